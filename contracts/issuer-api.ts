@@ -1,0 +1,360 @@
+// The issuer service's HTTP contract: route paths, every request/response body and every error body, as
+// TypeBox schemas plus their static types. The issuer validates with these schemas; the kiosk's issuer
+// client (main/) and the phone client (phone/) import the same file, so a change here is a change for all.
+//
+// Conventions
+// - JSON over HTTPS. Every request body is a closed object (additionalProperties false) with bounded strings.
+// - Binary values (challenge, certificate, signature) travel as base64url without padding.
+// - Every error answer is `{ error: <string-literal code>, message: <human sentence> }` with a 4xx/5xx status.
+//   The two RFC 8628 endpoints also carry `error_description` (same text) so stock OAuth clients work.
+// - The RFC 8628 endpoints accept `application/x-www-form-urlencoded` (as the RFC says) and JSON.
+// - Kiosk calls carry `Authorization: Bearer <sessionToken>` (from PKI-AUTH); phone calls after the device
+//   flow carry `Authorization: Bearer <access_token>` (from the token endpoint).
+import Type from 'typebox';
+import type { Static } from 'typebox';
+
+// ─────────────────────────────── routes ───────────────────────────────
+
+export const ISSUER_ROUTES = {
+  /** Public facts about this issuer (display name, help URL, CA certificate). GET. */
+  metadata: '/.well-known/dck-issuer',
+  /** OpenAPI 3 document of this API. GET. */
+  openApi: '/openapi.json',
+  /** RFC 8628 §3.1 device authorization request. POST (phone). */
+  deviceAuthorization: '/oauth/device_authorization',
+  /** RFC 8628 §3.4 device access token request. POST (phone polls). */
+  token: '/oauth/token',
+  /** PKI-AUTH step 1: a fresh single-use challenge for the card to sign. POST (kiosk). */
+  pkiAuthChallenge: '/pki-auth/challenge',
+  /** PKI-AUTH step 2: the card's certificate + signature → kiosk session. POST (kiosk). */
+  pkiAuthResponse: '/pki-auth/response',
+  /** Approve a phone's user_code for the authenticated card and create an enrollment. POST (kiosk session). */
+  enrollments: '/enrollments',
+  /** Replace the enrollment's QR payload + OTP (the old ones die). POST (kiosk session). */
+  enrollmentRefresh: '/enrollments/:enrollmentId/refresh',
+  /** Long-poll the enrollment's state: GET ?waitSeconds=N answers when the state changes or N s pass. */
+  enrollmentStatus: '/enrollments/:enrollmentId/status',
+  /** Same state changes as server-sent events (`event: status`, data = EnrollmentStatus JSON). GET. */
+  enrollmentEvents: '/enrollments/:enrollmentId/events',
+  /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
+  enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
+} as const;
+
+/** Fills the `:enrollmentId` placeholder of an enrollment route. */
+export function enrollmentPath(
+  route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentRedeem'],
+  enrollmentId: string,
+): string {
+  return route.replace(':enrollmentId', encodeURIComponent(enrollmentId));
+}
+
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+
+// ─────────────────────────────── shared pieces ───────────────────────────────
+
+/** base64url without padding, bounded. */
+const Base64Url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', minLength: 1, maxLength });
+
+/** Opaque identifiers and tokens minted by the issuer (base64url of 16–32 random bytes). */
+export const OpaqueId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', maxLength: 64 });
+
+/** user_code alphabet: consonants only (no vowels → no words; no look-alikes such as 0/O, 1/I). RFC 8628 §6.1. */
+export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
+export const USER_CODE_LENGTH = 8;
+
+/**
+ * Canonical form of a typed user_code: upper case, dash and spaces removed. Returns null when it cannot be
+ * a user_code at all (wrong length or characters), so callers can refuse it before any lookup.
+ */
+export function normalizeUserCode(typed: string): string | null {
+  if (typed.length > 32) return null;
+  const compact = typed.replace(/[\s-]/g, '').toUpperCase();
+  if (compact.length !== USER_CODE_LENGTH) return null;
+  for (const char of compact) if (!USER_CODE_ALPHABET.includes(char)) return null;
+  return compact;
+}
+
+/** How a user_code is shown: XXXX-XXXX. */
+export function formatUserCode(canonical: string): string {
+  return `${canonical.slice(0, 4)}-${canonical.slice(4)}`;
+}
+
+/** The QR payload is `<issuer base URL>/e/<enrollmentId>`: short, so the QR code stays low-density. */
+export const QR_PAYLOAD_MARKER = '/e/';
+
+export function formatQrPayload(issuerBaseUrl: string, enrollmentId: string): string {
+  return `${issuerBaseUrl.replace(/\/+$/, '')}${QR_PAYLOAD_MARKER}${enrollmentId}`;
+}
+
+export type QrPayloadParse =
+  | { ok: true; issuerBaseUrl: string; enrollmentId: string }
+  | { ok: false; code: 'qr-not-an-enrollment'; message: string };
+
+/** Splits a scanned QR payload into the issuer base URL (https only) and the enrollment id. */
+export function parseQrPayload(payload: string): QrPayloadParse {
+  const refuse = (message: string): QrPayloadParse => ({ ok: false, code: 'qr-not-an-enrollment', message });
+  if (payload.length > 512) return refuse('The QR code is too long to be an enrollment code.');
+  const at = payload.lastIndexOf(QR_PAYLOAD_MARKER);
+  if (at < 0) return refuse('The QR code does not contain an enrollment.');
+  const issuerBaseUrl = payload.slice(0, at);
+  const enrollmentId = payload.slice(at + QR_PAYLOAD_MARKER.length);
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(enrollmentId)) return refuse('The enrollment id in the QR code is malformed.');
+  let url: URL;
+  try {
+    url = new URL(issuerBaseUrl);
+  } catch (error: unknown) {
+    return refuse(`The issuer address in the QR code is not a URL (${error instanceof Error ? error.name : 'error'}).`);
+  }
+  if (url.protocol !== 'https:') return refuse('The issuer address in the QR code must use https.');
+  return { ok: true, issuerBaseUrl, enrollmentId };
+}
+
+// ─────────────────────────────── errors ───────────────────────────────
+
+/** Every error code the issuer can answer with (outside the RFC 8628 token endpoint's own codes). */
+export const ISSUER_ERROR_CODES = [
+  // generic request problems
+  'bad-request', 'payload-too-large', 'unsupported-media-type', 'not-found', 'rate-limited', 'internal-error',
+  // bearer tokens
+  'invalid-session', 'invalid-token',
+  // PKI-AUTH (challenge bookkeeping)
+  'challenge-unknown', 'challenge-used', 'challenge-expired',
+  // PKI-AUTH (certificate verification, from issuer/pki-auth)
+  'bad-signature', 'bad-certificate', 'untrusted', 'expired', 'not-yet-valid', 'revoked', 'revocation-unavailable',
+  'policy-missing', 'identity-missing',
+  // approving a user_code
+  'user-code-invalid', 'user-code-unknown', 'user-code-expired', 'user-code-already-used',
+  // enrollments
+  'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
+  'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
+] as const;
+export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
+
+export const IssuerError = Type.Object(
+  {
+    error: Type.Enum(ISSUER_ERROR_CODES),
+    message: Type.String({ maxLength: 1000 }),
+    /** Only with `otp-wrong`: tries left before the enrollment is burned. */
+    attemptsLeft: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type IssuerError = Static<typeof IssuerError>;
+
+/** RFC 6749 §5.2 + RFC 8628 §3.5 error codes of the device flow endpoints. */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type',
+  'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'rate_limited',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+export const OAuthError = Type.Object(
+  {
+    error: Type.Enum(OAUTH_ERROR_CODES),
+    error_description: Type.String({ maxLength: 1000 }),
+    message: Type.String({ maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type OAuthError = Static<typeof OAuthError>;
+
+// ─────────────────────────────── metadata ───────────────────────────────
+
+export const IssuerMetadata = Type.Object(
+  {
+    displayName: Type.String({ maxLength: 200 }),
+    helpUrl: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    issuerBaseUrl: Type.String({ maxLength: 2000 }),
+    /** The CA that signs derived certificates, PEM. */
+    caCertificatePem: Type.String({ maxLength: 20000 }),
+    /** OTP digits the kiosk will show and the phone must type. */
+    otpLength: Type.Integer({ minimum: 6, maximum: 12 }),
+  },
+  { additionalProperties: false },
+);
+export type IssuerMetadata = Static<typeof IssuerMetadata>;
+
+// ─────────────────────────────── RFC 8628: device authorization (phone) ───────────────────────────────
+
+export const DeviceAuthorizationRequest = Type.Object(
+  {
+    client_id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7e]+$' }),
+    scope: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceAuthorizationRequest = Static<typeof DeviceAuthorizationRequest>;
+
+export const DeviceAuthorizationResponse = Type.Object(
+  {
+    device_code: Type.String({ maxLength: 100 }),
+    /** Shown as XXXX-XXXX. */
+    user_code: Type.String({ maxLength: 9 }),
+    verification_uri: Type.String({ maxLength: 2000 }),
+    /** Seconds; at most 900. */
+    expires_in: Type.Integer({ minimum: 1, maximum: 900 }),
+    /** Minimum seconds between token polls. */
+    interval: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type DeviceAuthorizationResponse = Static<typeof DeviceAuthorizationResponse>;
+
+export const TokenRequest = Type.Object(
+  {
+    grant_type: Type.String({ maxLength: 100 }),
+    device_code: Type.String({ minLength: 1, maxLength: 100 }),
+    client_id: Type.String({ minLength: 1, maxLength: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type TokenRequest = Static<typeof TokenRequest>;
+
+export const TokenResponse = Type.Object(
+  {
+    access_token: Type.String({ maxLength: 100 }),
+    token_type: Type.Literal('Bearer'),
+    expires_in: Type.Integer({ minimum: 1 }),
+    /** Set once the kiosk approved: the enrollment this device may redeem (also in the QR code). */
+    enrollment_id: Type.String({ maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type TokenResponse = Static<typeof TokenResponse>;
+
+// ─────────────────────────────── PKI-AUTH (kiosk) ───────────────────────────────
+
+export const ChallengeRequest = Type.Object(
+  {
+    /** Free label of the kiosk (for the audit log); the challenge is bound to the returned challengeId. */
+    kioskId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' })),
+  },
+  { additionalProperties: false },
+);
+export type ChallengeRequest = Static<typeof ChallengeRequest>;
+
+export const ChallengeResponse = Type.Object(
+  {
+    challengeId: Type.String({ maxLength: 64 }),
+    /** Random bytes, base64url. The card signs these raw bytes (SHA-256, or SHA-384 for P-384 keys). */
+    challenge: Type.String({ maxLength: 200 }),
+    expiresIn: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type ChallengeResponse = Static<typeof ChallengeResponse>;
+
+export const ChallengeAnswer = Type.Object(
+  {
+    challengeId: OpaqueId,
+    /** The card's PIV Authentication (9A) certificate, DER, base64url. */
+    certificate: Base64Url(8000),
+    /** The card's signature over the challenge, base64url (ECDSA as DER). */
+    signature: Base64Url(1000),
+  },
+  { additionalProperties: false },
+);
+export type ChallengeAnswer = Static<typeof ChallengeAnswer>;
+
+export const Cardholder = Type.Object(
+  {
+    commonName: Type.String({ maxLength: 500 }),
+    uuid: Type.Union([Type.String({ maxLength: 36 }), Type.Null()]),
+    fascnHex: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    /** PIV Authentication certificate's notAfter, ISO 8601. Derived credentials never outlive it. */
+    cardCertificateNotAfter: Type.String({ maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type Cardholder = Static<typeof Cardholder>;
+
+export const KioskSession = Type.Object(
+  {
+    sessionToken: Type.String({ maxLength: 100 }),
+    expiresIn: Type.Integer({ minimum: 1 }),
+    cardholder: Cardholder,
+  },
+  { additionalProperties: false },
+);
+export type KioskSession = Static<typeof KioskSession>;
+
+// ─────────────────────────────── enrollments (kiosk) ───────────────────────────────
+
+export const ApproveRequest = Type.Object(
+  {
+    /** As typed by the person: case-insensitive, dash optional. */
+    userCode: Type.String({ minLength: 1, maxLength: 32 }),
+  },
+  { additionalProperties: false },
+);
+export type ApproveRequest = Static<typeof ApproveRequest>;
+
+export const EnrollmentCode = Type.Object(
+  {
+    enrollmentId: Type.String({ maxLength: 64 }),
+    /** Put this text in the QR code (see formatQrPayload). */
+    qrPayload: Type.String({ maxLength: 512 }),
+    /** The one-time password to show next to the QR code. Only ever returned here, never stored in clear. */
+    otp: Type.String({ maxLength: 12 }),
+    /** Seconds until this QR/OTP dies. */
+    expiresIn: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
+export type EnrollmentCode = Static<typeof EnrollmentCode>;
+
+export const EnrollmentIdParams = Type.Object(
+  { enrollmentId: OpaqueId },
+  { additionalProperties: false },
+);
+export type EnrollmentIdParams = Static<typeof EnrollmentIdParams>;
+
+export const EnrollmentStatusQuery = Type.Object(
+  {
+    /** Long-poll: answer as soon as the state differs from `since`, or after this many seconds (max 60). */
+    waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
+    since: Type.Optional(Type.String({ maxLength: 20 })),
+  },
+  { additionalProperties: false },
+);
+export type EnrollmentStatusQuery = Static<typeof EnrollmentStatusQuery>;
+
+export const ENROLLMENT_STATES = ['awaiting-phone', 'completed', 'burned', 'expired'] as const;
+export type EnrollmentState = (typeof ENROLLMENT_STATES)[number];
+
+export const EnrollmentStatus = Type.Object(
+  {
+    enrollmentId: Type.String({ maxLength: 64 }),
+    state: Type.Enum(ENROLLMENT_STATES),
+    /** When completed: the derived certificate's serial (hex) and notAfter (ISO 8601). */
+    certificateSerialHex: Type.Optional(Type.String({ maxLength: 80 })),
+    certificateNotAfter: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
+
+// ─────────────────────────────── redeem (phone) ───────────────────────────────
+
+export const RedeemRequest = Type.Object(
+  {
+    otp: Type.String({ minLength: 1, maxLength: 16 }),
+    /** PKCS#10 certificate signing request: PEM, or DER as base64url. */
+    csr: Type.String({ minLength: 1, maxLength: 8000 }),
+  },
+  { additionalProperties: false },
+);
+export type RedeemRequest = Static<typeof RedeemRequest>;
+
+export const RedeemResponse = Type.Object(
+  {
+    /** The derived PIV Authentication certificate, PEM. */
+    certificatePem: Type.String({ maxLength: 20000 }),
+    /** Issuing CA certificate(s) up to and including the issuer's root, PEM, nearest first. */
+    chainPem: Type.Array(Type.String({ maxLength: 20000 }), { maxItems: 5 }),
+    serialNumberHex: Type.String({ maxLength: 80 }),
+    notAfter: Type.String({ maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type RedeemResponse = Static<typeof RedeemResponse>;
