@@ -1,0 +1,140 @@
+/**
+ * The seam between the PIV card edge and whatever moves bytes to a card (PC/SC in `native/`,
+ * the virtual card, a scripted test double), and `ApduChannel`, which layers the ISO 7816-4
+ * transmission rules on top: command chaining, extended length, 6Cxx re-send and 61xx
+ * response chaining, with a cap on the total response size.
+ */
+import {
+  describeCommand, encodeCommandApdu, MAX_EXTENDED_LE, MAX_SHORT_DATA, MAX_SHORT_LE,
+  needsExtendedLength, parseResponseApdu,
+} from './apdu.ts';
+import type { CommandApdu, ResponseApdu } from './apdu.ts';
+import { isPivError, PivError } from './errors.ts';
+import { isMoreDataAvailable, isWrongLe, lowByteCount, SW } from './status-words.ts';
+
+/**
+ * Sends one command APDU and resolves with the card's raw response including SW1SW2.
+ * Implementations reject with a PivError 'card-removed' when the card is gone; any other
+ * rejection is wrapped as 'transport-failure'. The command buffer may be zero-filled by the
+ * caller after the promise settles, so implementations that keep it must copy it.
+ */
+export interface CardTransport {
+  transmit(command: Uint8Array): Promise<Uint8Array>;
+}
+
+export interface ChannelOptions {
+  /** Send extended-length APDUs when a command needs them (see supportsExtendedLength(atr)). */
+  readonly extendedLength?: boolean;
+  /** Cap on one response assembled from 61xx chaining. Default 128 KiB. */
+  readonly maxResponseBytes?: number;
+}
+
+const GET_RESPONSE_INS = 0xc0;
+const CHAINING_BIT = 0x10;
+const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024;
+
+export class ApduChannel {
+  readonly extendedLength: boolean;
+  readonly maxResponseBytes: number;
+  #transmitted = 0;
+
+  constructor(private readonly transport: CardTransport, options: ChannelOptions = {}) {
+    this.extendedLength = options.extendedLength ?? false;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  }
+
+  /** Number of APDUs sent so far (benchmarks compare this against other middleware). */
+  get apduCount(): number {
+    return this.#transmitted;
+  }
+
+  /** The largest Le this channel can ask for in one APDU. */
+  get maxLe(): number {
+    return this.extendedLength ? MAX_EXTENDED_LE : MAX_SHORT_LE;
+  }
+
+  /**
+   * Sends a command with all transmission rules applied. Resolves with the assembled data and the
+   * final status word, which may be an error status: interpreting it is the caller's job.
+   */
+  async send(command: CommandApdu): Promise<ResponseApdu> {
+    const dataLength = command.data?.length ?? 0;
+    if (dataLength > MAX_SHORT_DATA && !this.extendedLength) return this.sendChained(command);
+    const le = command.le === undefined ? undefined : Math.min(command.le, this.maxLe);
+    return this.sendWithResponseRules({ ...command, le });
+  }
+
+  /** Command chaining (CLA bit 0x10) for data longer than a short APDU can carry. */
+  private async sendChained(command: CommandApdu): Promise<ResponseApdu> {
+    const data = command.data ?? new Uint8Array(0);
+    for (let offset = 0; ; offset += MAX_SHORT_DATA) {
+      const chunk = data.subarray(offset, offset + MAX_SHORT_DATA);
+      const last = offset + MAX_SHORT_DATA >= data.length;
+      if (last) {
+        const le = command.le === undefined ? undefined : Math.min(command.le, MAX_SHORT_LE);
+        return this.sendWithResponseRules({ ...command, data: chunk, le });
+      }
+      const link: CommandApdu = { ...command, cla: command.cla | CHAINING_BIT, data: chunk, le: undefined };
+      const response = await this.transmitOnce(link);
+      if (response.sw !== SW.SUCCESS) return response; // the card refused the chain; caller maps the SW
+    }
+  }
+
+  private async sendWithResponseRules(command: CommandApdu): Promise<ResponseApdu> {
+    let response = await this.transmitOnce(command);
+    if (isWrongLe(response.sw)) {
+      // 6Cxx: the card tells us the exact Le; re-send once with it (a second 6Cxx is an error).
+      response = await this.transmitOnce({ ...command, le: lowByteCount(response.sw) });
+    }
+    return this.collectMoreData(response, command);
+  }
+
+  /** 61xx: fetch the rest with GET RESPONSE until the card says it is done. */
+  private async collectMoreData(first: ResponseApdu, command: CommandApdu): Promise<ResponseApdu> {
+    if (!isMoreDataAvailable(first.sw)) return first;
+    const parts: Uint8Array[] = [first.data];
+    let total = first.data.length;
+    let response = first;
+    while (isMoreDataAvailable(response.sw)) {
+      const getResponse: CommandApdu = { cla: command.cla & ~CHAINING_BIT & 0xff, ins: GET_RESPONSE_INS, p1: 0, p2: 0, le: lowByteCount(response.sw) };
+      response = await this.transmitOnce(getResponse);
+      if (isWrongLe(response.sw)) response = await this.transmitOnce({ ...getResponse, le: lowByteCount(response.sw) });
+      total += response.data.length;
+      if (total > this.maxResponseBytes) {
+        throw new PivError('response-too-large', `${describeCommand(command)}: response exceeds ${this.maxResponseBytes} bytes`);
+      }
+      // A card that keeps answering 61xx with no data would loop forever; treat it as broken.
+      if (response.data.length === 0 && isMoreDataAvailable(response.sw)) {
+        throw new PivError('malformed-response', `${describeCommand(command)}: GET RESPONSE returned no data but more is announced`);
+      }
+      parts.push(response.data);
+    }
+    return { data: concat(parts, total), sw: response.sw };
+  }
+
+  private async transmitOnce(command: CommandApdu): Promise<ResponseApdu> {
+    const encoded = encodeCommandApdu(command, this.extendedLength && needsExtendedLength(command));
+    this.#transmitted += 1;
+    try {
+      const raw = await this.transport.transmit(encoded);
+      const { data, sw } = parseResponseApdu(raw);
+      // Copy: the transport may reuse its buffer.
+      return { data: Uint8Array.from(data), sw };
+    } catch (error) {
+      if (isPivError(error)) throw error;
+      throw new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause: error });
+    } finally {
+      if (command.sensitive === true) encoded.fill(0);
+    }
+  }
+}
+
+function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
