@@ -1,0 +1,215 @@
+// Types of the kiosk session state machine: its state, the events it reacts to and the effects it asks for.
+// The machine is pure (see reducer.ts); the controller turns effects into card/issuer/timer work and feeds the
+// outcomes back as events. No PIN ever appears in any of these types: `pin-submitted` carries only the
+// confirmation flag, the controller holds the PIN bytes for the one `verify-pin` effect it answers.
+import type { CardRefusedReason, KioskErrorCode } from '../../contracts/kiosk-api.ts';
+
+/** A number the controller gives each card insertion; results for an older insertion are ignored. */
+export type SessionId = number;
+
+export type ReadersStatus = 'none' | 'ready' | 'service-down';
+
+/** What the kiosk knows about its surroundings (shown on the welcome screen). */
+export interface Environment {
+  readonly readers: ReadersStatus;
+  readonly issuer: 'reachable' | 'unreachable';
+  readonly virtualCardAvailable: boolean;
+}
+
+/** The issuer's kiosk session (from PKI-AUTH). The token is a bearer secret of the issuer, not the person's. */
+export interface IssuerSession {
+  readonly token: string;
+}
+
+/** The QR/OTP pair the person scans. Lives only in the 'enrollment' phase (and what waits to retry it). */
+export interface Enrollment {
+  readonly enrollmentId: string;
+  readonly qrPayload: string;
+  readonly otp: string;
+  /** ISO 8601 */
+  readonly expiresAt: string;
+}
+
+/** An issuer call that failed because the issuer could not be reached, kept so it can be retried. */
+export type RetryOperation =
+  | { readonly op: 'sign-in' }
+  | { readonly op: 'approve-user-code'; readonly issuerSession: IssuerSession; readonly userCode: string }
+  | { readonly op: 'renew'; readonly issuerSession: IssuerSession; readonly enrollment: Enrollment };
+
+export type Phase =
+  /** `cardInReader`: a finished/cancelled card still inserted; it is not read again until removed. */
+  | { readonly kind: 'welcome'; readonly cardInReader: SessionId | null }
+  | { readonly kind: 'reading-card'; readonly sessionId: SessionId }
+  | { readonly kind: 'card-refused'; readonly sessionId: SessionId; readonly reason: CardRefusedReason }
+  | {
+      readonly kind: 'pin';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly triesLeft: number | null;
+      readonly lastAttempt: 'none' | 'wrong';
+      /** entering: waiting for the person; verifying: VERIFY running; signing-in: PKI-AUTH running. */
+      readonly step: 'entering' | 'verifying' | 'signing-in';
+    }
+  | { readonly kind: 'pin-blocked'; readonly sessionId: SessionId }
+  | {
+      readonly kind: 'user-code';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly issuerSession: IssuerSession;
+      readonly error: 'none' | 'unknown-code' | 'expired-code' | 'bad-format';
+      /** The normalised code the issuer is checking right now; null while the person types. */
+      readonly checking: string | null;
+    }
+  | {
+      readonly kind: 'enrollment';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly issuerSession: IssuerSession;
+      readonly enrollment: Enrollment;
+      readonly renewing: boolean;
+    }
+  | { readonly kind: 'done'; readonly sessionId: SessionId; readonly holderName: string }
+  | {
+      readonly kind: 'issuer-unreachable';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly triesLeft: number | null;
+      readonly retry: RetryOperation;
+      /** Automatic retries made so far. */
+      readonly attempts: number;
+      /** counting: seconds until the next try; retrying: the call is running; gave-up: only cancel/removal helps. */
+      readonly countdown:
+        | { readonly kind: 'counting'; readonly secondsLeft: number }
+        | { readonly kind: 'retrying' }
+        | { readonly kind: 'gave-up' };
+    }
+  | { readonly kind: 'still-there'; readonly secondsLeft: number; readonly paused: ActivePhase };
+
+/** Every phase in which a card session is running. */
+export type ActivePhase = Exclude<Phase, { kind: 'welcome' } | { kind: 'still-there' }>;
+
+export interface SessionState {
+  readonly env: Environment;
+  readonly phase: Phase;
+}
+
+export interface SessionConfig {
+  /** Idle time before "Still there?". */
+  readonly idleSeconds: number;
+  /** Length of the "Still there?" countdown. */
+  readonly warningSeconds: number;
+  /** How long "You're all set" stays before the welcome screen. */
+  readonly doneSeconds: number;
+  /** Delay before each automatic retry of an unreachable issuer; its length is the number of retries. */
+  readonly retryDelaysSeconds: readonly number[];
+  /** Pause before asking again when waiting for the phone failed. */
+  readonly completionRetrySeconds: number;
+}
+
+export type TimerName = 'idle' | 'warning-tick' | 'retry-tick' | 'done' | 'completion-retry';
+
+// ── events ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export type CardReadOutcome =
+  | { readonly kind: 'ok'; readonly holderName: string; readonly triesLeft: number | null }
+  | { readonly kind: 'refused'; readonly reason: CardRefusedReason };
+
+export type PinOutcome =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'wrong'; readonly triesLeft: number | null }
+  | { readonly kind: 'blocked' }
+  | { readonly kind: 'card-error' };
+
+export type SignInOutcome =
+  | { readonly kind: 'ok'; readonly issuerSession: IssuerSession }
+  | { readonly kind: 'refused'; readonly reason: CardRefusedReason }
+  /** The card no longer holds a verified PIN (e.g. it was reset): ask for it again. */
+  | { readonly kind: 'pin-needed' }
+  | { readonly kind: 'unreachable' };
+
+export type UserCodeOutcome =
+  | { readonly kind: 'ok'; readonly enrollment: Enrollment }
+  | { readonly kind: 'rejected'; readonly error: 'unknown-code' | 'expired-code' | 'bad-format' }
+  | { readonly kind: 'session-expired' }
+  | { readonly kind: 'unreachable' };
+
+export type RenewOutcome =
+  | { readonly kind: 'ok'; readonly enrollment: Enrollment }
+  | { readonly kind: 'session-expired' }
+  | { readonly kind: 'unreachable' };
+
+export type CompletionOutcome =
+  | { readonly kind: 'completed' }
+  /** The long poll ended without a change: ask again. */
+  | { readonly kind: 'pending' }
+  /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
+  | { readonly kind: 'dead'; readonly at: string }
+  | { readonly kind: 'unreachable' };
+
+export type SessionEvent =
+  // surroundings
+  | { readonly type: 'readers-changed'; readonly readers: ReadersStatus }
+  | { readonly type: 'issuer-status'; readonly issuer: 'reachable' | 'unreachable' }
+  | { readonly type: 'virtual-card-availability'; readonly available: boolean }
+  // card presence
+  | { readonly type: 'card-inserted'; readonly sessionId: SessionId }
+  | { readonly type: 'card-removed'; readonly sessionId: SessionId }
+  // outcomes of effects
+  | { readonly type: 'card-read'; readonly sessionId: SessionId; readonly outcome: CardReadOutcome }
+  | { readonly type: 'pin-verified'; readonly sessionId: SessionId; readonly outcome: PinOutcome }
+  | { readonly type: 'signed-in'; readonly sessionId: SessionId; readonly outcome: SignInOutcome }
+  | { readonly type: 'user-code-checked'; readonly sessionId: SessionId; readonly outcome: UserCodeOutcome }
+  | { readonly type: 'renewed'; readonly sessionId: SessionId; readonly outcome: RenewOutcome }
+  | {
+      readonly type: 'completion';
+      readonly sessionId: SessionId;
+      readonly enrollmentId: string;
+      readonly outcome: CompletionOutcome;
+    }
+  | { readonly type: 'timer-fired'; readonly timer: TimerName }
+  // the person (renderer calls)
+  | { readonly type: 'pin-submitted'; readonly confirmLastTry: boolean }
+  | { readonly type: 'user-code-submitted'; readonly code: string }
+  | { readonly type: 'renew-requested' }
+  | { readonly type: 'cancel' }
+  | { readonly type: 'still-here' }
+  | { readonly type: 'activity' }
+  | { readonly type: 'use-virtual-card' };
+
+// ── effects ───────────────────────────────────────────────────────────────────────────────────────────────
+
+export type SessionEffect =
+  | { readonly type: 'read-card'; readonly sessionId: SessionId }
+  /** The controller pairs this with the PIN bytes of the `submitPin` call that caused it. */
+  | { readonly type: 'verify-pin'; readonly sessionId: SessionId }
+  | { readonly type: 'sign-in'; readonly sessionId: SessionId }
+  | {
+      readonly type: 'approve-user-code';
+      readonly sessionId: SessionId;
+      readonly issuerSession: IssuerSession;
+      readonly userCode: string;
+    }
+  | {
+      readonly type: 'renew-enrollment';
+      readonly sessionId: SessionId;
+      readonly issuerSession: IssuerSession;
+      readonly enrollmentId: string;
+    }
+  | {
+      readonly type: 'wait-for-completion';
+      readonly sessionId: SessionId;
+      readonly issuerSession: IssuerSession;
+      readonly enrollmentId: string;
+    }
+  | { readonly type: 'start-timer'; readonly timer: TimerName; readonly seconds: number }
+  | { readonly type: 'cancel-timer'; readonly timer: TimerName }
+  /** Abort the session's running work, forget its card data and drop its timers. */
+  | { readonly type: 'end-session'; readonly sessionId: SessionId }
+  | { readonly type: 'insert-virtual-card' };
+
+export interface Transition {
+  readonly state: SessionState;
+  readonly effects: readonly SessionEffect[];
+  /** Set when the event was a renderer call the machine refused; the state is then unchanged. */
+  readonly refusal?: KioskErrorCode;
+}

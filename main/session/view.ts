@@ -1,0 +1,71 @@
+// What the person sees, derived from the session state alone (pure). The renderer renders exactly this.
+// Nothing here may carry a PIN; the OTP and QR payload leave main only inside the 'enrollment' view.
+import { assertNever } from '../../contracts/kiosk-api.ts';
+import type { KioskView } from '../../contracts/kiosk-api.ts';
+import type { ActivePhase, SessionState } from './state.ts';
+
+export interface ViewSettings {
+  readonly helpUrl: string;
+}
+
+export function viewOf(state: SessionState, settings: ViewSettings): KioskView {
+  const phase = state.phase;
+  if (phase.kind === 'welcome') {
+    return {
+      screen: 'welcome',
+      readers: state.env.readers,
+      virtualCardOffered: state.env.virtualCardAvailable && phase.cardInReader === null,
+      issuer: state.env.issuer,
+    };
+  }
+  if (phase.kind === 'still-there') return { screen: 'still-there', secondsLeft: phase.secondsLeft };
+  return activeView(phase, settings);
+}
+
+function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
+  switch (phase.kind) {
+    case 'reading-card':
+      return { screen: 'reading-card' };
+    case 'card-refused':
+      return { screen: 'card-refused', reason: phase.reason };
+    case 'pin':
+      return {
+        screen: 'pin',
+        holderName: phase.holderName,
+        triesLeft: phase.triesLeft,
+        lastTryWarning: phase.triesLeft === 1,
+        lastAttempt: phase.lastAttempt,
+        busy: phase.step !== 'entering',
+      };
+    case 'pin-blocked':
+      return { screen: 'pin-blocked', helpUrl: settings.helpUrl };
+    case 'user-code':
+      return { screen: 'user-code', holderName: phase.holderName, error: phase.error, busy: phase.checking !== null };
+    case 'enrollment':
+      return {
+        screen: 'enrollment',
+        qrPayload: phase.enrollment.qrPayload,
+        otp: phase.enrollment.otp,
+        expiresAt: phase.enrollment.expiresAt,
+        helpUrl: settings.helpUrl,
+        renewing: phase.renewing,
+      };
+    case 'done':
+      return { screen: 'done', holderName: phase.holderName };
+    case 'issuer-unreachable':
+      return {
+        screen: 'issuer-unreachable',
+        retryInSeconds:
+          phase.countdown.kind === 'counting' ? phase.countdown.secondsLeft
+          : phase.countdown.kind === 'retrying' ? 0
+          : null,
+      };
+    default:
+      return assertNever(phase, 'phase');
+  }
+}
+
+/** Views are small plain objects; comparing their JSON is enough to skip pushing an unchanged screen. */
+export function sameView(a: KioskView, b: KioskView): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

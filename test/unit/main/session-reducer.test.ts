@@ -1,0 +1,369 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SESSION_CONFIG, INITIAL_STATE, reduce, sessionOf } from '../../../main/session/reducer.ts';
+import type {
+  ActivePhase,
+  Enrollment,
+  Phase,
+  SessionConfig,
+  SessionEffect,
+  SessionEvent,
+  SessionState,
+  Transition,
+} from '../../../main/session/state.ts';
+import { viewOf } from '../../../main/session/view.ts';
+
+const config: SessionConfig = { ...DEFAULT_SESSION_CONFIG, retryDelaysSeconds: [2, 3] };
+const S = 7; // the session id of the card in the reader
+const issuerSession = { token: 'issuer-session-token' };
+const enrollment: Enrollment = {
+  enrollmentId: 'enrollment-id-0123456789',
+  qrPayload: 'https://issuer.example/e/enrollment-id-0123456789',
+  otp: '73914206',
+  expiresAt: '2030-01-01T00:10:00.000Z',
+};
+const env = { readers: 'ready', issuer: 'reachable', virtualCardAvailable: true } as const;
+const at = (phase: Phase): SessionState => ({ env, phase });
+
+/** One sample of every phase a card session can be in. */
+const activePhases: Record<string, ActivePhase> = {
+  'reading-card': { kind: 'reading-card', sessionId: S },
+  'card-refused': { kind: 'card-refused', sessionId: S, reason: 'not-piv' },
+  'pin (entering)': { kind: 'pin', sessionId: S, holderName: 'Ada', triesLeft: 3, lastAttempt: 'none', step: 'entering' },
+  'pin (verifying)': { kind: 'pin', sessionId: S, holderName: 'Ada', triesLeft: 3, lastAttempt: 'none', step: 'verifying' },
+  'pin (signing-in)': { kind: 'pin', sessionId: S, holderName: 'Ada', triesLeft: 3, lastAttempt: 'none', step: 'signing-in' },
+  'pin-blocked': { kind: 'pin-blocked', sessionId: S },
+  'user-code (entering)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: null },
+  'user-code (checking)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: 'WDJBMJHT' },
+  enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false },
+  'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true },
+  done: { kind: 'done', sessionId: S, holderName: 'Ada' },
+  'issuer-unreachable': {
+    kind: 'issuer-unreachable', sessionId: S, holderName: 'Ada', triesLeft: 3, retry: { op: 'sign-in' }, attempts: 0,
+    countdown: { kind: 'counting', secondsLeft: 2 },
+  },
+};
+const sessionPhases: Record<string, Phase> = {
+  ...activePhases,
+  'welcome (finished card still in)': { kind: 'welcome', cardInReader: S },
+  'still-there over enrollment': { kind: 'still-there', secondsLeft: 5, paused: activePhases.enrollment! },
+  'still-there over pin': { kind: 'still-there', secondsLeft: 9, paused: activePhases['pin (verifying)']! },
+};
+const allPhases: Record<string, Phase> = { ...sessionPhases, welcome: { kind: 'welcome', cardInReader: null } };
+
+function run(state: SessionState, ...events: SessionEvent[]): Transition {
+  let transition: Transition = { state, effects: [] };
+  const effects: SessionEffect[] = [];
+  for (const event of events) {
+    transition = reduce(transition.state, event, config);
+    effects.push(...transition.effects);
+  }
+  return { ...transition, effects };
+}
+const types = (t: Transition): string[] => t.effects.map((e) => (e.type === 'start-timer' || e.type === 'cancel-timer' ? `${e.type}:${e.timer}` : e.type));
+
+describe('session: card removed', () => {
+  it.each(Object.entries(sessionPhases))('from %s → welcome, session ended, nothing of the person left', (_name, phase) => {
+    const t = reduce(at(phase), { type: 'card-removed', sessionId: S }, config);
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: null });
+    if (phase.kind !== 'welcome') expect(t.effects).toContainEqual({ type: 'end-session', sessionId: S });
+    const view = JSON.stringify(viewOf(t.state, { helpUrl: 'https://help.example' }));
+    expect(view).not.toContain('Ada');
+    expect(view).not.toContain(enrollment.otp);
+    expect(view).not.toContain(enrollment.enrollmentId);
+  });
+
+  it.each(Object.entries(sessionPhases))('from %s, another card pulled → nothing changes', (_name, phase) => {
+    const t = reduce(at(phase), { type: 'card-removed', sessionId: S + 1 }, config);
+    expect(t.state.phase).toBe(phase);
+    expect(t.effects).toEqual([]);
+  });
+});
+
+describe('session: cancel', () => {
+  it.each(Object.entries(activePhases))('from %s → welcome; the card stays in and is not read again', (_name, phase) => {
+    const t = run(at(phase), { type: 'cancel' }, { type: 'card-inserted', sessionId: S + 1 });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
+    expect(types(t)).toEqual(['end-session']);
+    // Once removed, the next insertion is read.
+    const next = run(t.state, { type: 'card-removed', sessionId: S }, { type: 'card-inserted', sessionId: S + 2 });
+    expect(next.state.phase).toEqual({ kind: 'reading-card', sessionId: S + 2 });
+  });
+});
+
+describe('session: calls that do not fit the screen are refused with the state unchanged', () => {
+  const calls: [string, SessionEvent, (p: Phase) => boolean][] = [
+    ['pin-submitted', { type: 'pin-submitted', confirmLastTry: true }, (p) => p.kind === 'pin' && p.step === 'entering'],
+    ['user-code-submitted', { type: 'user-code-submitted', code: 'WDJB-MJHT' }, (p) => p.kind === 'user-code' && p.checking === null],
+    ['renew-requested', { type: 'renew-requested' }, (p) => p.kind === 'enrollment' && !p.renewing],
+    ['still-here', { type: 'still-here' }, (p) => p.kind === 'still-there'],
+  ];
+  for (const [name, event, fits] of calls) {
+    const misfits = Object.entries(allPhases).filter(([, phase]) => !fits(phase));
+    it.each(misfits)(`${name} on %s → not-now`, (_label, phase) => {
+      const t = reduce(at(phase), event, config);
+      expect(t.refusal).toBe('not-now');
+      expect(t.state.phase).toBe(phase);
+      expect(t.effects).toEqual([]);
+    });
+  }
+});
+
+describe('session: the happy path', () => {
+  it('card in → read → PIN → sign-in → user code → QR/OTP → phone done → welcome', () => {
+    let t = run({ ...INITIAL_STATE, env }, { type: 'card-inserted', sessionId: S });
+    expect(t.state.phase.kind).toBe('reading-card');
+    expect(types(t)).toEqual(['read-card', 'start-timer:idle']);
+
+    t = run(t.state, { type: 'card-read', sessionId: S, outcome: { kind: 'ok', holderName: 'Ada', triesLeft: 3 } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({
+      screen: 'pin', holderName: 'Ada', triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: false,
+    });
+
+    t = run(t.state, { type: 'pin-submitted', confirmLastTry: false });
+    expect(types(t)).toEqual(['verify-pin', 'start-timer:idle']);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'pin', busy: true });
+
+    t = run(t.state, { type: 'pin-verified', sessionId: S, outcome: { kind: 'ok' } });
+    expect(t.effects).toEqual([{ type: 'sign-in', sessionId: S }]);
+
+    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'ok', issuerSession } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'user-code', holderName: 'Ada', error: 'none', busy: false });
+
+    t = run(t.state, { type: 'user-code-submitted', code: ' wdjb-mjht ' });
+    expect(t.effects[0]).toEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+
+    t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
+    expect(viewOf(t.state, { helpUrl: 'https://help.example' })).toEqual({
+      screen: 'enrollment', qrPayload: enrollment.qrPayload, otp: enrollment.otp, expiresAt: enrollment.expiresAt,
+      helpUrl: 'https://help.example', renewing: false,
+    });
+    expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: enrollment.enrollmentId });
+
+    t = run(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+    expect(types(t)).toEqual(['cancel-timer:idle', 'start-timer:done']);
+
+    t = run(t.state, { type: 'timer-fired', timer: 'done' });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'welcome', virtualCardOffered: false });
+  });
+});
+
+describe('session: PIN', () => {
+  const entering = activePhases['pin (entering)'] as ActivePhase & { kind: 'pin' };
+
+  it('wrong PIN → PIN screen again with the tries left; then the right PIN signs in', () => {
+    let t = run(at(entering), { type: 'pin-submitted', confirmLastTry: false },
+      { type: 'pin-verified', sessionId: S, outcome: { kind: 'wrong', triesLeft: 2 } });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'pin', triesLeft: 2, lastAttempt: 'wrong', busy: false });
+    t = run(t.state, { type: 'pin-submitted', confirmLastTry: false }, { type: 'pin-verified', sessionId: S, outcome: { kind: 'ok' } });
+    expect(t.state.phase).toMatchObject({ kind: 'pin', step: 'signing-in' });
+  });
+
+  it('last try: warns, refuses without confirmation, accepts with it', () => {
+    const lastTry = at({ ...entering, triesLeft: 1 });
+    expect(viewOf(lastTry, { helpUrl: '' })).toMatchObject({ lastTryWarning: true });
+    const refused = reduce(lastTry, { type: 'pin-submitted', confirmLastTry: false }, config);
+    expect(refused.refusal).toBe('last-try-not-confirmed');
+    expect(refused.effects).toEqual([]);
+    expect(reduce(lastTry, { type: 'pin-submitted', confirmLastTry: true }, config).effects[0]?.type).toBe('verify-pin');
+  });
+
+  it('blocked → pin-blocked with the help URL; card error → unreadable', () => {
+    const verifying = at({ ...entering, step: 'verifying' });
+    const blocked = reduce(verifying, { type: 'pin-verified', sessionId: S, outcome: { kind: 'blocked' } }, config);
+    expect(viewOf(blocked.state, { helpUrl: 'https://help.example' })).toEqual({ screen: 'pin-blocked', helpUrl: 'https://help.example' });
+    const broken = reduce(verifying, { type: 'pin-verified', sessionId: S, outcome: { kind: 'card-error' } }, config);
+    expect(viewOf(broken.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason: 'unreadable' });
+  });
+
+  it('refuses a second submission while the first is verifying', () => {
+    const t = run(at(entering), { type: 'pin-submitted', confirmLastTry: false }, { type: 'pin-submitted', confirmLastTry: false });
+    expect(t.refusal).toBe('not-now');
+    expect(t.effects.filter((e) => e.type === 'verify-pin')).toHaveLength(1);
+  });
+
+  it('card refused at reading: blocked card / expired certificate / not PIV', () => {
+    for (const reason of ['pin-blocked', 'certificate-expired', 'not-piv', 'card-untrusted', 'unreadable'] as const) {
+      const t = reduce(at(activePhases['reading-card']!), { type: 'card-read', sessionId: S, outcome: { kind: 'refused', reason } }, config);
+      expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
+    }
+  });
+
+  it('issuer refuses the card at sign-in → card-refused; card lost its PIN → PIN again', () => {
+    const signingIn = at(activePhases['pin (signing-in)']!);
+    const untrusted = reduce(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'refused', reason: 'card-untrusted' } }, config);
+    expect(viewOf(untrusted.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason: 'card-untrusted' });
+    const again = reduce(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'pin-needed' } }, config);
+    expect(again.state.phase).toMatchObject({ kind: 'pin', step: 'entering' });
+  });
+});
+
+describe('session: user code and enrollment', () => {
+  const typing = at(activePhases['user-code (entering)']!);
+
+  it.each(['', 'WDJB', 'WDJB-MJHTX', 'AEIO-UAEI', '1234-5678', 'WDJB_MJHT'])('bad format %j → explained, no issuer call', (code) => {
+    const t = reduce(typing, { type: 'user-code-submitted', code }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error: 'bad-format', busy: false });
+    expect(t.effects.map((e) => e.type)).toEqual(['start-timer']);
+  });
+
+  it.each(['unknown-code', 'expired-code'] as const)('%s → explained, person can type again', (error) => {
+    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' },
+      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'rejected', error } });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error, busy: false });
+    expect(reduce(t.state, { type: 'user-code-submitted', code: 'BCDF-GHJK' }, config).effects[0]?.type).toBe('approve-user-code');
+  });
+
+  it('issuer session expired → back to PIN', () => {
+    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' },
+      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'session-expired' } });
+    expect(t.state.phase).toMatchObject({ kind: 'pin', step: 'entering', holderName: 'Ada' });
+  });
+
+  it('renew → new QR/OTP, waits on the new enrollment; news about the old one is ignored', () => {
+    const fresh: Enrollment = { ...enrollment, enrollmentId: 'enrollment-id-new-000000', otp: '11112222' };
+    let t = run(at(activePhases.enrollment!), { type: 'renew-requested' });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', renewing: true });
+    t = run(t.state, { type: 'renewed', sessionId: S, outcome: { kind: 'ok', enrollment: fresh } });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ otp: '11112222', renewing: false });
+    expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: fresh.enrollmentId });
+    const old = reduce(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } }, config);
+    expect(old.state).toBe(t.state);
+  });
+
+  it('QR/OTP died early (burned) → shown as expired so "new code" appears', () => {
+    const t = reduce(at(activePhases.enrollment!), {
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'dead', at: '2029-12-31T23:59:00.000Z' },
+    }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', expiresAt: '2029-12-31T23:59:00.000Z' });
+  });
+
+  it('long poll ended without news → asks again; failed → retries after a pause', () => {
+    const e = at(activePhases.enrollment!);
+    expect(types(reduce(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending' } }, config)))
+      .toEqual(['wait-for-completion']);
+    const failed = run(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'unreachable' } });
+    expect(types(failed)).toEqual(['start-timer:completion-retry']);
+    expect(viewOf(failed.state, { helpUrl: '' }).screen).toBe('enrollment');
+    expect(types(run(failed.state, { type: 'timer-fired', timer: 'completion-retry' }))).toEqual(['wait-for-completion']);
+  });
+});
+
+describe('session: issuer unreachable', () => {
+  it('counts down, retries, gives up after the configured retries (retryInSeconds null), never spins forever', () => {
+    const signingIn = at(activePhases['pin (signing-in)']!);
+    let t = run(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 2 });
+    expect(t.state.env.issuer).toBe('unreachable');
+    t = run(t.state, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 1 });
+    t = run(t.state, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(t.effects).toEqual([{ type: 'sign-in', sessionId: S }]);
+    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3 });
+    t = run(t.state, ...Array.from({ length: 3 }, () => ({ type: 'timer-fired', timer: 'retry-tick' }) as const));
+    expect(t.effects).toContainEqual({ type: 'sign-in', sessionId: S });
+    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: null });
+    expect(t.effects.filter((e) => e.type === 'start-timer' && e.timer === 'retry-tick')).toHaveLength(0);
+    expect(reduce(t.state, { type: 'cancel' }, config).state.phase.kind).toBe('welcome');
+  });
+
+  it('a successful retry continues where it stopped (user code → enrollment)', () => {
+    const checking = at(activePhases['user-code (checking)']!);
+    let t = run(checking, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'timer-fired', timer: 'retry-tick' }, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(t.effects).toContainEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+    t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
+    expect(viewOf(t.state, { helpUrl: '' }).screen).toBe('enrollment');
+    expect(t.state.env.issuer).toBe('reachable');
+  });
+
+  it('a late answer to the first try while counting down is ignored (only one call in flight)', () => {
+    const t = run(at(activePhases['issuer-unreachable']!), { type: 'signed-in', sessionId: S, outcome: { kind: 'ok', issuerSession } });
+    expect(t.state.phase.kind).toBe('issuer-unreachable');
+  });
+});
+
+describe('session: idle', () => {
+  it.each(Object.entries(activePhases))('idle on %s → "Still there?" counting down → welcome', (_name, phase) => {
+    let t = run(at(phase), { type: 'timer-fired', timer: 'idle' });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'still-there', secondsLeft: config.warningSeconds });
+    for (let i = 1; i < config.warningSeconds; i += 1) t = run(t.state, { type: 'timer-fired', timer: 'warning-tick' });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'still-there', secondsLeft: 1 });
+    t = run(t.state, { type: 'timer-fired', timer: 'warning-tick' });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
+    expect(t.effects).toContainEqual({ type: 'end-session', sessionId: S });
+  });
+
+  it('"I\'m still here" (or any activity) returns to the same screen and restarts the idle timer', () => {
+    const pin = activePhases['pin (entering)']!;
+    for (const type of ['still-here', 'activity'] as const) {
+      const t = run(at(pin), { type: 'timer-fired', timer: 'idle' }, { type });
+      expect(t.state.phase).toBe(pin);
+      expect(types(t)).toContain('start-timer:idle');
+    }
+  });
+
+  it('work finishing behind the warning advances the paused screen; the phone finishing shows "done"', () => {
+    const paused = run(at(activePhases['pin (verifying)']!), { type: 'timer-fired', timer: 'idle' },
+      { type: 'pin-verified', sessionId: S, outcome: { kind: 'ok' } });
+    expect(paused.state.phase).toMatchObject({ kind: 'still-there', paused: { kind: 'pin', step: 'signing-in' } });
+    const done = run(at(activePhases.enrollment!), { type: 'timer-fired', timer: 'idle' },
+      { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
+    expect(viewOf(done.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+  });
+
+  it('idle on welcome does nothing', () => {
+    const welcome = at({ kind: 'welcome', cardInReader: null });
+    expect(reduce(welcome, { type: 'timer-fired', timer: 'idle' }, config).state).toBe(welcome);
+  });
+});
+
+describe('session: stale work and the welcome screen', () => {
+  const outcomes: SessionEvent[] = [
+    { type: 'card-read', sessionId: S - 1, outcome: { kind: 'ok', holderName: 'Eve', triesLeft: 3 } },
+    { type: 'pin-verified', sessionId: S - 1, outcome: { kind: 'ok' } },
+    { type: 'signed-in', sessionId: S - 1, outcome: { kind: 'ok', issuerSession } },
+    { type: 'user-code-checked', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
+    { type: 'renewed', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
+    { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } },
+  ];
+  it.each(Object.entries(allPhases))('results for an earlier card are ignored on %s', (_name, phase) => {
+    for (const event of outcomes) {
+      const t = reduce(at(phase), event, config);
+      expect(t.state.phase).toBe(phase);
+      expect(t.effects).toEqual([]);
+    }
+  });
+
+  it('welcome shows readers, issuer status and the virtual card offer', () => {
+    let t = run(INITIAL_STATE, { type: 'readers-changed', readers: 'service-down' }, { type: 'issuer-status', issuer: 'unreachable' });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'welcome', readers: 'service-down', virtualCardOffered: false, issuer: 'unreachable' });
+    expect(reduce(t.state, { type: 'use-virtual-card' }, config).refusal).toBe('virtual-card-unavailable');
+    t = run(t.state, { type: 'virtual-card-availability', available: true });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ virtualCardOffered: true });
+    expect(reduce(t.state, { type: 'use-virtual-card' }, config).effects).toEqual([{ type: 'insert-virtual-card' }]);
+  });
+
+  it('a second card while a session runs is ignored', () => {
+    const pin = at(activePhases['pin (entering)']!);
+    expect(reduce(pin, { type: 'card-inserted', sessionId: S + 1 }, config).state).toBe(pin);
+  });
+});
+
+describe('session: secrets in views', () => {
+  it.each(Object.entries(allPhases))('%s: the OTP and QR payload appear only on the enrollment screen', (_name, phase) => {
+    const view = viewOf(at(phase), { helpUrl: 'https://help.example' });
+    const text = JSON.stringify(view);
+    const shows = view.screen === 'enrollment';
+    expect(text.includes(enrollment.otp)).toBe(shows);
+    expect(text.includes(enrollment.qrPayload)).toBe(shows);
+    expect(text).not.toContain(issuerSession.token);
+  });
+
+  it('sessionOf covers every phase', () => {
+    for (const phase of Object.values(sessionPhases)) expect(sessionOf(phase)).toBe(S);
+  });
+});
