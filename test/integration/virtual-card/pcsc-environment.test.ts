@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listReaders, startPcscEnvironment } from '../../harness/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { parseReaderList } from '../../harness/reader-state.ts';
+
+let environment: PcscEnvironment;
+
+beforeAll(async () => {
+  environment = await startPcscEnvironment();
+});
+afterAll(async () => {
+  await environment.stop();
+});
+
+describe('pcscd test environment', () => {
+  it('runs a private pcscd whose vpcd readers independent clients see', async () => {
+    expect(environment.isolated).toBe(true);
+    expect(environment.socketPath).not.toBe('/run/pcscd/pcscd.comm');
+    expect(process.env.PCSCLITE_CSOCK_NAME).toBe(environment.socketPath);
+    const listing = execFileSync('opensc-tool', ['-l'], { env: environment.env, encoding: 'utf8' });
+    expect(listing).toContain(environment.readerName);
+    expect(listing).toContain(environment.secondReaderName);
+    const readers = await listReaders(environment.env);
+    expect(readers).toEqual([
+      { name: environment.readerName, cardPresent: false },
+      { name: environment.secondReaderName, cardPresent: false },
+    ]);
+  });
+
+  it('keeps the same socket path across a pcscd restart, and reports it gone while stopped', async () => {
+    await environment.stopPcscd();
+    expect(environment.running).toBe(false);
+    expect(await listReaders(environment.env)).toEqual([]);
+    await environment.startPcscd();
+    expect(environment.running).toBe(true);
+    expect(existsSync(environment.socketPath)).toBe(true);
+    await environment.restartPcscd();
+    expect((await listReaders(environment.env)).map((reader) => reader.name)).toContain(environment.readerName);
+  });
+
+  it('refuses a second environment in the same process', async () => {
+    await expect(startPcscEnvironment()).rejects.toThrow(/one environment per process/);
+  });
+});
+
+describe('opensc-tool -l parsing', () => {
+  it('reads card presence and names, ignoring noise', () => {
+    const output = '# Detected readers (pcsc)\nNr.  Card  Features  Name\n0    Yes             Virtual PCD 00 00\n1    No    PIN pad   Some Reader 01\ngarbage\n';
+    expect(parseReaderList(output)).toEqual([
+      { name: 'Virtual PCD 00 00', cardPresent: true },
+      { name: 'Some Reader 01', cardPresent: false },
+    ]);
+    expect(parseReaderList('No smart card readers found.\n')).toEqual([]);
+  });
+});
