@@ -1,6 +1,20 @@
 // PKI-AUTH verification (FIPS 201-3 §6.2.3.1, SP 800-116): the card's PIV Authentication certificate and its
 // signature over the issuer's challenge. This file is the one entry the issuer service calls.
-// Work in progress: until every check is wired, the function refuses (never passes).
+//
+// Order of checks — cheapest and most local first, so hostile input costs little and revocation sources are
+// only contacted for a certificate that chains by name to a configured anchor:
+//   parse → key algorithm → challenge signature → name-chained path → validity dates → policy →
+//   revocation answer for every non-anchor certificate (demanded, see revocation/revocation-check.ts) →
+//   pkijs path validation fed with exactly that evidence → identity from the SAN.
+import { parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
+import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
+import { buildCandidatePath, validateWithEngine, type TrustStore } from './path.ts';
+import { checkValidity } from './validity.ts';
+import { checkPolicies } from './policy.ts';
+import { cardholderIdentity } from './identity.ts';
+import { checkRevocation, type RevocationCaches } from './revocation/revocation-check.ts';
+import { createCrlCache } from './revocation/crl.ts';
+import { createOcspCache } from './revocation/ocsp.ts';
 
 export interface PivTrustPolicy {
   trustAnchorsDer: Uint8Array[];
@@ -31,9 +45,97 @@ export type CardAuthenticationResult =
   | { ok: true; identity: CardIdentity }
   | { ok: false; code: CardAuthenticationFailureCode; message: string };
 
-export function verifyCardAuthentication(
-  _input: { challenge: Uint8Array; signature: Uint8Array; certificateDer: Uint8Array },
-  _policy: PivTrustPolicy,
+/**
+ * Parsed trust material and revocation caches live as long as the policy object: the issuer service builds
+ * its policy once at start, so anchors are parsed once and CRLs/OCSP answers are reused across requests.
+ */
+interface PolicyState { readonly store: TrustStore | string; readonly caches: RevocationCaches }
+const states = new WeakMap<PivTrustPolicy, PolicyState>();
+
+function stateFor(policy: PivTrustPolicy): PolicyState {
+  let state = states.get(policy);
+  if (state === undefined) {
+    state = { store: parseTrustStore(policy), caches: { crl: createCrlCache(), ocsp: createOcspCache() } };
+    states.set(policy, state);
+  }
+  return state;
+}
+
+function parseTrustStore(policy: PivTrustPolicy): TrustStore | string {
+  const parseAll = (ders: Uint8Array[], role: string): ParsedCertificate[] | string => {
+    const parsed: ParsedCertificate[] = [];
+    for (const [index, der] of ders.entries()) {
+      const result = parseCertificate(der);
+      if (!result.ok) return `configured ${role} #${index + 1}: ${result.message}`;
+      parsed.push(result.certificate);
+    }
+    return parsed;
+  };
+  const anchors = parseAll(policy.trustAnchorsDer, 'trust anchor');
+  if (typeof anchors === 'string') return anchors;
+  if (anchors.length === 0) return 'no trust anchor is configured';
+  const intermediates = parseAll(policy.intermediatesDer, 'intermediate CA');
+  if (typeof intermediates === 'string') return intermediates;
+  return { anchors, intermediates };
+}
+
+function fail(code: CardAuthenticationFailureCode, message: string): CardAuthenticationResult {
+  return { ok: false, code, message };
+}
+
+export async function verifyCardAuthentication(
+  input: { challenge: Uint8Array; signature: Uint8Array; certificateDer: Uint8Array },
+  policy: PivTrustPolicy,
 ): Promise<CardAuthenticationResult> {
-  return Promise.resolve({ ok: false, code: 'untrusted', message: 'PKI-AUTH verification is not implemented yet' });
+  const at = policy.now?.() ?? new Date();
+  const state = stateFor(policy);
+  if (typeof state.store === 'string') return fail('untrusted', state.store);
+
+  const parsed = parseCertificate(input.certificateDer);
+  if (!parsed.ok) return fail('bad-certificate', parsed.message);
+  const leaf = parsed.certificate;
+  const key = cardPublicKey(leaf);
+  if (!key.ok) return fail('bad-certificate', key.message);
+  if (!verifyChallengeSignature(input.challenge, input.signature, key.algorithm, key.key)) {
+    return fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this challenge`);
+  }
+
+  const candidate = buildCandidatePath(leaf, state.store);
+  if (!candidate.ok) return fail('untrusted', candidate.message);
+  const dates = checkValidity(candidate.path, at);
+  if (!dates.ok) return fail(dates.code, dates.message);
+  const policyResult = checkPolicies(candidate.path, policy.requiredPolicyOids);
+  if (!policyResult.ok) return fail('policy-missing', policyResult.message);
+
+  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
+  if (!revocation.ok) return fail(revocation.code, revocation.message);
+  const engine = await validateWithEngine(leaf, state.store, { crls: revocation.crls, ocsps: revocation.ocsps }, at);
+  if (!engine.ok) return fail(engine.code, engine.message);
+  // The engine may pick another path than the name-chained candidate; evidence and policy were checked for the
+  // candidate, so anything else is refused rather than trusted unchecked.
+  if (!samePath(engine.path, candidate.path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
+
+  const identity = cardholderIdentity(leaf);
+  if (!identity.ok) return fail('identity-missing', identity.message);
+  return {
+    ok: true,
+    identity: {
+      uuid: identity.uuid,
+      fascnHex: identity.fascnHex,
+      commonName: commonNameOf(leaf),
+      issuerDn: leaf.x509.issuer,
+      serialNumberHex: leaf.x509.serialNumber.toLowerCase(),
+      notAfter: leaf.x509.notAfter,
+      certificateDer: leaf.der,
+      keyAlgorithm: key.algorithm,
+    },
+  };
+}
+
+function samePath(a: readonly ParsedCertificate[], b: readonly ParsedCertificate[]): boolean {
+  return a.length === b.length && a.every((certificate, index) => certificate === b[index]);
+}
+
+function commonNameOf(certificate: ParsedCertificate): string {
+  return certificate.x509.subjectName.getField('CN')[0] ?? certificate.x509.subject;
 }

@@ -1,0 +1,97 @@
+// Certification path (RFC 5280 §6): a cheap name-chained candidate first (no crypto, so hostile certificates
+// cost nothing and revocation sources are only consulted for a plausible path), then pkijs's
+// CertificateChainValidationEngine for the real validation — signatures, CA flags, name constraints — fed
+// only with revocation evidence this module's callers have already validated.
+import * as pkijs from 'pkijs';
+import { sameCertificate, toHex, type ParsedCertificate } from './parsed-certificate.ts';
+
+const MAX_PATH_LENGTH = 6;
+const AUTHORITY_KEY_ID = '2.5.29.35';
+const SUBJECT_KEY_ID = '2.5.29.14';
+
+export interface TrustStore {
+  readonly anchors: readonly ParsedCertificate[];
+  readonly intermediates: readonly ParsedCertificate[];
+}
+
+export type CandidatePathResult = { ok: true; path: ParsedCertificate[] } | { ok: false; message: string };
+
+/** Leaf first, trust anchor last. */
+export function buildCandidatePath(leaf: ParsedCertificate, store: TrustStore): CandidatePathResult {
+  if ([...store.anchors, ...store.intermediates].some((known) => sameCertificate(known, leaf))) {
+    return { ok: false, message: 'the presented certificate is a CA certificate, not a PIV Authentication certificate' };
+  }
+  const path = [leaf];
+  let current = leaf;
+  while (path.length <= MAX_PATH_LENGTH) {
+    const anchor = store.anchors.find((candidate) => issuedBy(current, candidate));
+    if (anchor !== undefined) return { ok: true, path: [...path, anchor] };
+    const intermediate = store.intermediates.find((candidate) => issuedBy(current, candidate) && !path.includes(candidate));
+    if (intermediate === undefined) {
+      return { ok: false, message: `no configured trust anchor or intermediate CA issued "${current.x509.issuer}"` };
+    }
+    path.push(intermediate);
+    current = intermediate;
+  }
+  return { ok: false, message: `certificate path is longer than ${MAX_PATH_LENGTH}` };
+}
+
+function issuedBy(subject: ParsedCertificate, candidate: ParsedCertificate): boolean {
+  if (!subject.pkijs.issuer.isEqual(candidate.pkijs.subject)) return false;
+  const authorityKeyId = extensionKeyId(subject, AUTHORITY_KEY_ID);
+  const subjectKeyId = extensionKeyId(candidate, SUBJECT_KEY_ID);
+  return authorityKeyId === null || subjectKeyId === null || authorityKeyId === subjectKeyId;
+}
+
+function extensionKeyId(certificate: ParsedCertificate, oid: string): string | null {
+  const extension = certificate.pkijs.extensions?.find((candidate) => candidate.extnID === oid);
+  const parsed: unknown = extension?.parsedValue;
+  if (parsed instanceof pkijs.AuthorityKeyIdentifier) {
+    return parsed.keyIdentifier === undefined ? null : toHex(parsed.keyIdentifier.valueBlock.valueHexView);
+  }
+  if (parsed !== undefined && parsed !== null && typeof parsed === 'object' && 'valueBlock' in parsed) {
+    const block = (parsed as { valueBlock: { valueHexView?: Uint8Array } }).valueBlock;
+    return block.valueHexView === undefined ? null : toHex(block.valueHexView);
+  }
+  return null;
+}
+
+export interface EngineEvidence {
+  readonly crls: pkijs.CertificateRevocationList[];
+  readonly ocsps: pkijs.BasicOCSPResponse[];
+}
+
+export type EngineResult =
+  | { ok: true; path: ParsedCertificate[] }
+  | { ok: false; code: 'untrusted' | 'revoked' | 'revocation-unavailable' | 'expired'; message: string };
+
+/** pkijs result codes that mean something more specific than "untrusted". */
+const ENGINE_REVOKED = 12;
+const ENGINE_NO_REVOCATION_VALUES = 11;
+const ENGINE_DATES = 8;
+
+export async function validateWithEngine(leaf: ParsedCertificate, store: TrustStore, evidence: EngineEvidence, at: Date): Promise<EngineResult> {
+  const intermediates = store.intermediates.filter((intermediate) => !store.anchors.some((anchor) => sameCertificate(anchor, intermediate)));
+  const byEngineObject = new Map<pkijs.Certificate, ParsedCertificate>();
+  for (const certificate of [...store.anchors, ...intermediates, leaf]) byEngineObject.set(certificate.pkijs, certificate);
+  const engine = new pkijs.CertificateChainValidationEngine({
+    trustedCerts: store.anchors.map((anchor) => anchor.pkijs),
+    certs: [...intermediates.map((intermediate) => intermediate.pkijs), leaf.pkijs], // pkijs takes the last as the leaf
+    crls: evidence.crls,
+    ocsps: evidence.ocsps,
+    checkDate: at,
+  });
+  const result = await engine.verify({ passedWhenNotRevValues: false });
+  if (!result.result) {
+    const message = `certificate path rejected: ${String(result.resultMessage).slice(0, 200)}`;
+    if (result.resultCode === ENGINE_REVOKED) return { ok: false, code: 'revoked', message };
+    if (result.resultCode === ENGINE_NO_REVOCATION_VALUES) return { ok: false, code: 'revocation-unavailable', message };
+    if (result.resultCode === ENGINE_DATES) return { ok: false, code: 'expired', message };
+    return { ok: false, code: 'untrusted', message };
+  }
+  const path = (result.certificatePath ?? []).map((certificate) => byEngineObject.get(certificate));
+  if (path.length < 2 || path.some((certificate) => certificate === undefined)) {
+    return { ok: false, code: 'untrusted', message: 'certificate path engine returned an unexpected path' };
+  }
+  return { ok: true, path: path as ParsedCertificate[] };
+}

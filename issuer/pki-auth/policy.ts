@@ -1,0 +1,46 @@
+// Certificate policy (FIPS 201-3, FPKI Common Policy: id-fpki-common-authentication 2.16.840.1.101.3.2.1.3.13).
+// What is enforced, and why it is stricter than bare RFC 5280 policy processing:
+// - the PIV Authentication certificate itself must assert one of the required policy OIDs literally
+//   (anyPolicy in a leaf proves nothing about how the card was issued);
+// - every CA certificate between it and the trust anchor that carries a certificatePolicies extension must
+//   assert the required OID or anyPolicy. A CA certificate without the extension is tolerated (RFC 5280 would
+//   then leave no valid policy): FPKI CAs always carry one, the repository's test PKI does not yet;
+// - a path that uses policy mapping is refused: required OIDs are then ambiguous between domains. Bridged trust
+//   is configured by making the CA under the bridge a trust anchor instead.
+// The trust anchor's own extensions are not evaluated (RFC 5280 §6.1: an anchor is input, not part of the path).
+import 'reflect-metadata';
+import { CertificatePolicyExtension } from '@peculiar/x509';
+import type { ParsedCertificate } from './parsed-certificate.ts';
+
+export const DEFAULT_PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.13';
+const ANY_POLICY = '2.5.29.32.0';
+const CERTIFICATE_POLICIES = '2.5.29.32';
+const POLICY_MAPPINGS = '2.5.29.33';
+
+export type PolicyResult = { ok: true; matched: string } | { ok: false; message: string };
+
+export function checkPolicies(path: readonly ParsedCertificate[], requiredOids: readonly string[]): PolicyResult {
+  const required = requiredOids.length > 0 ? requiredOids : [DEFAULT_PIV_AUTH_POLICY];
+  const leaf = path[0];
+  if (leaf === undefined) return { ok: false, message: 'empty certificate path' };
+  const matched = policiesOf(leaf).find((oid) => required.includes(oid));
+  if (matched === undefined) {
+    return { ok: false, message: `the PIV Authentication certificate asserts none of the required policies (${required.join(', ')})` };
+  }
+  for (const ca of path.slice(1, -1)) {
+    if (ca.x509.getExtension(POLICY_MAPPINGS) !== null) {
+      return { ok: false, message: `CA certificate "${ca.x509.subject}" maps policies, which this issuer does not accept` };
+    }
+    if (ca.x509.getExtension(CERTIFICATE_POLICIES) === null) continue;
+    const policies = policiesOf(ca);
+    if (!policies.includes(matched) && !policies.includes(ANY_POLICY)) {
+      return { ok: false, message: `CA certificate "${ca.x509.subject}" does not assert policy ${matched} or anyPolicy` };
+    }
+  }
+  return { ok: true, matched };
+}
+
+function policiesOf(certificate: ParsedCertificate): readonly string[] {
+  const extension = certificate.x509.getExtension(CERTIFICATE_POLICIES);
+  return extension instanceof CertificatePolicyExtension ? extension.policies : [];
+}

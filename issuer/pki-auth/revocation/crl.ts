@@ -1,0 +1,199 @@
+// Certificate revocation lists (RFC 5280 §5, §6.3): loaded from the configured URLs and files, kept until their
+// nextUpdate (and re-read at most every few minutes), and accepted for a certificate only when they cover it,
+// are signed by its issuer and are current. CRL distribution points named inside certificates are not
+// followed: the issuer fetches only sources its administrator configured (no fetches steered by card data).
+import { readFile, stat } from 'node:fs/promises';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import type { ParsedCertificate } from '../parsed-certificate.ts';
+import { boundedFetch } from './bounded-fetch.ts';
+
+const MAX_CRL_BYTES = 8 * 1024 * 1024;
+const CRL_FETCH_TIMEOUT_MS = 5_000;
+/** Even a CRL valid for days is re-read this often, so an emergency re-issue is seen. */
+const CRL_REFRESH_MS = 5 * 60_000;
+/** Clock skew tolerated between the CA and this issuer for thisUpdate. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+const ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
+const DELTA_CRL_INDICATOR = '2.5.29.27';
+const CRL_NUMBER = '2.5.29.20';
+const AUTHORITY_KEY_ID = '2.5.29.35';
+const UNDERSTOOD_CRL_EXTENSIONS = new Set([ISSUING_DISTRIBUTION_POINT, DELTA_CRL_INDICATOR, CRL_NUMBER, AUTHORITY_KEY_ID]);
+
+export interface LoadedCrl {
+  readonly source: string;
+  readonly crl: pkijs.CertificateRevocationList;
+  readonly revokedSerials: ReadonlySet<string>;
+  /** Signature checks are costly; remembered per issuer certificate object. */
+  readonly signatureValidFor: WeakMap<ParsedCertificate, boolean>;
+}
+
+export interface CrlCache {
+  readonly urls: Map<string, { crl: LoadedCrl; fetchedAtMs: number }>;
+  readonly inflight: Map<string, Promise<LoadedOrProblem>>;
+  readonly files: Map<string, { crl: LoadedCrl; mtimeMs: number; size: number }>;
+}
+
+export function createCrlCache(): CrlCache {
+  return { urls: new Map(), inflight: new Map(), files: new Map() };
+}
+
+type LoadedOrProblem = { ok: true; crl: LoadedCrl } | { ok: false; message: string };
+
+export interface CrlSources { readonly urls: readonly string[]; readonly files: readonly string[] }
+
+export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): Promise<{ crls: LoadedCrl[]; problems: string[] }> {
+  const results = await Promise.all([
+    ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at)),
+    ...sources.files.map((file) => loadCrlFromFile(file, cache)),
+  ]);
+  const crls: LoadedCrl[] = [];
+  const problems: string[] = [];
+  for (const result of results) {
+    if (result.ok) crls.push(result.crl);
+    else problems.push(result.message);
+  }
+  return { crls, problems };
+}
+
+async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date): Promise<LoadedOrProblem> {
+  const cached = cache.urls.get(url);
+  if (cached !== undefined && Date.now() - cached.fetchedAtMs < CRL_REFRESH_MS && isCurrent(cached.crl.crl, at)) {
+    return { ok: true, crl: cached.crl };
+  }
+  const running = cache.inflight.get(url);
+  if (running !== undefined) return running; // concurrent PKI-AUTH requests share one download
+  const download = (async (): Promise<LoadedOrProblem> => {
+    const fetched = await boundedFetch(url, { maxBytes: MAX_CRL_BYTES, timeoutMs: CRL_FETCH_TIMEOUT_MS, accept: 'application/pkix-crl' });
+    if (!fetched.ok) return { ok: false, message: `CRL ${url}: ${fetched.message}` };
+    const parsed = parseCrl(fetched.body, url);
+    if (parsed.ok) cache.urls.set(url, { crl: parsed.crl, fetchedAtMs: Date.now() });
+    return parsed;
+  })();
+  cache.inflight.set(url, download);
+  try {
+    return await download;
+  } finally {
+    cache.inflight.delete(url);
+  }
+}
+
+async function loadCrlFromFile(file: string, cache: CrlCache): Promise<LoadedOrProblem> {
+  try {
+    const info = await stat(file);
+    const cached = cache.files.get(file);
+    if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return { ok: true, crl: cached.crl };
+    if (info.size > MAX_CRL_BYTES) return { ok: false, message: `CRL file ${file} is larger than ${MAX_CRL_BYTES} bytes` };
+    const parsed = parseCrl(derFromFile(await readFile(file)), file);
+    if (parsed.ok) cache.files.set(file, { crl: parsed.crl, mtimeMs: info.mtimeMs, size: info.size });
+    return parsed;
+  } catch (error) {
+    return { ok: false, message: `CRL file ${file} cannot be read: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+  }
+}
+
+/** CRL files may be DER or PEM (any BEGIN label: tools disagree on "X509 CRL"). */
+function derFromFile(content: Buffer): Uint8Array {
+  const text = content.subarray(0, 64).toString('latin1');
+  if (!text.startsWith('-----BEGIN')) return new Uint8Array(content);
+  const body = content.toString('latin1').split(/\r?\n/).filter((line) => line.length > 0 && !line.startsWith('-----')).join('');
+  return new Uint8Array(Buffer.from(body, 'base64'));
+}
+
+export function parseCrl(der: Uint8Array, source: string): LoadedOrProblem {
+  try {
+    const asn = asn1js.fromBER(der);
+    if (asn.offset === -1 || asn.offset !== der.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
+    const crl = new pkijs.CertificateRevocationList({ schema: asn.result });
+    const revokedSerials = new Set((crl.revokedCertificates ?? []).map((entry) => serialHex(entry.userCertificate)));
+    return { ok: true, crl: { source, crl, revokedSerials, signatureValidFor: new WeakMap() } };
+  } catch (error) {
+    return { ok: false, message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+  }
+}
+
+export function serialHex(serial: asn1js.Integer): string {
+  return Buffer.from(serial.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=.)/, '');
+}
+
+function isCurrent(crl: pkijs.CertificateRevocationList, at: Date): boolean {
+  return crl.nextUpdate !== undefined && crl.nextUpdate.value.getTime() >= at.getTime()
+    && crl.thisUpdate.value.getTime() <= at.getTime() + CLOCK_SKEW_MS;
+}
+
+export type CrlAnswer = { status: 'good'; crl: LoadedCrl } | { status: 'revoked'; message: string } | { status: 'none'; reasons: string[] };
+
+/** The answer of the configured CRLs for `subject`, issued by `issuer`; only CRLs that qualify are heard. */
+export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date): Promise<CrlAnswer> {
+  const reasons: string[] = [];
+  let covering: LoadedCrl | null = null;
+  for (const loaded of crls) {
+    if (!loaded.crl.issuer.isEqual(subject.pkijs.issuer)) continue;
+    const problem = (await disqualification(loaded, subject, issuer, at));
+    if (problem !== null) {
+      reasons.push(problem);
+      continue;
+    }
+    if (loaded.revokedSerials.has(serialHex(subject.pkijs.serialNumber))) {
+      return { status: 'revoked', message: `"${subject.x509.subject}" (serial ${subject.x509.serialNumber}) is on the CRL from ${loaded.source}` };
+    }
+    covering = loaded;
+  }
+  if (covering !== null) return { status: 'good', crl: covering };
+  if (reasons.length === 0) reasons.push(`no configured CRL is issued by "${subject.x509.issuer}"`);
+  return { status: 'none', reasons };
+}
+
+async function disqualification(loaded: LoadedCrl, subject: ParsedCertificate, issuer: ParsedCertificate, at: Date): Promise<string | null> {
+  const { crl, source } = loaded;
+  if (crl.nextUpdate === undefined) return `CRL ${source} has no nextUpdate`;
+  if (crl.nextUpdate.value.getTime() < at.getTime()) return `CRL ${source} is stale (nextUpdate ${crl.nextUpdate.value.toISOString()})`;
+  if (crl.thisUpdate.value.getTime() > at.getTime() + CLOCK_SKEW_MS) return `CRL ${source} is not yet valid (thisUpdate ${crl.thisUpdate.value.toISOString()})`;
+  const scope = scopeProblem(crl, subject);
+  if (scope !== null) return `CRL ${source} ${scope}`;
+  if (!(await signatureValid(loaded, issuer))) return `CRL ${source} is not signed by "${issuer.x509.subject}"`;
+  if (!mayIssueCrls(issuer)) return `"${issuer.x509.subject}" lacks the cRLSign key usage`;
+  return null;
+}
+
+function scopeProblem(crl: pkijs.CertificateRevocationList, subject: ParsedCertificate): string | null {
+  for (const extension of crl.crlExtensions?.extensions ?? []) {
+    if (extension.extnID === DELTA_CRL_INDICATOR) return 'is a delta CRL (a complete CRL is required)';
+    if (extension.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(extension.extnID)) return `has an unknown critical extension ${extension.extnID}`;
+    if (extension.extnID !== ISSUING_DISTRIBUTION_POINT) continue;
+    const idp: unknown = extension.parsedValue;
+    if (!(idp instanceof pkijs.IssuingDistributionPoint)) return 'has an unreadable issuingDistributionPoint';
+    // Partitioned and indirect CRLs are not accepted as complete answers (RFC 5280 §6.3.3 (b)).
+    if (idp.onlySomeReasons !== undefined || idp.indirectCRL === true || idp.onlyContainsAttributeCerts === true) return 'covers only some reasons or is indirect';
+    const subjectIsCa = isCa(subject);
+    if (idp.onlyContainsUserCerts === true && subjectIsCa) return 'covers only end-entity certificates';
+    if (idp.onlyContainsCACerts === true && !subjectIsCa) return 'covers only CA certificates';
+  }
+  return null;
+}
+
+async function signatureValid(loaded: LoadedCrl, issuer: ParsedCertificate): Promise<boolean> {
+  const known = loaded.signatureValidFor.get(issuer);
+  if (known !== undefined) return known;
+  let valid: boolean;
+  try {
+    valid = await loaded.crl.verify({ issuerCertificate: issuer.pkijs });
+  } catch {
+    valid = false; // pkijs throws on key/algorithm mismatches: that is a signature that does not verify
+  }
+  loaded.signatureValidFor.set(issuer, valid);
+  return valid;
+}
+
+function isCa(certificate: ParsedCertificate): boolean {
+  const basic = certificate.pkijs.extensions?.find((extension) => extension.extnID === '2.5.29.19')?.parsedValue as pkijs.BasicConstraints | undefined;
+  return basic?.cA === true;
+}
+
+function mayIssueCrls(issuer: ParsedCertificate): boolean {
+  const keyUsage = issuer.pkijs.extensions?.find((extension) => extension.extnID === '2.5.29.15')?.parsedValue as asn1js.BitString | undefined;
+  if (keyUsage === undefined) return true;
+  const firstByte = keyUsage.valueBlock.valueHexView[0] ?? 0;
+  return (firstByte & 0x02) === 0x02;
+}

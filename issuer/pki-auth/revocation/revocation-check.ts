@@ -1,0 +1,48 @@
+// SP 800-116 / RFC 5280 §6.3: every certificate in the path except the trust anchor needs a revocation answer.
+// pkijs accepts a chain silently when it is given no CRL or OCSP response at all, so the answer is demanded here:
+// a qualifying CRL or a good OCSP response per certificate, "revoked" from any qualifying source wins, and no
+// answer at all is a failure.
+import type * as pkijs from 'pkijs';
+import type { ParsedCertificate } from '../parsed-certificate.ts';
+import { crlAnswerFor, loadCrls, type CrlCache, type CrlSources } from './crl.ts';
+import { ocspAnswerFor, type OcspCache } from './ocsp.ts';
+
+export interface RevocationSources extends CrlSources { readonly ocspUrl: string | null }
+export interface RevocationCaches { readonly crl: CrlCache; readonly ocsp: OcspCache }
+
+export type RevocationResult =
+  | { ok: true; crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[] }
+  | { ok: false; code: 'revoked' | 'revocation-unavailable'; message: string };
+
+/** `path` is leaf first, trust anchor last; the anchor itself needs no answer. */
+export async function checkRevocation(path: readonly ParsedCertificate[], sources: RevocationSources, caches: RevocationCaches, at: Date): Promise<RevocationResult> {
+  const loaded = await loadCrls(sources, caches.crl, at);
+  const crls = new Set<pkijs.CertificateRevocationList>();
+  const ocsps = new Set<pkijs.BasicOCSPResponse>();
+  for (let index = 0; index < path.length - 1; index += 1) {
+    const subject = path[index];
+    const issuer = path[index + 1];
+    if (subject === undefined || issuer === undefined) break;
+    const reasons = [...loaded.problems];
+    const fromCrl = await crlAnswerFor(subject, issuer, loaded.crls, at);
+    if (fromCrl.status === 'revoked') return { ok: false, code: 'revoked', message: fromCrl.message };
+    if (fromCrl.status === 'good') crls.add(fromCrl.crl.crl);
+    else reasons.push(...fromCrl.reasons);
+    if (sources.ocspUrl !== null) {
+      const fromOcsp = await ocspAnswerFor(subject, issuer, sources.ocspUrl, caches.ocsp, at);
+      if (fromOcsp.status === 'revoked') return { ok: false, code: 'revoked', message: fromOcsp.message };
+      if (fromOcsp.status === 'good') ocsps.add(fromOcsp.response);
+      else reasons.push(fromOcsp.message);
+      if (fromOcsp.status === 'good') continue;
+    }
+    if (fromCrl.status !== 'good') {
+      const who = `"${subject.x509.subject}"`;
+      return { ok: false, code: 'revocation-unavailable', message: `no revocation answer for ${who}: ${unique(reasons).join('; ').slice(0, 600)}` };
+    }
+  }
+  return { ok: true, crls: [...crls], ocsps: [...ocsps] };
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,282 @@
+// PKI-AUTH against real certificates from the test PKI, real CRLs and OCSP responses served over loopback HTTP.
+import 'reflect-metadata';
+import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
+import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import { buildCrl, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../fixtures/revocation.ts';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+let pki: TestPki;
+let otherPki: TestPki;
+let workDir: string;
+let rootCrlFile: string;
+const servers: RevocationServer[] = [];
+
+async function server(options: Parameters<typeof startRevocationServer>[0]): Promise<RevocationServer> {
+  const started = await startRevocationServer(options);
+  servers.push(started);
+  return started;
+}
+
+/** The card signs SHA-256/384 of the raw challenge; ECDSA signatures DER-encoded (project convention). */
+function cardSign(card: { keys: CryptoKeyPair; keyAlgorithm: string }, challenge: Uint8Array): Uint8Array {
+  const key = KeyObject.from(card.keys.privateKey);
+  const hash = card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
+  return new Uint8Array(card.keyAlgorithm === 'RSA-2048' ? nodeSign(hash, challenge, key) : nodeSign(hash, challenge, { key, dsaEncoding: 'der' }));
+}
+
+function policyWith(overrides: Partial<PivTrustPolicy>): PivTrustPolicy {
+  return {
+    trustAnchorsDer: [pki.root.der],
+    intermediatesDer: [pki.intermediate.der],
+    requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'],
+    crlUrls: [],
+    crlFiles: [rootCrlFile],
+    ocspUrl: null,
+    ...overrides,
+  };
+}
+
+/** A policy whose intermediate-issued CRL (served over HTTP) lists `revoked`. */
+async function crlPolicy(revoked: string[] = []): Promise<PivTrustPolicy> {
+  const crl = await buildCrl({ issuer: pki.intermediate, revokedSerials: revoked });
+  const served = await server({ crl });
+  return policyWith({ crlUrls: [served.crlUrl] });
+}
+
+async function authenticate(card: IssuedCardCertificate, policy: PivTrustPolicy, tamper: { challenge?: Uint8Array; signature?: Uint8Array } = {}) {
+  const challenge = randomBytes(32);
+  const signature = tamper.signature ?? cardSign(card, tamper.challenge ?? challenge);
+  return verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+}
+
+function issue(options: Partial<IssueCardCertificateOptions> = {}): Promise<IssuedCardCertificate> {
+  return pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Pat Cardholder', ...options });
+}
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  otherPki = await createTestPki({ rootCommonName: 'Test PIV Root CA', intermediateCommonName: 'Test PIV Issuing CA' });
+  workDir = mkdtempSync(join(tmpdir(), 'dck-pki-auth-'));
+  rootCrlFile = join(workDir, 'root.crl');
+  writeFileSync(rootCrlFile, await buildCrl({ issuer: pki.root }));
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((started) => started.close()));
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('PKI-AUTH accepts good cards', () => {
+  it('accepts an RSA-2048 card and returns its identity from the SAN', async () => {
+    const card = await issue({ keyAlgorithm: 'RSA-2048', uuid: '3c1a2b4d-0000-4000-8000-00000000abcd' });
+    const result = await authenticate(card, await crlPolicy());
+    expect(result).toMatchObject({ ok: true });
+    if (!result.ok) return;
+    expect(result.identity.uuid).toBe('3c1a2b4d-0000-4000-8000-00000000abcd');
+    expect(result.identity.fascnHex).toBe(Buffer.from(card.fascn).toString('hex'));
+    expect(result.identity.keyAlgorithm).toBe('RSA-2048');
+    expect(result.identity.commonName).toBe('Pat Cardholder');
+    expect(result.identity.serialNumberHex).toBe(card.certificate.serialNumber.toLowerCase());
+    expect(result.identity.issuerDn).toBe(pki.intermediate.certificate.subject);
+  });
+
+  it('accepts a P-256 card', async () => {
+    const card = await issue();
+    const result = await authenticate(card, await crlPolicy());
+    expect(result.ok ? result.identity.keyAlgorithm : result).toBe('P-256');
+  });
+
+  it('accepts a P-384 card (SHA-384 signature)', async () => {
+    const card = await issue({ keyAlgorithm: 'P-384' });
+    const result = await authenticate(card, await crlPolicy());
+    expect(result.ok ? result.identity.keyAlgorithm : result).toBe('P-384');
+  });
+
+  it('accepts a good OCSP answer signed by the CA, and one from a delegated responder', async () => {
+    const card = await issue();
+    const byCa = await server({ ocsp: ocspResponder(pki.intermediate, () => 'good') });
+    expect((await authenticate(card, policyWith({ ocspUrl: byCa.ocspUrl }))).ok).toBe(true);
+    const delegate = await createDelegatedResponder(pki.intermediate);
+    const byDelegate = await server({ ocsp: ocspResponder(delegate, () => 'good') });
+    expect((await authenticate(card, policyWith({ ocspUrl: byDelegate.ocspUrl }))).ok).toBe(true);
+  });
+
+  it('reuses a good OCSP answer until its nextUpdate instead of asking again', async () => {
+    const card = await issue();
+    const askedAboutCard: string[] = [];
+    const answer = ocspResponder(pki.intermediate, () => 'good');
+    const responder = await server({ ocsp: (request) => {
+      if (request.serialHex === card.certificate.serialNumber.toLowerCase()) askedAboutCard.push(request.serialHex);
+      return answer(request);
+    } });
+    const policy = policyWith({ ocspUrl: responder.ocspUrl });
+    expect((await authenticate(card, policy)).ok).toBe(true);
+    expect((await authenticate(card, policy)).ok).toBe(true);
+    expect(askedAboutCard).toHaveLength(1);
+  });
+});
+
+describe('PKI-AUTH refuses', () => {
+  it('a signature made by a different key: bad-signature', async () => {
+    const card = await issue();
+    const stranger = { keys: await generateKeyPair('P-256'), keyAlgorithm: 'P-256' };
+    const challenge = randomBytes(32);
+    const result = await verifyCardAuthentication({ challenge, signature: cardSign(stranger, challenge), certificateDer: card.der }, await crlPolicy());
+    expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
+  });
+
+  it('a signature over another challenge: bad-signature', async () => {
+    const card = await issue({ keyAlgorithm: 'RSA-2048' });
+    expect(await authenticate(card, await crlPolicy(), { challenge: randomBytes(32) })).toMatchObject({ ok: false, code: 'bad-signature' });
+  });
+
+  it('a truncated signature: bad-signature', async () => {
+    const card = await issue();
+    const challenge = randomBytes(32);
+    const signature = cardSign(card, challenge).subarray(0, 40);
+    const result = await verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, await crlPolicy());
+    expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
+  });
+
+  it('an expired certificate: expired', async () => {
+    const card = await issue({ notBefore: new Date(Date.now() - 30 * DAY_MS), notAfter: new Date(Date.now() - DAY_MS) });
+    expect(await authenticate(card, await crlPolicy())).toMatchObject({ ok: false, code: 'expired' });
+  });
+
+  it('a certificate not valid yet: not-yet-valid', async () => {
+    const card = await issue({ notBefore: new Date(Date.now() + DAY_MS), notAfter: new Date(Date.now() + 30 * DAY_MS) });
+    expect(await authenticate(card, await crlPolicy())).toMatchObject({ ok: false, code: 'not-yet-valid' });
+  });
+
+  it('a certificate revoked by CRL: revoked', async () => {
+    const card = await issue();
+    expect(await authenticate(card, await crlPolicy([card.certificate.serialNumber]))).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('an intermediate CA revoked by the root\'s CRL: revoked', async () => {
+    const card = await issue();
+    const rootCrl = join(workDir, 'root-revoking.crl');
+    writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, revokedSerials: [pki.intermediate.certificate.serialNumber] }));
+    const policy = await crlPolicy();
+    expect(await authenticate(card, { ...policy, crlFiles: [rootCrl] })).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('a certificate revoked by OCSP (even with a clean CRL): revoked', async () => {
+    const card = await issue();
+    const responder = await server({ ocsp: ocspResponder(pki.intermediate, () => 'revoked') });
+    const policy = await crlPolicy();
+    expect(await authenticate(card, { ...policy, ocspUrl: responder.ocspUrl })).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('an OCSP "unknown" answer with no CRL: revocation-unavailable', async () => {
+    const card = await issue();
+    const responder = await server({ ocsp: ocspResponder(pki.intermediate, () => 'unknown') });
+    const result = await authenticate(card, policyWith({ ocspUrl: responder.ocspUrl }));
+    expect(result).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    expect(result.ok ? '' : result.message).toContain('does not know');
+  });
+
+  it('a stale CRL: revocation-unavailable', async () => {
+    const card = await issue();
+    const crl = await buildCrl({ issuer: pki.intermediate, thisUpdate: new Date(Date.now() - 3 * DAY_MS), nextUpdate: new Date(Date.now() - DAY_MS) });
+    const served = await server({ crl });
+    const result = await authenticate(card, policyWith({ crlUrls: [served.crlUrl] }));
+    expect(result).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    expect(result.ok ? '' : result.message).toContain('stale');
+  });
+
+  it('a CRL signed by the wrong key, even one listing nothing: revocation-unavailable', async () => {
+    const card = await issue();
+    const crl = await buildCrl({ issuer: pki.intermediate, signingKey: otherPki.intermediate.keys.privateKey });
+    const served = await server({ crl });
+    const result = await authenticate(card, policyWith({ crlUrls: [served.crlUrl] }));
+    expect(result).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    expect(result.ok ? '' : result.message).toContain('not signed by');
+  });
+
+  it('an OCSP answer signed by the wrong key, or by a responder without id-kp-OCSPSigning: revocation-unavailable', async () => {
+    const card = await issue();
+    const forged = await server({ ocsp: ocspResponder(pki.intermediate, () => 'good', { signingKeyOverride: otherPki.intermediate.keys.privateKey }) });
+    expect(await authenticate(card, policyWith({ ocspUrl: forged.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    const notDelegated = await createDelegatedResponder(pki.intermediate, { withOcspSigning: false });
+    const undelegated = await server({ ocsp: ocspResponder(notDelegated, () => 'good') });
+    expect(await authenticate(card, policyWith({ ocspUrl: undelegated.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+
+  it('an OCSP answer with a foreign nonce or a stale nextUpdate: revocation-unavailable', async () => {
+    const card = await issue();
+    const wrongNonce = await server({ ocsp: ocspResponder(pki.intermediate, () => 'good', { nonce: new Uint8Array([4, 2, 1, 2]) }) });
+    expect(await authenticate(card, policyWith({ ocspUrl: wrongNonce.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    const stale = await server({
+      ocsp: (request) => buildOcspResponse({ certId: request.certId, status: 'good', signer: pki.intermediate, nonce: request.nonce, thisUpdate: new Date(Date.now() - 2 * DAY_MS), nextUpdate: new Date(Date.now() - DAY_MS) }),
+    });
+    expect(await authenticate(card, policyWith({ ocspUrl: stale.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+
+  it('an OCSP answer about another certificate: revocation-unavailable', async () => {
+    const card = await issue();
+    const other = await issue();
+    const responder = await server({ ocsp: async (request) => {
+      const { CertID } = await import('pkijs');
+      const pkijs = await import('pkijs');
+      const certId = new CertID();
+      await certId.createForCertificate(pkijs.Certificate.fromBER(other.der), { hashAlgorithm: 'SHA-1', issuerCertificate: pkijs.Certificate.fromBER(pki.intermediate.der) });
+      return buildOcspResponse({ certId, status: 'good', signer: pki.intermediate, nonce: request.nonce });
+    } });
+    expect(await authenticate(card, policyWith({ ocspUrl: responder.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+
+  it('a certificate from an untrusted root: untrusted', async () => {
+    const card = await otherPki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Mallory' });
+    expect(await authenticate(card, await crlPolicy())).toMatchObject({ ok: false, code: 'untrusted' });
+  });
+
+  it('a look-alike chain (same names, other keys) is untrusted even with its own CRL: untrusted', async () => {
+    const card = await otherPki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Mallory' });
+    const served = await server({ crl: await buildCrl({ issuer: otherPki.intermediate }) });
+    const policy = policyWith({ intermediatesDer: [pki.intermediate.der, otherPki.intermediate.der], crlUrls: [served.crlUrl] });
+    const result = await authenticate(card, policy);
+    expect(result.ok).toBe(false);
+    expect(result.ok ? null : ['untrusted', 'revocation-unavailable']).toContain(result.ok ? null : result.code);
+  });
+
+  it('a certificate without the PIV Authentication policy: policy-missing', async () => {
+    const card = await issue({ policies: ['2.16.840.1.101.3.2.1.3.7'] });
+    expect(await authenticate(card, await crlPolicy())).toMatchObject({ ok: false, code: 'policy-missing' });
+  });
+
+  it('honours a configured policy OID instead of the default', async () => {
+    const card = await issue({ policies: ['2.16.840.1.101.3.2.1.3.7'] });
+    const policy = await crlPolicy();
+    expect((await authenticate(card, { ...policy, requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.7'] })).ok).toBe(true);
+  });
+
+  it('no reachable CRL or OCSP source: revocation-unavailable', async () => {
+    const card = await issue();
+    const gone = await startRevocationServer({});
+    await gone.close(); // its port now refuses connections
+    const result = await authenticate(card, policyWith({ crlUrls: [gone.crlUrl], ocspUrl: gone.ocspUrl }));
+    expect(result).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+
+  it('a CRL for the card but none for its intermediate CA: revocation-unavailable (the pkijs trap)', async () => {
+    const card = await issue();
+    const policy = await crlPolicy();
+    const result = await authenticate(card, { ...policy, crlFiles: [] });
+    expect(result).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    expect(result.ok ? '' : result.message).toContain(pki.intermediate.certificate.subject);
+  });
+
+  it('garbage certificate bytes: bad-certificate', async () => {
+    const policy = await crlPolicy();
+    for (const certificateDer of [new Uint8Array(0), randomBytes(300), new Uint8Array([0x30, 0x82, 0xff, 0xff, 0x01]), new Uint8Array(20_000)]) {
+      const result = await verifyCardAuthentication({ challenge: randomBytes(32), signature: randomBytes(64), certificateDer }, policy);
+      expect(result).toMatchObject({ ok: false, code: 'bad-certificate' });
+    }
+  });
+});
