@@ -25,6 +25,7 @@ export type PivErrorCode =
   | 'unexpected-status' // anything else
   // Host-side checks.
   | 'pin-format' // PIN is not 6-8 ASCII digits; nothing was sent
+  | 'last-try-refused' // one try left and the caller did not allow using it; nothing was sent
   | 'malformed-tlv'
   | 'malformed-response' // shorter than a status word, wrong shape
   | 'response-too-large' // response chaining past the cap
