@@ -1,0 +1,35 @@
+// What the kiosk session needs from the issuer service (contracts/issuer-api.ts), as calls that resolve to data.
+// `unreachable` covers everything that is not an answer from a working issuer: connection refused, TLS failure,
+// timeout, a 5xx, a body that does not match the contract. Refusals the issuer meant are its own error codes.
+import type { Result } from '../../contracts/kiosk-api.ts';
+import type { EnrollmentCode, EnrollmentStatus, IssuerErrorCode, IssuerMetadata } from '../../contracts/issuer-api.ts';
+
+export type IssuerCallError =
+  | { readonly code: 'unreachable'; readonly detail: string }
+  | { readonly code: IssuerErrorCode; readonly detail: string };
+
+export type IssuerCall<T> = Promise<Result<T, IssuerCallError>>;
+
+export interface IssuerChallenge {
+  readonly challengeId: string;
+  readonly challenge: Uint8Array;
+}
+
+export interface KioskIssuerPort {
+  metadata(signal?: AbortSignal): IssuerCall<IssuerMetadata>;
+  challenge(signal?: AbortSignal): IssuerCall<IssuerChallenge>;
+  /** PKI-AUTH step 2; resolves to the kiosk session token. */
+  answerChallenge(
+    answer: { readonly challengeId: string; readonly certificateDer: Uint8Array; readonly signature: Uint8Array },
+    signal?: AbortSignal,
+  ): IssuerCall<{ readonly sessionToken: string; readonly commonName: string }>;
+  approveUserCode(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
+  refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
+  /** Long poll: answers when the state changes from `awaiting-phone` or after `waitSeconds`. */
+  enrollmentStatus(
+    sessionToken: string,
+    enrollmentId: string,
+    waitSeconds: number,
+    signal?: AbortSignal,
+  ): IssuerCall<EnrollmentStatus>;
+}

@@ -1,0 +1,68 @@
+// How the issuer's answers translate into what the session shows. Kept apart from the controller so the mapping
+// is one table a reviewer can read (and a test can walk).
+import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
+import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
+import type { EnrollmentState } from '../../contracts/issuer-api.ts';
+import type { CompletionOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome } from './state.ts';
+
+/** PKI-AUTH refusals that are about the card itself; anything else is treated as the issuer being unwell. */
+const CARD_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], CardRefusedReason>>> = {
+  'bad-signature': 'card-untrusted',
+  'bad-certificate': 'card-untrusted',
+  untrusted: 'card-untrusted',
+  revoked: 'card-untrusted',
+  'policy-missing': 'card-untrusted',
+  'identity-missing': 'card-untrusted',
+  expired: 'certificate-expired',
+  'not-yet-valid': 'certificate-expired',
+  'card-expired': 'certificate-expired',
+};
+
+export function signInFailure(error: IssuerCallError): SignInOutcome {
+  const reason = CARD_REFUSALS[error.code];
+  return reason === undefined ? { kind: 'unreachable' } : { kind: 'refused', reason };
+}
+
+const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserCodeOutcome>>> = {
+  'user-code-invalid': { kind: 'rejected', error: 'bad-format' },
+  'user-code-unknown': { kind: 'rejected', error: 'unknown-code' },
+  'user-code-already-used': { kind: 'rejected', error: 'unknown-code' },
+  'user-code-expired': { kind: 'rejected', error: 'expired-code' },
+  'invalid-session': { kind: 'session-expired' },
+};
+
+export function userCodeFailure(error: IssuerCallError): UserCodeOutcome {
+  return USER_CODE_REFUSALS[error.code] ?? { kind: 'unreachable' };
+}
+
+export function renewFailure(error: IssuerCallError): RenewOutcome {
+  return error.code === 'invalid-session' ? { kind: 'session-expired' } : { kind: 'unreachable' };
+}
+
+export function completionOf(state: EnrollmentState, nowIso: string): CompletionOutcome {
+  switch (state) {
+    case 'completed':
+      return { kind: 'completed' };
+    case 'awaiting-phone':
+      return { kind: 'pending' };
+    case 'burned':
+    case 'expired':
+      return { kind: 'dead', at: nowIso };
+    default: {
+      const unexpected: never = state;
+      return unexpected;
+    }
+  }
+}
+
+const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set([
+  'enrollment-unknown',
+  'enrollment-burned',
+  'enrollment-expired',
+]);
+
+export function completionFailure(error: IssuerCallError, nowIso: string): CompletionOutcome {
+  if (error.code === 'enrollment-completed') return { kind: 'completed' };
+  if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso };
+  return { kind: 'unreachable' };
+}

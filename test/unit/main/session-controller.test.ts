@@ -1,0 +1,293 @@
+import { describe, expect, it } from 'vitest';
+import type { KioskView } from '../../../contracts/kiosk-api.ts';
+import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
+import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../../../main/card/card-port.ts';
+import type { IssuerCall, KioskIssuerPort } from '../../../main/issuer-client/issuer-port.ts';
+import { KioskController } from '../../../main/session/controller.ts';
+import type { Scheduler } from '../../../main/session/controller.ts';
+import { DEFAULT_SESSION_CONFIG } from '../../../main/session/reducer.ts';
+import type { PinOutcome } from '../../../main/session/state.ts';
+
+const RIGHT_PIN = '123456';
+const OTP = '48151623';
+
+/** A scheduler the test advances by hand. */
+class ManualClock implements Scheduler {
+  now = Date.parse('2030-01-01T00:00:00Z');
+  #timers = new Map<number, { at: number; callback: () => void }>();
+  #next = 1;
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.#next++;
+    this.#timers.set(id, { at: this.now + ms, callback });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.#timers.delete(handle as number);
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.now + ms;
+    for (;;) {
+      const due = [...this.#timers].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+      if (due === undefined) break;
+      this.#timers.delete(due[0]);
+      this.now = due[1].at;
+      due[1].callback();
+      await settle();
+    }
+    this.now = end;
+  }
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Lets every queued promise and immediate run (the fakes answer within a few ticks). */
+const settle = async (): Promise<void> => {
+  for (let i = 0; i < 30; i += 1) await tick();
+};
+
+class FakeCard implements KioskCardSession {
+  triesLeft = 3;
+  pinsSeen: Uint8Array[] = [];
+  busy = 0;
+  maxBusy = 0;
+  closed = false;
+  verifyGate: Promise<void> = Promise.resolve();
+  async readIdentity() {
+    return this.#track(() => Promise.resolve({ kind: 'ok', holderName: 'Ada Lovelace', triesLeft: this.triesLeft, certificateDer: new Uint8Array([0x30, 0x00]) } as const));
+  }
+  async verifyPin(pin: Uint8Array): Promise<PinOutcome> {
+    this.pinsSeen.push(pin); // keep the reference: the test checks it was zero-filled afterwards
+    const typed = Buffer.from(pin).toString('ascii');
+    return this.#track(async () => {
+      await this.verifyGate;
+      if (typed === RIGHT_PIN) return { kind: 'ok' };
+      this.triesLeft -= 1;
+      return this.triesLeft === 0 ? { kind: 'blocked' } : { kind: 'wrong', triesLeft: this.triesLeft };
+    });
+  }
+  async signChallenge() {
+    return this.#track(() => Promise.resolve({ kind: 'ok', signature: new Uint8Array([1, 2, 3]) } as const));
+  }
+  close() {
+    this.closed = true;
+    return Promise.resolve();
+  }
+  async #track<T>(work: () => Promise<T>): Promise<T> {
+    this.busy += 1;
+    this.maxBusy = Math.max(this.maxBusy, this.busy);
+    try {
+      await tick();
+      return await work();
+    } finally {
+      this.busy -= 1;
+    }
+  }
+}
+
+class FakeReader implements KioskCardPort {
+  listener: ((event: CardReaderEvent) => void) | null = null;
+  card = new FakeCard();
+  subscribe(listener: (event: CardReaderEvent) => void) {
+    this.listener = listener;
+    listener({ type: 'readers', readers: 'ready' });
+    return () => { this.listener = null; };
+  }
+  open() {
+    return Promise.resolve(this.card);
+  }
+  async stop() {}
+  insert() { this.listener?.({ type: 'inserted', reader: 'Virtual PIV 0' }); }
+  remove() { this.listener?.({ type: 'removed', reader: 'Virtual PIV 0' }); }
+}
+
+class FakeIssuer implements KioskIssuerPort {
+  reachable = true;
+  status: EnrollmentStatus['state'] = 'awaiting-phone';
+  calls: string[] = [];
+  #answer<T>(name: string, value: T): IssuerCall<T> {
+    this.calls.push(name);
+    return Promise.resolve(this.reachable ? { ok: true, value } : { ok: false, error: { code: 'unreachable', detail: 'connection refused' } });
+  }
+  metadata() {
+    return this.#answer('metadata', { displayName: 'Demo', helpUrl: null, issuerBaseUrl: 'https://127.0.0.1', caCertificatePem: '', otpLength: 8 });
+  }
+  challenge() { return this.#answer('challenge', { challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) }); }
+  answerChallenge() { return this.#answer('answer', { sessionToken: 's'.repeat(22), commonName: 'Ada Lovelace' }); }
+  approveUserCode(_token: string, userCode: string) {
+    if (userCode !== 'WDJBMJHT') {
+      this.calls.push('approve');
+      return Promise.resolve({ ok: false, error: { code: 'user-code-unknown', detail: 'no such code' } } as const);
+    }
+    return this.#answer<EnrollmentCode>('approve', { enrollmentId: 'e'.repeat(22), qrPayload: `https://127.0.0.1/e/${'e'.repeat(22)}`, otp: OTP, expiresIn: 300 });
+  }
+  refreshEnrollment() { return this.#answer<EnrollmentCode>('refresh', { enrollmentId: 'f'.repeat(22), qrPayload: 'https://127.0.0.1/e/f', otp: '99990000', expiresIn: 300 }); }
+  enrollmentStatus(_t: string, enrollmentId: string, _w: number, signal?: AbortSignal): IssuerCall<EnrollmentStatus> {
+    this.calls.push('status');
+    // Answers when the test flips `status`, like a long poll.
+    return new Promise((resolve) => {
+      const poll = () => {
+        if (signal?.aborted) return;
+        if (this.status !== 'awaiting-phone') resolve({ ok: true, value: { enrollmentId, state: this.status } });
+        else setTimeout(poll, 1);
+      };
+      poll();
+    });
+  }
+}
+
+function setup() {
+  const clock = new ManualClock();
+  const reader = new FakeReader();
+  const issuer = new FakeIssuer();
+  const logs: string[] = [];
+  const controller = new KioskController({
+    card: reader,
+    issuer,
+    session: { ...DEFAULT_SESSION_CONFIG, idleSeconds: 60, warningSeconds: 10 },
+    kiosk: { languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://help.example', displayName: 'Demo', idleSeconds: 60 },
+    scheduler: clock,
+    now: () => clock.now,
+    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
+  });
+  const views: KioskView[] = [];
+  controller.onView((view) => views.push(view));
+  controller.start();
+  return { clock, reader, issuer, controller, views, logs, card: reader.card };
+}
+
+const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('KioskController', () => {
+  it('runs the whole flow; the PIN reaches the card and is wiped; nothing secret in logs', async () => {
+    const { reader, issuer, controller, views, logs, card } = setup();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'welcome', readers: 'ready', issuer: 'reachable' });
+    reader.insert();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace', triesLeft: 3 });
+
+    const pin = ascii(RIGHT_PIN);
+    expect(await controller.handlers.submitPin(pin, { confirmLastTry: false })).toEqual({ ok: true, value: undefined });
+    expect([...pin]).toEqual([0, 0, 0, 0, 0, 0]); // the transport's copy is wiped at once
+    await settle();
+    expect(card.pinsSeen).toHaveLength(1);
+    expect([...card.pinsSeen[0]!].every((b) => b === 0)).toBe(true); // main's copy wiped after VERIFY
+    expect(controller.view).toMatchObject({ screen: 'user-code', holderName: 'Ada Lovelace' });
+    expect(issuer.calls).toEqual(['metadata', 'challenge', 'answer']);
+
+    expect(await controller.handlers.submitUserCode('wdjb-mjht')).toMatchObject({ ok: true });
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'enrollment', otp: OTP, expiresAt: '2030-01-01T00:05:00.000Z' });
+
+    issuer.status = 'completed';
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    expect(controller.view).toEqual({ screen: 'done', holderName: 'Ada Lovelace' });
+    expect(card.maxBusy).toBe(1); // card work ran one command at a time
+
+    reader.remove();
+    expect(controller.view.screen).toBe('welcome');
+    await settle();
+    expect(card.closed).toBe(true);
+    const screens = views.map((v) => v.screen).filter((screen, i, all) => screen !== all[i - 1]);
+    expect(screens).toEqual(['welcome', 'reading-card', 'pin', 'user-code', 'enrollment', 'done', 'welcome']);
+    const logText = logs.join('\n');
+    expect(logText).not.toContain(RIGHT_PIN);
+    expect(logText).not.toContain(OTP);
+    expect(logText).not.toContain('Ada');
+    expect(logText).not.toContain('s'.repeat(22));
+    await controller.stop();
+  });
+
+  it('card pulled while the PIN is being verified → welcome at once; the late answer changes nothing', async () => {
+    const { reader, controller, card } = setup();
+    reader.insert();
+    await settle();
+    let release!: () => void;
+    card.verifyGate = new Promise((resolve) => { release = resolve; });
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', busy: true });
+    reader.remove();
+    expect(controller.view).toMatchObject({ screen: 'welcome' }); // synchronously, no waiting for the card
+    release();
+    await settle();
+    expect(controller.view.screen).toBe('welcome');
+    expect(card.closed).toBe(true);
+    expect([...card.pinsSeen[0]!].every((b) => b === 0)).toBe(true);
+    await controller.stop();
+  });
+
+  it('refuses a PIN that does not fit the screen and wipes it', async () => {
+    const { controller } = setup();
+    const pin = ascii(RIGHT_PIN);
+    expect(await controller.handlers.submitPin(pin, { confirmLastTry: false })).toEqual({ ok: false, error: { code: 'not-now' } });
+    expect([...pin].every((b) => b === 0)).toBe(true);
+    await controller.stop();
+  });
+
+  it('wrong, wrong, then last try needs confirmation; blocked after the third', async () => {
+    const { reader, controller } = setup();
+    reader.insert();
+    await settle();
+    for (const expected of [2, 1]) {
+      await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: false });
+      await settle();
+      expect(controller.view).toMatchObject({ screen: 'pin', lastAttempt: 'wrong', triesLeft: expected });
+    }
+    expect(controller.view).toMatchObject({ lastTryWarning: true });
+    expect(await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: false })).toMatchObject({ ok: false, error: { code: 'last-try-not-confirmed' } });
+    await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: true });
+    await settle();
+    expect(controller.view).toEqual({ screen: 'pin-blocked', helpUrl: 'https://help.example' });
+    await controller.stop();
+  });
+
+  it('issuer down during sign-in → "issuer unreachable" with a countdown; comes back → continues', async () => {
+    const { reader, issuer, controller, clock } = setup();
+    reader.insert();
+    await settle();
+    issuer.reachable = false;
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    expect(controller.view).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3 });
+    issuer.reachable = true;
+    await clock.advance(3000);
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'user-code' });
+    await controller.stop();
+  });
+
+  it('idle → "Still there?" counting down → welcome, with nothing of the person left', async () => {
+    const { reader, controller, clock, card } = setup();
+    reader.insert();
+    await settle();
+    await clock.advance(60_000);
+    expect(controller.view).toEqual({ screen: 'still-there', secondsLeft: 10 });
+    await clock.advance(5_000);
+    expect(controller.view).toEqual({ screen: 'still-there', secondsLeft: 5 });
+    await clock.advance(5_000);
+    expect(controller.view).toMatchObject({ screen: 'welcome', virtualCardOffered: false });
+    expect(JSON.stringify(controller.state)).not.toContain('Ada');
+    await settle();
+    expect(card.closed).toBe(true);
+    await controller.stop();
+  });
+
+  it('a wrong user code is explained and the person can try again', async () => {
+    const { reader, controller } = setup();
+    reader.insert();
+    await settle();
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    await controller.handlers.submitUserCode('BCDF-GHJK');
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'user-code', error: 'unknown-code', busy: false });
+    await controller.stop();
+  });
+
+  it('getConfig answers the kiosk settings', async () => {
+    const { controller } = setup();
+    expect(await controller.handlers.getConfig()).toMatchObject({ ok: true, value: { languages: ['en', 'nl'], idleSeconds: 60 } });
+    await controller.stop();
+  });
+});
