@@ -1,0 +1,145 @@
+// The app shell: subscribes to views from main, renders the one screen they name, announces screen changes to
+// screen readers, reports activity for the idle timer, and maps Escape to "start over".
+// It holds the current view only: when the session ends and 'welcome' arrives, the previous view object (name,
+// OTP, QR payload) is dropped, the language goes back to the kiosk default, and one extra render makes React
+// drop its reference to the old state as well.
+import type { ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { KioskApi, KioskConfig, KioskError, KioskScreen, KioskView } from '../contracts/kiosk-api.ts';
+import { ProgressSteps } from './components/ProgressSteps.tsx';
+import { offeredLanguages } from './i18n/index.ts';
+import type { Announcement } from './logic/announce.ts';
+import { announcementFor, sameAnnouncement } from './logic/announce.ts';
+import { progressStepFor } from './logic/progress.ts';
+import { createThrottle } from './logic/throttle.ts';
+import { renderScreen } from './screens/render-screen.tsx';
+
+interface ShownView {
+  readonly view: KioskView;
+  readonly receivedAt: number;
+}
+
+/** Escape starts over on these screens (not on welcome, nor on "Still there?", where it would surprise). */
+const ESCAPE_CANCELS: ReadonlySet<KioskScreen> = new Set<KioskScreen>([
+  'pin',
+  'user-code',
+  'enrollment',
+  'card-refused',
+  'pin-blocked',
+  'issuer-unreachable',
+]);
+const ACTIVITY_REPORT_INTERVAL_MS = 2000;
+const NOTICE_VISIBLE_MS = 6000;
+
+interface AppProps {
+  readonly kiosk: KioskApi;
+  readonly config: KioskConfig;
+}
+
+export function App({ kiosk, config }: AppProps): ReactNode {
+  const { t, i18n } = useTranslation();
+  const [shown, setShown] = useState<ShownView | null>(null);
+  const [announcement, setAnnouncement] = useState<Announcement | null>(null);
+  const [callFailed, setCallFailed] = useState(false);
+  const [, setScrubRenders] = useState(0);
+  const lastScreenRef = useRef<KioskScreen | null>(null);
+
+  useEffect(
+    () =>
+      kiosk.onView((view) => {
+        const previousScreen = lastScreenRef.current;
+        lastScreenRef.current = view.screen;
+        if (view.screen === 'welcome' && previousScreen !== null && previousScreen !== 'welcome') {
+          void i18n.changeLanguage(config.defaultLanguage);
+        }
+        if (view.screen !== previousScreen) setCallFailed(false);
+        setShown({ view, receivedAt: Date.now() });
+        const next = announcementFor(view);
+        setAnnouncement((current) => (sameAnnouncement(current, next) ? current : next));
+      }),
+    [kiosk, i18n, config.defaultLanguage],
+  );
+
+  const screen = shown?.view.screen ?? null;
+  useEffect(() => {
+    if (screen === 'welcome') setScrubRenders((count) => count + 1);
+  }, [screen]);
+
+  useActivityReporting(kiosk);
+  useEscapeToCancel(kiosk, screen);
+  useNoticeTimeout(callFailed, setCallFailed);
+
+  const onCallFailed = useCallback((error: KioskError) => {
+    console.warn(`kiosk call failed: ${error.code}`);
+    if (error.code !== 'not-now') setCallFailed(true);
+  }, []);
+  const languages = useMemo(() => offeredLanguages(config.languages), [config.languages]);
+
+  return (
+    <div className="kiosk">
+      <header className="kiosk__header">
+        <p className="kiosk__organisation">{config.displayName || t('app.defaultOrganisation')}</p>
+        <ProgressSteps current={screen ? progressStepFor(screen) : null} />
+      </header>
+      <main className="kiosk__main">
+        {callFailed ? (
+          <p className="notice notice--problem kiosk__call-failed" role="alert">
+            {t('app.callFailed')}
+          </p>
+        ) : null}
+        {shown
+          ? renderScreen(shown.view, { kiosk, receivedAt: shown.receivedAt, onCallFailed, languages })
+          : null}
+      </main>
+      <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+        {announcement ? announcement.keys.map((key) => t(key, announcement.count === undefined ? {} : { count: announcement.count })).join(' ') : ''}
+      </div>
+    </div>
+  );
+}
+
+/** Any key or tap tells main the person is still there (at most once per interval). */
+function useActivityReporting(kiosk: KioskApi): void {
+  useEffect(() => {
+    const report = createThrottle(() => {
+      void kiosk.reportActivity().then((result) => {
+        if (!result.ok) console.warn(`reportActivity failed: ${result.error.code}`);
+      });
+    }, ACTIVITY_REPORT_INTERVAL_MS);
+    const onInput = (): void => {
+      report();
+    };
+    window.addEventListener('keydown', onInput, { capture: true });
+    window.addEventListener('pointerdown', onInput, { capture: true });
+    return () => {
+      window.removeEventListener('keydown', onInput, { capture: true });
+      window.removeEventListener('pointerdown', onInput, { capture: true });
+    };
+  }, [kiosk]);
+}
+
+function useEscapeToCancel(kiosk: KioskApi, screen: KioskScreen | null): void {
+  useEffect(() => {
+    if (screen === null || !ESCAPE_CANCELS.has(screen)) return undefined;
+    const onKeyDown = (event: KeyboardEvent): void => {
+      if (event.key !== 'Escape' || event.defaultPrevented) return;
+      // Escape inside a dialog closes the dialog only.
+      if (event.target instanceof Element && event.target.closest('dialog')) return;
+      event.preventDefault();
+      void kiosk.cancel().then((result) => {
+        if (!result.ok) console.warn(`cancel failed: ${result.error.code}`);
+      });
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [kiosk, screen]);
+}
+
+function useNoticeTimeout(visible: boolean, setVisible: (visible: boolean) => void): void {
+  useEffect(() => {
+    if (!visible) return undefined;
+    const timer = window.setTimeout(() => setVisible(false), NOTICE_VISIBLE_MS);
+    return () => window.clearTimeout(timer);
+  }, [visible, setVisible]);
+}

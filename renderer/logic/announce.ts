@@ -1,0 +1,36 @@
+// What the screen-reader live region says when a new view arrives. Only translation keys and counts: never a
+// name, code or password, so the region cannot leak anything of the person when the session ends.
+import type { KioskView } from '../../contracts/kiosk-api.ts';
+
+export interface Announcement {
+  /** Translation keys, read one after another. */
+  readonly keys: readonly string[];
+  readonly count?: number;
+}
+
+export function announcementFor(view: KioskView): Announcement {
+  switch (view.screen) {
+    case 'pin':
+      if (view.lastAttempt === 'wrong') {
+        return view.triesLeft === null ? { keys: ['pin.wrongUnknownTries'] } : { keys: ['pin.wrong'], count: view.triesLeft };
+      }
+      return view.lastTryWarning ? { keys: ['announce.pin', 'pin.lastTryWarning'] } : { keys: ['announce.pin'] };
+    case 'user-code':
+      return view.error === 'none' ? { keys: ['announce.user-code'] } : { keys: [`userCode.error.${view.error}`] };
+    case 'card-refused':
+      return { keys: ['announce.card-refused', `refused.reason.${view.reason}`] };
+    case 'welcome':
+    case 'reading-card':
+    case 'pin-blocked':
+    case 'enrollment':
+    case 'done':
+    case 'issuer-unreachable':
+    case 'still-there':
+      return { keys: [`announce.${view.screen}`] };
+  }
+}
+
+/** Whether two announcements say the same thing (then the live region is left alone). */
+export function sameAnnouncement(a: Announcement | null, b: Announcement): boolean {
+  return a !== null && a.keys.join('|') === b.keys.join('|') && a.count === b.count;
+}

@@ -1,0 +1,28 @@
+// Countdown arithmetic for the enrollment expiry, the issuer retry and the "Still there?" warning.
+// Pure functions of (deadline, now) so the screens only re-render on a clock tick.
+
+/** Whole seconds left until `deadlineMs`, rounded up (so "0" means the deadline has passed); never negative. */
+export function secondsLeftUntil(deadlineMs: number, nowMs: number): number {
+  if (!Number.isFinite(deadlineMs) || !Number.isFinite(nowMs)) return 0;
+  const remaining = Math.ceil((deadlineMs - nowMs) / 1000);
+  return remaining > 0 ? remaining : 0;
+}
+
+/** Deadline from an ISO 8601 instant; an unparsable value counts as already expired (NaN → 0 seconds left). */
+export function deadlineFromIso(iso: string): number {
+  return Date.parse(iso);
+}
+
+/** Deadline for "N seconds from when the view arrived". Negative or non-finite inputs mean "now". */
+export function deadlineFromSeconds(seconds: number, receivedAtMs: number): number {
+  if (!Number.isFinite(seconds) || seconds < 0) return receivedAtMs;
+  return receivedAtMs + seconds * 1000;
+}
+
+/** `m:ss` for the visible countdown (e.g. 4:05); hours are folded into minutes (70:00). */
+export function formatMinutesSeconds(totalSeconds: number): string {
+  const safe = Number.isFinite(totalSeconds) && totalSeconds > 0 ? Math.floor(totalSeconds) : 0;
+  const minutes = Math.floor(safe / 60);
+  const seconds = safe % 60;
+  return `${minutes}:${seconds.toString().padStart(2, '0')}`;
+}

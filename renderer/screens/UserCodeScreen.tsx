@@ -1,0 +1,121 @@
+// "Enter the code shown on your phone": a text field that formats as XXXX-XXXX while typing (any case, the
+// dash is added by itself, characters outside the code alphabet are dropped with a hint), plus on-screen letter
+// keys for touch-only kiosks.
+import type { ReactNode } from 'react';
+import { useEffect, useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import { useFocusOnMount } from '../hooks.ts';
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH, appendUserCodeCharacter, formatUserCodeDisplay, parseUserCodeInput } from '../logic/user-code.ts';
+import type { ScreenProps } from './screen-props.ts';
+import { settle } from './screen-props.ts';
+
+export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-code'>): ReactNode {
+  const { t } = useTranslation();
+  const [compact, setCompact] = useState('');
+  const [rejected, setRejected] = useState(false);
+  const [submitting, setSubmitting] = useState(false);
+  const inputRef = useFocusOnMount<HTMLInputElement>();
+  const inputId = useId();
+  const hintId = useId();
+  const errorId = useId();
+  const disabled = view.busy || submitting;
+  const complete = compact.length === USER_CODE_LENGTH;
+
+  // A disabled field loses focus; give it back when the check is over so typing can go on.
+  useEffect(() => {
+    if (!disabled) inputRef.current?.focus();
+  }, [disabled, inputRef]);
+
+  const submit = async (): Promise<void> => {
+    if (!complete || disabled) return;
+    setSubmitting(true);
+    try {
+      await settle(kiosk.submitUserCode(formatUserCodeDisplay(compact)), onCallFailed);
+    } finally {
+      setSubmitting(false);
+    }
+  };
+  const pressLetter = (letter: string): void => {
+    setCompact((previous) => appendUserCodeCharacter(previous, letter));
+    setRejected(false);
+  };
+  const backspace = (): void => setCompact((previous) => previous.slice(0, -1));
+
+  const errorText = view.error === 'none' ? null : t(`userCode.error.${view.error}`);
+  const describedBy = [hintId, errorText ? errorId : ''].filter(Boolean).join(' ');
+  return (
+    <ScreenFrame
+      eyebrow={view.holderName ? t('userCode.greeting', { name: view.holderName }) : undefined}
+      title={t('userCode.title')}
+      focusHeading={false}
+      onCancel={() => void settle(kiosk.cancel(), onCallFailed)}
+      className="user-code"
+    >
+      <p>{t('userCode.instructions')}</p>
+      <form
+        className="user-code__form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          void submit();
+        }}
+      >
+        <label htmlFor={inputId} className="field-label">
+          {t('userCode.fieldLabel')}
+        </label>
+        <div className="user-code__row">
+          <input
+            id={inputId}
+            ref={inputRef}
+            className={`user-code__input${errorText ? ' user-code__input--error' : ''}`}
+            value={formatUserCodeDisplay(compact)}
+            onChange={(event) => {
+              const parsed = parseUserCodeInput(event.target.value);
+              setCompact(parsed.compact);
+              setRejected(parsed.rejectedCharacters);
+            }}
+            inputMode="text"
+            autoComplete="off"
+            autoCorrect="off"
+            autoCapitalize="characters"
+            spellCheck={false}
+            maxLength={12}
+            placeholder="XXXX-XXXX"
+            aria-invalid={errorText ? true : undefined}
+            aria-describedby={describedBy}
+            disabled={disabled}
+          />
+          <button type="submit" className="button button--primary button--large" disabled={!complete || disabled}>
+            {t('userCode.submit')}
+          </button>
+        </div>
+        <p id={hintId} className={`field-hint${rejected ? ' field-hint--emphasis' : ''}`}>
+          {t('userCode.onlyTheseLetters', { letters: USER_CODE_ALPHABET.split('').join(' ') })}
+        </p>
+        {errorText ? (
+          <p id={errorId} className="notice notice--problem">
+            {errorText}
+          </p>
+        ) : null}
+        {disabled ? <p className="muted" role="status">{t('userCode.checking')}</p> : null}
+      </form>
+      <div className="letter-keys" role="group" aria-label={t('userCode.keyboardLabel')}>
+        {USER_CODE_ALPHABET.split('').map((letter) => (
+          <button
+            key={letter}
+            type="button"
+            className="letter-keys__key"
+            disabled={disabled || complete}
+            aria-label={t('userCode.letterLabel', { letter })}
+            onClick={() => pressLetter(letter)}
+          >
+            {letter}
+          </button>
+        ))}
+        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.backspace')} onClick={backspace}>
+          <span aria-hidden="true">⌫</span>
+        </button>
+      </div>
+    </ScreenFrame>
+  );
+}
