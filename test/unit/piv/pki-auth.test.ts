@@ -1,0 +1,96 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readAuthenticationIdentity } from '../../../piv/card-info.ts';
+import { OBJECT_TAG } from '../../../piv/objects.ts';
+import { PivCard } from '../../../piv/piv-card.ts';
+import type { KeyAlgorithm } from '../../../piv/piv-card.ts';
+import { signChallenge } from '../../../piv/pki-auth.ts';
+import { certificateObject, discoveryObject, FakePivCard } from './fake-piv-card.ts';
+import { makeCardKey } from './test-pki.ts';
+import type { CardKey } from './test-pki.ts';
+
+const ALGORITHMS: KeyAlgorithm[] = ['RSA-2048', 'ECC-P256', 'ECC-P384'];
+const keys = new Map<KeyAlgorithm, CardKey>();
+const challenge = Buffer.from('issuer challenge 5f1d2c3b4a');
+
+beforeAll(async () => {
+  for (const algorithm of ALGORITHMS) keys.set(algorithm, await makeCardKey(algorithm));
+});
+
+function fakeCard(algorithm: KeyAlgorithm, options: { extendedLength?: boolean; compress?: boolean } = {}): FakePivCard {
+  const key = keys.get(algorithm);
+  if (key === undefined) throw new Error('key missing');
+  return new FakePivCard({
+    applicationPin: '123456',
+    extendedLength: options.extendedLength,
+    keys: new Map([[0x9a, key]]),
+    objects: new Map([
+      [OBJECT_TAG.CERT_PIV_AUTH, certificateObject(key.certificateDer, options.compress)],
+      [OBJECT_TAG.DISCOVERY, discoveryObject(false)],
+    ]),
+  });
+}
+
+describe('signChallenge (PKI-AUTH with key 9A)', () => {
+  it.each(ALGORITHMS)('%s: signs, and the signature verifies against the 9A certificate', async (algorithm) => {
+    const fake = fakeCard(algorithm);
+    const card = new PivCard(fake);
+    const pin = Buffer.from('123456');
+    const result = await signChallenge(card, challenge, pin);
+    expect(result.algorithm).toBe(algorithm);
+    expect(result.verified).toBe(true);
+    expect(result.certificateDer).toEqual(keys.get(algorithm)?.certificateDer);
+    expect(result.certificate.commonName).toBe('Ada Lovelace');
+    expect(pin.every((b) => b === 0)).toBe(true);
+    // Only what the step needs: no CHUID, no other certificates.
+    const objectsRead = fake.log.filter((a) => a.startsWith('00cb')).map((a) => a.slice(14, -2));
+    expect(objectsRead).toEqual(['5fc105', '7e']);
+  });
+
+  it('reports verified=false when the card signs with a different key than its certificate', async () => {
+    const other = await makeCardKey('ECC-P256');
+    const key = keys.get('ECC-P256');
+    if (key === undefined) throw new Error('key missing');
+    const fake = new FakePivCard({
+      keys: new Map([[0x9a, { ...key, rawSign: other.rawSign }]]),
+      objects: new Map([[OBJECT_TAG.CERT_PIV_AUTH, certificateObject(key.certificateDer)]]),
+    });
+    const result = await signChallenge(new PivCard(fake), challenge, Buffer.from('123456'));
+    expect(result.verified).toBe(false);
+  });
+
+  it('a wrong PIN rejects with wrong-pin and tries left, and no signature is requested', async () => {
+    const fake = fakeCard('ECC-P256');
+    await expect(signChallenge(new PivCard(fake), challenge, Buffer.from('654321'))).rejects.toMatchObject({ code: 'wrong-pin', triesLeft: 2 });
+    expect(fake.instructions).not.toContain('87');
+  });
+
+  it('without a PIN on an unverified card rejects with security-status', async () => {
+    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), challenge)).rejects.toMatchObject({ code: 'security-status' });
+  });
+
+  it('rejects an empty or oversized challenge and still zero-fills the PIN', async () => {
+    const pin = Buffer.from('123456');
+    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), new Uint8Array(0), pin)).rejects.toMatchObject({ code: 'invalid-argument' });
+    expect(pin.every((b) => b === 0)).toBe(true);
+    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), new Uint8Array(5000))).rejects.toMatchObject({ code: 'invalid-argument' });
+  });
+});
+
+describe('APDU budget: card inserted -> greeting -> PIN -> verified signature (target <= 13)', () => {
+  const cases: Array<[KeyAlgorithm, boolean, boolean]> = [
+    ['RSA-2048', false, false], ['RSA-2048', false, true], ['RSA-2048', true, false],
+    ['ECC-P256', false, false], ['ECC-P256', true, false], ['ECC-P384', false, false],
+  ];
+  it.each(cases)('%s, extended length %s, compressed certificate %s', async (algorithm, extendedLength, compress) => {
+    const fake = fakeCard(algorithm, { extendedLength, compress });
+    const card = new PivCard(fake, { extendedLength });
+    const identity = await readAuthenticationIdentity(card);
+    expect(identity.certificate.commonName).toBe('Ada Lovelace');
+    expect(identity.pin).toEqual({ reference: 'application', triesLeft: 3 });
+    const result = await signChallenge(card, challenge, Buffer.from('123456'));
+    expect(result.verified).toBe(true);
+    console.log(`APDUs ${algorithm} extended=${extendedLength} compressed=${compress}: ${card.apduCount} [${fake.instructions.join(' ')}]`);
+    expect(card.apduCount).toBe(fake.log.length);
+    expect(card.apduCount).toBeLessThanOrEqual(13);
+  });
+});
