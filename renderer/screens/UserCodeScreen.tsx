@@ -80,7 +80,6 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
             autoCapitalize="characters"
             spellCheck={false}
             maxLength={12}
-            placeholder="XXXX-XXXX"
             aria-invalid={errorText ? true : undefined}
             aria-describedby={describedBy}
             disabled={disabled}

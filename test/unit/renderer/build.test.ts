@@ -1,0 +1,97 @@
+// The production build of the renderer: loads from file:// and http alike, needs no 'unsafe-inline' or
+// 'unsafe-eval' in the hosts' Content-Security-Policy, ships without the dev fake, and stays within budget.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const repoRoot = join(import.meta.dirname, '../../..');
+const rendererDir = join(repoRoot, 'renderer');
+const INITIAL_JS_GZIP_BUDGET = 150 * 1024;
+
+let outDir = '';
+let html = '';
+let scripts: { name: string; text: string }[] = [];
+
+beforeAll(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'dck-renderer-build-'));
+  // Vitest runs with NODE_ENV=test, which would make Vite build a development bundle (React's dev build and
+  // the dev fake). Build exactly what `npm run build:renderer` builds.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
+  html = readFileSync(join(outDir, 'index.html'), 'utf8');
+  scripts = readdirSync(join(outDir, 'assets'))
+    .filter((name) => name.endsWith('.js'))
+    .map((name) => ({ name, text: readFileSync(join(outDir, 'assets', name), 'utf8') }));
+}, 120_000);
+
+afterAll(() => {
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+describe('renderer production build', () => {
+  it('loads kiosk-host.js as a classic script before the module entry, with relative URLs', () => {
+    const hostAt = html.indexOf('<script src="./kiosk-host.js"');
+    const entryAt = html.search(/<script type="module"[^>]*src="\.\/assets\/[^"]+\.js"/);
+    expect(hostAt).toBeGreaterThan(-1);
+    expect(entryAt).toBeGreaterThan(hostAt);
+    expect(html).not.toMatch(/(src|href)="\/(?!\/)/);
+  });
+
+  it('has no inline script, inline style or style attribute (strict CSP without unsafe-inline)', () => {
+    for (const [, body] of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)) expect(body?.trim()).toBe('');
+    expect(html).not.toMatch(/<style\b/);
+    expect(html).not.toMatch(/\sstyle=/);
+    expect(html).not.toMatch(/data:/);
+  });
+
+  it('does not contain the dev-only fake kiosk', () => {
+    for (const { text } of scripts) {
+      expect(text).not.toContain('DEV-ONLY FAKE');
+      expect(text).not.toContain('Alex van der Berg');
+      expect(text).not.toContain('help.example.org');
+    }
+  });
+
+  it('needs no unsafe-eval', () => {
+    for (const { text } of scripts) {
+      expect(text).not.toMatch(/\bnew Function\(/);
+      expect(text).not.toMatch(/\beval\(/);
+    }
+  });
+
+  it(`keeps the initial JavaScript under ${INITIAL_JS_GZIP_BUDGET / 1024} KB gzip`, () => {
+    const entryName = /src="\.\/assets\/([^"]+\.js)"/.exec(html)?.[1];
+    const entry = scripts.find((script) => script.name === entryName);
+    expect(entry).toBeDefined();
+    const gzipBytes = gzipSync(entry?.text ?? '').length;
+    console.log(`renderer initial JS: ${entry?.text.length ?? 0} bytes, ${gzipBytes} bytes gzip`);
+    expect(gzipBytes).toBeLessThan(INITIAL_JS_GZIP_BUDGET);
+  });
+});
+
+describe('renderer sources', () => {
+  function sourceFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) return entry.name === 'dist' ? [] : sourceFiles(path);
+      return /\.(ts|tsx)$/.test(entry.name) ? [path] : [];
+    });
+  }
+
+  it('use no React style props, innerHTML or network calls (the page talks only to window.kiosk)', () => {
+    for (const file of sourceFiles(rendererDir)) {
+      const text = readFileSync(file, 'utf8');
+      expect(text, file).not.toMatch(/\bstyle=\{/);
+      expect(text, file).not.toMatch(/dangerouslySetInnerHTML|\.innerHTML\s*=/);
+      expect(text, file).not.toMatch(/\bfetch\(|XMLHttpRequest|new WebSocket\(/);
+    }
+  });
+});
