@@ -1,0 +1,88 @@
+/**
+ * The virtual PIV card: a profile's PIV applet behind a vpcd link.
+ *
+ *   const card = await startVirtualCard({ profile: 'p256', port: environment.vpcdPort });
+ *   await card.insert();   // pcscd sees a card in "Virtual PCD 00 00"
+ *   card.apduCount         // APDUs received so far (benchmarks)
+ *   await card.remove();
+ *   await card.stop();
+ *
+ * The card answers on this process's event loop: run clients asynchronously (execFile/spawn, never
+ * execFileSync) or the card cannot reply and pcscd waits forever.
+ */
+import { virtualCardAtr } from './atr.ts';
+import { PivApplet } from './piv-applet.ts';
+import { buildProfile } from './profiles.ts';
+import type { ProfileName, VirtualCardIdentity } from './profiles.ts';
+import type { TestPki } from './test-pki.ts';
+import { VpcdLink } from './vpcd-link.ts';
+
+export const VPCD_DEFAULT_PORT = 35963;
+
+export interface StartVirtualCardOptions {
+  /** Default 'rsa2048'. */
+  readonly profile?: ProfileName;
+  /** vpcd port of the reader (PcscEnvironment.vpcdPort, or +1 for its second reader). Default 35963. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Issue the card's certificates from this PKI (so an issuer under test can trust it). */
+  readonly pki?: TestPki;
+  readonly commonName?: string;
+  readonly uuid?: string;
+  /** Insert right away (default false). */
+  readonly insert?: boolean;
+  /** Told when vpcd drops the connection without remove() (e.g. pcscd stopped). */
+  readonly onDisconnect?: (reason: string) => void;
+}
+
+export interface VirtualCard {
+  readonly identity: VirtualCardIdentity;
+  readonly applet: PivApplet;
+  readonly port: number;
+  /** Command APDUs the card has received since it started. */
+  readonly apduCount: number;
+  readonly inserted: boolean;
+  insert(): Promise<void>;
+  remove(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startVirtualCard(options: StartVirtualCardOptions = {}): Promise<VirtualCard> {
+  const profile = options.profile ?? 'rsa2048';
+  const built = await buildProfile(profile, {
+    ...(options.pki ? { pki: options.pki } : {}),
+    ...(options.commonName ? { commonName: options.commonName } : {}),
+    ...(options.uuid ? { uuid: options.uuid } : {}),
+  });
+  const applet = new PivApplet(built.applet);
+  const atr = virtualCardAtr();
+  const port = options.port ?? VPCD_DEFAULT_PORT;
+  const link = new VpcdLink({
+    host: options.host ?? '127.0.0.1',
+    port,
+    card: {
+      atr,
+      powerOn: () => applet.reset(),
+      powerOff: () => applet.reset(),
+      reset: () => applet.reset(),
+      transmit: (apdu) => applet.transmit(apdu),
+    },
+    ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),
+  });
+  const card: VirtualCard = {
+    identity: built.identity,
+    applet,
+    port,
+    get apduCount() {
+      return applet.apduCount;
+    },
+    get inserted() {
+      return link.connected;
+    },
+    insert: () => link.insert(),
+    remove: () => link.remove(),
+    stop: () => link.remove(),
+  };
+  if (options.insert === true) await card.insert();
+  return card;
+}
