@@ -118,11 +118,16 @@ export class ApduChannel {
     try {
       const raw = await this.transport.transmit(encoded);
       const { data, sw } = parseResponseApdu(raw);
+      if (data.length > this.maxResponseBytes) {
+        throw new PivError('response-too-large', `${describeCommand(command)}: response of ${data.length} bytes exceeds ${this.maxResponseBytes}`);
+      }
       // Copy: the transport may reuse its buffer.
       return { data: Uint8Array.from(data), sw };
     } catch (error) {
       if (isPivError(error)) throw error;
-      throw new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause: error });
+      // A foreign error's text might quote the command bytes; for a PIN command it is dropped.
+      const cause = command.sensitive === true ? undefined : error;
+      throw new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause });
     } finally {
       if (command.sensitive === true) encoded.fill(0);
     }

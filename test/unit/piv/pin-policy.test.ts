@@ -63,6 +63,19 @@ describe('verifyPinSafely', () => {
     expect(verifyCommands(fake)).toEqual(['00200080']);
   });
 
+  it('already verified (empty VERIFY 9000): the PIN is still checked', async () => {
+    const { fake, card } = setup({ applicationPin: '123456' });
+    await card.verifyPin(Buffer.from('123456'), 0x80);
+    expect(await card.pinStatus(0x80)).toBe('verified');
+    expect(await verifyPinSafely(card, Buffer.from('654321'), { reference: 'application' })).toEqual({ outcome: 'wrong', reference: 'application', triesLeft: 2 });
+    expect(verifyCommands(fake).filter((a) => a.length > 8)).toHaveLength(2);
+  });
+
+  it('card-removed from the transport reaches the caller as card-removed', async () => {
+    const card = new PivCard({ transmit: () => Promise.reject(new PivError('card-removed', 'The card was removed')) });
+    await expect(verifyPinSafely(card, Buffer.from('123456'))).rejects.toMatchObject({ code: 'card-removed' });
+  });
+
   it('a badly formatted PIN rejects with pin-format, sends nothing at all, and is zero-filled', async () => {
     const { fake, card } = setup({});
     const pin = Buffer.from('12a456');

@@ -131,6 +131,18 @@ describe('transport failures', () => {
     const broken = new ScriptedTransport([{ expect: '00cb3fff055c035fc10500', respond: new Error('SCARD_E_COMM') }]);
     expect(await codeOf(new ApduChannel(broken).send(getData))).toBe('transport-failure');
   });
+  it('drops the cause of a failed PIN command (its text could quote the APDU)', async () => {
+    const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: new Error('failed sending 0020008008313233343536ffff') }]);
+    const error = await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PivError);
+    expect((error as PivError).cause).toBeUndefined();
+    expect(String((error as PivError).message)).not.toContain('313233');
+  });
+  it('rejects a single oversized response', async () => {
+    const t = new FunctionTransport(() => new Uint8Array(5000).fill(0x90));
+    expect(await codeOf(new ApduChannel(t, { maxResponseBytes: 4096 }).send(getData))).toBe('response-too-large');
+  });
   it('rejects a response without status word', async () => {
     const t = new ScriptedTransport([{ expect: '00cb3fff055c035fc10500', respond: '90' }]);
     expect(await codeOf(new ApduChannel(t).send(getData))).toBe('malformed-response');
@@ -147,6 +159,9 @@ describe('supportsExtendedLength(atr)', () => {
   });
   it('handles category 00 with trailing status bytes', () => {
     expect(supportsExtendedLength(hex('3b 88 80 01 00 73 c0 21 c0 00 90 00 00'))).toBe(true);
+  });
+  it('reads the YubiKey 5 ATR (T=1, 13 historical bytes) as supporting extended length', () => {
+    expect(supportsExtendedLength(hex('3bfd1300008131fe158073c021c057597562694b657940'))).toBe(true);
   });
   it('says no for the YubiKey 4 ATR without capabilities and for garbage', () => {
     expect(supportsExtendedLength(hex('3bf81300008131fe15597562696b657934d4'))).toBe(false);
