@@ -12,8 +12,8 @@ let pki: TestPki;
 const workDir = mkdtempSync(join(tmpdir(), 'dck-test-pki-'));
 
 function pem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64').replace(/.{64}/g, '$&\n');
-  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
 }
 
 beforeAll(async () => {
