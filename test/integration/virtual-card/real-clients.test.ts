@@ -78,7 +78,7 @@ describe('virtual card seen by real clients', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('Certificate for PIV Authentication');
     expect(result.stdout).toMatch(/Private RSA Key \[PIV AUTH key\]/);
-    expect(result.stdout).toMatch(/PIN \[PIN\][^]*Reference      : 128 \(0x80\)/);
+    expect(result.stdout).toMatch(/PIN \[PIN\][^]*Reference {6}: 128 \(0x80\)/);
   });
 
   it('pkcs11-tool -L -O lists the token and its objects', async () => {
