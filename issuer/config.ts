@@ -1,0 +1,147 @@
+// The issuer's one configuration file: a TypeBox schema with defaults, validated at start. A bad config stops
+// the service with the offending field named (`ConfigError.field`), never with a half-applied setting.
+import { readFileSync } from 'node:fs';
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { Value } from 'typebox/value';
+
+const Seconds = (defaultValue: number, maximum: number) =>
+  Type.Integer({ minimum: 1, maximum, default: defaultValue });
+const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
+const HttpUrl = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' });
+
+export const IssuerConfigSchema = Type.Object(
+  {
+    displayName: Type.String({ minLength: 1, maxLength: 200, default: 'Derived Credential Issuer' }),
+    helpUrl: Type.Union([HttpUrl, Type.Null()], { default: null }),
+    listen: Type.Object(
+      {
+        // Loopback by default: exposing the issuer is a deliberate act.
+        host: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8443 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Address phones and kiosks use (QR payload, verification_uri). Default: https://<listen host>:<port>. */
+    publicBaseUrl: Type.Union([Type.String({ minLength: 8, maxLength: 2048, pattern: '^https://' }), Type.Null()], { default: null }),
+    /** TLS key + certificate files; absent → a self-signed loopback certificate is created in the data dir. */
+    tls: Type.Union([
+      Type.Object({ certificateFile: FilePath, keyFile: FilePath }, { additionalProperties: false }),
+      Type.Null(),
+    ], { default: null }),
+    /** Issuing CA certificate + PKCS#8 key files; absent → a CA is created in the data dir on first start. */
+    ca: Type.Union([
+      Type.Object(
+        { certificateFile: FilePath, keyFile: FilePath, chainFiles: Type.Optional(Type.Array(FilePath, { maxItems: 5 })) },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ], { default: null }),
+    pivTrust: Type.Object(
+      {
+        trustAnchorFiles: Type.Array(FilePath, { maxItems: 100, default: [] }),
+        intermediateFiles: Type.Array(FilePath, { maxItems: 500, default: [] }),
+        requiredPolicyOids: Type.Array(Type.String({ pattern: '^[0-2](\\.[0-9]+)+$', maxLength: 200 }), {
+          maxItems: 20, default: ['2.16.840.1.101.3.2.1.3.13'],
+        }),
+        crlUrls: Type.Array(HttpUrl, { maxItems: 50, default: [] }),
+        crlFiles: Type.Array(FilePath, { maxItems: 50, default: [] }),
+        ocspUrl: Type.Union([HttpUrl, Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    deviceFlow: Type.Object(
+      {
+        clientIds: Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { maxItems: 50, default: ['dck-phone'] }),
+        /** RFC 8628 expires_in; the issue caps it at 15 minutes. */
+        codeLifetimeSeconds: Seconds(600, 900),
+        pollIntervalSeconds: Seconds(5, 60),
+        accessTokenLifetimeSeconds: Seconds(900, 3600),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    pkiAuth: Type.Object(
+      {
+        challengeLifetimeSeconds: Seconds(60, 600),
+        kioskSessionLifetimeSeconds: Seconds(900, 3600),
+        /** Wrong user_codes one kiosk session may type before it is ended. */
+        maxUserCodeFailures: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    otp: Type.Object(
+      {
+        length: Type.Integer({ minimum: 6, maximum: 12, default: 8 }),
+        lifetimeSeconds: Seconds(600, 3600),
+        maxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 5 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    derivedCertificate: Type.Object(
+      {
+        lifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    rateLimits: Type.Object(
+      {
+        /** Requests per minute per caller on the user_code (approve) and OTP (redeem) routes. */
+        codeGuessesPerMinute: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
+        /** Requests per minute per address on every other route. */
+        requestsPerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 100000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type IssuerConfig = Static<typeof IssuerConfigSchema>;
+
+export class ConfigError extends Error {
+  readonly code = 'config-invalid';
+  constructor(readonly field: string, detail: string) {
+    super(`issuer config: ${field === '' ? '(root)' : field}: ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** JSON pointer `/pkiAuth/challengeLifetimeSeconds` → `pkiAuth.challengeLifetimeSeconds`. */
+function fieldName(instancePath: string, extra: string | null): string {
+  const parts = instancePath.split('/').filter((part) => part !== '');
+  if (extra !== null) parts.push(extra);
+  return parts.join('.');
+}
+
+/** Applies defaults and validates; throws ConfigError naming the first bad field. */
+export function parseIssuerConfig(input: unknown): IssuerConfig {
+  const withDefaults = Value.Default(IssuerConfigSchema, Value.Clone(input ?? {}));
+  const [first] = Value.Errors(IssuerConfigSchema, withDefaults);
+  if (first !== undefined) {
+    const extra = first.keyword === 'additionalProperties'
+      ? (first.params).additionalProperties[0] ?? null
+      : first.keyword === 'required'
+        ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? null
+        : null;
+    const unknown = first.keyword === 'additionalProperties' || first.message === 'schema is false';
+    const detail = unknown ? 'unknown setting' : first.message;
+    throw new ConfigError(fieldName(first.instancePath, extra), detail);
+  }
+  return withDefaults as IssuerConfig;
+}
+
+export function loadIssuerConfigFile(file: string): IssuerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error: unknown) {
+    throw new ConfigError('(file)', `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (text.length > 1_000_000) throw new ConfigError('(file)', 'larger than 1 MB');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error: unknown) {
+    throw new ConfigError('(file)', `not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return parseIssuerConfig(parsed);
+}

@@ -1,0 +1,25 @@
+// Error answers as data: `{ error, message }` with the status that fits, for the issuer's own routes.
+// Brings @fastify/swagger's and @fastify/rate-limit's route options into Fastify's types.
+import type {} from '@fastify/swagger';
+import type {} from '@fastify/rate-limit';
+import type { FastifyReply } from 'fastify';
+import type { IssuerErrorCode, OAuthErrorCode } from '../contracts/issuer-api.ts';
+
+export function sendError(
+  reply: FastifyReply, status: number, error: IssuerErrorCode, message: string, extra: { attemptsLeft?: number } = {},
+): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store').send({ error, message, ...extra });
+}
+
+/** RFC 6749 §5.2 error body (plus `message`, the project-wide field). */
+export function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
+  return reply.code(status).header('cache-control', 'no-store')
+    .send({ error, error_description: description, message: description });
+}
+
+/** `Authorization: Bearer <token>` → token, or null when absent or malformed. */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined || header.length > 200) return null;
+  const match = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
+  return match?.[1] ?? null;
+}

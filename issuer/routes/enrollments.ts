@@ -1,0 +1,284 @@
+// Kiosk: approve a phone's user_code for the authenticated card (→ enrollment with QR payload + OTP), refresh the
+// QR/OTP, watch the enrollment (long-poll or SSE). Phone: redeem the enrollment with OTP + CSR.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  ApproveRequest, EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery, ISSUER_ROUTES,
+  IssuerError, RedeemRequest, RedeemResponse, formatQrPayload, normalizeUserCode,
+} from '../../contracts/issuer-api.ts';
+import type { EnrollmentState } from '../../contracts/issuer-api.ts';
+import { checkCsr } from '../ca/csr.ts';
+import { issueDerivedCertificate } from '../ca/derived-certificate.ts';
+import { derToPem } from '../ca/pem.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { bearerToken, sendError } from '../http-errors.ts';
+import { hashToken, newOtp, newRecordId } from '../secrets.ts';
+import type { DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord } from '../storage/issuer-storage.ts';
+
+type ErrorCode = Parameters<typeof sendError>[2];
+
+async function kioskSession(ctx: IssuerContext, request: FastifyRequest): Promise<KioskSessionRecord | null> {
+  const token = bearerToken(request.headers.authorization);
+  if (token === null) return null;
+  const session = await ctx.storage.findKioskSessionByTokenHash(hashToken(token));
+  return session !== null && session.expiresAt > ctx.now().getTime() ? session : null;
+}
+
+async function deviceForAccessToken(ctx: IssuerContext, request: FastifyRequest): Promise<DeviceAuthorizationRecord | null> {
+  const token = bearerToken(request.headers.authorization);
+  if (token === null) return null;
+  const device = await ctx.storage.findDeviceAuthorizationByAccessTokenHash(hashToken(token));
+  // A denied device keeps its token so it learns *why* (burned enrollment); it can no longer redeem anything.
+  if (device === null || device.accessTokenExpiresAt === null) return null;
+  return device.accessTokenExpiresAt > ctx.now().getTime() ? device : null;
+}
+
+function publicState(enrollment: EnrollmentRecord, now: number): EnrollmentState {
+  if (enrollment.status === 'completed') return 'completed';
+  if (enrollment.status === 'burned') return 'burned';
+  return now >= enrollment.otpExpiresAt ? 'expired' : 'awaiting-phone';
+}
+
+async function statusOf(ctx: IssuerContext, enrollment: EnrollmentRecord): Promise<EnrollmentStatus> {
+  const status: EnrollmentStatus = { enrollmentId: enrollment.id, state: publicState(enrollment, ctx.now().getTime()) };
+  if (enrollment.derivedCertificateSerialHex !== null) {
+    const certificate = await ctx.storage.findDerivedCertificate(enrollment.derivedCertificateSerialHex);
+    status.certificateSerialHex = enrollment.derivedCertificateSerialHex;
+    if (certificate !== null) status.certificateNotAfter = new Date(certificate.notAfter).toISOString();
+  }
+  return status;
+}
+
+/** A fresh OTP for an enrollment: returned once in clear, stored as a keyed hash. */
+function freshOtp(ctx: IssuerContext, enrollmentId: string): { otp: string; otpHash: string; expiresAt: number } {
+  const otp = newOtp(ctx.config.otp.length);
+  return {
+    otp, otpHash: ctx.codes.hash('otp', enrollmentId, otp),
+    expiresAt: ctx.now().getTime() + ctx.config.otp.lifetimeSeconds * 1000,
+  };
+}
+
+function codeFor(ctx: IssuerContext, enrollmentId: string, otp: string): EnrollmentCode {
+  return {
+    enrollmentId, qrPayload: formatQrPayload(ctx.baseUrl, enrollmentId), otp, expiresIn: ctx.config.otp.lifetimeSeconds,
+  };
+}
+
+/** The kiosk's own enrollment, or an error answer already sent. */
+async function kioskEnrollment(
+  ctx: IssuerContext, request: FastifyRequest<{ Params: EnrollmentIdParams }>, reply: FastifyReply,
+): Promise<{ session: KioskSessionRecord; enrollment: EnrollmentRecord } | null> {
+  const session = await kioskSession(ctx, request);
+  if (session === null) {
+    await sendError(reply, 401, 'invalid-session', 'Sign in with the card again (no or expired kiosk session).');
+    return null;
+  }
+  const enrollment = await ctx.storage.findEnrollment(request.params.enrollmentId);
+  if (enrollment === null || enrollment.cardId !== session.cardId) {
+    await sendError(reply, 404, 'enrollment-unknown', 'No such enrollment for this card.');
+    return null;
+  }
+  return { session, enrollment };
+}
+
+export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContext): void {
+  const codeGuessLimit = {
+    max: ctx.config.rateLimits.codeGuessesPerMinute,
+    timeWindow: 60_000,
+    // Per bearer token when there is one (a kiosk session / a phone), else per address.
+    keyGenerator: (request: FastifyRequest) => {
+      const token = bearerToken(request.headers.authorization);
+      return token === null ? `ip:${request.ip}` : `token:${hashToken(token)}`;
+    },
+  };
+
+  app.post<{ Body: ApproveRequest }>(ISSUER_ROUTES.enrollments, {
+    config: { rateLimit: codeGuessLimit },
+    schema: {
+      summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
+      body: ApproveRequest,
+      response: { 201: EnrollmentCode, 400: IssuerError, 401: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError, 422: IssuerError },
+    },
+  }, async (request, reply) => {
+    const session = await kioskSession(ctx, request);
+    if (session === null) return sendError(reply, 401, 'invalid-session', 'Sign in with the card again (no or expired kiosk session).');
+    const fail = async (status: number, code: ErrorCode, message: string, details: Record<string, string | null> = {}) => {
+      await ctx.audit('approve', 'failure', code, { sessionId: session.id, cardId: session.cardId, ...details });
+      return sendError(reply, status, code, message);
+    };
+    const userCode = normalizeUserCode(request.body.userCode);
+    if (userCode === null) return fail(400, 'user-code-invalid', 'A code has 8 letters, like WDJB-MJHT.');
+    const device = await ctx.storage.findDeviceAuthorizationByUserCodeHash(ctx.codes.hash('user-code', '', userCode));
+    if (device === null) {
+      const failures = await ctx.storage.recordUserCodeFailure(session.id);
+      const left = ctx.config.pkiAuth.maxUserCodeFailures - failures;
+      if (left <= 0) await ctx.storage.endKioskSession(session.id, ctx.now().getTime());
+      return fail(404, 'user-code-unknown', left <= 0
+        ? 'That code is not known. Too many wrong codes: sign in with the card again.'
+        : `That code is not known. Check the phone and try again (${left} tries left).`);
+    }
+    const now = ctx.now().getTime();
+    const deviceDetails = { deviceAuthorizationId: device.id };
+    if (device.status !== 'pending') return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
+    if (now >= device.expiresAt) return fail(410, 'user-code-expired', 'That code has expired: start again on the phone.', deviceDetails);
+    const card = await ctx.storage.findCard(session.cardId);
+    if (card?.uuid == null) return fail(422, 'identity-missing', 'The card\'s certificate has no UUID to put in a derived credential.', deviceDetails);
+    if (card.notAfter <= now) return fail(422, 'card-expired', 'The card\'s PIV Authentication certificate has expired.', deviceDetails);
+    const enrollmentId = newRecordId();
+    const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollmentId);
+    const approved = await ctx.storage.approveDeviceAuthorization(device.id, {
+      id: enrollmentId, deviceAuthorizationId: device.id, cardId: card.id, kioskSessionId: session.id,
+      status: 'awaiting-phone', otpHash, otpExpiresAt: expiresAt, otpFailures: 0, createdAt: now, completedAt: null,
+      derivedCertificateSerialHex: null,
+    });
+    if (!approved) return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
+    await ctx.audit('approve', 'success', null, {
+      sessionId: session.id, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId, clientId: device.clientId,
+    });
+    return reply.code(201).header('cache-control', 'no-store').send(codeFor(ctx, enrollmentId, otp));
+  });
+
+  app.post<{ Params: EnrollmentIdParams }>(ISSUER_ROUTES.enrollmentRefresh, {
+    schema: {
+      summary: 'Kiosk: a fresh QR payload + OTP for the enrollment (the old OTP stops working)',
+      params: EnrollmentIdParams,
+      response: { 200: EnrollmentCode, 401: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError },
+    },
+  }, async (request, reply) => {
+    const found = await kioskEnrollment(ctx, request, reply);
+    if (found === null) return reply;
+    const { enrollment } = found;
+    const fail = async (status: number, code: ErrorCode, message: string) => {
+      await ctx.audit('refresh-otp', 'failure', code, { enrollmentId: enrollment.id });
+      return sendError(reply, status, code, message);
+    };
+    if (enrollment.status === 'burned') return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+    if (enrollment.status !== 'awaiting-phone') return fail(409, 'enrollment-completed', 'The phone already finished this enrollment.');
+    const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollment.id);
+    if (!(await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt))) {
+      return fail(409, 'enrollment-completed', 'The enrollment changed meanwhile; check its status.');
+    }
+    await ctx.audit('refresh-otp', 'success', null, { enrollmentId: enrollment.id });
+    ctx.events.notify(enrollment.id);
+    return reply.header('cache-control', 'no-store').send(codeFor(ctx, enrollment.id, otp));
+  });
+
+  app.get<{ Params: EnrollmentIdParams; Querystring: EnrollmentStatusQuery }>(ISSUER_ROUTES.enrollmentStatus, {
+    schema: {
+      summary: 'Kiosk: the enrollment\'s state; long-polls up to waitSeconds while the state equals `since`',
+      params: EnrollmentIdParams, querystring: EnrollmentStatusQuery,
+      response: { 200: EnrollmentStatus, 401: IssuerError, 404: IssuerError },
+    },
+  }, async (request, reply) => {
+    const found = await kioskEnrollment(ctx, request, reply);
+    if (found === null) return reply;
+    const deadline = Date.now() + (request.query.waitSeconds ?? 0) * 1000;
+    let enrollment: EnrollmentRecord = found.enrollment;
+    let state = publicState(enrollment, ctx.now().getTime());
+    while (request.query.since === state && Date.now() < deadline && !request.raw.destroyed) {
+      // Wake on a change, or when the OTP expires (a state change nobody notifies).
+      const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
+      const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
+      await ctx.events.nextChange(enrollment.id, wait);
+      enrollment = (await ctx.storage.findEnrollment(enrollment.id)) ?? enrollment;
+      state = publicState(enrollment, ctx.now().getTime());
+    }
+    return reply.header('cache-control', 'no-store').send(await statusOf(ctx, enrollment));
+  });
+
+  app.get<{ Params: EnrollmentIdParams }>(ISSUER_ROUTES.enrollmentEvents, {
+    schema: { summary: 'Kiosk: server-sent events (`event: status`) on every state change', params: EnrollmentIdParams },
+  }, async (request, reply) => {
+    const found = await kioskEnrollment(ctx, request, reply);
+    if (found === null) return reply;
+    const enrollmentId = found.enrollment.id;
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    let lastState = '';
+    const push = async (): Promise<void> => {
+      const enrollment = await ctx.storage.findEnrollment(enrollmentId);
+      if (enrollment === null) return;
+      const status = await statusOf(ctx, enrollment);
+      if (status.state !== lastState) raw.write(`event: status\ndata: ${JSON.stringify(status)}\n\n`);
+      lastState = status.state;
+      if (status.state === 'completed' || status.state === 'burned') close();
+    };
+    const report = (error: unknown) => request.log.error({ err: error }, 'enrollment event stream failed');
+    const unsubscribe = ctx.events.subscribe(enrollmentId, () => { push().catch(report); });
+    // Heartbeat keeps proxies from closing the stream and notices OTP expiry.
+    const heartbeat = setInterval(() => { raw.write(': keep-alive\n\n'); push().catch(report); }, 5_000);
+    const close = () => { clearInterval(heartbeat); unsubscribe(); raw.end(); };
+    request.raw.on('close', close);
+    await push();
+  });
+
+  app.post<{ Params: EnrollmentIdParams; Body: RedeemRequest }>(ISSUER_ROUTES.enrollmentRedeem, {
+    config: { rateLimit: codeGuessLimit },
+    schema: {
+      summary: 'Phone: OTP + CSR → derived PIV Authentication certificate and chain',
+      params: EnrollmentIdParams, body: RedeemRequest,
+      response: { 200: RedeemResponse, 400: IssuerError, 401: IssuerError, 403: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError, 422: IssuerError },
+    },
+  }, async (request, reply) => {
+    const device = await deviceForAccessToken(ctx, request);
+    const enrollmentId = request.params.enrollmentId;
+    const fail = async (status: number, code: ErrorCode, message: string, extra: { attemptsLeft?: number } = {}) => {
+      await ctx.audit('redeem', 'failure', code, { enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: request.ip });
+      return sendError(reply, status, code, message, extra);
+    };
+    if (device === null) return fail(401, 'invalid-token', 'No or expired device access token.');
+    const enrollment = await ctx.storage.findEnrollment(enrollmentId);
+    if (enrollment === null) return fail(404, 'enrollment-unknown', 'No such enrollment.');
+    if (enrollment.deviceAuthorizationId !== device.id) {
+      return fail(403, 'wrong-device', 'This enrollment belongs to another device: use the phone that showed the code.');
+    }
+    if (enrollment.status === 'burned') return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+    if (enrollment.status !== 'awaiting-phone') return fail(409, 'enrollment-completed', 'This enrollment is already finished.');
+    if (ctx.now().getTime() >= enrollment.otpExpiresAt) {
+      return fail(410, 'otp-expired', 'The one-time password has expired: ask the kiosk for a new one.');
+    }
+    const otp = request.body.otp.replace(/[\s-]/g, '');
+    if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) {
+      const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts);
+      ctx.events.notify(enrollment.id);
+      if (burned) return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+      const attemptsLeft = Math.max(0, ctx.config.otp.maxAttempts - failures);
+      return fail(401, 'otp-wrong', `Wrong one-time password (${attemptsLeft} tries left).`, { attemptsLeft });
+    }
+    const csr = checkCsr(request.body.csr);
+    if (!csr.ok) return fail(csr.code === 'csr-weak-key' ? 422 : 400, csr.code, csr.message);
+    const card = await ctx.storage.findCard(enrollment.cardId);
+    if (card?.uuid == null) return fail(422, 'identity-missing', 'The card has no UUID.');
+    if (!(await ctx.storage.claimEnrollment(enrollment.id, enrollment.otpHash))) {
+      return fail(409, 'enrollment-completed', 'This enrollment is already being finished.');
+    }
+    const now = ctx.now();
+    let issued;
+    try {
+      issued = await issueDerivedCertificate(ctx.ca, {
+        subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
+        cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
+        lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+      });
+    } catch (error: unknown) {
+      await ctx.storage.releaseEnrollment(enrollment.id);
+      throw error;
+    }
+    await ctx.storage.completeEnrollment(enrollment.id, {
+      serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
+      certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
+      issuedAt: now.getTime(),
+    });
+    await ctx.audit('redeem', 'success', null, {
+      enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
+      keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
+    });
+    ctx.events.notify(enrollment.id);
+    return reply.header('cache-control', 'no-store').send({
+      certificatePem: derToPem(issued.certificateDer),
+      chainPem: ctx.ca.chainDer.map((der) => derToPem(der)),
+      serialNumberHex: issued.serialNumberHex,
+      notAfter: issued.notAfter.toISOString(),
+    });
+  });
+}

@@ -1,0 +1,83 @@
+// PKI-AUTH (FIPS 201-3 §6.2.3.1): a single-use challenge, then the card's certificate + signature over it,
+// checked by issuer/pki-auth → a short-lived kiosk session bound to that card.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import {
+  ChallengeAnswer, ChallengeRequest, ChallengeResponse, ISSUER_ROUTES, IssuerError, KioskSession,
+} from '../../contracts/issuer-api.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { sendError } from '../http-errors.ts';
+import { hashToken, newOpaqueToken, newRecordId } from '../secrets.ts';
+
+const CHALLENGE_BYTES = 32;
+
+export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext): void {
+  app.post<{ Body: ChallengeRequest }>(ISSUER_ROUTES.pkiAuthChallenge, {
+    schema: { summary: 'PKI-AUTH: a single-use challenge for the card to sign', body: ChallengeRequest, response: { 200: ChallengeResponse } },
+  }, async (request, reply) => {
+    const now = ctx.now().getTime();
+    const lifetime = ctx.config.pkiAuth.challengeLifetimeSeconds;
+    const id = newRecordId();
+    const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+    await ctx.storage.insertChallenge({
+      id, challenge, kioskId: request.body.kioskId ?? null, createdAt: now, expiresAt: now + lifetime * 1000, usedAt: null,
+    });
+    return reply.header('cache-control', 'no-store').send({
+      challengeId: id, challenge: Buffer.from(challenge).toString('base64url'), expiresIn: lifetime,
+    });
+  });
+
+  app.post<{ Body: ChallengeAnswer }>(ISSUER_ROUTES.pkiAuthResponse, {
+    schema: {
+      summary: 'PKI-AUTH: card certificate + signature over the challenge → kiosk session',
+      body: ChallengeAnswer,
+      response: { 200: KioskSession, 401: IssuerError, 422: IssuerError },
+    },
+  }, async (request, reply) => {
+    const { challengeId } = request.body;
+    const now = ctx.now();
+    const challenge = await ctx.storage.findChallenge(challengeId);
+    const fail = async (status: number, code: Parameters<typeof sendError>[2], message: string) => {
+      await ctx.audit('pki-auth', 'failure', code, { challengeId, kioskId: challenge?.kioskId ?? null, ip: request.ip });
+      return sendError(reply, status, code, message);
+    };
+    if (challenge === null) return fail(401, 'challenge-unknown', 'Unknown challenge: ask for a new one.');
+    if (challenge.usedAt !== null) return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
+    if (now.getTime() >= challenge.expiresAt) return fail(401, 'challenge-expired', 'The challenge expired: ask for a new one.');
+    // Consume before verifying: two concurrent answers to one challenge cannot both get a session.
+    if (!(await ctx.storage.consumeChallenge(challengeId, now.getTime()))) {
+      return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
+    }
+    const certificateDer = new Uint8Array(Buffer.from(request.body.certificate, 'base64url'));
+    const result = await ctx.verifyCard({
+      challenge: challenge.challenge,
+      signature: new Uint8Array(Buffer.from(request.body.signature, 'base64url')),
+      certificateDer,
+    }, ctx.trustPolicy);
+    if (!result.ok) return fail(401, result.code, result.message);
+    const { identity } = result;
+    const cardId = await ctx.storage.upsertCard({
+      id: newRecordId(), issuerDn: identity.issuerDn, serialNumberHex: identity.serialNumberHex, uuid: identity.uuid,
+      fascnHex: identity.fascnHex, commonName: identity.commonName, notAfter: identity.notAfter.getTime(),
+      certificateDer: identity.certificateDer,
+    });
+    const sessionToken = newOpaqueToken();
+    const lifetime = ctx.config.pkiAuth.kioskSessionLifetimeSeconds;
+    const sessionId = newRecordId();
+    await ctx.storage.insertKioskSession({
+      id: sessionId, tokenHash: hashToken(sessionToken), cardId, kioskId: challenge.kioskId,
+      createdAt: now.getTime(), expiresAt: now.getTime() + lifetime * 1000, userCodeFailures: 0,
+    });
+    await ctx.audit('pki-auth', 'success', null, {
+      challengeId, kioskId: challenge.kioskId, sessionId, cardId, cardIssuer: identity.issuerDn,
+      cardSerial: identity.serialNumberHex, uuid: identity.uuid, fascnHex: identity.fascnHex, ip: request.ip,
+    });
+    return reply.header('cache-control', 'no-store').send({
+      sessionToken, expiresIn: lifetime,
+      cardholder: {
+        commonName: identity.commonName, uuid: identity.uuid, fascnHex: identity.fascnHex,
+        cardCertificateNotAfter: identity.notAfter.toISOString(),
+      },
+    });
+  });
+}

@@ -1,0 +1,51 @@
+// Random values the issuer mints, and how it keeps them: only hashes are stored.
+// - High-entropy tokens (device_code, access tokens, kiosk sessions): SHA-256 is enough to make a stolen
+//   database useless, since guessing 256 random bits is hopeless.
+// - Low-entropy codes (8-digit OTP ≈ 26.6 bits, user_code ≈ 34.6 bits): a plain hash would be brute-forced
+//   offline in seconds, so they are HMAC-SHA-256'd with a server secret kept outside the database, and bound
+//   to the record they belong to.
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contracts/issuer-api.ts';
+
+export function newOpaqueToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export function newRecordId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('base64url');
+}
+
+/** Canonical user_code (no dash), uniform over the consonant alphabet. */
+export function newUserCode(): string {
+  let code = '';
+  for (let i = 0; i < USER_CODE_LENGTH; i += 1) code += USER_CODE_ALPHABET[randomInt(USER_CODE_ALPHABET.length)];
+  return code;
+}
+
+/** Numeric one-time password with uniform digits from the CSPRNG. */
+export function newOtp(length: number): string {
+  let otp = '';
+  for (let i = 0; i < length; i += 1) otp += String(randomInt(10));
+  return otp;
+}
+
+export class CodeHasher {
+  constructor(private readonly serverSecret: Uint8Array) {
+    if (serverSecret.length < 32) throw new Error('server secret must be at least 32 bytes');
+  }
+
+  /** Keyed hash of a short code, bound to its purpose and record (an OTP of one enrollment fits no other). */
+  hash(purpose: 'user-code' | 'otp', recordId: string, code: string): string {
+    return createHmac('sha256', this.serverSecret).update(`${purpose}\0${recordId}\0${code}`, 'utf8').digest('base64url');
+  }
+
+  matches(expectedHash: string, purpose: 'user-code' | 'otp', recordId: string, code: string): boolean {
+    const expected = Buffer.from(expectedHash, 'base64url');
+    const actual = Buffer.from(this.hash(purpose, recordId, code), 'base64url');
+    return expected.length === actual.length && timingSafeEqual(expected, actual);
+  }
+}

@@ -1,0 +1,93 @@
+// Builds the Fastify app: HTTPS, strict body validation, small body limit, form-encoded bodies for RFC 8628,
+// rate limits, OpenAPI, one error shape. Routes live in issuer/routes/.
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ISSUER_ROUTES, IssuerMetadata } from '../contracts/issuer-api.ts';
+import { derToPem } from './ca/pem.ts';
+import type { IssuerContext } from './issuer-context.ts';
+import { sendError, sendOAuthError } from './http-errors.ts';
+import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
+import { registerEnrollmentRoutes } from './routes/enrollments.ts';
+import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
+import type { TlsIdentity } from './tls.ts';
+
+/** Largest body any route accepts: a PIV certificate or a CSR in base64 fits comfortably. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+const OAUTH_ROUTES: ReadonlySet<string> = new Set([ISSUER_ROUTES.deviceAuthorization, ISSUER_ROUTES.token]);
+
+function parseForm(body: string): Record<string, string> {
+  const params = new URLSearchParams(body);
+  const result: Record<string, string> = {};
+  for (const [key, value] of params) {
+    // RFC 6749 §3.2: parameters must not repeat; a repeat is ambiguous, so refuse it.
+    if (Object.hasOwn(result, key)) throw Object.assign(new Error(`parameter "${key.slice(0, 40)}" repeats`), { statusCode: 400 });
+    result[key] = value;
+  }
+  return result;
+}
+
+export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Promise<FastifyInstance> {
+  const app = Fastify({
+    https: { key: tls.keyPem, cert: tls.certificatePem },
+    bodyLimit: BODY_LIMIT_BYTES,
+    logger: false,
+    // Long-polls hold requests for up to a minute.
+    requestTimeout: 90_000,
+  });
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseForm(String(body)));
+    } catch (error: unknown) {
+      done(error instanceof Error ? error : new Error('bad form body'), undefined);
+    }
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const oauth = OAUTH_ROUTES.has(request.routeOptions.url ?? '');
+    const status = error.statusCode ?? 500;
+    if (error.validation !== undefined || (status === 400 && error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE')) {
+      const detail = error.validation?.[0];
+      const message = detail === undefined
+        ? `Bad request: ${error.message.slice(0, 200)}`
+        : `Bad request: ${(detail.instancePath || error.validationContext) ?? 'body'} ${detail.message ?? 'is invalid'}`.slice(0, 300);
+      return oauth ? sendOAuthError(reply, 400, 'invalid_request', message) : sendError(reply, 400, 'bad-request', message);
+    }
+    if (status === 413) return sendError(reply, 413, 'payload-too-large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
+    if (status === 415) return sendError(reply, 415, 'unsupported-media-type', 'Send JSON (or form-encoded for the OAuth endpoints).');
+    if (status === 429) {
+      return oauth ? sendOAuthError(reply, 429, 'rate_limited', 'Too many requests: slow down.')
+        : sendError(reply, 429, 'rate-limited', 'Too many attempts: wait a minute and try again.');
+    }
+    request.log.error({ err: error }, 'issuer request failed');
+    return sendError(reply, 500, 'internal-error', 'The issuer failed to handle the request; the attempt was not recorded.');
+  });
+  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not-found', 'No such endpoint.'));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: `${ctx.config.displayName} API`, version: '1', description: 'Derived PIV credential issuer (SP 800-157).' },
+    },
+  });
+  await app.register(fastifyRateLimit, {
+    global: true,
+    max: ctx.config.rateLimits.requestsPerMinute,
+    timeWindow: 60_000,
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limited (${context.max}/min)`), { statusCode: 429 }),
+  });
+
+  app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, () => ({
+    displayName: ctx.config.displayName, helpUrl: ctx.config.helpUrl, issuerBaseUrl: ctx.baseUrl,
+    caCertificatePem: derToPem(ctx.ca.certificateDer), otpLength: ctx.config.otp.length,
+  }));
+  app.get(ISSUER_ROUTES.openApi, { schema: { hide: true } }, () => app.swagger());
+  registerDeviceFlowRoutes(app, ctx);
+  registerPkiAuthRoutes(app, ctx);
+  registerEnrollmentRoutes(app, ctx);
+  return app;
+}

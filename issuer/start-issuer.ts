@@ -1,0 +1,129 @@
+// Starts the issuer in-process: used by `dck issuer`, by the kiosk's embedded default, by tests and benchmarks.
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { derToPem, pemToDerList } from './ca/pem.ts';
+import { loadCaFromFiles, loadOrCreateDataDirCa } from './ca/issuing-ca.ts';
+import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
+import type { IssuerConfig } from './config.ts';
+import { EnrollmentEvents } from './enrollment-events.ts';
+import type { CardVerifier, IssuerContext } from './issuer-context.ts';
+import { verifyCardAuthentication } from './pki-auth/verify-card-authentication.ts';
+import { CodeHasher } from './secrets.ts';
+import { buildIssuerApp } from './server.ts';
+import { openSqliteStorage } from './storage/sqlite-storage.ts';
+import type { IssuerStorage } from './storage/issuer-storage.ts';
+import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
+
+export interface StartIssuerOptions {
+  /** Raw configuration (validated here; defaults applied). Ignored when configFile is given. */
+  config?: unknown;
+  configFile?: string;
+  /** Where the SQLite database, server secret, CA and TLS identity of the embedded default live. */
+  dataDir: string;
+  /** Overrides config.listen.port (0 = any free port). */
+  port?: number;
+  /** Extra PIV trust anchors / intermediates (the embedded default passes the demo PKI's root here). */
+  trustAnchorsDer?: Uint8Array[];
+  intermediatesDer?: Uint8Array[];
+  /** Clock for tests (OTP and code expiry, certificate validity). */
+  now?: () => Date;
+  /** PKI-AUTH verifier; defaults to issuer/pki-auth's verifyCardAuthentication. */
+  verifyCard?: CardVerifier;
+}
+
+export interface RunningIssuer {
+  /** https://host:port of the listening service. */
+  url: string;
+  port: number;
+  config: IssuerConfig;
+  caCertificatePem: string;
+  caCertificateDer: Uint8Array;
+  /** The TLS certificate clients must trust (self-signed loopback certificate in the embedded default). */
+  tlsCertificatePem: string;
+  storage: IssuerStorage;
+  close(): Promise<void>;
+}
+
+const SERVER_SECRET_FILE = 'server-secret.bin';
+const DATABASE_FILE = 'issuer.sqlite';
+
+/** Key of the OTP / user_code HMAC: outside the database, so a stolen database alone cannot brute-force codes. */
+function loadOrCreateServerSecret(dataDir: string): Uint8Array {
+  const file = join(dataDir, SERVER_SECRET_FILE);
+  if (existsSync(file)) return new Uint8Array(readFileSync(file));
+  const secret = randomBytes(32);
+  writeFileSync(file, secret, { mode: 0o600 });
+  return new Uint8Array(secret);
+}
+
+/** Certificates from PEM (one or many) or DER files. */
+function readCertificates(files: string[]): Uint8Array[] {
+  return files.flatMap((file) => {
+    const bytes = readFileSync(file);
+    const pem = pemToDerList(bytes.toString('latin1'));
+    return pem.length > 0 ? pem : [new Uint8Array(bytes)];
+  });
+}
+
+function defaultBaseUrl(host: string, port: number): string {
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return `https://${shown}:${port}`;
+}
+
+export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
+  const config = options.configFile !== undefined ? loadIssuerConfigFile(options.configFile) : parseIssuerConfig(options.config);
+  const now = options.now ?? (() => new Date());
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const ca = config.ca === null
+    ? await loadOrCreateDataDirCa(options.dataDir, config.displayName, now())
+    : loadCaFromFiles(config.ca.certificateFile, config.ca.keyFile, config.ca.chainFiles ?? []);
+  const tls = config.tls === null
+    ? await loadOrCreateLoopbackTls(options.dataDir, now())
+    : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
+  const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE));
+  const context: IssuerContext = {
+    config, storage, ca,
+    codes: new CodeHasher(loadOrCreateServerSecret(options.dataDir)),
+    events: new EnrollmentEvents(),
+    trustPolicy: {
+      trustAnchorsDer: [...readCertificates(config.pivTrust.trustAnchorFiles), ...(options.trustAnchorsDer ?? [])],
+      intermediatesDer: [...readCertificates(config.pivTrust.intermediateFiles), ...(options.intermediatesDer ?? [])],
+      requiredPolicyOids: config.pivTrust.requiredPolicyOids,
+      crlUrls: config.pivTrust.crlUrls,
+      crlFiles: config.pivTrust.crlFiles,
+      ocspUrl: config.pivTrust.ocspUrl,
+      now,
+    },
+    verifyCard: options.verifyCard ?? verifyCardAuthentication,
+    baseUrl: '',
+    now,
+    audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
+  };
+  const app = await buildIssuerApp(context, tls);
+  try {
+    await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
+  } catch (error: unknown) {
+    await storage.close();
+    throw error;
+  }
+  const port = (app.server.address() as AddressInfo).port;
+  const url = defaultBaseUrl(config.listen.host, port);
+  context.baseUrl = config.publicBaseUrl?.replace(/\/+$/, '') ?? url;
+  await context.audit('service-start', 'success', null, { url: context.baseUrl });
+  let closed = false;
+  return {
+    url, port, config, storage,
+    caCertificatePem: derToPem(ca.certificateDer),
+    caCertificateDer: ca.certificateDer,
+    tlsCertificatePem: tls.certificatePem,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await storage.close();
+    },
+  };
+}

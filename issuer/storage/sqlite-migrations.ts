@@ -1,0 +1,97 @@
+// Schema migrations of the SQLite store, applied in order and recorded in `schema_migrations`.
+// The SQL is kept portable (TEXT, INTEGER, BLOB→BYTEA, no SQLite-only column types) so the PostgreSQL store can
+// reuse it; only the append-only triggers are SQLite dialect.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'device authorizations, PKI-AUTH, cards, enrollments, derived certificates, audit log',
+    sql: `
+      CREATE TABLE device_authorizations (
+        id TEXT PRIMARY KEY,
+        device_code_hash TEXT NOT NULL UNIQUE,
+        user_code_hash TEXT NOT NULL UNIQUE,
+        client_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        interval_seconds INTEGER NOT NULL,
+        last_poll_at INTEGER,
+        card_id TEXT,
+        enrollment_id TEXT,
+        access_token_hash TEXT UNIQUE,
+        access_token_expires_at INTEGER
+      );
+      CREATE TABLE challenges (
+        id TEXT PRIMARY KEY,
+        challenge BLOB NOT NULL,
+        kiosk_id TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        used_at INTEGER
+      );
+      CREATE TABLE cards (
+        id TEXT PRIMARY KEY,
+        issuer_dn TEXT NOT NULL,
+        serial_number_hex TEXT NOT NULL,
+        uuid TEXT,
+        fascn_hex TEXT,
+        common_name TEXT NOT NULL,
+        not_after INTEGER NOT NULL,
+        certificate_der BLOB NOT NULL,
+        UNIQUE (issuer_dn, serial_number_hex)
+      );
+      CREATE TABLE kiosk_sessions (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        kiosk_id TEXT,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        user_code_failures INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE enrollments (
+        id TEXT PRIMARY KEY,
+        device_authorization_id TEXT NOT NULL UNIQUE REFERENCES device_authorizations (id),
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        kiosk_session_id TEXT NOT NULL REFERENCES kiosk_sessions (id),
+        status TEXT NOT NULL,
+        otp_hash TEXT NOT NULL,
+        otp_expires_at INTEGER NOT NULL,
+        otp_failures INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        completed_at INTEGER,
+        derived_certificate_serial_hex TEXT
+      );
+      CREATE TABLE derived_certificates (
+        serial_number_hex TEXT PRIMARY KEY,
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        device_authorization_id TEXT NOT NULL REFERENCES device_authorizations (id),
+        enrollment_id TEXT NOT NULL REFERENCES enrollments (id),
+        certificate_der BLOB NOT NULL,
+        not_before INTEGER NOT NULL,
+        not_after INTEGER NOT NULL,
+        issued_at INTEGER NOT NULL
+      );
+      CREATE INDEX derived_certificates_by_card ON derived_certificates (card_id);
+      CREATE TABLE audit_log (
+        sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        code TEXT,
+        details TEXT NOT NULL
+      );
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+    `,
+  },
+];

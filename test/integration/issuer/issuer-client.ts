@@ -1,0 +1,47 @@
+// A tiny HTTPS client for the issuer tests and benchmark: trusts only the issuer's own TLS certificate.
+import { Agent, request } from 'node:https';
+
+export interface HttpAnswer<T = unknown> {
+  status: number;
+  body: T;
+  text: string;
+}
+
+export class IssuerHttpClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly baseUrl: string, tlsCertificatePem: string, maxSockets = 16) {
+    this.agent = new Agent({ ca: tlsCertificatePem, keepAlive: true, maxSockets });
+  }
+
+  send<T = Record<string, unknown>>(
+    method: 'GET' | 'POST', path: string,
+    options: { json?: unknown; form?: Record<string, string>; raw?: string; contentType?: string; bearer?: string } = {},
+  ): Promise<HttpAnswer<T>> {
+    const headers: Record<string, string> = {};
+    let payload: string | undefined;
+    if (options.json !== undefined) { payload = JSON.stringify(options.json); headers['content-type'] = 'application/json'; }
+    if (options.form !== undefined) { payload = new URLSearchParams(options.form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded'; }
+    if (options.raw !== undefined) { payload = options.raw; headers['content-type'] = options.contentType ?? 'application/json'; }
+    if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+    return new Promise((resolve, reject) => {
+      const req = request(new URL(path, this.baseUrl), { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown = text;
+          try { body = JSON.parse(text); } catch { body = text; }
+          resolve({ status: res.statusCode ?? 0, body: body as T, text });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}

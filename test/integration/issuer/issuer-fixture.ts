@@ -1,0 +1,150 @@
+// Shared set-up of the issuer tests and benchmark: the demo PKI (root + intermediate), CRLs for both levels,
+// a real issuer on loopback with a real SQLite file in a temp dir, and the steps of the flow as functions.
+import 'reflect-metadata';
+import { createPrivateKey, sign as nodeSign, webcrypto } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import {
+  DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath,
+} from '../../../contracts/issuer-api.ts';
+import type {
+  DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
+} from '../../../contracts/issuer-api.ts';
+import { startIssuer } from '../../../issuer/start-issuer.ts';
+import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
+import { createTestPki } from '../../../virtual-card/test-pki.ts';
+import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
+import { buildCrl } from '../../fixtures/revocation.ts';
+import { IssuerHttpClient } from './issuer-client.ts';
+import type { HttpAnswer } from './issuer-client.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+export interface IssuerHarness {
+  issuer: RunningIssuer;
+  http: IssuerHttpClient;
+  pki: TestPki;
+  dataDir: string;
+  card(options?: { keyAlgorithm?: CardKeyAlgorithm; notAfter?: Date }): Promise<IssuedCardCertificate>;
+  /** Moves the issuer's clock forward (expiry tests); real time keeps running underneath. */
+  advanceClock(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  overrides: { config?: Record<string, unknown>; now?: () => Date; pki?: TestPki; dataDir?: string } & Partial<StartIssuerOptions> = {},
+): Promise<IssuerHarness> {
+  const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dck-issuer-test-'));
+  const pki = overrides.pki ?? await createTestPki();
+  const rootCrl = join(dataDir, 'root.crl');
+  const intermediateCrl = join(dataDir, 'intermediate.crl');
+  writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, nextUpdate: new Date(Date.now() + 86_400_000) }));
+  writeFileSync(intermediateCrl, await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
+  const config = overrides.config ?? {};
+  let clockOffsetMs = 0;
+  const issuer = await startIssuer({
+    now: () => new Date(Date.now() + clockOffsetMs),
+    ...overrides,
+    dataDir,
+    port: 0,
+    config: { ...config, pivTrust: { crlFiles: [rootCrl, intermediateCrl], ...(config.pivTrust as object | undefined) } },
+    trustAnchorsDer: [pki.root.der],
+    intermediatesDer: [pki.intermediate.der],
+  });
+  const http = new IssuerHttpClient(issuer.url, issuer.tlsCertificatePem, 64);
+  let serial = 0;
+  return {
+    issuer, http, pki, dataDir,
+    advanceClock: (ms) => { clockOffsetMs += ms; },
+    card: (options = {}) => pki.issueCardCertificate({
+      keyAlgorithm: options.keyAlgorithm ?? 'P-256', commonName: `Test Cardholder ${(serial += 1)}`,
+      ...(options.notAfter === undefined ? {} : { notAfter: options.notAfter }),
+    }),
+    close: async () => {
+      http.close();
+      await issuer.close();
+      if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The card's signature over the challenge: SHA-256 (SHA-384 for P-384), ECDSA as DER. */
+export function cardSign(card: IssuedCardCertificate, challenge: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+  return new Uint8Array(nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', challenge, { key, dsaEncoding: 'der' }));
+}
+
+export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+
+export async function phoneStart(http: IssuerHttpClient): Promise<DeviceAuthorizationResponse> {
+  const answer = await http.send<DeviceAuthorizationResponse>('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } });
+  if (answer.status !== 200) throw new Error(`device authorization failed: ${answer.text}`);
+  return answer.body;
+}
+
+export function phonePoll(http: IssuerHttpClient, deviceCode: string): Promise<HttpAnswer<TokenResponse & { error?: string }>> {
+  return http.send('POST', ISSUER_ROUTES.token, {
+    form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' },
+  });
+}
+
+export async function challenge(http: IssuerHttpClient): Promise<ChallengeResponse> {
+  const answer = await http.send<ChallengeResponse>('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'kiosk-1' } });
+  if (answer.status !== 200) throw new Error(`challenge failed: ${answer.text}`);
+  return answer.body;
+}
+
+export function answerChallenge(
+  http: IssuerHttpClient, card: IssuedCardCertificate, issued: ChallengeResponse, signed?: Uint8Array,
+): Promise<HttpAnswer<KioskSession & { error?: string }>> {
+  const signature = cardSign(card, signed ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')));
+  return http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+    json: { challengeId: issued.challengeId, certificate: b64u(card.der), signature: b64u(signature) },
+  });
+}
+
+export async function kioskSignIn(http: IssuerHttpClient, card: IssuedCardCertificate): Promise<KioskSession> {
+  const answer = await answerChallenge(http, card, await challenge(http));
+  if (answer.status !== 200) throw new Error(`PKI-AUTH failed: ${answer.text}`);
+  return answer.body;
+}
+
+export function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
+  return http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode }, bearer: sessionToken });
+}
+
+/** A PKCS#10 request from a fresh WebCrypto key. */
+export async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }): Promise<string> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: 'CN=phone', keys, signingAlgorithm: algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : algorithm,
+  });
+  return csr.toString('pem');
+}
+
+/** A CSR made by OpenSSL for a key type WebCrypto cannot make (e.g. secp256k1). */
+export function opensslCsr(keyArgs: string[]): string {
+  return execFileSync('openssl', ['req', '-new', '-nodes', '-subj', '/CN=phone', '-keyout', '/dev/null', ...keyArgs], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+  });
+}
+
+export function redeem(
+  http: IssuerHttpClient, accessToken: string, enrollmentId: string, otp: string, csr: string,
+): Promise<HttpAnswer<RedeemResponse & { error?: string; attemptsLeft?: number }>> {
+  return http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, enrollmentId), { json: { otp, csr }, bearer: accessToken });
+}
+
+/** Device code → PKI-AUTH → approve → token: everything up to the phone's redeem. */
+export async function upToRedeem(h: IssuerHarness, card?: IssuedCardCertificate) {
+  const device = await phoneStart(h.http);
+  const session = await kioskSignIn(h.http, card ?? await h.card());
+  const approved = await approve(h.http, session.sessionToken, device.user_code);
+  if (approved.status !== 201) throw new Error(`approve failed: ${approved.text}`);
+  const token = await phonePoll(h.http, device.device_code);
+  if (token.status !== 200) throw new Error(`token failed: ${token.text}`);
+  return { device, session, code: approved.body, accessToken: token.body.access_token };
+}
