@@ -81,9 +81,11 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
   const listeners = new Set<Listener>();
   let current: KioskView = fakeView('welcome', null);
   let triesLeft = 3;
+  let beforeIdleWarning: KioskView = current;
   const timers = new Set<number>();
 
   const show = (view: KioskView): void => {
+    if (view.screen === 'still-there' && current.screen !== 'still-there') beforeIdleWarning = current;
     current = view;
     for (const listener of listeners) listener(view);
   };
@@ -173,7 +175,7 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
       return Promise.resolve(done);
     },
     stillHere() {
-      show(fakeView('welcome', null));
+      show(beforeIdleWarning);
       return Promise.resolve(done);
     },
     reportActivity() {

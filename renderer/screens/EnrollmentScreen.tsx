@@ -29,7 +29,7 @@ export function EnrollmentScreen({ view, kiosk, onCallFailed }: ScreenProps<'enr
             <li>{t('enrollment.stepPassword')}</li>
           </ol>
           <p className="field-label">{t('enrollment.passwordLabel')}</p>
-          <p className="otp">
+          <p className={`otp${expired ? ' otp--expired' : ''}`}>
             <span aria-hidden="true">{formatOtpForDisplay(view.otp)}</span>
             <span className="visually-hidden">{t('enrollment.passwordSpoken', { digits: otpForScreenReader(view.otp) })}</span>
           </p>

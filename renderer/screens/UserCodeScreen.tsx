@@ -2,7 +2,8 @@
 // dash is added by itself, characters outside the code alphabet are dropped with a hint), plus on-screen letter
 // keys for touch-only kiosks.
 import type { ReactNode } from 'react';
-import { useEffect, useId, useState } from 'react';
+import type { RefObject } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
 import { useFocusOnMount } from '../hooks.ts';
@@ -41,6 +42,15 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
     setRejected(false);
   };
   const backspace = (): void => setCompact((previous) => previous.slice(0, -1));
+
+  useTypingOutsideTheField(inputRef, !disabled, (key) => {
+    if (key === 'Backspace') backspace();
+    else {
+      const next = appendUserCodeCharacter(compact, key);
+      setRejected(next === compact && compact.length < USER_CODE_LENGTH);
+      setCompact(next);
+    }
+  });
 
   const errorText = view.error === 'none' ? null : t(`userCode.error.${view.error}`);
   const describedBy = [hintId, errorText ? errorId : ''].filter(Boolean).join(' ');
@@ -117,4 +127,29 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
       </div>
     </ScreenFrame>
   );
+}
+
+/**
+ * After a tap on an on-screen letter the focus is on that button; typing on a physical keyboard should still
+ * reach the code. Single characters and Backspace pressed outside the field are passed to `onKey`.
+ */
+function useTypingOutsideTheField(
+  inputRef: RefObject<HTMLInputElement | null>,
+  active: boolean,
+  onKey: (key: string) => void,
+): void {
+  const latest = useRef(onKey);
+  latest.current = onKey;
+  useEffect(() => {
+    if (!active) return undefined;
+    const onKeyDown = (event: KeyboardEvent): void => {
+      if (event.target === inputRef.current || event.altKey || event.ctrlKey || event.metaKey) return;
+      if (event.key.length !== 1 && event.key !== 'Backspace') return;
+      if (event.key === ' ') return; // Space presses the focused button
+      event.preventDefault();
+      latest.current(event.key);
+    };
+    document.addEventListener('keydown', onKeyDown);
+    return () => document.removeEventListener('keydown', onKeyDown);
+  }, [active, inputRef]);
 }
