@@ -1,0 +1,214 @@
+// `dck phone …`: a command-line stand-in for the mobile app (device code, QR, OTP, key + CSR, certificate).
+// Help-desk agents and tests use it to exercise an issuer without a phone. The OTP is read from standard input
+// or a hidden prompt, never from the command line; tokens and the private key stay in the 0600 state files.
+//
+// Exit codes: 0 done, 1 the issuer/QR/chain said no, 2 the command line is wrong.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { connectToIssuer, type IssuerConnection } from '../../phone/issuer-http.ts';
+import { decodeQrImageFile } from '../../phone/qr-code.ts';
+import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
+import { fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization, type PhoneResult } from '../../phone/phone-client.ts';
+import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneState } from '../../phone/phone-state.ts';
+import { readSecret, SecretInputError } from '../read-secret.ts';
+
+export const summary = 'phone stand-in: device code, poll, redeem a QR + one-time password for a derived certificate';
+
+const USAGE = `usage:
+  dck phone start --issuer URL [--ca FILE] [--state DIR] [--json]
+  dck phone poll [--timeout SECONDS] [--state DIR] [--json]
+  dck phone redeem (--qr-text TEXT | --qr-image FILE.png) [--state DIR] [--json]
+
+start   asks the issuer for a device code and prints the user code to type at the kiosk.
+poll    waits until the kiosk approves that code (at the issuer's polling interval).
+redeem  takes the kiosk's QR code (text or PNG image), reads the one-time password from standard input
+        (or a hidden prompt), makes a P-256 key and a CSR, and installs the verified certificate in the state dir.
+--ca FILE   the only CA trusted for the issuer's TLS certificate (e.g. a self-signed loopback issuer).
+--state DIR where the phone keeps its state, key (0600) and certificate; default $DCK_PHONE_STATE_DIR or ~/.dck/phone.
+Exit codes: 0 success, 1 failure (issuer, QR code, certificate), 2 wrong command line.`;
+
+const MAX_CA_FILE_BYTES = 64 * 1024;
+const OTP_PATTERN = /^[0-9]{6,12}$/;
+
+class UsageError extends Error {}
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): Values {
+  try {
+    return parseArgs({ args, options: { ...options, state: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad option' : 'bad option');
+  }
+}
+
+function stringOption(values: Values, name: string): string | undefined {
+  const value = values[name];
+  if (value === undefined || typeof value === 'boolean') return undefined;
+  if (value.length === 0 || value.length > 2048) throw new UsageError(`--${name} needs a value of at most 2048 characters`);
+  return value;
+}
+
+function output(json: boolean, data: Record<string, unknown>, lines: string[]): void {
+  console.log(json ? JSON.stringify(data) : lines.join('\n'));
+}
+
+function reportFailure(result: Extract<PhoneResult<unknown>, { ok: false }>, json: boolean): number {
+  const detail = { error: result.code, message: result.message, ...(result.issuerCode === undefined ? {} : { issuerCode: result.issuerCode }), ...(result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft }) };
+  if (json) console.log(JSON.stringify(detail));
+  else console.error(`dck phone: ${result.message}${result.attemptsLeft === undefined ? '' : ` (${result.attemptsLeft} tries left)`} [${result.issuerCode ?? result.code}]`);
+  return 1;
+}
+
+async function readCa(file: string | null): Promise<string | null> {
+  if (file === null) return null;
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read the CA file ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (content.length > MAX_CA_FILE_BYTES || !content.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(`${file} is not a PEM CA certificate file`);
+  }
+  return content.toString('latin1');
+}
+
+async function withConnection<T>(state: Pick<PhoneState, 'issuerUrl' | 'caFile'>, use: (connection: IssuerConnection) => Promise<T>): Promise<T | UsageError> {
+  const connected = connectToIssuer(state.issuerUrl, await readCa(state.caFile));
+  if (!connected.ok) return new UsageError(connected.message);
+  try {
+    return await use(connected.connection);
+  } finally {
+    connected.connection.close();
+  }
+}
+
+async function start(args: string[]): Promise<number> {
+  const values = parse(args, { issuer: { type: 'string' }, ca: { type: 'string' } });
+  const issuerUrl = stringOption(values, 'issuer');
+  if (issuerUrl === undefined) throw new UsageError('--issuer URL is required');
+  const caOption = stringOption(values, 'ca');
+  const state: PhoneState = { version: 1, issuerUrl, caFile: caOption === undefined ? null : resolve(caOption) };
+  const dir = stringOption(values, 'state') ?? defaultStateDir();
+  const json = values.json === true;
+  const outcome = await withConnection(state, async (connection) => {
+    const metadata = await fetchIssuerMetadata(connection);
+    if (!metadata.ok) return reportFailure(metadata, json);
+    const flow = await startDeviceAuthorization(connection);
+    if (!flow.ok) return reportFailure(flow, json);
+    await saveState(dir, { ...state, flow: flow.value });
+    const minutes = Math.round((flow.value.expiresAt - Date.now()) / 60_000);
+    output(json, { userCode: flow.value.userCode, verificationUri: flow.value.verificationUri, expiresAt: new Date(flow.value.expiresAt).toISOString(), issuer: metadata.value.displayName }, [
+      `Issuer: ${metadata.value.displayName}`,
+      `Type this code at the kiosk: ${flow.value.userCode}`,
+      `(valid for about ${minutes} min; then run \`dck phone poll\`)`,
+    ]);
+    return 0;
+  });
+  if (outcome instanceof UsageError) throw outcome;
+  return outcome;
+}
+
+async function poll(args: string[]): Promise<number> {
+  const values = parse(args, { timeout: { type: 'string' } });
+  const dir = stringOption(values, 'state') ?? defaultStateDir();
+  const json = values.json === true;
+  const timeoutText = stringOption(values, 'timeout');
+  const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
+  if (timeoutSeconds !== undefined && (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600)) throw new UsageError('--timeout is a whole number of seconds, 1 to 3600');
+  const loaded = await loadState(dir);
+  if (!loaded.ok) throw new UsageError(loaded.message);
+  const { state } = loaded;
+  const flow = state.flow;
+  if (flow === undefined) throw new UsageError('no device code yet: run `dck phone start --issuer URL` first');
+  const outcome = await withConnection(state, async (connection) => {
+    const token = await pollForToken(connection, flow, {
+      ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
+      onPending: (interval) => { if (!json) console.error(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`); },
+    });
+    if (!token.ok) return reportFailure(token, json);
+    await saveState(dir, { ...state, token: token.value });
+    output(json, { approved: true, enrollmentId: token.value.enrollmentId }, ['Approved at the kiosk. Scan its QR code: `dck phone redeem --qr-image FILE.png` (or --qr-text).']);
+    return 0;
+  });
+  if (outcome instanceof UsageError) throw outcome;
+  return outcome;
+}
+
+async function redeem(args: string[]): Promise<number> {
+  const values = parse(args, { 'qr-text': { type: 'string' }, 'qr-image': { type: 'string' } });
+  const dir = stringOption(values, 'state') ?? defaultStateDir();
+  const json = values.json === true;
+  const qrText = stringOption(values, 'qr-text');
+  const qrImage = stringOption(values, 'qr-image');
+  if ((qrText === undefined) === (qrImage === undefined)) throw new UsageError('give exactly one of --qr-text TEXT or --qr-image FILE.png');
+  const loaded = await loadState(dir);
+  if (!loaded.ok) throw new UsageError(loaded.message);
+  const { state } = loaded;
+  const token = state.token;
+  if (token === undefined) throw new UsageError('this phone has no approval yet: run `dck phone poll` first');
+  let qrPayload = qrText;
+  if (qrImage !== undefined) {
+    const decoded = await decodeQrImageFile(qrImage);
+    if (!decoded.ok) return reportFailure(decoded, json);
+    qrPayload = decoded.value;
+  }
+  const otp = await readSecret('One-time password shown at the kiosk: ');
+  try {
+    if (!OTP_PATTERN.test(otp.toString('latin1'))) return reportFailure({ ok: false, code: 'otp-malformed', message: 'the one-time password is 6 to 12 digits' }, json);
+    const outcome = await withConnection(state, async (connection) => {
+      const result = await redeemEnrollment(connection, { token, qrPayload: qrPayload ?? '', otp });
+      if (!result.ok) return reportFailure(result, json);
+      const keyPem = pkcs8ToPem(result.value.privateKeyPkcs8);
+      result.value.privateKeyPkcs8.fill(0);
+      const keyFile = await writePrivateFile(dir, 'derived-key.pem', keyPem);
+      const certificateFile = await writePrivateFile(dir, 'derived-certificate.pem', [result.value.certificatePem, ...result.value.chainPem].map((pem) => pem.trim()).join('\n') + '\n');
+      const { summary: certificate } = result.value;
+      await saveState(dir, { ...state, credential: { certificateFile, keyFile, serialNumberHex: certificate.serialNumberHex, notAfter: certificate.notAfter } });
+      output(json, { certificate, certificateFile, keyFile }, [
+        'Derived PIV Authentication certificate installed.',
+        `  subject      ${certificate.subject}`,
+        `  issuer       ${certificate.issuer}`,
+        `  serial       ${certificate.serialNumberHex}`,
+        `  valid        ${certificate.notBefore} → ${certificate.notAfter}`,
+        `  card UUID    ${certificate.uuid ?? '(none)'}`,
+        `  policies     ${certificate.policies.join(', ')}`,
+        `  SHA-256      ${certificate.sha256Fingerprint}`,
+        `  files        ${certificateFile}, ${keyFile} (0600)`,
+      ]);
+      return 0;
+    });
+    if (outcome instanceof UsageError) throw outcome;
+    return outcome;
+  } finally {
+    otp.fill(0);
+  }
+}
+
+export async function run(args: string[]): Promise<number> {
+  const [subcommand, ...rest] = args;
+  try {
+    switch (subcommand) {
+      case 'start': return await start(rest);
+      case 'poll': return await poll(rest);
+      case 'redeem': return await redeem(rest);
+      case undefined: case '--help': case '-h': case 'help':
+        console.log(USAGE);
+        return subcommand === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown subcommand "${subcommand.slice(0, 40)}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`dck phone: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof SecretInputError) {
+      console.error(`dck phone: one-time password: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}

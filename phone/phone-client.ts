@@ -1,0 +1,181 @@
+// The mobile app's steps as functions, so the CLI, the kiosk end-to-end tests and the issuer benchmark drive a
+// "phone" the same way: device authorization → poll for the token → redeem (QR + OTP + CSR) → verify chain.
+// Every answer from the issuer is checked against contracts/issuer-api.ts before it is used; failures are
+// data with string-literal codes. Secrets (OTP, private key, tokens) never appear in messages.
+import { Value } from 'typebox/value';
+import type { TSchema, Static } from 'typebox';
+import {
+  DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationResponse, ISSUER_ROUTES, IssuerError, IssuerMetadata, OAuthError,
+  RedeemResponse, TokenResponse, enrollmentPath, type IssuerErrorCode, type OAuthErrorCode,
+} from '../contracts/issuer-api.ts';
+import type { IssuerConnection, IssuerAnswer } from './issuer-http.ts';
+import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
+import { createKeyAndCsr } from './key-and-csr.ts';
+import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issued-chain.ts';
+
+export const PHONE_CLIENT_ID = 'dck-phone';
+/** RFC 8628 §3.5: each slow_down adds 5 seconds to the polling interval. */
+const SLOW_DOWN_STEP_SECONDS = 5;
+
+export type PhoneErrorCode =
+  | 'issuer-unreachable' | 'bad-response' | 'issuer-refused'
+  | 'access-denied' | 'expired-token' | 'poll-timeout'
+  | QrCodeError | 'qr-wrong-enrollment' | 'chain-invalid' | 'otp-malformed';
+
+export type PhoneResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: PhoneErrorCode; message: string; issuerCode?: IssuerErrorCode | OAuthErrorCode; attemptsLeft?: number };
+
+function failure<T>(code: PhoneErrorCode, message: string, extra: { issuerCode?: IssuerErrorCode | OAuthErrorCode; attemptsLeft?: number } = {}): PhoneResult<T> {
+  return { ok: false, code, message, ...extra };
+}
+
+/** Validates a 200 answer against its schema, or turns an error answer into a PhoneResult failure. */
+function expectBody<S extends TSchema>(answer: IssuerAnswer, schema: S, what: string): PhoneResult<Static<S>> {
+  if (!answer.ok) return failure(answer.code, answer.message);
+  if (answer.status === 200 && Value.Check(schema, answer.body)) return { ok: true, value: answer.body };
+  if (answer.status === 200) return failure('bad-response', `the issuer's ${what} answer does not match the contract`);
+  if (Value.Check(IssuerError, answer.body)) {
+    return failure('issuer-refused', answer.body.message, { issuerCode: answer.body.error, ...(answer.body.attemptsLeft === undefined ? {} : { attemptsLeft: answer.body.attemptsLeft }) });
+  }
+  if (Value.Check(OAuthError, answer.body)) return failure('issuer-refused', answer.body.error_description, { issuerCode: answer.body.error });
+  return failure('bad-response', `the issuer answered the ${what} request with HTTP ${answer.status}`);
+}
+
+export async function fetchIssuerMetadata(connection: IssuerConnection): Promise<PhoneResult<IssuerMetadata>> {
+  return expectBody(await connection.request(ISSUER_ROUTES.metadata, { method: 'GET' }), IssuerMetadata, 'metadata');
+}
+
+export interface DeviceFlow {
+  readonly deviceCode: string;
+  readonly userCode: string;
+  readonly verificationUri: string;
+  readonly intervalSeconds: number;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+export async function startDeviceAuthorization(connection: IssuerConnection, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<DeviceFlow>> {
+  const answer = expectBody(
+    await connection.request(ISSUER_ROUTES.deviceAuthorization, { method: 'POST', json: { client_id: clientId } }),
+    DeviceAuthorizationResponse, 'device authorization',
+  );
+  if (!answer.ok) return answer;
+  return {
+    ok: true,
+    value: {
+      deviceCode: answer.value.device_code,
+      userCode: answer.value.user_code,
+      verificationUri: answer.value.verification_uri,
+      intervalSeconds: answer.value.interval,
+      expiresAt: Date.now() + answer.value.expires_in * 1000,
+    },
+  };
+}
+
+export interface DeviceToken {
+  readonly accessToken: string;
+  readonly enrollmentId: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+export type PollOnce =
+  | { state: 'granted'; token: DeviceToken }
+  | { state: 'pending'; intervalSeconds: number };
+
+/** One token request (RFC 8628 §3.4). `pending` carries the interval to wait before the next one. */
+export async function pollTokenOnce(connection: IssuerConnection, flow: DeviceFlow, intervalSeconds: number, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<PollOnce>> {
+  const answer = await connection.request(ISSUER_ROUTES.token, {
+    method: 'POST', json: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
+  });
+  if (answer.ok && answer.status === 400 && Value.Check(OAuthError, answer.body)) {
+    const error = answer.body.error;
+    if (error === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds } };
+    if (error === 'slow_down') return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS } };
+    if (error === 'access_denied') return failure('access-denied', 'the request was denied at the kiosk');
+    if (error === 'expired_token') return failure('expired-token', 'the device code expired; start again with `dck phone start`');
+    return failure('issuer-refused', answer.body.error_description, { issuerCode: error });
+  }
+  const granted = expectBody(answer, TokenResponse, 'token');
+  if (!granted.ok) return granted;
+  return {
+    ok: true,
+    value: { state: 'granted', token: { accessToken: granted.value.access_token, enrollmentId: granted.value.enrollment_id, expiresAt: Date.now() + granted.value.expires_in * 1000 } },
+  };
+}
+
+export interface PollOptions {
+  /** Give up after this many milliseconds (default: until the device code expires). */
+  readonly timeoutMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Called before each wait, e.g. to print "waiting for the kiosk…". */
+  readonly onPending?: (intervalSeconds: number) => void;
+}
+
+/** Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. */
+export async function pollForToken(connection: IssuerConnection, flow: DeviceFlow, options: PollOptions = {}): Promise<PhoneResult<DeviceToken>> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const deadline = Math.min(flow.expiresAt, Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY));
+  let interval = flow.intervalSeconds;
+  for (;;) {
+    const once = await pollTokenOnce(connection, flow, interval);
+    if (!once.ok) return once;
+    if (once.value.state === 'granted') return { ok: true, value: once.value.token };
+    interval = once.value.intervalSeconds;
+    if (Date.now() + interval * 1000 > deadline) {
+      return failure(Date.now() + interval * 1000 > flow.expiresAt ? 'expired-token' : 'poll-timeout', 'the kiosk has not approved this phone\'s code in time');
+    }
+    options.onPending?.(interval);
+    await sleep(interval * 1000);
+  }
+}
+
+export interface Redemption {
+  readonly certificatePem: string;
+  readonly chainPem: readonly string[];
+  readonly privateKeyPkcs8: Uint8Array;
+  readonly summary: IssuedCertificateSummary;
+}
+
+/**
+ * Scanned QR + typed OTP → a verified derived certificate. `otp` is read from the Buffer only to build the
+ * request body; the caller zero-fills it afterwards. The QR must name the issuer of `connection` and the
+ * enrollment the token was granted for.
+ */
+export async function redeemEnrollment(connection: IssuerConnection, input: {
+  token: DeviceToken;
+  qrPayload: string;
+  otp: Buffer;
+  /** The issuer's CA to verify the returned chain against; fetched from its metadata when absent. */
+  trustedCaPem?: string;
+}): Promise<PhoneResult<Redemption>> {
+  const qr = readEnrollmentQr(input.qrPayload, connection.baseUrl.href);
+  if (!qr.ok) return failure(qr.code, qr.message);
+  if (qr.value.enrollmentId !== input.token.enrollmentId) {
+    return failure('qr-wrong-enrollment', 'this QR code is for another enrollment than the one the kiosk approved for this phone');
+  }
+  let trustedCaPem = input.trustedCaPem;
+  if (trustedCaPem === undefined) {
+    const metadata = await fetchIssuerMetadata(connection);
+    if (!metadata.ok) return metadata;
+    trustedCaPem = metadata.value.caCertificatePem;
+  }
+  const keyAndCsr = await createKeyAndCsr();
+  const answer = await connection.request(enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, qr.value.enrollmentId), {
+    method: 'POST', bearer: input.token.accessToken, json: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
+  });
+  const redeemed = expectBody(answer, RedeemResponse, 'redeem');
+  if (!redeemed.ok) {
+    keyAndCsr.privateKeyPkcs8.fill(0);
+    return redeemed;
+  }
+  const check = await verifyIssuedChain({
+    certificatePem: redeemed.value.certificatePem, chainPem: redeemed.value.chainPem, trustedCaPem, publicKeySpki: keyAndCsr.publicKeySpki,
+  });
+  if (!check.ok) {
+    keyAndCsr.privateKeyPkcs8.fill(0);
+    return failure(check.code, check.message);
+  }
+  return { ok: true, value: { certificatePem: redeemed.value.certificatePem, chainPem: redeemed.value.chainPem, privateKeyPkcs8: keyAndCsr.privateKeyPkcs8, summary: check.summary } };
+}
