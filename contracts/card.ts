@@ -83,11 +83,11 @@ export interface PinStatusInfo {
 
 /** X.509 certificate summary (RFC 5280 fields + the PIV SAN entries). */
 export interface CertificateSummary {
-  /** Subject DN in RFC 4514 string form. */
+  /** Subject DN as text, attributes in certificate order, e.g. "CN=Ada Lovelace, OU=People, O=Agency, C=US". */
   readonly subject: string;
   /** Subject common name (the kiosk greets the person by it); null when there is none. */
   readonly commonName: string | null;
-  /** Issuer DN in RFC 4514 string form. */
+  /** Issuer DN as text, same form as `subject`. */
   readonly issuer: string;
   /** Serial number, lowercase hex. */
   readonly serialNumber: string;

@@ -91,6 +91,9 @@ describe('APDU budget: card inserted -> greeting -> PIN -> verified signature (t
     expect(result.verified).toBe(true);
     console.log(`APDUs ${algorithm} extended=${extendedLength} compressed=${compress}: ${card.apduCount} [${fake.instructions.join(' ')}]`);
     expect(card.apduCount).toBe(fake.log.length);
+    // SELECT, 9A certificate (+ GET RESPONSE), discovery, counter (greeting), counter + VERIFY, signature.
+    const expected = extendedLength ? /^a4 cb cb 20 20 20 87$/ : algorithm === 'RSA-2048' ? /^a4 cb( c0)+ cb 20 20 20 87 87 c0$/ : /^a4 cb( c0)+ cb 20 20 20 87$/;
+    expect(fake.instructions.join(' ')).toMatch(expected);
     expect(card.apduCount).toBeLessThanOrEqual(13);
   });
 });
