@@ -16,7 +16,7 @@ let phone: PhoneKeyAndCsr;
 
 async function derivedCertificate(options: { ca?: TestCertificateAuthority; spki?: Uint8Array; policies?: string[]; eku?: string[]; notAfter?: Date } = {}): Promise<string> {
   const ca = options.ca ?? issuingCa;
-  const publicKey = await crypto.subtle.importKey('spki', options.spki ?? phone.publicKeySpki, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const publicKey = await crypto.subtle.importKey('spki', new Uint8Array(options.spki ?? phone.publicKeySpki), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: '0a1b2c3d4e5f',
     subject: 'CN=Pat Cardholder (derived)',

@@ -4,6 +4,7 @@ import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
@@ -222,10 +223,8 @@ describe('PKI-AUTH refuses', () => {
     const card = await issue();
     const other = await issue();
     const responder = await server({ ocsp: async (request) => {
-      const { CertID } = await import('pkijs');
-      const pkijs = await import('pkijs');
-      const certId = new CertID();
-      await certId.createForCertificate(pkijs.Certificate.fromBER(other.der), { hashAlgorithm: 'SHA-1', issuerCertificate: pkijs.Certificate.fromBER(pki.intermediate.der) });
+      const certId = new pkijs.CertID();
+      await certId.createForCertificate(pkijs.Certificate.fromBER(new Uint8Array(other.der)), { hashAlgorithm: 'SHA-1', issuerCertificate: pkijs.Certificate.fromBER(new Uint8Array(pki.intermediate.der)) });
       return buildOcspResponse({ certId, status: 'good', signer: pki.intermediate, nonce: request.nonce });
     } });
     expect(await authenticate(card, policyWith({ ocspUrl: responder.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
