@@ -1,6 +1,6 @@
 // The large on-screen PIN keypad: digits 1–9, clear, 0, delete, and OK. Every key is a real button with an
 // accessible name, so it works with a touch screen, a mouse, a keyboard (Tab + Enter/Space) and a screen reader.
-import type { ReactNode } from 'react';
+import type { MouseEvent, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 
 interface KeypadProps {
@@ -18,6 +18,12 @@ const DIGIT_ROWS: readonly (readonly number[])[] = [
   [7, 8, 9],
 ];
 
+/**
+ * A tap or click must not move focus onto the key: focus stays where it was, so a physical Enter afterwards
+ * still means OK instead of pressing the last digit again. Keyboard users still Tab onto keys as usual.
+ */
+export const keepFocusOnTap = (event: MouseEvent): void => event.preventDefault();
+
 export function Keypad(props: KeypadProps): ReactNode {
   const { t } = useTranslation();
   const digitButton = (digit: number): ReactNode => (
@@ -26,6 +32,7 @@ export function Keypad(props: KeypadProps): ReactNode {
       type="button"
       className="keypad__key"
       disabled={props.disabled}
+      onMouseDown={keepFocusOnTap}
       onClick={() => props.onDigit(digit)}
     >
       {digit}
@@ -39,6 +46,7 @@ export function Keypad(props: KeypadProps): ReactNode {
         className="keypad__key keypad__key--secondary"
         disabled={props.disabled}
         aria-label={t('pin.clearLabel')}
+        onMouseDown={keepFocusOnTap}
         onClick={props.onClear}
       >
         {t('pin.clear')}
@@ -49,6 +57,7 @@ export function Keypad(props: KeypadProps): ReactNode {
         className="keypad__key keypad__key--secondary"
         disabled={props.disabled}
         aria-label={t('pin.backspace')}
+        onMouseDown={keepFocusOnTap}
         onClick={props.onBackspace}
       >
         <span aria-hidden="true">⌫</span>

@@ -6,6 +6,7 @@ import type { RefObject } from 'react';
 import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import { keepFocusOnTap } from '../components/Keypad.tsx';
 import { useFocusOnMount } from '../hooks.ts';
 import { USER_CODE_ALPHABET, USER_CODE_LENGTH, appendUserCodeCharacter, formatUserCodeDisplay, parseUserCodeInput } from '../logic/user-code.ts';
 import type { ScreenProps } from './screen-props.ts';
@@ -116,12 +117,13 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
             className="letter-keys__key"
             disabled={disabled || complete}
             aria-label={t('userCode.letterLabel', { letter })}
+            onMouseDown={keepFocusOnTap}
             onClick={() => pressLetter(letter)}
           >
             {letter}
           </button>
         ))}
-        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.backspace')} onClick={backspace}>
+        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.backspace')} onMouseDown={keepFocusOnTap} onClick={backspace}>
           <span aria-hidden="true">⌫</span>
         </button>
       </div>

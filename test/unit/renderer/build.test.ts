@@ -1,13 +1,11 @@
 // The production build of the renderer: loads from file:// and http alike, needs no 'unsafe-inline' or
 // 'unsafe-eval' in the hosts' Content-Security-Policy, ships without the dev fake, and stays within budget.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildRendererTo, repoRoot } from './support/build-renderer.ts';
 
-const repoRoot = join(import.meta.dirname, '../../..');
 const rendererDir = join(repoRoot, 'renderer');
 const INITIAL_JS_GZIP_BUDGET = 150 * 1024;
 
@@ -16,16 +14,7 @@ let html = '';
 let scripts: { name: string; text: string }[] = [];
 
 beforeAll(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'dck-renderer-build-'));
-  // Vitest runs with NODE_ENV=test, which would make Vite build a development bundle (React's dev build and
-  // the dev fake). Build exactly what `npm run build:renderer` builds.
-  const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
-  try {
-    await build({ configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  } finally {
-    process.env.NODE_ENV = nodeEnv;
-  }
+  outDir = await buildRendererTo('dck-renderer-build-');
   html = readFileSync(join(outDir, 'index.html'), 'utf8');
   scripts = readdirSync(join(outDir, 'assets'))
     .filter((name) => name.endsWith('.js'))
