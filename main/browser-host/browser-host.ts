@@ -1,0 +1,181 @@
+// The browser host: serves the built renderer and `window.kiosk` over a loopback WebSocket, so the kiosk runs in
+// plain Chromium (development, end-to-end tests, thin clients). Same handlers as Electron's IPC; no logic here.
+//
+// Who may talk to it (every request and the WebSocket handshake are checked):
+// - loopback only: it listens on 127.0.0.1, and the Host header must be exactly 127.0.0.1:<port> (DNS rebinding);
+// - a per-launch secret: the launch URL `http://127.0.0.1:<port>/?launch=<secret>` sets it as an HttpOnly,
+//   SameSite=Strict cookie and redirects to `/`; every other request needs that cookie (constant-time compare);
+// - the WebSocket handshake also needs Origin === http://127.0.0.1:<port> (other local pages share the "site").
+// Every page answer carries a strict Content-Security-Policy.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import type { KioskHandlers, KioskView } from '../../contracts/kiosk-api.ts';
+import { invokeKiosk } from '../transport/invoke.ts';
+import { decodeCallFrame, MAX_CALL_FRAME_BYTES } from '../transport/wire.ts';
+import type { HostMessage } from '../transport/wire.ts';
+import { serveStatic } from './static-files.ts';
+
+export interface BrowserHostOptions {
+  readonly handlers: KioskHandlers;
+  readonly subscribeViews: (listener: (view: KioskView) => void) => () => void;
+  /** Directory of the built renderer (renderer/dist). */
+  readonly rendererDir: string;
+  /** The page script defining window.kiosk (see kiosk-host-bundle.ts). */
+  readonly kioskHostScript: string;
+  /** 0 (default): any free port. */
+  readonly port?: number;
+  readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
+}
+
+export interface RunningBrowserHost {
+  /** Open this URL once in the browser: it carries the per-launch secret. */
+  readonly launchUrl: string;
+  readonly origin: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export const SESSION_COOKIE = 'dck-kiosk';
+const WEBSOCKET_PATH = '/kiosk-ws';
+
+export function contentSecurityPolicy(origin: string): string {
+  const socketOrigin = origin.replace(/^http/, 'ws');
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src ${socketOrigin}`,
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+function cookieValue(request: IncomingMessage, name: string): string | null {
+  const header = request.headers.cookie;
+  if (header === undefined || header.length > 4096) return null;
+  for (const part of header.split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return null;
+}
+
+function sameSecret(given: string | null, secret: string): boolean {
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
+  const log = options.log ?? (() => undefined);
+  const secret = randomBytes(32).toString('base64url');
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origin = `http://127.0.0.1:${port}`;
+  const host = `127.0.0.1:${port}`;
+  const csp = contentSecurityPolicy(origin);
+  const sockets = new Set<WebSocket>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_FRAME_BYTES });
+
+  const hasSession = (request: IncomingMessage): boolean =>
+    request.headers.host === host && sameSecret(cookieValue(request, SESSION_COOKIE), secret);
+
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const send = (status: number, text: string): void => {
+      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      response.end(text);
+    };
+    if (request.headers.host !== host) return send(421, 'wrong host');
+    const url = new URL(request.url ?? '/', origin);
+    const launch = url.searchParams.get('launch');
+    if (url.pathname === '/' && launch !== null) {
+      if (!sameSecret(launch, secret)) return send(403, 'This launch link is not valid. Use the URL `dck kiosk` printed.');
+      response.writeHead(303, {
+        location: '/',
+        'set-cookie': `${SESSION_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+        'referrer-policy': 'no-referrer',
+      });
+      return response.end();
+    }
+    if (!hasSession(request)) return send(403, 'Open the kiosk with the launch URL `dck kiosk` printed.');
+    if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed');
+    serveStatic(request, response, {
+      rendererDir: options.rendererDir,
+      pathname: url.pathname,
+      extraFiles: { '/kiosk-host.js': { body: options.kioskHostScript, type: 'text/javascript; charset=utf-8' } },
+      csp,
+    });
+    return undefined;
+  });
+
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', origin).pathname;
+    if (path !== WEBSOCKET_PATH || request.headers.origin !== origin || !hasSession(request)) {
+      log('browser-host-refused-socket', { path: path.slice(0, 40) });
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
+
+  const sendTo = (ws: WebSocket, message: HostMessage): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+
+  let latestView: KioskView | null = null;
+  const unsubscribe = options.subscribeViews((view) => {
+    latestView = view;
+    for (const ws of sockets) sendTo(ws, { kind: 'view', view });
+  });
+
+  wss.on('connection', (ws: WebSocket) => {
+    sockets.add(ws);
+    if (latestView !== null) sendTo(ws, { kind: 'view', view: latestView });
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (!isBinary || !Buffer.isBuffer(data)) {
+        ws.close(1003, 'binary call frames only');
+        return;
+      }
+      const decoded = decodeCallFrame(data, (bytes) => Buffer.from(bytes));
+      data.fill(0); // the frame may hold a PIN; the decoded arguments are copies
+      if (!decoded.ok) {
+        log('browser-host-bad-frame', { reason: decoded.reason });
+        ws.close(1008, 'malformed call');
+        return;
+      }
+      const { id, call, args } = decoded.frame;
+      void invokeKiosk(options.handlers, call, args, (name, error) =>
+        log('handler-failed', { call: name, error: error instanceof Error ? error.name : typeof error }),
+      ).then((result) => sendTo(ws, { kind: 'result', id, result }));
+    });
+  });
+
+  return {
+    launchUrl: `${origin}/?launch=${secret}`,
+    origin,
+    port,
+    close: async () => {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
