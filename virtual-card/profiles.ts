@@ -1,8 +1,9 @@
 /**
  * Virtual card profiles, each built fresh from the test PKI (no key material is stored anywhere).
  *
- * DEMO CARD: the PIN of every profile is 123456 (DEMO_PIN). In 'global-pin' the global PIN is
- * 123456 and the application PIN is 12345678, so a client that verifies the wrong reference fails.
+ * DEMO CARD: the PIN of every profile is 123456 (DEMO_PIN) unless options.pin says otherwise. In
+ * 'global-pin' that PIN is the global PIN and the application PIN is 12345678, so a client that
+ * verifies the wrong reference fails.
  *
  *   rsa2048     RSA-2048 PIV Auth key (9A) — the default
  *   p256        ECC P-256 PIV Auth key
@@ -68,6 +69,8 @@ export interface BuildProfileOptions {
   readonly commonName?: string;
   readonly uuid?: string;
   readonly fascnHex?: string;
+  /** The primary PIN instead of DEMO_PIN (6–8 digits). */
+  readonly pin?: string;
 }
 
 export async function buildProfile(profile: ProfileName, options: BuildProfileOptions = {}): Promise<BuiltProfile> {
@@ -88,6 +91,8 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
   });
   const chuid = chuidObject({ fascn: pivAuth.fascn, uuid, expiration: new Date(now + 5 * 365 * DAY_MS) });
   const globalPinPrimary = profile === 'global-pin';
+  const pin = options.pin ?? DEMO_PIN;
+  if (!/^[0-9]{6,8}$/.test(pin)) throw new Error('profiles: the PIN must be 6 to 8 digits');
   const objects = new Map<number, Uint8Array>([
     [OBJECT_TAG.CARD_CAPABILITY_CONTAINER, cardCapabilityContainer(Uint8Array.from([0xa0, 0x00, 0x00, 0x01, 0x16, 0xff, 0x02, ...randomBytes(14)]))],
     [OBJECT_TAG.CHUID, chuid],
@@ -104,16 +109,16 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     objects,
     keys,
     applicationPin: {
-      value: globalPinPrimary ? GLOBAL_PIN_PROFILE_APPLICATION_PIN : DEMO_PIN,
+      value: globalPinPrimary ? (pin === GLOBAL_PIN_PROFILE_APPLICATION_PIN ? DEMO_PIN : GLOBAL_PIN_PROFILE_APPLICATION_PIN) : pin,
       ...(profile === 'blocked' ? { retriesLeft: 0 } : {}),
     },
-    ...(globalPinPrimary ? { globalPin: { value: DEMO_PIN } } : {}),
+    ...(globalPinPrimary ? { globalPin: { value: pin } } : {}),
     label: `DCK virtual PIV (${profile})`,
     yubikey: { version: [5, 4, 3], serial: 10_000_000 + Math.floor(Math.random() * 1_000_000) },
   };
   const identity: VirtualCardIdentity = {
     profile,
-    pin: DEMO_PIN,
+    pin,
     pinReference: globalPinPrimary ? 0x00 : 0x80,
     uuid: pivAuth.uuid,
     fascnHex: Buffer.from(pivAuth.fascn).toString('hex'),

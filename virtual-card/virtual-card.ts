@@ -29,6 +29,8 @@ export interface StartVirtualCardOptions {
   readonly pki?: TestPki;
   readonly commonName?: string;
   readonly uuid?: string;
+  /** Primary PIN instead of the demo PIN 123456. */
+  readonly pin?: string;
   /** Insert right away (default false). */
   readonly insert?: boolean;
   /** Told when vpcd drops the connection without remove() (e.g. pcscd stopped). */
@@ -53,6 +55,7 @@ export async function startVirtualCard(options: StartVirtualCardOptions = {}): P
     ...(options.pki ? { pki: options.pki } : {}),
     ...(options.commonName ? { commonName: options.commonName } : {}),
     ...(options.uuid ? { uuid: options.uuid } : {}),
+    ...(options.pin ? { pin: options.pin } : {}),
   });
   const applet = new PivApplet(built.applet);
   const atr = virtualCardAtr();
