@@ -124,14 +124,24 @@ export class ApduChannel {
       // Copy: the transport may reuse its buffer.
       return { data: Uint8Array.from(data), sw };
     } catch (error) {
-      if (isPivError(error)) throw error;
-      // A foreign error's text might quote the command bytes; for a PIN command it is dropped.
-      const cause = command.sensitive === true ? undefined : error;
-      throw new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause });
+      throw transportError(error, command);
     } finally {
       if (command.sensitive === true) encoded.fill(0);
     }
   }
+}
+
+/** True for foreign errors that say the card is gone (e.g. native/pcsc's SmartCardError code 'card-removed'). */
+function saysCardRemoved(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'card-removed';
+}
+
+function transportError(error: unknown, command: CommandApdu): PivError {
+  if (isPivError(error)) return error;
+  // A foreign error's text might quote the command bytes; for a PIN command it is not kept.
+  const cause = command.sensitive === true ? undefined : error;
+  if (saysCardRemoved(error)) return new PivError('card-removed', `${describeCommand(command)}: the card was removed`, { cause });
+  return new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause });
 }
 
 function concat(parts: readonly Uint8Array[], total: number): Uint8Array {

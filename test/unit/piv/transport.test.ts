@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PivError } from '../../../piv/errors.ts';
 import { ApduChannel } from '../../../piv/transport.ts';
 import { supportsExtendedLength, historicalBytes } from '../../../piv/atr.ts';
-import { FunctionTransport, hex, ScriptedTransport, toHex } from './scripted-transport.ts';
+import { FunctionTransport, hex, randomBytes, ScriptedTransport, seededRandom, toHex } from './scripted-transport.ts';
 
 const getData = { cla: 0, ins: 0xcb, p1: 0x3f, p2: 0xff, data: hex('5c035fc105'), le: 65536 };
 
@@ -131,6 +131,13 @@ describe('transport failures', () => {
     const broken = new ScriptedTransport([{ expect: '00cb3fff055c035fc10500', respond: new Error('SCARD_E_COMM') }]);
     expect(await codeOf(new ApduChannel(broken).send(getData))).toBe('transport-failure');
   });
+  it('maps a foreign error with code card-removed (native/pcsc SmartCardError) to card-removed', async () => {
+    const foreign = Object.assign(new Error('The smart card has been removed'), { code: 'card-removed' });
+    const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: foreign }]);
+    const error = await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'card-removed' });
+  });
   it('drops the cause of a failed PIN command (its text could quote the APDU)', async () => {
     const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: new Error('failed sending 0020008008313233343536ffff') }]);
     const error = await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
@@ -162,6 +169,13 @@ describe('supportsExtendedLength(atr)', () => {
   });
   it('reads the YubiKey 5 ATR (T=1, 13 historical bytes) as supporting extended length', () => {
     expect(supportsExtendedLength(hex('3bfd1300008131fe158073c021c057597562694b657940'))).toBe(true);
+  });
+  it('never throws on random ATRs', () => {
+    const next = seededRandom(5);
+    for (let i = 0; i < 5000; i += 1) {
+      const atr = Uint8Array.from([0x3b, ...randomBytes(next, next(33))]);
+      expect(typeof supportsExtendedLength(atr)).toBe('boolean');
+    }
   });
   it('says no for the YubiKey 4 ATR without capabilities and for garbage', () => {
     expect(supportsExtendedLength(hex('3bf81300008131fe15597562696b657934d4'))).toBe(false);
