@@ -134,7 +134,7 @@ export function opensslCsr(keyArgs: string[]): string {
 
 export function redeem(
   http: IssuerHttpClient, accessToken: string, enrollmentId: string, otp: string, csr: string,
-): Promise<HttpAnswer<RedeemResponse & { error?: string; attemptsLeft?: number }>> {
+): Promise<HttpAnswer<RedeemResponse & { error?: string; message?: string; attemptsLeft?: number }>> {
   return http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, enrollmentId), { json: { otp, csr }, bearer: accessToken });
 }
 
