@@ -104,6 +104,17 @@ const enrollmentView: KioskView = {
   helpUrl: 'https://help.test/kiosk',
   renewing: false,
 };
+/** The page's JS heap (after a full GC) as the raw snapshot JSON, whose string table holds every live string. */
+async function heapSnapshotText(target: Page): Promise<string> {
+  const cdp = await target.context().newCDPSession(target);
+  const chunks: string[] = [];
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', (event: { chunk: string }) => chunks.push(event.chunk));
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await cdp.detach();
+  return chunks.join('');
+}
 const ASCII = (digits: string): number[] => [...digits].map((char) => char.charCodeAt(0));
 
 describe('renderer in Chromium', () => {
@@ -177,6 +188,24 @@ describe('renderer in Chromium', () => {
     const html = await page.content();
     for (const secret of ['7351', '9046', 'Zq8RkP3vW1xY5tNm', 'Jordan']) expect(html).not.toContain(secret);
     expect(await page.evaluate(() => document.documentElement.lang)).toBe('en');
+  });
+
+  it('keeps no trace of the name, OTP or QR payload in the page heap once back at welcome', async () => {
+    await push(pinView({ holderName: 'Quillon Heapcheck' }));
+    await page.getByText('Hello, Quillon Heapcheck').waitFor();
+    await push({ screen: 'user-code', holderName: 'Quillon Heapcheck', error: 'none', busy: false });
+    await push({ ...enrollmentView, qrPayload: 'https://issuer.test/e/HeapTraceQrPayload9', otp: '60428175' });
+    await page.locator('.otp').getByText('6042 8175').waitFor();
+    // Control: while the enrollment screen is up, the snapshot does show these strings.
+    const during = await heapSnapshotText(page);
+    for (const trace of ['Quillon', 'HeapTraceQrPayload9', '60428175']) expect(during, trace).toContain(trace);
+    await push({ screen: 'welcome', readers: 'ready', virtualCardOffered: true, issuer: 'reachable' });
+    await page.getByRole('heading', { name: 'Insert your smart card' }).waitFor();
+    await page.waitForTimeout(300);
+    const heap = await heapSnapshotText(page);
+    expect(heap.length).toBeGreaterThan(100_000);
+    expect(heap).toContain('Insert your smart card'); // the snapshot does hold the page's strings
+    for (const trace of ['Quillon', 'Heapcheck', 'HeapTraceQrPayload9', '60428175', '6042 8175']) expect(heap, trace).not.toContain(trace);
   });
 
   it('offers "New code" once the QR has expired, and calls renewEnrollment', async () => {
