@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listReaders, startPcscEnvironment } from '../../harness/pcsc-environment.ts';
 import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
-import { parseReaderList } from '../../harness/reader-state.ts';
+import { parseReaderList, waitForReaderState } from '../../harness/reader-state.ts';
+import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 
 let environment: PcscEnvironment;
 
@@ -38,6 +39,25 @@ describe('pcscd test environment', () => {
     expect(existsSync(environment.socketPath)).toBe(true);
     await environment.restartPcscd();
     expect((await listReaders(environment.env)).map((reader) => reader.name)).toContain(environment.readerName);
+  });
+
+  it('a card inserted before a pcscd restart is told it was dropped, and can be inserted again', async () => {
+    const drops: string[] = [];
+    const card = await startVirtualCard({ profile: 'p256', port: environment.vpcdPort, onDisconnect: (reason) => drops.push(reason) });
+    try {
+      await card.insert();
+      await waitForReaderState(environment.env, environment.readerName, 'present');
+      await environment.restartPcscd();
+      expect(drops).toHaveLength(1);
+      expect(card.inserted).toBe(false);
+      await card.insert();
+      await waitForReaderState(environment.env, environment.readerName, 'present');
+      await card.remove();
+      await waitForReaderState(environment.env, environment.readerName, 'empty');
+      expect(drops).toHaveLength(1);
+    } finally {
+      await card.stop();
+    }
   });
 
   it('refuses a second environment in the same process', async () => {
