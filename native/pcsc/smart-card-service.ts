@@ -40,8 +40,11 @@ export interface CardConnection {
   readonly atr: Uint8Array;
   /** Sends one APDU and resolves to the response including SW1 SW2; rejects with SmartCardError. */
   transmit(command: Uint8Array): Promise<Uint8Array>;
-  /** Releases the card (resetting it, so a verified PIN does not outlive the session). Idempotent. */
-  disconnect(): Promise<void>;
+  /**
+   * Releases the card; idempotent. With `reset`, the card is reset first so a PIN verified during
+   * this connection does not stay verified for the next program (the kiosk and `dck card` do this).
+   */
+  disconnect(options?: { reset?: boolean }): Promise<void>;
 }
 
 export interface SmartCardService {

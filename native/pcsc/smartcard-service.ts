@@ -20,6 +20,7 @@ import {
   Context,
   SCARD_PROTOCOL_T0,
   SCARD_PROTOCOL_T1,
+  SCARD_LEAVE_CARD,
   SCARD_RESET_CARD,
   SCARD_SHARE_SHARED,
   SCARD_STATE_CHANGED,
@@ -54,6 +55,13 @@ const eventCounter = (state: number): number => (state >>> 16) & 0xffff;
 /** The state we last saw, handed back to SCardGetStatusChange so it returns on the next change. */
 const watchState = (name: string, state: number): ReaderState =>
   ({ name, state: (state & ~SCARD_STATE_CHANGED) >>> 0, changed: false, atr: null });
+/** A reset that takes longer than this is abandoned; the handle is released anyway. */
+const RESET_TIMEOUT_MS = 3_000;
+const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => {
+  let timer: NodeJS.Timeout | undefined;
+  const expiry = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
+};
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSmartCardService(options: SmartCardServiceOptions = {}): SmartCardService {
@@ -263,13 +271,19 @@ class PcscCardConnection implements CardConnection {
     return result;
   }
 
-  async disconnect(): Promise<void> {
+  async disconnect(options: { reset?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.queue;
+    await this.queue.catch((error: unknown) => error);
     try {
-      // Reset, so a PIN verified during this connection does not stay verified for the next program.
-      this.card.disconnect(SCARD_RESET_CARD);
+      // SCardReconnect runs on a worker thread; SCardDisconnect with a reset disposition would run on
+      // the main thread and can stall it for as long as the reader takes to reset the card.
+      if (options.reset === true) await withTimeout(this.card.reconnect(SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD), RESET_TIMEOUT_MS);
+    } catch (error) {
+      void error; // the card is gone or would not reset: releasing the handle below is all that is left
+    }
+    try {
+      this.card.disconnect(SCARD_LEAVE_CARD);
     } catch (error) {
       void error; // the card or the service is already gone: the handle is released either way
     } finally {
@@ -289,6 +303,8 @@ class PcscCardConnection implements CardConnection {
         this.card.transmit(Buffer.from(command.buffer, command.byteOffset, command.length), { maxRecvLength: MAX_RESPONSE_BYTES }),
         timeout,
       ]);
+      // vpcd (and some readers) answer an exchange cut short by a removal with no bytes at all.
+      if (response.length < 2) throw new SmartCardError('transmit-failed', this.reader, 'response shorter than a status word');
       return new Uint8Array(response.buffer, response.byteOffset, response.length);
     } catch (error) {
       throw await this.explainFailure(error);

@@ -36,6 +36,8 @@ export interface Pkcs11Config {
   readonly modulePath: string;
   /** Use the token with this label; default: the first slot that holds a token. */
   readonly tokenLabel?: string;
+  /** Use the token in the slot whose description starts with this PC/SC reader name. */
+  readonly readerName?: string;
   /** CKA_ID of the certificate and private key; default 01 (PIV slot 9A). */
   readonly keyId?: Uint8Array;
 }
@@ -147,7 +149,7 @@ async function withSession<T>(
   use: (module: Module, session: Handle, token: TokenSummary) => Promise<T>,
 ): Promise<T> {
   return withModule(config, async (module) => {
-    const slot = chooseSlot(module, config.tokenLabel);
+    const slot = chooseSlot(module, config);
     const session = call('C_OpenSession', () => module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION));
     try {
       return await use(module, session, summarise(module, slot));
@@ -157,8 +159,10 @@ async function withSession<T>(
   });
 }
 
-function chooseSlot(module: Module, label: string | undefined): Handle {
-  const match = initialisedTokens(module).find(({ token }) => label === undefined || token.label === label);
+function chooseSlot(module: Module, { tokenLabel, readerName }: Pkcs11Config): Handle {
+  const match = initialisedTokens(module).find(({ token }) =>
+    (tokenLabel === undefined || token.label === tokenLabel)
+    && (readerName === undefined || token.slotDescription.startsWith(readerName)));
   if (match === undefined) throw new Pkcs11Failure('no-token', 'C_GetSlotList');
   return match.slot;
 }
