@@ -27,6 +27,12 @@ export function parseCertificate(der: Uint8Array): ParseResult {
       return { ok: false, message: 'certificate is not a single DER structure' };
     }
     const x509 = new X509Certificate(copy);
+    // @peculiar/x509 decodes extensions, names and the key lazily and throws on first access; touch them here so
+    // a malformed extension is a parse failure, not an exception deep inside a later check.
+    void x509.extensions;
+    void x509.subjectName;
+    void x509.issuerName;
+    void x509.publicKey.algorithm;
     const engineCertificate = new pkijs.Certificate({ schema: asn.result });
     return { ok: true, certificate: { der: copy, x509, pkijs: engineCertificate } };
   } catch (error) {

@@ -3,15 +3,16 @@
 //
 // Order of checks — cheapest and most local first, so hostile input costs little and revocation sources are
 // only contacted for a certificate that chains by name to a configured anchor:
-//   parse → key algorithm → challenge signature → name-chained path → validity dates → policy →
-//   revocation answer for every non-anchor certificate (demanded, see revocation/revocation-check.ts) →
-//   pkijs path validation fed with exactly that evidence → identity from the SAN.
+//   parse → end-entity profile and key algorithm → challenge signature → name-chained path → validity dates →
+//   policy → identity from the SAN → revocation answer for every non-anchor certificate (demanded, see
+//   revocation/revocation-check.ts) → pkijs path validation fed with exactly that evidence.
 import { parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
 import { buildCandidatePath, validateWithEngine, type TrustStore } from './path.ts';
 import { checkValidity } from './validity.ts';
 import { checkPolicies } from './policy.ts';
 import { cardholderIdentity } from './identity.ts';
+import { leafProfileProblem } from './leaf-profile.ts';
 import { checkRevocation, type RevocationCaches } from './revocation/revocation-check.ts';
 import { createCrlCache } from './revocation/crl.ts';
 import { createOcspCache } from './revocation/ocsp.ts';
@@ -94,6 +95,8 @@ export async function verifyCardAuthentication(
   const parsed = parseCertificate(input.certificateDer);
   if (!parsed.ok) return fail('bad-certificate', parsed.message);
   const leaf = parsed.certificate;
+  const profile = leafProfileProblem(leaf);
+  if (profile !== null) return fail('bad-certificate', profile);
   const key = cardPublicKey(leaf);
   if (!key.ok) return fail('bad-certificate', key.message);
   if (!verifyChallengeSignature(input.challenge, input.signature, key.algorithm, key.key)) {
@@ -106,6 +109,8 @@ export async function verifyCardAuthentication(
   if (!dates.ok) return fail(dates.code, dates.message);
   const policyResult = checkPolicies(candidate.path, policy.requiredPolicyOids);
   if (!policyResult.ok) return fail('policy-missing', policyResult.message);
+  const identity = cardholderIdentity(leaf);
+  if (!identity.ok) return fail('identity-missing', identity.message);
 
   const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
@@ -115,8 +120,6 @@ export async function verifyCardAuthentication(
   // candidate, so anything else is refused rather than trusted unchecked.
   if (!samePath(engine.path, candidate.path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
 
-  const identity = cardholderIdentity(leaf);
-  if (!identity.ok) return fail('identity-missing', identity.message);
   return {
     ok: true,
     identity: {

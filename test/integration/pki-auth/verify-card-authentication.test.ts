@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
-import { buildCrl, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../fixtures/revocation.ts';
+import { buildCrl, buildOcspError, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../fixtures/revocation.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let pki: TestPki;
@@ -228,6 +228,18 @@ describe('PKI-AUTH refuses', () => {
       return buildOcspResponse({ certId, status: 'good', signer: pki.intermediate, nonce: request.nonce });
     } });
     expect(await authenticate(card, policyWith({ ocspUrl: responder.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+
+  it('garbage from the revocation sources (random CRL bytes, OCSP error status, non-OCSP body): revocation-unavailable', async () => {
+    const card = await issue();
+    const garbageCrl = await server({ crl: new Uint8Array(randomBytes(400)) });
+    expect(await authenticate(card, policyWith({ crlUrls: [garbageCrl.crlUrl] }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    const tryLater = await server({ ocsp: () => Promise.resolve(buildOcspError(3)) });
+    const refused = await authenticate(card, policyWith({ ocspUrl: tryLater.ocspUrl }));
+    expect(refused).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+    expect(refused.ok ? '' : refused.message).toContain('responseStatus 3');
+    const junk = await server({ ocsp: () => Promise.resolve(new Uint8Array(Buffer.from('<html>hello</html>'))) });
+    expect(await authenticate(card, policyWith({ ocspUrl: junk.ocspUrl }))).toMatchObject({ ok: false, code: 'revocation-unavailable' });
   });
 
   it('a certificate from an untrusted root: untrusted', async () => {
