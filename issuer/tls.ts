@@ -3,8 +3,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as x509 from '@peculiar/x509';
-import { buildCertificate, keyIdentifierHex, nameDer, newSerialNumber } from './ca/certificate-builder.ts';
+import { buildCertificate, keyIdentifier, newSerialNumber } from './ca/certificate-builder.ts';
+import { OID, distinguishedName } from './ca/der.ts';
+import { basicConstraints, extendedKeyUsage, keyUsage, subjectAltName, subjectKeyIdentifier } from './ca/extensions.ts';
 import { softwareCaSigner } from './ca/ca-signer.ts';
 import { derToPem } from './ca/pem.ts';
 
@@ -24,19 +25,17 @@ export async function loadOrCreateLoopbackTls(dataDir: string, now: Date): Promi
   }
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const signer = softwareCaSigner(privateKey);
-  const name = nameDer([{ CN: ['dck issuer (loopback)'] }]);
+  const name = distinguishedName([[OID.commonName, 'dck issuer (loopback)']]);
   const notAfter = new Date(now.getTime() + 5 * 365 * 86_400_000);
   const der = await buildCertificate({
     serialNumber: newSerialNumber(), issuerNameDer: name, subjectNameDer: name,
     notBefore: new Date(now.getTime() - 60_000), notAfter, subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
     extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension(['1.3.6.1.5.5.7.3.1'], false),
-      new x509.SubjectAlternativeNameExtension([
-        { type: 'ip', value: '127.0.0.1' }, { type: 'ip', value: '::1' }, { type: 'dns', value: 'localhost' },
-      ], false),
-      new x509.SubjectKeyIdentifierExtension(keyIdentifierHex(signer.publicKeySpkiDer)),
+      basicConstraints(false),
+      keyUsage(['digitalSignature']),
+      extendedKeyUsage(['1.3.6.1.5.5.7.3.1']),
+      subjectAltName([{ ip: '127.0.0.1' }, { ip: '::1' }, { dns: 'localhost' }]),
+      subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
     ],
   }, signer);
   const identity = { keyPem: String(privateKey.export({ type: 'pkcs8', format: 'pem' })), certificatePem: derToPem(der) };

@@ -2,11 +2,11 @@
 // (the key never has to leave the token: the issuer only ever asks for a signature over TBS bytes).
 import { createPublicKey, sign as nodeSign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
+import { objectIdentifier, sequence } from './der.ts';
 
 export interface CaSigner {
-  /** X.509 AlgorithmIdentifier of the signatures this signer makes. */
-  readonly signatureAlgorithm: AlgorithmIdentifier;
+  /** DER AlgorithmIdentifier of the signatures this signer makes. */
+  readonly signatureAlgorithmDer: Uint8Array;
   /** The CA public key, SubjectPublicKeyInfo DER. */
   readonly publicKeySpkiDer: Uint8Array;
   /** Signs `data` (the DER of a TBSCertificate / TBSCertList); ECDSA signatures are returned DER-encoded. */
@@ -32,11 +32,12 @@ export function softwareCaSigner(privateKey: KeyObject): CaSigner {
   } else {
     throw new Error('CA key must be EC P-256, EC P-384 or RSA of at least 2048 bits');
   }
-  const signatureAlgorithm = algorithm === SHA256_WITH_RSA
-    ? new AlgorithmIdentifier({ algorithm, parameters: null })
-    : new AlgorithmIdentifier({ algorithm });
+  // RSA algorithm identifiers carry an explicit NULL parameter; ECDSA ones have none (RFC 5758 §3.2).
+  const signatureAlgorithmDer = algorithm === SHA256_WITH_RSA
+    ? sequence(objectIdentifier(algorithm), Uint8Array.of(0x05, 0x00))
+    : sequence(objectIdentifier(algorithm));
   return {
-    signatureAlgorithm,
+    signatureAlgorithmDer,
     publicKeySpkiDer: new Uint8Array(spki),
     sign: (data) => Promise.resolve(new Uint8Array(nodeSign(hash, data, { key: privateKey, dsaEncoding: 'der' }))),
   };

@@ -1,14 +1,8 @@
-// Assembles an X.509 v3 certificate from its parts and has a CaSigner sign the TBS bytes. Building the TBS
-// ourselves (with @peculiar/asn1-x509) instead of handing a CryptoKey to a generator is what lets the key live
-// in an HSM: the signer only ever sees bytes to sign.
+// Assembles an X.509 v3 certificate from DER parts and has a CaSigner sign the TBS bytes. The signer only ever
+// sees bytes to sign, which is what lets the CA key live in an HSM.
 import { createHash, randomBytes } from 'node:crypto';
-import { AsnConvert } from '@peculiar/asn1-schema';
-import {
-  Certificate, Extension as AsnExtension, Extensions, Name as AsnName, SubjectPublicKeyInfo, TBSCertificate, Validity,
-  Version,
-} from '@peculiar/asn1-x509';
-import * as x509 from '@peculiar/x509';
 import type { CaSigner } from './ca-signer.ts';
+import { bitString, integer, sequence, smallInteger, time, tlv } from './der.ts';
 
 export interface CertificateParts {
   serialNumber: Uint8Array;
@@ -17,8 +11,8 @@ export interface CertificateParts {
   notBefore: Date;
   notAfter: Date;
   subjectPublicKeySpkiDer: Uint8Array;
-  /** Built with @peculiar/x509's extension classes. */
-  extensions: x509.Extension[];
+  /** Each a DER Extension (see extensions.ts). */
+  extensions: Uint8Array[];
 }
 
 /** 16 random bytes, top bit cleared so the INTEGER stays positive, never zero (RFC 5280 §4.1.2.2). */
@@ -28,33 +22,37 @@ export function newSerialNumber(): Uint8Array {
   return new Uint8Array(serial);
 }
 
-/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. */
-export function keyIdentifierHex(spkiDer: Uint8Array): string {
-  const spki = AsnConvert.parse(spkiDer, SubjectPublicKeyInfo);
-  return createHash('sha1').update(new Uint8Array(spki.subjectPublicKey)).digest('hex');
-}
-
-export function nameDer(name: x509.JsonName): Uint8Array {
-  return new Uint8Array(new x509.Name(name).toArrayBuffer());
+/**
+ * RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. Reads the SPKI's second
+ * element (the BIT STRING) straight from the DER, skipping its unused-bits byte.
+ */
+export function keyIdentifier(spkiDer: Uint8Array): Uint8Array {
+  const skipHeader = (at: number): { start: number; end: number } => {
+    const first = spkiDer[at + 1] ?? 0;
+    const lengthBytes = first & 0x80 ? first & 0x7f : 0;
+    let length = lengthBytes === 0 ? first : 0;
+    for (let i = 0; i < lengthBytes; i += 1) length = length * 256 + (spkiDer[at + 2 + i] ?? 0);
+    const start = at + 2 + lengthBytes;
+    return { start, end: start + length };
+  };
+  const outer = skipHeader(0);
+  const algorithm = skipHeader(outer.start);
+  const key = skipHeader(algorithm.end);
+  if (spkiDer[algorithm.end] !== 0x03 || key.end > spkiDer.length) throw new Error('malformed SubjectPublicKeyInfo');
+  return new Uint8Array(createHash('sha1').update(spkiDer.subarray(key.start + 1, key.end)).digest());
 }
 
 export async function buildCertificate(parts: CertificateParts, signer: CaSigner): Promise<Uint8Array> {
-  const tbs = new TBSCertificate({
-    version: Version.v3,
-    serialNumber: parts.serialNumber.slice().buffer,
-    signature: signer.signatureAlgorithm,
-    issuer: AsnConvert.parse(parts.issuerNameDer, AsnName),
-    validity: new Validity({ notBefore: parts.notBefore, notAfter: parts.notAfter }),
-    subject: AsnConvert.parse(parts.subjectNameDer, AsnName),
-    subjectPublicKeyInfo: AsnConvert.parse(parts.subjectPublicKeySpkiDer, SubjectPublicKeyInfo),
-    extensions: new Extensions(parts.extensions.map((extension) => AsnConvert.parse(extension.rawData, AsnExtension))),
-  });
-  const tbsDer = new Uint8Array(AsnConvert.serialize(tbs));
-  const signature = await signer.sign(tbsDer);
-  const certificate = new Certificate({
-    tbsCertificate: tbs,
-    signatureAlgorithm: signer.signatureAlgorithm,
-    signatureValue: signature.slice().buffer,
-  });
-  return new Uint8Array(AsnConvert.serialize(certificate));
+  const tbs = sequence(
+    tlv(0xa0, smallInteger(2)),
+    integer(parts.serialNumber),
+    signer.signatureAlgorithmDer,
+    parts.issuerNameDer,
+    sequence(time(parts.notBefore), time(parts.notAfter)),
+    parts.subjectNameDer,
+    parts.subjectPublicKeySpkiDer,
+    tlv(0xa3, sequence(...parts.extensions)),
+  );
+  const signature = await signer.sign(tbs);
+  return sequence(tbs, signer.signatureAlgorithmDer, bitString(signature));
 }

@@ -1,8 +1,12 @@
 // The derived PIV Authentication certificate (SP 800-157 §3.2, FPKI common policy): policy
 // id-fpki-common-derived-pivAuth, EKU clientAuth, keyUsage digitalSignature (critical), SAN urn:uuid of the
 // cardholder, and a lifetime that never passes the card's own PIV Authentication certificate.
-import * as x509 from '@peculiar/x509';
-import { buildCertificate, keyIdentifierHex, nameDer, newSerialNumber } from './certificate-builder.ts';
+import { buildCertificate, keyIdentifier, newSerialNumber } from './certificate-builder.ts';
+import { OID, distinguishedName } from './der.ts';
+import {
+  authorityKeyIdentifier, basicConstraints, certificatePolicies, extendedKeyUsage, keyUsage, subjectAltName,
+  subjectKeyIdentifier,
+} from './extensions.ts';
 import type { IssuingCa } from './issuing-ca.ts';
 
 export const ID_FPKI_COMMON_DERIVED_PIV_AUTH = '2.16.840.1.101.3.2.1.3.40';
@@ -29,6 +33,24 @@ export function derivedNotAfter(now: Date, lifetimeDays: number, cardNotAfter: D
   return new Date(Math.min(now.getTime() + lifetimeDays * DAY_MS, cardNotAfter.getTime()));
 }
 
+/** The extensions every derived certificate of one CA shares, encoded once. */
+const sharedExtensions = new WeakMap<IssuingCa, Uint8Array[]>();
+
+function extensionsOf(ca: IssuingCa): Uint8Array[] {
+  let shared = sharedExtensions.get(ca);
+  if (shared === undefined) {
+    shared = [
+      basicConstraints(false),
+      keyUsage(['digitalSignature']),
+      extendedKeyUsage([ID_KP_CLIENT_AUTH]),
+      certificatePolicies([ID_FPKI_COMMON_DERIVED_PIV_AUTH]),
+      authorityKeyIdentifier(ca.keyIdentifier),
+    ];
+    sharedExtensions.set(ca, shared);
+  }
+  return shared;
+}
+
 export async function issueDerivedCertificate(ca: IssuingCa, request: DerivedCertificateRequest): Promise<IssuedCertificate> {
   const serialNumber = newSerialNumber();
   // A minute of back-dating absorbs clock skew between the issuer and relying parties.
@@ -36,18 +58,14 @@ export async function issueDerivedCertificate(ca: IssuingCa, request: DerivedCer
   const notAfter = derivedNotAfter(request.now, request.lifetimeDays, request.cardCertificateNotAfter);
   const certificateDer = await buildCertificate({
     serialNumber,
-    issuerNameDer: new Uint8Array(ca.certificate.subjectName.toArrayBuffer()),
-    subjectNameDer: nameDer([{ CN: [request.cardholderCommonName] }]),
+    issuerNameDer: ca.subjectNameDer,
+    subjectNameDer: distinguishedName([[OID.commonName, request.cardholderCommonName]]),
     notBefore, notAfter,
     subjectPublicKeySpkiDer: request.subjectPublicKeySpkiDer,
     extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([ID_KP_CLIENT_AUTH], false),
-      new x509.CertificatePolicyExtension([ID_FPKI_COMMON_DERIVED_PIV_AUTH], false),
-      new x509.SubjectAlternativeNameExtension([{ type: 'url', value: `urn:uuid:${request.cardholderUuid}` }], false),
-      new x509.SubjectKeyIdentifierExtension(keyIdentifierHex(request.subjectPublicKeySpkiDer)),
-      new x509.AuthorityKeyIdentifierExtension(ca.keyIdentifierHex),
+      ...extensionsOf(ca),
+      subjectAltName([{ uri: `urn:uuid:${request.cardholderUuid}` }]),
+      subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeySpkiDer)),
     ],
   }, ca.signer);
   return { certificateDer, serialNumberHex: Buffer.from(serialNumber).toString('hex'), notBefore, notAfter };

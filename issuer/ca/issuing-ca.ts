@@ -5,7 +5,9 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { buildCertificate, keyIdentifierHex, nameDer, newSerialNumber } from './certificate-builder.ts';
+import { buildCertificate, keyIdentifier, newSerialNumber } from './certificate-builder.ts';
+import { OID, distinguishedName } from './der.ts';
+import { basicConstraints, keyUsage, subjectKeyIdentifier } from './extensions.ts';
 import { softwareCaSigner } from './ca-signer.ts';
 import type { CaSigner } from './ca-signer.ts';
 import { derToPem, pemToDerList } from './pem.ts';
@@ -16,7 +18,9 @@ export interface IssuingCa {
   certificate: x509.X509Certificate;
   /** Issuing CA first, then any higher CAs (configured chain files). */
   chainDer: Uint8Array[];
-  keyIdentifierHex: string;
+  /** The CA's subject name, DER: the issuer name of everything it signs. */
+  subjectNameDer: Uint8Array;
+  keyIdentifier: Uint8Array;
 }
 
 const CA_KEY_FILE = 'issuing-ca-key.pem';
@@ -31,22 +35,23 @@ function fromParts(signer: CaSigner, certificateDer: Uint8Array, higherChain: Ui
   }
   return {
     signer, certificateDer, certificate, chainDer: [certificateDer, ...higherChain],
-    keyIdentifierHex: keyIdentifierHex(signer.publicKeySpkiDer),
+    subjectNameDer: new Uint8Array(certificate.subjectName.toArrayBuffer()),
+    keyIdentifier: keyIdentifier(signer.publicKeySpkiDer),
   };
 }
 
 async function createSelfSignedCa(signer: CaSigner, displayName: string, now: Date): Promise<Uint8Array> {
-  const name = nameDer([{ CN: [`${displayName} Derived PIV CA`] }, { O: ['dck'] }]);
+  const name = distinguishedName([[OID.commonName, `${displayName} Derived PIV CA`], [OID.organizationName, 'dck']]);
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_LIFETIME_YEARS);
-  const keyId = keyIdentifierHex(signer.publicKeySpkiDer);
+
   return buildCertificate({
     serialNumber: newSerialNumber(), issuerNameDer: name, subjectNameDer: name,
     notBefore: new Date(now.getTime() - 60_000), notAfter, subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
     extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      new x509.SubjectKeyIdentifierExtension(keyId),
+      basicConstraints(true, 0),
+      keyUsage(['keyCertSign', 'cRLSign']),
+      subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
     ],
   }, signer);
 }

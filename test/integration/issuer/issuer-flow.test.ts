@@ -1,6 +1,7 @@
 // The issuer end to end on loopback: real HTTPS, real SQLite file, real certificates from the demo PKI.
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import Database from 'better-sqlite3';
@@ -60,6 +61,11 @@ describe('issuer: the whole flow', () => {
     const san = certificate.getExtension(x509.SubjectAlternativeNameExtension);
     expect(san?.names.items.map((name) => name.value)).toEqual([`urn:uuid:${card.uuid}`]);
     expect(certificate.notAfter.getTime()).toBeLessThanOrEqual(card.certificate.notAfter.getTime());
+    // An independent implementation agrees: OpenSSL builds the chain and accepts it for client authentication.
+    writeFileSync(join(h.dataDir, 'derived.pem'), redeemed.body.certificatePem);
+    writeFileSync(join(h.dataDir, 'chain.pem'), redeemed.body.chainPem.join(''));
+    const verdict = execFileSync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', join(h.dataDir, 'chain.pem'), join(h.dataDir, 'derived.pem')], { encoding: 'utf8' });
+    expect(verdict).toContain(': OK');
 
     const finished = await longPoll;
     expect(finished.body.state).toBe('completed');
