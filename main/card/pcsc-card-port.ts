@@ -1,0 +1,153 @@
+// The kiosk's card port over the real stack: native/pcsc (reader and card events, APDUs) + the PIV card edge
+// (piv/). A thin adapter: it only translates events and maps card-edge results and errors to the session's
+// outcomes. The PIN passes straight through to verifyPinSafely, which zero-fills it.
+import type { SmartCardService } from '../../native/pcsc/index.ts';
+import { choosePinReference, isPivError, PivCard, signChallenge, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import type { PinReferenceName } from '../../contracts/card.ts';
+import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
+import type { PinOutcome } from '../session/state.ts';
+import type { CardIdentityOutcome, CardReaderEvent, CardSignOutcome, KioskCardPort, KioskCardSession } from './card-port.ts';
+
+export interface PcscCardPortOptions {
+  readonly now?: () => Date;
+  readonly log?: (event: string, fields?: Readonly<Record<string, string>>) => void;
+}
+
+const errorCode = (error: unknown): string =>
+  isPivError(error) ? error.code : error instanceof Error ? ((error as { code?: unknown }).code as string | undefined) ?? error.name : 'unknown';
+
+/** Why a card cannot be used, from what failed while reading it without a PIN. */
+function refusalFor(error: unknown): CardRefusedReason {
+  // No PIV application, or no PIV Authentication certificate: not a card this kiosk can use.
+  if (isPivError(error, 'not-found') || isPivError(error, 'malformed-certificate') || isPivError(error, 'malformed-object')) return 'not-piv';
+  return 'unreadable';
+}
+
+class PcscKioskCard implements KioskCardSession {
+  readonly #card: PivCard;
+  readonly #disconnect: () => Promise<void>;
+  readonly #options: PcscCardPortOptions;
+  #reference: PinReferenceName | null = null;
+  #closed = false;
+
+  constructor(card: PivCard, disconnect: () => Promise<void>, options: PcscCardPortOptions) {
+    this.#card = card;
+    this.#disconnect = disconnect;
+    this.#options = options;
+  }
+
+  async readIdentity(): Promise<CardIdentityOutcome> {
+    try {
+      await this.#card.select();
+      const { der } = await this.#card.readCertificate('9A');
+      const certificate = summarizeCertificate(der);
+      const now = (this.#options.now ?? (() => new Date()))();
+      if (Date.parse(certificate.notAfter) < now.getTime() || Date.parse(certificate.notBefore) > now.getTime()) {
+        return { kind: 'refused', reason: 'certificate-expired' };
+      }
+      this.#reference = await choosePinReference(this.#card);
+      const tries = await this.#card.pinStatus(this.#reference);
+      if (tries === 'blocked') return { kind: 'refused', reason: 'pin-blocked' };
+      return {
+        kind: 'ok',
+        holderName: certificate.commonName ?? '',
+        triesLeft: typeof tries === 'number' ? tries : null,
+        certificateDer: der,
+      };
+    } catch (error: unknown) {
+      this.#options.log?.('card-read-failed', { code: errorCode(error) });
+      return { kind: 'refused', reason: refusalFor(error) };
+    }
+  }
+
+  async verifyPin(pin: Uint8Array): Promise<PinOutcome> {
+    try {
+      // The session already asked the person to confirm a last try, so the card edge may send it.
+      const result = await verifyPinSafely(this.#card, pin, { allowLastTry: true, ...(this.#reference ? { reference: this.#reference } : {}) });
+      switch (result.outcome) {
+        case 'correct':
+          return { kind: 'ok' };
+        case 'wrong':
+          return result.triesLeft === 0 ? { kind: 'blocked' } : { kind: 'wrong', triesLeft: result.triesLeft };
+        case 'blocked':
+          return { kind: 'blocked' };
+        case 'last-try-refused':
+          return { kind: 'wrong', triesLeft: 1 };
+        default: {
+          const unexpected: never = result;
+          return unexpected;
+        }
+      }
+    } catch (error: unknown) {
+      this.#options.log?.('pin-verify-failed', { code: errorCode(error) });
+      return { kind: 'card-error' };
+    }
+  }
+
+  async signChallenge(challenge: Uint8Array): Promise<CardSignOutcome> {
+    try {
+      const signed = await signChallenge(this.#card, challenge);
+      return { kind: 'ok', signature: signed.signature };
+    } catch (error: unknown) {
+      if (isPivError(error, 'security-status')) return { kind: 'pin-needed' };
+      this.#options.log?.('card-sign-failed', { code: errorCode(error) });
+      return { kind: 'card-error' };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#disconnect();
+    } catch (error: unknown) {
+      // The card is usually gone already (that is why sessions end); nothing is left to release.
+      this.#options.log?.('card-disconnect-failed', { code: errorCode(error) });
+    }
+  }
+}
+
+export function createPcscCardPort(service: SmartCardService, options: PcscCardPortOptions = {}): KioskCardPort {
+  const readers = new Set<string>();
+  let serviceDown = false;
+  let started = false;
+  const listeners = new Set<(event: CardReaderEvent) => void>();
+  const emit = (event: CardReaderEvent): void => {
+    for (const listener of listeners) listener(event);
+  };
+  const emitReaders = (): void =>
+    emit({ type: 'readers', readers: serviceDown ? 'service-down' : readers.size === 0 ? 'none' : 'ready' });
+
+  service.on('reader-added', ({ reader }) => { readers.add(reader); emitReaders(); });
+  service.on('reader-removed', ({ reader }) => { readers.delete(reader); emitReaders(); });
+  service.on('card-inserted', ({ reader }) => emit({ type: 'inserted', reader }));
+  service.on('card-removed', ({ reader }) => emit({ type: 'removed', reader }));
+  service.on('service-down', () => { serviceDown = true; readers.clear(); emitReaders(); });
+  service.on('service-up', () => { serviceDown = false; emitReaders(); });
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      emitReaders();
+      if (!started) {
+        started = true;
+        service.start();
+      }
+      return () => { listeners.delete(listener); };
+    },
+    async open(reader) {
+      try {
+        const connection = await service.connect(reader);
+        const card = new PivCard(connection, { atr: connection.atr });
+        return new PcscKioskCard(card, () => connection.disconnect(), options);
+      } catch (error: unknown) {
+        options.log?.('card-connect-failed', { code: errorCode(error) });
+        return null;
+      }
+    },
+    async stop() {
+      listeners.clear();
+      await service.stop();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+// Wires the kiosk together from its parts: issuer client + card port (+ optional virtual card) → controller.
+// Used by both hosts (Electron main, browser host via `dck kiosk --browser`) and by the end-to-end tests.
+import type { KioskConfig } from '../../contracts/kiosk-api.ts';
+import type { KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
+import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
+import { KioskController } from '../session/controller.ts';
+import type { KioskLog } from '../session/controller.ts';
+import { DEFAULT_SESSION_CONFIG } from '../session/reducer.ts';
+import type { SessionConfig } from '../session/state.ts';
+
+export interface KioskRuntimeOptions {
+  readonly issuerUrl: string;
+  /** PEM the issuer's TLS certificate must chain to (the embedded issuer's self-signed loopback certificate). */
+  readonly issuerTrustPem: string;
+  readonly card: KioskCardPort;
+  readonly virtualCard?: VirtualCardPort | null;
+  readonly kiosk?: Partial<KioskConfig>;
+  readonly session?: Partial<SessionConfig>;
+  readonly completionWaitSeconds?: number;
+  readonly log?: KioskLog;
+}
+
+export interface KioskRuntime {
+  readonly controller: KioskController;
+  readonly issuer: HttpsIssuerClient;
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
+  languages: ['en', 'nl'],
+  defaultLanguage: 'en',
+  helpUrl: 'https://example.org/help/derived-credentials',
+  displayName: 'Derived credential kiosk',
+  idleSeconds: DEFAULT_SESSION_CONFIG.idleSeconds,
+};
+
+export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<KioskRuntime> {
+  const issuer = new HttpsIssuerClient({ baseUrl: options.issuerUrl, trustedCaPem: options.issuerTrustPem, kioskId: 'kiosk-1' });
+  // The issuer's own metadata (name, help URL) wins over defaults, explicit options over both.
+  const metadata = await issuer.metadata();
+  const fromIssuer: Partial<KioskConfig> = metadata.ok
+    ? { displayName: metadata.value.displayName, ...(metadata.value.helpUrl === null ? {} : { helpUrl: metadata.value.helpUrl }) }
+    : {};
+  const session: SessionConfig = { ...DEFAULT_SESSION_CONFIG, ...options.session };
+  const kiosk: KioskConfig = { ...DEFAULT_KIOSK_CONFIG, ...fromIssuer, ...options.kiosk, idleSeconds: session.idleSeconds };
+  const controller = new KioskController({
+    card: options.card,
+    issuer,
+    virtualCard: options.virtualCard ?? null,
+    session,
+    kiosk,
+    ...(options.completionWaitSeconds === undefined ? {} : { completionWaitSeconds: options.completionWaitSeconds }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  controller.start();
+  return {
+    controller,
+    issuer,
+    stop: async () => {
+      await controller.stop();
+      issuer.close();
+    },
+  };
+}
