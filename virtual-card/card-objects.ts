@@ -3,7 +3,7 @@
  * appendix A): CHUID, CCC, discovery object, key history, and certificate containers.
  */
 import { gzipSync } from 'node:zlib';
-import { tlv } from './ber.ts';
+import { concatBytes, tlv } from './ber.ts';
 import { PIV_AID } from './piv-applet.ts';
 
 /** Object tags (the value of the 5C tag list in GET DATA). */
@@ -29,18 +29,21 @@ export interface ChuidFields {
   readonly expiration: Date;
 }
 
-/** CHUID with an empty issuer signature (3E 00): the card reports it as unsigned. */
-export function chuidObject(fields: ChuidFields): Uint8Array {
-  const guid = Uint8Array.from(Buffer.from(fields.uuid.replace(/-/g, ''), 'hex'));
+/** The CHUID TLVs the issuer signature covers: FASC-N, GUID, expiration date, cardholder UUID. */
+export function chuidSignedContent(fields: ChuidFields): Uint8Array {
+  const uuidBytes = Uint8Array.from(Buffer.from(fields.uuid.replace(/-/g, ''), 'hex'));
   const date = fields.expiration.toISOString().slice(0, 10).replace(/-/g, '');
-  return tlv(
-    0x53,
+  return concatBytes(
     tlv(0x30, fields.fascn),
-    tlv(0x34, guid),
+    tlv(0x34, uuidBytes),
     tlv(0x35, new TextEncoder().encode(date)),
-    tlv(0x3e, NONE),
-    tlv(0xfe, NONE),
+    tlv(0x36, uuidBytes),
   );
+}
+
+/** CHUID object; without a signature the 3E field is empty and clients report it unsigned. */
+export function chuidObject(signedContent: Uint8Array, signature: Uint8Array = NONE): Uint8Array {
+  return tlv(0x53, signedContent, tlv(0x3e, signature), tlv(0xfe, NONE));
 }
 
 /** Card Capability Container as issued PIV cards carry it (mostly fixed values). */

@@ -19,11 +19,13 @@ import {
   cardCapabilityContainer,
   certificateObject,
   chuidObject,
+  chuidSignedContent,
   discoveryObject,
   keyHistoryObject,
 } from './card-objects.ts';
 import type { KeyReference, PivAppletConfig } from './piv-applet.ts';
-import { DEFAULT_TEST_FASCN_HEX, createTestPki } from './test-pki.ts';
+import { signChuidContent } from './chuid-signature.ts';
+import { DEFAULT_TEST_FASCN_HEX, createTestPki, issueContentSigningCertificate } from './test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from './test-pki.ts';
 
 export const PROFILE_NAMES = ['rsa2048', 'p256', 'compressed', 'global-pin', 'blocked', 'expired'] as const;
@@ -55,7 +57,10 @@ export interface VirtualCardIdentity {
   readonly pivAuth: IssuedCardCertificate;
   /** Slot 9E. */
   readonly cardAuth: IssuedCardCertificate;
+  /** The CHUID object as GET DATA returns it. */
   readonly chuid: Uint8Array;
+  /** Certificate that signed the CHUID (undefined when unsigned). */
+  readonly chuidSigner: IssuedCardCertificate | undefined;
 }
 
 export interface BuiltProfile {
@@ -69,6 +74,8 @@ export interface BuildProfileOptions {
   readonly commonName?: string;
   readonly uuid?: string;
   readonly fascnHex?: string;
+  /** Leave the CHUID's issuer signature empty (default: signed by a content signer of the PKI). */
+  readonly unsignedChuid?: boolean;
   /** The primary PIN instead of DEMO_PIN (6–8 digits). */
   readonly pin?: string;
 }
@@ -89,7 +96,9 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     fascn,
     policies: [CARD_AUTH_POLICY_OID],
   });
-  const chuid = chuidObject({ fascn: pivAuth.fascn, uuid, expiration: new Date(now + 5 * 365 * DAY_MS) });
+  const chuidContent = chuidSignedContent({ fascn: pivAuth.fascn, uuid, expiration: new Date(now + 5 * 365 * DAY_MS) });
+  const contentSigner = options.unsignedChuid === true ? undefined : await issueContentSigningCertificate(pki.intermediate);
+  const chuid = chuidObject(chuidContent, contentSigner ? await signChuidContent(chuidContent, contentSigner) : undefined);
   const globalPinPrimary = profile === 'global-pin';
   const pin = options.pin ?? DEMO_PIN;
   if (!/^[0-9]{6,8}$/.test(pin)) throw new Error('profiles: the PIN must be 6 to 8 digits');
@@ -126,6 +135,7 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     pivAuth,
     cardAuth,
     chuid,
+    chuidSigner: contentSigner,
   };
   return { identity, applet };
 }

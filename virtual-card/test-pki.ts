@@ -215,6 +215,46 @@ export async function issueCardCertificate(
   };
 }
 
+/** OIDs of PIV content signing (the CHUID / security object signer): policy and EKU. */
+export const PIV_CONTENT_SIGNING_POLICY_OID = '2.16.840.1.101.3.2.1.3.39';
+export const PIV_CONTENT_SIGNING_EKU_OID = '2.16.840.1.101.3.6.7';
+
+/** Issues a P-256 PIV content signing certificate (signs CHUIDs); no SAN, EKU id-PIV-content-signing. */
+export async function issueContentSigningCertificate(issuer: TestCertificateAuthority, commonName = 'Test PIV Content Signer'): Promise<IssuedCardCertificate> {
+  const keys = await generateKeyPair('P-256');
+  const now = Date.now();
+  const certificate = await x509.X509CertificateGenerator.create(
+    {
+      serialNumber: randomSerial(),
+      subject: `CN=${commonName}, ${ORGANISATION}`,
+      issuer: issuer.certificate.subject,
+      notBefore: new Date(now - DAY_MS),
+      notAfter: new Date(now + 6 * 365 * DAY_MS),
+      publicKey: keys.publicKey,
+      signingKey: issuer.keys.privateKey,
+      signingAlgorithm: issuer.signingAlgorithm,
+      extensions: [
+        new x509.BasicConstraintsExtension(false, undefined, true),
+        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+        new x509.ExtendedKeyUsageExtension([PIV_CONTENT_SIGNING_EKU_OID], false),
+        new x509.CertificatePolicyExtension([PIV_CONTENT_SIGNING_POLICY_OID], false),
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+        await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto),
+      ],
+    },
+    crypto,
+  );
+  return {
+    certificate,
+    der: new Uint8Array(certificate.rawData),
+    keys,
+    privateKeyPkcs8: await exportPkcs8(keys.privateKey),
+    keyAlgorithm: 'P-256',
+    uuid: '',
+    fascn: new Uint8Array(0),
+  };
+}
+
 /** A fresh extractable key pair usable for signing (RSASSA-PKCS1-v1_5/SHA-256 or ECDSA). */
 export async function generateKeyPair(keyAlgorithm: CardKeyAlgorithm): Promise<CryptoKeyPair> {
   const algorithm: RsaHashedKeyGenParams | EcKeyGenParams =

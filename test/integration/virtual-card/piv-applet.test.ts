@@ -97,14 +97,19 @@ describe('SELECT', () => {
 describe('GET DATA and response chaining', () => {
   it('answers Le=08 with 8 bytes and 61xx, and GET RESPONSE delivers the rest', () => {
     const applet = selected(rsa);
-    const first = applet.transmit(GET_CHUID('08'));
+    const discovery = rsa.applet.objects.get(0x7e) ?? new Uint8Array();
+    const first = applet.transmit(hex('00 CB 3F FF 03 5C 01 7E 08'));
     expect(body(first).length).toBe(8);
-    expect(toHex(first).slice(-4, -2)).toBe('61');
-    const chuid = rsa.applet.objects.get(0x5fc102) ?? new Uint8Array();
-    expect(toHex(first).slice(-2)).toBe((chuid.length - 8).toString(16).toUpperCase().padStart(2, '0'));
+    expect(sw(first)).toBe(`61${(discovery.length - 8).toString(16).toUpperCase().padStart(2, '0')}`);
     const rest = applet.transmit(hex('00 C0 00 00 00'));
     expect(sw(rest)).toBe('9000');
-    expect(toHex(Uint8Array.from([...body(first), ...body(rest)]))).toBe(toHex(chuid));
+    expect(toHex(Uint8Array.from([...body(first), ...body(rest)]))).toBe(toHex(discovery));
+    // A long object after Le=08: 6100 ("256 or more") and GET RESPONSE pieces until 9000.
+    const chuid = rsa.applet.objects.get(0x5fc102) ?? new Uint8Array();
+    expect(chuid.length).toBeGreaterThan(264);
+    const chained = transmitAll(applet, GET_CHUID('08'));
+    expect(chained.sw).toBe('9000');
+    expect(toHex(chained.data)).toBe(toHex(chuid));
   });
 
   it('a later command cancels a pending response', () => {
