@@ -214,6 +214,20 @@ describe('GENERAL AUTHENTICATE', () => {
     expect(sw(applet.transmit(hex('00 87 07 9A 06 7C 04 82 00 81 05 00')))).toBe('6A80');
   });
 
+  it('9C (digital signature) needs the PIN again for every use', () => {
+    const eccKey = ecc.applet.keys.get(0x9a);
+    if (!eccKey) throw new Error('profile without 9A');
+    const applet = new PivApplet({ ...rsa.applet, keys: new Map([...rsa.applet.keys, [0x9c, eccKey]]) });
+    applet.transmit(SELECT_PIV);
+    applet.transmit(verifyApdu('123456'));
+    const hash = randomBytes(32);
+    expect(sw(applet.transmit(generalAuthenticate(0x11, 0x9c, hash)))).toBe('9000');
+    expect(sw(applet.transmit(generalAuthenticate(0x11, 0x9c, hash)))).toBe('6982');
+    expect(sw(applet.transmit(hex('00 20 00 80')))).toBe('63C3');
+    applet.transmit(verifyApdu('123456'));
+    expect(sw(applet.transmit(generalAuthenticate(0x11, 0x9c, hash)))).toBe('9000');
+  });
+
   it('9E (card authentication) signs without a PIN', () => {
     const applet = selected(rsa);
     const response = applet.transmit(generalAuthenticate(0x11, 0x9e, randomBytes(32)));
