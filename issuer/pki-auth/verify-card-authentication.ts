@@ -13,6 +13,7 @@ import { checkValidity } from './validity.ts';
 import { checkPolicies } from './policy.ts';
 import { cardholderIdentity } from './identity.ts';
 import { leafProfileProblem } from './leaf-profile.ts';
+import { EngineVerdictCache, ParsedCertificateCache } from './validation-cache.ts';
 import { checkRevocation, type RevocationCaches } from './revocation/revocation-check.ts';
 import { createCrlCache } from './revocation/crl.ts';
 import { createOcspCache } from './revocation/ocsp.ts';
@@ -50,13 +51,23 @@ export type CardAuthenticationResult =
  * Parsed trust material and revocation caches live as long as the policy object: the issuer service builds
  * its policy once at start, so anchors are parsed once and CRLs/OCSP answers are reused across requests.
  */
-interface PolicyState { readonly store: TrustStore | string; readonly caches: RevocationCaches }
+interface PolicyState {
+  readonly store: TrustStore | string;
+  readonly caches: RevocationCaches;
+  readonly parsed: ParsedCertificateCache;
+  readonly verdicts: EngineVerdictCache;
+}
 const states = new WeakMap<PivTrustPolicy, PolicyState>();
 
 function stateFor(policy: PivTrustPolicy): PolicyState {
   let state = states.get(policy);
   if (state === undefined) {
-    state = { store: parseTrustStore(policy), caches: { crl: createCrlCache(), ocsp: createOcspCache() } };
+    state = {
+      store: parseTrustStore(policy),
+      caches: { crl: createCrlCache(), ocsp: createOcspCache() },
+      parsed: new ParsedCertificateCache(),
+      verdicts: new EngineVerdictCache(),
+    };
     states.set(policy, state);
   }
   return state;
@@ -92,9 +103,13 @@ export async function verifyCardAuthentication(
   const state = stateFor(policy);
   if (typeof state.store === 'string') return fail('untrusted', state.store);
 
-  const parsed = parseCertificate(input.certificateDer);
-  if (!parsed.ok) return fail('bad-certificate', parsed.message);
-  const leaf = parsed.certificate;
+  let leaf = state.parsed.get(input.certificateDer);
+  if (leaf === undefined) {
+    const parsed = parseCertificate(input.certificateDer);
+    if (!parsed.ok) return fail('bad-certificate', parsed.message);
+    leaf = parsed.certificate;
+    state.parsed.set(leaf);
+  }
   const profile = leafProfileProblem(leaf);
   if (profile !== null) return fail('bad-certificate', profile);
   const key = cardPublicKey(leaf);
@@ -114,11 +129,14 @@ export async function verifyCardAuthentication(
 
   const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
-  const engine = await validateWithEngine(leaf, state.store, { crls: revocation.crls, ocsps: revocation.ocsps }, at);
-  if (!engine.ok) return fail(engine.code, engine.message);
-  // The engine may pick another path than the name-chained candidate; evidence and policy were checked for the
-  // candidate, so anything else is refused rather than trusted unchecked.
-  if (!samePath(engine.path, candidate.path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
+  if (state.verdicts.get(leaf, revocation.crls, revocation.ocsps) === undefined) {
+    const engine = await validateWithEngine(leaf, state.store, { crls: revocation.crls, ocsps: revocation.ocsps }, at);
+    if (!engine.ok) return fail(engine.code, engine.message);
+    // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
+    // the candidate, so anything else is refused rather than trusted unchecked.
+    if (!samePath(engine.path, candidate.path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
+    state.verdicts.set(leaf, { crls: revocation.crls, ocsps: revocation.ocsps, path: engine.path });
+  }
 
   return {
     ok: true,

@@ -120,6 +120,16 @@ describe('PKI-AUTH accepts good cards', () => {
     expect((await authenticate(card, policy)).ok).toBe(true);
     expect(askedAboutCard).toHaveLength(1);
   });
+  it('a returning card is served from the validation caches, yet a newly published CRL revoking it is heard at once', async () => {
+    const card = await issue();
+    const crlFile = join(workDir, 'intermediate-updated.crl');
+    writeFileSync(crlFile, await buildCrl({ issuer: pki.intermediate }));
+    const policy = policyWith({ crlFiles: [rootCrlFile, crlFile] });
+    expect((await authenticate(card, policy)).ok).toBe(true);
+    expect((await authenticate(card, policy)).ok).toBe(true);
+    writeFileSync(crlFile, await buildCrl({ issuer: pki.intermediate, revokedSerials: [card.certificate.serialNumber] }));
+    expect(await authenticate(card, policy)).toMatchObject({ ok: false, code: 'revoked' });
+  });
 });
 
 describe('PKI-AUTH refuses', () => {
