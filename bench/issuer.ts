@@ -188,7 +188,9 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
 }
 
 async function startServerProcess(dataDir: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dataDir], {
+  // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the issuer process.
+  const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dataDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const firstLine = await new Promise<string>((resolve, reject) => {

@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import Database from 'better-sqlite3';
@@ -101,6 +102,33 @@ describe('issuer: the whole flow', () => {
     expect(Object.keys(openApi.body.paths)).toContain(ISSUER_ROUTES.enrollmentRedeem.replace(':enrollmentId', '{enrollmentId}'));
     const metadata = await h.http.send<{ caCertificatePem: string }>('GET', ISSUER_ROUTES.metadata);
     expect(metadata.body.caCertificatePem).toBe(h.issuer.caCertificatePem);
+  });
+});
+
+describe('issuer: server-sent events', () => {
+  it('streams the enrollment state to the kiosk until the phone finishes', async () => {
+    const { code, accessToken, session } = await upToRedeem(h);
+    const csrForEvents = await makeCsr();
+    const events: string[] = [];
+    const streamEnded = new Promise<void>((resolve, reject) => {
+      const req = httpsRequest(new URL(enrollmentPath(ISSUER_ROUTES.enrollmentEvents, code.enrollmentId), h.issuer.url), {
+        ca: h.issuer.tlsCertificatePem, headers: { authorization: `Bearer ${session.sessionToken}` },
+      }, (res) => {
+        expect(res.headers['content-type']).toContain('text/event-stream');
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          events.push(...chunk.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)));
+          if (events.length === 1) {
+            redeem(h.http, accessToken, code.enrollmentId, code.otp, csrForEvents).catch(reject);
+          }
+        });
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await streamEnded;
+    expect(events.map((data) => (JSON.parse(data) as EnrollmentStatus).state)).toEqual(['awaiting-phone', 'completed']);
   });
 });
 
