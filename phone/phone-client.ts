@@ -2,6 +2,12 @@
 // "phone" the same way: device authorization → poll for the token → redeem (QR + OTP + CSR) → verify chain.
 // Every answer from the issuer is checked against contracts/issuer-api.ts before it is used; failures are
 // data with string-literal codes. Secrets (OTP, private key, tokens) never appear in messages.
+//
+//   const { connection } = connectToIssuer(issuer.url, issuer.tlsCertificatePem)   // (check .ok first)
+//   const flow = await startDeviceAuthorization(connection)        // show flow.value.userCode at the kiosk
+//   const token = await pollForToken(connection, flow.value)        // or pollTokenOnce in a test's own loop
+//   const done = await redeemEnrollment(connection, { token: token.value, qrPayload, otp: Buffer.from(otp) })
+//   connection.close()
 import { Value } from 'typebox/value';
 import type { TSchema, Static } from 'typebox';
 import {
@@ -9,6 +15,8 @@ import {
   RedeemResponse, TokenResponse, enrollmentPath, type IssuerErrorCode, type OAuthErrorCode,
 } from '../contracts/issuer-api.ts';
 import type { IssuerConnection, IssuerAnswer } from './issuer-http.ts';
+
+export { connectToIssuer, type IssuerConnection } from './issuer-http.ts';
 import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
 import { createKeyAndCsr } from './key-and-csr.ts';
 import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issued-chain.ts';
