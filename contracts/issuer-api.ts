@@ -311,7 +311,10 @@ export type EnrollmentIdParams = Static<typeof EnrollmentIdParams>;
 
 export const EnrollmentStatusQuery = Type.Object(
   {
-    /** Long-poll: answer as soon as the state differs from `since`, or after this many seconds (max 60). */
+    /**
+     * Long-poll: answer as soon as the state differs from `since` (default: the state when the request arrives),
+     * or after this many seconds (max 60). Without waitSeconds the answer is immediate.
+     */
     waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
     since: Type.Optional(Type.String({ maxLength: 20 })),
   },

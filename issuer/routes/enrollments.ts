@@ -174,7 +174,9 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     const deadline = Date.now() + (request.query.waitSeconds ?? 0) * 1000;
     let enrollment: EnrollmentRecord = found.enrollment;
     let state = publicState(enrollment, ctx.now().getTime());
-    while (request.query.since === state && Date.now() < deadline && !request.raw.destroyed) {
+    // Without `since`, wait for the state to move on from what it is now.
+    const since = request.query.since ?? state;
+    while (since === state && Date.now() < deadline && !request.raw.destroyed) {
       // Wake on a change, or when the OTP expires (a state change nobody notifies).
       const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
       const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());

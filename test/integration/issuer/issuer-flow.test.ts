@@ -40,7 +40,7 @@ describe('issuer: the whole flow', () => {
     const statusBefore = await h.http.send<EnrollmentStatus>('GET', enrollmentPath(ISSUER_ROUTES.enrollmentStatus, approved.body.enrollmentId), { bearer: session.sessionToken });
     expect(statusBefore.body.state).toBe('awaiting-phone');
     // Kiosk long-polls while the phone redeems.
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${enrollmentPath(ISSUER_ROUTES.enrollmentStatus, approved.body.enrollmentId)}?waitSeconds=20&since=awaiting-phone`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>('GET', `${enrollmentPath(ISSUER_ROUTES.enrollmentStatus, approved.body.enrollmentId)}?waitSeconds=20`, { bearer: session.sessionToken });
 
     h.advanceClock(device.interval * 1000);
     const token = await phonePoll(h.http, device.device_code);
