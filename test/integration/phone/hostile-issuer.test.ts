@@ -1,0 +1,81 @@
+// An issuer (or something pretending to be one) that answers badly: the phone reports it as data, never
+// crashes, never buffers unbounded answers, and never trusts a body that does not match the contract.
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectToIssuer, type IssuerConnection } from '../../../phone/issuer-http.ts';
+import { fetchIssuerMetadata, pollTokenOnce, startDeviceAuthorization } from '../../../phone/phone-client.ts';
+
+let answer: (response: ServerResponse) => void = (response) => response.end();
+const server = createServer((_request, response) => answer(response));
+let connection: IssuerConnection;
+
+beforeAll(async () => {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const connected = connectToIssuer(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, null);
+  if (!connected.ok) throw new Error(connected.message);
+  connection = connected.connection;
+});
+afterAll(async () => {
+  connection.close();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+const json = (status: number, body: unknown) => (response: ServerResponse) => {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(body));
+};
+
+describe('phone client against a hostile issuer', () => {
+  it('refuses an answer larger than 1 MiB without buffering it all', async () => {
+    answer = (response) => { response.writeHead(200); response.end(Buffer.alloc(3 * 1024 * 1024, 0x20)); };
+    expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response', message: expect.stringContaining('larger than') as unknown });
+  });
+
+  it('refuses an answer that is not JSON', async () => {
+    answer = (response) => { response.writeHead(200); response.end('<html>captive portal</html>'); };
+    expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
+  });
+
+  it('refuses a 200 answer that does not match the contract (extra fields, wrong types, oversized values)', async () => {
+    answer = json(200, { device_code: 'd', user_code: 'WDJB-MJHT', verification_uri: 'https://x', expires_in: 100_000, interval: 5 });
+    expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
+    answer = json(200, { device_code: 'd', user_code: 'WDJB-MJHT', verification_uri: 'https://x', expires_in: 600, interval: 5, admin: true });
+    expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
+    answer = json(200, { displayName: 'x'.repeat(5000), helpUrl: null, issuerBaseUrl: 'https://x', caCertificatePem: '', otpLength: 8 });
+    expect(await fetchIssuerMetadata(connection)).toMatchObject({ ok: false, code: 'bad-response' });
+  });
+
+  it('passes on a contract error answer as issuer-refused with its code', async () => {
+    answer = json(429, { error: 'rate-limited', message: 'Too many requests; wait a minute.' });
+    expect(await fetchIssuerMetadata(connection)).toEqual({ ok: false, code: 'issuer-refused', message: 'Too many requests; wait a minute.', issuerCode: 'rate-limited' });
+  });
+
+  it('maps the RFC 8628 token errors', async () => {
+    const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 5, expiresAt: Date.now() + 60_000 };
+    const oauth = (error: string) => json(400, { error, error_description: error, message: error });
+    answer = oauth('authorization_pending');
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5 } });
+    answer = oauth('slow_down');
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 10 } });
+    answer = oauth('access_denied');
+    expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'access-denied' });
+    answer = oauth('expired_token');
+    expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'expired-token' });
+  });
+
+  it('reports an unreachable issuer as data', async () => {
+    const gone = connectToIssuer('http://127.0.0.1:1', null);
+    if (!gone.ok) throw new Error(gone.message);
+    expect(await startDeviceAuthorization(gone.connection)).toMatchObject({ ok: false, code: 'issuer-unreachable' });
+    gone.connection.close();
+  });
+
+  it('refuses issuer addresses that are not https (except loopback http) or carry credentials', () => {
+    expect(connectToIssuer('http://issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+    expect(connectToIssuer('https://user:pw@issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+    expect(connectToIssuer('ftp://issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+    expect(connectToIssuer('not a url', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+  });
+});
