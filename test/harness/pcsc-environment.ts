@@ -16,7 +16,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,8 +76,29 @@ process.once('exit', () => {
 
 /** The host directory bind-mounted over /run/pcscd; the same for the life of this process. */
 function runDirForThisProcess(): string {
-  processRunDir ??= mkdtempSync(join(tmpdir(), `dck-pcscd-${process.pid}-`));
+  if (processRunDir === undefined) {
+    removeDirectoriesOfDeadProcesses();
+    processRunDir = mkdtempSync(join(tmpdir(), `dck-pcscd-${process.pid}-`));
+  }
   return processRunDir;
+}
+
+/** A worker killed with SIGKILL cannot clean up; its successor removes what it left in tmp. */
+function removeDirectoriesOfDeadProcesses(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const owner = /^dck-pcscd-(\d+)-/.exec(name)?.[1];
+    if (owner !== undefined && !processIsAlive(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else; only ESRCH means gone.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 export async function startPcscEnvironment(options: PcscEnvironmentOptions = {}): Promise<PcscEnvironment> {
@@ -87,6 +108,7 @@ export async function startPcscEnvironment(options: PcscEnvironmentOptions = {})
   const shim = options.tcpNoDelay === false ? undefined : await buildTcpNoDelayShim();
   const isolated = await unshareWorks();
   const baseDir = runDirForThisProcess();
+  mkdirSync(baseDir, { recursive: true, mode: 0o700 });
   const hostRunDir = join(baseDir, 'run');
   mkdirSync(hostRunDir, { recursive: true });
   const socketPath = isolated ? join(hostRunDir, 'pcscd.comm') : SYSTEM_SOCKET;
@@ -134,7 +156,8 @@ function environmentFor(daemon: PcscDaemon): PcscEnvironment {
       if (stopped) return;
       stopped = true;
       await daemon.stop();
-      rmSync(daemon.confDir, { recursive: true, force: true });
+      // The directory goes, its path stays reserved: the next environment of this process recreates it.
+      rmSync(daemon.config.baseDir, { recursive: true, force: true });
       if (activeEnvironment === environment) activeEnvironment = undefined;
     },
   };
@@ -182,10 +205,13 @@ class PcscDaemon {
     // A SIGKILLed pcscd leaves its socket and pid file; the next one must not trip over them.
     if (isolated) for (const name of ['pcscd.comm', 'pcscd.pid', 'pcscd.pub']) rmSync(join(hostRunDir, name), { force: true });
     const pcscdArgs = ['--foreground', '-c', this.readerConfDir, ...(logApdus ? ['--debug', '--apdu'] : [])];
-    const command = isolated ? 'unshare' : 'pcscd';
+    // setpriv --pdeathsig: pcscd gets SIGTERM when this process dies, even by SIGKILL, so a killed
+    // test worker never leaves a pcscd behind (unshare, setpriv and sh all exec, keeping our child's PID).
+    const orphanGuard = ['setpriv', '--pdeathsig', 'TERM'];
+    const command = isolated ? 'unshare' : 'setpriv';
     const args = isolated
-      ? ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /run/pcscd && exec pcscd "$@"', hostRunDir, ...pcscdArgs]
-      : pcscdArgs;
+      ? ['-m', '--propagation', 'private', ...orphanGuard, 'sh', '-c', 'mount --bind "$0" /run/pcscd && exec pcscd "$@"', hostRunDir, ...pcscdArgs]
+      : [...orphanGuard.slice(1), 'pcscd', ...pcscdArgs];
     const log = openSync(this.logPath, 'a');
     const child = spawn(command, args, {
       stdio: ['ignore', log, log],
