@@ -265,6 +265,12 @@ describe('issuer: bad input', () => {
     }
     const notJson = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '{"kioskId":', contentType: 'application/json' });
     expect(notJson.status).toBe(400);
+    expect((await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: 'hello', contentType: 'text/plain' })).status).toBe(400);
+    const plain = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '<a/>', contentType: 'application/xml' });
+    expect(plain.status).toBe(415);
+    expect(plain.body).toMatchObject({ error: 'unsupported-media-type' });
+    const proto = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '{"__proto__":{"x":1}}', contentType: 'application/json' });
+    expect(proto.status).toBe(400);
     const oauth = await h.http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone', bogus: 'x' } });
     expect(oauth.status).toBe(400);
     expect(oauth.body).toMatchObject({ error: 'invalid_request' });
