@@ -1,0 +1,269 @@
+// The kiosk end to end, as a person and their phone use it: Debian Chromium on the browser host, the virtual PIV
+// card in a private pcscd, the real issuer over HTTPS, and the phone client (phone/) doing its part of the flow.
+// Screenshots of each screen in English and Dutch go to test-output/screenshots/.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { rendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import type { BrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import { connectToIssuer } from '../../phone/issuer-http.ts';
+import type { IssuerConnection } from '../../phone/issuer-http.ts';
+import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import {
+  decodeQrWithJsqr, decodeQrWithZbar, expectNoAxeViolations, readOtp, screenshot, typePin, typeUserCode, waitForTitle,
+} from './support/kiosk-page.ts';
+
+const T = {
+  en: {
+    welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
+    scan: 'Scan this QR code with your phone', done: "You're all set", refused: "This card can't be used here",
+    stillThere: 'Still there?', unreachable: "The enrollment service can't be reached", virtual: 'Use the demo virtual card',
+  },
+  nl: {
+    welcome: 'Plaats uw smartcard', pin: 'Voer uw pincode in', code: 'Voer de code in die op uw telefoon staat',
+    scan: 'Scan deze QR-code met uw telefoon', done: 'U bent klaar', refused: 'Deze kaart kan hier niet worden gebruikt',
+  },
+} as const;
+
+const canRun = chromiumAvailable() && rendererBuilt();
+let browser: Browser;
+const tmp = mkdtempSync(join(tmpdir(), 'dck-e2e-'));
+
+function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
+  const connected = connectToIssuer(kiosk.demo.issuer.url, kiosk.demo.issuer.tlsCertificatePem);
+  if (!connected.ok) throw new Error(connected.message);
+  return connected.connection;
+}
+
+async function newKioskPage(kiosk: BrowserKiosk): Promise<Page> {
+  // A fresh context per test: its own cookie jar (the launch secret) and what axe-core needs.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('close', () => void context.close());
+  await page.goto(kiosk.host.launchUrl);
+  return page;
+}
+
+/** Runs the phone's side up to the device code, the kiosk's up to the QR screen. Returns what the phone needs. */
+async function reachQrScreen(page: Page, kiosk: BrowserKiosk, lang: 'en' | 'nl', shots: boolean) {
+  const phone = phoneFor(kiosk);
+  await waitForTitle(page, T[lang].pin);
+  if (shots) await screenshot(page, `${lang}-02-pin`);
+  await typePin(page, '123456');
+  await waitForTitle(page, T[lang].code);
+  const flow = await startDeviceAuthorization(phone);
+  if (!flow.ok) throw new Error(flow.message);
+  if (shots) await screenshot(page, `${lang}-03-user-code`);
+  await typeUserCode(page, flow.value.userCode.toLowerCase().replace('-', ''));
+  await waitForTitle(page, T[lang].scan);
+  return { phone, flow: flow.value };
+}
+
+beforeAll(async () => {
+  if (canRun) browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
+  let kiosk: BrowserKiosk;
+  const removalMs: Record<string, number> = {};
+
+  beforeAll(async () => {
+    kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+  });
+  afterEach(async () => {
+    // A failed test must not leave the card in for the next one.
+    if (kiosk.demo.virtualCard?.inserted === true) await kiosk.demo.virtualCard.remove();
+  });
+  afterAll(async () => {
+    console.log(`card removed → welcome visible (ms): ${JSON.stringify(removalMs)}`);
+    await kiosk?.stop();
+  });
+
+  it('virtual card → PIN → phone code → QR (decoded from a screenshot) + OTP → phone redeems → "You\'re all set"', async () => {
+    const page = await newKioskPage(kiosk);
+    await waitForTitle(page, T.en.welcome);
+    await expectNoAxeViolations(page, 'welcome');
+    await screenshot(page, 'en-01-welcome');
+    await page.getByRole('button', { name: T.en.virtual }).click();
+    await expectNoAxeViolations(page, 'pin').catch(async () => {
+      await waitForTitle(page, T.en.pin);
+      await expectNoAxeViolations(page, 'pin');
+    });
+    const { phone, flow } = await reachQrScreen(page, kiosk, 'en', true);
+    await expectNoAxeViolations(page, 'enrollment');
+
+    const png = await screenshot(page, 'en-04-enrollment');
+    const pngFile = join(tmp, 'qr.png');
+    writeFileSync(pngFile, png);
+    // The page also shows the help URL as a small QR: decode the enrollment QR from its own area first.
+    const fromJsqr = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+    expect(fromJsqr).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/e\/[A-Za-z0-9_-]{16,64}$/);
+    expect(await decodeQrWithZbar(pngFile)).toContain(fromJsqr);
+    const otp = await readOtp(page);
+    expect(otp).toMatch(/^[0-9]{6,12}$/);
+
+    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    if (!token.ok) throw new Error(token.message);
+    const redeemed = await redeemEnrollment(phone, { token: token.value, qrPayload: fromJsqr!, otp: Buffer.from(otp) });
+    expect(redeemed.ok).toBe(true);
+
+    await waitForTitle(page, T.en.done);
+    await expectNoAxeViolations(page, 'done');
+    await screenshot(page, 'en-05-done');
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, T.en.welcome);
+    expect(await page.content()).not.toContain(otp);
+    await page.close();
+  });
+
+  it('wrong PIN, then the right one', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await typePin(page, '999999');
+    await page.getByText('That PIN was not correct. You have 2 tries left.').first().waitFor();
+    await expectNoAxeViolations(page, 'pin-wrong');
+    await screenshot(page, 'en-02b-pin-wrong');
+    await typePin(page, '123456');
+    await waitForTitle(page, T.en.code);
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, T.en.welcome);
+    await page.close();
+  });
+
+  it('card pulled at each step → welcome (time printed as a figure)', async () => {
+    const page = await newKioskPage(kiosk);
+    const pullAt = async (step: string): Promise<void> => {
+      const started = performance.now();
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, T.en.welcome);
+      removalMs[step] = Math.round(performance.now() - started);
+      expect(await page.locator('body').innerText()).not.toContain('Ada Lovelace');
+    };
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await pullAt('pin');
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await typePin(page, '123456');
+    await waitForTitle(page, T.en.code);
+    await pullAt('user-code');
+    await kiosk.demo.virtualCard!.insert();
+    await reachQrScreen(page, kiosk, 'en', false);
+    const otp = await readOtp(page);
+    await pullAt('enrollment');
+    expect(await page.content()).not.toContain(otp);
+    await page.close();
+  });
+
+  it('a card whose PIN is blocked is refused plainly', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.stop();
+    const blocked = await startVirtualCard({ profile: 'blocked', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki });
+    try {
+      await blocked.insert();
+      await waitForTitle(page, T.en.refused);
+      await page.getByText('The PIN of this card is blocked.', { exact: false }).first().waitFor();
+      await expectNoAxeViolations(page, 'card-refused');
+      await screenshot(page, 'en-06-card-refused');
+      await blocked.remove();
+      await waitForTitle(page, T.en.welcome);
+    } finally {
+      await blocked.stop();
+      await page.close();
+    }
+  });
+
+  it('Dutch run-through, with screenshots of each screen', async () => {
+    const page = await newKioskPage(kiosk);
+    await waitForTitle(page, T.en.welcome);
+    await page.getByRole('button', { name: 'Nederlands' }).click();
+    await waitForTitle(page, T.nl.welcome);
+    await expectNoAxeViolations(page, 'welcome (nl)');
+    await screenshot(page, 'nl-01-welcome');
+    await kiosk.demo.virtualCard!.insert();
+    const { phone, flow } = await reachQrScreen(page, kiosk, 'nl', true);
+    await expectNoAxeViolations(page, 'enrollment (nl)');
+    await screenshot(page, 'nl-04-enrollment');
+    const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    if (!token.ok) throw new Error(token.message);
+    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload!, otp: Buffer.from(await readOtp(page)) })).ok).toBe(true);
+    await waitForTitle(page, T.nl.done);
+    await screenshot(page, 'nl-05-done');
+    await kiosk.demo.virtualCard!.remove();
+    // The next person starts in the kiosk's default language.
+    await waitForTitle(page, T.en.welcome);
+    await page.close();
+  });
+});
+
+describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired phone code, issuer down)', () => {
+  let kiosk: BrowserKiosk;
+
+  beforeAll(async () => {
+    kiosk = await startBrowserKiosk({
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      session: { idleSeconds: 3, warningSeconds: 3, retryDelaysSeconds: [30] },
+      issuerConfig: { deviceFlow: { codeLifetimeSeconds: 2 } },
+    });
+  });
+  afterAll(async () => {
+    await kiosk?.stop();
+  });
+
+  it('idle → "Still there?" → back to welcome by itself', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await waitForTitle(page, T.en.stillThere, 10_000);
+    await expectNoAxeViolations(page, 'still-there');
+    await screenshot(page, 'en-07-still-there');
+    await waitForTitle(page, T.en.welcome, 10_000);
+    expect(await page.locator('body').innerText()).not.toContain('Ada Lovelace');
+    await kiosk.demo.virtualCard!.remove();
+    await page.close();
+  });
+
+  it('an expired phone code is explained', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await typePin(page, '123456');
+    await waitForTitle(page, T.en.code);
+    const flow = await startDeviceAuthorization(phoneFor(kiosk));
+    if (!flow.ok) throw new Error(flow.message);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await typeUserCode(page, flow.value.userCode);
+    await page.getByText('This code has expired.', { exact: false }).first().waitFor();
+    await expectNoAxeViolations(page, 'user-code expired');
+    await screenshot(page, 'en-03b-user-code-expired');
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, T.en.welcome);
+    await page.close();
+  });
+
+  it('issuer down → a clear message with a retry countdown, not a spinner', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    await kiosk.demo.issuer.close();
+    await typePin(page, '123456');
+    await waitForTitle(page, T.en.unreachable);
+    await page.getByText(/Trying again in \d+ seconds?\./).first().waitFor();
+    await expectNoAxeViolations(page, 'issuer-unreachable');
+    await screenshot(page, 'en-08-issuer-unreachable');
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, T.en.welcome);
+    await page.close();
+  });
+});
