@@ -93,7 +93,8 @@ async function makeCsr(): Promise<string> {
 
 interface Fixture { pki: TestPki; cards: Array<{ card: IssuedCardCertificate; key: KeyObject }>; csrs: string[]; dataDir: string }
 
-async function prepare(): Promise<Fixture> {
+/** One card per enrollment: the PKI-AUTH verifier caches its verdict per certificate, and real kiosks see new cards. */
+async function prepare(cardCount: number): Promise<Fixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dck-bench-issuer-'));
   const pki = await createTestPki();
   writeFileSync(join(dataDir, 'root.der'), pki.root.der);
@@ -102,7 +103,7 @@ async function prepare(): Promise<Fixture> {
   writeFileSync(join(dataDir, 'root.crl'), await buildCrl({ issuer: pki.root, nextUpdate }));
   writeFileSync(join(dataDir, 'intermediate.crl'), await buildCrl({ issuer: pki.intermediate, nextUpdate }));
   const cards = [];
-  for (let i = 0; i < 32; i += 1) {
+  for (let i = 0; i < cardCount; i += 1) {
     const card = await pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Bench Cardholder ${i}` });
     cards.push({ card, key: createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' }) });
   }
@@ -176,15 +177,20 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
     requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'], crlUrls: [],
     crlFiles: [join(fixture.dataDir, 'root.crl'), join(fixture.dataDir, 'intermediate.crl')], ocspUrl: null,
   };
+  // New cards only (its verdict cache would otherwise answer): a fresh policy object has empty caches.
   let verified = 0;
-  const verifierDeadline = performance.now() + seconds * 1000;
-  while (performance.now() < verifierDeadline) {
-    const result = await verifyCardAuthentication({ challenge, signature: new Uint8Array(signature), certificateDer: card.der }, policy);
+  const verifierStarted = performance.now();
+  const verifierDeadline = verifierStarted + seconds * 1000;
+  for (const { card: fresh, key: freshKey } of fixture.cards) {
+    if (performance.now() >= verifierDeadline) break;
+    const freshSignature = Buffer.from(cardSign(freshKey, fresh, challenge), 'base64url');
+    const result = await verifyCardAuthentication({ challenge, signature: new Uint8Array(freshSignature), certificateDer: fresh.der }, policy);
     if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
     verified += 1;
   }
+  const verifierSeconds = (performance.now() - verifierStarted) / 1000;
   rmSync(caDir, { recursive: true, force: true });
-  return { rawPerSecond, verifierPerSecond: verified / seconds };
+  return { rawPerSecond, verifierPerSecond: verified / verifierSeconds };
 }
 
 async function startServerProcess(dataDir: string) {
@@ -207,7 +213,7 @@ async function startServerProcess(dataDir: string) {
 
 async function benchmark(options: Options): Promise<void> {
   console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients, ${cpus().length} CPUs, node ${process.version}`);
-  const fixture = await prepare();
+  const fixture = await prepare(options.enrollments + options.clients);
   const server = await startServerProcess(fixture.dataDir);
   const http = new IssuerHttpClient(server.url, server.tlsCertificatePem, options.clients);
   try {
@@ -225,7 +231,7 @@ async function benchmark(options: Options): Promise<void> {
     }));
     const seconds = (performance.now() - started) / 1000;
     const rate = options.enrollments / seconds;
-    console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 requests each)`);
+    console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 requests each, a new card each time)`);
     console.log('\nlatency per endpoint (ms):');
     for (const [name, list] of latencies) {
       const sorted = [...list].sort((a, b) => a - b);
@@ -235,7 +241,7 @@ async function benchmark(options: Options): Promise<void> {
     await server.stop();
     const floor = await cryptoFloor(fixture, 3);
     console.log(`\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`);
-    console.log(`PKI-AUTH verifier alone (issuer/pki-auth, cached CRLs), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s`);
+    console.log(`PKI-AUTH verifier alone (issuer/pki-auth, a new card each time, CRLs cached), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s`);
     console.log(`complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`);
     console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
   } finally {
