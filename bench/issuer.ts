@@ -86,7 +86,7 @@ function cardSign(key: KeyObject, card: IssuedCardCertificate, challenge: Uint8A
 
 async function makeCsr(): Promise<string> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
-  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
   return csr.toString('pem');
 }
