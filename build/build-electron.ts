@@ -1,0 +1,47 @@
+// Bundles the Electron main process and the preload with esbuild (`npm run build:electron`):
+//   out/electron/main.mjs     ESM, Node platform; native addons and electron stay external
+//   out/electron/preload.cjs  CommonJS: a sandboxed preload may only require 'electron'
+// The renderer is built separately by Vite (renderer/dist), which main.mjs serves as app://kiosk/.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const OUT_DIR = `${ROOT}out/electron`;
+
+/** Native addons are loaded from node_modules (unpacked from the asar by electron-builder). */
+const NATIVE_EXTERNALS = ['electron', 'smartcard', 'pkcs11js', 'better-sqlite3'];
+
+export async function buildElectron(): Promise<{ main: string; preload: string }> {
+  const main = `${OUT_DIR}/main.mjs`;
+  const preload = `${OUT_DIR}/preload.cjs`;
+  await build({
+    entryPoints: [`${ROOT}main/electron/main.ts`],
+    outfile: main,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: NATIVE_EXTERNALS,
+    // CommonJS dependencies call require(); give the ESM bundle one.
+    banner: { js: "import { createRequire as __dckCreateRequire } from 'node:module'; const require = __dckCreateRequire(import.meta.url);" },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await build({
+    entryPoints: [`${ROOT}main/preload.ts`],
+    outfile: preload,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'chrome120',
+    external: ['electron'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return { main, preload };
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const built = await buildElectron();
+  console.log(`built ${built.main}\nbuilt ${built.preload}`);
+}

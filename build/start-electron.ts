@@ -1,0 +1,34 @@
+// `npm start`: the kiosk in Electron where its binary is installed; otherwise says how to run the browser host.
+// (Installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1, like this project's build machines, have no binary.)
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildElectron } from './build-electron.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+function electronBinary(): string | null {
+  const pathFile = `${ROOT}node_modules/electron/path.txt`;
+  if (!existsSync(pathFile)) return null;
+  const binary = `${ROOT}node_modules/electron/dist/${readFileSync(pathFile, 'utf8').trim()}`;
+  return existsSync(binary) ? binary : null;
+}
+
+const binary = electronBinary();
+if (binary === null) {
+  console.log(`The Electron binary is not installed here (ELECTRON_SKIP_BINARY_DOWNLOAD was set).
+Run the same kiosk in Chromium instead:
+
+  npm run start:browser        (or: node bin/dck.js kiosk --browser [--no-open])
+
+To use Electron, install its binary: ELECTRON_SKIP_BINARY_DOWNLOAD= npm rebuild electron`);
+} else {
+  if (!existsSync(`${ROOT}renderer/dist/index.html`)) {
+    console.error('Build the kiosk UI first: npm run build:renderer');
+    process.exitCode = 1;
+  } else {
+    const built = await buildElectron();
+    const child = spawn(binary, [built.main, ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
+    child.on('exit', (code) => { process.exitCode = code ?? 1; });
+  }
+}

@@ -1,0 +1,158 @@
+// The Electron shell (production host). Thin on purpose: a hardened full-screen kiosk window, the renderer served
+// from a private `app://kiosk` scheme with a strict CSP, IPC wired from the contract's channel table, and the same
+// runtime (controller, issuer client, card port) the browser host uses. Bundled by build/build-electron.ts.
+//
+// Hardening follows Electron's security checklist: contextIsolation, sandbox, no nodeIntegration, webSecurity,
+// CSP, navigation / new windows / webviews / permission requests denied, devtools only with --dck-dev,
+// one instance. `webPreferences` stays inline in the BrowserWindow call so electronegativity can read it.
+import { join, normalize, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { app, BrowserWindow, net, protocol, session } from 'electron';
+import type { WebContents } from 'electron';
+import { registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
+import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
+import { startDemoEnvironment } from '../runtime/demo-environment.ts';
+import { startKioskRuntime } from '../runtime/kiosk-runtime.ts';
+import type { KioskRuntime } from '../runtime/kiosk-runtime.ts';
+
+const SCHEME = 'app';
+const ORIGIN = `${SCHEME}://kiosk`;
+const DEV = process.argv.includes('--dck-dev');
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const RENDERER_DIR = normalize(join(HERE, '..', '..', 'renderer', 'dist'));
+const PRELOAD = join(HERE, 'preload.cjs');
+
+const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "font-src 'self'",
+  "connect-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const log = (event: string, fields?: Readonly<Record<string, string | number | boolean>>): void => {
+  console.log(JSON.stringify({ at: new Date().toISOString(), event, ...fields }));
+};
+
+// Must happen before `ready`: the kiosk's own scheme behaves like https (secure context, standard URLs).
+protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+}
+
+// Every webContents ever created (also ones we did not expect) gets the same refusals.
+app.on('web-contents-created', (_event, contents) => {
+  contents.on('will-navigate', (event) => event.preventDefault());
+  contents.on('will-redirect', (event) => event.preventDefault());
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+});
+
+/** Serves renderer/dist under app://kiosk/ with the CSP; kiosk-host.js is empty here (the preload defines window.kiosk). */
+function serveRenderer(): void {
+  protocol.handle(SCHEME, (request) => {
+    const url = new URL(request.url);
+    const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' };
+    if (url.host !== 'kiosk') return new Response('not found', { status: 404 });
+    if (url.pathname === '/kiosk-host.js') {
+      return new Response('', { headers: { ...headers, 'content-type': 'text/javascript' } });
+    }
+    const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    const file = normalize(join(RENDERER_DIR, relative));
+    if (!file.startsWith(RENDERER_DIR + sep)) return new Response('not found', { status: 404 });
+    return net.fetch(pathToFileURL(file).toString()).then((response) => {
+      const merged = new Headers(response.headers);
+      for (const [name, value] of Object.entries(headers)) merged.set(name, value);
+      return new Response(response.body, { status: response.status, headers: merged });
+    });
+  });
+}
+
+function denyPermissions(): void {
+  session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.defaultSession.setPermissionCheckHandler(() => false);
+  session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+}
+
+function createKioskWindow(): BrowserWindow {
+  const window = new BrowserWindow({
+    kiosk: true,
+    fullscreen: true,
+    show: false,
+    autoHideMenuBar: true,
+    backgroundColor: '#f3f5f8',
+    webPreferences: {
+      // Reviewed (electronegativity asks for a review of every preload): preload.ts exposes only the typed
+      // KioskApi via contextBridge, each call one ipcRenderer.invoke on a channel of the contract's table.
+      preload: PRELOAD, /* eng-disable PRELOAD_JS_CHECK */
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      // Middle-click must not open links in new windows (they are denied anyway).
+      disableBlinkFeatures: 'Auxclick',
+      devTools: DEV,
+    },
+  });
+  window.once('ready-to-show', () => window.show());
+  return window;
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  denyPermissions();
+  serveRenderer();
+  const demo = await startDemoEnvironment({ log: (line) => log('startup', { line }) });
+  const runtime: KioskRuntime = await startKioskRuntime({
+    issuerUrl: demo.issuer.url,
+    issuerTrustPem: demo.issuer.tlsCertificatePem,
+    card: demo.card,
+    virtualCard: demo.virtualCard,
+    log,
+  });
+  let window: BrowserWindow | null = createKioskWindow();
+  const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
+  const unregister = registerElectronKioskIpc({
+    handlers: runtime.controller.handlers,
+    kioskContents: contents,
+    expectedOrigin: ORIGIN,
+    log,
+  });
+  const unsubscribe = runtime.controller.onView((view) => {
+    const target = contents();
+    if (target !== null) pushViewsTo(target, view);
+  });
+  window.webContents.on('did-finish-load', () => {
+    const target = contents();
+    if (target !== null) pushViewsTo(target, runtime.controller.view);
+  });
+  window.on('closed', () => { window = null; });
+  app.on('second-instance', () => window?.focus());
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    unsubscribe();
+    unregister();
+    void runtime.stop().then(() => demo.stop());
+  });
+  await window.loadURL(`${ORIGIN}/index.html`);
+}
+
+main().catch((error: unknown) => {
+  log('startup-failed', { error: error instanceof Error ? error.message : String(error) });
+  app.exit(1);
+});
