@@ -7,6 +7,7 @@
  *
  *   rsa2048     RSA-2048 PIV Auth key (9A) — the default
  *   p256        ECC P-256 PIV Auth key
+ *   p384        ECC P-384 PIV Auth key
  *   compressed  RSA-2048, 9A certificate stored gzip-compressed (CertInfo 0x01)
  *   global-pin  discovery object says the global PIN is primary
  *   blocked     application PIN blocked (0 tries left)
@@ -28,7 +29,7 @@ import { signChuidContent } from './chuid-signature.ts';
 import { DEFAULT_TEST_FASCN_HEX, createTestPki, issueContentSigningCertificate } from './test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from './test-pki.ts';
 
-export const PROFILE_NAMES = ['rsa2048', 'p256', 'compressed', 'global-pin', 'blocked', 'expired'] as const;
+export const PROFILE_NAMES = ['rsa2048', 'p256', 'p384', 'compressed', 'global-pin', 'blocked', 'expired'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** The demo card's PIN (it is a demo card: do not reuse it anywhere). */
@@ -84,7 +85,7 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
   const pki = options.pki ?? (await createTestPki());
   const uuid = options.uuid ?? randomUUID();
   const fascn = options.fascnHex ?? DEFAULT_TEST_FASCN_HEX;
-  const keyAlgorithm: CardKeyAlgorithm = profile === 'p256' ? 'P-256' : 'RSA-2048';
+  const keyAlgorithm: CardKeyAlgorithm = profile === 'p256' ? 'P-256' : profile === 'p384' ? 'P-384' : 'RSA-2048';
   const now = Date.now();
   const validity = profile === 'expired' ? { notBefore: new Date(now - 3 * 365 * DAY_MS), notAfter: new Date(now - DAY_MS) } : {};
   const commonName = options.commonName ?? 'Demo Cardholder';

@@ -52,7 +52,7 @@ describe('dck virtual-card', () => {
   it('refuses unknown options and profiles with a usage message', async () => {
     const badProfile = await dck('--profile', 'nope');
     expect(badProfile.code).toBe(2);
-    expect(badProfile.stderr).toContain('unknown profile "nope"; profiles: rsa2048, p256, compressed, global-pin, blocked, expired');
+    expect(badProfile.stderr).toContain('unknown profile "nope"; profiles: rsa2048, p256, p384, compressed, global-pin, blocked, expired');
     const badOption = await dck('--colour', 'red');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('unknown option "--colour"');

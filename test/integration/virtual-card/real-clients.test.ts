@@ -49,7 +49,7 @@ function pem(der: Uint8Array): string {
 }
 
 /** pkcs11-tool signs `message` with the 9A key (CKA_ID 01); openssl verifies with the 9A certificate. */
-async function signAndVerify(virtualCard: VirtualCard, mechanism: string): Promise<string> {
+async function signAndVerify(virtualCard: VirtualCard, mechanism: string, digest = '-sha256'): Promise<string> {
   const message = join(workDir, 'message.txt');
   const signature = join(workDir, `${mechanism}.sig`);
   const certificate = join(workDir, 'cert.pem');
@@ -61,7 +61,7 @@ async function signAndVerify(virtualCard: VirtualCard, mechanism: string): Promi
   expect(signed.code, signed.stderr).toBe(0);
   const extracted = await client('openssl', 'x509', '-in', certificate, '-pubkey', '-noout', '-out', publicKey);
   expect(extracted.code, extracted.stderr).toBe(0);
-  const verified = await client('openssl', 'dgst', '-sha256', '-verify', publicKey, '-signature', signature, message);
+  const verified = await client('openssl', 'dgst', digest, '-verify', publicKey, '-signature', signature, message);
   return verified.stdout.trim();
 }
 
@@ -100,6 +100,11 @@ describe('virtual card seen by real clients', () => {
   it('a P-256 ECDSA signature made through PKCS#11 verifies with openssl', async () => {
     const virtualCard = await insertCard('p256');
     expect(await signAndVerify(virtualCard, 'ECDSA-SHA256')).toBe('Verified OK');
+  });
+
+  it('a P-384 ECDSA signature made through PKCS#11 verifies with openssl', async () => {
+    const virtualCard = await insertCard('p384');
+    expect(await signAndVerify(virtualCard, 'ECDSA-SHA384', '-sha384')).toBe('Verified OK');
   });
 
   it('yubico-piv-tool reads its status: CHUID with the FASC-N, 9A certificate, PIN tries', async () => {
