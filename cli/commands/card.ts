@@ -24,7 +24,14 @@ const USAGE = `usage:
 The PIN is read from standard input (or typed at a hidden prompt), never from the command line.
 verify-pin refuses to send a PIN when only one try is left, unless --last-try is given.
 --pkcs11 MODULE goes through a PKCS#11 module (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so).
-Exit codes: 0 success, 1 failure (card, reader, PIN, service), 2 wrong command line.`;
+Exit codes: 0 success, 1 failure (card, reader, PIN, service), 2 wrong command line.
+
+--json output (stable: fields are only ever added):
+  list        [{ "reader": string, "cardPresent": boolean, "atr": hex | null }]
+  info        CardInfo, schemaVersion 1 (contracts/card.ts);
+              with --pkcs11: { "token": {...}, "certificate9A": {...} | null }
+  verify-pin  { "result": "correct" | "wrong" | "blocked" | "refused-last-try", "triesLeft": number | null }
+  sign        { "signature": hex, "verified": boolean, "certificateSha256": hex, "path": "piv" | "pkcs11" }`;
 
 const MAX_CHALLENGE_BYTES = 256;
 const MAX_ARGUMENT_CHARS = 256;

@@ -212,3 +212,18 @@ describe('bad input gets a clear message', () => {
     }
   });
 });
+
+describe('a blocked card', () => {
+  it('is reported as blocked, and no PIN is sent to it', async () => {
+    await ecCard.stop();
+    await waitForReaderState(environment.env, ecReader(), 'empty');
+    ecCard = await startVirtualCard({ profile: 'blocked', port: environment.vpcdPort + 1, insert: true });
+    await waitForReaderState(environment.env, ecReader(), 'present');
+    expect((await dck(['info', '--reader', ecReader()])).stdout).toContain('PIN tries left: none — the PIN is BLOCKED');
+    const verdict = await dck(['verify-pin', '--reader', ecReader(), '--last-try'], `${DEMO_PIN}\n`);
+    expect(verdict).toMatchObject({ code: 1, stdout: 'blocked\n' });
+    const signing = await dck(['sign', '--challenge', '00ff', '--reader', ecReader()], `${DEMO_PIN}\n`);
+    expect(signing.code).toBe(1);
+    expect(signing.stderr).toContain('the PIN is blocked');
+  });
+});
