@@ -1,6 +1,7 @@
 // The reader watcher and card connections over a real pcscd with vpcd's two virtual readers:
 // events a kiosk relies on (insert, remove, service down/up), typed errors, and no hang when a card
 // is pulled mid-command. Latency figures live in `npm run bench:card`, not here.
+import { Context, SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_SHARE_EXCLUSIVE } from 'smartcard';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSmartCardService, SmartCardError } from '../../../native/pcsc/index.ts';
 import type { SmartCardEventName, SmartCardEvents, SmartCardService } from '../../../native/pcsc/index.ts';
@@ -103,6 +104,23 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await expect(service.connect('No Such Reader 00 00')).rejects.toMatchObject({ code: 'no-reader' });
   });
 
+  it('says reader-busy when another program holds the card exclusively', async () => {
+    startRecording();
+    await insert(environment.vpcdPort);
+    await waitForReaderState(environment.env, environment.readerName, 'present');
+    const otherProgram = new Context();
+    const reader = otherProgram.listReaders().find((candidate) => candidate.name === environment.readerName);
+    const exclusive = await reader?.connect(SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1);
+    try {
+      await expect(service.connect(environment.readerName)).rejects.toMatchObject({ code: 'reader-busy', message: `another program is using the card (${environment.readerName})` });
+    } finally {
+      exclusive?.disconnect();
+      otherProgram.close();
+    }
+    const connection = await service.connect(environment.readerName);
+    await connection.disconnect();
+  });
+
   it('rejects a command with card-removed when the card is pulled mid-command, and keeps working', async () => {
     const { next } = startRecording();
     service.start();
@@ -139,6 +157,10 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await expect(service.listReaders()).rejects.toMatchObject({ code: 'service-unavailable', message: 'smart card service not running' });
     await expect(service.connect(environment.readerName)).rejects.toMatchObject({ code: 'service-unavailable' });
     for (const card of cards.splice(0)) await card.remove();
+    // While it retries, the event loop stays free: a 20 ms timer still fires (bound kept loose on purpose).
+    const started = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(Date.now() - started).toBeLessThan(1_000);
 
     const up = next('service-up', undefined, 10_000);
     const readerBack = next('reader-added', environment.readerName, 10_000);
