@@ -5,7 +5,8 @@
  * a status word, never an exception.
  *
  * Supported: SELECT (full or right-truncated PIV AID → Application Property Template), GET DATA,
- * VERIFY (application PIN 80, global PIN 00), GENERAL AUTHENTICATE (sign/decrypt with 9A/9C/9D/9E),
+ * VERIFY (application PIN 80, global PIN 00), CHANGE REFERENCE DATA, RESET RETRY COUNTER (PUK 81),
+ * GENERAL AUTHENTICATE (sign/decrypt with 9A/9C/9D/9E),
  * GET RESPONSE (61xx chaining), command chaining (CLA 0x10), extended length, and — when configured —
  * YubiKey's GET VERSION (FD) and GET SERIAL (F8), which yubico-piv-tool asks for.
  */
@@ -36,7 +37,7 @@ export const SW = {
 } as const;
 
 export type KeyReference = 0x9a | 0x9c | 0x9d | 0x9e;
-export type PinReference = 0x80 | 0x00;
+export type PinReference = 0x80 | 0x00 | 0x81;
 
 export interface PinConfig {
   /** 6–8 digits. */
@@ -54,6 +55,8 @@ export interface PivAppletConfig {
   readonly applicationPin: PinConfig;
   /** Absent: the card has no global PIN (VERIFY 00 → 6A88). */
   readonly globalPin?: PinConfig;
+  /** PIN Unblocking Key (reference 81) for RESET RETRY COUNTER; absent: unblocking is refused (6A88). */
+  readonly puk?: PinConfig;
   /** Application label in the APT. */
   readonly label?: string;
   /** When set, GET VERSION / GET SERIAL answer like a YubiKey with these values. */
@@ -61,7 +64,7 @@ export interface PivAppletConfig {
 }
 
 interface PinState {
-  readonly value: Uint8Array;
+  value: Uint8Array;
   readonly maxRetries: number;
   retriesLeft: number;
   verified: boolean;
@@ -85,6 +88,7 @@ export class PivApplet {
   constructor(private readonly config: PivAppletConfig) {
     this.pins.set(0x80, pinState(config.applicationPin));
     if (config.globalPin) this.pins.set(0x00, pinState(config.globalPin));
+    if (config.puk) this.pins.set(0x81, pinState(config.puk));
   }
 
   /** Command APDUs received since construction (not reset by power cycles): for benchmarks. */
@@ -151,10 +155,14 @@ export class PivApplet {
         return this.getSerial(apdu);
       case 0xcb:
       case 0x20:
+      case 0x24:
+      case 0x2c:
       case 0x87:
         if (!this.selected) return statusOnly(SW.CONDITIONS_NOT_SATISFIED);
         if (apdu.ins === 0xcb) return this.getData(apdu);
         if (apdu.ins === 0x20) return this.verify(apdu);
+        if (apdu.ins === 0x24) return this.changeReferenceData(apdu);
+        if (apdu.ins === 0x2c) return this.resetRetryCounter(apdu);
         return this.generalAuthenticate(apdu);
       default:
         return statusOnly(SW.INS_NOT_SUPPORTED);
@@ -197,7 +205,8 @@ export class PivApplet {
   }
 
   private verify(apdu: CommandApdu): Uint8Array {
-    const pin = this.pins.get(apdu.p2 as PinReference);
+    // VERIFY takes the PINs only; the PUK (81) is presented through RESET RETRY COUNTER.
+    const pin = apdu.p2 === 0x81 ? undefined : this.pins.get(apdu.p2 as PinReference);
     if (apdu.p1 === 0xff) {
       // P1 = FF: reset the PIN's security status (SP 800-73-4 3.2.1).
       if (apdu.data.length !== 0 || !pin) return statusOnly(pin ? SW.WRONG_LENGTH : SW.REFERENCED_DATA_NOT_FOUND);
@@ -211,15 +220,42 @@ export class PivApplet {
       return statusOnly(pin.retriesLeft === 0 ? SW.AUTH_METHOD_BLOCKED : retriesStatus(pin.retriesLeft));
     }
     if (!isWellFormedPinBlock(apdu.data)) return statusOnly(SW.INCORRECT_DATA);
-    if (pin.retriesLeft === 0) return statusOnly(SW.AUTH_METHOD_BLOCKED);
-    if (equalBytes(apdu.data, pin.value)) {
-      pin.retriesLeft = pin.maxRetries;
-      pin.verified = true;
-      return statusOnly(SW.OK);
+    return statusOnly(checkAgainst(pin, apdu.data));
+  }
+
+  /** CHANGE REFERENCE DATA: old value (8 bytes) then new value (8 bytes), for the PIN or PUK in P2. */
+  private changeReferenceData(apdu: CommandApdu): Uint8Array {
+    if (apdu.p1 !== 0x00) return statusOnly(SW.INCORRECT_P1P2);
+    const target = this.pins.get(apdu.p2 as PinReference);
+    if (!target) return statusOnly(SW.REFERENCED_DATA_NOT_FOUND);
+    const isPuk = apdu.p2 === 0x81;
+    const [current, next] = [apdu.data.subarray(0, 8), apdu.data.subarray(8)];
+    if (apdu.data.length !== 16 || !isAcceptableBlock(current, isPuk) || !isAcceptableBlock(next, isPuk)) {
+      return statusOnly(SW.INCORRECT_DATA);
     }
-    pin.retriesLeft -= 1;
+    const checked = checkAgainst(target, current);
+    if (checked !== SW.OK) return statusOnly(checked);
+    target.value = Uint8Array.from(next);
+    return statusOnly(SW.OK);
+  }
+
+  /** RESET RETRY COUNTER: PUK (8 bytes) then a new application PIN (8 bytes). */
+  private resetRetryCounter(apdu: CommandApdu): Uint8Array {
+    if (apdu.p1 !== 0x00 || apdu.p2 !== 0x80) return statusOnly(SW.INCORRECT_P1P2);
+    const puk = this.pins.get(0x81);
+    const pin = this.pins.get(0x80);
+    if (!puk || !pin) return statusOnly(SW.REFERENCED_DATA_NOT_FOUND);
+    const [pukBlock, newPin] = [apdu.data.subarray(0, 8), apdu.data.subarray(8)];
+    if (apdu.data.length !== 16 || !isAcceptableBlock(pukBlock, true) || !isWellFormedPinBlock(newPin)) {
+      return statusOnly(SW.INCORRECT_DATA);
+    }
+    const checked = checkAgainst(puk, pukBlock);
+    if (checked !== SW.OK) return statusOnly(checked);
+    puk.verified = false;
+    pin.value = Uint8Array.from(newPin);
+    pin.retriesLeft = pin.maxRetries;
     pin.verified = false;
-    return statusOnly(retriesStatus(pin.retriesLeft));
+    return statusOnly(SW.OK);
   }
 
   private generalAuthenticate(apdu: CommandApdu): Uint8Array {
@@ -259,7 +295,7 @@ export class PivApplet {
   }
 
   private pinVerified(): boolean {
-    return [...this.pins.values()].some((pin) => pin.verified);
+    return this.pins.get(0x80)?.verified === true || this.pins.get(0x00)?.verified === true;
   }
 
   /** Sends what fits in Le; the rest waits for GET RESPONSE behind 61xx. */
@@ -284,6 +320,27 @@ function pinState(config: PinConfig): PinState {
   const block = new Uint8Array(8).fill(0xff);
   block.set(new TextEncoder().encode(config.value));
   return { value: block, maxRetries, retriesLeft: config.retriesLeft ?? maxRetries, verified: false };
+}
+
+/**
+ * Compares a candidate with a PIN/PUK, keeping the retry counter: success resets it and sets the
+ * security status; failure costs one try and clears it; at zero tries the reference is blocked.
+ */
+function checkAgainst(pin: PinState, candidate: Uint8Array): number {
+  if (pin.retriesLeft === 0) return SW.AUTH_METHOD_BLOCKED;
+  if (equalBytes(candidate, pin.value)) {
+    pin.retriesLeft = pin.maxRetries;
+    pin.verified = true;
+    return SW.OK;
+  }
+  pin.retriesLeft -= 1;
+  pin.verified = false;
+  return retriesStatus(pin.retriesLeft);
+}
+
+/** PINs must be digits + FF padding; a PUK is any 8 bytes (SP 800-73-4 §2.4.3). */
+function isAcceptableBlock(block: Uint8Array, isPuk: boolean): boolean {
+  return isPuk ? block.length === 8 : isWellFormedPinBlock(block);
 }
 
 /** 8 bytes: 6–8 ASCII digits, then 0xFF padding only. */

@@ -34,6 +34,8 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** The demo card's PIN (it is a demo card: do not reuse it anywhere). */
 export const DEMO_PIN = '123456';
+/** The demo card's PIN Unblocking Key (RESET RETRY COUNTER), like a YubiKey's factory PUK. */
+export const DEMO_PUK = '12345678';
 /** Application PIN of the 'global-pin' profile, where DEMO_PIN is the global PIN. */
 export const GLOBAL_PIN_PROFILE_APPLICATION_PIN = '12345678';
 /** Card Authentication certificate policy (id-fpki-common-cardAuth). */
@@ -123,6 +125,7 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
       ...(profile === 'blocked' ? { retriesLeft: 0 } : {}),
     },
     ...(globalPinPrimary ? { globalPin: { value: pin } } : {}),
+    puk: { value: DEMO_PUK },
     label: `DCK virtual PIV (${profile})`,
     yubikey: { version: [5, 4, 3], serial: 10_000_000 + Math.floor(Math.random() * 1_000_000) },
   };

@@ -331,3 +331,36 @@ function derToP1363(der: Uint8Array, size: number): Uint8Array {
   });
   return Uint8Array.from([...(fixed[0] ?? []), ...(fixed[1] ?? [])]);
 }
+
+describe('PIN management', () => {
+  const block = (value: string, pad = 0xff) => {
+    const out = Buffer.alloc(8, pad);
+    out.write(value, 'ascii');
+    return out.toString('hex');
+  };
+
+  it('CHANGE REFERENCE DATA changes the PIN when the old one is right, and costs a try when not', () => {
+    const applet = selected(rsa);
+    expect(sw(applet.transmit(hex(`00 24 00 80 10 ${block('000000')} ${block('654321')}`)))).toBe('63C2');
+    expect(sw(applet.transmit(hex(`00 24 00 80 10 ${block('123456')} ${block('65')}`)))).toBe('6A80');
+    expect(sw(applet.transmit(hex(`00 24 00 80 10 ${block('123456')} ${block('654321')}`)))).toBe('9000');
+    expect(sw(applet.transmit(verifyApdu('123456')))).toBe('63C2');
+    expect(sw(applet.transmit(verifyApdu('654321')))).toBe('9000');
+  });
+
+  it('RESET RETRY COUNTER unblocks the PIN with the PUK; a wrong PUK costs a PUK try; VERIFY refuses the PUK', () => {
+    const applet = new PivApplet(rsa.applet);
+    applet.transmit(SELECT_PIV);
+    for (let i = 0; i < 3; i += 1) applet.transmit(verifyApdu('000000'));
+    expect(sw(applet.transmit(hex('00 20 00 80')))).toBe('6983');
+    expect(sw(applet.transmit(hex(`00 2C 00 80 10 ${block('87654321')} ${block('111111')}`)))).toBe('63C2');
+    expect(sw(applet.transmit(hex(`00 2C 00 00 10 ${block('12345678')} ${block('111111')}`)))).toBe('6A86');
+    expect(sw(applet.transmit(hex(`00 2C 00 80 10 ${block('12345678')} ${block('11')}`)))).toBe('6A80');
+    expect(sw(applet.transmit(hex(`00 2C 00 80 10 ${block('12345678')} ${block('111111')}`)))).toBe('9000');
+    expect(sw(applet.transmit(hex('00 20 00 80')))).toBe('63C3');
+    // The PUK never satisfies the PIN's security status.
+    expect(sw(applet.transmit(hex(`00 20 00 81 08 ${block('12345678')}`)))).toBe('6A88');
+    expect(sw(applet.transmit(generalAuthenticate(0x07, 0x9a, Buffer.alloc(256, 1))))).toBe('6982');
+    expect(sw(applet.transmit(verifyApdu('111111')))).toBe('9000');
+  });
+});

@@ -145,6 +145,15 @@ describe('virtual card seen by real clients', () => {
     expect(login.stderr).toContain('CKR_PIN_LOCKED');
   });
 
+  it('yubico-piv-tool unblocks the blocked card with the PUK and a new PIN', async () => {
+    const virtualCard = await insertCard('blocked');
+    const unblock = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'unblock-pin', '-P', '12345678', '-N', '24682468');
+    expect(unblock.code, unblock.stderr).toBe(0);
+    expect(virtualCard.applet.pinRetriesLeft(0x80)).toBe(3);
+    const verified = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'verify-pin', '-P', '24682468');
+    expect(verified.code, verified.stderr).toBe(0);
+  });
+
   it('with the global PIN primary, OpenSC signs with the global PIN', async () => {
     const virtualCard = await insertCard('global-pin');
     expect(virtualCard.identity.pinReference).toBe(0x00);
