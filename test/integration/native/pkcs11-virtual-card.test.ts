@@ -75,6 +75,14 @@ describe('PKCS#11 through OpenSC to the virtual PIV card', () => {
     expect(await verifyPin(config(environment.readerName), Buffer.from(DEMO_PIN))).toEqual({ status: 'correct' });
   });
 
+  it('refuses to spend the last PIN try unless allowed', async () => {
+    const rsa = config(environment.readerName);
+    expect(await verifyPin(rsa, Buffer.from('000000'))).toMatchObject({ status: 'wrong' });
+    expect(await verifyPin(rsa, Buffer.from('000001'))).toMatchObject({ status: 'wrong', triesLeft: 1 });
+    await expect(verifyPin(rsa, Buffer.from('000002'))).rejects.toMatchObject({ code: 'last-try-refused' });
+    expect(await verifyPin(rsa, Buffer.from(DEMO_PIN), { allowLastTry: true })).toEqual({ status: 'correct' });
+  });
+
   it('says no-token for a reader without a card', async () => {
     await stopCardProcess(ecCard);
     await waitForReaderState(environment.env, environment.secondReaderName, 'empty');
