@@ -2,7 +2,8 @@
 // (piv/). A thin adapter: it only translates events and maps card-edge results and errors to the session's
 // outcomes. The PIN passes straight through to verifyPinSafely, which zero-fills it.
 import type { SmartCardService } from '../../native/pcsc/index.ts';
-import { choosePinReference, isPivError, PivCard, signChallenge, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import type { KeyAlgorithm } from '../../piv/index.ts';
 import type { PinReferenceName } from '../../contracts/card.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
 import type { PinOutcome } from '../session/state.ts';
@@ -28,6 +29,8 @@ class PcscKioskCard implements KioskCardSession {
   readonly #disconnect: () => Promise<void>;
   readonly #options: PcscCardPortOptions;
   #reference: PinReferenceName | null = null;
+  /** The 9A key's algorithm, learnt from its certificate at insertion (so signing needs no second read). */
+  #algorithm: KeyAlgorithm | null = null;
   #closed = false;
 
   constructor(card: PivCard, disconnect: () => Promise<void>, options: PcscCardPortOptions) {
@@ -45,6 +48,7 @@ class PcscKioskCard implements KioskCardSession {
       if (Date.parse(certificate.notAfter) < now.getTime() || Date.parse(certificate.notBefore) > now.getTime()) {
         return { kind: 'refused', reason: 'certificate-expired' };
       }
+      this.#algorithm = keyAlgorithmOf(certificate);
       this.#reference = await choosePinReference(this.#card);
       const tries = await this.#card.pinStatus(this.#reference);
       if (tries === 'blocked') return { kind: 'refused', reason: 'pin-blocked' };
@@ -85,9 +89,10 @@ class PcscKioskCard implements KioskCardSession {
   }
 
   async signChallenge(challenge: Uint8Array): Promise<CardSignOutcome> {
+    if (this.#algorithm === null) return { kind: 'card-error' };
     try {
-      const signed = await signChallenge(this.#card, challenge);
-      return { kind: 'ok', signature: signed.signature };
+      // The issuer verifies the signature against the certificate we send; no need to re-read it here.
+      return { kind: 'ok', signature: await this.#card.sign('9A', this.#algorithm, challenge) };
     } catch (error: unknown) {
       if (isPivError(error, 'security-status')) return { kind: 'pin-needed' };
       this.#options.log?.('card-sign-failed', { code: errorCode(error) });
