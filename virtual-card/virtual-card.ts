@@ -35,6 +35,11 @@ export interface StartVirtualCardOptions {
   readonly insert?: boolean;
   /** Told when vpcd drops the connection without remove() (e.g. pcscd stopped). */
   readonly onDisconnect?: (reason: string) => void;
+  /**
+   * Sees every exchange, e.g. to assert which objects a client read. PIN-carrying commands (VERIFY,
+   * CHANGE REFERENCE DATA, RESET RETRY COUNTER) arrive with their data zeroed.
+   */
+  readonly onApdu?: (command: Uint8Array, response: Uint8Array) => void;
 }
 
 export interface VirtualCard {
@@ -68,7 +73,11 @@ export async function startVirtualCard(options: StartVirtualCardOptions = {}): P
       powerOn: () => applet.reset(),
       powerOff: () => applet.reset(),
       reset: () => applet.reset(),
-      transmit: (apdu) => applet.transmit(apdu),
+      transmit: (apdu) => {
+        const response = applet.transmit(apdu);
+        options.onApdu?.(redactSecrets(apdu), response);
+        return response;
+      },
     },
     ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),
   });
@@ -88,4 +97,15 @@ export async function startVirtualCard(options: StartVirtualCardOptions = {}): P
   };
   if (options.insert === true) await card.insert();
   return card;
+}
+
+const SECRET_CARRYING_INS = new Set([0x20, 0x24, 0x2c]);
+
+/** A copy of the command with its data zeroed (header and length bytes kept) when it may carry a PIN or PUK. */
+function redactSecrets(command: Uint8Array): Uint8Array {
+  const copy = Uint8Array.from(command);
+  if (!SECRET_CARRYING_INS.has(copy[1] ?? 0)) return copy;
+  const extended = copy.length > 7 && copy[4] === 0;
+  copy.fill(0, extended ? 7 : 5);
+  return copy;
 }

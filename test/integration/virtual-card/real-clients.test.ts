@@ -33,8 +33,19 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
+let exchanges: { command: string; status: string }[] = [];
+
 async function insertCard(profile: ProfileName): Promise<VirtualCard> {
-  card = await startVirtualCard({ profile, port: environment.vpcdPort, insert: true });
+  exchanges = [];
+  card = await startVirtualCard({
+    profile,
+    port: environment.vpcdPort,
+    insert: true,
+    onApdu: (command, response) => exchanges.push({
+      command: Buffer.from(command).toString('hex'),
+      status: Buffer.from(response.subarray(response.length - 2)).toString('hex'),
+    }),
+  });
   await waitForReaderState(environment.env, environment.readerName, 'present');
   return card;
 }
@@ -129,6 +140,8 @@ describe('virtual card seen by real clients', () => {
     const wrong = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'verify-pin', '-P', '999999');
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr + wrong.stdout).toContain('2 tries left');
+    const verify = exchanges.find((exchange) => exchange.command.startsWith('0020008008'));
+    expect(verify).toEqual({ command: `0020008008${'00'.repeat(8)}`, status: '63c2' });
     expect(virtualCard.applet.pinRetriesLeft(0x80)).toBe(2);
     const right = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'verify-pin', '-P', '123456');
     expect(right.code, right.stderr).toBe(0);
