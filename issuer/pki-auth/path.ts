@@ -3,11 +3,9 @@
 // CertificateChainValidationEngine for the real validation — signatures, CA flags, name constraints — fed
 // only with revocation evidence this module's callers have already validated.
 import * as pkijs from 'pkijs';
-import { sameCertificate, toHex, type ParsedCertificate } from './parsed-certificate.ts';
+import { sameCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 
 const MAX_PATH_LENGTH = 6;
-const AUTHORITY_KEY_ID = '2.5.29.35';
-const SUBJECT_KEY_ID = '2.5.29.14';
 
 export interface TrustStore {
   readonly anchors: readonly ParsedCertificate[];
@@ -36,24 +34,13 @@ export function buildCandidatePath(leaf: ParsedCertificate, store: TrustStore): 
   return { ok: false, message: `certificate path is longer than ${MAX_PATH_LENGTH}` };
 }
 
+/**
+ * OpenSSL's X509_check_issued: the subject's issuer name equals the candidate's subject name, the authority key
+ * identifier (when present) matches the candidate's subject key identifier, and the candidate's keyUsage (when
+ * present) allows keyCertSign. No signature yet: that comes with the path validation.
+ */
 function issuedBy(subject: ParsedCertificate, candidate: ParsedCertificate): boolean {
-  if (!subject.pkijs.issuer.isEqual(candidate.pkijs.subject)) return false;
-  const authorityKeyId = extensionKeyId(subject, AUTHORITY_KEY_ID);
-  const subjectKeyId = extensionKeyId(candidate, SUBJECT_KEY_ID);
-  return authorityKeyId === null || subjectKeyId === null || authorityKeyId === subjectKeyId;
-}
-
-function extensionKeyId(certificate: ParsedCertificate, oid: string): string | null {
-  const extension = certificate.pkijs.extensions?.find((candidate) => candidate.extnID === oid);
-  const parsed: unknown = extension?.parsedValue;
-  if (parsed instanceof pkijs.AuthorityKeyIdentifier) {
-    return parsed.keyIdentifier === undefined ? null : toHex(parsed.keyIdentifier.valueBlock.valueHexView);
-  }
-  if (parsed !== undefined && parsed !== null && typeof parsed === 'object' && 'valueBlock' in parsed) {
-    const block = (parsed as { valueBlock: { valueHexView?: Uint8Array } }).valueBlock;
-    return block.valueHexView === undefined ? null : toHex(block.valueHexView);
-  }
-  return null;
+  return subject.openssl.checkIssued(candidate.openssl);
 }
 
 export interface EngineEvidence {

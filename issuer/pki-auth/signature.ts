@@ -1,7 +1,7 @@
 // The card's proof of possession: a signature over the issuer's challenge with the PIV Authentication key.
 // Project convention: the card signs the raw challenge hashed with SHA-256 (RSA-2048 PKCS#1 v1.5, ECDSA P-256)
 // or SHA-384 (ECDSA P-384); ECDSA signatures are DER-encoded.
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { verify, type KeyObject } from 'node:crypto';
 import type { ParsedCertificate } from './parsed-certificate.ts';
 
 export type CardKeyAlgorithm = 'RSA-2048' | 'P-256' | 'P-384';
@@ -16,7 +16,7 @@ export type KeyResult = { ok: true; algorithm: CardKeyAlgorithm; key: KeyObject 
 export function cardPublicKey(certificate: ParsedCertificate): KeyResult {
   let key: KeyObject;
   try {
-    key = createPublicKey({ key: Buffer.from(certificate.x509.publicKey.rawData), format: 'der', type: 'spki' });
+    key = certificate.openssl.publicKey; // OpenSSL already parsed the certificate: no second SPKI parse
   } catch (error) {
     return { ok: false, message: `the certificate's public key cannot be read: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }

@@ -5,8 +5,10 @@
 // only contacted for a certificate that chains by name to a configured anchor:
 //   parse → end-entity profile and key algorithm → challenge signature → name-chained path → validity dates →
 //   policy → identity from the SAN → revocation answer for every non-anchor certificate (demanded, see
-//   revocation/revocation-check.ts) → pkijs path validation fed with exactly that evidence.
-import { parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
+//   revocation/revocation-check.ts) → path validation fed with exactly that evidence: pkijs validates the CA part
+//   (cached per exact CA certificates + evidence) and OpenSSL checks the card's own signature (ca-path.ts); paths
+//   with name or policy constraints go through pkijs whole.
+import { engineCertificate, parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
 import { buildCandidatePath, validateWithEngine, type TrustStore } from './path.ts';
 import { checkValidity } from './validity.ts';
@@ -14,9 +16,11 @@ import { checkPolicies } from './policy.ts';
 import { cardholderIdentity } from './identity.ts';
 import { leafProfileProblem } from './leaf-profile.ts';
 import { EngineVerdictCache, ParsedCertificateCache } from './validation-cache.ts';
-import { checkRevocation, type RevocationCaches } from './revocation/revocation-check.ts';
+import { checkRevocation, type RevocationCaches, type RevocationEvidence } from './revocation/revocation-check.ts';
+import type * as pkijs from 'pkijs';
 import { createCrlCache } from './revocation/crl.ts';
 import { createOcspCache } from './revocation/ocsp.ts';
+import { CaPathCache, checkLeafStep, needsWholePathEngine, validateCaPart } from './ca-path.ts';
 
 export interface PivTrustPolicy {
   trustAnchorsDer: Uint8Array[];
@@ -56,6 +60,7 @@ interface PolicyState {
   readonly caches: RevocationCaches;
   readonly parsed: ParsedCertificateCache;
   readonly verdicts: EngineVerdictCache;
+  readonly caPaths: CaPathCache;
 }
 const states = new WeakMap<PivTrustPolicy, PolicyState>();
 
@@ -67,6 +72,7 @@ function stateFor(policy: PivTrustPolicy): PolicyState {
       caches: { crl: createCrlCache(), ocsp: createOcspCache() },
       parsed: new ParsedCertificateCache(),
       verdicts: new EngineVerdictCache(),
+      caPaths: new CaPathCache(),
     };
     states.set(policy, state);
   }
@@ -79,6 +85,9 @@ function parseTrustStore(policy: PivTrustPolicy): TrustStore | string {
     for (const [index, der] of ders.entries()) {
       const result = parseCertificate(der);
       if (!result.ok) return `configured ${role} #${index + 1}: ${result.message}`;
+      // pkijs validates the CA part of every path: a CA certificate it cannot read is a configuration error now.
+      const forEngine = engineCertificate(result.certificate);
+      if (!forEngine.ok) return `configured ${role} #${index + 1}: ${forEngine.message}`;
       parsed.push(result.certificate);
     }
     return parsed;
@@ -127,16 +136,17 @@ export async function verifyCardAuthentication(
   const identity = cardholderIdentity(leaf);
   if (!identity.ok) return fail('identity-missing', identity.message);
 
+  // pkijs reads the card certificate only for OCSP requests and whole-path validation: make sure it can.
+  const wholePath = needsWholePathEngine(candidate.path);
+  if ((wholePath || policy.ocspUrl !== null) && !engineCertificate(leaf).ok) {
+    return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
+  }
   const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
-  if (state.verdicts.get(leaf, revocation.crls, revocation.ocsps) === undefined) {
-    const engine = await validateWithEngine(leaf, state.store, { crls: revocation.crls, ocsps: revocation.ocsps }, at);
-    if (!engine.ok) return fail(engine.code, engine.message);
-    // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
-    // the candidate, so anything else is refused rather than trusted unchecked.
-    if (!samePath(engine.path, candidate.path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
-    state.verdicts.set(leaf, { crls: revocation.crls, ocsps: revocation.ocsps, path: engine.path });
-  }
+  const validated = wholePath
+    ? await validateWholePath(leaf, candidate.path, revocation, state, at)
+    : await validateSplitPath(candidate.path, revocation.perCertificate, state, at);
+  if (validated !== null) return validated;
 
   return {
     ok: true,
@@ -151,6 +161,32 @@ export async function verifyCardAuthentication(
       keyAlgorithm: key.algorithm,
     },
   };
+}
+
+/** pkijs on the whole path; its verdict is cached per card for the same evidence objects. */
+async function validateWholePath(
+  leaf: ParsedCertificate, path: readonly ParsedCertificate[], evidence: { crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[] },
+  state: PolicyState, at: Date,
+): Promise<CardAuthenticationResult | null> {
+  if (state.verdicts.get(leaf, evidence.crls, evidence.ocsps) !== undefined) return null;
+  if (typeof state.store === 'string') return fail('untrusted', state.store);
+  const engine = await validateWithEngine(leaf, state.store, evidence, at);
+  if (!engine.ok) return fail(engine.code, engine.message);
+  // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
+  // the candidate, so anything else is refused rather than trusted unchecked.
+  if (!samePath(engine.path, path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
+  state.verdicts.set(leaf, { crls: evidence.crls, ocsps: evidence.ocsps, path: engine.path });
+  return null;
+}
+
+/** pkijs on the CA part (cached), OpenSSL on the card's own step (every call): see ca-path.ts. */
+async function validateSplitPath(
+  path: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], state: PolicyState, at: Date,
+): Promise<CardAuthenticationResult | null> {
+  const leafStep = checkLeafStep(path, state.caPaths);
+  if (!leafStep.ok) return fail('untrusted', leafStep.message);
+  const caPart = await validateCaPart(path.slice(1), evidence.slice(1), state.caPaths, at);
+  return caPart.ok ? null : fail(caPart.code, caPart.message);
 }
 
 function samePath(a: readonly ParsedCertificate[], b: readonly ParsedCertificate[]): boolean {

@@ -5,7 +5,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { ParsedCertificate } from '../parsed-certificate.ts';
+import 'reflect-metadata';
+import { BasicConstraintsExtension } from '@peculiar/x509';
+import { serialNumberHex, type ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
 
 const MAX_CRL_BYTES = 8 * 1024 * 1024;
@@ -124,18 +126,23 @@ function isCurrent(crl: pkijs.CertificateRevocationList, at: Date): boolean {
 
 export type CrlAnswer = { status: 'good'; crl: LoadedCrl } | { status: 'revoked'; message: string } | { status: 'none'; reasons: string[] };
 
-/** The answer of the configured CRLs for `subject`, issued by `issuer`; only CRLs that qualify are heard. */
+/**
+ * The answer of the configured CRLs for `subject`, issued by `issuer`; only CRLs that qualify are heard.
+ * `issuer` is a configured CA certificate whose name the caller has already chained to `subject`'s issuer name,
+ * so the CRL is matched against the issuer's subject name (parsed once), and the subject's serial is read from
+ * @peculiar/x509: a new card needs no pkijs parse for its CRL answer.
+ */
 export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date): Promise<CrlAnswer> {
   const reasons: string[] = [];
   let covering: LoadedCrl | null = null;
   for (const loaded of crls) {
-    if (!loaded.crl.issuer.isEqual(subject.pkijs.issuer)) continue;
+    if (!loaded.crl.issuer.isEqual(issuer.pkijs.subject)) continue;
     const problem = (await disqualification(loaded, subject, issuer, at));
     if (problem !== null) {
       reasons.push(problem);
       continue;
     }
-    if (loaded.revokedSerials.has(serialHex(subject.pkijs.serialNumber))) {
+    if (loaded.revokedSerials.has(serialNumberHex(subject))) {
       return { status: 'revoked', message: `"${subject.x509.subject}" (serial ${subject.x509.serialNumber}) is on the CRL from ${loaded.source}` };
     }
     covering = loaded;
@@ -187,8 +194,7 @@ async function signatureValid(loaded: LoadedCrl, issuer: ParsedCertificate): Pro
 }
 
 function isCa(certificate: ParsedCertificate): boolean {
-  const basic = certificate.pkijs.extensions?.find((extension) => extension.extnID === '2.5.29.19')?.parsedValue as pkijs.BasicConstraints | undefined;
-  return basic?.cA === true;
+  return certificate.x509.getExtension(BasicConstraintsExtension)?.ca === true;
 }
 
 function mayIssueCrls(issuer: ParsedCertificate): boolean {

@@ -5,8 +5,7 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import type { ParsedCertificate } from '../parsed-certificate.ts';
-import { serialHex } from './crl.ts';
+import { serialNumberHex, type ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
 
 const MAX_OCSP_RESPONSE_BYTES = 64 * 1024;
@@ -43,7 +42,7 @@ export function createOcspCache(): OcspCache {
 }
 
 export async function ocspAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, url: string, cache: OcspCache, at: Date): Promise<OcspAnswer> {
-  const serial = serialHex(subject.pkijs.serialNumber);
+  const serial = serialNumberHex(subject);
   const cached = cache.good.get(issuer)?.get(serial);
   if (cached !== undefined && cached.nextUpdate.getTime() >= at.getTime()) return { status: 'good', response: cached.response };
 

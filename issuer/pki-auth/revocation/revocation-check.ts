@@ -4,14 +4,17 @@
 // answer at all is a failure.
 import type * as pkijs from 'pkijs';
 import type { ParsedCertificate } from '../parsed-certificate.ts';
-import { crlAnswerFor, loadCrls, type CrlCache, type CrlSources } from './crl.ts';
+import { crlAnswerFor, loadCrls, type CrlCache, type CrlSources, type LoadedCrl } from './crl.ts';
 import { ocspAnswerFor, type OcspCache } from './ocsp.ts';
 
 export interface RevocationSources extends CrlSources { readonly ocspUrl: string | null }
 export interface RevocationCaches { readonly crl: CrlCache; readonly ocsp: OcspCache }
 
+/** The evidence heard for one certificate of the path (same index as in the path). */
+export interface RevocationEvidence { readonly crl: LoadedCrl | null; readonly ocsp: pkijs.BasicOCSPResponse | null }
+
 export type RevocationResult =
-  | { ok: true; crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[] }
+  | { ok: true; crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[]; perCertificate: RevocationEvidence[] }
   | { ok: false; code: 'revoked' | 'revocation-unavailable'; message: string };
 
 /** `path` is leaf first, trust anchor last; the anchor itself needs no answer. */
@@ -19,6 +22,7 @@ export async function checkRevocation(path: readonly ParsedCertificate[], source
   const loaded = await loadCrls(sources, caches.crl, at);
   const crls = new Set<pkijs.CertificateRevocationList>();
   const ocsps = new Set<pkijs.BasicOCSPResponse>();
+  const perCertificate: RevocationEvidence[] = [];
   for (let index = 0; index < path.length - 1; index += 1) {
     const subject = path[index];
     const issuer = path[index + 1];
@@ -28,19 +32,24 @@ export async function checkRevocation(path: readonly ParsedCertificate[], source
     if (fromCrl.status === 'revoked') return { ok: false, code: 'revoked', message: fromCrl.message };
     if (fromCrl.status === 'good') crls.add(fromCrl.crl.crl);
     else reasons.push(...fromCrl.reasons);
+    const crl = fromCrl.status === 'good' ? fromCrl.crl : null;
     if (sources.ocspUrl !== null) {
       const fromOcsp = await ocspAnswerFor(subject, issuer, sources.ocspUrl, caches.ocsp, at);
       if (fromOcsp.status === 'revoked') return { ok: false, code: 'revoked', message: fromOcsp.message };
       if (fromOcsp.status === 'good') ocsps.add(fromOcsp.response);
       else reasons.push(fromOcsp.message);
-      if (fromOcsp.status === 'good') continue;
+      if (fromOcsp.status === 'good') {
+        perCertificate.push({ crl, ocsp: fromOcsp.response });
+        continue;
+      }
     }
     if (fromCrl.status !== 'good') {
       const who = `"${subject.x509.subject}"`;
       return { ok: false, code: 'revocation-unavailable', message: `no revocation answer for ${who}: ${unique(reasons).join('; ').slice(0, 600)}` };
     }
+    perCertificate.push({ crl, ocsp: null });
   }
-  return { ok: true, crls: [...crls], ocsps: [...ocsps] };
+  return { ok: true, crls: [...crls], ocsps: [...ocsps], perCertificate };
 }
 
 function unique(values: string[]): string[] {

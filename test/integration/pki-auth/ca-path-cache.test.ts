@@ -1,0 +1,143 @@
+// The split path validation (issuer/pki-auth/ca-path.ts): pkijs validates the CA part once per exact CA
+// certificates + revocation evidence, OpenSSL checks each new card's signature. These tests warm that cache and
+// then change the world under it: revocations published afterwards, a second intermediate with the same name.
+// Refresh rule under test: CRL files are re-read when their mtime or size changes (URLs every 5 min or at
+// nextUpdate), and a CA-part verdict is only reused for the very same evidence objects.
+import 'reflect-metadata';
+import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createCertificateAuthority, createTestPki, issueCardCertificate,
+  type IssuedCardCertificate, type TestCertificateAuthority, type TestPki,
+} from '../../../virtual-card/test-pki.ts';
+import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import { buildCrl } from '../../fixtures/revocation.ts';
+
+let pki: TestPki;
+let workDir: string;
+let fileCount = 0;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  workDir = mkdtempSync(join(tmpdir(), 'dck-ca-path-cache-'));
+});
+
+afterAll(() => {
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function crlFile(issuer: TestCertificateAuthority, revokedSerials: string[] = []): Promise<string> {
+  fileCount += 1;
+  const file = join(workDir, `crl-${fileCount}.der`);
+  writeFileSync(file, await buildCrl({ issuer, revokedSerials }));
+  return file;
+}
+
+function policyWith(crlFiles: string[], intermediates: Uint8Array[] = [pki.intermediate.der]): PivTrustPolicy {
+  return {
+    trustAnchorsDer: [pki.root.der], intermediatesDer: intermediates, requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'],
+    crlUrls: [], crlFiles, ocspUrl: null,
+  };
+}
+
+function authenticate(card: IssuedCardCertificate, policy: PivTrustPolicy) {
+  const challenge = randomBytes(32);
+  const signature = nodeSign('sha256', challenge, { key: KeyObject.from(card.keys.privateKey), dsaEncoding: 'der' });
+  return verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+}
+
+const newCard = (issuer: TestCertificateAuthority = pki.intermediate) =>
+  issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Pat Cardholder', issuer });
+
+describe('CA-part cache: revocations published after it warmed', () => {
+  it('a root CRL revoking the intermediate is honoured for new and returning cards once the new file is in place', async () => {
+    const rootCrl = await crlFile(pki.root);
+    const policy = policyWith([rootCrl, await crlFile(pki.intermediate)]);
+    const returning = await newCard();
+    expect((await authenticate(returning, policy)).ok).toBe(true);
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true); // served by the warm CA-part verdict
+
+    writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, revokedSerials: [pki.intermediate.certificate.serialNumber] }));
+    expect(await authenticate(await newCard(), policy)).toMatchObject({ ok: false, code: 'revoked' });
+    expect(await authenticate(returning, policy)).toMatchObject({ ok: false, code: 'revoked' });
+  });
+
+  it('an intermediate CRL revoking one card refuses that card only; other new cards still pass', async () => {
+    const intermediateCrl = await crlFile(pki.intermediate);
+    const policy = policyWith([await crlFile(pki.root), intermediateCrl]);
+    const revokedLater = await newCard();
+    expect((await authenticate(revokedLater, policy)).ok).toBe(true);
+
+    const neverSeen = await newCard();
+    writeFileSync(intermediateCrl, await buildCrl({ issuer: pki.intermediate, revokedSerials: [revokedLater.certificate.serialNumber, neverSeen.certificate.serialNumber] }));
+    expect(await authenticate(revokedLater, policy)).toMatchObject({ ok: false, code: 'revoked' });
+    expect(await authenticate(neverSeen, policy)).toMatchObject({ ok: false, code: 'revoked' });
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true);
+  });
+
+  it('a root CRL replaced by one that no longer qualifies (signed by another key) is not an answer, cache or not', async () => {
+    const rootCrl = await crlFile(pki.root);
+    const policy = policyWith([rootCrl, await crlFile(pki.intermediate)]);
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true);
+    const stranger = await createCertificateAuthority({ commonName: 'Stranger' });
+    writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, signingKey: stranger.keys.privateKey }));
+    expect(await authenticate(await newCard(), policy)).toMatchObject({ ok: false, code: 'revocation-unavailable' });
+  });
+});
+
+describe('CA-part cache: keyed by the exact CA certificates', () => {
+  it('a second intermediate with the same name and key identifiers, not signed by the root, is refused after the genuine one warmed the cache', async () => {
+    const stranger = await createCertificateAuthority({ commonName: 'Stranger Root' });
+    // Names the genuine root as issuer and carries its key identifier, but the signature is the stranger's.
+    const forgedIssuer: TestCertificateAuthority = {
+      ...stranger,
+      certificate: pki.root.certificate,
+      keys: { publicKey: pki.root.keys.publicKey, privateKey: stranger.keys.privateKey },
+    };
+    const forged = await createCertificateAuthority({ commonName: 'Test PIV Issuing CA', issuer: forgedIssuer, pathLength: 0 });
+    expect(forged.certificate.subject).toBe(pki.intermediate.certificate.subject);
+    const policy = policyWith(
+      [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(forged)],
+      [pki.intermediate.der, forged.der],
+    );
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true);
+    expect(await authenticate(await newCard(forged), policy)).toMatchObject({ ok: false, code: 'untrusted' });
+  });
+
+  it('a genuine second intermediate with the same name (key rollover) is validated on its own and accepted', async () => {
+    const rollover = await createCertificateAuthority({ commonName: 'Test PIV Issuing CA', issuer: pki.root, pathLength: 0 });
+    const policy = policyWith(
+      [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(rollover)],
+      [pki.intermediate.der, rollover.der],
+    );
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true);
+    expect((await authenticate(await newCard(rollover), policy)).ok).toBe(true);
+  });
+
+  it('a card signed by a key other than its issuing CA\'s is refused even when that CA part is cached', async () => {
+    const policy = policyWith([await crlFile(pki.root), await crlFile(pki.intermediate)]);
+    expect((await authenticate(await newCard(), policy)).ok).toBe(true);
+    const stranger = await createCertificateAuthority({ commonName: 'Stranger' });
+    // Issuer name and key identifier of the genuine intermediate, signature by the stranger.
+    const impostor: TestCertificateAuthority = {
+      ...stranger,
+      certificate: pki.intermediate.certificate,
+      keys: { publicKey: pki.intermediate.keys.publicKey, privateKey: stranger.keys.privateKey },
+    };
+    expect(await authenticate(await newCard(impostor), policy)).toMatchObject({ ok: false, code: 'untrusted' });
+  });
+
+  it('a CA below an intermediate with pathLenConstraint 0 is refused (pkijs 4 does not enforce it; the leaf step does)', async () => {
+    const subCa = await createCertificateAuthority({ commonName: 'Test PIV Sub CA', issuer: pki.intermediate });
+    const policy = policyWith(
+      [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(subCa)],
+      [pki.intermediate.der, subCa.der],
+    );
+    const result = await authenticate(await newCard(subCa), policy);
+    expect(result).toMatchObject({ ok: false, code: 'untrusted' });
+    expect(result.ok ? '' : result.message).toMatch(/at most 0/);
+  });
+});
