@@ -38,6 +38,31 @@ async function title(page: Page, text: string): Promise<void> {
   await page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ state: 'visible', timeout: 20_000 });
 }
 
+/**
+ * Milliseconds, measured in the page, from the keydown `act` causes to the first element matching `selector`
+ * (with `text`, when given) — observed by a MutationObserver, so no polling delay.
+ */
+async function inPageInterval(page: Page, act: () => Promise<void>, selector: string, text: string | null): Promise<number> {
+  // A string, not a function: tsx's transform would add helpers the page does not have.
+  await page.evaluate(`(() => {
+    const sel = ${JSON.stringify(selector)};
+    const wanted = ${JSON.stringify(text)};
+    window.__benchResult = new Promise((resolve) => {
+      let startedAt = 0;
+      document.addEventListener('keydown', () => { startedAt = performance.now(); }, { capture: true, once: true });
+      const found = () => [...document.querySelectorAll(sel)].some((el) => wanted === null || el.textContent === wanted);
+      const observer = new MutationObserver(() => {
+        if (startedAt === 0 || !found()) return;
+        observer.disconnect();
+        resolve(performance.now() - startedAt);
+      });
+      observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+  })()`);
+  await act();
+  return page.evaluate<number>('window.__benchResult');
+}
+
 async function pinToQr(browser: Browser): Promise<void> {
   const kiosk = await startBrowserKiosk({
     virtualCard: 'always',
@@ -58,24 +83,22 @@ async function pinToQr(browser: Browser): Promise<void> {
       if (!flow.ok) throw new Error(flow.message);
       await kiosk.demo.virtualCard!.insert();
       await title(page, 'Enter your PIN');
-      const started = performance.now();
       await page.keyboard.type('123456');
-      await page.keyboard.press('Enter');
-      await title(page, 'Enter the code shown on your phone');
+      // Timed inside the page: from the Enter keydown to the next screen's heading (then to the QR's SVG),
+      // so Playwright's own polling and the code typing are not counted.
+      const toCodeScreen = await inPageInterval(page, () => page.keyboard.press('Enter'), "h1", 'Enter the code shown on your phone');
       const field = page.getByRole('textbox');
       await field.fill(flow.value.userCode);
-      await field.press('Enter');
-      await title(page, 'Scan this QR code with your phone');
-      await page.locator('.enrollment__qr-frame svg').first().waitFor({ state: 'visible' });
-      const qrAt = performance.now();
+      const toQrScreen = await inPageInterval(page, () => field.press('Enter'), '.enrollment__qr-frame svg', null);
+      const removedAt = performance.now();
       await kiosk.demo.virtualCard!.remove();
       await title(page, 'Insert your smart card');
       const welcomeAt = performance.now();
       if (run === 0) continue; // warm-up: first TLS handshake, first JIT
-      toQr.push(qrAt - started);
-      toWelcome.push(welcomeAt - qrAt);
+      toQr.push(toCodeScreen + toQrScreen);
+      toWelcome.push(welcomeAt - removedAt);
     }
-    console.log(`PIN submitted → QR visible (${toQr.length} runs): median ${f(percentile(toQr, 50))} ms, p95 ${f(percentile(toQr, 95))} ms (target median < 150 ms)`);
+    console.log(`PIN submitted → QR visible, excluding time on the code screen (${toQr.length} runs): median ${f(percentile(toQr, 50))} ms, p95 ${f(percentile(toQr, 95))} ms (target median < 150 ms)`);
     console.log(`card removed → welcome visible (${toWelcome.length} runs): median ${f(percentile(toWelcome, 50))} ms, max ${f(Math.max(...toWelcome))} ms (issue: within 500 ms)`);
     await context.close();
   } finally {
