@@ -27,7 +27,9 @@ export function isKioskSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'sender
   if (frame !== contents.mainFrame) return false;
   let origin: string;
   try {
-    origin = new URL(frame.url).origin;
+    // Not URL.origin: for a custom scheme such as app:// Node's URL reports the opaque origin "null".
+    const url = new URL(frame.url);
+    origin = `${url.protocol}//${url.host}`;
   } catch (error: unknown) {
     if (error instanceof TypeError) return false;
     throw error;
