@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +45,11 @@ async function serve(dataDir: string): Promise<void> {
     },
   });
   console.log(JSON.stringify({ url: issuer.url, tlsCertificatePem: issuer.tlsCertificatePem }));
+  // A line "cpu" on stdin asks for this process's CPU time so far (all its threads: libuv pool included).
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    if (line.trim() === 'cpu') console.log(JSON.stringify({ cpu: process.cpuUsage() }));
+  });
   // Stops when the parent closes our stdin (or dies): never outlives the benchmark.
-  process.stdin.resume();
   process.stdin.on('end', () => { issuer.close().then(() => process.exit(0), () => process.exit(1)); });
 }
 
@@ -189,20 +192,32 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
   return { rawPerSecond, verifierPerSecond: verified / verifierSeconds };
 }
 
+function formatLoad(load: number[]): string {
+  return load.map((value) => value.toFixed(2)).join(' ');
+}
+
 async function startServerProcess(dataDir: string) {
   // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the issuer process.
   const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
   const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dataDir], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  const lines = createInterface({ input: child.stdout });
   const firstLine = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
     lines.once('line', resolve);
     child.once('exit', (code) => reject(new Error(`issuer process exited (${code})`)));
   });
   const { url, tlsCertificatePem } = JSON.parse(firstLine) as { url: string; tlsCertificatePem: string };
   return {
     url, tlsCertificatePem,
+    /** CPU milliseconds the issuer process has used so far (user + system, all threads). */
+    cpuMs: () => new Promise<number>((resolve) => {
+      lines.once('line', (line) => {
+        const { cpu } = JSON.parse(line) as { cpu: NodeJS.CpuUsage };
+        resolve((cpu.user + cpu.system) / 1000);
+      });
+      child.stdin.write('cpu\n');
+    }),
     stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.stdin.end(); }),
   };
 }
@@ -216,6 +231,9 @@ async function benchmark(options: Options): Promise<void> {
     // Warm-up: TLS sessions, JIT, CRL cache.
     for (let i = 0; i < options.clients; i += 1) await enrollOnce(http, fixture, i);
     latencies.clear();
+    const loadBefore = loadavg();
+    const serverCpuBefore = await server.cpuMs();
+    const clientCpuBefore = process.cpuUsage();
     let next = 0;
     const started = performance.now();
     await Promise.all(Array.from({ length: options.clients }, async () => {
@@ -226,8 +244,16 @@ async function benchmark(options: Options): Promise<void> {
       }
     }));
     const seconds = (performance.now() - started) / 1000;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const serverCpuMs = (await server.cpuMs()) - serverCpuBefore;
+    const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     const rate = options.enrollments / seconds;
     console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 requests each, a new card each time)`);
+    console.log(`load average (1/5/15 min) before ${formatLoad(loadBefore)}, after ${formatLoad(loadavg())} — other processes share these ${cpus().length} CPUs`);
+    const serverPerEnrollment = serverCpuMs / options.enrollments;
+    console.log(`issuer process CPU: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy on average)`
+      + ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second`);
+    console.log(`client process CPU (16 HTTPS clients, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment, competing for the same CPUs`);
     console.log('\nlatency per endpoint (ms):');
     for (const [name, list] of latencies) {
       const sorted = [...list].sort((a, b) => a - b);

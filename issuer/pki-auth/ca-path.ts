@@ -16,7 +16,7 @@
 // processing. Paths whose CA certificates carry nameConstraints, policyConstraints or inhibitAnyPolicy are
 // therefore not split: the caller runs the whole path through pkijs (see needsWholePathEngine).
 import 'reflect-metadata';
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { BasicConstraintsExtension } from '@peculiar/x509';
 import type { ParsedCertificate } from './parsed-certificate.ts';
 import { validateWithEngine, type EngineResult } from './path.ts';
@@ -39,17 +39,6 @@ interface CaVerdict {
 
 export class CaPathCache {
   private readonly verdicts = new Map<string, CaVerdict>();
-  private readonly publicKeys = new WeakMap<ParsedCertificate, KeyObject>();
-
-  /** The issuing CA's public key as an OpenSSL key object, made once per configured CA certificate. */
-  publicKeyOf(ca: ParsedCertificate): KeyObject {
-    let key = this.publicKeys.get(ca);
-    if (key === undefined) {
-      key = ca.openssl.publicKey;
-      this.publicKeys.set(ca, key);
-    }
-    return key;
-  }
 
   /** True when pkijs already accepted exactly this CA part with exactly this evidence, and that is still current. */
   has(caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], at: Date): boolean {
@@ -113,7 +102,7 @@ export async function validateCaPart(
 export type LeafStepResult = { ok: true } | { ok: false; message: string };
 
 /** The card certificate's own step: signed by the issuing CA, which is a CA; path length constraints hold. */
-export function checkLeafStep(path: readonly ParsedCertificate[], cache: CaPathCache): LeafStepResult {
+export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResult {
   const [leaf, issuingCa] = path;
   if (leaf === undefined || issuingCa === undefined) return { ok: false, message: 'certificate path is too short' };
   if (issuingCa.x509.getExtension(BasicConstraintsExtension)?.ca !== true) {
@@ -121,7 +110,7 @@ export function checkLeafStep(path: readonly ParsedCertificate[], cache: CaPathC
   }
   let signed: boolean;
   try {
-    signed = leaf.openssl.verify(cache.publicKeyOf(issuingCa));
+    signed = leaf.openssl.verify(issuingCa.publicKey); // a KeyObject made once, when the CA was configured
   } catch (error) {
     return { ok: false, message: `the certificate's signature cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }

@@ -4,7 +4,7 @@
 // card's path is checked without it, see ca-path.ts). Parsing is the first defence against hostile bytes, so
 // size and shape are checked here.
 import 'reflect-metadata';
-import { X509Certificate as OpenSslCertificate } from 'node:crypto';
+import { X509Certificate as OpenSslCertificate, type KeyObject } from 'node:crypto';
 import { X509Certificate } from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
@@ -17,6 +17,8 @@ export interface ParsedCertificate {
   readonly x509: X509Certificate;
   /** OpenSSL's view of the same bytes: signature checks and the public key. */
   readonly openssl: OpenSslCertificate;
+  /** The subject public key, read once by OpenSSL. */
+  readonly publicKey: KeyObject;
   /** Built on first use; throws if pkijs cannot read what OpenSSL and @peculiar/x509 could (see engineCertificate). */
   readonly pkijs: pkijs.Certificate;
 }
@@ -37,17 +39,17 @@ export function parseCertificate(der: Uint8Array): ParseResult {
     void x509.extensions;
     void x509.subjectName;
     void x509.issuerName;
-    void x509.publicKey.algorithm;
-    return { ok: true, certificate: withLazyEngineCertificate(copy, x509, openssl) };
+    const publicKey = openssl.publicKey; // throws for a key OpenSSL cannot read
+    return { ok: true, certificate: withLazyEngineCertificate(copy, x509, openssl, publicKey) };
   } catch (error) {
     return { ok: false, message: `certificate cannot be parsed: ${describe(error)}` };
   }
 }
 
-function withLazyEngineCertificate(der: Uint8Array, x509: X509Certificate, openssl: OpenSslCertificate): ParsedCertificate {
+function withLazyEngineCertificate(der: Uint8Array, x509: X509Certificate, openssl: OpenSslCertificate, publicKey: KeyObject): ParsedCertificate {
   let engine: pkijs.Certificate | undefined;
   return {
-    der, x509, openssl,
+    der, x509, openssl, publicKey,
     get pkijs(): pkijs.Certificate {
       if (engine === undefined) {
         const asn = asn1js.fromBER(der);

@@ -14,12 +14,7 @@ export type KeyResult = { ok: true; algorithm: CardKeyAlgorithm; key: KeyObject 
 
 /** Reads the subject public key and accepts only the algorithms PIV Authentication keys use here. */
 export function cardPublicKey(certificate: ParsedCertificate): KeyResult {
-  let key: KeyObject;
-  try {
-    key = certificate.openssl.publicKey; // OpenSSL already parsed the certificate: no second SPKI parse
-  } catch (error) {
-    return { ok: false, message: `the certificate's public key cannot be read: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
-  }
+  const key = certificate.publicKey; // read once by OpenSSL when the certificate was parsed
   const details = key.asymmetricKeyDetails;
   if (key.asymmetricKeyType === 'rsa' && details?.modulusLength === 2048) return { ok: true, algorithm: 'RSA-2048', key };
   if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') return { ok: true, algorithm: 'P-256', key };

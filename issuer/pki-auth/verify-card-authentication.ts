@@ -183,7 +183,7 @@ async function validateWholePath(
 async function validateSplitPath(
   path: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], state: PolicyState, at: Date,
 ): Promise<CardAuthenticationResult | null> {
-  const leafStep = checkLeafStep(path, state.caPaths);
+  const leafStep = checkLeafStep(path);
   if (!leafStep.ok) return fail('untrusted', leafStep.message);
   const caPart = await validateCaPart(path.slice(1), evidence.slice(1), state.caPaths, at);
   return caPart.ok ? null : fail(caPart.code, caPart.message);

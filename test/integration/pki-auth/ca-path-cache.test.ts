@@ -8,9 +8,12 @@ import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { GeneralName, GeneralSubtree, GeneralSubtrees, Name as AsnName, NameConstraints } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createCertificateAuthority, createTestPki, issueCardCertificate,
+  createCertificateAuthority, createTestPki, generateKeyPair, issueCardCertificate,
   type IssuedCardCertificate, type TestCertificateAuthority, type TestPki,
 } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
@@ -139,5 +142,45 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
     const result = await authenticate(await newCard(subCa), policy);
     expect(result).toMatchObject({ ok: false, code: 'untrusted' });
     expect(result.ok ? '' : result.message).toMatch(/at most 0/);
+  });
+});
+
+/** An intermediate under the test root whose nameConstraints permit only `permittedDirectory` (an X.500 name). */
+async function constrainedIntermediate(permittedDirectory: string): Promise<TestCertificateAuthority> {
+  const keys = await generateKeyPair('P-256');
+  const directoryName = AsnConvert.parse(new x509.Name(permittedDirectory).toArrayBuffer(), AsnName);
+  const constraints = new NameConstraints({
+    permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ directoryName }) })]),
+  });
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: '7e01', subject: 'CN=Constrained Issuing CA, O=Derived Credential Kiosk Test, C=US', issuer: pki.root.certificate.subject,
+    notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000),
+    publicKey: keys.publicKey, signingKey: pki.root.keys.privateKey, signingAlgorithm: pki.root.signingAlgorithm,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(pki.root.keys.publicKey),
+      new x509.Extension('2.5.29.30', true, AsnConvert.serialize(constraints)),
+    ],
+  });
+  return {
+    certificate, der: new Uint8Array(certificate.rawData), keys, privateKeyPkcs8: new Uint8Array(0),
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, keyAlgorithm: 'P-256',
+  };
+}
+
+describe('paths the split validation does not handle go through pkijs whole', () => {
+  it('name constraints of the issuing CA are enforced by pkijs: a card inside the permitted subtree passes, one outside is untrusted', async () => {
+    const inside = await constrainedIntermediate('O=Derived Credential Kiosk Test, C=US');
+    const outside = await constrainedIntermediate('O=Some Other Agency, C=US');
+    const policy = policyWith(
+      [await crlFile(pki.root), await crlFile(inside), await crlFile(outside)],
+      [inside.der, outside.der],
+    );
+    expect((await authenticate(await newCard(inside), policy)).ok).toBe(true);
+    const refused = await authenticate(await newCard(outside), policy);
+    expect(refused).toMatchObject({ ok: false, code: 'untrusted' });
+    expect(refused.ok ? '' : refused.message).toMatch(/sub-trees/);
   });
 });
