@@ -26,8 +26,24 @@ const T = {
   nl: {
     welcome: 'Plaats uw smartcard', pin: 'Voer uw pincode in', code: 'Voer de code in die op uw telefoon staat',
     scan: 'Scan deze QR-code met uw telefoon', done: 'U bent klaar', refused: 'Deze kaart kan hier niet worden gebruikt',
+    stillThere: 'Bent u er nog?', unreachable: 'De inschrijvingsservice is niet bereikbaar', virtual: '',
   },
 } as const;
+
+/** Body texts the tests look for, per language. */
+const B = {
+  en: { wrongTwo: 'That PIN was not correct. You have 2 tries left.', blocked: 'The PIN of this card is blocked.', expiredCode: 'This code has expired.', retry: /Trying again in \d+ seconds?\./ },
+  nl: { wrongTwo: 'Die pincode was niet juist. U hebt nog 2 pogingen.', blocked: 'De pincode van deze kaart is geblokkeerd.', expiredCode: 'Deze code is verlopen.', retry: /Nieuwe poging over \d+ seconden?\./ },
+} as const;
+const LANGUAGES = ['en', 'nl'] as const;
+
+/** On the welcome screen: pick the language for this session (the kiosk returns to English afterwards). */
+async function chooseLanguage(page: Page, lang: 'en' | 'nl'): Promise<void> {
+  await waitForTitle(page, T.en.welcome);
+  if (lang === 'en') return;
+  await page.getByRole('button', { name: 'Nederlands' }).click();
+  await waitForTitle(page, T.nl.welcome);
+}
 
 const canRun = chromiumAvailable() && rendererBuilt();
 let browser: Browser;
@@ -124,16 +140,17 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await page.close();
   });
 
-  it('wrong PIN, then the right one', async () => {
+  it.each(LANGUAGES)('wrong PIN, then the right one (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
+    await chooseLanguage(page, lang);
     await kiosk.demo.virtualCard!.insert();
-    await waitForTitle(page, T.en.pin);
+    await waitForTitle(page, T[lang].pin);
     await typePin(page, '999999');
-    await page.getByText('That PIN was not correct. You have 2 tries left.').first().waitFor();
-    await expectNoAxeViolations(page, 'pin-wrong');
-    await screenshot(page, 'en-02b-pin-wrong');
+    await page.getByText(B[lang].wrongTwo).first().waitFor();
+    await expectNoAxeViolations(page, `pin-wrong (${lang})`);
+    await screenshot(page, `${lang}-02b-pin-wrong`);
     await typePin(page, '123456');
-    await waitForTitle(page, T.en.code);
+    await waitForTitle(page, T[lang].code);
     await kiosk.demo.virtualCard!.remove();
     await waitForTitle(page, T.en.welcome);
     await page.close();
@@ -164,18 +181,21 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await page.close();
   });
 
-  it('a card whose PIN is blocked is refused plainly', async () => {
+  it('a card whose PIN is blocked is refused plainly (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
     await kiosk.demo.virtualCard!.stop();
     const blocked = await startVirtualCard({ profile: 'blocked', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki });
     try {
-      await blocked.insert();
-      await waitForTitle(page, T.en.refused);
-      await page.getByText('The PIN of this card is blocked.', { exact: false }).first().waitFor();
-      await expectNoAxeViolations(page, 'card-refused');
-      await screenshot(page, 'en-06-card-refused');
-      await blocked.remove();
-      await waitForTitle(page, T.en.welcome);
+      for (const lang of LANGUAGES) {
+        await chooseLanguage(page, lang);
+        await blocked.insert();
+        await waitForTitle(page, T[lang].refused);
+        await page.getByText(B[lang].blocked, { exact: false }).first().waitFor();
+        await expectNoAxeViolations(page, `card-refused (${lang})`);
+        await screenshot(page, `${lang}-06-card-refused`);
+        await blocked.remove();
+        await waitForTitle(page, T.en.welcome);
+      }
     } finally {
       await blocked.stop();
       await page.close();
@@ -217,53 +237,61 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
       issuerConfig: { deviceFlow: { codeLifetimeSeconds: 2 } },
     });
   });
+  afterEach(async () => {
+    if (kiosk.demo.virtualCard?.inserted === true) await kiosk.demo.virtualCard.remove();
+  });
   afterAll(async () => {
     await kiosk?.stop();
   });
 
-  it('idle → "Still there?" → back to welcome by itself', async () => {
+  it.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
+    await chooseLanguage(page, lang);
     await kiosk.demo.virtualCard!.insert();
-    await waitForTitle(page, T.en.pin);
-    await waitForTitle(page, T.en.stillThere, 10_000);
-    await expectNoAxeViolations(page, 'still-there');
-    await screenshot(page, 'en-07-still-there');
+    await waitForTitle(page, T[lang].pin);
+    await waitForTitle(page, T[lang].stillThere, 10_000);
+    await expectNoAxeViolations(page, `still-there (${lang})`);
+    await screenshot(page, `${lang}-07-still-there`);
     await waitForTitle(page, T.en.welcome, 10_000);
     expect(await page.locator('body').innerText()).not.toContain('Ada Lovelace');
     await kiosk.demo.virtualCard!.remove();
     await page.close();
   });
 
-  it('an expired phone code is explained', async () => {
+  it.each(LANGUAGES)('an expired phone code is explained (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
+    await chooseLanguage(page, lang);
     await kiosk.demo.virtualCard!.insert();
-    await waitForTitle(page, T.en.pin);
+    await waitForTitle(page, T[lang].pin);
     await typePin(page, '123456');
-    await waitForTitle(page, T.en.code);
+    await waitForTitle(page, T[lang].code);
     const flow = await startDeviceAuthorization(phoneFor(kiosk));
     if (!flow.ok) throw new Error(flow.message);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     await typeUserCode(page, flow.value.userCode);
-    await page.getByText('This code has expired.', { exact: false }).first().waitFor();
-    await expectNoAxeViolations(page, 'user-code expired');
-    await screenshot(page, 'en-03b-user-code-expired');
+    await page.getByText(B[lang].expiredCode, { exact: false }).first().waitFor();
+    await expectNoAxeViolations(page, `user-code expired (${lang})`);
+    await screenshot(page, `${lang}-03b-user-code-expired`);
     await kiosk.demo.virtualCard!.remove();
     await waitForTitle(page, T.en.welcome);
     await page.close();
   });
 
-  it('issuer down → a clear message with a retry countdown, not a spinner', async () => {
+  it('issuer down → a clear message with a retry countdown, not a spinner (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
-    await kiosk.demo.virtualCard!.insert();
-    await waitForTitle(page, T.en.pin);
     await kiosk.demo.issuer.close();
-    await typePin(page, '123456');
-    await waitForTitle(page, T.en.unreachable);
-    await page.getByText(/Trying again in \d+ seconds?\./).first().waitFor();
-    await expectNoAxeViolations(page, 'issuer-unreachable');
-    await screenshot(page, 'en-08-issuer-unreachable');
-    await kiosk.demo.virtualCard!.remove();
-    await waitForTitle(page, T.en.welcome);
+    for (const lang of LANGUAGES) {
+      await chooseLanguage(page, lang);
+      await kiosk.demo.virtualCard!.insert();
+      await waitForTitle(page, T[lang].pin);
+      await typePin(page, '123456');
+      await waitForTitle(page, T[lang].unreachable);
+      await page.getByText(B[lang].retry).first().waitFor();
+      await expectNoAxeViolations(page, `issuer-unreachable (${lang})`);
+      await screenshot(page, `${lang}-08-issuer-unreachable`);
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, T.en.welcome);
+    }
     await page.close();
   });
 });
