@@ -202,6 +202,30 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     }
   });
 
+  it('three wrong PINs: tries shown, last try confirmed, then "PIN blocked" with the help desk', async () => {
+    const page = await newKioskPage(kiosk);
+    await kiosk.demo.virtualCard!.stop();
+    const fresh = await startVirtualCard({ profile: 'p256', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki, commonName: 'Ada Lovelace' });
+    try {
+      await fresh.insert();
+      await waitForTitle(page, T.en.pin);
+      await typePin(page, '000000');
+      await page.getByText(B.en.wrongTwo).first().waitFor();
+      await typePin(page, '000000');
+      await page.getByText('Careful: this is your last try.', { exact: false }).first().waitFor();
+      await typePin(page, '000000');
+      await page.getByRole('button', { name: 'Yes, check this PIN' }).click();
+      await waitForTitle(page, 'Your PIN is blocked');
+      await expectNoAxeViolations(page, 'pin-blocked');
+      await screenshot(page, 'en-09-pin-blocked');
+      await fresh.remove();
+      await waitForTitle(page, T.en.welcome);
+    } finally {
+      await fresh.stop();
+      await page.close();
+    }
+  });
+
   it('Dutch run-through, with screenshots of each screen', async () => {
     const page = await newKioskPage(kiosk);
     await waitForTitle(page, T.en.welcome);
