@@ -11,6 +11,9 @@ import { app, BrowserWindow, net, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import { registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
 import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
+import { readFileSync } from 'node:fs';
+import { createSmartCardService } from '../../native/pcsc/index.ts';
+import { createPcscCardPort } from '../card/pcsc-card-port.ts';
 import { startDemoEnvironment } from '../runtime/demo-environment.ts';
 import { startKioskRuntime } from '../runtime/kiosk-runtime.ts';
 import type { KioskRuntime } from '../runtime/kiosk-runtime.ts';
@@ -113,18 +116,39 @@ function createKioskWindow(): BrowserWindow {
   return window;
 }
 
-async function main(): Promise<void> {
-  await app.whenReady();
-  denyPermissions();
-  serveRenderer();
+/**
+ * A deployed kiosk names its issuer (DCK_ISSUER_URL + DCK_ISSUER_CA_FILE, the PEM its TLS certificate chains to)
+ * and reads cards through the system's PC/SC service. Without them it starts the demo environment (embedded
+ * issuer, virtual card offered when no reader holds a card), like `dck kiosk --browser`.
+ */
+async function startRuntime(): Promise<{ runtime: KioskRuntime; stopEnvironment: () => Promise<void> }> {
+  const issuerUrl = process.env.DCK_ISSUER_URL;
+  const caFile = process.env.DCK_ISSUER_CA_FILE;
+  if (issuerUrl !== undefined && caFile !== undefined) {
+    const runtime = await startKioskRuntime({
+      issuerUrl,
+      issuerTrustPem: readFileSync(caFile, 'utf8'),
+      card: createPcscCardPort(createSmartCardService(), { log }),
+      log,
+    });
+    return { runtime, stopEnvironment: () => Promise.resolve() };
+  }
   const demo = await startDemoEnvironment({ log: (line) => log('startup', { line }) });
-  const runtime: KioskRuntime = await startKioskRuntime({
+  const runtime = await startKioskRuntime({
     issuerUrl: demo.issuer.url,
     issuerTrustPem: demo.issuer.tlsCertificatePem,
     card: demo.card,
     virtualCard: demo.virtualCard,
     log,
   });
+  return { runtime, stopEnvironment: () => demo.stop() };
+}
+
+async function main(): Promise<void> {
+  await app.whenReady();
+  denyPermissions();
+  serveRenderer();
+  const { runtime, stopEnvironment } = await startRuntime();
   let window: BrowserWindow | null = createKioskWindow();
   const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
   const unregister = registerElectronKioskIpc({
@@ -147,7 +171,7 @@ async function main(): Promise<void> {
   app.on('will-quit', () => {
     unsubscribe();
     unregister();
-    void runtime.stop().then(() => demo.stop());
+    void runtime.stop().then(stopEnvironment);
   });
   await window.loadURL(`${ORIGIN}/index.html`);
 }
