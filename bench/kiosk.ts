@@ -13,7 +13,7 @@ import { ok } from '../contracts/kiosk-api.ts';
 import type { KioskHandlers, KioskView } from '../contracts/kiosk-api.ts';
 import { startBrowserHost } from '../main/browser-host/browser-host.ts';
 import { kioskHostScript } from '../main/browser-host/kiosk-host-bundle.ts';
-import { RENDERER_DIST, rendererBuilt, startBrowserKiosk } from '../main/runtime/browser-kiosk.ts';
+import { ensureRendererBuilt, RENDERER_DIST, startBrowserKiosk } from '../main/runtime/browser-kiosk.ts';
 import { connectToIssuer } from '../phone/issuer-http.ts';
 import { startDeviceAuthorization } from '../phone/phone-client.ts';
 import { launchChromium } from '../test/e2e/support/chromium.ts';
@@ -184,7 +184,7 @@ async function rendererHeap(browser: Browser): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  if (!rendererBuilt()) throw new Error('build the renderer first: npm run build:renderer');
+  await ensureRendererBuilt(() => console.log('building the renderer (vite build)…'));
   await bundleSize();
   const browser = await launchChromium();
   try {

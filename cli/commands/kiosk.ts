@@ -7,8 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { rendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import { ensureRendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 
@@ -30,7 +29,6 @@ The launch URL carries a per-launch secret: opening it sets an HttpOnly cookie t
 Stop with Ctrl-C.`;
 
 const CHROMIUM = '/usr/bin/chromium';
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Options {
   open: boolean;
@@ -88,20 +86,6 @@ function parseOptions(args: string[]): Options {
   return options;
 }
 
-/** Builds the renderer with Vite when renderer/dist has no build yet. */
-function buildRendererIfNeeded(): Promise<void> {
-  if (rendererBuilt()) return Promise.resolve();
-  console.log('building the kiosk UI (vite build)…');
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
-      cwd: REPO_ROOT,
-      stdio: 'inherit',
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code ?? 'signal'})`))));
-  });
-}
-
 function openChromium(url: string): (() => void) | null {
   if (!existsSync(CHROMIUM)) {
     console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
@@ -129,7 +113,7 @@ export async function run(args: string[]): Promise<number> {
     console.error(`dck kiosk: ${error.message}\n\n${USAGE}`);
     return 2;
   }
-  await buildRendererIfNeeded();
+  await ensureRendererBuilt(() => console.log('building the kiosk UI (vite build)…'));
   const kiosk = await startBrowserKiosk({
     virtualCard: options.virtualCard,
     profile: options.profile,

@@ -1,5 +1,6 @@
 // The whole kiosk in a browser: demo environment (embedded issuer, virtual card when needed) + controller +
 // browser host. `dck kiosk --browser`, the end-to-end tests and the benchmark start exactly this.
+import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startBrowserHost } from '../browser-host/browser-host.ts';
@@ -33,6 +34,22 @@ export interface BrowserKiosk {
 export function rendererBuilt(dir = RENDERER_DIST): boolean {
   const assets = `${dir}assets`;
   return existsSync(`${dir}index.html`) && existsSync(assets) && readdirSync(assets).some((file) => file.endsWith('.js'));
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Builds the renderer with Vite (renderer/ → renderer/dist/) unless a build is already there. */
+export function ensureRendererBuilt(onBuild: () => void = () => undefined): Promise<void> {
+  if (rendererBuilt()) return Promise.resolve();
+  onBuild();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`${REPO_ROOT}node_modules/vite/bin/vite.js`, 'build', '--logLevel', 'warn'], {
+      cwd: REPO_ROOT,
+      stdio: 'inherit',
+    });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code ?? 'signal'})`))));
+  });
 }
 
 export async function startBrowserKiosk(options: BrowserKioskOptions = {}): Promise<BrowserKiosk> {
