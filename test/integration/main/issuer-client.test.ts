@@ -14,6 +14,16 @@ import { HttpsIssuerClient } from '../../../main/issuer-client/https-issuer-clie
 let issuer: RunningIssuer;
 let other: RunningIssuer;
 let hanging: Server;
+let hostile: Server;
+
+/** Answers that no working issuer gives: each must become `unreachable`, never a throw or a wrong value. */
+const HOSTILE_ANSWERS: Record<string, { status: number; body: string | Buffer }> = {
+  '/.well-known/dck-issuer': { status: 200, body: '{"displayName":' }, // truncated JSON
+  '/pki-auth/challenge': { status: 200, body: JSON.stringify({ challengeId: 'x', challenge: 'AA', expiresIn: 60 }) }, // too short
+  '/enrollments': { status: 200, body: JSON.stringify({ enrollmentId: 'e', qrPayload: 'q', otp: '1', expiresIn: 'soon' }) }, // schema
+  '/enrollments/AAAAAAAAAAAAAAAAAAAAAA/refresh': { status: 500, body: JSON.stringify({ error: 'user-code-unknown', message: 'lies' }) },
+  '/enrollments/AAAAAAAAAAAAAAAAAAAAAA/status': { status: 200, body: Buffer.alloc(300 * 1024, 0x20) }, // oversize
+};
 const dirs: string[] = [];
 
 beforeAll(async () => {
@@ -29,11 +39,19 @@ beforeAll(async () => {
   const { readFileSync } = await import('node:fs');
   hanging = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, () => undefined);
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
+  hostile = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, (req, res) => {
+    const answer = HOSTILE_ANSWERS[new URL(req.url ?? '/', 'https://x').pathname] ?? { status: 404, body: '<html>nope</html>' };
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(answer.body);
+  });
+  await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve()));
 });
 
 afterAll(async () => {
   hanging.closeAllConnections();
   hanging.close();
+  hostile.closeAllConnections();
+  hostile.close();
   await issuer.close();
   await other.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -86,6 +104,25 @@ describe('kiosk issuer client', () => {
       expect(JSON.stringify(approve)).not.toContain(token);
       const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
       expect(garbage.ok).toBe(false);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('turns hostile answers (truncated, too short, off-contract, 5xx with a 4xx code, oversize, HTML) into unreachable', async () => {
+    const port = (hostile.address() as AddressInfo).port;
+    const client = new HttpsIssuerClient({ baseUrl: `https://127.0.0.1:${port}`, trustedCaPem: issuer.tlsCertificatePem });
+    const id = 'AAAAAAAAAAAAAAAAAAAAAA';
+    try {
+      const results = [
+        await client.metadata(),
+        await client.challenge(),
+        await client.approveUserCode('t', 'BCDFGHJK'),
+        await client.refreshEnrollment('t', id),
+        await client.enrollmentStatus('t', id, 1),
+        await client.answerChallenge({ challengeId: id, certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
+      ];
+      for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 'unreachable' } });
     } finally {
       client.close();
     }
