@@ -62,6 +62,8 @@ const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | undefined>
   const expiry = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
   return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 };
+/** How often stop() repeats SCardCancel until the watcher's wait has returned. */
+const CANCEL_RETRY_MS = 50;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createSmartCardService(options: SmartCardServiceOptions = {}): SmartCardService {
@@ -98,8 +100,8 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
   async stop(): Promise<void> {
     this.running = false;
     this.wakeRetry?.();
-    this.cancelWatchContext();
-    await this.loop;
+    const loop = this.loop;
+    if (loop !== null) await this.cancelUntilSettled(loop);
     this.loop = null;
   }
 
@@ -221,6 +223,21 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
       const timer = setTimeout(() => { this.wakeRetry = null; resolve(); }, ms);
       this.wakeRetry = () => { clearTimeout(timer); this.wakeRetry = null; resolve(); };
     });
+  }
+
+  /**
+   * pcsc-lite's SCardCancel only reaches a SCardGetStatusChange that is already blocked in pcscd: a
+   * cancel issued while the worker thread is still entering the call is dropped without an error, and
+   * the wait then runs its whole slice (60 s). stop() usually comes right after an event, exactly when
+   * the watcher is re-entering its wait, so we cancel again until the loop has ended.
+   */
+  private async cancelUntilSettled(loop: Promise<void>): Promise<void> {
+    let settled = false;
+    const ended = loop.finally(() => { settled = true; });
+    while (!settled) {
+      this.cancelWatchContext();
+      await withTimeout(ended, CANCEL_RETRY_MS);
+    }
   }
 
   private cancelWatchContext(): void {

@@ -1,8 +1,10 @@
 // The reader watcher and card connections over a real pcscd with vpcd's two virtual readers:
 // events a kiosk relies on (insert, remove, service down/up), typed errors, and no hang when a card
 // is pulled mid-command. Latency figures live in `npm run bench:card`, not here.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { Context, SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_SHARE_EXCLUSIVE } from 'smartcard';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmartCardService, SmartCardError } from '../../../native/pcsc/index.ts';
 import type { SmartCardEventName, SmartCardEvents, SmartCardService } from '../../../native/pcsc/index.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
@@ -14,14 +16,28 @@ let environment: PcscEnvironment;
 let service: SmartCardService;
 const cards: StubCard[] = [];
 
+/**
+ * A kiosk UI freezes when a PC/SC call blocks the main thread (`smartcard` runs SCardListReaders,
+ * SCardStatus and SCardDisconnect there). Every scenario, stop() included, must leave the event loop
+ * free; the bound is deliberately loose: it catches stalls of seconds, not scheduling noise.
+ */
+const MAX_EVENT_LOOP_STALL_MS = 2_000;
+let eventLoopDelay: IntervalHistogram;
+
 beforeAll(async () => { environment = await startPcscEnvironment({ tcpNoDelay: true }); });
 afterAll(async () => { await environment.stop(); });
+beforeEach(() => {
+  eventLoopDelay = monitorEventLoopDelay({ resolution: 20 });
+  eventLoopDelay.enable();
+});
 afterEach(async () => {
   await service.stop();
+  eventLoopDelay.disable();
   for (const card of cards.splice(0)) await card.remove();
   if (!environment.running) await environment.startPcscd();
   await waitForReaderState(environment.env, environment.readerName, 'empty');
   await waitForReaderState(environment.env, environment.secondReaderName, 'empty');
+  expect(eventLoopDelay.max / 1e6).toBeLessThan(MAX_EVENT_LOOP_STALL_MS);
 });
 
 /** Collects every event from the moment the service is created. */
@@ -140,6 +156,26 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await insert(environment.vpcdPort);
     await again;
   });
+
+  it('stops at once when stop() comes just as the watcher enters its wait', async () => {
+    // pcsc-lite drops an SCardCancel that arrives before SCardGetStatusChange is blocked in pcscd;
+    // the watcher then sat out its whole slice. stop() right after an event hits exactly that moment:
+    // the listener's microtask runs as soon as the watcher has queued its wait on the worker thread.
+    for (let round = 0; round < 3; round += 1) {
+      service = createSmartCardService({ watchSliceMs: 20_000 });
+      const stopped = new Promise<number>((resolve) => {
+        service.once('reader-added', () => {
+          queueMicrotask(() => {
+            const started = Date.now();
+            void service.stop().then(() => resolve(Date.now() - started));
+          });
+        });
+      });
+      service.start();
+      // Far below the 20 s slice a lost cancel costs, far above a cancelled wait (milliseconds).
+      expect(await stopped).toBeLessThan(5_000);
+    }
+  }, 90_000);
 
   it('reports the service going down in plain words and recovers when pcscd comes back', async () => {
     const { next } = startRecording();
