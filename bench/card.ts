@@ -18,7 +18,7 @@ import { createSmartCardService } from '../native/pcsc/index.ts';
 import type { SmartCardEventName, SmartCardService } from '../native/pcsc/index.ts';
 import { OPENSC_PKCS11_MODULE } from '../native/pkcs11/index.ts';
 import { PivCard, signChallenge } from '../piv/index.ts';
-import { startPcscEnvironment } from '../test/harness/pcsc-environment.ts';
+import { startPcscEnvironment } from '../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../virtual-card/virtual-card.ts';
 import { ms, summarise } from './stats.ts';

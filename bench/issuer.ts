@@ -26,7 +26,7 @@ import type { PivTrustPolicy } from '../issuer/pki-auth/verify-card-authenticati
 import { startIssuer } from '../issuer/start-issuer.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../virtual-card/test-pki.ts';
-import { buildCrl } from '../test/fixtures/revocation.ts';
+import { buildCrl } from '../virtual-card/revocation.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);

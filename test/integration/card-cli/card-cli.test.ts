@@ -4,8 +4,8 @@
 import { spawn } from 'node:child_process';
 import { verify, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
 

@@ -17,7 +17,7 @@ import { startIssuer } from '../../../issuer/start-issuer.ts';
 import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
-import { buildCrl } from '../../fixtures/revocation.ts';
+import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { IssuerHttpClient } from './issuer-client.ts';
 import type { HttpAnswer } from './issuer-client.ts';
 

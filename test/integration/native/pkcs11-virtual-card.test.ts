@@ -9,8 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { verify, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTokens, OPENSC_PKCS11_MODULE, readCertificate, signWithKey, verifyPin } from '../../../native/pkcs11/index.ts';
-import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 
 const DEMO_PIN = '123456';
 let environment: PcscEnvironment;

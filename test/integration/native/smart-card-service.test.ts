@@ -7,8 +7,8 @@ import { Context, SCARD_PROTOCOL_T0, SCARD_PROTOCOL_T1, SCARD_SHARE_EXCLUSIVE } 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSmartCardService, SmartCardError } from '../../../native/pcsc/index.ts';
 import type { SmartCardEventName, SmartCardEvents, SmartCardService } from '../../../native/pcsc/index.ts';
-import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { insertStubCard, STUB_ATR } from './vpcd-stub-card.ts';
 import type { StubCard } from './vpcd-stub-card.ts';
 

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSmartCardService, isSmartCardError } from '../../../native/pcsc/index.ts';
 import type { CardConnection, SmartCardEventName, SmartCardService } from '../../../native/pcsc/index.ts';
 import { isPivError, PivCard, signChallenge } from '../../../piv/index.ts';
-import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
 

@@ -17,7 +17,7 @@ import {
   type IssuedCardCertificate, type TestCertificateAuthority, type TestPki,
 } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
-import { buildCrl } from '../../fixtures/revocation.ts';
+import { buildCrl } from '../../../virtual-card/revocation.ts';
 
 let pki: TestPki;
 let workDir: string;

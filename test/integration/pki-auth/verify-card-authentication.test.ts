@@ -8,7 +8,7 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
-import { buildCrl, buildOcspError, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../fixtures/revocation.ts';
+import { buildCrl, buildOcspError, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../../virtual-card/revocation.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 let pki: TestPki;

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPcscEnvironment, waitForReaderState } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
+import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { runClient } from './client-run.ts';
 
 let environment: PcscEnvironment;

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listReaders, startPcscEnvironment } from '../../harness/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../harness/pcsc-environment.ts';
-import { parseReaderList, waitForReaderState } from '../../harness/reader-state.ts';
+import { listReaders, startPcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
+import { parseReaderList, waitForReaderState } from '../../../virtual-card/pcscd/reader-state.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 
 let environment: PcscEnvironment;

@@ -1,13 +1,13 @@
 /**
  * Prints the round-trip time of one APDU through pcscd + vpcd + the virtual card, with and without
- * the TCP_NODELAY shim. Run: npx tsx test/harness/bench-apdu-latency.ts [APDUS_PER_RUN]
+ * the TCP_NODELAY shim. Run: npx tsx bench/apdu-latency.ts [APDUS_PER_RUN]
  * Method: opensc-tool sends 1 APDU, then N APDUs, in one process each; the difference over N-1 is
  * the per-APDU cost without process start-up. Figures only; nothing is asserted.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
-import { startPcscEnvironment, waitForReaderState } from './pcsc-environment.ts';
+import { startVirtualCard } from '../virtual-card/virtual-card.ts';
+import { startPcscEnvironment, waitForReaderState } from '../virtual-card/pcscd/pcsc-environment.ts';
 
 const run = promisify(execFile);
 const SELECT = '00:A4:04:00:09:A0:00:00:03:08:00:00:10:00:00';

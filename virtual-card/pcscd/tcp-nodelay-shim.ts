@@ -1,5 +1,5 @@
 /**
- * Builds test/harness/tcp-nodelay-shim.c into a cached shared object (keyed by the source's hash),
+ * Builds virtual-card/pcscd/tcp-nodelay-shim.c into a cached shared object (keyed by the source's hash),
  * so pcscd can be started with LD_PRELOAD=<it>. Parallel workers may race: each compiles to its
  * own temporary name and renames atomically, so a half-written .so is never loaded.
  */
