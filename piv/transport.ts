@@ -9,6 +9,7 @@ import {
   needsExtendedLength, parseResponseApdu,
 } from './apdu.ts';
 import type { CommandApdu, ResponseApdu } from './apdu.ts';
+import { concatBytes } from './tlv.ts';
 import { isPivError, PivError } from './errors.ts';
 import { isMoreDataAvailable, isWrongLe, lowByteCount, SW } from './status-words.ts';
 
@@ -109,7 +110,7 @@ export class ApduChannel {
       }
       parts.push(response.data);
     }
-    return { data: concat(parts, total), sw: response.sw };
+    return { data: concatBytes(parts), sw: response.sw };
   }
 
   private async transmitOnce(command: CommandApdu): Promise<ResponseApdu> {
@@ -142,14 +143,4 @@ function transportError(error: unknown, command: CommandApdu): PivError {
   const cause = command.sensitive === true ? undefined : error;
   if (saysCardRemoved(error)) return new PivError('card-removed', `${describeCommand(command)}: the card was removed`, { cause });
   return new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause });
-}
-
-function concat(parts: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

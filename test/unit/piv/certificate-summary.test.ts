@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keyAlgorithmOf, summarizeCertificate } from '../../../piv/certificate-summary.ts';
-import { PivError } from '../../../piv/errors.ts';
 import { encodeFascn } from '../../../piv/fascn.ts';
 import { randomBytes, seededRandom } from './scripted-transport.ts';
 import { makeCardKey, PIV_AUTH_POLICY } from './test-pki.ts';
 import type { CardKey } from './test-pki.ts';
+import { codeOf } from './error-code.ts';
 
 let rsa: CardKey;
 let p384: CardKey;
@@ -13,16 +13,6 @@ beforeAll(async () => {
   rsa = await makeCardKey('RSA-2048', { commonName: 'Grace Hopper' });
   p384 = await makeCardKey('ECC-P384', { fascn: null, uuid: null, policies: ['2.16.840.1.101.3.2.1.3.7', PIV_AUTH_POLICY] });
 });
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PivError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 describe('certificate summary', () => {
   it('summarises an RSA-2048 PIV Auth certificate with FASC-N and UUID from the SAN', () => {

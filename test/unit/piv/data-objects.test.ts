@@ -11,16 +11,7 @@ import { encodeCommandApdu } from '../../../piv/apdu.ts';
 import { chuidObject, discoveryObject } from './fake-piv-card.ts';
 import { hex, randomBytes, seededRandom, toHex } from './scripted-transport.ts';
 import { VECTOR_FASCN } from './test-pki.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PivError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
+import { codeOf } from './error-code.ts';
 
 const wrap53 = (items: Array<readonly [number, Uint8Array]>): Uint8Array => encodeTlv(0x53, encodeTlvs(items));
 

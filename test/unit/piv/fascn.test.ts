@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { PivError } from '../../../piv/errors.ts';
 import { decodeFascn, encodeFascn, inspectFascn } from '../../../piv/fascn.ts';
 import type { FascnFields } from '../../../piv/fascn.ts';
 import { hex, randomBytes, seededRandom, toHex } from './scripted-transport.ts';
+import { codeOf } from './error-code.ts';
 
 const VECTOR = 'd4e739da739ced39ce739d836858210842108421c84210c3eb';
 const VECTOR_FIELDS: FascnFields = {
@@ -10,16 +10,6 @@ const VECTOR_FIELDS: FascnFields = {
   individualCredentialIssue: '1', personIdentifier: '0000000000', organizationalCategory: '3',
   organizationalIdentifier: '0000', personOrganizationAssociation: '1',
 };
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PivError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
   const copy = Uint8Array.from(bytes);

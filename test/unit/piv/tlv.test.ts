@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PivError } from '../../../piv/errors.ts';
 import { encodeLength, encodeTlv, parseSingleTlv, parseTlvs, parseTlvTree } from '../../../piv/tlv.ts';
 import { hex, randomBytes, seededRandom, toHex } from './scripted-transport.ts';
-
-function codeOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PivError) return error.code;
-    throw error;
-  }
-  return 'no error';
-}
+import { codeOf } from './error-code.ts';
 
 describe('BER-TLV parse', () => {
   it('reads 1-, 2- and 3-byte tags', () => {
