@@ -9,6 +9,15 @@ export type CardReaderEvent =
   | { readonly type: 'inserted'; readonly reader: string }
   | { readonly type: 'removed'; readonly reader: string };
 
+/**
+ * The card was pulled while a command ran (the card layer checked with the reader that it is gone). The
+ * controller ends the session as a removal at once, instead of showing an error screen until the reader's own
+ * removal event arrives.
+ */
+export interface CardRemovedOutcome {
+  readonly kind: 'card-removed';
+}
+
 export type CardIdentityOutcome =
   | {
       readonly kind: 'ok';
@@ -18,20 +27,22 @@ export type CardIdentityOutcome =
       /** The PIV Authentication certificate (DER), sent to the issuer with the signed challenge. */
       readonly certificateDer: Uint8Array;
     }
-  | { readonly kind: 'refused'; readonly reason: CardRefusedReason };
+  | { readonly kind: 'refused'; readonly reason: CardRefusedReason }
+  | CardRemovedOutcome;
 
 export type CardSignOutcome =
   | { readonly kind: 'ok'; readonly signature: Uint8Array }
   /** The card wants the PIN again (security status not satisfied). */
   | { readonly kind: 'pin-needed' }
-  | { readonly kind: 'card-error' };
+  | { readonly kind: 'card-error' }
+  | CardRemovedOutcome;
 
 /** One connection to one inserted card, for one kiosk session. */
 export interface KioskCardSession {
   /** CHUID + PIV Authentication certificate + PIN tries; no PIN needed. */
   readIdentity(): Promise<CardIdentityOutcome>;
   /** `pin`: ASCII digits. The caller zero-fills it after the promise settles; implementations must not keep it. */
-  verifyPin(pin: Uint8Array): Promise<PinOutcome>;
+  verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome>;
   /** Signs the issuer's challenge with the PIV Authentication key (9A). */
   signChallenge(challenge: Uint8Array): Promise<CardSignOutcome>;
   /** Releases the card and resets it, so a verified PIN does not outlive the session. Idempotent. */

@@ -7,7 +7,7 @@ import type { KeyAlgorithm } from '../../piv/index.ts';
 import type { PinReferenceName } from '../../contracts/card.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
 import type { PinOutcome } from '../session/state.ts';
-import type { CardIdentityOutcome, CardReaderEvent, CardSignOutcome, KioskCardPort, KioskCardSession } from './card-port.ts';
+import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, CardSignOutcome, KioskCardPort, KioskCardSession } from './card-port.ts';
 
 export interface PcscCardPortOptions {
   readonly now?: () => Date;
@@ -16,6 +16,10 @@ export interface PcscCardPortOptions {
 
 const errorCode = (error: unknown): string =>
   isPivError(error) ? error.code : error instanceof Error ? ((error as { code?: unknown }).code as string | undefined) ?? error.name : 'unknown';
+
+/** The card edge says the card was pulled mid-command (pcscd confirmed it is gone): not a card fault. */
+const REMOVED: CardRemovedOutcome = { kind: 'card-removed' };
+const wasRemoved = (error: unknown): boolean => isPivError(error, 'card-removed');
 
 /** Why a card cannot be used, from what failed while reading it without a PIN. */
 function refusalFor(error: unknown): CardRefusedReason {
@@ -60,11 +64,11 @@ class PcscKioskCard implements KioskCardSession {
       };
     } catch (error: unknown) {
       this.#options.log?.('card-read-failed', { code: errorCode(error) });
-      return { kind: 'refused', reason: refusalFor(error) };
+      return wasRemoved(error) ? REMOVED : { kind: 'refused', reason: refusalFor(error) };
     }
   }
 
-  async verifyPin(pin: Uint8Array): Promise<PinOutcome> {
+  async verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome> {
     try {
       // The session already asked the person to confirm a last try, so the card edge may send it.
       const result = await verifyPinSafely(this.#card, pin, { allowLastTry: true, ...(this.#reference ? { reference: this.#reference } : {}) });
@@ -84,7 +88,7 @@ class PcscKioskCard implements KioskCardSession {
       }
     } catch (error: unknown) {
       this.#options.log?.('pin-verify-failed', { code: errorCode(error) });
-      return { kind: 'card-error' };
+      return wasRemoved(error) ? REMOVED : { kind: 'card-error' };
     }
   }
 
@@ -96,7 +100,7 @@ class PcscKioskCard implements KioskCardSession {
     } catch (error: unknown) {
       if (isPivError(error, 'security-status')) return { kind: 'pin-needed' };
       this.#options.log?.('card-sign-failed', { code: errorCode(error) });
-      return { kind: 'card-error' };
+      return wasRemoved(error) ? REMOVED : { kind: 'card-error' };
     }
   }
 

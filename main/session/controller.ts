@@ -7,7 +7,7 @@
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { KioskConfig, KioskError, KioskHandlers, KioskView, Result, SubmitPinOptions } from '../../contracts/kiosk-api.ts';
 import type { EnrollmentCode } from '../../contracts/issuer-api.ts';
-import type { CardReaderEvent, KioskCardPort, KioskCardSession, VirtualCardPort } from '../card/card-port.ts';
+import type { CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession, VirtualCardPort } from '../card/card-port.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
 import { completionFailure, completionOf, renewFailure, signInFailure, userCodeFailure } from './issuer-outcomes.ts';
 import { INITIAL_STATE, reduce } from './reducer.ts';
@@ -357,6 +357,10 @@ export class KioskController {
       return;
     }
     const identity = await card.readIdentity();
+    if (identity.kind === 'card-removed') {
+      this.#cardPulled(work);
+      return;
+    }
     if (identity.kind === 'refused') {
       this.#log('card-refused', { sessionId: work.id, reason: identity.reason });
       this.#dispatch({ type: 'card-read', sessionId: work.id, outcome: identity });
@@ -374,7 +378,8 @@ export class KioskController {
     try {
       const outcome = work.card === null ? ({ kind: 'card-error' } as const) : await work.card.verifyPin(pin);
       this.#log('pin-verified', { sessionId: work.id, outcome: outcome.kind });
-      this.#dispatch({ type: 'pin-verified', sessionId: work.id, outcome });
+      if (outcome.kind === 'card-removed') this.#cardPulled(work);
+      else this.#dispatch({ type: 'pin-verified', sessionId: work.id, outcome });
     } finally {
       pin.fill(0);
     }
@@ -383,17 +388,30 @@ export class KioskController {
   async #signIn(work: SessionWork): Promise<void> {
     const outcome = await this.#pkiAuth(work);
     this.#log('sign-in', { sessionId: work.id, outcome: outcome.kind });
-    this.#dispatch({ type: 'signed-in', sessionId: work.id, outcome });
+    if (outcome.kind === 'card-removed') this.#cardPulled(work);
+    else this.#dispatch({ type: 'signed-in', sessionId: work.id, outcome });
+  }
+
+  /**
+   * A card command found the card gone. End the session now, as the reader's removal event does: both come
+   * from the same pcscd presence check, in either order, and the person must not see a "card unreadable"
+   * screen in between. Whichever arrives first ends the session; the other then finds nothing to end.
+   */
+  #cardPulled(work: SessionWork): void {
+    if (work.abort.signal.aborted) return;
+    if (this.#readerSessions.get(work.reader) === work.id) this.#readerSessions.delete(work.reader);
+    this.#log('card-removed', { sessionId: work.id, seenBy: 'card-command' });
+    this.#dispatch({ type: 'card-removed', sessionId: work.id });
   }
 
   /** SP 800-116 PKI-AUTH: the issuer's challenge, signed by the card's PIV Authentication key. */
-  async #pkiAuth(work: SessionWork): Promise<SignInOutcome> {
+  async #pkiAuth(work: SessionWork): Promise<SignInOutcome | CardRemovedOutcome> {
     const { issuer } = this.#options;
     if (work.card === null || work.certificateDer === null) return { kind: 'refused', reason: 'unreadable' };
     const challenge = await issuer.challenge(work.abort.signal);
     if (!challenge.ok) return signInFailure(challenge.error);
     const signed = await work.card.signChallenge(challenge.value.challenge);
-    if (signed.kind === 'pin-needed') return { kind: 'pin-needed' };
+    if (signed.kind === 'pin-needed' || signed.kind === 'card-removed') return signed;
     if (signed.kind === 'card-error') return { kind: 'refused', reason: 'unreadable' };
     const session = await issuer.answerChallenge(
       { challengeId: challenge.value.challengeId, certificateDer: work.certificateDer, signature: signed.signature },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
 import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
-import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../../../main/card/card-port.ts';
+import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession } from '../../../main/card/card-port.ts';
 import type { IssuerCall, KioskIssuerPort } from '../../../main/issuer-client/issuer-port.ts';
 import { KioskController } from '../../../main/session/controller.ts';
 import type { Scheduler } from '../../../main/session/controller.ts';
@@ -51,14 +51,18 @@ class FakeCard implements KioskCardSession {
   maxBusy = 0;
   closed = false;
   verifyGate: Promise<void> = Promise.resolve();
-  async readIdentity() {
+  /** Set to make the next commands find the card gone, as the real card layer reports a mid-command pull. */
+  pulled = false;
+  async readIdentity(): Promise<CardIdentityOutcome> {
+    if (this.pulled) return this.#track(() => Promise.resolve({ kind: 'card-removed' } as const));
     return this.#track(() => Promise.resolve({ kind: 'ok', holderName: 'Ada Lovelace', triesLeft: this.triesLeft, certificateDer: new Uint8Array([0x30, 0x00]) } as const));
   }
-  async verifyPin(pin: Uint8Array): Promise<PinOutcome> {
+  async verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome> {
     this.pinsSeen.push(pin); // keep the reference: the test checks it was zero-filled afterwards
     const typed = Buffer.from(pin).toString('ascii');
     return this.#track(async () => {
       await this.verifyGate;
+      if (this.pulled) return { kind: 'card-removed' };
       if (typed === RIGHT_PIN) return { kind: 'ok' };
       this.triesLeft -= 1;
       return this.triesLeft === 0 ? { kind: 'blocked' } : { kind: 'wrong', triesLeft: this.triesLeft };
@@ -214,6 +218,66 @@ describe('KioskController', () => {
     expect(controller.view.screen).toBe('welcome');
     expect(card.closed).toBe(true);
     expect([...card.pinsSeen[0]!].every((b) => b === 0)).toBe(true);
+    await controller.stop();
+  });
+
+  it('card found gone by the read itself → welcome at once, never "card unreadable"; the reader\'s late event changes nothing', async () => {
+    const { reader, controller, views, card } = setup();
+    await settle();
+    card.pulled = true;
+    reader.insert();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'welcome' });
+    expect(views.map((v) => v.screen)).not.toContain('card-refused');
+    expect(card.closed).toBe(true);
+    const published = views.length;
+    reader.remove(); // pcscd's removal event, arriving after the failed command noticed
+    await settle();
+    expect(views).toHaveLength(published);
+    // The next card is a fresh session, not mistaken for the one still "in the reader".
+    card.pulled = false;
+    reader.insert();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace' });
+    await controller.stop();
+  });
+
+  it('card found gone during VERIFY → welcome, not the "card unreadable" screen; the PIN is wiped', async () => {
+    const { reader, controller, views, card } = setup();
+    reader.insert();
+    await settle();
+    card.pulled = true;
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'welcome' });
+    expect(views.map((v) => v.screen)).not.toContain('card-refused');
+    expect([...card.pinsSeen[0]!].every((b) => b === 0)).toBe(true);
+    await controller.stop();
+  });
+
+  it('card pulled while the issuer checks the phone\'s code → welcome at once; the request is aborted and its late answer ignored', async () => {
+    const { reader, issuer, controller } = setup();
+    reader.insert();
+    await settle();
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    let answer!: () => void;
+    let requestSignal: AbortSignal | undefined;
+    const approve = issuer.approveUserCode.bind(issuer);
+    issuer.approveUserCode = (token: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> => {
+      requestSignal = signal;
+      return new Promise((resolve) => { answer = () => resolve(approve(token, userCode)); });
+    };
+    await controller.handlers.submitUserCode('WDJB-MJHT');
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'user-code', busy: true });
+    reader.remove();
+    expect(controller.view).toMatchObject({ screen: 'welcome' }); // synchronously: no waiting for the issuer
+    expect(requestSignal?.aborted).toBe(true);
+    answer();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'welcome' });
+    expect(JSON.stringify(controller.state)).not.toContain('Ada');
     await controller.stop();
   });
 
