@@ -2,8 +2,9 @@
 // `window.kiosk` over the browser host's loopback WebSocket. It holds no logic: every call is forwarded as a
 // binary frame (see ../transport/wire.ts), every result and view comes back as JSON. The per-launch secret is an
 // HttpOnly cookie this script never sees; the browser sends it with the WebSocket handshake.
-import { KIOSK_INVOKE_NAMES, err } from '../../contracts/kiosk-api.ts';
-import type { KioskApi, KioskError, KioskInvokeName, KioskView, Result } from '../../contracts/kiosk-api.ts';
+import { err } from '../../contracts/kiosk-api.ts';
+import type { KioskError, KioskInvokeName, Result } from '../../contracts/kiosk-api.ts';
+import { createKioskApiObject } from '../transport/kiosk-api-object.ts';
 import { encodeCallFrame } from '../transport/wire.ts';
 import type { HostMessage } from '../transport/wire.ts';
 
@@ -17,8 +18,6 @@ function installKioskHost(): void {
   const socketUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/kiosk-ws`;
   const pending = new Map<number, Settle>();
   const queued: { id: number; frame: Uint8Array<ArrayBuffer> }[] = [];
-  const listeners = new Set<(view: KioskView) => void>();
-  let latestView: KioskView | null = null;
   let socket: WebSocket | null = null;
   let nextId = 1;
 
@@ -33,8 +32,7 @@ function installKioskHost(): void {
     if (typeof event.data !== 'string') return;
     const message = JSON.parse(event.data) as HostMessage;
     if (message.kind === 'view') {
-      latestView = message.view;
-      for (const listener of listeners) listener(message.view);
+      publishView(message.view);
       return;
     }
     const settle = pending.get(message.id);
@@ -73,18 +71,8 @@ function installKioskHost(): void {
       else queued.push({ id, frame });
     });
 
-  const api: Partial<Record<KioskInvokeName, (...args: unknown[]) => Promise<Result<unknown, KioskError>>>> = {};
-  for (const name of KIOSK_INVOKE_NAMES) api[name] = (...args: unknown[]) => call(name, args);
-  const kiosk = {
-    ...api,
-    onView(listener: (view: KioskView) => void): () => void {
-      listeners.add(listener);
-      const current = latestView;
-      if (current !== null) queueMicrotask(() => { if (listeners.has(listener)) listener(current); });
-      return () => { listeners.delete(listener); };
-    },
-  } as KioskApi;
-  Object.defineProperty(window, 'kiosk', { value: Object.freeze(kiosk), writable: false, configurable: false });
+  const { api, publishView } = createKioskApiObject(call);
+  Object.defineProperty(window, 'kiosk', { value: Object.freeze(api), writable: false, configurable: false });
   connect();
 }
 
