@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ensureRendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
 import { connectToIssuer } from '../../phone/issuer-http.ts';
@@ -48,6 +48,7 @@ async function chooseLanguage(page: Page, lang: 'en' | 'nl'): Promise<void> {
 // Chromium is a test dependency (.ci/run installs it); the renderer is built here when missing (it is not committed).
 const canRun = chromiumAvailable();
 let browser: Browser;
+const contexts: BrowserContext[] = [];
 const tmp = mkdtempSync(join(tmpdir(), 'dck-e2e-'));
 
 function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
@@ -59,8 +60,9 @@ function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
 async function newKioskPage(kiosk: BrowserKiosk): Promise<Page> {
   // A fresh context per test: its own cookie jar (the launch secret) and what axe-core needs.
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  // Closed in afterAll, before the browser: closing it from the page's 'close' event raced the browser's own close.
+  contexts.push(context);
   const page = await context.newPage();
-  page.on('close', () => void context.close());
   await page.goto(kiosk.host.launchUrl);
   return page;
 }
@@ -86,6 +88,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
   await browser?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
