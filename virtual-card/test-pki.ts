@@ -142,20 +142,11 @@ export async function createCertificateAuthority(options: CreateCertificateAutho
   ];
   const issuer = options.issuer;
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto));
-  const certificate = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: randomSerial(),
-      subject,
-      issuer: issuer ? issuer.certificate.subject : subject,
-      notBefore,
-      notAfter,
-      publicKey: keys.publicKey,
-      signingKey: issuer ? issuer.keys.privateKey : keys.privateKey,
-      signingAlgorithm: issuer ? issuer.signingAlgorithm : signingAlgorithmFor(keyAlgorithm),
-      extensions,
-    },
-    crypto,
-  );
+  const certificate = await signCertificate({
+    subject, keys, notBefore, notAfter, extensions,
+    // A root signs itself with its own key.
+    signer: issuer ? caSigner(issuer) : { subject, keys, signingAlgorithm: signingAlgorithmFor(keyAlgorithm) },
+  });
   return {
     certificate,
     der: new Uint8Array(certificate.rawData),
@@ -190,20 +181,11 @@ export async function issueCardCertificate(
   ];
   if (options.crlUrl !== undefined) extensions.push(new x509.CRLDistributionPointsExtension([options.crlUrl]));
   if (options.ocspUrl !== undefined) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: options.ocspUrl }));
-  const certificate = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: options.serialNumber ?? randomSerial(),
-      subject: `CN=${options.commonName}, OU=Test Agency, ${ORGANISATION}`,
-      issuer: options.issuer.certificate.subject,
-      notBefore,
-      notAfter,
-      publicKey: keys.publicKey,
-      signingKey: options.issuer.keys.privateKey,
-      signingAlgorithm: options.issuer.signingAlgorithm,
-      extensions,
-    },
-    crypto,
-  );
+  const certificate = await signCertificate({
+    subject: `CN=${options.commonName}, OU=Test Agency, ${ORGANISATION}`,
+    keys, notBefore, notAfter, extensions, signer: caSigner(options.issuer),
+    ...(options.serialNumber === undefined ? {} : { serialNumber: options.serialNumber }),
+  });
   return {
     certificate,
     der: new Uint8Array(certificate.rawData),
@@ -223,27 +205,21 @@ export const PIV_CONTENT_SIGNING_EKU_OID = '2.16.840.1.101.3.6.7';
 export async function issueContentSigningCertificate(issuer: TestCertificateAuthority, commonName = 'Test PIV Content Signer'): Promise<IssuedCardCertificate> {
   const keys = await generateKeyPair('P-256');
   const now = Date.now();
-  const certificate = await x509.X509CertificateGenerator.create(
-    {
-      serialNumber: randomSerial(),
-      subject: `CN=${commonName}, ${ORGANISATION}`,
-      issuer: issuer.certificate.subject,
-      notBefore: new Date(now - DAY_MS),
-      notAfter: new Date(now + 6 * 365 * DAY_MS),
-      publicKey: keys.publicKey,
-      signingKey: issuer.keys.privateKey,
-      signingAlgorithm: issuer.signingAlgorithm,
-      extensions: [
-        new x509.BasicConstraintsExtension(false, undefined, true),
-        new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-        new x509.ExtendedKeyUsageExtension([PIV_CONTENT_SIGNING_EKU_OID], false),
-        new x509.CertificatePolicyExtension([PIV_CONTENT_SIGNING_POLICY_OID], false),
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
-        await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto),
-      ],
-    },
-    crypto,
-  );
+  const certificate = await signCertificate({
+    subject: `CN=${commonName}, ${ORGANISATION}`,
+    keys,
+    notBefore: new Date(now - DAY_MS),
+    notAfter: new Date(now + 6 * 365 * DAY_MS),
+    signer: caSigner(issuer),
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([PIV_CONTENT_SIGNING_EKU_OID], false),
+      new x509.CertificatePolicyExtension([PIV_CONTENT_SIGNING_POLICY_OID], false),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
+      await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto),
+    ],
+  });
   return {
     certificate,
     der: new Uint8Array(certificate.rawData),
@@ -253,6 +229,43 @@ export async function issueContentSigningCertificate(issuer: TestCertificateAuth
     uuid: '',
     fascn: new Uint8Array(0),
   };
+}
+
+/** Who signs a certificate: its subject name (the new certificate's issuer), key pair and algorithm. */
+interface CertificateSigner {
+  readonly subject: string;
+  readonly keys: CryptoKeyPair;
+  readonly signingAlgorithm: Algorithm | EcdsaParams;
+}
+
+function caSigner(ca: TestCertificateAuthority): CertificateSigner {
+  return { subject: ca.certificate.subject, keys: ca.keys, signingAlgorithm: ca.signingAlgorithm };
+}
+
+/** The one place this PKI asks @peculiar/x509 to sign a certificate. */
+function signCertificate(request: {
+  readonly subject: string;
+  readonly keys: CryptoKeyPair;
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly extensions: x509.Extension[];
+  readonly signer: CertificateSigner;
+  readonly serialNumber?: string;
+}): Promise<x509.X509Certificate> {
+  return x509.X509CertificateGenerator.create(
+    {
+      serialNumber: request.serialNumber ?? randomSerial(),
+      subject: request.subject,
+      issuer: request.signer.subject,
+      notBefore: request.notBefore,
+      notAfter: request.notAfter,
+      publicKey: request.keys.publicKey,
+      signingKey: request.signer.keys.privateKey,
+      signingAlgorithm: request.signer.signingAlgorithm,
+      extensions: request.extensions,
+    },
+    crypto,
+  );
 }
 
 /** A fresh extractable key pair usable for signing (RSASSA-PKCS1-v1_5/SHA-256 or ECDSA). */
