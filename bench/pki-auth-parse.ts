@@ -1,0 +1,145 @@
+// CPU cost of reading a new card's certificate and a phone's CSR in the issuer: parseCertificate, the whole
+// verifyCardAuthentication of a card never seen before (CRLs loaded from files, CA part already validated, as in a
+// running issuer), and checkCsr. Figures are CPU microseconds per operation (process.cpuUsage over many
+// operations, one thread), so other processes on the machine barely move them. Prints figures only.
+//
+//   node --import tsx bench/pki-auth-parse.ts [--cards N]
+//
+// The "reference" lines are what the same work costs with the general-purpose parsers (@peculiar/x509 with its
+// extensions decoded, @peculiar/asn1-schema for the CSR) and the OpenSSL floor, for comparison.
+import 'reflect-metadata';
+import { X509Certificate as OpenSslCertificate, createPrivateKey, sign, verify, webcrypto } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as x509 from '@peculiar/x509';
+import { AsnConvert } from '@peculiar/asn1-schema';
+import { CertificationRequest } from '@peculiar/asn1-csr';
+import { parseCertificate } from '../issuer/pki-auth/parsed-certificate.ts';
+import { verifyCardAuthentication, type PivTrustPolicy } from '../issuer/pki-auth/verify-card-authentication.ts';
+import { checkCsr } from '../issuer/ca/csr.ts';
+import { createTestPki, type CardKeyAlgorithm, type IssuedCardCertificate } from '../virtual-card/test-pki.ts';
+import { buildCrl } from '../virtual-card/revocation.ts';
+
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+
+function cardCountFrom(args: string[]): number {
+  const at = args.indexOf('--cards');
+  const value = at >= 0 ? Number(args[at + 1]) : 300;
+  if (!Number.isInteger(value) || value < 10) throw new Error('--cards must be an integer ≥ 10');
+  return value;
+}
+
+/** CPU µs per call of `operation` over `items` (each item once per round), after one untimed warm-up round. */
+async function cpuMicrosPerCall<T>(items: readonly T[], rounds: number, operation: (item: T) => unknown): Promise<number> {
+  for (const item of items) await operation(item);
+  const before = process.cpuUsage();
+  for (let round = 0; round < rounds; round += 1) for (const item of items) await operation(item);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / (rounds * items.length);
+}
+
+function line(label: string, micros: number): void {
+  console.log(`  ${label.padEnd(72)} ${micros.toFixed(1).padStart(8)} µs CPU`);
+}
+
+async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Promise<string> {
+  const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+  const signingAlgorithm = algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: algorithm.namedCurve === 'P-384' ? 'SHA-384' : 'SHA-256' } : algorithm;
+  return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm })).toString('pem');
+}
+
+function cardSignature(card: IssuedCardCertificate, challenge: Uint8Array): Uint8Array {
+  const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+  const hash = card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
+  return new Uint8Array(card.keyAlgorithm === 'RSA-2048' ? sign(hash, challenge, key) : sign(hash, challenge, { key, dsaEncoding: 'der' }));
+}
+
+async function benchCertificates(cardCount: number): Promise<void> {
+  const pki = await createTestPki();
+  const dataDir = mkdtempSync(join(tmpdir(), 'dck-bench-pki-auth-'));
+  try {
+    const nextUpdate = new Date(Date.now() + 86_400_000);
+    writeFileSync(join(dataDir, 'root.crl'), await buildCrl({ issuer: pki.root, nextUpdate }));
+    writeFileSync(join(dataDir, 'intermediate.crl'), await buildCrl({ issuer: pki.intermediate, nextUpdate }));
+    const challenge = new Uint8Array(32).fill(7);
+    for (const keyAlgorithm of ['P-256', 'P-384', 'RSA-2048'] as CardKeyAlgorithm[]) {
+      const count = keyAlgorithm === 'RSA-2048' ? Math.max(10, Math.floor(cardCount / 5)) : cardCount;
+      const cards: Array<{ card: IssuedCardCertificate; signature: Uint8Array }> = [];
+      for (let index = 0; index < count; index += 1) {
+        const card = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Bench Cardholder ${index}` });
+        cards.push({ card, signature: cardSignature(card, challenge) });
+      }
+      const ders = cards.map(({ card }) => card.der);
+      console.log(`\n${keyAlgorithm} card certificates (${ders[0]?.byteLength ?? 0} bytes), ${count} distinct cards:`);
+      line('parseCertificate', await cpuMicrosPerCall(ders, 10, (der) => {
+        if (!parseCertificate(der).ok) throw new Error('bench certificate refused');
+      }));
+      line('reference: OpenSSL X509Certificate + publicKey', await cpuMicrosPerCall(ders, 10, (der) => new OpenSslCertificate(der).publicKey));
+      line('reference: @peculiar/x509 X509Certificate + extensions + names', await cpuMicrosPerCall(ders, 10, (der) => {
+        const certificate = new x509.X509Certificate(der);
+        return [certificate.extensions, certificate.subjectName, certificate.issuerName];
+      }));
+
+      const policy: PivTrustPolicy = {
+        trustAnchorsDer: [pki.root.der], intermediatesDer: [pki.intermediate.der], requiredPolicyOids: [],
+        crlUrls: [], crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')], ocspUrl: null,
+      };
+      // The first card loads the CRLs and validates the CA part (as a running issuer did long before); every
+      // later card is new to this policy object, so none of its per-card caches answer.
+      const [warmUp, ...rest] = cards;
+      if (warmUp === undefined) throw new Error('no cards');
+      const verifyOne = async ({ card, signature }: { card: IssuedCardCertificate; signature: Uint8Array }) => {
+        const result = await verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+        if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
+      };
+      await verifyOne(warmUp);
+      const before = process.cpuUsage();
+      for (const item of rest) await verifyOne(item);
+      const used = process.cpuUsage(before);
+      line('verifyCardAuthentication, a new card each time', (used.user + used.system) / rest.length);
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchCsrs(): Promise<void> {
+  const kinds: Array<[string, EcKeyGenParams | RsaHashedKeyGenParams]> = [
+    ['P-256', { name: 'ECDSA', namedCurve: 'P-256' }],
+    ['P-384', { name: 'ECDSA', namedCurve: 'P-384' }],
+    ['RSA-2048', { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }],
+  ];
+  for (const [name, algorithm] of kinds) {
+    const csrs: string[] = [];
+    for (let index = 0; index < 32; index += 1) csrs.push(await makeCsr(algorithm));
+    console.log(`\n${name} CSRs (PEM), 32 distinct:`);
+    line('checkCsr', await cpuMicrosPerCall(csrs, 30, (csr) => {
+      if (!checkCsr(csr).ok) throw new Error('bench CSR refused');
+    }));
+    const ders = csrs.map((csr) => Buffer.from(csr.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
+    line('reference: @peculiar/asn1-schema parse of the CertificationRequest', await cpuMicrosPerCall(ders, 30, (der) => AsnConvert.parse(der, CertificationRequest)));
+    const parsed = ders.map((der) => AsnConvert.parse(der, CertificationRequest));
+    const verifications = parsed.map((request) => {
+      const spki = Buffer.from(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo));
+      const data = Buffer.from(request.certificationRequestInfoRaw ?? AsnConvert.serialize(request.certificationRequestInfo));
+      return { spki, data, signature: Buffer.from(request.signature) };
+    });
+    const hash = name === 'P-384' ? 'sha384' : 'sha256';
+    line('reference: OpenSSL signature check alone (key from SPKI each time)', await cpuMicrosPerCall(verifications, 30, ({ spki, data, signature }) => {
+      if (!verify(hash, data, { key: spki, format: 'der', type: 'spki' }, signature)) throw new Error('reference check failed');
+    }));
+  }
+}
+
+async function main(): Promise<void> {
+  const cardCount = cardCountFrom(process.argv.slice(2));
+  console.log(`PKI-AUTH and CSR parsing cost, node ${process.version}, CPU time per operation (one thread)`);
+  await benchCertificates(cardCount);
+  await benchCsrs();
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench pki-auth-parse failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
