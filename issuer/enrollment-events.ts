@@ -1,16 +1,67 @@
-// Wakes long-polls and server-sent-event streams when an enrollment changes. In-process only: a multi-node
-// deployment (PostgreSQL) will replace this with LISTEN/NOTIFY behind the same two methods.
+// Wakes long-polls and server-sent-event streams when an enrollment changes. A wake-up means "look at the
+// database again", never "it changed": listeners re-read the enrollment, so a spurious wake-up costs one read.
+//
+// One process: notify() wakes the listeners of this process. Several processes on one database (`dck issuer
+// --workers N`): notify() also hands the id to `relay` (the cluster's primary forwards it to the other workers,
+// which call wake()), and `recheckMs` wakes every waiter periodically so a lost message only delays the kiosk,
+// never leaves it waiting until its long-poll times out. A multi-node deployment (PostgreSQL) can plug
+// LISTEN/NOTIFY into the same relay.
 type Listener = () => void;
+
+export interface EnrollmentEventsOptions {
+  /** Tells the other processes that an enrollment changed here. */
+  relay?: (enrollmentId: string) => void;
+  /** Wake every waiter at least this often, changed or not (several processes share the database). */
+  recheckMs?: number;
+}
 
 export class EnrollmentEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly relay: ((enrollmentId: string) => void) | null;
+  private readonly recheckMs: number | null;
 
+  constructor(options: EnrollmentEventsOptions = {}) {
+    this.relay = options.relay ?? null;
+    this.recheckMs = options.recheckMs !== undefined && options.recheckMs > 0 ? options.recheckMs : null;
+  }
+
+  /** The enrollment changed in this process: wake local listeners and tell the other processes. */
   notify(enrollmentId: string): void {
+    this.wake(enrollmentId);
+    this.relay?.(enrollmentId);
+  }
+
+  /** Wakes this process's listeners only (a change relayed from another process). */
+  wake(enrollmentId: string): void {
     for (const listener of this.listeners.get(enrollmentId) ?? []) listener();
   }
 
-  /** Calls `listener` on every change until the returned function is called. */
+  /** Calls `listener` on every change (and every `recheckMs`, when set) until the returned function is called. */
   subscribe(enrollmentId: string, listener: Listener): () => void {
+    const remove = this.add(enrollmentId, listener);
+    if (this.recheckMs === null) return remove;
+    const recheck = setInterval(listener, this.recheckMs);
+    return () => {
+      clearInterval(recheck);
+      remove();
+    };
+  }
+
+  /** Resolves on the next change, after `recheckMs` (when set), or after `timeoutMs`, whichever comes first. */
+  nextChange(enrollmentId: string, timeoutMs: number): Promise<void> {
+    const wait = Math.max(0, this.recheckMs === null ? timeoutMs : Math.min(timeoutMs, this.recheckMs));
+    return new Promise((resolve) => {
+      const unsubscribe = this.add(enrollmentId, () => finish());
+      const timer = setTimeout(() => finish(), wait);
+      function finish(): void {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+    });
+  }
+
+  private add(enrollmentId: string, listener: Listener): () => void {
     let set = this.listeners.get(enrollmentId);
     if (set === undefined) {
       set = new Set();
@@ -21,18 +72,5 @@ export class EnrollmentEvents {
       set.delete(listener);
       if (set.size === 0) this.listeners.delete(enrollmentId);
     };
-  }
-
-  /** Resolves on the next change or after `timeoutMs`, whichever comes first. */
-  nextChange(enrollmentId: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const unsubscribe = this.subscribe(enrollmentId, () => finish());
-      const timer = setTimeout(() => finish(), Math.max(0, timeoutMs));
-      function finish(): void {
-        clearTimeout(timer);
-        unsubscribe();
-        resolve();
-      }
-    });
   }
 }

@@ -1,4 +1,5 @@
-// Starts the issuer in-process: used by `dck issuer`, by the kiosk's embedded default, by tests and benchmarks.
+// Starts the issuer in-process: used by `dck issuer` (each worker of `--workers N`), by the kiosk's embedded
+// default, by tests and benchmarks. One process; issuer/cluster/ runs several on one data dir.
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { derToPem, pemToDerList } from './ca/pem.ts';
 import { loadCaFromFiles, loadOrCreateDataDirCa } from './ca/issuing-ca.ts';
+import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
@@ -16,6 +18,7 @@ import { buildIssuerApp } from './server.ts';
 import { openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
+import type { TlsIdentity } from './tls.ts';
 
 export interface StartIssuerOptions {
   /** Raw configuration (validated here; defaults applied). Ignored when configFile is given. */
@@ -32,6 +35,13 @@ export interface StartIssuerOptions {
   now?: () => Date;
   /** PKI-AUTH verifier; defaults to issuer/pki-auth's verifyCardAuthentication. */
   verifyCard?: CardVerifier;
+  /** Enrollment wake-ups; the cluster's workers pass one relayed to the other workers (issuer/cluster/). */
+  events?: EnrollmentEvents;
+  /**
+   * Debug only (tests of `dck issuer --workers`): every answer names the serving process in `x-dck-debug-worker`,
+   * so a test can put the kiosk and the phone on different workers. Never set in production.
+   */
+  debugWorkerHeader?: boolean;
 }
 
 export interface RunningIssuer {
@@ -73,21 +83,44 @@ function defaultBaseUrl(host: string, port: number): string {
   return `https://${shown}:${port}`;
 }
 
-export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
-  const config = options.configFile !== undefined ? loadIssuerConfigFile(options.configFile) : parseIssuerConfig(options.config);
-  const now = options.now ?? (() => new Date());
-  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+/** The configuration of these options: the file's, or the inline one; defaults applied, ConfigError when bad. */
+export function readIssuerConfig(options: Pick<StartIssuerOptions, 'config' | 'configFile'>): IssuerConfig {
+  return options.configFile !== undefined ? loadIssuerConfigFile(options.configFile) : parseIssuerConfig(options.config);
+}
+
+interface IssuerMaterial { ca: IssuingCa; tls: TlsIdentity; serverSecret: Uint8Array }
+
+/** The data dir, CA, TLS identity and server secret: loaded, or created on first start. */
+async function loadOrCreateMaterial(config: IssuerConfig, dataDir: string, now: Date): Promise<IssuerMaterial> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const ca = config.ca === null
-    ? await loadOrCreateDataDirCa(options.dataDir, config.displayName, now())
+    ? await loadOrCreateDataDirCa(dataDir, config.displayName, now)
     : loadCaFromFiles(config.ca.certificateFile, config.ca.keyFile, config.ca.chainFiles ?? []);
   const tls = config.tls === null
-    ? await loadOrCreateLoopbackTls(options.dataDir, now())
+    ? await loadOrCreateLoopbackTls(dataDir, now)
     : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
+  return { ca, tls, serverSecret: loadOrCreateServerSecret(dataDir) };
+}
+
+/**
+ * Creates everything that must exist once (data dir, server secret, CA, TLS identity, database schema) without
+ * serving: the cluster's primary calls it before forking, so workers starting together never race to create them.
+ */
+export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string, now = new Date()): Promise<void> {
+  await loadOrCreateMaterial(config, dataDir, now);
+  const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
+  await storage.close();
+}
+
+export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
+  const config = readIssuerConfig(options);
+  const now = options.now ?? (() => new Date());
+  const { ca, tls, serverSecret } = await loadOrCreateMaterial(config, options.dataDir, now());
   const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE));
   const context: IssuerContext = {
     config, storage, ca,
-    codes: new CodeHasher(loadOrCreateServerSecret(options.dataDir)),
-    events: new EnrollmentEvents(),
+    codes: new CodeHasher(serverSecret),
+    events: options.events ?? new EnrollmentEvents(),
     trustPolicy: {
       trustAnchorsDer: [...readCertificates(config.pivTrust.trustAnchorFiles), ...(options.trustAnchorsDer ?? [])],
       intermediatesDer: [...readCertificates(config.pivTrust.intermediateFiles), ...(options.intermediatesDer ?? [])],
@@ -103,6 +136,10 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
   };
   const app = await buildIssuerApp(context, tls);
+  if (options.debugWorkerHeader === true) {
+    const pid = String(process.pid);
+    app.addHook('onSend', async (_request, reply, payload) => { reply.header('x-dck-debug-worker', pid); return payload; });
+  }
   try {
     await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
   } catch (error: unknown) {

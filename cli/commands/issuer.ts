@@ -1,29 +1,41 @@
 // `dck issuer`: runs the reference derived-credential issuer service until interrupted (Ctrl-C / SIGTERM).
-// Exit codes: 0 stopped cleanly, 1 could not start (bad config names the field), 2 wrong command line.
+// Exit codes: 0 stopped cleanly, 1 could not start (bad config names the field) or workers kept dying,
+// 2 wrong command line.
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
+import { ClusterStartError, startIssuerCluster } from '../../issuer/cluster/primary.ts';
+import type { IssuerCluster } from '../../issuer/cluster/primary.ts';
+import { workerCountForLimits } from '../../issuer/cluster/rate-limit-share.ts';
 import { ConfigError } from '../../issuer/config.ts';
-import { startIssuer } from '../../issuer/start-issuer.ts';
+import { readIssuerConfig, startIssuer } from '../../issuer/start-issuer.ts';
+import type { RunningIssuer } from '../../issuer/start-issuer.ts';
 
 export const summary = 'run the derived-credential issuer service (device flow, PKI-AUTH, enrollments, CA)';
 
-const USAGE = `usage: dck issuer [--config FILE] [--data DIR] [--port N]
+const MAX_DEFAULT_WORKERS = 8;
+const MAX_WORKERS = 64;
+
+const USAGE = `usage: dck issuer [--config FILE] [--data DIR] [--port N] [--workers N]
 
   --config FILE  JSON configuration (trust anchors, CRL/OCSP sources, lifetimes, OTP, listen address, …);
                  every field is optional and checked at start: a bad value stops the service, naming the field.
   --data DIR     where the SQLite database, server secret, CA key and TLS identity live (default ./dck-issuer-data)
   --port N       listen port (overrides the config; default 8443; 0 = any free port)
+  --workers N    processes serving the port (default: the number of CPUs, at most ${MAX_DEFAULT_WORKERS}; 1 = one process).
+                 They share the SQLite file; each enforces its share of the rate limits, so together they
+                 never allow more than the configured limit.
 
 Listens on 127.0.0.1 unless the config says otherwise. Prints the URL and the TLS certificate path to trust.`;
 
-interface IssuerArgs { config?: string; data: string; port?: number }
+interface IssuerArgs { config?: string; data: string; port?: number; workers: number }
 
 function parseArgs(args: string[]): IssuerArgs | string {
-  const parsed: IssuerArgs = { data: 'dck-issuer-data' };
+  const parsed: IssuerArgs = { data: 'dck-issuer-data', workers: Math.min(availableParallelism(), MAX_DEFAULT_WORKERS) };
   for (let i = 0; i < args.length; i += 1) {
     const flag = args[i];
     const value = args[i + 1];
     if (flag === '--help' || flag === '-h') return 'help';
-    if (flag !== '--config' && flag !== '--data' && flag !== '--port') return `unknown option ${String(flag).slice(0, 40)}`;
+    if (flag !== '--config' && flag !== '--data' && flag !== '--port' && flag !== '--workers') return `unknown option ${String(flag).slice(0, 40)}`;
     if (value === undefined || value.length > 4096) return `${flag} needs a value`;
     i += 1;
     if (flag === '--config') parsed.config = value;
@@ -32,16 +44,44 @@ function parseArgs(args: string[]): IssuerArgs | string {
       if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) return '--port must be a number from 0 to 65535';
       parsed.port = Number(value);
     }
+    if (flag === '--workers') {
+      if (!/^\d{1,2}$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) return `--workers must be a number from 1 to ${MAX_WORKERS}`;
+      parsed.workers = Number(value);
+    }
   }
   return parsed;
 }
 
-export async function run(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
-  if (parsed === 'help') { console.log(USAGE); return 0; }
-  if (typeof parsed === 'string') { console.error(`dck issuer: ${parsed}\n\n${USAGE}`); return 2; }
-  const dataDir = resolve(parsed.data);
-  let issuer;
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function printAddresses(url: string, dataDir: string): void {
+  console.log(`issuer listening on ${url}`);
+  console.log(`data directory: ${dataDir}`);
+  console.log(`TLS certificate to trust: ${resolve(dataDir, 'tls-certificate.pem')}`);
+  console.log(`issuing CA certificate: ${resolve(dataDir, 'issuing-ca-certificate.pem')}`);
+}
+
+/** Resolves with the exit code once SIGINT/SIGTERM has stopped the service (or `ended` settles first). */
+function untilStopped(stop: () => Promise<void>, ended: Promise<number> = new Promise(() => undefined)): Promise<number> {
+  return new Promise<number>((done) => {
+    const detach = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
+    const onSignal = (): void => {
+      detach();
+      stop().then(() => done(0), (error: unknown) => {
+        console.error(`dck issuer: error while stopping: ${errorText(error)}`);
+        done(1);
+      });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    void ended.then((code) => { detach(); done(code); });
+  });
+}
+
+async function runSingleProcess(parsed: IssuerArgs, dataDir: string): Promise<number> {
+  let issuer: RunningIssuer;
   try {
     issuer = await startIssuer({
       dataDir,
@@ -49,28 +89,47 @@ export async function run(args: string[]): Promise<number> {
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
     });
   } catch (error: unknown) {
-    if (error instanceof ConfigError) {
-      console.error(`dck issuer: ${error.message}`);
-      return 1;
-    }
-    console.error(`dck issuer: cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`);
     return 1;
   }
-  console.log(`issuer listening on ${issuer.url}`);
-  console.log(`data directory: ${dataDir}`);
-  console.log(`TLS certificate to trust: ${resolve(dataDir, 'tls-certificate.pem')}`);
-  console.log(`issuing CA certificate: ${resolve(dataDir, 'issuing-ca-certificate.pem')}`);
-  const running = issuer;
-  return new Promise<number>((done) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      running.close().then(() => done(0), (error: unknown) => {
-        console.error(`dck issuer: error while stopping: ${error instanceof Error ? error.message : String(error)}`);
-        done(1);
-      });
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+  printAddresses(issuer.url, dataDir);
+  console.log('workers: 1 (one process)');
+  return untilStopped(() => issuer.close());
+}
+
+async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> {
+  let cluster: IssuerCluster;
+  let workers = parsed.workers;
+  try {
+    const config = readIssuerConfig(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) });
+    const { workers: allowed, cappedBy } = workerCountForLimits(parsed.workers, config.rateLimits);
+    if (cappedBy !== null) console.log(`running ${allowed} workers, not ${parsed.workers}: rateLimits.${cappedBy} is ${allowed}, and each worker needs a share of at least 1`);
+    workers = allowed;
+    cluster = await startIssuerCluster({
+      config, dataDir, workers, log: (line) => console.log(line),
+      // Debug only: lets the cluster tests see which worker answered. Nothing else sets it.
+      debugWorkerHeader: process.env.DCK_ISSUER_DEBUG_WORKER_HEADER === '1',
+      ...(parsed.port === undefined ? {} : { port: parsed.port }),
+    });
+  } catch (error: unknown) {
+    if (error instanceof ConfigError) console.error(`dck issuer: ${error.message}`);
+    else if (error instanceof ClusterStartError && error.code === 'config-invalid') console.error(`dck issuer: ${error.message}`);
+    else console.error(`dck issuer: cannot start: ${errorText(error)}`);
+    return 1;
+  }
+  printAddresses(cluster.url, dataDir);
+  console.log(`workers: ${workers} processes (pids ${cluster.workerPids().join(' ')}; primary pid ${process.pid})`);
+  const ended = cluster.stopped.then(({ exitCode, reason }) => {
+    if (reason !== null) console.error(`dck issuer: ${reason}`);
+    return exitCode;
   });
+  return untilStopped(() => cluster.stop(), ended);
+}
+
+export async function run(args: string[]): Promise<number> {
+  const parsed = parseArgs(args);
+  if (parsed === 'help') { console.log(USAGE); return 0; }
+  if (typeof parsed === 'string') { console.error(`dck issuer: ${parsed}\n\n${USAGE}`); return 2; }
+  const dataDir = resolve(parsed.data);
+  return parsed.workers === 1 ? runSingleProcess(parsed, dataDir) : runCluster(parsed, dataDir);
 }
