@@ -15,21 +15,17 @@
 // What pkijs's engine would additionally have done for the leaf step: name constraints and policy-constraint
 // processing. Paths whose CA certificates carry nameConstraints, policyConstraints or inhibitAnyPolicy are
 // therefore not split: the caller runs the whole path through pkijs (see needsWholePathEngine).
-import 'reflect-metadata';
 import { createHash } from 'node:crypto';
-import { BasicConstraintsExtension } from '@peculiar/x509';
 import type { ParsedCertificate } from './parsed-certificate.ts';
+import { OID } from './certificate-extensions.ts';
 import { validateWithEngine, type EngineResult } from './path.ts';
 import type { RevocationEvidence } from './revocation/revocation-check.ts';
 
-const NAME_CONSTRAINTS = '2.5.29.30';
-const POLICY_CONSTRAINTS = '2.5.29.36';
-const INHIBIT_ANY_POLICY = '2.5.29.54';
-const CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS = [NAME_CONSTRAINTS, POLICY_CONSTRAINTS, INHIBIT_ANY_POLICY];
+const CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS = [OID.nameConstraints, OID.policyConstraints, OID.inhibitAnyPolicy];
 
 /** `path` is leaf first, anchor last. True when some CA certificate carries a constraint only pkijs processes. */
 export function needsWholePathEngine(path: readonly ParsedCertificate[]): boolean {
-  return path.slice(1).some((ca) => CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS.some((oid) => ca.x509.getExtension(oid) !== null));
+  return path.slice(1).some((ca) => CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS.some((oid) => ca.fields.extensions.present.has(oid)));
 }
 
 interface CaVerdict {
@@ -55,9 +51,18 @@ export class CaPathCache {
 
 /** The DER of every certificate, in order: a different CA with the same name is a different key. */
 function caPathKey(caPath: readonly ParsedCertificate[]): string {
-  const hash = createHash('sha256');
-  for (const certificate of caPath) hash.update(createHash('sha256').update(certificate.der).digest());
-  return hash.digest('hex');
+  return caPath.map(derDigest).join('.');
+}
+
+/** SHA-256 of a certificate's DER, computed once per (configured, long-lived) certificate object. */
+const digests = new WeakMap<ParsedCertificate, string>();
+function derDigest(certificate: ParsedCertificate): string {
+  let digest = digests.get(certificate);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(certificate.der).digest('base64');
+    digests.set(certificate, digest);
+  }
+  return digest;
 }
 
 function evidenceObjects(evidence: readonly RevocationEvidence[]): object[] {
@@ -66,7 +71,7 @@ function evidenceObjects(evidence: readonly RevocationEvidence[]): object[] {
 const NONE = Object.freeze({});
 
 function expiryOf(caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[]): number {
-  const times = caPath.map((certificate) => certificate.x509.notAfter.getTime());
+  const times = caPath.map((certificate) => certificate.fields.notAfter.getTime());
   for (const answer of evidence) {
     const nextUpdate = answer.crl?.crl.nextUpdate?.value.getTime();
     if (nextUpdate !== undefined) times.push(nextUpdate);
@@ -105,8 +110,8 @@ export type LeafStepResult = { ok: true } | { ok: false; message: string };
 export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResult {
   const [leaf, issuingCa] = path;
   if (leaf === undefined || issuingCa === undefined) return { ok: false, message: 'certificate path is too short' };
-  if (issuingCa.x509.getExtension(BasicConstraintsExtension)?.ca !== true) {
-    return { ok: false, message: `"${issuingCa.x509.subject}" is not a CA certificate` };
+  if (issuingCa.fields.extensions.basicConstraints?.ca !== true) {
+    return { ok: false, message: `"${issuingCa.subject}" is not a CA certificate` };
   }
   let signed: boolean;
   try {
@@ -114,7 +119,7 @@ export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResul
   } catch (error) {
     return { ok: false, message: `the certificate's signature cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }
-  if (!signed) return { ok: false, message: `the certificate's signature does not verify with the key of "${issuingCa.x509.subject}"` };
+  if (!signed) return { ok: false, message: `the certificate's signature does not verify with the key of "${issuingCa.subject}"` };
   return pathLengthProblem(path) ?? { ok: true };
 }
 
@@ -125,9 +130,9 @@ export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResul
 function pathLengthProblem(path: readonly ParsedCertificate[]): LeafStepResult | null {
   for (let index = 1; index < path.length - 1; index += 1) {
     const ca = path[index];
-    const limit = ca?.x509.getExtension(BasicConstraintsExtension)?.pathLength;
+    const limit = ca?.fields.extensions.basicConstraints?.pathLength;
     if (ca !== undefined && limit !== undefined && index - 1 > limit) {
-      return { ok: false, message: `"${ca.x509.subject}" allows at most ${limit} CA certificates below it` };
+      return { ok: false, message: `"${ca.subject}" allows at most ${limit} CA certificates below it` };
     }
   }
   return null;

@@ -1,25 +1,35 @@
-// One certificate, parsed for the jobs each library does best: OpenSSL (node:crypto) for the signature and the
-// public key, @peculiar/x509 for fields and extensions, and pkijs for its chain engine — the pkijs object is only
-// built when the engine or OCSP needs it, because building it is the costliest parse of the three (and a new
-// card's path is checked without it, see ca-path.ts). Parsing is the first defence against hostile bytes, so
-// size and shape are checked here.
-import 'reflect-metadata';
+// One certificate, read twice by independent parsers and kept for the jobs each does best: OpenSSL (node:crypto)
+// for the public key and every signature and issuer check, and the strict DER reader (certificate-fields.ts) for
+// the fields and extensions PKI-AUTH decides on. pkijs's object is built only when its chain engine or OCSP needs
+// it, and names are turned into text only when a message or the card record needs them: a new card costs one
+// OpenSSL parse and one strict DER read. Parsing is the first defence against hostile bytes, so size and shape
+// are checked here.
 import { X509Certificate as OpenSslCertificate, type KeyObject } from 'node:crypto';
-import { X509Certificate } from '@peculiar/x509';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+import { readCertificateFields, type CertificateFields } from './certificate-fields.ts';
+import { DerFormatError } from './der/strict-der.ts';
+import { firstCommonName, nameText } from './name-text.ts';
 
 /** A PIV certificate is a few kilobytes; anything far larger is not one. */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
 export interface ParsedCertificate {
   readonly der: Uint8Array;
-  readonly x509: X509Certificate;
-  /** OpenSSL's view of the same bytes: signature checks and the public key. */
+  /** OpenSSL's view of the bytes: signature checks, X509_check_issued and the public key. */
   readonly openssl: OpenSslCertificate;
   /** The subject public key, read once by OpenSSL. */
   readonly publicKey: KeyObject;
-  /** Built on first use; throws if pkijs cannot read what OpenSSL and @peculiar/x509 could (see engineCertificate). */
+  /** The strict DER reader's view: serial, names, validity, extensions. */
+  readonly fields: CertificateFields;
+  /** Subject and issuer DN text as @peculiar/x509 writes it; made on first use. */
+  readonly subject: string;
+  readonly issuer: string;
+  /** The subject's first commonName, else the whole subject DN. */
+  readonly commonName: string;
+  /** Serial number as @peculiar/x509 gives it: lower-case hex of the INTEGER, a sign octet 00 dropped. */
+  readonly serialNumber: string;
+  /** Built on first use; throws if pkijs cannot read what OpenSSL and the DER reader could (see engineCertificate). */
   readonly pkijs: pkijs.Certificate;
 }
 
@@ -31,34 +41,61 @@ export function parseCertificate(der: Uint8Array): ParseResult {
   }
   const copy = new Uint8Array(der); // detached from the caller's buffer, which may be reused
   if (outerDerLength(copy) !== copy.byteLength) return { ok: false, message: 'certificate is not a single DER structure' };
+  let fields: CertificateFields;
+  try {
+    fields = readCertificateFields(copy);
+  } catch (error) {
+    // Anything else thrown here would be a defect of the reader: still a refusal, never an accepted certificate.
+    return { ok: false, message: `certificate cannot be parsed: ${error instanceof DerFormatError ? error.message.slice(0, 200) : describe(error)}` };
+  }
   try {
     const openssl = new OpenSslCertificate(copy);
-    const x509 = new X509Certificate(copy);
-    // @peculiar/x509 decodes extensions, names and the key lazily and throws on first access; touch them here so
-    // a malformed extension is a parse failure, not an exception deep inside a later check.
-    void x509.extensions;
-    void x509.subjectName;
-    void x509.issuerName;
     const publicKey = openssl.publicKey; // throws for a key OpenSSL cannot read
-    return { ok: true, certificate: withLazyEngineCertificate(copy, x509, openssl, publicKey) };
+    return { ok: true, certificate: new Certificate(copy, openssl, publicKey, fields) };
   } catch (error) {
     return { ok: false, message: `certificate cannot be parsed: ${describe(error)}` };
   }
 }
 
-function withLazyEngineCertificate(der: Uint8Array, x509: X509Certificate, openssl: OpenSslCertificate, publicKey: KeyObject): ParsedCertificate {
-  let engine: pkijs.Certificate | undefined;
-  return {
-    der, x509, openssl, publicKey,
-    get pkijs(): pkijs.Certificate {
-      if (engine === undefined) {
-        const asn = asn1js.fromBER(der);
-        if (asn.offset === -1) throw new Error('certificate cannot be parsed by pkijs');
-        engine = new pkijs.Certificate({ schema: asn.result });
-      }
-      return engine;
-    },
-  };
+class Certificate implements ParsedCertificate {
+  private subjectText: string | undefined;
+  private issuerText: string | undefined;
+  private commonNameText: string | undefined;
+  private engine: pkijs.Certificate | undefined;
+
+  constructor(
+    readonly der: Uint8Array, readonly openssl: OpenSslCertificate, readonly publicKey: KeyObject, readonly fields: CertificateFields,
+  ) {}
+
+  get subject(): string {
+    this.subjectText ??= nameText(this.fields.subjectName);
+    return this.subjectText;
+  }
+
+  get issuer(): string {
+    this.issuerText ??= nameText(this.fields.issuerName);
+    return this.issuerText;
+  }
+
+  get commonName(): string {
+    this.commonNameText ??= firstCommonName(this.fields.subjectName) ?? this.subject;
+    return this.commonNameText;
+  }
+
+  get serialNumber(): string {
+    let serial = this.fields.serialNumber;
+    if (serial.byteLength > 1 && serial[0] === 0x00 && (serial[1] ?? 0) > 0x7f) serial = serial.subarray(1);
+    return Buffer.from(serial).toString('hex');
+  }
+
+  get pkijs(): pkijs.Certificate {
+    if (this.engine === undefined) {
+      const asn = asn1js.fromBER(this.der);
+      if (asn.offset === -1) throw new Error('certificate cannot be parsed by pkijs');
+      this.engine = new pkijs.Certificate({ schema: asn.result });
+    }
+    return this.engine;
+  }
 }
 
 /** The pkijs object, or why pkijs cannot read the certificate (hostile bytes the other two parsers accepted). */
@@ -71,8 +108,8 @@ export function engineCertificate(certificate: ParsedCertificate): { ok: true; c
 }
 
 /**
- * Total length (header + content) of the DER SEQUENCE that starts the buffer, or -1. Trailing bytes after the
- * certificate would otherwise pass unnoticed: OpenSSL and @peculiar/x509 both stop at the end of the structure.
+ * Total length (header + content) of the DER SEQUENCE that starts the buffer, or -1. A cheap first look before
+ * either parser runs: trailing bytes or a bad outer length are refused without parsing anything.
  */
 export function outerDerLength(bytes: Uint8Array): number {
   if (bytes.byteLength < 2 || bytes[0] !== 0x30) return -1;
@@ -97,7 +134,7 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
 
 /** The serial number as lower-case hex without leading zero octets: the form CRL entries are indexed by. */
 export function serialNumberHex(certificate: ParsedCertificate): string {
-  return certificate.x509.serialNumber.toLowerCase().replace(/^(00)+(?=.)/, '');
+  return certificate.serialNumber.replace(/^(00)+(?=.)/, '');
 }
 
 /** Same certificate, byte for byte. */

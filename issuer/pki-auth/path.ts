@@ -26,7 +26,7 @@ export function buildCandidatePath(leaf: ParsedCertificate, store: TrustStore): 
     if (anchor !== undefined) return { ok: true, path: [...path, anchor] };
     const intermediate = store.intermediates.find((candidate) => issuedBy(current, candidate) && !path.includes(candidate));
     if (intermediate === undefined) {
-      return { ok: false, message: `no configured trust anchor or intermediate CA issued "${current.x509.issuer}"` };
+      return { ok: false, message: `no configured trust anchor or intermediate CA issued "${current.issuer}"` };
     }
     path.push(intermediate);
     current = intermediate;

@@ -8,14 +8,11 @@
 // - a path that uses policy mapping is refused: required OIDs are then ambiguous between domains. Bridged trust
 //   is configured by making the CA under the bridge a trust anchor instead.
 // The trust anchor's own extensions are not evaluated (RFC 5280 §6.1: an anchor is input, not part of the path).
-import 'reflect-metadata';
-import { CertificatePolicyExtension } from '@peculiar/x509';
 import type { ParsedCertificate } from './parsed-certificate.ts';
+import { OID } from './certificate-extensions.ts';
 
 export const DEFAULT_PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.13';
 const ANY_POLICY = '2.5.29.32.0';
-const CERTIFICATE_POLICIES = '2.5.29.32';
-const POLICY_MAPPINGS = '2.5.29.33';
 
 export type PolicyResult = { ok: true; matched: string } | { ok: false; message: string };
 
@@ -23,24 +20,19 @@ export function checkPolicies(path: readonly ParsedCertificate[], requiredOids: 
   const required = requiredOids.length > 0 ? requiredOids : [DEFAULT_PIV_AUTH_POLICY];
   const leaf = path[0];
   if (leaf === undefined) return { ok: false, message: 'empty certificate path' };
-  const matched = policiesOf(leaf).find((oid) => required.includes(oid));
+  const matched = (leaf.fields.extensions.certificatePolicies ?? []).find((oid) => required.includes(oid));
   if (matched === undefined) {
     return { ok: false, message: `the PIV Authentication certificate asserts none of the required policies (${required.join(', ')})` };
   }
   for (const ca of path.slice(1, -1)) {
-    if (ca.x509.getExtension(POLICY_MAPPINGS) !== null) {
-      return { ok: false, message: `CA certificate "${ca.x509.subject}" maps policies, which this issuer does not accept` };
+    if (ca.fields.extensions.present.has(OID.policyMappings)) {
+      return { ok: false, message: `CA certificate "${ca.subject}" maps policies, which this issuer does not accept` };
     }
-    if (ca.x509.getExtension(CERTIFICATE_POLICIES) === null) continue;
-    const policies = policiesOf(ca);
+    const policies = ca.fields.extensions.certificatePolicies;
+    if (policies === null) continue;
     if (!policies.includes(matched) && !policies.includes(ANY_POLICY)) {
-      return { ok: false, message: `CA certificate "${ca.x509.subject}" does not assert policy ${matched} or anyPolicy` };
+      return { ok: false, message: `CA certificate "${ca.subject}" does not assert policy ${matched} or anyPolicy` };
     }
   }
   return { ok: true, matched };
-}
-
-function policiesOf(certificate: ParsedCertificate): readonly string[] {
-  const extension = certificate.x509.getExtension(CERTIFICATE_POLICIES);
-  return extension instanceof CertificatePolicyExtension ? extension.policies : [];
 }

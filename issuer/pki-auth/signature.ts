@@ -3,6 +3,7 @@
 // or SHA-384 (ECDSA P-384); ECDSA signatures are DER-encoded.
 import { verify, type KeyObject } from 'node:crypto';
 import type { ParsedCertificate } from './parsed-certificate.ts';
+import { CURVE_P256, CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION, type PublicKeyInfo } from './der/public-key-info.ts';
 
 export type CardKeyAlgorithm = 'RSA-2048' | 'P-256' | 'P-384';
 
@@ -12,15 +13,25 @@ export const MAX_SIGNATURE_BYTES = 512;
 
 export type KeyResult = { ok: true; algorithm: CardKeyAlgorithm; key: KeyObject } | { ok: false; message: string };
 
-/** Reads the subject public key and accepts only the algorithms PIV Authentication keys use here. */
+/**
+ * Accepts only the algorithms PIV Authentication keys use here. The decision is made on the strict DER reading of
+ * the SubjectPublicKeyInfo, and OpenSSL's key (read from the same bytes when the certificate was parsed) must be
+ * of the same type; OpenSSL's costlier key details are only asked for to describe a refused key.
+ */
 export function cardPublicKey(certificate: ParsedCertificate): KeyResult {
-  const key = certificate.publicKey; // read once by OpenSSL when the certificate was parsed
+  const key = certificate.publicKey;
+  const algorithm = acceptedAlgorithm(certificate.fields.publicKey);
+  if (algorithm !== null && key.asymmetricKeyType === (algorithm === 'RSA-2048' ? 'rsa' : 'ec')) return { ok: true, algorithm, key };
   const details = key.asymmetricKeyDetails;
-  if (key.asymmetricKeyType === 'rsa' && details?.modulusLength === 2048) return { ok: true, algorithm: 'RSA-2048', key };
-  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') return { ok: true, algorithm: 'P-256', key };
-  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'secp384r1') return { ok: true, algorithm: 'P-384', key };
   const described = key.asymmetricKeyType === 'rsa' ? `RSA-${details?.modulusLength ?? '?'}` : `${key.asymmetricKeyType ?? 'unknown'} ${details?.namedCurve ?? ''}`.trim();
   return { ok: false, message: `unsupported PIV Authentication key ${described}: only RSA-2048, P-256 and P-384 are accepted` };
+}
+
+function acceptedAlgorithm(info: PublicKeyInfo): CardKeyAlgorithm | null {
+  if (info.algorithm === RSA_ENCRYPTION && info.rsaModulusBits === 2048) return 'RSA-2048';
+  if (info.algorithm === EC_PUBLIC_KEY && info.namedCurve === CURVE_P256) return 'P-256';
+  if (info.algorithm === EC_PUBLIC_KEY && info.namedCurve === CURVE_P384) return 'P-384';
+  return null;
 }
 
 export function verifyChallengeSignature(challenge: Uint8Array, signature: Uint8Array, algorithm: CardKeyAlgorithm, key: KeyObject): boolean {

@@ -5,12 +5,13 @@ export type ValidityResult = { ok: true } | { ok: false; code: 'expired' | 'not-
 
 export function checkValidity(path: readonly ParsedCertificate[], at: Date): ValidityResult {
   for (const [index, certificate] of path.entries()) {
-    const role = index === 0 ? 'the PIV Authentication certificate' : `CA certificate "${certificate.x509.subject}"`;
-    if (certificate.x509.notBefore.getTime() > at.getTime()) {
-      return { ok: false, code: 'not-yet-valid', message: `${role} is not valid before ${certificate.x509.notBefore.toISOString()}` };
+    const role = index === 0 ? 'the PIV Authentication certificate' : `CA certificate "${certificate.subject}"`;
+    const { notBefore, notAfter } = certificate.fields;
+    if (notBefore.getTime() > at.getTime()) {
+      return { ok: false, code: 'not-yet-valid', message: `${role} is not valid before ${notBefore.toISOString()}` };
     }
-    if (certificate.x509.notAfter.getTime() < at.getTime()) {
-      return { ok: false, code: 'expired', message: `${role} expired on ${certificate.x509.notAfter.toISOString()}` };
+    if (notAfter.getTime() < at.getTime()) {
+      return { ok: false, code: 'expired', message: `${role} expired on ${notAfter.toISOString()}` };
     }
   }
   return { ok: true };

@@ -153,10 +153,10 @@ export async function verifyCardAuthentication(
     identity: {
       uuid: identity.uuid,
       fascnHex: identity.fascnHex,
-      commonName: commonNameOf(leaf),
-      issuerDn: leaf.x509.issuer,
-      serialNumberHex: leaf.x509.serialNumber.toLowerCase(),
-      notAfter: leaf.x509.notAfter,
+      commonName: leaf.commonName,
+      issuerDn: issuerDnOf(candidate.path),
+      serialNumberHex: leaf.serialNumber,
+      notAfter: leaf.fields.notAfter,
       certificateDer: leaf.der,
       keyAlgorithm: key.algorithm,
     },
@@ -193,6 +193,13 @@ function samePath(a: readonly ParsedCertificate[], b: readonly ParsedCertificate
   return a.length === b.length && a.every((certificate, index) => certificate === b[index]);
 }
 
-function commonNameOf(certificate: ParsedCertificate): string {
-  return certificate.x509.subjectName.getField('CN')[0] ?? certificate.x509.subject;
+/**
+ * The card's issuer DN as text. When its bytes are those of the issuing CA's subject (the usual case), the CA's
+ * text — made once for the configured CA — is the same string, so a new card needs no name formatting.
+ */
+function issuerDnOf(path: readonly ParsedCertificate[]): string {
+  const [leaf, issuingCa] = path;
+  if (leaf === undefined) return '';
+  if (issuingCa !== undefined && Buffer.from(leaf.fields.issuerName).equals(issuingCa.fields.subjectName)) return issuingCa.subject;
+  return leaf.issuer;
 }

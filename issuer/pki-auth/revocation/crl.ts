@@ -6,8 +6,6 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import 'reflect-metadata';
-import { BasicConstraintsExtension } from '@peculiar/x509';
 import { serialNumberHex, type ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
 
@@ -134,7 +132,7 @@ export type CrlAnswer = { status: 'good'; crl: LoadedCrl } | { status: 'revoked'
  * The answer of the configured CRLs for `subject`, issued by `issuer`; only CRLs that qualify are heard.
  * `issuer` is a configured CA certificate whose name the caller has already chained to `subject`'s issuer name,
  * so the CRL is matched against the issuer's subject name (parsed once), and the subject's serial is read from
- * @peculiar/x509: a new card needs no pkijs parse for its CRL answer.
+ * the strict DER reading: a new card needs no pkijs parse for its CRL answer.
  */
 export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date): Promise<CrlAnswer> {
   const reasons: string[] = [];
@@ -147,12 +145,12 @@ export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCer
       continue;
     }
     if (loaded.revokedSerials.has(serialNumberHex(subject))) {
-      return { status: 'revoked', message: `"${subject.x509.subject}" (serial ${subject.x509.serialNumber}) is on the CRL from ${loaded.source}` };
+      return { status: 'revoked', message: `"${subject.subject}" (serial ${subject.serialNumber}) is on the CRL from ${loaded.source}` };
     }
     covering = loaded;
   }
   if (covering !== null) return { status: 'good', crl: covering };
-  if (reasons.length === 0) reasons.push(`no configured CRL is issued by "${subject.x509.issuer}"`);
+  if (reasons.length === 0) reasons.push(`no configured CRL is issued by "${subject.issuer}"`);
   return { status: 'none', reasons };
 }
 
@@ -163,8 +161,8 @@ async function disqualification(loaded: LoadedCrl, subject: ParsedCertificate, i
   if (crl.thisUpdate.value.getTime() > at.getTime() + CLOCK_SKEW_MS) return `CRL ${source} is not yet valid (thisUpdate ${crl.thisUpdate.value.toISOString()})`;
   const scope = scopeProblem(crl, subject);
   if (scope !== null) return `CRL ${source} ${scope}`;
-  if (!(await signatureValid(loaded, issuer))) return `CRL ${source} is not signed by "${issuer.x509.subject}"`;
-  if (!mayIssueCrls(issuer)) return `"${issuer.x509.subject}" lacks the cRLSign key usage`;
+  if (!(await signatureValid(loaded, issuer))) return `CRL ${source} is not signed by "${issuer.subject}"`;
+  if (!mayIssueCrls(issuer)) return `"${issuer.subject}" lacks the cRLSign key usage`;
   return null;
 }
 
@@ -198,12 +196,12 @@ async function signatureValid(loaded: LoadedCrl, issuer: ParsedCertificate): Pro
 }
 
 function isCa(certificate: ParsedCertificate): boolean {
-  return certificate.x509.getExtension(BasicConstraintsExtension)?.ca === true;
+  return certificate.fields.extensions.basicConstraints?.ca === true;
 }
 
+const CRL_SIGN = 64; // KeyUsageFlags.cRLSign
+
 function mayIssueCrls(issuer: ParsedCertificate): boolean {
-  const keyUsage = issuer.pkijs.extensions?.find((extension) => extension.extnID === '2.5.29.15')?.parsedValue as asn1js.BitString | undefined;
-  if (keyUsage === undefined) return true;
-  const firstByte = keyUsage.valueBlock.valueHexView[0] ?? 0;
-  return (firstByte & 0x02) === 0x02;
+  const keyUsage = issuer.fields.extensions.keyUsage;
+  return keyUsage === null || (keyUsage & CRL_SIGN) !== 0;
 }

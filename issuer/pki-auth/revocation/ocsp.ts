@@ -85,7 +85,7 @@ async function readResponse(der: Uint8Array, expected: Expectation): Promise<Ocs
   const freshness = freshnessProblem(single, expected.at);
   if (freshness !== null) return { status: 'unavailable', message: freshness };
   const tag = (single.certStatus as { idBlock?: { tagClass?: number; tagNumber?: number } }).idBlock;
-  const who = `"${expected.subject.x509.subject}" (serial ${expected.subject.x509.serialNumber})`;
+  const who = `"${expected.subject.subject}" (serial ${expected.subject.serialNumber})`;
   if (tag?.tagClass === 3 && tag.tagNumber === 0) return { status: 'good', response: basic, nextUpdate: single.nextUpdate };
   if (tag?.tagClass === 3 && tag.tagNumber === 1) return { status: 'revoked', message: `OCSP responder reports ${who} revoked` };
   return { status: 'unknown', message: `OCSP responder does not know ${who}` };

@@ -44,7 +44,7 @@ export async function checkRevocation(path: readonly ParsedCertificate[], source
       }
     }
     if (fromCrl.status !== 'good') {
-      const who = `"${subject.x509.subject}"`;
+      const who = `"${subject.subject}"`;
       return { ok: false, code: 'revocation-unavailable', message: `no revocation answer for ${who}: ${unique(reasons).join('; ').slice(0, 600)}` };
     }
     perCertificate.push({ crl, ocsp: null });
