@@ -1,16 +1,18 @@
-// `npm run bench:issuer`: complete enrollments per second against a real issuer (its own process, HTTPS on
-// loopback, SQLite file), N concurrent clients each doing device code → PKI-AUTH → approve → token → redeem;
-// the crypto floor of one enrollment (its signature verifications and signing alone, in a loop); p50/p99 per
-// endpoint. Prints figures only: no timed assertions.
+// `npm run bench:issuer`: complete enrollments per second against a real issuer run as a user runs it
+// (`dck issuer --workers W`: a primary and W worker processes, HTTPS on loopback, one SQLite file), N concurrent
+// clients each doing device code → PKI-AUTH → approve → token → redeem with a new card every time; the CPU of
+// every issuer process (from /proc, all threads) and of this client; the crypto floor of one enrollment (its
+// signature verifications and signing alone, in a loop); p50/p99 per endpoint. Prints figures only.
 //
-//   node --import tsx bench/issuer.ts [--clients N] [--enrollments M]
+//   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--workers W] [--client undici|node-https]
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { X509Certificate, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
@@ -23,39 +25,19 @@ import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
 import { loadOrCreateDataDirCa } from '../issuer/ca/issuing-ca.ts';
 import { verifyCardAuthentication } from '../issuer/pki-auth/verify-card-authentication.ts';
 import type { PivTrustPolicy } from '../issuer/pki-auth/verify-card-authentication.ts';
-import { startIssuer } from '../issuer/start-issuer.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../virtual-card/test-pki.ts';
 import { buildCrl } from '../virtual-card/revocation.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
+import { undiciClient } from './issuer-http-client.ts';
+import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-// ─────────────── server mode: the child process runs the issuer and prints its address ───────────────
-
-async function serve(dataDir: string): Promise<void> {
-  const issuer = await startIssuer({
-    dataDir, port: 0,
-    config: {
-      pivTrust: {
-        trustAnchorFiles: [join(dataDir, 'root.der')], intermediateFiles: [join(dataDir, 'intermediate.der')],
-        crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
-      },
-      rateLimits: { requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000 },
-    },
-  });
-  console.log(JSON.stringify({ url: issuer.url, tlsCertificatePem: issuer.tlsCertificatePem }));
-  // A line "cpu" on stdin asks for this process's CPU time so far (all its threads: libuv pool included).
-  createInterface({ input: process.stdin }).on('line', (line) => {
-    if (line.trim() === 'cpu') console.log(JSON.stringify({ cpu: process.cpuUsage() }));
-  });
-  // Stops when the parent closes our stdin (or dies): never outlives the benchmark.
-  process.stdin.on('end', () => { issuer.close().then(() => process.exit(0), () => process.exit(1)); });
-}
-
 // ─────────────── client mode ───────────────
 
-interface Options { clients: number; enrollments: number }
+type ClientKind = 'undici' | 'node-https';
+interface Options { clients: number; enrollments: number; workers: number; client: ClientKind }
 
 function parseOptions(args: string[]): Options {
   const value = (flag: string, fallback: number) => {
@@ -64,12 +46,25 @@ function parseOptions(args: string[]): Options {
     if (!Number.isInteger(parsed) || parsed < 1) throw new Error(`${flag} must be a positive integer`);
     return parsed;
   };
-  return { clients: value('--clients', 16), enrollments: value('--enrollments', 2000) };
+  const clientAt = args.indexOf('--client');
+  const client = clientAt >= 0 ? args[clientAt + 1] : 'undici';
+  if (client !== 'undici' && client !== 'node-https') throw new Error('--client must be undici or node-https');
+  return { clients: value('--clients', 16), enrollments: value('--enrollments', 2000), workers: value('--workers', 2), client };
+}
+
+/** The test suite's node:https client behind the bench interface: the "before" figure of the client's CPU. */
+function nodeHttpsClient(baseUrl: string, tlsCertificatePem: string, connections: number): BenchHttpClient {
+  const http = new IssuerHttpClient(baseUrl, tlsCertificatePem, connections);
+  return {
+    send: (method, path, options = {}) => http.send(method, path, options),
+    // Agent.destroy() may run twice (the finally block after a normal end): it is idempotent.
+    close: () => { http.close(); return Promise.resolve(); },
+  };
 }
 
 const latencies = new Map<string, number[]>();
 
-async function timed<T>(name: string, call: () => Promise<{ status: number; body: T; text: string }>, expected: number): Promise<T> {
+async function timed<T>(name: string, call: () => Promise<BenchAnswer<T>>, expected: number): Promise<T> {
   const started = performance.now();
   const answer = await call();
   const list = latencies.get(name) ?? [];
@@ -115,7 +110,7 @@ async function prepare(cardCount: number): Promise<Fixture> {
   return { pki, cards, csrs, dataDir };
 }
 
-async function enrollOnce(http: IssuerHttpClient, fixture: Fixture, n: number): Promise<void> {
+async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): Promise<void> {
   const { card, key } = fixture.cards[n % fixture.cards.length]!;
   const csr = fixture.csrs[n % fixture.csrs.length]!;
   const device = await timed<DeviceAuthorizationResponse>('device_authorization',
@@ -206,48 +201,102 @@ function formatLoad(load: number[]): string {
   return load.map((value) => value.toFixed(2)).join(' ');
 }
 
-async function startServerProcess(dataDir: string) {
-  // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the issuer process.
+/** CPU clock ticks per second, for /proc/<pid>/stat. */
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU milliseconds (user + system, all threads) a process has used, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name "(…)", which may itself contain spaces: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
+function writeIssuerConfig(dataDir: string): string {
+  const file = join(dataDir, 'config.json');
+  writeFileSync(file, JSON.stringify({
+    pivTrust: {
+      trustAnchorFiles: [join(dataDir, 'root.der')], intermediateFiles: [join(dataDir, 'intermediate.der')],
+      crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
+    },
+    rateLimits: { requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000 },
+  }));
+  return file;
+}
+
+/** `dck issuer --workers W` in its own process group of processes; its URL and pids read from what it prints. */
+async function startIssuerProcess(dataDir: string, workers: number) {
+  // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the primary and (inherited) every worker.
   const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
-  const child = spawn(process.execPath, [...extraFlags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dataDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const dck = fileURLToPath(new URL('../bin/dck.js', import.meta.url));
+  const child = spawn(process.execPath, [...extraFlags, dck, 'issuer', '--workers', String(workers), '--config', writeIssuerConfig(dataDir),
+    '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const printed: string[] = [];
   const lines = createInterface({ input: child.stdout });
-  const firstLine = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`issuer process exited (${code})`)));
+  const workersLine = await new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
+      printed.push(line);
+      if (line.startsWith('workers: ')) resolve(line);
+    });
+    void exited.then(() => reject(new Error(`dck issuer exited before listening:\n${printed.join('\n')}`)));
   });
-  const { url, tlsCertificatePem } = JSON.parse(firstLine) as { url: string; tlsCertificatePem: string };
+  const url = /issuer listening on (\S+)/.exec(printed.join('\n'))?.[1];
+  if (url === undefined || child.pid === undefined) throw new Error(`dck issuer printed no URL:\n${printed.join('\n')}`);
+  const primaryPid = child.pid;
+  const workerPids = /pids ([\d ]+);/.exec(workersLine)?.[1]?.split(' ').map(Number) ?? [];
+  const pids = [primaryPid, ...workerPids];
   return {
-    url, tlsCertificatePem,
-    /** CPU milliseconds the issuer process has used so far (user + system, all threads). */
-    cpuMs: () => new Promise<number>((resolve) => {
-      lines.once('line', (line) => {
-        const { cpu } = JSON.parse(line) as { cpu: NodeJS.CpuUsage };
-        resolve((cpu.user + cpu.system) / 1000);
-      });
-      child.stdin.write('cpu\n');
-    }),
-    stop: () => new Promise<void>((resolve) => { child.once('exit', () => resolve()); child.stdin.end(); }),
+    url, tlsCertificatePem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'), primaryPid, workerPids,
+    /** CPU milliseconds used so far by each issuer process (the primary first). */
+    cpuMs: () => pids.map(processCpuMs),
+    stop: async () => { child.kill('SIGTERM'); await exited; },
+  };
+}
+
+function printLatencies(): void {
+  console.log('\nlatency per endpoint (ms):');
+  for (const [name, list] of latencies) {
+    const sorted = [...list].sort((a, b) => a - b);
+    console.log(`  ${name.padEnd(24)} p50 ${percentile(sorted, 50).toFixed(2).padStart(7)}   p99 ${percentile(sorted, 99).toFixed(2).padStart(7)}   n=${sorted.length}`);
+  }
+}
+
+/** BENCH_ISSUER_CLIENT_PROFILE=FILE: a CPU profile of this client during the measured run only. */
+async function startClientProfile(): Promise<() => Promise<void>> {
+  const file = process.env.BENCH_ISSUER_CLIENT_PROFILE;
+  if (file === undefined || file === '') return () => Promise.resolve();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
   };
 }
 
 async function benchmark(options: Options): Promise<void> {
-  console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients, ${cpus().length} CPUs, node ${process.version}`);
+  console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), `
+    + `dck issuer --workers ${options.workers}, ${cpus().length} CPUs, node ${process.version}`);
   const fixture = await prepare(options.enrollments + options.clients);
-  const server = await startServerProcess(fixture.dataDir);
-  const http = new IssuerHttpClient(server.url, server.tlsCertificatePem, options.clients);
+  const server = await startIssuerProcess(fixture.dataDir, options.workers);
+  const makeClient = options.client === 'undici' ? undiciClient : nodeHttpsClient;
+  const http = makeClient(server.url, server.tlsCertificatePem, options.clients);
   try {
     // Warm-up: TLS sessions, JIT, CRL cache.
     for (let i = 0; i < options.clients; i += 1) await enrollOnce(http, fixture, i);
     latencies.clear();
     const loadBefore = loadavg();
-    const serverCpuBefore = await server.cpuMs();
+    const serverCpuBefore = server.cpuMs();
+    const stopProfile = await startClientProfile();
     const clientCpuBefore = process.cpuUsage();
-    let next = 0;
+    let next = options.clients;
+    const end = options.clients + options.enrollments;
     const started = performance.now();
     await Promise.all(Array.from({ length: options.clients }, async () => {
-      while (next < options.enrollments) {
+      while (next < end) {
         const n = next;
         next += 1;
         await enrollOnce(http, fixture, n);
@@ -255,21 +304,27 @@ async function benchmark(options: Options): Promise<void> {
     }));
     const seconds = (performance.now() - started) / 1000;
     const clientCpu = process.cpuUsage(clientCpuBefore);
-    const serverCpuMs = (await server.cpuMs()) - serverCpuBefore;
+    await stopProfile();
+    const serverCpuPerProcess = server.cpuMs().map((ms, i) => ms - (serverCpuBefore[i] ?? 0));
+    const serverCpuMs = serverCpuPerProcess.reduce((a, b) => a + b, 0);
     const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     const rate = options.enrollments / seconds;
-    console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 requests each, a new card each time)`);
+    console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`);
     console.log(`load average (1/5/15 min) before ${formatLoad(loadBefore)}, after ${formatLoad(loadavg())} — other processes share these ${cpus().length} CPUs`);
     const serverPerEnrollment = serverCpuMs / options.enrollments;
-    console.log(`issuer process CPU: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy on average)`
+    const [primaryMs = 0, ...workerMs] = serverCpuPerProcess;
+    console.log(`issuer CPU, all ${serverCpuPerProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy)`
       + ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second`);
-    console.log(`client process CPU (16 HTTPS clients, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment, competing for the same CPUs`);
-    console.log('\nlatency per endpoint (ms):');
-    for (const [name, list] of latencies) {
-      const sorted = [...list].sort((a, b) => a - b);
-      console.log(`  ${name.padEnd(24)} p50 ${percentile(sorted, 50).toFixed(2).padStart(7)}   p99 ${percentile(sorted, 99).toFixed(2).padStart(7)}   n=${sorted.length}`);
-    }
-    http.close();
+    console.log(`  primary pid ${server.primaryPid}: ${(primaryMs / options.enrollments).toFixed(3)} ms per enrollment`
+      + (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''));
+    workerMs.forEach((ms, i) => {
+      console.log(`  worker pid ${server.workerPids[i] ?? '?'}: ${(ms / options.enrollments).toFixed(2)} ms per enrollment (${(ms / 1000 / seconds).toFixed(2)} cores)`);
+    });
+    console.log(`client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment`
+      + ` (${(clientCpuMs / 1000 / seconds).toFixed(2)} cores), competing for the same CPUs`);
+    console.log(`cores busy, issuer + client: ${((serverCpuMs + clientCpuMs) / 1000 / seconds).toFixed(2)} of ${cpus().length}`);
+    printLatencies();
+    await http.close();
     await server.stop();
     const floor = await cryptoFloor(fixture, 3);
     console.log(`\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`);
@@ -278,15 +333,13 @@ async function benchmark(options: Options): Promise<void> {
     console.log(`complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`);
     console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
   } finally {
-    http.close();
+    await http.close();
+    await server.stop();
     rmSync(fixture.dataDir, { recursive: true, force: true });
   }
 }
 
-const args = process.argv.slice(2);
-const serveAt = args.indexOf('--serve');
-const main = serveAt >= 0 ? serve(args[serveAt + 1] ?? '') : benchmark(parseOptions(args));
-main.catch((error: unknown) => {
+benchmark(parseOptions(process.argv.slice(2))).catch((error: unknown) => {
   console.error(`bench:issuer failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;
 });

@@ -107,9 +107,16 @@ async function loadOrCreateMaterial(config: IssuerConfig, dataDir: string, now: 
  * serving: the cluster's primary calls it before forking, so workers starting together never race to create them.
  */
 export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string, now = new Date()): Promise<void> {
-  await loadOrCreateMaterial(config, dataDir, now);
-  const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
-  await storage.close();
+  // Nothing else runs in the primary yet, and the storage's close() may wait on an unref'd helper thread: hold
+  // the event loop open until it is done, or Node would exit with the close still pending.
+  const holdOpen = setInterval(() => undefined, 60_000);
+  try {
+    await loadOrCreateMaterial(config, dataDir, now);
+    const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
+    await storage.close();
+  } finally {
+    clearInterval(holdOpen);
+  }
 }
 
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
