@@ -1,7 +1,6 @@
 // Error answers as data: `{ error, message }` with the status that fits, for the issuer's own routes.
-// Brings @fastify/swagger's and @fastify/rate-limit's route options into Fastify's types.
+// Brings @fastify/swagger's route options into Fastify's types.
 import type {} from '@fastify/swagger';
-import type {} from '@fastify/rate-limit';
 import type { FastifyReply } from 'fastify';
 import type { IssuerErrorCode, OAuthErrorCode } from '../contracts/issuer-api.ts';
 
@@ -15,6 +14,13 @@ export function sendError(
 export function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
   return reply.code(status).header('cache-control', 'no-store')
     .send({ error, error_description: description, message: description });
+}
+
+/** 429 in the shape of the route that refused: RFC 6749 error for the OAuth endpoints, `{ error, message }` else. */
+export function sendRateLimited(reply: FastifyReply, oauth: boolean, retryAfterSeconds: number): FastifyReply {
+  reply.header('retry-after', String(retryAfterSeconds));
+  return oauth ? sendOAuthError(reply, 429, 'rate_limited', 'Too many requests: slow down.')
+    : sendError(reply, 429, 'rate-limited', 'Too many attempts: wait a minute and try again.');
 }
 
 /** `Authorization: Bearer <token>` → token, or null when absent or malformed. */

@@ -24,5 +24,14 @@ export interface IssuerContext {
   /** Base URL clients use (QR payload, verification_uri). */
   baseUrl: string;
   now: () => Date;
+  /** Writes an audit row on its own: for refusals that change nothing (state changes pass `auditEntry` to storage). */
   audit(event: string, outcome: AuditEntryInput['outcome'], code: string | null, details: AuditEntryInput['details']): Promise<void>;
+}
+
+/** The audit row of a state change, handed to the storage call that makes the change (same transaction). */
+export function auditEntry(
+  ctx: Pick<IssuerContext, 'now'>, event: string, outcome: AuditEntryInput['outcome'], code: string | null,
+  details: AuditEntryInput['details'],
+): AuditEntryInput {
+  return { at: ctx.now().getTime(), event, outcome, code, details };
 }

@@ -1,6 +1,5 @@
 // Builds the Fastify app: HTTPS, strict body validation, small body limit, form-encoded bodies for RFC 8628,
 // rate limits, OpenAPI, one error shape. Routes live in issuer/routes/.
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
@@ -8,7 +7,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ISSUER_ROUTES, IssuerMetadata } from '../contracts/issuer-api.ts';
 import { derToPem } from './ca/pem.ts';
 import type { IssuerContext } from './issuer-context.ts';
-import { sendError, sendOAuthError } from './http-errors.ts';
+import { sendError, sendOAuthError, sendRateLimited } from './http-errors.ts';
+import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
@@ -59,10 +59,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Prom
     }
     if (status === 413) return sendError(reply, 413, 'payload-too-large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
     if (status === 415) return sendError(reply, 415, 'unsupported-media-type', 'Send JSON (or form-encoded for the OAuth endpoints).');
-    if (status === 429) {
-      return oauth ? sendOAuthError(reply, 429, 'rate_limited', 'Too many requests: slow down.')
-        : sendError(reply, 429, 'rate-limited', 'Too many attempts: wait a minute and try again.');
-    }
+    if (status === 429) return sendRateLimited(reply, oauth, 60);
     request.log.error({ err: error }, 'issuer request failed');
     return sendError(reply, 500, 'internal-error', 'The issuer failed to handle the request; the attempt was not recorded.');
   });
@@ -74,11 +71,15 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Prom
       info: { title: `${ctx.config.displayName} API`, version: '1', description: 'Derived PIV credential issuer (SP 800-157).' },
     },
   });
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: ctx.config.rateLimits.requestsPerMinute,
-    timeWindow: 60_000,
-    errorResponseBuilder: (_request, context) => Object.assign(new Error(`rate limited (${context.max}/min)`), { statusCode: 429 }),
+  // Every request counts against its address's cap (the code-guessing routes have their own, lower limit too).
+  const perAddress = new FixedWindowRateLimiter(ctx.config.rateLimits.requestsPerMinute, 60_000);
+  app.addHook('onRequest', (request, reply, done) => {
+    const verdict = perAddress.take(request.ip);
+    if (verdict.allowed) {
+      done();
+      return;
+    }
+    sendRateLimited(reply, OAUTH_ROUTES.has(request.routeOptions.url ?? ''), verdict.retryAfterSeconds);
   });
 
   app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, () => ({

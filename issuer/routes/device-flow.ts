@@ -4,6 +4,7 @@ import {
   DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationRequest, DeviceAuthorizationResponse, ISSUER_ROUTES, OAuthError,
   TokenRequest, TokenResponse, formatUserCode,
 } from '../../contracts/issuer-api.ts';
+import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { sendOAuthError } from '../http-errors.ts';
 import { hashToken, newOpaqueToken, newRecordId, newUserCode } from '../secrets.ts';
@@ -27,6 +28,7 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
     const now = ctx.now().getTime();
     const lifetime = ctx.config.deviceFlow.codeLifetimeSeconds;
     const deviceCode = newOpaqueToken();
+    const deviceCodeHash = hashToken(deviceCode);
     const id = newRecordId();
     let userCode = '';
     // A clash of two live user_codes is unlikely (20^8 space) but possible: retry with a fresh code.
@@ -34,17 +36,16 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
       userCode = newUserCode();
       try {
         await ctx.storage.insertDeviceAuthorization({
-          id, deviceCodeHash: hashToken(deviceCode), userCodeHash: ctx.codes.hash('user-code', '', userCode),
+          id, deviceCodeHash, userCodeHash: ctx.codes.hash('user-code', '', userCode),
           clientId, status: 'pending', createdAt: now, expiresAt: now + lifetime * 1000,
           intervalSeconds: ctx.config.deviceFlow.pollIntervalSeconds, lastPollAt: null, cardId: null,
           enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null,
-        });
+        }, auditEntry(ctx, 'device-authorization', 'success', null, { deviceAuthorizationId: id, clientId, ip: request.ip }));
         break;
       } catch (error: unknown) {
         if (attempt >= 3) throw error;
       }
     }
-    await ctx.audit('device-authorization', 'success', null, { deviceAuthorizationId: id, clientId, ip: request.ip });
     return reply.header('cache-control', 'no-store').send({
       device_code: deviceCode,
       user_code: formatUserCode(userCode),
@@ -91,16 +92,16 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
       await ctx.storage.recordTokenPoll(record.id, now, interval);
       return sendOAuthError(reply, 400, 'slow_down', `Polling too fast: wait at least ${interval} seconds between requests.`);
     }
-    await ctx.storage.recordTokenPoll(record.id, now, record.intervalSeconds);
     if (record.status === 'pending' || record.enrollmentId === null) {
+      await ctx.storage.recordTokenPoll(record.id, now, record.intervalSeconds);
       return sendOAuthError(reply, 400, 'authorization_pending', 'The code has not been entered at a kiosk yet.');
     }
     const accessToken = newOpaqueToken();
     const lifetime = ctx.config.deviceFlow.accessTokenLifetimeSeconds;
-    if (!(await ctx.storage.issueAccessToken(record.id, hashToken(accessToken), now + lifetime * 1000))) {
-      return sendOAuthError(reply, 400, 'invalid_grant', 'This device_code was already exchanged for a token.');
-    }
-    await ctx.audit('token', 'success', null, { ...details, enrollmentId: record.enrollmentId });
+    const issued = await ctx.storage.issueAccessToken(record.id,
+      { hash: hashToken(accessToken), expiresAt: now + lifetime * 1000, polledAt: now },
+      auditEntry(ctx, 'token', 'success', null, { ...details, enrollmentId: record.enrollmentId }));
+    if (!issued) return sendOAuthError(reply, 400, 'invalid_grant', 'This device_code was already exchanged for a token.');
     return reply.header('cache-control', 'no-store').send({
       access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, enrollment_id: record.enrollmentId,
     });

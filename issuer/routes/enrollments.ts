@@ -9,8 +9,10 @@ import type { EnrollmentState } from '../../contracts/issuer-api.ts';
 import { checkCsr } from '../ca/csr.ts';
 import { issueDerivedCertificate } from '../ca/derived-certificate.ts';
 import { derToPem } from '../ca/pem.ts';
+import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
-import { bearerToken, sendError } from '../http-errors.ts';
+import { bearerToken, sendError, sendRateLimited } from '../http-errors.ts';
+import { FixedWindowRateLimiter } from '../rate-limit.ts';
 import { hashToken, newOtp, newRecordId } from '../secrets.ts';
 import type { DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord } from '../storage/issuer-storage.ts';
 
@@ -81,18 +83,17 @@ async function kioskEnrollment(
 }
 
 export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContext): void {
-  const codeGuessLimit = {
-    max: ctx.config.rateLimits.codeGuessesPerMinute,
-    timeWindow: 60_000,
-    // Per bearer token when there is one (a kiosk session / a phone), else per address.
-    keyGenerator: (request: FastifyRequest) => {
-      const token = bearerToken(request.headers.authorization);
-      return token === null ? `ip:${request.ip}` : `token:${hashToken(token)}`;
-    },
+  // user_code and OTP guesses: counted per kiosk session / per phone (the record the bearer token found, so the
+  // token is hashed once), and per address for requests without a valid token. Checked before anything is
+  // recorded, so a refused guess changes nothing.
+  const codeGuesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
+  const guessAllowed = (reply: FastifyReply, key: string): boolean => {
+    const verdict = codeGuesses.take(key);
+    if (!verdict.allowed) sendRateLimited(reply, false, verdict.retryAfterSeconds);
+    return verdict.allowed;
   };
 
   app.post<{ Body: ApproveRequest }>(ISSUER_ROUTES.enrollments, {
-    config: { rateLimit: codeGuessLimit },
     schema: {
       summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
       body: ApproveRequest,
@@ -100,6 +101,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     },
   }, async (request, reply) => {
     const session = await kioskSession(ctx, request);
+    if (!guessAllowed(reply, session === null ? `ip:${request.ip}` : `session:${session.id}`)) return reply;
     if (session === null) return sendError(reply, 401, 'invalid-session', 'Sign in with the card again (no or expired kiosk session).');
     const fail = async (status: number, code: ErrorCode, message: string, details: Record<string, string | null> = {}) => {
       await ctx.audit('approve', 'failure', code, { sessionId: session.id, cardId: session.cardId, ...details });
@@ -109,10 +111,12 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     if (userCode === null) return fail(400, 'user-code-invalid', 'A code has 8 letters, like WDJB-MJHT.');
     const device = await ctx.storage.findDeviceAuthorizationByUserCodeHash(ctx.codes.hash('user-code', '', userCode));
     if (device === null) {
-      const failures = await ctx.storage.recordUserCodeFailure(session.id);
-      const left = ctx.config.pkiAuth.maxUserCodeFailures - failures;
-      if (left <= 0) await ctx.storage.endKioskSession(session.id, ctx.now().getTime());
-      return fail(404, 'user-code-unknown', left <= 0
+      const maxFailures = ctx.config.pkiAuth.maxUserCodeFailures;
+      // Counting the failure (which ends the session at the limit) and its audit row: one transaction.
+      const failures = await ctx.storage.recordUserCodeFailure(session.id, maxFailures, ctx.now().getTime(),
+        auditEntry(ctx, 'approve', 'failure', 'user-code-unknown', { sessionId: session.id, cardId: session.cardId }));
+      const left = maxFailures - failures;
+      return sendError(reply, 404, 'user-code-unknown', left <= 0
         ? 'That code is not known. Too many wrong codes: sign in with the card again.'
         : `That code is not known. Check the phone and try again (${left} tries left).`);
     }
@@ -129,11 +133,10 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       id: enrollmentId, deviceAuthorizationId: device.id, cardId: card.id, kioskSessionId: session.id,
       status: 'awaiting-phone', otpHash, otpExpiresAt: expiresAt, otpFailures: 0, createdAt: now, completedAt: null,
       derivedCertificateSerialHex: null,
-    });
-    if (!approved) return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
-    await ctx.audit('approve', 'success', null, {
+    }, auditEntry(ctx, 'approve', 'success', null, {
       sessionId: session.id, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId, clientId: device.clientId,
-    });
+    }));
+    if (!approved) return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
     return reply.code(201).header('cache-control', 'no-store').send(codeFor(ctx, enrollmentId, otp));
   });
 
@@ -154,10 +157,9 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     if (enrollment.status === 'burned') return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
     if (enrollment.status !== 'awaiting-phone') return fail(409, 'enrollment-completed', 'The phone already finished this enrollment.');
     const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollment.id);
-    if (!(await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt))) {
-      return fail(409, 'enrollment-completed', 'The enrollment changed meanwhile; check its status.');
-    }
-    await ctx.audit('refresh-otp', 'success', null, { enrollmentId: enrollment.id });
+    const replaced = await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt,
+      auditEntry(ctx, 'refresh-otp', 'success', null, { enrollmentId: enrollment.id }));
+    if (!replaced) return fail(409, 'enrollment-completed', 'The enrollment changed meanwhile; check its status.');
     ctx.events.notify(enrollment.id);
     return reply.header('cache-control', 'no-store').send(codeFor(ctx, enrollment.id, otp));
   });
@@ -215,7 +217,6 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
   });
 
   app.post<{ Params: EnrollmentIdParams; Body: RedeemRequest }>(ISSUER_ROUTES.enrollmentRedeem, {
-    config: { rateLimit: codeGuessLimit },
     schema: {
       summary: 'Phone: OTP + CSR → derived PIV Authentication certificate and chain',
       params: EnrollmentIdParams, body: RedeemRequest,
@@ -223,10 +224,12 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     },
   }, async (request, reply) => {
     const device = await deviceForAccessToken(ctx, request);
+    if (!guessAllowed(reply, device === null ? `ip:${request.ip}` : `device:${device.id}`)) return reply;
     const enrollmentId = request.params.enrollmentId;
-    const fail = async (status: number, code: ErrorCode, message: string, extra: { attemptsLeft?: number } = {}) => {
-      await ctx.audit('redeem', 'failure', code, { enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: request.ip });
-      return sendError(reply, status, code, message, extra);
+    const failureDetails = () => ({ enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: request.ip });
+    const fail = async (status: number, code: ErrorCode, message: string) => {
+      await ctx.audit('redeem', 'failure', code, failureDetails());
+      return sendError(reply, status, code, message);
     };
     if (device === null) return fail(401, 'invalid-token', 'No or expired device access token.');
     const enrollment = await ctx.storage.findEnrollment(enrollmentId);
@@ -241,40 +244,36 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     }
     const otp = request.body.otp.replace(/[\s-]/g, '');
     if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) {
-      const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts);
+      // The count (which burns the enrollment at the limit) and its audit row: one transaction.
+      const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts,
+        (result) => auditEntry(ctx, 'redeem', 'failure', result.burned ? 'enrollment-burned' : 'otp-wrong', failureDetails()));
       ctx.events.notify(enrollment.id);
-      if (burned) return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+      if (burned) return sendError(reply, 410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
       const attemptsLeft = Math.max(0, ctx.config.otp.maxAttempts - failures);
-      return fail(401, 'otp-wrong', `Wrong one-time password (${attemptsLeft} tries left).`, { attemptsLeft });
+      return sendError(reply, 401, 'otp-wrong', `Wrong one-time password (${attemptsLeft} tries left).`, { attemptsLeft });
     }
     const csr = checkCsr(request.body.csr);
     if (!csr.ok) return fail(csr.code === 'csr-weak-key' ? 422 : 400, csr.code, csr.message);
     const card = await ctx.storage.findCard(enrollment.cardId);
     if (card?.uuid == null) return fail(422, 'identity-missing', 'The card has no UUID.');
-    if (!(await ctx.storage.claimEnrollment(enrollment.id, enrollment.otpHash))) {
-      return fail(409, 'enrollment-completed', 'This enrollment is already being finished.');
-    }
+    // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
+    // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
+    // stores its certificate, the other's is never handed out.
     const now = ctx.now();
-    let issued;
-    try {
-      issued = await issueDerivedCertificate(ctx.ca, {
-        subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
-        cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
-        lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
-      });
-    } catch (error: unknown) {
-      await ctx.storage.releaseEnrollment(enrollment.id);
-      throw error;
-    }
-    await ctx.storage.completeEnrollment(enrollment.id, {
+    const issued = await issueDerivedCertificate(ctx.ca, {
+      subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
+      cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
+      lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+    });
+    const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, {
       serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
       certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
       issuedAt: now.getTime(),
-    });
-    await ctx.audit('redeem', 'success', null, {
+    }, auditEntry(ctx, 'redeem', 'success', null, {
       enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
       keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
-    });
+    }));
+    if (!completed) return fail(409, 'enrollment-completed', 'This enrollment was finished or changed meanwhile.');
     ctx.events.notify(enrollment.id);
     return reply.header('cache-control', 'no-store').send({
       certificatePem: derToPem(issued.certificateDer),

@@ -5,11 +5,17 @@ import type { FastifyInstance } from 'fastify';
 import {
   ChallengeAnswer, ChallengeRequest, ChallengeResponse, ISSUER_ROUTES, IssuerError, KioskSession,
 } from '../../contracts/issuer-api.ts';
+import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { sendError } from '../http-errors.ts';
 import { hashToken, newOpaqueToken, newRecordId } from '../secrets.ts';
 
 const CHALLENGE_BYTES = 32;
+
+/** base64url text (already checked by the body schema) → bytes, viewed without a second copy. */
+function base64UrlBytes(text: string): Uint8Array {
+  return Buffer.from(text, 'base64url');
+}
 
 export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext): void {
   app.post<{ Body: ChallengeRequest }>(ISSUER_ROUTES.pkiAuthChallenge, {
@@ -18,12 +24,12 @@ export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext):
     const now = ctx.now().getTime();
     const lifetime = ctx.config.pkiAuth.challengeLifetimeSeconds;
     const id = newRecordId();
-    const challenge = new Uint8Array(randomBytes(CHALLENGE_BYTES));
+    const challenge = randomBytes(CHALLENGE_BYTES);
     await ctx.storage.insertChallenge({
       id, challenge, kioskId: request.body.kioskId ?? null, createdAt: now, expiresAt: now + lifetime * 1000, usedAt: null,
     });
     return reply.header('cache-control', 'no-store').send({
-      challengeId: id, challenge: Buffer.from(challenge).toString('base64url'), expiresIn: lifetime,
+      challengeId: id, challenge: challenge.toString('base64url'), expiresIn: lifetime,
     });
   });
 
@@ -37,41 +43,43 @@ export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext):
     const { challengeId } = request.body;
     const now = ctx.now();
     const challenge = await ctx.storage.findChallenge(challengeId);
+    const failureDetails = () => ({ challengeId, kioskId: challenge?.kioskId ?? null, ip: request.ip });
     const fail = async (status: number, code: Parameters<typeof sendError>[2], message: string) => {
-      await ctx.audit('pki-auth', 'failure', code, { challengeId, kioskId: challenge?.kioskId ?? null, ip: request.ip });
+      await ctx.audit('pki-auth', 'failure', code, failureDetails());
       return sendError(reply, status, code, message);
     };
     if (challenge === null) return fail(401, 'challenge-unknown', 'Unknown challenge: ask for a new one.');
     if (challenge.usedAt !== null) return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
     if (now.getTime() >= challenge.expiresAt) return fail(401, 'challenge-expired', 'The challenge expired: ask for a new one.');
-    // Consume before verifying: two concurrent answers to one challenge cannot both get a session.
-    if (!(await ctx.storage.consumeChallenge(challengeId, now.getTime()))) {
-      return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
-    }
-    const certificateDer = new Uint8Array(Buffer.from(request.body.certificate, 'base64url'));
     const result = await ctx.verifyCard({
       challenge: challenge.challenge,
-      signature: new Uint8Array(Buffer.from(request.body.signature, 'base64url')),
-      certificateDer,
+      signature: base64UrlBytes(request.body.signature),
+      certificateDer: base64UrlBytes(request.body.certificate),
     }, ctx.trustPolicy);
-    if (!result.ok) return fail(401, result.code, result.message);
+    // Whatever the verdict, the challenge is used up: marking it and auditing why happen in one transaction, and
+    // only one of several concurrent answers to the same challenge can do so (the others are replays).
+    if (!result.ok) {
+      const consumed = await ctx.storage.consumeChallenge(challengeId, now.getTime(),
+        auditEntry(ctx, 'pki-auth', 'failure', result.code, failureDetails()));
+      if (!consumed) return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
+      return sendError(reply, 401, result.code, result.message);
+    }
     const { identity } = result;
-    const cardId = await ctx.storage.upsertCard({
-      id: newRecordId(), issuerDn: identity.issuerDn, serialNumberHex: identity.serialNumberHex, uuid: identity.uuid,
-      fascnHex: identity.fascnHex, commonName: identity.commonName, notAfter: identity.notAfter.getTime(),
-      certificateDer: identity.certificateDer,
-    });
     const sessionToken = newOpaqueToken();
     const lifetime = ctx.config.pkiAuth.kioskSessionLifetimeSeconds;
     const sessionId = newRecordId();
-    await ctx.storage.insertKioskSession({
-      id: sessionId, tokenHash: hashToken(sessionToken), cardId, kioskId: challenge.kioskId,
+    const cardId = await ctx.storage.openKioskSession(challengeId, now.getTime(), {
+      id: newRecordId(), issuerDn: identity.issuerDn, serialNumberHex: identity.serialNumberHex, uuid: identity.uuid,
+      fascnHex: identity.fascnHex, commonName: identity.commonName, notAfter: identity.notAfter.getTime(),
+      certificateDer: identity.certificateDer,
+    }, {
+      id: sessionId, tokenHash: hashToken(sessionToken), kioskId: challenge.kioskId,
       createdAt: now.getTime(), expiresAt: now.getTime() + lifetime * 1000, userCodeFailures: 0,
-    });
-    await ctx.audit('pki-auth', 'success', null, {
-      challengeId, kioskId: challenge.kioskId, sessionId, cardId, cardIssuer: identity.issuerDn,
+    }, (storedCardId) => auditEntry(ctx, 'pki-auth', 'success', null, {
+      challengeId, kioskId: challenge.kioskId, sessionId, cardId: storedCardId, cardIssuer: identity.issuerDn,
       cardSerial: identity.serialNumberHex, uuid: identity.uuid, fascnHex: identity.fascnHex, ip: request.ip,
-    });
+    }));
+    if (cardId === null) return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
     return reply.header('cache-control', 'no-store').send({
       sessionToken, expiresIn: lifetime,
       cardholder: {

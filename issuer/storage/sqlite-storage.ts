@@ -1,10 +1,16 @@
-// SQLite implementation of IssuerStorage (better-sqlite3, WAL). Statements are prepared once; compound changes
-// run inside one transaction; state changes are conditional UPDATEs so two racing requests cannot both win.
+// SQLite implementation of IssuerStorage (better-sqlite3, WAL). Statements are prepared once; every state change
+// and its audit row run in one BEGIN IMMEDIATE transaction (one commit per request, and the write lock taken up
+// front, so a transaction never fails halfway on a lock another process holds); state changes are conditional
+// UPDATEs so two racing requests, in this process or another one on the same file, cannot both win.
+// Several processes may share the file: busy answers are retried asynchronously (sqlite-busy-retry.ts).
 import Database from 'better-sqlite3';
 import type {
-  AuditEntry, AuditEntryInput, CardRecord, ChallengeRecord, DerivedCertificateRecord, DeviceAuthorizationRecord,
-  EnrollmentRecord, IssuerStorage, KioskSessionRecord,
+  AuditEntry, AuditEntryInput, AuditFor, CardRecord, ChallengeRecord, DerivedCertificateRecord, DeviceAuthorizationRecord,
+  EnrollmentRecord, IssuerStorage, KioskSessionRecord, OtpFailureResult,
 } from './issuer-storage.ts';
+import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
+import { startCheckpointer } from './sqlite-checkpointer.ts';
+import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 
 type Row = Record<string, unknown>;
@@ -16,7 +22,8 @@ const str = (row: Row, key: string): string => {
 const num = (row: Row, key: string): number => Number(row[key]);
 const strOrNull = (row: Row, key: string): string | null => (row[key] === null ? null : str(row, key));
 const numOrNull = (row: Row, key: string): number | null => (row[key] === null ? null : Number(row[key]));
-const bytes = (row: Row, key: string): Uint8Array => new Uint8Array(row[key] as Buffer);
+// better-sqlite3 hands each BLOB back as a fresh Buffer (a Uint8Array): no second copy needed.
+const bytes = (row: Row, key: string): Uint8Array => row[key] as Buffer;
 
 function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
   return {
@@ -71,30 +78,45 @@ function toDerivedCertificate(row: Row): DerivedCertificateRecord {
   };
 }
 
+/** Applies missing migrations under the write lock, so processes opening a new file together apply each once. */
 function applyMigrations(db: Database.Database): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
-  const applied = new Set(
-    (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((row) => num(row, 'version')),
-  );
-  for (const migration of SQLITE_MIGRATIONS) {
-    if (applied.has(migration.version)) continue;
-    db.transaction(() => {
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((row) => num(row, 'version')),
+    );
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
         .run(migration.version, migration.description, Date.now());
-    })();
-  }
+    }
+  }).immediate();
 }
 
-export function openSqliteStorage(file: string): IssuerStorage {
-  const db = new Database(file);
+/** Opening (WAL switch, migrations) happens once at start: a synchronous wait for the lock is fine there. */
+const OPEN_BUSY_TIMEOUT_MS = 10_000;
+
+/** SQLite's own default threshold, used again if the checkpoint worker fails. */
+const AUTOCHECKPOINT_PAGES = 1000;
+
+function openDatabase(file: string, backgroundCheckpoints: boolean): Database.Database {
+  const db = new Database(file, { timeout: OPEN_BUSY_TIMEOUT_MS });
   db.pragma('journal_mode = WAL');
+  // WAL + NORMAL: a commit is atomic and survives a process crash; only a power cut can lose the latest commits.
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  // After a checkpoint the log restarts from its beginning; this caps the file left behind by a burst.
+  db.pragma('journal_size_limit = 67108864');
   applyMigrations(db);
+  // From now on a busy database never blocks the event loop: sqlite-busy-retry.ts waits asynchronously.
+  db.pragma('busy_timeout = 0');
+  db.pragma(`wal_autocheckpoint = ${backgroundCheckpoints ? 0 : AUTOCHECKPOINT_PAGES}`);
+  return db;
+}
 
-  const q = {
+function prepareStatements(db: Database.Database) {
+  return {
     insertDevice: db.prepare(`INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status,
       created_at, expires_at, interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at)
       VALUES (@id, @deviceCodeHash, @userCodeHash, @clientId, @status, @createdAt, @expiresAt, @intervalSeconds,
@@ -104,7 +126,7 @@ export function openSqliteStorage(file: string): IssuerStorage {
     deviceByAccessToken: db.prepare('SELECT * FROM device_authorizations WHERE access_token_hash = ?'),
     recordPoll: db.prepare('UPDATE device_authorizations SET last_poll_at = ?, interval_seconds = ? WHERE id = ?'),
     issueToken: db.prepare(`UPDATE device_authorizations SET status = 'token-issued', access_token_hash = ?,
-      access_token_expires_at = ? WHERE id = ? AND status = 'approved'`),
+      access_token_expires_at = ?, last_poll_at = ? WHERE id = ? AND status = 'approved'`),
     approveDevice: db.prepare(`UPDATE device_authorizations SET status = 'approved', card_id = ?, enrollment_id = ?
       WHERE id = ? AND status = 'pending'`),
     denyDevice: db.prepare(`UPDATE device_authorizations SET status = 'denied' WHERE id = ?`),
@@ -112,17 +134,18 @@ export function openSqliteStorage(file: string): IssuerStorage {
       VALUES (?, ?, ?, ?, ?, ?)`),
     findChallenge: db.prepare('SELECT * FROM challenges WHERE id = ?'),
     consumeChallenge: db.prepare('UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL'),
-    findCardByIssuerSerial: db.prepare('SELECT id FROM cards WHERE issuer_dn = ? AND serial_number_hex = ?'),
-    insertCard: db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after,
-      certificate_der) VALUES (@id, @issuerDn, @serialNumberHex, @uuid, @fascnHex, @commonName, @notAfter, @certificateDer)`),
-    updateCard: db.prepare(`UPDATE cards SET uuid = @uuid, fascn_hex = @fascnHex, common_name = @commonName,
-      not_after = @notAfter, certificate_der = @certificateDer WHERE id = @id`),
+    // Portable upsert (SQLite ≥ 3.35 and PostgreSQL): one statement, and the id of the row that stays.
+    upsertCard: db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after,
+      certificate_der) VALUES (@id, @issuerDn, @serialNumberHex, @uuid, @fascnHex, @commonName, @notAfter, @certificateDer)
+      ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
+      common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der
+      RETURNING id`),
     findCard: db.prepare('SELECT * FROM cards WHERE id = ?'),
     insertSession: db.prepare(`INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, created_at, expires_at,
       user_code_failures) VALUES (@id, @tokenHash, @cardId, @kioskId, @createdAt, @expiresAt, @userCodeFailures)`),
     sessionByToken: db.prepare('SELECT * FROM kiosk_sessions WHERE token_hash = ?'),
-    sessionFailure: db.prepare('UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = ?'),
-    sessionFailures: db.prepare('SELECT user_code_failures FROM kiosk_sessions WHERE id = ?'),
+    sessionFailure: db.prepare(`UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = ?
+      RETURNING user_code_failures`),
     endSession: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?'),
     insertEnrollment: db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
       otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex)
@@ -131,12 +154,12 @@ export function openSqliteStorage(file: string): IssuerStorage {
     findEnrollment: db.prepare('SELECT * FROM enrollments WHERE id = ?'),
     replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?, otp_failures = 0
       WHERE id = ? AND status = 'awaiting-phone'`),
-    otpFailure: db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'`),
+    otpFailure: db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'
+      RETURNING otp_failures, device_authorization_id`),
+    enrollmentStatus: db.prepare('SELECT status, otp_failures FROM enrollments WHERE id = ?'),
     burn: db.prepare(`UPDATE enrollments SET status = 'burned' WHERE id = ? AND status = 'awaiting-phone'`),
-    claim: db.prepare(`UPDATE enrollments SET status = 'issuing' WHERE id = ? AND status = 'awaiting-phone' AND otp_hash = ?`),
-    release: db.prepare(`UPDATE enrollments SET status = 'awaiting-phone' WHERE id = ? AND status = 'issuing'`),
     complete: db.prepare(`UPDATE enrollments SET status = 'completed', completed_at = ?, derived_certificate_serial_hex = ?
-      WHERE id = ? AND status = 'issuing'`),
+      WHERE id = ? AND status = 'awaiting-phone' AND otp_hash = ?`),
     insertDerived: db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id,
       enrollment_id, certificate_der, not_before, not_after, issued_at) VALUES (@serialNumberHex, @cardId,
       @deviceAuthorizationId, @enrollmentId, @certificateDer, @notBefore, @notAfter, @issuedAt)`),
@@ -144,88 +167,151 @@ export function openSqliteStorage(file: string): IssuerStorage {
     appendAudit: db.prepare('INSERT INTO audit_log (at, event, outcome, code, details) VALUES (?, ?, ?, ?, ?)'),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
   };
+}
 
+/** A Uint8Array as better-sqlite3 binds BLOBs (a Buffer), without copying the bytes. */
+const blob = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+
+const resolveAudit = <R>(audit: AuditFor<R>, result: R): AuditEntryInput => (typeof audit === 'function' ? audit(result) : audit);
+
+export interface SqliteStorageOptions {
+  /** How long a write waits (asynchronously) for a lock held by another process before failing. */
+  busyRetry?: BusyRetryPolicy;
+  /** Checkpoint the WAL from a worker thread every this many ms (default 200); 0 leaves it to SQLite's commits. */
+  checkpointIntervalMs?: number;
+}
+
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
+
+export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): IssuerStorage {
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const db = openDatabase(file, checkpointIntervalMs > 0);
+  const checkpointer = checkpointIntervalMs > 0
+    ? startCheckpointer(file, {
+      intervalMs: checkpointIntervalMs,
+      // Without the worker the log must not grow for ever: SQLite's commits take the job back.
+      onFailure: (error) => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+        process.emitWarning(`issuer database checkpoint worker failed, back to checkpoints on commit: ${error.message}`);
+      },
+    })
+    : null;
+  const q = prepareStatements(db);
+  const policy = options.busyRetry ?? DEFAULT_BUSY_RETRY;
+  const run = <T>(attempt: () => T): Promise<T> => runWithBusyRetry(attempt, policy);
   const one = <T>(row: unknown, map: (row: Row) => T): T | null => (row === undefined ? null : map(row as Row));
+  const audit = (entry: AuditEntryInput): void => {
+    q.appendAudit.run(entry.at, entry.event, entry.outcome, entry.code, JSON.stringify(entry.details));
+  };
+  /** A write transaction: BEGIN IMMEDIATE takes the write lock first, so a busy answer comes before any change. */
+  const write = <A extends unknown[], R>(work: (...args: A) => R): ((...args: A) => R) => {
+    const transaction = db.transaction(work);
+    return (...args: A) => transaction.immediate(...args);
+  };
 
-  const approve = db.transaction((deviceAuthorizationId: string, enrollment: EnrollmentRecord): boolean => {
-    const changed = q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes;
-    if (changed !== 1) return false;
-    q.insertEnrollment.run(enrollment);
+  const insertDevice = write((record: DeviceAuthorizationRecord, entry: AuditEntryInput) => {
+    q.insertDevice.run(record);
+    audit(entry);
+  });
+
+  const issueToken = write((id: string, token: { hash: string; expiresAt: number; polledAt: number }, entry: AuditEntryInput) => {
+    if (q.issueToken.run(token.hash, token.expiresAt, token.polledAt, id).changes !== 1) return false;
+    audit(entry);
     return true;
   });
 
-  const otpFailure = db.transaction((id: string, maxFailures: number) => {
-    q.otpFailure.run(id);
-    const row = q.findEnrollment.get(id) as Row | undefined;
-    if (row === undefined) return { failures: 0, burned: false };
-    const failures = num(row, 'otp_failures');
-    if (failures >= maxFailures && str(row, 'status') === 'awaiting-phone') {
-      q.burn.run(id);
-      q.denyDevice.run(str(row, 'device_authorization_id'));
-      return { failures, burned: true };
-    }
-    return { failures, burned: str(row, 'status') === 'burned' };
+  const consumeChallenge = write((id: string, at: number, entry: AuditEntryInput) => {
+    if (q.consumeChallenge.run(at, id).changes !== 1) return false;
+    audit(entry);
+    return true;
   });
 
-  const complete = db.transaction((id: string, certificate: DerivedCertificateRecord) => {
-    q.insertDerived.run({ ...certificate, certificateDer: Buffer.from(certificate.certificateDer) });
-    const changed = q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id).changes;
-    if (changed !== 1) throw new Error('enrollment was not being issued');
+  const openSession = write((challengeId: string, at: number, card: CardRecord, session: Omit<KioskSessionRecord, 'cardId'>,
+    entry: AuditFor<string>): string | null => {
+    if (q.consumeChallenge.run(at, challengeId).changes !== 1) return null;
+    const row = q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row;
+    const cardId = str(row, 'id');
+    q.insertSession.run({ ...session, cardId });
+    audit(resolveAudit(entry, cardId));
+    return cardId;
   });
 
-  const upsertCard = db.transaction((record: CardRecord): string => {
-    const existing = q.findCardByIssuerSerial.get(record.issuerDn, record.serialNumberHex) as Row | undefined;
-    const params = { ...record, certificateDer: Buffer.from(record.certificateDer) };
-    if (existing === undefined) {
-      q.insertCard.run(params);
-      return record.id;
+  const userCodeFailure = write((sessionId: string, maxFailures: number, at: number, entry: AuditEntryInput): number => {
+    const row = q.sessionFailure.get(sessionId) as Row | undefined;
+    const failures = row === undefined ? 0 : num(row, 'user_code_failures');
+    if (failures >= maxFailures) q.endSession.run(at, sessionId, at);
+    audit(entry);
+    return failures;
+  });
+
+  const approve = write((deviceAuthorizationId: string, enrollment: EnrollmentRecord, entry: AuditEntryInput): boolean => {
+    if (q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes !== 1) return false;
+    q.insertEnrollment.run(enrollment);
+    audit(entry);
+    return true;
+  });
+
+  const replaceOtp = write((id: string, otpHash: string, otpExpiresAt: number, entry: AuditEntryInput): boolean => {
+    if (q.replaceOtp.run(otpHash, otpExpiresAt, id).changes !== 1) return false;
+    audit(entry);
+    return true;
+  });
+
+  const otpFailure = write((id: string, maxFailures: number, entry: AuditFor<OtpFailureResult>): OtpFailureResult => {
+    const counted = q.otpFailure.get(id) as Row | undefined;
+    let result: OtpFailureResult;
+    if (counted === undefined) {
+      // Not awaiting the phone any more (burned, completed) or unknown: count nothing, report what it is.
+      const row = q.enrollmentStatus.get(id) as Row | undefined;
+      result = { failures: row === undefined ? 0 : num(row, 'otp_failures'), burned: row !== undefined && str(row, 'status') === 'burned' };
+    } else {
+      const failures = num(counted, 'otp_failures');
+      const burned = failures >= maxFailures;
+      if (burned) {
+        q.burn.run(id);
+        q.denyDevice.run(str(counted, 'device_authorization_id'));
+      }
+      result = { failures, burned };
     }
-    const id = str(existing, 'id');
-    q.updateCard.run({ ...params, id });
-    return id;
+    audit(resolveAudit(entry, result));
+    return result;
+  });
+
+  const complete = write((id: string, otpHash: string, certificate: DerivedCertificateRecord, entry: AuditEntryInput): boolean => {
+    // The enrollment row first: when it is no longer claimable, nothing else is written.
+    if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) return false;
+    q.insertDerived.run({ ...certificate, certificateDer: blob(certificate.certificateDer) });
+    audit(entry);
+    return true;
   });
 
   return {
-    insertDeviceAuthorization: (record) => { q.insertDevice.run(record); return Promise.resolve(); },
-    findDeviceAuthorizationByDeviceCodeHash: (hash) => Promise.resolve(one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
-    findDeviceAuthorizationByUserCodeHash: (hash) => Promise.resolve(one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
-    findDeviceAuthorizationByAccessTokenHash: (hash) => Promise.resolve(one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
-    recordTokenPoll: (id, at, intervalSeconds) => { q.recordPoll.run(at, intervalSeconds, id); return Promise.resolve(); },
-    issueAccessToken: (id, hash, expiresAt) => Promise.resolve(q.issueToken.run(hash, expiresAt, id).changes === 1),
+    insertDeviceAuthorization: (record, entry) => run(() => insertDevice(record, entry)),
+    findDeviceAuthorizationByDeviceCodeHash: (hash) => run(() => one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
+    findDeviceAuthorizationByUserCodeHash: (hash) => run(() => one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
+    findDeviceAuthorizationByAccessTokenHash: (hash) => run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
+    recordTokenPoll: (id, at, intervalSeconds) => run(() => { q.recordPoll.run(at, intervalSeconds, id); }),
+    issueAccessToken: (id, token, entry) => run(() => issueToken(id, token, entry)),
 
-    insertChallenge: (r) => {
-      q.insertChallenge.run(r.id, Buffer.from(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
-      return Promise.resolve();
-    },
-    findChallenge: (id) => Promise.resolve(one(q.findChallenge.get(id), toChallenge)),
-    consumeChallenge: (id, at) => Promise.resolve(q.consumeChallenge.run(at, id).changes === 1),
-    upsertCard: (record) => Promise.resolve(upsertCard(record)),
-    findCard: (id) => Promise.resolve(one(q.findCard.get(id), toCard)),
-    insertKioskSession: (record) => { q.insertSession.run(record); return Promise.resolve(); },
-    findKioskSessionByTokenHash: (hash) => Promise.resolve(one(q.sessionByToken.get(hash), toKioskSession)),
-    recordUserCodeFailure: (sessionId) => {
-      q.sessionFailure.run(sessionId);
-      const row = q.sessionFailures.get(sessionId) as Row | undefined;
-      return Promise.resolve(row === undefined ? 0 : num(row, 'user_code_failures'));
-    },
-    endKioskSession: (sessionId, at) => { q.endSession.run(at, sessionId, at); return Promise.resolve(); },
+    insertChallenge: (r) => run(() => {
+      q.insertChallenge.run(r.id, blob(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
+    }),
+    findChallenge: (id) => run(() => one(q.findChallenge.get(id), toChallenge)),
+    consumeChallenge: (id, at, entry) => run(() => consumeChallenge(id, at, entry)),
+    openKioskSession: (challengeId, at, card, session, entry) => run(() => openSession(challengeId, at, card, session, entry)),
+    findCard: (id) => run(() => one(q.findCard.get(id), toCard)),
+    findKioskSessionByTokenHash: (hash) => run(() => one(q.sessionByToken.get(hash), toKioskSession)),
+    recordUserCodeFailure: (sessionId, maxFailures, at, entry) => run(() => userCodeFailure(sessionId, maxFailures, at, entry)),
 
-    approveDeviceAuthorization: (deviceAuthorizationId, enrollment) =>
-      Promise.resolve(approve(deviceAuthorizationId, enrollment)),
-    findEnrollment: (id) => Promise.resolve(one(q.findEnrollment.get(id), toEnrollment)),
-    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt) =>
-      Promise.resolve(q.replaceOtp.run(otpHash, otpExpiresAt, id).changes === 1),
-    recordOtpFailure: (id, maxFailures) => Promise.resolve(otpFailure(id, maxFailures)),
-    claimEnrollment: (id, otpHash) => Promise.resolve(q.claim.run(id, otpHash).changes === 1),
-    releaseEnrollment: (id) => { q.release.run(id); return Promise.resolve(); },
-    completeEnrollment: (id, certificate) => { complete(id, certificate); return Promise.resolve(); },
-    findDerivedCertificate: (serial) => Promise.resolve(one(q.findDerived.get(serial), toDerivedCertificate)),
+    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, entry) => run(() => approve(deviceAuthorizationId, enrollment, entry)),
+    findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
+    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => run(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
+    recordOtpFailure: (id, maxFailures, entry) => run(() => otpFailure(id, maxFailures, entry)),
+    completeEnrollment: (id, otpHash, certificate, entry) => run(() => complete(id, otpHash, certificate, entry)),
+    findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
 
-    appendAudit: (entry: AuditEntryInput) => {
-      q.appendAudit.run(entry.at, entry.event, entry.outcome, entry.code, JSON.stringify(entry.details));
-      return Promise.resolve();
-    },
-    listAudit: (afterSequence, limit) => Promise.resolve((q.listAudit.all(afterSequence, limit) as Row[]).map(
+    appendAudit: (entry) => run(() => { audit(entry); }),
+    listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(
       (row): AuditEntry => ({
         sequence: num(row, 'sequence'), at: num(row, 'at'), event: str(row, 'event'),
         outcome: str(row, 'outcome') as AuditEntry['outcome'], code: strOrNull(row, 'code'),
@@ -233,6 +319,9 @@ export function openSqliteStorage(file: string): IssuerStorage {
       }),
     )),
 
-    close: () => { db.close(); return Promise.resolve(); },
+    close: async () => {
+      await checkpointer?.stop();
+      db.close();
+    },
   };
 }
