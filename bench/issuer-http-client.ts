@@ -1,6 +1,6 @@
-// The benchmark's HTTPS client: undici's Pool (keep-alive connections, llhttp parser) instead of node:https
-// request(), which costs the client about twice the CPU per request on the same 2 cores the issuer needs.
-// Still a real HTTPS request each call (TLS, HTTP/1.1, full body read and JSON parse): only cheaper to make.
+// The benchmark's client interface, and undici's Pool behind it (keep-alive connections, llhttp parser): cheaper
+// per request than node:https request(), a well-tried general client to cross-check bench/issuer-raw-client.ts.
+// Every call is a real HTTPS request (TLS, HTTP/1.1, full body read and JSON parse).
 import { Pool } from 'undici';
 
 export interface BenchAnswer<T> {
