@@ -11,6 +11,8 @@ export interface BusyRetryPolicy {
   deadlineMs: number;
   /** Longest single wait between two attempts. */
   maxDelayMs: number;
+  /** Told of every busy answer that will be retried (monitoring, tests). */
+  onRetry?: () => void;
 }
 
 export const DEFAULT_BUSY_RETRY: BusyRetryPolicy = { deadlineMs: 5_000, maxDelayMs: 20 };
@@ -36,6 +38,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeo
 async function retryAfterBusy<T>(attempt: () => T, policy: BusyRetryPolicy): Promise<T> {
   const started = Date.now();
   for (let retry = 0; ; retry += 1) {
+    policy.onRetry?.();
     // The first retry only lets pending I/O run (the other process's transaction usually takes tens of µs);
     // later ones back off exponentially, with jitter so competing processes do not retry in lockstep.
     if (retry === 0) await nextTurn();
