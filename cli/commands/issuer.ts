@@ -7,6 +7,7 @@ import { ClusterStartError, startIssuerCluster } from '../../issuer/cluster/prim
 import type { IssuerCluster } from '../../issuer/cluster/primary.ts';
 import { workerCountForLimits } from '../../issuer/cluster/rate-limit-share.ts';
 import { ConfigError } from '../../issuer/config.ts';
+import type { IssuerConfig } from '../../issuer/config.ts';
 import { readIssuerConfig, startIssuer } from '../../issuer/start-issuer.ts';
 import type { RunningIssuer } from '../../issuer/start-issuer.ts';
 
@@ -98,13 +99,21 @@ async function runSingleProcess(parsed: IssuerArgs, dataDir: string): Promise<nu
 }
 
 async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> {
-  let cluster: IssuerCluster;
-  let workers = parsed.workers;
+  let config: IssuerConfig;
   try {
-    const config = readIssuerConfig(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) });
-    const { workers: allowed, cappedBy } = workerCountForLimits(parsed.workers, config.rateLimits);
-    if (cappedBy !== null) console.log(`running ${allowed} workers, not ${parsed.workers}: rateLimits.${cappedBy} is ${allowed}, and each worker needs a share of at least 1`);
-    workers = allowed;
+    config = readIssuerConfig(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) });
+  } catch (error: unknown) {
+    console.error(error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`);
+    return 1;
+  }
+  const { workers, cappedBy } = workerCountForLimits(parsed.workers, config.rateLimits);
+  if (cappedBy !== null) {
+    console.log(`running ${workers === 1 ? 'one process' : `${workers} workers`}, not ${parsed.workers}: rateLimits.${cappedBy} is ${workers},`
+      + ' and each worker enforces a share of it (at least 1)');
+  }
+  if (workers === 1) return runSingleProcess(parsed, dataDir);
+  let cluster: IssuerCluster;
+  try {
     cluster = await startIssuerCluster({
       config, dataDir, workers, log: (line) => console.log(line),
       // Debug only: lets the cluster tests see which worker answered. Nothing else sets it.
@@ -112,9 +121,8 @@ async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> 
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
     });
   } catch (error: unknown) {
-    if (error instanceof ConfigError) console.error(`dck issuer: ${error.message}`);
-    else if (error instanceof ClusterStartError && error.code === 'config-invalid') console.error(`dck issuer: ${error.message}`);
-    else console.error(`dck issuer: cannot start: ${errorText(error)}`);
+    const named = error instanceof ClusterStartError && error.code === 'config-invalid';
+    console.error(named ? `dck issuer: ${errorText(error)}` : `dck issuer: cannot start: ${errorText(error)}`);
     return 1;
   }
   printAddresses(cluster.url, dataDir);
