@@ -5,7 +5,7 @@
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -282,3 +282,31 @@ describe('dck issuer --workers 2', () => {
     for (const pid of [cluster.child.pid!, survivor, Number(replacement)]) expect(isRunning(pid)).toBe(false);
   });
 });
+
+describe('dck issuer --workers 2: workers dying in a loop', () => {
+  it('replaces the first deaths, then stops the service with exit code 1 and says why, leaving no process behind', async () => {
+    const dataDir = join(temp, 'crash-loop');
+    mkdirSync(dataDir);
+    const looping = await startCluster(dataDir, {});
+    const seen = new Set<number>([looping.child.pid!, ...looping.workerPids.map(Number)]);
+    try {
+      let alive = looping.workerPids.map(Number);
+      // The restart policy gives up at the 5th unasked death within a minute.
+      for (let death = 1; death <= 4; death += 1) {
+        const victim = alive[death % 2]!;
+        process.kill(victim, 'SIGKILL');
+        const line = await looping.waitForLine(new RegExp(`^worker ${death % 2} replaced: pid (?!${victim}\\b)\\d+ listening`));
+        const replacement = Number(/pid (\d+)/.exec(line)?.[1]);
+        seen.add(replacement);
+        alive = alive.map((pid) => (pid === victim ? replacement : pid));
+      }
+      process.kill(alive[0]!, 'SIGKILL');
+      expect(await looping.exited).toBe(1);
+      expect(looping.lines.join('\n')).toMatch(/workers keep dying/);
+      for (const pid of seen) expect(isRunning(pid)).toBe(false);
+    } finally {
+      if (looping.child.exitCode === null) looping.child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
+
