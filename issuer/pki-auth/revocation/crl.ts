@@ -28,6 +28,8 @@ export interface LoadedCrl {
   readonly revokedSerials: ReadonlySet<string>;
   /** Signature checks are costly; remembered per issuer certificate object. */
   readonly signatureValidFor: WeakMap<ParsedCertificate, boolean>;
+  /** Whether the CRL's issuer name is this (configured, long-lived) CA certificate's subject; remembered per object. */
+  readonly issuedBy: WeakMap<ParsedCertificate, boolean>;
 }
 
 export interface CrlCache {
@@ -111,7 +113,7 @@ export function parseCrl(der: Uint8Array, source: string): LoadedOrProblem {
     if (asn.offset === -1 || asn.offset !== der.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
     const crl = new pkijs.CertificateRevocationList({ schema: asn.result });
     const revokedSerials = new Set((crl.revokedCertificates ?? []).map((entry) => serialHex(entry.userCertificate)));
-    return { ok: true, crl: { source, crl, revokedSerials, signatureValidFor: new WeakMap() } };
+    return { ok: true, crl: { source, crl, revokedSerials, signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
   } catch (error) {
     return { ok: false, message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }
@@ -138,7 +140,7 @@ export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCer
   const reasons: string[] = [];
   let covering: LoadedCrl | null = null;
   for (const loaded of crls) {
-    if (!loaded.crl.issuer.isEqual(issuer.pkijs.subject)) continue;
+    if (!crlIssuedBy(loaded, issuer)) continue;
     const problem = (await disqualification(loaded, subject, issuer, at));
     if (problem !== null) {
       reasons.push(problem);
@@ -180,6 +182,15 @@ function scopeProblem(crl: pkijs.CertificateRevocationList, subject: ParsedCerti
     if (idp.onlyContainsCACerts === true && !subjectIsCa) return 'covers only CA certificates';
   }
   return null;
+}
+
+function crlIssuedBy(loaded: LoadedCrl, issuer: ParsedCertificate): boolean {
+  let matches = loaded.issuedBy.get(issuer);
+  if (matches === undefined) {
+    matches = loaded.crl.issuer.isEqual(issuer.pkijs.subject);
+    loaded.issuedBy.set(issuer, matches);
+  }
+  return matches;
 }
 
 async function signatureValid(loaded: LoadedCrl, issuer: ParsedCertificate): Promise<boolean> {
