@@ -19,6 +19,7 @@ import { parseCertificate } from '../issuer/pki-auth/parsed-certificate.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../issuer/pki-auth/verify-card-authentication.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { createTestPki, type CardKeyAlgorithm, type IssuedCardCertificate } from '../virtual-card/test-pki.ts';
+import { bitString, integer, objectIdentifier, octetString, sequence, time, tlv } from '../issuer/ca/der.ts';
 import { buildCrl } from '../virtual-card/revocation.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -132,11 +133,41 @@ async function benchCsrs(): Promise<void> {
   }
 }
 
+/**
+ * Worst cases an attacker can send: ~16 KiB certificates OpenSSL accepts as certificates (the signature is garbage:
+ * parsing comes before any signature check), filled with what costs a parser most.
+ */
+async function benchHostileCertificates(): Promise<void> {
+  const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
+  const spki = new Uint8Array(await webcrypto.subtle.exportKey('spki', keys.publicKey));
+  const name = sequence(tlv(0x31, sequence(objectIdentifier('2.5.4.3'), tlv(0x0c, Buffer.from('Hostile')))));
+  const algorithm = sequence(objectIdentifier('1.2.840.10045.4.3.2'));
+  const certificateWith = (extensions: Uint8Array[]): Uint8Array => {
+    const tbs = sequence(tlv(0xa0, integer(Uint8Array.of(2))), integer(Uint8Array.of(1)), algorithm, name,
+      sequence(time(new Date()), time(new Date(Date.now() + 86_400_000))), name, spki, tlv(0xa3, sequence(...extensions)));
+    return sequence(tbs, algorithm, bitString(new Uint8Array(72).fill(1)));
+  };
+  const extension = (oid: string, value: Uint8Array): Uint8Array => sequence(objectIdentifier(oid), octetString(value));
+  let deep: Uint8Array = Uint8Array.of(0x05, 0x00);
+  for (let level = 0; level < 3800; level += 1) deep = sequence(deep);
+  const cases: Array<[string, Uint8Array]> = [
+    ['3800-deep nesting in an unknown extension', certificateWith([extension('1.3.6.1.4.1.99999.1', deep)])],
+    ...[128, 1200].map((count): [string, Uint8Array] => [`${count} policy OIDs`, certificateWith([extension('2.5.29.32', sequence(...Array.from({ length: count }, (_, index) => sequence(objectIdentifier(`1.2.${index}`)))))])]),
+    ...[128, 1000].map((count): [string, Uint8Array] => [`${count} SAN URIs`, certificateWith([extension('2.5.29.17', sequence(...Array.from({ length: count }, (_, index) => tlv(0x86, Buffer.from(`urn:x:${index}`)))))])]),
+  ];
+  console.log('\nhostile certificates (parse only; OpenSSL accepts each as a certificate):');
+  for (const [label, der] of cases) {
+    const result = parseCertificate(der);
+    line(`parseCertificate, ${label} (${der.byteLength} bytes, ${result.ok ? 'accepted' : 'refused'})`, await cpuMicrosPerCall([der], 200, (item) => parseCertificate(item)));
+  }
+}
+
 async function main(): Promise<void> {
   const cardCount = cardCountFrom(process.argv.slice(2));
   console.log(`PKI-AUTH and CSR parsing cost, node ${process.version}, CPU time per operation (one thread)`);
   await benchCertificates(cardCount);
   await benchCsrs();
+  await benchHostileCertificates();
 }
 
 main().catch((error: unknown) => {

@@ -41,6 +41,13 @@ const UNDERSTOOD_WHEN_CRITICAL: ReadonlySet<string> = new Set([
 
 /** Nesting bound for parts checked only for well-formed DER (qualifiers, distribution points, names). */
 const GENERIC_DEPTH = 12;
+/**
+ * Count limits, far above real certificates (a PIV card has ~8 extensions, 1–3 policies and SAN names; bridge
+ * cross-certificates a few dozen policies), so a hostile certificate cannot make the read cost milliseconds.
+ */
+export const MAX_EXTENSIONS = 64;
+export const MAX_POLICIES = 128;
+export const MAX_GENERAL_NAMES = 128;
 
 export interface BasicConstraints { readonly ca: boolean; readonly pathLength: number | undefined }
 
@@ -82,7 +89,9 @@ export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): C
   if (wrapper === null) return result;
   const list = wrappedElement(bytes, wrapper, TAG.SEQUENCE, 'extensions');
   // SIZE (1..MAX), but @peculiar/x509 (and other encoders) write an empty list for "no extensions": harmless.
-  for (const extension of elementsOf(bytes, list, 'extensions', false)) {
+  const extensions = elementsOf(bytes, list, 'extensions', false);
+  if (extensions.length > MAX_EXTENSIONS) derFail(`more than ${MAX_EXTENSIONS} extensions`);
+  for (const extension of extensions) {
     if (extension.tag !== TAG.SEQUENCE) derFail('extension is not a SEQUENCE');
     const fields = new DerReader(bytes, extension, 'extension');
     const oid = readOid(bytes, fields.next(TAG.OID, 'extnID'));
@@ -149,8 +158,10 @@ function readKeyUsage(bytes: Uint8Array, value: DerElement): number {
 
 /** certificatePolicies ::= SEQUENCE SIZE (1..MAX) OF PolicyInformation; each OID at most once (RFC 5280 §4.2.1.4). */
 function readCertificatePolicies(bytes: Uint8Array, value: DerElement): string[] {
-  const policies: string[] = [];
-  for (const information of elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'certificatePolicies'), 'certificatePolicies', true)) {
+  const policies = new Set<string>();
+  const informations = elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'certificatePolicies'), 'certificatePolicies', true);
+  if (informations.length > MAX_POLICIES) derFail(`certificatePolicies names more than ${MAX_POLICIES} policies`);
+  for (const information of informations) {
     if (information.tag !== TAG.SEQUENCE) derFail('PolicyInformation is not a SEQUENCE');
     const fields = new DerReader(bytes, information, 'PolicyInformation');
     const oid = readOid(bytes, fields.next(TAG.OID, 'policyIdentifier'));
@@ -165,10 +176,10 @@ function readCertificatePolicies(bytes: Uint8Array, value: DerElement): string[]
         parts.done();
       }
     }
-    if (policies.includes(oid)) derFail(`certificatePolicies names ${oid} more than once`);
-    policies.push(oid);
+    if (policies.has(oid)) derFail(`certificatePolicies names ${oid} more than once`);
+    policies.add(oid);
   }
-  return policies;
+  return [...policies];
 }
 
 /** Its presence is what policy.ts acts on; the shape is still checked. SEQUENCE OF SEQUENCE { OID, OID }. */
@@ -208,7 +219,9 @@ function readSequenceOfSequences(bytes: Uint8Array, value: DerElement, what: str
 export function readGeneralNames(bytes: Uint8Array, list: DerElement): SubjectAltNames {
   const uris: string[] = [];
   const otherNames: OtherName[] = [];
-  for (const name of elementsOf(bytes, list, 'GeneralNames', true)) {
+  const names = elementsOf(bytes, list, 'GeneralNames', true);
+  if (names.length > MAX_GENERAL_NAMES) derFail(`more than ${MAX_GENERAL_NAMES} names in GeneralNames`);
+  for (const name of names) {
     switch (name.tag) {
       case contextConstructed(0): otherNames.push(readOtherName(bytes, name)); break;
       case contextPrimitive(1): case contextPrimitive(2): ia5Text(bytes, name); break; // rfc822Name, dNSName

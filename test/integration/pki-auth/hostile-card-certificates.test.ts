@@ -106,6 +106,14 @@ describe('hand-made card certificates through verifyCardAuthentication', () => {
     expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), sanWithTrailer]))).toMatchObject({ ok: false, code: 'bad-certificate' });
   });
 
+  it('more policies or SAN names than any real certificate carries are refused before they cost much', async () => {
+    const manyPolicies = Array.from({ length: 129 }, (_, index) => `1.2.3.${index}`);
+    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY, ...manyPolicies), goodSan]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than 128') as unknown });
+    const manyNames = Array.from({ length: 128 }, (_, index) => uri(`urn:x:${index}`));
+    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames)]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than 128') as unknown });
+    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames.slice(1))]))).toMatchObject({ ok: true });
+  });
+
   it('a FASC-N of 24 or 26 bytes, or one that is not an OCTET STRING, is not an identity', async () => {
     for (const name of [fascn(24), fascn(26), otherName(FASCN_OID, tlv(0x0c, Buffer.from('d4'.repeat(25), 'hex')))]) {
       expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(name)]))).toMatchObject({ ok: false, code: 'identity-missing', message: expect.stringContaining('25 bytes') as unknown });
