@@ -2,6 +2,7 @@
 // (so OpenSSL accepts it and the path would validate), and differs from a good card only in the detail under test.
 // Every refusal must come back as data with the right code — no exception may escape — and a good card must pass.
 import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,14 +64,14 @@ function commonNameName(text: string): Uint8Array {
   return sequence(tlv(0x31, sequence(objectIdentifier('2.5.4.3'), tlv(0x0c, Buffer.from(text, 'utf8')))));
 }
 
-function card(extensions: Uint8Array[], options: { subject?: Uint8Array } = {}): Uint8Array {
+function card(extensions: Uint8Array[], options: { subject?: Uint8Array; issuer?: Uint8Array } = {}): Uint8Array {
   const algorithm = sequence(objectIdentifier(ECDSA_SHA256));
   const now = Date.now();
   const tbs = sequence(
     tlv(0xa0, integer(Uint8Array.of(2))),
     integer(new Uint8Array(Buffer.from('4a1b2c3d4e5f', 'hex'))),
     algorithm,
-    intermediateSubject,
+    options.issuer ?? intermediateSubject,
     sequence(time(new Date(now - DAY_MS)), time(new Date(now + 30 * DAY_MS))),
     options.subject ?? commonNameName('Hostile Test Holder'),
     new Uint8Array(cardKeys.publicKey.export({ format: 'der', type: 'spki' })),
@@ -139,6 +140,33 @@ describe('hand-made card certificates through verifyCardAuthentication', () => {
     const huge = new Uint8Array(good);
     huge.set([0x30, 0x84], 0);
     expect(await verify(huge)).toMatchObject({ ok: false, code: 'bad-certificate' });
+  });
+});
+
+describe('the card record keeps the format @peculiar/x509 gave it', () => {
+  it('issuer DN, serial, common name and notAfter of test PKI cards of every key algorithm', async () => {
+    for (const keyAlgorithm of ['RSA-2048', 'P-256', 'P-384'] as const) {
+      const issued = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Record ${keyAlgorithm}`, serialNumber: '00a1b2c3' });
+      const key = createPrivateKey({ key: Buffer.from(issued.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+      const hash = keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
+      const signature = new Uint8Array(keyAlgorithm === 'RSA-2048' ? sign(hash, challenge, key) : sign(hash, challenge, { key, dsaEncoding: 'der' }));
+      const result = await verifyCardAuthentication({ challenge, signature, certificateDer: issued.der }, policy);
+      expect(result).toMatchObject({ ok: true, identity: {
+        issuerDn: issued.certificate.issuer, serialNumberHex: issued.certificate.serialNumber.toLowerCase(),
+        commonName: issued.certificate.subjectName.getField('CN')[0], notAfter: issued.certificate.notAfter, keyAlgorithm,
+      } });
+    }
+  });
+
+  it('an issuer name encoded differently from the CA\'s subject (UTF8String vs PrintableString) still reads as @peculiar/x509 writes it', async () => {
+    const utf8Issuer = sequence(...[['2.5.4.3', 'Test PIV Issuing CA'], ['2.5.4.10', 'Derived Credential Kiosk Test'], ['2.5.4.6', 'US']].map(([oid = '', value = '']) =>
+      tlv(0x31, sequence(objectIdentifier(oid), tlv(oid === '2.5.4.6' ? 0x13 : 0x0c, Buffer.from(value))))));
+    expect(Buffer.from(utf8Issuer).equals(intermediateSubject)).toBe(false); // the test PKI writes PrintableString
+    const reEncoded = card(goodExtensions(), { issuer: utf8Issuer });
+    // OpenSSL chains names by their canonical form, so the card is accepted; its issuer text is its own.
+    const result = await verify(reEncoded);
+    expect(result).toMatchObject({ ok: true, identity: { issuerDn: new x509.X509Certificate(reEncoded.slice()).issuer } });
+    expect(result.ok && result.identity.issuerDn).toBe('CN=Test PIV Issuing CA, O=Derived Credential Kiosk Test, C=US');
   });
 });
 
