@@ -16,7 +16,7 @@ export interface WorkerStartOptions {
 
 export type PrimaryToWorker =
   | { type: 'start'; options: WorkerStartOptions }
-  | { type: 'enrollment-changed'; enrollmentId: string }
+  | { type: 'enrollments-changed'; enrollmentIds: string[] }
   | { type: 'shutdown' };
 
 export type WorkerToPrimary =
@@ -24,16 +24,28 @@ export type WorkerToPrimary =
   | { type: 'ready' }
   | { type: 'listening'; url: string; port: number }
   | { type: 'start-failed'; code: 'config-invalid' | 'start-failed'; message: string }
-  | { type: 'enrollment-changed'; enrollmentId: string };
+  | { type: 'enrollments-changed'; enrollmentIds: string[] };
 
 const ENROLLMENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TEXT = 2048;
+/** Most enrollment ids one relay message carries (a batch covers a few milliseconds of changes). */
+export const MAX_RELAY_BATCH = 1000;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 const shortString = (value: unknown, max = MAX_TEXT): value is string => typeof value === 'string' && value.length <= max;
+
+function parseEnrollmentIds(value: unknown): string[] | null {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RELAY_BATCH) return null;
+  const ids: string[] = [];
+  for (const id of value as unknown[]) {
+    if (!shortString(id, 64) || !ENROLLMENT_ID.test(id)) return null;
+    ids.push(id);
+  }
+  return ids;
+}
 
 function parseStartOptions(value: unknown): WorkerStartOptions | null {
   if (!isRecord(value) || !isRecord(value.config) || !shortString(value.dataDir, 4096)) return null;
@@ -52,9 +64,9 @@ function parseStartOptions(value: unknown): WorkerStartOptions | null {
 export function parsePrimaryMessage(value: unknown): PrimaryToWorker | null {
   if (!isRecord(value)) return null;
   if (value.type === 'shutdown') return { type: 'shutdown' };
-  if (value.type === 'enrollment-changed') {
-    return shortString(value.enrollmentId) && ENROLLMENT_ID.test(value.enrollmentId)
-      ? { type: 'enrollment-changed', enrollmentId: value.enrollmentId } : null;
+  if (value.type === 'enrollments-changed') {
+    const ids = parseEnrollmentIds(value.enrollmentIds);
+    return ids === null ? null : { type: 'enrollments-changed', enrollmentIds: ids };
   }
   if (value.type === 'start') {
     const options = parseStartOptions(value.options);
@@ -66,9 +78,9 @@ export function parsePrimaryMessage(value: unknown): PrimaryToWorker | null {
 export function parseWorkerMessage(value: unknown): WorkerToPrimary | null {
   if (!isRecord(value)) return null;
   if (value.type === 'ready') return { type: 'ready' };
-  if (value.type === 'enrollment-changed') {
-    return shortString(value.enrollmentId) && ENROLLMENT_ID.test(value.enrollmentId)
-      ? { type: 'enrollment-changed', enrollmentId: value.enrollmentId } : null;
+  if (value.type === 'enrollments-changed') {
+    const ids = parseEnrollmentIds(value.enrollmentIds);
+    return ids === null ? null : { type: 'enrollments-changed', enrollmentIds: ids };
   }
   if (value.type === 'listening') {
     const { url, port } = value;

@@ -102,7 +102,7 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
     if (message.type === 'ready') {
       const slot = slots.get(worker);
       if (slot !== undefined) sendTo(worker, { type: 'start', options: startOptions(slot) });
-    } else if (message.type === 'enrollment-changed') {
+    } else if (message.type === 'enrollments-changed') {
       for (const other of slots.keys()) if (other !== worker) sendTo(other, message);
     } else if (message.type === 'start-failed') {
       if (!started) startFailure(new ClusterStartError(message.code, message.message));

@@ -2,7 +2,8 @@
 // policy, the IPC message parsers (hostile input), and the enrollment wake-ups with relay and periodic re-check.
 import { describe, expect, it } from 'vitest';
 import { EnrollmentEvents } from '../../../issuer/enrollment-events.ts';
-import { parsePrimaryMessage, parseWorkerMessage } from '../../../issuer/cluster/messages.ts';
+import { MAX_RELAY_BATCH, parsePrimaryMessage, parseWorkerMessage } from '../../../issuer/cluster/messages.ts';
+import { RelayBatch } from '../../../issuer/cluster/relay-batch.ts';
 import { rateLimitsForWorker, shareOfLimit, workerCountForLimits } from '../../../issuer/cluster/rate-limit-share.ts';
 import { RestartPolicy } from '../../../issuer/cluster/restart-policy.ts';
 
@@ -49,7 +50,8 @@ describe('cluster IPC messages', () => {
   it('accepts the messages the primary and workers send', () => {
     expect(parseWorkerMessage({ type: 'ready' })).toEqual({ type: 'ready' });
     expect(parseWorkerMessage({ type: 'listening', url: 'https://127.0.0.1:8443', port: 8443 })).toEqual({ type: 'listening', url: 'https://127.0.0.1:8443', port: 8443 });
-    expect(parseWorkerMessage({ type: 'enrollment-changed', enrollmentId: 'AbC-_1' })).toEqual({ type: 'enrollment-changed', enrollmentId: 'AbC-_1' });
+    expect(parseWorkerMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1', 'x'] })).toEqual({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1', 'x'] });
+    expect(parsePrimaryMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1'] })).toEqual({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1'] });
     expect(parseWorkerMessage({ type: 'start-failed', code: 'config-invalid', message: 'x' })).toEqual({ type: 'start-failed', code: 'config-invalid', message: 'x' });
     expect(parsePrimaryMessage({ type: 'shutdown' })).toEqual({ type: 'shutdown' });
     expect(parsePrimaryMessage({ type: 'start', options: { config: {}, dataDir: '/d', slot: 1, workers: 2, port: 0, debugWorkerHeader: true } }))
@@ -59,9 +61,11 @@ describe('cluster IPC messages', () => {
   it('drops hostile or malformed messages whole', () => {
     const hostile: unknown[] = [
       null, 42, 'shutdown', [], { type: 'nope' }, { type: ['ready'] },
-      { type: 'enrollment-changed' }, { type: 'enrollment-changed', enrollmentId: '' },
-      { type: 'enrollment-changed', enrollmentId: '../../etc' }, { type: 'enrollment-changed', enrollmentId: 'a'.repeat(65) },
-      { type: 'enrollment-changed', enrollmentId: { toString: () => 'x' } },
+      { type: 'enrollments-changed' }, { type: 'enrollments-changed', enrollmentIds: [] }, { type: 'enrollments-changed', enrollmentIds: [''] },
+      { type: 'enrollments-changed', enrollmentIds: 'abc' }, { type: 'enrollments-changed', enrollmentIds: ['ok', '../../etc'] },
+      { type: 'enrollments-changed', enrollmentIds: ['a'.repeat(65)] }, { type: 'enrollments-changed', enrollmentIds: [{ toString: () => 'x' }] },
+      { type: 'enrollments-changed', enrollmentIds: Array.from({ length: MAX_RELAY_BATCH + 1 }, () => 'a') },
+      { type: 'enrollment-changed', enrollmentId: 'old-shape' },
       { type: 'listening', url: 'https://x', port: 0 }, { type: 'listening', url: 'https://x', port: 70000 },
       { type: 'listening', url: 'x'.repeat(5000), port: 1 }, { type: 'listening', url: 5, port: 1 },
       { type: 'start-failed', message: 'x'.repeat(5000) },
@@ -74,7 +78,7 @@ describe('cluster IPC messages', () => {
       { type: 'start', options: { config: {}, dataDir: '/d', slot: 0.5, workers: 2 } },
       { type: 'start', options: { config: {}, dataDir: 'x'.repeat(5000), slot: 0, workers: 1 } },
       { type: 'start', options: { config: {}, dataDir: '/d', slot: 0, workers: 1, port: 65536 } },
-      { type: 'enrollment-changed', enrollmentId: 'a b' },
+      { type: 'enrollments-changed', enrollmentIds: ['a b'] },
     ];
     for (const message of hostileToWorker) expect(parsePrimaryMessage(message)).toBeNull();
     // An unknown failure code is reported as a plain start failure, never trusted as something else.
@@ -83,6 +87,22 @@ describe('cluster IPC messages', () => {
 });
 
 describe('enrollment wake-ups across processes', () => {
+  it('batches relayed changes: one message per delay, each id once, a full batch at once', async () => {
+    const batches: string[][] = [];
+    const batch = new RelayBatch(30, (ids) => batches.push(ids));
+    batch.add('a');
+    batch.add('b');
+    batch.add('a');
+    expect(batches).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(batches).toEqual([['a', 'b']]);
+    for (let i = 0; i < MAX_RELAY_BATCH; i += 1) batch.add(`id${i}`);
+    expect(batches).toHaveLength(2);
+    expect(batches[1]).toHaveLength(MAX_RELAY_BATCH);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(batches).toHaveLength(2);
+  });
+
   it('relays local changes, and does not relay changes that came from elsewhere', async () => {
     const relayed: string[] = [];
     const events = new EnrollmentEvents({ relay: (id) => relayed.push(id) });
