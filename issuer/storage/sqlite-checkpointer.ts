@@ -1,8 +1,14 @@
 // Copies the SQLite write-ahead log back into the database file from a worker thread. SQLite's automatic
 // checkpoint runs inside whichever COMMIT crosses the threshold: on the request path, copying ~1000 pages and
 // waiting for two fsyncs while every other request on this event loop stalls. Here the request connection has
-// wal_autocheckpoint = 0 and a second connection in a worker checkpoints on a timer; a PASSIVE checkpoint never
-// blocks writers (in this process or another one sharing the file), and a busy one simply waits for the next tick.
+// wal_autocheckpoint = 0 and a second connection in a worker checkpoints on a timer, in two steps:
+// - PASSIVE copies what the log holds without taking any lock writers need (writers go on meanwhile);
+// - RESTART then takes the write lock briefly to copy the few frames appended meanwhile and waits for readers to
+//   leave the log, so the next commit writes the log from its start again. PASSIVE alone never gets there under a
+//   steady write load (new frames always arrive before it catches up): the log would grow without end, and every
+//   commit would extend the file (the kernel zeroing each new block) instead of overwriting cached blocks.
+// Writers that find the lock taken by the RESTART step retry asynchronously (sqlite-busy-retry.ts). The worker's
+// own busy waits block only the worker.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -21,13 +27,13 @@ export interface CheckpointerOptions {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
-const db = new Database(workerData.file, { timeout: 0 });
-db.pragma('busy_timeout = 0');
+const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 const checkpoint = () => {
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
+    db.pragma('wal_checkpoint(RESTART)');
   } catch (error) {
-    // Another process is checkpointing or the file is locked for a moment: the next tick tries again.
+    // Another process is checkpointing or the file stayed locked: the next tick tries again.
     if (!(typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY'))) throw error;
   }
 };
@@ -39,9 +45,14 @@ parentPort.on('message', () => {
 });
 `;
 
+/** How long the RESTART step waits for a writer or reader to finish (a wait in the worker, not the event loop). */
+const WORKER_BUSY_TIMEOUT_MS = 100;
+
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driverPath, intervalMs: options.intervalMs } });
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true, workerData: { file, driverPath, intervalMs: options.intervalMs, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS },
+  });
   // Never what keeps a process alive: a server that closes without stop() still exits.
   worker.unref();
   let failed = false;
