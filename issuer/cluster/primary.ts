@@ -49,6 +49,8 @@ export class ClusterStartError extends Error {
 
 /** Workers given this long to finish in-flight requests after 'shutdown' before they are killed. */
 const STOP_KILL_AFTER_MS = 10_000;
+/** A first start that takes longer than this (a worker stuck before listening) fails instead of hanging. */
+const START_TIMEOUT_MS = 120_000;
 
 function workerExecArgv(): string[] {
   // Workers run TypeScript too: give them tsx's loader by absolute URL, so it resolves from any working directory.
@@ -149,11 +151,15 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
     return allExited.finally(() => clearTimeout(killer));
   };
 
+  let startTimer: NodeJS.Timeout | undefined;
   const address = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     listening = resolve;
     startFailure = (error) => { void stopAll().then(() => reject(error)); };
+    startTimer = setTimeout(() => {
+      startFailure(new ClusterStartError('start-failed', `the workers were not all listening after ${START_TIMEOUT_MS / 1000} s`));
+    }, START_TIMEOUT_MS);
     for (let slot = 0; slot < options.workers; slot += 1) fork(slot);
-  });
+  }).finally(() => clearTimeout(startTimer));
   started = true;
 
   return {
