@@ -21,10 +21,15 @@ const RELAY_BATCH_MS = 20;
 /** In-flight requests (a long-poll holds up to a minute) get this long to finish when the service stops. */
 const STOP_GRACE_MS = 5_000;
 
-function send(message: WorkerToPrimary): void {
-  // The channel closes when the primary is gone; 'disconnect' below then stops this worker, so nothing is lost.
-  if (process.connected) process.send?.(message, undefined, undefined, (error: Error | null) => {
-    if (error !== null && process.connected) console.error(`dck issuer worker ${process.pid}: IPC send failed: ${error.message}`);
+/** Sends to the primary; resolves once the message is handed to the channel (or the channel is gone). */
+function send(message: WorkerToPrimary): Promise<void> {
+  return new Promise((resolve) => {
+    // The channel closes when the primary is gone; 'disconnect' below then stops this worker, so nothing is lost.
+    if (!process.connected || process.send === undefined) { resolve(); return; }
+    process.send(message, undefined, undefined, (error: Error | null) => {
+      if (error !== null && process.connected) console.error(`dck issuer worker ${process.pid}: IPC send failed: ${error.message}`);
+      resolve();
+    });
   });
 }
 
@@ -36,11 +41,12 @@ async function start(options: WorkerStartOptions, events: EnrollmentEvents): Pro
       config, dataDir: options.dataDir, events, debugWorkerHeader: options.debugWorkerHeader,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
-    send({ type: 'listening', url: issuer.url, port: issuer.port });
+    await send({ type: 'listening', url: issuer.url, port: issuer.port });
     return issuer;
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
-    send({ type: 'start-failed', code: error instanceof ConfigError ? 'config-invalid' : 'start-failed', message: message.slice(0, 2000) });
+    // Delivered before this worker exits, so the primary can say why.
+    await send({ type: 'start-failed', code: error instanceof ConfigError ? 'config-invalid' : 'start-failed', message: message.slice(0, 2000) });
     return null;
   }
 }
@@ -52,7 +58,7 @@ function runWorker(): void {
   process.on('SIGINT', ignoreSignal);
   process.on('SIGTERM', ignoreSignal);
 
-  const relay = new RelayBatch(RELAY_BATCH_MS, (enrollmentIds) => send({ type: 'enrollments-changed', enrollmentIds }));
+  const relay = new RelayBatch(RELAY_BATCH_MS, (enrollmentIds) => { void send({ type: 'enrollments-changed', enrollmentIds }); });
   const events = new EnrollmentEvents({
     relay: (enrollmentId) => relay.add(enrollmentId),
     recheckMs: RECHECK_MS,
@@ -82,7 +88,7 @@ function runWorker(): void {
   });
   // The primary died or cut us off: never outlive it.
   process.on('disconnect', stop);
-  send({ type: 'ready' });
+  void send({ type: 'ready' });
 }
 
 if (cluster.isWorker) runWorker();
