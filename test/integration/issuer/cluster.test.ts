@@ -4,9 +4,12 @@
 // kiosk's wait and the phone's redeem are put on different workers on purpose.
 import 'reflect-metadata';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -156,6 +159,19 @@ async function clientsOnDistinctWorkers(count: number): Promise<PinnedClient[]> 
 }
 
 const newCard = (): Promise<IssuedCardCertificate> => pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Cluster Cardholder ${(cardSerial += 1)}` });
+
+/** Pids of the processes (of this user) whose environment holds `entry` (Linux /proc). */
+function processesWithEnvironment(entry: string): number[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
+    } catch (error: unknown) {
+      // Gone meanwhile, or another user's process: not one of ours.
+      if (['ENOENT', 'EACCES', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+      throw error;
+    }
+  }).map(Number);
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -308,5 +324,28 @@ describe('dck issuer --workers 2: workers dying in a loop', () => {
       if (looping.child.exitCode === null) looping.child.kill('SIGKILL');
     }
   }, 120_000);
+});
+
+describe('dck issuer --workers 2: start failures', () => {
+  it('a port already taken stops the start with exit 1, says why, and leaves no worker behind', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      // Workers inherit the environment: a marker finds any of them left behind.
+      const marker = `DCK_CLUSTER_TEST_MARK=${randomUUID()}`;
+      const child = spawn(process.execPath, ['bin/dck.js', 'issuer', '--workers', '2', '--data', join(temp, 'port-taken'), '--port', String(port)], {
+        stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DCK_CLUSTER_TEST_MARK: marker.split('=')[1] },
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).toContain('EADDRINUSE');
+      expect(processesWithEnvironment(marker)).toEqual([]);
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 });
 
