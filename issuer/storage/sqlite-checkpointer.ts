@@ -2,17 +2,19 @@
 // checkpoint runs inside whichever COMMIT crosses the threshold: on the request path, copying ~1000 pages and
 // waiting for two fsyncs while every other request on this event loop stalls. Here the request connection has
 // wal_autocheckpoint = 0 and a second connection in a worker checkpoints on a timer, in two steps:
-// - PASSIVE copies what the log holds without taking any lock writers need (writers go on meanwhile);
-// - RESTART then takes the write lock briefly to copy the few frames appended meanwhile and waits for readers to
-//   leave the log, so the next commit writes the log from its start again. PASSIVE alone never gets there under a
-//   steady write load (new frames always arrive before it catches up): the log would grow without end, and every
-//   commit would extend the file (the kernel zeroing each new block) instead of overwriting cached blocks.
-// Writers that find the lock taken by the RESTART step retry asynchronously (sqlite-busy-retry.ts). The worker's
-// own busy waits block only the worker.
+// 1. PASSIVE copies what the log holds without taking any lock writers need (writers go on meanwhile);
+// 2. RESTART copies the few frames appended meanwhile and waits until the next commit can write the log from its
+//    start again. PASSIVE alone never gets there under a steady write load (new frames always arrive before it
+//    catches up): the log would grow without end, every commit extending the file. RESTART needs the write lock,
+//    which a busy event loop would retake between its polls for ever, so for this short step the worker asks the
+//    storage to hold back this process's writes (`writeGate`): they wait asynchronously, reads go on.
+// The worker's own busy waits (other processes writing) block only the worker.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 export interface Checkpointer {
+  /** While the worker restarts the log: a promise writes wait for before they start; null otherwise. */
+  writeGate(): Promise<void> | null;
   /** Stops the worker (after its current checkpoint, if any). */
   stop(): Promise<void>;
 }
@@ -23,45 +25,96 @@ export interface CheckpointerOptions {
   onFailure(error: Error): void;
 }
 
+/** How long the RESTART step waits for another process's writer or reader (a wait in the worker only). */
+const WORKER_BUSY_TIMEOUT_MS = 100;
+/** Writes are held back at most this long, whatever happens to the worker. */
+const MAX_WRITE_PAUSE_MS = 1_000;
+
 // Plain CommonJS, so the worker needs no TypeScript loader (it also runs inside test runners and bundles).
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
-const checkpoint = () => {
+const isBusy = (error) => typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY');
+let timer = null;
+const checkpoint = (mode) => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    db.pragma('wal_checkpoint(RESTART)');
+    db.pragma('wal_checkpoint(' + mode + ')');
   } catch (error) {
     // Another process is checkpointing or the file stayed locked: the next tick tries again.
-    if (!(typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY'))) throw error;
+    if (!isBusy(error)) throw error;
   }
 };
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => {
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
+const tick = () => {
+  timer = null;
+  checkpoint('PASSIVE');
+  parentPort.postMessage('pause-writes');
+};
+parentPort.on('message', (message) => {
+  if (message === 'writes-paused') {
+    try {
+      checkpoint('RESTART');
+    } finally {
+      parentPort.postMessage('resume-writes');
+      timer = setTimeout(tick, workerData.intervalMs);
+    }
+  } else if (message === 'stop') {
+    if (timer !== null) clearTimeout(timer);
+    db.close();
+    parentPort.close();
+  }
 });
+timer = setTimeout(tick, workerData.intervalMs);
 `;
 
-/** How long the RESTART step waits for a writer or reader to finish (a wait in the worker, not the event loop). */
-const WORKER_BUSY_TIMEOUT_MS = 100;
+interface Gate { promise: Promise<void>; open(): void }
+
+function closedGate(): Gate {
+  let open: () => void = () => undefined;
+  const promise = new Promise<void>((resolve) => { open = resolve; });
+  return { promise, open };
+}
 
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true, workerData: { file, driverPath, intervalMs: options.intervalMs, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS },
   });
-  // Never what keeps a process alive: a server that closes without stop() still exits.
-  worker.unref();
+  let gate: Gate | null = null;
+  let failsafe: NodeJS.Timeout | undefined;
+  const resumeWrites = () => {
+    clearTimeout(failsafe);
+    gate?.open();
+    gate = null;
+  };
+  worker.on('message', (message) => {
+    if (message === 'pause-writes') {
+      // Writes run synchronously on this thread, so none is in progress while this handler runs.
+      gate = closedGate();
+      failsafe = setTimeout(resumeWrites, MAX_WRITE_PAUSE_MS);
+      failsafe.unref();
+      worker.postMessage('writes-paused');
+    } else if (message === 'resume-writes') {
+      resumeWrites();
+    }
+  });
   let failed = false;
   worker.on('error', (error) => {
     failed = true;
+    resumeWrites();
     options.onFailure(error);
   });
-  const exited = new Promise<void>((resolve) => { worker.once('exit', () => resolve()); });
+  const exited = new Promise<void>((resolve) => {
+    worker.once('exit', () => {
+      resumeWrites();
+      resolve();
+    });
+  });
+  // Never what keeps a process alive: a server that closes without stop() still exits. (After the listeners are
+  // attached: attaching a 'message' listener references the worker's port again.)
+  worker.unref();
   return {
+    writeGate: () => gate?.promise ?? null,
     stop: async () => {
       // Referenced again while it winds down, so a process whose last task is this close() waits for it.
       worker.ref();

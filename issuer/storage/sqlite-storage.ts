@@ -199,6 +199,11 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   const q = prepareStatements(db);
   const policy = options.busyRetry ?? DEFAULT_BUSY_RETRY;
   const run = <T>(attempt: () => T): Promise<T> => runWithBusyRetry(attempt, policy);
+  /** A write waits (asynchronously) while the checkpoint worker restarts the log. */
+  const runWrite = <T>(attempt: () => T): Promise<T> => {
+    const gate = checkpointer?.writeGate() ?? null;
+    return gate === null ? run(attempt) : gate.then(() => runWrite(attempt));
+  };
   const one = <T>(row: unknown, map: (row: Row) => T): T | null => (row === undefined ? null : map(row as Row));
   const audit = (entry: AuditEntryInput): void => {
     q.appendAudit.run(entry.at, entry.event, entry.outcome, entry.code, JSON.stringify(entry.details));
@@ -286,31 +291,31 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   });
 
   return {
-    insertDeviceAuthorization: (record, entry) => run(() => insertDevice(record, entry)),
+    insertDeviceAuthorization: (record, entry) => runWrite(() => insertDevice(record, entry)),
     findDeviceAuthorizationByDeviceCodeHash: (hash) => run(() => one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
     findDeviceAuthorizationByUserCodeHash: (hash) => run(() => one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
     findDeviceAuthorizationByAccessTokenHash: (hash) => run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
-    recordTokenPoll: (id, at, intervalSeconds) => run(() => { q.recordPoll.run(at, intervalSeconds, id); }),
-    issueAccessToken: (id, token, entry) => run(() => issueToken(id, token, entry)),
+    recordTokenPoll: (id, at, intervalSeconds) => runWrite(() => { q.recordPoll.run(at, intervalSeconds, id); }),
+    issueAccessToken: (id, token, entry) => runWrite(() => issueToken(id, token, entry)),
 
-    insertChallenge: (r) => run(() => {
+    insertChallenge: (r) => runWrite(() => {
       q.insertChallenge.run(r.id, blob(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
     }),
     findChallenge: (id) => run(() => one(q.findChallenge.get(id), toChallenge)),
-    consumeChallenge: (id, at, entry) => run(() => consumeChallenge(id, at, entry)),
-    openKioskSession: (challengeId, at, card, session, entry) => run(() => openSession(challengeId, at, card, session, entry)),
+    consumeChallenge: (id, at, entry) => runWrite(() => consumeChallenge(id, at, entry)),
+    openKioskSession: (challengeId, at, card, session, entry) => runWrite(() => openSession(challengeId, at, card, session, entry)),
     findCard: (id) => run(() => one(q.findCard.get(id), toCard)),
     findKioskSessionByTokenHash: (hash) => run(() => one(q.sessionByToken.get(hash), toKioskSession)),
-    recordUserCodeFailure: (sessionId, maxFailures, at, entry) => run(() => userCodeFailure(sessionId, maxFailures, at, entry)),
+    recordUserCodeFailure: (sessionId, maxFailures, at, entry) => runWrite(() => userCodeFailure(sessionId, maxFailures, at, entry)),
 
-    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, entry) => run(() => approve(deviceAuthorizationId, enrollment, entry)),
+    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, entry) => runWrite(() => approve(deviceAuthorizationId, enrollment, entry)),
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
-    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => run(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
-    recordOtpFailure: (id, maxFailures, entry) => run(() => otpFailure(id, maxFailures, entry)),
-    completeEnrollment: (id, otpHash, certificate, entry) => run(() => complete(id, otpHash, certificate, entry)),
+    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
+    recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
+    completeEnrollment: (id, otpHash, certificate, entry) => runWrite(() => complete(id, otpHash, certificate, entry)),
     findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
 
-    appendAudit: (entry) => run(() => { audit(entry); }),
+    appendAudit: (entry) => runWrite(() => { audit(entry); }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(
       (row): AuditEntry => ({
         sequence: num(row, 'sequence'), at: num(row, 'at'), event: str(row, 'event'),
