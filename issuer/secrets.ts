@@ -4,15 +4,32 @@
 // - Low-entropy codes (8-digit OTP ≈ 26.6 bits, user_code ≈ 34.6 bits): a plain hash would be brute-forced
 //   offline in seconds, so they are HMAC-SHA-256'd with a server secret kept outside the database, and bound
 //   to the record they belong to.
-import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomFillSync, randomInt, timingSafeEqual } from 'node:crypto';
 import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contracts/issuer-api.ts';
 
+// Ids and tokens come from a pool filled 4 KiB at a time: one CSPRNG call per ~100 enrollments instead of eight
+// per enrollment. Each byte is handed out once (the offset only moves forward; a refill overwrites the lot).
+const POOL_BYTES = 4096;
+const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
+let poolOffset = POOL_BYTES;
+
+function randomText(bytes: number): string {
+  if (bytes > POOL_BYTES) return randomFillSync(Buffer.allocUnsafe(bytes)).toString('base64url');
+  if (poolOffset + bytes > POOL_BYTES) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const text = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return text;
+}
+
 export function newOpaqueToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  return randomText(bytes);
 }
 
 export function newRecordId(): string {
-  return randomBytes(16).toString('base64url');
+  return randomText(16);
 }
 
 export function hashToken(token: string): string {
