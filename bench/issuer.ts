@@ -209,12 +209,12 @@ function formatLoad(load: number[]): string {
 /** CPU clock ticks per second, for /proc/<pid>/stat. */
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
-/** CPU milliseconds (user + system, all threads) a process has used, from /proc (Linux). */
-function processCpuMs(pid: number): number {
+/** CPU milliseconds (all threads) a process has used, from /proc (Linux): in user space and in the kernel. */
+function processCpu(pid: number): { userMs: number; systemMs: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name "(…)", which may itself contain spaces: state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  return { userMs: (Number(fields[11]) * 1000) / CLOCK_TICKS, systemMs: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }
 
 function writeIssuerConfig(dataDir: string): string {
@@ -253,8 +253,8 @@ async function startIssuerProcess(dataDir: string, workers: number) {
   const pids = [primaryPid, ...workerPids];
   return {
     url, tlsCertificatePem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'), primaryPid, workerPids,
-    /** CPU milliseconds used so far by each issuer process (the primary first). */
-    cpuMs: () => pids.map(processCpuMs),
+    /** CPU used so far by each issuer process (the primary first). */
+    cpu: () => pids.map(processCpu),
     stop: async () => { child.kill('SIGTERM'); await exited; },
   };
 }
@@ -282,36 +282,46 @@ async function startClientProfile(): Promise<() => Promise<void>> {
   };
 }
 
+/** Enrollments before the measured run: enough for every worker's JIT to settle (16 were not: CPU per enrollment kept falling). */
+const WARM_UP_ENROLLMENTS = 300;
+
 async function benchmark(options: Options): Promise<void> {
   console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), `
     + `dck issuer --workers ${options.workers}, ${cpus().length} CPUs, node ${process.version}`);
-  const fixture = await prepare(options.enrollments + options.clients);
+  const fixture = await prepare(WARM_UP_ENROLLMENTS + options.enrollments);
   const server = await startIssuerProcess(fixture.dataDir, options.workers);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
   const http = makeClient(server.url, server.tlsCertificatePem, options.clients);
-  try {
-    // Warm-up: TLS sessions, JIT, CRL cache.
-    for (let i = 0; i < options.clients; i += 1) await enrollOnce(http, fixture, i);
-    latencies.clear();
-    const loadBefore = loadavg();
-    const serverCpuBefore = server.cpuMs();
-    const stopProfile = await startClientProfile();
-    const clientCpuBefore = process.cpuUsage();
-    let next = options.clients;
-    const end = options.clients + options.enrollments;
-    const started = performance.now();
+  /** Enrollments number `from` to `to - 1` (each its own card), by `options.clients` concurrent clients. */
+  const enrollRange = async (from: number, to: number): Promise<void> => {
+    let next = from;
     await Promise.all(Array.from({ length: options.clients }, async () => {
-      while (next < end) {
+      while (next < to) {
         const n = next;
         next += 1;
         await enrollOnce(http, fixture, n);
       }
     }));
+  };
+  try {
+    // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
+    await enrollRange(0, WARM_UP_ENROLLMENTS);
+    latencies.clear();
+    const loadBefore = loadavg();
+    const serverCpuBefore = server.cpu();
+    const stopProfile = await startClientProfile();
+    const clientCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    await enrollRange(WARM_UP_ENROLLMENTS, WARM_UP_ENROLLMENTS + options.enrollments);
     const seconds = (performance.now() - started) / 1000;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     await stopProfile();
-    const serverCpuPerProcess = server.cpuMs().map((ms, i) => ms - (serverCpuBefore[i] ?? 0));
+    const serverCpuAfter = server.cpu().map(({ userMs, systemMs }, i) => ({
+      userMs: userMs - (serverCpuBefore[i]?.userMs ?? 0), systemMs: systemMs - (serverCpuBefore[i]?.systemMs ?? 0),
+    }));
+    const serverCpuPerProcess = serverCpuAfter.map(({ userMs, systemMs }) => userMs + systemMs);
     const serverCpuMs = serverCpuPerProcess.reduce((a, b) => a + b, 0);
+    const serverSystemMs = serverCpuAfter.reduce((sum, { systemMs }) => sum + systemMs, 0);
     const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     const rate = options.enrollments / seconds;
     console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`);
@@ -319,7 +329,8 @@ async function benchmark(options: Options): Promise<void> {
     const serverPerEnrollment = serverCpuMs / options.enrollments;
     const [primaryMs = 0, ...workerMs] = serverCpuPerProcess;
     console.log(`issuer CPU, all ${serverCpuPerProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy)`
-      + ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second`);
+      + ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second;`
+      + ` ${(serverSystemMs / options.enrollments).toFixed(2)} ms of it in the kernel (system time)`);
     console.log(`  primary pid ${server.primaryPid}: ${(primaryMs / options.enrollments).toFixed(3)} ms per enrollment`
       + (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''));
     workerMs.forEach((ms, i) => {
