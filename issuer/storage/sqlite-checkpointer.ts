@@ -25,8 +25,8 @@ export interface CheckpointerOptions {
   onFailure(error: Error): void;
 }
 
-/** How long the RESTART step waits for another process's writer or reader (a wait in the worker only). */
-const WORKER_BUSY_TIMEOUT_MS = 100;
+/** How long the RESTART step waits for another process's writer or reader: this process's writes wait as long. */
+const WORKER_BUSY_TIMEOUT_MS = 10;
 /** Writes are held back at most this long, whatever happens to the worker. */
 const MAX_WRITE_PAUSE_MS = 1_000;
 
