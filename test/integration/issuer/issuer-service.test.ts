@@ -1,5 +1,5 @@
 // Start-up behaviour: config validation naming the field (in-process and via `dck issuer`), persistence of the
-// CA across restarts, and the rate limit on the code-guessing routes.
+// CA across restarts, and the rate limits on the code-guessing routes (user_code, OTP).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../issuer/config.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
-import { approve, kioskSignIn, startHarness } from './issuer-fixture.ts';
+import { approve, kioskSignIn, makeCsr, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
 
 const run = promisify(execFile);
 const temp = mkdtempSync(join(tmpdir(), 'dck-issuer-service-'));
@@ -63,6 +63,28 @@ describe('issuer: rate limit on user_code guesses', () => {
       for (let i = 0; i < 5; i += 1) statuses.push((await approve(h.http, session.sessionToken, 'BBBB-BBBB')).status);
       expect(statuses).toEqual([404, 404, 404, 429, 429]);
       expect((await approve(h.http, session.sessionToken, 'BBBB-BBBB')).body.error).toBe('rate-limited');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('issuer: rate limit on OTP guesses', () => {
+  it('answers 429 once a phone guesses too often, and a refused guess is not counted against the enrollment', async () => {
+    const h = await startHarness({ config: { rateLimits: { codeGuessesPerMinute: 3 }, otp: { maxAttempts: 5 } } });
+    try {
+      const { code, accessToken } = await upToRedeem(h);
+      const csr = await makeCsr();
+      const wrong = code.otp === '00000000' ? '11111111' : '00000000';
+      const answers = [];
+      for (let i = 0; i < 5; i += 1) answers.push(await redeem(h.http, accessToken, code.enrollmentId, wrong, csr));
+      expect(answers.map((answer) => answer.status)).toEqual([401, 401, 401, 429, 429]);
+      expect(answers[3]!.body.error).toBe('rate-limited');
+      expect(answers[3]!.text).not.toContain(wrong);
+      // Three wrong tries were recorded, the two refused ones were not: the enrollment is not burned.
+      const audit = await h.issuer.storage.listAudit(0, 1000);
+      expect(audit.filter((row) => row.event === 'redeem' && row.code === 'otp-wrong')).toHaveLength(3);
+      expect(audit.some((row) => row.code === 'enrollment-burned')).toBe(false);
     } finally {
       await h.close();
     }
