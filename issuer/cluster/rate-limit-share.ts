@@ -1,4 +1,4 @@
-// The rate limits of @fastify/rate-limit count in memory, per process. With N workers each gets a share of every
+// The issuer's rate limits (issuer/rate-limit.ts) count in memory, per process. With N workers each gets a share of every
 // limit, and the shares add up to exactly the configured limit: however an attacker's connections are spread
 // over the workers, the service as a whole never lets more through than the limit says. (A caller whose
 // connection stays on one worker gets only that worker's share: with the defaults, 30 code guesses a minute,
