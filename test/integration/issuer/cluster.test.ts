@@ -7,7 +7,8 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { request } from 'node:https';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,48 +21,22 @@ import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
 import { IssuerHttpClient } from './issuer-client.ts';
-import type { HttpAnswer } from './issuer-client.ts';
 import { approve, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem } from './issuer-fixture.ts';
 
-/** An IssuerHttpClient held to one keep-alive connection, remembering which worker answered last. */
+/** An IssuerHttpClient held to one keep-alive connection (maxSockets 1), remembering which worker answered last. */
 class PinnedClient extends IssuerHttpClient {
   lastWorker: string | null = null;
   /** The local port of the connection that carried the last answer: same port, same connection, same worker. */
   lastLocalPort: number | null = null;
-  private readonly pinned: Agent;
 
-  constructor(private readonly url: string, private readonly tlsPem: string) {
-    super(url, tlsPem, 1);
-    this.pinned = new Agent({ ca: tlsPem, keepAlive: true, maxSockets: 1 });
+  constructor(url: string) {
+    super(url, cluster.tlsPem, 1);
   }
 
-  override send<T = Record<string, unknown>>(
-    method: 'GET' | 'POST', path: string,
-    options: { json?: unknown; form?: Record<string, string>; bearer?: string } = {},
-  ): Promise<HttpAnswer<T>> {
-    const headers: Record<string, string> = {};
-    let payload: string | undefined;
-    if (options.json !== undefined) { payload = JSON.stringify(options.json); headers['content-type'] = 'application/json'; }
-    if (options.form !== undefined) { payload = new URLSearchParams(options.form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded'; }
-    if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
-    return new Promise((resolve, reject) => {
-      const req = request(new URL(path, this.url), { method, headers, agent: this.pinned }, (res) => {
-        const worker = res.headers['x-dck-debug-worker'];
-        this.lastWorker = typeof worker === 'string' ? worker : null;
-        this.lastLocalPort = res.socket.localPort ?? null;
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let body: unknown = text;
-          try { body = JSON.parse(text); } catch { body = text; }
-          resolve({ status: res.statusCode ?? 0, body: body as T, text });
-        });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(payload);
-    });
+  protected override onResponse(response: IncomingMessage): void {
+    const worker = response.headers['x-dck-debug-worker'];
+    this.lastWorker = typeof worker === 'string' ? worker : null;
+    this.lastLocalPort = response.socket.localPort ?? null;
   }
 
   /** The pid of the worker holding this client's connection. */
@@ -78,7 +53,7 @@ class PinnedClient extends IssuerHttpClient {
   events(path: string, bearer: string, onFirst: () => void): Promise<{ data: string[]; localPort: number | null }> {
     return new Promise((resolve, reject) => {
       const data: string[] = [];
-      const req = request(new URL(path, this.url), { headers: { authorization: `Bearer ${bearer}` }, agent: this.pinned, ca: this.tlsPem }, (res) => {
+      const req = request(new URL(path, this.baseUrl), { headers: { authorization: `Bearer ${bearer}` }, agent: this.agent }, (res) => {
         const localPort = res.socket.localPort ?? null;
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => {
@@ -92,10 +67,6 @@ class PinnedClient extends IssuerHttpClient {
     });
   }
 
-  override close(): void {
-    this.pinned.destroy();
-    super.close();
-  }
 }
 
 interface RunningCluster {
@@ -149,7 +120,7 @@ async function startCluster(dataDir: string, config: Record<string, unknown>): P
 async function clientsOnDistinctWorkers(count: number): Promise<PinnedClient[]> {
   const byWorker = new Map<string, PinnedClient>();
   for (let tries = 0; tries < 20 && byWorker.size < count; tries += 1) {
-    const client = new PinnedClient(cluster.url, cluster.tlsPem);
+    const client = new PinnedClient(cluster.url);
     clients.push(client);
     const worker = await client.worker();
     if (!byWorker.has(worker)) byWorker.set(worker, client);

@@ -1,4 +1,5 @@
 // A tiny HTTPS client for the issuer tests and benchmark: trusts only the issuer's own TLS certificate.
+import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 
 export interface HttpAnswer<T = unknown> {
@@ -8,9 +9,9 @@ export interface HttpAnswer<T = unknown> {
 }
 
 export class IssuerHttpClient {
-  private readonly agent: Agent;
+  protected readonly agent: Agent;
 
-  constructor(private readonly baseUrl: string, tlsCertificatePem: string, maxSockets = 16) {
+  constructor(protected readonly baseUrl: string, tlsCertificatePem: string, maxSockets = 16) {
     this.agent = new Agent({ ca: tlsCertificatePem, keepAlive: true, maxSockets });
   }
 
@@ -26,6 +27,7 @@ export class IssuerHttpClient {
     if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
     return new Promise((resolve, reject) => {
       const req = request(new URL(path, this.baseUrl), { method, headers, agent: this.agent }, (res) => {
+        this.onResponse(res);
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
@@ -39,6 +41,11 @@ export class IssuerHttpClient {
       req.on('error', reject);
       req.end(payload);
     });
+  }
+
+  /** Called with every answer's head, before its body: subclasses look at headers or the connection. */
+  protected onResponse(_response: IncomingMessage): void {
+    // Nothing by default.
   }
 
   close(): void {
