@@ -8,7 +8,8 @@ import { createHash, createHmac, randomFillSync, randomInt, timingSafeEqual } fr
 import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contracts/issuer-api.ts';
 
 // Ids and tokens come from a pool filled 4 KiB at a time: one CSPRNG call per ~100 enrollments instead of eight
-// per enrollment. Each byte is handed out once (the offset only moves forward; a refill overwrites the lot).
+// per enrollment. Each byte is handed out once (the offset only moves forward; a refill overwrites the lot), and
+// is zeroed as it is handed out, so the pool never holds a token that is already in use.
 const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafeSlow(POOL_BYTES);
 let poolOffset = POOL_BYTES;
@@ -20,6 +21,7 @@ function randomText(bytes: number): string {
     poolOffset = 0;
   }
   const text = pool.toString('base64url', poolOffset, poolOffset + bytes);
+  pool.fill(0, poolOffset, poolOffset + bytes);
   poolOffset += bytes;
   return text;
 }
