@@ -1,6 +1,6 @@
 // Parses a PKCS#10 request (RFC 2986) from the phone, enforces the key policy (RSA 2048–4096, EC P-256/P-384)
 // BEFORE touching the signature (so odd curves never reach a signature check), then checks the self-signature.
-// The request is read with the strict DER reader PKI-AUTH uses (issuer/pki-auth/der/): the signed
+// The request is read with the strict DER reader PKI-AUTH uses (issuer/der/): the signed
 // certificationRequestInfo and the SubjectPublicKeyInfo are taken as the exact bytes that were sent.
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
@@ -8,9 +8,9 @@ import { pemToDerList } from './pem.ts';
 import {
   DerFormatError, DerReader, TAG, checkWellFormed, contextConstructed, derFail, encodedOf, readBitString, readOid,
   readSmallInteger, readWhole,
-} from '../pki-auth/der/strict-der.ts';
+} from '../der/strict-der.ts';
 import { checkName } from '../pki-auth/certificate-extensions.ts';
-import { readPublicKeyInfo } from '../pki-auth/der/public-key-info.ts';
+import { readPublicKeyInfo } from '../der/public-key-info.ts';
 
 export type CsrCheck =
   | { ok: true; subjectPublicKeySpkiDer: Uint8Array; keyAlgorithm: string }

@@ -7,7 +7,7 @@
 import {
   DerReader, TAG, checkWellFormed, contentOf, contextConstructed, contextPrimitive, derFail, elementsOf, readBitString,
   readBoolean, checkOid, readOid, readSmallInteger, wrappedElement, type DerElement,
-} from './der/strict-der.ts';
+} from '../der/strict-der.ts';
 
 export const OID = {
   subjectKeyIdentifier: '2.5.29.14',

@@ -5,8 +5,8 @@ import { readExtensions, checkName, type CertificateExtensions } from './certifi
 import {
   DerReader, TAG, checkWellFormed, contextConstructed, contextPrimitive, derFail, encodedOf, readBitString, readIntegerBytes,
   readOid, readSmallInteger, readTime, readWhole, type DerElement,
-} from './der/strict-der.ts';
-import { readPublicKeyInfo, type PublicKeyInfo } from './der/public-key-info.ts';
+} from '../der/strict-der.ts';
+import { readPublicKeyInfo, type PublicKeyInfo } from '../der/public-key-info.ts';
 
 export interface CertificateFields {
   /** 1, 2 or 3. */

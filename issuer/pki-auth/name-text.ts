@@ -3,7 +3,7 @@
 // (messages, and the card record on success), since @peculiar/x509 takes ~70 µs per name.
 import 'reflect-metadata';
 import { Name } from '@peculiar/x509';
-import { DerReader, TAG, contentOf, elementsOf, readElementAt, readOid, type DerElement } from './der/strict-der.ts';
+import { DerReader, TAG, contentOf, elementsOf, readElementAt, readOid, type DerElement } from '../der/strict-der.ts';
 
 const COMMON_NAME = '2.5.4.3';
 

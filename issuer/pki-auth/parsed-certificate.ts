@@ -8,7 +8,7 @@ import { X509Certificate as OpenSslCertificate, type KeyObject } from 'node:cryp
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { readCertificateFields, type CertificateFields } from './certificate-fields.ts';
-import { DerFormatError } from './der/strict-der.ts';
+import { DerFormatError } from '../der/strict-der.ts';
 import { firstCommonName, nameText } from './name-text.ts';
 
 /** A PIV certificate is a few kilobytes; anything far larger is not one. */

@@ -3,7 +3,7 @@
 // or SHA-384 (ECDSA P-384); ECDSA signatures are DER-encoded.
 import { verify, type KeyObject } from 'node:crypto';
 import type { ParsedCertificate } from './parsed-certificate.ts';
-import { CURVE_P256, CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION, type PublicKeyInfo } from './der/public-key-info.ts';
+import { CURVE_P256, CURVE_P384, EC_PUBLIC_KEY, RSA_ENCRYPTION, type PublicKeyInfo } from '../der/public-key-info.ts';
 
 export type CardKeyAlgorithm = 'RSA-2048' | 'P-256' | 'P-384';
 

@@ -1,9 +1,9 @@
-// The strict DER reader (issuer/pki-auth/der/strict-der.ts) on hand-made encodings: what DER forbids is refused
+// The strict DER reader (issuer/der/strict-der.ts) on hand-made encodings: what DER forbids is refused
 // with a DerFormatError (never another exception), what it allows is read exactly.
 import { describe, expect, it } from 'vitest';
 import {
   DerFormatError, checkWellFormed, readBitString, readBoolean, readElementAt, readIntegerBytes, readOid, readTime, readWhole,
-} from '../../../issuer/pki-auth/der/strict-der.ts';
+} from '../../../issuer/der/strict-der.ts';
 
 const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex.replace(/\s+/g, ''), 'hex'));
 const whole = (hex: string, tag = 0x30) => readWhole(bytes(hex), tag, 'test');
