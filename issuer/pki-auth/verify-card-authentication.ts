@@ -108,13 +108,33 @@ export async function verifyCardAuthentication(
   input: { challenge: Uint8Array; signature: Uint8Array; certificateDer: Uint8Array },
   policy: PivTrustPolicy,
 ): Promise<CardAuthenticationResult> {
+  return checkCard(input.certificateDer, policy, (key) =>
+    verifyChallengeSignature(input.challenge, input.signature, key.algorithm, key.key)
+      ? null
+      : fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this challenge`));
+}
+
+/**
+ * Every check of `verifyCardAuthentication` but the proof of possession: is this (stored) card certificate still
+ * trusted, valid, unrevoked and within policy *now*? The issuer asks it again after sign-in (approve, redeem), so
+ * a card revoked after PKI-AUTH stops minting derived credentials.
+ */
+export async function verifyCardCertificate(certificateDer: Uint8Array, policy: PivTrustPolicy): Promise<CardAuthenticationResult> {
+  return checkCard(certificateDer, policy, () => null);
+}
+
+type CardKey = Extract<ReturnType<typeof cardPublicKey>, { ok: true }>;
+
+async function checkCard(
+  certificateDer: Uint8Array, policy: PivTrustPolicy, proofOfPossession: (key: CardKey) => CardAuthenticationResult | null,
+): Promise<CardAuthenticationResult> {
   const at = policy.now?.() ?? new Date();
   const state = stateFor(policy);
   if (typeof state.store === 'string') return fail('untrusted', state.store);
 
-  let leaf = state.parsed.get(input.certificateDer);
+  let leaf = state.parsed.get(certificateDer);
   if (leaf === undefined) {
-    const parsed = parseCertificate(input.certificateDer);
+    const parsed = parseCertificate(certificateDer);
     if (!parsed.ok) return fail('bad-certificate', parsed.message);
     leaf = parsed.certificate;
     state.parsed.set(leaf);
@@ -123,9 +143,8 @@ export async function verifyCardAuthentication(
   if (profile !== null) return fail('bad-certificate', profile);
   const key = cardPublicKey(leaf);
   if (!key.ok) return fail('bad-certificate', key.message);
-  if (!verifyChallengeSignature(input.challenge, input.signature, key.algorithm, key.key)) {
-    return fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this challenge`);
-  }
+  const possession = proofOfPossession(key);
+  if (possession !== null) return possession;
 
   const candidate = buildCandidatePath(leaf, state.store);
   if (!candidate.ok) return fail('untrusted', candidate.message);

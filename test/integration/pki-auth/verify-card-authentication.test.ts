@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
-import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import { verifyCardAuthentication, verifyCardCertificate, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import { buildCrl, buildOcspError, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../../virtual-card/revocation.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -129,6 +129,16 @@ describe('PKI-AUTH accepts good cards', () => {
     expect((await authenticate(card, policy)).ok).toBe(true);
     writeFileSync(crlFile, await buildCrl({ issuer: pki.intermediate, revokedSerials: [card.certificate.serialNumber] }));
     expect(await authenticate(card, policy)).toMatchObject({ ok: false, code: 'revoked' });
+  });
+  it('re-checking a stored card certificate after sign-in (no signature) hears a revocation published since', async () => {
+    const card = await issue();
+    const crlFile = join(workDir, 'intermediate-recheck.crl');
+    writeFileSync(crlFile, await buildCrl({ issuer: pki.intermediate }));
+    const policy = policyWith({ crlFiles: [rootCrlFile, crlFile] });
+    expect(await verifyCardCertificate(card.der, policy)).toMatchObject({ ok: true });
+    writeFileSync(crlFile, await buildCrl({ issuer: pki.intermediate, revokedSerials: [card.certificate.serialNumber] }));
+    expect(await verifyCardCertificate(card.der, policy)).toMatchObject({ ok: false, code: 'revoked' });
+    expect(await verifyCardCertificate(otherPki.root.der, policy)).toMatchObject({ ok: false });
   });
 });
 
