@@ -1,36 +1,28 @@
-// Runs the pure session machine against the world: card reader, issuer, timers. It turns effects into work,
-// one card/issuer operation at a time per card (a queue per session), and feeds outcomes back as events.
+// Runs the pure session machine against the world. This file only wires: the card reader's events become
+// session events, effects are routed to the timers (timers.ts), the per-session work queue (work-queue.ts)
+// and the card/issuer work (effects.ts); issuer-health.ts keeps the welcome screen's issuer status current.
 // It also implements the renderer's calls (KioskHandlers) — transports call these after validating arguments.
 //
 // The PIN: `submitPin` copies it into a Buffer that exists only until the VERIFY it was typed for has run (or
 // was cancelled), then zero-fills it. It never enters the state, a view, an event or a log line.
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { KioskConfig, KioskError, KioskHandlers, KioskView, Result, SubmitPinOptions } from '../../contracts/kiosk-api.ts';
-import type { EnrollmentCode } from '../../contracts/issuer-api.ts';
-import type { CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession, VirtualCardPort } from '../card/card-port.ts';
+import type { CardReaderEvent, KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
-import { completionFailure, completionOf, renewFailure, signInFailure, userCodeFailure } from './issuer-outcomes.ts';
+import { SessionEffects } from './effects.ts';
+import { IssuerHealth } from './issuer-health.ts';
+import { errorName } from './log.ts';
+import type { KioskLog } from './log.ts';
 import { INITIAL_STATE, reduce } from './reducer.ts';
-import type {
-  Enrollment,
-  SessionConfig,
-  SessionEffect,
-  SessionEvent,
-  SessionId,
-  SessionState,
-  SignInOutcome,
-  TimerName,
-  Transition,
-} from './state.ts';
+import type { SessionConfig, SessionEffect, SessionEvent, SessionId, SessionState, Transition } from './state.ts';
+import { SessionTimers, defaultScheduler } from './timers.ts';
+import type { Scheduler } from './timers.ts';
 import { sameView, viewOf } from './view.ts';
+import { SessionWorkQueue } from './work-queue.ts';
+import type { SessionWork } from './work-queue.ts';
 
-export interface Scheduler {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** Structured log lines: event names and non-personal fields only (never PINs, OTPs, names or tokens). */
-export type KioskLog = (event: string, fields?: Readonly<Record<string, string | number | boolean>>) => void;
+export type { KioskLog } from './log.ts';
+export type { Scheduler } from './timers.ts';
 
 export interface ControllerOptions {
   readonly card: KioskCardPort;
@@ -47,52 +39,46 @@ export interface ControllerOptions {
   readonly log?: KioskLog;
 }
 
-/** Work belonging to one card insertion. Dropped (and aborted) when the session ends. */
-interface SessionWork {
-  readonly id: SessionId;
-  readonly reader: string;
-  readonly abort: AbortController;
-  queue: Promise<void>;
-  card: KioskCardSession | null;
-  certificateDer: Uint8Array | null;
-  waiting: AbortController | null;
-}
-
-const defaultScheduler: Scheduler = {
-  setTimeout: (callback, ms) => {
-    const handle = setTimeout(callback, ms);
-    handle.unref();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
-
-const errorName = (error: unknown): string => (error instanceof Error ? error.name : typeof error);
-
 export class KioskController {
   readonly handlers: KioskHandlers;
   readonly #options: ControllerOptions;
-  readonly #scheduler: Scheduler;
-  readonly #now: () => number;
   readonly #log: KioskLog;
   readonly #listeners = new Set<(view: KioskView) => void>();
-  readonly #timers = new Map<TimerName, unknown>();
+  readonly #timers: SessionTimers;
+  readonly #queue: SessionWorkQueue;
+  readonly #effects: SessionEffects;
+  readonly #issuerHealth: IssuerHealth;
   readonly #readerSessions = new Map<string, SessionId>();
   #state: SessionState = INITIAL_STATE;
   #view: KioskView;
-  #work: SessionWork | null = null;
   #nextSessionId = 1;
   /** The PIN of the `submitPin` call being dispatched, taken by its `verify-pin` effect. */
   #pinForVerify: Buffer | null = null;
   #unsubscribeCard: (() => void) | null = null;
-  #issuerCheck: unknown = null;
   #stopped = false;
 
   constructor(options: ControllerOptions) {
     this.#options = options;
-    this.#scheduler = options.scheduler ?? defaultScheduler;
-    this.#now = options.now ?? Date.now;
+    const scheduler = options.scheduler ?? defaultScheduler;
     this.#log = options.log ?? (() => undefined);
+    this.#timers = new SessionTimers(scheduler, (timer) => this.#dispatch({ type: 'timer-fired', timer }));
+    this.#queue = new SessionWorkQueue(this.#log, () => this.#dispatch({ type: 'cancel' }));
+    this.#effects = new SessionEffects({
+      card: options.card,
+      issuer: options.issuer,
+      now: options.now ?? Date.now,
+      log: this.#log,
+      completionWaitSeconds: options.completionWaitSeconds ?? 25,
+      dispatch: (event) => this.#dispatch(event),
+      cardPulled: (work) => this.#cardPulled(work),
+    });
+    this.#issuerHealth = new IssuerHealth({
+      issuer: options.issuer,
+      scheduler,
+      everySeconds: options.issuerCheckSeconds ?? 30,
+      log: this.#log,
+      report: (issuer) => this.#dispatch({ type: 'issuer-status', issuer }),
+    });
     this.#view = viewOf(this.#state, { helpUrl: options.kiosk.helpUrl });
     this.handlers = this.#makeHandlers();
   }
@@ -108,16 +94,16 @@ export class KioskController {
   start(): void {
     this.#dispatch({ type: 'virtual-card-availability', available: Boolean(this.#options.virtualCard) });
     this.#unsubscribeCard = this.#options.card.subscribe((event) => this.#onCardEvent(event));
-    void this.#checkIssuer();
+    this.#issuerHealth.start();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribeCard?.();
-    if (this.#issuerCheck !== null) this.#scheduler.clearTimeout(this.#issuerCheck);
-    const work = this.#work;
+    this.#issuerHealth.stop();
+    const work = this.#queue.current;
     if (work !== null) this.#endSession(work.id);
-    for (const timer of [...this.#timers.keys()]) this.#cancelTimer(timer);
+    this.#timers.cancelAll();
     await work?.queue;
     await this.#options.card.stop();
   }
@@ -143,7 +129,7 @@ export class KioskController {
       stillHere: () => call({ type: 'still-here' }),
       reportActivity: () => call({ type: 'activity' }),
       useVirtualCard: () => call({ type: 'use-virtual-card' }),
-      getConfig: () => Promise.resolve(ok(this.#options.kiosk)),
+      getConfig: () => Promise.resolve(ok<KioskConfig>(this.#options.kiosk)),
     };
   }
 
@@ -183,13 +169,17 @@ export class KioskController {
     for (const listener of this.#listeners) listener(view);
   }
 
+  #workFor(sessionId: SessionId): SessionWork | null {
+    return this.#queue.workFor(sessionId, (id) => [...this.#readerSessions].find(([, s]) => s === id)?.[0]);
+  }
+
   #run(effect: SessionEffect): void {
     switch (effect.type) {
       case 'start-timer':
-        this.#startTimer(effect.timer, effect.seconds);
+        this.#timers.start(effect.timer, effect.seconds);
         return;
       case 'cancel-timer':
-        this.#cancelTimer(effect.timer);
+        this.#timers.cancel(effect.timer);
         return;
       case 'end-session':
         this.#endSession(effect.sessionId);
@@ -198,61 +188,34 @@ export class KioskController {
         this.#insertVirtualCard();
         return;
       case 'read-card':
-        this.#enqueue(effect.sessionId, (work) => this.#readCard(work));
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.readCard(work));
         return;
       case 'verify-pin': {
         const pin = this.#pinForVerify;
         this.#pinForVerify = null;
         if (pin === null) return; // cannot happen: verify-pin only follows pin-submitted
-        this.#enqueue(effect.sessionId, (work) => this.#verifyPin(work, pin), () => pin.fill(0));
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.verifyPin(work, pin), () => pin.fill(0));
         return;
       }
       case 'sign-in':
-        this.#enqueue(effect.sessionId, (work) => this.#signIn(work));
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.signIn(work));
         return;
       case 'approve-user-code':
-        this.#enqueue(effect.sessionId, async (work) => {
-          const result = await this.#options.issuer.approveUserCode(effect.issuerSession.token, effect.userCode, work.abort.signal);
-          const outcome = result.ok ? { kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const : userCodeFailure(result.error);
-          if (!result.ok) this.#log('issuer-refused', { call: 'approve', code: result.error.code });
-          this.#dispatch({ type: 'user-code-checked', sessionId: work.id, outcome });
-        });
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.approveUserCode(work, effect));
         return;
       case 'renew-enrollment':
-        this.#enqueue(effect.sessionId, async (work) => {
-          work.waiting?.abort();
-          const result = await this.#options.issuer.refreshEnrollment(effect.issuerSession.token, effect.enrollmentId, work.abort.signal);
-          const outcome = result.ok ? { kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const : renewFailure(result.error);
-          if (!result.ok) this.#log('issuer-refused', { call: 'refresh', code: result.error.code });
-          this.#dispatch({ type: 'renewed', sessionId: work.id, outcome });
-        });
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.renewEnrollment(work, effect));
         return;
-      case 'wait-for-completion':
-        this.#waitForCompletion(effect);
+      case 'wait-for-completion': {
+        const work = this.#workFor(effect.sessionId);
+        if (work !== null) this.#effects.waitForCompletion(work, effect);
         return;
+      }
       default: {
         const unexpected: never = effect;
         return unexpected;
       }
     }
-  }
-
-  // ── timers ─────────────────────────────────────────────────────────────────────────────────────────────
-
-  #startTimer(timer: TimerName, seconds: number): void {
-    this.#cancelTimer(timer);
-    const handle = this.#scheduler.setTimeout(() => {
-      this.#timers.delete(timer);
-      this.#dispatch({ type: 'timer-fired', timer });
-    }, seconds * 1000);
-    this.#timers.set(timer, handle);
-  }
-
-  #cancelTimer(timer: TimerName): void {
-    const handle = this.#timers.get(timer);
-    if (handle === undefined) return;
-    this.#scheduler.clearTimeout(handle);
-    this.#timers.delete(timer);
   }
 
   // ── sessions ───────────────────────────────────────────────────────────────────────────────────────────
@@ -286,51 +249,9 @@ export class KioskController {
     }
   }
 
-  /** The work record for a session, created on its first effect (read-card). */
-  #workFor(sessionId: SessionId): SessionWork | null {
-    if (this.#work?.id === sessionId) return this.#work;
-    if (this.#work !== null) return null;
-    const reader = [...this.#readerSessions].find(([, id]) => id === sessionId)?.[0];
-    if (reader === undefined) return null;
-    this.#work = { id: sessionId, reader, abort: new AbortController(), queue: Promise.resolve(), card: null, certificateDer: null, waiting: null };
-    return this.#work;
-  }
-
-  /** Runs `task` after the session's earlier tasks; skipped (with `onSkip`) once the session has ended. */
-  #enqueue(sessionId: SessionId, task: (work: SessionWork) => Promise<void>, onSkip?: () => void): void {
-    const work = this.#workFor(sessionId);
-    if (work === null) {
-      onSkip?.();
-      return;
-    }
-    work.queue = work.queue.then(async () => {
-      if (work.abort.signal.aborted) {
-        onSkip?.();
-        return;
-      }
-      try {
-        await task(work);
-      } catch (error: unknown) {
-        // A port broke its contract (they return outcomes, not throw). Log the kind only and end the session.
-        this.#log('session-task-failed', { sessionId: work.id, error: errorName(error) });
-        if (!work.abort.signal.aborted) this.#dispatch({ type: 'cancel' });
-      }
-    });
-  }
-
   #endSession(sessionId: SessionId): void {
-    const work = this.#work;
-    if (work === null || work.id !== sessionId) return;
-    this.#work = null;
-    work.abort.abort();
-    work.waiting?.abort();
-    work.certificateDer = null;
-    for (const timer of [...this.#timers.keys()]) this.#cancelTimer(timer);
-    // Close after any running card command finishes (APDUs cannot be interrupted halfway).
-    work.queue = work.queue.then(async () => {
-      await work.card?.close();
-      work.card = null;
-    });
+    if (this.#queue.end(sessionId) === null) return;
+    this.#timers.cancelAll();
     this.#log('session-ended', { sessionId });
   }
 
@@ -343,55 +264,6 @@ export class KioskController {
     );
   }
 
-  // ── card and issuer work ───────────────────────────────────────────────────────────────────────────────
-
-  async #readCard(work: SessionWork): Promise<void> {
-    const card = await this.#options.card.open(work.reader);
-    if (work.abort.signal.aborted) {
-      await card?.close();
-      return;
-    }
-    work.card = card;
-    if (card === null) {
-      this.#dispatch({ type: 'card-read', sessionId: work.id, outcome: { kind: 'refused', reason: 'unreadable' } });
-      return;
-    }
-    const identity = await card.readIdentity();
-    if (identity.kind === 'card-removed') {
-      this.#cardPulled(work);
-      return;
-    }
-    if (identity.kind === 'refused') {
-      this.#log('card-refused', { sessionId: work.id, reason: identity.reason });
-      this.#dispatch({ type: 'card-read', sessionId: work.id, outcome: identity });
-      return;
-    }
-    work.certificateDer = identity.certificateDer;
-    this.#dispatch({
-      type: 'card-read',
-      sessionId: work.id,
-      outcome: { kind: 'ok', holderName: identity.holderName, triesLeft: identity.triesLeft },
-    });
-  }
-
-  async #verifyPin(work: SessionWork, pin: Buffer): Promise<void> {
-    try {
-      const outcome = work.card === null ? ({ kind: 'card-error' } as const) : await work.card.verifyPin(pin);
-      this.#log('pin-verified', { sessionId: work.id, outcome: outcome.kind });
-      if (outcome.kind === 'card-removed') this.#cardPulled(work);
-      else this.#dispatch({ type: 'pin-verified', sessionId: work.id, outcome });
-    } finally {
-      pin.fill(0);
-    }
-  }
-
-  async #signIn(work: SessionWork): Promise<void> {
-    const outcome = await this.#pkiAuth(work);
-    this.#log('sign-in', { sessionId: work.id, outcome: outcome.kind });
-    if (outcome.kind === 'card-removed') this.#cardPulled(work);
-    else this.#dispatch({ type: 'signed-in', sessionId: work.id, outcome });
-  }
-
   /**
    * A card command found the card gone. End the session now, as the reader's removal event does: both come
    * from the same pcscd presence check, in either order, and the person must not see a "card unreadable"
@@ -402,71 +274,5 @@ export class KioskController {
     if (this.#readerSessions.get(work.reader) === work.id) this.#readerSessions.delete(work.reader);
     this.#log('card-removed', { sessionId: work.id, seenBy: 'card-command' });
     this.#dispatch({ type: 'card-removed', sessionId: work.id });
-  }
-
-  /** SP 800-116 PKI-AUTH: the issuer's challenge, signed by the card's PIV Authentication key. */
-  async #pkiAuth(work: SessionWork): Promise<SignInOutcome | CardRemovedOutcome> {
-    const { issuer } = this.#options;
-    if (work.card === null || work.certificateDer === null) return { kind: 'refused', reason: 'unreadable' };
-    const challenge = await issuer.challenge(work.abort.signal);
-    if (!challenge.ok) return signInFailure(challenge.error);
-    const signed = await work.card.signChallenge(challenge.value.challenge);
-    if (signed.kind === 'pin-needed' || signed.kind === 'card-removed') return signed;
-    if (signed.kind === 'card-error') return { kind: 'refused', reason: 'unreadable' };
-    const session = await issuer.answerChallenge(
-      { challengeId: challenge.value.challengeId, certificateDer: work.certificateDer, signature: signed.signature },
-      work.abort.signal,
-    );
-    if (!session.ok) {
-      this.#log('issuer-refused', { call: 'pki-auth', code: session.error.code });
-      return signInFailure(session.error);
-    }
-    return { kind: 'ok', issuerSession: { token: session.value.sessionToken } };
-  }
-
-  #enrollmentOf(code: EnrollmentCode): Enrollment {
-    return {
-      enrollmentId: code.enrollmentId,
-      qrPayload: code.qrPayload,
-      otp: code.otp,
-      expiresAt: new Date(this.#now() + code.expiresIn * 1000).toISOString(),
-    };
-  }
-
-  /** The long poll runs beside the queue (it may take a minute; renewals must not wait behind it). */
-  #waitForCompletion(effect: SessionEffect & { type: 'wait-for-completion' }): void {
-    const work = this.#workFor(effect.sessionId);
-    if (work === null || work.abort.signal.aborted) return;
-    work.waiting?.abort();
-    const waiting = new AbortController();
-    work.waiting = waiting;
-    const signal = AbortSignal.any([work.abort.signal, waiting.signal]);
-    const seconds = this.#options.completionWaitSeconds ?? 25;
-    this.#options.issuer.enrollmentStatus(effect.issuerSession.token, effect.enrollmentId, seconds, signal).then(
-      (result) => {
-        if (signal.aborted) return;
-        const nowIso = new Date(this.#now()).toISOString();
-        const outcome = result.ok ? completionOf(result.value.state, nowIso) : completionFailure(result.error, nowIso);
-        this.#dispatch({ type: 'completion', sessionId: work.id, enrollmentId: effect.enrollmentId, outcome });
-      },
-      (error: unknown) => {
-        this.#log('completion-wait-failed', { error: errorName(error) });
-        if (!signal.aborted) {
-          this.#dispatch({ type: 'completion', sessionId: work.id, enrollmentId: effect.enrollmentId, outcome: { kind: 'unreachable' } });
-        }
-      },
-    );
-  }
-
-  async #checkIssuer(): Promise<void> {
-    if (this.#stopped) return;
-    const result = await this.#options.issuer.metadata().catch((error: unknown) => {
-      this.#log('issuer-check-failed', { error: errorName(error) });
-      return null;
-    });
-    if (this.#stopped) return;
-    this.#dispatch({ type: 'issuer-status', issuer: result?.ok === true ? 'reachable' : 'unreachable' });
-    const every = this.#options.issuerCheckSeconds ?? 30;
-    this.#issuerCheck = this.#scheduler.setTimeout(() => void this.#checkIssuer(), every * 1000);
   }
 }

@@ -1,0 +1,110 @@
+// Step 4: the enrollment. The QR + one-time password show while the kiosk waits (long poll) for the phone
+// to finish; a new pair can be asked for; "You're all set" stays a few seconds.
+import { assertNever } from '../../../contracts/kiosk-api.ts';
+import type {
+  ActivePhase,
+  CompletionOutcome,
+  Enrollment,
+  IssuerSession,
+  RenewOutcome,
+  SessionConfig,
+  SessionEffect,
+  SessionId,
+  SessionState,
+  Transition,
+} from '../state.ts';
+import { endSession, holderOf, refuse, restartIdle, to, unchanged } from '../transition.ts';
+import { pendingIssuerCall, renewEffect, unreachable } from './issuer-unreachable.ts';
+import { backToPin } from './pin.ts';
+
+export function showEnrollment(
+  state: SessionState,
+  phase: ActivePhase,
+  issuerSession: IssuerSession,
+  enrollment: Enrollment,
+  config: SessionConfig,
+): Transition {
+  return to(
+    state,
+    {
+      kind: 'enrollment',
+      sessionId: phase.sessionId,
+      holderName: holderOf(phase).holderName,
+      issuerSession,
+      enrollment,
+      renewing: false,
+    },
+    { type: 'cancel-timer', timer: 'completion-retry' },
+    waitEffect(phase.sessionId, issuerSession, enrollment),
+    restartIdle(config),
+  );
+}
+
+export function renewRequested(state: SessionState, phase: ActivePhase, config: SessionConfig): Transition {
+  if (phase.kind !== 'enrollment' || phase.renewing) return refuse(state, 'not-now');
+  return to(
+    state,
+    { ...phase, renewing: true },
+    renewEffect(phase.sessionId, phase.issuerSession, phase.enrollment),
+    restartIdle(config),
+  );
+}
+
+export function renewed(state: SessionState, phase: ActivePhase, outcome: RenewOutcome, config: SessionConfig): Transition {
+  const pending = pendingIssuerCall(phase);
+  if (pending === null || pending.op !== 'renew') return unchanged(state);
+  switch (outcome.kind) {
+    case 'ok':
+      return showEnrollment(state, phase, pending.issuerSession, outcome.enrollment, config);
+    case 'session-expired':
+      return backToPin(state, phase);
+    case 'unreachable':
+      return unreachable(state, phase, pending, config);
+    default:
+      return assertNever(outcome, 'renew outcome');
+  }
+}
+
+export function completion(
+  state: SessionState,
+  phase: ActivePhase,
+  enrollmentId: string,
+  outcome: CompletionOutcome,
+  config: SessionConfig,
+): Transition {
+  // A renewal replaces the enrollment id; news about the old one no longer matters.
+  if (phase.kind !== 'enrollment' || phase.enrollment.enrollmentId !== enrollmentId) return unchanged(state);
+  switch (outcome.kind) {
+    case 'completed':
+      return to(
+        state,
+        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName },
+        { type: 'cancel-timer', timer: 'idle' },
+        { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
+      );
+    case 'pending':
+      return { state, effects: [waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment)] };
+    case 'dead': {
+      // Show it as expired now, so the renderer offers "new code"; keep the earlier time if it already passed.
+      const expiresAt = outcome.at < phase.enrollment.expiresAt ? outcome.at : phase.enrollment.expiresAt;
+      return to(state, { ...phase, enrollment: { ...phase.enrollment, expiresAt } });
+    }
+    case 'unreachable':
+      return { state, effects: [{ type: 'start-timer', timer: 'completion-retry', seconds: config.completionRetrySeconds }] };
+    default:
+      return assertNever(outcome, 'completion outcome');
+  }
+}
+
+export function doneTimer(state: SessionState, phase: ActivePhase): Transition {
+  return phase.kind === 'done' ? endSession(state, true) : unchanged(state);
+}
+
+export function completionRetryTimer(state: SessionState, phase: ActivePhase): Transition {
+  if (phase.kind !== 'enrollment') return unchanged(state);
+  return { state, effects: [waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment)] };
+}
+
+function waitEffect(sessionId: SessionId, issuerSession: IssuerSession, enrollment: Enrollment): SessionEffect {
+  return { type: 'wait-for-completion', sessionId, issuerSession, enrollmentId: enrollment.enrollmentId };
+}
