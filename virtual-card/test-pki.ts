@@ -89,6 +89,8 @@ export interface CreateCertificateAuthorityOptions {
   readonly notAfter?: Date;
   /** basicConstraints pathLenConstraint; none when absent. */
   readonly pathLength?: number;
+  /** certificatePolicies of a CA certificate; default TEST_CA_POLICY_OIDS. Empty: no certificatePolicies extension. */
+  readonly policies?: readonly string[];
 }
 
 export interface TestPki {
@@ -105,6 +107,13 @@ export interface CreateTestPkiOptions {
 }
 
 const ORGANISATION = 'O=Derived Credential Kiosk Test, C=US';
+
+/**
+ * The policies the test CAs assert, as a Federal PKI Common Policy CA asserts its own (id-fpki-common-hardware,
+ * -authentication, id-fpki-common-piv-contentSigning): RFC 5280 §6.1 policy processing, which PKI-AUTH does,
+ * finds no valid policy under a CA certificate without certificatePolicies.
+ */
+export const TEST_CA_POLICY_OIDS: readonly string[] = ['2.16.840.1.101.3.2.1.3.7', PIV_AUTH_POLICY_OID, '2.16.840.1.101.3.2.1.3.39'];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One call: a root, an intermediate under it, and a card-certificate issuer bound to the intermediate. */
@@ -140,6 +149,8 @@ export async function createCertificateAuthority(options: CreateCertificateAutho
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
   ];
+  const policies = options.policies ?? TEST_CA_POLICY_OIDS;
+  if (policies.length > 0) extensions.push(new x509.CertificatePolicyExtension([...policies], false));
   const issuer = options.issuer;
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto));
   const certificate = await signCertificate({

@@ -1,55 +1,65 @@
-// Path validation split in two, so a new card costs one OpenSSL signature check instead of a whole pkijs run:
+// The signatures of a path's CA part (issuing CA … the certificate the anchor issued), remembered once verified,
+// so a new card costs one OpenSSL signature check (its own) instead of one per CA certificate. Everything else
+// of RFC 5280 §6.1 (dates, CA flags, path lengths, name constraints, the policy tree) is recomputed on every call
+// (path-validation.ts): it is microseconds of pure computation, and recomputing it means no verdict can outlive
+// a change of the time or the configured policy.
 //
-// 1. The CA part (the card's issuing CA … trust anchor) is validated by pkijs's CertificateChainValidationEngine
-//    with the revocation evidence heard for those CA certificates, and the verdict is cached. The cache key is the
-//    exact DER of every certificate of the CA part; an entry is only served for the very same evidence objects (a
-//    re-read CRL or a new OCSP answer is a new object, see revocation/) and never after the earliest notAfter of
-//    the CA certificates or nextUpdate of the CA part's CRLs. A CA revoked by a newly loaded CRL is therefore
-//    refused by the revocation check before this cache is even asked, and the next good evidence re-runs pkijs.
-// 2. The card's own step (leaf → issuing CA) is checked here on every call: the leaf's signature verifies with the
-//    issuing CA's public key (OpenSSL, key object made once per CA), the issuer is a CA (basicConstraints cA; its
-//    keyUsage allowing keyCertSign was checked by OpenSSL's X509_check_issued while building the path), and every
-//    pathLenConstraint of the CAs holds. Validity dates, policy, identity and the leaf's revocation answer are
-//    checked by the caller on every call, as before.
-//
-// What pkijs's engine would additionally have done for the leaf step: name constraints and policy-constraint
-// processing. Paths whose CA certificates carry nameConstraints, policyConstraints or inhibitAnyPolicy are
-// therefore not split: the caller runs the whole path through pkijs (see needsWholePathEngine).
+// An entry is keyed by the SHA-256 of the exact DER of every certificate of the CA part, anchor included (a
+// different CA with the same name is a different key), and is served only until the earliest notAfter of those
+// certificates. Revocation is not part of the entry: it is asked on every call (revocation/), so a CA revoked by a
+// newly loaded CRL is refused whatever this cache holds.
 import { createHash } from 'node:crypto';
 import type { ParsedCertificate } from './parsed-certificate.ts';
-import { OID } from './certificate-extensions.ts';
-import { validateWithEngine, type EngineResult } from './path.ts';
-import type { RevocationEvidence } from './revocation/revocation-check.ts';
 
-const CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS = [OID.nameConstraints, OID.policyConstraints, OID.inhibitAnyPolicy];
+/** Bound on remembered CA parts; a deployment has a handful. */
+const MAX_ENTRIES = 256;
 
-/** `path` is leaf first, anchor last. True when some CA certificate carries a constraint only pkijs processes. */
-export function needsWholePathEngine(path: readonly ParsedCertificate[]): boolean {
-  return path.slice(1).some((ca) => CONSTRAINTS_PROCESSED_ONLY_BY_PKIJS.some((oid) => ca.fields.extensions.present.has(oid)));
-}
+export class CaSignatureCache {
+  private readonly verified = new Map<string, number>();
 
-interface CaVerdict {
-  readonly evidence: readonly object[];
-  readonly expiresAtMs: number;
-}
-
-export class CaPathCache {
-  private readonly verdicts = new Map<string, CaVerdict>();
-
-  /** True when pkijs already accepted exactly this CA part with exactly this evidence, and that is still current. */
-  has(caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], at: Date): boolean {
-    const verdict = this.verdicts.get(caPathKey(caPath));
-    if (verdict === undefined || at.getTime() >= verdict.expiresAtMs) return false;
-    const objects = evidenceObjects(evidence);
-    return objects.length === verdict.evidence.length && objects.every((object, index) => object === verdict.evidence[index]);
+  /** True when every signature of this CA part verified before and no certificate of it has expired since. */
+  has(caPath: readonly ParsedCertificate[], at: Date): boolean {
+    const expiresAtMs = this.verified.get(caPathKey(caPath));
+    return expiresAtMs !== undefined && at.getTime() < expiresAtMs;
   }
 
-  remember(caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[]): void {
-    this.verdicts.set(caPathKey(caPath), { evidence: evidenceObjects(evidence), expiresAtMs: expiryOf(caPath, evidence) });
+  remember(caPath: readonly ParsedCertificate[]): void {
+    if (this.verified.size >= MAX_ENTRIES) this.verified.clear();
+    this.verified.set(caPathKey(caPath), Math.min(...caPath.map((certificate) => certificate.fields.notAfter.getTime())));
   }
 }
 
-/** The DER of every certificate, in order: a different CA with the same name is a different key. */
+export type SignatureResult = { ok: true } | { ok: false; message: string };
+
+/** `path` is leaf first, anchor last: every certificate but the anchor verifies with the key of the next. */
+export function checkPathSignatures(path: readonly ParsedCertificate[], cache: CaSignatureCache, at: Date): SignatureResult {
+  const leafStep = checkSignature(path, 0);
+  if (!leafStep.ok) return leafStep;
+  const caPath = path.slice(1);
+  if (cache.has(caPath, at)) return { ok: true };
+  for (let index = 1; index < path.length - 1; index += 1) {
+    const step = checkSignature(path, index);
+    if (!step.ok) return step;
+  }
+  cache.remember(caPath);
+  return { ok: true };
+}
+
+function checkSignature(path: readonly ParsedCertificate[], index: number): SignatureResult {
+  const subject = path[index];
+  const issuer = path[index + 1];
+  if (subject === undefined || issuer === undefined) return { ok: false, message: 'certificate path is too short' };
+  const who = index === 0 ? 'the PIV Authentication certificate' : `CA certificate "${subject.subject}"`;
+  let signed: boolean;
+  try {
+    signed = subject.openssl.verify(issuer.publicKey); // a KeyObject made once, when the CA was configured
+  } catch (error) {
+    return { ok: false, message: `the signature of ${who} cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+  }
+  return signed ? { ok: true } : { ok: false, message: `the signature of ${who} does not verify with the key of "${issuer.subject}"` };
+}
+
+/** The DER of every certificate, in order. */
 function caPathKey(caPath: readonly ParsedCertificate[]): string {
   return caPath.map(derDigest).join('.');
 }
@@ -63,81 +73,4 @@ function derDigest(certificate: ParsedCertificate): string {
     digests.set(certificate, digest);
   }
   return digest;
-}
-
-function evidenceObjects(evidence: readonly RevocationEvidence[]): object[] {
-  return evidence.flatMap((answer) => [answer.crl ?? 'no-crl', answer.ocsp ?? 'no-ocsp']).map((item) => (typeof item === 'string' ? NONE : item));
-}
-const NONE = Object.freeze({});
-
-function expiryOf(caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[]): number {
-  const times = caPath.map((certificate) => certificate.fields.notAfter.getTime());
-  for (const answer of evidence) {
-    const nextUpdate = answer.crl?.crl.nextUpdate?.value.getTime();
-    if (nextUpdate !== undefined) times.push(nextUpdate);
-  }
-  return Math.min(...times);
-}
-
-export type CaPartResult = { ok: true } | Extract<EngineResult, { ok: false }>;
-
-/**
- * Validates the CA part (issuing CA first, anchor last) with pkijs unless the same CA part with the same evidence
- * was accepted before. `evidence[i]` is the revocation answer heard for `caPath[i]`.
- */
-export async function validateCaPart(
-  caPath: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], cache: CaPathCache, at: Date,
-): Promise<CaPartResult> {
-  if (caPath.length < 2 || cache.has(caPath, evidence, at)) return { ok: true }; // an anchor alone is input, not a path
-  const [issuingCa] = caPath;
-  const anchor = caPath[caPath.length - 1];
-  if (issuingCa === undefined || anchor === undefined) return { ok: false, code: 'untrusted', message: 'empty CA path' };
-  const crls = unique(evidence.flatMap((answer) => (answer.crl === null ? [] : [answer.crl.crl])));
-  const ocsps = unique(evidence.flatMap((answer) => (answer.ocsp === null ? [] : [answer.ocsp])));
-  const store = { anchors: [anchor], intermediates: caPath.slice(1, -1) };
-  const result = await validateWithEngine(issuingCa, store, { crls, ocsps }, at);
-  if (!result.ok) return result;
-  if (result.path.length !== caPath.length || result.path.some((certificate, index) => certificate !== caPath[index])) {
-    return { ok: false, code: 'untrusted', message: 'the validated CA path differs from the one checked for revocation' };
-  }
-  cache.remember(caPath, evidence);
-  return { ok: true };
-}
-
-export type LeafStepResult = { ok: true } | { ok: false; message: string };
-
-/** The card certificate's own step: signed by the issuing CA, which is a CA; path length constraints hold. */
-export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResult {
-  const [leaf, issuingCa] = path;
-  if (leaf === undefined || issuingCa === undefined) return { ok: false, message: 'certificate path is too short' };
-  if (issuingCa.fields.extensions.basicConstraints?.ca !== true) {
-    return { ok: false, message: `"${issuingCa.subject}" is not a CA certificate` };
-  }
-  let signed: boolean;
-  try {
-    signed = leaf.openssl.verify(issuingCa.publicKey); // a KeyObject made once, when the CA was configured
-  } catch (error) {
-    return { ok: false, message: `the certificate's signature cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
-  }
-  if (!signed) return { ok: false, message: `the certificate's signature does not verify with the key of "${issuingCa.subject}"` };
-  return pathLengthProblem(path) ?? { ok: true };
-}
-
-/**
- * RFC 5280 §4.2.1.9: a CA's pathLenConstraint bounds the CA certificates below it. pkijs 4's engine does not
- * enforce it, so it is checked here for every non-anchor CA (all CAs below are counted, self-issued ones too).
- */
-function pathLengthProblem(path: readonly ParsedCertificate[]): LeafStepResult | null {
-  for (let index = 1; index < path.length - 1; index += 1) {
-    const ca = path[index];
-    const limit = ca?.fields.extensions.basicConstraints?.pathLength;
-    if (ca !== undefined && limit !== undefined && index - 1 > limit) {
-      return { ok: false, message: `"${ca.subject}" allows at most ${limit} CA certificates below it` };
-    }
-  }
-  return null;
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }

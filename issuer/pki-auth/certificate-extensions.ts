@@ -1,11 +1,12 @@
 // The certificate extensions PKI-AUTH acts on, read with the strict DER reader (RFC 5280 §4.2): basicConstraints,
-// keyUsage, certificatePolicies, subjectAltName (card UUID URI, FASC-N otherName); the presence of policyMappings
-// and of the constraints only pkijs processes. The other extensions @peculiar/x509 used to decode on every parse
+// keyUsage, certificatePolicies, subjectAltName (every name, typed: the card UUID URI and FASC-N otherName for the
+// identity, the rest for name constraints), and what RFC 5280 §6.1 path validation processes: policyMappings,
+// policyConstraints, inhibitAnyPolicy, nameConstraints. The other extensions @peculiar/x509 used to decode on every parse
 // (EKU, key identifiers, CRL distribution points, AIA, issuerAltName) are still checked for their shape, so a
 // malformed one is refused as before. Unknown non-critical extensions stay opaque; critical ones this issuer does
 // not understand are listed, for the end-entity profile to refuse.
 import {
-  DerReader, TAG, checkWellFormed, contentOf, contextConstructed, contextPrimitive, derFail, elementsOf, readBitString,
+  DerReader, TAG, checkWellFormed, contentOf, contextConstructed, contextPrimitive, derFail, elementsOf, encodedOf, readBitString,
   readBoolean, checkOid, readOid, readSmallInteger, wrappedElement, type DerElement,
 } from '../der/strict-der.ts';
 
@@ -54,10 +55,34 @@ export interface BasicConstraints { readonly ca: boolean; readonly pathLength: n
 /** One otherName of a subjectAltName: its type and, when its value is a single OCTET STRING, that string's octets. */
 export interface OtherName { readonly typeId: string; readonly octetString: Uint8Array | null }
 
+/**
+ * One GeneralName (RFC 5280 §4.2.1.6), typed for name-constraint processing. directoryName keeps the Name's DER;
+ * x400Address, ediPartyName and registeredID are only told apart (no constraint of those forms is processed).
+ */
+export type GeneralName =
+  | { readonly kind: 'rfc822Name' | 'dNSName' | 'uniformResourceIdentifier'; readonly text: string }
+  | { readonly kind: 'directoryName'; readonly name: Uint8Array }
+  | { readonly kind: 'iPAddress'; readonly octets: Uint8Array }
+  | { readonly kind: 'otherName'; readonly typeId: string }
+  | { readonly kind: 'x400Address' | 'ediPartyName' | 'registeredID' };
+
 export interface SubjectAltNames {
   readonly uris: readonly string[];
   readonly otherNames: readonly OtherName[];
+  readonly all: readonly GeneralName[];
 }
+
+/** policyMappings (RFC 5280 §4.2.1.5): issuerDomainPolicy → subjectDomainPolicy, in certificate order. */
+export interface PolicyMapping { readonly issuerDomainPolicy: string; readonly subjectDomainPolicy: string }
+
+/** policyConstraints (RFC 5280 §4.2.1.11): SkipCerts values, undefined when absent. */
+export interface PolicyConstraints { readonly requireExplicitPolicy: number | undefined; readonly inhibitPolicyMapping: number | undefined }
+
+/**
+ * nameConstraints (RFC 5280 §4.2.1.10): the base names of the permitted and excluded subtrees (minimum 0, no
+ * maximum: the only form the profile allows). `permitted` is null when the field is absent.
+ */
+export interface NameConstraints { readonly permitted: readonly GeneralName[] | null; readonly excluded: readonly GeneralName[] }
 
 export interface CertificateExtensions {
   /** Every extension present (OID → critical); each OID at most once. */
@@ -68,6 +93,12 @@ export interface CertificateExtensions {
   /** Policy OIDs in order; null when the extension is absent. */
   readonly certificatePolicies: readonly string[] | null;
   readonly subjectAltName: SubjectAltNames | null;
+  /** null when the extension is absent (likewise below). */
+  readonly policyMappings: readonly PolicyMapping[] | null;
+  readonly policyConstraints: PolicyConstraints | null;
+  /** inhibitAnyPolicy's SkipCerts. */
+  readonly inhibitAnyPolicy: number | null;
+  readonly nameConstraints: NameConstraints | null;
   /** Critical extensions outside UNDERSTOOD_WHEN_CRITICAL. */
   readonly unrecognizedCritical: readonly string[];
 }
@@ -78,13 +109,18 @@ interface MutableExtensions {
   keyUsage: number | null;
   certificatePolicies: string[] | null;
   subjectAltName: SubjectAltNames | null;
+  policyMappings: PolicyMapping[] | null;
+  policyConstraints: PolicyConstraints | null;
+  inhibitAnyPolicy: number | null;
+  nameConstraints: NameConstraints | null;
   unrecognizedCritical: string[];
 }
 
 /** `wrapper` is the [3] EXPLICIT element of the TBSCertificate. */
 export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): CertificateExtensions {
   const result: MutableExtensions = {
-    present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null, unrecognizedCritical: [],
+    present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null,
+    policyMappings: null, policyConstraints: null, inhibitAnyPolicy: null, nameConstraints: null, unrecognizedCritical: [],
   };
   if (wrapper === null) return result;
   const list = wrappedElement(bytes, wrapper, TAG.SEQUENCE, 'extensions');
@@ -118,16 +154,15 @@ function readKnownExtension(bytes: Uint8Array, oid: string, value: DerElement, i
     case OID.extKeyUsage: readOidList(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'extKeyUsage'), 'extKeyUsage'); return;
     case OID.subjectKeyIdentifier: wrappedElement(bytes, value, TAG.OCTET_STRING, 'subjectKeyIdentifier'); return;
     case OID.authorityKeyIdentifier: readAuthorityKeyIdentifier(bytes, value); return;
-    case OID.policyMappings: readPolicyMappings(bytes, value); return;
+    case OID.policyMappings: into.policyMappings = readPolicyMappings(bytes, value); return;
     case OID.crlDistributionPoints:
     case OID.freshestCrl:
     case OID.authorityInfoAccess:
     case OID.subjectInfoAccess:
       readSequenceOfSequences(bytes, value, oid); return;
-    case OID.nameConstraints:
-    case OID.policyConstraints:
-      checkWellFormed(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, oid), GENERIC_DEPTH); return;
-    case OID.inhibitAnyPolicy: readSmallInteger(bytes, wrappedElement(bytes, value, TAG.INTEGER, oid), 2 ** 31 - 1); return;
+    case OID.nameConstraints: into.nameConstraints = readNameConstraints(bytes, value); return;
+    case OID.policyConstraints: into.policyConstraints = readPolicyConstraints(bytes, value); return;
+    case OID.inhibitAnyPolicy: into.inhibitAnyPolicy = readSmallInteger(bytes, wrappedElement(bytes, value, TAG.INTEGER, oid), MAX_SKIP_CERTS); return;
     default: return; // unknown: opaque (see unrecognizedCritical for critical ones)
   }
 }
@@ -182,15 +217,67 @@ function readCertificatePolicies(bytes: Uint8Array, value: DerElement): string[]
   return [...policies];
 }
 
-/** Its presence is what policy.ts acts on; the shape is still checked. SEQUENCE OF SEQUENCE { OID, OID }. */
-function readPolicyMappings(bytes: Uint8Array, value: DerElement): void {
-  for (const mapping of elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'policyMappings'), 'policyMappings', false)) {
+/** SkipCerts ::= INTEGER (0..MAX); real values are 0..a few. */
+const MAX_SKIP_CERTS = 2 ** 31 - 1;
+
+/** PolicyMappings ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { issuerDomainPolicy OID, subjectDomainPolicy OID }. */
+function readPolicyMappings(bytes: Uint8Array, value: DerElement): PolicyMapping[] {
+  const mappings = elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'policyMappings'), 'policyMappings', true);
+  if (mappings.length > MAX_POLICIES) derFail(`policyMappings has more than ${MAX_POLICIES} mappings`);
+  return mappings.map((mapping) => {
     if (mapping.tag !== TAG.SEQUENCE) derFail('policy mapping is not a SEQUENCE');
     const fields = new DerReader(bytes, mapping, 'policy mapping');
-    checkOid(bytes, fields.next(TAG.OID, 'issuerDomainPolicy'));
-    checkOid(bytes, fields.next(TAG.OID, 'subjectDomainPolicy'));
+    const issuerDomainPolicy = readOid(bytes, fields.next(TAG.OID, 'issuerDomainPolicy'));
+    const subjectDomainPolicy = readOid(bytes, fields.next(TAG.OID, 'subjectDomainPolicy'));
     fields.done();
-  }
+    return { issuerDomainPolicy, subjectDomainPolicy };
+  });
+}
+
+/**
+ * PolicyConstraints ::= SEQUENCE { requireExplicitPolicy [0] IMPLICIT SkipCerts OPTIONAL,
+ * inhibitPolicyMapping [1] IMPLICIT SkipCerts OPTIONAL }; RFC 5280 §4.2.1.11: MUST NOT be an empty sequence.
+ */
+function readPolicyConstraints(bytes: Uint8Array, value: DerElement): PolicyConstraints {
+  const fields = new DerReader(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'policyConstraints'), 'policyConstraints');
+  const skipCerts = (element: DerElement | null): number | undefined =>
+    element === null ? undefined : readSmallInteger(bytes, { ...element, tag: TAG.INTEGER }, MAX_SKIP_CERTS);
+  const requireExplicitPolicy = skipCerts(fields.optional(contextPrimitive(0), 'requireExplicitPolicy'));
+  const inhibitPolicyMapping = skipCerts(fields.optional(contextPrimitive(1), 'inhibitPolicyMapping'));
+  fields.done();
+  if (requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined) derFail('policyConstraints is an empty sequence');
+  return { requireExplicitPolicy, inhibitPolicyMapping };
+}
+
+/**
+ * NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] OPTIONAL },
+ * GeneralSubtree ::= SEQUENCE { base GeneralName, minimum [0] BaseDistance DEFAULT 0, maximum [1] OPTIONAL }.
+ * RFC 5280 §4.2.1.10: not empty, minimum MUST be zero and maximum MUST be absent, so anything else is refused
+ * rather than read with a meaning no CA gives it.
+ */
+function readNameConstraints(bytes: Uint8Array, value: DerElement): NameConstraints {
+  const fields = new DerReader(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'nameConstraints'), 'nameConstraints');
+  const permitted = fields.optional(contextConstructed(0), 'permittedSubtrees');
+  const excluded = fields.optional(contextConstructed(1), 'excludedSubtrees');
+  fields.done();
+  if (permitted === null && excluded === null) derFail('nameConstraints is an empty sequence');
+  return {
+    permitted: permitted === null ? null : readGeneralSubtrees(bytes, permitted),
+    excluded: excluded === null ? [] : readGeneralSubtrees(bytes, excluded),
+  };
+}
+
+function readGeneralSubtrees(bytes: Uint8Array, list: DerElement): GeneralName[] {
+  const subtrees = elementsOf(bytes, list, 'GeneralSubtrees', true);
+  if (subtrees.length > MAX_GENERAL_NAMES) derFail(`more than ${MAX_GENERAL_NAMES} name-constraint subtrees`);
+  return subtrees.map((subtree) => {
+    if (subtree.tag !== TAG.SEQUENCE) derFail('GeneralSubtree is not a SEQUENCE');
+    const fields = new DerReader(bytes, subtree, 'GeneralSubtree');
+    const base = readGeneralName(bytes, fields.any('base'), 'subtree');
+    // minimum DEFAULT 0 is omitted in DER, so a present minimum is non-zero: not allowed, like a maximum.
+    if (!fields.atEnd) derFail('name-constraint subtree with a minimum or maximum (RFC 5280 §4.2.1.10 forbids them)');
+    return base;
+  });
 }
 
 function readOidList(bytes: Uint8Array, list: DerElement, what: string): void {
@@ -219,21 +306,49 @@ function readSequenceOfSequences(bytes: Uint8Array, value: DerElement, what: str
 export function readGeneralNames(bytes: Uint8Array, list: DerElement): SubjectAltNames {
   const uris: string[] = [];
   const otherNames: OtherName[] = [];
+  const all: GeneralName[] = [];
   const names = elementsOf(bytes, list, 'GeneralNames', true);
   if (names.length > MAX_GENERAL_NAMES) derFail(`more than ${MAX_GENERAL_NAMES} names in GeneralNames`);
-  for (const name of names) {
-    switch (name.tag) {
-      case contextConstructed(0): otherNames.push(readOtherName(bytes, name)); break;
-      case contextPrimitive(1): case contextPrimitive(2): ia5Text(bytes, name); break; // rfc822Name, dNSName
-      case contextPrimitive(6): uris.push(ia5Text(bytes, name)); break;
-      case contextConstructed(3): case contextConstructed(5): checkWellFormed(bytes, name, GENERIC_DEPTH); break;
-      case contextConstructed(4): checkName(bytes, wrappedElement(bytes, name, TAG.SEQUENCE, 'directoryName')); break;
-      case contextPrimitive(7): if (![4, 8, 16, 32].includes(name.end - name.contentStart)) derFail('iPAddress of a bad length'); break;
-      case contextPrimitive(8): checkOid(bytes, { ...name, tag: TAG.OID }); break;
-      default: derFail(`GeneralName with tag 0x${name.tag.toString(16)}`);
+  for (const element of names) {
+    if (element.tag === contextConstructed(0)) {
+      const otherName = readOtherName(bytes, element);
+      otherNames.push(otherName);
+      all.push({ kind: 'otherName', typeId: otherName.typeId });
+      continue;
     }
+    const name = readGeneralName(bytes, element, 'name');
+    if (name.kind === 'uniformResourceIdentifier') uris.push(name.text);
+    all.push(name);
   }
-  return { uris, otherNames };
+  return { uris, otherNames, all };
+}
+
+/**
+ * One GeneralName. In a subtree (`role` 'subtree') an iPAddress is an address and a mask (8 or 32 octets); in a
+ * name it is an address (4 or 16 octets).
+ */
+function readGeneralName(bytes: Uint8Array, name: DerElement, role: 'name' | 'subtree'): GeneralName {
+  switch (name.tag) {
+    case contextConstructed(0): return { kind: 'otherName', typeId: readOtherName(bytes, name).typeId };
+    case contextPrimitive(1): return { kind: 'rfc822Name', text: ia5Text(bytes, name) };
+    case contextPrimitive(2): return { kind: 'dNSName', text: ia5Text(bytes, name) };
+    case contextPrimitive(6): return { kind: 'uniformResourceIdentifier', text: ia5Text(bytes, name) };
+    case contextConstructed(3): checkWellFormed(bytes, name, GENERIC_DEPTH); return { kind: 'x400Address' };
+    case contextConstructed(5): checkWellFormed(bytes, name, GENERIC_DEPTH); return { kind: 'ediPartyName' };
+    case contextConstructed(4): {
+      const inner = wrappedElement(bytes, name, TAG.SEQUENCE, 'directoryName');
+      checkName(bytes, inner);
+      return { kind: 'directoryName', name: encodedOf(bytes, inner) };
+    }
+    case contextPrimitive(7): {
+      const octets = contentOf(bytes, name);
+      const lengths = role === 'name' ? [4, 16] : [8, 32];
+      if (!lengths.includes(octets.byteLength)) derFail(`iPAddress ${role === 'name' ? '' : 'subtree '}of a bad length`);
+      return { kind: 'iPAddress', octets };
+    }
+    case contextPrimitive(8): checkOid(bytes, { ...name, tag: TAG.OID }); return { kind: 'registeredID' };
+    default: return derFail(`GeneralName with tag 0x${name.tag.toString(16)}`);
+  }
 }
 
 /** OtherName ::= SEQUENCE { type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY } (IMPLICIT [0] in GeneralName). */

@@ -1,84 +1,68 @@
-// Certification path (RFC 5280 §6): a cheap name-chained candidate first (no crypto, so hostile certificates
-// cost nothing and revocation sources are only consulted for a plausible path), then pkijs's
-// CertificateChainValidationEngine for the real validation — signatures, CA flags, name constraints — fed
-// only with revocation evidence this module's callers have already validated.
-import * as pkijs from 'pkijs';
+// Certification path building (RFC 4158 in small): every path from the card certificate to a configured trust
+// anchor, found by OpenSSL's X509_check_issued alone (issuer name = subject name, AKI = SKI when both are there,
+// the issuer's keyUsage allows keyCertSign) — no signature and no network, so hostile certificates cost little.
+// Every candidate is then validated (path-validation.ts); the card is accepted if one validates. Trying them all
+// is what makes the verdict independent of the order of the configured files: FPKI bundles hold several
+// certificates with one subject and key (cross-certificates, re-issued CAs), and the first match may be the one
+// that does not validate.
 import { sameCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 
-const MAX_PATH_LENGTH = 6;
+/** CA certificates between the card and its anchor; real Federal PKI paths have at most 4 (card, SSP CA, bridge…). */
+export const MAX_INTERMEDIATES = 6;
+/** Candidate paths kept per card; the depth-first search stops there, so a bundle with many cross-certificates stays cheap. */
+export const MAX_CANDIDATE_PATHS = 16;
+/** X509_check_issued calls per search: the bound on work for a hostile or degenerate bundle. */
+const MAX_ISSUER_CHECKS = 2000;
 
 export interface TrustStore {
   readonly anchors: readonly ParsedCertificate[];
   readonly intermediates: readonly ParsedCertificate[];
 }
 
-export type CandidatePathResult = { ok: true; path: ParsedCertificate[] } | { ok: false; message: string };
+export type CandidatePathsResult =
+  | { ok: true; paths: ParsedCertificate[][] }
+  | { ok: false; message: string };
 
-/** Leaf first, trust anchor last. */
-export function buildCandidatePath(leaf: ParsedCertificate, store: TrustStore): CandidatePathResult {
+/** Every candidate path, each leaf first and trust anchor last, shortest first. */
+export function buildCandidatePaths(leaf: ParsedCertificate, store: TrustStore): CandidatePathsResult {
   if ([...store.anchors, ...store.intermediates].some((known) => sameCertificate(known, leaf))) {
     return { ok: false, message: 'the presented certificate is a CA certificate, not a PIV Authentication certificate' };
   }
-  const path = [leaf];
-  let current = leaf;
-  while (path.length <= MAX_PATH_LENGTH) {
-    const anchor = store.anchors.find((candidate) => issuedBy(current, candidate));
-    if (anchor !== undefined) return { ok: true, path: [...path, anchor] };
-    const intermediate = store.intermediates.find((candidate) => issuedBy(current, candidate) && !path.includes(candidate));
-    if (intermediate === undefined) {
-      return { ok: false, message: `no configured trust anchor or intermediate CA issued "${current.issuer}"` };
+  const intermediates = store.intermediates.filter((certificate) => !store.anchors.some((anchor) => sameCertificate(anchor, certificate)));
+  const search = { paths: [] as ParsedCertificate[][], checks: 0, tooLong: false };
+  extend([leaf], store.anchors, intermediates, search);
+  if (search.paths.length > 0) {
+    return { ok: true, paths: search.paths.sort((a, b) => a.length - b.length) };
+  }
+  if (search.tooLong) return { ok: false, message: `no certificate path of at most ${MAX_INTERMEDIATES} intermediate CAs reaches a configured trust anchor` };
+  if (intermediates.some((candidate) => leaf.openssl.checkIssued(candidate.openssl))) {
+    return { ok: false, message: `the configured CA certificates named "${leaf.issuer}" chain to no configured trust anchor` };
+  }
+  return { ok: false, message: `no configured trust anchor or intermediate CA issued "${leaf.issuer}"` };
+}
+
+interface Search { paths: ParsedCertificate[][]; checks: number; tooLong: boolean }
+
+function extend(path: ParsedCertificate[], anchors: readonly ParsedCertificate[], intermediates: readonly ParsedCertificate[], search: Search): void {
+  const current = path[path.length - 1];
+  if (current === undefined) return;
+  for (const anchor of anchors) {
+    if (search.paths.length >= MAX_CANDIDATE_PATHS || !issuedBy(current, anchor, search)) continue;
+    search.paths.push([...path, anchor]);
+  }
+  for (const intermediate of intermediates) {
+    if (search.paths.length >= MAX_CANDIDATE_PATHS || search.checks >= MAX_ISSUER_CHECKS) return;
+    if (path.includes(intermediate) || !issuedBy(current, intermediate, search)) continue;
+    if (path.length - 1 >= MAX_INTERMEDIATES) {
+      search.tooLong = true;
+      continue;
     }
-    path.push(intermediate);
-    current = intermediate;
+    extend([...path, intermediate], anchors, intermediates, search);
   }
-  return { ok: false, message: `certificate path is longer than ${MAX_PATH_LENGTH}` };
 }
 
-/**
- * OpenSSL's X509_check_issued: the subject's issuer name equals the candidate's subject name, the authority key
- * identifier (when present) matches the candidate's subject key identifier, and the candidate's keyUsage (when
- * present) allows keyCertSign. No signature yet: that comes with the path validation.
- */
-function issuedBy(subject: ParsedCertificate, candidate: ParsedCertificate): boolean {
+/** OpenSSL's X509_check_issued; counted, so the search is bounded. */
+function issuedBy(subject: ParsedCertificate, candidate: ParsedCertificate, search: Search): boolean {
+  search.checks += 1;
   return subject.openssl.checkIssued(candidate.openssl);
-}
-
-export interface EngineEvidence {
-  readonly crls: pkijs.CertificateRevocationList[];
-  readonly ocsps: pkijs.BasicOCSPResponse[];
-}
-
-export type EngineResult =
-  | { ok: true; path: ParsedCertificate[] }
-  | { ok: false; code: 'untrusted' | 'revoked' | 'revocation-unavailable' | 'expired'; message: string };
-
-/** pkijs result codes that mean something more specific than "untrusted". */
-const ENGINE_REVOKED = 12;
-const ENGINE_NO_REVOCATION_VALUES = 11;
-const ENGINE_DATES = 8;
-
-export async function validateWithEngine(leaf: ParsedCertificate, store: TrustStore, evidence: EngineEvidence, at: Date): Promise<EngineResult> {
-  const intermediates = store.intermediates.filter((intermediate) => !store.anchors.some((anchor) => sameCertificate(anchor, intermediate)));
-  const byEngineObject = new Map<pkijs.Certificate, ParsedCertificate>();
-  for (const certificate of [...store.anchors, ...intermediates, leaf]) byEngineObject.set(certificate.pkijs, certificate);
-  const engine = new pkijs.CertificateChainValidationEngine({
-    trustedCerts: store.anchors.map((anchor) => anchor.pkijs),
-    certs: [...intermediates.map((intermediate) => intermediate.pkijs), leaf.pkijs], // pkijs takes the last as the leaf
-    crls: evidence.crls,
-    ocsps: evidence.ocsps,
-    checkDate: at,
-  });
-  const result = await engine.verify({ passedWhenNotRevValues: false });
-  if (!result.result) {
-    const message = `certificate path rejected: ${String(result.resultMessage).slice(0, 200)}`;
-    if (result.resultCode === ENGINE_REVOKED) return { ok: false, code: 'revoked', message };
-    if (result.resultCode === ENGINE_NO_REVOCATION_VALUES) return { ok: false, code: 'revocation-unavailable', message };
-    if (result.resultCode === ENGINE_DATES) return { ok: false, code: 'expired', message };
-    return { ok: false, code: 'untrusted', message };
-  }
-  const path = (result.certificatePath ?? []).map((certificate) => byEngineObject.get(certificate));
-  if (path.length < 2 || path.some((certificate) => certificate === undefined)) {
-    return { ok: false, code: 'untrusted', message: 'certificate path engine returned an unexpected path' };
-  }
-  return { ok: true, path: path as ParsedCertificate[] };
 }

@@ -1,38 +1,30 @@
-// Certificate policy (FIPS 201-3, FPKI Common Policy: id-fpki-common-authentication 2.16.840.1.101.3.2.1.3.13).
-// What is enforced, and why it is stricter than bare RFC 5280 policy processing:
-// - the PIV Authentication certificate itself must assert one of the required policy OIDs literally
-//   (anyPolicy in a leaf proves nothing about how the card was issued);
-// - every CA certificate between it and the trust anchor that carries a certificatePolicies extension must
-//   assert the required OID or anyPolicy. A CA certificate without the extension is tolerated (RFC 5280 would
-//   then leave no valid policy): FPKI CAs always carry one, the repository's test PKI does not yet;
-// - a path that uses policy mapping is refused: required OIDs are then ambiguous between domains. Bridged trust
-//   is configured by making the CA under the bridge a trust anchor instead.
-// The trust anchor's own extensions are not evaluated (RFC 5280 §6.1: an anchor is input, not part of the path).
-import type { ParsedCertificate } from './parsed-certificate.ts';
-import { OID } from './certificate-extensions.ts';
+// Certificate policy (FIPS 201-3, FPKI Common Policy: id-fpki-common-authentication 2.16.840.1.101.3.2.1.3.13):
+// the RFC 5280 §6.1 inputs PKI-AUTH runs policy processing (policy-tree.ts) with.
+//
+// - user-initial-policy-set: the tenant's required policy OIDs, in the trust anchor's policy domain (a card from a
+//   bridged PKI asserts its own domain's OID; the mappings on the cross-certificates carry it into this one);
+// - initial-explicit-policy: set. A PIV Authentication certificate is only accepted for a policy it was issued
+//   under, so a path valid for no acceptable policy is refused;
+// - initial-policy-mapping-inhibit and initial-any-policy-inhibit: clear (mappings and anyPolicy in CA
+//   certificates are processed as the CAs' own policyConstraints and inhibitAnyPolicy say);
+// - deviation: anyPolicy asserted by the end-entity certificate itself does not count (see policy-tree.ts).
+//
+// Configuring anyPolicy itself (2.5.29.32.0) as the required policy asks for RFC 5280's default inputs instead
+// (user-initial-policy-set any-policy, nothing explicit required): the policy processing PKITS's default settings
+// test, for a relying party that takes any path RFC 5280 accepts.
+import { ANY_POLICY, type PolicyProcessingSettings } from './policy-tree.ts';
 
 export const DEFAULT_PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.13';
-const ANY_POLICY = '2.5.29.32.0';
 
-export type PolicyResult = { ok: true; matched: string } | { ok: false; message: string };
-
-export function checkPolicies(path: readonly ParsedCertificate[], requiredOids: readonly string[]): PolicyResult {
-  const required = requiredOids.length > 0 ? requiredOids : [DEFAULT_PIV_AUTH_POLICY];
-  const leaf = path[0];
-  if (leaf === undefined) return { ok: false, message: 'empty certificate path' };
-  const matched = (leaf.fields.extensions.certificatePolicies ?? []).find((oid) => required.includes(oid));
-  if (matched === undefined) {
-    return { ok: false, message: `the PIV Authentication certificate asserts none of the required policies (${required.join(', ')})` };
+export function policySettings(requiredOids: readonly string[]): PolicyProcessingSettings {
+  if (requiredOids.includes(ANY_POLICY)) {
+    return { userInitialPolicySet: null, initialExplicitPolicy: false, initialPolicyMappingInhibit: false, initialAnyPolicyInhibit: false, endEntityAnyPolicyIgnored: false };
   }
-  for (const ca of path.slice(1, -1)) {
-    if (ca.fields.extensions.present.has(OID.policyMappings)) {
-      return { ok: false, message: `CA certificate "${ca.subject}" maps policies, which this issuer does not accept` };
-    }
-    const policies = ca.fields.extensions.certificatePolicies;
-    if (policies === null) continue;
-    if (!policies.includes(matched) && !policies.includes(ANY_POLICY)) {
-      return { ok: false, message: `CA certificate "${ca.subject}" does not assert policy ${matched} or anyPolicy` };
-    }
-  }
-  return { ok: true, matched };
+  return {
+    userInitialPolicySet: requiredOids.length > 0 ? [...requiredOids] : [DEFAULT_PIV_AUTH_POLICY],
+    initialExplicitPolicy: true,
+    initialPolicyMappingInhibit: false,
+    initialAnyPolicyInhibit: false,
+    endEntityAnyPolicyIgnored: true,
+  };
 }

@@ -1,9 +1,5 @@
-// Caches that make a returning card cheap without weakening any check:
-// - parsed certificates by their DER (parsing is the most expensive step after the path engine);
-// - the path engine's verdict per certificate, valid only for the exact same revocation evidence objects (a
-//   re-fetched CRL or a new OCSP answer is a new object, so the engine runs again). Validity dates, policy,
-//   identity, revocation and the challenge signature are still checked on every call.
-import type * as pkijs from 'pkijs';
+// Parsed card certificates by their DER (parsing is the most expensive step after a signature check), LRU.
+// Validity dates, path validation, identity, revocation and the challenge signature are still checked on every call.
 import type { ParsedCertificate } from './parsed-certificate.ts';
 
 const MAX_ENTRIES = 1024;
@@ -28,29 +24,4 @@ export class ParsedCertificateCache {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
   }
-}
-
-interface EngineVerdict {
-  readonly crls: readonly pkijs.CertificateRevocationList[];
-  readonly ocsps: readonly pkijs.BasicOCSPResponse[];
-  readonly path: readonly ParsedCertificate[];
-}
-
-export class EngineVerdictCache {
-  private readonly verdicts = new WeakMap<ParsedCertificate, EngineVerdict>();
-
-  /** The path the engine accepted for `leaf` with exactly this evidence, if it did. */
-  get(leaf: ParsedCertificate, crls: readonly pkijs.CertificateRevocationList[], ocsps: readonly pkijs.BasicOCSPResponse[]): readonly ParsedCertificate[] | undefined {
-    const verdict = this.verdicts.get(leaf);
-    if (verdict === undefined || !sameObjects(verdict.crls, crls) || !sameObjects(verdict.ocsps, ocsps)) return undefined;
-    return verdict.path;
-  }
-
-  set(leaf: ParsedCertificate, verdict: EngineVerdict): void {
-    this.verdicts.set(leaf, verdict);
-  }
-}
-
-function sameObjects<T>(a: readonly T[], b: readonly T[]): boolean {
-  return a.length === b.length && a.every((item, index) => item === b[index]);
 }

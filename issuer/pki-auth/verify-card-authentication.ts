@@ -2,25 +2,24 @@
 // signature over the issuer's challenge. This file is the one entry the issuer service calls.
 //
 // Order of checks — cheapest and most local first, so hostile input costs little and revocation sources are
-// only contacted for a certificate that chains by name to a configured anchor:
-//   parse → end-entity profile and key algorithm → challenge signature → name-chained path → validity dates →
-//   policy → identity from the SAN → revocation answer for every non-anchor certificate (demanded, see
-//   revocation/revocation-check.ts) → path validation fed with exactly that evidence: pkijs validates the CA part
-//   (cached per exact CA certificates + evidence) and OpenSSL checks the card's own signature (ca-path.ts); paths
-//   with name or policy constraints go through pkijs whole.
+// only contacted for a path that validated without them:
+//   parse → end-entity profile and key algorithm → challenge signature → every candidate path to a configured
+//   anchor (path.ts) → RFC 5280 §6.1 on each (path-validation.ts: dates, signatures with the CA part cached, CA
+//   flags, path lengths, name constraints, policy tree) → identity from the SAN → a revocation answer for every
+//   non-anchor certificate of a validated path (demanded, see revocation/revocation-check.ts).
 import { engineCertificate, parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
-import { buildCandidatePath, validateWithEngine, type TrustStore } from './path.ts';
-import { checkValidity } from './validity.ts';
-import { checkPolicies } from './policy.ts';
+import { buildCandidatePaths, type TrustStore } from './path.ts';
+import { validatePath } from './path-validation.ts';
+import { policySettings } from './policy.ts';
+import type { PolicyProcessingSettings } from './policy-tree.ts';
 import { cardholderIdentity } from './identity.ts';
 import { leafProfileProblem } from './leaf-profile.ts';
-import { EngineVerdictCache, ParsedCertificateCache } from './validation-cache.ts';
-import { checkRevocation, type RevocationCaches, type RevocationEvidence } from './revocation/revocation-check.ts';
-import type * as pkijs from 'pkijs';
+import { ParsedCertificateCache } from './validation-cache.ts';
+import { checkRevocation, type RevocationCaches, type RevocationSources } from './revocation/revocation-check.ts';
 import { createCrlCache } from './revocation/crl.ts';
 import { createOcspCache } from './revocation/ocsp.ts';
-import { CaPathCache, checkLeafStep, needsWholePathEngine, validateCaPart } from './ca-path.ts';
+import { CaSignatureCache } from './ca-path.ts';
 
 export interface PivTrustPolicy {
   trustAnchorsDer: Uint8Array[];
@@ -59,8 +58,7 @@ interface PolicyState {
   readonly store: TrustStore | string;
   readonly caches: RevocationCaches;
   readonly parsed: ParsedCertificateCache;
-  readonly verdicts: EngineVerdictCache;
-  readonly caPaths: CaPathCache;
+  readonly signatures: CaSignatureCache;
 }
 const states = new WeakMap<PivTrustPolicy, PolicyState>();
 
@@ -71,8 +69,7 @@ function stateFor(policy: PivTrustPolicy): PolicyState {
       store: parseTrustStore(policy),
       caches: { crl: createCrlCache(), ocsp: createOcspCache() },
       parsed: new ParsedCertificateCache(),
-      verdicts: new EngineVerdictCache(),
-      caPaths: new CaPathCache(),
+      signatures: new CaSignatureCache(),
     };
     states.set(policy, state);
   }
@@ -146,26 +143,21 @@ async function checkCard(
   const possession = proofOfPossession(key);
   if (possession !== null) return possession;
 
-  const candidate = buildCandidatePath(leaf, state.store);
-  if (!candidate.ok) return fail('untrusted', candidate.message);
-  const dates = checkValidity(candidate.path, at);
-  if (!dates.ok) return fail(dates.code, dates.message);
-  const policyResult = checkPolicies(candidate.path, policy.requiredPolicyOids);
-  if (!policyResult.ok) return fail('policy-missing', policyResult.message);
+  const candidates = buildCandidatePaths(leaf, state.store);
+  if (!candidates.ok) return fail('untrusted', candidates.message);
+  const validation = validateCandidates(candidates.paths, policySettings(policy.requiredPolicyOids), state, at);
+  if (!validation.ok) return validation;
   const identity = cardholderIdentity(leaf);
   if (!identity.ok) return fail('identity-missing', identity.message);
 
-  // pkijs reads the card certificate only for OCSP requests and whole-path validation: make sure it can.
-  const wholePath = needsWholePathEngine(candidate.path);
-  if ((wholePath || policy.ocspUrl !== null) && !engineCertificate(leaf).ok) {
+  // pkijs reads the card certificate for OCSP requests: make sure it can.
+  if (policy.ocspUrl !== null && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
-  if (!revocation.ok) return fail(revocation.code, revocation.message);
-  const validated = wholePath
-    ? await validateWholePath(leaf, candidate.path, revocation, state, at)
-    : await validateSplitPath(candidate.path, revocation.perCertificate, state, at);
-  if (validated !== null) return validated;
+  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl };
+  const revocation = await firstUnrevokedPath(validation.paths, sources, state, at);
+  if (!revocation.ok) return revocation;
+  const path = revocation.path;
 
   return {
     ok: true,
@@ -173,7 +165,7 @@ async function checkCard(
       uuid: identity.uuid,
       fascnHex: identity.fascnHex,
       commonName: leaf.commonName,
-      issuerDn: issuerDnOf(candidate.path),
+      issuerDn: issuerDnOf(path),
       serialNumberHex: leaf.serialNumber,
       notAfter: leaf.fields.notAfter,
       certificateDer: leaf.der,
@@ -182,34 +174,55 @@ async function checkCard(
   };
 }
 
-/** pkijs on the whole path; its verdict is cached per card for the same evidence objects. */
-async function validateWholePath(
-  leaf: ParsedCertificate, path: readonly ParsedCertificate[], evidence: { crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[] },
-  state: PolicyState, at: Date,
-): Promise<CardAuthenticationResult | null> {
-  if (state.verdicts.get(leaf, evidence.crls, evidence.ocsps) !== undefined) return null;
-  if (typeof state.store === 'string') return fail('untrusted', state.store);
-  const engine = await validateWithEngine(leaf, state.store, evidence, at);
-  if (!engine.ok) return fail(engine.code, engine.message);
-  // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
-  // the candidate, so anything else is refused rather than trusted unchecked.
-  if (!samePath(engine.path, path)) return fail('untrusted', 'the validated certificate path differs from the one checked for revocation');
-  state.verdicts.set(leaf, { crls: evidence.crls, ocsps: evidence.ocsps, path: engine.path });
-  return null;
+/**
+ * RFC 5280 §6.1 on every candidate path (path-validation.ts). The paths that validate are returned in the order
+ * they were built; when none does, the refusal names each path and why it failed, and its code is chosen by a
+ * fixed ranking, not by which path was tried first, so the verdict does not depend on the order of configured files.
+ */
+function validateCandidates(
+  paths: readonly ParsedCertificate[][], settings: PolicyProcessingSettings, state: PolicyState, at: Date,
+): { ok: true; paths: ParsedCertificate[][] } | Extract<CardAuthenticationResult, { ok: false }> {
+  const valid: ParsedCertificate[][] = [];
+  const failures: PathFailure[] = [];
+  for (const path of paths) {
+    const result = validatePath(path, settings, state.signatures, at);
+    if (result.ok) valid.push(path);
+    else failures.push({ path, code: result.code, message: result.message });
+  }
+  return valid.length > 0 ? { ok: true, paths: valid } : refusalFor(failures);
 }
 
-/** pkijs on the CA part (cached), OpenSSL on the card's own step (every call): see ca-path.ts. */
-async function validateSplitPath(
-  path: readonly ParsedCertificate[], evidence: readonly RevocationEvidence[], state: PolicyState, at: Date,
-): Promise<CardAuthenticationResult | null> {
-  const leafStep = checkLeafStep(path);
-  if (!leafStep.ok) return fail('untrusted', leafStep.message);
-  const caPart = await validateCaPart(path.slice(1), evidence.slice(1), state.caPaths, at);
-  return caPart.ok ? null : fail(caPart.code, caPart.message);
+/** Revocation (revocation/) for each validated path in turn: the first with an unrevoked answer for every certificate wins. */
+async function firstUnrevokedPath(
+  paths: readonly ParsedCertificate[][], sources: RevocationSources, state: PolicyState, at: Date,
+): Promise<{ ok: true; path: ParsedCertificate[] } | Extract<CardAuthenticationResult, { ok: false }>> {
+  const failures: PathFailure[] = [];
+  for (const path of paths) {
+    const revocation = await checkRevocation(path, sources, state.caches, at);
+    if (revocation.ok) return { ok: true, path };
+    failures.push({ path, code: revocation.code, message: revocation.message });
+  }
+  return refusalFor(failures);
 }
 
-function samePath(a: readonly ParsedCertificate[], b: readonly ParsedCertificate[]): boolean {
-  return a.length === b.length && a.every((certificate, index) => certificate === b[index]);
+interface PathFailure { readonly path: readonly ParsedCertificate[]; readonly code: CardAuthenticationFailureCode; readonly message: string }
+
+/** Most telling first: a path that only fails on time or revocation says more than one that is no path at all. */
+const FAILURE_RANK: readonly CardAuthenticationFailureCode[] = ['revoked', 'expired', 'not-yet-valid', 'policy-missing', 'revocation-unavailable', 'untrusted'];
+const MAX_FAILURES_TOLD = 4;
+
+function refusalFor(failures: readonly PathFailure[]): Extract<CardAuthenticationResult, { ok: false }> {
+  const ranked = [...failures].sort((a, b) => FAILURE_RANK.indexOf(a.code) - FAILURE_RANK.indexOf(b.code) || pathText(a.path).localeCompare(pathText(b.path)));
+  const [first] = ranked;
+  if (first === undefined) return { ok: false, code: 'untrusted', message: 'no certificate path was found' };
+  if (ranked.length === 1) return { ok: false, code: first.code, message: first.message };
+  const told = ranked.slice(0, MAX_FAILURES_TOLD).map((failure) => `via ${pathText(failure.path)}: ${failure.message}`);
+  return { ok: false, code: first.code, message: `none of ${ranked.length} certificate paths is acceptable; ${told.join('; ')}`.slice(0, 1500) };
+}
+
+/** The CA certificates of a path, by subject, issuing CA first. */
+function pathText(path: readonly ParsedCertificate[]): string {
+  return path.slice(1).map((certificate) => `"${certificate.subject}"`).join(' → ');
 }
 
 /**

@@ -1,8 +1,8 @@
-// The split path validation (issuer/pki-auth/ca-path.ts): pkijs validates the CA part once per exact CA
-// certificates + revocation evidence, OpenSSL checks each new card's signature. These tests warm that cache and
-// then change the world under it: revocations published afterwards, a second intermediate with the same name.
-// Refresh rule under test: CRL files are re-read when their mtime or size changes (URLs every 5 min or at
-// nextUpdate), and a CA-part verdict is only reused for the very same evidence objects.
+// The cached part of path validation (issuer/pki-auth/ca-path.ts: the CA part's signatures, per exact CA
+// certificates) and the checks that run on every call (revocation, the card's own signature). These tests warm
+// that cache and then change the world under it: revocations published afterwards, a second intermediate with the
+// same name. Refresh rule under test: CRL files are re-read when their mtime or size changes (URLs every 5 min or at
+// nextUpdate), and revocation is asked on every call whatever the cache holds.
 import 'reflect-metadata';
 import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, Name as AsnName, NameConstraints } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  createCertificateAuthority, createTestPki, generateKeyPair, issueCardCertificate,
+  TEST_CA_POLICY_OIDS, createCertificateAuthority, createTestPki, generateKeyPair, issueCardCertificate,
   type IssuedCardCertificate, type TestCertificateAuthority, type TestPki,
 } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
@@ -133,7 +133,7 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
     expect(await authenticate(await newCard(impostor), policy)).toMatchObject({ ok: false, code: 'untrusted' });
   });
 
-  it('a CA below an intermediate with pathLenConstraint 0 is refused (pkijs 4 does not enforce it; the leaf step does)', async () => {
+  it('a CA below an intermediate with pathLenConstraint 0 is refused', async () => {
     const subCa = await createCertificateAuthority({ commonName: 'Test PIV Sub CA', issuer: pki.intermediate });
     const policy = policyWith(
       [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(subCa)],
@@ -141,7 +141,7 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
     );
     const result = await authenticate(await newCard(subCa), policy);
     expect(result).toMatchObject({ ok: false, code: 'untrusted' });
-    expect(result.ok ? '' : result.message).toMatch(/at most 0/);
+    expect(result.ok ? '' : result.message).toMatch(/pathLenConstraint/);
   });
 });
 
@@ -162,6 +162,7 @@ async function constrainedIntermediate(permittedDirectory: string): Promise<Test
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
       await x509.AuthorityKeyIdentifierExtension.create(pki.root.keys.publicKey),
       new x509.Extension('2.5.29.30', true, AsnConvert.serialize(constraints)),
+      new x509.CertificatePolicyExtension([...TEST_CA_POLICY_OIDS], false),
     ],
   });
   return {
@@ -170,17 +171,19 @@ async function constrainedIntermediate(permittedDirectory: string): Promise<Test
   };
 }
 
-describe('paths the split validation does not handle go through pkijs whole', () => {
-  it('name constraints of the issuing CA are enforced by pkijs: a card inside the permitted subtree passes, one outside is untrusted', async () => {
-    const inside = await constrainedIntermediate('O=Derived Credential Kiosk Test, C=US');
+describe('name constraints', () => {
+  it('of the issuing CA are enforced: a card inside the permitted subtree passes, one outside is untrusted', async () => {
+    // @peculiar/x509 writes RDNs in the order of the string, so the test PKI's card DN starts with its CN and
+    // OU: "CN=Pat Cardholder, OU=Test Agency" is the subtree (a leading run of RDNs) the card lies in.
+    const inside = await constrainedIntermediate('CN=Pat Cardholder, OU=Test Agency');
     const outside = await constrainedIntermediate('O=Some Other Agency, C=US');
     const policy = policyWith(
       [await crlFile(pki.root), await crlFile(inside), await crlFile(outside)],
       [inside.der, outside.der],
     );
-    expect((await authenticate(await newCard(inside), policy)).ok).toBe(true);
+    expect(await authenticate(await newCard(inside), policy)).toMatchObject({ ok: true });
     const refused = await authenticate(await newCard(outside), policy);
     expect(refused).toMatchObject({ ok: false, code: 'untrusted' });
-    expect(refused.ok ? '' : refused.message).toMatch(/sub-trees/);
+    expect(refused.ok ? '' : refused.message).toMatch(/outside the permitted name subtrees/);
   });
 });

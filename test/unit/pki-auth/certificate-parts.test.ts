@@ -10,14 +10,12 @@ import { GeneralName, OtherName, SubjectAlternativeName } from '@peculiar/asn1-x
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate, type ParsedCertificate } from '../../../issuer/pki-auth/parsed-certificate.ts';
 import { cardholderIdentity } from '../../../issuer/pki-auth/identity.ts';
-import { checkPolicies } from '../../../issuer/pki-auth/policy.ts';
 import { cardPublicKey, verifyChallengeSignature } from '../../../issuer/pki-auth/signature.ts';
 import { leafProfileProblem } from '../../../issuer/pki-auth/leaf-profile.ts';
 import { parseCrl } from '../../../issuer/pki-auth/revocation/crl.ts';
 import { boundedFetch } from '../../../issuer/pki-auth/revocation/bounded-fetch.ts';
 
 const crypto = webcrypto as unknown as Crypto;
-const PIV_AUTH = '2.16.840.1.101.3.2.1.3.13';
 const FASCN_OID = '2.16.840.1.101.3.6.6';
 let ecKeys: CryptoKeyPair;
 
@@ -62,29 +60,6 @@ describe('identity from the subjectAltName', () => {
 
   it('a certificate with an unparseable SAN extension is refused at parse time', async () => {
     await expect(certificate([new x509.Extension('2.5.29.17', false, new Uint8Array([0x30, 0x05, 0xa0, 0x03, 0x06]))])).rejects.toThrow(/cannot be parsed/);
-  });
-});
-
-describe('policy rules', () => {
-  const policies = (oids: string[]) => new x509.CertificatePolicyExtension(oids, false);
-  it('requires the leaf to assert the OID itself (anyPolicy in a leaf is not enough)', async () => {
-    const leaf = await certificate([policies(['2.5.29.32.0'])]);
-    const anchor = await certificate([]);
-    expect(checkPolicies([leaf, anchor], [PIV_AUTH])).toMatchObject({ ok: false });
-  });
-
-  it('accepts an intermediate asserting the OID or anyPolicy; refuses one asserting only others, or mapping policies', async () => {
-    const leaf = await certificate([policies([PIV_AUTH])]);
-    const anchor = await certificate([]);
-    expect(checkPolicies([leaf, await certificate([policies([PIV_AUTH])]), anchor], [PIV_AUTH]).ok).toBe(true);
-    expect(checkPolicies([leaf, await certificate([policies(['2.5.29.32.0'])]), anchor], [PIV_AUTH]).ok).toBe(true);
-    expect(checkPolicies([leaf, await certificate([policies(['2.16.840.1.101.3.2.1.3.7'])]), anchor], [PIV_AUTH])).toMatchObject({ ok: false, message: expect.stringContaining('does not assert') as unknown });
-    const mapping = new x509.Extension('2.5.29.33', false, new Uint8Array([0x30, 0x00]));
-    expect(checkPolicies([leaf, await certificate([policies([PIV_AUTH]), mapping]), anchor], [PIV_AUTH])).toMatchObject({ ok: false, message: expect.stringContaining('maps policies') as unknown });
-  });
-
-  it('falls back to the PIV Authentication policy when none is configured', async () => {
-    expect(checkPolicies([await certificate([policies([PIV_AUTH])]), await certificate([])], []).ok).toBe(true);
   });
 });
 
