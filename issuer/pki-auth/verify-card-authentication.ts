@@ -5,8 +5,9 @@
 // only contacted for a path that validated without them:
 //   parse → end-entity profile and key algorithm → challenge signature → every candidate path to a configured
 //   anchor (path.ts) → RFC 5280 §6.1 on each (path-validation.ts: dates, signatures with the CA part cached, CA
-//   flags, path lengths, name constraints, policy tree) → identity from the SAN → a revocation answer for every
-//   non-anchor certificate of a validated path (demanded, see revocation/revocation-check.ts).
+//   flags, path lengths, name constraints, policy tree) → a revocation answer for every non-anchor certificate of a
+//   validated path (demanded, see revocation/revocation-check.ts) → identity from the SAN (last: a trusted
+//   certificate without a PIV identity is told apart).
 import { engineCertificate, parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
 import { buildCandidatePaths, type TrustStore } from './path.ts';
@@ -147,8 +148,6 @@ async function checkCard(
   if (!candidates.ok) return fail('untrusted', candidates.message);
   const validation = validateCandidates(candidates.paths, policySettings(policy.requiredPolicyOids), state, at);
   if (!validation.ok) return validation;
-  const identity = cardholderIdentity(leaf);
-  if (!identity.ok) return fail('identity-missing', identity.message);
 
   // pkijs reads the card certificate for OCSP requests: make sure it can.
   if (policy.ocspUrl !== null && !engineCertificate(leaf).ok) {
@@ -158,6 +157,10 @@ async function checkCard(
   const revocation = await firstUnrevokedPath(validation.paths, sources, state, at);
   if (!revocation.ok) return revocation;
   const path = revocation.path;
+  // Last, after every trust check: "identity-missing" then means a trusted, unrevoked certificate without a PIV
+  // identity (the conformance suites rely on that to read PKITS verdicts, whose certificates carry none).
+  const identity = cardholderIdentity(leaf);
+  if (!identity.ok) return fail('identity-missing', identity.message);
 
   return {
     ok: true,
