@@ -52,8 +52,12 @@ const INVALID_CARDS: Readonly<Record<string, string>> = {
   '56_FIPS_201-2_Signer_Expires': EXPIRED_BEFORE_VALIDATION_TIME,
 };
 
-/** Faults the fault bridge names "Valid" (and the 4096-bit root, a key size path validation must accept). */
-const VALID_FAULT_ROOTS = new Set(['22', '24', '35']);
+/**
+ * Faults the fault bridge names "Valid", the 4096-bit root (a key size path validation must accept), and 10,
+ * "keyUsage Not Critical" on the cross-certificate: RFC 5280 §4.2.1.3 only says a CA SHOULD mark keyUsage critical,
+ * and relying parties accept it (PKITS 4.7.3 "Valid keyUsage Not Critical", `openssl verify -policy_check`).
+ */
+const VALID_FAULT_ROOTS = new Set(['10', '22', '24', '35']);
 
 export function loadIcamCases(icamDir: string): IcamCase[] {
   const cas = readdirSync(join(icamDir, 'ca')).filter((name) => name.endsWith('.der')).map((name) => `ca/${name}`);
