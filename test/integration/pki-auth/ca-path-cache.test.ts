@@ -187,3 +187,50 @@ describe('name constraints', () => {
     expect(refused.ok ? '' : refused.message).toMatch(/outside the permitted name subtrees/);
   });
 });
+
+/** The test PKI's intermediate re-issued by the root: same name, same key, other validity or policies. */
+async function reissuedIntermediate(options: { notAfter?: Date; policies?: readonly string[]; serialNumber: string }): Promise<TestCertificateAuthority> {
+  const { keys } = pki.intermediate;
+  const extensions: x509.Extension[] = [
+    new x509.BasicConstraintsExtension(true, 0, true),
+    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await x509.AuthorityKeyIdentifierExtension.create(pki.root.keys.publicKey),
+  ];
+  const policies = options.policies ?? TEST_CA_POLICY_OIDS;
+  if (policies.length > 0) extensions.push(new x509.CertificatePolicyExtension([...policies], false));
+  const certificate = await x509.X509CertificateGenerator.create({
+    serialNumber: options.serialNumber, subject: pki.intermediate.certificate.subject, issuer: pki.root.certificate.subject,
+    notBefore: new Date(Date.now() - 2 * 86_400_000), notAfter: options.notAfter ?? new Date(Date.now() + 86_400_000),
+    publicKey: keys.publicKey, signingKey: pki.root.keys.privateKey, signingAlgorithm: pki.root.signingAlgorithm, extensions,
+  });
+  return { ...pki.intermediate, certificate, der: new Uint8Array(certificate.rawData) };
+}
+
+describe('every candidate path is tried (issue #9 defect 5)', () => {
+  it('the verdict does not depend on the order of configured CA certificates sharing a name and key', async () => {
+    const expired = await reissuedIntermediate({ serialNumber: '7e10', notAfter: new Date(Date.now() - 86_400_000) });
+    const withoutPolicies = await reissuedIntermediate({ serialNumber: '7e11', policies: [] });
+    const crls = [await crlFile(pki.root), await crlFile(pki.intermediate)];
+    const card = await newCard();
+    for (const order of [[expired.der, withoutPolicies.der, pki.intermediate.der], [pki.intermediate.der, withoutPolicies.der, expired.der]]) {
+      expect(await authenticate(card, policyWith(crls, order))).toMatchObject({ ok: true });
+    }
+  });
+
+  it('when no path validates, the refusal names each path and why it failed, whatever the order', async () => {
+    const expired = await reissuedIntermediate({ serialNumber: '7e12', notAfter: new Date(Date.now() - 86_400_000) });
+    const withoutPolicies = await reissuedIntermediate({ serialNumber: '7e13', policies: [] });
+    const crls = [await crlFile(pki.root), await crlFile(pki.intermediate)];
+    const card = await newCard();
+    const refusals = [
+      await authenticate(card, policyWith(crls, [expired.der, withoutPolicies.der])),
+      await authenticate(card, policyWith(crls, [withoutPolicies.der, expired.der])),
+    ];
+    for (const refused of refusals) {
+      expect(refused).toMatchObject({ ok: false, code: 'expired' });
+      expect(refused.ok ? '' : refused.message).toMatch(/none of 2 certificate paths.*expired.*certificate policy/);
+    }
+    expect(refusals[0]).toEqual(refusals[1]);
+  });
+});
