@@ -141,6 +141,20 @@ describe('hand-made card certificates through verifyCardAuthentication', () => {
     huge.set([0x30, 0x84], 0);
     expect(await verify(huge)).toMatchObject({ ok: false, code: 'bad-certificate' });
   });
+
+  it('policy and name constraint extensions are read strictly: empty, out-of-profile or mis-sized forms are refused', async () => {
+    const refused = async (extra: Uint8Array) => expect(await verify(card([...goodExtensions(), extra]))).toMatchObject({ ok: false, code: 'bad-certificate' });
+    await refused(extension('2.5.29.36', sequence())); // policyConstraints: an empty SEQUENCE (RFC 5280 §4.2.1.11)
+    await refused(extension('2.5.29.36', sequence(tlv(0x80, Uint8Array.of(0x00, 0x01))))); // SkipCerts not in its shortest form
+    await refused(extension('2.5.29.33', sequence())); // policyMappings: SIZE (1..MAX)
+    await refused(extension('2.5.29.33', sequence(sequence(objectIdentifier('1.2.3'))))); // a mapping without its subject policy
+    await refused(extension('2.5.29.30', sequence())); // nameConstraints: neither subtree list
+    const dnsSubtree = sequence(tlv(0x82, Buffer.from('agency.gov', 'ascii')), tlv(0x80, Uint8Array.of(0x01)));
+    await refused(extension('2.5.29.30', sequence(tlv(0xa0, dnsSubtree)))); // a subtree with a minimum (the profile forbids it)
+    await refused(extension('2.5.29.30', sequence(tlv(0xa0, sequence(tlv(0x87, Uint8Array.of(10, 0, 0, 1))))))); // an IP subtree without its mask
+    await refused(san(fascn(25), tlv(0x87, Uint8Array.of(10, 0, 0, 1, 255, 255, 255, 0)))); // a SAN address with a mask
+    await refused(extension('2.5.29.54', tlv(0x02, Uint8Array.of(0xff)))); // inhibitAnyPolicy: negative SkipCerts
+  });
 });
 
 describe('the card record keeps the format @peculiar/x509 gave it', () => {
