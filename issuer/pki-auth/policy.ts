@@ -7,19 +7,13 @@
 //   under, so a path valid for no acceptable policy is refused;
 // - initial-policy-mapping-inhibit and initial-any-policy-inhibit: clear (mappings and anyPolicy in CA
 //   certificates are processed as the CAs' own policyConstraints and inhibitAnyPolicy say);
-// - deviation: anyPolicy asserted by the end-entity certificate itself does not count (see policy-tree.ts).
-//
-// Configuring anyPolicy itself (2.5.29.32.0) as the required policy asks for RFC 5280's default inputs instead
-// (user-initial-policy-set any-policy, nothing explicit required): the policy processing PKITS's default settings
-// test, for a relying party that takes any path RFC 5280 accepts.
-import { ANY_POLICY, type PolicyProcessingSettings } from './policy-tree.ts';
+// - deviation: anyPolicy asserted by the end-entity certificate itself does not count (see policy-tree.ts). So
+//   configuring anyPolicy (2.5.29.32.0) as the required policy accepts no card at all, rather than every card.
+import type { PolicyProcessingSettings } from './policy-tree.ts';
 
 export const DEFAULT_PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.13';
 
 export function policySettings(requiredOids: readonly string[]): PolicyProcessingSettings {
-  if (requiredOids.includes(ANY_POLICY)) {
-    return { userInitialPolicySet: null, initialExplicitPolicy: false, initialPolicyMappingInhibit: false, initialAnyPolicyInhibit: false, endEntityAnyPolicyIgnored: false };
-  }
   return {
     userInitialPolicySet: requiredOids.length > 0 ? [...requiredOids] : [DEFAULT_PIV_AUTH_POLICY],
     initialExplicitPolicy: true,

@@ -83,7 +83,7 @@ function parseTrustStore(policy: PivTrustPolicy): TrustStore | string {
     for (const [index, der] of ders.entries()) {
       const result = parseCertificate(der);
       if (!result.ok) return `configured ${role} #${index + 1}: ${result.message}`;
-      // pkijs validates the CA part of every path: a CA certificate it cannot read is a configuration error now.
+      // pkijs reads CA certificates to check CRL and OCSP signatures (revocation/): one it cannot read is a configuration error now.
       const forEngine = engineCertificate(result.certificate);
       if (!forEngine.ok) return `configured ${role} #${index + 1}: ${forEngine.message}`;
       parsed.push(result.certificate);

@@ -2,7 +2,7 @@
 // alone: certificate 1 (issued by the anchor) first, the end entity last. PKITS 4.8–4.12 run the same code on real
 // certificates (test/conformance); these cases pin the rules one at a time, each with the certificate that breaks it.
 import { describe, expect, it } from 'vitest';
-import { ANY_POLICY, processPolicies, type PolicyCertificate } from '../../../issuer/pki-auth/policy-tree.ts';
+import { ANY_POLICY, processPolicies, type PolicyCertificate, type PolicyProcessingSettings } from '../../../issuer/pki-auth/policy-tree.ts';
 import { DEFAULT_PIV_AUTH_POLICY, policySettings } from '../../../issuer/pki-auth/policy.ts';
 import type { PolicyConstraints, PolicyMapping } from '../../../issuer/pki-auth/certificate-extensions.ts';
 
@@ -32,7 +32,10 @@ function cert(spec: Spec = {}): PolicyCertificate {
 }
 
 const piv = (required: string[] = [P1]) => policySettings(required);
-const rfcDefaults = policySettings([ANY_POLICY]);
+/** RFC 5280 §6.1.1's default inputs (what PKITS's "default settings" mean). */
+const rfcDefaults: PolicyProcessingSettings = {
+  userInitialPolicySet: null, initialExplicitPolicy: false, initialPolicyMappingInhibit: false, initialAnyPolicyInhibit: false, endEntityAnyPolicyIgnored: false,
+};
 
 describe('PIV settings: the path must be valid for a required policy', () => {
   it('accepts a path where every certificate asserts the required policy, and names it', () => {
@@ -55,6 +58,11 @@ describe('PIV settings: the path must be valid for a required policy', () => {
     const path = [cert({ policies: [ANY_POLICY] }), cert({ policies: [ANY_POLICY] })];
     expect(processPolicies(path, piv()).ok).toBe(false);
     expect(processPolicies(path, { ...piv(), endEntityAnyPolicyIgnored: false })).toEqual({ ok: true, policies: [P1] });
+  });
+
+  it('configuring anyPolicy as the required policy accepts no card, rather than every card', () => {
+    const path = [cert({ policies: [ANY_POLICY] }), cert({ policies: [ANY_POLICY, P1] })];
+    expect(processPolicies(path, policySettings([ANY_POLICY])).ok).toBe(false);
   });
 
   it('falls back to the PIV Authentication policy when none is configured', () => {
