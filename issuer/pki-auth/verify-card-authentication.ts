@@ -158,7 +158,7 @@ async function checkCard(
   if ((wholePath || policy.ocspUrl !== null) && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
+  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at, state.store);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
   const validated = wholePath
     ? await validateWholePath(leaf, candidate.path, revocation, state, at)
@@ -191,7 +191,7 @@ async function validateWholePath(
 ): Promise<CardAuthenticationResult | null> {
   if (state.verdicts.get(leaf, evidence.crls, evidence.ocsps) !== undefined) return null;
   if (typeof state.store === 'string') return fail('untrusted', state.store);
-  const engine = await validateWithEngine(leaf, state.store, evidence, at);
+  const engine = await validateWithEngine(leaf, state.store, at);
   if (!engine.ok) return fail(engine.code, engine.message);
   // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
   // the candidate, so anything else is refused rather than trusted unchecked.
