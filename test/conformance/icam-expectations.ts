@@ -28,4 +28,5 @@ export const ICAM_KNOWN_FAILURES: Readonly<Record<string, string>> = {
   'fault 22_ICAM_Valid_requiredExplicitPolicy': DEFECT_4,
   'fault 24_ICAM_Valid_Generalized_Time': DEFECT_4,
   'fault 35_ICAM_4096_key_size': DEFECT_4,
+  'fault 21_ICAM_Invalid_CRL_distributionPoint': DEFECT_4,
 };
