@@ -99,6 +99,8 @@ export interface CertificateExtensions {
   /** inhibitAnyPolicy's SkipCerts. */
   readonly inhibitAnyPolicy: number | null;
   readonly nameConstraints: NameConstraints | null;
+  /** The cRLDistributionPoints extnValue octets (shape checked), read by revocation/ when a CRL's scope needs them. */
+  readonly crlDistributionPoints: Uint8Array | null;
   /** Critical extensions outside UNDERSTOOD_WHEN_CRITICAL. */
   readonly unrecognizedCritical: readonly string[];
 }
@@ -113,6 +115,7 @@ interface MutableExtensions {
   policyConstraints: PolicyConstraints | null;
   inhibitAnyPolicy: number | null;
   nameConstraints: NameConstraints | null;
+  crlDistributionPoints: Uint8Array | null;
   unrecognizedCritical: string[];
 }
 
@@ -120,7 +123,8 @@ interface MutableExtensions {
 export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): CertificateExtensions {
   const result: MutableExtensions = {
     present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null,
-    policyMappings: null, policyConstraints: null, inhibitAnyPolicy: null, nameConstraints: null, unrecognizedCritical: [],
+    policyMappings: null, policyConstraints: null, inhibitAnyPolicy: null, nameConstraints: null, crlDistributionPoints: null,
+    unrecognizedCritical: [],
   };
   if (wrapper === null) return result;
   const list = wrappedElement(bytes, wrapper, TAG.SEQUENCE, 'extensions');
@@ -156,6 +160,8 @@ function readKnownExtension(bytes: Uint8Array, oid: string, value: DerElement, i
     case OID.authorityKeyIdentifier: readAuthorityKeyIdentifier(bytes, value); return;
     case OID.policyMappings: into.policyMappings = readPolicyMappings(bytes, value); return;
     case OID.crlDistributionPoints:
+      into.crlDistributionPoints = contentOf(bytes, value);
+      readSequenceOfSequences(bytes, value, oid); return;
     case OID.freshestCrl:
     case OID.authorityInfoAccess:
     case OID.subjectInfoAccess:

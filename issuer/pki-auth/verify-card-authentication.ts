@@ -154,7 +154,7 @@ async function checkCard(
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
   const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl };
-  const revocation = await firstUnrevokedPath(validation.paths, sources, state, at);
+  const revocation = await firstUnrevokedPath(validation.paths, sources, state.caches, state.store, at);
   if (!revocation.ok) return revocation;
   const path = revocation.path;
   // Last, after every trust check: "identity-missing" then means a trusted, unrevoked certificate without a PIV
@@ -197,11 +197,11 @@ function validateCandidates(
 
 /** Revocation (revocation/) for each validated path in turn: the first with an unrevoked answer for every certificate wins. */
 async function firstUnrevokedPath(
-  paths: readonly ParsedCertificate[][], sources: RevocationSources, state: PolicyState, at: Date,
+  paths: readonly ParsedCertificate[][], sources: RevocationSources, caches: RevocationCaches, store: TrustStore, at: Date,
 ): Promise<{ ok: true; path: ParsedCertificate[] } | Extract<CardAuthenticationResult, { ok: false }>> {
   const failures: PathFailure[] = [];
   for (const path of paths) {
-    const revocation = await checkRevocation(path, sources, state.caches, at);
+    const revocation = await checkRevocation(path, sources, caches, at, store);
     if (revocation.ok) return { ok: true, path };
     failures.push({ path, code: revocation.code, message: revocation.message });
   }

@@ -45,7 +45,7 @@ const INVALID_CARDS: Readonly<Record<string, string>> = {
   '12_Certs_not_yet_valid': 'notBefore 2030',
   '13_Certs_are_expired': 'notAfter 2014',
   '23_Public_Private_Key_mismatch': "the card's key does not match its certificate",
-  '24_Revoked_Certificates': 'listed on the Signing CA CRL',
+  '24_Revoked_Certificates': "revoked per GSA; in this material its AKID names a Signing CA certificate (serial …3CE2) that is not included and its serial is on none of the CRLs, so it is refused as untrusted",
   '39_Golden_FIPS_201-2_Fed_PIV-I-X': EXPIRED_BEFORE_VALIDATION_TIME,
   '47_Golden_FIPS_201-2_PIV_SAN_Order-X': EXPIRED_BEFORE_VALIDATION_TIME,
   '54_Golden_FIPS_201-2_NFI_PIV-I-X': EXPIRED_BEFORE_VALIDATION_TIME,
@@ -58,6 +58,14 @@ const INVALID_CARDS: Readonly<Record<string, string>> = {
  * and relying parties accept it (PKITS 4.7.3 "Valid keyUsage Not Critical", `openssl verify -policy_check`).
  */
 const VALID_FAULT_ROOTS = new Set(['10', '22', '24', '35']);
+/**
+ * Faults a PIV issuer answers differently on purpose (issuer/pki-auth/README.md lists each). 21: the cross-certificate
+ * names no CRL distribution point, so a relying party that fetches CRLs by DP finds none; PKI-AUTH reads only the
+ * CRLs its administrator configured, and the faulty root's complete CRL is configured and current.
+ */
+const FAULT_DEVIATIONS: Readonly<Record<string, string>> = {
+  '21': 'PKI-AUTH takes CRLs from its configuration, not from the certificate\'s distribution points: the configured complete CRL of the issuing root answers',
+};
 
 export function loadIcamCases(icamDir: string): IcamCase[] {
   const cas = readdirSync(join(icamDir, 'ca')).filter((name) => name.endsWith('.der')).map((name) => `ca/${name}`);
@@ -83,8 +91,8 @@ export function loadIcamCases(icamDir: string): IcamCase[] {
       cardDir: FAULT_BRIDGE_CARD,
       anchors: [`roots/${root}`],
       intermediates: [...cas, BRIDGE_TO_ROOT, `bridge/${crossCertificate}`],
-      expected: VALID_FAULT_ROOTS.has(number) ? 'valid' : 'invalid',
-      why: '',
+      expected: VALID_FAULT_ROOTS.has(number) || FAULT_DEVIATIONS[number] !== undefined ? 'valid' : 'invalid',
+      why: FAULT_DEVIATIONS[number] === undefined ? '' : `deviation: GSA says invalid; ${FAULT_DEVIATIONS[number]}`,
     });
   }
   return cases;

@@ -30,6 +30,8 @@ const POLICY_REQUIRED = 'a PIV issuer requires the card certificate to assert a 
 const NO_COMMON_POLICY = 'a PIV issuer requires a policy valid for the whole path (initial-explicit-policy set): PKITS accepts this path only because explicit policy is not required';
 const ANY_POLICY_LEAF = 'anyPolicy in the card certificate says nothing about how the card was issued: a PIV issuer requires a named policy';
 
+const INDIRECT_CRL = 'indirect CRLs are refused (their certificateIssuer entries are not processed, RFC 5280 §5.3.3): configure the issuing CA\'s own CRL or OCSP';
+
 export const PKITS_DEVIATIONS: Readonly<Record<string, { expected: Expected; reason: string }>> = {
   '4.8.2': { expected: 'invalid', reason: POLICY_REQUIRED },
   '4.8.3': { expected: 'invalid', reason: NO_COMMON_POLICY },
@@ -37,36 +39,14 @@ export const PKITS_DEVIATIONS: Readonly<Record<string, { expected: Expected; rea
   '4.9.1': { expected: 'invalid', reason: POLICY_REQUIRED },
   '4.9.2': { expected: 'invalid', reason: POLICY_REQUIRED },
   '4.9.6': { expected: 'invalid', reason: POLICY_REQUIRED },
+  '4.14.22': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.24': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.25': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.28': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.29': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.30': { expected: 'invalid', reason: INDIRECT_CRL },
+  '4.14.33': { expected: 'invalid', reason: INDIRECT_CRL },
 };
 
-const DEFECT_1 = 'defect 1: a CRL whose issuingDistributionPoint names another distribution point is taken as covering the certificate';
-const DEFECT_1_PARTITIONS = 'defect 1: reason-partitioned and indirect CRLs are not accepted as answers';
-const DEFECT_3 = 'defect 3: a CRL signed by another key of the same CA is never an answer';
-const DEFECT_6 = 'defect 6: serial numbers lose their sign (255 and -1 compare equal)';
-const DEFECT_9 = 'defect 9: delta CRLs are ignored';
-
 export const PKITS_KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  '4.4.14': DEFECT_6,
-  '4.4.19': DEFECT_3,
-  '4.5.1': DEFECT_3,
-  '4.5.5': DEFECT_1,
-  '4.5.7': DEFECT_1,
-  '4.6.15': DEFECT_3,
-  '4.6.17': DEFECT_3,
-  '4.11.7': DEFECT_3, // was masked by defect 4 until the policy tree came
-  '4.12.7': DEFECT_3,
-  '4.12.9': DEFECT_3,
-  '4.13.19': DEFECT_3,
-  '4.14.3': DEFECT_1,
-  '4.14.8': DEFECT_1,
-  '4.14.9': DEFECT_1,
-  '4.14.18': DEFECT_1_PARTITIONS,
-  '4.14.19': DEFECT_1_PARTITIONS,
-  '4.14.22': DEFECT_1_PARTITIONS,
-  '4.14.24': DEFECT_1_PARTITIONS,
-  '4.14.25': DEFECT_1_PARTITIONS,
-  '4.14.30': DEFECT_1_PARTITIONS,
-  '4.14.33': DEFECT_1_PARTITIONS,
-  '4.15.4': DEFECT_9,
-  '4.15.5': DEFECT_9,
 };
