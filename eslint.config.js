@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'renderer/dist/', 'bin/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'renderer/dist/', 'renderer/dist.building-*/', 'bin/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
