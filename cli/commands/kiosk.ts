@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
-import { startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 

@@ -17,8 +17,12 @@ const tmp = mkdtempSync(join(tmpdir(), 'dck-builder-'));
 const FAKE_ELECTRON_DIST = join(tmp, 'FAKE-electron-dist-stand-in');
 const OUT = join(tmp, 'out');
 
+/** Strings only the demo environment's code holds (its embedded issuer, the virtual card, the test PKI). */
+const DEMO_MARKERS = ['Demo derived credential issuer', 'startVirtualCard', 'createTestPki', 'startIssuer'];
+
 beforeAll(async () => {
-  await buildElectron();
+  // With the demo bundle, as `npm start -- --demo` leaves it: the package must still not contain it.
+  await buildElectron({ demo: true });
   mkdirSync(FAKE_ELECTRON_DIST, { recursive: true });
   writeFileSync(join(FAKE_ELECTRON_DIST, 'electron'), '#!/bin/sh\necho "FAKE Electron stand-in used by the packaging test"\nexit 1\n');
   chmodSync(join(FAKE_ELECTRON_DIST, 'electron'), 0o755);
@@ -50,11 +54,21 @@ describe('electron-builder.yml', () => {
     const files = asar.listPackage(archive).map((file) => file.replace(/\\/g, '/'));
     expect(files).toContain('/out/electron/main.mjs');
     expect(files).toContain('/out/electron/preload.cjs');
+    expect(files).not.toContain('/out/electron/demo.mjs');
     expect(files.some((file) => file.startsWith('/main/') || file.endsWith('.test.ts'))).toBe(false);
     const packaged = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
     expect(packaged.main).toBe('out/electron/main.mjs');
     for (const addon of ['smartcard/build/Release/smartcard_napi.node', 'pkcs11js/build/Release/pkcs11.node', 'better-sqlite3/build/Release/better_sqlite3.node']) {
       expect(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', addon))).toBe(true);
+    }
+  });
+
+  it('ships a main bundle without the demo environment (demo issuer, virtual card), which lives in demo.mjs', () => {
+    const main = readFileSync(join('out', 'electron', 'main.mjs'), 'utf8');
+    const demo = readFileSync(join('out', 'electron', 'demo.mjs'), 'utf8');
+    for (const marker of DEMO_MARKERS) {
+      expect(demo, marker).toContain(marker);
+      expect(main, marker).not.toContain(marker);
     }
   });
 });

@@ -1,15 +1,15 @@
 // The whole kiosk in a browser: demo environment (embedded issuer, virtual card when needed) + controller +
 // browser host. `dck kiosk --browser`, the end-to-end tests and the benchmark start exactly this.
-import { RENDERER_DIST } from '../../build/renderer-build.ts';
-import { startBrowserHost } from '../browser-host/browser-host.ts';
-import type { RunningBrowserHost } from '../browser-host/browser-host.ts';
-import { kioskHostScript } from '../browser-host/kiosk-host-bundle.ts';
-import type { KioskLog } from '../session/controller.ts';
-import type { SessionConfig } from '../session/state.ts';
+import { RENDERER_DIST } from '../build/renderer-build.ts';
+import { startBrowserHost } from '../main/browser-host/browser-host.ts';
+import type { RunningBrowserHost } from '../main/browser-host/browser-host.ts';
+import { kioskHostScript } from '../main/browser-host/kiosk-host-bundle.ts';
+import type { KioskLog } from '../main/session/controller.ts';
+import type { SessionConfig } from '../main/session/state.ts';
 import { startDemoEnvironment } from './demo-environment.ts';
 import type { DemoEnvironment, DemoEnvironmentOptions } from './demo-environment.ts';
-import { startKioskRuntime } from './kiosk-runtime.ts';
-import type { KioskRuntime } from './kiosk-runtime.ts';
+import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';
+import type { KioskRuntime } from '../main/runtime/kiosk-runtime.ts';
 
 export interface BrowserKioskOptions extends DemoEnvironmentOptions {
   readonly port?: number;
