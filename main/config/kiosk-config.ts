@@ -42,6 +42,16 @@ export const KioskConfigFileSchema = Type.Object(
     idleSeconds: Type.Integer({ minimum: 15, maximum: 600, default: 60 }),
     /** Where a person gets help (shown on refusal, blocked-PIN and enrollment screens). */
     helpUrl: HttpsUrl,
+    updates: Type.Object(
+      {
+        /** electron-updater's generic feed (latest.yml and installers); null: no updates. */
+        feedUrl: Type.Union([HttpsUrl, Type.Null()], { default: null }),
+        checkEveryHours: Type.Integer({ minimum: 1, maximum: 168, default: 6 }),
+        /** A downloaded update installs only after the kiosk has shown its welcome screen this long. */
+        installAfterIdleMinutes: Type.Integer({ minimum: 1, maximum: 240, default: 15 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     readers: Type.Object(
       {
         /** Use only readers whose PC/SC name contains one of these; empty: every reader. */

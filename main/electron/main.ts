@@ -13,6 +13,9 @@ import { registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
 import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
 import { existsSync } from 'node:fs';
 import { kioskConfigPath } from '../config/kiosk-config.ts';
+import type { KioskConfigFile } from '../config/kiosk-config.ts';
+import { startKioskUpdater } from '../update/kiosk-updater.ts';
+import { createElectronUpdater } from './electron-updater.ts';
 import { startDeployedKiosk } from '../runtime/deployed-kiosk.ts';
 import type { KioskService } from '../runtime/kiosk-runtime.ts';
 import { outOfOrderService } from '../runtime/out-of-order.ts';
@@ -116,6 +119,23 @@ function createKioskWindow(): BrowserWindow {
   return window;
 }
 
+/** Updates for a configured kiosk: checked on a schedule, installed only when the kiosk is idle (kiosk-updater.ts). */
+async function startUpdates(service: KioskService, updates: KioskConfigFile['updates']): Promise<void> {
+  if (updates.feedUrl === null) return;
+  const updater = await createElectronUpdater(updates.feedUrl);
+  if (updater === null) {
+    log('updates-unavailable', { reason: 'electron-updater is not in this build' });
+    return;
+  }
+  const stop = startKioskUpdater({
+    updater,
+    views: service,
+    policy: { checkEveryMs: updates.checkEveryHours * 3_600_000, idleBeforeInstallMs: updates.installAfterIdleMinutes * 60_000 },
+    log,
+  });
+  app.on('will-quit', stop);
+}
+
 /** The demo's entry, bundled apart (build/build-electron.ts) so this bundle and the package hold no demo. */
 const DEMO_MODULE = join(HERE, 'demo.mjs');
 
@@ -129,7 +149,11 @@ function isDemoModule(value: unknown): value is { startElectronDemo: (log: Kiosk
  * out-of-order screen, never the demo.
  */
 async function startKioskService(): Promise<KioskService> {
-  if (!process.argv.includes('--demo')) return startDeployedKiosk({ configFile: kioskConfigPath(), log });
+  if (!process.argv.includes('--demo')) {
+    const deployed = await startDeployedKiosk({ configFile: kioskConfigPath(), log });
+    if (deployed.updates?.feedUrl != null) await startUpdates(deployed, deployed.updates);
+    return deployed;
+  }
   if (!existsSync(DEMO_MODULE)) {
     log('demo-unavailable', { reason: 'this build has no demo (packaged kiosks never do)' });
     return outOfOrderService('configuration');

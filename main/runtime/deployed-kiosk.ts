@@ -5,6 +5,7 @@ import { createSmartCardService } from '../../native/pcsc/index.ts';
 import type { KioskCardPort } from '../card/card-port.ts';
 import { createPcscCardPort } from '../card/pcsc-card-port.ts';
 import { KioskConfigError, loadKioskConfigFile, readerFilter } from '../config/kiosk-config.ts';
+import type { KioskConfigFile } from '../config/kiosk-config.ts';
 import type { KioskLog } from '../session/controller.ts';
 import { outOfOrderService } from './out-of-order.ts';
 import { DEFAULT_KIOSK_CONFIG, startKioskRuntime } from './kiosk-runtime.ts';
@@ -20,14 +21,19 @@ export interface DeployedKioskOptions {
 const systemReaders = (log: KioskLog) => (useReader: (reader: string) => boolean): KioskCardPort =>
   createPcscCardPort(createSmartCardService(), { useReader, log });
 
-export async function startDeployedKiosk(options: DeployedKioskOptions): Promise<KioskService> {
+export interface DeployedKiosk extends KioskService {
+  /** The configuration's update settings; null when the kiosk is out of order. */
+  readonly updates: KioskConfigFile['updates'] | null;
+}
+
+export async function startDeployedKiosk(options: DeployedKioskOptions): Promise<DeployedKiosk> {
   let loaded;
   try {
     loaded = loadKioskConfigFile(options.configFile);
   } catch (error: unknown) {
     if (!(error instanceof KioskConfigError)) throw error;
     options.log('kiosk-config-invalid', { file: options.configFile, field: error.field, detail: error.message });
-    return outOfOrderService('configuration');
+    return { ...outOfOrderService('configuration'), updates: null };
   }
   const { config, issuerTrustPem } = loaded;
   options.log('kiosk-config-loaded', { file: options.configFile, kiosk: config.kiosk.name, issuer: config.issuer.url });
@@ -49,5 +55,6 @@ export async function startDeployedKiosk(options: DeployedKioskOptions): Promise
     },
     onView: (listener) => controller.onView(listener),
     stop: () => runtime.stop(),
+    updates: config.updates,
   };
 }

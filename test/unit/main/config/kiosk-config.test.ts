@@ -42,6 +42,7 @@ describe('parseKioskConfig', () => {
       languages: ['en', 'nl'],
       idleSeconds: 60,
       readers: { nameContains: [] },
+      updates: { feedUrl: null, checkEveryHours: 6, installAfterIdleMinutes: 15 },
     });
   });
 
@@ -59,6 +60,7 @@ describe('parseKioskConfig', () => {
     ['a language that is no tag', { ...valid, languages: ['en', '<script>'] }, 'languages.1'],
     ['a help URL that is a script', { ...valid, helpUrl: 'javascript:alert(1)' }, 'helpUrl'],
     ['a reader list that is a string', { ...valid, readers: { nameContains: 'Yubico' } }, 'readers.nameContains'],
+    ['a plain-http update feed', { ...valid, updates: { feedUrl: 'http://updates.example.org' } }, 'updates.feedUrl'],
     ['an array', [], ''],
     ['null', null, 'issuer'],
   ])('names the field for %s', (_what, input, field) => {
