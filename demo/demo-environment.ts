@@ -34,6 +34,8 @@ export interface DemoEnvironmentOptions {
 
 export interface DemoEnvironment {
   readonly issuer: RunningIssuer;
+  /** The embedded issuer's TLS certificate (PEM) as a file, for `dck phone start --ca FILE`. */
+  readonly issuerCaFile: string;
   readonly pki: TestPki;
   readonly card: KioskCardPort;
   /** Null when a real reader with a card is used. */
@@ -80,6 +82,8 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
     intermediatesDer: [pki.intermediate.der],
   });
   log(`issuer: ${issuer.url} (demo PKI trusted)`);
+  const issuerCaFile = join(dataDir, 'demo-issuer-tls.pem');
+  writeFileSync(issuerCaFile, issuer.tlsCertificatePem, { mode: 0o644 });
 
   const mode = options.virtualCard ?? 'auto';
   const useVirtual = mode === 'always' || (mode === 'auto' && !(await systemReaderHoldsCard()));
@@ -98,6 +102,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
   const card = createPcscCardPort(createSmartCardService());
   return {
     issuer,
+    issuerCaFile,
     pki,
     card,
     virtualCard,
