@@ -33,7 +33,13 @@ export function parseDiscovery(contents: Uint8Array): DiscoveryInfo {
   };
 }
 
-/** Parses a GET DATA 7E response. */
+/**
+ * Parses a GET DATA 7E response. A zero-length discovery object (`7E 00`, e.g. GSA ICAM test card 25 "Discovery
+ * Object Not Present") is an absent one: rejects with 'not-found', so callers use the application PIN as they do
+ * for a card without the object (SP 800-73-4 Part 1 §3.3.2: the object is optional).
+ */
 export function parseDiscoveryObject(response: Uint8Array): DiscoveryInfo {
-  return parseDiscovery(unwrapDataObject(response, OBJECT_TAG.DISCOVERY, 'discovery object'));
+  const contents = unwrapDataObject(response, OBJECT_TAG.DISCOVERY, 'discovery object');
+  if (contents.length === 0) throw new PivError('not-found', 'discovery object is empty (zero-length 7E): treated as absent');
+  return parseDiscovery(contents);
 }

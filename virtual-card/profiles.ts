@@ -12,6 +12,8 @@
  *   global-pin  discovery object says the global PIN is primary
  *   blocked     application PIN blocked (0 tries left)
  *   expired     the PIV Auth certificate expired yesterday
+ *   empty-discovery  the discovery object is present but zero-length (7E 00), as on GSA's ICAM test card 25:
+ *               a client must fall back to the application PIN
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cardKeyFromPkcs8 } from './card-keys.ts';
@@ -29,7 +31,7 @@ import { signChuidContent } from './chuid-signature.ts';
 import { DEFAULT_TEST_FASCN_HEX, createTestPki, issueContentSigningCertificate } from './test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from './test-pki.ts';
 
-export const PROFILE_NAMES = ['rsa2048', 'p256', 'p384', 'compressed', 'global-pin', 'blocked', 'expired'] as const;
+export const PROFILE_NAMES = ['rsa2048', 'p256', 'p384', 'compressed', 'global-pin', 'blocked', 'expired', 'empty-discovery'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** The demo card's PIN (it is a demo card: do not reuse it anywhere). */
@@ -41,6 +43,8 @@ export const GLOBAL_PIN_PROFILE_APPLICATION_PIN = '12345678';
 /** Card Authentication certificate policy (id-fpki-common-cardAuth). */
 const CARD_AUTH_POLICY_OID = '2.16.840.1.101.3.2.1.3.17';
 const DAY_MS = 86_400_000;
+/** A discovery object with no content, exactly as GSA's ICAM test card 25 carries it. */
+const EMPTY_DISCOVERY_OBJECT = Uint8Array.of(0x7e, 0x00);
 
 export function isProfileName(name: string): name is ProfileName {
   return (PROFILE_NAMES as readonly string[]).includes(name);
@@ -108,7 +112,7 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
   const objects = new Map<number, Uint8Array>([
     [OBJECT_TAG.CARD_CAPABILITY_CONTAINER, cardCapabilityContainer(Uint8Array.from([0xa0, 0x00, 0x00, 0x01, 0x16, 0xff, 0x02, ...randomBytes(14)]))],
     [OBJECT_TAG.CHUID, chuid],
-    [OBJECT_TAG.DISCOVERY, discoveryObject(globalPinPrimary)],
+    [OBJECT_TAG.DISCOVERY, profile === 'empty-discovery' ? EMPTY_DISCOVERY_OBJECT : discoveryObject(globalPinPrimary)],
     [OBJECT_TAG.KEY_HISTORY, keyHistoryObject()],
     [OBJECT_TAG.CERT_9A, certificateObject(pivAuth.der, profile === 'compressed')],
     [OBJECT_TAG.CERT_9E, certificateObject(cardAuth.der, false)],

@@ -1,7 +1,7 @@
 // Path validation split in two, so a new card costs one OpenSSL signature check instead of a whole pkijs run:
 //
 // 1. The CA part (the card's issuing CA … trust anchor) is validated by pkijs's CertificateChainValidationEngine
-//    with the revocation evidence heard for those CA certificates, and the verdict is cached. The cache key is the
+//    (revocation was checked before, by revocation/), and the verdict is cached. The cache key is the
 //    exact DER of every certificate of the CA part; an entry is only served for the very same evidence objects (a
 //    re-read CRL or a new OCSP answer is a new object, see revocation/) and never after the earliest notAfter of
 //    the CA certificates or nextUpdate of the CA part's CRLs. A CA revoked by a newly loaded CRL is therefore
@@ -92,10 +92,8 @@ export async function validateCaPart(
   const [issuingCa] = caPath;
   const anchor = caPath[caPath.length - 1];
   if (issuingCa === undefined || anchor === undefined) return { ok: false, code: 'untrusted', message: 'empty CA path' };
-  const crls = unique(evidence.flatMap((answer) => (answer.crl === null ? [] : [answer.crl.crl])));
-  const ocsps = unique(evidence.flatMap((answer) => (answer.ocsp === null ? [] : [answer.ocsp])));
   const store = { anchors: [anchor], intermediates: caPath.slice(1, -1) };
-  const result = await validateWithEngine(issuingCa, store, { crls, ocsps }, at);
+  const result = await validateWithEngine(issuingCa, store, at);
   if (!result.ok) return result;
   if (result.path.length !== caPath.length || result.path.some((certificate, index) => certificate !== caPath[index])) {
     return { ok: false, code: 'untrusted', message: 'the validated CA path differs from the one checked for revocation' };
@@ -124,20 +122,23 @@ export function checkLeafStep(path: readonly ParsedCertificate[]): LeafStepResul
 }
 
 /**
- * RFC 5280 §4.2.1.9: a CA's pathLenConstraint bounds the CA certificates below it. pkijs 4's engine does not
- * enforce it, so it is checked here for every non-anchor CA (all CAs below are counted, self-issued ones too).
+ * RFC 5280 §4.2.1.9: a CA's pathLenConstraint bounds the non-self-issued CA certificates below it (§6.1.4 (l): a
+ * self-issued certificate, e.g. a key-rollover certificate, is not counted; PKITS 4.6.15, 4.6.17). pkijs 4's engine
+ * does not enforce it, so it is checked here for every non-anchor CA.
  */
 function pathLengthProblem(path: readonly ParsedCertificate[]): LeafStepResult | null {
   for (let index = 1; index < path.length - 1; index += 1) {
     const ca = path[index];
     const limit = ca?.fields.extensions.basicConstraints?.pathLength;
-    if (ca !== undefined && limit !== undefined && index - 1 > limit) {
+    const below = path.slice(1, index).filter((certificate) => !selfIssued(certificate)).length;
+    if (ca !== undefined && limit !== undefined && below > limit) {
       return { ok: false, message: `"${ca.subject}" allows at most ${limit} CA certificates below it` };
     }
   }
   return null;
 }
 
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
+function selfIssued(certificate: ParsedCertificate): boolean {
+  return Buffer.from(certificate.fields.subjectName).equals(certificate.fields.issuerName);
 }
+

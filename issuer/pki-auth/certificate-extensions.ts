@@ -68,6 +68,8 @@ export interface CertificateExtensions {
   /** Policy OIDs in order; null when the extension is absent. */
   readonly certificatePolicies: readonly string[] | null;
   readonly subjectAltName: SubjectAltNames | null;
+  /** The cRLDistributionPoints extnValue octets (shape checked), read by revocation/ when a CRL's scope needs them. */
+  readonly crlDistributionPoints: Uint8Array | null;
   /** Critical extensions outside UNDERSTOOD_WHEN_CRITICAL. */
   readonly unrecognizedCritical: readonly string[];
 }
@@ -78,13 +80,14 @@ interface MutableExtensions {
   keyUsage: number | null;
   certificatePolicies: string[] | null;
   subjectAltName: SubjectAltNames | null;
+  crlDistributionPoints: Uint8Array | null;
   unrecognizedCritical: string[];
 }
 
 /** `wrapper` is the [3] EXPLICIT element of the TBSCertificate. */
 export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): CertificateExtensions {
   const result: MutableExtensions = {
-    present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null, unrecognizedCritical: [],
+    present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null, crlDistributionPoints: null, unrecognizedCritical: [],
   };
   if (wrapper === null) return result;
   const list = wrappedElement(bytes, wrapper, TAG.SEQUENCE, 'extensions');
@@ -120,6 +123,8 @@ function readKnownExtension(bytes: Uint8Array, oid: string, value: DerElement, i
     case OID.authorityKeyIdentifier: readAuthorityKeyIdentifier(bytes, value); return;
     case OID.policyMappings: readPolicyMappings(bytes, value); return;
     case OID.crlDistributionPoints:
+      into.crlDistributionPoints = contentOf(bytes, value);
+      readSequenceOfSequences(bytes, value, oid); return;
     case OID.freshestCrl:
     case OID.authorityInfoAccess:
     case OID.subjectInfoAccess:

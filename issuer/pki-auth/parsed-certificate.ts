@@ -9,6 +9,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { readCertificateFields, type CertificateFields } from './certificate-fields.ts';
 import { DerFormatError } from '../der/strict-der.ts';
+import { canonicalIntegerHex } from '../der/integer.ts';
 import { firstCommonName, nameText } from './name-text.ts';
 
 /** A PIV certificate is a few kilobytes; anything far larger is not one. */
@@ -132,9 +133,12 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return Buffer.from(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)).toString('hex');
 }
 
-/** The serial number as lower-case hex without leading zero octets: the form CRL entries are indexed by. */
+/**
+ * The serial number as CRL entries and OCSP answers are matched by: its shortest two's-complement hex, so the sign
+ * is kept (255 is "00ff", −1 is "ff"; see ../der/integer.ts). Not for display: `serialNumber` is the display form.
+ */
 export function serialNumberHex(certificate: ParsedCertificate): string {
-  return certificate.serialNumber.replace(/^(00)+(?=.)/, '');
+  return canonicalIntegerHex(certificate.fields.serialNumber);
 }
 
 /** Same certificate, byte for byte. */

@@ -1,7 +1,9 @@
 // Certification path (RFC 5280 §6): a cheap name-chained candidate first (no crypto, so hostile certificates
 // cost nothing and revocation sources are only consulted for a plausible path), then pkijs's
-// CertificateChainValidationEngine for the real validation — signatures, CA flags, name constraints — fed
-// only with revocation evidence this module's callers have already validated.
+// CertificateChainValidationEngine for the real validation — signatures, CA flags, name constraints. Revocation is
+// NOT given to pkijs: revocation/ has already demanded and checked an answer for every certificate of the path, with
+// rules pkijs lacks (CRL scope, CRLs signed by another key of the CA, signed serials, delta CRLs); pkijs re-checking
+// the same CRLs with its own rules would refuse a CRL signed after a key rollover and accept a partition CRL.
 import * as pkijs from 'pkijs';
 import { sameCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 
@@ -43,11 +45,6 @@ function issuedBy(subject: ParsedCertificate, candidate: ParsedCertificate): boo
   return subject.openssl.checkIssued(candidate.openssl);
 }
 
-export interface EngineEvidence {
-  readonly crls: pkijs.CertificateRevocationList[];
-  readonly ocsps: pkijs.BasicOCSPResponse[];
-}
-
 export type EngineResult =
   | { ok: true; path: ParsedCertificate[] }
   | { ok: false; code: 'untrusted' | 'revoked' | 'revocation-unavailable' | 'expired'; message: string };
@@ -57,15 +54,13 @@ const ENGINE_REVOKED = 12;
 const ENGINE_NO_REVOCATION_VALUES = 11;
 const ENGINE_DATES = 8;
 
-export async function validateWithEngine(leaf: ParsedCertificate, store: TrustStore, evidence: EngineEvidence, at: Date): Promise<EngineResult> {
+export async function validateWithEngine(leaf: ParsedCertificate, store: TrustStore, at: Date): Promise<EngineResult> {
   const intermediates = store.intermediates.filter((intermediate) => !store.anchors.some((anchor) => sameCertificate(anchor, intermediate)));
   const byEngineObject = new Map<pkijs.Certificate, ParsedCertificate>();
   for (const certificate of [...store.anchors, ...intermediates, leaf]) byEngineObject.set(certificate.pkijs, certificate);
   const engine = new pkijs.CertificateChainValidationEngine({
     trustedCerts: store.anchors.map((anchor) => anchor.pkijs),
     certs: [...intermediates.map((intermediate) => intermediate.pkijs), leaf.pkijs], // pkijs takes the last as the leaf
-    crls: evidence.crls,
-    ocsps: evidence.ocsps,
     checkDate: at,
   });
   const result = await engine.verify({ passedWhenNotRevValues: false });

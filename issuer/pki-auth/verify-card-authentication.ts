@@ -4,10 +4,10 @@
 // Order of checks — cheapest and most local first, so hostile input costs little and revocation sources are
 // only contacted for a certificate that chains by name to a configured anchor:
 //   parse → end-entity profile and key algorithm → challenge signature → name-chained path → validity dates →
-//   policy → identity from the SAN → revocation answer for every non-anchor certificate (demanded, see
-//   revocation/revocation-check.ts) → path validation fed with exactly that evidence: pkijs validates the CA part
-//   (cached per exact CA certificates + evidence) and OpenSSL checks the card's own signature (ca-path.ts); paths
-//   with name or policy constraints go through pkijs whole.
+//   policy → revocation answer for every non-anchor certificate (demanded, see revocation/revocation-check.ts) →
+//   path validation fed with exactly that evidence: pkijs validates the CA part (cached per exact CA certificates +
+//   evidence) and OpenSSL checks the card's own signature (ca-path.ts); paths with name or policy constraints go
+//   through pkijs whole → identity from the SAN (last: a trusted certificate without a PIV identity is told apart).
 import { engineCertificate, parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
 import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
 import { buildCandidatePath, validateWithEngine, type TrustStore } from './path.ts';
@@ -152,20 +152,22 @@ async function checkCard(
   if (!dates.ok) return fail(dates.code, dates.message);
   const policyResult = checkPolicies(candidate.path, policy.requiredPolicyOids);
   if (!policyResult.ok) return fail('policy-missing', policyResult.message);
-  const identity = cardholderIdentity(leaf);
-  if (!identity.ok) return fail('identity-missing', identity.message);
 
   // pkijs reads the card certificate only for OCSP requests and whole-path validation: make sure it can.
   const wholePath = needsWholePathEngine(candidate.path);
   if ((wholePath || policy.ocspUrl !== null) && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at);
+  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at, state.store);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
   const validated = wholePath
     ? await validateWholePath(leaf, candidate.path, revocation, state, at)
     : await validateSplitPath(candidate.path, revocation.perCertificate, state, at);
   if (validated !== null) return validated;
+  // Last, after every trust check: "identity-missing" then means a trusted, unrevoked certificate without a PIV
+  // identity (the conformance suites rely on that to read PKITS verdicts, whose certificates carry none).
+  const identity = cardholderIdentity(leaf);
+  if (!identity.ok) return fail('identity-missing', identity.message);
 
   return {
     ok: true,
@@ -189,7 +191,7 @@ async function validateWholePath(
 ): Promise<CardAuthenticationResult | null> {
   if (state.verdicts.get(leaf, evidence.crls, evidence.ocsps) !== undefined) return null;
   if (typeof state.store === 'string') return fail('untrusted', state.store);
-  const engine = await validateWithEngine(leaf, state.store, evidence, at);
+  const engine = await validateWithEngine(leaf, state.store, at);
   if (!engine.ok) return fail(engine.code, engine.message);
   // The engine may pick another path than the name-chained candidate; evidence and policy were checked for
   // the candidate, so anything else is refused rather than trusted unchecked.

@@ -6,26 +6,23 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { serialNumberHex, type ParsedCertificate } from '../parsed-certificate.ts';
+import type { ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
+import { readCrlContents, type CrlContents } from './crl-contents.ts';
 
 const MAX_CRL_BYTES = 8 * 1024 * 1024;
 const CRL_FETCH_TIMEOUT_MS = 5_000;
 /** Even a CRL valid for days is re-read this often, so an emergency re-issue is seen. */
 const CRL_REFRESH_MS = 5 * 60_000;
 /** Clock skew tolerated between the CA and this issuer for thisUpdate. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
-const ISSUING_DISTRIBUTION_POINT = '2.5.29.28';
-const DELTA_CRL_INDICATOR = '2.5.29.27';
-const CRL_NUMBER = '2.5.29.20';
-const AUTHORITY_KEY_ID = '2.5.29.35';
-const UNDERSTOOD_CRL_EXTENSIONS = new Set([ISSUING_DISTRIBUTION_POINT, DELTA_CRL_INDICATOR, CRL_NUMBER, AUTHORITY_KEY_ID]);
 
 export interface LoadedCrl {
   readonly source: string;
   readonly crl: pkijs.CertificateRevocationList;
-  readonly revokedSerials: ReadonlySet<string>;
+  /** Entries, scope, number and delta indicator, read once (crl-contents.ts). */
+  readonly contents: CrlContents;
   /** Signature checks are costly; remembered per issuer certificate object. */
   readonly signatureValidFor: WeakMap<ParsedCertificate, boolean>;
   /** Whether the CRL's issuer name is this (configured, long-lived) CA certificate's subject; remembered per object. */
@@ -112,107 +109,40 @@ export function parseCrl(der: Uint8Array, source: string): LoadedOrProblem {
     const asn = asn1js.fromBER(der);
     if (asn.offset === -1 || asn.offset !== der.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
     const crl = new pkijs.CertificateRevocationList({ schema: asn.result });
-    const revokedSerials = new Set((crl.revokedCertificates ?? []).map((entry) => serialHex(entry.userCertificate)));
-    return { ok: true, crl: { source, crl, revokedSerials, signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
+    return { ok: true, crl: { source, crl, contents: readCrlContents(crl), signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
   } catch (error) {
     return { ok: false, message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }
 }
 
-export function serialHex(serial: asn1js.Integer): string {
-  return Buffer.from(serial.valueBlock.valueHexView).toString('hex').replace(/^(00)+(?=.)/, '');
-}
-
-function isCurrent(crl: pkijs.CertificateRevocationList, at: Date): boolean {
+export function isCurrent(crl: pkijs.CertificateRevocationList, at: Date): boolean {
   return crl.nextUpdate !== undefined && crl.nextUpdate.value.getTime() >= at.getTime()
     && crl.thisUpdate.value.getTime() <= at.getTime() + CLOCK_SKEW_MS;
 }
 
-export type CrlAnswer = { status: 'good'; crl: LoadedCrl } | { status: 'revoked'; message: string } | { status: 'none'; reasons: string[] };
-
 /**
- * The answer of the configured CRLs for `subject`, issued by `issuer`; only CRLs that qualify are heard.
- * `issuer` is a configured CA certificate whose name the caller has already chained to `subject`'s issuer name,
- * so the CRL is matched against the issuer's subject name (parsed once), and the subject's serial is read from
- * the strict DER reading: a new card needs no pkijs parse for its CRL answer.
+ * Whether the CRL's issuer name is `ca`'s subject name: the cheap first filter (a configured CA certificate's
+ * pkijs subject is parsed once), remembered per certificate object.
  */
-export async function crlAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date): Promise<CrlAnswer> {
-  const reasons: string[] = [];
-  let covering: LoadedCrl | null = null;
-  for (const loaded of crls) {
-    if (!crlIssuedBy(loaded, issuer)) continue;
-    const problem = (await disqualification(loaded, subject, issuer, at));
-    if (problem !== null) {
-      reasons.push(problem);
-      continue;
-    }
-    if (loaded.revokedSerials.has(serialNumberHex(subject))) {
-      return { status: 'revoked', message: `"${subject.subject}" (serial ${subject.serialNumber}) is on the CRL from ${loaded.source}` };
-    }
-    covering = loaded;
-  }
-  if (covering !== null) return { status: 'good', crl: covering };
-  if (reasons.length === 0) reasons.push(`no configured CRL is issued by "${subject.issuer}"`);
-  return { status: 'none', reasons };
-}
-
-async function disqualification(loaded: LoadedCrl, subject: ParsedCertificate, issuer: ParsedCertificate, at: Date): Promise<string | null> {
-  const { crl, source } = loaded;
-  if (crl.nextUpdate === undefined) return `CRL ${source} has no nextUpdate`;
-  if (crl.nextUpdate.value.getTime() < at.getTime()) return `CRL ${source} is stale (nextUpdate ${crl.nextUpdate.value.toISOString()})`;
-  if (crl.thisUpdate.value.getTime() > at.getTime() + CLOCK_SKEW_MS) return `CRL ${source} is not yet valid (thisUpdate ${crl.thisUpdate.value.toISOString()})`;
-  const scope = scopeProblem(crl, subject);
-  if (scope !== null) return `CRL ${source} ${scope}`;
-  if (!(await signatureValid(loaded, issuer))) return `CRL ${source} is not signed by "${issuer.subject}"`;
-  if (!mayIssueCrls(issuer)) return `"${issuer.subject}" lacks the cRLSign key usage`;
-  return null;
-}
-
-function scopeProblem(crl: pkijs.CertificateRevocationList, subject: ParsedCertificate): string | null {
-  for (const extension of crl.crlExtensions?.extensions ?? []) {
-    if (extension.extnID === DELTA_CRL_INDICATOR) return 'is a delta CRL (a complete CRL is required)';
-    if (extension.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(extension.extnID)) return `has an unknown critical extension ${extension.extnID}`;
-    if (extension.extnID !== ISSUING_DISTRIBUTION_POINT) continue;
-    const idp: unknown = extension.parsedValue;
-    if (!(idp instanceof pkijs.IssuingDistributionPoint)) return 'has an unreadable issuingDistributionPoint';
-    // Partitioned and indirect CRLs are not accepted as complete answers (RFC 5280 §6.3.3 (b)).
-    if (idp.onlySomeReasons !== undefined || idp.indirectCRL === true || idp.onlyContainsAttributeCerts === true) return 'covers only some reasons or is indirect';
-    const subjectIsCa = isCa(subject);
-    if (idp.onlyContainsUserCerts === true && subjectIsCa) return 'covers only end-entity certificates';
-    if (idp.onlyContainsCACerts === true && !subjectIsCa) return 'covers only CA certificates';
-  }
-  return null;
-}
-
-function crlIssuedBy(loaded: LoadedCrl, issuer: ParsedCertificate): boolean {
-  let matches = loaded.issuedBy.get(issuer);
+export function crlIssuedBy(loaded: LoadedCrl, ca: ParsedCertificate): boolean {
+  let matches = loaded.issuedBy.get(ca);
   if (matches === undefined) {
-    matches = loaded.crl.issuer.isEqual(issuer.pkijs.subject);
-    loaded.issuedBy.set(issuer, matches);
+    matches = loaded.crl.issuer.isEqual(ca.pkijs.subject);
+    loaded.issuedBy.set(ca, matches);
   }
   return matches;
 }
 
-async function signatureValid(loaded: LoadedCrl, issuer: ParsedCertificate): Promise<boolean> {
-  const known = loaded.signatureValidFor.get(issuer);
+/** Whether `signer`'s key verifies the CRL's signature; signature checks are costly, so remembered per signer object. */
+export async function crlSignedBy(loaded: LoadedCrl, signer: ParsedCertificate): Promise<boolean> {
+  const known = loaded.signatureValidFor.get(signer);
   if (known !== undefined) return known;
   let valid: boolean;
   try {
-    valid = await loaded.crl.verify({ issuerCertificate: issuer.pkijs });
+    valid = await loaded.crl.verify({ issuerCertificate: signer.pkijs });
   } catch {
     valid = false; // pkijs throws on key/algorithm mismatches: that is a signature that does not verify
   }
-  loaded.signatureValidFor.set(issuer, valid);
+  loaded.signatureValidFor.set(signer, valid);
   return valid;
-}
-
-function isCa(certificate: ParsedCertificate): boolean {
-  return certificate.fields.extensions.basicConstraints?.ca === true;
-}
-
-const CRL_SIGN = 64; // KeyUsageFlags.cRLSign
-
-function mayIssueCrls(issuer: ParsedCertificate): boolean {
-  const keyUsage = issuer.fields.extensions.keyUsage;
-  return keyUsage === null || (keyUsage & CRL_SIGN) !== 0;
 }

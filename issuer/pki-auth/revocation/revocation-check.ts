@@ -4,7 +4,9 @@
 // answer at all is a failure.
 import type * as pkijs from 'pkijs';
 import type { ParsedCertificate } from '../parsed-certificate.ts';
-import { crlAnswerFor, loadCrls, type CrlCache, type CrlSources, type LoadedCrl } from './crl.ts';
+import { loadCrls, type CrlCache, type CrlSources, type LoadedCrl } from './crl.ts';
+import { crlAnswerFor } from './crl-answer.ts';
+import { crlSigners, type SignerTrust } from './crl-signer.ts';
 import { ocspAnswerFor, type OcspCache } from './ocsp.ts';
 
 export interface RevocationSources extends CrlSources { readonly ocspUrl: string | null }
@@ -17,9 +19,21 @@ export type RevocationResult =
   | { ok: true; crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[]; perCertificate: RevocationEvidence[] }
   | { ok: false; code: 'revoked' | 'revocation-unavailable'; message: string };
 
-/** `path` is leaf first, trust anchor last; the anchor itself needs no answer. */
-export async function checkRevocation(path: readonly ParsedCertificate[], sources: RevocationSources, caches: RevocationCaches, at: Date): Promise<RevocationResult> {
+/**
+ * `path` is leaf first, trust anchor last; the anchor itself needs no answer. `trust` is the configured certificates,
+ * among which a CRL signed by another key of a CA finds that key's certificate (crl-signer.ts); `depth` counts how
+ * many CRL signers deep this check runs (0 for the card's own path).
+ */
+export async function checkRevocation(
+  path: readonly ParsedCertificate[], sources: RevocationSources, caches: RevocationCaches, at: Date, trust: SignerTrust, depth = 0,
+): Promise<RevocationResult> {
   const loaded = await loadCrls(sources, caches.crl, at);
+  const anchor = path[path.length - 1];
+  if (anchor === undefined) return { ok: false, code: 'revocation-unavailable', message: 'empty certificate path' };
+  const signers = crlSigners(trust, anchor, at, depth, async (signerPath) => {
+    const answer = await checkRevocation(signerPath, sources, caches, at, trust, depth + 1);
+    return answer.ok ? null : answer.message;
+  });
   const crls = new Set<pkijs.CertificateRevocationList>();
   const ocsps = new Set<pkijs.BasicOCSPResponse>();
   const perCertificate: RevocationEvidence[] = [];
@@ -28,7 +42,7 @@ export async function checkRevocation(path: readonly ParsedCertificate[], source
     const issuer = path[index + 1];
     if (subject === undefined || issuer === undefined) break;
     const reasons = [...loaded.problems];
-    const fromCrl = await crlAnswerFor(subject, issuer, loaded.crls, at);
+    const fromCrl = await crlAnswerFor(subject, issuer, loaded.crls, at, signers);
     if (fromCrl.status === 'revoked') return { ok: false, code: 'revoked', message: fromCrl.message };
     if (fromCrl.status === 'good') crls.add(fromCrl.crl.crl);
     else reasons.push(...fromCrl.reasons);

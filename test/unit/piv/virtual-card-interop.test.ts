@@ -51,6 +51,18 @@ describe('PivCard against the virtual PIV applet', () => {
     },
   );
 
+  it('empty discovery object (7E 00, GSA ICAM card 25): read as absent, the application PIN is used and verifies', async () => {
+    const { transport, pin } = await virtualCard('empty-discovery');
+    const atr = virtualCardAtr();
+    const info = await readCardInfo(new PivCard(transport, { atr }), atr);
+    expect(info.problems).toEqual([]);
+    expect(info.discovery).toBeNull();
+    expect(info.pin).toEqual({ reference: 'application', triesLeft: 3 });
+    const card = new PivCard(transport);
+    expect((await readAuthenticationIdentity(card)).pin).toEqual({ reference: 'application', triesLeft: 3 });
+    expect(await verifyPinSafely(card, Buffer.from(pin))).toEqual({ outcome: 'correct', reference: 'application' });
+  });
+
   it('blocked profile: verifyPinSafely reports blocked without sending the PIN', async () => {
     const { transport } = await virtualCard('blocked');
     const card = new PivCard(transport);
