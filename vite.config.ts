@@ -1,10 +1,14 @@
-// Vite build of the kiosk renderer (renderer/ -> renderer/dist/).
+// Vite build of the kiosk renderer (renderer/ -> renderer/dist/). Every build is a production build, whoever
+// starts it: Vite takes its mode from NODE_ENV when that is set, and vitest sets NODE_ENV=test, so a build started
+// from a test (the end-to-end tests build the renderer when it is missing) used to ship React's development build
+// and the dev-only fake kiosk (163 KB gzip, against 105 KB).
 // `base: './'` keeps every asset URL relative, so the same build loads from file:// (Electron) and from the
 // browser host's http origin. No inline scripts or styles are emitted, so the hosts can use a strict CSP.
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
+import { BUILD_INFO_FILE } from './build/renderer-build.ts';
 
 const rendererRoot = fileURLToPath(new URL('./renderer', import.meta.url));
 
@@ -26,19 +30,48 @@ function devKioskHostStub(): Plugin {
   };
 }
 
-export default defineConfig({
-  root: rendererRoot,
-  base: './',
-  plugins: [react(), devKioskHostStub()],
-  build: {
-    outDir: 'dist',
-    emptyOutDir: true,
-    // The polyfill would be injected as module code; modern Chromium needs none.
-    modulePreload: { polyfill: false },
-    // Keep the QR / i18n code in the one entry chunk: the kiosk loads once and never navigates.
-    assetsInlineLimit: 0,
-    sourcemap: false,
-    target: 'chrome120',
-  },
-  server: { host: '127.0.0.1', strictPort: false },
+/**
+ * Refuses to finish a build that is not a production build, and marks the ones that are: the hosts treat a
+ * renderer/dist without the mark as missing and build it again.
+ */
+function productionBuildOnly(): Plugin {
+  let production = false;
+  return {
+    name: 'dck-production-build-only',
+    apply: 'build',
+    configResolved(config) {
+      production = config.isProduction && config.mode === 'production';
+      if (!production) {
+        throw new Error(`the kiosk renderer is built for production only (mode ${config.mode}, NODE_ENV ${process.env.NODE_ENV ?? 'unset'})`);
+      }
+    },
+    generateBundle() {
+      this.emitFile({ type: 'asset', fileName: BUILD_INFO_FILE, source: `${JSON.stringify({ mode: 'production' })}\n` });
+    },
+  };
+}
+
+export default defineConfig(({ command }) => {
+  if (command === 'build') {
+    // Read by Vite after this file is loaded (isProduction, React's JSX runtime, import.meta.env.DEV): set, never
+    // inherited.
+    process.env.NODE_ENV = 'production';
+  }
+  return {
+    mode: command === 'build' ? 'production' : 'development',
+    root: rendererRoot,
+    base: './',
+    plugins: [react(), devKioskHostStub(), productionBuildOnly()],
+    build: {
+      outDir: 'dist',
+      emptyOutDir: true,
+      // The polyfill would be injected as module code; modern Chromium needs none.
+      modulePreload: { polyfill: false },
+      // Keep the QR / i18n code in the one entry chunk: the kiosk loads once and never navigates.
+      assetsInlineLimit: 0,
+      sourcemap: false,
+      target: 'chrome120',
+    },
+    server: { host: '127.0.0.1', strictPort: false },
+  };
 });

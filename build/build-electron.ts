@@ -1,6 +1,8 @@
 // Bundles the Electron main process and the preload with esbuild (`npm run build:electron`):
 //   out/electron/main.mjs     ESM, Node platform; native addons and electron stay external
 //   out/electron/preload.cjs  CommonJS: a sandboxed preload may only require 'electron'
+//   out/electron/demo.mjs     only with { demo: true } (`npm start -- --demo`): the demo environment, which
+//                             main.mjs loads for --demo; electron-builder leaves it out of the package
 // The renderer is built separately by Vite (renderer/dist), which main.mjs serves as app://kiosk/.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -11,12 +13,10 @@ export const OUT_DIR = `${ROOT}out/electron`;
 /** Native addons are loaded from node_modules (unpacked from the asar by electron-builder). */
 const NATIVE_EXTERNALS = ['electron', 'smartcard', 'pkcs11js', 'better-sqlite3'];
 
-export async function buildElectron(): Promise<{ main: string; preload: string }> {
-  const main = `${OUT_DIR}/main.mjs`;
-  const preload = `${OUT_DIR}/preload.cjs`;
-  await build({
-    entryPoints: [`${ROOT}main/electron/main.ts`],
-    outfile: main,
+const nodeBundle = (entry: string, outfile: string) =>
+  build({
+    entryPoints: [entry],
+    outfile,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -27,6 +27,15 @@ export async function buildElectron(): Promise<{ main: string; preload: string }
     legalComments: 'none',
     logLevel: 'warning',
   });
+
+export const DEMO_BUNDLE = `${OUT_DIR}/demo.mjs`;
+
+export async function buildElectron(options: { demo?: boolean } = {}): Promise<{ main: string; preload: string; demo: string | null }> {
+  const main = `${OUT_DIR}/main.mjs`;
+  const preload = `${OUT_DIR}/preload.cjs`;
+  await nodeBundle(`${ROOT}main/electron/main.ts`, main);
+  // A demo bundle left by an earlier `npm start -- --demo` never reaches a package: electron-builder.yml excludes it.
+  if (options.demo === true) await nodeBundle(`${ROOT}demo/electron-demo.ts`, DEMO_BUNDLE);
   await build({
     entryPoints: [`${ROOT}main/preload.ts`],
     outfile: preload,
@@ -38,7 +47,7 @@ export async function buildElectron(): Promise<{ main: string; preload: string }
     legalComments: 'none',
     logLevel: 'warning',
   });
-  return { main, preload };
+  return { main, preload, demo: options.demo === true ? DEMO_BUNDLE : null };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {

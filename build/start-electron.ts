@@ -1,9 +1,11 @@
 // `npm start`: the kiosk in Electron where its binary is installed; otherwise says how to run the browser host.
+// `npm start -- --demo` adds the demo environment; without it the kiosk reads its configuration file.
 // (Installs with ELECTRON_SKIP_BINARY_DOWNLOAD=1, like this project's build machines, have no binary.)
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildElectron } from './build-electron.ts';
+import { ensureRendererBuilt } from './renderer-build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -23,12 +25,8 @@ Run the same kiosk in Chromium instead:
 
 To use Electron, install its binary: ELECTRON_SKIP_BINARY_DOWNLOAD= npm rebuild electron`);
 } else {
-  if (!existsSync(`${ROOT}renderer/dist/index.html`)) {
-    console.error('Build the kiosk UI first: npm run build:renderer');
-    process.exitCode = 1;
-  } else {
-    const built = await buildElectron();
-    const child = spawn(binary, [built.main, ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
-    child.on('exit', (code) => { process.exitCode = code ?? 1; });
-  }
+  await ensureRendererBuilt(() => console.log('building the kiosk UI (vite build)…'));
+  const built = await buildElectron({ demo: process.argv.includes('--demo') });
+  const child = spawn(binary, [built.main, ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
+  child.on('exit', (code) => { process.exitCode = code ?? 1; });
 }

@@ -22,6 +22,12 @@ export const err = <E extends { readonly code: string }>(error: E): { readonly o
 /** Why the kiosk refused a card before asking for its PIN. */
 export type CardRefusedReason = 'not-piv' | 'pin-blocked' | 'certificate-expired' | 'unreadable' | 'card-untrusted';
 
+/**
+ * Why the kiosk cannot serve anyone right now (the out-of-order screen):
+ * - configuration: the kiosk's configuration file is missing or wrong (main's log names the field).
+ */
+export type OutOfOrderReason = 'configuration';
+
 /** Whole screens, pushed by main. Discriminated on `screen`; the renderer switches on it exhaustively. */
 export type KioskView =
   | {
@@ -32,6 +38,7 @@ export type KioskView =
       readonly virtualCardOffered: boolean;
       readonly issuer: 'reachable' | 'unreachable';
     }
+  | { readonly screen: 'out-of-order'; readonly reason: OutOfOrderReason }
   | { readonly screen: 'reading-card' }
   | { readonly screen: 'card-refused'; readonly reason: CardRefusedReason }
   | {

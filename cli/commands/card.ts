@@ -11,6 +11,8 @@ import type { CardConnection, ReaderStatus, SmartCardService } from '../../nativ
 import { listTokens, Pkcs11Failure, readCertificate, signWithKey, verifyPin as verifyPinPkcs11 } from '../../native/pkcs11/index.ts';
 import type { Pkcs11Config } from '../../native/pkcs11/index.ts';
 import { isPivError, PivCard, readCardInfo, signChallenge, verifyPinSafely } from '../../piv/index.ts';
+import { parseArgs, printable, UsageError } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
 
 export const summary = 'smart cards: list readers, show card info, check the PIN, sign a challenge';
@@ -18,7 +20,7 @@ export const summary = 'smart cards: list readers, show card info, check the PIN
 const USAGE = `usage:
   dck card list [--json]
   dck card info [--reader NAME] [--pkcs11 MODULE] [--json]
-  dck card verify-pin --reader NAME [--last-try] [--pkcs11 MODULE] [--json]
+  dck card verify-pin [--reader NAME] [--last-try] [--pkcs11 MODULE] [--json]
   dck card sign --challenge HEX [--reader NAME] [--pkcs11 MODULE] [--json]
 
 The PIN is read from standard input (or typed at a hidden prompt), never from the command line.
@@ -38,7 +40,6 @@ const MAX_ARGUMENT_CHARS = 256;
 
 // ---- command line ----------------------------------------------------------------------------
 
-class UsageError extends Error {}
 /** A failure already explained to the user in words; carries the exit code. */
 class Reported extends Error {
   constructor(readonly exitCode: number) { super('reported'); }
@@ -52,49 +53,34 @@ interface Options {
   readonly challenge?: string;
 }
 
-const VALUE_OPTIONS = new Set(['--reader', '--pkcs11', '--challenge']);
-const FLAG_OPTIONS = new Set(['--json', '--last-try']);
-const ALLOWED: Record<string, readonly string[]> = {
-  list: ['--json'],
-  info: ['--json', '--reader', '--pkcs11'],
-  'verify-pin': ['--json', '--reader', '--pkcs11', '--last-try'],
-  sign: ['--json', '--reader', '--pkcs11', '--challenge'],
-};
+/** Each subcommand's options (cli/args.ts reads them). */
+const OPTIONS = {
+  list: { '--json': 'flag' },
+  info: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value' },
+  'verify-pin': { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--last-try': 'flag' },
+  sign: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--challenge': 'value' },
+} as const satisfies Record<string, OptionSpec>;
+type Subcommand = keyof typeof OPTIONS;
+const isSubcommand = (name: string): name is Subcommand => Object.prototype.hasOwnProperty.call(OPTIONS, name);
 
-function parseOptions(subcommand: string, args: readonly string[]): Options {
-  const values = new Map<string, string>();
-  const flags = new Set<string>();
-  for (let index = 0; index < args.length; index += 1) {
-    const argument = args[index] ?? '';
-    const [name, inline] = argument.startsWith('--') && argument.includes('=')
-      ? [argument.slice(0, argument.indexOf('=')), argument.slice(argument.indexOf('=') + 1)]
-      : [argument, undefined];
-    if (!(ALLOWED[subcommand] ?? []).includes(name)) {
-      throw new UsageError(`"${printable(name)}" is not an option of dck card ${subcommand}`);
-    }
-    if (FLAG_OPTIONS.has(name)) {
-      if (inline !== undefined) throw new UsageError(`${name} takes no value`);
-      flags.add(name);
-    } else if (VALUE_OPTIONS.has(name)) {
-      const value = inline ?? args[++index];
-      if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${name} needs a value`);
-      if (value.length > MAX_ARGUMENT_CHARS) throw new UsageError(`the value of ${name} is too long`);
-      if (values.has(name)) throw new UsageError(`${name} is given twice`);
-      values.set(name, value);
-    }
+function parseOptions(subcommand: Subcommand, args: readonly string[]): Options {
+  // The subcommands' specs differ; read the result as one record (every name is checked against its spec).
+  const parsed: Readonly<Record<string, true | string | undefined>> = parseArgs<OptionSpec>(args, OPTIONS[subcommand], `dck card ${subcommand}`);
+  for (const name of ['--reader', '--pkcs11', '--challenge'] as const) {
+    const value = parsed[name];
+    if (typeof value === 'string' && value.length > MAX_ARGUMENT_CHARS) throw new UsageError(`the value of ${name} is too long`);
   }
-  return {
-    json: flags.has('--json'),
-    lastTry: flags.has('--last-try'),
-    reader: values.get('--reader'),
-    pkcs11: values.get('--pkcs11'),
-    challenge: values.get('--challenge'),
+  const text = (name: `--${string}`): string | undefined => {
+    const value = parsed[name];
+    return typeof value === 'string' ? value : undefined;
   };
-}
-
-/** Echoes user input in messages without control characters or unbounded length. */
-function printable(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 60);
+  return {
+    json: parsed['--json'] === true,
+    lastTry: parsed['--last-try'] === true,
+    reader: text('--reader'),
+    pkcs11: text('--pkcs11'),
+    challenge: text('--challenge'),
+  };
 }
 
 function parseChallenge(hex: string | undefined): Uint8Array {
@@ -116,14 +102,14 @@ export async function run(args: string[]): Promise<number> {
     return subcommand === undefined ? 2 : 0;
   }
   try {
-    if (!(subcommand in ALLOWED)) throw new UsageError(`unknown subcommand "${printable(subcommand)}"`);
+    if (!isSubcommand(subcommand)) throw new UsageError(`unknown subcommand "${printable(subcommand)}"`);
     if (rest.includes('--help') || rest.includes('-h')) { console.log(USAGE); return 0; }
     const options = parseOptions(subcommand, rest);
     switch (subcommand) {
       case 'list': return await listCommand(options);
       case 'info': return await infoCommand(options);
       case 'verify-pin': return await verifyPinCommand(options);
-      default: return await signCommand(options);
+      case 'sign': return await signCommand(options);
     }
   } catch (error) {
     return reportError(error);
@@ -348,7 +334,7 @@ function summariseCertificate(der: Uint8Array): Record<string, string> {
 // ---- verify-pin ------------------------------------------------------------------------------
 
 async function verifyPinCommand(options: Options): Promise<number> {
-  if (options.reader === undefined) throw new UsageError('--reader NAME is required (see `dck card list`)');
+  // Like info and sign: without --reader, the one reader that holds a card (chooseReader says when there are more).
   if (options.pkcs11 !== undefined) return pkcs11VerifyPinCommand(options.pkcs11, options.reader, options);
   return withCard(options.reader, async (connection) => {
     const pin = await readSecret('PIN: ');
@@ -389,7 +375,7 @@ function reportPinOutcome(outcome: PinOutcome, json: boolean): number {
   return outcome.status === 'correct' ? 0 : 1;
 }
 
-async function pkcs11VerifyPinCommand(modulePath: string, reader: string, options: Options): Promise<number> {
+async function pkcs11VerifyPinCommand(modulePath: string, reader: string | undefined, options: Options): Promise<number> {
   const pin = await readSecret('PIN: ');
   try {
     const outcome = await verifyPinPkcs11(pkcs11Config(modulePath, reader), pin, { allowLastTry: options.lastTry });

@@ -10,6 +10,7 @@ import { ConfigError } from '../../issuer/config.ts';
 import type { IssuerConfig } from '../../issuer/config.ts';
 import { readIssuerConfig, startIssuer } from '../../issuer/start-issuer.ts';
 import type { RunningIssuer } from '../../issuer/start-issuer.ts';
+import { integerOption, parseArgs, UsageError } from '../args.ts';
 
 export const summary = 'run the derived-credential issuer service (device flow, PKI-AUTH, enrollments, CA)';
 
@@ -30,27 +31,22 @@ Listens on 127.0.0.1 unless the config says otherwise. Prints the URL and the TL
 
 interface IssuerArgs { config?: string; data: string; port?: number; workers: number }
 
-function parseArgs(args: string[]): IssuerArgs | string {
-  const parsed: IssuerArgs = { data: 'dck-issuer-data', workers: Math.min(availableParallelism(), MAX_DEFAULT_WORKERS) };
-  for (let i = 0; i < args.length; i += 1) {
-    const flag = args[i];
-    const value = args[i + 1];
-    if (flag === '--help' || flag === '-h') return 'help';
-    if (flag !== '--config' && flag !== '--data' && flag !== '--port' && flag !== '--workers') return `unknown option ${String(flag).slice(0, 40)}`;
-    if (value === undefined || value.length > 4096) return `${flag} needs a value`;
-    i += 1;
-    if (flag === '--config') parsed.config = value;
-    if (flag === '--data') parsed.data = value;
-    if (flag === '--port') {
-      if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) return '--port must be a number from 0 to 65535';
-      parsed.port = Number(value);
-    }
-    if (flag === '--workers') {
-      if (!/^\d{1,2}$/.test(value) || Number(value) < 1 || Number(value) > MAX_WORKERS) return `--workers must be a number from 1 to ${MAX_WORKERS}`;
-      parsed.workers = Number(value);
-    }
+function parseIssuerArgs(args: string[]): IssuerArgs | string {
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  try {
+    const parsed = parseArgs(args, { '--config': 'value', '--data': 'value', '--port': 'value', '--workers': 'value' }, 'dck issuer');
+    const config = parsed['--config'];
+    const port = integerOption(parsed['--port'], '--port', 0, 65535);
+    return {
+      data: parsed['--data'] ?? 'dck-issuer-data',
+      workers: integerOption(parsed['--workers'], '--workers', 1, MAX_WORKERS) ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS),
+      ...(config === undefined ? {} : { config }),
+      ...(port === undefined ? {} : { port }),
+    };
+  } catch (error: unknown) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
   }
-  return parsed;
 }
 
 function errorText(error: unknown): string {
@@ -135,7 +131,7 @@ async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> 
 }
 
 export async function run(args: string[]): Promise<number> {
-  const parsed = parseArgs(args);
+  const parsed = parseIssuerArgs(args);
   if (parsed === 'help') { console.log(USAGE); return 0; }
   if (typeof parsed === 'string') { console.error(`dck issuer: ${parsed}\n\n${USAGE}`); return 2; }
   const dataDir = resolve(parsed.data);

@@ -7,8 +7,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureRendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import { ensureRendererBuilt } from '../../build/renderer-build.ts';
+import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
+import { integerOption, parseArgs, UsageError } from '../args.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 
 export const summary = 'run the kiosk in Chromium (browser host, embedded issuer, virtual card)';
@@ -31,59 +33,34 @@ Stop with Ctrl-C.`;
 const CHROMIUM = '/usr/bin/chromium';
 
 interface Options {
-  open: boolean;
-  port?: number;
-  profile: ProfileName;
-  virtualCard: 'auto' | 'always' | 'never';
-  idleSeconds?: number;
-  dataDir?: string;
-}
-
-class UsageError extends Error {}
-
-function parseInteger(value: string | undefined, name: string, min: number, max: number): number {
-  const parsed = Number(value);
-  if (value === undefined || !/^[0-9]{1,6}$/.test(value) || parsed < min || parsed > max) {
-    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
-  }
-  return parsed;
+  readonly open: boolean;
+  readonly port?: number;
+  readonly profile: ProfileName;
+  readonly virtualCard: 'auto' | 'always' | 'never';
+  readonly idleSeconds?: number;
+  readonly dataDir?: string;
 }
 
 function parseOptions(args: string[]): Options {
-  const options: Options = { open: true, profile: 'p256', virtualCard: 'auto' };
-  let browser = false;
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] ?? '';
-    const value = (): string | undefined => args[++i];
-    switch (arg) {
-      case '--browser': browser = true; break;
-      case '--no-open': options.open = false; break;
-      case '--port': options.port = parseInteger(value(), '--port', 1, 65535); break;
-      case '--idle': options.idleSeconds = parseInteger(value(), '--idle', 5, 3600); break;
-      case '--data-dir': {
-        const dir = value();
-        if (dir === undefined || dir.length > 4096) throw new UsageError('--data-dir needs a directory');
-        options.dataDir = dir;
-        break;
-      }
-      case '--profile': {
-        const name = value() ?? '';
-        if (!isProfileName(name)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
-        options.profile = name;
-        break;
-      }
-      case '--virtual-card': {
-        const mode = value();
-        if (mode !== 'auto' && mode !== 'always' && mode !== 'never') throw new UsageError('--virtual-card must be auto, always or never');
-        options.virtualCard = mode;
-        break;
-      }
-      default:
-        throw new UsageError(`unknown option ${arg.slice(0, 40)}`);
-    }
-  }
-  if (!browser) throw new UsageError('only --browser is available here; run the Electron kiosk with `npm start`');
-  return options;
+  const parsed = parseArgs(args, {
+    '--browser': 'flag', '--no-open': 'flag', '--port': 'value', '--idle': 'value', '--data-dir': 'value', '--profile': 'value', '--virtual-card': 'value',
+  }, 'dck kiosk');
+  if (parsed['--browser'] !== true) throw new UsageError('only --browser is available here; run the Electron kiosk with `npm start`');
+  const profile = parsed['--profile'] ?? 'p256';
+  if (!isProfileName(profile)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
+  const virtualCard = parsed['--virtual-card'] ?? 'auto';
+  if (virtualCard !== 'auto' && virtualCard !== 'always' && virtualCard !== 'never') throw new UsageError('--virtual-card must be auto, always or never');
+  const port = integerOption(parsed['--port'], '--port', 1, 65535);
+  const idleSeconds = integerOption(parsed['--idle'], '--idle', 5, 3600);
+  const dataDir = parsed['--data-dir'];
+  return {
+    open: parsed['--no-open'] !== true,
+    profile,
+    virtualCard,
+    ...(port === undefined ? {} : { port }),
+    ...(idleSeconds === undefined ? {} : { idleSeconds }),
+    ...(dataDir === undefined ? {} : { dataDir }),
+  };
 }
 
 function openChromium(url: string): (() => void) | null {
@@ -121,9 +98,12 @@ export async function run(args: string[]): Promise<number> {
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.idleSeconds === undefined ? {} : { session: { idleSeconds: options.idleSeconds } }),
     log: (line) => console.log(line),
+    // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
+    kioskLog: (event, fields) => console.log(`kiosk: ${event}${fields === undefined ? '' : ` ${Object.entries(fields).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`}`),
   });
   console.log(`kiosk: ${kiosk.host.launchUrl}`);
-  if (kiosk.demo.virtualCard !== null) console.log('No card in a reader: the welcome screen offers the demo virtual card.');
+  if (kiosk.demo.virtualCard !== null) console.log('No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).');
+  console.log(`Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`);
   const closeBrowser = options.open ? openChromium(kiosk.host.launchUrl) : null;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -5,12 +5,13 @@
 // Exit codes: 0 done, 1 the issuer/QR/chain said no, 2 the command line is wrong.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { connectToIssuer, type IssuerConnection } from '../../phone/issuer-http.ts';
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import { fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization, type PhoneResult } from '../../phone/phone-client.ts';
 import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneState } from '../../phone/phone-state.ts';
+import { parseArgs, UsageError } from '../args.ts';
+import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
 
 export const summary = 'phone stand-in: device code, poll, redeem a QR + one-time password for a derived certificate';
@@ -31,23 +32,9 @@ Exit codes: 0 success, 1 failure (issuer, QR code, certificate), 2 wrong command
 const MAX_CA_FILE_BYTES = 64 * 1024;
 const OTP_PATTERN = /^[0-9]{6,12}$/;
 
-class UsageError extends Error {}
-
-type Values = Record<string, string | boolean | undefined>;
-
-function parse(args: string[], options: Record<string, { type: 'string' | 'boolean' }>): Values {
-  try {
-    return parseArgs({ args, options: { ...options, state: { type: 'string' }, json: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message.split('\n')[0] ?? 'bad option' : 'bad option');
-  }
-}
-
-function stringOption(values: Values, name: string): string | undefined {
-  const value = values[name];
-  if (value === undefined || typeof value === 'boolean') return undefined;
-  if (value.length === 0 || value.length > 2048) throw new UsageError(`--${name} needs a value of at most 2048 characters`);
-  return value;
+/** Every phone subcommand also takes --state DIR and --json. */
+function parse<const S extends OptionSpec>(args: readonly string[], spec: S, command: string) {
+  return parseArgs(args, { ...spec, '--state': 'value', '--json': 'flag' } as const, command);
 }
 
 function output(json: boolean, data: Record<string, unknown>, lines: string[]): void {
@@ -86,13 +73,13 @@ async function withConnection<T>(state: Pick<PhoneState, 'issuerUrl' | 'caFile'>
 }
 
 async function start(args: string[]): Promise<number> {
-  const values = parse(args, { issuer: { type: 'string' }, ca: { type: 'string' } });
-  const issuerUrl = stringOption(values, 'issuer');
+  const values = parse(args, { '--issuer': 'value', '--ca': 'value' }, 'dck phone start');
+  const issuerUrl = values['--issuer'];
   if (issuerUrl === undefined) throw new UsageError('--issuer URL is required');
-  const caOption = stringOption(values, 'ca');
+  const caOption = values['--ca'];
   const state: PhoneState = { version: 1, issuerUrl, caFile: caOption === undefined ? null : resolve(caOption) };
-  const dir = stringOption(values, 'state') ?? defaultStateDir();
-  const json = values.json === true;
+  const dir = values['--state'] ?? defaultStateDir();
+  const json = values['--json'] === true;
   const outcome = await withConnection(state, async (connection) => {
     const metadata = await fetchIssuerMetadata(connection);
     if (!metadata.ok) return reportFailure(metadata, json);
@@ -112,10 +99,10 @@ async function start(args: string[]): Promise<number> {
 }
 
 async function poll(args: string[]): Promise<number> {
-  const values = parse(args, { timeout: { type: 'string' } });
-  const dir = stringOption(values, 'state') ?? defaultStateDir();
-  const json = values.json === true;
-  const timeoutText = stringOption(values, 'timeout');
+  const values = parse(args, { '--timeout': 'value' }, 'dck phone poll');
+  const dir = values['--state'] ?? defaultStateDir();
+  const json = values['--json'] === true;
+  const timeoutText = values['--timeout'];
   const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
   if (timeoutSeconds !== undefined && (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600)) throw new UsageError('--timeout is a whole number of seconds, 1 to 3600');
   const loaded = await loadState(dir);
@@ -138,11 +125,11 @@ async function poll(args: string[]): Promise<number> {
 }
 
 async function redeem(args: string[]): Promise<number> {
-  const values = parse(args, { 'qr-text': { type: 'string' }, 'qr-image': { type: 'string' } });
-  const dir = stringOption(values, 'state') ?? defaultStateDir();
-  const json = values.json === true;
-  const qrText = stringOption(values, 'qr-text');
-  const qrImage = stringOption(values, 'qr-image');
+  const values = parse(args, { '--qr-text': 'value', '--qr-image': 'value' }, 'dck phone redeem');
+  const dir = values['--state'] ?? defaultStateDir();
+  const json = values['--json'] === true;
+  const qrText = values['--qr-text'];
+  const qrImage = values['--qr-image'];
   if ((qrText === undefined) === (qrImage === undefined)) throw new UsageError('give exactly one of --qr-text TEXT or --qr-image FILE.png');
   const loaded = await loadState(dir);
   if (!loaded.ok) throw new UsageError(loaded.message);

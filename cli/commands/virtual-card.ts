@@ -8,6 +8,7 @@ import { DEMO_PIN, PROFILE_NAMES, isProfileName } from '../../virtual-card/profi
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 import { VPCD_DEFAULT_PORT, startVirtualCard } from '../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../virtual-card/virtual-card.ts';
+import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 
 export const summary = 'run the virtual PIV card (demo card, PIN 123456) on vsmartcard vpcd';
 
@@ -32,7 +33,6 @@ interface Options {
   readonly pinFile?: string;
 }
 
-class UsageError extends Error {}
 
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -105,32 +105,18 @@ function untilSignal(): Promise<void> {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  let profile: ProfileName = 'rsa2048';
-  let port = VPCD_DEFAULT_PORT;
-  let host = '127.0.0.1';
-  let pinFile: string | undefined;
-  for (let i = 0; i < args.length; i += 1) {
-    const name = args[i] ?? '';
-    const value = args[i + 1];
-    if (!['--profile', '--port', '--host', '--pin-file'].includes(name)) {
-      throw new UsageError(`unknown option "${name.slice(0, 40)}"`);
-    }
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-    i += 1;
-    if (name === '--profile') {
-      if (!isProfileName(value)) throw new UsageError(`unknown profile "${value.slice(0, 40)}"; profiles: ${PROFILE_NAMES.join(', ')}`);
-      profile = value;
-    } else if (name === '--port') {
-      if (!/^[0-9]{1,5}$/.test(value) || Number(value) < 1 || Number(value) > 65535) throw new UsageError('--port must be 1-65535');
-      port = Number(value);
-    } else if (name === '--host') {
-      if (!/^[A-Za-z0-9.:-]{1,255}$/.test(value)) throw new UsageError('--host must be a host name or address');
-      host = value;
-    } else {
-      pinFile = value;
-    }
-  }
-  return { profile, port, host, ...(pinFile === undefined ? {} : { pinFile }) };
+  const parsed = parseArgs(args, { '--profile': 'value', '--port': 'value', '--host': 'value', '--pin-file': 'value' }, 'dck virtual-card');
+  const profile = parsed['--profile'] ?? 'rsa2048';
+  if (!isProfileName(profile)) throw new UsageError(`unknown profile "${printable(profile, 40)}"; profiles: ${PROFILE_NAMES.join(', ')}`);
+  const host = parsed['--host'] ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:-]{1,255}$/.test(host)) throw new UsageError('--host must be a host name or address');
+  const pinFile = parsed['--pin-file'];
+  return {
+    profile,
+    port: integerOption(parsed['--port'], '--port', 1, 65535) ?? VPCD_DEFAULT_PORT,
+    host,
+    ...(pinFile === undefined ? {} : { pinFile }),
+  };
 }
 
 /** The file holds 6–8 digits and optionally a newline; the PIN itself is never echoed. */

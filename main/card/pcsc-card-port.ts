@@ -12,6 +12,8 @@ import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, CardSign
 export interface PcscCardPortOptions {
   readonly now?: () => Date;
   readonly log?: (event: string, fields?: Readonly<Record<string, string>>) => void;
+  /** Readers this kiosk uses (its configuration's `readers`); others are ignored as if absent. Default: all. */
+  readonly useReader?: (reader: string) => boolean;
 }
 
 const errorCode = (error: unknown): string =>
@@ -127,10 +129,11 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
   const emitReaders = (): void =>
     emit({ type: 'readers', readers: serviceDown ? 'service-down' : readers.size === 0 ? 'none' : 'ready' });
 
-  service.on('reader-added', ({ reader }) => { readers.add(reader); emitReaders(); });
-  service.on('reader-removed', ({ reader }) => { readers.delete(reader); emitReaders(); });
-  service.on('card-inserted', ({ reader }) => emit({ type: 'inserted', reader }));
-  service.on('card-removed', ({ reader }) => emit({ type: 'removed', reader }));
+  const used = options.useReader ?? (() => true);
+  service.on('reader-added', ({ reader }) => { if (used(reader)) { readers.add(reader); emitReaders(); } });
+  service.on('reader-removed', ({ reader }) => { if (readers.delete(reader)) emitReaders(); });
+  service.on('card-inserted', ({ reader }) => { if (used(reader)) emit({ type: 'inserted', reader }); });
+  service.on('card-removed', ({ reader }) => { if (used(reader)) emit({ type: 'removed', reader }); });
   service.on('service-down', () => { serviceDown = true; readers.clear(); emitReaders(); });
   service.on('service-up', () => { serviceDown = false; emitReaders(); });
 
@@ -145,6 +148,7 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
       return () => { listeners.delete(listener); };
     },
     async open(reader) {
+      if (!used(reader)) return null;
       try {
         const connection = await service.connect(reader);
         const card = new PivCard(connection, { atr: connection.atr });

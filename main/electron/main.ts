@@ -11,12 +11,15 @@ import { app, BrowserWindow, net, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
 import { registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
 import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
-import { readFileSync } from 'node:fs';
-import { createSmartCardService } from '../../native/pcsc/index.ts';
-import { createPcscCardPort } from '../card/pcsc-card-port.ts';
-import { startDemoEnvironment } from '../runtime/demo-environment.ts';
-import { startKioskRuntime } from '../runtime/kiosk-runtime.ts';
-import type { KioskRuntime } from '../runtime/kiosk-runtime.ts';
+import { existsSync } from 'node:fs';
+import { kioskConfigPath } from '../config/kiosk-config.ts';
+import type { KioskConfigFile } from '../config/kiosk-config.ts';
+import { startKioskUpdater } from '../update/kiosk-updater.ts';
+import { createElectronUpdater } from './electron-updater.ts';
+import { startDeployedKiosk } from '../runtime/deployed-kiosk.ts';
+import type { KioskService } from '../runtime/kiosk-runtime.ts';
+import { outOfOrderService } from '../runtime/out-of-order.ts';
+import type { KioskLog } from '../session/controller.ts';
 
 const SCHEME = 'app';
 const ORIGIN = `${SCHEME}://kiosk`;
@@ -116,54 +119,71 @@ function createKioskWindow(): BrowserWindow {
   return window;
 }
 
-/**
- * A deployed kiosk names its issuer (DCK_ISSUER_URL + DCK_ISSUER_CA_FILE, the PEM its TLS certificate chains to)
- * and reads cards through the system's PC/SC service. Without them it starts the demo environment (embedded
- * issuer, virtual card offered when no reader holds a card), like `dck kiosk --browser`.
- */
-async function startRuntime(): Promise<{ runtime: KioskRuntime; stopEnvironment: () => Promise<void> }> {
-  const issuerUrl = process.env.DCK_ISSUER_URL;
-  const caFile = process.env.DCK_ISSUER_CA_FILE;
-  if (issuerUrl !== undefined && caFile !== undefined) {
-    const runtime = await startKioskRuntime({
-      issuerUrl,
-      issuerTrustPem: readFileSync(caFile, 'utf8'),
-      card: createPcscCardPort(createSmartCardService(), { log }),
-      log,
-    });
-    return { runtime, stopEnvironment: () => Promise.resolve() };
+/** Updates for a configured kiosk: checked on a schedule, installed only when the kiosk is idle (kiosk-updater.ts). */
+async function startUpdates(service: KioskService, updates: KioskConfigFile['updates']): Promise<void> {
+  if (updates.feedUrl === null) return;
+  const updater = await createElectronUpdater(updates.feedUrl);
+  if (updater === null) {
+    log('updates-unavailable', { reason: 'electron-updater is not in this build' });
+    return;
   }
-  const demo = await startDemoEnvironment({ log: (line) => log('startup', { line }) });
-  const runtime = await startKioskRuntime({
-    issuerUrl: demo.issuer.url,
-    issuerTrustPem: demo.issuer.tlsCertificatePem,
-    card: demo.card,
-    virtualCard: demo.virtualCard,
+  const stop = startKioskUpdater({
+    updater,
+    views: service,
+    policy: { checkEveryMs: updates.checkEveryHours * 3_600_000, idleBeforeInstallMs: updates.installAfterIdleMinutes * 60_000 },
     log,
   });
-  return { runtime, stopEnvironment: () => demo.stop() };
+  app.on('will-quit', stop);
+}
+
+/** The demo's entry, bundled apart (build/build-electron.ts) so this bundle and the package hold no demo. */
+const DEMO_MODULE = join(HERE, 'demo.mjs');
+
+function isDemoModule(value: unknown): value is { startElectronDemo: (log: KioskLog) => Promise<KioskService> } {
+  return typeof value === 'object' && value !== null && 'startElectronDemo' in value && typeof value.startElectronDemo === 'function';
+}
+
+/**
+ * `--demo`: the demo environment (embedded issuer, virtual card), where this build has it. Otherwise the deployed
+ * kiosk: its configuration file, a real issuer, the system's readers; a missing or bad configuration shows the
+ * out-of-order screen, never the demo.
+ */
+async function startKioskService(): Promise<KioskService> {
+  if (!process.argv.includes('--demo')) {
+    const deployed = await startDeployedKiosk({ configFile: kioskConfigPath(), log });
+    if (deployed.updates?.feedUrl != null) await startUpdates(deployed, deployed.updates);
+    return deployed;
+  }
+  if (!existsSync(DEMO_MODULE)) {
+    log('demo-unavailable', { reason: 'this build has no demo (packaged kiosks never do)' });
+    return outOfOrderService('configuration');
+  }
+  // A path esbuild cannot follow: the demo stays out of this bundle.
+  const demo: unknown = await import(pathToFileURL(DEMO_MODULE).href);
+  if (!isDemoModule(demo)) throw new Error(`${DEMO_MODULE} is not the demo entry`);
+  return demo.startElectronDemo(log);
 }
 
 async function main(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   serveRenderer();
-  const { runtime, stopEnvironment } = await startRuntime();
+  const service = await startKioskService();
   let window: BrowserWindow | null = createKioskWindow();
   const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
   const unregister = registerElectronKioskIpc({
-    handlers: runtime.controller.handlers,
+    handlers: service.handlers,
     kioskContents: contents,
     expectedOrigin: ORIGIN,
     log,
   });
-  const unsubscribe = runtime.controller.onView((view) => {
+  const unsubscribe = service.onView((view) => {
     const target = contents();
     if (target !== null) pushViewsTo(target, view);
   });
   window.webContents.on('did-finish-load', () => {
     const target = contents();
-    if (target !== null) pushViewsTo(target, runtime.controller.view);
+    if (target !== null) pushViewsTo(target, service.view);
   });
   window.on('closed', () => { window = null; });
   app.on('second-instance', () => window?.focus());
@@ -171,7 +191,7 @@ async function main(): Promise<void> {
   app.on('will-quit', () => {
     unsubscribe();
     unregister();
-    void runtime.stop().then(stopEnvironment);
+    void service.stop();
   });
   await window.loadURL(`${ORIGIN}/index.html`);
 }

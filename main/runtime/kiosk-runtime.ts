@@ -1,6 +1,6 @@
 // Wires the kiosk together from its parts: issuer client + card port (+ optional virtual card) → controller.
 // Used by both hosts (Electron main, browser host via `dck kiosk --browser`) and by the end-to-end tests.
-import type { KioskConfig } from '../../contracts/kiosk-api.ts';
+import type { KioskConfig, KioskHandlers, KioskView } from '../../contracts/kiosk-api.ts';
 import type { KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
 import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import { KioskController } from '../session/controller.ts';
@@ -18,6 +18,16 @@ export interface KioskRuntimeOptions {
   readonly session?: Partial<SessionConfig>;
   readonly completionWaitSeconds?: number;
   readonly log?: KioskLog;
+  /** The name the issuer knows this kiosk by (its configuration's kiosk.name). */
+  readonly kioskName?: string;
+}
+
+/** What a host serves: the handlers behind `window.kiosk` and the views it pushes. */
+export interface KioskService {
+  readonly handlers: KioskHandlers;
+  readonly view: KioskView;
+  onView(listener: (view: KioskView) => void): () => void;
+  stop(): Promise<void>;
 }
 
 export interface KioskRuntime {
@@ -35,7 +45,7 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
 };
 
 export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<KioskRuntime> {
-  const issuer = new HttpsIssuerClient({ baseUrl: options.issuerUrl, trustedCaPem: options.issuerTrustPem, kioskId: 'kiosk-1' });
+  const issuer = new HttpsIssuerClient({ baseUrl: options.issuerUrl, trustedCaPem: options.issuerTrustPem, kioskId: options.kioskName ?? 'kiosk-1' });
   // The issuer's own metadata (name, help URL) wins over defaults, explicit options over both.
   const metadata = await issuer.metadata();
   const fromIssuer: Partial<KioskConfig> = metadata.ok

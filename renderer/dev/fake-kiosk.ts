@@ -51,6 +51,8 @@ export function fakeView(screen: string, variant: string | null): KioskView {
       return { screen: 'issuer-unreachable', retryInSeconds: variant === 'no-retry' ? null : 15 };
     case 'still-there':
       return { screen: 'still-there', secondsLeft: 10 };
+    case 'out-of-order':
+      return { screen: 'out-of-order', reason: 'configuration' };
     default:
       return {
         screen: 'welcome',
@@ -75,6 +77,7 @@ const CYCLE: readonly [string, string | null][] = [
   ['pin-blocked', null],
   ['issuer-unreachable', null],
   ['still-there', null],
+  ['out-of-order', null],
 ];
 
 export function createFakeKiosk(params: URLSearchParams): KioskApi {

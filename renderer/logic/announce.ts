@@ -19,6 +19,8 @@ export function announcementFor(view: KioskView): Announcement {
       return view.error === 'none' ? { keys: ['announce.user-code'] } : { keys: [`userCode.error.${view.error}`] };
     case 'card-refused':
       return { keys: ['announce.card-refused', `refused.reason.${view.reason}`] };
+    case 'out-of-order':
+      return { keys: ['announce.out-of-order', `outOfOrder.reason.${view.reason}`] };
     case 'welcome':
     case 'reading-card':
     case 'pin-blocked':

@@ -16,6 +16,7 @@ export function progressStepFor(screen: KioskScreen): ProgressStep | null {
     case 'done':
       return 'done';
     case 'welcome':
+    case 'out-of-order':
     case 'card-refused':
     case 'pin-blocked':
     case 'issuer-unreachable':

@@ -7,6 +7,7 @@ import { CardRefusedScreen } from './CardRefusedScreen.tsx';
 import { DoneScreen } from './DoneScreen.tsx';
 import { EnrollmentScreen } from './EnrollmentScreen.tsx';
 import { IssuerUnreachableScreen } from './IssuerUnreachableScreen.tsx';
+import { OutOfOrderScreen } from './OutOfOrderScreen.tsx';
 import { PinBlockedScreen } from './PinBlockedScreen.tsx';
 import { PinScreen } from './PinScreen.tsx';
 import { ReadingCardScreen } from './ReadingCardScreen.tsx';
@@ -27,6 +28,8 @@ export function renderScreen(view: KioskView, context: ScreenContext): ReactNode
   switch (view.screen) {
     case 'welcome':
       return <WelcomeScreen key={view.screen} {...common} view={view} languages={context.languages} />;
+    case 'out-of-order':
+      return <OutOfOrderScreen key={view.screen} view={view} />;
     case 'reading-card':
       return <ReadingCardScreen key={view.screen} />;
     case 'card-refused':

@@ -2,8 +2,9 @@
 // kiosk; the old pair no longer works and the phone finishes with the new one. Real issuer, virtual card, Chromium.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { ensureRendererBuilt, startBrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
-import type { BrowserKiosk } from '../../main/runtime/browser-kiosk.ts';
+import { ensureRendererBuilt } from '../../build/renderer-build.ts';
+import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
+import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../phone/issuer-http.ts';
 import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';

@@ -161,7 +161,7 @@ describe('bad input gets a clear message', () => {
     [['sign', '--challenge', 'abc'], /--challenge must be hexadecimal/],
     [['sign', '--challenge', 'ab'.repeat(257)], /too long|limited to 256 bytes/],
     [['sign'], /--challenge HEX is required/],
-    [['verify-pin'], /--reader NAME is required/],
+    [['verify-pin'], /several readers hold a card; choose one with --reader/], // the only reader by default, like info and sign
     [['verify-pin', '--reader', 'x', '--pin', '123456'], /"--pin" is not an option/],
     [['info', '--reader'], /--reader needs a value/],
     [['frobnicate'], /unknown subcommand "frobnicate"/],

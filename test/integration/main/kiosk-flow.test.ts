@@ -2,8 +2,8 @@
 // over HTTPS, the phone client's device flow, driven through the same handlers the transports call.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
-import { startDemoEnvironment } from '../../../main/runtime/demo-environment.ts';
-import type { DemoEnvironment } from '../../../main/runtime/demo-environment.ts';
+import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
+import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
 import { startKioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import type { KioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import { connectToIssuer } from '../../../phone/issuer-http.ts';

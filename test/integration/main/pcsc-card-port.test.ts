@@ -3,8 +3,8 @@
 // instead of showing "card unreadable" until pcscd's removal event arrives.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CardReaderEvent } from '../../../main/card/card-port.ts';
-import { startDemoEnvironment } from '../../../main/runtime/demo-environment.ts';
-import type { DemoEnvironment } from '../../../main/runtime/demo-environment.ts';
+import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
+import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
 
 let demo: DemoEnvironment;
 let unsubscribe: () => void = () => undefined;

@@ -55,7 +55,7 @@ describe('dck virtual-card', () => {
     expect(badProfile.stderr).toContain('unknown profile "nope"; profiles: rsa2048, p256, p384, compressed, global-pin, blocked, expired');
     const badOption = await dck('--colour', 'red');
     expect(badOption.code).toBe(2);
-    expect(badOption.stderr).toContain('unknown option "--colour"');
+    expect(badOption.stderr).toContain('"--colour" is not an option of dck virtual-card');
     const badPort = await dck('--port', '70000');
     expect(badPort.code).toBe(2);
     const badPin = join(workDir, 'bad-pin');

@@ -109,7 +109,7 @@ describe('keys used by the screens', () => {
     const reasons: CardRefusedReason[] = ['not-piv', 'pin-blocked', 'certificate-expired', 'unreadable', 'card-untrusted'];
     for (const reason of reasons) expect(englishHas(`refused.reason.${reason}`)).toBe(true);
     for (const error of ['unknown-code', 'expired-code', 'bad-format']) expect(englishHas(`userCode.error.${error}`)).toBe(true);
-    const screens = ['welcome', 'reading-card', 'card-refused', 'pin', 'pin-blocked', 'user-code', 'enrollment', 'done', 'issuer-unreachable', 'still-there'];
+    const screens = ['welcome', 'reading-card', 'card-refused', 'pin', 'pin-blocked', 'user-code', 'enrollment', 'done', 'issuer-unreachable', 'still-there', 'out-of-order'];
     const variants = [null, 'wrong', 'last-try', 'expired', 'unknown', 'untrusted', 'no-retry'];
     for (const screen of screens) {
       for (const variant of variants) {

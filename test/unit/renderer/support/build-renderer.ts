@@ -1,4 +1,5 @@
-// Builds the renderer exactly as `npm run build:renderer` does, into a temporary folder, for tests.
+// Builds the renderer with the repository's vite.config.ts (a production build, whatever NODE_ENV says) into a
+// temporary folder, for tests.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,12 +9,10 @@ export const repoRoot = join(import.meta.dirname, '../../../..');
 
 export async function buildRendererTo(prefix: string): Promise<string> {
   const outDir = mkdtempSync(join(tmpdir(), prefix));
-  // Vitest runs with NODE_ENV=test, which would make Vite build a development bundle (React's dev build and
-  // the dev fake).
+  // vite.config.ts sets NODE_ENV=production for its build; give this test process back vitest's value.
   const nodeEnv = process.env.NODE_ENV;
-  process.env.NODE_ENV = 'production';
   try {
-    await build({ configFile: join(repoRoot, 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    await build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }

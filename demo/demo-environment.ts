@@ -6,19 +6,19 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startIssuer } from '../../issuer/start-issuer.ts';
-import type { RunningIssuer } from '../../issuer/start-issuer.ts';
-import { createSmartCardService } from '../../native/pcsc/index.ts';
-import { buildCrl } from '../../virtual-card/revocation.ts';
-import { startPcscEnvironment } from '../../virtual-card/pcscd/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../virtual-card/pcscd/pcsc-environment.ts';
-import type { ProfileName } from '../../virtual-card/profiles.ts';
-import { createTestPki } from '../../virtual-card/test-pki.ts';
-import type { TestPki } from '../../virtual-card/test-pki.ts';
-import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
-import type { VirtualCard } from '../../virtual-card/virtual-card.ts';
-import type { KioskCardPort } from '../card/card-port.ts';
-import { createPcscCardPort } from '../card/pcsc-card-port.ts';
+import { startIssuer } from '../issuer/start-issuer.ts';
+import type { RunningIssuer } from '../issuer/start-issuer.ts';
+import { createSmartCardService } from '../native/pcsc/index.ts';
+import { buildCrl } from '../virtual-card/revocation.ts';
+import { startPcscEnvironment } from '../virtual-card/pcscd/pcsc-environment.ts';
+import type { PcscEnvironment } from '../virtual-card/pcscd/pcsc-environment.ts';
+import type { ProfileName } from '../virtual-card/profiles.ts';
+import { createTestPki } from '../virtual-card/test-pki.ts';
+import type { TestPki } from '../virtual-card/test-pki.ts';
+import { startVirtualCard } from '../virtual-card/virtual-card.ts';
+import type { VirtualCard } from '../virtual-card/virtual-card.ts';
+import type { KioskCardPort } from '../main/card/card-port.ts';
+import { createPcscCardPort } from '../main/card/pcsc-card-port.ts';
 
 export interface DemoEnvironmentOptions {
   /** Where the embedded issuer keeps its database, CA and TLS identity; a temp dir (removed at stop) when absent. */
@@ -34,6 +34,8 @@ export interface DemoEnvironmentOptions {
 
 export interface DemoEnvironment {
   readonly issuer: RunningIssuer;
+  /** The embedded issuer's TLS certificate (PEM) as a file, for `dck phone start --ca FILE`. */
+  readonly issuerCaFile: string;
   readonly pki: TestPki;
   readonly card: KioskCardPort;
   /** Null when a real reader with a card is used. */
@@ -80,6 +82,8 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
     intermediatesDer: [pki.intermediate.der],
   });
   log(`issuer: ${issuer.url} (demo PKI trusted)`);
+  const issuerCaFile = join(dataDir, 'demo-issuer-tls.pem');
+  writeFileSync(issuerCaFile, issuer.tlsCertificatePem, { mode: 0o644 });
 
   const mode = options.virtualCard ?? 'auto';
   const useVirtual = mode === 'always' || (mode === 'auto' && !(await systemReaderHoldsCard()));
@@ -98,6 +102,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
   const card = createPcscCardPort(createSmartCardService());
   return {
     issuer,
+    issuerCaFile,
     pki,
     card,
     virtualCard,

@@ -1,0 +1,83 @@
+// A deployed kiosk starts from its configuration file only: a good file gives a kiosk on the named issuer with the
+// file's languages and help URL, and no demo (no virtual card); a missing or bad file gives the out-of-order
+// screen, with the field in the log, and refuses every call (a PIN handed in is still wiped).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KioskView } from '../../../contracts/kiosk-api.ts';
+import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
+import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
+import { startDeployedKiosk } from '../../../main/runtime/deployed-kiosk.ts';
+import type { KioskService } from '../../../main/runtime/kiosk-runtime.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dck-deployed-'));
+let demo: DemoEnvironment;
+const services: KioskService[] = [];
+
+beforeAll(async () => {
+  // Only its issuer is used (as a stand-in for the organisation's); no virtual card, no private pcscd.
+  demo = await startDemoEnvironment({ virtualCard: 'never' });
+  writeFileSync(join(dir, 'issuer-ca.pem'), demo.issuer.tlsCertificatePem);
+});
+
+afterAll(async () => {
+  for (const service of services) await service.stop();
+  await demo?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function firstView(service: KioskService): Promise<KioskView> {
+  return new Promise((resolve) => {
+    const unsubscribe = service.onView((view) => {
+      unsubscribe();
+      resolve(view);
+    });
+  });
+}
+
+async function start(config: unknown, logs: string[] = []): Promise<KioskService> {
+  const configFile = join(dir, `kiosk-${services.length}.json`);
+  if (config !== undefined) writeFileSync(configFile, JSON.stringify(config));
+  const service = await startDeployedKiosk({
+    configFile,
+    log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
+    cardPort: () => demo.card,
+  });
+  services.push(service);
+  return service;
+}
+
+describe('startDeployedKiosk', () => {
+  it('runs the kiosk on the configured issuer, with the file\'s settings and no demo card', async () => {
+    const service = await start({
+      issuer: { url: demo.issuer.url, caFile: join(dir, 'issuer-ca.pem') },
+      kiosk: { name: 'lobby-1' },
+      languages: ['nl'],
+      idleSeconds: 90,
+      helpUrl: 'https://help.example.org/kiosk',
+    });
+    expect((await firstView(service)).screen).toBe('welcome');
+    const config = await service.handlers.getConfig();
+    expect(config).toMatchObject({ ok: true, value: { languages: ['nl'], defaultLanguage: 'nl', helpUrl: 'https://help.example.org/kiosk', idleSeconds: 90 } });
+    expect(await service.handlers.useVirtualCard()).toMatchObject({ ok: false, error: { code: 'virtual-card-unavailable' } });
+  });
+
+  it('shows the out-of-order screen when the file is missing, and logs which file', async () => {
+    const logs: string[] = [];
+    const service = await start(undefined, logs);
+    expect(await firstView(service)).toEqual({ screen: 'out-of-order', reason: 'configuration' });
+    expect(logs.join('\n')).toMatch(/"event":"kiosk-config-invalid".*"field":"\(file\)"/);
+  });
+
+  it('shows the out-of-order screen for a bad field, names it in the log, and refuses calls', async () => {
+    const logs: string[] = [];
+    const service = await start({ issuer: { url: 'http://plain.example.org', caFile: join(dir, 'issuer-ca.pem') }, kiosk: { name: 'k' }, helpUrl: 'https://h.example.org' }, logs);
+    expect(await firstView(service)).toEqual({ screen: 'out-of-order', reason: 'configuration' });
+    expect(logs.join('\n')).toMatch(/"field":"issuer\.url"/);
+    const pin = new TextEncoder().encode('123456');
+    expect(await service.handlers.submitPin(pin, { confirmLastTry: false })).toMatchObject({ ok: false, error: { code: 'not-now' } });
+    expect([...pin]).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(await service.handlers.useVirtualCard()).toMatchObject({ ok: false, error: { code: 'virtual-card-unavailable' } });
+  });
+});
