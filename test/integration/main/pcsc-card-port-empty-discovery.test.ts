@@ -2,8 +2,8 @@
 // object is present but zero-length (7E 00), as on GSA's ICAM test card 25 "Discovery Object Not Present". GSA: a
 // system then uses the application PIN. The greeting and the PIN verification must work, not throw.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoEnvironment } from '../../../main/runtime/demo-environment.ts';
-import type { DemoEnvironment } from '../../../main/runtime/demo-environment.ts';
+import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
+import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
 
 let demo: DemoEnvironment;
 
