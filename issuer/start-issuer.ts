@@ -11,8 +11,8 @@ import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
-import type { CardVerifier, IssuerContext } from './issuer-context.ts';
-import { verifyCardAuthentication } from './pki-auth/verify-card-authentication.ts';
+import type { CardStatusChecker, CardVerifier, IssuerContext } from './issuer-context.ts';
+import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { openSqliteStorage } from './storage/sqlite-storage.ts';
@@ -35,6 +35,8 @@ export interface StartIssuerOptions {
   now?: () => Date;
   /** PKI-AUTH verifier; defaults to issuer/pki-auth's verifyCardAuthentication. */
   verifyCard?: CardVerifier;
+  /** Re-check of a signed-in card at approve and redeem; defaults to issuer/pki-auth's verifyCardCertificate. */
+  checkCardStatus?: CardStatusChecker;
   /** Enrollment wake-ups; the cluster's workers pass one relayed to the other workers (issuer/cluster/). */
   events?: EnrollmentEvents;
   /**
@@ -135,9 +137,11 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       crlUrls: config.pivTrust.crlUrls,
       crlFiles: config.pivTrust.crlFiles,
       ocspUrl: config.pivTrust.ocspUrl,
+      revocationMaxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000,
       now,
     },
     verifyCard: options.verifyCard ?? verifyCardAuthentication,
+    checkCardStatus: options.checkCardStatus ?? verifyCardCertificate,
     baseUrl: '',
     now,
     audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),

@@ -56,7 +56,7 @@ async function seed(storage: IssuerStorage): Promise<void> {
       id: `enrollment-${i}`, deviceAuthorizationId: `device-${i}`, cardId: `card-${i}`, kioskSessionId: `session-${i}`,
       status: 'awaiting-phone', otpHash: `otp-hash-${i}`, otpExpiresAt: now + 600_000, otpFailures: 0, createdAt: now,
       completedAt: null, derivedCertificateSerialHex: null,
-    }, entry('approve'))).toBe(true);
+    }, 1, entry('approve'))).toBe('approved');
     await storage.insertChallenge({ id: `spare-challenge-${i}`, challenge: new Uint8Array(32), kioskId: null, createdAt: now, expiresAt: now + 60_000, usedAt: null });
   }
 }
@@ -127,6 +127,7 @@ describe('SQLite storage shared by two processes', () => {
       }
       expect(count(db, "SELECT COUNT(*) AS n FROM challenges WHERE id LIKE 'spare-%' AND used_at IS NULL")).toBe(0);
       expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(2 * COUNTER_ROUNDS);
+      expect(count(db, "SELECT user_code_failures AS n FROM cards WHERE id = 'counter-card'")).toBe(2 * COUNTER_ROUNDS);
       expect(count(db, 'SELECT COUNT(*) AS n FROM device_authorizations')).toBe(ENROLLMENTS + 2 * COUNTER_ROUNDS);
       // Exactly one audit row per change made by the children: winners only, nothing for the losers.
       const childRows = (event: string) => count(db, "SELECT COUNT(*) AS n FROM audit_log WHERE event = ? AND details LIKE '%\"child\":%'", event);

@@ -42,7 +42,9 @@ async function hammer(): Promise<ChildReport> {
     }
   });
   const counters = Array.from({ length: rounds }, (_, i) => async () => {
-    await storage.recordUserCodeFailure('counter-session', 1_000_000, Date.now(), entry('approve', 'failure', { round: i }));
+    const limits = { perSession: 1_000_000, perCard: 1_000_000, windowMs: 3_600_000 };
+    // Without a seeded session (the migration race) the guess is refused and nothing is counted.
+    if (await storage.takeUserCodeGuess('counter-session', 'counter-card', Date.now(), limits) === 'taken') await storage.recordUserCodeFailure('counter-session', 1_000_000, Date.now(), entry('approve', 'failure', { round: i }));
     const now = Date.now();
     await storage.insertDeviceAuthorization({
       id: `${name}-device-${i}`, deviceCodeHash: `${name}-dc-${i}`, userCodeHash: `${name}-uc-${i}`, clientId: 'dck-phone',
