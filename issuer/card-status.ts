@@ -40,7 +40,9 @@ export async function recheckCardStatus(
     case 'revocation-unavailable':
       // Fail closed: without a current answer the card's status is unknown, and nothing is issued.
       return { status: 503, code: 'card-status-unavailable', message: 'The card\'s revocation status cannot be checked right now: try again in a few minutes.' };
-    default:
+    case 'bad-signature': case 'bad-certificate': case 'untrusted': case 'not-yet-valid': case 'policy-missing':
+    case 'identity-missing':
+      // The trust configuration changed since sign-in (anchors, policy): the card no longer qualifies.
       return { status: 403, code: 'card-not-trusted', message: `The card is no longer accepted (${verdict.code}).` };
   }
 }
