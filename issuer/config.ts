@@ -106,7 +106,7 @@ export const IssuerConfigSchema = Type.Object(
          * per address, and for the whole service (all addresses, all workers together).
          */
         unauthenticatedPerAddressPerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 30 }),
-        unauthenticatedServicePerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 600 }),
+        unauthenticatedServicePerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 300 }),
       },
       { additionalProperties: false, default: {} },
     ),
