@@ -122,7 +122,7 @@ export const IssuerConfigSchema = Type.Object(
     audit: Type.Object(
       {
         /** Audit rows older than this are exported (JSON lines) and then dropped from the database. */
-        retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 400 }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 365 }),
         /** Where the exports go; null → `audit-export/` in the data dir. */
         exportDirectory: Type.Union([FilePath, Type.Null()], { default: null }),
       },
