@@ -63,8 +63,8 @@ async function seed(storage: IssuerStorage): Promise<void> {
 
 interface Child { ready: Promise<void>; report: Promise<ChildReport & { fatal?: string }>; exit: Promise<number | null>; go(): void }
 
-function startChild(file: string, name: string, enrollments: number, rounds: number): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(enrollments), String(rounds)], {
+function startChild(file: string, name: string, enrollments: number, rounds: number, guessLimit: number | null): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(enrollments), String(rounds), ...(guessLimit === null ? [] : [String(guessLimit)])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -82,8 +82,8 @@ function startChild(file: string, name: string, enrollments: number, rounds: num
   return { ready, report, exit, go: () => { child.stdin.write('go\n'); child.stdin.end(); } };
 }
 
-async function race(file: string, enrollments: number, rounds: number): Promise<ChildReport[]> {
-  const children = [startChild(file, 'a', enrollments, rounds), startChild(file, 'b', enrollments, rounds)];
+async function race(file: string, enrollments: number, rounds: number, guessLimit: number | null = null): Promise<ChildReport[]> {
+  const children = [startChild(file, 'a', enrollments, rounds, guessLimit), startChild(file, 'b', enrollments, rounds, guessLimit)];
   await Promise.all(children.map((child) => child.ready));
   for (const child of children) child.go();
   const reports = await Promise.all(children.map((child) => child.report));
@@ -139,6 +139,23 @@ describe('SQLite storage shared by two processes', () => {
       db.close();
     }
   }, 120_000);
+
+  it('user_code guesses racing from two processes: exactly the limit is taken, never more', async () => {
+    const file = databaseFile();
+    const storage = openSqliteStorage(file);
+    await seed(storage);
+    await storage.close();
+    const [a, b] = await race(file, 0, 40, 5);
+    expect([...a!.errors, ...b!.errors]).toEqual([]);
+    expect(a!.guessesTaken + b!.guessesTaken).toBe(5);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(5);
+      expect(count(db, "SELECT user_code_failures AS n FROM cards WHERE id = 'counter-card'")).toBe(5);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 
   it('two processes creating the same new database apply each migration once', async () => {
     const file = databaseFile();
