@@ -29,6 +29,8 @@ export interface PivTrustPolicy {
   crlUrls: string[];
   crlFiles: string[];
   ocspUrl: string | null;
+  /** Oldest CRL (from a URL) or cached OCSP answer relied on; default: CRLs re-read every 5 minutes, OCSP until nextUpdate. */
+  revocationMaxAgeMs?: number;
   now?: () => Date;
 }
 
@@ -158,7 +160,7 @@ async function checkCard(
   if ((wholePath || policy.ocspUrl !== null) && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl }, state.caches, at, state.store);
+  const revocation = await checkRevocation(candidate.path, { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl, maxAgeMs: policy.revocationMaxAgeMs }, state.caches, at, state.store);
   if (!revocation.ok) return fail(revocation.code, revocation.message);
   const validated = wholePath
     ? await validateWholePath(leaf, candidate.path, revocation, state, at)
