@@ -49,7 +49,12 @@ function stubVerifier(): CardVerifier {
 async function serve(dataDir: string): Promise<void> {
   const issuer = await startIssuer({
     dataDir, port: 0, verifyCard: stubVerifier(),
-    config: { rateLimits: { requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000 } },
+    // The stub cards have no real certificate: their status re-check (approve, redeem) is stubbed as "good" too.
+    checkCardStatus: (certificateDer, policy) => stubVerifier()({ challenge: new Uint8Array(0), signature: new Uint8Array(0), certificateDer }, policy),
+    config: { rateLimits: {
+      requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000,
+      unauthenticatedPerAddressPerMinute: 10_000_000, unauthenticatedServicePerMinute: 10_000_000,
+    } },
   });
   console.log(JSON.stringify({ url: issuer.url, tlsCertificatePem: issuer.tlsCertificatePem }));
   createInterface({ input: process.stdin }).on('line', (line) => {

@@ -234,7 +234,10 @@ function writeIssuerConfig(dataDir: string): string {
       trustAnchorFiles: [join(dataDir, 'root.der')], intermediateFiles: [join(dataDir, 'intermediate.der')],
       crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
     },
-    rateLimits: { requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000 },
+    rateLimits: {
+      requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000,
+      unauthenticatedPerAddressPerMinute: 10_000_000, unauthenticatedServicePerMinute: 10_000_000,
+    },
   }));
   return file;
 }

@@ -124,6 +124,16 @@ export const ISSUER_ERROR_CODES = [
   'policy-missing', 'identity-missing',
   // approving a user_code
   'user-code-invalid', 'user-code-unknown', 'user-code-expired', 'user-code-already-used',
+  // 'user-code-attempts-exhausted': this card typed too many wrong codes (over all its sessions) in the last window.
+  'user-code-attempts-exhausted',
+  // 'session-approval-limit': this sign-in already approved as many phones as the tenant allows; sign in again.
+  'session-approval-limit',
+  // the card's status, checked again at approve and redeem:
+  // 'card-revoked': the card's certificate is revoked; its sessions and waiting enrollments have ended.
+  // 'card-status-unavailable': no current revocation answer for the card; nothing was issued, try again later.
+  // 'card-not-trusted': the card's certificate no longer validates (trust anchors or policy changed).
+  // 'card-expires-too-soon': the card expires before the tenant's minimum derived-certificate lifetime.
+  'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expires-too-soon',
   // enrollments
   'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',

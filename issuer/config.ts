@@ -47,6 +47,11 @@ export const IssuerConfigSchema = Type.Object(
         crlUrls: Type.Array(HttpUrl, { maxItems: 50, default: [] }),
         crlFiles: Type.Array(FilePath, { maxItems: 50, default: [] }),
         ocspUrl: Type.Union([HttpUrl, Type.Null()], { default: null }),
+        /**
+         * Oldest revocation answer (CRL read from a URL, cached OCSP "good") the issuer relies on, at PKI-AUTH and
+         * at the re-checks of the card at approve and redeem. CRL files are looked at on every check anyway.
+         */
+        revocationFreshnessSeconds: Seconds(300, 86400),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -66,6 +71,11 @@ export const IssuerConfigSchema = Type.Object(
         kioskSessionLifetimeSeconds: Seconds(900, 3600),
         /** Wrong user_codes one kiosk session may type before it is ended. */
         maxUserCodeFailures: Type.Integer({ minimum: 1, maximum: 20, default: 5 }),
+        /** Wrong user_codes one card may type within `userCodeFailureWindowSeconds`, over all its sessions. */
+        maxUserCodeFailuresPerCard: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+        userCodeFailureWindowSeconds: Seconds(3600, 86400),
+        /** Phones one kiosk session may approve: one sign-in, one derived credential unless the tenant says more. */
+        maxApprovalsPerSession: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -80,6 +90,8 @@ export const IssuerConfigSchema = Type.Object(
     derivedCertificate: Type.Object(
       {
         lifetimeDays: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }),
+        /** A certificate that would live shorter (the card expires first) is refused, never issued. */
+        minimumLifetimeHours: Type.Integer({ minimum: 1, maximum: 87600, default: 24 }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -88,7 +100,31 @@ export const IssuerConfigSchema = Type.Object(
         /** Requests per minute per caller on the user_code (approve) and OTP (redeem) routes. */
         codeGuessesPerMinute: Type.Integer({ minimum: 1, maximum: 100000, default: 30 }),
         /** Requests per minute per address on every other route. */
-        requestsPerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 100000 }),
+        requestsPerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 6000 }),
+        /**
+         * Routes anyone may call without a token and that write a row (device authorization, PKI-AUTH challenge):
+         * per address, and for the whole service (all addresses, all workers together).
+         */
+        unauthenticatedPerAddressPerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 30 }),
+        unauthenticatedServicePerMinute: Type.Integer({ minimum: 1, maximum: 10000000, default: 300 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    maintenance: Type.Object(
+      {
+        /** How often one process (a lease in the database) deletes expired rows and applies the audit retention. */
+        purgeIntervalSeconds: Seconds(300, 86400),
+        /** Expired codes, challenges, sessions and unfinished enrollments are kept this long after expiry. */
+        expiredRowGraceSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 3600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    audit: Type.Object(
+      {
+        /** Audit rows older than this are exported (JSON lines) and then dropped from the database. */
+        retentionDays: Type.Integer({ minimum: 1, maximum: 36500, default: 365 }),
+        /** Where the exports go; null → `audit-export/` in the data dir. */
+        exportDirectory: Type.Union([FilePath, Type.Null()], { default: null }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -126,7 +162,11 @@ export function parseIssuerConfig(input: unknown): IssuerConfig {
     const detail = unknown ? 'unknown setting' : first.message;
     throw new ConfigError(fieldName(first.instancePath, extra), detail);
   }
-  return withDefaults as IssuerConfig;
+  const config = withDefaults as IssuerConfig;
+  if (config.derivedCertificate.minimumLifetimeHours > config.derivedCertificate.lifetimeDays * 24) {
+    throw new ConfigError('derivedCertificate.minimumLifetimeHours', 'must not exceed lifetimeDays');
+  }
+  return config;
 }
 
 export function loadIssuerConfigFile(file: string): IssuerConfig {

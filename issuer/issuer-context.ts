@@ -13,6 +13,9 @@ export type CardVerifier = (
   policy: PivTrustPolicy,
 ) => Promise<CardAuthenticationResult>;
 
+/** The card's status now, from its stored certificate (no signature): `verifyCardCertificate` by default. */
+export type CardStatusChecker = (certificateDer: Uint8Array, policy: PivTrustPolicy) => Promise<CardAuthenticationResult>;
+
 export interface IssuerContext {
   config: IssuerConfig;
   storage: IssuerStorage;
@@ -21,6 +24,7 @@ export interface IssuerContext {
   events: EnrollmentEvents;
   trustPolicy: PivTrustPolicy;
   verifyCard: CardVerifier;
+  checkCardStatus: CardStatusChecker;
   /** Base URL clients use (QR payload, verification_uri). */
   baseUrl: string;
   now: () => Date;

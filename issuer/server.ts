@@ -18,6 +18,9 @@ import type { TlsIdentity } from './tls.ts';
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 const OAUTH_ROUTES: ReadonlySet<string> = new Set([ISSUER_ROUTES.deviceAuthorization, ISSUER_ROUTES.token]);
+/** Routes anyone may call without a token that write a row: their own, lower limits keep a flood off the disk. */
+const UNAUTHENTICATED_WRITE_ROUTES: ReadonlySet<string> = new Set([ISSUER_ROUTES.deviceAuthorization, ISSUER_ROUTES.pkiAuthChallenge]);
+const SERVICE_KEY = 'service';
 
 function parseForm(body: string): Record<string, string> {
   const params = new URLSearchParams(body);
@@ -72,14 +75,24 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Prom
     },
   });
   // Every request counts against its address's cap (the code-guessing routes have their own, lower limit too).
-  const perAddress = new FixedWindowRateLimiter(ctx.config.rateLimits.requestsPerMinute, 60_000);
+  const limits = ctx.config.rateLimits;
+  const perAddress = new FixedWindowRateLimiter(limits.requestsPerMinute, 60_000);
+  const unauthenticatedPerAddress = new FixedWindowRateLimiter(limits.unauthenticatedPerAddressPerMinute, 60_000);
+  const unauthenticatedService = new FixedWindowRateLimiter(limits.unauthenticatedServicePerMinute, 60_000);
   app.addHook('onRequest', (request, reply, done) => {
-    const verdict = perAddress.take(request.ip);
+    const route = request.routeOptions.url ?? '';
+    let verdict = perAddress.take(request.ip);
+    // The service-wide count is taken only for requests their address may make, so one flooding address cannot
+    // spend the whole service's allowance by itself.
+    if (verdict.allowed && UNAUTHENTICATED_WRITE_ROUTES.has(route)) {
+      verdict = unauthenticatedPerAddress.take(request.ip);
+      if (verdict.allowed) verdict = unauthenticatedService.take(SERVICE_KEY);
+    }
     if (verdict.allowed) {
       done();
       return;
     }
-    sendRateLimited(reply, OAUTH_ROUTES.has(request.routeOptions.url ?? ''), verdict.retryAfterSeconds);
+    sendRateLimited(reply, OAUTH_ROUTES.has(route), verdict.retryAfterSeconds);
   });
 
   app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, () => ({

@@ -11,8 +11,10 @@ import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
-import type { CardVerifier, IssuerContext } from './issuer-context.ts';
-import { verifyCardAuthentication } from './pki-auth/verify-card-authentication.ts';
+import { startMaintenance } from './maintenance/maintenance-job.ts';
+import type { MaintenanceJob } from './maintenance/maintenance-job.ts';
+import type { CardStatusChecker, CardVerifier, IssuerContext } from './issuer-context.ts';
+import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { openSqliteStorage } from './storage/sqlite-storage.ts';
@@ -35,6 +37,8 @@ export interface StartIssuerOptions {
   now?: () => Date;
   /** PKI-AUTH verifier; defaults to issuer/pki-auth's verifyCardAuthentication. */
   verifyCard?: CardVerifier;
+  /** Re-check of a signed-in card at approve and redeem; defaults to issuer/pki-auth's verifyCardCertificate. */
+  checkCardStatus?: CardStatusChecker;
   /** Enrollment wake-ups; the cluster's workers pass one relayed to the other workers (issuer/cluster/). */
   events?: EnrollmentEvents;
   /**
@@ -54,6 +58,8 @@ export interface RunningIssuer {
   /** The TLS certificate clients must trust (self-signed loopback certificate in the embedded default). */
   tlsCertificatePem: string;
   storage: IssuerStorage;
+  /** The background purge and audit retention (runs on its own every maintenance.purgeIntervalSeconds). */
+  maintenance: MaintenanceJob;
   close(): Promise<void>;
 }
 
@@ -135,9 +141,11 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       crlUrls: config.pivTrust.crlUrls,
       crlFiles: config.pivTrust.crlFiles,
       ocspUrl: config.pivTrust.ocspUrl,
+      revocationMaxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000,
       now,
     },
     verifyCard: options.verifyCard ?? verifyCardAuthentication,
+    checkCardStatus: options.checkCardStatus ?? verifyCardCertificate,
     baseUrl: '',
     now,
     audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
@@ -157,15 +165,19 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const url = defaultBaseUrl(config.listen.host, port);
   context.baseUrl = config.publicBaseUrl?.replace(/\/+$/, '') ?? url;
   await context.audit('service-start', 'success', null, { url: context.baseUrl });
+  const maintenance = startMaintenance({
+    storage, config, dataDir: options.dataDir, now, warn: (message) => { process.emitWarning(message); },
+  });
   let closed = false;
   return {
-    url, port, config, storage,
+    url, port, config, storage, maintenance,
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,
     close: async () => {
       if (closed) return;
       closed = true;
+      await maintenance.stop();
       await app.close();
       await storage.close();
     },

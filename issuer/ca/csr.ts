@@ -1,5 +1,6 @@
-// Parses a PKCS#10 request (RFC 2986) from the phone, enforces the key policy (RSA 2048–4096, EC P-256/P-384)
-// BEFORE touching the signature (so odd curves never reach a signature check), then checks the self-signature.
+// Parses a PKCS#10 request (RFC 2986) from the phone, enforces the key policy and validates the key
+// (public-key-policy.ts: RSA 2048–4096 with a sound exponent and modulus, EC P-256/P-384 points on the curve)
+// BEFORE OpenSSL imports the key or touches the signature, then checks the self-signature.
 // The request is read with the strict DER reader PKI-AUTH uses (issuer/der/): the signed
 // certificationRequestInfo and the SubjectPublicKeyInfo are taken as the exact bytes that were sent.
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
@@ -11,6 +12,8 @@ import {
 } from '../der/strict-der.ts';
 import { checkName } from '../pki-auth/certificate-extensions.ts';
 import { readPublicKeyInfo } from '../der/public-key-info.ts';
+import { checkPublicKey } from './public-key-policy.ts';
+import type { KeyVerdict } from './public-key-policy.ts';
 
 export type CsrCheck =
   | { ok: true; subjectPublicKeySpkiDer: Uint8Array; keyAlgorithm: string }
@@ -33,28 +36,12 @@ function csrDer(text: string): Uint8Array | null {
   return new Uint8Array(Buffer.from(trimmed, 'base64url'));
 }
 
-function keyPolicy(key: KeyObject): { ok: true; name: string } | { ok: false; message: string } {
-  const details = key.asymmetricKeyDetails ?? {};
-  if (key.asymmetricKeyType === 'rsa') {
-    const bits = details.modulusLength ?? 0;
-    if (bits < 2048) return { ok: false, message: `RSA keys must be at least 2048 bits (this one has ${bits}).` };
-    if (bits > 4096) return { ok: false, message: `RSA keys above 4096 bits are not accepted (this one has ${bits}).` };
-    return { ok: true, name: `RSA-${bits}` };
-  }
-  if (key.asymmetricKeyType === 'ec') {
-    if (details.namedCurve === 'prime256v1') return { ok: true, name: 'P-256' };
-    if (details.namedCurve === 'secp384r1') return { ok: true, name: 'P-384' };
-    return { ok: false, message: `Only P-256 and P-384 elliptic-curve keys are accepted (this one is ${details.namedCurve ?? 'unknown'}).` };
-  }
-  return { ok: false, message: `Only RSA and elliptic-curve keys are accepted (this one is ${key.asymmetricKeyType ?? 'unknown'}).` };
-}
-
 /** What checkCsr needs from the request, as the exact bytes that were sent. */
 interface RequestParts {
   readonly info: Uint8Array;
   readonly spki: Uint8Array;
-  /** Name of an accepted key as decided from the SPKI's DER, or null (then OpenSSL's view explains the refusal). */
-  readonly acceptedKey: { name: string; type: 'rsa' | 'ec' } | null;
+  /** The key policy's and the key validation's verdict, from the SPKI's DER. */
+  readonly key: KeyVerdict;
   readonly signatureAlgorithm: string;
   readonly signature: Uint8Array;
 }
@@ -87,17 +74,10 @@ function readRequest(der: Uint8Array): RequestParts {
   return {
     info: encodedOf(der, infoElement),
     spki: encodedOf(der, spkiElement),
-    acceptedKey: acceptedKeyOf(keyInfo.algorithm, keyInfo.namedCurve, keyInfo.rsaModulusBits),
+    key: checkPublicKey(keyInfo),
     signatureAlgorithm,
     signature: signatureBits.bytes,
   };
-}
-
-function acceptedKeyOf(algorithm: string, namedCurve: string | null, rsaBits: number | null): RequestParts['acceptedKey'] {
-  if (algorithm === '1.2.840.113549.1.1.1' && rsaBits !== null && rsaBits >= 2048 && rsaBits <= 4096) return { name: `RSA-${rsaBits}`, type: 'rsa' };
-  if (algorithm === '1.2.840.10045.2.1' && namedCurve === '1.2.840.10045.3.1.7') return { name: 'P-256', type: 'ec' };
-  if (algorithm === '1.2.840.10045.2.1' && namedCurve === '1.3.132.0.34') return { name: 'P-384', type: 'ec' };
-  return null;
 }
 
 export function checkCsr(text: string): CsrCheck {
@@ -112,18 +92,18 @@ export function checkCsr(text: string): CsrCheck {
     const reason = error instanceof DerFormatError ? error.message : 'parse error';
     return { ok: false, code: 'csr-invalid', message: `The CSR is not a PKCS#10 request (${reason.slice(0, 100)}).` };
   }
+  // A refused key is never handed to OpenSSL (see public-key-policy.ts for what importing one can do).
+  if (!parts.key.ok) return { ok: false, code: 'csr-weak-key', message: parts.key.message };
+  const accepted = parts.key.key;
   let key: KeyObject;
   try {
     key = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' });
   } catch (error: unknown) {
-    // An unknown curve OID lands here too: that is a key we refuse, not a malformed request.
     return { ok: false, code: 'csr-weak-key', message: `The CSR's public key is not an accepted key (${error instanceof Error ? error.message.slice(0, 100) : 'unknown'}).` };
   }
-  // The DER reading decides; OpenSSL's key must be of the same type. Its (costlier) details only explain a refusal.
-  const accepted = parts.acceptedKey !== null && key.asymmetricKeyType === parts.acceptedKey.type ? parts.acceptedKey : null;
-  if (accepted === null) {
-    const policy = keyPolicy(key);
-    return { ok: false, code: 'csr-weak-key', message: policy.ok ? `The CSR's public key (${policy.name}) is not read the same way by every parser.` : policy.message };
+  // The DER reading decides; OpenSSL's key must be of the same type (its key details are never asked for).
+  if (key.asymmetricKeyType !== accepted.type) {
+    return { ok: false, code: 'csr-weak-key', message: `The CSR's public key (${accepted.name}) is not read the same way by every parser.` };
   }
   const hash = SIGNATURE_HASHES[parts.signatureAlgorithm];
   if (hash === undefined) return { ok: false, code: 'csr-invalid', message: `The CSR's signature algorithm ${parts.signatureAlgorithm} is not accepted.` };

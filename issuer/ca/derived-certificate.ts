@@ -56,6 +56,10 @@ export async function issueDerivedCertificate(ca: IssuingCa, request: DerivedCer
   // A minute of back-dating absorbs clock skew between the issuer and relying parties.
   const notBefore = new Date(request.now.getTime() - 60_000);
   const notAfter = derivedNotAfter(request.now, request.lifetimeDays, request.cardCertificateNotAfter);
+  // Callers refuse an expired card first (issuer/card-status.ts); this guard makes an inverted validity impossible.
+  if (notAfter.getTime() <= notBefore.getTime()) {
+    throw new Error(`derived certificate: notAfter ${notAfter.toISOString()} is not after notBefore ${notBefore.toISOString()}`);
+  }
   const certificateDer = await buildCertificate({
     serialNumber,
     issuerNameDer: ca.subjectNameDer,

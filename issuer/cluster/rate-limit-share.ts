@@ -16,6 +16,8 @@ export function rateLimitsForWorker(limits: RateLimits, slot: number, workers: n
   return {
     codeGuessesPerMinute: shareOfLimit(limits.codeGuessesPerMinute, slot, workers),
     requestsPerMinute: shareOfLimit(limits.requestsPerMinute, slot, workers),
+    unauthenticatedPerAddressPerMinute: shareOfLimit(limits.unauthenticatedPerAddressPerMinute, slot, workers),
+    unauthenticatedServicePerMinute: shareOfLimit(limits.unauthenticatedServicePerMinute, slot, workers),
   };
 }
 
@@ -24,8 +26,8 @@ export function rateLimitsForWorker(limits: RateLimits, slot: number, workers: n
  * request that lands on that worker). Returns the count and, when it is fewer than asked, the setting that capped it.
  */
 export function workerCountForLimits(requested: number, limits: RateLimits): { workers: number; cappedBy: keyof RateLimits | null } {
-  const smallest = Math.min(limits.codeGuessesPerMinute, limits.requestsPerMinute);
+  const [cappedBy, smallest] = (Object.entries(limits) as [keyof RateLimits, number][])
+    .reduce((least, entry) => (entry[1] < least[1] ? entry : least));
   if (requested <= smallest) return { workers: requested, cappedBy: null };
-  const cappedBy = limits.codeGuessesPerMinute <= limits.requestsPerMinute ? 'codeGuessesPerMinute' : 'requestsPerMinute';
   return { workers: smallest, cappedBy };
 }

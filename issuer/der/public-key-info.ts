@@ -18,6 +18,10 @@ export interface PublicKeyInfo {
   readonly namedCurve: string | null;
   /** For rsaEncryption: the modulus size in bits. */
   readonly rsaModulusBits: number | null;
+  /** For rsaEncryption: modulus and public exponent, big-endian magnitudes (no sign byte). */
+  readonly rsa: { readonly modulus: Uint8Array; readonly publicExponent: Uint8Array } | null;
+  /** The subjectPublicKey BIT STRING's bytes (for an EC key, the encoded point). */
+  readonly subjectPublicKey: Uint8Array;
   /** DER of the whole SubjectPublicKeyInfo. */
   readonly der: Uint8Array;
 }
@@ -33,20 +37,30 @@ export function readPublicKeyInfo(bytes: Uint8Array, element: DerElement): Publi
   const key = readBitString(bytes, fields.next(TAG.BIT_STRING, 'subjectPublicKey'));
   fields.done();
   const namedCurve = algorithm === EC_PUBLIC_KEY && parameters?.tag === TAG.OID ? readOid(bytes, parameters) : null;
-  const rsaModulusBits = algorithm === RSA_ENCRYPTION ? rsaModulusSize(key.bytes, key.unusedBits) : null;
-  return { algorithm, namedCurve, rsaModulusBits, der: bytes.subarray(element.start, element.end) };
+  const rsa = algorithm === RSA_ENCRYPTION ? rsaPublicKey(key.bytes, key.unusedBits) : null;
+  return {
+    algorithm, namedCurve, rsaModulusBits: rsa === null ? null : bitLength(rsa.modulus), rsa,
+    subjectPublicKey: key.bytes, der: bytes.subarray(element.start, element.end),
+  };
 }
 
 /** RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } (RFC 8017 A.1.1), inside the BIT STRING. */
-function rsaModulusSize(keyBytes: Uint8Array, unusedBits: number): number {
+function rsaPublicKey(keyBytes: Uint8Array, unusedBits: number): { modulus: Uint8Array; publicExponent: Uint8Array } {
   if (unusedBits !== 0) derFail('RSA public key BIT STRING with unused bits');
   const sequence = readWhole(keyBytes, TAG.SEQUENCE, 'RSAPublicKey');
   const fields = new DerReader(keyBytes, sequence, 'RSAPublicKey');
   const modulus = readIntegerBytes(keyBytes, fields.next(TAG.INTEGER, 'modulus'));
-  readIntegerBytes(keyBytes, fields.next(TAG.INTEGER, 'publicExponent'));
+  const publicExponent = readIntegerBytes(keyBytes, fields.next(TAG.INTEGER, 'publicExponent'));
   fields.done();
   if (((modulus[0] ?? 0) & 0x80) !== 0) derFail('negative RSA modulus');
-  const magnitude = modulus[0] === 0 ? modulus.subarray(1) : modulus;
+  if (((publicExponent[0] ?? 0) & 0x80) !== 0) derFail('negative RSA public exponent');
+  return { modulus: magnitudeOf(modulus), publicExponent: magnitudeOf(publicExponent) };
+}
+
+/** A non-negative DER INTEGER's content without its sign byte. */
+const magnitudeOf = (content: Uint8Array): Uint8Array => (content[0] === 0 && content.byteLength > 1 ? content.subarray(1) : content);
+
+function bitLength(magnitude: Uint8Array): number {
   const leading = magnitude[0] ?? 0;
   return leading === 0 ? 0 : (magnitude.byteLength - 1) * 8 + (32 - Math.clz32(leading));
 }

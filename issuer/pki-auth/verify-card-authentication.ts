@@ -29,6 +29,8 @@ export interface PivTrustPolicy {
   crlUrls: string[];
   crlFiles: string[];
   ocspUrl: string | null;
+  /** Oldest CRL (from a URL) or cached OCSP answer relied on; default: CRLs re-read every 5 minutes, OCSP until nextUpdate. */
+  revocationMaxAgeMs?: number;
   now?: () => Date;
 }
 
@@ -153,7 +155,7 @@ async function checkCard(
   if (policy.ocspUrl !== null && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl };
+  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl, maxAgeMs: policy.revocationMaxAgeMs };
   const revocation = await firstUnrevokedPath(validation.paths, sources, state.caches, state.store, at);
   if (!revocation.ok) return revocation;
   const path = revocation.path;

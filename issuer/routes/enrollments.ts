@@ -13,10 +13,20 @@ import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { bearerToken, sendError, sendRateLimited } from '../http-errors.ts';
 import { FixedWindowRateLimiter } from '../rate-limit.ts';
+import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
 import { hashToken, newOtp, newRecordId } from '../secrets.ts';
-import type { DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord } from '../storage/issuer-storage.ts';
+import type {
+  DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord, UserCodeGuessLimits,
+} from '../storage/issuer-storage.ts';
 
 type ErrorCode = Parameters<typeof sendError>[2];
+
+function userCodeGuessLimits(ctx: IssuerContext): UserCodeGuessLimits {
+  const { maxUserCodeFailures, maxUserCodeFailuresPerCard, userCodeFailureWindowSeconds } = ctx.config.pkiAuth;
+  return { perSession: maxUserCodeFailures, perCard: maxUserCodeFailuresPerCard, windowMs: userCodeFailureWindowSeconds * 1000 };
+}
+
+const CARD_REVOKED_MESSAGE = 'The card\'s certificate has been revoked: this enrollment has ended.';
 
 async function kioskSession(ctx: IssuerContext, request: FastifyRequest): Promise<KioskSessionRecord | null> {
   const token = bearerToken(request.headers.authorization);
@@ -36,7 +46,8 @@ async function deviceForAccessToken(ctx: IssuerContext, request: FastifyRequest)
 
 function publicState(enrollment: EnrollmentRecord, now: number): EnrollmentState {
   if (enrollment.status === 'completed') return 'completed';
-  if (enrollment.status === 'burned') return 'burned';
+  // A revoked card's enrollment is over like a burned one; the kiosk and phone learn why from the error code.
+  if (enrollment.status === 'burned' || enrollment.status === 'card-revoked') return 'burned';
   return now >= enrollment.otpExpiresAt ? 'expired' : 'awaiting-phone';
 }
 
@@ -97,7 +108,10 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     schema: {
       summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
       body: ApproveRequest,
-      response: { 201: EnrollmentCode, 400: IssuerError, 401: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError, 422: IssuerError },
+      response: {
+        201: EnrollmentCode, 400: IssuerError, 401: IssuerError, 403: IssuerError, 404: IssuerError, 409: IssuerError,
+        410: IssuerError, 422: IssuerError, 429: IssuerError, 503: IssuerError,
+      },
     },
   }, async (request, reply) => {
     const session = await kioskSession(ctx, request);
@@ -109,10 +123,17 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     };
     const userCode = normalizeUserCode(request.body.userCode);
     if (userCode === null) return fail(400, 'user-code-invalid', 'A code has 8 letters, like WDJB-MJHT.');
+    // The guess is taken before the code is looked at, so concurrent guesses (any session of this card, any
+    // worker) can never look at more codes than the limits allow.
+    const taken = await ctx.storage.takeUserCodeGuess(session.id, session.cardId, ctx.now().getTime(), userCodeGuessLimits(ctx));
+    if (taken === 'card-limit') {
+      return fail(429, 'user-code-attempts-exhausted', 'Too many wrong codes for this card: wait an hour, or ask the help desk.');
+    }
+    if (taken === 'session-limit') return fail(401, 'invalid-session', 'Too many wrong codes: sign in with the card again.');
     const device = await ctx.storage.findDeviceAuthorizationByUserCodeHash(ctx.codes.hash('user-code', '', userCode));
     if (device === null) {
       const maxFailures = ctx.config.pkiAuth.maxUserCodeFailures;
-      // Counting the failure (which ends the session at the limit) and its audit row: one transaction.
+      // The failure (already counted when the guess was taken) ends the session at the limit, with its audit row.
       const failures = await ctx.storage.recordUserCodeFailure(session.id, maxFailures, ctx.now().getTime(),
         auditEntry(ctx, 'approve', 'failure', 'user-code-unknown', { sessionId: session.id, cardId: session.cardId }));
       const left = maxFailures - failures;
@@ -120,23 +141,34 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
         ? 'That code is not known. Too many wrong codes: sign in with the card again.'
         : `That code is not known. Check the phone and try again (${left} tries left).`);
     }
-    const now = ctx.now().getTime();
     const deviceDetails = { deviceAuthorizationId: device.id };
-    if (device.status !== 'pending') return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
-    if (now >= device.expiresAt) return fail(410, 'user-code-expired', 'That code has expired: start again on the phone.', deviceDetails);
+    // A code that exists was not a wrong guess: whatever refuses it now gives the guess back.
+    const refuse = async (status: number, code: ErrorCode, message: string) => {
+      await ctx.storage.releaseUserCodeGuess(session.id, session.cardId);
+      return fail(status, code, message, deviceDetails);
+    };
+    const nowDate = ctx.now();
+    const now = nowDate.getTime();
+    if (device.status !== 'pending') return refuse(409, 'user-code-already-used', 'That code was already used.');
+    if (now >= device.expiresAt) return refuse(410, 'user-code-expired', 'That code has expired: start again on the phone.');
     const card = await ctx.storage.findCard(session.cardId);
-    if (card?.uuid == null) return fail(422, 'identity-missing', 'The card\'s certificate has no UUID to put in a derived credential.', deviceDetails);
-    if (card.notAfter <= now) return fail(422, 'card-expired', 'The card\'s PIV Authentication certificate has expired.', deviceDetails);
+    if (card?.uuid == null) return refuse(422, 'identity-missing', 'The card\'s certificate has no UUID to put in a derived credential.');
+    const cardRefusal = cardLifetimeRefusal(ctx, card, nowDate)
+      ?? await recheckCardStatus(ctx, card, 'approve', { sessionId: session.id, ...deviceDetails });
+    if (cardRefusal !== null) return refuse(cardRefusal.status, cardRefusal.code, cardRefusal.message);
     const enrollmentId = newRecordId();
     const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollmentId);
     const approved = await ctx.storage.approveDeviceAuthorization(device.id, {
       id: enrollmentId, deviceAuthorizationId: device.id, cardId: card.id, kioskSessionId: session.id,
       status: 'awaiting-phone', otpHash, otpExpiresAt: expiresAt, otpFailures: 0, createdAt: now, completedAt: null,
       derivedCertificateSerialHex: null,
-    }, auditEntry(ctx, 'approve', 'success', null, {
+    }, ctx.config.pkiAuth.maxApprovalsPerSession, auditEntry(ctx, 'approve', 'success', null, {
       sessionId: session.id, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId, clientId: device.clientId,
     }));
-    if (!approved) return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
+    if (approved === 'not-pending') return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
+    if (approved === 'session-limit') {
+      return fail(409, 'session-approval-limit', 'This sign-in has already approved a phone: take the card out and sign in again for another.', deviceDetails);
+    }
     return reply.code(201).header('cache-control', 'no-store').send(codeFor(ctx, enrollmentId, otp));
   });
 
@@ -144,7 +176,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     schema: {
       summary: 'Kiosk: a fresh QR payload + OTP for the enrollment (the old OTP stops working)',
       params: EnrollmentIdParams,
-      response: { 200: EnrollmentCode, 401: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError },
+      response: { 200: EnrollmentCode, 401: IssuerError, 403: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError },
     },
   }, async (request, reply) => {
     const found = await kioskEnrollment(ctx, request, reply);
@@ -155,6 +187,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       return sendError(reply, status, code, message);
     };
     if (enrollment.status === 'burned') return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+    if (enrollment.status === 'card-revoked') return fail(403, 'card-revoked', CARD_REVOKED_MESSAGE);
     if (enrollment.status !== 'awaiting-phone') return fail(409, 'enrollment-completed', 'The phone already finished this enrollment.');
     const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollment.id);
     const replaced = await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt,
@@ -220,7 +253,10 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     schema: {
       summary: 'Phone: OTP + CSR → derived PIV Authentication certificate and chain',
       params: EnrollmentIdParams, body: RedeemRequest,
-      response: { 200: RedeemResponse, 400: IssuerError, 401: IssuerError, 403: IssuerError, 404: IssuerError, 409: IssuerError, 410: IssuerError, 422: IssuerError },
+      response: {
+        200: RedeemResponse, 400: IssuerError, 401: IssuerError, 403: IssuerError, 404: IssuerError, 409: IssuerError,
+        410: IssuerError, 422: IssuerError, 503: IssuerError,
+      },
     },
   }, async (request, reply) => {
     const device = await deviceForAccessToken(ctx, request);
@@ -238,6 +274,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       return fail(403, 'wrong-device', 'This enrollment belongs to another device: use the phone that showed the code.');
     }
     if (enrollment.status === 'burned') return fail(410, 'enrollment-burned', 'Too many wrong one-time passwords: start again.');
+    if (enrollment.status === 'card-revoked') return fail(403, 'card-revoked', CARD_REVOKED_MESSAGE);
     if (enrollment.status !== 'awaiting-phone') return fail(409, 'enrollment-completed', 'This enrollment is already finished.');
     if (ctx.now().getTime() >= enrollment.otpExpiresAt) {
       return fail(410, 'otp-expired', 'The one-time password has expired: ask the kiosk for a new one.');
@@ -256,10 +293,14 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     if (!csr.ok) return fail(csr.code === 'csr-weak-key' ? 422 : 400, csr.code, csr.message);
     const card = await ctx.storage.findCard(enrollment.cardId);
     if (card?.uuid == null) return fail(422, 'identity-missing', 'The card has no UUID.');
+    // The card as it is now, not as it was at sign-in: dates, then trust and revocation.
+    const now = ctx.now();
+    const cardRefusal = cardLifetimeRefusal(ctx, card, now)
+      ?? await recheckCardStatus(ctx, card, 'redeem', { enrollmentId: enrollment.id, deviceAuthorizationId: device.id });
+    if (cardRefusal !== null) return fail(cardRefusal.status, cardRefusal.code, cardRefusal.message);
     // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
     // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
     // stores its certificate, the other's is never handed out.
-    const now = ctx.now();
     const issued = await issueDerivedCertificate(ctx.ca, {
       subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
       cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),

@@ -52,7 +52,8 @@ export interface KioskSessionRecord {
   userCodeFailures: number;
 }
 
-export type EnrollmentStatusValue = 'awaiting-phone' | 'completed' | 'burned';
+/** `card-revoked`: the card's certificate was found revoked after the approval; the enrollment can never complete. */
+export type EnrollmentStatusValue = 'awaiting-phone' | 'completed' | 'burned' | 'card-revoked';
 
 export interface EnrollmentRecord {
   id: string;
@@ -128,14 +129,37 @@ export interface IssuerStorage {
   ): Promise<string | null>;
   findCard(id: string): Promise<CardRecord | null>;
   findKioskSessionByTokenHash(hash: string): Promise<KioskSessionRecord | null>;
-  /** Adds one failed user_code attempt with its audit row; at `maxFailures` the session ends. Returns the new count. */
+  /**
+   * Takes one user_code guess for the session and its card before the code is looked at, atomically over every
+   * process: refused while the session has `limits.perSession` failures or the card `limits.perCard` failures in
+   * its current window (a window older than `limits.windowMs` starts again at zero). A taken guess counts as a
+   * failure until `releaseUserCodeGuess` (or an approval) gives it back, so concurrent guesses never exceed a limit.
+   */
+  takeUserCodeGuess(sessionId: string, cardId: string, at: number, limits: UserCodeGuessLimits): Promise<UserCodeGuessVerdict>;
+  /** Gives back a taken guess whose code was not a wrong one (expired, already used, refused for another reason). */
+  releaseUserCodeGuess(sessionId: string, cardId: string): Promise<void>;
+  /**
+   * Records a wrong user_code (its guess already taken) with its audit row; at `maxFailures` the session ends.
+   * Returns the session's count.
+   */
   recordUserCodeFailure(sessionId: string, maxFailures: number, at: number, audit: AuditEntryInput): Promise<number>;
+  /**
+   * The card's certificate is revoked: every live session of the card ends, every enrollment still awaiting its
+   * phone becomes `card-revoked` and its device authorization denied, with the audit row, in one transaction.
+   */
+  revokeCardSessions(cardId: string, at: number, audit: AuditFor<CardRevocationResult>): Promise<CardRevocationResult>;
 
   // approve + enrollments
-  /** pending → approved for the card, the enrollment inserted and the audit row, in one transaction. False if no longer pending. */
-  approveDeviceAuthorization(deviceAuthorizationId: string, enrollment: EnrollmentRecord, audit: AuditEntryInput): Promise<boolean>;
+  /**
+   * pending → approved for the card, the enrollment inserted, the session's user_code guess given back and the
+   * audit row, in one transaction; refused when the device authorization is no longer pending, or when the session
+   * has already approved `maxApprovalsPerSession` phones.
+   */
+  approveDeviceAuthorization(
+    deviceAuthorizationId: string, enrollment: EnrollmentRecord, maxApprovalsPerSession: number, audit: AuditEntryInput,
+  ): Promise<ApproveResult>;
   findEnrollment(id: string): Promise<EnrollmentRecord | null>;
-  /** New OTP hash + expiry, failures reset, with its audit row, only while awaiting the phone. */
+  /** New OTP hash + expiry with its audit row, only while awaiting the phone. Wrong OTPs keep counting across refreshes. */
   replaceEnrollmentOtp(id: string, otpHash: string, otpExpiresAt: number, audit: AuditEntryInput): Promise<boolean>;
   /** Adds one wrong OTP with its audit row; at `maxFailures` the enrollment is burned and its device authorization denied. */
   recordOtpFailure(id: string, maxFailures: number, audit: AuditFor<OtpFailureResult>): Promise<OtpFailureResult>;
@@ -150,8 +174,32 @@ export interface IssuerStorage {
   /** An audit row on its own: for refusals that change nothing. */
   appendAudit(entry: AuditEntryInput): Promise<void>;
   listAudit(afterSequence: number, limit: number): Promise<AuditEntry[]>;
+  /** Up to `limit` rows older than `before`, oldest first: what the retention exports next. */
+  listAuditBefore(before: number, limit: number): Promise<AuditEntry[]>;
+  /**
+   * The retention path, the only way rows leave the audit log: records that rows up to `upToSequence` were
+   * written to `file` (with its SHA-256), drops them, and appends the audit row of the retention, in one transaction.
+   */
+  dropExportedAudit(
+    exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number }, audit: AuditEntryInput,
+  ): Promise<void>;
+
+  // maintenance
+  /** Takes (or renews) the lease `name` for `holder` until `at + ttlMs`, unless another holder's lease is still live. */
+  takeLease(name: string, holder: string, at: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Deletes what expired before `cutoff` and no issued certificate refers to: challenges, kiosk sessions, unfinished
+   * enrollments of ended sessions, device authorizations; with one audit row when anything was deleted.
+   */
+  purgeExpired(cutoff: number, audit: AuditFor<PurgeResult>): Promise<PurgeResult>;
 
   close(): Promise<void>;
 }
 
 export interface OtpFailureResult { failures: number; burned: boolean }
+
+export interface UserCodeGuessLimits { perSession: number; perCard: number; windowMs: number }
+export type UserCodeGuessVerdict = 'taken' | 'session-limit' | 'card-limit';
+export type ApproveResult = 'approved' | 'not-pending' | 'session-limit';
+export interface CardRevocationResult { sessionsEnded: number; revokedEnrollmentIds: string[] }
+export interface PurgeResult { challenges: number; deviceAuthorizations: number; kioskSessions: number; enrollments: number }

@@ -94,4 +94,41 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
     `,
   },
+  {
+    version: 2,
+    description: 'card-wide user_code guess counts, per-session approvals, indexes for purging, job leases, audit retention',
+    sql: `
+      ALTER TABLE cards ADD COLUMN user_code_failures INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE cards ADD COLUMN user_code_window_start INTEGER NOT NULL DEFAULT 0;
+      CREATE INDEX enrollments_by_session ON enrollments (kiosk_session_id);
+      CREATE INDEX enrollments_by_card ON enrollments (card_id);
+      CREATE INDEX kiosk_sessions_by_card ON kiosk_sessions (card_id);
+      CREATE INDEX kiosk_sessions_by_expiry ON kiosk_sessions (expires_at);
+      CREATE INDEX challenges_by_expiry ON challenges (expires_at);
+      CREATE INDEX device_authorizations_by_expiry ON device_authorizations (expires_at);
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+      CREATE TABLE job_leases (
+        name TEXT PRIMARY KEY,
+        holder TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      -- Each export of old audit rows to a file, before they are dropped. Append-only itself.
+      CREATE TABLE audit_exports (
+        up_to_sequence INTEGER PRIMARY KEY,
+        rows INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        exported_at INTEGER NOT NULL
+      );
+      CREATE TRIGGER audit_exports_no_update BEFORE UPDATE ON audit_exports
+        BEGIN SELECT RAISE(ABORT, 'audit_exports is append-only'); END;
+      CREATE TRIGGER audit_exports_no_delete BEFORE DELETE ON audit_exports
+        BEGIN SELECT RAISE(ABORT, 'audit_exports is append-only'); END;
+      -- The one way out of the audit log: rows already written to an export file (the retention path).
+      DROP TRIGGER audit_log_no_delete;
+      CREATE TRIGGER audit_log_delete_only_exported BEFORE DELETE ON audit_log
+        WHEN OLD.sequence > (SELECT COALESCE(MAX(up_to_sequence), 0) FROM audit_exports)
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only exported rows may be dropped'); END;
+    `,
+  },
 ];

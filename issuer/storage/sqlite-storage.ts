@@ -5,8 +5,9 @@
 // Several processes may share the file: busy answers are retried asynchronously (sqlite-busy-retry.ts).
 import Database from 'better-sqlite3';
 import type {
-  AuditEntry, AuditEntryInput, AuditFor, CardRecord, ChallengeRecord, DerivedCertificateRecord, DeviceAuthorizationRecord,
-  EnrollmentRecord, IssuerStorage, KioskSessionRecord, OtpFailureResult,
+  ApproveResult, AuditEntry, AuditEntryInput, AuditFor, CardRecord, CardRevocationResult, ChallengeRecord,
+  DerivedCertificateRecord, DeviceAuthorizationRecord, EnrollmentRecord, IssuerStorage, KioskSessionRecord,
+  OtpFailureResult, PurgeResult, UserCodeGuessLimits, UserCodeGuessVerdict,
 } from './issuer-storage.ts';
 import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
@@ -144,15 +145,27 @@ function prepareStatements(db: Database.Database) {
     insertSession: db.prepare(`INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, created_at, expires_at,
       user_code_failures) VALUES (@id, @tokenHash, @cardId, @kioskId, @createdAt, @expiresAt, @userCodeFailures)`),
     sessionByToken: db.prepare('SELECT * FROM kiosk_sessions WHERE token_hash = ?'),
-    sessionFailure: db.prepare(`UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = ?
-      RETURNING user_code_failures`),
+    sessionFailures: db.prepare('SELECT user_code_failures FROM kiosk_sessions WHERE id = ?'),
+    cardGuessWindow: db.prepare('SELECT user_code_failures, user_code_window_start FROM cards WHERE id = ?'),
+    restartCardGuessWindow: db.prepare('UPDATE cards SET user_code_failures = 0, user_code_window_start = ? WHERE id = ?'),
+    takeCardGuess: db.prepare('UPDATE cards SET user_code_failures = user_code_failures + 1 WHERE id = ?'),
+    takeSessionGuess: db.prepare('UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = ?'),
+    releaseCardGuess: db.prepare('UPDATE cards SET user_code_failures = MAX(user_code_failures - 1, 0) WHERE id = ?'),
+    releaseSessionGuess: db.prepare('UPDATE kiosk_sessions SET user_code_failures = MAX(user_code_failures - 1, 0) WHERE id = ?'),
+    endCardSessions: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE card_id = ? AND expires_at > ?'),
+    denyCardDevices: db.prepare(`UPDATE device_authorizations SET status = 'denied' WHERE id IN
+      (SELECT device_authorization_id FROM enrollments WHERE card_id = ? AND status = 'awaiting-phone')`),
+    revokeCardEnrollments: db.prepare(`UPDATE enrollments SET status = 'card-revoked' WHERE card_id = ? AND status = 'awaiting-phone'
+      RETURNING id`),
+    sessionApprovals: db.prepare('SELECT COUNT(*) AS approvals FROM enrollments WHERE kiosk_session_id = ?'),
     endSession: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?'),
     insertEnrollment: db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
       otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex)
       VALUES (@id, @deviceAuthorizationId, @cardId, @kioskSessionId, @status, @otpHash, @otpExpiresAt, @otpFailures,
       @createdAt, @completedAt, @derivedCertificateSerialHex)`),
     findEnrollment: db.prepare('SELECT * FROM enrollments WHERE id = ?'),
-    replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?, otp_failures = 0
+    // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
+    replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?
       WHERE id = ? AND status = 'awaiting-phone'`),
     otpFailure: db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'
       RETURNING otp_failures, device_authorization_id`),
@@ -166,6 +179,23 @@ function prepareStatements(db: Database.Database) {
     findDerived: db.prepare('SELECT * FROM derived_certificates WHERE serial_number_hex = ?'),
     appendAudit: db.prepare('INSERT INTO audit_log (at, event, outcome, code, details) VALUES (?, ?, ?, ?, ?)'),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
+    oldestAudit: db.prepare('SELECT * FROM audit_log ORDER BY sequence LIMIT ?'),
+    insertAuditExport: db.prepare(`INSERT INTO audit_exports (up_to_sequence, rows, file, sha256, exported_at)
+      VALUES (@upToSequence, @rows, @file, @sha256, @at)`),
+    dropAuditUpTo: db.prepare('DELETE FROM audit_log WHERE sequence <= ?'),
+    takeLease: db.prepare(`INSERT INTO job_leases (name, holder, expires_at) VALUES (@name, @holder, @expiresAt)
+      ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+      WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= @at`),
+    // Each purge statement deletes at most a batch, so the write lock is never held for long.
+    purgeChallenges: db.prepare('DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < ? LIMIT ?)'),
+    purgeEnrollments: db.prepare(`DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
+      JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
+      WHERE e.status <> 'completed' AND e.otp_expires_at < @cutoff AND s.expires_at < @cutoff LIMIT @batch)`),
+    purgeDevices: db.prepare(`DELETE FROM device_authorizations WHERE id IN (SELECT d.id FROM device_authorizations d
+      WHERE d.expires_at < @cutoff AND (d.access_token_expires_at IS NULL OR d.access_token_expires_at < @cutoff)
+      AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id) LIMIT @batch)`),
+    purgeSessions: db.prepare(`DELETE FROM kiosk_sessions WHERE id IN (SELECT s.id FROM kiosk_sessions s
+      WHERE s.expires_at < @cutoff AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id) LIMIT @batch)`),
   };
 }
 
@@ -182,6 +212,8 @@ export interface SqliteStorageOptions {
 }
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
+/** Rows per table one purge transaction deletes at most: a few milliseconds of write lock. */
+const PURGE_BATCH_ROWS = 2000;
 
 export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): IssuerStorage {
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
@@ -241,19 +273,54 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return cardId;
   });
 
+  const takeGuess = write((sessionId: string, cardId: string, at: number, limits: UserCodeGuessLimits): UserCodeGuessVerdict => {
+    const card = q.cardGuessWindow.get(cardId) as Row | undefined;
+    let cardFailures = card === undefined ? 0 : num(card, 'user_code_failures');
+    if (card !== undefined && num(card, 'user_code_window_start') <= at - limits.windowMs) {
+      q.restartCardGuessWindow.run(at, cardId);
+      cardFailures = 0;
+    }
+    if (cardFailures >= limits.perCard) return 'card-limit';
+    const session = q.sessionFailures.get(sessionId) as Row | undefined;
+    if (session === undefined || num(session, 'user_code_failures') >= limits.perSession) return 'session-limit';
+    q.takeCardGuess.run(cardId);
+    q.takeSessionGuess.run(sessionId);
+    return 'taken';
+  });
+
+  const releaseGuess = (sessionId: string, cardId: string): void => {
+    q.releaseCardGuess.run(cardId);
+    q.releaseSessionGuess.run(sessionId);
+  };
+  const releaseGuessAlone = write(releaseGuess);
+
   const userCodeFailure = write((sessionId: string, maxFailures: number, at: number, entry: AuditEntryInput): number => {
-    const row = q.sessionFailure.get(sessionId) as Row | undefined;
+    const row = q.sessionFailures.get(sessionId) as Row | undefined;
     const failures = row === undefined ? 0 : num(row, 'user_code_failures');
     if (failures >= maxFailures) q.endSession.run(at, sessionId, at);
     audit(entry);
     return failures;
   });
 
-  const approve = write((deviceAuthorizationId: string, enrollment: EnrollmentRecord, entry: AuditEntryInput): boolean => {
-    if (q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes !== 1) return false;
+  const revokeCard = write((cardId: string, at: number, entry: AuditFor<CardRevocationResult>): CardRevocationResult => {
+    const sessionsEnded = q.endCardSessions.run(at, cardId, at).changes;
+    q.denyCardDevices.run(cardId);
+    const revokedEnrollmentIds = (q.revokeCardEnrollments.all(cardId) as Row[]).map((row) => str(row, 'id'));
+    const result = { sessionsEnded, revokedEnrollmentIds };
+    audit(resolveAudit(entry, result));
+    return result;
+  });
+
+  const approve = write((deviceAuthorizationId: string, enrollment: EnrollmentRecord, maxApprovals: number,
+    entry: AuditEntryInput): ApproveResult => {
+    // Whatever the outcome, the code typed was not a wrong one: its guess is given back.
+    releaseGuess(enrollment.kioskSessionId, enrollment.cardId);
+    const approvals = num(q.sessionApprovals.get(enrollment.kioskSessionId) as Row, 'approvals');
+    if (approvals >= maxApprovals) return 'session-limit';
+    if (q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes !== 1) return 'not-pending';
     q.insertEnrollment.run(enrollment);
     audit(entry);
-    return true;
+    return 'approved';
   });
 
   const replaceOtp = write((id: string, otpHash: string, otpExpiresAt: number, entry: AuditEntryInput): boolean => {
@@ -290,6 +357,38 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return true;
   });
 
+  const dropExported = write((exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
+    entry: AuditEntryInput): void => {
+    q.insertAuditExport.run(exported);
+    const dropped = q.dropAuditUpTo.run(exported.upToSequence).changes;
+    // Rows the export file does not hold would be lost: roll everything back instead.
+    if (dropped !== exported.rows) throw new Error(`audit retention: ${dropped} rows to drop, ${exported.rows} exported`);
+    audit(entry);
+  });
+
+  const purge = write((cutoff: number, entry: AuditFor<PurgeResult>): PurgeResult => {
+    const batch = PURGE_BATCH_ROWS;
+    const result: PurgeResult = {
+      challenges: q.purgeChallenges.run(cutoff, batch).changes,
+      // Enrollments first: device authorizations and sessions go only once nothing refers to them.
+      enrollments: q.purgeEnrollments.run({ cutoff, batch }).changes,
+      deviceAuthorizations: 0,
+      kioskSessions: 0,
+    };
+    result.deviceAuthorizations = q.purgeDevices.run({ cutoff, batch }).changes;
+    result.kioskSessions = q.purgeSessions.run({ cutoff, batch }).changes;
+    if (result.challenges + result.enrollments + result.deviceAuthorizations + result.kioskSessions > 0) {
+      audit(resolveAudit(entry, result));
+    }
+    return result;
+  });
+
+  const toAuditEntry = (row: Row): AuditEntry => ({
+    sequence: num(row, 'sequence'), at: num(row, 'at'), event: str(row, 'event'),
+    outcome: str(row, 'outcome') as AuditEntry['outcome'], code: strOrNull(row, 'code'),
+    details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
+  });
+
   return {
     insertDeviceAuthorization: (record, entry) => runWrite(() => insertDevice(record, entry)),
     findDeviceAuthorizationByDeviceCodeHash: (hash) => run(() => one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
@@ -306,9 +405,13 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     openKioskSession: (challengeId, at, card, session, entry) => runWrite(() => openSession(challengeId, at, card, session, entry)),
     findCard: (id) => run(() => one(q.findCard.get(id), toCard)),
     findKioskSessionByTokenHash: (hash) => run(() => one(q.sessionByToken.get(hash), toKioskSession)),
+    takeUserCodeGuess: (sessionId, cardId, at, limits) => runWrite(() => takeGuess(sessionId, cardId, at, limits)),
+    releaseUserCodeGuess: (sessionId, cardId) => runWrite(() => { releaseGuessAlone(sessionId, cardId); }),
     recordUserCodeFailure: (sessionId, maxFailures, at, entry) => runWrite(() => userCodeFailure(sessionId, maxFailures, at, entry)),
+    revokeCardSessions: (cardId, at, entry) => runWrite(() => revokeCard(cardId, at, entry)),
 
-    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, entry) => runWrite(() => approve(deviceAuthorizationId, enrollment, entry)),
+    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, maxApprovals, entry) =>
+      runWrite(() => approve(deviceAuthorizationId, enrollment, maxApprovals, entry)),
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
     replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
     recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
@@ -316,13 +419,18 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
 
     appendAudit: (entry) => runWrite(() => { audit(entry); }),
-    listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(
-      (row): AuditEntry => ({
-        sequence: num(row, 'sequence'), at: num(row, 'at'), event: str(row, 'event'),
-        outcome: str(row, 'outcome') as AuditEntry['outcome'], code: strOrNull(row, 'code'),
-        details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
-      }),
-    )),
+    listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
+    listAuditBefore: (before, limit) => run(() => {
+      // The oldest rows in sequence order, up to the first that is not old enough: the log is only ever cut at
+      // a sequence, so a row written with an earlier clock after a later one is never skipped.
+      const rows = (q.oldestAudit.all(limit) as Row[]).map(toAuditEntry);
+      const young = rows.findIndex((row) => row.at >= before);
+      return young < 0 ? rows : rows.slice(0, young);
+    }),
+    dropExportedAudit: (exported, entry) => runWrite(() => { dropExported(exported, entry); }),
+
+    takeLease: (name, holder, at, ttlMs) => runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
+    purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
 
     close: async () => {
       await checkpointer?.stop();

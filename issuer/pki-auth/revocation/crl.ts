@@ -42,11 +42,16 @@ export function createCrlCache(): CrlCache {
 
 type LoadedOrProblem = { ok: true; crl: LoadedCrl } | { ok: false; message: string };
 
-export interface CrlSources { readonly urls: readonly string[]; readonly files: readonly string[] }
+export interface CrlSources {
+  readonly urls: readonly string[];
+  readonly files: readonly string[];
+  /** A CRL from a URL is re-read once it is this old (the tenant's freshness); default CRL_REFRESH_MS. */
+  readonly maxAgeMs?: number | undefined;
+}
 
 export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): Promise<{ crls: LoadedCrl[]; problems: string[] }> {
   const results = await Promise.all([
-    ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at)),
+    ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at, sources.maxAgeMs ?? CRL_REFRESH_MS)),
     ...sources.files.map((file) => loadCrlFromFile(file, cache)),
   ]);
   const crls: LoadedCrl[] = [];
@@ -58,9 +63,9 @@ export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): 
   return { crls, problems };
 }
 
-async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date): Promise<LoadedOrProblem> {
+async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: number): Promise<LoadedOrProblem> {
   const cached = cache.urls.get(url);
-  if (cached !== undefined && Date.now() - cached.fetchedAtMs < CRL_REFRESH_MS && isCurrent(cached.crl.crl, at)) {
+  if (cached !== undefined && Date.now() - cached.fetchedAtMs < maxAgeMs && isCurrent(cached.crl.crl, at)) {
     return { ok: true, crl: cached.crl };
   }
   const running = cache.inflight.get(url);

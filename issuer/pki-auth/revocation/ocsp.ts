@@ -30,7 +30,7 @@ export type OcspAnswer =
   | { status: 'unknown'; message: string }
   | { status: 'unavailable'; message: string };
 
-interface CachedGood { readonly response: pkijs.BasicOCSPResponse; readonly nextUpdate: Date }
+interface CachedGood { readonly response: pkijs.BasicOCSPResponse; readonly nextUpdate: Date; readonly fetchedAtMs: number }
 
 export interface OcspCache {
   /** Keyed by the issuer certificate object, then by the subject's serial. */
@@ -41,10 +41,15 @@ export function createOcspCache(): OcspCache {
   return { good: new WeakMap() };
 }
 
-export async function ocspAnswerFor(subject: ParsedCertificate, issuer: ParsedCertificate, url: string, cache: OcspCache, at: Date): Promise<OcspAnswer> {
+export async function ocspAnswerFor(
+  subject: ParsedCertificate, issuer: ParsedCertificate, url: string, cache: OcspCache, at: Date, maxAgeMs = Infinity,
+): Promise<OcspAnswer> {
   const serial = serialNumberHex(subject);
   const cached = cache.good.get(issuer)?.get(serial);
-  if (cached !== undefined && cached.nextUpdate.getTime() >= at.getTime()) return { status: 'good', response: cached.response };
+  // A "good" is reused until its nextUpdate, and no longer than the tenant's freshness.
+  if (cached !== undefined && cached.nextUpdate.getTime() >= at.getTime() && Date.now() - cached.fetchedAtMs < maxAgeMs) {
+    return { status: 'good', response: cached.response };
+  }
 
   const certId = new pkijs.CertID();
   await certId.createForCertificate(subject.pkijs, { hashAlgorithm: 'SHA-1', issuerCertificate: issuer.pkijs });
@@ -60,7 +65,7 @@ export async function ocspAnswerFor(subject: ParsedCertificate, issuer: ParsedCe
   });
   if (!fetched.ok) return { status: 'unavailable', message: `OCSP ${fetched.message}` };
   const answer = await readResponse(fetched.body, { subject, issuer, certId, nonce: new Uint8Array(nonce), at });
-  if (answer.status === 'good' && answer.nextUpdate !== undefined) rememberGood(cache, issuer, serial, { response: answer.response, nextUpdate: answer.nextUpdate });
+  if (answer.status === 'good' && answer.nextUpdate !== undefined) rememberGood(cache, issuer, serial, { response: answer.response, nextUpdate: answer.nextUpdate, fetchedAtMs: Date.now() });
   return answer;
 }
 

@@ -48,7 +48,7 @@ export async function checkRevocation(
     else reasons.push(...fromCrl.reasons);
     const crl = fromCrl.status === 'good' ? fromCrl.crl : null;
     if (sources.ocspUrl !== null) {
-      const fromOcsp = await ocspAnswerFor(subject, issuer, sources.ocspUrl, caches.ocsp, at);
+      const fromOcsp = await ocspAnswerFor(subject, issuer, sources.ocspUrl, caches.ocsp, at, sources.maxAgeMs);
       if (fromOcsp.status === 'revoked') return { ok: false, code: 'revoked', message: fromOcsp.message };
       if (fromOcsp.status === 'good') ocsps.add(fromOcsp.response);
       else reasons.push(fromOcsp.message);

@@ -7,6 +7,12 @@ import { RelayBatch } from '../../../issuer/cluster/relay-batch.ts';
 import { rateLimitsForWorker, shareOfLimit, workerCountForLimits } from '../../../issuer/cluster/rate-limit-share.ts';
 import { RestartPolicy } from '../../../issuer/cluster/restart-policy.ts';
 
+/** Every rate limit generous, with the ones a case is about overridden. */
+const limits = (overrides: Partial<Parameters<typeof rateLimitsForWorker>[0]>) => ({
+  codeGuessesPerMinute: 100000, requestsPerMinute: 100000, unauthenticatedPerAddressPerMinute: 100000,
+  unauthenticatedServicePerMinute: 100000, ...overrides,
+});
+
 describe('rate-limit shares', () => {
   it('add up to exactly the configured limit, each at least 1', () => {
     for (const [limit, workers] of [[30, 8], [4, 2], [5, 2], [7, 7], [100000, 3], [31, 4]] as const) {
@@ -15,13 +21,15 @@ describe('rate-limit shares', () => {
       expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
       expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
     }
-    expect(rateLimitsForWorker({ codeGuessesPerMinute: 5, requestsPerMinute: 10 }, 1, 2)).toEqual({ codeGuessesPerMinute: 2, requestsPerMinute: 5 });
+    expect(rateLimitsForWorker(limits({ codeGuessesPerMinute: 5, requestsPerMinute: 10, unauthenticatedServicePerMinute: 601 }), 1, 2))
+      .toEqual(limits({ codeGuessesPerMinute: 2, requestsPerMinute: 5, unauthenticatedPerAddressPerMinute: 50000, unauthenticatedServicePerMinute: 300 }));
   });
 
   it('caps the worker count when a limit is smaller than it, naming the limit', () => {
-    expect(workerCountForLimits(8, { codeGuessesPerMinute: 30, requestsPerMinute: 100000 })).toEqual({ workers: 8, cappedBy: null });
-    expect(workerCountForLimits(8, { codeGuessesPerMinute: 3, requestsPerMinute: 100000 })).toEqual({ workers: 3, cappedBy: 'codeGuessesPerMinute' });
-    expect(workerCountForLimits(4, { codeGuessesPerMinute: 30, requestsPerMinute: 2 })).toEqual({ workers: 2, cappedBy: 'requestsPerMinute' });
+    expect(workerCountForLimits(8, limits({ codeGuessesPerMinute: 30 }))).toEqual({ workers: 8, cappedBy: null });
+    expect(workerCountForLimits(8, limits({ codeGuessesPerMinute: 3 }))).toEqual({ workers: 3, cappedBy: 'codeGuessesPerMinute' });
+    expect(workerCountForLimits(4, limits({ codeGuessesPerMinute: 30, requestsPerMinute: 2 }))).toEqual({ workers: 2, cappedBy: 'requestsPerMinute' });
+    expect(workerCountForLimits(4, limits({ unauthenticatedServicePerMinute: 3 }))).toEqual({ workers: 3, cappedBy: 'unauthenticatedServicePerMinute' });
   });
 });
 

@@ -166,8 +166,8 @@ beforeAll(async () => {
       trustAnchorFiles: [join(temp, 'root.der')], intermediateFiles: [join(temp, 'intermediate.der')],
       crlFiles: [join(temp, 'root.crl'), join(temp, 'intermediate.crl')],
     },
-    // 4 code guesses a minute in all: 2 for each of the 2 workers.
-    rateLimits: { codeGuessesPerMinute: 4 },
+    // 4 code guesses a minute in all: 2 for each of the 2 workers. Every client signs in from one loopback address.
+    rateLimits: { codeGuessesPerMinute: 4, unauthenticatedPerAddressPerMinute: 10_000, unauthenticatedServicePerMinute: 10_000 },
     pkiAuth: { maxUserCodeFailures: 20 },
   });
 }, 120_000);

@@ -56,15 +56,15 @@ async function seed(storage: IssuerStorage): Promise<void> {
       id: `enrollment-${i}`, deviceAuthorizationId: `device-${i}`, cardId: `card-${i}`, kioskSessionId: `session-${i}`,
       status: 'awaiting-phone', otpHash: `otp-hash-${i}`, otpExpiresAt: now + 600_000, otpFailures: 0, createdAt: now,
       completedAt: null, derivedCertificateSerialHex: null,
-    }, entry('approve'))).toBe(true);
+    }, 1, entry('approve'))).toBe('approved');
     await storage.insertChallenge({ id: `spare-challenge-${i}`, challenge: new Uint8Array(32), kioskId: null, createdAt: now, expiresAt: now + 60_000, usedAt: null });
   }
 }
 
 interface Child { ready: Promise<void>; report: Promise<ChildReport & { fatal?: string }>; exit: Promise<number | null>; go(): void }
 
-function startChild(file: string, name: string, enrollments: number, rounds: number): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(enrollments), String(rounds)], {
+function startChild(file: string, name: string, enrollments: number, rounds: number, guessLimit: number | null): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(enrollments), String(rounds), ...(guessLimit === null ? [] : [String(guessLimit)])], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
@@ -82,8 +82,8 @@ function startChild(file: string, name: string, enrollments: number, rounds: num
   return { ready, report, exit, go: () => { child.stdin.write('go\n'); child.stdin.end(); } };
 }
 
-async function race(file: string, enrollments: number, rounds: number): Promise<ChildReport[]> {
-  const children = [startChild(file, 'a', enrollments, rounds), startChild(file, 'b', enrollments, rounds)];
+async function race(file: string, enrollments: number, rounds: number, guessLimit: number | null = null): Promise<ChildReport[]> {
+  const children = [startChild(file, 'a', enrollments, rounds, guessLimit), startChild(file, 'b', enrollments, rounds, guessLimit)];
   await Promise.all(children.map((child) => child.ready));
   for (const child of children) child.go();
   const reports = await Promise.all(children.map((child) => child.report));
@@ -127,6 +127,7 @@ describe('SQLite storage shared by two processes', () => {
       }
       expect(count(db, "SELECT COUNT(*) AS n FROM challenges WHERE id LIKE 'spare-%' AND used_at IS NULL")).toBe(0);
       expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(2 * COUNTER_ROUNDS);
+      expect(count(db, "SELECT user_code_failures AS n FROM cards WHERE id = 'counter-card'")).toBe(2 * COUNTER_ROUNDS);
       expect(count(db, 'SELECT COUNT(*) AS n FROM device_authorizations')).toBe(ENROLLMENTS + 2 * COUNTER_ROUNDS);
       // Exactly one audit row per change made by the children: winners only, nothing for the losers.
       const childRows = (event: string) => count(db, "SELECT COUNT(*) AS n FROM audit_log WHERE event = ? AND details LIKE '%\"child\":%'", event);
@@ -138,6 +139,23 @@ describe('SQLite storage shared by two processes', () => {
       db.close();
     }
   }, 120_000);
+
+  it('user_code guesses racing from two processes: exactly the limit is taken, never more', async () => {
+    const file = databaseFile();
+    const storage = openSqliteStorage(file);
+    await seed(storage);
+    await storage.close();
+    const [a, b] = await race(file, 0, 40, 5);
+    expect([...a!.errors, ...b!.errors]).toEqual([]);
+    expect(a!.guessesTaken + b!.guessesTaken).toBe(5);
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(5);
+      expect(count(db, "SELECT user_code_failures AS n FROM cards WHERE id = 'counter-card'")).toBe(5);
+    } finally {
+      db.close();
+    }
+  }, 60_000);
 
   it('two processes creating the same new database apply each migration once', async () => {
     const file = databaseFile();

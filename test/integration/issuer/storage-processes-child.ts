@@ -2,7 +2,8 @@
 // waits for "go" on stdin (so both children start together), then hammers it with racing writes and prints one
 // JSON line: what it won, every error it saw and how many busy answers it retried.
 //
-//   node --import tsx storage-processes-child.ts <database file> <child name> <enrollment count> <counter rounds>
+//   node --import tsx storage-processes-child.ts <database file> <child name> <enrollment count> <counter rounds> [guess limit]
+// With a guess limit, each counter round is only a user_code guess taken under that limit (per session and card).
 import { createInterface } from 'node:readline';
 import { openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import type { AuditEntryInput } from '../../../issuer/storage/issuer-storage.ts';
@@ -13,9 +14,11 @@ export interface ChildReport {
   consumed: string[];
   errors: string[];
   busyRetries: number;
+  guessesTaken: number;
 }
 
-const [file = '', name = '', enrollmentText = '0', roundsText = '0'] = process.argv.slice(2);
+const [file = '', name = '', enrollmentText = '0', roundsText = '0', guessLimitText = ''] = process.argv.slice(2);
+const guessLimit = guessLimitText === '' ? null : Number(guessLimitText);
 const enrollments = Number(enrollmentText);
 const rounds = Number(roundsText);
 
@@ -27,7 +30,7 @@ let busyRetries = 0;
 const storage = openSqliteStorage(file, { busyRetry: { deadlineMs: 30_000, maxDelayMs: 20, onRetry: () => { busyRetries += 1; } } });
 
 async function hammer(): Promise<ChildReport> {
-  const report: ChildReport = { name, completed: [], consumed: [], errors: [], busyRetries: 0 };
+  const report: ChildReport = { name, completed: [], consumed: [], errors: [], busyRetries: 0, guessesTaken: 0 };
   const record = (error: unknown) => { report.errors.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error)); };
   // Several loops at once, as concurrent requests would be: a busy retry of one lets the others run meanwhile.
   const races = Array.from({ length: enrollments }, (_, i) => async () => {
@@ -41,8 +44,14 @@ async function hammer(): Promise<ChildReport> {
       report.consumed.push(`spare-challenge-${i}`);
     }
   });
+  const guesses = Array.from({ length: rounds }, () => async () => {
+    const limits = { perSession: guessLimit ?? 0, perCard: guessLimit ?? 0, windowMs: 3_600_000 };
+    if (await storage.takeUserCodeGuess('counter-session', 'counter-card', Date.now(), limits) === 'taken') report.guessesTaken += 1;
+  });
   const counters = Array.from({ length: rounds }, (_, i) => async () => {
-    await storage.recordUserCodeFailure('counter-session', 1_000_000, Date.now(), entry('approve', 'failure', { round: i }));
+    const limits = { perSession: 1_000_000, perCard: 1_000_000, windowMs: 3_600_000 };
+    // Without a seeded session (the migration race) the guess is refused and nothing is counted.
+    if (await storage.takeUserCodeGuess('counter-session', 'counter-card', Date.now(), limits) === 'taken') await storage.recordUserCodeFailure('counter-session', 1_000_000, Date.now(), entry('approve', 'failure', { round: i }));
     const now = Date.now();
     await storage.insertDeviceAuthorization({
       id: `${name}-device-${i}`, deviceCodeHash: `${name}-dc-${i}`, userCodeHash: `${name}-uc-${i}`, clientId: 'dck-phone',
@@ -50,7 +59,7 @@ async function hammer(): Promise<ChildReport> {
       enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null,
     }, entry('device-authorization', 'success', { deviceAuthorizationId: `${name}-device-${i}` }));
   });
-  const work = [...races, ...counters];
+  const work = guessLimit === null ? [...races, ...counters] : guesses;
   await Promise.all(Array.from({ length: 4 }, async () => {
     for (let job = work.shift(); job !== undefined; job = work.shift()) await job().catch(record);
   }));
