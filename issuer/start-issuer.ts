@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { derToPem, pemToDerList } from './ca/pem.ts';
-import { loadCaFromFiles, loadOrCreateDataDirCa } from './ca/issuing-ca.ts';
+import { loadConfiguredCa } from './ca/issuing-ca.ts';
 import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
@@ -99,9 +99,7 @@ interface IssuerMaterial { ca: IssuingCa; tls: TlsIdentity; serverSecret: Uint8A
 /** The data dir, CA, TLS identity and server secret: loaded, or created on first start. */
 async function loadOrCreateMaterial(config: IssuerConfig, dataDir: string, now: Date): Promise<IssuerMaterial> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const ca = config.ca === null
-    ? await loadOrCreateDataDirCa(dataDir, config.displayName, now)
-    : loadCaFromFiles(config.ca.certificateFile, config.ca.keyFile, config.ca.chainFiles ?? []);
+  const ca = await loadConfiguredCa(config.ca, dataDir, config.displayName, now);
   const tls = config.tls === null
     ? await loadOrCreateLoopbackTls(dataDir, now)
     : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
@@ -117,7 +115,9 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   // the event loop open until it is done, or Node would exit with the close still pending.
   const holdOpen = setInterval(() => undefined, 60_000);
   try {
-    await loadOrCreateMaterial(config, dataDir, now);
+    const { ca } = await loadOrCreateMaterial(config, dataDir, now);
+    // Workers connect to a token CA themselves: the primary's check connection is not kept.
+    await ca.signer.close();
     const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
     await storage.close();
   } finally {
@@ -159,6 +159,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
   } catch (error: unknown) {
     await storage.close();
+    await ca.signer.close();
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -180,6 +181,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       await maintenance.stop();
       await app.close();
       await storage.close();
+      await ca.signer.close();
     },
   };
 }
