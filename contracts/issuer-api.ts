@@ -38,6 +38,10 @@ export const ISSUER_ROUTES = {
   enrollmentEvents: '/enrollments/:enrollmentId/events',
   /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
   enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
+  /** Operations: liveness, readiness (load balancer), Prometheus metrics (issuer/operations/). */
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
 } as const;
 
 /** Fills the `:enrollmentId` placeholder of an enrollment route. */
@@ -137,6 +141,8 @@ export const ISSUER_ERROR_CODES = [
   // enrollments
   'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
+  // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
+  'ca-unavailable', 'metrics-forbidden',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 

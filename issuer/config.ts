@@ -123,6 +123,15 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Logs and /metrics (issuer/operations/). */
+    operations: Type.Object(
+      {
+        logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+        /** A file holding the token /metrics requires (`Authorization: Bearer …`); null → loopback callers only. */
+        metricsBearerTokenFile: Type.Union([FilePath, Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
