@@ -44,7 +44,13 @@ export const ISSUER_ROUTES = {
   metrics: '/metrics',
 } as const;
 
-/** Fills the `:enrollmentId` placeholder of an enrollment route. */
+/**
+ * Request id header: a client (the kiosk) sends its own id per call and logs it beside its outcome; the issuer
+ * logs it on its line for that request and echoes it (or the id it made, when none or a malformed one came).
+ */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Fills the `:enrollmentId` placeholder of an enrollment route.*/
 export function enrollmentPath(
   route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentRedeem'],
   enrollmentId: string,

@@ -4,14 +4,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ISSUER_ROUTES } from '../../contracts/issuer-api.ts';
+import { ISSUER_ROUTES, REQUEST_ID_HEADER } from '../../contracts/issuer-api.ts';
 import { CaSignerUnavailableError } from '../ca/ca-signer.ts';
 import { errorCodeOf, sendError } from '../http-errors.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { STORAGE_BUSY } from '../storage/issuer-storage.ts';
 import type { IssuerMetrics } from './metrics.ts';
 import { CrlFreshness, readiness } from './readiness.ts';
-import { REQUEST_ID_HEADER } from './request-log.ts';
 
 export interface OperationsOptions {
   metrics: IssuerMetrics;

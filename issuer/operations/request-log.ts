@@ -6,9 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Writable } from 'node:stream';
 import { LogController } from 'fastify';
 import type { FastifyServerOptions } from 'fastify';
+import { REQUEST_ID_HEADER } from '../../contracts/issuer-api.ts';
 
-/** The header a client (the kiosk) sends its own request id in; the issuer echoes it and logs it. */
-export const REQUEST_ID_HEADER = 'x-request-id';
 /** A client's id is used only when it is short and plain, so it cannot forge log structure or carry a secret's length. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 
