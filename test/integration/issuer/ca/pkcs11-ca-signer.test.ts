@@ -136,9 +136,9 @@ describe('start-up checks of the token CA', () => {
     await expect(startHarness({ config: tokenCaConfig({ pinFile: loosePin }) })).rejects.toThrow(/pin-unavailable/);
     const wrongPin = join(token.directory, 'wrong-pin');
     writeFileSync(wrongPin, '111111\n', { mode: 0o600 });
-    const failure = await startHarness({ config: tokenCaConfig({ pinFile: wrongPin }) }).catch((error: unknown) => error as Error);
-    expect(String(failure)).toContain('CKR_PIN_INCORRECT');
-    expect(String(failure)).not.toContain('111111');
+    const failure = await startHarness({ config: tokenCaConfig({ pinFile: wrongPin }) }).then(() => 'started', (error: unknown) => String(error));
+    expect(failure).toContain('CKR_PIN_INCORRECT');
+    expect(failure).not.toContain('111111');
     // The RSA key's certificate request is no certificate; a certificate of another key is a mismatch.
     const otherCa = join(token.directory, 'other-ca.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=Other',
