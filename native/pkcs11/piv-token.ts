@@ -133,8 +133,12 @@ async function withModule<T>(config: Pkcs11Config, use: (module: Module) => Prom
   }
 }
 
-/** Loads and initialises a PKCS#11 module (a long-lived user, like the issuer's CA signer, keeps it open). */
-export function openModule(modulePath: string): Module {
+/**
+ * Loads and initialises a PKCS#11 module (a long-lived user, like the issuer's CA signer, keeps it open).
+ * `threads`: calls will come from several threads at once (C_SignAsync on libuv's pool, one per session), so the
+ * module must lock (CKF_OS_LOCKING_OK, PKCS#11 §5.4); without it a module may assume one thread and corrupt state.
+ */
+export function openModule(modulePath: string, options: { threads?: boolean } = {}): Module {
   if (!isAbsolute(modulePath) || !existsSync(modulePath)) throw new Pkcs11Failure('module-load-failed', 'load');
   const module = new pkcs11js.PKCS11();
   try {
@@ -144,7 +148,7 @@ export function openModule(modulePath: string): Module {
     throw new Pkcs11Failure('module-load-failed', 'load');
   }
   try {
-    call('C_Initialize', () => module.C_Initialize());
+    call('C_Initialize', () => (options.threads === true ? module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }) : module.C_Initialize()));
   } catch (error) {
     module.close();
     throw error;

@@ -129,7 +129,7 @@ export class TokenKeyConnection {
   static open(location: TokenKeyLocation, pin: Buffer, mechanism: TokenSignMechanism, sessionCount = DEFAULT_SESSION_COUNT): TokenKeyConnection {
     let module: Module | null = null;
     try {
-      const opened = openModule(location.modulePath);
+      const opened = openModule(location.modulePath, { threads: true });
       module = opened;
       const slot = chooseSlot(opened, location);
       const sessions = Array.from({ length: sessionCount }, () =>
