@@ -15,6 +15,7 @@ import type { CaSigner } from '../../issuer/ca/ca-signer.ts';
 import { buildCertificationRequest } from '../../issuer/ca/certification-request.ts';
 import { caSubjectName, createSelfSignedCa } from '../../issuer/ca/issuing-ca.ts';
 import { derToPem } from '../../issuer/ca/pem.ts';
+import { parseArgs, UsageError } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
 
 export const summary = 'CA key ceremony: generate the issuing CA key in a PKCS#11 token (HSM), write its certificate or CSR';
@@ -40,35 +41,34 @@ interface CeremonyArgs {
   module: string; token: string; keyId: string; out: string; algorithm: TokenKeyAlgorithm; name: string; csr: boolean;
 }
 
-const VALUE_FLAGS = ['--module', '--token', '--key-id', '--out', '--algorithm', '--name'] as const;
+const SPEC = {
+  '--module': 'value', '--token': 'value', '--key-id': 'value', '--out': 'value', '--algorithm': 'value', '--name': 'value',
+  '--csr': 'flag', '--help': 'flag',
+} as const;
 
-function parseArgs(args: string[]): CeremonyArgs | string {
-  const values = new Map<string, string>();
-  let csr = false;
-  for (let i = 0; i < args.length; i += 1) {
-    const flag = args[i] ?? '';
-    if (flag === '--help' || flag === '-h') return 'help';
-    if (flag === '--csr') { csr = true; continue; }
-    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) return `unknown option ${flag.slice(0, 40)}`;
-    const value = args[i + 1];
-    if (value === undefined || value.length === 0 || value.length > 4096) return `${flag} needs a value`;
-    if (values.has(flag)) return `${flag} given twice`;
-    values.set(flag, value);
-    i += 1;
+function parseCeremonyArgs(args: string[]): CeremonyArgs | string {
+  let parsed;
+  try {
+    parsed = parseArgs(args, SPEC, 'dck ca ceremony');
+  } catch (error) {
+    if (error instanceof UsageError) return error.message;
+    throw error;
   }
-  const module = values.get('--module');
-  const token = values.get('--token');
-  const keyId = values.get('--key-id');
-  const out = values.get('--out');
+  if (parsed['--help'] === true) return 'help';
+  const csr = parsed['--csr'] === true;
+  const module = parsed['--module'];
+  const token = parsed['--token'];
+  const keyId = parsed['--key-id'];
+  const out = parsed['--out'];
   if (module === undefined || token === undefined || keyId === undefined || out === undefined) {
     return '--module, --token, --key-id and --out are required';
   }
   if (!isAbsolute(module)) return '--module must be an absolute path';
   if (token.length > 32) return '--token: a token label has at most 32 characters';
   if (!/^([0-9a-fA-F]{2}){1,64}$/.test(keyId)) return '--key-id must be hex bytes, like 0a or ca01';
-  const algorithm = values.get('--algorithm') ?? 'ec-p256';
+  const algorithm = parsed['--algorithm'] ?? 'ec-p256';
   if (algorithm !== 'ec-p256' && algorithm !== 'rsa-3072') return '--algorithm must be ec-p256 or rsa-3072';
-  const name = values.get('--name') ?? 'Derived Credential Issuer';
+  const name = parsed['--name'] ?? 'Derived Credential Issuer';
   if (name.length > 100) return '--name has at most 100 characters';
   return { module, token, keyId: keyId.toLowerCase(), out: resolve(out), algorithm, name, csr };
 }
@@ -119,7 +119,7 @@ export async function run(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
   if (verb === undefined || verb === '--help' || verb === '-h') { console.log(USAGE); return verb === undefined ? 2 : 0; }
   if (verb !== 'ceremony') { console.error(`dck ca: unknown subcommand ${verb.slice(0, 40)}\n\n${USAGE}`); return 2; }
-  const parsed = parseArgs(rest);
+  const parsed = parseCeremonyArgs(rest);
   if (parsed === 'help') { console.log(USAGE); return 0; }
   if (typeof parsed === 'string') { console.error(`dck ca ceremony: ${parsed}\n\n${USAGE}`); return 2; }
   mkdirSync(parsed.out, { recursive: true, mode: 0o700 });
