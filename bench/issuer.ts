@@ -5,6 +5,10 @@
 // signature verifications and signing alone, in a loop); p50/p99 per endpoint. Prints figures only.
 //
 //   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--warm-up K] [--workers W] [--client raw-tls|undici|node-https]
+//                                     [--ca-signer software|pkcs11] [--log-level info|silent|…]
+//
+// --ca-signer pkcs11: the CA key in a SoftHSM2 token (bench/issuer-ca-token.ts) instead of the data dir's software key.
+// --log-level: the issuer's operations.logLevel (default info: one JSON line per request, as deployed).
 //
 // --client: raw-tls (default, bench/issuer-raw-client.ts) costs the client about half the CPU of undici and undici
 // less than node:https; on these 2 shared cores every client millisecond is one the issuer does not get. undici
@@ -35,6 +39,7 @@ import { buildCrl } from '../virtual-card/revocation.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
 import { undiciClient } from './issuer-http-client.ts';
 import { rawTlsClient } from './issuer-raw-client.ts';
+import { createBenchCaToken } from './issuer-ca-token.ts';
 import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -49,7 +54,10 @@ type ClientKind = 'undici' | 'node-https' | 'raw-tls';
  * cost 4.0–4.2 ms each, 6000 cost 3.4 ms. The warm-up's own rate is printed too.
  */
 const DEFAULT_WARM_UP = 1500;
-interface Options { clients: number; enrollments: number; warmUp: number; workers: number; client: ClientKind }
+interface Options {
+  clients: number; enrollments: number; warmUp: number; workers: number; client: ClientKind;
+  caSigner: 'software' | 'pkcs11'; logLevel: string;
+}
 
 function parseOptions(args: string[]): Options {
   const value = (flag: string, fallback: number, least = 1) => {
@@ -61,9 +69,17 @@ function parseOptions(args: string[]): Options {
   const clientAt = args.indexOf('--client');
   const client = clientAt >= 0 ? args[clientAt + 1] : 'raw-tls';
   if (client !== 'undici' && client !== 'node-https' && client !== 'raw-tls') throw new Error('--client must be undici, node-https or raw-tls');
+  const text = (flag: string, fallback: string, allowed: readonly string[]) => {
+    const at = args.indexOf(flag);
+    const chosen = at >= 0 ? args[at + 1] ?? '' : fallback;
+    if (!allowed.includes(chosen)) throw new Error(`${flag} must be one of ${allowed.join(', ')}`);
+    return chosen;
+  };
   return {
     clients: value('--clients', 16), enrollments: value('--enrollments', 3000), warmUp: value('--warm-up', DEFAULT_WARM_UP, 0),
     workers: value('--workers', 2), client,
+    caSigner: text('--ca-signer', 'software', ['software', 'pkcs11']) as 'software' | 'pkcs11',
+    logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
   };
 }
 
@@ -227,9 +243,10 @@ function processCpu(pid: number): { userMs: number; systemMs: number } {
   return { userMs: (Number(fields[11]) * 1000) / CLOCK_TICKS, systemMs: (Number(fields[12]) * 1000) / CLOCK_TICKS };
 }
 
-function writeIssuerConfig(dataDir: string): string {
+function writeIssuerConfig(dataDir: string, extra: Record<string, unknown>): string {
   const file = join(dataDir, 'config.json');
   writeFileSync(file, JSON.stringify({
+    ...extra,
     pivTrust: {
       trustAnchorFiles: [join(dataDir, 'root.der')], intermediateFiles: [join(dataDir, 'intermediate.der')],
       crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
@@ -243,12 +260,15 @@ function writeIssuerConfig(dataDir: string): string {
 }
 
 /** `dck issuer --workers W` in its own process group of processes; its URL and pids read from what it prints. */
-async function startIssuerProcess(dataDir: string, workers: number) {
+async function startIssuerProcess(dataDir: string, options: Options) {
+  const { workers } = options;
+  const token = options.caSigner === 'pkcs11' ? createBenchCaToken(dataDir) : null;
+  const extraConfig = { operations: { logLevel: options.logLevel }, ...(token === null ? {} : { ca: token.caConfig }) };
   // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the primary and (inherited) every worker.
   const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
   const dck = fileURLToPath(new URL('../bin/dck.js', import.meta.url));
-  const child = spawn(process.execPath, [...extraFlags, dck, 'issuer', '--workers', String(workers), '--config', writeIssuerConfig(dataDir),
-    '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...extraFlags, dck, 'issuer', '--workers', String(workers), '--config', writeIssuerConfig(dataDir, extraConfig),
+    '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: token?.env ?? process.env });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const printed: string[] = [];
   const lines = createInterface({ input: child.stdout });
@@ -298,9 +318,10 @@ async function startClientProfile(): Promise<() => Promise<void>> {
 
 async function benchmark(options: Options): Promise<void> {
   console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), `
-    + `dck issuer --workers ${options.workers}, ${cpus().length} CPUs, node ${process.version}`);
+    + `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, `
+    + `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}`);
   const fixture = await prepare(options.warmUp + options.enrollments);
-  const server = await startIssuerProcess(fixture.dataDir, options.workers);
+  const server = await startIssuerProcess(fixture.dataDir, options);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
   const http = makeClient(server.url, server.tlsCertificatePem, options.clients);
   /** Enrollments number `from` to `to - 1` (each its own card), by `options.clients` concurrent clients. */

@@ -38,9 +38,19 @@ export const ISSUER_ROUTES = {
   enrollmentEvents: '/enrollments/:enrollmentId/events',
   /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
   enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
+  /** Operations: liveness, readiness (load balancer), Prometheus metrics (issuer/operations/). */
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
 } as const;
 
-/** Fills the `:enrollmentId` placeholder of an enrollment route. */
+/**
+ * Request id header: a client (the kiosk) sends its own id per call and logs it beside its outcome; the issuer
+ * logs it on its line for that request and echoes it (or the id it made, when none or a malformed one came).
+ */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** Fills the `:enrollmentId` placeholder of an enrollment route.*/
 export function enrollmentPath(
   route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentRedeem'],
   enrollmentId: string,
@@ -137,6 +147,8 @@ export const ISSUER_ERROR_CODES = [
   // enrollments
   'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
+  // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
+  'ca-unavailable', 'metrics-forbidden',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 

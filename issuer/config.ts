@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
 
 const Seconds = (defaultValue: number, maximum: number) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue });
@@ -29,14 +30,8 @@ export const IssuerConfigSchema = Type.Object(
       Type.Object({ certificateFile: FilePath, keyFile: FilePath }, { additionalProperties: false }),
       Type.Null(),
     ], { default: null }),
-    /** Issuing CA certificate + PKCS#8 key files; absent → a CA is created in the data dir on first start. */
-    ca: Type.Union([
-      Type.Object(
-        { certificateFile: FilePath, keyFile: FilePath, chainFiles: Type.Optional(Type.Array(FilePath, { maxItems: 5 })) },
-        { additionalProperties: false },
-      ),
-      Type.Null(),
-    ], { default: null }),
+    /** Issuing CA: null → created in the data dir; software key files; or a key in a PKCS#11 token (ca/ca-config.ts). */
+    ca: CaConfig,
     pivTrust: Type.Object(
       {
         trustAnchorFiles: Type.Array(FilePath, { maxItems: 100, default: [] }),
@@ -128,6 +123,15 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Logs and /metrics (issuer/operations/). */
+    operations: Type.Object(
+      {
+        logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+        /** A file holding the token /metrics requires (`Authorization: Bearer …`); null → loopback callers only. */
+        metricsBearerTokenFile: Type.Union([FilePath, Type.Null()], { default: null }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false },
 );
@@ -150,6 +154,8 @@ function fieldName(instancePath: string, extra: string | null): string {
 
 /** Applies defaults and validates; throws ConfigError naming the first bad field. */
 export function parseIssuerConfig(input: unknown): IssuerConfig {
+  const caProblem = caSectionProblem((input as { ca?: unknown } | null)?.ca);
+  if (caProblem !== null) throw new ConfigError(caProblem.field, caProblem.detail);
   const withDefaults = Value.Default(IssuerConfigSchema, Value.Clone(input ?? {}));
   const [first] = Value.Errors(IssuerConfigSchema, withDefaults);
   if (first !== undefined) {

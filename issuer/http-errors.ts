@@ -4,14 +4,23 @@ import type {} from '@fastify/swagger';
 import type { FastifyReply } from 'fastify';
 import type { IssuerErrorCode, OAuthErrorCode } from '../contracts/issuer-api.ts';
 
+/** The error code each error answer carried, for metrics and the request log (issuer/operations/). */
+const answeredCodes = new WeakMap<FastifyReply, string>();
+
+export function errorCodeOf(reply: FastifyReply): string | null {
+  return answeredCodes.get(reply) ?? null;
+}
+
 export function sendError(
   reply: FastifyReply, status: number, error: IssuerErrorCode, message: string, extra: { attemptsLeft?: number } = {},
 ): FastifyReply {
+  answeredCodes.set(reply, error);
   return reply.code(status).header('cache-control', 'no-store').send({ error, message, ...extra });
 }
 
 /** RFC 6749 §5.2 error body (plus `message`, the project-wide field). */
 export function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
+  answeredCodes.set(reply, error);
   return reply.code(status).header('cache-control', 'no-store')
     .send({ error, error_description: description, message: description });
 }

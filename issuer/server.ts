@@ -13,6 +13,13 @@ import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
 import type { TlsIdentity } from './tls.ts';
+import type { Writable } from 'node:stream';
+import { operationalFailure, registerOperations } from './operations/operations-routes.ts';
+import type { OperationsOptions } from './operations/operations-routes.ts';
+import { loggerOptions } from './operations/request-log.ts';
+
+/** Metrics, /metrics access and where the JSON log lines go (null: no log). */
+export interface IssuerOperations extends OperationsOptions { logStream: Writable | null }
 
 /** Largest body any route accepts: a PIV certificate or a CSR in base64 fits comfortably. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -33,11 +40,11 @@ function parseForm(body: string): Record<string, string> {
   return result;
 }
 
-export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Promise<FastifyInstance> {
+export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, operations: IssuerOperations): Promise<FastifyInstance> {
   const app = Fastify({
     https: { key: tls.keyPem, cert: tls.certificatePem },
     bodyLimit: BODY_LIMIT_BYTES,
-    logger: false,
+    ...loggerOptions(operations.logStream, ctx.config.operations.logLevel),
     // Long-polls hold requests for up to a minute.
     requestTimeout: 90_000,
   });
@@ -63,6 +70,8 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Prom
     if (status === 413) return sendError(reply, 413, 'payload-too-large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
     if (status === 415) return sendError(reply, 415, 'unsupported-media-type', 'Send JSON (or form-encoded for the OAuth endpoints).');
     if (status === 429) return sendRateLimited(reply, oauth, 60);
+    const operational = operationalFailure(error, ctx, reply, operations.metrics);
+    if (operational !== null) return operational;
     request.log.error({ err: error }, 'issuer request failed');
     return sendError(reply, 500, 'internal-error', 'The issuer failed to handle the request; the attempt was not recorded.');
   });
@@ -103,5 +112,6 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity): Prom
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerOperations(app, ctx, operations);
   return app;
 }

@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
 import { derToPem, pemToDerList } from './ca/pem.ts';
-import { loadCaFromFiles, loadOrCreateDataDirCa } from './ca/issuing-ca.ts';
+import { loadConfiguredCa } from './ca/issuing-ca.ts';
 import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
@@ -17,6 +18,8 @@ import type { CardStatusChecker, CardVerifier, IssuerContext } from './issuer-co
 import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
+import { IssuerMetrics } from './operations/metrics.ts';
+import { DEFAULT_BUSY_RETRY } from './storage/sqlite-busy-retry.ts';
 import { openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
@@ -46,6 +49,10 @@ export interface StartIssuerOptions {
    * so a test can put the kiosk and the phone on different workers. Never set in production.
    */
   debugWorkerHeader?: boolean;
+  /** Where the JSON log lines go (`dck issuer`: stdout); absent → no log (the kiosk's embedded issuer, tests). */
+  logStream?: Writable;
+  /** What /metrics serves; the cluster's workers pass the sum over all workers. Default: this process's metrics. */
+  metricsText?: () => Promise<string>;
 }
 
 export interface RunningIssuer {
@@ -60,6 +67,7 @@ export interface RunningIssuer {
   storage: IssuerStorage;
   /** The background purge and audit retention (runs on its own every maintenance.purgeIntervalSeconds). */
   maintenance: MaintenanceJob;
+  metrics: IssuerMetrics;
   close(): Promise<void>;
 }
 
@@ -99,9 +107,7 @@ interface IssuerMaterial { ca: IssuingCa; tls: TlsIdentity; serverSecret: Uint8A
 /** The data dir, CA, TLS identity and server secret: loaded, or created on first start. */
 async function loadOrCreateMaterial(config: IssuerConfig, dataDir: string, now: Date): Promise<IssuerMaterial> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const ca = config.ca === null
-    ? await loadOrCreateDataDirCa(dataDir, config.displayName, now)
-    : loadCaFromFiles(config.ca.certificateFile, config.ca.keyFile, config.ca.chainFiles ?? []);
+  const ca = await loadConfiguredCa(config.ca, dataDir, config.displayName, now);
   const tls = config.tls === null
     ? await loadOrCreateLoopbackTls(dataDir, now)
     : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
@@ -117,7 +123,9 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   // the event loop open until it is done, or Node would exit with the close still pending.
   const holdOpen = setInterval(() => undefined, 60_000);
   try {
-    await loadOrCreateMaterial(config, dataDir, now);
+    const { ca } = await loadOrCreateMaterial(config, dataDir, now);
+    // Workers connect to a token CA themselves: the primary's check connection is not kept.
+    await ca.signer.close();
     const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
     await storage.close();
   } finally {
@@ -128,8 +136,13 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const config = readIssuerConfig(options);
   const now = options.now ?? (() => new Date());
-  const { ca, tls, serverSecret } = await loadOrCreateMaterial(config, options.dataDir, now());
-  const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE));
+  const material = await loadOrCreateMaterial(config, options.dataDir, now());
+  const { tls, serverSecret } = material;
+  const metrics = new IssuerMetrics();
+  const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
+  const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE), {
+    busyRetry: { ...DEFAULT_BUSY_RETRY, onRetry: () => metrics.storageBusyRetries.inc() },
+  });
   const context: IssuerContext = {
     config, storage, ca,
     codes: new CodeHasher(serverSecret),
@@ -150,7 +163,10 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     now,
     audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
   };
-  const app = await buildIssuerApp(context, tls);
+  const app = await buildIssuerApp(context, tls, {
+    metrics, logStream: options.logStream ?? null, metricsBearerTokenFile: config.operations.metricsBearerTokenFile,
+    ...(options.metricsText === undefined ? {} : { metricsText: options.metricsText }),
+  });
   if (options.debugWorkerHeader === true) {
     const pid = String(process.pid);
     app.addHook('onSend', async (_request, reply, payload) => { reply.header('x-dck-debug-worker', pid); return payload; });
@@ -159,6 +175,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
   } catch (error: unknown) {
     await storage.close();
+    await ca.signer.close();
     throw error;
   }
   const port = (app.server.address() as AddressInfo).port;
@@ -170,7 +187,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   });
   let closed = false;
   return {
-    url, port, config, storage, maintenance,
+    url, port, config, storage, maintenance, metrics,
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,
@@ -180,6 +197,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       await maintenance.stop();
       await app.close();
       await storage.close();
+      await ca.signer.close();
     },
   };
 }

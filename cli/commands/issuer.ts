@@ -81,7 +81,7 @@ async function runSingleProcess(parsed: IssuerArgs, dataDir: string): Promise<nu
   let issuer: RunningIssuer;
   try {
     issuer = await startIssuer({
-      dataDir,
+      dataDir, logStream: process.stdout,
       ...(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) }),
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
     });

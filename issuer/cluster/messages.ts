@@ -17,6 +17,7 @@ export interface WorkerStartOptions {
 export type PrimaryToWorker =
   | { type: 'start'; options: WorkerStartOptions }
   | { type: 'enrollments-changed'; enrollmentIds: string[] }
+  | { type: 'metrics-response'; requestId: number; text: string | null }
   | { type: 'shutdown' };
 
 export type WorkerToPrimary =
@@ -24,9 +25,14 @@ export type WorkerToPrimary =
   | { type: 'ready' }
   | { type: 'listening'; url: string; port: number }
   | { type: 'start-failed'; code: 'config-invalid' | 'start-failed'; message: string }
-  | { type: 'enrollments-changed'; enrollmentIds: string[] };
+  | { type: 'enrollments-changed'; enrollmentIds: string[] }
+  /** A worker serving /metrics asks the primary for the sum over all workers (cluster/metrics-relay.ts). */
+  | { type: 'metrics-request'; requestId: number };
 
 const ENROLLMENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The aggregated exposition: a few hundred series, far below this. */
+const MAX_METRICS_TEXT = 4_000_000;
+const isRequestId = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const MAX_TEXT = 2048;
 /** Most enrollment ids one relay message carries (a batch covers a few milliseconds of changes). */
 export const MAX_RELAY_BATCH = 1000;
@@ -64,6 +70,11 @@ function parseStartOptions(value: unknown): WorkerStartOptions | null {
 export function parsePrimaryMessage(value: unknown): PrimaryToWorker | null {
   if (!isRecord(value)) return null;
   if (value.type === 'shutdown') return { type: 'shutdown' };
+  if (value.type === 'metrics-response') {
+    const { requestId, text } = value;
+    if (!isRequestId(requestId) || !(text === null || shortString(text, MAX_METRICS_TEXT))) return null;
+    return { type: 'metrics-response', requestId, text };
+  }
   if (value.type === 'enrollments-changed') {
     const ids = parseEnrollmentIds(value.enrollmentIds);
     return ids === null ? null : { type: 'enrollments-changed', enrollmentIds: ids };
@@ -78,6 +89,7 @@ export function parsePrimaryMessage(value: unknown): PrimaryToWorker | null {
 export function parseWorkerMessage(value: unknown): WorkerToPrimary | null {
   if (!isRecord(value)) return null;
   if (value.type === 'ready') return { type: 'ready' };
+  if (value.type === 'metrics-request') return isRequestId(value.requestId) ? { type: 'metrics-request', requestId: value.requestId } : null;
   if (value.type === 'enrollments-changed') {
     const ids = parseEnrollmentIds(value.enrollmentIds);
     return ids === null ? null : { type: 'enrollments-changed', enrollmentIds: ids };

@@ -7,6 +7,7 @@ import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { IssuerConfig } from '../config.ts';
 import { prepareIssuerDataDir } from '../start-issuer.ts';
+import { MetricsAggregator } from './metrics-relay.ts';
 import { parseWorkerMessage } from './messages.ts';
 import type { PrimaryToWorker, WorkerStartOptions } from './messages.ts';
 import { RestartPolicy } from './restart-policy.ts';
@@ -75,6 +76,7 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
   cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: workerExecArgv(), args: [] });
 
   const slots = new Map<Worker, number>();
+  const metrics = new MetricsAggregator();
   const policy = new RestartPolicy(options.restartPolicy);
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;
@@ -106,6 +108,8 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
       if (slot !== undefined) sendTo(worker, { type: 'start', options: startOptions(slot) });
     } else if (message.type === 'enrollments-changed') {
       for (const other of slots.keys()) if (other !== worker) sendTo(other, message);
+    } else if (message.type === 'metrics-request') {
+      metrics.answer(worker, message.requestId, sendTo);
     } else if (message.type === 'start-failed') {
       if (!started) startFailure(new ClusterStartError(message.code, message.message));
       else options.log(`worker ${slots.get(worker) ?? '?'} (pid ${worker.process.pid ?? '?'}) could not start: ${message.message}`);

@@ -10,6 +10,7 @@ import { parsePrimaryMessage } from './messages.ts';
 import type { WorkerStartOptions, WorkerToPrimary } from './messages.ts';
 import { rateLimitsForWorker } from './rate-limit-share.ts';
 import { RelayBatch } from './relay-batch.ts';
+import { WorkerMetricsRelay } from './metrics-relay.ts';
 
 /** Without a relayed message, a waiting long-poll or event stream still looks at the database this often. */
 const RECHECK_MS = 2_000;
@@ -33,14 +34,16 @@ function send(message: WorkerToPrimary): Promise<void> {
   });
 }
 
-async function start(options: WorkerStartOptions, events: EnrollmentEvents): Promise<RunningIssuer | null> {
+async function start(options: WorkerStartOptions, events: EnrollmentEvents, metrics: WorkerMetricsRelay): Promise<RunningIssuer | null> {
   try {
     const parsed = parseIssuerConfig(options.config);
     const config = { ...parsed, rateLimits: rateLimitsForWorker(parsed.rateLimits, options.slot, options.workers) };
     const issuer = await startIssuer({
       config, dataDir: options.dataDir, events, debugWorkerHeader: options.debugWorkerHeader,
+      logStream: process.stdout, metricsText: () => metrics.clusterMetrics(),
       ...(options.port === undefined ? {} : { port: options.port }),
     });
+    metrics.collectFrom(issuer.metrics.registry);
     await send({ type: 'listening', url: issuer.url, port: issuer.port });
     return issuer;
   } catch (error: unknown) {
@@ -63,6 +66,7 @@ function runWorker(): void {
     relay: (enrollmentId) => relay.add(enrollmentId),
     recheckMs: RECHECK_MS,
   });
+  const metrics = new WorkerMetricsRelay(send);
   let issuer: Promise<RunningIssuer | null> | null = null;
   let stopping = false;
   const stop = (): void => {
@@ -80,9 +84,10 @@ function runWorker(): void {
     const message = parsePrimaryMessage(raw);
     if (message === null) return;
     if (message.type === 'enrollments-changed') for (const id of message.enrollmentIds) events.wake(id);
+    else if (message.type === 'metrics-response') metrics.settle(message.requestId, message.text);
     else if (message.type === 'shutdown') stop();
     else if (message.type === 'start' && issuer === null && !stopping) {
-      issuer = start(message.options, events);
+      issuer = start(message.options, events, metrics);
       issuer.then((running) => { if (running === null) process.exit(1); }, () => process.exit(1));
     }
   });

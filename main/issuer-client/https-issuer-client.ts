@@ -2,6 +2,7 @@
 // given (not the system store: a kiosk talks to one issuer), bounds every call in time and size, checks every
 // answer against the contract's schemas, and turns every failure into data (`IssuerCallError`). Error details
 // name what went wrong (status, error code, timeout) but never carry request bodies, tokens or OTPs.
+import { randomUUID } from 'node:crypto';
 import { request, Agent } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { TSchema, Static } from 'typebox';
@@ -14,6 +15,7 @@ import {
   ISSUER_ROUTES,
   IssuerMetadata,
   KioskSession,
+  REQUEST_ID_HEADER,
   enrollmentPath,
 } from '../../contracts/issuer-api.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-api.ts';
@@ -37,7 +39,8 @@ const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set(ISSUER_ERROR_CODES);
 
 const toBase64Url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
-type RawAnswer = { readonly status: number; readonly body: unknown };
+/** `requestId`: what this client sent in the request id header; the issuer logs its line for the call under it. */
+type RawAnswer = { readonly status: number; readonly body: unknown; readonly requestId?: string };
 
 export class HttpsIssuerClient implements KioskIssuerPort {
   readonly #base: URL;
@@ -128,7 +131,8 @@ export class HttpsIssuerClient implements KioskIssuerPort {
   ): Promise<RawAnswer> {
     const url = new URL(path, this.#base);
     const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const requestId = randomUUID();
+    const headers: Record<string, string> = { accept: 'application/json', [REQUEST_ID_HEADER]: requestId };
     if (payload !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(payload.length);
@@ -138,7 +142,7 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
     return new Promise<RawAnswer>((resolve, reject) => {
       const req = request(url, { method, headers, agent: this.#agent, signal }, (res) => {
-        readJson(res).then(resolve, reject);
+        readJson(res).then((answer) => resolve({ ...answer, requestId }), reject);
       });
       req.on('error', (error) => reject(timeout.aborted ? new TimeoutError() : error));
       req.end(payload);
@@ -188,9 +192,14 @@ function issuerError(answer: RawAnswer, what: string): IssuerCallError {
   const body = answer.body;
   const code = typeof body === 'object' && body !== null && 'error' in body ? (body).error : undefined;
   if (answer.status < 500 && typeof code === 'string' && KNOWN_ERROR_CODES.has(code)) {
-    return { code: code as IssuerErrorCode, detail: `${what}: HTTP ${answer.status} ${code}` };
+    return { code: code as IssuerErrorCode, detail: `${what}: HTTP ${answer.status} ${code}${requestNote(answer)}` };
   }
-  return { code: 'unreachable', detail: `${what}: HTTP ${answer.status}` };
+  return { code: 'unreachable', detail: `${what}: HTTP ${answer.status}${requestNote(answer)}` };
+}
+
+/** The request id in a failure's detail: the kiosk's log line and the issuer's share it. */
+function requestNote(answer: RawAnswer): string {
+  return answer.requestId === undefined ? '' : ` (request ${answer.requestId})`;
 }
 
 /** A route for messages: ids are cut off so enrollment ids do not end up in logs. */

@@ -9,6 +9,7 @@ export type Pkcs11OwnCode =
   | 'no-private-key' // no private key object with the requested CKA_ID
   | 'unsupported-key' // the key is neither RSA nor EC
   | 'last-try-refused' // one PIN try is left and the caller did not allow using it
+  | 'key-id-in-use' // a key ceremony found an object with the CKA_ID it was asked to create
   | 'native-error'; // pkcs11js failed before reaching the module (bad argument, out of memory)
 
 /** CKR_* names come from the module; our own codes are lower-case words. */

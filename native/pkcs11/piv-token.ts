@@ -23,8 +23,9 @@ import { call, callAsync, Pkcs11Failure } from './errors.ts';
 // pkcs11js is CommonJS built with a spread `module.exports`, which Node's ESM loader cannot see
 // named exports through; require() it and keep the package's own types.
 const pkcs11js = createRequire(import.meta.url)('pkcs11js') as typeof Pkcs11Types;
-type Handle = Pkcs11Types.Handle;
-type Module = Pkcs11Types.PKCS11;
+export type Handle = Pkcs11Types.Handle;
+export type Module = Pkcs11Types.PKCS11;
+export { pkcs11js };
 
 /** OpenSC's module on Debian/Ubuntu (x86-64). */
 export const OPENSC_PKCS11_MODULE = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
@@ -124,21 +125,41 @@ export async function signWithKey(config: Pkcs11Config, pin: Buffer, data: Uint8
 // ---- lifecycle -------------------------------------------------------------------------------
 
 async function withModule<T>(config: Pkcs11Config, use: (module: Module) => Promise<T>): Promise<T> {
-  if (!isAbsolute(config.modulePath) || !existsSync(config.modulePath)) throw new Pkcs11Failure('module-load-failed', 'load');
+  const module = openModule(config.modulePath);
+  try {
+    return await use(module);
+  } finally {
+    closeModule(module);
+  }
+}
+
+/**
+ * Loads and initialises a PKCS#11 module (a long-lived user, like the issuer's CA signer, keeps it open).
+ * `threads`: calls will come from several threads at once (C_SignAsync on libuv's pool, one per session), so the
+ * module must lock (CKF_OS_LOCKING_OK, PKCS#11 §5.4); without it a module may assume one thread and corrupt state.
+ */
+export function openModule(modulePath: string, options: { threads?: boolean } = {}): Module {
+  if (!isAbsolute(modulePath) || !existsSync(modulePath)) throw new Pkcs11Failure('module-load-failed', 'load');
   const module = new pkcs11js.PKCS11();
   try {
-    module.load(config.modulePath);
+    module.load(modulePath);
   } catch (error) {
     void error; // dlopen's text names the path and the loader; our code says it all
     throw new Pkcs11Failure('module-load-failed', 'load');
   }
   try {
-    call('C_Initialize', () => module.C_Initialize());
-    try {
-      return await use(module);
-    } finally {
-      call('C_Finalize', () => module.C_Finalize());
-    }
+    call('C_Initialize', () => (options.threads === true ? module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }) : module.C_Initialize()));
+  } catch (error) {
+    module.close();
+    throw error;
+  }
+  return module;
+}
+
+/** C_Finalize, then unload; a finalize failure is reported after the module is unloaded anyway. */
+export function closeModule(module: Module): void {
+  try {
+    call('C_Finalize', () => module.C_Finalize());
   } finally {
     module.close();
   }
@@ -159,7 +180,7 @@ async function withSession<T>(
   });
 }
 
-function chooseSlot(module: Module, { tokenLabel, readerName }: Pkcs11Config): Handle {
+export function chooseSlot(module: Module, { tokenLabel, readerName }: Pick<Pkcs11Config, 'tokenLabel' | 'readerName'>): Handle {
   const match = initialisedTokens(module).find(({ token }) =>
     (tokenLabel === undefined || token.label === tokenLabel)
     && (readerName === undefined || token.slotDescription.startsWith(readerName)));
@@ -194,7 +215,7 @@ function summarise(module: Module, slot: Handle): TokenSummary {
 
 // ---- PIN -----------------------------------------------------------------------------------------
 
-function login(module: Module, session: Handle, pin: Buffer): void {
+export function login(module: Module, session: Handle, pin: Buffer): void {
   // The string exists only as this argument (see the module comment); the Buffer is wiped by callers.
   call('C_Login', () => module.C_Login(session, pkcs11js.CKU_USER, pin.toString('utf8')));
 }

@@ -25,6 +25,7 @@ describe('import boundaries', () => {
     ['renderer/screens/probe.tsx', "import { KioskController } from '../../main/session/controller.ts';\nvoid KioskController;\n", /window\.kiosk/],
     ['contracts/probe.ts', "import { PivCard } from '../piv/index.ts';\nvoid PivCard;\n", /contracts\/ imports nothing/],
     ['piv/probe.ts', "import { createSmartCardService } from '../native/pcsc/index.ts';\nvoid createSmartCardService;\n", /piv\/ must not import native\//],
+    ['issuer/ca/probe.ts', "import { createSmartCardService } from '../../native/pcsc/index.ts';\nvoid createSmartCardService;\n", /issuer\/ must not import native\/: .*only native\/pkcs11\//],
     ['main/session/probe.ts', "import { ipcMain } from 'electron';\nvoid ipcMain;\n", /ipcMain is imported only in main\/ipc\/electron-ipc\.ts/],
     ['renderer/probe.ts', "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n", /ipcRenderer is imported only in main\/preload\.ts/],
   ])('%s: a forbidden import fails lint', async (file, code, message) => {
@@ -39,6 +40,7 @@ describe('import boundaries', () => {
     ['main/ipc/electron-ipc.ts', "import { ipcMain } from 'electron';\nvoid ipcMain;\n"],
     ['main/preload.ts', "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n"],
     ['main/card/probe.ts', "import { PivCard } from '../../piv/index.ts';\nvoid PivCard;\n"],
+    ['issuer/ca/probe.ts', "import { TokenKeyConnection } from '../../native/pkcs11/index.ts';\nvoid TokenKeyConnection;\n"],
   ])('%s: an allowed import passes', async (file, code) => {
     expect(await importErrors(file, code)).toEqual([]);
   });

@@ -1,0 +1,57 @@
+// /readyz: may a load balancer send this node traffic? Ready when the database answers, the CA key signs, and
+// every configured PIV CRL file is still current (a stale CRL would refuse every card with revocation-unavailable).
+import 'reflect-metadata';
+import { readFileSync, statSync } from 'node:fs';
+import * as x509 from '@peculiar/x509';
+import type { IssuerContext } from '../issuer-context.ts';
+
+export type CheckResult = { ok: true } | { ok: false; reason: string };
+export interface Readiness { ready: boolean; checks: { database: CheckResult; caSigner: CheckResult; crls: CheckResult } }
+
+/** Database look-up of an id no record has: proves the database answers, changes nothing. */
+const PROBE_ID = 'readyz-probe';
+
+async function databaseCheck(ctx: IssuerContext): Promise<CheckResult> {
+  try {
+    await ctx.storage.findChallenge(PROBE_ID);
+    return { ok: true };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    return { ok: false, reason: typeof code === 'string' ? code.slice(0, 60) : 'storage-error' };
+  }
+}
+
+/** nextUpdate of each CRL file, re-read only when the file changes (a CRL updater replaces it). */
+export class CrlFreshness {
+  private readonly cache = new Map<string, { mtimeMs: number; nextUpdate: number | null }>();
+
+  check(files: readonly string[], now: number): CheckResult {
+    for (const file of files) {
+      let nextUpdate: number | null;
+      try {
+        nextUpdate = this.nextUpdate(file);
+      } catch {
+        return { ok: false, reason: `crl-unreadable: ${file}` };
+      }
+      if (nextUpdate === null) return { ok: false, reason: `crl-no-next-update: ${file}` };
+      if (nextUpdate <= now) return { ok: false, reason: `crl-stale: ${file}` };
+    }
+    return { ok: true };
+  }
+
+  private nextUpdate(file: string): number | null {
+    const { mtimeMs } = statSync(file);
+    const cached = this.cache.get(file);
+    if (cached?.mtimeMs === mtimeMs) return cached.nextUpdate;
+    const crl = new x509.X509Crl(readFileSync(file));
+    const nextUpdate = crl.nextUpdate?.getTime() ?? null;
+    this.cache.set(file, { mtimeMs, nextUpdate });
+    return nextUpdate;
+  }
+}
+
+export async function readiness(ctx: IssuerContext, crls: CrlFreshness): Promise<Readiness> {
+  const [database, caSigner] = await Promise.all([databaseCheck(ctx), ctx.ca.signer.health()]);
+  const crlCheck = crls.check(ctx.config.pivTrust.crlFiles, ctx.now().getTime());
+  return { ready: database.ok && caSigner.ok && crlCheck.ok, checks: { database, caSigner, crls: crlCheck } };
+}
