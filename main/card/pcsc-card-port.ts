@@ -2,7 +2,7 @@
 // (piv/). A thin adapter: it only translates events and maps card-edge results and errors to the session's
 // outcomes. The PIN passes straight through to verifyPinSafely, which zero-fills it.
 import type { SmartCardService } from '../../native/pcsc/index.ts';
-import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, signPkiAuthChallenge, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
 import type { KeyAlgorithm } from '../../piv/index.ts';
 import type { PinReferenceName } from '../../contracts/card.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
@@ -98,7 +98,7 @@ class PcscKioskCard implements KioskCardSession {
     if (this.#algorithm === null) return { kind: 'card-error' };
     try {
       // The issuer verifies the signature against the certificate we send; no need to re-read it here.
-      return { kind: 'ok', signature: await this.#card.sign('9A', this.#algorithm, challenge) };
+      return { kind: 'ok', ...(await signPkiAuthChallenge(this.#card, this.#algorithm, challenge)) };
     } catch (error: unknown) {
       if (isPivError(error, 'security-status')) return { kind: 'pin-needed' };
       this.#options.log?.('card-sign-failed', { code: errorCode(error) });

@@ -102,7 +102,7 @@ describe('kiosk issuer client', () => {
       const approve = await client.approveUserCode(token, 'BCDFGHJK');
       expect(approve).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
       expect(JSON.stringify(approve)).not.toContain(token);
-      const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
+      const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
       expect(garbage.ok).toBe(false);
     } finally {
       client.close();
@@ -120,7 +120,7 @@ describe('kiosk issuer client', () => {
         await client.approveUserCode('t', 'BCDFGHJK'),
         await client.refreshEnrollment('t', id),
         await client.enrollmentStatus('t', id, 1),
-        await client.answerChallenge({ challengeId: id, certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
+        await client.answerChallenge({ challengeId: id, kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
       ];
       for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 'unreachable' } });
     } finally {
