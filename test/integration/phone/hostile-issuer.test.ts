@@ -65,6 +65,21 @@ describe('phone client against a hostile issuer', () => {
     expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'expired-token' });
   });
 
+  it('gives up on an issuer that drips its answer, at the overall deadline (not only when idle)', async () => {
+    answer = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{');
+      const timer = setInterval(() => response.write(' '), 100);
+      response.on('close', () => clearInterval(timer));
+    };
+    const dripped = connectToIssuer(connection.baseUrl.href, null, { deadlineMs: 600 });
+    if (!dripped.ok) throw new Error(dripped.message);
+    const started = Date.now();
+    expect(await startDeviceAuthorization(dripped.connection)).toMatchObject({ ok: false, code: 'issuer-unreachable', message: expect.stringContaining('no complete answer') as unknown });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    dripped.connection.close();
+  });
+
   it('reports an unreachable issuer as data', async () => {
     const gone = connectToIssuer('http://127.0.0.1:1', null);
     if (!gone.ok) throw new Error(gone.message);
