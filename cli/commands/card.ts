@@ -15,6 +15,7 @@ import { isPivError, PivCard, readCardInfo, signChallenge, verifyPinSafely } fro
 import { parseArgs, printable, UsageError } from '../args.ts';
 import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
+import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
 export const summary = 'smart cards: list readers, show card info, check the PIN, sign a challenge';
 
@@ -133,10 +134,10 @@ export async function run(args: string[]): Promise<number> {
 function reportError(error: unknown): number {
   if (error instanceof Reported) return error.exitCode;
   if (error instanceof UsageError) {
-    console.error(`dck card: ${error.message}\n\n${USAGE}`);
+    console.error(terminalSafe(`dck card: ${error.message}\n\n${USAGE}`, { multiline: true }));
     return 2;
   }
-  console.error(`dck card: ${explain(error)}`);
+  console.error(terminalSafe(`dck card: ${explain(error)}`));
   return 1;
 }
 
@@ -190,7 +191,7 @@ async function listCommand(options: Options): Promise<number> {
     return 0;
   }
   for (const reader of readers) {
-    console.log(`${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`);
+    console.log(terminalSafe(`${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`));
   }
   return 0;
 }
@@ -278,7 +279,8 @@ function printCardInfo(info: CardInfo): void {
     if (certificate !== null) lines.push(...describeCertificate(certificate).map((line) => `  ${line}`));
   }
   for (const problem of info.problems) lines.push(`Problem reading ${problem.object}: ${problem.message} [${problem.code}]`);
-  console.log(lines.join('\n'));
+  // The label, names and messages came from the card: one line at a time, through the sanitizer.
+  console.log(lines.map((line) => terminalSafe(line)).join('\n'));
 }
 
 const SLOT_NAMES = { '9A': 'PIV Authentication', '9C': 'Digital Signature', '9D': 'Key Management', '9E': 'Card Authentication' } as const;
@@ -328,7 +330,7 @@ async function pkcs11InfoCommand(modulePath: string, options: Options): Promise<
       `  Subject: ${certificate.subject}`, `  Issuer: ${certificate.issuer}`, `  Serial: ${certificate.serialNumber}`,
       `  Valid: ${certificate.notBefore} to ${certificate.notAfter}`, `  Key: ${certificate.keyAlgorithm}`,
     ]),
-  ].join('\n'));
+  ].map((line) => terminalSafe(line)).join('\n'));
   return 0;
 }
 
@@ -466,7 +468,7 @@ function verifiesAgainstCertificate(message: Uint8Array, signature: Uint8Array, 
 // ---- output ----------------------------------------------------------------------------------
 
 function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(terminalSafeJson(value, 2));
 }
 
 function hex(bytes: Uint8Array): string {
