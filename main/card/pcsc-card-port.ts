@@ -11,6 +11,11 @@ import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, CardSign
 
 export interface PcscCardPortOptions {
   readonly now?: () => Date;
+  /**
+   * Overall time for each card command (piv/transport.ts; default DEFAULT_COMMAND_DEADLINE_MS). A card that misses
+   * it is 'unreadable' ("this card cannot be read"), whatever it was doing: reading, PIN or signing.
+   */
+  readonly commandDeadlineMs?: number;
   readonly log?: (event: string, fields?: Readonly<Record<string, string>>) => void;
   /** Readers this kiosk uses (its configuration's `readers`); others are ignored as if absent. Default: all. */
   readonly useReader?: (reader: string) => boolean;
@@ -151,7 +156,7 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
       if (!used(reader)) return null;
       try {
         const connection = await service.connect(reader);
-        const card = new PivCard(connection, { atr: connection.atr });
+        const card = new PivCard(connection, { atr: connection.atr, ...(options.commandDeadlineMs === undefined ? {} : { commandDeadlineMs: options.commandDeadlineMs }) });
         return new PcscKioskCard(card, () => connection.disconnect(), options);
       } catch (error: unknown) {
         options.log?.('card-connect-failed', { code: errorCode(error) });
