@@ -36,9 +36,10 @@ export function openChromium(launchUrl: string, extraArgs: readonly string[] = [
   return {
     process: child,
     startUrl,
+    // The profile goes when Chromium has exited (it writes into it until then); 'exit' above does that.
     close: () => {
-      child.kill('SIGTERM');
-      profile.remove();
+      if (child.exitCode !== null || child.signalCode !== null) profile.remove();
+      else child.kill('SIGTERM');
     },
   };
 }

@@ -21,8 +21,17 @@ const live = new Set<string>();
 const CLEANUP_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 let hooksInstalled = false;
 
+/** rm -rf that retries a directory another process is still writing into (ENOTEMPTY), and never throws. */
+function removeTree(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  } catch {
+    // Still busy after the retries: what is left is swept at the next start (its PID will be dead).
+  }
+}
+
 function removeLive(): void {
-  for (const path of live) rmSync(path, { recursive: true, force: true });
+  for (const path of live) removeTree(path);
   live.clear();
 }
 
@@ -81,7 +90,7 @@ export function createPrivateTempDir(prefix: string): PrivateTempDir {
     path,
     remove: () => {
       live.delete(path);
-      rmSync(path, { recursive: true, force: true });
+      removeTree(path);
     },
   };
 }
