@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 
 const CHILD = fileURLToPath(new URL('./kiosk-process-child.ts', import.meta.url));
@@ -34,11 +34,10 @@ beforeAll(() => {
   writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><html lang="en"><head><title>t</title></head><body>fixture</body></html>');
 });
 
-afterEach(() => {
+afterAll(() => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  rmSync(workDir, { recursive: true, force: true });
 });
-
-afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 function startChild(): Promise<RunningChild> {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, rendererDir], { env: { ...process.env, TMPDIR: childTmp } });
@@ -140,21 +139,29 @@ function openSocket(running: RunningChild, cookie: string): Promise<boolean> {
 }
 
 describe('a malformed WebSocket frame ends that connection, not the kiosk', () => {
+  // One kiosk process for every frame kind: each case also checks it survived the ones before.
+  let running: RunningChild;
+  let cookie: string;
+  beforeAll(async () => {
+    running = await startChild();
+    cookie = await sessionCookie(running);
+  });
+  afterAll(async () => {
+    running.child.kill('SIGTERM');
+    await running.exited;
+  });
+
   it.each([
     ['a frame over the 16 KiB limit', frame(0x82, Buffer.alloc(0), { declaredLength: 17 * 1024 }), 1009],
     ['a text frame of invalid UTF-8', frame(0x81, Buffer.from([0xc3, 0x28, 0xff])), 1007],
     ['a frame with RSV1 set (no extension was agreed)', frame(0xc2, Buffer.from([1, 2, 3])), 1002],
     ['an unmasked client frame', frame(0x82, Buffer.from([1, 2, 3]), { masked: false }), 1002],
   ])('%s: closed with its code, the host still serves', async (_name, bytes, code) => {
-    const running = await startChild();
-    const cookie = await sessionCookie(running);
     expect(await sendRawFrame(running, cookie, bytes)).toBe(code);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(running.child.exitCode).toBeNull();
     expect((await get(`${running.origin}/`, { cookie })).status).toBe(200);
     expect(await openSocket(running, cookie)).toBe(true);
-    running.child.kill('SIGTERM');
-    await running.exited;
   });
 });
 
