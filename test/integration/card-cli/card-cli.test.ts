@@ -127,7 +127,7 @@ describe('dck card verify-pin', () => {
 
 describe('dck card sign', () => {
   const challenge = '5f3a9c0e11d2a4b6c8e0f1e2d3c4b5a6'.repeat(2);
-  const kioskNonce = '0123456789abcdef'.repeat(4);
+  const kioskNonce = 'a5'.repeat(32); // no digit run a PIN could match: every output is checked for PINs
 
   it('signs the PKI-AUTH message (never the raw challenge) with 9A, and it verifies against the card certificate (RSA and P-256)', async () => {
     for (const [reader, card] of [[rsaReader(), rsaCard], [ecReader(), ecCard]] as const) {
