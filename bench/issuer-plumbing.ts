@@ -50,7 +50,7 @@ async function serve(dataDir: string): Promise<void> {
   const issuer = await startIssuer({
     dataDir, port: 0, verifyCard: stubVerifier(),
     // The stub cards have no real certificate: their status re-check (approve, redeem) is stubbed as "good" too.
-    checkCardStatus: (certificateDer, policy) => stubVerifier()({ challenge: new Uint8Array(0), signature: new Uint8Array(0), certificateDer }, policy),
+    checkCardStatus: (certificateDer, policy) => stubVerifier()({ issuerNonce: new Uint8Array(0), kioskNonce: new Uint8Array(0), signature: new Uint8Array(0), certificateDer }, policy),
     config: { rateLimits: {
       requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000,
       unauthenticatedPerAddressPerMinute: 10_000_000, unauthenticatedServicePerMinute: 10_000_000,

@@ -37,6 +37,7 @@ import { createTestPki } from '../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../virtual-card/test-pki.ts';
 import { buildCrl } from '../virtual-card/revocation.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
+import { newKioskNonce, pkiAuthMessageBytes } from '../test/integration/pki-auth/card-signature.ts';
 import { undiciClient } from './issuer-http-client.ts';
 import { rawTlsClient } from './issuer-raw-client.ts';
 import { createBenchCaToken } from './issuer-ca-token.ts';
@@ -109,8 +110,8 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function cardSign(key: KeyObject, card: IssuedCardCertificate, challenge: Uint8Array): string {
-  return nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', challenge, { key, dsaEncoding: 'der' }).toString('base64url');
+function cardSign(key: KeyObject, card: IssuedCardCertificate, message: Uint8Array): string {
+  return nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', message, { key, dsaEncoding: 'der' }).toString('base64url');
 }
 
 async function makeCsr(): Promise<string> {
@@ -148,9 +149,10 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
     () => http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } }), 200);
   const issued = await timed<ChallengeResponse>('pki-auth/challenge',
     () => http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'bench' } }), 200);
-  const signature = cardSign(key, card, new Uint8Array(Buffer.from(issued.challenge, 'base64url')));
+  const kioskNonce = newKioskNonce();
+  const signature = cardSign(key, card, pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
   const session = await timed<KioskSession>('pki-auth/response', () => http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
-    json: { challengeId: issued.challengeId, certificate: Buffer.from(card.der).toString('base64url'), signature },
+    json: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
   }), 200);
   const code = await timed<EnrollmentCode>('enrollments (approve)',
     () => http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
@@ -165,8 +167,10 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
 /** The signature work of one enrollment, alone: card signature, 2 certificates, 2 CRLs, the CSR, the new certificate. */
 async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerSecond: number; verifierPerSecond: number; verifierCpuMs: number }> {
   const { card, key } = fixture.cards[0]!;
-  const challenge = new Uint8Array(32).fill(7);
-  const signature = Buffer.from(cardSign(key, card, challenge), 'base64url');
+  const issuerNonce = new Uint8Array(32).fill(7);
+  const kioskNonce = new Uint8Array(32).fill(8);
+  const message = pkiAuthMessageBytes(issuerNonce, kioskNonce);
+  const signature = Buffer.from(cardSign(key, card, message), 'base64url');
   const cardPublic = createPublicKey({ key: Buffer.from(card.certificate.publicKey.rawData), format: 'der', type: 'spki' });
   const intermediatePublic = createPublicKey({ key: Buffer.from(fixture.pki.intermediate.certificate.publicKey.rawData), format: 'der', type: 'spki' });
   const rootPublic = createPublicKey({ key: Buffer.from(fixture.pki.root.certificate.publicKey.rawData), format: 'der', type: 'spki' });
@@ -182,7 +186,7 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
   let rounds = 0;
   const deadline = performance.now() + seconds * 1000;
   while (performance.now() < deadline) {
-    nodeVerify('sha256', challenge, cardPublic, signature);
+    nodeVerify('sha256', message, cardPublic, signature);
     cardCertificate.verify(intermediatePublic);
     intermediateCertificate.verify(rootPublic);
     // Two CRL signature checks cost the same as two certificate checks (same keys, same algorithm).
@@ -205,9 +209,9 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
   // New cards only (its verdict cache would otherwise answer): a fresh policy object has empty caches. The cards'
   // signatures are made before the clock starts, so the figure is the verifier's work alone. One warm-up card
   // loads the CRLs and validates the CA part once, as a running issuer has done long before.
-  const signed = fixture.cards.map(({ card: fresh, key: freshKey }) => ({ fresh, signature: new Uint8Array(Buffer.from(cardSign(freshKey, fresh, challenge), 'base64url')) }));
+  const signed = fixture.cards.map(({ card: fresh, key: freshKey }) => ({ fresh, signature: new Uint8Array(Buffer.from(cardSign(freshKey, fresh, message), 'base64url')) }));
   const verifyOne = async ({ fresh, signature: freshSignature }: { fresh: IssuedCardCertificate; signature: Uint8Array }) => {
-    const result = await verifyCardAuthentication({ challenge, signature: freshSignature, certificateDer: fresh.der }, policy);
+    const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature: freshSignature, certificateDer: fresh.der }, policy);
     if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
   };
   const [warmUp, ...rest] = signed;

@@ -96,7 +96,7 @@ async function pinToQr(browser: Browser): Promise<void> {
     const context = await browser.newContext();
     await context.addInitScript(WELCOME_MESSAGE_PROBE);
     const page = await context.newPage();
-    await page.goto(kiosk.host.launchUrl);
+    await page.goto(kiosk.host.newLaunchUrl());
     await title(page, 'Insert your smart card');
     const toQr: number[] = [];
     const removals: RemovalTimes[] = [];
@@ -289,7 +289,7 @@ async function rendererHeap(browser: Browser): Promise<void> {
   const context = await browser.newContext();
   const page = await context.newPage();
   try {
-    await page.goto(host.launchUrl);
+    await page.goto(host.newLaunchUrl());
     await title(page, 'Insert your smart card');
     const cdp = await context.newCDPSession(page);
     const heapAfterGc = async (): Promise<number> => {

@@ -8,7 +8,7 @@
 // The "reference" lines are what the same work costs with the general-purpose parsers (@peculiar/x509 with its
 // extensions decoded, @peculiar/asn1-schema for the CSR) and the OpenSSL floor, for comparison.
 import 'reflect-metadata';
-import { X509Certificate as OpenSslCertificate, createPrivateKey, sign, verify, webcrypto } from 'node:crypto';
+import { X509Certificate as OpenSslCertificate, createPrivateKey, verify, webcrypto } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { parseCertificate } from '../issuer/pki-auth/parsed-certificate.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../issuer/pki-auth/verify-card-authentication.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { createTestPki, type CardKeyAlgorithm, type IssuedCardCertificate } from '../virtual-card/test-pki.ts';
+import { pkiAuthMessageBytes, signAsCard } from '../test/integration/pki-auth/card-signature.ts';
 import { bitString, integer, objectIdentifier, octetString, sequence, time, tlv } from '../issuer/ca/der.ts';
 import { buildCrl } from '../virtual-card/revocation.ts';
 
@@ -50,10 +51,9 @@ async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Promi
   return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm })).toString('pem');
 }
 
-function cardSignature(card: IssuedCardCertificate, challenge: Uint8Array): Uint8Array {
+function cardSignature(card: IssuedCardCertificate, message: Uint8Array): Uint8Array {
   const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
-  const hash = card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
-  return new Uint8Array(card.keyAlgorithm === 'RSA-2048' ? sign(hash, challenge, key) : sign(hash, challenge, { key, dsaEncoding: 'der' }));
+  return signAsCard(key, card.keyAlgorithm, message);
 }
 
 async function benchCertificates(cardCount: number): Promise<void> {
@@ -63,13 +63,15 @@ async function benchCertificates(cardCount: number): Promise<void> {
     const nextUpdate = new Date(Date.now() + 86_400_000);
     writeFileSync(join(dataDir, 'root.crl'), await buildCrl({ issuer: pki.root, nextUpdate }));
     writeFileSync(join(dataDir, 'intermediate.crl'), await buildCrl({ issuer: pki.intermediate, nextUpdate }));
-    const challenge = new Uint8Array(32).fill(7);
+    const issuerNonce = new Uint8Array(32).fill(7);
+    const kioskNonce = new Uint8Array(32).fill(8);
+    const message = pkiAuthMessageBytes(issuerNonce, kioskNonce);
     for (const keyAlgorithm of ['P-256', 'P-384', 'RSA-2048'] as CardKeyAlgorithm[]) {
       const count = keyAlgorithm === 'RSA-2048' ? Math.max(10, Math.floor(cardCount / 5)) : cardCount;
       const cards: Array<{ card: IssuedCardCertificate; signature: Uint8Array }> = [];
       for (let index = 0; index < count; index += 1) {
         const card = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Bench Cardholder ${index}` });
-        cards.push({ card, signature: cardSignature(card, challenge) });
+        cards.push({ card, signature: cardSignature(card, message) });
       }
       const ders = cards.map(({ card }) => card.der);
       console.log(`\n${keyAlgorithm} card certificates (${ders[0]?.byteLength ?? 0} bytes), ${count} distinct cards:`);
@@ -91,7 +93,7 @@ async function benchCertificates(cardCount: number): Promise<void> {
       const [warmUp, ...rest] = cards;
       if (warmUp === undefined) throw new Error('no cards');
       const verifyOne = async ({ card, signature }: { card: IssuedCardCertificate; signature: Uint8Array }) => {
-        const result = await verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+        const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, policy);
         if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
       };
       await verifyOne(warmUp);

@@ -12,6 +12,7 @@
 //   flow carry `Authorization: Bearer <access_token>` (from the token endpoint).
 import Type from 'typebox';
 import type { Static } from 'typebox';
+import { PKI_AUTH_NONCE_BASE64URL_CHARS } from './pki-auth-message.ts';
 
 // ─────────────────────────────── routes ───────────────────────────────
 
@@ -246,6 +247,13 @@ export type TokenResponse = Static<typeof TokenResponse>;
 
 // ─────────────────────────────── PKI-AUTH (kiosk) ───────────────────────────────
 
+/** A PKI-AUTH nonce (contracts/pki-auth-message.ts) in unpadded base64url: exactly 32 bytes, nothing else. */
+const PkiAuthNonce = Type.String({
+  pattern: `^[A-Za-z0-9_-]{${PKI_AUTH_NONCE_BASE64URL_CHARS}}$`,
+  minLength: PKI_AUTH_NONCE_BASE64URL_CHARS,
+  maxLength: PKI_AUTH_NONCE_BASE64URL_CHARS,
+});
+
 export const ChallengeRequest = Type.Object(
   {
     /** Free label of the kiosk (for the audit log); the challenge is bound to the returned challengeId. */
@@ -258,8 +266,11 @@ export type ChallengeRequest = Static<typeof ChallengeRequest>;
 export const ChallengeResponse = Type.Object(
   {
     challengeId: Type.String({ maxLength: 64 }),
-    /** Random bytes, base64url. The card signs these raw bytes (SHA-256, or SHA-384 for P-384 keys). */
-    challenge: Type.String({ maxLength: 200 }),
+    /**
+     * The issuer's nonce: exactly PKI_AUTH_ISSUER_NONCE_BYTES random bytes, base64url. The card does not sign it
+     * raw: it signs pkiAuthMessage(challenge, kioskNonce) (contracts/pki-auth-message.ts).
+     */
+    challenge: PkiAuthNonce,
     expiresIn: Type.Integer({ minimum: 1 }),
   },
   { additionalProperties: false },
@@ -271,7 +282,9 @@ export const ChallengeAnswer = Type.Object(
     challengeId: OpaqueId,
     /** The card's PIV Authentication (9A) certificate, DER, base64url. */
     certificate: Base64Url(8000),
-    /** The card's signature over the challenge, base64url (ECDSA as DER). */
+    /** The kiosk's own nonce (PKI_AUTH_KIOSK_NONCE_BYTES random bytes), base64url: the second half of what was signed. */
+    kioskNonce: PkiAuthNonce,
+    /** The card's signature over pkiAuthMessage(challenge, kioskNonce), base64url (ECDSA as DER). */
     signature: Base64Url(1000),
   },
   { additionalProperties: false },

@@ -3,8 +3,7 @@
 // that the welcome screen offers. Development, demos and end-to-end tests only; production kiosks point at a
 // real issuer and real readers.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startIssuer } from '../issuer/start-issuer.ts';
 import type { RunningIssuer } from '../issuer/start-issuer.ts';
@@ -19,9 +18,13 @@ import { startVirtualCard } from '../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../virtual-card/virtual-card.ts';
 import type { KioskCardPort } from '../main/card/card-port.ts';
 import { createPcscCardPort } from '../main/card/pcsc-card-port.ts';
+import { createPrivateTempDir } from '../main/runtime/private-temp-dir.ts';
 
 export interface DemoEnvironmentOptions {
-  /** Where the embedded issuer keeps its database, CA and TLS identity; a temp dir (removed at stop) when absent. */
+  /**
+   * Where the embedded issuer keeps its database, CA and TLS identity. Absent: a private temp dir (0700), removed at
+   * stop, on an uncaught error and on signals (private-temp-dir.ts).
+   */
   readonly dataDir?: string;
   /** 'auto': virtual card only when no system reader holds a card; 'always' / 'never' force it. */
   readonly virtualCard?: 'auto' | 'always' | 'never';
@@ -59,8 +62,8 @@ function systemReaderHoldsCard(): Promise<boolean> {
 
 export async function startDemoEnvironment(options: DemoEnvironmentOptions = {}): Promise<DemoEnvironment> {
   const log = options.log ?? (() => undefined);
-  const ownDataDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'dck-kiosk-'));
+  const ownDataDir = options.dataDir === undefined ? createPrivateTempDir('dck-kiosk-') : null;
+  const dataDir = options.dataDir ?? ownDataDir?.path ?? '';
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const pki = await createTestPki();
   // The issuer demands revocation evidence for every certificate on the path: give it fresh, empty CRLs.
@@ -111,7 +114,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
       await virtualCard?.stop();
       await pcsc?.stop();
       await issuer.close();
-      if (ownDataDir) rmSync(dataDir, { recursive: true, force: true });
+      ownDataDir?.remove();
     },
   };
 }

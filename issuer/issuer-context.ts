@@ -5,13 +5,10 @@ import type { EnrollmentEvents } from './enrollment-events.ts';
 import type { CodeHasher } from './secrets.ts';
 import type { AuditEntryInput, IssuerStorage } from './storage/issuer-storage.ts';
 import type {
-  CardAuthenticationResult, PivTrustPolicy,
+  CardAuthenticationInput, CardAuthenticationResult, PivTrustPolicy,
 } from './pki-auth/verify-card-authentication.ts';
 
-export type CardVerifier = (
-  input: { challenge: Uint8Array; signature: Uint8Array; certificateDer: Uint8Array },
-  policy: PivTrustPolicy,
-) => Promise<CardAuthenticationResult>;
+export type CardVerifier = (input: CardAuthenticationInput, policy: PivTrustPolicy) => Promise<CardAuthenticationResult>;
 
 /** The card's status now, from its stored certificate (no signature): `verifyCardCertificate` by default. */
 export type CardStatusChecker = (certificateDer: Uint8Array, policy: PivTrustPolicy) => Promise<CardAuthenticationResult>;

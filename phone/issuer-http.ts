@@ -5,7 +5,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 
 const MAX_ANSWER_BYTES = 1024 * 1024;
-const REQUEST_TIMEOUT_MS = 15_000;
+/** No byte for this long: the connection is dead. */
+const IDLE_TIMEOUT_MS = 15_000;
+/** The whole exchange (connect, TLS, request, the complete answer) within this, however the issuer paces it. */
+const REQUEST_DEADLINE_MS = 30_000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface IssuerConnection {
@@ -25,13 +28,19 @@ export type IssuerAnswer =
   | { ok: true; status: number; body: unknown }
   | { ok: false; code: 'issuer-unreachable' | 'bad-response'; message: string };
 
+export interface ConnectOptions {
+  /** Overall limit per request; default REQUEST_DEADLINE_MS (tests shorten it). */
+  readonly deadlineMs?: number;
+}
+
 export type ConnectResult = { ok: true; connection: IssuerConnection } | { ok: false; code: 'bad-issuer-url'; message: string };
 
 /**
  * `caPem`: the only certificate authority trusted for the issuer's TLS certificate (null: the system store).
  * Plain http is accepted only on loopback, for development issuers.
  */
-export function connectToIssuer(issuerUrl: string, caPem: string | null): ConnectResult {
+export function connectToIssuer(issuerUrl: string, caPem: string | null, options: ConnectOptions = {}): ConnectResult {
+  const deadlineMs = options.deadlineMs ?? REQUEST_DEADLINE_MS;
   let baseUrl: URL;
   try {
     baseUrl = new URL(issuerUrl);
@@ -52,13 +61,19 @@ export function connectToIssuer(issuerUrl: string, caPem: string | null): Connec
     ok: true,
     connection: {
       baseUrl,
-      request: (path, options) => send(baseUrl, path, options, agent, secure),
+      request: (path, requestOptions) => send(baseUrl, path, requestOptions, { agent, secure, deadlineMs }),
       close: () => agent.destroy(),
     },
   };
 }
 
-function send(baseUrl: URL, path: string, options: IssuerRequestOptions, agent: HttpAgent | HttpsAgent, secure: boolean): Promise<IssuerAnswer> {
+interface Transport {
+  readonly agent: HttpAgent | HttpsAgent;
+  readonly secure: boolean;
+  readonly deadlineMs: number;
+}
+
+function send(baseUrl: URL, path: string, options: IssuerRequestOptions, { agent, secure, deadlineMs }: Transport): Promise<IssuerAnswer> {
   const url = new URL(baseUrl.pathname.replace(/\/+$/, '') + path, baseUrl);
   const body = options.json === undefined ? undefined : Buffer.from(JSON.stringify(options.json));
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -68,11 +83,21 @@ function send(baseUrl: URL, path: string, options: IssuerRequestOptions, agent: 
   }
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
   const open = secure ? httpsRequest : httpRequest;
-  return new Promise<IssuerAnswer>((resolve) => {
-    const request = open(url, { method: options.method, headers, agent, timeout: REQUEST_TIMEOUT_MS }, (response) => {
+  return new Promise<IssuerAnswer>((resolvePromise) => {
+    // An issuer that drips a byte now and then never trips the idle timeout: this ends the exchange regardless.
+    // The first outcome wins; the deadline's is final even if bytes are still arriving.
+    const deadline = setTimeout(() => {
+      resolve({ ok: false, code: 'issuer-unreachable', message: `no complete answer from ${baseUrl.origin} within ${deadlineMs / 1000} s` });
+      request.destroy();
+    }, deadlineMs);
+    const resolve = (answer: IssuerAnswer): void => {
+      clearTimeout(deadline);
+      resolvePromise(answer);
+    };
+    const request = open(url, { method: options.method, headers, agent, timeout: IDLE_TIMEOUT_MS }, (response) => {
       readAnswer(response).then(resolve, (error: unknown) => resolve({ ok: false, code: 'bad-response', message: describe(error) }));
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${IDLE_TIMEOUT_MS / 1000} s`)));
     request.on('error', (error) => resolve({ ok: false, code: 'issuer-unreachable', message: `cannot reach ${baseUrl.origin}: ${describe(error)}` }));
     request.end(body);
   });

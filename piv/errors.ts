@@ -37,7 +37,8 @@ export type PivErrorCode =
   | 'invalid-argument'
   // Raised by transports (PC/SC layer, test doubles).
   | 'card-removed'
-  | 'transport-failure';
+  | 'transport-failure'
+  | 'card-timeout'; // a command (with its chaining and GET RESPONSEs) missed its deadline; the channel is done
 
 export interface PivErrorDetails {
   /** SW1SW2 when the error comes from a card answer. */

@@ -1,11 +1,14 @@
 /**
- * PKI-AUTH (SP 800-116): the card signs a challenge with the PIV Authentication key (9A), and the
- * host checks the signature against the 9A certificate before anyone else relies on it.
- * Convention for the whole project: the signed message is the raw challenge; RSA-2048 and P-256
- * sign its SHA-256, P-384 its SHA-384; RSA is PKCS#1 v1.5, ECDSA signatures are DER.
+ * PKI-AUTH (SP 800-116): the card signs with the PIV Authentication key (9A), and the host checks the
+ * signature against the 9A certificate before anyone else relies on it.
+ * What is signed is never the issuer's challenge itself: it is pkiAuthMessage(challenge, kioskNonce)
+ * (contracts/pki-auth-message.ts: a context string, the issuer's 32-byte nonce, a fresh 32-byte kiosk
+ * nonce), which the host hashes (SHA-256; SHA-384 for P-384) and the card signs; RSA is PKCS#1 v1.5,
+ * ECDSA signatures are DER. A challenge of any other length is refused before the card is touched.
  */
-import { constants, verify } from 'node:crypto';
+import { constants, randomBytes, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { PKI_AUTH_ISSUER_NONCE_BYTES, PKI_AUTH_KIOSK_NONCE_BYTES, pkiAuthMessage } from '../contracts/pki-auth-message.ts';
 import type { CertificateSummary } from '../contracts/card.ts';
 import { keyAlgorithmOf, parseCertificate } from './certificate-summary.ts';
 import { PivError } from './errors.ts';
@@ -14,11 +17,14 @@ import { verifyPinSafely } from './pin-policy.ts';
 import type { VerifyPinOptions } from './pin-policy.ts';
 import { HASH_OF } from './signing-input.ts';
 
-export const MAX_CHALLENGE_BYTES = 4096;
-
-export interface SignedChallenge {
-  /** Raw RSA signature (256 bytes) or DER ECDSA signature. */
+export interface PkiAuthSignature {
+  /** Raw RSA signature (256 bytes) or DER ECDSA signature over pkiAuthMessage(challenge, kioskNonce). */
   readonly signature: Uint8Array;
+  /** The kiosk's nonce, fresh for this signature: the issuer needs it to rebuild the signed message. */
+  readonly kioskNonce: Uint8Array;
+}
+
+export interface SignedChallenge extends PkiAuthSignature {
   /** The 9A certificate (decompressed DER) whose key made the signature. */
   readonly certificateDer: Uint8Array;
   readonly certificate: CertificateSummary;
@@ -27,12 +33,33 @@ export interface SignedChallenge {
   readonly verified: boolean;
 }
 
-/** Checks a signature made under the project convention above. */
-export function verifyChallengeSignature(publicKey: KeyObject, algorithm: KeyAlgorithm, challenge: Uint8Array, signature: Uint8Array): boolean {
+function messageFor(challenge: Uint8Array, kioskNonce: Uint8Array): Uint8Array {
+  const built = pkiAuthMessage(challenge, kioskNonce);
+  if (!built.ok) throw new PivError('invalid-argument', built.reason);
+  return built.message;
+}
+
+/** Checks a PKI-AUTH signature made under the construction above (false for nonces of the wrong length too). */
+export function verifyChallengeSignature(publicKey: KeyObject, algorithm: KeyAlgorithm, nonces: { challenge: Uint8Array; kioskNonce: Uint8Array }, signature: Uint8Array): boolean {
+  const built = pkiAuthMessage(nonces.challenge, nonces.kioskNonce);
+  if (!built.ok) return false;
   const key = algorithm === 'RSA-2048'
     ? { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
     : { key: publicKey, dsaEncoding: 'der' as const };
-  return verify(HASH_OF[algorithm], challenge, key, signature);
+  return verify(HASH_OF[algorithm], built.message, key, signature);
+}
+
+/**
+ * The card half of PKI-AUTH on a card whose PIN is already verified: a fresh kiosk nonce, the message built
+ * from it and the issuer's `challenge` (refused with 'invalid-argument' unless it is exactly 32 bytes), signed
+ * with 9A. `algorithm` is the 9A key's (from its certificate). `kioskNonce` is for diagnostics that compare two
+ * signing paths (`dck card sign --kiosk-nonce`); the kiosk always lets it be fresh.
+ */
+export async function signPkiAuthChallenge(
+  card: PivCard, algorithm: KeyAlgorithm, challenge: Uint8Array, kioskNonce: Uint8Array = new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES)),
+): Promise<PkiAuthSignature> {
+  const message = messageFor(challenge, kioskNonce);
+  return { signature: await card.sign('9A', algorithm, message), kioskNonce };
 }
 
 function failedPin(outcome: 'wrong' | 'blocked' | 'last-try-refused', triesLeft?: number): PivError {
@@ -42,14 +69,17 @@ function failedPin(outcome: 'wrong' | 'blocked' | 'last-try-refused', triesLeft?
 }
 
 /**
- * Signs `challenge` with key 9A. When `pin` is given it is verified first (safely, see
+ * PKI-AUTH with key 9A over the issuer's `challenge` (see signPkiAuthChallenge). When `pin` is given it is verified first (safely, see
  * verifyPinSafely) and TAKEN OVER: zero-filled before this settles. Without a PIN the card must
  * already be verified (or the call rejects with 'security-status').
  */
-export async function signChallenge(card: PivCard, challenge: Uint8Array, pin?: Uint8Array, options: VerifyPinOptions = {}): Promise<SignedChallenge> {
+export async function signChallenge(
+  card: PivCard, challenge: Uint8Array, pin?: Uint8Array, options: VerifyPinOptions & { readonly kioskNonce?: Uint8Array } = {},
+): Promise<SignedChallenge> {
   try {
-    if (challenge.length === 0 || challenge.length > MAX_CHALLENGE_BYTES) {
-      throw new PivError('invalid-argument', `challenge must be 1 to ${MAX_CHALLENGE_BYTES} bytes`);
+    // Refused before the PIN or the card are touched.
+    if (challenge.byteLength !== PKI_AUTH_ISSUER_NONCE_BYTES) {
+      throw new PivError('invalid-argument', `the challenge must be ${PKI_AUTH_ISSUER_NONCE_BYTES} bytes, not ${challenge.byteLength}`);
     }
     const { der: certificateDer } = await card.readCertificate('9A');
     const { summary, publicKey } = parseCertificate(certificateDer);
@@ -58,9 +88,9 @@ export async function signChallenge(card: PivCard, challenge: Uint8Array, pin?: 
       const result = await verifyPinSafely(card, pin, options);
       if (result.outcome !== 'correct') throw failedPin(result.outcome, result.outcome === 'wrong' ? result.triesLeft : undefined);
     }
-    const signature = await card.sign('9A', algorithm, challenge);
-    const verified = verifyChallengeSignature(publicKey, algorithm, challenge, signature);
-    return { signature, certificateDer, certificate: summary, algorithm, verified };
+    const { signature, kioskNonce } = await signPkiAuthChallenge(card, algorithm, challenge, options.kioskNonce);
+    const verified = verifyChallengeSignature(publicKey, algorithm, { challenge, kioskNonce }, signature);
+    return { signature, kioskNonce, certificateDer, certificate: summary, algorithm, verified };
   } finally {
     pin?.fill(0);
   }

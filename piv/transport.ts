@@ -28,7 +28,20 @@ export interface ChannelOptions {
   readonly extendedLength?: boolean;
   /** Cap on one response assembled from 61xx chaining. Default 128 KiB. */
   readonly maxResponseBytes?: number;
+  /**
+   * Overall time for one command: every chain link, 6Cxx re-send and GET RESPONSE it takes. Default
+   * DEFAULT_COMMAND_DEADLINE_MS. The transport's own per-APDU limit does not bound a card that answers each
+   * APDU slowly but never finishes (one byte and 61 01 every few seconds).
+   */
+  readonly commandDeadlineMs?: number;
 }
+
+/**
+ * Measured: the slowest command of the kiosk flow on the virtual card and the OpenSC-tested cards is an RSA-2048
+ * GENERAL AUTHENTICATE at well under 2 s; reading a 2 KB certificate with short APDUs is ~9 exchanges. 15 s leaves a
+ * slow card room and still ends a hung one long before a person gives up on the kiosk.
+ */
+export const DEFAULT_COMMAND_DEADLINE_MS = 15_000;
 
 const GET_RESPONSE_INS = 0xc0;
 const CHAINING_BIT = 0x10;
@@ -37,11 +50,15 @@ const DEFAULT_MAX_RESPONSE_BYTES = 128 * 1024;
 export class ApduChannel {
   readonly extendedLength: boolean;
   readonly maxResponseBytes: number;
+  readonly commandDeadlineMs: number;
   #transmitted = 0;
+  /** Set when a command missed its deadline: the card is not trusted with another APDU on this channel. */
+  #expired: string | null = null;
 
   constructor(private readonly transport: CardTransport, options: ChannelOptions = {}) {
     this.extendedLength = options.extendedLength ?? false;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.commandDeadlineMs = options.commandDeadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
   }
 
   /** Number of APDUs sent so far (benchmarks compare this against other middleware). */
@@ -59,6 +76,27 @@ export class ApduChannel {
    * final status word, which may be an error status: interpreting it is the caller's job.
    */
   async send(command: CommandApdu): Promise<ResponseApdu> {
+    this.#refuseIfExpired();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.#expired = `${describeCommand(command)}: the card did not finish within ${this.commandDeadlineMs / 1000} s`;
+        reject(new PivError('card-timeout', this.#expired));
+      }, this.commandDeadlineMs);
+    });
+    try {
+      // The losing exchange stops at its next APDU (#refuseIfExpired in transmitOnce); its rejection is handled here.
+      return await Promise.race([this.#sendUnbounded(command), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #refuseIfExpired(): void {
+    if (this.#expired !== null) throw new PivError('card-timeout', `${this.#expired}; reconnect to the card to try again`);
+  }
+
+  async #sendUnbounded(command: CommandApdu): Promise<ResponseApdu> {
     const dataLength = command.data?.length ?? 0;
     if (dataLength > MAX_SHORT_DATA && !this.extendedLength) return this.sendChained(command);
     const le = command.le === undefined ? undefined : Math.min(command.le, this.maxLe);
@@ -114,6 +152,7 @@ export class ApduChannel {
   }
 
   private async transmitOnce(command: CommandApdu): Promise<ResponseApdu> {
+    this.#refuseIfExpired();
     const encoded = encodeCommandApdu(command, this.extendedLength && needsExtendedLength(command));
     this.#transmitted += 1;
     try {

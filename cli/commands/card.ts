@@ -4,8 +4,9 @@
 //
 // Exit codes: 0 done, 1 the card/reader/service said no, 2 the command line is wrong.
 // `--json` output shapes are documented at each `printJson` call and only ever grow.
-import { verify, X509Certificate } from 'node:crypto';
+import { randomBytes, verify, X509Certificate } from 'node:crypto';
 import type { CardInfo, CertificateSummary } from '../../contracts/card.ts';
+import { PKI_AUTH_ISSUER_NONCE_BYTES, PKI_AUTH_KIOSK_NONCE_BYTES, pkiAuthMessage } from '../../contracts/pki-auth-message.ts';
 import { createSmartCardService, isSmartCardError, SmartCardError } from '../../native/pcsc/index.ts';
 import type { CardConnection, ReaderStatus, SmartCardService } from '../../native/pcsc/index.ts';
 import { listTokens, Pkcs11Failure, readCertificate, signWithKey, verifyPin as verifyPinPkcs11 } from '../../native/pkcs11/index.ts';
@@ -14,6 +15,7 @@ import { isPivError, PivCard, readCardInfo, signChallenge, verifyPinSafely } fro
 import { parseArgs, printable, UsageError } from '../args.ts';
 import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
+import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
 export const summary = 'smart cards: list readers, show card info, check the PIN, sign a challenge';
 
@@ -21,10 +23,13 @@ const USAGE = `usage:
   dck card list [--json]
   dck card info [--reader NAME] [--pkcs11 MODULE] [--json]
   dck card verify-pin [--reader NAME] [--last-try] [--pkcs11 MODULE] [--json]
-  dck card sign --challenge HEX [--reader NAME] [--pkcs11 MODULE] [--json]
+  dck card sign --challenge HEX [--kiosk-nonce HEX] [--reader NAME] [--pkcs11 MODULE] [--json]
 
 The PIN is read from standard input (or typed at a hidden prompt), never from the command line.
 verify-pin refuses to send a PIN when only one try is left, unless --last-try is given.
+sign is PKI-AUTH: --challenge is the issuer's 32-byte challenge (64 hex digits); the card signs
+"DCK PKI-AUTH v1" NUL challenge kiosk-nonce (contracts/pki-auth-message.ts), never the raw bytes.
+--kiosk-nonce (32 bytes) is random unless given (to compare two signing paths).
 --pkcs11 MODULE goes through a PKCS#11 module (e.g. /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so).
 Exit codes: 0 success, 1 failure (card, reader, PIN, service), 2 wrong command line.
 
@@ -33,9 +38,8 @@ Exit codes: 0 success, 1 failure (card, reader, PIN, service), 2 wrong command l
   info        CardInfo, schemaVersion 1 (contracts/card.ts);
               with --pkcs11: { "token": {...}, "certificate9A": {...} | null }
   verify-pin  { "result": "correct" | "wrong" | "blocked" | "refused-last-try", "triesLeft": number | null }
-  sign        { "signature": hex, "verified": boolean, "certificateSha256": hex, "path": "piv" | "pkcs11" }`;
+  sign        { "signature": hex, "kioskNonce": hex, "verified": boolean, "certificateSha256": hex, "path": "piv" | "pkcs11" }`;
 
-const MAX_CHALLENGE_BYTES = 256;
 const MAX_ARGUMENT_CHARS = 256;
 
 // ---- command line ----------------------------------------------------------------------------
@@ -51,6 +55,7 @@ interface Options {
   readonly reader?: string;
   readonly pkcs11?: string;
   readonly challenge?: string;
+  readonly kioskNonce?: string;
 }
 
 /** Each subcommand's options (cli/args.ts reads them). */
@@ -58,7 +63,7 @@ const OPTIONS = {
   list: { '--json': 'flag' },
   info: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value' },
   'verify-pin': { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--last-try': 'flag' },
-  sign: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--challenge': 'value' },
+  sign: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--challenge': 'value', '--kiosk-nonce': 'value' },
 } as const satisfies Record<string, OptionSpec>;
 type Subcommand = keyof typeof OPTIONS;
 const isSubcommand = (name: string): name is Subcommand => Object.prototype.hasOwnProperty.call(OPTIONS, name);
@@ -66,7 +71,7 @@ const isSubcommand = (name: string): name is Subcommand => Object.prototype.hasO
 function parseOptions(subcommand: Subcommand, args: readonly string[]): Options {
   // The subcommands' specs differ; read the result as one record (every name is checked against its spec).
   const parsed: Readonly<Record<string, true | string | undefined>> = parseArgs<OptionSpec>(args, OPTIONS[subcommand], `dck card ${subcommand}`);
-  for (const name of ['--reader', '--pkcs11', '--challenge'] as const) {
+  for (const name of ['--reader', '--pkcs11', '--challenge', '--kiosk-nonce'] as const) {
     const value = parsed[name];
     if (typeof value === 'string' && value.length > MAX_ARGUMENT_CHARS) throw new UsageError(`the value of ${name} is too long`);
   }
@@ -80,17 +85,27 @@ function parseOptions(subcommand: Subcommand, args: readonly string[]): Options 
     reader: text('--reader'),
     pkcs11: text('--pkcs11'),
     challenge: text('--challenge'),
+    kioskNonce: text('--kiosk-nonce'),
   };
 }
 
-function parseChallenge(hex: string | undefined): Uint8Array {
-  if (hex === undefined) throw new UsageError('--challenge HEX is required (the bytes to sign, in hex)');
+/** A PKI-AUTH nonce given in hex: exactly `bytes` bytes (the card never signs a differently shaped message). */
+function parseNonce(name: string, hex: string, bytes: number): Uint8Array {
   const clean = hex.startsWith('0x') ? hex.slice(2) : hex;
   if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) {
-    throw new UsageError('--challenge must be hexadecimal: an even number of the characters 0-9 and a-f');
+    throw new UsageError(`${name} must be hexadecimal: an even number of the characters 0-9 and a-f`);
   }
-  if (clean.length / 2 > MAX_CHALLENGE_BYTES) throw new UsageError(`--challenge is limited to ${MAX_CHALLENGE_BYTES} bytes`);
+  if (clean.length !== bytes * 2) throw new UsageError(`${name} must be exactly ${bytes} bytes (${bytes * 2} hex digits), not ${clean.length / 2}`);
   return Uint8Array.from(Buffer.from(clean, 'hex'));
+}
+
+function parseChallenge(hex: string | undefined): Uint8Array {
+  if (hex === undefined) throw new UsageError(`--challenge HEX is required (the issuer's ${PKI_AUTH_ISSUER_NONCE_BYTES}-byte PKI-AUTH challenge, in hex)`);
+  return parseNonce('--challenge', hex, PKI_AUTH_ISSUER_NONCE_BYTES);
+}
+
+function parseKioskNonce(hex: string | undefined): Uint8Array {
+  return hex === undefined ? new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES)) : parseNonce('--kiosk-nonce', hex, PKI_AUTH_KIOSK_NONCE_BYTES);
 }
 
 // ---- entry -----------------------------------------------------------------------------------
@@ -119,10 +134,10 @@ export async function run(args: string[]): Promise<number> {
 function reportError(error: unknown): number {
   if (error instanceof Reported) return error.exitCode;
   if (error instanceof UsageError) {
-    console.error(`dck card: ${error.message}\n\n${USAGE}`);
+    console.error(terminalSafe(`dck card: ${error.message}\n\n${USAGE}`, { multiline: true }));
     return 2;
   }
-  console.error(`dck card: ${explain(error)}`);
+  console.error(terminalSafe(`dck card: ${explain(error)}`));
   return 1;
 }
 
@@ -176,7 +191,7 @@ async function listCommand(options: Options): Promise<number> {
     return 0;
   }
   for (const reader of readers) {
-    console.log(`${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`);
+    console.log(terminalSafe(`${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`));
   }
   return 0;
 }
@@ -264,7 +279,8 @@ function printCardInfo(info: CardInfo): void {
     if (certificate !== null) lines.push(...describeCertificate(certificate).map((line) => `  ${line}`));
   }
   for (const problem of info.problems) lines.push(`Problem reading ${problem.object}: ${problem.message} [${problem.code}]`);
-  console.log(lines.join('\n'));
+  // The label, names and messages came from the card: one line at a time, through the sanitizer.
+  console.log(lines.map((line) => terminalSafe(line)).join('\n'));
 }
 
 const SLOT_NAMES = { '9A': 'PIV Authentication', '9C': 'Digital Signature', '9D': 'Key Management', '9E': 'Card Authentication' } as const;
@@ -314,7 +330,7 @@ async function pkcs11InfoCommand(modulePath: string, options: Options): Promise<
       `  Subject: ${certificate.subject}`, `  Issuer: ${certificate.issuer}`, `  Serial: ${certificate.serialNumber}`,
       `  Valid: ${certificate.notBefore} to ${certificate.notAfter}`, `  Key: ${certificate.keyAlgorithm}`,
     ]),
-  ].join('\n'));
+  ].map((line) => terminalSafe(line)).join('\n'));
   return 0;
 }
 
@@ -392,6 +408,7 @@ async function pkcs11VerifyPinCommand(modulePath: string, reader: string | undef
 
 interface SignResult {
   readonly signature: Uint8Array;
+  readonly kioskNonce: Uint8Array;
   readonly certificateDer: Uint8Array;
   readonly path: 'piv' | 'pkcs11';
   readonly verified: boolean;
@@ -399,45 +416,49 @@ interface SignResult {
 
 async function signCommand(options: Options): Promise<number> {
   const challenge = parseChallenge(options.challenge);
+  const kioskNonce = parseKioskNonce(options.kioskNonce);
   const result = options.pkcs11 !== undefined
-    ? await signThroughPkcs11(options.pkcs11, options.reader, challenge)
-    : await withCard(options.reader, (connection) => signThroughPiv(connection, challenge));
+    ? await signThroughPkcs11(options.pkcs11, options.reader, challenge, kioskNonce)
+    : await withCard(options.reader, (connection) => signThroughPiv(connection, challenge, kioskNonce));
   const { verified } = result;
   if (options.json) {
     // { "signature": hex, "verified": boolean, "certificateSha256": hex, "path": "piv" | "pkcs11" }
-    printJson({ signature: hex(result.signature), verified, certificateSha256: new X509Certificate(result.certificateDer).fingerprint256.replace(/:/g, '').toLowerCase(), path: result.path });
+    printJson({ signature: hex(result.signature), kioskNonce: hex(result.kioskNonce), verified, certificateSha256: new X509Certificate(result.certificateDer).fingerprint256.replace(/:/g, '').toLowerCase(), path: result.path });
   } else {
+    console.log(`kiosk nonce: ${hex(result.kioskNonce)}`);
     console.log(`signature: ${hex(result.signature)}`);
     console.log(verified ? 'verified: the signature matches the PIV Authentication (9A) certificate' : 'NOT VERIFIED: the signature does not match the 9A certificate');
   }
   return verified ? 0 : 1;
 }
 
-async function signThroughPiv(connection: CardConnection, challenge: Uint8Array): Promise<SignResult> {
+async function signThroughPiv(connection: CardConnection, challenge: Uint8Array, kioskNonce: Uint8Array): Promise<SignResult> {
   const pin = await readSecret('PIN: ');
   try {
     // signChallenge verifies the PIN safely (primary PIN, last-try rule) and checks the signature.
-    const { signature, certificateDer, verified } = await signChallenge(pivCardOn(connection), challenge, pin);
-    return { signature, certificateDer, verified, path: 'piv' };
+    const { signature, certificateDer, verified } = await signChallenge(pivCardOn(connection), challenge, pin, { kioskNonce });
+    return { signature, kioskNonce, certificateDer, verified, path: 'piv' };
   } finally {
     pin.fill(0);
   }
 }
 
-async function signThroughPkcs11(modulePath: string, reader: string | undefined, challenge: Uint8Array): Promise<SignResult> {
+async function signThroughPkcs11(modulePath: string, reader: string | undefined, challenge: Uint8Array, kioskNonce: Uint8Array): Promise<SignResult> {
+  const built = pkiAuthMessage(challenge, kioskNonce);
+  if (!built.ok) throw new UsageError(built.reason);
   const pin = await readSecret('PIN: ');
   try {
-    const { signature, certificateDer } = await signWithKey(pkcs11Config(modulePath, reader), pin, challenge);
-    return { signature, certificateDer, verified: verifiesAgainstCertificate(challenge, signature, certificateDer), path: 'pkcs11' };
+    const { signature, certificateDer } = await signWithKey(pkcs11Config(modulePath, reader), pin, built.message);
+    return { signature, kioskNonce, certificateDer, verified: verifiesAgainstCertificate(built.message, signature, certificateDer), path: 'pkcs11' };
   } finally {
     pin.fill(0);
   }
 }
 
-/** The PKCS#11 path signs SHA-256 of the challenge: PKCS#1 v1.5 for RSA keys, DER ECDSA for EC keys. */
-function verifiesAgainstCertificate(challenge: Uint8Array, signature: Uint8Array, certificateDer: Uint8Array): boolean {
+/** The PKCS#11 path signs SHA-256 of the PKI-AUTH message: PKCS#1 v1.5 for RSA keys, DER ECDSA for EC keys. */
+function verifiesAgainstCertificate(message: Uint8Array, signature: Uint8Array, certificateDer: Uint8Array): boolean {
   try {
-    return verify('sha256', challenge, new X509Certificate(certificateDer).publicKey, signature);
+    return verify('sha256', message, new X509Certificate(certificateDer).publicKey, signature);
   } catch (error) {
     void error; // a malformed signature is simply "does not verify"
     return false;
@@ -447,7 +468,7 @@ function verifiesAgainstCertificate(challenge: Uint8Array, signature: Uint8Array
 // ---- output ----------------------------------------------------------------------------------
 
 function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
+  console.log(terminalSafeJson(value, 2));
 }
 
 function hex(bytes: Uint8Array): string {

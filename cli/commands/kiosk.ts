@@ -3,12 +3,9 @@
 // launch URL. `npm start` runs the same kiosk in Electron where its binary is installed.
 //
 // Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 could not start, 2 wrong command line.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
+import { CHROMIUM, openChromium } from '../../main/browser-host/open-chromium.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
 import { integerOption, parseArgs, UsageError } from '../args.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
@@ -27,10 +24,10 @@ const USAGE = `usage: dck kiosk --browser [--no-open] [--port PORT] [--profile N
   --idle SECONDS     idle time before "Still there?" (default 60)
   --data-dir DIR     keep the embedded issuer's database/CA here (default: a temp dir removed at exit)
 
-The launch URL carries a per-launch secret: opening it sets an HttpOnly cookie the kiosk page needs.
+The launch URL carries a single-use token: its first visit sets the HttpOnly session cookie the kiosk page
+needs; later visits are refused. Chromium is opened through a private local page, so the token is never on
+its command line.
 Stop with Ctrl-C.`;
-
-const CHROMIUM = '/usr/bin/chromium';
 
 interface Options {
   readonly open: boolean;
@@ -63,20 +60,6 @@ function parseOptions(args: string[]): Options {
   };
 }
 
-function openChromium(url: string): (() => void) | null {
-  if (!existsSync(CHROMIUM)) {
-    console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
-    return null;
-  }
-  const profileDir = mkdtempSync(join(tmpdir(), 'dck-kiosk-chromium-'));
-  const child = spawn(CHROMIUM, [`--user-data-dir=${profileDir}`, '--no-first-run', '--disable-sync', `--app=${url}`], { stdio: 'ignore' });
-  child.on('error', (error) => console.error(`could not start Chromium: ${error.message}`));
-  return () => {
-    child.kill('SIGTERM');
-    rmSync(profileDir, { recursive: true, force: true });
-  };
-}
-
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);
@@ -101,16 +84,22 @@ export async function run(args: string[]): Promise<number> {
     // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
     kioskLog: (event, fields) => console.log(`kiosk: ${event}${fields === undefined ? '' : ` ${Object.entries(fields).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`}`),
   });
-  console.log(`kiosk: ${kiosk.host.launchUrl}`);
+  const browser = options.open ? openChromium(kiosk.host.launchUrl) : null;
+  if (browser === null) {
+    if (options.open) console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
+    console.log(`kiosk: ${kiosk.host.launchUrl} (works once)`);
+  } else {
+    browser.process.on('error', (error) => console.error(`could not start Chromium: ${error.message}`));
+    console.log(`kiosk: ${kiosk.host.origin} (opened in Chromium)`);
+  }
   if (kiosk.demo.virtualCard !== null) console.log('No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).');
   console.log(`Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`);
-  const closeBrowser = options.open ? openChromium(kiosk.host.launchUrl) : null;
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   console.log('stopping…');
-  closeBrowser?.();
+  browser?.close();
   await kiosk.stop();
   return 0;
 }

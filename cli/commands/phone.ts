@@ -13,6 +13,7 @@ import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneStat
 import { parseArgs, UsageError } from '../args.ts';
 import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
+import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
 export const summary = 'phone stand-in: device code, poll, redeem a QR + one-time password for a derived certificate';
 
@@ -38,13 +39,14 @@ function parse<const S extends OptionSpec>(args: readonly string[], spec: S, com
 }
 
 function output(json: boolean, data: Record<string, unknown>, lines: string[]): void {
-  console.log(json ? JSON.stringify(data) : lines.join('\n'));
+  // Display name, user code, certificate names: the issuer chose them. Sanitized line by line.
+  console.log(json ? terminalSafeJson(data) : lines.map((line) => terminalSafe(line)).join('\n'));
 }
 
 function reportFailure(result: Extract<PhoneResult<unknown>, { ok: false }>, json: boolean): number {
   const detail = { error: result.code, message: result.message, ...(result.issuerCode === undefined ? {} : { issuerCode: result.issuerCode }), ...(result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft }) };
-  if (json) console.log(JSON.stringify(detail));
-  else console.error(`dck phone: ${result.message}${result.attemptsLeft === undefined ? '' : ` (${result.attemptsLeft} tries left)`} [${result.issuerCode ?? result.code}]`);
+  if (json) console.log(terminalSafeJson(detail));
+  else console.error(terminalSafe(`dck phone: ${result.message}${result.attemptsLeft === undefined ? '' : ` (${result.attemptsLeft} tries left)`} [${result.issuerCode ?? result.code}]`));
   return 1;
 }
 
@@ -113,7 +115,7 @@ async function poll(args: string[]): Promise<number> {
   const outcome = await withConnection(state, async (connection) => {
     const token = await pollForToken(connection, flow, {
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
-      onPending: (interval) => { if (!json) console.error(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`); },
+      onPending: (interval) => { if (!json) console.error(terminalSafe(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`)); },
     });
     if (!token.ok) return reportFailure(token, json);
     await saveState(dir, { ...state, token: token.value });
@@ -189,11 +191,11 @@ export async function run(args: string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      console.error(`dck phone: ${error.message}\n\n${USAGE}`);
+      console.error(terminalSafe(`dck phone: ${error.message}\n\n${USAGE}`, { multiline: true }));
       return 2;
     }
     if (error instanceof SecretInputError) {
-      console.error(`dck phone: one-time password: ${error.message}`);
+      console.error(terminalSafe(`dck phone: one-time password: ${error.message}`));
       return 1;
     }
     throw error;

@@ -9,7 +9,7 @@
 //   validated path (demanded, see revocation/revocation-check.ts) → identity from the SAN (last: a trusted
 //   certificate without a PIV identity is told apart).
 import { engineCertificate, parseCertificate, type ParsedCertificate } from './parsed-certificate.ts';
-import { cardPublicKey, verifyChallengeSignature } from './signature.ts';
+import { cardPublicKey, verifyChallengeSignature, type PkiAuthNonces } from './signature.ts';
 import { buildCandidatePaths, type TrustStore } from './path.ts';
 import { validatePath } from './path-validation.ts';
 import { policySettings } from './policy.ts';
@@ -104,14 +104,17 @@ function fail(code: CardAuthenticationFailureCode, message: string): CardAuthent
   return { ok: false, code, message };
 }
 
-export async function verifyCardAuthentication(
-  input: { challenge: Uint8Array; signature: Uint8Array; certificateDer: Uint8Array },
-  policy: PivTrustPolicy,
-): Promise<CardAuthenticationResult> {
+/** One PKI-AUTH answer: both nonces (see contracts/pki-auth-message.ts), the card's signature and certificate. */
+export interface CardAuthenticationInput extends PkiAuthNonces {
+  readonly signature: Uint8Array;
+  readonly certificateDer: Uint8Array;
+}
+
+export async function verifyCardAuthentication(input: CardAuthenticationInput, policy: PivTrustPolicy): Promise<CardAuthenticationResult> {
   return checkCard(input.certificateDer, policy, (key) =>
-    verifyChallengeSignature(input.challenge, input.signature, key.algorithm, key.key)
+    verifyChallengeSignature(input, input.signature, key.algorithm, key.key)
       ? null
-      : fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this challenge`));
+      : fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this PKI-AUTH message`));
 }
 
 /**

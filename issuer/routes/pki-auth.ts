@@ -1,4 +1,5 @@
-// PKI-AUTH (FIPS 201-3 §6.2.3.1): a single-use challenge, then the card's certificate + signature over it,
+// PKI-AUTH (FIPS 201-3 §6.2.3.1): a single-use challenge (the issuer's nonce), then the card's certificate + signature
+// over pkiAuthMessage(challenge, kiosk nonce) (contracts/pki-auth-message.ts),
 // checked by issuer/pki-auth → a short-lived kiosk session bound to that card.
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -9,8 +10,8 @@ import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { sendError } from '../http-errors.ts';
 import { hashToken, newOpaqueToken, newRecordId } from '../secrets.ts';
+import { PKI_AUTH_ISSUER_NONCE_BYTES } from '../../contracts/pki-auth-message.ts';
 
-const CHALLENGE_BYTES = 32;
 
 /** base64url text (already checked by the body schema) → bytes, viewed without a second copy. */
 function base64UrlBytes(text: string): Uint8Array {
@@ -24,7 +25,7 @@ export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext):
     const now = ctx.now().getTime();
     const lifetime = ctx.config.pkiAuth.challengeLifetimeSeconds;
     const id = newRecordId();
-    const challenge = randomBytes(CHALLENGE_BYTES);
+    const challenge = randomBytes(PKI_AUTH_ISSUER_NONCE_BYTES);
     await ctx.storage.insertChallenge({
       id, challenge, kioskId: request.body.kioskId ?? null, createdAt: now, expiresAt: now + lifetime * 1000, usedAt: null,
     });
@@ -52,7 +53,8 @@ export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext):
     if (challenge.usedAt !== null) return fail(401, 'challenge-used', 'This challenge was already used: ask for a new one.');
     if (now.getTime() >= challenge.expiresAt) return fail(401, 'challenge-expired', 'The challenge expired: ask for a new one.');
     const result = await ctx.verifyCard({
-      challenge: challenge.challenge,
+      issuerNonce: challenge.challenge,
+      kioskNonce: base64UrlBytes(request.body.kioskNonce),
       signature: base64UrlBytes(request.body.signature),
       certificateDer: base64UrlBytes(request.body.certificate),
     }, ctx.trustPolicy);

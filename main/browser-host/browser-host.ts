@@ -3,10 +3,17 @@
 //
 // Who may talk to it (every request and the WebSocket handshake are checked):
 // - loopback only: it listens on 127.0.0.1, and the Host header must be exactly 127.0.0.1:<port> (DNS rebinding);
-// - a per-launch secret: the launch URL `http://127.0.0.1:<port>/?launch=<secret>` sets it as an HttpOnly,
-//   SameSite=Strict cookie and redirects to `/`; every other request needs that cookie (constant-time compare);
+// - a single-use launch token: the launch URL `http://127.0.0.1:<port>/?launch=<token>` works once; it sets the
+//   session cookie (a different random value, HttpOnly, SameSite=Strict) and redirects to `/`. Every other request
+//   needs that cookie (constant-time compare). A second visit of the same URL is refused, so a launch URL seen in a
+//   terminal, a log or a process list is worth nothing once the kiosk's browser used it; `newLaunchUrl()` mints
+//   another (a restarted browser);
 // - the WebSocket handshake also needs Origin === http://127.0.0.1:<port> (other local pages share the "site").
 // Every page answer carries a strict Content-Security-Policy.
+//
+// Hostile traffic ends only its own connection: every socket, the WebSocket server and the HTTP server have error
+// handlers (a frame over the size limit, invalid UTF-8, RSV bits, an unmasked client frame make `ws` emit 'error';
+// unhandled, that would end the whole process — host, embedded issuer, card session).
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -33,8 +40,10 @@ export interface BrowserHostOptions {
 }
 
 export interface RunningBrowserHost {
-  /** Open this URL once in the browser: it carries the per-launch secret. */
+  /** The first launch URL: it carries a single-use launch token (refused after its first visit). */
   readonly launchUrl: string;
+  /** Another single-use launch URL (another browser, a restarted one, a test's second page). */
+  newLaunchUrl(): string;
   readonly origin: string;
   readonly port: number;
   close(): Promise<void>;
@@ -77,11 +86,22 @@ function sameSecret(given: string | null, secret: string): boolean {
 
 export async function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
   const log = options.log ?? (() => undefined);
-  const secret = randomBytes(32).toString('base64url');
+  // The session cookie's value; never in a URL, never the same as any launch token.
+  const sessionSecret = randomBytes(32).toString('base64url');
+  const launchTokens = new Set<string>();
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  server.on('error', (error: Error) => log('browser-host-server-error', { error: error.name }));
+  // A malformed HTTP request (or a socket reset under it) ends that connection only.
+  server.on('clientError', (error: Error, socket: Duplex) => {
+    log('browser-host-bad-request', { error: (error as NodeJS.ErrnoException).code ?? error.name });
+    socket.destroy();
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `http://127.0.0.1:${port}`;
@@ -89,9 +109,24 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   const csp = contentSecurityPolicy(origin);
   const sockets = new Set<WebSocket>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_CALL_FRAME_BYTES });
+  wss.on('error', (error: Error) => log('browser-host-socket-server-error', { error: error.name }));
 
   const hasSession = (request: IncomingMessage): boolean =>
-    request.headers.host === host && sameSecret(cookieValue(request, SESSION_COOKIE), secret);
+    request.headers.host === host && sameSecret(cookieValue(request, SESSION_COOKIE), sessionSecret);
+
+  /** Spends a launch token: true once per minted token. Compared in constant time against every live one. */
+  const spendLaunchToken = (given: string): boolean => {
+    let matched: string | null = null;
+    for (const token of launchTokens) if (sameSecret(given, token)) matched = token;
+    if (matched === null) return false;
+    launchTokens.delete(matched);
+    return true;
+  };
+  const newLaunchUrl = (): string => {
+    const token = randomBytes(32).toString('base64url');
+    launchTokens.add(token);
+    return `${origin}/?launch=${token}`;
+  };
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const send = (status: number, text: string): void => {
@@ -102,10 +137,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     const url = new URL(request.url ?? '/', origin);
     const launch = url.searchParams.get('launch');
     if (url.pathname === '/' && launch !== null) {
-      if (!sameSecret(launch, secret)) return send(403, 'This launch link is not valid. Use the URL `dck kiosk` printed.');
+      if (!spendLaunchToken(launch)) return send(403, 'This launch link is not valid or was already used. Start the kiosk again for a new one.');
+      log('browser-host-launched');
       response.writeHead(303, {
         location: '/',
-        'set-cookie': `${SESSION_COOKIE}=${secret}; HttpOnly; SameSite=Strict; Path=/`,
+        'set-cookie': `${SESSION_COOKIE}=${sessionSecret}; HttpOnly; SameSite=Strict; Path=/`,
         'cache-control': 'no-store',
         'referrer-policy': 'no-referrer',
       });
@@ -123,6 +159,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   });
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until `ws` takes the socket over (and after, alongside its own handler): a reset must not throw.
+    socket.on('error', (error: Error) => log('browser-host-socket-error', { error: (error as NodeJS.ErrnoException).code ?? error.name }));
     const path = new URL(request.url ?? '/', origin).pathname;
     if (path !== WEBSOCKET_PATH || request.headers.origin !== origin || !hasSession(request)) {
       log('browser-host-refused-socket', { path: path.slice(0, 40) });
@@ -146,6 +184,13 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     sockets.add(ws);
     if (latestView !== null) sendTo(ws, { kind: 'view', view: latestView });
     ws.on('close', () => sockets.delete(ws));
+    // A protocol violation (oversize frame, invalid UTF-8, RSV1 without an extension, an unmasked frame): `ws` has
+    // already sent the close frame with the right code (1009, 1007, 1002) and stopped reading; it ends the socket
+    // when the peer answers or after its close timeout. This connection ends, the kiosk does not.
+    ws.on('error', (error: Error) => {
+      const code = (error as { code?: unknown }).code;
+      log('browser-host-bad-socket', { error: typeof code === 'string' ? code : error.name });
+    });
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary || !Buffer.isBuffer(data)) {
         ws.close(1003, 'binary call frames only');
@@ -166,7 +211,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
   });
 
   return {
-    launchUrl: `${origin}/?launch=${secret}`,
+    launchUrl: newLaunchUrl(),
+    newLaunchUrl,
     origin,
     port,
     close: async () => {

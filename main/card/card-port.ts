@@ -31,7 +31,8 @@ export type CardIdentityOutcome =
   | CardRemovedOutcome;
 
 export type CardSignOutcome =
-  | { readonly kind: 'ok'; readonly signature: Uint8Array }
+  /** The signature over pkiAuthMessage(challenge, kioskNonce) (contracts/pki-auth-message.ts). */
+  | { readonly kind: 'ok'; readonly signature: Uint8Array; readonly kioskNonce: Uint8Array }
   /** The card wants the PIN again (security status not satisfied). */
   | { readonly kind: 'pin-needed' }
   | { readonly kind: 'card-error' }
@@ -43,7 +44,7 @@ export interface KioskCardSession {
   readIdentity(): Promise<CardIdentityOutcome>;
   /** `pin`: ASCII digits. The caller zero-fills it after the promise settles; implementations must not keep it. */
   verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome>;
-  /** Signs the issuer's challenge with the PIV Authentication key (9A). */
+  /** PKI-AUTH with the PIV Authentication key (9A) over the issuer's challenge and a fresh kiosk nonce. */
   signChallenge(challenge: Uint8Array): Promise<CardSignOutcome>;
   /** Releases the card and resets it, so a verified PIN does not outlive the session. Idempotent. */
   close(): Promise<void>;

@@ -2,7 +2,7 @@
 // (piv/). A thin adapter: it only translates events and maps card-edge results and errors to the session's
 // outcomes. The PIN passes straight through to verifyPinSafely, which zero-fills it.
 import type { SmartCardService } from '../../native/pcsc/index.ts';
-import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, signPkiAuthChallenge, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
 import type { KeyAlgorithm } from '../../piv/index.ts';
 import type { PinReferenceName } from '../../contracts/card.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
@@ -11,6 +11,11 @@ import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, CardSign
 
 export interface PcscCardPortOptions {
   readonly now?: () => Date;
+  /**
+   * Overall time for each card command (piv/transport.ts; default DEFAULT_COMMAND_DEADLINE_MS). A card that misses
+   * it is 'unreadable' ("this card cannot be read"), whatever it was doing: reading, PIN or signing.
+   */
+  readonly commandDeadlineMs?: number;
   readonly log?: (event: string, fields?: Readonly<Record<string, string>>) => void;
   /** Readers this kiosk uses (its configuration's `readers`); others are ignored as if absent. Default: all. */
   readonly useReader?: (reader: string) => boolean;
@@ -98,7 +103,7 @@ class PcscKioskCard implements KioskCardSession {
     if (this.#algorithm === null) return { kind: 'card-error' };
     try {
       // The issuer verifies the signature against the certificate we send; no need to re-read it here.
-      return { kind: 'ok', signature: await this.#card.sign('9A', this.#algorithm, challenge) };
+      return { kind: 'ok', ...(await signPkiAuthChallenge(this.#card, this.#algorithm, challenge)) };
     } catch (error: unknown) {
       if (isPivError(error, 'security-status')) return { kind: 'pin-needed' };
       this.#options.log?.('card-sign-failed', { code: errorCode(error) });
@@ -151,7 +156,7 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
       if (!used(reader)) return null;
       try {
         const connection = await service.connect(reader);
-        const card = new PivCard(connection, { atr: connection.atr });
+        const card = new PivCard(connection, { atr: connection.atr, ...(options.commandDeadlineMs === undefined ? {} : { commandDeadlineMs: options.commandDeadlineMs }) });
         return new PcscKioskCard(card, () => connection.disconnect(), options);
       } catch (error: unknown) {
         options.log?.('card-connect-failed', { code: errorCode(error) });

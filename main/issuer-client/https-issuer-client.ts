@@ -20,7 +20,8 @@ import {
 } from '../../contracts/issuer-api.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-api.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
-import type { IssuerCall, IssuerCallError, IssuerChallenge, KioskIssuerPort } from './issuer-port.ts';
+import type { IssuerCall, IssuerCallError, IssuerChallenge, KioskIssuerPort, PkiAuthAnswer } from './issuer-port.ts';
+import { PKI_AUTH_ISSUER_NONCE_BYTES } from '../../contracts/pki-auth-message.ts';
 
 export interface IssuerClientOptions {
   /** https://host:port of the issuer (no trailing path needed). */
@@ -70,16 +71,18 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     const answer = await this.#call('POST', ISSUER_ROUTES.pkiAuthChallenge, { body, schema: ChallengeResponse, signal });
     if (!answer.ok) return answer;
     const challenge = Buffer.from(answer.value.challenge, 'base64url');
-    if (challenge.length < 16) return err({ code: 'unreachable', detail: 'challenge too short' });
+    // The schema already pins the text length; the bytes are checked again where the signed message is built.
+    if (challenge.length !== PKI_AUTH_ISSUER_NONCE_BYTES) return err({ code: 'unreachable', detail: 'challenge of the wrong length' });
     return ok({ challengeId: answer.value.challengeId, challenge });
   }
 
   async answerChallenge(
-    answer: { readonly challengeId: string; readonly certificateDer: Uint8Array; readonly signature: Uint8Array },
+    answer: PkiAuthAnswer,
     signal?: AbortSignal,
   ): IssuerCall<{ readonly sessionToken: string; readonly commonName: string }> {
     const body = {
       challengeId: answer.challengeId,
+      kioskNonce: toBase64Url(answer.kioskNonce),
       certificate: toBase64Url(answer.certificateDer),
       signature: toBase64Url(answer.signature),
     };

@@ -15,12 +15,19 @@ export interface IssuerChallenge {
   readonly challenge: Uint8Array;
 }
 
+export interface PkiAuthAnswer {
+  readonly challengeId: string;
+  readonly kioskNonce: Uint8Array;
+  readonly certificateDer: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
 export interface KioskIssuerPort {
   metadata(signal?: AbortSignal): IssuerCall<IssuerMetadata>;
   challenge(signal?: AbortSignal): IssuerCall<IssuerChallenge>;
-  /** PKI-AUTH step 2; resolves to the kiosk session token. */
+  /** PKI-AUTH step 2 (signature over pkiAuthMessage(challenge, kioskNonce)); resolves to the kiosk session token. */
   answerChallenge(
-    answer: { readonly challengeId: string; readonly certificateDer: Uint8Array; readonly signature: Uint8Array },
+    answer: PkiAuthAnswer,
     signal?: AbortSignal,
   ): IssuerCall<{ readonly sessionToken: string; readonly commonName: string }>;
   approveUserCode(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;

@@ -86,7 +86,7 @@ export class SessionEffects {
     if (signed.kind === 'pin-needed' || signed.kind === 'card-removed') return signed;
     if (signed.kind === 'card-error') return { kind: 'refused', reason: 'unreadable' };
     const session = await issuer.answerChallenge(
-      { challengeId: challenge.value.challengeId, certificateDer: work.certificateDer, signature: signed.signature },
+      { challengeId: challenge.value.challengeId, kioskNonce: signed.kioskNonce, certificateDer: work.certificateDer, signature: signed.signature },
       work.abort.signal,
     );
     if (!session.ok) {

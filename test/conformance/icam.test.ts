@@ -56,9 +56,9 @@ if (!material.found) {
 
   async function run(icamCase: IcamCase) {
     const policy = policyFor(icamCase);
-    const challenge = randomBytes(32);
-    const signature = cardSignsChallenge(privateKeyFromP12(join(icamDir, icamCase.cardDir, PIV_AUTH_KEY)), challenge);
-    return verifyCardAuthentication({ challenge, signature, certificateDer: read(join(icamCase.cardDir, PIV_AUTH_CERTIFICATE)) }, policy);
+    const issuerNonce = randomBytes(32);
+    const { kioskNonce, signature } = cardSignsChallenge(privateKeyFromP12(join(icamDir, icamCase.cardDir, PIV_AUTH_KEY)), issuerNonce);
+    return verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: read(join(icamCase.cardDir, PIV_AUTH_CERTIFICATE)) }, policy);
   }
 
   describe('ICAM test card conformance (GSA ICAM cards through verifyCardAuthentication)', () => {

@@ -64,7 +64,7 @@ async function newKioskPage(kiosk: BrowserKiosk): Promise<Page> {
   // Closed in afterAll, before the browser: closing it from the page's 'close' event raced the browser's own close.
   contexts.push(context);
   const page = await context.newPage();
-  await page.goto(kiosk.host.launchUrl);
+  await page.goto(kiosk.host.newLaunchUrl()); // launch URLs are single-use: one per browser context
   return page;
 }
 

@@ -39,7 +39,7 @@ describe.skipIf(!chromiumAvailable())('kiosk in Chromium: a QR code that runs ou
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     try {
-      await page.goto(kiosk.host.launchUrl);
+      await page.goto(kiosk.host.newLaunchUrl());
       await waitForTitle(page, 'Insert your smart card');
       await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
       await waitForTitle(page, 'Enter your PIN');

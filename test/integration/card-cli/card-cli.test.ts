@@ -8,6 +8,7 @@ import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/
 import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
+import { pkiAuthMessageBytes } from '../pki-auth/card-signature.ts';
 
 const OPENSC = '/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so';
 const DEMO_PIN = '123456';
@@ -125,26 +126,30 @@ describe('dck card verify-pin', () => {
 });
 
 describe('dck card sign', () => {
-  const challenge = '5f3a9c0e11d2a4b6c8e0f1e2d3c4b5a6';
+  const challenge = '5f3a9c0e11d2a4b6c8e0f1e2d3c4b5a6'.repeat(2);
+  const kioskNonce = 'a5'.repeat(32); // no digit run a PIN could match: every output is checked for PINs
 
-  it('signs with 9A and the signature verifies against the card certificate (RSA and P-256)', async () => {
+  it('signs the PKI-AUTH message (never the raw challenge) with 9A, and it verifies against the card certificate (RSA and P-256)', async () => {
     for (const [reader, card] of [[rsaReader(), rsaCard], [ecReader(), ecCard]] as const) {
       const { code, stdout } = await dck(['sign', '--challenge', challenge, '--reader', reader, '--json'], `${DEMO_PIN}\n`);
       expect(code).toBe(0);
-      const result = JSON.parse(stdout) as { signature: string; verified: boolean; path: string };
+      const result = JSON.parse(stdout) as { signature: string; kioskNonce: string; verified: boolean; path: string };
       expect(result).toMatchObject({ verified: true, path: 'piv' });
       const publicKey = new X509Certificate(card.identity.pivAuth.der).publicKey;
-      expect(verify('sha256', Buffer.from(challenge, 'hex'), publicKey, Buffer.from(result.signature, 'hex'))).toBe(true);
+      const signature = Buffer.from(result.signature, 'hex');
+      const message = pkiAuthMessageBytes(Buffer.from(challenge, 'hex'), Buffer.from(result.kioskNonce, 'hex'));
+      expect(verify('sha256', message, publicKey, signature)).toBe(true);
+      expect(verify('sha256', Buffer.from(challenge, 'hex'), publicKey, signature)).toBe(false);
     }
   });
 
   it('gives the same RSA signature through OpenSC as through our card edge', async () => {
-    const ours = await dck(['sign', '--challenge', challenge, '--reader', rsaReader()], `${DEMO_PIN}\n`);
-    const opensc = await dck(['sign', '--challenge', challenge, '--reader', rsaReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`);
+    const ours = await dck(['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader()], `${DEMO_PIN}\n`);
+    const opensc = await dck(['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`);
     expect(ours.code).toBe(0);
     expect(opensc.code).toBe(0);
     expect(ours.stdout).toContain('verified: the signature matches the PIV Authentication (9A) certificate');
-    expect(opensc.stdout.split('\n')[0]).toBe(ours.stdout.split('\n')[0]);
+    expect(opensc.stdout.split('\n').slice(0, 2)).toEqual(ours.stdout.split('\n').slice(0, 2));
   });
 
   it('refuses to sign with a wrong PIN and says how many tries are left', async () => {
@@ -159,7 +164,10 @@ describe('bad input gets a clear message', () => {
   it.each([
     [['sign', '--challenge', '0g12'], /--challenge must be hexadecimal/],
     [['sign', '--challenge', 'abc'], /--challenge must be hexadecimal/],
-    [['sign', '--challenge', 'ab'.repeat(257)], /too long|limited to 256 bytes/],
+    [['sign', '--challenge', 'ab'.repeat(257)], /too long/],
+    [['sign', '--challenge', 'ab'.repeat(16)], /--challenge must be exactly 32 bytes/],
+    [['sign', '--challenge', 'ab'.repeat(33)], /--challenge must be exactly 32 bytes/],
+    [['sign', '--challenge', 'ab'.repeat(32), '--kiosk-nonce', 'ab'], /--kiosk-nonce must be exactly 32 bytes/],
     [['sign'], /--challenge HEX is required/],
     [['verify-pin'], /several readers hold a card; choose one with --reader/], // the only reader by default, like info and sign
     [['verify-pin', '--reader', 'x', '--pin', '123456'], /"--pin" is not an option/],
@@ -222,7 +230,7 @@ describe('a blocked card', () => {
     expect((await dck(['info', '--reader', ecReader()])).stdout).toContain('PIN tries left: none — the PIN is BLOCKED');
     const verdict = await dck(['verify-pin', '--reader', ecReader(), '--last-try'], `${DEMO_PIN}\n`);
     expect(verdict).toMatchObject({ code: 1, stdout: 'blocked\n' });
-    const signing = await dck(['sign', '--challenge', '00ff', '--reader', ecReader()], `${DEMO_PIN}\n`);
+    const signing = await dck(['sign', '--challenge', '00ff'.repeat(16), '--reader', ecReader()], `${DEMO_PIN}\n`);
     expect(signing.code).toBe(1);
     expect(signing.stderr).toContain('the PIN is blocked');
   });

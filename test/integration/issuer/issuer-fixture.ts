@@ -1,7 +1,7 @@
 // Shared set-up of the issuer tests and benchmark: the demo PKI (root + intermediate), CRLs for both levels,
 // a real issuer on loopback with a real SQLite file in a temp dir, and the steps of the flow as functions.
 import 'reflect-metadata';
-import { createPrivateKey, sign as nodeSign, webcrypto } from 'node:crypto';
+import { createPrivateKey, webcrypto } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { IssuerHttpClient } from './issuer-client.ts';
 import type { HttpAnswer } from './issuer-client.ts';
+import { newKioskNonce, pkiAuthMessageBytes, signAsCard } from '../pki-auth/card-signature.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -77,10 +78,20 @@ export async function startHarness(
   };
 }
 
-/** The card's signature over the challenge: SHA-256 (SHA-384 for P-384), ECDSA as DER. */
-export function cardSign(card: IssuedCardCertificate, challenge: Uint8Array): Uint8Array {
+/** The card's signature over any `message` (SHA-256, SHA-384 for P-384; ECDSA as DER), no PKI-AUTH framing. */
+export function cardSign(card: IssuedCardCertificate, message: Uint8Array): Uint8Array {
   const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
-  return new Uint8Array(nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', challenge, { key, dsaEncoding: 'der' }));
+  return signAsCard(key, card.keyAlgorithm, message);
+}
+
+/** Ways a test answers a challenge other than as an honest kiosk does. */
+export interface ChallengeAnswerTamper {
+  /** Sign the PKI-AUTH message built over this issuer nonce instead of the one issued. */
+  readonly signedChallenge?: Uint8Array;
+  /** Send (and sign with) this kiosk nonce instead of a fresh 32-byte one. */
+  readonly kioskNonce?: Uint8Array;
+  /** Send this signature as it is. */
+  readonly signature?: Uint8Array;
 }
 
 export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
@@ -104,11 +115,13 @@ export async function challenge(http: IssuerHttpClient): Promise<ChallengeRespon
 }
 
 export function answerChallenge(
-  http: IssuerHttpClient, card: IssuedCardCertificate, issued: ChallengeResponse, signed?: Uint8Array,
+  http: IssuerHttpClient, card: IssuedCardCertificate, issued: ChallengeResponse, tamper: ChallengeAnswerTamper = {},
 ): Promise<HttpAnswer<KioskSession & { error?: string }>> {
-  const signature = cardSign(card, signed ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')));
+  const kioskNonce = tamper.kioskNonce ?? newKioskNonce();
+  const signature = tamper.signature
+    ?? cardSign(card, pkiAuthMessageBytes(tamper.signedChallenge ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
   return http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
-    json: { challengeId: issued.challengeId, certificate: b64u(card.der), signature: b64u(signature) },
+    json: { challengeId: issued.challengeId, kioskNonce: b64u(kioskNonce), certificate: b64u(card.der), signature: b64u(signature) },
   });
 }
 

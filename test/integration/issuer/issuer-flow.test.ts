@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER_ROUTES, enrollmentPath, parseQrPayload } from '../../../contracts/issuer-api.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import {
-  answerChallenge, approve, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
+  answerChallenge, approve, b64u, cardSign, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
 } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
@@ -146,13 +146,38 @@ describe('issuer: PKI-AUTH refusals', () => {
     const card = await h.card();
     const mine = await challenge(h.http);
     const foreign = await challenge(h.http);
-    const answer = await answerChallenge(h.http, card, mine, new Uint8Array(Buffer.from(foreign.challenge, 'base64url')));
+    const answer = await answerChallenge(h.http, card, mine, { signedChallenge: new Uint8Array(Buffer.from(foreign.challenge, 'base64url')) });
     expect(answer.status).toBe(401);
     expect(answer.body.error).toBe('bad-signature');
   });
 
+  it('issues 32-byte challenges and refuses a valid card signature over the raw challenge (the pre-v1 form)', async () => {
+    const card = await h.card();
+    const issued = await challenge(h.http);
+    const raw = new Uint8Array(Buffer.from(issued.challenge, 'base64url'));
+    expect(raw.length).toBe(32);
+    const answer = await answerChallenge(h.http, card, issued, { signature: cardSign(card, raw) });
+    expect(answer.status).toBe(401);
+    expect(answer.body.error).toBe('bad-signature');
+  });
+
+  it('refuses a kiosk nonce of the wrong length (400) and keeps the challenge usable', async () => {
+    const card = await h.card();
+    const issued = await challenge(h.http);
+    for (const kioskNonce of [new Uint8Array(31), new Uint8Array(33), new Uint8Array(16)]) {
+      const answer = await answerChallenge(h.http, card, issued, { kioskNonce, signature: cardSign(card, new Uint8Array(80)) });
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('bad-request');
+    }
+    const missing = await h.http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+      json: { challengeId: issued.challengeId, certificate: b64u(card.der), signature: b64u(cardSign(card, new Uint8Array(80))) },
+    });
+    expect(missing.status).toBe(400);
+    expect((await answerChallenge(h.http, card, issued)).status).toBe(200);
+  });
+
   it('refuses an unknown challenge id', async () => {
-    const answer = await answerChallenge(h.http, await h.card(), { challengeId: 'AAAAAAAAAAAAAAAAAAAAAA', challenge: 'AAAA', expiresIn: 60 });
+    const answer = await answerChallenge(h.http, await h.card(), { challengeId: 'AAAAAAAAAAAAAAAAAAAAAA', challenge: b64u(new Uint8Array(32)), expiresIn: 60 });
     expect(answer.body.error).toBe('challenge-unknown');
   });
 });

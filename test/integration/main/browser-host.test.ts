@@ -74,8 +74,10 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
   });
 }
 
+const pathOf = (url: string): string => new URL(url).pathname + new URL(url).search;
+
 async function sessionCookie(): Promise<string> {
-  const answer = await get(new URL(host.launchUrl).pathname + new URL(host.launchUrl).search);
+  const answer = await get(pathOf(host.newLaunchUrl()));
   expect(answer.status).toBe(303);
   const setCookie = (answer.headers['set-cookie'] as string[])[0]!;
   expect(setCookie).toMatch(/HttpOnly/);
@@ -101,6 +103,24 @@ describe('browser host: who may use it', () => {
     expect((await get('/', { cookie: `${SESSION_COOKIE}=guess` })).status).toBe(403);
     expect((await get('/', { cookie, host: `localhost:${host.port}` })).status).toBe(421);
     expect((await get('/', { cookie, host: `evil.example:${host.port}` })).status).toBe(421);
+  });
+
+  it('a launch URL works once, and the session cookie is not its token', async () => {
+    const launchUrl = host.newLaunchUrl();
+    const token = new URL(launchUrl).searchParams.get('launch') ?? '';
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const first = await get(pathOf(launchUrl));
+    expect(first.status).toBe(303);
+    const cookie = ((first.headers['set-cookie'] as string[])[0] ?? '').split(';')[0] ?? '';
+    expect(cookie.startsWith(`${SESSION_COOKIE}=`)).toBe(true);
+    expect(cookie.slice(SESSION_COOKIE.length + 1)).not.toBe(token);
+    expect(cookie).not.toContain(token);
+    const second = await get(pathOf(launchUrl));
+    expect(second.status).toBe(403);
+    expect(second.headers['set-cookie']).toBeUndefined();
+    // The token is not a session either.
+    expect((await get('/', { cookie: `${SESSION_COOKIE}=${token}` })).status).toBe(403);
+    expect((await get('/', { cookie })).status).toBe(200);
   });
 
   it('serves with a strict CSP and never outside the renderer folder', async () => {
@@ -150,7 +170,7 @@ describe.skipIf(!chromiumAvailable())('browser host in Chromium', () => {
   it('defines a frozen window.kiosk, pushes views, carries the PIN as bytes and answers calls', async () => {
     const page = await browser!.newPage();
     try {
-      await page.goto(host.launchUrl);
+      await page.goto(host.newLaunchUrl());
       expect(new URL(page.url()).search).toBe(''); // the secret left the address bar
       const first = await page.evaluate(() => new Promise((resolve) => { window.kiosk!.onView(resolve); }));
       expect(first).toEqual(welcome);

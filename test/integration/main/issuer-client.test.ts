@@ -15,6 +15,8 @@ let issuer: RunningIssuer;
 let other: RunningIssuer;
 let hanging: Server;
 let hostile: Server;
+let dripping: Server;
+const dripTimers = new Set<NodeJS.Timeout>();
 
 /** Answers that no working issuer gives: each must become `unreachable`, never a throw or a wrong value. */
 const HOSTILE_ANSWERS: Record<string, { status: number; body: string | Buffer }> = {
@@ -45,6 +47,15 @@ beforeAll(async () => {
     res.end(answer.body);
   });
   await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve()));
+  // Answers at once, then drips its body one byte every 100 ms for ever: an idle timer never fires.
+  dripping = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.write('{');
+    const timer = setInterval(() => res.write(' '), 100);
+    dripTimers.add(timer);
+    res.on('close', () => { clearInterval(timer); dripTimers.delete(timer); });
+  });
+  await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', () => resolve()));
 });
 
 afterAll(async () => {
@@ -52,6 +63,9 @@ afterAll(async () => {
   hanging.close();
   hostile.closeAllConnections();
   hostile.close();
+  for (const timer of dripTimers) clearInterval(timer);
+  dripping.closeAllConnections();
+  dripping.close();
   await issuer.close();
   await other.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -95,6 +109,20 @@ describe('kiosk issuer client', () => {
     client.close();
   });
 
+  it('an issuer that drips its answer → unreachable at the overall deadline, for every call', async () => {
+    const port = (dripping.address() as AddressInfo).port;
+    const client = new HttpsIssuerClient({ baseUrl: `https://127.0.0.1:${port}`, trustedCaPem: issuer.tlsCertificatePem, timeoutMs: 500 });
+    try {
+      const started = Date.now();
+      expect(await client.metadata()).toMatchObject({ ok: false, error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string } });
+      expect(await client.challenge()).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+      expect(await client.approveUserCode('t', 'BCDFGHJK')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+      expect(Date.now() - started).toBeLessThan(6_000);
+    } finally {
+      client.close();
+    }
+  });
+
   it('issuer refusals keep their contract codes (bad session, unknown enrollment) without leaking the token', async () => {
     const client = new HttpsIssuerClient({ baseUrl: issuer.url, trustedCaPem: issuer.tlsCertificatePem });
     try {
@@ -102,7 +130,7 @@ describe('kiosk issuer client', () => {
       const approve = await client.approveUserCode(token, 'BCDFGHJK');
       expect(approve).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
       expect(JSON.stringify(approve)).not.toContain(token);
-      const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
+      const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
       expect(garbage.ok).toBe(false);
     } finally {
       client.close();
@@ -120,7 +148,7 @@ describe('kiosk issuer client', () => {
         await client.approveUserCode('t', 'BCDFGHJK'),
         await client.refreshEnrollment('t', id),
         await client.enrollmentStatus('t', id, 1),
-        await client.answerChallenge({ challengeId: id, certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
+        await client.answerChallenge({ challengeId: id, kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
       ];
       for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 'unreachable' } });
     } finally {

@@ -1,7 +1,9 @@
 // A minimal card on vsmartcard's vpcd wire protocol (2-byte big-endian length + payload; one-byte
 // control messages 0 off, 1 on, 2 reset, 4 get ATR). It answers every APDU with 90 00, or hangs up
-// on the first APDU (`pullOnApdu`) to act out a card pulled in the middle of a command. The PC/SC
-// watcher tests need no PIV logic, and this gives them exact control over timing.
+// on the first APDU (`pullOnApdu`) to act out a card pulled in the middle of a command, or acts out a
+// hostile or broken card: `dripMs` answers every APDU after that delay with one byte and 61 01 ("one
+// more byte available", for ever), `silent` never answers. The PC/SC watcher tests need no PIV logic,
+// and this gives them exact control over timing.
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 
@@ -12,7 +14,13 @@ export interface StubCard {
   remove(): Promise<void>;
 }
 
-export function insertStubCard(port: number, options: { pullOnApdu?: boolean } = {}): Promise<StubCard> {
+export interface StubCardOptions {
+  readonly pullOnApdu?: boolean;
+  readonly dripMs?: number;
+  readonly silent?: boolean;
+}
+
+export function insertStubCard(port: number, options: StubCardOptions = {}): Promise<StubCard> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1' });
     socket.setNoDelay(true);
@@ -37,6 +45,11 @@ export function insertStubCard(port: number, options: { pullOnApdu?: boolean } =
         }
         apdus += 1;
         if (options.pullOnApdu === true) { socket.destroy(); return; }
+        if (options.silent === true) continue;
+        if (options.dripMs !== undefined) {
+          setTimeout(() => { if (!socket.destroyed) send(socket, Buffer.from([0x42, 0x61, 0x01])); }, options.dripMs);
+          continue;
+        }
         send(socket, Buffer.from([0x90, 0x00]));
       }
     });

@@ -2,7 +2,11 @@
 // crashes, never buffers unbounded answers, and never trusts a body that does not match the contract.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { run as dckPhone } from '../../../cli/commands/phone.ts';
 import { connectToIssuer, type IssuerConnection } from '../../../phone/issuer-http.ts';
 import { fetchIssuerMetadata, pollTokenOnce, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 
@@ -65,6 +69,21 @@ describe('phone client against a hostile issuer', () => {
     expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'expired-token' });
   });
 
+  it('gives up on an issuer that drips its answer, at the overall deadline (not only when idle)', async () => {
+    answer = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('{');
+      const timer = setInterval(() => response.write(' '), 100);
+      response.on('close', () => clearInterval(timer));
+    };
+    const dripped = connectToIssuer(connection.baseUrl.href, null, { deadlineMs: 600 });
+    if (!dripped.ok) throw new Error(dripped.message);
+    const started = Date.now();
+    expect(await startDeviceAuthorization(dripped.connection)).toMatchObject({ ok: false, code: 'issuer-unreachable', message: expect.stringContaining('no complete answer') as unknown });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    dripped.connection.close();
+  });
+
   it('reports an unreachable issuer as data', async () => {
     const gone = connectToIssuer('http://127.0.0.1:1', null);
     if (!gone.ok) throw new Error(gone.message);
@@ -77,5 +96,28 @@ describe('phone client against a hostile issuer', () => {
     expect(connectToIssuer('https://user:pw@issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
     expect(connectToIssuer('ftp://issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
     expect(connectToIssuer('not a url', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+  });
+});
+
+describe('dck phone prints only safe characters from the issuer', () => {
+  it('an issuer message full of escape sequences, C1 controls and bidi overrides reaches the terminal inert', async () => {
+    const hostile = 'Busy\u001b]0;pwned\u0007\u001b[2J\u001b[8mhidden\u009b31m \u202eenod\u2066';
+    answer = json(429, { error: 'rate-limited', message: hostile });
+    const stateDir = mkdtempSync(join(tmpdir(), 'dck-phone-hostile-'));
+    const printed: string[] = [];
+    const errors = vi.spyOn(console, 'error').mockImplementation((text: string) => { printed.push(text); });
+    const logs = vi.spyOn(console, 'log').mockImplementation((text: string) => { printed.push(text); });
+    try {
+      expect(await dckPhone(['start', '--issuer', connection.baseUrl.href, '--state', stateDir])).toBe(1);
+      expect(await dckPhone(['start', '--issuer', connection.baseUrl.href, '--state', stateDir, '--json'])).toBe(1);
+    } finally {
+      errors.mockRestore();
+      logs.mockRestore();
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+    expect(printed).toHaveLength(2);
+    for (const text of printed) expect(text).not.toMatch(/[\p{Cc}\u200b-\u200f\u202a-\u202e\u2066-\u2069]/u);
+    expect(printed[0]).toContain('Busy');
+    expect(JSON.parse(printed[1] ?? '')).toMatchObject({ message: hostile });
   });
 });

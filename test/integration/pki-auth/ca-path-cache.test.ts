@@ -4,7 +4,7 @@
 // same name. Refresh rule under test: CRL files are re-read when their mtime or size changes (URLs every 5 min or at
 // nextUpdate), and revocation is asked on every call whatever the cache holds.
 import 'reflect-metadata';
-import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import {
 } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
+import { signPkiAuth } from './card-signature.ts';
 
 let pki: TestPki;
 let workDir: string;
@@ -47,9 +48,9 @@ function policyWith(crlFiles: string[], intermediates: Uint8Array[] = [pki.inter
 }
 
 function authenticate(card: IssuedCardCertificate, policy: PivTrustPolicy) {
-  const challenge = randomBytes(32);
-  const signature = nodeSign('sha256', challenge, { key: KeyObject.from(card.keys.privateKey), dsaEncoding: 'der' });
-  return verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+  const issuerNonce = randomBytes(32);
+  const { kioskNonce, signature } = signPkiAuth(KeyObject.from(card.keys.privateKey), 'P-256', issuerNonce);
+  return verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, policy);
 }
 
 const newCard = (issuer: TestCertificateAuthority = pki.intermediate) =>

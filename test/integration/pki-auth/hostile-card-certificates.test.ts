@@ -15,6 +15,7 @@ import {
 } from '../../../issuer/ca/der.ts';
 import { createTestPki, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
+import { signPkiAuth } from './card-signature.ts';
 
 const PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.13';
 const FASCN_OID = '2.16.840.1.101.3.6.6';
@@ -27,8 +28,8 @@ let policy: PivTrustPolicy;
 let intermediateKey: KeyObject;
 let intermediateSubject: Uint8Array;
 const cardKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-const challenge = new Uint8Array(32).fill(9);
-const challengeSignature = new Uint8Array(sign('sha256', challenge, { key: cardKeys.privateKey, dsaEncoding: 'der' }));
+const issuerNonce = new Uint8Array(32).fill(9);
+const { kioskNonce, signature: challengeSignature } = signPkiAuth(cardKeys.privateKey, 'P-256', issuerNonce);
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -84,7 +85,7 @@ function card(extensions: Uint8Array[], options: { subject?: Uint8Array; issuer?
 const goodExtensions = (): Uint8Array[] => [notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), goodSan];
 
 async function verify(certificateDer: Uint8Array) {
-  return verifyCardAuthentication({ challenge, signature: challengeSignature, certificateDer }, policy);
+  return verifyCardAuthentication({ issuerNonce, kioskNonce, signature: challengeSignature, certificateDer }, policy);
 }
 
 describe('hand-made card certificates through verifyCardAuthentication', () => {
@@ -162,9 +163,8 @@ describe('the card record keeps the format @peculiar/x509 gave it', () => {
     for (const keyAlgorithm of ['RSA-2048', 'P-256', 'P-384'] as const) {
       const issued = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Record ${keyAlgorithm}`, serialNumber: '00a1b2c3' });
       const key = createPrivateKey({ key: Buffer.from(issued.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
-      const hash = keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
-      const signature = new Uint8Array(keyAlgorithm === 'RSA-2048' ? sign(hash, challenge, key) : sign(hash, challenge, { key, dsaEncoding: 'der' }));
-      const result = await verifyCardAuthentication({ challenge, signature, certificateDer: issued.der }, policy);
+      const signed = signPkiAuth(key, keyAlgorithm, issuerNonce);
+      const result = await verifyCardAuthentication({ issuerNonce, ...signed, certificateDer: issued.der }, policy);
       expect(result).toMatchObject({ ok: true, identity: {
         issuerDn: issued.certificate.issuer, serialNumberHex: issued.certificate.serialNumber.toLowerCase(),
         commonName: issued.certificate.subjectName.getField('CN')[0], notAfter: issued.certificate.notAfter, keyAlgorithm,

@@ -1,6 +1,6 @@
 // PKI-AUTH against real certificates from the test PKI, real CRLs and OCSP responses served over loopback HTTP.
 import 'reflect-metadata';
-import { KeyObject, sign as nodeSign, randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import * as pkijs from 'pkijs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, generateKeyPair, type IssuedCardCertificate, type IssueCardCertificateOptions, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, verifyCardCertificate, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import { newKioskNonce, pkiAuthMessageBytes, signAsCard } from './card-signature.ts';
 import { buildCrl, buildOcspError, buildOcspResponse, createDelegatedResponder, ocspResponder, startRevocationServer, type RevocationServer } from '../../../virtual-card/revocation.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,11 +24,9 @@ async function server(options: Parameters<typeof startRevocationServer>[0]): Pro
   return started;
 }
 
-/** The card signs SHA-256/384 of the raw challenge; ECDSA signatures DER-encoded (project convention). */
-function cardSign(card: { keys: CryptoKeyPair; keyAlgorithm: string }, challenge: Uint8Array): Uint8Array {
-  const key = KeyObject.from(card.keys.privateKey);
-  const hash = card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256';
-  return new Uint8Array(card.keyAlgorithm === 'RSA-2048' ? nodeSign(hash, challenge, key) : nodeSign(hash, challenge, { key, dsaEncoding: 'der' }));
+/** The card's signature over `message` (SHA-256/384, ECDSA DER): PKI-AUTH framing is the caller's. */
+function cardSign(card: { keys: CryptoKeyPair; keyAlgorithm: string }, message: Uint8Array): Uint8Array {
+  return signAsCard(KeyObject.from(card.keys.privateKey), card.keyAlgorithm, message);
 }
 
 function policyWith(overrides: Partial<PivTrustPolicy>): PivTrustPolicy {
@@ -50,9 +49,10 @@ async function crlPolicy(revoked: string[] = []): Promise<PivTrustPolicy> {
 }
 
 async function authenticate(card: IssuedCardCertificate, policy: PivTrustPolicy, tamper: { challenge?: Uint8Array; signature?: Uint8Array } = {}) {
-  const challenge = randomBytes(32);
-  const signature = tamper.signature ?? cardSign(card, tamper.challenge ?? challenge);
-  return verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, policy);
+  const issuerNonce = randomBytes(32);
+  const kioskNonce = newKioskNonce();
+  const signature = tamper.signature ?? cardSign(card, pkiAuthMessageBytes(tamper.challenge ?? issuerNonce, kioskNonce));
+  return verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, policy);
 }
 
 function issue(options: Partial<IssueCardCertificateOptions> = {}): Promise<IssuedCardCertificate> {
@@ -146,8 +146,10 @@ describe('PKI-AUTH refuses', () => {
   it('a signature made by a different key: bad-signature', async () => {
     const card = await issue();
     const stranger = { keys: await generateKeyPair('P-256'), keyAlgorithm: 'P-256' };
-    const challenge = randomBytes(32);
-    const result = await verifyCardAuthentication({ challenge, signature: cardSign(stranger, challenge), certificateDer: card.der }, await crlPolicy());
+    const issuerNonce = randomBytes(32);
+    const kioskNonce = newKioskNonce();
+    const signature = cardSign(stranger, pkiAuthMessageBytes(issuerNonce, kioskNonce));
+    const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, await crlPolicy());
     expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
   });
 
@@ -156,11 +158,34 @@ describe('PKI-AUTH refuses', () => {
     expect(await authenticate(card, await crlPolicy(), { challenge: randomBytes(32) })).toMatchObject({ ok: false, code: 'bad-signature' });
   });
 
+  it('a valid signature over the raw challenge (the old form, or any other protocol\'s bytes): bad-signature', async () => {
+    for (const keyAlgorithm of ['P-256', 'P-384', 'RSA-2048'] as const) {
+      const card = await issue({ keyAlgorithm });
+      const issuerNonce = randomBytes(32);
+      const kioskNonce = newKioskNonce();
+      for (const signed of [issuerNonce, Buffer.concat([issuerNonce, kioskNonce])]) {
+        const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature: cardSign(card, signed), certificateDer: card.der }, await crlPolicy());
+        expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
+      }
+    }
+  });
+
+  it('nonces of another length, even with the card\'s signature over exactly those bytes: bad-signature', async () => {
+    const card = await issue();
+    const context = Buffer.from('DCK PKI-AUTH v1\0');
+    for (const [issuerNonce, kioskNonce] of [[randomBytes(32), randomBytes(31)], [randomBytes(32), randomBytes(33)], [randomBytes(16), randomBytes(32)], [randomBytes(32), new Uint8Array(0)]] as const) {
+      const signature = cardSign(card, Buffer.concat([context, issuerNonce, kioskNonce]));
+      const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, await crlPolicy());
+      expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
+    }
+  });
+
   it('a truncated signature: bad-signature', async () => {
     const card = await issue();
-    const challenge = randomBytes(32);
-    const signature = cardSign(card, challenge).subarray(0, 40);
-    const result = await verifyCardAuthentication({ challenge, signature, certificateDer: card.der }, await crlPolicy());
+    const issuerNonce = randomBytes(32);
+    const kioskNonce = newKioskNonce();
+    const signature = cardSign(card, pkiAuthMessageBytes(issuerNonce, kioskNonce)).subarray(0, 40);
+    const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, await crlPolicy());
     expect(result).toMatchObject({ ok: false, code: 'bad-signature' });
   });
 
@@ -306,7 +331,7 @@ describe('PKI-AUTH refuses', () => {
   it('garbage certificate bytes: bad-certificate', async () => {
     const policy = await crlPolicy();
     for (const certificateDer of [new Uint8Array(0), randomBytes(300), new Uint8Array([0x30, 0x82, 0xff, 0xff, 0x01]), new Uint8Array(20_000)]) {
-      const result = await verifyCardAuthentication({ challenge: randomBytes(32), signature: randomBytes(64), certificateDer }, policy);
+      const result = await verifyCardAuthentication({ issuerNonce: randomBytes(32), kioskNonce: newKioskNonce(), signature: randomBytes(64), certificateDer }, policy);
       expect(result).toMatchObject({ ok: false, code: 'bad-certificate' });
     }
   });

@@ -69,7 +69,7 @@ class FakeCard implements KioskCardSession {
     });
   }
   async signChallenge() {
-    return this.#track(() => Promise.resolve({ kind: 'ok', signature: new Uint8Array([1, 2, 3]) } as const));
+    return this.#track(() => Promise.resolve({ kind: 'ok', signature: new Uint8Array([1, 2, 3]), kioskNonce: new Uint8Array(32) } as const));
   }
   close() {
     this.closed = true;

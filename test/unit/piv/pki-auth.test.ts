@@ -1,4 +1,6 @@
+import { verify, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { pkiAuthMessageBytes } from '../../integration/pki-auth/card-signature.ts';
 import { readAuthenticationIdentity } from '../../../piv/card-info.ts';
 import { OBJECT_TAG } from '../../../piv/objects.ts';
 import { PivCard } from '../../../piv/piv-card.ts';
@@ -10,7 +12,7 @@ import type { CardKey } from './test-pki.ts';
 
 const ALGORITHMS: KeyAlgorithm[] = ['RSA-2048', 'ECC-P256', 'ECC-P384'];
 const keys = new Map<KeyAlgorithm, CardKey>();
-const challenge = Buffer.from('issuer challenge 5f1d2c3b4a');
+const challenge = Buffer.alloc(32, 0x5f); // the issuer's nonce: exactly 32 bytes
 
 beforeAll(async () => {
   for (const algorithm of ALGORITHMS) keys.set(algorithm, await makeCardKey(algorithm));
@@ -38,6 +40,13 @@ describe('signChallenge (PKI-AUTH with key 9A)', () => {
     const result = await signChallenge(card, challenge, pin);
     expect(result.algorithm).toBe(algorithm);
     expect(result.verified).toBe(true);
+    // What the card signed is the PKI-AUTH message over both nonces, never the raw challenge.
+    expect(result.kioskNonce).toHaveLength(32);
+    const publicKey = new X509Certificate(Buffer.from(result.certificateDer)).publicKey;
+    const hash = algorithm === 'ECC-P384' ? 'sha384' : 'sha256';
+    const over = (message: Uint8Array) => verify(hash, message, algorithm === 'RSA-2048' ? publicKey : { key: publicKey, dsaEncoding: 'der' }, result.signature);
+    expect(over(pkiAuthMessageBytes(challenge, result.kioskNonce))).toBe(true);
+    expect(over(challenge)).toBe(false);
     expect(result.certificateDer).toEqual(keys.get(algorithm)?.certificateDer);
     expect(result.certificate.commonName).toBe('Ada Lovelace');
     expect(pin.every((b) => b === 0)).toBe(true);
@@ -68,11 +77,21 @@ describe('signChallenge (PKI-AUTH with key 9A)', () => {
     await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), challenge)).rejects.toMatchObject({ code: 'security-status' });
   });
 
-  it('rejects an empty or oversized challenge and still zero-fills the PIN', async () => {
-    const pin = Buffer.from('123456');
-    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), new Uint8Array(0), pin)).rejects.toMatchObject({ code: 'invalid-argument' });
-    expect(pin.every((b) => b === 0)).toBe(true);
-    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), new Uint8Array(5000))).rejects.toMatchObject({ code: 'invalid-argument' });
+  it('refuses a challenge that is not exactly 32 bytes before touching the card, and still zero-fills the PIN', async () => {
+    for (const length of [0, 16, 31, 33, 150, 5000]) {
+      const pin = Buffer.from('123456');
+      const fake = fakeCard('ECC-P256');
+      await expect(signChallenge(new PivCard(fake), new Uint8Array(length), pin)).rejects.toMatchObject({ code: 'invalid-argument' });
+      expect(pin.every((b) => b === 0)).toBe(true);
+      expect(fake.log).toEqual([]);
+    }
+  });
+
+  it('a fresh kiosk nonce each time: two signatures over one challenge sign different messages', async () => {
+    const card = new PivCard(fakeCard('ECC-P256'));
+    const first = await signChallenge(card, challenge, Buffer.from('123456'));
+    const second = await signChallenge(card, challenge);
+    expect(Buffer.from(first.kioskNonce).equals(Buffer.from(second.kioskNonce))).toBe(false);
   });
 });
 

@@ -20,7 +20,7 @@ async function virtualCard(profile: ProfileName): Promise<{ applet: PivApplet; t
   return { applet, transport: { transmit: (command) => Promise.resolve(applet.transmit(command)) }, pin: built.identity.pin };
 }
 
-const challenge = Buffer.from('interop challenge');
+const challenge = Buffer.alloc(32, 0x17); // a PKI-AUTH challenge is exactly 32 bytes
 
 describe('PivCard against the virtual PIV applet', () => {
   it.each<[ProfileName, boolean]>([['rsa2048', false], ['rsa2048', true], ['p256', false], ['compressed', false], ['global-pin', true]])(

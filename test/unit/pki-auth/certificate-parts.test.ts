@@ -74,8 +74,8 @@ describe('card keys and signatures', () => {
   it('answers false, never throws, for empty, oversized or malformed signatures and challenges', async () => {
     const key = cardPublicKey(await certificate([]));
     if (!key.ok) throw new Error(key.message);
-    for (const [challenge, signature] of [[new Uint8Array(32), new Uint8Array(0)], [new Uint8Array(0), new Uint8Array(70)], [new Uint8Array(2000), new Uint8Array(70)], [new Uint8Array(32), new Uint8Array(5000)], [new Uint8Array(32), new Uint8Array([0x30, 0x81, 0xff, 0x02])]] as const) {
-      expect(verifyChallengeSignature(challenge, signature, key.algorithm, key.key)).toBe(false);
+    for (const [issuerNonce, signature] of [[new Uint8Array(32), new Uint8Array(0)], [new Uint8Array(0), new Uint8Array(70)], [new Uint8Array(2000), new Uint8Array(70)], [new Uint8Array(32), new Uint8Array(5000)], [new Uint8Array(32), new Uint8Array([0x30, 0x81, 0xff, 0x02])]] as const) {
+      expect(verifyChallengeSignature({ issuerNonce, kioskNonce: new Uint8Array(32) }, signature, key.algorithm, key.key)).toBe(false);
     }
   });
 
