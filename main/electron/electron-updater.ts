@@ -3,8 +3,8 @@
 // Signature checks: electron-updater verifies every download's sha512 from the feed, and on Windows the installer's
 // Authenticode signature against electron-builder.yml's publisherName (win.verifyUpdateCodeSignature).
 //
-// electron-updater is loaded at run time and only when the configuration names a feed: a kiosk without one (and
-// this repository's builds, which do not ship it yet) runs without updates.
+// electron-updater (a dependency, so packaged with the app) is loaded at run time and only when the configuration
+// names a feed: a kiosk without one runs without updates and never loads it.
 import type { UpdaterPort } from '../update/kiosk-updater.ts';
 
 interface ElectronAutoUpdater {
