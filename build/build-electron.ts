@@ -3,6 +3,8 @@
 //   out/electron/preload.cjs  CommonJS: a sandboxed preload may only require 'electron'
 //   out/electron/demo.mjs     only with { demo: true } (`npm start -- --demo`): the demo environment, which
 //                             main.mjs loads for --demo; electron-builder leaves it out of the package
+//   out/electron/card-thread-entry.mjs  with demo.mjs: the virtual card's worker thread, at the path its starter
+//                             (virtual-card/threaded-virtual-card.ts) resolves next to itself
 // The renderer is built separately by Vite (renderer/dist), which main.mjs serves as app://kiosk/.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
@@ -29,13 +31,17 @@ const nodeBundle = (entry: string, outfile: string) =>
   });
 
 export const DEMO_BUNDLE = `${OUT_DIR}/demo.mjs`;
+export const DEMO_CARD_THREAD_BUNDLE = `${OUT_DIR}/card-thread-entry.mjs`;
 
 export async function buildElectron(options: { demo?: boolean } = {}): Promise<{ main: string; preload: string; demo: string | null }> {
   const main = `${OUT_DIR}/main.mjs`;
   const preload = `${OUT_DIR}/preload.cjs`;
   await nodeBundle(`${ROOT}main/electron/main.ts`, main);
   // A demo bundle left by an earlier `npm start -- --demo` never reaches a package: electron-builder.yml excludes it.
-  if (options.demo === true) await nodeBundle(`${ROOT}demo/electron-demo.ts`, DEMO_BUNDLE);
+  if (options.demo === true) {
+    await nodeBundle(`${ROOT}demo/electron-demo.ts`, DEMO_BUNDLE);
+    await nodeBundle(`${ROOT}virtual-card/card-thread.ts`, DEMO_CARD_THREAD_BUNDLE);
+  }
   await build({
     entryPoints: [`${ROOT}main/preload.ts`],
     outfile: preload,

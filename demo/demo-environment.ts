@@ -14,8 +14,8 @@ import type { PcscEnvironment } from '../virtual-card/pcscd/pcsc-environment.ts'
 import type { ProfileName } from '../virtual-card/profiles.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import type { TestPki } from '../virtual-card/test-pki.ts';
-import { startVirtualCard } from '../virtual-card/virtual-card.ts';
-import type { VirtualCard } from '../virtual-card/virtual-card.ts';
+import { startThreadedVirtualCard } from '../virtual-card/threaded-virtual-card.ts';
+import type { ThreadedVirtualCard } from '../virtual-card/threaded-virtual-card.ts';
 import type { KioskCardPort } from '../main/card/card-port.ts';
 import { createPcscCardPort } from '../main/card/pcsc-card-port.ts';
 import { createPrivateTempDir } from '../main/runtime/private-temp-dir.ts';
@@ -42,7 +42,7 @@ export interface DemoEnvironment {
   readonly pki: TestPki;
   readonly card: KioskCardPort;
   /** Null when a real reader with a card is used. */
-  readonly virtualCard: VirtualCard | null;
+  readonly virtualCard: ThreadedVirtualCard | null;
   readonly pcsc: PcscEnvironment | null;
   stop(): Promise<void>;
 }
@@ -91,10 +91,11 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
   const mode = options.virtualCard ?? 'auto';
   const useVirtual = mode === 'always' || (mode === 'auto' && !(await systemReaderHoldsCard()));
   let pcsc: PcscEnvironment | null = null;
-  let virtualCard: VirtualCard | null = null;
+  let virtualCard: ThreadedVirtualCard | null = null;
   if (useVirtual) {
     pcsc = await startPcscEnvironment();
-    virtualCard = await startVirtualCard({
+    // On its own thread: this process's PC/SC calls can block its main thread (threaded-virtual-card.ts says why).
+    virtualCard = await startThreadedVirtualCard({
       profile: options.profile ?? 'p256',
       port: pcsc.vpcdPort,
       pki,

@@ -73,6 +73,24 @@ export interface VirtualCardIdentity {
 export interface BuiltProfile {
   readonly identity: VirtualCardIdentity;
   readonly applet: PivAppletConfig;
+  /** The same applet as plain data (keys as PKCS#8), to rebuild it on another thread (threaded-virtual-card.ts). */
+  readonly portableApplet: PortableAppletConfig;
+}
+
+/** A PivAppletConfig that survives postMessage: key operations are closures, so the keys travel as PKCS#8. */
+export interface PortableAppletConfig extends Omit<PivAppletConfig, 'keys'> {
+  readonly keys: readonly PortableCardKey[];
+}
+
+export interface PortableCardKey {
+  readonly reference: KeyReference;
+  readonly pkcs8: Uint8Array;
+  readonly keyAlgorithm: CardKeyAlgorithm;
+}
+
+/** Rebuilds the applet configuration from its portable form (on the card's own thread). */
+export function appletFromPortable(portable: PortableAppletConfig): PivAppletConfig {
+  return { ...portable, keys: new Map(portable.keys.map((key) => [key.reference, cardKeyFromPkcs8(key.pkcs8, key.keyAlgorithm)])) };
 }
 
 export interface BuildProfileOptions {
@@ -117,13 +135,13 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     [OBJECT_TAG.CERT_9A, certificateObject(pivAuth.der, profile === 'compressed')],
     [OBJECT_TAG.CERT_9E, certificateObject(cardAuth.der, false)],
   ]);
-  const keys = new Map<KeyReference, ReturnType<typeof cardKeyFromPkcs8>>([
-    [0x9a, cardKeyFromPkcs8(pivAuth.privateKeyPkcs8, keyAlgorithm)],
-    [0x9e, cardKeyFromPkcs8(cardAuth.privateKeyPkcs8, 'P-256')],
-  ]);
-  const applet: PivAppletConfig = {
+  const portableKeys: PortableCardKey[] = [
+    { reference: 0x9a, pkcs8: pivAuth.privateKeyPkcs8, keyAlgorithm },
+    { reference: 0x9e, pkcs8: cardAuth.privateKeyPkcs8, keyAlgorithm: 'P-256' },
+  ];
+  const portableApplet: PortableAppletConfig = {
     objects,
-    keys,
+    keys: portableKeys,
     applicationPin: {
       value: globalPinPrimary ? (pin === GLOBAL_PIN_PROFILE_APPLICATION_PIN ? DEMO_PIN : GLOBAL_PIN_PROFILE_APPLICATION_PIN) : pin,
       ...(profile === 'blocked' ? { retriesLeft: 0 } : {}),
@@ -133,6 +151,7 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     label: `DCK virtual PIV (${profile})`,
     yubikey: { version: [5, 4, 3], serial: 10_000_000 + Math.floor(Math.random() * 1_000_000) },
   };
+  const applet = appletFromPortable(portableApplet);
   const identity: VirtualCardIdentity = {
     profile,
     pin,
@@ -145,5 +164,5 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     chuid,
     chuidSigner: contentSigner,
   };
-  return { identity, applet };
+  return { identity, applet, portableApplet };
 }

@@ -12,7 +12,7 @@ import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../phone/issuer-http.ts';
 import type { IssuerConnection } from '../../phone/issuer-http.ts';
 import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
-import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
+import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
   decodeQrWithJsqr, decodeQrWithZbar, expectNoAxeViolations, readOtp, screenshot, typePin, typeUserCode, waitForTitle,
@@ -190,8 +190,8 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
 
   it('a card whose PIN is blocked is refused plainly (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
-    await kiosk.demo.virtualCard!.stop();
-    const blocked = await startVirtualCard({ profile: 'blocked', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki });
+    await kiosk.demo.virtualCard!.remove();
+    const blocked = await startThreadedVirtualCard({ profile: 'blocked', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki });
     try {
       for (const lang of LANGUAGES) {
         await chooseLanguage(page, lang);
@@ -211,8 +211,8 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
 
   it('three wrong PINs: tries shown, last try confirmed, then "PIN blocked" with the help desk', async () => {
     const page = await newKioskPage(kiosk);
-    await kiosk.demo.virtualCard!.stop();
-    const fresh = await startVirtualCard({ profile: 'p256', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki, commonName: 'Ada Lovelace' });
+    await kiosk.demo.virtualCard!.remove();
+    const fresh = await startThreadedVirtualCard({ profile: 'p256', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki, commonName: 'Ada Lovelace' });
     try {
       await fresh.insert();
       await waitForTitle(page, T.en.pin);
@@ -275,11 +275,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await kiosk?.stop();
   });
 
-  // Skipped: twice today the idle reset here froze the whole test process in a synchronous SCardDisconnect
-  // (smartcard's disconnect runs on the JS thread; pcscd answers only when the reader is free, and the in-process
-  // virtual card behind vpcd needs this same JS thread to answer it: a deadlock of the test set-up, see the session
-  // note). Re-enable once the virtual card runs in its own process or the disconnect no longer blocks.
-  it.skip.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
+  it.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
     await chooseLanguage(page, lang);
     await kiosk.demo.virtualCard!.insert();

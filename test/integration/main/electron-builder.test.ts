@@ -22,7 +22,7 @@ const OUT = join(tmp, 'out');
 const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
 const [DISABLE, ENABLE] = [0x30, 0x31];
 
-const DEMO_MARKERS = ['Demo derived credential issuer', 'startVirtualCard', 'createTestPki', 'startIssuer'];
+const DEMO_MARKERS = ['Demo derived credential issuer', 'startThreadedVirtualCard', 'createTestPki', 'startIssuer'];
 
 beforeAll(async () => {
   // With the demo bundle, as `npm start -- --demo` leaves it: the package must still not contain it.
@@ -99,6 +99,7 @@ describe('electron-builder.yml', () => {
     expect(files).toContain('/out/electron/main.mjs');
     expect(files).toContain('/out/electron/preload.cjs');
     expect(files).not.toContain('/out/electron/demo.mjs');
+    expect(files).not.toContain('/out/electron/card-thread-entry.mjs');
     expect(files.some((file) => file.startsWith('/main/') || file.endsWith('.test.ts'))).toBe(false);
     const packaged = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
     expect(packaged.main).toBe('out/electron/main.mjs');
@@ -114,5 +115,9 @@ describe('electron-builder.yml', () => {
       expect(demo, marker).toContain(marker);
       expect(main, marker).not.toContain(marker);
     }
+    // The demo card's thread is bundled beside demo.mjs, where threaded-virtual-card.ts looks for it, without tsx.
+    const cardThread = readFileSync(join('out', 'electron', 'card-thread-entry.mjs'), 'utf8');
+    expect(cardThread).toContain('PivApplet');
+    expect(cardThread).not.toContain('tsx/esm/api');
   });
 });
