@@ -14,6 +14,8 @@ import { announcementFor, sameAnnouncement } from './logic/announce.ts';
 import { progressStepFor } from './logic/progress.ts';
 import { createThrottle } from './logic/throttle.ts';
 import { renderScreen } from './screens/render-screen.tsx';
+import { ASK_BEFORE_CANCEL_EVENT } from './screens/EnrollmentScreen.tsx';
+import { LanguagePicker } from './components/LanguagePicker.tsx';
 
 interface ShownView {
   readonly view: KioskView;
@@ -79,8 +81,9 @@ export function App({ kiosk, config }: AppProps): ReactNode {
   return (
     <div className="kiosk">
       <header className="kiosk__header">
-        <p className="kiosk__organisation">{config.displayName || t('app.defaultOrganisation')}</p>
+        <p className="kiosk__organisation">{organisationName(config, i18n.resolvedLanguage) || t('app.defaultOrganisation')}</p>
         <ProgressSteps current={screen ? progressStepFor(screen) : null} />
+        <LanguagePicker languages={languages} />
       </header>
       <main className="kiosk__main">
         {callFailed ? (
@@ -89,7 +92,7 @@ export function App({ kiosk, config }: AppProps): ReactNode {
           </p>
         ) : null}
         {shown
-          ? renderScreen(shown.view, { kiosk, receivedAt: shown.receivedAt, onCallFailed, languages })
+          ? renderScreen(shown.view, { kiosk, config, receivedAt: shown.receivedAt, onCallFailed })
           : null}
       </main>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
@@ -97,6 +100,12 @@ export function App({ kiosk, config }: AppProps): ReactNode {
       </div>
     </div>
   );
+}
+
+/** The organisation's name in the shown language when the tenant gives one, else its one name. */
+function organisationName(config: KioskConfig, language: string | undefined): string {
+  const perLanguage = language === undefined ? undefined : config.displayNames?.[language];
+  return perLanguage ?? config.displayName;
 }
 
 /** Any key or tap tells main the person is still there (at most once per interval). */
@@ -127,6 +136,9 @@ function useEscapeToCancel(kiosk: KioskApi, screen: KioskScreen | null): void {
       // Escape inside a dialog closes the dialog only.
       if (event.target instanceof Element && event.target.closest('dialog')) return;
       event.preventDefault();
+      // A screen that wants to ask first (a live enrollment) takes the event and cancels it.
+      const ask = new Event(ASK_BEFORE_CANCEL_EVENT, { cancelable: true });
+      if (!window.dispatchEvent(ask)) return;
       void kiosk.cancel().then((result) => {
         if (!result.ok) console.warn(`cancel failed: ${result.error.code}`);
       });

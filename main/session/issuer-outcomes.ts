@@ -46,8 +46,9 @@ export function completionOf(state: EnrollmentState, nowIso: string): Completion
     case 'awaiting-phone':
       return { kind: 'pending' };
     case 'burned':
+      return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
     case 'expired':
-      return { kind: 'dead', at: nowIso };
+      return { kind: 'dead', at: nowIso, why: 'expired' };
     default: {
       const unexpected: never = state;
       return unexpected;
@@ -55,14 +56,11 @@ export function completionOf(state: EnrollmentState, nowIso: string): Completion
   }
 }
 
-const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set([
-  'enrollment-unknown',
-  'enrollment-burned',
-  'enrollment-expired',
-]);
+const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set(['enrollment-unknown', 'enrollment-expired']);
 
 export function completionFailure(error: IssuerCallError, nowIso: string): CompletionOutcome {
   if (error.code === 'enrollment-completed') return { kind: 'completed' };
-  if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso };
+  if (error.code === 'enrollment-burned') return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
+  if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso, why: 'expired' };
   return { kind: 'unreachable' };
 }

@@ -37,8 +37,11 @@ export type RetryOperation =
   | { readonly op: 'renew'; readonly issuerSession: IssuerSession; readonly enrollment: Enrollment };
 
 export type Phase =
-  /** `cardInReader`: a finished/cancelled card still inserted; it is not read again until removed. */
-  | { readonly kind: 'welcome'; readonly cardInReader: SessionId | null }
+  /**
+   * `cardInReader`: a finished/refused/cancelled card still inserted ("Take your card out"); it is not read again
+   * until removed. `cardWaiting`: a card inserted while the kiosk was out of order; read as soon as it works.
+   */
+  | { readonly kind: 'welcome'; readonly cardInReader: SessionId | null; readonly cardWaiting: SessionId | null }
   | { readonly kind: 'reading-card'; readonly sessionId: SessionId }
   | { readonly kind: 'card-refused'; readonly sessionId: SessionId; readonly reason: CardRefusedReason }
   | {
@@ -46,7 +49,7 @@ export type Phase =
       readonly sessionId: SessionId;
       readonly holderName: string;
       readonly triesLeft: number | null;
-      readonly lastAttempt: 'none' | 'wrong';
+      readonly lastAttempt: 'none' | 'wrong' | 'signed-out';
       /** entering: waiting for the person; verifying: VERIFY running; signing-in: PKI-AUTH running. */
       readonly step: 'entering' | 'verifying' | 'signing-in';
     }
@@ -67,6 +70,8 @@ export type Phase =
       readonly issuerSession: IssuerSession;
       readonly enrollment: Enrollment;
       readonly renewing: boolean;
+      /** Set when the issuer said the QR/OTP died before their time (burned) or after it (expired). */
+      readonly stopped: 'expired' | 'too-many-tries' | null;
     }
   | { readonly kind: 'done'; readonly sessionId: SessionId; readonly holderName: string }
   | {
@@ -143,7 +148,7 @@ export type CompletionOutcome =
   /** The long poll ended without a change: ask again. */
   | { readonly kind: 'pending' }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
-  | { readonly kind: 'dead'; readonly at: string }
+  | { readonly kind: 'dead'; readonly at: string; readonly why: 'expired' | 'too-many-tries' }
   | { readonly kind: 'unreachable' };
 
 export type SessionEvent =

@@ -44,20 +44,20 @@ export function fakeView(screen: string, variant: string | null): KioskView {
         expiresAt: variant === 'expired' ? inSeconds(-1) : inSeconds(299),
         helpUrl: FAKE_HELP_URL,
         renewing: false,
+        stopped: variant === 'burned' ? 'too-many-tries' : null,
       };
     case 'done':
       return { screen: 'done', holderName: FAKE_NAME };
+    case 'out-of-order':
+      return { screen: 'out-of-order', reason: variant === 'no-reader' ? 'no-reader' : variant === 'issuer' ? 'issuer-unreachable' : 'card-service' };
+    case 'take-card-out':
+      return { screen: 'take-card-out', virtualCardOffered: true };
     case 'issuer-unreachable':
       return { screen: 'issuer-unreachable', retryInSeconds: variant === 'no-retry' ? null : 15 };
     case 'still-there':
       return { screen: 'still-there', secondsLeft: 10 };
     default:
-      return {
-        screen: 'welcome',
-        readers: variant === 'no-reader' ? 'none' : variant === 'service-down' ? 'service-down' : 'ready',
-        virtualCardOffered: variant !== 'no-demo',
-        issuer: variant === 'issuer-down' ? 'unreachable' : 'reachable',
-      };
+      return { screen: 'welcome', virtualCardOffered: variant !== 'no-demo' };
   }
 }
 

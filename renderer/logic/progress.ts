@@ -16,6 +16,8 @@ export function progressStepFor(screen: KioskScreen): ProgressStep | null {
     case 'done':
       return 'done';
     case 'welcome':
+    case 'out-of-order':
+    case 'take-card-out':
     case 'card-refused':
     case 'pin-blocked':
     case 'issuer-unreachable':

@@ -80,6 +80,7 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
             ))}
           </div>
           {triesText ? <p className={`notice ${view.lastAttempt === 'wrong' ? 'notice--problem' : 'notice--info'}`}>{triesText}</p> : null}
+          {view.lastAttempt === 'signed-out' ? <p className="notice notice--warning">{t('pin.signedOut')}</p> : null}
           {view.lastTryWarning ? <p className="notice notice--warning">{t('pin.lastTryWarning')}</p> : null}
           {disabled ? <p className="muted" role="status">{t('pin.checking')}</p> : null}
         </div>
