@@ -83,6 +83,8 @@ export type KioskView =
       readonly helpUrl: string;
       /** True while a new QR/OTP is being requested (`renewEnrollment`). */
       readonly renewing: boolean;
+      /** True once the phone has scanned the QR code (a password try reached the issuer): "now type the password". */
+      readonly phoneSeen: boolean;
       /**
        * Why the QR/OTP stopped working, once they have: expired (its time ran out) or too-many-tries (the password
        * was typed wrongly too often on the phone); null while they work.

@@ -2,7 +2,7 @@
 // is one table a reviewer can read (and a test can walk).
 import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
-import type { EnrollmentState } from '../../contracts/issuer-api.ts';
+import type { EnrollmentStatus } from '../../contracts/issuer-api.ts';
 import type { CompletionOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome } from './state.ts';
 
 /** PKI-AUTH refusals that are about the card itself; anything else is treated as the issuer being unwell. */
@@ -39,12 +39,13 @@ export function renewFailure(error: IssuerCallError): RenewOutcome {
   return error.code === 'invalid-session' ? { kind: 'session-expired' } : { kind: 'unreachable' };
 }
 
-export function completionOf(state: EnrollmentState, nowIso: string): CompletionOutcome {
+export function completionOf(status: EnrollmentStatus, nowIso: string): CompletionOutcome {
+  const state = status.state;
   switch (state) {
     case 'completed':
       return { kind: 'completed' };
     case 'awaiting-phone':
-      return { kind: 'pending' };
+      return { kind: 'pending', phoneSeen: status.phoneSeen === true };
     case 'burned':
       return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
     case 'expired':

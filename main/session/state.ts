@@ -70,6 +70,8 @@ export type Phase =
       readonly issuerSession: IssuerSession;
       readonly enrollment: Enrollment;
       readonly renewing: boolean;
+      /** The phone has shown it holds the QR code (a password try reached the issuer). */
+      readonly phoneSeen: boolean;
       /** Set when the issuer said the QR/OTP died before their time (burned) or after it (expired). */
       readonly stopped: 'expired' | 'too-many-tries' | null;
     }
@@ -145,8 +147,8 @@ export type RenewOutcome =
 
 export type CompletionOutcome =
   | { readonly kind: 'completed' }
-  /** The long poll ended without a change: ask again. */
-  | { readonly kind: 'pending' }
+  /** Still waiting for the phone (the long poll ended, or the phone was seen): ask again. */
+  | { readonly kind: 'pending'; readonly phoneSeen: boolean }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
   | { readonly kind: 'dead'; readonly at: string; readonly why: 'expired' | 'too-many-tries' }
   | { readonly kind: 'unreachable' };

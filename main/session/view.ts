@@ -49,6 +49,7 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
         expiresAt: phase.enrollment.expiresAt,
         helpUrl: settings.helpUrl,
         renewing: phase.renewing,
+        phoneSeen: phase.phoneSeen,
         stopped: phase.stopped,
       };
     case 'done':

@@ -44,6 +44,7 @@ export function fakeView(screen: string, variant: string | null): KioskView {
         expiresAt: variant === 'expired' ? inSeconds(-1) : inSeconds(299),
         helpUrl: FAKE_HELP_URL,
         renewing: false,
+        phoneSeen: variant === 'scanned',
         stopped: variant === 'burned' ? 'too-many-tries' : null,
       };
     case 'done':

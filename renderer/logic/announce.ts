@@ -24,6 +24,7 @@ export function announcementFor(view: KioskView): Announcement {
       return { keys: ['outOfOrder.title', `outOfOrder.reason.${view.reason}`, 'outOfOrder.whatToDo'] };
     case 'enrollment':
       if (view.stopped !== null) return { keys: [`enrollment.stopped.${view.stopped}`] };
+      if (view.phoneSeen) return { keys: ['enrollment.phoneSeen'] };
       return { keys: ['announce.enrollment'] };
     case 'welcome':
     case 'reading-card':

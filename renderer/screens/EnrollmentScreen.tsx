@@ -56,8 +56,8 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
             </div>
           ) : (
             <>
-              <p className="enrollment__waiting" role="status">
-                <span className="progress-indicator" aria-hidden="true" /> {t('enrollment.waiting')}
+              <p className={`enrollment__waiting${view.phoneSeen ? ' enrollment__waiting--seen' : ''}`} role="status">
+                <span className="progress-indicator" aria-hidden="true" /> {t(view.phoneSeen ? 'enrollment.phoneSeen' : 'enrollment.waiting')}
               </p>
               <p className="countdown-text">{t('enrollment.expiresIn', minutesAndSeconds(secondsLeft))}</p>
             </>

@@ -32,6 +32,7 @@ export function showEnrollment(
       issuerSession,
       enrollment,
       renewing: false,
+      phoneSeen: false,
       stopped: null,
     },
     { type: 'cancel-timer', timer: 'completion-retry' },
@@ -83,8 +84,10 @@ export function completion(
         { type: 'cancel-timer', timer: 'idle' },
         { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
       );
-    case 'pending':
-      return { state, effects: [waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment)] };
+    case 'pending': {
+      const next = outcome.phoneSeen === phase.phoneSeen ? phase : { ...phase, phoneSeen: outcome.phoneSeen };
+      return to(state, next, waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment));
+    }
     case 'dead': {
       // Show it as stopped now, so the renderer offers "new code"; keep the earlier time if it already passed.
       // From here on the idle timer governs again: nobody may be at the kiosk any more.

@@ -34,9 +34,9 @@ const activePhases: Record<string, ActivePhase> = {
   'pin-blocked': { kind: 'pin-blocked', sessionId: S },
   'user-code (entering)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: null },
   'user-code (checking)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: 'WDJBMJHT' },
-  enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, stopped: null },
-  'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true, stopped: 'expired' },
-  'enrollment (stopped)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, stopped: 'too-many-tries' },
+  enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: false, stopped: null },
+  'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true, phoneSeen: false, stopped: 'expired' },
+  'enrollment (stopped)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: true, stopped: 'too-many-tries' },
   done: { kind: 'done', sessionId: S, holderName: 'Ada' },
   'issuer-unreachable': {
     kind: 'issuer-unreachable', sessionId: S, holderName: 'Ada', triesLeft: 3, retry: { op: 'sign-in' }, attempts: 0,
@@ -137,7 +137,7 @@ describe('session: the happy path', () => {
     t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
     expect(viewOf(t.state, { helpUrl: 'https://help.example' })).toEqual({
       screen: 'enrollment', qrPayload: enrollment.qrPayload, otp: enrollment.otp, expiresAt: enrollment.expiresAt,
-      helpUrl: 'https://help.example', renewing: false, stopped: null,
+      helpUrl: 'https://help.example', renewing: false, phoneSeen: false, stopped: null,
     });
     expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: enrollment.enrollmentId });
 
@@ -243,9 +243,17 @@ describe('session: user code and enrollment', () => {
     expect(types(t)).toEqual(['start-timer:idle']);
   });
 
+  it('the phone was seen (a password try reached the issuer) → "your phone has scanned", still waiting', () => {
+    const t = reduce(at(activePhases.enrollment!), {
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending', phoneSeen: true },
+    }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', phoneSeen: true, stopped: null });
+    expect(types(t)).toEqual(['wait-for-completion']);
+  });
+
   it('long poll ended without news → asks again; failed → retries after a pause', () => {
     const e = at(activePhases.enrollment!);
-    expect(types(reduce(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending' } }, config)))
+    expect(types(reduce(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending', phoneSeen: false } }, config)))
       .toEqual(['wait-for-completion']);
     const failed = run(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'unreachable' } });
     expect(types(failed)).toEqual(['start-timer:completion-retry']);

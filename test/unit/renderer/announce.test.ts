@@ -10,6 +10,7 @@ describe('screen-reader announcements', () => {
     expiresAt: '2026-11-23T10:05:00Z',
     helpUrl: 'https://help.example',
     renewing: false,
+    phoneSeen: false,
     stopped: null,
   };
 

@@ -103,6 +103,7 @@ const enrollmentView: KioskView = {
   expiresAt: new Date(Date.now() + 120_000).toISOString(),
   helpUrl: 'https://help.test/kiosk',
   renewing: false,
+  phoneSeen: false,
   stopped: null,
 };
 /** The page's JS heap (after a full GC) as the raw snapshot JSON, whose string table holds every live string. */
