@@ -264,7 +264,7 @@ const SESSION_VIEWS: KioskView[] = [
     screen: 'enrollment', qrPayload: 'https://127.0.0.1:8443/e/AbCdEfGhIjKlMnOpQrStUv', otp: '12345678',
     expiresAt: new Date(Date.now() + 600_000).toISOString(), helpUrl: 'https://example.org/help', renewing: false, phoneSeen: false, stopped: null,
   },
-  { screen: 'done', holderName: 'Bench Cardholder' },
+  { screen: 'done', holderName: 'Bench Cardholder', credentialExpiresAt: null },
   { screen: 'welcome', virtualCardOffered: true },
 ];
 

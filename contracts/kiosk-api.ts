@@ -91,7 +91,12 @@ export type KioskView =
        */
       readonly stopped: 'expired' | 'too-many-tries' | null;
     }
-  | { readonly screen: 'done'; readonly holderName: string }
+  | {
+      readonly screen: 'done';
+      readonly holderName: string;
+      /** When the new derived credential stops working (ISO 8601), when the issuer said. */
+      readonly credentialExpiresAt: string | null;
+    }
   | {
       readonly screen: 'issuer-unreachable';
       /** Seconds until main retries by itself; null when it will not (the person can cancel or remove the card). */

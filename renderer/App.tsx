@@ -31,6 +31,10 @@ const ESCAPE_CANCELS: ReadonlySet<KioskScreen> = new Set<KioskScreen>([
   'pin-blocked',
   'issuer-unreachable',
 ]);
+/** Screens shown when no session runs: one more render drops React's reference to the last session's views. */
+const NO_SESSION: ReadonlySet<KioskScreen> = new Set<KioskScreen>(['welcome', 'take-card-out', 'out-of-order']);
+/** Screens for the next person (the language goes back to the kiosk's default). */
+const NEXT_PERSON: ReadonlySet<KioskScreen> = new Set<KioskScreen>(['welcome', 'out-of-order']);
 const ACTIVITY_REPORT_INTERVAL_MS = 2000;
 const NOTICE_VISIBLE_MS = 6000;
 
@@ -52,7 +56,8 @@ export function App({ kiosk, config }: AppProps): ReactNode {
       kiosk.onView((view) => {
         const previousScreen = lastScreenRef.current;
         lastScreenRef.current = view.screen;
-        if (view.screen === 'welcome' && previousScreen !== null && previousScreen !== 'welcome') {
+        // The next person starts in the kiosk's language; "Take your card out" still speaks to the last one.
+        if (NEXT_PERSON.has(view.screen) && previousScreen !== null && !NEXT_PERSON.has(previousScreen)) {
           void i18n.changeLanguage(config.defaultLanguage);
         }
         if (view.screen !== previousScreen) setCallFailed(false);
@@ -65,7 +70,7 @@ export function App({ kiosk, config }: AppProps): ReactNode {
 
   const screen = shown?.view.screen ?? null;
   useEffect(() => {
-    if (screen === 'welcome') setScrubRenders((count) => count + 1);
+    if (screen !== null && NO_SESSION.has(screen)) setScrubRenders((count) => count + 1);
   }, [screen]);
 
   useActivityReporting(kiosk);

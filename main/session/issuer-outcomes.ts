@@ -43,7 +43,7 @@ export function completionOf(status: EnrollmentStatus, nowIso: string): Completi
   const state = status.state;
   switch (state) {
     case 'completed':
-      return { kind: 'completed' };
+      return { kind: 'completed', credentialExpiresAt: status.certificateNotAfter ?? null };
     case 'awaiting-phone':
       return { kind: 'pending', phoneSeen: status.phoneSeen === true };
     case 'burned':
@@ -60,7 +60,7 @@ export function completionOf(status: EnrollmentStatus, nowIso: string): Completi
 const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set(['enrollment-unknown', 'enrollment-expired']);
 
 export function completionFailure(error: IssuerCallError, nowIso: string): CompletionOutcome {
-  if (error.code === 'enrollment-completed') return { kind: 'completed' };
+  if (error.code === 'enrollment-completed') return { kind: 'completed', credentialExpiresAt: null };
   if (error.code === 'enrollment-burned') return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
   if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso, why: 'expired' };
   return { kind: 'unreachable' };

@@ -75,7 +75,12 @@ export type Phase =
       /** Set when the issuer said the QR/OTP died before their time (burned) or after it (expired). */
       readonly stopped: 'expired' | 'too-many-tries' | null;
     }
-  | { readonly kind: 'done'; readonly sessionId: SessionId; readonly holderName: string }
+  | {
+      readonly kind: 'done';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly credentialExpiresAt: string | null;
+    }
   | {
       readonly kind: 'issuer-unreachable';
       readonly sessionId: SessionId;
@@ -146,7 +151,8 @@ export type RenewOutcome =
   | { readonly kind: 'unreachable' };
 
 export type CompletionOutcome =
-  | { readonly kind: 'completed' }
+  /** `credentialExpiresAt`: the derived certificate's notAfter (ISO 8601), when the issuer said. */
+  | { readonly kind: 'completed'; readonly credentialExpiresAt: string | null }
   /** Still waiting for the phone (the long poll ended, or the phone was seen): ask again. */
   | { readonly kind: 'pending'; readonly phoneSeen: boolean }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */

@@ -53,7 +53,7 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
         stopped: phase.stopped,
       };
     case 'done':
-      return { screen: 'done', holderName: phase.holderName };
+      return { screen: 'done', holderName: phase.holderName, credentialExpiresAt: phase.credentialExpiresAt };
     case 'issuer-unreachable':
       return {
         screen: 'issuer-unreachable',

@@ -48,7 +48,7 @@ export function fakeView(screen: string, variant: string | null): KioskView {
         stopped: variant === 'burned' ? 'too-many-tries' : null,
       };
     case 'done':
-      return { screen: 'done', holderName: FAKE_NAME };
+      return { screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: inSeconds(364 * 86_400) };
     case 'out-of-order':
       return { screen: 'out-of-order', reason: variant === 'no-reader' ? 'no-reader' : variant === 'issuer' ? 'issuer-unreachable' : 'card-service' };
     case 'take-card-out':
@@ -162,7 +162,7 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
           return;
         }
         show({ ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>), expiresAt: inSeconds(30) });
-        later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME }));
+        later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: null }));
         later(30_000, reset);
       });
       return Promise.resolve(done);

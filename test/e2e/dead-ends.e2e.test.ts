@@ -135,6 +135,8 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await screenshot(page, 'en-landscape-04b-enrollment-phone-seen');
     expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
     await waitForTitle(page, EN.done);
+    await page.getByText(/Your derived credential works until \d{1,2} \w+ \d{4}\.|Your derived credential works until \w+ \d{1,2}, \d{4}\./).first().waitFor();
+    await screenshot(page, 'en-landscape-05-done');
 
     // "You're all set" ends, the card is still in: "Take your card out", not "Insert your smart card".
     await waitForTitle(page, EN.takeOut, 10_000);

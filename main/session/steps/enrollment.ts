@@ -80,7 +80,7 @@ export function completion(
     case 'completed':
       return to(
         state,
-        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName },
+        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName, credentialExpiresAt: outcome.credentialExpiresAt },
         { type: 'cancel-timer', timer: 'idle' },
         { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
       );

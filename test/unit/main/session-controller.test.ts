@@ -208,7 +208,7 @@ describe('KioskController', () => {
     issuer.status = 'completed';
     await new Promise((resolve) => setTimeout(resolve, 10));
     await settle();
-    expect(controller.view).toEqual({ screen: 'done', holderName: 'Ada Lovelace' });
+    expect(controller.view).toEqual({ screen: 'done', holderName: 'Ada Lovelace', credentialExpiresAt: null });
     expect(card.maxBusy).toBe(1); // card work ran one command at a time
 
     reader.remove();

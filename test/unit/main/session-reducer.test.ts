@@ -37,7 +37,7 @@ const activePhases: Record<string, ActivePhase> = {
   enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: false, stopped: null },
   'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true, phoneSeen: false, stopped: 'expired' },
   'enrollment (stopped)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: true, stopped: 'too-many-tries' },
-  done: { kind: 'done', sessionId: S, holderName: 'Ada' },
+  done: { kind: 'done', sessionId: S, holderName: 'Ada', credentialExpiresAt: null },
   'issuer-unreachable': {
     kind: 'issuer-unreachable', sessionId: S, holderName: 'Ada', triesLeft: 3, retry: { op: 'sign-in' }, attempts: 0,
     countdown: { kind: 'counting', secondsLeft: 2 },
@@ -141,8 +141,8 @@ describe('session: the happy path', () => {
     });
     expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: enrollment.enrollmentId });
 
-    t = run(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+    t = run(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: null });
     expect(types(t)).toEqual(['cancel-timer:idle', 'start-timer:done']);
 
     t = run(t.state, { type: 'timer-fired', timer: 'done' });
@@ -231,7 +231,7 @@ describe('session: user code and enrollment', () => {
     t = run(t.state, { type: 'renewed', sessionId: S, outcome: { kind: 'ok', enrollment: fresh } });
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ otp: '11112222', renewing: false });
     expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: fresh.enrollmentId });
-    const old = reduce(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } }, config);
+    const old = reduce(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } }, config);
     expect(old.state).toBe(t.state);
   });
 
@@ -241,6 +241,14 @@ describe('session: user code and enrollment', () => {
     }, config);
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', expiresAt: '2029-12-31T23:59:00.000Z', stopped: why });
     expect(types(t)).toEqual(['start-timer:idle']);
+  });
+
+  it('the phone finished → "You\'re all set" with the credential\'s end date from the issuer', () => {
+    const t = reduce(at(activePhases.enrollment!), {
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId,
+      outcome: { kind: 'completed', credentialExpiresAt: '2031-01-01T00:00:00.000Z' },
+    }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: '2031-01-01T00:00:00.000Z' });
   });
 
   it('the phone was seen (a password try reached the issuer) → "your phone has scanned", still waiting', () => {
@@ -335,8 +343,8 @@ describe('session: idle', () => {
       { type: 'pin-verified', sessionId: S, outcome: { kind: 'ok' } });
     expect(paused.state.phase).toMatchObject({ kind: 'still-there', paused: { kind: 'pin', step: 'signing-in' } });
     const done = run(at(activePhases['enrollment (stopped)']!), { type: 'timer-fired', timer: 'idle' },
-      { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
-    expect(viewOf(done.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+      { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } });
+    expect(viewOf(done.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: null });
   });
 
   it('idle on welcome does nothing', () => {
@@ -352,7 +360,7 @@ describe('session: stale work and the welcome screen', () => {
     { type: 'signed-in', sessionId: S - 1, outcome: { kind: 'ok', issuerSession } },
     { type: 'user-code-checked', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
     { type: 'renewed', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
-    { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } },
+    { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } },
   ];
   it.each(Object.entries(allPhases))('results for an earlier card are ignored on %s', (_name, phase) => {
     for (const event of outcomes) {

@@ -18,7 +18,7 @@ describe('screen-reader announcements', () => {
     const views: KioskView[] = [
       enrollment,
       { screen: 'pin', holderName: 'Alex Secretname', triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false },
-      { screen: 'done', holderName: 'Alex Secretname' },
+      { screen: 'done', holderName: 'Alex Secretname', credentialExpiresAt: null },
     ];
     for (const view of views) {
       const text = JSON.stringify(announcementFor(view));
