@@ -5,12 +5,14 @@ import { useTranslation } from 'react-i18next';
 import { CardIllustration } from '../components/CardIllustration.tsx';
 import { QrCodeSvg } from '../components/QrCodeSvg.tsx';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import { useSpeech } from '../speech-context.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
 export function WelcomeScreen({ view, kiosk, config, onCallFailed }: ScreenProps<'welcome'>): ReactNode {
   const { t } = useTranslation();
   const app = config.phoneApp;
+  const speech = useSpeech();
   return (
     <ScreenFrame title={t('welcome.title')} className="welcome">
       <div className="welcome__layout">
@@ -25,6 +27,12 @@ export function WelcomeScreen({ view, kiosk, config, onCallFailed }: ScreenProps
               <p className="muted">{t('welcome.appQrCaption', { app: app.name })}</p>
             </div>
           ) : null}
+          <div className="welcome__speech">
+            <button type="button" className="button button--secondary" aria-pressed={speech.on} onClick={speech.turnOn}>
+              {t('speech.button')}
+            </button>
+            <p className="muted">{t('speech.hint')}</p>
+          </div>
           {view.virtualCardOffered ? (
             <div className="welcome__demo">
               <p className="muted">{t('welcome.virtualCardHint')}</p>

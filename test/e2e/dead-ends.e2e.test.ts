@@ -90,7 +90,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await kiosk?.stop();
   });
 
-  it('the QR screen: one QR code, card stays in, password; waits, then "phone has scanned"; both orientations, both languages, 200% text', async () => {
+  it('the QR screen: one QR code, card stays in, password; waits, then "phone has scanned"; both orientations, both languages, 200% text', { timeout: 150_000 }, async () => {
     const page = await newKioskPage(kiosk);
     await waitForTitle(page, EN.welcome);
     await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
@@ -233,6 +233,68 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await kiosk.demo.virtualCard!.remove();
     await waitForTitle(page, EN.welcome);
     await page.close();
+  });
+});
+
+/**
+ * A FAKE speechSynthesis, installed in the page before the app loads: headless Chromium has no voices, so this
+ * records what would be spoken (text and language), and `cancel()` as a marker.
+ */
+function installFakeSpeechSynthesis(): void {
+  const spoken: string[] = [];
+  Object.defineProperty(window, '__spoken', { value: spoken });
+  Object.defineProperty(window, 'speechSynthesis', {
+    configurable: true,
+    value: {
+      speak: (utterance: SpeechSynthesisUtterance) => spoken.push(`${utterance.lang}: ${utterance.text}`),
+      cancel: () => undefined,
+    },
+  });
+}
+
+describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the screen', () => {
+  it('Enter on the welcome screen turns it on; a whole enrollment is spoken, the PIN only counted', { timeout: 150_000 }, async () => {
+    const kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+    try {
+      const context = await browser.newContext({ viewport: LANDSCAPE });
+      contexts.push(context);
+      await context.addInitScript(installFakeSpeechSynthesis);
+      const page = await context.newPage();
+      await page.goto(kiosk.host.launchUrl);
+      await waitForTitle(page, EN.welcome);
+      await page.keyboard.press('Enter');
+      await kiosk.demo.virtualCard!.insert();
+      const { phone, flow } = await reachQrScreen(page, kiosk);
+      const otp = await readOtp(page);
+      const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+      if (payload === null) throw new Error('no QR code read from the screen');
+      const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+      if (!token.ok) throw new Error(token.message);
+      expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
+      await waitForTitle(page, EN.done);
+      await page.waitForTimeout(300);
+      const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
+      const digits = otp.split('').join(' ');
+      expect(spoken).toEqual([
+        'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
+        'en: Welcome. Insert your smart card.',
+        'en: Reading your card.',
+        'en: Enter your PIN.',
+        'en: 1 digit entered', 'en: 2 digits entered', 'en: 3 digits entered',
+        'en: 4 digits entered', 'en: 5 digits entered', 'en: 6 digits entered',
+        'en: 0 digits entered',
+        'en: Enter the code shown on your phone.',
+        'en: Scan the QR code with your phone, then type the password on your phone.',
+        `en: Password: ${digits}`,
+        "en: You're all set.",
+      ]);
+      // The PIN itself is never spoken.
+      expect(spoken.join('\n')).not.toContain('123456');
+      expect(spoken.join('\n')).not.toContain('1 2 3 4 5 6');
+      await kiosk.demo.virtualCard!.remove();
+    } finally {
+      await kiosk.stop();
+    }
   });
 });
 
