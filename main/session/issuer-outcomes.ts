@@ -29,6 +29,14 @@ const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserC
   'user-code-already-used': { kind: 'rejected', error: 'unknown-code' },
   'user-code-expired': { kind: 'rejected', error: 'expired-code' },
   'invalid-session': { kind: 'session-expired' },
+  // The issuer ends what one sign-in may do (one phone per sign-in, wrong codes per card): sign in again.
+  'session-approval-limit': { kind: 'session-expired' },
+  'user-code-attempts-exhausted': { kind: 'session-expired' },
+  // The card was re-checked at approval (issue #8): it is refused as at sign-in, never shown as an issuer fault.
+  'card-revoked': { kind: 'card-refused', reason: 'card-untrusted' },
+  'card-not-trusted': { kind: 'card-refused', reason: 'card-untrusted' },
+  'card-expired': { kind: 'card-refused', reason: 'certificate-expired' },
+  'card-expires-too-soon': { kind: 'card-refused', reason: 'certificate-expired' },
 };
 
 export function userCodeFailure(error: IssuerCallError): UserCodeOutcome {

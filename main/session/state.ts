@@ -143,6 +143,8 @@ export type UserCodeOutcome =
   | { readonly kind: 'ok'; readonly enrollment: Enrollment }
   | { readonly kind: 'rejected'; readonly error: 'unknown-code' | 'expired-code' | 'bad-format' }
   | { readonly kind: 'session-expired' }
+  /** The issuer re-checked the card at approval and it no longer qualifies (revoked, expired, untrusted). */
+  | { readonly kind: 'card-refused'; readonly reason: CardRefusedReason }
   | { readonly kind: 'unreachable' };
 
 export type RenewOutcome =

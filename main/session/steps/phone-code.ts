@@ -42,6 +42,8 @@ export function userCodeChecked(
       });
     case 'session-expired':
       return backToPin(state, phase);
+    case 'card-refused':
+      return to(state, { kind: 'card-refused', sessionId: phase.sessionId, reason: outcome.reason });
     case 'unreachable':
       return unreachable(state, phase, pending, config);
     default:

@@ -11,6 +11,7 @@ import type {
   Transition,
 } from '../../../main/session/state.ts';
 import { viewOf } from '../../../main/session/view.ts';
+import { userCodeFailure } from '../../../main/session/issuer-outcomes.ts';
 
 const config: SessionConfig = { ...DEFAULT_SESSION_CONFIG, retryDelaysSeconds: [2, 3] };
 const S = 7; // the session id of the card in the reader
@@ -222,6 +223,19 @@ describe('session: user code and enrollment', () => {
       { type: 'user-code-checked', sessionId: S, outcome: { kind: 'session-expired' } });
     expect(t.state.phase).toMatchObject({ kind: 'pin', step: 'entering', holderName: 'Ada' });
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'pin', lastAttempt: 'signed-out' });
+  });
+
+  it.each([
+    ['card-revoked', 'card-untrusted'], ['card-not-trusted', 'card-untrusted'],
+    ['card-expired', 'certificate-expired'], ['card-expires-too-soon', 'certificate-expired'],
+  ] as const)('the issuer re-checked the card at approval: %s → card refused (%s), never "issuer unreachable"', (code, reason) => {
+    const outcome = userCodeFailure({ code, detail: 'refused' });
+    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' }, { type: 'user-code-checked', sessionId: S, outcome });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
+  });
+
+  it.each(['session-approval-limit', 'user-code-attempts-exhausted'] as const)('%s → back to PIN, signed out', (code) => {
+    expect(userCodeFailure({ code, detail: 'limit' })).toEqual({ kind: 'session-expired' });
   });
 
   it('renew → new QR/OTP, waits on the new enrollment; news about the old one is ignored', () => {
