@@ -334,7 +334,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await kiosk.demo.virtualCard!.remove();
     // Not "Insert your smart card" (and a PIN try spent for nothing): the kiosk is out of order until the issuer answers.
     await waitForTitle(page, T.en.outOfOrder);
-    await page.getByText('The enrollment service cannot be reached.').waitFor();
+    await page.getByText('The enrollment service cannot be reached.', { exact: true }).waitFor();
     await expectNoAxeViolations(page, 'out-of-order (en)');
     await screenshot(page, 'en-10-out-of-order-issuer');
     await page.getByRole('button', { name: 'Nederlands' }).click();
