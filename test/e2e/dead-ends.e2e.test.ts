@@ -275,7 +275,8 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
       await waitForTitle(page, EN.done);
       await page.waitForTimeout(300);
       const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
-      const digits = otp.split('').join(' ');
+      // Read digit by digit, in the groups of four the screen shows, with a pause (comma) between groups.
+      const digits = (otp.match(/\d{1,4}/g) ?? []).map((group) => group.split('').join(' ')).join(', ');
       expect(spoken).toEqual([
         'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
         'en: Welcome. Insert your smart card.',
