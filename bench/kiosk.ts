@@ -263,10 +263,10 @@ const SESSION_VIEWS: KioskView[] = [
   { screen: 'user-code', holderName: 'Bench Cardholder', error: 'none', busy: false },
   {
     screen: 'enrollment', qrPayload: 'https://127.0.0.1:8443/e/AbCdEfGhIjKlMnOpQrStUv', otp: '12345678',
-    expiresAt: new Date(Date.now() + 600_000).toISOString(), helpUrl: 'https://example.org/help', renewing: false,
+    expiresAt: new Date(Date.now() + 600_000).toISOString(), helpUrl: 'https://example.org/help', renewing: false, phoneSeen: false, stopped: null,
   },
-  { screen: 'done', holderName: 'Bench Cardholder' },
-  { screen: 'welcome', readers: 'ready', virtualCardOffered: true, issuer: 'reachable' },
+  { screen: 'done', holderName: 'Bench Cardholder', credentialExpiresAt: null },
+  { screen: 'welcome', virtualCardOffered: true },
 ];
 
 async function rendererHeap(browser: Browser): Promise<void> {

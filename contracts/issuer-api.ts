@@ -347,8 +347,9 @@ export type EnrollmentIdParams = Static<typeof EnrollmentIdParams>;
 export const EnrollmentStatusQuery = Type.Object(
   {
     /**
-     * Long-poll: answer as soon as the state differs from `since` (default: the state when the request arrives),
-     * or after this many seconds (max 60). Without waitSeconds the answer is immediate.
+     * Long-poll: answer as soon as the state differs from `since`, or after this many seconds (max 60). Without
+     * `since`: as soon as the state or `phoneSeen` differs from when the request arrived. Without waitSeconds the
+     * answer is immediate.
      */
     waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
     since: Type.Optional(Type.String({ maxLength: 20 })),
@@ -364,6 +365,11 @@ export const EnrollmentStatus = Type.Object(
   {
     enrollmentId: Type.String({ maxLength: 64 }),
     state: Type.Enum(ENROLLMENT_STATES),
+    /**
+     * True once the phone has shown it holds this QR code (a password try for it failed), so the kiosk can say
+     * "your phone has scanned the code". A long poll without `since` also answers when this changes.
+     */
+    phoneSeen: Type.Optional(Type.Boolean()),
     /** When completed: the derived certificate's serial (hex) and notAfter (ISO 8601). */
     certificateSerialHex: Type.Optional(Type.String({ maxLength: 80 })),
     certificateNotAfter: Type.Optional(Type.String({ maxLength: 40 })),

@@ -23,22 +23,30 @@ export const err = <E extends { readonly code: string }>(error: E): { readonly o
 export type CardRefusedReason = 'not-piv' | 'pin-blocked' | 'certificate-expired' | 'unreadable' | 'card-untrusted';
 
 /**
- * Why the kiosk cannot serve anyone right now (the out-of-order screen):
- * - configuration: the kiosk's configuration file is missing or wrong (main's log names the field).
+ * Why the kiosk cannot serve anyone right now (the out-of-order screen for the next person):
+ * - card-service: the PC/SC service is not running; no-reader: no card reader is attached;
+ * - issuer-unreachable: the enrollment service does not answer (nobody is invited to spend a PIN try);
+ * - host-lost: the page lost its kiosk host (produced by the host script in the page, never by main);
+ * - configuration: the kiosk's configuration file is missing or wrong.
  */
-export type OutOfOrderReason = 'configuration';
+export type OutOfOrderReason = 'card-service' | 'no-reader' | 'issuer-unreachable' | 'host-lost' | 'configuration';
 
 /** Whole screens, pushed by main. Discriminated on `screen`; the renderer switches on it exhaustively. */
 export type KioskView =
   | {
       readonly screen: 'welcome';
-      /** 'none': no reader attached; 'service-down': the PC/SC service is not running. */
-      readonly readers: 'none' | 'ready' | 'service-down';
-      /** True when no reader holds a card and the demo virtual card can be inserted (`useVirtualCard`). */
+      /** True when the demo virtual card can be inserted (`useVirtualCard`). */
       readonly virtualCardOffered: boolean;
-      readonly issuer: 'reachable' | 'unreachable';
     }
   | { readonly screen: 'out-of-order'; readonly reason: OutOfOrderReason }
+  | {
+      /**
+       * A card from a finished, refused or cancelled session is still in the reader. Taking it out (or, in the
+       * demo, `useVirtualCard`, which inserts the demo card afresh) starts over.
+       */
+      readonly screen: 'take-card-out';
+      readonly virtualCardOffered: boolean;
+    }
   | { readonly screen: 'reading-card' }
   | { readonly screen: 'card-refused'; readonly reason: CardRefusedReason }
   | {
@@ -49,7 +57,11 @@ export type KioskView =
       readonly triesLeft: number | null;
       /** True when one try is left: the renderer must ask for confirmation and send `confirmLastTry: true`. */
       readonly lastTryWarning: boolean;
-      readonly lastAttempt: 'none' | 'wrong';
+      /**
+       * wrong: the last PIN was wrong; signed-out: the issuer ended the sign-in (too many wrong phone codes, or
+       * it ran out of time), so the PIN is asked again.
+       */
+      readonly lastAttempt: 'none' | 'wrong' | 'signed-out';
       /** True while main is verifying the PIN / signing in to the issuer. */
       readonly busy: boolean;
     }
@@ -71,8 +83,20 @@ export type KioskView =
       readonly helpUrl: string;
       /** True while a new QR/OTP is being requested (`renewEnrollment`). */
       readonly renewing: boolean;
+      /** True once the phone has scanned the QR code (a password try reached the issuer): "now type the password". */
+      readonly phoneSeen: boolean;
+      /**
+       * Why the QR/OTP stopped working, once they have: expired (its time ran out) or too-many-tries (the password
+       * was typed wrongly too often on the phone); null while they work.
+       */
+      readonly stopped: 'expired' | 'too-many-tries' | null;
     }
-  | { readonly screen: 'done'; readonly holderName: string }
+  | {
+      readonly screen: 'done';
+      readonly holderName: string;
+      /** When the new derived credential stops working (ISO 8601), when the issuer said. */
+      readonly credentialExpiresAt: string | null;
+    }
   | {
       readonly screen: 'issuer-unreachable';
       /** Seconds until main retries by itself; null when it will not (the person can cancel or remove the card). */
@@ -95,6 +119,12 @@ export interface KioskConfig {
   readonly helpUrl: string;
   /** The organisation's name shown on the welcome screen. */
   readonly displayName: string;
+  /** The organisation's name per language tag, when the tenant gives one (the header follows the language). */
+  readonly displayNames?: Readonly<Record<string, string>>;
+  /** Who helps in person, shown after "Help desk:" (instead of a web address a person cannot open here). */
+  readonly helpDesk?: { readonly phone?: string; readonly place?: string; readonly hours?: string };
+  /** The phone app people need, by name; with a download address, the welcome screen shows it as a QR code. */
+  readonly phoneApp?: { readonly name: string; readonly downloadUrl?: string };
   /** Idle seconds before the "Still there?" warning. */
   readonly idleSeconds: number;
 }

@@ -6,6 +6,10 @@
 import type { ReactNode } from 'react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
+import { otpForScreenReader } from './logic/otp.ts';
+import { createSpeaker, pageSpeechOutput } from './logic/speech.ts';
+import { SpeechContext } from './speech-context.ts';
 import type { KioskApi, KioskConfig, KioskError, KioskScreen, KioskView } from '../contracts/kiosk-api.ts';
 import { ProgressSteps } from './components/ProgressSteps.tsx';
 import { offeredLanguages } from './i18n/index.ts';
@@ -14,6 +18,8 @@ import { announcementFor, sameAnnouncement } from './logic/announce.ts';
 import { progressStepFor } from './logic/progress.ts';
 import { createThrottle } from './logic/throttle.ts';
 import { renderScreen } from './screens/render-screen.tsx';
+import { ASK_BEFORE_CANCEL_EVENT } from './screens/EnrollmentScreen.tsx';
+import { LanguagePicker } from './components/LanguagePicker.tsx';
 
 interface ShownView {
   readonly view: KioskView;
@@ -29,6 +35,10 @@ const ESCAPE_CANCELS: ReadonlySet<KioskScreen> = new Set<KioskScreen>([
   'pin-blocked',
   'issuer-unreachable',
 ]);
+/** Screens shown when no session runs: one more render drops React's reference to the last session's views. */
+const NO_SESSION: ReadonlySet<KioskScreen> = new Set<KioskScreen>(['welcome', 'take-card-out', 'out-of-order']);
+/** Screens for the next person (the language goes back to the kiosk's default). */
+const NEXT_PERSON: ReadonlySet<KioskScreen> = new Set<KioskScreen>(['welcome', 'out-of-order']);
 const ACTIVITY_REPORT_INTERVAL_MS = 2000;
 const NOTICE_VISIBLE_MS = 6000;
 
@@ -42,6 +52,8 @@ export function App({ kiosk, config }: AppProps): ReactNode {
   const [shown, setShown] = useState<ShownView | null>(null);
   const [announcement, setAnnouncement] = useState<Announcement | null>(null);
   const [callFailed, setCallFailed] = useState(false);
+  const [speechOn, setSpeechOn] = useState(false);
+  const speaker = useMemo(() => createSpeaker(pageSpeechOutput()), []);
   const [, setScrubRenders] = useState(0);
   const lastScreenRef = useRef<KioskScreen | null>(null);
 
@@ -50,21 +62,59 @@ export function App({ kiosk, config }: AppProps): ReactNode {
       kiosk.onView((view) => {
         const previousScreen = lastScreenRef.current;
         lastScreenRef.current = view.screen;
-        if (view.screen === 'welcome' && previousScreen !== null && previousScreen !== 'welcome') {
+        // The next person starts in the kiosk's language; "Take your card out" still speaks to the last one.
+        if (NEXT_PERSON.has(view.screen) && previousScreen !== null && !NEXT_PERSON.has(previousScreen)) {
           void i18n.changeLanguage(config.defaultLanguage);
+          setSpeechOn(false);
+          speaker.stop();
         }
         if (view.screen !== previousScreen) setCallFailed(false);
         setShown({ view, receivedAt: Date.now() });
         const next = announcementFor(view);
         setAnnouncement((current) => (sameAnnouncement(current, next) ? current : next));
       }),
-    [kiosk, i18n, config.defaultLanguage],
+    [kiosk, i18n, config.defaultLanguage, speaker],
   );
 
   const screen = shown?.view.screen ?? null;
   useEffect(() => {
-    if (screen === 'welcome') setScrubRenders((count) => count + 1);
+    if (screen !== null && NO_SESSION.has(screen)) setScrubRenders((count) => count + 1);
   }, [screen]);
+
+  const announced = announcement ? announcementText(announcement, t) : '';
+  const language = i18n.resolvedLanguage ?? config.defaultLanguage;
+  const otp = shown?.view.screen === 'enrollment' && shown.view.stopped === null ? shown.view.otp : null;
+  // Speech mode speaks what the live region says; on the QR screen also the password the person must type.
+  // Turned on, it first says how to use the keys, then the current screen.
+  const speaking = useRef(false);
+  useEffect(() => {
+    if (!speechOn) {
+      speaking.current = false;
+      return;
+    }
+    const justTurnedOn = !speaking.current;
+    speaking.current = true;
+    if (justTurnedOn) speaker.say(t('speech.on'), language);
+    if (announced === '') return;
+    if (justTurnedOn) speaker.sayNext(announced, language);
+    else speaker.say(announced, language);
+    if (otp !== null && announcement?.keys[0] === 'announce.enrollment') {
+      speaker.sayNext(t('enrollment.passwordSpoken', { digits: otpForScreenReader(otp) }), language);
+    }
+    // Keyed on the text and the switch only: a new announcement (or speech just turned on) is spoken, not every
+    // re-render with a new `t` or countdown.
+  }, [announced, speechOn]);
+  const speech = useMemo(
+    () => ({
+      on: speechOn,
+      say: (text: string) => {
+        if (speechOn) speaker.say(text, language);
+      },
+      turnOn: () => setSpeechOn(true),
+    }),
+    [speechOn, speaker, language],
+  );
+  useSpeechKey(screen, speech.turnOn);
 
   useActivityReporting(kiosk);
   useEscapeToCancel(kiosk, screen);
@@ -77,10 +127,12 @@ export function App({ kiosk, config }: AppProps): ReactNode {
   const languages = useMemo(() => offeredLanguages(config.languages), [config.languages]);
 
   return (
+    <SpeechContext value={speech}>
     <div className="kiosk">
       <header className="kiosk__header">
-        <p className="kiosk__organisation">{config.displayName || t('app.defaultOrganisation')}</p>
+        <p className="kiosk__organisation">{organisationName(config, i18n.resolvedLanguage) || t('app.defaultOrganisation')}</p>
         <ProgressSteps current={screen ? progressStepFor(screen) : null} />
+        <LanguagePicker languages={languages} />
       </header>
       <main className="kiosk__main">
         {callFailed ? (
@@ -89,14 +141,43 @@ export function App({ kiosk, config }: AppProps): ReactNode {
           </p>
         ) : null}
         {shown
-          ? renderScreen(shown.view, { kiosk, receivedAt: shown.receivedAt, onCallFailed, languages })
+          ? renderScreen(shown.view, { kiosk, config, receivedAt: shown.receivedAt, onCallFailed })
           : null}
       </main>
       <div className="visually-hidden" aria-live="polite" aria-atomic="true">
-        {announcement ? announcement.keys.map((key) => t(key, announcement.count === undefined ? {} : { count: announcement.count })).join(' ') : ''}
+        {announced}
       </div>
     </div>
+    </SpeechContext>
   );
+}
+
+function announcementText(announcement: Announcement, t: TFunction): string {
+  return announcement.keys.map((key) => t(key, announcement.count === undefined ? {} : { count: announcement.count })).join(' ');
+}
+
+/**
+ * On the welcome screen, Enter (with no button focused) turns speech on: the biggest key on a kiosk keypad, found
+ * without seeing the screen. The welcome screen also has a visible button for it.
+ */
+function useSpeechKey(screen: KioskScreen | null, turnOn: () => void): void {
+  useEffect(() => {
+    if (screen !== 'welcome') return undefined;
+    const onKeyDown = (event: KeyboardEvent): void => {
+      if (event.key !== 'Enter' || event.defaultPrevented) return;
+      if (event.target instanceof Element && event.target.closest('button, input, dialog')) return;
+      event.preventDefault();
+      turnOn();
+    };
+    window.addEventListener('keydown', onKeyDown);
+    return () => window.removeEventListener('keydown', onKeyDown);
+  }, [screen, turnOn]);
+}
+
+/** The organisation's name in the shown language when the tenant gives one, else its one name. */
+function organisationName(config: KioskConfig, language: string | undefined): string {
+  const perLanguage = language === undefined ? undefined : config.displayNames?.[language];
+  return perLanguage ?? config.displayName;
 }
 
 /** Any key or tap tells main the person is still there (at most once per interval). */
@@ -127,6 +208,9 @@ function useEscapeToCancel(kiosk: KioskApi, screen: KioskScreen | null): void {
       // Escape inside a dialog closes the dialog only.
       if (event.target instanceof Element && event.target.closest('dialog')) return;
       event.preventDefault();
+      // A screen that wants to ask first (a live enrollment) takes the event and cancels it.
+      const ask = new Event(ASK_BEFORE_CANCEL_EVENT, { cancelable: true });
+      if (!window.dispatchEvent(ask)) return;
       void kiosk.cancel().then((result) => {
         if (!result.ok) console.warn(`cancel failed: ${result.error.code}`);
       });

@@ -52,13 +52,25 @@ function publicState(enrollment: EnrollmentRecord, now: number): EnrollmentState
 }
 
 async function statusOf(ctx: IssuerContext, enrollment: EnrollmentRecord): Promise<EnrollmentStatus> {
-  const status: EnrollmentStatus = { enrollmentId: enrollment.id, state: publicState(enrollment, ctx.now().getTime()) };
+  const status: EnrollmentStatus = {
+    enrollmentId: enrollment.id, state: publicState(enrollment, ctx.now().getTime()), phoneSeen: phoneSeen(enrollment),
+  };
   if (enrollment.derivedCertificateSerialHex !== null) {
     const certificate = await ctx.storage.findDerivedCertificate(enrollment.derivedCertificateSerialHex);
     status.certificateSerialHex = enrollment.derivedCertificateSerialHex;
     if (certificate !== null) status.certificateNotAfter = new Date(certificate.notAfter).toISOString();
   }
   return status;
+}
+
+/** The phone holds this QR code: a password try for it reached the issuer (a wrong one; a right one completes). */
+function phoneSeen(enrollment: EnrollmentRecord): boolean {
+  return enrollment.otpFailures > 0;
+}
+
+/** What a long poll without `since` waits to change: the state, and whether the phone has been seen. */
+function progressKey(enrollment: EnrollmentRecord, now: number): string {
+  return `${publicState(enrollment, now)}:${phoneSeen(enrollment)}`;
 }
 
 /** A fresh OTP for an enrollment: returned once in clear, stored as a keyed hash. */
@@ -208,16 +220,17 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     if (found === null) return reply;
     const deadline = Date.now() + (request.query.waitSeconds ?? 0) * 1000;
     let enrollment: EnrollmentRecord = found.enrollment;
-    let state = publicState(enrollment, ctx.now().getTime());
-    // Without `since`, wait for the state to move on from what it is now.
-    const since = request.query.since ?? state;
-    while (since === state && Date.now() < deadline && !request.raw.destroyed) {
+    // With `since`: wait while the state equals it. Without: wait while state and phoneSeen are what they are now.
+    const since = request.query.since;
+    const current = (record: EnrollmentRecord): string =>
+      since === undefined ? progressKey(record, ctx.now().getTime()) : publicState(record, ctx.now().getTime());
+    const waitingFor = since ?? current(enrollment);
+    while (current(enrollment) === waitingFor && Date.now() < deadline && !request.raw.destroyed) {
       // Wake on a change, or when the OTP expires (a state change nobody notifies).
       const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
       const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
       await ctx.events.nextChange(enrollment.id, wait);
       enrollment = (await ctx.storage.findEnrollment(enrollment.id)) ?? enrollment;
-      state = publicState(enrollment, ctx.now().getTime());
     }
     return reply.header('cache-control', 'no-store').send(await statusOf(ctx, enrollment));
   });

@@ -3,7 +3,7 @@
 // binary frame (see ../transport/wire.ts), every result and view comes back as JSON. The per-launch secret is an
 // HttpOnly cookie this script never sees; the browser sends it with the WebSocket handshake.
 import { err } from '../../contracts/kiosk-api.ts';
-import type { KioskError, KioskInvokeName, Result } from '../../contracts/kiosk-api.ts';
+import type { KioskError, KioskInvokeName, KioskView, Result } from '../../contracts/kiosk-api.ts';
 import { createKioskApiObject } from '../transport/kiosk-api-object.ts';
 import { encodeCallFrame } from '../transport/wire.ts';
 import type { HostMessage } from '../transport/wire.ts';
@@ -11,6 +11,7 @@ import type { HostMessage } from '../transport/wire.ts';
 type Settle = (result: Result<unknown, KioskError>) => void;
 
 const RECONNECT_MS = 1000;
+const HOST_LOST: KioskView = { screen: 'out-of-order', reason: 'host-lost' };
 const MAX_QUEUED_CALLS = 32;
 
 function installKioskHost(): void {
@@ -50,6 +51,9 @@ function installKioskHost(): void {
     ws.addEventListener('message', onMessage);
     ws.addEventListener('close', () => {
       socket = null;
+      // The host is gone (or restarting): the page must not keep showing a QR code, password or name. The
+      // out-of-order view replaces whatever was shown at once; a host that comes back pushes its current view.
+      publishView(HOST_LOST);
       for (const { frame } of queued.splice(0)) frame.fill(0);
       for (const settle of pending.values()) settle(disconnected());
       pending.clear();

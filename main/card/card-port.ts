@@ -60,5 +60,7 @@ export interface KioskCardPort {
 
 /** The demo virtual card the welcome screen can offer (dev/browser host). */
 export interface VirtualCardPort {
+  readonly inserted: boolean;
   insert(): Promise<void>;
+  remove(): Promise<void>;
 }

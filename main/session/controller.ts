@@ -76,6 +76,8 @@ export class KioskController {
       issuer: options.issuer,
       scheduler,
       everySeconds: options.issuerCheckSeconds ?? 30,
+      // Out of order for the issuer: look again soon, so the kiosk is back as soon as the issuer is.
+      unreachableEverySeconds: Math.min(options.issuerCheckSeconds ?? 30, 5),
       log: this.#log,
       report: (issuer) => this.#dispatch({ type: 'issuer-status', issuer }),
     });
@@ -255,10 +257,12 @@ export class KioskController {
     this.#log('session-ended', { sessionId });
   }
 
+  /** Puts the demo card in; when it is still in from a finished session, takes it out first (a new session). */
   #insertVirtualCard(): void {
     const virtualCard = this.#options.virtualCard;
     if (!virtualCard) return;
-    virtualCard.insert().then(
+    const takenOut = virtualCard.inserted ? virtualCard.remove() : Promise.resolve();
+    takenOut.then(() => virtualCard.insert()).then(
       () => this.#log('virtual-card-inserted'),
       (error: unknown) => this.#log('virtual-card-failed', { error: errorName(error) }),
     );

@@ -125,7 +125,7 @@ export class SessionEffects {
     this.#c.issuer.enrollmentStatus(effect.issuerSession.token, effect.enrollmentId, this.#c.completionWaitSeconds, signal).then(
       (result) => {
         const nowIso = new Date(this.#c.now()).toISOString();
-        report({ ...base, outcome: result.ok ? completionOf(result.value.state, nowIso) : completionFailure(result.error, nowIso) });
+        report({ ...base, outcome: result.ok ? completionOf(result.value, nowIso) : completionFailure(result.error, nowIso) });
       },
       (error: unknown) => {
         this.#c.log('completion-wait-failed', { error: errorName(error) });

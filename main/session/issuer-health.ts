@@ -9,6 +9,7 @@ export class IssuerHealth {
   readonly #issuer: KioskIssuerPort;
   readonly #scheduler: Scheduler;
   readonly #everySeconds: number;
+  readonly #unreachableEverySeconds: number;
   readonly #log: KioskLog;
   readonly #report: (issuer: 'reachable' | 'unreachable') => void;
   #next: unknown = null;
@@ -18,12 +19,14 @@ export class IssuerHealth {
     issuer: KioskIssuerPort;
     scheduler: Scheduler;
     everySeconds: number;
+    unreachableEverySeconds: number;
     log: KioskLog;
     report: (issuer: 'reachable' | 'unreachable') => void;
   }) {
     this.#issuer = options.issuer;
     this.#scheduler = options.scheduler;
     this.#everySeconds = options.everySeconds;
+    this.#unreachableEverySeconds = options.unreachableEverySeconds;
     this.#log = options.log;
     this.#report = options.report;
   }
@@ -44,7 +47,9 @@ export class IssuerHealth {
       return null;
     });
     if (this.#stopped) return;
-    this.#report(result?.ok === true ? 'reachable' : 'unreachable');
-    this.#next = this.#scheduler.setTimeout(() => void this.#check(), this.#everySeconds * 1000);
+    const reachable = result?.ok === true;
+    this.#report(reachable ? 'reachable' : 'unreachable');
+    const seconds = reachable ? this.#everySeconds : this.#unreachableEverySeconds;
+    this.#next = this.#scheduler.setTimeout(() => void this.#check(), seconds * 1000);
   }
 }

@@ -2,7 +2,7 @@
 // is one table a reviewer can read (and a test can walk).
 import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
-import type { EnrollmentState } from '../../contracts/issuer-api.ts';
+import type { EnrollmentStatus } from '../../contracts/issuer-api.ts';
 import type { CompletionOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome } from './state.ts';
 
 /** PKI-AUTH refusals that are about the card itself; anything else is treated as the issuer being unwell. */
@@ -47,15 +47,17 @@ export function renewFailure(error: IssuerCallError): RenewOutcome {
   return error.code === 'invalid-session' ? { kind: 'session-expired' } : { kind: 'unreachable' };
 }
 
-export function completionOf(state: EnrollmentState, nowIso: string): CompletionOutcome {
+export function completionOf(status: EnrollmentStatus, nowIso: string): CompletionOutcome {
+  const state = status.state;
   switch (state) {
     case 'completed':
-      return { kind: 'completed' };
+      return { kind: 'completed', credentialExpiresAt: status.certificateNotAfter ?? null };
     case 'awaiting-phone':
-      return { kind: 'pending' };
+      return { kind: 'pending', phoneSeen: status.phoneSeen === true };
     case 'burned':
+      return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
     case 'expired':
-      return { kind: 'dead', at: nowIso };
+      return { kind: 'dead', at: nowIso, why: 'expired' };
     default: {
       const unexpected: never = state;
       return unexpected;
@@ -63,14 +65,11 @@ export function completionOf(state: EnrollmentState, nowIso: string): Completion
   }
 }
 
-const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set([
-  'enrollment-unknown',
-  'enrollment-burned',
-  'enrollment-expired',
-]);
+const DEAD_ENROLLMENT: ReadonlySet<IssuerCallError['code']> = new Set(['enrollment-unknown', 'enrollment-expired']);
 
 export function completionFailure(error: IssuerCallError, nowIso: string): CompletionOutcome {
-  if (error.code === 'enrollment-completed') return { kind: 'completed' };
-  if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso };
+  if (error.code === 'enrollment-completed') return { kind: 'completed', credentialExpiresAt: null };
+  if (error.code === 'enrollment-burned') return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
+  if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso, why: 'expired' };
   return { kind: 'unreachable' };
 }

@@ -6,7 +6,7 @@
 // of work for an older card insertion are ignored.
 import { assertNever } from '../../contracts/kiosk-api.ts';
 import type { ActivePhase, SessionConfig, SessionEvent, SessionState, TimerName, Transition } from './state.ts';
-import { cardInserted, cardRead, useVirtualCard } from './steps/card.ts';
+import { cardInserted, cardRead, cardRemoved, environmentChanged, useVirtualCard } from './steps/card.ts';
 import { completion, completionRetryTimer, doneTimer, renewed, renewRequested } from './steps/enrollment.ts';
 import { idleTimeout, personIsHere, warningTick } from './steps/idle.ts';
 import { retryTick } from './steps/issuer-unreachable.ts';
@@ -26,22 +26,21 @@ export const DEFAULT_SESSION_CONFIG: SessionConfig = {
 
 export const INITIAL_STATE: SessionState = {
   env: { readers: 'none', issuer: 'reachable', virtualCardAvailable: false },
-  phase: { kind: 'welcome', cardInReader: null },
+  phase: { kind: 'welcome', cardInReader: null, cardWaiting: null },
 };
 
 export function reduce(state: SessionState, event: SessionEvent, config: SessionConfig): Transition {
   switch (event.type) {
     case 'readers-changed':
-      return unchanged({ ...state, env: { ...state.env, readers: event.readers } });
+      return environmentChanged({ ...state, env: { ...state.env, readers: event.readers } }, config);
     case 'issuer-status':
-      return unchanged({ ...state, env: { ...state.env, issuer: event.issuer } });
+      return environmentChanged({ ...state, env: { ...state.env, issuer: event.issuer } }, config);
     case 'virtual-card-availability':
       return unchanged({ ...state, env: { ...state.env, virtualCardAvailable: event.available } });
     case 'card-inserted':
       return cardInserted(state, event.sessionId, config);
     case 'card-removed':
-      // Only the card this session is about matters; a second reader's card does not end anything.
-      return sessionOf(state.phase) === event.sessionId ? endSession(state, false) : unchanged(state);
+      return cardRemoved(state, event.sessionId);
     case 'cancel':
       return state.phase.kind === 'welcome' ? unchanged(state) : endSession(state, true);
     case 'use-virtual-card':

@@ -37,8 +37,11 @@ export type RetryOperation =
   | { readonly op: 'renew'; readonly issuerSession: IssuerSession; readonly enrollment: Enrollment };
 
 export type Phase =
-  /** `cardInReader`: a finished/cancelled card still inserted; it is not read again until removed. */
-  | { readonly kind: 'welcome'; readonly cardInReader: SessionId | null }
+  /**
+   * `cardInReader`: a finished/refused/cancelled card still inserted ("Take your card out"); it is not read again
+   * until removed. `cardWaiting`: a card inserted while the kiosk was out of order; read as soon as it works.
+   */
+  | { readonly kind: 'welcome'; readonly cardInReader: SessionId | null; readonly cardWaiting: SessionId | null }
   | { readonly kind: 'reading-card'; readonly sessionId: SessionId }
   | { readonly kind: 'card-refused'; readonly sessionId: SessionId; readonly reason: CardRefusedReason }
   | {
@@ -46,7 +49,7 @@ export type Phase =
       readonly sessionId: SessionId;
       readonly holderName: string;
       readonly triesLeft: number | null;
-      readonly lastAttempt: 'none' | 'wrong';
+      readonly lastAttempt: 'none' | 'wrong' | 'signed-out';
       /** entering: waiting for the person; verifying: VERIFY running; signing-in: PKI-AUTH running. */
       readonly step: 'entering' | 'verifying' | 'signing-in';
     }
@@ -67,8 +70,17 @@ export type Phase =
       readonly issuerSession: IssuerSession;
       readonly enrollment: Enrollment;
       readonly renewing: boolean;
+      /** The phone has shown it holds the QR code (a password try reached the issuer). */
+      readonly phoneSeen: boolean;
+      /** Set when the issuer said the QR/OTP died before their time (burned) or after it (expired). */
+      readonly stopped: 'expired' | 'too-many-tries' | null;
     }
-  | { readonly kind: 'done'; readonly sessionId: SessionId; readonly holderName: string }
+  | {
+      readonly kind: 'done';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly credentialExpiresAt: string | null;
+    }
   | {
       readonly kind: 'issuer-unreachable';
       readonly sessionId: SessionId;
@@ -141,11 +153,12 @@ export type RenewOutcome =
   | { readonly kind: 'unreachable' };
 
 export type CompletionOutcome =
-  | { readonly kind: 'completed' }
-  /** The long poll ended without a change: ask again. */
-  | { readonly kind: 'pending' }
+  /** `credentialExpiresAt`: the derived certificate's notAfter (ISO 8601), when the issuer said. */
+  | { readonly kind: 'completed'; readonly credentialExpiresAt: string | null }
+  /** Still waiting for the phone (the long poll ended, or the phone was seen): ask again. */
+  | { readonly kind: 'pending'; readonly phoneSeen: boolean }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
-  | { readonly kind: 'dead'; readonly at: string }
+  | { readonly kind: 'dead'; readonly at: string; readonly why: 'expired' | 'too-many-tries' }
   | { readonly kind: 'unreachable' };
 
 export type SessionEvent =

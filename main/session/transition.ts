@@ -1,8 +1,8 @@
 // The small vocabulary every step of the session machine is written in: build a transition, refuse a call,
 // find the card a phase is about, end a session. Pure, like the steps.
 import { assertNever } from '../../contracts/kiosk-api.ts';
-import type { KioskErrorCode } from '../../contracts/kiosk-api.ts';
-import type { ActivePhase, Phase, SessionConfig, SessionEffect, SessionId, SessionState, Transition } from './state.ts';
+import type { KioskErrorCode, OutOfOrderReason } from '../../contracts/kiosk-api.ts';
+import type { ActivePhase, Environment, Phase, SessionConfig, SessionEffect, SessionId, SessionState, Transition } from './state.ts';
 
 export const to = (state: SessionState, phase: Phase, ...effects: SessionEffect[]): Transition => ({
   state: { ...state, phase },
@@ -21,7 +21,7 @@ export const restartIdle = (config: SessionConfig): SessionEffect => ({
 export function sessionOf(phase: Phase): SessionId | null {
   switch (phase.kind) {
     case 'welcome':
-      return phase.cardInReader;
+      return phase.cardInReader ?? phase.cardWaiting;
     case 'still-there':
       return phase.paused.sessionId;
     case 'reading-card':
@@ -42,14 +42,22 @@ export function sessionOf(phase: Phase): SessionId | null {
 export function endSession(state: SessionState, cardStillIn: boolean): Transition {
   const sessionId = sessionOf(state.phase);
   if (state.phase.kind === 'welcome') {
-    return to(state, { kind: 'welcome', cardInReader: cardStillIn ? state.phase.cardInReader : null });
+    return to(state, { kind: 'welcome', cardInReader: cardStillIn ? state.phase.cardInReader : null, cardWaiting: null });
   }
   if (sessionId === null) return unchanged(state);
   return to(
     state,
-    { kind: 'welcome', cardInReader: cardStillIn ? sessionId : null },
+    { kind: 'welcome', cardInReader: cardStillIn ? sessionId : null, cardWaiting: null },
     { type: 'end-session', sessionId },
   );
+}
+
+/** Why the kiosk cannot take a card now, or null when it can. The order is what the next person is told first. */
+export function outOfOrderReason(env: Environment): Exclude<OutOfOrderReason, 'host-lost' | 'configuration'> | null {
+  if (env.readers === 'service-down') return 'card-service';
+  if (env.readers === 'none') return 'no-reader';
+  if (env.issuer === 'unreachable') return 'issuer-unreachable';
+  return null;
 }
 
 /** Who the session is about, carried from phase to phase (the PIN tries only matter before sign-in). */

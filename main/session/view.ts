@@ -3,6 +3,7 @@
 import { assertNever } from '../../contracts/kiosk-api.ts';
 import type { KioskView } from '../../contracts/kiosk-api.ts';
 import type { ActivePhase, SessionState } from './state.ts';
+import { outOfOrderReason } from './transition.ts';
 
 export interface ViewSettings {
   readonly helpUrl: string;
@@ -11,12 +12,11 @@ export interface ViewSettings {
 export function viewOf(state: SessionState, settings: ViewSettings): KioskView {
   const phase = state.phase;
   if (phase.kind === 'welcome') {
-    return {
-      screen: 'welcome',
-      readers: state.env.readers,
-      virtualCardOffered: state.env.virtualCardAvailable && phase.cardInReader === null,
-      issuer: state.env.issuer,
-    };
+    // A card left in comes first: its owner is probably still there and must not walk away without it.
+    if (phase.cardInReader !== null) return { screen: 'take-card-out', virtualCardOffered: state.env.virtualCardAvailable };
+    const reason = outOfOrderReason(state.env);
+    if (reason !== null) return { screen: 'out-of-order', reason };
+    return { screen: 'welcome', virtualCardOffered: state.env.virtualCardAvailable };
   }
   if (phase.kind === 'still-there') return { screen: 'still-there', secondsLeft: phase.secondsLeft };
   return activeView(phase, settings);
@@ -49,9 +49,11 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
         expiresAt: phase.enrollment.expiresAt,
         helpUrl: settings.helpUrl,
         renewing: phase.renewing,
+        phoneSeen: phase.phoneSeen,
+        stopped: phase.stopped,
       };
     case 'done':
-      return { screen: 'done', holderName: phase.holderName };
+      return { screen: 'done', holderName: phase.holderName, credentialExpiresAt: phase.credentialExpiresAt };
     case 'issuer-unreachable':
       return {
         screen: 'issuer-unreachable',

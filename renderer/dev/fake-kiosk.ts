@@ -7,7 +7,7 @@
 //   ?fake=<screen>         pins one screen, e.g. ?fake=pin&variant=last-try, ?fake=enrollment&variant=expired
 //   ?fake=cycle            shows every screen in turn, 4 s each
 //   &lang=nl               (any mode) the kiosk's default language
-import type { KioskApi, KioskConfig, KioskError, KioskView, Result } from '../../contracts/kiosk-api.ts';
+import type { KioskApi, KioskConfig, KioskError, KioskView, OutOfOrderReason, Result } from '../../contracts/kiosk-api.ts';
 
 const FAKE_PIN = '123456';
 const FAKE_USER_CODE = 'BCDFGHJK';
@@ -44,22 +44,21 @@ export function fakeView(screen: string, variant: string | null): KioskView {
         expiresAt: variant === 'expired' ? inSeconds(-1) : inSeconds(299),
         helpUrl: FAKE_HELP_URL,
         renewing: false,
+        phoneSeen: variant === 'scanned',
+        stopped: variant === 'burned' ? 'too-many-tries' : null,
       };
     case 'done':
-      return { screen: 'done', holderName: FAKE_NAME };
+      return { screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: inSeconds(364 * 86_400) };
+    case 'out-of-order':
+      return { screen: 'out-of-order', reason: outOfOrderReason(variant) };
+    case 'take-card-out':
+      return { screen: 'take-card-out', virtualCardOffered: true };
     case 'issuer-unreachable':
       return { screen: 'issuer-unreachable', retryInSeconds: variant === 'no-retry' ? null : 15 };
     case 'still-there':
       return { screen: 'still-there', secondsLeft: 10 };
-    case 'out-of-order':
-      return { screen: 'out-of-order', reason: 'configuration' };
     default:
-      return {
-        screen: 'welcome',
-        readers: variant === 'no-reader' ? 'none' : variant === 'service-down' ? 'service-down' : 'ready',
-        virtualCardOffered: variant !== 'no-demo',
-        issuer: variant === 'issuer-down' ? 'unreachable' : 'reachable',
-      };
+      return { screen: 'welcome', virtualCardOffered: variant !== 'no-demo' };
   }
 }
 
@@ -164,7 +163,7 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
           return;
         }
         show({ ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>), expiresAt: inSeconds(30) });
-        later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME }));
+        later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: null }));
         later(30_000, reset);
       });
       return Promise.resolve(done);
@@ -193,4 +192,11 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
       return Promise.resolve({ ok: true, value: config });
     },
   };
+}
+
+function outOfOrderReason(variant: string | null): OutOfOrderReason {
+  if (variant === 'no-reader') return 'no-reader';
+  if (variant === 'issuer') return 'issuer-unreachable';
+  if (variant === 'configuration') return 'configuration';
+  return 'card-service';
 }

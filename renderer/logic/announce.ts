@@ -11,6 +11,7 @@ export interface Announcement {
 export function announcementFor(view: KioskView): Announcement {
   switch (view.screen) {
     case 'pin':
+      if (view.lastAttempt === 'signed-out') return { keys: ['pin.signedOut'] };
       if (view.lastAttempt === 'wrong') {
         return view.triesLeft === null ? { keys: ['pin.wrongUnknownTries'] } : { keys: ['pin.wrong'], count: view.triesLeft };
       }
@@ -20,11 +21,15 @@ export function announcementFor(view: KioskView): Announcement {
     case 'card-refused':
       return { keys: ['announce.card-refused', `refused.reason.${view.reason}`] };
     case 'out-of-order':
-      return { keys: ['announce.out-of-order', `outOfOrder.reason.${view.reason}`] };
+      return { keys: ['outOfOrder.title', `outOfOrder.reason.${view.reason}`, 'outOfOrder.whatToDo'] };
+    case 'enrollment':
+      if (view.stopped !== null) return { keys: [`enrollment.stopped.${view.stopped}`] };
+      if (view.phoneSeen) return { keys: ['enrollment.phoneSeen'] };
+      return { keys: ['announce.enrollment'] };
     case 'welcome':
     case 'reading-card':
     case 'pin-blocked':
-    case 'enrollment':
+    case 'take-card-out':
     case 'done':
     case 'issuer-unreachable':
     case 'still-there':

@@ -19,10 +19,8 @@ export function deadlineFromSeconds(seconds: number, receivedAtMs: number): numb
   return receivedAtMs + seconds * 1000;
 }
 
-/** `m:ss` for the visible countdown (e.g. 4:05); hours are folded into minutes (70:00). */
-export function formatMinutesSeconds(totalSeconds: number): string {
+/** Whole minutes and seconds, for "9 min 59 s" (read aloud and understood without knowing the m:ss notation). */
+export function minutesAndSeconds(totalSeconds: number): { readonly minutes: number; readonly seconds: number } {
   const safe = Number.isFinite(totalSeconds) && totalSeconds > 0 ? Math.floor(totalSeconds) : 0;
-  const minutes = Math.floor(safe / 60);
-  const seconds = safe % 60;
-  return `${minutes}:${seconds.toString().padStart(2, '0')}`;
+  return { minutes: Math.floor(safe / 60), seconds: safe % 60 };
 }

@@ -17,6 +17,7 @@ export function progressStepFor(screen: KioskScreen): ProgressStep | null {
       return 'done';
     case 'welcome':
     case 'out-of-order':
+    case 'take-card-out':
     case 'card-refused':
     case 'pin-blocked':
     case 'issuer-unreachable':

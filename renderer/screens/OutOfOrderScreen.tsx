@@ -1,16 +1,16 @@
-// The kiosk cannot serve anyone (e.g. its configuration file is missing or wrong): a plain message for the next
-// person, no flow and no demo. The reason for the operator is in main's log, not on the screen.
+// For the next person when the kiosk cannot serve anyone: what is wrong, in one line, and what to do instead.
+// No card is read and no PIN asked for while this shows (main holds any card inserted meanwhile).
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { KioskView } from '../../contracts/kiosk-api.ts';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import type { ScreenProps } from './screen-props.ts';
 
-export function OutOfOrderScreen({ view }: { readonly view: Extract<KioskView, { screen: 'out-of-order' }> }): ReactNode {
+export function OutOfOrderScreen({ view }: ScreenProps<'out-of-order'>): ReactNode {
   const { t } = useTranslation();
   return (
-    <ScreenFrame title={t('outOfOrder.title')} tone="problem">
-      <p className="lead">{t('outOfOrder.body')}</p>
-      <p>{t(`outOfOrder.reason.${view.reason}`)}</p>
+    <ScreenFrame title={t('outOfOrder.title')} tone="problem" className="out-of-order">
+      <p className="lead">{t(`outOfOrder.reason.${view.reason}`)}</p>
+      <p className="lead">{t('outOfOrder.whatToDo')}</p>
     </ScreenFrame>
   );
 }

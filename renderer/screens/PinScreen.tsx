@@ -8,6 +8,7 @@ import { ScreenFrame } from '../components/ScreenFrame.tsx';
 import { Keypad } from '../components/Keypad.tsx';
 import { LastTryConfirm } from '../components/LastTryConfirm.tsx';
 import { PIN_MIN_DIGITS, PinBuffer, digitFromKey } from '../logic/pin-buffer.ts';
+import { useSpeech } from '../speech-context.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
@@ -60,6 +61,8 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
     else void send(false);
   }, [buffer, disabled, send, view.lastTryWarning]);
 
+  useSpokenDigitCount(digitCount, (count) => t('pin.digitsEntered', { count }));
+
   usePinKeyboard({ active: !disabled && !confirming, addDigit, backspace, clear, submit, hasDigits: digitCount > 0 });
 
   const triesText = pinStatusText(view, t);
@@ -80,6 +83,7 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
             ))}
           </div>
           {triesText ? <p className={`notice ${view.lastAttempt === 'wrong' ? 'notice--problem' : 'notice--info'}`}>{triesText}</p> : null}
+          {view.lastAttempt === 'signed-out' ? <p className="notice notice--warning">{t('pin.signedOut')}</p> : null}
           {view.lastTryWarning ? <p className="notice notice--warning">{t('pin.lastTryWarning')}</p> : null}
           {disabled ? <p className="muted" role="status">{t('pin.checking')}</p> : null}
         </div>
@@ -91,6 +95,17 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
 }
 
 type Translate = ReturnType<typeof useTranslation>['t'];
+
+/** Speech mode says how many digits are entered after each key (never which): "3 digits entered". */
+function useSpokenDigitCount(count: number, text: (count: number) => string): void {
+  const speech = useSpeech();
+  const previous = useRef(count);
+  useEffect(() => {
+    if (previous.current === count) return;
+    previous.current = count;
+    speech.say(text(count));
+  }, [count, speech, text]);
+}
 
 function pinStatusText(view: ScreenProps<'pin'>['view'], t: Translate): string | null {
   if (view.lastAttempt === 'wrong') {

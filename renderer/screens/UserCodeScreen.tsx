@@ -43,6 +43,15 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
     setRejected(false);
   };
   const backspace = (): void => setCompact((previous) => previous.slice(0, -1));
+  const clear = (): void => {
+    setCompact('');
+    setRejected(false);
+  };
+
+  // A refused code is emptied, so the next one is typed afresh (not appended to, or corrected in, the old one).
+  useEffect(() => {
+    if (view.error !== 'none') setCompact('');
+  }, [view.error, view.busy]);
 
   useTypingOutsideTheField(inputRef, !disabled, (key) => {
     if (key === 'Backspace') backspace();
@@ -125,6 +134,9 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
         ))}
         <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.backspace')} onMouseDown={keepFocusOnTap} onClick={backspace}>
           <span aria-hidden="true">⌫</span>
+        </button>
+        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.clearLabel')} onMouseDown={keepFocusOnTap} onClick={clear}>
+          {t('userCode.clear')}
         </button>
       </div>
     </ScreenFrame>

@@ -1,28 +1,38 @@
+// The first screen: what to do (insert the card), in one line what a derived credential is, what to bring
+// (the app, by name; its download QR when the tenant gives a store address), and the demo card when offered.
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
-import { ScreenFrame } from '../components/ScreenFrame.tsx';
-import { LanguagePicker } from '../components/LanguagePicker.tsx';
 import { CardIllustration } from '../components/CardIllustration.tsx';
+import { QrCodeSvg } from '../components/QrCodeSvg.tsx';
+import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import { useSpeech } from '../speech-context.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
-interface WelcomeScreenProps extends ScreenProps<'welcome'> {
-  readonly languages: readonly string[];
-}
-
-export function WelcomeScreen({ view, kiosk, onCallFailed, languages }: WelcomeScreenProps): ReactNode {
+export function WelcomeScreen({ view, kiosk, config, onCallFailed }: ScreenProps<'welcome'>): ReactNode {
   const { t } = useTranslation();
-  const readerProblem =
-    view.readers === 'none' ? t('welcome.readersNone') : view.readers === 'service-down' ? t('welcome.serviceDown') : null;
+  const app = config.phoneApp;
+  const speech = useSpeech();
   return (
     <ScreenFrame title={t('welcome.title')} className="welcome">
       <div className="welcome__layout">
         <CardIllustration />
         <div className="welcome__text">
           <p className="lead">{t('welcome.instructions')}</p>
-          <p>{t('welcome.whatYouNeed')}</p>
-          {readerProblem ? <p className="notice notice--problem">{readerProblem}</p> : null}
-          {view.issuer === 'unreachable' ? <p className="notice notice--warning">{t('welcome.issuerUnreachable')}</p> : null}
+          <p>{t('welcome.whatIs')}</p>
+          <p>{app ? t('welcome.whatYouNeedApp', { app: app.name }) : t('welcome.whatYouNeed')}</p>
+          {app?.downloadUrl ? (
+            <div className="welcome__app">
+              <QrCodeSvg text={app.downloadUrl} label={t('welcome.appQrLabel', { app: app.name })} className="welcome__app-qr" />
+              <p className="muted">{t('welcome.appQrCaption', { app: app.name })}</p>
+            </div>
+          ) : null}
+          <div className="welcome__speech">
+            <button type="button" className="button button--secondary" aria-pressed={speech.on} onClick={speech.turnOn}>
+              {t('speech.button')}
+            </button>
+            <p className="muted">{t('speech.hint')}</p>
+          </div>
           {view.virtualCardOffered ? (
             <div className="welcome__demo">
               <p className="muted">{t('welcome.virtualCardHint')}</p>
@@ -33,7 +43,6 @@ export function WelcomeScreen({ view, kiosk, onCallFailed, languages }: WelcomeS
           ) : null}
         </div>
       </div>
-      <LanguagePicker languages={languages} />
     </ScreenFrame>
   );
 }

@@ -2,7 +2,7 @@
 // Each screen is keyed by its name: a new screen mounts fresh (and the old one's state, e.g. the PIN buffer,
 // is wiped in its unmount cleanup).
 import type { ReactNode } from 'react';
-import type { KioskApi, KioskError, KioskView } from '../../contracts/kiosk-api.ts';
+import type { KioskApi, KioskConfig, KioskError, KioskView } from '../../contracts/kiosk-api.ts';
 import { CardRefusedScreen } from './CardRefusedScreen.tsx';
 import { DoneScreen } from './DoneScreen.tsx';
 import { EnrollmentScreen } from './EnrollmentScreen.tsx';
@@ -12,24 +12,27 @@ import { PinBlockedScreen } from './PinBlockedScreen.tsx';
 import { PinScreen } from './PinScreen.tsx';
 import { ReadingCardScreen } from './ReadingCardScreen.tsx';
 import { StillThereScreen } from './StillThereScreen.tsx';
+import { TakeCardOutScreen } from './TakeCardOutScreen.tsx';
 import { UserCodeScreen } from './UserCodeScreen.tsx';
 import { WelcomeScreen } from './WelcomeScreen.tsx';
 
 export interface ScreenContext {
   readonly kiosk: KioskApi;
+  readonly config: KioskConfig;
   readonly receivedAt: number;
   readonly onCallFailed: (error: KioskError) => void;
-  readonly languages: readonly string[];
 }
 
 export function renderScreen(view: KioskView, context: ScreenContext): ReactNode {
-  const { kiosk, receivedAt, onCallFailed } = context;
-  const common = { kiosk, receivedAt, onCallFailed };
+  const { kiosk, config, receivedAt, onCallFailed } = context;
+  const common = { kiosk, config, receivedAt, onCallFailed };
   switch (view.screen) {
     case 'welcome':
-      return <WelcomeScreen key={view.screen} {...common} view={view} languages={context.languages} />;
+      return <WelcomeScreen key={view.screen} {...common} view={view} />;
     case 'out-of-order':
-      return <OutOfOrderScreen key={view.screen} view={view} />;
+      return <OutOfOrderScreen key={view.screen} {...common} view={view} />;
+    case 'take-card-out':
+      return <TakeCardOutScreen key={view.screen} {...common} view={view} />;
     case 'reading-card':
       return <ReadingCardScreen key={view.screen} />;
     case 'card-refused':

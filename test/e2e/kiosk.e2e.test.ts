@@ -23,11 +23,13 @@ const T = {
     welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
     scan: 'Scan this QR code with your phone', done: "You're all set", refused: "This card can't be used here",
     stillThere: 'Still there?', unreachable: "The enrollment service can't be reached", virtual: 'Use the demo virtual card',
+    takeOut: 'Take your card out', outOfOrder: 'This kiosk is not working right now',
   },
   nl: {
     welcome: 'Plaats uw smartcard', pin: 'Voer uw pincode in', code: 'Voer de code in die op uw telefoon staat',
     scan: 'Scan deze QR-code met uw telefoon', done: 'U bent klaar', refused: 'Deze kaart kan hier niet worden gebruikt',
     stillThere: 'Bent u er nog?', unreachable: 'De inschrijvingsservice is niet bereikbaar', virtual: '',
+    takeOut: 'Haal uw kaart uit de lezer', outOfOrder: 'Deze kiosk werkt op dit moment niet',
   },
 } as const;
 
@@ -58,9 +60,12 @@ function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
   return connected.connection;
 }
 
-async function newKioskPage(kiosk: BrowserKiosk): Promise<Page> {
+const LANDSCAPE = { width: 1920, height: 1080 } as const;
+const PORTRAIT = { width: 1080, height: 1920 } as const;
+
+async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; height: number } = LANDSCAPE): Promise<Page> {
   // A fresh context per test: its own cookie jar (the launch secret) and what axe-core needs.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await browser.newContext({ viewport });
   // Closed in afterAll, before the browser: closing it from the page's 'close' event raced the browser's own close.
   contexts.push(context);
   const page = await context.newPage();
@@ -233,8 +238,8 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     }
   });
 
-  it('Dutch run-through, with screenshots of each screen', async () => {
-    const page = await newKioskPage(kiosk);
+  it('Dutch run-through on a portrait kiosk (1080×1920), with screenshots of each screen', async () => {
+    const page = await newKioskPage(kiosk, PORTRAIT);
     await waitForTitle(page, T.en.welcome);
     await page.getByRole('button', { name: 'Nederlands' }).click();
     await waitForTitle(page, T.nl.welcome);
@@ -283,7 +288,9 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await waitForTitle(page, T[lang].stillThere, 10_000);
     await expectNoAxeViolations(page, `still-there (${lang})`);
     await screenshot(page, `${lang}-07-still-there`);
-    await waitForTitle(page, T.en.welcome, 10_000);
+    // The card is still in: the kiosk says so (to its owner, in their language) instead of inviting the next person.
+    await waitForTitle(page, T[lang].takeOut, 10_000);
+    await screenshot(page, `${lang}-07b-take-card-out-after-idle`);
     expect(await page.locator('body').innerText()).not.toContain('Ada Lovelace');
     await kiosk.demo.virtualCard!.remove();
     await page.close();
@@ -308,21 +315,35 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await page.close();
   });
 
-  it('issuer down → a clear message with a retry countdown, not a spinner (en, nl)', async () => {
+  it('issuer down → a clear message with a retry countdown; card out → out of order for the next person (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
+    await waitForTitle(page, T.en.welcome);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, T.en.pin);
+    // Gone after the card was read, before the PIN: the kiosk could not know in advance.
     await kiosk.demo.issuer.close();
-    for (const lang of LANGUAGES) {
-      await chooseLanguage(page, lang);
-      await kiosk.demo.virtualCard!.insert();
-      await waitForTitle(page, T[lang].pin);
-      await typePin(page, '123456');
-      await waitForTitle(page, T[lang].unreachable);
-      await page.getByText(B[lang].retry).first().waitFor();
-      await expectNoAxeViolations(page, `issuer-unreachable (${lang})`);
-      await screenshot(page, `${lang}-08-issuer-unreachable`);
-      await kiosk.demo.virtualCard!.remove();
-      await waitForTitle(page, T.en.welcome);
-    }
+    await typePin(page, '123456');
+    await waitForTitle(page, T.en.unreachable);
+    await page.getByText(B.en.retry).first().waitFor();
+    await expectNoAxeViolations(page, 'issuer-unreachable (en)');
+    await screenshot(page, 'en-08-issuer-unreachable');
+    await page.getByRole('button', { name: 'Nederlands' }).click();
+    await waitForTitle(page, T.nl.unreachable);
+    await page.getByText(B.nl.retry).first().waitFor();
+    await screenshot(page, 'nl-08-issuer-unreachable');
+    await kiosk.demo.virtualCard!.remove();
+    // Not "Insert your smart card" (and a PIN try spent for nothing): the kiosk is out of order until the issuer answers.
+    await waitForTitle(page, T.en.outOfOrder);
+    await page.getByText('The enrollment service cannot be reached.', { exact: true }).waitFor();
+    await expectNoAxeViolations(page, 'out-of-order (en)');
+    await screenshot(page, 'en-10-out-of-order-issuer');
+    await page.getByRole('button', { name: 'Nederlands' }).click();
+    await waitForTitle(page, T.nl.outOfOrder);
+    await screenshot(page, 'nl-10-out-of-order-issuer');
+    // A card inserted now is not read (no PIN asked for) while the issuer is away.
+    await kiosk.demo.virtualCard!.insert();
+    await page.waitForTimeout(1500);
+    await waitForTitle(page, T.nl.outOfOrder);
     await page.close();
   });
 });

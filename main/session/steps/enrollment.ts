@@ -22,7 +22,6 @@ export function showEnrollment(
   phase: ActivePhase,
   issuerSession: IssuerSession,
   enrollment: Enrollment,
-  config: SessionConfig,
 ): Transition {
   return to(
     state,
@@ -33,10 +32,13 @@ export function showEnrollment(
       issuerSession,
       enrollment,
       renewing: false,
+      phoneSeen: false,
+      stopped: null,
     },
     { type: 'cancel-timer', timer: 'completion-retry' },
     waitEffect(phase.sessionId, issuerSession, enrollment),
-    restartIdle(config),
+    // The person is busy with their phone: the QR/OTP's own lifetime governs this screen, not the idle timer.
+    { type: 'cancel-timer', timer: 'idle' },
   );
 }
 
@@ -55,7 +57,7 @@ export function renewed(state: SessionState, phase: ActivePhase, outcome: RenewO
   if (pending === null || pending.op !== 'renew') return unchanged(state);
   switch (outcome.kind) {
     case 'ok':
-      return showEnrollment(state, phase, pending.issuerSession, outcome.enrollment, config);
+      return showEnrollment(state, phase, pending.issuerSession, outcome.enrollment);
     case 'session-expired':
       return backToPin(state, phase);
     case 'unreachable':
@@ -78,16 +80,19 @@ export function completion(
     case 'completed':
       return to(
         state,
-        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName },
+        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName, credentialExpiresAt: outcome.credentialExpiresAt },
         { type: 'cancel-timer', timer: 'idle' },
         { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
       );
-    case 'pending':
-      return { state, effects: [waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment)] };
+    case 'pending': {
+      const next = outcome.phoneSeen === phase.phoneSeen ? phase : { ...phase, phoneSeen: outcome.phoneSeen };
+      return to(state, next, waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment));
+    }
     case 'dead': {
-      // Show it as expired now, so the renderer offers "new code"; keep the earlier time if it already passed.
+      // Show it as stopped now, so the renderer offers "new code"; keep the earlier time if it already passed.
+      // From here on the idle timer governs again: nobody may be at the kiosk any more.
       const expiresAt = outcome.at < phase.enrollment.expiresAt ? outcome.at : phase.enrollment.expiresAt;
-      return to(state, { ...phase, enrollment: { ...phase.enrollment, expiresAt } });
+      return to(state, { ...phase, stopped: outcome.why, enrollment: { ...phase.enrollment, expiresAt } }, restartIdle(config));
     }
     case 'unreachable':
       return { state, effects: [{ type: 'start-timer', timer: 'completion-retry', seconds: config.completionRetrySeconds }] };

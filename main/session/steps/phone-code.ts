@@ -30,7 +30,7 @@ export function userCodeChecked(
   if (pending === null || pending.op !== 'approve-user-code') return unchanged(state);
   switch (outcome.kind) {
     case 'ok':
-      return showEnrollment(state, phase, pending.issuerSession, outcome.enrollment, config);
+      return showEnrollment(state, phase, pending.issuerSession, outcome.enrollment);
     case 'rejected':
       return to(state, {
         kind: 'user-code',

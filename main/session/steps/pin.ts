@@ -36,10 +36,13 @@ export function pinVerified(state: SessionState, phase: ActivePhase, outcome: Pi
   }
 }
 
-/** The issuer forgot the sign-in (or the card its verified PIN): ask for the PIN again. */
-export function backToPin(state: SessionState, phase: ActivePhase): Transition {
+/**
+ * The issuer ended the sign-in (too many wrong phone codes, or its time ran out) or the card forgot its verified
+ * PIN: ask for the PIN again, saying why (`signed-out`) when the person would otherwise wonder.
+ */
+export function backToPin(state: SessionState, phase: ActivePhase, why: 'none' | 'signed-out' = 'signed-out'): Transition {
   const { holderName, triesLeft } = holderOf(phase);
-  return to(state, { kind: 'pin', sessionId: phase.sessionId, holderName, triesLeft, lastAttempt: 'none', step: 'entering' });
+  return to(state, { kind: 'pin', sessionId: phase.sessionId, holderName, triesLeft, lastAttempt: why, step: 'entering' });
 }
 
 export function signedIn(state: SessionState, phase: ActivePhase, outcome: SignInOutcome, config: SessionConfig): Transition {
@@ -61,7 +64,7 @@ export function signedIn(state: SessionState, phase: ActivePhase, outcome: SignI
     case 'refused':
       return to(state, { kind: 'card-refused', sessionId: phase.sessionId, reason: outcome.reason });
     case 'pin-needed':
-      return backToPin(state, phase);
+      return backToPin(state, phase, 'none');
     case 'unreachable':
       return unreachable(state, phase, { op: 'sign-in' }, config);
     default:

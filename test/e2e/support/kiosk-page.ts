@@ -32,9 +32,10 @@ export async function readOtp(page: Page): Promise<string> {
   return shown.replace(/\s+/g, '');
 }
 
-export async function screenshot(page: Page, name: string): Promise<Buffer> {
+/** `fullPage: false` shows only what is in view (what a person sees without scrolling). */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<Buffer> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const png = await page.screenshot({ fullPage: true });
+  const png = await page.screenshot({ fullPage });
   writeFileSync(join(SCREENSHOT_DIR, `${name}.png`), png);
   return png;
 }

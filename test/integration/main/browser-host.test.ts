@@ -15,7 +15,7 @@ import { kioskHostScript } from '../../../main/browser-host/kiosk-host-bundle.ts
 import { encodeCallFrame } from '../../../main/transport/wire.ts';
 import { chromiumAvailable, launchChromium } from '../../e2e/support/chromium.ts';
 
-const welcome: KioskView = { screen: 'welcome', readers: 'ready', virtualCardOffered: true, issuer: 'reachable' };
+const welcome: KioskView = { screen: 'welcome', virtualCardOffered: true };
 const pinsReceived: string[] = [];
 let viewListener: ((view: KioskView) => void) | null = null;
 

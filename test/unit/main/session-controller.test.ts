@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
 import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
-import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession } from '../../../main/card/card-port.ts';
+import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession, VirtualCardPort } from '../../../main/card/card-port.ts';
 import type { IssuerCall, KioskIssuerPort } from '../../../main/issuer-client/issuer-port.ts';
 import { KioskController } from '../../../main/session/controller.ts';
 import type { Scheduler } from '../../../main/session/controller.ts';
@@ -90,8 +90,11 @@ class FakeCard implements KioskCardSession {
 class FakeReader implements KioskCardPort {
   listener: ((event: CardReaderEvent) => void) | null = null;
   card = new FakeCard();
+  /** A card already in the reader when the kiosk starts (reported right after subscribing, as pcsc does). */
+  cardAtStart = false;
   subscribe(listener: (event: CardReaderEvent) => void) {
     this.listener = listener;
+    if (this.cardAtStart) listener({ type: 'inserted', reader: 'Virtual PIV 0' });
     listener({ type: 'readers', readers: 'ready' });
     return () => { this.listener = null; };
   }
@@ -138,14 +141,34 @@ class FakeIssuer implements KioskIssuerPort {
   }
 }
 
-function setup() {
+/** The demo card, in the FakeReader's reader. */
+class FakeVirtualCard implements VirtualCardPort {
+  inserted = false;
+  constructor(private readonly reader: FakeReader) {}
+  insert() {
+    this.inserted = true;
+    this.reader.insert();
+    return Promise.resolve();
+  }
+  remove() {
+    this.inserted = false;
+    this.reader.remove();
+    return Promise.resolve();
+  }
+}
+
+function setup(options: { cardAtStart?: boolean; issuerReachable?: boolean } = {}) {
   const clock = new ManualClock();
   const reader = new FakeReader();
+  reader.cardAtStart = options.cardAtStart ?? false;
   const issuer = new FakeIssuer();
+  issuer.reachable = options.issuerReachable ?? true;
+  const virtualCard = new FakeVirtualCard(reader);
   const logs: string[] = [];
   const controller = new KioskController({
     card: reader,
     issuer,
+    virtualCard,
     session: { ...DEFAULT_SESSION_CONFIG, idleSeconds: 60, warningSeconds: 10 },
     kiosk: { languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://help.example', displayName: 'Demo', idleSeconds: 60 },
     scheduler: clock,
@@ -155,7 +178,7 @@ function setup() {
   const views: KioskView[] = [];
   controller.onView((view) => views.push(view));
   controller.start();
-  return { clock, reader, issuer, controller, views, logs, card: reader.card };
+  return { clock, reader, issuer, controller, views, logs, card: reader.card, virtualCard };
 }
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -164,7 +187,7 @@ describe('KioskController', () => {
   it('runs the whole flow; the PIN reaches the card and is wiped; nothing secret in logs', async () => {
     const { reader, issuer, controller, views, logs, card } = setup();
     await settle();
-    expect(controller.view).toMatchObject({ screen: 'welcome', readers: 'ready', issuer: 'reachable' });
+    expect(controller.view).toEqual({ screen: 'welcome', virtualCardOffered: true });
     reader.insert();
     await settle();
     expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace', triesLeft: 3 });
@@ -185,7 +208,7 @@ describe('KioskController', () => {
     issuer.status = 'completed';
     await new Promise((resolve) => setTimeout(resolve, 10));
     await settle();
-    expect(controller.view).toEqual({ screen: 'done', holderName: 'Ada Lovelace' });
+    expect(controller.view).toEqual({ screen: 'done', holderName: 'Ada Lovelace', credentialExpiresAt: null });
     expect(card.maxBusy).toBe(1); // card work ran one command at a time
 
     reader.remove();
@@ -330,7 +353,7 @@ describe('KioskController', () => {
     await clock.advance(5_000);
     expect(controller.view).toEqual({ screen: 'still-there', secondsLeft: 5 });
     await clock.advance(5_000);
-    expect(controller.view).toMatchObject({ screen: 'welcome', virtualCardOffered: false });
+    expect(controller.view).toEqual({ screen: 'take-card-out', virtualCardOffered: true });
     expect(JSON.stringify(controller.state)).not.toContain('Ada');
     await settle();
     expect(card.closed).toBe(true);
@@ -346,6 +369,48 @@ describe('KioskController', () => {
     await controller.handlers.submitUserCode('BCDF-GHJK');
     await settle();
     expect(controller.view).toMatchObject({ screen: 'user-code', error: 'unknown-code', busy: false });
+    await controller.stop();
+  });
+
+  it('a card already in the reader when the kiosk starts is read at once', async () => {
+    const { controller } = setup({ cardAtStart: true });
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace' });
+    await controller.stop();
+  });
+
+  it('the demo card offered again after "You\'re all set" starts a new session (no restart of the kiosk)', async () => {
+    const { controller, clock, issuer } = setup();
+    await settle();
+    await controller.handlers.useVirtualCard();
+    await settle();
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    await controller.handlers.submitUserCode('WDJB-MJHT');
+    await settle();
+    issuer.status = 'completed';
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    expect(controller.view.screen).toBe('done');
+    await clock.advance(10_000);
+    expect(controller.view).toEqual({ screen: 'take-card-out', virtualCardOffered: true });
+    expect(await controller.handlers.useVirtualCard()).toMatchObject({ ok: true });
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace' });
+    await controller.stop();
+  });
+
+  it('issuer unreachable at start → out of order, no card read; back within 5 s of the issuer answering, and the waiting card is read', async () => {
+    const { controller, clock, issuer, reader } = setup({ issuerReachable: false });
+    await settle();
+    expect(controller.view).toEqual({ screen: 'out-of-order', reason: 'issuer-unreachable' });
+    reader.insert();
+    await settle();
+    expect(controller.view).toEqual({ screen: 'out-of-order', reason: 'issuer-unreachable' });
+    issuer.reachable = true;
+    await clock.advance(5_000);
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'pin', holderName: 'Ada Lovelace' });
     await controller.stop();
   });
 

@@ -35,9 +35,10 @@ const activePhases: Record<string, ActivePhase> = {
   'pin-blocked': { kind: 'pin-blocked', sessionId: S },
   'user-code (entering)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: null },
   'user-code (checking)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: 'WDJBMJHT' },
-  enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false },
-  'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true },
-  done: { kind: 'done', sessionId: S, holderName: 'Ada' },
+  enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: false, stopped: null },
+  'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true, phoneSeen: false, stopped: 'expired' },
+  'enrollment (stopped)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: true, stopped: 'too-many-tries' },
+  done: { kind: 'done', sessionId: S, holderName: 'Ada', credentialExpiresAt: null },
   'issuer-unreachable': {
     kind: 'issuer-unreachable', sessionId: S, holderName: 'Ada', triesLeft: 3, retry: { op: 'sign-in' }, attempts: 0,
     countdown: { kind: 'counting', secondsLeft: 2 },
@@ -45,11 +46,11 @@ const activePhases: Record<string, ActivePhase> = {
 };
 const sessionPhases: Record<string, Phase> = {
   ...activePhases,
-  'welcome (finished card still in)': { kind: 'welcome', cardInReader: S },
-  'still-there over enrollment': { kind: 'still-there', secondsLeft: 5, paused: activePhases.enrollment! },
+  'welcome (finished card still in)': { kind: 'welcome', cardInReader: S, cardWaiting: null },
+  'still-there over a stopped enrollment': { kind: 'still-there', secondsLeft: 5, paused: activePhases['enrollment (stopped)']! },
   'still-there over pin': { kind: 'still-there', secondsLeft: 9, paused: activePhases['pin (verifying)']! },
 };
-const allPhases: Record<string, Phase> = { ...sessionPhases, welcome: { kind: 'welcome', cardInReader: null } };
+const allPhases: Record<string, Phase> = { ...sessionPhases, welcome: { kind: 'welcome', cardInReader: null, cardWaiting: null } };
 
 function run(state: SessionState, ...events: SessionEvent[]): Transition {
   let transition: Transition = { state, effects: [] };
@@ -65,7 +66,7 @@ const types = (t: Transition): string[] => t.effects.map((e) => (e.type === 'sta
 describe('session: card removed', () => {
   it.each(Object.entries(sessionPhases))('from %s → welcome, session ended, nothing of the person left', (_name, phase) => {
     const t = reduce(at(phase), { type: 'card-removed', sessionId: S }, config);
-    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: null });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: null, cardWaiting: null });
     if (phase.kind !== 'welcome') expect(t.effects).toContainEqual({ type: 'end-session', sessionId: S });
     const view = JSON.stringify(viewOf(t.state, { helpUrl: 'https://help.example' }));
     expect(view).not.toContain('Ada');
@@ -81,9 +82,10 @@ describe('session: card removed', () => {
 });
 
 describe('session: cancel', () => {
-  it.each(Object.entries(activePhases))('from %s → welcome; the card stays in and is not read again', (_name, phase) => {
-    const t = run(at(phase), { type: 'cancel' }, { type: 'card-inserted', sessionId: S + 1 });
-    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
+  it.each(Object.entries(activePhases))('from %s → "Take your card out"; the card is remembered, not read again', (_name, phase) => {
+    const t = run(at(phase), { type: 'cancel' });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S, cardWaiting: null });
+    expect(viewOf(t.state, { helpUrl: '' }).screen).toBe('take-card-out');
     expect(types(t)).toEqual(['end-session']);
     // Once removed, the next insertion is read.
     const next = run(t.state, { type: 'card-removed', sessionId: S }, { type: 'card-inserted', sessionId: S + 2 });
@@ -136,17 +138,17 @@ describe('session: the happy path', () => {
     t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
     expect(viewOf(t.state, { helpUrl: 'https://help.example' })).toEqual({
       screen: 'enrollment', qrPayload: enrollment.qrPayload, otp: enrollment.otp, expiresAt: enrollment.expiresAt,
-      helpUrl: 'https://help.example', renewing: false,
+      helpUrl: 'https://help.example', renewing: false, phoneSeen: false, stopped: null,
     });
     expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: enrollment.enrollmentId });
 
-    t = run(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+    t = run(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: null });
     expect(types(t)).toEqual(['cancel-timer:idle', 'start-timer:done']);
 
     t = run(t.state, { type: 'timer-fired', timer: 'done' });
-    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
-    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'welcome', virtualCardOffered: false });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S, cardWaiting: null });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'take-card-out', virtualCardOffered: true });
   });
 });
 
@@ -196,7 +198,7 @@ describe('session: PIN', () => {
     const untrusted = reduce(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'refused', reason: 'card-untrusted' } }, config);
     expect(viewOf(untrusted.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason: 'card-untrusted' });
     const again = reduce(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'pin-needed' } }, config);
-    expect(again.state.phase).toMatchObject({ kind: 'pin', step: 'entering' });
+    expect(again.state.phase).toMatchObject({ kind: 'pin', step: 'entering', lastAttempt: 'none' });
   });
 });
 
@@ -216,10 +218,24 @@ describe('session: user code and enrollment', () => {
     expect(reduce(t.state, { type: 'user-code-submitted', code: 'BCDF-GHJK' }, config).effects[0]?.type).toBe('approve-user-code');
   });
 
-  it('issuer session expired → back to PIN', () => {
+  it('issuer ended the sign-in (too many wrong codes, or time) → back to PIN, saying so', () => {
     const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' },
       { type: 'user-code-checked', sessionId: S, outcome: { kind: 'session-expired' } });
     expect(t.state.phase).toMatchObject({ kind: 'pin', step: 'entering', holderName: 'Ada' });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'pin', lastAttempt: 'signed-out' });
+  });
+
+  it.each([
+    ['card-revoked', 'card-untrusted'], ['card-not-trusted', 'card-untrusted'],
+    ['card-expired', 'certificate-expired'], ['card-expires-too-soon', 'certificate-expired'],
+  ] as const)('the issuer re-checked the card at approval: %s → card refused (%s), never "issuer unreachable"', (code, reason) => {
+    const outcome = userCodeFailure({ code, detail: 'refused' });
+    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' }, { type: 'user-code-checked', sessionId: S, outcome });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
+  });
+
+  it.each(['session-approval-limit', 'user-code-attempts-exhausted'] as const)('%s → back to PIN, signed out', (code) => {
+    expect(userCodeFailure({ code, detail: 'limit' })).toEqual({ kind: 'session-expired' });
   });
 
   it.each([
@@ -242,20 +258,37 @@ describe('session: user code and enrollment', () => {
     t = run(t.state, { type: 'renewed', sessionId: S, outcome: { kind: 'ok', enrollment: fresh } });
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ otp: '11112222', renewing: false });
     expect(t.effects).toContainEqual({ type: 'wait-for-completion', sessionId: S, issuerSession, enrollmentId: fresh.enrollmentId });
-    const old = reduce(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } }, config);
+    const old = reduce(t.state, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } }, config);
     expect(old.state).toBe(t.state);
   });
 
-  it('QR/OTP died early (burned) → shown as expired so "new code" appears', () => {
+  it.each(['too-many-tries', 'expired'] as const)('QR/OTP died (%s) → says why, "new code" appears, the idle timer runs again', (why) => {
     const t = reduce(at(activePhases.enrollment!), {
-      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'dead', at: '2029-12-31T23:59:00.000Z' },
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'dead', at: '2029-12-31T23:59:00.000Z', why },
     }, config);
-    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', expiresAt: '2029-12-31T23:59:00.000Z' });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', expiresAt: '2029-12-31T23:59:00.000Z', stopped: why });
+    expect(types(t)).toEqual(['start-timer:idle']);
+  });
+
+  it('the phone finished → "You\'re all set" with the credential\'s end date from the issuer', () => {
+    const t = reduce(at(activePhases.enrollment!), {
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId,
+      outcome: { kind: 'completed', credentialExpiresAt: '2031-01-01T00:00:00.000Z' },
+    }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: '2031-01-01T00:00:00.000Z' });
+  });
+
+  it('the phone was seen (a password try reached the issuer) → "your phone has scanned", still waiting', () => {
+    const t = reduce(at(activePhases.enrollment!), {
+      type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending', phoneSeen: true },
+    }, config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', phoneSeen: true, stopped: null });
+    expect(types(t)).toEqual(['wait-for-completion']);
   });
 
   it('long poll ended without news → asks again; failed → retries after a pause', () => {
     const e = at(activePhases.enrollment!);
-    expect(types(reduce(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending' } }, config)))
+    expect(types(reduce(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'pending', phoneSeen: false } }, config)))
       .toEqual(['wait-for-completion']);
     const failed = run(e, { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'unreachable' } });
     expect(types(failed)).toEqual(['start-timer:completion-retry']);
@@ -300,14 +333,26 @@ describe('session: issuer unreachable', () => {
   });
 });
 
+/** Phases "Still there?" may interrupt: all but a live QR/OTP, where the person is busy with their phone. */
+const idlePhases = Object.entries(activePhases).filter(([name]) => name !== 'enrollment');
+
 describe('session: idle', () => {
-  it.each(Object.entries(activePhases))('idle on %s → "Still there?" counting down → welcome', (_name, phase) => {
+  it('a live QR/OTP is never covered by "Still there?": showing it stops the idle timer, taps do not restart it', () => {
+    const live = at(activePhases.enrollment!);
+    expect(reduce(live, { type: 'timer-fired', timer: 'idle' }, config).state).toBe(live);
+    expect(reduce(live, { type: 'activity' }, config).effects).toEqual([]);
+    const shown = run(at(activePhases['user-code (checking)']!), { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
+    expect(types(shown)).toContain('cancel-timer:idle');
+    expect(types(shown)).not.toContain('start-timer:idle');
+  });
+
+  it.each(idlePhases)('idle on %s → "Still there?" counting down → welcome', (_name, phase) => {
     let t = run(at(phase), { type: 'timer-fired', timer: 'idle' });
     expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'still-there', secondsLeft: config.warningSeconds });
     for (let i = 1; i < config.warningSeconds; i += 1) t = run(t.state, { type: 'timer-fired', timer: 'warning-tick' });
     expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'still-there', secondsLeft: 1 });
     t = run(t.state, { type: 'timer-fired', timer: 'warning-tick' });
-    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: S, cardWaiting: null });
     expect(t.effects).toContainEqual({ type: 'end-session', sessionId: S });
   });
 
@@ -324,13 +369,13 @@ describe('session: idle', () => {
     const paused = run(at(activePhases['pin (verifying)']!), { type: 'timer-fired', timer: 'idle' },
       { type: 'pin-verified', sessionId: S, outcome: { kind: 'ok' } });
     expect(paused.state.phase).toMatchObject({ kind: 'still-there', paused: { kind: 'pin', step: 'signing-in' } });
-    const done = run(at(activePhases.enrollment!), { type: 'timer-fired', timer: 'idle' },
-      { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } });
-    expect(viewOf(done.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada' });
+    const done = run(at(activePhases['enrollment (stopped)']!), { type: 'timer-fired', timer: 'idle' },
+      { type: 'completion', sessionId: S, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } });
+    expect(viewOf(done.state, { helpUrl: '' })).toEqual({ screen: 'done', holderName: 'Ada', credentialExpiresAt: null });
   });
 
   it('idle on welcome does nothing', () => {
-    const welcome = at({ kind: 'welcome', cardInReader: null });
+    const welcome = at({ kind: 'welcome', cardInReader: null, cardWaiting: null });
     expect(reduce(welcome, { type: 'timer-fired', timer: 'idle' }, config).state).toBe(welcome);
   });
 });
@@ -342,7 +387,7 @@ describe('session: stale work and the welcome screen', () => {
     { type: 'signed-in', sessionId: S - 1, outcome: { kind: 'ok', issuerSession } },
     { type: 'user-code-checked', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
     { type: 'renewed', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
-    { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed' } },
+    { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } },
   ];
   it.each(Object.entries(allPhases))('results for an earlier card are ignored on %s', (_name, phase) => {
     for (const event of outcomes) {
@@ -352,13 +397,51 @@ describe('session: stale work and the welcome screen', () => {
     }
   });
 
-  it('welcome shows readers, issuer status and the virtual card offer', () => {
+  it('out of order (card service, no reader, issuer) for the next person, in that order; welcome once all work', () => {
+    const view = (t: Transition) => viewOf(t.state, { helpUrl: '' });
     let t = run(INITIAL_STATE, { type: 'readers-changed', readers: 'service-down' }, { type: 'issuer-status', issuer: 'unreachable' });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'welcome', readers: 'service-down', virtualCardOffered: false, issuer: 'unreachable' });
-    expect(reduce(t.state, { type: 'use-virtual-card' }, config).refusal).toBe('virtual-card-unavailable');
-    t = run(t.state, { type: 'virtual-card-availability', available: true });
-    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ virtualCardOffered: true });
+    expect(view(t)).toEqual({ screen: 'out-of-order', reason: 'card-service' });
+    t = run(t.state, { type: 'readers-changed', readers: 'none' });
+    expect(view(t)).toEqual({ screen: 'out-of-order', reason: 'no-reader' });
+    t = run(t.state, { type: 'readers-changed', readers: 'ready' }, { type: 'virtual-card-availability', available: true });
+    expect(view(t)).toEqual({ screen: 'out-of-order', reason: 'issuer-unreachable' });
+    expect(reduce(t.state, { type: 'use-virtual-card' }, config).refusal).toBe('not-now');
+    t = run(t.state, { type: 'issuer-status', issuer: 'reachable' });
+    expect(view(t)).toEqual({ screen: 'welcome', virtualCardOffered: true });
     expect(reduce(t.state, { type: 'use-virtual-card' }, config).effects).toEqual([{ type: 'insert-virtual-card' }]);
+    t = run(t.state, { type: 'virtual-card-availability', available: false });
+    expect(reduce(t.state, { type: 'use-virtual-card' }, config).refusal).toBe('virtual-card-unavailable');
+  });
+
+  it('a card inserted while out of order (e.g. before the kiosk saw its reader) is read as soon as the kiosk works', () => {
+    let t = run(INITIAL_STATE, { type: 'card-inserted', sessionId: S });
+    expect(t.effects).toEqual([]);
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'out-of-order', reason: 'no-reader' });
+    t = run(t.state, { type: 'readers-changed', readers: 'ready' });
+    expect(t.state.phase).toEqual({ kind: 'reading-card', sessionId: S });
+    expect(t.effects).toContainEqual({ type: 'read-card', sessionId: S });
+  });
+
+  it('a waiting card taken out is forgotten', () => {
+    const waiting = run({ ...INITIAL_STATE, env }, { type: 'issuer-status', issuer: 'unreachable' }, { type: 'card-inserted', sessionId: S });
+    const t = run(waiting.state, { type: 'card-removed', sessionId: S }, { type: 'issuer-status', issuer: 'reachable' });
+    expect(t.state.phase).toEqual({ kind: 'welcome', cardInReader: null, cardWaiting: null });
+    expect(t.effects).toEqual([]);
+  });
+
+  it.each([
+    ['"You\'re all set" ends', activePhases.done!, { type: 'timer-fired', timer: 'done' }],
+    ['the card was refused and "Start over" pressed', activePhases['card-refused']!, { type: 'cancel' }],
+    ['"Start over" on the PIN screen', activePhases['pin (entering)']!, { type: 'cancel' }],
+  ] as const)('%s with the card still in → "Take your card out"; out → welcome; in again → a new session', (_name, phase, event) => {
+    let t = run(at(phase), event);
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'take-card-out', virtualCardOffered: true });
+    expect(reduce(t.state, { type: 'card-inserted', sessionId: S + 1 }, config).effects).toContainEqual({ type: 'read-card', sessionId: S + 1 });
+    expect(reduce(t.state, { type: 'use-virtual-card' }, config).effects).toEqual([{ type: 'insert-virtual-card' }]);
+    t = run(t.state, { type: 'card-removed', sessionId: S });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'welcome', virtualCardOffered: true });
+    t = run(t.state, { type: 'card-inserted', sessionId: S + 1 });
+    expect(t.state.phase).toEqual({ kind: 'reading-card', sessionId: S + 1 });
   });
 
   it('a second card while a session runs is ignored', () => {

@@ -10,13 +10,15 @@ describe('screen-reader announcements', () => {
     expiresAt: '2026-11-23T10:05:00Z',
     helpUrl: 'https://help.example',
     renewing: false,
+    phoneSeen: false,
+    stopped: null,
   };
 
   it('never carry the OTP, QR payload or holder name (only translation keys and a count)', () => {
     const views: KioskView[] = [
       enrollment,
       { screen: 'pin', holderName: 'Alex Secretname', triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false },
-      { screen: 'done', holderName: 'Alex Secretname' },
+      { screen: 'done', holderName: 'Alex Secretname', credentialExpiresAt: null },
     ];
     for (const view of views) {
       const text = JSON.stringify(announcementFor(view));

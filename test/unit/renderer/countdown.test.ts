@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineFromIso, deadlineFromSeconds, formatMinutesSeconds, secondsLeftUntil } from '../../../renderer/logic/countdown.ts';
+import { deadlineFromIso, deadlineFromSeconds, minutesAndSeconds, secondsLeftUntil } from '../../../renderer/logic/countdown.ts';
 
 describe('countdown maths', () => {
   const now = Date.parse('2026-11-23T10:00:00.000Z');
@@ -31,13 +31,12 @@ describe('countdown maths', () => {
     expect(secondsLeftUntil(deadlineFromSeconds(Number.NaN, now), now)).toBe(0);
   });
 
-  it('formats m:ss', () => {
-    expect(formatMinutesSeconds(300)).toBe('5:00');
-    expect(formatMinutesSeconds(65)).toBe('1:05');
-    expect(formatMinutesSeconds(9)).toBe('0:09');
-    expect(formatMinutesSeconds(0)).toBe('0:00');
-    expect(formatMinutesSeconds(4200)).toBe('70:00');
-    expect(formatMinutesSeconds(-3)).toBe('0:00');
-    expect(formatMinutesSeconds(Number.NaN)).toBe('0:00');
+  it('splits into minutes and seconds ("9 min 59 s")', () => {
+    expect(minutesAndSeconds(599)).toEqual({ minutes: 9, seconds: 59 });
+    expect(minutesAndSeconds(65)).toEqual({ minutes: 1, seconds: 5 });
+    expect(minutesAndSeconds(9)).toEqual({ minutes: 0, seconds: 9 });
+    expect(minutesAndSeconds(4200)).toEqual({ minutes: 70, seconds: 0 });
+    expect(minutesAndSeconds(-3)).toEqual({ minutes: 0, seconds: 0 });
+    expect(minutesAndSeconds(Number.NaN)).toEqual({ minutes: 0, seconds: 0 });
   });
 });

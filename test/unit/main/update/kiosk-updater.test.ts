@@ -6,7 +6,7 @@ import { startKioskUpdater } from '../../../../main/update/kiosk-updater.ts';
 import type { UpdaterPort } from '../../../../main/update/kiosk-updater.ts';
 
 const MINUTE = 60_000;
-const welcome: KioskView = { screen: 'welcome', readers: 'ready', virtualCardOffered: false, issuer: 'reachable' };
+const welcome: KioskView = { screen: 'welcome', virtualCardOffered: false };
 const reading: KioskView = { screen: 'reading-card' };
 
 /** FAKE updater: records calls; the test says when a download finished. */

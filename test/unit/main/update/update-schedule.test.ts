@@ -8,7 +8,7 @@ import type { UpdateScheduleState } from '../../../../main/update/update-schedul
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const policy = { checkEveryMs: 4 * HOUR, idleBeforeInstallMs: 10 * MINUTE };
-const welcome: KioskView = { screen: 'welcome', readers: 'ready', virtualCardOffered: false, issuer: 'reachable' };
+const welcome: KioskView = { screen: 'welcome', virtualCardOffered: false };
 const pin: KioskView = { screen: 'pin', holderName: 'A', triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: false };
 
 /** A fake clock that walks the kiosk through views and asks the schedule at each step. */
@@ -42,9 +42,9 @@ describe('update schedule', () => {
     ).toEqual(['wait', 'wait', 'wait', 'wait', 'wait', 'install', 'install']);
   });
 
-  it('keeps the start of idleness through repeated idle views (a welcome view with a new reader state)', () => {
+  it('keeps the start of idleness through repeated idle views (a welcome view offering the demo card again)', () => {
     let state = onView({ ...INITIAL_UPDATE_STATE, downloaded: '2.0.0', lastCheckAt: 0 }, welcome, 0);
-    state = onView(state, { ...welcome, readers: 'none' }, 8 * MINUTE);
+    state = onView(state, { ...welcome, virtualCardOffered: true }, 8 * MINUTE);
     expect(state.idleSince).toBe(0);
     expect(nextUpdateAction(state, 10 * MINUTE, policy).kind).toBe('install');
   });

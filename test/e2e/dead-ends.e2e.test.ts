@@ -1,0 +1,349 @@
+// The kiosk's edges, as a person meets them: a card left in, the demo run twice, wrong codes and passwords, a
+// live QR screen that waits for the phone (and asks before "Start over"), and a page that lost its host.
+// Debian Chromium on the browser host, the virtual PIV card in a private pcscd, the real issuer, the phone client.
+// Screenshots in English and Dutch, landscape 1920×1080 and portrait 1080×1920, go to test-output/screenshots/.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ensureRendererBuilt } from '../../build/renderer-build.ts';
+import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
+import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
+import { connectToIssuer } from '../../phone/issuer-http.ts';
+import type { IssuerConnection } from '../../phone/issuer-http.ts';
+import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import type { DeviceFlow } from '../../phone/phone-client.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { decodeQrWithJsqr, expectNoAxeViolations, readOtp, screenshot, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';
+
+const LANDSCAPE = { width: 1920, height: 1080 } as const;
+const PORTRAIT = { width: 1080, height: 1920 } as const;
+const EN = {
+  welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
+  scan: 'Scan this QR code with your phone', done: "You're all set", takeOut: 'Take your card out',
+  outOfOrder: 'This kiosk is not working right now',
+};
+const NL = { scan: 'Scan deze QR-code met uw telefoon', takeOut: 'Haal uw kaart uit de lezer', pin: 'Voer uw pincode in' };
+
+const canRun = chromiumAvailable();
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (!canRun) return;
+  await ensureRendererBuilt();
+  browser = await launchChromium();
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await browser?.close();
+});
+
+async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; height: number } = LANDSCAPE): Promise<Page> {
+  const context = await browser.newContext({ viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(kiosk.host.newLaunchUrl());
+  return page;
+}
+
+function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
+  const connected = connectToIssuer(kiosk.demo.issuer.url, kiosk.demo.issuer.tlsCertificatePem);
+  if (!connected.ok) throw new Error(connected.message);
+  return connected.connection;
+}
+
+/** Card in (or already in), PIN, the phone's code typed: the QR screen. Returns what the phone needs. */
+async function reachQrScreen(page: Page, kiosk: BrowserKiosk): Promise<{ phone: IssuerConnection; flow: DeviceFlow }> {
+  const phone = phoneFor(kiosk);
+  await waitForTitle(page, EN.pin);
+  await typePin(page, '123456');
+  await waitForTitle(page, EN.code);
+  const flow = await startDeviceAuthorization(phone);
+  if (!flow.ok) throw new Error(flow.message);
+  await typeUserCode(page, flow.value.userCode);
+  await waitForTitle(page, EN.scan);
+  return { phone, flow: flow.value };
+}
+
+async function chooseLanguage(page: Page, name: 'English' | 'Nederlands'): Promise<void> {
+  await page.getByRole('button', { name }).click();
+}
+
+/** Whether the element's box lies inside the viewport (seen without scrolling). */
+async function onScreen(page: Page, selector: string): Promise<boolean> {
+  const box = await page.locator(selector).first().boundingBox();
+  const size = page.viewportSize();
+  if (box === null || size === null) return false;
+  return box.x >= 0 && box.y >= 0 && box.x + box.width <= size.width && box.y + box.height <= size.height;
+}
+
+describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
+  let kiosk: BrowserKiosk;
+
+  beforeAll(async () => {
+    kiosk = await startBrowserKiosk({
+      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5, session: { doneSeconds: 4 },
+    });
+  }, 120_000);
+  afterEach(async () => {
+    if (kiosk.demo.virtualCard?.inserted === true) await kiosk.demo.virtualCard.remove();
+  });
+  afterAll(async () => {
+    await kiosk?.stop();
+  });
+
+  it('the QR screen: one QR code, card stays in, password; waits, then "phone has scanned"; both orientations, both languages, 200% text', { timeout: 150_000 }, async () => {
+    const page = await newKioskPage(kiosk);
+    await waitForTitle(page, EN.welcome);
+    await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
+    await screenshot(page, 'en-landscape-01-welcome');
+    await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
+    const { phone, flow } = await reachQrScreen(page, kiosk);
+    await page.getByText('Keep your card in the reader until your phone is done.').waitFor();
+    await page.getByText('Type this password on your phone:').waitFor();
+    await page.getByText('Waiting for your phone…').waitFor();
+    await page.getByText(/This code works for another \d+ min \d+ s\./).waitFor();
+    // Only the enrollment's QR code is on the screen (a phone photographing it all must find just that one).
+    expect(await page.locator('svg[role="img"]').count()).toBe(1);
+    await expectNoAxeViolations(page, 'enrollment');
+    await screenshot(page, 'en-landscape-04-enrollment');
+    await page.setViewportSize(PORTRAIT);
+    expect(await onScreen(page, '.enrollment__qr')).toBe(true);
+    expect(await onScreen(page, '.otp')).toBe(true);
+    await screenshot(page, 'en-portrait-04-enrollment');
+    await chooseLanguage(page, 'Nederlands');
+    await waitForTitle(page, NL.scan);
+    await screenshot(page, 'nl-portrait-04-enrollment');
+    await page.setViewportSize(LANDSCAPE);
+    await screenshot(page, 'nl-landscape-04-enrollment');
+    await expectNoAxeViolations(page, 'enrollment (nl)');
+    // 200% text on a 1920×1080 kiosk is a 960×540 CSS-pixel page: QR code and password both in view.
+    await page.setViewportSize({ width: 960, height: 540 });
+    await screenshot(page, 'nl-zoom200-04-enrollment', false);
+    expect(await onScreen(page, '.enrollment__qr')).toBe(true);
+    expect(await onScreen(page, '.otp')).toBe(true);
+    await page.setViewportSize(LANDSCAPE);
+    await chooseLanguage(page, 'English');
+
+    // The phone scans and types a wrong password first: the kiosk sees it and says so.
+    const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+    if (payload === null) throw new Error('no QR code read from the screen');
+    const otp = await readOtp(page);
+    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    if (!token.ok) throw new Error(token.message);
+    const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
+    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) })).ok).toBe(false);
+    await page.getByText('Your phone has scanned the code. Now type the password on your phone.').first().waitFor({ timeout: 10_000 });
+    await screenshot(page, 'en-landscape-04b-enrollment-phone-seen');
+    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
+    await waitForTitle(page, EN.done);
+    await page.getByText(/Your derived credential works until \d{1,2} \w+ \d{4}\.|Your derived credential works until \w+ \d{1,2}, \d{4}\./).first().waitFor();
+    await screenshot(page, 'en-landscape-05-done');
+
+    // "You're all set" ends, the card is still in: "Take your card out", not "Insert your smart card".
+    await waitForTitle(page, EN.takeOut, 10_000);
+    expect(await page.content()).not.toContain(otp);
+    await expectNoAxeViolations(page, 'take-card-out');
+    await screenshot(page, 'en-landscape-11-take-card-out');
+    await chooseLanguage(page, 'Nederlands');
+    await waitForTitle(page, NL.takeOut);
+    await page.setViewportSize(PORTRAIT);
+    await screenshot(page, 'nl-portrait-11-take-card-out');
+    await page.setViewportSize(LANDSCAPE);
+
+    // The demo runs again without restarting the kiosk: a new session.
+    await page.getByRole('button', { name: 'Opnieuw beginnen met de virtuele demokaart' }).click();
+    await waitForTitle(page, EN.pin, 15_000);
+    // "Start over" with the card in → "Take your card out"; out → welcome.
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await waitForTitle(page, EN.takeOut);
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, EN.welcome);
+    await page.close();
+  });
+
+  it('"Start over" and Escape on a live QR code ask first; "No, go on" keeps it', async () => {
+    const page = await newKioskPage(kiosk);
+    await waitForTitle(page, EN.welcome);
+    await kiosk.demo.virtualCard!.insert();
+    await reachQrScreen(page, kiosk);
+    const otp = await readOtp(page);
+    await page.keyboard.press('Escape');
+    await page.getByRole('alertdialog', { name: 'Stop setting up your phone?' }).waitFor();
+    await expectNoAxeViolations(page, 'enrollment: ask before start over');
+    await screenshot(page, 'en-landscape-04c-enrollment-ask-before-start-over');
+    await page.getByRole('button', { name: 'No, go on' }).click();
+    await waitForTitle(page, EN.scan);
+    expect(await readOtp(page)).toBe(otp);
+    await page.getByRole('button', { name: 'Start over' }).click();
+    await page.getByRole('button', { name: 'Yes, start over' }).click();
+    await waitForTitle(page, EN.takeOut);
+    expect(await page.content()).not.toContain(otp);
+    await page.close();
+  });
+
+  it('five wrong passwords on the phone: the kiosk says so and offers a new code (not "expired")', async () => {
+    const page = await newKioskPage(kiosk, PORTRAIT);
+    await waitForTitle(page, EN.welcome);
+    await kiosk.demo.virtualCard!.insert();
+    const { phone, flow } = await reachQrScreen(page, kiosk);
+    const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+    if (payload === null) throw new Error('no QR code read from the screen');
+    const otp = await readOtp(page);
+    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    if (!token.ok) throw new Error(token.message);
+    const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
+    for (let i = 0; i < 5; i += 1) await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) });
+    await page.getByText('The password was typed wrongly too many times on the phone').first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'New code' }).waitFor();
+    await expectNoAxeViolations(page, 'enrollment: too many tries');
+    await screenshot(page, 'en-portrait-04d-enrollment-too-many-tries');
+    await chooseLanguage(page, 'Nederlands');
+    await page.getByText('Het eenmalige wachtwoord is te vaak verkeerd getypt').first().waitFor();
+    await screenshot(page, 'nl-portrait-04d-enrollment-too-many-tries');
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, EN.welcome);
+    await page.close();
+  });
+
+  it('wrong phone codes: the field empties, Clear empties it too; too many → back to the PIN, saying why', async () => {
+    const page = await newKioskPage(kiosk);
+    await waitForTitle(page, EN.welcome);
+    await kiosk.demo.virtualCard!.insert();
+    await waitForTitle(page, EN.pin);
+    await typePin(page, '123456');
+    await waitForTitle(page, EN.code);
+    const field = page.getByRole('textbox');
+    await field.fill('BCDF');
+    await page.getByRole('button', { name: 'Clear the code' }).click();
+    expect(await field.inputValue()).toBe('');
+    for (let i = 0; i < 6; i += 1) {
+      await typeUserCode(page, 'BCDF-GHJK');
+      const signedOut = page.getByText('For your safety you were signed out').first();
+      const refused = page.getByText("We don't recognise this code.").first();
+      await signedOut.or(refused).first().waitFor();
+      if (await signedOut.isVisible()) break;
+      await expect.poll(() => field.inputValue()).toBe('');
+    }
+    await waitForTitle(page, EN.pin);
+    await page.getByText('For your safety you were signed out: too many wrong phone codes, or it took too long.').first().waitFor();
+    await expectNoAxeViolations(page, 'pin: signed out');
+    await screenshot(page, 'en-landscape-02c-pin-signed-out');
+    await chooseLanguage(page, 'Nederlands');
+    await waitForTitle(page, NL.pin);
+    await screenshot(page, 'nl-landscape-02c-pin-signed-out');
+    await kiosk.demo.virtualCard!.remove();
+    await waitForTitle(page, EN.welcome);
+    await page.close();
+  });
+});
+
+/**
+ * A FAKE speechSynthesis, installed in the page before the app loads: headless Chromium has no voices, so this
+ * records what would be spoken (text and language), and `cancel()` as a marker.
+ */
+function installFakeSpeechSynthesis(): void {
+  const spoken: string[] = [];
+  Object.defineProperty(window, '__spoken', { value: spoken });
+  Object.defineProperty(window, 'speechSynthesis', {
+    configurable: true,
+    value: {
+      speak: (utterance: SpeechSynthesisUtterance) => spoken.push(`${utterance.lang}: ${utterance.text}`),
+      cancel: () => undefined,
+    },
+  });
+}
+
+describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the screen', () => {
+  it('Enter on the welcome screen turns it on; a whole enrollment is spoken, the PIN only counted', { timeout: 150_000 }, async () => {
+    const kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+    try {
+      const context = await browser.newContext({ viewport: LANDSCAPE });
+      contexts.push(context);
+      await context.addInitScript(installFakeSpeechSynthesis);
+      const page = await context.newPage();
+      await page.goto(kiosk.host.newLaunchUrl());
+      await waitForTitle(page, EN.welcome);
+      await page.keyboard.press('Enter');
+      await kiosk.demo.virtualCard!.insert();
+      const { phone, flow } = await reachQrScreen(page, kiosk);
+      const otp = await readOtp(page);
+      const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+      if (payload === null) throw new Error('no QR code read from the screen');
+      const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+      if (!token.ok) throw new Error(token.message);
+      expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
+      await waitForTitle(page, EN.done);
+      await page.waitForTimeout(300);
+      const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
+      // Read digit by digit, in the groups of four the screen shows, with a pause (comma) between groups.
+      const digits = (otp.match(/\d{1,4}/g) ?? []).map((group) => group.split('').join(' ')).join(', ');
+      expect(spoken).toEqual([
+        'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
+        'en: Welcome. Insert your smart card.',
+        'en: Reading your card.',
+        'en: Enter your PIN.',
+        'en: 1 digit entered', 'en: 2 digits entered', 'en: 3 digits entered',
+        'en: 4 digits entered', 'en: 5 digits entered', 'en: 6 digits entered',
+        'en: 0 digits entered',
+        'en: Enter the code shown on your phone.',
+        'en: Scan the QR code with your phone, then type the password on your phone.',
+        `en: Password: ${digits}`,
+        "en: You're all set.",
+      ]);
+      // The PIN itself is never spoken.
+      expect(spoken.join('\n')).not.toContain('123456');
+      expect(spoken.join('\n')).not.toContain('1 2 3 4 5 6');
+      await kiosk.demo.virtualCard!.remove();
+    } finally {
+      await kiosk.stop();
+    }
+  });
+});
+
+describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
+  it('clears the QR code and password within seconds and shows the out-of-order screen', async () => {
+    const kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+    try {
+      const page = await newKioskPage(kiosk, PORTRAIT);
+      await waitForTitle(page, EN.welcome);
+      await kiosk.demo.virtualCard!.insert();
+      await reachQrScreen(page, kiosk);
+      const otp = await readOtp(page);
+      const started = performance.now();
+      await kiosk.host.close();
+      await waitForTitle(page, EN.outOfOrder, 5_000);
+      console.log(`host gone → out-of-order shown (ms): ${Math.round(performance.now() - started)}`);
+      await page.getByText('This screen lost its connection to the kiosk.').first().waitFor();
+      const html = await page.content();
+      expect(html).not.toContain(otp);
+      expect(html).not.toContain('Ada Lovelace');
+      expect(await page.locator('svg[role="img"]').count()).toBe(0);
+      await screenshot(page, 'en-portrait-10-out-of-order-host-lost');
+      await chooseLanguage(page, 'Nederlands');
+      await screenshot(page, 'nl-portrait-10-out-of-order-host-lost');
+    } finally {
+      await kiosk.stop();
+    }
+  });
+});
+
+describe.skipIf(!canRun)('kiosk: short idle timer', () => {
+  it('no "Still there?" over a live QR code: the person is busy with their phone', async () => {
+    const kiosk = await startBrowserKiosk({
+      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5, session: { idleSeconds: 3, warningSeconds: 3 },
+    });
+    try {
+      const page = await newKioskPage(kiosk);
+      await waitForTitle(page, EN.welcome);
+      await kiosk.demo.virtualCard!.insert();
+      await reachQrScreen(page, kiosk);
+      await page.waitForTimeout(8_000); // idle + warning would have ended the session by now
+      await waitForTitle(page, EN.scan, 1_000);
+      expect(await page.getByRole('heading', { name: 'Still there?' }).count()).toBe(0);
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, EN.welcome);
+    } finally {
+      await kiosk.stop();
+    }
+  });
+});
