@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
-import { BUILD_INFO_FILE } from './build/renderer-build.ts';
+import { BUILD_INFO_FILE, buildInfo } from './build/renderer-build.ts';
 
 const rendererRoot = fileURLToPath(new URL('./renderer', import.meta.url));
 
@@ -46,7 +46,7 @@ function productionBuildOnly(): Plugin {
       }
     },
     generateBundle() {
-      this.emitFile({ type: 'asset', fileName: BUILD_INFO_FILE, source: `${JSON.stringify({ mode: 'production' })}\n` });
+      this.emitFile({ type: 'asset', fileName: BUILD_INFO_FILE, source: `${JSON.stringify(buildInfo())}\n` });
     },
   };
 }

@@ -2,12 +2,12 @@
 // --browser` and the end-to-end tests build it, here under vitest's NODE_ENV=test): a production build of React,
 // without the dev-only fake, within the size budget. A development build left behind counts as missing.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, ensureRendererBuilt, RENDERER_DIST, rendererBuilt } from '../../../build/renderer-build.ts';
+import { BUILD_INFO_FILE, ensureRendererBuilt, RENDERER_DIST, rendererBuilt, rendererSourceFingerprint } from '../../../build/renderer-build.ts';
 
 const repoRoot = join(import.meta.dirname, '../../..');
 const SERVED_JS_GZIP_BUDGET = 150 * 1024;
@@ -57,6 +57,19 @@ describe('rendererBuilt', () => {
       cpSync(RENDERER_DIST, copy, { recursive: true });
       expect(rendererBuilt(`${copy}/`)).toBe(true);
       rmSync(join(copy, BUILD_INFO_FILE));
+      expect(rendererBuilt(`${copy}/`)).toBe(false);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('counts a build of other renderer sources (a pull or merge since) as missing, so a stale kiosk is rebuilt', () => {
+    const copy = mkdtempSync(join(tmpdir(), 'dck-renderer-copy-'));
+    try {
+      cpSync(RENDERER_DIST, copy, { recursive: true });
+      const mark = JSON.parse(readFileSync(join(copy, BUILD_INFO_FILE), 'utf8')) as { sources: string };
+      expect(mark.sources).toBe(rendererSourceFingerprint());
+      writeFileSync(join(copy, BUILD_INFO_FILE), JSON.stringify({ ...mark, sources: '0'.repeat(64) }));
       expect(rendererBuilt(`${copy}/`)).toBe(false);
     } finally {
       rmSync(copy, { recursive: true, force: true });
