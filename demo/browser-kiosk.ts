@@ -6,9 +6,8 @@ import type { RunningBrowserHost } from '../main/browser-host/browser-host.ts';
 import { kioskHostScript } from '../main/browser-host/kiosk-host-bundle.ts';
 import type { KioskLog } from '../main/session/controller.ts';
 import type { SessionConfig } from '../main/session/state.ts';
-import { startDemoEnvironment } from './demo-environment.ts';
 import type { DemoEnvironment, DemoEnvironmentOptions } from './demo-environment.ts';
-import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';
+import { startDemoKiosk } from './demo-kiosk.ts';
 import type { KioskRuntime } from '../main/runtime/kiosk-runtime.ts';
 
 export interface BrowserKioskOptions extends DemoEnvironmentOptions {
@@ -27,19 +26,13 @@ export interface BrowserKiosk {
 }
 
 export async function startBrowserKiosk(options: BrowserKioskOptions = {}): Promise<BrowserKiosk> {
-  const demo = await startDemoEnvironment(options);
-  let runtime: KioskRuntime | null = null;
+  const kiosk = await startDemoKiosk(options, {
+    ...(options.session === undefined ? {} : { session: options.session }),
+    ...(options.completionWaitSeconds === undefined ? {} : { completionWaitSeconds: options.completionWaitSeconds }),
+    ...(options.kioskLog === undefined ? {} : { log: options.kioskLog }),
+  });
   try {
-    runtime = await startKioskRuntime({
-      issuerUrl: demo.issuer.url,
-      issuerTrustPem: demo.issuer.tlsCertificatePem,
-      card: demo.card,
-      virtualCard: demo.virtualCard,
-      ...(options.session === undefined ? {} : { session: options.session }),
-      ...(options.completionWaitSeconds === undefined ? {} : { completionWaitSeconds: options.completionWaitSeconds }),
-      ...(options.kioskLog === undefined ? {} : { log: options.kioskLog }),
-    });
-    const controller = runtime.controller;
+    const controller = kiosk.runtime.controller;
     const host = await startBrowserHost({
       handlers: controller.handlers,
       subscribeViews: (listener) => controller.onView(listener),
@@ -47,20 +40,17 @@ export async function startBrowserKiosk(options: BrowserKioskOptions = {}): Prom
       kioskHostScript: await kioskHostScript(),
       ...(options.port === undefined ? {} : { port: options.port }),
     });
-    const started = runtime;
     return {
-      demo,
-      runtime: started,
+      demo: kiosk.demo,
+      runtime: kiosk.runtime,
       host,
       stop: async () => {
         await host.close();
-        await started.stop();
-        await demo.stop();
+        await kiosk.stop();
       },
     };
   } catch (error: unknown) {
-    await runtime?.stop();
-    await demo.stop();
+    await kiosk.stop();
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import { KioskConfigError, loadKioskConfigFile, readerFilter } from '../config/k
 import type { KioskConfigFile } from '../config/kiosk-config.ts';
 import type { KioskLog } from '../session/controller.ts';
 import { outOfOrderService } from './out-of-order.ts';
-import { DEFAULT_KIOSK_CONFIG, startKioskRuntime } from './kiosk-runtime.ts';
+import { DEFAULT_KIOSK_CONFIG, kioskServiceOf, startKioskRuntime } from './kiosk-runtime.ts';
 import type { KioskService } from './kiosk-runtime.ts';
 
 export interface DeployedKioskOptions {
@@ -47,14 +47,5 @@ export async function startDeployedKiosk(options: DeployedKioskOptions): Promise
     session: { idleSeconds: config.idleSeconds },
     log: options.log,
   });
-  const controller = runtime.controller;
-  return {
-    handlers: controller.handlers,
-    get view() {
-      return controller.view;
-    },
-    onView: (listener) => controller.onView(listener),
-    stop: () => runtime.stop(),
-    updates: config.updates,
-  };
+  return kioskServiceOf(runtime, { updates: config.updates });
 }

@@ -36,6 +36,28 @@ export interface KioskRuntime {
   stop(): Promise<void>;
 }
 
+/**
+ * The service a host serves from a running kiosk, with `extra` plain fields beside it; `stop` ends the runtime and
+ * then whatever `alsoStop` names. (`view` stays a live getter: never spread the result.)
+ */
+export function kioskServiceOf<Extra extends object>(
+  runtime: KioskRuntime, extra: Extra, alsoStop: () => Promise<void> = () => Promise.resolve(),
+): KioskService & Extra {
+  const controller = runtime.controller;
+  return {
+    ...extra,
+    handlers: controller.handlers,
+    get view() {
+      return controller.view;
+    },
+    onView: (listener) => controller.onView(listener),
+    stop: async () => {
+      await runtime.stop();
+      await alsoStop();
+    },
+  };
+}
+
 export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
   languages: ['en', 'nl'],
   defaultLanguage: 'en',
