@@ -5,6 +5,7 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
+import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
 
 const Seconds = (defaultValue: number, maximum: number) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue });
@@ -47,6 +48,8 @@ export const IssuerConfigSchema = Type.Object(
          * at the re-checks of the card at approve and redeem. CRL files are looked at on every check anyway.
          */
         revocationFreshnessSeconds: Seconds(300, 86400),
+        /** Largest CRL read (URL or file), at PKI-AUTH and by the card monitor; a Federal CA's CRL runs to tens of MB. */
+        maxCrlBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: DEFAULT_MAX_CRL_BYTES }),
       },
       { additionalProperties: false, default: {} },
     ),

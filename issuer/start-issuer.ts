@@ -155,6 +155,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       crlFiles: config.pivTrust.crlFiles,
       ocspUrl: config.pivTrust.ocspUrl,
       revocationMaxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000,
+      maxCrlBytes: config.pivTrust.maxCrlBytes,
       now,
     },
     verifyCard: options.verifyCard ?? verifyCardAuthentication,
