@@ -117,6 +117,25 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The card monitor (issuer/eligibility/): linked cards re-checked through the pivTrust CRLs / OCSP. */
+    eligibility: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** First check of a card after its first derived credential was issued (MyID: 7 days). */
+        firstCheckAfterSeconds: Type.Integer({ minimum: 0, maximum: 365 * 86400, default: 7 * 86400 }),
+        /** Then every this long. */
+        intervalSeconds: Seconds(86400, 365 * 86400),
+        /** A card without a current answer (unknown, flagged) is tried again after this long. */
+        unknownRetrySeconds: Seconds(3600, 7 * 86400),
+        /** How often the process holding the `eligibility` lease looks for due cards. */
+        tickSeconds: Seconds(300, 86400),
+        /** Cards per page (one read, one write transaction). */
+        pageSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
+        /** A revoked card: revoke every derived credential bound to it, or record and notify only (SP 800-157r1). */
+        onCardRevoked: Type.Union([Type.Literal('revoke-derived'), Type.Literal('flag')], { default: 'revoke-derived' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     audit: Type.Object(
       {
         /** Audit rows older than this are exported (JSON lines) and then dropped from the database. */
