@@ -5,6 +5,7 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
+import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
 
 const Seconds = (defaultValue: number, maximum: number) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue });
@@ -47,6 +48,8 @@ export const IssuerConfigSchema = Type.Object(
          * at the re-checks of the card at approve and redeem. CRL files are looked at on every check anyway.
          */
         revocationFreshnessSeconds: Seconds(300, 86400),
+        /** Largest CRL read (URL or file), at PKI-AUTH and by the card monitor; a Federal CA's CRL runs to tens of MB. */
+        maxCrlBytes: Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024, default: DEFAULT_MAX_CRL_BYTES }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -111,6 +114,25 @@ export const IssuerConfigSchema = Type.Object(
         purgeIntervalSeconds: Seconds(300, 86400),
         /** Expired codes, challenges, sessions and unfinished enrollments are kept this long after expiry. */
         expiredRowGraceSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 3600 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** The card monitor (issuer/eligibility/): linked cards re-checked through the pivTrust CRLs / OCSP. */
+    eligibility: Type.Object(
+      {
+        enabled: Type.Boolean({ default: true }),
+        /** First check of a card after its first derived credential was issued (MyID: 7 days). */
+        firstCheckAfterSeconds: Type.Integer({ minimum: 0, maximum: 365 * 86400, default: 7 * 86400 }),
+        /** Then every this long. */
+        intervalSeconds: Seconds(86400, 365 * 86400),
+        /** A card without a current answer (unknown, flagged) is tried again after this long. */
+        unknownRetrySeconds: Seconds(3600, 7 * 86400),
+        /** How often the process holding the `eligibility` lease looks for due cards. */
+        tickSeconds: Seconds(300, 86400),
+        /** Cards per page (one read, one write transaction). */
+        pageSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
+        /** A revoked card: revoke every derived credential bound to it, or record and notify only (SP 800-157r1). */
+        onCardRevoked: Type.Union([Type.Literal('revoke-derived'), Type.Literal('flag')], { default: 'revoke-derived' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -13,6 +13,11 @@ import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
+import { startCardMonitor } from './eligibility/card-monitor.ts';
+import type { CardMonitorJob } from './eligibility/card-monitor.ts';
+import { createCardRevocationOracle } from './eligibility/card-revocation-oracle.ts';
+import { cardRevokedAction } from './eligibility/card-revoked-action.ts';
+import type { OnCardRevoked, RevokeAllForCard } from './eligibility/card-revoked-action.ts';
 import type { MaintenanceJob } from './maintenance/maintenance-job.ts';
 import type { CardStatusChecker, CardVerifier, IssuerContext } from './issuer-context.ts';
 import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/verify-card-authentication.ts';
@@ -53,6 +58,10 @@ export interface StartIssuerOptions {
   logStream?: Writable;
   /** What /metrics serves; the cluster's workers pass the sum over all workers. Default: this process's metrics. */
   metricsText?: () => Promise<string>;
+  /** Revokes every derived credential of a card (issuer/lifecycle/), for `eligibility.onCardRevoked: revoke-derived`. */
+  revokeAllForCard?: RevokeAllForCard;
+  /** Replaces the whole policy action for a card the monitor found revoked (tests). */
+  onCardRevoked?: OnCardRevoked;
 }
 
 export interface RunningIssuer {
@@ -67,6 +76,8 @@ export interface RunningIssuer {
   storage: IssuerStorage;
   /** The background purge and audit retention (runs on its own every maintenance.purgeIntervalSeconds). */
   maintenance: MaintenanceJob;
+  /** The card monitor (runs on its own every eligibility.tickSeconds when eligibility.enabled). */
+  cardMonitor: CardMonitorJob;
   metrics: IssuerMetrics;
   close(): Promise<void>;
 }
@@ -133,6 +144,12 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   }
 }
 
+/**
+ * Until issue 10 §3's lifecycle (issuer/lifecycle/ `revokeAllForCard`) is wired here, `revoke-derived` cannot revoke:
+ * the action fails, stays pending in card_eligibility, and is retried (with a warning) every run until it can.
+ */
+const derivedRevocationNotWired: RevokeAllForCard = () => Promise.reject(new Error('revocation of derived credentials is not wired yet (issuer/lifecycle/)'));
+
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const config = readIssuerConfig(options);
   const now = options.now ?? (() => new Date());
@@ -155,6 +172,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       crlFiles: config.pivTrust.crlFiles,
       ocspUrl: config.pivTrust.ocspUrl,
       revocationMaxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000,
+      maxCrlBytes: config.pivTrust.maxCrlBytes,
       now,
     },
     verifyCard: options.verifyCard ?? verifyCardAuthentication,
@@ -185,9 +203,20 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const maintenance = startMaintenance({
     storage, config, dataDir: options.dataDir, now, warn: (message) => { process.emitWarning(message); },
   });
+  const cardMonitor = startCardMonitor({
+    storage, settings: config.eligibility, policy: config.eligibility.onCardRevoked, now,
+    oracle: createCardRevocationOracle({
+      ...context.trustPolicy, maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000, maxCrlBytes: config.pivTrust.maxCrlBytes,
+    }),
+    onCardRevoked: options.onCardRevoked ?? cardRevokedAction({
+      policy: config.eligibility.onCardRevoked, storage, now, revokeAllForCard: options.revokeAllForCard ?? derivedRevocationNotWired,
+    }),
+    warn: (message) => { process.emitWarning(message); },
+    observe: (run) => { metrics.observeEligibilityRun(run); },
+  });
   let closed = false;
   return {
-    url, port, config, storage, maintenance, metrics,
+    url, port, config, storage, maintenance, cardMonitor, metrics,
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,
@@ -195,6 +224,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       if (closed) return;
       closed = true;
       await maintenance.stop();
+      await cardMonitor.stop();
       await app.close();
       await storage.close();
       await ca.signer.close();

@@ -57,10 +57,31 @@ export class IssuerMetrics {
     name: 'dck_issuer_ready', help: '1 when the last /readyz answered ready (min over workers).', aggregator: 'min', registers: [this.registry],
   });
 
+  readonly eligibilityChecks = new Counter({
+    name: 'dck_issuer_eligibility_checks_total',
+    help: 'Linked cards re-checked by the card monitor, by verdict: good, revoked, unknown (no current CRL/OCSP answer: flagged).',
+    labelNames: ['verdict'] as const, registers: [this.registry],
+  });
+  readonly eligibilityUnknownCards = new Gauge({
+    name: 'dck_issuer_eligibility_unknown_cards', help: 'Cards the last card monitor run left without a current revocation answer.',
+    aggregator: 'max', registers: [this.registry],
+  });
+  readonly eligibilityActionFailures = new Counter({
+    name: 'dck_issuer_eligibility_action_failures_total', help: 'Revoked cards whose policy (revoke-derived, flag) failed to apply (retried next run).',
+    registers: [this.registry],
+  });
+
   constructor() {
     // Process figures (CPU, memory, event-loop delay, open handles), summed or per-process as prom-client decides.
     collectDefaultMetrics({ register: this.registry, prefix: 'dck_issuer_' });
     this.signerUp.set(1);
+  }
+
+  /** The figures of one card monitor run (issuer/eligibility/card-monitor.ts). */
+  observeEligibilityRun(run: { checked: number; good: number; revoked: number; unknown: number; actionsFailed: number }): void {
+    for (const verdict of ['good', 'revoked', 'unknown'] as const) this.eligibilityChecks.inc({ verdict }, run[verdict]);
+    if (run.checked > 0) this.eligibilityUnknownCards.set(run.unknown);
+    this.eligibilityActionFailures.inc(run.actionsFailed);
   }
 
   /** The CA signer, with every signature timed and every failure counted. */

@@ -31,6 +31,8 @@ export interface PivTrustPolicy {
   ocspUrl: string | null;
   /** Oldest CRL (from a URL) or cached OCSP answer relied on; default: CRLs re-read every 5 minutes, OCSP until nextUpdate. */
   revocationMaxAgeMs?: number;
+  /** Largest CRL read; default revocation/crl.ts DEFAULT_MAX_CRL_BYTES. */
+  maxCrlBytes?: number;
   now?: () => Date;
 }
 
@@ -158,7 +160,7 @@ async function checkCard(
   if (policy.ocspUrl !== null && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl, maxAgeMs: policy.revocationMaxAgeMs };
+  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl, maxAgeMs: policy.revocationMaxAgeMs, maxBytes: policy.maxCrlBytes };
   const revocation = await firstUnrevokedPath(validation.paths, sources, state.caches, state.store, at);
   if (!revocation.ok) return revocation;
   const path = revocation.path;

@@ -193,7 +193,42 @@ export interface IssuerStorage {
    */
   purgeExpired(cutoff: number, audit: AuditFor<PurgeResult>): Promise<PurgeResult>;
 
+  // eligibility (issuer/eligibility/: the card monitor)
+  /**
+   * Cards with at least one derived certificate still within its validity at `at`, ordered by card id, after
+   * `afterCardId` ('' from the start), at most `limit`; each with when its first such certificate was issued and its
+   * eligibility row, if any.
+   */
+  listLinkedCards(afterCardId: string, limit: number, at: number): Promise<LinkedCard[]>;
+  /** Upserts the eligibility rows of one page of checks and appends `audit` rows, in one transaction. */
+  recordCardEligibility(records: readonly CardEligibilityRecord[], audit: readonly AuditEntryInput[]): Promise<void>;
+  /** The tenant's policy for a revoked card has been applied: sets action_done_at, with its audit row. */
+  markCardEligibilityActionDone(cardId: string, at: number, audit: AuditEntryInput): Promise<void>;
+
   close(): Promise<void>;
+}
+
+/** good: an unrevoked answer; revoked: on a CRL or OCSP says so; unknown: no current answer (flagged, never acted on). */
+export type EligibilityVerdict = 'good' | 'revoked' | 'unknown';
+
+export interface CardEligibilityRecord {
+  cardId: string;
+  checkedAt: number;
+  verdict: EligibilityVerdict;
+  /** Where the answer came from, or why there was none (no secret: sources and certificate names only). */
+  detail: string;
+  /** Null once nothing is left to check (revoked). */
+  nextCheckAt: number | null;
+  /** Since when the verdict has been unknown without a break; null otherwise. */
+  unknownSince: number | null;
+  actionDoneAt: number | null;
+}
+
+export interface LinkedCard {
+  card: CardRecord;
+  /** Issue time of the card's earliest derived certificate still valid: the first check is a week after it. */
+  firstIssuedAt: number;
+  eligibility: CardEligibilityRecord | null;
 }
 
 export interface OtpFailureResult { failures: number; burned: boolean }

@@ -131,4 +131,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only exported rows may be dropped'); END;
     `,
   },
+  {
+    version: 6,
+    description: 'card eligibility: when each linked card was last re-checked (CRL/OCSP), the verdict, the next check',
+    sql: `
+      -- One row per card the monitor has looked at (issuer/eligibility/). verdict: good | revoked | unknown.
+      -- action_done_at: when the tenant's policy for a revoked card was applied (null: still to do, retried).
+      CREATE TABLE card_eligibility (
+        card_id TEXT PRIMARY KEY REFERENCES cards (id),
+        checked_at INTEGER NOT NULL,
+        verdict TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        next_check_at INTEGER,
+        unknown_since INTEGER,
+        action_done_at INTEGER
+      );
+    `,
+  },
 ];

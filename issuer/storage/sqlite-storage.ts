@@ -13,6 +13,7 @@ import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
 
 type Row = Record<string, unknown>;
 
@@ -86,7 +87,8 @@ function applyMigrations(db: Database.Database): void {
     const applied = new Set(
       (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((row) => num(row, 'version')),
     );
-    for (const migration of SQLITE_MIGRATIONS) {
+    // Ascending by version whatever the list's order, and none skipped: migrations written in parallel land with gaps.
+    for (const migration of [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
@@ -431,6 +433,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
 
     takeLease: (name, holder, at, ttlMs) => runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
     purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
+    ...sqliteEligibilityStorage(db, { run, runWrite, audit, toCard }),
 
     close: async () => {
       await checkpointer?.stop();

@@ -28,16 +28,49 @@ export interface CrlSigners {
 
 interface Qualified { readonly loaded: LoadedCrl; readonly reasons: number }
 
+/**
+ * What a CRL answer needs of the certificate asked about. A parsed certificate gives it (`crlSubjectOf`); so does a
+ * stored card certificate read only as far as its serial (issuer/eligibility/), which is what lets one CRL answer a
+ * million cards without parsing a million certificates.
+ */
+export interface CrlSubject {
+  /** Canonical two's-complement hex (../../der/integer.ts), the key of CRL entries. */
+  readonly serialHex: string;
+  readonly isCa: boolean;
+  /** Subject and issuer as text, and the serial as shown: for messages only. */
+  readonly subjectText: string;
+  readonly issuerText: string;
+  readonly serialText: string;
+  /** The certificate's cRLDistributionPoints, asked for only when a CRL's scope names a distribution point. */
+  distributionPoints(): readonly CertificateDistributionPoint[] | string;
+}
+
+export function crlSubjectOf(certificate: ParsedCertificate): CrlSubject {
+  return {
+    serialHex: serialNumberHex(certificate),
+    isCa: certificate.fields.extensions.basicConstraints?.ca === true,
+    subjectText: certificate.subject,
+    issuerText: certificate.issuer,
+    serialText: certificate.serialNumber,
+    distributionPoints: lazyDistributionPoints(certificate),
+  };
+}
+
 export async function crlAnswerFor(
   subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date, signers: CrlSigners,
+): Promise<CrlAnswer> {
+  return crlAnswerForSubject(crlSubjectOf(subject), issuer, crls, at, signers);
+}
+
+export async function crlAnswerForSubject(
+  subject: CrlSubject, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date, signers: CrlSigners,
 ): Promise<CrlAnswer> {
   const problems: string[] = [];
   const complete: Qualified[] = [];
   const deltas: LoadedCrl[] = [];
-  const distributionPoints = lazyDistributionPoints(subject);
   for (const loaded of crls) {
     if (!crlIssuedBy(loaded, issuer)) continue;
-    const reasons = scopeOf(loaded, subject, distributionPoints);
+    const reasons = scopeOf(loaded, subject);
     const problem = typeof reasons === 'string' ? reasons : (dateProblem(loaded, at) ?? (await signerProblem(loaded, issuer, signers)));
     if (problem !== null) {
       problems.push(`CRL ${loaded.source} ${problem}`);
@@ -48,16 +81,15 @@ export async function crlAnswerFor(
   }
   const [first] = complete;
   if (first === undefined) {
-    if (problems.length === 0) problems.push(`no configured CRL is issued by "${subject.issuer}"`);
+    if (problems.length === 0) problems.push(`no configured CRL is issued by "${subject.issuerText}"`);
     if (deltas.length > 0) problems.push('a delta CRL is only applied to a complete CRL, and none qualifies');
     return { status: 'none', reasons: problems };
   }
-  const serial = serialNumberHex(subject);
-  const revokedOn = revocationOf(serial, complete, deltas);
-  if (revokedOn !== null) return { status: 'revoked', message: `"${subject.subject}" (serial ${subject.serialNumber}) is on the CRL from ${revokedOn}` };
+  const revokedOn = revocationOf(subject.serialHex, complete, deltas);
+  if (revokedOn !== null) return { status: 'revoked', message: `"${subject.subjectText}" (serial ${subject.serialText}) is on the CRL from ${revokedOn}` };
   const covered = complete.reduce((mask, crl) => mask | crl.reasons, 0);
   if ((covered & ALL_REASONS) !== ALL_REASONS) {
-    return { status: 'none', reasons: [...problems, `the CRLs heard for "${subject.subject}" cover only some revocation reasons`] };
+    return { status: 'none', reasons: [...problems, `the CRLs heard for "${subject.subjectText}" cover only some revocation reasons`] };
   }
   return { status: 'good', crl: first.loaded };
 }
@@ -96,16 +128,15 @@ function dateProblem(loaded: LoadedCrl, at: Date): string | null {
 }
 
 /** The revocation reasons this CRL answers for `subject` (ReasonFlags bits), or why it does not cover it. */
-function scopeOf(loaded: LoadedCrl, subject: ParsedCertificate, distributionPoints: () => readonly CertificateDistributionPoint[] | string): number | string {
+function scopeOf(loaded: LoadedCrl, subject: CrlSubject): number | string {
   const { unusable, scope } = loaded.contents;
   if (unusable !== null) return unusable;
   if (scope === null) return ALL_REASONS;
-  const subjectIsCa = subject.fields.extensions.basicConstraints?.ca === true;
   if (scope.onlyAttributeCerts) return 'covers only attribute certificates';
-  if (scope.onlyUserCerts && subjectIsCa) return 'covers only end-entity certificates';
-  if (scope.onlyCaCerts && !subjectIsCa) return 'covers only CA certificates';
+  if (scope.onlyUserCerts && subject.isCa) return 'covers only end-entity certificates';
+  if (scope.onlyCaCerts && !subject.isCa) return 'covers only CA certificates';
   if (scope.names === null) return scope.reasons;
-  const points = distributionPoints();
+  const points = subject.distributionPoints();
   if (typeof points === 'string') return points;
   const scopeNames = scope.names;
   const matching = points.find((point) => !point.hasCrlIssuer && point.names !== null && [...point.names].some((name) => scopeNames.has(name)));
@@ -114,7 +145,7 @@ function scopeOf(loaded: LoadedCrl, subject: ParsedCertificate, distributionPoin
 }
 
 /** The certificate's cRLDistributionPoints, read only when a CRL's scope names a distribution point. */
-function lazyDistributionPoints(subject: ParsedCertificate): () => readonly CertificateDistributionPoint[] | string {
+export function lazyDistributionPoints(subject: ParsedCertificate): () => readonly CertificateDistributionPoint[] | string {
   let read: readonly CertificateDistributionPoint[] | string | undefined;
   return () => {
     if (read === undefined) {

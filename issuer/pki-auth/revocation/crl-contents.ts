@@ -4,7 +4,9 @@
 // does not understand, on the CRL or on an entry), so it is never taken as an answer — in either direction.
 import type * as pkijs from 'pkijs';
 import { canonicalIntegerHex } from '../../der/integer.ts';
-import { DerFormatError, TAG, readIntegerBytes, readWhole } from '../../der/strict-der.ts';
+import {
+  DerFormatError, DerReader, TAG, contentOf, derFail, readBoolean, readIntegerBytes, readOid, readWhole, type DerElement,
+} from '../../der/strict-der.ts';
 import { readIssuingDistributionPoint, type IssuingDistributionPoint } from './distribution-points.ts';
 
 const CRL_NUMBER = '2.5.29.20';
@@ -38,7 +40,11 @@ export interface CrlContents {
   readonly unusable: string | null;
 }
 
-export function readCrlContents(crl: pkijs.CertificateRevocationList): CrlContents {
+/**
+ * `crl` is the CRL without its entries (crl-envelope.ts); `revoked` is its revokedCertificates element in `der`, read
+ * here straight from the bytes.
+ */
+export function readCrlContents(crl: pkijs.CertificateRevocationList, der: Uint8Array, revoked: DerElement | null): CrlContents {
   const issuerName = new Uint8Array(crl.issuer.toSchema().toBER());
   const base = { issuerName, entries: new Map<string, number | null>(), scope: null, scopeKey: '', crlNumber: null, deltaBase: null };
   try {
@@ -47,12 +53,12 @@ export function readCrlContents(crl: pkijs.CertificateRevocationList): CrlConten
     if (extensions.scope?.indirect === true) {
       return { ...base, ...extensions, unusable: 'is an indirect CRL, which this issuer does not accept' };
     }
-    const entries = readEntries(crl);
+    const entries = revoked === null ? new Map<string, number | null>() : readEntries(der, revoked);
     if (typeof entries === 'string') return { ...base, ...extensions, unusable: entries };
     return { ...base, ...extensions, entries, unusable: null };
   } catch (error) {
     const detail = error instanceof DerFormatError ? error.message.slice(0, 120) : 'unreadable';
-    return { ...base, unusable: `has an unreadable extension (${detail})` };
+    return { ...base, unusable: `has an unreadable extension or entry (${detail})` };
   }
 }
 
@@ -89,22 +95,48 @@ function readCrlNumber(value: Uint8Array, what: string): bigint {
 /**
  * Entries of a direct CRL: every one is about a certificate of the CRL's issuer. A certificateIssuer entry extension
  * (only meaningful in an indirect CRL) or any critical entry extension this issuer does not know makes it unusable.
+ * Read with the strict DER reader, one entry at a time (a CRL may list hundreds of thousands).
  */
-function readEntries(crl: pkijs.CertificateRevocationList): Map<string, number | null> | string {
+function readEntries(der: Uint8Array, list: DerElement): Map<string, number | null> | string {
   const entries = new Map<string, number | null>();
-  for (const entry of crl.revokedCertificates ?? []) {
-    let reason: number | null = null;
-    for (const extension of entry.crlEntryExtensions?.extensions ?? []) {
-      if (extension.extnID === CERTIFICATE_ISSUER) return 'has an entry for another certificate issuer (certificateIssuer) though it is not indirect';
-      if (extension.extnID === REASON_CODE) reason = readReason(new Uint8Array(extension.extnValue.valueBlock.valueHexView));
-      else if (extension.critical && !UNDERSTOOD_ENTRY_EXTENSIONS.has(extension.extnID)) return `has an entry with an unknown critical extension ${extension.extnID}`;
-    }
-    const serial = canonicalIntegerHex(new Uint8Array(entry.userCertificate.valueBlock.valueHexView));
+  const reader = new DerReader(der, list, 'revokedCertificates');
+  while (!reader.atEnd) {
+    const entry = new DerReader(der, reader.next(TAG.SEQUENCE, 'entry'), 'revokedCertificates entry');
+    const serialElement = entry.next(TAG.INTEGER, 'userCertificate');
+    const revocationDate = entry.peekTag();
+    if (revocationDate !== TAG.UTC_TIME && revocationDate !== TAG.GENERALIZED_TIME) derFail('revocationDate is not a UTCTime or GeneralizedTime');
+    entry.any('revocationDate');
+    const extensions = entry.optional(TAG.SEQUENCE, 'crlEntryExtensions');
+    entry.done();
+    const reason = extensions === null ? null : readEntryExtensions(der, extensions);
+    if (typeof reason === 'string') return reason;
+    // Entry serials are compared by value, so a redundant sign octet (BER-lenient CAs) is tolerated here.
+    const content = contentOf(der, serialElement);
+    if (content.byteLength === 0) derFail('userCertificate INTEGER without content');
+    const serial = canonicalIntegerHex(content);
     // A serial listed twice stays revoked unless every listing is removeFromCRL.
     const previous = entries.get(serial);
     entries.set(serial, previous !== undefined && previous !== REMOVE_FROM_CRL ? previous : reason);
   }
   return entries;
+}
+
+/** The entry's reason code (null when it carries none), or why the whole CRL is unusable. */
+function readEntryExtensions(der: Uint8Array, list: DerElement): number | null | string {
+  let reason: number | null = null;
+  const reader = new DerReader(der, list, 'crlEntryExtensions');
+  while (!reader.atEnd) {
+    const extension = new DerReader(der, reader.next(TAG.SEQUENCE, 'extension'), 'entry extension');
+    const oid = readOid(der, extension.next(TAG.OID, 'extnID'));
+    const criticalElement = extension.optional(TAG.BOOLEAN, 'critical');
+    const critical = criticalElement !== null && readBoolean(der, criticalElement);
+    const value = contentOf(der, extension.next(TAG.OCTET_STRING, 'extnValue'));
+    extension.done();
+    if (oid === CERTIFICATE_ISSUER) return 'has an entry for another certificate issuer (certificateIssuer) though it is not indirect';
+    if (oid === REASON_CODE) reason = readReason(value);
+    else if (critical && !UNDERSTOOD_ENTRY_EXTENSIONS.has(oid)) return `has an entry with an unknown critical extension ${oid}`;
+  }
+  return reason;
 }
 
 /** CRLReason ::= ENUMERATED (0..10, 7 unused). */

@@ -9,8 +9,11 @@ import * as pkijs from 'pkijs';
 import type { ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
 import { readCrlContents, type CrlContents } from './crl-contents.ts';
+import { splitCrlEnvelope, type CrlEnvelope } from './crl-envelope.ts';
+import { DerFormatError } from '../../der/strict-der.ts';
 
-const MAX_CRL_BYTES = 8 * 1024 * 1024;
+/** Default size cap of one CRL (`pivTrust.maxCrlBytes` raises it: a large CA's CRL runs to tens of MB). */
+export const DEFAULT_MAX_CRL_BYTES = 8 * 1024 * 1024;
 const CRL_FETCH_TIMEOUT_MS = 5_000;
 /** Even a CRL valid for days is re-read this often, so an emergency re-issue is seen. */
 const CRL_REFRESH_MS = 5 * 60_000;
@@ -47,12 +50,15 @@ export interface CrlSources {
   readonly files: readonly string[];
   /** A CRL from a URL is re-read once it is this old (the tenant's freshness); default CRL_REFRESH_MS. */
   readonly maxAgeMs?: number | undefined;
+  /** A CRL larger than this is refused unread; default DEFAULT_MAX_CRL_BYTES. */
+  readonly maxBytes?: number | undefined;
 }
 
 export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): Promise<{ crls: LoadedCrl[]; problems: string[] }> {
+  const maxBytes = sources.maxBytes ?? DEFAULT_MAX_CRL_BYTES;
   const results = await Promise.all([
-    ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at, sources.maxAgeMs ?? CRL_REFRESH_MS)),
-    ...sources.files.map((file) => loadCrlFromFile(file, cache)),
+    ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at, sources.maxAgeMs ?? CRL_REFRESH_MS, maxBytes)),
+    ...sources.files.map((file) => loadCrlFromFile(file, cache, maxBytes)),
   ]);
   const crls: LoadedCrl[] = [];
   const problems: string[] = [];
@@ -63,7 +69,7 @@ export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): 
   return { crls, problems };
 }
 
-async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: number): Promise<LoadedOrProblem> {
+async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: number, maxBytes: number): Promise<LoadedOrProblem> {
   const cached = cache.urls.get(url);
   if (cached !== undefined && Date.now() - cached.fetchedAtMs < maxAgeMs && isCurrent(cached.crl.crl, at)) {
     return { ok: true, crl: cached.crl };
@@ -71,7 +77,7 @@ async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: 
   const running = cache.inflight.get(url);
   if (running !== undefined) return running; // concurrent PKI-AUTH requests share one download
   const download = (async (): Promise<LoadedOrProblem> => {
-    const fetched = await boundedFetch(url, { maxBytes: MAX_CRL_BYTES, timeoutMs: CRL_FETCH_TIMEOUT_MS, accept: 'application/pkix-crl' });
+    const fetched = await boundedFetch(url, { maxBytes, timeoutMs: CRL_FETCH_TIMEOUT_MS, accept: 'application/pkix-crl' });
     if (!fetched.ok) return { ok: false, message: `CRL ${url}: ${fetched.message}` };
     const parsed = parseCrl(fetched.body, url);
     if (parsed.ok) cache.urls.set(url, { crl: parsed.crl, fetchedAtMs: Date.now() });
@@ -85,14 +91,14 @@ async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: 
   }
 }
 
-async function loadCrlFromFile(file: string, cache: CrlCache): Promise<LoadedOrProblem> {
+async function loadCrlFromFile(file: string, cache: CrlCache, maxBytes: number): Promise<LoadedOrProblem> {
   try {
     // Every PKI-AUTH looks at the file, so a newly published CRL is heard on the next request. A synchronous stat
     // of a local file is a few microseconds; the promise version costs far more in bookkeeping per request.
     const info = statSync(file);
     const cached = cache.files.get(file);
     if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size && cached.ino === info.ino) return { ok: true, crl: cached.crl };
-    if (info.size > MAX_CRL_BYTES) return { ok: false, message: `CRL file ${file} is larger than ${MAX_CRL_BYTES} bytes` };
+    if (info.size > maxBytes) return { ok: false, message: `CRL file ${file} is larger than ${maxBytes} bytes` };
     const parsed = parseCrl(derFromFile(await readFile(file)), file);
     if (parsed.ok) cache.files.set(file, { crl: parsed.crl, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino });
     return parsed;
@@ -110,11 +116,20 @@ function derFromFile(content: Buffer): Uint8Array {
 }
 
 export function parseCrl(der: Uint8Array, source: string): LoadedOrProblem {
+  let envelope: CrlEnvelope;
   try {
-    const asn = asn1js.fromBER(der);
-    if (asn.offset === -1 || asn.offset !== der.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
+    envelope = splitCrlEnvelope(der);
+  } catch (error) {
+    return { ok: false, message: `CRL ${source} is not a DER CRL: ${error instanceof DerFormatError ? error.message.slice(0, 120) : 'unreadable'}` };
+  }
+  try {
+    const asn = asn1js.fromBER(envelope.skeleton);
+    if (asn.offset === -1 || asn.offset !== envelope.skeleton.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
     const crl = new pkijs.CertificateRevocationList({ schema: asn.result });
-    return { ok: true, crl: { source, crl, contents: readCrlContents(crl), signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
+    // The signature is checked over the TBS as signed, entries included, never over the skeleton's.
+    crl.tbsView = envelope.signedTbs;
+    const contents = readCrlContents(crl, der, envelope.revoked);
+    return { ok: true, crl: { source, crl, contents, signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
   } catch (error) {
     return { ok: false, message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
   }

@@ -136,3 +136,19 @@ describe('distribution point names', () => {
     expect(points).toEqual([{ names: null, reasons: (1 << 1) | (1 << 2), hasCrlIssuer: false }]);
   });
 });
+
+describe('large CRLs (the card monitor reads a CA\'s whole CRL)', () => {
+  it('reads every entry of a CRL with 20,000 entries (asn1js alone refused more than ~2,500)', () => {
+    const entries = Array.from({ length: 20_000 }, (_, index) => ({ serial: [0x10, (index >> 8) & 0xff, index & 0xff] }));
+    const contents = contentsOf({ entries });
+    expect(contents.unusable).toBeNull();
+    expect(contents.entries.size).toBe(20_000);
+    expect(contents.entries.has('104e1f')).toBe(true);
+  });
+
+  it('an entry that is not an entry makes the CRL unusable, not shorter', () => {
+    const contents = contentsOf({ entries: [{ serial: [0x01] }, { serial: [0x02], extensions: [extension(REASON, [0x04, 0x00])] }] });
+    expect(contents.unusable).toMatch(/unreadable|reasonCode/);
+    expect(contents.entries.size).toBe(0);
+  });
+});

@@ -1,0 +1,159 @@
+// The card monitor (issue 10 §4, SP 800-157 §2.4): every `eligibility.tickSeconds`, the process holding the
+// `eligibility` lease (one at a time over every process on the database) walks the linked cards page by page,
+// re-checks those due (schedule.ts) through their CRL or OCSP (card-revocation-oracle.ts), records each verdict
+// (table card_eligibility: survives restarts) and applies the tenant's policy to a card found revoked, once
+// (card-revoked-action.ts; recorded done only when it returned, retried otherwise).
+// A card without a current answer is `unknown`: flagged (audit row, log line, metric), retried sooner, never acted on.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AuditEntryInput, CardEligibilityRecord, CardRecord, IssuerStorage, LinkedCard } from '../storage/issuer-storage.ts';
+import type { CardChecker, CardRevocationOracle, CardVerdict } from './card-revocation-oracle.ts';
+import type { CardRevokedPolicy, OnCardRevoked } from './card-revoked-action.ts';
+import { isDue, nextCheckAt, type EligibilitySettings } from './schedule.ts';
+
+const LEASE_NAME = 'eligibility';
+/** Distinct reasons named in the run's "unknown" audit row and log line (the per-card detail is in card_eligibility). */
+const REASONS_TOLD = 3;
+
+export interface CardMonitorRun {
+  leaseHeld: boolean;
+  checked: number;
+  good: number;
+  revoked: number;
+  unknown: number;
+  /** Policy actions applied this run (new revocations, and earlier ones that had failed). */
+  actionsDone: number;
+  actionsFailed: number;
+}
+
+export interface CardMonitorJob {
+  /** One run now (tests, benchmarks, and the timer): nothing when another process holds the lease. */
+  runOnce(): Promise<CardMonitorRun>;
+  stop(): Promise<void>;
+}
+
+export interface CardMonitorOptions {
+  readonly storage: IssuerStorage;
+  readonly settings: EligibilitySettings;
+  readonly oracle: CardRevocationOracle;
+  readonly onCardRevoked: OnCardRevoked;
+  readonly policy: CardRevokedPolicy;
+  readonly now: () => Date;
+  /** The log line of a flagged run or a failed action. */
+  readonly warn: (message: string) => void;
+  /** Metrics: told each run's figures. */
+  readonly observe?: (run: CardMonitorRun) => void;
+}
+
+export function startCardMonitor(options: CardMonitorOptions): CardMonitorJob {
+  const holder = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+  const leaseMs = 2 * options.settings.tickSeconds * 1000;
+  let running: Promise<CardMonitorRun> | null = null;
+  const runOnce = (): Promise<CardMonitorRun> => {
+    // One run at a time in this process: a slow run is not overlapped by the next tick.
+    running ??= monitorRun(options, holder, leaseMs).finally(() => { running = null; });
+    return running;
+  };
+  const timer = options.settings.enabled
+    ? setInterval(() => {
+      runOnce().catch((error: unknown) => options.warn(`card monitor run failed (retried in ${options.settings.tickSeconds} s): ${messageOf(error)}`));
+    }, options.settings.tickSeconds * 1000)
+    : null;
+  timer?.unref();
+  return {
+    runOnce,
+    stop: async () => {
+      if (timer !== null) clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
+  };
+}
+
+async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: number): Promise<CardMonitorRun> {
+  const { storage, now } = options;
+  const at = now();
+  const run: CardMonitorRun = { leaseHeld: false, checked: 0, good: 0, revoked: 0, unknown: 0, actionsDone: 0, actionsFailed: 0 };
+  if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), leaseMs))) return run;
+  run.leaseHeld = true;
+  const check = await options.oracle.beginRun(at);
+  const unknownReasons = new Map<string, number>();
+  let cursor = '';
+  for (;;) {
+    const page = await storage.listLinkedCards(cursor, options.settings.pageSize, at.getTime());
+    const last = page[page.length - 1];
+    if (last === undefined) break;
+    cursor = last.card.id;
+    const toAct = await checkPage(options, page, check, at.getTime(), run, unknownReasons);
+    for (const [card, verdict] of toAct) await applyPolicy(options, card, verdict, run);
+    // Renewed every page; lost (this process stalled past the lease), the run stops and the new holder goes on.
+    if (!(await storage.takeLease(LEASE_NAME, holder, now().getTime(), leaseMs))) break;
+  }
+  if (run.unknown > 0) await flagUnknown(options, at.getTime(), run, unknownReasons);
+  options.observe?.(run);
+  return run;
+}
+
+/** Checks the due cards of one page and records the verdicts; returns the revoked cards whose policy is still to apply. */
+async function checkPage(
+  options: CardMonitorOptions, page: readonly LinkedCard[], check: CardChecker, at: number, run: CardMonitorRun, unknownReasons: Map<string, number>,
+): Promise<Array<[CardRecord, CardVerdict]>> {
+  const records: CardEligibilityRecord[] = [];
+  const audit: AuditEntryInput[] = [];
+  const toAct: Array<[CardRecord, CardVerdict]> = [];
+  for (const { card, eligibility, firstIssuedAt } of page) {
+    if (eligibility?.verdict === 'revoked') {
+      // Found revoked earlier, its policy not applied yet (the action failed, or the process stopped in between).
+      if (eligibility.actionDoneAt === null) toAct.push([card, { verdict: 'revoked', detail: eligibility.detail }]);
+      continue;
+    }
+    if (!isDue({ card, eligibility, firstIssuedAt }, at, options.settings)) continue;
+    const verdict = await check(card);
+    run.checked += 1;
+    run[verdict.verdict] += 1;
+    records.push({
+      cardId: card.id, checkedAt: at, verdict: verdict.verdict, detail: verdict.detail,
+      nextCheckAt: nextCheckAt(verdict.verdict, at, options.settings),
+      unknownSince: verdict.verdict === 'unknown' ? (eligibility?.unknownSince ?? at) : null, actionDoneAt: null,
+    });
+    if (verdict.verdict === 'unknown') unknownReasons.set(verdict.detail, (unknownReasons.get(verdict.detail) ?? 0) + 1);
+    if (verdict.verdict === 'revoked') {
+      audit.push({
+        at, event: 'card-eligibility', outcome: 'success', code: 'card-revoked', details: {
+          cardId: card.id, cardIssuer: card.issuerDn, cardSerial: card.serialNumberHex, source: verdict.detail.slice(0, 200), policy: options.policy,
+        },
+      });
+      toAct.push([card, verdict]);
+    }
+  }
+  if (records.length > 0) await options.storage.recordCardEligibility(records, audit);
+  return toAct;
+}
+
+async function applyPolicy(options: CardMonitorOptions, card: CardRecord, verdict: CardVerdict, run: CardMonitorRun): Promise<void> {
+  try {
+    await options.onCardRevoked(card, verdict);
+  } catch (error) {
+    run.actionsFailed += 1;
+    options.warn(`card monitor: the policy "${options.policy}" for revoked card ${card.id} failed (retried next run): ${messageOf(error)}`);
+    return;
+  }
+  const at = options.now().getTime();
+  await options.storage.markCardEligibilityActionDone(card.id, at, {
+    at, event: 'card-eligibility-action', outcome: 'success', code: options.policy, details: { cardId: card.id, cardSerial: card.serialNumberHex },
+  });
+  run.actionsDone += 1;
+}
+
+/** One audit row and one log line per run that left cards without an answer (never one per card: a stale CRL is many). */
+async function flagUnknown(options: CardMonitorOptions, at: number, run: CardMonitorRun, reasons: ReadonlyMap<string, number>): Promise<void> {
+  const told = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, REASONS_TOLD).map(([reason, cards]) => `${cards} × ${reason}`);
+  const summary = told.join(' | ').slice(0, 1000);
+  await options.storage.appendAudit({
+    at, event: 'card-eligibility', outcome: 'failure', code: 'revocation-unavailable', details: { cards: run.unknown, reasons: summary },
+  });
+  options.warn(`card monitor: ${run.unknown} card(s) without a current revocation answer, flagged and not acted on: ${summary}`);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,42 @@
+// What happens to a card the monitor found revoked, by the tenant's policy `eligibility.onCardRevoked`:
+// - both policies: the card mints nothing more — its kiosk sessions and enrollments still waiting for a phone end,
+//   as at approve and redeem (card-status.ts), in one audited transaction;
+// - `revoke-derived`: every derived credential bound to the card is revoked (issue 10 §3's `revokeAllForCard`);
+// - `flag`: nothing is revoked (SP 800-157r1: the credential follows the person's eligibility, not the card's; revoked
+//   on account termination); the verdict is recorded and audited by the monitor, and the holder told.
+// The monitor calls this once per card and records it done only when it returns; a throw is retried next run, so
+// every step here must be idempotent.
+import type { IssuerConfig } from '../config.ts';
+import type { CardRecord, IssuerStorage } from '../storage/issuer-storage.ts';
+import type { CardVerdict } from './card-revocation-oracle.ts';
+
+export type OnCardRevoked = (card: CardRecord, verdict: CardVerdict) => Promise<void>;
+export type CardRevokedPolicy = IssuerConfig['eligibility']['onCardRevoked'];
+
+/** Who the audit and the lifecycle records name as having acted. */
+export const ELIGIBILITY_ACTOR = 'eligibility-monitor';
+/** RFC 5280 CRLReason for a derived credential whose card lost its eligibility. */
+export const CARD_REVOKED_REASON = 'privilegeWithdrawn';
+
+/** Revokes every derived credential of a card (the lifecycle's, issuer/lifecycle/): idempotent. */
+export type RevokeAllForCard = (cardId: string, reason: typeof CARD_REVOKED_REASON, actor: string) => Promise<unknown>;
+
+export interface CardRevokedActionOptions {
+  readonly policy: CardRevokedPolicy;
+  readonly storage: Pick<IssuerStorage, 'revokeCardSessions'>;
+  readonly revokeAllForCard: RevokeAllForCard;
+  readonly now: () => Date;
+}
+
+export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevoked {
+  return async (card, verdict) => {
+    const at = options.now().getTime();
+    await options.storage.revokeCardSessions(card.id, at, (result) => ({
+      at, event: 'card-revoked', outcome: 'success', code: 'revoked', details: {
+        step: 'eligibility', cardId: card.id, cardIssuer: card.issuerDn, cardSerial: card.serialNumberHex,
+        source: verdict.detail.slice(0, 200), sessionsEnded: result.sessionsEnded, enrollmentsRevoked: result.revokedEnrollmentIds.length,
+      },
+    }));
+    if (options.policy === 'revoke-derived') await options.revokeAllForCard(card.id, CARD_REVOKED_REASON, ELIGIBILITY_ACTOR);
+  };
+}

@@ -1,0 +1,22 @@
+// When a linked card is checked (SP 800-157 §2.4; MyID re-checks 7 days after issuance): first at its earliest live
+// derived certificate's issuance + `firstCheckAfterSeconds`, then every `intervalSeconds`; a card left without an
+// answer (unknown) again after `unknownRetrySeconds`. A revoked card is not checked again: revocation is final
+// (a certificateHold that is lifted needs a new sign-in, which writes a new card check at PKI-AUTH).
+import type { IssuerConfig } from '../config.ts';
+import type { EligibilityVerdict, LinkedCard } from '../storage/issuer-storage.ts';
+
+export type EligibilitySettings = IssuerConfig['eligibility'];
+
+export function isDue(linked: LinkedCard, at: number, settings: EligibilitySettings): boolean {
+  const { eligibility } = linked;
+  if (eligibility === null) return at >= linked.firstIssuedAt + settings.firstCheckAfterSeconds * 1000;
+  return eligibility.nextCheckAt !== null && at >= eligibility.nextCheckAt;
+}
+
+export function nextCheckAt(verdict: EligibilityVerdict, at: number, settings: EligibilitySettings): number | null {
+  switch (verdict) {
+    case 'good': return at + settings.intervalSeconds * 1000;
+    case 'unknown': return at + settings.unknownRetrySeconds * 1000;
+    case 'revoked': return null;
+  }
+}
