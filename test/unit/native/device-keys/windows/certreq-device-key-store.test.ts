@@ -17,7 +17,7 @@ async function issue(csrDer: Uint8Array): Promise<Uint8Array> {
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     return { keys, certificate: await x509.X509CertificateGenerator.createSelfSigned({ name: 'CN=Test Derived CA', keys, signingAlgorithm, serialNumber: '0a' }, crypto) };
   })();
-  const csr = new x509.Pkcs10CertificateRequest(csrDer);
+  const csr = new x509.Pkcs10CertificateRequest(Buffer.from(csrDer));
   const certificate = await x509.X509CertificateGenerator.create({
     subject: 'CN=Pat Example', issuer: ca.certificate.subject, publicKey: csr.publicKey, signingKey: ca.keys.privateKey,
     signingAlgorithm, serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'),
@@ -35,7 +35,7 @@ beforeEach(() => {
 describe('certreq device key store (FAKE Windows)', () => {
   it('makes the key in the Platform Crypto Provider and returns a request that verifies', async () => {
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
-    expect(await new x509.Pkcs10CertificateRequest(key.csrDer).verify()).toBe(true);
+    expect(await new x509.Pkcs10CertificateRequest(Buffer.from(key.csrDer)).verify()).toBe(true);
     expect(windows.keys.get(`dck-${key.keyId}`)).toBe('Microsoft Platform Crypto Provider');
     expect(await store.list()).toEqual([{ keyId: key.keyId, label: 'Example Agency', protection: 'tpm', certificateDer: null }]);
   });
