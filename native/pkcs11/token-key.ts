@@ -86,7 +86,7 @@ export async function generateTokenKey(
   }
 }
 
-function readPublicKeySpki(module: Module, session: Handle, publicKey: Handle, algorithm: TokenKeyAlgorithm): Uint8Array {
+export function readPublicKeySpki(module: Module, session: Handle, publicKey: Handle, algorithm: TokenKeyAlgorithm): Uint8Array {
   const jwk = algorithm === 'ec-p256' ? ecJwk(module, session, publicKey) : rsaJwk(module, session, publicKey);
   return new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
 }
@@ -201,7 +201,7 @@ export class TokenKeyConnection {
 
 // ---- attributes ------------------------------------------------------------------------------------------------
 
-function findObjects(module: Module, session: Handle, template: Array<{ type: number; value: number | boolean | Buffer }>, max: number): Handle[] {
+export function findObjects(module: Module, session: Handle, template: Array<{ type: number; value: number | boolean | Buffer }>, max: number): Handle[] {
   call('C_FindObjectsInit', () => module.C_FindObjectsInit(session, template));
   try {
     return call('C_FindObjects', () => module.C_FindObjects(session, max));
@@ -210,7 +210,7 @@ function findObjects(module: Module, session: Handle, template: Array<{ type: nu
   }
 }
 
-function attribute(module: Module, session: Handle, object: Handle, type: number): Buffer {
+export function attribute(module: Module, session: Handle, object: Handle, type: number): Buffer {
   const [found] = call('C_GetAttributeValue', () => module.C_GetAttributeValue(session, object, [{ type }]));
   if (found?.value === undefined || !Buffer.isBuffer(found.value)) throw new Pkcs11Failure('native-error', 'C_GetAttributeValue');
   return found.value;
@@ -221,7 +221,7 @@ function flag(module: Module, session: Handle, object: Handle, type: number): bo
   return attribute(module, session, object, type).some((byte) => byte !== 0);
 }
 
-function readProtection(module: Module, session: Handle, privateKey: Handle): TokenKeyProtection {
+export function readProtection(module: Module, session: Handle, privateKey: Handle): TokenKeyProtection {
   return {
     sensitive: flag(module, session, privateKey, pkcs11js.CKA_SENSITIVE),
     extractable: flag(module, session, privateKey, pkcs11js.CKA_EXTRACTABLE),

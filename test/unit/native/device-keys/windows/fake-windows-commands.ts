@@ -1,0 +1,107 @@
+/**
+ * FAKE Windows: replays what certreq, certutil and PowerShell do to CurrentUser's stores, so the Windows driver's
+ * logic runs on Linux. It is not Windows: keys are Node key objects, and the failure transcripts are written in
+ * the shape certreq prints (a sentence, then the HRESULT), not recorded from a machine (a Windows tester replaces
+ * them with recordings: native/device-keys/README.md says how). What it checks that the real tools also check:
+ * the INF's provider and container, that -accept finds a pending key for the certificate, unknown thumbprints.
+ */
+import 'reflect-metadata';
+import { createHash, webcrypto, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as x509 from '@peculiar/x509';
+import type { ToolOutcome } from '../../../../../native/device-keys/windows/certreq-output.ts';
+import type { WindowsCommands, WindowsProgram } from '../../../../../native/device-keys/windows/certreq-device-key-store.ts';
+
+const crypto = webcrypto as unknown as Crypto;
+
+interface StoredCertificate { readonly der: Buffer; readonly friendlyName: string }
+
+/** Transcripts in certreq's shape: what a PC without a TPM and a wrong -accept print. */
+export const TRANSCRIPTS = {
+  noTpm: 'Certificate Request Processor: The device that is required by this cryptographic provider is not ready for use. 0x80090030 (-2146893776 NTE_DEVICE_NOT_READY)\r\n',
+  notFound: 'Certificate Request Processor: Cannot find object or property. 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)\r\n',
+  badKeyset: 'CertUtil: -delkey command FAILED: 0x80090016 (-2146893802 NTE_BAD_KEYSET)\r\nCertUtil: Keyset does not exist\r\n',
+  created: '\r\nCertReq: Request Created\r\n',
+};
+
+const ok = (stdout = ''): ToolOutcome => ({ exitCode: 0, stdout, stderr: '' });
+const fail = (stdout: string, hresult: number): ToolOutcome => ({ exitCode: hresult | 0, stdout, stderr: '' });
+const thumbprint = (der: Buffer): string => createHash('sha1').update(der).digest('hex').toUpperCase();
+const spki = (der: Buffer): Buffer => new X509Certificate(der).publicKey.export({ type: 'spki', format: 'der' });
+
+/** Changes one base64 character inside the public key: the request still parses, its signature no longer verifies. */
+function corrupt(pem: string): string {
+  const lines = pem.split('\n');
+  const line = lines[2] ?? '';
+  lines[2] = `${line.slice(0, 10)}${line[10] === 'A' ? 'B' : 'A'}${line.slice(11)}`;
+  return lines.join('\n');
+}
+
+export class FakeWindowsCommands implements WindowsCommands {
+  readonly stores: Record<'My' | 'REQUEST' | 'CA', StoredCertificate[]> = { My: [], REQUEST: [], CA: [] };
+  readonly keys = new Map<string, string>(); // container → provider
+  readonly calls: Array<{ program: WindowsProgram; args: readonly string[] }> = [];
+  /** Set to make the next certreq -new fail as on a PC whose TPM is missing or not ready. */
+  tpmReady = true;
+  /** Set to make certreq -new write a request that is not valid (a tool or disk fault). */
+  corruptRequest = false;
+  /** Set to make certutil -addstore fail. */
+  addStoreFails = false;
+
+  async run(program: WindowsProgram, args: readonly string[]): Promise<ToolOutcome> {
+    this.calls.push({ program, args });
+    if (program === 'powershell') return this.list(args.at(-1) ?? '');
+    if (program === 'certreq') return args[0] === '-new' ? this.newRequest(args) : this.accept(args);
+    return this.certutil(args);
+  }
+
+  private async newRequest(args: readonly string[]): Promise<ToolOutcome> {
+    const [infPath, csrPath] = args.slice(-2);
+    if (infPath === undefined || csrPath === undefined) return fail('usage', 0x80070057);
+    const inf = readFileSync(infPath).subarray(2).toString('utf16le');
+    const value = (key: string): string => new RegExp(`^${key} = "(.*)"\\r?$`, 'mu').exec(inf)?.[1] ?? '';
+    if (value('ProviderName') === 'Microsoft Platform Crypto Provider' && !this.tpmReady) return fail(TRANSCRIPTS.noTpm, 0x80090030);
+    const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+    const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' };
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: value('Subject'), keys, signingAlgorithm }, crypto);
+    const placeholder = await x509.X509CertificateGenerator.createSelfSigned({ name: value('Subject'), keys, signingAlgorithm, serialNumber: '01' }, crypto);
+    this.keys.set(value('KeyContainer'), value('ProviderName'));
+    this.stores.REQUEST.push({ der: Buffer.from(placeholder.rawData), friendlyName: value('FriendlyName') });
+    const pem = csr.toString('pem').replace(/CERTIFICATE REQUEST/gu, 'NEW CERTIFICATE REQUEST');
+    writeFileSync(csrPath, this.corruptRequest ? corrupt(pem) : pem);
+    return ok(TRANSCRIPTS.created);
+  }
+
+  private accept(args: readonly string[]): ToolOutcome {
+    const der = Buffer.from(new X509Certificate(readFileSync(args.at(-1) ?? '')).raw);
+    const index = this.stores.REQUEST.findIndex((entry) => spki(entry.der).equals(spki(der)));
+    const pending = this.stores.REQUEST[index];
+    if (pending === undefined) return fail(TRANSCRIPTS.notFound, 0x80092004);
+    this.stores.REQUEST.splice(index, 1);
+    this.stores.My.push({ der, friendlyName: pending.friendlyName });
+    return ok('Installed Certificate:\r\n');
+  }
+
+  private certutil(args: readonly string[]): ToolOutcome {
+    if (args.includes('-addstore')) {
+      if (this.addStoreFails) return fail('CertUtil: -addstore command FAILED: 0x80070005 (WIN32: 5 ERROR_ACCESS_DENIED)\r\n', 0x80070005);
+      this.stores.CA.push({ der: Buffer.from(new X509Certificate(readFileSync(args.at(-1) ?? '')).raw), friendlyName: '' });
+      return ok();
+    }
+    if (args.includes('-delstore')) {
+      const [store, print] = args.slice(-2) as ['My' | 'REQUEST', string];
+      const before = this.stores[store].length;
+      this.stores[store] = this.stores[store].filter((entry) => thumbprint(entry.der) !== print);
+      return this.stores[store].length < before ? ok() : fail(TRANSCRIPTS.notFound, 0x80092004);
+    }
+    const container = args.at(-1) ?? '';
+    return this.keys.delete(container) ? ok() : fail(TRANSCRIPTS.badKeyset, 0x80090016);
+  }
+
+  private list(script: string): ToolOutcome {
+    const store = /CurrentUser\\(My|REQUEST)/u.exec(script)?.[1] === 'My' ? 'My' : 'REQUEST';
+    const entries = this.stores[store].map((entry) => ({ Thumbprint: thumbprint(entry.der), FriendlyName: entry.friendlyName, RawData: entry.der.toString('base64') }));
+    // ConvertTo-Json: nothing for none, a bare object for one, an array for more.
+    return ok(entries.length === 0 ? '' : JSON.stringify(entries.length === 1 ? entries[0] : entries));
+  }
+}
