@@ -13,10 +13,11 @@ cd "$(dirname "$0")/.."
 # The one list of Debian packages. Real components the kiosk and the tests drive: pcscd + vpcd (virtual reader),
 # libpcsclite-dev (smartcard's native build needs winscard.h), OpenSC and yubico-piv-tool (independent PIV clients),
 # SoftHSM2 (a PKCS#11 token), gcc/g++/make/python3 (native addons, the TCP_NODELAY shim for pcscd), Chromium (the
-# browser host, end-to-end tests), zbar (QR cross-check), systemd (systemd-analyze checks build/kiosk/ units).
+# browser host, end-to-end tests), zbar (QR cross-check), systemd (systemd-analyze checks build/kiosk/ units),
+# slapd + ldap-utils (the issuer's directory lookup is tested against a real OpenLDAP the tests start themselves).
 DEBIAN_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd opensc opensc-pkcs11 yubico-piv-tool softhsm2
-  gcc g++ make python3 chromium zbar-tools fonts-dejavu-core openssl systemd
+  gcc g++ make python3 chromium zbar-tools fonts-dejavu-core openssl systemd slapd ldap-utils
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
