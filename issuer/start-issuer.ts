@@ -223,8 +223,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const { smtp, ldap } = config.notifications;
   const notifications = startNotifications({
     storage, config, now, warn: (message) => { process.emitWarning(message); },
-    transport: smtp === null ? null : createMailTransport(smtp),
-    directory: ldap === null ? null : createDirectoryLookup(ldap),
+    transport: smtp === undefined ? null : createMailTransport(smtp),
+    directory: ldap === undefined ? null : createDirectoryLookup(ldap),
   });
   let closed = false;
   return {

@@ -16,9 +16,9 @@ export interface NoticeContext {
 
 export interface Notice { subject: string; text: string }
 
-/** Control characters and bidi overrides never reach a mail: facts are ours, but the card's name came from a card. */
+/** Facts and names are one line each: control characters (line breaks included) and bidi overrides are dropped. */
 function isUnsafe(code: number): boolean {
-  return (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f) || code === 0x200e || code === 0x200f
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x200e || code === 0x200f
     || (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069);
 }
 const clean = (value: string): string =>

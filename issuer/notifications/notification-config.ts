@@ -29,7 +29,9 @@ export const NotificationsConfig = Type.Object(
     renewalThresholdPercent: Type.Integer({ minimum: 50, maximum: 99, default: 80 }),
     /** The sender address (From); required with email. */
     from: Type.Union([Type.String({ minLength: 3, maxLength: 254 }), Type.Null()], { default: null }),
-    smtp: Type.Union([
+    // Optional objects rather than a union with null: TypeBox fills defaults inside, and a bad field is named as
+    // itself rather than as a failed union.
+    smtp: Type.Optional(
       Type.Object({
         host: Host,
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
@@ -42,10 +44,9 @@ export const NotificationsConfig = Type.Object(
         /** Connect, greeting and idle limits of one delivery; well below the claim on the message (5 min). */
         timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
       }, { additionalProperties: false }),
-      Type.Null(),
-    ], { default: null }),
+    ),
     /** Directory lookup of the cardholder's address when the card's certificates carry none. */
-    ldap: Type.Union([
+    ldap: Type.Optional(
       Type.Object({
         url: Type.String({ minLength: 8, maxLength: 2048, pattern: '^ldaps?://' }),
         bindDn: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()], { default: null }),
@@ -53,13 +54,12 @@ export const NotificationsConfig = Type.Object(
         baseDn: Type.String({ minLength: 1, maxLength: 1024 }),
         uuidAttribute: Type.Union([AttributeName, Type.Null()], { default: 'employeeNumber' }),
         fascnAttribute: Type.Union([AttributeName, Type.Null()], { default: null }),
-        mailAttribute: Type.Union([AttributeName], { default: 'mail' }),
+        mailAttribute: { ...AttributeName, default: 'mail' },
         languageAttribute: Type.Union([AttributeName, Type.Null()], { default: 'preferredLanguage' }),
         caFile: Type.Union([FilePath, Type.Null()], { default: null }),
         timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
       }, { additionalProperties: false }),
-      Type.Null(),
-    ], { default: null }),
+    ),
     /** How often one process (a lease) queues renewal-due messages and sends what is due. */
     sendIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
     /** Attempts per message before it is given up (audited); waits double from retryBaseSeconds up to retryMaxSeconds. */
@@ -82,7 +82,7 @@ export function notificationsProblem(settings: NotificationsSettings): { field: 
   if (settings.from !== null && checkedEmailAddress(settings.from) === null) return at('from', 'not a plain mail address');
   if (settings.retryMaxSeconds < settings.retryBaseSeconds) return at('retryMaxSeconds', 'must not be below retryBaseSeconds');
   const { smtp, ldap } = settings;
-  if (smtp !== null) {
+  if (smtp !== undefined) {
     if (smtp.passwordFile !== null && smtp.passwordEnv !== null) return at('smtp.passwordEnv', 'give passwordFile or passwordEnv, not both');
     if (smtp.username !== null && smtp.passwordFile === null && smtp.passwordEnv === null) {
       return at('smtp.passwordFile', 'a username needs passwordFile or passwordEnv (the password is never in the config)');
@@ -90,7 +90,7 @@ export function notificationsProblem(settings: NotificationsSettings): { field: 
     // A password or a notice must not cross a network in clear: plain SMTP only to a relay on this machine.
     if (smtp.tls === 'none' && !LOOPBACK_HOSTS.has(smtp.host)) return at('smtp.tls', '"none" only for a relay on loopback');
   }
-  if (ldap !== null) {
+  if (ldap !== undefined) {
     if (ldap.passwordFile !== null && ldap.passwordEnv !== null) return at('ldap.passwordEnv', 'give passwordFile or passwordEnv, not both');
     if (ldap.bindDn !== null && ldap.passwordFile === null && ldap.passwordEnv === null) {
       return at('ldap.passwordFile', 'a bindDn needs passwordFile or passwordEnv (the password is never in the config)');
@@ -98,7 +98,7 @@ export function notificationsProblem(settings: NotificationsSettings): { field: 
     if (ldap.uuidAttribute === null && ldap.fascnAttribute === null) return at('ldap.uuidAttribute', 'give uuidAttribute or fascnAttribute');
   }
   if (emailEnabled(settings)) {
-    if (smtp === null) return at('smtp', 'required when channels include email');
+    if (smtp === undefined) return at('smtp', 'required when channels include email');
     if (settings.from === null) return at('from', 'required when channels include email');
   }
   return null;

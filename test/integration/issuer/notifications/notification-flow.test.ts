@@ -113,7 +113,7 @@ describe('notifications: a new derived credential', () => {
     try {
       second = startNotifications({
         storage: h.issuer.storage, config: h.issuer.config, now: () => new Date(Date.now() + 70_000), directory: null,
-        transport: settings.smtp === null ? null : createMailTransport(settings.smtp), warn: () => undefined,
+        transport: settings.smtp === undefined ? null : createMailTransport(settings.smtp), warn: () => undefined,
       });
       const runs = await Promise.all([h.issuer.notifications.runOnce(), second.runOnce()]);
       expect(runs.filter((run) => run.leaseHeld)).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('notifications: renewal-due', () => {
     const restartedOffset = 70_000 + 301_000 + 293 * DAY_MS + 3 * 3_600_000;
     const restarted = startNotifications({
       storage: h.issuer.storage, config: h.issuer.config, now: () => new Date(Date.now() + restartedOffset), directory: null,
-      transport: h.issuer.config.notifications.smtp === null ? null : createMailTransport(h.issuer.config.notifications.smtp), warn: () => undefined,
+      transport: h.issuer.config.notifications.smtp === undefined ? null : createMailTransport(h.issuer.config.notifications.smtp), warn: () => undefined,
     });
     try {
       expect(await restarted.runOnce()).toMatchObject({ leaseHeld: true, queuedRenewals: 0, sent: 0 });
