@@ -151,6 +151,9 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
       clearInterval(timer);
       await running?.catch(() => undefined);
       options.transport?.close();
+      // Hand the lease back (a lease ending now is free), so a restarted process sends at once, not in two intervals.
+      // A lease another process holds is left alone: takeLease changes only our own or a lapsed one.
+      await storage.takeLease(LEASE_NAME, holder, now().getTime(), 0).catch(() => undefined);
     },
   };
 }
