@@ -16,15 +16,17 @@ const PasswordSource = {
   passwordEnv: Type.Union([EnvName, Type.Null()], { default: null }),
 };
 
-export const NOTIFICATION_LANGUAGES = ['en', 'nl'] as const;
-export type NotificationLanguage = (typeof NOTIFICATION_LANGUAGES)[number];
+/** The languages notices are written in (messages.ts has the words of each). */
+const LANGUAGE_SCHEMAS = [Type.Literal('en'), Type.Literal('nl')] as const;
+export type NotificationLanguage = (typeof LANGUAGE_SCHEMAS)[number]['const'];
+export const NOTIFICATION_LANGUAGES: readonly NotificationLanguage[] = LANGUAGE_SCHEMAS.map((schema) => schema.const);
 
 export const NotificationsConfig = Type.Object(
   {
     /** Tenant setting (seed 003): none, email, app (the phone's status), or both. */
-    channels: Type.Union(['none', 'email', 'app', 'both'].map((value) => Type.Literal(value)), { default: 'app' }),
+    channels: Type.Union([Type.Literal('none'), Type.Literal('email'), Type.Literal('app'), Type.Literal('both')], { default: 'app' }),
     /** The tenant's language; a directory's preferredLanguage for the person wins when it is one of these. */
-    language: Type.Union(NOTIFICATION_LANGUAGES.map((value) => Type.Literal(value)), { default: 'en' }),
+    language: Type.Union([...LANGUAGE_SCHEMAS], { default: 'en' }),
     /** A derived credential is renewal-due at this share of its lifetime (seed 003: 80%). */
     renewalThresholdPercent: Type.Integer({ minimum: 50, maximum: 99, default: 80 }),
     /** The sender address (From); required with email. */
@@ -36,7 +38,7 @@ export const NotificationsConfig = Type.Object(
         host: Host,
         port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
         /** implicit: TLS from the first byte (465); starttls: required upgrade (587); none: loopback relays only. */
-        tls: Type.Union(['implicit', 'starttls', 'none'].map((value) => Type.Literal(value)), { default: 'starttls' }),
+        tls: Type.Union([Type.Literal('implicit'), Type.Literal('starttls'), Type.Literal('none')], { default: 'starttls' }),
         /** A PEM file of the CA that signed the relay's certificate, when it is not a public one. */
         caFile: Type.Union([FilePath, Type.Null()], { default: null }),
         username: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: null }),

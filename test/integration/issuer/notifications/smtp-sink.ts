@@ -1,5 +1,5 @@
-// A real SMTP server (smtp-server from npm) on loopback for the notification tests: it accepts every message and
-// keeps it raw, so the tests read exactly what a mail server received. It can be stopped and started again on the
+// A real SMTP server (smtp-server from npm) on loopback for the notification tests: it accepts every message (but
+// for "refused…" mailboxes) and keeps it raw, so the tests read exactly what a mail server received. It can be stopped and started again on the
 // same port (a mail server that was down).
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
   const make = () => new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+    // A mailbox that does not exist: any recipient whose address starts with "refused" gets 550 (permanent).
+    onRcptTo(address, _session, callback) {
+      if (!address.address.startsWith('refused')) return callback();
+      return callback(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
