@@ -39,6 +39,11 @@ export const ISSUER_ROUTES = {
   enrollmentEvents: '/enrollments/:enrollmentId/events',
   /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
   enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
+  /**
+   * Phone ("app" notification channel): a derived credential's state and renewal date, by certificate serial. GET,
+   * unauthenticated: it tells no more than the certificate itself and an OCSP answer (RFC 6960) would.
+   */
+  credentialStatus: '/credentials/:serialNumberHex/status',
   /** Operations: liveness, readiness (load balancer), Prometheus metrics (issuer/operations/). */
   healthz: '/healthz',
   readyz: '/readyz',
@@ -402,3 +407,28 @@ export const RedeemResponse = Type.Object(
   { additionalProperties: false },
 );
 export type RedeemResponse = Static<typeof RedeemResponse>;
+
+// ─────────────────────────────── derived credential status (phone, "app" channel) ───────────────────────────────
+
+/** Certificate serial numbers as the issuer writes them: lower-case hex, at most 20 octets (RFC 5280 §4.1.2.2). */
+export const CredentialSerialParams = Type.Object({
+  serialNumberHex: Type.String({ pattern: '^[0-9a-f]{2,40}$', maxLength: 40 }),
+}, { additionalProperties: false });
+export type CredentialSerialParams = Static<typeof CredentialSerialParams>;
+
+export const CredentialStatus = Type.Object({
+  serialNumberHex: Type.String({ maxLength: 40 }),
+  /** active until notAfter, then expired (revocation and suspension states come with the lifecycle). */
+  state: Type.Union([Type.Literal('active'), Type.Literal('expired')]),
+  notAfter: Type.String({ format: 'date-time', maxLength: 40 }),
+  /** When the tenant's renewal threshold is reached; null when the tenant sends no app notices. */
+  renewalDueAt: Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()]),
+  /** True from renewalDueAt on (while active): the phone tells its user to enroll again. */
+  renewalDue: Type.Boolean(),
+}, { additionalProperties: false });
+export type CredentialStatus = Static<typeof CredentialStatus>;
+
+/** Fills the `:serialNumberHex` placeholder of the credential status route. */
+export function credentialStatusPath(serialNumberHex: string): string {
+  return ISSUER_ROUTES.credentialStatus.replace(':serialNumberHex', encodeURIComponent(serialNumberHex));
+}

@@ -6,6 +6,7 @@ import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
 import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
+import { NotificationsConfig, notificationsProblem } from './notifications/notification-config.ts';
 
 const Seconds = (defaultValue: number, maximum: number) =>
   Type.Integer({ minimum: 1, maximum, default: defaultValue });
@@ -145,6 +146,8 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** Email and app notices to cardholders, renewal-due (issuer/notifications/). */
+    notifications: NotificationsConfig,
     /** Logs and /metrics (issuer/operations/). */
     operations: Type.Object(
       {
@@ -194,6 +197,8 @@ export function parseIssuerConfig(input: unknown): IssuerConfig {
   if (config.derivedCertificate.minimumLifetimeHours > config.derivedCertificate.lifetimeDays * 24) {
     throw new ConfigError('derivedCertificate.minimumLifetimeHours', 'must not exceed lifetimeDays');
   }
+  const notifications = notificationsProblem(config.notifications);
+  if (notifications !== null) throw new ConfigError(notifications.field, notifications.detail);
   return config;
 }
 

@@ -11,6 +11,7 @@ import { sendError, sendOAuthError, sendRateLimited } from './http-errors.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
+import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
 import type { TlsIdentity } from './tls.ts';
 import type { Writable } from 'node:stream';
@@ -112,6 +113,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerCredentialStatusRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;
 }

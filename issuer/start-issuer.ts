@@ -19,6 +19,10 @@ import { createCardRevocationOracle } from './eligibility/card-revocation-oracle
 import { cardRevokedAction } from './eligibility/card-revoked-action.ts';
 import type { OnCardRevoked, RevokeAllForCard } from './eligibility/card-revoked-action.ts';
 import type { MaintenanceJob } from './maintenance/maintenance-job.ts';
+import { createDirectoryLookup } from './notifications/directory-lookup.ts';
+import { createMailTransport } from './notifications/mail-transport.ts';
+import { startNotifications } from './notifications/notification-job.ts';
+import type { NotificationJob } from './notifications/notification-job.ts';
 import type { CardStatusChecker, CardVerifier, IssuerContext } from './issuer-context.ts';
 import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from './secrets.ts';
@@ -78,6 +82,8 @@ export interface RunningIssuer {
   maintenance: MaintenanceJob;
   /** The card monitor (runs on its own every eligibility.tickSeconds when eligibility.enabled). */
   cardMonitor: CardMonitorJob;
+  /** The notification sender and renewal-due scan (runs on its own every notifications.sendIntervalSeconds). */
+  notifications: NotificationJob;
   metrics: IssuerMetrics;
   close(): Promise<void>;
 }
@@ -214,9 +220,15 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     warn: (message) => { process.emitWarning(message); },
     observe: (run) => { metrics.observeEligibilityRun(run); },
   });
+  const { smtp, ldap } = config.notifications;
+  const notifications = startNotifications({
+    storage, config, now, warn: (message) => { process.emitWarning(message); },
+    transport: smtp === undefined ? null : createMailTransport(smtp),
+    directory: ldap === undefined ? null : createDirectoryLookup(ldap),
+  });
   let closed = false;
   return {
-    url, port, config, storage, maintenance, cardMonitor, metrics,
+    url, port, config, storage, maintenance, cardMonitor, notifications, metrics,
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,
@@ -225,6 +237,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       closed = true;
       await maintenance.stop();
       await cardMonitor.stop();
+      await notifications.stop();
       await app.close();
       await storage.close();
       await ca.signer.close();

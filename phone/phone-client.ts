@@ -12,7 +12,8 @@ import { Value } from 'typebox/value';
 import type { TSchema, Static } from 'typebox';
 import {
   DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationResponse, ISSUER_ROUTES, IssuerError, IssuerMetadata, OAuthError,
-  RedeemResponse, TokenResponse, enrollmentPath, type IssuerErrorCode, type OAuthErrorCode,
+  RedeemResponse, TokenResponse, enrollmentPath, type IssuerErrorCode, type OAuthErrorCode, CredentialStatus,
+  credentialStatusPath,
 } from '../contracts/issuer-api.ts';
 import type { IssuerConnection, IssuerAnswer } from './issuer-http.ts';
 
@@ -52,6 +53,11 @@ function expectBody<S extends TSchema>(answer: IssuerAnswer, schema: S, what: st
 
 export async function fetchIssuerMetadata(connection: IssuerConnection): Promise<PhoneResult<IssuerMetadata>> {
   return expectBody(await connection.request(ISSUER_ROUTES.metadata, { method: 'GET' }), IssuerMetadata, 'metadata');
+}
+
+/** The "app" notification channel: the credential's state and whether it is due for renewal. */
+export async function fetchCredentialStatus(connection: IssuerConnection, serialNumberHex: string): Promise<PhoneResult<CredentialStatus>> {
+  return expectBody(await connection.request(credentialStatusPath(serialNumberHex), { method: 'GET' }), CredentialStatus, 'credential status');
 }
 
 export interface DeviceFlow {

@@ -14,12 +14,13 @@ cd "$(dirname "$0")/.."
 # libpcsclite-dev (smartcard's native build needs winscard.h), OpenSC and yubico-piv-tool (independent PIV clients),
 # SoftHSM2 (a PKCS#11 token), gcc/g++/make/python3 (native addons, the TCP_NODELAY shim for pcscd), Chromium (the
 # browser host, end-to-end tests), zbar (QR cross-check), systemd (systemd-analyze checks build/kiosk/ units),
+# slapd + ldap-utils (the issuer's directory lookup is tested against a real OpenLDAP the tests start themselves),
 # and for "Set up this PC" (native/device-keys/): tpm2-pkcs11 (the key in the PC's TPM), swtpm + tpm2-tools (a
 # software TPM for the tests, and flushing it), libtss2-tcti-swtpm0 (how tpm2-pkcs11 reaches swtpm), NSS's
 # modutil/certutil (registering the module where Chromium and Firefox look).
 DEBIAN_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd opensc opensc-pkcs11 yubico-piv-tool softhsm2
-  gcc g++ make python3 chromium zbar-tools fonts-dejavu-core openssl systemd
+  gcc g++ make python3 chromium zbar-tools fonts-dejavu-core openssl systemd slapd ldap-utils
   swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libnss3-tools
 )
 

@@ -52,6 +52,8 @@ export interface IssueCardCertificateOptions {
   readonly uuid?: string;
   /** 25-byte FASC-N, hex or bytes; DEFAULT_TEST_FASCN_HEX when absent. */
   readonly fascn?: string | Uint8Array;
+  /** The cardholder's mail address, as an rfc822Name in the SAN (what the issuer's notices are sent to). */
+  readonly email?: string;
   readonly notBefore?: Date;
   readonly notAfter?: Date;
   /** Certificate policy OIDs; default [PIV_AUTH_POLICY_OID]. */
@@ -186,7 +188,7 @@ export async function issueCardCertificate(
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.ExtendedKeyUsageExtension([...PIV_AUTH_EKUS], false),
     new x509.CertificatePolicyExtension([...(options.policies ?? [PIV_AUTH_POLICY_OID])], false),
-    pivSubjectAltName(fascn, uuid),
+    pivSubjectAltName(fascn, uuid, options.email),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
     await x509.AuthorityKeyIdentifierExtension.create(options.issuer.keys.publicKey, false, crypto),
   ];
@@ -300,7 +302,7 @@ function signingAlgorithmFor(keyAlgorithm: CardKeyAlgorithm): Algorithm | EcdsaP
 }
 
 /** SAN = { otherName pivFASC-N (OCTET STRING), URI urn:uuid:… } as FIPS 201 lays it out. */
-function pivSubjectAltName(fascn: Uint8Array, uuid: string): x509.Extension {
+function pivSubjectAltName(fascn: Uint8Array, uuid: string, email: string | undefined): x509.Extension {
   const san = new SubjectAlternativeName([
     new AsnGeneralName({
       otherName: new OtherName({
@@ -309,6 +311,7 @@ function pivSubjectAltName(fascn: Uint8Array, uuid: string): x509.Extension {
       }),
     }),
     new AsnGeneralName({ uniformResourceIdentifier: `urn:uuid:${uuid}` }),
+    ...(email === undefined ? [] : [new AsnGeneralName({ rfc822Name: email })]),
   ]);
   return new x509.Extension(id_ce_subjectAltName, false, AsnConvert.serialize(san));
 }

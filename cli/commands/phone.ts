@@ -8,7 +8,9 @@ import { resolve } from 'node:path';
 import { connectToIssuer, type IssuerConnection } from '../../phone/issuer-http.ts';
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
-import { fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization, type PhoneResult } from '../../phone/phone-client.ts';
+import {
+  fetchCredentialStatus, fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization, type PhoneResult,
+} from '../../phone/phone-client.ts';
 import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneState } from '../../phone/phone-state.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import type { OptionSpec } from '../args.ts';
@@ -21,11 +23,13 @@ const USAGE = `usage:
   dck phone start --issuer URL [--ca FILE] [--state DIR] [--json]
   dck phone poll [--timeout SECONDS] [--state DIR] [--json]
   dck phone redeem (--qr-text TEXT | --qr-image FILE.png) [--state DIR] [--json]
+  dck phone status [--state DIR] [--json]
 
 start   asks the issuer for a device code and prints the user code to type at the kiosk.
 poll    waits until the kiosk approves that code (at the issuer's polling interval).
 redeem  takes the kiosk's QR code (text or PNG image), reads the one-time password from standard input
         (or a hidden prompt), makes a P-256 key and a CSR, and installs the verified certificate in the state dir.
+status  asks the issuer about the installed credential: active or expired, and whether it is due for renewal.
 --ca FILE   the only CA trusted for the issuer's TLS certificate (e.g. a self-signed loopback issuer).
 --state DIR where the phone keeps its state, key (0600) and certificate; default $DCK_PHONE_STATE_DIR or ~/.dck/phone.
 Exit codes: 0 success, 1 failure (issuer, QR code, certificate), 2 wrong command line.`;
@@ -176,6 +180,33 @@ async function redeem(args: string[]): Promise<number> {
   }
 }
 
+async function status(args: string[]): Promise<number> {
+  const values = parse(args, {}, 'dck phone status');
+  const json = values['--json'] === true;
+  const dir = resolve(values['--state'] ?? defaultStateDir());
+  const loaded = await loadState(dir);
+  if (!loaded.ok) throw new UsageError(loaded.message);
+  const { state } = loaded;
+  const credential = state.credential;
+  if (credential === undefined) throw new UsageError('this phone has no credential yet: run `dck phone redeem` first');
+  const outcome = await withConnection(state, async (connection) => {
+    const result = await fetchCredentialStatus(connection, credential.serialNumberHex);
+    if (!result.ok) return reportFailure(result, json);
+    const answer = result.value;
+    const renewal = answer.renewalDue
+      ? 'due: enroll this phone again at a kiosk with your card'
+      : answer.renewalDueAt === null ? '(not told by this issuer)' : `from ${answer.renewalDueAt}`;
+    output(json, { ...answer }, [
+      `Derived credential ${answer.serialNumberHex}: ${answer.state}`,
+      `  valid until  ${answer.notAfter}`,
+      `  renewal      ${renewal}`,
+    ]);
+    return 0;
+  });
+  if (outcome instanceof UsageError) throw outcome;
+  return outcome;
+}
+
 export async function run(args: string[]): Promise<number> {
   const [subcommand, ...rest] = args;
   try {
@@ -183,6 +214,7 @@ export async function run(args: string[]): Promise<number> {
       case 'start': return await start(rest);
       case 'poll': return await poll(rest);
       case 'redeem': return await redeem(rest);
+      case 'status': return await status(rest);
       case undefined: case '--help': case '-h': case 'help':
         console.log(USAGE);
         return subcommand === undefined ? 2 : 0;

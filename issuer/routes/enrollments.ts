@@ -14,6 +14,7 @@ import type { IssuerContext } from '../issuer-context.ts';
 import { bearerToken, sendError, sendRateLimited } from '../http-errors.ts';
 import { FixedWindowRateLimiter } from '../rate-limit.ts';
 import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
+import { credentialIssuedNotices } from '../notifications/notices.ts';
 import { hashToken, newOtp, newRecordId } from '../secrets.ts';
 import type {
   DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord, UserCodeGuessLimits,
@@ -319,14 +320,16 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
       lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
     });
-    const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, {
+    const derived = {
       serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
       certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
       issuedAt: now.getTime(),
-    }, auditEntry(ctx, 'redeem', 'success', null, {
+    };
+    // The cardholder's notice (SP 800-157r1 SHALL) commits with the certificate, or neither does.
+    const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, derived, auditEntry(ctx, 'redeem', 'success', null, {
       enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
       keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
-    }));
+    }), credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()));
     if (!completed) return fail(409, 'enrollment-completed', 'This enrollment was finished or changed meanwhile.');
     ctx.events.notify(enrollment.id);
     return reply.header('cache-control', 'no-store').send({

@@ -102,7 +102,7 @@ export type AuditFor<R> = AuditEntryInput | ((result: R) => AuditEntryInput);
 /** Thrown (as `error.code`) when the database stayed locked by other processes past the retry deadline. */
 export const STORAGE_BUSY = 'storage-busy';
 
-export interface IssuerStorage {
+export interface IssuerStorage extends NotificationStorage {
   // device authorization (RFC 8628)
   /** Inserts the record with its audit row; throws (nothing written) on a duplicate code hash. */
   insertDeviceAuthorization(record: DeviceAuthorizationRecord, audit: AuditEntryInput): Promise<void>;
@@ -165,9 +165,13 @@ export interface IssuerStorage {
   recordOtpFailure(id: string, maxFailures: number, audit: AuditFor<OtpFailureResult>): Promise<OtpFailureResult>;
   /**
    * awaiting-phone → completed, only if the OTP hash still matches (no refresh, burn or other redemption came
-   * first), with the derived certificate and the audit row, in one transaction. False: nothing written.
+   * first), with the derived certificate, the audit row and the messages that report it, in one transaction.
+   * False: nothing written.
    */
-  completeEnrollment(id: string, otpHash: string, certificate: DerivedCertificateRecord, audit: AuditEntryInput): Promise<boolean>;
+  completeEnrollment(
+    id: string, otpHash: string, certificate: DerivedCertificateRecord, audit: AuditEntryInput,
+    notifications?: readonly NotificationInput[],
+  ): Promise<boolean>;
   findDerivedCertificate(serialNumberHex: string): Promise<DerivedCertificateRecord | null>;
 
   // audit
@@ -238,3 +242,65 @@ export type UserCodeGuessVerdict = 'taken' | 'session-limit' | 'card-limit';
 export type ApproveResult = 'approved' | 'not-pending' | 'session-limit';
 export interface CardRevocationResult { sessionsEnded: number; revokedEnrollmentIds: string[] }
 export interface PurgeResult { challenges: number; deviceAuthorizations: number; kioskSessions: number; enrollments: number }
+
+// ─────────────── notifications (outbox, issue 10 §5) ───────────────
+
+/** What a message tells the cardholder (SP 800-157r1: every new derived credential; and revocation, renewal, issuer change). */
+export type NotificationKind = 'credential-issued' | 'credential-revoked' | 'renewal-due' | 'issuer-changed';
+
+/** The idempotency key of a message about a derived certificate: one message of each kind per certificate, ever. */
+export const notificationKey = (kind: NotificationKind, derivedSerialHex: string): string => `${kind}:${derivedSerialHex}`;
+
+/** Facts a message shows: identifiers, dates, device names. Never a PIN, OTP, token or key (the outbox is not a vault). */
+export type NotificationFacts = Record<string, string | number | null>;
+
+/** A message to queue, inside the transaction of the change it reports. */
+export interface NotificationInput {
+  id: string;
+  /** The fact it reports, e.g. `credential-issued:<serial>`: queuing the same key twice keeps the first row. */
+  idempotencyKey: string;
+  kind: NotificationKind;
+  cardId: string;
+  derivedSerialHex: string | null;
+  facts: NotificationFacts;
+  createdAt: number;
+}
+
+/** pending: to send (now or at nextAttemptAt); sent; failed: given up after the last attempt (audited). */
+export type NotificationStatus = 'pending' | 'sent' | 'failed';
+
+export interface NotificationRecord extends NotificationInput {
+  status: NotificationStatus;
+  /** Attempts started (a claim counts one, so a sender that dies mid-send still uses up a try). */
+  attempts: number;
+  nextAttemptAt: number;
+  claimedBy: string | null;
+  claimedUntil: number | null;
+  /** Code of the last failure (`smtp-unavailable`, `no-address`, …), never the server's words. */
+  lastError: string | null;
+  sentAt: number | null;
+}
+
+/** How a claimed message ended this attempt. */
+export type NotificationSettlement =
+  | { outcome: 'sent'; at: number }
+  | { outcome: 'retry'; at: number; nextAttemptAt: number; error: string }
+  | { outcome: 'failed'; at: number; error: string };
+
+export interface NotificationStorage {
+  /** Queues one message on its own (renewal-due, a revocation without its own transaction). False: its key was already queued. */
+  queueNotification(message: NotificationInput, audit: AuditEntryInput): Promise<boolean>;
+  /**
+   * Derived certificates past `thresholdPercent` of their lifetime at `at`, not yet expired, with no `renewal-due`
+   * message queued: what the renewal scan queues next (oldest first, at most `limit`).
+   */
+  listRenewalCandidates(at: number, thresholdPercent: number, limit: number): Promise<DerivedCertificateRecord[]>;
+  /**
+   * Claims up to `limit` pending messages due at `at` whose claim is free or lapsed, for `holder` until
+   * `at + leaseMs`, counting one attempt each, in one conditional update: two senders never hold the same row.
+   */
+  claimNotifications(holder: string, at: number, leaseMs: number, limit: number): Promise<NotificationRecord[]>;
+  /** Records how the attempt ended, only while `holder` still holds the claim (false: it lapsed; nothing written). */
+  settleNotification(id: string, holder: string, settlement: NotificationSettlement, audit: AuditEntryInput | null): Promise<boolean>;
+  listNotifications(limit: number): Promise<NotificationRecord[]>;
+}

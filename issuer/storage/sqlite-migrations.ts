@@ -148,4 +148,30 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'notification outbox (issue 10 §5): messages queued with the change they report, sent by one process',
+    sql: `
+      -- One row per message. idempotency_key (e.g. 'issued:<serial>') makes queuing the same fact twice a no-op;
+      -- claimed_by/claimed_until is the per-row lease a sender takes before it talks to the mail server.
+      CREATE TABLE notification_outbox (
+        id TEXT PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        derived_serial_hex TEXT,
+        facts TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        claimed_by TEXT,
+        claimed_until INTEGER,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+      );
+      CREATE INDEX notification_outbox_due ON notification_outbox (status, next_attempt_at);
+      CREATE INDEX notification_outbox_by_serial ON notification_outbox (derived_serial_hex);
+    `,
+  },
 ];

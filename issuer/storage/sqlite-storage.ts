@@ -7,13 +7,14 @@ import Database from 'better-sqlite3';
 import type {
   ApproveResult, AuditEntry, AuditEntryInput, AuditFor, CardRecord, CardRevocationResult, ChallengeRecord,
   DerivedCertificateRecord, DeviceAuthorizationRecord, EnrollmentRecord, IssuerStorage, KioskSessionRecord,
-  OtpFailureResult, PurgeResult, UserCodeGuessLimits, UserCodeGuessVerdict,
+  NotificationInput, NotificationSettlement, OtpFailureResult, PurgeResult, UserCodeGuessLimits, UserCodeGuessVerdict,
 } from './issuer-storage.ts';
 import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
+import { prepareOutbox } from './sqlite-outbox.ts';
 
 type Row = Record<string, unknown>;
 
@@ -231,6 +232,8 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     })
     : null;
   const q = prepareStatements(db);
+  // Inside any write transaction below, `outbox.enqueue(message)` queues the message reporting that change.
+  const outbox = prepareOutbox(db);
   const policy = options.busyRetry ?? DEFAULT_BUSY_RETRY;
   const run = <T>(attempt: () => T): Promise<T> => runWithBusyRetry(attempt, policy);
   /** A write waits (asynchronously) while the checkpoint worker restarts the log. */
@@ -351,13 +354,31 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return result;
   });
 
-  const complete = write((id: string, otpHash: string, certificate: DerivedCertificateRecord, entry: AuditEntryInput): boolean => {
+  const complete = write((id: string, otpHash: string, certificate: DerivedCertificateRecord, entry: AuditEntryInput,
+    notifications: readonly NotificationInput[]): boolean => {
     // The enrollment row first: when it is no longer claimable, nothing else is written.
     if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) return false;
     q.insertDerived.run({ ...certificate, certificateDer: blob(certificate.certificateDer) });
     audit(entry);
+    for (const message of notifications) outbox.enqueue(message);
     return true;
   });
+
+  const queueNotification = write((message: NotificationInput, entry: AuditEntryInput): boolean => {
+    if (!outbox.enqueue(message)) return false;
+    audit(entry);
+    return true;
+  });
+
+  const settleNotification = write((id: string, holder: string, settlement: NotificationSettlement,
+    entry: AuditEntryInput | null): boolean => {
+    if (!outbox.settle(id, holder, settlement)) return false;
+    if (entry !== null) audit(entry);
+    return true;
+  });
+
+  const claimNotifications = write((holder: string, at: number, leaseMs: number, limit: number) =>
+    outbox.claim(holder, at, leaseMs, limit));
 
   const dropExported = write((exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
     entry: AuditEntryInput): void => {
@@ -417,7 +438,8 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
     replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
     recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
-    completeEnrollment: (id, otpHash, certificate, entry) => runWrite(() => complete(id, otpHash, certificate, entry)),
+    completeEnrollment: (id, otpHash, certificate, entry, notifications = []) =>
+      runWrite(() => complete(id, otpHash, certificate, entry, notifications)),
     findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
 
     appendAudit: (entry) => runWrite(() => { audit(entry); }),
@@ -434,6 +456,13 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     takeLease: (name, holder, at, ttlMs) => runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
     purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
     ...sqliteEligibilityStorage(db, { run, runWrite, audit, toCard }),
+
+    queueNotification: (message, entry) => runWrite(() => queueNotification(message, entry)),
+    listRenewalCandidates: (at, thresholdPercent, limit) =>
+      run(() => outbox.renewalCandidates(at, thresholdPercent, limit, toDerivedCertificate)),
+    claimNotifications: (holder, at, leaseMs, limit) => runWrite(() => claimNotifications(holder, at, leaseMs, limit)),
+    settleNotification: (id, holder, settlement, entry) => runWrite(() => settleNotification(id, holder, settlement, entry)),
+    listNotifications: (limit) => run(() => outbox.list(limit)),
 
     close: async () => {
       await checkpointer?.stop();

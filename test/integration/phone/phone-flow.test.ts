@@ -146,6 +146,24 @@ describe('dck phone (the command a help-desk agent runs)', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'latin1')).toContain('-----BEGIN PRIVATE KEY-----');
     expect(readFileSync(join(stateDir, 'derived-certificate.pem'), 'latin1').match(/BEGIN CERTIFICATE/g)?.length).toBeGreaterThanOrEqual(2);
+
+    // The "app" notification channel: the credential's state, and renewal-due once 80% of its life has passed.
+    const fresh = await dck(['status', '--state', stateDir, '--json']);
+    expect(fresh.code).toBe(0);
+    const freshStatus = JSON.parse(fresh.stdout) as { state: string; renewalDue: boolean; renewalDueAt: string; notAfter: string };
+    expect(freshStatus).toMatchObject({ state: 'active', renewalDue: false });
+    const lifetime = new Date(freshStatus.notAfter).getTime() - Date.now();
+    expect(new Date(freshStatus.renewalDueAt).getTime() - Date.now()).toBeCloseTo(lifetime * 0.8, -6);
+    const dayMs = 86_400_000;
+    h.advanceClock(293 * dayMs);
+    try {
+      const due = await dck(['status', '--state', stateDir]);
+      expect(due.code).toBe(0);
+      expect(due.stdout).toContain(': active');
+      expect(due.stdout).toContain('renewal      due: enroll this phone again at a kiosk with your card');
+    } finally {
+      h.advanceClock(-293 * dayMs);
+    }
   });
 
   it('refuses a hostile QR text with a clear message and exit code 1', async () => {

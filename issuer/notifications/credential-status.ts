@@ -1,0 +1,30 @@
+// The "app" notification channel: what the phone's status request is told about its derived credential. A plain
+// rule (no HTTP): the route in routes/credential-status.ts parses, calls it, and replies.
+import type { CredentialStatus } from '../../contracts/issuer-api.ts';
+import type { DerivedCertificateRecord } from '../storage/issuer-storage.ts';
+import type { NotificationsSettings } from './notification-config.ts';
+
+/**
+ * notBefore + threshold × lifetime, in whole milliseconds. The outbox's renewal scan computes the same point in SQL
+ * (storage/sqlite-outbox.ts) so that it can select by it; the two must stay the same formula.
+ */
+export function renewalDueAt(notBefore: number, notAfter: number, thresholdPercent: number): number {
+  return notBefore + Math.floor(((notAfter - notBefore) * thresholdPercent) / 100);
+}
+
+export const appChannelEnabled = (settings: Pick<NotificationsSettings, 'channels'>): boolean =>
+  settings.channels === 'app' || settings.channels === 'both';
+
+export function credentialStatus(
+  credential: DerivedCertificateRecord, settings: Pick<NotificationsSettings, 'channels' | 'renewalThresholdPercent'>, now: number,
+): CredentialStatus {
+  const active = now < credential.notAfter;
+  const dueAt = appChannelEnabled(settings) ? renewalDueAt(credential.notBefore, credential.notAfter, settings.renewalThresholdPercent) : null;
+  return {
+    serialNumberHex: credential.serialNumberHex,
+    state: active ? 'active' : 'expired',
+    notAfter: new Date(credential.notAfter).toISOString(),
+    renewalDueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
+    renewalDue: active && dueAt !== null && now >= dueAt,
+  };
+}
