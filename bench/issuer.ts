@@ -24,7 +24,8 @@ import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
-import { DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath } from '../contracts/issuer-api.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
+import { ISSUER_API, routePath } from '../contracts/issuer-routes.ts';
 import type {
   ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
@@ -146,20 +147,20 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
   const { card, key } = fixture.cards[n % fixture.cards.length]!;
   const csr = fixture.csrs[n % fixture.csrs.length]!;
   const device = await timed<DeviceAuthorizationResponse>('device_authorization',
-    () => http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } }), 200);
+    () => http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } }), 200);
   const issued = await timed<ChallengeResponse>('pki-auth/challenge',
-    () => http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'bench' } }), 200);
+    () => http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: { kioskId: 'bench' } }), 200);
   const kioskNonce = newKioskNonce();
   const signature = cardSign(key, card, pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
-  const session = await timed<KioskSession>('pki-auth/response', () => http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+  const session = await timed<KioskSession>('pki-auth/response', () => http.send('POST', ISSUER_API.pkiAuthResponse.path, {
     json: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
   }), 200);
   const code = await timed<EnrollmentCode>('enrollments (approve)',
-    () => http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
-  const token = await timed<TokenResponse>('token', () => http.send('POST', ISSUER_ROUTES.token, {
+    () => http.send('POST', ISSUER_API.approveUserCode.path, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const token = await timed<TokenResponse>('token', () => http.send('POST', ISSUER_API.token.path, {
     form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
   }), 200);
-  await timed('redeem', () => http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, code.enrollmentId), {
+  await timed('redeem', () => http.send('POST', routePath('redeemEnrollment', { enrollmentId: code.enrollmentId }), {
     json: { otp: code.otp, csr }, bearer: token.access_token,
   }), 200);
 }

@@ -7,9 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import {
-  DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath,
-} from '../../../contracts/issuer-api.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
+import { ISSUER_API, routePath } from '../../../contracts/issuer-routes.ts';
 import type {
   DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
 } from '../../../contracts/issuer-api.ts';
@@ -97,19 +96,19 @@ export interface ChallengeAnswerTamper {
 export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
 export async function phoneStart(http: IssuerHttpClient): Promise<DeviceAuthorizationResponse> {
-  const answer = await http.send<DeviceAuthorizationResponse>('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } });
+  const answer = await http.send<DeviceAuthorizationResponse>('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } });
   if (answer.status !== 200) throw new Error(`device authorization failed: ${answer.text}`);
   return answer.body;
 }
 
 export function phonePoll(http: IssuerHttpClient, deviceCode: string): Promise<HttpAnswer<TokenResponse & { error?: string }>> {
-  return http.send('POST', ISSUER_ROUTES.token, {
+  return http.send('POST', ISSUER_API.token.path, {
     form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' },
   });
 }
 
 export async function challenge(http: IssuerHttpClient): Promise<ChallengeResponse> {
-  const answer = await http.send<ChallengeResponse>('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'kiosk-1' } });
+  const answer = await http.send<ChallengeResponse>('POST', ISSUER_API.pkiAuthChallenge.path, { json: { kioskId: 'kiosk-1' } });
   if (answer.status !== 200) throw new Error(`challenge failed: ${answer.text}`);
   return answer.body;
 }
@@ -120,7 +119,7 @@ export function answerChallenge(
   const kioskNonce = tamper.kioskNonce ?? newKioskNonce();
   const signature = tamper.signature
     ?? cardSign(card, pkiAuthMessageBytes(tamper.signedChallenge ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
-  return http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+  return http.send('POST', ISSUER_API.pkiAuthResponse.path, {
     json: { challengeId: issued.challengeId, kioskNonce: b64u(kioskNonce), certificate: b64u(card.der), signature: b64u(signature) },
   });
 }
@@ -132,7 +131,7 @@ export async function kioskSignIn(http: IssuerHttpClient, card: IssuedCardCertif
 }
 
 export function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
-  return http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode }, bearer: sessionToken });
+  return http.send('POST', ISSUER_API.approveUserCode.path, { json: { userCode }, bearer: sessionToken });
 }
 
 /** A PKCS#10 request from a fresh WebCrypto key. */
@@ -154,7 +153,7 @@ export function opensslCsr(keyArgs: string[]): string {
 export function redeem(
   http: IssuerHttpClient, accessToken: string, enrollmentId: string, otp: string, csr: string,
 ): Promise<HttpAnswer<RedeemResponse & { error?: string; message?: string; attemptsLeft?: number }>> {
-  return http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, enrollmentId), { json: { otp, csr }, bearer: accessToken });
+  return http.send('POST', routePath('redeemEnrollment', { enrollmentId: enrollmentId }), { json: { otp, csr }, bearer: accessToken });
 }
 
 /** Device code → PKI-AUTH → approve → token: everything up to the phone's redeem. */
