@@ -16,7 +16,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
-import { ISSUER_API, routePath } from '../contracts/issuer-routes.ts';
+import { PKI_AUTH_NONCE_BASE64URL_CHARS } from '../contracts/pki-auth-message.ts';
 import type {
   ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
@@ -104,19 +104,19 @@ async function expect<T>(name: string, call: Promise<{ status: number; body: T; 
 
 async function enrollOnce(http: IssuerHttpClient, csr: string): Promise<void> {
   const device = await expect<DeviceAuthorizationResponse>('device_authorization',
-    http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } }), 200);
-  const issued = await expect<ChallengeResponse>('challenge',
-    http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: { kioskId: 'bench' } }), 200);
-  const session = await expect<KioskSession>('pki-auth', http.send('POST', ISSUER_API.pkiAuthResponse.path, {
-    json: { challengeId: issued.challengeId, certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
+    http.route('deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }), 200);
+  const issued = await expect<ChallengeResponse>('challenge', http.route('pkiAuthChallenge', { body: { kioskId: 'bench' } }), 200);
+  // The stub verifier (below) accepts any signature; the body must still be what the route's schema demands.
+  const session = await expect<KioskSession>('pki-auth', http.route('pkiAuthResponse', {
+    body: { challengeId: issued.challengeId, kioskNonce: 'A'.repeat(PKI_AUTH_NONCE_BASE64URL_CHARS), certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
   }), 200);
   const code = await expect<EnrollmentCode>('approve',
-    http.send('POST', ISSUER_API.approveUserCode.path, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
-  const token = await expect<TokenResponse>('token', http.send('POST', ISSUER_API.token.path, {
-    form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
+    http.route('approveUserCode', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const token = await expect<TokenResponse>('token', http.route('token', {
+    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
   }), 200);
-  await expect('redeem', http.send('POST', routePath('redeemEnrollment', { enrollmentId: code.enrollmentId }), {
-    json: { otp: code.otp, csr }, bearer: token.access_token,
+  await expect('redeem', http.route('redeemEnrollment', {
+    params: { enrollmentId: code.enrollmentId }, body: { otp: code.otp, csr }, bearer: token.access_token,
   }), 200);
 }
 

@@ -119,13 +119,21 @@ export type CallOutcome<N extends RouteName> =
   /** No answer, or one that is not the contract's. */
   | { readonly ok: false; readonly kind: 'issuer-unreachable' | 'bad-response'; readonly message: string; readonly requestId: string };
 
+/** The method, path (params filled, query appended) and JSON body of a call to route `name`, checked against the table. */
+export function routeRequest<N extends RouteName>(name: N, input: CallInput<N>): { method: 'GET' | 'POST'; path: string; json?: unknown } {
+  const route = ISSUER_API[name];
+  const query = input.query === undefined ? '' : `?${new URLSearchParams(queryText(input.query)).toString()}`;
+  const path = `${routePath(name, input.params as RouteParams<N>)}${query}`;
+  // A POST always carries a JSON body (`{}` when the route reads none): Fastify refuses an empty JSON body.
+  return route.method === 'GET' ? { method: route.method, path } : { method: route.method, path, json: input.body ?? {} };
+}
+
 /** Calls route `name`; the success body is checked against the route's schema, an error body against the error shapes. */
 export async function callIssuer<N extends RouteName>(connection: IssuerConnection, name: N, input: CallInput<N>): Promise<CallOutcome<N>> {
   const route = ISSUER_API[name];
-  const query = input.query === undefined ? '' : `?${new URLSearchParams(queryText(input.query)).toString()}`;
-  const answer = await connection.request(`${routePath(name, input.params as RouteParams<N>)}${query}`, {
-    method: route.method,
-    ...(input.body === undefined && route.method === 'GET' ? {} : { json: input.body ?? {} }),
+  const { path, ...request } = routeRequest(name, input);
+  const answer = await connection.request(path, {
+    ...request,
     ...(input.bearer === undefined ? {} : { bearer: input.bearer }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
