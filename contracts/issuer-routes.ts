@@ -119,7 +119,7 @@ export const ISSUER_API = {
     params: EnrollmentIdParams, body: RedeemRequest, success: { status: 200, body: RedeemResponse },
     errorShape: 'issuer',
     errors: [
-      'invalid-token', 'enrollment-unknown', 'wrong-device', 'enrollment-burned', 'card-revoked', 'enrollment-completed',
+      'invalid-token', 'enrollment-unknown', 'wrong-device', 'enrollment-burned', 'enrollment-completed',
       'otp-expired', 'otp-wrong', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'identity-missing',
       ...CARD_STATUS_ERROR_CODES, 'ca-unavailable',
     ],
