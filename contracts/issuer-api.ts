@@ -17,8 +17,6 @@ import { ISSUER_ERROR_CODES, OAUTH_ERROR_CODES } from './issuer-errors.ts';
 import { PKI_AUTH_NONCE_BASE64URL_CHARS } from './pki-auth-message.ts';
 import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
 
-export type { IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
-
 /**
  * Request id header: a client (the kiosk) sends its own id per call and logs it beside its outcome; the issuer
  * logs it on its line for that request and echoes it (or the id it made, when none or a malformed one came).

@@ -5,11 +5,10 @@ import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { ISSUER_API, OPERATIONS_PATHS } from '../contracts/issuer-routes.ts';
-import { derToPem } from './ca/pem.ts';
 import type { IssuerContext } from './issuer-context.ts';
 import { sendRateLimited, sendRefusal } from './http-errors.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
-import { ok } from './refusal.ts';
+import { issuerMetadata } from './issuer-metadata.ts';
 import { registerRoute, routeOf } from './route-registration.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
@@ -105,10 +104,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
     sendRateLimited(reply, routeOf(request), verdict.retryAfterSeconds);
   });
 
-  registerRoute(app, 'metadata', () => Promise.resolve(ok({
-    displayName: ctx.config.displayName, helpUrl: ctx.config.helpUrl, issuerBaseUrl: ctx.baseUrl,
-    caCertificatePem: derToPem(ctx.ca.certificateDer), otpLength: ctx.config.otp.length,
-  })));
+  registerRoute(app, 'metadata', () => issuerMetadata(ctx));
   app.get(OPERATIONS_PATHS.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
