@@ -10,7 +10,7 @@ const REASONS = {
   main: 'only main/ (the kiosk process) uses main/; share types through contracts/',
   demo: 'the demo (embedded issuer, virtual card) stays out of the product: main/electron/main.ts loads demo/electron-demo.ts only for --demo',
   renderer: 'the renderer is a page: it talks to main only through window.kiosk (contracts/kiosk-api.ts)',
-  issuer: 'the issuer is a separate program: talk to it over HTTP (contracts/issuer-api.ts, main/issuer-client/, phone/issuer-http.ts)',
+  issuer: 'the issuer is a separate program: talk to it over HTTP through its route table (contracts/issuer-routes.ts, contracts/issuer-caller.ts)',
   phone: 'phone/ is the stand-in for the mobile app, a separate program: share through contracts/issuer-api.ts',
   'virtual-card': 'the virtual card is a test and demo device: only demo/, cli/, bench/ and tests use it',
   cli: 'cli/ is the command-line entry; nothing imports it',

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ISSUER_ROUTES } from '../contracts/issuer-api.ts';
+import { ISSUER_API } from '../contracts/issuer-routes.ts';
 import { parseIssuerConfig } from '../issuer/config.ts';
 import { startIssuer } from '../issuer/start-issuer.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
@@ -79,8 +79,8 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: CLIENTS }, async (_, client) => {
       for (let i = 0; Date.now() < deadline; i += 1) {
         const answer = (client + i) % 2 === 0
-          ? await http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } })
-          : await http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: {} });
+          ? await http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } })
+          : await http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: {} });
         if (answer.status === 200) counts.accepted += 1;
         else if (answer.status === 429) counts.refused += 1;
         else counts.other += 1;

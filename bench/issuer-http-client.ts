@@ -2,6 +2,9 @@
 // per request than node:https request(), a well-tried general client to cross-check bench/issuer-raw-client.ts.
 // Every call is a real HTTPS request (TLS, HTTP/1.1, full body read and JSON parse).
 import { Pool } from 'undici';
+import { routeRequest } from '../contracts/issuer-caller.ts';
+import type { CallInput } from '../contracts/issuer-caller.ts';
+import type { RouteName } from '../contracts/issuer-routes.ts';
 
 export interface BenchAnswer<T> {
   status: number;
@@ -19,6 +22,21 @@ export interface BenchHttpClient {
   send<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, options?: BenchRequest): Promise<BenchAnswer<T>>;
   /** Closes the connections; calling it again is harmless. */
   close(): Promise<void>;
+}
+
+/**
+ * A call of route `name` of the table (contracts/issuer-routes.ts), checked at compile time, over any bench client
+ * (the raw one included, so the figures stay the transport's). `form`: the body form-encoded (RFC 8628 routes).
+ */
+export function sendRoute<N extends RouteName, T>(
+  http: BenchHttpClient, name: N, input: CallInput<N> & { form?: boolean },
+): Promise<BenchAnswer<T>> {
+  const { method, path, json } = routeRequest(name, input);
+  const bearer = input.bearer === undefined ? {} : { bearer: input.bearer };
+  if (input.form !== true || json === undefined) return http.send<T>(method, path, { ...(json === undefined ? {} : { json }), ...bearer });
+  const form: Record<string, string> = {};
+  for (const [key, value] of Object.entries(json as object)) if (value !== undefined) form[key] = String(value);
+  return http.send<T>(method, path, { form, ...bearer });
 }
 
 function parseBody(text: string): unknown {

@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
-import { DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath } from '../contracts/issuer-api.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
+import { PKI_AUTH_NONCE_BASE64URL_CHARS } from '../contracts/pki-auth-message.ts';
 import type {
   ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
@@ -103,19 +104,19 @@ async function expect<T>(name: string, call: Promise<{ status: number; body: T; 
 
 async function enrollOnce(http: IssuerHttpClient, csr: string): Promise<void> {
   const device = await expect<DeviceAuthorizationResponse>('device_authorization',
-    http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } }), 200);
-  const issued = await expect<ChallengeResponse>('challenge',
-    http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'bench' } }), 200);
-  const session = await expect<KioskSession>('pki-auth', http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
-    json: { challengeId: issued.challengeId, certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
+    http.route('deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }), 200);
+  const issued = await expect<ChallengeResponse>('challenge', http.route('pkiAuthChallenge', { body: { kioskId: 'bench' } }), 200);
+  // The stub verifier (below) accepts any signature; the body must still be what the route's schema demands.
+  const session = await expect<KioskSession>('pki-auth', http.route('pkiAuthResponse', {
+    body: { challengeId: issued.challengeId, kioskNonce: 'A'.repeat(PKI_AUTH_NONCE_BASE64URL_CHARS), certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
   }), 200);
   const code = await expect<EnrollmentCode>('approve',
-    http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
-  const token = await expect<TokenResponse>('token', http.send('POST', ISSUER_ROUTES.token, {
-    form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
+    http.route('approveUserCode', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const token = await expect<TokenResponse>('token', http.route('token', {
+    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
   }), 200);
-  await expect('redeem', http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, code.enrollmentId), {
-    json: { otp: code.otp, csr }, bearer: token.access_token,
+  await expect('redeem', http.route('redeemEnrollment', {
+    params: { enrollmentId: code.enrollmentId }, body: { otp: code.otp, csr }, bearer: token.access_token,
   }), 200);
 }
 

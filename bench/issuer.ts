@@ -24,7 +24,7 @@ import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
-import { DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath } from '../contracts/issuer-api.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
 import type {
   ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
@@ -38,7 +38,7 @@ import type { IssuedCardCertificate, TestPki } from '../virtual-card/test-pki.ts
 import { buildCrl } from '../virtual-card/revocation.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
 import { newKioskNonce, pkiAuthMessageBytes } from '../test/integration/pki-auth/card-signature.ts';
-import { undiciClient } from './issuer-http-client.ts';
+import { sendRoute, undiciClient } from './issuer-http-client.ts';
 import { rawTlsClient } from './issuer-raw-client.ts';
 import { createBenchCaToken } from './issuer-ca-token.ts';
 import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
@@ -146,21 +146,21 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
   const { card, key } = fixture.cards[n % fixture.cards.length]!;
   const csr = fixture.csrs[n % fixture.csrs.length]!;
   const device = await timed<DeviceAuthorizationResponse>('device_authorization',
-    () => http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } }), 200);
+    () => sendRoute(http, 'deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }), 200);
   const issued = await timed<ChallengeResponse>('pki-auth/challenge',
-    () => http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'bench' } }), 200);
+    () => sendRoute(http, 'pkiAuthChallenge', { body: { kioskId: 'bench' } }), 200);
   const kioskNonce = newKioskNonce();
   const signature = cardSign(key, card, pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
-  const session = await timed<KioskSession>('pki-auth/response', () => http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
-    json: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
+  const session = await timed<KioskSession>('pki-auth/response', () => sendRoute(http, 'pkiAuthResponse', {
+    body: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
   }), 200);
   const code = await timed<EnrollmentCode>('enrollments (approve)',
-    () => http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
-  const token = await timed<TokenResponse>('token', () => http.send('POST', ISSUER_ROUTES.token, {
-    form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
+    () => sendRoute(http, 'approveUserCode', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const token = await timed<TokenResponse>('token', () => sendRoute(http, 'token', {
+    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
   }), 200);
-  await timed('redeem', () => http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, code.enrollmentId), {
-    json: { otp: code.otp, csr }, bearer: token.access_token,
+  await timed('redeem', () => sendRoute(http, 'redeemEnrollment', {
+    params: { enrollmentId: code.enrollmentId }, body: { otp: code.otp, csr }, bearer: token.access_token,
   }), 200);
 }
 

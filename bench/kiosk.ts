@@ -22,7 +22,7 @@ import { kioskHostScript } from '../main/browser-host/kiosk-host-bundle.ts';
 import { ensureRendererBuilt, RENDERER_DIST } from '../build/renderer-build.ts';
 import { startBrowserKiosk } from '../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../demo/browser-kiosk.ts';
-import { connectToIssuer } from '../phone/issuer-http.ts';
+import { connectToIssuer } from '../contracts/issuer-caller.ts';
 import { startDeviceAuthorization } from '../phone/phone-client.ts';
 import { launchChromium } from '../test/e2e/support/chromium.ts';
 import type { Browser, Page } from 'playwright-core';

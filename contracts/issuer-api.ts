@@ -1,6 +1,7 @@
-// The issuer service's HTTP contract: route paths, every request/response body and every error body, as
-// TypeBox schemas plus their static types. The issuer validates with these schemas; the kiosk's issuer
-// client (main/) and the phone client (phone/) import the same file, so a change here is a change for all.
+// The issuer service's HTTP contract: every request/response body and every error body, as TypeBox schemas plus
+// their static types. The route table (issuer-routes.ts) pairs them with methods and paths; the error table
+// (issuer-errors.ts) gives every error code its status and sentence. The issuer validates with these schemas;
+// the kiosk's issuer client (main/) and the phone client (phone/) call through the same table.
 //
 // Conventions
 // - JSON over HTTPS. Every request body is a closed object (additionalProperties false) with bounded strings.
@@ -12,57 +13,15 @@
 //   flow carry `Authorization: Bearer <access_token>` (from the token endpoint).
 import Type from 'typebox';
 import type { Static } from 'typebox';
+import { ISSUER_ERROR_CODES, OAUTH_ERROR_CODES } from './issuer-errors.ts';
 import { PKI_AUTH_NONCE_BASE64URL_CHARS } from './pki-auth-message.ts';
-
-// ─────────────────────────────── routes ───────────────────────────────
-
-export const ISSUER_ROUTES = {
-  /** Public facts about this issuer (display name, help URL, CA certificate). GET. */
-  metadata: '/.well-known/dck-issuer',
-  /** OpenAPI 3 document of this API. GET. */
-  openApi: '/openapi.json',
-  /** RFC 8628 §3.1 device authorization request. POST (phone). */
-  deviceAuthorization: '/oauth/device_authorization',
-  /** RFC 8628 §3.4 device access token request. POST (phone polls). */
-  token: '/oauth/token',
-  /** PKI-AUTH step 1: a fresh single-use challenge for the card to sign. POST (kiosk). */
-  pkiAuthChallenge: '/pki-auth/challenge',
-  /** PKI-AUTH step 2: the card's certificate + signature → kiosk session. POST (kiosk). */
-  pkiAuthResponse: '/pki-auth/response',
-  /** Approve a phone's user_code for the authenticated card and create an enrollment. POST (kiosk session). */
-  enrollments: '/enrollments',
-  /** Replace the enrollment's QR payload + OTP (the old ones die). POST (kiosk session). */
-  enrollmentRefresh: '/enrollments/:enrollmentId/refresh',
-  /** Long-poll the enrollment's state: GET ?waitSeconds=N answers when the state changes or N s pass. */
-  enrollmentStatus: '/enrollments/:enrollmentId/status',
-  /** Same state changes as server-sent events (`event: status`, data = EnrollmentStatus JSON). GET. */
-  enrollmentEvents: '/enrollments/:enrollmentId/events',
-  /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
-  enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
-  /**
-   * Phone ("app" notification channel): a derived credential's state and renewal date, by certificate serial. GET,
-   * unauthenticated: it tells no more than the certificate itself and an OCSP answer (RFC 6960) would.
-   */
-  credentialStatus: '/credentials/:serialNumberHex/status',
-  /** Operations: liveness, readiness (load balancer), Prometheus metrics (issuer/operations/). */
-  healthz: '/healthz',
-  readyz: '/readyz',
-  metrics: '/metrics',
-} as const;
+import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
 
 /**
  * Request id header: a client (the kiosk) sends its own id per call and logs it beside its outcome; the issuer
  * logs it on its line for that request and echoes it (or the id it made, when none or a malformed one came).
  */
 export const REQUEST_ID_HEADER = 'x-request-id';
-
-/** Fills the `:enrollmentId` placeholder of an enrollment route.*/
-export function enrollmentPath(
-  route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentRedeem'],
-  enrollmentId: string,
-): string {
-  return route.replace(':enrollmentId', encodeURIComponent(enrollmentId));
-}
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -72,91 +31,9 @@ export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_c
 const Base64Url = (maxLength: number) => Type.String({ pattern: '^[A-Za-z0-9_-]*$', minLength: 1, maxLength });
 
 /** Opaque identifiers and tokens minted by the issuer (base64url of 16–32 random bytes). */
-export const OpaqueId = Type.String({ pattern: '^[A-Za-z0-9_-]{16,64}$', maxLength: 64 });
-
-/** user_code alphabet: consonants only (no vowels → no words; no look-alikes such as 0/O, 1/I). RFC 8628 §6.1. */
-export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-export const USER_CODE_LENGTH = 8;
-
-/**
- * Canonical form of a typed user_code: upper case, dash and spaces removed. Returns null when it cannot be
- * a user_code at all (wrong length or characters), so callers can refuse it before any lookup.
- */
-export function normalizeUserCode(typed: string): string | null {
-  if (typed.length > 32) return null;
-  const compact = typed.replace(/[\s-]/g, '').toUpperCase();
-  if (compact.length !== USER_CODE_LENGTH) return null;
-  for (const char of compact) if (!USER_CODE_ALPHABET.includes(char)) return null;
-  return compact;
-}
-
-/** How a user_code is shown: XXXX-XXXX. */
-export function formatUserCode(canonical: string): string {
-  return `${canonical.slice(0, 4)}-${canonical.slice(4)}`;
-}
-
-/** The QR payload is `<issuer base URL>/e/<enrollmentId>`: short, so the QR code stays low-density. */
-export const QR_PAYLOAD_MARKER = '/e/';
-
-export function formatQrPayload(issuerBaseUrl: string, enrollmentId: string): string {
-  return `${issuerBaseUrl.replace(/\/+$/, '')}${QR_PAYLOAD_MARKER}${enrollmentId}`;
-}
-
-export type QrPayloadParse =
-  | { ok: true; issuerBaseUrl: string; enrollmentId: string }
-  | { ok: false; code: 'qr-not-an-enrollment'; message: string };
-
-/** Splits a scanned QR payload into the issuer base URL (https only) and the enrollment id. */
-export function parseQrPayload(payload: string): QrPayloadParse {
-  const refuse = (message: string): QrPayloadParse => ({ ok: false, code: 'qr-not-an-enrollment', message });
-  if (payload.length > 512) return refuse('The QR code is too long to be an enrollment code.');
-  const at = payload.lastIndexOf(QR_PAYLOAD_MARKER);
-  if (at < 0) return refuse('The QR code does not contain an enrollment.');
-  const issuerBaseUrl = payload.slice(0, at);
-  const enrollmentId = payload.slice(at + QR_PAYLOAD_MARKER.length);
-  if (!/^[A-Za-z0-9_-]{16,64}$/.test(enrollmentId)) return refuse('The enrollment id in the QR code is malformed.');
-  let url: URL;
-  try {
-    url = new URL(issuerBaseUrl);
-  } catch (error: unknown) {
-    return refuse(`The issuer address in the QR code is not a URL (${error instanceof Error ? error.name : 'error'}).`);
-  }
-  if (url.protocol !== 'https:') return refuse('The issuer address in the QR code must use https.');
-  return { ok: true, issuerBaseUrl, enrollmentId };
-}
+export const OpaqueId = Type.String({ pattern: OPAQUE_ID_PATTERN, maxLength: 64 });
 
 // ─────────────────────────────── errors ───────────────────────────────
-
-/** Every error code the issuer can answer with (outside the RFC 8628 token endpoint's own codes). */
-export const ISSUER_ERROR_CODES = [
-  // generic request problems
-  'bad-request', 'payload-too-large', 'unsupported-media-type', 'not-found', 'rate-limited', 'internal-error',
-  // bearer tokens
-  'invalid-session', 'invalid-token',
-  // PKI-AUTH (challenge bookkeeping)
-  'challenge-unknown', 'challenge-used', 'challenge-expired',
-  // PKI-AUTH (certificate verification, from issuer/pki-auth)
-  'bad-signature', 'bad-certificate', 'untrusted', 'expired', 'not-yet-valid', 'revoked', 'revocation-unavailable',
-  'policy-missing', 'identity-missing',
-  // approving a user_code
-  'user-code-invalid', 'user-code-unknown', 'user-code-expired', 'user-code-already-used',
-  // 'user-code-attempts-exhausted': this card typed too many wrong codes (over all its sessions) in the last window.
-  'user-code-attempts-exhausted',
-  // 'session-approval-limit': this sign-in already approved as many phones as the tenant allows; sign in again.
-  'session-approval-limit',
-  // the card's status, checked again at approve and redeem:
-  // 'card-revoked': the card's certificate is revoked; its sessions and waiting enrollments have ended.
-  // 'card-status-unavailable': no current revocation answer for the card; nothing was issued, try again later.
-  // 'card-not-trusted': the card's certificate no longer validates (trust anchors or policy changed).
-  // 'card-expires-too-soon': the card expires before the tenant's minimum derived-certificate lifetime.
-  'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expires-too-soon',
-  // enrollments
-  'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
-  'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
-  // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
-  'ca-unavailable', 'metrics-forbidden',
-] as const;
-export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
 export const IssuerError = Type.Object(
   {
@@ -168,13 +45,6 @@ export const IssuerError = Type.Object(
   { additionalProperties: false },
 );
 export type IssuerError = Static<typeof IssuerError>;
-
-/** RFC 6749 §5.2 + RFC 8628 §3.5 error codes of the device flow endpoints. */
-export const OAUTH_ERROR_CODES = [
-  'invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type',
-  'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'rate_limited',
-] as const;
-export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
 export const OAuthError = Type.Object(
   {
@@ -332,7 +202,7 @@ export type ApproveRequest = Static<typeof ApproveRequest>;
 export const EnrollmentCode = Type.Object(
   {
     enrollmentId: Type.String({ maxLength: 64 }),
-    /** Put this text in the QR code (see formatQrPayload). */
+    /** Put this text in the QR code (contracts/qr-payload.ts). */
     qrPayload: Type.String({ maxLength: 512 }),
     /** The one-time password to show next to the QR code. Only ever returned here, never stored in clear. */
     otp: Type.String({ maxLength: 12 }),
@@ -428,7 +298,3 @@ export const CredentialStatus = Type.Object({
 }, { additionalProperties: false });
 export type CredentialStatus = Static<typeof CredentialStatus>;
 
-/** Fills the `:serialNumberHex` placeholder of the credential status route. */
-export function credentialStatusPath(serialNumberHex: string): string {
-  return ISSUER_ROUTES.credentialStatus.replace(':serialNumberHex', encodeURIComponent(serialNumberHex));
-}

@@ -4,20 +4,16 @@
 // session: without this a card revoked after PKI-AUTH kept minting derived certificates. The check is PKI-AUTH's
 // own (`verifyCardCertificate`) minus the signature, so it shares PKI-AUTH's parsed-certificate, path and
 // revocation caches and costs little while the CRLs are unchanged.
-import type { IssuerErrorCode } from '../contracts/issuer-api.ts';
 import { derivedNotAfter } from './ca/derived-certificate.ts';
 import { auditEntry } from './issuer-context.ts';
 import type { IssuerContext } from './issuer-context.ts';
+import type { Refusal } from './refusal.ts';
 import type { CardRecord } from './storage/issuer-storage.ts';
 
-export interface CardStatusRefusal {
-  status: number;
-  code: IssuerErrorCode;
-  message: string;
-}
+export type CardStatusRefusal = Refusal<'card-revoked' | 'card-status-unavailable' | 'card-not-trusted' | 'card-expired' | 'card-expires-too-soon'>;
 
 /**
- * Null when the card may go on; else the refusal to send. A revoked card ends, in one audited transaction, every
+ * Null when the card may go on; else the refusal. A revoked card ends, in one audited transaction, every
  * session of the card and every enrollment still waiting for its phone.
  */
 export async function recheckCardStatus(
@@ -33,17 +29,17 @@ export async function recheckCardStatus(
       }));
       // Kiosks watching those enrollments learn at once that they are over.
       for (const enrollmentId of ended.revokedEnrollmentIds) ctx.events.notify(enrollmentId);
-      return { status: 403, code: 'card-revoked', message: 'The card\'s certificate has been revoked: no derived credential can be issued for it.' };
+      return { code: 'card-revoked' };
     }
     case 'expired':
-      return { status: 422, code: 'card-expired', message: 'The card\'s PIV Authentication certificate has expired.' };
+      return { code: 'card-expired' };
     case 'revocation-unavailable':
       // Fail closed: without a current answer the card's status is unknown, and nothing is issued.
-      return { status: 503, code: 'card-status-unavailable', message: 'The card\'s revocation status cannot be checked right now: try again in a few minutes.' };
+      return { code: 'card-status-unavailable' };
     case 'bad-signature': case 'bad-certificate': case 'untrusted': case 'not-yet-valid': case 'policy-missing':
     case 'identity-missing':
       // The trust configuration changed since sign-in (anchors, policy): the card no longer qualifies.
-      return { status: 403, code: 'card-not-trusted', message: `The card is no longer accepted (${verdict.code}).` };
+      return { code: 'card-not-trusted', detail: `(${verdict.code})` };
   }
 }
 
@@ -55,14 +51,14 @@ const HOUR_MS = 3_600_000;
  */
 export function cardLifetimeRefusal(ctx: Pick<IssuerContext, 'config'>, card: CardRecord, now: Date): CardStatusRefusal | null {
   if (card.notAfter <= now.getTime()) {
-    return { status: 422, code: 'card-expired', message: 'The card\'s PIV Authentication certificate has expired.' };
+    return { code: 'card-expired' };
   }
   const { lifetimeDays, minimumLifetimeHours } = ctx.config.derivedCertificate;
   const notAfter = derivedNotAfter(now, lifetimeDays, new Date(card.notAfter));
   if (notAfter.getTime() - now.getTime() < minimumLifetimeHours * HOUR_MS) {
     return {
-      status: 422, code: 'card-expires-too-soon',
-      message: `The card expires ${notAfter.toISOString()}: a derived credential must live at least ${minimumLifetimeHours} hours. Renew the card first.`,
+      code: 'card-expires-too-soon',
+      detail: `(It expires ${notAfter.toISOString()}; a derived credential must live at least ${minimumLifetimeHours} hours.)`,
     };
   }
   return null;

@@ -1,8 +1,15 @@
-// Error answers as data: `{ error, message }` with the status that fits, for the issuer's own routes.
+// Error answers as data: a refusal's code → the status and sentence of the error table
+// (contracts/issuer-errors.ts), in the body shape of the route (`{ error, message }`, or RFC 6749's for the OAuth
+// endpoints). The only place that writes an error answer.
 // Brings @fastify/swagger's route options into Fastify's types.
 import type {} from '@fastify/swagger';
 import type { FastifyReply } from 'fastify';
-import type { IssuerErrorCode, OAuthErrorCode } from '../contracts/issuer-api.ts';
+import { errorEntry, errorMessage, isOAuthErrorCode } from '../contracts/issuer-errors.ts';
+import type { RouteSpec } from '../contracts/issuer-routes.ts';
+import type { Refusal } from './refusal.ts';
+
+/** IssuerError.message and OAuthError's texts are at most this long (contracts/issuer-api.ts). */
+const MAX_MESSAGE_LENGTH = 1000;
 
 /** The error code each error answer carried, for metrics and the request log (issuer/operations/). */
 const answeredCodes = new WeakMap<FastifyReply, string>();
@@ -11,25 +18,20 @@ export function errorCodeOf(reply: FastifyReply): string | null {
   return answeredCodes.get(reply) ?? null;
 }
 
-export function sendError(
-  reply: FastifyReply, status: number, error: IssuerErrorCode, message: string, extra: { attemptsLeft?: number } = {},
-): FastifyReply {
-  answeredCodes.set(reply, error);
-  return reply.code(status).header('cache-control', 'no-store').send({ error, message, ...extra });
+export function sendRefusal(reply: FastifyReply, refusal: Refusal): FastifyReply {
+  const { code, detail, attemptsLeft, retryAfterSeconds } = refusal;
+  answeredCodes.set(reply, code);
+  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
+  const message = errorMessage(code, detail).slice(0, MAX_MESSAGE_LENGTH);
+  const body = isOAuthErrorCode(code)
+    ? { error: code, error_description: message, message }
+    : { error: code, message, ...(attemptsLeft === undefined ? {} : { attemptsLeft }) };
+  return reply.code(errorEntry(code).status).header('cache-control', 'no-store').send(body);
 }
 
-/** RFC 6749 §5.2 error body (plus `message`, the project-wide field). */
-export function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
-  answeredCodes.set(reply, error);
-  return reply.code(status).header('cache-control', 'no-store')
-    .send({ error, error_description: description, message: description });
-}
-
-/** 429 in the shape of the route that refused: RFC 6749 error for the OAuth endpoints, `{ error, message }` else. */
-export function sendRateLimited(reply: FastifyReply, oauth: boolean, retryAfterSeconds: number): FastifyReply {
-  reply.header('retry-after', String(retryAfterSeconds));
-  return oauth ? sendOAuthError(reply, 429, 'rate_limited', 'Too many requests: slow down.')
-    : sendError(reply, 429, 'rate-limited', 'Too many attempts: wait a minute and try again.');
+/** 429 in the shape of the route that refused (null: no route matched, the issuer's shape). */
+export function sendRateLimited(reply: FastifyReply, route: RouteSpec | null, retryAfterSeconds: number): FastifyReply {
+  return sendRefusal(reply, { code: route?.errorShape === 'oauth' ? 'rate_limited' : 'rate-limited', retryAfterSeconds });
 }
 
 /** `Authorization: Bearer <token>` → token, or null when absent or malformed. */

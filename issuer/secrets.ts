@@ -5,7 +5,7 @@
 //   offline in seconds, so they are HMAC-SHA-256'd with a server secret kept outside the database, and bound
 //   to the record they belong to.
 import { createHash, createHmac, randomFillSync, randomInt, timingSafeEqual } from 'node:crypto';
-import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contracts/issuer-api.ts';
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../contracts/user-code.ts';
 
 // Ids and tokens come from a pool filled 4 KiB at a time: one CSPRNG call per ~100 enrollments instead of eight
 // per enrollment. Each byte is handed out once (the offset only moves forward; a refill overwrites the lot), and

@@ -4,11 +4,12 @@ import fastifySwagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { ISSUER_ROUTES, IssuerMetadata } from '../contracts/issuer-api.ts';
-import { derToPem } from './ca/pem.ts';
+import { ISSUER_API, OPERATIONS_PATHS } from '../contracts/issuer-routes.ts';
 import type { IssuerContext } from './issuer-context.ts';
-import { sendError, sendOAuthError, sendRateLimited } from './http-errors.ts';
+import { sendRateLimited, sendRefusal } from './http-errors.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
+import { issuerMetadata } from './issuer-metadata.ts';
+import { registerRoute, routeOf } from './route-registration.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
@@ -25,9 +26,8 @@ export interface IssuerOperations extends OperationsOptions { logStream: Writabl
 /** Largest body any route accepts: a PIV certificate or a CSR in base64 fits comfortably. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
-const OAUTH_ROUTES: ReadonlySet<string> = new Set([ISSUER_ROUTES.deviceAuthorization, ISSUER_ROUTES.token]);
 /** Routes anyone may call without a token that write a row: their own, lower limits keep a flood off the disk. */
-const UNAUTHENTICATED_WRITE_ROUTES: ReadonlySet<string> = new Set([ISSUER_ROUTES.deviceAuthorization, ISSUER_ROUTES.pkiAuthChallenge]);
+const UNAUTHENTICATED_WRITE_ROUTES: ReadonlySet<string> = new Set([ISSUER_API.deviceAuthorization.path, ISSUER_API.pkiAuthChallenge.path]);
 const SERVICE_KEY = 'service';
 
 function parseForm(body: string): Record<string, string> {
@@ -59,24 +59,24 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    const oauth = OAUTH_ROUTES.has(request.routeOptions.url ?? '');
+    const route = routeOf(request);
     const status = error.statusCode ?? 500;
     if (error.validation !== undefined || (status === 400 && error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE')) {
       const detail = error.validation?.[0];
-      const message = detail === undefined
-        ? `Bad request: ${error.message.slice(0, 200)}`
-        : `Bad request: ${(detail.instancePath || error.validationContext) ?? 'body'} ${detail.message ?? 'is invalid'}`.slice(0, 300);
-      return oauth ? sendOAuthError(reply, 400, 'invalid_request', message) : sendError(reply, 400, 'bad-request', message);
+      const what = detail === undefined
+        ? error.message.slice(0, 200)
+        : `${(detail.instancePath || error.validationContext) ?? 'body'} ${detail.message ?? 'is invalid'}`.slice(0, 300);
+      return sendRefusal(reply, { code: route?.errorShape === 'oauth' ? 'invalid_request' : 'bad-request', detail: what });
     }
-    if (status === 413) return sendError(reply, 413, 'payload-too-large', `The request body is larger than ${BODY_LIMIT_BYTES} bytes.`);
-    if (status === 415) return sendError(reply, 415, 'unsupported-media-type', 'Send JSON (or form-encoded for the OAuth endpoints).');
-    if (status === 429) return sendRateLimited(reply, oauth, 60);
+    if (status === 413) return sendRefusal(reply, { code: 'payload-too-large', detail: `(The limit is ${BODY_LIMIT_BYTES} bytes.)` });
+    if (status === 415) return sendRefusal(reply, { code: 'unsupported-media-type' });
+    if (status === 429) return sendRateLimited(reply, route, 60);
     const operational = operationalFailure(error, ctx, reply, operations.metrics);
     if (operational !== null) return operational;
     request.log.error({ err: error }, 'issuer request failed');
-    return sendError(reply, 500, 'internal-error', 'The issuer failed to handle the request; the attempt was not recorded.');
+    return sendRefusal(reply, { code: 'internal-error' });
   });
-  app.setNotFoundHandler((_request, reply) => sendError(reply, 404, 'not-found', 'No such endpoint.'));
+  app.setNotFoundHandler((_request, reply) => sendRefusal(reply, { code: 'not-found' }));
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -102,14 +102,11 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
       done();
       return;
     }
-    sendRateLimited(reply, OAUTH_ROUTES.has(route), verdict.retryAfterSeconds);
+    sendRateLimited(reply, routeOf(request), verdict.retryAfterSeconds);
   });
 
-  app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, () => ({
-    displayName: ctx.config.displayName, helpUrl: ctx.config.helpUrl, issuerBaseUrl: ctx.baseUrl,
-    caCertificatePem: derToPem(ctx.ca.certificateDer), otpLength: ctx.config.otp.length,
-  }));
-  app.get(ISSUER_ROUTES.openApi, { schema: { hide: true } }, () => app.swagger());
+  registerRoute(app, 'metadata', () => issuerMetadata(ctx));
+  app.get(OPERATIONS_PATHS.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);

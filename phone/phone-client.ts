@@ -1,26 +1,24 @@
 // The mobile app's steps as functions, so the CLI, the kiosk end-to-end tests and the issuer benchmark drive a
 // "phone" the same way: device authorization → poll for the token → redeem (QR + OTP + CSR) → verify chain.
-// Every answer from the issuer is checked against contracts/issuer-api.ts before it is used; failures are
-// data with string-literal codes. Secrets (OTP, private key, tokens) never appear in messages.
+// Every call goes through the route table and the bounded caller (contracts/issuer-caller.ts), which checks each
+// answer against the contract before it is used; failures are data with string-literal codes. Secrets (OTP,
+// private key, tokens) never appear in messages.
 //
 //   const { connection } = connectToIssuer(issuer.url, issuer.tlsCertificatePem)   // (check .ok first)
 //   const flow = await startDeviceAuthorization(connection)        // show flow.value.userCode at the kiosk
 //   const token = await pollForToken(connection, flow.value)        // or pollTokenOnce in a test's own loop
 //   const done = await redeemEnrollment(connection, { token: token.value, qrPayload, otp: Buffer.from(otp) })
 //   connection.close()
-import { Value } from 'typebox/value';
-import type { TSchema, Static } from 'typebox';
-import {
-  DEVICE_CODE_GRANT_TYPE, DeviceAuthorizationResponse, ISSUER_ROUTES, IssuerError, IssuerMetadata, OAuthError,
-  RedeemResponse, TokenResponse, enrollmentPath, type IssuerErrorCode, type OAuthErrorCode, CredentialStatus,
-  credentialStatusPath,
-} from '../contracts/issuer-api.ts';
-import type { IssuerConnection, IssuerAnswer } from './issuer-http.ts';
-
-export { connectToIssuer, type IssuerConnection } from './issuer-http.ts';
+import { callIssuer } from '../contracts/issuer-caller.ts';
+import type { CallOutcome, IssuerConnection } from '../contracts/issuer-caller.ts';
+import { DEVICE_CODE_GRANT_TYPE, type CredentialStatus, type IssuerMetadata } from '../contracts/issuer-api.ts';
+import type { AnyIssuerErrorCode } from '../contracts/issuer-errors.ts';
+import type { RouteName, RouteSuccess } from '../contracts/issuer-routes.ts';
 import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
 import { createKeyAndCsr } from './key-and-csr.ts';
 import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issued-chain.ts';
+
+export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-caller.ts';
 
 export const PHONE_CLIENT_ID = 'dck-phone';
 /** RFC 8628 §3.5: each slow_down adds 5 seconds to the polling interval. */
@@ -33,31 +31,26 @@ export type PhoneErrorCode =
 
 export type PhoneResult<T> =
   | { ok: true; value: T }
-  | { ok: false; code: PhoneErrorCode; message: string; issuerCode?: IssuerErrorCode | OAuthErrorCode; attemptsLeft?: number };
+  | { ok: false; code: PhoneErrorCode; message: string; issuerCode?: AnyIssuerErrorCode; attemptsLeft?: number };
 
-function failure<T>(code: PhoneErrorCode, message: string, extra: { issuerCode?: IssuerErrorCode | OAuthErrorCode; attemptsLeft?: number } = {}): PhoneResult<T> {
+function failure<T>(code: PhoneErrorCode, message: string, extra: { issuerCode?: AnyIssuerErrorCode; attemptsLeft?: number } = {}): PhoneResult<T> {
   return { ok: false, code, message, ...extra };
 }
 
-/** Validates a 200 answer against its schema, or turns an error answer into a PhoneResult failure. */
-function expectBody<S extends TSchema>(answer: IssuerAnswer, schema: S, what: string): PhoneResult<Static<S>> {
-  if (!answer.ok) return failure(answer.code, answer.message);
-  if (answer.status === 200 && Value.Check(schema, answer.body)) return { ok: true, value: answer.body };
-  if (answer.status === 200) return failure('bad-response', `the issuer's ${what} answer does not match the contract`);
-  if (Value.Check(IssuerError, answer.body)) {
-    return failure('issuer-refused', answer.body.message, { issuerCode: answer.body.error, ...(answer.body.attemptsLeft === undefined ? {} : { attemptsLeft: answer.body.attemptsLeft }) });
-  }
-  if (Value.Check(OAuthError, answer.body)) return failure('issuer-refused', answer.body.error_description, { issuerCode: answer.body.error });
-  return failure('bad-response', `the issuer answered the ${what} request with HTTP ${answer.status}`);
+/** A route's answer as a PhoneResult: the success body, or the issuer's refusal, or why there was no answer. */
+function phoneResult<N extends RouteName>(answer: CallOutcome<N>): PhoneResult<RouteSuccess<N>> {
+  if (answer.ok) return { ok: true, value: answer.value };
+  if (answer.kind !== 'refused') return failure(answer.kind, answer.message);
+  return failure('issuer-refused', answer.message, { issuerCode: answer.code, ...(answer.attemptsLeft === undefined ? {} : { attemptsLeft: answer.attemptsLeft }) });
 }
 
 export async function fetchIssuerMetadata(connection: IssuerConnection): Promise<PhoneResult<IssuerMetadata>> {
-  return expectBody(await connection.request(ISSUER_ROUTES.metadata, { method: 'GET' }), IssuerMetadata, 'metadata');
+  return phoneResult(await callIssuer(connection, 'metadata', {}));
 }
 
 /** The "app" notification channel: the credential's state and whether it is due for renewal. */
 export async function fetchCredentialStatus(connection: IssuerConnection, serialNumberHex: string): Promise<PhoneResult<CredentialStatus>> {
-  return expectBody(await connection.request(credentialStatusPath(serialNumberHex), { method: 'GET' }), CredentialStatus, 'credential status');
+  return phoneResult(await callIssuer(connection, 'credentialStatus', { params: { serialNumberHex } }));
 }
 
 export interface DeviceFlow {
@@ -70,10 +63,7 @@ export interface DeviceFlow {
 }
 
 export async function startDeviceAuthorization(connection: IssuerConnection, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<DeviceFlow>> {
-  const answer = expectBody(
-    await connection.request(ISSUER_ROUTES.deviceAuthorization, { method: 'POST', json: { client_id: clientId } }),
-    DeviceAuthorizationResponse, 'device authorization',
-  );
+  const answer = phoneResult(await callIssuer(connection, 'deviceAuthorization', { body: { client_id: clientId } }));
   if (!answer.ok) return answer;
   return {
     ok: true,
@@ -100,18 +90,16 @@ export type PollOnce =
 
 /** One token request (RFC 8628 §3.4). `pending` carries the interval to wait before the next one. */
 export async function pollTokenOnce(connection: IssuerConnection, flow: DeviceFlow, intervalSeconds: number, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<PollOnce>> {
-  const answer = await connection.request(ISSUER_ROUTES.token, {
-    method: 'POST', json: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
+  const answer = await callIssuer(connection, 'token', {
+    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
   });
-  if (answer.ok && answer.status === 400 && Value.Check(OAuthError, answer.body)) {
-    const error = answer.body.error;
-    if (error === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds } };
-    if (error === 'slow_down') return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS } };
-    if (error === 'access_denied') return failure('access-denied', 'the request was denied at the kiosk');
-    if (error === 'expired_token') return failure('expired-token', 'the device code expired; start again with `dck phone start`');
-    return failure('issuer-refused', answer.body.error_description, { issuerCode: error });
+  if (!answer.ok && answer.kind === 'refused' && answer.status === 400) {
+    if (answer.code === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds } };
+    if (answer.code === 'slow_down') return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS } };
+    if (answer.code === 'access_denied') return failure('access-denied', 'the request was denied at the kiosk');
+    if (answer.code === 'expired_token') return failure('expired-token', 'the device code expired; start again with `dck phone start`');
   }
-  const granted = expectBody(answer, TokenResponse, 'token');
+  const granted = phoneResult(answer);
   if (!granted.ok) return granted;
   return {
     ok: true,
@@ -176,10 +164,10 @@ export async function redeemEnrollment(connection: IssuerConnection, input: {
     trustedCaPem = metadata.value.caCertificatePem;
   }
   const keyAndCsr = await createKeyAndCsr();
-  const answer = await connection.request(enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, qr.value.enrollmentId), {
-    method: 'POST', bearer: input.token.accessToken, json: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
-  });
-  const redeemed = expectBody(answer, RedeemResponse, 'redeem');
+  const redeemed = phoneResult(await callIssuer(connection, 'redeemEnrollment', {
+    params: { enrollmentId: qr.value.enrollmentId }, bearer: input.token.accessToken,
+    body: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
+  }));
   if (!redeemed.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return redeemed;

@@ -4,7 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
-import { parseQrPayload } from '../contracts/issuer-api.ts';
+import { parseQrPayload } from '../contracts/qr-payload.ts';
 
 const MAX_PNG_FILE_BYTES = 10 * 1024 * 1024;
 /** Width × height bound checked on the PNG header, before decompression (a "PNG bomb" is tiny on disk). */

@@ -5,7 +5,7 @@
 // Exit codes: 0 done, 1 the issuer/QR/chain said no, 2 the command line is wrong.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { connectToIssuer, type IssuerConnection } from '../../phone/issuer-http.ts';
+import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import {

@@ -1,6 +1,9 @@
 // The "app" notification channel: what the phone's status request is told about its derived credential. A plain
 // rule (no HTTP): the route in routes/credential-status.ts parses, calls it, and replies.
 import type { CredentialStatus } from '../../contracts/issuer-api.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { ok, refuse } from '../refusal.ts';
+import type { RouteRuleResult } from '../refusal.ts';
 import type { DerivedCertificateRecord } from '../storage/issuer-storage.ts';
 import type { NotificationsSettings } from './notification-config.ts';
 
@@ -27,4 +30,13 @@ export function credentialStatus(
     renewalDueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
     renewalDue: active && dueAt !== null && now >= dueAt,
   };
+}
+
+/** The `credentialStatus` route's rule: the credential's state by serial, or `not-found`. */
+export async function credentialStatusBySerial(
+  ctx: Pick<IssuerContext, 'storage' | 'config' | 'now'>, serialNumberHex: string,
+): Promise<RouteRuleResult<'credentialStatus'>> {
+  const credential = await ctx.storage.findDerivedCertificate(serialNumberHex);
+  if (credential === null) return refuse('not-found', { detail: 'No derived credential has this serial number.' });
+  return ok(credentialStatus(credential, ctx.config.notifications, ctx.now().getTime()));
 }

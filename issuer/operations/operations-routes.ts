@@ -4,9 +4,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ISSUER_ROUTES, REQUEST_ID_HEADER } from '../../contracts/issuer-api.ts';
+import { REQUEST_ID_HEADER } from '../../contracts/issuer-api.ts';
+import { ISSUER_API, OPERATIONS_PATHS } from '../../contracts/issuer-routes.ts';
 import { CaSignerUnavailableError } from '../ca/ca-signer.ts';
-import { errorCodeOf, sendError } from '../http-errors.ts';
+import { errorCodeOf, sendRefusal } from '../http-errors.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { STORAGE_BUSY } from '../storage/issuer-storage.ts';
 import type { IssuerMetrics } from './metrics.ts';
@@ -38,19 +39,18 @@ function metricsAccess(tokenFile: string | null): (request: FastifyRequest) => b
 /** 503 `ca-unavailable` when the CA key cannot sign; null for any other error (the caller answers those). */
 export function operationalFailure(error: unknown, ctx: IssuerContext, reply: FastifyReply, metrics: IssuerMetrics): Promise<FastifyReply> | null {
   if (error instanceof CaSignerUnavailableError) {
-    reply.header('retry-after', '5');
     return ctx.audit('ca-signer', 'failure', 'ca-unavailable', { reason: error.reason })
       .catch(() => undefined)
-      .then(() => sendError(reply, 503, 'ca-unavailable', 'The issuer cannot sign certificates right now; nothing was issued. Try again shortly.'));
+      .then(() => sendRefusal(reply, { code: 'ca-unavailable', retryAfterSeconds: 5 }));
   }
   if ((error as { code?: unknown } | null)?.code === STORAGE_BUSY) metrics.storageBusyFailures.inc();
   return null;
 }
 
 function countOutcome(metrics: IssuerMetrics, route: string, status: number, errorCode: string | null): void {
-  if (route === ISSUER_ROUTES.enrollments) metrics.enrollments.inc({ result: status === 201 ? 'created' : errorCode ?? String(status) });
-  else if (route === ISSUER_ROUTES.enrollmentRedeem) metrics.redeems.inc({ outcome: status === 200 ? 'issued' : errorCode ?? String(status) });
-  else if (route === ISSUER_ROUTES.pkiAuthResponse) {
+  if (route === ISSUER_API.approveUserCode.path) metrics.enrollments.inc({ result: status === 201 ? 'created' : errorCode ?? String(status) });
+  else if (route === ISSUER_API.redeemEnrollment.path) metrics.redeems.inc({ outcome: status === 200 ? 'issued' : errorCode ?? String(status) });
+  else if (route === ISSUER_API.pkiAuthResponse.path) {
     if (status === 200) metrics.pkiAuthSuccesses.inc();
     else metrics.pkiAuthRefusals.inc({ code: errorCode ?? String(status) });
   }
@@ -77,21 +77,24 @@ export function registerOperations(app: FastifyInstance, ctx: IssuerContext, opt
     done();
   });
 
-  app.get(ISSUER_ROUTES.healthz, { schema: { summary: 'Liveness: the process answers', hide: true } }, (_request, reply) =>
+  app.get(OPERATIONS_PATHS.healthz, { schema: { summary: 'Liveness: the process answers', hide: true } }, (_request, reply) =>
     reply.header('cache-control', 'no-store').send({ status: 'up' }));
 
-  app.get(ISSUER_ROUTES.readyz, { schema: { summary: 'Readiness: database, CA key, CRL freshness', hide: true } }, async (_request, reply) => {
+  app.get(OPERATIONS_PATHS.readyz, { schema: { summary: 'Readiness: database, CA key, CRL freshness', hide: true } }, async (_request, reply) => {
     const result = await readiness(ctx, crls);
     metrics.ready.set(result.ready ? 1 : 0);
     return reply.code(result.ready ? 200 : 503).header('cache-control', 'no-store')
       .send({ status: result.ready ? 'ready' : 'not-ready', checks: result.checks });
   });
 
-  app.get(ISSUER_ROUTES.metrics, { schema: { summary: 'Prometheus metrics', hide: true } }, async (request, reply) => {
+  app.get(OPERATIONS_PATHS.metrics, { schema: { summary: 'Prometheus metrics', hide: true } }, async (request, reply) => {
     if (!mayReadMetrics(request)) {
-      return sendError(reply, 403, 'metrics-forbidden', options.metricsBearerTokenFile === null
-        ? '/metrics answers loopback callers only (or configure operations.metricsBearerTokenFile).'
-        : '/metrics needs the configured bearer token.');
+      return sendRefusal(reply, {
+        code: 'metrics-forbidden',
+        detail: options.metricsBearerTokenFile === null
+          ? 'It answers loopback callers only (or configure operations.metricsBearerTokenFile).'
+          : 'It needs the configured bearer token.',
+      });
     }
     // Readiness feeds two gauges; refresh them so a scrape without a /readyz poll still sees the CA key's state.
     metrics.ready.set((await readiness(ctx, crls)).ready ? 1 : 0);

@@ -2,7 +2,8 @@
 // `unreachable` covers everything that is not an answer from a working issuer: connection refused, TLS failure,
 // timeout, a 5xx, a body that does not match the contract. Refusals the issuer meant are its own error codes.
 import type { Result } from '../../contracts/kiosk-api.ts';
-import type { EnrollmentCode, EnrollmentStatus, IssuerErrorCode, IssuerMetadata } from '../../contracts/issuer-api.ts';
+import type { EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
+import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 
 export type IssuerCallError =
   | { readonly code: 'unreachable'; readonly detail: string }

@@ -1,10 +1,9 @@
 // Live formatting of the code a phone shows (RFC 8628 user_code) as the person types it.
 // The issuer's alphabet is consonants only; anything else typed is dropped on the spot, so the field can
-// never hold a character the issuer would refuse. Kept in sync with contracts/issuer-api.ts by a unit test
-// (importing that file here would pull its schema library into the kiosk bundle).
+// never hold a character the issuer would refuse. The alphabet is the issuer's own (contracts/user-code.ts, a
+// file without the schema library, so the kiosk bundle stays small).
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../../contracts/user-code.ts';
 
-export const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
-export const USER_CODE_LENGTH = 8;
 const GROUP_LENGTH = 4;
 /** Longer pastes are cut before any work is done on them. */
 const MAX_INPUT_LENGTH = 64;

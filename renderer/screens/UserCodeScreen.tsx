@@ -8,7 +8,8 @@ import { useTranslation } from 'react-i18next';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
 import { keepFocusOnTap } from '../components/Keypad.tsx';
 import { useFocusOnMount } from '../hooks.ts';
-import { USER_CODE_ALPHABET, USER_CODE_LENGTH, appendUserCodeCharacter, formatUserCodeDisplay, parseUserCodeInput } from '../logic/user-code.ts';
+import { USER_CODE_ALPHABET, USER_CODE_LENGTH } from '../../contracts/user-code.ts';
+import { appendUserCodeCharacter, formatUserCodeDisplay, parseUserCodeInput } from '../logic/user-code.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 

@@ -5,7 +5,7 @@ import type { Browser } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
-import { connectToIssuer } from '../../phone/issuer-http.ts';
+import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import { decodeQrWithJsqr, readOtp, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';

@@ -1,7 +1,7 @@
 // Step 3: the phone's code (RFC 8628 user code). The issuer approves it for this card's sign-in and answers
 // with the enrollment (QR + one-time password).
 import { assertNever } from '../../../contracts/kiosk-api.ts';
-import { normalizeUserCode } from '../../../contracts/issuer-api.ts';
+import { normalizeUserCode } from '../../../contracts/user-code.ts';
 import type { ActivePhase, SessionConfig, SessionState, Transition, UserCodeOutcome } from '../state.ts';
 import { holderOf, refuse, restartIdle, to, unchanged } from '../transition.ts';
 import { showEnrollment } from './enrollment.ts';

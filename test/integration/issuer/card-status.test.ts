@@ -4,7 +4,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath } from '../../../contracts/issuer-api.ts';
+import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import type { IssuedCardCertificate } from '../../../virtual-card/test-pki.ts';
@@ -59,7 +59,7 @@ describe('issuer: a card revoked after sign-in', () => {
       const later = await redeem(h.http, second.accessToken, second.code.enrollmentId, second.code.otp, await makeCsr());
       expect(later.status).toBe(403);
       expect(later.body.error).toBe('card-revoked');
-      const status = await h.http.send<EnrollmentStatus>('GET', enrollmentPath(ISSUER_ROUTES.enrollmentStatus, second.code.enrollmentId),
+      const status = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: second.code.enrollmentId }),
         { bearer: second.session.sessionToken });
       expect(status.status).toBe(401); // the kiosk session died with the card
       const stored = await h.issuer.storage.findEnrollment(second.code.enrollmentId);

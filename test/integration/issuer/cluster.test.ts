@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath } from '../../../contracts/issuer-api.ts';
+import { ISSUER_API, routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
@@ -41,7 +41,7 @@ class PinnedClient extends IssuerHttpClient {
 
   /** The pid of the worker holding this client's connection. */
   async worker(): Promise<string> {
-    await this.send('GET', ISSUER_ROUTES.metadata);
+    await this.send('GET', ISSUER_API.metadata.path);
     if (this.lastWorker === null) throw new Error('no x-dck-debug-worker header: was DCK_ISSUER_DEBUG_WORKER_HEADER set?');
     return this.lastWorker;
   }
@@ -202,7 +202,7 @@ describe('dck issuer --workers 2', () => {
   it('wakes the kiosk\'s long-poll on one worker when the phone redeems on the other', async () => {
     const [kiosk, phone] = await clientsOnDistinctWorkers(2) as [PinnedClient, PinnedClient];
     const { session, code, accessToken } = await upToRedeemAcross(kiosk, phone);
-    const statusPath = enrollmentPath(ISSUER_ROUTES.enrollmentStatus, code.enrollmentId);
+    const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const started = Date.now();
     const longPoll = kiosk.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=30`, { bearer: session.sessionToken });
     // Give the long-poll time to be waiting on its worker before the phone finishes on the other.
@@ -224,7 +224,7 @@ describe('dck issuer --workers 2', () => {
     const kioskPort = kiosk!.lastLocalPort;
     const csr = await makeCsr();
     let redeemed: Promise<number> | null = null;
-    const stream = await kiosk!.events(enrollmentPath(ISSUER_ROUTES.enrollmentEvents, code.enrollmentId), session.sessionToken, () => {
+    const stream = await kiosk!.events(routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }), session.sessionToken, () => {
       redeemed = redeem(phone!, accessToken, code.enrollmentId, code.otp, csr).then((answer) => answer.status);
     });
     expect(stream.data.map((line) => (JSON.parse(line) as EnrollmentStatus).state)).toEqual(['awaiting-phone', 'completed']);

@@ -2,7 +2,7 @@
 // (and never more than the limit even when guesses arrive together), wrong OTPs per enrollment over every refresh
 // of the kiosk's code. Real issuer on loopback, real SQLite file.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath } from '../../../contracts/issuer-api.ts';
+import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentCode } from '../../../contracts/issuer-api.ts';
 import { approve, kioskSignIn, makeCsr, phoneStart, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
@@ -61,7 +61,7 @@ describe('issuer: wrong OTPs are counted per enrollment', () => {
     const { code, accessToken, session } = await upToRedeem(h);
     const csr = await makeCsr();
     for (let i = 0; i < 3; i += 1) expect((await redeem(h.http, accessToken, code.enrollmentId, '00000000', csr)).body.error).toBe('otp-wrong');
-    const refreshed = await h.http.send<EnrollmentCode>('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRefresh, code.enrollmentId), { bearer: session.sessionToken });
+    const refreshed = await h.http.send<EnrollmentCode>('POST', routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
     expect(refreshed.status).toBe(200);
     const fourth = await redeem(h.http, accessToken, code.enrollmentId, '00000000', csr);
     expect(fourth.body.attemptsLeft).toBe(1);

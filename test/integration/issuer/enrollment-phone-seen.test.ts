@@ -2,7 +2,7 @@
 // `phoneSeen`, and a long poll without `since` answers on that change (not only on a state change).
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath } from '../../../contracts/issuer-api.ts';
+import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import { makeCsr, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
@@ -14,7 +14,7 @@ afterAll(async () => { await h.close(); });
 describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
   it('a wrong password try wakes the long poll with phoneSeen (state still awaiting-phone); the next poll waits again', async () => {
     const { code, session, accessToken } = await upToRedeem(h);
-    const statusPath = enrollmentPath(ISSUER_ROUTES.enrollmentStatus, code.enrollmentId);
+    const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const before = await h.http.send<EnrollmentStatus>('GET', statusPath, { bearer: session.sessionToken });
     expect(before.body).toMatchObject({ state: 'awaiting-phone', phoneSeen: false });
 
@@ -34,7 +34,7 @@ describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
 
   it('with `since`, the long poll keeps its old meaning: only a state change answers early', async () => {
     const { code, session, accessToken } = await upToRedeem(h);
-    const statusPath = enrollmentPath(ISSUER_ROUTES.enrollmentStatus, code.enrollmentId);
+    const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const started = performance.now();
     const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=2&since=awaiting-phone`, { bearer: session.sessionToken });
     const wrong = code.otp === '00000000' ? '11111111' : '00000000';

@@ -1,6 +1,9 @@
 // A tiny HTTPS client for the issuer tests and benchmark: trusts only the issuer's own TLS certificate.
 import type { IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
+import { routeRequest } from '../../../contracts/issuer-caller.ts';
+import type { CallInput } from '../../../contracts/issuer-caller.ts';
+import type { RouteName } from '../../../contracts/issuer-routes.ts';
 
 export interface HttpAnswer<T = unknown> {
   status: number;
@@ -43,6 +46,18 @@ export class IssuerHttpClient {
     });
   }
 
+  /**
+   * A call of route `name` of the table (contracts/issuer-routes.ts): path, params and body are checked at compile
+   * time; the answer is returned raw, so tests see every status and error body. `form`: the body form-encoded
+   * (the RFC 8628 endpoints accept both).
+   */
+  route<N extends RouteName, T = Record<string, unknown>>(name: N, input: CallInput<N> & { form?: boolean }): Promise<HttpAnswer<T>> {
+    const { method, path, json } = routeRequest(name, input);
+    const bearer = input.bearer === undefined ? {} : { bearer: input.bearer };
+    if (input.form === true && json !== undefined) return this.send<T>(method, path, { form: formFields(json), ...bearer });
+    return this.send<T>(method, path, { ...(json === undefined ? {} : { json }), ...bearer });
+  }
+
   /** Called with every answer's head, before its body: subclasses look at headers or the connection. */
   protected onResponse(_response: IncomingMessage): void {
     // Nothing by default.
@@ -51,4 +66,10 @@ export class IssuerHttpClient {
   close(): void {
     this.agent.destroy();
   }
+}
+
+function formFields(body: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body as object)) if (value !== undefined) fields[key] = String(value);
+  return fields;
 }

@@ -1,6 +1,6 @@
 // Expiry (with the issuer's clock moved forward) and CSR refusals, against a real issuer on loopback.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath } from '../../../contracts/issuer-api.ts';
+import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import {
   answerChallenge, approve, challenge, makeCsr, opensslCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
@@ -20,9 +20,9 @@ describe('issuer: expiry', () => {
     const late = await redeem(h.http, accessToken, code.enrollmentId, code.otp, csr);
     expect(late.status).toBe(410);
     expect(late.body.error).toBe('otp-expired');
-    const status = await h.http.send<EnrollmentStatus>('GET', enrollmentPath(ISSUER_ROUTES.enrollmentStatus, code.enrollmentId), { bearer: session.sessionToken });
+    const status = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
     expect(status.body.state).toBe('expired');
-    const fresh = await h.http.send<EnrollmentCode>('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRefresh, code.enrollmentId), { bearer: session.sessionToken });
+    const fresh = await h.http.send<EnrollmentCode>('POST', routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
     expect(fresh.status).toBe(200);
     expect((await redeem(h.http, accessToken, code.enrollmentId, fresh.body.otp, csr)).status).toBe(200);
   });

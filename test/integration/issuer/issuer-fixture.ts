@@ -7,9 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import {
-  DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath,
-} from '../../../contracts/issuer-api.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
 import type {
   DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
 } from '../../../contracts/issuer-api.ts';
@@ -97,19 +95,17 @@ export interface ChallengeAnswerTamper {
 export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
 export async function phoneStart(http: IssuerHttpClient): Promise<DeviceAuthorizationResponse> {
-  const answer = await http.send<DeviceAuthorizationResponse>('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } });
+  const answer = await http.route<'deviceAuthorization', DeviceAuthorizationResponse>('deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true });
   if (answer.status !== 200) throw new Error(`device authorization failed: ${answer.text}`);
   return answer.body;
 }
 
 export function phonePoll(http: IssuerHttpClient, deviceCode: string): Promise<HttpAnswer<TokenResponse & { error?: string }>> {
-  return http.send('POST', ISSUER_ROUTES.token, {
-    form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' },
-  });
+  return http.route('token', { body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' }, form: true });
 }
 
 export async function challenge(http: IssuerHttpClient): Promise<ChallengeResponse> {
-  const answer = await http.send<ChallengeResponse>('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: { kioskId: 'kiosk-1' } });
+  const answer = await http.route<'pkiAuthChallenge', ChallengeResponse>('pkiAuthChallenge', { body: { kioskId: 'kiosk-1' } });
   if (answer.status !== 200) throw new Error(`challenge failed: ${answer.text}`);
   return answer.body;
 }
@@ -120,8 +116,8 @@ export function answerChallenge(
   const kioskNonce = tamper.kioskNonce ?? newKioskNonce();
   const signature = tamper.signature
     ?? cardSign(card, pkiAuthMessageBytes(tamper.signedChallenge ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
-  return http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
-    json: { challengeId: issued.challengeId, kioskNonce: b64u(kioskNonce), certificate: b64u(card.der), signature: b64u(signature) },
+  return http.route('pkiAuthResponse', {
+    body: { challengeId: issued.challengeId, kioskNonce: b64u(kioskNonce), certificate: b64u(card.der), signature: b64u(signature) },
   });
 }
 
@@ -132,7 +128,7 @@ export async function kioskSignIn(http: IssuerHttpClient, card: IssuedCardCertif
 }
 
 export function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
-  return http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode }, bearer: sessionToken });
+  return http.route('approveUserCode', { body: { userCode }, bearer: sessionToken });
 }
 
 /** A PKCS#10 request from a fresh WebCrypto key. */
@@ -154,7 +150,7 @@ export function opensslCsr(keyArgs: string[]): string {
 export function redeem(
   http: IssuerHttpClient, accessToken: string, enrollmentId: string, otp: string, csr: string,
 ): Promise<HttpAnswer<RedeemResponse & { error?: string; message?: string; attemptsLeft?: number }>> {
-  return http.send('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRedeem, enrollmentId), { json: { otp, csr }, bearer: accessToken });
+  return http.route('redeemEnrollment', { params: { enrollmentId }, body: { otp, csr }, bearer: accessToken });
 }
 
 /** Device code → PKI-AUTH → approve → token: everything up to the phone's redeem. */

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, enrollmentPath, parseQrPayload } from '../../../contracts/issuer-api.ts';
+import { ISSUER_API, OPERATIONS_PATHS, routePath } from '../../../contracts/issuer-routes.ts';
+import { parseQrPayload } from '../../../contracts/qr-payload.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import {
   answerChallenge, approve, b64u, cardSign, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
@@ -37,10 +38,10 @@ describe('issuer: the whole flow', () => {
     expect(qr).toEqual({ ok: true, issuerBaseUrl: h.issuer.url, enrollmentId: approved.body.enrollmentId });
     expect(approved.body.qrPayload.length).toBeLessThan(80);
 
-    const statusBefore = await h.http.send<EnrollmentStatus>('GET', enrollmentPath(ISSUER_ROUTES.enrollmentStatus, approved.body.enrollmentId), { bearer: session.sessionToken });
+    const statusBefore = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId }), { bearer: session.sessionToken });
     expect(statusBefore.body.state).toBe('awaiting-phone');
     // Kiosk long-polls while the phone redeems.
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${enrollmentPath(ISSUER_ROUTES.enrollmentStatus, approved.body.enrollmentId)}?waitSeconds=20`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>('GET', `${routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId })}?waitSeconds=20`, { bearer: session.sessionToken });
 
     h.advanceClock(device.interval * 1000);
     const token = await phonePoll(h.http, device.device_code);
@@ -97,10 +98,10 @@ describe('issuer: the whole flow', () => {
   });
 
   it('serves an OpenAPI document and issuer metadata', async () => {
-    const openApi = await h.http.send<{ openapi: string; paths: Record<string, unknown> }>('GET', ISSUER_ROUTES.openApi);
+    const openApi = await h.http.send<{ openapi: string; paths: Record<string, unknown> }>('GET', OPERATIONS_PATHS.openApi);
     expect(openApi.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(openApi.body.paths)).toContain(ISSUER_ROUTES.enrollmentRedeem.replace(':enrollmentId', '{enrollmentId}'));
-    const metadata = await h.http.send<{ caCertificatePem: string }>('GET', ISSUER_ROUTES.metadata);
+    expect(Object.keys(openApi.body.paths)).toContain(ISSUER_API.redeemEnrollment.path.replace(':enrollmentId', '{enrollmentId}'));
+    const metadata = await h.http.send<{ caCertificatePem: string }>('GET', ISSUER_API.metadata.path);
     expect(metadata.body.caCertificatePem).toBe(h.issuer.caCertificatePem);
   });
 });
@@ -111,7 +112,7 @@ describe('issuer: server-sent events', () => {
     const csrForEvents = await makeCsr();
     const events: string[] = [];
     const streamEnded = new Promise<void>((resolve, reject) => {
-      const req = httpsRequest(new URL(enrollmentPath(ISSUER_ROUTES.enrollmentEvents, code.enrollmentId), h.issuer.url), {
+      const req = httpsRequest(new URL(routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }), h.issuer.url), {
         ca: h.issuer.tlsCertificatePem, headers: { authorization: `Bearer ${session.sessionToken}` },
       }, (res) => {
         expect(res.headers['content-type']).toContain('text/event-stream');
@@ -169,7 +170,7 @@ describe('issuer: PKI-AUTH refusals', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('bad-request');
     }
-    const missing = await h.http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+    const missing = await h.http.send('POST', ISSUER_API.pkiAuthResponse.path, {
       json: { challengeId: issued.challengeId, certificate: b64u(card.der), signature: b64u(cardSign(card, new Uint8Array(80))) },
     });
     expect(missing.status).toBe(400);
@@ -254,7 +255,7 @@ describe('issuer: enrollment refusals', () => {
 
   it('a fresh QR/OTP kills the old one', async () => {
     const { code, accessToken, session } = await upToRedeem(h);
-    const fresh = await h.http.send<{ otp: string }>('POST', enrollmentPath(ISSUER_ROUTES.enrollmentRefresh, code.enrollmentId), { bearer: session.sessionToken });
+    const fresh = await h.http.send<{ otp: string }>('POST', routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
     expect(fresh.status).toBe(200);
     const csr = await makeCsr();
     if (fresh.body.otp !== code.otp) {
@@ -271,7 +272,7 @@ describe('issuer: enrollment refusals', () => {
 
 describe('issuer: bad input', () => {
   it('refuses oversized bodies with 413 and stores nothing', async () => {
-    const answer = await h.http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
+    const answer = await h.http.send('POST', ISSUER_API.pkiAuthResponse.path, {
       json: { challengeId: 'AAAAAAAAAAAAAAAAAAAAAA', certificate: 'A'.repeat(40_000), signature: 'AA' },
     });
     expect(answer.status).toBe(413);
@@ -284,27 +285,27 @@ describe('issuer: bad input', () => {
       { kioskId: 'k'.repeat(65) },
       { kioskId: 5 },
     ]) {
-      const answer = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json });
+      const answer = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json });
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ error: 'bad-request' });
     }
-    const notJson = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '{"kioskId":', contentType: 'application/json' });
+    const notJson = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '{"kioskId":', contentType: 'application/json' });
     expect(notJson.status).toBe(400);
-    expect((await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: 'hello', contentType: 'text/plain' })).status).toBe(400);
-    const plain = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '<a/>', contentType: 'application/xml' });
+    expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: 'hello', contentType: 'text/plain' })).status).toBe(400);
+    const plain = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '<a/>', contentType: 'application/xml' });
     expect(plain.status).toBe(415);
     expect(plain.body).toMatchObject({ error: 'unsupported-media-type' });
-    const proto = await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { raw: '{"__proto__":{"x":1}}', contentType: 'application/json' });
+    const proto = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '{"__proto__":{"x":1}}', contentType: 'application/json' });
     expect(proto.status).toBe(400);
-    const oauth = await h.http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone', bogus: 'x' } });
+    const oauth = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone', bogus: 'x' } });
     expect(oauth.status).toBe(400);
     expect(oauth.body).toMatchObject({ error: 'invalid_request' });
-    const repeated = await h.http.send('POST', ISSUER_ROUTES.deviceAuthorization, { raw: 'client_id=a&client_id=b', contentType: 'application/x-www-form-urlencoded' });
+    const repeated = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { raw: 'client_id=a&client_id=b', contentType: 'application/x-www-form-urlencoded' });
     expect(repeated.status).toBe(400);
   });
 
   it('refuses an unregistered client_id', async () => {
-    const answer = await h.http.send('POST', ISSUER_ROUTES.deviceAuthorization, { json: { client_id: 'someone-else' } });
+    const answer = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { json: { client_id: 'someone-else' } });
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ error: 'invalid_client' });
   });

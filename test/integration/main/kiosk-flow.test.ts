@@ -6,8 +6,8 @@ import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
 import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
 import { startKioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import type { KioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
-import { connectToIssuer } from '../../../phone/issuer-http.ts';
-import type { IssuerConnection } from '../../../phone/issuer-http.ts';
+import { connectToIssuer } from '../../../contracts/issuer-caller.ts';
+import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 
 let demo: DemoEnvironment;

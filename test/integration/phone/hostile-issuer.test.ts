@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as dckPhone } from '../../../cli/commands/phone.ts';
-import { connectToIssuer, type IssuerConnection } from '../../../phone/issuer-http.ts';
+import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { fetchIssuerMetadata, pollTokenOnce, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 
 let answer: (response: ServerResponse) => void = (response) => response.end();

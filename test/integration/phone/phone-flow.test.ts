@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToIssuer, type IssuerConnection } from '../../../phone/issuer-http.ts';
+import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../../phone/qr-code.ts';
 import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization, type DeviceFlow, type DeviceToken } from '../../../phone/phone-client.ts';
 import { approve, kioskSignIn, startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';

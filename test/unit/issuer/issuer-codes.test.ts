@@ -1,6 +1,7 @@
 // user_code / QR payload parsing (hostile inputs), code generation alphabet, keyed OTP hashing.
 import { describe, expect, it } from 'vitest';
-import { USER_CODE_ALPHABET, formatQrPayload, formatUserCode, normalizeUserCode, parseQrPayload } from '../../../contracts/issuer-api.ts';
+import { formatQrPayload, parseQrPayload } from '../../../contracts/qr-payload.ts';
+import { USER_CODE_ALPHABET, formatUserCode, normalizeUserCode } from '../../../contracts/user-code.ts';
 import { checkCsr } from '../../../issuer/ca/csr.ts';
 import { CodeHasher, newOtp, newUserCode } from '../../../issuer/secrets.ts';
 

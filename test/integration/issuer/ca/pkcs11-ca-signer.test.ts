@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES } from '../../../../contracts/issuer-api.ts';
+import { OPERATIONS_PATHS } from '../../../../contracts/issuer-routes.ts';
 import { SOFTHSM_MODULE } from '../../native/softhsm-token.ts';
 import { makeCsr, redeem, startHarness, upToRedeem } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
@@ -102,21 +102,21 @@ describe('issuer with the CA key in the token', () => {
 
   it('token pulled mid-run: /readyz says so, issuance fails closed with ca-unavailable, and recovers when it is back', async () => {
     const { code, accessToken } = await upToRedeem(h);
-    expect((await h.http.send('GET', ISSUER_ROUTES.readyz)).status).toBe(200);
+    expect((await h.http.send('GET', OPERATIONS_PATHS.readyz)).status).toBe(200);
     token.pull();
     try {
       const refused = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
       expect(refused.status).toBe(503);
       expect(refused.body.error).toBe('ca-unavailable');
-      const ready = await h.http.send<{ status: string; checks: { caSigner: { ok: boolean; reason?: string } } }>('GET', ISSUER_ROUTES.readyz);
+      const ready = await h.http.send<{ status: string; checks: { caSigner: { ok: boolean; reason?: string } } }>('GET', OPERATIONS_PATHS.readyz);
       expect(ready.status).toBe(503);
       expect(ready.body.checks.caSigner.ok).toBe(false);
-      expect((await h.http.send('GET', ISSUER_ROUTES.healthz)).status).toBe(200);
+      expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).status).toBe(200);
       expect((await h.issuer.storage.findEnrollment(code.enrollmentId))?.status).toBe('awaiting-phone');
     } finally {
       token.putBack();
     }
-    expect(await waitFor(async () => (await h.http.send('GET', ISSUER_ROUTES.readyz)).status === 200, 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.http.send('GET', OPERATIONS_PATHS.readyz)).status === 200, 10_000)).toBe(true);
     const issued = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
     expect(issued.status).toBe(200);
     expect(opensslVerify(described.certificateFile ?? '', issued.body.certificatePem)).toMatch(/: OK$/);
@@ -150,7 +150,7 @@ describe('start-up checks of the token CA', () => {
     process.env.DCK_TEST_CA_PIN = CA_TOKEN_PIN;
     const fromEnv = await startHarness({ config: tokenCaConfig({ pinFile: undefined, pinEnv: 'DCK_TEST_CA_PIN' }) });
     try {
-      expect((await fromEnv.http.send('GET', ISSUER_ROUTES.readyz)).status).toBe(200);
+      expect((await fromEnv.http.send('GET', OPERATIONS_PATHS.readyz)).status).toBe(200);
       const { code, accessToken } = await upToRedeem(fromEnv);
       expect((await redeem(fromEnv.http, accessToken, code.enrollmentId, code.otp, await makeCsr())).status).toBe(200);
     } finally {

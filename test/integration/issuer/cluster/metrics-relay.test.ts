@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES } from '../../../../contracts/issuer-api.ts';
+import { ISSUER_API, OPERATIONS_PATHS } from '../../../../contracts/issuer-routes.ts';
 import { parseExposition, sampleValue } from '../operations/prometheus-text.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'dck-metrics-cluster-'));
@@ -56,18 +56,18 @@ describe('/metrics across workers', () => {
   it('counts the requests of both workers in every scrape, whichever worker answers it', async () => {
     const answeredBy = new Set<string>();
     for (let i = 0; i < 20; i += 1) {
-      const answer = await get(ISSUER_ROUTES.metadata);
+      const answer = await get(ISSUER_API.metadata.path);
       expect(answer.status).toBe(200);
       answeredBy.add(answer.worker);
     }
     expect(answeredBy.size).toBe(2);
     const scrapedBy = new Set<string>();
     for (let i = 0; i < 4; i += 1) {
-      const scrape = await get(ISSUER_ROUTES.metrics);
+      const scrape = await get(OPERATIONS_PATHS.metrics);
       expect(scrape.status).toBe(200);
       scrapedBy.add(scrape.worker);
       const families = parseExposition(scrape.text);
-      expect(sampleValue(families, 'dck_issuer_http_request_duration_seconds_count', { route: ISSUER_ROUTES.metadata, status: '200' })).toBe(20);
+      expect(sampleValue(families, 'dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.metadata.path, status: '200' })).toBe(20);
       expect(sampleValue(families, 'dck_issuer_ca_signer_up')).toBe(1);
     }
     expect(scrapedBy.size).toBe(2);
@@ -75,7 +75,7 @@ describe('/metrics across workers', () => {
 
   it('writes one JSON log line per request from each worker', () => {
     const logged = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { route?: string; pid?: number });
-    const pids = new Set(logged.filter((entry) => entry.route === ISSUER_ROUTES.metadata).map((entry) => entry.pid));
+    const pids = new Set(logged.filter((entry) => entry.route === ISSUER_API.metadata.path).map((entry) => entry.pid));
     expect(pids.size).toBe(2);
   });
 });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES } from '../../../../contracts/issuer-api.ts';
+import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { parseIssuerConfig } from '../../../../issuer/config.ts';
 import { startIssuer } from '../../../../issuer/start-issuer.ts';
 import { challenge, makeCsr, phoneStart, redeem, startHarness, upToRedeem } from '../issuer-fixture.ts';
@@ -27,10 +27,10 @@ describe('issuer: unauthenticated routes are limited', () => {
       await phoneStart(h.http);
       await challenge(h.http);
       await challenge(h.http);
-      const device = await h.http.send('POST', ISSUER_ROUTES.deviceAuthorization, { form: { client_id: 'dck-phone' } });
+      const device = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } });
       expect(device.status).toBe(429);
       expect(device.body.error).toBe('rate_limited');
-      expect((await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: {} })).status).toBe(429);
+      expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: {} })).status).toBe(429);
       // Nothing was written for the refused requests.
       const db = new Database(`${h.dataDir}/issuer.sqlite`, { readonly: true });
       try {
@@ -40,7 +40,7 @@ describe('issuer: unauthenticated routes are limited', () => {
         db.close();
       }
       // Authenticated and read-only routes keep working.
-      expect((await h.http.send('GET', ISSUER_ROUTES.metadata)).status).toBe(200);
+      expect((await h.http.send('GET', ISSUER_API.metadata.path)).status).toBe(200);
     } finally {
       await h.close();
     }
@@ -50,7 +50,7 @@ describe('issuer: unauthenticated routes are limited', () => {
     const h = await startHarness({ config: { rateLimits: { unauthenticatedPerAddressPerMinute: 1000, unauthenticatedServicePerMinute: 3 } } });
     try {
       for (let i = 0; i < 3; i += 1) await phoneStart(h.http);
-      expect((await h.http.send('POST', ISSUER_ROUTES.pkiAuthChallenge, { json: {} })).status).toBe(429);
+      expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: {} })).status).toBe(429);
     } finally {
       await h.close();
     }

@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ISSUER_ROUTES, REQUEST_ID_HEADER } from '../../../../contracts/issuer-api.ts';
+import { REQUEST_ID_HEADER } from '../../../../contracts/issuer-api.ts';
+import { ISSUER_API, OPERATIONS_PATHS } from '../../../../contracts/issuer-routes.ts';
 import { HttpsIssuerClient } from '../../../../main/issuer-client/https-issuer-client.ts';
 import {
   answerChallenge, approve, b64u, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness,
@@ -27,7 +28,7 @@ let h: IssuerHarness;
 const log = new LineSink();
 
 async function scrape(harness: IssuerHarness) {
-  const answer = await harness.http.send<string>('GET', ISSUER_ROUTES.metrics);
+  const answer = await harness.http.send<string>('GET', OPERATIONS_PATHS.metrics);
   expect(answer.status).toBe(200);
   return parseExposition(answer.text);
 }
@@ -61,8 +62,8 @@ describe('/metrics', () => {
     expect(moved('dck_issuer_redeems_total', { outcome: 'otp-wrong' })).toBe(1);
     expect(moved('dck_issuer_pki_auth_refusals_total', { code: 'challenge-unknown' })).toBe(1);
     expect(moved('dck_issuer_pki_auth_successes_total')).toBe(1);
-    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_ROUTES.enrollmentRedeem, method: 'POST', status: '200' })).toBe(1);
-    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_ROUTES.enrollmentRedeem, method: 'POST', status: '401' })).toBe(1);
+    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.redeemEnrollment.path, method: 'POST', status: '200' })).toBe(1);
+    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.redeemEnrollment.path, method: 'POST', status: '401' })).toBe(1);
     expect(moved('dck_issuer_ca_signer_duration_seconds_count', { signer: 'software' })).toBe(1);
     expect(sampleValue(after, 'dck_issuer_ca_signer_up')).toBe(1);
     expect(after.get('dck_issuer_storage_busy_retries_total')?.type).toBe('counter');
@@ -83,11 +84,11 @@ describe('/metrics', () => {
     writeFileSync(tokenFile, `${secret}\n`, { mode: 0o600 });
     const guarded = await startHarness({ config: { operations: { metricsBearerTokenFile: tokenFile } } });
     try {
-      const none = await guarded.http.send('GET', ISSUER_ROUTES.metrics);
+      const none = await guarded.http.send('GET', OPERATIONS_PATHS.metrics);
       expect(none.status).toBe(403);
       expect(none.body.error).toBe('metrics-forbidden');
-      expect((await guarded.http.send('GET', ISSUER_ROUTES.metrics, { bearer: randomBytes(32).toString('base64url') })).status).toBe(403);
-      const allowed = await guarded.http.send<string>('GET', ISSUER_ROUTES.metrics, { bearer: secret });
+      expect((await guarded.http.send('GET', OPERATIONS_PATHS.metrics, { bearer: randomBytes(32).toString('base64url') })).status).toBe(403);
+      const allowed = await guarded.http.send<string>('GET', OPERATIONS_PATHS.metrics, { bearer: secret });
       expect(allowed.status).toBe(200);
       expect(parseExposition(allowed.text).has('dck_issuer_redeems_total')).toBe(true);
     } finally {
@@ -98,16 +99,16 @@ describe('/metrics', () => {
 
 describe('/healthz and /readyz', () => {
   it('are up and ready, and /readyz turns not-ready once a configured CRL is past its nextUpdate', async () => {
-    expect((await h.http.send('GET', ISSUER_ROUTES.healthz)).body).toEqual({ status: 'up' });
-    const ready = await h.http.send('GET', ISSUER_ROUTES.readyz);
+    expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).body).toEqual({ status: 'up' });
+    const ready = await h.http.send('GET', OPERATIONS_PATHS.readyz);
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready', checks: { database: { ok: true }, caSigner: { ok: true }, crls: { ok: true } } });
     h.advanceClock(2 * 86_400_000);
     try {
-      const stale = await h.http.send<{ checks: { crls: { ok: boolean; reason: string } } }>('GET', ISSUER_ROUTES.readyz);
+      const stale = await h.http.send<{ checks: { crls: { ok: boolean; reason: string } } }>('GET', OPERATIONS_PATHS.readyz);
       expect(stale.status).toBe(503);
       expect(stale.body.checks.crls.reason).toMatch(/^crl-stale: .*root\.crl$/);
-      expect((await h.http.send('GET', ISSUER_ROUTES.healthz)).status).toBe(200);
+      expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).status).toBe(200);
       expect(sampleValue(await scrape(h), 'dck_issuer_ready')).toBe(0);
     } finally {
       h.advanceClock(-2 * 86_400_000);
@@ -129,7 +130,7 @@ describe('JSON request log', () => {
     const issued = await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, csr);
     expect(issued.status).toBe(200);
     // A malformed body is refused before any handler: its content must not reach the log either.
-    await h.http.send('POST', ISSUER_ROUTES.enrollments, { raw: `{"userCode": ${JSON.stringify(device.user_code)}, "otp": "${approved.body.otp}"`, bearer: session.sessionToken });
+    await h.http.send('POST', ISSUER_API.approveUserCode.path, { raw: `{"userCode": ${JSON.stringify(device.user_code)}, "otp": "${approved.body.otp}"`, bearer: session.sessionToken });
 
     const pemBody = (pem: string) => pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('');
     const secrets = {
@@ -150,7 +151,7 @@ describe('JSON request log', () => {
       }
     }
     const redeems = log.lines.map((line) => JSON.parse(line) as { route?: string; status?: number; errorCode?: string | null })
-      .filter((entry) => entry.route === ISSUER_ROUTES.enrollmentRedeem);
+      .filter((entry) => entry.route === ISSUER_API.redeemEnrollment.path);
     expect(redeems.map((entry) => [entry.status, entry.errorCode])).toEqual([[401, 'otp-wrong'], [200, null]]);
   });
 
@@ -176,7 +177,7 @@ describe('JSON request log', () => {
 async function fetchHeader(harness: IssuerHarness, sent: string): Promise<string | undefined> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(new URL(ISSUER_ROUTES.healthz, harness.issuer.url), {
+    const req = request(new URL(OPERATIONS_PATHS.healthz, harness.issuer.url), {
       ca: harness.issuer.tlsCertificatePem, headers: { [REQUEST_ID_HEADER]: sent },
     }, (res) => { res.resume(); resolve(res.headers[REQUEST_ID_HEADER] as string | undefined); });
     req.on('error', reject);

@@ -1,0 +1,195 @@
+// The issuer's routes as one typed table: method, path, who may call (auth), the schemas of params, query, body
+// and success body, and the error codes each route can answer with (their statuses and sentences are in
+// issuer-errors.ts). The issuer registers its routes from this table and builds its OpenAPI document from it;
+// the kiosk's issuer client, the phone and the test and bench clients call through it (issuer-caller.ts), so
+// renaming a field or a route breaks every caller at compile time. KIOSK_INVOKE_CHANNELS is the model.
+//
+// Adding a route: one entry here, one rule function in issuer/ (no Fastify), one thin handler in issuer/routes/.
+import type { Static, TSchema } from 'typebox';
+import {
+  ApproveRequest, ChallengeAnswer, ChallengeRequest, ChallengeResponse, CredentialSerialParams, CredentialStatus,
+  DeviceAuthorizationRequest,
+  DeviceAuthorizationResponse, EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery,
+  IssuerMetadata, KioskSession, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
+} from './issuer-api.ts';
+import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
+
+/** Who may call: anyone, a kiosk with a PKI-AUTH session token, a phone with its device access token. */
+export type RouteAuth = 'none' | 'kiosk-session' | 'device-token';
+
+interface RouteSpecBase {
+  readonly method: 'GET' | 'POST';
+  /** Placeholders are `:name`, filled from `params` (routePath). */
+  readonly path: `/${string}`;
+  readonly summary: string;
+  readonly auth: RouteAuth;
+  readonly params?: TSchema;
+  readonly query?: TSchema;
+  readonly body?: TSchema;
+  /** `stream`: the body is server-sent events, each `data:` one success body. */
+  readonly success: { readonly status: 200 | 201; readonly body: TSchema; readonly stream?: 'text/event-stream' };
+}
+
+/** Routes whose error answers are `{ error, message }` (IssuerError). */
+export interface IssuerRouteSpec extends RouteSpecBase {
+  readonly errorShape: 'issuer';
+  /** What the route's rule can refuse with; the request-level codes (REQUEST_ERROR_CODES) come on top. */
+  readonly errors: readonly IssuerErrorCode[];
+}
+
+/** The RFC 8628 endpoints: error answers are RFC 6749 `{ error, error_description, message }` (OAuthError). */
+export interface OAuthRouteSpec extends RouteSpecBase {
+  readonly errorShape: 'oauth';
+  readonly errors: readonly OAuthErrorCode[];
+}
+
+export type RouteSpec = IssuerRouteSpec | OAuthRouteSpec;
+
+/** What PKI-AUTH's certificate checks can refuse a card with (issuer/pki-auth/verify-card-authentication.ts). */
+export const CARD_VERIFICATION_ERROR_CODES = [
+  'bad-signature', 'bad-certificate', 'untrusted', 'expired', 'not-yet-valid', 'revoked', 'revocation-unavailable',
+  'policy-missing', 'identity-missing',
+] as const satisfies readonly IssuerErrorCode[];
+
+/** The card's re-check at approve and redeem (issuer/card-status.ts). */
+const CARD_STATUS_ERROR_CODES = [
+  'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expired', 'card-expires-too-soon',
+] as const satisfies readonly IssuerErrorCode[];
+
+export const ISSUER_API = {
+  metadata: {
+    method: 'GET', path: '/.well-known/dck-issuer', auth: 'none',
+    summary: 'Public facts about this issuer (display name, help URL, CA certificate)',
+    success: { status: 200, body: IssuerMetadata }, errorShape: 'issuer', errors: [],
+  },
+  deviceAuthorization: {
+    method: 'POST', path: '/oauth/device_authorization', auth: 'none',
+    summary: 'Phone: RFC 8628 §3.1 device authorization request (form-encoded or JSON)',
+    body: DeviceAuthorizationRequest, success: { status: 200, body: DeviceAuthorizationResponse },
+    errorShape: 'oauth', errors: ['invalid_client'],
+  },
+  token: {
+    method: 'POST', path: '/oauth/token', auth: 'none',
+    summary: 'Phone: RFC 8628 §3.4 device access token request, polled (form-encoded or JSON)',
+    body: TokenRequest, success: { status: 200, body: TokenResponse },
+    errorShape: 'oauth',
+    errors: ['unsupported_grant_type', 'invalid_client', 'invalid_grant', 'access_denied', 'expired_token', 'slow_down', 'authorization_pending'],
+  },
+  pkiAuthChallenge: {
+    method: 'POST', path: '/pki-auth/challenge', auth: 'none',
+    summary: 'Kiosk: PKI-AUTH step 1, a single-use challenge for the card to sign',
+    body: ChallengeRequest, success: { status: 200, body: ChallengeResponse }, errorShape: 'issuer', errors: [],
+  },
+  pkiAuthResponse: {
+    method: 'POST', path: '/pki-auth/response', auth: 'none',
+    summary: 'Kiosk: PKI-AUTH step 2, the card\'s certificate + signature over the challenge → kiosk session',
+    body: ChallengeAnswer, success: { status: 200, body: KioskSession },
+    errorShape: 'issuer', errors: ['challenge-unknown', 'challenge-used', 'challenge-expired', ...CARD_VERIFICATION_ERROR_CODES],
+  },
+  approveUserCode: {
+    method: 'POST', path: '/enrollments', auth: 'kiosk-session',
+    summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
+    body: ApproveRequest, success: { status: 201, body: EnrollmentCode },
+    errorShape: 'issuer',
+    errors: [
+      'invalid-session', 'user-code-invalid', 'user-code-attempts-exhausted', 'user-code-unknown', 'user-code-already-used',
+      'user-code-expired', 'session-approval-limit', 'identity-missing', ...CARD_STATUS_ERROR_CODES,
+    ],
+  },
+  refreshEnrollment: {
+    method: 'POST', path: '/enrollments/:enrollmentId/refresh', auth: 'kiosk-session',
+    summary: 'Kiosk: a fresh QR payload + OTP for the enrollment (the old OTP stops working)',
+    params: EnrollmentIdParams, success: { status: 200, body: EnrollmentCode },
+    errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown', 'enrollment-burned', 'card-revoked', 'enrollment-completed'],
+  },
+  enrollmentStatus: {
+    method: 'GET', path: '/enrollments/:enrollmentId/status', auth: 'kiosk-session',
+    summary: 'Kiosk: the enrollment\'s state; long-polls up to waitSeconds while the state equals `since`',
+    params: EnrollmentIdParams, query: EnrollmentStatusQuery, success: { status: 200, body: EnrollmentStatus },
+    errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown'],
+  },
+  enrollmentEvents: {
+    method: 'GET', path: '/enrollments/:enrollmentId/events', auth: 'kiosk-session',
+    summary: 'Kiosk: server-sent events (`event: status`, data = EnrollmentStatus) on every state change',
+    params: EnrollmentIdParams, success: { status: 200, body: EnrollmentStatus, stream: 'text/event-stream' },
+    errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown'],
+  },
+  redeemEnrollment: {
+    method: 'POST', path: '/enrollments/:enrollmentId/redeem', auth: 'device-token',
+    summary: 'Phone: OTP + CSR → derived PIV Authentication certificate and chain',
+    params: EnrollmentIdParams, body: RedeemRequest, success: { status: 200, body: RedeemResponse },
+    errorShape: 'issuer',
+    errors: [
+      'invalid-token', 'enrollment-unknown', 'wrong-device', 'enrollment-burned', 'enrollment-completed',
+      'otp-expired', 'otp-wrong', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'identity-missing',
+      ...CARD_STATUS_ERROR_CODES, 'ca-unavailable',
+    ],
+  },
+  credentialStatus: {
+    method: 'GET', path: '/credentials/:serialNumberHex/status', auth: 'none',
+    // Unauthenticated: it tells no more than the certificate itself and an OCSP answer (RFC 6960) would.
+    summary: 'Phone ("app" notification channel): a derived credential\'s state and renewal date, by certificate serial',
+    params: CredentialSerialParams, success: { status: 200, body: CredentialStatus },
+    errorShape: 'issuer', errors: ['not-found'],
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ISSUER_API;
+type Route<N extends RouteName> = (typeof ISSUER_API)[N];
+type SchemaOf<R, K extends string> = R extends Record<K, infer S extends TSchema> ? Static<S> : undefined;
+
+export type RouteParams<N extends RouteName> = SchemaOf<Route<N>, 'params'>;
+export type RouteQuery<N extends RouteName> = SchemaOf<Route<N>, 'query'>;
+export type RouteBody<N extends RouteName> = SchemaOf<Route<N>, 'body'>;
+export type RouteSuccess<N extends RouteName> = Static<Route<N>['success']['body']>;
+
+/**
+ * Codes any route can answer with before or beside its rule: a body or params the schemas refuse, a body too
+ * large or of another media type (POST only: Fastify reads no body on GET), too many requests (every route is
+ * counted per address), an unexpected failure.
+ */
+const REQUEST_ERROR_CODES = {
+  issuer: { malformed: 'bad-request', rateLimited: 'rate-limited' },
+  oauth: { malformed: 'invalid_request', rateLimited: 'rate_limited' },
+} as const;
+/** Sent in the issuer's shape on every route, the OAuth ones included (as RFC 6749 says nothing of them). */
+const BODY_ERROR_CODES = ['payload-too-large', 'unsupported-media-type'] as const;
+
+type RequestErrorCode<R extends RouteSpec> =
+  | (typeof REQUEST_ERROR_CODES)[R['errorShape']][keyof (typeof REQUEST_ERROR_CODES)['issuer']]
+  | (typeof BODY_ERROR_CODES)[number]
+  | 'internal-error';
+
+/** Every code route N can answer with: its rule's, then the request-level ones. */
+export type RouteErrorCode<N extends RouteName> = Route<N>['errors'][number] | RequestErrorCode<Route<N>>;
+/** What route N's rule may refuse with: its own codes, and being rate-limited (the code-guess limits). */
+export type RouteRefusalCode<N extends RouteName> =
+  | Route<N>['errors'][number] | (typeof REQUEST_ERROR_CODES)[Route<N>['errorShape']]['rateLimited'];
+
+/** The runtime list of RouteErrorCode: what the OpenAPI document and the server's error handler use. */
+export function answerableErrorCodes(route: RouteSpec): readonly AnyIssuerErrorCode[] {
+  const request = REQUEST_ERROR_CODES[route.errorShape];
+  const takesInput = route.method === 'POST' || route.params !== undefined || route.query !== undefined;
+  return [
+    ...route.errors,
+    ...(takesInput ? [request.malformed] : []),
+    ...(route.method === 'POST' ? BODY_ERROR_CODES : []),
+    request.rateLimited,
+    'internal-error',
+  ];
+}
+
+/** The path of route N with its `:placeholders` filled, each value URL-encoded. */
+export function routePath<N extends RouteName>(name: N, params: RouteParams<N>): string {
+  const values: Readonly<Record<string, string>> = params ?? {};
+  return ISSUER_API[name].path.replace(/:([A-Za-z]+)/g, (_match, key: string) => encodeURIComponent(values[key] ?? ''));
+}
+
+/** Paths outside the JSON API: the OpenAPI document itself, the device page, and operations (issuer/operations/). */
+export const OPERATIONS_PATHS = {
+  openApi: '/openapi.json',
+  devicePage: '/device',
+  healthz: '/healthz',
+  readyz: '/readyz',
+  metrics: '/metrics',
+} as const;

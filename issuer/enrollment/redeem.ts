@@ -1,0 +1,94 @@
+// The phone redeems its enrollment: device access token + OTP + CSR → a derived PIV Authentication certificate.
+// The OTP has a few tries per enrollment (the last wrong one burns it); the card is checked again as it is now.
+import type { RedeemRequest } from '../../contracts/issuer-api.ts';
+import { checkCsr } from '../ca/csr.ts';
+import { issueDerivedCertificate } from '../ca/derived-certificate.ts';
+import { derToPem } from '../ca/pem.ts';
+import { deviceWithAccessToken } from '../bearer-holders.ts';
+import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
+import { auditEntry } from '../issuer-context.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { auditedRefusal, ok, refuse } from '../refusal.ts';
+import type { RouteRuleResult } from '../refusal.ts';
+import type { DeviceAuthorizationRecord, EnrollmentRecord } from '../storage/issuer-storage.ts';
+import { takeGuess } from './code-guesses.ts';
+import type { GuessCounter } from './code-guesses.ts';
+import { credentialIssuedNotices } from '../notifications/notices.ts';
+
+export interface RedeemInput {
+  accessToken: string | null;
+  enrollmentId: string;
+  request: RedeemRequest;
+  ip: string;
+}
+
+export async function redeemEnrollment(ctx: IssuerContext, guesses: GuessCounter, input: RedeemInput): Promise<RouteRuleResult<'redeemEnrollment'>> {
+  const device = await deviceWithAccessToken(ctx, input.accessToken);
+  const guess = takeGuess(guesses, device === null ? `ip:${input.ip}` : `device:${device.id}`);
+  if (!guess.ok) return guess;
+  const details = { enrollmentId: input.enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: input.ip };
+  if (device === null) return auditedRefusal(ctx, 'redeem', 'invalid-token', details);
+  const enrollment = await ctx.storage.findEnrollment(input.enrollmentId);
+  if (enrollment === null) return auditedRefusal(ctx, 'redeem', 'enrollment-unknown', details);
+  if (enrollment.deviceAuthorizationId !== device.id) return auditedRefusal(ctx, 'redeem', 'wrong-device', details);
+  if (enrollment.status === 'burned') return auditedRefusal(ctx, 'redeem', 'enrollment-burned', details);
+  if (enrollment.status === 'card-revoked') return auditedRefusal(ctx, 'redeem', 'card-revoked', details);
+  if (enrollment.status !== 'awaiting-phone') return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  if (ctx.now().getTime() >= enrollment.otpExpiresAt) return auditedRefusal(ctx, 'redeem', 'otp-expired', details);
+  const otp = input.request.otp.replace(/[\s-]/g, '');
+  if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) return wrongOtp(ctx, enrollment, details);
+  return issueFor(ctx, device, enrollment, input.request.csr, details);
+}
+
+/** The count (which burns the enrollment at the limit) and its audit row: one transaction. */
+async function wrongOtp(
+  ctx: IssuerContext, enrollment: EnrollmentRecord, details: Record<string, string | null>,
+): Promise<RouteRuleResult<'redeemEnrollment'>> {
+  const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts,
+    (result) => auditEntry(ctx, 'redeem', 'failure', result.burned ? 'enrollment-burned' : 'otp-wrong', details));
+  ctx.events.notify(enrollment.id);
+  if (burned) return refuse('enrollment-burned');
+  const attemptsLeft = Math.max(0, ctx.config.otp.maxAttempts - failures);
+  return refuse('otp-wrong', { attemptsLeft, detail: `(${attemptsLeft} tries left.)` });
+}
+
+async function issueFor(
+  ctx: IssuerContext, device: DeviceAuthorizationRecord, enrollment: EnrollmentRecord, csrText: string,
+  details: Record<string, string | null>,
+): Promise<RouteRuleResult<'redeemEnrollment'>> {
+  const csr = checkCsr(csrText);
+  if (!csr.ok) return auditedRefusal(ctx, 'redeem', csr.code, details, { detail: csr.message });
+  const card = await ctx.storage.findCard(enrollment.cardId);
+  if (card?.uuid == null) return auditedRefusal(ctx, 'redeem', 'identity-missing', details);
+  // The card as it is now, not as it was at sign-in: dates, then trust and revocation.
+  const now = ctx.now();
+  const cardRefusal = cardLifetimeRefusal(ctx, card, now)
+    ?? await recheckCardStatus(ctx, card, 'redeem', { enrollmentId: enrollment.id, deviceAuthorizationId: device.id });
+  if (cardRefusal !== null) return auditedRefusal(ctx, 'redeem', cardRefusal.code, details, { detail: cardRefusal.detail });
+  // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
+  // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
+  // stores its certificate, the other's is never handed out.
+  const issued = await issueDerivedCertificate(ctx.ca, {
+    subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
+    cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
+    lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+  });
+  const derived = {
+    serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
+    certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
+    issuedAt: now.getTime(),
+  };
+  // The cardholder's notice (SP 800-157r1 SHALL) commits with the certificate, or neither does.
+  const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, derived, auditEntry(ctx, 'redeem', 'success', null, {
+    enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
+    keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
+  }), credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()));
+  if (!completed) return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  ctx.events.notify(enrollment.id);
+  return ok({
+    certificatePem: derToPem(issued.certificateDer),
+    chainPem: ctx.ca.chainDer.map((der) => derToPem(der)),
+    serialNumberHex: issued.serialNumberHex,
+    notAfter: issued.notAfter.toISOString(),
+  });
+}

@@ -1,0 +1,26 @@
+// The kiosk asks for a fresh QR payload + OTP for its waiting enrollment: the old OTP dies, the tries left do not
+// reset (they count per enrollment).
+import type { IssuerContext } from '../issuer-context.ts';
+import { auditEntry } from '../issuer-context.ts';
+import { auditedRefusal, ok } from '../refusal.ts';
+import type { RouteRuleResult } from '../refusal.ts';
+import { enrollmentCode, freshOtp } from './enrollment-code.ts';
+import { findKioskEnrollment } from './kiosk-enrollment.ts';
+
+export async function refreshEnrollment(
+  ctx: IssuerContext, input: { sessionToken: string | null; enrollmentId: string },
+): Promise<RouteRuleResult<'refreshEnrollment'>> {
+  const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
+  if (!found.ok) return found;
+  const { enrollment } = found.value;
+  const details = { enrollmentId: enrollment.id };
+  if (enrollment.status === 'burned') return auditedRefusal(ctx, 'refresh-otp', 'enrollment-burned', details);
+  if (enrollment.status === 'card-revoked') return auditedRefusal(ctx, 'refresh-otp', 'card-revoked', details);
+  if (enrollment.status !== 'awaiting-phone') return auditedRefusal(ctx, 'refresh-otp', 'enrollment-completed', details);
+  const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollment.id);
+  const replaced = await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt,
+    auditEntry(ctx, 'refresh-otp', 'success', null, details));
+  if (!replaced) return auditedRefusal(ctx, 'refresh-otp', 'enrollment-completed', details);
+  ctx.events.notify(enrollment.id);
+  return ok(enrollmentCode(ctx, enrollment.id, otp));
+}

@@ -1,0 +1,19 @@
+// PKI-AUTH step 1 (FIPS 201-3 §6.2.3.1): a fresh, single-use, short-lived challenge (the issuer's nonce).
+import { randomBytes } from 'node:crypto';
+import type { ChallengeRequest } from '../../contracts/issuer-api.ts';
+import { PKI_AUTH_ISSUER_NONCE_BYTES } from '../../contracts/pki-auth-message.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { ok } from '../refusal.ts';
+import type { RouteRuleResult } from '../refusal.ts';
+import { newRecordId } from '../secrets.ts';
+
+export async function issueChallenge(ctx: IssuerContext, request: ChallengeRequest): Promise<RouteRuleResult<'pkiAuthChallenge'>> {
+  const now = ctx.now().getTime();
+  const lifetime = ctx.config.pkiAuth.challengeLifetimeSeconds;
+  const id = newRecordId();
+  const challenge = randomBytes(PKI_AUTH_ISSUER_NONCE_BYTES);
+  await ctx.storage.insertChallenge({
+    id, challenge, kioskId: request.kioskId ?? null, createdAt: now, expiresAt: now + lifetime * 1000, usedAt: null,
+  });
+  return ok({ challengeId: id, challenge: challenge.toString('base64url'), expiresIn: lifetime });
+}

@@ -1,0 +1,94 @@
+// The issuer's rule functions without HTTP: a real SQLite file, a real CA, the real PKI-AUTH verifier against a
+// test PKI with CRL files, and a clock that moves only when a test moves it.
+import 'reflect-metadata';
+import { createPrivateKey, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadOrCreateDataDirCa } from '../../../issuer/ca/issuing-ca.ts';
+import { parseIssuerConfig } from '../../../issuer/config.ts';
+import { authorizeDevice } from '../../../issuer/device-flow/authorize-device.ts';
+import { EnrollmentEvents } from '../../../issuer/enrollment-events.ts';
+import type { IssuerContext } from '../../../issuer/issuer-context.ts';
+import { issueChallenge } from '../../../issuer/pki-auth/issue-challenge.ts';
+import { signInWithCard } from '../../../issuer/pki-auth/sign-in-with-card.ts';
+import { verifyCardAuthentication, verifyCardCertificate } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import { CodeHasher } from '../../../issuer/secrets.ts';
+import { openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
+import { buildCrl } from '../../../virtual-card/revocation.ts';
+import { createTestPki } from '../../../virtual-card/test-pki.ts';
+import type { IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
+import { signPkiAuth } from '../../integration/pki-auth/card-signature.ts';
+
+export interface RuleHarness {
+  ctx: IssuerContext;
+  pki: TestPki;
+  /** Moves the fixed clock forward. */
+  advance(ms: number): void;
+  card(): Promise<IssuedCardCertificate>;
+  /** PKI-AUTH with the real verifier → the kiosk session token. */
+  signIn(card: IssuedCardCertificate): Promise<string>;
+  /** RFC 8628 device authorization → the phone's device_code and user_code. */
+  startPhone(): Promise<{ deviceCode: string; userCode: string }>;
+  /** Every audit row's event and code, oldest first. */
+  auditCodes(): Promise<Array<[string, string | null]>>;
+  close(): Promise<void>;
+}
+
+export async function startRuleHarness(config: Record<string, unknown> = {}): Promise<RuleHarness> {
+  const dir = mkdtempSync(join(tmpdir(), 'dck-rules-'));
+  let clock = Date.now();
+  const now = () => new Date(clock);
+  const pki = await createTestPki();
+  const crlFiles = [join(dir, 'root.crl'), join(dir, 'intermediate.crl')];
+  writeFileSync(crlFiles[0] ?? '', await buildCrl({ issuer: pki.root, nextUpdate: new Date(clock + 86_400_000) }));
+  writeFileSync(crlFiles[1] ?? '', await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(clock + 86_400_000) }));
+  const parsed = parseIssuerConfig(config);
+  const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
+  const ctx: IssuerContext = {
+    config: parsed, storage,
+    ca: await loadOrCreateDataDirCa(dir, 'Rule Test CA', now()),
+    codes: new CodeHasher(new Uint8Array(randomBytes(32))),
+    events: new EnrollmentEvents(),
+    trustPolicy: {
+      trustAnchorsDer: [pki.root.der], intermediatesDer: [pki.intermediate.der], requiredPolicyOids: parsed.pivTrust.requiredPolicyOids,
+      crlUrls: [], crlFiles, ocspUrl: null, now,
+    },
+    verifyCard: verifyCardAuthentication,
+    checkCardStatus: verifyCardCertificate,
+    baseUrl: 'https://issuer.test',
+    now,
+    audit: (event, outcome, code, details) => storage.appendAudit({ at: clock, event, outcome, code, details }),
+  };
+  let serial = 0;
+  return {
+    ctx, pki,
+    advance: (ms) => { clock += ms; },
+    card: () => pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Rule Holder ${(serial += 1)}` }),
+    signIn: async (card) => {
+      const challenge = await issueChallenge(ctx, { kioskId: 'kiosk-1' });
+      if (!challenge.ok) throw new Error(challenge.error.code);
+      const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+      const signed = signPkiAuth(key, card.keyAlgorithm, Buffer.from(challenge.value.challenge, 'base64url'));
+      const session = await signInWithCard(ctx, {
+        ip: '127.0.0.1',
+        answer: {
+          challengeId: challenge.value.challengeId, certificate: Buffer.from(card.der).toString('base64url'),
+          kioskNonce: Buffer.from(signed.kioskNonce).toString('base64url'), signature: Buffer.from(signed.signature).toString('base64url'),
+        },
+      });
+      if (!session.ok) throw new Error(`sign-in refused: ${session.error.code} ${session.error.detail ?? ''}`);
+      return session.value.sessionToken;
+    },
+    startPhone: async () => {
+      const device = await authorizeDevice(ctx, { clientId: 'dck-phone', ip: '127.0.0.1' });
+      if (!device.ok) throw new Error(device.error.code);
+      return { deviceCode: device.value.device_code, userCode: device.value.user_code };
+    },
+    auditCodes: async () => (await storage.listAudit(0, 1000)).map((row): [string, string | null] => [row.event, row.code]),
+    close: async () => {
+      await storage.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
