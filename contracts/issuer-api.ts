@@ -43,6 +43,10 @@ export const ISSUER_ROUTES = {
   healthz: '/healthz',
   readyz: '/readyz',
   metrics: '/metrics',
+  /** The CRL (RFC 5280, DER) of one issuer generation's derived certificates: each names its own. GET. */
+  derivedCrl: '/revocation/crl/:generation',
+  /** OCSP responder (RFC 6960) for the derived certificates: POST application/ocsp-request. */
+  ocsp: '/revocation/ocsp',
 } as const;
 
 /**
@@ -150,6 +154,9 @@ export const ISSUER_ERROR_CODES = [
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
   // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
   'ca-unavailable', 'metrics-forbidden',
+  // lifecycle (issuer/lifecycle/): 'issuer-replaced': the issuer's CA was replaced while this redeem was signed, so
+  // nothing was issued (enroll again); 'crl-unavailable': no CRL of that generation is published (yet).
+  'issuer-replaced', 'crl-unavailable',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
@@ -385,6 +392,15 @@ export const RedeemRequest = Type.Object(
     otp: Type.String({ minLength: 1, maxLength: 16 }),
     /** PKCS#10 certificate signing request: PEM, or DER as base64url. */
     csr: Type.String({ minLength: 1, maxLength: 8000 }),
+    /**
+     * The device as the phone reports it (shown to administrators, never trusted). A new credential for the same
+     * card and device id revokes the older one as superseded (renewal).
+     */
+    device: Type.Optional(Type.Object({
+      id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
+      platform: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' })),
+      model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' })),
+    }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

@@ -145,6 +145,18 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The CRL and OCSP answers the issuer publishes for its own derived certificates (issuer/lifecycle/). */
+    revocation: Type.Object(
+      {
+        /** nextUpdate − thisUpdate of the CRL; it is regenerated at half of it, and on every revocation. */
+        crlValidityHours: Type.Integer({ minimum: 1, maximum: 24 * 31, default: 24 }),
+        /** How often each process looks for revocations made elsewhere (other workers, `dck admin`). */
+        crlCheckSeconds: Seconds(30, 3600),
+        /** nextUpdate − thisUpdate of an OCSP answer. */
+        ocspValiditySeconds: Seconds(3600, 7 * 86400),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Logs and /metrics (issuer/operations/). */
     operations: Type.Object(
       {

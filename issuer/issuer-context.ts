@@ -2,6 +2,7 @@
 import type { IssuerConfig } from './config.ts';
 import type { IssuingCa } from './ca/issuing-ca.ts';
 import type { EnrollmentEvents } from './enrollment-events.ts';
+import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
 import type { CodeHasher } from './secrets.ts';
 import type { AuditEntryInput, IssuerStorage } from './storage/issuer-storage.ts';
 import type {
@@ -22,6 +23,9 @@ export interface IssuerContext {
   trustPolicy: PivTrustPolicy;
   verifyCard: CardVerifier;
   checkCardStatus: CardStatusChecker;
+  /** The live issuer generation (lifecycle/issuer-generation.ts): the one `ca` signs for. */
+  issuerGeneration: number;
+  crl: CrlPublisher;
   /** Base URL clients use (QR payload, verification_uri). */
   baseUrl: string;
   now: () => Date;

@@ -12,6 +12,7 @@ import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
+import { registerRevocationRoutes } from './routes/revocation.ts';
 import type { TlsIdentity } from './tls.ts';
 import type { Writable } from 'node:stream';
 import { operationalFailure, registerOperations } from './operations/operations-routes.ts';
@@ -112,6 +113,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
+  registerRevocationRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;
 }

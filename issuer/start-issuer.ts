@@ -12,6 +12,8 @@ import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
+import { startCrlPublisher } from './lifecycle/crl-publisher.ts';
+import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
 import { startCardMonitor } from './eligibility/card-monitor.ts';
 import type { CardMonitorJob } from './eligibility/card-monitor.ts';
@@ -83,6 +85,8 @@ export interface RunningIssuer {
 }
 
 const SERVER_SECRET_FILE = 'server-secret.bin';
+/** Who registers the CA's issuer generation at start (a new CA configured starts a new generation). */
+const ISSUER_START_ACTOR = { kind: 'issuer', id: 'issuer start' } as const;
 const DATABASE_FILE = 'issuer.sqlite';
 
 /** Key of the OTP / user_code HMAC: outside the database, so a stolen database alone cannot brute-force codes. */
@@ -138,7 +142,11 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
     // Workers connect to a token CA themselves: the primary's check connection is not kept.
     await ca.signer.close();
     const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
-    await storage.close();
+    try {
+      await enterIssuerGeneration(storage, ca.certificateDer, now, ISSUER_START_ACTOR);
+    } finally {
+      await storage.close();
+    }
   } finally {
     clearInterval(holdOpen);
   }
@@ -160,8 +168,13 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE), {
     busyRetry: { ...DEFAULT_BUSY_RETRY, onRetry: () => metrics.storageBusyRetries.inc() },
   });
+  const { generation: issuerGeneration } = await enterIssuerGeneration(storage, ca.certificateDer, now(), ISSUER_START_ACTOR);
+  const crl = startCrlPublisher({
+    storage, ca, issuerGeneration, now, validityMs: config.revocation.crlValidityHours * 3_600_000,
+    checkIntervalMs: config.revocation.crlCheckSeconds * 1000, warn: (message) => { process.emitWarning(message); },
+  });
   const context: IssuerContext = {
-    config, storage, ca,
+    config, storage, ca, issuerGeneration, crl,
     codes: new CodeHasher(serverSecret),
     events: options.events ?? new EnrollmentEvents(),
     trustPolicy: {
@@ -200,6 +213,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const url = defaultBaseUrl(config.listen.host, port);
   context.baseUrl = config.publicBaseUrl?.replace(/\/+$/, '') ?? url;
   await context.audit('service-start', 'success', null, { url: context.baseUrl });
+  // Publishes what a crash may have left unpublished (a revocation committed, its CRL not yet signed).
+  await crl.crlFor(issuerGeneration);
   const maintenance = startMaintenance({
     storage, config, dataDir: options.dataDir, now, warn: (message) => { process.emitWarning(message); },
   });
@@ -225,6 +240,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       closed = true;
       await maintenance.stop();
       await cardMonitor.stop();
+      crl.stop();
       await app.close();
       await storage.close();
       await ca.signer.close();

@@ -15,6 +15,8 @@ import { bearerToken, sendError, sendRateLimited } from '../http-errors.ts';
 import { FixedWindowRateLimiter } from '../rate-limit.ts';
 import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
 import { hashToken, newOtp, newRecordId } from '../secrets.ts';
+import { DEFAULT_TENANT, cardRevocationSources, deviceReport } from '../lifecycle/binding.ts';
+import { revocationUrls } from '../lifecycle/revocation-urls.ts';
 import type {
   DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord, UserCodeGuessLimits,
 } from '../storage/issuer-storage.ts';
@@ -318,16 +320,25 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
       cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
       lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+      revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
     });
+    const reported = deviceReport(request.body.device);
     const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, {
       serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
       certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
-      issuedAt: now.getTime(),
+      issuedAt: now.getTime(), device: reported, tenant: DEFAULT_TENANT, issuerGeneration: ctx.issuerGeneration,
+      cardRevocationSources: cardRevocationSources(card.certificateDer),
     }, auditEntry(ctx, 'redeem', 'success', null, {
       enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
-      keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
+      keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(), deviceId: reported.id,
+    }), (serialNumberHex) => auditEntry(ctx, 'credential-revoke', 'success', 'superseded', {
+      serialNumberHex, actorKind: 'issuer', actor: 'renewal', note: `superseded by ${issued.serialNumberHex}`,
     }));
-    if (!completed) return fail(409, 'enrollment-completed', 'This enrollment was finished or changed meanwhile.');
+    if (!completed.completed && completed.reason === 'generation-retired') {
+      return fail(409, 'issuer-replaced', 'The issuer was replaced while this certificate was made: nothing was issued; enroll again.');
+    }
+    if (!completed.completed) return fail(409, 'enrollment-completed', 'This enrollment was finished or changed meanwhile.');
+    if (completed.superseded.length > 0) ctx.crl.refresh().catch((error: unknown) => { request.log.warn({ err: error }, 'derived CRL not regenerated'); });
     ctx.events.notify(enrollment.id);
     return reply.header('cache-control', 'no-store').send({
       certificatePem: derToPem(issued.certificateDer),

@@ -1,0 +1,20 @@
+// The issuer generation: one per issuing CA of the tenant (seed 003 "Change the derived credential issuer"). A CA
+// certificate the database has not seen as the live generation starts a new one: the old generation is retired
+// (its CA signs no more: a redeem signed by it is refused at commit) and every credential it issued is revoked.
+import type { IssuerStorage } from '../storage/issuer-storage.ts';
+import type { RevocationReason } from './revocation-reason.ts';
+import type { LifecycleActor } from './credential-state.ts';
+
+export async function enterIssuerGeneration(
+  storage: IssuerStorage, caCertificateDer: Uint8Array, at: Date, actor: LifecycleActor,
+  reason: RevocationReason = 'cessationOfOperation',
+): Promise<{ generation: number; revoked: string[] }> {
+  const time = at.getTime();
+  return storage.startIssuerGeneration(caCertificateDer, time, reason, (result) => ({
+    at: time, event: 'issuer-generation', outcome: 'success', code: null,
+    details: { generation: result.generation, credentialsRevoked: result.revoked.length, actorKind: actor.kind, actor: actor.id },
+  }), (serialNumberHex) => ({
+    at: time, event: 'credential-revoke', outcome: 'success', code: reason,
+    details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: 'issuer generation replaced' },
+  }));
+}
