@@ -27,7 +27,7 @@ import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { IssuerMetrics } from './operations/metrics.ts';
 import { DEFAULT_BUSY_RETRY } from './storage/sqlite-busy-retry.ts';
-import { openSqliteStorage } from './storage/sqlite-storage.ts';
+import { ISSUER_DATABASE_FILE, openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
 import type { TlsIdentity } from './tls.ts';
@@ -87,7 +87,7 @@ export interface RunningIssuer {
 const SERVER_SECRET_FILE = 'server-secret.bin';
 /** Who registers the CA's issuer generation at start (a new CA configured starts a new generation). */
 const ISSUER_START_ACTOR = { kind: 'issuer', id: 'issuer start' } as const;
-const DATABASE_FILE = 'issuer.sqlite';
+const DATABASE_FILE = ISSUER_DATABASE_FILE;
 
 /** Key of the OTP / user_code HMAC: outside the database, so a stolen database alone cannot brute-force codes. */
 function loadOrCreateServerSecret(dataDir: string): Uint8Array {

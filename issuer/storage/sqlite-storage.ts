@@ -208,6 +208,9 @@ export interface SqliteStorageOptions {
   checkpointIntervalMs?: number;
 }
 
+/** The database's name in the issuer's data directory (`dck issuer` and `dck admin` open it there). */
+export const ISSUER_DATABASE_FILE = 'issuer.sqlite';
+
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
 /** Rows per table one purge transaction deletes at most: a few milliseconds of write lock. */
 const PURGE_BATCH_ROWS = 2000;
