@@ -105,10 +105,13 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
     sendRateLimited(reply, OAUTH_ROUTES.has(route), verdict.retryAfterSeconds);
   });
 
-  app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, () => ({
-    displayName: ctx.config.displayName, helpUrl: ctx.config.helpUrl, issuerBaseUrl: ctx.baseUrl,
-    caCertificatePem: derToPem(ctx.ca.certificateDer), otpLength: ctx.config.otp.length,
-  }));
+  app.get(ISSUER_ROUTES.metadata, { schema: { summary: 'Issuer metadata', response: { 200: IssuerMetadata } } }, async () => {
+    const tenant = await ctx.tenant();
+    return {
+      displayName: tenant.displayName, helpUrl: tenant.helpUrl, issuerBaseUrl: ctx.baseUrl,
+      caCertificatePem: derToPem(ctx.ca.certificateDer), otpLength: ctx.config.otp.length,
+    };
+  });
   app.get(ISSUER_ROUTES.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);

@@ -14,6 +14,8 @@ import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
 import { startCrlPublisher } from './lifecycle/crl-publisher.ts';
 import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
+import { recoverIssuerReplacement } from './lifecycle/replace-issuer.ts';
+import { tenantSettingsReader } from './lifecycle/tenant-settings.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
 import { startCardMonitor } from './eligibility/card-monitor.ts';
 import type { CardMonitorJob } from './eligibility/card-monitor.ts';
@@ -138,11 +140,13 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   // the event loop open until it is done, or Node would exit with the close still pending.
   const holdOpen = setInterval(() => undefined, 60_000);
   try {
-    const { ca } = await loadOrCreateMaterial(config, dataDir, now);
-    // Workers connect to a token CA themselves: the primary's check connection is not kept.
-    await ca.signer.close();
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
     try {
+      if (config.ca === null) await recoverIssuerReplacement(dataDir, storage, now);
+      const { ca } = await loadOrCreateMaterial(config, dataDir, now);
+      // Workers connect to a token CA themselves: the primary's check connection is not kept.
+      await ca.signer.close();
       await enterIssuerGeneration(storage, ca.certificateDer, now, ISSUER_START_ACTOR);
     } finally {
       await storage.close();
@@ -161,20 +165,29 @@ const derivedRevocationNotWired: RevokeAllForCard = () => Promise.reject(new Err
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const config = readIssuerConfig(options);
   const now = options.now ?? (() => new Date());
-  const material = await loadOrCreateMaterial(config, options.dataDir, now());
-  const { tls, serverSecret } = material;
   const metrics = new IssuerMetrics();
-  const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE), {
     busyRetry: { ...DEFAULT_BUSY_RETRY, onRetry: () => metrics.storageBusyRetries.inc() },
   });
+  // Before the CA is loaded: an issuer replacement a crash interrupted is finished or undone.
+  let material: IssuerMaterial;
+  try {
+    if (config.ca === null) await recoverIssuerReplacement(options.dataDir, storage, now());
+    material = await loadOrCreateMaterial(config, options.dataDir, now());
+  } catch (error: unknown) {
+    await storage.close();
+    throw error;
+  }
+  const { tls, serverSecret } = material;
+  const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
   const { generation: issuerGeneration } = await enterIssuerGeneration(storage, ca.certificateDer, now(), ISSUER_START_ACTOR);
   const crl = startCrlPublisher({
     storage, ca, issuerGeneration, now, validityMs: config.revocation.crlValidityHours * 3_600_000,
     checkIntervalMs: config.revocation.crlCheckSeconds * 1000, warn: (message) => { process.emitWarning(message); },
   });
   const context: IssuerContext = {
-    config, storage, ca, issuerGeneration, crl,
+    config, storage, ca, issuerGeneration, crl, tenant: tenantSettingsReader(storage, config),
     codes: new CodeHasher(serverSecret),
     events: options.events ?? new EnrollmentEvents(),
     trustPolicy: {

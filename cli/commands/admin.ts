@@ -14,12 +14,17 @@ import {
 } from '../../issuer/lifecycle/credential-state.ts';
 import type { LifecycleActor, LifecycleDeps } from '../../issuer/lifecycle/credential-state.ts';
 import { FINAL_REVOCATION_REASONS } from '../../issuer/lifecycle/revocation-reason.ts';
+import { IssuerReplaceError, replaceDataDirIssuer } from '../../issuer/lifecycle/replace-issuer.ts';
+import { TenantSettingError, changeTenantSettings, readTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
+import type { TenantSettingName } from '../../issuer/lifecycle/tenant-settings.ts';
+import { ConfigError, loadIssuerConfigFile, parseIssuerConfig } from '../../issuer/config.ts';
+import type { IssuerConfig } from '../../issuer/config.ts';
 import type { CredentialFilter, IssuerStorage, StoredCredentialStatus } from '../../issuer/storage/issuer-storage.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../issuer/storage/sqlite-storage.ts';
 import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
-export const summary = 'administer the issuer: derived credentials (list, show, revoke, suspend, resume), audit export';
+export const summary = 'administer the issuer: derived credentials, tenant settings, issuer replacement, audit export';
 
 const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspended|revoked] [--limit N] [--json] [--data DIR]
        dck admin credentials show --serial HEX [--json] [--data DIR]
@@ -27,23 +32,82 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
                                     [--note TEXT] [--actor NAME] [--json] [--data DIR]
        dck admin credentials suspend|resume --serial HEX [--note TEXT] [--actor NAME] [--json] [--data DIR]
        dck admin audit export [--format jsonl|csv] [--out FILE] [--after SEQUENCE] [--json] [--data DIR]
+       dck admin tenant show [--json] [--config FILE] [--data DIR]
+       dck admin tenant set [--display-name TEXT] [--help-url URL|none] [--notifications none|email|app|both]
+                            [--renewal-threshold PERCENT] [--lifetime-days N] [--on-card-revoked revoke-derived|flag]
+                            [--actor NAME] [--json] [--config FILE] [--data DIR]
+       dck admin issuer replace [--reason superseded|cessationOfOperation] [--actor NAME] [--json] [--config FILE] [--data DIR]
 
   FILTER     --serial HEX, --person UUID, --fascn HEX, --name TEXT (part of the cardholder's name), --device ID
   REASON     ${FINAL_REVOCATION_REASONS.join(', ')}
   --actor    who you are, for the audit (default: cli:<your login name>)
-  --data     the issuer's data directory (default ./dck-issuer-data); run on the issuer host.`;
+  --data     the issuer's data directory (default ./dck-issuer-data); run on the issuer host.
+  --config   the issuer's configuration file (its starting tenant settings and CA section).
+
+issuer replace: a new CA in the data directory and a new issuer generation; every derived credential of the old
+one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.`;
 
 const SPEC = {
   '--data': 'value', '--json': 'flag', '--serial': 'value', '--person': 'value', '--fascn': 'value', '--name': 'value',
   '--device': 'value', '--status': 'value', '--limit': 'value', '--reason': 'value', '--note': 'value', '--actor': 'value',
-  '--format': 'value', '--out': 'value', '--after': 'value',
+  '--format': 'value', '--out': 'value', '--after': 'value', '--config': 'value', '--display-name': 'value',
+  '--help-url': 'value', '--notifications': 'value', '--renewal-threshold': 'value', '--lifetime-days': 'value',
+  '--on-card-revoked': 'value',
 } as const;
+
+/** `dck admin tenant set` options → tenant setting names (lifecycle/tenant-settings.ts). */
+const SETTING_OPTIONS = {
+  '--display-name': 'displayName', '--help-url': 'helpUrl', '--notifications': 'notificationTypes',
+  '--renewal-threshold': 'renewalThresholdPercent', '--lifetime-days': 'derivedCertificateLifetimeDays',
+  '--on-card-revoked': 'onCardRevoked',
+} as const satisfies Partial<Record<keyof typeof SPEC, TenantSettingName>>;
 type Options = ReturnType<typeof parseArgs<typeof SPEC>>;
 
 const LIST_LIMIT = 1000;
 const STATUSES: readonly StoredCredentialStatus[] = ['active', 'suspended', 'revoked'];
 
-interface Context { storage: IssuerStorage; options: Options; deps: LifecycleDeps; actor: LifecycleActor; print: (line: string) => void }
+interface Context {
+  storage: IssuerStorage; options: Options; deps: LifecycleDeps; actor: LifecycleActor; dataDir: string;
+  print: (line: string) => void;
+}
+
+function configOf(options: Options): IssuerConfig {
+  const file = options['--config'];
+  return file === undefined ? parseIssuerConfig({}) : loadIssuerConfigFile(file);
+}
+
+async function tenantShow(ctx: Context): Promise<number> {
+  const settings = await readTenantSettings(ctx.storage, configOf(ctx.options));
+  if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(settings, 2));
+  else for (const [name, value] of Object.entries(settings)) ctx.print(terminalSafe(`${name.padEnd(32)} ${String(value)}`));
+  return 0;
+}
+
+async function tenantSet(ctx: Context): Promise<number> {
+  const changes: Record<string, string> = {};
+  for (const [option, setting] of Object.entries(SETTING_OPTIONS)) {
+    const value = ctx.options[option as keyof typeof SETTING_OPTIONS];
+    if (value !== undefined) changes[setting] = value;
+  }
+  await changeTenantSettings(ctx.storage, configOf(ctx.options), changes, ctx.actor, ctx.deps.now());
+  return tenantShow(ctx);
+}
+
+async function issuerReplace(ctx: Context): Promise<number> {
+  const reason = ctx.options['--reason'] ?? 'cessationOfOperation';
+  if (reason !== 'cessationOfOperation' && reason !== 'superseded') throw new UsageError('--reason is superseded or cessationOfOperation');
+  const result = await replaceDataDirIssuer({
+    dataDir: ctx.dataDir, storage: ctx.storage, config: configOf(ctx.options), now: ctx.deps.now(), actor: ctx.actor, reason,
+  });
+  if (ctx.options['--json'] === true) {
+    ctx.print(terminalSafeJson({ oldGeneration: result.oldGeneration, generation: result.generation, revoked: result.revoked }));
+  } else {
+    ctx.print(`issuer generation ${result.generation} started; ${result.revoked.length} derived credentials of generation ${result.oldGeneration} revoked (${reason})`);
+    ctx.print('restart the issuer; give relying parties the new CA certificate:');
+    ctx.print(result.caCertificatePem.trimEnd());
+  }
+  return 0;
+}
 
 function openStorage(dataDir: string): IssuerStorage {
   const file = join(dataDir, ISSUER_DATABASE_FILE);
@@ -147,6 +211,9 @@ const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
   'credentials suspend': (ctx) => suspendOrResume(ctx, 'suspend'),
   'credentials resume': (ctx) => suspendOrResume(ctx, 'resume'),
   'audit export': auditExport,
+  'tenant show': tenantShow,
+  'tenant set': tenantSet,
+  'issuer replace': issuerReplace,
 };
 
 function defaultActor(): string {
@@ -169,16 +236,17 @@ export async function run(args: string[]): Promise<number> {
   try {
     if (action === undefined) throw new UsageError(`unknown admin command "${printable(`${group} ${verb}`)}"`);
     const options = parseArgs(rest, SPEC, `dck admin ${group} ${verb}`);
-    storage = openStorage(options['--data'] ?? 'dck-issuer-data');
+    const dataDir = options['--data'] ?? 'dck-issuer-data';
+    storage = openStorage(dataDir);
     const deps: LifecycleDeps = { storage, now: () => new Date() };
     const actor: LifecycleActor = { kind: 'admin', id: options['--actor'] ?? defaultActor() };
-    return await action({ storage, options, deps, actor, print: (line) => { console.log(line); } });
+    return await action({ storage, options, deps, actor, dataDir, print: (line) => { console.log(line); } });
   } catch (error: unknown) {
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof LifecycleError) {
+    if (error instanceof LifecycleError || error instanceof TenantSettingError || error instanceof IssuerReplaceError || error instanceof ConfigError) {
       console.error(json ? terminalSafeJson({ error: error.code, message: error.message }) : `refused: ${terminalSafe(error.message)}`);
       return 1;
     }

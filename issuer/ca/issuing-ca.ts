@@ -28,6 +28,11 @@ export interface IssuingCa {
 
 const CA_KEY_FILE = 'issuing-ca-key.pem';
 const CA_CERT_FILE = 'issuing-ca-certificate.pem';
+
+/** Where the data-dir CA's key and certificate live (`dck admin issuer replace` swaps them). */
+export function dataDirCaFiles(dataDir: string): { keyFile: string; certificateFile: string } {
+  return { keyFile: join(dataDir, CA_KEY_FILE), certificateFile: join(dataDir, CA_CERT_FILE) };
+}
 const CA_LIFETIME_YEARS = 10;
 
 export function issuingCaFromParts(signer: OperatedCaSigner, certificateDer: Uint8Array, higherChain: Uint8Array[]): IssuingCa {

@@ -1,6 +1,7 @@
 // What binds a new derived credential besides its card and enrollment: the device as the phone reported it, the
 // tenant and issuer generation, and where the card's PIV Authentication certificate publishes its revocation (for
 // the eligibility monitor). The card's certificate passed PKI-AUTH's strict checks before it was stored.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { CardRevocationSources, DeviceReport } from '../storage/issuer-storage.ts';
 

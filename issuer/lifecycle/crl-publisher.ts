@@ -36,6 +36,8 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   const { storage, ca, issuerGeneration } = options;
 
   const generate = async (): Promise<PublishedCrl | null> => {
+    // A retired generation's CA signs no more: its final CRL (signed at the replacement) stays as it is.
+    if ((await storage.findIssuerGeneration(issuerGeneration))?.retiredAt != null) return storage.findPublishedCrl(issuerGeneration);
     const now = options.now();
     const draft = await storage.draftCrl(issuerGeneration, now.getTime());
     const nextUpdate = new Date(now.getTime() + options.validityMs);

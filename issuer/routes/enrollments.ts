@@ -319,7 +319,7 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     const issued = await issueDerivedCertificate(ctx.ca, {
       subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
       cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
-      lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+      lifetimeDays: (await ctx.tenant()).derivedCertificateLifetimeDays, now,
       revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
     });
     const reported = deviceReport(request.body.device);
