@@ -3,11 +3,14 @@
 // restart the new CA issues under the new generation's CRL. A replacement killed half-way is finished or undone.
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ISSUER_ROUTES, enrollmentPath } from '../../../../contracts/issuer-api.ts';
-import { dataDirCaFiles } from '../../../../issuer/ca/issuing-ca.ts';
+import * as x509 from '@peculiar/x509';
+import { dataDirCaFiles, loadOrCreateDataDirCa } from '../../../../issuer/ca/issuing-ca.ts';
+import { enterIssuerGeneration } from '../../../../issuer/lifecycle/issuer-generation.ts';
+import { seedCredential } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
 import { parseIssuerConfig } from '../../../../issuer/config.ts';
 import { recoverIssuerReplacement, replaceDataDirIssuer } from '../../../../issuer/lifecycle/replace-issuer.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
@@ -61,13 +64,29 @@ describe('dck admin issuer replace', { timeout: 120_000 }, () => {
     expect(readFileSync(fresh.certificateFile, 'utf8')).not.toBe('');
   });
 
-  it('a replacement killed before its transaction is undone at the next start; after it, finished', async () => {
+  it('a replacement killed before its transaction is undone at the next start; killed after it, finished', async () => {
     const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'dck-recover-')), 'issuer.sqlite'), { checkpointIntervalMs: 0 });
     const dir = mkdtempSync(join(tmpdir(), 'dck-recover-dir-'));
     writeFileSync(join(dir, 'issuing-ca-certificate.next.pem'), h.issuer.caCertificatePem);
     writeFileSync(join(dir, 'issuing-ca-key.next.pem'), 'not used');
     expect(await recoverIssuerReplacement(dir, storage, new Date())).toBe('undone');
     expect(existsSync(join(dir, 'issuing-ca-certificate.next.pem'))).toBe(false);
+
+    // Killed after the generation's transaction, before the final CRL and the file swap: the start finishes it.
+    const oldCa = await loadOrCreateDataDirCa(dir, 'Old', new Date());
+    await enterIssuerGeneration(storage, oldCa.certificateDer, new Date(), admin);
+    const { serial } = await seedCredential(storage, { notAfter: Date.now() + 86_400_000 });
+    const otherDir = mkdtempSync(join(tmpdir(), 'dck-recover-new-'));
+    const newCa = await loadOrCreateDataDirCa(otherDir, 'New', new Date());
+    copyFileSync(dataDirCaFiles(otherDir).keyFile, join(dir, 'issuing-ca-key.next.pem'));
+    copyFileSync(dataDirCaFiles(otherDir).certificateFile, join(dir, 'issuing-ca-certificate.next.pem'));
+    await enterIssuerGeneration(storage, newCa.certificateDer, new Date(), admin);
+    expect(await recoverIssuerReplacement(dir, storage, new Date())).toBe('finished');
+    expect(readFileSync(dataDirCaFiles(dir).certificateFile)).toEqual(readFileSync(dataDirCaFiles(otherDir).certificateFile));
+    const finalCrl = await storage.findPublishedCrl(1);
+    const listed = new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).entries.map((entry) => entry.serialNumber.toLowerCase());
+    expect(listed).toEqual([serial]);
+    expect(await new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).verify({ publicKey: oldCa.certificate.publicKey })).toBe(true);
     await storage.close();
   });
 });
