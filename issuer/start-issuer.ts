@@ -13,6 +13,8 @@ import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
 import { startCrlPublisher } from './lifecycle/crl-publisher.ts';
+import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
+import { revokeAllForCard } from './lifecycle/credential-state.ts';
 import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
 import { recoverIssuerReplacement } from './lifecycle/replace-issuer.ts';
 import { tenantSettingsReader } from './lifecycle/tenant-settings.ts';
@@ -156,11 +158,11 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   }
 }
 
-/**
- * Until issue 10 §3's lifecycle (issuer/lifecycle/ `revokeAllForCard`) is wired here, `revoke-derived` cannot revoke:
- * the action fails, stays pending in card_eligibility, and is retried (with a warning) every run until it can.
- */
-const derivedRevocationNotWired: RevokeAllForCard = () => Promise.reject(new Error('revocation of derived credentials is not wired yet (issuer/lifecycle/)'));
+/** `eligibility.onCardRevoked: revoke-derived` through the lifecycle: audited, actor `monitor`, CRL regenerated at once. */
+function lifecycleRevokeAllForCard(storage: IssuerStorage, crl: CrlPublisher, now: () => Date): RevokeAllForCard {
+  const deps = { storage, now, afterRevocationChange: () => { crl.refresh().catch((error: unknown) => { process.emitWarning(`derived CRL not regenerated: ${String(error)}`); }); } };
+  return (cardId, reason, actor) => revokeAllForCard(deps, cardId, reason, { kind: 'monitor', id: actor });
+}
 
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const config = readIssuerConfig(options);
@@ -237,7 +239,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       ...context.trustPolicy, maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000, maxCrlBytes: config.pivTrust.maxCrlBytes,
     }),
     onCardRevoked: options.onCardRevoked ?? cardRevokedAction({
-      policy: config.eligibility.onCardRevoked, storage, now, revokeAllForCard: options.revokeAllForCard ?? derivedRevocationNotWired,
+      policy: config.eligibility.onCardRevoked, storage, now, revokeAllForCard: options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now),
     }),
     warn: (message) => { process.emitWarning(message); },
     observe: (run) => { metrics.observeEligibilityRun(run); },
