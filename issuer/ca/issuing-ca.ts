@@ -1,5 +1,7 @@
 // The issuer's CA: created on first start for the embedded default (key + certificate persisted in the data
 // dir, key file mode 0600), loaded from configured files, or a key in a PKCS#11 token (pkcs11-ca-signer.ts).
+// @peculiar/x509 needs the reflect polyfill loaded first, whoever imports this module (dck admin does, without start-issuer).
+import 'reflect-metadata';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -83,6 +83,20 @@ describe('dck admin credentials', SLOW, () => {
   });
 });
 
+describe('dck admin tenant', SLOW, () => {
+  it('sets settings with an audit row naming the actor; a bad value exits 1 and changes nothing', async () => {
+    const set = await dck('tenant', 'set', '--on-card-revoked', 'flag', '--renewal-threshold', '75', '--actor', 'ops lead', '--json');
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ onCardRevoked: 'flag', renewalThresholdPercent: 75 });
+    const refused = await dck('tenant', 'set', '--notifications', 'pigeon', '--on-card-revoked', 'revoke-derived');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/notificationTypes: one of none, email, app, both/);
+    expect(JSON.parse(await storage.readTenantSettings().then((all) => all.onCardRevoked ?? 'null'))).toBe('flag');
+    const audit = (await storage.listAudit(0, 10_000)).filter((row) => row.event === 'tenant-settings');
+    expect(audit.map((row) => row.details.actor)).toEqual(['ops lead']);
+  });
+});
+
 describe('dck admin audit export', SLOW, () => {
   it('writes JSON lines and CSV files (0600), every row once, spreadsheet formulas defused', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dck-audit-'));
