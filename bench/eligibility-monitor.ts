@@ -122,8 +122,8 @@ async function measure(dir: string): Promise<void> {
   const crlMs = performance.now() - crlStarted;
   const now = (): Date => new Date();
   const monitor = startCardMonitor({
-    storage, settings: { ...config.eligibility, enabled: false }, oracle, policy: 'flag', now, warn: (message) => { console.log(`  warning: ${message.slice(0, 200)}`); },
-    onCardRevoked: cardRevokedAction({ policy: 'flag', storage, now, revokeAllForCard: () => Promise.reject(new Error('not used with flag')) }),
+    storage, settings: { ...config.eligibility, enabled: false }, oracle, policy: () => Promise.resolve('flag'), now, warn: (message) => { console.log(`  warning: ${message.slice(0, 200)}`); },
+    onCardRevoked: cardRevokedAction({ storage, now, revokeAllForCard: () => Promise.reject(new Error('not used with flag')) }),
   });
   const started = performance.now();
   const cpuBefore = process.cpuUsage();

@@ -22,6 +22,7 @@ import type {
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
+import { revocationUrls } from '../issuer/lifecycle/revocation-urls.ts';
 import { loadOrCreateDataDirCa } from '../issuer/ca/issuing-ca.ts';
 import type { CardVerifier } from '../issuer/issuer-context.ts';
 import { startIssuer } from '../issuer/start-issuer.ts';
@@ -131,7 +132,7 @@ async function csrAndSigningCpuMs(csr: string, rounds: number): Promise<number> 
       await issueDerivedCertificate(ca, {
         subjectPublicKeySpkiDer: checked.subjectPublicKeySpkiDer, cardholderCommonName: 'x',
         cardholderUuid: '6f7c1a52-3b9e-4c1d-8f00-000000000001', cardCertificateNotAfter: new Date(Date.now() + 86_400_000),
-        lifetimeDays: 365, now: new Date(),
+        lifetimeDays: 365, now: new Date(), revocationUrls: revocationUrls('https://127.0.0.1:8443', 1),
       });
     };
     for (let i = 0; i < 50; i += 1) await once();

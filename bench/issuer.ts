@@ -30,6 +30,7 @@ import type {
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
+import { revocationUrls } from '../issuer/lifecycle/revocation-urls.ts';
 import { loadOrCreateDataDirCa } from '../issuer/ca/issuing-ca.ts';
 import { verifyCardAuthentication } from '../issuer/pki-auth/verify-card-authentication.ts';
 import type { PivTrustPolicy } from '../issuer/pki-auth/verify-card-authentication.ts';
@@ -196,6 +197,7 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
     await issueDerivedCertificate(ca, {
       subjectPublicKeySpkiDer: csrCheck.subjectPublicKeySpkiDer, cardholderCommonName: 'x', cardholderUuid: card.uuid,
       cardCertificateNotAfter: card.certificate.notAfter, lifetimeDays: 365, now: new Date(),
+      revocationUrls: revocationUrls('https://127.0.0.1:8443', 1),
     });
     rounds += 1;
   }

@@ -260,6 +260,15 @@ export const RedeemRequest = Type.Object(
     otp: Type.String({ minLength: 1, maxLength: 16 }),
     /** PKCS#10 certificate signing request: PEM, or DER as base64url. */
     csr: Type.String({ minLength: 1, maxLength: 8000 }),
+    /**
+     * The device as the phone reports it (shown to administrators, never trusted). A new credential for the same
+     * card and device id revokes the older one as superseded (renewal).
+     */
+    device: Type.Optional(Type.Object({
+      id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
+      platform: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' })),
+      model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' })),
+    }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -288,8 +297,8 @@ export type CredentialSerialParams = Static<typeof CredentialSerialParams>;
 
 export const CredentialStatus = Type.Object({
   serialNumberHex: Type.String({ maxLength: 40 }),
-  /** active until notAfter, then expired (revocation and suspension states come with the lifecycle). */
-  state: Type.Union([Type.Literal('active'), Type.Literal('expired')]),
+  /** The lifecycle's state (issuer/lifecycle/credential-state.ts): suspended is resumable, revoked is final. */
+  state: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('revoked'), Type.Literal('expired')]),
   notAfter: Type.String({ format: 'date-time', maxLength: 40 }),
   /** When the tenant's renewal threshold is reached; null when the tenant sends no app notices. */
   renewalDueAt: Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()]),

@@ -25,6 +25,8 @@ export const ISSUER_ERROR_CODES = [
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
   // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
   'ca-unavailable', 'metrics-forbidden',
+  // lifecycle (issuer/lifecycle/): the issuer's CA was replaced while a redeem was signed; the CRL of a generation
+  'issuer-replaced', 'crl-unknown', 'crl-unavailable',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
@@ -92,6 +94,11 @@ export const ISSUER_ERRORS = {
   'card-expired': { status: 422, sentence: 'The card\'s PIV Authentication certificate has expired.' },
   'ca-unavailable': { status: 503, sentence: 'The issuer cannot sign certificates right now; nothing was issued. Try again shortly.' },
   'metrics-forbidden': { status: 403, sentence: '/metrics is not open to this caller.' },
+  'issuer-replaced': { status: 409, sentence: 'The issuer was replaced while this certificate was made: nothing was issued; enroll again.' },
+  // Two codes, not one with two statuses: a generation never published (404) is not a CRL that could not be
+  // brought up to date (503), and the table gives each code one status.
+  'crl-unknown': { status: 404, sentence: 'No CRL of that issuer generation is published.' },
+  'crl-unavailable': { status: 503, sentence: 'The CRL could not be brought up to date: try again shortly.' },
 } as const satisfies Record<IssuerErrorCode, ErrorEntry>;
 
 export const OAUTH_ERRORS = {

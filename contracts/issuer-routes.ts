@@ -5,6 +5,7 @@
 // renaming a field or a route breaks every caller at compile time. KIOSK_INVOKE_CHANNELS is the model.
 //
 // Adding a route: one entry here, one rule function in issuer/ (no Fastify), one thin handler in issuer/routes/.
+import Type from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import {
   ApproveRequest, ChallengeAnswer, ChallengeRequest, ChallengeResponse, CredentialSerialParams, CredentialStatus,
@@ -13,6 +14,8 @@ import {
   IssuerMetadata, KioskSession, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
 } from './issuer-api.ts';
 import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
+
+export type NonJsonMedia = 'text/event-stream' | 'application/pkix-crl' | 'application/ocsp-response';
 
 /** Who may call: anyone, a kiosk with a PKI-AUTH session token, a phone with its device access token. */
 export type RouteAuth = 'none' | 'kiosk-session' | 'device-token';
@@ -26,8 +29,12 @@ interface RouteSpecBase {
   readonly params?: TSchema;
   readonly query?: TSchema;
   readonly body?: TSchema;
-  /** `stream`: the body is server-sent events, each `data:` one success body. */
-  readonly success: { readonly status: 200 | 201; readonly body: TSchema; readonly stream?: 'text/event-stream' };
+  /**
+   * `media`: the answer is not JSON. `text/event-stream`: server-sent events, each `data:` one success body;
+   * `application/pkix-crl`, `application/ocsp-response`: DER bytes for relying parties (issuer/routes/revocation.ts).
+   * Such routes have their own handler (registerRoute answers JSON only).
+   */
+  readonly success: { readonly status: 200 | 201; readonly body: TSchema; readonly media?: NonJsonMedia };
 }
 
 /** Routes whose error answers are `{ error, message }` (IssuerError). */
@@ -55,6 +62,13 @@ export const CARD_VERIFICATION_ERROR_CODES = [
 const CARD_STATUS_ERROR_CODES = [
   'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expired', 'card-expires-too-soon',
 ] as const satisfies readonly IssuerErrorCode[];
+
+/** An issuer generation (issuer/lifecycle/issuer-generation.ts): 1, 2, … */
+const CrlGenerationParams = Type.Object(
+  { generation: Type.String({ pattern: '^[1-9][0-9]{0,8}$' }) }, { additionalProperties: false },
+);
+/** A DER answer (CRL, OCSP response): bytes, described to OpenAPI as binary. */
+const DerBytes = Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary' });
 
 export const ISSUER_API = {
   metadata: {
@@ -111,7 +125,7 @@ export const ISSUER_API = {
   enrollmentEvents: {
     method: 'GET', path: '/enrollments/:enrollmentId/events', auth: 'kiosk-session',
     summary: 'Kiosk: server-sent events (`event: status`, data = EnrollmentStatus) on every state change',
-    params: EnrollmentIdParams, success: { status: 200, body: EnrollmentStatus, stream: 'text/event-stream' },
+    params: EnrollmentIdParams, success: { status: 200, body: EnrollmentStatus, media: 'text/event-stream' },
     errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown'],
   },
   redeemEnrollment: {
@@ -122,7 +136,7 @@ export const ISSUER_API = {
     errors: [
       'invalid-token', 'enrollment-unknown', 'wrong-device', 'enrollment-burned', 'enrollment-completed',
       'otp-expired', 'otp-wrong', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'identity-missing',
-      ...CARD_STATUS_ERROR_CODES, 'ca-unavailable',
+      ...CARD_STATUS_ERROR_CODES, 'ca-unavailable', 'issuer-replaced',
     ],
   },
   credentialStatus: {
@@ -131,6 +145,20 @@ export const ISSUER_API = {
     summary: 'Phone ("app" notification channel): a derived credential\'s state and renewal date, by certificate serial',
     params: CredentialSerialParams, success: { status: 200, body: CredentialStatus },
     errorShape: 'issuer', errors: ['not-found'],
+  },
+  derivedCrl: {
+    method: 'GET', path: '/revocation/crl/:generation', auth: 'none',
+    summary: 'Relying parties: the CRL (RFC 5280, DER) of one issuer generation\'s derived certificates; each names its own',
+    params: CrlGenerationParams, success: { status: 200, body: DerBytes, media: 'application/pkix-crl' },
+    errorShape: 'issuer', errors: ['crl-unknown', 'crl-unavailable'],
+  },
+  ocsp: {
+    method: 'POST', path: '/revocation/ocsp', auth: 'none',
+    // Bad input (wrong media type, too large, not an OCSP request) is answered in OCSP's own terms: 200 with
+    // malformedRequest (RFC 6960 §2.3), so the request-level error codes do not apply (answerableErrorCodes).
+    summary: 'Relying parties: OCSP (RFC 6960) for the derived certificates; POST application/ocsp-request',
+    success: { status: 200, body: DerBytes, media: 'application/ocsp-response' },
+    errorShape: 'issuer', errors: [],
   },
 } as const satisfies Record<string, RouteSpec>;
 
@@ -169,6 +197,7 @@ export type RouteRefusalCode<N extends RouteName> =
 /** The runtime list of RouteErrorCode: what the OpenAPI document and the server's error handler use. */
 export function answerableErrorCodes(route: RouteSpec): readonly AnyIssuerErrorCode[] {
   const request = REQUEST_ERROR_CODES[route.errorShape];
+  if (route.success.media === 'application/ocsp-response') return [...route.errors, request.rateLimited];
   const takesInput = route.method === 'POST' || route.params !== undefined || route.query !== undefined;
   return [
     ...route.errors,

@@ -132,7 +132,10 @@ export const IssuerConfigSchema = Type.Object(
         tickSeconds: Seconds(300, 86400),
         /** Cards per page (one read, one write transaction). */
         pageSize: Type.Integer({ minimum: 1, maximum: 50000, default: 5000 }),
-        /** A revoked card: revoke every derived credential bound to it, or record and notify only (SP 800-157r1). */
+        /**
+         * A revoked card: revoke every derived credential bound to it, or record and notify only (SP 800-157r1). Only
+         * the default of the tenant setting `onCardRevoked` (issuer/lifecycle/tenant-settings.ts), which the monitor reads.
+         */
         onCardRevoked: Type.Union([Type.Literal('revoke-derived'), Type.Literal('flag')], { default: 'revoke-derived' }),
       },
       { additionalProperties: false, default: {} },
@@ -148,6 +151,18 @@ export const IssuerConfigSchema = Type.Object(
     ),
     /** Email and app notices to cardholders, renewal-due (issuer/notifications/). */
     notifications: NotificationsConfig,
+    /** The CRL and OCSP answers the issuer publishes for its own derived certificates (issuer/lifecycle/). */
+    revocation: Type.Object(
+      {
+        /** nextUpdate − thisUpdate of the CRL; it is regenerated at half of it, and on every revocation. */
+        crlValidityHours: Type.Integer({ minimum: 1, maximum: 24 * 31, default: 24 }),
+        /** How often each process looks for revocations made elsewhere (other workers, `dck admin`). */
+        crlCheckSeconds: Seconds(30, 3600),
+        /** nextUpdate − thisUpdate of an OCSP answer. */
+        ocspValiditySeconds: Seconds(3600, 7 * 86400),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     /** Logs and /metrics (issuer/operations/). */
     operations: Type.Object(
       {

@@ -2,6 +2,8 @@
 import type { IssuerConfig } from './config.ts';
 import type { IssuingCa } from './ca/issuing-ca.ts';
 import type { EnrollmentEvents } from './enrollment-events.ts';
+import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
+import type { TenantSettings } from './lifecycle/tenant-settings.ts';
 import type { CodeHasher } from './secrets.ts';
 import type { AuditEntryInput, IssuerStorage } from './storage/issuer-storage.ts';
 import type {
@@ -22,6 +24,11 @@ export interface IssuerContext {
   trustPolicy: PivTrustPolicy;
   verifyCard: CardVerifier;
   checkCardStatus: CardStatusChecker;
+  /** The live issuer generation (lifecycle/issuer-generation.ts): the one `ca` signs for. */
+  issuerGeneration: number;
+  crl: CrlPublisher;
+  /** The tenant's settings now (lifecycle/tenant-settings.ts; `dck admin tenant set` changes them). */
+  tenant: () => Promise<TenantSettings>;
   /** Base URL clients use (QR payload, verification_uri). */
   baseUrl: string;
   now: () => Date;

@@ -6,7 +6,7 @@ import type { TSchema } from 'typebox';
 import { IssuerError, OAuthError } from '../contracts/issuer-api.ts';
 import { errorEntry, isOAuthErrorCode } from '../contracts/issuer-errors.ts';
 import { ISSUER_API, answerableErrorCodes } from '../contracts/issuer-routes.ts';
-import type { RouteBody, RouteName, RouteParams, RouteQuery, RouteSpec } from '../contracts/issuer-routes.ts';
+import type { NonJsonMedia, RouteBody, RouteName, RouteParams, RouteQuery, RouteSpec } from '../contracts/issuer-routes.ts';
 import { bearerToken, sendRefusal } from './http-errors.ts';
 import type { RouteRuleResult } from './refusal.ts';
 
@@ -22,12 +22,18 @@ export interface RouteInput<N extends RouteName> {
   readonly callerGone: () => boolean;
 }
 
+const MEDIA_DESCRIPTIONS: Record<NonJsonMedia, string> = {
+  'text/event-stream': 'Server-sent events; each `data:` is one success body',
+  'application/pkix-crl': 'The CRL, DER (RFC 5280)',
+  'application/ocsp-response': 'The OCSP response, DER (RFC 6960)',
+};
+
 /** Status → body schema of every answer route can send; throws if two body shapes would share a status. */
 export function responseSchemas(route: RouteSpec): Record<number, unknown> {
   const responses: Record<number, unknown> = {
-    [route.success.status]: route.success.stream === undefined
+    [route.success.status]: route.success.media === undefined
       ? route.success.body
-      : { description: 'Server-sent events; each `data:` is one success body', content: { [route.success.stream]: { schema: route.success.body } } },
+      : { description: MEDIA_DESCRIPTIONS[route.success.media], content: { [route.success.media]: { schema: route.success.body } } },
   };
   const shapes = new Map<number, TSchema>();
   for (const code of answerableErrorCodes(route)) {

@@ -14,6 +14,7 @@ import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
+import { registerRevocationRoutes } from './routes/revocation.ts';
 import type { TlsIdentity } from './tls.ts';
 import type { Writable } from 'node:stream';
 import { operationalFailure, registerOperations } from './operations/operations-routes.ts';
@@ -111,6 +112,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   registerPkiAuthRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerCredentialStatusRoutes(app, ctx);
+  registerRevocationRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;
 }

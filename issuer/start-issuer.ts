@@ -12,6 +12,12 @@ import type { IssuingCa } from './ca/issuing-ca.ts';
 import { loadIssuerConfigFile, parseIssuerConfig } from './config.ts';
 import type { IssuerConfig } from './config.ts';
 import { EnrollmentEvents } from './enrollment-events.ts';
+import { startCrlPublisher } from './lifecycle/crl-publisher.ts';
+import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
+import { revokeAllForCard } from './lifecycle/credential-state.ts';
+import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
+import { recoverIssuerReplacement } from './lifecycle/replace-issuer.ts';
+import { tenantSettingsReader } from './lifecycle/tenant-settings.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
 import { startCardMonitor } from './eligibility/card-monitor.ts';
 import type { CardMonitorJob } from './eligibility/card-monitor.ts';
@@ -29,7 +35,7 @@ import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { IssuerMetrics } from './operations/metrics.ts';
 import { DEFAULT_BUSY_RETRY } from './storage/sqlite-busy-retry.ts';
-import { openSqliteStorage } from './storage/sqlite-storage.ts';
+import { ISSUER_DATABASE_FILE, openSqliteStorage } from './storage/sqlite-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
 import type { TlsIdentity } from './tls.ts';
@@ -89,7 +95,9 @@ export interface RunningIssuer {
 }
 
 const SERVER_SECRET_FILE = 'server-secret.bin';
-const DATABASE_FILE = 'issuer.sqlite';
+/** Who registers the CA's issuer generation at start (a new CA configured starts a new generation). */
+const ISSUER_START_ACTOR = { kind: 'issuer', id: 'issuer start' } as const;
+const DATABASE_FILE = ISSUER_DATABASE_FILE;
 
 /** Key of the OTP / user_code HMAC: outside the database, so a stolen database alone cannot brute-force codes. */
 function loadOrCreateServerSecret(dataDir: string): Uint8Array {
@@ -140,34 +148,54 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   // the event loop open until it is done, or Node would exit with the close still pending.
   const holdOpen = setInterval(() => undefined, 60_000);
   try {
-    const { ca } = await loadOrCreateMaterial(config, dataDir, now);
-    // Workers connect to a token CA themselves: the primary's check connection is not kept.
-    await ca.signer.close();
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
-    await storage.close();
+    try {
+      if (config.ca === null) await recoverIssuerReplacement(dataDir, storage, now);
+      const { ca } = await loadOrCreateMaterial(config, dataDir, now);
+      // Workers connect to a token CA themselves: the primary's check connection is not kept.
+      await ca.signer.close();
+      await enterIssuerGeneration(storage, ca.certificateDer, now, ISSUER_START_ACTOR, 'cessationOfOperation', config.notifications);
+    } finally {
+      await storage.close();
+    }
   } finally {
     clearInterval(holdOpen);
   }
 }
 
-/**
- * Until issue 10 §3's lifecycle (issuer/lifecycle/ `revokeAllForCard`) is wired here, `revoke-derived` cannot revoke:
- * the action fails, stays pending in card_eligibility, and is retried (with a warning) every run until it can.
- */
-const derivedRevocationNotWired: RevokeAllForCard = () => Promise.reject(new Error('revocation of derived credentials is not wired yet (issuer/lifecycle/)'));
+/** `eligibility.onCardRevoked: revoke-derived` through the lifecycle: audited, actor `monitor`, CRL regenerated at once. */
+function lifecycleRevokeAllForCard(storage: IssuerStorage, crl: CrlPublisher, now: () => Date, notifications: IssuerConfig['notifications']): RevokeAllForCard {
+  const deps = { storage, now, notifications, afterRevocationChange: () => { crl.refresh().catch((error: unknown) => { process.emitWarning(`derived CRL not regenerated: ${String(error)}`); }); } };
+  return (cardId, reason, actor) => revokeAllForCard(deps, cardId, reason, { kind: 'monitor', id: actor });
+}
 
 export async function startIssuer(options: StartIssuerOptions): Promise<RunningIssuer> {
   const config = readIssuerConfig(options);
   const now = options.now ?? (() => new Date());
-  const material = await loadOrCreateMaterial(config, options.dataDir, now());
-  const { tls, serverSecret } = material;
   const metrics = new IssuerMetrics();
-  const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE), {
     busyRetry: { ...DEFAULT_BUSY_RETRY, onRetry: () => metrics.storageBusyRetries.inc() },
   });
+  // Before the CA is loaded: an issuer replacement a crash interrupted is finished or undone.
+  let material: IssuerMaterial;
+  try {
+    if (config.ca === null) await recoverIssuerReplacement(options.dataDir, storage, now());
+    material = await loadOrCreateMaterial(config, options.dataDir, now());
+  } catch (error: unknown) {
+    await storage.close();
+    throw error;
+  }
+  const { tls, serverSecret } = material;
+  const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
+  const { generation: issuerGeneration } = await enterIssuerGeneration(storage, ca.certificateDer, now(), ISSUER_START_ACTOR, 'cessationOfOperation', config.notifications);
+  const crl = startCrlPublisher({
+    storage, ca, issuerGeneration, now, validityMs: config.revocation.crlValidityHours * 3_600_000,
+    checkIntervalMs: config.revocation.crlCheckSeconds * 1000, warn: (message) => { process.emitWarning(message); },
+  });
   const context: IssuerContext = {
-    config, storage, ca,
+    config, storage, ca, issuerGeneration, crl, tenant: tenantSettingsReader(storage, config),
     codes: new CodeHasher(serverSecret),
     events: options.events ?? new EnrollmentEvents(),
     trustPolicy: {
@@ -206,16 +234,20 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const url = defaultBaseUrl(config.listen.host, port);
   context.baseUrl = config.publicBaseUrl?.replace(/\/+$/, '') ?? url;
   await context.audit('service-start', 'success', null, { url: context.baseUrl });
+  // Publishes what a crash may have left unpublished (a revocation committed, its CRL not yet signed).
+  await crl.crlFor(issuerGeneration);
   const maintenance = startMaintenance({
     storage, config, dataDir: options.dataDir, now, warn: (message) => { process.emitWarning(message); },
   });
   const cardMonitor = startCardMonitor({
-    storage, settings: config.eligibility, policy: config.eligibility.onCardRevoked, now,
+    storage, settings: config.eligibility, now,
+    // The tenant setting (database, audited) is the one source; eligibility.onCardRevoked only seeds its default.
+    policy: async () => (await context.tenant()).onCardRevoked,
     oracle: createCardRevocationOracle({
       ...context.trustPolicy, maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000, maxCrlBytes: config.pivTrust.maxCrlBytes,
     }),
     onCardRevoked: options.onCardRevoked ?? cardRevokedAction({
-      policy: config.eligibility.onCardRevoked, storage, now, revokeAllForCard: options.revokeAllForCard ?? derivedRevocationNotWired,
+      storage, now, revokeAllForCard: options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config.notifications),
     }),
     warn: (message) => { process.emitWarning(message); },
     observe: (run) => { metrics.observeEligibilityRun(run); },
@@ -238,6 +270,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       await maintenance.stop();
       await cardMonitor.stop();
       await notifications.stop();
+      crl.stop();
       await app.close();
       await storage.close();
       await ca.signer.close();

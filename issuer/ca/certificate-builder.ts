@@ -23,10 +23,10 @@ export function newSerialNumber(): Uint8Array {
 }
 
 /**
- * RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. Reads the SPKI's second
- * element (the BIT STRING) straight from the DER, skipping its unused-bits byte.
+ * The subjectPublicKey BIT STRING's contents (without its unused-bits byte) of an SPKI: what a key identifier
+ * (RFC 5280 §4.2.1.2 method 1) and OCSP's issuerKeyHash hash. Read straight from the DER (second element).
  */
-export function keyIdentifier(spkiDer: Uint8Array): Uint8Array {
+export function subjectPublicKeyBits(spkiDer: Uint8Array): Uint8Array {
   const skipHeader = (at: number): { start: number; end: number } => {
     const first = spkiDer[at + 1] ?? 0;
     const lengthBytes = first & 0x80 ? first & 0x7f : 0;
@@ -39,7 +39,12 @@ export function keyIdentifier(spkiDer: Uint8Array): Uint8Array {
   const algorithm = skipHeader(outer.start);
   const key = skipHeader(algorithm.end);
   if (spkiDer[algorithm.end] !== 0x03 || key.end > spkiDer.length) throw new Error('malformed SubjectPublicKeyInfo');
-  return new Uint8Array(createHash('sha1').update(spkiDer.subarray(key.start + 1, key.end)).digest());
+  return spkiDer.subarray(key.start + 1, key.end);
+}
+
+/** RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey BIT STRING contents. */
+export function keyIdentifier(spkiDer: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash('sha1').update(subjectPublicKeyBits(spkiDer)).digest());
 }
 
 export async function buildCertificate(parts: CertificateParts, signer: CaSigner): Promise<Uint8Array> {

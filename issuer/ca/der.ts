@@ -50,6 +50,22 @@ export function time(date: Date): Uint8Array {
   return year < 2050 ? tlv(0x17, Buffer.from(digits.slice(2), 'ascii')) : tlv(0x18, Buffer.from(digits, 'ascii'));
 }
 
+/** GeneralizedTime, whole seconds, Zulu: OCSP's only time type (RFC 6960 §4.2.2.1). */
+export function generalizedTime(date: Date): Uint8Array {
+  const iso = date.toISOString();
+  return tlv(0x18, Buffer.from(`${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, 'ascii'));
+}
+
+/** A non-negative safe integer (a CRL number) as an INTEGER. */
+export function integerOf(value: number): Uint8Array {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`not a non-negative safe integer: ${value}`);
+  const bytes: number[] = [];
+  for (let rest = value; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
+  return integer(Uint8Array.from(bytes.length === 0 ? [0] : bytes));
+}
+
+export const enumerated = (value: number): Uint8Array => tlv(0x0a, Uint8Array.of(value));
+
 export const utf8String = (text: string): Uint8Array => tlv(0x0c, Buffer.from(text, 'utf8'));
 export const printableString = (text: string): Uint8Array => tlv(0x13, Buffer.from(text, 'ascii'));
 
@@ -71,4 +87,14 @@ export const OID = {
   subjectAltName: '2.5.29.17',
   subjectKeyIdentifier: '2.5.29.14',
   authorityKeyIdentifier: '2.5.29.35',
+  cRLDistributionPoints: '2.5.29.31',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  cRLNumber: '2.5.29.20',
+  cRLReason: '2.5.29.21',
+  /** AIA access method id-ad-ocsp. */
+  ocspAccess: '1.3.6.1.5.5.7.48.1',
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+  sha1: '1.3.14.3.2.26',
+  sha256: '2.16.840.1.101.3.4.2.1',
 } as const;

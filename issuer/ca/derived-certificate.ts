@@ -4,8 +4,8 @@
 import { buildCertificate, keyIdentifier, newSerialNumber } from './certificate-builder.ts';
 import { OID, distinguishedName } from './der.ts';
 import {
-  authorityKeyIdentifier, basicConstraints, certificatePolicies, extendedKeyUsage, keyUsage, subjectAltName,
-  subjectKeyIdentifier,
+  authorityKeyIdentifier, basicConstraints, certificatePolicies, crlDistributionPoint, extendedKeyUsage, keyUsage,
+  ocspAccess, subjectAltName, subjectKeyIdentifier,
 } from './extensions.ts';
 import type { IssuingCa } from './issuing-ca.ts';
 
@@ -20,6 +20,8 @@ export interface DerivedCertificateRequest {
   cardCertificateNotAfter: Date;
   lifetimeDays: number;
   now: Date;
+  /** Where relying parties find its revocation: the CRL distribution point and the OCSP responder (AIA). */
+  revocationUrls: { crl: string; ocsp: string };
 }
 
 export interface IssuedCertificate {
@@ -70,6 +72,8 @@ export async function issueDerivedCertificate(ca: IssuingCa, request: DerivedCer
       ...extensionsOf(ca),
       subjectAltName([{ uri: `urn:uuid:${request.cardholderUuid}` }]),
       subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeySpkiDer)),
+      crlDistributionPoint(request.revocationUrls.crl),
+      ocspAccess(request.revocationUrls.ocsp),
     ],
   }, ca.signer);
   return { certificateDer, serialNumberHex: Buffer.from(serialNumber).toString('hex'), notBefore, notAfter };

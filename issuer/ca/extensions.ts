@@ -61,3 +61,19 @@ export function subjectKeyIdentifier(keyId: Uint8Array): Uint8Array {
 export function authorityKeyIdentifier(keyId: Uint8Array): Uint8Array {
   return extension(OID.authorityKeyIdentifier, false, sequence(tlv(0x80, keyId)));
 }
+
+/** One distribution point with the CRL's URL as its fullName (RFC 5280 §4.2.1.13). */
+export function crlDistributionPoint(url: string): Uint8Array {
+  const uri = tlv(0x86, Buffer.from(url, 'ascii'));
+  return extension(OID.cRLDistributionPoints, false, sequence(sequence(tlv(0xa0, tlv(0xa0, uri)))));
+}
+
+/** Authority information access naming the OCSP responder (RFC 5280 §4.2.2.1). */
+export function ocspAccess(url: string): Uint8Array {
+  return extension(OID.authorityInfoAccess, false, sequence(sequence(objectIdentifier(OID.ocspAccess), tlv(0x86, Buffer.from(url, 'ascii')))));
+}
+
+/** A CRL or CRL-entry extension is written like a certificate's. */
+export function crlExtension(oid: string, value: Uint8Array): Uint8Array {
+  return extension(oid, false, value);
+}

@@ -1,5 +1,7 @@
 // The issuer's CA: created on first start for the embedded default (key + certificate persisted in the data
 // dir, key file mode 0600), loaded from configured files, or a key in a PKCS#11 token (pkcs11-ca-signer.ts).
+// @peculiar/x509 needs the reflect polyfill loaded first, whoever imports this module (dck admin does, without start-issuer).
+import 'reflect-metadata';
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,11 @@ export interface IssuingCa {
 
 const CA_KEY_FILE = 'issuing-ca-key.pem';
 const CA_CERT_FILE = 'issuing-ca-certificate.pem';
+
+/** Where the data-dir CA's key and certificate live (`dck admin issuer replace` swaps them). */
+export function dataDirCaFiles(dataDir: string): { keyFile: string; certificateFile: string } {
+  return { keyFile: join(dataDir, CA_KEY_FILE), certificateFile: join(dataDir, CA_CERT_FILE) };
+}
 const CA_LIFETIME_YEARS = 10;
 
 export function issuingCaFromParts(signer: OperatedCaSigner, certificateDer: Uint8Array, higherChain: Uint8Array[]): IssuingCa {

@@ -37,13 +37,20 @@ export interface CardMonitorOptions {
   readonly settings: EligibilitySettings;
   readonly oracle: CardRevocationOracle;
   readonly onCardRevoked: OnCardRevoked;
-  readonly policy: CardRevokedPolicy;
+  /**
+   * The tenant's `onCardRevoked` now (issuer/lifecycle/tenant-settings.ts: the database is its one source, audited;
+   * the config file only seeds the default). Read once per run, so a run applies one policy throughout.
+   */
+  readonly policy: () => Promise<CardRevokedPolicy>;
   readonly now: () => Date;
   /** The log line of a flagged run or a failed action. */
   readonly warn: (message: string) => void;
   /** Metrics: told each run's figures. */
   readonly observe?: (run: CardMonitorRun) => void;
 }
+
+/** The options of one run: the policy as read at its start. */
+type RunOptions = Omit<CardMonitorOptions, 'policy'> & { readonly policy: CardRevokedPolicy };
 
 export function startCardMonitor(options: CardMonitorOptions): CardMonitorJob {
   const holder = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
@@ -75,6 +82,7 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
   const run: CardMonitorRun = { leaseHeld: false, checked: 0, good: 0, revoked: 0, unknown: 0, actionsDone: 0, actionsFailed: 0 };
   if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), leaseMs))) return run;
   run.leaseHeld = true;
+  const runOptions: RunOptions = { ...options, policy: await options.policy() };
   const check = await options.oracle.beginRun(at);
   const unknownReasons = new Map<string, number>();
   let cursor = '';
@@ -83,8 +91,8 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
     const last = page[page.length - 1];
     if (last === undefined) break;
     cursor = last.card.id;
-    const toAct = await checkPage(options, page, check, at.getTime(), run, unknownReasons);
-    for (const [card, verdict] of toAct) await applyPolicy(options, card, verdict, run);
+    const toAct = await checkPage(runOptions, page, check, at.getTime(), run, unknownReasons);
+    for (const [card, verdict] of toAct) await applyPolicy(runOptions, card, verdict, run);
     // Renewed every page; lost (this process stalled past the lease), the run stops and the new holder goes on.
     if (!(await storage.takeLease(LEASE_NAME, holder, now().getTime(), leaseMs))) break;
   }
@@ -95,7 +103,7 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
 
 /** Checks the due cards of one page and records the verdicts; returns the revoked cards whose policy is still to apply. */
 async function checkPage(
-  options: CardMonitorOptions, page: readonly LinkedCard[], check: CardChecker, at: number, run: CardMonitorRun, unknownReasons: Map<string, number>,
+  options: RunOptions, page: readonly LinkedCard[], check: CardChecker, at: number, run: CardMonitorRun, unknownReasons: Map<string, number>,
 ): Promise<Array<[CardRecord, CardVerdict]>> {
   const records: CardEligibilityRecord[] = [];
   const audit: AuditEntryInput[] = [];
@@ -129,9 +137,9 @@ async function checkPage(
   return toAct;
 }
 
-async function applyPolicy(options: CardMonitorOptions, card: CardRecord, verdict: CardVerdict, run: CardMonitorRun): Promise<void> {
+async function applyPolicy(options: RunOptions, card: CardRecord, verdict: CardVerdict, run: CardMonitorRun): Promise<void> {
   try {
-    await options.onCardRevoked(card, verdict);
+    await options.onCardRevoked(card, verdict, options.policy);
   } catch (error) {
     run.actionsFailed += 1;
     options.warn(`card monitor: the policy "${options.policy}" for revoked card ${card.id} failed (retried next run): ${messageOf(error)}`);

@@ -1,4 +1,5 @@
-// What happens to a card the monitor found revoked, by the tenant's policy `eligibility.onCardRevoked`:
+// What happens to a card the monitor found revoked, by the tenant's policy `onCardRevoked` (the tenant setting in the
+// database; `eligibility.onCardRevoked` in the config file only seeds its default):
 // - both policies: the card mints nothing more — its kiosk sessions and enrollments still waiting for a phone end,
 //   as at approve and redeem (card-status.ts), in one audited transaction;
 // - `revoke-derived`: every derived credential bound to the card is revoked (issue 10 §3's `revokeAllForCard`);
@@ -10,7 +11,8 @@ import type { IssuerConfig } from '../config.ts';
 import type { CardRecord, IssuerStorage } from '../storage/issuer-storage.ts';
 import type { CardVerdict } from './card-revocation-oracle.ts';
 
-export type OnCardRevoked = (card: CardRecord, verdict: CardVerdict) => Promise<void>;
+/** `policy`: the tenant's, as the monitor read it at the start of its run. */
+export type OnCardRevoked = (card: CardRecord, verdict: CardVerdict, policy: CardRevokedPolicy) => Promise<void>;
 export type CardRevokedPolicy = IssuerConfig['eligibility']['onCardRevoked'];
 
 /** Who the audit and the lifecycle records name as having acted. */
@@ -22,14 +24,13 @@ export const CARD_REVOKED_REASON = 'privilegeWithdrawn';
 export type RevokeAllForCard = (cardId: string, reason: typeof CARD_REVOKED_REASON, actor: string) => Promise<unknown>;
 
 export interface CardRevokedActionOptions {
-  readonly policy: CardRevokedPolicy;
   readonly storage: Pick<IssuerStorage, 'revokeCardSessions'>;
   readonly revokeAllForCard: RevokeAllForCard;
   readonly now: () => Date;
 }
 
 export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevoked {
-  return async (card, verdict) => {
+  return async (card, verdict, policy) => {
     const at = options.now().getTime();
     await options.storage.revokeCardSessions(card.id, at, (result) => ({
       at, event: 'card-revoked', outcome: 'success', code: 'revoked', details: {
@@ -37,6 +38,6 @@ export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevo
         source: verdict.detail.slice(0, 200), sessionsEnded: result.sessionsEnded, enrollmentsRevoked: result.revokedEnrollmentIds.length,
       },
     }));
-    if (options.policy === 'revoke-derived') await options.revokeAllForCard(card.id, CARD_REVOKED_REASON, ELIGIBILITY_ACTOR);
+    if (policy === 'revoke-derived') await options.revokeAllForCard(card.id, CARD_REVOKED_REASON, ELIGIBILITY_ACTOR);
   };
 }

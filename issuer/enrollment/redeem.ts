@@ -10,7 +10,9 @@ import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
-import type { DeviceAuthorizationRecord, EnrollmentRecord } from '../storage/issuer-storage.ts';
+import { DEFAULT_TENANT, cardRevocationSources, deviceReport } from '../lifecycle/binding.ts';
+import { revocationUrls } from '../lifecycle/revocation-urls.ts';
+import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter } from './code-guesses.ts';
 import { credentialIssuedNotices } from '../notifications/notices.ts';
@@ -37,7 +39,7 @@ export async function redeemEnrollment(ctx: IssuerContext, guesses: GuessCounter
   if (ctx.now().getTime() >= enrollment.otpExpiresAt) return auditedRefusal(ctx, 'redeem', 'otp-expired', details);
   const otp = input.request.otp.replace(/[\s-]/g, '');
   if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) return wrongOtp(ctx, enrollment, details);
-  return issueFor(ctx, device, enrollment, input.request.csr, details);
+  return issueFor(ctx, device, enrollment, input.request, details);
 }
 
 /** The count (which burns the enrollment at the limit) and its audit row: one transaction. */
@@ -53,10 +55,10 @@ async function wrongOtp(
 }
 
 async function issueFor(
-  ctx: IssuerContext, device: DeviceAuthorizationRecord, enrollment: EnrollmentRecord, csrText: string,
+  ctx: IssuerContext, device: DeviceAuthorizationRecord, enrollment: EnrollmentRecord, request: RedeemRequest,
   details: Record<string, string | null>,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
-  const csr = checkCsr(csrText);
+  const csr = checkCsr(request.csr);
   if (!csr.ok) return auditedRefusal(ctx, 'redeem', csr.code, details, { detail: csr.message });
   const card = await ctx.storage.findCard(enrollment.cardId);
   if (card?.uuid == null) return auditedRefusal(ctx, 'redeem', 'identity-missing', details);
@@ -71,19 +73,30 @@ async function issueFor(
   const issued = await issueDerivedCertificate(ctx.ca, {
     subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
     cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
-    lifetimeDays: ctx.config.derivedCertificate.lifetimeDays, now,
+    lifetimeDays: (await ctx.tenant()).derivedCertificateLifetimeDays, now,
+    revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
   });
-  const derived = {
+  const reported = deviceReport(request.device);
+  const derived: NewDerivedCertificate = {
     serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
     certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
-    issuedAt: now.getTime(),
+    issuedAt: now.getTime(), device: reported, tenant: DEFAULT_TENANT, issuerGeneration: ctx.issuerGeneration,
+    cardRevocationSources: cardRevocationSources(card.certificateDer),
   };
-  // The cardholder's notice (SP 800-157r1 SHALL) commits with the certificate, or neither does.
+  // The cardholder's notice (SP 800-157r1 SHALL) commits with the certificate, or neither does; so does the
+  // revocation (superseded) of the same card's older credential on this device (renewal).
   const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, derived, auditEntry(ctx, 'redeem', 'success', null, {
     enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
-    keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(),
+    keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(), deviceId: reported.id,
+  }), (serialNumberHex) => auditEntry(ctx, 'credential-revoke', 'success', 'superseded', {
+    serialNumberHex, actorKind: 'issuer', actor: 'renewal', note: `superseded by ${issued.serialNumberHex}`,
   }), credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()));
-  if (!completed) return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  if (!completed.completed && completed.reason === 'generation-retired') return auditedRefusal(ctx, 'redeem', 'issuer-replaced', details);
+  if (!completed.completed) return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  // The superseded credential must be in the CRL now, not at the next check; a failure here is caught up by it.
+  if (completed.superseded.length > 0) {
+    ctx.crl.refresh().catch(() => { process.emitWarning('derived CRL not regenerated after a renewal; the next check does it'); });
+  }
   ctx.events.notify(enrollment.id);
   return ok({
     certificatePem: derToPem(issued.certificateDer),

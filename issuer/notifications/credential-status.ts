@@ -2,6 +2,7 @@
 // rule (no HTTP): the route in routes/credential-status.ts parses, calls it, and replies.
 import type { CredentialStatus } from '../../contracts/issuer-api.ts';
 import type { IssuerContext } from '../issuer-context.ts';
+import { credentialState } from '../lifecycle/credential-state.ts';
 import { ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import type { DerivedCertificateRecord } from '../storage/issuer-storage.ts';
@@ -21,11 +22,12 @@ export const appChannelEnabled = (settings: Pick<NotificationsSettings, 'channel
 export function credentialStatus(
   credential: DerivedCertificateRecord, settings: Pick<NotificationsSettings, 'channels' | 'renewalThresholdPercent'>, now: number,
 ): CredentialStatus {
-  const active = now < credential.notAfter;
+  const state = credentialState(credential, new Date(now));
+  const active = state === 'active';
   const dueAt = appChannelEnabled(settings) ? renewalDueAt(credential.notBefore, credential.notAfter, settings.renewalThresholdPercent) : null;
   return {
     serialNumberHex: credential.serialNumberHex,
-    state: active ? 'active' : 'expired',
+    state,
     notAfter: new Date(credential.notAfter).toISOString(),
     renewalDueAt: dueAt === null ? null : new Date(dueAt).toISOString(),
     renewalDue: active && dueAt !== null && now >= dueAt,

@@ -4,6 +4,8 @@
 // its audit row (or an audit row for a change that did not happen) cannot exist. `AuditFor` lets the row depend on
 // the change's result (e.g. the card id an upsert settled on). Times are milliseconds since the epoch. Secrets are
 // never stored: only hashes (see issuer/secrets.ts).
+import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
+
 export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'token-issued';
 
 export interface DeviceAuthorizationRecord {
@@ -69,7 +71,8 @@ export interface EnrollmentRecord {
   derivedCertificateSerialHex: string | null;
 }
 
-export interface DerivedCertificateRecord {
+/** The derived credential as issued: the certificate, what it was issued for, and what binds it. */
+export interface NewDerivedCertificate {
   serialNumberHex: string;
   cardId: string;
   deviceAuthorizationId: string;
@@ -78,6 +81,83 @@ export interface DerivedCertificateRecord {
   notBefore: number;
   notAfter: number;
   issuedAt: number;
+  /** The device as the phone reported it (nothing checks it: it names the device to an administrator). */
+  device: DeviceReport;
+  tenant: string;
+  /** The issuer generation whose CA signed it: refused when that generation was retired meanwhile. */
+  issuerGeneration: number;
+  /** Where the card's PIV Authentication certificate publishes its revocation (stored on the card). */
+  cardRevocationSources: CardRevocationSources;
+}
+
+export interface DeviceReport { id: string | null; platform: string | null; model: string | null }
+export interface CardRevocationSources { crlUrls: string[]; ocspUrl: string | null }
+
+/** Stored states; `expired` is read from notAfter (see lifecycle/credential-state.ts). */
+export type StoredCredentialStatus = 'active' | 'suspended' | 'revoked';
+
+export interface DerivedCertificateRecord extends Omit<NewDerivedCertificate, 'cardRevocationSources'> {
+  status: StoredCredentialStatus;
+  /** certificateHold while suspended; the RFC 5280 reason once revoked; null while active. */
+  revocationReason: RevocationReason | null;
+  /** When the status last changed (the CRL's revocationDate). */
+  statusChangedAt: number | null;
+}
+
+/** A derived credential with its card: what `dck admin credentials` shows. */
+export interface DerivedCredentialView extends DerivedCertificateRecord {
+  card: Pick<CardRecord, 'id' | 'issuerDn' | 'serialNumberHex' | 'uuid' | 'fascnHex' | 'commonName' | 'notAfter'> & CardRevocationSources;
+}
+
+/** How to find credentials: each field narrows (AND); `name` matches the cardholder's name case-insensitively, in part. */
+export interface CredentialFilter {
+  serialNumberHex?: string;
+  cardId?: string;
+  personUuid?: string;
+  fascnHex?: string;
+  name?: string;
+  deviceId?: string;
+  status?: StoredCredentialStatus;
+}
+
+/** A state change: allowed only from `from`; `reason` is stored (null clears it, as a resume does). */
+export interface CredentialStateChange {
+  serialNumberHex: string;
+  from: readonly StoredCredentialStatus[];
+  to: StoredCredentialStatus;
+  reason: RevocationReason | null;
+  at: number;
+  /** The change is refused for a credential whose notAfter is at or before this (expired). */
+  notExpiredAt: number;
+}
+
+export type CredentialStateChangeResult =
+  | { changed: true; before: DerivedCertificateRecord }
+  | { changed: false; current: DerivedCertificateRecord | null };
+
+/** Revokes every credential of a card or of an issuer generation that is not revoked yet. */
+export type CredentialScope = { cardId: string } | { issuerGeneration: number };
+
+export interface IssuerGeneration {
+  generation: number;
+  caCertificateDer: Uint8Array;
+  startedAt: number;
+  retiredAt: number | null;
+}
+
+/** A revoked (or held) entry of the CRL. */
+export interface CrlEntry { serialNumberHex: string; revokedAt: number; reason: RevocationReason }
+
+/** A CRL number taken with the revocation state it must list (both read in one transaction). */
+export interface CrlDraft { generation: number; crlNumber: number; stateVersion: number; entries: CrlEntry[] }
+
+export interface PublishedCrl {
+  generation: number;
+  crlNumber: number;
+  stateVersion: number;
+  der: Uint8Array;
+  thisUpdate: number;
+  nextUpdate: number;
 }
 
 export type AuditOutcome = 'success' | 'failure';
@@ -169,10 +249,47 @@ export interface IssuerStorage extends NotificationStorage {
    * False: nothing written.
    */
   completeEnrollment(
-    id: string, otpHash: string, certificate: DerivedCertificateRecord, audit: AuditEntryInput,
-    notifications?: readonly NotificationInput[],
-  ): Promise<boolean>;
+    id: string, otpHash: string, certificate: NewDerivedCertificate, audit: AuditEntryInput,
+    supersede?: SupersedeAudit, notifications?: readonly NotificationInput[],
+  ): Promise<CompleteEnrollmentResult>;
   findDerivedCertificate(serialNumberHex: string): Promise<DerivedCertificateRecord | null>;
+
+  // lifecycle (lifecycle/credential-state.ts holds the rules; these are its conditional writes)
+  findDerivedCredential(serialNumberHex: string): Promise<DerivedCredentialView | null>;
+  /** Newest first, at most `limit`. */
+  listDerivedCredentials(filter: CredentialFilter, limit: number): Promise<DerivedCredentialView[]>;
+  /** One credential's state, only from `change.from` and not expired, with its audit row; the CRL is then out of date. */
+  changeCredentialState(
+    change: CredentialStateChange, audit: AuditEntryInput, notices?: NoticesFor,
+  ): Promise<CredentialStateChangeResult>;
+  /** Revokes every active or suspended, unexpired credential in `scope`, with one audit row (and notices) per credential. */
+  revokeCredentials(
+    scope: CredentialScope, reason: RevocationReason, at: number, audit: (serialNumberHex: string) => AuditEntryInput,
+    notices?: NoticesFor,
+  ): Promise<string[]>;
+  /** The live generation (the highest, unretired), or null on a new database. */
+  currentIssuerGeneration(): Promise<IssuerGeneration | null>;
+  findIssuerGeneration(generation: number): Promise<IssuerGeneration | null>;
+  /**
+   * Starts a new generation for `caCertificateDer`: retires the live one (its CA signs no more) and revokes every
+   * credential of it with `reason`, one audit row per credential plus `audit`, in one transaction. When the live
+   * generation already has this CA certificate, nothing changes and its number is returned.
+   */
+  startIssuerGeneration(
+    caCertificateDer: Uint8Array, at: number, reason: RevocationReason,
+    audit: AuditFor<{ generation: number; revoked: string[] }>, revokedAudit: (serialNumberHex: string) => AuditEntryInput,
+    notices?: (generation: number) => NoticesFor,
+  ): Promise<{ generation: number; revoked: string[] }>;
+  /** Takes the next CRL number of `generation` and reads the entries it must list, in one transaction. */
+  draftCrl(generation: number, at: number): Promise<CrlDraft>;
+  /** Stores a signed CRL unless a higher-numbered one is already published; true when stored. */
+  publishCrl(crl: PublishedCrl): Promise<boolean>;
+  findPublishedCrl(generation: number): Promise<PublishedCrl | null>;
+  /** The count of revocation-state changes of `generation` (the CRL is stale while its stateVersion is lower). */
+  crlStateVersion(generation: number): Promise<number>;
+  readTenantSettings(): Promise<Record<string, string>>;
+  /** Writes settings (name → JSON text) with the audit row of the change, in one transaction. */
+  writeTenantSettings(values: Record<string, string>, at: number, audit: AuditEntryInput): Promise<void>;
 
   // audit
   /** An audit row on its own: for refusals that change nothing. */
@@ -235,6 +352,11 @@ export interface LinkedCard {
   eligibility: CardEligibilityRecord | null;
 }
 
+/** A renewal: each older credential of the same card and device is revoked as superseded, with this audit row. */
+export type SupersedeAudit = (serialNumberHex: string) => AuditEntryInput;
+/** `generation-retired`: the CA that signed it belongs to a retired issuer generation; nothing stored. */
+export type CompleteEnrollmentResult = { completed: true; superseded: string[] } | { completed: false; reason: 'not-claimable' | 'generation-retired' };
+
 export interface OtpFailureResult { failures: number; burned: boolean }
 
 export interface UserCodeGuessLimits { perSession: number; perCard: number; windowMs: number }
@@ -253,6 +375,12 @@ export const notificationKey = (kind: NotificationKind, derivedSerialHex: string
 
 /** Facts a message shows: identifiers, dates, device names. Never a PIN, OTP, token or key (the outbox is not a vault). */
 export type NotificationFacts = Record<string, string | number | null>;
+
+/**
+ * The messages that report a change to one credential (issuer/notifications/notices.ts), queued in the outbox
+ * inside the change's transaction: committed with it, or not at all.
+ */
+export type NoticesFor = (credential: Pick<DerivedCertificateRecord, 'serialNumberHex' | 'cardId' | 'notAfter'>) => readonly NotificationInput[];
 
 /** A message to queue, inside the transaction of the change it reports. */
 export interface NotificationInput {

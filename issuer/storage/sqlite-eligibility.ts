@@ -34,7 +34,7 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
       e.verdict AS e_verdict, e.detail AS e_detail, e.next_check_at AS e_next_check_at, e.unknown_since AS e_unknown_since,
       e.action_done_at AS e_action_done_at
     FROM (SELECT card_id, MIN(issued_at) AS first_issued_at FROM derived_certificates
-          WHERE card_id > @after AND not_after > @at GROUP BY card_id ORDER BY card_id LIMIT @limit) f
+          WHERE card_id > @after AND not_after > @at AND status <> 'revoked' GROUP BY card_id ORDER BY card_id LIMIT @limit) f
     JOIN cards c ON c.id = f.card_id
     LEFT JOIN card_eligibility e ON e.card_id = f.card_id
     ORDER BY f.card_id`);

@@ -132,6 +132,49 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    description: 'lifecycle: derived credential bindings and states, the issuer generation, CRL numbers, tenant settings',
+    sql: `
+      -- What binds a derived credential besides its card (cards) and enrollment: the device as the phone reported
+      -- it, the tenant and issuer generation, and its state. 'expired' is not stored: it is not_after in the past.
+      ALTER TABLE derived_certificates ADD COLUMN status TEXT NOT NULL DEFAULT 'active';
+      ALTER TABLE derived_certificates ADD COLUMN revocation_reason TEXT;
+      ALTER TABLE derived_certificates ADD COLUMN status_changed_at INTEGER;
+      ALTER TABLE derived_certificates ADD COLUMN device_id TEXT;
+      ALTER TABLE derived_certificates ADD COLUMN device_platform TEXT;
+      ALTER TABLE derived_certificates ADD COLUMN device_model TEXT;
+      ALTER TABLE derived_certificates ADD COLUMN tenant TEXT NOT NULL DEFAULT 'default';
+      ALTER TABLE derived_certificates ADD COLUMN issuer_generation INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX derived_certificates_by_status ON derived_certificates (status);
+      CREATE INDEX derived_certificates_by_generation ON derived_certificates (issuer_generation, status);
+      -- Where the card's PIV Authentication certificate publishes its revocation (for the eligibility monitor).
+      ALTER TABLE cards ADD COLUMN crl_urls TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE cards ADD COLUMN ocsp_url TEXT;
+      CREATE INDEX cards_by_uuid ON cards (uuid);
+      CREATE INDEX cards_by_fascn ON cards (fascn_hex);
+      -- One row per issuer generation: its CA and CRL numbering. state_version counts the revocation-state changes
+      -- of its credentials; the CRL is out of date while published_state_version lags behind it.
+      CREATE TABLE issuer_generations (
+        generation INTEGER PRIMARY KEY,
+        ca_certificate_der BLOB NOT NULL,
+        started_at INTEGER NOT NULL,
+        retired_at INTEGER,
+        state_version INTEGER NOT NULL DEFAULT 0,
+        crl_number INTEGER NOT NULL DEFAULT 0,
+        published_crl_number INTEGER NOT NULL DEFAULT 0,
+        published_state_version INTEGER NOT NULL DEFAULT -1,
+        crl_der BLOB,
+        crl_this_update INTEGER,
+        crl_next_update INTEGER
+      );
+      CREATE TABLE tenant_settings (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
     version: 6,
     description: 'card eligibility: when each linked card was last re-checked (CRL/OCSP), the verdict, the next check',
     sql: `

@@ -56,8 +56,9 @@ export function prepareOutbox(db: Database.Database): OutboxStatements {
   const markFailed = db.prepare(`UPDATE notification_outbox SET status = 'failed', last_error = @error, claimed_by = NULL,
     claimed_until = NULL WHERE id = @id AND claimed_by = @holder AND status = 'pending'`);
   // The renewal point is notBefore + threshold × lifetime, computed in SQL so a changed threshold applies to every row.
+  // Only active credentials (status: migration 3): a revoked or suspended one is not renewed, its holder was told why.
   const renewal = db.prepare(`SELECT d.* FROM derived_certificates d
-    WHERE d.not_after > @at AND d.not_before + ((d.not_after - d.not_before) * @percent) / 100 <= @at
+    WHERE d.status = 'active' AND d.not_after > @at AND d.not_before + ((d.not_after - d.not_before) * @percent) / 100 <= @at
     AND NOT EXISTS (SELECT 1 FROM notification_outbox o WHERE o.idempotency_key = @keyPrefix || d.serial_number_hex)
     ORDER BY d.not_after LIMIT @limit`);
   const list = db.prepare('SELECT * FROM notification_outbox ORDER BY created_at, id LIMIT ?');

@@ -6,9 +6,11 @@
 import Database from 'better-sqlite3';
 import type {
   ApproveResult, AuditEntry, AuditEntryInput, AuditFor, CardRecord, CardRevocationResult, ChallengeRecord,
-  DerivedCertificateRecord, DeviceAuthorizationRecord, EnrollmentRecord, IssuerStorage, KioskSessionRecord,
-  NotificationInput, NotificationSettlement, OtpFailureResult, PurgeResult, UserCodeGuessLimits, UserCodeGuessVerdict,
+  CompleteEnrollmentResult, DeviceAuthorizationRecord, EnrollmentRecord, IssuerStorage, KioskSessionRecord,
+  NewDerivedCertificate, NotificationInput, NotificationSettlement, OtpFailureResult, PurgeResult, SupersedeAudit,
+  UserCodeGuessLimits, UserCodeGuessVerdict,
 } from './issuer-storage.ts';
+import { openLifecycleStorage, toDerivedCertificate } from './sqlite-lifecycle.ts';
 import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
@@ -72,16 +74,11 @@ function toEnrollment(row: Row): EnrollmentRecord {
   };
 }
 
-function toDerivedCertificate(row: Row): DerivedCertificateRecord {
-  return {
-    serialNumberHex: str(row, 'serial_number_hex'), cardId: str(row, 'card_id'),
-    deviceAuthorizationId: str(row, 'device_authorization_id'), enrollmentId: str(row, 'enrollment_id'),
-    certificateDer: bytes(row, 'certificate_der'), notBefore: num(row, 'not_before'), notAfter: num(row, 'not_after'),
-    issuedAt: num(row, 'issued_at'),
-  };
-}
-
-/** Applies missing migrations under the write lock, so processes opening a new file together apply each once. */
+/**
+ * Applies missing migrations under the write lock, so processes opening a new file together apply each once. In
+ * ascending version order, skipping none: a lower version that lands after a higher one (branches merged out of
+ * order) is still applied, so migrations must not depend on one another beyond their version order.
+ */
 function applyMigrations(db: Database.Database): void {
   db.transaction(() => {
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
@@ -176,10 +173,6 @@ function prepareStatements(db: Database.Database) {
     burn: db.prepare(`UPDATE enrollments SET status = 'burned' WHERE id = ? AND status = 'awaiting-phone'`),
     complete: db.prepare(`UPDATE enrollments SET status = 'completed', completed_at = ?, derived_certificate_serial_hex = ?
       WHERE id = ? AND status = 'awaiting-phone' AND otp_hash = ?`),
-    insertDerived: db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id,
-      enrollment_id, certificate_der, not_before, not_after, issued_at) VALUES (@serialNumberHex, @cardId,
-      @deviceAuthorizationId, @enrollmentId, @certificateDer, @notBefore, @notAfter, @issuedAt)`),
-    findDerived: db.prepare('SELECT * FROM derived_certificates WHERE serial_number_hex = ?'),
     appendAudit: db.prepare('INSERT INTO audit_log (at, event, outcome, code, details) VALUES (?, ?, ?, ?, ?)'),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
     oldestAudit: db.prepare('SELECT * FROM audit_log ORDER BY sequence LIMIT ?'),
@@ -205,6 +198,9 @@ function prepareStatements(db: Database.Database) {
 /** A Uint8Array as better-sqlite3 binds BLOBs (a Buffer), without copying the bytes. */
 const blob = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
+/** Rolls back an enrollment's completion whose CA generation was retired meanwhile. */
+class GenerationRetired extends Error {}
+
 const resolveAudit = <R>(audit: AuditFor<R>, result: R): AuditEntryInput => (typeof audit === 'function' ? audit(result) : audit);
 
 export interface SqliteStorageOptions {
@@ -213,6 +209,9 @@ export interface SqliteStorageOptions {
   /** Checkpoint the WAL from a worker thread every this many ms (default 200); 0 leaves it to SQLite's commits. */
   checkpointIntervalMs?: number;
 }
+
+/** The database's name in the issuer's data directory (`dck issuer` and `dck admin` open it there). */
+export const ISSUER_DATABASE_FILE = 'issuer.sqlite';
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
 /** Rows per table one purge transaction deletes at most: a few milliseconds of write lock. */
@@ -354,15 +353,29 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return result;
   });
 
-  const complete = write((id: string, otpHash: string, certificate: DerivedCertificateRecord, entry: AuditEntryInput,
-    notifications: readonly NotificationInput[]): boolean => {
+  const { insertCredential, ...lifecycle } = openLifecycleStorage({ db, write, run, runWrite, audit, enqueue: (message) => outbox.enqueue(message) });
+
+  const complete = write((id: string, otpHash: string, certificate: NewDerivedCertificate, entry: AuditEntryInput,
+    supersede: SupersedeAudit | undefined, notifications: readonly NotificationInput[]): CompleteEnrollmentResult => {
     // The enrollment row first: when it is no longer claimable, nothing else is written.
-    if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) return false;
-    q.insertDerived.run({ ...certificate, certificateDer: blob(certificate.certificateDer) });
+    if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) {
+      return { completed: false, reason: 'not-claimable' };
+    }
+    const result = insertCredential(certificate, supersede);
+    // A retired generation's CA signs no more: undo the enrollment's completion with everything else.
+    if (!result.completed) throw new GenerationRetired();
     audit(entry);
     for (const message of notifications) outbox.enqueue(message);
-    return true;
+    return result;
   });
+  const completeOrRefuse = (...args: Parameters<typeof complete>): CompleteEnrollmentResult => {
+    try {
+      return complete(...args);
+    } catch (error: unknown) {
+      if (error instanceof GenerationRetired) return { completed: false, reason: 'generation-retired' };
+      throw error;
+    }
+  };
 
   const queueNotification = write((message: NotificationInput, entry: AuditEntryInput): boolean => {
     if (!outbox.enqueue(message)) return false;
@@ -438,9 +451,9 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
     replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
     recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
-    completeEnrollment: (id, otpHash, certificate, entry, notifications = []) =>
-      runWrite(() => complete(id, otpHash, certificate, entry, notifications)),
-    findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
+    completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>
+      runWrite(() => completeOrRefuse(id, otpHash, certificate, entry, supersede, notifications)),
+    ...lifecycle,
 
     appendAudit: (entry) => runWrite(() => { audit(entry); }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),

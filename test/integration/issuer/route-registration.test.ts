@@ -31,6 +31,9 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   enrollmentEvents: [200, 400, 401, 404, 429, 500],
   redeemEnrollment: [200, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503],
   credentialStatus: [200, 400, 404, 429, 500],
+  derivedCrl: [200, 400, 404, 429, 500, 503],
+  // Bad input is answered in OCSP's own terms (200, malformedRequest); only the per-address limit answers otherwise.
+  ocsp: [200, 429],
 };
 
 const ROUTE_NAMES = Object.keys(ISSUER_API) as RouteName[];

@@ -38,8 +38,10 @@ async function hammer(): Promise<ChildReport> {
     const won = await storage.completeEnrollment(`enrollment-${i}`, `otp-hash-${i}`, {
       serialNumberHex: `${name}-${i}`, cardId: `card-${i}`, deviceAuthorizationId: `device-${i}`, enrollmentId: `enrollment-${i}`,
       certificateDer: new Uint8Array(600).fill(i % 256), notBefore: now, notAfter: now + 86_400_000, issuedAt: now,
+      device: { id: null, platform: null, model: null }, tenant: 'default', issuerGeneration: 1,
+      cardRevocationSources: { crlUrls: [], ocspUrl: null },
     }, entry('redeem', 'success', { enrollmentId: `enrollment-${i}` }));
-    if (won) report.completed.push(`enrollment-${i}`);
+    if (won.completed) report.completed.push(`enrollment-${i}`);
     if (await storage.consumeChallenge(`spare-challenge-${i}`, now, entry('pki-auth', 'failure', { challengeId: `spare-challenge-${i}` }))) {
       report.consumed.push(`spare-challenge-${i}`);
     }

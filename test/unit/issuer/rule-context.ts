@@ -9,6 +9,9 @@ import { loadOrCreateDataDirCa } from '../../../issuer/ca/issuing-ca.ts';
 import { parseIssuerConfig } from '../../../issuer/config.ts';
 import { authorizeDevice } from '../../../issuer/device-flow/authorize-device.ts';
 import { EnrollmentEvents } from '../../../issuer/enrollment-events.ts';
+import { startCrlPublisher } from '../../../issuer/lifecycle/crl-publisher.ts';
+import { enterIssuerGeneration } from '../../../issuer/lifecycle/issuer-generation.ts';
+import { readTenantSettings } from '../../../issuer/lifecycle/tenant-settings.ts';
 import type { IssuerContext } from '../../../issuer/issuer-context.ts';
 import { issueChallenge } from '../../../issuer/pki-auth/issue-challenge.ts';
 import { signInWithCard } from '../../../issuer/pki-auth/sign-in-with-card.ts';
@@ -45,9 +48,11 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
   writeFileSync(crlFiles[1] ?? '', await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(clock + 86_400_000) }));
   const parsed = parseIssuerConfig(config);
   const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
+  const ca = await loadOrCreateDataDirCa(dir, 'Rule Test CA', now());
+  const { generation } = await enterIssuerGeneration(storage, ca.certificateDer, now(), { kind: 'issuer', id: 'rule-test' });
   const ctx: IssuerContext = {
     config: parsed, storage,
-    ca: await loadOrCreateDataDirCa(dir, 'Rule Test CA', now()),
+    ca,
     codes: new CodeHasher(new Uint8Array(randomBytes(32))),
     events: new EnrollmentEvents(),
     trustPolicy: {
@@ -58,6 +63,9 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
     checkCardStatus: verifyCardCertificate,
     baseUrl: 'https://issuer.test',
     now,
+    issuerGeneration: generation,
+    crl: startCrlPublisher({ storage, ca, issuerGeneration: generation, now, validityMs: 86_400_000, checkIntervalMs: 0, warn: () => undefined }),
+    tenant: () => readTenantSettings(storage, parsed),
     audit: (event, outcome, code, details) => storage.appendAudit({ at: clock, event, outcome, code, details }),
   };
   let serial = 0;

@@ -1,0 +1,122 @@
+// The OCSP responder (RFC 6960) for the derived certificates of the current issuer generation, signed by its CA
+// (through the CaSigner: an HSM key answers too). Requests are hostile input: a body that is not one DER
+// OCSPRequest, more than MAX_REQUESTS certificates, or a hash algorithm other than SHA-1/SHA-256 gets
+// malformedRequest; a request naming no certificate of this CA gets unauthorized (RFC 6960 §2.3). A serial this CA
+// never issued is "unknown". Answers echo the request's nonce (RFC 8954) and are fresh for `validityMs`.
+import { createHash } from 'node:crypto';
+import * as asn1js from 'asn1js';
+import * as pkijs from 'pkijs';
+import { subjectPublicKeyBits } from '../ca/certificate-builder.ts';
+import type { IssuingCa } from '../ca/issuing-ca.ts';
+import {
+  OID, bitString, enumerated, generalizedTime, objectIdentifier, octetString, sequence, tlv,
+} from '../ca/der.ts';
+import type { DerivedCertificateRecord, IssuerStorage } from '../storage/issuer-storage.ts';
+import { REVOCATION_REASON_CODES } from './revocation-reason.ts';
+
+/** More certificates in one request than any relying party asks about: each costs a lookup and answer bytes. */
+export const MAX_REQUESTS = 16;
+
+/** OCSPResponseStatus (RFC 6960 §4.2.1). */
+export const OCSP_STATUS = { successful: 0, malformedRequest: 1, internalError: 2, tryLater: 3, unauthorized: 6 } as const;
+
+export interface OcspResponderDeps {
+  storage: Pick<IssuerStorage, 'findDerivedCertificate'>;
+  ca: IssuingCa;
+  issuerGeneration: number;
+  now: () => Date;
+  validityMs: number;
+}
+
+const HASHES: Record<string, 'sha1' | 'sha256'> = { [OID.sha1]: 'sha1', [OID.sha256]: 'sha256' };
+
+/** An OCSPResponse with no responseBytes: only an error status. */
+export function ocspError(status: Exclude<keyof typeof OCSP_STATUS, 'successful'>): Uint8Array {
+  return sequence(enumerated(OCSP_STATUS[status]));
+}
+
+interface IssuerHashes { name: Record<string, string>; key: Record<string, string> }
+
+const issuerHashesCache = new WeakMap<IssuingCa, IssuerHashes>();
+function issuerHashes(ca: IssuingCa): IssuerHashes {
+  let hashes = issuerHashesCache.get(ca);
+  if (hashes === undefined) {
+    const keyBits = subjectPublicKeyBits(ca.signer.publicKeySpkiDer);
+    const of = (data: Uint8Array) => ({
+      sha1: createHash('sha1').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex'),
+    });
+    hashes = { name: of(ca.subjectNameDer), key: of(keyBits) };
+    issuerHashesCache.set(ca, hashes);
+  }
+  return hashes;
+}
+
+type Parsed = { ok: true; request: pkijs.OCSPRequest } | { ok: false };
+
+function parseRequest(body: Uint8Array): Parsed {
+  if (body.byteLength === 0) return { ok: false };
+  const asn = asn1js.fromBER(body);
+  // One structure, nothing after it.
+  if (asn.offset !== body.byteLength || asn.result.error !== '') return { ok: false };
+  try {
+    return { ok: true, request: new pkijs.OCSPRequest({ schema: asn.result }) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+const hex = (view: ArrayBuffer | Uint8Array): string => Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view)).toString('hex');
+
+/** The serial's INTEGER content as stored: lower-case hex without a leading sign octet. */
+function serialHex(serial: asn1js.Integer): string {
+  return hex(serial.valueBlock.valueHexView).replace(/^(00)+(?=[0-9a-f]{2})/, '');
+}
+
+function certStatus(record: DerivedCertificateRecord | null): Uint8Array {
+  if (record === null) return tlv(0x82, new Uint8Array(0));
+  if (record.status === 'active') return tlv(0x80, new Uint8Array(0));
+  const reason = record.revocationReason ?? 'unspecified';
+  return tlv(0xa1, generalizedTime(new Date(record.statusChangedAt ?? record.issuedAt)),
+    tlv(0xa0, enumerated(REVOCATION_REASON_CODES[reason])));
+}
+
+/** Answers one DER OCSPRequest with a DER OCSPResponse (never throws for bad input; a signer failure → tryLater). */
+export async function answerOcsp(body: Uint8Array, deps: OcspResponderDeps): Promise<Uint8Array> {
+  const parsed = parseRequest(body);
+  if (!parsed.ok) return ocspError('malformedRequest');
+  const requests = parsed.request.tbsRequest.requestList;
+  if (requests.length === 0 || requests.length > MAX_REQUESTS) return ocspError('malformedRequest');
+  const ours = issuerHashes(deps.ca);
+  const now = deps.now();
+  const nextUpdate = new Date(now.getTime() + deps.validityMs);
+  const singles: Uint8Array[] = [];
+  let anyOurs = false;
+  for (const { reqCert } of requests) {
+    const hash = HASHES[reqCert.hashAlgorithm.algorithmId];
+    if (hash === undefined) return ocspError('malformedRequest');
+    const isOurs = hex(reqCert.issuerNameHash.valueBlock.valueHexView) === ours.name[hash]
+      && hex(reqCert.issuerKeyHash.valueBlock.valueHexView) === ours.key[hash];
+    anyOurs ||= isOurs;
+    const found = isOurs ? await deps.storage.findDerivedCertificate(serialHex(reqCert.serialNumber)) : null;
+    const record = found !== null && found.issuerGeneration === deps.issuerGeneration ? found : null;
+    singles.push(sequence(
+      new Uint8Array(reqCert.toSchema().toBER(false)), certStatus(record), generalizedTime(now), tlv(0xa0, generalizedTime(nextUpdate)),
+    ));
+  }
+  if (!anyOurs) return ocspError('unauthorized');
+  const nonce = parsed.request.tbsRequest.requestExtensions?.find((extension) => extension.extnID === OID.ocspNonce);
+  const tbs = sequence(
+    tlv(0xa2, octetString(deps.ca.keyIdentifier)), // responderID byKey: SHA-1 of the CA's public key bits
+    generalizedTime(now),
+    sequence(...singles),
+    ...(nonce === undefined ? [] : [tlv(0xa1, sequence(new Uint8Array(nonce.toSchema().toBER(false))))]),
+  );
+  let signature: Uint8Array;
+  try {
+    signature = await deps.ca.signer.sign(tbs);
+  } catch {
+    return ocspError('tryLater');
+  }
+  const basic = sequence(tbs, deps.ca.signer.signatureAlgorithmDer, bitString(signature), tlv(0xa0, sequence(deps.ca.certificateDer)));
+  return sequence(enumerated(OCSP_STATUS.successful), tlv(0xa0, sequence(objectIdentifier(OID.ocspBasic), octetString(basic))));
+}

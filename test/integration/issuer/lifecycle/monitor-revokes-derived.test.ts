@@ -1,0 +1,54 @@
+// Issue 10 §4's end-to-end promise through the real wiring (no stand-in for the lifecycle): the test PKI publishes
+// its CRL over HTTP, the card's certificate is revoked there, one monitor run later the derived certificate is in
+// the issuer's CRL (openssl verify -crl_check) and OCSP says revoked (openssl ocsp), reason privilegeWithdrawn.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildCrl, startRevocationServer, type RevocationServer } from '../../../../virtual-card/revocation.ts';
+import { startHarness, type IssuerHarness } from '../issuer-fixture.ts';
+import { issueCredential, opensslOcsp, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
+
+let h: IssuerHarness;
+let cardCrl: RevocationServer;
+let dataDir: string;
+
+beforeAll(async () => {
+  cardCrl = await startRevocationServer();
+  dataDir = mkdtempSync(join(tmpdir(), 'dck-monitor-lifecycle-'));
+  h = await startHarness({
+    dataDir,
+    config: {
+      pivTrust: { crlFiles: [join(dataDir, 'root.crl')], crlUrls: [cardCrl.crlUrl], revocationFreshnessSeconds: 1 },
+      eligibility: { firstCheckAfterSeconds: 0, intervalSeconds: 1, unknownRetrySeconds: 1, onCardRevoked: 'revoke-derived', tickSeconds: 86400 },
+    },
+  });
+  cardCrl.setCrl(await buildCrl({ issuer: h.pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
+});
+afterAll(async () => {
+  await h.close();
+  await cardCrl.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('card revoked → derived credential revoked, as relying parties see it', { timeout: 120_000 }, () => {
+  it('one monitor run after the card is on its CA\'s CRL, the derived certificate is in the issuer\'s CRL and OCSP says revoked', async () => {
+    const card = await h.card();
+    const credential = await issueCredential(h, { card });
+    const before = await relyingPartyFiles(h);
+    expect(await opensslVerify(before.caFile, before.crlFile, credential.certificateFile)).toMatchObject({ ok: true });
+
+    cardCrl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the card CRL's freshness (1 s) has passed
+    expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 1, actionsDone: 1, actionsFailed: 0 });
+
+    const after = await relyingPartyFiles(h);
+    expect((await opensslVerify(after.caFile, after.crlFile, credential.certificateFile)).output).toMatch(/certificate revoked/);
+    expect(await opensslOcsp(h, after.caFile, credential.certificateFile)).toMatch(/Cert Status: revoked\n.*\n\s*Revocation Reason: .*\(0x9\)/); // privilegeWithdrawn, which OpenSSL 3.0 prints as (UNKNOWN)
+    const audit = await h.issuer.storage.listAudit(0, 10_000);
+    const revocations = audit.filter((row) => row.event === 'credential-revoke');
+    expect(revocations.map((row) => [row.code, row.details.serialNumberHex, row.details.actorKind, row.details.actor])).toEqual([
+      ['privilegeWithdrawn', credential.serialNumberHex, 'monitor', 'eligibility-monitor'],
+    ]);
+  });
+});
