@@ -17,7 +17,7 @@ import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
 import { revokeAllForCard } from './lifecycle/credential-state.ts';
 import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
 import { recoverIssuerReplacement } from './lifecycle/replace-issuer.ts';
-import { tenantSettingsReader } from './lifecycle/tenant-settings.ts';
+import { readTenantSettings, tenantSettingsReader } from './lifecycle/tenant-settings.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
 import { startCardMonitor } from './eligibility/card-monitor.ts';
 import type { CardMonitorJob } from './eligibility/card-monitor.ts';
@@ -242,7 +242,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const cardMonitor = startCardMonitor({
     storage, settings: config.eligibility, now,
     // The tenant setting (database, audited) is the one source; eligibility.onCardRevoked only seeds its default.
-    policy: async () => (await context.tenant()).onCardRevoked,
+    // Read fresh at each run (not through the 5 s cache): runs are minutes apart, and `dck admin tenant set` holds.
+    policy: async () => (await readTenantSettings(storage, config)).onCardRevoked,
     oracle: createCardRevocationOracle({
       ...context.trustPolicy, maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000, maxCrlBytes: config.pivTrust.maxCrlBytes,
     }),

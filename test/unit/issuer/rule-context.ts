@@ -33,7 +33,7 @@ export interface RuleHarness {
   signIn(card: IssuedCardCertificate): Promise<string>;
   /** RFC 8628 device authorization → the phone's device_code and user_code. */
   startPhone(): Promise<{ deviceCode: string; userCode: string }>;
-  /** Every audit row's event and code, oldest first. */
+  /** Every audit row's event and code since the harness was set up (its issuer generation's row left out), oldest first. */
   auditCodes(): Promise<Array<[string, string | null]>>;
   close(): Promise<void>;
 }
@@ -50,6 +50,7 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
   const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
   const ca = await loadOrCreateDataDirCa(dir, 'Rule Test CA', now());
   const { generation } = await enterIssuerGeneration(storage, ca.certificateDer, now(), { kind: 'issuer', id: 'rule-test' });
+  const setupAuditSequence = (await storage.listAudit(0, 1000)).at(-1)?.sequence ?? 0;
   const ctx: IssuerContext = {
     config: parsed, storage,
     ca,
@@ -93,7 +94,7 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
       if (!device.ok) throw new Error(device.error.code);
       return { deviceCode: device.value.device_code, userCode: device.value.user_code };
     },
-    auditCodes: async () => (await storage.listAudit(0, 1000)).map((row): [string, string | null] => [row.event, row.code]),
+    auditCodes: async () => (await storage.listAudit(setupAuditSequence, 1000)).map((row): [string, string | null] => [row.event, row.code]),
     close: async () => {
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,7 @@
 // The card monitor (issuer/eligibility/) through a real issuer on loopback with a real SQLite file: the test PKI's
 // issuing CA publishes its CRL over HTTP; a card that got a derived certificate is revoked on that CRL; one monitor
-// run later the tenant's policy was applied once for that card, and recorded. Hostile CRLs (garbage, too large,
+// run later the tenant's policy was applied once for that card, and recorded (the policy is the tenant setting; the
+// config only seeds it). Hostile CRLs (garbage, too large,
 // expired, signed by the wrong key) and an OCSP responder that hangs each leave the card `unknown`: flagged (audit
 // row, log line), nothing revoked.
 import { createServer, type Server } from 'node:http';
@@ -15,6 +16,7 @@ import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts
 import { buildLargeCrl } from '../../../../bench/large-crl.ts';
 import type { CardEligibilityRecord } from '../../../../issuer/storage/issuer-storage.ts';
 import type { RevokeAllForCard } from '../../../../issuer/eligibility/card-revoked-action.ts';
+import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
 import { makeCsr, redeem, startHarness, upToRedeem, type IssuerHarness } from '../issuer-fixture.ts';
 
 const MAX_CRL_BYTES = 64 * 1024;
@@ -215,6 +217,25 @@ describe('card monitor, policy flag', () => {
     const audit = await h.issuer.storage.listAudit(0, 10_000);
     expect(audit.filter((row) => row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'flag')).toHaveLength(1);
     expect(audit.filter((row) => row.event === 'card-eligibility-action' && row.code === 'flag')).toHaveLength(1);
+  });
+});
+
+describe('card monitor, the tenant setting onCardRevoked', () => {
+  let m: MonitorHarness;
+  beforeAll(async () => { m = await startMonitorHarness('flag'); });
+  afterAll(async () => { await m.close(); });
+
+  it('is the one source of the policy: set to revoke-derived (as dck admin tenant set does), it overrides the config\'s flag', async () => {
+    const { h, crl } = m;
+    const card = await linkedCard(h);
+    await changeTenantSettings(h.issuer.storage, h.issuer.config, { onCardRevoked: 'revoke-derived' }, { kind: 'admin', id: 'alice' }, new Date());
+    crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    await pause(FRESHNESS_PAUSE_MS);
+    expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 1, actionsDone: 1 });
+    expect(m.revokeAllForCard).toHaveBeenCalledTimes(1);
+    const audit = await h.issuer.storage.listAudit(0, 10_000);
+    expect(audit.filter((row) => row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'revoke-derived')).toHaveLength(1);
+    expect(audit.filter((row) => row.event === 'card-eligibility-action' && row.code === 'revoke-derived')).toHaveLength(1);
   });
 });
 

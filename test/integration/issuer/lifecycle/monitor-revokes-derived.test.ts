@@ -1,26 +1,34 @@
 // Issue 10 §4's end-to-end promise through the real wiring (no stand-in for the lifecycle): the test PKI publishes
 // its CRL over HTTP, the card's certificate is revoked there, one monitor run later the derived certificate is in
-// the issuer's CRL (openssl verify -crl_check) and OCSP says revoked (openssl ocsp), reason privilegeWithdrawn.
+// the issuer's CRL (openssl verify -crl_check) and OCSP says revoked (openssl ocsp), reason privilegeWithdrawn, and
+// the holder got one email about it (a real SMTP server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCrl, startRevocationServer, type RevocationServer } from '../../../../virtual-card/revocation.ts';
 import { startHarness, type IssuerHarness } from '../issuer-fixture.ts';
+import { startSmtpSink, type SmtpSink } from '../notifications/smtp-sink.ts';
 import { issueCredential, opensslOcsp, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
 
 let h: IssuerHarness;
 let cardCrl: RevocationServer;
 let dataDir: string;
+let sink: SmtpSink;
 
 beforeAll(async () => {
   cardCrl = await startRevocationServer();
+  sink = await startSmtpSink();
   dataDir = mkdtempSync(join(tmpdir(), 'dck-monitor-lifecycle-'));
   h = await startHarness({
     dataDir,
     config: {
       pivTrust: { crlFiles: [join(dataDir, 'root.crl')], crlUrls: [cardCrl.crlUrl], revocationFreshnessSeconds: 1 },
       eligibility: { firstCheckAfterSeconds: 0, intervalSeconds: 1, unknownRetrySeconds: 1, onCardRevoked: 'revoke-derived', tickSeconds: 86400 },
+      notifications: {
+        channels: 'email', from: 'issuer@issuer.example', sendIntervalSeconds: 3600,
+        smtp: { host: '127.0.0.1', port: sink.port, tls: 'none', timeoutSeconds: 5 },
+      },
     },
   });
   cardCrl.setCrl(await buildCrl({ issuer: h.pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
@@ -28,12 +36,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
   await cardCrl.close();
+  await sink.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('card revoked → derived credential revoked, as relying parties see it', { timeout: 120_000 }, () => {
   it('one monitor run after the card is on its CA\'s CRL, the derived certificate is in the issuer\'s CRL and OCSP says revoked', async () => {
-    const card = await h.card();
+    const card = await h.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Monitor Holder', email: 'holder@agency.example' });
     const credential = await issueCredential(h, { card });
     const before = await relyingPartyFiles(h);
     expect(await opensslVerify(before.caFile, before.crlFile, credential.certificateFile)).toMatchObject({ ok: true });
@@ -50,5 +59,14 @@ describe('card revoked → derived credential revoked, as relying parties see it
     expect(revocations.map((row) => [row.code, row.details.serialNumberHex, row.details.actorKind, row.details.actor])).toEqual([
       ['privilegeWithdrawn', credential.serialNumberHex, 'monitor', 'eligibility-monitor'],
     ]);
+
+    // The holder is told: the issuance notice and exactly one revocation notice, both sent to the card's address.
+    expect(await h.issuer.notifications.runOnce()).toMatchObject({ sent: 2, retried: 0, failed: 0 });
+    // Subjects end with the tenant's display name in brackets.
+    expect(sink.received.map((mail) => [mail.envelopeTo, mail.headers.get('subject')?.replace(/ \(.*\)$/, '')])).toEqual([
+      [['holder@agency.example'], 'A new derived PIV credential was issued to you'],
+      [['holder@agency.example'], 'Your derived PIV credential was revoked'],
+    ]);
+    expect(sink.received[1]?.body).toContain(credential.serialNumberHex);
   });
 });
