@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE, ISSUER_ROUTES, enrollmentPath } from '../contracts/issuer-api.ts';
 import type {
-  ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
+  ChallengeResponse, DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
@@ -109,8 +109,11 @@ async function enrollOnce(http: IssuerHttpClient, csr: string): Promise<void> {
   const session = await expect<KioskSession>('pki-auth', http.send('POST', ISSUER_ROUTES.pkiAuthResponse, {
     json: { challengeId: issued.challengeId, certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
   }), 200);
-  const code = await expect<EnrollmentCode>('approve',
-    http.send('POST', ISSUER_ROUTES.enrollments, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const pairing = await expect<DevicePairing>('device pairing',
+    http.send('POST', ISSUER_ROUTES.devicePairings, { json: { userCode: device.user_code }, bearer: session.sessionToken }), 200);
+  const code = await expect<EnrollmentCode>('approve', http.send('POST', ISSUER_ROUTES.enrollments, {
+    json: { userCode: device.user_code, matchNumber: pairing.matchNumber }, bearer: session.sessionToken,
+  }), 201);
   const token = await expect<TokenResponse>('token', http.send('POST', ISSUER_ROUTES.token, {
     form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
   }), 200);

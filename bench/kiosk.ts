@@ -273,7 +273,7 @@ async function rendererHeap(browser: Browser): Promise<void> {
   let push: (view: KioskView) => void = () => undefined;
   const done = () => Promise.resolve(ok(undefined));
   const handlers: KioskHandlers = {
-    submitPin: done, submitUserCode: done, renewEnrollment: done, cancel: done, stillHere: done, reportActivity: done, useVirtualCard: done,
+    submitPin: done, submitUserCode: done, confirmDevice: done, denyDevice: done, renewEnrollment: done, cancel: done, stillHere: done, reportActivity: done, useVirtualCard: done,
     getConfig: () => Promise.resolve(ok({ languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://example.org/help', displayName: 'Bench', idleSeconds: 60 })),
   };
   const host = await startBrowserHost({

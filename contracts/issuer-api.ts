@@ -29,7 +29,14 @@ export const ISSUER_ROUTES = {
   pkiAuthChallenge: '/pki-auth/challenge',
   /** PKI-AUTH step 2: the card's certificate + signature → kiosk session. POST (kiosk). */
   pkiAuthResponse: '/pki-auth/response',
-  /** Approve a phone's user_code for the authenticated card and create an enrollment. POST (kiosk session). */
+  /**
+   * Number matching (RFC 8628 §5.4): the phone's user_code → what the phone reported about itself and the two-digit
+   * number it now shows, for the kiosk to show before anything is approved. POST (kiosk session).
+   */
+  devicePairings: '/device-pairings',
+  /** "Not my phone": the person refused the device shown; its device authorization is denied. POST (kiosk session). */
+  devicePairingDeny: '/device-pairings/:pairingId/deny',
+  /** Approve a phone's user_code, once its pairing was shown and confirmed, and create an enrollment. POST (kiosk session). */
   enrollments: '/enrollments',
   /** Replace the enrollment's QR payload + OTP (the old ones die). POST (kiosk session). */
   enrollmentRefresh: '/enrollments/:enrollmentId/refresh',
@@ -37,6 +44,8 @@ export const ISSUER_ROUTES = {
   enrollmentStatus: '/enrollments/:enrollmentId/status',
   /** Same state changes as server-sent events (`event: status`, data = EnrollmentStatus JSON). GET. */
   enrollmentEvents: '/enrollments/:enrollmentId/events',
+  /** Phone, after scanning the QR: the enrollment it is about to redeem (tells the kiosk the phone has it). GET. */
+  enrollmentForPhone: '/enrollments/:enrollmentId',
   /** Phone: OTP + CSR → derived PIV Authentication certificate. POST (device access token). */
   enrollmentRedeem: '/enrollments/:enrollmentId/redeem',
   /** Operations: liveness, readiness (load balancer), Prometheus metrics (issuer/operations/). */
@@ -53,10 +62,15 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** Fills the `:enrollmentId` placeholder of an enrollment route.*/
 export function enrollmentPath(
-  route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentRedeem'],
+  route: (typeof ISSUER_ROUTES)['enrollmentRefresh' | 'enrollmentStatus' | 'enrollmentEvents' | 'enrollmentForPhone' | 'enrollmentRedeem'],
   enrollmentId: string,
 ): string {
   return route.replace(':enrollmentId', encodeURIComponent(enrollmentId));
+}
+
+/** Fills the `:pairingId` placeholder of the deny route. */
+export function devicePairingDenyPath(pairingId: string): string {
+  return ISSUER_ROUTES.devicePairingDeny.replace(':pairingId', encodeURIComponent(pairingId));
 }
 
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -122,6 +136,14 @@ export function parseQrPayload(payload: string): QrPayloadParse {
 
 // ─────────────────────────────── errors ───────────────────────────────
 
+/**
+ * Errors of number matching (the rule and its sentences: issuer/pairing/device-pairing.ts).
+ * 'pairing-not-shown': approve came before the kiosk showed this phone's details in this sign-in (or another
+ * sign-in showed them since). 'pairing-number-mismatch': the number the kiosk confirmed is not the phone's.
+ * 'pairing-unknown': no phone with this pairing id was shown in this sign-in.
+ */
+export const DEVICE_PAIRING_ERROR_CODES = ['pairing-not-shown', 'pairing-number-mismatch', 'pairing-unknown'] as const;
+
 /** Every error code the issuer can answer with (outside the RFC 8628 token endpoint's own codes). */
 export const ISSUER_ERROR_CODES = [
   // generic request problems
@@ -145,6 +167,8 @@ export const ISSUER_ERROR_CODES = [
   // 'card-not-trusted': the card's certificate no longer validates (trust anchors or policy changed).
   // 'card-expires-too-soon': the card expires before the tenant's minimum derived-certificate lifetime.
   'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expires-too-soon',
+  // number matching (issuer/pairing/device-pairing.ts)
+  ...DEVICE_PAIRING_ERROR_CODES,
   // enrollments
   'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
@@ -164,6 +188,10 @@ export const IssuerError = Type.Object(
 );
 export type IssuerError = Static<typeof IssuerError>;
 
+/** The number both the kiosk and the phone show (number matching): two decimal digits, "00"–"99". */
+export const MATCH_NUMBER_DIGITS = 2;
+export const MatchNumber = Type.String({ pattern: `^[0-9]{${MATCH_NUMBER_DIGITS}}$`, minLength: MATCH_NUMBER_DIGITS, maxLength: MATCH_NUMBER_DIGITS });
+
 /** RFC 6749 §5.2 + RFC 8628 §3.5 error codes of the device flow endpoints. */
 export const OAUTH_ERROR_CODES = [
   'invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type',
@@ -176,6 +204,11 @@ export const OAuthError = Type.Object(
     error: Type.Enum(OAUTH_ERROR_CODES),
     error_description: Type.String({ maxLength: 1000 }),
     message: Type.String({ maxLength: 1000 }),
+    /**
+     * Extension (number matching): with `authorization_pending` once a kiosk shows this phone's details, the
+     * two-digit number the phone must show so the person can compare it with the kiosk's.
+     */
+    match_number: Type.Optional(MatchNumber),
   },
   { additionalProperties: false },
 );
@@ -199,10 +232,39 @@ export type IssuerMetadata = Static<typeof IssuerMetadata>;
 
 // ─────────────────────────────── RFC 8628: device authorization (phone) ───────────────────────────────
 
+/**
+ * What the phone says about itself at device authorization, shown on the kiosk before approval (RFC 8628 §5.4).
+ * Each is optional for stock OAuth clients; when present it is checked by the issuer (issuer/pairing/
+ * device-description.ts: printable, no control or bidi characters) since a kiosk screen shows it. The schema only
+ * bounds the length (in UTF-16 units, as the kiosk lays it out).
+ */
+export const DEVICE_DESCRIPTION_FIELDS = {
+  device_platform: { key: 'platform', maxLength: 32 },
+  device_model: { key: 'model', maxLength: 64 },
+  app_name: { key: 'appName', maxLength: 64 },
+  app_version: { key: 'appVersion', maxLength: 32 },
+} as const;
+
+/** The device as the kiosk shows it; null: the phone did not say. */
+export const DeviceDescription = Type.Object(
+  {
+    platform: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength }), Type.Null()]),
+    model: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength }), Type.Null()]),
+    appName: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength }), Type.Null()]),
+    appVersion: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type DeviceDescription = Static<typeof DeviceDescription>;
+
 export const DeviceAuthorizationRequest = Type.Object(
   {
     client_id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7e]+$' }),
     scope: Type.Optional(Type.String({ maxLength: 200 })),
+    device_platform: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength })),
+    device_model: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength })),
+    app_name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength })),
+    app_version: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength })),
   },
   { additionalProperties: false },
 );
@@ -315,14 +377,43 @@ export type KioskSession = Static<typeof KioskSession>;
 
 // ─────────────────────────────── enrollments (kiosk) ───────────────────────────────
 
-export const ApproveRequest = Type.Object(
+export const DevicePairingRequest = Type.Object(
   {
     /** As typed by the person: case-insensitive, dash optional. */
     userCode: Type.String({ minLength: 1, maxLength: 32 }),
   },
   { additionalProperties: false },
 );
+export type DevicePairingRequest = Static<typeof DevicePairingRequest>;
+
+export const DevicePairing = Type.Object(
+  {
+    /** Names this phone's pairing in the deny route (the device authorization's record id). */
+    pairingId: OpaqueId,
+    device: DeviceDescription,
+    /** Derived by the issuer from its secret, the phone's record and this sign-in: nobody outside can choose it. */
+    matchNumber: MatchNumber,
+  },
+  { additionalProperties: false },
+);
+export type DevicePairing = Static<typeof DevicePairing>;
+
+export const ApproveRequest = Type.Object(
+  {
+    /** As typed by the person: case-insensitive, dash optional. */
+    userCode: Type.String({ minLength: 1, maxLength: 32 }),
+    /** The number the kiosk showed and the person confirmed matches the phone's (from DevicePairing). */
+    matchNumber: MatchNumber,
+  },
+  { additionalProperties: false },
+);
 export type ApproveRequest = Static<typeof ApproveRequest>;
+
+export const DevicePairingIdParams = Type.Object(
+  { pairingId: OpaqueId },
+  { additionalProperties: false },
+);
+export type DevicePairingIdParams = Static<typeof DevicePairingIdParams>;
 
 export const EnrollmentCode = Type.Object(
   {
@@ -366,7 +457,8 @@ export const EnrollmentStatus = Type.Object(
     enrollmentId: Type.String({ maxLength: 64 }),
     state: Type.Enum(ENROLLMENT_STATES),
     /**
-     * True once the phone has shown it holds this QR code (a password try for it failed), so the kiosk can say
+     * True once the phone has shown it holds this QR code (it fetched the enrollment after scanning, or a password
+     * try for it failed), so the kiosk can say
      * "your phone has scanned the code". A long poll without `since` also answers when this changes.
      */
     phoneSeen: Type.Optional(Type.Boolean()),
@@ -379,6 +471,20 @@ export const EnrollmentStatus = Type.Object(
 export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
 
 // ─────────────────────────────── redeem (phone) ───────────────────────────────
+
+/** What the phone learns when it fetches the enrollment it scanned (GET enrollmentForPhone). */
+export const PhoneEnrollment = Type.Object(
+  {
+    enrollmentId: Type.String({ maxLength: 64 }),
+    state: Type.Enum(ENROLLMENT_STATES),
+    /** Digits of the one-time password the kiosk shows. */
+    otpLength: Type.Integer({ minimum: 6, maximum: 12 }),
+    /** Seconds the current password still works (0 once expired). */
+    expiresIn: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type PhoneEnrollment = Static<typeof PhoneEnrollment>;
 
 export const RedeemRequest = Type.Object(
   {

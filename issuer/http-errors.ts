@@ -18,11 +18,13 @@ export function sendError(
   return reply.code(status).header('cache-control', 'no-store').send({ error, message, ...extra });
 }
 
-/** RFC 6749 §5.2 error body (plus `message`, the project-wide field). */
-export function sendOAuthError(reply: FastifyReply, status: number, error: OAuthErrorCode, description: string): FastifyReply {
+/** RFC 6749 §5.2 error body (plus `message`, the project-wide field, and the number-matching extension). */
+export function sendOAuthError(
+  reply: FastifyReply, status: number, error: OAuthErrorCode, description: string, extra: { match_number?: string } = {},
+): FastifyReply {
   answeredCodes.set(reply, error);
   return reply.code(status).header('cache-control', 'no-store')
-    .send({ error, error_description: description, message: description });
+    .send({ error, error_description: description, message: description, ...extra });
 }
 
 /** 429 in the shape of the route that refused: RFC 6749 error for the OAuth endpoints, `{ error, message }` else. */

@@ -10,6 +10,7 @@ import type { IssuerContext } from './issuer-context.ts';
 import { sendError, sendOAuthError, sendRateLimited } from './http-errors.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
+import { registerDevicePairingRoutes } from './routes/device-pairing.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
 import type { TlsIdentity } from './tls.ts';
@@ -111,6 +112,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   app.get(ISSUER_ROUTES.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
+  registerDevicePairingRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;

@@ -7,6 +7,8 @@ import {
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { sendOAuthError } from '../http-errors.ts';
+import { checkDeviceDescription } from '../pairing/device-description.ts';
+import { phoneMatchNumber } from '../pairing/device-pairing.ts';
 import { hashToken, newOpaqueToken, newRecordId, newUserCode } from '../secrets.ts';
 
 /** RFC 8628 §3.5: on slow_down the interval grows by 5 seconds for all later requests. */
@@ -25,6 +27,11 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
       await ctx.audit('device-authorization', 'failure', 'invalid_client', { clientId, ip: request.ip });
       return sendOAuthError(reply, 401, 'invalid_client', 'This client_id is not registered with the issuer.');
     }
+    const described = checkDeviceDescription(request.body);
+    if (!described.ok) {
+      await ctx.audit('device-authorization', 'failure', 'invalid_request', { clientId, field: described.field, ip: request.ip });
+      return sendOAuthError(reply, 400, 'invalid_request', described.message);
+    }
     const now = ctx.now().getTime();
     const lifetime = ctx.config.deviceFlow.codeLifetimeSeconds;
     const deviceCode = newOpaqueToken();
@@ -39,8 +46,11 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
           id, deviceCodeHash, userCodeHash: ctx.codes.hash('user-code', '', userCode),
           clientId, status: 'pending', createdAt: now, expiresAt: now + lifetime * 1000,
           intervalSeconds: ctx.config.deviceFlow.pollIntervalSeconds, lastPollAt: null, cardId: null,
-          enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null,
-        }, auditEntry(ctx, 'device-authorization', 'success', null, { deviceAuthorizationId: id, clientId, ip: request.ip }));
+          enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null, device: described.device, pairing: null,
+        }, auditEntry(ctx, 'device-authorization', 'success', null, {
+          deviceAuthorizationId: id, clientId, ip: request.ip, devicePlatform: described.device.platform,
+          deviceModel: described.device.model, appName: described.device.appName, appVersion: described.device.appVersion,
+        }));
         break;
       } catch (error: unknown) {
         if (attempt >= 3) throw error;
@@ -94,7 +104,12 @@ export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContex
     }
     if (record.status === 'pending' || record.enrollmentId === null) {
       await ctx.storage.recordTokenPoll(record.id, now, record.intervalSeconds);
-      return sendOAuthError(reply, 400, 'authorization_pending', 'The code has not been entered at a kiosk yet.');
+      // Number matching: once a kiosk shows this phone, the phone shows the same number.
+      const matchNumber = phoneMatchNumber(ctx.codes, record);
+      return matchNumber === null
+        ? sendOAuthError(reply, 400, 'authorization_pending', 'The code has not been entered at a kiosk yet.')
+        : sendOAuthError(reply, 400, 'authorization_pending',
+          'A kiosk shows this phone: check that it shows the same number, then confirm there.', { match_number: matchNumber });
     }
     const accessToken = newOpaqueToken();
     const lifetime = ctx.config.deviceFlow.accessTokenLifetimeSeconds;

@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   ApproveRequest, EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery, ISSUER_ROUTES,
-  IssuerError, RedeemRequest, RedeemResponse, formatQrPayload, normalizeUserCode,
+  IssuerError, PhoneEnrollment, RedeemRequest, RedeemResponse, formatQrPayload,
 } from '../../contracts/issuer-api.ts';
 import type { EnrollmentState } from '../../contracts/issuer-api.ts';
 import { checkCsr } from '../ca/csr.ts';
@@ -14,17 +14,12 @@ import type { IssuerContext } from '../issuer-context.ts';
 import { bearerToken, sendError, sendRateLimited } from '../http-errors.ts';
 import { FixedWindowRateLimiter } from '../rate-limit.ts';
 import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
+import { approvalPairingRefusal, shownDetails } from '../pairing/device-pairing.ts';
+import { findDeviceByUserCode } from '../pairing/user-code-guess.ts';
 import { hashToken, newOtp, newRecordId } from '../secrets.ts';
-import type {
-  DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord, UserCodeGuessLimits,
-} from '../storage/issuer-storage.ts';
+import type { DeviceAuthorizationRecord, EnrollmentRecord, KioskSessionRecord } from '../storage/issuer-storage.ts';
 
 type ErrorCode = Parameters<typeof sendError>[2];
-
-function userCodeGuessLimits(ctx: IssuerContext): UserCodeGuessLimits {
-  const { maxUserCodeFailures, maxUserCodeFailuresPerCard, userCodeFailureWindowSeconds } = ctx.config.pkiAuth;
-  return { perSession: maxUserCodeFailures, perCard: maxUserCodeFailuresPerCard, windowMs: userCodeFailureWindowSeconds * 1000 };
-}
 
 const CARD_REVOKED_MESSAGE = 'The card\'s certificate has been revoked: this enrollment has ended.';
 
@@ -63,9 +58,12 @@ async function statusOf(ctx: IssuerContext, enrollment: EnrollmentRecord): Promi
   return status;
 }
 
-/** The phone holds this QR code: a password try for it reached the issuer (a wrong one; a right one completes). */
+/**
+ * The phone holds this QR code: it fetched the enrollment after scanning it, or a password try for it reached the
+ * issuer (a wrong one; a right one completes).
+ */
 function phoneSeen(enrollment: EnrollmentRecord): boolean {
-  return enrollment.otpFailures > 0;
+  return enrollment.phoneFetchedAt !== null || enrollment.otpFailures > 0;
 }
 
 /** What a long poll without `since` waits to change: the state, and whether the phone has been seen. */
@@ -133,36 +131,22 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
       await ctx.audit('approve', 'failure', code, { sessionId: session.id, cardId: session.cardId, ...details });
       return sendError(reply, status, code, message);
     };
-    const userCode = normalizeUserCode(request.body.userCode);
-    if (userCode === null) return fail(400, 'user-code-invalid', 'A code has 8 letters, like WDJB-MJHT.');
-    // The guess is taken before the code is looked at, so concurrent guesses (any session of this card, any
-    // worker) can never look at more codes than the limits allow.
-    const taken = await ctx.storage.takeUserCodeGuess(session.id, session.cardId, ctx.now().getTime(), userCodeGuessLimits(ctx));
-    if (taken === 'card-limit') {
-      return fail(429, 'user-code-attempts-exhausted', 'Too many wrong codes for this card: wait an hour, or ask the help desk.');
-    }
-    if (taken === 'session-limit') return fail(401, 'invalid-session', 'Too many wrong codes: sign in with the card again.');
-    const device = await ctx.storage.findDeviceAuthorizationByUserCodeHash(ctx.codes.hash('user-code', '', userCode));
-    if (device === null) {
-      const maxFailures = ctx.config.pkiAuth.maxUserCodeFailures;
-      // The failure (already counted when the guess was taken) ends the session at the limit, with its audit row.
-      const failures = await ctx.storage.recordUserCodeFailure(session.id, maxFailures, ctx.now().getTime(),
-        auditEntry(ctx, 'approve', 'failure', 'user-code-unknown', { sessionId: session.id, cardId: session.cardId }));
-      const left = maxFailures - failures;
-      return sendError(reply, 404, 'user-code-unknown', left <= 0
-        ? 'That code is not known. Too many wrong codes: sign in with the card again.'
-        : `That code is not known. Check the phone and try again (${left} tries left).`);
-    }
+    const found = await findDeviceByUserCode(ctx, session, request.body.userCode, 'approve');
+    if (!found.ok) return sendError(reply, found.status, found.code, found.message);
+    const { device } = found;
     const deviceDetails = { deviceAuthorizationId: device.id };
     // A code that exists was not a wrong guess: whatever refuses it now gives the guess back.
     const refuse = async (status: number, code: ErrorCode, message: string) => {
-      await ctx.storage.releaseUserCodeGuess(session.id, session.cardId);
+      await found.release();
       return fail(status, code, message, deviceDetails);
     };
     const nowDate = ctx.now();
     const now = nowDate.getTime();
     if (device.status !== 'pending') return refuse(409, 'user-code-already-used', 'That code was already used.');
     if (now >= device.expiresAt) return refuse(410, 'user-code-expired', 'That code has expired: start again on the phone.');
+    // Number matching: only the phone this sign-in showed, with the number the person confirmed.
+    const unpaired = approvalPairingRefusal(ctx, session, device, request.body);
+    if (unpaired !== null) return refuse(unpaired.status, unpaired.code, unpaired.message);
     const card = await ctx.storage.findCard(session.cardId);
     if (card?.uuid == null) return refuse(422, 'identity-missing', 'The card\'s certificate has no UUID to put in a derived credential.');
     const cardRefusal = cardLifetimeRefusal(ctx, card, nowDate)
@@ -173,9 +157,11 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     const approved = await ctx.storage.approveDeviceAuthorization(device.id, {
       id: enrollmentId, deviceAuthorizationId: device.id, cardId: card.id, kioskSessionId: session.id,
       status: 'awaiting-phone', otpHash, otpExpiresAt: expiresAt, otpFailures: 0, createdAt: now, completedAt: null,
-      derivedCertificateSerialHex: null,
+      derivedCertificateSerialHex: null, phoneFetchedAt: null,
     }, ctx.config.pkiAuth.maxApprovalsPerSession, auditEntry(ctx, 'approve', 'success', null, {
       sessionId: session.id, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId, clientId: device.clientId,
+      // What the person was shown and confirmed (number matching).
+      ...shownDetails(device, request.body.matchNumber), pairingShownAt: device.pairing?.shownAt ?? null,
     }));
     if (approved === 'not-pending') return fail(409, 'user-code-already-used', 'That code was already used.', deviceDetails);
     if (approved === 'session-limit') {
@@ -260,6 +246,29 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     const close = () => { clearInterval(heartbeat); unsubscribe(); raw.end(); };
     request.raw.on('close', close);
     await push();
+  });
+
+  app.get<{ Params: EnrollmentIdParams }>(ISSUER_ROUTES.enrollmentForPhone, {
+    schema: {
+      summary: 'Phone, after scanning: the enrollment it holds (the kiosk learns the phone has scanned)',
+      params: EnrollmentIdParams,
+      response: { 200: PhoneEnrollment, 401: IssuerError, 403: IssuerError, 404: IssuerError },
+    },
+  }, async (request, reply) => {
+    const device = await deviceForAccessToken(ctx, request);
+    if (device === null) return sendError(reply, 401, 'invalid-token', 'No or expired device access token.');
+    const enrollment = await ctx.storage.findEnrollment(request.params.enrollmentId);
+    if (enrollment === null) return sendError(reply, 404, 'enrollment-unknown', 'No such enrollment.');
+    if (enrollment.deviceAuthorizationId !== device.id) {
+      return sendError(reply, 403, 'wrong-device', 'This enrollment belongs to another device: use the phone that showed the code.');
+    }
+    const now = ctx.now().getTime();
+    // The first fetch wakes the kiosk's long poll ("your phone has scanned the code").
+    if (enrollment.phoneFetchedAt === null && await ctx.storage.recordPhoneFetched(enrollment.id, now)) ctx.events.notify(enrollment.id);
+    return reply.header('cache-control', 'no-store').send({
+      enrollmentId: enrollment.id, state: publicState(enrollment, now), otpLength: ctx.config.otp.length,
+      expiresIn: Math.max(0, Math.ceil((enrollment.otpExpiresAt - now) / 1000)),
+    });
   });
 
   app.post<{ Params: EnrollmentIdParams; Body: RedeemRequest }>(ISSUER_ROUTES.enrollmentRedeem, {

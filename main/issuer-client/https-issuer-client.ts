@@ -7,8 +7,10 @@ import { request, Agent } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { TSchema, Static } from 'typebox';
 import { Value } from 'typebox/value';
+import Type from 'typebox';
 import {
   ChallengeResponse,
+  DevicePairing,
   EnrollmentCode,
   EnrollmentStatus,
   ISSUER_ERROR_CODES,
@@ -16,6 +18,7 @@ import {
   IssuerMetadata,
   KioskSession,
   REQUEST_ID_HEADER,
+  devicePairingDenyPath,
   enrollmentPath,
 } from '../../contracts/issuer-api.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-api.ts';
@@ -37,6 +40,9 @@ export interface IssuerClientOptions {
 const MAX_RESPONSE_BYTES = 256 * 1024;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set(ISSUER_ERROR_CODES);
+
+/** A 204 answer: no body (read as null). */
+const NoContent = Type.Null();
 
 const toBase64Url = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
@@ -91,8 +97,17 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     return ok({ sessionToken: session.value.sessionToken, commonName: session.value.cardholder.commonName });
   }
 
-  approveUserCode(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
-    return this.#call('POST', ISSUER_ROUTES.enrollments, { body: { userCode }, token: sessionToken, schema: EnrollmentCode, signal });
+  showDevicePairing(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<DevicePairing> {
+    return this.#call('POST', ISSUER_ROUTES.devicePairings, { body: { userCode }, token: sessionToken, schema: DevicePairing, signal });
+  }
+
+  denyDevicePairing(sessionToken: string, pairingId: string, signal?: AbortSignal): IssuerCall<null> {
+    return this.#call('POST', devicePairingDenyPath(pairingId), { token: sessionToken, schema: NoContent, signal });
+  }
+
+  approveUserCode(sessionToken: string, userCode: string, matchNumber: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
+    const body = { userCode, matchNumber };
+    return this.#call('POST', ISSUER_ROUTES.enrollments, { body, token: sessionToken, schema: EnrollmentCode, signal });
   }
 
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
@@ -207,7 +222,8 @@ function requestNote(answer: RawAnswer): string {
 
 /** A route for messages: ids are cut off so enrollment ids do not end up in logs. */
 function routeName(path: string): string {
-  return path.replace(/\/enrollments\/[^/?]+/, '/enrollments/:id').replace(/\?.*$/, '');
+  return path.replace(/\/enrollments\/[^/?]+/, '/enrollments/:id').replace(/\/device-pairings\/[^/?]+/, '/device-pairings/:id')
+    .replace(/\?.*$/, '');
 }
 
 function describeFailure(error: unknown): string {
