@@ -154,8 +154,17 @@ export interface KioskConfig {
   readonly displayNames?: Readonly<Record<string, string>>;
   /** Who helps in person, shown after "Help desk:" (instead of a web address a person cannot open here). */
   readonly helpDesk?: { readonly phone?: string; readonly place?: string; readonly hours?: string };
-  /** The phone app people need, by name; with a download address, the welcome screen shows it as a QR code. */
-  readonly phoneApp?: { readonly name: string; readonly downloadUrl?: string };
+  /**
+   * The phone app people need, by name; with store links (or one download address), the welcome screen shows a QR
+   * code for each. Never on the enrollment screen: its QR code must be the only one there.
+   */
+  readonly phoneApp?: {
+    readonly name: string;
+    readonly downloadUrl?: string;
+    readonly storeLinks?: readonly { readonly store: 'app-store' | 'google-play'; readonly url: string }[];
+  };
+  /** The welcome screen's one line on what a derived credential is, per language tag (else the kiosk's own). */
+  readonly whatIsDerivedCredential?: Readonly<Record<string, string>>;
   /** Idle seconds before the "Still there?" warning. */
   readonly idleSeconds: number;
 }

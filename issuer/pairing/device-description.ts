@@ -1,12 +1,10 @@
 // What a phone says about itself at device authorization (platform, model, app name and version) is shown on a
 // kiosk screen to the person about to approve it, and stored in the audit. It comes from anyone who can reach the
-// issuer, so it is checked here before it is stored: trimmed, bounded (the contract's lengths), and made only of
-// letters, marks, digits, punctuation, symbols and plain spaces. That refuses control characters (C0, C1), format
-// characters (among them every bidi control: U+200E/F, U+202A–E, U+2066–9, which could reorder what the kiosk
-// shows, and zero-width characters that hide text), line and paragraph separators, unusual spaces, private-use
-// and unassigned code points, and lone surrogates.
+// issuer, so it is checked here before it is stored: trimmed, bounded (the contract's lengths), and showable
+// (contracts/showable-text.ts: no control, format or bidi characters).
 import { DEVICE_DESCRIPTION_FIELDS } from '../../contracts/issuer-api.ts';
 import type { DeviceAuthorizationRequest } from '../../contracts/issuer-api.ts';
+import { SHOWABLE_TEXT } from '../../contracts/showable-text.ts';
 import type { ReportedDevice } from '../storage/issuer-storage.ts';
 
 type ReportedField = keyof typeof DEVICE_DESCRIPTION_FIELDS;
@@ -14,9 +12,6 @@ type ReportedField = keyof typeof DEVICE_DESCRIPTION_FIELDS;
 export type DeviceDescriptionCheck =
   | { readonly ok: true; readonly device: ReportedDevice }
   | { readonly ok: false; readonly field: ReportedField; readonly message: string };
-
-/** Whole string: visible characters and U+0020 only (the `v` flag rejects lone surrogates too). */
-const SHOWABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
 
 export const NOT_REPORTED: ReportedDevice = { platform: null, model: null, appName: null, appVersion: null };
 
@@ -26,7 +21,7 @@ function checkOne(field: ReportedField, value: string | undefined): { ok: true; 
   const trimmed = value.trim();
   if (trimmed === '') return { ok: false, message: `${field} is empty.` };
   if (trimmed.length > maxLength) return { ok: false, message: `${field} is longer than ${maxLength} characters.` };
-  if (!SHOWABLE.test(trimmed)) {
+  if (!SHOWABLE_TEXT.test(trimmed)) {
     return { ok: false, message: `${field} holds a character a kiosk screen cannot show safely (control, format or bidi character).` };
   }
   return { ok: true, value: trimmed.normalize('NFC') };
