@@ -299,19 +299,6 @@ describe('session: user code and enrollment', () => {
     expect(userCodeFailure({ code, detail: 'limit' })).toEqual({ kind: 'session-expired' });
   });
 
-  it.each([
-    ['card-revoked', 'card-untrusted'], ['card-not-trusted', 'card-untrusted'],
-    ['card-expired', 'certificate-expired'], ['card-expires-too-soon', 'certificate-expired'],
-  ] as const)('the issuer re-checked the card at approval: %s → card refused (%s), never "issuer unreachable"', (code, reason) => {
-    const outcome = userCodeFailure({ code, detail: 'refused' });
-    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' }, { type: 'user-code-checked', sessionId: S, outcome });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
-  });
-
-  it.each(['session-approval-limit', 'user-code-attempts-exhausted'] as const)('%s → back to PIN, signed out', (code) => {
-    expect(userCodeFailure({ code, detail: 'limit' })).toEqual({ kind: 'session-expired' });
-  });
-
   it('renew → new QR/OTP, waits on the new enrollment; news about the old one is ignored', () => {
     const fresh: Enrollment = { ...enrollment, enrollmentId: 'enrollment-id-new-000000', otp: '11112222' };
     let t = run(at(activePhases.enrollment!), { type: 'renew-requested' });
