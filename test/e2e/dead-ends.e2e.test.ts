@@ -302,6 +302,8 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
         `en: Is this your phone? Only continue if it is in your hand. Your phone should show the number ${matchNumber.split('').join(' ')}. If it does, choose Yes, this is my phone. If not, choose Not my phone.`,
         'en: Scan the QR code with your phone, then type the password on your phone.',
         `en: Password: ${digits}`,
+        // The phone fetched its enrollment after scanning: the kiosk says so before any password is typed.
+        'en: Your phone has scanned the code. Now type the password on your phone.',
         "en: You're all set.",
       ]);
       // The PIN itself is never spoken.
@@ -344,14 +346,16 @@ describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
 describe.skipIf(!canRun)('kiosk: short idle timer', () => {
   it('no "Still there?" over a live QR code: the person is busy with their phone', async () => {
     const kiosk = await startBrowserKiosk({
-      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5, session: { idleSeconds: 3, warningSeconds: 3 },
+      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5,
+      // Long enough for the phone check on the way (the phone learns its number at its next poll, 5 s apart).
+      session: { idleSeconds: 8, warningSeconds: 3 },
     });
     try {
       const page = await newKioskPage(kiosk);
       await waitForTitle(page, EN.welcome);
       await kiosk.demo.virtualCard!.insert();
       await reachQrScreen(page, kiosk);
-      await page.waitForTimeout(8_000); // idle + warning would have ended the session by now
+      await page.waitForTimeout(13_000); // idle + warning would have ended the session by now
       await waitForTitle(page, EN.scan, 1_000);
       expect(await page.getByRole('heading', { name: 'Still there?' }).count()).toBe(0);
       await kiosk.demo.virtualCard!.remove();
