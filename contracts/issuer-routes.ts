@@ -8,9 +8,9 @@
 import type { Static, TSchema } from 'typebox';
 import {
   ApproveRequest, ChallengeAnswer, ChallengeRequest, ChallengeResponse, CredentialSerialParams, CredentialStatus,
-  DeviceAuthorizationRequest,
-  DeviceAuthorizationResponse, EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery,
-  IssuerMetadata, KioskSession, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
+  DeviceAuthorizationRequest, DeviceAuthorizationResponse, DevicePairing, DevicePairingIdParams, DevicePairingRequest,
+  EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery, IssuerMetadata, KioskSession,
+  NoContent, PhoneEnrollment, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
 } from './issuer-api.ts';
 import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
 
@@ -26,8 +26,8 @@ interface RouteSpecBase {
   readonly params?: TSchema;
   readonly query?: TSchema;
   readonly body?: TSchema;
-  /** `stream`: the body is server-sent events, each `data:` one success body. */
-  readonly success: { readonly status: 200 | 201; readonly body: TSchema; readonly stream?: 'text/event-stream' };
+  /** `stream`: the body is server-sent events, each `data:` one success body. 204: no body (NoContent). */
+  readonly success: { readonly status: 200 | 201 | 204; readonly body: TSchema; readonly stream?: 'text/event-stream' };
 }
 
 /** Routes whose error answers are `{ error, message }` (IssuerError). */
@@ -66,7 +66,8 @@ export const ISSUER_API = {
     method: 'POST', path: '/oauth/device_authorization', auth: 'none',
     summary: 'Phone: RFC 8628 §3.1 device authorization request (form-encoded or JSON)',
     body: DeviceAuthorizationRequest, success: { status: 200, body: DeviceAuthorizationResponse },
-    errorShape: 'oauth', errors: ['invalid_client'],
+    // invalid_request: a device report field the kiosk could not show (issuer/pairing/device-description.ts).
+    errorShape: 'oauth', errors: ['invalid_client', 'invalid_request'],
   },
   token: {
     method: 'POST', path: '/oauth/token', auth: 'none',
@@ -86,6 +87,23 @@ export const ISSUER_API = {
     body: ChallengeAnswer, success: { status: 200, body: KioskSession },
     errorShape: 'issuer', errors: ['challenge-unknown', 'challenge-used', 'challenge-expired', ...CARD_VERIFICATION_ERROR_CODES],
   },
+  devicePairings: {
+    method: 'POST', path: '/device-pairings', auth: 'kiosk-session',
+    // Number matching (RFC 8628 §5.4): shown before anything is approved; a user_code guess like approve's.
+    summary: 'Kiosk: the phone behind a user_code (what it reported, the number it shows), before approval',
+    body: DevicePairingRequest, success: { status: 200, body: DevicePairing },
+    errorShape: 'issuer',
+    errors: [
+      'invalid-session', 'user-code-invalid', 'user-code-attempts-exhausted', 'user-code-unknown', 'user-code-already-used',
+      'user-code-expired',
+    ],
+  },
+  devicePairingDeny: {
+    method: 'POST', path: '/device-pairings/:pairingId/deny', auth: 'kiosk-session',
+    summary: 'Kiosk: "not my phone": the shown phone\'s device authorization is denied',
+    params: DevicePairingIdParams, success: { status: 204, body: NoContent },
+    errorShape: 'issuer', errors: ['invalid-session', 'pairing-unknown', 'user-code-already-used', 'user-code-expired'],
+  },
   approveUserCode: {
     method: 'POST', path: '/enrollments', auth: 'kiosk-session',
     summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
@@ -93,7 +111,8 @@ export const ISSUER_API = {
     errorShape: 'issuer',
     errors: [
       'invalid-session', 'user-code-invalid', 'user-code-attempts-exhausted', 'user-code-unknown', 'user-code-already-used',
-      'user-code-expired', 'session-approval-limit', 'identity-missing', ...CARD_STATUS_ERROR_CODES,
+      'user-code-expired', 'pairing-not-shown', 'pairing-number-mismatch', 'session-approval-limit', 'identity-missing',
+      ...CARD_STATUS_ERROR_CODES,
     ],
   },
   refreshEnrollment: {
@@ -113,6 +132,12 @@ export const ISSUER_API = {
     summary: 'Kiosk: server-sent events (`event: status`, data = EnrollmentStatus) on every state change',
     params: EnrollmentIdParams, success: { status: 200, body: EnrollmentStatus, stream: 'text/event-stream' },
     errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown'],
+  },
+  enrollmentForPhone: {
+    method: 'GET', path: '/enrollments/:enrollmentId', auth: 'device-token',
+    summary: 'Phone, after scanning: the enrollment it holds (the kiosk learns the phone has scanned)',
+    params: EnrollmentIdParams, success: { status: 200, body: PhoneEnrollment },
+    errorShape: 'issuer', errors: ['invalid-token', 'enrollment-unknown', 'wrong-device'],
   },
   redeemEnrollment: {
     method: 'POST', path: '/enrollments/:enrollmentId/redeem', auth: 'device-token',

@@ -1,4 +1,5 @@
-// Schema migrations of the SQLite store, applied in order and recorded in `schema_migrations`.
+// Schema migrations of the SQLite store, applied in ascending version order and recorded in `schema_migrations`.
+// Versions may have gaps (helpers on parallel branches reserve numbers): each one present and not yet applied runs.
 // The SQL is kept portable (TEXT, INTEGER, BLOB→BYTEA, no SQLite-only column types) so the PostgreSQL store can
 // reuse it; only the append-only triggers are SQLite dialect.
 
@@ -129,6 +130,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE TRIGGER audit_log_delete_only_exported BEFORE DELETE ON audit_log
         WHEN OLD.sequence > (SELECT COALESCE(MAX(up_to_sequence), 0) FROM audit_exports)
         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only: only exported rows may be dropped'); END;
+    `,
+  },
+  {
+    version: 5,
+    description: 'device pairing: what the phone reported, which sign-in showed it, when the phone fetched its enrollment',
+    sql: `
+      ALTER TABLE device_authorizations ADD COLUMN device_platform TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN device_model TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN app_name TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN app_version TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN pairing_session_id TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN pairing_shown_at INTEGER;
+      ALTER TABLE enrollments ADD COLUMN phone_fetched_at INTEGER;
     `,
   },
   {

@@ -25,10 +25,13 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   token: [200, 400, 401, 413, 415, 429, 500],
   pkiAuthChallenge: [200, 400, 413, 415, 429, 500],
   pkiAuthResponse: [200, 400, 401, 413, 415, 422, 429, 500],
+  devicePairings: [200, 400, 401, 404, 409, 410, 413, 415, 429, 500],
+  devicePairingDeny: [204, 400, 401, 404, 409, 410, 413, 415, 429, 500],
   approveUserCode: [201, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503],
   refreshEnrollment: [200, 400, 401, 403, 404, 409, 410, 413, 415, 429, 500],
   enrollmentStatus: [200, 400, 401, 404, 429, 500],
   enrollmentEvents: [200, 400, 401, 404, 429, 500],
+  enrollmentForPhone: [200, 400, 401, 403, 404, 429, 500],
   redeemEnrollment: [200, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503],
   credentialStatus: [200, 400, 404, 429, 500],
 };
