@@ -66,8 +66,7 @@ export const ISSUER_API = {
     method: 'POST', path: '/oauth/device_authorization', auth: 'none',
     summary: 'Phone: RFC 8628 §3.1 device authorization request (form-encoded or JSON)',
     body: DeviceAuthorizationRequest, success: { status: 200, body: DeviceAuthorizationResponse },
-    // invalid_request: a device report field the kiosk could not show (issuer/pairing/device-description.ts).
-    errorShape: 'oauth', errors: ['invalid_client', 'invalid_request'],
+    errorShape: 'oauth', errors: ['invalid_client'],
   },
   token: {
     method: 'POST', path: '/oauth/token', auth: 'none',
@@ -187,9 +186,13 @@ type RequestErrorCode<R extends RouteSpec> =
 
 /** Every code route N can answer with: its rule's, then the request-level ones. */
 export type RouteErrorCode<N extends RouteName> = Route<N>['errors'][number] | RequestErrorCode<Route<N>>;
-/** What route N's rule may refuse with: its own codes, and being rate-limited (the code-guess limits). */
+/**
+ * What route N's rule may refuse with: its own codes, being rate-limited (the code-guess limits), and the route's
+ * malformed-request code, for a check the schema cannot make (a phone's device report that a kiosk cannot show).
+ */
 export type RouteRefusalCode<N extends RouteName> =
-  | Route<N>['errors'][number] | (typeof REQUEST_ERROR_CODES)[Route<N>['errorShape']]['rateLimited'];
+  | Route<N>['errors'][number]
+  | (typeof REQUEST_ERROR_CODES)[Route<N>['errorShape']]['rateLimited' | 'malformed'];
 
 /** The runtime list of RouteErrorCode: what the OpenAPI document and the server's error handler use. */
 export function answerableErrorCodes(route: RouteSpec): readonly AnyIssuerErrorCode[] {
