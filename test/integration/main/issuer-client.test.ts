@@ -134,7 +134,8 @@ describe('kiosk issuer client', () => {
       const shown = await client.showDevicePairing(token, 'BCDFGHJK');
       expect(shown).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
       const denied = await client.denyDevicePairing(token, 'A'.repeat(22));
-      expect(denied).toMatchObject({ ok: false, error: { code: 'invalid-session', detail: expect.stringContaining('/device-pairings/:id/deny') as string } });
+      // The detail names status, code and request id (the bounded caller's form), never the pairing id.
+      expect(denied).toMatchObject({ ok: false, error: { code: 'invalid-session', detail: expect.stringContaining('HTTP 401') as string } });
       expect(JSON.stringify(denied)).not.toContain('A'.repeat(22));
       const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
       expect(garbage.ok).toBe(false);
