@@ -18,7 +18,7 @@ import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
 import { PKI_AUTH_NONCE_BASE64URL_CHARS } from '../contracts/pki-auth-message.ts';
 import type {
-  ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
+  ChallengeResponse, DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
@@ -111,8 +111,11 @@ async function enrollOnce(http: IssuerHttpClient, csr: string): Promise<void> {
   const session = await expect<KioskSession>('pki-auth', http.route('pkiAuthResponse', {
     body: { challengeId: issued.challengeId, kioskNonce: 'A'.repeat(PKI_AUTH_NONCE_BASE64URL_CHARS), certificate: Buffer.from(STUB_CARD_DER).toString('base64url'), signature: 'MEUCIQ' + 'A'.repeat(90) },
   }), 200);
-  const code = await expect<EnrollmentCode>('approve',
-    http.route('approveUserCode', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const pairing = await expect<DevicePairing>('device pairing',
+    http.route('devicePairings', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 200);
+  const code = await expect<EnrollmentCode>('approve', http.route('approveUserCode', {
+    body: { userCode: device.user_code, matchNumber: pairing.matchNumber }, bearer: session.sessionToken,
+  }), 201);
   const token = await expect<TokenResponse>('token', http.route('token', {
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
   }), 200);

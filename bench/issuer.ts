@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
 import type {
-  ChallengeResponse, DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse,
+  ChallengeResponse, DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse,
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
@@ -155,8 +155,11 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
   const session = await timed<KioskSession>('pki-auth/response', () => sendRoute(http, 'pkiAuthResponse', {
     body: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
   }), 200);
-  const code = await timed<EnrollmentCode>('enrollments (approve)',
-    () => sendRoute(http, 'approveUserCode', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 201);
+  const pairing = await timed<DevicePairing>('device-pairings (show)',
+    () => sendRoute(http, 'devicePairings', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 200);
+  const code = await timed<EnrollmentCode>('enrollments (approve)', () => sendRoute(http, 'approveUserCode', {
+    body: { userCode: device.user_code, matchNumber: pairing.matchNumber }, bearer: session.sessionToken,
+  }), 201);
   const token = await timed<TokenResponse>('token', () => sendRoute(http, 'token', {
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
   }), 200);

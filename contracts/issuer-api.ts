@@ -46,11 +46,20 @@ export const IssuerError = Type.Object(
 );
 export type IssuerError = Static<typeof IssuerError>;
 
+/** The number both the kiosk and the phone show (number matching): two decimal digits, "00"–"99". */
+export const MATCH_NUMBER_DIGITS = 2;
+export const MatchNumber = Type.String({ pattern: `^[0-9]{${MATCH_NUMBER_DIGITS}}$`, minLength: MATCH_NUMBER_DIGITS, maxLength: MATCH_NUMBER_DIGITS });
+
 export const OAuthError = Type.Object(
   {
     error: Type.Enum(OAUTH_ERROR_CODES),
     error_description: Type.String({ maxLength: 1000 }),
     message: Type.String({ maxLength: 1000 }),
+    /**
+     * Extension (number matching): with `authorization_pending` once a kiosk shows this phone's details, the
+     * two-digit number the phone must show so the person can compare it with the kiosk's.
+     */
+    match_number: Type.Optional(MatchNumber),
   },
   { additionalProperties: false },
 );
@@ -74,10 +83,39 @@ export type IssuerMetadata = Static<typeof IssuerMetadata>;
 
 // ─────────────────────────────── RFC 8628: device authorization (phone) ───────────────────────────────
 
+/**
+ * What the phone says about itself at device authorization, shown on the kiosk before approval (RFC 8628 §5.4).
+ * Each is optional for stock OAuth clients; when present it is checked by the issuer (issuer/pairing/
+ * device-description.ts: printable, no control or bidi characters) since a kiosk screen shows it. The schema only
+ * bounds the length (in UTF-16 units, as the kiosk lays it out).
+ */
+export const DEVICE_DESCRIPTION_FIELDS = {
+  device_platform: { key: 'platform', maxLength: 32 },
+  device_model: { key: 'model', maxLength: 64 },
+  app_name: { key: 'appName', maxLength: 64 },
+  app_version: { key: 'appVersion', maxLength: 32 },
+} as const;
+
+/** The device as the kiosk shows it; null: the phone did not say. */
+export const DeviceDescription = Type.Object(
+  {
+    platform: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength }), Type.Null()]),
+    model: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength }), Type.Null()]),
+    appName: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength }), Type.Null()]),
+    appVersion: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type DeviceDescription = Static<typeof DeviceDescription>;
+
 export const DeviceAuthorizationRequest = Type.Object(
   {
     client_id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7e]+$' }),
     scope: Type.Optional(Type.String({ maxLength: 200 })),
+    device_platform: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength })),
+    device_model: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength })),
+    app_name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength })),
+    app_version: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength })),
   },
   { additionalProperties: false },
 );
@@ -190,14 +228,46 @@ export type KioskSession = Static<typeof KioskSession>;
 
 // ─────────────────────────────── enrollments (kiosk) ───────────────────────────────
 
-export const ApproveRequest = Type.Object(
+export const DevicePairingRequest = Type.Object(
   {
     /** As typed by the person: case-insensitive, dash optional. */
     userCode: Type.String({ minLength: 1, maxLength: 32 }),
   },
   { additionalProperties: false },
 );
+export type DevicePairingRequest = Static<typeof DevicePairingRequest>;
+
+export const DevicePairing = Type.Object(
+  {
+    /** Names this phone's pairing in the deny route (the device authorization's record id). */
+    pairingId: OpaqueId,
+    device: DeviceDescription,
+    /** Derived by the issuer from its secret, the phone's record and this sign-in: nobody outside can choose it. */
+    matchNumber: MatchNumber,
+  },
+  { additionalProperties: false },
+);
+export type DevicePairing = Static<typeof DevicePairing>;
+
+export const ApproveRequest = Type.Object(
+  {
+    /** As typed by the person: case-insensitive, dash optional. */
+    userCode: Type.String({ minLength: 1, maxLength: 32 }),
+    /** The number the kiosk showed and the person confirmed matches the phone's (from DevicePairing). */
+    matchNumber: MatchNumber,
+  },
+  { additionalProperties: false },
+);
 export type ApproveRequest = Static<typeof ApproveRequest>;
+
+/** The body of a 204 answer (none): the caller reads an empty answer as null. */
+export const NoContent = Type.Null();
+
+export const DevicePairingIdParams = Type.Object(
+  { pairingId: OpaqueId },
+  { additionalProperties: false },
+);
+export type DevicePairingIdParams = Static<typeof DevicePairingIdParams>;
 
 export const EnrollmentCode = Type.Object(
   {
@@ -241,7 +311,8 @@ export const EnrollmentStatus = Type.Object(
     enrollmentId: Type.String({ maxLength: 64 }),
     state: Type.Enum(ENROLLMENT_STATES),
     /**
-     * True once the phone has shown it holds this QR code (a password try for it failed), so the kiosk can say
+     * True once the phone has shown it holds this QR code (it fetched the enrollment after scanning, or a password
+     * try for it failed), so the kiosk can say
      * "your phone has scanned the code". A long poll without `since` also answers when this changes.
      */
     phoneSeen: Type.Optional(Type.Boolean()),
@@ -254,6 +325,20 @@ export const EnrollmentStatus = Type.Object(
 export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
 
 // ─────────────────────────────── redeem (phone) ───────────────────────────────
+
+/** What the phone learns when it fetches the enrollment it scanned (GET enrollmentForPhone). */
+export const PhoneEnrollment = Type.Object(
+  {
+    enrollmentId: Type.String({ maxLength: 64 }),
+    state: Type.Enum(ENROLLMENT_STATES),
+    /** Digits of the one-time password the kiosk shows. */
+    otpLength: Type.Integer({ minimum: 6, maximum: 12 }),
+    /** Seconds the current password still works (0 once expired). */
+    expiresIn: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type PhoneEnrollment = Static<typeof PhoneEnrollment>;
 
 export const RedeemRequest = Type.Object(
   {

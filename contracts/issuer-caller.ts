@@ -115,6 +115,8 @@ export type CallOutcome<N extends RouteName> =
   | {
     readonly ok: false; readonly kind: 'refused'; readonly status: number; readonly code: AnyIssuerErrorCode;
     readonly message: string; readonly attemptsLeft?: number; readonly requestId: string;
+    /** The token endpoint's authorization_pending once a kiosk shows the phone (number matching). */
+    readonly matchNumber?: string;
   }
   /** No answer, or one that is not the contract's. */
   | { readonly ok: false; readonly kind: 'issuer-unreachable' | 'bad-response'; readonly message: string; readonly requestId: string };
@@ -151,7 +153,12 @@ export async function callIssuer<N extends RouteName>(connection: IssuerConnecti
       ...(body.attemptsLeft === undefined ? {} : { attemptsLeft: body.attemptsLeft }),
     };
   }
-  if (Value.Check(OAuthError, body)) return { ok: false, kind: 'refused', status, code: body.error, message: body.error_description, requestId };
+  if (Value.Check(OAuthError, body)) {
+    return {
+      ok: false, kind: 'refused', status, code: body.error, message: body.error_description, requestId,
+      ...(body.match_number === undefined ? {} : { matchNumber: body.match_number }),
+    };
+  }
   return { ok: false, kind: 'bad-response', message: `${what}: HTTP ${status} that is not an error of the contract`, requestId };
 }
 

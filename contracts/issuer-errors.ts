@@ -20,6 +20,8 @@ export const ISSUER_ERROR_CODES = [
   'user-code-attempts-exhausted', 'session-approval-limit',
   // the card's status, checked again at approve and redeem (issuer/card-status.ts)
   'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expires-too-soon',
+  // number matching before approval (issuer/pairing/device-pairing.ts)
+  'pairing-not-shown', 'pairing-number-mismatch', 'pairing-unknown',
   // enrollments
   'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
   'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
@@ -81,6 +83,10 @@ export const ISSUER_ERRORS = {
   'card-status-unavailable': { status: 503, sentence: 'The card\'s revocation status cannot be checked right now: try again in a few minutes.' },
   'card-not-trusted': { status: 403, sentence: 'The card is no longer accepted.' },
   'card-expires-too-soon': { status: 422, sentence: 'The card expires too soon for a derived credential: renew the card first.' },
+  // Approve came before this sign-in showed the phone's details (or another sign-in showed them since).
+  'pairing-not-shown': { status: 409, sentence: 'Show this phone\'s details and number at the kiosk before approving it.' },
+  'pairing-number-mismatch': { status: 409, sentence: 'The number confirmed is not the one this phone shows: nothing was approved.' },
+  'pairing-unknown': { status: 404, sentence: 'No phone with this pairing was shown in this sign-in.' },
   'enrollment-unknown': { status: 404, sentence: 'No such enrollment.' },
   'enrollment-burned': { status: 410, sentence: 'Too many wrong one-time passwords: start again.' },
   'enrollment-expired': { status: 410, sentence: 'The enrollment has expired: start again.' },
@@ -106,7 +112,7 @@ export const OAUTH_ERRORS = {
   invalid_client: { status: 401, sentence: 'This client_id is not registered with the issuer.' },
   invalid_grant: { status: 400, sentence: 'Unknown or already exchanged device_code.' },
   unsupported_grant_type: { status: 400, sentence: 'This grant_type is not supported: use the RFC 8628 device code grant.' },
-  authorization_pending: { status: 400, sentence: 'The code has not been entered at a kiosk yet.' },
+  authorization_pending: { status: 400, sentence: 'The code has not been approved at a kiosk yet.' },
   slow_down: { status: 400, sentence: 'Polling too fast:' },
   access_denied: { status: 400, sentence: 'The authorization was denied.' },
   expired_token: { status: 400, sentence: 'The device_code has expired; start again.' },

@@ -9,9 +9,9 @@ import Type from 'typebox';
 import type { Static, TSchema } from 'typebox';
 import {
   ApproveRequest, ChallengeAnswer, ChallengeRequest, ChallengeResponse, CredentialSerialParams, CredentialStatus,
-  DeviceAuthorizationRequest,
-  DeviceAuthorizationResponse, EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery,
-  IssuerMetadata, KioskSession, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
+  DeviceAuthorizationRequest, DeviceAuthorizationResponse, DevicePairing, DevicePairingIdParams, DevicePairingRequest,
+  EnrollmentCode, EnrollmentIdParams, EnrollmentStatus, EnrollmentStatusQuery, IssuerMetadata, KioskSession,
+  NoContent, PhoneEnrollment, RedeemRequest, RedeemResponse, TokenRequest, TokenResponse,
 } from './issuer-api.ts';
 import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
 
@@ -32,9 +32,9 @@ interface RouteSpecBase {
   /**
    * `media`: the answer is not JSON. `text/event-stream`: server-sent events, each `data:` one success body;
    * `application/pkix-crl`, `application/ocsp-response`: DER bytes for relying parties (issuer/routes/revocation.ts).
-   * Such routes have their own handler (registerRoute answers JSON only).
+   * Such routes have their own handler (registerRoute answers JSON only). 204: no body (NoContent).
    */
-  readonly success: { readonly status: 200 | 201; readonly body: TSchema; readonly media?: NonJsonMedia };
+  readonly success: { readonly status: 200 | 201 | 204; readonly body: TSchema; readonly media?: NonJsonMedia };
 }
 
 /** Routes whose error answers are `{ error, message }` (IssuerError). */
@@ -100,6 +100,23 @@ export const ISSUER_API = {
     body: ChallengeAnswer, success: { status: 200, body: KioskSession },
     errorShape: 'issuer', errors: ['challenge-unknown', 'challenge-used', 'challenge-expired', ...CARD_VERIFICATION_ERROR_CODES],
   },
+  devicePairings: {
+    method: 'POST', path: '/device-pairings', auth: 'kiosk-session',
+    // Number matching (RFC 8628 §5.4): shown before anything is approved; a user_code guess like approve's.
+    summary: 'Kiosk: the phone behind a user_code (what it reported, the number it shows), before approval',
+    body: DevicePairingRequest, success: { status: 200, body: DevicePairing },
+    errorShape: 'issuer',
+    errors: [
+      'invalid-session', 'user-code-invalid', 'user-code-attempts-exhausted', 'user-code-unknown', 'user-code-already-used',
+      'user-code-expired',
+    ],
+  },
+  devicePairingDeny: {
+    method: 'POST', path: '/device-pairings/:pairingId/deny', auth: 'kiosk-session',
+    summary: 'Kiosk: "not my phone": the shown phone\'s device authorization is denied',
+    params: DevicePairingIdParams, success: { status: 204, body: NoContent },
+    errorShape: 'issuer', errors: ['invalid-session', 'pairing-unknown', 'user-code-already-used', 'user-code-expired'],
+  },
   approveUserCode: {
     method: 'POST', path: '/enrollments', auth: 'kiosk-session',
     summary: 'Kiosk: approve the phone\'s user_code for the signed-in card; creates the enrollment (QR + OTP)',
@@ -107,7 +124,8 @@ export const ISSUER_API = {
     errorShape: 'issuer',
     errors: [
       'invalid-session', 'user-code-invalid', 'user-code-attempts-exhausted', 'user-code-unknown', 'user-code-already-used',
-      'user-code-expired', 'session-approval-limit', 'identity-missing', ...CARD_STATUS_ERROR_CODES,
+      'user-code-expired', 'pairing-not-shown', 'pairing-number-mismatch', 'session-approval-limit', 'identity-missing',
+      ...CARD_STATUS_ERROR_CODES,
     ],
   },
   refreshEnrollment: {
@@ -127,6 +145,12 @@ export const ISSUER_API = {
     summary: 'Kiosk: server-sent events (`event: status`, data = EnrollmentStatus) on every state change',
     params: EnrollmentIdParams, success: { status: 200, body: EnrollmentStatus, media: 'text/event-stream' },
     errorShape: 'issuer', errors: ['invalid-session', 'enrollment-unknown'],
+  },
+  enrollmentForPhone: {
+    method: 'GET', path: '/enrollments/:enrollmentId', auth: 'device-token',
+    summary: 'Phone, after scanning: the enrollment it holds (the kiosk learns the phone has scanned)',
+    params: EnrollmentIdParams, success: { status: 200, body: PhoneEnrollment },
+    errorShape: 'issuer', errors: ['invalid-token', 'enrollment-unknown', 'wrong-device'],
   },
   redeemEnrollment: {
     method: 'POST', path: '/enrollments/:enrollmentId/redeem', auth: 'device-token',
@@ -190,9 +214,13 @@ type RequestErrorCode<R extends RouteSpec> =
 
 /** Every code route N can answer with: its rule's, then the request-level ones. */
 export type RouteErrorCode<N extends RouteName> = Route<N>['errors'][number] | RequestErrorCode<Route<N>>;
-/** What route N's rule may refuse with: its own codes, and being rate-limited (the code-guess limits). */
+/**
+ * What route N's rule may refuse with: its own codes, being rate-limited (the code-guess limits), and the route's
+ * malformed-request code, for a check the schema cannot make (a phone's device report that a kiosk cannot show).
+ */
 export type RouteRefusalCode<N extends RouteName> =
-  | Route<N>['errors'][number] | (typeof REQUEST_ERROR_CODES)[Route<N>['errorShape']]['rateLimited'];
+  | Route<N>['errors'][number]
+  | (typeof REQUEST_ERROR_CODES)[Route<N>['errorShape']]['rateLimited' | 'malformed'];
 
 /** The runtime list of RouteErrorCode: what the OpenAPI document and the server's error handler use. */
 export function answerableErrorCodes(route: RouteSpec): readonly AnyIssuerErrorCode[] {

@@ -31,6 +31,23 @@ export type CardRefusedReason = 'not-piv' | 'pin-blocked' | 'certificate-expired
  */
 export type OutOfOrderReason = 'card-service' | 'no-reader' | 'issuer-unreachable' | 'host-lost' | 'configuration';
 
+/**
+ * Why the phone-code screen asks again: unknown-code, expired-code, bad-format (the code typed); not-my-phone: the
+ * person said the phone shown was not theirs, and it was turned away.
+ */
+export type UserCodeError = 'none' | 'unknown-code' | 'expired-code' | 'bad-format' | 'not-my-phone';
+
+/**
+ * What a phone reported about itself (number matching), each null when it did not say. Text from outside the
+ * kiosk: the issuer allows only printable characters without bidi controls; render it as text, direction-isolated.
+ */
+export interface ReportedDevice {
+  readonly platform: string | null;
+  readonly model: string | null;
+  readonly appName: string | null;
+  readonly appVersion: string | null;
+}
+
 /** Whole screens, pushed by main. Discriminated on `screen`; the renderer switches on it exhaustively. */
 export type KioskView =
   | {
@@ -69,7 +86,21 @@ export type KioskView =
   | {
       readonly screen: 'user-code';
       readonly holderName: string;
-      readonly error: 'none' | 'unknown-code' | 'expired-code' | 'bad-format';
+      readonly error: UserCodeError;
+      readonly busy: boolean;
+    }
+  | {
+      /**
+       * Before the phone gets anything: the phone the typed code belongs to and the two-digit number it shows. The
+       * person continues (`confirmDevice`) only if it is their phone in their hand and the numbers match; otherwise
+       * `denyDevice` turns the phone away.
+       */
+      readonly screen: 'confirm-device';
+      readonly holderName: string;
+      readonly device: ReportedDevice;
+      /** Two digits, "00"–"99". */
+      readonly matchNumber: string;
+      /** True while the answer is with the issuer. */
       readonly busy: boolean;
     }
   | {
@@ -123,8 +154,17 @@ export interface KioskConfig {
   readonly displayNames?: Readonly<Record<string, string>>;
   /** Who helps in person, shown after "Help desk:" (instead of a web address a person cannot open here). */
   readonly helpDesk?: { readonly phone?: string; readonly place?: string; readonly hours?: string };
-  /** The phone app people need, by name; with a download address, the welcome screen shows it as a QR code. */
-  readonly phoneApp?: { readonly name: string; readonly downloadUrl?: string };
+  /**
+   * The phone app people need, by name; with store links (or one download address), the welcome screen shows a QR
+   * code for each. Never on the enrollment screen: its QR code must be the only one there.
+   */
+  readonly phoneApp?: {
+    readonly name: string;
+    readonly downloadUrl?: string;
+    readonly storeLinks?: readonly { readonly store: 'app-store' | 'google-play'; readonly url: string }[];
+  };
+  /** The welcome screen's one line on what a derived credential is, per language tag (else the kiosk's own). */
+  readonly whatIsDerivedCredential?: Readonly<Record<string, string>>;
   /** Idle seconds before the "Still there?" warning. */
   readonly idleSeconds: number;
 }
@@ -174,6 +214,10 @@ export interface KioskApi {
   submitPin(pin: Uint8Array, options: SubmitPinOptions): KioskResult<void>;
   /** The code the phone shows, as typed (case and the separator are normalised by main). At most 16 characters. */
   submitUserCode(code: string): KioskResult<void>;
+  /** 'confirm-device': this is my phone and the numbers match; approve it. */
+  confirmDevice(): KioskResult<void>;
+  /** 'confirm-device': not my phone; turn it away (its code stops working). */
+  denyDevice(): KioskResult<void>;
   /** Requests a fresh QR/OTP for the current enrollment (after it expired, or on request). */
   renewEnrollment(): KioskResult<void>;
   /** Back to welcome; wipes the session. */
@@ -199,6 +243,8 @@ export type KioskInvokeValue<K extends KioskInvokeName> =
 export const KIOSK_INVOKE_CHANNELS = {
   submitPin: 'kiosk:submit-pin',
   submitUserCode: 'kiosk:submit-user-code',
+  confirmDevice: 'kiosk:confirm-device',
+  denyDevice: 'kiosk:deny-device',
   renewEnrollment: 'kiosk:renew-enrollment',
   cancel: 'kiosk:cancel',
   stillHere: 'kiosk:still-here',
@@ -278,6 +324,8 @@ const validators: { readonly [K in KioskInvokeName]: ArgsValidator<K> } = {
     if (code.length > USER_CODE_MAX_LENGTH) return invalid(`code must be at most ${USER_CODE_MAX_LENGTH} characters`);
     return ok([code]);
   },
+  confirmDevice: noArgs(),
+  denyDevice: noArgs(),
   renewEnrollment: noArgs(),
   cancel: noArgs(),
   stillHere: noArgs(),

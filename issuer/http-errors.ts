@@ -19,12 +19,12 @@ export function errorCodeOf(reply: FastifyReply): string | null {
 }
 
 export function sendRefusal(reply: FastifyReply, refusal: Refusal): FastifyReply {
-  const { code, detail, attemptsLeft, retryAfterSeconds } = refusal;
+  const { code, detail, attemptsLeft, retryAfterSeconds, matchNumber } = refusal;
   answeredCodes.set(reply, code);
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   const message = errorMessage(code, detail).slice(0, MAX_MESSAGE_LENGTH);
   const body = isOAuthErrorCode(code)
-    ? { error: code, error_description: message, message }
+    ? { error: code, error_description: message, message, ...(matchNumber === undefined ? {} : { match_number: matchNumber }) }
     : { error: code, message, ...(attemptsLeft === undefined ? {} : { attemptsLeft }) };
   return reply.code(errorEntry(code).status).header('cache-control', 'no-store').send(body);
 }

@@ -16,6 +16,8 @@ export interface Refusal<C extends AnyIssuerErrorCode = AnyIssuerErrorCode> {
   readonly attemptsLeft?: number;
   /** `rate-limited`, `ca-unavailable`: sent as Retry-After. */
   readonly retryAfterSeconds?: number;
+  /** `authorization_pending` once a kiosk shows the phone: the number matching's number (OAuthError.match_number). */
+  readonly matchNumber?: string;
 }
 
 export type RuleResult<T, C extends AnyIssuerErrorCode> = Result<T, Refusal<C>>;

@@ -52,17 +52,20 @@ export function newOtp(length: number): string {
   return otp;
 }
 
+/** What a keyed hash is for: a stored code's hash, or the number-matching number derived from the secret. */
+export type CodePurpose = 'user-code' | 'otp' | 'match-number';
+
 export class CodeHasher {
   constructor(private readonly serverSecret: Uint8Array) {
     if (serverSecret.length < 32) throw new Error('server secret must be at least 32 bytes');
   }
 
   /** Keyed hash of a short code, bound to its purpose and record (an OTP of one enrollment fits no other). */
-  hash(purpose: 'user-code' | 'otp', recordId: string, code: string): string {
+  hash(purpose: CodePurpose, recordId: string, code: string): string {
     return createHmac('sha256', this.serverSecret).update(`${purpose}\0${recordId}\0${code}`, 'utf8').digest('base64url');
   }
 
-  matches(expectedHash: string, purpose: 'user-code' | 'otp', recordId: string, code: string): boolean {
+  matches(expectedHash: string, purpose: CodePurpose, recordId: string, code: string): boolean {
     const expected = Buffer.from(expectedHash, 'base64url');
     const actual = Buffer.from(this.hash(purpose, recordId, code), 'base64url');
     return expected.length === actual.length && timingSafeEqual(expected, actual);

@@ -11,6 +11,7 @@ import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { issuerMetadata } from './issuer-metadata.ts';
 import { registerRoute, routeOf } from './route-registration.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
+import { registerDevicePairingRoutes } from './routes/device-pairing.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
@@ -110,6 +111,7 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   app.get(OPERATIONS_PATHS.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
+  registerDevicePairingRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerCredentialStatusRoutes(app, ctx);
   registerRevocationRoutes(app, ctx);

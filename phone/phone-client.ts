@@ -6,12 +6,14 @@
 //
 //   const { connection } = connectToIssuer(issuer.url, issuer.tlsCertificatePem)   // (check .ok first)
 //   const flow = await startDeviceAuthorization(connection)        // show flow.value.userCode at the kiosk
-//   const token = await pollForToken(connection, flow.value)        // or pollTokenOnce in a test's own loop
+//   const token = await pollForToken(connection, flow.value, { onMatchNumber })  // show the number the kiosk shows
 //   const done = await redeemEnrollment(connection, { token: token.value, qrPayload, otp: Buffer.from(otp) })
 //   connection.close()
 import { callIssuer } from '../contracts/issuer-caller.ts';
 import type { CallOutcome, IssuerConnection } from '../contracts/issuer-caller.ts';
-import { DEVICE_CODE_GRANT_TYPE, type CredentialStatus, type IssuerMetadata } from '../contracts/issuer-api.ts';
+import {
+  DEVICE_CODE_GRANT_TYPE, type CredentialStatus, type DeviceAuthorizationRequest, type IssuerMetadata,
+} from '../contracts/issuer-api.ts';
 import type { AnyIssuerErrorCode } from '../contracts/issuer-errors.ts';
 import type { RouteName, RouteSuccess } from '../contracts/issuer-routes.ts';
 import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
@@ -21,12 +23,20 @@ import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issue
 export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-caller.ts';
 
 export const PHONE_CLIENT_ID = 'dck-phone';
+
+/** What the phone tells the issuer about itself; the kiosk shows it before approving (number matching). */
+export type PhoneReport = Pick<DeviceAuthorizationRequest, 'device_platform' | 'device_model' | 'app_name' | 'app_version'>;
+
+/** How the command-line stand-in describes itself unless told otherwise (`dck phone start --model …`). */
+export const STAND_IN_REPORT: PhoneReport = {
+  device_platform: 'command line', device_model: 'dck phone stand-in', app_name: 'dck phone', app_version: '0.1',
+};
 /** RFC 8628 §3.5: each slow_down adds 5 seconds to the polling interval. */
 const SLOW_DOWN_STEP_SECONDS = 5;
 
 export type PhoneErrorCode =
   | 'issuer-unreachable' | 'bad-response' | 'issuer-refused'
-  | 'access-denied' | 'expired-token' | 'poll-timeout'
+  | 'access-denied' | 'expired-token' | 'poll-timeout' | 'enrollment-not-waiting'
   | QrCodeError | 'qr-wrong-enrollment' | 'chain-invalid' | 'otp-malformed';
 
 export type PhoneResult<T> =
@@ -62,8 +72,10 @@ export interface DeviceFlow {
   readonly expiresAt: number;
 }
 
-export async function startDeviceAuthorization(connection: IssuerConnection, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<DeviceFlow>> {
-  const answer = phoneResult(await callIssuer(connection, 'deviceAuthorization', { body: { client_id: clientId } }));
+export async function startDeviceAuthorization(
+  connection: IssuerConnection, report: PhoneReport = STAND_IN_REPORT, clientId = PHONE_CLIENT_ID,
+): Promise<PhoneResult<DeviceFlow>> {
+  const answer = phoneResult(await callIssuer(connection, 'deviceAuthorization', { body: { client_id: clientId, ...report } }));
   if (!answer.ok) return answer;
   return {
     ok: true,
@@ -86,7 +98,8 @@ export interface DeviceToken {
 
 export type PollOnce =
   | { state: 'granted'; token: DeviceToken }
-  | { state: 'pending'; intervalSeconds: number };
+  /** `matchNumber`: once a kiosk shows this phone, the number to show so the person can compare (else null). */
+  | { state: 'pending'; intervalSeconds: number; matchNumber: string | null };
 
 /** One token request (RFC 8628 §3.4). `pending` carries the interval to wait before the next one. */
 export async function pollTokenOnce(connection: IssuerConnection, flow: DeviceFlow, intervalSeconds: number, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<PollOnce>> {
@@ -94,8 +107,11 @@ export async function pollTokenOnce(connection: IssuerConnection, flow: DeviceFl
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
   });
   if (!answer.ok && answer.kind === 'refused' && answer.status === 400) {
-    if (answer.code === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds } };
-    if (answer.code === 'slow_down') return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS } };
+    const matchNumber = answer.matchNumber ?? null;
+    if (answer.code === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds, matchNumber } };
+    if (answer.code === 'slow_down') {
+      return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS, matchNumber } };
+    }
     if (answer.code === 'access_denied') return failure('access-denied', 'the request was denied at the kiosk');
     if (answer.code === 'expired_token') return failure('expired-token', 'the device code expired; start again with `dck phone start`');
   }
@@ -113,6 +129,8 @@ export interface PollOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Called before each wait, e.g. to print "waiting for the kiosk…". */
   readonly onPending?: (intervalSeconds: number) => void;
+  /** Called when a kiosk shows this phone (and again if another kiosk sign-in does): show this number. */
+  readonly onMatchNumber?: (matchNumber: string) => void;
 }
 
 /** Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. */
@@ -120,11 +138,17 @@ export async function pollForToken(connection: IssuerConnection, flow: DeviceFlo
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = Math.min(flow.expiresAt, Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY));
   let interval = flow.intervalSeconds;
+  let shownNumber: string | null = null;
   for (;;) {
     const once = await pollTokenOnce(connection, flow, interval);
     if (!once.ok) return once;
     if (once.value.state === 'granted') return { ok: true, value: once.value.token };
     interval = once.value.intervalSeconds;
+    const { matchNumber } = once.value;
+    if (matchNumber !== null && matchNumber !== shownNumber) {
+      shownNumber = matchNumber;
+      options.onMatchNumber?.(matchNumber);
+    }
     if (Date.now() + interval * 1000 > deadline) {
       return failure(Date.now() + interval * 1000 > flow.expiresAt ? 'expired-token' : 'poll-timeout', 'the kiosk has not approved this phone\'s code in time');
     }
@@ -156,6 +180,15 @@ export async function redeemEnrollment(connection: IssuerConnection, input: {
   if (!qr.ok) return failure(qr.code, qr.message);
   if (qr.value.enrollmentId !== input.token.enrollmentId) {
     return failure('qr-wrong-enrollment', 'this QR code is for another enrollment than the one the kiosk approved for this phone');
+  }
+  // Fetching the enrollment first tells the kiosk the phone has scanned ("now type the password"), and stops here
+  // when the code is already dead (no key made for nothing).
+  const fetched = phoneResult(await callIssuer(connection, 'enrollmentForPhone', {
+    params: { enrollmentId: qr.value.enrollmentId }, bearer: input.token.accessToken,
+  }));
+  if (!fetched.ok) return fetched;
+  if (fetched.value.state !== 'awaiting-phone') {
+    return failure('enrollment-not-waiting', `this QR code no longer works (${fetched.value.state}): ask the kiosk for a new one`);
   }
   let trustedCaPem = input.trustedCaPem;
   if (trustedCaPem === undefined) {

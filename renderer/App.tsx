@@ -30,6 +30,7 @@ interface ShownView {
 const ESCAPE_CANCELS: ReadonlySet<KioskScreen> = new Set<KioskScreen>([
   'pin',
   'user-code',
+  'confirm-device',
   'enrollment',
   'card-refused',
   'pin-blocked',
@@ -153,7 +154,11 @@ export function App({ kiosk, config }: AppProps): ReactNode {
 }
 
 function announcementText(announcement: Announcement, t: TFunction): string {
-  return announcement.keys.map((key) => t(key, announcement.count === undefined ? {} : { count: announcement.count })).join(' ');
+  const values = {
+    ...(announcement.count === undefined ? {} : { count: announcement.count }),
+    ...(announcement.matchNumber === undefined ? {} : { number: announcement.matchNumber }),
+  };
+  return announcement.keys.map((key) => t(key, values)).join(' ');
 }
 
 /**

@@ -9,7 +9,8 @@ import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-c
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import {
-  fetchCredentialStatus, fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization, type PhoneResult,
+  STAND_IN_REPORT, fetchCredentialStatus, fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization,
+  type PhoneReport, type PhoneResult,
 } from '../../phone/phone-client.ts';
 import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneState } from '../../phone/phone-state.ts';
 import { parseArgs, UsageError } from '../args.ts';
@@ -20,13 +21,17 @@ import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 export const summary = 'phone stand-in: device code, poll, redeem a QR + one-time password for a derived certificate';
 
 const USAGE = `usage:
-  dck phone start --issuer URL [--ca FILE] [--state DIR] [--json]
+  dck phone start --issuer URL [--ca FILE] [--platform TEXT] [--model TEXT] [--app-name TEXT] [--app-version TEXT]
+                  [--state DIR] [--json]
   dck phone poll [--timeout SECONDS] [--state DIR] [--json]
   dck phone redeem (--qr-text TEXT | --qr-image FILE.png) [--state DIR] [--json]
   dck phone status [--state DIR] [--json]
 
-start   asks the issuer for a device code and prints the user code to type at the kiosk.
-poll    waits until the kiosk approves that code (at the issuer's polling interval).
+start   asks the issuer for a device code and prints the user code to type at the kiosk. The kiosk shows the
+        phone's platform, model, app name and version before approving: --platform, --model, --app-name and
+        --app-version say what this stand-in reports (default: "command line", "dck phone stand-in", "dck phone").
+poll    waits until the kiosk approves that code (at the issuer's polling interval). When the kiosk shows this
+        phone, poll prints the two-digit number the kiosk shows too (number matching), on standard error.
 redeem  takes the kiosk's QR code (text or PNG image), reads the one-time password from standard input
         (or a hidden prompt), makes a P-256 key and a CSR, and installs the verified certificate in the state dir.
 status  asks the issuer about the installed credential: active or expired, and whether it is due for renewal.
@@ -79,7 +84,15 @@ async function withConnection<T>(state: Pick<PhoneState, 'issuerUrl' | 'caFile'>
 }
 
 async function start(args: string[]): Promise<number> {
-  const values = parse(args, { '--issuer': 'value', '--ca': 'value' }, 'dck phone start');
+  const values = parse(args, {
+    '--issuer': 'value', '--ca': 'value', '--platform': 'value', '--model': 'value', '--app-name': 'value', '--app-version': 'value',
+  }, 'dck phone start');
+  const report: PhoneReport = {
+    device_platform: values['--platform'] ?? STAND_IN_REPORT.device_platform,
+    device_model: values['--model'] ?? STAND_IN_REPORT.device_model,
+    app_name: values['--app-name'] ?? STAND_IN_REPORT.app_name,
+    app_version: values['--app-version'] ?? STAND_IN_REPORT.app_version,
+  };
   const issuerUrl = values['--issuer'];
   if (issuerUrl === undefined) throw new UsageError('--issuer URL is required');
   const caOption = values['--ca'];
@@ -89,7 +102,7 @@ async function start(args: string[]): Promise<number> {
   const outcome = await withConnection(state, async (connection) => {
     const metadata = await fetchIssuerMetadata(connection);
     if (!metadata.ok) return reportFailure(metadata, json);
-    const flow = await startDeviceAuthorization(connection);
+    const flow = await startDeviceAuthorization(connection, report);
     if (!flow.ok) return reportFailure(flow, json);
     await saveState(dir, { ...state, flow: flow.value });
     const minutes = Math.round((flow.value.expiresAt - Date.now()) / 60_000);
@@ -120,6 +133,8 @@ async function poll(args: string[]): Promise<number> {
     const token = await pollForToken(connection, flow, {
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
       onPending: (interval) => { if (!json) console.error(terminalSafe(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`)); },
+      // Number matching: the phone's half. Printed in --json mode too (standard error: standard output stays one JSON).
+      onMatchNumber: (matchNumber) => { console.error(terminalSafe(`The kiosk shows this phone. Check that it shows the number ${matchNumber}, then confirm there.`)); },
     });
     if (!token.ok) return reportFailure(token, json);
     await saveState(dir, { ...state, token: token.value });

@@ -4,6 +4,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../../contracts/issuer-api.ts';
 import type { TokenRequest } from '../../contracts/issuer-api.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
+import { phoneMatchNumber } from '../pairing/device-pairing.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import { hashToken, newOpaqueToken } from '../secrets.ts';
@@ -31,7 +32,11 @@ export async function exchangeDeviceCode(
   }
   if (record.status === 'pending' || record.enrollmentId === null) {
     await ctx.storage.recordTokenPoll(record.id, now, record.intervalSeconds);
-    return refuse('authorization_pending');
+    // Number matching: once a kiosk shows this phone, the phone shows the same number.
+    const matchNumber = phoneMatchNumber(ctx.codes, record);
+    return matchNumber === null ? refuse('authorization_pending') : refuse('authorization_pending', {
+      matchNumber, detail: 'A kiosk shows this phone: check that it shows the same number, then confirm there.',
+    });
   }
   const accessToken = newOpaqueToken();
   const lifetime = ctx.config.deviceFlow.accessTokenLifetimeSeconds;

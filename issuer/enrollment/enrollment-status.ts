@@ -26,9 +26,12 @@ export async function statusOf(ctx: Pick<IssuerContext, 'storage' | 'now'>, enro
   return status;
 }
 
-/** The phone holds this QR code: a password try for it reached the issuer (a wrong one; a right one completes). */
+/**
+ * The phone holds this QR code: it fetched the enrollment after scanning it, or a password try for it reached the
+ * issuer (a wrong one; a right one completes).
+ */
 function phoneSeen(enrollment: EnrollmentRecord): boolean {
-  return enrollment.otpFailures > 0;
+  return enrollment.phoneFetchedAt !== null || enrollment.otpFailures > 0;
 }
 
 /** What a long poll without `since` waits to change: the state, and whether the phone has been seen. */

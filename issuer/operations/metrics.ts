@@ -22,6 +22,11 @@ export class IssuerMetrics {
     help: 'Kiosk approvals of a phone code (POST /enrollments), by result: created, or the error code.',
     labelNames: ['result'] as const, registers: [this.registry],
   });
+  readonly devicePairings = new Counter({
+    name: 'dck_issuer_device_pairings_total',
+    help: 'Number matching at the kiosk (POST /device-pairings, …/deny), by result: shown, denied, or the error code.',
+    labelNames: ['result'] as const, registers: [this.registry],
+  });
   readonly pkiAuthRefusals = new Counter({
     name: 'dck_issuer_pki_auth_refusals_total', help: 'PKI-AUTH answers refused, by error code.',
     labelNames: ['code'] as const, registers: [this.registry],

@@ -49,6 +49,8 @@ export function operationalFailure(error: unknown, ctx: IssuerContext, reply: Fa
 
 function countOutcome(metrics: IssuerMetrics, route: string, status: number, errorCode: string | null): void {
   if (route === ISSUER_API.approveUserCode.path) metrics.enrollments.inc({ result: status === 201 ? 'created' : errorCode ?? String(status) });
+  else if (route === ISSUER_API.devicePairings.path) metrics.devicePairings.inc({ result: status === 200 ? 'shown' : errorCode ?? String(status) });
+  else if (route === ISSUER_API.devicePairingDeny.path) metrics.devicePairings.inc({ result: status === 204 ? 'denied' : errorCode ?? String(status) });
   else if (route === ISSUER_API.redeemEnrollment.path) metrics.redeems.inc({ outcome: status === 200 ? 'issued' : errorCode ?? String(status) });
   else if (route === ISSUER_API.pkiAuthResponse.path) {
     if (status === 200) metrics.pkiAuthSuccesses.inc();

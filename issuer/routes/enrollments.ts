@@ -1,12 +1,13 @@
 // Kiosk: approve a phone's user_code (→ enrollment with QR payload + OTP), refresh the QR/OTP, watch the
-// enrollment (long-poll or server-sent events). Phone: redeem the enrollment with OTP + CSR. The rules are in
-// issuer/enrollment/; the event stream is the one handler that writes its own answer.
+// enrollment (long-poll or server-sent events). Phone: fetch the enrollment it scanned, redeem it with OTP + CSR.
+// The rules are in issuer/enrollment/; the event stream is the one handler that writes its own answer.
 import type { FastifyInstance } from 'fastify';
 import { ISSUER_API } from '../../contracts/issuer-routes.ts';
 import type { RouteSpec } from '../../contracts/issuer-routes.ts';
 import { approveUserCode } from '../enrollment/approve-user-code.ts';
 import { watchEnrollment, statusOf } from '../enrollment/enrollment-status.ts';
 import { findKioskEnrollment } from '../enrollment/kiosk-enrollment.ts';
+import { fetchPhoneEnrollment } from '../enrollment/phone-enrollment.ts';
 import { redeemEnrollment } from '../enrollment/redeem.ts';
 import { refreshEnrollment } from '../enrollment/refresh-enrollment.ts';
 import { sendRefusal } from '../http-errors.ts';
@@ -21,11 +22,13 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
   // user_code and OTP guesses per minute (issuer/enrollment/code-guesses.ts): one counter for approve and redeem.
   const guesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
   registerRoute(app, 'approveUserCode', ({ bearer, body, ip }) =>
-    approveUserCode(ctx, guesses, { sessionToken: bearer, userCode: body.userCode, ip }));
+    approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip }));
   registerRoute(app, 'refreshEnrollment', ({ bearer, params }) =>
     refreshEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId }));
   registerRoute(app, 'enrollmentStatus', ({ bearer, params, query, callerGone }) =>
     watchEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId, query, callerGone }));
+  registerRoute(app, 'enrollmentForPhone', ({ bearer, params }) =>
+    fetchPhoneEnrollment(ctx, { accessToken: bearer, enrollmentId: params.enrollmentId }));
   registerRoute(app, 'redeemEnrollment', ({ bearer, params, body, ip }) =>
     redeemEnrollment(ctx, guesses, { accessToken: bearer, enrollmentId: params.enrollmentId, request: body, ip }));
   registerEventStream(app, ctx);

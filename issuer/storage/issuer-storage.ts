@@ -8,6 +8,20 @@ import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
 
 export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'token-issued';
 
+/** What the phone reported about itself (each null when it did not say); checked before it is stored. */
+export interface ReportedDevice {
+  platform: string | null;
+  model: string | null;
+  appName: string | null;
+  appVersion: string | null;
+}
+
+/** A kiosk sign-in showed this phone's details and number (number matching); the latest one counts. */
+export interface DevicePairingShown {
+  sessionId: string;
+  shownAt: number;
+}
+
 export interface DeviceAuthorizationRecord {
   id: string;
   deviceCodeHash: string;
@@ -22,6 +36,8 @@ export interface DeviceAuthorizationRecord {
   enrollmentId: string | null;
   accessTokenHash: string | null;
   accessTokenExpiresAt: number | null;
+  device: ReportedDevice;
+  pairing: DevicePairingShown | null;
 }
 
 export interface ChallengeRecord {
@@ -69,6 +85,8 @@ export interface EnrollmentRecord {
   createdAt: number;
   completedAt: number | null;
   derivedCertificateSerialHex: string | null;
+  /** When the phone first fetched the enrollment after scanning its QR code (null: not yet). */
+  phoneFetchedAt: number | null;
 }
 
 /** The derived credential as issued: the certificate, what it was issued for, and what binds it. */
@@ -193,6 +211,14 @@ export interface IssuerStorage extends NotificationStorage {
   recordTokenPoll(id: string, at: number, intervalSeconds: number): Promise<void>;
   /** approved → token-issued (and the poll recorded) with its audit row, only if still approved. False: someone else won, nothing written. */
   issueAccessToken(id: string, token: { hash: string; expiresAt: number; polledAt: number }, audit: AuditEntryInput): Promise<boolean>;
+  findDeviceAuthorization(id: string): Promise<DeviceAuthorizationRecord | null>;
+  /**
+   * Records that `pairing.sessionId` showed the phone's details (replacing an earlier sign-in's), with its audit
+   * row, only while the device authorization is pending. False: nothing written.
+   */
+  showDevicePairing(id: string, pairing: DevicePairingShown, audit: AuditEntryInput): Promise<boolean>;
+  /** "Not my phone": pending → denied with its audit row, only if `sessionId` is the sign-in that showed it. */
+  denyDevicePairing(id: string, sessionId: string, audit: AuditEntryInput): Promise<boolean>;
 
   // PKI-AUTH
   insertChallenge(record: ChallengeRecord): Promise<void>;
@@ -239,6 +265,8 @@ export interface IssuerStorage extends NotificationStorage {
     deviceAuthorizationId: string, enrollment: EnrollmentRecord, maxApprovalsPerSession: number, audit: AuditEntryInput,
   ): Promise<ApproveResult>;
   findEnrollment(id: string): Promise<EnrollmentRecord | null>;
+  /** Sets `phoneFetchedAt` the first time (later calls change nothing). True when this call set it. */
+  recordPhoneFetched(id: string, at: number): Promise<boolean>;
   /** New OTP hash + expiry with its audit row, only while awaiting the phone. Wrong OTPs keep counting across refreshes. */
   replaceEnrollmentOtp(id: string, otpHash: string, otpExpiresAt: number, audit: AuditEntryInput): Promise<boolean>;
   /** Adds one wrong OTP with its audit row; at `maxFailures` the enrollment is burned and its device authorization denied. */

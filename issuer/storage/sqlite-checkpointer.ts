@@ -37,6 +37,9 @@ const Database = require(workerData.driverPath);
 const db = new Database(workerData.file, { timeout: workerData.busyTimeoutMs });
 const isBusy = (error) => typeof error.code === 'string' && error.code.startsWith('SQLITE_BUSY');
 let timer = null;
+// A 'writes-paused' can cross 'stop' in flight (each side posts before it reads the other's message): after 'stop'
+// the database is closed, so nothing else is done.
+let stopped = false;
 const checkpoint = (mode) => {
   try {
     db.pragma('wal_checkpoint(' + mode + ')');
@@ -51,6 +54,7 @@ const tick = () => {
   parentPort.postMessage('pause-writes');
 };
 parentPort.on('message', (message) => {
+  if (stopped) return;
   if (message === 'writes-paused') {
     try {
       checkpoint('RESTART');
@@ -59,6 +63,7 @@ parentPort.on('message', (message) => {
       timer = setTimeout(tick, workerData.intervalMs);
     }
   } else if (message === 'stop') {
+    stopped = true;
     if (timer !== null) clearTimeout(timer);
     db.close();
     parentPort.close();
@@ -87,12 +92,15 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
     gate?.open();
     gate = null;
   };
+  let stopping = false;
   worker.on('message', (message) => {
-    if (message === 'pause-writes') {
+    if (message === 'pause-writes' && !stopping) {
       // Writes run synchronously on this thread, so none is in progress while this handler runs.
       gate = closedGate();
+      // Referenced on purpose: while writes wait on the gate, this timer may be all that keeps the process alive
+      // (the worker is unref'd). Unref'd, a process whose only work was a held-back write ended with it unwritten:
+      // exit code 0, the write silently lost (a CLI command; the storage-processes test's children, now and then).
       failsafe = setTimeout(resumeWrites, MAX_WRITE_PAUSE_MS);
-      failsafe.unref();
       worker.postMessage('writes-paused');
     } else if (message === 'resume-writes') {
       resumeWrites();
@@ -118,6 +126,8 @@ export function startCheckpointer(file: string, options: CheckpointerOptions): C
     stop: async () => {
       // Referenced again while it winds down, so a process whose last task is this close() waits for it.
       worker.ref();
+      stopping = true;
+      resumeWrites();
       if (!failed) worker.postMessage('stop');
       await exited;
     },

@@ -1,4 +1,5 @@
-// Schema migrations of the SQLite store, applied in order and recorded in `schema_migrations`.
+// Schema migrations of the SQLite store, applied in ascending version order and recorded in `schema_migrations`.
+// Versions may have gaps (helpers on parallel branches reserve numbers): each one present and not yet applied runs.
 // The SQL is kept portable (TEXT, INTEGER, BLOB→BYTEA, no SQLite-only column types) so the PostgreSQL store can
 // reuse it; only the append-only triggers are SQLite dialect.
 
@@ -172,6 +173,19 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         value TEXT NOT NULL,
         updated_at INTEGER NOT NULL
       );
+      `,
+  },
+  {
+    version: 5,
+    description: 'device pairing: what the phone reported, which sign-in showed it, when the phone fetched its enrollment',
+    sql: `
+      ALTER TABLE device_authorizations ADD COLUMN device_platform TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN device_model TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN app_name TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN app_version TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN pairing_session_id TEXT;
+      ALTER TABLE device_authorizations ADD COLUMN pairing_shown_at INTEGER;
+      ALTER TABLE enrollments ADD COLUMN phone_fetched_at INTEGER;
     `,
   },
   {

@@ -38,6 +38,12 @@ function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
     lastPollAt: numOrNull(row, 'last_poll_at'), cardId: strOrNull(row, 'card_id'),
     enrollmentId: strOrNull(row, 'enrollment_id'), accessTokenHash: strOrNull(row, 'access_token_hash'),
     accessTokenExpiresAt: numOrNull(row, 'access_token_expires_at'),
+    device: {
+      platform: strOrNull(row, 'device_platform'), model: strOrNull(row, 'device_model'),
+      appName: strOrNull(row, 'app_name'), appVersion: strOrNull(row, 'app_version'),
+    },
+    pairing: row.pairing_session_id === null
+      ? null : { sessionId: str(row, 'pairing_session_id'), shownAt: num(row, 'pairing_shown_at') },
   };
 }
 
@@ -71,6 +77,7 @@ function toEnrollment(row: Row): EnrollmentRecord {
     otpHash: str(row, 'otp_hash'), otpExpiresAt: num(row, 'otp_expires_at'), otpFailures: num(row, 'otp_failures'),
     createdAt: num(row, 'created_at'), completedAt: numOrNull(row, 'completed_at'),
     derivedCertificateSerialHex: strOrNull(row, 'derived_certificate_serial_hex'),
+    phoneFetchedAt: numOrNull(row, 'phone_fetched_at'),
   };
 }
 
@@ -119,9 +126,16 @@ function openDatabase(file: string, backgroundCheckpoints: boolean): Database.Da
 function prepareStatements(db: Database.Database) {
   return {
     insertDevice: db.prepare(`INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status,
-      created_at, expires_at, interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at)
+      created_at, expires_at, interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at,
+      device_platform, device_model, app_name, app_version, pairing_session_id, pairing_shown_at)
       VALUES (@id, @deviceCodeHash, @userCodeHash, @clientId, @status, @createdAt, @expiresAt, @intervalSeconds,
-      @lastPollAt, @cardId, @enrollmentId, @accessTokenHash, @accessTokenExpiresAt)`),
+      @lastPollAt, @cardId, @enrollmentId, @accessTokenHash, @accessTokenExpiresAt,
+      @platform, @model, @appName, @appVersion, @pairingSessionId, @pairingShownAt)`),
+    deviceById: db.prepare('SELECT * FROM device_authorizations WHERE id = ?'),
+    showPairing: db.prepare(`UPDATE device_authorizations SET pairing_session_id = ?, pairing_shown_at = ?
+      WHERE id = ? AND status = 'pending'`),
+    denyPairing: db.prepare(`UPDATE device_authorizations SET status = 'denied'
+      WHERE id = ? AND status = 'pending' AND pairing_session_id = ?`),
     deviceByDeviceCode: db.prepare('SELECT * FROM device_authorizations WHERE device_code_hash = ?'),
     deviceByUserCode: db.prepare('SELECT * FROM device_authorizations WHERE user_code_hash = ?'),
     deviceByAccessToken: db.prepare('SELECT * FROM device_authorizations WHERE access_token_hash = ?'),
@@ -160,10 +174,11 @@ function prepareStatements(db: Database.Database) {
     sessionApprovals: db.prepare('SELECT COUNT(*) AS approvals FROM enrollments WHERE kiosk_session_id = ?'),
     endSession: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?'),
     insertEnrollment: db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
-      otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex)
+      otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at)
       VALUES (@id, @deviceAuthorizationId, @cardId, @kioskSessionId, @status, @otpHash, @otpExpiresAt, @otpFailures,
-      @createdAt, @completedAt, @derivedCertificateSerialHex)`),
+      @createdAt, @completedAt, @derivedCertificateSerialHex, @phoneFetchedAt)`),
     findEnrollment: db.prepare('SELECT * FROM enrollments WHERE id = ?'),
+    phoneFetched: db.prepare('UPDATE enrollments SET phone_fetched_at = ? WHERE id = ? AND phone_fetched_at IS NULL'),
     // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
     replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?
       WHERE id = ? AND status = 'awaiting-phone'`),
@@ -251,8 +266,16 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   };
 
   const insertDevice = write((record: DeviceAuthorizationRecord, entry: AuditEntryInput) => {
-    q.insertDevice.run(record);
+    const { device, pairing, ...columns } = record;
+    q.insertDevice.run({ ...columns, ...device, pairingSessionId: pairing?.sessionId ?? null, pairingShownAt: pairing?.shownAt ?? null });
     audit(entry);
+  });
+
+  /** A conditional change and its audit row: the row only when the change happened. */
+  const changeAudited = write((change: () => number, entry: AuditEntryInput): boolean => {
+    if (change() !== 1) return false;
+    audit(entry);
+    return true;
   });
 
   const issueToken = write((id: string, token: { hash: string; expiresAt: number; polledAt: number }, entry: AuditEntryInput) => {
@@ -432,6 +455,11 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     findDeviceAuthorizationByAccessTokenHash: (hash) => run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
     recordTokenPoll: (id, at, intervalSeconds) => runWrite(() => { q.recordPoll.run(at, intervalSeconds, id); }),
     issueAccessToken: (id, token, entry) => runWrite(() => issueToken(id, token, entry)),
+    findDeviceAuthorization: (id) => run(() => one(q.deviceById.get(id), toDeviceAuthorization)),
+    showDevicePairing: (id, pairing, entry) =>
+      runWrite(() => changeAudited(() => q.showPairing.run(pairing.sessionId, pairing.shownAt, id).changes, entry)),
+    denyDevicePairing: (id, sessionId, entry) =>
+      runWrite(() => changeAudited(() => q.denyPairing.run(id, sessionId).changes, entry)),
 
     insertChallenge: (r) => runWrite(() => {
       q.insertChallenge.run(r.id, blob(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
@@ -449,6 +477,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     approveDeviceAuthorization: (deviceAuthorizationId, enrollment, maxApprovals, entry) =>
       runWrite(() => approve(deviceAuthorizationId, enrollment, maxApprovals, entry)),
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
+    recordPhoneFetched: (id, at) => runWrite(() => q.phoneFetched.run(at, id).changes === 1),
     replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
     recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
     completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>

@@ -1,5 +1,6 @@
 // A deployed kiosk's one configuration file (JSON): which issuer, how to trust its TLS certificate, the kiosk's
-// name, languages, idle time, help contact, which readers to use. Validated at start with a TypeBox schema, as the
+// name, languages, idle time, help contact, which readers to use, and the tenant's texts (organisation name per
+// language, the phone app's name and store links, the help desk in person, the welcome line on derived credentials). Validated at start with a TypeBox schema, as the
 // issuer's is (issuer/config.ts); a missing or bad file is a KioskConfigError naming the offending field, and the
 // Electron shell shows the out-of-order screen (never the demo).
 //
@@ -9,11 +10,57 @@ import { join } from 'node:path';
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { SHOWABLE_TEXT_PATTERN } from '../../contracts/showable-text.ts';
+import type { KioskConfig } from '../../contracts/kiosk-api.ts';
 
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
 const HttpsUrl = Type.String({ minLength: 9, maxLength: 2048, pattern: '^https://[^\\s]+$' });
 /** BCP 47 language tags the renderer has a locale for look like 'en', 'nl', 'pt-BR'. */
-const LanguageTag = Type.String({ pattern: '^[a-z]{2,3}(-[A-Z]{2})?$' });
+const LANGUAGE_TAG_PATTERN = '^[a-z]{2,3}(-[A-Z]{2})?$';
+const LanguageTag = Type.String({ pattern: LANGUAGE_TAG_PATTERN });
+/** A tenant's text shown on the kiosk screen: bounded, and showable (no control, format or bidi characters). */
+const TenantText = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: SHOWABLE_TEXT_PATTERN });
+/**
+ * Text per language tag, e.g. { "en": "…", "nl": "…" }. The keys are checked after the schema (`checkLanguageKeys`):
+ * TypeBox lets a Record's non-matching keys through.
+ */
+const PerLanguage = (maxLength: number) => Type.Record(LanguageTag, TenantText(maxLength), { maxProperties: 20, default: {} });
+
+const TenantSchema = Type.Object(
+  {
+    /** The organisation's name in the header; per language when given (else the issuer's display name). */
+    organisation: Type.Object(
+      {
+        name: Type.Union([TenantText(100), Type.Null()], { default: null }),
+        perLanguage: PerLanguage(100),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** The phone app people need: its name, and where to get it (a QR code per store on the welcome screen only). */
+    phoneApp: Type.Union([
+      Type.Object(
+        {
+          name: TenantText(64),
+          storeLinks: Type.Object(
+            { appStore: Type.Optional(HttpsUrl), googlePlay: Type.Optional(HttpsUrl) },
+            { additionalProperties: false, default: {} },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ], { default: null }),
+    /** Who helps in person, shown after "Help desk:" (instead of a web address nobody can open at a kiosk). */
+    helpDesk: Type.Object(
+      { phone: Type.Optional(TenantText(40)), place: Type.Optional(TenantText(100)), hours: Type.Optional(TenantText(100)) },
+      { additionalProperties: false, default: {} },
+    ),
+    /** The welcome screen's one line on what a derived credential is, per language (else the kiosk's own, seed 000). */
+    whatIsDerivedCredential: PerLanguage(300),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** The file is read whole before it is parsed: far larger than any real configuration. */
 const MAX_FILE_BYTES = 64 * 1024;
 
@@ -59,6 +106,7 @@ export const KioskConfigFileSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    tenant: TenantSchema,
   },
   { additionalProperties: false },
 );
@@ -112,7 +160,17 @@ export function parseKioskConfig(input: unknown): KioskConfigFile {
     const extra = unknown ? firstParam(first.params, 'additionalProperties') : first.keyword === 'required' ? firstParam(first.params, 'requiredProperties') : null;
     throw new KioskConfigError(fieldName(first.instancePath, extra), unknown ? 'unknown setting' : first.message);
   }
-  return withDefaults as KioskConfigFile;
+  const config = withDefaults as KioskConfigFile;
+  checkLanguageKeys(config.tenant.organisation.perLanguage, 'tenant.organisation.perLanguage');
+  checkLanguageKeys(config.tenant.whatIsDerivedCredential, 'tenant.whatIsDerivedCredential');
+  return config;
+}
+
+function checkLanguageKeys(texts: Readonly<Record<string, string>>, field: string): void {
+  const tag = new RegExp(LANGUAGE_TAG_PATTERN);
+  for (const key of Object.keys(texts)) {
+    if (!tag.test(key)) throw new KioskConfigError(`${field}.${key.slice(0, 20)}`, 'not a language tag (like en, nl or pt-BR)');
+  }
 }
 
 export interface LoadedKioskConfig {
@@ -148,6 +206,22 @@ export function loadKioskConfigFile(file: string): LoadedKioskConfig {
     throw new KioskConfigError('issuer.caFile', `${config.issuer.caFile} holds no PEM certificate`);
   }
   return { config, issuerTrustPem };
+}
+
+/** The tenant's texts as the renderer reads them (KioskConfig), only the ones the file gives. */
+export function tenantTexts(config: KioskConfigFile): Partial<KioskConfig> {
+  const { organisation, phoneApp, helpDesk, whatIsDerivedCredential } = config.tenant;
+  const storeLinks = phoneApp === null ? [] : [
+    ...(phoneApp.storeLinks.appStore === undefined ? [] : [{ store: 'app-store' as const, url: phoneApp.storeLinks.appStore }]),
+    ...(phoneApp.storeLinks.googlePlay === undefined ? [] : [{ store: 'google-play' as const, url: phoneApp.storeLinks.googlePlay }]),
+  ];
+  return {
+    ...(organisation.name === null ? {} : { displayName: organisation.name }),
+    ...(Object.keys(organisation.perLanguage).length === 0 ? {} : { displayNames: organisation.perLanguage }),
+    ...(phoneApp === null ? {} : { phoneApp: { name: phoneApp.name, ...(storeLinks.length === 0 ? {} : { storeLinks }) } }),
+    ...(Object.keys(helpDesk).length === 0 ? {} : { helpDesk }),
+    ...(Object.keys(whatIsDerivedCredential).length === 0 ? {} : { whatIsDerivedCredential }),
+  };
 }
 
 /** Whether a reader is one this kiosk uses (readers.nameContains). */

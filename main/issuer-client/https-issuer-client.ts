@@ -5,7 +5,7 @@
 // error code, timeout, request id) but never carry request bodies, tokens or OTPs.
 import { connectToIssuer, callIssuer } from '../../contracts/issuer-caller.ts';
 import type { CallInput, CallOutcome, IssuerConnection } from '../../contracts/issuer-caller.ts';
-import type { EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
+import type { DevicePairing, EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
 import { ISSUER_ERROR_CODES } from '../../contracts/issuer-errors.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 import type { RouteName, RouteSuccess } from '../../contracts/issuer-routes.ts';
@@ -85,8 +85,16 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     return ok({ sessionToken: session.value.sessionToken, commonName: session.value.cardholder.commonName });
   }
 
-  approveUserCode(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
-    return this.#call('approveUserCode', { body: { userCode }, bearer: sessionToken, ...withSignal(signal) });
+  showDevicePairing(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<DevicePairing> {
+    return this.#call('devicePairings', { body: { userCode }, bearer: sessionToken, ...withSignal(signal) });
+  }
+
+  denyDevicePairing(sessionToken: string, pairingId: string, signal?: AbortSignal): IssuerCall<null> {
+    return this.#call('devicePairingDeny', { params: { pairingId }, bearer: sessionToken, ...withSignal(signal) });
+  }
+
+  approveUserCode(sessionToken: string, userCode: string, matchNumber: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
+    return this.#call('approveUserCode', { body: { userCode, matchNumber }, bearer: sessionToken, ...withSignal(signal) });
   }
 
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {

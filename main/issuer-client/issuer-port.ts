@@ -2,7 +2,7 @@
 // `unreachable` covers everything that is not an answer from a working issuer: connection refused, TLS failure,
 // timeout, a 5xx, a body that does not match the contract. Refusals the issuer meant are its own error codes.
 import type { Result } from '../../contracts/kiosk-api.ts';
-import type { EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
+import type { DevicePairing, EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 
 export type IssuerCallError =
@@ -31,7 +31,12 @@ export interface KioskIssuerPort {
     answer: PkiAuthAnswer,
     signal?: AbortSignal,
   ): IssuerCall<{ readonly sessionToken: string; readonly commonName: string }>;
-  approveUserCode(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
+  /** Number matching: the phone behind a typed code (what it reported, its number), before approval. */
+  showDevicePairing(sessionToken: string, userCode: string, signal?: AbortSignal): IssuerCall<DevicePairing>;
+  /** "Not my phone": the shown phone's device authorization is denied. */
+  denyDevicePairing(sessionToken: string, pairingId: string, signal?: AbortSignal): IssuerCall<null>;
+  /** Approves the shown phone with the number the person confirmed. */
+  approveUserCode(sessionToken: string, userCode: string, matchNumber: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
   /** Long poll: answers when the state changes from `awaiting-phone` or after `waitSeconds`. */
   enrollmentStatus(

@@ -4,7 +4,7 @@
 import { createSmartCardService } from '../../native/pcsc/index.ts';
 import type { KioskCardPort } from '../card/card-port.ts';
 import { createPcscCardPort } from '../card/pcsc-card-port.ts';
-import { KioskConfigError, loadKioskConfigFile, readerFilter } from '../config/kiosk-config.ts';
+import { KioskConfigError, loadKioskConfigFile, readerFilter, tenantTexts } from '../config/kiosk-config.ts';
 import type { KioskConfigFile } from '../config/kiosk-config.ts';
 import type { KioskLog } from '../session/controller.ts';
 import { outOfOrderService } from './out-of-order.ts';
@@ -43,7 +43,7 @@ export async function startDeployedKiosk(options: DeployedKioskOptions): Promise
     issuerTrustPem,
     kioskName: config.kiosk.name,
     card: (options.cardPort ?? systemReaders(options.log))(readerFilter(config)),
-    kiosk: { languages: config.languages, defaultLanguage, helpUrl: config.helpUrl },
+    kiosk: { languages: config.languages, defaultLanguage, helpUrl: config.helpUrl, ...tenantTexts(config) },
     session: { idleSeconds: config.idleSeconds },
     log: options.log,
   });

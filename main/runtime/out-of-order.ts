@@ -14,6 +14,8 @@ export function outOfOrderService(reason: OutOfOrderReason, kiosk: KioskConfig =
       return refuse();
     },
     submitUserCode: refuse,
+    confirmDevice: refuse,
+    denyDevice: refuse,
     renewEnrollment: refuse,
     cancel: refuse,
     stillHere: refuse,

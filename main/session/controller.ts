@@ -126,6 +126,8 @@ export class KioskController {
     return {
       submitPin: (pin, options) => Promise.resolve(this.#submitPin(pin, options)),
       submitUserCode: (code) => call({ type: 'user-code-submitted', code }),
+      confirmDevice: () => call({ type: 'device-confirmed' }),
+      denyDevice: () => call({ type: 'device-refused' }),
       renewEnrollment: () => call({ type: 'renew-requested' }),
       cancel: () => call({ type: 'cancel' }),
       stillHere: () => call({ type: 'still-here' }),
@@ -202,8 +204,14 @@ export class KioskController {
       case 'sign-in':
         this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.signIn(work));
         return;
+      case 'show-device':
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.showDevice(work, effect));
+        return;
       case 'approve-user-code':
         this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.approveUserCode(work, effect));
+        return;
+      case 'deny-device':
+        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.denyDevice(work, effect));
         return;
       case 'renew-enrollment':
         this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.renewEnrollment(work, effect));

@@ -3,7 +3,9 @@
 import type { EnrollmentCode } from '../../contracts/issuer-api.ts';
 import type { CardRemovedOutcome, KioskCardPort } from '../card/card-port.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
-import { completionFailure, completionOf, renewFailure, signInFailure, userCodeFailure } from './issuer-outcomes.ts';
+import {
+  completionFailure, completionOf, deviceDeniedFailure, deviceShownFailure, renewFailure, signInFailure, userCodeFailure,
+} from './issuer-outcomes.ts';
 import { errorName } from './log.ts';
 import type { KioskLog } from './log.ts';
 import type { Enrollment, SessionEffect, SessionEvent, SignInOutcome } from './state.ts';
@@ -96,8 +98,24 @@ export class SessionEffects {
     return { kind: 'ok', issuerSession: { token: session.value.sessionToken } };
   }
 
+  /** Number matching: the phone behind the typed code, to show before anything is approved. */
+  async showDevice(work: SessionWork, effect: SessionEffect & { type: 'show-device' }): Promise<void> {
+    const result = await this.#c.issuer.showDevicePairing(effect.issuerSession.token, effect.userCode, work.abort.signal);
+    const outcome = result.ok ? ({ kind: 'ok', shown: result.value } as const) : deviceShownFailure(result.error);
+    if (!result.ok) this.#c.log('issuer-refused', { call: 'device-pairing', code: result.error.code });
+    this.#c.dispatch({ type: 'device-shown', sessionId: work.id, outcome });
+  }
+
+  async denyDevice(work: SessionWork, effect: SessionEffect & { type: 'deny-device' }): Promise<void> {
+    const result = await this.#c.issuer.denyDevicePairing(effect.issuerSession.token, effect.pairingId, work.abort.signal);
+    const outcome = result.ok ? ({ kind: 'ok' } as const) : deviceDeniedFailure(result.error);
+    this.#c.log('device-denied', { outcome: result.ok ? 'denied' : result.error.code });
+    this.#c.dispatch({ type: 'device-denied', sessionId: work.id, outcome });
+  }
+
   async approveUserCode(work: SessionWork, effect: SessionEffect & { type: 'approve-user-code' }): Promise<void> {
-    const result = await this.#c.issuer.approveUserCode(effect.issuerSession.token, effect.userCode, work.abort.signal);
+    const { issuerSession, userCode, matchNumber } = effect;
+    const result = await this.#c.issuer.approveUserCode(issuerSession.token, userCode, matchNumber, work.abort.signal);
     const outcome = result.ok ? ({ kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const) : userCodeFailure(result.error);
     if (!result.ok) this.#c.log('issuer-refused', { call: 'approve', code: result.error.code });
     this.#c.dispatch({ type: 'user-code-checked', sessionId: work.id, outcome });

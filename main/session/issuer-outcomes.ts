@@ -3,7 +3,9 @@
 import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
 import type { EnrollmentStatus } from '../../contracts/issuer-api.ts';
-import type { CompletionOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome } from './state.ts';
+import type {
+  CompletionOutcome, DeviceDeniedOutcome, DeviceShownOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome,
+} from './state.ts';
 
 /** PKI-AUTH refusals that are about the card itself; anything else is treated as the issuer being unwell. */
 const CARD_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], CardRefusedReason>>> = {
@@ -28,6 +30,8 @@ const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserC
   'user-code-unknown': { kind: 'rejected', error: 'unknown-code' },
   'user-code-already-used': { kind: 'rejected', error: 'unknown-code' },
   'user-code-expired': { kind: 'rejected', error: 'expired-code' },
+  'pairing-not-shown': { kind: 'rejected', error: 'unknown-code' },
+  'pairing-number-mismatch': { kind: 'rejected', error: 'unknown-code' },
   'invalid-session': { kind: 'session-expired' },
   // The issuer ends what one sign-in may do (one phone per sign-in, wrong codes per card): sign in again.
   'session-approval-limit': { kind: 'session-expired' },
@@ -41,6 +45,24 @@ const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserC
 
 export function userCodeFailure(error: IssuerCallError): UserCodeOutcome {
   return USER_CODE_REFUSALS[error.code] ?? { kind: 'unreachable' };
+}
+
+/**
+ * Showing the phone refuses a code as approving does. Approving after showing cannot meet a refusal of its own
+ * (pairing-not-shown, pairing-number-mismatch) unless another sign-in showed the same code meanwhile: the person
+ * is asked for the code again, as for a code already used.
+ */
+export function deviceShownFailure(error: IssuerCallError): DeviceShownOutcome {
+  const outcome = USER_CODE_REFUSALS[error.code];
+  if (outcome === undefined || outcome.kind === 'ok' || outcome.kind === 'card-refused') return { kind: 'unreachable' };
+  return outcome;
+}
+
+export function deviceDeniedFailure(error: IssuerCallError): DeviceDeniedOutcome {
+  if (error.code === 'invalid-session') return { kind: 'session-expired' };
+  // Approved, expired or taken over by another sign-in meanwhile: there is nothing left to turn away here.
+  if (error.code === 'pairing-unknown' || error.code === 'user-code-already-used' || error.code === 'user-code-expired') return { kind: 'gone' };
+  return { kind: 'unreachable' };
 }
 
 export function renewFailure(error: IssuerCallError): RenewOutcome {

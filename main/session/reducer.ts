@@ -10,7 +10,9 @@ import { cardInserted, cardRead, cardRemoved, environmentChanged, useVirtualCard
 import { completion, completionRetryTimer, doneTimer, renewed, renewRequested } from './steps/enrollment.ts';
 import { idleTimeout, personIsHere, warningTick } from './steps/idle.ts';
 import { retryTick } from './steps/issuer-unreachable.ts';
-import { userCodeChecked, userCodeSubmitted } from './steps/phone-code.ts';
+import {
+  deviceConfirmed, deviceDenied, deviceRefused, deviceShown, userCodeChecked, userCodeSubmitted,
+} from './steps/phone-code.ts';
 import { pinSubmitted, pinVerified, signedIn } from './steps/pin.ts';
 import { endSession, refuse, sessionOf, unchanged } from './transition.ts';
 
@@ -55,6 +57,8 @@ export function reduce(state: SessionState, event: SessionEvent, config: Session
     case 'card-read':
     case 'pin-verified':
     case 'signed-in':
+    case 'device-shown':
+    case 'device-denied':
     case 'user-code-checked':
     case 'renewed':
     case 'completion':
@@ -62,6 +66,8 @@ export function reduce(state: SessionState, event: SessionEvent, config: Session
       return withIssuerReachability(reduceInside(state, event, config), event);
     case 'pin-submitted':
     case 'user-code-submitted':
+    case 'device-confirmed':
+    case 'device-refused':
     case 'renew-requested':
       return reduceInside(state, event, config);
     default:
@@ -82,8 +88,9 @@ type InsideEvent = Extract<
   SessionEvent,
   {
     type:
-      | 'card-read' | 'pin-verified' | 'signed-in' | 'user-code-checked' | 'renewed' | 'completion' | 'timer-fired'
-      | 'pin-submitted' | 'user-code-submitted' | 'renew-requested';
+      | 'card-read' | 'pin-verified' | 'signed-in' | 'device-shown' | 'device-denied' | 'user-code-checked' | 'renewed'
+      | 'completion' | 'timer-fired' | 'pin-submitted' | 'user-code-submitted' | 'device-confirmed' | 'device-refused'
+      | 'renew-requested';
   }
 >;
 
@@ -102,8 +109,12 @@ function reduceInside(state: SessionState, event: InsideEvent, config: SessionCo
   return { ...inner, state: { ...inner.state, phase: { ...phase, paused: next } } };
 }
 
+const RENDERER_CALLS: ReadonlySet<InsideEvent['type']> = new Set([
+  'pin-submitted', 'user-code-submitted', 'device-confirmed', 'device-refused', 'renew-requested',
+]);
+
 function isRendererCall(event: InsideEvent): boolean {
-  return event.type === 'pin-submitted' || event.type === 'user-code-submitted' || event.type === 'renew-requested';
+  return RENDERER_CALLS.has(event.type);
 }
 
 function reduceActive(state: SessionState, phase: ActivePhase, event: InsideEvent, config: SessionConfig): Transition {
@@ -118,6 +129,14 @@ function reduceActive(state: SessionState, phase: ActivePhase, event: InsideEven
       return signedIn(state, phase, event.outcome, config);
     case 'user-code-submitted':
       return userCodeSubmitted(state, phase, event.code, config);
+    case 'device-shown':
+      return deviceShown(state, phase, event.outcome, config);
+    case 'device-confirmed':
+      return deviceConfirmed(state, phase, config);
+    case 'device-refused':
+      return deviceRefused(state, phase, config);
+    case 'device-denied':
+      return deviceDenied(state, phase, event.outcome, config);
     case 'user-code-checked':
       return userCodeChecked(state, phase, event.outcome, config);
     case 'renew-requested':

@@ -2,7 +2,8 @@
 // The machine is pure (see reducer.ts); the controller turns effects into card/issuer/timer work and feeds the
 // outcomes back as events. No PIN ever appears in any of these types: `pin-submitted` carries only the
 // confirmation flag, the controller holds the PIN bytes for the one `verify-pin` effect it answers.
-import type { CardRefusedReason, KioskErrorCode } from '../../contracts/kiosk-api.ts';
+import type { DeviceDescription } from '../../contracts/issuer-api.ts';
+import type { CardRefusedReason, KioskErrorCode, UserCodeError } from '../../contracts/kiosk-api.ts';
 
 /** A number the controller gives each card insertion; results for an older insertion are ignored. */
 export type SessionId = number;
@@ -30,10 +31,19 @@ export interface Enrollment {
   readonly expiresAt: string;
 }
 
+/** The phone behind a typed code, as the issuer showed it (number matching). Text fields come from the phone. */
+export interface ShownDevice {
+  readonly pairingId: string;
+  readonly device: DeviceDescription;
+  readonly matchNumber: string;
+}
+
 /** An issuer call that failed because the issuer could not be reached, kept so it can be retried. */
 export type RetryOperation =
   | { readonly op: 'sign-in' }
-  | { readonly op: 'approve-user-code'; readonly issuerSession: IssuerSession; readonly userCode: string }
+  | { readonly op: 'show-device'; readonly issuerSession: IssuerSession; readonly userCode: string }
+  | { readonly op: 'approve-device'; readonly issuerSession: IssuerSession; readonly userCode: string; readonly shown: ShownDevice }
+  | { readonly op: 'deny-device'; readonly issuerSession: IssuerSession; readonly userCode: string; readonly shown: ShownDevice }
   | { readonly op: 'renew'; readonly issuerSession: IssuerSession; readonly enrollment: Enrollment };
 
 export type Phase =
@@ -59,9 +69,20 @@ export type Phase =
       readonly sessionId: SessionId;
       readonly holderName: string;
       readonly issuerSession: IssuerSession;
-      readonly error: 'none' | 'unknown-code' | 'expired-code' | 'bad-format';
+      readonly error: UserCodeError;
       /** The normalised code the issuer is checking right now; null while the person types. */
       readonly checking: string | null;
+    }
+  | {
+      /** Number matching: the phone behind the code and its number; the person confirms or says "not my phone". */
+      readonly kind: 'confirm-device';
+      readonly sessionId: SessionId;
+      readonly holderName: string;
+      readonly issuerSession: IssuerSession;
+      readonly userCode: string;
+      readonly shown: ShownDevice;
+      /** null: waiting for the person; approving / denying: that issuer call is running. */
+      readonly answering: 'approving' | 'denying' | null;
     }
   | {
       readonly kind: 'enrollment';
@@ -139,9 +160,28 @@ export type SignInOutcome =
   | { readonly kind: 'pin-needed' }
   | { readonly kind: 'unreachable' };
 
+/** A refused code, as the person is told on the code screen. */
+export type UserCodeRejection = 'unknown-code' | 'expired-code' | 'bad-format';
+
+/** The issuer's answer to a typed code: the phone to show (number matching). */
+export type DeviceShownOutcome =
+  | { readonly kind: 'ok'; readonly shown: ShownDevice }
+  | { readonly kind: 'rejected'; readonly error: UserCodeRejection }
+  | { readonly kind: 'session-expired' }
+  | { readonly kind: 'unreachable' };
+
+/** The issuer's answer to "not my phone". */
+export type DeviceDeniedOutcome =
+  | { readonly kind: 'ok' }
+  /** The phone was approved, denied or expired meanwhile: nothing more to deny. */
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'session-expired' }
+  | { readonly kind: 'unreachable' };
+
+/** The issuer's answer to approving the confirmed phone. */
 export type UserCodeOutcome =
   | { readonly kind: 'ok'; readonly enrollment: Enrollment }
-  | { readonly kind: 'rejected'; readonly error: 'unknown-code' | 'expired-code' | 'bad-format' }
+  | { readonly kind: 'rejected'; readonly error: UserCodeRejection }
   | { readonly kind: 'session-expired' }
   /** The issuer re-checked the card at approval and it no longer qualifies (revoked, expired, untrusted). */
   | { readonly kind: 'card-refused'; readonly reason: CardRefusedReason }
@@ -173,6 +213,8 @@ export type SessionEvent =
   | { readonly type: 'card-read'; readonly sessionId: SessionId; readonly outcome: CardReadOutcome }
   | { readonly type: 'pin-verified'; readonly sessionId: SessionId; readonly outcome: PinOutcome }
   | { readonly type: 'signed-in'; readonly sessionId: SessionId; readonly outcome: SignInOutcome }
+  | { readonly type: 'device-shown'; readonly sessionId: SessionId; readonly outcome: DeviceShownOutcome }
+  | { readonly type: 'device-denied'; readonly sessionId: SessionId; readonly outcome: DeviceDeniedOutcome }
   | { readonly type: 'user-code-checked'; readonly sessionId: SessionId; readonly outcome: UserCodeOutcome }
   | { readonly type: 'renewed'; readonly sessionId: SessionId; readonly outcome: RenewOutcome }
   | {
@@ -185,6 +227,8 @@ export type SessionEvent =
   // the person (renderer calls)
   | { readonly type: 'pin-submitted'; readonly confirmLastTry: boolean }
   | { readonly type: 'user-code-submitted'; readonly code: string }
+  | { readonly type: 'device-confirmed' }
+  | { readonly type: 'device-refused' }
   | { readonly type: 'renew-requested' }
   | { readonly type: 'cancel' }
   | { readonly type: 'still-here' }
@@ -199,10 +243,24 @@ export type SessionEffect =
   | { readonly type: 'verify-pin'; readonly sessionId: SessionId }
   | { readonly type: 'sign-in'; readonly sessionId: SessionId }
   | {
+      readonly type: 'show-device';
+      readonly sessionId: SessionId;
+      readonly issuerSession: IssuerSession;
+      readonly userCode: string;
+    }
+  | {
       readonly type: 'approve-user-code';
       readonly sessionId: SessionId;
       readonly issuerSession: IssuerSession;
       readonly userCode: string;
+      /** The number the person confirmed matches their phone's. */
+      readonly matchNumber: string;
+    }
+  | {
+      readonly type: 'deny-device';
+      readonly sessionId: SessionId;
+      readonly issuerSession: IssuerSession;
+      readonly pairingId: string;
     }
   | {
       readonly type: 'renew-enrollment';

@@ -29,6 +29,7 @@ export function sessionOf(phase: Phase): SessionId | null {
     case 'pin':
     case 'pin-blocked':
     case 'user-code':
+    case 'confirm-device':
     case 'enrollment':
     case 'done':
     case 'issuer-unreachable':
@@ -65,7 +66,7 @@ export function holderOf(phase: ActivePhase): { holderName: string; triesLeft: n
   if (phase.kind === 'pin' || phase.kind === 'issuer-unreachable') {
     return { holderName: phase.holderName, triesLeft: phase.triesLeft };
   }
-  if (phase.kind === 'user-code' || phase.kind === 'enrollment' || phase.kind === 'done') {
+  if (phase.kind === 'user-code' || phase.kind === 'confirm-device' || phase.kind === 'enrollment' || phase.kind === 'done') {
     return { holderName: phase.holderName, triesLeft: null };
   }
   return { holderName: '', triesLeft: null };

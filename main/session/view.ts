@@ -41,6 +41,14 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
       return { screen: 'pin-blocked', helpUrl: settings.helpUrl };
     case 'user-code':
       return { screen: 'user-code', holderName: phase.holderName, error: phase.error, busy: phase.checking !== null };
+    case 'confirm-device':
+      return {
+        screen: 'confirm-device',
+        holderName: phase.holderName,
+        device: phase.shown.device,
+        matchNumber: phase.shown.matchNumber,
+        busy: phase.answering !== null,
+      };
     case 'enrollment':
       return {
         screen: 'enrollment',

@@ -3,7 +3,8 @@
 // builds do not contain it. It is NOT the kiosk's logic: main/ owns the real session state machine.
 //
 // URL parameters:
-//   (none)                 an interactive walk-through: demo card → PIN 123456 → code BCDF-GHJK → QR → done
+//   (none)                 an interactive walk-through: demo card → PIN 123456 → code BCDF-GHJK → the phone
+//                          (confirm, or "not my phone") → QR → done
 //   ?fake=<screen>         pins one screen, e.g. ?fake=pin&variant=last-try, ?fake=enrollment&variant=expired
 //   ?fake=cycle            shows every screen in turn, 4 s each
 //   &lang=nl               (any mode) the kiosk's default language
@@ -13,6 +14,7 @@ const FAKE_PIN = '123456';
 const FAKE_USER_CODE = 'BCDFGHJK';
 const FAKE_HELP_URL = 'https://help.example.org/kiosk';
 const FAKE_NAME = 'Alex van der Berg';
+const FAKE_PHONE = { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' } as const;
 
 type Listener = (view: KioskView) => void;
 const done: Result<void, KioskError> = { ok: true, value: undefined };
@@ -35,7 +37,12 @@ export function fakeView(screen: string, variant: string | null): KioskView {
     case 'pin-blocked':
       return { screen: 'pin-blocked', helpUrl: FAKE_HELP_URL };
     case 'user-code':
-      return { screen: 'user-code', holderName: FAKE_NAME, error: variant === 'expired' ? 'expired-code' : variant === 'unknown' ? 'unknown-code' : 'none', busy: false };
+      return { screen: 'user-code', holderName: FAKE_NAME, error: userCodeError(variant), busy: false };
+    case 'confirm-device':
+      return {
+        screen: 'confirm-device', holderName: FAKE_NAME, matchNumber: '07', busy: false,
+        device: variant === 'unreported' ? { platform: null, model: null, appName: null, appVersion: null } : FAKE_PHONE,
+      };
     case 'enrollment':
       return {
         screen: 'enrollment',
@@ -70,6 +77,7 @@ const CYCLE: readonly [string, string | null][] = [
   ['pin', 'last-try'],
   ['user-code', null],
   ['user-code', 'unknown'],
+  ['confirm-device', null],
   ['enrollment', null],
   ['done', null],
   ['card-refused', null],
@@ -162,10 +170,18 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
           show({ screen: 'user-code', holderName: FAKE_NAME, error: 'unknown-code', busy: false });
           return;
         }
-        show({ ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>), expiresAt: inSeconds(30) });
-        later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: null }));
-        later(30_000, reset);
+        show(fakeView('confirm-device', null));
       });
+      return Promise.resolve(done);
+    },
+    confirmDevice() {
+      show({ ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>), expiresAt: inSeconds(30) });
+      later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: null }));
+      later(30_000, reset);
+      return Promise.resolve(done);
+    },
+    denyDevice() {
+      show(fakeView('user-code', 'not-my-phone'));
       return Promise.resolve(done);
     },
     renewEnrollment() {
@@ -192,6 +208,13 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
       return Promise.resolve({ ok: true, value: config });
     },
   };
+}
+
+function userCodeError(variant: string | null): Extract<KioskView, { screen: 'user-code' }>['error'] {
+  if (variant === 'expired') return 'expired-code';
+  if (variant === 'unknown') return 'unknown-code';
+  if (variant === 'not-my-phone') return 'not-my-phone';
+  return 'none';
 }
 
 function outOfOrderReason(variant: string | null): OutOfOrderReason {

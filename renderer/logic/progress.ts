@@ -10,6 +10,7 @@ export function progressStepFor(screen: KioskScreen): ProgressStep | null {
     case 'pin':
       return 'card';
     case 'user-code':
+    case 'confirm-device':
       return 'code';
     case 'enrollment':
       return 'scan';

@@ -6,24 +6,43 @@ import { CardIllustration } from '../components/CardIllustration.tsx';
 import { QrCodeSvg } from '../components/QrCodeSvg.tsx';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
 import { useSpeech } from '../speech-context.ts';
+import type { KioskConfig } from '../../contracts/kiosk-api.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
+/** Where the app can be downloaded: one QR code each (the store links, else the one download address). */
+function downloadLinks(app: KioskConfig['phoneApp']): readonly { readonly store: 'app-store' | 'google-play' | null; readonly url: string }[] {
+  if (app === undefined) return [];
+  if (app.storeLinks !== undefined && app.storeLinks.length > 0) return app.storeLinks;
+  return app.downloadUrl === undefined ? [] : [{ store: null, url: app.downloadUrl }];
+}
+
 export function WelcomeScreen({ view, kiosk, config, onCallFailed }: ScreenProps<'welcome'>): ReactNode {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const app = config.phoneApp;
   const speech = useSpeech();
+  const language = i18n.resolvedLanguage ?? config.defaultLanguage;
+  const whatIs = config.whatIsDerivedCredential?.[language] ?? t('welcome.whatIs');
   return (
     <ScreenFrame title={t('welcome.title')} className="welcome">
       <div className="welcome__layout">
         <CardIllustration />
         <div className="welcome__text">
           <p className="lead">{t('welcome.instructions')}</p>
-          <p>{t('welcome.whatIs')}</p>
+          <p>{whatIs}</p>
           <p>{app ? t('welcome.whatYouNeedApp', { app: app.name }) : t('welcome.whatYouNeed')}</p>
-          {app?.downloadUrl ? (
+          {app !== undefined && downloadLinks(app).length > 0 ? (
             <div className="welcome__app">
-              <QrCodeSvg text={app.downloadUrl} label={t('welcome.appQrLabel', { app: app.name })} className="welcome__app-qr" />
+              {downloadLinks(app).map((link) => (
+                <figure key={link.url} className="welcome__app-store">
+                  <QrCodeSvg
+                    text={link.url}
+                    label={t('welcome.appQrLabel', { app: app.name })}
+                    className="welcome__app-qr"
+                  />
+                  {link.store === null ? null : <figcaption>{t(`welcome.store.${link.store}`)}</figcaption>}
+                </figure>
+              ))}
               <p className="muted">{t('welcome.appQrCaption', { app: app.name })}</p>
             </div>
           ) : null}

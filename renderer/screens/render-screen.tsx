@@ -4,6 +4,7 @@
 import type { ReactNode } from 'react';
 import type { KioskApi, KioskConfig, KioskError, KioskView } from '../../contracts/kiosk-api.ts';
 import { CardRefusedScreen } from './CardRefusedScreen.tsx';
+import { ConfirmDeviceScreen } from './ConfirmDeviceScreen.tsx';
 import { DoneScreen } from './DoneScreen.tsx';
 import { EnrollmentScreen } from './EnrollmentScreen.tsx';
 import { IssuerUnreachableScreen } from './IssuerUnreachableScreen.tsx';
@@ -43,6 +44,8 @@ export function renderScreen(view: KioskView, context: ScreenContext): ReactNode
       return <PinBlockedScreen key={view.screen} {...common} view={view} />;
     case 'user-code':
       return <UserCodeScreen key={view.screen} {...common} view={view} />;
+    case 'confirm-device':
+      return <ConfirmDeviceScreen key={view.screen} {...common} view={view} />;
     case 'enrollment':
       return <EnrollmentScreen key={view.screen} {...common} view={view} />;
     case 'done':

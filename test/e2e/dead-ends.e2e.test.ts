@@ -9,15 +9,19 @@ import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
-import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
-import type { DeviceFlow } from '../../phone/phone-client.ts';
+import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import type { DeviceFlow, DeviceToken, PhoneResult } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
-import { decodeQrWithJsqr, expectNoAxeViolations, readOtp, screenshot, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';
+import {
+  answerPhoneCheck, decodeQrWithJsqr, expectNoAxeViolations, phoneWaitingForKiosk, readOtp, screenshot, typePin, typeUserCode,
+  waitForTitle,
+} from './support/kiosk-page.ts';
 
 const LANDSCAPE = { width: 1920, height: 1080 } as const;
 const PORTRAIT = { width: 1080, height: 1920 } as const;
 const EN = {
   welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
+  confirm: 'Is this your phone?', yes: 'Yes, this is my phone',
   scan: 'Scan this QR code with your phone', done: "You're all set", takeOut: 'Take your card out',
   outOfOrder: 'This kiosk is not working right now',
 };
@@ -51,17 +55,25 @@ function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
   return connected.connection;
 }
 
-/** Card in (or already in), PIN, the phone's code typed: the QR screen. Returns what the phone needs. */
-async function reachQrScreen(page: Page, kiosk: BrowserKiosk): Promise<{ phone: IssuerConnection; flow: DeviceFlow }> {
+/**
+ * Card in (or already in), PIN, the phone's code typed, the phone checked and confirmed (number matching): the QR
+ * screen. Returns what the phone needs, its token once approved, and the number both showed.
+ */
+async function reachQrScreen(page: Page, kiosk: BrowserKiosk): Promise<{
+  phone: IssuerConnection; flow: DeviceFlow; token: Promise<PhoneResult<DeviceToken>>; matchNumber: string;
+}> {
   const phone = phoneFor(kiosk);
   await waitForTitle(page, EN.pin);
   await typePin(page, '123456');
   await waitForTitle(page, EN.code);
   const flow = await startDeviceAuthorization(phone);
   if (!flow.ok) throw new Error(flow.message);
+  const waiting = phoneWaitingForKiosk(phone, flow.value);
   await typeUserCode(page, flow.value.userCode);
+  await waitForTitle(page, EN.confirm);
+  const matchNumber = await answerPhoneCheck(page, waiting, EN.yes);
   await waitForTitle(page, EN.scan);
-  return { phone, flow: flow.value };
+  return { phone, flow: flow.value, token: waiting.token, matchNumber };
 }
 
 async function chooseLanguage(page: Page, name: 'English' | 'Nederlands'): Promise<void> {
@@ -97,7 +109,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
     await screenshot(page, 'en-landscape-01-welcome');
     await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
-    const { phone, flow } = await reachQrScreen(page, kiosk);
+    const { phone, token: approved } = await reachQrScreen(page, kiosk);
     await page.getByText('Keep your card in the reader until your phone is done.').waitFor();
     await page.getByText('Type this password on your phone:').waitFor();
     await page.getByText('Waiting for your phone…').waitFor();
@@ -128,7 +140,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
     if (payload === null) throw new Error('no QR code read from the screen');
     const otp = await readOtp(page);
-    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    const token = await approved;
     if (!token.ok) throw new Error(token.message);
     const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
     expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) })).ok).toBe(false);
@@ -185,11 +197,11 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     const page = await newKioskPage(kiosk, PORTRAIT);
     await waitForTitle(page, EN.welcome);
     await kiosk.demo.virtualCard!.insert();
-    const { phone, flow } = await reachQrScreen(page, kiosk);
+    const { phone, token: approved } = await reachQrScreen(page, kiosk);
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
     if (payload === null) throw new Error('no QR code read from the screen');
     const otp = await readOtp(page);
-    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    const token = await approved;
     if (!token.ok) throw new Error(token.message);
     const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
     for (let i = 0; i < 5; i += 1) await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) });
@@ -265,11 +277,11 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
       await waitForTitle(page, EN.welcome);
       await page.keyboard.press('Enter');
       await kiosk.demo.virtualCard!.insert();
-      const { phone, flow } = await reachQrScreen(page, kiosk);
+      const { phone, token: approved, matchNumber } = await reachQrScreen(page, kiosk);
       const otp = await readOtp(page);
       const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
       if (payload === null) throw new Error('no QR code read from the screen');
-      const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+      const token = await approved;
       if (!token.ok) throw new Error(token.message);
       expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
       await waitForTitle(page, EN.done);
@@ -286,8 +298,12 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
         'en: 4 digits entered', 'en: 5 digits entered', 'en: 6 digits entered',
         'en: 0 digits entered',
         'en: Enter the code shown on your phone.',
+        // Number matching: the number is spoken digit by digit, so it can be compared with the phone's.
+        `en: Is this your phone? Only continue if it is in your hand. Your phone should show the number ${matchNumber.split('').join(' ')}. If it does, choose Yes, this is my phone. If not, choose Not my phone.`,
         'en: Scan the QR code with your phone, then type the password on your phone.',
         `en: Password: ${digits}`,
+        // The phone fetched its enrollment after scanning: the kiosk says so before any password is typed.
+        'en: Your phone has scanned the code. Now type the password on your phone.',
         "en: You're all set.",
       ]);
       // The PIN itself is never spoken.
@@ -330,14 +346,16 @@ describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
 describe.skipIf(!canRun)('kiosk: short idle timer', () => {
   it('no "Still there?" over a live QR code: the person is busy with their phone', async () => {
     const kiosk = await startBrowserKiosk({
-      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5, session: { idleSeconds: 3, warningSeconds: 3 },
+      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5,
+      // Long enough for the phone check on the way (the phone learns its number at its next poll, 5 s apart).
+      session: { idleSeconds: 8, warningSeconds: 3 },
     });
     try {
       const page = await newKioskPage(kiosk);
       await waitForTitle(page, EN.welcome);
       await kiosk.demo.virtualCard!.insert();
       await reachQrScreen(page, kiosk);
-      await page.waitForTimeout(8_000); // idle + warning would have ended the session by now
+      await page.waitForTimeout(13_000); // idle + warning would have ended the session by now
       await waitForTitle(page, EN.scan, 1_000);
       expect(await page.getByRole('heading', { name: 'Still there?' }).count()).toBe(0);
       await kiosk.demo.virtualCard!.remove();

@@ -11,22 +11,25 @@ import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
-import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
-  decodeQrWithJsqr, decodeQrWithZbar, expectNoAxeViolations, readOtp, screenshot, typePin, typeUserCode, waitForTitle,
+  answerPhoneCheck, decodeQrWithJsqr, decodeQrWithZbar, expectNoAxeViolations, phoneWaitingForKiosk, readOtp, screenshot,
+  typePin, typeUserCode, waitForTitle,
 } from './support/kiosk-page.ts';
 
 const T = {
   en: {
     welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
+    confirm: 'Is this your phone?', yes: 'Yes, this is my phone', notMine: 'Not my phone',
     scan: 'Scan this QR code with your phone', done: "You're all set", refused: "This card can't be used here",
     stillThere: 'Still there?', unreachable: "The enrollment service can't be reached", virtual: 'Use the demo virtual card',
     takeOut: 'Take your card out', outOfOrder: 'This kiosk is not working right now',
   },
   nl: {
     welcome: 'Plaats uw smartcard', pin: 'Voer uw pincode in', code: 'Voer de code in die op uw telefoon staat',
+    confirm: 'Is dit uw telefoon?', yes: 'Ja, dit is mijn telefoon', notMine: 'Niet mijn telefoon',
     scan: 'Scan deze QR-code met uw telefoon', done: 'U bent klaar', refused: 'Deze kaart kan hier niet worden gebruikt',
     stillThere: 'Bent u er nog?', unreachable: 'De inschrijvingsservice is niet bereikbaar', virtual: '',
     takeOut: 'Haal uw kaart uit de lezer', outOfOrder: 'Deze kiosk werkt op dit moment niet',
@@ -35,8 +38,8 @@ const T = {
 
 /** Body texts the tests look for, per language. */
 const B = {
-  en: { wrongTwo: 'That PIN was not correct. You have 2 tries left.', blocked: 'The PIN of this card is blocked.', expiredCode: 'This code has expired.', retry: /Trying again in \d+ seconds?\./ },
-  nl: { wrongTwo: 'Die pincode was niet juist. U hebt nog 2 pogingen.', blocked: 'De pincode van deze kaart is geblokkeerd.', expiredCode: 'Deze code is verlopen.', retry: /Nieuwe poging over \d+ seconden?\./ },
+  en: { notMine: 'That phone was turned away', wrongTwo: 'That PIN was not correct. You have 2 tries left.', blocked: 'The PIN of this card is blocked.', expiredCode: 'This code has expired.', retry: /Trying again in \d+ seconds?\./ },
+  nl: { notMine: 'Die telefoon is geweigerd', wrongTwo: 'Die pincode was niet juist. U hebt nog 2 pogingen.', blocked: 'De pincode van deze kaart is geblokkeerd.', expiredCode: 'Deze code is verlopen.', retry: /Nieuwe poging over \d+ seconden?\./ },
 } as const;
 const LANGUAGES = ['en', 'nl'] as const;
 
@@ -73,19 +76,35 @@ async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; heig
   return page;
 }
 
-/** Runs the phone's side up to the device code, the kiosk's up to the QR screen. Returns what the phone needs. */
+/** What the e2e phone reports about itself: shown on the kiosk before approval. */
+const E2E_PHONE = { device_platform: 'Android 15', device_model: 'Pixel 9', app_name: 'Derived Credentials', app_version: '2.4.1' };
+
+/**
+ * Runs the phone's side up to the device code (it then polls, as a phone does), the kiosk's up to the phone check
+ * (number matching), confirmed, and the QR screen. Returns what the phone needs.
+ */
 async function reachQrScreen(page: Page, kiosk: BrowserKiosk, lang: 'en' | 'nl', shots: boolean) {
   const phone = phoneFor(kiosk);
   await waitForTitle(page, T[lang].pin);
   if (shots) await screenshot(page, `${lang}-02-pin`);
   await typePin(page, '123456');
   await waitForTitle(page, T[lang].code);
-  const flow = await startDeviceAuthorization(phone);
+  const flow = await startDeviceAuthorization(phone, E2E_PHONE);
   if (!flow.ok) throw new Error(flow.message);
+  const waiting = phoneWaitingForKiosk(phone, flow.value);
   if (shots) await screenshot(page, `${lang}-03-user-code`);
   await typeUserCode(page, flow.value.userCode.toLowerCase().replace('-', ''));
+  await waitForTitle(page, T[lang].confirm);
+  const screen = await page.locator('.confirm-device').innerText();
+  expect(screen).toContain('Pixel 9 (Android 15)');
+  expect(screen).toContain('Derived Credentials 2.4.1');
+  if (shots) {
+    await expectNoAxeViolations(page, `confirm-device (${lang})`);
+    await screenshot(page, `${lang}-03c-confirm-device`);
+  }
+  await answerPhoneCheck(page, waiting, T[lang].yes);
   await waitForTitle(page, T[lang].scan);
-  return { phone, flow: flow.value };
+  return { phone, flow: flow.value, token: waiting.token };
 }
 
 beforeAll(async () => {
@@ -125,7 +144,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
       await waitForTitle(page, T.en.pin);
       await expectNoAxeViolations(page, 'pin');
     });
-    const { phone, flow } = await reachQrScreen(page, kiosk, 'en', true);
+    const { phone, token: approved } = await reachQrScreen(page, kiosk, 'en', true);
     await expectNoAxeViolations(page, 'enrollment');
 
     const png = await screenshot(page, 'en-04-enrollment');
@@ -138,7 +157,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     const otp = await readOtp(page);
     expect(otp).toMatch(/^[0-9]{6,12}$/);
 
-    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    const token = await approved;
     if (!token.ok) throw new Error(token.message);
     const redeemed = await redeemEnrollment(phone, { token: token.value, qrPayload: fromJsqr!, otp: Buffer.from(otp) });
     expect(redeemed.ok).toBe(true);
@@ -193,6 +212,39 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await page.close();
   });
 
+  it.each([['en', LANDSCAPE, 'landscape'], ['nl', LANDSCAPE, 'landscape'], ['en', PORTRAIT, 'portrait'], ['nl', PORTRAIT, 'portrait']] as const)(
+    '"not my phone" (%s, %s): the kiosk names the phone and its number; refused, the phone is turned away and the code screen says so',
+    async (lang, viewport, orientation) => {
+      const page = await newKioskPage(kiosk, viewport);
+      await chooseLanguage(page, lang);
+      await kiosk.demo.virtualCard!.insert();
+      await waitForTitle(page, T[lang].pin);
+      await typePin(page, '123456');
+      await waitForTitle(page, T[lang].code);
+      const phone = phoneFor(kiosk);
+      // Someone else's phone: its code read out over the telephone, typed here by the card holder.
+      const flow = await startDeviceAuthorization(phone, { ...E2E_PHONE, device_model: 'Galaxy A15' });
+      if (!flow.ok) throw new Error(flow.message);
+      const waiting = phoneWaitingForKiosk(phone, flow.value);
+      await typeUserCode(page, flow.value.userCode);
+      await waitForTitle(page, T[lang].confirm);
+      expect(await page.locator('.confirm-device').innerText()).toContain('Galaxy A15 (Android 15)');
+      await expectNoAxeViolations(page, `confirm-device (${lang}, ${orientation})`);
+      await screenshot(page, `${lang}-${orientation}-03c-confirm-device`);
+      // Both answers are on screen together, without scrolling, at this size.
+      for (const label of [T[lang].yes, T[lang].notMine]) expect(await page.getByRole('button', { name: label, exact: true }).isVisible()).toBe(true);
+      await answerPhoneCheck(page, waiting, T[lang].notMine);
+      await waitForTitle(page, T[lang].code);
+      await page.getByText(B[lang].notMine, { exact: false }).first().waitFor();
+      await expectNoAxeViolations(page, `user-code not-my-phone (${lang}, ${orientation})`);
+      await screenshot(page, `${lang}-${orientation}-03d-not-my-phone`);
+      expect(await waiting.token).toMatchObject({ ok: false, code: 'access-denied' });
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, T.en.welcome);
+      await page.close();
+    },
+  );
+
   it('a card whose PIN is blocked is refused plainly (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
     await kiosk.demo.virtualCard!.remove();
@@ -246,11 +298,11 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await expectNoAxeViolations(page, 'welcome (nl)');
     await screenshot(page, 'nl-01-welcome');
     await kiosk.demo.virtualCard!.insert();
-    const { phone, flow } = await reachQrScreen(page, kiosk, 'nl', true);
+    const { phone, token: approved } = await reachQrScreen(page, kiosk, 'nl', true);
     await expectNoAxeViolations(page, 'enrollment (nl)');
     await screenshot(page, 'nl-04-enrollment');
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
-    const token = await pollForToken(phone, flow, { timeoutMs: 30_000 });
+    const token = await approved;
     if (!token.ok) throw new Error(token.message);
     expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload!, otp: Buffer.from(await readOtp(page)) })).ok).toBe(true);
     await waitForTitle(page, T.nl.done);

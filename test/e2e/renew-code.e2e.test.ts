@@ -6,9 +6,9 @@ import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../contracts/issuer-caller.ts';
-import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
-import { decodeQrWithJsqr, readOtp, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';
+import { answerPhoneCheck, decodeQrWithJsqr, phoneWaitingForKiosk, readOtp, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';
 
 // Short enough to run out during the test, long enough for the phone to redeem the fresh pair on a loaded machine.
 const OTP_LIFETIME_SECONDS = 8;
@@ -47,12 +47,15 @@ describe.skipIf(!chromiumAvailable())('kiosk in Chromium: a QR code that runs ou
       await waitForTitle(page, 'Enter the code shown on your phone');
       const flow = await startDeviceAuthorization(phone);
       if (!flow.ok) throw new Error(flow.message);
+      const waiting = phoneWaitingForKiosk(phone, flow.value);
       await typeUserCode(page, flow.value.userCode);
+      await waitForTitle(page, 'Is this your phone?');
+      await answerPhoneCheck(page, waiting, 'Yes, this is my phone');
       await waitForTitle(page, 'Scan this QR code with your phone');
       const firstOtp = await readOtp(page);
       const firstQr = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
       expect(firstQr).not.toBeNull();
-      const token = await pollForToken(phone, flow.value, { timeoutMs: 30_000 });
+      const token = await waiting.token;
       if (!token.ok) throw new Error(token.message);
 
       const newCode = page.getByRole('button', { name: 'New code' });

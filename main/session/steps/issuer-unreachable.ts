@@ -37,7 +37,11 @@ export function pendingIssuerCall(phase: ActivePhase): RetryOperation | null {
   if (phase.kind === 'issuer-unreachable') return phase.countdown.kind === 'retrying' ? phase.retry : null;
   if (phase.kind === 'pin' && phase.step === 'signing-in') return { op: 'sign-in' };
   if (phase.kind === 'user-code' && phase.checking !== null) {
-    return { op: 'approve-user-code', issuerSession: phase.issuerSession, userCode: phase.checking };
+    return { op: 'show-device', issuerSession: phase.issuerSession, userCode: phase.checking };
+  }
+  if (phase.kind === 'confirm-device' && phase.answering !== null) {
+    const { issuerSession, userCode, shown } = phase;
+    return { op: phase.answering === 'approving' ? 'approve-device' : 'deny-device', issuerSession, userCode, shown };
   }
   if (phase.kind === 'enrollment' && phase.renewing) {
     return { op: 'renew', issuerSession: phase.issuerSession, enrollment: phase.enrollment };
@@ -62,8 +66,15 @@ function retryEffect(sessionId: SessionId, retry: RetryOperation): SessionEffect
   switch (retry.op) {
     case 'sign-in':
       return { type: 'sign-in', sessionId };
-    case 'approve-user-code':
-      return { type: 'approve-user-code', sessionId, issuerSession: retry.issuerSession, userCode: retry.userCode };
+    case 'show-device':
+      return { type: 'show-device', sessionId, issuerSession: retry.issuerSession, userCode: retry.userCode };
+    case 'approve-device':
+      return {
+        type: 'approve-user-code', sessionId, issuerSession: retry.issuerSession, userCode: retry.userCode,
+        matchNumber: retry.shown.matchNumber,
+      };
+    case 'deny-device':
+      return { type: 'deny-device', sessionId, issuerSession: retry.issuerSession, pairingId: retry.shown.pairingId };
     case 'renew':
       return renewEffect(sessionId, retry.issuerSession, retry.enrollment);
     default:

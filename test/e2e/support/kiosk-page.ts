@@ -8,6 +8,9 @@ import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
+import { pollForToken } from '../../../phone/phone-client.ts';
+import type { DeviceFlow, DeviceToken, PhoneResult } from '../../../phone/phone-client.ts';
 
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'screenshots');
 
@@ -24,6 +27,35 @@ export async function typeUserCode(page: Page, code: string): Promise<void> {
   const field = page.getByRole('textbox');
   await field.fill(code);
   await field.press('Enter');
+}
+
+/** The phone polling for its token as a real one does while the person is at the kiosk. */
+export interface WaitingPhone {
+  /** The number the phone shows once the kiosk shows it (number matching). */
+  readonly matchNumber: Promise<string>;
+  /** The token, once the kiosk approved (or the failure). */
+  readonly token: Promise<PhoneResult<DeviceToken>>;
+}
+
+export function phoneWaitingForKiosk(phone: IssuerConnection, flow: DeviceFlow): WaitingPhone {
+  let shown: (matchNumber: string) => void = () => undefined;
+  const matchNumber = new Promise<string>((resolve) => { shown = resolve; });
+  const token = pollForToken(phone, flow, { timeoutMs: 60_000, onMatchNumber: (number) => shown(number) });
+  return { matchNumber, token };
+}
+
+/**
+ * The confirm-device screen, as a person uses it: read the kiosk's number, compare it with the phone's, press
+ * the answer (a button label). Returns the number the kiosk showed.
+ */
+export async function answerPhoneCheck(page: Page, phone: WaitingPhone, answer: string): Promise<string> {
+  const digits = page.locator('.confirm-device__digits');
+  await digits.waitFor({ state: 'visible', timeout: 15_000 });
+  const atKiosk = (await digits.innerText()).trim();
+  expect(atKiosk).toMatch(/^[0-9]{2}$/);
+  expect(await phone.matchNumber).toBe(atKiosk);
+  await page.getByRole('button', { name: answer, exact: true }).click();
+  return atKiosk;
 }
 
 /** The OTP as a person reads it off the screen (grouped digits, spaces removed). */

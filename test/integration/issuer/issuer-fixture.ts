@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
 import type {
-  DeviceAuthorizationResponse, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
+  DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
 } from '../../../contracts/issuer-api.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
 import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
@@ -127,8 +127,26 @@ export async function kioskSignIn(http: IssuerHttpClient, card: IssuedCardCertif
   return answer.body;
 }
 
-export function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
-  return http.route('approveUserCode', { body: { userCode }, bearer: sessionToken });
+/** Number matching, step 1: the kiosk shows the phone behind `userCode` (what it reported, the number). */
+export function showPairing(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<DevicePairing & { error?: string }>> {
+  return http.route('devicePairings', { body: { userCode }, bearer: sessionToken });
+}
+
+/** Step 2 alone: approve with the number the person confirmed. */
+export function approveShown(
+  http: IssuerHttpClient, sessionToken: string, userCode: string, matchNumber: string,
+): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
+  return http.route('approveUserCode', { body: { userCode, matchNumber }, bearer: sessionToken });
+}
+
+/**
+ * What an honest kiosk does: show the phone, then approve it with the number shown. When showing is refused,
+ * that answer is the result (the code is looked at once, as the kiosk does).
+ */
+export async function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
+  const shown = await showPairing(http, sessionToken, userCode);
+  if (shown.status !== 200) return { status: shown.status, text: shown.text, body: JSON.parse(shown.text) as EnrollmentCode & { error?: string } };
+  return approveShown(http, sessionToken, userCode, shown.body.matchNumber);
 }
 
 /** A PKCS#10 request from a fresh WebCrypto key. */

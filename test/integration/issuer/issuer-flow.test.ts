@@ -318,7 +318,7 @@ describe('issuer: audit log', () => {
     await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
     const entries = await h.issuer.storage.listAudit(0, 100_000);
     const events = new Set(entries.map((entry) => `${entry.event}:${entry.outcome}`));
-    for (const expected of ['device-authorization:success', 'pki-auth:success', 'pki-auth:failure', 'approve:success', 'approve:failure',
+    for (const expected of ['device-authorization:success', 'pki-auth:success', 'pki-auth:failure', 'pairing-shown:success', 'pairing-shown:failure', 'approve:success',
       'token:success', 'redeem:success', 'redeem:failure', 'refresh-otp:success']) {
       expect(events).toContain(expected);
     }

@@ -50,12 +50,13 @@ async function seed(storage: IssuerStorage): Promise<void> {
       id: `device-${i}`, deviceCodeHash: `dc-${i}`, userCodeHash: `uc-${i}`, clientId: 'dck-phone', status: 'pending',
       createdAt: now, expiresAt: now + 600_000, intervalSeconds: 5, lastPollAt: null, cardId: null, enrollmentId: null,
       accessTokenHash: null, accessTokenExpiresAt: null,
+      device: { platform: null, model: null, appName: null, appVersion: null }, pairing: null,
     }, entry('device-authorization'));
     await openSession(`challenge-${i}`, `card-${i}`, `session-${i}`);
     expect(await storage.approveDeviceAuthorization(`device-${i}`, {
       id: `enrollment-${i}`, deviceAuthorizationId: `device-${i}`, cardId: `card-${i}`, kioskSessionId: `session-${i}`,
       status: 'awaiting-phone', otpHash: `otp-hash-${i}`, otpExpiresAt: now + 600_000, otpFailures: 0, createdAt: now,
-      completedAt: null, derivedCertificateSerialHex: null,
+      completedAt: null, derivedCertificateSerialHex: null, phoneFetchedAt: null,
     }, 1, entry('approve'))).toBe('approved');
     await storage.insertChallenge({ id: `spare-challenge-${i}`, challenge: new Uint8Array(32), kioskId: null, createdAt: now, expiresAt: now + 60_000, usedAt: null });
   }

@@ -59,6 +59,7 @@ async function hammer(): Promise<ChildReport> {
       id: `${name}-device-${i}`, deviceCodeHash: `${name}-dc-${i}`, userCodeHash: `${name}-uc-${i}`, clientId: 'dck-phone',
       status: 'pending', createdAt: now, expiresAt: now + 600_000, intervalSeconds: 5, lastPollAt: null, cardId: null,
       enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null,
+      device: { platform: null, model: null, appName: null, appVersion: null }, pairing: null,
     }, entry('device-authorization', 'success', { deviceAuthorizationId: `${name}-device-${i}` }));
   });
   const work = guessLimit === null ? [...races, ...counters] : guesses;

@@ -25,6 +25,8 @@ const handlers: KioskHandlers = {
     return Promise.resolve(ok(undefined));
   },
   submitUserCode: () => Promise.resolve(ok(undefined)),
+  confirmDevice: () => Promise.resolve(ok(undefined)),
+  denyDevice: () => Promise.resolve(ok(undefined)),
   renewEnrollment: () => Promise.resolve(ok(undefined)),
   cancel: () => {
     viewListener?.({ screen: 'reading-card' });

@@ -56,6 +56,11 @@ describe('startDeployedKiosk', () => {
       languages: ['nl'],
       idleSeconds: 90,
       helpUrl: 'https://help.example.org/kiosk',
+      tenant: {
+        organisation: { name: 'Example Agency', perLanguage: { nl: 'Voorbeeldagentschap' } },
+        phoneApp: { name: 'Derived Credentials', storeLinks: { googlePlay: 'https://play.google.com/store/apps/details?id=x' } },
+        helpDesk: { phone: '+31 70 123 4567', hours: 'ma–vr 8–17' },
+      },
     });
     // The configuration is accepted; this test machine gives the kiosk no reader (no demo card), so the next person
     // is told the kiosk is out of order for that reason, not for its configuration.
@@ -64,6 +69,15 @@ describe('startDeployedKiosk', () => {
     expect(view).not.toMatchObject({ reason: 'configuration' });
     const config = await service.handlers.getConfig();
     expect(config).toMatchObject({ ok: true, value: { languages: ['nl'], defaultLanguage: 'nl', helpUrl: 'https://help.example.org/kiosk', idleSeconds: 90 } });
+    // The tenant's texts reach the screens (over the issuer's display name).
+    expect(config).toMatchObject({
+      ok: true,
+      value: {
+        displayName: 'Example Agency', displayNames: { nl: 'Voorbeeldagentschap' },
+        phoneApp: { name: 'Derived Credentials', storeLinks: [{ store: 'google-play', url: 'https://play.google.com/store/apps/details?id=x' }] },
+        helpDesk: { phone: '+31 70 123 4567', hours: 'ma–vr 8–17' },
+      },
+    });
     expect(await service.handlers.useVirtualCard()).toMatchObject({ ok: false, error: { code: 'virtual-card-unavailable' } });
   });
 

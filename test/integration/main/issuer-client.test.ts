@@ -116,7 +116,8 @@ describe('kiosk issuer client', () => {
       const started = Date.now();
       expect(await client.metadata()).toMatchObject({ ok: false, error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string } });
       expect(await client.challenge()).toMatchObject({ ok: false, error: { code: 'unreachable' } });
-      expect(await client.approveUserCode('t', 'BCDFGHJK')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+      expect(await client.approveUserCode('t', 'BCDFGHJK', '42')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+      expect(await client.showDevicePairing('t', 'BCDFGHJK')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
       expect(Date.now() - started).toBeLessThan(6_000);
     } finally {
       client.close();
@@ -127,9 +128,15 @@ describe('kiosk issuer client', () => {
     const client = new HttpsIssuerClient({ baseUrl: issuer.url, trustedCaPem: issuer.tlsCertificatePem });
     try {
       const token = 'not-a-session-token-0123456789';
-      const approve = await client.approveUserCode(token, 'BCDFGHJK');
+      const approve = await client.approveUserCode(token, 'BCDFGHJK', '42');
       expect(approve).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
       expect(JSON.stringify(approve)).not.toContain(token);
+      const shown = await client.showDevicePairing(token, 'BCDFGHJK');
+      expect(shown).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
+      const denied = await client.denyDevicePairing(token, 'A'.repeat(22));
+      // The detail names status, code and request id (the bounded caller's form), never the pairing id.
+      expect(denied).toMatchObject({ ok: false, error: { code: 'invalid-session', detail: expect.stringContaining('HTTP 401') as string } });
+      expect(JSON.stringify(denied)).not.toContain('A'.repeat(22));
       const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
       expect(garbage.ok).toBe(false);
     } finally {
@@ -145,7 +152,9 @@ describe('kiosk issuer client', () => {
       const results = [
         await client.metadata(),
         await client.challenge(),
-        await client.approveUserCode('t', 'BCDFGHJK'),
+        await client.approveUserCode('t', 'BCDFGHJK', '42'),
+        await client.showDevicePairing('t', 'BCDFGHJK'),
+        await client.denyDevicePairing('t', id),
         await client.refreshEnrollment('t', id),
         await client.enrollmentStatus('t', id, 1),
         await client.answerChallenge({ challengeId: id, kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),

@@ -8,7 +8,7 @@ import { startKioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import type { KioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import { connectToIssuer } from '../../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
-import { pollForToken, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
+import { pollForToken, pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 
 let demo: DemoEnvironment;
 let runtime: KioskRuntime;
@@ -65,6 +65,13 @@ describe('kiosk main process with the virtual card and the real issuer', () => {
     const flow = await startDeviceAuthorization(phone);
     if (!flow.ok) throw new Error(flow.message);
     await runtime.controller.handlers.submitUserCode(flow.value.userCode.toLowerCase());
+    // Number matching: the kiosk shows what the phone reported and the number the phone learns when it polls.
+    const confirm = await viewWhere((v) => v.screen === 'confirm-device');
+    if (confirm.screen !== 'confirm-device') throw new Error('unreachable');
+    expect(confirm.device).toEqual({ platform: 'command line', model: 'dck phone stand-in', appName: 'dck phone', appVersion: '0.1' });
+    const pending = await pollTokenOnce(phone, flow.value, flow.value.intervalSeconds);
+    expect(pending).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: flow.value.intervalSeconds, matchNumber: confirm.matchNumber } });
+    expect(await runtime.controller.handlers.confirmDevice()).toEqual({ ok: true, value: undefined });
     const enrollment = await viewWhere((v) => v.screen === 'enrollment');
     if (enrollment.screen !== 'enrollment') throw new Error('unreachable');
     expect(enrollment.otp).toMatch(/^[0-9]{6,12}$/);

@@ -16,6 +16,8 @@ import { CHROMIUM_ARGS, chromiumAvailable } from '../../e2e/support/chromium.ts'
 const handlers: KioskHandlers = {
   submitPin: () => Promise.resolve(ok(undefined)),
   submitUserCode: () => Promise.resolve(ok(undefined)),
+  confirmDevice: () => Promise.resolve(ok(undefined)),
+  denyDevice: () => Promise.resolve(ok(undefined)),
   renewEnrollment: () => Promise.resolve(ok(undefined)),
   cancel: () => Promise.resolve(ok(undefined)),
   stillHere: () => Promise.resolve(ok(undefined)),

@@ -60,13 +60,24 @@ describe('phone client against a hostile issuer', () => {
     const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 5, expiresAt: Date.now() + 60_000 };
     const oauth = (error: string) => json(400, { error, error_description: error, message: error });
     answer = oauth('authorization_pending');
-    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5 } });
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5, matchNumber: null } });
     answer = oauth('slow_down');
-    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 10 } });
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 10, matchNumber: null } });
     answer = oauth('access_denied');
     expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'access-denied' });
     answer = oauth('expired_token');
     expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'expired-token' });
+  });
+
+  it('takes the number-matching number only as two digits (nothing else reaches the screen or the terminal)', async () => {
+    const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 5, expiresAt: Date.now() + 60_000 };
+    const pending = (matchNumber: unknown) => json(400, { error: 'authorization_pending', error_description: 'p', message: 'p', match_number: matchNumber });
+    answer = pending('07');
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5, matchNumber: '07' } });
+    for (const hostile of ['7', '123', '0\u001b', ' 07', '٠٧', 7]) {
+      answer = pending(hostile);
+      expect(await pollTokenOnce(connection, flow, 5), JSON.stringify(hostile)).toMatchObject({ ok: false, code: 'bad-response' });
+    }
   });
 
   it('gives up on an issuer that drips its answer, at the overall deadline (not only when idle)', async () => {

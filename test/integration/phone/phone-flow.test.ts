@@ -51,9 +51,9 @@ describe('phone client in-process', () => {
   it('waits while the kiosk has not approved, then gets its token', async () => {
     const flow = must(await startDeviceAuthorization(connection));
     expect(flow.userCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
-    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds });
+    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds, matchNumber: null });
     // Polling again at once is too fast: RFC 8628 slow_down, and the phone lengthens its interval.
-    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds + 5 });
+    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds + 5, matchNumber: null });
   });
 
   it('full flow: QR from a PNG (jsqr, cross-checked by zbarimg) + OTP → verified derived certificate', async () => {

@@ -55,7 +55,7 @@ describe('the route table', () => {
       routeRequest('metadata', { body: { displayName: 'x' } }),
       // @ts-expect-error no such route
       routeRequest('enrollments', {}),
-      callIssuer(never, 'approveUserCode', { body: { userCode: 'WDJB-MJHT' } }).then((answer) => {
+      callIssuer(never, 'approveUserCode', { body: { userCode: 'WDJB-MJHT', matchNumber: '42' } }).then((answer) => {
         // @ts-expect-error the success body is the route's own (EnrollmentCode has no sessionToken)
         if (answer.ok) void answer.value.sessionToken;
       }),

@@ -12,6 +12,10 @@ import { EnrollmentEvents } from '../../../issuer/enrollment-events.ts';
 import { startCrlPublisher } from '../../../issuer/lifecycle/crl-publisher.ts';
 import { enterIssuerGeneration } from '../../../issuer/lifecycle/issuer-generation.ts';
 import { readTenantSettings } from '../../../issuer/lifecycle/tenant-settings.ts';
+import { approveUserCode } from '../../../issuer/enrollment/approve-user-code.ts';
+import type { GuessCounter } from '../../../issuer/enrollment/code-guesses.ts';
+import { showDevicePairing } from '../../../issuer/pairing/device-pairing.ts';
+import type { RouteRuleResult } from '../../../issuer/refusal.ts';
 import type { IssuerContext } from '../../../issuer/issuer-context.ts';
 import { issueChallenge } from '../../../issuer/pki-auth/issue-challenge.ts';
 import { signInWithCard } from '../../../issuer/pki-auth/sign-in-with-card.ts';
@@ -22,6 +26,20 @@ import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
 import { signPkiAuth } from '../../integration/pki-auth/card-signature.ts';
+
+/**
+ * What an honest kiosk does: show the phone behind the code (number matching), then approve it with the number
+ * shown. When showing is refused, that is the answer (the code is looked at once, as the kiosk does).
+ */
+export async function showThenApprove(
+  ctx: IssuerContext, guesses: GuessCounter, input: { sessionToken: string | null; userCode: string; ip: string },
+): Promise<RouteRuleResult<'approveUserCode'>> {
+  const shown = await showDevicePairing(ctx, guesses, input);
+  if (!shown.ok) return shown;
+  return approveUserCode(ctx, guesses, {
+    sessionToken: input.sessionToken, request: { userCode: input.userCode, matchNumber: shown.value.matchNumber }, ip: input.ip,
+  });
+}
 
 export interface RuleHarness {
   ctx: IssuerContext;
@@ -90,7 +108,7 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
       return session.value.sessionToken;
     },
     startPhone: async () => {
-      const device = await authorizeDevice(ctx, { clientId: 'dck-phone', ip: '127.0.0.1' });
+      const device = await authorizeDevice(ctx, { request: { client_id: 'dck-phone' }, ip: '127.0.0.1' });
       if (!device.ok) throw new Error(device.error.code);
       return { deviceCode: device.value.device_code, userCode: device.value.user_code };
     },

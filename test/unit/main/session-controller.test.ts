@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
-import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
+import type { DevicePairing, EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession, VirtualCardPort } from '../../../main/card/card-port.ts';
 import type { IssuerCall, KioskIssuerPort } from '../../../main/issuer-client/issuer-port.ts';
 import { KioskController } from '../../../main/session/controller.ts';
@@ -10,6 +10,8 @@ import type { PinOutcome } from '../../../main/session/state.ts';
 
 const RIGHT_PIN = '123456';
 const OTP = '48151623';
+const MATCH_NUMBER = '37';
+const PHONE = { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' };
 
 /** A scheduler the test advances by hand. */
 class ManualClock implements Scheduler {
@@ -119,10 +121,18 @@ class FakeIssuer implements KioskIssuerPort {
   }
   challenge() { return this.#answer('challenge', { challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) }); }
   answerChallenge() { return this.#answer('answer', { sessionToken: 's'.repeat(22), commonName: 'Ada Lovelace' }); }
-  approveUserCode(_token: string, userCode: string) {
+  showDevicePairing(_token: string, userCode: string) {
     if (userCode !== 'WDJBMJHT') {
-      this.calls.push('approve');
+      this.calls.push('show');
       return Promise.resolve({ ok: false, error: { code: 'user-code-unknown', detail: 'no such code' } } as const);
+    }
+    return this.#answer<DevicePairing>('show', { pairingId: 'p'.repeat(22), device: PHONE, matchNumber: MATCH_NUMBER });
+  }
+  denyDevicePairing() { return this.#answer('deny', null); }
+  approveUserCode(_token: string, _userCode: string, matchNumber: string) {
+    if (matchNumber !== MATCH_NUMBER) {
+      this.calls.push('approve');
+      return Promise.resolve({ ok: false, error: { code: 'pairing-number-mismatch', detail: 'wrong number' } } as const);
     }
     return this.#answer<EnrollmentCode>('approve', { enrollmentId: 'e'.repeat(22), qrPayload: `https://127.0.0.1/e/${'e'.repeat(22)}`, otp: OTP, expiresIn: 300 });
   }
@@ -203,6 +213,9 @@ describe('KioskController', () => {
 
     expect(await controller.handlers.submitUserCode('wdjb-mjht')).toMatchObject({ ok: true });
     await settle();
+    expect(controller.view).toEqual({ screen: 'confirm-device', holderName: 'Ada Lovelace', device: PHONE, matchNumber: MATCH_NUMBER, busy: false });
+    expect(await controller.handlers.confirmDevice()).toMatchObject({ ok: true });
+    await settle();
     expect(controller.view).toMatchObject({ screen: 'enrollment', otp: OTP, expiresAt: '2030-01-01T00:05:00.000Z' });
 
     issuer.status = 'completed';
@@ -216,7 +229,7 @@ describe('KioskController', () => {
     await settle();
     expect(card.closed).toBe(true);
     const screens = views.map((v) => v.screen).filter((screen, i, all) => screen !== all[i - 1]);
-    expect(screens).toEqual(['welcome', 'reading-card', 'pin', 'user-code', 'enrollment', 'done', 'welcome']);
+    expect(screens).toEqual(['welcome', 'reading-card', 'pin', 'user-code', 'confirm-device', 'enrollment', 'done', 'welcome']);
     const logText = logs.join('\n');
     expect(logText).not.toContain(RIGHT_PIN);
     expect(logText).not.toContain(OTP);
@@ -286,10 +299,10 @@ describe('KioskController', () => {
     await settle();
     let answer!: () => void;
     let requestSignal: AbortSignal | undefined;
-    const approve = issuer.approveUserCode.bind(issuer);
-    issuer.approveUserCode = (token: string, userCode: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> => {
+    const show = issuer.showDevicePairing.bind(issuer);
+    issuer.showDevicePairing = (token: string, userCode: string, signal?: AbortSignal): IssuerCall<DevicePairing> => {
       requestSignal = signal;
-      return new Promise((resolve) => { answer = () => resolve(approve(token, userCode)); });
+      return new Promise((resolve) => { answer = () => resolve(show(token, userCode)); });
     };
     await controller.handlers.submitUserCode('WDJB-MJHT');
     await settle();
@@ -372,6 +385,22 @@ describe('KioskController', () => {
     await controller.stop();
   });
 
+  it('"not my phone" turns the phone away at the issuer and asks for a code again, saying why', async () => {
+    const { reader, issuer, controller } = setup();
+    reader.insert();
+    await settle();
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    await controller.handlers.submitUserCode('WDJB-MJHT');
+    await settle();
+    expect(await controller.handlers.denyDevice()).toMatchObject({ ok: true });
+    await settle();
+    expect(issuer.calls.slice(-2)).toEqual(['show', 'deny']);
+    expect(controller.view).toMatchObject({ screen: 'user-code', error: 'not-my-phone', busy: false });
+    expect(await controller.handlers.confirmDevice()).toMatchObject({ ok: false, error: { code: 'not-now' } });
+    await controller.stop();
+  });
+
   it('a card already in the reader when the kiosk starts is read at once', async () => {
     const { controller } = setup({ cardAtStart: true });
     await settle();
@@ -387,6 +416,8 @@ describe('KioskController', () => {
     await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
     await settle();
     await controller.handlers.submitUserCode('WDJB-MJHT');
+    await settle();
+    await controller.handlers.confirmDevice();
     await settle();
     issuer.status = 'completed';
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -5,13 +5,14 @@ import type {
   Enrollment,
   Phase,
   SessionConfig,
+  ShownDevice,
   SessionEffect,
   SessionEvent,
   SessionState,
   Transition,
 } from '../../../main/session/state.ts';
 import { viewOf } from '../../../main/session/view.ts';
-import { userCodeFailure } from '../../../main/session/issuer-outcomes.ts';
+import { deviceDeniedFailure, deviceShownFailure, userCodeFailure } from '../../../main/session/issuer-outcomes.ts';
 
 const config: SessionConfig = { ...DEFAULT_SESSION_CONFIG, retryDelaysSeconds: [2, 3] };
 const S = 7; // the session id of the card in the reader
@@ -22,6 +23,12 @@ const enrollment: Enrollment = {
   otp: '73914206',
   expiresAt: '2030-01-01T00:10:00.000Z',
 };
+const shown: ShownDevice = {
+  pairingId: 'pairing-id-0123456789ab',
+  device: { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' },
+  matchNumber: '37',
+};
+const confirming = { kind: 'confirm-device', sessionId: S, holderName: 'Ada', issuerSession, userCode: 'WDJBMJHT', shown } as const;
 const env = { readers: 'ready', issuer: 'reachable', virtualCardAvailable: true } as const;
 const at = (phase: Phase): SessionState => ({ env, phase });
 
@@ -35,6 +42,9 @@ const activePhases: Record<string, ActivePhase> = {
   'pin-blocked': { kind: 'pin-blocked', sessionId: S },
   'user-code (entering)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: null },
   'user-code (checking)': { kind: 'user-code', sessionId: S, holderName: 'Ada', issuerSession, error: 'none', checking: 'WDJBMJHT' },
+  'confirm-device': { ...confirming, answering: null },
+  'confirm-device (approving)': { ...confirming, answering: 'approving' },
+  'confirm-device (denying)': { ...confirming, answering: 'denying' },
   enrollment: { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: false, stopped: null },
   'enrollment (renewing)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: true, phoneSeen: false, stopped: 'expired' },
   'enrollment (stopped)': { kind: 'enrollment', sessionId: S, holderName: 'Ada', issuerSession, enrollment, renewing: false, phoneSeen: true, stopped: 'too-many-tries' },
@@ -97,6 +107,8 @@ describe('session: calls that do not fit the screen are refused with the state u
   const calls: [string, SessionEvent, (p: Phase) => boolean][] = [
     ['pin-submitted', { type: 'pin-submitted', confirmLastTry: true }, (p) => p.kind === 'pin' && p.step === 'entering'],
     ['user-code-submitted', { type: 'user-code-submitted', code: 'WDJB-MJHT' }, (p) => p.kind === 'user-code' && p.checking === null],
+    ['device-confirmed', { type: 'device-confirmed' }, (p) => p.kind === 'confirm-device' && p.answering === null],
+    ['device-refused', { type: 'device-refused' }, (p) => p.kind === 'confirm-device' && p.answering === null],
     ['renew-requested', { type: 'renew-requested' }, (p) => p.kind === 'enrollment' && !p.renewing],
     ['still-here', { type: 'still-here' }, (p) => p.kind === 'still-there'],
   ];
@@ -112,7 +124,7 @@ describe('session: calls that do not fit the screen are refused with the state u
 });
 
 describe('session: the happy path', () => {
-  it('card in → read → PIN → sign-in → user code → QR/OTP → phone done → welcome', () => {
+  it('card in → read → PIN → sign-in → user code → the phone shown, confirmed → QR/OTP → phone done → welcome', () => {
     let t = run({ ...INITIAL_STATE, env }, { type: 'card-inserted', sessionId: S });
     expect(t.state.phase.kind).toBe('reading-card');
     expect(types(t)).toEqual(['read-card', 'start-timer:idle']);
@@ -133,7 +145,17 @@ describe('session: the happy path', () => {
     expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'user-code', holderName: 'Ada', error: 'none', busy: false });
 
     t = run(t.state, { type: 'user-code-submitted', code: ' wdjb-mjht ' });
-    expect(t.effects[0]).toEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+    expect(t.effects[0]).toEqual({ type: 'show-device', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+
+    t = run(t.state, { type: 'device-shown', sessionId: S, outcome: { kind: 'ok', shown } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({
+      screen: 'confirm-device', holderName: 'Ada', device: shown.device, matchNumber: '37', busy: false,
+    });
+    expect(types(t)).toEqual(['start-timer:idle']);
+
+    t = run(t.state, { type: 'device-confirmed' });
+    expect(t.effects[0]).toEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT', matchNumber: '37' });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'confirm-device', busy: true });
 
     t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
     expect(viewOf(t.state, { helpUrl: 'https://help.example' })).toEqual({
@@ -213,37 +235,63 @@ describe('session: user code and enrollment', () => {
 
   it.each(['unknown-code', 'expired-code'] as const)('%s → explained, person can type again', (error) => {
     const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' },
-      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'rejected', error } });
+      { type: 'device-shown', sessionId: S, outcome: { kind: 'rejected', error } });
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error, busy: false });
-    expect(reduce(t.state, { type: 'user-code-submitted', code: 'BCDF-GHJK' }, config).effects[0]?.type).toBe('approve-user-code');
+    expect(reduce(t.state, { type: 'user-code-submitted', code: 'BCDF-GHJK' }, config).effects[0]?.type).toBe('show-device');
   });
 
   it('issuer ended the sign-in (too many wrong codes, or time) → back to PIN, saying so', () => {
     const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' },
-      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'session-expired' } });
+      { type: 'device-shown', sessionId: S, outcome: { kind: 'session-expired' } });
     expect(t.state.phase).toMatchObject({ kind: 'pin', step: 'entering', holderName: 'Ada' });
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'pin', lastAttempt: 'signed-out' });
   });
 
+  it('"not my phone" → the phone is turned away at the issuer → the code screen says so; nothing approved', () => {
+    let t = run(at(activePhases['confirm-device']!), { type: 'device-refused' });
+    expect(t.effects[0]).toEqual({ type: 'deny-device', sessionId: S, issuerSession, pairingId: shown.pairingId });
+    expect(t.effects.some((effect) => effect.type === 'approve-user-code')).toBe(false);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'confirm-device', busy: true });
+    t = run(t.state, { type: 'device-denied', sessionId: S, outcome: { kind: 'ok' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'user-code', holderName: 'Ada', error: 'not-my-phone', busy: false });
+    // A phone approved, expired or taken over meanwhile: the same screen (there is nothing left to turn away).
+    const gone = run(at(activePhases['confirm-device (denying)']!), { type: 'device-denied', sessionId: S, outcome: deviceDeniedFailure({ code: 'pairing-unknown', detail: '' }) });
+    expect(viewOf(gone.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error: 'not-my-phone' });
+  });
+
+  it('"not my phone" with the issuer unreachable → retried until the issuer hears it', () => {
+    let t = run(at(activePhases['confirm-device (denying)']!), { type: 'device-denied', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'timer-fired', timer: 'retry-tick' }, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(t.effects).toContainEqual({ type: 'deny-device', sessionId: S, issuerSession, pairingId: shown.pairingId });
+    t = run(t.state, { type: 'device-denied', sessionId: S, outcome: { kind: 'ok' } });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error: 'not-my-phone' });
+  });
+
+  it('approval refused because another sign-in showed the code meanwhile → asked for the code again', () => {
+    const outcome = userCodeFailure({ code: 'pairing-not-shown', detail: '' });
+    const t = run(at(activePhases['confirm-device (approving)']!), { type: 'user-code-checked', sessionId: S, outcome });
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'user-code', error: 'unknown-code', busy: false });
+  });
+
+  it('showing the phone: the issuer\'s refusals read like the code\'s; card refusals and the unknown count as unreachable', () => {
+    expect(deviceShownFailure({ code: 'user-code-unknown', detail: '' })).toEqual({ kind: 'rejected', error: 'unknown-code' });
+    expect(deviceShownFailure({ code: 'invalid-session', detail: '' })).toEqual({ kind: 'session-expired' });
+    expect(deviceShownFailure({ code: 'internal-error', detail: '' })).toEqual({ kind: 'unreachable' });
+  });
+
+  it('answers for the other step are ignored: a late approval while denying, a late denial while approving', () => {
+    const denying = at(activePhases['confirm-device (denying)']!);
+    expect(reduce(denying, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } }, config).state).toBe(denying);
+    const approving = at(activePhases['confirm-device (approving)']!);
+    expect(reduce(approving, { type: 'device-denied', sessionId: S, outcome: { kind: 'ok' } }, config).state).toBe(approving);
+  });
+
   it.each([
     ['card-revoked', 'card-untrusted'], ['card-not-trusted', 'card-untrusted'],
     ['card-expired', 'certificate-expired'], ['card-expires-too-soon', 'certificate-expired'],
   ] as const)('the issuer re-checked the card at approval: %s → card refused (%s), never "issuer unreachable"', (code, reason) => {
     const outcome = userCodeFailure({ code, detail: 'refused' });
-    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' }, { type: 'user-code-checked', sessionId: S, outcome });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
-  });
-
-  it.each(['session-approval-limit', 'user-code-attempts-exhausted'] as const)('%s → back to PIN, signed out', (code) => {
-    expect(userCodeFailure({ code, detail: 'limit' })).toEqual({ kind: 'session-expired' });
-  });
-
-  it.each([
-    ['card-revoked', 'card-untrusted'], ['card-not-trusted', 'card-untrusted'],
-    ['card-expired', 'certificate-expired'], ['card-expires-too-soon', 'certificate-expired'],
-  ] as const)('the issuer re-checked the card at approval: %s → card refused (%s), never "issuer unreachable"', (code, reason) => {
-    const outcome = userCodeFailure({ code, detail: 'refused' });
-    const t = run(typing, { type: 'user-code-submitted', code: 'WDJBMJHT' }, { type: 'user-code-checked', sessionId: S, outcome });
+    const t = run(at(activePhases['confirm-device']!), { type: 'device-confirmed' }, { type: 'user-code-checked', sessionId: S, outcome });
     expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'card-refused', reason });
   });
 
@@ -317,11 +365,20 @@ describe('session: issuer unreachable', () => {
     expect(reduce(t.state, { type: 'cancel' }, config).state.phase.kind).toBe('welcome');
   });
 
-  it('a successful retry continues where it stopped (user code → enrollment)', () => {
+  it('a successful retry continues where it stopped (user code → the phone shown)', () => {
     const checking = at(activePhases['user-code (checking)']!);
-    let t = run(checking, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'unreachable' } },
+    let t = run(checking, { type: 'device-shown', sessionId: S, outcome: { kind: 'unreachable' } },
       { type: 'timer-fired', timer: 'retry-tick' }, { type: 'timer-fired', timer: 'retry-tick' });
-    expect(t.effects).toContainEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+    expect(t.effects).toContainEqual({ type: 'show-device', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+    t = run(t.state, { type: 'device-shown', sessionId: S, outcome: { kind: 'ok', shown } });
+    expect(viewOf(t.state, { helpUrl: '' }).screen).toBe('confirm-device');
+  });
+
+  it('a successful retry continues where it stopped (confirmed phone → enrollment)', () => {
+    const approving = at(activePhases['confirm-device (approving)']!);
+    let t = run(approving, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'timer-fired', timer: 'retry-tick' }, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(t.effects).toContainEqual({ type: 'approve-user-code', sessionId: S, issuerSession, userCode: 'WDJBMJHT', matchNumber: '37' });
     t = run(t.state, { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
     expect(viewOf(t.state, { helpUrl: '' }).screen).toBe('enrollment');
     expect(t.state.env.issuer).toBe('reachable');
@@ -341,9 +398,9 @@ describe('session: idle', () => {
     const live = at(activePhases.enrollment!);
     expect(reduce(live, { type: 'timer-fired', timer: 'idle' }, config).state).toBe(live);
     expect(reduce(live, { type: 'activity' }, config).effects).toEqual([]);
-    const shown = run(at(activePhases['user-code (checking)']!), { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
-    expect(types(shown)).toContain('cancel-timer:idle');
-    expect(types(shown)).not.toContain('start-timer:idle');
+    const showing = run(at(activePhases['confirm-device (approving)']!), { type: 'user-code-checked', sessionId: S, outcome: { kind: 'ok', enrollment } });
+    expect(types(showing)).toContain('cancel-timer:idle');
+    expect(types(showing)).not.toContain('start-timer:idle');
   });
 
   it.each(idlePhases)('idle on %s → "Still there?" counting down → welcome', (_name, phase) => {
@@ -385,6 +442,8 @@ describe('session: stale work and the welcome screen', () => {
     { type: 'card-read', sessionId: S - 1, outcome: { kind: 'ok', holderName: 'Eve', triesLeft: 3 } },
     { type: 'pin-verified', sessionId: S - 1, outcome: { kind: 'ok' } },
     { type: 'signed-in', sessionId: S - 1, outcome: { kind: 'ok', issuerSession } },
+    { type: 'device-shown', sessionId: S - 1, outcome: { kind: 'ok', shown } },
+    { type: 'device-denied', sessionId: S - 1, outcome: { kind: 'ok' } },
     { type: 'user-code-checked', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
     { type: 'renewed', sessionId: S - 1, outcome: { kind: 'ok', enrollment } },
     { type: 'completion', sessionId: S - 1, enrollmentId: enrollment.enrollmentId, outcome: { kind: 'completed', credentialExpiresAt: null } },

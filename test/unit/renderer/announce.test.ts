@@ -37,6 +37,19 @@ describe('screen-reader announcements', () => {
     expect(announcementFor({ screen: 'user-code', holderName: '', error: 'expired-code', busy: false }).keys).toEqual(['userCode.error.expired-code']);
   });
 
+  it('announce the phone to confirm with its number, digit by digit, and never the phone\'s own words or the holder', () => {
+    const view: KioskView = {
+      screen: 'confirm-device', holderName: 'Alex Secretname', matchNumber: '07', busy: false,
+      device: { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' },
+    };
+    const announcement = announcementFor(view);
+    expect(announcement).toEqual({ keys: ['announce.confirm-device'], matchNumber: '0 7' });
+    expect(JSON.stringify(announcement)).not.toMatch(/Secretname|Pixel|Derived/);
+    // Another number is news (a retry with another sign-in); the busy flag is not.
+    expect(sameAnnouncement(announcement, announcementFor({ ...view, matchNumber: '42' }))).toBe(false);
+    expect(sameAnnouncement(announcement, announcementFor({ ...view, busy: true }))).toBe(true);
+  });
+
   it('stay quiet when only a busy flag changes', () => {
     const idle = announcementFor({ screen: 'user-code', holderName: '', error: 'none', busy: false });
     const busy = announcementFor({ screen: 'user-code', holderName: '', error: 'none', busy: true });

@@ -57,7 +57,9 @@ describe('/metrics', () => {
     const after = await scrape(h);
     const moved = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(moved('dck_issuer_enrollments_total', { result: 'created' })).toBe(1);
-    expect(moved('dck_issuer_enrollments_total', { result: 'user-code-unknown' })).toBe(1);
+    // An unknown code is refused when the kiosk asks to show its phone, before any approval.
+    expect(moved('dck_issuer_device_pairings_total', { result: 'user-code-unknown' })).toBe(1);
+    expect(moved('dck_issuer_device_pairings_total', { result: 'shown' })).toBe(1);
     expect(moved('dck_issuer_redeems_total', { outcome: 'issued' })).toBe(1);
     expect(moved('dck_issuer_redeems_total', { outcome: 'otp-wrong' })).toBe(1);
     expect(moved('dck_issuer_pki_auth_refusals_total', { code: 'challenge-unknown' })).toBe(1);
@@ -159,7 +161,7 @@ describe('JSON request log', () => {
     log.lines.length = 0;
     const kiosk = new HttpsIssuerClient({ baseUrl: h.issuer.url, trustedCaPem: h.issuer.tlsCertificatePem });
     try {
-      const result = await kiosk.approveUserCode('A'.repeat(43), 'BCDF-GHJK');
+      const result = await kiosk.approveUserCode('A'.repeat(43), 'BCDF-GHJK', '42');
       expect(result.ok).toBe(false);
       const requestId = /\(request ([0-9a-f-]{36})\)/.exec(result.ok ? '' : result.error.detail)?.[1] ?? 'none';
       const line = log.lines.map((text) => JSON.parse(text) as { requestId?: string; errorCode?: string }).find((entry) => entry.requestId === requestId);

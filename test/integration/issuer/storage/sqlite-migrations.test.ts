@@ -1,4 +1,4 @@
-// A database made before the lifecycle landed (migrations 1, 2, 4 and 6 applied, as main had them: the branches merged
+// A database made before the lifecycle landed (every migration but 3 applied: 1, 2, 4, 5 and 6, as main had them; merged
 // out of version order) upgrades on open by applying 3 alone: the credential issued before keeps its row, reads as
 // active in generation 1, and the outbox row queued before is still there and still sendable.
 import { mkdtempSync, rmSync } from 'node:fs';

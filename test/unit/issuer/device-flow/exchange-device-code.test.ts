@@ -2,9 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../../../contracts/issuer-api.ts';
 import { exchangeDeviceCode } from '../../../../issuer/device-flow/exchange-device-code.ts';
-import { approveUserCode } from '../../../../issuer/enrollment/approve-user-code.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
-import { startRuleHarness } from '../rule-context.ts';
+import { showThenApprove, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
@@ -28,7 +27,7 @@ describe('exchangeDeviceCode', () => {
     h.advance((h.ctx.config.deviceFlow.pollIntervalSeconds + 5) * 1000);
     expect(await poll(phone.deviceCode)).toMatchObject({ ok: false, error: { code: 'authorization_pending' } });
     const session = await h.signIn(await h.card());
-    const code = await approveUserCode(h.ctx, new FixedWindowRateLimiter(30, 60_000), { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+    const code = await showThenApprove(h.ctx, new FixedWindowRateLimiter(30, 60_000), { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
     h.advance(60_000);
     const granted = await poll(phone.deviceCode);
     expect(granted).toMatchObject({ ok: true, value: { token_type: 'Bearer', enrollment_id: code.ok ? code.value.enrollmentId : '' } });

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approveUserCode } from '../../../../issuer/enrollment/approve-user-code.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
-import { startRuleHarness } from '../rule-context.ts';
+import { showDevicePairing } from '../../../../issuer/pairing/device-pairing.ts';
+import { showThenApprove, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
@@ -16,9 +17,30 @@ afterEach(async () => {
 });
 
 const approve = (sessionToken: string | null, userCode: string) =>
-  approveUserCode(h.ctx, guesses, { sessionToken, userCode, ip: '127.0.0.1' });
+  showThenApprove(h.ctx, guesses, { sessionToken, userCode, ip: '127.0.0.1' });
+
+/** Approve alone, with the number the kiosk claims the person confirmed (no showing first unless the test does). */
+const approveWith = (sessionToken: string, userCode: string, matchNumber: string) =>
+  approveUserCode(h.ctx, guesses, { sessionToken, request: { userCode, matchNumber }, ip: '127.0.0.1' });
 
 describe('approveUserCode', () => {
+  it('number matching: a phone this sign-in was not shown, or the wrong number, approves nothing', async () => {
+    const session = await h.signIn(await h.card());
+    const phone = await h.startPhone();
+    expect(await approveWith(session, phone.userCode, '00')).toMatchObject({ ok: false, error: { code: 'pairing-not-shown' } });
+    const shown = await showDevicePairing(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+    if (!shown.ok) throw new Error(shown.error.code);
+    const wrong = shown.value.matchNumber === '00' ? '01' : '00';
+    expect(await approveWith(session, phone.userCode, wrong)).toMatchObject({ ok: false, error: { code: 'pairing-number-mismatch' } });
+    // Another sign-in showing the same phone takes it over: the first can no longer approve with its number.
+    const other = await h.signIn(await h.card());
+    expect((await showDevicePairing(h.ctx, guesses, { sessionToken: other, userCode: phone.userCode, ip: '127.0.0.1' })).ok).toBe(true);
+    expect(await approveWith(session, phone.userCode, shown.value.matchNumber)).toMatchObject({ ok: false, error: { code: 'pairing-not-shown' } });
+    expect(await h.auditCodes()).toEqual(expect.arrayContaining([
+      ['approve', 'pairing-not-shown'], ['approve', 'pairing-number-mismatch'], ['pairing-shown', null],
+    ]));
+  });
+
   it('binds the phone to the card: an enrollment with a QR payload of this issuer and a fresh OTP', async () => {
     const session = await h.signIn(await h.card());
     const phone = await h.startPhone();

@@ -1,11 +1,10 @@
 // Redeeming an enrollment, as a plain function: a fixed clock, real SQLite, a real CA, the real card re-check.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exchangeDeviceCode } from '../../../../issuer/device-flow/exchange-device-code.ts';
-import { approveUserCode } from '../../../../issuer/enrollment/approve-user-code.ts';
 import { redeemEnrollment } from '../../../../issuer/enrollment/redeem.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
 import { makeCsr } from '../../../integration/issuer/issuer-fixture.ts';
-import { startRuleHarness } from '../rule-context.ts';
+import { showThenApprove, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
@@ -21,7 +20,7 @@ afterEach(async () => {
 async function approved(): Promise<{ enrollmentId: string; otp: string; accessToken: string }> {
   const session = await h.signIn(await h.card());
   const phone = await h.startPhone();
-  const code = await approveUserCode(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+  const code = await showThenApprove(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
   if (!code.ok) throw new Error(code.error.code);
   const token = await exchangeDeviceCode(h.ctx, {
     grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: phone.deviceCode, client_id: 'dck-phone', ip: '127.0.0.1',

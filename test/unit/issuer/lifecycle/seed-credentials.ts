@@ -42,10 +42,12 @@ export async function seedCredential(storage: IssuerStorage, options: SeedOption
     id: `device-${n}`, deviceCodeHash: `dc-${n}`, userCodeHash: `uc-${n}`, clientId: 'dck-phone', status: 'pending',
     createdAt: T0, expiresAt: T0 + 600_000, intervalSeconds: 5, lastPollAt: null, cardId: null, enrollmentId: null,
     accessTokenHash: null, accessTokenExpiresAt: null,
+    device: { platform: null, model: null, appName: null, appVersion: null }, pairing: null,
   }, entry('device-authorization'));
   await storage.approveDeviceAuthorization(`device-${n}`, {
     id: `enrollment-${n}`, deviceAuthorizationId: `device-${n}`, cardId, kioskSessionId: `session-${n}`, status: 'awaiting-phone',
     otpHash: `otp-${n}`, otpExpiresAt: T0 + 600_000, otpFailures: 0, createdAt: T0, completedAt: null, derivedCertificateSerialHex: null,
+    phoneFetchedAt: null,
   }, 5, entry('approve'));
   const serial = `5e${n.toString(16).padStart(30, '0')}`;
   const result = await storage.completeEnrollment(`enrollment-${n}`, `otp-${n}`, {

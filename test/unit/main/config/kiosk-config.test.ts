@@ -4,7 +4,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KioskConfigError, kioskConfigPath, loadKioskConfigFile, parseKioskConfig, readerFilter } from '../../../../main/config/kiosk-config.ts';
+import {
+  KioskConfigError, kioskConfigPath, loadKioskConfigFile, parseKioskConfig, readerFilter, tenantTexts,
+} from '../../../../main/config/kiosk-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dck-kiosk-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,6 +45,33 @@ describe('parseKioskConfig', () => {
       idleSeconds: 60,
       readers: { nameContains: [] },
       updates: { feedUrl: null, checkEveryHours: 6, installAfterIdleMinutes: 15 },
+      tenant: {
+        organisation: { name: null, perLanguage: {} }, phoneApp: null, helpDesk: {}, whatIsDerivedCredential: {},
+      },
+    });
+    // Nothing given, nothing passed on: the issuer's name and the kiosk's own texts stay.
+    expect(tenantTexts(parseKioskConfig(valid))).toEqual({});
+  });
+
+  it('hands the tenant\'s texts to the screens: names per language, the app and its stores, the help desk, the welcome line', () => {
+    const tenant = {
+      organisation: { name: 'Example Agency', perLanguage: { nl: 'Voorbeeldagentschap' } },
+      phoneApp: { name: 'Derived Credentials', storeLinks: { appStore: 'https://apps.apple.com/app/id1', googlePlay: 'https://play.google.com/store/apps/details?id=x' } },
+      helpDesk: { phone: '+31 70 123 4567', place: 'Ground floor, desk 3', hours: 'Mon–Fri 8:00–17:00' },
+      whatIsDerivedCredential: { en: 'Your phone gets a certificate made from your card.', nl: 'Uw telefoon krijgt een certificaat op basis van uw kaart.' },
+    };
+    expect(tenantTexts(parseKioskConfig({ ...valid, tenant }))).toEqual({
+      displayName: 'Example Agency',
+      displayNames: { nl: 'Voorbeeldagentschap' },
+      phoneApp: {
+        name: 'Derived Credentials',
+        storeLinks: [
+          { store: 'app-store', url: 'https://apps.apple.com/app/id1' },
+          { store: 'google-play', url: 'https://play.google.com/store/apps/details?id=x' },
+        ],
+      },
+      helpDesk: tenant.helpDesk,
+      whatIsDerivedCredential: tenant.whatIsDerivedCredential,
     });
   });
 
@@ -61,6 +90,16 @@ describe('parseKioskConfig', () => {
     ['a help URL that is a script', { ...valid, helpUrl: 'javascript:alert(1)' }, 'helpUrl'],
     ['a reader list that is a string', { ...valid, readers: { nameContains: 'Yubico' } }, 'readers.nameContains'],
     ['a plain-http update feed', { ...valid, updates: { feedUrl: 'http://updates.example.org' } }, 'updates.feedUrl'],
+    ['an organisation name with a right-to-left override', { ...valid, tenant: { organisation: { name: 'Agency\u202Eevil' } } }, 'tenant.organisation.name'],
+    ['an organisation name per language that is no tag', { ...valid, tenant: { organisation: { perLanguage: { 'x y': 'A' } } } }, 'tenant.organisation.perLanguage.x y'],
+    ['an organisation name with a line break', { ...valid, tenant: { organisation: { perLanguage: { nl: 'A\nB' } } } }, 'tenant.organisation.perLanguage.nl'],
+    ['an app without a name', { ...valid, tenant: { phoneApp: { storeLinks: {} } } }, 'tenant.phoneApp.name'],
+    ['a store link over http', { ...valid, tenant: { phoneApp: { name: 'App', storeLinks: { appStore: 'http://apps.example' } } } }, 'tenant.phoneApp.storeLinks.appStore'],
+    ['an unknown store', { ...valid, tenant: { phoneApp: { name: 'App', storeLinks: { sideload: 'https://x.example' } } } }, 'tenant.phoneApp.storeLinks.sideload'],
+    ['a help-desk phone with a zero-width space', { ...valid, tenant: { helpDesk: { phone: '+31\u200B70' } } }, 'tenant.helpDesk.phone'],
+    ['help-desk hours far too long', { ...valid, tenant: { helpDesk: { hours: 'x'.repeat(101) } } }, 'tenant.helpDesk.hours'],
+    ['an unknown help-desk setting', { ...valid, tenant: { helpDesk: { email: 'a@b.example' } } }, 'tenant.helpDesk.email'],
+    ['an empty welcome line', { ...valid, tenant: { whatIsDerivedCredential: { en: '' } } }, 'tenant.whatIsDerivedCredential.en'],
     ['an array', [], ''],
     ['null', null, 'issuer'],
   ])('names the field for %s', (_what, input, field) => {
