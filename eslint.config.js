@@ -10,13 +10,15 @@ const REASONS = {
   main: 'only main/ (the kiosk process) uses main/; share types through contracts/',
   demo: 'the demo (embedded issuer, virtual card) stays out of the product: main/electron/main.ts loads demo/electron-demo.ts only for --demo',
   renderer: 'the renderer is a page: it talks to main only through window.kiosk (contracts/kiosk-api.ts)',
-  issuer: 'the issuer is a separate program: talk to it over HTTP through its route table (contracts/issuer-routes.ts, contracts/issuer-caller.ts)',
+  issuer:
+    'the issuer is a separate program: talk to it over HTTP through its route table (contracts/issuer-routes.ts, contracts/issuer-caller.ts)',
   phone: 'phone/ is the stand-in for the mobile app, a separate program: share through contracts/issuer-api.ts',
   'virtual-card': 'the virtual card is a test and demo device: only demo/, cli/, bench/ and tests use it',
   cli: 'cli/ is the command-line entry; nothing imports it',
   bench: 'benchmarks are entries; nothing imports them',
   test: 'product code never imports tests',
-  native: 'native/ (PC/SC, PKCS#11) is for main/, cli/ and the card tools, not for this folder (the issuer uses only native/pkcs11/, for the CA key in an HSM)',
+  native:
+    'native/ (PC/SC, PKCS#11) is for main/, cli/ and the card tools, not for this folder (the issuer uses only native/pkcs11/, for the CA key in an HSM)',
   piv: 'the PIV card edge is for main/, cli/ and the card tools, not for this folder',
   build: 'build/ holds packaging scripts; product code does not use them',
 };
@@ -50,12 +52,18 @@ function importRule(folder, ipcAllowed = null) {
   }));
   const paths = Object.entries(IPC_WRAPPERS)
     .filter(([name]) => name !== ipcAllowed)
-    .map(([name, wrapper]) => ({ name: 'electron', importNames: [name], message: `${name} is imported only in ${wrapper}; use the wrapper.` }));
+    .map(([name, wrapper]) => ({
+      name: 'electron',
+      importNames: [name],
+      message: `${name} is imported only in ${wrapper}; use the wrapper.`,
+    }));
   return ['error', { paths, patterns }];
 }
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'renderer/dist/', 'renderer/dist.building-*/', 'bin/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'out/', 'test-output/', 'renderer/dist/', 'renderer/dist.building-*/', 'bin/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -70,7 +78,13 @@ export default tseslint.config(
       'no-restricted-imports': importRule(null),
     },
   },
-  ...Object.keys(FORBIDDEN).map((folder) => ({ files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`], rules: { 'no-restricted-imports': importRule(folder) } })),
-  ...Object.entries(IPC_WRAPPERS).map(([name, file]) => ({ files: [file], rules: { 'no-restricted-imports': importRule('main', name) } })),
+  ...Object.keys(FORBIDDEN).map((folder) => ({
+    files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
+    rules: { 'no-restricted-imports': importRule(folder) },
+  })),
+  ...Object.entries(IPC_WRAPPERS).map(([name, file]) => ({
+    files: [file],
+    rules: { 'no-restricted-imports': importRule('main', name) },
+  })),
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },
 );

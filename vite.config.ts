@@ -42,7 +42,9 @@ function productionBuildOnly(): Plugin {
     configResolved(config) {
       production = config.isProduction && config.mode === 'production';
       if (!production) {
-        throw new Error(`the kiosk renderer is built for production only (mode ${config.mode}, NODE_ENV ${process.env.NODE_ENV ?? 'unset'})`);
+        throw new Error(
+          `the kiosk renderer is built for production only (mode ${config.mode}, NODE_ENV ${process.env.NODE_ENV ?? 'unset'})`,
+        );
       }
     },
     generateBundle() {

@@ -42,5 +42,7 @@ async function measure(tcpNoDelay: boolean, apdus: number): Promise<number> {
 const apdus = Number(process.argv[2] ?? 50);
 for (const tcpNoDelay of [true, false]) {
   const perApdu = await measure(tcpNoDelay, apdus);
-  console.log(`per-APDU round trip, shim ${tcpNoDelay ? 'on ' : 'off'}: ${perApdu.toFixed(2)} ms (median of 5 runs of ${apdus} APDUs)`);
+  console.log(
+    `per-APDU round trip, shim ${tcpNoDelay ? 'on ' : 'off'}: ${perApdu.toFixed(2)} ms (median of 5 runs of ${apdus} APDUs)`,
+  );
 }

@@ -33,7 +33,11 @@ export interface CardBenchOptions {
   readonly removalCycles: number;
 }
 
-interface SigningFigures { readonly apdus: number[]; readonly presentToVerifiedMs: number[]; readonly insertToEventMs: number[] }
+interface SigningFigures {
+  readonly apdus: number[];
+  readonly presentToVerifiedMs: number[];
+  readonly insertToEventMs: number[];
+}
 
 interface WorkerReport {
   readonly mode: BenchMode;
@@ -57,11 +61,27 @@ export async function runCardBenchmark(options: CardBenchOptions): Promise<void>
 
 function runWorker(mode: BenchMode, options: CardBenchOptions): Promise<WorkerReport> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DCK_ENTRY, 'bench', 'card', '--worker', mode, '--runs', String(options.runs), '--cycles', String(options.removalCycles)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        DCK_ENTRY,
+        'bench',
+        'card',
+        '--worker',
+        mode,
+        '--runs',
+        String(options.runs),
+        '--cycles',
+        String(options.removalCycles),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       const last = output.trim().split('\n').pop() ?? '';
@@ -80,19 +100,27 @@ function printReport(shim: WorkerReport, plain: WorkerReport, options: CardBench
     const apdus = summarise(figures.apdus);
     return `${label.padEnd(52)} ${String(apdus.median).padStart(5)}  ${ms(time.median).padStart(9)}  ${ms(time.max).padStart(8)}`;
   };
-  console.log(`${'card present → verified 9A signature'.padEnd(52)} ${'APDUs'.padStart(5)}  ${'median ms'.padStart(9)}  ${'max ms'.padStart(8)}`);
+  console.log(
+    `${'card present → verified 9A signature'.padEnd(52)} ${'APDUs'.padStart(5)}  ${'median ms'.padStart(9)}  ${'max ms'.padStart(8)}`,
+  );
   console.log(row('ours (TCP_NODELAY shim)', shim.ours));
   if (shim.opensc !== null) console.log(row('OpenSC pkcs11-tool --login --sign (shim, process)', shim.opensc));
   console.log(row('ours without the shim', plain.ours));
   const insert = summarise(shim.ours.insertToEventMs);
-  console.log(`\ninsert → card-inserted event (pcscd presence poll): median ${ms(insert.median)} ms, max ${ms(insert.max)} ms`);
+  console.log(
+    `\ninsert → card-inserted event (pcscd presence poll): median ${ms(insert.median)} ms, max ${ms(insert.max)} ms`,
+  );
   if (options.removalCycles > 0) {
     const removal = summarise(shim.removalToEventMs);
-    console.log(`card removal → card-removed event over ${removal.count} cycles: median ${ms(removal.median)} ms, max ${ms(removal.max)} ms (goal: within 500 ms)`);
+    console.log(
+      `card removal → card-removed event over ${removal.count} cycles: median ${ms(removal.median)} ms, max ${ms(removal.max)} ms (goal: within 500 ms)`,
+    );
   }
   const ours: Summary = summarise(shim.ours.presentToVerifiedMs);
   const apdus = summarise(shim.ours.apdus).median;
-  console.log(`\ntargets: ≤13 APDUs → ${apdus <= 13 ? 'met' : 'NOT met'} (${apdus}); <25 ms median with the shim → ${ours.median < 25 ? 'met' : 'NOT met'} (${ms(ours.median)} ms)`);
+  console.log(
+    `\ntargets: ≤13 APDUs → ${apdus <= 13 ? 'met' : 'NOT met'} (${apdus}); <25 ms median with the shim → ${ours.median < 25 ? 'met' : 'NOT met'} (${ms(ours.median)} ms)`,
+  );
 }
 
 // ---- worker: one pcscd configuration -------------------------------------------------------------
@@ -106,10 +134,13 @@ export async function runCardBenchmarkWorker(mode: BenchMode, options: CardBench
   service.start();
   await readerUp;
   try {
-    const ours = await measureSigning(options.runs, card, events, () => signWithOurEdge(service, environment.readerName));
-    const opensc = mode === 'shim'
-      ? await measureSigning(options.runs, card, events, () => signWithOpenSc(environment.env, card))
-      : null;
+    const ours = await measureSigning(options.runs, card, events, () =>
+      signWithOurEdge(service, environment.readerName),
+    );
+    const opensc =
+      mode === 'shim'
+        ? await measureSigning(options.runs, card, events, () => signWithOpenSc(environment.env, card))
+        : null;
     const removalToEventMs = await measureRemoval(options.removalCycles, card, events);
     const report: WorkerReport = { mode, ours, opensc, removalToEventMs };
     console.log(JSON.stringify(report));
@@ -120,7 +151,12 @@ export async function runCardBenchmarkWorker(mode: BenchMode, options: CardBench
   }
 }
 
-async function measureSigning(runs: number, card: VirtualCard, events: EventWaiter, signOnce: () => Promise<void>): Promise<SigningFigures> {
+async function measureSigning(
+  runs: number,
+  card: VirtualCard,
+  events: EventWaiter,
+  signOnce: () => Promise<void>,
+): Promise<SigningFigures> {
   const figures: SigningFigures = { apdus: [], presentToVerifiedMs: [], insertToEventMs: [] };
   for (let run = 0; run < runs; run += 1) {
     const inserted = events.next('card-inserted');
@@ -143,7 +179,11 @@ async function measureSigning(runs: number, card: VirtualCard, events: EventWait
 async function signWithOurEdge(service: SmartCardService, reader: string): Promise<void> {
   const connection = await service.connect(reader);
   try {
-    const result = await signChallenge(new PivCard(connection, { atr: connection.atr }), CHALLENGE, Buffer.from(DEMO_PIN));
+    const result = await signChallenge(
+      new PivCard(connection, { atr: connection.atr }),
+      CHALLENGE,
+      Buffer.from(DEMO_PIN),
+    );
     if (!result.verified) throw new Error('our signature did not verify');
   } finally {
     await connection.disconnect();
@@ -158,10 +198,29 @@ async function signWithOpenSc(env: NodeJS.ProcessEnv, card: VirtualCard): Promis
     const output = join(directory, 'signature');
     writeFileSync(input, CHALLENGE);
     // The demo PIN of the virtual card; pkcs11-tool only takes a PIN on its command line.
-    await execute('pkcs11-tool', ['--module', OPENSC_PKCS11_MODULE, '--login', '--pin', DEMO_PIN, '--sign', '--id', '01',
-      '-m', 'SHA256-RSA-PKCS', '-i', input, '-o', output], env);
+    await execute(
+      'pkcs11-tool',
+      [
+        '--module',
+        OPENSC_PKCS11_MODULE,
+        '--login',
+        '--pin',
+        DEMO_PIN,
+        '--sign',
+        '--id',
+        '01',
+        '-m',
+        'SHA256-RSA-PKCS',
+        '-i',
+        input,
+        '-o',
+        output,
+      ],
+      env,
+    );
     const publicKey = new X509Certificate(card.identity.pivAuth.der).publicKey;
-    if (!verify('sha256', CHALLENGE, publicKey, readFileSync(output))) throw new Error('OpenSC signature did not verify');
+    if (!verify('sha256', CHALLENGE, publicKey, readFileSync(output)))
+      throw new Error('OpenSC signature did not verify');
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -197,8 +256,14 @@ class EventWaiter {
 
   next(name: SmartCardEventName, timeoutMs = 10_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const listener = (): void => { clearTimeout(timer); resolve(); };
-      const timer = setTimeout(() => { this.service.off(name, listener); reject(new Error(`no ${name} event within ${timeoutMs} ms`)); }, timeoutMs);
+      const listener = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.service.off(name, listener);
+        reject(new Error(`no ${name} event within ${timeoutMs} ms`));
+      }, timeoutMs);
       this.service.once(name, listener);
     });
   }

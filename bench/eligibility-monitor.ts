@@ -50,7 +50,11 @@ function cardSerial(prefix: Buffer, index: number): Buffer {
 
 /** Where the serial's content octets sit in the template certificate. */
 function serialOffset(der: Uint8Array): number {
-  const tbs = new DerReader(der, new DerReader(der, readWhole(der, TAG.SEQUENCE, 'certificate'), 'certificate').next(TAG.SEQUENCE, 'tbs'), 'tbs');
+  const tbs = new DerReader(
+    der,
+    new DerReader(der, readWhole(der, TAG.SEQUENCE, 'certificate'), 'certificate').next(TAG.SEQUENCE, 'tbs'),
+    'tbs',
+  );
   tbs.optional(contextConstructed(0), 'version');
   const serial = tbs.next(TAG.INTEGER, 'serial');
   if (serial.end - serial.contentStart !== SERIAL_BYTES) throw new Error('template serial is not 16 bytes');
@@ -61,31 +65,46 @@ async function seed(dir: string, credentials: number, crlEntries: number, revoke
   const pki = await createTestPki();
   const prefix = randomBytes(SERIAL_BYTES);
   prefix[0] = 0x10 | ((prefix[0] ?? 0) & 0x0f); // positive, no sign octet
-  const template = await pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Bench Cardholder', serialNumber: cardSerial(prefix, 0).toString('hex') });
+  const template = await pki.issueCardCertificate({
+    keyAlgorithm: 'P-256',
+    commonName: 'Bench Cardholder',
+    serialNumber: cardSerial(prefix, 0).toString('hex'),
+  });
   const offset = serialOffset(template.der);
   writeFileSync(join(dir, 'root.der'), pki.root.der);
   writeFileSync(join(dir, 'intermediate.der'), pki.intermediate.der);
 
   let started = performance.now();
   const now = Date.now();
-  const onCrl = Array.from({ length: Math.min(revoked, credentials) }, (_, k) => cardSerial(prefix, Math.floor((k * credentials) / revoked)));
+  const onCrl = Array.from({ length: Math.min(revoked, credentials) }, (_, k) =>
+    cardSerial(prefix, Math.floor((k * credentials) / revoked)),
+  );
   const others = Array.from({ length: crlEntries - onCrl.length }, () => {
     const serial = randomBytes(SERIAL_BYTES);
     serial[0] = 0x20 | ((serial[0] ?? 0) & 0x0f); // never one of the cards' (prefix 0x1…)
     return serial;
   });
-  const crl = buildLargeCrl({ issuer: pki.intermediate, serials: [...onCrl, ...others], thisUpdate: new Date(now - 60_000), nextUpdate: new Date(now + DAY_MS) });
+  const crl = buildLargeCrl({
+    issuer: pki.intermediate,
+    serials: [...onCrl, ...others],
+    thisUpdate: new Date(now - 60_000),
+    nextUpdate: new Date(now + DAY_MS),
+  });
   writeFileSync(join(dir, 'card.crl'), crl);
-  console.log(`CRL: ${crlEntries.toLocaleString('en')} entries, ${(crl.byteLength / 1e6).toFixed(1)} MB, built in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `CRL: ${crlEntries.toLocaleString('en')} entries, ${(crl.byteLength / 1e6).toFixed(1)} MB, built in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 
   started = performance.now();
   await openSqliteStorage(join(dir, 'issuer.sqlite'), { checkpointIntervalMs: 0 }).close(); // the schema
   const db = new Database(join(dir, 'issuer.sqlite'));
   db.pragma('foreign_keys = OFF');
   db.pragma('synchronous = OFF');
-  const insertCard = db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
+  const insertCard =
+    db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
     VALUES (?, 'CN=Test PIV Issuing CA, O=Derived Credential Kiosk Test, C=US', ?, NULL, NULL, 'Bench Cardholder', ?, ?)`);
-  const insertDerived = db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id,
+  const insertDerived =
+    db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id,
     certificate_der, not_before, not_after, issued_at) VALUES (?, ?, 'bench', 'bench', ?, ?, ?, ?)`);
   const derivedDer = randomBytes(600); // a derived certificate's size; the monitor never reads it
   const certificate = Buffer.from(template.der);
@@ -95,35 +114,69 @@ async function seed(dir: string, credentials: number, crlEntries: number, revoke
       serial.copy(certificate, offset);
       const id = `card-${String(index).padStart(8, '0')}`;
       insertCard.run(id, serial.toString('hex'), now + 300 * DAY_MS, certificate);
-      insertDerived.run(`d${serial.toString('hex')}`, id, derivedDer, now - 8 * DAY_MS, now + 300 * DAY_MS, now - 8 * DAY_MS);
+      insertDerived.run(
+        `d${serial.toString('hex')}`,
+        id,
+        derivedDer,
+        now - 8 * DAY_MS,
+        now + 300 * DAY_MS,
+        now - 8 * DAY_MS,
+      );
     }
   });
-  for (let from = 0; from < credentials; from += SEED_BATCH) insertBatch(from, Math.min(credentials, from + SEED_BATCH));
+  for (let from = 0; from < credentials; from += SEED_BATCH)
+    insertBatch(from, Math.min(credentials, from + SEED_BATCH));
   db.close();
-  console.log(`seeded ${credentials.toLocaleString('en')} cards + bound credentials in ${((performance.now() - started) / 1000).toFixed(1)} s, database ${(statSync(join(dir, 'issuer.sqlite')).size / 1e6).toFixed(0)} MB`);
+  console.log(
+    `seeded ${credentials.toLocaleString('en')} cards + bound credentials in ${((performance.now() - started) / 1000).toFixed(1)} s, database ${(statSync(join(dir, 'issuer.sqlite')).size / 1e6).toFixed(0)} MB`,
+  );
 }
 
 /** The measured part, in its own process. */
 async function measure(dir: string): Promise<void> {
   const server = await startRevocationServer({ crl: new Uint8Array(readFileSync(join(dir, 'card.crl'))) });
   const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
-  const config = parseIssuerConfig({ eligibility: { firstCheckAfterSeconds: 0, onCardRevoked: 'flag' }, pivTrust: { maxCrlBytes: 16 * 1024 * 1024 } });
+  const config = parseIssuerConfig({
+    eligibility: { firstCheckAfterSeconds: 0, onCardRevoked: 'flag' },
+    pivTrust: { maxCrlBytes: 16 * 1024 * 1024 },
+  });
   const oracle = createCardRevocationOracle({
-    trustAnchorsDer: [new Uint8Array(readFileSync(join(dir, 'root.der')))], intermediatesDer: [new Uint8Array(readFileSync(join(dir, 'intermediate.der')))],
-    crlUrls: [server.crlUrl], crlFiles: [], ocspUrl: null, maxAgeMs: 300_000, maxCrlBytes: config.pivTrust.maxCrlBytes,
+    trustAnchorsDer: [new Uint8Array(readFileSync(join(dir, 'root.der')))],
+    intermediatesDer: [new Uint8Array(readFileSync(join(dir, 'intermediate.der')))],
+    crlUrls: [server.crlUrl],
+    crlFiles: [],
+    ocspUrl: null,
+    maxAgeMs: 300_000,
+    maxCrlBytes: config.pivTrust.maxCrlBytes,
   });
   // The CRL download + parse alone, on an oracle of its own (the run's oracle downloads it again).
   const crlStarted = performance.now();
   const probe = createCardRevocationOracle({
-    trustAnchorsDer: [new Uint8Array(readFileSync(join(dir, 'root.der')))], intermediatesDer: [new Uint8Array(readFileSync(join(dir, 'intermediate.der')))],
-    crlUrls: [server.crlUrl], crlFiles: [], ocspUrl: null, maxAgeMs: 300_000, maxCrlBytes: config.pivTrust.maxCrlBytes,
+    trustAnchorsDer: [new Uint8Array(readFileSync(join(dir, 'root.der')))],
+    intermediatesDer: [new Uint8Array(readFileSync(join(dir, 'intermediate.der')))],
+    crlUrls: [server.crlUrl],
+    crlFiles: [],
+    ocspUrl: null,
+    maxAgeMs: 300_000,
+    maxCrlBytes: config.pivTrust.maxCrlBytes,
   });
   await probe.beginRun(new Date());
   const crlMs = performance.now() - crlStarted;
   const now = (): Date => new Date();
   const monitor = startCardMonitor({
-    storage, settings: { ...config.eligibility, enabled: false }, oracle, policy: () => Promise.resolve('flag'), now, warn: (message) => { console.log(`  warning: ${message.slice(0, 200)}`); },
-    onCardRevoked: cardRevokedAction({ storage, now, revokeAllForCard: () => Promise.reject(new Error('not used with flag')) }),
+    storage,
+    settings: { ...config.eligibility, enabled: false },
+    oracle,
+    policy: () => Promise.resolve('flag'),
+    now,
+    warn: (message) => {
+      console.log(`  warning: ${message.slice(0, 200)}`);
+    },
+    onCardRevoked: cardRevokedAction({
+      storage,
+      now,
+      revokeAllForCard: () => Promise.reject(new Error('not used with flag')),
+    }),
   });
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
@@ -150,14 +203,28 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dck-bench-eligibility-'));
   try {
     await seed(work, credentials, crlEntries, revoked);
-    const output = execFileSync(process.execPath, ['--import', 'tsx', process.argv[1] ?? 'bench/eligibility-monitor.ts', '--measure', work], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', process.argv[1] ?? 'bench/eligibility-monitor.ts', '--measure', work],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+    );
     const lines = output.trim().split('\n');
     for (const line of lines.slice(0, -1)) console.log(line);
-    const figures = JSON.parse(lines[lines.length - 1] ?? '{}') as { run: Record<string, number>; runMs: number; crlMs: number; peakMb: number; cpuMs: number };
+    const figures = JSON.parse(lines[lines.length - 1] ?? '{}') as {
+      run: Record<string, number>;
+      runMs: number;
+      crlMs: number;
+      peakMb: number;
+      cpuMs: number;
+    };
     const { run } = figures;
-    console.log(`monitor run: ${run.checked?.toLocaleString('en')} cards checked in ${(figures.runMs / 1000).toFixed(1)} s `
-      + `(${Math.round((run.checked ?? 0) / (figures.runMs / 1000)).toLocaleString('en')}/s): good ${run.good}, revoked ${run.revoked}, unknown ${run.unknown}, policy applied ${run.actionsDone}`);
-    console.log(`CPU time of the run (user + system, this process; the machine's other load excluded): ${(figures.cpuMs / 1000).toFixed(1)} s`);
+    console.log(
+      `monitor run: ${run.checked?.toLocaleString('en')} cards checked in ${(figures.runMs / 1000).toFixed(1)} s ` +
+        `(${Math.round((run.checked ?? 0) / (figures.runMs / 1000)).toLocaleString('en')}/s): good ${run.good}, revoked ${run.revoked}, unknown ${run.unknown}, policy applied ${run.actionsDone}`,
+    );
+    console.log(
+      `CPU time of the run (user + system, this process; the machine's other load excluded): ${(figures.cpuMs / 1000).toFixed(1)} s`,
+    );
     console.log(`CRL download + parse + signature (loopback HTTP): ${(figures.crlMs / 1000).toFixed(2)} s`);
     console.log(`peak RSS of the measuring process: ${figures.peakMb.toFixed(0)} MB`);
   } finally {

@@ -19,7 +19,11 @@ export interface BenchRequest {
 }
 
 export interface BenchHttpClient {
-  send<T = Record<string, unknown>>(method: 'GET' | 'POST', path: string, options?: BenchRequest): Promise<BenchAnswer<T>>;
+  send<T = Record<string, unknown>>(
+    method: 'GET' | 'POST',
+    path: string,
+    options?: BenchRequest,
+  ): Promise<BenchAnswer<T>>;
   /** Closes the connections; calling it again is harmless. */
   close(): Promise<void>;
 }
@@ -29,11 +33,14 @@ export interface BenchHttpClient {
  * (the raw one included, so the figures stay the transport's). `form`: the body form-encoded (RFC 8628 routes).
  */
 export function sendRoute<N extends RouteName, T>(
-  http: BenchHttpClient, name: N, input: CallInput<N> & { form?: boolean },
+  http: BenchHttpClient,
+  name: N,
+  input: CallInput<N> & { form?: boolean },
 ): Promise<BenchAnswer<T>> {
   const { method, path, json } = routeRequest(name, input);
   const bearer = input.bearer === undefined ? {} : { bearer: input.bearer };
-  if (input.form !== true || json === undefined) return http.send<T>(method, path, { ...(json === undefined ? {} : { json }), ...bearer });
+  if (input.form !== true || json === undefined)
+    return http.send<T>(method, path, { ...(json === undefined ? {} : { json }), ...bearer });
   const form: Record<string, string> = {};
   for (const [key, value] of Object.entries(json as object)) if (value !== undefined) form[key] = String(value);
   return http.send<T>(method, path, { form, ...bearer });
@@ -55,8 +62,14 @@ export function undiciClient(baseUrl: string, tlsCertificatePem: string, connect
     async send<T>(method: 'GET' | 'POST', path: string, options: BenchRequest = {}): Promise<BenchAnswer<T>> {
       const headers: Record<string, string> = {};
       let body: string | undefined;
-      if (options.json !== undefined) { body = JSON.stringify(options.json); headers['content-type'] = 'application/json'; }
-      if (options.form !== undefined) { body = new URLSearchParams(options.form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded'; }
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        headers['content-type'] = 'application/json';
+      }
+      if (options.form !== undefined) {
+        body = new URLSearchParams(options.form).toString();
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
       if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
       const answer = await pool.request({ method, path, headers, ...(body === undefined ? {} : { body }) });
       const text = await answer.body.text();

@@ -10,7 +10,10 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 const MAX_HEADER_BYTES = 16 * 1024;
 const MAX_BODY_BYTES = 1024 * 1024;
 
-interface Waiter { resolve: (answer: { status: number; text: string }) => void; reject: (error: Error) => void }
+interface Waiter {
+  resolve: (answer: { status: number; text: string }) => void;
+  reject: (error: Error) => void;
+}
 
 /** One kept-alive TLS connection carrying one request at a time. */
 class RawConnection {
@@ -67,10 +70,16 @@ class RawConnection {
       return;
     }
     const bodyLength = Number(length[1]);
-    if (bodyLength > MAX_BODY_BYTES) { this.fail(new Error('answer body too large')); return; }
+    if (bodyLength > MAX_BODY_BYTES) {
+      this.fail(new Error('answer body too large'));
+      return;
+    }
     const bodyStart = headerEnd + HEADER_END.length;
     if (this.buffered.length < bodyStart + bodyLength) return;
-    if (this.buffered.length > bodyStart + bodyLength) { this.fail(new Error('bytes after the answer: the issuer did not wait for a request')); return; }
+    if (this.buffered.length > bodyStart + bodyLength) {
+      this.fail(new Error('bytes after the answer: the issuer did not wait for a request'));
+      return;
+    }
     const text = this.buffered.toString('utf8', bodyStart, bodyStart + bodyLength);
     this.buffered = Buffer.alloc(0);
     const waiter = this.waiter;
@@ -98,7 +107,9 @@ export function rawTlsClient(baseUrl: string, tlsCertificatePem: string, connect
   const queue: Array<(connection: RawConnection) => void> = [];
 
   const open = async (): Promise<RawConnection> => {
-    const connection = new RawConnection(connect({ host, port, ca: tlsCertificatePem, servername: /^[\d.:]+$/.test(host) ? undefined : host }));
+    const connection = new RawConnection(
+      connect({ host, port, ca: tlsCertificatePem, servername: /^[\d.:]+$/.test(host) ? undefined : host }),
+    );
     all.add(connection);
     await connection.ready;
     return connection;
@@ -112,7 +123,11 @@ export function rawTlsClient(baseUrl: string, tlsCertificatePem: string, connect
     return new Promise((resolve) => queue.push(resolve));
   };
   const release = (connection: RawConnection): void => {
-    if (!connection.usable) { all.delete(connection); connection.close(); return; }
+    if (!connection.usable) {
+      all.delete(connection);
+      connection.close();
+      return;
+    }
     const waiting = queue.shift();
     if (waiting !== undefined) waiting(connection);
     else idle.push(connection);
@@ -122,12 +137,19 @@ export function rawTlsClient(baseUrl: string, tlsCertificatePem: string, connect
     async send<T>(method: 'GET' | 'POST', path: string, options: BenchRequest = {}): Promise<BenchAnswer<T>> {
       let body = '';
       let type = '';
-      if (options.json !== undefined) { body = JSON.stringify(options.json); type = 'application/json'; }
-      if (options.form !== undefined) { body = new URLSearchParams(options.form).toString(); type = 'application/x-www-form-urlencoded'; }
-      const head = `${method} ${path} HTTP/1.1\r\nhost: ${url.host}\r\n`
-        + (options.bearer === undefined ? '' : `authorization: Bearer ${options.bearer}\r\n`)
-        + (type === '' ? '' : `content-type: ${type}\r\n`)
-        + `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
+      if (options.json !== undefined) {
+        body = JSON.stringify(options.json);
+        type = 'application/json';
+      }
+      if (options.form !== undefined) {
+        body = new URLSearchParams(options.form).toString();
+        type = 'application/x-www-form-urlencoded';
+      }
+      const head =
+        `${method} ${path} HTTP/1.1\r\nhost: ${url.host}\r\n` +
+        (options.bearer === undefined ? '' : `authorization: Bearer ${options.bearer}\r\n`) +
+        (type === '' ? '' : `content-type: ${type}\r\n`) +
+        `content-length: ${Buffer.byteLength(body)}\r\n\r\n`;
       const connection = await acquire();
       try {
         const { status, text } = await connection.request(Buffer.from(head + body));

@@ -15,7 +15,14 @@
 // and node-https stay as cross-checks: the issuer's figures must not depend on which client asks.
 import 'reflect-metadata';
 import { execFileSync, spawn } from 'node:child_process';
-import { X509Certificate, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, webcrypto } from 'node:crypto';
+import {
+  X509Certificate,
+  createPrivateKey,
+  createPublicKey,
+  sign as nodeSign,
+  verify as nodeVerify,
+  webcrypto,
+} from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -26,7 +33,12 @@ import { fileURLToPath } from 'node:url';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../contracts/issuer-api.ts';
 import type {
-  ChallengeResponse, DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse,
+  ChallengeResponse,
+  DeviceAuthorizationResponse,
+  DevicePairing,
+  EnrollmentCode,
+  KioskSession,
+  TokenResponse,
 } from '../contracts/issuer-api.ts';
 import { checkCsr } from '../issuer/ca/csr.ts';
 import { issueDerivedCertificate } from '../issuer/ca/derived-certificate.ts';
@@ -57,8 +69,13 @@ type ClientKind = 'undici' | 'node-https' | 'raw-tls';
  */
 const DEFAULT_WARM_UP = 1500;
 interface Options {
-  clients: number; enrollments: number; warmUp: number; workers: number; client: ClientKind;
-  caSigner: 'software' | 'pkcs11'; logLevel: string;
+  clients: number;
+  enrollments: number;
+  warmUp: number;
+  workers: number;
+  client: ClientKind;
+  caSigner: 'software' | 'pkcs11';
+  logLevel: string;
 }
 
 function parseOptions(args: string[]): Options {
@@ -70,16 +87,20 @@ function parseOptions(args: string[]): Options {
   };
   const clientAt = args.indexOf('--client');
   const client = clientAt >= 0 ? args[clientAt + 1] : 'raw-tls';
-  if (client !== 'undici' && client !== 'node-https' && client !== 'raw-tls') throw new Error('--client must be undici, node-https or raw-tls');
+  if (client !== 'undici' && client !== 'node-https' && client !== 'raw-tls')
+    throw new Error('--client must be undici, node-https or raw-tls');
   const text = (flag: string, fallback: string, allowed: readonly string[]) => {
     const at = args.indexOf(flag);
-    const chosen = at >= 0 ? args[at + 1] ?? '' : fallback;
+    const chosen = at >= 0 ? (args[at + 1] ?? '') : fallback;
     if (!allowed.includes(chosen)) throw new Error(`${flag} must be one of ${allowed.join(', ')}`);
     return chosen;
   };
   return {
-    clients: value('--clients', 16), enrollments: value('--enrollments', 3000), warmUp: value('--warm-up', DEFAULT_WARM_UP, 0),
-    workers: value('--workers', 2), client,
+    clients: value('--clients', 16),
+    enrollments: value('--enrollments', 3000),
+    warmUp: value('--warm-up', DEFAULT_WARM_UP, 0),
+    workers: value('--workers', 2),
+    client,
     caSigner: text('--ca-signer', 'software', ['software', 'pkcs11']) as 'software' | 'pkcs11',
     logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
   };
@@ -91,7 +112,10 @@ function nodeHttpsClient(baseUrl: string, tlsCertificatePem: string, connections
   return {
     send: (method, path, options = {}) => http.send(method, path, options),
     // Agent.destroy() may run twice (the finally block after a normal end): it is idempotent.
-    close: () => { http.close(); return Promise.resolve(); },
+    close: () => {
+      http.close();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -112,17 +136,28 @@ function percentile(sorted: number[], p: number): number {
 }
 
 function cardSign(key: KeyObject, card: IssuedCardCertificate, message: Uint8Array): string {
-  return nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', message, { key, dsaEncoding: 'der' }).toString('base64url');
+  return nodeSign(card.keyAlgorithm === 'P-384' ? 'sha384' : 'sha256', message, { key, dsaEncoding: 'der' }).toString(
+    'base64url',
+  );
 }
 
 async function makeCsr(): Promise<string> {
   const algorithm = { name: 'ECDSA', namedCurve: 'P-256' };
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } });
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+    name: 'CN=phone',
+    keys,
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+  });
   return csr.toString('pem');
 }
 
-interface Fixture { pki: TestPki; cards: Array<{ card: IssuedCardCertificate; key: KeyObject }>; csrs: string[]; dataDir: string }
+interface Fixture {
+  pki: TestPki;
+  cards: Array<{ card: IssuedCardCertificate; key: KeyObject }>;
+  csrs: string[];
+  dataDir: string;
+}
 
 /** One card per enrollment: the PKI-AUTH verifier caches its verdict per certificate, and real kiosks see new cards. */
 async function prepare(cardCount: number): Promise<Fixture> {
@@ -136,7 +171,10 @@ async function prepare(cardCount: number): Promise<Fixture> {
   const cards = [];
   for (let i = 0; i < cardCount; i += 1) {
     const card = await pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Bench Cardholder ${i}` });
-    cards.push({ card, key: createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' }) });
+    cards.push({
+      card,
+      key: createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' }),
+    });
   }
   const csrs = [];
   for (let i = 0; i < 32; i += 1) csrs.push(await makeCsr());
@@ -146,38 +184,95 @@ async function prepare(cardCount: number): Promise<Fixture> {
 async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): Promise<void> {
   const { card, key } = fixture.cards[n % fixture.cards.length]!;
   const csr = fixture.csrs[n % fixture.csrs.length]!;
-  const device = await timed<DeviceAuthorizationResponse>('device_authorization',
-    () => sendRoute(http, 'deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }), 200);
-  const issued = await timed<ChallengeResponse>('pki-auth/challenge',
-    () => sendRoute(http, 'pkiAuthChallenge', { body: { kioskId: 'bench' } }), 200);
+  const device = await timed<DeviceAuthorizationResponse>(
+    'device_authorization',
+    () => sendRoute(http, 'deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }),
+    200,
+  );
+  const issued = await timed<ChallengeResponse>(
+    'pki-auth/challenge',
+    () => sendRoute(http, 'pkiAuthChallenge', { body: { kioskId: 'bench' } }),
+    200,
+  );
   const kioskNonce = newKioskNonce();
-  const signature = cardSign(key, card, pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
-  const session = await timed<KioskSession>('pki-auth/response', () => sendRoute(http, 'pkiAuthResponse', {
-    body: { challengeId: issued.challengeId, kioskNonce: Buffer.from(kioskNonce).toString('base64url'), certificate: Buffer.from(card.der).toString('base64url'), signature },
-  }), 200);
-  const pairing = await timed<DevicePairing>('device-pairings (show)',
-    () => sendRoute(http, 'devicePairings', { body: { userCode: device.user_code }, bearer: session.sessionToken }), 200);
-  const code = await timed<EnrollmentCode>('enrollments (approve)', () => sendRoute(http, 'approveUserCode', {
-    body: { userCode: device.user_code, matchNumber: pairing.matchNumber }, bearer: session.sessionToken,
-  }), 201);
-  const token = await timed<TokenResponse>('token', () => sendRoute(http, 'token', {
-    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' }, form: true,
-  }), 200);
-  await timed('redeem', () => sendRoute(http, 'redeemEnrollment', {
-    params: { enrollmentId: code.enrollmentId }, body: { otp: code.otp, csr }, bearer: token.access_token,
-  }), 200);
+  const signature = cardSign(
+    key,
+    card,
+    pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce),
+  );
+  const session = await timed<KioskSession>(
+    'pki-auth/response',
+    () =>
+      sendRoute(http, 'pkiAuthResponse', {
+        body: {
+          challengeId: issued.challengeId,
+          kioskNonce: Buffer.from(kioskNonce).toString('base64url'),
+          certificate: Buffer.from(card.der).toString('base64url'),
+          signature,
+        },
+      }),
+    200,
+  );
+  const pairing = await timed<DevicePairing>(
+    'device-pairings (show)',
+    () => sendRoute(http, 'devicePairings', { body: { userCode: device.user_code }, bearer: session.sessionToken }),
+    200,
+  );
+  const code = await timed<EnrollmentCode>(
+    'enrollments (approve)',
+    () =>
+      sendRoute(http, 'approveUserCode', {
+        body: { userCode: device.user_code, matchNumber: pairing.matchNumber },
+        bearer: session.sessionToken,
+      }),
+    201,
+  );
+  const token = await timed<TokenResponse>(
+    'token',
+    () =>
+      sendRoute(http, 'token', {
+        body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: device.device_code, client_id: 'dck-phone' },
+        form: true,
+      }),
+    200,
+  );
+  await timed(
+    'redeem',
+    () =>
+      sendRoute(http, 'redeemEnrollment', {
+        params: { enrollmentId: code.enrollmentId },
+        body: { otp: code.otp, csr },
+        bearer: token.access_token,
+      }),
+    200,
+  );
 }
 
 /** The signature work of one enrollment, alone: card signature, 2 certificates, 2 CRLs, the CSR, the new certificate. */
-async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerSecond: number; verifierPerSecond: number; verifierCpuMs: number }> {
+async function cryptoFloor(
+  fixture: Fixture,
+  seconds: number,
+): Promise<{ rawPerSecond: number; verifierPerSecond: number; verifierCpuMs: number }> {
   const { card, key } = fixture.cards[0]!;
   const issuerNonce = new Uint8Array(32).fill(7);
   const kioskNonce = new Uint8Array(32).fill(8);
   const message = pkiAuthMessageBytes(issuerNonce, kioskNonce);
   const signature = Buffer.from(cardSign(key, card, message), 'base64url');
-  const cardPublic = createPublicKey({ key: Buffer.from(card.certificate.publicKey.rawData), format: 'der', type: 'spki' });
-  const intermediatePublic = createPublicKey({ key: Buffer.from(fixture.pki.intermediate.certificate.publicKey.rawData), format: 'der', type: 'spki' });
-  const rootPublic = createPublicKey({ key: Buffer.from(fixture.pki.root.certificate.publicKey.rawData), format: 'der', type: 'spki' });
+  const cardPublic = createPublicKey({
+    key: Buffer.from(card.certificate.publicKey.rawData),
+    format: 'der',
+    type: 'spki',
+  });
+  const intermediatePublic = createPublicKey({
+    key: Buffer.from(fixture.pki.intermediate.certificate.publicKey.rawData),
+    format: 'der',
+    type: 'spki',
+  });
+  const rootPublic = createPublicKey({
+    key: Buffer.from(fixture.pki.root.certificate.publicKey.rawData),
+    format: 'der',
+    type: 'spki',
+  });
   // OpenSSL certificate objects, parsed once outside the loop: the loop measures the signature checks only.
   const cardCertificate = new X509Certificate(card.der);
   const intermediateCertificate = new X509Certificate(fixture.pki.intermediate.der);
@@ -198,8 +293,12 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
     intermediateCertificate.verify(rootPublic);
     checkCsr(csr);
     await issueDerivedCertificate(ca, {
-      subjectPublicKeySpkiDer: csrCheck.subjectPublicKeySpkiDer, cardholderCommonName: 'x', cardholderUuid: card.uuid,
-      cardCertificateNotAfter: card.certificate.notAfter, lifetimeDays: 365, now: new Date(),
+      subjectPublicKeySpkiDer: csrCheck.subjectPublicKeySpkiDer,
+      cardholderCommonName: 'x',
+      cardholderUuid: card.uuid,
+      cardCertificateNotAfter: card.certificate.notAfter,
+      lifetimeDays: 365,
+      now: new Date(),
       revocationUrls: revocationUrls('https://127.0.0.1:8443', 1),
     });
     rounds += 1;
@@ -207,16 +306,31 @@ async function cryptoFloor(fixture: Fixture, seconds: number): Promise<{ rawPerS
   const rawPerSecond = rounds / seconds;
 
   const policy: PivTrustPolicy = {
-    trustAnchorsDer: [fixture.pki.root.der], intermediatesDer: [fixture.pki.intermediate.der],
-    requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'], crlUrls: [],
-    crlFiles: [join(fixture.dataDir, 'root.crl'), join(fixture.dataDir, 'intermediate.crl')], ocspUrl: null,
+    trustAnchorsDer: [fixture.pki.root.der],
+    intermediatesDer: [fixture.pki.intermediate.der],
+    requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'],
+    crlUrls: [],
+    crlFiles: [join(fixture.dataDir, 'root.crl'), join(fixture.dataDir, 'intermediate.crl')],
+    ocspUrl: null,
   };
   // New cards only (its verdict cache would otherwise answer): a fresh policy object has empty caches. The cards'
   // signatures are made before the clock starts, so the figure is the verifier's work alone. One warm-up card
   // loads the CRLs and validates the CA part once, as a running issuer has done long before.
-  const signed = fixture.cards.map(({ card: fresh, key: freshKey }) => ({ fresh, signature: new Uint8Array(Buffer.from(cardSign(freshKey, fresh, message), 'base64url')) }));
-  const verifyOne = async ({ fresh, signature: freshSignature }: { fresh: IssuedCardCertificate; signature: Uint8Array }) => {
-    const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature: freshSignature, certificateDer: fresh.der }, policy);
+  const signed = fixture.cards.map(({ card: fresh, key: freshKey }) => ({
+    fresh,
+    signature: new Uint8Array(Buffer.from(cardSign(freshKey, fresh, message), 'base64url')),
+  }));
+  const verifyOne = async ({
+    fresh,
+    signature: freshSignature,
+  }: {
+    fresh: IssuedCardCertificate;
+    signature: Uint8Array;
+  }) => {
+    const result = await verifyCardAuthentication(
+      { issuerNonce, kioskNonce, signature: freshSignature, certificateDer: fresh.der },
+      policy,
+    );
     if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
   };
   const [warmUp, ...rest] = signed;
@@ -254,17 +368,23 @@ function processCpu(pid: number): { userMs: number; systemMs: number } {
 
 function writeIssuerConfig(dataDir: string, extra: Record<string, unknown>): string {
   const file = join(dataDir, 'config.json');
-  writeFileSync(file, JSON.stringify({
-    ...extra,
-    pivTrust: {
-      trustAnchorFiles: [join(dataDir, 'root.der')], intermediateFiles: [join(dataDir, 'intermediate.der')],
-      crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
-    },
-    rateLimits: {
-      requestsPerMinute: 10_000_000, codeGuessesPerMinute: 100_000,
-      unauthenticatedPerAddressPerMinute: 10_000_000, unauthenticatedServicePerMinute: 10_000_000,
-    },
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ...extra,
+      pivTrust: {
+        trustAnchorFiles: [join(dataDir, 'root.der')],
+        intermediateFiles: [join(dataDir, 'intermediate.der')],
+        crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
+      },
+      rateLimits: {
+        requestsPerMinute: 10_000_000,
+        codeGuessesPerMinute: 100_000,
+        unauthenticatedPerAddressPerMinute: 10_000_000,
+        unauthenticatedServicePerMinute: 10_000_000,
+      },
+    }),
+  );
   return file;
 }
 
@@ -276,8 +396,23 @@ async function startIssuerProcess(dataDir: string, options: Options) {
   // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the primary and (inherited) every worker.
   const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
   const dck = fileURLToPath(new URL('../bin/dck.js', import.meta.url));
-  const child = spawn(process.execPath, [...extraFlags, dck, 'issuer', '--workers', String(workers), '--config', writeIssuerConfig(dataDir, extraConfig),
-    '--data', dataDir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'], env: token?.env ?? process.env });
+  const child = spawn(
+    process.execPath,
+    [
+      ...extraFlags,
+      dck,
+      'issuer',
+      '--workers',
+      String(workers),
+      '--config',
+      writeIssuerConfig(dataDir, extraConfig),
+      '--data',
+      dataDir,
+      '--port',
+      '0',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: token?.env ?? process.env },
+  );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const printed: string[] = [];
   const lines = createInterface({ input: child.stdout });
@@ -289,15 +424,22 @@ async function startIssuerProcess(dataDir: string, options: Options) {
     void exited.then(() => reject(new Error(`dck issuer exited before listening:\n${printed.join('\n')}`)));
   });
   const url = /issuer listening on (\S+)/.exec(printed.join('\n'))?.[1];
-  if (url === undefined || child.pid === undefined) throw new Error(`dck issuer printed no URL:\n${printed.join('\n')}`);
+  if (url === undefined || child.pid === undefined)
+    throw new Error(`dck issuer printed no URL:\n${printed.join('\n')}`);
   const primaryPid = child.pid;
   const workerPids = /pids ([\d ]+);/.exec(workersLine)?.[1]?.split(' ').map(Number) ?? [];
   const pids = [primaryPid, ...workerPids];
   return {
-    url, tlsCertificatePem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'), primaryPid, workerPids,
+    url,
+    tlsCertificatePem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'),
+    primaryPid,
+    workerPids,
     /** CPU used so far by each issuer process (the primary first). */
     cpu: () => pids.map(processCpu),
-    stop: async () => { child.kill('SIGTERM'); await exited; },
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }
 
@@ -305,7 +447,9 @@ function printLatencies(): void {
   console.log('\nlatency per endpoint (ms):');
   for (const [name, list] of latencies) {
     const sorted = [...list].sort((a, b) => a - b);
-    console.log(`  ${name.padEnd(24)} p50 ${percentile(sorted, 50).toFixed(2).padStart(7)}   p99 ${percentile(sorted, 99).toFixed(2).padStart(7)}   n=${sorted.length}`);
+    console.log(
+      `  ${name.padEnd(24)} p50 ${percentile(sorted, 50).toFixed(2).padStart(7)}   p99 ${percentile(sorted, 99).toFixed(2).padStart(7)}   n=${sorted.length}`,
+    );
   }
 }
 
@@ -324,11 +468,12 @@ async function startClientProfile(): Promise<() => Promise<void>> {
   };
 }
 
-
 async function benchmark(options: Options): Promise<void> {
-  console.log(`issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), `
-    + `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, `
-    + `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}`);
+  console.log(
+    `issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), ` +
+      `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, ` +
+      `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}`,
+  );
   const fixture = await prepare(options.warmUp + options.enrollments);
   const server = await startIssuerProcess(fixture.dataDir, options);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
@@ -336,13 +481,15 @@ async function benchmark(options: Options): Promise<void> {
   /** Enrollments number `from` to `to - 1` (each its own card), by `options.clients` concurrent clients. */
   const enrollRange = async (from: number, to: number): Promise<void> => {
     let next = from;
-    await Promise.all(Array.from({ length: options.clients }, async () => {
-      while (next < to) {
-        const n = next;
-        next += 1;
-        await enrollOnce(http, fixture, n);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: options.clients }, async () => {
+        while (next < to) {
+          const n = next;
+          next += 1;
+          await enrollOnce(http, fixture, n);
+        }
+      }),
+    );
   };
   try {
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
@@ -360,49 +507,78 @@ async function benchmark(options: Options): Promise<void> {
     const clientCpu = process.cpuUsage(clientCpuBefore);
     await stopProfile();
     const serverCpuAfter = server.cpu().map(({ userMs, systemMs }, i) => ({
-      userMs: userMs - (serverCpuBefore[i]?.userMs ?? 0), systemMs: systemMs - (serverCpuBefore[i]?.systemMs ?? 0),
+      userMs: userMs - (serverCpuBefore[i]?.userMs ?? 0),
+      systemMs: systemMs - (serverCpuBefore[i]?.systemMs ?? 0),
     }));
     const serverCpuPerProcess = serverCpuAfter.map(({ userMs, systemMs }) => userMs + systemMs);
     const serverCpuMs = serverCpuPerProcess.reduce((a, b) => a + b, 0);
     const serverSystemMs = serverCpuAfter.reduce((sum, { systemMs }) => sum + systemMs, 0);
     const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
     const rate = options.enrollments / seconds;
-    console.log(`\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`);
+    console.log(
+      `\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`,
+    );
     if (options.warmUp > 0) {
-      console.log(`warm-up before it, not counted: ${options.warmUp} enrollments at ${(options.warmUp / warmUpSeconds).toFixed(1)}/s (fresh processes, JIT settling)`);
+      console.log(
+        `warm-up before it, not counted: ${options.warmUp} enrollments at ${(options.warmUp / warmUpSeconds).toFixed(1)}/s (fresh processes, JIT settling)`,
+      );
     }
-    console.log(`load average (1/5/15 min) before ${formatLoad(loadBefore)}, after ${formatLoad(loadavg())} — other processes share these ${cpus().length} CPUs`);
+    console.log(
+      `load average (1/5/15 min) before ${formatLoad(loadBefore)}, after ${formatLoad(loadavg())} — other processes share these ${cpus().length} CPUs`,
+    );
     const serverPerEnrollment = serverCpuMs / options.enrollments;
     const [primaryMs = 0, ...workerMs] = serverCpuPerProcess;
-    console.log(`issuer CPU, all ${serverCpuPerProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy)`
-      + ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second;`
-      + ` ${(serverSystemMs / options.enrollments).toFixed(2)} ms of it in the kernel (system time)`);
-    console.log(`  primary pid ${server.primaryPid}: ${(primaryMs / options.enrollments).toFixed(3)} ms per enrollment`
-      + (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''));
+    console.log(
+      `issuer CPU, all ${serverCpuPerProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy)` +
+        ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second;` +
+        ` ${(serverSystemMs / options.enrollments).toFixed(2)} ms of it in the kernel (system time)`,
+    );
+    console.log(
+      `  primary pid ${server.primaryPid}: ${(primaryMs / options.enrollments).toFixed(3)} ms per enrollment` +
+        (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''),
+    );
     workerMs.forEach((ms, i) => {
-      console.log(`  worker pid ${server.workerPids[i] ?? '?'}: ${(ms / options.enrollments).toFixed(2)} ms per enrollment (${(ms / 1000 / seconds).toFixed(2)} cores)`);
+      console.log(
+        `  worker pid ${server.workerPids[i] ?? '?'}: ${(ms / options.enrollments).toFixed(2)} ms per enrollment (${(ms / 1000 / seconds).toFixed(2)} cores)`,
+      );
     });
-    console.log(`client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment`
-      + ` (${(clientCpuMs / 1000 / seconds).toFixed(2)} cores), competing for the same CPUs`);
-    console.log(`cores busy, issuer + client: ${((serverCpuMs + clientCpuMs) / 1000 / seconds).toFixed(2)} of ${cpus().length}`);
+    console.log(
+      `client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment` +
+        ` (${(clientCpuMs / 1000 / seconds).toFixed(2)} cores), competing for the same CPUs`,
+    );
+    console.log(
+      `cores busy, issuer + client: ${((serverCpuMs + clientCpuMs) / 1000 / seconds).toFixed(2)} of ${cpus().length}`,
+    );
     // Throughput is noisy when other work shares the machine; CPU per enrollment is not. This is what the same
     // CPU cost would give with these cores busy on this benchmark alone: bounded by all cores for issuer + client,
     // and by one core per issuer process (each runs its requests on one thread). No queueing or lock effects counted.
     const allCores = (cpus().length * 1000 * options.enrollments) / (serverCpuMs + clientCpuMs);
     const perProcess = (Math.min(options.workers, cpus().length) * 1000 * options.enrollments) / serverCpuMs;
-    console.log(`projection from CPU alone: ${Math.min(allCores, perProcess).toFixed(0)} enrollments/s if these cores ran nothing else`
-      + ` (${cpus().length} cores for issuer + client: ${allCores.toFixed(0)}/s; ${Math.min(options.workers, cpus().length)} issuer process(es), one core each: ${perProcess.toFixed(0)}/s)`);
+    console.log(
+      `projection from CPU alone: ${Math.min(allCores, perProcess).toFixed(0)} enrollments/s if these cores ran nothing else` +
+        ` (${cpus().length} cores for issuer + client: ${allCores.toFixed(0)}/s; ${Math.min(options.workers, cpus().length)} issuer process(es), one core each: ${perProcess.toFixed(0)}/s)`,
+    );
     printLatencies();
     await http.close();
     await server.stop();
     const floor = await cryptoFloor(fixture, 3);
-    console.log(`\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`);
-    console.log(`PKI-AUTH verifier alone (issuer/pki-auth, a new card each time, CRLs cached), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s, ${floor.verifierCpuMs.toFixed(2)} ms CPU each`);
-    console.log(`crypto floor's share of the issuer's CPU per enrollment: ${((1000 / floor.rawPerSecond / serverPerEnrollment) * 100).toFixed(0)}%`);
-    console.log(`complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`);
+    console.log(
+      `\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`,
+    );
+    console.log(
+      `PKI-AUTH verifier alone (issuer/pki-auth, a new card each time, CRLs cached), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s, ${floor.verifierCpuMs.toFixed(2)} ms CPU each`,
+    );
+    console.log(
+      `crypto floor's share of the issuer's CPU per enrollment: ${((1000 / floor.rawPerSecond / serverPerEnrollment) * 100).toFixed(0)}%`,
+    );
+    console.log(
+      `complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`,
+    );
     // The floor is one thread's, as the issue defines it; the enrollments use every core, so say what a floor with
     // every core doing nothing but crypto would make of the same figure (crypto scales almost linearly with cores).
-    console.log(`  (against ${cpus().length} threads of crypto, ${(floor.rawPerSecond * cpus().length).toFixed(0)}/s if it scaled perfectly: ${((rate / (floor.rawPerSecond * cpus().length)) * 100).toFixed(1)}%)`);
+    console.log(
+      `  (against ${cpus().length} threads of crypto, ${(floor.rawPerSecond * cpus().length).toFixed(0)}/s if it scaled perfectly: ${((rate / (floor.rawPerSecond * cpus().length)) * 100).toFixed(1)}%)`,
+    );
     console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
   } finally {
     await http.close();

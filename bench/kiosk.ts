@@ -56,7 +56,12 @@ async function title(page: Page, text: string): Promise<void> {
  * Milliseconds, measured in the page, from the keydown `act` causes to the first element matching `selector`
  * (with `text`, when given) — observed by a MutationObserver, so no polling delay.
  */
-async function inPageInterval(page: Page, act: () => Promise<void>, selector: string, text: string | null): Promise<number> {
+async function inPageInterval(
+  page: Page,
+  act: () => Promise<void>,
+  selector: string,
+  text: string | null,
+): Promise<number> {
   // A string, not a function: tsx's transform would add helpers the page does not have.
   await page.evaluate(`(() => {
     const sel = ${JSON.stringify(selector)};
@@ -84,7 +89,9 @@ async function pinToQr(browser: Browser): Promise<void> {
     // 50 sign-ins and codes in a minute is a benchmark, not an attack: lift the per-minute limits for this run.
     issuerConfig: { rateLimits: { codeGuessesPerMinute: 100000, unauthenticatedPerAddressPerMinute: 100000 } },
     // The controller logs 'card-removed' as the card port's event reaches it, before it dispatches.
-    kioskLog: (event) => { if (event === 'card-removed') probes.last.cardEvent = epochNow(); },
+    kioskLog: (event) => {
+      if (event === 'card-removed') probes.last.cardEvent = epochNow();
+    },
   });
   const offView = kiosk.runtime.controller.onView((view) => {
     if (view.screen === 'welcome') probes.last.viewPublished = epochNow();
@@ -108,13 +115,19 @@ async function pinToQr(browser: Browser): Promise<void> {
       await page.keyboard.type('123456');
       // Timed inside the page: from the Enter keydown to the next screen's heading (then to the QR's SVG),
       // so Playwright's own polling and the code typing are not counted.
-      const toCodeScreen = await inPageInterval(page, () => page.keyboard.press('Enter'), "h1", 'Enter the code shown on your phone');
+      const toCodeScreen = await inPageInterval(
+        page,
+        () => page.keyboard.press('Enter'),
+        'h1',
+        'Enter the code shown on your phone',
+      );
       const field = page.getByRole('textbox');
       await field.fill(flow.value.userCode);
       // Code typed → the phone check (number matching) → "Yes, this is my phone" → QR: both issuer round trips timed.
       const toPhoneCheck = await inPageInterval(page, () => field.press('Enter'), 'h1', 'Is this your phone?');
       const yes = page.getByRole('button', { name: 'Yes, this is my phone', exact: true });
-      const toQrScreen = toPhoneCheck + await inPageInterval(page, () => yes.click(), '.enrollment__qr-frame svg', null);
+      const toQrScreen =
+        toPhoneCheck + (await inPageInterval(page, () => yes.click(), '.enrollment__qr-frame svg', null));
       // A person does not pull the card in step with pcscd's 400 ms presence poll: without this pause the
       // fixed rhythm of the scripted flow pulls it at the same phase of the poll every time.
       await sleep(Math.random() * PCSCD_POLL_MS);
@@ -123,9 +136,14 @@ async function pinToQr(browser: Browser): Promise<void> {
       toQr.push(toCodeScreen + toQrScreen);
       removals.push(removal);
     }
-    console.log(`PIN submitted → QR visible, excluding time on the code and phone-check screens (${toQr.length} runs): median ${f(percentile(toQr, 50))} ms, p95 ${f(percentile(toQr, 95))} ms (target median < 150 ms)`);
+    console.log(
+      `PIN submitted → QR visible, excluding time on the code and phone-check screens (${toQr.length} runs): median ${f(percentile(toQr, 50))} ms, p95 ${f(percentile(toQr, 95))} ms (target median < 150 ms)`,
+    );
     printRemovals('card removed at the QR screen → welcome visible', removals);
-    printRemovals('card removed while being read (APDUs in flight) → welcome visible', await removalsMidRead(page, kiosk, probes));
+    printRemovals(
+      'card removed while being read (APDUs in flight) → welcome visible',
+      await removalsMidRead(page, kiosk, probes),
+    );
     await context.close();
   } finally {
     offView();
@@ -171,7 +189,10 @@ interface RemovalProbes {
   readonly screensBeforeWelcome: string[];
 }
 
-const newRemovalProbes = (): RemovalProbes => ({ last: { cardEvent: Number.NaN, viewPublished: Number.NaN }, screensBeforeWelcome: [] });
+const newRemovalProbes = (): RemovalProbes => ({
+  last: { cardEvent: Number.NaN, viewPublished: Number.NaN },
+  screensBeforeWelcome: [],
+});
 
 /**
  * Runs in the page before the kiosk's own script: stamps the arrival of each WebSocket message that carries
@@ -218,14 +239,20 @@ async function timeRemoval(page: Page, remove: () => Promise<void>, probes: Remo
     title(page, 'Insert your smart card').then(epochNow),
   ]);
   return {
-    removed, cardEvent: probes.last.cardEvent, viewPublished: probes.last.viewPublished, ...inPage, seenByPlaywright,
+    removed,
+    cardEvent: probes.last.cardEvent,
+    viewPublished: probes.last.viewPublished,
+    ...inPage,
+    seenByPlaywright,
     screensBeforeWelcome: [...probes.screensBeforeWelcome],
   };
 }
 
 function printRemovals(title: string, removals: readonly RemovalTimes[]): void {
   const total = removals.map((r) => r.frame - r.removed);
-  console.log(`${title} (${removals.length} runs): median ${f(percentile(total, 50))} ms, p95 ${f(percentile(total, 95))} ms, max ${f(Math.max(...total))} ms (issue: within 500 ms)`);
+  console.log(
+    `${title} (${removals.length} runs): median ${f(percentile(total, 50))} ms, p95 ${f(percentile(total, 95))} ms, max ${f(Math.max(...total))} ms (issue: within 500 ms)`,
+  );
   const steps: [string, (r: RemovalTimes) => number][] = [
     ['removal → event reaches the controller (pcscd presence poll + watcher)', (r) => r.cardEvent - r.removed],
     ['event → welcome view published', (r) => r.viewPublished - r.cardEvent],
@@ -235,12 +262,18 @@ function printRemovals(title: string, removals: readonly RemovalTimes[]): void {
   ];
   for (const [name, step] of steps) {
     const values = removals.map(step);
-    console.log(`  ${name}: min ${f(Math.min(...values))}, median ${f(percentile(values, 50))}, max ${f(Math.max(...values))} ms`);
+    console.log(
+      `  ${name}: min ${f(Math.min(...values))}, median ${f(percentile(values, 50))}, max ${f(Math.max(...values))} ms`,
+    );
   }
   const byPlaywright = removals.map((r) => r.seenByPlaywright - r.removed);
-  console.log(`  as Playwright's waitFor saw it (the earlier way of timing; its polling backs off to 500 ms): median ${f(percentile(byPlaywright, 50))}, max ${f(Math.max(...byPlaywright))} ms`);
+  console.log(
+    `  as Playwright's waitFor saw it (the earlier way of timing; its polling backs off to 500 ms): median ${f(percentile(byPlaywright, 50))}, max ${f(Math.max(...byPlaywright))} ms`,
+  );
   const detours = removals.filter((r) => r.screensBeforeWelcome.length > 0);
-  console.log(`  runs that showed another screen between removal and welcome: ${detours.length}${detours.length > 0 ? ` (${[...new Set(detours.flatMap((r) => r.screensBeforeWelcome))].join(', ')})` : ''}`);
+  console.log(
+    `  runs that showed another screen between removal and welcome: ${detours.length}${detours.length > 0 ? ` (${[...new Set(detours.flatMap((r) => r.screensBeforeWelcome))].join(', ')})` : ''}`,
+  );
   const slowest = removals.reduce((a, b) => (b.frame - b.removed > a.frame - a.removed ? b : a));
   console.log(`  slowest run, step by step: ${steps.map(([, step]) => f(step(slowest))).join(' + ')} ms`);
 }
@@ -256,17 +289,39 @@ async function bundleSize(): Promise<void> {
     gzip += gzipSync(bytes, { level: 9 }).length;
   }
   const host = Buffer.from(await kioskHostScript());
-  console.log(`renderer initial JS: ${scripts.length} file(s), ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip (target < 150 KB); browser host kiosk-host.js: ${(gzipSync(host, { level: 9 }).length / 1024).toFixed(1)} KB gzip`);
+  console.log(
+    `renderer initial JS: ${scripts.length} file(s), ${(raw / 1024).toFixed(1)} KB raw, ${(gzip / 1024).toFixed(1)} KB gzip (target < 150 KB); browser host kiosk-host.js: ${(gzipSync(host, { level: 9 }).length / 1024).toFixed(1)} KB gzip`,
+  );
 }
 
 const SESSION_VIEWS: KioskView[] = [
   { screen: 'reading-card' },
-  { screen: 'pin', holderName: 'Bench Cardholder', triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: false },
-  { screen: 'pin', holderName: 'Bench Cardholder', triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: true },
+  {
+    screen: 'pin',
+    holderName: 'Bench Cardholder',
+    triesLeft: 3,
+    lastTryWarning: false,
+    lastAttempt: 'none',
+    busy: false,
+  },
+  {
+    screen: 'pin',
+    holderName: 'Bench Cardholder',
+    triesLeft: 3,
+    lastTryWarning: false,
+    lastAttempt: 'none',
+    busy: true,
+  },
   { screen: 'user-code', holderName: 'Bench Cardholder', error: 'none', busy: false },
   {
-    screen: 'enrollment', qrPayload: 'https://127.0.0.1:8443/e/AbCdEfGhIjKlMnOpQrStUv', otp: '12345678',
-    expiresAt: new Date(Date.now() + 600_000).toISOString(), helpUrl: 'https://example.org/help', renewing: false, phoneSeen: false, stopped: null,
+    screen: 'enrollment',
+    qrPayload: 'https://127.0.0.1:8443/e/AbCdEfGhIjKlMnOpQrStUv',
+    otp: '12345678',
+    expiresAt: new Date(Date.now() + 600_000).toISOString(),
+    helpUrl: 'https://example.org/help',
+    renewing: false,
+    phoneSeen: false,
+    stopped: null,
   },
   { screen: 'done', holderName: 'Bench Cardholder', credentialExpiresAt: null },
   { screen: 'welcome', virtualCardOffered: true },
@@ -276,15 +331,34 @@ async function rendererHeap(browser: Browser): Promise<void> {
   let push: (view: KioskView) => void = () => undefined;
   const done = () => Promise.resolve(ok(undefined));
   const handlers: KioskHandlers = {
-    submitPin: done, submitUserCode: done, confirmDevice: done, denyDevice: done, renewEnrollment: done, cancel: done, stillHere: done, reportActivity: done, useVirtualCard: done,
-    getConfig: () => Promise.resolve(ok({ languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://example.org/help', displayName: 'Bench', idleSeconds: 60 })),
+    submitPin: done,
+    submitUserCode: done,
+    confirmDevice: done,
+    denyDevice: done,
+    renewEnrollment: done,
+    cancel: done,
+    stillHere: done,
+    reportActivity: done,
+    useVirtualCard: done,
+    getConfig: () =>
+      Promise.resolve(
+        ok({
+          languages: ['en', 'nl'],
+          defaultLanguage: 'en',
+          helpUrl: 'https://example.org/help',
+          displayName: 'Bench',
+          idleSeconds: 60,
+        }),
+      ),
   };
   const host = await startBrowserHost({
     handlers,
     subscribeViews: (listener) => {
       push = listener;
       listener(SESSION_VIEWS[SESSION_VIEWS.length - 1]!);
-      return () => { push = () => undefined; };
+      return () => {
+        push = () => undefined;
+      };
     },
     rendererDir: RENDERER_DIST,
     kioskHostScript: await kioskHostScript(),
@@ -315,7 +389,9 @@ async function rendererHeap(browser: Browser): Promise<void> {
     const after10 = await heapAfterGc();
     await runSessions(SESSIONS - 10);
     const afterMany = await heapAfterGc();
-    console.log(`renderer heap after GC: ${(after10 / 1048576).toFixed(2)} MB after 10 sessions, ${(afterMany / 1048576).toFixed(2)} MB after ${SESSIONS}; growth ${((afterMany - after10) / 1048576).toFixed(2)} MB (target < 5 MB)`);
+    console.log(
+      `renderer heap after GC: ${(after10 / 1048576).toFixed(2)} MB after 10 sessions, ${(afterMany / 1048576).toFixed(2)} MB after ${SESSIONS}; growth ${((afterMany - after10) / 1048576).toFixed(2)} MB (target < 5 MB)`,
+    );
   } finally {
     await context.close();
     await host.close();

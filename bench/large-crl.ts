@@ -25,8 +25,13 @@ export function buildLargeCrl(options: LargeCrlOptions): Uint8Array {
   const entries = options.serials.map((serial) => sequence(integer(serial), revocationDate));
   const extensions = tlv(0xa0, sequence(sequence(objectIdentifier(CRL_NUMBER), tlv(0x04, smallInteger(1)))));
   const tbs = sequence(
-    smallInteger(1), algorithm, readCertificateFields(options.issuer.der).subjectName,
-    time(options.thisUpdate), time(options.nextUpdate), sequence(Buffer.concat(entries)), extensions,
+    smallInteger(1),
+    algorithm,
+    readCertificateFields(options.issuer.der).subjectName,
+    time(options.thisUpdate),
+    time(options.nextUpdate),
+    sequence(Buffer.concat(entries)),
+    extensions,
   );
   const key = createPrivateKey({ key: Buffer.from(options.issuer.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
   const signature = sign('sha256', tbs, { key, dsaEncoding: 'der' });

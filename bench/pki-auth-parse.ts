@@ -33,7 +33,11 @@ function cardCountFrom(args: string[]): number {
 }
 
 /** CPU µs per call of `operation` over `items` (each item once per round), after one untimed warm-up round. */
-async function cpuMicrosPerCall<T>(items: readonly T[], rounds: number, operation: (item: T) => unknown): Promise<number> {
+async function cpuMicrosPerCall<T>(
+  items: readonly T[],
+  rounds: number,
+  operation: (item: T) => unknown,
+): Promise<number> {
   for (const item of items) await operation(item);
   const before = process.cpuUsage();
   for (let round = 0; round < rounds; round += 1) for (const item of items) await operation(item);
@@ -47,8 +51,13 @@ function line(label: string, micros: number): void {
 
 async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams): Promise<string> {
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
-  const signingAlgorithm = 'namedCurve' in algorithm ? { name: 'ECDSA', hash: algorithm.namedCurve === 'P-384' ? 'SHA-384' : 'SHA-256' } : algorithm;
-  return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm })).toString('pem');
+  const signingAlgorithm =
+    'namedCurve' in algorithm
+      ? { name: 'ECDSA', hash: algorithm.namedCurve === 'P-384' ? 'SHA-384' : 'SHA-256' }
+      : algorithm;
+  return (await x509.Pkcs10CertificateRequestGenerator.create({ name: 'CN=phone', keys, signingAlgorithm })).toString(
+    'pem',
+  );
 }
 
 function cardSignature(card: IssuedCardCertificate, message: Uint8Array): Uint8Array {
@@ -75,25 +84,41 @@ async function benchCertificates(cardCount: number): Promise<void> {
       }
       const ders = cards.map(({ card }) => card.der);
       console.log(`\n${keyAlgorithm} card certificates (${ders[0]?.byteLength ?? 0} bytes), ${count} distinct cards:`);
-      line('parseCertificate', await cpuMicrosPerCall(ders, 10, (der) => {
-        if (!parseCertificate(der).ok) throw new Error('bench certificate refused');
-      }));
-      line('reference: OpenSSL X509Certificate + publicKey', await cpuMicrosPerCall(ders, 10, (der) => new OpenSslCertificate(der).publicKey));
-      line('reference: @peculiar/x509 X509Certificate + extensions + names', await cpuMicrosPerCall(ders, 10, (der) => {
-        const certificate = new x509.X509Certificate(der.slice());
-        return [certificate.extensions, certificate.subjectName, certificate.issuerName];
-      }));
+      line(
+        'parseCertificate',
+        await cpuMicrosPerCall(ders, 10, (der) => {
+          if (!parseCertificate(der).ok) throw new Error('bench certificate refused');
+        }),
+      );
+      line(
+        'reference: OpenSSL X509Certificate + publicKey',
+        await cpuMicrosPerCall(ders, 10, (der) => new OpenSslCertificate(der).publicKey),
+      );
+      line(
+        'reference: @peculiar/x509 X509Certificate + extensions + names',
+        await cpuMicrosPerCall(ders, 10, (der) => {
+          const certificate = new x509.X509Certificate(der.slice());
+          return [certificate.extensions, certificate.subjectName, certificate.issuerName];
+        }),
+      );
 
       const policy: PivTrustPolicy = {
-        trustAnchorsDer: [pki.root.der], intermediatesDer: [pki.intermediate.der], requiredPolicyOids: [],
-        crlUrls: [], crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')], ocspUrl: null,
+        trustAnchorsDer: [pki.root.der],
+        intermediatesDer: [pki.intermediate.der],
+        requiredPolicyOids: [],
+        crlUrls: [],
+        crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
+        ocspUrl: null,
       };
       // The first card loads the CRLs and validates the CA part (as a running issuer did long before); every
       // later card is new to this policy object, so none of its per-card caches answer.
       const [warmUp, ...rest] = cards;
       if (warmUp === undefined) throw new Error('no cards');
       const verifyOne = async ({ card, signature }: { card: IssuedCardCertificate; signature: Uint8Array }) => {
-        const result = await verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: card.der }, policy);
+        const result = await verifyCardAuthentication(
+          { issuerNonce, kioskNonce, signature, certificateDer: card.der },
+          policy,
+        );
         if (!result.ok) throw new Error(`bench card refused: ${result.code} ${result.message}`);
       };
       await verifyOne(warmUp);
@@ -111,27 +136,42 @@ async function benchCsrs(): Promise<void> {
   const kinds: Array<[string, EcKeyGenParams | RsaHashedKeyGenParams]> = [
     ['P-256', { name: 'ECDSA', namedCurve: 'P-256' }],
     ['P-384', { name: 'ECDSA', namedCurve: 'P-384' }],
-    ['RSA-2048', { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }],
+    [
+      'RSA-2048',
+      { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+    ],
   ];
   for (const [name, algorithm] of kinds) {
     const csrs: string[] = [];
     for (let index = 0; index < 32; index += 1) csrs.push(await makeCsr(algorithm));
     console.log(`\n${name} CSRs (PEM), 32 distinct:`);
-    line('checkCsr', await cpuMicrosPerCall(csrs, 30, (csr) => {
-      if (!checkCsr(csr).ok) throw new Error('bench CSR refused');
-    }));
+    line(
+      'checkCsr',
+      await cpuMicrosPerCall(csrs, 30, (csr) => {
+        if (!checkCsr(csr).ok) throw new Error('bench CSR refused');
+      }),
+    );
     const ders = csrs.map((csr) => Buffer.from(csr.replace(/-----[^-]+-----|\s/g, ''), 'base64'));
-    line('reference: @peculiar/asn1-schema parse of the CertificationRequest', await cpuMicrosPerCall(ders, 30, (der) => AsnConvert.parse(der, CertificationRequest)));
+    line(
+      'reference: @peculiar/asn1-schema parse of the CertificationRequest',
+      await cpuMicrosPerCall(ders, 30, (der) => AsnConvert.parse(der, CertificationRequest)),
+    );
     const parsed = ders.map((der) => AsnConvert.parse(der, CertificationRequest));
     const verifications = parsed.map((request) => {
       const spki = Buffer.from(AsnConvert.serialize(request.certificationRequestInfo.subjectPKInfo));
-      const data = Buffer.from(request.certificationRequestInfoRaw ?? AsnConvert.serialize(request.certificationRequestInfo));
+      const data = Buffer.from(
+        request.certificationRequestInfoRaw ?? AsnConvert.serialize(request.certificationRequestInfo),
+      );
       return { spki, data, signature: Buffer.from(request.signature) };
     });
     const hash = name === 'P-384' ? 'sha384' : 'sha256';
-    line('reference: OpenSSL signature check alone (key from SPKI each time)', await cpuMicrosPerCall(verifications, 30, ({ spki, data, signature }) => {
-      if (!verify(hash, data, { key: spki, format: 'der', type: 'spki' }, signature)) throw new Error('reference check failed');
-    }));
+    line(
+      'reference: OpenSSL signature check alone (key from SPKI each time)',
+      await cpuMicrosPerCall(verifications, 30, ({ spki, data, signature }) => {
+        if (!verify(hash, data, { key: spki, format: 'der', type: 'spki' }, signature))
+          throw new Error('reference check failed');
+      }),
+    );
   }
 }
 
@@ -145,8 +185,16 @@ async function benchHostileCertificates(): Promise<void> {
   const name = sequence(tlv(0x31, sequence(objectIdentifier('2.5.4.3'), tlv(0x0c, Buffer.from('Hostile')))));
   const algorithm = sequence(objectIdentifier('1.2.840.10045.4.3.2'));
   const certificateWith = (extensions: Uint8Array[]): Uint8Array => {
-    const tbs = sequence(tlv(0xa0, integer(Uint8Array.of(2))), integer(Uint8Array.of(1)), algorithm, name,
-      sequence(time(new Date()), time(new Date(Date.now() + 86_400_000))), name, spki, tlv(0xa3, sequence(...extensions)));
+    const tbs = sequence(
+      tlv(0xa0, integer(Uint8Array.of(2))),
+      integer(Uint8Array.of(1)),
+      algorithm,
+      name,
+      sequence(time(new Date()), time(new Date(Date.now() + 86_400_000))),
+      name,
+      spki,
+      tlv(0xa3, sequence(...extensions)),
+    );
     return sequence(tbs, algorithm, bitString(new Uint8Array(72).fill(1)));
   };
   const extension = (oid: string, value: Uint8Array): Uint8Array => sequence(objectIdentifier(oid), octetString(value));
@@ -154,13 +202,32 @@ async function benchHostileCertificates(): Promise<void> {
   for (let level = 0; level < 3800; level += 1) deep = sequence(deep);
   const cases: Array<[string, Uint8Array]> = [
     ['3800-deep nesting in an unknown extension', certificateWith([extension('1.3.6.1.4.1.99999.1', deep)])],
-    ...[128, 1200].map((count): [string, Uint8Array] => [`${count} policy OIDs`, certificateWith([extension('2.5.29.32', sequence(...Array.from({ length: count }, (_, index) => sequence(objectIdentifier(`1.2.${index}`)))))])]),
-    ...[128, 1000].map((count): [string, Uint8Array] => [`${count} SAN URIs`, certificateWith([extension('2.5.29.17', sequence(...Array.from({ length: count }, (_, index) => tlv(0x86, Buffer.from(`urn:x:${index}`)))))])]),
+    ...[128, 1200].map((count): [string, Uint8Array] => [
+      `${count} policy OIDs`,
+      certificateWith([
+        extension(
+          '2.5.29.32',
+          sequence(...Array.from({ length: count }, (_, index) => sequence(objectIdentifier(`1.2.${index}`)))),
+        ),
+      ]),
+    ]),
+    ...[128, 1000].map((count): [string, Uint8Array] => [
+      `${count} SAN URIs`,
+      certificateWith([
+        extension(
+          '2.5.29.17',
+          sequence(...Array.from({ length: count }, (_, index) => tlv(0x86, Buffer.from(`urn:x:${index}`)))),
+        ),
+      ]),
+    ]),
   ];
   console.log('\nhostile certificates (parse only; OpenSSL accepts each as a certificate):');
   for (const [label, der] of cases) {
     const result = parseCertificate(der);
-    line(`parseCertificate, ${label} (${der.byteLength} bytes, ${result.ok ? 'accepted' : 'refused'})`, await cpuMicrosPerCall([der], 200, (item) => parseCertificate(item)));
+    line(
+      `parseCertificate, ${label} (${der.byteLength} bytes, ${result.ok ? 'accepted' : 'refused'})`,
+      await cpuMicrosPerCall([der], 200, (item) => parseCertificate(item)),
+    );
   }
 }
 

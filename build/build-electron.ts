@@ -25,7 +25,9 @@ const nodeBundle = (entry: string, outfile: string) =>
     target: 'node22',
     external: NATIVE_EXTERNALS,
     // CommonJS dependencies call require(); give the ESM bundle one.
-    banner: { js: "import { createRequire as __dckCreateRequire } from 'node:module'; const require = __dckCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __dckCreateRequire } from 'node:module'; const require = __dckCreateRequire(import.meta.url);",
+    },
     legalComments: 'none',
     logLevel: 'warning',
   });
@@ -33,7 +35,9 @@ const nodeBundle = (entry: string, outfile: string) =>
 export const DEMO_BUNDLE = `${OUT_DIR}/demo.mjs`;
 export const DEMO_CARD_THREAD_BUNDLE = `${OUT_DIR}/card-thread-entry.mjs`;
 
-export async function buildElectron(options: { demo?: boolean } = {}): Promise<{ main: string; preload: string; demo: string | null }> {
+export async function buildElectron(
+  options: { demo?: boolean } = {},
+): Promise<{ main: string; preload: string; demo: string | null }> {
   const main = `${OUT_DIR}/main.mjs`;
   const preload = `${OUT_DIR}/preload.cjs`;
   await nodeBundle(`${ROOT}main/electron/main.ts`, main);

@@ -28,11 +28,18 @@ function sourceFiles(dir: string): string[] {
 
 /** SHA-256 over the path and bytes of every renderer source, in a fixed order (a few ms for the ~100 files). */
 export function rendererSourceFingerprint(): string {
-  const files = [...SOURCE_DIRS.flatMap((dir) => sourceFiles(join(REPO_ROOT, dir))), ...SOURCE_FILES.map((file) => join(REPO_ROOT, file))]
+  const files = [
+    ...SOURCE_DIRS.flatMap((dir) => sourceFiles(join(REPO_ROOT, dir))),
+    ...SOURCE_FILES.map((file) => join(REPO_ROOT, file)),
+  ]
     .filter((file) => existsSync(file))
     .sort();
   const hash = createHash('sha256');
-  for (const file of files) hash.update(`${relative(REPO_ROOT, file)}\0`).update(readFileSync(file)).update('\0');
+  for (const file of files)
+    hash
+      .update(`${relative(REPO_ROOT, file)}\0`)
+      .update(readFileSync(file))
+      .update('\0');
   return hash.digest('hex');
 }
 
@@ -45,8 +52,12 @@ function isCurrentProductionMark(file: string): boolean {
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     return (
-      typeof parsed === 'object' && parsed !== null && 'mode' in parsed && parsed.mode === 'production' &&
-      'sources' in parsed && parsed.sources === rendererSourceFingerprint()
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      'mode' in parsed &&
+      parsed.mode === 'production' &&
+      'sources' in parsed &&
+      parsed.sources === rendererSourceFingerprint()
     );
   } catch {
     return false;
@@ -68,11 +79,23 @@ function viteBuild(outDir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [`${REPO_ROOT}node_modules/vite/bin/vite.js`, 'build', '--mode', 'production', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'],
+      [
+        `${REPO_ROOT}node_modules/vite/bin/vite.js`,
+        'build',
+        '--mode',
+        'production',
+        '--outDir',
+        outDir,
+        '--emptyOutDir',
+        '--logLevel',
+        'warn',
+      ],
       { cwd: REPO_ROOT, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } },
     );
     child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code ?? 'signal'})`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`vite build failed (exit ${code ?? 'signal'})`)),
+    );
   });
 }
 

@@ -28,5 +28,7 @@ To use Electron, install its binary: ELECTRON_SKIP_BINARY_DOWNLOAD= npm rebuild 
   await ensureRendererBuilt(() => console.log('building the kiosk UI (vite build)…'));
   const built = await buildElectron({ demo: process.argv.includes('--demo') });
   const child = spawn(binary, [built.main, ...process.argv.slice(2)], { stdio: 'inherit', cwd: ROOT });
-  child.on('exit', (code) => { process.exitCode = code ?? 1; });
+  child.on('exit', (code) => {
+    process.exitCode = code ?? 1;
+  });
 }

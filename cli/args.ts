@@ -24,16 +24,26 @@ export function printable(text: string, max = 60): string {
 }
 
 /** Reads `args` against `spec`; `command` names the command in messages, e.g. 'dck card info'. */
-export function parseArgs<const S extends OptionSpec>(args: readonly string[], spec: S, command: string): ParsedArgs<S> {
+export function parseArgs<const S extends OptionSpec>(
+  args: readonly string[],
+  spec: S,
+  command: string,
+): ParsedArgs<S> {
   const parsed: Record<string, true | string> = {};
   for (let index = 0; index < args.length; index += 1) {
     const argument = args[index] ?? '';
     const equals = argument.startsWith('--') ? argument.indexOf('=') : -1;
     const name = equals === -1 ? argument : argument.slice(0, equals);
     const inline = equals === -1 ? undefined : argument.slice(equals + 1);
-    const kind: 'flag' | 'value' | undefined = Object.prototype.hasOwnProperty.call(spec, name) ? spec[name as `--${string}`] : undefined;
+    const kind: 'flag' | 'value' | undefined = Object.prototype.hasOwnProperty.call(spec, name)
+      ? spec[name as `--${string}`]
+      : undefined;
     if (kind === undefined) {
-      throw new UsageError(name.startsWith('-') ? `"${printable(name)}" is not an option of ${command}` : `unexpected "${printable(name)}" (${command} takes only options)`);
+      throw new UsageError(
+        name.startsWith('-')
+          ? `"${printable(name)}" is not an option of ${command}`
+          : `unexpected "${printable(name)}" (${command} takes only options)`,
+      );
     }
     if (Object.prototype.hasOwnProperty.call(parsed, name)) throw new UsageError(`${name} is given twice`);
     if (kind === 'flag') {
@@ -42,7 +52,8 @@ export function parseArgs<const S extends OptionSpec>(args: readonly string[], s
       continue;
     }
     const value = inline ?? args[++index];
-    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--'))) throw new UsageError(`${name} needs a value`);
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('--')))
+      throw new UsageError(`${name} needs a value`);
     if (value.length > MAX_ARGUMENT_CHARS) throw new UsageError(`the value of ${name} is too long`);
     parsed[name] = value;
   }
@@ -53,6 +64,7 @@ export function parseArgs<const S extends OptionSpec>(args: readonly string[], s
 export function integerOption(value: string | undefined, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const parsed = Number(value);
-  if (!/^[0-9]{1,9}$/.test(value) || parsed < min || parsed > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
+  if (!/^[0-9]{1,9}$/.test(value) || parsed < min || parsed > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
   return parsed;
 }

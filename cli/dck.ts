@@ -28,7 +28,7 @@ async function printUsage(): Promise<void> {
     const command = await loadCommand(name);
     lines.push(`  ${name.padEnd(14)} ${command?.summary ?? ''}`);
   }
-  lines.push('', 'Run `dck <command> --help` for a command\'s options.');
+  lines.push('', "Run `dck <command> --help` for a command's options.");
   console.log(lines.join('\n'));
 }
 
@@ -47,7 +47,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
     // Last-resort handler: print the message only (never a stack with arguments in it) and fail.
     const message = error instanceof Error ? error.message : String(error);

@@ -7,8 +7,10 @@ const MAX_SECRET_BYTES = 64;
 export class SecretInputError extends Error {
   constructor(readonly code: 'secret-missing' | 'secret-too-long' | 'secret-cancelled') {
     super(
-      code === 'secret-missing' ? 'no value was given on standard input'
-        : code === 'secret-too-long' ? `the value is longer than ${MAX_SECRET_BYTES} characters`
+      code === 'secret-missing'
+        ? 'no value was given on standard input'
+        : code === 'secret-too-long'
+          ? `the value is longer than ${MAX_SECRET_BYTES} characters`
           : 'input was cancelled',
     );
     this.name = 'SecretInputError';
@@ -19,7 +21,10 @@ export class SecretInputError extends Error {
  * Prompts on stderr (so stdout stays clean for JSON) and reads one line.
  * On a terminal, echo is off; from a pipe, the first line is taken.
  */
-export async function readSecret(prompt: string, input: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown } = process.stdin): Promise<Buffer> {
+export async function readSecret(
+  prompt: string,
+  input: Readable & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown } = process.stdin,
+): Promise<Buffer> {
   if (input.isTTY === true && typeof input.setRawMode === 'function') {
     process.stderr.write(prompt);
     return readHiddenLine(input as Readable & { setRawMode: (raw: boolean) => unknown });
@@ -51,7 +56,10 @@ function readHiddenLine(input: Readable & { setRawMode: (raw: boolean) => unknow
       for (const byte of chunk) {
         if (byte === 0x03 || byte === 0x04) return finish(new SecretInputError('secret-cancelled')); // Ctrl-C, Ctrl-D
         if (byte === 0x0d || byte === 0x0a) return finish(length === 0 ? new SecretInputError('secret-missing') : null);
-        if (byte === 0x7f || byte === 0x08) { if (length > 0) collected[--length] = 0; continue; }
+        if (byte === 0x7f || byte === 0x08) {
+          if (length > 0) collected[--length] = 0;
+          continue;
+        }
         if (length >= MAX_SECRET_BYTES) return finish(new SecretInputError('secret-too-long'));
         collected[length++] = byte;
       }

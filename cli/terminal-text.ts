@@ -11,7 +11,11 @@ const REPLACEMENT = '\uFFFD';
 
 /** `text` with every character a terminal could act on replaced by U+FFFD. Keeps `\n` only when `multiline`. */
 export function terminalSafe(text: string, options: { multiline?: boolean } = {}): string {
-  if (options.multiline === true) return text.split('\n').map((line) => line.replace(UNSAFE, REPLACEMENT)).join('\n');
+  if (options.multiline === true)
+    return text
+      .split('\n')
+      .map((line) => line.replace(UNSAFE, REPLACEMENT))
+      .join('\n');
   return text.replace(UNSAFE, REPLACEMENT);
 }
 
@@ -21,6 +25,9 @@ export function terminalSafe(text: string, options: { multiline?: boolean } = {}
  */
 export function terminalSafeJson(value: unknown, indent?: number): string {
   const escape = (character: string): string =>
-    Array.from({ length: character.length }, (_, index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, '0')}`).join('');
+    Array.from(
+      { length: character.length },
+      (_, index) => `\\u${character.charCodeAt(index).toString(16).padStart(4, '0')}`,
+    ).join('');
   return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON, escape);
 }

@@ -48,7 +48,11 @@ export type IssuerError = Static<typeof IssuerError>;
 
 /** The number both the kiosk and the phone show (number matching): two decimal digits, "00"–"99". */
 export const MATCH_NUMBER_DIGITS = 2;
-export const MatchNumber = Type.String({ pattern: `^[0-9]{${MATCH_NUMBER_DIGITS}}$`, minLength: MATCH_NUMBER_DIGITS, maxLength: MATCH_NUMBER_DIGITS });
+export const MatchNumber = Type.String({
+  pattern: `^[0-9]{${MATCH_NUMBER_DIGITS}}$`,
+  minLength: MATCH_NUMBER_DIGITS,
+  maxLength: MATCH_NUMBER_DIGITS,
+});
 
 export const OAuthError = Type.Object(
   {
@@ -99,7 +103,10 @@ export const DEVICE_DESCRIPTION_FIELDS = {
 /** The device as the kiosk shows it; null: the phone did not say. */
 export const DeviceDescription = Type.Object(
   {
-    platform: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength }), Type.Null()]),
+    platform: Type.Union([
+      Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength }),
+      Type.Null(),
+    ]),
     model: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength }), Type.Null()]),
     appName: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength }), Type.Null()]),
     appVersion: Type.Union([Type.String({ maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength }), Type.Null()]),
@@ -112,10 +119,16 @@ export const DeviceAuthorizationRequest = Type.Object(
   {
     client_id: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x21-\\x7e]+$' }),
     scope: Type.Optional(Type.String({ maxLength: 200 })),
-    device_platform: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength })),
-    device_model: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength })),
+    device_platform: Type.Optional(
+      Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_platform.maxLength }),
+    ),
+    device_model: Type.Optional(
+      Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.device_model.maxLength }),
+    ),
     app_name: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_name.maxLength })),
-    app_version: Type.Optional(Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength })),
+    app_version: Type.Optional(
+      Type.String({ minLength: 1, maxLength: DEVICE_DESCRIPTION_FIELDS.app_version.maxLength }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -263,10 +276,7 @@ export type ApproveRequest = Static<typeof ApproveRequest>;
 /** The body of a 204 answer (none): the caller reads an empty answer as null. */
 export const NoContent = Type.Null();
 
-export const DevicePairingIdParams = Type.Object(
-  { pairingId: OpaqueId },
-  { additionalProperties: false },
-);
+export const DevicePairingIdParams = Type.Object({ pairingId: OpaqueId }, { additionalProperties: false });
 export type DevicePairingIdParams = Static<typeof DevicePairingIdParams>;
 
 export const EnrollmentCode = Type.Object(
@@ -283,10 +293,7 @@ export const EnrollmentCode = Type.Object(
 );
 export type EnrollmentCode = Static<typeof EnrollmentCode>;
 
-export const EnrollmentIdParams = Type.Object(
-  { enrollmentId: OpaqueId },
-  { additionalProperties: false },
-);
+export const EnrollmentIdParams = Type.Object({ enrollmentId: OpaqueId }, { additionalProperties: false });
 export type EnrollmentIdParams = Static<typeof EnrollmentIdParams>;
 
 export const EnrollmentStatusQuery = Type.Object(
@@ -349,11 +356,16 @@ export const RedeemRequest = Type.Object(
      * The device as the phone reports it (shown to administrators, never trusted). A new credential for the same
      * card and device id revokes the older one as superseded (renewal).
      */
-    device: Type.Optional(Type.Object({
-      id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
-      platform: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' })),
-      model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' })),
-    }, { additionalProperties: false })),
+    device: Type.Optional(
+      Type.Object(
+        {
+          id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
+          platform: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' })),
+          model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -375,20 +387,30 @@ export type RedeemResponse = Static<typeof RedeemResponse>;
 // ─────────────────────────────── derived credential status (phone, "app" channel) ───────────────────────────────
 
 /** Certificate serial numbers as the issuer writes them: lower-case hex, at most 20 octets (RFC 5280 §4.1.2.2). */
-export const CredentialSerialParams = Type.Object({
-  serialNumberHex: Type.String({ pattern: '^[0-9a-f]{2,40}$', maxLength: 40 }),
-}, { additionalProperties: false });
+export const CredentialSerialParams = Type.Object(
+  {
+    serialNumberHex: Type.String({ pattern: '^[0-9a-f]{2,40}$', maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
 export type CredentialSerialParams = Static<typeof CredentialSerialParams>;
 
-export const CredentialStatus = Type.Object({
-  serialNumberHex: Type.String({ maxLength: 40 }),
-  /** The lifecycle's state (issuer/lifecycle/credential-state.ts): suspended is resumable, revoked is final. */
-  state: Type.Union([Type.Literal('active'), Type.Literal('suspended'), Type.Literal('revoked'), Type.Literal('expired')]),
-  notAfter: Type.String({ format: 'date-time', maxLength: 40 }),
-  /** When the tenant's renewal threshold is reached; null when the tenant sends no app notices. */
-  renewalDueAt: Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()]),
-  /** True from renewalDueAt on (while active): the phone tells its user to enroll again. */
-  renewalDue: Type.Boolean(),
-}, { additionalProperties: false });
+export const CredentialStatus = Type.Object(
+  {
+    serialNumberHex: Type.String({ maxLength: 40 }),
+    /** The lifecycle's state (issuer/lifecycle/credential-state.ts): suspended is resumable, revoked is final. */
+    state: Type.Union([
+      Type.Literal('active'),
+      Type.Literal('suspended'),
+      Type.Literal('revoked'),
+      Type.Literal('expired'),
+    ]),
+    notAfter: Type.String({ format: 'date-time', maxLength: 40 }),
+    /** When the tenant's renewal threshold is reached; null when the tenant sends no app notices. */
+    renewalDueAt: Type.Union([Type.String({ format: 'date-time', maxLength: 40 }), Type.Null()]),
+    /** True from renewalDueAt on (while active): the phone tells its user to enroll again. */
+    renewalDue: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
 export type CredentialStatus = Static<typeof CredentialStatus>;
-

@@ -56,7 +56,8 @@ export interface ConnectOptions {
   readonly maxSockets?: number;
 }
 
-export type ConnectResult = { ok: true; connection: IssuerConnection } | { ok: false; code: 'bad-issuer-url'; message: string };
+export type ConnectResult =
+  { ok: true; connection: IssuerConnection } | { ok: false; code: 'bad-issuer-url'; message: string };
 
 /**
  * `caPem`: the only certificate authorities trusted for the issuer's TLS certificate (null: the system store).
@@ -70,10 +71,15 @@ export function connectToIssuer(issuerUrl: string, caPem: string | null, options
     return { ok: false, code: 'bad-issuer-url', message: 'the issuer address is not a URL' };
   }
   if (baseUrl.username !== '' || baseUrl.password !== '' || baseUrl.search !== '' || baseUrl.hash !== '') {
-    return { ok: false, code: 'bad-issuer-url', message: 'the issuer address must not carry credentials, a query or a fragment' };
+    return {
+      ok: false,
+      code: 'bad-issuer-url',
+      message: 'the issuer address must not carry credentials, a query or a fragment',
+    };
   }
   const secure = baseUrl.protocol === 'https:';
-  const loopbackHttp = baseUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(baseUrl.hostname) && options.httpsOnly !== true;
+  const loopbackHttp =
+    baseUrl.protocol === 'http:' && LOOPBACK_HOSTS.has(baseUrl.hostname) && options.httpsOnly !== true;
   if (!secure && !loopbackHttp) {
     return { ok: false, code: 'bad-issuer-url', message: 'the issuer address must use https (http only on loopback)' };
   }
@@ -82,7 +88,10 @@ export function connectToIssuer(issuerUrl: string, caPem: string | null, options
     ? new HttpsAgent({ keepAlive: true, maxSockets, ...(caPem === null ? {} : { ca: caPem }) })
     : new HttpAgent({ keepAlive: true, maxSockets });
   const transport: Transport = {
-    agent, secure, deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS, maxAnswerBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
+    agent,
+    secure,
+    deadlineMs: options.deadlineMs ?? DEFAULT_DEADLINE_MS,
+    maxAnswerBytes: options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES,
   };
   return {
     ok: true,
@@ -99,11 +108,9 @@ export function connectToIssuer(issuerUrl: string, caPem: string | null, options
 /** A part a route has is required, a part it has not is absent: the compiler checks every call against the table. */
 type Part<K extends string, T> = [T] extends [undefined] ? { readonly [P in K]?: undefined } : { readonly [P in K]: T };
 
-export type CallInput<N extends RouteName> =
-  & Part<'params', RouteParams<N>>
-  & Part<'query', RouteQuery<N>>
-  & Part<'body', RouteBody<N>>
-  & {
+export type CallInput<N extends RouteName> = Part<'params', RouteParams<N>> &
+  Part<'query', RouteQuery<N>> &
+  Part<'body', RouteBody<N>> & {
     readonly bearer?: string;
     readonly signal?: AbortSignal;
     readonly deadlineMs?: number;
@@ -113,25 +120,44 @@ export type CallOutcome<N extends RouteName> =
   | { readonly ok: true; readonly status: number; readonly value: RouteSuccess<N>; readonly requestId: string }
   /** The issuer answered with an error of the contract. */
   | {
-    readonly ok: false; readonly kind: 'refused'; readonly status: number; readonly code: AnyIssuerErrorCode;
-    readonly message: string; readonly attemptsLeft?: number; readonly requestId: string;
-    /** The token endpoint's authorization_pending once a kiosk shows the phone (number matching). */
-    readonly matchNumber?: string;
-  }
+      readonly ok: false;
+      readonly kind: 'refused';
+      readonly status: number;
+      readonly code: AnyIssuerErrorCode;
+      readonly message: string;
+      readonly attemptsLeft?: number;
+      readonly requestId: string;
+      /** The token endpoint's authorization_pending once a kiosk shows the phone (number matching). */
+      readonly matchNumber?: string;
+    }
   /** No answer, or one that is not the contract's. */
-  | { readonly ok: false; readonly kind: 'issuer-unreachable' | 'bad-response'; readonly message: string; readonly requestId: string };
+  | {
+      readonly ok: false;
+      readonly kind: 'issuer-unreachable' | 'bad-response';
+      readonly message: string;
+      readonly requestId: string;
+    };
 
 /** The method, path (params filled, query appended) and JSON body of a call to route `name`, checked against the table. */
-export function routeRequest<N extends RouteName>(name: N, input: CallInput<N>): { method: 'GET' | 'POST'; path: string; json?: unknown } {
+export function routeRequest<N extends RouteName>(
+  name: N,
+  input: CallInput<N>,
+): { method: 'GET' | 'POST'; path: string; json?: unknown } {
   const route = ISSUER_API[name];
   const query = input.query === undefined ? '' : `?${new URLSearchParams(queryText(input.query)).toString()}`;
   const path = `${routePath(name, input.params as RouteParams<N>)}${query}`;
   // A POST always carries a JSON body (`{}` when the route reads none): Fastify refuses an empty JSON body.
-  return route.method === 'GET' ? { method: route.method, path } : { method: route.method, path, json: input.body ?? {} };
+  return route.method === 'GET'
+    ? { method: route.method, path }
+    : { method: route.method, path, json: input.body ?? {} };
 }
 
 /** Calls route `name`; the success body is checked against the route's schema, an error body against the error shapes. */
-export async function callIssuer<N extends RouteName>(connection: IssuerConnection, name: N, input: CallInput<N>): Promise<CallOutcome<N>> {
+export async function callIssuer<N extends RouteName>(
+  connection: IssuerConnection,
+  name: N,
+  input: CallInput<N>,
+): Promise<CallOutcome<N>> {
   const route = ISSUER_API[name];
   const { path, ...request } = routeRequest(name, input);
   const answer = await connection.request(path, {
@@ -141,7 +167,8 @@ export async function callIssuer<N extends RouteName>(connection: IssuerConnecti
     ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
   });
   const what = `${route.method} ${route.path}`;
-  if (!answer.ok) return { ok: false, kind: answer.code, message: `${what}: ${answer.message}`, requestId: answer.requestId };
+  if (!answer.ok)
+    return { ok: false, kind: answer.code, message: `${what}: ${answer.message}`, requestId: answer.requestId };
   const { status, body, requestId } = answer;
   if (status === route.success.status) {
     if (Value.Check(route.success.body, body)) return { ok: true, status, value: body as RouteSuccess<N>, requestId };
@@ -149,17 +176,32 @@ export async function callIssuer<N extends RouteName>(connection: IssuerConnecti
   }
   if (Value.Check(IssuerError, body)) {
     return {
-      ok: false, kind: 'refused', status, code: body.error, message: body.message, requestId,
+      ok: false,
+      kind: 'refused',
+      status,
+      code: body.error,
+      message: body.message,
+      requestId,
       ...(body.attemptsLeft === undefined ? {} : { attemptsLeft: body.attemptsLeft }),
     };
   }
   if (Value.Check(OAuthError, body)) {
     return {
-      ok: false, kind: 'refused', status, code: body.error, message: body.error_description, requestId,
+      ok: false,
+      kind: 'refused',
+      status,
+      code: body.error,
+      message: body.error_description,
+      requestId,
       ...(body.match_number === undefined ? {} : { matchNumber: body.match_number }),
     };
   }
-  return { ok: false, kind: 'bad-response', message: `${what}: HTTP ${status} that is not an error of the contract`, requestId };
+  return {
+    ok: false,
+    kind: 'bad-response',
+    message: `${what}: HTTP ${status} that is not an error of the contract`,
+    requestId,
+  };
 }
 
 function queryText(query: object): Record<string, string> {
@@ -190,7 +232,12 @@ function send(baseUrl: URL, path: string, options: IssuerRequestOptions, transpo
   }
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
   const open = secure ? httpsRequest : httpRequest;
-  const unreachable = (message: string): IssuerAnswer => ({ ok: false, code: 'issuer-unreachable', message, requestId });
+  const unreachable = (message: string): IssuerAnswer => ({
+    ok: false,
+    code: 'issuer-unreachable',
+    message,
+    requestId,
+  });
   return new Promise<IssuerAnswer>((resolvePromise) => {
     // An issuer that drips a byte now and then never trips the idle timeout: this ends the exchange regardless.
     // The first outcome wins; the deadline's is final even if bytes are still arriving.
@@ -209,7 +256,10 @@ function send(baseUrl: URL, path: string, options: IssuerRequestOptions, transpo
     };
     const request = open(url, { method: options.method, headers, agent, timeout: IDLE_TIMEOUT_MS }, (response) => {
       readAnswer(response, maxAnswerBytes).then(
-        (read) => resolve(read.ok ? { ...read, requestId } : { ok: false, code: 'bad-response', message: read.message, requestId }),
+        (read) =>
+          resolve(
+            read.ok ? { ...read, requestId } : { ok: false, code: 'bad-response', message: read.message, requestId },
+          ),
         (error: unknown) => resolve({ ok: false, code: 'bad-response', message: describe(error), requestId }),
       );
     });

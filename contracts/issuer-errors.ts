@@ -7,35 +7,78 @@
 /** Every error code of the issuer's own routes (outside the RFC 8628 endpoints' OAuth codes). */
 export const ISSUER_ERROR_CODES = [
   // generic request problems
-  'bad-request', 'payload-too-large', 'unsupported-media-type', 'not-found', 'rate-limited', 'internal-error',
+  'bad-request',
+  'payload-too-large',
+  'unsupported-media-type',
+  'not-found',
+  'rate-limited',
+  'internal-error',
   // bearer tokens
-  'invalid-session', 'invalid-token',
+  'invalid-session',
+  'invalid-token',
   // PKI-AUTH (challenge bookkeeping)
-  'challenge-unknown', 'challenge-used', 'challenge-expired',
+  'challenge-unknown',
+  'challenge-used',
+  'challenge-expired',
   // PKI-AUTH (certificate verification, from issuer/pki-auth)
-  'bad-signature', 'bad-certificate', 'untrusted', 'expired', 'not-yet-valid', 'revoked', 'revocation-unavailable',
-  'policy-missing', 'identity-missing',
+  'bad-signature',
+  'bad-certificate',
+  'untrusted',
+  'expired',
+  'not-yet-valid',
+  'revoked',
+  'revocation-unavailable',
+  'policy-missing',
+  'identity-missing',
   // approving a user_code
-  'user-code-invalid', 'user-code-unknown', 'user-code-expired', 'user-code-already-used',
-  'user-code-attempts-exhausted', 'session-approval-limit',
+  'user-code-invalid',
+  'user-code-unknown',
+  'user-code-expired',
+  'user-code-already-used',
+  'user-code-attempts-exhausted',
+  'session-approval-limit',
   // the card's status, checked again at approve and redeem (issuer/card-status.ts)
-  'card-revoked', 'card-status-unavailable', 'card-not-trusted', 'card-expires-too-soon',
+  'card-revoked',
+  'card-status-unavailable',
+  'card-not-trusted',
+  'card-expires-too-soon',
   // number matching before approval (issuer/pairing/device-pairing.ts)
-  'pairing-not-shown', 'pairing-number-mismatch', 'pairing-unknown',
+  'pairing-not-shown',
+  'pairing-number-mismatch',
+  'pairing-unknown',
   // enrollments
-  'enrollment-unknown', 'enrollment-burned', 'enrollment-expired', 'enrollment-completed', 'otp-wrong', 'otp-expired',
-  'wrong-device', 'csr-invalid', 'csr-bad-signature', 'csr-weak-key', 'card-expired',
+  'enrollment-unknown',
+  'enrollment-burned',
+  'enrollment-expired',
+  'enrollment-completed',
+  'otp-wrong',
+  'otp-expired',
+  'wrong-device',
+  'csr-invalid',
+  'csr-bad-signature',
+  'csr-weak-key',
+  'card-expired',
   // operations: the CA key cannot sign (HSM unreachable; fails closed), /metrics refused
-  'ca-unavailable', 'metrics-forbidden',
+  'ca-unavailable',
+  'metrics-forbidden',
   // lifecycle (issuer/lifecycle/): the issuer's CA was replaced while a redeem was signed; the CRL of a generation
-  'issuer-replaced', 'crl-unknown', 'crl-unavailable',
+  'issuer-replaced',
+  'crl-unknown',
+  'crl-unavailable',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
 /** RFC 6749 §5.2 + RFC 8628 §3.5 error codes of the device flow endpoints. */
 export const OAUTH_ERROR_CODES = [
-  'invalid_request', 'invalid_client', 'invalid_grant', 'unsupported_grant_type',
-  'authorization_pending', 'slow_down', 'access_denied', 'expired_token', 'rate_limited',
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unsupported_grant_type',
+  'authorization_pending',
+  'slow_down',
+  'access_denied',
+  'expired_token',
+  'rate_limited',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
@@ -62,45 +105,82 @@ export const ISSUER_ERRORS = {
   'challenge-unknown': { status: 401, sentence: 'Unknown challenge: ask for a new one.' },
   'challenge-used': { status: 401, sentence: 'This challenge was already used: ask for a new one.' },
   'challenge-expired': { status: 401, sentence: 'The challenge expired: ask for a new one.' },
-  'bad-signature': { status: 401, sentence: 'The card\'s signature over the challenge does not verify.' },
-  'bad-certificate': { status: 401, sentence: 'The card\'s certificate cannot be read.' },
-  untrusted: { status: 401, sentence: 'The card\'s certificate does not chain to a trusted PIV issuer.' },
-  expired: { status: 401, sentence: 'The card\'s certificate has expired.' },
-  'not-yet-valid': { status: 401, sentence: 'The card\'s certificate is not valid yet.' },
-  revoked: { status: 401, sentence: 'The card\'s certificate has been revoked.' },
-  'revocation-unavailable': { status: 401, sentence: 'The card\'s revocation status cannot be checked right now.' },
-  'policy-missing': { status: 401, sentence: 'The card\'s certificate lacks the required PIV policy.' },
+  'bad-signature': { status: 401, sentence: "The card's signature over the challenge does not verify." },
+  'bad-certificate': { status: 401, sentence: "The card's certificate cannot be read." },
+  untrusted: { status: 401, sentence: "The card's certificate does not chain to a trusted PIV issuer." },
+  expired: { status: 401, sentence: "The card's certificate has expired." },
+  'not-yet-valid': { status: 401, sentence: "The card's certificate is not valid yet." },
+  revoked: { status: 401, sentence: "The card's certificate has been revoked." },
+  'revocation-unavailable': { status: 401, sentence: "The card's revocation status cannot be checked right now." },
+  'policy-missing': { status: 401, sentence: "The card's certificate lacks the required PIV policy." },
   // 422, not 401: a trusted, unrevoked certificate (PKI-AUTH checks identity last) or a stored card without the
   // UUID a derived credential must carry; the same at sign-in, approve and redeem.
-  'identity-missing': { status: 422, sentence: 'The card\'s certificate has no PIV identity (UUID or FASC-N) to put in a derived credential.' },
+  'identity-missing': {
+    status: 422,
+    sentence: "The card's certificate has no PIV identity (UUID or FASC-N) to put in a derived credential.",
+  },
   'user-code-invalid': { status: 400, sentence: 'A code has 8 letters, like WDJB-MJHT.' },
   'user-code-unknown': { status: 404, sentence: 'That code is not known: check the phone and try again.' },
   'user-code-expired': { status: 410, sentence: 'That code has expired: start again on the phone.' },
   'user-code-already-used': { status: 409, sentence: 'That code was already used.' },
-  'user-code-attempts-exhausted': { status: 429, sentence: 'Too many wrong codes for this card: wait an hour, or ask the help desk.' },
-  'session-approval-limit': { status: 409, sentence: 'This sign-in has already approved a phone: take the card out and sign in again for another.' },
-  'card-revoked': { status: 403, sentence: 'The card\'s certificate has been revoked: no derived credential can be issued for it, and its waiting enrollments have ended.' },
-  'card-status-unavailable': { status: 503, sentence: 'The card\'s revocation status cannot be checked right now: try again in a few minutes.' },
+  'user-code-attempts-exhausted': {
+    status: 429,
+    sentence: 'Too many wrong codes for this card: wait an hour, or ask the help desk.',
+  },
+  'session-approval-limit': {
+    status: 409,
+    sentence: 'This sign-in has already approved a phone: take the card out and sign in again for another.',
+  },
+  'card-revoked': {
+    status: 403,
+    sentence:
+      "The card's certificate has been revoked: no derived credential can be issued for it, and its waiting enrollments have ended.",
+  },
+  'card-status-unavailable': {
+    status: 503,
+    sentence: "The card's revocation status cannot be checked right now: try again in a few minutes.",
+  },
   'card-not-trusted': { status: 403, sentence: 'The card is no longer accepted.' },
-  'card-expires-too-soon': { status: 422, sentence: 'The card expires too soon for a derived credential: renew the card first.' },
+  'card-expires-too-soon': {
+    status: 422,
+    sentence: 'The card expires too soon for a derived credential: renew the card first.',
+  },
   // Approve came before this sign-in showed the phone's details (or another sign-in showed them since).
-  'pairing-not-shown': { status: 409, sentence: 'Show this phone\'s details and number at the kiosk before approving it.' },
-  'pairing-number-mismatch': { status: 409, sentence: 'The number confirmed is not the one this phone shows: nothing was approved.' },
+  'pairing-not-shown': {
+    status: 409,
+    sentence: "Show this phone's details and number at the kiosk before approving it.",
+  },
+  'pairing-number-mismatch': {
+    status: 409,
+    sentence: 'The number confirmed is not the one this phone shows: nothing was approved.',
+  },
   'pairing-unknown': { status: 404, sentence: 'No phone with this pairing was shown in this sign-in.' },
   'enrollment-unknown': { status: 404, sentence: 'No such enrollment.' },
   'enrollment-burned': { status: 410, sentence: 'Too many wrong one-time passwords: start again.' },
   'enrollment-expired': { status: 410, sentence: 'The enrollment has expired: start again.' },
-  'enrollment-completed': { status: 409, sentence: 'This enrollment is already finished (or changed meanwhile): check its status.' },
+  'enrollment-completed': {
+    status: 409,
+    sentence: 'This enrollment is already finished (or changed meanwhile): check its status.',
+  },
   'otp-wrong': { status: 401, sentence: 'Wrong one-time password.' },
   'otp-expired': { status: 410, sentence: 'The one-time password has expired: ask the kiosk for a new one.' },
-  'wrong-device': { status: 403, sentence: 'This enrollment belongs to another device: use the phone that showed the code.' },
+  'wrong-device': {
+    status: 403,
+    sentence: 'This enrollment belongs to another device: use the phone that showed the code.',
+  },
   'csr-invalid': { status: 400, sentence: 'The certificate request is not acceptable.' },
-  'csr-bad-signature': { status: 400, sentence: 'The certificate request\'s signature does not verify.' },
-  'csr-weak-key': { status: 422, sentence: 'The certificate request\'s key is not accepted.' },
-  'card-expired': { status: 422, sentence: 'The card\'s PIV Authentication certificate has expired.' },
-  'ca-unavailable': { status: 503, sentence: 'The issuer cannot sign certificates right now; nothing was issued. Try again shortly.' },
+  'csr-bad-signature': { status: 400, sentence: "The certificate request's signature does not verify." },
+  'csr-weak-key': { status: 422, sentence: "The certificate request's key is not accepted." },
+  'card-expired': { status: 422, sentence: "The card's PIV Authentication certificate has expired." },
+  'ca-unavailable': {
+    status: 503,
+    sentence: 'The issuer cannot sign certificates right now; nothing was issued. Try again shortly.',
+  },
   'metrics-forbidden': { status: 403, sentence: '/metrics is not open to this caller.' },
-  'issuer-replaced': { status: 409, sentence: 'The issuer was replaced while this certificate was made: nothing was issued; enroll again.' },
+  'issuer-replaced': {
+    status: 409,
+    sentence: 'The issuer was replaced while this certificate was made: nothing was issued; enroll again.',
+  },
   // Two codes, not one with two statuses: a generation never published (404) is not a CRL that could not be
   // brought up to date (503), and the table gives each code one status.
   'crl-unknown': { status: 404, sentence: 'No CRL of that issuer generation is published.' },
@@ -111,7 +191,10 @@ export const OAUTH_ERRORS = {
   invalid_request: { status: 400, sentence: 'Bad request:' },
   invalid_client: { status: 401, sentence: 'This client_id is not registered with the issuer.' },
   invalid_grant: { status: 400, sentence: 'Unknown or already exchanged device_code.' },
-  unsupported_grant_type: { status: 400, sentence: 'This grant_type is not supported: use the RFC 8628 device code grant.' },
+  unsupported_grant_type: {
+    status: 400,
+    sentence: 'This grant_type is not supported: use the RFC 8628 device code grant.',
+  },
   authorization_pending: { status: 400, sentence: 'The code has not been approved at a kiosk yet.' },
   slow_down: { status: 400, sentence: 'Polling too fast:' },
   access_denied: { status: 400, sentence: 'The authorization was denied.' },

@@ -10,8 +10,7 @@
 
 /** A success value or an error as data (never a thrown string). */
 export type Result<T, E extends { readonly code: string }> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: E };
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 export const ok = <T>(value: T): { readonly ok: true; readonly value: T } => ({ ok: true, value });
 export const err = <E extends { readonly code: string }>(error: E): { readonly ok: false; readonly error: E } => ({
@@ -313,7 +312,8 @@ const validators: { readonly [K in KioskInvokeName]: ArgsValidator<K> } = {
     if (args.length !== 2) return invalid('expects (pin, options)');
     const [pin, options] = args;
     // The detail never echoes the value: it may be a PIN.
-    if (!isPinBytes(pin)) return invalid(`pin must be a Uint8Array of ${PIN_MIN_LENGTH}-${PIN_MAX_LENGTH} ASCII digits`);
+    if (!isPinBytes(pin))
+      return invalid(`pin must be a Uint8Array of ${PIN_MIN_LENGTH}-${PIN_MAX_LENGTH} ASCII digits`);
     if (!validateSubmitPinOptions(options)) return invalid('options must be { confirmLastTry: boolean }');
     return ok([pin, { confirmLastTry: options.confirmLastTry }]);
   },

@@ -23,7 +23,8 @@ export const PKI_AUTH_KIOSK_NONCE_BYTES = 32;
 export const PKI_AUTH_NONCE_BASE64URL_CHARS = Math.ceil((PKI_AUTH_ISSUER_NONCE_BYTES * 4) / 3);
 
 const CONTEXT_BYTES = Uint8Array.from(PKI_AUTH_CONTEXT, (c) => c.charCodeAt(0));
-export const PKI_AUTH_MESSAGE_BYTES = CONTEXT_BYTES.length + 1 + PKI_AUTH_ISSUER_NONCE_BYTES + PKI_AUTH_KIOSK_NONCE_BYTES;
+export const PKI_AUTH_MESSAGE_BYTES =
+  CONTEXT_BYTES.length + 1 + PKI_AUTH_ISSUER_NONCE_BYTES + PKI_AUTH_KIOSK_NONCE_BYTES;
 
 export type PkiAuthMessageResult = { ok: true; message: Uint8Array } | { ok: false; reason: string };
 
@@ -33,10 +34,16 @@ export type PkiAuthMessageResult = { ok: true; message: Uint8Array } | { ok: fal
  */
 export function pkiAuthMessage(issuerNonce: Uint8Array, kioskNonce: Uint8Array): PkiAuthMessageResult {
   if (issuerNonce.byteLength !== PKI_AUTH_ISSUER_NONCE_BYTES) {
-    return { ok: false, reason: `the issuer's challenge must be ${PKI_AUTH_ISSUER_NONCE_BYTES} bytes, not ${issuerNonce.byteLength}` };
+    return {
+      ok: false,
+      reason: `the issuer's challenge must be ${PKI_AUTH_ISSUER_NONCE_BYTES} bytes, not ${issuerNonce.byteLength}`,
+    };
   }
   if (kioskNonce.byteLength !== PKI_AUTH_KIOSK_NONCE_BYTES) {
-    return { ok: false, reason: `the kiosk nonce must be ${PKI_AUTH_KIOSK_NONCE_BYTES} bytes, not ${kioskNonce.byteLength}` };
+    return {
+      ok: false,
+      reason: `the kiosk nonce must be ${PKI_AUTH_KIOSK_NONCE_BYTES} bytes, not ${kioskNonce.byteLength}`,
+    };
   }
   const message = new Uint8Array(PKI_AUTH_MESSAGE_BYTES);
   message.set(CONTEXT_BYTES, 0);

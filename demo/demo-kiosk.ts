@@ -15,7 +15,10 @@ export interface DemoKiosk {
   stop(): Promise<void>;
 }
 
-export async function startDemoKiosk(demoOptions: DemoEnvironmentOptions, runtimeOptions: DemoRuntimeOptions = {}): Promise<DemoKiosk> {
+export async function startDemoKiosk(
+  demoOptions: DemoEnvironmentOptions,
+  runtimeOptions: DemoRuntimeOptions = {},
+): Promise<DemoKiosk> {
   const demo = await startDemoEnvironment(demoOptions);
   try {
     const runtime = await startKioskRuntime({

@@ -4,14 +4,18 @@ import { hashToken } from './secrets.ts';
 import type { IssuerContext } from './issuer-context.ts';
 import type { DeviceAuthorizationRecord, KioskSessionRecord } from './storage/issuer-storage.ts';
 
-export async function activeKioskSession(ctx: Pick<IssuerContext, 'storage' | 'now'>, token: string | null): Promise<KioskSessionRecord | null> {
+export async function activeKioskSession(
+  ctx: Pick<IssuerContext, 'storage' | 'now'>,
+  token: string | null,
+): Promise<KioskSessionRecord | null> {
   if (token === null) return null;
   const session = await ctx.storage.findKioskSessionByTokenHash(hashToken(token));
   return session !== null && session.expiresAt > ctx.now().getTime() ? session : null;
 }
 
 export async function deviceWithAccessToken(
-  ctx: Pick<IssuerContext, 'storage' | 'now'>, token: string | null,
+  ctx: Pick<IssuerContext, 'storage' | 'now'>,
+  token: string | null,
 ): Promise<DeviceAuthorizationRecord | null> {
   if (token === null) return null;
   const device = await ctx.storage.findDeviceAuthorizationByAccessTokenHash(hashToken(token));

@@ -10,23 +10,35 @@ import type { IssuerContext } from './issuer-context.ts';
 import type { Refusal } from './refusal.ts';
 import type { CardRecord } from './storage/issuer-storage.ts';
 
-export type CardStatusRefusal = Refusal<'card-revoked' | 'card-status-unavailable' | 'card-not-trusted' | 'card-expired' | 'card-expires-too-soon'>;
+export type CardStatusRefusal = Refusal<
+  'card-revoked' | 'card-status-unavailable' | 'card-not-trusted' | 'card-expired' | 'card-expires-too-soon'
+>;
 
 /**
  * Null when the card may go on; else the refusal. A revoked card ends, in one audited transaction, every
  * session of the card and every enrollment still waiting for its phone.
  */
 export async function recheckCardStatus(
-  ctx: IssuerContext, card: CardRecord, step: 'approve' | 'redeem', details: Record<string, string | null>,
+  ctx: IssuerContext,
+  card: CardRecord,
+  step: 'approve' | 'redeem',
+  details: Record<string, string | null>,
 ): Promise<CardStatusRefusal | null> {
   const verdict = await ctx.checkCardStatus(card.certificateDer, ctx.trustPolicy);
   if (verdict.ok) return null;
   switch (verdict.code) {
     case 'revoked': {
-      const ended = await ctx.storage.revokeCardSessions(card.id, ctx.now().getTime(), (result) => auditEntry(ctx, 'card-revoked', 'success', 'revoked', {
-        ...details, step, cardId: card.id, cardIssuer: card.issuerDn, cardSerial: card.serialNumberHex,
-        sessionsEnded: result.sessionsEnded, enrollmentsRevoked: result.revokedEnrollmentIds.length,
-      }));
+      const ended = await ctx.storage.revokeCardSessions(card.id, ctx.now().getTime(), (result) =>
+        auditEntry(ctx, 'card-revoked', 'success', 'revoked', {
+          ...details,
+          step,
+          cardId: card.id,
+          cardIssuer: card.issuerDn,
+          cardSerial: card.serialNumberHex,
+          sessionsEnded: result.sessionsEnded,
+          enrollmentsRevoked: result.revokedEnrollmentIds.length,
+        }),
+      );
       // Kiosks watching those enrollments learn at once that they are over.
       for (const enrollmentId of ended.revokedEnrollmentIds) ctx.events.notify(enrollmentId);
       return { code: 'card-revoked' };
@@ -36,7 +48,11 @@ export async function recheckCardStatus(
     case 'revocation-unavailable':
       // Fail closed: without a current answer the card's status is unknown, and nothing is issued.
       return { code: 'card-status-unavailable' };
-    case 'bad-signature': case 'bad-certificate': case 'untrusted': case 'not-yet-valid': case 'policy-missing':
+    case 'bad-signature':
+    case 'bad-certificate':
+    case 'untrusted':
+    case 'not-yet-valid':
+    case 'policy-missing':
     case 'identity-missing':
       // The trust configuration changed since sign-in (anchors, policy): the card no longer qualifies.
       return { code: 'card-not-trusted', detail: `(${verdict.code})` };
@@ -49,7 +65,11 @@ const HOUR_MS = 3_600_000;
  * The card's own dates against what would be issued now: refused when the card's certificate has expired, or
  * when the derived certificate (which never outlives the card) would live less than the tenant's minimum.
  */
-export function cardLifetimeRefusal(ctx: Pick<IssuerContext, 'config'>, card: CardRecord, now: Date): CardStatusRefusal | null {
+export function cardLifetimeRefusal(
+  ctx: Pick<IssuerContext, 'config'>,
+  card: CardRecord,
+  now: Date,
+): CardStatusRefusal | null {
   if (card.notAfter <= now.getTime()) {
     return { code: 'card-expired' };
   }

@@ -8,8 +8,7 @@ import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
 import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
 import { NotificationsConfig, notificationsProblem } from './notifications/notification-config.ts';
 
-const Seconds = (defaultValue: number, maximum: number) =>
-  Type.Integer({ minimum: 1, maximum, default: defaultValue });
+const Seconds = (defaultValue: number, maximum: number) => Type.Integer({ minimum: 1, maximum, default: defaultValue });
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
 const HttpUrl = Type.String({ minLength: 8, maxLength: 2048, pattern: '^https?://' });
 
@@ -26,12 +25,14 @@ export const IssuerConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     /** Address phones and kiosks use (QR payload, verification_uri). Default: https://<listen host>:<port>. */
-    publicBaseUrl: Type.Union([Type.String({ minLength: 8, maxLength: 2048, pattern: '^https://' }), Type.Null()], { default: null }),
+    publicBaseUrl: Type.Union([Type.String({ minLength: 8, maxLength: 2048, pattern: '^https://' }), Type.Null()], {
+      default: null,
+    }),
     /** TLS key + certificate files; absent → a self-signed loopback certificate is created in the data dir. */
-    tls: Type.Union([
-      Type.Object({ certificateFile: FilePath, keyFile: FilePath }, { additionalProperties: false }),
-      Type.Null(),
-    ], { default: null }),
+    tls: Type.Union(
+      [Type.Object({ certificateFile: FilePath, keyFile: FilePath }, { additionalProperties: false }), Type.Null()],
+      { default: null },
+    ),
     /** Issuing CA: null → created in the data dir; software key files; or a key in a PKCS#11 token (ca/ca-config.ts). */
     ca: CaConfig,
     pivTrust: Type.Object(
@@ -39,7 +40,8 @@ export const IssuerConfigSchema = Type.Object(
         trustAnchorFiles: Type.Array(FilePath, { maxItems: 100, default: [] }),
         intermediateFiles: Type.Array(FilePath, { maxItems: 500, default: [] }),
         requiredPolicyOids: Type.Array(Type.String({ pattern: '^[0-2](\\.[0-9]+)+$', maxLength: 200 }), {
-          maxItems: 20, default: ['2.16.840.1.101.3.2.1.3.13'],
+          maxItems: 20,
+          default: ['2.16.840.1.101.3.2.1.3.13'],
         }),
         crlUrls: Type.Array(HttpUrl, { maxItems: 50, default: [] }),
         crlFiles: Type.Array(FilePath, { maxItems: 50, default: [] }),
@@ -136,7 +138,9 @@ export const IssuerConfigSchema = Type.Object(
          * A revoked card: revoke every derived credential bound to it, or record and notify only (SP 800-157r1). Only
          * the default of the tenant setting `onCardRevoked` (issuer/lifecycle/tenant-settings.ts), which the monitor reads.
          */
-        onCardRevoked: Type.Union([Type.Literal('revoke-derived'), Type.Literal('flag')], { default: 'revoke-derived' }),
+        onCardRevoked: Type.Union([Type.Literal('revoke-derived'), Type.Literal('flag')], {
+          default: 'revoke-derived',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -166,7 +170,10 @@ export const IssuerConfigSchema = Type.Object(
     /** Logs and /metrics (issuer/operations/). */
     operations: Type.Object(
       {
-        logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
+        logLevel: Type.Union(
+          ['fatal', 'error', 'warn', 'info', 'debug', 'silent'].map((level) => Type.Literal(level)),
+          { default: 'info' },
+        ),
         /** A file holding the token /metrics requires (`Authorization: Bearer …`); null → loopback callers only. */
         metricsBearerTokenFile: Type.Union([FilePath, Type.Null()], { default: null }),
       },
@@ -179,7 +186,10 @@ export type IssuerConfig = Static<typeof IssuerConfigSchema>;
 
 export class ConfigError extends Error {
   readonly code = 'config-invalid';
-  constructor(readonly field: string, detail: string) {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
     super(`issuer config: ${field === '' ? '(root)' : field}: ${detail}`);
     this.name = 'ConfigError';
   }
@@ -199,11 +209,12 @@ export function parseIssuerConfig(input: unknown): IssuerConfig {
   const withDefaults = Value.Default(IssuerConfigSchema, Value.Clone(input ?? {}));
   const [first] = Value.Errors(IssuerConfigSchema, withDefaults);
   if (first !== undefined) {
-    const extra = first.keyword === 'additionalProperties'
-      ? (first.params).additionalProperties[0] ?? null
-      : first.keyword === 'required'
-        ? (first.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? null
-        : null;
+    const extra =
+      first.keyword === 'additionalProperties'
+        ? (first.params.additionalProperties[0] ?? null)
+        : first.keyword === 'required'
+          ? ((first.params as { requiredProperties?: string[] }).requiredProperties?.[0] ?? null)
+          : null;
     const unknown = first.keyword === 'additionalProperties' || first.message === 'schema is false';
     const detail = unknown ? 'unknown setting' : first.message;
     throw new ConfigError(fieldName(first.instancePath, extra), detail);

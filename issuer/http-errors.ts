@@ -24,14 +24,22 @@ export function sendRefusal(reply: FastifyReply, refusal: Refusal): FastifyReply
   if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds));
   const message = errorMessage(code, detail).slice(0, MAX_MESSAGE_LENGTH);
   const body = isOAuthErrorCode(code)
-    ? { error: code, error_description: message, message, ...(matchNumber === undefined ? {} : { match_number: matchNumber }) }
+    ? {
+        error: code,
+        error_description: message,
+        message,
+        ...(matchNumber === undefined ? {} : { match_number: matchNumber }),
+      }
     : { error: code, message, ...(attemptsLeft === undefined ? {} : { attemptsLeft }) };
   return reply.code(errorEntry(code).status).header('cache-control', 'no-store').send(body);
 }
 
 /** 429 in the shape of the route that refused (null: no route matched, the issuer's shape). */
 export function sendRateLimited(reply: FastifyReply, route: RouteSpec | null, retryAfterSeconds: number): FastifyReply {
-  return sendRefusal(reply, { code: route?.errorShape === 'oauth' ? 'rate_limited' : 'rate-limited', retryAfterSeconds });
+  return sendRefusal(reply, {
+    code: route?.errorShape === 'oauth' ? 'rate_limited' : 'rate-limited',
+    retryAfterSeconds,
+  });
 }
 
 /** `Authorization: Bearer <token>` → token, or null when absent or malformed. */

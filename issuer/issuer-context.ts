@@ -7,13 +7,21 @@ import type { TenantSettings } from './lifecycle/tenant-settings.ts';
 import type { CodeHasher } from './secrets.ts';
 import type { AuditEntryInput, IssuerStorage } from './storage/issuer-storage.ts';
 import type {
-  CardAuthenticationInput, CardAuthenticationResult, PivTrustPolicy,
+  CardAuthenticationInput,
+  CardAuthenticationResult,
+  PivTrustPolicy,
 } from './pki-auth/verify-card-authentication.ts';
 
-export type CardVerifier = (input: CardAuthenticationInput, policy: PivTrustPolicy) => Promise<CardAuthenticationResult>;
+export type CardVerifier = (
+  input: CardAuthenticationInput,
+  policy: PivTrustPolicy,
+) => Promise<CardAuthenticationResult>;
 
 /** The card's status now, from its stored certificate (no signature): `verifyCardCertificate` by default. */
-export type CardStatusChecker = (certificateDer: Uint8Array, policy: PivTrustPolicy) => Promise<CardAuthenticationResult>;
+export type CardStatusChecker = (
+  certificateDer: Uint8Array,
+  policy: PivTrustPolicy,
+) => Promise<CardAuthenticationResult>;
 
 export interface IssuerContext {
   config: IssuerConfig;
@@ -33,12 +41,20 @@ export interface IssuerContext {
   baseUrl: string;
   now: () => Date;
   /** Writes an audit row on its own: for refusals that change nothing (state changes pass `auditEntry` to storage). */
-  audit(event: string, outcome: AuditEntryInput['outcome'], code: string | null, details: AuditEntryInput['details']): Promise<void>;
+  audit(
+    event: string,
+    outcome: AuditEntryInput['outcome'],
+    code: string | null,
+    details: AuditEntryInput['details'],
+  ): Promise<void>;
 }
 
 /** The audit row of a state change, handed to the storage call that makes the change (same transaction). */
 export function auditEntry(
-  ctx: Pick<IssuerContext, 'now'>, event: string, outcome: AuditEntryInput['outcome'], code: string | null,
+  ctx: Pick<IssuerContext, 'now'>,
+  event: string,
+  outcome: AuditEntryInput['outcome'],
+  code: string | null,
   details: AuditEntryInput['details'],
 ): AuditEntryInput {
   return { at: ctx.now().getTime(), event, outcome, code, details };

@@ -27,13 +27,20 @@ export type RouteRuleResult<N extends RouteName> = RuleResult<RouteSuccess<N>, R
 
 export { ok };
 
-export function refuse<C extends AnyIssuerErrorCode>(code: C, facts: Omit<Refusal<C>, 'code'> = {}): { readonly ok: false; readonly error: Refusal<C> } {
+export function refuse<C extends AnyIssuerErrorCode>(
+  code: C,
+  facts: Omit<Refusal<C>, 'code'> = {},
+): { readonly ok: false; readonly error: Refusal<C> } {
   return err({ code, ...facts });
 }
 
 /** A refusal that changes nothing but is audited (its own audit row): most refusals of the kiosk and phone steps. */
 export async function auditedRefusal<C extends AnyIssuerErrorCode>(
-  ctx: Pick<IssuerContext, 'audit'>, event: string, code: C, details: AuditEntryInput['details'], facts: Omit<Refusal<C>, 'code'> = {},
+  ctx: Pick<IssuerContext, 'audit'>,
+  event: string,
+  code: C,
+  details: AuditEntryInput['details'],
+  facts: Omit<Refusal<C>, 'code'> = {},
 ): Promise<{ readonly ok: false; readonly error: Refusal<C> }> {
   await ctx.audit(event, 'failure', code, details);
   return refuse(code, facts);

@@ -6,7 +6,14 @@ import type { TSchema } from 'typebox';
 import { IssuerError, OAuthError } from '../contracts/issuer-api.ts';
 import { errorEntry, isOAuthErrorCode } from '../contracts/issuer-errors.ts';
 import { ISSUER_API, answerableErrorCodes } from '../contracts/issuer-routes.ts';
-import type { NonJsonMedia, RouteBody, RouteName, RouteParams, RouteQuery, RouteSpec } from '../contracts/issuer-routes.ts';
+import type {
+  NonJsonMedia,
+  RouteBody,
+  RouteName,
+  RouteParams,
+  RouteQuery,
+  RouteSpec,
+} from '../contracts/issuer-routes.ts';
 import { bearerToken, sendRefusal } from './http-errors.ts';
 import type { RouteRuleResult } from './refusal.ts';
 
@@ -31,15 +38,20 @@ const MEDIA_DESCRIPTIONS: Record<NonJsonMedia, string> = {
 /** Status → body schema of every answer route can send; throws if two body shapes would share a status. */
 export function responseSchemas(route: RouteSpec): Record<number, unknown> {
   const responses: Record<number, unknown> = {
-    [route.success.status]: route.success.media === undefined
-      ? route.success.body
-      : { description: MEDIA_DESCRIPTIONS[route.success.media], content: { [route.success.media]: { schema: route.success.body } } },
+    [route.success.status]:
+      route.success.media === undefined
+        ? route.success.body
+        : {
+            description: MEDIA_DESCRIPTIONS[route.success.media],
+            content: { [route.success.media]: { schema: route.success.body } },
+          },
   };
   const shapes = new Map<number, TSchema>();
   for (const code of answerableErrorCodes(route)) {
     const { status } = errorEntry(code);
     const shape = isOAuthErrorCode(code) ? OAuthError : IssuerError;
-    if ((shapes.get(status) ?? shape) !== shape) throw new Error(`${route.path}: status ${status} would carry two error shapes`);
+    if ((shapes.get(status) ?? shape) !== shape)
+      throw new Error(`${route.path}: status ${status} would carry two error shapes`);
     shapes.set(status, shape);
     responses[status] = shape;
   }
@@ -71,24 +83,34 @@ export function routeInput<N extends RouteName>(request: FastifyRequest): RouteI
 }
 
 /** The one answer of a handler: the success body with the route's status, or the refusal's table entry. */
-export function reply<N extends RouteName>(fastifyReply: FastifyReply, name: N, outcome: RouteRuleResult<N>): FastifyReply {
+export function reply<N extends RouteName>(
+  fastifyReply: FastifyReply,
+  name: N,
+  outcome: RouteRuleResult<N>,
+): FastifyReply {
   if (!outcome.ok) return sendRefusal(fastifyReply, outcome.error);
   return fastifyReply.code(ISSUER_API[name].success.status).header('cache-control', 'no-store').send(outcome.value);
 }
 
 /** Route `name` of the table, answered by `rule` (given the parsed input). */
 export function registerRoute<N extends RouteName>(
-  app: FastifyInstance, name: N, rule: (input: RouteInput<N>) => Promise<RouteRuleResult<N>>,
+  app: FastifyInstance,
+  name: N,
+  rule: (input: RouteInput<N>) => Promise<RouteRuleResult<N>>,
 ): void {
   const route: RouteSpec = ISSUER_API[name];
   app.route({
-    method: route.method, url: route.path, schema: routeSchema(route),
+    method: route.method,
+    url: route.path,
+    schema: routeSchema(route),
     handler: async (request, fastifyReply) => reply(fastifyReply, name, await rule(routeInput<N>(request))),
   });
 }
 
 /** The table's route for a registered URL pattern (null: an operations route, or none matched). */
-const ROUTES_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(Object.values(ISSUER_API).map((route: RouteSpec) => [route.path, route]));
+const ROUTES_BY_PATH: ReadonlyMap<string, RouteSpec> = new Map(
+  Object.values(ISSUER_API).map((route: RouteSpec) => [route.path, route]),
+);
 
 export function routeOf(request: FastifyRequest): RouteSpec | null {
   return ROUTES_BY_PATH.get(request.routeOptions.url ?? '') ?? null;

@@ -62,7 +62,9 @@ export class CodeHasher {
 
   /** Keyed hash of a short code, bound to its purpose and record (an OTP of one enrollment fits no other). */
   hash(purpose: CodePurpose, recordId: string, code: string): string {
-    return createHmac('sha256', this.serverSecret).update(`${purpose}\0${recordId}\0${code}`, 'utf8').digest('base64url');
+    return createHmac('sha256', this.serverSecret)
+      .update(`${purpose}\0${recordId}\0${code}`, 'utf8')
+      .digest('base64url');
   }
 
   matches(expectedHash: string, purpose: CodePurpose, recordId: string, code: string): boolean {

@@ -23,13 +23,18 @@ import type { OperationsOptions } from './operations/operations-routes.ts';
 import { loggerOptions } from './operations/request-log.ts';
 
 /** Metrics, /metrics access and where the JSON log lines go (null: no log). */
-export interface IssuerOperations extends OperationsOptions { logStream: Writable | null }
+export interface IssuerOperations extends OperationsOptions {
+  logStream: Writable | null;
+}
 
 /** Largest body any route accepts: a PIV certificate or a CSR in base64 fits comfortably. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Routes anyone may call without a token that write a row: their own, lower limits keep a flood off the disk. */
-const UNAUTHENTICATED_WRITE_ROUTES: ReadonlySet<string> = new Set([ISSUER_API.deviceAuthorization.path, ISSUER_API.pkiAuthChallenge.path]);
+const UNAUTHENTICATED_WRITE_ROUTES: ReadonlySet<string> = new Set([
+  ISSUER_API.deviceAuthorization.path,
+  ISSUER_API.pkiAuthChallenge.path,
+]);
 const SERVICE_KEY = 'service';
 
 function parseForm(body: string): Record<string, string> {
@@ -37,13 +42,18 @@ function parseForm(body: string): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of params) {
     // RFC 6749 §3.2: parameters must not repeat; a repeat is ambiguous, so refuse it.
-    if (Object.hasOwn(result, key)) throw Object.assign(new Error(`parameter "${key.slice(0, 40)}" repeats`), { statusCode: 400 });
+    if (Object.hasOwn(result, key))
+      throw Object.assign(new Error(`parameter "${key.slice(0, 40)}" repeats`), { statusCode: 400 });
     result[key] = value;
   }
   return result;
 }
 
-export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, operations: IssuerOperations): Promise<FastifyInstance> {
+export async function buildIssuerApp(
+  ctx: IssuerContext,
+  tls: TlsIdentity,
+  operations: IssuerOperations,
+): Promise<FastifyInstance> {
   const app = Fastify({
     https: { key: tls.keyPem, cert: tls.certificatePem },
     bodyLimit: BODY_LIMIT_BYTES,
@@ -65,12 +75,20 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
     const status = error.statusCode ?? 500;
     if (error.validation !== undefined || (status === 400 && error.code !== 'FST_ERR_CTP_BODY_TOO_LARGE')) {
       const detail = error.validation?.[0];
-      const what = detail === undefined
-        ? error.message.slice(0, 200)
-        : `${(detail.instancePath || error.validationContext) ?? 'body'} ${detail.message ?? 'is invalid'}`.slice(0, 300);
-      return sendRefusal(reply, { code: route?.errorShape === 'oauth' ? 'invalid_request' : 'bad-request', detail: what });
+      const what =
+        detail === undefined
+          ? error.message.slice(0, 200)
+          : `${(detail.instancePath || error.validationContext) ?? 'body'} ${detail.message ?? 'is invalid'}`.slice(
+              0,
+              300,
+            );
+      return sendRefusal(reply, {
+        code: route?.errorShape === 'oauth' ? 'invalid_request' : 'bad-request',
+        detail: what,
+      });
     }
-    if (status === 413) return sendRefusal(reply, { code: 'payload-too-large', detail: `(The limit is ${BODY_LIMIT_BYTES} bytes.)` });
+    if (status === 413)
+      return sendRefusal(reply, { code: 'payload-too-large', detail: `(The limit is ${BODY_LIMIT_BYTES} bytes.)` });
     if (status === 415) return sendRefusal(reply, { code: 'unsupported-media-type' });
     if (status === 429) return sendRateLimited(reply, route, 60);
     const operational = operationalFailure(error, ctx, reply, operations.metrics);
@@ -83,7 +101,11 @@ export async function buildIssuerApp(ctx: IssuerContext, tls: TlsIdentity, opera
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: `${ctx.config.displayName} API`, version: '1', description: 'Derived PIV credential issuer (SP 800-157).' },
+      info: {
+        title: `${ctx.config.displayName} API`,
+        version: '1',
+        description: 'Derived PIV credential issuer (SP 800-157).',
+      },
     },
   });
   // Every request counts against its address's cap (the code-guessing routes have their own, lower limit too).

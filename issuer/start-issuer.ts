@@ -124,18 +124,25 @@ function defaultBaseUrl(host: string, port: number): string {
 
 /** The configuration of these options: the file's, or the inline one; defaults applied, ConfigError when bad. */
 export function readIssuerConfig(options: Pick<StartIssuerOptions, 'config' | 'configFile'>): IssuerConfig {
-  return options.configFile !== undefined ? loadIssuerConfigFile(options.configFile) : parseIssuerConfig(options.config);
+  return options.configFile !== undefined
+    ? loadIssuerConfigFile(options.configFile)
+    : parseIssuerConfig(options.config);
 }
 
-interface IssuerMaterial { ca: IssuingCa; tls: TlsIdentity; serverSecret: Uint8Array }
+interface IssuerMaterial {
+  ca: IssuingCa;
+  tls: TlsIdentity;
+  serverSecret: Uint8Array;
+}
 
 /** The data dir, CA, TLS identity and server secret: loaded, or created on first start. */
 async function loadOrCreateMaterial(config: IssuerConfig, dataDir: string, now: Date): Promise<IssuerMaterial> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const ca = await loadConfiguredCa(config.ca, dataDir, config.displayName, now);
-  const tls = config.tls === null
-    ? await loadOrCreateLoopbackTls(dataDir, now)
-    : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
+  const tls =
+    config.tls === null
+      ? await loadOrCreateLoopbackTls(dataDir, now)
+      : loadTlsFromFiles(config.tls.certificateFile, config.tls.keyFile);
   return { ca, tls, serverSecret: loadOrCreateServerSecret(dataDir) };
 }
 
@@ -155,7 +162,14 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
       const { ca } = await loadOrCreateMaterial(config, dataDir, now);
       // Workers connect to a token CA themselves: the primary's check connection is not kept.
       await ca.signer.close();
-      await enterIssuerGeneration(storage, ca.certificateDer, now, ISSUER_START_ACTOR, 'cessationOfOperation', config.notifications);
+      await enterIssuerGeneration(
+        storage,
+        ca.certificateDer,
+        now,
+        ISSUER_START_ACTOR,
+        'cessationOfOperation',
+        config.notifications,
+      );
     } finally {
       await storage.close();
     }
@@ -165,8 +179,22 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
 }
 
 /** `eligibility.onCardRevoked: revoke-derived` through the lifecycle: audited, actor `monitor`, CRL regenerated at once. */
-function lifecycleRevokeAllForCard(storage: IssuerStorage, crl: CrlPublisher, now: () => Date, notifications: IssuerConfig['notifications']): RevokeAllForCard {
-  const deps = { storage, now, notifications, afterRevocationChange: () => { crl.refresh().catch((error: unknown) => { process.emitWarning(`derived CRL not regenerated: ${String(error)}`); }); } };
+function lifecycleRevokeAllForCard(
+  storage: IssuerStorage,
+  crl: CrlPublisher,
+  now: () => Date,
+  notifications: IssuerConfig['notifications'],
+): RevokeAllForCard {
+  const deps = {
+    storage,
+    now,
+    notifications,
+    afterRevocationChange: () => {
+      crl.refresh().catch((error: unknown) => {
+        process.emitWarning(`derived CRL not regenerated: ${String(error)}`);
+      });
+    },
+  };
   return (cardId, reason, actor) => revokeAllForCard(deps, cardId, reason, { kind: 'monitor', id: actor });
 }
 
@@ -189,13 +217,32 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   }
   const { tls, serverSecret } = material;
   const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
-  const { generation: issuerGeneration } = await enterIssuerGeneration(storage, ca.certificateDer, now(), ISSUER_START_ACTOR, 'cessationOfOperation', config.notifications);
+  const { generation: issuerGeneration } = await enterIssuerGeneration(
+    storage,
+    ca.certificateDer,
+    now(),
+    ISSUER_START_ACTOR,
+    'cessationOfOperation',
+    config.notifications,
+  );
   const crl = startCrlPublisher({
-    storage, ca, issuerGeneration, now, validityMs: config.revocation.crlValidityHours * 3_600_000,
-    checkIntervalMs: config.revocation.crlCheckSeconds * 1000, warn: (message) => { process.emitWarning(message); },
+    storage,
+    ca,
+    issuerGeneration,
+    now,
+    validityMs: config.revocation.crlValidityHours * 3_600_000,
+    checkIntervalMs: config.revocation.crlCheckSeconds * 1000,
+    warn: (message) => {
+      process.emitWarning(message);
+    },
   });
   const context: IssuerContext = {
-    config, storage, ca, issuerGeneration, crl, tenant: tenantSettingsReader(storage, config),
+    config,
+    storage,
+    ca,
+    issuerGeneration,
+    crl,
+    tenant: tenantSettingsReader(storage, config),
     codes: new CodeHasher(serverSecret),
     events: options.events ?? new EnrollmentEvents(),
     trustPolicy: {
@@ -213,15 +260,21 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     checkCardStatus: options.checkCardStatus ?? verifyCardCertificate,
     baseUrl: '',
     now,
-    audit: (event, outcome, code, details) => storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
+    audit: (event, outcome, code, details) =>
+      storage.appendAudit({ at: now().getTime(), event, outcome, code, details }),
   };
   const app = await buildIssuerApp(context, tls, {
-    metrics, logStream: options.logStream ?? null, metricsBearerTokenFile: config.operations.metricsBearerTokenFile,
+    metrics,
+    logStream: options.logStream ?? null,
+    metricsBearerTokenFile: config.operations.metricsBearerTokenFile,
     ...(options.metricsText === undefined ? {} : { metricsText: options.metricsText }),
   });
   if (options.debugWorkerHeader === true) {
     const pid = String(process.pid);
-    app.addHook('onSend', async (_request, reply, payload) => { reply.header('x-dck-debug-worker', pid); return payload; });
+    app.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('x-dck-debug-worker', pid);
+      return payload;
+    });
   }
   try {
     await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
@@ -237,31 +290,62 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   // Publishes what a crash may have left unpublished (a revocation committed, its CRL not yet signed).
   await crl.crlFor(issuerGeneration);
   const maintenance = startMaintenance({
-    storage, config, dataDir: options.dataDir, now, warn: (message) => { process.emitWarning(message); },
+    storage,
+    config,
+    dataDir: options.dataDir,
+    now,
+    warn: (message) => {
+      process.emitWarning(message);
+    },
   });
   const cardMonitor = startCardMonitor({
-    storage, settings: config.eligibility, now,
+    storage,
+    settings: config.eligibility,
+    now,
     // The tenant setting (database, audited) is the one source; eligibility.onCardRevoked only seeds its default.
     // Read fresh at each run (not through the 5 s cache): runs are minutes apart, and `dck admin tenant set` holds.
     policy: async () => (await readTenantSettings(storage, config)).onCardRevoked,
     oracle: createCardRevocationOracle({
-      ...context.trustPolicy, maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000, maxCrlBytes: config.pivTrust.maxCrlBytes,
+      ...context.trustPolicy,
+      maxAgeMs: config.pivTrust.revocationFreshnessSeconds * 1000,
+      maxCrlBytes: config.pivTrust.maxCrlBytes,
     }),
-    onCardRevoked: options.onCardRevoked ?? cardRevokedAction({
-      storage, now, revokeAllForCard: options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config.notifications),
-    }),
-    warn: (message) => { process.emitWarning(message); },
-    observe: (run) => { metrics.observeEligibilityRun(run); },
+    onCardRevoked:
+      options.onCardRevoked ??
+      cardRevokedAction({
+        storage,
+        now,
+        revokeAllForCard:
+          options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config.notifications),
+      }),
+    warn: (message) => {
+      process.emitWarning(message);
+    },
+    observe: (run) => {
+      metrics.observeEligibilityRun(run);
+    },
   });
   const { smtp, ldap } = config.notifications;
   const notifications = startNotifications({
-    storage, config, now, warn: (message) => { process.emitWarning(message); },
+    storage,
+    config,
+    now,
+    warn: (message) => {
+      process.emitWarning(message);
+    },
     transport: smtp === undefined ? null : createMailTransport(smtp),
     directory: ldap === undefined ? null : createDirectoryLookup(ldap),
   });
   let closed = false;
   return {
-    url, port, config, storage, maintenance, cardMonitor, notifications, metrics,
+    url,
+    port,
+    config,
+    storage,
+    maintenance,
+    cardMonitor,
+    notifications,
+    metrics,
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,

@@ -27,18 +27,28 @@ export async function loadOrCreateLoopbackTls(dataDir: string, now: Date): Promi
   const signer = softwareCaSigner(privateKey);
   const name = distinguishedName([[OID.commonName, 'dck issuer (loopback)']]);
   const notAfter = new Date(now.getTime() + 5 * 365 * 86_400_000);
-  const der = await buildCertificate({
-    serialNumber: newSerialNumber(), issuerNameDer: name, subjectNameDer: name,
-    notBefore: new Date(now.getTime() - 60_000), notAfter, subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
-    extensions: [
-      basicConstraints(false),
-      keyUsage(['digitalSignature']),
-      extendedKeyUsage(['1.3.6.1.5.5.7.3.1']),
-      subjectAltName([{ ip: '127.0.0.1' }, { ip: '::1' }, { dns: 'localhost' }]),
-      subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
-    ],
-  }, signer);
-  const identity = { keyPem: String(privateKey.export({ type: 'pkcs8', format: 'pem' })), certificatePem: derToPem(der) };
+  const der = await buildCertificate(
+    {
+      serialNumber: newSerialNumber(),
+      issuerNameDer: name,
+      subjectNameDer: name,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter,
+      subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
+      extensions: [
+        basicConstraints(false),
+        keyUsage(['digitalSignature']),
+        extendedKeyUsage(['1.3.6.1.5.5.7.3.1']),
+        subjectAltName([{ ip: '127.0.0.1' }, { ip: '::1' }, { dns: 'localhost' }]),
+        subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
+      ],
+    },
+    signer,
+  );
+  const identity = {
+    keyPem: String(privateKey.export({ type: 'pkcs8', format: 'pem' })),
+    certificatePem: derToPem(der),
+  };
   writeFileSync(keyFile, identity.keyPem, { mode: 0o600 });
   writeFileSync(certFile, identity.certificatePem);
   return identity;
@@ -47,4 +57,3 @@ export async function loadOrCreateLoopbackTls(dataDir: string, now: Date): Promi
 export function loadTlsFromFiles(certificateFile: string, keyFile: string): TlsIdentity {
   return { keyPem: readFileSync(keyFile, 'utf8'), certificatePem: readFileSync(certificateFile, 'utf8') };
 }
-

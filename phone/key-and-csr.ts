@@ -15,11 +15,14 @@ export interface PhoneKeyAndCsr {
 
 export async function createKeyAndCsr(commonName = 'dck phone'): Promise<PhoneKeyAndCsr> {
   const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: [{ CN: [commonName.slice(0, 64)] }],
-    keys,
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
-  }, crypto);
+  const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+    {
+      name: [{ CN: [commonName.slice(0, 64)] }],
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+    },
+    crypto,
+  );
   return {
     csrPem: csr.toString('pem'),
     publicKeySpki: new Uint8Array(await crypto.subtle.exportKey('spki', keys.publicKey)),
@@ -28,6 +31,9 @@ export async function createKeyAndCsr(commonName = 'dck phone'): Promise<PhoneKe
 }
 
 export function pkcs8ToPem(pkcs8: Uint8Array): string {
-  const base64 = Buffer.from(pkcs8).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+  const base64 = Buffer.from(pkcs8)
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
   return `-----BEGIN PRIVATE KEY-----\n${base64}\n-----END PRIVATE KEY-----\n`;
 }

@@ -12,7 +12,10 @@
 import { callIssuer } from '../contracts/issuer-caller.ts';
 import type { CallOutcome, IssuerConnection } from '../contracts/issuer-caller.ts';
 import {
-  DEVICE_CODE_GRANT_TYPE, type CredentialStatus, type DeviceAuthorizationRequest, type IssuerMetadata,
+  DEVICE_CODE_GRANT_TYPE,
+  type CredentialStatus,
+  type DeviceAuthorizationRequest,
+  type IssuerMetadata,
 } from '../contracts/issuer-api.ts';
 import type { AnyIssuerErrorCode } from '../contracts/issuer-errors.ts';
 import type { RouteName, RouteSuccess } from '../contracts/issuer-routes.ts';
@@ -25,25 +28,43 @@ export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-call
 export const PHONE_CLIENT_ID = 'dck-phone';
 
 /** What the phone tells the issuer about itself; the kiosk shows it before approving (number matching). */
-export type PhoneReport = Pick<DeviceAuthorizationRequest, 'device_platform' | 'device_model' | 'app_name' | 'app_version'>;
+export type PhoneReport = Pick<
+  DeviceAuthorizationRequest,
+  'device_platform' | 'device_model' | 'app_name' | 'app_version'
+>;
 
 /** How the command-line stand-in describes itself unless told otherwise (`dck phone start --model …`). */
 export const STAND_IN_REPORT: PhoneReport = {
-  device_platform: 'command line', device_model: 'dck phone stand-in', app_name: 'dck phone', app_version: '0.1',
+  device_platform: 'command line',
+  device_model: 'dck phone stand-in',
+  app_name: 'dck phone',
+  app_version: '0.1',
 };
 /** RFC 8628 §3.5: each slow_down adds 5 seconds to the polling interval. */
 const SLOW_DOWN_STEP_SECONDS = 5;
 
 export type PhoneErrorCode =
-  | 'issuer-unreachable' | 'bad-response' | 'issuer-refused'
-  | 'access-denied' | 'expired-token' | 'poll-timeout' | 'enrollment-not-waiting'
-  | QrCodeError | 'qr-wrong-enrollment' | 'chain-invalid' | 'otp-malformed';
+  | 'issuer-unreachable'
+  | 'bad-response'
+  | 'issuer-refused'
+  | 'access-denied'
+  | 'expired-token'
+  | 'poll-timeout'
+  | 'enrollment-not-waiting'
+  | QrCodeError
+  | 'qr-wrong-enrollment'
+  | 'chain-invalid'
+  | 'otp-malformed';
 
 export type PhoneResult<T> =
   | { ok: true; value: T }
   | { ok: false; code: PhoneErrorCode; message: string; issuerCode?: AnyIssuerErrorCode; attemptsLeft?: number };
 
-function failure<T>(code: PhoneErrorCode, message: string, extra: { issuerCode?: AnyIssuerErrorCode; attemptsLeft?: number } = {}): PhoneResult<T> {
+function failure<T>(
+  code: PhoneErrorCode,
+  message: string,
+  extra: { issuerCode?: AnyIssuerErrorCode; attemptsLeft?: number } = {},
+): PhoneResult<T> {
   return { ok: false, code, message, ...extra };
 }
 
@@ -51,7 +72,10 @@ function failure<T>(code: PhoneErrorCode, message: string, extra: { issuerCode?:
 function phoneResult<N extends RouteName>(answer: CallOutcome<N>): PhoneResult<RouteSuccess<N>> {
   if (answer.ok) return { ok: true, value: answer.value };
   if (answer.kind !== 'refused') return failure(answer.kind, answer.message);
-  return failure('issuer-refused', answer.message, { issuerCode: answer.code, ...(answer.attemptsLeft === undefined ? {} : { attemptsLeft: answer.attemptsLeft }) });
+  return failure('issuer-refused', answer.message, {
+    issuerCode: answer.code,
+    ...(answer.attemptsLeft === undefined ? {} : { attemptsLeft: answer.attemptsLeft }),
+  });
 }
 
 export async function fetchIssuerMetadata(connection: IssuerConnection): Promise<PhoneResult<IssuerMetadata>> {
@@ -59,7 +83,10 @@ export async function fetchIssuerMetadata(connection: IssuerConnection): Promise
 }
 
 /** The "app" notification channel: the credential's state and whether it is due for renewal. */
-export async function fetchCredentialStatus(connection: IssuerConnection, serialNumberHex: string): Promise<PhoneResult<CredentialStatus>> {
+export async function fetchCredentialStatus(
+  connection: IssuerConnection,
+  serialNumberHex: string,
+): Promise<PhoneResult<CredentialStatus>> {
   return phoneResult(await callIssuer(connection, 'credentialStatus', { params: { serialNumberHex } }));
 }
 
@@ -73,9 +100,13 @@ export interface DeviceFlow {
 }
 
 export async function startDeviceAuthorization(
-  connection: IssuerConnection, report: PhoneReport = STAND_IN_REPORT, clientId = PHONE_CLIENT_ID,
+  connection: IssuerConnection,
+  report: PhoneReport = STAND_IN_REPORT,
+  clientId = PHONE_CLIENT_ID,
 ): Promise<PhoneResult<DeviceFlow>> {
-  const answer = phoneResult(await callIssuer(connection, 'deviceAuthorization', { body: { client_id: clientId, ...report } }));
+  const answer = phoneResult(
+    await callIssuer(connection, 'deviceAuthorization', { body: { client_id: clientId, ...report } }),
+  );
   if (!answer.ok) return answer;
   return {
     ok: true,
@@ -102,24 +133,41 @@ export type PollOnce =
   | { state: 'pending'; intervalSeconds: number; matchNumber: string | null };
 
 /** One token request (RFC 8628 §3.4). `pending` carries the interval to wait before the next one. */
-export async function pollTokenOnce(connection: IssuerConnection, flow: DeviceFlow, intervalSeconds: number, clientId = PHONE_CLIENT_ID): Promise<PhoneResult<PollOnce>> {
+export async function pollTokenOnce(
+  connection: IssuerConnection,
+  flow: DeviceFlow,
+  intervalSeconds: number,
+  clientId = PHONE_CLIENT_ID,
+): Promise<PhoneResult<PollOnce>> {
   const answer = await callIssuer(connection, 'token', {
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
   });
   if (!answer.ok && answer.kind === 'refused' && answer.status === 400) {
     const matchNumber = answer.matchNumber ?? null;
-    if (answer.code === 'authorization_pending') return { ok: true, value: { state: 'pending', intervalSeconds, matchNumber } };
+    if (answer.code === 'authorization_pending')
+      return { ok: true, value: { state: 'pending', intervalSeconds, matchNumber } };
     if (answer.code === 'slow_down') {
-      return { ok: true, value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS, matchNumber } };
+      return {
+        ok: true,
+        value: { state: 'pending', intervalSeconds: intervalSeconds + SLOW_DOWN_STEP_SECONDS, matchNumber },
+      };
     }
     if (answer.code === 'access_denied') return failure('access-denied', 'the request was denied at the kiosk');
-    if (answer.code === 'expired_token') return failure('expired-token', 'the device code expired; start again with `dck phone start`');
+    if (answer.code === 'expired_token')
+      return failure('expired-token', 'the device code expired; start again with `dck phone start`');
   }
   const granted = phoneResult(answer);
   if (!granted.ok) return granted;
   return {
     ok: true,
-    value: { state: 'granted', token: { accessToken: granted.value.access_token, enrollmentId: granted.value.enrollment_id, expiresAt: Date.now() + granted.value.expires_in * 1000 } },
+    value: {
+      state: 'granted',
+      token: {
+        accessToken: granted.value.access_token,
+        enrollmentId: granted.value.enrollment_id,
+        expiresAt: Date.now() + granted.value.expires_in * 1000,
+      },
+    },
   };
 }
 
@@ -134,7 +182,11 @@ export interface PollOptions {
 }
 
 /** Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. */
-export async function pollForToken(connection: IssuerConnection, flow: DeviceFlow, options: PollOptions = {}): Promise<PhoneResult<DeviceToken>> {
+export async function pollForToken(
+  connection: IssuerConnection,
+  flow: DeviceFlow,
+  options: PollOptions = {},
+): Promise<PhoneResult<DeviceToken>> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const deadline = Math.min(flow.expiresAt, Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY));
   let interval = flow.intervalSeconds;
@@ -150,7 +202,10 @@ export async function pollForToken(connection: IssuerConnection, flow: DeviceFlo
       options.onMatchNumber?.(matchNumber);
     }
     if (Date.now() + interval * 1000 > deadline) {
-      return failure(Date.now() + interval * 1000 > flow.expiresAt ? 'expired-token' : 'poll-timeout', 'the kiosk has not approved this phone\'s code in time');
+      return failure(
+        Date.now() + interval * 1000 > flow.expiresAt ? 'expired-token' : 'poll-timeout',
+        "the kiosk has not approved this phone's code in time",
+      );
     }
     options.onPending?.(interval);
     await sleep(interval * 1000);
@@ -169,26 +224,38 @@ export interface Redemption {
  * request body; the caller zero-fills it afterwards. The QR must name the issuer of `connection` and the
  * enrollment the token was granted for.
  */
-export async function redeemEnrollment(connection: IssuerConnection, input: {
-  token: DeviceToken;
-  qrPayload: string;
-  otp: Buffer;
-  /** The issuer's CA to verify the returned chain against; fetched from its metadata when absent. */
-  trustedCaPem?: string;
-}): Promise<PhoneResult<Redemption>> {
+export async function redeemEnrollment(
+  connection: IssuerConnection,
+  input: {
+    token: DeviceToken;
+    qrPayload: string;
+    otp: Buffer;
+    /** The issuer's CA to verify the returned chain against; fetched from its metadata when absent. */
+    trustedCaPem?: string;
+  },
+): Promise<PhoneResult<Redemption>> {
   const qr = readEnrollmentQr(input.qrPayload, connection.baseUrl.href);
   if (!qr.ok) return failure(qr.code, qr.message);
   if (qr.value.enrollmentId !== input.token.enrollmentId) {
-    return failure('qr-wrong-enrollment', 'this QR code is for another enrollment than the one the kiosk approved for this phone');
+    return failure(
+      'qr-wrong-enrollment',
+      'this QR code is for another enrollment than the one the kiosk approved for this phone',
+    );
   }
   // Fetching the enrollment first tells the kiosk the phone has scanned ("now type the password"), and stops here
   // when the code is already dead (no key made for nothing).
-  const fetched = phoneResult(await callIssuer(connection, 'enrollmentForPhone', {
-    params: { enrollmentId: qr.value.enrollmentId }, bearer: input.token.accessToken,
-  }));
+  const fetched = phoneResult(
+    await callIssuer(connection, 'enrollmentForPhone', {
+      params: { enrollmentId: qr.value.enrollmentId },
+      bearer: input.token.accessToken,
+    }),
+  );
   if (!fetched.ok) return fetched;
   if (fetched.value.state !== 'awaiting-phone') {
-    return failure('enrollment-not-waiting', `this QR code no longer works (${fetched.value.state}): ask the kiosk for a new one`);
+    return failure(
+      'enrollment-not-waiting',
+      `this QR code no longer works (${fetched.value.state}): ask the kiosk for a new one`,
+    );
   }
   let trustedCaPem = input.trustedCaPem;
   if (trustedCaPem === undefined) {
@@ -197,20 +264,34 @@ export async function redeemEnrollment(connection: IssuerConnection, input: {
     trustedCaPem = metadata.value.caCertificatePem;
   }
   const keyAndCsr = await createKeyAndCsr();
-  const redeemed = phoneResult(await callIssuer(connection, 'redeemEnrollment', {
-    params: { enrollmentId: qr.value.enrollmentId }, bearer: input.token.accessToken,
-    body: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
-  }));
+  const redeemed = phoneResult(
+    await callIssuer(connection, 'redeemEnrollment', {
+      params: { enrollmentId: qr.value.enrollmentId },
+      bearer: input.token.accessToken,
+      body: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
+    }),
+  );
   if (!redeemed.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return redeemed;
   }
   const check = await verifyIssuedChain({
-    certificatePem: redeemed.value.certificatePem, chainPem: redeemed.value.chainPem, trustedCaPem, publicKeySpki: keyAndCsr.publicKeySpki,
+    certificatePem: redeemed.value.certificatePem,
+    chainPem: redeemed.value.chainPem,
+    trustedCaPem,
+    publicKeySpki: keyAndCsr.publicKeySpki,
   });
   if (!check.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return failure(check.code, check.message);
   }
-  return { ok: true, value: { certificatePem: redeemed.value.certificatePem, chainPem: redeemed.value.chainPem, privateKeyPkcs8: keyAndCsr.privateKeyPkcs8, summary: check.summary } };
+  return {
+    ok: true,
+    value: {
+      certificatePem: redeemed.value.certificatePem,
+      chainPem: redeemed.value.chainPem,
+      privateKeyPkcs8: keyAndCsr.privateKeyPkcs8,
+      summary: check.summary,
+    },
+  };
 }

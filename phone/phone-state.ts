@@ -9,29 +9,38 @@ import { Value } from 'typebox/value';
 
 const MAX_STATE_BYTES = 64 * 1024;
 
-export const PhoneState = Type.Object({
-  version: Type.Literal(1),
-  issuerUrl: Type.String({ maxLength: 2000 }),
-  caFile: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
-  flow: Type.Optional(Type.Object({
-    deviceCode: Type.String({ maxLength: 100 }),
-    userCode: Type.String({ maxLength: 9 }),
-    verificationUri: Type.String({ maxLength: 2000 }),
-    intervalSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
-    expiresAt: Type.Number(),
-  })),
-  token: Type.Optional(Type.Object({
-    accessToken: Type.String({ maxLength: 100 }),
-    enrollmentId: Type.String({ maxLength: 64 }),
-    expiresAt: Type.Number(),
-  })),
-  credential: Type.Optional(Type.Object({
-    certificateFile: Type.String({ maxLength: 4096 }),
-    keyFile: Type.String({ maxLength: 4096 }),
-    serialNumberHex: Type.String({ maxLength: 80 }),
-    notAfter: Type.String({ maxLength: 40 }),
-  })),
-}, { additionalProperties: false });
+export const PhoneState = Type.Object(
+  {
+    version: Type.Literal(1),
+    issuerUrl: Type.String({ maxLength: 2000 }),
+    caFile: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
+    flow: Type.Optional(
+      Type.Object({
+        deviceCode: Type.String({ maxLength: 100 }),
+        userCode: Type.String({ maxLength: 9 }),
+        verificationUri: Type.String({ maxLength: 2000 }),
+        intervalSeconds: Type.Integer({ minimum: 1, maximum: 3600 }),
+        expiresAt: Type.Number(),
+      }),
+    ),
+    token: Type.Optional(
+      Type.Object({
+        accessToken: Type.String({ maxLength: 100 }),
+        enrollmentId: Type.String({ maxLength: 64 }),
+        expiresAt: Type.Number(),
+      }),
+    ),
+    credential: Type.Optional(
+      Type.Object({
+        certificateFile: Type.String({ maxLength: 4096 }),
+        keyFile: Type.String({ maxLength: 4096 }),
+        serialNumberHex: Type.String({ maxLength: 80 }),
+        notAfter: Type.String({ maxLength: 40 }),
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 export type PhoneState = Static<typeof PhoneState>;
 
 export function defaultStateDir(): string {
@@ -44,11 +53,18 @@ export async function loadState(dir: string): Promise<StateLoad> {
   let text: string;
   try {
     const content = await readFile(join(dir, 'state.json'));
-    if (content.length > MAX_STATE_BYTES) return { ok: false, message: `${dir}/state.json is too large to be phone state` };
+    if (content.length > MAX_STATE_BYTES)
+      return { ok: false, message: `${dir}/state.json is too large to be phone state` };
     text = content.toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, message: code === 'ENOENT' ? `no phone state in ${dir}: run \`dck phone start --issuer URL\` first` : `cannot read ${dir}/state.json (${code ?? 'error'})` };
+    return {
+      ok: false,
+      message:
+        code === 'ENOENT'
+          ? `no phone state in ${dir}: run \`dck phone start --issuer URL\` first`
+          : `cannot read ${dir}/state.json (${code ?? 'error'})`,
+    };
   }
   let parsed: unknown;
   try {
@@ -56,7 +72,8 @@ export async function loadState(dir: string): Promise<StateLoad> {
   } catch {
     return { ok: false, message: `${dir}/state.json is not JSON; run \`dck phone start\` again` };
   }
-  if (!Value.Check(PhoneState, parsed)) return { ok: false, message: `${dir}/state.json is not phone state; run \`dck phone start\` again` };
+  if (!Value.Check(PhoneState, parsed))
+    return { ok: false, message: `${dir}/state.json is not phone state; run \`dck phone start\` again` };
   return { ok: true, state: parsed };
 }
 

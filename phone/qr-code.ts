@@ -20,10 +20,19 @@ export async function decodeQrImageFile(file: string): Promise<QrResult<string>>
   try {
     const info = await stat(file);
     if (!info.isFile()) return { ok: false, code: 'qr-image-unreadable', message: `${file} is not a file` };
-    if (info.size > MAX_PNG_FILE_BYTES) return { ok: false, code: 'qr-image-unreadable', message: `${file} is larger than ${MAX_PNG_FILE_BYTES / 1024 / 1024} MB` };
+    if (info.size > MAX_PNG_FILE_BYTES)
+      return {
+        ok: false,
+        code: 'qr-image-unreadable',
+        message: `${file} is larger than ${MAX_PNG_FILE_BYTES / 1024 / 1024} MB`,
+      };
     return decodeQrPng(await readFile(file));
   } catch (error) {
-    return { ok: false, code: 'qr-image-unreadable', message: `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+    return {
+      ok: false,
+      code: 'qr-image-unreadable',
+      message: `${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    };
   }
 }
 
@@ -34,7 +43,11 @@ export function decodeQrPng(png: Buffer): QrResult<string> {
   try {
     image = PNG.sync.read(png);
   } catch (error) {
-    return { ok: false, code: 'qr-image-unreadable', message: `the image is not a readable PNG (${error instanceof Error ? error.message.slice(0, 80) : 'error'})` };
+    return {
+      ok: false,
+      code: 'qr-image-unreadable',
+      message: `the image is not a readable PNG (${error instanceof Error ? error.message.slice(0, 80) : 'error'})`,
+    };
   }
   const pixels = new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   const found = jsQR(pixels, image.width, image.height, { inversionAttempts: 'attemptBoth' });
@@ -49,11 +62,15 @@ function pngDimensions(png: Buffer): { width: number; height: number } | string 
   }
   const width = png.readUInt32BE(16);
   const height = png.readUInt32BE(20);
-  if (width === 0 || height === 0 || width * height > MAX_PNG_PIXELS) return `the image is ${width}×${height} pixels, outside the accepted size`;
+  if (width === 0 || height === 0 || width * height > MAX_PNG_PIXELS)
+    return `the image is ${width}×${height} pixels, outside the accepted size`;
   return { width, height };
 }
 
-export interface EnrollmentQr { readonly issuerBaseUrl: string; readonly enrollmentId: string }
+export interface EnrollmentQr {
+  readonly issuerBaseUrl: string;
+  readonly enrollmentId: string;
+}
 
 /**
  * Accepts a scanned payload only if it is `<our issuer>/e/<enrollment id>`: printable ASCII, bounded, https,
@@ -62,17 +79,28 @@ export interface EnrollmentQr { readonly issuerBaseUrl: string; readonly enrollm
 export function readEnrollmentQr(payload: string, expectedIssuerUrl: string): QrResult<EnrollmentQr> {
   const refuse = (code: QrCodeError, message: string): QrResult<EnrollmentQr> => ({ ok: false, code, message });
   const text = payload.trim();
-  if (text.length === 0 || text.length > MAX_PAYLOAD_CHARS) return refuse('qr-not-an-enrollment', `the QR code text must be 1 to ${MAX_PAYLOAD_CHARS} characters`);
-  if (!/^[\x21-\x7e]+$/.test(text)) return refuse('qr-not-an-enrollment', 'the QR code contains spaces, control or non-ASCII characters, so it is not an enrollment code');
+  if (text.length === 0 || text.length > MAX_PAYLOAD_CHARS)
+    return refuse('qr-not-an-enrollment', `the QR code text must be 1 to ${MAX_PAYLOAD_CHARS} characters`);
+  if (!/^[\x21-\x7e]+$/.test(text))
+    return refuse(
+      'qr-not-an-enrollment',
+      'the QR code contains spaces, control or non-ASCII characters, so it is not an enrollment code',
+    );
   const parsed = parseQrPayload(text);
   if (!parsed.ok) return refuse('qr-not-an-enrollment', parsed.message);
   const scanned = new URL(parsed.issuerBaseUrl);
   if (scanned.username !== '' || scanned.password !== '' || scanned.search !== '' || scanned.hash !== '') {
-    return refuse('qr-not-an-enrollment', 'the issuer address in the QR code carries credentials, a query or a fragment');
+    return refuse(
+      'qr-not-an-enrollment',
+      'the issuer address in the QR code carries credentials, a query or a fragment',
+    );
   }
   const expected = new URL(expectedIssuerUrl);
   if (scanned.origin !== expected.origin || trimSlash(scanned.pathname) !== trimSlash(expected.pathname)) {
-    return refuse('qr-wrong-issuer', `the QR code belongs to ${scanned.origin}, not to the issuer this phone registered with (${expected.origin}); nothing was sent`);
+    return refuse(
+      'qr-wrong-issuer',
+      `the QR code belongs to ${scanned.origin}, not to the issuer this phone registered with (${expected.origin}); nothing was sent`,
+    );
   }
   return { ok: true, value: { issuerBaseUrl: parsed.issuerBaseUrl, enrollmentId: parsed.enrollmentId } };
 }

@@ -21,7 +21,8 @@ export interface IssuedCertificateSummary {
   readonly sha256Fingerprint: string;
 }
 
-export type ChainCheck = { ok: true; summary: IssuedCertificateSummary } | { ok: false; code: 'chain-invalid'; message: string };
+export type ChainCheck =
+  { ok: true; summary: IssuedCertificateSummary } | { ok: false; code: 'chain-invalid'; message: string };
 
 export async function verifyIssuedChain(input: {
   certificatePem: string;
@@ -41,16 +42,21 @@ export async function verifyIssuedChain(input: {
     chain = input.chainPem.slice(0, MAX_CHAIN).map((pem) => new x509.X509Certificate(pem));
     trusted = new x509.X509Certificate(input.trustedCaPem);
   } catch (error) {
-    return refuse(`a returned certificate cannot be parsed (${error instanceof Error ? error.message.slice(0, 100) : 'error'})`);
+    return refuse(
+      `a returned certificate cannot be parsed (${error instanceof Error ? error.message.slice(0, 100) : 'error'})`,
+    );
   }
-  if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(input.publicKeySpki))) return refuse('the certificate is not for the key this phone generated');
+  if (!Buffer.from(leaf.publicKey.rawData).equals(Buffer.from(input.publicKeySpki)))
+    return refuse('the certificate is not for the key this phone generated');
   const path = await pathToTrusted(leaf, chain, trusted);
   if (typeof path === 'string') return refuse(path);
   for (const certificate of path) {
-    if (certificate.notBefore > now || certificate.notAfter < now) return refuse(`"${certificate.subject}" is outside its validity period`);
+    if (certificate.notBefore > now || certificate.notAfter < now)
+      return refuse(`"${certificate.subject}" is outside its validity period`);
   }
   for (const ca of path.slice(1)) {
-    if (ca.getExtension(x509.BasicConstraintsExtension)?.ca !== true) return refuse(`"${ca.subject}" is not a CA certificate`);
+    if (ca.getExtension(x509.BasicConstraintsExtension)?.ca !== true)
+      return refuse(`"${ca.subject}" is not a CA certificate`);
   }
   const profile = derivedProfileProblem(leaf);
   if (profile !== null) return refuse(profile);
@@ -58,17 +64,22 @@ export async function verifyIssuedChain(input: {
 }
 
 /** Walks leaf → chain by verified signatures until the trusted CA signs (or is) the current certificate. */
-async function pathToTrusted(leaf: x509.X509Certificate, chain: x509.X509Certificate[], trusted: x509.X509Certificate): Promise<x509.X509Certificate[] | string> {
+async function pathToTrusted(
+  leaf: x509.X509Certificate,
+  chain: x509.X509Certificate[],
+  trusted: x509.X509Certificate,
+): Promise<x509.X509Certificate[] | string> {
   const path = [leaf];
   let current = leaf;
   for (let step = 0; step <= chain.length; step += 1) {
     if (current.issuer === trusted.subject && (await signedBy(current, trusted))) return [...path, trusted];
     const next = chain.find((candidate) => !path.includes(candidate) && candidate.subject === current.issuer);
-    if (next === undefined || !(await signedBy(current, next))) return `"${current.subject}" does not chain to the issuer's CA "${trusted.subject}"`;
+    if (next === undefined || !(await signedBy(current, next)))
+      return `"${current.subject}" does not chain to the issuer's CA "${trusted.subject}"`;
     path.push(next);
     current = next;
   }
-  return 'the returned chain does not reach the issuer\'s CA';
+  return "the returned chain does not reach the issuer's CA";
 }
 
 async function signedBy(subject: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
@@ -81,17 +92,21 @@ async function signedBy(subject: x509.X509Certificate, issuer: x509.X509Certific
 
 function derivedProfileProblem(leaf: x509.X509Certificate): string | null {
   const policies = leaf.getExtension(x509.CertificatePolicyExtension)?.policies ?? [];
-  if (!policies.includes(DERIVED_PIV_AUTH_POLICY)) return `the certificate lacks the derived PIV Authentication policy ${DERIVED_PIV_AUTH_POLICY}`;
+  if (!policies.includes(DERIVED_PIV_AUTH_POLICY))
+    return `the certificate lacks the derived PIV Authentication policy ${DERIVED_PIV_AUTH_POLICY}`;
   const usages = leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages.map(String) ?? [];
   if (!usages.includes(CLIENT_AUTH)) return 'the certificate lacks the clientAuth extended key usage';
   const keyUsage = leaf.getExtension(x509.KeyUsagesExtension);
-  if (keyUsage === null || (keyUsage.usages & x509.KeyUsageFlags.digitalSignature) === 0) return 'the certificate lacks the digitalSignature key usage';
+  if (keyUsage === null || (keyUsage.usages & x509.KeyUsageFlags.digitalSignature) === 0)
+    return 'the certificate lacks the digitalSignature key usage';
   return null;
 }
 
 async function summarize(leaf: x509.X509Certificate): Promise<IssuedCertificateSummary> {
   const san = leaf.getExtension(x509.SubjectAlternativeNameExtension);
-  const uuidUri = san?.names.items.find((name) => name.type === 'url' && name.value.toLowerCase().startsWith('urn:uuid:'));
+  const uuidUri = san?.names.items.find(
+    (name) => name.type === 'url' && name.value.toLowerCase().startsWith('urn:uuid:'),
+  );
   return {
     subject: leaf.subject,
     issuer: leaf.issuer,

@@ -3,7 +3,13 @@
  * `readAuthenticationIdentity` for the kiosk greeting (only the 9A certificate and PIN status).
  */
 import type {
-  AuthenticationIdentity, CardInfo, CardReadProblem, CertificateSlot, CertificateSummary, PinReferenceName, PinStatusInfo,
+  AuthenticationIdentity,
+  CardInfo,
+  CardReadProblem,
+  CertificateSlot,
+  CertificateSummary,
+  PinReferenceName,
+  PinStatusInfo,
 } from '../contracts/card.ts';
 import { supportsExtendedLength } from './atr.ts';
 import { summarizeCertificate } from './certificate-summary.ts';
@@ -36,10 +42,15 @@ export async function readCardInfo(card: PivCard, atr: Uint8Array): Promise<Card
   const discovery = await readOptional('discovery', problems, () => card.readDiscovery());
   const certificates = {} as Record<CertificateSlot, CertificateSummary | null>;
   for (const slot of CERTIFICATE_SLOTS) {
-    certificates[slot] = await readOptional(`certificate-${slot}`, problems, async () => summarizeCertificate((await card.readCertificate(slot)).der));
+    certificates[slot] = await readOptional(`certificate-${slot}`, problems, async () =>
+      summarizeCertificate((await card.readCertificate(slot)).der),
+    );
   }
   const reference: PinReferenceName = discovery?.primaryPin ?? 'application';
-  const pin = await readOptional('pin-status', problems, async (): Promise<PinStatusInfo> => ({ reference, triesLeft: await card.pinStatus(reference) }));
+  const pin = await readOptional('pin-status', problems, async (): Promise<PinStatusInfo> => ({
+    reference,
+    triesLeft: await card.pinStatus(reference),
+  }));
   return {
     schemaVersion: 1,
     atr: hexOf(atr),
@@ -59,7 +70,10 @@ export async function readCardInfo(card: PivCard, atr: Uint8Array): Promise<Card
  * links), GET DATA 7E unless `reference` is given, one empty VERIFY. Rejects with 'not-found'
  * when the card has no PIV Authentication certificate.
  */
-export async function readAuthenticationIdentity(card: PivCard, options: { reference?: PinReferenceName } = {}): Promise<AuthenticationIdentity> {
+export async function readAuthenticationIdentity(
+  card: PivCard,
+  options: { reference?: PinReferenceName } = {},
+): Promise<AuthenticationIdentity> {
   const certificate = summarizeCertificate((await card.readCertificate('9A')).der);
   const reference = options.reference ?? (await choosePinReference(card));
   return { certificate, pin: { reference, triesLeft: await card.pinStatus(reference) } };

@@ -23,7 +23,11 @@ function decompress(bytes: Uint8Array, maxBytes: number): Uint8Array {
   try {
     return new Uint8Array(gunzipSync(bytes, { maxOutputLength: maxBytes }));
   } catch (error) {
-    throw new PivError('malformed-certificate', 'compressed certificate could not be decompressed within the size limit', { cause: error });
+    throw new PivError(
+      'malformed-certificate',
+      'compressed certificate could not be decompressed within the size limit',
+      { cause: error },
+    );
   }
 }
 
@@ -32,10 +36,12 @@ export function parseCertificateObject(response: Uint8Array, maxBytes = MAX_CERT
   const contents = unwrapDataObject(response, DATA_CONTAINER_TAG, 'certificate object');
   const items = parseTlvs(contents, { trailing: 'allow-padding' });
   const certificate = findValue(items, TAG.CERTIFICATE);
-  if (certificate === undefined || certificate.length === 0) throw new PivError('not-found', 'certificate object holds no certificate');
+  if (certificate === undefined || certificate.length === 0)
+    throw new PivError('not-found', 'certificate object holds no certificate');
   const certInfo = findValue(items, TAG.CERT_INFO)?.[0] ?? 0;
   const compressed = (certInfo & COMPRESSED) !== 0;
   const der = compressed ? decompress(certificate, maxBytes) : Uint8Array.from(certificate);
-  if (der.length > maxBytes) throw new PivError('malformed-certificate', `certificate of ${der.length} bytes exceeds ${maxBytes}`);
+  if (der.length > maxBytes)
+    throw new PivError('malformed-certificate', `certificate of ${der.length} bytes exceeds ${maxBytes}`);
   return { der, compressed };
 }

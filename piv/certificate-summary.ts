@@ -20,7 +20,10 @@ const SAN_OID = '2.5.29.17';
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
 const CURVE_NAMES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
 
-interface SanEntries { fascn: FascnInfo | null; uuid: string | null }
+interface SanEntries {
+  fascn: FascnInfo | null;
+  uuid: string | null;
+}
 
 /** The otherName value is [0] EXPLICIT OCTET STRING; accept the inner TLV or bare bytes. */
 function otherNameBytes(value: ArrayBuffer): Uint8Array {

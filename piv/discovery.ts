@@ -40,6 +40,7 @@ export function parseDiscovery(contents: Uint8Array): DiscoveryInfo {
  */
 export function parseDiscoveryObject(response: Uint8Array): DiscoveryInfo {
   const contents = unwrapDataObject(response, OBJECT_TAG.DISCOVERY, 'discovery object');
-  if (contents.length === 0) throw new PivError('not-found', 'discovery object is empty (zero-length 7E): treated as absent');
+  if (contents.length === 0)
+    throw new PivError('not-found', 'discovery object is empty (zero-length 7E): treated as absent');
   return parseDiscovery(contents);
 }

@@ -69,25 +69,40 @@ export function isPivError(value: unknown, code?: PivErrorCode): value is PivErr
 function codeForStatusWord(sw: number): PivErrorCode {
   if (isVerifyCounter(sw)) return 'wrong-pin';
   switch (sw) {
-    case SW.AUTH_METHOD_BLOCKED: return 'pin-blocked';
-    case SW.FILE_NOT_FOUND: return 'not-found';
-    case SW.SECURITY_STATUS_NOT_SATISFIED: return 'security-status';
-    case SW.REFERENCE_DATA_NOT_USABLE: return 'reference-data-not-usable';
+    case SW.AUTH_METHOD_BLOCKED:
+      return 'pin-blocked';
+    case SW.FILE_NOT_FOUND:
+      return 'not-found';
+    case SW.SECURITY_STATUS_NOT_SATISFIED:
+      return 'security-status';
+    case SW.REFERENCE_DATA_NOT_USABLE:
+      return 'reference-data-not-usable';
     case SW.CONDITIONS_NOT_SATISFIED:
-    case SW.COMMAND_NOT_ALLOWED: return 'conditions-not-satisfied';
-    case SW.INCORRECT_DATA: return 'incorrect-data';
-    case SW.FUNCTION_NOT_SUPPORTED: return 'function-not-supported';
+    case SW.COMMAND_NOT_ALLOWED:
+      return 'conditions-not-satisfied';
+    case SW.INCORRECT_DATA:
+      return 'incorrect-data';
+    case SW.FUNCTION_NOT_SUPPORTED:
+      return 'function-not-supported';
     case SW.INCORRECT_P1P2:
-    case SW.WRONG_P1P2: return 'incorrect-parameters';
-    case SW.REFERENCE_NOT_FOUND: return 'reference-not-found';
-    case SW.WRONG_LENGTH: return 'wrong-length';
-    case SW.INS_NOT_SUPPORTED: return 'instruction-not-supported';
-    case SW.CLA_NOT_SUPPORTED: return 'class-not-supported';
+    case SW.WRONG_P1P2:
+      return 'incorrect-parameters';
+    case SW.REFERENCE_NOT_FOUND:
+      return 'reference-not-found';
+    case SW.WRONG_LENGTH:
+      return 'wrong-length';
+    case SW.INS_NOT_SUPPORTED:
+      return 'instruction-not-supported';
+    case SW.CLA_NOT_SUPPORTED:
+      return 'class-not-supported';
     case SW.LAST_COMMAND_EXPECTED:
-    case SW.COMMAND_CHAINING_NOT_SUPPORTED: return 'chaining-not-supported';
+    case SW.COMMAND_CHAINING_NOT_SUPPORTED:
+      return 'chaining-not-supported';
     case SW.MEMORY_FAILURE:
-    case SW.NOT_ENOUGH_MEMORY: return 'memory-failure';
-    default: return 'unexpected-status';
+    case SW.NOT_ENOUGH_MEMORY:
+      return 'memory-failure';
+    default:
+      return 'unexpected-status';
   }
 }
 

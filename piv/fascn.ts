@@ -30,7 +30,13 @@ const LAYOUT = {
 } as const satisfies Record<keyof FascnFields, readonly [number, number]>;
 
 const SENTINELS: ReadonlyArray<readonly [number, number]> = [
-  [0, SS], [5, FS], [10, FS], [17, FS], [19, FS], [21, FS], [38, ES],
+  [0, SS],
+  [5, FS],
+  [10, FS],
+  [17, FS],
+  [19, FS],
+  [21, FS],
+  [38, ES],
 ];
 const LRC_INDEX = 39;
 

@@ -21,7 +21,12 @@ export const OBJECT_TAG = {
 } as const;
 
 /** Key references of the slots whose certificates we read. */
-export const KEY_REFERENCE: Readonly<Record<CertificateSlot, number>> = { '9A': 0x9a, '9C': 0x9c, '9D': 0x9d, '9E': 0x9e };
+export const KEY_REFERENCE: Readonly<Record<CertificateSlot, number>> = {
+  '9A': 0x9a,
+  '9C': 0x9c,
+  '9D': 0x9d,
+  '9E': 0x9e,
+};
 
 export const CERTIFICATE_OBJECT: Readonly<Record<CertificateSlot, number>> = {
   '9A': OBJECT_TAG.CERT_PIV_AUTH,
@@ -37,9 +42,12 @@ export const DATA_CONTAINER_TAG = 0x53;
 
 /** GET DATA: 00 CB 3F FF, data 5C <tag>, Le as large as the channel allows. */
 export function getDataCommand(objectTag: number, le: number): CommandApdu {
-  const tagBytes = objectTag > 0xffff
-    ? [objectTag >> 16, (objectTag >> 8) & 0xff, objectTag & 0xff]
-    : objectTag > 0xff ? [objectTag >> 8, objectTag & 0xff] : [objectTag];
+  const tagBytes =
+    objectTag > 0xffff
+      ? [objectTag >> 16, (objectTag >> 8) & 0xff, objectTag & 0xff]
+      : objectTag > 0xff
+        ? [objectTag >> 8, objectTag & 0xff]
+        : [objectTag];
   return { cla: 0x00, ins: 0xcb, p1: 0x3f, p2: 0xff, data: encodeTlv(0x5c, Uint8Array.from(tagBytes)), le };
 }
 
@@ -50,7 +58,10 @@ export function getDataCommand(objectTag: number, le: number): CommandApdu {
 export function unwrapDataObject(response: Uint8Array, outerTag: number, what: string): Uint8Array {
   const outer = parseSingleTlv(response, { trailing: 'allow-padding' });
   if (outer.tag !== outerTag) {
-    throw new PivError('malformed-object', `${what}: expected tag ${outerTag.toString(16).toUpperCase()}, got ${outer.tag.toString(16).toUpperCase()}`);
+    throw new PivError(
+      'malformed-object',
+      `${what}: expected tag ${outerTag.toString(16).toUpperCase()}, got ${outer.tag.toString(16).toUpperCase()}`,
+    );
   }
   return outer.value;
 }

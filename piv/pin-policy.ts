@@ -54,7 +54,11 @@ async function verifyOwnedPin(card: PivCard, pin: Uint8Array, options: VerifyPin
  * resolves or rejects, whatever happens. Rejects with 'pin-format' (nothing sent) or card and
  * transport errors; wrong, blocked and refused PINs are outcomes, not errors.
  */
-export async function verifyPinSafely(card: PivCard, pin: Uint8Array, options: VerifyPinOptions = {}): Promise<PinVerifyOutcome> {
+export async function verifyPinSafely(
+  card: PivCard,
+  pin: Uint8Array,
+  options: VerifyPinOptions = {},
+): Promise<PinVerifyOutcome> {
   try {
     return await verifyOwnedPin(card, pin, options);
   } finally {

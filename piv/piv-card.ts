@@ -4,7 +4,12 @@
  * called explicitly.
  */
 import type {
-  ApplicationInfo, CertificateSlot, ChuidInfo, DiscoveryInfo, PinReferenceName, PinTries,
+  ApplicationInfo,
+  CertificateSlot,
+  ChuidInfo,
+  DiscoveryInfo,
+  PinReferenceName,
+  PinTries,
 } from '../contracts/card.ts';
 import type { CommandApdu, ResponseApdu } from './apdu.ts';
 import { supportsExtendedLength } from './atr.ts';
@@ -54,11 +59,16 @@ function parseApplicationTemplate(data: Uint8Array): ApplicationInfo {
   const fallback: ApplicationInfo = { aid: hexOf(PIV_AID), label: null, url: null, algorithms: [] };
   if (data.length === 0) return fallback; // some cards answer SELECT with 9000 and no template
   const template = parseSingleTlv(data, { trailing: 'allow-padding' });
-  if (template.tag !== 0x61) throw new PivError('malformed-object', 'SELECT: Application Property Template (61) expected');
+  if (template.tag !== 0x61)
+    throw new PivError('malformed-object', 'SELECT: Application Property Template (61) expected');
   const items = parseTlvTree(template.value, 4);
   const label = findValue(items, 0x50);
   const url = findValue(items, 0x5f50);
-  const algorithms = items.find((i) => i.tag === 0xac)?.children.filter((c) => c.tag === 0x80).map((c) => c.value[0] ?? 0) ?? [];
+  const algorithms =
+    items
+      .find((i) => i.tag === 0xac)
+      ?.children.filter((c) => c.tag === 0x80)
+      .map((c) => c.value[0] ?? 0) ?? [];
   return {
     aid: hexOf(findValue(items, 0x4f) ?? PIV_AID),
     label: label === undefined ? null : Buffer.from(label).toString('utf8'),
@@ -87,7 +97,8 @@ export class PivCard {
   readonly #objects = new Map<number, Uint8Array>();
 
   constructor(transport: CardTransport, options: PivCardOptions = {}) {
-    const extendedLength = options.extendedLength ?? (options.atr === undefined ? false : supportsExtendedLength(options.atr));
+    const extendedLength =
+      options.extendedLength ?? (options.atr === undefined ? false : supportsExtendedLength(options.atr));
     this.#channel = new ApduChannel(transport, { ...options, extendedLength });
   }
 
@@ -103,7 +114,8 @@ export class PivCard {
   /** SELECT the PIV application and parse its Application Property Template. */
   async select(): Promise<ApplicationInfo> {
     const response = await this.#channel.send({ cla: 0, ins: INS.SELECT, p1: 0x04, p2: 0x00, data: PIV_AID, le: 256 });
-    if (response.sw === SW.FILE_NOT_FOUND) throw new PivError('not-found', 'no PIV application on this card', { sw: response.sw });
+    if (response.sw === SW.FILE_NOT_FOUND)
+      throw new PivError('not-found', 'no PIV application on this card', { sw: response.sw });
     this.#expectSuccess(response, 'SELECT PIV');
     this.#application = parseApplicationTemplate(response.data);
     return this.#application;
@@ -171,7 +183,14 @@ export class PivCard {
     padded.set(pin);
     let response: ResponseApdu;
     try {
-      response = await this.#channel.send({ cla: 0, ins: INS.VERIFY, p1: 0, p2: pinReferenceByte(reference), data: padded, sensitive: true });
+      response = await this.#channel.send({
+        cla: 0,
+        ins: INS.VERIFY,
+        p1: 0,
+        p2: pinReferenceByte(reference),
+        data: padded,
+        sensitive: true,
+      });
     } finally {
       padded.fill(0);
     }
@@ -189,16 +208,24 @@ export class PivCard {
    */
   async sign(slot: CertificateSlot, algorithm: KeyAlgorithm, message: Uint8Array): Promise<Uint8Array> {
     await this.ensureSelected();
-    const template = encodeTlvs([[0x82, new Uint8Array(0)], [0x81, signingInput(algorithm, message)]]);
+    const template = encodeTlvs([
+      [0x82, new Uint8Array(0)],
+      [0x81, signingInput(algorithm, message)],
+    ]);
     const command: CommandApdu = {
-      cla: 0, ins: INS.GENERAL_AUTHENTICATE, p1: ALGORITHM_ID[algorithm], p2: KEY_REFERENCE[slot],
-      data: encodeTlv(0x7c, template), le: this.#channel.maxLe,
+      cla: 0,
+      ins: INS.GENERAL_AUTHENTICATE,
+      p1: ALGORITHM_ID[algorithm],
+      p2: KEY_REFERENCE[slot],
+      data: encodeTlv(0x7c, template),
+      le: this.#channel.maxLe,
     };
     const response = await this.#channel.send(command);
     this.#expectSuccess(response, `GENERAL AUTHENTICATE ${slot}`);
     const outer = parseSingleTlv(response.data, { trailing: 'allow-padding' });
     const signature = outer.tag === 0x7c ? findValue(parseTlvs(outer.value), 0x82) : undefined;
-    if (signature === undefined) throw new PivError('malformed-response', 'GENERAL AUTHENTICATE: no 7C/82 signature in the answer');
+    if (signature === undefined)
+      throw new PivError('malformed-response', 'GENERAL AUTHENTICATE: no 7C/82 signature in the answer');
     if (algorithm === 'RSA-2048' && signature.length !== 256) {
       throw new PivError('malformed-response', `GENERAL AUTHENTICATE: RSA-2048 signature of ${signature.length} bytes`);
     }

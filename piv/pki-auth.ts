@@ -8,7 +8,11 @@
  */
 import { constants, randomBytes, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { PKI_AUTH_ISSUER_NONCE_BYTES, PKI_AUTH_KIOSK_NONCE_BYTES, pkiAuthMessage } from '../contracts/pki-auth-message.ts';
+import {
+  PKI_AUTH_ISSUER_NONCE_BYTES,
+  PKI_AUTH_KIOSK_NONCE_BYTES,
+  pkiAuthMessage,
+} from '../contracts/pki-auth-message.ts';
 import type { CertificateSummary } from '../contracts/card.ts';
 import { keyAlgorithmOf, parseCertificate } from './certificate-summary.ts';
 import { PivError } from './errors.ts';
@@ -40,12 +44,18 @@ function messageFor(challenge: Uint8Array, kioskNonce: Uint8Array): Uint8Array {
 }
 
 /** Checks a PKI-AUTH signature made under the construction above (false for nonces of the wrong length too). */
-export function verifyChallengeSignature(publicKey: KeyObject, algorithm: KeyAlgorithm, nonces: { challenge: Uint8Array; kioskNonce: Uint8Array }, signature: Uint8Array): boolean {
+export function verifyChallengeSignature(
+  publicKey: KeyObject,
+  algorithm: KeyAlgorithm,
+  nonces: { challenge: Uint8Array; kioskNonce: Uint8Array },
+  signature: Uint8Array,
+): boolean {
   const built = pkiAuthMessage(nonces.challenge, nonces.kioskNonce);
   if (!built.ok) return false;
-  const key = algorithm === 'RSA-2048'
-    ? { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
-    : { key: publicKey, dsaEncoding: 'der' as const };
+  const key =
+    algorithm === 'RSA-2048'
+      ? { key: publicKey, padding: constants.RSA_PKCS1_PADDING }
+      : { key: publicKey, dsaEncoding: 'der' as const };
   return verify(HASH_OF[algorithm], built.message, key, signature);
 }
 
@@ -56,7 +66,10 @@ export function verifyChallengeSignature(publicKey: KeyObject, algorithm: KeyAlg
  * signing paths (`dck card sign --kiosk-nonce`); the kiosk always lets it be fresh.
  */
 export async function signPkiAuthChallenge(
-  card: PivCard, algorithm: KeyAlgorithm, challenge: Uint8Array, kioskNonce: Uint8Array = new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES)),
+  card: PivCard,
+  algorithm: KeyAlgorithm,
+  challenge: Uint8Array,
+  kioskNonce: Uint8Array = new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES)),
 ): Promise<PkiAuthSignature> {
   const message = messageFor(challenge, kioskNonce);
   return { signature: await card.sign('9A', algorithm, message), kioskNonce };
@@ -74,19 +87,26 @@ function failedPin(outcome: 'wrong' | 'blocked' | 'last-try-refused', triesLeft?
  * already be verified (or the call rejects with 'security-status').
  */
 export async function signChallenge(
-  card: PivCard, challenge: Uint8Array, pin?: Uint8Array, options: VerifyPinOptions & { readonly kioskNonce?: Uint8Array } = {},
+  card: PivCard,
+  challenge: Uint8Array,
+  pin?: Uint8Array,
+  options: VerifyPinOptions & { readonly kioskNonce?: Uint8Array } = {},
 ): Promise<SignedChallenge> {
   try {
     // Refused before the PIN or the card are touched.
     if (challenge.byteLength !== PKI_AUTH_ISSUER_NONCE_BYTES) {
-      throw new PivError('invalid-argument', `the challenge must be ${PKI_AUTH_ISSUER_NONCE_BYTES} bytes, not ${challenge.byteLength}`);
+      throw new PivError(
+        'invalid-argument',
+        `the challenge must be ${PKI_AUTH_ISSUER_NONCE_BYTES} bytes, not ${challenge.byteLength}`,
+      );
     }
     const { der: certificateDer } = await card.readCertificate('9A');
     const { summary, publicKey } = parseCertificate(certificateDer);
     const algorithm = keyAlgorithmOf(summary);
     if (pin !== undefined) {
       const result = await verifyPinSafely(card, pin, options);
-      if (result.outcome !== 'correct') throw failedPin(result.outcome, result.outcome === 'wrong' ? result.triesLeft : undefined);
+      if (result.outcome !== 'correct')
+        throw failedPin(result.outcome, result.outcome === 'wrong' ? result.triesLeft : undefined);
     }
     const { signature, kioskNonce } = await signPkiAuthChallenge(card, algorithm, challenge, options.kioskNonce);
     const verified = verifyChallengeSignature(publicKey, algorithm, { challenge, kioskNonce }, signature);

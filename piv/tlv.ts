@@ -38,7 +38,12 @@ function malformed(reason: string): PivError {
   return new PivError('malformed-tlv', `Malformed BER-TLV: ${reason}`);
 }
 
-interface Header { tag: number; constructed: boolean; valueStart: number; valueEnd: number }
+interface Header {
+  tag: number;
+  constructed: boolean;
+  valueStart: number;
+  valueEnd: number;
+}
 
 function readTag(bytes: Uint8Array, offset: number): { tag: number; next: number } {
   const first = bytes[offset];
@@ -106,7 +111,11 @@ export function parseTlvs(bytes: Uint8Array, options: ParseOptions = {}): Tlv[] 
       if (trailing === 'ignore' && items.length > 0) break;
       throw error;
     }
-    items.push({ tag: header.tag, constructed: header.constructed, value: bytes.subarray(header.valueStart, header.valueEnd) });
+    items.push({
+      tag: header.tag,
+      constructed: header.constructed,
+      value: bytes.subarray(header.valueStart, header.valueEnd),
+    });
     offset = header.valueEnd;
   }
   return items;
@@ -140,12 +149,14 @@ export function findValue(items: readonly Tlv[], tag: number): Uint8Array | unde
 /** The value of the first TLV with `tag`; a missing tag is a 'malformed-object' error naming `what`. */
 export function requireValue(items: readonly Tlv[], tag: number, what: string): Uint8Array {
   const value = findValue(items, tag);
-  if (value === undefined) throw new PivError('malformed-object', `${what}: tag ${tag.toString(16).toUpperCase()} missing`);
+  if (value === undefined)
+    throw new PivError('malformed-object', `${what}: tag ${tag.toString(16).toUpperCase()} missing`);
   return value;
 }
 
 function tagBytes(tag: number): number[] {
-  if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff) throw new PivError('invalid-argument', `tag ${tag} out of range`);
+  if (!Number.isInteger(tag) || tag < 0 || tag > 0xffffff)
+    throw new PivError('invalid-argument', `tag ${tag} out of range`);
   if (tag <= 0xff) return [tag];
   if (tag <= 0xffff) return [tag >> 8, tag & 0xff];
   return [tag >> 16, (tag >> 8) & 0xff, tag & 0xff];

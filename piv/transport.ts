@@ -5,8 +5,13 @@
  * response chaining, with a cap on the total response size.
  */
 import {
-  describeCommand, encodeCommandApdu, MAX_EXTENDED_LE, MAX_SHORT_DATA, MAX_SHORT_LE,
-  needsExtendedLength, parseResponseApdu,
+  describeCommand,
+  encodeCommandApdu,
+  MAX_EXTENDED_LE,
+  MAX_SHORT_DATA,
+  MAX_SHORT_LE,
+  needsExtendedLength,
+  parseResponseApdu,
 } from './apdu.ts';
 import type { CommandApdu, ResponseApdu } from './apdu.ts';
 import { concatBytes } from './tlv.ts';
@@ -55,7 +60,10 @@ export class ApduChannel {
   /** Set when a command missed its deadline: the card is not trusted with another APDU on this channel. */
   #expired: string | null = null;
 
-  constructor(private readonly transport: CardTransport, options: ChannelOptions = {}) {
+  constructor(
+    private readonly transport: CardTransport,
+    options: ChannelOptions = {},
+  ) {
     this.extendedLength = options.extendedLength ?? false;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.commandDeadlineMs = options.commandDeadlineMs ?? DEFAULT_COMMAND_DEADLINE_MS;
@@ -93,7 +101,8 @@ export class ApduChannel {
   }
 
   #refuseIfExpired(): void {
-    if (this.#expired !== null) throw new PivError('card-timeout', `${this.#expired}; reconnect to the card to try again`);
+    if (this.#expired !== null)
+      throw new PivError('card-timeout', `${this.#expired}; reconnect to the card to try again`);
   }
 
   async #sendUnbounded(command: CommandApdu): Promise<ResponseApdu> {
@@ -135,16 +144,28 @@ export class ApduChannel {
     let total = first.data.length;
     let response = first;
     while (isMoreDataAvailable(response.sw)) {
-      const getResponse: CommandApdu = { cla: command.cla & ~CHAINING_BIT & 0xff, ins: GET_RESPONSE_INS, p1: 0, p2: 0, le: lowByteCount(response.sw) };
+      const getResponse: CommandApdu = {
+        cla: command.cla & ~CHAINING_BIT & 0xff,
+        ins: GET_RESPONSE_INS,
+        p1: 0,
+        p2: 0,
+        le: lowByteCount(response.sw),
+      };
       response = await this.transmitOnce(getResponse);
       if (isWrongLe(response.sw)) response = await this.transmitOnce({ ...getResponse, le: lowByteCount(response.sw) });
       total += response.data.length;
       if (total > this.maxResponseBytes) {
-        throw new PivError('response-too-large', `${describeCommand(command)}: response exceeds ${this.maxResponseBytes} bytes`);
+        throw new PivError(
+          'response-too-large',
+          `${describeCommand(command)}: response exceeds ${this.maxResponseBytes} bytes`,
+        );
       }
       // A card that keeps answering 61xx with no data would loop forever; treat it as broken.
       if (response.data.length === 0 && isMoreDataAvailable(response.sw)) {
-        throw new PivError('malformed-response', `${describeCommand(command)}: GET RESPONSE returned no data but more is announced`);
+        throw new PivError(
+          'malformed-response',
+          `${describeCommand(command)}: GET RESPONSE returned no data but more is announced`,
+        );
       }
       parts.push(response.data);
     }
@@ -159,7 +180,10 @@ export class ApduChannel {
       const raw = await this.transport.transmit(encoded);
       const { data, sw } = parseResponseApdu(raw);
       if (data.length > this.maxResponseBytes) {
-        throw new PivError('response-too-large', `${describeCommand(command)}: response of ${data.length} bytes exceeds ${this.maxResponseBytes}`);
+        throw new PivError(
+          'response-too-large',
+          `${describeCommand(command)}: response of ${data.length} bytes exceeds ${this.maxResponseBytes}`,
+        );
       }
       // Copy: the transport may reuse its buffer.
       return { data: Uint8Array.from(data), sw };
@@ -180,6 +204,7 @@ function transportError(error: unknown, command: CommandApdu): PivError {
   if (isPivError(error)) return error;
   // A foreign error's text might quote the command bytes; for a PIN command it is not kept.
   const cause = command.sensitive === true ? undefined : error;
-  if (saysCardRemoved(error)) return new PivError('card-removed', `${describeCommand(command)}: the card was removed`, { cause });
+  if (saysCardRemoved(error))
+    return new PivError('card-removed', `${describeCommand(command)}: the card was removed`, { cause });
   return new PivError('transport-failure', `${describeCommand(command)}: transmit failed`, { cause });
 }

@@ -129,26 +129,26 @@ export function App({ kiosk, config }: AppProps): ReactNode {
 
   return (
     <SpeechContext value={speech}>
-    <div className="kiosk">
-      <header className="kiosk__header">
-        <p className="kiosk__organisation">{organisationName(config, i18n.resolvedLanguage) || t('app.defaultOrganisation')}</p>
-        <ProgressSteps current={screen ? progressStepFor(screen) : null} />
-        <LanguagePicker languages={languages} />
-      </header>
-      <main className="kiosk__main">
-        {callFailed ? (
-          <p className="notice notice--problem kiosk__call-failed" role="alert">
-            {t('app.callFailed')}
+      <div className="kiosk">
+        <header className="kiosk__header">
+          <p className="kiosk__organisation">
+            {organisationName(config, i18n.resolvedLanguage) || t('app.defaultOrganisation')}
           </p>
-        ) : null}
-        {shown
-          ? renderScreen(shown.view, { kiosk, config, receivedAt: shown.receivedAt, onCallFailed })
-          : null}
-      </main>
-      <div className="visually-hidden" aria-live="polite" aria-atomic="true">
-        {announced}
+          <ProgressSteps current={screen ? progressStepFor(screen) : null} />
+          <LanguagePicker languages={languages} />
+        </header>
+        <main className="kiosk__main">
+          {callFailed ? (
+            <p className="notice notice--problem kiosk__call-failed" role="alert">
+              {t('app.callFailed')}
+            </p>
+          ) : null}
+          {shown ? renderScreen(shown.view, { kiosk, config, receivedAt: shown.receivedAt, onCallFailed }) : null}
+        </main>
+        <div className="visually-hidden" aria-live="polite" aria-atomic="true">
+          {announced}
+        </div>
       </div>
-    </div>
     </SpeechContext>
   );
 }

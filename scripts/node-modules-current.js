@@ -29,7 +29,12 @@ export const NATIVE_ADDONS = [
 
 function readPackages(file) {
   const parsed = JSON.parse(readFileSync(file, 'utf8'));
-  if (parsed === null || typeof parsed !== 'object' || parsed.packages === null || typeof parsed.packages !== 'object') {
+  if (
+    parsed === null ||
+    typeof parsed !== 'object' ||
+    parsed.packages === null ||
+    typeof parsed.packages !== 'object'
+  ) {
     throw new Error(`${file} has no "packages" table`);
   }
   return parsed.packages;
@@ -54,7 +59,8 @@ export function whyNodeModulesStale(root) {
       if (entry.optional === true) continue;
       return `${path} is not installed`;
     }
-    if (have.version !== entry.version) return `${path} is ${String(have.version)}, the lockfile wants ${String(entry.version)}`;
+    if (have.version !== entry.version)
+      return `${path} is ${String(have.version)}, the lockfile wants ${String(entry.version)}`;
   }
   for (const addon of NATIVE_ADDONS) {
     if (!existsSync(join(root, addon))) return `${addon} was not built`;

@@ -10,9 +10,14 @@ import type { KeyObject } from 'node:crypto';
 import type { CardKeyAlgorithm } from './test-pki.ts';
 
 /** SP 800-78-4 algorithm identifiers used in GENERAL AUTHENTICATE P1 and the APT. */
-export const PIV_ALGORITHM_ID: Readonly<Record<CardKeyAlgorithm, number>> = { 'RSA-2048': 0x07, 'P-256': 0x11, 'P-384': 0x14 };
+export const PIV_ALGORITHM_ID: Readonly<Record<CardKeyAlgorithm, number>> = {
+  'RSA-2048': 0x07,
+  'P-256': 0x11,
+  'P-384': 0x14,
+};
 
-export type KeyOperationResult = { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly reason: 'bad-data' };
+export type KeyOperationResult =
+  { readonly ok: true; readonly value: Uint8Array } | { readonly ok: false; readonly reason: 'bad-data' };
 
 export interface CardKey {
   readonly keyAlgorithm: CardKeyAlgorithm;
@@ -70,7 +75,7 @@ function ecdsaOnHash(curve: CurveParameters, d: bigint, hash: Uint8Array): KeyOp
   if (hash.length === 0 || hash.length > 64) return { ok: false, reason: 'bad-data' };
   const e = truncatedHash(hash, curve);
   for (;;) {
-    const k = bytesToBigInt(randomBytes(curve.byteLength + 8)) % (curve.n - 1n) + 1n;
+    const k = (bytesToBigInt(randomBytes(curve.byteLength + 8)) % (curve.n - 1n)) + 1n;
     const ecdh = createECDH(curve.ecdhName);
     ecdh.setPrivateKey(bigIntToBytes(k, curve.byteLength));
     const point = ecdh.getPublicKey(); // 04 || X || Y

@@ -11,7 +11,8 @@ import { VpcdLink } from './vpcd-link.ts';
 
 function runCardThread(): void {
   const port = parentPort;
-  if (port === null) throw new Error('card-thread.ts runs only as a worker thread (threaded-virtual-card.ts starts it)');
+  if (port === null)
+    throw new Error('card-thread.ts runs only as a worker thread (threaded-virtual-card.ts starts it)');
   const data = workerData as CardThreadData;
   const applet = new PivApplet(appletFromPortable(data.applet));
   const post = (reply: CardThreadReply): void => port.postMessage(reply);
@@ -31,7 +32,8 @@ function runCardThread(): void {
     const done = request.op === 'insert' ? link.insert() : link.remove();
     done.then(
       () => post({ kind: 'done', id: request.id, inserted: link.connected }),
-      (error: unknown) => post({ kind: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        post({ kind: 'failed', id: request.id, message: error instanceof Error ? error.message : String(error) }),
     );
   });
 }

@@ -32,7 +32,10 @@ export async function signChuidContent(signedContent: Uint8Array, signer: Issued
         signedAttrs: new pkijs.SignedAndUnsignedAttributes({
           type: 0,
           attributes: [
-            new pkijs.Attribute({ type: ID_CONTENT_TYPE, values: [new asn1js.ObjectIdentifier({ value: ID_PIV_CHUID_SECURITY_OBJECT })] }),
+            new pkijs.Attribute({
+              type: ID_CONTENT_TYPE,
+              values: [new asn1js.ObjectIdentifier({ value: ID_PIV_CHUID_SECURITY_OBJECT })],
+            }),
             new pkijs.Attribute({ type: ID_MESSAGE_DIGEST, values: [new asn1js.OctetString({ valueHex: digest })] }),
           ],
         }),

@@ -14,7 +14,8 @@ export interface CommandApdu {
   readonly extended: boolean;
 }
 
-export type DecodedApdu = { readonly ok: true; readonly apdu: CommandApdu } | { readonly ok: false; readonly reason: 'wrong-length' };
+export type DecodedApdu =
+  { readonly ok: true; readonly apdu: CommandApdu } | { readonly ok: false; readonly reason: 'wrong-length' };
 
 const WRONG_LENGTH = { ok: false, reason: 'wrong-length' } as const;
 
@@ -43,7 +44,8 @@ function decodeShort(header: Pick<CommandApdu, 'cla' | 'ins' | 'p1' | 'p2'>, bod
 
 function decodeExtended(header: Pick<CommandApdu, 'cla' | 'ins' | 'p1' | 'p2'>, body: Uint8Array): DecodedApdu {
   const word = ((body[1] ?? 0) << 8) | (body[2] ?? 0);
-  if (body.length === 3) return ok({ ...header, data: new Uint8Array(0), le: word === 0 ? 65536 : word, extended: true });
+  if (body.length === 3)
+    return ok({ ...header, data: new Uint8Array(0), le: word === 0 ? 65536 : word, extended: true });
   const lc = word;
   if (lc === 0) return WRONG_LENGTH;
   if (body.length === 3 + lc) return ok({ ...header, data: body.slice(3, 3 + lc), le: undefined, extended: true });

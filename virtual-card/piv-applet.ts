@@ -172,7 +172,8 @@ export class PivApplet {
   private select(apdu: CommandApdu): Uint8Array {
     if (apdu.p1 !== 0x04 || (apdu.p2 !== 0x00 && apdu.p2 !== 0x0c)) return statusOnly(SW.INCORRECT_P1P2);
     const aid = apdu.data;
-    const isPiv = aid.length >= MIN_TRUNCATED_AID && aid.length <= PIV_AID.length && aid.every((b, i) => b === PIV_AID[i]);
+    const isPiv =
+      aid.length >= MIN_TRUNCATED_AID && aid.length <= PIV_AID.length && aid.every((b, i) => b === PIV_AID[i]);
     // A failed SELECT leaves the current selection as it was (ISO 7816-4).
     if (!isPiv) return statusOnly(SW.NOT_FOUND);
     this.selected = true;
@@ -283,7 +284,10 @@ export class PivApplet {
     const yubikey = this.config.yubikey;
     if (!yubikey) return statusOnly(SW.INS_NOT_SUPPORTED);
     const serial = yubikey.serial >>> 0;
-    return this.respond(apdu, Uint8Array.of(serial >>> 24, (serial >>> 16) & 0xff, (serial >>> 8) & 0xff, serial & 0xff));
+    return this.respond(
+      apdu,
+      Uint8Array.of(serial >>> 24, (serial >>> 16) & 0xff, (serial >>> 8) & 0xff, serial & 0xff),
+    );
   }
 
   private getResponse(apdu: CommandApdu): Uint8Array {

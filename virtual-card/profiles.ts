@@ -31,7 +31,16 @@ import { signChuidContent } from './chuid-signature.ts';
 import { DEFAULT_TEST_FASCN_HEX, createTestPki, issueContentSigningCertificate } from './test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from './test-pki.ts';
 
-export const PROFILE_NAMES = ['rsa2048', 'p256', 'p384', 'compressed', 'global-pin', 'blocked', 'expired', 'empty-discovery'] as const;
+export const PROFILE_NAMES = [
+  'rsa2048',
+  'p256',
+  'p384',
+  'compressed',
+  'global-pin',
+  'blocked',
+  'expired',
+  'empty-discovery',
+] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 /** The demo card's PIN (it is a demo card: do not reuse it anywhere). */
@@ -90,7 +99,10 @@ export interface PortableCardKey {
 
 /** Rebuilds the applet configuration from its portable form (on the card's own thread). */
 export function appletFromPortable(portable: PortableAppletConfig): PivAppletConfig {
-  return { ...portable, keys: new Map(portable.keys.map((key) => [key.reference, cardKeyFromPkcs8(key.pkcs8, key.keyAlgorithm)])) };
+  return {
+    ...portable,
+    keys: new Map(portable.keys.map((key) => [key.reference, cardKeyFromPkcs8(key.pkcs8, key.keyAlgorithm)])),
+  };
 }
 
 export interface BuildProfileOptions {
@@ -111,7 +123,8 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
   const fascn = options.fascnHex ?? DEFAULT_TEST_FASCN_HEX;
   const keyAlgorithm: CardKeyAlgorithm = profile === 'p256' ? 'P-256' : profile === 'p384' ? 'P-384' : 'RSA-2048';
   const now = Date.now();
-  const validity = profile === 'expired' ? { notBefore: new Date(now - 3 * 365 * DAY_MS), notAfter: new Date(now - DAY_MS) } : {};
+  const validity =
+    profile === 'expired' ? { notBefore: new Date(now - 3 * 365 * DAY_MS), notAfter: new Date(now - DAY_MS) } : {};
   const commonName = options.commonName ?? 'Demo Cardholder';
   const pivAuth = await pki.issueCardCertificate({ keyAlgorithm, commonName, uuid, fascn, ...validity });
   const cardAuth = await pki.issueCardCertificate({
@@ -122,13 +135,20 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     policies: [CARD_AUTH_POLICY_OID],
   });
   const chuidContent = chuidSignedContent({ fascn: pivAuth.fascn, uuid, expiration: new Date(now + 5 * 365 * DAY_MS) });
-  const contentSigner = options.unsignedChuid === true ? undefined : await issueContentSigningCertificate(pki.intermediate);
-  const chuid = chuidObject(chuidContent, contentSigner ? await signChuidContent(chuidContent, contentSigner) : undefined);
+  const contentSigner =
+    options.unsignedChuid === true ? undefined : await issueContentSigningCertificate(pki.intermediate);
+  const chuid = chuidObject(
+    chuidContent,
+    contentSigner ? await signChuidContent(chuidContent, contentSigner) : undefined,
+  );
   const globalPinPrimary = profile === 'global-pin';
   const pin = options.pin ?? DEMO_PIN;
   if (!/^[0-9]{6,8}$/.test(pin)) throw new Error('profiles: the PIN must be 6 to 8 digits');
   const objects = new Map<number, Uint8Array>([
-    [OBJECT_TAG.CARD_CAPABILITY_CONTAINER, cardCapabilityContainer(Uint8Array.from([0xa0, 0x00, 0x00, 0x01, 0x16, 0xff, 0x02, ...randomBytes(14)]))],
+    [
+      OBJECT_TAG.CARD_CAPABILITY_CONTAINER,
+      cardCapabilityContainer(Uint8Array.from([0xa0, 0x00, 0x00, 0x01, 0x16, 0xff, 0x02, ...randomBytes(14)])),
+    ],
     [OBJECT_TAG.CHUID, chuid],
     [OBJECT_TAG.DISCOVERY, profile === 'empty-discovery' ? EMPTY_DISCOVERY_OBJECT : discoveryObject(globalPinPrimary)],
     [OBJECT_TAG.KEY_HISTORY, keyHistoryObject()],
@@ -143,7 +163,11 @@ export async function buildProfile(profile: ProfileName, options: BuildProfileOp
     objects,
     keys: portableKeys,
     applicationPin: {
-      value: globalPinPrimary ? (pin === GLOBAL_PIN_PROFILE_APPLICATION_PIN ? DEMO_PIN : GLOBAL_PIN_PROFILE_APPLICATION_PIN) : pin,
+      value: globalPinPrimary
+        ? pin === GLOBAL_PIN_PROFILE_APPLICATION_PIN
+          ? DEMO_PIN
+          : GLOBAL_PIN_PROFILE_APPLICATION_PIN
+        : pin,
       ...(profile === 'blocked' ? { retriesLeft: 0 } : {}),
     },
     ...(globalPinPrimary ? { globalPin: { value: pin } } : {}),

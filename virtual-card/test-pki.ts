@@ -14,7 +14,12 @@ import 'reflect-metadata';
 import { webcrypto, randomUUID } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
-import { GeneralName as AsnGeneralName, OtherName, SubjectAlternativeName, id_ce_subjectAltName } from '@peculiar/asn1-x509';
+import {
+  GeneralName as AsnGeneralName,
+  OtherName,
+  SubjectAlternativeName,
+  id_ce_subjectAltName,
+} from '@peculiar/asn1-x509';
 
 const crypto = webcrypto as unknown as Crypto;
 
@@ -115,7 +120,11 @@ const ORGANISATION = 'O=Derived Credential Kiosk Test, C=US';
  * -authentication, id-fpki-common-piv-contentSigning): RFC 5280 §6.1 policy processing, which PKI-AUTH does,
  * finds no valid policy under a CA certificate without certificatePolicies.
  */
-export const TEST_CA_POLICY_OIDS: readonly string[] = ['2.16.840.1.101.3.2.1.3.7', PIV_AUTH_POLICY_OID, '2.16.840.1.101.3.2.1.3.39'];
+export const TEST_CA_POLICY_OIDS: readonly string[] = [
+  '2.16.840.1.101.3.2.1.3.7',
+  PIV_AUTH_POLICY_OID,
+  '2.16.840.1.101.3.2.1.3.39',
+];
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** One call: a root, an intermediate under it, and a card-certificate issuer bound to the intermediate. */
@@ -139,7 +148,9 @@ export async function createTestPki(options: CreateTestPkiOptions = {}): Promise
   };
 }
 
-export async function createCertificateAuthority(options: CreateCertificateAuthorityOptions): Promise<TestCertificateAuthority> {
+export async function createCertificateAuthority(
+  options: CreateCertificateAuthorityOptions,
+): Promise<TestCertificateAuthority> {
   const keyAlgorithm = options.keyAlgorithm ?? 'P-256';
   const keys = await generateKeyPair(keyAlgorithm);
   const now = Date.now();
@@ -148,7 +159,10 @@ export async function createCertificateAuthority(options: CreateCertificateAutho
   const subject = `CN=${options.commonName}, ${ORGANISATION}`;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, options.pathLength, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature, true),
+    new x509.KeyUsagesExtension(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign | x509.KeyUsageFlags.digitalSignature,
+      true,
+    ),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey, false, crypto),
   ];
   const policies = options.policies ?? TEST_CA_POLICY_OIDS;
@@ -156,7 +170,11 @@ export async function createCertificateAuthority(options: CreateCertificateAutho
   const issuer = options.issuer;
   if (issuer) extensions.push(await x509.AuthorityKeyIdentifierExtension.create(issuer.keys.publicKey, false, crypto));
   const certificate = await signCertificate({
-    subject, keys, notBefore, notAfter, extensions,
+    subject,
+    keys,
+    notBefore,
+    notAfter,
+    extensions,
     // A root signs itself with its own key.
     signer: issuer ? caSigner(issuer) : { subject, keys, signingAlgorithm: signingAlgorithmFor(keyAlgorithm) },
   });
@@ -196,7 +214,11 @@ export async function issueCardCertificate(
   if (options.ocspUrl !== undefined) extensions.push(new x509.AuthorityInfoAccessExtension({ ocsp: options.ocspUrl }));
   const certificate = await signCertificate({
     subject: `CN=${options.commonName}, OU=Test Agency, ${ORGANISATION}`,
-    keys, notBefore, notAfter, extensions, signer: caSigner(options.issuer),
+    keys,
+    notBefore,
+    notAfter,
+    extensions,
+    signer: caSigner(options.issuer),
     ...(options.serialNumber === undefined ? {} : { serialNumber: options.serialNumber }),
   });
   return {
@@ -215,7 +237,10 @@ export const PIV_CONTENT_SIGNING_POLICY_OID = '2.16.840.1.101.3.2.1.3.39';
 export const PIV_CONTENT_SIGNING_EKU_OID = '2.16.840.1.101.3.6.7';
 
 /** Issues a P-256 PIV content signing certificate (signs CHUIDs); no SAN, EKU id-PIV-content-signing. */
-export async function issueContentSigningCertificate(issuer: TestCertificateAuthority, commonName = 'Test PIV Content Signer'): Promise<IssuedCardCertificate> {
+export async function issueContentSigningCertificate(
+  issuer: TestCertificateAuthority,
+  commonName = 'Test PIV Content Signer',
+): Promise<IssuedCardCertificate> {
   const keys = await generateKeyPair('P-256');
   const now = Date.now();
   const certificate = await signCertificate({
@@ -330,7 +355,7 @@ function normaliseFascn(fascn: string | Uint8Array): Uint8Array {
 
 function randomSerial(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[0] = (bytes[0] ?? 0) & 0x7f | 0x01; // positive, no leading zero byte
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01; // positive, no leading zero byte
   return Buffer.from(bytes).toString('hex');
 }
 

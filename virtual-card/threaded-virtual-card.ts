@@ -107,8 +107,14 @@ export async function startThreadedVirtualCard(options: StartThreadedVirtualCard
         reject(new Error(`virtual card: no answer to ${op} within ${REQUEST_TIMEOUT_MS} ms`));
       }, REQUEST_TIMEOUT_MS);
       pending.set(id, {
-        resolve: () => { clearTimeout(timer); resolve(); },
-        reject: (error) => { clearTimeout(timer); reject(error); },
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
       });
       worker.postMessage({ id, op } satisfies CardThreadRequest);
     });

@@ -53,7 +53,9 @@ export class VpcdLink {
         reject(error);
       };
       socket.once('error', onConnectError);
-      socket.once('timeout', () => onConnectError(new Error(`vpcd at ${this.options.host}:${this.options.port} did not answer`)));
+      socket.once('timeout', () =>
+        onConnectError(new Error(`vpcd at ${this.options.host}:${this.options.port} did not answer`)),
+      );
       socket.connect(this.options.port, this.options.host, () => {
         socket.setTimeout(0);
         socket.removeAllListeners('timeout');

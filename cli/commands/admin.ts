@@ -10,12 +10,20 @@ import { once } from 'node:events';
 import { exportAudit } from '../../issuer/admin/audit-export.ts';
 import { credentialDetails, credentialLine, credentialReport } from '../../issuer/admin/credential-report.ts';
 import {
-  LifecycleError, normalizeSerial, resumeDerivedCredential, revokeDerivedCredential, suspendDerivedCredential,
+  LifecycleError,
+  normalizeSerial,
+  resumeDerivedCredential,
+  revokeDerivedCredential,
+  suspendDerivedCredential,
 } from '../../issuer/lifecycle/credential-state.ts';
 import type { LifecycleActor, LifecycleDeps } from '../../issuer/lifecycle/credential-state.ts';
 import { FINAL_REVOCATION_REASONS } from '../../issuer/lifecycle/revocation-reason.ts';
 import { IssuerReplaceError, replaceDataDirIssuer } from '../../issuer/lifecycle/replace-issuer.ts';
-import { TenantSettingError, changeTenantSettings, readTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
+import {
+  TenantSettingError,
+  changeTenantSettings,
+  readTenantSettings,
+} from '../../issuer/lifecycle/tenant-settings.ts';
 import type { TenantSettingName } from '../../issuer/lifecycle/tenant-settings.ts';
 import { ConfigError, loadIssuerConfigFile, parseIssuerConfig } from '../../issuer/config.ts';
 import type { IssuerConfig } from '../../issuer/config.ts';
@@ -48,17 +56,37 @@ issuer replace: a new CA in the data directory and a new issuer generation; ever
 one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.`;
 
 const SPEC = {
-  '--data': 'value', '--json': 'flag', '--serial': 'value', '--person': 'value', '--fascn': 'value', '--name': 'value',
-  '--device': 'value', '--status': 'value', '--limit': 'value', '--reason': 'value', '--note': 'value', '--actor': 'value',
-  '--format': 'value', '--out': 'value', '--after': 'value', '--config': 'value', '--display-name': 'value',
-  '--help-url': 'value', '--notifications': 'value', '--renewal-threshold': 'value', '--lifetime-days': 'value',
+  '--data': 'value',
+  '--json': 'flag',
+  '--serial': 'value',
+  '--person': 'value',
+  '--fascn': 'value',
+  '--name': 'value',
+  '--device': 'value',
+  '--status': 'value',
+  '--limit': 'value',
+  '--reason': 'value',
+  '--note': 'value',
+  '--actor': 'value',
+  '--format': 'value',
+  '--out': 'value',
+  '--after': 'value',
+  '--config': 'value',
+  '--display-name': 'value',
+  '--help-url': 'value',
+  '--notifications': 'value',
+  '--renewal-threshold': 'value',
+  '--lifetime-days': 'value',
   '--on-card-revoked': 'value',
 } as const;
 
 /** `dck admin tenant set` options → tenant setting names (lifecycle/tenant-settings.ts). */
 const SETTING_OPTIONS = {
-  '--display-name': 'displayName', '--help-url': 'helpUrl', '--notifications': 'notificationTypes',
-  '--renewal-threshold': 'renewalThresholdPercent', '--lifetime-days': 'derivedCertificateLifetimeDays',
+  '--display-name': 'displayName',
+  '--help-url': 'helpUrl',
+  '--notifications': 'notificationTypes',
+  '--renewal-threshold': 'renewalThresholdPercent',
+  '--lifetime-days': 'derivedCertificateLifetimeDays',
   '--on-card-revoked': 'onCardRevoked',
 } as const satisfies Partial<Record<keyof typeof SPEC, TenantSettingName>>;
 type Options = ReturnType<typeof parseArgs<typeof SPEC>>;
@@ -67,7 +95,11 @@ const LIST_LIMIT = 1000;
 const STATUSES: readonly StoredCredentialStatus[] = ['active', 'suspended', 'revoked'];
 
 interface Context {
-  storage: IssuerStorage; options: Options; deps: LifecycleDeps; actor: LifecycleActor; dataDir: string;
+  storage: IssuerStorage;
+  options: Options;
+  deps: LifecycleDeps;
+  actor: LifecycleActor;
+  dataDir: string;
   print: (line: string) => void;
 }
 
@@ -79,7 +111,9 @@ function configOf(options: Options): IssuerConfig {
 async function tenantShow(ctx: Context): Promise<number> {
   const settings = await readTenantSettings(ctx.storage, configOf(ctx.options));
   if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(settings, 2));
-  else for (const [name, value] of Object.entries(settings)) ctx.print(terminalSafe(`${name.padEnd(32)} ${String(value)}`));
+  else
+    for (const [name, value] of Object.entries(settings))
+      ctx.print(terminalSafe(`${name.padEnd(32)} ${String(value)}`));
   return 0;
 }
 
@@ -95,14 +129,24 @@ async function tenantSet(ctx: Context): Promise<number> {
 
 async function issuerReplace(ctx: Context): Promise<number> {
   const reason = ctx.options['--reason'] ?? 'cessationOfOperation';
-  if (reason !== 'cessationOfOperation' && reason !== 'superseded') throw new UsageError('--reason is superseded or cessationOfOperation');
+  if (reason !== 'cessationOfOperation' && reason !== 'superseded')
+    throw new UsageError('--reason is superseded or cessationOfOperation');
   const result = await replaceDataDirIssuer({
-    dataDir: ctx.dataDir, storage: ctx.storage, config: configOf(ctx.options), now: ctx.deps.now(), actor: ctx.actor, reason,
+    dataDir: ctx.dataDir,
+    storage: ctx.storage,
+    config: configOf(ctx.options),
+    now: ctx.deps.now(),
+    actor: ctx.actor,
+    reason,
   });
   if (ctx.options['--json'] === true) {
-    ctx.print(terminalSafeJson({ oldGeneration: result.oldGeneration, generation: result.generation, revoked: result.revoked }));
+    ctx.print(
+      terminalSafeJson({ oldGeneration: result.oldGeneration, generation: result.generation, revoked: result.revoked }),
+    );
   } else {
-    ctx.print(`issuer generation ${result.generation} started; ${result.revoked.length} derived credentials of generation ${result.oldGeneration} revoked (${reason})`);
+    ctx.print(
+      `issuer generation ${result.generation} started; ${result.revoked.length} derived credentials of generation ${result.oldGeneration} revoked (${reason})`,
+    );
     ctx.print('restart the issuer; give relying parties the new CA certificate:');
     ctx.print(result.caCertificatePem.trimEnd());
   }
@@ -112,13 +156,15 @@ async function issuerReplace(ctx: Context): Promise<number> {
 function openStorage(dataDir: string): IssuerStorage {
   const file = join(dataDir, ISSUER_DATABASE_FILE);
   // Never create a database here: a mistyped --data must not look like an issuer with no credentials.
-  if (!existsSync(file)) throw new UsageError(`no issuer database in ${printable(dataDir, 200)} (give --data, the issuer's data directory)`);
+  if (!existsSync(file))
+    throw new UsageError(`no issuer database in ${printable(dataDir, 200)} (give --data, the issuer's data directory)`);
   return openSqliteStorage(file, { checkpointIntervalMs: 0 });
 }
 
 function filterOf(options: Options): CredentialFilter {
   const status = options['--status'];
-  if (status !== undefined && !STATUSES.includes(status as StoredCredentialStatus)) throw new UsageError(`--status is one of ${STATUSES.join(', ')}`);
+  if (status !== undefined && !STATUSES.includes(status as StoredCredentialStatus))
+    throw new UsageError(`--status is one of ${STATUSES.join(', ')}`);
   return {
     ...(options['--serial'] === undefined ? {} : { serialNumberHex: serialOption(options['--serial']) }),
     ...(options['--person'] === undefined ? {} : { personUuid: options['--person'] }),
@@ -139,7 +185,9 @@ function serialOption(serial: string): string {
 
 async function list(ctx: Context): Promise<number> {
   const limit = integerOption(ctx.options['--limit'], '--limit', 1, LIST_LIMIT) ?? 100;
-  const reports = (await ctx.storage.listDerivedCredentials(filterOf(ctx.options), limit)).map((view) => credentialReport(view, ctx.deps.now()));
+  const reports = (await ctx.storage.listDerivedCredentials(filterOf(ctx.options), limit)).map((view) =>
+    credentialReport(view, ctx.deps.now()),
+  );
   if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(reports, 2));
   else if (reports.length === 0) ctx.print('no derived credentials match');
   else for (const report of reports) ctx.print(terminalSafe(credentialLine(report)));
@@ -150,7 +198,8 @@ async function show(ctx: Context): Promise<number> {
   const serial = ctx.options['--serial'];
   if (serial === undefined) throw new UsageError('show needs --serial');
   const view = await ctx.storage.findDerivedCredential(serialOption(serial));
-  if (view === null) throw new LifecycleError('credential-unknown', `No derived credential with serial ${printable(serial)}.`);
+  if (view === null)
+    throw new LifecycleError('credential-unknown', `No derived credential with serial ${printable(serial)}.`);
   const report = credentialReport(view, ctx.deps.now());
   if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(report, 2));
   else for (const line of credentialDetails(report)) ctx.print(terminalSafe(line));
@@ -161,14 +210,19 @@ async function show(ctx: Context): Promise<number> {
 async function revoke(ctx: Context): Promise<number> {
   const reason = ctx.options['--reason'];
   if (reason === undefined) throw new UsageError(`revoke needs --reason (${FINAL_REVOCATION_REASONS.join(', ')})`);
-  if (ctx.options['--name'] !== undefined) throw new UsageError('revoke does not take --name (a partial match): use --serial, --person, --fascn or --device');
+  if (ctx.options['--name'] !== undefined)
+    throw new UsageError('revoke does not take --name (a partial match): use --serial, --person, --fascn or --device');
   const filter = filterOf(ctx.options);
   if (Object.keys(filter).length === 0) throw new UsageError('revoke needs --serial, --person, --fascn or --device');
-  const serials = filter.serialNumberHex !== undefined ? [filter.serialNumberHex]
-    : (await ctx.storage.listDerivedCredentials(filter, LIST_LIMIT))
-      .filter((view) => view.status !== 'revoked' && view.notAfter > ctx.deps.now().getTime()).map((view) => view.serialNumberHex);
+  const serials =
+    filter.serialNumberHex !== undefined
+      ? [filter.serialNumberHex]
+      : (await ctx.storage.listDerivedCredentials(filter, LIST_LIMIT))
+          .filter((view) => view.status !== 'revoked' && view.notAfter > ctx.deps.now().getTime())
+          .map((view) => view.serialNumberHex);
   if (serials.length === 0) throw new LifecycleError('credential-unknown', 'No live derived credential matches.');
-  for (const serial of serials) await revokeDerivedCredential(ctx.deps, serial, reason, ctx.actor, ctx.options['--note']);
+  for (const serial of serials)
+    await revokeDerivedCredential(ctx.deps, serial, reason, ctx.actor, ctx.options['--note']);
   return done(ctx, 'revoked', serials);
 }
 
@@ -193,12 +247,17 @@ async function auditExport(ctx: Context): Promise<number> {
   const after = integerOption(ctx.options['--after'], '--after', 0, 999_999_999) ?? 0;
   const out = ctx.options['--out'];
   const stream = out === undefined ? process.stdout : createWriteStream(out, { flags: 'wx', mode: 0o600 });
-  const write = async (chunk: string) => { if (!stream.write(chunk)) await once(stream, 'drain'); };
+  const write = async (chunk: string) => {
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  };
   const result = await exportAudit(ctx.storage, format, write, after);
   if (out !== undefined) {
     stream.end();
     await once(stream, 'finish');
-    const text = ctx.options['--json'] === true ? terminalSafeJson({ file: out, ...result }) : `${result.rows} audit rows written to ${terminalSafe(out)}`;
+    const text =
+      ctx.options['--json'] === true
+        ? terminalSafeJson({ file: out, ...result })
+        : `${result.rows} audit rows written to ${terminalSafe(out)}`;
     ctx.print(text);
   }
   return 0;
@@ -241,14 +300,32 @@ export async function run(args: string[]): Promise<number> {
     // A revocation here queues the holder's notice in the outbox; the issuer's sender delivers it.
     const deps: LifecycleDeps = { storage, now: () => new Date(), notifications: configOf(options).notifications };
     const actor: LifecycleActor = { kind: 'admin', id: options['--actor'] ?? defaultActor() };
-    return await action({ storage, options, deps, actor, dataDir, print: (line) => { console.log(line); } });
+    return await action({
+      storage,
+      options,
+      deps,
+      actor,
+      dataDir,
+      print: (line) => {
+        console.log(line);
+      },
+    });
   } catch (error: unknown) {
     if (error instanceof UsageError) {
       console.error(`${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof LifecycleError || error instanceof TenantSettingError || error instanceof IssuerReplaceError || error instanceof ConfigError) {
-      console.error(json ? terminalSafeJson({ error: error.code, message: error.message }) : `refused: ${terminalSafe(error.message)}`);
+    if (
+      error instanceof LifecycleError ||
+      error instanceof TenantSettingError ||
+      error instanceof IssuerReplaceError ||
+      error instanceof ConfigError
+    ) {
+      console.error(
+        json
+          ? terminalSafeJson({ error: error.code, message: error.message })
+          : `refused: ${terminalSafe(error.message)}`,
+      );
       return 1;
     }
     throw error;

@@ -9,7 +9,8 @@ const USAGE = 'usage: dck bench card [--runs N (default 20)] [--cycles N (defaul
 
 function positiveInteger(value: string | undefined, name: string, max: number): number {
   const parsed = value !== undefined && /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max) throw new RangeError(`${name} must be a whole number from 0 to ${max}`);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > max)
+    throw new RangeError(`${name} must be a whole number from 0 to ${max}`);
   return parsed;
 }
 

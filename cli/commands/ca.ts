@@ -18,7 +18,8 @@ import { derToPem } from '../../issuer/ca/pem.ts';
 import { parseArgs, UsageError } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
 
-export const summary = 'CA key ceremony: generate the issuing CA key in a PKCS#11 token (HSM), write its certificate or CSR';
+export const summary =
+  'CA key ceremony: generate the issuing CA key in a PKCS#11 token (HSM), write its certificate or CSR';
 
 const USAGE = `usage: dck ca ceremony --module PATH --token LABEL --key-id HEX --out DIR
                         [--algorithm ec-p256|rsa-3072] [--name TEXT] [--csr]
@@ -38,12 +39,24 @@ The key is generated in the token: sensitive, not extractable, sign-only. ca-key
 printed on standard output; copy module, tokenLabel and keyId into the issuer config's ca.pkcs11 section.`;
 
 interface CeremonyArgs {
-  module: string; token: string; keyId: string; out: string; algorithm: TokenKeyAlgorithm; name: string; csr: boolean;
+  module: string;
+  token: string;
+  keyId: string;
+  out: string;
+  algorithm: TokenKeyAlgorithm;
+  name: string;
+  csr: boolean;
 }
 
 const SPEC = {
-  '--module': 'value', '--token': 'value', '--key-id': 'value', '--out': 'value', '--algorithm': 'value', '--name': 'value',
-  '--csr': 'flag', '--help': 'flag',
+  '--module': 'value',
+  '--token': 'value',
+  '--key-id': 'value',
+  '--out': 'value',
+  '--algorithm': 'value',
+  '--name': 'value',
+  '--csr': 'flag',
+  '--help': 'flag',
 } as const;
 
 function parseCeremonyArgs(args: string[]): CeremonyArgs | string {
@@ -76,28 +89,50 @@ function parseCeremonyArgs(args: string[]): CeremonyArgs | string {
 /** A CaSigner over the new key, for the CA certificate's or request's own signature. */
 function tokenSigner(connection: TokenKeyConnection, publicKeySpkiDer: Uint8Array): CaSigner {
   return {
-    signatureAlgorithmDer: signatureAlgorithmFor(createPublicKey({ key: Buffer.from(publicKeySpkiDer), format: 'der', type: 'spki' })).der,
+    signatureAlgorithmDer: signatureAlgorithmFor(
+      createPublicKey({ key: Buffer.from(publicKeySpkiDer), format: 'der', type: 'spki' }),
+    ).der,
     publicKeySpkiDer,
     sign: (data) => connection.sign(data),
   };
 }
 
 interface KeyDescription {
-  module: string; tokenLabel: string; keyId: string; algorithm: TokenKeyAlgorithm; publicKeyPem: string;
-  protection: TokenKeyProtection; certificateFile?: string; requestFile?: string;
+  module: string;
+  tokenLabel: string;
+  keyId: string;
+  algorithm: TokenKeyAlgorithm;
+  publicKeyPem: string;
+  protection: TokenKeyProtection;
+  certificateFile?: string;
+  requestFile?: string;
 }
 
 async function ceremony(args: CeremonyArgs, pin: Buffer): Promise<KeyDescription> {
-  const location: TokenKeyLocation = { modulePath: args.module, tokenLabel: args.token, keyId: Buffer.from(args.keyId, 'hex') };
+  const location: TokenKeyLocation = {
+    modulePath: args.module,
+    tokenLabel: args.token,
+    keyId: Buffer.from(args.keyId, 'hex'),
+  };
   // Two logins (generate, then sign the certificate or request): each gets its own copy, wiped by the call.
-  const { publicKeySpkiDer, protection } = await generateTokenKey(location, Buffer.from(pin), args.algorithm, `${args.name} CA`);
-  const mechanism = args.algorithm === 'rsa-3072' ? { kind: 'rsa-sha256' } as const : { kind: 'ecdsa', hash: 'sha256' } as const;
+  const { publicKeySpkiDer, protection } = await generateTokenKey(
+    location,
+    Buffer.from(pin),
+    args.algorithm,
+    `${args.name} CA`,
+  );
+  const mechanism =
+    args.algorithm === 'rsa-3072' ? ({ kind: 'rsa-sha256' } as const) : ({ kind: 'ecdsa', hash: 'sha256' } as const);
   const connection = TokenKeyConnection.open(location, Buffer.from(pin), mechanism, 1);
   try {
     const signer = tokenSigner(connection, publicKeySpkiDer);
     const description: KeyDescription = {
-      module: args.module, tokenLabel: args.token, keyId: args.keyId, algorithm: args.algorithm,
-      publicKeyPem: derToPem(publicKeySpkiDer, 'PUBLIC KEY'), protection,
+      module: args.module,
+      tokenLabel: args.token,
+      keyId: args.keyId,
+      algorithm: args.algorithm,
+      publicKeyPem: derToPem(publicKeySpkiDer, 'PUBLIC KEY'),
+      protection,
     };
     if (args.csr) {
       const request = await buildCertificationRequest(caSubjectName(args.name), signer);
@@ -117,14 +152,29 @@ async function ceremony(args: CeremonyArgs, pin: Buffer): Promise<KeyDescription
 
 export async function run(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
-  if (verb === undefined || verb === '--help' || verb === '-h') { console.log(USAGE); return verb === undefined ? 2 : 0; }
-  if (verb !== 'ceremony') { console.error(`dck ca: unknown subcommand ${verb.slice(0, 40)}\n\n${USAGE}`); return 2; }
+  if (verb === undefined || verb === '--help' || verb === '-h') {
+    console.log(USAGE);
+    return verb === undefined ? 2 : 0;
+  }
+  if (verb !== 'ceremony') {
+    console.error(`dck ca: unknown subcommand ${verb.slice(0, 40)}\n\n${USAGE}`);
+    return 2;
+  }
   const parsed = parseCeremonyArgs(rest);
-  if (parsed === 'help') { console.log(USAGE); return 0; }
-  if (typeof parsed === 'string') { console.error(`dck ca ceremony: ${parsed}\n\n${USAGE}`); return 2; }
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    console.error(`dck ca ceremony: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
   mkdirSync(parsed.out, { recursive: true, mode: 0o700 });
   for (const file of ['ca-certificate.pem', 'ca-request.pem', 'ca-key.json']) {
-    if (existsSync(join(parsed.out, file))) { console.error(`dck ca ceremony: ${join(parsed.out, file)} exists: choose an empty --out`); return 1; }
+    if (existsSync(join(parsed.out, file))) {
+      console.error(`dck ca ceremony: ${join(parsed.out, file)} exists: choose an empty --out`);
+      return 1;
+    }
   }
   let pin: Buffer;
   try {
@@ -136,13 +186,20 @@ export async function run(args: string[]): Promise<number> {
   try {
     const description = await ceremony(parsed, pin);
     console.log(JSON.stringify(description, null, 2));
-    if (!description.protection.sensitive || description.protection.extractable || !description.protection.neverExtractable) {
+    if (
+      !description.protection.sensitive ||
+      description.protection.extractable ||
+      !description.protection.neverExtractable
+    ) {
       console.error('dck ca ceremony: WARNING: the token reports the key as extractable or not sensitive');
       return 1;
     }
     return 0;
   } catch (error) {
-    if (error instanceof Pkcs11Failure) { console.error(`dck ca ceremony: the token refused: ${error.message}`); return 1; }
+    if (error instanceof Pkcs11Failure) {
+      console.error(`dck ca ceremony: the token refused: ${error.message}`);
+      return 1;
+    }
     throw error;
   } finally {
     pin.fill(0);

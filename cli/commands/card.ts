@@ -6,10 +6,20 @@
 // `--json` output shapes are documented at each `printJson` call and only ever grow.
 import { randomBytes, verify, X509Certificate } from 'node:crypto';
 import type { CardInfo, CertificateSummary } from '../../contracts/card.ts';
-import { PKI_AUTH_ISSUER_NONCE_BYTES, PKI_AUTH_KIOSK_NONCE_BYTES, pkiAuthMessage } from '../../contracts/pki-auth-message.ts';
+import {
+  PKI_AUTH_ISSUER_NONCE_BYTES,
+  PKI_AUTH_KIOSK_NONCE_BYTES,
+  pkiAuthMessage,
+} from '../../contracts/pki-auth-message.ts';
 import { createSmartCardService, isSmartCardError, SmartCardError } from '../../native/pcsc/index.ts';
 import type { CardConnection, ReaderStatus, SmartCardService } from '../../native/pcsc/index.ts';
-import { listTokens, Pkcs11Failure, readCertificate, signWithKey, verifyPin as verifyPinPkcs11 } from '../../native/pkcs11/index.ts';
+import {
+  listTokens,
+  Pkcs11Failure,
+  readCertificate,
+  signWithKey,
+  verifyPin as verifyPinPkcs11,
+} from '../../native/pkcs11/index.ts';
 import type { Pkcs11Config } from '../../native/pkcs11/index.ts';
 import { isPivError, PivCard, readCardInfo, signChallenge, verifyPinSafely } from '../../piv/index.ts';
 import { parseArgs, printable, UsageError } from '../args.ts';
@@ -46,7 +56,9 @@ const MAX_ARGUMENT_CHARS = 256;
 
 /** A failure already explained to the user in words; carries the exit code. */
 class Reported extends Error {
-  constructor(readonly exitCode: number) { super('reported'); }
+  constructor(readonly exitCode: number) {
+    super('reported');
+  }
 }
 
 interface Options {
@@ -63,17 +75,28 @@ const OPTIONS = {
   list: { '--json': 'flag' },
   info: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value' },
   'verify-pin': { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--last-try': 'flag' },
-  sign: { '--json': 'flag', '--reader': 'value', '--pkcs11': 'value', '--challenge': 'value', '--kiosk-nonce': 'value' },
+  sign: {
+    '--json': 'flag',
+    '--reader': 'value',
+    '--pkcs11': 'value',
+    '--challenge': 'value',
+    '--kiosk-nonce': 'value',
+  },
 } as const satisfies Record<string, OptionSpec>;
 type Subcommand = keyof typeof OPTIONS;
 const isSubcommand = (name: string): name is Subcommand => Object.prototype.hasOwnProperty.call(OPTIONS, name);
 
 function parseOptions(subcommand: Subcommand, args: readonly string[]): Options {
   // The subcommands' specs differ; read the result as one record (every name is checked against its spec).
-  const parsed: Readonly<Record<string, true | string | undefined>> = parseArgs<OptionSpec>(args, OPTIONS[subcommand], `dck card ${subcommand}`);
+  const parsed: Readonly<Record<string, true | string | undefined>> = parseArgs<OptionSpec>(
+    args,
+    OPTIONS[subcommand],
+    `dck card ${subcommand}`,
+  );
   for (const name of ['--reader', '--pkcs11', '--challenge', '--kiosk-nonce'] as const) {
     const value = parsed[name];
-    if (typeof value === 'string' && value.length > MAX_ARGUMENT_CHARS) throw new UsageError(`the value of ${name} is too long`);
+    if (typeof value === 'string' && value.length > MAX_ARGUMENT_CHARS)
+      throw new UsageError(`the value of ${name} is too long`);
   }
   const text = (name: `--${string}`): string | undefined => {
     const value = parsed[name];
@@ -95,17 +118,23 @@ function parseNonce(name: string, hex: string, bytes: number): Uint8Array {
   if (clean.length === 0 || clean.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(clean)) {
     throw new UsageError(`${name} must be hexadecimal: an even number of the characters 0-9 and a-f`);
   }
-  if (clean.length !== bytes * 2) throw new UsageError(`${name} must be exactly ${bytes} bytes (${bytes * 2} hex digits), not ${clean.length / 2}`);
+  if (clean.length !== bytes * 2)
+    throw new UsageError(`${name} must be exactly ${bytes} bytes (${bytes * 2} hex digits), not ${clean.length / 2}`);
   return Uint8Array.from(Buffer.from(clean, 'hex'));
 }
 
 function parseChallenge(hex: string | undefined): Uint8Array {
-  if (hex === undefined) throw new UsageError(`--challenge HEX is required (the issuer's ${PKI_AUTH_ISSUER_NONCE_BYTES}-byte PKI-AUTH challenge, in hex)`);
+  if (hex === undefined)
+    throw new UsageError(
+      `--challenge HEX is required (the issuer's ${PKI_AUTH_ISSUER_NONCE_BYTES}-byte PKI-AUTH challenge, in hex)`,
+    );
   return parseNonce('--challenge', hex, PKI_AUTH_ISSUER_NONCE_BYTES);
 }
 
 function parseKioskNonce(hex: string | undefined): Uint8Array {
-  return hex === undefined ? new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES)) : parseNonce('--kiosk-nonce', hex, PKI_AUTH_KIOSK_NONCE_BYTES);
+  return hex === undefined
+    ? new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES))
+    : parseNonce('--kiosk-nonce', hex, PKI_AUTH_KIOSK_NONCE_BYTES);
 }
 
 // ---- entry -----------------------------------------------------------------------------------
@@ -118,13 +147,20 @@ export async function run(args: string[]): Promise<number> {
   }
   try {
     if (!isSubcommand(subcommand)) throw new UsageError(`unknown subcommand "${printable(subcommand)}"`);
-    if (rest.includes('--help') || rest.includes('-h')) { console.log(USAGE); return 0; }
+    if (rest.includes('--help') || rest.includes('-h')) {
+      console.log(USAGE);
+      return 0;
+    }
     const options = parseOptions(subcommand, rest);
     switch (subcommand) {
-      case 'list': return await listCommand(options);
-      case 'info': return await infoCommand(options);
-      case 'verify-pin': return await verifyPinCommand(options);
-      case 'sign': return await signCommand(options);
+      case 'list':
+        return await listCommand(options);
+      case 'info':
+        return await infoCommand(options);
+      case 'verify-pin':
+        return await verifyPinCommand(options);
+      case 'sign':
+        return await signCommand(options);
     }
   } catch (error) {
     return reportError(error);
@@ -145,7 +181,8 @@ function reportError(error: unknown): number {
 function explain(error: unknown): string {
   const smartCard = findSmartCardError(error);
   if (smartCard !== null) {
-    if (smartCard.code === 'service-unavailable') return 'smart card service not running (start pcscd, or the Smart Card service on Windows)';
+    if (smartCard.code === 'service-unavailable')
+      return 'smart card service not running (start pcscd, or the Smart Card service on Windows)';
     return smartCard.message;
   }
   if (isPivError(error)) return `${error.message} [${error.code}]`;
@@ -183,7 +220,13 @@ async function listCommand(options: Options): Promise<number> {
   const readers = await createSmartCardService().listReaders();
   if (options.json) {
     // [{ "reader": string, "cardPresent": boolean, "atr": hex string | null }]
-    printJson(readers.map((reader) => ({ reader: reader.name, cardPresent: reader.cardPresent, atr: reader.atr === null ? null : hex(reader.atr) })));
+    printJson(
+      readers.map((reader) => ({
+        reader: reader.name,
+        cardPresent: reader.cardPresent,
+        atr: reader.atr === null ? null : hex(reader.atr),
+      })),
+    );
     return 0;
   }
   if (readers.length === 0) {
@@ -191,7 +234,11 @@ async function listCommand(options: Options): Promise<number> {
     return 0;
   }
   for (const reader of readers) {
-    console.log(terminalSafe(`${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`));
+    console.log(
+      terminalSafe(
+        `${reader.name}: ${reader.cardPresent ? `card present, ATR ${hex(reader.atr ?? new Uint8Array())}` : 'no card'}`,
+      ),
+    );
   }
   return 0;
 }
@@ -213,11 +260,17 @@ async function chooseReader(service: SmartCardService, wanted: string | undefine
   if (readers.length === 0) throw new SmartCardError('no-reader', 'no readers are connected');
   const [first, second] = withCards;
   if (first === undefined) throw new SmartCardError('no-card', 'no reader has a card');
-  if (second !== undefined) throw new UsageError(`several readers hold a card; choose one with --reader (${withCards.map((reader) => `"${reader.name}"`).join(', ')})`);
+  if (second !== undefined)
+    throw new UsageError(
+      `several readers hold a card; choose one with --reader (${withCards.map((reader) => `"${reader.name}"`).join(', ')})`,
+    );
   return first;
 }
 
-async function withCard<T>(readerName: string | undefined, use: (connection: CardConnection) => Promise<T>): Promise<T> {
+async function withCard<T>(
+  readerName: string | undefined,
+  use: (connection: CardConnection) => Promise<T>,
+): Promise<T> {
   const service = createSmartCardService();
   const reader = await chooseReader(service, readerName);
   const connection = await service.connect(reader.name);
@@ -260,9 +313,16 @@ function printCardInfo(info: CardInfo): void {
     lines.push('CHUID:');
     if (chuid.fascn !== null) {
       const f = chuid.fascn;
-      const checks = f.parityOk && f.lrcOk ? 'checks OK' : `CHECK FAILED (parity ${f.parityOk ? 'ok' : 'bad'}, LRC ${f.lrcOk ? 'ok' : 'bad'})`;
-      lines.push(`  FASC-N: agency ${f.agencyCode}, system ${f.systemCode}, credential ${f.credentialNumber}, series ${f.credentialSeries}, issue ${f.individualCredentialIssue} — ${checks}`);
-      lines.push(`          person ${f.personIdentifier}, org category ${f.organizationalCategory}, org ${f.organizationalIdentifier}, association ${f.personOrganizationAssociation}`);
+      const checks =
+        f.parityOk && f.lrcOk
+          ? 'checks OK'
+          : `CHECK FAILED (parity ${f.parityOk ? 'ok' : 'bad'}, LRC ${f.lrcOk ? 'ok' : 'bad'})`;
+      lines.push(
+        `  FASC-N: agency ${f.agencyCode}, system ${f.systemCode}, credential ${f.credentialNumber}, series ${f.credentialSeries}, issue ${f.individualCredentialIssue} — ${checks}`,
+      );
+      lines.push(
+        `          person ${f.personIdentifier}, org category ${f.organizationalCategory}, org ${f.organizationalIdentifier}, association ${f.personOrganizationAssociation}`,
+      );
     } else {
       lines.push(`  FASC-N: ${chuid.fascnError ?? 'not present'}`);
     }
@@ -271,19 +331,27 @@ function printCardInfo(info: CardInfo): void {
     lines.push(`  Expires: ${chuid.expirationDate ?? 'unknown'}`);
     lines.push(`  Signed by issuer: ${chuid.signed ? 'yes' : 'NO'}`);
   }
-  lines.push(`Primary PIN: ${info.discovery === null ? 'application PIN (no discovery object)' : `${info.discovery.primaryPin} PIN`}`);
+  lines.push(
+    `Primary PIN: ${info.discovery === null ? 'application PIN (no discovery object)' : `${info.discovery.primaryPin} PIN`}`,
+  );
   lines.push(`PIN tries left: ${info.pin === null ? 'unknown' : describeTries(info.pin.triesLeft)}`);
   for (const slot of ['9A', '9C', '9D', '9E'] as const) {
     const certificate = info.certificates[slot];
     lines.push(`Certificate ${slot} (${SLOT_NAMES[slot]}):${certificate === null ? ' none' : ''}`);
     if (certificate !== null) lines.push(...describeCertificate(certificate).map((line) => `  ${line}`));
   }
-  for (const problem of info.problems) lines.push(`Problem reading ${problem.object}: ${problem.message} [${problem.code}]`);
+  for (const problem of info.problems)
+    lines.push(`Problem reading ${problem.object}: ${problem.message} [${problem.code}]`);
   // The label, names and messages came from the card: one line at a time, through the sanitizer.
   console.log(lines.map((line) => terminalSafe(line)).join('\n'));
 }
 
-const SLOT_NAMES = { '9A': 'PIV Authentication', '9C': 'Digital Signature', '9D': 'Key Management', '9E': 'Card Authentication' } as const;
+const SLOT_NAMES = {
+  '9A': 'PIV Authentication',
+  '9C': 'Digital Signature',
+  '9D': 'Key Management',
+  '9E': 'Card Authentication',
+} as const;
 
 function describeTries(tries: number | 'blocked' | 'verified'): string {
   if (tries === 'blocked') return 'none — the PIN is BLOCKED (the card issuer must reset it)';
@@ -293,7 +361,10 @@ function describeTries(tries: number | 'blocked' | 'verified'): string {
 
 function describeCertificate(certificate: CertificateSummary): string[] {
   const expired = Date.parse(certificate.notAfter) < Date.now();
-  const key = certificate.keyAlgorithm === 'RSA' ? `RSA ${certificate.keySize ?? '?'} bits` : `${certificate.keyAlgorithm} ${certificate.curve ?? ''}`.trim();
+  const key =
+    certificate.keyAlgorithm === 'RSA'
+      ? `RSA ${certificate.keySize ?? '?'} bits`
+      : `${certificate.keyAlgorithm} ${certificate.curve ?? ''}`.trim();
   return [
     `Subject: ${certificate.subject}`,
     `Issuer: ${certificate.issuer}`,
@@ -301,7 +372,11 @@ function describeCertificate(certificate: CertificateSummary): string[] {
     `Valid: ${certificate.notBefore} to ${certificate.notAfter}${expired ? '  — EXPIRED' : ''}`,
     `Key: ${key}`,
     `Policies: ${certificate.policyOids.length === 0 ? 'none' : certificate.policyOids.join(', ')}`,
-    ...(certificate.fascn === null ? [] : [`FASC-N in certificate: agency ${certificate.fascn.agencyCode}, system ${certificate.fascn.systemCode}, credential ${certificate.fascn.credentialNumber}`]),
+    ...(certificate.fascn === null
+      ? []
+      : [
+          `FASC-N in certificate: agency ${certificate.fascn.agencyCode}, system ${certificate.fascn.systemCode}, credential ${certificate.fascn.credentialNumber}`,
+        ]),
     ...(certificate.uuid === null ? [] : [`UUID in certificate: ${certificate.uuid}`]),
   ];
 }
@@ -309,7 +384,9 @@ function describeCertificate(certificate: CertificateSummary): string[] {
 async function pkcs11InfoCommand(modulePath: string, options: Options): Promise<number> {
   const config = pkcs11Config(modulePath, options.reader);
   const tokens = await listTokens(config);
-  const chosen = tokens.find((token) => options.reader === undefined || token.slotDescription.startsWith(options.reader));
+  const chosen = tokens.find(
+    (token) => options.reader === undefined || token.slotDescription.startsWith(options.reader),
+  );
   if (chosen === undefined) throw new Pkcs11Failure('no-token', 'C_GetSlotList');
   const { certificateDer } = await readCertificate(config).catch((error: unknown) => {
     if (error instanceof Pkcs11Failure && error.code === 'no-certificate') return { certificateDer: null };
@@ -321,16 +398,25 @@ async function pkcs11InfoCommand(modulePath: string, options: Options): Promise<
     printJson({ token: chosen, certificate9A: certificate });
     return 0;
   }
-  console.log([
-    `Token: ${chosen.label} (${chosen.manufacturer} ${chosen.model}, serial ${chosen.serialNumber})`,
-    `Reader/slot: ${chosen.slotDescription}`,
-    `PIN: ${chosen.pinLocked ? 'BLOCKED' : chosen.pinFinalTry ? 'one try left' : chosen.pinCountLow ? 'some wrong tries recorded' : 'no wrong tries reported'}`,
-    `Certificate 9A (CKA_ID 01):${certificate === null ? ' none' : ''}`,
-    ...(certificate === null ? [] : [
-      `  Subject: ${certificate.subject}`, `  Issuer: ${certificate.issuer}`, `  Serial: ${certificate.serialNumber}`,
-      `  Valid: ${certificate.notBefore} to ${certificate.notAfter}`, `  Key: ${certificate.keyAlgorithm}`,
-    ]),
-  ].map((line) => terminalSafe(line)).join('\n'));
+  console.log(
+    [
+      `Token: ${chosen.label} (${chosen.manufacturer} ${chosen.model}, serial ${chosen.serialNumber})`,
+      `Reader/slot: ${chosen.slotDescription}`,
+      `PIN: ${chosen.pinLocked ? 'BLOCKED' : chosen.pinFinalTry ? 'one try left' : chosen.pinCountLow ? 'some wrong tries recorded' : 'no wrong tries reported'}`,
+      `Certificate 9A (CKA_ID 01):${certificate === null ? ' none' : ''}`,
+      ...(certificate === null
+        ? []
+        : [
+            `  Subject: ${certificate.subject}`,
+            `  Issuer: ${certificate.issuer}`,
+            `  Serial: ${certificate.serialNumber}`,
+            `  Valid: ${certificate.notBefore} to ${certificate.notAfter}`,
+            `  Key: ${certificate.keyAlgorithm}`,
+          ]),
+    ]
+      .map((line) => terminalSafe(line))
+      .join('\n'),
+  );
   return 0;
 }
 
@@ -356,8 +442,12 @@ async function verifyPinCommand(options: Options): Promise<number> {
     const pin = await readSecret('PIN: ');
     try {
       const result = await verifyPinSafely(pivCardOn(connection), pin, { allowLastTry: options.lastTry });
-      const outcome: PinOutcome = result.outcome === 'wrong' ? { status: 'wrong', triesLeft: result.triesLeft }
-        : result.outcome === 'last-try-refused' ? { status: 'refused-last-try' } : { status: result.outcome };
+      const outcome: PinOutcome =
+        result.outcome === 'wrong'
+          ? { status: 'wrong', triesLeft: result.triesLeft }
+          : result.outcome === 'last-try-refused'
+            ? { status: 'refused-last-try' }
+            : { status: result.outcome };
       return reportPinOutcome(outcome, options.json);
     } finally {
       pin.fill(0);
@@ -376,28 +466,49 @@ type PinOutcome =
  * "wrong" | "blocked" | "refused-last-try", "triesLeft": number | null }. Exit 0 only for correct.
  */
 function reportPinOutcome(outcome: PinOutcome, json: boolean): number {
-  const triesLeft = outcome.status === 'wrong' ? outcome.triesLeft : outcome.status === 'blocked' ? 0 : outcome.status === 'refused-last-try' ? 1 : null;
+  const triesLeft =
+    outcome.status === 'wrong'
+      ? outcome.triesLeft
+      : outcome.status === 'blocked'
+        ? 0
+        : outcome.status === 'refused-last-try'
+          ? 1
+          : null;
   if (json) {
     printJson({ result: outcome.status, triesLeft });
   } else if (outcome.status === 'correct') {
     console.log('correct');
   } else if (outcome.status === 'wrong') {
-    console.log(outcome.triesLeft === null ? 'wrong: tries left unknown' : `wrong: ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left`);
+    console.log(
+      outcome.triesLeft === null
+        ? 'wrong: tries left unknown'
+        : `wrong: ${outcome.triesLeft} ${outcome.triesLeft === 1 ? 'try' : 'tries'} left`,
+    );
   } else if (outcome.status === 'blocked') {
     console.log('blocked');
   } else {
-    console.log('refused: only one PIN try is left; a wrong PIN now would block the card. Run again with --last-try to use it.');
+    console.log(
+      'refused: only one PIN try is left; a wrong PIN now would block the card. Run again with --last-try to use it.',
+    );
   }
   return outcome.status === 'correct' ? 0 : 1;
 }
 
-async function pkcs11VerifyPinCommand(modulePath: string, reader: string | undefined, options: Options): Promise<number> {
+async function pkcs11VerifyPinCommand(
+  modulePath: string,
+  reader: string | undefined,
+  options: Options,
+): Promise<number> {
   const pin = await readSecret('PIN: ');
   try {
     const outcome = await verifyPinPkcs11(pkcs11Config(modulePath, reader), pin, { allowLastTry: options.lastTry });
-    return reportPinOutcome(outcome.status === 'wrong' ? { status: 'wrong', triesLeft: outcome.triesLeft } : outcome, options.json);
+    return reportPinOutcome(
+      outcome.status === 'wrong' ? { status: 'wrong', triesLeft: outcome.triesLeft } : outcome,
+      options.json,
+    );
   } catch (error) {
-    if (error instanceof Pkcs11Failure && error.code === 'last-try-refused') return reportPinOutcome({ status: 'refused-last-try' }, options.json);
+    if (error instanceof Pkcs11Failure && error.code === 'last-try-refused')
+      return reportPinOutcome({ status: 'refused-last-try' }, options.json);
     throw error;
   } finally {
     pin.fill(0);
@@ -417,39 +528,67 @@ interface SignResult {
 async function signCommand(options: Options): Promise<number> {
   const challenge = parseChallenge(options.challenge);
   const kioskNonce = parseKioskNonce(options.kioskNonce);
-  const result = options.pkcs11 !== undefined
-    ? await signThroughPkcs11(options.pkcs11, options.reader, challenge, kioskNonce)
-    : await withCard(options.reader, (connection) => signThroughPiv(connection, challenge, kioskNonce));
+  const result =
+    options.pkcs11 !== undefined
+      ? await signThroughPkcs11(options.pkcs11, options.reader, challenge, kioskNonce)
+      : await withCard(options.reader, (connection) => signThroughPiv(connection, challenge, kioskNonce));
   const { verified } = result;
   if (options.json) {
     // { "signature": hex, "verified": boolean, "certificateSha256": hex, "path": "piv" | "pkcs11" }
-    printJson({ signature: hex(result.signature), kioskNonce: hex(result.kioskNonce), verified, certificateSha256: new X509Certificate(result.certificateDer).fingerprint256.replace(/:/g, '').toLowerCase(), path: result.path });
+    printJson({
+      signature: hex(result.signature),
+      kioskNonce: hex(result.kioskNonce),
+      verified,
+      certificateSha256: new X509Certificate(result.certificateDer).fingerprint256.replace(/:/g, '').toLowerCase(),
+      path: result.path,
+    });
   } else {
     console.log(`kiosk nonce: ${hex(result.kioskNonce)}`);
     console.log(`signature: ${hex(result.signature)}`);
-    console.log(verified ? 'verified: the signature matches the PIV Authentication (9A) certificate' : 'NOT VERIFIED: the signature does not match the 9A certificate');
+    console.log(
+      verified
+        ? 'verified: the signature matches the PIV Authentication (9A) certificate'
+        : 'NOT VERIFIED: the signature does not match the 9A certificate',
+    );
   }
   return verified ? 0 : 1;
 }
 
-async function signThroughPiv(connection: CardConnection, challenge: Uint8Array, kioskNonce: Uint8Array): Promise<SignResult> {
+async function signThroughPiv(
+  connection: CardConnection,
+  challenge: Uint8Array,
+  kioskNonce: Uint8Array,
+): Promise<SignResult> {
   const pin = await readSecret('PIN: ');
   try {
     // signChallenge verifies the PIN safely (primary PIN, last-try rule) and checks the signature.
-    const { signature, certificateDer, verified } = await signChallenge(pivCardOn(connection), challenge, pin, { kioskNonce });
+    const { signature, certificateDer, verified } = await signChallenge(pivCardOn(connection), challenge, pin, {
+      kioskNonce,
+    });
     return { signature, kioskNonce, certificateDer, verified, path: 'piv' };
   } finally {
     pin.fill(0);
   }
 }
 
-async function signThroughPkcs11(modulePath: string, reader: string | undefined, challenge: Uint8Array, kioskNonce: Uint8Array): Promise<SignResult> {
+async function signThroughPkcs11(
+  modulePath: string,
+  reader: string | undefined,
+  challenge: Uint8Array,
+  kioskNonce: Uint8Array,
+): Promise<SignResult> {
   const built = pkiAuthMessage(challenge, kioskNonce);
   if (!built.ok) throw new UsageError(built.reason);
   const pin = await readSecret('PIN: ');
   try {
     const { signature, certificateDer } = await signWithKey(pkcs11Config(modulePath, reader), pin, built.message);
-    return { signature, kioskNonce, certificateDer, verified: verifiesAgainstCertificate(built.message, signature, certificateDer), path: 'pkcs11' };
+    return {
+      signature,
+      kioskNonce,
+      certificateDer,
+      verified: verifiesAgainstCertificate(built.message, signature, certificateDer),
+      path: 'pkcs11',
+    };
   } finally {
     pin.fill(0);
   }

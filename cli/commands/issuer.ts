@@ -29,17 +29,28 @@ const USAGE = `usage: dck issuer [--config FILE] [--data DIR] [--port N] [--work
 
 Listens on 127.0.0.1 unless the config says otherwise. Prints the URL and the TLS certificate path to trust.`;
 
-interface IssuerArgs { config?: string; data: string; port?: number; workers: number }
+interface IssuerArgs {
+  config?: string;
+  data: string;
+  port?: number;
+  workers: number;
+}
 
 function parseIssuerArgs(args: string[]): IssuerArgs | string {
   if (args.includes('--help') || args.includes('-h')) return 'help';
   try {
-    const parsed = parseArgs(args, { '--config': 'value', '--data': 'value', '--port': 'value', '--workers': 'value' }, 'dck issuer');
+    const parsed = parseArgs(
+      args,
+      { '--config': 'value', '--data': 'value', '--port': 'value', '--workers': 'value' },
+      'dck issuer',
+    );
     const config = parsed['--config'];
     const port = integerOption(parsed['--port'], '--port', 0, 65535);
     return {
       data: parsed['--data'] ?? 'dck-issuer-data',
-      workers: integerOption(parsed['--workers'], '--workers', 1, MAX_WORKERS) ?? Math.min(availableParallelism(), MAX_DEFAULT_WORKERS),
+      workers:
+        integerOption(parsed['--workers'], '--workers', 1, MAX_WORKERS) ??
+        Math.min(availableParallelism(), MAX_DEFAULT_WORKERS),
       ...(config === undefined ? {} : { config }),
       ...(port === undefined ? {} : { port }),
     };
@@ -61,19 +72,31 @@ function printAddresses(url: string, dataDir: string): void {
 }
 
 /** Resolves with the exit code once SIGINT/SIGTERM has stopped the service (or `ended` settles first). */
-function untilStopped(stop: () => Promise<void>, ended: Promise<number> = new Promise(() => undefined)): Promise<number> {
+function untilStopped(
+  stop: () => Promise<void>,
+  ended: Promise<number> = new Promise(() => undefined),
+): Promise<number> {
   return new Promise<number>((done) => {
-    const detach = (): void => { process.off('SIGINT', onSignal); process.off('SIGTERM', onSignal); };
+    const detach = (): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
     const onSignal = (): void => {
       detach();
-      stop().then(() => done(0), (error: unknown) => {
-        console.error(`dck issuer: error while stopping: ${errorText(error)}`);
-        done(1);
-      });
+      stop().then(
+        () => done(0),
+        (error: unknown) => {
+          console.error(`dck issuer: error while stopping: ${errorText(error)}`);
+          done(1);
+        },
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-    void ended.then((code) => { detach(); done(code); });
+    void ended.then((code) => {
+      detach();
+      done(code);
+    });
   });
 }
 
@@ -81,12 +104,15 @@ async function runSingleProcess(parsed: IssuerArgs, dataDir: string): Promise<nu
   let issuer: RunningIssuer;
   try {
     issuer = await startIssuer({
-      dataDir, logStream: process.stdout,
+      dataDir,
+      logStream: process.stdout,
       ...(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) }),
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
     });
   } catch (error: unknown) {
-    console.error(error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`);
+    console.error(
+      error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`,
+    );
     return 1;
   }
   printAddresses(issuer.url, dataDir);
@@ -99,19 +125,26 @@ async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> 
   try {
     config = readIssuerConfig(parsed.config === undefined ? { config: {} } : { configFile: resolve(parsed.config) });
   } catch (error: unknown) {
-    console.error(error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`);
+    console.error(
+      error instanceof ConfigError ? `dck issuer: ${error.message}` : `dck issuer: cannot start: ${errorText(error)}`,
+    );
     return 1;
   }
   const { workers, cappedBy } = workerCountForLimits(parsed.workers, config.rateLimits);
   if (cappedBy !== null) {
-    console.log(`running ${workers === 1 ? 'one process' : `${workers} workers`}, not ${parsed.workers}: rateLimits.${cappedBy} is ${workers},`
-      + ' and each worker enforces a share of it (at least 1)');
+    console.log(
+      `running ${workers === 1 ? 'one process' : `${workers} workers`}, not ${parsed.workers}: rateLimits.${cappedBy} is ${workers},` +
+        ' and each worker enforces a share of it (at least 1)',
+    );
   }
   if (workers === 1) return runSingleProcess(parsed, dataDir);
   let cluster: IssuerCluster;
   try {
     cluster = await startIssuerCluster({
-      config, dataDir, workers, log: (line) => console.log(line),
+      config,
+      dataDir,
+      workers,
+      log: (line) => console.log(line),
       // Debug only: lets the cluster tests see which worker answered. Nothing else sets it.
       debugWorkerHeader: process.env.DCK_ISSUER_DEBUG_WORKER_HEADER === '1',
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
@@ -132,8 +165,14 @@ async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> 
 
 export async function run(args: string[]): Promise<number> {
   const parsed = parseIssuerArgs(args);
-  if (parsed === 'help') { console.log(USAGE); return 0; }
-  if (typeof parsed === 'string') { console.error(`dck issuer: ${parsed}\n\n${USAGE}`); return 2; }
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    console.error(`dck issuer: ${parsed}\n\n${USAGE}`);
+    return 2;
+  }
   const dataDir = resolve(parsed.data);
   return parsed.workers === 1 ? runSingleProcess(parsed, dataDir) : runCluster(parsed, dataDir);
 }

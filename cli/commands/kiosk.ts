@@ -39,14 +39,26 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  const parsed = parseArgs(args, {
-    '--browser': 'flag', '--no-open': 'flag', '--port': 'value', '--idle': 'value', '--data-dir': 'value', '--profile': 'value', '--virtual-card': 'value',
-  }, 'dck kiosk');
-  if (parsed['--browser'] !== true) throw new UsageError('only --browser is available here; run the Electron kiosk with `npm start`');
+  const parsed = parseArgs(
+    args,
+    {
+      '--browser': 'flag',
+      '--no-open': 'flag',
+      '--port': 'value',
+      '--idle': 'value',
+      '--data-dir': 'value',
+      '--profile': 'value',
+      '--virtual-card': 'value',
+    },
+    'dck kiosk',
+  );
+  if (parsed['--browser'] !== true)
+    throw new UsageError('only --browser is available here; run the Electron kiosk with `npm start`');
   const profile = parsed['--profile'] ?? 'p256';
   if (!isProfileName(profile)) throw new UsageError(`--profile must be one of ${PROFILE_NAMES.join(', ')}`);
   const virtualCard = parsed['--virtual-card'] ?? 'auto';
-  if (virtualCard !== 'auto' && virtualCard !== 'always' && virtualCard !== 'never') throw new UsageError('--virtual-card must be auto, always or never');
+  if (virtualCard !== 'auto' && virtualCard !== 'always' && virtualCard !== 'never')
+    throw new UsageError('--virtual-card must be auto, always or never');
   const port = integerOption(parsed['--port'], '--port', 1, 65535);
   const idleSeconds = integerOption(parsed['--idle'], '--idle', 5, 3600);
   const dataDir = parsed['--data-dir'];
@@ -82,18 +94,31 @@ export async function run(args: string[]): Promise<number> {
     ...(options.idleSeconds === undefined ? {} : { session: { idleSeconds: options.idleSeconds } }),
     log: (line) => console.log(line),
     // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
-    kioskLog: (event, fields) => console.log(`kiosk: ${event}${fields === undefined ? '' : ` ${Object.entries(fields).map(([key, value]) => `${key}=${String(value)}`).join(' ')}`}`),
+    kioskLog: (event, fields) =>
+      console.log(
+        `kiosk: ${event}${
+          fields === undefined
+            ? ''
+            : ` ${Object.entries(fields)
+                .map(([key, value]) => `${key}=${String(value)}`)
+                .join(' ')}`
+        }`,
+      ),
   });
   const browser = options.open ? openChromium(kiosk.host.launchUrl) : null;
   if (browser === null) {
-    if (options.open) console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
+    if (options.open)
+      console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
     console.log(`kiosk: ${kiosk.host.launchUrl} (works once)`);
   } else {
     browser.process.on('error', (error) => console.error(`could not start Chromium: ${error.message}`));
     console.log(`kiosk: ${kiosk.host.origin} (opened in Chromium)`);
   }
-  if (kiosk.demo.virtualCard !== null) console.log('No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).');
-  console.log(`Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`);
+  if (kiosk.demo.virtualCard !== null)
+    console.log('No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).');
+  console.log(
+    `Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

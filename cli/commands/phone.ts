@@ -9,8 +9,14 @@ import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-c
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import {
-  STAND_IN_REPORT, fetchCredentialStatus, fetchIssuerMetadata, pollForToken, redeemEnrollment, startDeviceAuthorization,
-  type PhoneReport, type PhoneResult,
+  STAND_IN_REPORT,
+  fetchCredentialStatus,
+  fetchIssuerMetadata,
+  pollForToken,
+  redeemEnrollment,
+  startDeviceAuthorization,
+  type PhoneReport,
+  type PhoneResult,
 } from '../../phone/phone-client.ts';
 import { defaultStateDir, loadState, saveState, writePrivateFile, type PhoneState } from '../../phone/phone-state.ts';
 import { parseArgs, UsageError } from '../args.ts';
@@ -53,9 +59,19 @@ function output(json: boolean, data: Record<string, unknown>, lines: string[]): 
 }
 
 function reportFailure(result: Extract<PhoneResult<unknown>, { ok: false }>, json: boolean): number {
-  const detail = { error: result.code, message: result.message, ...(result.issuerCode === undefined ? {} : { issuerCode: result.issuerCode }), ...(result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft }) };
+  const detail = {
+    error: result.code,
+    message: result.message,
+    ...(result.issuerCode === undefined ? {} : { issuerCode: result.issuerCode }),
+    ...(result.attemptsLeft === undefined ? {} : { attemptsLeft: result.attemptsLeft }),
+  };
   if (json) console.log(terminalSafeJson(detail));
-  else console.error(terminalSafe(`dck phone: ${result.message}${result.attemptsLeft === undefined ? '' : ` (${result.attemptsLeft} tries left)`} [${result.issuerCode ?? result.code}]`));
+  else
+    console.error(
+      terminalSafe(
+        `dck phone: ${result.message}${result.attemptsLeft === undefined ? '' : ` (${result.attemptsLeft} tries left)`} [${result.issuerCode ?? result.code}]`,
+      ),
+    );
   return 1;
 }
 
@@ -73,7 +89,10 @@ async function readCa(file: string | null): Promise<string | null> {
   return content.toString('latin1');
 }
 
-async function withConnection<T>(state: Pick<PhoneState, 'issuerUrl' | 'caFile'>, use: (connection: IssuerConnection) => Promise<T>): Promise<T | UsageError> {
+async function withConnection<T>(
+  state: Pick<PhoneState, 'issuerUrl' | 'caFile'>,
+  use: (connection: IssuerConnection) => Promise<T>,
+): Promise<T | UsageError> {
   const connected = connectToIssuer(state.issuerUrl, await readCa(state.caFile));
   if (!connected.ok) return new UsageError(connected.message);
   try {
@@ -84,9 +103,18 @@ async function withConnection<T>(state: Pick<PhoneState, 'issuerUrl' | 'caFile'>
 }
 
 async function start(args: string[]): Promise<number> {
-  const values = parse(args, {
-    '--issuer': 'value', '--ca': 'value', '--platform': 'value', '--model': 'value', '--app-name': 'value', '--app-version': 'value',
-  }, 'dck phone start');
+  const values = parse(
+    args,
+    {
+      '--issuer': 'value',
+      '--ca': 'value',
+      '--platform': 'value',
+      '--model': 'value',
+      '--app-name': 'value',
+      '--app-version': 'value',
+    },
+    'dck phone start',
+  );
   const report: PhoneReport = {
     device_platform: values['--platform'] ?? STAND_IN_REPORT.device_platform,
     device_model: values['--model'] ?? STAND_IN_REPORT.device_model,
@@ -106,11 +134,20 @@ async function start(args: string[]): Promise<number> {
     if (!flow.ok) return reportFailure(flow, json);
     await saveState(dir, { ...state, flow: flow.value });
     const minutes = Math.round((flow.value.expiresAt - Date.now()) / 60_000);
-    output(json, { userCode: flow.value.userCode, verificationUri: flow.value.verificationUri, expiresAt: new Date(flow.value.expiresAt).toISOString(), issuer: metadata.value.displayName }, [
-      `Issuer: ${metadata.value.displayName}`,
-      `Type this code at the kiosk: ${flow.value.userCode}`,
-      `(valid for about ${minutes} min; then run \`dck phone poll\`)`,
-    ]);
+    output(
+      json,
+      {
+        userCode: flow.value.userCode,
+        verificationUri: flow.value.verificationUri,
+        expiresAt: new Date(flow.value.expiresAt).toISOString(),
+        issuer: metadata.value.displayName,
+      },
+      [
+        `Issuer: ${metadata.value.displayName}`,
+        `Type this code at the kiosk: ${flow.value.userCode}`,
+        `(valid for about ${minutes} min; then run \`dck phone poll\`)`,
+      ],
+    );
     return 0;
   });
   if (outcome instanceof UsageError) throw outcome;
@@ -123,7 +160,11 @@ async function poll(args: string[]): Promise<number> {
   const json = values['--json'] === true;
   const timeoutText = values['--timeout'];
   const timeoutSeconds = timeoutText === undefined ? undefined : Number(timeoutText);
-  if (timeoutSeconds !== undefined && (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600)) throw new UsageError('--timeout is a whole number of seconds, 1 to 3600');
+  if (
+    timeoutSeconds !== undefined &&
+    (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 3600)
+  )
+    throw new UsageError('--timeout is a whole number of seconds, 1 to 3600');
   const loaded = await loadState(dir);
   if (!loaded.ok) throw new UsageError(loaded.message);
   const { state } = loaded;
@@ -132,13 +173,26 @@ async function poll(args: string[]): Promise<number> {
   const outcome = await withConnection(state, async (connection) => {
     const token = await pollForToken(connection, flow, {
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
-      onPending: (interval) => { if (!json) console.error(terminalSafe(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`)); },
+      onPending: (interval) => {
+        if (!json)
+          console.error(
+            terminalSafe(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`),
+          );
+      },
       // Number matching: the phone's half. Printed in --json mode too (standard error: standard output stays one JSON).
-      onMatchNumber: (matchNumber) => { console.error(terminalSafe(`The kiosk shows this phone. Check that it shows the number ${matchNumber}, then confirm there.`)); },
+      onMatchNumber: (matchNumber) => {
+        console.error(
+          terminalSafe(
+            `The kiosk shows this phone. Check that it shows the number ${matchNumber}, then confirm there.`,
+          ),
+        );
+      },
     });
     if (!token.ok) return reportFailure(token, json);
     await saveState(dir, { ...state, token: token.value });
-    output(json, { approved: true, enrollmentId: token.value.enrollmentId }, ['Approved at the kiosk. Scan its QR code: `dck phone redeem --qr-image FILE.png` (or --qr-text).']);
+    output(json, { approved: true, enrollmentId: token.value.enrollmentId }, [
+      'Approved at the kiosk. Scan its QR code: `dck phone redeem --qr-image FILE.png` (or --qr-text).',
+    ]);
     return 0;
   });
   if (outcome instanceof UsageError) throw outcome;
@@ -151,7 +205,8 @@ async function redeem(args: string[]): Promise<number> {
   const json = values['--json'] === true;
   const qrText = values['--qr-text'];
   const qrImage = values['--qr-image'];
-  if ((qrText === undefined) === (qrImage === undefined)) throw new UsageError('give exactly one of --qr-text TEXT or --qr-image FILE.png');
+  if ((qrText === undefined) === (qrImage === undefined))
+    throw new UsageError('give exactly one of --qr-text TEXT or --qr-image FILE.png');
   const loaded = await loadState(dir);
   if (!loaded.ok) throw new UsageError(loaded.message);
   const { state } = loaded;
@@ -165,16 +220,32 @@ async function redeem(args: string[]): Promise<number> {
   }
   const otp = await readSecret('One-time password shown at the kiosk: ');
   try {
-    if (!OTP_PATTERN.test(otp.toString('latin1'))) return reportFailure({ ok: false, code: 'otp-malformed', message: 'the one-time password is 6 to 12 digits' }, json);
+    if (!OTP_PATTERN.test(otp.toString('latin1')))
+      return reportFailure(
+        { ok: false, code: 'otp-malformed', message: 'the one-time password is 6 to 12 digits' },
+        json,
+      );
     const outcome = await withConnection(state, async (connection) => {
       const result = await redeemEnrollment(connection, { token, qrPayload: qrPayload ?? '', otp });
       if (!result.ok) return reportFailure(result, json);
       const keyPem = pkcs8ToPem(result.value.privateKeyPkcs8);
       result.value.privateKeyPkcs8.fill(0);
       const keyFile = await writePrivateFile(dir, 'derived-key.pem', keyPem);
-      const certificateFile = await writePrivateFile(dir, 'derived-certificate.pem', [result.value.certificatePem, ...result.value.chainPem].map((pem) => pem.trim()).join('\n') + '\n');
+      const certificateFile = await writePrivateFile(
+        dir,
+        'derived-certificate.pem',
+        [result.value.certificatePem, ...result.value.chainPem].map((pem) => pem.trim()).join('\n') + '\n',
+      );
       const { summary: certificate } = result.value;
-      await saveState(dir, { ...state, credential: { certificateFile, keyFile, serialNumberHex: certificate.serialNumberHex, notAfter: certificate.notAfter } });
+      await saveState(dir, {
+        ...state,
+        credential: {
+          certificateFile,
+          keyFile,
+          serialNumberHex: certificate.serialNumberHex,
+          notAfter: certificate.notAfter,
+        },
+      });
       output(json, { certificate, certificateFile, keyFile }, [
         'Derived PIV Authentication certificate installed.',
         `  subject      ${certificate.subject}`,
@@ -210,7 +281,9 @@ async function status(args: string[]): Promise<number> {
     const answer = result.value;
     const renewal = answer.renewalDue
       ? 'due: enroll this phone again at a kiosk with your card'
-      : answer.renewalDueAt === null ? '(not told by this issuer)' : `from ${answer.renewalDueAt}`;
+      : answer.renewalDueAt === null
+        ? '(not told by this issuer)'
+        : `from ${answer.renewalDueAt}`;
     output(json, { ...answer }, [
       `Derived credential ${answer.serialNumberHex}: ${answer.state}`,
       `  valid until  ${answer.notAfter}`,
@@ -226,11 +299,18 @@ export async function run(args: string[]): Promise<number> {
   const [subcommand, ...rest] = args;
   try {
     switch (subcommand) {
-      case 'start': return await start(rest);
-      case 'poll': return await poll(rest);
-      case 'redeem': return await redeem(rest);
-      case 'status': return await status(rest);
-      case undefined: case '--help': case '-h': case 'help':
+      case 'start':
+        return await start(rest);
+      case 'poll':
+        return await poll(rest);
+      case 'redeem':
+        return await redeem(rest);
+      case 'status':
+        return await status(rest);
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
         console.log(USAGE);
         return subcommand === undefined ? 2 : 0;
       default:

@@ -33,7 +33,6 @@ interface Options {
   readonly pinFile?: string;
 }
 
-
 export async function run(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(USAGE);
@@ -60,7 +59,9 @@ export async function run(args: string[]): Promise<number> {
     },
   });
   console.log(`virtual PIV card, profile ${options.profile}`);
-  console.log(`vpcd ${options.host}:${options.port} (reader "Virtual PCD 00 ${options.port === VPCD_DEFAULT_PORT + 1 ? '01' : '00'}" on a standard pcscd)`);
+  console.log(
+    `vpcd ${options.host}:${options.port} (reader "Virtual PCD 00 ${options.port === VPCD_DEFAULT_PORT + 1 ? '01' : '00'}" on a standard pcscd)`,
+  );
   console.log(pin === undefined ? `demo PIN ${DEMO_PIN}` : `PIN from ${options.pinFile ?? ''}`);
   console.log(`cardholder UUID ${card.identity.uuid}, FASC-N ${card.identity.fascnHex}`);
   keepInserted(card, options);
@@ -79,7 +80,9 @@ function keepInserted(card: VirtualCard, options: Options): void {
       (error: unknown) => {
         if (!warned) {
           const reason = error instanceof Error ? error.message : String(error);
-          console.log(`no vpcd at ${options.host}:${options.port} (${reason}); is pcscd running with vsmartcard-vpcd? retrying`);
+          console.log(
+            `no vpcd at ${options.host}:${options.port} (${reason}); is pcscd running with vsmartcard-vpcd? retrying`,
+          );
           warned = true;
         }
         retryTimer = setTimeout(attempt, RETRY_MS);
@@ -105,9 +108,14 @@ function untilSignal(): Promise<void> {
 }
 
 function parseOptions(args: readonly string[]): Options {
-  const parsed = parseArgs(args, { '--profile': 'value', '--port': 'value', '--host': 'value', '--pin-file': 'value' }, 'dck virtual-card');
+  const parsed = parseArgs(
+    args,
+    { '--profile': 'value', '--port': 'value', '--host': 'value', '--pin-file': 'value' },
+    'dck virtual-card',
+  );
   const profile = parsed['--profile'] ?? 'rsa2048';
-  if (!isProfileName(profile)) throw new UsageError(`unknown profile "${printable(profile, 40)}"; profiles: ${PROFILE_NAMES.join(', ')}`);
+  if (!isProfileName(profile))
+    throw new UsageError(`unknown profile "${printable(profile, 40)}"; profiles: ${PROFILE_NAMES.join(', ')}`);
   const host = parsed['--host'] ?? '127.0.0.1';
   if (!/^[A-Za-z0-9.:-]{1,255}$/.test(host)) throw new UsageError('--host must be a host name or address');
   const pinFile = parsed['--pin-file'];

@@ -14,15 +14,31 @@ function csvCell(value: string): string {
 }
 
 function line(row: AuditEntry, format: AuditExportFormat): string {
-  const record = { sequence: row.sequence, at: new Date(row.at).toISOString(), event: row.event, outcome: row.outcome, code: row.code, details: row.details };
+  const record = {
+    sequence: row.sequence,
+    at: new Date(row.at).toISOString(),
+    event: row.event,
+    outcome: row.outcome,
+    code: row.code,
+    details: row.details,
+  };
   if (format === 'jsonl') return `${JSON.stringify(record)}\n`;
-  const cells = [String(record.sequence), record.at, record.event, record.outcome, record.code ?? '', JSON.stringify(record.details)];
+  const cells = [
+    String(record.sequence),
+    record.at,
+    record.event,
+    record.outcome,
+    record.code ?? '',
+    JSON.stringify(record.details),
+  ];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
 /** Writes every audit row after `afterSequence`, oldest first; returns how many and the last sequence written. */
 export async function exportAudit(
-  storage: Pick<IssuerStorage, 'listAudit'>, format: AuditExportFormat, write: (chunk: string) => Promise<void> | void,
+  storage: Pick<IssuerStorage, 'listAudit'>,
+  format: AuditExportFormat,
+  write: (chunk: string) => Promise<void> | void,
   afterSequence = 0,
 ): Promise<{ rows: number; lastSequence: number }> {
   if (format === 'csv') await write(`${CSV_COLUMNS.join(',')}\r\n`);

@@ -24,14 +24,24 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 export function credentialReport(view: DerivedCredentialView, at: Date): CredentialReport {
   return {
-    serialNumberHex: view.serialNumberHex, state: credentialState(view, at), revocationReason: view.revocationReason,
-    stateChangedAt: view.statusChangedAt === null ? null : iso(view.statusChangedAt), issuedAt: iso(view.issuedAt),
-    notBefore: iso(view.notBefore), notAfter: iso(view.notAfter), issuerGeneration: view.issuerGeneration, tenant: view.tenant,
-    enrollmentId: view.enrollmentId, device: view.device,
+    serialNumberHex: view.serialNumberHex,
+    state: credentialState(view, at),
+    revocationReason: view.revocationReason,
+    stateChangedAt: view.statusChangedAt === null ? null : iso(view.statusChangedAt),
+    issuedAt: iso(view.issuedAt),
+    notBefore: iso(view.notBefore),
+    notAfter: iso(view.notAfter),
+    issuerGeneration: view.issuerGeneration,
+    tenant: view.tenant,
+    enrollmentId: view.enrollmentId,
+    device: view.device,
     person: { name: view.card.commonName, uuid: view.card.uuid, fascnHex: view.card.fascnHex },
     card: {
-      issuerDn: view.card.issuerDn, serialNumberHex: view.card.serialNumberHex, notAfter: iso(view.card.notAfter),
-      crlUrls: view.card.crlUrls, ocspUrl: view.card.ocspUrl,
+      issuerDn: view.card.issuerDn,
+      serialNumberHex: view.card.serialNumberHex,
+      notAfter: iso(view.card.notAfter),
+      crlUrls: view.card.crlUrls,
+      ocspUrl: view.card.ocspUrl,
     },
   };
 }

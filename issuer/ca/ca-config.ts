@@ -53,8 +53,10 @@ function firstProblem(schema: TSchema, value: unknown, prefix: string): { field:
   if (first === undefined) return null;
   const parts = [prefix, ...first.instancePath.split('/').filter((part) => part !== '')];
   const params = first.params as { additionalProperties?: string[]; requiredProperties?: string[] };
-  if (first.keyword === 'additionalProperties') return { field: [...parts, params.additionalProperties?.[0] ?? ''].join('.'), detail: 'unknown setting' };
-  if (first.keyword === 'required') return { field: [...parts, params.requiredProperties?.[0] ?? ''].join('.'), detail: 'is required' };
+  if (first.keyword === 'additionalProperties')
+    return { field: [...parts, params.additionalProperties?.[0] ?? ''].join('.'), detail: 'unknown setting' };
+  if (first.keyword === 'required')
+    return { field: [...parts, params.requiredProperties?.[0] ?? ''].join('.'), detail: 'is required' };
   return { field: parts.join('.'), detail: first.message };
 }
 
@@ -68,7 +70,13 @@ export function caSectionProblem(ca: unknown): { field: string; detail: string }
   const pkcs11 = ca.pkcs11 as Record<string, unknown>;
   const sources = ['pinFile', 'pinEnv'].filter((key) => pkcs11[key] !== undefined);
   if (sources.length !== 1) {
-    return { field: 'ca.pkcs11.pinFile', detail: sources.length === 0 ? 'give pinFile or pinEnv (the PIN is never in the config)' : 'give pinFile or pinEnv, not both' };
+    return {
+      field: 'ca.pkcs11.pinFile',
+      detail:
+        sources.length === 0
+          ? 'give pinFile or pinEnv (the PIN is never in the config)'
+          : 'give pinFile or pinEnv, not both',
+    };
   }
   return null;
 }

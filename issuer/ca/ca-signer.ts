@@ -59,7 +59,11 @@ export function signatureAlgorithmFor(publicKey: KeyObject): SignatureAlgorithm 
   }
   if (publicKey.asymmetricKeyType === 'rsa' && (details.modulusLength ?? 0) >= 2048) {
     // RSA algorithm identifiers carry an explicit NULL parameter; ECDSA ones have none (RFC 5758 §3.2).
-    return { der: sequence(objectIdentifier(SHA256_WITH_RSA), Uint8Array.of(0x05, 0x00)), hash: 'sha256', keyType: 'rsa' };
+    return {
+      der: sequence(objectIdentifier(SHA256_WITH_RSA), Uint8Array.of(0x05, 0x00)),
+      hash: 'sha256',
+      keyType: 'rsa',
+    };
   }
   throw new Error('CA key must be EC P-256, EC P-384 or RSA of at least 2048 bits');
 }
@@ -72,7 +76,8 @@ export function softwareCaSigner(privateKey: KeyObject): OperatedCaSigner {
     kind: 'software',
     signatureAlgorithmDer: algorithm.der,
     publicKeySpkiDer: new Uint8Array(publicKey.export({ type: 'spki', format: 'der' })),
-    sign: (data) => Promise.resolve(new Uint8Array(nodeSign(algorithm.hash, data, { key: privateKey, dsaEncoding: 'der' }))),
+    sign: (data) =>
+      Promise.resolve(new Uint8Array(nodeSign(algorithm.hash, data, { key: privateKey, dsaEncoding: 'der' }))),
     health: () => Promise.resolve({ ok: true }),
     close: () => Promise.resolve(),
   };

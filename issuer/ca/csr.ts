@@ -7,8 +7,17 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { pemToDerList } from './pem.ts';
 import {
-  DerFormatError, DerReader, TAG, checkWellFormed, contextConstructed, derFail, encodedOf, readBitString, readOid,
-  readSmallInteger, readWhole,
+  DerFormatError,
+  DerReader,
+  TAG,
+  checkWellFormed,
+  contextConstructed,
+  derFail,
+  encodedOf,
+  readBitString,
+  readOid,
+  readSmallInteger,
+  readWhole,
 } from '../der/strict-der.ts';
 import { checkName } from '../pki-auth/certificate-extensions.ts';
 import { readPublicKeyInfo } from '../der/public-key-info.ts';
@@ -20,8 +29,12 @@ export type CsrCheck =
   | { ok: false; code: 'csr-invalid' | 'csr-weak-key' | 'csr-bad-signature'; message: string };
 
 const SIGNATURE_HASHES: Record<string, 'sha256' | 'sha384' | 'sha512'> = {
-  '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512',
-  '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
 };
 const ECDSA_SIGNATURES = new Set(['1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4']);
 const MAX_CSR_DER_BYTES = 6000;
@@ -82,7 +95,8 @@ function readRequest(der: Uint8Array): RequestParts {
 
 export function checkCsr(text: string): CsrCheck {
   const der = csrDer(text);
-  if (der === null || der.length === 0) return { ok: false, code: 'csr-invalid', message: 'The CSR is neither PEM nor base64url DER.' };
+  if (der === null || der.length === 0)
+    return { ok: false, code: 'csr-invalid', message: 'The CSR is neither PEM nor base64url DER.' };
   if (der.length > MAX_CSR_DER_BYTES) return { ok: false, code: 'csr-invalid', message: 'The CSR is too large.' };
   let parts: RequestParts;
   try {
@@ -99,23 +113,49 @@ export function checkCsr(text: string): CsrCheck {
   try {
     key = createPublicKey({ key: Buffer.from(parts.spki), format: 'der', type: 'spki' });
   } catch (error: unknown) {
-    return { ok: false, code: 'csr-weak-key', message: `The CSR's public key is not an accepted key (${error instanceof Error ? error.message.slice(0, 100) : 'unknown'}).` };
+    return {
+      ok: false,
+      code: 'csr-weak-key',
+      message: `The CSR's public key is not an accepted key (${error instanceof Error ? error.message.slice(0, 100) : 'unknown'}).`,
+    };
   }
   // The DER reading decides; OpenSSL's key must be of the same type (its key details are never asked for).
   if (key.asymmetricKeyType !== accepted.type) {
-    return { ok: false, code: 'csr-weak-key', message: `The CSR's public key (${accepted.name}) is not read the same way by every parser.` };
+    return {
+      ok: false,
+      code: 'csr-weak-key',
+      message: `The CSR's public key (${accepted.name}) is not read the same way by every parser.`,
+    };
   }
   const hash = SIGNATURE_HASHES[parts.signatureAlgorithm];
-  if (hash === undefined) return { ok: false, code: 'csr-invalid', message: `The CSR's signature algorithm ${parts.signatureAlgorithm} is not accepted.` };
+  if (hash === undefined)
+    return {
+      ok: false,
+      code: 'csr-invalid',
+      message: `The CSR's signature algorithm ${parts.signatureAlgorithm} is not accepted.`,
+    };
   if (ECDSA_SIGNATURES.has(parts.signatureAlgorithm) !== (accepted.type === 'ec')) {
-    return { ok: false, code: 'csr-invalid', message: `The CSR's signature algorithm ${parts.signatureAlgorithm} does not fit its ${accepted.name} key.` };
+    return {
+      ok: false,
+      code: 'csr-invalid',
+      message: `The CSR's signature algorithm ${parts.signatureAlgorithm} does not fit its ${accepted.name} key.`,
+    };
   }
   let valid: boolean;
   try {
     valid = nodeVerify(hash, parts.info, key, parts.signature);
   } catch (error: unknown) {
-    return { ok: false, code: 'csr-bad-signature', message: `The CSR's signature cannot be checked (${error instanceof Error ? error.message.slice(0, 100) : 'error'}).` };
+    return {
+      ok: false,
+      code: 'csr-bad-signature',
+      message: `The CSR's signature cannot be checked (${error instanceof Error ? error.message.slice(0, 100) : 'error'}).`,
+    };
   }
-  if (!valid) return { ok: false, code: 'csr-bad-signature', message: 'The CSR is not signed by its own key (bad self-signature).' };
+  if (!valid)
+    return {
+      ok: false,
+      code: 'csr-bad-signature',
+      message: 'The CSR is not signed by its own key (bad self-signature).',
+    };
   return { ok: true, subjectPublicKeySpkiDer: new Uint8Array(parts.spki), keyAlgorithm: accepted.name };
 }

@@ -16,7 +16,8 @@ export function tlv(tag: number, ...contents: Uint8Array[]): Uint8Array {
 
 export const sequence = (...contents: Uint8Array[]): Uint8Array => tlv(0x30, ...contents);
 export const octetString = (content: Uint8Array): Uint8Array => tlv(0x04, content);
-export const bitString = (content: Uint8Array, unusedBits = 0): Uint8Array => tlv(0x03, Uint8Array.of(unusedBits), content);
+export const bitString = (content: Uint8Array, unusedBits = 0): Uint8Array =>
+  tlv(0x03, Uint8Array.of(unusedBits), content);
 export const DER_TRUE = Uint8Array.of(0x01, 0x01, 0xff);
 
 /** Unsigned big-endian magnitude → INTEGER (a 0x00 prefix keeps it positive). */
@@ -36,7 +37,8 @@ export function objectIdentifier(dotted: string): Uint8Array {
   const bytes: number[] = [first * 40 + second];
   for (const arc of rest) {
     const chunk: number[] = [arc & 0x7f];
-    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128)) chunk.unshift((value & 0x7f) | 0x80);
+    for (let value = Math.floor(arc / 128); value > 0; value = Math.floor(value / 128))
+      chunk.unshift((value & 0x7f) | 0x80);
     bytes.push(...chunk);
   }
   return tlv(0x06, Uint8Array.from(bytes));
@@ -53,7 +55,13 @@ export function time(date: Date): Uint8Array {
 /** GeneralizedTime, whole seconds, Zulu: OCSP's only time type (RFC 6960 §4.2.2.1). */
 export function generalizedTime(date: Date): Uint8Array {
   const iso = date.toISOString();
-  return tlv(0x18, Buffer.from(`${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`, 'ascii'));
+  return tlv(
+    0x18,
+    Buffer.from(
+      `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`,
+      'ascii',
+    ),
+  );
 }
 
 /** A non-negative safe integer (a CRL number) as an INTEGER. */
@@ -71,9 +79,11 @@ export const printableString = (text: string): Uint8Array => tlv(0x13, Buffer.fr
 
 /** Name with one RDN per (type, value) pair, each a UTF8String (PrintableString for countryName). */
 export function distinguishedName(attributes: Array<[oid: string, value: string]>): Uint8Array {
-  return sequence(...attributes.map(([oid, value]) => tlv(0x31, sequence(
-    objectIdentifier(oid), oid === OID.countryName ? printableString(value) : utf8String(value),
-  ))));
+  return sequence(
+    ...attributes.map(([oid, value]) =>
+      tlv(0x31, sequence(objectIdentifier(oid), oid === OID.countryName ? printableString(value) : utf8String(value))),
+    ),
+  );
 }
 
 export const OID = {

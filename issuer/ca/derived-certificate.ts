@@ -4,8 +4,15 @@
 import { buildCertificate, keyIdentifier, newSerialNumber } from './certificate-builder.ts';
 import { OID, distinguishedName } from './der.ts';
 import {
-  authorityKeyIdentifier, basicConstraints, certificatePolicies, crlDistributionPoint, extendedKeyUsage, keyUsage,
-  ocspAccess, subjectAltName, subjectKeyIdentifier,
+  authorityKeyIdentifier,
+  basicConstraints,
+  certificatePolicies,
+  crlDistributionPoint,
+  extendedKeyUsage,
+  keyUsage,
+  ocspAccess,
+  subjectAltName,
+  subjectKeyIdentifier,
 } from './extensions.ts';
 import type { IssuingCa } from './issuing-ca.ts';
 
@@ -53,28 +60,37 @@ function extensionsOf(ca: IssuingCa): Uint8Array[] {
   return shared;
 }
 
-export async function issueDerivedCertificate(ca: IssuingCa, request: DerivedCertificateRequest): Promise<IssuedCertificate> {
+export async function issueDerivedCertificate(
+  ca: IssuingCa,
+  request: DerivedCertificateRequest,
+): Promise<IssuedCertificate> {
   const serialNumber = newSerialNumber();
   // A minute of back-dating absorbs clock skew between the issuer and relying parties.
   const notBefore = new Date(request.now.getTime() - 60_000);
   const notAfter = derivedNotAfter(request.now, request.lifetimeDays, request.cardCertificateNotAfter);
   // Callers refuse an expired card first (issuer/card-status.ts); this guard makes an inverted validity impossible.
   if (notAfter.getTime() <= notBefore.getTime()) {
-    throw new Error(`derived certificate: notAfter ${notAfter.toISOString()} is not after notBefore ${notBefore.toISOString()}`);
+    throw new Error(
+      `derived certificate: notAfter ${notAfter.toISOString()} is not after notBefore ${notBefore.toISOString()}`,
+    );
   }
-  const certificateDer = await buildCertificate({
-    serialNumber,
-    issuerNameDer: ca.subjectNameDer,
-    subjectNameDer: distinguishedName([[OID.commonName, request.cardholderCommonName]]),
-    notBefore, notAfter,
-    subjectPublicKeySpkiDer: request.subjectPublicKeySpkiDer,
-    extensions: [
-      ...extensionsOf(ca),
-      subjectAltName([{ uri: `urn:uuid:${request.cardholderUuid}` }]),
-      subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeySpkiDer)),
-      crlDistributionPoint(request.revocationUrls.crl),
-      ocspAccess(request.revocationUrls.ocsp),
-    ],
-  }, ca.signer);
+  const certificateDer = await buildCertificate(
+    {
+      serialNumber,
+      issuerNameDer: ca.subjectNameDer,
+      subjectNameDer: distinguishedName([[OID.commonName, request.cardholderCommonName]]),
+      notBefore,
+      notAfter,
+      subjectPublicKeySpkiDer: request.subjectPublicKeySpkiDer,
+      extensions: [
+        ...extensionsOf(ca),
+        subjectAltName([{ uri: `urn:uuid:${request.cardholderUuid}` }]),
+        subjectKeyIdentifier(keyIdentifier(request.subjectPublicKeySpkiDer)),
+        crlDistributionPoint(request.revocationUrls.crl),
+        ocspAccess(request.revocationUrls.ocsp),
+      ],
+    },
+    ca.signer,
+  );
   return { certificateDer, serialNumberHex: Buffer.from(serialNumber).toString('hex'), notBefore, notAfter };
 }

@@ -47,11 +47,17 @@ function ipBytes(ip: string): Uint8Array {
 }
 
 export function subjectAltName(names: GeneralName[]): Uint8Array {
-  return extension(OID.subjectAltName, false, sequence(...names.map((name) => {
-    if ('uri' in name) return tlv(0x86, Buffer.from(name.uri, 'ascii'));
-    if ('dns' in name) return tlv(0x82, Buffer.from(name.dns, 'ascii'));
-    return tlv(0x87, ipBytes(name.ip));
-  })));
+  return extension(
+    OID.subjectAltName,
+    false,
+    sequence(
+      ...names.map((name) => {
+        if ('uri' in name) return tlv(0x86, Buffer.from(name.uri, 'ascii'));
+        if ('dns' in name) return tlv(0x82, Buffer.from(name.dns, 'ascii'));
+        return tlv(0x87, ipBytes(name.ip));
+      }),
+    ),
+  );
 }
 
 export function subjectKeyIdentifier(keyId: Uint8Array): Uint8Array {
@@ -70,7 +76,11 @@ export function crlDistributionPoint(url: string): Uint8Array {
 
 /** Authority information access naming the OCSP responder (RFC 5280 §4.2.2.1). */
 export function ocspAccess(url: string): Uint8Array {
-  return extension(OID.authorityInfoAccess, false, sequence(sequence(objectIdentifier(OID.ocspAccess), tlv(0x86, Buffer.from(url, 'ascii')))));
+  return extension(
+    OID.authorityInfoAccess,
+    false,
+    sequence(sequence(objectIdentifier(OID.ocspAccess), tlv(0x86, Buffer.from(url, 'ascii')))),
+  );
 }
 
 /** A CRL or CRL-entry extension is written like a certificate's. */

@@ -37,14 +37,21 @@ export function dataDirCaFiles(dataDir: string): { keyFile: string; certificateF
 }
 const CA_LIFETIME_YEARS = 10;
 
-export function issuingCaFromParts(signer: OperatedCaSigner, certificateDer: Uint8Array, higherChain: Uint8Array[]): IssuingCa {
+export function issuingCaFromParts(
+  signer: OperatedCaSigner,
+  certificateDer: Uint8Array,
+  higherChain: Uint8Array[],
+): IssuingCa {
   const certificate = new x509.X509Certificate(certificateDer.slice());
   const certificateSpki = Buffer.from(certificate.publicKey.rawData);
   if (!certificateSpki.equals(Buffer.from(signer.publicKeySpkiDer))) {
     throw new Error('the CA certificate does not match the CA key');
   }
   return {
-    signer, certificateDer, certificate, chainDer: [certificateDer, ...higherChain],
+    signer,
+    certificateDer,
+    certificate,
+    chainDer: [certificateDer, ...higherChain],
     subjectNameDer: new Uint8Array(certificate.subjectName.toArrayBuffer()),
     keyIdentifier: keyIdentifier(signer.publicKeySpkiDer),
   };
@@ -52,7 +59,10 @@ export function issuingCaFromParts(signer: OperatedCaSigner, certificateDer: Uin
 
 /** The CA's subject: `<name> Derived PIV CA`, O=dck (the data-dir CA and `dck ca ceremony` name theirs alike). */
 export function caSubjectName(displayName: string): Uint8Array {
-  return distinguishedName([[OID.commonName, `${displayName} Derived PIV CA`], [OID.organizationName, 'dck']]);
+  return distinguishedName([
+    [OID.commonName, `${displayName} Derived PIV CA`],
+    [OID.organizationName, 'dck'],
+  ]);
 }
 
 /** A self-signed CA certificate (10 years, pathLen 0: it signs only end-entity certificates) for the signer's key. */
@@ -61,15 +71,22 @@ export async function createSelfSignedCa(signer: CaSigner, displayName: string, 
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + CA_LIFETIME_YEARS);
 
-  return buildCertificate({
-    serialNumber: newSerialNumber(), issuerNameDer: name, subjectNameDer: name,
-    notBefore: new Date(now.getTime() - 60_000), notAfter, subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
-    extensions: [
-      basicConstraints(true, 0),
-      keyUsage(['keyCertSign', 'cRLSign']),
-      subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
-    ],
-  }, signer);
+  return buildCertificate(
+    {
+      serialNumber: newSerialNumber(),
+      issuerNameDer: name,
+      subjectNameDer: name,
+      notBefore: new Date(now.getTime() - 60_000),
+      notAfter,
+      subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
+      extensions: [
+        basicConstraints(true, 0),
+        keyUsage(['keyCertSign', 'cRLSign']),
+        subjectKeyIdentifier(keyIdentifier(signer.publicKeySpkiDer)),
+      ],
+    },
+    signer,
+  );
 }
 
 /** Embedded default: reuse the CA in `dataDir`, or create it there. */

@@ -47,7 +47,10 @@ export function readPin(source: PinSource): Buffer {
       throw new PinSourceError(`cannot read ${source.file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
     // Like ssh with its keys: a PIN file others can read is a PIN others know.
-    if ((mode & 0o077) !== 0) { pin.fill(0); throw new PinSourceError(`${source.file} is readable by group or others (chmod 600 it)`); }
+    if ((mode & 0o077) !== 0) {
+      pin.fill(0);
+      throw new PinSourceError(`${source.file} is readable by group or others (chmod 600 it)`);
+    }
     let end = pin.length;
     if (pin[end - 1] === 0x0a) end -= 1;
     if (pin[end - 1] === 0x0d) end -= 1;
@@ -59,7 +62,10 @@ export function readPin(source: PinSource): Buffer {
     if (value === undefined) throw new PinSourceError(`the environment variable ${source.env} is not set`);
     pin = Buffer.from(value, 'utf8');
   }
-  if (pin.length === 0 || pin.length > MAX_PIN_BYTES) { pin.fill(0); throw new PinSourceError(`empty or longer than ${MAX_PIN_BYTES} bytes`); }
+  if (pin.length === 0 || pin.length > MAX_PIN_BYTES) {
+    pin.fill(0);
+    throw new PinSourceError(`empty or longer than ${MAX_PIN_BYTES} bytes`);
+  }
   return pin;
 }
 
@@ -69,7 +75,11 @@ function mechanismFor(algorithm: SignatureAlgorithm): TokenSignMechanism {
 
 function reasonOf(error: unknown): string {
   if (error instanceof Pkcs11Failure || error instanceof PinSourceError || error instanceof CaSignerUnavailableError) {
-    return error instanceof PinSourceError ? error.code : error instanceof CaSignerUnavailableError ? error.reason : error.code;
+    return error instanceof PinSourceError
+      ? error.code
+      : error instanceof CaSignerUnavailableError
+        ? error.reason
+        : error.code;
   }
   return 'native-error';
 }
@@ -85,7 +95,11 @@ export class Pkcs11CaSigner implements OperatedCaSigner {
   private connecting: Promise<TokenKeyConnection> | null = null;
 
   /** `publicKey`: the CA certificate's; every connection must prove the token's key matches it. */
-  constructor(private readonly location: TokenKeyLocation, private readonly pin: PinSource, private readonly publicKey: KeyObject) {
+  constructor(
+    private readonly location: TokenKeyLocation,
+    private readonly pin: PinSource,
+    private readonly publicKey: KeyObject,
+  ) {
     this.algorithm = signatureAlgorithmFor(publicKey);
     this.signatureAlgorithmDer = this.algorithm.der;
     this.publicKeySpkiDer = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }));
@@ -133,7 +147,9 @@ export class Pkcs11CaSigner implements OperatedCaSigner {
     }
     // One attempt at a time: a module is loaded once per process, and a second C_Initialize/C_Finalize of the same
     // library would finalize the connection being made.
-    this.connecting ??= this.connectOnce().finally(() => { this.connecting = null; });
+    this.connecting ??= this.connectOnce().finally(() => {
+      this.connecting = null;
+    });
     return this.connecting;
   }
 

@@ -41,7 +41,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-const shortString = (value: unknown, max = MAX_TEXT): value is string => typeof value === 'string' && value.length <= max;
+const shortString = (value: unknown, max = MAX_TEXT): value is string =>
+  typeof value === 'string' && value.length <= max;
 
 function parseEnrollmentIds(value: unknown): string[] | null {
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RELAY_BATCH) return null;
@@ -56,12 +57,20 @@ function parseEnrollmentIds(value: unknown): string[] | null {
 function parseStartOptions(value: unknown): WorkerStartOptions | null {
   if (!isRecord(value) || !isRecord(value.config) || !shortString(value.dataDir, 4096)) return null;
   const { slot, workers, port } = value;
-  if (!Number.isInteger(slot) || !Number.isInteger(workers) || (slot as number) < 0 || (slot as number) >= (workers as number)) return null;
+  if (
+    !Number.isInteger(slot) ||
+    !Number.isInteger(workers) ||
+    (slot as number) < 0 ||
+    (slot as number) >= (workers as number)
+  )
+    return null;
   if (port !== undefined && (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)) return null;
   return {
     // Validated again by parseIssuerConfig in the worker before use.
     config: value.config as unknown as IssuerConfig,
-    dataDir: value.dataDir, slot: slot as number, workers: workers as number,
+    dataDir: value.dataDir,
+    slot: slot as number,
+    workers: workers as number,
     ...(port === undefined ? {} : { port: port as number }),
     debugWorkerHeader: value.debugWorkerHeader === true,
   };
@@ -89,7 +98,8 @@ export function parsePrimaryMessage(value: unknown): PrimaryToWorker | null {
 export function parseWorkerMessage(value: unknown): WorkerToPrimary | null {
   if (!isRecord(value)) return null;
   if (value.type === 'ready') return { type: 'ready' };
-  if (value.type === 'metrics-request') return isRequestId(value.requestId) ? { type: 'metrics-request', requestId: value.requestId } : null;
+  if (value.type === 'metrics-request')
+    return isRequestId(value.requestId) ? { type: 'metrics-request', requestId: value.requestId } : null;
   if (value.type === 'enrollments-changed') {
     const ids = parseEnrollmentIds(value.enrollmentIds);
     return ids === null ? null : { type: 'enrollments-changed', enrollmentIds: ids };
@@ -97,7 +107,8 @@ export function parseWorkerMessage(value: unknown): WorkerToPrimary | null {
   if (value.type === 'listening') {
     const { url, port } = value;
     return shortString(url) && Number.isInteger(port) && (port as number) > 0 && (port as number) <= 65535
-      ? { type: 'listening', url, port: port as number } : null;
+      ? { type: 'listening', url, port: port as number }
+      : null;
   }
   if (value.type === 'start-failed') {
     const code = value.code === 'config-invalid' ? 'config-invalid' : 'start-failed';

@@ -26,7 +26,10 @@ export class MetricsAggregator {
 /** Worker: lets the primary collect `registry`, and asks the primary for the cluster's sum. */
 export class WorkerMetricsRelay {
   private nextId = 0;
-  private readonly pending = new Map<number, { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (text: string) => void; reject: (error: Error) => void; timer: NodeJS.Timeout }
+  >();
 
   constructor(private readonly send: (message: WorkerToPrimary) => Promise<void>) {
     // Constructing one installs prom-client's worker-side listener that answers the primary's collection requests.
@@ -56,7 +59,7 @@ export class WorkerMetricsRelay {
     if (waiting === undefined) return;
     this.pending.delete(requestId);
     clearTimeout(waiting.timer);
-    if (text === null) waiting.reject(new Error('the primary could not collect the workers\' metrics'));
+    if (text === null) waiting.reject(new Error("the primary could not collect the workers' metrics"));
     else waiting.resolve(text);
   }
 }

@@ -42,7 +42,10 @@ export interface IssuerCluster {
 }
 
 export class ClusterStartError extends Error {
-  constructor(readonly code: 'config-invalid' | 'start-failed', message: string) {
+  constructor(
+    readonly code: 'config-invalid' | 'start-failed',
+    message: string,
+  ) {
     super(message);
     this.name = 'ClusterStartError';
   }
@@ -67,13 +70,18 @@ function sendTo(worker: Worker, message: PrimaryToWorker): void {
   if (!worker.isConnected()) return;
   worker.send(message, undefined, (error: Error | null) => {
     // A worker that died between the check and the send: its 'exit' handler deals with it.
-    if (error !== null && worker.isConnected()) console.error(`dck issuer: IPC to worker ${worker.process.pid ?? '?'} failed: ${error.message}`);
+    if (error !== null && worker.isConnected())
+      console.error(`dck issuer: IPC to worker ${worker.process.pid ?? '?'} failed: ${error.message}`);
   });
 }
 
 export async function startIssuerCluster(options: IssuerClusterOptions): Promise<IssuerCluster> {
   await prepareIssuerDataDir(options.config, options.dataDir);
-  cluster.setupPrimary({ exec: fileURLToPath(new URL('./worker.ts', import.meta.url)), execArgv: workerExecArgv(), args: [] });
+  cluster.setupPrimary({
+    exec: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    execArgv: workerExecArgv(),
+    args: [],
+  });
 
   const slots = new Map<Worker, number>();
   const metrics = new MetricsAggregator();
@@ -82,13 +90,18 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
   let stopping = false;
   let started = false;
   let finish: (result: ClusterStopped) => void = () => undefined;
-  const stopped = new Promise<ClusterStopped>((resolve) => { finish = resolve; });
+  const stopped = new Promise<ClusterStopped>((resolve) => {
+    finish = resolve;
+  });
   let startFailure: (error: ClusterStartError) => void = () => undefined;
   let listening: (address: { url: string; port: number }) => void = () => undefined;
   let listeningCount = 0;
 
   const startOptions = (slot: number): WorkerStartOptions => ({
-    config: options.config, dataDir: options.dataDir, slot, workers: options.workers,
+    config: options.config,
+    dataDir: options.dataDir,
+    slot,
+    workers: options.workers,
     debugWorkerHeader: options.debugWorkerHeader === true,
     ...(options.port === undefined ? {} : { port: options.port }),
   });
@@ -112,9 +125,13 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
       metrics.answer(worker, message.requestId, sendTo);
     } else if (message.type === 'start-failed') {
       if (!started) startFailure(new ClusterStartError(message.code, message.message));
-      else options.log(`worker ${slots.get(worker) ?? '?'} (pid ${worker.process.pid ?? '?'}) could not start: ${message.message}`);
+      else
+        options.log(
+          `worker ${slots.get(worker) ?? '?'} (pid ${worker.process.pid ?? '?'}) could not start: ${message.message}`,
+        );
     } else {
-      if (started) options.log(`worker ${slots.get(worker) ?? '?'} replaced: pid ${worker.process.pid ?? '?'} listening`);
+      if (started)
+        options.log(`worker ${slots.get(worker) ?? '?'} replaced: pid ${worker.process.pid ?? '?'} listening`);
       listeningCount += 1;
       if (listeningCount === options.workers) listening({ url: message.url, port: message.port });
     }
@@ -126,7 +143,9 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
     // stopAll() waits for these exits itself.
     if (stopping) return;
     if (!started) {
-      startFailure(new ClusterStartError('start-failed', `worker ${slot} stopped while starting (${describeExit(code, signal)})`));
+      startFailure(
+        new ClusterStartError('start-failed', `worker ${slot} stopped while starting (${describeExit(code, signal)})`),
+      );
       return;
     }
     const decision = policy.onUnexpectedExit(slot, Date.now());
@@ -136,8 +155,13 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
       void stopAll().then(() => finish({ exitCode: 1, reason }));
       return;
     }
-    options.log(`worker ${slot} (pid ${worker.process.pid ?? '?'}) died (${describeExit(code, signal)}); replacing it in ${decision.delayMs} ms`);
-    const timer = setTimeout(() => { timers.delete(timer); if (!stopping) fork(slot); }, decision.delayMs);
+    options.log(
+      `worker ${slot} (pid ${worker.process.pid ?? '?'}) died (${describeExit(code, signal)}); replacing it in ${decision.delayMs} ms`,
+    );
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (!stopping) fork(slot);
+    }, decision.delayMs);
     timers.add(timer);
   };
 
@@ -147,20 +171,28 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
     timers.clear();
     if (slots.size === 0) return Promise.resolve();
     const allExited = new Promise<void>((resolve) => {
-      const check = (): void => { if (slots.size === 0) resolve(); };
+      const check = (): void => {
+        if (slots.size === 0) resolve();
+      };
       for (const worker of slots.keys()) worker.once('exit', () => setImmediate(check));
     });
     for (const worker of slots.keys()) sendTo(worker, { type: 'shutdown' });
-    const killer = setTimeout(() => { for (const worker of slots.keys()) worker.process.kill('SIGKILL'); }, STOP_KILL_AFTER_MS);
+    const killer = setTimeout(() => {
+      for (const worker of slots.keys()) worker.process.kill('SIGKILL');
+    }, STOP_KILL_AFTER_MS);
     return allExited.finally(() => clearTimeout(killer));
   };
 
   let startTimer: NodeJS.Timeout | undefined;
   const address = await new Promise<{ url: string; port: number }>((resolve, reject) => {
     listening = resolve;
-    startFailure = (error) => { void stopAll().then(() => reject(error)); };
+    startFailure = (error) => {
+      void stopAll().then(() => reject(error));
+    };
     startTimer = setTimeout(() => {
-      startFailure(new ClusterStartError('start-failed', `the workers were not all listening after ${START_TIMEOUT_MS / 1000} s`));
+      startFailure(
+        new ClusterStartError('start-failed', `the workers were not all listening after ${START_TIMEOUT_MS / 1000} s`),
+      );
     }, START_TIMEOUT_MS);
     for (let slot = 0; slot < options.workers; slot += 1) fork(slot);
   }).finally(() => clearTimeout(startTimer));
@@ -168,7 +200,10 @@ export async function startIssuerCluster(options: IssuerClusterOptions): Promise
 
   return {
     ...address,
-    workerPids: () => [...slots.entries()].sort((a, b) => a[1] - b[1]).flatMap(([worker]) => (worker.process.pid === undefined ? [] : [worker.process.pid])),
+    workerPids: () =>
+      [...slots.entries()]
+        .sort((a, b) => a[1] - b[1])
+        .flatMap(([worker]) => (worker.process.pid === undefined ? [] : [worker.process.pid])),
     stop: async () => {
       await stopAll();
       finish({ exitCode: 0, reason: null });

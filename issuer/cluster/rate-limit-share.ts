@@ -25,9 +25,13 @@ export function rateLimitsForWorker(limits: RateLimits, slot: number, workers: n
  * How many workers can share these limits so that every share is at least 1 (a share of 0 would refuse every
  * request that lands on that worker). Returns the count and, when it is fewer than asked, the setting that capped it.
  */
-export function workerCountForLimits(requested: number, limits: RateLimits): { workers: number; cappedBy: keyof RateLimits | null } {
-  const [cappedBy, smallest] = (Object.entries(limits) as [keyof RateLimits, number][])
-    .reduce((least, entry) => (entry[1] < least[1] ? entry : least));
+export function workerCountForLimits(
+  requested: number,
+  limits: RateLimits,
+): { workers: number; cappedBy: keyof RateLimits | null } {
+  const [cappedBy, smallest] = (Object.entries(limits) as [keyof RateLimits, number][]).reduce((least, entry) =>
+    entry[1] < least[1] ? entry : least,
+  );
   if (requested <= smallest) return { workers: requested, cappedBy: null };
   return { workers: smallest, cappedBy };
 }

@@ -6,7 +6,10 @@ export class RelayBatch {
   private pending = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly delayMs: number, private readonly flushTo: (enrollmentIds: string[]) => void) {}
+  constructor(
+    private readonly delayMs: number,
+    private readonly flushTo: (enrollmentIds: string[]) => void,
+  ) {}
 
   add(enrollmentId: string): void {
     this.pending.add(enrollmentId);

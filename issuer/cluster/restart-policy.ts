@@ -10,7 +10,10 @@ export interface RestartPolicyOptions {
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicyOptions = {
-  baseDelayMs: 250, maxDelayMs: 10_000, maxExitsInWindow: 5, windowMs: 60_000,
+  baseDelayMs: 250,
+  maxDelayMs: 10_000,
+  maxExitsInWindow: 5,
+  windowMs: 60_000,
 };
 
 export type RestartDecision = { action: 'restart'; delayMs: number } | { action: 'give-up'; exitsInWindow: number };
@@ -24,7 +27,8 @@ export class RestartPolicy {
   onUnexpectedExit(slot: number, now: number): RestartDecision {
     this.exits = this.exits.filter((exit) => now - exit.at < this.options.windowMs);
     this.exits.push({ slot, at: now });
-    if (this.exits.length >= this.options.maxExitsInWindow) return { action: 'give-up', exitsInWindow: this.exits.length };
+    if (this.exits.length >= this.options.maxExitsInWindow)
+      return { action: 'give-up', exitsInWindow: this.exits.length };
     const slotExits = this.exits.filter((exit) => exit.slot === slot).length;
     const delayMs = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** (slotExits - 1));
     return { action: 'restart', delayMs };

@@ -26,21 +26,33 @@ const STOP_GRACE_MS = 5_000;
 function send(message: WorkerToPrimary): Promise<void> {
   return new Promise((resolve) => {
     // The channel closes when the primary is gone; 'disconnect' below then stops this worker, so nothing is lost.
-    if (!process.connected || process.send === undefined) { resolve(); return; }
+    if (!process.connected || process.send === undefined) {
+      resolve();
+      return;
+    }
     process.send(message, undefined, undefined, (error: Error | null) => {
-      if (error !== null && process.connected) console.error(`dck issuer worker ${process.pid}: IPC send failed: ${error.message}`);
+      if (error !== null && process.connected)
+        console.error(`dck issuer worker ${process.pid}: IPC send failed: ${error.message}`);
       resolve();
     });
   });
 }
 
-async function start(options: WorkerStartOptions, events: EnrollmentEvents, metrics: WorkerMetricsRelay): Promise<RunningIssuer | null> {
+async function start(
+  options: WorkerStartOptions,
+  events: EnrollmentEvents,
+  metrics: WorkerMetricsRelay,
+): Promise<RunningIssuer | null> {
   try {
     const parsed = parseIssuerConfig(options.config);
     const config = { ...parsed, rateLimits: rateLimitsForWorker(parsed.rateLimits, options.slot, options.workers) };
     const issuer = await startIssuer({
-      config, dataDir: options.dataDir, events, debugWorkerHeader: options.debugWorkerHeader,
-      logStream: process.stdout, metricsText: () => metrics.clusterMetrics(),
+      config,
+      dataDir: options.dataDir,
+      events,
+      debugWorkerHeader: options.debugWorkerHeader,
+      logStream: process.stdout,
+      metricsText: () => metrics.clusterMetrics(),
       ...(options.port === undefined ? {} : { port: options.port }),
     });
     metrics.collectFrom(issuer.metrics.registry);
@@ -49,7 +61,11 @@ async function start(options: WorkerStartOptions, events: EnrollmentEvents, metr
   } catch (error: unknown) {
     const message = error instanceof Error ? error.message : String(error);
     // Delivered before this worker exits, so the primary can say why.
-    await send({ type: 'start-failed', code: error instanceof ConfigError ? 'config-invalid' : 'start-failed', message: message.slice(0, 2000) });
+    await send({
+      type: 'start-failed',
+      code: error instanceof ConfigError ? 'config-invalid' : 'start-failed',
+      message: message.slice(0, 2000),
+    });
     return null;
   }
 }
@@ -61,7 +77,9 @@ function runWorker(): void {
   process.on('SIGINT', ignoreSignal);
   process.on('SIGTERM', ignoreSignal);
 
-  const relay = new RelayBatch(RELAY_BATCH_MS, (enrollmentIds) => { void send({ type: 'enrollments-changed', enrollmentIds }); });
+  const relay = new RelayBatch(RELAY_BATCH_MS, (enrollmentIds) => {
+    void send({ type: 'enrollments-changed', enrollmentIds });
+  });
   const events = new EnrollmentEvents({
     relay: (enrollmentId) => relay.add(enrollmentId),
     recheckMs: RECHECK_MS,
@@ -74,10 +92,15 @@ function runWorker(): void {
     stopping = true;
     const closed = (issuer ?? Promise.resolve(null)).then((running) => running?.close());
     const grace = new Promise<void>((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref());
-    Promise.race([closed, grace]).then(() => process.exit(0), (error: unknown) => {
-      console.error(`dck issuer worker ${process.pid}: error while stopping: ${error instanceof Error ? error.message : String(error)}`);
-      process.exit(1);
-    });
+    Promise.race([closed, grace]).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(
+          `dck issuer worker ${process.pid}: error while stopping: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        process.exit(1);
+      },
+    );
   };
 
   process.on('message', (raw: unknown) => {
@@ -88,7 +111,12 @@ function runWorker(): void {
     else if (message.type === 'shutdown') stop();
     else if (message.type === 'start' && issuer === null && !stopping) {
       issuer = start(message.options, events, metrics);
-      issuer.then((running) => { if (running === null) process.exit(1); }, () => process.exit(1));
+      issuer.then(
+        (running) => {
+          if (running === null) process.exit(1);
+        },
+        () => process.exit(1),
+      );
     }
   });
   // The primary died or cut us off: never outlive it.

@@ -3,7 +3,15 @@
 // cheap look that decides whether the key is one we accept at all (OpenSSL's asymmetricKeyDetails costs more than
 // the rest of the strict read put together).
 import {
-  DerReader, TAG, checkWellFormed, derFail, readBitString, readIntegerBytes, readOid, readWhole, type DerElement,
+  DerReader,
+  TAG,
+  checkWellFormed,
+  derFail,
+  readBitString,
+  readIntegerBytes,
+  readOid,
+  readWhole,
+  type DerElement,
 } from './strict-der.ts';
 
 export const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
@@ -39,8 +47,12 @@ export function readPublicKeyInfo(bytes: Uint8Array, element: DerElement): Publi
   const namedCurve = algorithm === EC_PUBLIC_KEY && parameters?.tag === TAG.OID ? readOid(bytes, parameters) : null;
   const rsa = algorithm === RSA_ENCRYPTION ? rsaPublicKey(key.bytes, key.unusedBits) : null;
   return {
-    algorithm, namedCurve, rsaModulusBits: rsa === null ? null : bitLength(rsa.modulus), rsa,
-    subjectPublicKey: key.bytes, der: bytes.subarray(element.start, element.end),
+    algorithm,
+    namedCurve,
+    rsaModulusBits: rsa === null ? null : bitLength(rsa.modulus),
+    rsa,
+    subjectPublicKey: key.bytes,
+    der: bytes.subarray(element.start, element.end),
   };
 }
 
@@ -58,10 +70,10 @@ function rsaPublicKey(keyBytes: Uint8Array, unusedBits: number): { modulus: Uint
 }
 
 /** A non-negative DER INTEGER's content without its sign byte. */
-const magnitudeOf = (content: Uint8Array): Uint8Array => (content[0] === 0 && content.byteLength > 1 ? content.subarray(1) : content);
+const magnitudeOf = (content: Uint8Array): Uint8Array =>
+  content[0] === 0 && content.byteLength > 1 ? content.subarray(1) : content;
 
 function bitLength(magnitude: Uint8Array): number {
   const leading = magnitude[0] ?? 0;
   return leading === 0 ? 0 : (magnitude.byteLength - 1) * 8 + (32 - Math.clz32(leading));
 }
-

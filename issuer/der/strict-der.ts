@@ -24,9 +24,19 @@ export interface DerElement {
 }
 
 export const TAG = {
-  BOOLEAN: 0x01, INTEGER: 0x02, BIT_STRING: 0x03, OCTET_STRING: 0x04, NULL: 0x05, OID: 0x06,
-  UTF8_STRING: 0x0c, PRINTABLE_STRING: 0x13, IA5_STRING: 0x16, UTC_TIME: 0x17, GENERALIZED_TIME: 0x18,
-  SEQUENCE: 0x30, SET: 0x31,
+  BOOLEAN: 0x01,
+  INTEGER: 0x02,
+  BIT_STRING: 0x03,
+  OCTET_STRING: 0x04,
+  NULL: 0x05,
+  OID: 0x06,
+  UTF8_STRING: 0x0c,
+  PRINTABLE_STRING: 0x13,
+  IA5_STRING: 0x16,
+  UTC_TIME: 0x17,
+  GENERALIZED_TIME: 0x18,
+  SEQUENCE: 0x30,
+  SET: 0x31,
 } as const;
 
 /** [n] context-specific tags, primitive and constructed. */
@@ -72,7 +82,8 @@ export function readElementAt(bytes: Uint8Array, offset: number, limit: number):
 export function readWhole(bytes: Uint8Array, tag: number, what: string): DerElement {
   const element = readElementAt(bytes, 0, bytes.byteLength);
   if (element.tag !== tag) derFail(`${what} has tag 0x${hexByte(element.tag)}, expected 0x${hexByte(tag)}`);
-  if (element.end !== bytes.byteLength) derFail(`${what} is followed by ${bytes.byteLength - element.end} trailing bytes`);
+  if (element.end !== bytes.byteLength)
+    derFail(`${what} is followed by ${bytes.byteLength - element.end} trailing bytes`);
   return element;
 }
 
@@ -80,7 +91,11 @@ export function readWhole(bytes: Uint8Array, tag: number, what: string): DerElem
 export class DerReader {
   private offset: number;
 
-  constructor(private readonly bytes: Uint8Array, private readonly container: DerElement, private readonly what: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly container: DerElement,
+    private readonly what: string,
+  ) {
     this.offset = container.contentStart;
   }
 
@@ -104,7 +119,9 @@ export class DerReader {
   next(tag: number, name: string): DerElement {
     if (this.peekTag() !== tag) {
       const found = this.peekTag();
-      derFail(`${this.what}: ${name} ${found === null ? 'is missing' : `has tag 0x${hexByte(found)}, expected 0x${hexByte(tag)}`}`);
+      derFail(
+        `${this.what}: ${name} ${found === null ? 'is missing' : `has tag 0x${hexByte(found)}, expected 0x${hexByte(tag)}`}`,
+      );
     }
     return this.any(name);
   }
@@ -161,12 +178,24 @@ export function checkWellFormed(bytes: Uint8Array, element: DerElement, depth: n
   }
   if ((element.tag & CLASS_MASK) !== UNIVERSAL) return;
   switch (element.tag) {
-    case TAG.BOOLEAN: readBoolean(bytes, element); return;
-    case TAG.INTEGER: readIntegerBytes(bytes, element); return;
-    case TAG.BIT_STRING: readBitString(bytes, element); return;
-    case TAG.NULL: if (element.end !== element.contentStart) derFail('NULL with content'); return;
-    case TAG.OID: checkOid(bytes, element); return;
-    case 0x10: case 0x11: derFail('SEQUENCE or SET in primitive form');
+    case TAG.BOOLEAN:
+      readBoolean(bytes, element);
+      return;
+    case TAG.INTEGER:
+      readIntegerBytes(bytes, element);
+      return;
+    case TAG.BIT_STRING:
+      readBitString(bytes, element);
+      return;
+    case TAG.NULL:
+      if (element.end !== element.contentStart) derFail('NULL with content');
+      return;
+    case TAG.OID:
+      checkOid(bytes, element);
+      return;
+    case 0x10:
+    case 0x11:
+      derFail('SEQUENCE or SET in primitive form');
   }
 }
 
@@ -209,7 +238,10 @@ export function readSmallInteger(bytes: Uint8Array, element: DerElement, max: nu
   return value;
 }
 
-export interface BitString { readonly unusedBits: number; readonly bytes: Uint8Array }
+export interface BitString {
+  readonly unusedBits: number;
+  readonly bytes: Uint8Array;
+}
 
 /** BIT STRING: unused-bit count 0..7 (0 when empty), and the unused bits themselves zero. */
 export function readBitString(bytes: Uint8Array, element: DerElement): BitString {
@@ -249,7 +281,10 @@ export function readOid(bytes: Uint8Array, element: DerElement): string {
   let atArcStart = true;
   for (const byte of content) {
     // Numbers are exact up to 2^53; longer arcs (e.g. 2.25.<UUID>) continue as BigInt.
-    if (!big && small >= 2 ** 45) { big = true; value = BigInt(small); }
+    if (!big && small >= 2 ** 45) {
+      big = true;
+      value = BigInt(small);
+    }
     if (big) value = (value << 7n) | BigInt(byte & 0x7f);
     else small = small * 128 + (byte & 0x7f);
     atArcStart = (byte & 0x80) === 0;
@@ -266,9 +301,15 @@ export function readOid(bytes: Uint8Array, element: DerElement): string {
 
 /** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5: seconds, Zulu, no fractions). */
 export function readTime(bytes: Uint8Array, element: DerElement): Date {
-  const yearDigits = element.tag === TAG.UTC_TIME ? 2 : element.tag === TAG.GENERALIZED_TIME ? 4 : derFail('expected a UTCTime or GeneralizedTime');
+  const yearDigits =
+    element.tag === TAG.UTC_TIME
+      ? 2
+      : element.tag === TAG.GENERALIZED_TIME
+        ? 4
+        : derFail('expected a UTCTime or GeneralizedTime');
   const { contentStart, end } = element;
-  if (end - contentStart !== yearDigits + 11 || bytes[end - 1] !== 0x5a) derFail(`${yearDigits === 2 ? 'UTCTime is not YYMMDDHHMMSSZ' : 'GeneralizedTime is not YYYYMMDDHHMMSSZ'}`);
+  if (end - contentStart !== yearDigits + 11 || bytes[end - 1] !== 0x5a)
+    derFail(`${yearDigits === 2 ? 'UTCTime is not YYMMDDHHMMSSZ' : 'GeneralizedTime is not YYYYMMDDHHMMSSZ'}`);
   const digits = (from: number, count: number): number => {
     let value = 0;
     for (let index = contentStart + from; index < contentStart + from + count; index += 1) {
@@ -280,11 +321,23 @@ export function readTime(bytes: Uint8Array, element: DerElement): Date {
   };
   let year = digits(0, yearDigits);
   if (yearDigits === 2) year += year >= 50 ? 1900 : 2000;
-  const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((offset) => digits(yearDigits + offset, 2)) as [number, number, number, number, number];
+  const [month, day, hour, minute, second] = [0, 2, 4, 6, 8].map((offset) => digits(yearDigits + offset, 2)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   // Date.UTC rolls over out-of-range fields (month 13, 31 February, 24:00): refuse instead.
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day
-    || date.getUTCHours() !== hour || date.getUTCMinutes() !== minute || date.getUTCSeconds() !== second) {
+  if (
+    date.getUTCFullYear() !== year ||
+    date.getUTCMonth() !== month - 1 ||
+    date.getUTCDate() !== day ||
+    date.getUTCHours() !== hour ||
+    date.getUTCMinutes() !== minute ||
+    date.getUTCSeconds() !== second
+  ) {
     derFail('time with an out-of-range field');
   }
   return date;

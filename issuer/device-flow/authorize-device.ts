@@ -12,7 +12,8 @@ import { hashToken, newOpaqueToken, newRecordId, newUserCode } from '../secrets.
 const USER_CODE_ATTEMPTS = 4;
 
 export async function authorizeDevice(
-  ctx: IssuerContext, input: { request: DeviceAuthorizationRequest; ip: string },
+  ctx: IssuerContext,
+  input: { request: DeviceAuthorizationRequest; ip: string },
 ): Promise<RouteRuleResult<'deviceAuthorization'>> {
   const { request, ip } = input;
   const clientId = request.client_id;
@@ -22,7 +23,13 @@ export async function authorizeDevice(
   // What the phone reports about itself is shown at the kiosk (number matching): checked before it is stored.
   const described = checkDeviceDescription(request);
   if (!described.ok) {
-    return auditedRefusal(ctx, 'device-authorization', 'invalid_request', { clientId, field: described.field, ip }, { detail: described.message });
+    return auditedRefusal(
+      ctx,
+      'device-authorization',
+      'invalid_request',
+      { clientId, field: described.field, ip },
+      { detail: described.message },
+    );
   }
   const now = ctx.now().getTime();
   const lifetime = ctx.config.deviceFlow.codeLifetimeSeconds;
@@ -33,15 +40,34 @@ export async function authorizeDevice(
   for (let attempt = 1; ; attempt += 1) {
     userCode = newUserCode();
     try {
-      await ctx.storage.insertDeviceAuthorization({
-        id, deviceCodeHash, userCodeHash: ctx.codes.hash('user-code', '', userCode),
-        clientId, status: 'pending', createdAt: now, expiresAt: now + lifetime * 1000,
-        intervalSeconds: ctx.config.deviceFlow.pollIntervalSeconds, lastPollAt: null, cardId: null,
-        enrollmentId: null, accessTokenHash: null, accessTokenExpiresAt: null, device: described.device, pairing: null,
-      }, auditEntry(ctx, 'device-authorization', 'success', null, {
-        deviceAuthorizationId: id, clientId, ip, devicePlatform: described.device.platform,
-        deviceModel: described.device.model, appName: described.device.appName, appVersion: described.device.appVersion,
-      }));
+      await ctx.storage.insertDeviceAuthorization(
+        {
+          id,
+          deviceCodeHash,
+          userCodeHash: ctx.codes.hash('user-code', '', userCode),
+          clientId,
+          status: 'pending',
+          createdAt: now,
+          expiresAt: now + lifetime * 1000,
+          intervalSeconds: ctx.config.deviceFlow.pollIntervalSeconds,
+          lastPollAt: null,
+          cardId: null,
+          enrollmentId: null,
+          accessTokenHash: null,
+          accessTokenExpiresAt: null,
+          device: described.device,
+          pairing: null,
+        },
+        auditEntry(ctx, 'device-authorization', 'success', null, {
+          deviceAuthorizationId: id,
+          clientId,
+          ip,
+          devicePlatform: described.device.platform,
+          deviceModel: described.device.model,
+          appName: described.device.appName,
+          appVersion: described.device.appVersion,
+        }),
+      );
       break;
     } catch (error: unknown) {
       if (attempt >= USER_CODE_ATTEMPTS) throw error;

@@ -13,13 +13,15 @@ import { hashToken, newOpaqueToken } from '../secrets.ts';
 const SLOW_DOWN_STEP_SECONDS = 5;
 
 export async function exchangeDeviceCode(
-  ctx: IssuerContext, request: TokenRequest & { ip: string },
+  ctx: IssuerContext,
+  request: TokenRequest & { ip: string },
 ): Promise<RouteRuleResult<'token'>> {
   const { grant_type: grantType, device_code: deviceCode, client_id: clientId, ip } = request;
   if (grantType !== DEVICE_CODE_GRANT_TYPE) return refuse('unsupported_grant_type');
   if (!ctx.config.deviceFlow.clientIds.includes(clientId)) return refuse('invalid_client');
   const record = await ctx.storage.findDeviceAuthorizationByDeviceCodeHash(hashToken(deviceCode));
-  if (record === null || record.clientId !== clientId) return auditedRefusal(ctx, 'token', 'invalid_grant', { clientId, ip });
+  if (record === null || record.clientId !== clientId)
+    return auditedRefusal(ctx, 'token', 'invalid_grant', { clientId, ip });
   const details = { deviceAuthorizationId: record.id, clientId };
   const now = ctx.now().getTime();
   if (record.status === 'token-issued') return refuse('invalid_grant');
@@ -34,15 +36,25 @@ export async function exchangeDeviceCode(
     await ctx.storage.recordTokenPoll(record.id, now, record.intervalSeconds);
     // Number matching: once a kiosk shows this phone, the phone shows the same number.
     const matchNumber = phoneMatchNumber(ctx.codes, record);
-    return matchNumber === null ? refuse('authorization_pending') : refuse('authorization_pending', {
-      matchNumber, detail: 'A kiosk shows this phone: check that it shows the same number, then confirm there.',
-    });
+    return matchNumber === null
+      ? refuse('authorization_pending')
+      : refuse('authorization_pending', {
+          matchNumber,
+          detail: 'A kiosk shows this phone: check that it shows the same number, then confirm there.',
+        });
   }
   const accessToken = newOpaqueToken();
   const lifetime = ctx.config.deviceFlow.accessTokenLifetimeSeconds;
-  const issued = await ctx.storage.issueAccessToken(record.id,
+  const issued = await ctx.storage.issueAccessToken(
+    record.id,
     { hash: hashToken(accessToken), expiresAt: now + lifetime * 1000, polledAt: now },
-    auditEntry(ctx, 'token', 'success', null, { ...details, enrollmentId: record.enrollmentId }));
+    auditEntry(ctx, 'token', 'success', null, { ...details, enrollmentId: record.enrollmentId }),
+  );
   if (!issued) return refuse('invalid_grant');
-  return ok({ access_token: accessToken, token_type: 'Bearer', expires_in: lifetime, enrollment_id: record.enrollmentId });
+  return ok({
+    access_token: accessToken,
+    token_type: 'Bearer',
+    expires_in: lifetime,
+    enrollment_id: record.enrollmentId,
+  });
 }

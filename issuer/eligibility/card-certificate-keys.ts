@@ -14,7 +14,11 @@ export interface CardCertificateKeys {
 /** Throws DerFormatError when the stored bytes are not a certificate. */
 export function readCardCertificateKeys(der: Uint8Array): CardCertificateKeys {
   const certificate = readWhole(der, TAG.SEQUENCE, 'certificate');
-  const tbs = new DerReader(der, new DerReader(der, certificate, 'certificate').next(TAG.SEQUENCE, 'tbsCertificate'), 'tbsCertificate');
+  const tbs = new DerReader(
+    der,
+    new DerReader(der, certificate, 'certificate').next(TAG.SEQUENCE, 'tbsCertificate'),
+    'tbsCertificate',
+  );
   tbs.optional(contextConstructed(0), 'version');
   const serial = readIntegerBytes(der, tbs.next(TAG.INTEGER, 'serialNumber'));
   tbs.next(TAG.SEQUENCE, 'signature');

@@ -6,7 +6,13 @@
 // A card without a current answer is `unknown`: flagged (audit row, log line, metric), retried sooner, never acted on.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { AuditEntryInput, CardEligibilityRecord, CardRecord, IssuerStorage, LinkedCard } from '../storage/issuer-storage.ts';
+import type {
+  AuditEntryInput,
+  CardEligibilityRecord,
+  CardRecord,
+  IssuerStorage,
+  LinkedCard,
+} from '../storage/issuer-storage.ts';
 import type { CardChecker, CardRevocationOracle, CardVerdict } from './card-revocation-oracle.ts';
 import type { CardRevokedPolicy, OnCardRevoked } from './card-revoked-action.ts';
 import { isDue, nextCheckAt, type EligibilitySettings } from './schedule.ts';
@@ -58,13 +64,17 @@ export function startCardMonitor(options: CardMonitorOptions): CardMonitorJob {
   let running: Promise<CardMonitorRun> | null = null;
   const runOnce = (): Promise<CardMonitorRun> => {
     // One run at a time in this process: a slow run is not overlapped by the next tick.
-    running ??= monitorRun(options, holder, leaseMs).finally(() => { running = null; });
+    running ??= monitorRun(options, holder, leaseMs).finally(() => {
+      running = null;
+    });
     return running;
   };
   const timer = options.settings.enabled
     ? setInterval(() => {
-      runOnce().catch((error: unknown) => options.warn(`card monitor run failed (retried in ${options.settings.tickSeconds} s): ${messageOf(error)}`));
-    }, options.settings.tickSeconds * 1000)
+        runOnce().catch((error: unknown) =>
+          options.warn(`card monitor run failed (retried in ${options.settings.tickSeconds} s): ${messageOf(error)}`),
+        );
+      }, options.settings.tickSeconds * 1000)
     : null;
   timer?.unref();
   return {
@@ -79,7 +89,15 @@ export function startCardMonitor(options: CardMonitorOptions): CardMonitorJob {
 async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: number): Promise<CardMonitorRun> {
   const { storage, now } = options;
   const at = now();
-  const run: CardMonitorRun = { leaseHeld: false, checked: 0, good: 0, revoked: 0, unknown: 0, actionsDone: 0, actionsFailed: 0 };
+  const run: CardMonitorRun = {
+    leaseHeld: false,
+    checked: 0,
+    good: 0,
+    revoked: 0,
+    unknown: 0,
+    actionsDone: 0,
+    actionsFailed: 0,
+  };
   if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), leaseMs))) return run;
   run.leaseHeld = true;
   const runOptions: RunOptions = { ...options, policy: await options.policy() };
@@ -103,7 +121,12 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
 
 /** Checks the due cards of one page and records the verdicts; returns the revoked cards whose policy is still to apply. */
 async function checkPage(
-  options: RunOptions, page: readonly LinkedCard[], check: CardChecker, at: number, run: CardMonitorRun, unknownReasons: Map<string, number>,
+  options: RunOptions,
+  page: readonly LinkedCard[],
+  check: CardChecker,
+  at: number,
+  run: CardMonitorRun,
+  unknownReasons: Map<string, number>,
 ): Promise<Array<[CardRecord, CardVerdict]>> {
   const records: CardEligibilityRecord[] = [];
   const audit: AuditEntryInput[] = [];
@@ -119,15 +142,28 @@ async function checkPage(
     run.checked += 1;
     run[verdict.verdict] += 1;
     records.push({
-      cardId: card.id, checkedAt: at, verdict: verdict.verdict, detail: verdict.detail,
+      cardId: card.id,
+      checkedAt: at,
+      verdict: verdict.verdict,
+      detail: verdict.detail,
       nextCheckAt: nextCheckAt(verdict.verdict, at, options.settings),
-      unknownSince: verdict.verdict === 'unknown' ? (eligibility?.unknownSince ?? at) : null, actionDoneAt: null,
+      unknownSince: verdict.verdict === 'unknown' ? (eligibility?.unknownSince ?? at) : null,
+      actionDoneAt: null,
     });
-    if (verdict.verdict === 'unknown') unknownReasons.set(verdict.detail, (unknownReasons.get(verdict.detail) ?? 0) + 1);
+    if (verdict.verdict === 'unknown')
+      unknownReasons.set(verdict.detail, (unknownReasons.get(verdict.detail) ?? 0) + 1);
     if (verdict.verdict === 'revoked') {
       audit.push({
-        at, event: 'card-eligibility', outcome: 'success', code: 'card-revoked', details: {
-          cardId: card.id, cardIssuer: card.issuerDn, cardSerial: card.serialNumberHex, source: verdict.detail.slice(0, 200), policy: options.policy,
+        at,
+        event: 'card-eligibility',
+        outcome: 'success',
+        code: 'card-revoked',
+        details: {
+          cardId: card.id,
+          cardIssuer: card.issuerDn,
+          cardSerial: card.serialNumberHex,
+          source: verdict.detail.slice(0, 200),
+          policy: options.policy,
         },
       });
       toAct.push([card, verdict]);
@@ -137,29 +173,54 @@ async function checkPage(
   return toAct;
 }
 
-async function applyPolicy(options: RunOptions, card: CardRecord, verdict: CardVerdict, run: CardMonitorRun): Promise<void> {
+async function applyPolicy(
+  options: RunOptions,
+  card: CardRecord,
+  verdict: CardVerdict,
+  run: CardMonitorRun,
+): Promise<void> {
   try {
     await options.onCardRevoked(card, verdict, options.policy);
   } catch (error) {
     run.actionsFailed += 1;
-    options.warn(`card monitor: the policy "${options.policy}" for revoked card ${card.id} failed (retried next run): ${messageOf(error)}`);
+    options.warn(
+      `card monitor: the policy "${options.policy}" for revoked card ${card.id} failed (retried next run): ${messageOf(error)}`,
+    );
     return;
   }
   const at = options.now().getTime();
   await options.storage.markCardEligibilityActionDone(card.id, at, {
-    at, event: 'card-eligibility-action', outcome: 'success', code: options.policy, details: { cardId: card.id, cardSerial: card.serialNumberHex },
+    at,
+    event: 'card-eligibility-action',
+    outcome: 'success',
+    code: options.policy,
+    details: { cardId: card.id, cardSerial: card.serialNumberHex },
   });
   run.actionsDone += 1;
 }
 
 /** One audit row and one log line per run that left cards without an answer (never one per card: a stale CRL is many). */
-async function flagUnknown(options: CardMonitorOptions, at: number, run: CardMonitorRun, reasons: ReadonlyMap<string, number>): Promise<void> {
-  const told = [...reasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, REASONS_TOLD).map(([reason, cards]) => `${cards} × ${reason}`);
+async function flagUnknown(
+  options: CardMonitorOptions,
+  at: number,
+  run: CardMonitorRun,
+  reasons: ReadonlyMap<string, number>,
+): Promise<void> {
+  const told = [...reasons.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, REASONS_TOLD)
+    .map(([reason, cards]) => `${cards} × ${reason}`);
   const summary = told.join(' | ').slice(0, 1000);
   await options.storage.appendAudit({
-    at, event: 'card-eligibility', outcome: 'failure', code: 'revocation-unavailable', details: { cards: run.unknown, reasons: summary },
+    at,
+    event: 'card-eligibility',
+    outcome: 'failure',
+    code: 'revocation-unavailable',
+    details: { cards: run.unknown, reasons: summary },
   });
-  options.warn(`card monitor: ${run.unknown} card(s) without a current revocation answer, flagged and not acted on: ${summary}`);
+  options.warn(
+    `card monitor: ${run.unknown} card(s) without a current revocation answer, flagged and not acted on: ${summary}`,
+  );
 }
 
 function messageOf(error: unknown): string {

@@ -10,7 +10,12 @@
 import type { CardRecord, EligibilityVerdict } from '../storage/issuer-storage.ts';
 import { DerFormatError } from '../der/strict-der.ts';
 import { engineCertificate, parseCertificate, type ParsedCertificate } from '../pki-auth/parsed-certificate.ts';
-import { crlAnswerForSubject, lazyDistributionPoints, type CrlSigners, type CrlSubject } from '../pki-auth/revocation/crl-answer.ts';
+import {
+  crlAnswerForSubject,
+  lazyDistributionPoints,
+  type CrlSigners,
+  type CrlSubject,
+} from '../pki-auth/revocation/crl-answer.ts';
 import { createCrlCache, loadCrls, type CrlSources } from '../pki-auth/revocation/crl.ts';
 import { crlSigners, type SignerTrust } from '../pki-auth/revocation/crl-signer.ts';
 import { createOcspCache, ocspAnswerFor } from '../pki-auth/revocation/ocsp.ts';
@@ -47,7 +52,11 @@ export function createCardRevocationOracle(sources: CardRevocationSources): Card
   const trust = parseTrust(sources);
   const caches = { crl: createCrlCache(), ocsp: createOcspCache() };
   const crlSources: CrlSources & { ocspUrl: string | null } = {
-    urls: sources.crlUrls, files: sources.crlFiles, maxAgeMs: sources.maxAgeMs, maxBytes: sources.maxCrlBytes, ocspUrl: sources.ocspUrl,
+    urls: sources.crlUrls,
+    files: sources.crlFiles,
+    maxAgeMs: sources.maxAgeMs,
+    maxBytes: sources.maxCrlBytes,
+    ocspUrl: sources.ocspUrl,
   };
 
   return {
@@ -74,10 +83,13 @@ export function createCardRevocationOracle(sources: CardRevocationSources): Card
         try {
           keys = readCardCertificateKeys(card.certificateDer);
         } catch (error) {
-          return unknown(`the stored card certificate is unreadable (${error instanceof DerFormatError ? error.message.slice(0, 120) : 'unknown error'})`);
+          return unknown(
+            `the stored card certificate is unreadable (${error instanceof DerFormatError ? error.message.slice(0, 120) : 'unknown error'})`,
+          );
         }
         const issuers = trust.bySubject.get(keys.issuerNameHex) ?? [];
-        if (issuers.length === 0) return unknown(`no configured CA certificate is the card's issuer "${card.issuerDn}"`);
+        if (issuers.length === 0)
+          return unknown(`no configured CA certificate is the card's issuer "${card.issuerDn}"`);
         const subject = cardSubject(card, keys);
         const reasons = [...loaded.problems];
         let good: string | null = null;
@@ -109,7 +121,8 @@ function parseTrust(sources: CardRevocationSources): Trust | string {
     for (const [index, der] of ders.entries()) {
       const result = parseCertificate(der);
       if (!result.ok) return `configured ${role} #${index + 1}: ${result.message}`;
-      if (!engineCertificate(result.certificate).ok) return `configured ${role} #${index + 1} cannot be read for CRL checks`;
+      if (!engineCertificate(result.certificate).ok)
+        return `configured ${role} #${index + 1} cannot be read for CRL checks`;
       parsed.push(result.certificate);
     }
     return parsed;
@@ -134,7 +147,9 @@ function anchorOf(ca: ParsedCertificate, trust: Trust): ParsedCertificate {
     const issuerName = Buffer.from(current.fields.issuerName);
     const anchor = trust.anchors.find((candidate) => issuerName.equals(candidate.fields.subjectName));
     if (anchor !== undefined) return anchor;
-    const parent = trust.intermediates.find((candidate) => candidate !== current && issuerName.equals(candidate.fields.subjectName));
+    const parent = trust.intermediates.find(
+      (candidate) => candidate !== current && issuerName.equals(candidate.fields.subjectName),
+    );
     if (parent === undefined) break;
     current = parent;
   }
@@ -145,11 +160,17 @@ function anchorOf(ca: ParsedCertificate, trust: Trust): ParsedCertificate {
 function cardSubject(card: CardRecord, keys: CardCertificateKeys): CrlSubject {
   let points: ReturnType<CrlSubject['distributionPoints']> | undefined;
   return {
-    serialHex: keys.serialHex, isCa: false, subjectText: card.commonName, issuerText: card.issuerDn, serialText: card.serialNumberHex,
+    serialHex: keys.serialHex,
+    isCa: false,
+    subjectText: card.commonName,
+    issuerText: card.issuerDn,
+    serialText: card.serialNumberHex,
     distributionPoints: () => {
       if (points === undefined) {
         const parsed = parseCertificate(card.certificateDer);
-        points = parsed.ok ? lazyDistributionPoints(parsed.certificate)() : `the stored card certificate cannot be parsed: ${parsed.message}`;
+        points = parsed.ok
+          ? lazyDistributionPoints(parsed.certificate)()
+          : `the stored card certificate cannot be parsed: ${parsed.message}`;
       }
       return points;
     },
@@ -159,20 +180,31 @@ function cardSubject(card: CardRecord, keys: CardCertificateKeys): CrlSubject {
 type OcspVerdict = CardVerdict & { readonly down: boolean };
 
 async function askOcsp(
-  card: CardRecord, issuers: readonly ParsedCertificate[], url: string, cache: ReturnType<typeof createOcspCache>, at: Date, maxAgeMs: number,
+  card: CardRecord,
+  issuers: readonly ParsedCertificate[],
+  url: string,
+  cache: ReturnType<typeof createOcspCache>,
+  at: Date,
+  maxAgeMs: number,
 ): Promise<OcspVerdict> {
   const parsed = parseCertificate(card.certificateDer);
-  if (!parsed.ok || !engineCertificate(parsed.certificate).ok) return { verdict: 'unknown', detail: 'OCSP: the stored card certificate cannot be parsed', down: false };
+  if (!parsed.ok || !engineCertificate(parsed.certificate).ok)
+    return { verdict: 'unknown', detail: 'OCSP: the stored card certificate cannot be parsed', down: false };
   const subject = parsed.certificate;
   // The CertID names the issuer's key: ask about the CA certificate whose key signed the card's.
   const issuer = issuers.find((candidate) => signedBy(subject, candidate));
-  if (issuer === undefined) return { verdict: 'unknown', detail: 'OCSP: no configured CA certificate signed the card\'s', down: false };
+  if (issuer === undefined)
+    return { verdict: 'unknown', detail: "OCSP: no configured CA certificate signed the card's", down: false };
   const answer = await ocspAnswerFor(subject, issuer, url, cache, at, maxAgeMs);
   switch (answer.status) {
-    case 'good': return { verdict: 'good', detail: `OCSP ${url}`, down: false };
-    case 'revoked': return { verdict: 'revoked', detail: answer.message, down: false };
-    case 'unknown': return { verdict: 'unknown', detail: answer.message, down: false };
-    case 'unavailable': return { verdict: 'unknown', detail: answer.message, down: true };
+    case 'good':
+      return { verdict: 'good', detail: `OCSP ${url}`, down: false };
+    case 'revoked':
+      return { verdict: 'revoked', detail: answer.message, down: false };
+    case 'unknown':
+      return { verdict: 'unknown', detail: answer.message, down: false };
+    case 'unavailable':
+      return { verdict: 'unknown', detail: answer.message, down: true };
   }
 }
 

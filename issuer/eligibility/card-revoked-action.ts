@@ -33,9 +33,18 @@ export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevo
   return async (card, verdict, policy) => {
     const at = options.now().getTime();
     await options.storage.revokeCardSessions(card.id, at, (result) => ({
-      at, event: 'card-revoked', outcome: 'success', code: 'revoked', details: {
-        step: 'eligibility', cardId: card.id, cardIssuer: card.issuerDn, cardSerial: card.serialNumberHex,
-        source: verdict.detail.slice(0, 200), sessionsEnded: result.sessionsEnded, enrollmentsRevoked: result.revokedEnrollmentIds.length,
+      at,
+      event: 'card-revoked',
+      outcome: 'success',
+      code: 'revoked',
+      details: {
+        step: 'eligibility',
+        cardId: card.id,
+        cardIssuer: card.issuerDn,
+        cardSerial: card.serialNumberHex,
+        source: verdict.detail.slice(0, 200),
+        sessionsEnded: result.sessionsEnded,
+        enrollmentsRevoked: result.revokedEnrollmentIds.length,
       },
     }));
     if (policy === 'revoke-derived') await options.revokeAllForCard(card.id, CARD_REVOKED_REASON, ELIGIBILITY_ACTOR);

@@ -15,8 +15,11 @@ export function isDue(linked: LinkedCard, at: number, settings: EligibilitySetti
 
 export function nextCheckAt(verdict: EligibilityVerdict, at: number, settings: EligibilitySettings): number | null {
   switch (verdict) {
-    case 'good': return at + settings.intervalSeconds * 1000;
-    case 'unknown': return at + settings.unknownRetrySeconds * 1000;
-    case 'revoked': return null;
+    case 'good':
+      return at + settings.intervalSeconds * 1000;
+    case 'unknown':
+      return at + settings.unknownRetrySeconds * 1000;
+    case 'revoked':
+      return null;
   }
 }

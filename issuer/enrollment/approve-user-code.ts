@@ -21,7 +21,9 @@ import type { GuessCounter } from './code-guesses.ts';
 import { enrollmentCode, freshOtp } from './enrollment-code.ts';
 
 export async function approveUserCode(
-  ctx: IssuerContext, guesses: GuessCounter, input: { sessionToken: string | null; request: ApproveRequest; ip: string },
+  ctx: IssuerContext,
+  guesses: GuessCounter,
+  input: { sessionToken: string | null; request: ApproveRequest; ip: string },
 ): Promise<RouteRuleResult<'approveUserCode'>> {
   const session = await activeKioskSession(ctx, input.sessionToken);
   const guess = takeGuess(guesses, session === null ? `ip:${input.ip}` : `session:${session.id}`);
@@ -33,7 +35,10 @@ export async function approveUserCode(
 }
 
 async function approveDevice(
-  ctx: IssuerContext, session: KioskSessionRecord, found: FoundDevice, request: ApproveRequest,
+  ctx: IssuerContext,
+  session: KioskSessionRecord,
+  found: FoundDevice,
+  request: ApproveRequest,
 ): Promise<RouteRuleResult<'approveUserCode'>> {
   const { device } = found;
   const deviceId = device.id;
@@ -52,20 +57,39 @@ async function approveDevice(
   if (unpaired !== null) return giveBack(unpaired.code);
   const card = await ctx.storage.findCard(session.cardId);
   if (card?.uuid == null) return giveBack('identity-missing');
-  const cardRefusal = cardLifetimeRefusal(ctx, card, nowDate)
-    ?? await recheckCardStatus(ctx, card, 'approve', { sessionId: session.id, deviceAuthorizationId: deviceId });
+  const cardRefusal =
+    cardLifetimeRefusal(ctx, card, nowDate) ??
+    (await recheckCardStatus(ctx, card, 'approve', { sessionId: session.id, deviceAuthorizationId: deviceId }));
   if (cardRefusal !== null) return giveBack(cardRefusal.code, cardRefusal.detail);
   const enrollmentId = newRecordId();
   const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollmentId);
-  const approved = await ctx.storage.approveDeviceAuthorization(deviceId, {
-    id: enrollmentId, deviceAuthorizationId: deviceId, cardId: card.id, kioskSessionId: session.id,
-    status: 'awaiting-phone', otpHash, otpExpiresAt: expiresAt, otpFailures: 0, createdAt: now, completedAt: null,
-    derivedCertificateSerialHex: null, phoneFetchedAt: null,
-  }, ctx.config.pkiAuth.maxApprovalsPerSession, auditEntry(ctx, 'approve', 'success', null, {
-    ...details, cardId: card.id, enrollmentId, clientId: device.clientId,
-    // What the person was shown and confirmed (number matching).
-    ...shownDetails(device, request.matchNumber), pairingShownAt: device.pairing?.shownAt ?? null,
-  }));
+  const approved = await ctx.storage.approveDeviceAuthorization(
+    deviceId,
+    {
+      id: enrollmentId,
+      deviceAuthorizationId: deviceId,
+      cardId: card.id,
+      kioskSessionId: session.id,
+      status: 'awaiting-phone',
+      otpHash,
+      otpExpiresAt: expiresAt,
+      otpFailures: 0,
+      createdAt: now,
+      completedAt: null,
+      derivedCertificateSerialHex: null,
+      phoneFetchedAt: null,
+    },
+    ctx.config.pkiAuth.maxApprovalsPerSession,
+    auditEntry(ctx, 'approve', 'success', null, {
+      ...details,
+      cardId: card.id,
+      enrollmentId,
+      clientId: device.clientId,
+      // What the person was shown and confirmed (number matching).
+      ...shownDetails(device, request.matchNumber),
+      pairingShownAt: device.pairing?.shownAt ?? null,
+    }),
+  );
   if (approved === 'not-pending') return auditedRefusal(ctx, 'approve', 'user-code-already-used', details);
   if (approved === 'session-limit') return auditedRefusal(ctx, 'approve', 'session-approval-limit', details);
   return ok(enrollmentCode(ctx, enrollmentId, otp));

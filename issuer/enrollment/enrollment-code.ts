@@ -14,13 +14,21 @@ export interface FreshOtp {
 export function freshOtp(ctx: Pick<IssuerContext, 'config' | 'codes' | 'now'>, enrollmentId: string): FreshOtp {
   const otp = newOtp(ctx.config.otp.length);
   return {
-    otp, otpHash: ctx.codes.hash('otp', enrollmentId, otp),
+    otp,
+    otpHash: ctx.codes.hash('otp', enrollmentId, otp),
     expiresAt: ctx.now().getTime() + ctx.config.otp.lifetimeSeconds * 1000,
   };
 }
 
-export function enrollmentCode(ctx: Pick<IssuerContext, 'config' | 'baseUrl'>, enrollmentId: string, otp: string): EnrollmentCode {
+export function enrollmentCode(
+  ctx: Pick<IssuerContext, 'config' | 'baseUrl'>,
+  enrollmentId: string,
+  otp: string,
+): EnrollmentCode {
   return {
-    enrollmentId, qrPayload: formatQrPayload(ctx.baseUrl, enrollmentId), otp, expiresIn: ctx.config.otp.lifetimeSeconds,
+    enrollmentId,
+    qrPayload: formatQrPayload(ctx.baseUrl, enrollmentId),
+    otp,
+    expiresIn: ctx.config.otp.lifetimeSeconds,
   };
 }

@@ -14,9 +14,14 @@ export function publicState(enrollment: EnrollmentRecord, now: number): Enrollme
   return now >= enrollment.otpExpiresAt ? 'expired' : 'awaiting-phone';
 }
 
-export async function statusOf(ctx: Pick<IssuerContext, 'storage' | 'now'>, enrollment: EnrollmentRecord): Promise<EnrollmentStatus> {
+export async function statusOf(
+  ctx: Pick<IssuerContext, 'storage' | 'now'>,
+  enrollment: EnrollmentRecord,
+): Promise<EnrollmentStatus> {
   const status: EnrollmentStatus = {
-    enrollmentId: enrollment.id, state: publicState(enrollment, ctx.now().getTime()), phoneSeen: phoneSeen(enrollment),
+    enrollmentId: enrollment.id,
+    state: publicState(enrollment, ctx.now().getTime()),
+    phoneSeen: phoneSeen(enrollment),
   };
   if (enrollment.derivedCertificateSerialHex !== null) {
     const certificate = await ctx.storage.findDerivedCertificate(enrollment.derivedCertificateSerialHex);
@@ -45,7 +50,8 @@ function progressKey(enrollment: EnrollmentRecord, now: number): string {
  * when the OTP expires (which nobody notifies).
  */
 export async function watchEnrollment(
-  ctx: IssuerContext, input: { sessionToken: string | null; enrollmentId: string; query: EnrollmentStatusQuery; callerGone: () => boolean },
+  ctx: IssuerContext,
+  input: { sessionToken: string | null; enrollmentId: string; query: EnrollmentStatusQuery; callerGone: () => boolean },
 ): Promise<RouteRuleResult<'enrollmentStatus'>> {
   const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
   if (!found.ok) return found;

@@ -11,7 +11,9 @@ export interface KioskEnrollment {
 }
 
 export async function findKioskEnrollment(
-  ctx: Pick<IssuerContext, 'storage' | 'now'>, sessionToken: string | null, enrollmentId: string,
+  ctx: Pick<IssuerContext, 'storage' | 'now'>,
+  sessionToken: string | null,
+  enrollmentId: string,
 ): Promise<RuleResult<KioskEnrollment, 'invalid-session' | 'enrollment-unknown'>> {
   const session = await activeKioskSession(ctx, sessionToken);
   if (session === null) return refuse('invalid-session');

@@ -8,7 +8,8 @@ import type { RouteRuleResult } from '../refusal.ts';
 import { publicState } from './enrollment-status.ts';
 
 export async function fetchPhoneEnrollment(
-  ctx: IssuerContext, input: { accessToken: string | null; enrollmentId: string },
+  ctx: IssuerContext,
+  input: { accessToken: string | null; enrollmentId: string },
 ): Promise<RouteRuleResult<'enrollmentForPhone'>> {
   const device = await deviceWithAccessToken(ctx, input.accessToken);
   if (device === null) return refuse('invalid-token');
@@ -16,9 +17,12 @@ export async function fetchPhoneEnrollment(
   if (enrollment === null) return refuse('enrollment-unknown');
   if (enrollment.deviceAuthorizationId !== device.id) return refuse('wrong-device');
   const now = ctx.now().getTime();
-  if (enrollment.phoneFetchedAt === null && await ctx.storage.recordPhoneFetched(enrollment.id, now)) ctx.events.notify(enrollment.id);
+  if (enrollment.phoneFetchedAt === null && (await ctx.storage.recordPhoneFetched(enrollment.id, now)))
+    ctx.events.notify(enrollment.id);
   return ok({
-    enrollmentId: enrollment.id, state: publicState(enrollment, now), otpLength: ctx.config.otp.length,
+    enrollmentId: enrollment.id,
+    state: publicState(enrollment, now),
+    otpLength: ctx.config.otp.length,
     expiresIn: Math.max(0, Math.ceil((enrollment.otpExpiresAt - now) / 1000)),
   });
 }

@@ -24,7 +24,11 @@ export interface RedeemInput {
   ip: string;
 }
 
-export async function redeemEnrollment(ctx: IssuerContext, guesses: GuessCounter, input: RedeemInput): Promise<RouteRuleResult<'redeemEnrollment'>> {
+export async function redeemEnrollment(
+  ctx: IssuerContext,
+  guesses: GuessCounter,
+  input: RedeemInput,
+): Promise<RouteRuleResult<'redeemEnrollment'>> {
   const device = await deviceWithAccessToken(ctx, input.accessToken);
   const guess = takeGuess(guesses, device === null ? `ip:${input.ip}` : `device:${device.id}`);
   if (!guess.ok) return guess;
@@ -44,10 +48,13 @@ export async function redeemEnrollment(ctx: IssuerContext, guesses: GuessCounter
 
 /** The count (which burns the enrollment at the limit) and its audit row: one transaction. */
 async function wrongOtp(
-  ctx: IssuerContext, enrollment: EnrollmentRecord, details: Record<string, string | null>,
+  ctx: IssuerContext,
+  enrollment: EnrollmentRecord,
+  details: Record<string, string | null>,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
-  const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts,
-    (result) => auditEntry(ctx, 'redeem', 'failure', result.burned ? 'enrollment-burned' : 'otp-wrong', details));
+  const { failures, burned } = await ctx.storage.recordOtpFailure(enrollment.id, ctx.config.otp.maxAttempts, (result) =>
+    auditEntry(ctx, 'redeem', 'failure', result.burned ? 'enrollment-burned' : 'otp-wrong', details),
+  );
   ctx.events.notify(enrollment.id);
   if (burned) return refuse('enrollment-burned');
   const attemptsLeft = Math.max(0, ctx.config.otp.maxAttempts - failures);
@@ -55,7 +62,10 @@ async function wrongOtp(
 }
 
 async function issueFor(
-  ctx: IssuerContext, device: DeviceAuthorizationRecord, enrollment: EnrollmentRecord, request: RedeemRequest,
+  ctx: IssuerContext,
+  device: DeviceAuthorizationRecord,
+  enrollment: EnrollmentRecord,
+  request: RedeemRequest,
   details: Record<string, string | null>,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
   const csr = checkCsr(request.csr);
@@ -64,38 +74,70 @@ async function issueFor(
   if (card?.uuid == null) return auditedRefusal(ctx, 'redeem', 'identity-missing', details);
   // The card as it is now, not as it was at sign-in: dates, then trust and revocation.
   const now = ctx.now();
-  const cardRefusal = cardLifetimeRefusal(ctx, card, now)
-    ?? await recheckCardStatus(ctx, card, 'redeem', { enrollmentId: enrollment.id, deviceAuthorizationId: device.id });
-  if (cardRefusal !== null) return auditedRefusal(ctx, 'redeem', cardRefusal.code, details, { detail: cardRefusal.detail });
+  const cardRefusal =
+    cardLifetimeRefusal(ctx, card, now) ??
+    (await recheckCardStatus(ctx, card, 'redeem', { enrollmentId: enrollment.id, deviceAuthorizationId: device.id }));
+  if (cardRefusal !== null)
+    return auditedRefusal(ctx, 'redeem', cardRefusal.code, details, { detail: cardRefusal.detail });
   // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
   // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
   // stores its certificate, the other's is never handed out.
   const issued = await issueDerivedCertificate(ctx.ca, {
-    subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer, cardholderCommonName: card.commonName,
-    cardholderUuid: card.uuid, cardCertificateNotAfter: new Date(card.notAfter),
-    lifetimeDays: (await ctx.tenant()).derivedCertificateLifetimeDays, now,
+    subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer,
+    cardholderCommonName: card.commonName,
+    cardholderUuid: card.uuid,
+    cardCertificateNotAfter: new Date(card.notAfter),
+    lifetimeDays: (await ctx.tenant()).derivedCertificateLifetimeDays,
+    now,
     revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
   });
   const reported = deviceReport(request.device);
   const derived: NewDerivedCertificate = {
-    serialNumberHex: issued.serialNumberHex, cardId: card.id, deviceAuthorizationId: device.id, enrollmentId: enrollment.id,
-    certificateDer: issued.certificateDer, notBefore: issued.notBefore.getTime(), notAfter: issued.notAfter.getTime(),
-    issuedAt: now.getTime(), device: reported, tenant: DEFAULT_TENANT, issuerGeneration: ctx.issuerGeneration,
+    serialNumberHex: issued.serialNumberHex,
+    cardId: card.id,
+    deviceAuthorizationId: device.id,
+    enrollmentId: enrollment.id,
+    certificateDer: issued.certificateDer,
+    notBefore: issued.notBefore.getTime(),
+    notAfter: issued.notAfter.getTime(),
+    issuedAt: now.getTime(),
+    device: reported,
+    tenant: DEFAULT_TENANT,
+    issuerGeneration: ctx.issuerGeneration,
     cardRevocationSources: cardRevocationSources(card.certificateDer),
   };
   // The cardholder's notice (SP 800-157r1 SHALL) commits with the certificate, or neither does; so does the
   // revocation (superseded) of the same card's older credential on this device (renewal).
-  const completed = await ctx.storage.completeEnrollment(enrollment.id, enrollment.otpHash, derived, auditEntry(ctx, 'redeem', 'success', null, {
-    enrollmentId: enrollment.id, deviceAuthorizationId: device.id, cardId: card.id, derivedSerial: issued.serialNumberHex,
-    keyAlgorithm: csr.keyAlgorithm, notAfter: issued.notAfter.toISOString(), deviceId: reported.id,
-  }), (serialNumberHex) => auditEntry(ctx, 'credential-revoke', 'success', 'superseded', {
-    serialNumberHex, actorKind: 'issuer', actor: 'renewal', note: `superseded by ${issued.serialNumberHex}`,
-  }), credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()));
-  if (!completed.completed && completed.reason === 'generation-retired') return auditedRefusal(ctx, 'redeem', 'issuer-replaced', details);
+  const completed = await ctx.storage.completeEnrollment(
+    enrollment.id,
+    enrollment.otpHash,
+    derived,
+    auditEntry(ctx, 'redeem', 'success', null, {
+      enrollmentId: enrollment.id,
+      deviceAuthorizationId: device.id,
+      cardId: card.id,
+      derivedSerial: issued.serialNumberHex,
+      keyAlgorithm: csr.keyAlgorithm,
+      notAfter: issued.notAfter.toISOString(),
+      deviceId: reported.id,
+    }),
+    (serialNumberHex) =>
+      auditEntry(ctx, 'credential-revoke', 'success', 'superseded', {
+        serialNumberHex,
+        actorKind: 'issuer',
+        actor: 'renewal',
+        note: `superseded by ${issued.serialNumberHex}`,
+      }),
+    credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()),
+  );
+  if (!completed.completed && completed.reason === 'generation-retired')
+    return auditedRefusal(ctx, 'redeem', 'issuer-replaced', details);
   if (!completed.completed) return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
   // The superseded credential must be in the CRL now, not at the next check; a failure here is caught up by it.
   if (completed.superseded.length > 0) {
-    ctx.crl.refresh().catch(() => { process.emitWarning('derived CRL not regenerated after a renewal; the next check does it'); });
+    ctx.crl.refresh().catch(() => {
+      process.emitWarning('derived CRL not regenerated after a renewal; the next check does it');
+    });
   }
   ctx.events.notify(enrollment.id);
   return ok({

@@ -8,7 +8,8 @@ import { enrollmentCode, freshOtp } from './enrollment-code.ts';
 import { findKioskEnrollment } from './kiosk-enrollment.ts';
 
 export async function refreshEnrollment(
-  ctx: IssuerContext, input: { sessionToken: string | null; enrollmentId: string },
+  ctx: IssuerContext,
+  input: { sessionToken: string | null; enrollmentId: string },
 ): Promise<RouteRuleResult<'refreshEnrollment'>> {
   const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
   if (!found.ok) return found;
@@ -16,10 +17,15 @@ export async function refreshEnrollment(
   const details = { enrollmentId: enrollment.id };
   if (enrollment.status === 'burned') return auditedRefusal(ctx, 'refresh-otp', 'enrollment-burned', details);
   if (enrollment.status === 'card-revoked') return auditedRefusal(ctx, 'refresh-otp', 'card-revoked', details);
-  if (enrollment.status !== 'awaiting-phone') return auditedRefusal(ctx, 'refresh-otp', 'enrollment-completed', details);
+  if (enrollment.status !== 'awaiting-phone')
+    return auditedRefusal(ctx, 'refresh-otp', 'enrollment-completed', details);
   const { otp, otpHash, expiresAt } = freshOtp(ctx, enrollment.id);
-  const replaced = await ctx.storage.replaceEnrollmentOtp(enrollment.id, otpHash, expiresAt,
-    auditEntry(ctx, 'refresh-otp', 'success', null, details));
+  const replaced = await ctx.storage.replaceEnrollmentOtp(
+    enrollment.id,
+    otpHash,
+    expiresAt,
+    auditEntry(ctx, 'refresh-otp', 'success', null, details),
+  );
   if (!replaced) return auditedRefusal(ctx, 'refresh-otp', 'enrollment-completed', details);
   ctx.events.notify(enrollment.id);
   return ok(enrollmentCode(ctx, enrollment.id, otp));

@@ -21,7 +21,8 @@ export function cardRevocationSources(cardCertificateDer: Uint8Array): CardRevoc
     const crlUrls = (distribution?.distributionPoints ?? [])
       .flatMap((point) => point.distributionPoint?.fullName ?? [])
       .flatMap((name) => (name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier]))
-      .filter(usableUrl).slice(0, MAX_URLS);
+      .filter(usableUrl)
+      .slice(0, MAX_URLS);
     const access = certificate.getExtension(x509.AuthorityInfoAccessExtension);
     const ocspUrl = (access?.ocsp ?? []).map((name) => name.value).find(usableUrl) ?? null;
     return { crlUrls, ocspUrl };

@@ -8,7 +8,12 @@
 import type { RevocationReason } from './revocation-reason.ts';
 import { FINAL_REVOCATION_REASONS, isRevocationReason } from './revocation-reason.ts';
 import type {
-  AuditEntryInput, CredentialStateChange, DerivedCertificateRecord, IssuerStorage, NoticesFor, StoredCredentialStatus,
+  AuditEntryInput,
+  CredentialStateChange,
+  DerivedCertificateRecord,
+  IssuerStorage,
+  NoticesFor,
+  StoredCredentialStatus,
 } from '../storage/issuer-storage.ts';
 import { credentialRevokedNotices } from '../notifications/notices.ts';
 import type { NotificationsSettings } from '../notifications/notification-config.ts';
@@ -17,20 +22,32 @@ export type CredentialState = 'active' | 'suspended' | 'revoked' | 'expired';
 
 /** Error codes of this module, for the issuer's error table (status + sentence) when admin routes arrive. */
 export const LIFECYCLE_ERROR_CODES = [
-  'credential-unknown', 'credential-revoked', 'credential-suspended', 'credential-not-suspended', 'credential-expired',
-  'revocation-reason-invalid', 'actor-invalid', 'note-invalid',
+  'credential-unknown',
+  'credential-revoked',
+  'credential-suspended',
+  'credential-not-suspended',
+  'credential-expired',
+  'revocation-reason-invalid',
+  'actor-invalid',
+  'note-invalid',
 ] as const;
-export type LifecycleErrorCode = typeof LIFECYCLE_ERROR_CODES[number];
+export type LifecycleErrorCode = (typeof LIFECYCLE_ERROR_CODES)[number];
 
 export class LifecycleError extends Error {
-  constructor(readonly code: LifecycleErrorCode, message: string) {
+  constructor(
+    readonly code: LifecycleErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'LifecycleError';
   }
 }
 
 /** Who asked for a change: an administrator (CLI), a help-desk agent, the eligibility monitor, or the issuer itself. */
-export interface LifecycleActor { kind: 'admin' | 'agent' | 'monitor' | 'issuer'; id: string }
+export interface LifecycleActor {
+  kind: 'admin' | 'agent' | 'monitor' | 'issuer';
+  id: string;
+}
 
 export interface LifecycleDeps {
   storage: IssuerStorage;
@@ -47,11 +64,16 @@ export interface LifecycleDeps {
 /** The holder's notice of a revocation (none without notification settings). */
 function revokedNotices(deps: LifecycleDeps, reason: RevocationReason, at: number): NoticesFor | undefined {
   const settings = deps.notifications;
-  return settings === undefined ? undefined : (credential) => credentialRevokedNotices(settings, credential, reason, at);
+  return settings === undefined
+    ? undefined
+    : (credential) => credentialRevokedNotices(settings, credential, reason, at);
 }
 
 /** The state a user would see: a stored active or suspended credential past its notAfter is expired. */
-export function credentialState(record: Pick<DerivedCertificateRecord, 'status' | 'notAfter'>, at: Date): CredentialState {
+export function credentialState(
+  record: Pick<DerivedCertificateRecord, 'status' | 'notAfter'>,
+  at: Date,
+): CredentialState {
   if (record.status === 'revoked') return 'revoked';
   return record.notAfter <= at.getTime() ? 'expired' : record.status;
 }
@@ -61,7 +83,8 @@ const MAX_NOTE_LENGTH = 200;
 const SERIAL_HEX = /^[0-9a-f]{2,64}$/;
 
 function checkActor(actor: LifecycleActor): void {
-  if (!ACTOR_ID.test(actor.id)) throw new LifecycleError('actor-invalid', 'The actor must be named by 1–128 letters, digits, spaces or ._@:-');
+  if (!ACTOR_ID.test(actor.id))
+    throw new LifecycleError('actor-invalid', 'The actor must be named by 1–128 letters, digits, spaces or ._@:-');
 }
 
 /** A free-text note lands in the audit: one line, bounded, printable. */
@@ -76,22 +99,38 @@ function checkNote(note: string | undefined): string | null {
 /** Serial numbers are looked up as stored: lower-case hex, no separators (colons and spaces typed by people are dropped). */
 export function normalizeSerial(serial: string): string {
   const hex = serial.replace(/[\s:]/g, '').toLowerCase();
-  if (!SERIAL_HEX.test(hex)) throw new LifecycleError('credential-unknown', 'A certificate serial number is 1–32 bytes of hex.');
+  if (!SERIAL_HEX.test(hex))
+    throw new LifecycleError('credential-unknown', 'A certificate serial number is 1–32 bytes of hex.');
   return hex;
 }
 
-function refusal(current: DerivedCertificateRecord | null, serial: string, at: Date, wanted: 'revoke' | 'suspend' | 'resume'): LifecycleError {
+function refusal(
+  current: DerivedCertificateRecord | null,
+  serial: string,
+  at: Date,
+  wanted: 'revoke' | 'suspend' | 'resume',
+): LifecycleError {
   if (current === null) return new LifecycleError('credential-unknown', `No derived credential with serial ${serial}.`);
   const state = credentialState(current, at);
-  if (state === 'revoked') return new LifecycleError('credential-revoked', `Credential ${serial} is already revoked (${current.revocationReason ?? 'unspecified'}); revocation is final.`);
-  if (state === 'expired') return new LifecycleError('credential-expired', `Credential ${serial} has expired: there is nothing to ${wanted}.`);
-  if (wanted === 'resume') return new LifecycleError('credential-not-suspended', `Credential ${serial} is not suspended.`);
+  if (state === 'revoked')
+    return new LifecycleError(
+      'credential-revoked',
+      `Credential ${serial} is already revoked (${current.revocationReason ?? 'unspecified'}); revocation is final.`,
+    );
+  if (state === 'expired')
+    return new LifecycleError('credential-expired', `Credential ${serial} has expired: there is nothing to ${wanted}.`);
+  if (wanted === 'resume')
+    return new LifecycleError('credential-not-suspended', `Credential ${serial} is not suspended.`);
   return new LifecycleError('credential-suspended', `Credential ${serial} is already suspended.`);
 }
 
 async function change(
-  deps: LifecycleDeps, serial: string, wanted: 'revoke' | 'suspend' | 'resume', reason: RevocationReason | null,
-  actor: LifecycleActor, note: string | undefined,
+  deps: LifecycleDeps,
+  serial: string,
+  wanted: 'revoke' | 'suspend' | 'resume',
+  reason: RevocationReason | null,
+  actor: LifecycleActor,
+  note: string | undefined,
 ): Promise<DerivedCertificateRecord> {
   checkActor(actor);
   const checkedNote = checkNote(note);
@@ -103,10 +142,17 @@ async function change(
     resume: { from: ['suspended'], to: 'active' },
   };
   const stateChange: CredentialStateChange = {
-    serialNumberHex, ...transitions[wanted], reason, at: at.getTime(), notExpiredAt: at.getTime(),
+    serialNumberHex,
+    ...transitions[wanted],
+    reason,
+    at: at.getTime(),
+    notExpiredAt: at.getTime(),
   };
   const entry: AuditEntryInput = {
-    at: at.getTime(), event: `credential-${wanted}`, outcome: 'success', code: reason,
+    at: at.getTime(),
+    event: `credential-${wanted}`,
+    outcome: 'success',
+    code: reason,
     details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: checkedNote },
   };
   const notices = wanted === 'revoke' && reason !== null ? revokedNotices(deps, reason, at.getTime()) : undefined;
@@ -125,22 +171,40 @@ async function change(
  * @throws LifecycleError credential-unknown | credential-revoked | credential-expired | revocation-reason-invalid | actor-invalid | note-invalid
  */
 export function revokeDerivedCredential(
-  deps: LifecycleDeps, serial: string, reason: string, actor: LifecycleActor, note?: string,
+  deps: LifecycleDeps,
+  serial: string,
+  reason: string,
+  actor: LifecycleActor,
+  note?: string,
 ): Promise<DerivedCertificateRecord> {
   if (!isRevocationReason(reason) || reason === 'certificateHold') {
-    return Promise.reject(new LifecycleError('revocation-reason-invalid',
-      `A revocation reason is one of: ${FINAL_REVOCATION_REASONS.join(', ')} (certificateHold: suspend instead).`));
+    return Promise.reject(
+      new LifecycleError(
+        'revocation-reason-invalid',
+        `A revocation reason is one of: ${FINAL_REVOCATION_REASONS.join(', ')} (certificateHold: suspend instead).`,
+      ),
+    );
   }
   return change(deps, serial, 'revoke', reason, actor, note);
 }
 
 /** Suspends (certificateHold) an active credential. @throws LifecycleError as revokeDerivedCredential, or credential-suspended */
-export function suspendDerivedCredential(deps: LifecycleDeps, serial: string, actor: LifecycleActor, note?: string): Promise<DerivedCertificateRecord> {
+export function suspendDerivedCredential(
+  deps: LifecycleDeps,
+  serial: string,
+  actor: LifecycleActor,
+  note?: string,
+): Promise<DerivedCertificateRecord> {
   return change(deps, serial, 'suspend', 'certificateHold', actor, note);
 }
 
 /** Lifts a suspension. @throws LifecycleError credential-not-suspended | credential-revoked | credential-expired | credential-unknown */
-export function resumeDerivedCredential(deps: LifecycleDeps, serial: string, actor: LifecycleActor, note?: string): Promise<DerivedCertificateRecord> {
+export function resumeDerivedCredential(
+  deps: LifecycleDeps,
+  serial: string,
+  actor: LifecycleActor,
+  note?: string,
+): Promise<DerivedCertificateRecord> {
   return change(deps, serial, 'resume', null, actor, note);
 }
 
@@ -149,16 +213,39 @@ export function resumeDerivedCredential(deps: LifecycleDeps, serial: string, act
  * policy, a help-desk "card lost"). Returns the serials revoked; none is not an error.
  * @throws LifecycleError revocation-reason-invalid | actor-invalid
  */
-export async function revokeAllForCard(deps: LifecycleDeps, cardId: string, reason: string, actor: LifecycleActor): Promise<string[]> {
+export async function revokeAllForCard(
+  deps: LifecycleDeps,
+  cardId: string,
+  reason: string,
+  actor: LifecycleActor,
+): Promise<string[]> {
   checkActor(actor);
   if (!isRevocationReason(reason) || reason === 'certificateHold') {
-    throw new LifecycleError('revocation-reason-invalid', `A revocation reason is one of: ${FINAL_REVOCATION_REASONS.join(', ')}.`);
+    throw new LifecycleError(
+      'revocation-reason-invalid',
+      `A revocation reason is one of: ${FINAL_REVOCATION_REASONS.join(', ')}.`,
+    );
   }
   const at = deps.now().getTime();
-  const revoked = await deps.storage.revokeCredentials({ cardId }, reason, at, (serialNumberHex) => ({
-    at, event: 'credential-revoke', outcome: 'success', code: reason,
-    details: { serialNumberHex, cardId, actorKind: actor.kind, actor: actor.id, note: 'every credential of the card' },
-  }), revokedNotices(deps, reason, at));
+  const revoked = await deps.storage.revokeCredentials(
+    { cardId },
+    reason,
+    at,
+    (serialNumberHex) => ({
+      at,
+      event: 'credential-revoke',
+      outcome: 'success',
+      code: reason,
+      details: {
+        serialNumberHex,
+        cardId,
+        actorKind: actor.kind,
+        actor: actor.id,
+        note: 'every credential of the card',
+      },
+    }),
+    revokedNotices(deps, reason, at),
+  );
   if (revoked.length > 0) deps.afterRevocationChange?.();
   return revoked;
 }

@@ -34,7 +34,10 @@ export async function buildCrl(parts: CrlParts, signer: CaSigner): Promise<Uint8
     time(parts.nextUpdate),
     // An empty list is left out, never written as an empty SEQUENCE (§5.1.2.6).
     ...(parts.entries.length === 0 ? [] : [sequence(...parts.entries.map(revokedEntry))]),
-    tlv(0xa0, sequence(authorityKeyIdentifier(parts.authorityKeyId), crlExtension(OID.cRLNumber, integerOf(parts.crlNumber)))),
+    tlv(
+      0xa0,
+      sequence(authorityKeyIdentifier(parts.authorityKeyId), crlExtension(OID.cRLNumber, integerOf(parts.crlNumber))),
+    ),
   );
   const signature = await signer.sign(tbs);
   return sequence(tbs, signer.signatureAlgorithmDer, bitString(signature));

@@ -37,17 +37,29 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
 
   const generate = async (): Promise<PublishedCrl | null> => {
     // A retired generation's CA signs no more: its final CRL (signed at the replacement) stays as it is.
-    if ((await storage.findIssuerGeneration(issuerGeneration))?.retiredAt != null) return storage.findPublishedCrl(issuerGeneration);
+    if ((await storage.findIssuerGeneration(issuerGeneration))?.retiredAt != null)
+      return storage.findPublishedCrl(issuerGeneration);
     const now = options.now();
     const draft = await storage.draftCrl(issuerGeneration, now.getTime());
     const nextUpdate = new Date(now.getTime() + options.validityMs);
-    const der = await buildCrl({
-      issuerNameDer: ca.subjectNameDer, authorityKeyId: ca.keyIdentifier, crlNumber: draft.crlNumber,
-      thisUpdate: now, nextUpdate, entries: draft.entries,
-    }, ca.signer);
+    const der = await buildCrl(
+      {
+        issuerNameDer: ca.subjectNameDer,
+        authorityKeyId: ca.keyIdentifier,
+        crlNumber: draft.crlNumber,
+        thisUpdate: now,
+        nextUpdate,
+        entries: draft.entries,
+      },
+      ca.signer,
+    );
     await storage.publishCrl({
-      generation: issuerGeneration, crlNumber: draft.crlNumber, stateVersion: draft.stateVersion, der,
-      thisUpdate: now.getTime(), nextUpdate: nextUpdate.getTime(),
+      generation: issuerGeneration,
+      crlNumber: draft.crlNumber,
+      stateVersion: draft.stateVersion,
+      der,
+      thisUpdate: now.getTime(),
+      nextUpdate: nextUpdate.getTime(),
     });
     return storage.findPublishedCrl(issuerGeneration);
   };
@@ -80,14 +92,21 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
     }
   };
 
-  const timer = options.checkIntervalMs > 0
-    ? setInterval(() => { upToDate().catch((error: unknown) => { options.warn(`derived CRL check failed: ${String(error)}`); }); }, options.checkIntervalMs)
-    : null;
+  const timer =
+    options.checkIntervalMs > 0
+      ? setInterval(() => {
+          upToDate().catch((error: unknown) => {
+            options.warn(`derived CRL check failed: ${String(error)}`);
+          });
+        }, options.checkIntervalMs)
+      : null;
   timer?.unref();
 
   return {
     crlFor: (generation) => (generation === issuerGeneration ? upToDate() : storage.findPublishedCrl(generation)),
     refresh,
-    stop: () => { if (timer !== null) clearInterval(timer); },
+    stop: () => {
+      if (timer !== null) clearInterval(timer);
+    },
   };
 }

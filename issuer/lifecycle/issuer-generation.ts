@@ -8,17 +8,40 @@ import type { RevocationReason } from './revocation-reason.ts';
 import type { LifecycleActor } from './credential-state.ts';
 
 export async function enterIssuerGeneration(
-  storage: IssuerStorage, caCertificateDer: Uint8Array, at: Date, actor: LifecycleActor,
-  reason: RevocationReason = 'cessationOfOperation', notifications?: Pick<NotificationsSettings, 'channels'>,
+  storage: IssuerStorage,
+  caCertificateDer: Uint8Array,
+  at: Date,
+  actor: LifecycleActor,
+  reason: RevocationReason = 'cessationOfOperation',
+  notifications?: Pick<NotificationsSettings, 'channels'>,
 ): Promise<{ generation: number; revoked: string[] }> {
   const time = at.getTime();
-  return storage.startIssuerGeneration(caCertificateDer, time, reason, (result) => ({
-    at: time, event: 'issuer-generation', outcome: 'success', code: null,
-    details: { generation: result.generation, credentialsRevoked: result.revoked.length, actorKind: actor.kind, actor: actor.id },
-  }), (serialNumberHex) => ({
-    at: time, event: 'credential-revoke', outcome: 'success', code: reason,
-    details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: 'issuer generation replaced' },
-  }), notifications === undefined
-    // Every holder of a revoked credential is told to enroll again (seed 003), in the generation's transaction.
-    ? undefined : (generation) => (credential) => issuerChangedNotices(notifications, credential, generation, time));
+  return storage.startIssuerGeneration(
+    caCertificateDer,
+    time,
+    reason,
+    (result) => ({
+      at: time,
+      event: 'issuer-generation',
+      outcome: 'success',
+      code: null,
+      details: {
+        generation: result.generation,
+        credentialsRevoked: result.revoked.length,
+        actorKind: actor.kind,
+        actor: actor.id,
+      },
+    }),
+    (serialNumberHex) => ({
+      at: time,
+      event: 'credential-revoke',
+      outcome: 'success',
+      code: reason,
+      details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: 'issuer generation replaced' },
+    }),
+    notifications === undefined
+      ? // Every holder of a revoked credential is told to enroll again (seed 003), in the generation's transaction.
+        undefined
+      : (generation) => (credential) => issuerChangedNotices(notifications, credential, generation, time),
+  );
 }

@@ -9,7 +9,14 @@ import * as pkijs from 'pkijs';
 import { subjectPublicKeyBits } from '../ca/certificate-builder.ts';
 import type { IssuingCa } from '../ca/issuing-ca.ts';
 import {
-  OID, bitString, enumerated, generalizedTime, objectIdentifier, octetString, sequence, tlv,
+  OID,
+  bitString,
+  enumerated,
+  generalizedTime,
+  objectIdentifier,
+  octetString,
+  sequence,
+  tlv,
 } from '../ca/der.ts';
 import type { DerivedCertificateRecord, IssuerStorage } from '../storage/issuer-storage.ts';
 import { REVOCATION_REASON_CODES } from './revocation-reason.ts';
@@ -18,7 +25,13 @@ import { REVOCATION_REASON_CODES } from './revocation-reason.ts';
 export const MAX_REQUESTS = 16;
 
 /** OCSPResponseStatus (RFC 6960 §4.2.1). */
-export const OCSP_STATUS = { successful: 0, malformedRequest: 1, internalError: 2, tryLater: 3, unauthorized: 6 } as const;
+export const OCSP_STATUS = {
+  successful: 0,
+  malformedRequest: 1,
+  internalError: 2,
+  tryLater: 3,
+  unauthorized: 6,
+} as const;
 
 export interface OcspResponderDeps {
   storage: Pick<IssuerStorage, 'findDerivedCertificate'>;
@@ -35,7 +48,10 @@ export function ocspError(status: Exclude<keyof typeof OCSP_STATUS, 'successful'
   return sequence(enumerated(OCSP_STATUS[status]));
 }
 
-interface IssuerHashes { name: Record<string, string>; key: Record<string, string> }
+interface IssuerHashes {
+  name: Record<string, string>;
+  key: Record<string, string>;
+}
 
 const issuerHashesCache = new WeakMap<IssuingCa, IssuerHashes>();
 function issuerHashes(ca: IssuingCa): IssuerHashes {
@@ -43,7 +59,8 @@ function issuerHashes(ca: IssuingCa): IssuerHashes {
   if (hashes === undefined) {
     const keyBits = subjectPublicKeyBits(ca.signer.publicKeySpkiDer);
     const of = (data: Uint8Array) => ({
-      sha1: createHash('sha1').update(data).digest('hex'), sha256: createHash('sha256').update(data).digest('hex'),
+      sha1: createHash('sha1').update(data).digest('hex'),
+      sha256: createHash('sha256').update(data).digest('hex'),
     });
     hashes = { name: of(ca.subjectNameDer), key: of(keyBits) };
     issuerHashesCache.set(ca, hashes);
@@ -65,7 +82,8 @@ function parseRequest(body: Uint8Array): Parsed {
   }
 }
 
-const hex = (view: ArrayBuffer | Uint8Array): string => Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view)).toString('hex');
+const hex = (view: ArrayBuffer | Uint8Array): string =>
+  Buffer.from(view instanceof Uint8Array ? view : new Uint8Array(view)).toString('hex');
 
 /** The serial's INTEGER content as stored: lower-case hex without a leading sign octet. */
 function serialHex(serial: asn1js.Integer): string {
@@ -76,8 +94,11 @@ function certStatus(record: DerivedCertificateRecord | null): Uint8Array {
   if (record === null) return tlv(0x82, new Uint8Array(0));
   if (record.status === 'active') return tlv(0x80, new Uint8Array(0));
   const reason = record.revocationReason ?? 'unspecified';
-  return tlv(0xa1, generalizedTime(new Date(record.statusChangedAt ?? record.issuedAt)),
-    tlv(0xa0, enumerated(REVOCATION_REASON_CODES[reason])));
+  return tlv(
+    0xa1,
+    generalizedTime(new Date(record.statusChangedAt ?? record.issuedAt)),
+    tlv(0xa0, enumerated(REVOCATION_REASON_CODES[reason])),
+  );
 }
 
 /** Answers one DER OCSPRequest with a DER OCSPResponse (never throws for bad input; a signer failure → tryLater). */
@@ -94,14 +115,20 @@ export async function answerOcsp(body: Uint8Array, deps: OcspResponderDeps): Pro
   for (const { reqCert } of requests) {
     const hash = HASHES[reqCert.hashAlgorithm.algorithmId];
     if (hash === undefined) return ocspError('malformedRequest');
-    const isOurs = hex(reqCert.issuerNameHash.valueBlock.valueHexView) === ours.name[hash]
-      && hex(reqCert.issuerKeyHash.valueBlock.valueHexView) === ours.key[hash];
+    const isOurs =
+      hex(reqCert.issuerNameHash.valueBlock.valueHexView) === ours.name[hash] &&
+      hex(reqCert.issuerKeyHash.valueBlock.valueHexView) === ours.key[hash];
     anyOurs ||= isOurs;
     const found = isOurs ? await deps.storage.findDerivedCertificate(serialHex(reqCert.serialNumber)) : null;
     const record = found !== null && found.issuerGeneration === deps.issuerGeneration ? found : null;
-    singles.push(sequence(
-      new Uint8Array(reqCert.toSchema().toBER(false)), certStatus(record), generalizedTime(now), tlv(0xa0, generalizedTime(nextUpdate)),
-    ));
+    singles.push(
+      sequence(
+        new Uint8Array(reqCert.toSchema().toBER(false)),
+        certStatus(record),
+        generalizedTime(now),
+        tlv(0xa0, generalizedTime(nextUpdate)),
+      ),
+    );
   }
   if (!anyOurs) return ocspError('unauthorized');
   const nonce = parsed.request.tbsRequest.requestExtensions?.find((extension) => extension.extnID === OID.ocspNonce);
@@ -117,6 +144,14 @@ export async function answerOcsp(body: Uint8Array, deps: OcspResponderDeps): Pro
   } catch {
     return ocspError('tryLater');
   }
-  const basic = sequence(tbs, deps.ca.signer.signatureAlgorithmDer, bitString(signature), tlv(0xa0, sequence(deps.ca.certificateDer)));
-  return sequence(enumerated(OCSP_STATUS.successful), tlv(0xa0, sequence(objectIdentifier(OID.ocspBasic), octetString(basic))));
+  const basic = sequence(
+    tbs,
+    deps.ca.signer.signatureAlgorithmDer,
+    bitString(signature),
+    tlv(0xa0, sequence(deps.ca.certificateDer)),
+  );
+  return sequence(
+    enumerated(OCSP_STATUS.successful),
+    tlv(0xa0, sequence(objectIdentifier(OID.ocspBasic), octetString(basic))),
+  );
 }

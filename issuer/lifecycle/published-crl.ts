@@ -11,7 +11,8 @@ export interface CrlAnswer {
 }
 
 export async function publishedCrl(
-  deps: { crl: Pick<CrlPublisher, 'crlFor'>; now: () => Date; maxCacheSeconds: number }, generation: number,
+  deps: { crl: Pick<CrlPublisher, 'crlFor'>; now: () => Date; maxCacheSeconds: number },
+  generation: number,
 ): Promise<RuleResult<CrlAnswer, 'crl-unknown' | 'crl-unavailable'>> {
   const crl = await deps.crl.crlFor(generation);
   if (crl === null) return refuse('crl-unknown');

@@ -24,9 +24,13 @@ export class IssuerReplaceError extends Error {
   readonly code = 'issuer-replace-refused';
 }
 
-const nextFiles = (dataDir: string) => ({ keyFile: join(dataDir, 'issuing-ca-key.next.pem'), certificateFile: join(dataDir, 'issuing-ca-certificate.next.pem') });
+const nextFiles = (dataDir: string) => ({
+  keyFile: join(dataDir, 'issuing-ca-key.next.pem'),
+  certificateFile: join(dataDir, 'issuing-ca-certificate.next.pem'),
+});
 const retiredFiles = (dataDir: string, generation: number) => ({
-  keyFile: join(dataDir, `retired-ca-${generation}-key.pem`), certificateFile: join(dataDir, `retired-ca-${generation}-certificate.pem`),
+  keyFile: join(dataDir, `retired-ca-${generation}-key.pem`),
+  certificateFile: join(dataDir, `retired-ca-${generation}-certificate.pem`),
 });
 
 function writeDurably(file: string, text: string, mode: number): void {
@@ -41,44 +45,91 @@ function writeDurably(file: string, text: string, mode: number): void {
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 
-export interface ReplaceResult { oldGeneration: number; generation: number; revoked: string[]; caCertificatePem: string }
+export interface ReplaceResult {
+  oldGeneration: number;
+  generation: number;
+  revoked: string[];
+  caCertificatePem: string;
+}
 
 export async function replaceDataDirIssuer(options: {
-  dataDir: string; storage: IssuerStorage; config: IssuerConfig; now: Date; actor: LifecycleActor; reason: RevocationReason;
+  dataDir: string;
+  storage: IssuerStorage;
+  config: IssuerConfig;
+  now: Date;
+  actor: LifecycleActor;
+  reason: RevocationReason;
 }): Promise<ReplaceResult> {
   const { dataDir, storage, now } = options;
   if (options.config.ca !== null) {
-    throw new IssuerReplaceError('this issuer\'s CA is configured (key files or an HSM): point `ca` at the new CA and restart the issuer; the new generation starts then');
+    throw new IssuerReplaceError(
+      "this issuer's CA is configured (key files or an HSM): point `ca` at the new CA and restart the issuer; the new generation starts then",
+    );
   }
   const live = dataDirCaFiles(dataDir);
-  if (!existsSync(live.certificateFile) || !existsSync(live.keyFile)) throw new IssuerReplaceError('no CA in this data directory: start the issuer once first');
+  if (!existsSync(live.certificateFile) || !existsSync(live.keyFile))
+    throw new IssuerReplaceError('no CA in this data directory: start the issuer once first');
   const oldCa = loadCaFromFiles(live.certificateFile, live.keyFile, []);
   const current = await storage.currentIssuerGeneration();
   if (current === null || !sameBytes(current.caCertificateDer, oldCa.certificateDer)) {
-    throw new IssuerReplaceError('the data directory\'s CA is not the live issuer generation: start the issuer once, then replace');
+    throw new IssuerReplaceError(
+      "the data directory's CA is not the live issuer generation: start the issuer once, then replace",
+    );
   }
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const certificateDer = await createSelfSignedCa(softwareCaSigner(privateKey), options.config.displayName, now);
   const next = nextFiles(dataDir);
   writeDurably(next.keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
   writeDurably(next.certificateFile, derToPem(certificateDer), 0o644);
-  const started = await enterIssuerGeneration(storage, certificateDer, now, options.actor, options.reason, options.config.notifications);
+  const started = await enterIssuerGeneration(
+    storage,
+    certificateDer,
+    now,
+    options.actor,
+    options.reason,
+    options.config.notifications,
+  );
   await finishReplacement(dataDir, storage, oldCa, current.generation, now);
-  return { oldGeneration: current.generation, generation: started.generation, revoked: started.revoked, caCertificatePem: derToPem(certificateDer) };
+  return {
+    oldGeneration: current.generation,
+    generation: started.generation,
+    revoked: started.revoked,
+    caCertificatePem: derToPem(certificateDer),
+  };
 }
 
 /** The old CA's last CRL: every credential it issued that is revoked, valid until the old CA certificate expires. */
 async function publishFinalCrl(storage: IssuerStorage, oldCa: IssuingCa, generation: number, now: Date): Promise<void> {
   const draft = await storage.draftCrl(generation, now.getTime());
   const nextUpdate = new Date(oldCa.certificate.notAfter.getTime());
-  const der = await buildCrl({
-    issuerNameDer: oldCa.subjectNameDer, authorityKeyId: oldCa.keyIdentifier, crlNumber: draft.crlNumber, thisUpdate: now,
-    nextUpdate, entries: draft.entries,
-  }, oldCa.signer);
-  await storage.publishCrl({ generation, crlNumber: draft.crlNumber, stateVersion: draft.stateVersion, der, thisUpdate: now.getTime(), nextUpdate: nextUpdate.getTime() });
+  const der = await buildCrl(
+    {
+      issuerNameDer: oldCa.subjectNameDer,
+      authorityKeyId: oldCa.keyIdentifier,
+      crlNumber: draft.crlNumber,
+      thisUpdate: now,
+      nextUpdate,
+      entries: draft.entries,
+    },
+    oldCa.signer,
+  );
+  await storage.publishCrl({
+    generation,
+    crlNumber: draft.crlNumber,
+    stateVersion: draft.stateVersion,
+    der,
+    thisUpdate: now.getTime(),
+    nextUpdate: nextUpdate.getTime(),
+  });
 }
 
-async function finishReplacement(dataDir: string, storage: IssuerStorage, oldCa: IssuingCa, oldGeneration: number, now: Date): Promise<void> {
+async function finishReplacement(
+  dataDir: string,
+  storage: IssuerStorage,
+  oldCa: IssuingCa,
+  oldGeneration: number,
+  now: Date,
+): Promise<void> {
   await publishFinalCrl(storage, oldCa, oldGeneration, now);
   const live = dataDirCaFiles(dataDir);
   const retired = retiredFiles(dataDir, oldGeneration);
@@ -93,7 +144,11 @@ async function finishReplacement(dataDir: string, storage: IssuerStorage, oldCa:
  * At start, before the CA is loaded: a replacement a crash interrupted is finished (its generation committed) or
  * undone (not committed). Returns what it did, for the log.
  */
-export async function recoverIssuerReplacement(dataDir: string, storage: IssuerStorage, now: Date): Promise<'none' | 'finished' | 'undone'> {
+export async function recoverIssuerReplacement(
+  dataDir: string,
+  storage: IssuerStorage,
+  now: Date,
+): Promise<'none' | 'finished' | 'undone'> {
   const next = nextFiles(dataDir);
   if (!existsSync(next.certificateFile)) return 'none';
   const [nextDer] = pemToDerList(readFileSync(next.certificateFile, 'utf8'));

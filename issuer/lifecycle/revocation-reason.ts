@@ -14,8 +14,9 @@ export const REVOCATION_REASON_CODES = {
 export type RevocationReason = keyof typeof REVOCATION_REASON_CODES;
 
 /** Reasons a revocation (final) may give: certificateHold is a suspension, never a revocation. */
-export const FINAL_REVOCATION_REASONS = (Object.keys(REVOCATION_REASON_CODES) as RevocationReason[])
-  .filter((reason) => reason !== 'certificateHold');
+export const FINAL_REVOCATION_REASONS = (Object.keys(REVOCATION_REASON_CODES) as RevocationReason[]).filter(
+  (reason) => reason !== 'certificateHold',
+);
 
 export function isRevocationReason(text: string): text is RevocationReason {
   return Object.hasOwn(REVOCATION_REASON_CODES, text);

@@ -15,18 +15,21 @@ export interface TenantSettings {
   displayName: string;
   /** Shown to users. */
   helpUrl: string | null;
-  notificationTypes: typeof NOTIFICATION_TYPES[number];
+  notificationTypes: (typeof NOTIFICATION_TYPES)[number];
   /** Percent of a derived credential's lifetime after which it is renewal-due. */
   renewalThresholdPercent: number;
   derivedCertificateLifetimeDays: number;
-  onCardRevoked: typeof CARD_REVOCATION_POLICIES[number];
+  onCardRevoked: (typeof CARD_REVOCATION_POLICIES)[number];
 }
 
 export type TenantSettingName = keyof TenantSettings;
 
 export class TenantSettingError extends Error {
   readonly code = 'tenant-setting-invalid';
-  constructor(readonly setting: string, detail: string) {
+  constructor(
+    readonly setting: string,
+    detail: string,
+  ) {
     super(`${setting}: ${detail}`);
     this.name = 'TenantSettingError';
   }
@@ -34,30 +37,41 @@ export class TenantSettingError extends Error {
 
 export function defaultTenantSettings(config: IssuerConfig): TenantSettings {
   return {
-    displayName: config.displayName, helpUrl: config.helpUrl, notificationTypes: 'email', renewalThresholdPercent: 80,
-    derivedCertificateLifetimeDays: config.derivedCertificate.lifetimeDays, onCardRevoked: config.eligibility.onCardRevoked,
+    displayName: config.displayName,
+    helpUrl: config.helpUrl,
+    notificationTypes: 'email',
+    renewalThresholdPercent: 80,
+    derivedCertificateLifetimeDays: config.derivedCertificate.lifetimeDays,
+    onCardRevoked: config.eligibility.onCardRevoked,
   };
 }
 
-const oneOf = <T extends string>(values: readonly T[]) => (text: string, name: string): T => {
-  const found = values.find((value) => value === text);
-  if (found === undefined) throw new TenantSettingError(name, `one of ${values.join(', ')}`);
-  return found;
-};
-const wholeNumber = (min: number, max: number) => (text: string, name: string): number => {
-  if (!/^[0-9]{1,5}$/.test(text) || Number(text) < min || Number(text) > max) throw new TenantSettingError(name, `a whole number from ${min} to ${max}`);
-  return Number(text);
-};
+const oneOf =
+  <T extends string>(values: readonly T[]) =>
+  (text: string, name: string): T => {
+    const found = values.find((value) => value === text);
+    if (found === undefined) throw new TenantSettingError(name, `one of ${values.join(', ')}`);
+    return found;
+  };
+const wholeNumber =
+  (min: number, max: number) =>
+  (text: string, name: string): number => {
+    if (!/^[0-9]{1,5}$/.test(text) || Number(text) < min || Number(text) > max)
+      throw new TenantSettingError(name, `a whole number from ${min} to ${max}`);
+    return Number(text);
+  };
 
 /** Each setting's reader of the text an administrator types; each throws TenantSettingError with the rule. */
 const PARSERS: { [K in TenantSettingName]: (text: string, name: string) => TenantSettings[K] } = {
   displayName: (text, name) => {
-    if (text.length < 1 || text.length > 200 || /[\p{Cc}\p{Cf}]/u.test(text)) throw new TenantSettingError(name, '1–200 printable characters');
+    if (text.length < 1 || text.length > 200 || /[\p{Cc}\p{Cf}]/u.test(text))
+      throw new TenantSettingError(name, '1–200 printable characters');
     return text;
   },
   helpUrl: (text, name) => {
     if (text === 'none') return null;
-    if (text.length > 2048 || !/^https:\/\/[\x21-\x7e]+$/.test(text) || !URL.canParse(text)) throw new TenantSettingError(name, 'an https:// URL (or none)');
+    if (text.length > 2048 || !/^https:\/\/[\x21-\x7e]+$/.test(text) || !URL.canParse(text))
+      throw new TenantSettingError(name, 'an https:// URL (or none)');
     return text;
   },
   notificationTypes: oneOf(NOTIFICATION_TYPES),
@@ -73,7 +87,10 @@ function isSettingName(name: string): name is TenantSettingName {
 }
 
 /** Stored values over the defaults; a stored value that no longer parses is ignored (the default stands). */
-export async function readTenantSettings(storage: Pick<IssuerStorage, 'readTenantSettings'>, config: IssuerConfig): Promise<TenantSettings> {
+export async function readTenantSettings(
+  storage: Pick<IssuerStorage, 'readTenantSettings'>,
+  config: IssuerConfig,
+): Promise<TenantSettings> {
   const settings: Record<string, unknown> = { ...defaultTenantSettings(config) };
   for (const [name, stored] of Object.entries(await storage.readTenantSettings())) {
     if (!isSettingName(name)) continue;
@@ -91,32 +108,49 @@ export async function readTenantSettings(storage: Pick<IssuerStorage, 'readTenan
  * @throws TenantSettingError for an unknown name or a value its rule refuses (nothing changed)
  */
 export async function changeTenantSettings(
-  storage: IssuerStorage, config: IssuerConfig, changes: Record<string, string>, actor: LifecycleActor, at: Date,
+  storage: IssuerStorage,
+  config: IssuerConfig,
+  changes: Record<string, string>,
+  actor: LifecycleActor,
+  at: Date,
 ): Promise<TenantSettings> {
   const before = await readTenantSettings(storage, config);
   const parsed: Record<string, string> = {};
   const details: Record<string, string | number | boolean | null> = { actorKind: actor.kind, actor: actor.id };
   for (const [name, text] of Object.entries(changes)) {
-    if (!isSettingName(name)) throw new TenantSettingError(name, `not a tenant setting (${TENANT_SETTING_NAMES.join(', ')})`);
+    if (!isSettingName(name))
+      throw new TenantSettingError(name, `not a tenant setting (${TENANT_SETTING_NAMES.join(', ')})`);
     const value = PARSERS[name](text, name);
     parsed[name] = JSON.stringify(text);
     details[`${name}.before`] = before[name];
     details[`${name}.after`] = value;
   }
   if (Object.keys(parsed).length === 0) throw new TenantSettingError('(none)', 'name at least one setting to change');
-  await storage.writeTenantSettings(parsed, at.getTime(), { at: at.getTime(), event: 'tenant-settings', outcome: 'success', code: null, details });
+  await storage.writeTenantSettings(parsed, at.getTime(), {
+    at: at.getTime(),
+    event: 'tenant-settings',
+    outcome: 'success',
+    code: null,
+    details,
+  });
   return readTenantSettings(storage, config);
 }
 
 /** The settings as the issuer uses them, re-read at most every `maxAgeMs` (changes come from `dck admin` too). */
-export function tenantSettingsReader(storage: IssuerStorage, config: IssuerConfig, maxAgeMs = 5_000): () => Promise<TenantSettings> {
+export function tenantSettingsReader(
+  storage: IssuerStorage,
+  config: IssuerConfig,
+  maxAgeMs = 5_000,
+): () => Promise<TenantSettings> {
   let cached: { at: number; settings: Promise<TenantSettings> } | null = null;
   return () => {
     const now = Date.now();
     if (cached === null || now - cached.at > maxAgeMs) {
       const settings = readTenantSettings(storage, config);
       cached = { at: now, settings };
-      settings.catch(() => { cached = null; });
+      settings.catch(() => {
+        cached = null;
+      });
     }
     return cached.settings;
   };

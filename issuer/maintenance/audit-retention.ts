@@ -18,11 +18,17 @@ export function auditExportDirectory(config: IssuerConfig, dataDir: string): str
   return config.audit.exportDirectory ?? join(dataDir, AUDIT_EXPORT_SUBDIRECTORY);
 }
 
-export interface RetentionResult { exportedRows: number; files: string[] }
+export interface RetentionResult {
+  exportedRows: number;
+  files: string[];
+}
 
 /** Exports and drops every audit row older than the retention, batch by batch. */
 export async function applyAuditRetention(
-  storage: IssuerStorage, config: IssuerConfig, dataDir: string, now: Date,
+  storage: IssuerStorage,
+  config: IssuerConfig,
+  dataDir: string,
+  now: Date,
 ): Promise<RetentionResult> {
   const cutoff = now.getTime() - config.audit.retentionDays * DAY_MS;
   const directory = auditExportDirectory(config, dataDir);
@@ -37,10 +43,23 @@ export async function applyAuditRetention(
     // orphan holds the same rows again; nothing is lost either way).
     const file = join(directory, `audit-${first.sequence}-${last.sequence}-${now.getTime()}.jsonl`);
     const sha256 = writeDurably(file, rows);
-    await storage.dropExportedAudit({ upToSequence: last.sequence, rows: rows.length, file, sha256, at: now.getTime() }, {
-      at: now.getTime(), event: 'audit-retention', outcome: 'success', code: null,
-      details: { file, rows: rows.length, fromSequence: first.sequence, toSequence: last.sequence, sha256, retentionDays: config.audit.retentionDays },
-    });
+    await storage.dropExportedAudit(
+      { upToSequence: last.sequence, rows: rows.length, file, sha256, at: now.getTime() },
+      {
+        at: now.getTime(),
+        event: 'audit-retention',
+        outcome: 'success',
+        code: null,
+        details: {
+          file,
+          rows: rows.length,
+          fromSequence: first.sequence,
+          toSequence: last.sequence,
+          sha256,
+          retentionDays: config.audit.retentionDays,
+        },
+      },
+    );
     result.exportedRows += rows.length;
     result.files.push(file);
   }

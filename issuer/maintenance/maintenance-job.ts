@@ -13,7 +13,11 @@ const LEASE_NAME = 'maintenance';
 /** Purge rounds per run at most: each deletes a batch per table, so a backlog is worked off over a few runs. */
 const MAX_PURGE_ROUNDS = 50;
 
-export interface MaintenanceRun { leaseHeld: boolean; purged: PurgeResult; retention: RetentionResult | null }
+export interface MaintenanceRun {
+  leaseHeld: boolean;
+  purged: PurgeResult;
+  retention: RetentionResult | null;
+}
 
 export interface MaintenanceJob {
   /** One run now (tests, and the timer): nothing when another process holds the lease. */
@@ -39,11 +43,16 @@ export function startMaintenance(options: MaintenanceOptions): MaintenanceJob {
   const run = async (): Promise<MaintenanceRun> => {
     const at = now();
     const purged: PurgeResult = { challenges: 0, deviceAuthorizations: 0, kioskSessions: 0, enrollments: 0 };
-    if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), 2 * intervalMs))) return { leaseHeld: false, purged, retention: null };
+    if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), 2 * intervalMs)))
+      return { leaseHeld: false, purged, retention: null };
     const cutoff = at.getTime() - config.maintenance.expiredRowGraceSeconds * 1000;
     for (let round = 0; round < MAX_PURGE_ROUNDS; round += 1) {
       const batch = await storage.purgeExpired(cutoff, (result) => ({
-        at: at.getTime(), event: 'purge', outcome: 'success', code: null, details: { ...result, cutoff: new Date(cutoff).toISOString() },
+        at: at.getTime(),
+        event: 'purge',
+        outcome: 'success',
+        code: null,
+        details: { ...result, cutoff: new Date(cutoff).toISOString() },
       }));
       for (const key of Object.keys(purged) as (keyof PurgeResult)[]) purged[key] += batch[key];
       if (batch.challenges + batch.deviceAuthorizations + batch.kioskSessions + batch.enrollments === 0) break;
@@ -54,11 +63,17 @@ export function startMaintenance(options: MaintenanceOptions): MaintenanceJob {
 
   const runOnce = (): Promise<MaintenanceRun> => {
     // One run at a time in this process: a slow run is not overlapped by the next tick.
-    running ??= run().finally(() => { running = null; });
+    running ??= run().finally(() => {
+      running = null;
+    });
     return running;
   };
   const timer = setInterval(() => {
-    runOnce().catch((error: unknown) => options.warn(`issuer maintenance failed (retried in ${config.maintenance.purgeIntervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`));
+    runOnce().catch((error: unknown) =>
+      options.warn(
+        `issuer maintenance failed (retried in ${config.maintenance.purgeIntervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
   }, intervalMs);
   timer.unref();
 

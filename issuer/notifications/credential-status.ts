@@ -20,11 +20,15 @@ export const appChannelEnabled = (settings: Pick<NotificationsSettings, 'channel
   settings.channels === 'app' || settings.channels === 'both';
 
 export function credentialStatus(
-  credential: DerivedCertificateRecord, settings: Pick<NotificationsSettings, 'channels' | 'renewalThresholdPercent'>, now: number,
+  credential: DerivedCertificateRecord,
+  settings: Pick<NotificationsSettings, 'channels' | 'renewalThresholdPercent'>,
+  now: number,
 ): CredentialStatus {
   const state = credentialState(credential, new Date(now));
   const active = state === 'active';
-  const dueAt = appChannelEnabled(settings) ? renewalDueAt(credential.notBefore, credential.notAfter, settings.renewalThresholdPercent) : null;
+  const dueAt = appChannelEnabled(settings)
+    ? renewalDueAt(credential.notBefore, credential.notAfter, settings.renewalThresholdPercent)
+    : null;
   return {
     serialNumberHex: credential.serialNumberHex,
     state,
@@ -36,7 +40,8 @@ export function credentialStatus(
 
 /** The `credentialStatus` route's rule: the credential's state by serial, or `not-found`. */
 export async function credentialStatusBySerial(
-  ctx: Pick<IssuerContext, 'storage' | 'config' | 'now'>, serialNumberHex: string,
+  ctx: Pick<IssuerContext, 'storage' | 'config' | 'now'>,
+  serialNumberHex: string,
 ): Promise<RouteRuleResult<'credentialStatus'>> {
   const credential = await ctx.storage.findDerivedCertificate(serialNumberHex);
   if (credential === null) return refuse('not-found', { detail: 'No derived credential has this serial number.' });

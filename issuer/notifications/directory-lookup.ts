@@ -19,7 +19,10 @@ export type DirectoryAnswer =
   /** The directory did not answer (down, slow, refused the bind): the message waits for the next attempt. */
   | { found: false; code: 'directory-unavailable'; retry: true };
 
-export interface DirectoryKey { uuid: string | null; fascnHex: string | null }
+export interface DirectoryKey {
+  uuid: string | null;
+  fascnHex: string | null;
+}
 
 /** Two entries are enough to know the answer is ambiguous: the server stops there (RFC 4511 sizeLimit). */
 const SIZE_LIMIT = 2;
@@ -29,8 +32,10 @@ const MAX_VALUES = 20;
 function filterFor(settings: DirectorySettings, key: DirectoryKey): Filter | null {
   const filters: Filter[] = [];
   // EqualityFilter escapes the value (RFC 4515), so a UUID or FASC-N can never widen the filter.
-  if (settings.uuidAttribute !== null && key.uuid !== null) filters.push(new EqualityFilter({ attribute: settings.uuidAttribute, value: key.uuid }));
-  if (settings.fascnAttribute !== null && key.fascnHex !== null) filters.push(new EqualityFilter({ attribute: settings.fascnAttribute, value: key.fascnHex }));
+  if (settings.uuidAttribute !== null && key.uuid !== null)
+    filters.push(new EqualityFilter({ attribute: settings.uuidAttribute, value: key.uuid }));
+  if (settings.fascnAttribute !== null && key.fascnHex !== null)
+    filters.push(new EqualityFilter({ attribute: settings.fascnAttribute, value: key.fascnHex }));
   if (filters.length === 0) return null;
   return filters.length === 1 ? (filters[0] ?? null) : new OrFilter({ filters });
 }
@@ -61,14 +66,22 @@ export interface DirectoryLookup {
 }
 
 export function createDirectoryLookup(settings: DirectorySettings): DirectoryLookup {
-  const attributes = [settings.mailAttribute, ...(settings.languageAttribute === null ? [] : [settings.languageAttribute])];
+  const attributes = [
+    settings.mailAttribute,
+    ...(settings.languageAttribute === null ? [] : [settings.languageAttribute]),
+  ];
   return {
     find: async (key) => {
       const filter = filterFor(settings, key);
       if (filter === null) return { found: false, code: 'directory-no-entry', retry: false };
       const timeoutMs = settings.timeoutSeconds * 1000;
       const tls = tlsOptions(settings);
-      const client = new Client({ url: settings.url, timeout: timeoutMs, connectTimeout: timeoutMs, ...(tls === undefined ? {} : { tlsOptions: tls }) });
+      const client = new Client({
+        url: settings.url,
+        timeout: timeoutMs,
+        connectTimeout: timeoutMs,
+        ...(tls === undefined ? {} : { tlsOptions: tls }),
+      });
       let entries: Record<string, unknown>[];
       try {
         if (settings.bindDn !== null) {
@@ -76,10 +89,15 @@ export function createDirectoryLookup(settings: DirectorySettings): DirectoryLoo
           await client.bind(settings.bindDn, password);
         }
         ({ searchEntries: entries } = await client.search(settings.baseDn, {
-          scope: 'sub', filter, attributes, sizeLimit: SIZE_LIMIT, timeLimit: settings.timeoutSeconds,
+          scope: 'sub',
+          filter,
+          attributes,
+          sizeLimit: SIZE_LIMIT,
+          timeLimit: settings.timeoutSeconds,
         }));
       } catch (error: unknown) {
-        if (error instanceof Error && error.name === 'SizeLimitExceededError') return { found: false, code: 'directory-ambiguous', retry: false };
+        if (error instanceof Error && error.name === 'SizeLimitExceededError')
+          return { found: false, code: 'directory-ambiguous', retry: false };
         return { found: false, code: 'directory-unavailable', retry: true };
       } finally {
         await client.unbind().catch(() => undefined);
@@ -91,8 +109,10 @@ export function createDirectoryLookup(settings: DirectorySettings): DirectoryLoo
         .filter((value) => value.length <= MAX_EMAIL_ADDRESS_LENGTH)
         .map((value) => checkedEmailAddress(value.trim()))
         .find((value) => value !== null);
-      if (address === undefined || address === null) return { found: false, code: 'directory-address-invalid', retry: false };
-      const language = settings.languageAttribute === null ? null : languageOf(values(entry, settings.languageAttribute));
+      if (address === undefined || address === null)
+        return { found: false, code: 'directory-address-invalid', retry: false };
+      const language =
+        settings.languageAttribute === null ? null : languageOf(values(entry, settings.languageAttribute));
       return { found: true, address, language };
     },
   };

@@ -21,7 +21,9 @@ export interface OutgoingMail {
 }
 
 /** permanent: the relay refused this message for good (5xx): retrying sends nothing more. */
-export type DeliveryResult = { delivered: true } | { delivered: false; code: 'smtp-unavailable' | 'smtp-refused' | 'password-unavailable'; permanent: boolean };
+export type DeliveryResult =
+  | { delivered: true }
+  | { delivered: false; code: 'smtp-unavailable' | 'smtp-refused' | 'password-unavailable'; permanent: boolean };
 
 export interface MailTransport {
   send(mail: OutgoingMail): Promise<DeliveryResult>;
@@ -30,14 +32,21 @@ export interface MailTransport {
 
 function transportOptions(settings: SmtpSettings): SMTPTransport.Options {
   const timeoutMs = settings.timeoutSeconds * 1000;
-  const auth = settings.username === null ? {} : { auth: { user: settings.username, pass: readPassword(settings, 'SMTP password') } };
+  const auth =
+    settings.username === null
+      ? {}
+      : { auth: { user: settings.username, pass: readPassword(settings, 'SMTP password') } };
   return {
-    host: settings.host, port: settings.port,
+    host: settings.host,
+    port: settings.port,
     secure: settings.tls === 'implicit',
     requireTLS: settings.tls === 'starttls',
     ignoreTLS: settings.tls === 'none',
-    connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
-    logger: false, debug: false,
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    logger: false,
+    debug: false,
     ...(settings.caFile === null ? {} : { tls: { ca: [readFileSync(settings.caFile, 'latin1')] } }),
     ...auth,
   };
@@ -63,9 +72,15 @@ export function createMailTransport(settings: SmtpSettings): MailTransport {
       const transport = createTransport(options);
       try {
         await transport.sendMail({
-          from: mail.from, to: mail.to, subject: mail.subject, text: mail.text, date: mail.date, messageId: mail.messageId,
+          from: mail.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          date: mail.date,
+          messageId: mail.messageId,
           headers: { 'Content-Language': mail.language, 'Auto-Submitted': 'auto-generated' },
-          disableFileAccess: true, disableUrlAccess: true,
+          disableFileAccess: true,
+          disableUrlAccess: true,
         });
         return { delivered: true };
       } catch (error: unknown) {

@@ -13,33 +13,90 @@ import type { NotificationsSettings } from './notification-config.ts';
 type Settings = Pick<NotificationsSettings, 'channels'>;
 type Credential = Pick<DerivedCertificateRecord, 'serialNumberHex' | 'cardId' | 'notAfter'>;
 
-function notice(settings: Settings, kind: NotificationInput['kind'], credential: Credential, key: string, facts: NotificationInput['facts'], at: number): NotificationInput[] {
+function notice(
+  settings: Settings,
+  kind: NotificationInput['kind'],
+  credential: Credential,
+  key: string,
+  facts: NotificationInput['facts'],
+  at: number,
+): NotificationInput[] {
   if (!emailEnabled(settings)) return [];
-  return [{
-    id: newRecordId(), idempotencyKey: key, kind, cardId: credential.cardId, derivedSerialHex: credential.serialNumberHex,
-    facts: { serialNumberHex: credential.serialNumberHex, notAfter: new Date(credential.notAfter).toISOString(), ...facts },
-    createdAt: at,
-  }];
+  return [
+    {
+      id: newRecordId(),
+      idempotencyKey: key,
+      kind,
+      cardId: credential.cardId,
+      derivedSerialHex: credential.serialNumberHex,
+      facts: {
+        serialNumberHex: credential.serialNumberHex,
+        notAfter: new Date(credential.notAfter).toISOString(),
+        ...facts,
+      },
+      createdAt: at,
+    },
+  ];
 }
 
 /** SP 800-157r1: the cardholder is told of every derived credential issued in their name. */
-export function credentialIssuedNotices(settings: Settings, credential: Credential, device: string, at: number): NotificationInput[] {
-  return notice(settings, 'credential-issued', credential, notificationKey('credential-issued', credential.serialNumberHex),
-    { issuedAt: new Date(at).toISOString(), device }, at);
+export function credentialIssuedNotices(
+  settings: Settings,
+  credential: Credential,
+  device: string,
+  at: number,
+): NotificationInput[] {
+  return notice(
+    settings,
+    'credential-issued',
+    credential,
+    notificationKey('credential-issued', credential.serialNumberHex),
+    { issuedAt: new Date(at).toISOString(), device },
+    at,
+  );
 }
 
 export function renewalDueNotices(settings: Settings, credential: Credential, at: number): NotificationInput[] {
-  return notice(settings, 'renewal-due', credential, notificationKey('renewal-due', credential.serialNumberHex), {}, at);
+  return notice(
+    settings,
+    'renewal-due',
+    credential,
+    notificationKey('renewal-due', credential.serialNumberHex),
+    {},
+    at,
+  );
 }
 
 /** `reason`: the RFC 5280 reason name (keyCompromise, superseded, …), shown as it is. */
-export function credentialRevokedNotices(settings: Settings, credential: Credential, reason: string, at: number): NotificationInput[] {
-  return notice(settings, 'credential-revoked', credential, notificationKey('credential-revoked', credential.serialNumberHex),
-    { revokedAt: new Date(at).toISOString(), reason }, at);
+export function credentialRevokedNotices(
+  settings: Settings,
+  credential: Credential,
+  reason: string,
+  at: number,
+): NotificationInput[] {
+  return notice(
+    settings,
+    'credential-revoked',
+    credential,
+    notificationKey('credential-revoked', credential.serialNumberHex),
+    { revokedAt: new Date(at).toISOString(), reason },
+    at,
+  );
 }
 
 /** One per credential of the replaced issuer generation (`generation` keeps a later replacement's notices apart). */
-export function issuerChangedNotices(settings: Settings, credential: Credential, generation: number, at: number): NotificationInput[] {
-  return notice(settings, 'issuer-changed', credential,
-    `${notificationKey('issuer-changed', credential.serialNumberHex)}:${generation}`, { generation }, at);
+export function issuerChangedNotices(
+  settings: Settings,
+  credential: Credential,
+  generation: number,
+  at: number,
+): NotificationInput[] {
+  return notice(
+    settings,
+    'issuer-changed',
+    credential,
+    `${notificationKey('issuer-changed', credential.serialNumberHex)}:${generation}`,
+    { generation },
+    at,
+  );
 }

@@ -24,7 +24,9 @@ export const NOTIFICATION_LANGUAGES: readonly NotificationLanguage[] = LANGUAGE_
 export const NotificationsConfig = Type.Object(
   {
     /** Tenant setting (seed 003): none, email, app (the phone's status), or both. */
-    channels: Type.Union([Type.Literal('none'), Type.Literal('email'), Type.Literal('app'), Type.Literal('both')], { default: 'app' }),
+    channels: Type.Union([Type.Literal('none'), Type.Literal('email'), Type.Literal('app'), Type.Literal('both')], {
+      default: 'app',
+    }),
     /** The tenant's language; a directory's preferredLanguage for the person wins when it is one of these. */
     language: Type.Union([...LANGUAGE_SCHEMAS], { default: 'en' }),
     /** A derived credential is renewal-due at this share of its lifetime (seed 003: 80%). */
@@ -34,33 +36,41 @@ export const NotificationsConfig = Type.Object(
     // Optional objects rather than a union with null: TypeBox fills defaults inside, and a bad field is named as
     // itself rather than as a failed union.
     smtp: Type.Optional(
-      Type.Object({
-        host: Host,
-        port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
-        /** implicit: TLS from the first byte (465); starttls: required upgrade (587); none: loopback relays only. */
-        tls: Type.Union([Type.Literal('implicit'), Type.Literal('starttls'), Type.Literal('none')], { default: 'starttls' }),
-        /** A PEM file of the CA that signed the relay's certificate, when it is not a public one. */
-        caFile: Type.Union([FilePath, Type.Null()], { default: null }),
-        username: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: null }),
-        ...PasswordSource,
-        /** Connect, greeting and idle limits of one delivery; well below the claim on the message (5 min). */
-        timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
-      }, { additionalProperties: false }),
+      Type.Object(
+        {
+          host: Host,
+          port: Type.Integer({ minimum: 1, maximum: 65535, default: 587 }),
+          /** implicit: TLS from the first byte (465); starttls: required upgrade (587); none: loopback relays only. */
+          tls: Type.Union([Type.Literal('implicit'), Type.Literal('starttls'), Type.Literal('none')], {
+            default: 'starttls',
+          }),
+          /** A PEM file of the CA that signed the relay's certificate, when it is not a public one. */
+          caFile: Type.Union([FilePath, Type.Null()], { default: null }),
+          username: Type.Union([Type.String({ minLength: 1, maxLength: 256 }), Type.Null()], { default: null }),
+          ...PasswordSource,
+          /** Connect, greeting and idle limits of one delivery; well below the claim on the message (5 min). */
+          timeoutSeconds: Type.Integer({ minimum: 1, maximum: 120, default: 30 }),
+        },
+        { additionalProperties: false },
+      ),
     ),
     /** Directory lookup of the cardholder's address when the card's certificates carry none. */
     ldap: Type.Optional(
-      Type.Object({
-        url: Type.String({ minLength: 8, maxLength: 2048, pattern: '^ldaps?://' }),
-        bindDn: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()], { default: null }),
-        ...PasswordSource,
-        baseDn: Type.String({ minLength: 1, maxLength: 1024 }),
-        uuidAttribute: Type.Union([AttributeName, Type.Null()], { default: 'employeeNumber' }),
-        fascnAttribute: Type.Union([AttributeName, Type.Null()], { default: null }),
-        mailAttribute: { ...AttributeName, default: 'mail' },
-        languageAttribute: Type.Union([AttributeName, Type.Null()], { default: 'preferredLanguage' }),
-        caFile: Type.Union([FilePath, Type.Null()], { default: null }),
-        timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
-      }, { additionalProperties: false }),
+      Type.Object(
+        {
+          url: Type.String({ minLength: 8, maxLength: 2048, pattern: '^ldaps?://' }),
+          bindDn: Type.Union([Type.String({ minLength: 1, maxLength: 1024 }), Type.Null()], { default: null }),
+          ...PasswordSource,
+          baseDn: Type.String({ minLength: 1, maxLength: 1024 }),
+          uuidAttribute: Type.Union([AttributeName, Type.Null()], { default: 'employeeNumber' }),
+          fascnAttribute: Type.Union([AttributeName, Type.Null()], { default: null }),
+          mailAttribute: { ...AttributeName, default: 'mail' },
+          languageAttribute: Type.Union([AttributeName, Type.Null()], { default: 'preferredLanguage' }),
+          caFile: Type.Union([FilePath, Type.Null()], { default: null }),
+          timeoutSeconds: Type.Integer({ minimum: 1, maximum: 60, default: 10 }),
+        },
+        { additionalProperties: false },
+      ),
     ),
     /** How often one process (a lease) queues renewal-due messages and sends what is due. */
     sendIntervalSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
@@ -81,23 +91,35 @@ const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 /** The cross-field rules TypeBox cannot say; the first problem as `{ field, detail }`, or null. */
 export function notificationsProblem(settings: NotificationsSettings): { field: string; detail: string } | null {
   const at = (field: string, detail: string) => ({ field: `notifications.${field}`, detail });
-  if (settings.from !== null && checkedEmailAddress(settings.from) === null) return at('from', 'not a plain mail address');
-  if (settings.retryMaxSeconds < settings.retryBaseSeconds) return at('retryMaxSeconds', 'must not be below retryBaseSeconds');
+  if (settings.from !== null && checkedEmailAddress(settings.from) === null)
+    return at('from', 'not a plain mail address');
+  if (settings.retryMaxSeconds < settings.retryBaseSeconds)
+    return at('retryMaxSeconds', 'must not be below retryBaseSeconds');
   const { smtp, ldap } = settings;
   if (smtp !== undefined) {
-    if (smtp.passwordFile !== null && smtp.passwordEnv !== null) return at('smtp.passwordEnv', 'give passwordFile or passwordEnv, not both');
+    if (smtp.passwordFile !== null && smtp.passwordEnv !== null)
+      return at('smtp.passwordEnv', 'give passwordFile or passwordEnv, not both');
     if (smtp.username !== null && smtp.passwordFile === null && smtp.passwordEnv === null) {
-      return at('smtp.passwordFile', 'a username needs passwordFile or passwordEnv (the password is never in the config)');
+      return at(
+        'smtp.passwordFile',
+        'a username needs passwordFile or passwordEnv (the password is never in the config)',
+      );
     }
     // A password or a notice must not cross a network in clear: plain SMTP only to a relay on this machine.
-    if (smtp.tls === 'none' && !LOOPBACK_HOSTS.has(smtp.host)) return at('smtp.tls', '"none" only for a relay on loopback');
+    if (smtp.tls === 'none' && !LOOPBACK_HOSTS.has(smtp.host))
+      return at('smtp.tls', '"none" only for a relay on loopback');
   }
   if (ldap !== undefined) {
-    if (ldap.passwordFile !== null && ldap.passwordEnv !== null) return at('ldap.passwordEnv', 'give passwordFile or passwordEnv, not both');
+    if (ldap.passwordFile !== null && ldap.passwordEnv !== null)
+      return at('ldap.passwordEnv', 'give passwordFile or passwordEnv, not both');
     if (ldap.bindDn !== null && ldap.passwordFile === null && ldap.passwordEnv === null) {
-      return at('ldap.passwordFile', 'a bindDn needs passwordFile or passwordEnv (the password is never in the config)');
+      return at(
+        'ldap.passwordFile',
+        'a bindDn needs passwordFile or passwordEnv (the password is never in the config)',
+      );
     }
-    if (ldap.uuidAttribute === null && ldap.fascnAttribute === null) return at('ldap.uuidAttribute', 'give uuidAttribute or fascnAttribute');
+    if (ldap.uuidAttribute === null && ldap.fascnAttribute === null)
+      return at('ldap.uuidAttribute', 'give uuidAttribute or fascnAttribute');
   }
   if (emailEnabled(settings)) {
     if (smtp === undefined) return at('smtp', 'required when channels include email');

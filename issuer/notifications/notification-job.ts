@@ -28,11 +28,24 @@ const MIN_CLAIM_MS = 5 * 60_000;
 
 /** Error codes a notice can end with (outbox `last_error`, audit `code`); the lead moves them into the error table. */
 export const NOTIFICATION_ERROR_CODES = [
-  'no-address', 'card-unknown', 'directory-no-entry', 'directory-address-invalid', 'directory-ambiguous',
-  'directory-unavailable', 'smtp-unavailable', 'smtp-refused', 'password-unavailable',
+  'no-address',
+  'card-unknown',
+  'directory-no-entry',
+  'directory-address-invalid',
+  'directory-ambiguous',
+  'directory-unavailable',
+  'smtp-unavailable',
+  'smtp-refused',
+  'password-unavailable',
 ] as const;
 
-export interface NotificationRun { leaseHeld: boolean; queuedRenewals: number; sent: number; retried: number; failed: number }
+export interface NotificationRun {
+  leaseHeld: boolean;
+  queuedRenewals: number;
+  sent: number;
+  retried: number;
+  failed: number;
+}
 
 export interface NotificationJob {
   runOnce(): Promise<NotificationRun>;
@@ -64,10 +77,17 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
 
   const queueRenewals = async (at: number): Promise<number> => {
     let queued = 0;
-    for (const credential of await storage.listRenewalCandidates(at, settings.renewalThresholdPercent, MAX_RENEWALS_PER_RUN)) {
+    for (const credential of await storage.listRenewalCandidates(
+      at,
+      settings.renewalThresholdPercent,
+      MAX_RENEWALS_PER_RUN,
+    )) {
       for (const message of renewalDueNotices(settings, credential, at)) {
         const added = await storage.queueNotification(message, {
-          at, event: 'renewal-due', outcome: 'success', code: null,
+          at,
+          event: 'renewal-due',
+          outcome: 'success',
+          code: null,
           details: { derivedSerial: credential.serialNumberHex, cardId: credential.cardId, notificationId: message.id },
         });
         if (added) queued += 1;
@@ -76,22 +96,52 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
     return queued;
   };
 
-  const settle = async (record: NotificationRecord, settlement: NotificationSettlement, extra: Record<string, string>): Promise<void> => {
+  const settle = async (
+    record: NotificationRecord,
+    settlement: NotificationSettlement,
+    extra: Record<string, string>,
+  ): Promise<void> => {
     // Sent and given-up messages are audited; a retry is not (the row itself keeps the count and the last error).
-    const audit = settlement.outcome === 'retry' ? null : {
-      at: settlement.at, event: 'notification', outcome: settlement.outcome === 'sent' ? 'success' as const : 'failure' as const,
-      code: settlement.outcome === 'sent' ? null : settlement.error,
-      details: { notificationId: record.id, kind: record.kind, cardId: record.cardId, derivedSerial: record.derivedSerialHex, attempts: record.attempts, ...extra },
-    };
+    const audit =
+      settlement.outcome === 'retry'
+        ? null
+        : {
+            at: settlement.at,
+            event: 'notification',
+            outcome: settlement.outcome === 'sent' ? ('success' as const) : ('failure' as const),
+            code: settlement.outcome === 'sent' ? null : settlement.error,
+            details: {
+              notificationId: record.id,
+              kind: record.kind,
+              cardId: record.cardId,
+              derivedSerial: record.derivedSerialHex,
+              attempts: record.attempts,
+              ...extra,
+            },
+          };
     await storage.settleNotification(record.id, holder, settlement, audit);
   };
 
-  const failure = (record: NotificationRecord, at: number, error: string, permanent: boolean): NotificationSettlement =>
+  const failure = (
+    record: NotificationRecord,
+    at: number,
+    error: string,
+    permanent: boolean,
+  ): NotificationSettlement =>
     permanent || record.attempts >= settings.maxAttempts
       ? { outcome: 'failed', at, error }
-      : { outcome: 'retry', at, error, nextAttemptAt: at + nextAttemptDelayMs(record.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds) };
+      : {
+          outcome: 'retry',
+          at,
+          error,
+          nextAttemptAt: at + nextAttemptDelayMs(record.attempts, settings.retryBaseSeconds, settings.retryMaxSeconds),
+        };
 
-  const deliver = async (record: NotificationRecord, transport: MailTransport, from: string): Promise<NotificationSettlement['outcome']> => {
+  const deliver = async (
+    record: NotificationRecord,
+    transport: MailTransport,
+    from: string,
+  ): Promise<NotificationSettlement['outcome']> => {
     const at = now().getTime();
     const card = await storage.findCard(record.cardId);
     if (card === null) {
@@ -105,15 +155,30 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
       return settlement.outcome;
     }
     const language = recipient.language ?? settings.language;
-    const notice = composeNotice({ kind: record.kind, language, facts: record.facts, issuerName: config.displayName, helpUrl: config.helpUrl });
+    const notice = composeNotice({
+      kind: record.kind,
+      language,
+      facts: record.facts,
+      issuerName: config.displayName,
+      helpUrl: config.helpUrl,
+    });
     const result = await transport.send({
-      from, to: recipient.address, subject: notice.subject, text: notice.text, date: now(), language,
+      from,
+      to: recipient.address,
+      subject: notice.subject,
+      text: notice.text,
+      date: now(),
+      language,
       messageId: `<${record.id}@${emailDomain(from)}>`,
     });
     const settlement: NotificationSettlement = result.delivered
       ? { outcome: 'sent', at: now().getTime() }
       : failure(record, now().getTime(), result.code, result.permanent);
-    await settle(record, settlement, { addressSource: recipient.source, recipientDomain: emailDomain(recipient.address), language });
+    await settle(record, settlement, {
+      addressSource: recipient.source,
+      recipientDomain: emailDomain(recipient.address),
+      language,
+    });
     return settlement.outcome;
   };
 
@@ -137,11 +202,17 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
   };
 
   const runOnce = (): Promise<NotificationRun> => {
-    running ??= run().finally(() => { running = null; });
+    running ??= run().finally(() => {
+      running = null;
+    });
     return running;
   };
   const timer = setInterval(() => {
-    runOnce().catch((error: unknown) => options.warn(`issuer notifications failed (retried in ${settings.sendIntervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`));
+    runOnce().catch((error: unknown) =>
+      options.warn(
+        `issuer notifications failed (retried in ${settings.sendIntervalSeconds} s): ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    );
   }, intervalMs);
   timer.unref();
 

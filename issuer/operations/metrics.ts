@@ -14,65 +14,92 @@ const SIGNER_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 export class IssuerMetrics {
   readonly registry = new Registry();
   readonly requestDuration = new Histogram({
-    name: 'dck_issuer_http_request_duration_seconds', help: 'Time to answer a request, by route pattern, method and status.',
-    labelNames: ['route', 'method', 'status'] as const, buckets: REQUEST_BUCKETS, registers: [this.registry],
+    name: 'dck_issuer_http_request_duration_seconds',
+    help: 'Time to answer a request, by route pattern, method and status.',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: REQUEST_BUCKETS,
+    registers: [this.registry],
   });
   readonly enrollments = new Counter({
     name: 'dck_issuer_enrollments_total',
     help: 'Kiosk approvals of a phone code (POST /enrollments), by result: created, or the error code.',
-    labelNames: ['result'] as const, registers: [this.registry],
+    labelNames: ['result'] as const,
+    registers: [this.registry],
   });
   readonly devicePairings = new Counter({
     name: 'dck_issuer_device_pairings_total',
     help: 'Number matching at the kiosk (POST /device-pairings, …/deny), by result: shown, denied, or the error code.',
-    labelNames: ['result'] as const, registers: [this.registry],
+    labelNames: ['result'] as const,
+    registers: [this.registry],
   });
   readonly pkiAuthRefusals = new Counter({
-    name: 'dck_issuer_pki_auth_refusals_total', help: 'PKI-AUTH answers refused, by error code.',
-    labelNames: ['code'] as const, registers: [this.registry],
+    name: 'dck_issuer_pki_auth_refusals_total',
+    help: 'PKI-AUTH answers refused, by error code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
   });
   readonly pkiAuthSuccesses = new Counter({
-    name: 'dck_issuer_pki_auth_successes_total', help: 'PKI-AUTH answers that opened a kiosk session.', registers: [this.registry],
+    name: 'dck_issuer_pki_auth_successes_total',
+    help: 'PKI-AUTH answers that opened a kiosk session.',
+    registers: [this.registry],
   });
   readonly redeems = new Counter({
-    name: 'dck_issuer_redeems_total', help: 'Phone redemptions, by outcome: issued, or the error code.',
-    labelNames: ['outcome'] as const, registers: [this.registry],
+    name: 'dck_issuer_redeems_total',
+    help: 'Phone redemptions, by outcome: issued, or the error code.',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
   });
   readonly signerDuration = new Histogram({
-    name: 'dck_issuer_ca_signer_duration_seconds', help: 'Time the CA key takes to sign (certificates, probes), by signer kind.',
-    labelNames: ['signer'] as const, buckets: SIGNER_BUCKETS, registers: [this.registry],
+    name: 'dck_issuer_ca_signer_duration_seconds',
+    help: 'Time the CA key takes to sign (certificates, probes), by signer kind.',
+    labelNames: ['signer'] as const,
+    buckets: SIGNER_BUCKETS,
+    registers: [this.registry],
   });
   readonly signerErrors = new Counter({
-    name: 'dck_issuer_ca_signer_errors_total', help: 'Signatures the CA key could not make, by reason (a CKR_ name or own code).',
-    labelNames: ['signer', 'reason'] as const, registers: [this.registry],
+    name: 'dck_issuer_ca_signer_errors_total',
+    help: 'Signatures the CA key could not make, by reason (a CKR_ name or own code).',
+    labelNames: ['signer', 'reason'] as const,
+    registers: [this.registry],
   });
   readonly signerUp = new Gauge({
-    name: 'dck_issuer_ca_signer_up', help: '1 when the last health check of the CA key succeeded (min over workers).',
-    aggregator: 'min', registers: [this.registry],
+    name: 'dck_issuer_ca_signer_up',
+    help: '1 when the last health check of the CA key succeeded (min over workers).',
+    aggregator: 'min',
+    registers: [this.registry],
   });
   readonly storageBusyRetries = new Counter({
-    name: 'dck_issuer_storage_busy_retries_total', help: 'Database calls retried because another process held the lock.',
+    name: 'dck_issuer_storage_busy_retries_total',
+    help: 'Database calls retried because another process held the lock.',
     registers: [this.registry],
   });
   readonly storageBusyFailures = new Counter({
-    name: 'dck_issuer_storage_busy_failures_total', help: 'Requests failed because the database stayed locked past the deadline.',
+    name: 'dck_issuer_storage_busy_failures_total',
+    help: 'Requests failed because the database stayed locked past the deadline.',
     registers: [this.registry],
   });
   readonly ready = new Gauge({
-    name: 'dck_issuer_ready', help: '1 when the last /readyz answered ready (min over workers).', aggregator: 'min', registers: [this.registry],
+    name: 'dck_issuer_ready',
+    help: '1 when the last /readyz answered ready (min over workers).',
+    aggregator: 'min',
+    registers: [this.registry],
   });
 
   readonly eligibilityChecks = new Counter({
     name: 'dck_issuer_eligibility_checks_total',
     help: 'Linked cards re-checked by the card monitor, by verdict: good, revoked, unknown (no current CRL/OCSP answer: flagged).',
-    labelNames: ['verdict'] as const, registers: [this.registry],
+    labelNames: ['verdict'] as const,
+    registers: [this.registry],
   });
   readonly eligibilityUnknownCards = new Gauge({
-    name: 'dck_issuer_eligibility_unknown_cards', help: 'Cards the last card monitor run left without a current revocation answer.',
-    aggregator: 'max', registers: [this.registry],
+    name: 'dck_issuer_eligibility_unknown_cards',
+    help: 'Cards the last card monitor run left without a current revocation answer.',
+    aggregator: 'max',
+    registers: [this.registry],
   });
   readonly eligibilityActionFailures = new Counter({
-    name: 'dck_issuer_eligibility_action_failures_total', help: 'Revoked cards whose policy (revoke-derived, flag) failed to apply (retried next run).',
+    name: 'dck_issuer_eligibility_action_failures_total',
+    help: 'Revoked cards whose policy (revoke-derived, flag) failed to apply (retried next run).',
     registers: [this.registry],
   });
 
@@ -83,8 +110,15 @@ export class IssuerMetrics {
   }
 
   /** The figures of one card monitor run (issuer/eligibility/card-monitor.ts). */
-  observeEligibilityRun(run: { checked: number; good: number; revoked: number; unknown: number; actionsFailed: number }): void {
-    for (const verdict of ['good', 'revoked', 'unknown'] as const) this.eligibilityChecks.inc({ verdict }, run[verdict]);
+  observeEligibilityRun(run: {
+    checked: number;
+    good: number;
+    revoked: number;
+    unknown: number;
+    actionsFailed: number;
+  }): void {
+    for (const verdict of ['good', 'revoked', 'unknown'] as const)
+      this.eligibilityChecks.inc({ verdict }, run[verdict]);
     if (run.checked > 0) this.eligibilityUnknownCards.set(run.unknown);
     this.eligibilityActionFailures.inc(run.actionsFailed);
   }
@@ -101,7 +135,10 @@ export class IssuerMetrics {
         try {
           return await signer.sign(data);
         } catch (error) {
-          signerErrors.inc({ signer: signer.kind, reason: error instanceof CaSignerUnavailableError ? error.reason : 'error' });
+          signerErrors.inc({
+            signer: signer.kind,
+            reason: error instanceof CaSignerUnavailableError ? error.reason : 'error',
+          });
           throw error;
         } finally {
           stop();

@@ -37,9 +37,15 @@ function metricsAccess(tokenFile: string | null): (request: FastifyRequest) => b
 }
 
 /** 503 `ca-unavailable` when the CA key cannot sign; null for any other error (the caller answers those). */
-export function operationalFailure(error: unknown, ctx: IssuerContext, reply: FastifyReply, metrics: IssuerMetrics): Promise<FastifyReply> | null {
+export function operationalFailure(
+  error: unknown,
+  ctx: IssuerContext,
+  reply: FastifyReply,
+  metrics: IssuerMetrics,
+): Promise<FastifyReply> | null {
   if (error instanceof CaSignerUnavailableError) {
-    return ctx.audit('ca-signer', 'failure', 'ca-unavailable', { reason: error.reason })
+    return ctx
+      .audit('ca-signer', 'failure', 'ca-unavailable', { reason: error.reason })
       .catch(() => undefined)
       .then(() => sendRefusal(reply, { code: 'ca-unavailable', retryAfterSeconds: 5 }));
   }
@@ -48,10 +54,14 @@ export function operationalFailure(error: unknown, ctx: IssuerContext, reply: Fa
 }
 
 function countOutcome(metrics: IssuerMetrics, route: string, status: number, errorCode: string | null): void {
-  if (route === ISSUER_API.approveUserCode.path) metrics.enrollments.inc({ result: status === 201 ? 'created' : errorCode ?? String(status) });
-  else if (route === ISSUER_API.devicePairings.path) metrics.devicePairings.inc({ result: status === 200 ? 'shown' : errorCode ?? String(status) });
-  else if (route === ISSUER_API.devicePairingDeny.path) metrics.devicePairings.inc({ result: status === 204 ? 'denied' : errorCode ?? String(status) });
-  else if (route === ISSUER_API.redeemEnrollment.path) metrics.redeems.inc({ outcome: status === 200 ? 'issued' : errorCode ?? String(status) });
+  if (route === ISSUER_API.approveUserCode.path)
+    metrics.enrollments.inc({ result: status === 201 ? 'created' : (errorCode ?? String(status)) });
+  else if (route === ISSUER_API.devicePairings.path)
+    metrics.devicePairings.inc({ result: status === 200 ? 'shown' : (errorCode ?? String(status)) });
+  else if (route === ISSUER_API.devicePairingDeny.path)
+    metrics.devicePairings.inc({ result: status === 204 ? 'denied' : (errorCode ?? String(status)) });
+  else if (route === ISSUER_API.redeemEnrollment.path)
+    metrics.redeems.inc({ outcome: status === 200 ? 'issued' : (errorCode ?? String(status)) });
   else if (route === ISSUER_API.pkiAuthResponse.path) {
     if (status === 200) metrics.pkiAuthSuccesses.inc();
     else metrics.pkiAuthRefusals.inc({ code: errorCode ?? String(status) });
@@ -73,33 +83,56 @@ export function registerOperations(app: FastifyInstance, ctx: IssuerContext, opt
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
     const errorCode = errorCodeOf(reply);
-    metrics.requestDuration.observe({ route, method: request.method, status: String(status) }, reply.elapsedTime / 1000);
+    metrics.requestDuration.observe(
+      { route, method: request.method, status: String(status) },
+      reply.elapsedTime / 1000,
+    );
     countOutcome(metrics, route, status, errorCode);
-    request.log.info({ route, method: request.method, status, errorCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    request.log.info(
+      { route, method: request.method, status, errorCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+      'request',
+    );
     done();
   });
 
-  app.get(OPERATIONS_PATHS.healthz, { schema: { summary: 'Liveness: the process answers', hide: true } }, (_request, reply) =>
-    reply.header('cache-control', 'no-store').send({ status: 'up' }));
+  app.get(
+    OPERATIONS_PATHS.healthz,
+    { schema: { summary: 'Liveness: the process answers', hide: true } },
+    (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'up' }),
+  );
 
-  app.get(OPERATIONS_PATHS.readyz, { schema: { summary: 'Readiness: database, CA key, CRL freshness', hide: true } }, async (_request, reply) => {
-    const result = await readiness(ctx, crls);
-    metrics.ready.set(result.ready ? 1 : 0);
-    return reply.code(result.ready ? 200 : 503).header('cache-control', 'no-store')
-      .send({ status: result.ready ? 'ready' : 'not-ready', checks: result.checks });
-  });
+  app.get(
+    OPERATIONS_PATHS.readyz,
+    { schema: { summary: 'Readiness: database, CA key, CRL freshness', hide: true } },
+    async (_request, reply) => {
+      const result = await readiness(ctx, crls);
+      metrics.ready.set(result.ready ? 1 : 0);
+      return reply
+        .code(result.ready ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send({ status: result.ready ? 'ready' : 'not-ready', checks: result.checks });
+    },
+  );
 
-  app.get(OPERATIONS_PATHS.metrics, { schema: { summary: 'Prometheus metrics', hide: true } }, async (request, reply) => {
-    if (!mayReadMetrics(request)) {
-      return sendRefusal(reply, {
-        code: 'metrics-forbidden',
-        detail: options.metricsBearerTokenFile === null
-          ? 'It answers loopback callers only (or configure operations.metricsBearerTokenFile).'
-          : 'It needs the configured bearer token.',
-      });
-    }
-    // Readiness feeds two gauges; refresh them so a scrape without a /readyz poll still sees the CA key's state.
-    metrics.ready.set((await readiness(ctx, crls)).ready ? 1 : 0);
-    return reply.header('content-type', metrics.registry.contentType).header('cache-control', 'no-store').send(await metricsText());
-  });
+  app.get(
+    OPERATIONS_PATHS.metrics,
+    { schema: { summary: 'Prometheus metrics', hide: true } },
+    async (request, reply) => {
+      if (!mayReadMetrics(request)) {
+        return sendRefusal(reply, {
+          code: 'metrics-forbidden',
+          detail:
+            options.metricsBearerTokenFile === null
+              ? 'It answers loopback callers only (or configure operations.metricsBearerTokenFile).'
+              : 'It needs the configured bearer token.',
+        });
+      }
+      // Readiness feeds two gauges; refresh them so a scrape without a /readyz poll still sees the CA key's state.
+      metrics.ready.set((await readiness(ctx, crls)).ready ? 1 : 0);
+      return reply
+        .header('content-type', metrics.registry.contentType)
+        .header('cache-control', 'no-store')
+        .send(await metricsText());
+    },
+  );
 }

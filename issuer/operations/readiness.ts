@@ -6,7 +6,10 @@ import * as x509 from '@peculiar/x509';
 import type { IssuerContext } from '../issuer-context.ts';
 
 export type CheckResult = { ok: true } | { ok: false; reason: string };
-export interface Readiness { ready: boolean; checks: { database: CheckResult; caSigner: CheckResult; crls: CheckResult } }
+export interface Readiness {
+  ready: boolean;
+  checks: { database: CheckResult; caSigner: CheckResult; crls: CheckResult };
+}
 
 /** Database look-up of an id no record has: proves the database answers, changes nothing. */
 const PROBE_ID = 'readyz-probe';

@@ -14,8 +14,20 @@ const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{8,64}$/;
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent';
 
 const REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.body', 'req.query', 'req.url',
-  'headers.authorization', 'body', 'otp', 'pin', 'csr', 'device_code', 'access_token', 'sessionToken', 'user_code',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.body',
+  'req.query',
+  'req.url',
+  'headers.authorization',
+  'body',
+  'otp',
+  'pin',
+  'csr',
+  'device_code',
+  'access_token',
+  'sessionToken',
+  'user_code',
 ];
 
 export function requestIdOf(request: IncomingMessage): string {
@@ -24,21 +36,33 @@ export function requestIdOf(request: IncomingMessage): string {
 }
 
 /** Fastify options for the logger: `stream` null → no logs (the kiosk's embedded issuer, most tests). */
-export function loggerOptions(stream: Writable | null, level: LogLevel): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'logController'> {
+export function loggerOptions(
+  stream: Writable | null,
+  level: LogLevel,
+): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'logController'> {
   return {
-    logger: stream === null ? false : {
-      level, stream,
-      base: { service: 'dck-issuer', pid: process.pid },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      // Only the fields named here are ever written for a request or an error.
-      serializers: {
-        req: (request: { method?: string; routeOptions?: { url?: string } }) => ({ method: request.method, route: request.routeOptions?.url }),
-        err: (error: Error & { code?: unknown }) => ({
-          type: error.name, code: typeof error.code === 'string' ? error.code : undefined,
-          message: error.message.slice(0, 300), stack: (error.stack ?? '').slice(0, 2000),
-        }),
-      },
-    },
+    logger:
+      stream === null
+        ? false
+        : {
+            level,
+            stream,
+            base: { service: 'dck-issuer', pid: process.pid },
+            redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+            // Only the fields named here are ever written for a request or an error.
+            serializers: {
+              req: (request: { method?: string; routeOptions?: { url?: string } }) => ({
+                method: request.method,
+                route: request.routeOptions?.url,
+              }),
+              err: (error: Error & { code?: unknown }) => ({
+                type: error.name,
+                code: typeof error.code === 'string' ? error.code : undefined,
+                message: error.message.slice(0, 300),
+                stack: (error.stack ?? '').slice(0, 2000),
+              }),
+            },
+          },
     genReqId: requestIdOf,
     // Fastify's own two lines per request would log the raw URL; onResponse writes one safe line instead.
     logController: new LogController({ requestIdLogLabel: 'requestId', disableRequestLogging: true }),

@@ -15,14 +15,20 @@ export type DeviceDescriptionCheck =
 
 export const NOT_REPORTED: ReportedDevice = { platform: null, model: null, appName: null, appVersion: null };
 
-function checkOne(field: ReportedField, value: string | undefined): { ok: true; value: string | null } | { ok: false; message: string } {
+function checkOne(
+  field: ReportedField,
+  value: string | undefined,
+): { ok: true; value: string | null } | { ok: false; message: string } {
   if (value === undefined) return { ok: true, value: null };
   const { maxLength } = DEVICE_DESCRIPTION_FIELDS[field];
   const trimmed = value.trim();
   if (trimmed === '') return { ok: false, message: `${field} is empty.` };
   if (trimmed.length > maxLength) return { ok: false, message: `${field} is longer than ${maxLength} characters.` };
   if (!SHOWABLE_TEXT.test(trimmed)) {
-    return { ok: false, message: `${field} holds a character a kiosk screen cannot show safely (control, format or bidi character).` };
+    return {
+      ok: false,
+      message: `${field} holds a character a kiosk screen cannot show safely (control, format or bidi character).`,
+    };
   }
   return { ok: true, value: trimmed.normalize('NFC') };
 }

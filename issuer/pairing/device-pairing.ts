@@ -37,13 +37,19 @@ export function phoneMatchNumber(codes: CodeHasher, device: DeviceAuthorizationR
 /** What was shown, for the audit row of showing, denying and approving (what the person saw and answered). */
 export function shownDetails(device: DeviceAuthorizationRecord, matchNumber: string): AuditEntryInput['details'] {
   return {
-    devicePlatform: device.device.platform, deviceModel: device.device.model, appName: device.device.appName,
-    appVersion: device.device.appVersion, matchNumber,
+    devicePlatform: device.device.platform,
+    deviceModel: device.device.model,
+    appName: device.device.appName,
+    appVersion: device.device.appVersion,
+    matchNumber,
   };
 }
 
 /** Why a code that exists cannot be shown or approved now (null: it can). */
-function unusable(ctx: IssuerContext, device: DeviceAuthorizationRecord): 'user-code-already-used' | 'user-code-expired' | null {
+function unusable(
+  ctx: IssuerContext,
+  device: DeviceAuthorizationRecord,
+): 'user-code-already-used' | 'user-code-expired' | null {
   if (device.status !== 'pending') return 'user-code-already-used';
   if (ctx.now().getTime() >= device.expiresAt) return 'user-code-expired';
   return null;
@@ -51,7 +57,9 @@ function unusable(ctx: IssuerContext, device: DeviceAuthorizationRecord): 'user-
 
 /** Step 1 at the kiosk: the typed code → what the phone reported and the number, recorded as shown by this sign-in. */
 export async function showDevicePairing(
-  ctx: IssuerContext, guesses: GuessCounter, input: { sessionToken: string | null; userCode: string; ip: string },
+  ctx: IssuerContext,
+  guesses: GuessCounter,
+  input: { sessionToken: string | null; userCode: string; ip: string },
 ): Promise<RouteRuleResult<'devicePairings'>> {
   const session = await activeKioskSession(ctx, input.sessionToken);
   // Showing a phone is a user_code guess like approving one: the same per-minute budget per sign-in / address.
@@ -62,27 +70,46 @@ export async function showDevicePairing(
   if (!found.ok) return found;
   const { device } = found.value;
   await found.value.release();
-  const base = { sessionId: session.id, cardId: session.cardId, deviceAuthorizationId: device.id, clientId: device.clientId };
+  const base = {
+    sessionId: session.id,
+    cardId: session.cardId,
+    deviceAuthorizationId: device.id,
+    clientId: device.clientId,
+  };
   const refused = unusable(ctx, device);
   const matchNumber = matchNumberFor(ctx.codes, device.id, session.id);
-  const shown = refused === null && await ctx.storage.showDevicePairing(device.id, { sessionId: session.id, shownAt: ctx.now().getTime() },
-    auditEntry(ctx, 'pairing-shown', 'success', null, { ...base, ...shownDetails(device, matchNumber) }));
+  const shown =
+    refused === null &&
+    (await ctx.storage.showDevicePairing(
+      device.id,
+      { sessionId: session.id, shownAt: ctx.now().getTime() },
+      auditEntry(ctx, 'pairing-shown', 'success', null, { ...base, ...shownDetails(device, matchNumber) }),
+    ));
   if (!shown) return auditedRefusal(ctx, 'pairing-shown', refused ?? 'user-code-already-used', base);
   return ok({ pairingId: device.id, device: device.device, matchNumber });
 }
 
 /** "Not my phone": the device authorization this sign-in was shown is denied; the phone's next poll learns it. */
 export async function denyDevicePairing(
-  ctx: IssuerContext, input: { sessionToken: string | null; pairingId: string },
+  ctx: IssuerContext,
+  input: { sessionToken: string | null; pairingId: string },
 ): Promise<RouteRuleResult<'devicePairingDeny'>> {
   const session = await activeKioskSession(ctx, input.sessionToken);
   if (session === null) return refuse('invalid-session');
   const device = await ctx.storage.findDeviceAuthorization(input.pairingId);
   const base = { sessionId: session.id, cardId: session.cardId, deviceAuthorizationId: input.pairingId };
-  if (device === null || device.pairing?.sessionId !== session.id) return auditedRefusal(ctx, 'pairing-denied', 'pairing-unknown', base);
+  if (device === null || device.pairing?.sessionId !== session.id)
+    return auditedRefusal(ctx, 'pairing-denied', 'pairing-unknown', base);
   const matchNumber = matchNumberFor(ctx.codes, device.id, session.id);
-  const denied = await ctx.storage.denyDevicePairing(device.id, session.id,
-    auditEntry(ctx, 'pairing-denied', 'success', null, { ...base, clientId: device.clientId, ...shownDetails(device, matchNumber) }));
+  const denied = await ctx.storage.denyDevicePairing(
+    device.id,
+    session.id,
+    auditEntry(ctx, 'pairing-denied', 'success', null, {
+      ...base,
+      clientId: device.clientId,
+      ...shownDetails(device, matchNumber),
+    }),
+  );
   if (!denied) return auditedRefusal(ctx, 'pairing-denied', unusable(ctx, device) ?? 'user-code-already-used', base);
   return ok(null);
 }
@@ -92,9 +119,13 @@ export async function denyDevicePairing(
  * must be the phone's. Null: approve may go on.
  */
 export function approvalPairingRefusal(
-  ctx: IssuerContext, session: KioskSessionRecord, device: DeviceAuthorizationRecord, request: ApproveRequest,
+  ctx: IssuerContext,
+  session: KioskSessionRecord,
+  device: DeviceAuthorizationRecord,
+  request: ApproveRequest,
 ): Refusal<'pairing-not-shown' | 'pairing-number-mismatch'> | null {
   if (device.pairing?.sessionId !== session.id) return { code: 'pairing-not-shown' };
-  if (request.matchNumber !== matchNumberFor(ctx.codes, device.id, session.id)) return { code: 'pairing-number-mismatch' };
+  if (request.matchNumber !== matchNumberFor(ctx.codes, device.id, session.id))
+    return { code: 'pairing-number-mismatch' };
   return null;
 }

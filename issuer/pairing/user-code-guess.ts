@@ -11,11 +11,16 @@ import type { RuleResult } from '../refusal.ts';
 import type { DeviceAuthorizationRecord, KioskSessionRecord, UserCodeGuessLimits } from '../storage/issuer-storage.ts';
 
 /** What a look-up can refuse with (both routes that call it list these codes in ISSUER_API). */
-export type UserCodeGuessRefusalCode = 'user-code-invalid' | 'user-code-attempts-exhausted' | 'invalid-session' | 'user-code-unknown';
+export type UserCodeGuessRefusalCode =
+  'user-code-invalid' | 'user-code-attempts-exhausted' | 'invalid-session' | 'user-code-unknown';
 
 function userCodeGuessLimits(ctx: IssuerContext): UserCodeGuessLimits {
   const { maxUserCodeFailures, maxUserCodeFailuresPerCard, userCodeFailureWindowSeconds } = ctx.config.pkiAuth;
-  return { perSession: maxUserCodeFailures, perCard: maxUserCodeFailuresPerCard, windowMs: userCodeFailureWindowSeconds * 1000 };
+  return {
+    perSession: maxUserCodeFailures,
+    perCard: maxUserCodeFailuresPerCard,
+    windowMs: userCodeFailureWindowSeconds * 1000,
+  };
 }
 
 export interface FoundDevice {
@@ -29,14 +34,23 @@ export interface FoundDevice {
  * Unknown codes count against the sign-in; at the limit the sign-in ends.
  */
 export async function findDeviceByUserCode(
-  ctx: IssuerContext, session: KioskSessionRecord, typed: string, event: string,
+  ctx: IssuerContext,
+  session: KioskSessionRecord,
+  typed: string,
+  event: string,
 ): Promise<RuleResult<FoundDevice, UserCodeGuessRefusalCode>> {
   const sessionDetails = { sessionId: session.id, cardId: session.cardId };
   const userCode = normalizeUserCode(typed);
   if (userCode === null) return auditedRefusal(ctx, event, 'user-code-invalid', sessionDetails);
-  const taken = await ctx.storage.takeUserCodeGuess(session.id, session.cardId, ctx.now().getTime(), userCodeGuessLimits(ctx));
+  const taken = await ctx.storage.takeUserCodeGuess(
+    session.id,
+    session.cardId,
+    ctx.now().getTime(),
+    userCodeGuessLimits(ctx),
+  );
   if (taken === 'card-limit') return auditedRefusal(ctx, event, 'user-code-attempts-exhausted', sessionDetails);
-  if (taken === 'session-limit') return auditedRefusal(ctx, event, 'invalid-session', sessionDetails, { detail: 'Too many wrong codes.' });
+  if (taken === 'session-limit')
+    return auditedRefusal(ctx, event, 'invalid-session', sessionDetails, { detail: 'Too many wrong codes.' });
   const device = await ctx.storage.findDeviceAuthorizationByUserCodeHash(ctx.codes.hash('user-code', '', userCode));
   if (device === null) return wrongUserCode(ctx, session, event);
   return ok({ device, release: () => ctx.storage.releaseUserCodeGuess(session.id, session.cardId) });
@@ -44,11 +58,17 @@ export async function findDeviceByUserCode(
 
 /** The failure (already counted when the guess was taken) ends the session at the limit, with its audit row. */
 async function wrongUserCode(
-  ctx: IssuerContext, session: KioskSessionRecord, event: string,
+  ctx: IssuerContext,
+  session: KioskSessionRecord,
+  event: string,
 ): Promise<RuleResult<never, 'user-code-unknown'>> {
   const maxFailures = ctx.config.pkiAuth.maxUserCodeFailures;
-  const failures = await ctx.storage.recordUserCodeFailure(session.id, maxFailures, ctx.now().getTime(),
-    auditEntry(ctx, event, 'failure', 'user-code-unknown', { sessionId: session.id, cardId: session.cardId }));
+  const failures = await ctx.storage.recordUserCodeFailure(
+    session.id,
+    maxFailures,
+    ctx.now().getTime(),
+    auditEntry(ctx, event, 'failure', 'user-code-unknown', { sessionId: session.id, cardId: session.cardId }),
+  );
   const attemptsLeft = Math.max(0, maxFailures - failures);
   return refuse('user-code-unknown', {
     attemptsLeft,

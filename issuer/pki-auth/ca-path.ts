@@ -25,14 +25,21 @@ export class CaSignatureCache {
 
   remember(caPath: readonly ParsedCertificate[]): void {
     if (this.verified.size >= MAX_ENTRIES) this.verified.clear();
-    this.verified.set(caPathKey(caPath), Math.min(...caPath.map((certificate) => certificate.fields.notAfter.getTime())));
+    this.verified.set(
+      caPathKey(caPath),
+      Math.min(...caPath.map((certificate) => certificate.fields.notAfter.getTime())),
+    );
   }
 }
 
 export type SignatureResult = { ok: true } | { ok: false; message: string };
 
 /** `path` is leaf first, anchor last: every certificate but the anchor verifies with the key of the next. */
-export function checkPathSignatures(path: readonly ParsedCertificate[], cache: CaSignatureCache, at: Date): SignatureResult {
+export function checkPathSignatures(
+  path: readonly ParsedCertificate[],
+  cache: CaSignatureCache,
+  at: Date,
+): SignatureResult {
   const leafStep = checkSignature(path, 0);
   if (!leafStep.ok) return leafStep;
   const caPath = path.slice(1);
@@ -54,9 +61,14 @@ function checkSignature(path: readonly ParsedCertificate[], index: number): Sign
   try {
     signed = subject.openssl.verify(issuer.publicKey); // a KeyObject made once, when the CA was configured
   } catch (error) {
-    return { ok: false, message: `the signature of ${who} cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+    return {
+      ok: false,
+      message: `the signature of ${who} cannot be checked: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}`,
+    };
   }
-  return signed ? { ok: true } : { ok: false, message: `the signature of ${who} does not verify with the key of "${issuer.subject}"` };
+  return signed
+    ? { ok: true }
+    : { ok: false, message: `the signature of ${who} does not verify with the key of "${issuer.subject}"` };
 }
 
 /** The DER of every certificate, in order. */

@@ -6,8 +6,22 @@
 // malformed one is refused as before. Unknown non-critical extensions stay opaque; critical ones this issuer does
 // not understand are listed, for the end-entity profile to refuse.
 import {
-  DerReader, TAG, checkWellFormed, contentOf, contextConstructed, contextPrimitive, derFail, elementsOf, encodedOf, readBitString,
-  readBoolean, checkOid, readOid, readSmallInteger, wrappedElement, type DerElement,
+  DerReader,
+  TAG,
+  checkWellFormed,
+  contentOf,
+  contextConstructed,
+  contextPrimitive,
+  derFail,
+  elementsOf,
+  encodedOf,
+  readBitString,
+  readBoolean,
+  checkOid,
+  readOid,
+  readSmallInteger,
+  wrappedElement,
+  type DerElement,
 } from '../der/strict-der.ts';
 
 export const OID = {
@@ -35,9 +49,17 @@ export const OID = {
  * extension makes the certificate unusable here (RFC 5280 §4.2: "MUST reject").
  */
 const UNDERSTOOD_WHEN_CRITICAL: ReadonlySet<string> = new Set([
-  OID.keyUsage, OID.basicConstraints, OID.certificatePolicies, OID.subjectAltName, OID.extKeyUsage,
-  OID.nameConstraints, OID.policyConstraints, OID.inhibitAnyPolicy, OID.policyMappings,
-  OID.authorityKeyIdentifier, OID.subjectKeyIdentifier,
+  OID.keyUsage,
+  OID.basicConstraints,
+  OID.certificatePolicies,
+  OID.subjectAltName,
+  OID.extKeyUsage,
+  OID.nameConstraints,
+  OID.policyConstraints,
+  OID.inhibitAnyPolicy,
+  OID.policyMappings,
+  OID.authorityKeyIdentifier,
+  OID.subjectKeyIdentifier,
 ]);
 
 /** Nesting bound for parts checked only for well-formed DER (qualifiers, distribution points, names). */
@@ -50,10 +72,16 @@ export const MAX_EXTENSIONS = 64;
 export const MAX_POLICIES = 128;
 export const MAX_GENERAL_NAMES = 128;
 
-export interface BasicConstraints { readonly ca: boolean; readonly pathLength: number | undefined }
+export interface BasicConstraints {
+  readonly ca: boolean;
+  readonly pathLength: number | undefined;
+}
 
 /** One otherName of a subjectAltName: its type and, when its value is a single OCTET STRING, that string's octets. */
-export interface OtherName { readonly typeId: string; readonly octetString: Uint8Array | null }
+export interface OtherName {
+  readonly typeId: string;
+  readonly octetString: Uint8Array | null;
+}
 
 /**
  * One GeneralName (RFC 5280 §4.2.1.6), typed for name-constraint processing. directoryName keeps the Name's DER;
@@ -73,16 +101,25 @@ export interface SubjectAltNames {
 }
 
 /** policyMappings (RFC 5280 §4.2.1.5): issuerDomainPolicy → subjectDomainPolicy, in certificate order. */
-export interface PolicyMapping { readonly issuerDomainPolicy: string; readonly subjectDomainPolicy: string }
+export interface PolicyMapping {
+  readonly issuerDomainPolicy: string;
+  readonly subjectDomainPolicy: string;
+}
 
 /** policyConstraints (RFC 5280 §4.2.1.11): SkipCerts values, undefined when absent. */
-export interface PolicyConstraints { readonly requireExplicitPolicy: number | undefined; readonly inhibitPolicyMapping: number | undefined }
+export interface PolicyConstraints {
+  readonly requireExplicitPolicy: number | undefined;
+  readonly inhibitPolicyMapping: number | undefined;
+}
 
 /**
  * nameConstraints (RFC 5280 §4.2.1.10): the base names of the permitted and excluded subtrees (minimum 0, no
  * maximum: the only form the profile allows). `permitted` is null when the field is absent.
  */
-export interface NameConstraints { readonly permitted: readonly GeneralName[] | null; readonly excluded: readonly GeneralName[] }
+export interface NameConstraints {
+  readonly permitted: readonly GeneralName[] | null;
+  readonly excluded: readonly GeneralName[];
+}
 
 export interface CertificateExtensions {
   /** Every extension present (OID → critical); each OID at most once. */
@@ -122,8 +159,16 @@ interface MutableExtensions {
 /** `wrapper` is the [3] EXPLICIT element of the TBSCertificate. */
 export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): CertificateExtensions {
   const result: MutableExtensions = {
-    present: new Map(), basicConstraints: null, keyUsage: null, certificatePolicies: null, subjectAltName: null,
-    policyMappings: null, policyConstraints: null, inhibitAnyPolicy: null, nameConstraints: null, crlDistributionPoints: null,
+    present: new Map(),
+    basicConstraints: null,
+    keyUsage: null,
+    certificatePolicies: null,
+    subjectAltName: null,
+    policyMappings: null,
+    policyConstraints: null,
+    inhibitAnyPolicy: null,
+    nameConstraints: null,
+    crlDistributionPoints: null,
     unrecognizedCritical: [],
   };
   if (wrapper === null) return result;
@@ -150,32 +195,63 @@ export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): C
 
 function readKnownExtension(bytes: Uint8Array, oid: string, value: DerElement, into: MutableExtensions): void {
   switch (oid) {
-    case OID.basicConstraints: into.basicConstraints = readBasicConstraints(bytes, value); return;
-    case OID.keyUsage: into.keyUsage = readKeyUsage(bytes, value); return;
-    case OID.certificatePolicies: into.certificatePolicies = readCertificatePolicies(bytes, value); return;
-    case OID.subjectAltName: into.subjectAltName = readGeneralNames(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'subjectAltName')); return;
-    case OID.issuerAltName: readGeneralNames(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'issuerAltName')); return;
-    case OID.extKeyUsage: readOidList(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'extKeyUsage'), 'extKeyUsage'); return;
-    case OID.subjectKeyIdentifier: wrappedElement(bytes, value, TAG.OCTET_STRING, 'subjectKeyIdentifier'); return;
-    case OID.authorityKeyIdentifier: readAuthorityKeyIdentifier(bytes, value); return;
-    case OID.policyMappings: into.policyMappings = readPolicyMappings(bytes, value); return;
+    case OID.basicConstraints:
+      into.basicConstraints = readBasicConstraints(bytes, value);
+      return;
+    case OID.keyUsage:
+      into.keyUsage = readKeyUsage(bytes, value);
+      return;
+    case OID.certificatePolicies:
+      into.certificatePolicies = readCertificatePolicies(bytes, value);
+      return;
+    case OID.subjectAltName:
+      into.subjectAltName = readGeneralNames(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'subjectAltName'));
+      return;
+    case OID.issuerAltName:
+      readGeneralNames(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'issuerAltName'));
+      return;
+    case OID.extKeyUsage:
+      readOidList(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'extKeyUsage'), 'extKeyUsage');
+      return;
+    case OID.subjectKeyIdentifier:
+      wrappedElement(bytes, value, TAG.OCTET_STRING, 'subjectKeyIdentifier');
+      return;
+    case OID.authorityKeyIdentifier:
+      readAuthorityKeyIdentifier(bytes, value);
+      return;
+    case OID.policyMappings:
+      into.policyMappings = readPolicyMappings(bytes, value);
+      return;
     case OID.crlDistributionPoints:
       into.crlDistributionPoints = contentOf(bytes, value);
-      readSequenceOfSequences(bytes, value, oid); return;
+      readSequenceOfSequences(bytes, value, oid);
+      return;
     case OID.freshestCrl:
     case OID.authorityInfoAccess:
     case OID.subjectInfoAccess:
-      readSequenceOfSequences(bytes, value, oid); return;
-    case OID.nameConstraints: into.nameConstraints = readNameConstraints(bytes, value); return;
-    case OID.policyConstraints: into.policyConstraints = readPolicyConstraints(bytes, value); return;
-    case OID.inhibitAnyPolicy: into.inhibitAnyPolicy = readSmallInteger(bytes, wrappedElement(bytes, value, TAG.INTEGER, oid), MAX_SKIP_CERTS); return;
-    default: return; // unknown: opaque (see unrecognizedCritical for critical ones)
+      readSequenceOfSequences(bytes, value, oid);
+      return;
+    case OID.nameConstraints:
+      into.nameConstraints = readNameConstraints(bytes, value);
+      return;
+    case OID.policyConstraints:
+      into.policyConstraints = readPolicyConstraints(bytes, value);
+      return;
+    case OID.inhibitAnyPolicy:
+      into.inhibitAnyPolicy = readSmallInteger(bytes, wrappedElement(bytes, value, TAG.INTEGER, oid), MAX_SKIP_CERTS);
+      return;
+    default:
+      return; // unknown: opaque (see unrecognizedCritical for critical ones)
   }
 }
 
 /** BasicConstraints ::= SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER (0..MAX) OPTIONAL } */
 function readBasicConstraints(bytes: Uint8Array, value: DerElement): BasicConstraints {
-  const fields = new DerReader(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'basicConstraints'), 'basicConstraints');
+  const fields = new DerReader(
+    bytes,
+    wrappedElement(bytes, value, TAG.SEQUENCE, 'basicConstraints'),
+    'basicConstraints',
+  );
   const caElement = fields.optional(TAG.BOOLEAN, 'cA');
   const pathElement = fields.optional(TAG.INTEGER, 'pathLenConstraint');
   fields.done();
@@ -200,7 +276,12 @@ function readKeyUsage(bytes: Uint8Array, value: DerElement): number {
 /** certificatePolicies ::= SEQUENCE SIZE (1..MAX) OF PolicyInformation; each OID at most once (RFC 5280 §4.2.1.4). */
 function readCertificatePolicies(bytes: Uint8Array, value: DerElement): string[] {
   const policies = new Set<string>();
-  const informations = elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'certificatePolicies'), 'certificatePolicies', true);
+  const informations = elementsOf(
+    bytes,
+    wrappedElement(bytes, value, TAG.SEQUENCE, 'certificatePolicies'),
+    'certificatePolicies',
+    true,
+  );
   if (informations.length > MAX_POLICIES) derFail(`certificatePolicies names more than ${MAX_POLICIES} policies`);
   for (const information of informations) {
     if (information.tag !== TAG.SEQUENCE) derFail('PolicyInformation is not a SEQUENCE');
@@ -228,7 +309,12 @@ const MAX_SKIP_CERTS = 2 ** 31 - 1;
 
 /** PolicyMappings ::= SEQUENCE SIZE (1..MAX) OF SEQUENCE { issuerDomainPolicy OID, subjectDomainPolicy OID }. */
 function readPolicyMappings(bytes: Uint8Array, value: DerElement): PolicyMapping[] {
-  const mappings = elementsOf(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'policyMappings'), 'policyMappings', true);
+  const mappings = elementsOf(
+    bytes,
+    wrappedElement(bytes, value, TAG.SEQUENCE, 'policyMappings'),
+    'policyMappings',
+    true,
+  );
   if (mappings.length > MAX_POLICIES) derFail(`policyMappings has more than ${MAX_POLICIES} mappings`);
   return mappings.map((mapping) => {
     if (mapping.tag !== TAG.SEQUENCE) derFail('policy mapping is not a SEQUENCE');
@@ -245,13 +331,18 @@ function readPolicyMappings(bytes: Uint8Array, value: DerElement): PolicyMapping
  * inhibitPolicyMapping [1] IMPLICIT SkipCerts OPTIONAL }; RFC 5280 §4.2.1.11: MUST NOT be an empty sequence.
  */
 function readPolicyConstraints(bytes: Uint8Array, value: DerElement): PolicyConstraints {
-  const fields = new DerReader(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'policyConstraints'), 'policyConstraints');
+  const fields = new DerReader(
+    bytes,
+    wrappedElement(bytes, value, TAG.SEQUENCE, 'policyConstraints'),
+    'policyConstraints',
+  );
   const skipCerts = (element: DerElement | null): number | undefined =>
     element === null ? undefined : readSmallInteger(bytes, { ...element, tag: TAG.INTEGER }, MAX_SKIP_CERTS);
   const requireExplicitPolicy = skipCerts(fields.optional(contextPrimitive(0), 'requireExplicitPolicy'));
   const inhibitPolicyMapping = skipCerts(fields.optional(contextPrimitive(1), 'inhibitPolicyMapping'));
   fields.done();
-  if (requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined) derFail('policyConstraints is an empty sequence');
+  if (requireExplicitPolicy === undefined && inhibitPolicyMapping === undefined)
+    derFail('policyConstraints is an empty sequence');
   return { requireExplicitPolicy, inhibitPolicyMapping };
 }
 
@@ -292,7 +383,11 @@ function readOidList(bytes: Uint8Array, list: DerElement, what: string): void {
 
 /** AuthorityKeyIdentifier ::= SEQUENCE { [0] keyIdentifier, [1] authorityCertIssuer, [2] serial } all optional. */
 function readAuthorityKeyIdentifier(bytes: Uint8Array, value: DerElement): void {
-  const fields = new DerReader(bytes, wrappedElement(bytes, value, TAG.SEQUENCE, 'authorityKeyIdentifier'), 'authorityKeyIdentifier');
+  const fields = new DerReader(
+    bytes,
+    wrappedElement(bytes, value, TAG.SEQUENCE, 'authorityKeyIdentifier'),
+    'authorityKeyIdentifier',
+  );
   fields.optional(contextPrimitive(0), 'keyIdentifier');
   const issuer = fields.optional(contextConstructed(1), 'authorityCertIssuer');
   if (issuer !== null) readGeneralNames(bytes, issuer);
@@ -335,12 +430,20 @@ export function readGeneralNames(bytes: Uint8Array, list: DerElement): SubjectAl
  */
 function readGeneralName(bytes: Uint8Array, name: DerElement, role: 'name' | 'subtree'): GeneralName {
   switch (name.tag) {
-    case contextConstructed(0): return { kind: 'otherName', typeId: readOtherName(bytes, name).typeId };
-    case contextPrimitive(1): return { kind: 'rfc822Name', text: ia5Text(bytes, name) };
-    case contextPrimitive(2): return { kind: 'dNSName', text: ia5Text(bytes, name) };
-    case contextPrimitive(6): return { kind: 'uniformResourceIdentifier', text: ia5Text(bytes, name) };
-    case contextConstructed(3): checkWellFormed(bytes, name, GENERIC_DEPTH); return { kind: 'x400Address' };
-    case contextConstructed(5): checkWellFormed(bytes, name, GENERIC_DEPTH); return { kind: 'ediPartyName' };
+    case contextConstructed(0):
+      return { kind: 'otherName', typeId: readOtherName(bytes, name).typeId };
+    case contextPrimitive(1):
+      return { kind: 'rfc822Name', text: ia5Text(bytes, name) };
+    case contextPrimitive(2):
+      return { kind: 'dNSName', text: ia5Text(bytes, name) };
+    case contextPrimitive(6):
+      return { kind: 'uniformResourceIdentifier', text: ia5Text(bytes, name) };
+    case contextConstructed(3):
+      checkWellFormed(bytes, name, GENERIC_DEPTH);
+      return { kind: 'x400Address' };
+    case contextConstructed(5):
+      checkWellFormed(bytes, name, GENERIC_DEPTH);
+      return { kind: 'ediPartyName' };
     case contextConstructed(4): {
       const inner = wrappedElement(bytes, name, TAG.SEQUENCE, 'directoryName');
       checkName(bytes, inner);
@@ -349,11 +452,15 @@ function readGeneralName(bytes: Uint8Array, name: DerElement, role: 'name' | 'su
     case contextPrimitive(7): {
       const octets = contentOf(bytes, name);
       const lengths = role === 'name' ? [4, 16] : [8, 32];
-      if (!lengths.includes(octets.byteLength)) derFail(`iPAddress ${role === 'name' ? '' : 'subtree '}of a bad length`);
+      if (!lengths.includes(octets.byteLength))
+        derFail(`iPAddress ${role === 'name' ? '' : 'subtree '}of a bad length`);
       return { kind: 'iPAddress', octets };
     }
-    case contextPrimitive(8): checkOid(bytes, { ...name, tag: TAG.OID }); return { kind: 'registeredID' };
-    default: return derFail(`GeneralName with tag 0x${name.tag.toString(16)}`);
+    case contextPrimitive(8):
+      checkOid(bytes, { ...name, tag: TAG.OID });
+      return { kind: 'registeredID' };
+    default:
+      return derFail(`GeneralName with tag 0x${name.tag.toString(16)}`);
   }
 }
 
@@ -394,4 +501,3 @@ export function checkName(bytes: Uint8Array, name: DerElement): void {
     }
   }
 }
-

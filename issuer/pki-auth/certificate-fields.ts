@@ -3,8 +3,20 @@
 // key and every signature; this reader is the second, independent look that refuses what DER and RFC 5280 forbid.
 import { readExtensions, checkName, type CertificateExtensions } from './certificate-extensions.ts';
 import {
-  DerReader, TAG, checkWellFormed, contextConstructed, contextPrimitive, derFail, encodedOf, readBitString, readIntegerBytes,
-  readOid, readSmallInteger, readTime, readWhole, type DerElement,
+  DerReader,
+  TAG,
+  checkWellFormed,
+  contextConstructed,
+  contextPrimitive,
+  derFail,
+  encodedOf,
+  readBitString,
+  readIntegerBytes,
+  readOid,
+  readSmallInteger,
+  readTime,
+  readWhole,
+  type DerElement,
 } from '../der/strict-der.ts';
 import { readPublicKeyInfo, type PublicKeyInfo } from '../der/public-key-info.ts';
 
@@ -54,10 +66,16 @@ export function readCertificateFields(der: Uint8Array): CertificateFields {
   const subjectUniqueId = fields.optional(contextPrimitive(2), 'subjectUniqueID');
   const extensions = fields.optional(contextConstructed(3), 'extensions');
   fields.done();
-  if ((issuerUniqueId !== null || subjectUniqueId !== null) && version < 2) derFail('unique identifiers in a version 1 certificate');
+  if ((issuerUniqueId !== null || subjectUniqueId !== null) && version < 2)
+    derFail('unique identifiers in a version 1 certificate');
   if (extensions !== null && version !== 3) derFail('extensions in a certificate that is not version 3');
   return {
-    version, serialNumber, notBefore, notAfter, signatureAlgorithm, publicKey,
+    version,
+    serialNumber,
+    notBefore,
+    notAfter,
+    signatureAlgorithm,
+    publicKey,
     issuerName: encodedOf(der, issuer),
     subjectName: encodedOf(der, subject),
     extensions: readExtensions(der, extensions),

@@ -7,13 +7,21 @@ import { ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import { newRecordId } from '../secrets.ts';
 
-export async function issueChallenge(ctx: IssuerContext, request: ChallengeRequest): Promise<RouteRuleResult<'pkiAuthChallenge'>> {
+export async function issueChallenge(
+  ctx: IssuerContext,
+  request: ChallengeRequest,
+): Promise<RouteRuleResult<'pkiAuthChallenge'>> {
   const now = ctx.now().getTime();
   const lifetime = ctx.config.pkiAuth.challengeLifetimeSeconds;
   const id = newRecordId();
   const challenge = randomBytes(PKI_AUTH_ISSUER_NONCE_BYTES);
   await ctx.storage.insertChallenge({
-    id, challenge, kioskId: request.kioskId ?? null, createdAt: now, expiresAt: now + lifetime * 1000, usedAt: null,
+    id,
+    challenge,
+    kioskId: request.kioskId ?? null,
+    createdAt: now,
+    expiresAt: now + lifetime * 1000,
+    usedAt: null,
   });
   return ok({ challengeId: id, challenge: challenge.toString('base64url'), expiresIn: lifetime });
 }

@@ -11,9 +11,10 @@ export function leafProfileProblem(certificate: ParsedCertificate): string | nul
     return 'the presented certificate is a CA certificate, not a PIV Authentication certificate';
   }
   if (extensions.keyUsage !== null && (extensions.keyUsage & DIGITAL_SIGNATURE) === 0) {
-    return 'the certificate\'s key usage does not allow digital signatures';
+    return "the certificate's key usage does not allow digital signatures";
   }
   const [unrecognized] = extensions.unrecognizedCritical;
-  if (unrecognized !== undefined) return `the certificate has a critical extension this issuer does not understand (${unrecognized})`;
+  if (unrecognized !== undefined)
+    return `the certificate has a critical extension this issuer does not understand (${unrecognized})`;
   return null;
 }

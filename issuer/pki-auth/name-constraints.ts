@@ -19,7 +19,10 @@ export interface ConstrainedNames {
 export type NameConstraintResult = { ok: true } | { ok: false; message: string };
 
 /** `layers`: the nameConstraints of the CA certificates above this certificate, nearest the anchor first. */
-export function checkNameConstraints(names: ConstrainedNames, layers: readonly NameConstraints[]): NameConstraintResult {
+export function checkNameConstraints(
+  names: ConstrainedNames,
+  layers: readonly NameConstraints[],
+): NameConstraintResult {
   if (layers.length === 0) return { ok: true };
   const subject = readName(names.subjectName);
   const candidates: GeneralName[] = [...names.subjectAltNames];
@@ -39,9 +42,12 @@ function layerProblem(name: GeneralName, layer: NameConstraints): string | null 
   const excluded = layer.excluded.filter(sameForm);
   const permitted = layer.permitted?.filter(sameForm) ?? [];
   if (excluded.length === 0 && permitted.length === 0) return null;
-  if (!processedForm(name)) return `a name constraint on ${name.kind} names, which this issuer does not process, applies to a ${name.kind} of the certificate`;
-  if (excluded.some((subtree) => within(name, subtree) !== false)) return `the ${describe(name)} is in an excluded name subtree`;
-  if (permitted.length > 0 && !permitted.some((subtree) => within(name, subtree) === true)) return `the ${describe(name)} is outside the permitted name subtrees`;
+  if (!processedForm(name))
+    return `a name constraint on ${name.kind} names, which this issuer does not process, applies to a ${name.kind} of the certificate`;
+  if (excluded.some((subtree) => within(name, subtree) !== false))
+    return `the ${describe(name)} is in an excluded name subtree`;
+  if (permitted.length > 0 && !permitted.some((subtree) => within(name, subtree) === true))
+    return `the ${describe(name)} is outside the permitted name subtrees`;
   return null;
 }
 
@@ -51,12 +57,15 @@ function processedForm(name: GeneralName): boolean {
 
 /** True when `name` is inside `subtree`, false when not, null when it cannot be told (refused as excluded). */
 function within(name: GeneralName, subtree: GeneralName): boolean | null {
-  if (name.kind === 'directoryName' && subtree.kind === 'directoryName') return isPrefix(readName(subtree.name), readName(name.name));
+  if (name.kind === 'directoryName' && subtree.kind === 'directoryName')
+    return isPrefix(readName(subtree.name), readName(name.name));
   if (name.kind === 'iPAddress' && subtree.kind === 'iPAddress') return ipWithin(name.octets, subtree.octets);
   if (!('text' in name) || !('text' in subtree)) return false;
   switch (name.kind) {
-    case 'dNSName': return dnsWithin(name.text, subtree.text);
-    case 'rfc822Name': return emailWithin(name.text, subtree.text);
+    case 'dNSName':
+      return dnsWithin(name.text, subtree.text);
+    case 'rfc822Name':
+      return emailWithin(name.text, subtree.text);
     case 'uniformResourceIdentifier': {
       const host = uriHost(name.text);
       return host === null ? null : hostWithin(host, subtree.text);
@@ -80,7 +89,10 @@ function emailWithin(address: string, constraint: string): boolean {
   const host = address.slice(at + 1).toLowerCase();
   if (constraint.includes('@')) {
     const constraintAt = constraint.lastIndexOf('@');
-    return address.slice(0, at) === constraint.slice(0, constraintAt) && host === constraint.slice(constraintAt + 1).toLowerCase();
+    return (
+      address.slice(0, at) === constraint.slice(0, constraintAt) &&
+      host === constraint.slice(constraintAt + 1).toLowerCase()
+    );
   }
   return hostWithin(host, constraint);
 }
@@ -109,7 +121,11 @@ function ipWithin(address: Uint8Array, subtree: Uint8Array): boolean {
 }
 
 /** `text`: a directory string's text as written (an emailAddress is matched with it). */
-interface Attribute { readonly type: string; readonly value: string; readonly text: string | null }
+interface Attribute {
+  readonly type: string;
+  readonly value: string;
+  readonly text: string | null;
+}
 type Rdn = readonly Attribute[];
 
 /**
@@ -119,17 +135,30 @@ type Rdn = readonly Attribute[];
  */
 function readName(der: Uint8Array): Rdn[] {
   const name = readElementAt(der, 0, der.byteLength);
-  return elementsOf(der, name, 'Name', false).map((rdn) => elementsOf(der, rdn, 'RelativeDistinguishedName', true).map((attribute) => {
-    const fields = new DerReader(der, attribute, 'AttributeTypeAndValue');
-    const type = readOid(der, fields.next(TAG.OID, 'type'));
-    const value = fields.any('value');
-    const text = directoryText(value.tag, contentOf(der, value));
-    return { type, text, value: text === null ? `#${Buffer.from(encodedOf(der, value)).toString('hex')}` : `"${text.trim().replace(/\s+/g, ' ').toLowerCase()}` };
-  }));
+  return elementsOf(der, name, 'Name', false).map((rdn) =>
+    elementsOf(der, rdn, 'RelativeDistinguishedName', true).map((attribute) => {
+      const fields = new DerReader(der, attribute, 'AttributeTypeAndValue');
+      const type = readOid(der, fields.next(TAG.OID, 'type'));
+      const value = fields.any('value');
+      const text = directoryText(value.tag, contentOf(der, value));
+      return {
+        type,
+        text,
+        value:
+          text === null
+            ? `#${Buffer.from(encodedOf(der, value)).toString('hex')}`
+            : `"${text.trim().replace(/\s+/g, ' ').toLowerCase()}`,
+      };
+    }),
+  );
 }
 
 const DIRECTORY_STRINGS: ReadonlyMap<number, 'latin1' | 'utf8' | 'utf16be'> = new Map([
-  [TAG.PRINTABLE_STRING, 'latin1'], [TAG.UTF8_STRING, 'utf8'], [TAG.IA5_STRING, 'latin1'], [0x14, 'latin1'], [0x1e, 'utf16be'],
+  [TAG.PRINTABLE_STRING, 'latin1'],
+  [TAG.UTF8_STRING, 'utf8'],
+  [TAG.IA5_STRING, 'latin1'],
+  [0x14, 'latin1'],
+  [0x1e, 'utf16be'],
 ]);
 
 function directoryText(tag: number, content: Uint8Array): string | null {
@@ -145,11 +174,16 @@ function isPrefix(base: readonly Rdn[], name: readonly Rdn[]): boolean {
 }
 
 function sameRdn(a: Rdn, b: Rdn): boolean {
-  return a.length === b.length && a.every((attribute) => b.some((other) => other.type === attribute.type && other.value === attribute.value));
+  return (
+    a.length === b.length &&
+    a.every((attribute) => b.some((other) => other.type === attribute.type && other.value === attribute.value))
+  );
 }
 
 function emailAddresses(subject: readonly Rdn[]): string[] {
-  return subject.flat().flatMap((attribute) => (attribute.type === EMAIL_ADDRESS && attribute.text !== null ? [attribute.text] : []));
+  return subject
+    .flat()
+    .flatMap((attribute) => (attribute.type === EMAIL_ADDRESS && attribute.text !== null ? [attribute.text] : []));
 }
 
 function describe(name: GeneralName): string {

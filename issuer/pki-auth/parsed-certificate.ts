@@ -41,13 +41,17 @@ export function parseCertificate(der: Uint8Array): ParseResult {
     return { ok: false, message: `certificate must be 1..${MAX_CERTIFICATE_BYTES} bytes of DER` };
   }
   const copy = new Uint8Array(der); // detached from the caller's buffer, which may be reused
-  if (outerDerLength(copy) !== copy.byteLength) return { ok: false, message: 'certificate is not a single DER structure' };
+  if (outerDerLength(copy) !== copy.byteLength)
+    return { ok: false, message: 'certificate is not a single DER structure' };
   let fields: CertificateFields;
   try {
     fields = readCertificateFields(copy);
   } catch (error) {
     // Anything else thrown here would be a defect of the reader: still a refusal, never an accepted certificate.
-    return { ok: false, message: `certificate cannot be parsed: ${error instanceof DerFormatError ? error.message.slice(0, 200) : describe(error)}` };
+    return {
+      ok: false,
+      message: `certificate cannot be parsed: ${error instanceof DerFormatError ? error.message.slice(0, 200) : describe(error)}`,
+    };
   }
   try {
     const openssl = new OpenSslCertificate(copy);
@@ -65,7 +69,10 @@ class Certificate implements ParsedCertificate {
   private engine: pkijs.Certificate | undefined;
 
   constructor(
-    readonly der: Uint8Array, readonly openssl: OpenSslCertificate, readonly publicKey: KeyObject, readonly fields: CertificateFields,
+    readonly der: Uint8Array,
+    readonly openssl: OpenSslCertificate,
+    readonly publicKey: KeyObject,
+    readonly fields: CertificateFields,
   ) {}
 
   get subject(): string {
@@ -100,7 +107,9 @@ class Certificate implements ParsedCertificate {
 }
 
 /** The pkijs object, or why pkijs cannot read the certificate (hostile bytes the other two parsers accepted). */
-export function engineCertificate(certificate: ParsedCertificate): { ok: true; certificate: pkijs.Certificate } | { ok: false; message: string } {
+export function engineCertificate(
+  certificate: ParsedCertificate,
+): { ok: true; certificate: pkijs.Certificate } | { ok: false; message: string } {
   try {
     return { ok: true, certificate: certificate.pkijs };
   } catch (error) {

@@ -21,24 +21,36 @@ export type PathValidationResult =
   | { ok: false; code: 'untrusted' | 'expired' | 'not-yet-valid' | 'policy-missing'; message: string };
 
 export function validatePath(
-  path: readonly ParsedCertificate[], settings: PolicyProcessingSettings, signatures: CaSignatureCache, at: Date,
+  path: readonly ParsedCertificate[],
+  settings: PolicyProcessingSettings,
+  signatures: CaSignatureCache,
+  at: Date,
 ): PathValidationResult {
   if (path.length < 2) return { ok: false, code: 'untrusted', message: 'certificate path is too short' };
   const dates = checkValidity(path, at);
   if (!dates.ok) return dates;
   const [leafCritical] = path[0]?.fields.extensions.unrecognizedCritical ?? [];
-  if (leafCritical !== undefined) return { ok: false, code: 'untrusted', message: `the PIV Authentication certificate has a critical extension this issuer does not process (${leafCritical})` };
+  if (leafCritical !== undefined)
+    return {
+      ok: false,
+      code: 'untrusted',
+      message: `the PIV Authentication certificate has a critical extension this issuer does not process (${leafCritical})`,
+    };
   const caProblem = caCertificateProblem(path);
   if (caProblem !== null) return { ok: false, code: 'untrusted', message: caProblem };
   const names = nameConstraintProblem(path);
   if (names !== null) return { ok: false, code: 'untrusted', message: names };
   const signed = checkPathSignatures(path, signatures, at);
   if (!signed.ok) return { ok: false, code: 'untrusted', message: signed.message };
-  const inRfcOrder = path.slice(0, -1).reverse().map((certificate) => ({ selfIssued: isSelfIssued(certificate), extensions: certificate.fields.extensions }));
+  const inRfcOrder = path
+    .slice(0, -1)
+    .reverse()
+    .map((certificate) => ({ selfIssued: isSelfIssued(certificate), extensions: certificate.fields.extensions }));
   const policies = processPolicies(inRfcOrder, settings);
   if (!policies.ok) {
     const certificate = path[path.length - 2 - policies.certificateIndex];
-    const who = certificate === path[0] ? 'the PIV Authentication certificate' : `CA certificate "${certificate?.subject ?? ''}"`;
+    const who =
+      certificate === path[0] ? 'the PIV Authentication certificate' : `CA certificate "${certificate?.subject ?? ''}"`;
     return { ok: false, code: 'policy-missing', message: `certificate policy: ${policies.message} (${who})` };
   }
   return { ok: true, policies: policies.policies };
@@ -52,10 +64,13 @@ function caCertificateProblem(path: readonly ParsedCertificate[]): string | null
     if (ca === undefined) continue;
     const who = `CA certificate "${ca.subject}"`;
     const { extensions, version } = ca.fields;
-    if (version !== 3 || extensions.basicConstraints?.ca !== true) return `${who} is not a CA certificate (no basicConstraints cA)`;
-    if (extensions.keyUsage !== null && (extensions.keyUsage & KEY_CERT_SIGN) === 0) return `${who} may not sign certificates (keyUsage without keyCertSign)`;
+    if (version !== 3 || extensions.basicConstraints?.ca !== true)
+      return `${who} is not a CA certificate (no basicConstraints cA)`;
+    if (extensions.keyUsage !== null && (extensions.keyUsage & KEY_CERT_SIGN) === 0)
+      return `${who} may not sign certificates (keyUsage without keyCertSign)`;
     const [unrecognized] = extensions.unrecognizedCritical;
-    if (unrecognized !== undefined) return `${who} has a critical extension this issuer does not process (${unrecognized})`;
+    if (unrecognized !== undefined)
+      return `${who} has a critical extension this issuer does not process (${unrecognized})`;
     if (!isSelfIssued(ca)) {
       if (maxPathLength <= 0) return `a CA above "${ca.subject}" allows no further CA certificates (pathLenConstraint)`;
       maxPathLength -= 1;
@@ -74,9 +89,14 @@ function nameConstraintProblem(path: readonly ParsedCertificate[]): string | nul
     if (certificate === undefined) continue;
     if (layers.length > 0 && (index === 0 || !isSelfIssued(certificate))) {
       const checked = checkNameConstraints(
-        { subjectName: certificate.fields.subjectName, subjectAltNames: certificate.fields.extensions.subjectAltName?.all ?? [] }, layers,
+        {
+          subjectName: certificate.fields.subjectName,
+          subjectAltNames: certificate.fields.extensions.subjectAltName?.all ?? [],
+        },
+        layers,
       );
-      if (!checked.ok) return `${index === 0 ? 'the PIV Authentication certificate' : `CA certificate "${certificate.subject}"`}: ${checked.message}`;
+      if (!checked.ok)
+        return `${index === 0 ? 'the PIV Authentication certificate' : `CA certificate "${certificate.subject}"`}: ${checked.message}`;
     }
     const constraints = certificate.fields.extensions.nameConstraints;
     if (index > 0 && constraints !== null) layers.push(constraints);

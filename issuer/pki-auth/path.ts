@@ -19,31 +19,50 @@ export interface TrustStore {
   readonly intermediates: readonly ParsedCertificate[];
 }
 
-export type CandidatePathsResult =
-  | { ok: true; paths: ParsedCertificate[][] }
-  | { ok: false; message: string };
+export type CandidatePathsResult = { ok: true; paths: ParsedCertificate[][] } | { ok: false; message: string };
 
 /** Every candidate path, each leaf first and trust anchor last, shortest first. */
 export function buildCandidatePaths(leaf: ParsedCertificate, store: TrustStore): CandidatePathsResult {
   if ([...store.anchors, ...store.intermediates].some((known) => sameCertificate(known, leaf))) {
-    return { ok: false, message: 'the presented certificate is a CA certificate, not a PIV Authentication certificate' };
+    return {
+      ok: false,
+      message: 'the presented certificate is a CA certificate, not a PIV Authentication certificate',
+    };
   }
-  const intermediates = store.intermediates.filter((certificate) => !store.anchors.some((anchor) => sameCertificate(anchor, certificate)));
+  const intermediates = store.intermediates.filter(
+    (certificate) => !store.anchors.some((anchor) => sameCertificate(anchor, certificate)),
+  );
   const search = { paths: [] as ParsedCertificate[][], checks: 0, tooLong: false };
   extend([leaf], store.anchors, intermediates, search);
   if (search.paths.length > 0) {
     return { ok: true, paths: search.paths.sort((a, b) => a.length - b.length) };
   }
-  if (search.tooLong) return { ok: false, message: `no certificate path of at most ${MAX_INTERMEDIATES} intermediate CAs reaches a configured trust anchor` };
+  if (search.tooLong)
+    return {
+      ok: false,
+      message: `no certificate path of at most ${MAX_INTERMEDIATES} intermediate CAs reaches a configured trust anchor`,
+    };
   if (intermediates.some((candidate) => leaf.openssl.checkIssued(candidate.openssl))) {
-    return { ok: false, message: `the configured CA certificates named "${leaf.issuer}" chain to no configured trust anchor` };
+    return {
+      ok: false,
+      message: `the configured CA certificates named "${leaf.issuer}" chain to no configured trust anchor`,
+    };
   }
   return { ok: false, message: `no configured trust anchor or intermediate CA issued "${leaf.issuer}"` };
 }
 
-interface Search { paths: ParsedCertificate[][]; checks: number; tooLong: boolean }
+interface Search {
+  paths: ParsedCertificate[][];
+  checks: number;
+  tooLong: boolean;
+}
 
-function extend(path: ParsedCertificate[], anchors: readonly ParsedCertificate[], intermediates: readonly ParsedCertificate[], search: Search): void {
+function extend(
+  path: ParsedCertificate[],
+  anchors: readonly ParsedCertificate[],
+  intermediates: readonly ParsedCertificate[],
+  search: Search,
+): void {
   const current = path[path.length - 1];
   if (current === undefined) return;
   for (const anchor of anchors) {

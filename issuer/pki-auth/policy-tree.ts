@@ -25,13 +25,15 @@ export interface PolicyProcessingSettings {
 /** One certificate as policy processing sees it. */
 export interface PolicyCertificate {
   readonly selfIssued: boolean;
-  readonly extensions: Pick<CertificateExtensions, 'certificatePolicies' | 'policyMappings' | 'policyConstraints' | 'inhibitAnyPolicy'>;
+  readonly extensions: Pick<
+    CertificateExtensions,
+    'certificatePolicies' | 'policyMappings' | 'policyConstraints' | 'inhibitAnyPolicy'
+  >;
 }
 
 export type PolicyTreeResult =
   /** `policies`: the user-domain policies the path is valid for (empty when it is valid for none and that is allowed). */
-  | { ok: true; policies: readonly string[] }
-  | { ok: false; certificateIndex: number; message: string };
+  { ok: true; policies: readonly string[] } | { ok: false; certificateIndex: number; message: string };
 
 interface PolicyNode {
   readonly validPolicy: string;
@@ -42,7 +44,10 @@ interface PolicyNode {
 
 type Tree = PolicyNode[][]; // levels[depth]; null tree is represented by `null` below
 
-export function processPolicies(path: readonly PolicyCertificate[], settings: PolicyProcessingSettings): PolicyTreeResult {
+export function processPolicies(
+  path: readonly PolicyCertificate[],
+  settings: PolicyProcessingSettings,
+): PolicyTreeResult {
   const n = path.length;
   const root: PolicyNode = { validPolicy: ANY_POLICY, expected: new Set([ANY_POLICY]), parent: null, children: [] };
   let tree: Tree | null = [[root]];
@@ -57,19 +62,28 @@ export function processPolicies(path: readonly PolicyCertificate[], settings: Po
     const last = i === n;
     // (d), (e)
     if (tree !== null && certificatePolicies !== null) {
-      const anyAllowed = (inhibitAnyPolicy > 0 || (!last && certificate.selfIssued)) && !(last && settings.endEntityAnyPolicyIgnored);
+      const anyAllowed =
+        (inhibitAnyPolicy > 0 || (!last && certificate.selfIssued)) && !(last && settings.endEntityAnyPolicyIgnored);
       tree = addCertificatePolicies(tree, i, certificatePolicies, anyAllowed);
     } else {
       tree = null;
     }
     // (f)
     if (explicitPolicy <= 0 && tree === null) {
-      return { ok: false, certificateIndex: i - 1, message: 'no acceptable certificate policy remains at this certificate, and an explicit policy is required' };
+      return {
+        ok: false,
+        certificateIndex: i - 1,
+        message: 'no acceptable certificate policy remains at this certificate, and an explicit policy is required',
+      };
     }
     if (last) break;
     // §6.1.4 (a), (b)
     if (policyMappings !== null) {
-      if (policyMappings.some((mapping) => mapping.issuerDomainPolicy === ANY_POLICY || mapping.subjectDomainPolicy === ANY_POLICY)) {
+      if (
+        policyMappings.some(
+          (mapping) => mapping.issuerDomainPolicy === ANY_POLICY || mapping.subjectDomainPolicy === ANY_POLICY,
+        )
+      ) {
         return { ok: false, certificateIndex: i - 1, message: 'a policy mapping maps to or from anyPolicy' };
       }
       if (tree !== null) tree = applyMappings(tree, i, policyMappings, policyMapping > 0);
@@ -81,8 +95,10 @@ export function processPolicies(path: readonly PolicyCertificate[], settings: Po
       if (inhibitAnyPolicy > 0) inhibitAnyPolicy -= 1;
     }
     const { requireExplicitPolicy, inhibitPolicyMapping } = policyConstraints ?? {};
-    if (requireExplicitPolicy !== undefined && requireExplicitPolicy < explicitPolicy) explicitPolicy = requireExplicitPolicy;
-    if (inhibitPolicyMapping !== undefined && inhibitPolicyMapping < policyMapping) policyMapping = inhibitPolicyMapping;
+    if (requireExplicitPolicy !== undefined && requireExplicitPolicy < explicitPolicy)
+      explicitPolicy = requireExplicitPolicy;
+    if (inhibitPolicyMapping !== undefined && inhibitPolicyMapping < policyMapping)
+      policyMapping = inhibitPolicyMapping;
     const skip = certificate.extensions.inhibitAnyPolicy;
     if (skip !== null && skip < inhibitAnyPolicy) inhibitAnyPolicy = skip;
   }
@@ -94,7 +110,11 @@ export function processPolicies(path: readonly PolicyCertificate[], settings: Po
   // (g)
   const intersection = tree === null ? null : intersect(tree, n, settings.userInitialPolicySet);
   if (explicitPolicy <= 0 && intersection === null) {
-    return { ok: false, certificateIndex: n - 1, message: 'the path is valid for none of the acceptable certificate policies' };
+    return {
+      ok: false,
+      certificateIndex: n - 1,
+      message: 'the path is valid for none of the acceptable certificate policies',
+    };
   }
   return { ok: true, policies: intersection ?? [] };
 }
@@ -111,10 +131,12 @@ function addCertificatePolicies(tree: Tree, i: number, policies: readonly string
   for (const policy of policies) {
     if (policy === ANY_POLICY) continue;
     const matching = parents.filter((node) => node.expected.has(policy));
-    if (matching.length > 0) for (const node of matching) addChild(node, policy); // (1)(i)
+    if (matching.length > 0)
+      for (const node of matching) addChild(node, policy); // (1)(i)
     else for (const node of parents.filter((candidate) => candidate.validPolicy === ANY_POLICY)) addChild(node, policy); // (1)(ii)
   }
-  if (anyAllowed && policies.includes(ANY_POLICY)) { // (2)
+  if (anyAllowed && policies.includes(ANY_POLICY)) {
+    // (2)
     for (const node of parents) {
       for (const expected of node.expected) {
         if (!node.children.some((child) => child.validPolicy === expected)) addChild(node, expected);
@@ -125,7 +147,12 @@ function addCertificatePolicies(tree: Tree, i: number, policies: readonly string
 }
 
 /** §6.1.4 (b): mapped policies become the expected policies of their nodes at depth i, or are deleted. */
-function applyMappings(tree: Tree, i: number, mappings: readonly { issuerDomainPolicy: string; subjectDomainPolicy: string }[], mappingAllowed: boolean): Tree | null {
+function applyMappings(
+  tree: Tree,
+  i: number,
+  mappings: readonly { issuerDomainPolicy: string; subjectDomainPolicy: string }[],
+  mappingAllowed: boolean,
+): Tree | null {
   const byIssuerPolicy = new Map<string, Set<string>>();
   for (const { issuerDomainPolicy, subjectDomainPolicy } of mappings) {
     const targets = byIssuerPolicy.get(issuerDomainPolicy) ?? new Set<string>();
@@ -133,13 +160,15 @@ function applyMappings(tree: Tree, i: number, mappings: readonly { issuerDomainP
     byIssuerPolicy.set(issuerDomainPolicy, targets);
   }
   const level = tree[i] ?? [];
-  if (!mappingAllowed) { // (2): delete the mapped nodes and what is left childless above them
+  if (!mappingAllowed) {
+    // (2): delete the mapped nodes and what is left childless above them
     const kept = level.filter((node) => !byIssuerPolicy.has(node.validPolicy));
     for (const node of level) if (!kept.includes(node)) removeChild(node);
     return prune([...tree.slice(0, i), kept], i);
   }
   const added: PolicyNode[] = [];
-  for (const [policy, targets] of byIssuerPolicy) { // (1)
+  for (const [policy, targets] of byIssuerPolicy) {
+    // (1)
     const nodes = level.filter((node) => node.validPolicy === policy);
     if (nodes.length > 0) {
       for (const node of nodes) node.expected = targets;
@@ -183,7 +212,10 @@ function intersect(tree: Tree, n: number, userSet: readonly string[] | null): re
   }
   const pruned = prune(levels, n);
   if (pruned === null) return null;
-  const accepted = pruned.flat().filter((node) => node.parent?.validPolicy === ANY_POLICY && node.validPolicy !== ANY_POLICY).map((node) => node.validPolicy);
+  const accepted = pruned
+    .flat()
+    .filter((node) => node.parent?.validPolicy === ANY_POLICY && node.validPolicy !== ANY_POLICY)
+    .map((node) => node.validPolicy);
   return [...new Set(accepted)];
 }
 

@@ -14,7 +14,8 @@ function base64UrlBytes(text: string): Uint8Array {
 }
 
 export async function signInWithCard(
-  ctx: IssuerContext, input: { answer: ChallengeAnswer; ip: string },
+  ctx: IssuerContext,
+  input: { answer: ChallengeAnswer; ip: string },
 ): Promise<RouteRuleResult<'pkiAuthResponse'>> {
   const { answer, ip } = input;
   const { challengeId } = answer;
@@ -24,17 +25,23 @@ export async function signInWithCard(
   if (challenge === null) return auditedRefusal(ctx, 'pki-auth', 'challenge-unknown', failureDetails);
   if (challenge.usedAt !== null) return auditedRefusal(ctx, 'pki-auth', 'challenge-used', failureDetails);
   if (now.getTime() >= challenge.expiresAt) return auditedRefusal(ctx, 'pki-auth', 'challenge-expired', failureDetails);
-  const result = await ctx.verifyCard({
-    issuerNonce: challenge.challenge,
-    kioskNonce: base64UrlBytes(answer.kioskNonce),
-    signature: base64UrlBytes(answer.signature),
-    certificateDer: base64UrlBytes(answer.certificate),
-  }, ctx.trustPolicy);
+  const result = await ctx.verifyCard(
+    {
+      issuerNonce: challenge.challenge,
+      kioskNonce: base64UrlBytes(answer.kioskNonce),
+      signature: base64UrlBytes(answer.signature),
+      certificateDer: base64UrlBytes(answer.certificate),
+    },
+    ctx.trustPolicy,
+  );
   // Whatever the verdict, the challenge is used up: marking it and auditing why happen in one transaction, and
   // only one of several concurrent answers to the same challenge can do so (the others are replays).
   if (!result.ok) {
-    const consumed = await ctx.storage.consumeChallenge(challengeId, now.getTime(),
-      auditEntry(ctx, 'pki-auth', 'failure', result.code, failureDetails));
+    const consumed = await ctx.storage.consumeChallenge(
+      challengeId,
+      now.getTime(),
+      auditEntry(ctx, 'pki-auth', 'failure', result.code, failureDetails),
+    );
     if (!consumed) return auditedRefusal(ctx, 'pki-auth', 'challenge-used', failureDetails);
     return refuse(result.code, { detail: `(${result.message})` });
   }
@@ -42,22 +49,48 @@ export async function signInWithCard(
   const sessionToken = newOpaqueToken();
   const lifetime = ctx.config.pkiAuth.kioskSessionLifetimeSeconds;
   const sessionId = newRecordId();
-  const cardId = await ctx.storage.openKioskSession(challengeId, now.getTime(), {
-    id: newRecordId(), issuerDn: identity.issuerDn, serialNumberHex: identity.serialNumberHex, uuid: identity.uuid,
-    fascnHex: identity.fascnHex, commonName: identity.commonName, notAfter: identity.notAfter.getTime(),
-    certificateDer: identity.certificateDer,
-  }, {
-    id: sessionId, tokenHash: hashToken(sessionToken), kioskId: challenge.kioskId,
-    createdAt: now.getTime(), expiresAt: now.getTime() + lifetime * 1000, userCodeFailures: 0,
-  }, (storedCardId) => auditEntry(ctx, 'pki-auth', 'success', null, {
-    challengeId, kioskId: challenge.kioskId, sessionId, cardId: storedCardId, cardIssuer: identity.issuerDn,
-    cardSerial: identity.serialNumberHex, uuid: identity.uuid, fascnHex: identity.fascnHex, ip,
-  }));
+  const cardId = await ctx.storage.openKioskSession(
+    challengeId,
+    now.getTime(),
+    {
+      id: newRecordId(),
+      issuerDn: identity.issuerDn,
+      serialNumberHex: identity.serialNumberHex,
+      uuid: identity.uuid,
+      fascnHex: identity.fascnHex,
+      commonName: identity.commonName,
+      notAfter: identity.notAfter.getTime(),
+      certificateDer: identity.certificateDer,
+    },
+    {
+      id: sessionId,
+      tokenHash: hashToken(sessionToken),
+      kioskId: challenge.kioskId,
+      createdAt: now.getTime(),
+      expiresAt: now.getTime() + lifetime * 1000,
+      userCodeFailures: 0,
+    },
+    (storedCardId) =>
+      auditEntry(ctx, 'pki-auth', 'success', null, {
+        challengeId,
+        kioskId: challenge.kioskId,
+        sessionId,
+        cardId: storedCardId,
+        cardIssuer: identity.issuerDn,
+        cardSerial: identity.serialNumberHex,
+        uuid: identity.uuid,
+        fascnHex: identity.fascnHex,
+        ip,
+      }),
+  );
   if (cardId === null) return auditedRefusal(ctx, 'pki-auth', 'challenge-used', failureDetails);
   return ok({
-    sessionToken, expiresIn: lifetime,
+    sessionToken,
+    expiresIn: lifetime,
     cardholder: {
-      commonName: identity.commonName, uuid: identity.uuid, fascnHex: identity.fascnHex,
+      commonName: identity.commonName,
+      uuid: identity.uuid,
+      fascnHex: identity.fascnHex,
       cardCertificateNotAfter: identity.notAfter.toISOString(),
     },
   });

@@ -22,10 +22,17 @@ export type KeyResult = { ok: true; algorithm: CardKeyAlgorithm; key: KeyObject 
 export function cardPublicKey(certificate: ParsedCertificate): KeyResult {
   const key = certificate.publicKey;
   const algorithm = acceptedAlgorithm(certificate.fields.publicKey);
-  if (algorithm !== null && key.asymmetricKeyType === (algorithm === 'RSA-2048' ? 'rsa' : 'ec')) return { ok: true, algorithm, key };
+  if (algorithm !== null && key.asymmetricKeyType === (algorithm === 'RSA-2048' ? 'rsa' : 'ec'))
+    return { ok: true, algorithm, key };
   const details = key.asymmetricKeyDetails;
-  const described = key.asymmetricKeyType === 'rsa' ? `RSA-${details?.modulusLength ?? '?'}` : `${key.asymmetricKeyType ?? 'unknown'} ${details?.namedCurve ?? ''}`.trim();
-  return { ok: false, message: `unsupported PIV Authentication key ${described}: only RSA-2048, P-256 and P-384 are accepted` };
+  const described =
+    key.asymmetricKeyType === 'rsa'
+      ? `RSA-${details?.modulusLength ?? '?'}`
+      : `${key.asymmetricKeyType ?? 'unknown'} ${details?.namedCurve ?? ''}`.trim();
+  return {
+    ok: false,
+    message: `unsupported PIV Authentication key ${described}: only RSA-2048, P-256 and P-384 are accepted`,
+  };
 }
 
 function acceptedAlgorithm(info: PublicKeyInfo): CardKeyAlgorithm | null {
@@ -42,7 +49,12 @@ export interface PkiAuthNonces {
 }
 
 /** True only for a signature over exactly pkiAuthMessage(issuerNonce, kioskNonce); nonces of another length fail. */
-export function verifyChallengeSignature(nonces: PkiAuthNonces, signature: Uint8Array, algorithm: CardKeyAlgorithm, key: KeyObject): boolean {
+export function verifyChallengeSignature(
+  nonces: PkiAuthNonces,
+  signature: Uint8Array,
+  algorithm: CardKeyAlgorithm,
+  key: KeyObject,
+): boolean {
   const built = pkiAuthMessage(nonces.issuerNonce, nonces.kioskNonce);
   if (!built.ok) return false;
   if (signature.byteLength === 0 || signature.byteLength > MAX_SIGNATURE_BYTES) return false;

@@ -48,12 +48,18 @@ export interface CardIdentity {
 }
 
 export type CardAuthenticationFailureCode =
-  | 'bad-signature' | 'bad-certificate' | 'untrusted' | 'expired' | 'not-yet-valid' | 'revoked'
-  | 'revocation-unavailable' | 'policy-missing' | 'identity-missing';
+  | 'bad-signature'
+  | 'bad-certificate'
+  | 'untrusted'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'revoked'
+  | 'revocation-unavailable'
+  | 'policy-missing'
+  | 'identity-missing';
 
 export type CardAuthenticationResult =
-  | { ok: true; identity: CardIdentity }
-  | { ok: false; code: CardAuthenticationFailureCode; message: string };
+  { ok: true; identity: CardIdentity } | { ok: false; code: CardAuthenticationFailureCode; message: string };
 
 /**
  * Parsed trust material and revocation caches live as long as the policy object: the issuer service builds
@@ -112,11 +118,18 @@ export interface CardAuthenticationInput extends PkiAuthNonces {
   readonly certificateDer: Uint8Array;
 }
 
-export async function verifyCardAuthentication(input: CardAuthenticationInput, policy: PivTrustPolicy): Promise<CardAuthenticationResult> {
+export async function verifyCardAuthentication(
+  input: CardAuthenticationInput,
+  policy: PivTrustPolicy,
+): Promise<CardAuthenticationResult> {
   return checkCard(input.certificateDer, policy, (key) =>
     verifyChallengeSignature(input, input.signature, key.algorithm, key.key)
       ? null
-      : fail('bad-signature', `the signature does not verify with the certificate's ${key.algorithm} key over this PKI-AUTH message`));
+      : fail(
+          'bad-signature',
+          `the signature does not verify with the certificate's ${key.algorithm} key over this PKI-AUTH message`,
+        ),
+  );
 }
 
 /**
@@ -124,14 +137,19 @@ export async function verifyCardAuthentication(input: CardAuthenticationInput, p
  * trusted, valid, unrevoked and within policy *now*? The issuer asks it again after sign-in (approve, redeem), so
  * a card revoked after PKI-AUTH stops minting derived credentials.
  */
-export async function verifyCardCertificate(certificateDer: Uint8Array, policy: PivTrustPolicy): Promise<CardAuthenticationResult> {
+export async function verifyCardCertificate(
+  certificateDer: Uint8Array,
+  policy: PivTrustPolicy,
+): Promise<CardAuthenticationResult> {
   return checkCard(certificateDer, policy, () => null);
 }
 
 type CardKey = Extract<ReturnType<typeof cardPublicKey>, { ok: true }>;
 
 async function checkCard(
-  certificateDer: Uint8Array, policy: PivTrustPolicy, proofOfPossession: (key: CardKey) => CardAuthenticationResult | null,
+  certificateDer: Uint8Array,
+  policy: PivTrustPolicy,
+  proofOfPossession: (key: CardKey) => CardAuthenticationResult | null,
 ): Promise<CardAuthenticationResult> {
   const at = policy.now?.() ?? new Date();
   const state = stateFor(policy);
@@ -160,7 +178,13 @@ async function checkCard(
   if (policy.ocspUrl !== null && !engineCertificate(leaf).ok) {
     return fail('bad-certificate', 'the certificate cannot be parsed by the path engine');
   }
-  const sources = { urls: policy.crlUrls, files: policy.crlFiles, ocspUrl: policy.ocspUrl, maxAgeMs: policy.revocationMaxAgeMs, maxBytes: policy.maxCrlBytes };
+  const sources = {
+    urls: policy.crlUrls,
+    files: policy.crlFiles,
+    ocspUrl: policy.ocspUrl,
+    maxAgeMs: policy.revocationMaxAgeMs,
+    maxBytes: policy.maxCrlBytes,
+  };
   const revocation = await firstUnrevokedPath(validation.paths, sources, state.caches, state.store, at);
   if (!revocation.ok) return revocation;
   const path = revocation.path;
@@ -190,7 +214,10 @@ async function checkCard(
  * fixed ranking, not by which path was tried first, so the verdict does not depend on the order of configured files.
  */
 function validateCandidates(
-  paths: readonly ParsedCertificate[][], settings: PolicyProcessingSettings, state: PolicyState, at: Date,
+  paths: readonly ParsedCertificate[][],
+  settings: PolicyProcessingSettings,
+  state: PolicyState,
+  at: Date,
 ): { ok: true; paths: ParsedCertificate[][] } | Extract<CardAuthenticationResult, { ok: false }> {
   const valid: ParsedCertificate[][] = [];
   const failures: PathFailure[] = [];
@@ -204,7 +231,11 @@ function validateCandidates(
 
 /** Revocation (revocation/) for each validated path in turn: the first with an unrevoked answer for every certificate wins. */
 async function firstUnrevokedPath(
-  paths: readonly ParsedCertificate[][], sources: RevocationSources, caches: RevocationCaches, store: TrustStore, at: Date,
+  paths: readonly ParsedCertificate[][],
+  sources: RevocationSources,
+  caches: RevocationCaches,
+  store: TrustStore,
+  at: Date,
 ): Promise<{ ok: true; path: ParsedCertificate[] } | Extract<CardAuthenticationResult, { ok: false }>> {
   const failures: PathFailure[] = [];
   for (const path of paths) {
@@ -215,24 +246,45 @@ async function firstUnrevokedPath(
   return refusalFor(failures);
 }
 
-interface PathFailure { readonly path: readonly ParsedCertificate[]; readonly code: CardAuthenticationFailureCode; readonly message: string }
+interface PathFailure {
+  readonly path: readonly ParsedCertificate[];
+  readonly code: CardAuthenticationFailureCode;
+  readonly message: string;
+}
 
 /** Most telling first: a path that only fails on time or revocation says more than one that is no path at all. */
-const FAILURE_RANK: readonly CardAuthenticationFailureCode[] = ['revoked', 'expired', 'not-yet-valid', 'policy-missing', 'revocation-unavailable', 'untrusted'];
+const FAILURE_RANK: readonly CardAuthenticationFailureCode[] = [
+  'revoked',
+  'expired',
+  'not-yet-valid',
+  'policy-missing',
+  'revocation-unavailable',
+  'untrusted',
+];
 const MAX_FAILURES_TOLD = 4;
 
 function refusalFor(failures: readonly PathFailure[]): Extract<CardAuthenticationResult, { ok: false }> {
-  const ranked = [...failures].sort((a, b) => FAILURE_RANK.indexOf(a.code) - FAILURE_RANK.indexOf(b.code) || pathText(a.path).localeCompare(pathText(b.path)));
+  const ranked = [...failures].sort(
+    (a, b) =>
+      FAILURE_RANK.indexOf(a.code) - FAILURE_RANK.indexOf(b.code) || pathText(a.path).localeCompare(pathText(b.path)),
+  );
   const [first] = ranked;
   if (first === undefined) return { ok: false, code: 'untrusted', message: 'no certificate path was found' };
   if (ranked.length === 1) return { ok: false, code: first.code, message: first.message };
   const told = ranked.slice(0, MAX_FAILURES_TOLD).map((failure) => `via ${pathText(failure.path)}: ${failure.message}`);
-  return { ok: false, code: first.code, message: `none of ${ranked.length} certificate paths is acceptable; ${told.join('; ')}`.slice(0, 1500) };
+  return {
+    ok: false,
+    code: first.code,
+    message: `none of ${ranked.length} certificate paths is acceptable; ${told.join('; ')}`.slice(0, 1500),
+  };
 }
 
 /** The CA certificates of a path, by subject, issuing CA first. */
 function pathText(path: readonly ParsedCertificate[]): string {
-  return path.slice(1).map((certificate) => `"${certificate.subject}"`).join(' → ');
+  return path
+    .slice(1)
+    .map((certificate) => `"${certificate.subject}"`)
+    .join(' → ');
 }
 
 /**
@@ -242,6 +294,7 @@ function pathText(path: readonly ParsedCertificate[]): string {
 function issuerDnOf(path: readonly ParsedCertificate[]): string {
   const [leaf, issuingCa] = path;
   if (leaf === undefined) return '';
-  if (issuingCa !== undefined && Buffer.from(leaf.fields.issuerName).equals(issuingCa.fields.subjectName)) return issuingCa.subject;
+  if (issuingCa !== undefined && Buffer.from(leaf.fields.issuerName).equals(issuingCa.fields.subjectName))
+    return issuingCa.subject;
   return leaf.issuer;
 }

@@ -10,7 +10,11 @@ import { registerRoute } from '../route-registration.ts';
 export function registerDeviceFlowRoutes(app: FastifyInstance, ctx: IssuerContext): void {
   registerRoute(app, 'deviceAuthorization', ({ body, ip }) => authorizeDevice(ctx, { request: body, ip }));
   registerRoute(app, 'token', ({ body, ip }) => exchangeDeviceCode(ctx, { ...body, ip }));
-  app.get(OPERATIONS_PATHS.devicePage, { schema: { hide: true } }, (_request, reply) => reply.type('text/plain; charset=utf-8').send(
-    `${ctx.config.displayName}: type the code shown on your phone at a derived-credential kiosk, after signing in with your smart card.\n`,
-  ));
+  app.get(OPERATIONS_PATHS.devicePage, { schema: { hide: true } }, (_request, reply) =>
+    reply
+      .type('text/plain; charset=utf-8')
+      .send(
+        `${ctx.config.displayName}: type the code shown on your phone at a derived-credential kiosk, after signing in with your smart card.\n`,
+      ),
+  );
 }

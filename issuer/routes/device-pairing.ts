@@ -10,7 +10,9 @@ export function registerDevicePairingRoutes(app: FastifyInstance, ctx: IssuerCon
   // Its own counter, with approve's per-minute budget: showing then approving one phone is one guess of each kind.
   const codeGuesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
   registerRoute(app, 'devicePairings', ({ bearer, body, ip }) =>
-    showDevicePairing(ctx, codeGuesses, { sessionToken: bearer, userCode: body.userCode, ip }));
+    showDevicePairing(ctx, codeGuesses, { sessionToken: bearer, userCode: body.userCode, ip }),
+  );
   registerRoute(app, 'devicePairingDeny', ({ bearer, params }) =>
-    denyDevicePairing(ctx, { sessionToken: bearer, pairingId: params.pairingId }));
+    denyDevicePairing(ctx, { sessionToken: bearer, pairingId: params.pairingId }),
+  );
 }

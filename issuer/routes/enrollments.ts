@@ -22,15 +22,20 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
   // user_code and OTP guesses per minute (issuer/enrollment/code-guesses.ts): one counter for approve and redeem.
   const guesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
   registerRoute(app, 'approveUserCode', ({ bearer, body, ip }) =>
-    approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip }));
+    approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip }),
+  );
   registerRoute(app, 'refreshEnrollment', ({ bearer, params }) =>
-    refreshEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId }));
+    refreshEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId }),
+  );
   registerRoute(app, 'enrollmentStatus', ({ bearer, params, query, callerGone }) =>
-    watchEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId, query, callerGone }));
+    watchEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId, query, callerGone }),
+  );
   registerRoute(app, 'enrollmentForPhone', ({ bearer, params }) =>
-    fetchPhoneEnrollment(ctx, { accessToken: bearer, enrollmentId: params.enrollmentId }));
+    fetchPhoneEnrollment(ctx, { accessToken: bearer, enrollmentId: params.enrollmentId }),
+  );
   registerRoute(app, 'redeemEnrollment', ({ bearer, params, body, ip }) =>
-    redeemEnrollment(ctx, guesses, { accessToken: bearer, enrollmentId: params.enrollmentId, request: body, ip }));
+    redeemEnrollment(ctx, guesses, { accessToken: bearer, enrollmentId: params.enrollmentId, request: body, ip }),
+  );
   registerEventStream(app, ctx);
 }
 
@@ -43,7 +48,11 @@ function registerEventStream(app: FastifyInstance, ctx: IssuerContext): void {
     const enrollmentId = found.value.enrollment.id;
     reply.hijack();
     const raw = reply.raw;
-    raw.writeHead(route.success.status, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    raw.writeHead(route.success.status, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
     let lastState = '';
     const push = async (): Promise<void> => {
       const enrollment = await ctx.storage.findEnrollment(enrollmentId);
@@ -54,9 +63,18 @@ function registerEventStream(app: FastifyInstance, ctx: IssuerContext): void {
       if (status.state === 'completed' || status.state === 'burned') close();
     };
     const report = (error: unknown) => request.log.error({ err: error }, 'enrollment event stream failed');
-    const unsubscribe = ctx.events.subscribe(enrollmentId, () => { push().catch(report); });
-    const heartbeat = setInterval(() => { raw.write(': keep-alive\n\n'); push().catch(report); }, HEARTBEAT_MS);
-    const close = () => { clearInterval(heartbeat); unsubscribe(); raw.end(); };
+    const unsubscribe = ctx.events.subscribe(enrollmentId, () => {
+      push().catch(report);
+    });
+    const heartbeat = setInterval(() => {
+      raw.write(': keep-alive\n\n');
+      push().catch(report);
+    }, HEARTBEAT_MS);
+    const close = () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+      raw.end();
+    };
     request.raw.on('close', close);
     await push();
     return reply;

@@ -15,8 +15,11 @@ import { routeInput, routeSchema } from '../route-registration.ts';
 const OCSP_REQUEST = 'application/ocsp-request';
 
 function sendDer(reply: FastifyReply, route: RouteSpec, der: Uint8Array, cacheControl: string): FastifyReply {
-  return reply.code(route.success.status).header('content-type', route.success.media ?? 'application/octet-stream')
-    .header('cache-control', cacheControl).send(Buffer.from(der));
+  return reply
+    .code(route.success.status)
+    .header('content-type', route.success.media ?? 'application/octet-stream')
+    .header('cache-control', cacheControl)
+    .send(Buffer.from(der));
 }
 
 export function registerRevocationRoutes(app: FastifyInstance, ctx: IssuerContext): void {
@@ -24,7 +27,8 @@ export function registerRevocationRoutes(app: FastifyInstance, ctx: IssuerContex
   app.get(crlRoute.path, { schema: routeSchema(crlRoute) }, async (request, reply) => {
     const { params } = routeInput<'derivedCrl'>(request);
     const answer = await publishedCrl(
-      { crl: ctx.crl, now: ctx.now, maxCacheSeconds: ctx.config.revocation.crlCheckSeconds }, Number(params.generation),
+      { crl: ctx.crl, now: ctx.now, maxCacheSeconds: ctx.config.revocation.crlCheckSeconds },
+      Number(params.generation),
     );
     if (!answer.ok) return sendRefusal(reply, answer.error);
     return sendDer(reply, crlRoute, answer.value.der, `public, max-age=${answer.value.maxAgeSeconds}`);
@@ -32,15 +36,27 @@ export function registerRevocationRoutes(app: FastifyInstance, ctx: IssuerContex
 
   const ocspRoute: RouteSpec = ISSUER_API.ocsp;
   app.register((scope, _options, done) => {
-    scope.addContentTypeParser(OCSP_REQUEST, { parseAs: 'buffer' }, (_request, body, parsed) => { parsed(null, body); });
+    scope.addContentTypeParser(OCSP_REQUEST, { parseAs: 'buffer' }, (_request, body, parsed) => {
+      parsed(null, body);
+    });
     // A body too large, of another type, or unreadable is still answered in OCSP's own terms.
-    scope.setErrorHandler((_error: FastifyError, _request, reply) => sendDer(reply, ocspRoute, ocspError('malformedRequest'), 'no-store'));
+    scope.setErrorHandler((_error: FastifyError, _request, reply) =>
+      sendDer(reply, ocspRoute, ocspError('malformedRequest'), 'no-store'),
+    );
     scope.post(ocspRoute.path, { schema: routeSchema(ocspRoute) }, async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? new Uint8Array(request.body) : new Uint8Array(0);
-      return sendDer(reply, ocspRoute, await answerOcsp(body, {
-        storage: ctx.storage, ca: ctx.ca, issuerGeneration: ctx.issuerGeneration, now: ctx.now,
-        validityMs: ctx.config.revocation.ocspValiditySeconds * 1000,
-      }), 'no-store');
+      return sendDer(
+        reply,
+        ocspRoute,
+        await answerOcsp(body, {
+          storage: ctx.storage,
+          ca: ctx.ca,
+          issuerGeneration: ctx.issuerGeneration,
+          now: ctx.now,
+          validityMs: ctx.config.revocation.ocspValiditySeconds * 1000,
+        }),
+        'no-store',
+      );
     });
     done();
   });

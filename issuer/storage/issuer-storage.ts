@@ -108,8 +108,15 @@ export interface NewDerivedCertificate {
   cardRevocationSources: CardRevocationSources;
 }
 
-export interface DeviceReport { id: string | null; platform: string | null; model: string | null }
-export interface CardRevocationSources { crlUrls: string[]; ocspUrl: string | null }
+export interface DeviceReport {
+  id: string | null;
+  platform: string | null;
+  model: string | null;
+}
+export interface CardRevocationSources {
+  crlUrls: string[];
+  ocspUrl: string | null;
+}
 
 /** Stored states; `expired` is read from notAfter (see lifecycle/credential-state.ts). */
 export type StoredCredentialStatus = 'active' | 'suspended' | 'revoked';
@@ -124,7 +131,8 @@ export interface DerivedCertificateRecord extends Omit<NewDerivedCertificate, 'c
 
 /** A derived credential with its card: what `dck admin credentials` shows. */
 export interface DerivedCredentialView extends DerivedCertificateRecord {
-  card: Pick<CardRecord, 'id' | 'issuerDn' | 'serialNumberHex' | 'uuid' | 'fascnHex' | 'commonName' | 'notAfter'> & CardRevocationSources;
+  card: Pick<CardRecord, 'id' | 'issuerDn' | 'serialNumberHex' | 'uuid' | 'fascnHex' | 'commonName' | 'notAfter'> &
+    CardRevocationSources;
 }
 
 /** How to find credentials: each field narrows (AND); `name` matches the cardholder's name case-insensitively, in part. */
@@ -150,8 +158,7 @@ export interface CredentialStateChange {
 }
 
 export type CredentialStateChangeResult =
-  | { changed: true; before: DerivedCertificateRecord }
-  | { changed: false; current: DerivedCertificateRecord | null };
+  { changed: true; before: DerivedCertificateRecord } | { changed: false; current: DerivedCertificateRecord | null };
 
 /** Revokes every credential of a card or of an issuer generation that is not revoked yet. */
 export type CredentialScope = { cardId: string } | { issuerGeneration: number };
@@ -164,10 +171,19 @@ export interface IssuerGeneration {
 }
 
 /** A revoked (or held) entry of the CRL. */
-export interface CrlEntry { serialNumberHex: string; revokedAt: number; reason: RevocationReason }
+export interface CrlEntry {
+  serialNumberHex: string;
+  revokedAt: number;
+  reason: RevocationReason;
+}
 
 /** A CRL number taken with the revocation state it must list (both read in one transaction). */
-export interface CrlDraft { generation: number; crlNumber: number; stateVersion: number; entries: CrlEntry[] }
+export interface CrlDraft {
+  generation: number;
+  crlNumber: number;
+  stateVersion: number;
+  entries: CrlEntry[];
+}
 
 export interface PublishedCrl {
   generation: number;
@@ -210,7 +226,11 @@ export interface IssuerStorage extends NotificationStorage {
   /** Records a token poll and the (possibly raised) interval (not audited: polling is not a step). */
   recordTokenPoll(id: string, at: number, intervalSeconds: number): Promise<void>;
   /** approved → token-issued (and the poll recorded) with its audit row, only if still approved. False: someone else won, nothing written. */
-  issueAccessToken(id: string, token: { hash: string; expiresAt: number; polledAt: number }, audit: AuditEntryInput): Promise<boolean>;
+  issueAccessToken(
+    id: string,
+    token: { hash: string; expiresAt: number; polledAt: number },
+    audit: AuditEntryInput,
+  ): Promise<boolean>;
   findDeviceAuthorization(id: string): Promise<DeviceAuthorizationRecord | null>;
   /**
    * Records that `pairing.sessionId` showed the phone's details (replacing an earlier sign-in's), with its audit
@@ -231,7 +251,11 @@ export interface IssuerStorage extends NotificationStorage {
    * null when the challenge was already used (a concurrent answer won; nothing written).
    */
   openKioskSession(
-    challengeId: string, at: number, card: CardRecord, session: Omit<KioskSessionRecord, 'cardId'>, audit: AuditFor<string>,
+    challengeId: string,
+    at: number,
+    card: CardRecord,
+    session: Omit<KioskSessionRecord, 'cardId'>,
+    audit: AuditFor<string>,
   ): Promise<string | null>;
   findCard(id: string): Promise<CardRecord | null>;
   findKioskSessionByTokenHash(hash: string): Promise<KioskSessionRecord | null>;
@@ -241,7 +265,12 @@ export interface IssuerStorage extends NotificationStorage {
    * its current window (a window older than `limits.windowMs` starts again at zero). A taken guess counts as a
    * failure until `releaseUserCodeGuess` (or an approval) gives it back, so concurrent guesses never exceed a limit.
    */
-  takeUserCodeGuess(sessionId: string, cardId: string, at: number, limits: UserCodeGuessLimits): Promise<UserCodeGuessVerdict>;
+  takeUserCodeGuess(
+    sessionId: string,
+    cardId: string,
+    at: number,
+    limits: UserCodeGuessLimits,
+  ): Promise<UserCodeGuessVerdict>;
   /** Gives back a taken guess whose code was not a wrong one (expired, already used, refused for another reason). */
   releaseUserCodeGuess(sessionId: string, cardId: string): Promise<void>;
   /**
@@ -262,7 +291,10 @@ export interface IssuerStorage extends NotificationStorage {
    * has already approved `maxApprovalsPerSession` phones.
    */
   approveDeviceAuthorization(
-    deviceAuthorizationId: string, enrollment: EnrollmentRecord, maxApprovalsPerSession: number, audit: AuditEntryInput,
+    deviceAuthorizationId: string,
+    enrollment: EnrollmentRecord,
+    maxApprovalsPerSession: number,
+    audit: AuditEntryInput,
   ): Promise<ApproveResult>;
   findEnrollment(id: string): Promise<EnrollmentRecord | null>;
   /** Sets `phoneFetchedAt` the first time (later calls change nothing). True when this call set it. */
@@ -277,8 +309,12 @@ export interface IssuerStorage extends NotificationStorage {
    * False: nothing written.
    */
   completeEnrollment(
-    id: string, otpHash: string, certificate: NewDerivedCertificate, audit: AuditEntryInput,
-    supersede?: SupersedeAudit, notifications?: readonly NotificationInput[],
+    id: string,
+    otpHash: string,
+    certificate: NewDerivedCertificate,
+    audit: AuditEntryInput,
+    supersede?: SupersedeAudit,
+    notifications?: readonly NotificationInput[],
   ): Promise<CompleteEnrollmentResult>;
   findDerivedCertificate(serialNumberHex: string): Promise<DerivedCertificateRecord | null>;
 
@@ -288,11 +324,16 @@ export interface IssuerStorage extends NotificationStorage {
   listDerivedCredentials(filter: CredentialFilter, limit: number): Promise<DerivedCredentialView[]>;
   /** One credential's state, only from `change.from` and not expired, with its audit row; the CRL is then out of date. */
   changeCredentialState(
-    change: CredentialStateChange, audit: AuditEntryInput, notices?: NoticesFor,
+    change: CredentialStateChange,
+    audit: AuditEntryInput,
+    notices?: NoticesFor,
   ): Promise<CredentialStateChangeResult>;
   /** Revokes every active or suspended, unexpired credential in `scope`, with one audit row (and notices) per credential. */
   revokeCredentials(
-    scope: CredentialScope, reason: RevocationReason, at: number, audit: (serialNumberHex: string) => AuditEntryInput,
+    scope: CredentialScope,
+    reason: RevocationReason,
+    at: number,
+    audit: (serialNumberHex: string) => AuditEntryInput,
     notices?: NoticesFor,
   ): Promise<string[]>;
   /** The live generation (the highest, unretired), or null on a new database. */
@@ -304,8 +345,11 @@ export interface IssuerStorage extends NotificationStorage {
    * generation already has this CA certificate, nothing changes and its number is returned.
    */
   startIssuerGeneration(
-    caCertificateDer: Uint8Array, at: number, reason: RevocationReason,
-    audit: AuditFor<{ generation: number; revoked: string[] }>, revokedAudit: (serialNumberHex: string) => AuditEntryInput,
+    caCertificateDer: Uint8Array,
+    at: number,
+    reason: RevocationReason,
+    audit: AuditFor<{ generation: number; revoked: string[] }>,
+    revokedAudit: (serialNumberHex: string) => AuditEntryInput,
     notices?: (generation: number) => NoticesFor,
   ): Promise<{ generation: number; revoked: string[] }>;
   /** Takes the next CRL number of `generation` and reads the entries it must list, in one transaction. */
@@ -330,7 +374,8 @@ export interface IssuerStorage extends NotificationStorage {
    * written to `file` (with its SHA-256), drops them, and appends the audit row of the retention, in one transaction.
    */
   dropExportedAudit(
-    exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number }, audit: AuditEntryInput,
+    exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
+    audit: AuditEntryInput,
   ): Promise<void>;
 
   // maintenance
@@ -383,15 +428,31 @@ export interface LinkedCard {
 /** A renewal: each older credential of the same card and device is revoked as superseded, with this audit row. */
 export type SupersedeAudit = (serialNumberHex: string) => AuditEntryInput;
 /** `generation-retired`: the CA that signed it belongs to a retired issuer generation; nothing stored. */
-export type CompleteEnrollmentResult = { completed: true; superseded: string[] } | { completed: false; reason: 'not-claimable' | 'generation-retired' };
+export type CompleteEnrollmentResult =
+  { completed: true; superseded: string[] } | { completed: false; reason: 'not-claimable' | 'generation-retired' };
 
-export interface OtpFailureResult { failures: number; burned: boolean }
+export interface OtpFailureResult {
+  failures: number;
+  burned: boolean;
+}
 
-export interface UserCodeGuessLimits { perSession: number; perCard: number; windowMs: number }
+export interface UserCodeGuessLimits {
+  perSession: number;
+  perCard: number;
+  windowMs: number;
+}
 export type UserCodeGuessVerdict = 'taken' | 'session-limit' | 'card-limit';
 export type ApproveResult = 'approved' | 'not-pending' | 'session-limit';
-export interface CardRevocationResult { sessionsEnded: number; revokedEnrollmentIds: string[] }
-export interface PurgeResult { challenges: number; deviceAuthorizations: number; kioskSessions: number; enrollments: number }
+export interface CardRevocationResult {
+  sessionsEnded: number;
+  revokedEnrollmentIds: string[];
+}
+export interface PurgeResult {
+  challenges: number;
+  deviceAuthorizations: number;
+  kioskSessions: number;
+  enrollments: number;
+}
 
 // ─────────────── notifications (outbox, issue 10 §5) ───────────────
 
@@ -399,7 +460,8 @@ export interface PurgeResult { challenges: number; deviceAuthorizations: number;
 export type NotificationKind = 'credential-issued' | 'credential-revoked' | 'renewal-due' | 'issuer-changed';
 
 /** The idempotency key of a message about a derived certificate: one message of each kind per certificate, ever. */
-export const notificationKey = (kind: NotificationKind, derivedSerialHex: string): string => `${kind}:${derivedSerialHex}`;
+export const notificationKey = (kind: NotificationKind, derivedSerialHex: string): string =>
+  `${kind}:${derivedSerialHex}`;
 
 /** Facts a message shows: identifiers, dates, device names. Never a PIN, OTP, token or key (the outbox is not a vault). */
 export type NotificationFacts = Record<string, string | number | null>;
@@ -408,7 +470,9 @@ export type NotificationFacts = Record<string, string | number | null>;
  * The messages that report a change to one credential (issuer/notifications/notices.ts), queued in the outbox
  * inside the change's transaction: committed with it, or not at all.
  */
-export type NoticesFor = (credential: Pick<DerivedCertificateRecord, 'serialNumberHex' | 'cardId' | 'notAfter'>) => readonly NotificationInput[];
+export type NoticesFor = (
+  credential: Pick<DerivedCertificateRecord, 'serialNumberHex' | 'cardId' | 'notAfter'>,
+) => readonly NotificationInput[];
 
 /** A message to queue, inside the transaction of the change it reports. */
 export interface NotificationInput {
@@ -457,6 +521,11 @@ export interface NotificationStorage {
    */
   claimNotifications(holder: string, at: number, leaseMs: number, limit: number): Promise<NotificationRecord[]>;
   /** Records how the attempt ended, only while `holder` still holds the claim (false: it lapsed; nothing written). */
-  settleNotification(id: string, holder: string, settlement: NotificationSettlement, audit: AuditEntryInput | null): Promise<boolean>;
+  settleNotification(
+    id: string,
+    holder: string,
+    settlement: NotificationSettlement,
+    audit: AuditEntryInput | null,
+  ): Promise<boolean>;
   listNotifications(limit: number): Promise<NotificationRecord[]>;
 }

@@ -72,18 +72,24 @@ parentPort.on('message', (message) => {
 timer = setTimeout(tick, workerData.intervalMs);
 `;
 
-interface Gate { promise: Promise<void>; open(): void }
+interface Gate {
+  promise: Promise<void>;
+  open(): void;
+}
 
 function closedGate(): Gate {
   let open: () => void = () => undefined;
-  const promise = new Promise<void>((resolve) => { open = resolve; });
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   return { promise, open };
 }
 
 export function startCheckpointer(file: string, options: CheckpointerOptions): Checkpointer {
   const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
-    eval: true, workerData: { file, driverPath, intervalMs: options.intervalMs, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS },
+    eval: true,
+    workerData: { file, driverPath, intervalMs: options.intervalMs, busyTimeoutMs: WORKER_BUSY_TIMEOUT_MS },
   });
   let gate: Gate | null = null;
   let failsafe: NodeJS.Timeout | undefined;

@@ -2,10 +2,19 @@
 // eligibility rows. Kept apart from sqlite-storage.ts (one entity per file); the SQL is portable (PostgreSQL: the
 // GROUP BY is in a subquery over one table, the upsert is ON CONFLICT … DO UPDATE).
 import type Database from 'better-sqlite3';
-import type { AuditEntryInput, CardEligibilityRecord, CardRecord, IssuerStorage, LinkedCard } from './issuer-storage.ts';
+import type {
+  AuditEntryInput,
+  CardEligibilityRecord,
+  CardRecord,
+  IssuerStorage,
+  LinkedCard,
+} from './issuer-storage.ts';
 
 type Row = Record<string, unknown>;
-type EligibilityStorage = Pick<IssuerStorage, 'listLinkedCards' | 'recordCardEligibility' | 'markCardEligibilityActionDone'>;
+type EligibilityStorage = Pick<
+  IssuerStorage,
+  'listLinkedCards' | 'recordCardEligibility' | 'markCardEligibilityActionDone'
+>;
 
 export interface SqliteHelpers {
   run<T>(attempt: () => T): Promise<T>;
@@ -14,7 +23,8 @@ export interface SqliteHelpers {
   toCard(row: Row): CardRecord;
 }
 
-const numOrNull = (row: Row, key: string): number | null => (row[key] === null || row[key] === undefined ? null : Number(row[key]));
+const numOrNull = (row: Row, key: string): number | null =>
+  row[key] === null || row[key] === undefined ? null : Number(row[key]);
 const text = (row: Row, key: string): string => {
   const value = row[key];
   return typeof value === 'string' ? value : '';
@@ -23,8 +33,12 @@ const text = (row: Row, key: string): string => {
 function toEligibility(row: Row): CardEligibilityRecord | null {
   if (typeof row.e_card_id !== 'string') return null;
   return {
-    cardId: row.e_card_id, checkedAt: Number(row.e_checked_at), verdict: text(row, 'e_verdict') as CardEligibilityRecord['verdict'],
-    detail: text(row, 'e_detail'), nextCheckAt: numOrNull(row, 'e_next_check_at'), unknownSince: numOrNull(row, 'e_unknown_since'),
+    cardId: row.e_card_id,
+    checkedAt: Number(row.e_checked_at),
+    verdict: text(row, 'e_verdict') as CardEligibilityRecord['verdict'],
+    detail: text(row, 'e_detail'),
+    nextCheckAt: numOrNull(row, 'e_next_check_at'),
+    unknownSince: numOrNull(row, 'e_unknown_since'),
     actionDoneAt: numOrNull(row, 'e_action_done_at'),
   };
 }
@@ -38,7 +52,8 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
     JOIN cards c ON c.id = f.card_id
     LEFT JOIN card_eligibility e ON e.card_id = f.card_id
     ORDER BY f.card_id`);
-  const upsert = db.prepare(`INSERT INTO card_eligibility (card_id, checked_at, verdict, detail, next_check_at, unknown_since, action_done_at)
+  const upsert =
+    db.prepare(`INSERT INTO card_eligibility (card_id, checked_at, verdict, detail, next_check_at, unknown_since, action_done_at)
     VALUES (@cardId, @checkedAt, @verdict, @detail, @nextCheckAt, @unknownSince, @actionDoneAt)
     ON CONFLICT (card_id) DO UPDATE SET checked_at = excluded.checked_at, verdict = excluded.verdict, detail = excluded.detail,
       next_check_at = excluded.next_check_at, unknown_since = excluded.unknown_since, action_done_at = excluded.action_done_at`);
@@ -54,10 +69,21 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
   });
 
   return {
-    listLinkedCards: (afterCardId, limit, at) => helpers.run(() => (linked.all({ after: afterCardId, at, limit }) as Row[]).map((row): LinkedCard => ({
-      card: helpers.toCard(row), firstIssuedAt: Number(row.first_issued_at), eligibility: toEligibility(row),
-    }))),
-    recordCardEligibility: (records, audit) => helpers.runWrite(() => { record.immediate(records, audit); }),
-    markCardEligibilityActionDone: (cardId, at, audit) => helpers.runWrite(() => { markDone.immediate(cardId, at, audit); }),
+    listLinkedCards: (afterCardId, limit, at) =>
+      helpers.run(() =>
+        (linked.all({ after: afterCardId, at, limit }) as Row[]).map((row): LinkedCard => ({
+          card: helpers.toCard(row),
+          firstIssuedAt: Number(row.first_issued_at),
+          eligibility: toEligibility(row),
+        })),
+      ),
+    recordCardEligibility: (records, audit) =>
+      helpers.runWrite(() => {
+        record.immediate(records, audit);
+      }),
+    markCardEligibilityActionDone: (cardId, at, audit) =>
+      helpers.runWrite(() => {
+        markDone.immediate(cardId, at, audit);
+      }),
   };
 }

@@ -3,9 +3,24 @@
 // are its conditional writes, each with its audit rows in one BEGIN IMMEDIATE transaction (see sqlite-storage.ts).
 import type Database from 'better-sqlite3';
 import type {
-  AuditEntryInput, AuditFor, CompleteEnrollmentResult, CrlDraft, CrlEntry, CredentialFilter, CredentialScope,
-  CredentialStateChange, CredentialStateChangeResult, DerivedCertificateRecord, DerivedCredentialView, IssuerGeneration,
-  IssuerStorage, NewDerivedCertificate, NoticesFor, NotificationInput, PublishedCrl, SupersedeAudit,
+  AuditEntryInput,
+  AuditFor,
+  CompleteEnrollmentResult,
+  CrlDraft,
+  CrlEntry,
+  CredentialFilter,
+  CredentialScope,
+  CredentialStateChange,
+  CredentialStateChangeResult,
+  DerivedCertificateRecord,
+  DerivedCredentialView,
+  IssuerGeneration,
+  IssuerStorage,
+  NewDerivedCertificate,
+  NoticesFor,
+  NotificationInput,
+  PublishedCrl,
+  SupersedeAudit,
 } from './issuer-storage.ts';
 import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
 
@@ -14,7 +29,7 @@ type Row = Record<string, unknown>;
 /** What sqlite-storage.ts lends this module: the connection and its transaction, retry and audit helpers. */
 export interface SqliteTools {
   db: Database.Database;
-  write: <A extends unknown[], R>(work: (...args: A) => R) => ((...args: A) => R);
+  write: <A extends unknown[], R>(work: (...args: A) => R) => (...args: A) => R;
   run: <T>(attempt: () => T) => Promise<T>;
   runWrite: <T>(attempt: () => T) => Promise<T>;
   audit: (entry: AuditEntryInput) => void;
@@ -22,25 +37,45 @@ export interface SqliteTools {
   enqueue: (message: NotificationInput) => unknown;
 }
 
-export type LifecycleStorage = Pick<IssuerStorage,
-  'findDerivedCertificate' | 'findDerivedCredential' | 'listDerivedCredentials' | 'changeCredentialState' | 'revokeCredentials'
-  | 'currentIssuerGeneration' | 'findIssuerGeneration' | 'startIssuerGeneration' | 'draftCrl' | 'publishCrl'
-  | 'findPublishedCrl' | 'crlStateVersion' | 'readTenantSettings' | 'writeTenantSettings'>;
+export type LifecycleStorage = Pick<
+  IssuerStorage,
+  | 'findDerivedCertificate'
+  | 'findDerivedCredential'
+  | 'listDerivedCredentials'
+  | 'changeCredentialState'
+  | 'revokeCredentials'
+  | 'currentIssuerGeneration'
+  | 'findIssuerGeneration'
+  | 'startIssuerGeneration'
+  | 'draftCrl'
+  | 'publishCrl'
+  | 'findPublishedCrl'
+  | 'crlStateVersion'
+  | 'readTenantSettings'
+  | 'writeTenantSettings'
+>;
 
 const text = (row: Row, key: string): string | null => (typeof row[key] === 'string' ? row[key] : null);
 const int = (row: Row, key: string): number => Number(row[key]);
-const intOrNull = (row: Row, key: string): number | null => (row[key] === null || row[key] === undefined ? null : Number(row[key]));
+const intOrNull = (row: Row, key: string): number | null =>
+  row[key] === null || row[key] === undefined ? null : Number(row[key]);
 const bytes = (row: Row, key: string): Uint8Array => row[key] as Buffer;
-const blob = (value: Uint8Array): Buffer => (Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+const blob = (value: Uint8Array): Buffer =>
+  Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 
 export function toDerivedCertificate(row: Row): DerivedCertificateRecord {
   return {
-    serialNumberHex: text(row, 'serial_number_hex') ?? '', cardId: text(row, 'card_id') ?? '',
-    deviceAuthorizationId: text(row, 'device_authorization_id') ?? '', enrollmentId: text(row, 'enrollment_id') ?? '',
-    certificateDer: bytes(row, 'certificate_der'), notBefore: int(row, 'not_before'), notAfter: int(row, 'not_after'),
+    serialNumberHex: text(row, 'serial_number_hex') ?? '',
+    cardId: text(row, 'card_id') ?? '',
+    deviceAuthorizationId: text(row, 'device_authorization_id') ?? '',
+    enrollmentId: text(row, 'enrollment_id') ?? '',
+    certificateDer: bytes(row, 'certificate_der'),
+    notBefore: int(row, 'not_before'),
+    notAfter: int(row, 'not_after'),
     issuedAt: int(row, 'issued_at'),
     device: { id: text(row, 'device_id'), platform: text(row, 'device_platform'), model: text(row, 'device_model') },
-    tenant: text(row, 'tenant') ?? '', issuerGeneration: int(row, 'issuer_generation'),
+    tenant: text(row, 'tenant') ?? '',
+    issuerGeneration: int(row, 'issuer_generation'),
     status: text(row, 'status') as DerivedCertificateRecord['status'],
     revocationReason: text(row, 'revocation_reason') as RevocationReason | null,
     statusChangedAt: intOrNull(row, 'status_changed_at'),
@@ -61,16 +96,24 @@ function toView(row: Row): DerivedCredentialView {
   return {
     ...toDerivedCertificate(row),
     card: {
-      id: text(row, 'card_id') ?? '', issuerDn: text(row, 'card_issuer_dn') ?? '', serialNumberHex: text(row, 'card_serial_hex') ?? '',
-      uuid: text(row, 'card_uuid'), fascnHex: text(row, 'card_fascn_hex'), commonName: text(row, 'card_common_name') ?? '',
-      notAfter: int(row, 'card_not_after'), crlUrls: crlUrls(row), ocspUrl: text(row, 'card_ocsp_url'),
+      id: text(row, 'card_id') ?? '',
+      issuerDn: text(row, 'card_issuer_dn') ?? '',
+      serialNumberHex: text(row, 'card_serial_hex') ?? '',
+      uuid: text(row, 'card_uuid'),
+      fascnHex: text(row, 'card_fascn_hex'),
+      commonName: text(row, 'card_common_name') ?? '',
+      notAfter: int(row, 'card_not_after'),
+      crlUrls: crlUrls(row),
+      ocspUrl: text(row, 'card_ocsp_url'),
     },
   };
 }
 
 function toGeneration(row: Row): IssuerGeneration {
   return {
-    generation: int(row, 'generation'), caCertificateDer: bytes(row, 'ca_certificate_der'), startedAt: int(row, 'started_at'),
+    generation: int(row, 'generation'),
+    caCertificateDer: bytes(row, 'ca_certificate_der'),
+    startedAt: int(row, 'started_at'),
     retiredAt: intOrNull(row, 'retired_at'),
   };
 }
@@ -99,16 +142,22 @@ function prepare(db: Database.Database) {
       AND (@cardId IS NULL OR d.card_id = @cardId) AND (@uuid IS NULL OR c.uuid = @uuid) AND (@fascn IS NULL OR c.fascn_hex = @fascn)
       AND (@name IS NULL OR LOWER(c.common_name) LIKE @name ESCAPE '\\') AND (@deviceId IS NULL OR d.device_id = @deviceId)
       AND (@status IS NULL OR d.status = @status) ORDER BY d.issued_at DESC, d.serial_number_hex LIMIT @limit`),
-    changeState: db.prepare(`UPDATE derived_certificates SET status = @to, revocation_reason = @reason, status_changed_at = @at
+    changeState:
+      db.prepare(`UPDATE derived_certificates SET status = @to, revocation_reason = @reason, status_changed_at = @at
       WHERE serial_number_hex = @serial AND not_after > @notExpiredAt AND status IN (SELECT value FROM json_each(@from))`),
-    revokeCard: db.prepare(`UPDATE derived_certificates SET status = 'revoked', revocation_reason = @reason, status_changed_at = @at
+    revokeCard:
+      db.prepare(`UPDATE derived_certificates SET status = 'revoked', revocation_reason = @reason, status_changed_at = @at
       WHERE card_id = @cardId AND status IN ('active', 'suspended') AND not_after > @at
       RETURNING serial_number_hex, issuer_generation, card_id, not_after`),
     revokeGeneration: db.prepare(`UPDATE derived_certificates SET status = 'revoked', revocation_reason = @reason,
       status_changed_at = @at WHERE issuer_generation = @generation AND status IN ('active', 'suspended') AND not_after > @at
       RETURNING serial_number_hex, issuer_generation, card_id, not_after`),
-    bumpStateVersion: db.prepare('UPDATE issuer_generations SET state_version = state_version + 1 WHERE generation = ?'),
-    currentGeneration: db.prepare('SELECT * FROM issuer_generations WHERE retired_at IS NULL ORDER BY generation DESC LIMIT 1'),
+    bumpStateVersion: db.prepare(
+      'UPDATE issuer_generations SET state_version = state_version + 1 WHERE generation = ?',
+    ),
+    currentGeneration: db.prepare(
+      'SELECT * FROM issuer_generations WHERE retired_at IS NULL ORDER BY generation DESC LIMIT 1',
+    ),
     findGeneration: db.prepare('SELECT * FROM issuer_generations WHERE generation = ?'),
     highestGeneration: db.prepare('SELECT COALESCE(MAX(generation), 0) AS generation FROM issuer_generations'),
     retireGenerations: db.prepare('UPDATE issuer_generations SET retired_at = ? WHERE retired_at IS NULL'),
@@ -131,7 +180,10 @@ function prepare(db: Database.Database) {
 
 export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
   /** Inside the enrollment's transaction: stores the credential, supersedes older ones of its card + device. */
-  insertCredential: (certificate: NewDerivedCertificate, supersede: SupersedeAudit | undefined) => CompleteEnrollmentResult;
+  insertCredential: (
+    certificate: NewDerivedCertificate,
+    supersede: SupersedeAudit | undefined,
+  ) => CompleteEnrollmentResult;
 } {
   const { write, run, runWrite, audit, enqueue } = tools;
   const q = prepare(tools.db);
@@ -144,23 +196,36 @@ export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
   const queueNotices = (rows: readonly Row[], notices: NoticesFor | undefined): void => {
     if (notices === undefined) return;
     for (const row of rows) {
-      const credential = { serialNumberHex: text(row, 'serial_number_hex') ?? '', cardId: text(row, 'card_id') ?? '', notAfter: int(row, 'not_after') };
+      const credential = {
+        serialNumberHex: text(row, 'serial_number_hex') ?? '',
+        cardId: text(row, 'card_id') ?? '',
+        notAfter: int(row, 'not_after'),
+      };
       for (const message of notices(credential)) enqueue(message);
     }
   };
 
-  const insertCredential = (certificate: NewDerivedCertificate, supersede: SupersedeAudit | undefined): CompleteEnrollmentResult => {
+  const insertCredential = (
+    certificate: NewDerivedCertificate,
+    supersede: SupersedeAudit | undefined,
+  ): CompleteEnrollmentResult => {
     const generation = one(q.findGeneration.get(certificate.issuerGeneration), toGeneration);
     if (generation !== null && generation.retiredAt !== null) return { completed: false, reason: 'generation-retired' };
     q.insertDerived.run({
-      ...certificate, certificateDer: blob(certificate.certificateDer), deviceId: certificate.device.id,
-      devicePlatform: certificate.device.platform, deviceModel: certificate.device.model,
+      ...certificate,
+      certificateDer: blob(certificate.certificateDer),
+      deviceId: certificate.device.id,
+      devicePlatform: certificate.device.platform,
+      deviceModel: certificate.device.model,
     });
     const sources = certificate.cardRevocationSources;
     q.cardSources.run(JSON.stringify(sources.crlUrls), sources.ocspUrl, certificate.cardId);
     if (certificate.device.id === null || supersede === undefined) return { completed: true, superseded: [] };
     const rows = q.supersede.all({
-      at: certificate.issuedAt, cardId: certificate.cardId, deviceId: certificate.device.id, serial: certificate.serialNumberHex,
+      at: certificate.issuedAt,
+      cardId: certificate.cardId,
+      deviceId: certificate.device.id,
+      serial: certificate.serialNumberHex,
     }) as Row[];
     const superseded = rows.map((row) => text(row, 'serial_number_hex') ?? '');
     changedIn(rows.map((row) => int(row, 'issuer_generation')));
@@ -168,55 +233,85 @@ export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
     return { completed: true, superseded };
   };
 
-  const changeState = write((change: CredentialStateChange, entry: AuditEntryInput, notices: NoticesFor | undefined): CredentialStateChangeResult => {
-    const before = one(q.findDerived.get(change.serialNumberHex), toDerivedCertificate);
-    const changed = before !== null && q.changeState.run({
-      to: change.to, reason: change.reason, at: change.at, serial: change.serialNumberHex,
-      notExpiredAt: change.notExpiredAt, from: JSON.stringify(change.from),
-    }).changes === 1;
-    if (!changed) return { changed: false, current: before };
-    changedIn([before.issuerGeneration]);
-    audit(entry);
-    for (const message of notices?.(before) ?? []) enqueue(message);
-    return { changed: true, before };
-  });
+  const changeState = write(
+    (
+      change: CredentialStateChange,
+      entry: AuditEntryInput,
+      notices: NoticesFor | undefined,
+    ): CredentialStateChangeResult => {
+      const before = one(q.findDerived.get(change.serialNumberHex), toDerivedCertificate);
+      const changed =
+        before !== null &&
+        q.changeState.run({
+          to: change.to,
+          reason: change.reason,
+          at: change.at,
+          serial: change.serialNumberHex,
+          notExpiredAt: change.notExpiredAt,
+          from: JSON.stringify(change.from),
+        }).changes === 1;
+      if (!changed) return { changed: false, current: before };
+      changedIn([before.issuerGeneration]);
+      audit(entry);
+      for (const message of notices?.(before) ?? []) enqueue(message);
+      return { changed: true, before };
+    },
+  );
 
-  const revokeScope = write((scope: CredentialScope, reason: RevocationReason, at: number,
-    entry: (serial: string) => AuditEntryInput, notices: NoticesFor | undefined): string[] => {
-    const rows = ('cardId' in scope
-      ? q.revokeCard.all({ reason, at, cardId: scope.cardId })
-      : q.revokeGeneration.all({ reason, at, generation: scope.issuerGeneration })) as Row[];
-    changedIn(rows.map((row) => int(row, 'issuer_generation')));
-    const serials = rows.map((row) => text(row, 'serial_number_hex') ?? '');
-    for (const serial of serials) audit(entry(serial));
-    queueNotices(rows, notices);
-    return serials;
-  });
+  const revokeScope = write(
+    (
+      scope: CredentialScope,
+      reason: RevocationReason,
+      at: number,
+      entry: (serial: string) => AuditEntryInput,
+      notices: NoticesFor | undefined,
+    ): string[] => {
+      const rows = (
+        'cardId' in scope
+          ? q.revokeCard.all({ reason, at, cardId: scope.cardId })
+          : q.revokeGeneration.all({ reason, at, generation: scope.issuerGeneration })
+      ) as Row[];
+      changedIn(rows.map((row) => int(row, 'issuer_generation')));
+      const serials = rows.map((row) => text(row, 'serial_number_hex') ?? '');
+      for (const serial of serials) audit(entry(serial));
+      queueNotices(rows, notices);
+      return serials;
+    },
+  );
 
-  const startGeneration = write((caCertificateDer: Uint8Array, at: number, reason: RevocationReason,
-    entry: AuditFor<{ generation: number; revoked: string[] }>, revokedEntry: (serial: string) => AuditEntryInput,
-    notices: ((generation: number) => NoticesFor) | undefined) => {
-    const live = one(q.currentGeneration.get(), toGeneration);
-    // Several processes starting on one CA: the first registers it, the others find it live.
-    if (live !== null && Buffer.from(live.caCertificateDer).equals(caCertificateDer)) return { generation: live.generation, revoked: [] };
-    const generation = int(q.highestGeneration.get() as Row, 'generation') + 1;
-    q.retireGenerations.run(at);
-    q.insertGeneration.run(generation, blob(caCertificateDer), at);
-    const rows = live === null ? [] : q.revokeGeneration.all({ reason, at, generation: live.generation }) as Row[];
-    const revoked = rows.map((row) => text(row, 'serial_number_hex') ?? '');
-    if (live !== null) changedIn([live.generation]);
-    for (const serial of revoked) audit(revokedEntry(serial));
-    queueNotices(rows, notices?.(generation));
-    const result = { generation, revoked };
-    audit(typeof entry === 'function' ? entry(result) : entry);
-    return result;
-  });
+  const startGeneration = write(
+    (
+      caCertificateDer: Uint8Array,
+      at: number,
+      reason: RevocationReason,
+      entry: AuditFor<{ generation: number; revoked: string[] }>,
+      revokedEntry: (serial: string) => AuditEntryInput,
+      notices: ((generation: number) => NoticesFor) | undefined,
+    ) => {
+      const live = one(q.currentGeneration.get(), toGeneration);
+      // Several processes starting on one CA: the first registers it, the others find it live.
+      if (live !== null && Buffer.from(live.caCertificateDer).equals(caCertificateDer))
+        return { generation: live.generation, revoked: [] };
+      const generation = int(q.highestGeneration.get() as Row, 'generation') + 1;
+      q.retireGenerations.run(at);
+      q.insertGeneration.run(generation, blob(caCertificateDer), at);
+      const rows = live === null ? [] : (q.revokeGeneration.all({ reason, at, generation: live.generation }) as Row[]);
+      const revoked = rows.map((row) => text(row, 'serial_number_hex') ?? '');
+      if (live !== null) changedIn([live.generation]);
+      for (const serial of revoked) audit(revokedEntry(serial));
+      queueNotices(rows, notices?.(generation));
+      const result = { generation, revoked };
+      audit(typeof entry === 'function' ? entry(result) : entry);
+      return result;
+    },
+  );
 
   const draftCrl = write((generation: number, at: number): CrlDraft => {
     const taken = q.takeCrlNumber.get(generation) as Row | undefined;
     if (taken === undefined) throw new Error(`no issuer generation ${generation}`);
     const entries: CrlEntry[] = (q.crlEntries.all(generation, at) as Row[]).map((row) => ({
-      serialNumberHex: text(row, 'serial_number_hex') ?? '', revokedAt: int(row, 'status_changed_at'),
+      serialNumberHex: text(row, 'serial_number_hex') ?? '',
+      revokedAt: int(row, 'status_changed_at'),
       reason: (text(row, 'revocation_reason') ?? 'unspecified') as RevocationReason,
     }));
     return { generation, crlNumber: int(taken, 'crl_number'), stateVersion: int(taken, 'state_version'), entries };
@@ -231,33 +326,57 @@ export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
     insertCredential,
     findDerivedCertificate: (serial) => run(() => one(q.findDerived.get(serial), toDerivedCertificate)),
     findDerivedCredential: (serial) => run(() => one(q.findView.get(serial), toView)),
-    listDerivedCredentials: (filter: CredentialFilter, limit) => run(() => (q.listViews.all({
-      serial: filter.serialNumberHex ?? null, cardId: filter.cardId ?? null, uuid: filter.personUuid?.toLowerCase() ?? null,
-      fascn: filter.fascnHex?.toLowerCase() ?? null, name: filter.name === undefined ? null : likePattern(filter.name),
-      deviceId: filter.deviceId ?? null, status: filter.status ?? null, limit,
-    }) as Row[]).map(toView)),
+    listDerivedCredentials: (filter: CredentialFilter, limit) =>
+      run(() =>
+        (
+          q.listViews.all({
+            serial: filter.serialNumberHex ?? null,
+            cardId: filter.cardId ?? null,
+            uuid: filter.personUuid?.toLowerCase() ?? null,
+            fascn: filter.fascnHex?.toLowerCase() ?? null,
+            name: filter.name === undefined ? null : likePattern(filter.name),
+            deviceId: filter.deviceId ?? null,
+            status: filter.status ?? null,
+            limit,
+          }) as Row[]
+        ).map(toView),
+      ),
     changeCredentialState: (change, entry, notices) => runWrite(() => changeState(change, entry, notices)),
-    revokeCredentials: (scope, reason, at, entry, notices) => runWrite(() => revokeScope(scope, reason, at, entry, notices)),
+    revokeCredentials: (scope, reason, at, entry, notices) =>
+      runWrite(() => revokeScope(scope, reason, at, entry, notices)),
     currentIssuerGeneration: () => run(() => one(q.currentGeneration.get(), toGeneration)),
     findIssuerGeneration: (generation) => run(() => one(q.findGeneration.get(generation), toGeneration)),
     startIssuerGeneration: (caDer, at, reason, entry, revokedEntry, notices) =>
       runWrite(() => startGeneration(caDer, at, reason, entry, revokedEntry, notices)),
     draftCrl: (generation, at) => runWrite(() => draftCrl(generation, at)),
     publishCrl: (crl: PublishedCrl) => runWrite(() => q.publishCrl.run({ ...crl, der: blob(crl.der) }).changes === 1),
-    findPublishedCrl: (generation) => run(() => {
-      const row = q.findGeneration.get(generation) as Row | undefined;
-      if (row === undefined || row.crl_der === null) return null;
-      return {
-        generation, crlNumber: int(row, 'published_crl_number'), stateVersion: int(row, 'published_state_version'),
-        der: bytes(row, 'crl_der'), thisUpdate: int(row, 'crl_this_update'), nextUpdate: int(row, 'crl_next_update'),
-      };
-    }),
-    crlStateVersion: (generation) => run(() => {
-      const row = q.stateVersion.get(generation) as Row | undefined;
-      return row === undefined ? 0 : int(row, 'state_version');
-    }),
-    readTenantSettings: () => run(() => Object.fromEntries((q.readSettings.all() as Row[])
-      .map((row) => [text(row, 'name') ?? '', text(row, 'value') ?? '']))),
-    writeTenantSettings: (values, at, entry) => runWrite(() => { writeSettings(values, at, entry); }),
+    findPublishedCrl: (generation) =>
+      run(() => {
+        const row = q.findGeneration.get(generation) as Row | undefined;
+        if (row === undefined || row.crl_der === null) return null;
+        return {
+          generation,
+          crlNumber: int(row, 'published_crl_number'),
+          stateVersion: int(row, 'published_state_version'),
+          der: bytes(row, 'crl_der'),
+          thisUpdate: int(row, 'crl_this_update'),
+          nextUpdate: int(row, 'crl_next_update'),
+        };
+      }),
+    crlStateVersion: (generation) =>
+      run(() => {
+        const row = q.stateVersion.get(generation) as Row | undefined;
+        return row === undefined ? 0 : int(row, 'state_version');
+      }),
+    readTenantSettings: () =>
+      run(() =>
+        Object.fromEntries(
+          (q.readSettings.all() as Row[]).map((row) => [text(row, 'name') ?? '', text(row, 'value') ?? '']),
+        ),
+      ),
+    writeTenantSettings: (values, at, entry) =>
+      runWrite(() => {
+        writeSettings(values, at, entry);
+      }),
   };
 }

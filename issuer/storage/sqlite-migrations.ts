@@ -97,7 +97,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    description: 'card-wide user_code guess counts, per-session approvals, indexes for purging, job leases, audit retention',
+    description:
+      'card-wide user_code guess counts, per-session approvals, indexes for purging, job leases, audit retention',
     sql: `
       ALTER TABLE cards ADD COLUMN user_code_failures INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE cards ADD COLUMN user_code_window_start INTEGER NOT NULL DEFAULT 0;
@@ -134,7 +135,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'lifecycle: derived credential bindings and states, the issuer generation, CRL numbers, tenant settings',
+    description:
+      'lifecycle: derived credential bindings and states, the issuer generation, CRL numbers, tenant settings',
     sql: `
       -- What binds a derived credential besides its card (cards) and enrollment: the device as the phone reported
       -- it, the tenant and issuer generation, and its state. 'expired' is not stored: it is not_after in the past.
@@ -177,7 +179,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    description: 'device pairing: what the phone reported, which sign-in showed it, when the phone fetched its enrollment',
+    description:
+      'device pairing: what the phone reported, which sign-in showed it, when the phone fetched its enrollment',
     sql: `
       ALTER TABLE device_authorizations ADD COLUMN device_platform TEXT;
       ALTER TABLE device_authorizations ADD COLUMN device_model TEXT;

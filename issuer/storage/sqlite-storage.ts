@@ -5,10 +5,26 @@
 // Several processes may share the file: busy answers are retried asynchronously (sqlite-busy-retry.ts).
 import Database from 'better-sqlite3';
 import type {
-  ApproveResult, AuditEntry, AuditEntryInput, AuditFor, CardRecord, CardRevocationResult, ChallengeRecord,
-  CompleteEnrollmentResult, DeviceAuthorizationRecord, EnrollmentRecord, IssuerStorage, KioskSessionRecord,
-  NewDerivedCertificate, NotificationInput, NotificationSettlement, OtpFailureResult, PurgeResult, SupersedeAudit,
-  UserCodeGuessLimits, UserCodeGuessVerdict,
+  ApproveResult,
+  AuditEntry,
+  AuditEntryInput,
+  AuditFor,
+  CardRecord,
+  CardRevocationResult,
+  ChallengeRecord,
+  CompleteEnrollmentResult,
+  DeviceAuthorizationRecord,
+  EnrollmentRecord,
+  IssuerStorage,
+  KioskSessionRecord,
+  NewDerivedCertificate,
+  NotificationInput,
+  NotificationSettlement,
+  OtpFailureResult,
+  PurgeResult,
+  SupersedeAudit,
+  UserCodeGuessLimits,
+  UserCodeGuessVerdict,
 } from './issuer-storage.ts';
 import { openLifecycleStorage, toDerivedCertificate } from './sqlite-lifecycle.ts';
 import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
@@ -22,7 +38,7 @@ type Row = Record<string, unknown>;
 
 const str = (row: Row, key: string): string => {
   const value = row[key];
-  return typeof value === 'string' ? value : (value === undefined ? '' : JSON.stringify(value));
+  return typeof value === 'string' ? value : value === undefined ? '' : JSON.stringify(value);
 };
 const num = (row: Row, key: string): number => Number(row[key]);
 const strOrNull = (row: Row, key: string): string | null => (row[key] === null ? null : str(row, key));
@@ -32,50 +48,80 @@ const bytes = (row: Row, key: string): Uint8Array => row[key] as Buffer;
 
 function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
   return {
-    id: str(row, 'id'), deviceCodeHash: str(row, 'device_code_hash'), userCodeHash: str(row, 'user_code_hash'),
-    clientId: str(row, 'client_id'), status: str(row, 'status') as DeviceAuthorizationRecord['status'],
-    createdAt: num(row, 'created_at'), expiresAt: num(row, 'expires_at'), intervalSeconds: num(row, 'interval_seconds'),
-    lastPollAt: numOrNull(row, 'last_poll_at'), cardId: strOrNull(row, 'card_id'),
-    enrollmentId: strOrNull(row, 'enrollment_id'), accessTokenHash: strOrNull(row, 'access_token_hash'),
+    id: str(row, 'id'),
+    deviceCodeHash: str(row, 'device_code_hash'),
+    userCodeHash: str(row, 'user_code_hash'),
+    clientId: str(row, 'client_id'),
+    status: str(row, 'status') as DeviceAuthorizationRecord['status'],
+    createdAt: num(row, 'created_at'),
+    expiresAt: num(row, 'expires_at'),
+    intervalSeconds: num(row, 'interval_seconds'),
+    lastPollAt: numOrNull(row, 'last_poll_at'),
+    cardId: strOrNull(row, 'card_id'),
+    enrollmentId: strOrNull(row, 'enrollment_id'),
+    accessTokenHash: strOrNull(row, 'access_token_hash'),
     accessTokenExpiresAt: numOrNull(row, 'access_token_expires_at'),
     device: {
-      platform: strOrNull(row, 'device_platform'), model: strOrNull(row, 'device_model'),
-      appName: strOrNull(row, 'app_name'), appVersion: strOrNull(row, 'app_version'),
+      platform: strOrNull(row, 'device_platform'),
+      model: strOrNull(row, 'device_model'),
+      appName: strOrNull(row, 'app_name'),
+      appVersion: strOrNull(row, 'app_version'),
     },
-    pairing: row.pairing_session_id === null
-      ? null : { sessionId: str(row, 'pairing_session_id'), shownAt: num(row, 'pairing_shown_at') },
+    pairing:
+      row.pairing_session_id === null
+        ? null
+        : { sessionId: str(row, 'pairing_session_id'), shownAt: num(row, 'pairing_shown_at') },
   };
 }
 
 function toChallenge(row: Row): ChallengeRecord {
   return {
-    id: str(row, 'id'), challenge: bytes(row, 'challenge'), kioskId: strOrNull(row, 'kiosk_id'),
-    createdAt: num(row, 'created_at'), expiresAt: num(row, 'expires_at'), usedAt: numOrNull(row, 'used_at'),
+    id: str(row, 'id'),
+    challenge: bytes(row, 'challenge'),
+    kioskId: strOrNull(row, 'kiosk_id'),
+    createdAt: num(row, 'created_at'),
+    expiresAt: num(row, 'expires_at'),
+    usedAt: numOrNull(row, 'used_at'),
   };
 }
 
 function toCard(row: Row): CardRecord {
   return {
-    id: str(row, 'id'), issuerDn: str(row, 'issuer_dn'), serialNumberHex: str(row, 'serial_number_hex'),
-    uuid: strOrNull(row, 'uuid'), fascnHex: strOrNull(row, 'fascn_hex'), commonName: str(row, 'common_name'),
-    notAfter: num(row, 'not_after'), certificateDer: bytes(row, 'certificate_der'),
+    id: str(row, 'id'),
+    issuerDn: str(row, 'issuer_dn'),
+    serialNumberHex: str(row, 'serial_number_hex'),
+    uuid: strOrNull(row, 'uuid'),
+    fascnHex: strOrNull(row, 'fascn_hex'),
+    commonName: str(row, 'common_name'),
+    notAfter: num(row, 'not_after'),
+    certificateDer: bytes(row, 'certificate_der'),
   };
 }
 
 function toKioskSession(row: Row): KioskSessionRecord {
   return {
-    id: str(row, 'id'), tokenHash: str(row, 'token_hash'), cardId: str(row, 'card_id'),
-    kioskId: strOrNull(row, 'kiosk_id'), createdAt: num(row, 'created_at'), expiresAt: num(row, 'expires_at'),
+    id: str(row, 'id'),
+    tokenHash: str(row, 'token_hash'),
+    cardId: str(row, 'card_id'),
+    kioskId: strOrNull(row, 'kiosk_id'),
+    createdAt: num(row, 'created_at'),
+    expiresAt: num(row, 'expires_at'),
     userCodeFailures: num(row, 'user_code_failures'),
   };
 }
 
 function toEnrollment(row: Row): EnrollmentRecord {
   return {
-    id: str(row, 'id'), deviceAuthorizationId: str(row, 'device_authorization_id'), cardId: str(row, 'card_id'),
-    kioskSessionId: str(row, 'kiosk_session_id'), status: str(row, 'status') as EnrollmentRecord['status'],
-    otpHash: str(row, 'otp_hash'), otpExpiresAt: num(row, 'otp_expires_at'), otpFailures: num(row, 'otp_failures'),
-    createdAt: num(row, 'created_at'), completedAt: numOrNull(row, 'completed_at'),
+    id: str(row, 'id'),
+    deviceAuthorizationId: str(row, 'device_authorization_id'),
+    cardId: str(row, 'card_id'),
+    kioskSessionId: str(row, 'kiosk_session_id'),
+    status: str(row, 'status') as EnrollmentRecord['status'],
+    otpHash: str(row, 'otp_hash'),
+    otpExpiresAt: num(row, 'otp_expires_at'),
+    otpFailures: num(row, 'otp_failures'),
+    createdAt: num(row, 'created_at'),
+    completedAt: numOrNull(row, 'completed_at'),
     derivedCertificateSerialHex: strOrNull(row, 'derived_certificate_serial_hex'),
     phoneFetchedAt: numOrNull(row, 'phone_fetched_at'),
   };
@@ -88,7 +134,9 @@ function toEnrollment(row: Row): EnrollmentRecord {
  */
 function applyMigrations(db: Database.Database): void {
   db.transaction(() => {
-    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
     const applied = new Set(
       (db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((row) => num(row, 'version')),
     );
@@ -96,8 +144,11 @@ function applyMigrations(db: Database.Database): void {
     for (const migration of [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version)) {
       if (applied.has(migration.version)) continue;
       db.exec(migration.sql);
-      db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)')
-        .run(migration.version, migration.description, Date.now());
+      db.prepare('INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, ?)').run(
+        migration.version,
+        migration.description,
+        Date.now(),
+      );
     }
   }).immediate();
 }
@@ -125,7 +176,8 @@ function openDatabase(file: string, backgroundCheckpoints: boolean): Database.Da
 
 function prepareStatements(db: Database.Database) {
   return {
-    insertDevice: db.prepare(`INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status,
+    insertDevice:
+      db.prepare(`INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status,
       created_at, expires_at, interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at,
       device_platform, device_model, app_name, app_version, pairing_session_id, pairing_shown_at)
       VALUES (@id, @deviceCodeHash, @userCodeHash, @clientId, @status, @createdAt, @expiresAt, @intervalSeconds,
@@ -150,7 +202,8 @@ function prepareStatements(db: Database.Database) {
     findChallenge: db.prepare('SELECT * FROM challenges WHERE id = ?'),
     consumeChallenge: db.prepare('UPDATE challenges SET used_at = ? WHERE id = ? AND used_at IS NULL'),
     // Portable upsert (SQLite ≥ 3.35 and PostgreSQL): one statement, and the id of the row that stays.
-    upsertCard: db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after,
+    upsertCard:
+      db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after,
       certificate_der) VALUES (@id, @issuerDn, @serialNumberHex, @uuid, @fascnHex, @commonName, @notAfter, @certificateDer)
       ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
       common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der
@@ -161,19 +214,25 @@ function prepareStatements(db: Database.Database) {
     sessionByToken: db.prepare('SELECT * FROM kiosk_sessions WHERE token_hash = ?'),
     sessionFailures: db.prepare('SELECT user_code_failures FROM kiosk_sessions WHERE id = ?'),
     cardGuessWindow: db.prepare('SELECT user_code_failures, user_code_window_start FROM cards WHERE id = ?'),
-    restartCardGuessWindow: db.prepare('UPDATE cards SET user_code_failures = 0, user_code_window_start = ? WHERE id = ?'),
+    restartCardGuessWindow: db.prepare(
+      'UPDATE cards SET user_code_failures = 0, user_code_window_start = ? WHERE id = ?',
+    ),
     takeCardGuess: db.prepare('UPDATE cards SET user_code_failures = user_code_failures + 1 WHERE id = ?'),
     takeSessionGuess: db.prepare('UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = ?'),
     releaseCardGuess: db.prepare('UPDATE cards SET user_code_failures = MAX(user_code_failures - 1, 0) WHERE id = ?'),
-    releaseSessionGuess: db.prepare('UPDATE kiosk_sessions SET user_code_failures = MAX(user_code_failures - 1, 0) WHERE id = ?'),
+    releaseSessionGuess: db.prepare(
+      'UPDATE kiosk_sessions SET user_code_failures = MAX(user_code_failures - 1, 0) WHERE id = ?',
+    ),
     endCardSessions: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE card_id = ? AND expires_at > ?'),
     denyCardDevices: db.prepare(`UPDATE device_authorizations SET status = 'denied' WHERE id IN
       (SELECT device_authorization_id FROM enrollments WHERE card_id = ? AND status = 'awaiting-phone')`),
-    revokeCardEnrollments: db.prepare(`UPDATE enrollments SET status = 'card-revoked' WHERE card_id = ? AND status = 'awaiting-phone'
+    revokeCardEnrollments:
+      db.prepare(`UPDATE enrollments SET status = 'card-revoked' WHERE card_id = ? AND status = 'awaiting-phone'
       RETURNING id`),
     sessionApprovals: db.prepare('SELECT COUNT(*) AS approvals FROM enrollments WHERE kiosk_session_id = ?'),
     endSession: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?'),
-    insertEnrollment: db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
+    insertEnrollment:
+      db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
       otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at)
       VALUES (@id, @deviceAuthorizationId, @cardId, @kioskSessionId, @status, @otpHash, @otpExpiresAt, @otpFailures,
       @createdAt, @completedAt, @derivedCertificateSerialHex, @phoneFetchedAt)`),
@@ -182,11 +241,13 @@ function prepareStatements(db: Database.Database) {
     // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
     replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?
       WHERE id = ? AND status = 'awaiting-phone'`),
-    otpFailure: db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'
+    otpFailure:
+      db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'
       RETURNING otp_failures, device_authorization_id`),
     enrollmentStatus: db.prepare('SELECT status, otp_failures FROM enrollments WHERE id = ?'),
     burn: db.prepare(`UPDATE enrollments SET status = 'burned' WHERE id = ? AND status = 'awaiting-phone'`),
-    complete: db.prepare(`UPDATE enrollments SET status = 'completed', completed_at = ?, derived_certificate_serial_hex = ?
+    complete:
+      db.prepare(`UPDATE enrollments SET status = 'completed', completed_at = ?, derived_certificate_serial_hex = ?
       WHERE id = ? AND status = 'awaiting-phone' AND otp_hash = ?`),
     appendAudit: db.prepare('INSERT INTO audit_log (at, event, outcome, code, details) VALUES (?, ?, ?, ?, ?)'),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
@@ -198,7 +259,9 @@ function prepareStatements(db: Database.Database) {
       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
       WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= @at`),
     // Each purge statement deletes at most a batch, so the write lock is never held for long.
-    purgeChallenges: db.prepare('DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < ? LIMIT ?)'),
+    purgeChallenges: db.prepare(
+      'DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < ? LIMIT ?)',
+    ),
     purgeEnrollments: db.prepare(`DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
       JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
       WHERE e.status <> 'completed' AND e.otp_expires_at < @cutoff AND s.expires_at < @cutoff LIMIT @batch)`),
@@ -211,12 +274,14 @@ function prepareStatements(db: Database.Database) {
 }
 
 /** A Uint8Array as better-sqlite3 binds BLOBs (a Buffer), without copying the bytes. */
-const blob = (bytes: Uint8Array): Buffer => (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+const blob = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 /** Rolls back an enrollment's completion whose CA generation was retired meanwhile. */
 class GenerationRetired extends Error {}
 
-const resolveAudit = <R>(audit: AuditFor<R>, result: R): AuditEntryInput => (typeof audit === 'function' ? audit(result) : audit);
+const resolveAudit = <R>(audit: AuditFor<R>, result: R): AuditEntryInput =>
+  typeof audit === 'function' ? audit(result) : audit;
 
 export interface SqliteStorageOptions {
   /** How long a write waits (asynchronously) for a lock held by another process before failing. */
@@ -235,16 +300,19 @@ const PURGE_BATCH_ROWS = 2000;
 export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): IssuerStorage {
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const db = openDatabase(file, checkpointIntervalMs > 0);
-  const checkpointer = checkpointIntervalMs > 0
-    ? startCheckpointer(file, {
-      intervalMs: checkpointIntervalMs,
-      // Without the worker the log must not grow for ever: SQLite's commits take the job back.
-      onFailure: (error) => {
-        if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
-        process.emitWarning(`issuer database checkpoint worker failed, back to checkpoints on commit: ${error.message}`);
-      },
-    })
-    : null;
+  const checkpointer =
+    checkpointIntervalMs > 0
+      ? startCheckpointer(file, {
+          intervalMs: checkpointIntervalMs,
+          // Without the worker the log must not grow for ever: SQLite's commits take the job back.
+          onFailure: (error) => {
+            if (db.open) db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
+            process.emitWarning(
+              `issuer database checkpoint worker failed, back to checkpoints on commit: ${error.message}`,
+            );
+          },
+        })
+      : null;
   const q = prepareStatements(db);
   // Inside any write transaction below, `outbox.enqueue(message)` queues the message reporting that change.
   const outbox = prepareOutbox(db);
@@ -267,7 +335,12 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
 
   const insertDevice = write((record: DeviceAuthorizationRecord, entry: AuditEntryInput) => {
     const { device, pairing, ...columns } = record;
-    q.insertDevice.run({ ...columns, ...device, pairingSessionId: pairing?.sessionId ?? null, pairingShownAt: pairing?.shownAt ?? null });
+    q.insertDevice.run({
+      ...columns,
+      ...device,
+      pairingSessionId: pairing?.sessionId ?? null,
+      pairingShownAt: pairing?.shownAt ?? null,
+    });
     audit(entry);
   });
 
@@ -278,11 +351,13 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return true;
   });
 
-  const issueToken = write((id: string, token: { hash: string; expiresAt: number; polledAt: number }, entry: AuditEntryInput) => {
-    if (q.issueToken.run(token.hash, token.expiresAt, token.polledAt, id).changes !== 1) return false;
-    audit(entry);
-    return true;
-  });
+  const issueToken = write(
+    (id: string, token: { hash: string; expiresAt: number; polledAt: number }, entry: AuditEntryInput) => {
+      if (q.issueToken.run(token.hash, token.expiresAt, token.polledAt, id).changes !== 1) return false;
+      audit(entry);
+      return true;
+    },
+  );
 
   const consumeChallenge = write((id: string, at: number, entry: AuditEntryInput) => {
     if (q.consumeChallenge.run(at, id).changes !== 1) return false;
@@ -290,30 +365,39 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return true;
   });
 
-  const openSession = write((challengeId: string, at: number, card: CardRecord, session: Omit<KioskSessionRecord, 'cardId'>,
-    entry: AuditFor<string>): string | null => {
-    if (q.consumeChallenge.run(at, challengeId).changes !== 1) return null;
-    const row = q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row;
-    const cardId = str(row, 'id');
-    q.insertSession.run({ ...session, cardId });
-    audit(resolveAudit(entry, cardId));
-    return cardId;
-  });
+  const openSession = write(
+    (
+      challengeId: string,
+      at: number,
+      card: CardRecord,
+      session: Omit<KioskSessionRecord, 'cardId'>,
+      entry: AuditFor<string>,
+    ): string | null => {
+      if (q.consumeChallenge.run(at, challengeId).changes !== 1) return null;
+      const row = q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row;
+      const cardId = str(row, 'id');
+      q.insertSession.run({ ...session, cardId });
+      audit(resolveAudit(entry, cardId));
+      return cardId;
+    },
+  );
 
-  const takeGuess = write((sessionId: string, cardId: string, at: number, limits: UserCodeGuessLimits): UserCodeGuessVerdict => {
-    const card = q.cardGuessWindow.get(cardId) as Row | undefined;
-    let cardFailures = card === undefined ? 0 : num(card, 'user_code_failures');
-    if (card !== undefined && num(card, 'user_code_window_start') <= at - limits.windowMs) {
-      q.restartCardGuessWindow.run(at, cardId);
-      cardFailures = 0;
-    }
-    if (cardFailures >= limits.perCard) return 'card-limit';
-    const session = q.sessionFailures.get(sessionId) as Row | undefined;
-    if (session === undefined || num(session, 'user_code_failures') >= limits.perSession) return 'session-limit';
-    q.takeCardGuess.run(cardId);
-    q.takeSessionGuess.run(sessionId);
-    return 'taken';
-  });
+  const takeGuess = write(
+    (sessionId: string, cardId: string, at: number, limits: UserCodeGuessLimits): UserCodeGuessVerdict => {
+      const card = q.cardGuessWindow.get(cardId) as Row | undefined;
+      let cardFailures = card === undefined ? 0 : num(card, 'user_code_failures');
+      if (card !== undefined && num(card, 'user_code_window_start') <= at - limits.windowMs) {
+        q.restartCardGuessWindow.run(at, cardId);
+        cardFailures = 0;
+      }
+      if (cardFailures >= limits.perCard) return 'card-limit';
+      const session = q.sessionFailures.get(sessionId) as Row | undefined;
+      if (session === undefined || num(session, 'user_code_failures') >= limits.perSession) return 'session-limit';
+      q.takeCardGuess.run(cardId);
+      q.takeSessionGuess.run(sessionId);
+      return 'taken';
+    },
+  );
 
   const releaseGuess = (sessionId: string, cardId: string): void => {
     q.releaseCardGuess.run(cardId);
@@ -321,34 +405,45 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   };
   const releaseGuessAlone = write(releaseGuess);
 
-  const userCodeFailure = write((sessionId: string, maxFailures: number, at: number, entry: AuditEntryInput): number => {
-    const row = q.sessionFailures.get(sessionId) as Row | undefined;
-    const failures = row === undefined ? 0 : num(row, 'user_code_failures');
-    if (failures >= maxFailures) q.endSession.run(at, sessionId, at);
-    audit(entry);
-    return failures;
-  });
+  const userCodeFailure = write(
+    (sessionId: string, maxFailures: number, at: number, entry: AuditEntryInput): number => {
+      const row = q.sessionFailures.get(sessionId) as Row | undefined;
+      const failures = row === undefined ? 0 : num(row, 'user_code_failures');
+      if (failures >= maxFailures) q.endSession.run(at, sessionId, at);
+      audit(entry);
+      return failures;
+    },
+  );
 
-  const revokeCard = write((cardId: string, at: number, entry: AuditFor<CardRevocationResult>): CardRevocationResult => {
-    const sessionsEnded = q.endCardSessions.run(at, cardId, at).changes;
-    q.denyCardDevices.run(cardId);
-    const revokedEnrollmentIds = (q.revokeCardEnrollments.all(cardId) as Row[]).map((row) => str(row, 'id'));
-    const result = { sessionsEnded, revokedEnrollmentIds };
-    audit(resolveAudit(entry, result));
-    return result;
-  });
+  const revokeCard = write(
+    (cardId: string, at: number, entry: AuditFor<CardRevocationResult>): CardRevocationResult => {
+      const sessionsEnded = q.endCardSessions.run(at, cardId, at).changes;
+      q.denyCardDevices.run(cardId);
+      const revokedEnrollmentIds = (q.revokeCardEnrollments.all(cardId) as Row[]).map((row) => str(row, 'id'));
+      const result = { sessionsEnded, revokedEnrollmentIds };
+      audit(resolveAudit(entry, result));
+      return result;
+    },
+  );
 
-  const approve = write((deviceAuthorizationId: string, enrollment: EnrollmentRecord, maxApprovals: number,
-    entry: AuditEntryInput): ApproveResult => {
-    // Whatever the outcome, the code typed was not a wrong one: its guess is given back.
-    releaseGuess(enrollment.kioskSessionId, enrollment.cardId);
-    const approvals = num(q.sessionApprovals.get(enrollment.kioskSessionId) as Row, 'approvals');
-    if (approvals >= maxApprovals) return 'session-limit';
-    if (q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes !== 1) return 'not-pending';
-    q.insertEnrollment.run(enrollment);
-    audit(entry);
-    return 'approved';
-  });
+  const approve = write(
+    (
+      deviceAuthorizationId: string,
+      enrollment: EnrollmentRecord,
+      maxApprovals: number,
+      entry: AuditEntryInput,
+    ): ApproveResult => {
+      // Whatever the outcome, the code typed was not a wrong one: its guess is given back.
+      releaseGuess(enrollment.kioskSessionId, enrollment.cardId);
+      const approvals = num(q.sessionApprovals.get(enrollment.kioskSessionId) as Row, 'approvals');
+      if (approvals >= maxApprovals) return 'session-limit';
+      if (q.approveDevice.run(enrollment.cardId, enrollment.id, deviceAuthorizationId).changes !== 1)
+        return 'not-pending';
+      q.insertEnrollment.run(enrollment);
+      audit(entry);
+      return 'approved';
+    },
+  );
 
   const replaceOtp = write((id: string, otpHash: string, otpExpiresAt: number, entry: AuditEntryInput): boolean => {
     if (q.replaceOtp.run(otpHash, otpExpiresAt, id).changes !== 1) return false;
@@ -362,7 +457,10 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     if (counted === undefined) {
       // Not awaiting the phone any more (burned, completed) or unknown: count nothing, report what it is.
       const row = q.enrollmentStatus.get(id) as Row | undefined;
-      result = { failures: row === undefined ? 0 : num(row, 'otp_failures'), burned: row !== undefined && str(row, 'status') === 'burned' };
+      result = {
+        failures: row === undefined ? 0 : num(row, 'otp_failures'),
+        burned: row !== undefined && str(row, 'status') === 'burned',
+      };
     } else {
       const failures = num(counted, 'otp_failures');
       const burned = failures >= maxFailures;
@@ -376,21 +474,36 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return result;
   });
 
-  const { insertCredential, ...lifecycle } = openLifecycleStorage({ db, write, run, runWrite, audit, enqueue: (message) => outbox.enqueue(message) });
-
-  const complete = write((id: string, otpHash: string, certificate: NewDerivedCertificate, entry: AuditEntryInput,
-    supersede: SupersedeAudit | undefined, notifications: readonly NotificationInput[]): CompleteEnrollmentResult => {
-    // The enrollment row first: when it is no longer claimable, nothing else is written.
-    if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) {
-      return { completed: false, reason: 'not-claimable' };
-    }
-    const result = insertCredential(certificate, supersede);
-    // A retired generation's CA signs no more: undo the enrollment's completion with everything else.
-    if (!result.completed) throw new GenerationRetired();
-    audit(entry);
-    for (const message of notifications) outbox.enqueue(message);
-    return result;
+  const { insertCredential, ...lifecycle } = openLifecycleStorage({
+    db,
+    write,
+    run,
+    runWrite,
+    audit,
+    enqueue: (message) => outbox.enqueue(message),
   });
+
+  const complete = write(
+    (
+      id: string,
+      otpHash: string,
+      certificate: NewDerivedCertificate,
+      entry: AuditEntryInput,
+      supersede: SupersedeAudit | undefined,
+      notifications: readonly NotificationInput[],
+    ): CompleteEnrollmentResult => {
+      // The enrollment row first: when it is no longer claimable, nothing else is written.
+      if (q.complete.run(certificate.issuedAt, certificate.serialNumberHex, id, otpHash).changes !== 1) {
+        return { completed: false, reason: 'not-claimable' };
+      }
+      const result = insertCredential(certificate, supersede);
+      // A retired generation's CA signs no more: undo the enrollment's completion with everything else.
+      if (!result.completed) throw new GenerationRetired();
+      audit(entry);
+      for (const message of notifications) outbox.enqueue(message);
+      return result;
+    },
+  );
   const completeOrRefuse = (...args: Parameters<typeof complete>): CompleteEnrollmentResult => {
     try {
       return complete(...args);
@@ -406,24 +519,31 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return true;
   });
 
-  const settleNotification = write((id: string, holder: string, settlement: NotificationSettlement,
-    entry: AuditEntryInput | null): boolean => {
-    if (!outbox.settle(id, holder, settlement)) return false;
-    if (entry !== null) audit(entry);
-    return true;
-  });
+  const settleNotification = write(
+    (id: string, holder: string, settlement: NotificationSettlement, entry: AuditEntryInput | null): boolean => {
+      if (!outbox.settle(id, holder, settlement)) return false;
+      if (entry !== null) audit(entry);
+      return true;
+    },
+  );
 
   const claimNotifications = write((holder: string, at: number, leaseMs: number, limit: number) =>
-    outbox.claim(holder, at, leaseMs, limit));
+    outbox.claim(holder, at, leaseMs, limit),
+  );
 
-  const dropExported = write((exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
-    entry: AuditEntryInput): void => {
-    q.insertAuditExport.run(exported);
-    const dropped = q.dropAuditUpTo.run(exported.upToSequence).changes;
-    // Rows the export file does not hold would be lost: roll everything back instead.
-    if (dropped !== exported.rows) throw new Error(`audit retention: ${dropped} rows to drop, ${exported.rows} exported`);
-    audit(entry);
-  });
+  const dropExported = write(
+    (
+      exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
+      entry: AuditEntryInput,
+    ): void => {
+      q.insertAuditExport.run(exported);
+      const dropped = q.dropAuditUpTo.run(exported.upToSequence).changes;
+      // Rows the export file does not hold would be lost: roll everything back instead.
+      if (dropped !== exported.rows)
+        throw new Error(`audit retention: ${dropped} rows to drop, ${exported.rows} exported`);
+      audit(entry);
+    },
+  );
 
   const purge = write((cutoff: number, entry: AuditFor<PurgeResult>): PurgeResult => {
     const batch = PURGE_BATCH_ROWS;
@@ -443,17 +563,26 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   });
 
   const toAuditEntry = (row: Row): AuditEntry => ({
-    sequence: num(row, 'sequence'), at: num(row, 'at'), event: str(row, 'event'),
-    outcome: str(row, 'outcome') as AuditEntry['outcome'], code: strOrNull(row, 'code'),
+    sequence: num(row, 'sequence'),
+    at: num(row, 'at'),
+    event: str(row, 'event'),
+    outcome: str(row, 'outcome') as AuditEntry['outcome'],
+    code: strOrNull(row, 'code'),
     details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
   });
 
   return {
     insertDeviceAuthorization: (record, entry) => runWrite(() => insertDevice(record, entry)),
-    findDeviceAuthorizationByDeviceCodeHash: (hash) => run(() => one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
-    findDeviceAuthorizationByUserCodeHash: (hash) => run(() => one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
-    findDeviceAuthorizationByAccessTokenHash: (hash) => run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
-    recordTokenPoll: (id, at, intervalSeconds) => runWrite(() => { q.recordPoll.run(at, intervalSeconds, id); }),
+    findDeviceAuthorizationByDeviceCodeHash: (hash) =>
+      run(() => one(q.deviceByDeviceCode.get(hash), toDeviceAuthorization)),
+    findDeviceAuthorizationByUserCodeHash: (hash) =>
+      run(() => one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
+    findDeviceAuthorizationByAccessTokenHash: (hash) =>
+      run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
+    recordTokenPoll: (id, at, intervalSeconds) =>
+      runWrite(() => {
+        q.recordPoll.run(at, intervalSeconds, id);
+      }),
     issueAccessToken: (id, token, entry) => runWrite(() => issueToken(id, token, entry)),
     findDeviceAuthorization: (id) => run(() => one(q.deviceById.get(id), toDeviceAuthorization)),
     showDevicePairing: (id, pairing, entry) =>
@@ -461,41 +590,56 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     denyDevicePairing: (id, sessionId, entry) =>
       runWrite(() => changeAudited(() => q.denyPairing.run(id, sessionId).changes, entry)),
 
-    insertChallenge: (r) => runWrite(() => {
-      q.insertChallenge.run(r.id, blob(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
-    }),
+    insertChallenge: (r) =>
+      runWrite(() => {
+        q.insertChallenge.run(r.id, blob(r.challenge), r.kioskId, r.createdAt, r.expiresAt, r.usedAt);
+      }),
     findChallenge: (id) => run(() => one(q.findChallenge.get(id), toChallenge)),
     consumeChallenge: (id, at, entry) => runWrite(() => consumeChallenge(id, at, entry)),
-    openKioskSession: (challengeId, at, card, session, entry) => runWrite(() => openSession(challengeId, at, card, session, entry)),
+    openKioskSession: (challengeId, at, card, session, entry) =>
+      runWrite(() => openSession(challengeId, at, card, session, entry)),
     findCard: (id) => run(() => one(q.findCard.get(id), toCard)),
     findKioskSessionByTokenHash: (hash) => run(() => one(q.sessionByToken.get(hash), toKioskSession)),
     takeUserCodeGuess: (sessionId, cardId, at, limits) => runWrite(() => takeGuess(sessionId, cardId, at, limits)),
-    releaseUserCodeGuess: (sessionId, cardId) => runWrite(() => { releaseGuessAlone(sessionId, cardId); }),
-    recordUserCodeFailure: (sessionId, maxFailures, at, entry) => runWrite(() => userCodeFailure(sessionId, maxFailures, at, entry)),
+    releaseUserCodeGuess: (sessionId, cardId) =>
+      runWrite(() => {
+        releaseGuessAlone(sessionId, cardId);
+      }),
+    recordUserCodeFailure: (sessionId, maxFailures, at, entry) =>
+      runWrite(() => userCodeFailure(sessionId, maxFailures, at, entry)),
     revokeCardSessions: (cardId, at, entry) => runWrite(() => revokeCard(cardId, at, entry)),
 
     approveDeviceAuthorization: (deviceAuthorizationId, enrollment, maxApprovals, entry) =>
       runWrite(() => approve(deviceAuthorizationId, enrollment, maxApprovals, entry)),
     findEnrollment: (id) => run(() => one(q.findEnrollment.get(id), toEnrollment)),
     recordPhoneFetched: (id, at) => runWrite(() => q.phoneFetched.run(at, id).changes === 1),
-    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) => runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
+    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) =>
+      runWrite(() => replaceOtp(id, otpHash, otpExpiresAt, entry)),
     recordOtpFailure: (id, maxFailures, entry) => runWrite(() => otpFailure(id, maxFailures, entry)),
     completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>
       runWrite(() => completeOrRefuse(id, otpHash, certificate, entry, supersede, notifications)),
     ...lifecycle,
 
-    appendAudit: (entry) => runWrite(() => { audit(entry); }),
+    appendAudit: (entry) =>
+      runWrite(() => {
+        audit(entry);
+      }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
-    listAuditBefore: (before, limit) => run(() => {
-      // The oldest rows in sequence order, up to the first that is not old enough: the log is only ever cut at
-      // a sequence, so a row written with an earlier clock after a later one is never skipped.
-      const rows = (q.oldestAudit.all(limit) as Row[]).map(toAuditEntry);
-      const young = rows.findIndex((row) => row.at >= before);
-      return young < 0 ? rows : rows.slice(0, young);
-    }),
-    dropExportedAudit: (exported, entry) => runWrite(() => { dropExported(exported, entry); }),
+    listAuditBefore: (before, limit) =>
+      run(() => {
+        // The oldest rows in sequence order, up to the first that is not old enough: the log is only ever cut at
+        // a sequence, so a row written with an earlier clock after a later one is never skipped.
+        const rows = (q.oldestAudit.all(limit) as Row[]).map(toAuditEntry);
+        const young = rows.findIndex((row) => row.at >= before);
+        return young < 0 ? rows : rows.slice(0, young);
+      }),
+    dropExportedAudit: (exported, entry) =>
+      runWrite(() => {
+        dropExported(exported, entry);
+      }),
 
-    takeLease: (name, holder, at, ttlMs) => runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
+    takeLease: (name, holder, at, ttlMs) =>
+      runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
     purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
     ...sqliteEligibilityStorage(db, { run, runWrite, audit, toCard }),
 
@@ -503,7 +647,8 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     listRenewalCandidates: (at, thresholdPercent, limit) =>
       run(() => outbox.renewalCandidates(at, thresholdPercent, limit, toDerivedCertificate)),
     claimNotifications: (holder, at, leaseMs, limit) => runWrite(() => claimNotifications(holder, at, leaseMs, limit)),
-    settleNotification: (id, holder, settlement, entry) => runWrite(() => settleNotification(id, holder, settlement, entry)),
+    settleNotification: (id, holder, settlement, entry) =>
+      runWrite(() => settleNotification(id, holder, settlement, entry)),
     listNotifications: (limit) => run(() => outbox.list(limit)),
 
     close: async () => {

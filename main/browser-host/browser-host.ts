@@ -137,7 +137,8 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     const url = new URL(request.url ?? '/', origin);
     const launch = url.searchParams.get('launch');
     if (url.pathname === '/' && launch !== null) {
-      if (!spendLaunchToken(launch)) return send(403, 'This launch link is not valid or was already used. Start the kiosk again for a new one.');
+      if (!spendLaunchToken(launch))
+        return send(403, 'This launch link is not valid or was already used. Start the kiosk again for a new one.');
       log('browser-host-launched');
       response.writeHead(303, {
         location: '/',
@@ -160,7 +161,9 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Until `ws` takes the socket over (and after, alongside its own handler): a reset must not throw.
-    socket.on('error', (error: Error) => log('browser-host-socket-error', { error: (error as NodeJS.ErrnoException).code ?? error.name }));
+    socket.on('error', (error: Error) =>
+      log('browser-host-socket-error', { error: (error as NodeJS.ErrnoException).code ?? error.name }),
+    );
     const path = new URL(request.url ?? '/', origin).pathname;
     if (path !== WEBSOCKET_PATH || request.headers.origin !== origin || !hasSession(request)) {
       log('browser-host-refused-socket', { path: path.slice(0, 40) });
@@ -224,4 +227,3 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     },
   };
 }
-

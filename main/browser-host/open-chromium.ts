@@ -22,16 +22,25 @@ export interface OpenedChromium {
   close(): void;
 }
 
-const escapeAttribute = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const escapeAttribute = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 /** Null when Chromium is not installed at CHROMIUM. `extraArgs`: e.g. --headless for tests. */
 export function openChromium(launchUrl: string, extraArgs: readonly string[] = []): OpenedChromium | null {
   if (!existsSync(CHROMIUM)) return null;
   const profile = createPrivateTempDir('dck-kiosk-chromium-');
   const launchPage = join(profile.path, 'launch.html');
-  writeFileSync(launchPage, `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${escapeAttribute(launchUrl)}"><title>Starting the kiosk</title>`, { mode: 0o600 });
+  writeFileSync(
+    launchPage,
+    `<!doctype html><meta charset="utf-8"><meta name="referrer" content="no-referrer"><meta http-equiv="refresh" content="0;url=${escapeAttribute(launchUrl)}"><title>Starting the kiosk</title>`,
+    { mode: 0o600 },
+  );
   const startUrl = pathToFileURL(launchPage).href;
-  const child = spawn(CHROMIUM, [`--user-data-dir=${profile.path}`, '--no-first-run', '--disable-sync', ...extraArgs, `--app=${startUrl}`], { stdio: 'ignore' });
+  const child = spawn(
+    CHROMIUM,
+    [`--user-data-dir=${profile.path}`, '--no-first-run', '--disable-sync', ...extraArgs, `--app=${startUrl}`],
+    { stdio: 'ignore' },
+  );
   child.on('exit', () => profile.remove());
   return {
     process: child,

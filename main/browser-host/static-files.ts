@@ -68,7 +68,11 @@ export function serveStatic(request: IncomingMessage, response: ServerResponse, 
     response.end('not found');
     return;
   }
-  response.writeHead(200, { ...headers, 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': String(size) });
+  response.writeHead(200, {
+    ...headers,
+    'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream',
+    'content-length': String(size),
+  });
   if (request.method === 'HEAD') {
     response.end();
     return;

@@ -2,12 +2,27 @@
 // (piv/). A thin adapter: it only translates events and maps card-edge results and errors to the session's
 // outcomes. The PIN passes straight through to verifyPinSafely, which zero-fills it.
 import type { SmartCardService } from '../../native/pcsc/index.ts';
-import { choosePinReference, isPivError, keyAlgorithmOf, PivCard, signPkiAuthChallenge, summarizeCertificate, verifyPinSafely } from '../../piv/index.ts';
+import {
+  choosePinReference,
+  isPivError,
+  keyAlgorithmOf,
+  PivCard,
+  signPkiAuthChallenge,
+  summarizeCertificate,
+  verifyPinSafely,
+} from '../../piv/index.ts';
 import type { KeyAlgorithm } from '../../piv/index.ts';
 import type { PinReferenceName } from '../../contracts/card.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
 import type { PinOutcome } from '../session/state.ts';
-import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, CardSignOutcome, KioskCardPort, KioskCardSession } from './card-port.ts';
+import type {
+  CardIdentityOutcome,
+  CardReaderEvent,
+  CardRemovedOutcome,
+  CardSignOutcome,
+  KioskCardPort,
+  KioskCardSession,
+} from './card-port.ts';
 
 export interface PcscCardPortOptions {
   readonly now?: () => Date;
@@ -22,7 +37,11 @@ export interface PcscCardPortOptions {
 }
 
 const errorCode = (error: unknown): string =>
-  isPivError(error) ? error.code : error instanceof Error ? ((error as { code?: unknown }).code as string | undefined) ?? error.name : 'unknown';
+  isPivError(error)
+    ? error.code
+    : error instanceof Error
+      ? (((error as { code?: unknown }).code as string | undefined) ?? error.name)
+      : 'unknown';
 
 /** The card edge says the card was pulled mid-command (pcscd confirmed it is gone): not a card fault. */
 const REMOVED: CardRemovedOutcome = { kind: 'card-removed' };
@@ -31,7 +50,12 @@ const wasRemoved = (error: unknown): boolean => isPivError(error, 'card-removed'
 /** Why a card cannot be used, from what failed while reading it without a PIN. */
 function refusalFor(error: unknown): CardRefusedReason {
   // No PIV application, or no PIV Authentication certificate: not a card this kiosk can use.
-  if (isPivError(error, 'not-found') || isPivError(error, 'malformed-certificate') || isPivError(error, 'malformed-object')) return 'not-piv';
+  if (
+    isPivError(error, 'not-found') ||
+    isPivError(error, 'malformed-certificate') ||
+    isPivError(error, 'malformed-object')
+  )
+    return 'not-piv';
   return 'unreadable';
 }
 
@@ -78,7 +102,10 @@ class PcscKioskCard implements KioskCardSession {
   async verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome> {
     try {
       // The session already asked the person to confirm a last try, so the card edge may send it.
-      const result = await verifyPinSafely(this.#card, pin, { allowLastTry: true, ...(this.#reference ? { reference: this.#reference } : {}) });
+      const result = await verifyPinSafely(this.#card, pin, {
+        allowLastTry: true,
+        ...(this.#reference ? { reference: this.#reference } : {}),
+      });
       switch (result.outcome) {
         case 'correct':
           return { kind: 'ok' };
@@ -135,12 +162,30 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
     emit({ type: 'readers', readers: serviceDown ? 'service-down' : readers.size === 0 ? 'none' : 'ready' });
 
   const used = options.useReader ?? (() => true);
-  service.on('reader-added', ({ reader }) => { if (used(reader)) { readers.add(reader); emitReaders(); } });
-  service.on('reader-removed', ({ reader }) => { if (readers.delete(reader)) emitReaders(); });
-  service.on('card-inserted', ({ reader }) => { if (used(reader)) emit({ type: 'inserted', reader }); });
-  service.on('card-removed', ({ reader }) => { if (used(reader)) emit({ type: 'removed', reader }); });
-  service.on('service-down', () => { serviceDown = true; readers.clear(); emitReaders(); });
-  service.on('service-up', () => { serviceDown = false; emitReaders(); });
+  service.on('reader-added', ({ reader }) => {
+    if (used(reader)) {
+      readers.add(reader);
+      emitReaders();
+    }
+  });
+  service.on('reader-removed', ({ reader }) => {
+    if (readers.delete(reader)) emitReaders();
+  });
+  service.on('card-inserted', ({ reader }) => {
+    if (used(reader)) emit({ type: 'inserted', reader });
+  });
+  service.on('card-removed', ({ reader }) => {
+    if (used(reader)) emit({ type: 'removed', reader });
+  });
+  service.on('service-down', () => {
+    serviceDown = true;
+    readers.clear();
+    emitReaders();
+  });
+  service.on('service-up', () => {
+    serviceDown = false;
+    emitReaders();
+  });
 
   return {
     subscribe(listener) {
@@ -150,13 +195,18 @@ export function createPcscCardPort(service: SmartCardService, options: PcscCardP
         started = true;
         service.start();
       }
-      return () => { listeners.delete(listener); };
+      return () => {
+        listeners.delete(listener);
+      };
     },
     async open(reader) {
       if (!used(reader)) return null;
       try {
         const connection = await service.connect(reader);
-        const card = new PivCard(connection, { atr: connection.atr, ...(options.commandDeadlineMs === undefined ? {} : { commandDeadlineMs: options.commandDeadlineMs }) });
+        const card = new PivCard(connection, {
+          atr: connection.atr,
+          ...(options.commandDeadlineMs === undefined ? {} : { commandDeadlineMs: options.commandDeadlineMs }),
+        });
         return new PcscKioskCard(card, () => connection.disconnect(), options);
       } catch (error: unknown) {
         options.log?.('card-connect-failed', { code: errorCode(error) });

@@ -24,7 +24,8 @@ const TenantText = (maxLength: number) => Type.String({ minLength: 1, maxLength,
  * Text per language tag, e.g. { "en": "…", "nl": "…" }. The keys are checked after the schema (`checkLanguageKeys`):
  * TypeBox lets a Record's non-matching keys through.
  */
-const PerLanguage = (maxLength: number) => Type.Record(LanguageTag, TenantText(maxLength), { maxProperties: 20, default: {} });
+const PerLanguage = (maxLength: number) =>
+  Type.Record(LanguageTag, TenantText(maxLength), { maxProperties: 20, default: {} });
 
 const TenantSchema = Type.Object(
   {
@@ -37,22 +38,29 @@ const TenantSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     /** The phone app people need: its name, and where to get it (a QR code per store on the welcome screen only). */
-    phoneApp: Type.Union([
-      Type.Object(
-        {
-          name: TenantText(64),
-          storeLinks: Type.Object(
-            { appStore: Type.Optional(HttpsUrl), googlePlay: Type.Optional(HttpsUrl) },
-            { additionalProperties: false, default: {} },
-          ),
-        },
-        { additionalProperties: false },
-      ),
-      Type.Null(),
-    ], { default: null }),
+    phoneApp: Type.Union(
+      [
+        Type.Object(
+          {
+            name: TenantText(64),
+            storeLinks: Type.Object(
+              { appStore: Type.Optional(HttpsUrl), googlePlay: Type.Optional(HttpsUrl) },
+              { additionalProperties: false, default: {} },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        Type.Null(),
+      ],
+      { default: null },
+    ),
     /** Who helps in person, shown after "Help desk:" (instead of a web address nobody can open at a kiosk). */
     helpDesk: Type.Object(
-      { phone: Type.Optional(TenantText(40)), place: Type.Optional(TenantText(100)), hours: Type.Optional(TenantText(100)) },
+      {
+        phone: Type.Optional(TenantText(40)),
+        place: Type.Optional(TenantText(100)),
+        hours: Type.Optional(TenantText(100)),
+      },
       { additionalProperties: false, default: {} },
     ),
     /** The welcome screen's one line on what a derived credential is, per language (else the kiosk's own, seed 000). */
@@ -157,7 +165,11 @@ export function parseKioskConfig(input: unknown): KioskConfigFile {
   const [first] = Value.Errors(KioskConfigFileSchema, withDefaults);
   if (first !== undefined) {
     const unknown = first.keyword === 'additionalProperties';
-    const extra = unknown ? firstParam(first.params, 'additionalProperties') : first.keyword === 'required' ? firstParam(first.params, 'requiredProperties') : null;
+    const extra = unknown
+      ? firstParam(first.params, 'additionalProperties')
+      : first.keyword === 'required'
+        ? firstParam(first.params, 'requiredProperties')
+        : null;
     throw new KioskConfigError(fieldName(first.instancePath, extra), unknown ? 'unknown setting' : first.message);
   }
   const config = withDefaults as KioskConfigFile;
@@ -169,7 +181,8 @@ export function parseKioskConfig(input: unknown): KioskConfigFile {
 function checkLanguageKeys(texts: Readonly<Record<string, string>>, field: string): void {
   const tag = new RegExp(LANGUAGE_TAG_PATTERN);
   for (const key of Object.keys(texts)) {
-    if (!tag.test(key)) throw new KioskConfigError(`${field}.${key.slice(0, 20)}`, 'not a language tag (like en, nl or pt-BR)');
+    if (!tag.test(key))
+      throw new KioskConfigError(`${field}.${key.slice(0, 20)}`, 'not a language tag (like en, nl or pt-BR)');
   }
 }
 
@@ -187,7 +200,8 @@ function readText(file: string, field: string): string {
     const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'unreadable';
     throw new KioskConfigError(field, `cannot read ${file} (${code})`);
   }
-  if (text.length > MAX_FILE_BYTES) throw new KioskConfigError(field, `${file} is larger than ${MAX_FILE_BYTES / 1024} KB`);
+  if (text.length > MAX_FILE_BYTES)
+    throw new KioskConfigError(field, `${file} is larger than ${MAX_FILE_BYTES / 1024} KB`);
   return text;
 }
 
@@ -211,14 +225,23 @@ export function loadKioskConfigFile(file: string): LoadedKioskConfig {
 /** The tenant's texts as the renderer reads them (KioskConfig), only the ones the file gives. */
 export function tenantTexts(config: KioskConfigFile): Partial<KioskConfig> {
   const { organisation, phoneApp, helpDesk, whatIsDerivedCredential } = config.tenant;
-  const storeLinks = phoneApp === null ? [] : [
-    ...(phoneApp.storeLinks.appStore === undefined ? [] : [{ store: 'app-store' as const, url: phoneApp.storeLinks.appStore }]),
-    ...(phoneApp.storeLinks.googlePlay === undefined ? [] : [{ store: 'google-play' as const, url: phoneApp.storeLinks.googlePlay }]),
-  ];
+  const storeLinks =
+    phoneApp === null
+      ? []
+      : [
+          ...(phoneApp.storeLinks.appStore === undefined
+            ? []
+            : [{ store: 'app-store' as const, url: phoneApp.storeLinks.appStore }]),
+          ...(phoneApp.storeLinks.googlePlay === undefined
+            ? []
+            : [{ store: 'google-play' as const, url: phoneApp.storeLinks.googlePlay }]),
+        ];
   return {
     ...(organisation.name === null ? {} : { displayName: organisation.name }),
     ...(Object.keys(organisation.perLanguage).length === 0 ? {} : { displayNames: organisation.perLanguage }),
-    ...(phoneApp === null ? {} : { phoneApp: { name: phoneApp.name, ...(storeLinks.length === 0 ? {} : { storeLinks }) } }),
+    ...(phoneApp === null
+      ? {}
+      : { phoneApp: { name: phoneApp.name, ...(storeLinks.length === 0 ? {} : { storeLinks }) } }),
     ...(Object.keys(helpDesk).length === 0 ? {} : { helpDesk }),
     ...(Object.keys(whatIsDerivedCredential).length === 0 ? {} : { whatIsDerivedCredential }),
   };

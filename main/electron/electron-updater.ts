@@ -20,7 +20,9 @@ interface ElectronAutoUpdater {
 
 function isAutoUpdater(value: unknown): value is ElectronAutoUpdater {
   if (typeof value !== 'object' || value === null) return false;
-  return ['setFeedURL', 'checkForUpdates', 'on', 'quitAndInstall'].every((name) => name in value && typeof (value as Record<string, unknown>)[name] === 'function');
+  return ['setFeedURL', 'checkForUpdates', 'on', 'quitAndInstall'].every(
+    (name) => name in value && typeof (value as Record<string, unknown>)[name] === 'function',
+  );
 }
 
 /** Null when electron-updater is not installed (the kiosk then runs without updates). */
@@ -32,7 +34,8 @@ export async function createElectronUpdater(feedUrl: string): Promise<UpdaterPor
   } catch {
     return null;
   }
-  const autoUpdater = typeof loaded === 'object' && loaded !== null && 'autoUpdater' in loaded ? loaded.autoUpdater : null;
+  const autoUpdater =
+    typeof loaded === 'object' && loaded !== null && 'autoUpdater' in loaded ? loaded.autoUpdater : null;
   if (!isAutoUpdater(autoUpdater)) return null;
   autoUpdater.setFeedURL({ provider: 'generic', url: feedUrl });
   autoUpdater.autoDownload = true;

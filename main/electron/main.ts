@@ -45,7 +45,9 @@ const log = (event: string, fields?: Readonly<Record<string, string | number | b
 };
 
 // Must happen before `ready`: the kiosk's own scheme behaves like https (secure context, standard URLs).
-protocol.registerSchemesAsPrivileged([{ scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: false } },
+]);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
@@ -97,7 +99,7 @@ function createKioskWindow(): BrowserWindow {
     webPreferences: {
       // Reviewed (electronegativity asks for a review of every preload): preload.ts exposes only the typed
       // KioskApi via contextBridge, each call one ipcRenderer.invoke on a channel of the contract's table.
-      preload: PRELOAD, /* eng-disable PRELOAD_JS_CHECK */
+      preload: PRELOAD /* eng-disable PRELOAD_JS_CHECK */,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -130,7 +132,10 @@ async function startUpdates(service: KioskService, updates: KioskConfigFile['upd
   const stop = startKioskUpdater({
     updater,
     views: service,
-    policy: { checkEveryMs: updates.checkEveryHours * 3_600_000, idleBeforeInstallMs: updates.installAfterIdleMinutes * 60_000 },
+    policy: {
+      checkEveryMs: updates.checkEveryHours * 3_600_000,
+      idleBeforeInstallMs: updates.installAfterIdleMinutes * 60_000,
+    },
     log,
   });
   app.on('will-quit', stop);
@@ -140,7 +145,12 @@ async function startUpdates(service: KioskService, updates: KioskConfigFile['upd
 const DEMO_MODULE = join(HERE, 'demo.mjs');
 
 function isDemoModule(value: unknown): value is { startElectronDemo: (log: KioskLog) => Promise<KioskService> } {
-  return typeof value === 'object' && value !== null && 'startElectronDemo' in value && typeof value.startElectronDemo === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'startElectronDemo' in value &&
+    typeof value.startElectronDemo === 'function'
+  );
 }
 
 /**
@@ -185,7 +195,9 @@ async function main(): Promise<void> {
     const target = contents();
     if (target !== null) pushViewsTo(target, service.view);
   });
-  window.on('closed', () => { window = null; });
+  window.on('closed', () => {
+    window = null;
+  });
   app.on('second-instance', () => window?.focus());
   app.on('window-all-closed', () => app.quit());
   app.on('will-quit', () => {

@@ -20,7 +20,10 @@ export interface KioskIpcOptions {
 }
 
 /** True only for the kiosk window's top frame showing the kiosk's own page. */
-export function isKioskSender(event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>, options: Pick<KioskIpcOptions, 'kioskContents' | 'expectedOrigin'>): boolean {
+export function isKioskSender(
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  options: Pick<KioskIpcOptions, 'kioskContents' | 'expectedOrigin'>,
+): boolean {
   const contents = options.kioskContents();
   const frame = event.senderFrame;
   if (contents === null || event.sender !== contents || frame === null) return false;

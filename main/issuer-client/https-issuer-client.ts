@@ -45,7 +45,10 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // keepAlive (in the caller): PKI-AUTH, approve and the long poll reuse one TLS connection.
     const connected = connectToIssuer(options.baseUrl, options.trustedCaPem, {
-      httpsOnly: true, deadlineMs: this.#timeoutMs, maxAnswerBytes: MAX_RESPONSE_BYTES, maxSockets: 4,
+      httpsOnly: true,
+      deadlineMs: this.#timeoutMs,
+      maxAnswerBytes: MAX_RESPONSE_BYTES,
+      maxSockets: 4,
     });
     if (!connected.ok) throw new Error(`the issuer URL must use https (${connected.message})`);
     this.#connection = connected.connection;
@@ -66,7 +69,8 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     if (!answer.ok) return answer;
     const challenge = Buffer.from(answer.value.challenge, 'base64url');
     // The schema already pins the text length; the bytes are checked again where the signed message is built.
-    if (challenge.length !== PKI_AUTH_ISSUER_NONCE_BYTES) return err({ code: 'unreachable', detail: 'challenge of the wrong length' });
+    if (challenge.length !== PKI_AUTH_ISSUER_NONCE_BYTES)
+      return err({ code: 'unreachable', detail: 'challenge of the wrong length' });
     return ok({ challengeId: answer.value.challengeId, challenge });
   }
 
@@ -93,20 +97,37 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     return this.#call('devicePairingDeny', { params: { pairingId }, bearer: sessionToken, ...withSignal(signal) });
   }
 
-  approveUserCode(sessionToken: string, userCode: string, matchNumber: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
-    return this.#call('approveUserCode', { body: { userCode, matchNumber }, bearer: sessionToken, ...withSignal(signal) });
+  approveUserCode(
+    sessionToken: string,
+    userCode: string,
+    matchNumber: string,
+    signal?: AbortSignal,
+  ): IssuerCall<EnrollmentCode> {
+    return this.#call('approveUserCode', {
+      body: { userCode, matchNumber },
+      bearer: sessionToken,
+      ...withSignal(signal),
+    });
   }
 
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
     return this.#call('refreshEnrollment', { params: { enrollmentId }, bearer: sessionToken, ...withSignal(signal) });
   }
 
-  enrollmentStatus(sessionToken: string, enrollmentId: string, waitSeconds: number, signal?: AbortSignal): IssuerCall<EnrollmentStatus> {
+  enrollmentStatus(
+    sessionToken: string,
+    enrollmentId: string,
+    waitSeconds: number,
+    signal?: AbortSignal,
+  ): IssuerCall<EnrollmentStatus> {
     const wait = Math.max(0, Math.min(MAX_WAIT_SECONDS, Math.floor(waitSeconds)));
     // The long poll may legitimately take `wait` seconds: allow that plus the ordinary margin.
     return this.#call('enrollmentStatus', {
-      params: { enrollmentId }, query: { waitSeconds: wait }, bearer: sessionToken,
-      deadlineMs: wait * 1000 + this.#timeoutMs, ...withSignal(signal),
+      params: { enrollmentId },
+      query: { waitSeconds: wait },
+      bearer: sessionToken,
+      deadlineMs: wait * 1000 + this.#timeoutMs,
+      ...withSignal(signal),
     });
   }
 

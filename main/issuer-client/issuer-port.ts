@@ -36,7 +36,12 @@ export interface KioskIssuerPort {
   /** "Not my phone": the shown phone's device authorization is denied. */
   denyDevicePairing(sessionToken: string, pairingId: string, signal?: AbortSignal): IssuerCall<null>;
   /** Approves the shown phone with the number the person confirmed. */
-  approveUserCode(sessionToken: string, userCode: string, matchNumber: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
+  approveUserCode(
+    sessionToken: string,
+    userCode: string,
+    matchNumber: string,
+    signal?: AbortSignal,
+  ): IssuerCall<EnrollmentCode>;
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode>;
   /** Long poll: answers when the state changes from `awaiting-phone` or after `waitSeconds`. */
   enrollmentStatus(

@@ -18,8 +18,10 @@ export interface DeployedKioskOptions {
   readonly cardPort?: (useReader: (reader: string) => boolean) => KioskCardPort;
 }
 
-const systemReaders = (log: KioskLog) => (useReader: (reader: string) => boolean): KioskCardPort =>
-  createPcscCardPort(createSmartCardService(), { useReader, log });
+const systemReaders =
+  (log: KioskLog) =>
+  (useReader: (reader: string) => boolean): KioskCardPort =>
+    createPcscCardPort(createSmartCardService(), { useReader, log });
 
 export interface DeployedKiosk extends KioskService {
   /** The configuration's update settings; null when the kiosk is out of order. */

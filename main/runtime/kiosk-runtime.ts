@@ -41,7 +41,9 @@ export interface KioskRuntime {
  * then whatever `alsoStop` names. (`view` stays a live getter: never spread the result.)
  */
 export function kioskServiceOf<Extra extends object>(
-  runtime: KioskRuntime, extra: Extra, alsoStop: () => Promise<void> = () => Promise.resolve(),
+  runtime: KioskRuntime,
+  extra: Extra,
+  alsoStop: () => Promise<void> = () => Promise.resolve(),
 ): KioskService & Extra {
   const controller = runtime.controller;
   return {
@@ -67,14 +69,26 @@ export const DEFAULT_KIOSK_CONFIG: KioskConfig = {
 };
 
 export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<KioskRuntime> {
-  const issuer = new HttpsIssuerClient({ baseUrl: options.issuerUrl, trustedCaPem: options.issuerTrustPem, kioskId: options.kioskName ?? 'kiosk-1' });
+  const issuer = new HttpsIssuerClient({
+    baseUrl: options.issuerUrl,
+    trustedCaPem: options.issuerTrustPem,
+    kioskId: options.kioskName ?? 'kiosk-1',
+  });
   // The issuer's own metadata (name, help URL) wins over defaults, explicit options over both.
   const metadata = await issuer.metadata();
   const fromIssuer: Partial<KioskConfig> = metadata.ok
-    ? { displayName: metadata.value.displayName, ...(metadata.value.helpUrl === null ? {} : { helpUrl: metadata.value.helpUrl }) }
+    ? {
+        displayName: metadata.value.displayName,
+        ...(metadata.value.helpUrl === null ? {} : { helpUrl: metadata.value.helpUrl }),
+      }
     : {};
   const session: SessionConfig = { ...DEFAULT_SESSION_CONFIG, ...options.session };
-  const kiosk: KioskConfig = { ...DEFAULT_KIOSK_CONFIG, ...fromIssuer, ...options.kiosk, idleSeconds: session.idleSeconds };
+  const kiosk: KioskConfig = {
+    ...DEFAULT_KIOSK_CONFIG,
+    ...fromIssuer,
+    ...options.kiosk,
+    idleSeconds: session.idleSeconds,
+  };
   const controller = new KioskController({
     card: options.card,
     issuer,

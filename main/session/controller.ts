@@ -6,7 +6,14 @@
 // The PIN: `submitPin` copies it into a Buffer that exists only until the VERIFY it was typed for has run (or
 // was cancelled), then zero-fills it. It never enters the state, a view, an event or a log line.
 import { err, ok } from '../../contracts/kiosk-api.ts';
-import type { KioskConfig, KioskError, KioskHandlers, KioskView, Result, SubmitPinOptions } from '../../contracts/kiosk-api.ts';
+import type {
+  KioskConfig,
+  KioskError,
+  KioskHandlers,
+  KioskView,
+  Result,
+  SubmitPinOptions,
+} from '../../contracts/kiosk-api.ts';
 import type { CardReaderEvent, KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
 import { SessionEffects } from './effects.ts';
@@ -198,7 +205,11 @@ export class KioskController {
         const pin = this.#pinForVerify;
         this.#pinForVerify = null;
         if (pin === null) return; // cannot happen: verify-pin only follows pin-submitted
-        this.#queue.enqueue(this.#workFor(effect.sessionId), (work) => this.#effects.verifyPin(work, pin), () => pin.fill(0));
+        this.#queue.enqueue(
+          this.#workFor(effect.sessionId),
+          (work) => this.#effects.verifyPin(work, pin),
+          () => pin.fill(0),
+        );
         return;
       }
       case 'sign-in':
@@ -270,10 +281,12 @@ export class KioskController {
     const virtualCard = this.#options.virtualCard;
     if (!virtualCard) return;
     const takenOut = virtualCard.inserted ? virtualCard.remove() : Promise.resolve();
-    takenOut.then(() => virtualCard.insert()).then(
-      () => this.#log('virtual-card-inserted'),
-      (error: unknown) => this.#log('virtual-card-failed', { error: errorName(error) }),
-    );
+    takenOut
+      .then(() => virtualCard.insert())
+      .then(
+        () => this.#log('virtual-card-inserted'),
+        (error: unknown) => this.#log('virtual-card-failed', { error: errorName(error) }),
+      );
   }
 
   /**

@@ -4,7 +4,13 @@ import type { EnrollmentCode } from '../../contracts/issuer-api.ts';
 import type { CardRemovedOutcome, KioskCardPort } from '../card/card-port.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
 import {
-  completionFailure, completionOf, deviceDeniedFailure, deviceShownFailure, renewFailure, signInFailure, userCodeFailure,
+  completionFailure,
+  completionOf,
+  deviceDeniedFailure,
+  deviceShownFailure,
+  renewFailure,
+  signInFailure,
+  userCodeFailure,
 } from './issuer-outcomes.ts';
 import { errorName } from './log.ts';
 import type { KioskLog } from './log.ts';
@@ -88,7 +94,12 @@ export class SessionEffects {
     if (signed.kind === 'pin-needed' || signed.kind === 'card-removed') return signed;
     if (signed.kind === 'card-error') return { kind: 'refused', reason: 'unreadable' };
     const session = await issuer.answerChallenge(
-      { challengeId: challenge.value.challengeId, kioskNonce: signed.kioskNonce, certificateDer: work.certificateDer, signature: signed.signature },
+      {
+        challengeId: challenge.value.challengeId,
+        kioskNonce: signed.kioskNonce,
+        certificateDer: work.certificateDer,
+        signature: signed.signature,
+      },
       work.abort.signal,
     );
     if (!session.ok) {
@@ -100,14 +111,22 @@ export class SessionEffects {
 
   /** Number matching: the phone behind the typed code, to show before anything is approved. */
   async showDevice(work: SessionWork, effect: SessionEffect & { type: 'show-device' }): Promise<void> {
-    const result = await this.#c.issuer.showDevicePairing(effect.issuerSession.token, effect.userCode, work.abort.signal);
+    const result = await this.#c.issuer.showDevicePairing(
+      effect.issuerSession.token,
+      effect.userCode,
+      work.abort.signal,
+    );
     const outcome = result.ok ? ({ kind: 'ok', shown: result.value } as const) : deviceShownFailure(result.error);
     if (!result.ok) this.#c.log('issuer-refused', { call: 'device-pairing', code: result.error.code });
     this.#c.dispatch({ type: 'device-shown', sessionId: work.id, outcome });
   }
 
   async denyDevice(work: SessionWork, effect: SessionEffect & { type: 'deny-device' }): Promise<void> {
-    const result = await this.#c.issuer.denyDevicePairing(effect.issuerSession.token, effect.pairingId, work.abort.signal);
+    const result = await this.#c.issuer.denyDevicePairing(
+      effect.issuerSession.token,
+      effect.pairingId,
+      work.abort.signal,
+    );
     const outcome = result.ok ? ({ kind: 'ok' } as const) : deviceDeniedFailure(result.error);
     this.#c.log('device-denied', { outcome: result.ok ? 'denied' : result.error.code });
     this.#c.dispatch({ type: 'device-denied', sessionId: work.id, outcome });
@@ -116,15 +135,23 @@ export class SessionEffects {
   async approveUserCode(work: SessionWork, effect: SessionEffect & { type: 'approve-user-code' }): Promise<void> {
     const { issuerSession, userCode, matchNumber } = effect;
     const result = await this.#c.issuer.approveUserCode(issuerSession.token, userCode, matchNumber, work.abort.signal);
-    const outcome = result.ok ? ({ kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const) : userCodeFailure(result.error);
+    const outcome = result.ok
+      ? ({ kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const)
+      : userCodeFailure(result.error);
     if (!result.ok) this.#c.log('issuer-refused', { call: 'approve', code: result.error.code });
     this.#c.dispatch({ type: 'user-code-checked', sessionId: work.id, outcome });
   }
 
   async renewEnrollment(work: SessionWork, effect: SessionEffect & { type: 'renew-enrollment' }): Promise<void> {
     work.waiting?.abort();
-    const result = await this.#c.issuer.refreshEnrollment(effect.issuerSession.token, effect.enrollmentId, work.abort.signal);
-    const outcome = result.ok ? ({ kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const) : renewFailure(result.error);
+    const result = await this.#c.issuer.refreshEnrollment(
+      effect.issuerSession.token,
+      effect.enrollmentId,
+      work.abort.signal,
+    );
+    const outcome = result.ok
+      ? ({ kind: 'ok', enrollment: this.#enrollmentOf(result.value) } as const)
+      : renewFailure(result.error);
     if (!result.ok) this.#c.log('issuer-refused', { call: 'refresh', code: result.error.code });
     this.#c.dispatch({ type: 'renewed', sessionId: work.id, outcome });
   }
@@ -140,16 +167,21 @@ export class SessionEffects {
       if (!signal.aborted) this.#c.dispatch(outcome);
     };
     const base = { type: 'completion', sessionId: work.id, enrollmentId: effect.enrollmentId } as const;
-    this.#c.issuer.enrollmentStatus(effect.issuerSession.token, effect.enrollmentId, this.#c.completionWaitSeconds, signal).then(
-      (result) => {
-        const nowIso = new Date(this.#c.now()).toISOString();
-        report({ ...base, outcome: result.ok ? completionOf(result.value, nowIso) : completionFailure(result.error, nowIso) });
-      },
-      (error: unknown) => {
-        this.#c.log('completion-wait-failed', { error: errorName(error) });
-        report({ ...base, outcome: { kind: 'unreachable' } });
-      },
-    );
+    this.#c.issuer
+      .enrollmentStatus(effect.issuerSession.token, effect.enrollmentId, this.#c.completionWaitSeconds, signal)
+      .then(
+        (result) => {
+          const nowIso = new Date(this.#c.now()).toISOString();
+          report({
+            ...base,
+            outcome: result.ok ? completionOf(result.value, nowIso) : completionFailure(result.error, nowIso),
+          });
+        },
+        (error: unknown) => {
+          this.#c.log('completion-wait-failed', { error: errorName(error) });
+          report({ ...base, outcome: { kind: 'unreachable' } });
+        },
+      );
   }
 
   #enrollmentOf(code: EnrollmentCode): Enrollment {

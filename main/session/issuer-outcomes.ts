@@ -4,7 +4,12 @@ import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
 import type { CardRefusedReason } from '../../contracts/kiosk-api.ts';
 import type { EnrollmentStatus } from '../../contracts/issuer-api.ts';
 import type {
-  CompletionOutcome, DeviceDeniedOutcome, DeviceShownOutcome, RenewOutcome, SignInOutcome, UserCodeOutcome,
+  CompletionOutcome,
+  DeviceDeniedOutcome,
+  DeviceShownOutcome,
+  RenewOutcome,
+  SignInOutcome,
+  UserCodeOutcome,
 } from './state.ts';
 
 /** PKI-AUTH refusals that are about the card itself; anything else is treated as the issuer being unwell. */
@@ -61,7 +66,8 @@ export function deviceShownFailure(error: IssuerCallError): DeviceShownOutcome {
 export function deviceDeniedFailure(error: IssuerCallError): DeviceDeniedOutcome {
   if (error.code === 'invalid-session') return { kind: 'session-expired' };
   // Approved, expired or taken over by another sign-in meanwhile: there is nothing left to turn away here.
-  if (error.code === 'pairing-unknown' || error.code === 'user-code-already-used' || error.code === 'user-code-expired') return { kind: 'gone' };
+  if (error.code === 'pairing-unknown' || error.code === 'user-code-already-used' || error.code === 'user-code-expired')
+    return { kind: 'gone' };
   return { kind: 'unreachable' };
 }
 

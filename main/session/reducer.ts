@@ -11,7 +11,12 @@ import { completion, completionRetryTimer, doneTimer, renewed, renewRequested } 
 import { idleTimeout, personIsHere, warningTick } from './steps/idle.ts';
 import { retryTick } from './steps/issuer-unreachable.ts';
 import {
-  deviceConfirmed, deviceDenied, deviceRefused, deviceShown, userCodeChecked, userCodeSubmitted,
+  deviceConfirmed,
+  deviceDenied,
+  deviceRefused,
+  deviceShown,
+  userCodeChecked,
+  userCodeSubmitted,
 } from './steps/phone-code.ts';
 import { pinSubmitted, pinVerified, signedIn } from './steps/pin.ts';
 import { endSession, refuse, sessionOf, unchanged } from './transition.ts';
@@ -88,8 +93,19 @@ type InsideEvent = Extract<
   SessionEvent,
   {
     type:
-      | 'card-read' | 'pin-verified' | 'signed-in' | 'device-shown' | 'device-denied' | 'user-code-checked' | 'renewed'
-      | 'completion' | 'timer-fired' | 'pin-submitted' | 'user-code-submitted' | 'device-confirmed' | 'device-refused'
+      | 'card-read'
+      | 'pin-verified'
+      | 'signed-in'
+      | 'device-shown'
+      | 'device-denied'
+      | 'user-code-checked'
+      | 'renewed'
+      | 'completion'
+      | 'timer-fired'
+      | 'pin-submitted'
+      | 'user-code-submitted'
+      | 'device-confirmed'
+      | 'device-refused'
       | 'renew-requested';
   }
 >;
@@ -110,7 +126,11 @@ function reduceInside(state: SessionState, event: InsideEvent, config: SessionCo
 }
 
 const RENDERER_CALLS: ReadonlySet<InsideEvent['type']> = new Set([
-  'pin-submitted', 'user-code-submitted', 'device-confirmed', 'device-refused', 'renew-requested',
+  'pin-submitted',
+  'user-code-submitted',
+  'device-confirmed',
+  'device-refused',
+  'renew-requested',
 ]);
 
 function isRendererCall(event: InsideEvent): boolean {

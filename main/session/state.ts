@@ -42,8 +42,18 @@ export interface ShownDevice {
 export type RetryOperation =
   | { readonly op: 'sign-in' }
   | { readonly op: 'show-device'; readonly issuerSession: IssuerSession; readonly userCode: string }
-  | { readonly op: 'approve-device'; readonly issuerSession: IssuerSession; readonly userCode: string; readonly shown: ShownDevice }
-  | { readonly op: 'deny-device'; readonly issuerSession: IssuerSession; readonly userCode: string; readonly shown: ShownDevice }
+  | {
+      readonly op: 'approve-device';
+      readonly issuerSession: IssuerSession;
+      readonly userCode: string;
+      readonly shown: ShownDevice;
+    }
+  | {
+      readonly op: 'deny-device';
+      readonly issuerSession: IssuerSession;
+      readonly userCode: string;
+      readonly shown: ShownDevice;
+    }
   | { readonly op: 'renew'; readonly issuerSession: IssuerSession; readonly enrollment: Enrollment };
 
 export type Phase =

@@ -2,7 +2,16 @@
 // find the card a phase is about, end a session. Pure, like the steps.
 import { assertNever } from '../../contracts/kiosk-api.ts';
 import type { KioskErrorCode, OutOfOrderReason } from '../../contracts/kiosk-api.ts';
-import type { ActivePhase, Environment, Phase, SessionConfig, SessionEffect, SessionId, SessionState, Transition } from './state.ts';
+import type {
+  ActivePhase,
+  Environment,
+  Phase,
+  SessionConfig,
+  SessionEffect,
+  SessionId,
+  SessionState,
+  Transition,
+} from './state.ts';
 
 export const to = (state: SessionState, phase: Phase, ...effects: SessionEffect[]): Transition => ({
   state: { ...state, phase },
@@ -43,7 +52,11 @@ export function sessionOf(phase: Phase): SessionId | null {
 export function endSession(state: SessionState, cardStillIn: boolean): Transition {
   const sessionId = sessionOf(state.phase);
   if (state.phase.kind === 'welcome') {
-    return to(state, { kind: 'welcome', cardInReader: cardStillIn ? state.phase.cardInReader : null, cardWaiting: null });
+    return to(state, {
+      kind: 'welcome',
+      cardInReader: cardStillIn ? state.phase.cardInReader : null,
+      cardWaiting: null,
+    });
   }
   if (sessionId === null) return unchanged(state);
   return to(
@@ -66,7 +79,12 @@ export function holderOf(phase: ActivePhase): { holderName: string; triesLeft: n
   if (phase.kind === 'pin' || phase.kind === 'issuer-unreachable') {
     return { holderName: phase.holderName, triesLeft: phase.triesLeft };
   }
-  if (phase.kind === 'user-code' || phase.kind === 'confirm-device' || phase.kind === 'enrollment' || phase.kind === 'done') {
+  if (
+    phase.kind === 'user-code' ||
+    phase.kind === 'confirm-device' ||
+    phase.kind === 'enrollment' ||
+    phase.kind === 'done'
+  ) {
     return { holderName: phase.holderName, triesLeft: null };
   }
   return { holderName: '', triesLeft: null };

@@ -13,7 +13,8 @@ export function viewOf(state: SessionState, settings: ViewSettings): KioskView {
   const phase = state.phase;
   if (phase.kind === 'welcome') {
     // A card left in comes first: its owner is probably still there and must not walk away without it.
-    if (phase.cardInReader !== null) return { screen: 'take-card-out', virtualCardOffered: state.env.virtualCardAvailable };
+    if (phase.cardInReader !== null)
+      return { screen: 'take-card-out', virtualCardOffered: state.env.virtualCardAvailable };
     const reason = outOfOrderReason(state.env);
     if (reason !== null) return { screen: 'out-of-order', reason };
     return { screen: 'welcome', virtualCardOffered: state.env.virtualCardAvailable };
@@ -66,9 +67,11 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
       return {
         screen: 'issuer-unreachable',
         retryInSeconds:
-          phase.countdown.kind === 'counting' ? phase.countdown.secondsLeft
-          : phase.countdown.kind === 'retrying' ? 0
-          : null,
+          phase.countdown.kind === 'counting'
+            ? phase.countdown.secondsLeft
+            : phase.countdown.kind === 'retrying'
+              ? 0
+              : null,
       };
     default:
       return assertNever(phase, 'phase');

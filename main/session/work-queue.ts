@@ -38,7 +38,15 @@ export class SessionWorkQueue {
     if (this.#work !== null) return null;
     const reader = readerOf(sessionId);
     if (reader === undefined) return null;
-    this.#work = { id: sessionId, reader, abort: new AbortController(), queue: Promise.resolve(), card: null, certificateDer: null, waiting: null };
+    this.#work = {
+      id: sessionId,
+      reader,
+      abort: new AbortController(),
+      queue: Promise.resolve(),
+      card: null,
+      certificateDer: null,
+      waiting: null,
+    };
     return this.#work;
   }
 

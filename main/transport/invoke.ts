@@ -15,7 +15,8 @@ export async function invokeKiosk(
   onInternalError: (call: KioskInvokeName, error: unknown) => void,
 ): Promise<InvokeOutcome> {
   if (!isKioskInvokeName(name)) return err({ code: 'invalid-argument', detail: 'unknown call' });
-  if (!Array.isArray(args) || args.length > MAX_ARGS) return err({ code: 'invalid-argument', detail: 'arguments must be a short list' });
+  if (!Array.isArray(args) || args.length > MAX_ARGS)
+    return err({ code: 'invalid-argument', detail: 'arguments must be a short list' });
   const validated = validateInvokeArgs(name, args as unknown[]);
   if (!validated.ok) return validated;
   const handler = handlers[name] as (...callArgs: readonly unknown[]) => Promise<InvokeOutcome>;

@@ -24,8 +24,13 @@ export function createKioskApiObject(invoke: KioskInvoke): KioskApiObject {
       listeners.add(listener);
       // A late subscriber (the renderer mounting after the first push) still gets the current screen.
       const current = latestView;
-      if (current !== null) queueMicrotask(() => { if (listeners.has(listener)) listener(current); });
-      return () => { listeners.delete(listener); };
+      if (current !== null)
+        queueMicrotask(() => {
+          if (listeners.has(listener)) listener(current);
+        });
+      return () => {
+        listeners.delete(listener);
+      };
     },
   } as KioskApi;
   return {

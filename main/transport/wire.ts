@@ -23,8 +23,11 @@ export interface CallFrame {
 type ByteSlot = { readonly $bytes: number };
 
 const isByteSlot = (value: unknown): value is ByteSlot =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) &&
-  Object.keys(value).length === 1 && Number.isSafeInteger((value as { $bytes?: unknown }).$bytes) &&
+  typeof value === 'object' &&
+  value !== null &&
+  !Array.isArray(value) &&
+  Object.keys(value).length === 1 &&
+  Number.isSafeInteger((value as { $bytes?: unknown }).$bytes) &&
   (value as ByteSlot).$bytes >= 0;
 
 const looksLikeByteSlot = (value: unknown): boolean =>
@@ -51,7 +54,8 @@ export function encodeCallFrame(id: number, call: string, args: readonly unknown
   return frame;
 }
 
-export type DecodedCall = { readonly ok: true; readonly frame: CallFrame } | { readonly ok: false; readonly reason: string };
+export type DecodedCall =
+  { readonly ok: true; readonly frame: CallFrame } | { readonly ok: false; readonly reason: string };
 
 /**
  * Decodes a call frame from the page (untrusted). Byte arguments are COPIED out (the caller wipes the frame).
@@ -67,7 +71,8 @@ export function decodeCallFrame(frame: Uint8Array, copyBytes: (bytes: Uint8Array
   } catch (error: unknown) {
     return { ok: false, reason: `header is not JSON (${error instanceof Error ? error.name : 'error'})` };
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) return { ok: false, reason: 'header shape' };
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    return { ok: false, reason: 'header shape' };
   const { id, call, args } = header as Record<string, unknown>;
   if (!Number.isSafeInteger(id) || typeof call !== 'string' || call.length > 64 || !Array.isArray(args)) {
     return { ok: false, reason: 'header fields' };

@@ -46,10 +46,14 @@ export function startKioskUpdater(options: KioskUpdaterOptions): () => void {
       case 'check':
         state = { ...state, checking: true, lastCheckAt: now() };
         options.updater.checkAndDownload().then(
-          () => { state = { ...state, checking: false }; },
+          () => {
+            state = { ...state, checking: false };
+          },
           (error: unknown) => {
             // A failed check is not the kiosk's problem: it tries again at the next interval.
-            options.log('update-check-failed', { error: error instanceof Error ? error.message.slice(0, 200) : 'unknown' });
+            options.log('update-check-failed', {
+              error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
+            });
             state = { ...state, checking: false };
           },
         );

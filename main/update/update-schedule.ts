@@ -21,9 +21,15 @@ export interface UpdateScheduleState {
   readonly idleSince: number | null;
 }
 
-export type UpdateAction = { readonly kind: 'check' } | { readonly kind: 'install'; readonly version: string } | { readonly kind: 'wait' };
+export type UpdateAction =
+  { readonly kind: 'check' } | { readonly kind: 'install'; readonly version: string } | { readonly kind: 'wait' };
 
-export const INITIAL_UPDATE_STATE: UpdateScheduleState = { lastCheckAt: null, checking: false, downloaded: null, idleSince: null };
+export const INITIAL_UPDATE_STATE: UpdateScheduleState = {
+  lastCheckAt: null,
+  checking: false,
+  downloaded: null,
+  idleSince: null,
+};
 
 /** Screens on which nobody's card session is running. */
 export function isIdleScreen(view: KioskView): boolean {

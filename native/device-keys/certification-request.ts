@@ -2,7 +2,14 @@
 // the CertificationRequestInfo's DER, this module wraps it. ECDSA with SHA-256 only (the keys are P-256).
 import { CertificationRequest, CertificationRequestInfo } from '@peculiar/asn1-csr';
 import { AsnConvert } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
+import {
+  AlgorithmIdentifier,
+  AttributeTypeAndValue,
+  AttributeValue,
+  Name,
+  RelativeDistinguishedName,
+  SubjectPublicKeyInfo,
+} from '@peculiar/asn1-x509';
 
 const ECDSA_WITH_SHA256 = '1.2.840.10045.4.3.2';
 const COMMON_NAME = '2.5.4.3';
@@ -11,12 +18,16 @@ export const MAX_COMMON_NAME_LENGTH = 64;
 
 /** `sign` receives the DER of CertificationRequestInfo and returns a DER ECDSA-Sig-Value over SHA-256 of it. */
 export async function buildCertificationRequest(
-  commonName: string, publicKeySpkiDer: Uint8Array, sign: (info: Uint8Array) => Promise<Uint8Array>,
+  commonName: string,
+  publicKeySpkiDer: Uint8Array,
+  sign: (info: Uint8Array) => Promise<Uint8Array>,
 ): Promise<Uint8Array> {
   const info = new CertificationRequestInfo({
-    subject: new Name([new RelativeDistinguishedName([
-      new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) }),
-    ])]),
+    subject: new Name([
+      new RelativeDistinguishedName([
+        new AttributeTypeAndValue({ type: COMMON_NAME, value: new AttributeValue({ utf8String: commonName }) }),
+      ]),
+    ]),
     subjectPKInfo: AsnConvert.parse(publicKeySpkiDer, SubjectPublicKeyInfo),
   });
   const infoDer = new Uint8Array(AsnConvert.serialize(info));

@@ -13,23 +13,33 @@ import { deviceKeyErrorOf } from './pkcs11-device-key-store.ts';
 import { checkStoreText } from './store-text.ts';
 
 /** Initialises the first uninitialised slot of the module as `label`; `already-initialised` when `label` exists. */
-export function initializeDeviceToken(modulePath: string, label: string, soPin: Buffer, userPin: Buffer): 'initialised' | 'already-initialised' {
+export function initializeDeviceToken(
+  modulePath: string,
+  label: string,
+  soPin: Buffer,
+  userPin: Buffer,
+): 'initialised' | 'already-initialised' {
   try {
     checkStoreText(label);
     const module = openModule(modulePath);
     try {
       const slots = call('C_GetSlotList', () => module.C_GetSlotList(true));
       const infos = slots.map((slot) => ({ slot, info: call('C_GetTokenInfo', () => module.C_GetTokenInfo(slot)) }));
-      if (infos.some(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0 && info.label.trim() === label)) return 'already-initialised';
+      if (infos.some(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0 && info.label.trim() === label))
+        return 'already-initialised';
       const free = infos.find(({ info }) => (info.flags & pkcs11js.CKF_TOKEN_INITIALIZED) === 0);
       if (free === undefined) throw new DeviceKeyError('store-full', 'C_GetSlotList: no uninitialised slot');
       // The label field is 32 bytes, blank-padded (PKCS#11 §3.2 CK_TOKEN_INFO).
       call('C_InitToken', () => module.C_InitToken(free.slot, soPin.toString('utf8'), label.padEnd(32, ' ')));
       // Some modules (SoftHSM2) move the new token to another slot id; find it by label again.
-      const slot = call('C_GetSlotList', () => module.C_GetSlotList(true)).find((candidate) =>
-        call('C_GetTokenInfo', () => module.C_GetTokenInfo(candidate)).label.trim() === label);
-      if (slot === undefined) throw new DeviceKeyError('store-failed', 'C_InitToken: token not found after initialisation');
-      const session = call('C_OpenSession', () => module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+      const slot = call('C_GetSlotList', () => module.C_GetSlotList(true)).find(
+        (candidate) => call('C_GetTokenInfo', () => module.C_GetTokenInfo(candidate)).label.trim() === label,
+      );
+      if (slot === undefined)
+        throw new DeviceKeyError('store-failed', 'C_InitToken: token not found after initialisation');
+      const session = call('C_OpenSession', () =>
+        module.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION),
+      );
       call('C_Login', () => module.C_Login(session, pkcs11js.CKU_SO, soPin.toString('utf8')));
       call('C_InitPIN', () => module.C_InitPIN(session, userPin.toString('utf8')));
       return 'initialised';

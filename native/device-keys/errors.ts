@@ -17,14 +17,14 @@ export type DeviceKeyErrorCode = (typeof DEVICE_KEY_ERROR_CODES)[number];
 
 const SENTENCES: Record<DeviceKeyErrorCode, string> = {
   'no-platform-store': 'This PC has no key store to keep the credential in',
-  'store-busy': 'The PC\'s key store is busy; try again',
-  'store-pin-incorrect': 'The PC\'s key store refused its PIN',
-  'store-full': 'The PC\'s key store has no room for another key',
-  'no-such-key': 'No such key in the PC\'s key store',
+  'store-busy': "The PC's key store is busy; try again",
+  'store-pin-incorrect': "The PC's key store refused its PIN",
+  'store-full': "The PC's key store has no room for another key",
+  'no-such-key': "No such key in the PC's key store",
   'certificate-key-mismatch': 'The certificate is not for this key',
   'bad-certificate': 'The certificate is not a valid X.509 certificate',
   'bad-request': 'A name or label contains characters the key store cannot take',
-  'store-failed': 'The PC\'s key store failed',
+  'store-failed': "The PC's key store failed",
 };
 
 export class DeviceKeyError extends Error {

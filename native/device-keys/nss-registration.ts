@@ -32,11 +32,22 @@ export async function ensureNssDatabase(database: NssDatabase): Promise<void> {
 }
 
 /** Registers the module once; a second call finds it there and changes nothing. */
-export async function registerModuleInNss(database: NssDatabase, modulePath: string): Promise<'registered' | 'already-registered'> {
+export async function registerModuleInNss(
+  database: NssDatabase,
+  modulePath: string,
+): Promise<'registered' | 'already-registered'> {
   await ensureNssDatabase(database);
   if ((await listNssModules(database)).includes(NSS_MODULE_NAME)) return 'already-registered';
   // -force: modutil otherwise asks on the terminal to confirm that browsers are closed.
-  await nssTool(database, 'modutil', ['-dbdir', `sql:${database.directory}`, '-add', NSS_MODULE_NAME, '-libfile', modulePath, '-force']);
+  await nssTool(database, 'modutil', [
+    '-dbdir',
+    `sql:${database.directory}`,
+    '-add',
+    NSS_MODULE_NAME,
+    '-libfile',
+    modulePath,
+    '-force',
+  ]);
   return 'registered';
 }
 
@@ -66,14 +77,19 @@ export function parseModutilList(output: string): string[] {
  * then one certificate per line: the nickname, spaces, and the trust flags ("u,u,u" or ",,").
  */
 export function parseCertutilList(output: string): string[] {
-  return output.split('\n')
+  return output
+    .split('\n')
     .map((line) => /^(.+?)\s{2,}([a-zA-Z]*,[a-zA-Z]*,[a-zA-Z]*)\s*$/u.exec(line)?.[1]?.trim())
     .filter((nickname): nickname is string => nickname !== undefined && nickname !== 'Certificate Nickname');
 }
 
 async function nssTool(database: NssDatabase, tool: 'certutil' | 'modutil', args: string[]): Promise<string> {
   try {
-    const { stdout } = await run(tool, args, { env: database.env ?? process.env, timeout: TOOL_TIMEOUT_MS, encoding: 'utf8' });
+    const { stdout } = await run(tool, args, {
+      env: database.env ?? process.env,
+      timeout: TOOL_TIMEOUT_MS,
+      encoding: 'utf8',
+    });
     return stdout;
   } catch (error) {
     // The tool's own text names files and the user's home; our message names the tool and its exit status.

@@ -17,7 +17,13 @@ import { chooseSlot, closeModule, login, openModule, pkcs11js } from '../pkcs11/
 import type { Handle, Module } from '../pkcs11/piv-token.ts';
 import { attribute, findObjects, readProtection, readPublicKeySpki } from '../pkcs11/token-key.ts';
 import { buildCertificationRequest } from './certification-request.ts';
-import type { DeviceCredential, DeviceKeyProtection, DeviceKeyRequest, DeviceKeyStore, GeneratedDeviceKey } from './device-key-store.ts';
+import type {
+  DeviceCredential,
+  DeviceKeyProtection,
+  DeviceKeyRequest,
+  DeviceKeyStore,
+  GeneratedDeviceKey,
+} from './device-key-store.ts';
 import { DeviceKeyError } from './errors.ts';
 import type { DeviceKeyErrorCode } from './errors.ts';
 import { checkStoreText } from './store-text.ts';
@@ -50,8 +56,14 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
     // Generation and the CSR's signature share one module initialisation: without a TPM resource manager every
     // tpm2-pkcs11 C_Initialize leaves objects loaded in the TPM (swtpm ran out of object memory after three).
     const made = await this.withLogin(async (module, session) => {
-      const keys = await callAsync('C_GenerateKeyPair', () => module.C_GenerateKeyPairAsync(session, { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
-        publicKeyTemplate(keyId, request.label), privateKeyTemplate(keyId, request.label)));
+      const keys = await callAsync('C_GenerateKeyPair', () =>
+        module.C_GenerateKeyPairAsync(
+          session,
+          { mechanism: pkcs11js.CKM_EC_KEY_PAIR_GEN },
+          publicKeyTemplate(keyId, request.label),
+          privateKeyTemplate(keyId, request.label),
+        ),
+      );
       try {
         const protection = readProtection(module, session, keys.privateKey);
         // The token's word, checked, not assumed: a module that ignored the template must not pass as a safe key.
@@ -62,7 +74,9 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
         const csrDer = await buildCertificationRequest(request.commonName, publicKeySpkiDer, async (info) => {
           call('C_SignInit', () => module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, keys.privateKey));
           const digest = createHash('sha256').update(info).digest();
-          return rawEcdsaToDer(new Uint8Array(await callAsync('C_Sign', () => module.C_SignAsync(session, digest, Buffer.alloc(132)))));
+          return rawEcdsaToDer(
+            new Uint8Array(await callAsync('C_Sign', () => module.C_SignAsync(session, digest, Buffer.alloc(132)))),
+          );
         });
         return { publicKeySpkiDer, csrDer };
       } catch (error) {
@@ -80,7 +94,15 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
     const chain = chainDer.map(parseCertificate);
     await this.withLogin((module, session) => {
       const id = parseKeyId(keyId);
-      const [publicKey] = findObjects(module, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY }, { type: pkcs11js.CKA_ID, value: id }], 1);
+      const [publicKey] = findObjects(
+        module,
+        session,
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PUBLIC_KEY },
+          { type: pkcs11js.CKA_ID, value: id },
+        ],
+        1,
+      );
       if (publicKey === undefined) throw new DeviceKeyError('no-such-key', 'C_FindObjects');
       const keySpki = Buffer.from(readPublicKeySpki(module, session, publicKey, 'ec-p256'));
       if (!keySpki.equals(Buffer.from(leaf.x509.publicKey.export({ type: 'spki', format: 'der' })))) {
@@ -95,7 +117,15 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
           const authorityId = caObjectId(authority.der);
           // One CA object serves every credential it issued; a renewal finds it there already.
           if (findObjects(module, session, certificateTemplate(authorityId), 1).length > 0) continue;
-          created.push(createCertificate(module, session, authority, authorityId, `${label} CA ${authority.x509.subject.split('\n').join(', ')}`.slice(0, 128)));
+          created.push(
+            createCertificate(
+              module,
+              session,
+              authority,
+              authorityId,
+              `${label} CA ${authority.x509.subject.split('\n').join(', ')}`.slice(0, 128),
+            ),
+          );
         }
       } catch (error) {
         // Nothing half-installed: what this call created goes again.
@@ -114,9 +144,13 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
           keyId: id.toString('hex'),
           label: attribute(module, session, key, pkcs11js.CKA_LABEL).toString('utf8'),
           protection: this.options.protection,
-          certificateDer: certificate === undefined ? null : new Uint8Array(attribute(module, session, certificate, pkcs11js.CKA_VALUE)),
+          certificateDer:
+            certificate === undefined
+              ? null
+              : new Uint8Array(attribute(module, session, certificate, pkcs11js.CKA_VALUE)),
         };
-      }));
+      }),
+    );
   }
 
   delete(keyId: string): Promise<void> {
@@ -135,7 +169,11 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
         const module = openModule(this.options.modulePath);
         try {
           const session = call('C_OpenSession', () =>
-            module.C_OpenSession(chooseSlot(module, this.options), pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+            module.C_OpenSession(
+              chooseSlot(module, this.options),
+              pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION,
+            ),
+          );
           login(module, session, pin);
           pin.fill(0);
           return await use(module, session);
@@ -176,24 +214,35 @@ function caObjectId(der: Buffer): Buffer {
 }
 
 function certificateTemplate(id: Buffer): Array<{ type: number; value: number | Buffer }> {
-  return [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE }, { type: pkcs11js.CKA_ID, value: id }];
+  return [
+    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+    { type: pkcs11js.CKA_ID, value: id },
+  ];
 }
 
 /** A certificate object as NSS and OpenSC look it up: subject, issuer and serial as DER, beside the value. */
-function createCertificate(module: Module, session: Handle, certificate: ParsedCertificate, id: Buffer, label: string): Handle {
+function createCertificate(
+  module: Module,
+  session: Handle,
+  certificate: ParsedCertificate,
+  id: Buffer,
+  label: string,
+): Handle {
   const tbs = certificate.asn1.tbsCertificate;
-  return call('C_CreateObject', () => module.C_CreateObject(session, [
-    { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
-    { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
-    { type: pkcs11js.CKA_TOKEN, value: true },
-    { type: pkcs11js.CKA_PRIVATE, value: false },
-    { type: pkcs11js.CKA_ID, value: id },
-    { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
-    { type: pkcs11js.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
-    { type: pkcs11js.CKA_SERIAL_NUMBER, value: derInteger(new Uint8Array(tbs.serialNumber)) },
-    { type: pkcs11js.CKA_VALUE, value: certificate.der },
-  ]));
+  return call('C_CreateObject', () =>
+    module.C_CreateObject(session, [
+      { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_CERTIFICATE },
+      { type: pkcs11js.CKA_CERTIFICATE_TYPE, value: pkcs11js.CKC_X_509 },
+      { type: pkcs11js.CKA_TOKEN, value: true },
+      { type: pkcs11js.CKA_PRIVATE, value: false },
+      { type: pkcs11js.CKA_ID, value: id },
+      { type: pkcs11js.CKA_LABEL, value: label },
+      { type: pkcs11js.CKA_SUBJECT, value: Buffer.from(AsnConvert.serialize(tbs.subject)) },
+      { type: pkcs11js.CKA_ISSUER, value: Buffer.from(AsnConvert.serialize(tbs.issuer)) },
+      { type: pkcs11js.CKA_SERIAL_NUMBER, value: derInteger(new Uint8Array(tbs.serialNumber)) },
+      { type: pkcs11js.CKA_VALUE, value: certificate.der },
+    ]),
+  );
 }
 
 const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
@@ -201,14 +250,25 @@ const P256_PARAMS = Buffer.from('06082a8648ce3d030107', 'hex');
 // Only what the key is for: tpm2-pkcs11 refuses a template whose usage flags differ from the TPM object it makes
 // ("attr mismatch" with CKA_DECRYPT/CKA_DERIVE set false, measured), so the usage beyond signing is left to it.
 function publicKeyTemplate(id: Buffer, label: string): Array<{ type: number; value: boolean | Buffer | string }> {
-  return [{ type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_ID, value: id }, { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS }];
+  return [
+    { type: pkcs11js.CKA_TOKEN, value: true },
+    { type: pkcs11js.CKA_ID, value: id },
+    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11js.CKA_VERIFY, value: true },
+    { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
+  ];
 }
 
 function privateKeyTemplate(id: Buffer, label: string): Array<{ type: number; value: boolean | Buffer | string }> {
-  return [{ type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_ID, value: id }, { type: pkcs11js.CKA_LABEL, value: label },
-    { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true }, { type: pkcs11js.CKA_EXTRACTABLE, value: false },
-    { type: pkcs11js.CKA_SIGN, value: true }];
+  return [
+    { type: pkcs11js.CKA_TOKEN, value: true },
+    { type: pkcs11js.CKA_ID, value: id },
+    { type: pkcs11js.CKA_LABEL, value: label },
+    { type: pkcs11js.CKA_PRIVATE, value: true },
+    { type: pkcs11js.CKA_SENSITIVE, value: true },
+    { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+    { type: pkcs11js.CKA_SIGN, value: true },
+  ];
 }
 
 /** CKA_SERIAL_NUMBER is the DER encoding of the INTEGER (PKCS#11 §4.6.3); serials are at most 20 bytes (RFC 5280). */
@@ -237,11 +297,18 @@ export function deviceKeyErrorOf(failure: Pkcs11Failure): DeviceKeyError {
 
 /** What the module's answers mean for the person at the PC; anything not here is a plain store failure. */
 const STORE_CODES: Readonly<Record<string, DeviceKeyErrorCode>> = {
-  CKR_PIN_INCORRECT: 'store-pin-incorrect', CKR_PIN_LOCKED: 'store-pin-incorrect', CKR_PIN_LEN_RANGE: 'store-pin-incorrect',
-  'module-load-failed': 'no-platform-store', 'no-token': 'no-platform-store', CKR_TOKEN_NOT_PRESENT: 'no-platform-store',
-  CKR_DEVICE_REMOVED: 'no-platform-store', CKR_TOKEN_NOT_RECOGNIZED: 'no-platform-store',
-  CKR_DEVICE_MEMORY: 'store-full', CKR_HOST_MEMORY: 'store-full',
-  CKR_SESSION_COUNT: 'store-busy', CKR_FUNCTION_CANCELED: 'store-busy',
+  CKR_PIN_INCORRECT: 'store-pin-incorrect',
+  CKR_PIN_LOCKED: 'store-pin-incorrect',
+  CKR_PIN_LEN_RANGE: 'store-pin-incorrect',
+  'module-load-failed': 'no-platform-store',
+  'no-token': 'no-platform-store',
+  CKR_TOKEN_NOT_PRESENT: 'no-platform-store',
+  CKR_DEVICE_REMOVED: 'no-platform-store',
+  CKR_TOKEN_NOT_RECOGNIZED: 'no-platform-store',
+  CKR_DEVICE_MEMORY: 'store-full',
+  CKR_HOST_MEMORY: 'store-full',
+  CKR_SESSION_COUNT: 'store-busy',
+  CKR_FUNCTION_CANCELED: 'store-busy',
   'no-private-key': 'no-such-key',
 };
 

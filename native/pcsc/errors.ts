@@ -50,12 +50,15 @@ export function isSmartCardError(error: unknown, code?: SmartCardErrorCode): err
  */
 export function codeFromPcscMessage(message: string): SmartCardErrorCode {
   const text = message.toLowerCase();
-  if (text.includes('service not running') || text.includes('service stopped') || text.includes('no service')) return 'service-unavailable';
-  if (text.includes('card was removed') || text.includes('no smart card present') || text.includes('unpowered')) return 'card-removed';
+  if (text.includes('service not running') || text.includes('service stopped') || text.includes('no service'))
+    return 'service-unavailable';
+  if (text.includes('card was removed') || text.includes('no smart card present') || text.includes('unpowered'))
+    return 'card-removed';
   if (text.includes('card was reset')) return 'card-removed';
   if (text.includes('sharing violation')) return 'reader-busy';
   if (text.includes('unresponsive')) return 'card-unresponsive';
-  if (text.includes('unknown reader') || text.includes('reader unavailable') || text.includes('no readers available')) return 'no-reader';
+  if (text.includes('unknown reader') || text.includes('reader unavailable') || text.includes('no readers available'))
+    return 'no-reader';
   if (text.includes('timed out')) return 'transmit-timeout';
   return 'transmit-failed';
 }

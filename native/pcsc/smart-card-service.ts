@@ -2,7 +2,9 @@
 // machine, `dck card …` and the benchmarks depend on this file only; the PC/SC library behind it
 // (today `smartcard`, see smartcard-service.ts) can be swapped without touching them.
 
-export interface ReaderEvent { readonly reader: string }
+export interface ReaderEvent {
+  readonly reader: string;
+}
 export interface CardInsertedEvent extends ReaderEvent {
   /** Answer To Reset, as sent by the card. */
   readonly atr: Uint8Array;

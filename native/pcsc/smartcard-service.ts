@@ -47,19 +47,28 @@ export interface SmartCardServiceOptions {
   readonly watchSliceMs?: number;
 }
 
-interface KnownReader { state: number; atr: Uint8Array | null }
+interface KnownReader {
+  state: number;
+  atr: Uint8Array | null;
+}
 
 const isPresent = (state: number): boolean => (state & SCARD_STATE_PRESENT) !== 0;
 /** pcsc-lite keeps a per-reader event counter in the upper 16 bits: it changes on every insert/remove. */
 const eventCounter = (state: number): number => (state >>> 16) & 0xffff;
 /** The state we last saw, handed back to SCardGetStatusChange so it returns on the next change. */
-const watchState = (name: string, state: number): ReaderState =>
-  ({ name, state: (state & ~SCARD_STATE_CHANGED) >>> 0, changed: false, atr: null });
+const watchState = (name: string, state: number): ReaderState => ({
+  name,
+  state: (state & ~SCARD_STATE_CHANGED) >>> 0,
+  changed: false,
+  atr: null,
+});
 /** A reset that takes longer than this is abandoned; the handle is released anyway. */
 const RESET_TIMEOUT_MS = 3_000;
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T | undefined> => {
   let timer: NodeJS.Timeout | undefined;
-  const expiry = new Promise<undefined>((resolve) => { timer = setTimeout(() => resolve(undefined), ms); });
+  const expiry = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
   return Promise.race([promise, expiry]).finally(() => clearTimeout(timer));
 };
 /** How often stop() repeats SCardCancel until the watcher's wait has returned. */
@@ -109,11 +118,13 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
     try {
       const context = establishContext();
       try {
-        return Promise.resolve(context.listReaders().map((reader) => ({
-          name: reader.name,
-          cardPresent: isPresent(reader.state),
-          atr: isPresent(reader.state) && reader.atr !== null ? new Uint8Array(reader.atr) : null,
-        })));
+        return Promise.resolve(
+          context.listReaders().map((reader) => ({
+            name: reader.name,
+            cardPresent: isPresent(reader.state),
+            atr: isPresent(reader.state) && reader.atr !== null ? new Uint8Array(reader.atr) : null,
+          })),
+        );
       } finally {
         context.close();
       }
@@ -172,7 +183,9 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
   /** One round: report what changed since last time, then block until pcscd reports a change. */
   private async watchOnce(context: ContextInterface): Promise<void> {
     const readers = context.listReaders();
-    this.reconcile(readers.map((reader) => ({ name: reader.name, state: reader.state, atr: reader.atr, changed: false })));
+    this.reconcile(
+      readers.map((reader) => ({ name: reader.name, state: reader.state, atr: reader.atr, changed: false })),
+    );
     this.pnpState = (readers.length << 16) >>> 0;
     const watched = [
       ...[...this.known].map(([name, known]) => watchState(name, known.state)),
@@ -180,7 +193,10 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
     ];
     const changes = await context.waitForChange(watched, this.watchSliceMs);
     if (changes === null) return; // cancelled by stop()
-    this.reconcile(changes.filter((change) => change.name !== PNP_NOTIFICATION && this.known.has(change.name)), false);
+    this.reconcile(
+      changes.filter((change) => change.name !== PNP_NOTIFICATION && this.known.has(change.name)),
+      false,
+    );
   }
 
   /**
@@ -203,7 +219,8 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
       // A pull-and-reinsert between two looks shows up only as a changed event counter.
       const swapped = wasPresent && present && eventCounter(previous.state) !== eventCounter(state);
       if (wasPresent && (!present || swapped)) this.emit('card-removed', { reader: name });
-      if (present && (!wasPresent || swapped)) this.emit('card-inserted', { reader: name, atr: atrBytes ?? new Uint8Array() });
+      if (present && (!wasPresent || swapped))
+        this.emit('card-inserted', { reader: name, atr: atrBytes ?? new Uint8Array() });
     }
   }
 
@@ -220,8 +237,15 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
 
   private retryDelay(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => { this.wakeRetry = null; resolve(); }, ms);
-      this.wakeRetry = () => { clearTimeout(timer); this.wakeRetry = null; resolve(); };
+      const timer = setTimeout(() => {
+        this.wakeRetry = null;
+        resolve();
+      }, ms);
+      this.wakeRetry = () => {
+        clearTimeout(timer);
+        this.wakeRetry = null;
+        resolve();
+      };
     });
   }
 
@@ -233,7 +257,9 @@ class PcscSmartCardService extends EventEmitter<SmartCardEvents> implements Smar
    */
   private async cancelUntilSettled(loop: Promise<void>): Promise<void> {
     let settled = false;
-    const ended = loop.finally(() => { settled = true; });
+    const ended = loop.finally(() => {
+      settled = true;
+    });
     while (!settled) {
       this.cancelWatchContext();
       await withTimeout(ended, CANCEL_RETRY_MS);
@@ -295,7 +321,11 @@ class PcscCardConnection implements CardConnection {
     try {
       // SCardReconnect runs on a worker thread; SCardDisconnect with a reset disposition would run on
       // the main thread and can stall it for as long as the reader takes to reset the card.
-      if (options.reset === true) await withTimeout(this.card.reconnect(SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD), RESET_TIMEOUT_MS);
+      if (options.reset === true)
+        await withTimeout(
+          this.card.reconnect(SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, SCARD_RESET_CARD),
+          RESET_TIMEOUT_MS,
+        );
     } catch (error) {
       void error; // the card is gone or would not reset: releasing the handle below is all that is left
     }
@@ -310,18 +340,22 @@ class PcscCardConnection implements CardConnection {
 
   private async exchange(command: Uint8Array): Promise<Uint8Array> {
     if (this.closed) throw new SmartCardError('connection-closed', this.reader);
-    if (command.length < 4 || command.length > MAX_COMMAND_BYTES) throw new SmartCardError('invalid-command', this.reader);
+    if (command.length < 4 || command.length > MAX_COMMAND_BYTES)
+      throw new SmartCardError('invalid-command', this.reader);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new SmartCardError('transmit-timeout', this.reader)), this.timeoutMs);
     });
     try {
       const response = await Promise.race([
-        this.card.transmit(Buffer.from(command.buffer, command.byteOffset, command.length), { maxRecvLength: MAX_RESPONSE_BYTES }),
+        this.card.transmit(Buffer.from(command.buffer, command.byteOffset, command.length), {
+          maxRecvLength: MAX_RESPONSE_BYTES,
+        }),
         timeout,
       ]);
       // vpcd (and some readers) answer an exchange cut short by a removal with no bytes at all.
-      if (response.length < 2) throw new SmartCardError('transmit-failed', this.reader, 'response shorter than a status word');
+      if (response.length < 2)
+        throw new SmartCardError('transmit-failed', this.reader, 'response shorter than a status word');
       return new Uint8Array(response.buffer, response.byteOffset, response.length);
     } catch (error) {
       throw await this.explainFailure(error);

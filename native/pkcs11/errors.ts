@@ -36,7 +36,7 @@ const CKR_NAME = /^CKR_[A-Z0-9_]{1,60}$/;
  */
 export function toPkcs11Failure(error: unknown, operation: string): Pkcs11Failure {
   if (error instanceof Pkcs11Failure) return error;
-  const message = error instanceof Error ? error.message.split('\n', 1)[0] ?? '' : '';
+  const message = error instanceof Error ? (error.message.split('\n', 1)[0] ?? '') : '';
   return new Pkcs11Failure(CKR_NAME.test(message) ? (message as `CKR_${string}`) : 'native-error', operation);
 }
 

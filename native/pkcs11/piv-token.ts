@@ -76,18 +76,26 @@ export async function listTokens(config: Pkcs11Config): Promise<TokenSummary[]> 
 }
 
 /** Reads the certificate with the configured CKA_ID; needs no PIN. */
-export async function readCertificate(config: Pkcs11Config): Promise<{ token: TokenSummary; certificateDer: Uint8Array }> {
-  return withSession(config, (module, session, token) => Promise.resolve({
-    token,
-    certificateDer: readCertificateValue(module, session, keyIdOf(config)),
-  }));
+export async function readCertificate(
+  config: Pkcs11Config,
+): Promise<{ token: TokenSummary; certificateDer: Uint8Array }> {
+  return withSession(config, (module, session, token) =>
+    Promise.resolve({
+      token,
+      certificateDer: readCertificateValue(module, session, keyIdOf(config)),
+    }),
+  );
 }
 
 /**
  * Presents the PIN once. `pin` is zero-filled before this returns, whatever happens. Refuses (without
  * sending the PIN) when the token says the next wrong PIN blocks it, unless `allowLastTry`.
  */
-export async function verifyPin(config: Pkcs11Config, pin: Buffer, options: { allowLastTry?: boolean } = {}): Promise<Pkcs11PinCheck> {
+export async function verifyPin(
+  config: Pkcs11Config,
+  pin: Buffer,
+  options: { allowLastTry?: boolean } = {},
+): Promise<Pkcs11PinCheck> {
   try {
     return await withSession(config, (module, session, token) => {
       if (token.pinLocked) return Promise.resolve({ status: 'blocked' } as const);
@@ -109,10 +117,15 @@ export async function signWithKey(config: Pkcs11Config, pin: Buffer, data: Uint8
         const key = findOne(module, session, pkcs11js.CKO_PRIVATE_KEY, keyId, 'no-private-key');
         const certificateDer = readCertificateValue(module, session, keyId);
         const keyType = readKeyType(module, session, key);
-        const signature = keyType === 'rsa'
-          ? await signRsa(module, session, key, data)
-          : await signEc(module, session, key, data);
-        return { token, keyType, mechanism: keyType === 'rsa' ? 'CKM_SHA256_RSA_PKCS' : 'CKM_ECDSA', signature, certificateDer };
+        const signature =
+          keyType === 'rsa' ? await signRsa(module, session, key, data) : await signEc(module, session, key, data);
+        return {
+          token,
+          keyType,
+          mechanism: keyType === 'rsa' ? 'CKM_SHA256_RSA_PKCS' : 'CKM_ECDSA',
+          signature,
+          certificateDer,
+        };
       } finally {
         logout(module, session);
       }
@@ -148,7 +161,9 @@ export function openModule(modulePath: string, options: { threads?: boolean } = 
     throw new Pkcs11Failure('module-load-failed', 'load');
   }
   try {
-    call('C_Initialize', () => (options.threads === true ? module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }) : module.C_Initialize()));
+    call('C_Initialize', () =>
+      options.threads === true ? module.C_Initialize({ flags: pkcs11js.CKF_OS_LOCKING_OK }) : module.C_Initialize(),
+    );
   } catch (error) {
     module.close();
     throw error;
@@ -180,10 +195,15 @@ async function withSession<T>(
   });
 }
 
-export function chooseSlot(module: Module, { tokenLabel, readerName }: Pick<Pkcs11Config, 'tokenLabel' | 'readerName'>): Handle {
-  const match = initialisedTokens(module).find(({ token }) =>
-    (tokenLabel === undefined || token.label === tokenLabel)
-    && (readerName === undefined || token.slotDescription.startsWith(readerName)));
+export function chooseSlot(
+  module: Module,
+  { tokenLabel, readerName }: Pick<Pkcs11Config, 'tokenLabel' | 'readerName'>,
+): Handle {
+  const match = initialisedTokens(module).find(
+    ({ token }) =>
+      (tokenLabel === undefined || token.label === tokenLabel) &&
+      (readerName === undefined || token.slotDescription.startsWith(readerName)),
+  );
   if (match === undefined) throw new Pkcs11Failure('no-token', 'C_GetSlotList');
   return match.slot;
 }
@@ -191,7 +211,10 @@ export function chooseSlot(module: Module, { tokenLabel, readerName }: Pick<Pkcs
 /** Slots holding an initialised token (SoftHSM, for one, always offers an empty uninitialised slot). */
 function initialisedTokens(module: Module): { slot: Handle; token: TokenSummary }[] {
   return call('C_GetSlotList', () => module.C_GetSlotList(true))
-    .filter((slot) => (call('C_GetTokenInfo', () => module.C_GetTokenInfo(slot)).flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0)
+    .filter(
+      (slot) =>
+        (call('C_GetTokenInfo', () => module.C_GetTokenInfo(slot)).flags & pkcs11js.CKF_TOKEN_INITIALIZED) !== 0,
+    )
     .map((slot) => ({ slot, token: summarise(module, slot) }));
 }
 
@@ -245,11 +268,19 @@ function keyIdOf(config: Pkcs11Config): Buffer {
   return Buffer.from(config.keyId ?? PIV_AUTH_KEY_ID);
 }
 
-function findOne(module: Module, session: Handle, objectClass: number, keyId: Buffer, missing: 'no-certificate' | 'no-private-key'): Handle {
-  call('C_FindObjectsInit', () => module.C_FindObjectsInit(session, [
-    { type: pkcs11js.CKA_CLASS, value: objectClass },
-    { type: pkcs11js.CKA_ID, value: keyId },
-  ]));
+function findOne(
+  module: Module,
+  session: Handle,
+  objectClass: number,
+  keyId: Buffer,
+  missing: 'no-certificate' | 'no-private-key',
+): Handle {
+  call('C_FindObjectsInit', () =>
+    module.C_FindObjectsInit(session, [
+      { type: pkcs11js.CKA_CLASS, value: objectClass },
+      { type: pkcs11js.CKA_ID, value: keyId },
+    ]),
+  );
   try {
     const found = call('C_FindObjects', () => module.C_FindObjects(session, 1));
     const first = found[0];
@@ -262,13 +293,18 @@ function findOne(module: Module, session: Handle, objectClass: number, keyId: Bu
 
 function readCertificateValue(module: Module, session: Handle, keyId: Buffer): Uint8Array {
   const certificate = findOne(module, session, pkcs11js.CKO_CERTIFICATE, keyId, 'no-certificate');
-  const [value] = call('C_GetAttributeValue', () => module.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_VALUE }]));
-  if (value?.value === undefined || !Buffer.isBuffer(value.value)) throw new Pkcs11Failure('no-certificate', 'C_GetAttributeValue');
+  const [value] = call('C_GetAttributeValue', () =>
+    module.C_GetAttributeValue(session, certificate, [{ type: pkcs11js.CKA_VALUE }]),
+  );
+  if (value?.value === undefined || !Buffer.isBuffer(value.value))
+    throw new Pkcs11Failure('no-certificate', 'C_GetAttributeValue');
   return new Uint8Array(value.value);
 }
 
 function readKeyType(module: Module, session: Handle, key: Handle): 'rsa' | 'ec' {
-  const [attribute] = call('C_GetAttributeValue', () => module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]));
+  const [attribute] = call('C_GetAttributeValue', () =>
+    module.C_GetAttributeValue(session, key, [{ type: pkcs11js.CKA_KEY_TYPE }]),
+  );
   const raw = attribute?.value;
   const keyType = Buffer.isBuffer(raw) && raw.length > 0 ? raw.readUIntLE(0, Math.min(raw.length, 6)) : -1;
   if (keyType === pkcs11js.CKK_RSA) return 'rsa';

@@ -48,31 +48,54 @@ export const DEFAULT_SESSION_COUNT = 4;
  * Returns the public key (SubjectPublicKeyInfo DER) and the private key's protection as the token reports it.
  */
 export async function generateTokenKey(
-  location: TokenKeyLocation, pin: Buffer, algorithm: TokenKeyAlgorithm, label: string,
+  location: TokenKeyLocation,
+  pin: Buffer,
+  algorithm: TokenKeyAlgorithm,
+  label: string,
 ): Promise<{ publicKeySpkiDer: Uint8Array; protection: TokenKeyProtection }> {
   const module = openModule(location.modulePath);
   try {
-    const session = call('C_OpenSession', () => module.C_OpenSession(chooseSlot(module, location),
-      pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION));
+    const session = call('C_OpenSession', () =>
+      module.C_OpenSession(chooseSlot(module, location), pkcs11js.CKF_SERIAL_SESSION | pkcs11js.CKF_RW_SESSION),
+    );
     try {
       login(module, session, pin);
       const id = Buffer.from(location.keyId);
       if (findObjects(module, session, [{ type: pkcs11js.CKA_ID, value: id }], 1).length > 0) {
         throw new Pkcs11Failure('key-id-in-use', 'C_FindObjects');
       }
-      const common = [{ type: pkcs11js.CKA_TOKEN, value: true }, { type: pkcs11js.CKA_ID, value: id }, { type: pkcs11js.CKA_LABEL, value: label }];
-      const privateTemplate = [
-        ...common, { type: pkcs11js.CKA_PRIVATE, value: true }, { type: pkcs11js.CKA_SENSITIVE, value: true },
-        { type: pkcs11js.CKA_EXTRACTABLE, value: false }, { type: pkcs11js.CKA_SIGN, value: true },
-        { type: pkcs11js.CKA_DECRYPT, value: false }, { type: pkcs11js.CKA_UNWRAP, value: false }, { type: pkcs11js.CKA_DERIVE, value: false },
+      const common = [
+        { type: pkcs11js.CKA_TOKEN, value: true },
+        { type: pkcs11js.CKA_ID, value: id },
+        { type: pkcs11js.CKA_LABEL, value: label },
       ];
-      const publicTemplate = algorithm === 'ec-p256'
-        ? [...common, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS }]
-        : [...common, { type: pkcs11js.CKA_VERIFY, value: true }, { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 },
-          { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: RSA_PUBLIC_EXPONENT }];
+      const privateTemplate = [
+        ...common,
+        { type: pkcs11js.CKA_PRIVATE, value: true },
+        { type: pkcs11js.CKA_SENSITIVE, value: true },
+        { type: pkcs11js.CKA_EXTRACTABLE, value: false },
+        { type: pkcs11js.CKA_SIGN, value: true },
+        { type: pkcs11js.CKA_DECRYPT, value: false },
+        { type: pkcs11js.CKA_UNWRAP, value: false },
+        { type: pkcs11js.CKA_DERIVE, value: false },
+      ];
+      const publicTemplate =
+        algorithm === 'ec-p256'
+          ? [
+              ...common,
+              { type: pkcs11js.CKA_VERIFY, value: true },
+              { type: pkcs11js.CKA_EC_PARAMS, value: P256_PARAMS },
+            ]
+          : [
+              ...common,
+              { type: pkcs11js.CKA_VERIFY, value: true },
+              { type: pkcs11js.CKA_MODULUS_BITS, value: 3072 },
+              { type: pkcs11js.CKA_PUBLIC_EXPONENT, value: RSA_PUBLIC_EXPONENT },
+            ];
       const mechanism = algorithm === 'ec-p256' ? pkcs11js.CKM_EC_KEY_PAIR_GEN : pkcs11js.CKM_RSA_PKCS_KEY_PAIR_GEN;
       const keys = await callAsync('C_GenerateKeyPair', () =>
-        module.C_GenerateKeyPairAsync(session, { mechanism }, publicTemplate, privateTemplate));
+        module.C_GenerateKeyPairAsync(session, { mechanism }, publicTemplate, privateTemplate),
+      );
       return {
         publicKeySpkiDer: readPublicKeySpki(module, session, keys.publicKey, algorithm),
         protection: readProtection(module, session, keys.privateKey),
@@ -86,7 +109,12 @@ export async function generateTokenKey(
   }
 }
 
-export function readPublicKeySpki(module: Module, session: Handle, publicKey: Handle, algorithm: TokenKeyAlgorithm): Uint8Array {
+export function readPublicKeySpki(
+  module: Module,
+  session: Handle,
+  publicKey: Handle,
+  algorithm: TokenKeyAlgorithm,
+): Uint8Array {
   const jwk = algorithm === 'ec-p256' ? ecJwk(module, session, publicKey) : rsaJwk(module, session, publicKey);
   return new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'der' }));
 }
@@ -96,7 +124,12 @@ function ecJwk(module: Module, session: Handle, publicKey: Handle): { kty: 'EC';
   const value = attribute(module, session, publicKey, pkcs11js.CKA_EC_POINT);
   const point = value.length === 67 && value[0] === 0x04 && value[1] === 0x41 ? value.subarray(2) : value;
   if (point.length !== 65 || point[0] !== 0x04) throw new Pkcs11Failure('unsupported-key', 'C_GetAttributeValue');
-  return { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url') };
+  return {
+    kty: 'EC',
+    crv: 'P-256',
+    x: point.subarray(1, 33).toString('base64url'),
+    y: point.subarray(33).toString('base64url'),
+  };
 }
 
 function rsaJwk(module: Module, session: Handle, publicKey: Handle): { kty: 'RSA'; n: string; e: string } {
@@ -126,20 +159,32 @@ export class TokenKeyConnection {
   }
 
   /** Opens `sessionCount` sessions, logs in once (`pin` is wiped before this returns) and finds the private key. */
-  static open(location: TokenKeyLocation, pin: Buffer, mechanism: TokenSignMechanism, sessionCount = DEFAULT_SESSION_COUNT): TokenKeyConnection {
+  static open(
+    location: TokenKeyLocation,
+    pin: Buffer,
+    mechanism: TokenSignMechanism,
+    sessionCount = DEFAULT_SESSION_COUNT,
+  ): TokenKeyConnection {
     let module: Module | null = null;
     try {
       const opened = openModule(location.modulePath, { threads: true });
       module = opened;
       const slot = chooseSlot(opened, location);
       const sessions = Array.from({ length: sessionCount }, () =>
-        call('C_OpenSession', () => opened.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)));
+        call('C_OpenSession', () => opened.C_OpenSession(slot, pkcs11js.CKF_SERIAL_SESSION)),
+      );
       const [first] = sessions;
       if (first === undefined) throw new RangeError('a token connection needs at least one session');
       login(opened, first, pin);
-      const [key] = findObjects(opened, first, [
-        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_ID, value: Buffer.from(location.keyId) },
-      ], 1);
+      const [key] = findObjects(
+        opened,
+        first,
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_ID, value: Buffer.from(location.keyId) },
+        ],
+        1,
+      );
       if (key === undefined) throw new Pkcs11Failure('no-private-key', 'C_FindObjects');
       const connection = new TokenKeyConnection(opened, sessions, key, readProtection(opened, first, key), mechanism);
       module = null; // owned by the connection now
@@ -157,12 +202,18 @@ export class TokenKeyConnection {
     const session = await this.takeSession();
     try {
       if (this.mechanism.kind === 'rsa-sha256') {
-        call('C_SignInit', () => this.module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, this.key));
-        return new Uint8Array(await callAsync('C_Sign', () => this.module.C_SignAsync(session, Buffer.from(data), Buffer.alloc(1024))));
+        call('C_SignInit', () =>
+          this.module.C_SignInit(session, { mechanism: pkcs11js.CKM_SHA256_RSA_PKCS }, this.key),
+        );
+        return new Uint8Array(
+          await callAsync('C_Sign', () => this.module.C_SignAsync(session, Buffer.from(data), Buffer.alloc(1024))),
+        );
       }
       const digest = createHash(this.mechanism.hash).update(data).digest();
       call('C_SignInit', () => this.module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, this.key));
-      return rawEcdsaToDer(new Uint8Array(await callAsync('C_Sign', () => this.module.C_SignAsync(session, digest, Buffer.alloc(132)))));
+      return rawEcdsaToDer(
+        new Uint8Array(await callAsync('C_Sign', () => this.module.C_SignAsync(session, digest, Buffer.alloc(132)))),
+      );
     } finally {
       this.giveBack(session);
     }
@@ -188,7 +239,9 @@ export class TokenKeyConnection {
   private takeSession(): Promise<Handle> {
     const session = this.idle.pop();
     if (session !== undefined) return Promise.resolve(session);
-    return new Promise((resolve) => { this.waiting.push(resolve); });
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+    });
   }
 
   private giveBack(session: Handle): void {
@@ -201,7 +254,12 @@ export class TokenKeyConnection {
 
 // ---- attributes ------------------------------------------------------------------------------------------------
 
-export function findObjects(module: Module, session: Handle, template: Array<{ type: number; value: number | boolean | Buffer }>, max: number): Handle[] {
+export function findObjects(
+  module: Module,
+  session: Handle,
+  template: Array<{ type: number; value: number | boolean | Buffer }>,
+  max: number,
+): Handle[] {
   call('C_FindObjectsInit', () => module.C_FindObjectsInit(session, template));
   try {
     return call('C_FindObjects', () => module.C_FindObjects(session, max));
@@ -212,7 +270,8 @@ export function findObjects(module: Module, session: Handle, template: Array<{ t
 
 export function attribute(module: Module, session: Handle, object: Handle, type: number): Buffer {
   const [found] = call('C_GetAttributeValue', () => module.C_GetAttributeValue(session, object, [{ type }]));
-  if (found?.value === undefined || !Buffer.isBuffer(found.value)) throw new Pkcs11Failure('native-error', 'C_GetAttributeValue');
+  if (found?.value === undefined || !Buffer.isBuffer(found.value))
+    throw new Pkcs11Failure('native-error', 'C_GetAttributeValue');
   return found.value;
 }
 

@@ -17,7 +17,8 @@ export function HelpDeskContact({ config, helpUrl }: HelpDeskContactProps): Reac
   if (contact.length === 0) return null;
   return (
     <p className="help-desk">
-      <span className="help-desk__caption">{t('helpDesk.caption')}</span> <span className="help-desk__contact">{contact}</span>
+      <span className="help-desk__caption">{t('helpDesk.caption')}</span>{' '}
+      <span className="help-desk__contact">{contact}</span>
     </p>
   );
 }

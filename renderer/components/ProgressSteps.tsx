@@ -13,7 +13,11 @@ export function ProgressSteps({ current }: { readonly current: ProgressStep | nu
       {PROGRESS_STEPS.map((step, index) => {
         const state = index < currentIndex ? 'past' : index === currentIndex ? 'current' : 'future';
         return (
-          <li key={step} className={`progress__step progress__step--${state}`} aria-current={state === 'current' ? 'step' : undefined}>
+          <li
+            key={step}
+            className={`progress__step progress__step--${state}`}
+            aria-current={state === 'current' ? 'step' : undefined}
+          >
             <span className="progress__number" aria-hidden="true">
               {index + 1}
             </span>

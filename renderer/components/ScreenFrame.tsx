@@ -24,7 +24,10 @@ export function ScreenFrame(props: ScreenFrameProps): ReactNode {
   const headingRef = useFocusOnMount<HTMLHeadingElement>();
   const focusable = props.focusHeading ?? true;
   return (
-    <section className={`screen screen--${props.tone ?? 'normal'} ${props.className ?? ''}`} aria-labelledby={headingId}>
+    <section
+      className={`screen screen--${props.tone ?? 'normal'} ${props.className ?? ''}`}
+      aria-labelledby={headingId}
+    >
       {props.eyebrow ? <p className="screen__eyebrow">{props.eyebrow}</p> : null}
       <h1 id={headingId} className="screen__title" tabIndex={-1} ref={focusable ? headingRef : undefined}>
         {props.title}

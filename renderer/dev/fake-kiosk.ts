@@ -8,13 +8,25 @@
 //   ?fake=<screen>         pins one screen, e.g. ?fake=pin&variant=last-try, ?fake=enrollment&variant=expired
 //   ?fake=cycle            shows every screen in turn, 4 s each
 //   &lang=nl               (any mode) the kiosk's default language
-import type { KioskApi, KioskConfig, KioskError, KioskView, OutOfOrderReason, Result } from '../../contracts/kiosk-api.ts';
+import type {
+  KioskApi,
+  KioskConfig,
+  KioskError,
+  KioskView,
+  OutOfOrderReason,
+  Result,
+} from '../../contracts/kiosk-api.ts';
 
 const FAKE_PIN = '123456';
 const FAKE_USER_CODE = 'BCDFGHJK';
 const FAKE_HELP_URL = 'https://help.example.org/kiosk';
 const FAKE_NAME = 'Alex van der Berg';
-const FAKE_PHONE = { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' } as const;
+const FAKE_PHONE = {
+  platform: 'Android 15',
+  model: 'Pixel 9',
+  appName: 'Derived Credentials',
+  appVersion: '2.4.1',
+} as const;
 
 type Listener = (view: KioskView) => void;
 const done: Result<void, KioskError> = { ok: true, value: undefined };
@@ -29,19 +41,49 @@ export function fakeView(screen: string, variant: string | null): KioskView {
     case 'reading-card':
       return { screen: 'reading-card' };
     case 'card-refused':
-      return { screen: 'card-refused', reason: variant === 'expired' ? 'certificate-expired' : variant === 'untrusted' ? 'card-untrusted' : 'not-piv' };
+      return {
+        screen: 'card-refused',
+        reason: variant === 'expired' ? 'certificate-expired' : variant === 'untrusted' ? 'card-untrusted' : 'not-piv',
+      };
     case 'pin':
-      if (variant === 'wrong') return { screen: 'pin', holderName: FAKE_NAME, triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false };
-      if (variant === 'last-try') return { screen: 'pin', holderName: FAKE_NAME, triesLeft: 1, lastTryWarning: true, lastAttempt: 'wrong', busy: false };
-      return { screen: 'pin', holderName: FAKE_NAME, triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: false };
+      if (variant === 'wrong')
+        return {
+          screen: 'pin',
+          holderName: FAKE_NAME,
+          triesLeft: 2,
+          lastTryWarning: false,
+          lastAttempt: 'wrong',
+          busy: false,
+        };
+      if (variant === 'last-try')
+        return {
+          screen: 'pin',
+          holderName: FAKE_NAME,
+          triesLeft: 1,
+          lastTryWarning: true,
+          lastAttempt: 'wrong',
+          busy: false,
+        };
+      return {
+        screen: 'pin',
+        holderName: FAKE_NAME,
+        triesLeft: 3,
+        lastTryWarning: false,
+        lastAttempt: 'none',
+        busy: false,
+      };
     case 'pin-blocked':
       return { screen: 'pin-blocked', helpUrl: FAKE_HELP_URL };
     case 'user-code':
       return { screen: 'user-code', holderName: FAKE_NAME, error: userCodeError(variant), busy: false };
     case 'confirm-device':
       return {
-        screen: 'confirm-device', holderName: FAKE_NAME, matchNumber: '07', busy: false,
-        device: variant === 'unreported' ? { platform: null, model: null, appName: null, appVersion: null } : FAKE_PHONE,
+        screen: 'confirm-device',
+        holderName: FAKE_NAME,
+        matchNumber: '07',
+        busy: false,
+        device:
+          variant === 'unreported' ? { platform: null, model: null, appName: null, appVersion: null } : FAKE_PHONE,
       };
     case 'enrollment':
       return {
@@ -175,7 +217,10 @@ export function createFakeKiosk(params: URLSearchParams): KioskApi {
       return Promise.resolve(done);
     },
     confirmDevice() {
-      show({ ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>), expiresAt: inSeconds(30) });
+      show({
+        ...(fakeView('enrollment', null) as Extract<KioskView, { screen: 'enrollment' }>),
+        expiresAt: inSeconds(30),
+      });
       later(25_000, () => show({ screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: null }));
       later(30_000, reset);
       return Promise.resolve(done);

@@ -16,7 +16,9 @@ export function announcementFor(view: KioskView): Announcement {
     case 'pin':
       if (view.lastAttempt === 'signed-out') return { keys: ['pin.signedOut'] };
       if (view.lastAttempt === 'wrong') {
-        return view.triesLeft === null ? { keys: ['pin.wrongUnknownTries'] } : { keys: ['pin.wrong'], count: view.triesLeft };
+        return view.triesLeft === null
+          ? { keys: ['pin.wrongUnknownTries'] }
+          : { keys: ['pin.wrong'], count: view.triesLeft };
       }
       return view.lastTryWarning ? { keys: ['announce.pin', 'pin.lastTryWarning'] } : { keys: ['announce.pin'] };
     case 'user-code':

@@ -15,7 +15,9 @@ export interface QrGeometry {
   readonly darkPath: string;
 }
 
-export type QrGeometryResult = { readonly ok: true; readonly value: QrGeometry } | { readonly ok: false; readonly error: { readonly code: 'qr-too-long' | 'qr-empty' } };
+export type QrGeometryResult =
+  | { readonly ok: true; readonly value: QrGeometry }
+  | { readonly ok: false; readonly error: { readonly code: 'qr-too-long' | 'qr-empty' } };
 
 export function qrGeometry(text: string, quietZone = QUIET_ZONE_MODULES): QrGeometryResult {
   if (text.length === 0) return { ok: false, error: { code: 'qr-empty' } };

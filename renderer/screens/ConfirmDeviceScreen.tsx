@@ -24,7 +24,12 @@ export function ConfirmDeviceScreen({ view, kiosk, onCallFailed }: ScreenProps<'
   const { t } = useTranslation();
   const phone = phoneText(view.device);
   const app = appText(view.device);
-  const reported = (text: string | null): ReactNode => (text === null ? <span className="confirm-device__unknown">{t('confirmDevice.notReported')}</span> : <bdi>{text}</bdi>);
+  const reported = (text: string | null): ReactNode =>
+    text === null ? (
+      <span className="confirm-device__unknown">{t('confirmDevice.notReported')}</span>
+    ) : (
+      <bdi>{text}</bdi>
+    );
   return (
     <ScreenFrame
       eyebrow={view.holderName ? t('userCode.greeting', { name: view.holderName }) : undefined}
@@ -43,7 +48,10 @@ export function ConfirmDeviceScreen({ view, kiosk, onCallFailed }: ScreenProps<'
           <dd>{reported(app)}</dd>
         </dl>
         <figure className="confirm-device__number">
-          <p className="confirm-device__digits" aria-label={t('confirmDevice.numberLabel', { number: [...view.matchNumber].join(' ') })}>
+          <p
+            className="confirm-device__digits"
+            aria-label={t('confirmDevice.numberLabel', { number: [...view.matchNumber].join(' ') })}
+          >
             {view.matchNumber}
           </p>
           <figcaption>{t('confirmDevice.numberCaption')}</figcaption>
@@ -67,7 +75,11 @@ export function ConfirmDeviceScreen({ view, kiosk, onCallFailed }: ScreenProps<'
           {t('confirmDevice.no')}
         </button>
       </div>
-      {view.busy ? <p className="confirm-device__busy" role="status">{t('confirmDevice.busy')}</p> : null}
+      {view.busy ? (
+        <p className="confirm-device__busy" role="status">
+          {t('confirmDevice.busy')}
+        </p>
+      ) : null}
     </ScreenFrame>
   );
 }

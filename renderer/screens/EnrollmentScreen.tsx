@@ -27,7 +27,11 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
   useAskBeforeCancel(stopped === null, () => setAsking(true));
   const cancel = (): void => void settle(kiosk.cancel(), onCallFailed);
   return (
-    <ScreenFrame title={t('enrollment.title')} onCancel={stopped === null ? () => setAsking(true) : cancel} className="enrollment">
+    <ScreenFrame
+      title={t('enrollment.title')}
+      onCancel={stopped === null ? () => setAsking(true) : cancel}
+      className="enrollment"
+    >
       <div className="enrollment__layout">
         <div className={`enrollment__qr-frame${stopped ? ' enrollment__qr-frame--expired' : ''}`}>
           <QrCodeSvg text={view.qrPayload} label={t('enrollment.qrLabel')} className="enrollment__qr" />
@@ -40,7 +44,9 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
           </ol>
           <p className={`otp${stopped ? ' otp--expired' : ''}`}>
             <span aria-hidden="true">{formatOtpForDisplay(view.otp)}</span>
-            <span className="visually-hidden">{t('enrollment.passwordSpoken', { digits: otpForScreenReader(view.otp) })}</span>
+            <span className="visually-hidden">
+              {t('enrollment.passwordSpoken', { digits: otpForScreenReader(view.otp) })}
+            </span>
           </p>
           {stopped ? (
             <div className="enrollment__expired">
@@ -57,7 +63,8 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
           ) : (
             <>
               <p className={`enrollment__waiting${view.phoneSeen ? ' enrollment__waiting--seen' : ''}`} role="status">
-                <span className="progress-indicator" aria-hidden="true" /> {t(view.phoneSeen ? 'enrollment.phoneSeen' : 'enrollment.waiting')}
+                <span className="progress-indicator" aria-hidden="true" />{' '}
+                {t(view.phoneSeen ? 'enrollment.phoneSeen' : 'enrollment.waiting')}
               </p>
               <p className="countdown-text">{t('enrollment.expiresIn', minutesAndSeconds(secondsLeft))}</p>
             </>

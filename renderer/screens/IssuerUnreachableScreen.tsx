@@ -6,7 +6,12 @@ import { deadlineFromSeconds, secondsLeftUntil } from '../logic/countdown.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
-export function IssuerUnreachableScreen({ view, kiosk, receivedAt, onCallFailed }: ScreenProps<'issuer-unreachable'>): ReactNode {
+export function IssuerUnreachableScreen({
+  view,
+  kiosk,
+  receivedAt,
+  onCallFailed,
+}: ScreenProps<'issuer-unreachable'>): ReactNode {
   const { t } = useTranslation();
   const now = useNow();
   let retryText: string;
@@ -17,7 +22,11 @@ export function IssuerUnreachableScreen({ view, kiosk, receivedAt, onCallFailed 
     retryText = left > 0 ? t('unreachable.retryIn', { count: left }) : t('unreachable.retryingNow');
   }
   return (
-    <ScreenFrame title={t('unreachable.title')} tone="problem" onCancel={() => void settle(kiosk.cancel(), onCallFailed)}>
+    <ScreenFrame
+      title={t('unreachable.title')}
+      tone="problem"
+      onCancel={() => void settle(kiosk.cancel(), onCallFailed)}
+    >
       <p className="lead">{t('unreachable.body')}</p>
       <p className="countdown-text" role="timer">
         {retryText}

@@ -29,9 +29,12 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
   const buffer = bufferRef.current;
   const sync = useCallback(() => setDigitCount(buffer.length), [buffer]);
 
-  const addDigit = useCallback((digit: number) => {
-    if (buffer.pushDigit(digit)) sync();
-  }, [buffer, sync]);
+  const addDigit = useCallback(
+    (digit: number) => {
+      if (buffer.pushDigit(digit)) sync();
+    },
+    [buffer, sync],
+  );
   const backspace = useCallback(() => {
     buffer.popDigit();
     sync();
@@ -79,15 +82,32 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
           <div className="pin__dots" aria-live="polite" aria-atomic="true">
             <span className="visually-hidden">{t('pin.digitsEntered', { count: digitCount })}</span>
             {Array.from({ length: Math.max(PIN_MIN_DIGITS, digitCount) }, (_, index) => (
-              <span key={index} aria-hidden="true" className={`pin__dot${index < digitCount ? ' pin__dot--filled' : ''}`} />
+              <span
+                key={index}
+                aria-hidden="true"
+                className={`pin__dot${index < digitCount ? ' pin__dot--filled' : ''}`}
+              />
             ))}
           </div>
-          {triesText ? <p className={`notice ${view.lastAttempt === 'wrong' ? 'notice--problem' : 'notice--info'}`}>{triesText}</p> : null}
+          {triesText ? (
+            <p className={`notice ${view.lastAttempt === 'wrong' ? 'notice--problem' : 'notice--info'}`}>{triesText}</p>
+          ) : null}
           {view.lastAttempt === 'signed-out' ? <p className="notice notice--warning">{t('pin.signedOut')}</p> : null}
           {view.lastTryWarning ? <p className="notice notice--warning">{t('pin.lastTryWarning')}</p> : null}
-          {disabled ? <p className="muted" role="status">{t('pin.checking')}</p> : null}
+          {disabled ? (
+            <p className="muted" role="status">
+              {t('pin.checking')}
+            </p>
+          ) : null}
         </div>
-        <Keypad disabled={disabled || confirming} canSubmit={digitCount >= PIN_MIN_DIGITS} onDigit={addDigit} onBackspace={backspace} onClear={clear} onSubmit={submit} />
+        <Keypad
+          disabled={disabled || confirming}
+          canSubmit={digitCount >= PIN_MIN_DIGITS}
+          onDigit={addDigit}
+          onBackspace={backspace}
+          onClear={clear}
+          onSubmit={submit}
+        />
       </div>
       {confirming ? <LastTryConfirm onConfirm={() => void send(true)} onBack={() => setConfirming(false)} /> : null}
     </ScreenFrame>

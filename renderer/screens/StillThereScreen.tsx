@@ -15,7 +15,13 @@ export function StillThereScreen({ view, kiosk, receivedAt, onCallFailed }: Scre
   const bodyId = useId();
   const left = secondsLeftUntil(deadlineFromSeconds(view.secondsLeft, receivedAt), now);
   return (
-    <section className="screen still-there" role="alertdialog" aria-modal="true" aria-labelledby={titleId} aria-describedby={bodyId}>
+    <section
+      className="screen still-there"
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby={titleId}
+      aria-describedby={bodyId}
+    >
       <h1 id={titleId} className="screen__title">
         {t('stillThere.title')}
       </h1>
@@ -25,7 +31,12 @@ export function StillThereScreen({ view, kiosk, receivedAt, onCallFailed }: Scre
       <p id={bodyId} className="lead" role="timer">
         {t('stillThere.body', { count: left })}
       </p>
-      <button ref={buttonRef} type="button" className="button button--primary button--large" onClick={() => void settle(kiosk.stillHere(), onCallFailed)}>
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button--primary button--large"
+        onClick={() => void settle(kiosk.stillHere(), onCallFailed)}
+      >
         {t('stillThere.button')}
       </button>
     </section>

@@ -19,7 +19,11 @@ export function TakeCardOutScreen({ view, kiosk, onCallFailed }: ScreenProps<'ta
           <p>{t('takeCardOut.startAgain')}</p>
           {view.virtualCardOffered ? (
             <div className="welcome__demo">
-              <button type="button" className="button button--secondary" onClick={() => void settle(kiosk.useVirtualCard(), onCallFailed)}>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void settle(kiosk.useVirtualCard(), onCallFailed)}
+              >
                 {t('takeCardOut.virtualCardAgain')}
               </button>
             </div>

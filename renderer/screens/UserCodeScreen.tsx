@@ -117,7 +117,11 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
             {errorText}
           </p>
         ) : null}
-        {disabled ? <p className="muted" role="status">{t('userCode.checking')}</p> : null}
+        {disabled ? (
+          <p className="muted" role="status">
+            {t('userCode.checking')}
+          </p>
+        ) : null}
       </form>
       <div className="letter-keys" role="group" aria-label={t('userCode.keyboardLabel')}>
         {USER_CODE_ALPHABET.split('').map((letter) => (
@@ -133,10 +137,24 @@ export function UserCodeScreen({ view, kiosk, onCallFailed }: ScreenProps<'user-
             {letter}
           </button>
         ))}
-        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.backspace')} onMouseDown={keepFocusOnTap} onClick={backspace}>
+        <button
+          type="button"
+          className="letter-keys__key letter-keys__key--wide"
+          disabled={disabled || compact.length === 0}
+          aria-label={t('userCode.backspace')}
+          onMouseDown={keepFocusOnTap}
+          onClick={backspace}
+        >
           <span aria-hidden="true">⌫</span>
         </button>
-        <button type="button" className="letter-keys__key letter-keys__key--wide" disabled={disabled || compact.length === 0} aria-label={t('userCode.clearLabel')} onMouseDown={keepFocusOnTap} onClick={clear}>
+        <button
+          type="button"
+          className="letter-keys__key letter-keys__key--wide"
+          disabled={disabled || compact.length === 0}
+          aria-label={t('userCode.clearLabel')}
+          onMouseDown={keepFocusOnTap}
+          onClick={clear}
+        >
           {t('userCode.clear')}
         </button>
       </div>

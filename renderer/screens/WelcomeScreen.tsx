@@ -11,7 +11,9 @@ import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
 /** Where the app can be downloaded: one QR code each (the store links, else the one download address). */
-function downloadLinks(app: KioskConfig['phoneApp']): readonly { readonly store: 'app-store' | 'google-play' | null; readonly url: string }[] {
+function downloadLinks(
+  app: KioskConfig['phoneApp'],
+): readonly { readonly store: 'app-store' | 'google-play' | null; readonly url: string }[] {
   if (app === undefined) return [];
   if (app.storeLinks !== undefined && app.storeLinks.length > 0) return app.storeLinks;
   return app.downloadUrl === undefined ? [] : [{ store: null, url: app.downloadUrl }];
@@ -55,7 +57,11 @@ export function WelcomeScreen({ view, kiosk, config, onCallFailed }: ScreenProps
           {view.virtualCardOffered ? (
             <div className="welcome__demo">
               <p className="muted">{t('welcome.virtualCardHint')}</p>
-              <button type="button" className="button button--secondary" onClick={() => void settle(kiosk.useVirtualCard(), onCallFailed)}>
+              <button
+                type="button"
+                className="button button--secondary"
+                onClick={() => void settle(kiosk.useVirtualCard(), onCallFailed)}
+              >
                 {t('welcome.virtualCard')}
               </button>
             </div>

@@ -15,7 +15,10 @@ export interface ScreenProps<S extends KioskScreen> {
 }
 
 /** Awaits a kiosk call and routes an error result to `onCallFailed`. Returns whether it succeeded. */
-export async function settle(call: Promise<Result<void, KioskError>>, onCallFailed: (error: KioskError) => void): Promise<boolean> {
+export async function settle(
+  call: Promise<Result<void, KioskError>>,
+  onCallFailed: (error: KioskError) => void,
+): Promise<boolean> {
   const result = await call;
   if (!result.ok) onCallFailed(result.error);
   return result.ok;

@@ -20,14 +20,18 @@ export function privateKeyFromP12(p12File: string): KeyObject {
  * Authentication key's signature over pkiAuthMessage(challenge, kioskNonce) (contracts/pki-auth-message.ts), SHA-256
  * (SHA-384 for P-384), ECDSA signatures DER-encoded.
  */
-export function cardSignsChallenge(key: KeyObject, challenge: Uint8Array): { kioskNonce: Uint8Array; signature: Uint8Array } {
+export function cardSignsChallenge(
+  key: KeyObject,
+  challenge: Uint8Array,
+): { kioskNonce: Uint8Array; signature: Uint8Array } {
   const kioskNonce = new Uint8Array(randomBytes(PKI_AUTH_KIOSK_NONCE_BYTES));
   const built = pkiAuthMessage(challenge, kioskNonce);
   if (!built.ok) throw new Error(built.reason);
   const curve = key.asymmetricKeyDetails?.namedCurve;
   const hash = curve === 'secp384r1' ? 'sha384' : 'sha256';
-  const signature = key.asymmetricKeyType === 'ec'
-    ? nodeSign(hash, built.message, { key, dsaEncoding: 'der' })
-    : nodeSign(hash, built.message, key);
+  const signature =
+    key.asymmetricKeyType === 'ec'
+      ? nodeSign(hash, built.message, { key, dsaEncoding: 'der' })
+      : nodeSign(hash, built.message, key);
   return { kioskNonce, signature: new Uint8Array(signature) };
 }

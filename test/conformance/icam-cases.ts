@@ -45,7 +45,8 @@ const INVALID_CARDS: Readonly<Record<string, string>> = {
   '12_Certs_not_yet_valid': 'notBefore 2030',
   '13_Certs_are_expired': 'notAfter 2014',
   '23_Public_Private_Key_mismatch': "the card's key does not match its certificate",
-  '24_Revoked_Certificates': "revoked per GSA; in this material its AKID names a Signing CA certificate (serial …3CE2) that is not included and its serial is on none of the CRLs, so it is refused as untrusted",
+  '24_Revoked_Certificates':
+    'revoked per GSA; in this material its AKID names a Signing CA certificate (serial …3CE2) that is not included and its serial is on none of the CRLs, so it is refused as untrusted',
   '39_Golden_FIPS_201-2_Fed_PIV-I-X': EXPIRED_BEFORE_VALIDATION_TIME,
   '47_Golden_FIPS_201-2_PIV_SAN_Order-X': EXPIRED_BEFORE_VALIDATION_TIME,
   '54_Golden_FIPS_201-2_NFI_PIV-I-X': EXPIRED_BEFORE_VALIDATION_TIME,
@@ -64,12 +65,16 @@ const VALID_FAULT_ROOTS = new Set(['10', '22', '24', '35']);
  * CRLs its administrator configured, and the faulty root's complete CRL is configured and current.
  */
 const FAULT_DEVIATIONS: Readonly<Record<string, string>> = {
-  '21': 'PKI-AUTH takes CRLs from its configuration, not from the certificate\'s distribution points: the configured complete CRL of the issuing root answers',
+  '21': "PKI-AUTH takes CRLs from its configuration, not from the certificate's distribution points: the configured complete CRL of the issuing root answers",
 };
 
 export function loadIcamCases(icamDir: string): IcamCase[] {
-  const cas = readdirSync(join(icamDir, 'ca')).filter((name) => name.endsWith('.der')).map((name) => `ca/${name}`);
-  const cards = readdirSync(join(icamDir, 'cards')).filter((name) => existsSync(join(icamDir, 'cards', name, PIV_AUTH_CERTIFICATE))).sort();
+  const cas = readdirSync(join(icamDir, 'ca'))
+    .filter((name) => name.endsWith('.der'))
+    .map((name) => `ca/${name}`);
+  const cards = readdirSync(join(icamDir, 'cards'))
+    .filter((name) => existsSync(join(icamDir, 'cards', name, PIV_AUTH_CERTIFICATE)))
+    .sort();
   const cases: IcamCase[] = cards.map((card) => {
     const invalid = INVALID_CARDS[card];
     return {
@@ -82,7 +87,9 @@ export function loadIcamCases(icamDir: string): IcamCase[] {
     };
   });
   const bridges = readdirSync(join(icamDir, 'bridge')).filter((name) => /^\d\d_/.test(name) && !name.startsWith('99_'));
-  for (const root of readdirSync(join(icamDir, 'roots')).filter((name) => /^\d\d_/.test(name)).sort()) {
+  for (const root of readdirSync(join(icamDir, 'roots'))
+    .filter((name) => /^\d\d_/.test(name))
+    .sort()) {
     const number = root.slice(0, 2);
     const crossCertificate = bridges.find((name) => name.startsWith(`${number}_`));
     if (crossCertificate === undefined) continue; // 00 and 37 are the cards' own anchors, not faults

@@ -9,7 +9,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../issuer/pki-auth/verify-card-authentication.ts';
 import { conformanceMaterial, missingMaterialIsFatal } from './material.ts';
 import { cardSignsChallenge, privateKeyFromP12 } from './card-signs-challenge.ts';
-import { ICAM_REQUIRED_POLICIES, ICAM_VALIDATION_TIME, loadIcamCases, PIV_AUTH_CERTIFICATE, PIV_AUTH_KEY, type IcamCase } from './icam-cases.ts';
+import {
+  ICAM_REQUIRED_POLICIES,
+  ICAM_VALIDATION_TIME,
+  loadIcamCases,
+  PIV_AUTH_CERTIFICATE,
+  PIV_AUTH_KEY,
+  type IcamCase,
+} from './icam-cases.ts';
 import { ICAM_KNOWN_FAILURES } from './icam-expectations.ts';
 import { printTable, row, type VerdictRow } from './verdict-table.ts';
 
@@ -29,7 +36,9 @@ if (!material.found) {
 } else {
   const icamDir = join(material.dir, 'icam');
   const cases = loadIcamCases(icamDir);
-  const crlFiles = readdirSync(join(icamDir, 'crls')).filter((name) => name.endsWith('.crl')).map((name) => join(icamDir, 'crls', name));
+  const crlFiles = readdirSync(join(icamDir, 'crls'))
+    .filter((name) => name.endsWith('.crl'))
+    .map((name) => join(icamDir, 'crls', name));
   const read = (relative: string): Uint8Array => new Uint8Array(readFileSync(join(icamDir, relative)));
   const rows: VerdictRow[] = [];
 
@@ -57,8 +66,14 @@ if (!material.found) {
   async function run(icamCase: IcamCase) {
     const policy = policyFor(icamCase);
     const issuerNonce = randomBytes(32);
-    const { kioskNonce, signature } = cardSignsChallenge(privateKeyFromP12(join(icamDir, icamCase.cardDir, PIV_AUTH_KEY)), issuerNonce);
-    return verifyCardAuthentication({ issuerNonce, kioskNonce, signature, certificateDer: read(join(icamCase.cardDir, PIV_AUTH_CERTIFICATE)) }, policy);
+    const { kioskNonce, signature } = cardSignsChallenge(
+      privateKeyFromP12(join(icamDir, icamCase.cardDir, PIV_AUTH_KEY)),
+      issuerNonce,
+    );
+    return verifyCardAuthentication(
+      { issuerNonce, kioskNonce, signature, certificateDer: read(join(icamCase.cardDir, PIV_AUTH_CERTIFICATE)) },
+      policy,
+    );
   }
 
   describe('ICAM test card conformance (GSA ICAM cards through verifyCardAuthentication)', () => {
@@ -68,11 +83,15 @@ if (!material.found) {
       const result = await run(icamCase);
       const got = result.ok ? 'valid' : 'invalid';
       const knownFailure = ICAM_KNOWN_FAILURES[icamCase.id];
-      const note = [icamCase.why, knownFailure === undefined ? '' : `known failure, ${knownFailure}`].filter((part) => part !== '').join('; ');
+      const note = [icamCase.why, knownFailure === undefined ? '' : `known failure, ${knownFailure}`]
+        .filter((part) => part !== '')
+        .join('; ');
       const line = row(icamCase.id, icamCase.expected, result, got, note);
       rows.push(line);
       if (knownFailure !== undefined) {
-        expect(line.matches, `${icamCase.id} now gives the expected verdict: remove it from ICAM_KNOWN_FAILURES`).toBe(false);
+        expect(line.matches, `${icamCase.id} now gives the expected verdict: remove it from ICAM_KNOWN_FAILURES`).toBe(
+          false,
+        );
       } else {
         expect(got, `${icamCase.id}: ${line.detail}`).toBe(icamCase.expected);
       }

@@ -16,10 +16,16 @@ const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.
 
 export function conformanceMaterial(part: 'pkits' | 'icam'): Material {
   const configured = process.env[CONFORMANCE_DIR_VARIABLE];
-  const dir = configured !== undefined && configured !== '' ? resolve(configured) : resolve(repositoryRoot, '..', 'shared', 'conformance');
+  const dir =
+    configured !== undefined && configured !== ''
+      ? resolve(configured)
+      : resolve(repositoryRoot, '..', 'shared', 'conformance');
   const wanted = join(dir, part);
   if (existsSync(wanted)) return { found: true, dir };
-  const how = configured !== undefined && configured !== '' ? `${CONFORMANCE_DIR_VARIABLE}=${configured}` : `the default ${dir} (set ${CONFORMANCE_DIR_VARIABLE} to change it)`;
+  const how =
+    configured !== undefined && configured !== ''
+      ? `${CONFORMANCE_DIR_VARIABLE}=${configured}`
+      : `the default ${dir} (set ${CONFORMANCE_DIR_VARIABLE} to change it)`;
   return { found: false, reason: `no ${part}/ conformance material under ${how}` };
 }
 

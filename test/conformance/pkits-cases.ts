@@ -105,11 +105,14 @@ function buildPath(eeFile: string, certificates: ReadonlyMap<string, X509Certifi
   const path: string[] = [];
   let current = certificates.get(eeFile);
   const anchor = certificates.get(PKITS_TRUST_ANCHOR);
-  if (current === undefined || anchor === undefined) throw new Error(`PKITS material lacks ${eeFile} or the trust anchor`);
+  if (current === undefined || anchor === undefined)
+    throw new Error(`PKITS material lacks ${eeFile} or the trust anchor`);
   while (path.length < 8) {
     const subject: X509Certificate = current;
     if (signedBy(subject, anchor)) return path;
-    const candidates = [...certificates].filter(([name, ca]) => name !== eeFile && !path.includes(name) && ca.ca && signedBy(subject, ca));
+    const candidates = [...certificates].filter(
+      ([name, ca]) => name !== eeFile && !path.includes(name) && ca.ca && signedBy(subject, ca),
+    );
     const byName = candidates.find(([, ca]) => subject.checkIssued(ca)) ?? candidates[0];
     if (byName === undefined) throw new Error(`no PKITS certificate signed ${eeFile}'s path at depth ${path.length}`);
     path.push(byName[0]);

@@ -26,11 +26,15 @@ export const PKITS_NOT_APPLICABLE: Readonly<Record<string, string>> = {
   '4.14.13': CA_AS_END_ENTITY,
 };
 
-const POLICY_REQUIRED = 'a PIV issuer requires the card certificate to assert a required policy (initial-explicit-policy set): this path asserts none in the end entity';
-const NO_COMMON_POLICY = 'a PIV issuer requires a policy valid for the whole path (initial-explicit-policy set): PKITS accepts this path only because explicit policy is not required';
-const ANY_POLICY_LEAF = 'anyPolicy in the card certificate says nothing about how the card was issued: a PIV issuer requires a named policy';
+const POLICY_REQUIRED =
+  'a PIV issuer requires the card certificate to assert a required policy (initial-explicit-policy set): this path asserts none in the end entity';
+const NO_COMMON_POLICY =
+  'a PIV issuer requires a policy valid for the whole path (initial-explicit-policy set): PKITS accepts this path only because explicit policy is not required';
+const ANY_POLICY_LEAF =
+  'anyPolicy in the card certificate says nothing about how the card was issued: a PIV issuer requires a named policy';
 
-const INDIRECT_CRL = 'indirect CRLs are refused (their certificateIssuer entries are not processed, RFC 5280 §5.3.3): configure the issuing CA\'s own CRL or OCSP';
+const INDIRECT_CRL =
+  "indirect CRLs are refused (their certificateIssuer entries are not processed, RFC 5280 §5.3.3): configure the issuing CA's own CRL or OCSP";
 
 export const PKITS_DEVIATIONS: Readonly<Record<string, { expected: Expected; reason: string }>> = {
   '4.8.2': { expected: 'invalid', reason: POLICY_REQUIRED },
@@ -48,5 +52,4 @@ export const PKITS_DEVIATIONS: Readonly<Record<string, { expected: Expected; rea
   '4.14.33': { expected: 'invalid', reason: INDIRECT_CRL },
 };
 
-export const PKITS_KNOWN_FAILURES: Readonly<Record<string, string>> = {
-};
+export const PKITS_KNOWN_FAILURES: Readonly<Record<string, string>> = {};

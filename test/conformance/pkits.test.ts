@@ -5,10 +5,19 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { verifyCardCertificate, type CardAuthenticationResult, type PivTrustPolicy } from '../../issuer/pki-auth/verify-card-authentication.ts';
+import {
+  verifyCardCertificate,
+  type CardAuthenticationResult,
+  type PivTrustPolicy,
+} from '../../issuer/pki-auth/verify-card-authentication.ts';
 import { conformanceMaterial, missingMaterialIsFatal } from './material.ts';
 import {
-  loadPkitsCases, PKITS_REQUIRED_POLICIES, PKITS_TRUST_ANCHOR, PKITS_TRUST_ANCHOR_CRL, PKITS_VALIDATION_TIME, type PkitsCase,
+  loadPkitsCases,
+  PKITS_REQUIRED_POLICIES,
+  PKITS_TRUST_ANCHOR,
+  PKITS_TRUST_ANCHOR_CRL,
+  PKITS_VALIDATION_TIME,
+  type PkitsCase,
 } from './pkits-cases.ts';
 import { PKITS_DEVIATIONS, PKITS_KNOWN_FAILURES, PKITS_NOT_APPLICABLE } from './pkits-expectations.ts';
 import { printTable, row, type Expected, type VerdictRow } from './verdict-table.ts';
@@ -52,25 +61,36 @@ if (!material.found) {
   describe('PKITS conformance (NIST PKITS 2011 through verifyCardCertificate)', () => {
     afterAll(() => printTable('PKITS', rows));
 
-    it.each(cases.map((pkitsCase) => [`${pkitsCase.id} ${pkitsCase.ee}`, pkitsCase] as const))('%s', async (_name, pkitsCase) => {
-      const result = await run(pkitsCase);
-      const got = verdictOf(result);
-      const notApplicable = PKITS_NOT_APPLICABLE[pkitsCase.id];
-      if (notApplicable !== undefined) {
-        rows.push(row(pkitsCase.id, 'n/a', result, got, `not applicable: ${notApplicable}`));
-        return;
-      }
-      const deviation = PKITS_DEVIATIONS[pkitsCase.id];
-      const expected = deviation?.expected ?? pkitsCase.expected;
-      const knownFailure = PKITS_KNOWN_FAILURES[pkitsCase.id];
-      const note = deviation !== undefined ? `deviation: PKITS says ${pkitsCase.expected}; ${deviation.reason}` : knownFailure !== undefined ? `known failure, ${knownFailure}` : '';
-      const line = row(pkitsCase.id, expected, result, got, note);
-      rows.push(line);
-      if (knownFailure !== undefined) {
-        expect(line.matches, `${pkitsCase.id} now gives the expected verdict: remove it from PKITS_KNOWN_FAILURES`).toBe(false);
-      } else {
-        expect(got, `${pkitsCase.id} (${pkitsCase.ee}): ${line.detail}`).toBe(expected);
-      }
-    });
+    it.each(cases.map((pkitsCase) => [`${pkitsCase.id} ${pkitsCase.ee}`, pkitsCase] as const))(
+      '%s',
+      async (_name, pkitsCase) => {
+        const result = await run(pkitsCase);
+        const got = verdictOf(result);
+        const notApplicable = PKITS_NOT_APPLICABLE[pkitsCase.id];
+        if (notApplicable !== undefined) {
+          rows.push(row(pkitsCase.id, 'n/a', result, got, `not applicable: ${notApplicable}`));
+          return;
+        }
+        const deviation = PKITS_DEVIATIONS[pkitsCase.id];
+        const expected = deviation?.expected ?? pkitsCase.expected;
+        const knownFailure = PKITS_KNOWN_FAILURES[pkitsCase.id];
+        const note =
+          deviation !== undefined
+            ? `deviation: PKITS says ${pkitsCase.expected}; ${deviation.reason}`
+            : knownFailure !== undefined
+              ? `known failure, ${knownFailure}`
+              : '';
+        const line = row(pkitsCase.id, expected, result, got, note);
+        rows.push(line);
+        if (knownFailure !== undefined) {
+          expect(
+            line.matches,
+            `${pkitsCase.id} now gives the expected verdict: remove it from PKITS_KNOWN_FAILURES`,
+          ).toBe(false);
+        } else {
+          expect(got, `${pkitsCase.id} (${pkitsCase.ee}): ${line.detail}`).toBe(expected);
+        }
+      },
+    );
   });
 }

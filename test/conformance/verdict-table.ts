@@ -14,7 +14,13 @@ export interface VerdictRow {
   readonly matches: boolean;
 }
 
-export function row(id: string, expected: Expected | 'n/a', result: CardAuthenticationResult, got: Expected, note: string): VerdictRow {
+export function row(
+  id: string,
+  expected: Expected | 'n/a',
+  result: CardAuthenticationResult,
+  got: Expected,
+  note: string,
+): VerdictRow {
   const detail = result.ok ? 'ok' : `${result.code}: ${result.message}`;
   return { id, expected, got, detail: detail.replace(/\s+/g, ' ').slice(0, 150), note, matches: expected === got };
 }

@@ -13,19 +13,35 @@ import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-cl
 import type { DeviceFlow, DeviceToken, PhoneResult } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
-  answerPhoneCheck, decodeQrWithJsqr, expectNoAxeViolations, phoneWaitingForKiosk, readOtp, screenshot, typePin, typeUserCode,
+  answerPhoneCheck,
+  decodeQrWithJsqr,
+  expectNoAxeViolations,
+  phoneWaitingForKiosk,
+  readOtp,
+  screenshot,
+  typePin,
+  typeUserCode,
   waitForTitle,
 } from './support/kiosk-page.ts';
 
 const LANDSCAPE = { width: 1920, height: 1080 } as const;
 const PORTRAIT = { width: 1080, height: 1920 } as const;
 const EN = {
-  welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
-  confirm: 'Is this your phone?', yes: 'Yes, this is my phone',
-  scan: 'Scan this QR code with your phone', done: "You're all set", takeOut: 'Take your card out',
+  welcome: 'Insert your smart card',
+  pin: 'Enter your PIN',
+  code: 'Enter the code shown on your phone',
+  confirm: 'Is this your phone?',
+  yes: 'Yes, this is my phone',
+  scan: 'Scan this QR code with your phone',
+  done: "You're all set",
+  takeOut: 'Take your card out',
   outOfOrder: 'This kiosk is not working right now',
 };
-const NL = { scan: 'Scan deze QR-code met uw telefoon', takeOut: 'Haal uw kaart uit de lezer', pin: 'Voer uw pincode in' };
+const NL = {
+  scan: 'Scan deze QR-code met uw telefoon',
+  takeOut: 'Haal uw kaart uit de lezer',
+  pin: 'Voer uw pincode in',
+};
 
 const canRun = chromiumAvailable();
 let browser: Browser;
@@ -41,7 +57,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; height: number } = LANDSCAPE): Promise<Page> {
+async function newKioskPage(
+  kiosk: BrowserKiosk,
+  viewport: { width: number; height: number } = LANDSCAPE,
+): Promise<Page> {
   const context = await browser.newContext({ viewport });
   contexts.push(context);
   const page = await context.newPage();
@@ -59,8 +78,14 @@ function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
  * Card in (or already in), PIN, the phone's code typed, the phone checked and confirmed (number matching): the QR
  * screen. Returns what the phone needs, its token once approved, and the number both showed.
  */
-async function reachQrScreen(page: Page, kiosk: BrowserKiosk): Promise<{
-  phone: IssuerConnection; flow: DeviceFlow; token: Promise<PhoneResult<DeviceToken>>; matchNumber: string;
+async function reachQrScreen(
+  page: Page,
+  kiosk: BrowserKiosk,
+): Promise<{
+  phone: IssuerConnection;
+  flow: DeviceFlow;
+  token: Promise<PhoneResult<DeviceToken>>;
+  matchNumber: string;
 }> {
   const phone = phoneFor(kiosk);
   await waitForTitle(page, EN.pin);
@@ -93,7 +118,10 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
 
   beforeAll(async () => {
     kiosk = await startBrowserKiosk({
-      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5, session: { doneSeconds: 4 },
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      completionWaitSeconds: 5,
+      session: { doneSeconds: 4 },
     });
   }, 120_000);
   afterEach(async () => {
@@ -103,75 +131,91 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await kiosk?.stop();
   });
 
-  it('the QR screen: one QR code, card stays in, password; waits, then "phone has scanned"; both orientations, both languages, 200% text', { timeout: 150_000 }, async () => {
-    const page = await newKioskPage(kiosk);
-    await waitForTitle(page, EN.welcome);
-    await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
-    await screenshot(page, 'en-landscape-01-welcome');
-    await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
-    const { phone, token: approved } = await reachQrScreen(page, kiosk);
-    await page.getByText('Keep your card in the reader until your phone is done.').waitFor();
-    await page.getByText('Type this password on your phone:').waitFor();
-    await page.getByText('Waiting for your phone…').waitFor();
-    await page.getByText(/This code works for another \d+ min \d+ s\./).waitFor();
-    // Only the enrollment's QR code is on the screen (a phone photographing it all must find just that one).
-    expect(await page.locator('svg[role="img"]').count()).toBe(1);
-    await expectNoAxeViolations(page, 'enrollment');
-    await screenshot(page, 'en-landscape-04-enrollment');
-    await page.setViewportSize(PORTRAIT);
-    expect(await onScreen(page, '.enrollment__qr')).toBe(true);
-    expect(await onScreen(page, '.otp')).toBe(true);
-    await screenshot(page, 'en-portrait-04-enrollment');
-    await chooseLanguage(page, 'Nederlands');
-    await waitForTitle(page, NL.scan);
-    await screenshot(page, 'nl-portrait-04-enrollment');
-    await page.setViewportSize(LANDSCAPE);
-    await screenshot(page, 'nl-landscape-04-enrollment');
-    await expectNoAxeViolations(page, 'enrollment (nl)');
-    // 200% text on a 1920×1080 kiosk is a 960×540 CSS-pixel page: QR code and password both in view.
-    await page.setViewportSize({ width: 960, height: 540 });
-    await screenshot(page, 'nl-zoom200-04-enrollment', false);
-    expect(await onScreen(page, '.enrollment__qr')).toBe(true);
-    expect(await onScreen(page, '.otp')).toBe(true);
-    await page.setViewportSize(LANDSCAPE);
-    await chooseLanguage(page, 'English');
+  it(
+    'the QR screen: one QR code, card stays in, password; waits, then "phone has scanned"; both orientations, both languages, 200% text',
+    { timeout: 150_000 },
+    async () => {
+      const page = await newKioskPage(kiosk);
+      await waitForTitle(page, EN.welcome);
+      await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
+      await screenshot(page, 'en-landscape-01-welcome');
+      await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
+      const { phone, token: approved } = await reachQrScreen(page, kiosk);
+      await page.getByText('Keep your card in the reader until your phone is done.').waitFor();
+      await page.getByText('Type this password on your phone:').waitFor();
+      await page.getByText('Waiting for your phone…').waitFor();
+      await page.getByText(/This code works for another \d+ min \d+ s\./).waitFor();
+      // Only the enrollment's QR code is on the screen (a phone photographing it all must find just that one).
+      expect(await page.locator('svg[role="img"]').count()).toBe(1);
+      await expectNoAxeViolations(page, 'enrollment');
+      await screenshot(page, 'en-landscape-04-enrollment');
+      await page.setViewportSize(PORTRAIT);
+      expect(await onScreen(page, '.enrollment__qr')).toBe(true);
+      expect(await onScreen(page, '.otp')).toBe(true);
+      await screenshot(page, 'en-portrait-04-enrollment');
+      await chooseLanguage(page, 'Nederlands');
+      await waitForTitle(page, NL.scan);
+      await screenshot(page, 'nl-portrait-04-enrollment');
+      await page.setViewportSize(LANDSCAPE);
+      await screenshot(page, 'nl-landscape-04-enrollment');
+      await expectNoAxeViolations(page, 'enrollment (nl)');
+      // 200% text on a 1920×1080 kiosk is a 960×540 CSS-pixel page: QR code and password both in view.
+      await page.setViewportSize({ width: 960, height: 540 });
+      await screenshot(page, 'nl-zoom200-04-enrollment', false);
+      expect(await onScreen(page, '.enrollment__qr')).toBe(true);
+      expect(await onScreen(page, '.otp')).toBe(true);
+      await page.setViewportSize(LANDSCAPE);
+      await chooseLanguage(page, 'English');
 
-    // The phone scans and types a wrong password first: the kiosk sees it and says so.
-    const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
-    if (payload === null) throw new Error('no QR code read from the screen');
-    const otp = await readOtp(page);
-    const token = await approved;
-    if (!token.ok) throw new Error(token.message);
-    const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
-    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) })).ok).toBe(false);
-    await page.getByText('Your phone has scanned the code. Now type the password on your phone.').first().waitFor({ timeout: 10_000 });
-    await screenshot(page, 'en-landscape-04b-enrollment-phone-seen');
-    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
-    await waitForTitle(page, EN.done);
-    await page.getByText(/Your derived credential works until \d{1,2} \w+ \d{4}\.|Your derived credential works until \w+ \d{1,2}, \d{4}\./).first().waitFor();
-    await screenshot(page, 'en-landscape-05-done');
+      // The phone scans and types a wrong password first: the kiosk sees it and says so.
+      const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+      if (payload === null) throw new Error('no QR code read from the screen');
+      const otp = await readOtp(page);
+      const token = await approved;
+      if (!token.ok) throw new Error(token.message);
+      const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
+      expect(
+        (await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) })).ok,
+      ).toBe(false);
+      await page
+        .getByText('Your phone has scanned the code. Now type the password on your phone.')
+        .first()
+        .waitFor({ timeout: 10_000 });
+      await screenshot(page, 'en-landscape-04b-enrollment-phone-seen');
+      expect(
+        (await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok,
+      ).toBe(true);
+      await waitForTitle(page, EN.done);
+      await page
+        .getByText(
+          /Your derived credential works until \d{1,2} \w+ \d{4}\.|Your derived credential works until \w+ \d{1,2}, \d{4}\./,
+        )
+        .first()
+        .waitFor();
+      await screenshot(page, 'en-landscape-05-done');
 
-    // "You're all set" ends, the card is still in: "Take your card out", not "Insert your smart card".
-    await waitForTitle(page, EN.takeOut, 10_000);
-    expect(await page.content()).not.toContain(otp);
-    await expectNoAxeViolations(page, 'take-card-out');
-    await screenshot(page, 'en-landscape-11-take-card-out');
-    await chooseLanguage(page, 'Nederlands');
-    await waitForTitle(page, NL.takeOut);
-    await page.setViewportSize(PORTRAIT);
-    await screenshot(page, 'nl-portrait-11-take-card-out');
-    await page.setViewportSize(LANDSCAPE);
+      // "You're all set" ends, the card is still in: "Take your card out", not "Insert your smart card".
+      await waitForTitle(page, EN.takeOut, 10_000);
+      expect(await page.content()).not.toContain(otp);
+      await expectNoAxeViolations(page, 'take-card-out');
+      await screenshot(page, 'en-landscape-11-take-card-out');
+      await chooseLanguage(page, 'Nederlands');
+      await waitForTitle(page, NL.takeOut);
+      await page.setViewportSize(PORTRAIT);
+      await screenshot(page, 'nl-portrait-11-take-card-out');
+      await page.setViewportSize(LANDSCAPE);
 
-    // The demo runs again without restarting the kiosk: a new session.
-    await page.getByRole('button', { name: 'Opnieuw beginnen met de virtuele demokaart' }).click();
-    await waitForTitle(page, EN.pin, 15_000);
-    // "Start over" with the card in → "Take your card out"; out → welcome.
-    await page.getByRole('button', { name: 'Start over' }).click();
-    await waitForTitle(page, EN.takeOut);
-    await kiosk.demo.virtualCard!.remove();
-    await waitForTitle(page, EN.welcome);
-    await page.close();
-  });
+      // The demo runs again without restarting the kiosk: a new session.
+      await page.getByRole('button', { name: 'Opnieuw beginnen met de virtuele demokaart' }).click();
+      await waitForTitle(page, EN.pin, 15_000);
+      // "Start over" with the card in → "Take your card out"; out → welcome.
+      await page.getByRole('button', { name: 'Start over' }).click();
+      await waitForTitle(page, EN.takeOut);
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, EN.welcome);
+      await page.close();
+    },
+  );
 
   it('"Start over" and Escape on a live QR code ask first; "No, go on" keeps it', async () => {
     const page = await newKioskPage(kiosk);
@@ -204,8 +248,12 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     const token = await approved;
     if (!token.ok) throw new Error(token.message);
     const wrong = otp.startsWith('0') ? `1${otp.slice(1)}` : `0${otp.slice(1)}`;
-    for (let i = 0; i < 5; i += 1) await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) });
-    await page.getByText('The password was typed wrongly too many times on the phone').first().waitFor({ timeout: 15_000 });
+    for (let i = 0; i < 5; i += 1)
+      await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(wrong) });
+    await page
+      .getByText('The password was typed wrongly too many times on the phone')
+      .first()
+      .waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: 'New code' }).waitFor();
     await expectNoAxeViolations(page, 'enrollment: too many tries');
     await screenshot(page, 'en-portrait-04d-enrollment-too-many-tries');
@@ -237,7 +285,10 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       await expect.poll(() => field.inputValue()).toBe('');
     }
     await waitForTitle(page, EN.pin);
-    await page.getByText('For your safety you were signed out: too many wrong phone codes, or it took too long.').first().waitFor();
+    await page
+      .getByText('For your safety you were signed out: too many wrong phone codes, or it took too long.')
+      .first()
+      .waitFor();
     await expectNoAxeViolations(page, 'pin: signed out');
     await screenshot(page, 'en-landscape-02c-pin-signed-out');
     await chooseLanguage(page, 'Nederlands');
@@ -266,59 +317,77 @@ function installFakeSpeechSynthesis(): void {
 }
 
 describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the screen', () => {
-  it('Enter on the welcome screen turns it on; a whole enrollment is spoken, the PIN only counted', { timeout: 150_000 }, async () => {
-    const kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
-    try {
-      const context = await browser.newContext({ viewport: LANDSCAPE });
-      contexts.push(context);
-      await context.addInitScript(installFakeSpeechSynthesis);
-      const page = await context.newPage();
-      await page.goto(kiosk.host.newLaunchUrl());
-      await waitForTitle(page, EN.welcome);
-      await page.keyboard.press('Enter');
-      await kiosk.demo.virtualCard!.insert();
-      const { phone, token: approved, matchNumber } = await reachQrScreen(page, kiosk);
-      const otp = await readOtp(page);
-      const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
-      if (payload === null) throw new Error('no QR code read from the screen');
-      const token = await approved;
-      if (!token.ok) throw new Error(token.message);
-      expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok).toBe(true);
-      await waitForTitle(page, EN.done);
-      await page.waitForTimeout(300);
-      const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
-      // Read digit by digit, in the groups of four the screen shows, with a pause (comma) between groups.
-      const digits = (otp.match(/\d{1,4}/g) ?? []).map((group) => group.split('').join(' ')).join(', ');
-      expect(spoken).toEqual([
-        'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
-        'en: Welcome. Insert your smart card.',
-        'en: Reading your card.',
-        'en: Enter your PIN.',
-        'en: 1 digit entered', 'en: 2 digits entered', 'en: 3 digits entered',
-        'en: 4 digits entered', 'en: 5 digits entered', 'en: 6 digits entered',
-        'en: 0 digits entered',
-        'en: Enter the code shown on your phone.',
-        // Number matching: the number is spoken digit by digit, so it can be compared with the phone's.
-        `en: Is this your phone? Only continue if it is in your hand. Your phone should show the number ${matchNumber.split('').join(' ')}. If it does, choose Yes, this is my phone. If not, choose Not my phone.`,
-        'en: Scan the QR code with your phone, then type the password on your phone.',
-        `en: Password: ${digits}`,
-        // The phone fetched its enrollment after scanning: the kiosk says so before any password is typed.
-        'en: Your phone has scanned the code. Now type the password on your phone.',
-        "en: You're all set.",
-      ]);
-      // The PIN itself is never spoken.
-      expect(spoken.join('\n')).not.toContain('123456');
-      expect(spoken.join('\n')).not.toContain('1 2 3 4 5 6');
-      await kiosk.demo.virtualCard!.remove();
-    } finally {
-      await kiosk.stop();
-    }
-  });
+  it(
+    'Enter on the welcome screen turns it on; a whole enrollment is spoken, the PIN only counted',
+    { timeout: 150_000 },
+    async () => {
+      const kiosk = await startBrowserKiosk({
+        virtualCard: 'always',
+        cardholderName: 'Ada Lovelace',
+        completionWaitSeconds: 5,
+      });
+      try {
+        const context = await browser.newContext({ viewport: LANDSCAPE });
+        contexts.push(context);
+        await context.addInitScript(installFakeSpeechSynthesis);
+        const page = await context.newPage();
+        await page.goto(kiosk.host.newLaunchUrl());
+        await waitForTitle(page, EN.welcome);
+        await page.keyboard.press('Enter');
+        await kiosk.demo.virtualCard!.insert();
+        const { phone, token: approved, matchNumber } = await reachQrScreen(page, kiosk);
+        const otp = await readOtp(page);
+        const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+        if (payload === null) throw new Error('no QR code read from the screen');
+        const token = await approved;
+        if (!token.ok) throw new Error(token.message);
+        expect(
+          (await redeemEnrollment(phone, { token: token.value, qrPayload: payload, otp: Buffer.from(otp) })).ok,
+        ).toBe(true);
+        await waitForTitle(page, EN.done);
+        await page.waitForTimeout(300);
+        const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
+        // Read digit by digit, in the groups of four the screen shows, with a pause (comma) between groups.
+        const digits = (otp.match(/\d{1,4}/g) ?? []).map((group) => group.split('').join(' ')).join(', ');
+        expect(spoken).toEqual([
+          'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
+          'en: Welcome. Insert your smart card.',
+          'en: Reading your card.',
+          'en: Enter your PIN.',
+          'en: 1 digit entered',
+          'en: 2 digits entered',
+          'en: 3 digits entered',
+          'en: 4 digits entered',
+          'en: 5 digits entered',
+          'en: 6 digits entered',
+          'en: 0 digits entered',
+          'en: Enter the code shown on your phone.',
+          // Number matching: the number is spoken digit by digit, so it can be compared with the phone's.
+          `en: Is this your phone? Only continue if it is in your hand. Your phone should show the number ${matchNumber.split('').join(' ')}. If it does, choose Yes, this is my phone. If not, choose Not my phone.`,
+          'en: Scan the QR code with your phone, then type the password on your phone.',
+          `en: Password: ${digits}`,
+          // The phone fetched its enrollment after scanning: the kiosk says so before any password is typed.
+          'en: Your phone has scanned the code. Now type the password on your phone.',
+          "en: You're all set.",
+        ]);
+        // The PIN itself is never spoken.
+        expect(spoken.join('\n')).not.toContain('123456');
+        expect(spoken.join('\n')).not.toContain('1 2 3 4 5 6');
+        await kiosk.demo.virtualCard!.remove();
+      } finally {
+        await kiosk.stop();
+      }
+    },
+  );
 });
 
 describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
   it('clears the QR code and password within seconds and shows the out-of-order screen', async () => {
-    const kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+    const kiosk = await startBrowserKiosk({
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      completionWaitSeconds: 5,
+    });
     try {
       const page = await newKioskPage(kiosk, PORTRAIT);
       await waitForTitle(page, EN.welcome);
@@ -346,7 +415,9 @@ describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
 describe.skipIf(!canRun)('kiosk: short idle timer', () => {
   it('no "Still there?" over a live QR code: the person is busy with their phone', async () => {
     const kiosk = await startBrowserKiosk({
-      virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5,
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      completionWaitSeconds: 5,
       // Long enough for the phone check on the way (the phone learns its number at its next poll, 5 s apart).
       session: { idleSeconds: 8, warningSeconds: 3 },
     });

@@ -15,31 +15,69 @@ import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-cl
 import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
-  answerPhoneCheck, decodeQrWithJsqr, decodeQrWithZbar, expectNoAxeViolations, phoneWaitingForKiosk, readOtp, screenshot,
-  typePin, typeUserCode, waitForTitle,
+  answerPhoneCheck,
+  decodeQrWithJsqr,
+  decodeQrWithZbar,
+  expectNoAxeViolations,
+  phoneWaitingForKiosk,
+  readOtp,
+  screenshot,
+  typePin,
+  typeUserCode,
+  waitForTitle,
 } from './support/kiosk-page.ts';
 
 const T = {
   en: {
-    welcome: 'Insert your smart card', pin: 'Enter your PIN', code: 'Enter the code shown on your phone',
-    confirm: 'Is this your phone?', yes: 'Yes, this is my phone', notMine: 'Not my phone',
-    scan: 'Scan this QR code with your phone', done: "You're all set", refused: "This card can't be used here",
-    stillThere: 'Still there?', unreachable: "The enrollment service can't be reached", virtual: 'Use the demo virtual card',
-    takeOut: 'Take your card out', outOfOrder: 'This kiosk is not working right now',
+    welcome: 'Insert your smart card',
+    pin: 'Enter your PIN',
+    code: 'Enter the code shown on your phone',
+    confirm: 'Is this your phone?',
+    yes: 'Yes, this is my phone',
+    notMine: 'Not my phone',
+    scan: 'Scan this QR code with your phone',
+    done: "You're all set",
+    refused: "This card can't be used here",
+    stillThere: 'Still there?',
+    unreachable: "The enrollment service can't be reached",
+    virtual: 'Use the demo virtual card',
+    takeOut: 'Take your card out',
+    outOfOrder: 'This kiosk is not working right now',
   },
   nl: {
-    welcome: 'Plaats uw smartcard', pin: 'Voer uw pincode in', code: 'Voer de code in die op uw telefoon staat',
-    confirm: 'Is dit uw telefoon?', yes: 'Ja, dit is mijn telefoon', notMine: 'Niet mijn telefoon',
-    scan: 'Scan deze QR-code met uw telefoon', done: 'U bent klaar', refused: 'Deze kaart kan hier niet worden gebruikt',
-    stillThere: 'Bent u er nog?', unreachable: 'De inschrijvingsservice is niet bereikbaar', virtual: '',
-    takeOut: 'Haal uw kaart uit de lezer', outOfOrder: 'Deze kiosk werkt op dit moment niet',
+    welcome: 'Plaats uw smartcard',
+    pin: 'Voer uw pincode in',
+    code: 'Voer de code in die op uw telefoon staat',
+    confirm: 'Is dit uw telefoon?',
+    yes: 'Ja, dit is mijn telefoon',
+    notMine: 'Niet mijn telefoon',
+    scan: 'Scan deze QR-code met uw telefoon',
+    done: 'U bent klaar',
+    refused: 'Deze kaart kan hier niet worden gebruikt',
+    stillThere: 'Bent u er nog?',
+    unreachable: 'De inschrijvingsservice is niet bereikbaar',
+    virtual: '',
+    takeOut: 'Haal uw kaart uit de lezer',
+    outOfOrder: 'Deze kiosk werkt op dit moment niet',
   },
 } as const;
 
 /** Body texts the tests look for, per language. */
 const B = {
-  en: { notMine: 'That phone was turned away', wrongTwo: 'That PIN was not correct. You have 2 tries left.', blocked: 'The PIN of this card is blocked.', expiredCode: 'This code has expired.', retry: /Trying again in \d+ seconds?\./ },
-  nl: { notMine: 'Die telefoon is geweigerd', wrongTwo: 'Die pincode was niet juist. U hebt nog 2 pogingen.', blocked: 'De pincode van deze kaart is geblokkeerd.', expiredCode: 'Deze code is verlopen.', retry: /Nieuwe poging over \d+ seconden?\./ },
+  en: {
+    notMine: 'That phone was turned away',
+    wrongTwo: 'That PIN was not correct. You have 2 tries left.',
+    blocked: 'The PIN of this card is blocked.',
+    expiredCode: 'This code has expired.',
+    retry: /Trying again in \d+ seconds?\./,
+  },
+  nl: {
+    notMine: 'Die telefoon is geweigerd',
+    wrongTwo: 'Die pincode was niet juist. U hebt nog 2 pogingen.',
+    blocked: 'De pincode van deze kaart is geblokkeerd.',
+    expiredCode: 'Deze code is verlopen.',
+    retry: /Nieuwe poging over \d+ seconden?\./,
+  },
 } as const;
 const LANGUAGES = ['en', 'nl'] as const;
 
@@ -66,7 +104,10 @@ function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
 const LANDSCAPE = { width: 1920, height: 1080 } as const;
 const PORTRAIT = { width: 1080, height: 1920 } as const;
 
-async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; height: number } = LANDSCAPE): Promise<Page> {
+async function newKioskPage(
+  kiosk: BrowserKiosk,
+  viewport: { width: number; height: number } = LANDSCAPE,
+): Promise<Page> {
   // A fresh context per test: its own cookie jar (the launch secret) and what axe-core needs.
   const context = await browser.newContext({ viewport });
   // Closed in afterAll, before the browser: closing it from the page's 'close' event raced the browser's own close.
@@ -77,7 +118,12 @@ async function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; heig
 }
 
 /** What the e2e phone reports about itself: shown on the kiosk before approval. */
-const E2E_PHONE = { device_platform: 'Android 15', device_model: 'Pixel 9', app_name: 'Derived Credentials', app_version: '2.4.1' };
+const E2E_PHONE = {
+  device_platform: 'Android 15',
+  device_model: 'Pixel 9',
+  app_name: 'Derived Credentials',
+  app_version: '2.4.1',
+};
 
 /**
  * Runs the phone's side up to the device code (it then polls, as a phone does), the kiosk's up to the phone check
@@ -123,7 +169,11 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
   const removalMs: Record<string, number> = {};
 
   beforeAll(async () => {
-    kiosk = await startBrowserKiosk({ virtualCard: 'always', cardholderName: 'Ada Lovelace', completionWaitSeconds: 5 });
+    kiosk = await startBrowserKiosk({
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      completionWaitSeconds: 5,
+    });
   });
   afterEach(async () => {
     // A failed test must not leave the card in for the next one.
@@ -212,7 +262,12 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await page.close();
   });
 
-  it.each([['en', LANDSCAPE, 'landscape'], ['nl', LANDSCAPE, 'landscape'], ['en', PORTRAIT, 'portrait'], ['nl', PORTRAIT, 'portrait']] as const)(
+  it.each([
+    ['en', LANDSCAPE, 'landscape'],
+    ['nl', LANDSCAPE, 'landscape'],
+    ['en', PORTRAIT, 'portrait'],
+    ['nl', PORTRAIT, 'portrait'],
+  ] as const)(
     '"not my phone" (%s, %s): the kiosk names the phone and its number; refused, the phone is turned away and the code screen says so',
     async (lang, viewport, orientation) => {
       const page = await newKioskPage(kiosk, viewport);
@@ -232,7 +287,8 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
       await expectNoAxeViolations(page, `confirm-device (${lang}, ${orientation})`);
       await screenshot(page, `${lang}-${orientation}-03c-confirm-device`);
       // Both answers are on screen together, without scrolling, at this size.
-      for (const label of [T[lang].yes, T[lang].notMine]) expect(await page.getByRole('button', { name: label, exact: true }).isVisible()).toBe(true);
+      for (const label of [T[lang].yes, T[lang].notMine])
+        expect(await page.getByRole('button', { name: label, exact: true }).isVisible()).toBe(true);
       await answerPhoneCheck(page, waiting, T[lang].notMine);
       await waitForTitle(page, T[lang].code);
       await page.getByText(B[lang].notMine, { exact: false }).first().waitFor();
@@ -248,7 +304,11 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
   it('a card whose PIN is blocked is refused plainly (en, nl)', async () => {
     const page = await newKioskPage(kiosk);
     await kiosk.demo.virtualCard!.remove();
-    const blocked = await startThreadedVirtualCard({ profile: 'blocked', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki });
+    const blocked = await startThreadedVirtualCard({
+      profile: 'blocked',
+      port: kiosk.demo.pcsc!.vpcdPort,
+      pki: kiosk.demo.pki,
+    });
     try {
       for (const lang of LANGUAGES) {
         await chooseLanguage(page, lang);
@@ -269,7 +329,12 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
   it('three wrong PINs: tries shown, last try confirmed, then "PIN blocked" with the help desk', async () => {
     const page = await newKioskPage(kiosk);
     await kiosk.demo.virtualCard!.remove();
-    const fresh = await startThreadedVirtualCard({ profile: 'p256', port: kiosk.demo.pcsc!.vpcdPort, pki: kiosk.demo.pki, commonName: 'Ada Lovelace' });
+    const fresh = await startThreadedVirtualCard({
+      profile: 'p256',
+      port: kiosk.demo.pcsc!.vpcdPort,
+      pki: kiosk.demo.pki,
+      commonName: 'Ada Lovelace',
+    });
     try {
       await fresh.insert();
       await waitForTitle(page, T.en.pin);
@@ -304,7 +369,15 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
     const token = await approved;
     if (!token.ok) throw new Error(token.message);
-    expect((await redeemEnrollment(phone, { token: token.value, qrPayload: payload!, otp: Buffer.from(await readOtp(page)) })).ok).toBe(true);
+    expect(
+      (
+        await redeemEnrollment(phone, {
+          token: token.value,
+          qrPayload: payload!,
+          otp: Buffer.from(await readOtp(page)),
+        })
+      ).ok,
+    ).toBe(true);
     await waitForTitle(page, T.nl.done);
     await screenshot(page, 'nl-05-done');
     await kiosk.demo.virtualCard!.remove();

@@ -8,7 +8,15 @@ import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
-import { answerPhoneCheck, decodeQrWithJsqr, phoneWaitingForKiosk, readOtp, typePin, typeUserCode, waitForTitle } from './support/kiosk-page.ts';
+import {
+  answerPhoneCheck,
+  decodeQrWithJsqr,
+  phoneWaitingForKiosk,
+  readOtp,
+  typePin,
+  typeUserCode,
+  waitForTitle,
+} from './support/kiosk-page.ts';
 
 // Short enough to run out during the test, long enough for the phone to redeem the fresh pair on a loaded machine.
 const OTP_LIFETIME_SECONDS = 8;
@@ -66,9 +74,17 @@ describe.skipIf(!chromiumAvailable())('kiosk in Chromium: a QR code that runs ou
       const secondQr = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
       expect(secondQr).not.toBeNull();
 
-      const stale = await redeemEnrollment(phone, { token: token.value, qrPayload: firstQr!, otp: Buffer.from(firstOtp) });
+      const stale = await redeemEnrollment(phone, {
+        token: token.value,
+        qrPayload: firstQr!,
+        otp: Buffer.from(firstOtp),
+      });
       expect(stale.ok).toBe(false);
-      const fresh = await redeemEnrollment(phone, { token: token.value, qrPayload: secondQr!, otp: Buffer.from(secondOtp) });
+      const fresh = await redeemEnrollment(phone, {
+        token: token.value,
+        qrPayload: secondQr!,
+        otp: Buffer.from(secondOtp),
+      });
       expect(fresh.ok).toBe(true);
       await waitForTitle(page, "You're all set");
     } finally {

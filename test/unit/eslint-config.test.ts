@@ -14,20 +14,58 @@ const eslint = new ESLint({
 
 async function importErrors(filePath: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((message) => message.ruleId === 'no-restricted-imports').map((message) => message.message);
+  return (result?.messages ?? [])
+    .filter((message) => message.ruleId === 'no-restricted-imports')
+    .map((message) => message.message);
 }
 
 describe('import boundaries', () => {
   it.each([
-    ['issuer/probe.ts', "import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';\nvoid startKioskRuntime;\n", /issuer\/ must not import main\/: only main\/ \(the kiosk process\) uses main\//],
-    ['main/runtime/probe.ts', "import { startDemoEnvironment } from '../../demo/demo-environment.ts';\nvoid startDemoEnvironment;\n", /main\/ must not import demo\/: .*--demo/],
-    ['main/runtime/probe.ts', "import { startIssuer } from '../../issuer/start-issuer.ts';\nvoid startIssuer;\n", /main\/ must not import issuer\/: .*over HTTP/],
-    ['renderer/screens/probe.tsx', "import { KioskController } from '../../main/session/controller.ts';\nvoid KioskController;\n", /window\.kiosk/],
-    ['contracts/probe.ts', "import { PivCard } from '../piv/index.ts';\nvoid PivCard;\n", /contracts\/ imports nothing/],
-    ['piv/probe.ts', "import { createSmartCardService } from '../native/pcsc/index.ts';\nvoid createSmartCardService;\n", /piv\/ must not import native\//],
-    ['issuer/ca/probe.ts', "import { createSmartCardService } from '../../native/pcsc/index.ts';\nvoid createSmartCardService;\n", /issuer\/ must not import native\/: .*only native\/pkcs11\//],
-    ['main/session/probe.ts', "import { ipcMain } from 'electron';\nvoid ipcMain;\n", /ipcMain is imported only in main\/ipc\/electron-ipc\.ts/],
-    ['renderer/probe.ts', "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n", /ipcRenderer is imported only in main\/preload\.ts/],
+    [
+      'issuer/probe.ts',
+      "import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';\nvoid startKioskRuntime;\n",
+      /issuer\/ must not import main\/: only main\/ \(the kiosk process\) uses main\//,
+    ],
+    [
+      'main/runtime/probe.ts',
+      "import { startDemoEnvironment } from '../../demo/demo-environment.ts';\nvoid startDemoEnvironment;\n",
+      /main\/ must not import demo\/: .*--demo/,
+    ],
+    [
+      'main/runtime/probe.ts',
+      "import { startIssuer } from '../../issuer/start-issuer.ts';\nvoid startIssuer;\n",
+      /main\/ must not import issuer\/: .*over HTTP/,
+    ],
+    [
+      'renderer/screens/probe.tsx',
+      "import { KioskController } from '../../main/session/controller.ts';\nvoid KioskController;\n",
+      /window\.kiosk/,
+    ],
+    [
+      'contracts/probe.ts',
+      "import { PivCard } from '../piv/index.ts';\nvoid PivCard;\n",
+      /contracts\/ imports nothing/,
+    ],
+    [
+      'piv/probe.ts',
+      "import { createSmartCardService } from '../native/pcsc/index.ts';\nvoid createSmartCardService;\n",
+      /piv\/ must not import native\//,
+    ],
+    [
+      'issuer/ca/probe.ts',
+      "import { createSmartCardService } from '../../native/pcsc/index.ts';\nvoid createSmartCardService;\n",
+      /issuer\/ must not import native\/: .*only native\/pkcs11\//,
+    ],
+    [
+      'main/session/probe.ts',
+      "import { ipcMain } from 'electron';\nvoid ipcMain;\n",
+      /ipcMain is imported only in main\/ipc\/electron-ipc\.ts/,
+    ],
+    [
+      'renderer/probe.ts',
+      "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n",
+      /ipcRenderer is imported only in main\/preload\.ts/,
+    ],
   ])('%s: a forbidden import fails lint', async (file, code, message) => {
     const errors = await importErrors(file, code);
     expect(errors).toHaveLength(1);
@@ -36,11 +74,17 @@ describe('import boundaries', () => {
 
   it.each([
     ['issuer/probe.ts', "import type { KioskView } from '../contracts/kiosk-api.ts';\nexport type V = KioskView;\n"],
-    ['demo/probe.ts', "import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';\nvoid startKioskRuntime;\n"],
+    [
+      'demo/probe.ts',
+      "import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';\nvoid startKioskRuntime;\n",
+    ],
     ['main/ipc/electron-ipc.ts', "import { ipcMain } from 'electron';\nvoid ipcMain;\n"],
     ['main/preload.ts', "import { ipcRenderer } from 'electron';\nvoid ipcRenderer;\n"],
     ['main/card/probe.ts', "import { PivCard } from '../../piv/index.ts';\nvoid PivCard;\n"],
-    ['issuer/ca/probe.ts', "import { TokenKeyConnection } from '../../native/pkcs11/index.ts';\nvoid TokenKeyConnection;\n"],
+    [
+      'issuer/ca/probe.ts',
+      "import { TokenKeyConnection } from '../../native/pkcs11/index.ts';\nvoid TokenKeyConnection;\n",
+    ],
   ])('%s: an allowed import passes', async (file, code) => {
     expect(await importErrors(file, code)).toEqual([]);
   });

@@ -87,7 +87,8 @@ function runDirForThisProcess(): string {
 function removeDirectoriesOfDeadProcesses(): void {
   for (const name of readdirSync(tmpdir())) {
     const owner = /^dck-pcscd-(\d+)-/.exec(name)?.[1];
-    if (owner !== undefined && !processIsAlive(Number(owner))) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    if (owner !== undefined && !processIsAlive(Number(owner)))
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
   }
 }
 
@@ -118,7 +119,16 @@ export async function startPcscEnvironment(options: PcscEnvironmentOptions = {})
   let lastError: unknown;
   for (let attempt = 0; attempt < 4; attempt += 1) {
     const port = isolated ? await findFreePortPair() : VPCD_DEFAULT_PORT;
-    const daemon = new PcscDaemon({ baseDir, hostRunDir, socketPath, env, port, isolated, shim, logApdus: options.logApdus === true });
+    const daemon = new PcscDaemon({
+      baseDir,
+      hostRunDir,
+      socketPath,
+      env,
+      port,
+      isolated,
+      shim,
+      logApdus: options.logApdus === true,
+    });
     try {
       await daemon.start();
       const environment = environmentFor(daemon);
@@ -203,14 +213,25 @@ class PcscDaemon {
     if (this.running) return;
     const { hostRunDir, isolated, shim, logApdus } = this.config;
     // A SIGKILLed pcscd leaves its socket and pid file; the next one must not trip over them.
-    if (isolated) for (const name of ['pcscd.comm', 'pcscd.pid', 'pcscd.pub']) rmSync(join(hostRunDir, name), { force: true });
+    if (isolated)
+      for (const name of ['pcscd.comm', 'pcscd.pid', 'pcscd.pub']) rmSync(join(hostRunDir, name), { force: true });
     const pcscdArgs = ['--foreground', '-c', this.readerConfDir, ...(logApdus ? ['--debug', '--apdu'] : [])];
     // setpriv --pdeathsig: pcscd gets SIGTERM when this process dies, even by SIGKILL, so a killed
     // test worker never leaves a pcscd behind (unshare, setpriv and sh all exec, keeping our child's PID).
     const orphanGuard = ['setpriv', '--pdeathsig', 'TERM'];
     const command = isolated ? 'unshare' : 'setpriv';
     const args = isolated
-      ? ['-m', '--propagation', 'private', ...orphanGuard, 'sh', '-c', 'mount --bind "$0" /run/pcscd && exec pcscd "$@"', hostRunDir, ...pcscdArgs]
+      ? [
+          '-m',
+          '--propagation',
+          'private',
+          ...orphanGuard,
+          'sh',
+          '-c',
+          'mount --bind "$0" /run/pcscd && exec pcscd "$@"',
+          hostRunDir,
+          ...pcscdArgs,
+        ]
       : [...orphanGuard.slice(1), 'pcscd', ...pcscdArgs];
     const log = openSync(this.logPath, 'a');
     const child = spawn(command, args, {
@@ -263,9 +284,13 @@ let unshareVerdict: Promise<boolean> | undefined;
 function unshareWorks(): Promise<boolean> {
   unshareVerdict ??= new Promise((resolve) => {
     const probeDir = mkdtempSync(join(tmpdir(), 'dck-unshare-probe-'));
-    const probe = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /run/pcscd', probeDir], {
-      stdio: 'ignore',
-    });
+    const probe = spawn(
+      'unshare',
+      ['-m', '--propagation', 'private', 'sh', '-c', 'mount --bind "$0" /run/pcscd', probeDir],
+      {
+        stdio: 'ignore',
+      },
+    );
     probe.once('error', () => resolve(false));
     probe.once('exit', (code) => {
       rmSync(probeDir, { recursive: true, force: true });

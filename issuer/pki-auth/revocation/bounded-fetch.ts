@@ -36,11 +36,19 @@ export async function boundedFetch(url: string, options: BoundedFetchOptions): P
     const declared = Number(response.headers.get('content-length') ?? '0');
     if (declared > options.maxBytes) {
       await response.body?.cancel();
-      return { ok: false, message: `${parsed.origin} sent ${declared} bytes, more than the ${options.maxBytes} allowed` };
+      return {
+        ok: false,
+        message: `${parsed.origin} sent ${declared} bytes, more than the ${options.maxBytes} allowed`,
+      };
     }
     return await readLimited(response, options.maxBytes, parsed.origin);
   } catch (error) {
-    const reason = error instanceof Error ? (error.name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : error.message) : 'unknown error';
+    const reason =
+      error instanceof Error
+        ? error.name === 'TimeoutError'
+          ? `no answer within ${options.timeoutMs} ms`
+          : error.message
+        : 'unknown error';
     return { ok: false, message: `${parsed.origin} unreachable: ${reason.slice(0, 160)}` };
   }
 }

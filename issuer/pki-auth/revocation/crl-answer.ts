@@ -16,7 +16,8 @@ import { CLOCK_SKEW_MS, crlIssuedBy, crlSignedBy, type LoadedCrl } from './crl.t
 import { REMOVE_FROM_CRL } from './crl-contents.ts';
 import { ALL_REASONS, readCrlDistributionPoints, type CertificateDistributionPoint } from './distribution-points.ts';
 
-export type CrlAnswer = { status: 'good'; crl: LoadedCrl } | { status: 'revoked'; message: string } | { status: 'none'; reasons: string[] };
+export type CrlAnswer =
+  { status: 'good'; crl: LoadedCrl } | { status: 'revoked'; message: string } | { status: 'none'; reasons: string[] };
 
 /** Who may have signed a CRL for a CA, beyond the CA certificate itself (crl-signer.ts). */
 export interface CrlSigners {
@@ -26,7 +27,10 @@ export interface CrlSigners {
   validate(signer: ParsedCertificate): Promise<string | null>;
 }
 
-interface Qualified { readonly loaded: LoadedCrl; readonly reasons: number }
+interface Qualified {
+  readonly loaded: LoadedCrl;
+  readonly reasons: number;
+}
 
 /**
  * What a CRL answer needs of the certificate asked about. A parsed certificate gives it (`crlSubjectOf`); so does a
@@ -57,13 +61,21 @@ export function crlSubjectOf(certificate: ParsedCertificate): CrlSubject {
 }
 
 export async function crlAnswerFor(
-  subject: ParsedCertificate, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date, signers: CrlSigners,
+  subject: ParsedCertificate,
+  issuer: ParsedCertificate,
+  crls: readonly LoadedCrl[],
+  at: Date,
+  signers: CrlSigners,
 ): Promise<CrlAnswer> {
   return crlAnswerForSubject(crlSubjectOf(subject), issuer, crls, at, signers);
 }
 
 export async function crlAnswerForSubject(
-  subject: CrlSubject, issuer: ParsedCertificate, crls: readonly LoadedCrl[], at: Date, signers: CrlSigners,
+  subject: CrlSubject,
+  issuer: ParsedCertificate,
+  crls: readonly LoadedCrl[],
+  at: Date,
+  signers: CrlSigners,
 ): Promise<CrlAnswer> {
   const problems: string[] = [];
   const complete: Qualified[] = [];
@@ -71,7 +83,10 @@ export async function crlAnswerForSubject(
   for (const loaded of crls) {
     if (!crlIssuedBy(loaded, issuer)) continue;
     const reasons = scopeOf(loaded, subject);
-    const problem = typeof reasons === 'string' ? reasons : (dateProblem(loaded, at) ?? (await signerProblem(loaded, issuer, signers)));
+    const problem =
+      typeof reasons === 'string'
+        ? reasons
+        : (dateProblem(loaded, at) ?? (await signerProblem(loaded, issuer, signers)));
     if (problem !== null) {
       problems.push(`CRL ${loaded.source} ${problem}`);
       continue;
@@ -86,10 +101,17 @@ export async function crlAnswerForSubject(
     return { status: 'none', reasons: problems };
   }
   const revokedOn = revocationOf(subject.serialHex, complete, deltas);
-  if (revokedOn !== null) return { status: 'revoked', message: `"${subject.subjectText}" (serial ${subject.serialText}) is on the CRL from ${revokedOn}` };
+  if (revokedOn !== null)
+    return {
+      status: 'revoked',
+      message: `"${subject.subjectText}" (serial ${subject.serialText}) is on the CRL from ${revokedOn}`,
+    };
   const covered = complete.reduce((mask, crl) => mask | crl.reasons, 0);
   if ((covered & ALL_REASONS) !== ALL_REASONS) {
-    return { status: 'none', reasons: [...problems, `the CRLs heard for "${subject.subjectText}" cover only some revocation reasons`] };
+    return {
+      status: 'none',
+      reasons: [...problems, `the CRLs heard for "${subject.subjectText}" cover only some revocation reasons`],
+    };
   }
   return { status: 'good', crl: first.loaded };
 }
@@ -114,16 +136,23 @@ function revocationOf(serial: string, complete: readonly Qualified[], deltas: re
 function applicableDeltas(base: LoadedCrl, deltas: readonly LoadedCrl[]): LoadedCrl[] {
   const baseNumber = base.contents.crlNumber;
   if (baseNumber === null) return [];
-  return deltas.filter(({ contents }) => contents.scopeKey === base.contents.scopeKey
-    && contents.deltaBase !== null && contents.deltaBase <= baseNumber
-    && contents.crlNumber !== null && contents.crlNumber > baseNumber);
+  return deltas.filter(
+    ({ contents }) =>
+      contents.scopeKey === base.contents.scopeKey &&
+      contents.deltaBase !== null &&
+      contents.deltaBase <= baseNumber &&
+      contents.crlNumber !== null &&
+      contents.crlNumber > baseNumber,
+  );
 }
 
 function dateProblem(loaded: LoadedCrl, at: Date): string | null {
   const { crl } = loaded;
   if (crl.nextUpdate === undefined) return 'has no nextUpdate';
-  if (crl.nextUpdate.value.getTime() < at.getTime()) return `is stale (nextUpdate ${crl.nextUpdate.value.toISOString()})`;
-  if (crl.thisUpdate.value.getTime() > at.getTime() + CLOCK_SKEW_MS) return `is not yet valid (thisUpdate ${crl.thisUpdate.value.toISOString()})`;
+  if (crl.nextUpdate.value.getTime() < at.getTime())
+    return `is stale (nextUpdate ${crl.nextUpdate.value.toISOString()})`;
+  if (crl.thisUpdate.value.getTime() > at.getTime() + CLOCK_SKEW_MS)
+    return `is not yet valid (thisUpdate ${crl.thisUpdate.value.toISOString()})`;
   return null;
 }
 
@@ -139,13 +168,17 @@ function scopeOf(loaded: LoadedCrl, subject: CrlSubject): number | string {
   const points = subject.distributionPoints();
   if (typeof points === 'string') return points;
   const scopeNames = scope.names;
-  const matching = points.find((point) => !point.hasCrlIssuer && point.names !== null && [...point.names].some((name) => scopeNames.has(name)));
+  const matching = points.find(
+    (point) => !point.hasCrlIssuer && point.names !== null && [...point.names].some((name) => scopeNames.has(name)),
+  );
   if (matching === undefined) return 'is a partition for another distribution point than the certificate names';
   return scope.reasons & matching.reasons;
 }
 
 /** The certificate's cRLDistributionPoints, read only when a CRL's scope names a distribution point. */
-export function lazyDistributionPoints(subject: ParsedCertificate): () => readonly CertificateDistributionPoint[] | string {
+export function lazyDistributionPoints(
+  subject: ParsedCertificate,
+): () => readonly CertificateDistributionPoint[] | string {
   let read: readonly CertificateDistributionPoint[] | string | undefined;
   return () => {
     if (read === undefined) {
@@ -161,7 +194,11 @@ export function lazyDistributionPoints(subject: ParsedCertificate): () => readon
 }
 
 /** null when the CRL is signed by the issuer's key or by a validated other key of the same CA; else why not. */
-async function signerProblem(loaded: LoadedCrl, issuer: ParsedCertificate, signers: CrlSigners): Promise<string | null> {
+async function signerProblem(
+  loaded: LoadedCrl,
+  issuer: ParsedCertificate,
+  signers: CrlSigners,
+): Promise<string | null> {
   if (mayIssueCrls(issuer) && (await crlSignedBy(loaded, issuer))) return null;
   const tried: string[] = [];
   for (const candidate of signers.alternatives(issuer)) {
@@ -170,8 +207,11 @@ async function signerProblem(loaded: LoadedCrl, issuer: ParsedCertificate, signe
     if (invalid === null) return null;
     tried.push(invalid);
   }
-  if (tried.length > 0) return `is signed by another key of "${issuer.subject}" that is not valid for it: ${tried.join('; ')}`;
-  return mayIssueCrls(issuer) ? `is not signed by "${issuer.subject}"` : `cannot be trusted: "${issuer.subject}" lacks the cRLSign key usage`;
+  if (tried.length > 0)
+    return `is signed by another key of "${issuer.subject}" that is not valid for it: ${tried.join('; ')}`;
+  return mayIssueCrls(issuer)
+    ? `is not signed by "${issuer.subject}"`
+    : `cannot be trusted: "${issuer.subject}" lacks the cRLSign key usage`;
 }
 
 const CRL_SIGN = 64; // KeyUsageFlags.cRLSign

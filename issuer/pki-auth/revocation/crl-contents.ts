@@ -5,7 +5,16 @@
 import type * as pkijs from 'pkijs';
 import { canonicalIntegerHex } from '../../der/integer.ts';
 import {
-  DerFormatError, DerReader, TAG, contentOf, derFail, readBoolean, readIntegerBytes, readOid, readWhole, type DerElement,
+  DerFormatError,
+  DerReader,
+  TAG,
+  contentOf,
+  derFail,
+  readBoolean,
+  readIntegerBytes,
+  readOid,
+  readWhole,
+  type DerElement,
 } from '../../der/strict-der.ts';
 import { readIssuingDistributionPoint, type IssuingDistributionPoint } from './distribution-points.ts';
 
@@ -18,7 +27,13 @@ const REASON_CODE = '2.5.29.21';
 const HOLD_INSTRUCTION = '2.5.29.23';
 const INVALIDITY_DATE = '2.5.29.24';
 const CERTIFICATE_ISSUER = '2.5.29.29';
-const UNDERSTOOD_CRL_EXTENSIONS = new Set([CRL_NUMBER, DELTA_CRL_INDICATOR, ISSUING_DISTRIBUTION_POINT, AUTHORITY_KEY_ID, FRESHEST_CRL]);
+const UNDERSTOOD_CRL_EXTENSIONS = new Set([
+  CRL_NUMBER,
+  DELTA_CRL_INDICATOR,
+  ISSUING_DISTRIBUTION_POINT,
+  AUTHORITY_KEY_ID,
+  FRESHEST_CRL,
+]);
 const UNDERSTOOD_ENTRY_EXTENSIONS = new Set([REASON_CODE, HOLD_INSTRUCTION, INVALIDITY_DATE]);
 /** CRLReason removeFromCRL: only meaningful in a delta CRL (the certificate is no longer on hold). */
 export const REMOVE_FROM_CRL = 8;
@@ -44,9 +59,20 @@ export interface CrlContents {
  * `crl` is the CRL without its entries (crl-envelope.ts); `revoked` is its revokedCertificates element in `der`, read
  * here straight from the bytes.
  */
-export function readCrlContents(crl: pkijs.CertificateRevocationList, der: Uint8Array, revoked: DerElement | null): CrlContents {
+export function readCrlContents(
+  crl: pkijs.CertificateRevocationList,
+  der: Uint8Array,
+  revoked: DerElement | null,
+): CrlContents {
   const issuerName = new Uint8Array(crl.issuer.toSchema().toBER());
-  const base = { issuerName, entries: new Map<string, number | null>(), scope: null, scopeKey: '', crlNumber: null, deltaBase: null };
+  const base = {
+    issuerName,
+    entries: new Map<string, number | null>(),
+    scope: null,
+    scopeKey: '',
+    crlNumber: null,
+    deltaBase: null,
+  };
   try {
     const extensions = readCrlExtensions(crl, issuerName);
     if (typeof extensions === 'string') return { ...base, unusable: extensions };
@@ -65,7 +91,12 @@ export function readCrlContents(crl: pkijs.CertificateRevocationList, der: Uint8
 type ExtensionParts = Pick<CrlContents, 'scope' | 'scopeKey' | 'crlNumber' | 'deltaBase'>;
 
 function readCrlExtensions(crl: pkijs.CertificateRevocationList, issuerName: Uint8Array): ExtensionParts | string {
-  const parts: { -readonly [K in keyof ExtensionParts]: ExtensionParts[K] } = { scope: null, scopeKey: '', crlNumber: null, deltaBase: null };
+  const parts: { -readonly [K in keyof ExtensionParts]: ExtensionParts[K] } = {
+    scope: null,
+    scopeKey: '',
+    crlNumber: null,
+    deltaBase: null,
+  };
   const seen = new Set<string>();
   for (const extension of crl.crlExtensions?.extensions ?? []) {
     if (seen.has(extension.extnID)) return `has the extension ${extension.extnID} twice`;
@@ -76,10 +107,15 @@ function readCrlExtensions(crl: pkijs.CertificateRevocationList, issuerName: Uin
         parts.scope = readIssuingDistributionPoint(value, issuerName);
         parts.scopeKey = Buffer.from(value).toString('hex');
         break;
-      case CRL_NUMBER: parts.crlNumber = readCrlNumber(value, 'cRLNumber'); break;
-      case DELTA_CRL_INDICATOR: parts.deltaBase = readCrlNumber(value, 'BaseCRLNumber'); break;
+      case CRL_NUMBER:
+        parts.crlNumber = readCrlNumber(value, 'cRLNumber');
+        break;
+      case DELTA_CRL_INDICATOR:
+        parts.deltaBase = readCrlNumber(value, 'BaseCRLNumber');
+        break;
       default:
-        if (extension.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(extension.extnID)) return `has an unknown critical extension ${extension.extnID}`;
+        if (extension.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(extension.extnID))
+          return `has an unknown critical extension ${extension.extnID}`;
     }
   }
   return parts;
@@ -88,7 +124,8 @@ function readCrlExtensions(crl: pkijs.CertificateRevocationList, issuerName: Uin
 /** CRLNumber ::= INTEGER (0..MAX), at most 20 octets. */
 function readCrlNumber(value: Uint8Array, what: string): bigint {
   const content = readIntegerBytes(value, readWhole(value, TAG.INTEGER, what));
-  if (content.byteLength > MAX_CRL_NUMBER_OCTETS + 1 || ((content[0] ?? 0) & 0x80) !== 0) throw new DerFormatError(`${what} is negative or longer than 20 octets`);
+  if (content.byteLength > MAX_CRL_NUMBER_OCTETS + 1 || ((content[0] ?? 0) & 0x80) !== 0)
+    throw new DerFormatError(`${what} is negative or longer than 20 octets`);
   return BigInt(`0x${Buffer.from(content).toString('hex')}`);
 }
 
@@ -104,7 +141,8 @@ function readEntries(der: Uint8Array, list: DerElement): Map<string, number | nu
     const entry = new DerReader(der, reader.next(TAG.SEQUENCE, 'entry'), 'revokedCertificates entry');
     const serialElement = entry.next(TAG.INTEGER, 'userCertificate');
     const revocationDate = entry.peekTag();
-    if (revocationDate !== TAG.UTC_TIME && revocationDate !== TAG.GENERALIZED_TIME) derFail('revocationDate is not a UTCTime or GeneralizedTime');
+    if (revocationDate !== TAG.UTC_TIME && revocationDate !== TAG.GENERALIZED_TIME)
+      derFail('revocationDate is not a UTCTime or GeneralizedTime');
     entry.any('revocationDate');
     const extensions = entry.optional(TAG.SEQUENCE, 'crlEntryExtensions');
     entry.done();
@@ -132,9 +170,11 @@ function readEntryExtensions(der: Uint8Array, list: DerElement): number | null |
     const critical = criticalElement !== null && readBoolean(der, criticalElement);
     const value = contentOf(der, extension.next(TAG.OCTET_STRING, 'extnValue'));
     extension.done();
-    if (oid === CERTIFICATE_ISSUER) return 'has an entry for another certificate issuer (certificateIssuer) though it is not indirect';
+    if (oid === CERTIFICATE_ISSUER)
+      return 'has an entry for another certificate issuer (certificateIssuer) though it is not indirect';
     if (oid === REASON_CODE) reason = readReason(value);
-    else if (critical && !UNDERSTOOD_ENTRY_EXTENSIONS.has(oid)) return `has an entry with an unknown critical extension ${oid}`;
+    else if (critical && !UNDERSTOOD_ENTRY_EXTENSIONS.has(oid))
+      return `has an entry with an unknown critical extension ${oid}`;
   }
   return reason;
 }
@@ -144,6 +184,7 @@ function readReason(value: Uint8Array): number {
   const element = readWhole(value, 0x0a, 'reasonCode');
   const content = value.subarray(element.contentStart, element.end);
   const code = content[0];
-  if (content.byteLength !== 1 || code === undefined || code > 10 || code === 7) throw new DerFormatError('reasonCode is not a CRLReason');
+  if (content.byteLength !== 1 || code === undefined || code > 10 || code === 7)
+    throw new DerFormatError('reasonCode is not a CRLReason');
   return code;
 }

@@ -7,7 +7,15 @@
 // (crl-contents.ts). The skeleton is never trusted for the signature: the signed TBS bytes, entries included, are
 // what pkijs verifies (`tbsView`).
 import { tlv } from '../../ca/der.ts';
-import { DerReader, TAG, contextConstructed, derFail, encodedOf, readWhole, type DerElement } from '../../der/strict-der.ts';
+import {
+  DerReader,
+  TAG,
+  contextConstructed,
+  derFail,
+  encodedOf,
+  readWhole,
+  type DerElement,
+} from '../../der/strict-der.ts';
 
 export interface CrlEnvelope {
   /** The DER CRL with its revokedCertificates element left out (and the TBS length adjusted): what pkijs parses. */
@@ -41,12 +49,18 @@ export function splitCrlEnvelope(der: Uint8Array): CrlEnvelope {
   const signedTbs = encodedOf(der, tbs);
   if (revoked === null) return { skeleton: der, signedTbs, revoked: null };
   const tbsContent = Buffer.concat([der.subarray(tbs.contentStart, revoked.start), der.subarray(revoked.end, tbs.end)]);
-  const skeleton = tlv(TAG.SEQUENCE, tlv(TAG.SEQUENCE, tbsContent), encodedOf(der, algorithm), encodedOf(der, signature));
+  const skeleton = tlv(
+    TAG.SEQUENCE,
+    tlv(TAG.SEQUENCE, tbsContent),
+    encodedOf(der, algorithm),
+    encodedOf(der, signature),
+  );
   return { skeleton, signedTbs, revoked };
 }
 
 function readTimeElement(fields: DerReader, name: string): void {
   const tag = fields.peekTag();
-  if (tag !== TAG.UTC_TIME && tag !== TAG.GENERALIZED_TIME) derFail(`tbsCertList: ${name} is not a UTCTime or GeneralizedTime`);
+  if (tag !== TAG.UTC_TIME && tag !== TAG.GENERALIZED_TIME)
+    derFail(`tbsCertList: ${name} is not a UTCTime or GeneralizedTime`);
   fields.any(name);
 }

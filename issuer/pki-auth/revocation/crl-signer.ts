@@ -22,13 +22,23 @@ export interface SignerTrust {
 /** Checks the revocation of a signer's path; the caller's checkRevocation, one level deeper. */
 export type SignerPathRevocation = (path: readonly ParsedCertificate[]) => Promise<string | null>;
 
-export function crlSigners(trust: SignerTrust, anchor: ParsedCertificate, at: Date, depth: number, revocation: SignerPathRevocation): CrlSigners {
+export function crlSigners(
+  trust: SignerTrust,
+  anchor: ParsedCertificate,
+  at: Date,
+  depth: number,
+  revocation: SignerPathRevocation,
+): CrlSigners {
   return {
-    alternatives: (issuer) => [...trust.anchors, ...trust.intermediates].filter((candidate) => candidate !== issuer
-      && Buffer.from(candidate.fields.subjectName).equals(issuer.fields.subjectName)),
+    alternatives: (issuer) =>
+      [...trust.anchors, ...trust.intermediates].filter(
+        (candidate) =>
+          candidate !== issuer && Buffer.from(candidate.fields.subjectName).equals(issuer.fields.subjectName),
+      ),
     validate: async (signer) => {
       if (signer === anchor) return null;
-      if (depth >= MAX_SIGNER_DEPTH) return `the CRL signer "${signer.subject}" would need CRL signers more than ${MAX_SIGNER_DEPTH} deep`;
+      if (depth >= MAX_SIGNER_DEPTH)
+        return `the CRL signer "${signer.subject}" would need CRL signers more than ${MAX_SIGNER_DEPTH} deep`;
       const paths = signerPaths(signer, anchor, trust.intermediates);
       if (paths.length === 0) return `the CRL signer "${signer.subject}" does not chain to the same trust anchor`;
       const problems: string[] = [];
@@ -43,7 +53,11 @@ export function crlSigners(trust: SignerTrust, anchor: ParsedCertificate, at: Da
 }
 
 /** Every path signer → … → anchor among the configured intermediates (bounded), each step signed and issued. */
-function signerPaths(signer: ParsedCertificate, anchor: ParsedCertificate, intermediates: readonly ParsedCertificate[]): ParsedCertificate[][] {
+function signerPaths(
+  signer: ParsedCertificate,
+  anchor: ParsedCertificate,
+  intermediates: readonly ParsedCertificate[],
+): ParsedCertificate[][] {
   const found: ParsedCertificate[][] = [];
   let attempts = 0;
   const extend = (path: ParsedCertificate[]): void => {
@@ -72,7 +86,8 @@ function issues(issuer: ParsedCertificate, subject: ParsedCertificate): boolean 
 
 function datesProblem(path: readonly ParsedCertificate[], at: Date): string | null {
   for (const certificate of path.slice(0, -1)) {
-    if (at < certificate.fields.notBefore || at > certificate.fields.notAfter) return `"${certificate.subject}" is not valid at ${at.toISOString()}`;
+    if (at < certificate.fields.notBefore || at > certificate.fields.notAfter)
+      return `"${certificate.subject}" is not valid at ${at.toISOString()}`;
   }
   return null;
 }

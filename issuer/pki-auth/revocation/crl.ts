@@ -20,7 +20,6 @@ const CRL_REFRESH_MS = 5 * 60_000;
 /** Clock skew tolerated between the CA and this issuer for thisUpdate. */
 export const CLOCK_SKEW_MS = 5 * 60_000;
 
-
 export interface LoadedCrl {
   readonly source: string;
   readonly crl: pkijs.CertificateRevocationList;
@@ -54,7 +53,11 @@ export interface CrlSources {
   readonly maxBytes?: number | undefined;
 }
 
-export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): Promise<{ crls: LoadedCrl[]; problems: string[] }> {
+export async function loadCrls(
+  sources: CrlSources,
+  cache: CrlCache,
+  at: Date,
+): Promise<{ crls: LoadedCrl[]; problems: string[] }> {
   const maxBytes = sources.maxBytes ?? DEFAULT_MAX_CRL_BYTES;
   const results = await Promise.all([
     ...sources.urls.map((url) => loadCrlFromUrl(url, cache, at, sources.maxAgeMs ?? CRL_REFRESH_MS, maxBytes)),
@@ -69,7 +72,13 @@ export async function loadCrls(sources: CrlSources, cache: CrlCache, at: Date): 
   return { crls, problems };
 }
 
-async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: number, maxBytes: number): Promise<LoadedOrProblem> {
+async function loadCrlFromUrl(
+  url: string,
+  cache: CrlCache,
+  at: Date,
+  maxAgeMs: number,
+  maxBytes: number,
+): Promise<LoadedOrProblem> {
   const cached = cache.urls.get(url);
   if (cached !== undefined && Date.now() - cached.fetchedAtMs < maxAgeMs && isCurrent(cached.crl.crl, at)) {
     return { ok: true, crl: cached.crl };
@@ -77,7 +86,11 @@ async function loadCrlFromUrl(url: string, cache: CrlCache, at: Date, maxAgeMs: 
   const running = cache.inflight.get(url);
   if (running !== undefined) return running; // concurrent PKI-AUTH requests share one download
   const download = (async (): Promise<LoadedOrProblem> => {
-    const fetched = await boundedFetch(url, { maxBytes, timeoutMs: CRL_FETCH_TIMEOUT_MS, accept: 'application/pkix-crl' });
+    const fetched = await boundedFetch(url, {
+      maxBytes,
+      timeoutMs: CRL_FETCH_TIMEOUT_MS,
+      accept: 'application/pkix-crl',
+    });
     if (!fetched.ok) return { ok: false, message: `CRL ${url}: ${fetched.message}` };
     const parsed = parseCrl(fetched.body, url);
     if (parsed.ok) cache.urls.set(url, { crl: parsed.crl, fetchedAtMs: Date.now() });
@@ -97,13 +110,17 @@ async function loadCrlFromFile(file: string, cache: CrlCache, maxBytes: number):
     // of a local file is a few microseconds; the promise version costs far more in bookkeeping per request.
     const info = statSync(file);
     const cached = cache.files.get(file);
-    if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size && cached.ino === info.ino) return { ok: true, crl: cached.crl };
+    if (cached !== undefined && cached.mtimeMs === info.mtimeMs && cached.size === info.size && cached.ino === info.ino)
+      return { ok: true, crl: cached.crl };
     if (info.size > maxBytes) return { ok: false, message: `CRL file ${file} is larger than ${maxBytes} bytes` };
     const parsed = parseCrl(derFromFile(await readFile(file)), file);
     if (parsed.ok) cache.files.set(file, { crl: parsed.crl, mtimeMs: info.mtimeMs, size: info.size, ino: info.ino });
     return parsed;
   } catch (error) {
-    return { ok: false, message: `CRL file ${file} cannot be read: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+    return {
+      ok: false,
+      message: `CRL file ${file} cannot be read: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}`,
+    };
   }
 }
 
@@ -111,7 +128,11 @@ async function loadCrlFromFile(file: string, cache: CrlCache, maxBytes: number):
 function derFromFile(content: Buffer): Uint8Array {
   const text = content.subarray(0, 64).toString('latin1');
   if (!text.startsWith('-----BEGIN')) return new Uint8Array(content);
-  const body = content.toString('latin1').split(/\r?\n/).filter((line) => line.length > 0 && !line.startsWith('-----')).join('');
+  const body = content
+    .toString('latin1')
+    .split(/\r?\n/)
+    .filter((line) => line.length > 0 && !line.startsWith('-----'))
+    .join('');
   return new Uint8Array(Buffer.from(body, 'base64'));
 }
 
@@ -120,24 +141,34 @@ export function parseCrl(der: Uint8Array, source: string): LoadedOrProblem {
   try {
     envelope = splitCrlEnvelope(der);
   } catch (error) {
-    return { ok: false, message: `CRL ${source} is not a DER CRL: ${error instanceof DerFormatError ? error.message.slice(0, 120) : 'unreadable'}` };
+    return {
+      ok: false,
+      message: `CRL ${source} is not a DER CRL: ${error instanceof DerFormatError ? error.message.slice(0, 120) : 'unreadable'}`,
+    };
   }
   try {
     const asn = asn1js.fromBER(envelope.skeleton);
-    if (asn.offset === -1 || asn.offset !== envelope.skeleton.byteLength) return { ok: false, message: `CRL ${source} is not a single DER structure` };
+    if (asn.offset === -1 || asn.offset !== envelope.skeleton.byteLength)
+      return { ok: false, message: `CRL ${source} is not a single DER structure` };
     const crl = new pkijs.CertificateRevocationList({ schema: asn.result });
     // The signature is checked over the TBS as signed, entries included, never over the skeleton's.
     crl.tbsView = envelope.signedTbs;
     const contents = readCrlContents(crl, der, envelope.revoked);
     return { ok: true, crl: { source, crl, contents, signatureValidFor: new WeakMap(), issuedBy: new WeakMap() } };
   } catch (error) {
-    return { ok: false, message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}` };
+    return {
+      ok: false,
+      message: `CRL ${source} cannot be parsed: ${error instanceof Error ? error.message.slice(0, 120) : 'unknown error'}`,
+    };
   }
 }
 
 export function isCurrent(crl: pkijs.CertificateRevocationList, at: Date): boolean {
-  return crl.nextUpdate !== undefined && crl.nextUpdate.value.getTime() >= at.getTime()
-    && crl.thisUpdate.value.getTime() <= at.getTime() + CLOCK_SKEW_MS;
+  return (
+    crl.nextUpdate !== undefined &&
+    crl.nextUpdate.value.getTime() >= at.getTime() &&
+    crl.thisUpdate.value.getTime() <= at.getTime() + CLOCK_SKEW_MS
+  );
 }
 
 /**

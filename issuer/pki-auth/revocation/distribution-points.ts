@@ -3,8 +3,20 @@
 // scope) and the certificate's cRLDistributionPoints (where its issuer says its status is published). A CRL whose
 // scope cannot be read is never an answer.
 import {
-  DerReader, TAG, checkWellFormed, contentOf, contextConstructed, contextPrimitive, derFail, elementsOf, encodedOf,
-  readBitString, readBoolean, readElementAt, readWhole, type DerElement,
+  DerReader,
+  TAG,
+  checkWellFormed,
+  contentOf,
+  contextConstructed,
+  contextPrimitive,
+  derFail,
+  elementsOf,
+  encodedOf,
+  readBitString,
+  readBoolean,
+  readElementAt,
+  readWhole,
+  type DerElement,
 } from '../../der/strict-der.ts';
 import { MAX_GENERAL_NAMES } from '../certificate-extensions.ts';
 
@@ -56,10 +68,14 @@ export function readIssuingDistributionPoint(value: Uint8Array, crlIssuerName: U
   const indirect = flag(4, 'indirectCRL');
   const onlyAttributeCerts = flag(5, 'onlyContainsAttributeCerts');
   fields.done();
-  if ([onlyUserCerts, onlyCaCerts, onlyAttributeCerts].filter(Boolean).length > 1) derFail('issuingDistributionPoint asserts more than one "only contains" flag');
+  if ([onlyUserCerts, onlyCaCerts, onlyAttributeCerts].filter(Boolean).length > 1)
+    derFail('issuingDistributionPoint asserts more than one "only contains" flag');
   return {
     names: point === null ? null : distributionPointNames(value, point, crlIssuerName),
-    onlyUserCerts, onlyCaCerts, onlyAttributeCerts, indirect,
+    onlyUserCerts,
+    onlyCaCerts,
+    onlyAttributeCerts,
+    indirect,
     reasons: reasonsElement === null ? ALL_REASONS : readReasons(value, reasonsElement),
   };
 }
@@ -71,7 +87,12 @@ export function readIssuingDistributionPoint(value: Uint8Array, crlIssuerName: U
  * `issuerName` is the certificate's issuer Name (DER), which a name relative to the CRL issuer extends.
  */
 export function readCrlDistributionPoints(value: Uint8Array, issuerName: Uint8Array): CertificateDistributionPoint[] {
-  const list = elementsOf(value, readWhole(value, TAG.SEQUENCE, 'cRLDistributionPoints'), 'cRLDistributionPoints', true);
+  const list = elementsOf(
+    value,
+    readWhole(value, TAG.SEQUENCE, 'cRLDistributionPoints'),
+    'cRLDistributionPoints',
+    true,
+  );
   if (list.length > MAX_DISTRIBUTION_POINTS) derFail(`more than ${MAX_DISTRIBUTION_POINTS} distribution points`);
   return list.map((element) => {
     if (element.tag !== TAG.SEQUENCE) derFail('DistributionPoint is not a SEQUENCE');
@@ -128,10 +149,14 @@ function relativeNameKey(issuerName: Uint8Array, rdnContent: Uint8Array): string
 
 function tlv(tag: number, content: Uint8Array): Uint8Array {
   const length = content.byteLength;
-  const header = length < 0x80 ? [tag, length]
-    : length < 0x100 ? [tag, 0x81, length]
-      : length < 0x10000 ? [tag, 0x82, length >> 8, length & 0xff]
-        : [tag, 0x83, length >> 16, (length >> 8) & 0xff, length & 0xff];
+  const header =
+    length < 0x80
+      ? [tag, length]
+      : length < 0x100
+        ? [tag, 0x81, length]
+        : length < 0x10000
+          ? [tag, 0x82, length >> 8, length & 0xff]
+          : [tag, 0x83, length >> 16, (length >> 8) & 0xff, length & 0xff];
   return Buffer.concat([Uint8Array.from(header), content]);
 }
 

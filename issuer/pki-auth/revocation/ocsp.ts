@@ -20,8 +20,12 @@ const EKU_OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
 const EXTENDED_KEY_USAGE = '2.5.29.37';
 
 const SIGNATURE_HASHES: Record<string, string> = {
-  '1.2.840.113549.1.1.11': 'sha256', '1.2.840.113549.1.1.12': 'sha384', '1.2.840.113549.1.1.13': 'sha512',
-  '1.2.840.10045.4.3.2': 'sha256', '1.2.840.10045.4.3.3': 'sha384', '1.2.840.10045.4.3.4': 'sha512',
+  '1.2.840.113549.1.1.11': 'sha256',
+  '1.2.840.113549.1.1.12': 'sha384',
+  '1.2.840.113549.1.1.13': 'sha512',
+  '1.2.840.10045.4.3.2': 'sha256',
+  '1.2.840.10045.4.3.3': 'sha384',
+  '1.2.840.10045.4.3.4': 'sha512',
 };
 
 export type OcspAnswer =
@@ -30,7 +34,11 @@ export type OcspAnswer =
   | { status: 'unknown'; message: string }
   | { status: 'unavailable'; message: string };
 
-interface CachedGood { readonly response: pkijs.BasicOCSPResponse; readonly nextUpdate: Date; readonly fetchedAtMs: number }
+interface CachedGood {
+  readonly response: pkijs.BasicOCSPResponse;
+  readonly nextUpdate: Date;
+  readonly fetchedAtMs: number;
+}
 
 export interface OcspCache {
   /** Keyed by the issuer certificate object, then by the subject's serial. */
@@ -42,12 +50,21 @@ export function createOcspCache(): OcspCache {
 }
 
 export async function ocspAnswerFor(
-  subject: ParsedCertificate, issuer: ParsedCertificate, url: string, cache: OcspCache, at: Date, maxAgeMs = Infinity,
+  subject: ParsedCertificate,
+  issuer: ParsedCertificate,
+  url: string,
+  cache: OcspCache,
+  at: Date,
+  maxAgeMs = Infinity,
 ): Promise<OcspAnswer> {
   const serial = serialNumberHex(subject);
   const cached = cache.good.get(issuer)?.get(serial);
   // A "good" is reused until its nextUpdate, and no longer than the tenant's freshness.
-  if (cached !== undefined && cached.nextUpdate.getTime() >= at.getTime() && Date.now() - cached.fetchedAtMs < maxAgeMs) {
+  if (
+    cached !== undefined &&
+    cached.nextUpdate.getTime() >= at.getTime() &&
+    Date.now() - cached.fetchedAtMs < maxAgeMs
+  ) {
     return { status: 'good', response: cached.response };
   }
 
@@ -56,16 +73,27 @@ export async function ocspAnswerFor(
   const nonce = new asn1js.OctetString({ valueHex: randomBytes(16) }).toBER();
   const request = new pkijs.OCSPRequest();
   request.tbsRequest.requestList = [new pkijs.Request({ reqCert: certId })];
-  request.tbsRequest.requestExtensions = [new pkijs.Extension({ extnID: OCSP_NONCE, critical: false, extnValue: nonce })];
+  request.tbsRequest.requestExtensions = [
+    new pkijs.Extension({ extnID: OCSP_NONCE, critical: false, extnValue: nonce }),
+  ];
   const body = new Uint8Array(request.toSchema(true).toBER());
 
   const fetched = await boundedFetch(url, {
-    method: 'POST', body, contentType: 'application/ocsp-request', accept: 'application/ocsp-response',
-    maxBytes: MAX_OCSP_RESPONSE_BYTES, timeoutMs: OCSP_TIMEOUT_MS,
+    method: 'POST',
+    body,
+    contentType: 'application/ocsp-request',
+    accept: 'application/ocsp-response',
+    maxBytes: MAX_OCSP_RESPONSE_BYTES,
+    timeoutMs: OCSP_TIMEOUT_MS,
   });
   if (!fetched.ok) return { status: 'unavailable', message: `OCSP ${fetched.message}` };
   const answer = await readResponse(fetched.body, { subject, issuer, certId, nonce: new Uint8Array(nonce), at });
-  if (answer.status === 'good' && answer.nextUpdate !== undefined) rememberGood(cache, issuer, serial, { response: answer.response, nextUpdate: answer.nextUpdate, fetchedAtMs: Date.now() });
+  if (answer.status === 'good' && answer.nextUpdate !== undefined)
+    rememberGood(cache, issuer, serial, {
+      response: answer.response,
+      nextUpdate: answer.nextUpdate,
+      fetchedAtMs: Date.now(),
+    });
   return answer;
 }
 
@@ -82,17 +110,21 @@ async function readResponse(der: Uint8Array, expected: Expectation): Promise<Ocs
   if (typeof basic === 'string') return { status: 'unavailable', message: `OCSP response ${basic}` };
   const signer = await responseSigner(basic, expected.issuer, expected.at);
   if (typeof signer === 'string') return { status: 'unavailable', message: `OCSP response ${signer}` };
-  if (!signatureVerifies(basic, signer)) return { status: 'unavailable', message: 'OCSP response signature does not verify' };
+  if (!signatureVerifies(basic, signer))
+    return { status: 'unavailable', message: 'OCSP response signature does not verify' };
   const nonceProblem = checkNonce(basic, expected.nonce);
   if (nonceProblem !== null) return { status: 'unavailable', message: nonceProblem };
   const single = basic.tbsResponseData.responses.find((response) => response.certID.isEqual(expected.certId));
-  if (single === undefined) return { status: 'unavailable', message: 'OCSP response does not name the certificate asked about' };
+  if (single === undefined)
+    return { status: 'unavailable', message: 'OCSP response does not name the certificate asked about' };
   const freshness = freshnessProblem(single, expected.at);
   if (freshness !== null) return { status: 'unavailable', message: freshness };
   const tag = (single.certStatus as { idBlock?: { tagClass?: number; tagNumber?: number } }).idBlock;
   const who = `"${expected.subject.subject}" (serial ${expected.subject.serialNumber})`;
-  if (tag?.tagClass === 3 && tag.tagNumber === 0) return { status: 'good', response: basic, nextUpdate: single.nextUpdate };
-  if (tag?.tagClass === 3 && tag.tagNumber === 1) return { status: 'revoked', message: `OCSP responder reports ${who} revoked` };
+  if (tag?.tagClass === 3 && tag.tagNumber === 0)
+    return { status: 'good', response: basic, nextUpdate: single.nextUpdate };
+  if (tag?.tagClass === 3 && tag.tagNumber === 1)
+    return { status: 'revoked', message: `OCSP responder reports ${who} revoked` };
   return { status: 'unknown', message: `OCSP responder does not know ${who}` };
 }
 
@@ -113,12 +145,18 @@ function parseBasicResponse(der: Uint8Array): pkijs.BasicOCSPResponse | string {
 }
 
 /** The issuer itself, or a delegated responder certificate carried in the response (RFC 6960 §4.2.2.2). */
-async function responseSigner(basic: pkijs.BasicOCSPResponse, issuer: ParsedCertificate, at: Date): Promise<pkijs.Certificate | string> {
+async function responseSigner(
+  basic: pkijs.BasicOCSPResponse,
+  issuer: ParsedCertificate,
+  at: Date,
+): Promise<pkijs.Certificate | string> {
   const responderId: unknown = basic.tbsResponseData.responderID;
   if (matchesResponderId(issuer.pkijs, responderId)) return issuer.pkijs;
   const delegated = (basic.certs ?? []).find((certificate) => matchesResponderId(certificate, responderId));
-  if (delegated === undefined) return 'is signed by a responder that is neither the issuer nor a certificate it carries';
-  if (!delegated.issuer.isEqual(issuer.pkijs.subject)) return 'is signed by a responder the certificate\'s issuer did not certify';
+  if (delegated === undefined)
+    return 'is signed by a responder that is neither the issuer nor a certificate it carries';
+  if (!delegated.issuer.isEqual(issuer.pkijs.subject))
+    return "is signed by a responder the certificate's issuer did not certify";
   let issuedByIssuer: boolean;
   try {
     issuedByIssuer = await delegated.verify(issuer.pkijs);
@@ -136,14 +174,18 @@ async function responseSigner(basic: pkijs.BasicOCSPResponse, issuer: ParsedCert
 function matchesResponderId(certificate: pkijs.Certificate, responderId: unknown): boolean {
   if (responderId instanceof pkijs.RelativeDistinguishedNames) return certificate.subject.isEqual(responderId);
   if (responderId instanceof asn1js.OctetString) {
-    const keyHash = createHash('sha1').update(certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView).digest();
+    const keyHash = createHash('sha1')
+      .update(certificate.subjectPublicKeyInfo.subjectPublicKey.valueBlock.valueHexView)
+      .digest();
     return keyHash.equals(Buffer.from(responderId.valueBlock.valueHexView));
   }
   return false;
 }
 
 function hasOcspSigning(certificate: pkijs.Certificate): boolean {
-  const eku: unknown = certificate.extensions?.find((extension) => extension.extnID === EXTENDED_KEY_USAGE)?.parsedValue;
+  const eku: unknown = certificate.extensions?.find(
+    (extension) => extension.extnID === EXTENDED_KEY_USAGE,
+  )?.parsedValue;
   return eku instanceof pkijs.ExtKeyUsage && eku.keyPurposes.includes(EKU_OCSP_SIGNING);
 }
 
@@ -151,7 +193,11 @@ function signatureVerifies(basic: pkijs.BasicOCSPResponse, signer: pkijs.Certifi
   const hash = SIGNATURE_HASHES[basic.signatureAlgorithm.algorithmId];
   if (hash === undefined) return false; // SHA-1 and unknown algorithms are not accepted
   try {
-    const key = createPublicKey({ key: Buffer.from(signer.subjectPublicKeyInfo.toSchema().toBER()), format: 'der', type: 'spki' });
+    const key = createPublicKey({
+      key: Buffer.from(signer.subjectPublicKeyInfo.toSchema().toBER()),
+      format: 'der',
+      type: 'spki',
+    });
     const signature = basic.signature.valueBlock.valueHexView;
     const data = basic.tbsResponseData.tbsView;
     return key.asymmetricKeyType === 'ec'
@@ -166,15 +212,22 @@ function checkNonce(basic: pkijs.BasicOCSPResponse, sent: Uint8Array): string | 
   const echoed = basic.tbsResponseData.responseExtensions?.find((extension) => extension.extnID === OCSP_NONCE);
   // Pre-produced responses (RFC 5019) carry no nonce; freshness then rests on thisUpdate/nextUpdate.
   if (echoed === undefined) return null;
-  return Buffer.from(echoed.extnValue.valueBlock.valueHexView).equals(Buffer.from(sent)) ? null : 'OCSP response nonce does not match the request';
+  return Buffer.from(echoed.extnValue.valueBlock.valueHexView).equals(Buffer.from(sent))
+    ? null
+    : 'OCSP response nonce does not match the request';
 }
 
 function freshnessProblem(single: pkijs.SingleResponse, at: Date): string | null {
-  if (single.thisUpdate.getTime() > at.getTime() + CLOCK_SKEW_MS) return `OCSP response is from the future (thisUpdate ${single.thisUpdate.toISOString()})`;
+  if (single.thisUpdate.getTime() > at.getTime() + CLOCK_SKEW_MS)
+    return `OCSP response is from the future (thisUpdate ${single.thisUpdate.toISOString()})`;
   if (single.nextUpdate !== undefined) {
-    return single.nextUpdate.getTime() < at.getTime() ? `OCSP response is stale (nextUpdate ${single.nextUpdate.toISOString()})` : null;
+    return single.nextUpdate.getTime() < at.getTime()
+      ? `OCSP response is stale (nextUpdate ${single.nextUpdate.toISOString()})`
+      : null;
   }
-  return at.getTime() - single.thisUpdate.getTime() > MAX_AGE_WITHOUT_NEXT_UPDATE_MS ? 'OCSP response without nextUpdate is too old' : null;
+  return at.getTime() - single.thisUpdate.getTime() > MAX_AGE_WITHOUT_NEXT_UPDATE_MS
+    ? 'OCSP response without nextUpdate is too old'
+    : null;
 }
 
 function rememberGood(cache: OcspCache, issuer: ParsedCertificate, serial: string, entry: CachedGood): void {

@@ -9,14 +9,27 @@ import { crlAnswerFor } from './crl-answer.ts';
 import { crlSigners, type SignerTrust } from './crl-signer.ts';
 import { ocspAnswerFor, type OcspCache } from './ocsp.ts';
 
-export interface RevocationSources extends CrlSources { readonly ocspUrl: string | null }
-export interface RevocationCaches { readonly crl: CrlCache; readonly ocsp: OcspCache }
+export interface RevocationSources extends CrlSources {
+  readonly ocspUrl: string | null;
+}
+export interface RevocationCaches {
+  readonly crl: CrlCache;
+  readonly ocsp: OcspCache;
+}
 
 /** The evidence heard for one certificate of the path (same index as in the path). */
-export interface RevocationEvidence { readonly crl: LoadedCrl | null; readonly ocsp: pkijs.BasicOCSPResponse | null }
+export interface RevocationEvidence {
+  readonly crl: LoadedCrl | null;
+  readonly ocsp: pkijs.BasicOCSPResponse | null;
+}
 
 export type RevocationResult =
-  | { ok: true; crls: pkijs.CertificateRevocationList[]; ocsps: pkijs.BasicOCSPResponse[]; perCertificate: RevocationEvidence[] }
+  | {
+      ok: true;
+      crls: pkijs.CertificateRevocationList[];
+      ocsps: pkijs.BasicOCSPResponse[];
+      perCertificate: RevocationEvidence[];
+    }
   | { ok: false; code: 'revoked' | 'revocation-unavailable'; message: string };
 
 /**
@@ -25,7 +38,12 @@ export type RevocationResult =
  * many CRL signers deep this check runs (0 for the card's own path).
  */
 export async function checkRevocation(
-  path: readonly ParsedCertificate[], sources: RevocationSources, caches: RevocationCaches, at: Date, trust: SignerTrust, depth = 0,
+  path: readonly ParsedCertificate[],
+  sources: RevocationSources,
+  caches: RevocationCaches,
+  at: Date,
+  trust: SignerTrust,
+  depth = 0,
 ): Promise<RevocationResult> {
   const loaded = await loadCrls(sources, caches.crl, at);
   const anchor = path[path.length - 1];
@@ -59,7 +77,11 @@ export async function checkRevocation(
     }
     if (fromCrl.status !== 'good') {
       const who = `"${subject.subject}"`;
-      return { ok: false, code: 'revocation-unavailable', message: `no revocation answer for ${who}: ${unique(reasons).join('; ').slice(0, 600)}` };
+      return {
+        ok: false,
+        code: 'revocation-unavailable',
+        message: `no revocation answer for ${who}: ${unique(reasons).join('; ').slice(0, 600)}`,
+      };
     }
     perCertificate.push({ crl, ocsp: null });
   }

@@ -52,7 +52,12 @@ export function renewRequested(state: SessionState, phase: ActivePhase, config: 
   );
 }
 
-export function renewed(state: SessionState, phase: ActivePhase, outcome: RenewOutcome, config: SessionConfig): Transition {
+export function renewed(
+  state: SessionState,
+  phase: ActivePhase,
+  outcome: RenewOutcome,
+  config: SessionConfig,
+): Transition {
   const pending = pendingIssuerCall(phase);
   if (pending === null || pending.op !== 'renew') return unchanged(state);
   switch (outcome.kind) {
@@ -80,7 +85,12 @@ export function completion(
     case 'completed':
       return to(
         state,
-        { kind: 'done', sessionId: phase.sessionId, holderName: phase.holderName, credentialExpiresAt: outcome.credentialExpiresAt },
+        {
+          kind: 'done',
+          sessionId: phase.sessionId,
+          holderName: phase.holderName,
+          credentialExpiresAt: outcome.credentialExpiresAt,
+        },
         { type: 'cancel-timer', timer: 'idle' },
         { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
       );
@@ -92,10 +102,17 @@ export function completion(
       // Show it as stopped now, so the renderer offers "new code"; keep the earlier time if it already passed.
       // From here on the idle timer governs again: nobody may be at the kiosk any more.
       const expiresAt = outcome.at < phase.enrollment.expiresAt ? outcome.at : phase.enrollment.expiresAt;
-      return to(state, { ...phase, stopped: outcome.why, enrollment: { ...phase.enrollment, expiresAt } }, restartIdle(config));
+      return to(
+        state,
+        { ...phase, stopped: outcome.why, enrollment: { ...phase.enrollment, expiresAt } },
+        restartIdle(config),
+      );
     }
     case 'unreachable':
-      return { state, effects: [{ type: 'start-timer', timer: 'completion-retry', seconds: config.completionRetrySeconds }] };
+      return {
+        state,
+        effects: [{ type: 'start-timer', timer: 'completion-retry', seconds: config.completionRetrySeconds }],
+      };
     default:
       return assertNever(outcome, 'completion outcome');
   }

@@ -23,7 +23,14 @@ export function unreachable(
   const attempts = phase.kind === 'issuer-unreachable' ? phase.attempts : 0;
   const delay = config.retryDelaysSeconds[attempts];
   const { holderName, triesLeft } = holderOf(phase);
-  const base = { kind: 'issuer-unreachable', sessionId: phase.sessionId, holderName, triesLeft, retry, attempts } as const;
+  const base = {
+    kind: 'issuer-unreachable',
+    sessionId: phase.sessionId,
+    holderName,
+    triesLeft,
+    retry,
+    attempts,
+  } as const;
   if (delay === undefined) return to(state, { ...base, countdown: { kind: 'gave-up' } });
   return to(
     state,
@@ -70,7 +77,10 @@ function retryEffect(sessionId: SessionId, retry: RetryOperation): SessionEffect
       return { type: 'show-device', sessionId, issuerSession: retry.issuerSession, userCode: retry.userCode };
     case 'approve-device':
       return {
-        type: 'approve-user-code', sessionId, issuerSession: retry.issuerSession, userCode: retry.userCode,
+        type: 'approve-user-code',
+        sessionId,
+        issuerSession: retry.issuerSession,
+        userCode: retry.userCode,
         matchNumber: retry.shown.matchNumber,
       };
     case 'deny-device':

@@ -5,7 +5,13 @@
 import { assertNever } from '../../../contracts/kiosk-api.ts';
 import { normalizeUserCode } from '../../../contracts/user-code.ts';
 import type {
-  ActivePhase, DeviceDeniedOutcome, DeviceShownOutcome, IssuerSession, SessionConfig, SessionState, Transition,
+  ActivePhase,
+  DeviceDeniedOutcome,
+  DeviceShownOutcome,
+  IssuerSession,
+  SessionConfig,
+  SessionState,
+  Transition,
   UserCodeOutcome,
 } from '../state.ts';
 import type { UserCodeError } from '../../../contracts/kiosk-api.ts';
@@ -14,7 +20,12 @@ import { showEnrollment } from './enrollment.ts';
 import { pendingIssuerCall, unreachable } from './issuer-unreachable.ts';
 import { backToPin } from './pin.ts';
 
-export function userCodeSubmitted(state: SessionState, phase: ActivePhase, code: string, config: SessionConfig): Transition {
+export function userCodeSubmitted(
+  state: SessionState,
+  phase: ActivePhase,
+  code: string,
+  config: SessionConfig,
+): Transition {
   if (phase.kind !== 'user-code' || phase.checking !== null) return refuse(state, 'not-now');
   const userCode = normalizeUserCode(code);
   if (userCode === null) return to(state, { ...phase, error: 'bad-format' }, restartIdle(config));
@@ -27,21 +38,45 @@ export function userCodeSubmitted(state: SessionState, phase: ActivePhase, code:
 }
 
 /** Back to the code screen, saying why. */
-function askForCode(state: SessionState, phase: ActivePhase, issuerSession: IssuerSession, error: UserCodeError): Transition {
+function askForCode(
+  state: SessionState,
+  phase: ActivePhase,
+  issuerSession: IssuerSession,
+  error: UserCodeError,
+): Transition {
   return to(state, {
-    kind: 'user-code', sessionId: phase.sessionId, holderName: holderOf(phase).holderName, issuerSession, error, checking: null,
+    kind: 'user-code',
+    sessionId: phase.sessionId,
+    holderName: holderOf(phase).holderName,
+    issuerSession,
+    error,
+    checking: null,
   });
 }
 
-export function deviceShown(state: SessionState, phase: ActivePhase, outcome: DeviceShownOutcome, config: SessionConfig): Transition {
+export function deviceShown(
+  state: SessionState,
+  phase: ActivePhase,
+  outcome: DeviceShownOutcome,
+  config: SessionConfig,
+): Transition {
   const pending = pendingIssuerCall(phase);
   if (pending === null || pending.op !== 'show-device') return unchanged(state);
   switch (outcome.kind) {
     case 'ok':
-      return to(state, {
-        kind: 'confirm-device', sessionId: phase.sessionId, holderName: holderOf(phase).holderName,
-        issuerSession: pending.issuerSession, userCode: pending.userCode, shown: outcome.shown, answering: null,
-      }, restartIdle(config));
+      return to(
+        state,
+        {
+          kind: 'confirm-device',
+          sessionId: phase.sessionId,
+          holderName: holderOf(phase).holderName,
+          issuerSession: pending.issuerSession,
+          userCode: pending.userCode,
+          shown: outcome.shown,
+          answering: null,
+        },
+        restartIdle(config),
+      );
     case 'rejected':
       return askForCode(state, phase, pending.issuerSession, outcome.error);
     case 'session-expired':
@@ -60,7 +95,10 @@ export function deviceConfirmed(state: SessionState, phase: ActivePhase, config:
     state,
     { ...phase, answering: 'approving' },
     {
-      type: 'approve-user-code', sessionId: phase.sessionId, issuerSession: phase.issuerSession, userCode: phase.userCode,
+      type: 'approve-user-code',
+      sessionId: phase.sessionId,
+      issuerSession: phase.issuerSession,
+      userCode: phase.userCode,
       matchNumber: phase.shown.matchNumber,
     },
     restartIdle(config),
@@ -73,12 +111,22 @@ export function deviceRefused(state: SessionState, phase: ActivePhase, config: S
   return to(
     state,
     { ...phase, answering: 'denying' },
-    { type: 'deny-device', sessionId: phase.sessionId, issuerSession: phase.issuerSession, pairingId: phase.shown.pairingId },
+    {
+      type: 'deny-device',
+      sessionId: phase.sessionId,
+      issuerSession: phase.issuerSession,
+      pairingId: phase.shown.pairingId,
+    },
     restartIdle(config),
   );
 }
 
-export function deviceDenied(state: SessionState, phase: ActivePhase, outcome: DeviceDeniedOutcome, config: SessionConfig): Transition {
+export function deviceDenied(
+  state: SessionState,
+  phase: ActivePhase,
+  outcome: DeviceDeniedOutcome,
+  config: SessionConfig,
+): Transition {
   const pending = pendingIssuerCall(phase);
   if (pending === null || pending.op !== 'deny-device') return unchanged(state);
   switch (outcome.kind) {

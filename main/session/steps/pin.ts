@@ -40,12 +40,28 @@ export function pinVerified(state: SessionState, phase: ActivePhase, outcome: Pi
  * The issuer ended the sign-in (too many wrong phone codes, or its time ran out) or the card forgot its verified
  * PIN: ask for the PIN again, saying why (`signed-out`) when the person would otherwise wonder.
  */
-export function backToPin(state: SessionState, phase: ActivePhase, why: 'none' | 'signed-out' = 'signed-out'): Transition {
+export function backToPin(
+  state: SessionState,
+  phase: ActivePhase,
+  why: 'none' | 'signed-out' = 'signed-out',
+): Transition {
   const { holderName, triesLeft } = holderOf(phase);
-  return to(state, { kind: 'pin', sessionId: phase.sessionId, holderName, triesLeft, lastAttempt: why, step: 'entering' });
+  return to(state, {
+    kind: 'pin',
+    sessionId: phase.sessionId,
+    holderName,
+    triesLeft,
+    lastAttempt: why,
+    step: 'entering',
+  });
 }
 
-export function signedIn(state: SessionState, phase: ActivePhase, outcome: SignInOutcome, config: SessionConfig): Transition {
+export function signedIn(
+  state: SessionState,
+  phase: ActivePhase,
+  outcome: SignInOutcome,
+  config: SessionConfig,
+): Transition {
   if (pendingIssuerCall(phase)?.op !== 'sign-in') return unchanged(state);
   switch (outcome.kind) {
     case 'ok':

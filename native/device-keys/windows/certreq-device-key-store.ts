@@ -14,7 +14,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import type { DeviceCredential, DeviceKeyProtection, DeviceKeyRequest, DeviceKeyStore, GeneratedDeviceKey } from '../device-key-store.ts';
+import type {
+  DeviceCredential,
+  DeviceKeyProtection,
+  DeviceKeyRequest,
+  DeviceKeyStore,
+  GeneratedDeviceKey,
+} from '../device-key-store.ts';
 import { DeviceKeyError } from '../errors.ts';
 import { certreqInf, keyContainerName, WINDOWS_KEY_PROVIDERS } from './certreq-inf.ts';
 import { keyIdOfFriendlyName, parseStoreListing, toolVerdict } from './certreq-output.ts';
@@ -28,17 +34,25 @@ export interface WindowsCommands {
 }
 
 const listScript = (store: 'My' | 'REQUEST'): string =>
-  `Get-ChildItem Cert:\\CurrentUser\\${store} | ForEach-Object { [pscustomobject]@{ Thumbprint = $_.Thumbprint; `
-  + 'FriendlyName = $_.FriendlyName; RawData = [Convert]::ToBase64String($_.RawData) } } | ConvertTo-Json -Compress';
+  `Get-ChildItem Cert:\\CurrentUser\\${store} | ForEach-Object { [pscustomobject]@{ Thumbprint = $_.Thumbprint; ` +
+  'FriendlyName = $_.FriendlyName; RawData = [Convert]::ToBase64String($_.RawData) } } | ConvertTo-Json -Compress';
 
 export class CertreqDeviceKeyStore implements DeviceKeyStore {
   readonly platform = 'windows';
 
-  constructor(readonly protection: DeviceKeyProtection, private readonly commands: WindowsCommands) {}
+  constructor(
+    readonly protection: DeviceKeyProtection,
+    private readonly commands: WindowsCommands,
+  ) {}
 
   async generateKey(request: DeviceKeyRequest): Promise<GeneratedDeviceKey> {
     const keyId = randomBytes(8).toString('hex');
-    const inf = certreqInf({ keyId, commonName: request.commonName, label: request.label, protection: this.protection });
+    const inf = certreqInf({
+      keyId,
+      commonName: request.commonName,
+      label: request.label,
+      protection: this.protection,
+    });
     return this.inTemporaryDirectory(async (directory) => {
       const [infPath, csrPath] = [join(directory, 'request.inf'), join(directory, 'request.csr')];
       // UTF-16LE with a BOM: certreq reads it as Unicode, so accented tenant names survive.
@@ -47,12 +61,25 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
       try {
         const csr = new x509.Pkcs10CertificateRequest(await readFile(csrPath, 'utf8'));
         // The request must be the new key's own: a signature that verifies, a P-256 key.
-        if (!(await csr.verify()) || csr.publicKey.algorithm.name !== 'ECDSA') throw new DeviceKeyError('store-failed', 'certreq -new: request does not verify');
-        return { keyId, csrDer: new Uint8Array(csr.rawData), publicKeySpkiDer: new Uint8Array(csr.publicKey.rawData), protection: this.protection };
+        if (!(await csr.verify()) || csr.publicKey.algorithm.name !== 'ECDSA')
+          throw new DeviceKeyError('store-failed', 'certreq -new: request does not verify');
+        return {
+          keyId,
+          csrDer: new Uint8Array(csr.rawData),
+          publicKeySpkiDer: new Uint8Array(csr.publicKey.rawData),
+          protection: this.protection,
+        };
       } catch (error) {
         // A key without a usable request goes before the caller hears of it.
-        await this.delete(keyId).catch((cleanup: unknown) => { throw new DeviceKeyError('store-failed', `key ${keyId} left behind: ${String((cleanup as { code?: unknown }).code)}`); });
-        throw error instanceof DeviceKeyError ? error : new DeviceKeyError('store-failed', 'certreq -new: unreadable request');
+        await this.delete(keyId).catch((cleanup: unknown) => {
+          throw new DeviceKeyError(
+            'store-failed',
+            `key ${keyId} left behind: ${String((cleanup as { code?: unknown }).code)}`,
+          );
+        });
+        throw error instanceof DeviceKeyError
+          ? error
+          : new DeviceKeyError('store-failed', 'certreq -new: unreadable request');
       }
     });
   }
@@ -63,14 +90,21 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
       const [leafPath, ...chainPaths] = certificates.map((_, index) => join(directory, `certificate-${index}.cer`));
       if (leafPath === undefined) throw new DeviceKeyError('bad-certificate', 'install');
       await Promise.all(certificates.map((pem, index) => writeFile(join(directory, `certificate-${index}.cer`), pem)));
-      const pending = (await this.listStore('REQUEST')).find((entry) => keyIdOfFriendlyName(entry.friendlyName) === keyId);
+      const pending = (await this.listStore('REQUEST')).find(
+        (entry) => keyIdOfFriendlyName(entry.friendlyName) === keyId,
+      );
       if (pending === undefined) throw new DeviceKeyError('no-such-key', 'certreq -accept');
       // certreq -accept binds a certificate to whichever pending key matches it; we mean this one key.
-      if (!samePublicKey(pending.certificateDer, certificateDer)) throw new DeviceKeyError('certificate-key-mismatch', 'certreq -accept');
+      if (!samePublicKey(pending.certificateDer, certificateDer))
+        throw new DeviceKeyError('certificate-key-mismatch', 'certreq -accept');
       this.check(await this.commands.run('certreq', ['-accept', '-q', '-user', leafPath]), 'certreq -accept');
       const installed: string[] = [thumbprint(certificateDer)];
       try {
-        for (const path of chainPaths) this.check(await this.commands.run('certutil', ['-user', '-f', '-addstore', 'CA', path]), 'certutil -addstore');
+        for (const path of chainPaths)
+          this.check(
+            await this.commands.run('certutil', ['-user', '-f', '-addstore', 'CA', path]),
+            'certutil -addstore',
+          );
       } catch (error) {
         // Nothing half-installed: the certificate goes again (its key stays, for the caller to retry or delete).
         for (const print of installed) await this.commands.run('certutil', ['-user', '-delstore', 'My', print]);
@@ -81,12 +115,17 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
 
   async list(): Promise<DeviceCredential[]> {
     const credentials = new Map<string, DeviceCredential>();
-    for (const [store, installed] of [['REQUEST', false], ['My', true]] as const) {
+    for (const [store, installed] of [
+      ['REQUEST', false],
+      ['My', true],
+    ] as const) {
       for (const entry of await this.listStore(store)) {
         const keyId = keyIdOfFriendlyName(entry.friendlyName);
         if (keyId === null) continue; // somebody else's certificate
         credentials.set(keyId, {
-          keyId, label: entry.friendlyName.replace(/ \([0-9a-f]{16}\)$/u, ''), protection: this.protection,
+          keyId,
+          label: entry.friendlyName.replace(/ \([0-9a-f]{16}\)$/u, ''),
+          protection: this.protection,
           certificateDer: installed ? entry.certificateDer : null,
         });
       }
@@ -95,15 +134,35 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
   }
 
   async delete(keyId: string): Promise<void> {
-    const entries = [...(await this.listStore('My')).map((entry) => ['My', entry] as const), ...(await this.listStore('REQUEST')).map((entry) => ['REQUEST', entry] as const)]
-      .filter(([, entry]) => keyIdOfFriendlyName(entry.friendlyName) === keyId);
-    for (const [store, entry] of entries) this.check(await this.commands.run('certutil', ['-user', '-delstore', store, entry.thumbprint]), 'certutil -delstore');
-    const key = toolVerdict(await this.commands.run('certutil', ['-user', '-csp', WINDOWS_KEY_PROVIDERS[this.protection], '-delkey', keyContainerName(keyId)]));
-    if (!key.ok && (key.code !== 'no-such-key' || entries.length === 0)) throw new DeviceKeyError(key.code, `certutil -delkey: ${key.hresult ?? 'failed'}`);
+    const entries = [
+      ...(await this.listStore('My')).map((entry) => ['My', entry] as const),
+      ...(await this.listStore('REQUEST')).map((entry) => ['REQUEST', entry] as const),
+    ].filter(([, entry]) => keyIdOfFriendlyName(entry.friendlyName) === keyId);
+    for (const [store, entry] of entries)
+      this.check(
+        await this.commands.run('certutil', ['-user', '-delstore', store, entry.thumbprint]),
+        'certutil -delstore',
+      );
+    const key = toolVerdict(
+      await this.commands.run('certutil', [
+        '-user',
+        '-csp',
+        WINDOWS_KEY_PROVIDERS[this.protection],
+        '-delkey',
+        keyContainerName(keyId),
+      ]),
+    );
+    if (!key.ok && (key.code !== 'no-such-key' || entries.length === 0))
+      throw new DeviceKeyError(key.code, `certutil -delkey: ${key.hresult ?? 'failed'}`);
   }
 
   private async listStore(store: 'My' | 'REQUEST'): Promise<StoreListing[]> {
-    const outcome = await this.commands.run('powershell', ['-NoProfile', '-NonInteractive', '-Command', listScript(store)]);
+    const outcome = await this.commands.run('powershell', [
+      '-NoProfile',
+      '-NonInteractive',
+      '-Command',
+      listScript(store),
+    ]);
     this.check(outcome, 'powershell Get-ChildItem');
     try {
       return parseStoreListing(outcome.stdout);
@@ -115,7 +174,8 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
 
   private check(outcome: ToolOutcome, step: string): void {
     const verdict = toolVerdict(outcome);
-    if (!verdict.ok) throw new DeviceKeyError(verdict.code, `${step}: ${verdict.hresult ?? `exit ${outcome.exitCode}`}`);
+    if (!verdict.ok)
+      throw new DeviceKeyError(verdict.code, `${step}: ${verdict.hresult ?? `exit ${outcome.exitCode}`}`);
   }
 
   private async inTemporaryDirectory<T>(use: (directory: string) => Promise<T>): Promise<T> {
@@ -139,7 +199,8 @@ function toPem(der: Uint8Array): string {
 
 /** certreq parks a pending key as a self-signed placeholder certificate carrying the key's public half. */
 function samePublicKey(placeholderDer: Uint8Array, certificateDer: Uint8Array): boolean {
-  const spki = (der: Uint8Array): Buffer => new X509Certificate(Buffer.from(der)).publicKey.export({ type: 'spki', format: 'der' });
+  const spki = (der: Uint8Array): Buffer =>
+    new X509Certificate(Buffer.from(der)).publicKey.export({ type: 'spki', format: 'der' });
   return spki(placeholderDer).equals(spki(certificateDer));
 }
 

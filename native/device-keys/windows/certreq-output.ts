@@ -27,7 +27,8 @@ export interface ToolOutcome {
   readonly stderr: string;
 }
 
-export type ToolVerdict = { readonly ok: true } | { readonly ok: false; readonly code: DeviceKeyErrorCode; readonly hresult: string | null };
+export type ToolVerdict =
+  { readonly ok: true } | { readonly ok: false; readonly code: DeviceKeyErrorCode; readonly hresult: string | null };
 
 /** certreq -new / -accept and certutil -delstore / -delkey: exit 0 is success; otherwise the first HRESULT names it. */
 export function toolVerdict(outcome: ToolOutcome): ToolVerdict {
@@ -74,8 +75,10 @@ export function parseStoreListing(json: string): StoreListing[] {
 function storeEntry(value: unknown): StoreListing {
   if (typeof value !== 'object' || value === null) throw new SyntaxError('certificate store entry is not an object');
   const { Thumbprint: thumbprint, FriendlyName: friendlyName, RawData: rawData } = value as Record<string, unknown>;
-  if (typeof thumbprint !== 'string' || !/^[0-9A-F]{40}$/u.test(thumbprint)) throw new SyntaxError('certificate store entry has no SHA-1 thumbprint');
-  if (typeof friendlyName !== 'string' || friendlyName.length > 256) throw new SyntaxError('certificate store entry has no friendly name');
+  if (typeof thumbprint !== 'string' || !/^[0-9A-F]{40}$/u.test(thumbprint))
+    throw new SyntaxError('certificate store entry has no SHA-1 thumbprint');
+  if (typeof friendlyName !== 'string' || friendlyName.length > 256)
+    throw new SyntaxError('certificate store entry has no friendly name');
   if (typeof rawData !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/u.test(rawData) || rawData.length > 64 * 1024) {
     throw new SyntaxError('certificate store entry has no base64 certificate');
   }

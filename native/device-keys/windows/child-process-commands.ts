@@ -12,13 +12,21 @@ export class ChildProcessWindowsCommands implements WindowsCommands {
   constructor(private readonly system32 = `${process.env.SystemRoot ?? 'C:\\Windows'}\\System32`) {}
 
   run(program: WindowsProgram, args: readonly string[]): Promise<ToolOutcome> {
-    const file = program === 'powershell' ? `${this.system32}\\WindowsPowerShell\\v1.0\\powershell.exe` : `${this.system32}\\${program}.exe`;
+    const file =
+      program === 'powershell'
+        ? `${this.system32}\\WindowsPowerShell\\v1.0\\powershell.exe`
+        : `${this.system32}\\${program}.exe`;
     return new Promise((resolve) => {
-      execFile(file, [...args], { windowsHide: true, timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' }, (error, stdout, stderr) => {
-        // A non-zero exit is an answer to read (toolVerdict), not an exception; a program that could not start is exit -1.
-        const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-        resolve({ exitCode, stdout, stderr });
-      });
+      execFile(
+        file,
+        [...args],
+        { windowsHide: true, timeout: TOOL_TIMEOUT_MS, maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          // A non-zero exit is an answer to read (toolVerdict), not an exception; a program that could not start is exit -1.
+          const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+          resolve({ exitCode, stdout, stderr });
+        },
+      );
     });
   }
 }

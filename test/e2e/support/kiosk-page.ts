@@ -15,7 +15,9 @@ import type { DeviceFlow, DeviceToken, PhoneResult } from '../../../phone/phone-
 export const SCREENSHOT_DIR = join(process.cwd(), 'test-output', 'screenshots');
 
 export async function waitForTitle(page: Page, title: string, timeoutMs = 15_000): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: title, exact: true }).waitFor({ state: 'visible', timeout: timeoutMs });
+  await page
+    .getByRole('heading', { level: 1, name: title, exact: true })
+    .waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 export async function typePin(page: Page, pin: string): Promise<void> {
@@ -39,7 +41,9 @@ export interface WaitingPhone {
 
 export function phoneWaitingForKiosk(phone: IssuerConnection, flow: DeviceFlow): WaitingPhone {
   let shown: (matchNumber: string) => void = () => undefined;
-  const matchNumber = new Promise<string>((resolve) => { shown = resolve; });
+  const matchNumber = new Promise<string>((resolve) => {
+    shown = resolve;
+  });
   const token = pollForToken(phone, flow, { timeoutMs: 60_000, onMatchNumber: (number) => shown(number) });
   return { matchNumber, token };
 }
@@ -74,7 +78,11 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
 
 export function decodeQrWithJsqr(png: Buffer): string | null {
   const image = PNG.sync.read(png);
-  const code = jsQR(new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length), image.width, image.height);
+  const code = jsQR(
+    new Uint8ClampedArray(image.data.buffer, image.data.byteOffset, image.data.length),
+    image.width,
+    image.height,
+  );
   return code?.data ?? null;
 }
 

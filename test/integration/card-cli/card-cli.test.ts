@@ -19,16 +19,27 @@ let rsaCard: VirtualCard;
 let ecCard: VirtualCard;
 const everyOutput: string[] = [];
 
-interface Result { readonly code: number | null; readonly stdout: string; readonly stderr: string }
+interface Result {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
 
 /** Runs `node bin/dck.js card …` with the PIN (if any) on stdin. Async: the virtual cards live in this process. */
 function dck(args: string[], stdin = ''): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dck.js', 'card', ...args], { env: environment.env, cwd: process.cwd() });
+    const child = spawn(process.execPath, ['bin/dck.js', 'card', ...args], {
+      env: environment.env,
+      cwd: process.cwd(),
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.once('error', reject);
     child.once('close', (code) => {
       everyOutput.push(stdout, stderr);
@@ -84,7 +95,12 @@ describe('dck card info', () => {
   it('prints the documented CardInfo JSON', async () => {
     const { code, stdout } = await dck(['info', '--reader', ecReader(), '--json']);
     expect(code).toBe(0);
-    const info = JSON.parse(stdout) as { schemaVersion: number; chuid: { fascn: { agencyCode: string; lrcOk: boolean } }; certificates: Record<string, { curve: string | null; uuid: string | null } | null>; pin: { triesLeft: number } };
+    const info = JSON.parse(stdout) as {
+      schemaVersion: number;
+      chuid: { fascn: { agencyCode: string; lrcOk: boolean } };
+      certificates: Record<string, { curve: string | null; uuid: string | null } | null>;
+      pin: { triesLeft: number };
+    };
     expect(info.schemaVersion).toBe(1);
     expect(info.chuid.fascn).toMatchObject({ agencyCode: '9999', lrcOk: true });
     expect(info.certificates['9A']).toMatchObject({ curve: 'P-256', uuid: ecCard.identity.uuid });
@@ -94,17 +110,31 @@ describe('dck card info', () => {
   it('reads the same card through OpenSC with --pkcs11', async () => {
     const { code, stdout } = await dck(['info', '--pkcs11', OPENSC, '--reader', rsaReader(), '--json']);
     expect(code).toBe(0);
-    const { token, certificate9A } = JSON.parse(stdout) as { token: { slotDescription: string }; certificate9A: { sha256Fingerprint: string } };
+    const { token, certificate9A } = JSON.parse(stdout) as {
+      token: { slotDescription: string };
+      certificate9A: { sha256Fingerprint: string };
+    };
     expect(token.slotDescription.startsWith(rsaReader())).toBe(true);
-    expect(certificate9A.sha256Fingerprint).toBe(new X509Certificate(rsaCard.identity.pivAuth.der).fingerprint256.replace(/:/g, '').toLowerCase());
+    expect(certificate9A.sha256Fingerprint).toBe(
+      new X509Certificate(rsaCard.identity.pivAuth.der).fingerprint256.replace(/:/g, '').toLowerCase(),
+    );
   });
 });
 
 describe('dck card verify-pin', () => {
   it('says correct, wrong with tries left, and refuses the last try unless told', async () => {
-    expect(await dck(['verify-pin', '--reader', rsaReader()], `${DEMO_PIN}\n`)).toMatchObject({ code: 0, stdout: 'correct\n' });
-    expect(await dck(['verify-pin', '--reader', rsaReader()], `${WRONG_PINS[0]}\n`)).toMatchObject({ code: 1, stdout: 'wrong: 2 tries left\n' });
-    expect(await dck(['verify-pin', '--reader', rsaReader()], `${WRONG_PINS[1]}\n`)).toMatchObject({ code: 1, stdout: 'wrong: 1 try left\n' });
+    expect(await dck(['verify-pin', '--reader', rsaReader()], `${DEMO_PIN}\n`)).toMatchObject({
+      code: 0,
+      stdout: 'correct\n',
+    });
+    expect(await dck(['verify-pin', '--reader', rsaReader()], `${WRONG_PINS[0]}\n`)).toMatchObject({
+      code: 1,
+      stdout: 'wrong: 2 tries left\n',
+    });
+    expect(await dck(['verify-pin', '--reader', rsaReader()], `${WRONG_PINS[1]}\n`)).toMatchObject({
+      code: 1,
+      stdout: 'wrong: 1 try left\n',
+    });
 
     const refused = await dck(['verify-pin', '--reader', rsaReader(), '--json'], `${WRONG_PINS[2]}\n`);
     expect(refused.code).toBe(1);
@@ -112,16 +142,24 @@ describe('dck card verify-pin', () => {
     // Nothing was sent: the card still has its one try.
     expect((await dck(['info', '--reader', rsaReader()])).stdout).toContain('PIN tries left: 1');
 
-    expect(await dck(['verify-pin', '--reader', rsaReader(), '--last-try'], `${DEMO_PIN}\n`)).toMatchObject({ code: 0, stdout: 'correct\n' });
+    expect(await dck(['verify-pin', '--reader', rsaReader(), '--last-try'], `${DEMO_PIN}\n`)).toMatchObject({
+      code: 0,
+      stdout: 'correct\n',
+    });
     expect((await dck(['info', '--reader', rsaReader()])).stdout).toContain('PIN tries left: 3');
   });
 
   it('goes through OpenSC with --pkcs11', async () => {
-    expect(await dck(['verify-pin', '--reader', ecReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`)).toMatchObject({ code: 0, stdout: 'correct\n' });
+    expect(await dck(['verify-pin', '--reader', ecReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`)).toMatchObject({
+      code: 0,
+      stdout: 'correct\n',
+    });
     const wrong = await dck(['verify-pin', '--reader', ecReader(), '--pkcs11', OPENSC, '--json'], `${WRONG_PINS[0]}\n`);
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.stdout)).toMatchObject({ result: 'wrong' });
-    expect(await dck(['verify-pin', '--reader', ecReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`)).toMatchObject({ code: 0 });
+    expect(await dck(['verify-pin', '--reader', ecReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`)).toMatchObject({
+      code: 0,
+    });
   });
 });
 
@@ -130,8 +168,14 @@ describe('dck card sign', () => {
   const kioskNonce = 'a5'.repeat(32); // no digit run a PIN could match: every output is checked for PINs
 
   it('signs the PKI-AUTH message (never the raw challenge) with 9A, and it verifies against the card certificate (RSA and P-256)', async () => {
-    for (const [reader, card] of [[rsaReader(), rsaCard], [ecReader(), ecCard]] as const) {
-      const { code, stdout } = await dck(['sign', '--challenge', challenge, '--reader', reader, '--json'], `${DEMO_PIN}\n`);
+    for (const [reader, card] of [
+      [rsaReader(), rsaCard],
+      [ecReader(), ecCard],
+    ] as const) {
+      const { code, stdout } = await dck(
+        ['sign', '--challenge', challenge, '--reader', reader, '--json'],
+        `${DEMO_PIN}\n`,
+      );
       expect(code).toBe(0);
       const result = JSON.parse(stdout) as { signature: string; kioskNonce: string; verified: boolean; path: string };
       expect(result).toMatchObject({ verified: true, path: 'piv' });
@@ -144,8 +188,14 @@ describe('dck card sign', () => {
   });
 
   it('gives the same RSA signature through OpenSC as through our card edge', async () => {
-    const ours = await dck(['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader()], `${DEMO_PIN}\n`);
-    const opensc = await dck(['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader(), '--pkcs11', OPENSC], `${DEMO_PIN}\n`);
+    const ours = await dck(
+      ['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader()],
+      `${DEMO_PIN}\n`,
+    );
+    const opensc = await dck(
+      ['sign', '--challenge', challenge, '--kiosk-nonce', kioskNonce, '--reader', rsaReader(), '--pkcs11', OPENSC],
+      `${DEMO_PIN}\n`,
+    );
     expect(ours.code).toBe(0);
     expect(opensc.code).toBe(0);
     expect(ours.stdout).toContain('verified: the signature matches the PIV Authentication (9A) certificate');
@@ -153,7 +203,10 @@ describe('dck card sign', () => {
   });
 
   it('refuses to sign with a wrong PIN and says how many tries are left', async () => {
-    const { code, stderr } = await dck(['sign', '--challenge', challenge, '--reader', ecReader()], `${WRONG_PINS[1]}\n`);
+    const { code, stderr } = await dck(
+      ['sign', '--challenge', challenge, '--reader', ecReader()],
+      `${WRONG_PINS[1]}\n`,
+    );
     expect(code).toBe(1);
     expect(stderr).toContain('wrong PIN: 2 tries left');
     expect(await dck(['verify-pin', '--reader', ecReader()], `${DEMO_PIN}\n`)).toMatchObject({ code: 0 });
@@ -183,7 +236,9 @@ describe('bad input gets a clear message', () => {
   it('names an unknown reader and lists the real ones', async () => {
     const { code, stderr } = await dck(['info', '--reader', 'Imaginary Reader']);
     expect(code).toBe(1);
-    expect(stderr).toContain(`no such card reader is connected (Imaginary Reader; readers: "${rsaReader()}", "${ecReader()}")`);
+    expect(stderr).toContain(
+      `no such card reader is connected (Imaginary Reader; readers: "${rsaReader()}", "${ecReader()}")`,
+    );
   });
 
   it('says the reader is empty, and asks to choose when several cards are present', async () => {

@@ -17,9 +17,14 @@ let bob: { serial: string; cardId: string };
 
 function dck(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['bin/dck.js', 'admin', ...args, '--data', dataDir], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['bin/dck.js', 'admin', ...args, '--data', dataDir],
+      { encoding: 'utf8', timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
+      },
+    );
   });
 }
 
@@ -29,8 +34,18 @@ beforeAll(async () => {
   dataDir = dirname(opened.file);
   await enterIssuerGeneration(storage, new Uint8Array([1]), new Date(), { kind: 'issuer', id: 'test' });
   const now = Date.now();
-  alice = await seedCredential(storage, { commonName: 'Alice Example', deviceId: 'pixel-alice', issuedAt: now, notAfter: now + 86_400_000 });
-  bob = await seedCredential(storage, { commonName: 'Bob Example', deviceId: 'iphone-bob', issuedAt: now, notAfter: now + 86_400_000 });
+  alice = await seedCredential(storage, {
+    commonName: 'Alice Example',
+    deviceId: 'pixel-alice',
+    issuedAt: now,
+    notAfter: now + 86_400_000,
+  });
+  bob = await seedCredential(storage, {
+    commonName: 'Bob Example',
+    deviceId: 'iphone-bob',
+    issuedAt: now,
+    notAfter: now + 86_400_000,
+  });
 });
 afterAll(async () => {
   await storage.close();
@@ -44,8 +59,12 @@ describe('dck admin credentials', SLOW, () => {
   it('lists by name (part, any case), device and serial, as JSON', async () => {
     const byName = await dck('credentials', 'list', '--name', 'alice', '--json');
     expect(byName.code).toBe(0);
-    expect((JSON.parse(byName.stdout) as Array<{ serialNumberHex: string }>).map((c) => c.serialNumberHex)).toEqual([alice.serial]);
-    const byDevice = JSON.parse((await dck('credentials', 'list', '--device', 'iphone-bob', '--json')).stdout) as Array<{ person: { name: string } }>;
+    expect((JSON.parse(byName.stdout) as Array<{ serialNumberHex: string }>).map((c) => c.serialNumberHex)).toEqual([
+      alice.serial,
+    ]);
+    const byDevice = JSON.parse(
+      (await dck('credentials', 'list', '--device', 'iphone-bob', '--json')).stdout,
+    ) as Array<{ person: { name: string } }>;
     expect(byDevice.map((c) => c.person.name)).toEqual(['Bob Example']);
     expect((await dck('credentials', 'list', '--name', '%')).stdout).toMatch(/no derived credentials match/);
   });
@@ -60,7 +79,17 @@ describe('dck admin credentials', SLOW, () => {
   it('suspends, resumes and revokes, audited with the actor; refusals exit 1 and change nothing', async () => {
     expect((await dck('credentials', 'suspend', '--serial', bob.serial, '--actor', 'help desk 7')).code).toBe(0);
     expect((await dck('credentials', 'resume', '--serial', bob.serial)).code).toBe(0);
-    const revoked = await dck('credentials', 'revoke', '--device', 'iphone-bob', '--reason', 'keyCompromise', '--note', 'lost', '--json');
+    const revoked = await dck(
+      'credentials',
+      'revoke',
+      '--device',
+      'iphone-bob',
+      '--reason',
+      'keyCompromise',
+      '--note',
+      'lost',
+      '--json',
+    );
     expect(JSON.parse(revoked.stdout)).toEqual({ revoked: [bob.serial] });
     const twice = await dck('credentials', 'revoke', '--serial', bob.serial, '--reason', 'superseded');
     expect(twice.code).toBe(1);
@@ -68,7 +97,10 @@ describe('dck admin credentials', SLOW, () => {
     expect((await dck('credentials', 'resume', '--serial', bob.serial)).code).toBe(1);
     expect((await storage.findDerivedCertificate(bob.serial))?.revocationReason).toBe('keyCompromise');
     const audit = await storage.listAudit(0, 1000);
-    expect(audit.find((row) => row.event === 'credential-suspend')?.details).toMatchObject({ actor: 'help desk 7', actorKind: 'admin' });
+    expect(audit.find((row) => row.event === 'credential-suspend')?.details).toMatchObject({
+      actor: 'help desk 7',
+      actorKind: 'admin',
+    });
   });
 
   it('refuses unknown serials (exit 1), revoke by name, bad reasons and a missing database (exit 2)', async () => {
@@ -76,7 +108,11 @@ describe('dck admin credentials', SLOW, () => {
     expect((await dck('credentials', 'revoke', '--name', 'Alice', '--reason', 'keyCompromise')).code).toBe(2);
     expect((await dck('credentials', 'revoke', '--serial', alice.serial, '--reason', 'because')).code).toBe(1);
     const missing = await new Promise<number>((resolve) => {
-      execFile(process.execPath, ['bin/dck.js', 'admin', 'credentials', 'list', '--data', join(tmpdir(), 'no-such-issuer')], (error) => resolve(Number(error?.code ?? 0)));
+      execFile(
+        process.execPath,
+        ['bin/dck.js', 'admin', 'credentials', 'list', '--data', join(tmpdir(), 'no-such-issuer')],
+        (error) => resolve(Number(error?.code ?? 0)),
+      );
     });
     expect(missing).toBe(2);
     expect((await storage.findDerivedCertificate(alice.serial))?.status).toBe('active');
@@ -85,7 +121,17 @@ describe('dck admin credentials', SLOW, () => {
 
 describe('dck admin tenant', SLOW, () => {
   it('sets settings with an audit row naming the actor; a bad value exits 1 and changes nothing', async () => {
-    const set = await dck('tenant', 'set', '--on-card-revoked', 'flag', '--renewal-threshold', '75', '--actor', 'ops lead', '--json');
+    const set = await dck(
+      'tenant',
+      'set',
+      '--on-card-revoked',
+      'flag',
+      '--renewal-threshold',
+      '75',
+      '--actor',
+      'ops lead',
+      '--json',
+    );
     expect(set.code).toBe(0);
     expect(JSON.parse(set.stdout)).toMatchObject({ onCardRevoked: 'flag', renewalThresholdPercent: 75 });
     const refused = await dck('tenant', 'set', '--notifications', 'pigeon', '--on-card-revoked', 'revoke-derived');
@@ -103,10 +149,19 @@ describe('dck admin audit export', SLOW, () => {
     const rows = (await storage.listAudit(0, 100_000)).length;
     const jsonl = await dck('audit', 'export', '--out', join(out, 'audit.jsonl'), '--json');
     expect(JSON.parse(jsonl.stdout)).toMatchObject({ rows });
-    const lines = readFileSync(join(out, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { sequence: number });
+    const lines = readFileSync(join(out, 'audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { sequence: number });
     expect(lines.map((line) => line.sequence)).toEqual([...new Set(lines.map((line) => line.sequence))]);
     expect(statSync(join(out, 'audit.jsonl')).mode & 0o777).toBe(0o600);
-    await storage.appendAudit({ at: Date.now(), event: '=HYPERLINK("x")', outcome: 'failure', code: null, details: { note: 'a,"b"' } });
+    await storage.appendAudit({
+      at: Date.now(),
+      event: '=HYPERLINK("x")',
+      outcome: 'failure',
+      code: null,
+      details: { note: 'a,"b"' },
+    });
     expect((await dck('audit', 'export', '--format', 'csv', '--out', join(out, 'audit.csv'))).code).toBe(0);
     const csv = readFileSync(join(out, 'audit.csv'), 'utf8');
     expect(csv.split('\r\n')[0]).toBe('sequence,at,event,outcome,code,details');

@@ -8,24 +8,43 @@ import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import type { IssuedCardCertificate } from '../../../virtual-card/test-pki.ts';
-import { approve, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
+import {
+  approve,
+  kioskSignIn,
+  makeCsr,
+  phonePoll,
+  phoneStart,
+  redeem,
+  startHarness,
+  upToRedeem,
+} from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 /** Publishes the intermediate CA's CRL anew (a new file renamed into place, as a CRL publisher does). */
-async function publishIntermediateCrl(h: IssuerHarness, options: { revoked?: IssuedCardCertificate[]; nextUpdate?: Date } = {}): Promise<void> {
+async function publishIntermediateCrl(
+  h: IssuerHarness,
+  options: { revoked?: IssuedCardCertificate[]; nextUpdate?: Date } = {},
+): Promise<void> {
   const file = join(h.dataDir, 'intermediate.crl');
-  writeFileSync(`${file}.new`, await buildCrl({
-    issuer: h.pki.intermediate,
-    revokedSerials: (options.revoked ?? []).map((card) => card.certificate.serialNumber),
-    nextUpdate: options.nextUpdate ?? new Date(Date.now() + 86_400_000),
-  }));
+  writeFileSync(
+    `${file}.new`,
+    await buildCrl({
+      issuer: h.pki.intermediate,
+      revokedSerials: (options.revoked ?? []).map((card) => card.certificate.serialNumber),
+      nextUpdate: options.nextUpdate ?? new Date(Date.now() + 86_400_000),
+    }),
+  );
   renameSync(`${file}.new`, file);
 }
 
 describe('issuer: a card revoked after sign-in', () => {
   let h: IssuerHarness;
-  beforeAll(async () => { h = await startHarness({ config: { pkiAuth: { maxApprovalsPerSession: 2 } } }); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness({ config: { pkiAuth: { maxApprovalsPerSession: 2 } } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('approves no phone: the session ends, with an audit row', async () => {
     const card = await h.card();
@@ -56,11 +75,20 @@ describe('issuer: a card revoked after sign-in', () => {
       expect(refused.body.error).toBe('card-revoked');
       // Even once the CRL no longer says so (a wrongly published CRL), what ended stays ended.
       await publishIntermediateCrl(h);
-      const later = await redeem(h.http, second.accessToken, second.code.enrollmentId, second.code.otp, await makeCsr());
+      const later = await redeem(
+        h.http,
+        second.accessToken,
+        second.code.enrollmentId,
+        second.code.otp,
+        await makeCsr(),
+      );
       expect(later.status).toBe(403);
       expect(later.body.error).toBe('card-revoked');
-      const status = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: second.code.enrollmentId }),
-        { bearer: second.session.sessionToken });
+      const status = await h.http.send<EnrollmentStatus>(
+        'GET',
+        routePath('enrollmentStatus', { enrollmentId: second.code.enrollmentId }),
+        { bearer: second.session.sessionToken },
+      );
       expect(status.status).toBe(401); // the kiosk session died with the card
       const stored = await h.issuer.storage.findEnrollment(second.code.enrollmentId);
       expect(stored?.status).toBe('card-revoked');
@@ -73,7 +101,7 @@ describe('issuer: a card revoked after sign-in', () => {
     }
   });
 
-  it('issues nothing while the card\'s revocation status cannot be known (stale CRL), and goes on once it can', async () => {
+  it("issues nothing while the card's revocation status cannot be known (stale CRL), and goes on once it can", async () => {
     const { code, accessToken } = await upToRedeem(h);
     await publishIntermediateCrl(h, { nextUpdate: new Date(Date.now() - 60_000) });
     try {
@@ -89,8 +117,12 @@ describe('issuer: a card revoked after sign-in', () => {
 
 describe('issuer: one sign-in approves one phone (the default)', () => {
   let h: IssuerHarness;
-  beforeAll(async () => { h = await startHarness(); });
-  afterAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('a second code in the same session is refused, and the phone behind it is still free to use', async () => {
     const card = await h.card();
@@ -107,14 +139,20 @@ describe('issuer: one sign-in approves one phone (the default)', () => {
   });
 });
 
-describe('issuer: the card\'s dates at approve and redeem', () => {
+describe("issuer: the card's dates at approve and redeem", () => {
   let h: IssuerHarness;
   beforeAll(async () => {
-    h = await startHarness({ config: {
-      derivedCertificate: { minimumLifetimeHours: 1 }, otp: { lifetimeSeconds: 3600 }, deviceFlow: { accessTokenLifetimeSeconds: 3600 },
-    } });
+    h = await startHarness({
+      config: {
+        derivedCertificate: { minimumLifetimeHours: 1 },
+        otp: { lifetimeSeconds: 3600 },
+        deviceFlow: { accessTokenLifetimeSeconds: 3600 },
+      },
+    });
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   it('a card that expires before the minimum lifetime is refused at approve', async () => {
     const card = await h.card({ notAfter: new Date(Date.now() + 30 * 60_000) });
@@ -124,7 +162,7 @@ describe('issuer: the card\'s dates at approve and redeem', () => {
     expect(refused.body.error).toBe('card-expires-too-soon');
   });
 
-  it('redeem re-checks the card\'s dates: a certificate shorter than the minimum is refused, nothing is issued', async () => {
+  it("redeem re-checks the card's dates: a certificate shorter than the minimum is refused, nothing is issued", async () => {
     const card = await h.card({ notAfter: new Date(Date.now() + 100 * 60_000) });
     const { code, accessToken } = await upToRedeem(h, card);
     // 55 minutes left on the card: within every token's life, below the 1-hour minimum.

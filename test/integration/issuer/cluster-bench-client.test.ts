@@ -40,7 +40,8 @@ afterAll(async () => {
   rmSync(temp, { recursive: true, force: true });
 });
 
-const ok = (body: string) => `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const ok = (body: string) =>
+  `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 describe('bench raw TLS client', () => {
   it('sends one HTTP/1.1 message and reads an answer that arrives in pieces, on one kept-alive connection', async () => {
@@ -57,7 +58,9 @@ describe('bench raw TLS client', () => {
       expect(first).toMatchObject({ status: 200, body: { state: 'completed', name: 'Zoë' } });
       const second = await client.send('POST', '/token', { form: { grant_type: 'g', code: 'a b' } });
       expect(second.status).toBe(200);
-      expect(requests[0]).toMatch(/^POST \/x HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nauthorization: Bearer tok\r\ncontent-type: application\/json\r\ncontent-length: 7\r\n\r\n\{"a":1\}$/);
+      expect(requests[0]).toMatch(
+        /^POST \/x HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nauthorization: Bearer tok\r\ncontent-type: application\/json\r\ncontent-length: 7\r\n\r\n\{"a":1\}$/,
+      );
       expect(requests[1]).toContain('content-type: application/x-www-form-urlencoded\r\n');
       expect(requests[1]?.endsWith('\r\n\r\ngrant_type=g&code=a+b')).toBe(true);
     } finally {
@@ -67,15 +70,33 @@ describe('bench raw TLS client', () => {
 
   it('fails the request on answers it cannot read exactly', async () => {
     const hostile: Answer[] = [
-      (socket) => { socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'); },
-      (socket) => { socket.write('HTTP/1.1 200 OK\r\nconnection: keep-alive\r\n\r\n{}'); },
-      (socket) => { socket.write('HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}'); },
-      (socket) => { socket.write('garbage\r\n\r\n'); },
-      (socket) => { socket.write(`HTTP/1.1 200 OK\r\nx: ${'a'.repeat(20_000)}`); },
-      (socket) => { socket.write('HTTP/1.1 200 OK\r\ncontent-length: 99999999\r\n\r\n'); },
-      (socket) => { socket.write(`${ok('{}')}HTTP/1.1 200 OK\r\n`); },
-      (socket) => { socket.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n{"a"'); },
-      (socket) => { socket.destroy(); },
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n');
+      },
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\nconnection: keep-alive\r\n\r\n{}');
+      },
+      (socket) => {
+        socket.write('HTTP/1.0 200 OK\r\ncontent-length: 2\r\n\r\n{}');
+      },
+      (socket) => {
+        socket.write('garbage\r\n\r\n');
+      },
+      (socket) => {
+        socket.write(`HTTP/1.1 200 OK\r\nx: ${'a'.repeat(20_000)}`);
+      },
+      (socket) => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 99999999\r\n\r\n');
+      },
+      (socket) => {
+        socket.write(`${ok('{}')}HTTP/1.1 200 OK\r\n`);
+      },
+      (socket) => {
+        socket.end('HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\n{"a"');
+      },
+      (socket) => {
+        socket.destroy();
+      },
     ];
     for (const send of hostile) {
       answer = send;
@@ -89,7 +110,9 @@ describe('bench raw TLS client', () => {
   });
 
   it('hands back a non-JSON body as text with its status', async () => {
-    answer = (socket) => { socket.write('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 9\r\n\r\n<html/>\r\n'); };
+    answer = (socket) => {
+      socket.write('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 9\r\n\r\n<html/>\r\n');
+    };
     const client = rawTlsClient(url, certificatePem, 1);
     try {
       expect(await client.send('GET', '/')).toEqual({ status: 502, body: '<html/>\r\n', text: '<html/>\r\n' });

@@ -9,27 +9,58 @@ import { RestartPolicy } from '../../../issuer/cluster/restart-policy.ts';
 
 /** Every rate limit generous, with the ones a case is about overridden. */
 const limits = (overrides: Partial<Parameters<typeof rateLimitsForWorker>[0]>) => ({
-  codeGuessesPerMinute: 100000, requestsPerMinute: 100000, unauthenticatedPerAddressPerMinute: 100000,
-  unauthenticatedServicePerMinute: 100000, ...overrides,
+  codeGuessesPerMinute: 100000,
+  requestsPerMinute: 100000,
+  unauthenticatedPerAddressPerMinute: 100000,
+  unauthenticatedServicePerMinute: 100000,
+  ...overrides,
 });
 
 describe('rate-limit shares', () => {
   it('add up to exactly the configured limit, each at least 1', () => {
-    for (const [limit, workers] of [[30, 8], [4, 2], [5, 2], [7, 7], [100000, 3], [31, 4]] as const) {
+    for (const [limit, workers] of [
+      [30, 8],
+      [4, 2],
+      [5, 2],
+      [7, 7],
+      [100000, 3],
+      [31, 4],
+    ] as const) {
       const shares = Array.from({ length: workers }, (_, slot) => shareOfLimit(limit, slot, workers));
       expect(shares.reduce((a, b) => a + b, 0)).toBe(limit);
       expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
       expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
     }
-    expect(rateLimitsForWorker(limits({ codeGuessesPerMinute: 5, requestsPerMinute: 10, unauthenticatedServicePerMinute: 601 }), 1, 2))
-      .toEqual(limits({ codeGuessesPerMinute: 2, requestsPerMinute: 5, unauthenticatedPerAddressPerMinute: 50000, unauthenticatedServicePerMinute: 300 }));
+    expect(
+      rateLimitsForWorker(
+        limits({ codeGuessesPerMinute: 5, requestsPerMinute: 10, unauthenticatedServicePerMinute: 601 }),
+        1,
+        2,
+      ),
+    ).toEqual(
+      limits({
+        codeGuessesPerMinute: 2,
+        requestsPerMinute: 5,
+        unauthenticatedPerAddressPerMinute: 50000,
+        unauthenticatedServicePerMinute: 300,
+      }),
+    );
   });
 
   it('caps the worker count when a limit is smaller than it, naming the limit', () => {
     expect(workerCountForLimits(8, limits({ codeGuessesPerMinute: 30 }))).toEqual({ workers: 8, cappedBy: null });
-    expect(workerCountForLimits(8, limits({ codeGuessesPerMinute: 3 }))).toEqual({ workers: 3, cappedBy: 'codeGuessesPerMinute' });
-    expect(workerCountForLimits(4, limits({ codeGuessesPerMinute: 30, requestsPerMinute: 2 }))).toEqual({ workers: 2, cappedBy: 'requestsPerMinute' });
-    expect(workerCountForLimits(4, limits({ unauthenticatedServicePerMinute: 3 }))).toEqual({ workers: 3, cappedBy: 'unauthenticatedServicePerMinute' });
+    expect(workerCountForLimits(8, limits({ codeGuessesPerMinute: 3 }))).toEqual({
+      workers: 3,
+      cappedBy: 'codeGuessesPerMinute',
+    });
+    expect(workerCountForLimits(4, limits({ codeGuessesPerMinute: 30, requestsPerMinute: 2 }))).toEqual({
+      workers: 2,
+      cappedBy: 'requestsPerMinute',
+    });
+    expect(workerCountForLimits(4, limits({ unauthenticatedServicePerMinute: 3 }))).toEqual({
+      workers: 3,
+      cappedBy: 'unauthenticatedServicePerMinute',
+    });
   });
 });
 
@@ -50,37 +81,72 @@ describe('restart policy', () => {
     for (let i = 0; i < 3; i += 1) expect(policy.onUnexpectedExit(i % 2, i * 1000).action).toBe('restart');
     expect(policy.onUnexpectedExit(0, 3000)).toEqual({ action: 'give-up', exitsInWindow: 4 });
     const calm = new RestartPolicy(options);
-    for (let i = 0; i < 10; i += 1) expect(calm.onUnexpectedExit(0, i * 20_000)).toEqual({ action: 'restart', delayMs: 100 });
+    for (let i = 0; i < 10; i += 1)
+      expect(calm.onUnexpectedExit(0, i * 20_000)).toEqual({ action: 'restart', delayMs: 100 });
   });
 });
 
 describe('cluster IPC messages', () => {
   it('accepts the messages the primary and workers send', () => {
     expect(parseWorkerMessage({ type: 'ready' })).toEqual({ type: 'ready' });
-    expect(parseWorkerMessage({ type: 'listening', url: 'https://127.0.0.1:8443', port: 8443 })).toEqual({ type: 'listening', url: 'https://127.0.0.1:8443', port: 8443 });
-    expect(parseWorkerMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1', 'x'] })).toEqual({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1', 'x'] });
-    expect(parsePrimaryMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1'] })).toEqual({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1'] });
-    expect(parseWorkerMessage({ type: 'start-failed', code: 'config-invalid', message: 'x' })).toEqual({ type: 'start-failed', code: 'config-invalid', message: 'x' });
+    expect(parseWorkerMessage({ type: 'listening', url: 'https://127.0.0.1:8443', port: 8443 })).toEqual({
+      type: 'listening',
+      url: 'https://127.0.0.1:8443',
+      port: 8443,
+    });
+    expect(parseWorkerMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1', 'x'] })).toEqual({
+      type: 'enrollments-changed',
+      enrollmentIds: ['AbC-_1', 'x'],
+    });
+    expect(parsePrimaryMessage({ type: 'enrollments-changed', enrollmentIds: ['AbC-_1'] })).toEqual({
+      type: 'enrollments-changed',
+      enrollmentIds: ['AbC-_1'],
+    });
+    expect(parseWorkerMessage({ type: 'start-failed', code: 'config-invalid', message: 'x' })).toEqual({
+      type: 'start-failed',
+      code: 'config-invalid',
+      message: 'x',
+    });
     expect(parsePrimaryMessage({ type: 'shutdown' })).toEqual({ type: 'shutdown' });
-    expect(parsePrimaryMessage({ type: 'start', options: { config: {}, dataDir: '/d', slot: 1, workers: 2, port: 0, debugWorkerHeader: true } }))
-      .toEqual({ type: 'start', options: { config: {}, dataDir: '/d', slot: 1, workers: 2, port: 0, debugWorkerHeader: true } });
+    expect(
+      parsePrimaryMessage({
+        type: 'start',
+        options: { config: {}, dataDir: '/d', slot: 1, workers: 2, port: 0, debugWorkerHeader: true },
+      }),
+    ).toEqual({
+      type: 'start',
+      options: { config: {}, dataDir: '/d', slot: 1, workers: 2, port: 0, debugWorkerHeader: true },
+    });
   });
 
   it('drops hostile or malformed messages whole', () => {
     const hostile: unknown[] = [
-      null, 42, 'shutdown', [], { type: 'nope' }, { type: ['ready'] },
-      { type: 'enrollments-changed' }, { type: 'enrollments-changed', enrollmentIds: [] }, { type: 'enrollments-changed', enrollmentIds: [''] },
-      { type: 'enrollments-changed', enrollmentIds: 'abc' }, { type: 'enrollments-changed', enrollmentIds: ['ok', '../../etc'] },
-      { type: 'enrollments-changed', enrollmentIds: ['a'.repeat(65)] }, { type: 'enrollments-changed', enrollmentIds: [{ toString: () => 'x' }] },
+      null,
+      42,
+      'shutdown',
+      [],
+      { type: 'nope' },
+      { type: ['ready'] },
+      { type: 'enrollments-changed' },
+      { type: 'enrollments-changed', enrollmentIds: [] },
+      { type: 'enrollments-changed', enrollmentIds: [''] },
+      { type: 'enrollments-changed', enrollmentIds: 'abc' },
+      { type: 'enrollments-changed', enrollmentIds: ['ok', '../../etc'] },
+      { type: 'enrollments-changed', enrollmentIds: ['a'.repeat(65)] },
+      { type: 'enrollments-changed', enrollmentIds: [{ toString: () => 'x' }] },
       { type: 'enrollments-changed', enrollmentIds: Array.from({ length: MAX_RELAY_BATCH + 1 }, () => 'a') },
       { type: 'enrollment-changed', enrollmentId: 'old-shape' },
-      { type: 'listening', url: 'https://x', port: 0 }, { type: 'listening', url: 'https://x', port: 70000 },
-      { type: 'listening', url: 'x'.repeat(5000), port: 1 }, { type: 'listening', url: 5, port: 1 },
+      { type: 'listening', url: 'https://x', port: 0 },
+      { type: 'listening', url: 'https://x', port: 70000 },
+      { type: 'listening', url: 'x'.repeat(5000), port: 1 },
+      { type: 'listening', url: 5, port: 1 },
       { type: 'start-failed', message: 'x'.repeat(5000) },
     ];
     for (const message of hostile) expect(parseWorkerMessage(message)).toBeNull();
     const hostileToWorker: unknown[] = [
-      { type: 'start' }, { type: 'start', options: null }, { type: 'start', options: { config: [], dataDir: '/d', slot: 0, workers: 1 } },
+      { type: 'start' },
+      { type: 'start', options: null },
+      { type: 'start', options: { config: [], dataDir: '/d', slot: 0, workers: 1 } },
       { type: 'start', options: { config: {}, dataDir: '/d', slot: 2, workers: 2 } },
       { type: 'start', options: { config: {}, dataDir: '/d', slot: -1, workers: 2 } },
       { type: 'start', options: { config: {}, dataDir: '/d', slot: 0.5, workers: 2 } },
@@ -90,7 +156,11 @@ describe('cluster IPC messages', () => {
     ];
     for (const message of hostileToWorker) expect(parsePrimaryMessage(message)).toBeNull();
     // An unknown failure code is reported as a plain start failure, never trusted as something else.
-    expect(parseWorkerMessage({ type: 'start-failed', code: 'evil', message: 'm' })).toEqual({ type: 'start-failed', code: 'start-failed', message: 'm' });
+    expect(parseWorkerMessage({ type: 'start-failed', code: 'evil', message: 'm' })).toEqual({
+      type: 'start-failed',
+      code: 'start-failed',
+      message: 'm',
+    });
   });
 });
 
@@ -127,7 +197,9 @@ describe('enrollment wake-ups across processes', () => {
     await events.nextChange('lost', 60_000);
     expect(performance.now() - started).toBeLessThan(30_000);
     let calls = 0;
-    const unsubscribe = events.subscribe('lost', () => { calls += 1; });
+    const unsubscribe = events.subscribe('lost', () => {
+      calls += 1;
+    });
     await new Promise((resolve) => setTimeout(resolve, 100));
     unsubscribe();
     expect(calls).toBeGreaterThanOrEqual(2);
@@ -139,7 +211,9 @@ describe('enrollment wake-ups across processes', () => {
   it('without recheckMs (one process), a waiter sleeps until a change or its timeout', async () => {
     const events = new EnrollmentEvents();
     let done = false;
-    const waiting = events.nextChange('x', 60_000).then(() => { done = true; });
+    const waiting = events.nextChange('x', 60_000).then(() => {
+      done = true;
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(done).toBe(false);
     events.notify('x');

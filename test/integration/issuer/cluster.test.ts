@@ -42,7 +42,8 @@ class PinnedClient extends IssuerHttpClient {
   /** The pid of the worker holding this client's connection. */
   async worker(): Promise<string> {
     await this.send('GET', ISSUER_API.metadata.path);
-    if (this.lastWorker === null) throw new Error('no x-dck-debug-worker header: was DCK_ISSUER_DEBUG_WORKER_HEADER set?');
+    if (this.lastWorker === null)
+      throw new Error('no x-dck-debug-worker header: was DCK_ISSUER_DEBUG_WORKER_HEADER set?');
     return this.lastWorker;
   }
 
@@ -53,20 +54,28 @@ class PinnedClient extends IssuerHttpClient {
   events(path: string, bearer: string, onFirst: () => void): Promise<{ data: string[]; localPort: number | null }> {
     return new Promise((resolve, reject) => {
       const data: string[] = [];
-      const req = request(new URL(path, this.baseUrl), { headers: { authorization: `Bearer ${bearer}` }, agent: this.agent }, (res) => {
-        const localPort = res.socket.localPort ?? null;
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          data.push(...chunk.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)));
-          if (data.length === 1) onFirst();
-        });
-        res.on('end', () => resolve({ data, localPort }));
-      });
+      const req = request(
+        new URL(path, this.baseUrl),
+        { headers: { authorization: `Bearer ${bearer}` }, agent: this.agent },
+        (res) => {
+          const localPort = res.socket.localPort ?? null;
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            data.push(
+              ...chunk
+                .split('\n')
+                .filter((line) => line.startsWith('data: '))
+                .map((line) => line.slice(6)),
+            );
+            if (data.length === 1) onFirst();
+          });
+          res.on('end', () => resolve({ data, localPort }));
+        },
+      );
       req.on('error', reject);
       req.end();
     });
   }
-
 }
 
 interface RunningCluster {
@@ -89,31 +98,59 @@ let cardSerial = 0;
 async function startCluster(dataDir: string, config: Record<string, unknown>): Promise<RunningCluster> {
   const configFile = join(dataDir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config));
-  const child = spawn(process.execPath, ['bin/dck.js', 'issuer', '--workers', '2', '--config', configFile, '--data', dataDir, '--port', '0'], {
-    env: { ...process.env, DCK_ISSUER_DEBUG_WORKER_HEADER: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['bin/dck.js', 'issuer', '--workers', '2', '--config', configFile, '--data', dataDir, '--port', '0'],
+    {
+      env: { ...process.env, DCK_ISSUER_DEBUG_WORKER_HEADER: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
     for (const waiter of [...waiters]) {
-      if (waiter.pattern.test(line)) { waiters.splice(waiters.indexOf(waiter), 1); waiter.resolve(line); }
+      if (waiter.pattern.test(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
     }
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const waitForLine = (pattern: RegExp, timeoutMs = 60_000) => new Promise<string>((resolve, reject) => {
-    const seen = lines.find((line) => pattern.test(line));
-    if (seen !== undefined) { resolve(seen); return; }
-    const timer = setTimeout(() => reject(new Error(`no line ${pattern} in:\n${lines.join('\n')}`)), timeoutMs);
-    waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
-  });
+  const waitForLine = (pattern: RegExp, timeoutMs = 60_000) =>
+    new Promise<string>((resolve, reject) => {
+      const seen = lines.find((line) => pattern.test(line));
+      if (seen !== undefined) {
+        resolve(seen);
+        return;
+      }
+      const timer = setTimeout(() => reject(new Error(`no line ${pattern} in:\n${lines.join('\n')}`)), timeoutMs);
+      waiters.push({
+        pattern,
+        resolve: (line) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      });
+    });
   const workersLine = await Promise.race([
     waitForLine(/^workers: /),
-    exited.then((code) => { throw new Error(`dck issuer exited (${code}) before listening:\n${lines.join('\n')}`); }),
+    exited.then((code) => {
+      throw new Error(`dck issuer exited (${code}) before listening:\n${lines.join('\n')}`);
+    }),
   ]);
   const url = /issuer listening on (\S+)/.exec(lines.join('\n'))?.[1] ?? '';
   const workerPids = /pids ([\d ]+);/.exec(workersLine)?.[1]?.split(' ') ?? [];
-  return { child, url, tlsPem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'), lines, workerPids, waitForLine, exited };
+  return {
+    child,
+    url,
+    tlsPem: readFileSync(join(dataDir, 'tls-certificate.pem'), 'utf8'),
+    lines,
+    workerPids,
+    waitForLine,
+    exited,
+  };
 }
 
 /** One client pinned to each worker (new connections are handed out round-robin, so a few tries suffice). */
@@ -129,19 +166,23 @@ async function clientsOnDistinctWorkers(count: number): Promise<PinnedClient[]> 
   return [...byWorker.values()];
 }
 
-const newCard = (): Promise<IssuedCardCertificate> => pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Cluster Cardholder ${(cardSerial += 1)}` });
+const newCard = (): Promise<IssuedCardCertificate> =>
+  pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Cluster Cardholder ${(cardSerial += 1)}` });
 
 /** Pids of the processes (of this user) whose environment holds `entry` (Linux /proc). */
 function processesWithEnvironment(entry: string): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
-    } catch (error: unknown) {
-      // Gone meanwhile, or another user's process: not one of ours.
-      if (['ENOENT', 'EACCES', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
-      throw error;
-    }
-  }).map(Number);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(entry);
+      } catch (error: unknown) {
+        // Gone meanwhile, or another user's process: not one of ours.
+        if (['ENOENT', 'EACCES', 'ESRCH'].includes((error as NodeJS.ErrnoException).code ?? '')) return false;
+        throw error;
+      }
+    })
+    .map(Number);
 }
 
 function isRunning(pid: number): boolean {
@@ -163,11 +204,16 @@ beforeAll(async () => {
   writeFileSync(join(temp, 'intermediate.crl'), await buildCrl({ issuer: pki.intermediate, nextUpdate }));
   cluster = await startCluster(temp, {
     pivTrust: {
-      trustAnchorFiles: [join(temp, 'root.der')], intermediateFiles: [join(temp, 'intermediate.der')],
+      trustAnchorFiles: [join(temp, 'root.der')],
+      intermediateFiles: [join(temp, 'intermediate.der')],
       crlFiles: [join(temp, 'root.crl'), join(temp, 'intermediate.crl')],
     },
     // 4 code guesses a minute in all: 2 for each of the 2 workers. Every client signs in from one loopback address.
-    rateLimits: { codeGuessesPerMinute: 4, unauthenticatedPerAddressPerMinute: 10_000, unauthenticatedServicePerMinute: 10_000 },
+    rateLimits: {
+      codeGuessesPerMinute: 4,
+      unauthenticatedPerAddressPerMinute: 10_000,
+      unauthenticatedServicePerMinute: 10_000,
+    },
     pkiAuth: { maxUserCodeFailures: 20 },
   });
 }, 120_000);
@@ -199,12 +245,14 @@ describe('dck issuer --workers 2', () => {
     expect(new Set([await a!.worker(), await b!.worker()])).toEqual(new Set(cluster.workerPids));
   });
 
-  it('wakes the kiosk\'s long-poll on one worker when the phone redeems on the other', async () => {
-    const [kiosk, phone] = await clientsOnDistinctWorkers(2) as [PinnedClient, PinnedClient];
+  it("wakes the kiosk's long-poll on one worker when the phone redeems on the other", async () => {
+    const [kiosk, phone] = (await clientsOnDistinctWorkers(2)) as [PinnedClient, PinnedClient];
     const { session, code, accessToken } = await upToRedeemAcross(kiosk, phone);
     const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const started = Date.now();
-    const longPoll = kiosk.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=30`, { bearer: session.sessionToken });
+    const longPoll = kiosk.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=30`, {
+      bearer: session.sessionToken,
+    });
     // Give the long-poll time to be waiting on its worker before the phone finishes on the other.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const redeemed = await redeem(phone, accessToken, code.enrollmentId, code.otp, await makeCsr());
@@ -224,10 +272,17 @@ describe('dck issuer --workers 2', () => {
     const kioskPort = kiosk!.lastLocalPort;
     const csr = await makeCsr();
     let redeemed: Promise<number> | null = null;
-    const stream = await kiosk!.events(routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }), session.sessionToken, () => {
-      redeemed = redeem(phone!, accessToken, code.enrollmentId, code.otp, csr).then((answer) => answer.status);
-    });
-    expect(stream.data.map((line) => (JSON.parse(line) as EnrollmentStatus).state)).toEqual(['awaiting-phone', 'completed']);
+    const stream = await kiosk!.events(
+      routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }),
+      session.sessionToken,
+      () => {
+        redeemed = redeem(phone!, accessToken, code.enrollmentId, code.otp, csr).then((answer) => answer.status);
+      },
+    );
+    expect(stream.data.map((line) => (JSON.parse(line) as EnrollmentStatus).state)).toEqual([
+      'awaiting-phone',
+      'completed',
+    ]);
     // The stream may end before the phone's own answer arrives: wait for it, then ask who served it.
     expect(await (redeemed ?? Promise.resolve(0))).toBe(200);
     const redeemWorker = phone!.lastWorker;
@@ -282,7 +337,9 @@ describe('dck issuer --workers 2: workers dying in a loop', () => {
       for (let death = 1; death <= 4; death += 1) {
         const victim = alive[death % 2]!;
         process.kill(victim, 'SIGKILL');
-        const line = await looping.waitForLine(new RegExp(`^worker ${death % 2} replaced: pid (?!${victim}\\b)\\d+ listening`));
+        const line = await looping.waitForLine(
+          new RegExp(`^worker ${death % 2} replaced: pid (?!${victim}\\b)\\d+ listening`),
+        );
         const replacement = Number(/pid (\d+)/.exec(line)?.[1]);
         seen.add(replacement);
         alive = alive.map((pid) => (pid === victim ? replacement : pid));
@@ -305,11 +362,18 @@ describe('dck issuer --workers 2: start failures', () => {
     try {
       // Workers inherit the environment: a marker finds any of them left behind.
       const marker = `DCK_CLUSTER_TEST_MARK=${randomUUID()}`;
-      const child = spawn(process.execPath, ['bin/dck.js', 'issuer', '--workers', '2', '--data', join(temp, 'port-taken'), '--port', String(port)], {
-        stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DCK_CLUSTER_TEST_MARK: marker.split('=')[1] },
-      });
+      const child = spawn(
+        process.execPath,
+        ['bin/dck.js', 'issuer', '--workers', '2', '--data', join(temp, 'port-taken'), '--port', String(port)],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, DCK_CLUSTER_TEST_MARK: marker.split('=')[1] },
+        },
+      );
       let stderr = '';
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+      });
       const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
       expect(code).toBe(1);
       expect(stderr).toContain('EADDRINUSE');
@@ -319,4 +383,3 @@ describe('dck issuer --workers 2: start failures', () => {
     }
   }, 60_000);
 });
-

@@ -49,18 +49,29 @@ const lcm = (a: bigint, b: bigint): bigint => (a / gcd(a, b)) * b;
 
 function csr(spki: Uint8Array, signatureAlgorithm: string, sign: (info: Uint8Array) => Uint8Array): string {
   const info = sequence(integer(Uint8Array.of(0)), distinguishedName([[OID.commonName, 'phone']]), spki, tlv(0xa0));
-  const algorithm = signatureAlgorithm === SHA256_WITH_RSA ? sequence(objectIdentifier(signatureAlgorithm), tlv(0x05)) : sequence(objectIdentifier(signatureAlgorithm));
+  const algorithm =
+    signatureAlgorithm === SHA256_WITH_RSA
+      ? sequence(objectIdentifier(signatureAlgorithm), tlv(0x05))
+      : sequence(objectIdentifier(signatureAlgorithm));
   return Buffer.from(sequence(info, algorithm, bitString(sign(info)))).toString('base64url');
 }
 
 /** A CSR for the RSA key (n, e), self-signed with PKCS#1 v1.5 by d when given, else with a signature that cannot verify. */
 function rsaCsr(n: bigint, e: bigint, d: bigint | null): string {
-  const spki = sequence(sequence(objectIdentifier(RSA_ENCRYPTION), tlv(0x05)), bitString(sequence(integer(bytesOf(n)), integer(bytesOf(e)))));
+  const spki = sequence(
+    sequence(objectIdentifier(RSA_ENCRYPTION), tlv(0x05)),
+    bitString(sequence(integer(bytesOf(n)), integer(bytesOf(e)))),
+  );
   const length = bytesOf(n).length;
   return csr(spki, SHA256_WITH_RSA, (info) => {
     if (d === null) return new Uint8Array(length).fill(0x5a);
     const digest = Buffer.concat([SHA256_DIGEST_INFO, createHash('sha256').update(info).digest()]);
-    const encoded = Buffer.concat([Buffer.of(0x00, 0x01), Buffer.alloc(length - digest.length - 3, 0xff), Buffer.of(0x00), digest]);
+    const encoded = Buffer.concat([
+      Buffer.of(0x00, 0x01),
+      Buffer.alloc(length - digest.length - 3, 0xff),
+      Buffer.of(0x00),
+      digest,
+    ]);
     return bytesOf(modPow(bigOf(encoded), d, n), length);
   });
 }
@@ -73,8 +84,12 @@ function ecCsr(curveOid: string, point: Uint8Array): string {
 const prime = (bits: number): bigint => generatePrimeSync(bits, { bigint: true });
 
 let h: IssuerHarness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('issuer: weak keys in a CSR are never certified', () => {
   it('refuses each weak RSA and EC key with a precise reason, then certifies a sound key on the same enrollment', async () => {
@@ -92,9 +107,11 @@ describe('issuer: weak keys in a CSR are never certified', () => {
     const lambda = lcm(p - 1n, q - 1n);
     // Exponent 1: the "signature" is the encoded message itself, so anyone can forge with this key.
     expect(await refusal(rsaCsr(n, 1n, 1n))).toMatch(/exponent must be at least 65537 \(this one is 1\)/);
-    expect(await refusal(opensslCsr(['-newkey', 'rsa:2048', '-pkeyopt', 'rsa_keygen_pubexp:3']))).toMatch(/at least 65537 \(this one is 3\)/);
+    expect(await refusal(opensslCsr(['-newkey', 'rsa:2048', '-pkeyopt', 'rsa_keygen_pubexp:3']))).toMatch(
+      /at least 65537 \(this one is 3\)/,
+    );
     expect(await refusal(rsaCsr(n, 65536n, null))).toMatch(/must be odd \(this one is 65536\)/);
-    expect(await refusal(rsaCsr(n, 1n << 300n | 1n, null))).toMatch(/below 2\^256/);
+    expect(await refusal(rsaCsr(n, (1n << 300n) | 1n, null))).toMatch(/below 2\^256/);
 
     // n = r²: λ(r²) = r(r − 1).
     const r = prime(1024);
@@ -110,9 +127,15 @@ describe('issuer: weak keys in a CSR are never certified', () => {
     const point = new Uint8Array(ecdh.getPublicKey());
     const offCurve = point.slice();
     offCurve[64] = (offCurve[64] ?? 0) ^ 0x01;
-    expect(await refusal(ecCsr('1.2.840.10045.3.1.7', offCurve))).toMatch(/P-256 public key is not a point on the curve/);
-    expect(await refusal(ecCsr('1.2.840.10045.3.1.7', Uint8Array.of(0x00)))).toMatch(/P-256 public key is the point at infinity/);
-    expect(await refusal(ecCsr('1.3.132.0.34', Uint8Array.of(0x00)))).toMatch(/P-384 public key is the point at infinity/);
+    expect(await refusal(ecCsr('1.2.840.10045.3.1.7', offCurve))).toMatch(
+      /P-256 public key is not a point on the curve/,
+    );
+    expect(await refusal(ecCsr('1.2.840.10045.3.1.7', Uint8Array.of(0x00)))).toMatch(
+      /P-256 public key is the point at infinity/,
+    );
+    expect(await refusal(ecCsr('1.3.132.0.34', Uint8Array.of(0x00)))).toMatch(
+      /P-384 public key is the point at infinity/,
+    );
     // Infinity on a curve we do not accept: importing it into OpenSSL and asking its details aborts Node.
     expect(await refusal(ecCsr('1.3.132.0.10', Uint8Array.of(0x00)))).toMatch(/secp256k1/);
     expect(await refusal(ecCsr('1.3.132.0.35', Uint8Array.of(0x00)))).toMatch(/P-521/);
@@ -128,6 +151,16 @@ describe('issuer: weak keys in a CSR are never certified', () => {
 
   it('a sound P-384 key is still certified', async () => {
     const { code, accessToken } = await upToRedeem(h);
-    expect((await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr({ name: 'ECDSA', namedCurve: 'P-384' }))).status).toBe(200);
+    expect(
+      (
+        await redeem(
+          h.http,
+          accessToken,
+          code.enrollmentId,
+          code.otp,
+          await makeCsr({ name: 'ECDSA', namedCurve: 'P-384' }),
+        )
+      ).status,
+    ).toBe(200);
   });
 });

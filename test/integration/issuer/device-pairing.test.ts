@@ -10,14 +10,26 @@ import { approveShown, kioskSignIn, phonePoll, showPairing, startHarness } from 
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 let h: IssuerHarness;
-beforeAll(async () => { h = await startHarness({ config: { deviceFlow: { pollIntervalSeconds: 1 } } }); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness({ config: { deviceFlow: { pollIntervalSeconds: 1 } } });
+});
+afterAll(async () => {
+  await h.close();
+});
 
-const PHONE = { device_platform: 'Android 15', device_model: 'Pixel 9', app_name: 'Derived Credentials', app_version: '2.4.1' };
+const PHONE = {
+  device_platform: 'Android 15',
+  device_model: 'Pixel 9',
+  app_name: 'Derived Credentials',
+  app_version: '2.4.1',
+};
 
 async function phoneStartAs(form: Record<string, string>) {
   return h.http.send<DeviceAuthorizationResponse & { error?: string; error_description?: string }>(
-    'POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone', ...form } });
+    'POST',
+    ISSUER_API.deviceAuthorization.path,
+    { form: { client_id: 'dck-phone', ...form } },
+  );
 }
 
 async function reportedPhone() {
@@ -33,14 +45,14 @@ async function auditRows(event: string) {
 describe('issuer: the phone reports itself at device authorization', () => {
   it('what a phone reports is refused, with the field named, when a kiosk screen could not show it safely', async () => {
     const hostile: [Record<string, string>, string][] = [
-      [{ device_model: 'Pixel\u202Eevil' }, 'device_model'],       // right-to-left override
-      [{ app_name: 'Bank\u2066App' }, 'app_name'],                 // bidi isolate
-      [{ device_platform: 'iOS\n18' }, 'device_platform'],         // line break
-      [{ app_version: '1.0\u0007' }, 'app_version'],               // BEL
-      [{ device_model: 'Pix\u200Bel' }, 'device_model'],           // zero-width space hides text
-      [{ app_name: '\u0085App' }, 'app_name'],                     // C1 next line
-      [{ device_model: '   ' }, 'device_model'],                   // only blanks
-      [{ device_model: 'x'.repeat(65) }, 'device_model'],          // over the contract's length
+      [{ device_model: 'Pixel\u202Eevil' }, 'device_model'], // right-to-left override
+      [{ app_name: 'Bank\u2066App' }, 'app_name'], // bidi isolate
+      [{ device_platform: 'iOS\n18' }, 'device_platform'], // line break
+      [{ app_version: '1.0\u0007' }, 'app_version'], // BEL
+      [{ device_model: 'Pix\u200Bel' }, 'device_model'], // zero-width space hides text
+      [{ app_name: '\u0085App' }, 'app_name'], // C1 next line
+      [{ device_model: '   ' }, 'device_model'], // only blanks
+      [{ device_model: 'x'.repeat(65) }, 'device_model'], // over the contract's length
     ];
     for (const [form, field] of hostile) {
       const answer = await phoneStartAs(form);
@@ -51,11 +63,20 @@ describe('issuer: the phone reports itself at device authorization', () => {
   });
 
   it('letters of any script, digits, punctuation and symbols are kept (trimmed)', async () => {
-    const answer = await phoneStartAs({ device_model: ' Galaxy S24 Ultra ', app_name: 'Références dérivées ©', device_platform: 'Android' });
+    const answer = await phoneStartAs({
+      device_model: ' Galaxy S24 Ultra ',
+      app_name: 'Références dérivées ©',
+      device_platform: 'Android',
+    });
     expect(answer.status).toBe(200);
     const session = await kioskSignIn(h.http, await h.card());
     const shown = await showPairing(h.http, session.sessionToken, answer.body.user_code);
-    expect(shown.body.device).toEqual({ platform: 'Android', model: 'Galaxy S24 Ultra', appName: 'Références dérivées ©', appVersion: null });
+    expect(shown.body.device).toEqual({
+      platform: 'Android',
+      model: 'Galaxy S24 Ultra',
+      appName: 'Références dérivées ©',
+      appVersion: null,
+    });
   });
 });
 
@@ -68,7 +89,12 @@ describe('issuer: number matching before approval', () => {
     const session = await kioskSignIn(h.http, await h.card());
     const shown = await showPairing(h.http, session.sessionToken, phone.user_code.toLowerCase());
     expect(shown.status).toBe(200);
-    expect(shown.body.device).toEqual({ platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' });
+    expect(shown.body.device).toEqual({
+      platform: 'Android 15',
+      model: 'Pixel 9',
+      appName: 'Derived Credentials',
+      appVersion: '2.4.1',
+    });
     expect(shown.body.matchNumber).toMatch(/^[0-9]{2}$/);
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the poll interval (1 s in the test config)
     const after = await phonePoll(h.http, phone.device_code);
@@ -82,7 +108,10 @@ describe('issuer: number matching before approval', () => {
     expect(unshown).toMatchObject({ status: 409, body: { error: 'pairing-not-shown' } });
     const shown = await showPairing(h.http, session.sessionToken, phone.user_code);
     const wrong = String((Number(shown.body.matchNumber) + 1) % 100).padStart(2, '0');
-    expect(await approveShown(h.http, session.sessionToken, phone.user_code, wrong)).toMatchObject({ status: 409, body: { error: 'pairing-number-mismatch' } });
+    expect(await approveShown(h.http, session.sessionToken, phone.user_code, wrong)).toMatchObject({
+      status: 409,
+      body: { error: 'pairing-number-mismatch' },
+    });
     const approved = await approveShown(h.http, session.sessionToken, phone.user_code, shown.body.matchNumber);
     expect(approved.status).toBe(201);
   });
@@ -94,8 +123,10 @@ describe('issuer: number matching before approval', () => {
     const firstShown = await showPairing(h.http, first.sessionToken, phone.user_code);
     const secondShown = await showPairing(h.http, second.sessionToken, phone.user_code);
     expect(secondShown.status).toBe(200);
-    expect(await approveShown(h.http, first.sessionToken, phone.user_code, firstShown.body.matchNumber))
-      .toMatchObject({ status: 409, body: { error: 'pairing-not-shown' } });
+    expect(await approveShown(h.http, first.sessionToken, phone.user_code, firstShown.body.matchNumber)).toMatchObject({
+      status: 409,
+      body: { error: 'pairing-not-shown' },
+    });
   });
 
   it('the number depends on the phone and the sign-in: over many pairings it takes many values', async () => {
@@ -113,15 +144,24 @@ describe('issuer: number matching before approval', () => {
     const phone = await reportedPhone();
     const session = await kioskSignIn(h.http, await h.card());
     const shown = await showPairing(h.http, session.sessionToken, phone.user_code);
-    const denied = await h.http.send('POST', routePath('devicePairingDeny', { pairingId: shown.body.pairingId }), { bearer: session.sessionToken });
+    const denied = await h.http.send('POST', routePath('devicePairingDeny', { pairingId: shown.body.pairingId }), {
+      bearer: session.sessionToken,
+    });
     expect(denied.status).toBe(204);
     expect((await phonePoll(h.http, phone.device_code)).body).toMatchObject({ error: 'access_denied' });
-    expect(await approveShown(h.http, session.sessionToken, phone.user_code, shown.body.matchNumber))
-      .toMatchObject({ status: 409, body: { error: 'user-code-already-used' } });
+    expect(await approveShown(h.http, session.sessionToken, phone.user_code, shown.body.matchNumber)).toMatchObject({
+      status: 409,
+      body: { error: 'user-code-already-used' },
+    });
     const rows = await auditRows('pairing-denied');
     expect(rows.at(-1)).toMatchObject({
       outcome: 'success',
-      details: { deviceAuthorizationId: shown.body.pairingId, deviceModel: 'Pixel 9', appName: 'Derived Credentials', matchNumber: shown.body.matchNumber },
+      details: {
+        deviceAuthorizationId: shown.body.pairingId,
+        deviceModel: 'Pixel 9',
+        appName: 'Derived Credentials',
+        matchNumber: shown.body.matchNumber,
+      },
     });
   });
 
@@ -130,13 +170,17 @@ describe('issuer: number matching before approval', () => {
     const shower = await kioskSignIn(h.http, await h.card());
     const other = await kioskSignIn(h.http, await h.card());
     const shown = await showPairing(h.http, shower.sessionToken, phone.user_code);
-    const refused = await h.http.send<{ error: string }>('POST', routePath('devicePairingDeny', { pairingId: shown.body.pairingId }), { bearer: other.sessionToken });
+    const refused = await h.http.send<{ error: string }>(
+      'POST',
+      routePath('devicePairingDeny', { pairingId: shown.body.pairingId }),
+      { bearer: other.sessionToken },
+    );
     expect(refused).toMatchObject({ status: 404, body: { error: 'pairing-unknown' } });
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     expect((await phonePoll(h.http, phone.device_code)).body).toMatchObject({ error: 'authorization_pending' });
   });
 
-  it('the approval\'s audit row holds what the person was shown and confirmed', async () => {
+  it("the approval's audit row holds what the person was shown and confirmed", async () => {
     const phone = await reportedPhone();
     const session = await kioskSignIn(h.http, await h.card());
     const shown = await showPairing(h.http, session.sessionToken, phone.user_code);
@@ -145,7 +189,10 @@ describe('issuer: number matching before approval', () => {
     expect(row).toMatchObject({
       outcome: 'success',
       details: {
-        devicePlatform: 'Android 15', deviceModel: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1',
+        devicePlatform: 'Android 15',
+        deviceModel: 'Pixel 9',
+        appName: 'Derived Credentials',
+        appVersion: '2.4.1',
         matchNumber: shown.body.matchNumber,
       },
     });

@@ -8,8 +8,12 @@ import { makeCsr, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 let h: IssuerHarness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
   it('a wrong password try wakes the long poll with phoneSeen (state still awaiting-phone); the next poll waits again', async () => {
@@ -19,7 +23,9 @@ describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
     expect(before.body).toMatchObject({ state: 'awaiting-phone', phoneSeen: false });
 
     const started = performance.now();
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=20`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=20`, {
+      bearer: session.sessionToken,
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const wrong = code.otp === '00000000' ? '11111111' : '00000000';
     expect((await redeem(h.http, accessToken, code.enrollmentId, wrong, await makeCsr())).body.error).toBe('otp-wrong');
@@ -28,7 +34,9 @@ describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
     expect(performance.now() - started).toBeLessThan(10_000);
 
     // Nothing new since: a short poll waits out its time and answers the same.
-    const again = await h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=1`, { bearer: session.sessionToken });
+    const again = await h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=1`, {
+      bearer: session.sessionToken,
+    });
     expect(again.body).toMatchObject({ state: 'awaiting-phone', phoneSeen: true });
   });
 
@@ -36,22 +44,33 @@ describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
     const { code, session, accessToken } = await upToRedeem(h);
     const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const started = performance.now();
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=20`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=20`, {
+      bearer: session.sessionToken,
+    });
     await new Promise((resolve) => setTimeout(resolve, 200));
     const other = await upToRedeem(h);
     const forPhone = (enrollmentId: string, bearer: string) =>
-      h.http.route<'enrollmentForPhone', PhoneEnrollment & { error?: string }>('enrollmentForPhone', { params: { enrollmentId }, bearer });
+      h.http.route<'enrollmentForPhone', PhoneEnrollment & { error?: string }>('enrollmentForPhone', {
+        params: { enrollmentId },
+        bearer,
+      });
     // Another phone's token learns nothing about this enrollment and does not mark it seen.
     expect((await forPhone(code.enrollmentId, other.accessToken)).body.error).toBe('wrong-device');
     const fetched = await forPhone(code.enrollmentId, accessToken);
     expect(fetched.status).toBe(200);
-    expect(fetched.body).toMatchObject({ enrollmentId: code.enrollmentId, state: 'awaiting-phone', otpLength: code.otp.length });
+    expect(fetched.body).toMatchObject({
+      enrollmentId: code.enrollmentId,
+      state: 'awaiting-phone',
+      otpLength: code.otp.length,
+    });
     expect(fetched.body.expiresIn).toBeGreaterThan(0);
     expect((await longPoll).body).toMatchObject({ state: 'awaiting-phone', phoneSeen: true });
     expect(performance.now() - started).toBeLessThan(10_000);
     // A second fetch changes nothing: the next long poll waits its time out.
     await forPhone(code.enrollmentId, accessToken);
-    const again = await h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=1`, { bearer: session.sessionToken });
+    const again = await h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=1`, {
+      bearer: session.sessionToken,
+    });
     expect(again.body).toMatchObject({ state: 'awaiting-phone', phoneSeen: true });
   });
 
@@ -59,7 +78,9 @@ describe('issuer: enrollment status tells the kiosk the phone was seen', () => {
     const { code, session, accessToken } = await upToRedeem(h);
     const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
     const started = performance.now();
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=2&since=awaiting-phone`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=2&since=awaiting-phone`, {
+      bearer: session.sessionToken,
+    });
     const wrong = code.otp === '00000000' ? '11111111' : '00000000';
     await redeem(h.http, accessToken, code.enrollmentId, wrong, await makeCsr());
     expect((await longPoll).body).toMatchObject({ state: 'awaiting-phone', phoneSeen: true });

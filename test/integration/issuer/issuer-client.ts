@@ -14,19 +14,39 @@ export interface HttpAnswer<T = unknown> {
 export class IssuerHttpClient {
   protected readonly agent: Agent;
 
-  constructor(protected readonly baseUrl: string, tlsCertificatePem: string, maxSockets = 16) {
+  constructor(
+    protected readonly baseUrl: string,
+    tlsCertificatePem: string,
+    maxSockets = 16,
+  ) {
     this.agent = new Agent({ ca: tlsCertificatePem, keepAlive: true, maxSockets });
   }
 
   send<T = Record<string, unknown>>(
-    method: 'GET' | 'POST', path: string,
-    options: { json?: unknown; form?: Record<string, string>; raw?: string; contentType?: string; bearer?: string } = {},
+    method: 'GET' | 'POST',
+    path: string,
+    options: {
+      json?: unknown;
+      form?: Record<string, string>;
+      raw?: string;
+      contentType?: string;
+      bearer?: string;
+    } = {},
   ): Promise<HttpAnswer<T>> {
     const headers: Record<string, string> = {};
     let payload: string | undefined;
-    if (options.json !== undefined) { payload = JSON.stringify(options.json); headers['content-type'] = 'application/json'; }
-    if (options.form !== undefined) { payload = new URLSearchParams(options.form).toString(); headers['content-type'] = 'application/x-www-form-urlencoded'; }
-    if (options.raw !== undefined) { payload = options.raw; headers['content-type'] = options.contentType ?? 'application/json'; }
+    if (options.json !== undefined) {
+      payload = JSON.stringify(options.json);
+      headers['content-type'] = 'application/json';
+    }
+    if (options.form !== undefined) {
+      payload = new URLSearchParams(options.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    if (options.raw !== undefined) {
+      payload = options.raw;
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
     if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
     return new Promise((resolve, reject) => {
       const req = request(new URL(path, this.baseUrl), { method, headers, agent: this.agent }, (res) => {
@@ -36,7 +56,11 @@ export class IssuerHttpClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           let body: unknown = text;
-          try { body = JSON.parse(text); } catch { body = text; }
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
           resolve({ status: res.statusCode ?? 0, body: body as T, text });
         });
         res.on('error', reject);
@@ -51,10 +75,14 @@ export class IssuerHttpClient {
    * time; the answer is returned raw, so tests see every status and error body. `form`: the body form-encoded
    * (the RFC 8628 endpoints accept both).
    */
-  route<N extends RouteName, T = Record<string, unknown>>(name: N, input: CallInput<N> & { form?: boolean }): Promise<HttpAnswer<T>> {
+  route<N extends RouteName, T = Record<string, unknown>>(
+    name: N,
+    input: CallInput<N> & { form?: boolean },
+  ): Promise<HttpAnswer<T>> {
     const { method, path, json } = routeRequest(name, input);
     const bearer = input.bearer === undefined ? {} : { bearer: input.bearer };
-    if (input.form === true && json !== undefined) return this.send<T>(method, path, { form: formFields(json), ...bearer });
+    if (input.form === true && json !== undefined)
+      return this.send<T>(method, path, { form: formFields(json), ...bearer });
     return this.send<T>(method, path, { ...(json === undefined ? {} : { json }), ...bearer });
   }
 

@@ -3,14 +3,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routePath } from '../../../contracts/issuer-routes.ts';
 import type { EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import {
-  answerChallenge, approve, challenge, makeCsr, opensslCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
+  answerChallenge,
+  approve,
+  challenge,
+  makeCsr,
+  opensslCsr,
+  phonePoll,
+  phoneStart,
+  redeem,
+  startHarness,
+  upToRedeem,
   kioskSignIn,
 } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 let h: IssuerHarness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('issuer: expiry', () => {
   it('an expired OTP is refused; the kiosk sees "expired" and a fresh OTP works', async () => {
@@ -20,9 +33,17 @@ describe('issuer: expiry', () => {
     const late = await redeem(h.http, accessToken, code.enrollmentId, code.otp, csr);
     expect(late.status).toBe(410);
     expect(late.body.error).toBe('otp-expired');
-    const status = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
+    const status = await h.http.send<EnrollmentStatus>(
+      'GET',
+      routePath('enrollmentStatus', { enrollmentId: code.enrollmentId }),
+      { bearer: session.sessionToken },
+    );
     expect(status.body.state).toBe('expired');
-    const fresh = await h.http.send<EnrollmentCode>('POST', routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
+    const fresh = await h.http.send<EnrollmentCode>(
+      'POST',
+      routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }),
+      { bearer: session.sessionToken },
+    );
     expect(fresh.status).toBe(200);
     expect((await redeem(h.http, accessToken, code.enrollmentId, fresh.body.otp, csr)).status).toBe(200);
   });
@@ -50,13 +71,22 @@ describe('issuer: CSR refusals (the enrollment survives them)', () => {
     const { code, accessToken } = await upToRedeem(h);
     const attempt = (csr: string) => redeem(h.http, accessToken, code.enrollmentId, code.otp, csr);
 
-    const rsa1024 = await attempt(await makeCsr({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }));
+    const rsa1024 = await attempt(
+      await makeCsr({
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      }),
+    );
     expect(rsa1024.status).toBe(422);
     expect(rsa1024.body.error).toBe('csr-weak-key');
     expect(rsa1024.body.message).toContain('2048');
 
     expect((await attempt(await makeCsr({ name: 'ECDSA', namedCurve: 'P-521' }))).body.error).toBe('csr-weak-key');
-    expect((await attempt(opensslCsr(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']))).body.error).toBe('csr-weak-key');
+    expect((await attempt(opensslCsr(['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:secp256k1']))).body.error).toBe(
+      'csr-weak-key',
+    );
     expect((await attempt(opensslCsr(['-newkey', 'ed25519']))).body.error).toBe('csr-weak-key');
 
     const good = await makeCsr();
@@ -70,7 +100,11 @@ describe('issuer: CSR refusals (the enrollment survives them)', () => {
     const swapped = Buffer.concat([der.subarray(0, der.length - 72), other.subarray(other.length - 72)]);
     expect((await attempt(swapped.toString('base64url'))).body.error).toMatch(/^csr-(bad-signature|invalid)$/);
 
-    for (const garbage of ['not a csr', '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----', 'MIIB']) {
+    for (const garbage of [
+      'not a csr',
+      '-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----',
+      'MIIB',
+    ]) {
       expect((await attempt(garbage)).body.error).toBe('csr-invalid');
     }
 

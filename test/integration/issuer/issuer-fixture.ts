@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
 import type {
-  DeviceAuthorizationResponse, DevicePairing, EnrollmentCode, KioskSession, TokenResponse, ChallengeResponse, RedeemResponse,
+  DeviceAuthorizationResponse,
+  DevicePairing,
+  EnrollmentCode,
+  KioskSession,
+  TokenResponse,
+  ChallengeResponse,
+  RedeemResponse,
 } from '../../../contracts/issuer-api.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
 import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
@@ -34,14 +40,22 @@ export interface IssuerHarness {
 }
 
 export async function startHarness(
-  overrides: { config?: Record<string, unknown>; now?: () => Date; pki?: TestPki; dataDir?: string } & Partial<StartIssuerOptions> = {},
+  overrides: {
+    config?: Record<string, unknown>;
+    now?: () => Date;
+    pki?: TestPki;
+    dataDir?: string;
+  } & Partial<StartIssuerOptions> = {},
 ): Promise<IssuerHarness> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dck-issuer-test-'));
-  const pki = overrides.pki ?? await createTestPki();
+  const pki = overrides.pki ?? (await createTestPki());
   const rootCrl = join(dataDir, 'root.crl');
   const intermediateCrl = join(dataDir, 'intermediate.crl');
   writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, nextUpdate: new Date(Date.now() + 86_400_000) }));
-  writeFileSync(intermediateCrl, await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
+  writeFileSync(
+    intermediateCrl,
+    await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }),
+  );
   const config = overrides.config ?? {};
   let clockOffsetMs = 0;
   const issuer = await startIssuer({
@@ -54,7 +68,11 @@ export async function startHarness(
       pivTrust: { crlFiles: [rootCrl, intermediateCrl], ...(config.pivTrust as object | undefined) },
       // Every test of a file signs in and starts phones from the same loopback address: far more than the
       // per-address default for unauthenticated routes allows. Tests of those limits set them.
-      rateLimits: { unauthenticatedPerAddressPerMinute: 100_000, unauthenticatedServicePerMinute: 100_000, ...(config.rateLimits as object | undefined) },
+      rateLimits: {
+        unauthenticatedPerAddressPerMinute: 100_000,
+        unauthenticatedServicePerMinute: 100_000,
+        ...(config.rateLimits as object | undefined),
+      },
     },
     trustAnchorsDer: [pki.root.der],
     intermediatesDer: [pki.intermediate.der],
@@ -62,12 +80,19 @@ export async function startHarness(
   const http = new IssuerHttpClient(issuer.url, issuer.tlsCertificatePem, 64);
   let serial = 0;
   return {
-    issuer, http, pki, dataDir,
-    advanceClock: (ms) => { clockOffsetMs += ms; },
-    card: (options = {}) => pki.issueCardCertificate({
-      keyAlgorithm: options.keyAlgorithm ?? 'P-256', commonName: `Test Cardholder ${(serial += 1)}`,
-      ...(options.notAfter === undefined ? {} : { notAfter: options.notAfter }),
-    }),
+    issuer,
+    http,
+    pki,
+    dataDir,
+    advanceClock: (ms) => {
+      clockOffsetMs += ms;
+    },
+    card: (options = {}) =>
+      pki.issueCardCertificate({
+        keyAlgorithm: options.keyAlgorithm ?? 'P-256',
+        commonName: `Test Cardholder ${(serial += 1)}`,
+        ...(options.notAfter === undefined ? {} : { notAfter: options.notAfter }),
+      }),
     close: async () => {
       http.close();
       await issuer.close();
@@ -95,29 +120,55 @@ export interface ChallengeAnswerTamper {
 export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 
 export async function phoneStart(http: IssuerHttpClient): Promise<DeviceAuthorizationResponse> {
-  const answer = await http.route<'deviceAuthorization', DeviceAuthorizationResponse>('deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true });
+  const answer = await http.route<'deviceAuthorization', DeviceAuthorizationResponse>('deviceAuthorization', {
+    body: { client_id: 'dck-phone' },
+    form: true,
+  });
   if (answer.status !== 200) throw new Error(`device authorization failed: ${answer.text}`);
   return answer.body;
 }
 
-export function phonePoll(http: IssuerHttpClient, deviceCode: string): Promise<HttpAnswer<TokenResponse & { error?: string }>> {
-  return http.route('token', { body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' }, form: true });
+export function phonePoll(
+  http: IssuerHttpClient,
+  deviceCode: string,
+): Promise<HttpAnswer<TokenResponse & { error?: string }>> {
+  return http.route('token', {
+    body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone' },
+    form: true,
+  });
 }
 
 export async function challenge(http: IssuerHttpClient): Promise<ChallengeResponse> {
-  const answer = await http.route<'pkiAuthChallenge', ChallengeResponse>('pkiAuthChallenge', { body: { kioskId: 'kiosk-1' } });
+  const answer = await http.route<'pkiAuthChallenge', ChallengeResponse>('pkiAuthChallenge', {
+    body: { kioskId: 'kiosk-1' },
+  });
   if (answer.status !== 200) throw new Error(`challenge failed: ${answer.text}`);
   return answer.body;
 }
 
 export function answerChallenge(
-  http: IssuerHttpClient, card: IssuedCardCertificate, issued: ChallengeResponse, tamper: ChallengeAnswerTamper = {},
+  http: IssuerHttpClient,
+  card: IssuedCardCertificate,
+  issued: ChallengeResponse,
+  tamper: ChallengeAnswerTamper = {},
 ): Promise<HttpAnswer<KioskSession & { error?: string }>> {
   const kioskNonce = tamper.kioskNonce ?? newKioskNonce();
-  const signature = tamper.signature
-    ?? cardSign(card, pkiAuthMessageBytes(tamper.signedChallenge ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce));
+  const signature =
+    tamper.signature ??
+    cardSign(
+      card,
+      pkiAuthMessageBytes(
+        tamper.signedChallenge ?? new Uint8Array(Buffer.from(issued.challenge, 'base64url')),
+        kioskNonce,
+      ),
+    );
   return http.route('pkiAuthResponse', {
-    body: { challengeId: issued.challengeId, kioskNonce: b64u(kioskNonce), certificate: b64u(card.der), signature: b64u(signature) },
+    body: {
+      challengeId: issued.challengeId,
+      kioskNonce: b64u(kioskNonce),
+      certificate: b64u(card.der),
+      signature: b64u(signature),
+    },
   });
 }
 
@@ -128,13 +179,20 @@ export async function kioskSignIn(http: IssuerHttpClient, card: IssuedCardCertif
 }
 
 /** Number matching, step 1: the kiosk shows the phone behind `userCode` (what it reported, the number). */
-export function showPairing(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<DevicePairing & { error?: string }>> {
+export function showPairing(
+  http: IssuerHttpClient,
+  sessionToken: string,
+  userCode: string,
+): Promise<HttpAnswer<DevicePairing & { error?: string }>> {
   return http.route('devicePairings', { body: { userCode }, bearer: sessionToken });
 }
 
 /** Step 2 alone: approve with the number the person confirmed. */
 export function approveShown(
-  http: IssuerHttpClient, sessionToken: string, userCode: string, matchNumber: string,
+  http: IssuerHttpClient,
+  sessionToken: string,
+  userCode: string,
+  matchNumber: string,
 ): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
   return http.route('approveUserCode', { body: { userCode, matchNumber }, bearer: sessionToken });
 }
@@ -143,17 +201,30 @@ export function approveShown(
  * What an honest kiosk does: show the phone, then approve it with the number shown. When showing is refused,
  * that answer is the result (the code is looked at once, as the kiosk does).
  */
-export async function approve(http: IssuerHttpClient, sessionToken: string, userCode: string): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
+export async function approve(
+  http: IssuerHttpClient,
+  sessionToken: string,
+  userCode: string,
+): Promise<HttpAnswer<EnrollmentCode & { error?: string }>> {
   const shown = await showPairing(http, sessionToken, userCode);
-  if (shown.status !== 200) return { status: shown.status, text: shown.text, body: JSON.parse(shown.text) as EnrollmentCode & { error?: string } };
+  if (shown.status !== 200)
+    return {
+      status: shown.status,
+      text: shown.text,
+      body: JSON.parse(shown.text) as EnrollmentCode & { error?: string },
+    };
   return approveShown(http, sessionToken, userCode, shown.body.matchNumber);
 }
 
 /** A PKCS#10 request from a fresh WebCrypto key. */
-export async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' }): Promise<string> {
+export async function makeCsr(
+  algorithm: EcKeyGenParams | RsaHashedKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' },
+): Promise<string> {
   const keys = await webcrypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: 'CN=phone', keys, signingAlgorithm: algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : algorithm,
+    name: 'CN=phone',
+    keys,
+    signingAlgorithm: algorithm.name === 'ECDSA' ? { name: 'ECDSA', hash: 'SHA-256' } : algorithm,
   });
   return csr.toString('pem');
 }
@@ -161,12 +232,17 @@ export async function makeCsr(algorithm: EcKeyGenParams | RsaHashedKeyGenParams 
 /** A CSR made by OpenSSL for a key type WebCrypto cannot make (e.g. secp256k1). */
 export function opensslCsr(keyArgs: string[]): string {
   return execFileSync('openssl', ['req', '-new', '-nodes', '-subj', '/CN=phone', '-keyout', '/dev/null', ...keyArgs], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'],
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
   });
 }
 
 export function redeem(
-  http: IssuerHttpClient, accessToken: string, enrollmentId: string, otp: string, csr: string,
+  http: IssuerHttpClient,
+  accessToken: string,
+  enrollmentId: string,
+  otp: string,
+  csr: string,
 ): Promise<HttpAnswer<RedeemResponse & { error?: string; message?: string; attemptsLeft?: number }>> {
   return http.route('redeemEnrollment', { params: { enrollmentId }, body: { otp, csr }, bearer: accessToken });
 }
@@ -174,7 +250,7 @@ export function redeem(
 /** Device code → PKI-AUTH → approve → token: everything up to the phone's redeem. */
 export async function upToRedeem(h: IssuerHarness, card?: IssuedCardCertificate) {
   const device = await phoneStart(h.http);
-  const session = await kioskSignIn(h.http, card ?? await h.card());
+  const session = await kioskSignIn(h.http, card ?? (await h.card()));
   const approved = await approve(h.http, session.sessionToken, device.user_code);
   if (approved.status !== 201) throw new Error(`approve failed: ${approved.text}`);
   const token = await phonePoll(h.http, device.device_code);

@@ -11,13 +11,28 @@ import { ISSUER_API, OPERATIONS_PATHS, routePath } from '../../../contracts/issu
 import { parseQrPayload } from '../../../contracts/qr-payload.ts';
 import type { EnrollmentStatus } from '../../../contracts/issuer-api.ts';
 import {
-  answerChallenge, approve, b64u, cardSign, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness, upToRedeem,
+  answerChallenge,
+  approve,
+  b64u,
+  cardSign,
+  challenge,
+  kioskSignIn,
+  makeCsr,
+  phonePoll,
+  phoneStart,
+  redeem,
+  startHarness,
+  upToRedeem,
 } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 let h: IssuerHarness;
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 describe('issuer: the whole flow', () => {
   it('device code → PKI-AUTH → approve → token → redeem issues a derived PIV Authentication certificate', async () => {
@@ -38,16 +53,30 @@ describe('issuer: the whole flow', () => {
     expect(qr).toEqual({ ok: true, issuerBaseUrl: h.issuer.url, enrollmentId: approved.body.enrollmentId });
     expect(approved.body.qrPayload.length).toBeLessThan(80);
 
-    const statusBefore = await h.http.send<EnrollmentStatus>('GET', routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId }), { bearer: session.sessionToken });
+    const statusBefore = await h.http.send<EnrollmentStatus>(
+      'GET',
+      routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId }),
+      { bearer: session.sessionToken },
+    );
     expect(statusBefore.body.state).toBe('awaiting-phone');
     // Kiosk long-polls while the phone redeems.
-    const longPoll = h.http.send<EnrollmentStatus>('GET', `${routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId })}?waitSeconds=20`, { bearer: session.sessionToken });
+    const longPoll = h.http.send<EnrollmentStatus>(
+      'GET',
+      `${routePath('enrollmentStatus', { enrollmentId: approved.body.enrollmentId })}?waitSeconds=20`,
+      { bearer: session.sessionToken },
+    );
 
     h.advanceClock(device.interval * 1000);
     const token = await phonePoll(h.http, device.device_code);
     expect(token.status).toBe(200);
     expect(token.body.token_type).toBe('Bearer');
-    const redeemed = await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, await makeCsr());
+    const redeemed = await redeem(
+      h.http,
+      token.body.access_token,
+      approved.body.enrollmentId,
+      approved.body.otp,
+      await makeCsr(),
+    );
     expect(redeemed.status).toBe(200);
 
     const certificate = new x509.X509Certificate(redeemed.body.certificatePem);
@@ -66,7 +95,11 @@ describe('issuer: the whole flow', () => {
     // An independent implementation agrees: OpenSSL builds the chain and accepts it for client authentication.
     writeFileSync(join(h.dataDir, 'derived.pem'), redeemed.body.certificatePem);
     writeFileSync(join(h.dataDir, 'chain.pem'), redeemed.body.chainPem.join(''));
-    const verdict = execFileSync('openssl', ['verify', '-purpose', 'sslclient', '-CAfile', join(h.dataDir, 'chain.pem'), join(h.dataDir, 'derived.pem')], { encoding: 'utf8' });
+    const verdict = execFileSync(
+      'openssl',
+      ['verify', '-purpose', 'sslclient', '-CAfile', join(h.dataDir, 'chain.pem'), join(h.dataDir, 'derived.pem')],
+      { encoding: 'utf8' },
+    );
     expect(verdict).toContain(': OK');
 
     const finished = await longPoll;
@@ -76,13 +109,20 @@ describe('issuer: the whole flow', () => {
     // The device_code is spent; a second redeem is refused.
     h.advanceClock(device.interval * 1000);
     expect((await phonePoll(h.http, device.device_code)).body.error).toBe('invalid_grant');
-    expect((await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, await makeCsr())).body.error).toBe('enrollment-completed');
+    expect(
+      (await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, await makeCsr()))
+        .body.error,
+    ).toBe('enrollment-completed');
 
     // Records: card ↔ derived certificate ↔ device.
     const db = new Database(join(h.dataDir, 'issuer.sqlite'), { readonly: true });
-    const row = db.prepare(`SELECT c.serial_number_hex AS card_serial, c.uuid, c.fascn_hex, d.client_id, x.serial_number_hex
+    const row = db
+      .prepare(
+        `SELECT c.serial_number_hex AS card_serial, c.uuid, c.fascn_hex, d.client_id, x.serial_number_hex
       FROM derived_certificates x JOIN cards c ON c.id = x.card_id JOIN device_authorizations d ON d.id = x.device_authorization_id
-      WHERE x.serial_number_hex = ?`).get(redeemed.body.serialNumberHex) as Record<string, string>;
+      WHERE x.serial_number_hex = ?`,
+      )
+      .get(redeemed.body.serialNumberHex) as Record<string, string>;
     db.close();
     expect(row.card_serial).toBe(card.certificate.serialNumber.toLowerCase());
     expect(row.uuid).toBe(card.uuid);
@@ -92,15 +132,28 @@ describe('issuer: the whole flow', () => {
   it('a derived certificate never outlives the card certificate', async () => {
     const notAfter = new Date(Date.now() + 3 * 86_400_000);
     const { code, accessToken } = await upToRedeem(h, await h.card({ notAfter }));
-    const redeemed = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr({ name: 'ECDSA', namedCurve: 'P-384' }));
+    const redeemed = await redeem(
+      h.http,
+      accessToken,
+      code.enrollmentId,
+      code.otp,
+      await makeCsr({ name: 'ECDSA', namedCurve: 'P-384' }),
+    );
     expect(redeemed.status).toBe(200);
-    expect(new Date(redeemed.body.notAfter).getTime()).toBeLessThanOrEqual(Math.floor(notAfter.getTime() / 1000) * 1000);
+    expect(new Date(redeemed.body.notAfter).getTime()).toBeLessThanOrEqual(
+      Math.floor(notAfter.getTime() / 1000) * 1000,
+    );
   });
 
   it('serves an OpenAPI document and issuer metadata', async () => {
-    const openApi = await h.http.send<{ openapi: string; paths: Record<string, unknown> }>('GET', OPERATIONS_PATHS.openApi);
+    const openApi = await h.http.send<{ openapi: string; paths: Record<string, unknown> }>(
+      'GET',
+      OPERATIONS_PATHS.openApi,
+    );
     expect(openApi.body.openapi).toMatch(/^3\./);
-    expect(Object.keys(openApi.body.paths)).toContain(ISSUER_API.redeemEnrollment.path.replace(':enrollmentId', '{enrollmentId}'));
+    expect(Object.keys(openApi.body.paths)).toContain(
+      ISSUER_API.redeemEnrollment.path.replace(':enrollmentId', '{enrollmentId}'),
+    );
     const metadata = await h.http.send<{ caCertificatePem: string }>('GET', ISSUER_API.metadata.path);
     expect(metadata.body.caCertificatePem).toBe(h.issuer.caCertificatePem);
   });
@@ -112,19 +165,29 @@ describe('issuer: server-sent events', () => {
     const csrForEvents = await makeCsr();
     const events: string[] = [];
     const streamEnded = new Promise<void>((resolve, reject) => {
-      const req = httpsRequest(new URL(routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }), h.issuer.url), {
-        ca: h.issuer.tlsCertificatePem, headers: { authorization: `Bearer ${session.sessionToken}` },
-      }, (res) => {
-        expect(res.headers['content-type']).toContain('text/event-stream');
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          events.push(...chunk.split('\n').filter((line) => line.startsWith('data: ')).map((line) => line.slice(6)));
-          if (events.length === 1) {
-            redeem(h.http, accessToken, code.enrollmentId, code.otp, csrForEvents).catch(reject);
-          }
-        });
-        res.on('end', resolve);
-      });
+      const req = httpsRequest(
+        new URL(routePath('enrollmentEvents', { enrollmentId: code.enrollmentId }), h.issuer.url),
+        {
+          ca: h.issuer.tlsCertificatePem,
+          headers: { authorization: `Bearer ${session.sessionToken}` },
+        },
+        (res) => {
+          expect(res.headers['content-type']).toContain('text/event-stream');
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            events.push(
+              ...chunk
+                .split('\n')
+                .filter((line) => line.startsWith('data: '))
+                .map((line) => line.slice(6)),
+            );
+            if (events.length === 1) {
+              redeem(h.http, accessToken, code.enrollmentId, code.otp, csrForEvents).catch(reject);
+            }
+          });
+          res.on('end', resolve);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -143,11 +206,13 @@ describe('issuer: PKI-AUTH refusals', () => {
     expect(replay.body.error).toBe('challenge-used');
   });
 
-  it('refuses a signature over a foreign challenge (another kiosk request\'s)', async () => {
+  it("refuses a signature over a foreign challenge (another kiosk request's)", async () => {
     const card = await h.card();
     const mine = await challenge(h.http);
     const foreign = await challenge(h.http);
-    const answer = await answerChallenge(h.http, card, mine, { signedChallenge: new Uint8Array(Buffer.from(foreign.challenge, 'base64url')) });
+    const answer = await answerChallenge(h.http, card, mine, {
+      signedChallenge: new Uint8Array(Buffer.from(foreign.challenge, 'base64url')),
+    });
     expect(answer.status).toBe(401);
     expect(answer.body.error).toBe('bad-signature');
   });
@@ -166,19 +231,30 @@ describe('issuer: PKI-AUTH refusals', () => {
     const card = await h.card();
     const issued = await challenge(h.http);
     for (const kioskNonce of [new Uint8Array(31), new Uint8Array(33), new Uint8Array(16)]) {
-      const answer = await answerChallenge(h.http, card, issued, { kioskNonce, signature: cardSign(card, new Uint8Array(80)) });
+      const answer = await answerChallenge(h.http, card, issued, {
+        kioskNonce,
+        signature: cardSign(card, new Uint8Array(80)),
+      });
       expect(answer.status).toBe(400);
       expect(answer.body.error).toBe('bad-request');
     }
     const missing = await h.http.send('POST', ISSUER_API.pkiAuthResponse.path, {
-      json: { challengeId: issued.challengeId, certificate: b64u(card.der), signature: b64u(cardSign(card, new Uint8Array(80))) },
+      json: {
+        challengeId: issued.challengeId,
+        certificate: b64u(card.der),
+        signature: b64u(cardSign(card, new Uint8Array(80))),
+      },
     });
     expect(missing.status).toBe(400);
     expect((await answerChallenge(h.http, card, issued)).status).toBe(200);
   });
 
   it('refuses an unknown challenge id', async () => {
-    const answer = await answerChallenge(h.http, await h.card(), { challengeId: 'AAAAAAAAAAAAAAAAAAAAAA', challenge: b64u(new Uint8Array(32)), expiresIn: 60 });
+    const answer = await answerChallenge(h.http, await h.card(), {
+      challengeId: 'AAAAAAAAAAAAAAAAAAAAAA',
+      challenge: b64u(new Uint8Array(32)),
+      expiresIn: 60,
+    });
     expect(answer.body.error).toBe('challenge-unknown');
   });
 });
@@ -255,7 +331,11 @@ describe('issuer: enrollment refusals', () => {
 
   it('a fresh QR/OTP kills the old one', async () => {
     const { code, accessToken, session } = await upToRedeem(h);
-    const fresh = await h.http.send<{ otp: string }>('POST', routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }), { bearer: session.sessionToken });
+    const fresh = await h.http.send<{ otp: string }>(
+      'POST',
+      routePath('refreshEnrollment', { enrollmentId: code.enrollmentId }),
+      { bearer: session.sessionToken },
+    );
     expect(fresh.status).toBe(200);
     const csr = await makeCsr();
     if (fresh.body.otp !== code.otp) {
@@ -266,7 +346,9 @@ describe('issuer: enrollment refusals', () => {
 
   it('refuses redeem without a device token', async () => {
     const { code } = await upToRedeem(h);
-    expect((await redeem(h.http, 'y'.repeat(43), code.enrollmentId, code.otp, await makeCsr())).body.error).toBe('invalid-token');
+    expect((await redeem(h.http, 'y'.repeat(43), code.enrollmentId, code.otp, await makeCsr())).body.error).toBe(
+      'invalid-token',
+    );
   });
 });
 
@@ -280,32 +362,46 @@ describe('issuer: bad input', () => {
   });
 
   it('refuses unknown fields, over-long strings and wrong types with 400 bad-request', async () => {
-    for (const json of [
-      { kioskId: 'k', extra: 1 },
-      { kioskId: 'k'.repeat(65) },
-      { kioskId: 5 },
-    ]) {
+    for (const json of [{ kioskId: 'k', extra: 1 }, { kioskId: 'k'.repeat(65) }, { kioskId: 5 }]) {
       const answer = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json });
       expect(answer.status).toBe(400);
       expect(answer.body).toMatchObject({ error: 'bad-request' });
     }
-    const notJson = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '{"kioskId":', contentType: 'application/json' });
+    const notJson = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, {
+      raw: '{"kioskId":',
+      contentType: 'application/json',
+    });
     expect(notJson.status).toBe(400);
-    expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: 'hello', contentType: 'text/plain' })).status).toBe(400);
-    const plain = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '<a/>', contentType: 'application/xml' });
+    expect(
+      (await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: 'hello', contentType: 'text/plain' })).status,
+    ).toBe(400);
+    const plain = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, {
+      raw: '<a/>',
+      contentType: 'application/xml',
+    });
     expect(plain.status).toBe(415);
     expect(plain.body).toMatchObject({ error: 'unsupported-media-type' });
-    const proto = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { raw: '{"__proto__":{"x":1}}', contentType: 'application/json' });
+    const proto = await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, {
+      raw: '{"__proto__":{"x":1}}',
+      contentType: 'application/json',
+    });
     expect(proto.status).toBe(400);
-    const oauth = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone', bogus: 'x' } });
+    const oauth = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, {
+      form: { client_id: 'dck-phone', bogus: 'x' },
+    });
     expect(oauth.status).toBe(400);
     expect(oauth.body).toMatchObject({ error: 'invalid_request' });
-    const repeated = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { raw: 'client_id=a&client_id=b', contentType: 'application/x-www-form-urlencoded' });
+    const repeated = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, {
+      raw: 'client_id=a&client_id=b',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     expect(repeated.status).toBe(400);
   });
 
   it('refuses an unregistered client_id', async () => {
-    const answer = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { json: { client_id: 'someone-else' } });
+    const answer = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, {
+      json: { client_id: 'someone-else' },
+    });
     expect(answer.status).toBe(401);
     expect(answer.body).toMatchObject({ error: 'invalid_client' });
   });
@@ -314,16 +410,39 @@ describe('issuer: bad input', () => {
 describe('issuer: audit log', () => {
   it('records every step, successes and failures, and never an OTP, user_code or token', async () => {
     const { code, accessToken, device, session } = await upToRedeem(h);
-    await redeem(h.http, accessToken, code.enrollmentId, code.otp === '12345678' ? '87654321' : '12345678', await makeCsr());
+    await redeem(
+      h.http,
+      accessToken,
+      code.enrollmentId,
+      code.otp === '12345678' ? '87654321' : '12345678',
+      await makeCsr(),
+    );
     await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
     const entries = await h.issuer.storage.listAudit(0, 100_000);
     const events = new Set(entries.map((entry) => `${entry.event}:${entry.outcome}`));
-    for (const expected of ['device-authorization:success', 'pki-auth:success', 'pki-auth:failure', 'pairing-shown:success', 'pairing-shown:failure', 'approve:success',
-      'token:success', 'redeem:success', 'redeem:failure', 'refresh-otp:success']) {
+    for (const expected of [
+      'device-authorization:success',
+      'pki-auth:success',
+      'pki-auth:failure',
+      'pairing-shown:success',
+      'pairing-shown:failure',
+      'approve:success',
+      'token:success',
+      'redeem:success',
+      'redeem:failure',
+      'refresh-otp:success',
+    ]) {
       expect(events).toContain(expected);
     }
     const dump = JSON.stringify(entries) + readFileSync(join(h.dataDir, 'issuer.sqlite')).toString('latin1');
-    for (const secret of [code.otp, device.user_code, device.user_code.replace('-', ''), device.device_code, accessToken, session.sessionToken]) {
+    for (const secret of [
+      code.otp,
+      device.user_code,
+      device.user_code.replace('-', ''),
+      device.device_code,
+      accessToken,
+      session.sessionToken,
+    ]) {
       expect(dump).not.toContain(secret);
     }
     const db = new Database(join(h.dataDir, 'issuer.sqlite'));

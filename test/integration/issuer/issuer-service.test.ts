@@ -12,7 +12,9 @@ import { approve, kioskSignIn, makeCsr, redeem, startHarness, upToRedeem } from 
 
 const run = promisify(execFile);
 const temp = mkdtempSync(join(tmpdir(), 'dck-issuer-service-'));
-afterAll(() => { rmSync(temp, { recursive: true, force: true }); });
+afterAll(() => {
+  rmSync(temp, { recursive: true, force: true });
+});
 
 async function configErrorOf(config: unknown): Promise<ConfigError> {
   try {
@@ -28,7 +30,9 @@ async function configErrorOf(config: unknown): Promise<ConfigError> {
 describe('issuer: configuration', () => {
   it('a bad config stops the service and names the field', async () => {
     expect((await configErrorOf({ otp: { length: 4 } })).field).toBe('otp.length');
-    expect((await configErrorOf({ deviceFlow: { codeLifetimeSeconds: 1800 } })).field).toBe('deviceFlow.codeLifetimeSeconds');
+    expect((await configErrorOf({ deviceFlow: { codeLifetimeSeconds: 1800 } })).field).toBe(
+      'deviceFlow.codeLifetimeSeconds',
+    );
     expect((await configErrorOf({ pivTrust: { ocspUrl: 'ftp://x.example' } })).field).toBe('pivTrust.ocspUrl');
     expect((await configErrorOf({ listen: { prot: 1 } })).field).toBe('listen.prot');
     expect((await configErrorOf({ helpUrl: 42 })).message).toContain('helpUrl');
@@ -37,8 +41,12 @@ describe('issuer: configuration', () => {
   it('`dck issuer --config` with a bad file exits 1 and names the field', async () => {
     const file = join(temp, 'bad.json');
     writeFileSync(file, JSON.stringify({ derivedCertificate: { lifetimeDays: 0 } }));
-    const failure = await run('node', ['bin/dck.js', 'issuer', '--config', file, '--data', join(temp, 'cli')], { timeout: 60_000 })
-      .then(() => null, (error: { code: number; stderr: string }) => error);
+    const failure = await run('node', ['bin/dck.js', 'issuer', '--config', file, '--data', join(temp, 'cli')], {
+      timeout: 60_000,
+    }).then(
+      () => null,
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('derivedCertificate.lifetimeDays');
   });
@@ -56,7 +64,9 @@ describe('issuer: configuration', () => {
 
 describe('issuer: rate limit on user_code guesses', () => {
   it('answers 429 rate-limited once a kiosk session guesses too often', async () => {
-    const h = await startHarness({ config: { rateLimits: { codeGuessesPerMinute: 3 }, pkiAuth: { maxUserCodeFailures: 20 } } });
+    const h = await startHarness({
+      config: { rateLimits: { codeGuessesPerMinute: 3 }, pkiAuth: { maxUserCodeFailures: 20 } },
+    });
     try {
       const session = await kioskSignIn(h.http, await h.card());
       const statuses: number[] = [];

@@ -57,12 +57,16 @@ afterAll(async () => {
 function documentedStatuses(name: RouteName): number[] {
   const route = ISSUER_API[name];
   const operation = document.paths[openApiPath(route.path)]?.[route.method.toLowerCase()];
-  return Object.keys(operation?.responses ?? {}).map(Number).sort((a, b) => a - b);
+  return Object.keys(operation?.responses ?? {})
+    .map(Number)
+    .sort((a, b) => a - b);
 }
 
 describe('issuer: the OpenAPI document follows the route table', () => {
   it('documents every route of the table and nothing else', () => {
-    expect(Object.keys(document.paths).sort()).toEqual([...new Set(ROUTE_NAMES.map((name) => openApiPath(ISSUER_API[name].path)))].sort());
+    expect(Object.keys(document.paths).sort()).toEqual(
+      [...new Set(ROUTE_NAMES.map((name) => openApiPath(ISSUER_API[name].path)))].sort(),
+    );
   });
 
   it.each(ROUTE_NAMES)('%s lists exactly the statuses it can send', (name) => {
@@ -77,7 +81,8 @@ describe('issuer: hostile requests get documented answers', () => {
     const requests: Array<{ path: string; options: Parameters<IssuerHarness['http']['send']>[2] }> = [
       { path, options: { bearer: 'x'.repeat(43) } },
     ];
-    if (route.path.includes(':')) requests.push({ path: route.path.replace(/:[A-Za-z]+/, 'not%20an%20id'), options: {} });
+    if (route.path.includes(':'))
+      requests.push({ path: route.path.replace(/:[A-Za-z]+/, 'not%20an%20id'), options: {} });
     if (route.method === 'POST') {
       requests.push({ path, options: { raw: '{"unexpected": true}' } });
       requests.push({ path, options: { raw: 'plain words', contentType: 'text/plain' } });
@@ -94,7 +99,8 @@ describe('issuer: hostile requests get documented answers', () => {
       const answer = await h.http.send(route.method, path, options);
       expect(documented, `${route.method} ${path}`).toContain(answer.status);
       if (answer.status >= 400) {
-        const shape = route.errorShape === 'oauth' && [400, 401, 429].includes(answer.status) ? OAuthError : IssuerError;
+        const shape =
+          route.errorShape === 'oauth' && [400, 401, 429].includes(answer.status) ? OAuthError : IssuerError;
         expect(Value.Check(shape, answer.body), answer.text).toBe(true);
       }
     }

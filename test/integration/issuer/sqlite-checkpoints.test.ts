@@ -26,7 +26,9 @@ describe('SQLite storage checkpoints', () => {
       // A steady stream of commits, each in its own turn of the event loop as requests are, never pausing long
       // enough for a checkpoint to find the log idle. Each commit appends at least one page frame to the log.
       for (let rows = 1; rows <= 3_000; rows += 1) {
-        await new Promise((resolve) => { setTimeout(resolve, 1); });
+        await new Promise((resolve) => {
+          setTimeout(resolve, 1);
+        });
         await storage.appendAudit({ at: Date.now(), event: 'load', outcome: 'success', code: null, details: { rows } });
         walBytesWritten += FRAME_BYTES;
         if (rows % 100 === 0) largestWal = Math.max(largestWal, statSync(`${file}-wal`).size);

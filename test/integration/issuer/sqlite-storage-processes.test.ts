@@ -30,48 +30,138 @@ function databaseFile(): string {
   return join(dir, 'issuer.sqlite');
 }
 
-const entry = (event: string): AuditEntryInput => ({ at: Date.now(), event, outcome: 'success', code: null, details: {} });
+const entry = (event: string): AuditEntryInput => ({
+  at: Date.now(),
+  event,
+  outcome: 'success',
+  code: null,
+  details: {},
+});
 
 /** What the children race for: enrollments awaiting the phone, unused challenges, one kiosk session to count on. */
 async function seed(storage: IssuerStorage): Promise<void> {
   const now = Date.now();
   const openSession = async (challengeId: string, cardId: string, sessionId: string) => {
-    await storage.insertChallenge({ id: challengeId, challenge: new Uint8Array(32), kioskId: null, createdAt: now, expiresAt: now + 60_000, usedAt: null });
-    const stored = await storage.openKioskSession(challengeId, now, {
-      id: cardId, issuerDn: 'CN=Test CA', serialNumberHex: cardId, uuid: null, fascnHex: null, commonName: cardId,
-      notAfter: now + 86_400_000, certificateDer: new Uint8Array(10),
-    }, { id: sessionId, tokenHash: `token-${sessionId}`, kioskId: null, createdAt: now, expiresAt: now + 600_000, userCodeFailures: 0 },
-    entry('pki-auth'));
+    await storage.insertChallenge({
+      id: challengeId,
+      challenge: new Uint8Array(32),
+      kioskId: null,
+      createdAt: now,
+      expiresAt: now + 60_000,
+      usedAt: null,
+    });
+    const stored = await storage.openKioskSession(
+      challengeId,
+      now,
+      {
+        id: cardId,
+        issuerDn: 'CN=Test CA',
+        serialNumberHex: cardId,
+        uuid: null,
+        fascnHex: null,
+        commonName: cardId,
+        notAfter: now + 86_400_000,
+        certificateDer: new Uint8Array(10),
+      },
+      {
+        id: sessionId,
+        tokenHash: `token-${sessionId}`,
+        kioskId: null,
+        createdAt: now,
+        expiresAt: now + 600_000,
+        userCodeFailures: 0,
+      },
+      entry('pki-auth'),
+    );
     expect(stored).toBe(cardId);
   };
   await openSession('counter-challenge', 'counter-card', 'counter-session');
   for (let i = 0; i < ENROLLMENTS; i += 1) {
-    await storage.insertDeviceAuthorization({
-      id: `device-${i}`, deviceCodeHash: `dc-${i}`, userCodeHash: `uc-${i}`, clientId: 'dck-phone', status: 'pending',
-      createdAt: now, expiresAt: now + 600_000, intervalSeconds: 5, lastPollAt: null, cardId: null, enrollmentId: null,
-      accessTokenHash: null, accessTokenExpiresAt: null,
-      device: { platform: null, model: null, appName: null, appVersion: null }, pairing: null,
-    }, entry('device-authorization'));
+    await storage.insertDeviceAuthorization(
+      {
+        id: `device-${i}`,
+        deviceCodeHash: `dc-${i}`,
+        userCodeHash: `uc-${i}`,
+        clientId: 'dck-phone',
+        status: 'pending',
+        createdAt: now,
+        expiresAt: now + 600_000,
+        intervalSeconds: 5,
+        lastPollAt: null,
+        cardId: null,
+        enrollmentId: null,
+        accessTokenHash: null,
+        accessTokenExpiresAt: null,
+        device: { platform: null, model: null, appName: null, appVersion: null },
+        pairing: null,
+      },
+      entry('device-authorization'),
+    );
     await openSession(`challenge-${i}`, `card-${i}`, `session-${i}`);
-    expect(await storage.approveDeviceAuthorization(`device-${i}`, {
-      id: `enrollment-${i}`, deviceAuthorizationId: `device-${i}`, cardId: `card-${i}`, kioskSessionId: `session-${i}`,
-      status: 'awaiting-phone', otpHash: `otp-hash-${i}`, otpExpiresAt: now + 600_000, otpFailures: 0, createdAt: now,
-      completedAt: null, derivedCertificateSerialHex: null, phoneFetchedAt: null,
-    }, 1, entry('approve'))).toBe('approved');
-    await storage.insertChallenge({ id: `spare-challenge-${i}`, challenge: new Uint8Array(32), kioskId: null, createdAt: now, expiresAt: now + 60_000, usedAt: null });
+    expect(
+      await storage.approveDeviceAuthorization(
+        `device-${i}`,
+        {
+          id: `enrollment-${i}`,
+          deviceAuthorizationId: `device-${i}`,
+          cardId: `card-${i}`,
+          kioskSessionId: `session-${i}`,
+          status: 'awaiting-phone',
+          otpHash: `otp-hash-${i}`,
+          otpExpiresAt: now + 600_000,
+          otpFailures: 0,
+          createdAt: now,
+          completedAt: null,
+          derivedCertificateSerialHex: null,
+          phoneFetchedAt: null,
+        },
+        1,
+        entry('approve'),
+      ),
+    ).toBe('approved');
+    await storage.insertChallenge({
+      id: `spare-challenge-${i}`,
+      challenge: new Uint8Array(32),
+      kioskId: null,
+      createdAt: now,
+      expiresAt: now + 60_000,
+      usedAt: null,
+    });
   }
 }
 
-interface Child { ready: Promise<void>; report: Promise<ChildReport & { fatal?: string }>; exit: Promise<number | null>; go(): void }
+interface Child {
+  ready: Promise<void>;
+  report: Promise<ChildReport & { fatal?: string }>;
+  exit: Promise<number | null>;
+  go(): void;
+}
 
 function startChild(file: string, name: string, enrollments: number, rounds: number, guessLimit: number | null): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(enrollments), String(rounds), ...(guessLimit === null ? [] : [String(guessLimit)])], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      CHILD,
+      file,
+      name,
+      String(enrollments),
+      String(rounds),
+      ...(guessLimit === null ? [] : [String(guessLimit)]),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout });
-  const exit = new Promise<number | null>((resolve) => { child.once('exit', (code) => resolve(code)); });
+  const exit = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+  });
   let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => { onReady = resolve; });
+  const ready = new Promise<void>((resolve) => {
+    onReady = resolve;
+  });
   const report = new Promise<ChildReport & { fatal?: string }>((resolve, reject) => {
     lines.on('line', (line) => {
       if (line === 'ready') onReady();
@@ -80,11 +170,27 @@ function startChild(file: string, name: string, enrollments: number, rounds: num
     child.once('exit', (code) => reject(new Error(`child ${name} exited (${code}) without a report`)));
   });
   // A child stops by itself once its stdin closes (it has written its report, or the test failed).
-  return { ready, report, exit, go: () => { child.stdin.write('go\n'); child.stdin.end(); } };
+  return {
+    ready,
+    report,
+    exit,
+    go: () => {
+      child.stdin.write('go\n');
+      child.stdin.end();
+    },
+  };
 }
 
-async function race(file: string, enrollments: number, rounds: number, guessLimit: number | null = null): Promise<ChildReport[]> {
-  const children = [startChild(file, 'a', enrollments, rounds, guessLimit), startChild(file, 'b', enrollments, rounds, guessLimit)];
+async function race(
+  file: string,
+  enrollments: number,
+  rounds: number,
+  guessLimit: number | null = null,
+): Promise<ChildReport[]> {
+  const children = [
+    startChild(file, 'a', enrollments, rounds, guessLimit),
+    startChild(file, 'b', enrollments, rounds, guessLimit),
+  ];
   await Promise.all(children.map((child) => child.ready));
   for (const child of children) child.go();
   const reports = await Promise.all(children.map((child) => child.report));
@@ -120,18 +226,26 @@ describe('SQLite storage shared by two processes', () => {
       expect(count(db, "SELECT COUNT(*) AS n FROM enrollments WHERE status = 'completed'")).toBe(ENROLLMENTS);
       expect(count(db, 'SELECT COUNT(*) AS n FROM derived_certificates')).toBe(ENROLLMENTS);
       // Each enrollment points at the certificate its winner stored, and that winner is the one that said so.
-      for (const [name, report] of [['a', a!], ['b', b!]] as const) {
+      for (const [name, report] of [
+        ['a', a!],
+        ['b', b!],
+      ] as const) {
         for (const id of report.completed) {
-          const row = db.prepare('SELECT derived_certificate_serial_hex AS serial FROM enrollments WHERE id = ?').get(id) as { serial: string };
+          const row = db
+            .prepare('SELECT derived_certificate_serial_hex AS serial FROM enrollments WHERE id = ?')
+            .get(id) as { serial: string };
           expect(row.serial).toBe(`${name}-${id.slice('enrollment-'.length)}`);
         }
       }
       expect(count(db, "SELECT COUNT(*) AS n FROM challenges WHERE id LIKE 'spare-%' AND used_at IS NULL")).toBe(0);
-      expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(2 * COUNTER_ROUNDS);
+      expect(count(db, "SELECT user_code_failures AS n FROM kiosk_sessions WHERE id = 'counter-session'")).toBe(
+        2 * COUNTER_ROUNDS,
+      );
       expect(count(db, "SELECT user_code_failures AS n FROM cards WHERE id = 'counter-card'")).toBe(2 * COUNTER_ROUNDS);
       expect(count(db, 'SELECT COUNT(*) AS n FROM device_authorizations')).toBe(ENROLLMENTS + 2 * COUNTER_ROUNDS);
       // Exactly one audit row per change made by the children: winners only, nothing for the losers.
-      const childRows = (event: string) => count(db, "SELECT COUNT(*) AS n FROM audit_log WHERE event = ? AND details LIKE '%\"child\":%'", event);
+      const childRows = (event: string) =>
+        count(db, 'SELECT COUNT(*) AS n FROM audit_log WHERE event = ? AND details LIKE \'%"child":%\'', event);
       expect(childRows('redeem')).toBe(ENROLLMENTS);
       expect(childRows('pki-auth')).toBe(ENROLLMENTS);
       expect(childRows('approve')).toBe(2 * COUNTER_ROUNDS);
@@ -164,7 +278,9 @@ describe('SQLite storage shared by two processes', () => {
     expect([...a!.errors, ...b!.errors]).toEqual([]);
     const db = new Database(file, { readonly: true });
     try {
-      expect(count(db, 'SELECT COUNT(*) AS n FROM schema_migrations')).toBe(count(db, 'SELECT COUNT(DISTINCT version) AS n FROM schema_migrations'));
+      expect(count(db, 'SELECT COUNT(*) AS n FROM schema_migrations')).toBe(
+        count(db, 'SELECT COUNT(DISTINCT version) AS n FROM schema_migrations'),
+      );
       expect(count(db, 'SELECT COUNT(*) AS n FROM device_authorizations')).toBe(80);
     } finally {
       db.close();
@@ -180,11 +296,17 @@ describe('SQLite storage waiting for a lock another connection holds', () => {
     try {
       other.exec('BEGIN IMMEDIATE');
       let ticks = 0;
-      const ticker = setInterval(() => { ticks += 1; }, 1);
+      const ticker = setInterval(() => {
+        ticks += 1;
+      }, 1);
       let settled = false;
-      const write = storage.appendAudit(entry('waited')).then(() => { settled = true; });
+      const write = storage.appendAudit(entry('waited')).then(() => {
+        settled = true;
+      });
       // Only this event loop can release the lock: a storage that slept synchronously would never let it.
-      await new Promise((resolve) => { setTimeout(resolve, 150); });
+      await new Promise((resolve) => {
+        setTimeout(resolve, 150);
+      });
       expect(settled).toBe(false);
       expect(ticks).toBeGreaterThan(5);
       other.exec('COMMIT');

@@ -12,7 +12,9 @@ async function main(): Promise<void> {
   let written = 0;
   for (let i = 0; i < Number(writesText); i += 1) {
     // A turn of the event loop between writes, as between requests: the worker's pause reaches this thread.
-    await new Promise((resolve) => { setImmediate(resolve); });
+    await new Promise((resolve) => {
+      setImmediate(resolve);
+    });
     await storage.appendAudit({ at: Date.now(), event: 'short-lived', outcome: 'success', code: null, details: { i } });
     written += 1;
   }

@@ -19,9 +19,14 @@ afterEach(() => {
 
 function runChild(file: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', CHILD, file, String(WRITES)], { timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', CHILD, file, String(WRITES)],
+      { timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -37,7 +42,9 @@ describe('SQLite storage in a short-lived process', () => {
       expect(result.stderr).not.toContain('checkpoint worker failed');
       const db = new Database(file, { readonly: true });
       try {
-        const rows = db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE event = 'short-lived'").get() as { n: number };
+        const rows = db.prepare("SELECT COUNT(*) AS n FROM audit_log WHERE event = 'short-lived'").get() as {
+          n: number;
+        };
         expect(rows.n).toBe(WRITES * run);
       } finally {
         db.close();

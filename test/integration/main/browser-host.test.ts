@@ -35,7 +35,16 @@ const handlers: KioskHandlers = {
   stillHere: () => Promise.resolve(ok(undefined)),
   reportActivity: () => Promise.resolve(ok(undefined)),
   useVirtualCard: () => Promise.resolve(ok(undefined)),
-  getConfig: () => Promise.resolve(ok({ languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://help.example', displayName: 'Test', idleSeconds: 60 })),
+  getConfig: () =>
+    Promise.resolve(
+      ok({
+        languages: ['en', 'nl'],
+        defaultLanguage: 'en',
+        helpUrl: 'https://help.example',
+        displayName: 'Test',
+        idleSeconds: 60,
+      }),
+    ),
 };
 
 let dir: string;
@@ -44,13 +53,18 @@ let browser: Browser | null = null;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dck-browser-host-'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html lang="en"><head><title>t</title><script src="./kiosk-host.js"></script></head><body><main>fixture</main></body></html>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html lang="en"><head><title>t</title><script src="./kiosk-host.js"></script></head><body><main>fixture</main></body></html>',
+  );
   host = await startBrowserHost({
     handlers,
     subscribeViews: (listener) => {
       viewListener = listener;
       listener(welcome);
-      return () => { viewListener = null; };
+      return () => {
+        viewListener = null;
+      };
     },
     rendererDir: dir,
     kioskHostScript: await kioskHostScript(),
@@ -64,11 +78,16 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(`${host.origin}${path}`, { headers }, (res) => {
       let body = '';
-      res.on('data', (chunk: Buffer) => { body += chunk.toString(); });
+      res.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
     });
     req.on('error', reject);
@@ -159,7 +178,12 @@ describe('browser host: who may use it', () => {
     ws.send(encodeCallFrame(1, 'submitPin', [new TextEncoder().encode('12ab56'), { confirmLastTry: false }]));
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(messages.map((m) => JSON.parse(m) as unknown)).toContainEqual({
-      kind: 'result', id: 1, result: { ok: false, error: { code: 'invalid-argument', detail: 'pin must be a Uint8Array of 6-8 ASCII digits' } },
+      kind: 'result',
+      id: 1,
+      result: {
+        ok: false,
+        error: { code: 'invalid-argument', detail: 'pin must be a Uint8Array of 6-8 ASCII digits' },
+      },
     });
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     ws.send('{"id":2,"call":"cancel","args":[]}');
@@ -174,9 +198,17 @@ describe.skipIf(!chromiumAvailable())('browser host in Chromium', () => {
     try {
       await page.goto(host.newLaunchUrl());
       expect(new URL(page.url()).search).toBe(''); // the secret left the address bar
-      const first = await page.evaluate(() => new Promise((resolve) => { window.kiosk!.onView(resolve); }));
+      const first = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            window.kiosk!.onView(resolve);
+          }),
+      );
       expect(first).toEqual(welcome);
-      expect(await page.evaluate(() => window.kiosk!.getConfig())).toMatchObject({ ok: true, value: { languages: ['en', 'nl'] } });
+      expect(await page.evaluate(() => window.kiosk!.getConfig())).toMatchObject({
+        ok: true,
+        value: { languages: ['en', 'nl'] },
+      });
 
       const afterCall = await page.evaluate(async () => {
         const pin = new TextEncoder().encode('24681357');
@@ -186,11 +218,17 @@ describe.skipIf(!chromiumAvailable())('browser host in Chromium', () => {
       expect(afterCall.result).toEqual({ ok: true, value: undefined });
       expect(pinsReceived).toEqual(['24681357']);
 
-      const pushed = await page.evaluate(() => new Promise((resolve) => {
-        const seen: unknown[] = [];
-        window.kiosk!.onView((view) => { seen.push(view); if (seen.length === 2) resolve(seen); });
-        void window.kiosk!.cancel();
-      }));
+      const pushed = await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const seen: unknown[] = [];
+            window.kiosk!.onView((view) => {
+              seen.push(view);
+              if (seen.length === 2) resolve(seen);
+            });
+            void window.kiosk!.cancel();
+          }),
+      );
       expect(pushed).toEqual([welcome, { screen: 'reading-card' }]);
 
       const overwrite = await page.evaluate(() => {

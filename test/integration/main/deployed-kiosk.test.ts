@@ -49,7 +49,7 @@ async function start(config: unknown, logs: string[] = []): Promise<KioskService
 }
 
 describe('startDeployedKiosk', () => {
-  it('runs the kiosk on the configured issuer, with the file\'s settings and no demo card', async () => {
+  it("runs the kiosk on the configured issuer, with the file's settings and no demo card", async () => {
     const service = await start({
       issuer: { url: demo.issuer.url, caFile: join(dir, 'issuer-ca.pem') },
       kiosk: { name: 'lobby-1' },
@@ -58,7 +58,10 @@ describe('startDeployedKiosk', () => {
       helpUrl: 'https://help.example.org/kiosk',
       tenant: {
         organisation: { name: 'Example Agency', perLanguage: { nl: 'Voorbeeldagentschap' } },
-        phoneApp: { name: 'Derived Credentials', storeLinks: { googlePlay: 'https://play.google.com/store/apps/details?id=x' } },
+        phoneApp: {
+          name: 'Derived Credentials',
+          storeLinks: { googlePlay: 'https://play.google.com/store/apps/details?id=x' },
+        },
         helpDesk: { phone: '+31 70 123 4567', hours: 'ma–vr 8–17' },
       },
     });
@@ -68,17 +71,27 @@ describe('startDeployedKiosk', () => {
     expect(view.screen).toBe('out-of-order');
     expect(view).not.toMatchObject({ reason: 'configuration' });
     const config = await service.handlers.getConfig();
-    expect(config).toMatchObject({ ok: true, value: { languages: ['nl'], defaultLanguage: 'nl', helpUrl: 'https://help.example.org/kiosk', idleSeconds: 90 } });
+    expect(config).toMatchObject({
+      ok: true,
+      value: { languages: ['nl'], defaultLanguage: 'nl', helpUrl: 'https://help.example.org/kiosk', idleSeconds: 90 },
+    });
     // The tenant's texts reach the screens (over the issuer's display name).
     expect(config).toMatchObject({
       ok: true,
       value: {
-        displayName: 'Example Agency', displayNames: { nl: 'Voorbeeldagentschap' },
-        phoneApp: { name: 'Derived Credentials', storeLinks: [{ store: 'google-play', url: 'https://play.google.com/store/apps/details?id=x' }] },
+        displayName: 'Example Agency',
+        displayNames: { nl: 'Voorbeeldagentschap' },
+        phoneApp: {
+          name: 'Derived Credentials',
+          storeLinks: [{ store: 'google-play', url: 'https://play.google.com/store/apps/details?id=x' }],
+        },
         helpDesk: { phone: '+31 70 123 4567', hours: 'ma–vr 8–17' },
       },
     });
-    expect(await service.handlers.useVirtualCard()).toMatchObject({ ok: false, error: { code: 'virtual-card-unavailable' } });
+    expect(await service.handlers.useVirtualCard()).toMatchObject({
+      ok: false,
+      error: { code: 'virtual-card-unavailable' },
+    });
   });
 
   it('shows the out-of-order screen when the file is missing, and logs which file', async () => {
@@ -90,12 +103,25 @@ describe('startDeployedKiosk', () => {
 
   it('shows the out-of-order screen for a bad field, names it in the log, and refuses calls', async () => {
     const logs: string[] = [];
-    const service = await start({ issuer: { url: 'http://plain.example.org', caFile: join(dir, 'issuer-ca.pem') }, kiosk: { name: 'k' }, helpUrl: 'https://h.example.org' }, logs);
+    const service = await start(
+      {
+        issuer: { url: 'http://plain.example.org', caFile: join(dir, 'issuer-ca.pem') },
+        kiosk: { name: 'k' },
+        helpUrl: 'https://h.example.org',
+      },
+      logs,
+    );
     expect(await firstView(service)).toEqual({ screen: 'out-of-order', reason: 'configuration' });
     expect(logs.join('\n')).toMatch(/"field":"issuer\.url"/);
     const pin = new TextEncoder().encode('123456');
-    expect(await service.handlers.submitPin(pin, { confirmLastTry: false })).toMatchObject({ ok: false, error: { code: 'not-now' } });
+    expect(await service.handlers.submitPin(pin, { confirmLastTry: false })).toMatchObject({
+      ok: false,
+      error: { code: 'not-now' },
+    });
     expect([...pin]).toEqual([0, 0, 0, 0, 0, 0]);
-    expect(await service.handlers.useVirtualCard()).toMatchObject({ ok: false, error: { code: 'virtual-card-unavailable' } });
+    expect(await service.handlers.useVirtualCard()).toMatchObject({
+      ok: false,
+      error: { code: 'virtual-card-unavailable' },
+    });
   });
 });

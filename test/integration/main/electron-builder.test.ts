@@ -11,7 +11,10 @@ import { FuseV1Options, getCurrentFuseWire } from '@electron/fuses';
 import { buildElectron } from '../../../build/build-electron.ts';
 
 const require = createRequire(import.meta.url);
-const asar = require('@electron/asar') as { listPackage(file: string): string[]; extractFile(archive: string, file: string): Buffer };
+const asar = require('@electron/asar') as {
+  listPackage(file: string): string[];
+  extractFile(archive: string, file: string): Buffer;
+};
 const yaml = require('js-yaml') as { load(text: string): unknown };
 
 const tmp = mkdtempSync(join(tmpdir(), 'dck-builder-'));
@@ -31,17 +34,34 @@ beforeAll(async () => {
   // The stand-in carries a fuse wire laid out as Electron's (sentinel, version 1, length, one byte per fuse) with
   // Electron's defaults, so the afterPack hook flips it as it would the real binary.
   const defaults = [ENABLE, DISABLE, ENABLE, ENABLE, DISABLE, DISABLE, DISABLE, ENABLE];
-  writeFileSync(join(FAKE_ELECTRON_DIST, 'electron'), Buffer.concat([
-    Buffer.from('#!/bin/sh\necho "FAKE Electron stand-in used by the packaging test"\nexit 1\n# '),
-    Buffer.from(FUSE_SENTINEL), Buffer.from([1, defaults.length, ...defaults]), Buffer.from('\n'),
-  ]));
+  writeFileSync(
+    join(FAKE_ELECTRON_DIST, 'electron'),
+    Buffer.concat([
+      Buffer.from('#!/bin/sh\necho "FAKE Electron stand-in used by the packaging test"\nexit 1\n# '),
+      Buffer.from(FUSE_SENTINEL),
+      Buffer.from([1, defaults.length, ...defaults]),
+      Buffer.from('\n'),
+    ]),
+  );
   chmodSync(join(FAKE_ELECTRON_DIST, 'electron'), 0o755);
   await new Promise<void>((resolve, reject) => {
-    execFile(process.execPath, [
-      'node_modules/electron-builder/cli.js', '--linux', 'dir', '--config', 'electron-builder.yml',
-      `-c.electronDist=${FAKE_ELECTRON_DIST}`, '-c.electronVersion=41.7.1', '-c.npmRebuild=false', `-c.directories.output=${OUT}`,
-    ], { timeout: 240_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } }, (error, _stdout, stderr) =>
-      error === null ? resolve() : reject(new Error(`electron-builder failed: ${stderr.slice(-2000)}`)));
+    execFile(
+      process.execPath,
+      [
+        'node_modules/electron-builder/cli.js',
+        '--linux',
+        'dir',
+        '--config',
+        'electron-builder.yml',
+        `-c.electronDist=${FAKE_ELECTRON_DIST}`,
+        '-c.electronVersion=41.7.1',
+        '-c.npmRebuild=false',
+        `-c.directories.output=${OUT}`,
+      ],
+      { timeout: 240_000, env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' } },
+      (error, _stdout, stderr) =>
+        error === null ? resolve() : reject(new Error(`electron-builder failed: ${stderr.slice(-2000)}`)),
+    );
   });
 }, 300_000);
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,22 +69,30 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('electron-builder.yml', () => {
   it('declares Windows NSIS and Linux AppImage + deb targets and unpacks the native addons', () => {
     const config = yaml.load(readFileSync('electron-builder.yml', 'utf8')) as {
-      win: { target: { target: string }[] }; linux: { target: string[] }; asarUnpack: string[]; extraMetadata: { main: string };
+      win: { target: { target: string }[] };
+      linux: { target: string[] };
+      asarUnpack: string[];
+      extraMetadata: { main: string };
     };
     expect(config.win.target.map((t) => t.target)).toEqual(['nsis']);
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
-    for (const addon of ['smartcard', 'pkcs11js', 'better-sqlite3']) expect(config.asarUnpack).toContain(`node_modules/${addon}/**`);
+    for (const addon of ['smartcard', 'pkcs11js', 'better-sqlite3'])
+      expect(config.asarUnpack).toContain(`node_modules/${addon}/**`);
     expect(config.extraMetadata.main).toBe('out/electron/main.mjs');
   });
 
   it('installs per machine on Windows at a fixed path, and ships the kiosk unit with the deb', () => {
     const config = yaml.load(readFileSync('electron-builder.yml', 'utf8')) as {
       nsis: { perMachine: boolean; oneClick: boolean; allowToChangeInstallationDirectory: boolean };
-      deb: { depends: string[]; fpm: string[] }; afterPack: string; extraResources: { from: string; to: string }[];
+      deb: { depends: string[]; fpm: string[] };
+      afterPack: string;
+      extraResources: { from: string; to: string }[];
     };
     expect(config.nsis).toMatchObject({ perMachine: true, oneClick: false, allowToChangeInstallationDirectory: false });
     expect(config.deb.depends).toEqual(expect.arrayContaining(['pcscd', 'cage']));
-    expect(config.deb.fpm).toContain('build/kiosk/linux/derived-credential-kiosk.service=/usr/lib/systemd/system/derived-credential-kiosk.service');
+    expect(config.deb.fpm).toContain(
+      'build/kiosk/linux/derived-credential-kiosk.service=/usr/lib/systemd/system/derived-credential-kiosk.service',
+    );
     expect(existsSync('build/kiosk/linux/derived-credential-kiosk.service')).toBe(true);
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'build/kiosk', to: 'kiosk' }));
     expect(config.afterPack).toBe('./build/after-pack.mjs');
@@ -79,7 +107,14 @@ describe('electron-builder.yml', () => {
       inspect: wire[FuseV1Options.EnableNodeCliInspectArguments],
       asarIntegrity: wire[FuseV1Options.EnableEmbeddedAsarIntegrityValidation],
       onlyFromAsar: wire[FuseV1Options.OnlyLoadAppFromAsar],
-    }).toEqual({ runAsNode: DISABLE, cookieEncryption: ENABLE, nodeOptions: DISABLE, inspect: DISABLE, asarIntegrity: ENABLE, onlyFromAsar: ENABLE });
+    }).toEqual({
+      runAsNode: DISABLE,
+      cookieEncryption: ENABLE,
+      nodeOptions: DISABLE,
+      inspect: DISABLE,
+      asarIntegrity: ENABLE,
+      onlyFromAsar: ENABLE,
+    });
     // The stand-in itself keeps Electron's defaults: the hook changed the packaged copy.
     expect((await getCurrentFuseWire(join(FAKE_ELECTRON_DIST, 'electron')))[FuseV1Options.RunAsNode]).toBe(ENABLE);
   });
@@ -103,7 +138,11 @@ describe('electron-builder.yml', () => {
     expect(files.some((file) => file.startsWith('/main/') || file.endsWith('.test.ts'))).toBe(false);
     const packaged = JSON.parse(asar.extractFile(archive, 'package.json').toString()) as { main: string };
     expect(packaged.main).toBe('out/electron/main.mjs');
-    for (const addon of ['smartcard/build/Release/smartcard_napi.node', 'pkcs11js/build/Release/pkcs11.node', 'better-sqlite3/build/Release/better_sqlite3.node']) {
+    for (const addon of [
+      'smartcard/build/Release/smartcard_napi.node',
+      'pkcs11js/build/Release/pkcs11.node',
+      'better-sqlite3/build/Release/better_sqlite3.node',
+    ]) {
       expect(existsSync(join(app, 'resources', 'app.asar.unpacked', 'node_modules', addon))).toBe(true);
     }
   });

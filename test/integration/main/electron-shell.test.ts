@@ -12,26 +12,62 @@ const ELECTRON_VERSION = '41.7.1';
 const tmp = mkdtempSync(join(tmpdir(), 'dck-eng-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Finding { readonly check: string; readonly severity: string; readonly confidence: string; readonly file: string; readonly location: string }
+interface Finding {
+  readonly check: string;
+  readonly severity: string;
+  readonly confidence: string;
+  readonly file: string;
+  readonly location: string;
+}
 
 /** Runs electronegativity and parses its CSV report (the exit code says nothing about findings). */
 function electronegativity(input: string): Promise<Finding[]> {
   const report = join(tmp, `report-${Math.random().toString(36).slice(2)}.csv`);
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['node_modules/@doyensec/electronegativity/dist/index.js', '-i', input, '-r', '-v', 'false', '-e', ELECTRON_VERSION, '-o', report],
-      { timeout: 120_000 }, (error) => {
+    execFile(
+      process.execPath,
+      [
+        'node_modules/@doyensec/electronegativity/dist/index.js',
+        '-i',
+        input,
+        '-r',
+        '-v',
+        'false',
+        '-e',
+        ELECTRON_VERSION,
+        '-o',
+        report,
+      ],
+      { timeout: 120_000 },
+      (error) => {
         if (error !== null) return reject(new Error(`electronegativity failed: ${error.message}`));
-        const lines = readFileSync(report, 'utf8').split('\n').slice(1).filter((line) => line.trim() !== '');
-        resolve(lines.map((line) => {
-          const [check, severity, confidence, file, location] = line.split(',').map((cell) => cell.replace(/^"|"$/g, ''));
-          return { check: check ?? '', severity: severity ?? '', confidence: confidence ?? '', file: file ?? '', location: location ?? '' };
-        }));
-      });
+        const lines = readFileSync(report, 'utf8')
+          .split('\n')
+          .slice(1)
+          .filter((line) => line.trim() !== '');
+        resolve(
+          lines.map((line) => {
+            const [check, severity, confidence, file, location] = line
+              .split(',')
+              .map((cell) => cell.replace(/^"|"$/g, ''));
+            return {
+              check: check ?? '',
+              severity: severity ?? '',
+              confidence: confidence ?? '',
+              file: file ?? '',
+              location: location ?? '',
+            };
+          }),
+        );
+      },
+    );
   });
 }
 
 const serious = (findings: Finding[]): string[] =>
-  findings.filter((f) => f.severity === 'HIGH' || f.severity === 'MEDIUM').map((f) => `${f.check} ${f.severity} ${f.file}:${f.location}`);
+  findings
+    .filter((f) => f.severity === 'HIGH' || f.severity === 'MEDIUM')
+    .map((f) => `${f.check} ${f.severity} ${f.file}:${f.location}`);
 
 describe('Electron shell security (electronegativity)', () => {
   it('finds no HIGH or MEDIUM issue in main/electron', async () => {
@@ -41,10 +77,19 @@ describe('Electron shell security (electronegativity)', () => {
   it('positive control: an unhardened window (no isolation, no sandbox, no navigation or permission limits) is reported', async () => {
     const dir = join(tmp, 'bad-app');
     mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'main.js'), `const { BrowserWindow } = require('electron');
-new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false, webSecurity: false } });\n`);
+    writeFileSync(
+      join(dir, 'main.js'),
+      `const { BrowserWindow } = require('electron');
+new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: false, sandbox: false, webSecurity: false } });\n`,
+    );
     const found = serious(await electronegativity(dir));
-    for (const check of ['CONTEXT_ISOLATION_JS_CHECK', 'SANDBOX_JS_CHECK', 'WEB_SECURITY_JS_CHECK', 'LIMIT_NAVIGATION_GLOBAL_CHECK', 'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK']) {
+    for (const check of [
+      'CONTEXT_ISOLATION_JS_CHECK',
+      'SANDBOX_JS_CHECK',
+      'WEB_SECURITY_JS_CHECK',
+      'LIMIT_NAVIGATION_GLOBAL_CHECK',
+      'PERMISSION_REQUEST_HANDLER_GLOBAL_CHECK',
+    ]) {
       expect(found.some((f) => f.startsWith(`${check} `))).toBe(true);
     }
   });
@@ -58,7 +103,13 @@ describe('Electron bundles', () => {
     expect(new Set(required)).toEqual(new Set(['electron']));
     expect(preload).toContain('exposeInMainWorld');
     const main = readFileSync(built.main, 'utf8');
-    for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true', 'kiosk: true']) {
+    for (const setting of [
+      'contextIsolation: true',
+      'sandbox: true',
+      'nodeIntegration: false',
+      'webSecurity: true',
+      'kiosk: true',
+    ]) {
       expect(main).toContain(setting);
     }
   });

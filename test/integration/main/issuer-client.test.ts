@@ -22,8 +22,14 @@ const dripTimers = new Set<NodeJS.Timeout>();
 const HOSTILE_ANSWERS: Record<string, { status: number; body: string | Buffer }> = {
   '/.well-known/dck-issuer': { status: 200, body: '{"displayName":' }, // truncated JSON
   '/pki-auth/challenge': { status: 200, body: JSON.stringify({ challengeId: 'x', challenge: 'AA', expiresIn: 60 }) }, // too short
-  '/enrollments': { status: 200, body: JSON.stringify({ enrollmentId: 'e', qrPayload: 'q', otp: '1', expiresIn: 'soon' }) }, // schema
-  '/enrollments/AAAAAAAAAAAAAAAAAAAAAA/refresh': { status: 500, body: JSON.stringify({ error: 'user-code-unknown', message: 'lies' }) },
+  '/enrollments': {
+    status: 200,
+    body: JSON.stringify({ enrollmentId: 'e', qrPayload: 'q', otp: '1', expiresIn: 'soon' }),
+  }, // schema
+  '/enrollments/AAAAAAAAAAAAAAAAAAAAAA/refresh': {
+    status: 500,
+    body: JSON.stringify({ error: 'user-code-unknown', message: 'lies' }),
+  },
   '/enrollments/AAAAAAAAAAAAAAAAAAAAAA/status': { status: 200, body: Buffer.alloc(300 * 1024, 0x20) }, // oversize
 };
 const dirs: string[] = [];
@@ -39,22 +45,37 @@ beforeAll(async () => {
   // An HTTPS server with the issuer's identity that never answers (for timeouts).
   const tlsDir = dirs[0]!;
   const { readFileSync } = await import('node:fs');
-  hanging = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, () => undefined);
+  hanging = createServer(
+    { key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) },
+    () => undefined,
+  );
   await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', () => resolve()));
-  hostile = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, (req, res) => {
-    const answer = HOSTILE_ANSWERS[new URL(req.url ?? '/', 'https://x').pathname] ?? { status: 404, body: '<html>nope</html>' };
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(answer.body);
-  });
+  hostile = createServer(
+    { key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) },
+    (req, res) => {
+      const answer = HOSTILE_ANSWERS[new URL(req.url ?? '/', 'https://x').pathname] ?? {
+        status: 404,
+        body: '<html>nope</html>',
+      };
+      res.writeHead(answer.status, { 'content-type': 'application/json' });
+      res.end(answer.body);
+    },
+  );
   await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', () => resolve()));
   // Answers at once, then drips its body one byte every 100 ms for ever: an idle timer never fires.
-  dripping = createServer({ key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) }, (_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.write('{');
-    const timer = setInterval(() => res.write(' '), 100);
-    dripTimers.add(timer);
-    res.on('close', () => { clearInterval(timer); dripTimers.delete(timer); });
-  });
+  dripping = createServer(
+    { key: readFileSync(join(tlsDir, 'tls-key.pem')), cert: readFileSync(join(tlsDir, 'tls-certificate.pem')) },
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{');
+      const timer = setInterval(() => res.write(' '), 100);
+      dripTimers.add(timer);
+      res.on('close', () => {
+        clearInterval(timer);
+        dripTimers.delete(timer);
+      });
+    },
+  );
   await new Promise<void>((resolve) => dripping.listen(0, '127.0.0.1', () => resolve()));
 });
 
@@ -83,7 +104,7 @@ describe('kiosk issuer client', () => {
     }
   });
 
-  it('refuses an issuer whose TLS certificate it was not given (another issuer\'s) → unreachable', async () => {
+  it("refuses an issuer whose TLS certificate it was not given (another issuer's) → unreachable", async () => {
     const client = new HttpsIssuerClient({ baseUrl: issuer.url, trustedCaPem: other.tlsCertificatePem });
     try {
       const result = await client.metadata();
@@ -96,28 +117,51 @@ describe('kiosk issuer client', () => {
 
   it('nothing listening → unreachable at once', async () => {
     const client = new HttpsIssuerClient({ baseUrl: 'https://127.0.0.1:1', trustedCaPem: issuer.tlsCertificatePem });
-    expect(await client.metadata()).toMatchObject({ ok: false, error: { code: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') as string } });
+    expect(await client.metadata()).toMatchObject({
+      ok: false,
+      error: { code: 'unreachable', detail: expect.stringContaining('ECONNREFUSED') as string },
+    });
     client.close();
   });
 
   it('an issuer that never answers → unreachable after the time limit, not a hang', async () => {
     const port = (hanging.address() as AddressInfo).port;
-    const client = new HttpsIssuerClient({ baseUrl: `https://127.0.0.1:${port}`, trustedCaPem: issuer.tlsCertificatePem, timeoutMs: 300 });
+    const client = new HttpsIssuerClient({
+      baseUrl: `https://127.0.0.1:${port}`,
+      trustedCaPem: issuer.tlsCertificatePem,
+      timeoutMs: 300,
+    });
     const started = Date.now();
-    expect(await client.metadata()).toMatchObject({ ok: false, error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string } });
+    expect(await client.metadata()).toMatchObject({
+      ok: false,
+      error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string },
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     client.close();
   });
 
   it('an issuer that drips its answer → unreachable at the overall deadline, for every call', async () => {
     const port = (dripping.address() as AddressInfo).port;
-    const client = new HttpsIssuerClient({ baseUrl: `https://127.0.0.1:${port}`, trustedCaPem: issuer.tlsCertificatePem, timeoutMs: 500 });
+    const client = new HttpsIssuerClient({
+      baseUrl: `https://127.0.0.1:${port}`,
+      trustedCaPem: issuer.tlsCertificatePem,
+      timeoutMs: 500,
+    });
     try {
       const started = Date.now();
-      expect(await client.metadata()).toMatchObject({ ok: false, error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string } });
+      expect(await client.metadata()).toMatchObject({
+        ok: false,
+        error: { code: 'unreachable', detail: expect.stringContaining('timed out') as string },
+      });
       expect(await client.challenge()).toMatchObject({ ok: false, error: { code: 'unreachable' } });
-      expect(await client.approveUserCode('t', 'BCDFGHJK', '42')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
-      expect(await client.showDevicePairing('t', 'BCDFGHJK')).toMatchObject({ ok: false, error: { code: 'unreachable' } });
+      expect(await client.approveUserCode('t', 'BCDFGHJK', '42')).toMatchObject({
+        ok: false,
+        error: { code: 'unreachable' },
+      });
+      expect(await client.showDevicePairing('t', 'BCDFGHJK')).toMatchObject({
+        ok: false,
+        error: { code: 'unreachable' },
+      });
       expect(Date.now() - started).toBeLessThan(6_000);
     } finally {
       client.close();
@@ -135,9 +179,17 @@ describe('kiosk issuer client', () => {
       expect(shown).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
       const denied = await client.denyDevicePairing(token, 'A'.repeat(22));
       // The detail names status, code and request id (the bounded caller's form), never the pairing id.
-      expect(denied).toMatchObject({ ok: false, error: { code: 'invalid-session', detail: expect.stringContaining('HTTP 401') as string } });
+      expect(denied).toMatchObject({
+        ok: false,
+        error: { code: 'invalid-session', detail: expect.stringContaining('HTTP 401') as string },
+      });
       expect(JSON.stringify(denied)).not.toContain('A'.repeat(22));
-      const garbage = await client.answerChallenge({ challengeId: 'x'.repeat(22), kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([0x30, 0]), signature: new Uint8Array([1]) });
+      const garbage = await client.answerChallenge({
+        challengeId: 'x'.repeat(22),
+        kioskNonce: new Uint8Array(32),
+        certificateDer: new Uint8Array([0x30, 0]),
+        signature: new Uint8Array([1]),
+      });
       expect(garbage.ok).toBe(false);
     } finally {
       client.close();
@@ -146,7 +198,10 @@ describe('kiosk issuer client', () => {
 
   it('turns hostile answers (truncated, too short, off-contract, 5xx with a 4xx code, oversize, HTML) into unreachable', async () => {
     const port = (hostile.address() as AddressInfo).port;
-    const client = new HttpsIssuerClient({ baseUrl: `https://127.0.0.1:${port}`, trustedCaPem: issuer.tlsCertificatePem });
+    const client = new HttpsIssuerClient({
+      baseUrl: `https://127.0.0.1:${port}`,
+      trustedCaPem: issuer.tlsCertificatePem,
+    });
     const id = 'AAAAAAAAAAAAAAAAAAAAAA';
     try {
       const results = [
@@ -157,7 +212,12 @@ describe('kiosk issuer client', () => {
         await client.denyDevicePairing('t', id),
         await client.refreshEnrollment('t', id),
         await client.enrollmentStatus('t', id, 1),
-        await client.answerChallenge({ challengeId: id, kioskNonce: new Uint8Array(32), certificateDer: new Uint8Array([1]), signature: new Uint8Array([1]) }),
+        await client.answerChallenge({
+          challengeId: id,
+          kioskNonce: new Uint8Array(32),
+          certificateDer: new Uint8Array([1]),
+          signature: new Uint8Array([1]),
+        }),
       ];
       for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 'unreachable' } });
     } finally {

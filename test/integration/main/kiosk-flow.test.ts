@@ -8,7 +8,12 @@ import { startKioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import type { KioskRuntime } from '../../../main/runtime/kiosk-runtime.ts';
 import { connectToIssuer } from '../../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
-import { pollForToken, pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
+import {
+  pollForToken,
+  pollTokenOnce,
+  redeemEnrollment,
+  startDeviceAuthorization,
+} from '../../../phone/phone-client.ts';
 
 let demo: DemoEnvironment;
 let runtime: KioskRuntime;
@@ -68,9 +73,17 @@ describe('kiosk main process with the virtual card and the real issuer', () => {
     // Number matching: the kiosk shows what the phone reported and the number the phone learns when it polls.
     const confirm = await viewWhere((v) => v.screen === 'confirm-device');
     if (confirm.screen !== 'confirm-device') throw new Error('unreachable');
-    expect(confirm.device).toEqual({ platform: 'command line', model: 'dck phone stand-in', appName: 'dck phone', appVersion: '0.1' });
+    expect(confirm.device).toEqual({
+      platform: 'command line',
+      model: 'dck phone stand-in',
+      appName: 'dck phone',
+      appVersion: '0.1',
+    });
     const pending = await pollTokenOnce(phone, flow.value, flow.value.intervalSeconds);
-    expect(pending).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: flow.value.intervalSeconds, matchNumber: confirm.matchNumber } });
+    expect(pending).toEqual({
+      ok: true,
+      value: { state: 'pending', intervalSeconds: flow.value.intervalSeconds, matchNumber: confirm.matchNumber },
+    });
     expect(await runtime.controller.handlers.confirmDevice()).toEqual({ ok: true, value: undefined });
     const enrollment = await viewWhere((v) => v.screen === 'enrollment');
     if (enrollment.screen !== 'enrollment') throw new Error('unreachable');
@@ -79,7 +92,11 @@ describe('kiosk main process with the virtual card and the real issuer', () => {
     // Approved at the kiosk: the phone's first token poll is granted.
     const granted = await pollForToken(phone, flow.value, { timeoutMs: 30_000 });
     if (!granted.ok) throw new Error(granted.message);
-    const redeemed = await redeemEnrollment(phone, { token: granted.value, qrPayload: enrollment.qrPayload, otp: Buffer.from(enrollment.otp) });
+    const redeemed = await redeemEnrollment(phone, {
+      token: granted.value,
+      qrPayload: enrollment.qrPayload,
+      otp: Buffer.from(enrollment.otp),
+    });
     expect(redeemed.ok).toBe(true);
     await viewWhere((v) => v.screen === 'done');
 

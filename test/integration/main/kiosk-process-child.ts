@@ -8,5 +8,8 @@ if (rendererDir === undefined) throw new Error('usage: kiosk-process-child.ts RE
 const kiosk = await startBrowserKiosk({ virtualCard: 'never', rendererDir });
 console.log(JSON.stringify({ launchUrl: kiosk.host.launchUrl, origin: kiosk.host.origin }));
 process.stdin.on('data', (data: Buffer) => {
-  if (data.toString().trim() === 'throw') setImmediate(() => { throw new Error('kiosk-process-child: a deliberate uncaught error'); });
+  if (data.toString().trim() === 'throw')
+    setImmediate(() => {
+      throw new Error('kiosk-process-child: a deliberate uncaught error');
+    });
 });

@@ -31,28 +31,41 @@ beforeAll(() => {
   rendererDir = join(workDir, 'renderer');
   mkdirSync(childTmp);
   mkdirSync(rendererDir);
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><html lang="en"><head><title>t</title></head><body>fixture</body></html>');
+  writeFileSync(
+    join(rendererDir, 'index.html'),
+    '<!doctype html><html lang="en"><head><title>t</title></head><body>fixture</body></html>',
+  );
 });
 
 afterAll(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(workDir, { recursive: true, force: true });
 });
 
 function startChild(): Promise<RunningChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, rendererDir], { env: { ...process.env, TMPDIR: childTmp } });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, rendererDir], {
+    env: { ...process.env, TMPDIR: childTmp },
+  });
   children.push(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
   return new Promise((resolve, reject) => {
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const line = stdout.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (line !== undefined) resolve({ child, exited, ...(JSON.parse(line) as { launchUrl: string; origin: string }) });
+      if (line !== undefined)
+        resolve({ child, exited, ...(JSON.parse(line) as { launchUrl: string; origin: string }) });
     });
-    void exited.then(({ code }) => reject(new Error(`kiosk child exited (${code ?? 'signal'}) before it was ready: ${stderr.slice(-2000)}`)));
+    void exited.then(({ code }) =>
+      reject(new Error(`kiosk child exited (${code ?? 'signal'}) before it was ready: ${stderr.slice(-2000)}`)),
+    );
   });
 }
 
@@ -76,12 +89,24 @@ async function sessionCookie(running: RunningChild): Promise<string> {
 }
 
 /** A masked client frame (RFC 6455 §5.2) with the given first byte; `masked: false` leaves the MASK bit clear. */
-function frame(firstByte: number, payload: Buffer, options: { masked?: boolean; declaredLength?: number } = {}): Buffer {
+function frame(
+  firstByte: number,
+  payload: Buffer,
+  options: { masked?: boolean; declaredLength?: number } = {},
+): Buffer {
   const masked = options.masked ?? true;
   const length = options.declaredLength ?? payload.length;
-  const header = length < 126
-    ? Buffer.from([firstByte, (masked ? 0x80 : 0) | length])
-    : Buffer.concat([Buffer.from([firstByte, (masked ? 0x80 : 0) | 127]), (() => { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(length)); return b; })()]);
+  const header =
+    length < 126
+      ? Buffer.from([firstByte, (masked ? 0x80 : 0) | length])
+      : Buffer.concat([
+          Buffer.from([firstByte, (masked ? 0x80 : 0) | 127]),
+          (() => {
+            const b = Buffer.alloc(8);
+            b.writeBigUInt64BE(BigInt(length));
+            return b;
+          })(),
+        ]);
   if (!masked) return Buffer.concat([header, payload]);
   const mask = Buffer.from([1, 2, 3, 4]);
   return Buffer.concat([header, mask, Buffer.from(payload.map((byte, index) => byte ^ (mask[index % 4] ?? 0)))]);
@@ -100,17 +125,28 @@ function sendRawFrame(running: RunningChild, cookie: string, bytes: Buffer): Pro
       if (!upgraded) {
         const end = received.indexOf('\r\n\r\n');
         if (end < 0) return;
-        if (!received.subarray(0, 12).toString().includes('101')) reject(new Error(`handshake refused: ${received.subarray(0, 40).toString()}`));
+        if (!received.subarray(0, 12).toString().includes('101'))
+          reject(new Error(`handshake refused: ${received.subarray(0, 40).toString()}`));
         upgraded = true;
         received = received.subarray(end + 4);
         socket.write(bytes);
       }
     });
     socket.on('close', () => resolve(closeCode(received)));
-    socket.write([
-      'GET /kiosk-ws HTTP/1.1', `Host: ${host}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==', 'Sec-WebSocket-Version: 13', `Origin: ${running.origin}`, `Cookie: ${cookie}`, '', '',
-    ].join('\r\n'));
+    socket.write(
+      [
+        'GET /kiosk-ws HTTP/1.1',
+        `Host: ${host}:${port}`,
+        'Upgrade: websocket',
+        'Connection: Upgrade',
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
+        'Sec-WebSocket-Version: 13',
+        `Origin: ${running.origin}`,
+        `Cookie: ${cookie}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
   });
 }
 
@@ -121,7 +157,12 @@ function closeCode(bytes: Buffer): number | null {
     const opcode = (bytes[offset] ?? 0) & 0x0f;
     const short = (bytes[offset + 1] ?? 0) & 0x7f;
     const lengthBytes = short === 126 ? 2 : short === 127 ? 8 : 0;
-    const length = short === 126 ? bytes.readUInt16BE(offset + 2) : short === 127 ? Number(bytes.readBigUInt64BE(offset + 2)) : short;
+    const length =
+      short === 126
+        ? bytes.readUInt16BE(offset + 2)
+        : short === 127
+          ? Number(bytes.readBigUInt64BE(offset + 2))
+          : short;
     const start = offset + 2 + lengthBytes;
     if (opcode === 0x8) return length >= 2 ? bytes.readUInt16BE(start) : null;
     offset = start + length;
@@ -131,8 +172,13 @@ function closeCode(bytes: Buffer): number | null {
 
 function openSocket(running: RunningChild, cookie: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/kiosk-ws`, { headers: { origin: running.origin, cookie } });
-    ws.on('message', () => { ws.close(); resolve(true); }); // the host pushes the current view first
+    const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/kiosk-ws`, {
+      headers: { origin: running.origin, cookie },
+    });
+    ws.on('message', () => {
+      ws.close();
+      resolve(true);
+    }); // the host pushes the current view first
     ws.on('error', () => resolve(false));
     ws.on('unexpected-response', () => resolve(false));
   });
@@ -165,8 +211,8 @@ describe('a malformed WebSocket frame ends that connection, not the kiosk', () =
   });
 });
 
-describe('the kiosk\'s temp data dir (CA key, server secret, database)', () => {
-  it('is 0700 while running and removed on SIGTERM; a dead process\'s stale dir is swept at start', async () => {
+describe("the kiosk's temp data dir (CA key, server secret, database)", () => {
+  it("is 0700 while running and removed on SIGTERM; a dead process's stale dir is swept at start", async () => {
     const dead = spawnSync(process.execPath, ['-e', '0']).pid ?? 999_999;
     const stale = join(childTmp, `dck-kiosk-${dead}-stale01`);
     mkdirSync(stale, { mode: 0o700 });

@@ -23,7 +23,16 @@ const handlers: KioskHandlers = {
   stillHere: () => Promise.resolve(ok(undefined)),
   reportActivity: () => Promise.resolve(ok(undefined)),
   useVirtualCard: () => Promise.resolve(ok(undefined)),
-  getConfig: () => Promise.resolve(ok({ languages: ['en'], defaultLanguage: 'en', helpUrl: 'https://help.example', displayName: 'Test', idleSeconds: 60 })),
+  getConfig: () =>
+    Promise.resolve(
+      ok({
+        languages: ['en'],
+        defaultLanguage: 'en',
+        helpUrl: 'https://help.example',
+        displayName: 'Test',
+        idleSeconds: 60,
+      }),
+    ),
 };
 
 let dir: string;
@@ -33,15 +42,22 @@ let opened: OpenedChromium | null = null;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dck-open-chromium-'));
-  writeFileSync(join(dir, 'index.html'), '<!doctype html><html lang="en"><head><title>t</title></head><body>fixture</body></html>');
+  writeFileSync(
+    join(dir, 'index.html'),
+    '<!doctype html><html lang="en"><head><title>t</title></head><body>fixture</body></html>',
+  );
   let markLaunched = (): void => undefined;
-  launched = new Promise((resolve) => { markLaunched = resolve; });
+  launched = new Promise((resolve) => {
+    markLaunched = resolve;
+  });
   host = await startBrowserHost({
     handlers,
     subscribeViews: () => () => undefined,
     rendererDir: dir,
     kioskHostScript: '',
-    log: (event) => { if (event === 'browser-host-launched') markLaunched(); },
+    log: (event) => {
+      if (event === 'browser-host-launched') markLaunched();
+    },
   });
 });
 
@@ -67,7 +83,10 @@ function commandLinesMentioning(marker: string): string[] {
 
 function status(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(url, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const req = request(url, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
     req.on('error', reject);
     req.end();
   });

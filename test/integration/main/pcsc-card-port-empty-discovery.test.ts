@@ -8,7 +8,11 @@ import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
 let demo: DemoEnvironment;
 
 beforeAll(async () => {
-  demo = await startDemoEnvironment({ virtualCard: 'always', profile: 'empty-discovery', cardholderName: 'Ada Lovelace' });
+  demo = await startDemoEnvironment({
+    virtualCard: 'always',
+    profile: 'empty-discovery',
+    cardholderName: 'Ada Lovelace',
+  });
 });
 
 afterAll(async () => {

@@ -25,7 +25,8 @@ afterAll(async () => {
   await demo?.stop();
 });
 
-const next = (type: 'inserted' | 'removed'): Promise<string> => new Promise((resolve) => waiting.push({ type, resolve }));
+const next = (type: 'inserted' | 'removed'): Promise<string> =>
+  new Promise((resolve) => waiting.push({ type, resolve }));
 
 async function insertAndOpen() {
   const inserted = next('inserted');

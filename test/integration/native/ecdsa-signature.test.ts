@@ -17,7 +17,8 @@ describe('rawEcdsaToDer', () => {
 
   it('keeps INTEGERs positive and minimal', () => {
     const raw = new Uint8Array(64);
-    raw[0] = 0x80; raw[63] = 0x01; // r has its top bit set, s has 31 leading zero bytes
+    raw[0] = 0x80;
+    raw[63] = 0x01; // r has its top bit set, s has 31 leading zero bytes
     const der = rawEcdsaToDer(raw);
     expect(Buffer.from(der.subarray(0, 6)).toString('hex')).toBe('302602210080');
     expect(Buffer.from(der.subarray(-3)).toString('hex')).toBe('020101');

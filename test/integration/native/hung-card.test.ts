@@ -16,8 +16,12 @@ let environment: PcscEnvironment;
 let service: SmartCardService | null = null;
 let card: StubCard | null = null;
 
-beforeAll(async () => { environment = await startPcscEnvironment({ tcpNoDelay: true }); });
-afterAll(async () => { await environment.stop(); });
+beforeAll(async () => {
+  environment = await startPcscEnvironment({ tcpNoDelay: true });
+});
+afterAll(async () => {
+  await environment.stop();
+});
 afterEach(async () => {
   // The card first: pcscd finishes a transmit the silent card never answers only when the card is gone.
   await card?.remove();
@@ -36,19 +40,23 @@ describe('a card that never finishes a command', () => {
   it.each<[string, StubCardOptions]>([
     ['drips one byte and 61 01 every 300 ms', { dripMs: 300 }],
     ['stops answering', { silent: true }],
-  ])('%s: the command rejects with card-timeout at the deadline, and the card is not used again', async (_name, options) => {
-    await insert(options);
-    service = createSmartCardService({ transmitTimeoutMs: 30_000 });
-    const connection = await service.connect(environment.readerName);
-    const piv = new PivCard(connection, { atr: connection.atr, commandDeadlineMs: DEADLINE_MS });
-    const started = Date.now();
-    await expect(piv.readCertificate('9A')).rejects.toMatchObject({ code: 'card-timeout' });
-    expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 2_000);
-    const sent = card?.apdus ?? 0;
-    await expect(piv.pinStatus('application')).rejects.toMatchObject({ code: 'card-timeout' });
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(card?.apdus).toBe(sent); // nothing more went to the card, not even the dripping loop's next GET RESPONSE
-  }, 20_000);
+  ])(
+    '%s: the command rejects with card-timeout at the deadline, and the card is not used again',
+    async (_name, options) => {
+      await insert(options);
+      service = createSmartCardService({ transmitTimeoutMs: 30_000 });
+      const connection = await service.connect(environment.readerName);
+      const piv = new PivCard(connection, { atr: connection.atr, commandDeadlineMs: DEADLINE_MS });
+      const started = Date.now();
+      await expect(piv.readCertificate('9A')).rejects.toMatchObject({ code: 'card-timeout' });
+      expect(Date.now() - started).toBeLessThan(DEADLINE_MS + 2_000);
+      const sent = card?.apdus ?? 0;
+      await expect(piv.pinStatus('application')).rejects.toMatchObject({ code: 'card-timeout' });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(card?.apdus).toBe(sent); // nothing more went to the card, not even the dripping loop's next GET RESPONSE
+    },
+    20_000,
+  );
 
   it('the kiosk port calls it unreadable ("this card cannot be read") instead of reading for ever', async () => {
     await insert({ dripMs: 300 });

@@ -34,7 +34,9 @@ describe('PKCS#11 path over SoftHSM2', () => {
     const result = await signWithKey(config(label), secret, challenge);
     expect(secret.every((byte) => byte === 0)).toBe(true);
     expect(result.keyType).toBe(label);
-    const publicKey = createPublicKey(new X509Certificate(result.certificateDer).publicKey.export({ format: 'pem', type: 'spki' }));
+    const publicKey = createPublicKey(
+      new X509Certificate(result.certificateDer).publicKey.export({ format: 'pem', type: 'spki' }),
+    );
     expect(verify('sha256', challenge, publicKey, result.signature)).toBe(true);
     expect(verify('sha256', Buffer.from('another message'), publicKey, result.signature)).toBe(false);
   });
@@ -51,11 +53,15 @@ describe('PKCS#11 path over SoftHSM2', () => {
 
   it('names a missing token and a module that is not there', async () => {
     await expect(readCertificate(config('no-such-label'))).rejects.toMatchObject({ code: 'no-token' });
-    await expect(listTokens({ modulePath: '/nonexistent/module.so' })).rejects.toMatchObject({ code: 'module-load-failed' });
+    await expect(listTokens({ modulePath: '/nonexistent/module.so' })).rejects.toMatchObject({
+      code: 'module-load-failed',
+    });
     await expect(listTokens({ modulePath: '/etc/hostname' })).rejects.toMatchObject({ code: 'module-load-failed' });
   });
 
   it('reports a missing key id as no-certificate', async () => {
-    await expect(readCertificate({ ...config('ec'), keyId: Uint8Array.of(0x09) })).rejects.toMatchObject({ code: 'no-certificate' });
+    await expect(readCertificate({ ...config('ec'), keyId: Uint8Array.of(0x09) })).rejects.toMatchObject({
+      code: 'no-certificate',
+    });
   });
 });

@@ -8,7 +8,13 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { verify, X509Certificate } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listTokens, OPENSC_PKCS11_MODULE, readCertificate, signWithKey, verifyPin } from '../../../native/pkcs11/index.ts';
+import {
+  listTokens,
+  OPENSC_PKCS11_MODULE,
+  readCertificate,
+  signWithKey,
+  verifyPin,
+} from '../../../native/pkcs11/index.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 
@@ -18,12 +24,18 @@ let rsaCard: ChildProcess;
 let ecCard: ChildProcess;
 
 function startCardProcess(profile: string, port: number): ChildProcess {
-  return spawn(process.execPath, ['bin/dck.js', 'virtual-card', '--profile', profile, '--port', String(port)], { env: environment.env, stdio: 'ignore' });
+  return spawn(process.execPath, ['bin/dck.js', 'virtual-card', '--profile', profile, '--port', String(port)], {
+    env: environment.env,
+    stdio: 'ignore',
+  });
 }
 
 function stopCardProcess(card: ChildProcess): Promise<void> {
   if (card.exitCode !== null || card.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => { card.once('exit', () => resolve()); card.kill('SIGTERM'); });
+  return new Promise((resolve) => {
+    card.once('exit', () => resolve());
+    card.kill('SIGTERM');
+  });
 }
 
 beforeAll(async () => {
@@ -45,8 +57,9 @@ const config = (readerName: string) => ({ modulePath: OPENSC_PKCS11_MODULE, read
 describe('PKCS#11 through OpenSC to the virtual PIV card', () => {
   it('sees one token per card, in the reader it is in', async () => {
     const tokens = await listTokens({ modulePath: OPENSC_PKCS11_MODULE });
-    expect(tokens.map((token) => token.slotDescription.slice(0, environment.readerName.length)).sort())
-      .toEqual([environment.readerName, environment.secondReaderName].sort());
+    expect(tokens.map((token) => token.slotDescription.slice(0, environment.readerName.length)).sort()).toEqual(
+      [environment.readerName, environment.secondReaderName].sort(),
+    );
   });
 
   it('reads the 9A certificate as CKA_ID 01 without a PIN', async () => {
@@ -56,19 +69,19 @@ describe('PKCS#11 through OpenSC to the virtual PIV card', () => {
     expect(certificate.publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
   });
 
-  it.each([['rsa', () => environment.readerName], ['ec', () => environment.secondReaderName]] as const)(
-    'signs with the %s key; the signature verifies against the card certificate',
-    async (keyType, reader) => {
-      const challenge = Buffer.from('issuer challenge 0123456789abcdef');
-      const pin = Buffer.from(DEMO_PIN);
-      const result = await signWithKey(config(reader()), pin, challenge);
-      expect(pin.every((byte) => byte === 0)).toBe(true);
-      expect(result.keyType).toBe(keyType);
-      const publicKey = new X509Certificate(result.certificateDer).publicKey;
-      expect(verify('sha256', challenge, publicKey, result.signature)).toBe(true);
-      expect(verify('sha256', Buffer.from('something else'), publicKey, result.signature)).toBe(false);
-    },
-  );
+  it.each([
+    ['rsa', () => environment.readerName],
+    ['ec', () => environment.secondReaderName],
+  ] as const)('signs with the %s key; the signature verifies against the card certificate', async (keyType, reader) => {
+    const challenge = Buffer.from('issuer challenge 0123456789abcdef');
+    const pin = Buffer.from(DEMO_PIN);
+    const result = await signWithKey(config(reader()), pin, challenge);
+    expect(pin.every((byte) => byte === 0)).toBe(true);
+    expect(result.keyType).toBe(keyType);
+    const publicKey = new X509Certificate(result.certificateDer).publicKey;
+    expect(verify('sha256', challenge, publicKey, result.signature)).toBe(true);
+    expect(verify('sha256', Buffer.from('something else'), publicKey, result.signature)).toBe(false);
+  });
 
   it('reports a wrong PIN as an outcome and a correct one as correct', async () => {
     expect(await verifyPin(config(environment.readerName), Buffer.from('000000'))).toMatchObject({ status: 'wrong' });

@@ -24,8 +24,12 @@ const cards: StubCard[] = [];
 const MAX_EVENT_LOOP_STALL_MS = 2_000;
 let eventLoopDelay: IntervalHistogram;
 
-beforeAll(async () => { environment = await startPcscEnvironment({ tcpNoDelay: true }); });
-afterAll(async () => { await environment.stop(); });
+beforeAll(async () => {
+  environment = await startPcscEnvironment({ tcpNoDelay: true });
+});
+afterAll(async () => {
+  await environment.stop();
+});
 beforeEach(() => {
   eventLoopDelay = monitorEventLoopDelay({ resolution: 20 });
   eventLoopDelay.enable();
@@ -41,11 +45,21 @@ afterEach(async () => {
 });
 
 /** Collects every event from the moment the service is created. */
-function startRecording(): { events: { name: SmartCardEventName; reader?: string }[]; next: <E extends SmartCardEventName>(name: E, reader?: string, timeoutMs?: number) => Promise<SmartCardEvents[E]> } {
+function startRecording(): {
+  events: { name: SmartCardEventName; reader?: string }[];
+  next: <E extends SmartCardEventName>(name: E, reader?: string, timeoutMs?: number) => Promise<SmartCardEvents[E]>;
+} {
   service = createSmartCardService({ initialRetryMs: 50, maxRetryMs: 400 });
   const events: { name: SmartCardEventName; reader?: string }[] = [];
   const waiters: { name: SmartCardEventName; reader?: string; resolve: (args: unknown[]) => void }[] = [];
-  const names: SmartCardEventName[] = ['reader-added', 'reader-removed', 'card-inserted', 'card-removed', 'service-down', 'service-up'];
+  const names: SmartCardEventName[] = [
+    'reader-added',
+    'reader-removed',
+    'card-inserted',
+    'card-removed',
+    'service-down',
+    'service-up',
+  ];
   for (const name of names) {
     service.on(name, (...args: unknown[]) => {
       const reader = (args[0] as { reader?: string } | undefined)?.reader;
@@ -56,10 +70,24 @@ function startRecording(): { events: { name: SmartCardEventName; reader?: string
       }
     });
   }
-  const next = <E extends SmartCardEventName>(name: E, reader?: string, timeoutMs = 5_000): Promise<SmartCardEvents[E]> =>
+  const next = <E extends SmartCardEventName>(
+    name: E,
+    reader?: string,
+    timeoutMs = 5_000,
+  ): Promise<SmartCardEvents[E]> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no ${name} event for ${reader ?? 'any reader'} within ${timeoutMs} ms`)), timeoutMs);
-      waiters.push({ name, reader, resolve: (args) => { clearTimeout(timer); resolve(args as SmartCardEvents[E]); } });
+      const timer = setTimeout(
+        () => reject(new Error(`no ${name} event for ${reader ?? 'any reader'} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      waiters.push({
+        name,
+        reader,
+        resolve: (args) => {
+          clearTimeout(timer);
+          resolve(args as SmartCardEvents[E]);
+        },
+      });
     });
   return { events, next };
 }
@@ -76,7 +104,10 @@ describe('SmartCardService over pcscd + vpcd', () => {
     const added = next('reader-added', environment.secondReaderName);
     service.start();
     await added;
-    expect(events.filter((e) => e.name === 'reader-added').map((e) => e.reader)).toEqual([environment.readerName, environment.secondReaderName]);
+    expect(events.filter((e) => e.name === 'reader-added').map((e) => e.reader)).toEqual([
+      environment.readerName,
+      environment.secondReaderName,
+    ]);
 
     const inserted = next('card-inserted', environment.readerName);
     const card = await insert(environment.vpcdPort);
@@ -103,7 +134,10 @@ describe('SmartCardService over pcscd + vpcd', () => {
     const first = next('card-inserted', environment.readerName);
     await insert(environment.vpcdPort);
     await first;
-    expect(events.filter((e) => e.name === 'card-inserted').map((e) => e.reader)).toEqual([environment.secondReaderName, environment.readerName]);
+    expect(events.filter((e) => e.name === 'card-inserted').map((e) => e.reader)).toEqual([
+      environment.secondReaderName,
+      environment.readerName,
+    ]);
   });
 
   it('exchanges APDUs with a connected card and names wrong readers and empty ones', async () => {
@@ -112,10 +146,14 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await waitForReaderState(environment.env, environment.readerName, 'present');
     const connection = await service.connect(environment.readerName);
     expect(Buffer.from(connection.atr)).toEqual(STUB_ATR);
-    expect(Buffer.from(await connection.transmit(Uint8Array.of(0x00, 0xa4, 0x04, 0x00, 0x01, 0xa0)))).toEqual(Buffer.from([0x90, 0x00]));
+    expect(Buffer.from(await connection.transmit(Uint8Array.of(0x00, 0xa4, 0x04, 0x00, 0x01, 0xa0)))).toEqual(
+      Buffer.from([0x90, 0x00]),
+    );
     await expect(connection.transmit(Uint8Array.of(0x00))).rejects.toMatchObject({ code: 'invalid-command' });
     await connection.disconnect();
-    await expect(connection.transmit(Uint8Array.of(0, 0xa4, 0, 0))).rejects.toMatchObject({ code: 'connection-closed' });
+    await expect(connection.transmit(Uint8Array.of(0, 0xa4, 0, 0))).rejects.toMatchObject({
+      code: 'connection-closed',
+    });
     await expect(service.connect(environment.secondReaderName)).rejects.toMatchObject({ code: 'no-card' });
     await expect(service.connect('No Such Reader 00 00')).rejects.toMatchObject({ code: 'no-reader' });
   });
@@ -128,7 +166,10 @@ describe('SmartCardService over pcscd + vpcd', () => {
     const reader = otherProgram.listReaders().find((candidate) => candidate.name === environment.readerName);
     const exclusive = await reader?.connect(SCARD_SHARE_EXCLUSIVE, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1);
     try {
-      await expect(service.connect(environment.readerName)).rejects.toMatchObject({ code: 'reader-busy', message: `another program is using the card (${environment.readerName})` });
+      await expect(service.connect(environment.readerName)).rejects.toMatchObject({
+        code: 'reader-busy',
+        message: `another program is using the card (${environment.readerName})`,
+      });
     } finally {
       exclusive?.disconnect();
       otherProgram.close();
@@ -145,7 +186,9 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await inserted;
     const connection = await service.connect(environment.readerName);
     const removed = next('card-removed', environment.readerName);
-    const failure = await connection.transmit(Uint8Array.of(0x00, 0x20, 0x00, 0x80, 0x08, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0xff, 0xff)).catch((error: unknown) => error);
+    const failure = await connection
+      .transmit(Uint8Array.of(0x00, 0x20, 0x00, 0x80, 0x08, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0xff, 0xff))
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SmartCardError);
     expect((failure as SmartCardError).code).toBe('card-removed');
     expect((failure as SmartCardError).message).not.toMatch(/313233|123456/);
@@ -190,7 +233,10 @@ describe('SmartCardService over pcscd + vpcd', () => {
     await removed;
     const [{ message }] = await down;
     expect(message).toBe('smart card service not running');
-    await expect(service.listReaders()).rejects.toMatchObject({ code: 'service-unavailable', message: 'smart card service not running' });
+    await expect(service.listReaders()).rejects.toMatchObject({
+      code: 'service-unavailable',
+      message: 'smart card service not running',
+    });
     await expect(service.connect(environment.readerName)).rejects.toMatchObject({ code: 'service-unavailable' });
     for (const card of cards.splice(0)) await card.remove();
     // While it retries, the event loop stays free: a 20 ms timer still fires (bound kept loose on purpose).

@@ -24,19 +24,67 @@ export function createSoftHsmTokens(keyTypes: readonly ('rsa' | 'ec')[]): SoftHs
   const configPath = join(directory, 'softhsm2.conf');
   writeFileSync(join(directory, '.keep'), '');
   execFileSync('mkdir', ['-p', join(directory, 'tokens')]);
-  writeFileSync(configPath, `directories.tokendir = ${join(directory, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  writeFileSync(
+    configPath,
+    `directories.tokendir = ${join(directory, 'tokens')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
   const env = { ...process.env, SOFTHSM2_CONF: configPath };
   for (const keyType of keyTypes) {
-    run('softhsm2-util', ['--init-token', '--free', '--label', keyType, '--pin', TOKEN_PIN, '--so-pin', '87654321'], env);
+    run(
+      'softhsm2-util',
+      ['--init-token', '--free', '--label', keyType, '--pin', TOKEN_PIN, '--so-pin', '87654321'],
+      env,
+    );
     const key = join(directory, `${keyType}.key.der`);
     const certificate = join(directory, `${keyType}.cert.der`);
-    const keyArgs = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-    run('openssl', ['req', '-x509', ...keyArgs, '-nodes', '-subj', `/CN=SoftHSM ${keyType} PIV Auth`, '-days', '30',
-      '-keyout', `${key}.pem`, '-outform', 'DER', '-out', certificate], env);
+    const keyArgs =
+      keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
+    run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        ...keyArgs,
+        '-nodes',
+        '-subj',
+        `/CN=SoftHSM ${keyType} PIV Auth`,
+        '-days',
+        '30',
+        '-keyout',
+        `${key}.pem`,
+        '-outform',
+        'DER',
+        '-out',
+        certificate,
+      ],
+      env,
+    );
     run('openssl', ['pkey', '-in', `${key}.pem`, '-outform', 'DER', '-out', key], env);
-    for (const [file, type] of [[key, 'privkey'], [certificate, 'cert']] as const) {
-      run('pkcs11-tool', ['--module', SOFTHSM_MODULE, '--token-label', keyType, '--login', '--pin', TOKEN_PIN,
-        '--write-object', file, '--type', type, '--id', '01', '--label', 'PIV AUTH'], env);
+    for (const [file, type] of [
+      [key, 'privkey'],
+      [certificate, 'cert'],
+    ] as const) {
+      run(
+        'pkcs11-tool',
+        [
+          '--module',
+          SOFTHSM_MODULE,
+          '--token-label',
+          keyType,
+          '--login',
+          '--pin',
+          TOKEN_PIN,
+          '--write-object',
+          file,
+          '--type',
+          type,
+          '--id',
+          '01',
+          '--label',
+          'PIV AUTH',
+        ],
+        env,
+      );
     }
   }
   return { directory, configPath, labels: keyTypes, remove: () => rmSync(directory, { recursive: true, force: true }) };

@@ -17,7 +17,10 @@ let service: SmartCardService;
 function next(name: SmartCardEventName, timeoutMs = 5_000): Promise<unknown[]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${name} within ${timeoutMs} ms`)), timeoutMs);
-    service.once(name, (...args: unknown[]) => { clearTimeout(timer); resolve(args); });
+    service.once(name, (...args: unknown[]) => {
+      clearTimeout(timer);
+      resolve(args);
+    });
   });
 }
 
@@ -44,7 +47,11 @@ describe('SmartCardService with the virtual PIV card', () => {
     expect(event.reader).toBe(environment.readerName);
     const connection = await service.connect(event.reader);
     expect(Buffer.from(connection.atr)).toEqual(Buffer.from(event.atr));
-    const result = await signChallenge(new PivCard(connection, { atr: connection.atr }), Buffer.alloc(32, 0x0c), Buffer.from('123456'));
+    const result = await signChallenge(
+      new PivCard(connection, { atr: connection.atr }),
+      Buffer.alloc(32, 0x0c),
+      Buffer.from('123456'),
+    );
     expect(result.verified).toBe(true);
     await connection.disconnect({ reset: true });
     const removed = next('card-removed');
@@ -67,8 +74,11 @@ describe('SmartCardService with the virtual PIV card', () => {
         return connection.transmit(command);
       },
     };
-    const failure = await signChallenge(new PivCard(pullingTransport, { atr: connection.atr }), Buffer.alloc(32, 0x0c), Buffer.from('123456'))
-      .catch((error: unknown) => error);
+    const failure = await signChallenge(
+      new PivCard(pullingTransport, { atr: connection.atr }),
+      Buffer.alloc(32, 0x0c),
+      Buffer.from('123456'),
+    ).catch((error: unknown) => error);
     const smartCardError = isSmartCardError(failure) ? failure : isPivError(failure) ? failure.cause : undefined;
     expect(isSmartCardError(smartCardError, 'card-removed')).toBe(true);
     await connection.disconnect({ reset: true });

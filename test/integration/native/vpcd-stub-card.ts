@@ -27,7 +27,9 @@ export function insertStubCard(port: number, options: StubCardOptions = {}): Pro
     let apdus = 0;
     let pending = Buffer.alloc(0);
     const card: StubCard = {
-      get apdus() { return apdus; },
+      get apdus() {
+        return apdus;
+      },
       remove: () => close(socket),
     };
     socket.once('connect', () => resolve(card));
@@ -44,10 +46,15 @@ export function insertStubCard(port: number, options: StubCardOptions = {}): Pro
           continue;
         }
         apdus += 1;
-        if (options.pullOnApdu === true) { socket.destroy(); return; }
+        if (options.pullOnApdu === true) {
+          socket.destroy();
+          return;
+        }
         if (options.silent === true) continue;
         if (options.dripMs !== undefined) {
-          setTimeout(() => { if (!socket.destroyed) send(socket, Buffer.from([0x42, 0x61, 0x01])); }, options.dripMs);
+          setTimeout(() => {
+            if (!socket.destroyed) send(socket, Buffer.from([0x42, 0x61, 0x01]));
+          }, options.dripMs);
           continue;
         }
         send(socket, Buffer.from([0x90, 0x00]));
@@ -64,7 +71,10 @@ function send(socket: Socket, payload: Buffer): void {
 
 function close(socket: Socket): Promise<void> {
   return new Promise((resolve) => {
-    if (socket.destroyed) { resolve(); return; }
+    if (socket.destroyed) {
+      resolve();
+      return;
+    }
     socket.once('close', () => resolve());
     socket.destroy();
   });

@@ -33,36 +33,82 @@ const json = (status: number, body: unknown) => (response: ServerResponse) => {
 
 describe('phone client against a hostile issuer', () => {
   it('refuses an answer larger than 1 MiB without buffering it all', async () => {
-    answer = (response) => { response.writeHead(200); response.end(Buffer.alloc(3 * 1024 * 1024, 0x20)); };
-    expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response', message: expect.stringContaining('larger than') as unknown });
+    answer = (response) => {
+      response.writeHead(200);
+      response.end(Buffer.alloc(3 * 1024 * 1024, 0x20));
+    };
+    expect(await startDeviceAuthorization(connection)).toMatchObject({
+      ok: false,
+      code: 'bad-response',
+      message: expect.stringContaining('larger than') as unknown,
+    });
   });
 
   it('refuses an answer that is not JSON', async () => {
-    answer = (response) => { response.writeHead(200); response.end('<html>captive portal</html>'); };
+    answer = (response) => {
+      response.writeHead(200);
+      response.end('<html>captive portal</html>');
+    };
     expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
   });
 
   it('refuses a 200 answer that does not match the contract (extra fields, wrong types, oversized values)', async () => {
-    answer = json(200, { device_code: 'd', user_code: 'WDJB-MJHT', verification_uri: 'https://x', expires_in: 100_000, interval: 5 });
+    answer = json(200, {
+      device_code: 'd',
+      user_code: 'WDJB-MJHT',
+      verification_uri: 'https://x',
+      expires_in: 100_000,
+      interval: 5,
+    });
     expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
-    answer = json(200, { device_code: 'd', user_code: 'WDJB-MJHT', verification_uri: 'https://x', expires_in: 600, interval: 5, admin: true });
+    answer = json(200, {
+      device_code: 'd',
+      user_code: 'WDJB-MJHT',
+      verification_uri: 'https://x',
+      expires_in: 600,
+      interval: 5,
+      admin: true,
+    });
     expect(await startDeviceAuthorization(connection)).toMatchObject({ ok: false, code: 'bad-response' });
-    answer = json(200, { displayName: 'x'.repeat(5000), helpUrl: null, issuerBaseUrl: 'https://x', caCertificatePem: '', otpLength: 8 });
+    answer = json(200, {
+      displayName: 'x'.repeat(5000),
+      helpUrl: null,
+      issuerBaseUrl: 'https://x',
+      caCertificatePem: '',
+      otpLength: 8,
+    });
     expect(await fetchIssuerMetadata(connection)).toMatchObject({ ok: false, code: 'bad-response' });
   });
 
   it('passes on a contract error answer as issuer-refused with its code', async () => {
     answer = json(429, { error: 'rate-limited', message: 'Too many requests; wait a minute.' });
-    expect(await fetchIssuerMetadata(connection)).toEqual({ ok: false, code: 'issuer-refused', message: 'Too many requests; wait a minute.', issuerCode: 'rate-limited' });
+    expect(await fetchIssuerMetadata(connection)).toEqual({
+      ok: false,
+      code: 'issuer-refused',
+      message: 'Too many requests; wait a minute.',
+      issuerCode: 'rate-limited',
+    });
   });
 
   it('maps the RFC 8628 token errors', async () => {
-    const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 5, expiresAt: Date.now() + 60_000 };
+    const flow = {
+      deviceCode: 'd',
+      userCode: 'WDJB-MJHT',
+      verificationUri: 'https://x',
+      intervalSeconds: 5,
+      expiresAt: Date.now() + 60_000,
+    };
     const oauth = (error: string) => json(400, { error, error_description: error, message: error });
     answer = oauth('authorization_pending');
-    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5, matchNumber: null } });
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({
+      ok: true,
+      value: { state: 'pending', intervalSeconds: 5, matchNumber: null },
+    });
     answer = oauth('slow_down');
-    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 10, matchNumber: null } });
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({
+      ok: true,
+      value: { state: 'pending', intervalSeconds: 10, matchNumber: null },
+    });
     answer = oauth('access_denied');
     expect(await pollTokenOnce(connection, flow, 5)).toMatchObject({ ok: false, code: 'access-denied' });
     answer = oauth('expired_token');
@@ -70,13 +116,26 @@ describe('phone client against a hostile issuer', () => {
   });
 
   it('takes the number-matching number only as two digits (nothing else reaches the screen or the terminal)', async () => {
-    const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 5, expiresAt: Date.now() + 60_000 };
-    const pending = (matchNumber: unknown) => json(400, { error: 'authorization_pending', error_description: 'p', message: 'p', match_number: matchNumber });
+    const flow = {
+      deviceCode: 'd',
+      userCode: 'WDJB-MJHT',
+      verificationUri: 'https://x',
+      intervalSeconds: 5,
+      expiresAt: Date.now() + 60_000,
+    };
+    const pending = (matchNumber: unknown) =>
+      json(400, { error: 'authorization_pending', error_description: 'p', message: 'p', match_number: matchNumber });
     answer = pending('07');
-    expect(await pollTokenOnce(connection, flow, 5)).toEqual({ ok: true, value: { state: 'pending', intervalSeconds: 5, matchNumber: '07' } });
+    expect(await pollTokenOnce(connection, flow, 5)).toEqual({
+      ok: true,
+      value: { state: 'pending', intervalSeconds: 5, matchNumber: '07' },
+    });
     for (const hostile of ['7', '123', '0\u001b', ' 07', '٠٧', 7]) {
       answer = pending(hostile);
-      expect(await pollTokenOnce(connection, flow, 5), JSON.stringify(hostile)).toMatchObject({ ok: false, code: 'bad-response' });
+      expect(await pollTokenOnce(connection, flow, 5), JSON.stringify(hostile)).toMatchObject({
+        ok: false,
+        code: 'bad-response',
+      });
     }
   });
 
@@ -90,7 +149,11 @@ describe('phone client against a hostile issuer', () => {
     const dripped = connectToIssuer(connection.baseUrl.href, null, { deadlineMs: 600 });
     if (!dripped.ok) throw new Error(dripped.message);
     const started = Date.now();
-    expect(await startDeviceAuthorization(dripped.connection)).toMatchObject({ ok: false, code: 'issuer-unreachable', message: expect.stringContaining('no complete answer') as unknown });
+    expect(await startDeviceAuthorization(dripped.connection)).toMatchObject({
+      ok: false,
+      code: 'issuer-unreachable',
+      message: expect.stringContaining('no complete answer') as unknown,
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     dripped.connection.close();
   });
@@ -104,7 +167,10 @@ describe('phone client against a hostile issuer', () => {
 
   it('refuses issuer addresses that are not https (except loopback http) or carry credentials', () => {
     expect(connectToIssuer('http://issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
-    expect(connectToIssuer('https://user:pw@issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
+    expect(connectToIssuer('https://user:pw@issuer.example', null)).toMatchObject({
+      ok: false,
+      code: 'bad-issuer-url',
+    });
     expect(connectToIssuer('ftp://issuer.example', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
     expect(connectToIssuer('not a url', null)).toMatchObject({ ok: false, code: 'bad-issuer-url' });
   });
@@ -116,8 +182,12 @@ describe('dck phone prints only safe characters from the issuer', () => {
     answer = json(429, { error: 'rate-limited', message: hostile });
     const stateDir = mkdtempSync(join(tmpdir(), 'dck-phone-hostile-'));
     const printed: string[] = [];
-    const errors = vi.spyOn(console, 'error').mockImplementation((text: string) => { printed.push(text); });
-    const logs = vi.spyOn(console, 'log').mockImplementation((text: string) => { printed.push(text); });
+    const errors = vi.spyOn(console, 'error').mockImplementation((text: string) => {
+      printed.push(text);
+    });
+    const logs = vi.spyOn(console, 'log').mockImplementation((text: string) => {
+      printed.push(text);
+    });
     try {
       expect(await dckPhone(['start', '--issuer', connection.baseUrl.href, '--state', stateDir])).toBe(1);
       expect(await dckPhone(['start', '--issuer', connection.baseUrl.href, '--state', stateDir, '--json'])).toBe(1);

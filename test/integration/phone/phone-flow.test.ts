@@ -9,7 +9,13 @@ import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../../phone/qr-code.ts';
-import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization, type DeviceFlow, type DeviceToken } from '../../../phone/phone-client.ts';
+import {
+  pollTokenOnce,
+  redeemEnrollment,
+  startDeviceAuthorization,
+  type DeviceFlow,
+  type DeviceToken,
+} from '../../../phone/phone-client.ts';
 import { approve, kioskSignIn, startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';
 
 let h: IssuerHarness;
@@ -36,7 +42,13 @@ function must<T>(result: { ok: true; value: T } | { ok: false; message: string }
 }
 
 /** Phone asks for a code, a card signs in at the kiosk and approves it: the kiosk's QR payload + OTP. */
-async function approvedEnrollment(): Promise<{ flow: DeviceFlow; token: DeviceToken; qrPayload: string; otp: string; cardUuid: string }> {
+async function approvedEnrollment(): Promise<{
+  flow: DeviceFlow;
+  token: DeviceToken;
+  qrPayload: string;
+  otp: string;
+  cardUuid: string;
+}> {
   const flow = must(await startDeviceAuthorization(connection));
   const card = await h.card();
   const session = await kioskSignIn(h.http, card);
@@ -51,9 +63,17 @@ describe('phone client in-process', () => {
   it('waits while the kiosk has not approved, then gets its token', async () => {
     const flow = must(await startDeviceAuthorization(connection));
     expect(flow.userCode).toMatch(/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/);
-    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds, matchNumber: null });
+    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({
+      state: 'pending',
+      intervalSeconds: flow.intervalSeconds,
+      matchNumber: null,
+    });
     // Polling again at once is too fast: RFC 8628 slow_down, and the phone lengthens its interval.
-    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({ state: 'pending', intervalSeconds: flow.intervalSeconds + 5, matchNumber: null });
+    expect(must(await pollTokenOnce(connection, flow, flow.intervalSeconds))).toEqual({
+      state: 'pending',
+      intervalSeconds: flow.intervalSeconds + 5,
+      matchNumber: null,
+    });
   });
 
   it('full flow: QR from a PNG (jsqr, cross-checked by zbarimg) + OTP → verified derived certificate', async () => {
@@ -62,7 +82,12 @@ describe('phone client in-process', () => {
     writeFileSync(png, await QRCode.toBuffer(qrPayload, { errorCorrectionLevel: 'M', scale: 6 }));
     const scanned = must(await decodeQrImageFile(png));
     expect(scanned).toBe(qrPayload);
-    expect(execFileSync('zbarimg', ['--quiet', '--raw', png], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim()).toBe(qrPayload);
+    expect(
+      execFileSync('zbarimg', ['--quiet', '--raw', png], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim(),
+    ).toBe(qrPayload);
 
     const otpBuffer = Buffer.from(otp);
     const redeemed = must(await redeemEnrollment(connection, { token, qrPayload: scanned, otp: otpBuffer }));
@@ -82,13 +107,22 @@ describe('phone client in-process', () => {
   it('a QR pointing at another issuer is refused before anything is sent', async () => {
     const { token, otp } = await approvedEnrollment();
     const hostile = `https://evil.example/e/${token.enrollmentId}`;
-    expect(await redeemEnrollment(connection, { token, qrPayload: hostile, otp: Buffer.from(otp) })).toMatchObject({ ok: false, code: 'qr-wrong-issuer' });
+    expect(await redeemEnrollment(connection, { token, qrPayload: hostile, otp: Buffer.from(otp) })).toMatchObject({
+      ok: false,
+      code: 'qr-wrong-issuer',
+    });
   });
 
   it('a QR of another enrollment (photographed from another kiosk screen) is refused', async () => {
     const first = await approvedEnrollment();
     const second = await approvedEnrollment();
-    expect(await redeemEnrollment(connection, { token: first.token, qrPayload: second.qrPayload, otp: Buffer.from(second.otp) })).toMatchObject({ ok: false, code: 'qr-wrong-enrollment' });
+    expect(
+      await redeemEnrollment(connection, {
+        token: first.token,
+        qrPayload: second.qrPayload,
+        otp: Buffer.from(second.otp),
+      }),
+    ).toMatchObject({ ok: false, code: 'qr-wrong-enrollment' });
   });
 
   it('trusts only the CA it is given: the self-signed issuer is unreachable without it', async () => {
@@ -103,11 +137,18 @@ describe('phone client in-process', () => {
 
 function dck(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dck.js', 'phone', ...args], { cwd: process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/dck.js', 'phone', ...args], {
+      cwd: process.cwd(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     child.stdin.end(stdin);
@@ -145,12 +186,19 @@ describe('dck phone (the command a help-desk agent runs)', () => {
     const keyFile = join(stateDir, 'derived-key.pem');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'latin1')).toContain('-----BEGIN PRIVATE KEY-----');
-    expect(readFileSync(join(stateDir, 'derived-certificate.pem'), 'latin1').match(/BEGIN CERTIFICATE/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(
+      readFileSync(join(stateDir, 'derived-certificate.pem'), 'latin1').match(/BEGIN CERTIFICATE/g)?.length,
+    ).toBeGreaterThanOrEqual(2);
 
     // The "app" notification channel: the credential's state, and renewal-due once 80% of its life has passed.
     const fresh = await dck(['status', '--state', stateDir, '--json']);
     expect(fresh.code).toBe(0);
-    const freshStatus = JSON.parse(fresh.stdout) as { state: string; renewalDue: boolean; renewalDueAt: string; notAfter: string };
+    const freshStatus = JSON.parse(fresh.stdout) as {
+      state: string;
+      renewalDue: boolean;
+      renewalDueAt: string;
+      notAfter: string;
+    };
     expect(freshStatus).toMatchObject({ state: 'active', renewalDue: false });
     const lifetime = new Date(freshStatus.notAfter).getTime() - Date.now();
     expect(new Date(freshStatus.renewalDueAt).getTime() - Date.now()).toBeCloseTo(lifetime * 0.8, -6);
@@ -170,10 +218,22 @@ describe('dck phone (the command a help-desk agent runs)', () => {
     const stateDir = join(workDir, 'cli-hostile');
     const caFile = join(workDir, 'issuer-tls.pem');
     writeFileSync(caFile, h.issuer.tlsCertificatePem);
-    expect((await dck(['start', '--issuer', h.issuer.url, '--ca', caFile, '--state', stateDir, '--json'])).code).toBe(0);
+    expect((await dck(['start', '--issuer', h.issuer.url, '--ca', caFile, '--state', stateDir, '--json'])).code).toBe(
+      0,
+    );
     const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as Record<string, unknown>;
-    writeFileSync(join(stateDir, 'state.json'), JSON.stringify({ ...state, token: { accessToken: 'x'.repeat(43), enrollmentId: 'A'.repeat(22), expiresAt: Date.now() + 60_000 } }), { mode: 0o600 });
-    const hostile = await dck(['redeem', '--qr-text', `https://evil.example/e/${'A'.repeat(22)}`, '--state', stateDir], '12345678\n');
+    writeFileSync(
+      join(stateDir, 'state.json'),
+      JSON.stringify({
+        ...state,
+        token: { accessToken: 'x'.repeat(43), enrollmentId: 'A'.repeat(22), expiresAt: Date.now() + 60_000 },
+      }),
+      { mode: 0o600 },
+    );
+    const hostile = await dck(
+      ['redeem', '--qr-text', `https://evil.example/e/${'A'.repeat(22)}`, '--state', stateDir],
+      '12345678\n',
+    );
     expect(hostile.code).toBe(1);
     expect(hostile.stderr).toContain('not to the issuer this phone registered with');
   });

@@ -18,12 +18,19 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 describe('QR payload', () => {
   it('accepts an enrollment of the issuer this phone registered with', () => {
-    expect(readEnrollmentQr(GOOD_PAYLOAD, `${ISSUER}/`)).toEqual({ ok: true, value: { issuerBaseUrl: ISSUER, enrollmentId: ENROLLMENT_ID } });
+    expect(readEnrollmentQr(GOOD_PAYLOAD, `${ISSUER}/`)).toEqual({
+      ok: true,
+      value: { issuerBaseUrl: ISSUER, enrollmentId: ENROLLMENT_ID },
+    });
   });
 
   const hostile: [string, string, RegExp][] = [
     ['another issuer', `https://evil.example/e/${ENROLLMENT_ID}`, /not to the issuer this phone registered with/],
-    ['credentials that hide another host', `https://127.0.0.1:8443@evil.example/e/${ENROLLMENT_ID}`, /not to the issuer|credentials/],
+    [
+      'credentials that hide another host',
+      `https://127.0.0.1:8443@evil.example/e/${ENROLLMENT_ID}`,
+      /not to the issuer|credentials/,
+    ],
     ['our host, other port', `https://127.0.0.1:9443/e/${ENROLLMENT_ID}`, /not to the issuer/],
     ['plain http', `http://127.0.0.1:8443/e/${ENROLLMENT_ID}`, /https/],
     ['a javascript: URL', `javascript:alert(1)//e/${ENROLLMENT_ID}`, /https|not a URL/],
@@ -52,7 +59,10 @@ describe('QR image', () => {
     writeFileSync(file, await QRCode.toBuffer(GOOD_PAYLOAD, { errorCorrectionLevel: 'M', margin: 4, scale: 6 }));
     const decoded = await decodeQrImageFile(file);
     expect(decoded).toEqual({ ok: true, value: GOOD_PAYLOAD });
-    const zbar = execFileSync('zbarimg', ['--quiet', '--raw', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    const zbar = execFileSync('zbarimg', ['--quiet', '--raw', file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim();
     expect(zbar).toBe(GOOD_PAYLOAD);
   });
 
@@ -64,21 +74,35 @@ describe('QR image', () => {
   it('refuses a file that is not a PNG', async () => {
     const file = join(workDir, 'not.png');
     writeFileSync(file, 'GIF89a not a png at all');
-    expect(await decodeQrImageFile(file)).toMatchObject({ ok: false, code: 'qr-image-unreadable', message: 'the image is not a PNG file' });
+    expect(await decodeQrImageFile(file)).toMatchObject({
+      ok: false,
+      code: 'qr-image-unreadable',
+      message: 'the image is not a PNG file',
+    });
   });
 
   it('refuses a missing file and a directory', async () => {
-    expect(await decodeQrImageFile(join(workDir, 'missing.png'))).toMatchObject({ ok: false, code: 'qr-image-unreadable' });
+    expect(await decodeQrImageFile(join(workDir, 'missing.png'))).toMatchObject({
+      ok: false,
+      code: 'qr-image-unreadable',
+    });
     expect(await decodeQrImageFile(workDir)).toMatchObject({ ok: false, code: 'qr-image-unreadable' });
   });
 
   it('refuses a truncated PNG', async () => {
     const png = await QRCode.toBuffer(GOOD_PAYLOAD);
-    expect(decodeQrPng(png.subarray(0, Math.floor(png.length / 2)))).toMatchObject({ ok: false, code: 'qr-image-unreadable' });
+    expect(decodeQrPng(png.subarray(0, Math.floor(png.length / 2)))).toMatchObject({
+      ok: false,
+      code: 'qr-image-unreadable',
+    });
   });
 
   it('refuses a decompression bomb by its header, before inflating it', () => {
-    expect(decodeQrPng(pngWithHeader(100_000, 100_000))).toMatchObject({ ok: false, code: 'qr-image-unreadable', message: expect.stringContaining('100000×100000') as unknown });
+    expect(decodeQrPng(pngWithHeader(100_000, 100_000))).toMatchObject({
+      ok: false,
+      code: 'qr-image-unreadable',
+      message: expect.stringContaining('100000×100000') as unknown,
+    });
   });
 
   it('says so when the picture holds no QR code', () => {
@@ -92,7 +116,12 @@ function pngWithHeader(width: number, height: number): Buffer {
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(1024))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.alloc(1024))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function blankPng(width: number, height: number): Buffer {
@@ -102,7 +131,12 @@ function blankPng(width: number, height: number): Buffer {
   ihdr.set([8, 0, 0, 0, 0], 8); // 8-bit greyscale
   const rows = Buffer.alloc((width + 1) * height, 0xff);
   for (let row = 0; row < height; row += 1) rows[row * (width + 1)] = 0; // filter byte "none"
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(rows)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 function chunk(type: string, data: Buffer): Buffer {

@@ -13,8 +13,14 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { GeneralName, GeneralSubtree, GeneralSubtrees, Name as AsnName, NameConstraints } from '@peculiar/asn1-x509';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  TEST_CA_POLICY_OIDS, createCertificateAuthority, createTestPki, generateKeyPair, issueCardCertificate,
-  type IssuedCardCertificate, type TestCertificateAuthority, type TestPki,
+  TEST_CA_POLICY_OIDS,
+  createCertificateAuthority,
+  createTestPki,
+  generateKeyPair,
+  issueCardCertificate,
+  type IssuedCardCertificate,
+  type TestCertificateAuthority,
+  type TestPki,
 } from '../../../virtual-card/test-pki.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
@@ -42,8 +48,12 @@ async function crlFile(issuer: TestCertificateAuthority, revokedSerials: string[
 
 function policyWith(crlFiles: string[], intermediates: Uint8Array[] = [pki.intermediate.der]): PivTrustPolicy {
   return {
-    trustAnchorsDer: [pki.root.der], intermediatesDer: intermediates, requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'],
-    crlUrls: [], crlFiles, ocspUrl: null,
+    trustAnchorsDer: [pki.root.der],
+    intermediatesDer: intermediates,
+    requiredPolicyOids: ['2.16.840.1.101.3.2.1.3.13'],
+    crlUrls: [],
+    crlFiles,
+    ocspUrl: null,
   };
 }
 
@@ -64,7 +74,10 @@ describe('CA-part cache: revocations published after it warmed', () => {
     expect((await authenticate(returning, policy)).ok).toBe(true);
     expect((await authenticate(await newCard(), policy)).ok).toBe(true); // served by the warm CA-part verdict
 
-    writeFileSync(rootCrl, await buildCrl({ issuer: pki.root, revokedSerials: [pki.intermediate.certificate.serialNumber] }));
+    writeFileSync(
+      rootCrl,
+      await buildCrl({ issuer: pki.root, revokedSerials: [pki.intermediate.certificate.serialNumber] }),
+    );
     expect(await authenticate(await newCard(), policy)).toMatchObject({ ok: false, code: 'revoked' });
     expect(await authenticate(returning, policy)).toMatchObject({ ok: false, code: 'revoked' });
   });
@@ -76,7 +89,13 @@ describe('CA-part cache: revocations published after it warmed', () => {
     expect((await authenticate(revokedLater, policy)).ok).toBe(true);
 
     const neverSeen = await newCard();
-    writeFileSync(intermediateCrl, await buildCrl({ issuer: pki.intermediate, revokedSerials: [revokedLater.certificate.serialNumber, neverSeen.certificate.serialNumber] }));
+    writeFileSync(
+      intermediateCrl,
+      await buildCrl({
+        issuer: pki.intermediate,
+        revokedSerials: [revokedLater.certificate.serialNumber, neverSeen.certificate.serialNumber],
+      }),
+    );
     expect(await authenticate(revokedLater, policy)).toMatchObject({ ok: false, code: 'revoked' });
     expect(await authenticate(neverSeen, policy)).toMatchObject({ ok: false, code: 'revoked' });
     expect((await authenticate(await newCard(), policy)).ok).toBe(true);
@@ -101,7 +120,11 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
       certificate: pki.root.certificate,
       keys: { publicKey: pki.root.keys.publicKey, privateKey: stranger.keys.privateKey },
     };
-    const forged = await createCertificateAuthority({ commonName: 'Test PIV Issuing CA', issuer: forgedIssuer, pathLength: 0 });
+    const forged = await createCertificateAuthority({
+      commonName: 'Test PIV Issuing CA',
+      issuer: forgedIssuer,
+      pathLength: 0,
+    });
     expect(forged.certificate.subject).toBe(pki.intermediate.certificate.subject);
     const policy = policyWith(
       [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(forged)],
@@ -112,7 +135,11 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
   });
 
   it('a genuine second intermediate with the same name (key rollover) is validated on its own and accepted', async () => {
-    const rollover = await createCertificateAuthority({ commonName: 'Test PIV Issuing CA', issuer: pki.root, pathLength: 0 });
+    const rollover = await createCertificateAuthority({
+      commonName: 'Test PIV Issuing CA',
+      issuer: pki.root,
+      pathLength: 0,
+    });
     const policy = policyWith(
       [await crlFile(pki.root), await crlFile(pki.intermediate), await crlFile(rollover)],
       [pki.intermediate.der, rollover.der],
@@ -121,7 +148,7 @@ describe('CA-part cache: keyed by the exact CA certificates', () => {
     expect((await authenticate(await newCard(rollover), policy)).ok).toBe(true);
   });
 
-  it('a card signed by a key other than its issuing CA\'s is refused even when that CA part is cached', async () => {
+  it("a card signed by a key other than its issuing CA's is refused even when that CA part is cached", async () => {
     const policy = policyWith([await crlFile(pki.root), await crlFile(pki.intermediate)]);
     expect((await authenticate(await newCard(), policy)).ok).toBe(true);
     const stranger = await createCertificateAuthority({ commonName: 'Stranger' });
@@ -154,9 +181,14 @@ async function constrainedIntermediate(permittedDirectory: string): Promise<Test
     permittedSubtrees: new GeneralSubtrees([new GeneralSubtree({ base: new GeneralName({ directoryName }) })]),
   });
   const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: '7e01', subject: 'CN=Constrained Issuing CA, O=Derived Credential Kiosk Test, C=US', issuer: pki.root.certificate.subject,
-    notBefore: new Date(Date.now() - 60_000), notAfter: new Date(Date.now() + 86_400_000),
-    publicKey: keys.publicKey, signingKey: pki.root.keys.privateKey, signingAlgorithm: pki.root.signingAlgorithm,
+    serialNumber: '7e01',
+    subject: 'CN=Constrained Issuing CA, O=Derived Credential Kiosk Test, C=US',
+    issuer: pki.root.certificate.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: new Date(Date.now() + 86_400_000),
+    publicKey: keys.publicKey,
+    signingKey: pki.root.keys.privateKey,
+    signingAlgorithm: pki.root.signingAlgorithm,
     extensions: [
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
@@ -167,8 +199,12 @@ async function constrainedIntermediate(permittedDirectory: string): Promise<Test
     ],
   });
   return {
-    certificate, der: new Uint8Array(certificate.rawData), keys, privateKeyPkcs8: new Uint8Array(0),
-    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams, keyAlgorithm: 'P-256',
+    certificate,
+    der: new Uint8Array(certificate.rawData),
+    keys,
+    privateKeyPkcs8: new Uint8Array(0),
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+    keyAlgorithm: 'P-256',
   };
 }
 
@@ -190,7 +226,11 @@ describe('name constraints', () => {
 });
 
 /** The test PKI's intermediate re-issued by the root: same name, same key, other validity or policies. */
-async function reissuedIntermediate(options: { notAfter?: Date; policies?: readonly string[]; serialNumber: string }): Promise<TestCertificateAuthority> {
+async function reissuedIntermediate(options: {
+  notAfter?: Date;
+  policies?: readonly string[];
+  serialNumber: string;
+}): Promise<TestCertificateAuthority> {
   const { keys } = pki.intermediate;
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(true, 0, true),
@@ -201,9 +241,15 @@ async function reissuedIntermediate(options: { notAfter?: Date; policies?: reado
   const policies = options.policies ?? TEST_CA_POLICY_OIDS;
   if (policies.length > 0) extensions.push(new x509.CertificatePolicyExtension([...policies], false));
   const certificate = await x509.X509CertificateGenerator.create({
-    serialNumber: options.serialNumber, subject: pki.intermediate.certificate.subject, issuer: pki.root.certificate.subject,
-    notBefore: new Date(Date.now() - 2 * 86_400_000), notAfter: options.notAfter ?? new Date(Date.now() + 86_400_000),
-    publicKey: keys.publicKey, signingKey: pki.root.keys.privateKey, signingAlgorithm: pki.root.signingAlgorithm, extensions,
+    serialNumber: options.serialNumber,
+    subject: pki.intermediate.certificate.subject,
+    issuer: pki.root.certificate.subject,
+    notBefore: new Date(Date.now() - 2 * 86_400_000),
+    notAfter: options.notAfter ?? new Date(Date.now() + 86_400_000),
+    publicKey: keys.publicKey,
+    signingKey: pki.root.keys.privateKey,
+    signingAlgorithm: pki.root.signingAlgorithm,
+    extensions,
   });
   return { ...pki.intermediate, certificate, der: new Uint8Array(certificate.rawData) };
 }
@@ -214,7 +260,10 @@ describe('every candidate path is tried (issue #9 defect 5)', () => {
     const withoutPolicies = await reissuedIntermediate({ serialNumber: '7e11', policies: [] });
     const crls = [await crlFile(pki.root), await crlFile(pki.intermediate)];
     const card = await newCard();
-    for (const order of [[expired.der, withoutPolicies.der, pki.intermediate.der], [pki.intermediate.der, withoutPolicies.der, expired.der]]) {
+    for (const order of [
+      [expired.der, withoutPolicies.der, pki.intermediate.der],
+      [pki.intermediate.der, withoutPolicies.der, expired.der],
+    ]) {
       expect(await authenticate(card, policyWith(crls, order))).toMatchObject({ ok: true });
     }
   });

@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCertificate } from '../../../issuer/pki-auth/parsed-certificate.ts';
 import { verifyCardAuthentication, type PivTrustPolicy } from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import {
-  DER_TRUE, bitString, derLength, integer, objectIdentifier, octetString, sequence, time, tlv,
+  DER_TRUE,
+  bitString,
+  derLength,
+  integer,
+  objectIdentifier,
+  octetString,
+  sequence,
+  time,
+  tlv,
 } from '../../../issuer/ca/der.ts';
 import { createTestPki, type TestPki } from '../../../virtual-card/test-pki.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
@@ -38,10 +46,18 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, 'root.crl'), await buildCrl({ issuer: pki.root, nextUpdate }));
   writeFileSync(join(dataDir, 'intermediate.crl'), await buildCrl({ issuer: pki.intermediate, nextUpdate }));
   policy = {
-    trustAnchorsDer: [pki.root.der], intermediatesDer: [pki.intermediate.der], requiredPolicyOids: [PIV_AUTH_POLICY],
-    crlUrls: [], crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')], ocspUrl: null,
+    trustAnchorsDer: [pki.root.der],
+    intermediatesDer: [pki.intermediate.der],
+    requiredPolicyOids: [PIV_AUTH_POLICY],
+    crlUrls: [],
+    crlFiles: [join(dataDir, 'root.crl'), join(dataDir, 'intermediate.crl')],
+    ocspUrl: null,
   };
-  intermediateKey = createPrivateKey({ key: Buffer.from(pki.intermediate.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
+  intermediateKey = createPrivateKey({
+    key: Buffer.from(pki.intermediate.privateKeyPkcs8),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const parsedIntermediate = parseCertificate(pki.intermediate.der);
   if (!parsedIntermediate.ok) throw new Error(parsedIntermediate.message);
   intermediateSubject = parsedIntermediate.certificate.fields.subjectName;
@@ -52,11 +68,13 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const extension = (oid: string, value: Uint8Array, critical = false): Uint8Array =>
   sequence(objectIdentifier(oid), ...(critical ? [DER_TRUE] : []), octetString(value));
-const otherName = (typeId: string, value: Uint8Array): Uint8Array => tlv(0xa0, objectIdentifier(typeId), tlv(0xa0, value));
+const otherName = (typeId: string, value: Uint8Array): Uint8Array =>
+  tlv(0xa0, objectIdentifier(typeId), tlv(0xa0, value));
 const uri = (text: string): Uint8Array => tlv(0x86, Buffer.from(text, 'ascii'));
 const fascn = (length: number): Uint8Array => otherName(FASCN_OID, octetString(new Uint8Array(length).fill(0xd4)));
 const san = (...names: Uint8Array[]): Uint8Array => extension('2.5.29.17', sequence(...names));
-const policies = (...oids: string[]): Uint8Array => extension('2.5.29.32', sequence(...oids.map((oid) => sequence(objectIdentifier(oid)))));
+const policies = (...oids: string[]): Uint8Array =>
+  extension('2.5.29.32', sequence(...oids.map((oid) => sequence(objectIdentifier(oid)))));
 const keyUsageDigitalSignature = extension('2.5.29.15', bitString(Uint8Array.of(0x80), 7), true);
 const notCa = extension('2.5.29.19', sequence(), true);
 const goodSan = san(fascn(25), uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd'));
@@ -91,44 +109,111 @@ async function verify(certificateDer: Uint8Array) {
 describe('hand-made card certificates through verifyCardAuthentication', () => {
   it('a well-formed one passes (so every refusal below is about the detail under test)', async () => {
     const result = await verify(card(goodExtensions()));
-    expect(result).toMatchObject({ ok: true, identity: { uuid: '3c1a2b4d-0000-4000-8000-00000000abcd', fascnHex: 'd4'.repeat(25), commonName: 'Hostile Test Holder' } });
+    expect(result).toMatchObject({
+      ok: true,
+      identity: {
+        uuid: '3c1a2b4d-0000-4000-8000-00000000abcd',
+        fascnHex: 'd4'.repeat(25),
+        commonName: 'Hostile Test Holder',
+      },
+    });
   });
 
   it('an unknown critical extension makes the card unusable; the same extension non-critical is ignored', async () => {
     const unknown = '1.3.6.1.4.1.99999.1';
-    expect(await verify(card([...goodExtensions(), extension(unknown, sequence(), true)]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining(unknown) as unknown });
-    expect(await verify(card([...goodExtensions(), extension(unknown, sequence(), false)]))).toMatchObject({ ok: true });
+    expect(await verify(card([...goodExtensions(), extension(unknown, sequence(), true)]))).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining(unknown) as unknown,
+    });
+    expect(await verify(card([...goodExtensions(), extension(unknown, sequence(), false)]))).toMatchObject({
+      ok: true,
+    });
   });
 
   it('duplicate extensions, duplicate policy OIDs and trailing bytes in an extension value are refused', async () => {
-    expect(await verify(card([...goodExtensions(), san(uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abce'))]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than once') as unknown });
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), policies(PIV_AUTH_POLICY), goodSan]))).toMatchObject({ ok: false, code: 'bad-certificate' });
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY, PIV_AUTH_POLICY), goodSan]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than once') as unknown });
+    expect(
+      await verify(card([...goodExtensions(), san(uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abce'))])),
+    ).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining('more than once') as unknown,
+    });
+    expect(
+      await verify(
+        card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), policies(PIV_AUTH_POLICY), goodSan]),
+      ),
+    ).toMatchObject({ ok: false, code: 'bad-certificate' });
+    expect(
+      await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY, PIV_AUTH_POLICY), goodSan])),
+    ).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining('more than once') as unknown,
+    });
     const sanWithTrailer = extension('2.5.29.17', new Uint8Array([...sequence(fascn(25)), 0x05, 0x00]));
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), sanWithTrailer]))).toMatchObject({ ok: false, code: 'bad-certificate' });
+    expect(
+      await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), sanWithTrailer])),
+    ).toMatchObject({ ok: false, code: 'bad-certificate' });
   });
 
   it('more policies or SAN names than any real certificate carries are refused before they cost much', async () => {
     const manyPolicies = Array.from({ length: 129 }, (_, index) => `1.2.3.${index}`);
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY, ...manyPolicies), goodSan]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than 128') as unknown });
+    expect(
+      await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY, ...manyPolicies), goodSan])),
+    ).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining('more than 128') as unknown,
+    });
     const manyNames = Array.from({ length: 128 }, (_, index) => uri(`urn:x:${index}`));
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames)]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('more than 128') as unknown });
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames.slice(1))]))).toMatchObject({ ok: true });
+    expect(
+      await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames)])),
+    ).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining('more than 128') as unknown,
+    });
+    expect(
+      await verify(
+        card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(fascn(25), ...manyNames.slice(1))]),
+      ),
+    ).toMatchObject({ ok: true });
   });
 
   it('a FASC-N of 24 or 26 bytes, or one that is not an OCTET STRING, is not an identity', async () => {
     for (const name of [fascn(24), fascn(26), otherName(FASCN_OID, tlv(0x0c, Buffer.from('d4'.repeat(25), 'hex')))]) {
-      expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(name)]))).toMatchObject({ ok: false, code: 'identity-missing', message: expect.stringContaining('25 bytes') as unknown });
+      expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(name)]))).toMatchObject(
+        { ok: false, code: 'identity-missing', message: expect.stringContaining('25 bytes') as unknown },
+      );
     }
   });
 
   it('deep nesting: opaque inside an unknown extension, refused inside the SAN or a name, never a stack overflow', async () => {
     let deep: Uint8Array = new Uint8Array([0x05, 0x00]);
     for (let level = 0; level < 2500; level += 1) deep = sequence(deep);
-    expect(await verify(card([...goodExtensions(), extension('1.3.6.1.4.1.99999.2', deep)]))).toMatchObject({ ok: true });
-    expect(await verify(card([notCa, keyUsageDigitalSignature, policies(PIV_AUTH_POLICY), san(uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd'), otherName('1.2.3.4', deep))]))).toMatchObject({ ok: false, code: 'bad-certificate', message: expect.stringContaining('nested too deeply') as unknown });
+    expect(await verify(card([...goodExtensions(), extension('1.3.6.1.4.1.99999.2', deep)]))).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await verify(
+        card([
+          notCa,
+          keyUsageDigitalSignature,
+          policies(PIV_AUTH_POLICY),
+          san(uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd'), otherName('1.2.3.4', deep)),
+        ]),
+      ),
+    ).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+      message: expect.stringContaining('nested too deeply') as unknown,
+    });
     const deepName = sequence(tlv(0x31, sequence(objectIdentifier('2.5.4.3'), deep)));
-    expect(await verify(card(goodExtensions(), { subject: deepName }))).toMatchObject({ ok: false, code: 'bad-certificate' });
+    expect(await verify(card(goodExtensions(), { subject: deepName }))).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+    });
   });
 
   it('a long-form length where a short one fits, an indefinite length, a 4-octet length: refused before any signature work', async () => {
@@ -136,15 +221,22 @@ describe('hand-made card certificates through verifyCardAuthentication', () => {
     // The serial number (02 06 …) re-encoded with a non-minimal long-form length, outer lengths fixed up.
     const serialAt = Buffer.from(good).indexOf(Buffer.from('02064a1b2c3d4e5f', 'hex'));
     expect(serialAt).toBeGreaterThan(0);
-    expect(await verify(spliced(good, serialAt, 2, Uint8Array.of(0x02, 0x81, 0x06)))).toMatchObject({ ok: false, code: 'bad-certificate' });
-    expect(await verify(spliced(good, serialAt, 2, Uint8Array.of(0x02, 0x84, 0x00, 0x00, 0x00, 0x06)))).toMatchObject({ ok: false, code: 'bad-certificate' });
+    expect(await verify(spliced(good, serialAt, 2, Uint8Array.of(0x02, 0x81, 0x06)))).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+    });
+    expect(await verify(spliced(good, serialAt, 2, Uint8Array.of(0x02, 0x84, 0x00, 0x00, 0x00, 0x06)))).toMatchObject({
+      ok: false,
+      code: 'bad-certificate',
+    });
     const huge = new Uint8Array(good);
     huge.set([0x30, 0x84], 0);
     expect(await verify(huge)).toMatchObject({ ok: false, code: 'bad-certificate' });
   });
 
   it('policy and name constraint extensions are read strictly: empty, out-of-profile or mis-sized forms are refused', async () => {
-    const refused = async (extra: Uint8Array) => expect(await verify(card([...goodExtensions(), extra]))).toMatchObject({ ok: false, code: 'bad-certificate' });
+    const refused = async (extra: Uint8Array) =>
+      expect(await verify(card([...goodExtensions(), extra]))).toMatchObject({ ok: false, code: 'bad-certificate' });
     await refused(extension('2.5.29.36', sequence())); // policyConstraints: an empty SEQUENCE (RFC 5280 §4.2.1.11)
     await refused(extension('2.5.29.36', sequence(tlv(0x80, Uint8Array.of(0x00, 0x01))))); // SkipCerts not in its shortest form
     await refused(extension('2.5.29.33', sequence())); // policyMappings: SIZE (1..MAX)
@@ -161,25 +253,45 @@ describe('hand-made card certificates through verifyCardAuthentication', () => {
 describe('the card record keeps the format @peculiar/x509 gave it', () => {
   it('issuer DN, serial, common name and notAfter of test PKI cards of every key algorithm', async () => {
     for (const keyAlgorithm of ['RSA-2048', 'P-256', 'P-384'] as const) {
-      const issued = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Record ${keyAlgorithm}`, serialNumber: '00a1b2c3' });
+      const issued = await pki.issueCardCertificate({
+        keyAlgorithm,
+        commonName: `Record ${keyAlgorithm}`,
+        serialNumber: '00a1b2c3',
+      });
       const key = createPrivateKey({ key: Buffer.from(issued.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
       const signed = signPkiAuth(key, keyAlgorithm, issuerNonce);
       const result = await verifyCardAuthentication({ issuerNonce, ...signed, certificateDer: issued.der }, policy);
-      expect(result).toMatchObject({ ok: true, identity: {
-        issuerDn: issued.certificate.issuer, serialNumberHex: issued.certificate.serialNumber.toLowerCase(),
-        commonName: issued.certificate.subjectName.getField('CN')[0], notAfter: issued.certificate.notAfter, keyAlgorithm,
-      } });
+      expect(result).toMatchObject({
+        ok: true,
+        identity: {
+          issuerDn: issued.certificate.issuer,
+          serialNumberHex: issued.certificate.serialNumber.toLowerCase(),
+          commonName: issued.certificate.subjectName.getField('CN')[0],
+          notAfter: issued.certificate.notAfter,
+          keyAlgorithm,
+        },
+      });
     }
   });
 
-  it('an issuer name encoded differently from the CA\'s subject (UTF8String vs PrintableString) still reads as @peculiar/x509 writes it', async () => {
-    const utf8Issuer = sequence(...[['2.5.4.3', 'Test PIV Issuing CA'], ['2.5.4.10', 'Derived Credential Kiosk Test'], ['2.5.4.6', 'US']].map(([oid = '', value = '']) =>
-      tlv(0x31, sequence(objectIdentifier(oid), tlv(oid === '2.5.4.6' ? 0x13 : 0x0c, Buffer.from(value))))));
+  it("an issuer name encoded differently from the CA's subject (UTF8String vs PrintableString) still reads as @peculiar/x509 writes it", async () => {
+    const utf8Issuer = sequence(
+      ...[
+        ['2.5.4.3', 'Test PIV Issuing CA'],
+        ['2.5.4.10', 'Derived Credential Kiosk Test'],
+        ['2.5.4.6', 'US'],
+      ].map(([oid = '', value = '']) =>
+        tlv(0x31, sequence(objectIdentifier(oid), tlv(oid === '2.5.4.6' ? 0x13 : 0x0c, Buffer.from(value)))),
+      ),
+    );
     expect(Buffer.from(utf8Issuer).equals(intermediateSubject)).toBe(false); // the test PKI writes PrintableString
     const reEncoded = card(goodExtensions(), { issuer: utf8Issuer });
     // OpenSSL chains names by their canonical form, so the card is accepted; its issuer text is its own.
     const result = await verify(reEncoded);
-    expect(result).toMatchObject({ ok: true, identity: { issuerDn: new x509.X509Certificate(reEncoded.slice()).issuer } });
+    expect(result).toMatchObject({
+      ok: true,
+      identity: { issuerDn: new x509.X509Certificate(reEncoded.slice()).issuer },
+    });
     expect(result.ok && result.identity.issuerDn).toBe('CN=Test PIV Issuing CA, O=Derived Credential Kiosk Test, C=US');
   });
 });

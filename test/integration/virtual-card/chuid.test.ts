@@ -19,7 +19,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
 function pem(der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -37,9 +40,27 @@ function splitChuid(chuid: Uint8Array): { content: Uint8Array; signature: Uint8A
 async function cmsVerify(content: Uint8Array, signature: Uint8Array): Promise<{ code: number; stderr: string }> {
   writeFileSync(join(workDir, 'content.bin'), content);
   writeFileSync(join(workDir, 'signature.der'), signature);
-  writeFileSync(join(workDir, 'trust.pem'), pem(profile.identity.pki.root.der) + pem(profile.identity.pki.intermediate.der));
-  return runClient(process.env, 'openssl', ['cms', '-verify', '-inform', 'DER', '-in', join(workDir, 'signature.der'),
-    '-content', join(workDir, 'content.bin'), '-binary', '-CAfile', join(workDir, 'trust.pem'), '-purpose', 'any', '-out', '/dev/null']);
+  writeFileSync(
+    join(workDir, 'trust.pem'),
+    pem(profile.identity.pki.root.der) + pem(profile.identity.pki.intermediate.der),
+  );
+  return runClient(process.env, 'openssl', [
+    'cms',
+    '-verify',
+    '-inform',
+    'DER',
+    '-in',
+    join(workDir, 'signature.der'),
+    '-content',
+    join(workDir, 'content.bin'),
+    '-binary',
+    '-CAfile',
+    join(workDir, 'trust.pem'),
+    '-purpose',
+    'any',
+    '-out',
+    '/dev/null',
+  ]);
 }
 
 describe('CHUID', () => {

@@ -27,10 +27,23 @@ describe('dck virtual-card', () => {
   it('runs a card pcscd sees, with a PIN from a file, until SIGTERM', async () => {
     const pinFile = join(workDir, 'pin');
     writeFileSync(pinFile, '24681357\n');
-    const child = spawn('node', ['bin/dck.js', 'virtual-card', '--profile', 'p256', '--port', String(environment.vpcdPort), '--pin-file', pinFile], {
-      env: environment.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'node',
+      [
+        'bin/dck.js',
+        'virtual-card',
+        '--profile',
+        'p256',
+        '--port',
+        String(environment.vpcdPort),
+        '--pin-file',
+        pinFile,
+      ],
+      {
+        env: environment.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -39,7 +52,14 @@ describe('dck virtual-card', () => {
       expect(output).toContain('profile p256');
       expect(output).toContain(`vpcd 127.0.0.1:${environment.vpcdPort}`);
       expect(output).not.toContain('24681357');
-      const verified = await runClient(environment.env, 'yubico-piv-tool', ['-r', 'Virtual', '-a', 'verify-pin', '-P', '24681357']);
+      const verified = await runClient(environment.env, 'yubico-piv-tool', [
+        '-r',
+        'Virtual',
+        '-a',
+        'verify-pin',
+        '-P',
+        '24681357',
+      ]);
       expect(verified.code, verified.stderr).toBe(0);
     } finally {
       child.kill('SIGTERM');
@@ -52,7 +72,9 @@ describe('dck virtual-card', () => {
   it('refuses unknown options and profiles with a usage message', async () => {
     const badProfile = await dck('--profile', 'nope');
     expect(badProfile.code).toBe(2);
-    expect(badProfile.stderr).toContain('unknown profile "nope"; profiles: rsa2048, p256, p384, compressed, global-pin, blocked, expired');
+    expect(badProfile.stderr).toContain(
+      'unknown profile "nope"; profiles: rsa2048, p256, p384, compressed, global-pin, blocked, expired',
+    );
     const badOption = await dck('--colour', 'red');
     expect(badOption.code).toBe(2);
     expect(badOption.stderr).toContain('"--colour" is not an option of dck virtual-card');

@@ -43,7 +43,11 @@ describe('pcscd test environment', () => {
 
   it('a card inserted before a pcscd restart is told it was dropped, and can be inserted again', async () => {
     const drops: string[] = [];
-    const card = await startVirtualCard({ profile: 'p256', port: environment.vpcdPort, onDisconnect: (reason) => drops.push(reason) });
+    const card = await startVirtualCard({
+      profile: 'p256',
+      port: environment.vpcdPort,
+      onDisconnect: (reason) => drops.push(reason),
+    });
     try {
       await card.insert();
       await waitForReaderState(environment.env, environment.readerName, 'present');
@@ -67,7 +71,8 @@ describe('pcscd test environment', () => {
 
 describe('opensc-tool -l parsing', () => {
   it('reads card presence and names, ignoring noise', () => {
-    const output = '# Detected readers (pcsc)\nNr.  Card  Features  Name\n0    Yes             Virtual PCD 00 00\n1    No    PIN pad   Some Reader 01\ngarbage\n';
+    const output =
+      '# Detected readers (pcsc)\nNr.  Card  Features  Name\n0    Yes             Virtual PCD 00 00\n1    No    PIN pad   Some Reader 01\ngarbage\n';
     expect(parseReaderList(output)).toEqual([
       { name: 'Virtual PCD 00 00', cardPresent: true },
       { name: 'Some Reader 01', cardPresent: false },

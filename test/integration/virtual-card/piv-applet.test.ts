@@ -30,12 +30,17 @@ const verifyApdu = (pin: string, p2 = '80') => {
 function generalAuthenticate(p1: number, key: number, challenge: Uint8Array, cla = 0): Uint8Array {
   const inner = Buffer.concat([Buffer.of(0x82, 0x00, 0x81), encodeLength(challenge.length), challenge]);
   const template = Buffer.concat([Buffer.of(0x7c), encodeLength(inner.length), inner]);
-  const lc = template.length > 255 ? Buffer.of(0x00, template.length >> 8, template.length & 0xff) : Buffer.of(template.length);
+  const lc =
+    template.length > 255 ? Buffer.of(0x00, template.length >> 8, template.length & 0xff) : Buffer.of(template.length);
   const le = template.length > 255 ? Buffer.of(0x00, 0x00) : Buffer.of(0x00);
   return Uint8Array.from(Buffer.concat([Buffer.of(cla, 0x87, p1, key), lc, template, le]));
 }
 function encodeLength(length: number): Buffer {
-  return length < 0x80 ? Buffer.of(length) : length < 0x100 ? Buffer.of(0x81, length) : Buffer.of(0x82, length >> 8, length & 0xff);
+  return length < 0x80
+    ? Buffer.of(length)
+    : length < 0x100
+      ? Buffer.of(0x81, length)
+      : Buffer.of(0x82, length >> 8, length & 0xff);
 }
 /** Follows 61xx with GET RESPONSE until 9000, like a client would. */
 function transmitAll(applet: PivApplet, apdu: Uint8Array): { data: Uint8Array; sw: string; exchanges: number } {
@@ -198,7 +203,11 @@ describe('GENERAL AUTHENTICATE', () => {
     const result = transmitAll(applet, generalAuthenticate(0x07, 0x9a, block));
     expect(result.sw).toBe('9000');
     const signature = signatureFrom(result.data);
-    const publicKey = createPublicKey({ key: Buffer.from(rsa.identity.pivAuth.certificate.publicKey.rawData), format: 'der', type: 'spki' });
+    const publicKey = createPublicKey({
+      key: Buffer.from(rsa.identity.pivAuth.certificate.publicKey.rawData),
+      format: 'der',
+      type: 'spki',
+    });
     expect(publicEncrypt({ key: publicKey, padding: constants.RSA_NO_PADDING }, signature).equals(block)).toBe(true);
   });
 
@@ -275,7 +284,7 @@ describe('hostile APDUs', () => {
     applet.transmit(verifyApdu('123456'));
     const interesting = [0xa4, 0xcb, 0x20, 0x87, 0xc0, 0xfd, 0xf8];
     for (let i = 0; i < 20_000; i += 1) {
-      const length = i % 7 === 0 ? 4 + (randomBytes(2).readUInt16BE(0) % 600) : 4 + (randomBytes(1)[0] ?? 0) % 40;
+      const length = i % 7 === 0 ? 4 + (randomBytes(2).readUInt16BE(0) % 600) : 4 + ((randomBytes(1)[0] ?? 0) % 40);
       const apdu = randomBytes(length);
       apdu[0] = i % 3 === 0 ? 0x10 : 0x00;
       apdu[1] = interesting[i % interesting.length] ?? 0;
@@ -296,7 +305,12 @@ describe('card keys, ATR, BER', () => {
     const hash = createHash('sha384').update(message).digest();
     const result = cardKey.operate(hash);
     if (!result.ok) throw new Error('P-384 sign failed');
-    const verified = await webcrypto.subtle.verify({ name: 'ECDSA', hash: 'SHA-384' }, key.keys.publicKey, derToP1363(result.value, 48), message);
+    const verified = await webcrypto.subtle.verify(
+      { name: 'ECDSA', hash: 'SHA-384' },
+      key.keys.publicKey,
+      derToP1363(result.value, 48),
+      message,
+    );
     expect(verified).toBe(true);
     expect(cardKey.operate(new Uint8Array(0)).ok).toBe(false);
     expect(cardKey.operate(new Uint8Array(65)).ok).toBe(false);

@@ -41,10 +41,11 @@ async function insertCard(profile: ProfileName): Promise<VirtualCard> {
     profile,
     port: environment.vpcdPort,
     insert: true,
-    onApdu: (command, response) => exchanges.push({
-      command: Buffer.from(command).toString('hex'),
-      status: Buffer.from(response.subarray(response.length - 2)).toString('hex'),
-    }),
+    onApdu: (command, response) =>
+      exchanges.push({
+        command: Buffer.from(command).toString('hex'),
+        status: Buffer.from(response.subarray(response.length - 2)).toString('hex'),
+      }),
   });
   await waitForReaderState(environment.env, environment.readerName, 'present');
   return card;
@@ -55,7 +56,10 @@ function client(command: string, ...args: string[]) {
 }
 
 function pem(der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
@@ -67,8 +71,25 @@ async function signAndVerify(virtualCard: VirtualCard, mechanism: string, digest
   const publicKey = join(workDir, 'pub.pem');
   writeFileSync(message, 'challenge from the issuer\n');
   writeFileSync(certificate, pem(virtualCard.identity.pivAuth.der));
-  const signed = await client('pkcs11-tool', '--module', OPENSC_PKCS11, '--login', '--pin', virtualCard.identity.pin,
-    '--sign', '--id', '01', '-m', mechanism, '--signature-format', 'openssl', '-i', message, '-o', signature);
+  const signed = await client(
+    'pkcs11-tool',
+    '--module',
+    OPENSC_PKCS11,
+    '--login',
+    '--pin',
+    virtualCard.identity.pin,
+    '--sign',
+    '--id',
+    '01',
+    '-m',
+    mechanism,
+    '--signature-format',
+    'openssl',
+    '-i',
+    message,
+    '-o',
+    signature,
+  );
   expect(signed.code, signed.stderr).toBe(0);
   const extracted = await client('openssl', 'x509', '-in', certificate, '-pubkey', '-noout', '-out', publicKey);
   expect(extracted.code, extracted.stderr).toBe(0);
@@ -152,15 +173,38 @@ describe('virtual card seen by real clients', () => {
     await insertCard('blocked');
     const status = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'status');
     expect(status.stdout).toContain('PIN tries left:\t0');
-    const login = await client('pkcs11-tool', '--module', OPENSC_PKCS11, '--login', '--pin', '123456', '--sign', '--id', '01',
-      '-m', 'SHA256-RSA-PKCS', '-i', '/dev/null');
+    const login = await client(
+      'pkcs11-tool',
+      '--module',
+      OPENSC_PKCS11,
+      '--login',
+      '--pin',
+      '123456',
+      '--sign',
+      '--id',
+      '01',
+      '-m',
+      'SHA256-RSA-PKCS',
+      '-i',
+      '/dev/null',
+    );
     expect(login.code).not.toBe(0);
     expect(login.stderr).toContain('CKR_PIN_LOCKED');
   });
 
   it('yubico-piv-tool unblocks the blocked card with the PUK and a new PIN', async () => {
     const virtualCard = await insertCard('blocked');
-    const unblock = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'unblock-pin', '-P', '12345678', '-N', '24682468');
+    const unblock = await client(
+      'yubico-piv-tool',
+      '-r',
+      'Virtual',
+      '-a',
+      'unblock-pin',
+      '-P',
+      '12345678',
+      '-N',
+      '24682468',
+    );
     expect(unblock.code, unblock.stderr).toBe(0);
     expect(virtualCard.applet.pinRetriesLeft(0x80)).toBe(3);
     const verified = await client('yubico-piv-tool', '-r', 'Virtual', '-a', 'verify-pin', '-P', '24682468');

@@ -86,7 +86,12 @@ describe('vpcd link', () => {
   it('reports a connection vpcd drops, but not one we close ourselves', async () => {
     const { port, accepted } = await fakeVpcd();
     const reasons: string[] = [];
-    const link = new VpcdLink({ host: '127.0.0.1', port, card: recordingCard([]), onDisconnect: (reason) => reasons.push(reason) });
+    const link = new VpcdLink({
+      host: '127.0.0.1',
+      port,
+      card: recordingCard([]),
+      onDisconnect: (reason) => reasons.push(reason),
+    });
     await link.insert();
     (await accepted).destroy();
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -23,7 +23,8 @@ function serviceSettings(text: string): Map<string, string[]> {
     const header = /^\[(\w+)\]$/.exec(line.trim());
     if (header !== null) section = header[1] ?? '';
     const setting = /^(\w+)=(.*)$/.exec(line);
-    if (section === 'Service' && setting !== null) settings.set(setting[1] ?? '', [...(settings.get(setting[1] ?? '') ?? []), setting[2] ?? '']);
+    if (section === 'Service' && setting !== null)
+      settings.set(setting[1] ?? '', [...(settings.get(setting[1] ?? '') ?? []), setting[2] ?? '']);
   }
   return settings;
 }
@@ -38,7 +39,10 @@ function verifyUnit(text: string, name: string): Promise<string> {
     chmodSync(join(tmp, program), 0o755);
   }
   const file = join(tmp, name);
-  writeFileSync(file, text.replace('/usr/bin/cage', join(tmp, 'cage')).replace('/usr/bin/derived-credential-kiosk', join(tmp, 'kiosk')));
+  writeFileSync(
+    file,
+    text.replace('/usr/bin/cage', join(tmp, 'cage')).replace('/usr/bin/derived-credential-kiosk', join(tmp, 'kiosk')),
+  );
   return new Promise((resolve, reject) => {
     execFile('systemd-analyze', ['verify', file], { timeout: 30_000 }, (error, stdout, stderr) => {
       // verify exits non-zero for some findings: those come with a message, which is what the tests read.
@@ -56,14 +60,18 @@ describe('build/kiosk/linux/derived-credential-kiosk.service', () => {
   });
 
   it('is checked for real: a misspelt setting makes verify complain', async () => {
-    expect(await verifyUnit(unit.replace('Restart=always', 'Restart=alwayz'), 'misspelt.service')).toMatch(/restart specifier/);
+    expect(await verifyUnit(unit.replace('Restart=always', 'Restart=alwayz'), 'misspelt.service')).toMatch(
+      /restart specifier/,
+    );
   });
 
   it('runs the kiosk in cage as the dedicated user, restarted always, never giving up', () => {
     const service = serviceSettings(unit);
     expect(service.get('User')).toEqual(['dck-kiosk']);
     expect(service.get('Restart')).toEqual(['always']);
-    expect(service.get('ExecStart')?.[0]).toMatch(/^\/usr\/bin\/cage .*-- \/usr\/bin\/derived-credential-kiosk --config \/etc\/derived-credential-kiosk\/kiosk\.json$/);
+    expect(service.get('ExecStart')?.[0]).toMatch(
+      /^\/usr\/bin\/cage .*-- \/usr\/bin\/derived-credential-kiosk --config \/etc\/derived-credential-kiosk\/kiosk\.json$/,
+    );
     expect(service.get('NoNewPrivileges')).toEqual(['yes']);
     expect(unit).toMatch(/^StartLimitIntervalSec=0$/m);
   });
@@ -73,10 +81,11 @@ describe('build/kiosk/windows/shell-launcher.xml', () => {
   const V1 = 'http://schemas.microsoft.com/ShellLauncher/2018/Configuration';
   const V2 = 'http://schemas.microsoft.com/ShellLauncher/2019/Configuration';
   const errors: string[] = [];
-  const document = new DOMParser({ errorHandler: (level, message) => { errors.push(`${level}: ${message}`); } }).parseFromString(
-    readFileSync(SHELL_LAUNCHER, 'utf8'),
-    'text/xml',
-  );
+  const document = new DOMParser({
+    errorHandler: (level, message) => {
+      errors.push(`${level}: ${message}`);
+    },
+  }).parseFromString(readFileSync(SHELL_LAUNCHER, 'utf8'), 'text/xml');
 
   it('is well-formed XML in the Shell Launcher v2 namespaces', () => {
     expect(errors).toEqual([]);
@@ -85,15 +94,23 @@ describe('build/kiosk/windows/shell-launcher.xml', () => {
   });
 
   it('gives the kiosk account the kiosk app as a full-screen desktop shell, restarted on every exit code', () => {
-    const profiles = Array.from(document.getElementsByTagNameNS(V1, 'Profile')).filter((node) => node.parentNode?.nodeName === 'Profiles');
+    const profiles = Array.from(document.getElementsByTagNameNS(V1, 'Profile')).filter(
+      (node) => node.parentNode?.nodeName === 'Profiles',
+    );
     expect(profiles).toHaveLength(1);
     const profile = profiles[0];
     const shell = profile?.getElementsByTagNameNS(V1, 'Shell')[0];
     expect(shell?.getAttribute('Shell')).toBe('%ProgramFiles%\\Derived Credential Kiosk\\Derived Credential Kiosk.exe');
     expect(shell?.getAttributeNS(V2, 'AppType')).toBe('Desktop');
     expect(shell?.getAttributeNS(V2, 'AllAppsFullScreen')).toBe('true');
-    const actions = Array.from(shell?.getElementsByTagNameNS(V1, 'ReturnCodeAction') ?? []).map((node) => [node.getAttribute('ReturnCode'), node.getAttribute('Action')]);
-    expect(actions).toEqual([['0', 'RestartShell'], ['1', 'RestartShell']]);
+    const actions = Array.from(shell?.getElementsByTagNameNS(V1, 'ReturnCodeAction') ?? []).map((node) => [
+      node.getAttribute('ReturnCode'),
+      node.getAttribute('Action'),
+    ]);
+    expect(actions).toEqual([
+      ['0', 'RestartShell'],
+      ['1', 'RestartShell'],
+    ]);
     expect(shell?.getElementsByTagNameNS(V1, 'DefaultAction')[0]?.getAttribute('Action')).toBe('RestartShell');
     const config = document.getElementsByTagNameNS(V1, 'Config')[0];
     expect(config?.getElementsByTagNameNS(V1, 'Account')[0]?.getAttribute('Name')).toBe('DCK-Kiosk');

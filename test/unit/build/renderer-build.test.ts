@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_INFO_FILE, ensureRendererBuilt, RENDERER_DIST, rendererBuilt, rendererSourceFingerprint } from '../../../build/renderer-build.ts';
+import {
+  BUILD_INFO_FILE,
+  ensureRendererBuilt,
+  RENDERER_DIST,
+  rendererBuilt,
+  rendererSourceFingerprint,
+} from '../../../build/renderer-build.ts';
 
 const repoRoot = join(import.meta.dirname, '../../..');
 const SERVED_JS_GZIP_BUDGET = 150 * 1024;
@@ -25,7 +31,7 @@ beforeAll(async () => {
 }, 180_000);
 
 describe('the renderer the hosts serve', () => {
-  it('is React\'s production build', () => {
+  it("is React's production build", () => {
     const scripts = servedScripts();
     expect(scripts.length).toBeGreaterThan(0);
     for (const { name, text } of scripts) {
@@ -81,10 +87,14 @@ describe('vite.config.ts', () => {
   it('refuses to build in development mode', () => {
     const outDir = mkdtempSync(join(tmpdir(), 'dck-renderer-dev-'));
     try {
-      const result = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'development', '--outDir', outDir], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        process.execPath,
+        [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--mode', 'development', '--outDir', outDir],
+        {
+          cwd: repoRoot,
+          encoding: 'utf8',
+        },
+      );
       expect(result.status).not.toBe(0);
       expect(result.stderr + result.stdout).toContain('the kiosk renderer is built for production only');
     } finally {

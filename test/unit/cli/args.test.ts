@@ -17,7 +17,10 @@ function refusal(run: () => unknown): string {
 
 describe('parseArgs', () => {
   it('reads flags and values, separate or with =', () => {
-    expect(parse(['--reader', 'Yubico YubiKey 00 00', '--json'])).toEqual({ '--reader': 'Yubico YubiKey 00 00', '--json': true });
+    expect(parse(['--reader', 'Yubico YubiKey 00 00', '--json'])).toEqual({
+      '--reader': 'Yubico YubiKey 00 00',
+      '--json': true,
+    });
     expect(parse(['--reader=A=B'])).toEqual({ '--reader': 'A=B' });
     expect(parse([])).toEqual({});
   });
@@ -44,7 +47,9 @@ describe('integerOption', () => {
     expect(integerOption('8443', '--port', 0, 65535)).toBe(8443);
     expect(integerOption(undefined, '--port', 0, 65535)).toBeUndefined();
     for (const bad of ['65536', '-1', '1e3', '0x10', ' 1', '1.5', '']) {
-      expect(refusal(() => integerOption(bad, '--port', 0, 65535))).toBe('--port must be a whole number from 0 to 65535');
+      expect(refusal(() => integerOption(bad, '--port', 0, 65535))).toBe(
+        '--port must be a whole number from 0 to 65535',
+      );
     }
   });
 });

@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { callIssuer, routeRequest } from '../../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
-import { ISSUER_ERRORS, ISSUER_ERROR_CODES, OAUTH_ERRORS, OAUTH_ERROR_CODES, errorMessage } from '../../../contracts/issuer-errors.ts';
+import {
+  ISSUER_ERRORS,
+  ISSUER_ERROR_CODES,
+  OAUTH_ERRORS,
+  OAUTH_ERROR_CODES,
+  errorMessage,
+} from '../../../contracts/issuer-errors.ts';
 import { ISSUER_API, answerableErrorCodes, routePath } from '../../../contracts/issuer-routes.ts';
 import type { RouteName } from '../../../contracts/issuer-routes.ts';
 
@@ -39,9 +45,15 @@ describe('the route table', () => {
 
   it('fills path parameters URL-encoded and builds the request a route expects', () => {
     expect(routePath('redeemEnrollment', { enrollmentId: 'a/b?c' })).toBe('/enrollments/a%2Fb%3Fc/redeem');
-    expect(routeRequest('enrollmentStatus', { params: { enrollmentId: 'E' }, query: { waitSeconds: 5 } }))
-      .toEqual({ method: 'GET', path: '/enrollments/E/status?waitSeconds=5' });
-    expect(routeRequest('refreshEnrollment', { params: { enrollmentId: 'E' } })).toEqual({ method: 'POST', path: '/enrollments/E/refresh', json: {} });
+    expect(routeRequest('enrollmentStatus', { params: { enrollmentId: 'E' }, query: { waitSeconds: 5 } })).toEqual({
+      method: 'GET',
+      path: '/enrollments/E/status?waitSeconds=5',
+    });
+    expect(routeRequest('refreshEnrollment', { params: { enrollmentId: 'E' } })).toEqual({
+      method: 'POST',
+      path: '/enrollments/E/refresh',
+      json: {},
+    });
   });
 
   it('binds every caller to the table at compile time', () => {

@@ -30,23 +30,38 @@ describe('DER writer', () => {
   });
 
   it('writes names, key usage bits and SANs that another parser reads back', async () => {
-    const name = distinguishedName([[OID.commonName, 'Zoë Ü. O\'Brien, "Jr"'], [OID.countryName, 'US']]);
+    const name = distinguishedName([
+      [OID.commonName, 'Zoë Ü. O\'Brien, "Jr"'],
+      [OID.countryName, 'US'],
+    ]);
     expect(new x509.Name(AsnConvert.parse(name, Name)).getField('CN')).toEqual(['Zoë Ü. O\'Brien, "Jr"']);
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
     const signer = softwareCaSigner(privateKey);
-    const der = await buildCertificate({
-      serialNumber: Uint8Array.of(0x7f, 1, 2), issuerNameDer: name, subjectNameDer: name,
-      notBefore: new Date('2030-01-01T00:00:00Z'), notAfter: new Date('2060-01-01T00:00:00Z'),
-      subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
-      extensions: [keyUsage(['keyCertSign', 'cRLSign']), subjectAltName([{ uri: 'urn:uuid:x' }, { ip: '::1' }, { ip: '10.0.0.1' }])],
-    }, signer);
+    const der = await buildCertificate(
+      {
+        serialNumber: Uint8Array.of(0x7f, 1, 2),
+        issuerNameDer: name,
+        subjectNameDer: name,
+        notBefore: new Date('2030-01-01T00:00:00Z'),
+        notAfter: new Date('2060-01-01T00:00:00Z'),
+        subjectPublicKeySpkiDer: signer.publicKeySpkiDer,
+        extensions: [
+          keyUsage(['keyCertSign', 'cRLSign']),
+          subjectAltName([{ uri: 'urn:uuid:x' }, { ip: '::1' }, { ip: '10.0.0.1' }]),
+        ],
+      },
+      signer,
+    );
     AsnConvert.parse(der, Certificate);
     const certificate = new x509.X509Certificate(der.slice());
     expect(certificate.serialNumber).toBe('7f0102');
     expect(certificate.notAfter.toISOString()).toBe('2060-01-01T00:00:00.000Z');
-    expect(certificate.getExtension(x509.KeyUsagesExtension)?.usages).toBe(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign);
-    expect(certificate.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.map((item) => item.value))
-      .toEqual(['urn:uuid:x', '::1', '10.0.0.1']);
+    expect(certificate.getExtension(x509.KeyUsagesExtension)?.usages).toBe(
+      x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign,
+    );
+    expect(
+      certificate.getExtension(x509.SubjectAlternativeNameExtension)?.names.items.map((item) => item.value),
+    ).toEqual(['urn:uuid:x', '::1', '10.0.0.1']);
     expect(await certificate.verify({ signatureOnly: true })).toBe(true);
     expect(hex(keyIdentifier(signer.publicKeySpkiDer))).toHaveLength(40);
   });

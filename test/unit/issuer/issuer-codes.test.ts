@@ -7,11 +7,22 @@ import { CodeHasher, newOtp, newUserCode } from '../../../issuer/secrets.ts';
 
 describe('user_code', () => {
   it('accepts any case, with or without dash or spaces', () => {
-    for (const typed of ['WDJB-MJHT', 'wdjbmjht', ' wdjb mjht ', 'WdJb-MjHt']) expect(normalizeUserCode(typed)).toBe('WDJBMJHT');
+    for (const typed of ['WDJB-MJHT', 'wdjbmjht', ' wdjb mjht ', 'WdJb-MjHt'])
+      expect(normalizeUserCode(typed)).toBe('WDJBMJHT');
   });
 
   it('refuses vowels, digits, wrong lengths, look-alikes and huge input', () => {
-    for (const typed of ['', 'WDJB-MJH', 'WDJB-MJHTX', 'AEIO-UAEI', '0000-0000', 'WDJB-MJH1', 'WDJB_MJHT', 'x'.repeat(10_000), 'ẀDJB-MJHT']) {
+    for (const typed of [
+      '',
+      'WDJB-MJH',
+      'WDJB-MJHTX',
+      'AEIO-UAEI',
+      '0000-0000',
+      'WDJB-MJH1',
+      'WDJB_MJHT',
+      'x'.repeat(10_000),
+      'ẀDJB-MJHT',
+    ]) {
       expect(normalizeUserCode(typed)).toBeNull();
     }
   });
@@ -29,13 +40,22 @@ describe('QR payload', () => {
   it('round-trips issuer URL and enrollment id', () => {
     const payload = formatQrPayload('https://issuer.example:8443/', 'AbCdEfGhIjKlMnOpQrStUv');
     expect(payload).toBe('https://issuer.example:8443/e/AbCdEfGhIjKlMnOpQrStUv');
-    expect(parseQrPayload(payload)).toEqual({ ok: true, issuerBaseUrl: 'https://issuer.example:8443', enrollmentId: 'AbCdEfGhIjKlMnOpQrStUv' });
+    expect(parseQrPayload(payload)).toEqual({
+      ok: true,
+      issuerBaseUrl: 'https://issuer.example:8443',
+      enrollmentId: 'AbCdEfGhIjKlMnOpQrStUv',
+    });
   });
 
   it('refuses http, non-URLs, bad ids and oversized payloads', () => {
-    for (const payload of ['http://issuer.example/e/AbCdEfGhIjKlMnOpQrStUv', 'nonsense/e/AbCdEfGhIjKlMnOpQrStUv',
-      'https://issuer.example/e/short', 'https://issuer.example/e/AbCdEfGhIjKlMnOp<script>', 'https://issuer.example/x',
-      `https://issuer.example/e/${'A'.repeat(600)}`]) {
+    for (const payload of [
+      'http://issuer.example/e/AbCdEfGhIjKlMnOpQrStUv',
+      'nonsense/e/AbCdEfGhIjKlMnOpQrStUv',
+      'https://issuer.example/e/short',
+      'https://issuer.example/e/AbCdEfGhIjKlMnOp<script>',
+      'https://issuer.example/x',
+      `https://issuer.example/e/${'A'.repeat(600)}`,
+    ]) {
       expect(parseQrPayload(payload).ok).toBe(false);
     }
   });
@@ -61,9 +81,16 @@ describe('OTP', () => {
 
 describe('CSR parser on hostile input', () => {
   it('answers csr-invalid (never throws) for garbage, truncation and oversize', () => {
-    const inputs = ['', '   ', 'MA', 'MAA', Buffer.from([0x30, 0x82, 0xff, 0xff]).toString('base64url'),
-      Buffer.alloc(7000, 0x30).toString('base64url'), '-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----',
-      Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]).toString('base64url')];
+    const inputs = [
+      '',
+      '   ',
+      'MA',
+      'MAA',
+      Buffer.from([0x30, 0x82, 0xff, 0xff]).toString('base64url'),
+      Buffer.alloc(7000, 0x30).toString('base64url'),
+      '-----BEGIN CERTIFICATE REQUEST-----\n!!!\n-----END CERTIFICATE REQUEST-----',
+      Buffer.from([0x30, 0x03, 0x02, 0x01, 0x00]).toString('base64url'),
+    ];
     for (const input of inputs) {
       const result = checkCsr(input);
       expect(result.ok).toBe(false);

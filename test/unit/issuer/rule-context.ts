@@ -19,7 +19,10 @@ import type { RouteRuleResult } from '../../../issuer/refusal.ts';
 import type { IssuerContext } from '../../../issuer/issuer-context.ts';
 import { issueChallenge } from '../../../issuer/pki-auth/issue-challenge.ts';
 import { signInWithCard } from '../../../issuer/pki-auth/sign-in-with-card.ts';
-import { verifyCardAuthentication, verifyCardCertificate } from '../../../issuer/pki-auth/verify-card-authentication.ts';
+import {
+  verifyCardAuthentication,
+  verifyCardCertificate,
+} from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from '../../../issuer/secrets.ts';
 import { openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
@@ -32,12 +35,16 @@ import { signPkiAuth } from '../../integration/pki-auth/card-signature.ts';
  * shown. When showing is refused, that is the answer (the code is looked at once, as the kiosk does).
  */
 export async function showThenApprove(
-  ctx: IssuerContext, guesses: GuessCounter, input: { sessionToken: string | null; userCode: string; ip: string },
+  ctx: IssuerContext,
+  guesses: GuessCounter,
+  input: { sessionToken: string | null; userCode: string; ip: string },
 ): Promise<RouteRuleResult<'approveUserCode'>> {
   const shown = await showDevicePairing(ctx, guesses, input);
   if (!shown.ok) return shown;
   return approveUserCode(ctx, guesses, {
-    sessionToken: input.sessionToken, request: { userCode: input.userCode, matchNumber: shown.value.matchNumber }, ip: input.ip,
+    sessionToken: input.sessionToken,
+    request: { userCode: input.userCode, matchNumber: shown.value.matchNumber },
+    ip: input.ip,
   });
 }
 
@@ -63,34 +70,57 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
   const pki = await createTestPki();
   const crlFiles = [join(dir, 'root.crl'), join(dir, 'intermediate.crl')];
   writeFileSync(crlFiles[0] ?? '', await buildCrl({ issuer: pki.root, nextUpdate: new Date(clock + 86_400_000) }));
-  writeFileSync(crlFiles[1] ?? '', await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(clock + 86_400_000) }));
+  writeFileSync(
+    crlFiles[1] ?? '',
+    await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(clock + 86_400_000) }),
+  );
   const parsed = parseIssuerConfig(config);
   const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
   const ca = await loadOrCreateDataDirCa(dir, 'Rule Test CA', now());
-  const { generation } = await enterIssuerGeneration(storage, ca.certificateDer, now(), { kind: 'issuer', id: 'rule-test' });
+  const { generation } = await enterIssuerGeneration(storage, ca.certificateDer, now(), {
+    kind: 'issuer',
+    id: 'rule-test',
+  });
   const setupAuditSequence = (await storage.listAudit(0, 1000)).at(-1)?.sequence ?? 0;
   const ctx: IssuerContext = {
-    config: parsed, storage,
+    config: parsed,
+    storage,
     ca,
     codes: new CodeHasher(new Uint8Array(randomBytes(32))),
     events: new EnrollmentEvents(),
     trustPolicy: {
-      trustAnchorsDer: [pki.root.der], intermediatesDer: [pki.intermediate.der], requiredPolicyOids: parsed.pivTrust.requiredPolicyOids,
-      crlUrls: [], crlFiles, ocspUrl: null, now,
+      trustAnchorsDer: [pki.root.der],
+      intermediatesDer: [pki.intermediate.der],
+      requiredPolicyOids: parsed.pivTrust.requiredPolicyOids,
+      crlUrls: [],
+      crlFiles,
+      ocspUrl: null,
+      now,
     },
     verifyCard: verifyCardAuthentication,
     checkCardStatus: verifyCardCertificate,
     baseUrl: 'https://issuer.test',
     now,
     issuerGeneration: generation,
-    crl: startCrlPublisher({ storage, ca, issuerGeneration: generation, now, validityMs: 86_400_000, checkIntervalMs: 0, warn: () => undefined }),
+    crl: startCrlPublisher({
+      storage,
+      ca,
+      issuerGeneration: generation,
+      now,
+      validityMs: 86_400_000,
+      checkIntervalMs: 0,
+      warn: () => undefined,
+    }),
     tenant: () => readTenantSettings(storage, parsed),
     audit: (event, outcome, code, details) => storage.appendAudit({ at: clock, event, outcome, code, details }),
   };
   let serial = 0;
   return {
-    ctx, pki,
-    advance: (ms) => { clock += ms; },
+    ctx,
+    pki,
+    advance: (ms) => {
+      clock += ms;
+    },
     card: () => pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Rule Holder ${(serial += 1)}` }),
     signIn: async (card) => {
       const challenge = await issueChallenge(ctx, { kioskId: 'kiosk-1' });
@@ -100,8 +130,10 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
       const session = await signInWithCard(ctx, {
         ip: '127.0.0.1',
         answer: {
-          challengeId: challenge.value.challengeId, certificate: Buffer.from(card.der).toString('base64url'),
-          kioskNonce: Buffer.from(signed.kioskNonce).toString('base64url'), signature: Buffer.from(signed.signature).toString('base64url'),
+          challengeId: challenge.value.challengeId,
+          certificate: Buffer.from(card.der).toString('base64url'),
+          kioskNonce: Buffer.from(signed.kioskNonce).toString('base64url'),
+          signature: Buffer.from(signed.signature).toString('base64url'),
         },
       });
       if (!session.ok) throw new Error(`sign-in refused: ${session.error.code} ${session.error.detail ?? ''}`);
@@ -112,7 +144,8 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
       if (!device.ok) throw new Error(device.error.code);
       return { deviceCode: device.value.device_code, userCode: device.value.user_code };
     },
-    auditCodes: async () => (await storage.listAudit(setupAuditSequence, 1000)).map((row): [string, string | null] => [row.event, row.code]),
+    auditCodes: async () =>
+      (await storage.listAudit(setupAuditSequence, 1000)).map((row): [string, string | null] => [row.event, row.code]),
     close: async () => {
       await storage.close();
       rmSync(dir, { recursive: true, force: true });

@@ -38,7 +38,15 @@ describe('kiosk contract: submitPin argument validation', () => {
     ['missing options', [ascii('123456')]],
     ['extra key', [ascii('123456'), { confirmLastTry: true, extra: 1 }]],
     ['non-boolean flag', [ascii('123456'), { confirmLastTry: 'yes' }]],
-    ['class instance', [ascii('123456'), new (class { confirmLastTry = true })()]],
+    [
+      'class instance',
+      [
+        ascii('123456'),
+        new (class {
+          confirmLastTry = true;
+        })(),
+      ],
+    ],
     ['extra argument', [ascii('123456'), { confirmLastTry: true }, 'x']],
   ])('refuses options: %s', (_label, args) => {
     expect(validateInvokeArgs('submitPin', args).ok).toBe(false);

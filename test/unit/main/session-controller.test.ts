@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
 import type { DevicePairing, EnrollmentCode, EnrollmentStatus } from '../../../contracts/issuer-api.ts';
-import type { CardIdentityOutcome, CardReaderEvent, CardRemovedOutcome, KioskCardPort, KioskCardSession, VirtualCardPort } from '../../../main/card/card-port.ts';
+import type {
+  CardIdentityOutcome,
+  CardReaderEvent,
+  CardRemovedOutcome,
+  KioskCardPort,
+  KioskCardSession,
+  VirtualCardPort,
+} from '../../../main/card/card-port.ts';
 import type { IssuerCall, KioskIssuerPort } from '../../../main/issuer-client/issuer-port.ts';
 import { KioskController } from '../../../main/session/controller.ts';
 import type { Scheduler } from '../../../main/session/controller.ts';
@@ -57,7 +64,14 @@ class FakeCard implements KioskCardSession {
   pulled = false;
   async readIdentity(): Promise<CardIdentityOutcome> {
     if (this.pulled) return this.#track(() => Promise.resolve({ kind: 'card-removed' } as const));
-    return this.#track(() => Promise.resolve({ kind: 'ok', holderName: 'Ada Lovelace', triesLeft: this.triesLeft, certificateDer: new Uint8Array([0x30, 0x00]) } as const));
+    return this.#track(() =>
+      Promise.resolve({
+        kind: 'ok',
+        holderName: 'Ada Lovelace',
+        triesLeft: this.triesLeft,
+        certificateDer: new Uint8Array([0x30, 0x00]),
+      } as const),
+    );
   }
   async verifyPin(pin: Uint8Array): Promise<PinOutcome | CardRemovedOutcome> {
     this.pinsSeen.push(pin); // keep the reference: the test checks it was zero-filled afterwards
@@ -71,7 +85,9 @@ class FakeCard implements KioskCardSession {
     });
   }
   async signChallenge() {
-    return this.#track(() => Promise.resolve({ kind: 'ok', signature: new Uint8Array([1, 2, 3]), kioskNonce: new Uint8Array(32) } as const));
+    return this.#track(() =>
+      Promise.resolve({ kind: 'ok', signature: new Uint8Array([1, 2, 3]), kioskNonce: new Uint8Array(32) } as const),
+    );
   }
   close() {
     this.closed = true;
@@ -98,14 +114,20 @@ class FakeReader implements KioskCardPort {
     this.listener = listener;
     if (this.cardAtStart) listener({ type: 'inserted', reader: 'Virtual PIV 0' });
     listener({ type: 'readers', readers: 'ready' });
-    return () => { this.listener = null; };
+    return () => {
+      this.listener = null;
+    };
   }
   open() {
     return Promise.resolve(this.card);
   }
   async stop() {}
-  insert() { this.listener?.({ type: 'inserted', reader: 'Virtual PIV 0' }); }
-  remove() { this.listener?.({ type: 'removed', reader: 'Virtual PIV 0' }); }
+  insert() {
+    this.listener?.({ type: 'inserted', reader: 'Virtual PIV 0' });
+  }
+  remove() {
+    this.listener?.({ type: 'removed', reader: 'Virtual PIV 0' });
+  }
 }
 
 class FakeIssuer implements KioskIssuerPort {
@@ -114,13 +136,27 @@ class FakeIssuer implements KioskIssuerPort {
   calls: string[] = [];
   #answer<T>(name: string, value: T): IssuerCall<T> {
     this.calls.push(name);
-    return Promise.resolve(this.reachable ? { ok: true, value } : { ok: false, error: { code: 'unreachable', detail: 'connection refused' } });
+    return Promise.resolve(
+      this.reachable
+        ? { ok: true, value }
+        : { ok: false, error: { code: 'unreachable', detail: 'connection refused' } },
+    );
   }
   metadata() {
-    return this.#answer('metadata', { displayName: 'Demo', helpUrl: null, issuerBaseUrl: 'https://127.0.0.1', caCertificatePem: '', otpLength: 8 });
+    return this.#answer('metadata', {
+      displayName: 'Demo',
+      helpUrl: null,
+      issuerBaseUrl: 'https://127.0.0.1',
+      caCertificatePem: '',
+      otpLength: 8,
+    });
   }
-  challenge() { return this.#answer('challenge', { challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) }); }
-  answerChallenge() { return this.#answer('answer', { sessionToken: 's'.repeat(22), commonName: 'Ada Lovelace' }); }
+  challenge() {
+    return this.#answer('challenge', { challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) });
+  }
+  answerChallenge() {
+    return this.#answer('answer', { sessionToken: 's'.repeat(22), commonName: 'Ada Lovelace' });
+  }
   showDevicePairing(_token: string, userCode: string) {
     if (userCode !== 'WDJBMJHT') {
       this.calls.push('show');
@@ -128,15 +164,32 @@ class FakeIssuer implements KioskIssuerPort {
     }
     return this.#answer<DevicePairing>('show', { pairingId: 'p'.repeat(22), device: PHONE, matchNumber: MATCH_NUMBER });
   }
-  denyDevicePairing() { return this.#answer('deny', null); }
+  denyDevicePairing() {
+    return this.#answer('deny', null);
+  }
   approveUserCode(_token: string, _userCode: string, matchNumber: string) {
     if (matchNumber !== MATCH_NUMBER) {
       this.calls.push('approve');
-      return Promise.resolve({ ok: false, error: { code: 'pairing-number-mismatch', detail: 'wrong number' } } as const);
+      return Promise.resolve({
+        ok: false,
+        error: { code: 'pairing-number-mismatch', detail: 'wrong number' },
+      } as const);
     }
-    return this.#answer<EnrollmentCode>('approve', { enrollmentId: 'e'.repeat(22), qrPayload: `https://127.0.0.1/e/${'e'.repeat(22)}`, otp: OTP, expiresIn: 300 });
+    return this.#answer<EnrollmentCode>('approve', {
+      enrollmentId: 'e'.repeat(22),
+      qrPayload: `https://127.0.0.1/e/${'e'.repeat(22)}`,
+      otp: OTP,
+      expiresIn: 300,
+    });
   }
-  refreshEnrollment() { return this.#answer<EnrollmentCode>('refresh', { enrollmentId: 'f'.repeat(22), qrPayload: 'https://127.0.0.1/e/f', otp: '99990000', expiresIn: 300 }); }
+  refreshEnrollment() {
+    return this.#answer<EnrollmentCode>('refresh', {
+      enrollmentId: 'f'.repeat(22),
+      qrPayload: 'https://127.0.0.1/e/f',
+      otp: '99990000',
+      expiresIn: 300,
+    });
+  }
   enrollmentStatus(_t: string, enrollmentId: string, _w: number, signal?: AbortSignal): IssuerCall<EnrollmentStatus> {
     this.calls.push('status');
     // Answers when the test flips `status`, like a long poll.
@@ -180,7 +233,13 @@ function setup(options: { cardAtStart?: boolean; issuerReachable?: boolean } = {
     issuer,
     virtualCard,
     session: { ...DEFAULT_SESSION_CONFIG, idleSeconds: 60, warningSeconds: 10 },
-    kiosk: { languages: ['en', 'nl'], defaultLanguage: 'en', helpUrl: 'https://help.example', displayName: 'Demo', idleSeconds: 60 },
+    kiosk: {
+      languages: ['en', 'nl'],
+      defaultLanguage: 'en',
+      helpUrl: 'https://help.example',
+      displayName: 'Demo',
+      idleSeconds: 60,
+    },
     scheduler: clock,
     now: () => clock.now,
     log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
@@ -213,7 +272,13 @@ describe('KioskController', () => {
 
     expect(await controller.handlers.submitUserCode('wdjb-mjht')).toMatchObject({ ok: true });
     await settle();
-    expect(controller.view).toEqual({ screen: 'confirm-device', holderName: 'Ada Lovelace', device: PHONE, matchNumber: MATCH_NUMBER, busy: false });
+    expect(controller.view).toEqual({
+      screen: 'confirm-device',
+      holderName: 'Ada Lovelace',
+      device: PHONE,
+      matchNumber: MATCH_NUMBER,
+      busy: false,
+    });
     expect(await controller.handlers.confirmDevice()).toMatchObject({ ok: true });
     await settle();
     expect(controller.view).toMatchObject({ screen: 'enrollment', otp: OTP, expiresAt: '2030-01-01T00:05:00.000Z' });
@@ -229,7 +294,16 @@ describe('KioskController', () => {
     await settle();
     expect(card.closed).toBe(true);
     const screens = views.map((v) => v.screen).filter((screen, i, all) => screen !== all[i - 1]);
-    expect(screens).toEqual(['welcome', 'reading-card', 'pin', 'user-code', 'confirm-device', 'enrollment', 'done', 'welcome']);
+    expect(screens).toEqual([
+      'welcome',
+      'reading-card',
+      'pin',
+      'user-code',
+      'confirm-device',
+      'enrollment',
+      'done',
+      'welcome',
+    ]);
     const logText = logs.join('\n');
     expect(logText).not.toContain(RIGHT_PIN);
     expect(logText).not.toContain(OTP);
@@ -243,7 +317,9 @@ describe('KioskController', () => {
     reader.insert();
     await settle();
     let release!: () => void;
-    card.verifyGate = new Promise((resolve) => { release = resolve; });
+    card.verifyGate = new Promise((resolve) => {
+      release = resolve;
+    });
     await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
     await settle();
     expect(controller.view).toMatchObject({ screen: 'pin', busy: true });
@@ -291,7 +367,7 @@ describe('KioskController', () => {
     await controller.stop();
   });
 
-  it('card pulled while the issuer checks the phone\'s code → welcome at once; the request is aborted and its late answer ignored', async () => {
+  it("card pulled while the issuer checks the phone's code → welcome at once; the request is aborted and its late answer ignored", async () => {
     const { reader, issuer, controller } = setup();
     reader.insert();
     await settle();
@@ -302,7 +378,9 @@ describe('KioskController', () => {
     const show = issuer.showDevicePairing.bind(issuer);
     issuer.showDevicePairing = (token: string, userCode: string, signal?: AbortSignal): IssuerCall<DevicePairing> => {
       requestSignal = signal;
-      return new Promise((resolve) => { answer = () => resolve(show(token, userCode)); });
+      return new Promise((resolve) => {
+        answer = () => resolve(show(token, userCode));
+      });
     };
     await controller.handlers.submitUserCode('WDJB-MJHT');
     await settle();
@@ -320,7 +398,10 @@ describe('KioskController', () => {
   it('refuses a PIN that does not fit the screen and wipes it', async () => {
     const { controller } = setup();
     const pin = ascii(RIGHT_PIN);
-    expect(await controller.handlers.submitPin(pin, { confirmLastTry: false })).toEqual({ ok: false, error: { code: 'not-now' } });
+    expect(await controller.handlers.submitPin(pin, { confirmLastTry: false })).toEqual({
+      ok: false,
+      error: { code: 'not-now' },
+    });
     expect([...pin].every((b) => b === 0)).toBe(true);
     await controller.stop();
   });
@@ -335,7 +416,10 @@ describe('KioskController', () => {
       expect(controller.view).toMatchObject({ screen: 'pin', lastAttempt: 'wrong', triesLeft: expected });
     }
     expect(controller.view).toMatchObject({ lastTryWarning: true });
-    expect(await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: false })).toMatchObject({ ok: false, error: { code: 'last-try-not-confirmed' } });
+    expect(await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: false })).toMatchObject({
+      ok: false,
+      error: { code: 'last-try-not-confirmed' },
+    });
     await controller.handlers.submitPin(ascii('000000'), { confirmLastTry: true });
     await settle();
     expect(controller.view).toEqual({ screen: 'pin-blocked', helpUrl: 'https://help.example' });
@@ -447,7 +531,10 @@ describe('KioskController', () => {
 
   it('getConfig answers the kiosk settings', async () => {
     const { controller } = setup();
-    expect(await controller.handlers.getConfig()).toMatchObject({ ok: true, value: { languages: ['en', 'nl'], idleSeconds: 60 } });
+    expect(await controller.handlers.getConfig()).toMatchObject({
+      ok: true,
+      value: { languages: ['en', 'nl'], idleSeconds: 60 },
+    });
     await controller.stop();
   });
 });

@@ -50,7 +50,10 @@ describe('browser host wire frames', () => {
     ['byte slot past the end', header('{"id":1,"call":"submitPin","args":[{"$bytes":10}]}', [1, 2])],
     ['negative byte slot', header('{"id":1,"call":"submitPin","args":[{"$bytes":-1}]}')],
     ['trailing bytes', header('{"id":1,"call":"cancel","args":[]}', [0x31])],
-    ['too many byte slots', header('{"id":1,"call":"x","args":[{"$bytes":0},{"$bytes":0},{"$bytes":0},{"$bytes":0},{"$bytes":0}]}')],
+    [
+      'too many byte slots',
+      header('{"id":1,"call":"x","args":[{"$bytes":0},{"$bytes":0},{"$bytes":0},{"$bytes":0},{"$bytes":0}]}'),
+    ],
   ])('refuses a hostile frame: %s', (_label, frame) => {
     expect(decodeCallFrame(frame, copy).ok).toBe(false);
   });
@@ -63,18 +66,28 @@ describe('invokeKiosk', () => {
     return Promise.resolve(ok(undefined));
   };
   const handlers = {
-    submitPin: handler, submitUserCode: handler, renewEnrollment: handler, cancel: handler, stillHere: handler,
-    reportActivity: handler, useVirtualCard: handler,
+    submitPin: handler,
+    submitUserCode: handler,
+    renewEnrollment: handler,
+    cancel: handler,
+    stillHere: handler,
+    reportActivity: handler,
+    useVirtualCard: handler,
     getConfig: () => Promise.reject(new Error('broken handler')),
   } as unknown as KioskHandlers;
   const noLog = () => undefined;
 
   it('refuses unknown calls and bad arguments before any handler runs', async () => {
     calls.length = 0;
-    expect(await invokeKiosk(handlers, 'constructor', [], noLog)).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+    expect(await invokeKiosk(handlers, 'constructor', [], noLog)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-argument' },
+    });
     expect(await invokeKiosk(handlers, 'onView', [], noLog)).toMatchObject({ ok: false });
     expect(await invokeKiosk(handlers, 'cancel', 'x', noLog)).toMatchObject({ ok: false });
-    expect(await invokeKiosk(handlers, 'submitPin', ['123456', { confirmLastTry: false }], noLog)).toMatchObject({ ok: false });
+    expect(await invokeKiosk(handlers, 'submitPin', ['123456', { confirmLastTry: false }], noLog)).toMatchObject({
+      ok: false,
+    });
     expect(await invokeKiosk(handlers, 'submitUserCode', ['x'.repeat(200)], noLog)).toMatchObject({ ok: false });
     expect(calls).toEqual([]);
     expect(await invokeKiosk(handlers, 'cancel', [], noLog)).toEqual({ ok: true, value: undefined });
@@ -96,8 +109,13 @@ describe('static file paths', () => {
     ['/assets/a%20b.css', '/srv/r/assets/a b.css'],
   ])('%s → %s', (path, file) => expect(resolveInside('/srv/r', path)).toBe(file));
 
-  it.each(['/../etc/passwd.html', '/%2e%2e/secret.js', '/assets/..%2f..%2fx.js', '/a%00.js', '/%E0%A4%A.js', '/x.sqlite', '/a\\..\\b.js'])(
-    'refuses %s',
-    (path) => expect(resolveInside('/srv/r', path)).toBeNull(),
-  );
+  it.each([
+    '/../etc/passwd.html',
+    '/%2e%2e/secret.js',
+    '/assets/..%2f..%2fx.js',
+    '/a%00.js',
+    '/%E0%A4%A.js',
+    '/x.sqlite',
+    '/a\\..\\b.js',
+  ])('refuses %s', (path) => expect(resolveInside('/srv/r', path)).toBeNull());
 });

@@ -61,9 +61,18 @@ describe('response APDU', () => {
 
 describe('status words', () => {
   it.each([
-    [0x6983, 'pin-blocked'], [0x6982, 'security-status'], [0x6a80, 'incorrect-data'], [0x6a81, 'function-not-supported'],
-    [0x6a82, 'not-found'], [0x6a86, 'incorrect-parameters'], [0x6a88, 'reference-not-found'], [0x6d00, 'instruction-not-supported'],
-    [0x6e00, 'class-not-supported'], [0x6700, 'wrong-length'], [0x6984, 'reference-data-not-usable'], [0x1234, 'unexpected-status'],
+    [0x6983, 'pin-blocked'],
+    [0x6982, 'security-status'],
+    [0x6a80, 'incorrect-data'],
+    [0x6a81, 'function-not-supported'],
+    [0x6a82, 'not-found'],
+    [0x6a86, 'incorrect-parameters'],
+    [0x6a88, 'reference-not-found'],
+    [0x6d00, 'instruction-not-supported'],
+    [0x6e00, 'class-not-supported'],
+    [0x6700, 'wrong-length'],
+    [0x6984, 'reference-data-not-usable'],
+    [0x1234, 'unexpected-status'],
   ])('%s maps to %s', (sw, code) => {
     expect(errorForStatusWord(sw, 'TEST').code).toBe(code);
   });

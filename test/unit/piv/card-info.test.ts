@@ -34,11 +34,27 @@ describe('readCardInfo', () => {
     const info = await readCardInfo(new PivCard(fake), ATR);
     const json = JSON.parse(JSON.stringify(info)) as CardInfo;
     expect(json).toEqual(info);
-    expect(Object.keys(json)).toEqual(['schemaVersion', 'atr', 'supportsExtendedLength', 'application', 'chuid', 'discovery', 'certificates', 'pin', 'problems']);
+    expect(Object.keys(json)).toEqual([
+      'schemaVersion',
+      'atr',
+      'supportsExtendedLength',
+      'application',
+      'chuid',
+      'discovery',
+      'certificates',
+      'pin',
+      'problems',
+    ]);
     expect(json.schemaVersion).toBe(1);
     expect(json.supportsExtendedLength).toBe(true);
     expect(json.application.label).toBe('Fake PIV');
-    expect(json.chuid?.fascn).toMatchObject({ agencyCode: '9999', systemCode: '9999', credentialNumber: '999999', parityOk: true, lrcOk: true });
+    expect(json.chuid?.fascn).toMatchObject({
+      agencyCode: '9999',
+      systemCode: '9999',
+      credentialNumber: '999999',
+      parityOk: true,
+      lrcOk: true,
+    });
     expect(json.chuid?.signed).toBe(true);
     expect(json.discovery?.primaryPin).toBe('global');
     expect(json.certificates['9A']?.commonName).toBe('Ada Lovelace');
@@ -51,13 +67,20 @@ describe('readCardInfo', () => {
   });
 
   it('records unreadable objects as problems and keeps going', async () => {
-    const fake = fullCard(new Map([[OBJECT_TAG.CERT_SIGNATURE, hex('5305 7003 010203')], [OBJECT_TAG.CHUID, hex('5303 3001ff')]]));
+    const fake = fullCard(
+      new Map([
+        [OBJECT_TAG.CERT_SIGNATURE, hex('5305 7003 010203')],
+        [OBJECT_TAG.CHUID, hex('5303 3001ff')],
+      ]),
+    );
     const info = await readCardInfo(new PivCard(fake), hex('3b00'));
     expect(info.supportsExtendedLength).toBe(false);
     expect(info.certificates['9C']).toBeNull();
     expect(info.certificates['9A']).not.toBeNull();
     expect(info.chuid?.fascnError).toBe('malformed-fascn');
-    expect(info.problems).toEqual([{ object: 'certificate-9C', code: 'malformed-certificate', message: expect.any(String) as string }]);
+    expect(info.problems).toEqual([
+      { object: 'certificate-9C', code: 'malformed-certificate', message: expect.any(String) as string },
+    ]);
   });
 
   it('a card pulled mid-read rejects with a typed error, no partial report', async () => {

@@ -25,7 +25,8 @@ const AID = Buffer.from('a000000308000010000100', 'hex');
 
 function tlv(tag: number[], value: Uint8Array | number[]): Uint8Array {
   const v = [...value];
-  const len = v.length < 0x80 ? [v.length] : v.length < 0x100 ? [0x81, v.length] : [0x82, v.length >> 8, v.length & 0xff];
+  const len =
+    v.length < 0x80 ? [v.length] : v.length < 0x100 ? [0x81, v.length] : [0x82, v.length >> 8, v.length & 0xff];
   return Uint8Array.from([...tag, ...len, ...v]);
 }
 
@@ -41,16 +42,27 @@ export function discoveryObject(globalPrimary: boolean): Uint8Array {
 export function chuidObject(fascn: Uint8Array, options: { signed?: boolean } = {}): Uint8Array {
   const guid = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
   const body = [
-    ...tlv([0x30], fascn), ...tlv([0x34], guid), ...tlv([0x35], [...Buffer.from('20301231')]),
+    ...tlv([0x30], fascn),
+    ...tlv([0x34], guid),
+    ...tlv([0x35], [...Buffer.from('20301231')]),
     ...tlv([0x36], Buffer.from('3f2504e04f8911d39a0c0305e82c3301', 'hex')),
-    ...tlv([0x3e], options.signed === false ? [] : [0x30, 0x03, 0x02, 0x01, 0x00]), ...tlv([0xfe], []),
+    ...tlv([0x3e], options.signed === false ? [] : [0x30, 0x03, 0x02, 0x01, 0x00]),
+    ...tlv([0xfe], []),
   ];
   return tlv([0x53], body);
 }
 
 const sw = (value: number): number[] => [value >> 8, value & 0xff];
 
-interface Parsed { cla: number; ins: number; p1: number; p2: number; data: Uint8Array; le: number; extended: boolean }
+interface Parsed {
+  cla: number;
+  ins: number;
+  p1: number;
+  p2: number;
+  data: Uint8Array;
+  le: number;
+  extended: boolean;
+}
 
 function parseCommand(c: Uint8Array): Parsed | undefined {
   if (c.length < 4) return undefined;
@@ -65,7 +77,7 @@ function parseCommand(c: Uint8Array): Parsed | undefined {
     if (data.length !== n) return undefined;
     const rest = body.subarray(3 + n);
     if (rest.length !== 0 && rest.length !== 2) return undefined;
-    const le = rest.length === 2 ? (((rest[0] ?? 0) << 8) | (rest[1] ?? 0)) || 65536 : 0;
+    const le = rest.length === 2 ? ((rest[0] ?? 0) << 8) | (rest[1] ?? 0) || 65536 : 0;
     return { cla, ins, p1, p2, data, le, extended: true };
   }
   const n = body[0] ?? 0;
@@ -117,10 +129,14 @@ export class FakePivCard implements CardTransport {
     if (c.ins === 0xa4) return this.select(c.data);
     if (!this.selected) return this.answer([], 0x6985);
     switch (c.ins) {
-      case 0xcb: return this.getData(c);
-      case 0x20: return this.verify(c);
-      case 0x87: return this.generalAuthenticate(c);
-      default: return this.answer([], 0x6d00);
+      case 0xcb:
+        return this.getData(c);
+      case 0x20:
+        return this.verify(c);
+      case 0x87:
+        return this.generalAuthenticate(c);
+      default:
+        return this.answer([], 0x6d00);
     }
   }
 
@@ -128,8 +144,15 @@ export class FakePivCard implements CardTransport {
     if (!Buffer.from(aid).equals(AID)) return this.answer([], 0x6a82);
     this.selected = true;
     this.verified.clear();
-    const apt = tlv([0x61], [...tlv([0x4f], [0x00, 0x00, 0x10, 0x00, 0x01, 0x00]), ...tlv([0x79], tlv([0x4f], AID)),
-      ...tlv([0x50], [...Buffer.from('Fake PIV')]), ...tlv([0xac], [...tlv([0x80], [0x07]), ...tlv([0x80], [0x11]), ...tlv([0x06], [])])]);
+    const apt = tlv(
+      [0x61],
+      [
+        ...tlv([0x4f], [0x00, 0x00, 0x10, 0x00, 0x01, 0x00]),
+        ...tlv([0x79], tlv([0x4f], AID)),
+        ...tlv([0x50], [...Buffer.from('Fake PIV')]),
+        ...tlv([0xac], [...tlv([0x80], [0x07]), ...tlv([0x80], [0x11]), ...tlv([0x06], [])]),
+      ],
+    );
     return this.respond(apt, 256, false);
   }
 
@@ -142,7 +165,8 @@ export class FakePivCard implements CardTransport {
   }
 
   private verify(c: Parsed): Promise<Uint8Array> {
-    const pin = c.p2 === 0x80 ? this.config.applicationPin ?? '123456' : c.p2 === 0x00 ? this.config.globalPin ?? null : null;
+    const pin =
+      c.p2 === 0x80 ? (this.config.applicationPin ?? '123456') : c.p2 === 0x00 ? (this.config.globalPin ?? null) : null;
     if (pin === null) return this.answer([], 0x6a88);
     const left = this.tries.get(c.p2) ?? 0;
     if (c.data.length === 0) {

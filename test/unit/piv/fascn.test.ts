@@ -6,9 +6,15 @@ import { codeOf } from './error-code.ts';
 
 const VECTOR = 'd4e739da739ced39ce739d836858210842108421c84210c3eb';
 const VECTOR_FIELDS: FascnFields = {
-  agencyCode: '9999', systemCode: '9999', credentialNumber: '999999', credentialSeries: '0',
-  individualCredentialIssue: '1', personIdentifier: '0000000000', organizationalCategory: '3',
-  organizationalIdentifier: '0000', personOrganizationAssociation: '1',
+  agencyCode: '9999',
+  systemCode: '9999',
+  credentialNumber: '999999',
+  credentialSeries: '0',
+  individualCredentialIssue: '1',
+  personIdentifier: '0000000000',
+  organizationalCategory: '3',
+  organizationalIdentifier: '0000',
+  personOrganizationAssociation: '1',
 };
 
 function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
@@ -31,9 +37,15 @@ describe('FASC-N', () => {
     const digits = (n: number): string => Array.from({ length: n }, () => String(next(10))).join('');
     for (let i = 0; i < 200; i += 1) {
       const fields: FascnFields = {
-        agencyCode: digits(4), systemCode: digits(4), credentialNumber: digits(6), credentialSeries: digits(1),
-        individualCredentialIssue: digits(1), personIdentifier: digits(10), organizationalCategory: digits(1),
-        organizationalIdentifier: digits(4), personOrganizationAssociation: digits(1),
+        agencyCode: digits(4),
+        systemCode: digits(4),
+        credentialNumber: digits(6),
+        credentialSeries: digits(1),
+        individualCredentialIssue: digits(1),
+        personIdentifier: digits(10),
+        organizationalCategory: digits(1),
+        organizationalIdentifier: digits(4),
+        personOrganizationAssociation: digits(1),
       };
       expect(decodeFascn(encodeFascn(fields))).toEqual(fields);
     }

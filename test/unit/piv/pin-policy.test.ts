@@ -16,7 +16,10 @@ const verifyCommands = (fake: FakePivCard): string[] => fake.log.filter((apdu) =
 
 describe('verifyPinSafely', () => {
   it('correct PIN: reads discovery, checks the counter, verifies, zero-fills the PIN', async () => {
-    const { fake, card } = setup({ applicationPin: '123456', objects: new Map([[OBJECT_TAG.DISCOVERY, discoveryObject(false)]]) });
+    const { fake, card } = setup({
+      applicationPin: '123456',
+      objects: new Map([[OBJECT_TAG.DISCOVERY, discoveryObject(false)]]),
+    });
     const pin = Buffer.from('123456');
     expect(await verifyPinSafely(card, pin)).toEqual({ outcome: 'correct', reference: 'application' });
     expect(isZero(pin)).toBe(true);
@@ -25,7 +28,10 @@ describe('verifyPinSafely', () => {
   });
 
   it('uses the global PIN (reference 00) when discovery says it is primary', async () => {
-    const { fake, card } = setup({ globalPin: '87654321', objects: new Map([[OBJECT_TAG.DISCOVERY, discoveryObject(true)]]) });
+    const { fake, card } = setup({
+      globalPin: '87654321',
+      objects: new Map([[OBJECT_TAG.DISCOVERY, discoveryObject(true)]]),
+    });
     expect(await verifyPinSafely(card, Buffer.from('87654321'))).toEqual({ outcome: 'correct', reference: 'global' });
     expect(verifyCommands(fake)).toEqual(['00200000', '00200000083837363534333231']);
   });
@@ -45,21 +51,29 @@ describe('verifyPinSafely', () => {
   it('refuses to spend the last try unless allowed, and sends nothing but the counter check', async () => {
     const { fake, card } = setup({ applicationPin: '123456', triesLeft: 1 });
     const pin = Buffer.from('000000');
-    expect(await verifyPinSafely(card, pin, { reference: 'application' })).toEqual({ outcome: 'last-try-refused', reference: 'application' });
+    expect(await verifyPinSafely(card, pin, { reference: 'application' })).toEqual({
+      outcome: 'last-try-refused',
+      reference: 'application',
+    });
     expect(isZero(pin)).toBe(true);
     expect(verifyCommands(fake)).toEqual(['00200080']);
 
     // Allowed: the wrong PIN on the last try blocks the card (63C0), reported as blocked.
-    expect(await verifyPinSafely(card, Buffer.from('000000'), { reference: 'application', allowLastTry: true }))
-      .toEqual({ outcome: 'blocked', reference: 'application' });
+    expect(
+      await verifyPinSafely(card, Buffer.from('000000'), { reference: 'application', allowLastTry: true }),
+    ).toEqual({ outcome: 'blocked', reference: 'application' });
     expect(verifyCommands(fake)).toEqual(['00200080', '00200080', '0020008008303030303030ffff']);
-    expect(await verifyPinSafely(card, Buffer.from('123456'), { reference: 'application', allowLastTry: true }))
-      .toEqual({ outcome: 'blocked', reference: 'application' });
+    expect(
+      await verifyPinSafely(card, Buffer.from('123456'), { reference: 'application', allowLastTry: true }),
+    ).toEqual({ outcome: 'blocked', reference: 'application' });
   });
 
   it('reports blocked (6983) without sending the PIN', async () => {
     const { fake, card } = setup({ applicationPin: '123456', triesLeft: 0 });
-    expect(await verifyPinSafely(card, Buffer.from('123456'), { allowLastTry: true })).toEqual({ outcome: 'blocked', reference: 'application' });
+    expect(await verifyPinSafely(card, Buffer.from('123456'), { allowLastTry: true })).toEqual({
+      outcome: 'blocked',
+      reference: 'application',
+    });
     expect(verifyCommands(fake)).toEqual(['00200080']);
   });
 
@@ -67,7 +81,11 @@ describe('verifyPinSafely', () => {
     const { fake, card } = setup({ applicationPin: '123456' });
     await card.verifyPin(Buffer.from('123456'), 0x80);
     expect(await card.pinStatus(0x80)).toBe('verified');
-    expect(await verifyPinSafely(card, Buffer.from('654321'), { reference: 'application' })).toEqual({ outcome: 'wrong', reference: 'application', triesLeft: 2 });
+    expect(await verifyPinSafely(card, Buffer.from('654321'), { reference: 'application' })).toEqual({
+      outcome: 'wrong',
+      reference: 'application',
+      triesLeft: 2,
+    });
     expect(verifyCommands(fake).filter((a) => a.length > 8)).toHaveLength(2);
   });
 

@@ -5,7 +5,10 @@ import { signingInput } from '../../../piv/signing-input.ts';
 import { hex, ScriptedTransport, toHex } from './scripted-transport.ts';
 
 const SELECT = '00a404000ba000000308000010000100 00';
-const APT_OK = '611a 4f06000010000100 7909 4f07a0000003080000 5005 50495631 31 9000'.replace('50495631 31', '5049563131');
+const APT_OK = '611a 4f06000010000100 7909 4f07a0000003080000 5005 50495631 31 9000'.replace(
+  '50495631 31',
+  '5049563131',
+);
 const FASCN = 'd4e739da739ced39ce739d836858210842108421c84210c3eb';
 
 async function rejection(promise: Promise<unknown>): Promise<PivError> {
@@ -25,7 +28,9 @@ function card(steps: ConstructorParameters<typeof ScriptedTransport>[0]): { t: S
 
 describe('SELECT', () => {
   it('sends the PIV AID and parses the Application Property Template', async () => {
-    const { t, piv } = card([{ expect: SELECT, respond: '611a 4f06000010000100 5008 4649505320323031 ac06 800107 800111 9000' }]);
+    const { t, piv } = card([
+      { expect: SELECT, respond: '611a 4f06000010000100 5008 4649505320323031 ac06 800107 800111 9000' },
+    ]);
     const app = await piv.select();
     t.assertDone();
     expect(app).toEqual({ aid: '000010000100', label: 'FIPS 201', url: null, algorithms: [7, 0x11] });
@@ -36,8 +41,12 @@ describe('SELECT', () => {
   });
   it('accepts an empty 9000 answer and rejects a garbage template', async () => {
     expect((await card([{ expect: SELECT, respond: '9000' }]).piv.select()).aid).toBe('a000000308000010000100');
-    expect((await rejection(card([{ expect: SELECT, respond: '6205 4f 9000' }]).piv.select())).code).toBe('malformed-tlv');
-    expect((await rejection(card([{ expect: SELECT, respond: '7e00 9000' }]).piv.select())).code).toBe('malformed-object');
+    expect((await rejection(card([{ expect: SELECT, respond: '6205 4f 9000' }]).piv.select())).code).toBe(
+      'malformed-tlv',
+    );
+    expect((await rejection(card([{ expect: SELECT, respond: '7e00 9000' }]).piv.select())).code).toBe(
+      'malformed-object',
+    );
   });
   it('is sent once per PivCard', async () => {
     const { t, piv } = card([
@@ -60,7 +69,13 @@ describe('GET DATA', () => {
     ]);
     const info = await piv.readChuid();
     t.assertDone();
-    expect(info.fascn).toMatchObject({ agencyCode: '9999', systemCode: '9999', credentialNumber: '999999', parityOk: true, lrcOk: true });
+    expect(info.fascn).toMatchObject({
+      agencyCode: '9999',
+      systemCode: '9999',
+      credentialNumber: '999999',
+      parityOk: true,
+      lrcOk: true,
+    });
     expect(info.guid).toBe('01234567-89ab-cdef-0123-456789abcdef');
     expect(info.expirationDate).toBe('2030-12-31');
     expect(info.signed).toBe(false);
@@ -93,9 +108,16 @@ describe('GET DATA', () => {
   });
 
   it.each([
-    ['6a82', 'not-found'], ['6982', 'security-status'], ['6a80', 'incorrect-data'], ['6d00', 'instruction-not-supported'],
-    ['6e00', 'class-not-supported'], ['6700', 'wrong-length'], ['6a86', 'incorrect-parameters'],
-    ['53', 'malformed-response'], ['5305 0102 9000', 'malformed-tlv'], ['7f61 00 9000', 'malformed-object'],
+    ['6a82', 'not-found'],
+    ['6982', 'security-status'],
+    ['6a80', 'incorrect-data'],
+    ['6d00', 'instruction-not-supported'],
+    ['6e00', 'class-not-supported'],
+    ['6700', 'wrong-length'],
+    ['6a86', 'incorrect-parameters'],
+    ['53', 'malformed-response'],
+    ['5305 0102 9000', 'malformed-tlv'],
+    ['7f61 00 9000', 'malformed-object'],
     ['53 03 7003 0102 9000', 'malformed-tlv'],
   ])('card answering %s to GET DATA 9E rejects with %s', async (answer, code) => {
     const { piv } = card([
@@ -164,7 +186,8 @@ describe('PIN status and VERIFY', () => {
   });
 
   it.each(['12345', '123456789', '12345a', '', '１２３４５６', '12 3456', '123456\n'])(
-    'PIN %j is rejected with pin-format before any APDU', async (text) => {
+    'PIN %j is rejected with pin-format before any APDU',
+    async (text) => {
       const { t, piv } = card([]);
       const error = await rejection(piv.verifyPin(Buffer.from(text), 'application'));
       expect(error.code).toBe('pin-format');
@@ -219,13 +242,22 @@ describe('GENERAL AUTHENTICATE', () => {
     const digest = toHex(signingInput('ECC-P256', message));
     const cmd = `0087119a 26 7c24 8200 8120${digest} 00`;
     const cases: Array<[string, string]> = [
-      ['6982', 'security-status'], ['6a88', 'reference-not-found'], ['7c00 9000', 'malformed-response'],
-      ['7c0482020102 9000', 'malformed-tlv'], ['7c04 82020102 9000', 'malformed-tlv'], ['7c03 820101 9000', 'malformed-tlv'],
+      ['6982', 'security-status'],
+      ['6a88', 'reference-not-found'],
+      ['7c00 9000', 'malformed-response'],
+      ['7c0482020102 9000', 'malformed-tlv'],
+      ['7c04 82020102 9000', 'malformed-tlv'],
+      ['7c03 820101 9000', 'malformed-tlv'],
       ['7c05 8203020100 9000', 'malformed-response'],
     ];
     for (const [answer, code] of cases) {
-      const { piv } = card([{ expect: SELECT, respond: '9000' }, { expect: cmd, respond: answer }]);
-      expect(`${answer} -> ${(await rejection(piv.sign('9A', 'ECC-P256', message))).code}`).toBe(`${answer} -> ${code}`);
+      const { piv } = card([
+        { expect: SELECT, respond: '9000' },
+        { expect: cmd, respond: answer },
+      ]);
+      expect(`${answer} -> ${(await rejection(piv.sign('9A', 'ECC-P256', message))).code}`).toBe(
+        `${answer} -> ${code}`,
+      );
     }
   });
 });

@@ -18,7 +18,10 @@ beforeAll(async () => {
   for (const algorithm of ALGORITHMS) keys.set(algorithm, await makeCardKey(algorithm));
 });
 
-function fakeCard(algorithm: KeyAlgorithm, options: { extendedLength?: boolean; compress?: boolean } = {}): FakePivCard {
+function fakeCard(
+  algorithm: KeyAlgorithm,
+  options: { extendedLength?: boolean; compress?: boolean } = {},
+): FakePivCard {
   const key = keys.get(algorithm);
   if (key === undefined) throw new Error('key missing');
   return new FakePivCard({
@@ -44,7 +47,13 @@ describe('signChallenge (PKI-AUTH with key 9A)', () => {
     expect(result.kioskNonce).toHaveLength(32);
     const publicKey = new X509Certificate(Buffer.from(result.certificateDer)).publicKey;
     const hash = algorithm === 'ECC-P384' ? 'sha384' : 'sha256';
-    const over = (message: Uint8Array) => verify(hash, message, algorithm === 'RSA-2048' ? publicKey : { key: publicKey, dsaEncoding: 'der' }, result.signature);
+    const over = (message: Uint8Array) =>
+      verify(
+        hash,
+        message,
+        algorithm === 'RSA-2048' ? publicKey : { key: publicKey, dsaEncoding: 'der' },
+        result.signature,
+      );
     expect(over(pkiAuthMessageBytes(challenge, result.kioskNonce))).toBe(true);
     expect(over(challenge)).toBe(false);
     expect(result.certificateDer).toEqual(keys.get(algorithm)?.certificateDer);
@@ -69,19 +78,26 @@ describe('signChallenge (PKI-AUTH with key 9A)', () => {
 
   it('a wrong PIN rejects with wrong-pin and tries left, and no signature is requested', async () => {
     const fake = fakeCard('ECC-P256');
-    await expect(signChallenge(new PivCard(fake), challenge, Buffer.from('654321'))).rejects.toMatchObject({ code: 'wrong-pin', triesLeft: 2 });
+    await expect(signChallenge(new PivCard(fake), challenge, Buffer.from('654321'))).rejects.toMatchObject({
+      code: 'wrong-pin',
+      triesLeft: 2,
+    });
     expect(fake.instructions).not.toContain('87');
   });
 
   it('without a PIN on an unverified card rejects with security-status', async () => {
-    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), challenge)).rejects.toMatchObject({ code: 'security-status' });
+    await expect(signChallenge(new PivCard(fakeCard('ECC-P256')), challenge)).rejects.toMatchObject({
+      code: 'security-status',
+    });
   });
 
   it('refuses a challenge that is not exactly 32 bytes before touching the card, and still zero-fills the PIN', async () => {
     for (const length of [0, 16, 31, 33, 150, 5000]) {
       const pin = Buffer.from('123456');
       const fake = fakeCard('ECC-P256');
-      await expect(signChallenge(new PivCard(fake), new Uint8Array(length), pin)).rejects.toMatchObject({ code: 'invalid-argument' });
+      await expect(signChallenge(new PivCard(fake), new Uint8Array(length), pin)).rejects.toMatchObject({
+        code: 'invalid-argument',
+      });
       expect(pin.every((b) => b === 0)).toBe(true);
       expect(fake.log).toEqual([]);
     }
@@ -97,8 +113,12 @@ describe('signChallenge (PKI-AUTH with key 9A)', () => {
 
 describe('APDU budget: card inserted -> greeting -> PIN -> verified signature (target <= 13)', () => {
   const cases: Array<[KeyAlgorithm, boolean, boolean]> = [
-    ['RSA-2048', false, false], ['RSA-2048', false, true], ['RSA-2048', true, false],
-    ['ECC-P256', false, false], ['ECC-P256', true, false], ['ECC-P384', false, false],
+    ['RSA-2048', false, false],
+    ['RSA-2048', false, true],
+    ['RSA-2048', true, false],
+    ['ECC-P256', false, false],
+    ['ECC-P256', true, false],
+    ['ECC-P384', false, false],
   ];
   it.each(cases)('%s, extended length %s, compressed certificate %s', async (algorithm, extendedLength, compress) => {
     const fake = fakeCard(algorithm, { extendedLength, compress });
@@ -108,10 +128,16 @@ describe('APDU budget: card inserted -> greeting -> PIN -> verified signature (t
     expect(identity.pin).toEqual({ reference: 'application', triesLeft: 3 });
     const result = await signChallenge(card, challenge, Buffer.from('123456'));
     expect(result.verified).toBe(true);
-    console.log(`APDUs ${algorithm} extended=${extendedLength} compressed=${compress}: ${card.apduCount} [${fake.instructions.join(' ')}]`);
+    console.log(
+      `APDUs ${algorithm} extended=${extendedLength} compressed=${compress}: ${card.apduCount} [${fake.instructions.join(' ')}]`,
+    );
     expect(card.apduCount).toBe(fake.log.length);
     // SELECT, 9A certificate (+ GET RESPONSE), discovery, counter (greeting), counter + VERIFY, signature.
-    const expected = extendedLength ? /^a4 cb cb 20 20 20 87$/ : algorithm === 'RSA-2048' ? /^a4 cb( c0)+ cb 20 20 20 87 87 c0$/ : /^a4 cb( c0)+ cb 20 20 20 87$/;
+    const expected = extendedLength
+      ? /^a4 cb cb 20 20 20 87$/
+      : algorithm === 'RSA-2048'
+        ? /^a4 cb( c0)+ cb 20 20 20 87 87 c0$/
+        : /^a4 cb( c0)+ cb 20 20 20 87$/;
     expect(fake.instructions.join(' ')).toMatch(expected);
     expect(card.apduCount).toBeLessThanOrEqual(13);
   });

@@ -4,7 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 
-interface Curve { p: bigint; n: bigint; gx: bigint; gy: bigint; bytes: number }
+interface Curve {
+  p: bigint;
+  n: bigint;
+  gx: bigint;
+  gy: bigint;
+  bytes: number;
+}
 
 export const CURVES: Readonly<Record<'P-256' | 'P-384', Curve>> = {
   'P-256': {
@@ -43,9 +49,10 @@ function add(curve: Curve, a: Point, b: Point): Point {
   if (b === null) return a;
   const { p } = curve;
   if (a.x === b.x && mod(a.y + b.y, p) === 0n) return null;
-  const slope = a.x === b.x && a.y === b.y
-    ? mod((3n * a.x * a.x - 3n) * inverse(2n * a.y, p), p) // a = -3 on NIST curves
-    : mod((b.y - a.y) * inverse(b.x - a.x, p), p);
+  const slope =
+    a.x === b.x && a.y === b.y
+      ? mod((3n * a.x * a.x - 3n) * inverse(2n * a.y, p), p) // a = -3 on NIST curves
+      : mod((b.y - a.y) * inverse(b.x - a.x, p), p);
   const x = mod(slope * slope - a.x - b.x, p);
   return { x, y: mod(slope * (a.x - x) - a.y, p) };
 }

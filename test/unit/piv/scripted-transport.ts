@@ -47,7 +47,8 @@ export class ScriptedTransport implements CardTransport {
   /** Throws when a command mismatched or scripted steps were left unused. */
   assertDone(): void {
     if (this.problems.length > 0) throw new Error(this.problems.join('; '));
-    if (this.steps.length > 0) throw new Error(`${this.steps.length} scripted APDU(s) never sent, next: ${this.steps[0]?.expect}`);
+    if (this.steps.length > 0)
+      throw new Error(`${this.steps.length} scripted APDU(s) never sent, next: ${this.steps[0]?.expect}`);
   }
 }
 

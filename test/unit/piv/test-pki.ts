@@ -32,7 +32,12 @@ export interface CertificateOptions {
 }
 
 const KEY_PARAMS: Readonly<Record<KeyAlgorithm, RsaHashedKeyGenParams | EcKeyGenParams>> = {
-  'RSA-2048': { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' },
+  'RSA-2048': {
+    name: 'RSASSA-PKCS1-v1_5',
+    modulusLength: 2048,
+    publicExponent: new Uint8Array([1, 0, 1]),
+    hash: 'SHA-256',
+  },
   'ECC-P256': { name: 'ECDSA', namedCurve: 'P-256' },
   'ECC-P384': { name: 'ECDSA', namedCurve: 'P-384' },
 };
@@ -43,8 +48,11 @@ function testCa(): Promise<{ keys: CryptoKeyPair; certificate: x509.X509Certific
   caPromise ??= (async () => {
     const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-      serialNumber: '01', name: 'CN=Test PIV CA,O=Derived Credential Kiosk Tests', keys,
-      notBefore: new Date('2024-01-01T00:00:00Z'), notAfter: new Date('2036-01-01T00:00:00Z'),
+      serialNumber: '01',
+      name: 'CN=Test PIV CA,O=Derived Credential Kiosk Tests',
+      keys,
+      notBefore: new Date('2024-01-01T00:00:00Z'),
+      notAfter: new Date('2036-01-01T00:00:00Z'),
       signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
       extensions: [new x509.BasicConstraintsExtension(true, undefined, true)],
     });
@@ -56,7 +64,14 @@ function testCa(): Promise<{ keys: CryptoKeyPair; certificate: x509.X509Certific
 function sanExtension(fascn: Uint8Array | null, uuid: string | null): x509.Extension {
   const names: GeneralName[] = [];
   if (fascn !== null) {
-    names.push(new GeneralName({ otherName: new OtherName({ typeId: '2.16.840.1.101.3.6.6', value: AsnConvert.serialize(new OctetString(fascn)) }) }));
+    names.push(
+      new GeneralName({
+        otherName: new OtherName({
+          typeId: '2.16.840.1.101.3.6.6',
+          value: AsnConvert.serialize(new OctetString(fascn)),
+        }),
+      }),
+    );
   }
   if (uuid !== null) names.push(new GeneralName({ uniformResourceIdentifier: `urn:uuid:${uuid}` }));
   return new x509.Extension('2.5.29.17', false, AsnConvert.serialize(new SubjectAlternativeName(names)));
@@ -77,8 +92,10 @@ export async function makeCardKey(algorithm: KeyAlgorithm, options: CertificateO
   const extensions: x509.Extension[] = [
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
     new x509.CertificatePolicyExtension([...(options.policies ?? [PIV_AUTH_POLICY])]),
-    sanExtension(options.fascn === undefined ? Buffer.from(VECTOR_FASCN, 'hex') : options.fascn,
-      options.uuid === undefined ? '3f2504e0-4f89-11d3-9a0c-0305e82c3301' : options.uuid),
+    sanExtension(
+      options.fascn === undefined ? Buffer.from(VECTOR_FASCN, 'hex') : options.fascn,
+      options.uuid === undefined ? '3f2504e0-4f89-11d3-9a0c-0305e82c3301' : options.uuid,
+    ),
   ];
   const certificate = await x509.X509CertificateGenerator.create({
     serialNumber: '1a2b3c4d',
@@ -91,5 +108,9 @@ export async function makeCardKey(algorithm: KeyAlgorithm, options: CertificateO
     signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
     extensions,
   });
-  return { algorithm, certificateDer: new Uint8Array(certificate.rawData), rawSign: rawSigner(algorithm, keys.privateKey) };
+  return {
+    algorithm,
+    certificateDer: new Uint8Array(certificate.rawData),
+    rawSign: rawSigner(algorithm, keys.privateKey),
+  };
 }

@@ -6,14 +6,20 @@ import { codeOf } from './error-code.ts';
 describe('BER-TLV parse', () => {
   it('reads 1-, 2- and 3-byte tags', () => {
     const items = parseTlvs(hex('4f 01 aa 5f2f 02 4010 5fc102 01 bb'));
-    expect(items.map((i) => [i.tag, toHex(i.value)])).toEqual([[0x4f, 'aa'], [0x5f2f, '4010'], [0x5fc102, 'bb']]);
+    expect(items.map((i) => [i.tag, toHex(i.value)])).toEqual([
+      [0x4f, 'aa'],
+      [0x5f2f, '4010'],
+      [0x5fc102, 'bb'],
+    ]);
   });
 
   it('reads 81, 82 and 83 lengths', () => {
     const v200 = new Uint8Array(200).fill(1);
     const v300 = new Uint8Array(300).fill(2);
     const v70000 = new Uint8Array(70000).fill(3);
-    const items = parseTlvs(Uint8Array.from([...encodeTlv(0x70, v200), ...encodeTlv(0x71, v300), ...encodeTlv(0x53, v70000)]));
+    const items = parseTlvs(
+      Uint8Array.from([...encodeTlv(0x70, v200), ...encodeTlv(0x71, v300), ...encodeTlv(0x53, v70000)]),
+    );
     expect(items.map((i) => i.value.length)).toEqual([200, 300, 70000]);
     expect(encodeLength(200)).toEqual([0x81, 200]);
     expect(encodeLength(300)).toEqual([0x82, 1, 44]);

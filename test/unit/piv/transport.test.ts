@@ -97,9 +97,7 @@ describe('command chaining (CLA 0x10) and extended length', () => {
   });
 
   it('stops the chain at the first refusal', async () => {
-    const t = new ScriptedTransport([
-      { expect: '1087079aff' + toHex(data.subarray(0, 255)), respond: '6884' },
-    ]);
+    const t = new ScriptedTransport([{ expect: '1087079aff' + toHex(data.subarray(0, 255)), respond: '6884' }]);
     const r = await new ApduChannel(t).send(command);
     t.assertDone();
     expect(r.sw).toBe(0x6884);
@@ -118,7 +116,14 @@ describe('command chaining (CLA 0x10) and extended length', () => {
 
   it('zero-fills encoded sensitive commands after transmit', async () => {
     const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: '9000' }]);
-    await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true });
+    await new ApduChannel(t).send({
+      cla: 0,
+      ins: 0x20,
+      p1: 0,
+      p2: 0x80,
+      data: hex('313233343536ffff'),
+      sensitive: true,
+    });
     t.assertDone();
     expect(t.sentBuffers[0]?.every((b) => b === 0)).toBe(true);
   });
@@ -126,7 +131,9 @@ describe('command chaining (CLA 0x10) and extended length', () => {
 
 describe('transport failures', () => {
   it('passes card-removed through and wraps other errors', async () => {
-    const removed = new ScriptedTransport([{ expect: '00cb3fff055c035fc10500', respond: new PivError('card-removed', 'gone') }]);
+    const removed = new ScriptedTransport([
+      { expect: '00cb3fff055c035fc10500', respond: new PivError('card-removed', 'gone') },
+    ]);
     expect(await codeOf(new ApduChannel(removed).send(getData))).toBe('card-removed');
     const broken = new ScriptedTransport([{ expect: '00cb3fff055c035fc10500', respond: new Error('SCARD_E_COMM') }]);
     expect(await codeOf(new ApduChannel(broken).send(getData))).toBe('transport-failure');
@@ -134,13 +141,17 @@ describe('transport failures', () => {
   it('maps a foreign error with code card-removed (native/pcsc SmartCardError) to card-removed', async () => {
     const foreign = Object.assign(new Error('The smart card has been removed'), { code: 'card-removed' });
     const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: foreign }]);
-    const error = await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
+    const error = await new ApduChannel(t)
+      .send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
       .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'card-removed' });
   });
   it('drops the cause of a failed PIN command (its text could quote the APDU)', async () => {
-    const t = new ScriptedTransport([{ expect: '0020008008313233343536ffff', respond: new Error('failed sending 0020008008313233343536ffff') }]);
-    const error = await new ApduChannel(t).send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
+    const t = new ScriptedTransport([
+      { expect: '0020008008313233343536ffff', respond: new Error('failed sending 0020008008313233343536ffff') },
+    ]);
+    const error = await new ApduChannel(t)
+      .send({ cla: 0, ins: 0x20, p1: 0, p2: 0x80, data: hex('313233343536ffff'), sensitive: true })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PivError);
     expect((error as PivError).cause).toBeUndefined();

@@ -8,13 +8,26 @@ import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import {
-  CertificatePolicies, GeneralName, OtherName, PolicyInformation, PolicyQualifierInfo, SubjectAlternativeName,
+  CertificatePolicies,
+  GeneralName,
+  OtherName,
+  PolicyInformation,
+  PolicyQualifierInfo,
+  SubjectAlternativeName,
 } from '@peculiar/asn1-x509';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseCertificate, serialNumberHex, type ParsedCertificate } from '../../../issuer/pki-auth/parsed-certificate.ts';
+import {
+  parseCertificate,
+  serialNumberHex,
+  type ParsedCertificate,
+} from '../../../issuer/pki-auth/parsed-certificate.ts';
 import { cardholderIdentity } from '../../../issuer/pki-auth/identity.ts';
 import {
-  createCertificateAuthority, createTestPki, issueContentSigningCertificate, type CardKeyAlgorithm, type TestPki,
+  createCertificateAuthority,
+  createTestPki,
+  issueContentSigningCertificate,
+  type CardKeyAlgorithm,
+  type TestPki,
 } from '../../../virtual-card/test-pki.ts';
 
 const crypto = webcrypto as unknown as Crypto;
@@ -46,11 +59,25 @@ function peculiarView(der: Uint8Array) {
     basicConstraints: basic === null ? null : { ca: basic.ca, pathLength: basic.pathLength },
     keyUsage: keyUsage === null ? null : keyUsage.usages,
     policies: policies === null ? null : policies.policies,
-    uris: names === null ? null : names.flatMap((name) => (name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier])),
-    otherNames: names === null ? null : names.flatMap((name) => (name.otherName === undefined ? [] : [{
-      typeId: name.otherName.typeId,
-      octetString: octetStringHex(name.otherName.value),
-    }])),
+    uris:
+      names === null
+        ? null
+        : names.flatMap((name) =>
+            name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier],
+          ),
+    otherNames:
+      names === null
+        ? null
+        : names.flatMap((name) =>
+            name.otherName === undefined
+              ? []
+              : [
+                  {
+                    typeId: name.otherName.typeId,
+                    octetString: octetStringHex(name.otherName.value),
+                  },
+                ],
+          ),
   };
 }
 
@@ -78,9 +105,11 @@ function strictView(der: Uint8Array) {
     keyUsage: extensions.keyUsage,
     policies: extensions.certificatePolicies,
     uris: extensions.subjectAltName?.uris ?? null,
-    otherNames: extensions.subjectAltName?.otherNames.map((name) => ({
-      typeId: name.typeId, octetString: name.octetString === null ? null : Buffer.from(name.octetString).toString('hex'),
-    })) ?? null,
+    otherNames:
+      extensions.subjectAltName?.otherNames.map((name) => ({
+        typeId: name.typeId,
+        octetString: name.octetString === null ? null : Buffer.from(name.octetString).toString('hex'),
+      })) ?? null,
   };
 }
 
@@ -95,12 +124,23 @@ beforeAll(async () => {
   keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
 });
 
-async function handMade(options: { extensions: x509.Extension[]; name?: string; serialNumber?: string }): Promise<Uint8Array> {
-  const made = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: options.serialNumber ?? '01', name: options.name ?? 'CN=Differential, O=Test, C=US',
-    notBefore: new Date('2024-02-29T12:34:56Z'), notAfter: new Date('2051-01-01T00:00:00Z'),
-    keys, signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' }, extensions: options.extensions,
-  }, crypto);
+async function handMade(options: {
+  extensions: x509.Extension[];
+  name?: string;
+  serialNumber?: string;
+}): Promise<Uint8Array> {
+  const made = await x509.X509CertificateGenerator.createSelfSigned(
+    {
+      serialNumber: options.serialNumber ?? '01',
+      name: options.name ?? 'CN=Differential, O=Test, C=US',
+      notBefore: new Date('2024-02-29T12:34:56Z'),
+      notAfter: new Date('2051-01-01T00:00:00Z'),
+      keys,
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' },
+      extensions: options.extensions,
+    },
+    crypto,
+  );
   return new Uint8Array(made.rawData);
 }
 
@@ -108,8 +148,17 @@ describe('strict DER reading agrees with @peculiar/x509', () => {
   it('on the test PKI root and intermediate, and on CAs with pathLenConstraint 0, 3 and none, RSA and EC', async () => {
     expectSameView(pki.root.der);
     expectSameView(pki.intermediate.der);
-    for (const [pathLength, keyAlgorithm] of [[0, 'P-384'], [3, 'RSA-2048'], [undefined, 'P-256']] as const) {
-      const ca = await createCertificateAuthority({ commonName: `Diff CA ${String(pathLength)}`, keyAlgorithm, issuer: pki.root, pathLength });
+    for (const [pathLength, keyAlgorithm] of [
+      [0, 'P-384'],
+      [3, 'RSA-2048'],
+      [undefined, 'P-256'],
+    ] as const) {
+      const ca = await createCertificateAuthority({
+        commonName: `Diff CA ${String(pathLength)}`,
+        keyAlgorithm,
+        issuer: pki.root,
+        pathLength,
+      });
       expectSameView(ca.der);
     }
   });
@@ -119,11 +168,19 @@ describe('strict DER reading agrees with @peculiar/x509', () => {
       const card = await pki.issueCardCertificate({ keyAlgorithm, commonName: `Diff ${keyAlgorithm}` });
       expectSameView(card.der);
       // The identity comes out as the test PKI put it in.
-      expect(cardholderIdentity(parsed(card.der))).toEqual({ ok: true, uuid: card.uuid, fascnHex: Buffer.from(card.fascn).toString('hex') });
+      expect(cardholderIdentity(parsed(card.der))).toEqual({
+        ok: true,
+        uuid: card.uuid,
+        fascnHex: Buffer.from(card.fascn).toString('hex'),
+      });
     }
     const card = await pki.issueCardCertificate({
-      keyAlgorithm: 'P-256', commonName: 'Diff Pointers', crlUrl: 'http://127.0.0.1:1/crl', ocspUrl: 'http://127.0.0.1:1/ocsp',
-      policies: ['2.16.840.1.101.3.2.1.3.13', '2.16.840.1.101.3.2.1.3.7'], serialNumber: 'ff0102',
+      keyAlgorithm: 'P-256',
+      commonName: 'Diff Pointers',
+      crlUrl: 'http://127.0.0.1:1/crl',
+      ocspUrl: 'http://127.0.0.1:1/ocsp',
+      policies: ['2.16.840.1.101.3.2.1.3.13', '2.16.840.1.101.3.2.1.3.7'],
+      serialNumber: 'ff0102',
     });
     expectSameView(card.der);
     expect(parsed(card.der).serialNumber).toBe('ff0102');
@@ -132,7 +189,11 @@ describe('strict DER reading agrees with @peculiar/x509', () => {
 
   it('reads a 128-bit OID arc (2.25.<UUID>) exactly, where asn1js prints it garbled', async () => {
     const uuidPolicy = '2.25.329800735698586629295641978511506172918';
-    const card = await pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Diff UUID OID', policies: ['2.16.840.1.101.3.2.1.3.13', uuidPolicy] });
+    const card = await pki.issueCardCertificate({
+      keyAlgorithm: 'P-256',
+      commonName: 'Diff UUID OID',
+      policies: ['2.16.840.1.101.3.2.1.3.13', uuidPolicy],
+    });
     expect(parsed(card.der).fields.extensions.certificatePolicies).toEqual(['2.16.840.1.101.3.2.1.3.13', uuidPolicy]);
     expect(peculiarView(card.der).policies?.[1]).not.toBe(uuidPolicy);
   });
@@ -144,14 +205,32 @@ describe('strict DER reading agrees with @peculiar/x509', () => {
   });
 
   it('on every keyUsage bit alone and on combinations', async () => {
-    for (let bit = 0; bit < 9; bit += 1) expectSameView(await handMade({ extensions: [new x509.KeyUsagesExtension(1 << bit, true)] }));
+    for (let bit = 0; bit < 9; bit += 1)
+      expectSameView(await handMade({ extensions: [new x509.KeyUsagesExtension(1 << bit, true)] }));
     expectSameView(await handMade({ extensions: [new x509.KeyUsagesExtension(0x1ff as x509.KeyUsageFlags, false)] }));
-    expectSameView(await handMade({ extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement | x509.KeyUsageFlags.decipherOnly, true)] }));
+    expectSameView(
+      await handMade({
+        extensions: [
+          new x509.KeyUsagesExtension(
+            x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement | x509.KeyUsageFlags.decipherOnly,
+            true,
+          ),
+        ],
+      }),
+    );
   });
 
   it('on policies with qualifiers, SANs of every common form, no extensions, and other name string types', async () => {
     const policies = new CertificatePolicies([
-      new PolicyInformation({ policyIdentifier: '2.16.840.1.101.3.2.1.3.13', policyQualifiers: [new PolicyQualifierInfo({ policyQualifierId: '1.3.6.1.5.5.7.2.1', qualifier: AsnConvert.serialize(new OctetString(new Uint8Array([1, 2]))) })] }),
+      new PolicyInformation({
+        policyIdentifier: '2.16.840.1.101.3.2.1.3.13',
+        policyQualifiers: [
+          new PolicyQualifierInfo({
+            policyQualifierId: '1.3.6.1.5.5.7.2.1',
+            qualifier: AsnConvert.serialize(new OctetString(new Uint8Array([1, 2]))),
+          }),
+        ],
+      }),
       new PolicyInformation({ policyIdentifier: '2.5.29.32.0' }),
     ]);
     const san = new SubjectAlternativeName([
@@ -160,16 +239,36 @@ describe('strict DER reading agrees with @peculiar/x509', () => {
       new GeneralName({ iPAddress: '127.0.0.1' }),
       new GeneralName({ registeredID: '1.2.3.4' }),
       new GeneralName({ uniformResourceIdentifier: 'urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd' }),
-      new GeneralName({ otherName: new OtherName({ typeId: FASCN_OID, value: AsnConvert.serialize(new OctetString(new Uint8Array(25).fill(0xd4))) }) }),
-      new GeneralName({ otherName: new OtherName({ typeId: '1.3.6.1.4.1.311.20.2.3', value: new Uint8Array([0x0c, 0x02, 0x68, 0x69]).buffer }) }),
+      new GeneralName({
+        otherName: new OtherName({
+          typeId: FASCN_OID,
+          value: AsnConvert.serialize(new OctetString(new Uint8Array(25).fill(0xd4))),
+        }),
+      }),
+      new GeneralName({
+        otherName: new OtherName({
+          typeId: '1.3.6.1.4.1.311.20.2.3',
+          value: new Uint8Array([0x0c, 0x02, 0x68, 0x69]).buffer,
+        }),
+      }),
     ]);
-    expectSameView(await handMade({ extensions: [
-      new x509.Extension('2.5.29.32', false, AsnConvert.serialize(policies)),
-      new x509.Extension('2.5.29.17', true, AsnConvert.serialize(san)),
-      new x509.BasicConstraintsExtension(false, undefined, false),
-    ] }));
+    expectSameView(
+      await handMade({
+        extensions: [
+          new x509.Extension('2.5.29.32', false, AsnConvert.serialize(policies)),
+          new x509.Extension('2.5.29.17', true, AsnConvert.serialize(san)),
+          new x509.BasicConstraintsExtension(false, undefined, false),
+        ],
+      }),
+    );
     expectSameView(await handMade({ extensions: [] }));
-    expectSameView(await handMade({ extensions: [], name: 'CN=Ünïcödé Holder, OU=a\\+b, O="Quoted, Inc.", E=holder@example.gov', serialNumber: '00' }));
+    expectSameView(
+      await handMade({
+        extensions: [],
+        name: 'CN=Ünïcödé Holder, OU=a\\+b, O="Quoted, Inc.", E=holder@example.gov',
+        serialNumber: '00',
+      }),
+    );
     expectSameView(await handMade({ extensions: [], name: 'O=No Common Name', serialNumber: '7f' }));
   });
 });

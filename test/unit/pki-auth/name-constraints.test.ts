@@ -17,7 +17,8 @@ const ip = (...octets: number[]): GeneralName => ({ kind: 'iPAddress', octets: n
 const permit = (...names: GeneralName[]): NameConstraints => ({ permitted: names, excluded: [] });
 const exclude = (...names: GeneralName[]): NameConstraints => ({ permitted: null, excluded: names });
 
-const check = (subject: string, sans: GeneralName[], layers: NameConstraints[]) => checkNameConstraints({ subjectName: dn(subject), subjectAltNames: sans }, layers).ok;
+const check = (subject: string, sans: GeneralName[], layers: NameConstraints[]) =>
+  checkNameConstraints({ subjectName: dn(subject), subjectAltNames: sans }, layers).ok;
 
 describe('directoryName', () => {
   it('a subject below the permitted subtree passes; one beside it does not', () => {
@@ -25,7 +26,7 @@ describe('directoryName', () => {
     expect(check('C=US, O=Agency B, CN=Pat', [], [permit(directory('C=US, O=Agency A'))])).toBe(false);
   });
 
-  it('successive CAs\' permitted subtrees are intersected, not concatenated (PKITS 4.13.3, defect 2)', () => {
+  it("successive CAs' permitted subtrees are intersected, not concatenated (PKITS 4.13.3, defect 2)", () => {
     const layers = [permit(directory('C=US, O=Agency A')), permit(directory('C=US, O=Agency A, OU=Unit 1'))];
     expect(check('C=US, O=Agency A, OU=Unit 1, CN=Pat', [], layers)).toBe(true);
     expect(check('C=US, O=Agency A, OU=Unit 2, CN=Pat', [], layers)).toBe(false);
@@ -47,11 +48,15 @@ describe('directoryName', () => {
   });
 
   it('an empty subject is not a directoryName to constrain', () => {
-    expect(checkNameConstraints({ subjectName: new Uint8Array([0x30, 0x00]), subjectAltNames: [] }, [permit(directory('C=US, O=Agency A'))]).ok).toBe(true);
+    expect(
+      checkNameConstraints({ subjectName: new Uint8Array([0x30, 0x00]), subjectAltNames: [] }, [
+        permit(directory('C=US, O=Agency A')),
+      ]).ok,
+    ).toBe(true);
   });
 });
 
-describe('rfc822Name, including the subject\'s emailAddress attribute', () => {
+describe("rfc822Name, including the subject's emailAddress attribute", () => {
   const layers = [permit(email('agency.gov'))];
   it('a mailbox at the permitted host passes, one elsewhere does not', () => {
     expect(check('C=US, CN=Pat', [email('pat@agency.gov')], layers)).toBe(true);
@@ -81,8 +86,12 @@ describe('dNSName, URI, iPAddress', () => {
   it('URI: the host is constrained; a URI without a host (urn:uuid) is refused under URI constraints', () => {
     expect(check('C=US', [uri('https://pki.agency.gov/crl')], [permit(uri('.agency.gov'))])).toBe(true);
     expect(check('C=US', [uri('https://pki.other.gov/crl')], [permit(uri('.agency.gov'))])).toBe(false);
-    expect(check('C=US', [uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd')], [exclude(uri('.agency.gov'))])).toBe(false);
-    expect(check('C=US', [uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd')], [permit(dns('agency.gov'))])).toBe(true);
+    expect(check('C=US', [uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd')], [exclude(uri('.agency.gov'))])).toBe(
+      false,
+    );
+    expect(check('C=US', [uri('urn:uuid:3c1a2b4d-0000-4000-8000-00000000abcd')], [permit(dns('agency.gov'))])).toBe(
+      true,
+    );
   });
 
   it('iPAddress: address and mask', () => {

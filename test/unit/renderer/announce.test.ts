@@ -17,7 +17,14 @@ describe('screen-reader announcements', () => {
   it('never carry the OTP, QR payload or holder name (only translation keys and a count)', () => {
     const views: KioskView[] = [
       enrollment,
-      { screen: 'pin', holderName: 'Alex Secretname', triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false },
+      {
+        screen: 'pin',
+        holderName: 'Alex Secretname',
+        triesLeft: 2,
+        lastTryWarning: false,
+        lastAttempt: 'wrong',
+        busy: false,
+      },
       { screen: 'done', holderName: 'Alex Secretname', credentialExpiresAt: null },
     ];
     for (const view of views) {
@@ -29,17 +36,40 @@ describe('screen-reader announcements', () => {
   });
 
   it('announce a wrong PIN with the tries left, and the last-try warning', () => {
-    expect(announcementFor({ screen: 'pin', holderName: '', triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false })).toEqual({ keys: ['pin.wrong'], count: 2 });
-    expect(announcementFor({ screen: 'pin', holderName: '', triesLeft: 1, lastTryWarning: true, lastAttempt: 'none', busy: false }).keys).toContain('pin.lastTryWarning');
+    expect(
+      announcementFor({
+        screen: 'pin',
+        holderName: '',
+        triesLeft: 2,
+        lastTryWarning: false,
+        lastAttempt: 'wrong',
+        busy: false,
+      }),
+    ).toEqual({ keys: ['pin.wrong'], count: 2 });
+    expect(
+      announcementFor({
+        screen: 'pin',
+        holderName: '',
+        triesLeft: 1,
+        lastTryWarning: true,
+        lastAttempt: 'none',
+        busy: false,
+      }).keys,
+    ).toContain('pin.lastTryWarning');
   });
 
   it('announce user-code errors instead of the screen title', () => {
-    expect(announcementFor({ screen: 'user-code', holderName: '', error: 'expired-code', busy: false }).keys).toEqual(['userCode.error.expired-code']);
+    expect(announcementFor({ screen: 'user-code', holderName: '', error: 'expired-code', busy: false }).keys).toEqual([
+      'userCode.error.expired-code',
+    ]);
   });
 
-  it('announce the phone to confirm with its number, digit by digit, and never the phone\'s own words or the holder', () => {
+  it("announce the phone to confirm with its number, digit by digit, and never the phone's own words or the holder", () => {
     const view: KioskView = {
-      screen: 'confirm-device', holderName: 'Alex Secretname', matchNumber: '07', busy: false,
+      screen: 'confirm-device',
+      holderName: 'Alex Secretname',
+      matchNumber: '07',
+      busy: false,
       device: { platform: 'Android 15', model: 'Pixel 9', appName: 'Derived Credentials', appVersion: '2.4.1' },
     };
     const announcement = announcementFor(view);
@@ -55,8 +85,22 @@ describe('screen-reader announcements', () => {
     const busy = announcementFor({ screen: 'user-code', holderName: '', error: 'none', busy: true });
     expect(sameAnnouncement(idle, busy)).toBe(true);
     expect(sameAnnouncement(null, busy)).toBe(false);
-    const wrong2 = announcementFor({ screen: 'pin', holderName: '', triesLeft: 2, lastTryWarning: false, lastAttempt: 'wrong', busy: false });
-    const wrong1 = announcementFor({ screen: 'pin', holderName: '', triesLeft: 1, lastTryWarning: false, lastAttempt: 'wrong', busy: false });
+    const wrong2 = announcementFor({
+      screen: 'pin',
+      holderName: '',
+      triesLeft: 2,
+      lastTryWarning: false,
+      lastAttempt: 'wrong',
+      busy: false,
+    });
+    const wrong1 = announcementFor({
+      screen: 'pin',
+      holderName: '',
+      triesLeft: 1,
+      lastTryWarning: false,
+      lastAttempt: 'wrong',
+      busy: false,
+    });
     expect(sameAnnouncement(wrong2, wrong1)).toBe(false);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { deadlineFromIso, deadlineFromSeconds, minutesAndSeconds, secondsLeftUntil } from '../../../renderer/logic/countdown.ts';
+import {
+  deadlineFromIso,
+  deadlineFromSeconds,
+  minutesAndSeconds,
+  secondsLeftUntil,
+} from '../../../renderer/logic/countdown.ts';
 
 describe('countdown maths', () => {
   const now = Date.parse('2026-11-23T10:00:00.000Z');

@@ -28,7 +28,8 @@ function loadLocale(tag: string): Map<string, string> {
   return flatten(JSON.parse(readFileSync(join(localesDir, `${tag}.json`), 'utf8')) as Tree);
 }
 
-const placeholders = (text: string): string[] => [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] ?? '').sort();
+const placeholders = (text: string): string[] =>
+  [...text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1] ?? '').sort();
 const baseKey = (key: string): string => key.replace(PLURAL_SUFFIX, '');
 
 const tags = readdirSync(localesDir)
@@ -56,7 +57,8 @@ describe('locale files', () => {
       const missing: string[] = [];
       for (const base of englishBases) {
         if (pluralBases.has(base)) {
-          for (const category of categories) if (!locale.has(`${base}_${category}`)) missing.push(`${base}_${category}`);
+          for (const category of categories)
+            if (!locale.has(`${base}_${category}`)) missing.push(`${base}_${category}`);
         } else if (!locale.has(base)) {
           missing.push(base);
         }
@@ -99,17 +101,38 @@ describe('keys used by the screens', () => {
     });
   }
 
-  it('every literal t(\'key\') in the renderer exists in en.json', () => {
-    const used = sourceFiles(rendererDir).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([\w.-]+)'/g)].map((m) => m[1] ?? ''));
+  it("every literal t('key') in the renderer exists in en.json", () => {
+    const used = sourceFiles(rendererDir).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/\bt\(\s*'([\w.-]+)'/g)].map((m) => m[1] ?? ''),
+    );
     expect(used.length).toBeGreaterThan(50);
     expect(used.filter((key) => !englishHas(key))).toEqual([]);
   });
 
   it('every refusal reason, user-code error and screen announcement has its text', () => {
-    const reasons: CardRefusedReason[] = ['not-piv', 'pin-blocked', 'certificate-expired', 'unreadable', 'card-untrusted'];
+    const reasons: CardRefusedReason[] = [
+      'not-piv',
+      'pin-blocked',
+      'certificate-expired',
+      'unreadable',
+      'card-untrusted',
+    ];
     for (const reason of reasons) expect(englishHas(`refused.reason.${reason}`)).toBe(true);
-    for (const error of ['unknown-code', 'expired-code', 'bad-format']) expect(englishHas(`userCode.error.${error}`)).toBe(true);
-    const screens = ['welcome', 'reading-card', 'card-refused', 'pin', 'pin-blocked', 'user-code', 'enrollment', 'done', 'issuer-unreachable', 'still-there', 'out-of-order'];
+    for (const error of ['unknown-code', 'expired-code', 'bad-format'])
+      expect(englishHas(`userCode.error.${error}`)).toBe(true);
+    const screens = [
+      'welcome',
+      'reading-card',
+      'card-refused',
+      'pin',
+      'pin-blocked',
+      'user-code',
+      'enrollment',
+      'done',
+      'issuer-unreachable',
+      'still-there',
+      'out-of-order',
+    ];
     const variants = [null, 'wrong', 'last-try', 'expired', 'unknown', 'untrusted', 'no-retry'];
     for (const screen of screens) {
       for (const variant of variants) {

@@ -13,7 +13,9 @@ function rasterise(sizeInModules: number, path: string): { data: Uint8ClampedArr
   const runs = [...path.matchAll(/M(\d+) (\d+)h(\d+)v1h-(\d+)z/g)];
   expect(runs.map((m) => m[0]).join('')).toBe(path); // the path is nothing but runs
   for (const [, xs, ys, ns] of runs) {
-    const x0 = Number(xs), y0 = Number(ys), n = Number(ns);
+    const x0 = Number(xs),
+      y0 = Number(ys),
+      n = Number(ns);
     for (let py = y0 * PIXELS_PER_MODULE; py < (y0 + 1) * PIXELS_PER_MODULE; py += 1) {
       for (let px = x0 * PIXELS_PER_MODULE; px < (x0 + n) * PIXELS_PER_MODULE; px += 1) {
         const offset = (py * width + px) * 4;
@@ -27,12 +29,15 @@ function rasterise(sizeInModules: number, path: string): { data: Uint8ClampedArr
 }
 
 describe('QR geometry', () => {
-  it.each(['https://issuer.example.org/e/q3Z8mV1rT0aK9sLw', 'https://help.example.org/kiosk', 'x'])('decodes back to %s', (payload) => {
-    const geometry = qrGeometry(payload);
-    if (!geometry.ok) throw new Error(geometry.error.code);
-    const { data, width } = rasterise(geometry.value.sizeInModules, geometry.value.darkPath);
-    expect(jsQR(data, width, width)?.data).toBe(payload);
-  });
+  it.each(['https://issuer.example.org/e/q3Z8mV1rT0aK9sLw', 'https://help.example.org/kiosk', 'x'])(
+    'decodes back to %s',
+    (payload) => {
+      const geometry = qrGeometry(payload);
+      if (!geometry.ok) throw new Error(geometry.error.code);
+      const { data, width } = rasterise(geometry.value.sizeInModules, geometry.value.darkPath);
+      expect(jsQR(data, width, width)?.data).toBe(payload);
+    },
+  );
 
   it('keeps a white quiet zone of at least four modules on every side', () => {
     const geometry = qrGeometry('https://issuer.example.org/e/abc');

@@ -13,8 +13,14 @@ import type { KioskView } from '../../../contracts/kiosk-api.ts';
 import { buildRendererTo } from './support/build-renderer.ts';
 import { STAND_IN_HOST_SCRIPT } from './support/stand-in-host.ts';
 
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+};
 
 interface RecordedCall {
   readonly name: string;
@@ -53,7 +59,14 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }, 120_000);
 
@@ -71,7 +84,9 @@ beforeEach(async () => {
   });
   page.on('pageerror', (error) => pageProblems.push(error.message));
   await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => console.error(`CSP violation: ${event.violatedDirective}`));
+    document.addEventListener('securitypolicyviolation', (event) =>
+      console.error(`CSP violation: ${event.violatedDirective}`),
+    );
   });
   await page.goto(baseUrl);
   await page.getByRole('heading', { name: 'Insert your smart card' }).waitFor();
@@ -82,10 +97,17 @@ afterEach(async () => {
   expect(pageProblems).toEqual([]);
 });
 
-const push = (view: KioskView): Promise<void> => page.evaluate((v) => (window as unknown as { __standIn: { push(v: KioskView): void } }).__standIn.push(v), view);
+const push = (view: KioskView): Promise<void> =>
+  page.evaluate((v) => (window as unknown as { __standIn: { push(v: KioskView): void } }).__standIn.push(v), view);
 const calls = (): Promise<RecordedCall[]> =>
-  page.evaluate(() => JSON.parse(JSON.stringify((window as unknown as { __standIn: { calls: RecordedCall[] } }).__standIn.calls)) as RecordedCall[]);
-const callsNamed = async (name: string): Promise<RecordedCall[]> => (await calls()).filter((call) => call.name === name);
+  page.evaluate(
+    () =>
+      JSON.parse(
+        JSON.stringify((window as unknown as { __standIn: { calls: RecordedCall[] } }).__standIn.calls),
+      ) as RecordedCall[],
+  );
+const callsNamed = async (name: string): Promise<RecordedCall[]> =>
+  (await calls()).filter((call) => call.name === name);
 
 const pinView = (overrides: Partial<Extract<KioskView, { screen: 'pin' }>> = {}): KioskView => ({
   screen: 'pin',
@@ -132,7 +154,9 @@ describe('renderer in Chromium', () => {
     await expect.poll(() => callsNamed('submitPin')).toHaveLength(1);
     const [call] = await callsNamed('submitPin');
     expect(call?.args).toEqual([ASCII('246813'), { confirmLastTry: false }]);
-    const heldByHost = await page.evaluate(() => Array.from((window as unknown as { __standIn: { pinArrays: Uint8Array[] } }).__standIn.pinArrays[0] ?? []));
+    const heldByHost = await page.evaluate(() =>
+      Array.from((window as unknown as { __standIn: { pinArrays: Uint8Array[] } }).__standIn.pinArrays[0] ?? []),
+    );
     expect(heldByHost).toEqual([0, 0, 0, 0, 0, 0]);
     expect(await page.locator('.pin__dots').textContent()).toBe('0 digits entered');
   });
@@ -211,7 +235,8 @@ describe('renderer in Chromium', () => {
     const heap = await heapSnapshotText(page);
     expect(heap.length).toBeGreaterThan(100_000);
     expect(heap).toContain('Insert your smart card'); // the snapshot does hold the page's strings
-    for (const trace of ['Quillon', 'Heapcheck', 'HeapTraceQrPayload9', '60428175', '6042 8175']) expect(heap, trace).not.toContain(trace);
+    for (const trace of ['Quillon', 'Heapcheck', 'HeapTraceQrPayload9', '60428175', '6042 8175'])
+      expect(heap, trace).not.toContain(trace);
   });
 
   it('offers "New code" once the QR has expired, and calls renewEnrollment', async () => {

@@ -5,7 +5,11 @@ describe('activity throttle', () => {
   it('reports the first input at once and then at most once per interval', () => {
     let clock = 1000;
     let calls = 0;
-    const report = createThrottle(() => (calls += 1), 2000, () => clock);
+    const report = createThrottle(
+      () => (calls += 1),
+      2000,
+      () => clock,
+    );
     expect(report()).toBe(true);
     clock += 500;
     expect(report()).toBe(false);

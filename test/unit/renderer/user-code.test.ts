@@ -16,7 +16,12 @@ describe('user code typed at the kiosk', () => {
   it('upper-cases lower-case typing and inserts the dash after four characters', () => {
     expect(parseUserCodeInput('bcdf').display).toBe('BCDF');
     expect(parseUserCodeInput('bcdfg').display).toBe('BCDF-G');
-    expect(parseUserCodeInput('bcdfghjk')).toEqual({ compact: 'BCDFGHJK', display: 'BCDF-GHJK', rejectedCharacters: false, complete: true });
+    expect(parseUserCodeInput('bcdfghjk')).toEqual({
+      compact: 'BCDFGHJK',
+      display: 'BCDF-GHJK',
+      rejectedCharacters: false,
+      complete: true,
+    });
   });
 
   it('accepts a pasted code with dash or spaces in any position', () => {

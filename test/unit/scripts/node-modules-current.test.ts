@@ -20,10 +20,16 @@ const dirs: string[] = [];
 function checkout(wanted: Packages, installed: Packages | null, addons = NATIVE_ADDONS): string {
   const root = mkdtempSync(join(tmpdir(), 'dck-node-modules-'));
   dirs.push(root);
-  writeFileSync(join(root, 'package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: { '': {}, ...wanted } }));
+  writeFileSync(
+    join(root, 'package-lock.json'),
+    JSON.stringify({ lockfileVersion: 3, packages: { '': {}, ...wanted } }),
+  );
   if (installed !== null) {
     mkdirSync(join(root, 'node_modules'));
-    writeFileSync(join(root, 'node_modules/.package-lock.json'), JSON.stringify({ lockfileVersion: 3, packages: installed }));
+    writeFileSync(
+      join(root, 'node_modules/.package-lock.json'),
+      JSON.stringify({ lockfileVersion: 3, packages: installed }),
+    );
   }
   for (const addon of addons) {
     mkdirSync(join(root, addon, '..'), { recursive: true });
@@ -47,12 +53,15 @@ describe('scripts/node-modules-current.js', () => {
     'node_modules/@esbuild/darwin-arm64': { version: '0.28.2', optional: true },
   };
 
-  it('accepts node_modules that npm installed from this lockfile (other platforms\' optional packages absent)', () => {
+  it("accepts node_modules that npm installed from this lockfile (other platforms' optional packages absent)", () => {
     expect(check(checkout(lock, { 'node_modules/react': { version: '19.3.1' } }))).toEqual({ status: 0, reason: '' });
   });
 
   it('says node_modules is missing', () => {
-    expect(check(checkout(lock, null))).toEqual({ status: 1, reason: 'node_modules is missing (or was not installed by npm)' });
+    expect(check(checkout(lock, null))).toEqual({
+      status: 1,
+      reason: 'node_modules is missing (or was not installed by npm)',
+    });
   });
 
   it('names a package at another version or not installed', () => {
@@ -60,7 +69,14 @@ describe('scripts/node-modules-current.js', () => {
       status: 1,
       reason: 'node_modules/react is 19.2.0, the lockfile wants 19.3.1',
     });
-    expect(check(checkout({ ...lock, 'node_modules/ws': { version: '8.23.0' } }, { 'node_modules/react': { version: '19.3.1' } }))).toEqual({
+    expect(
+      check(
+        checkout(
+          { ...lock, 'node_modules/ws': { version: '8.23.0' } },
+          { 'node_modules/react': { version: '19.3.1' } },
+        ),
+      ),
+    ).toEqual({
       status: 1,
       reason: 'node_modules/ws is not installed',
     });
@@ -82,13 +98,17 @@ describe('scripts/node-modules-current.js', () => {
 
 describe('scripts/setup.sh', () => {
   it('changes nothing and prints nothing on a checkout that is set up', () => {
-    const output = execFileSync(join(repoRoot, 'scripts/setup.sh'), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const output = execFileSync(join(repoRoot, 'scripts/setup.sh'), {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(output).toBe('');
   });
 
   it('prints the one apt-get line, with every package the repository needs', () => {
     const line = execFileSync(join(repoRoot, 'scripts/setup.sh'), ['--print'], { encoding: 'utf8' }).trim();
     expect(line).toMatch(/^apt-get install -y [a-z0-9 .+-]+$/);
-    for (const needed of ['pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'chromium', 'systemd']) expect(line.split(' ')).toContain(needed);
+    for (const needed of ['pcscd', 'libpcsclite-dev', 'vsmartcard-vpcd', 'chromium', 'systemd'])
+      expect(line.split(' ')).toContain(needed);
   });
 });

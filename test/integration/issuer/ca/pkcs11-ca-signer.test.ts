@@ -20,8 +20,12 @@ let h: IssuerHarness;
 const tokenCaConfig = (overrides: Record<string, unknown> = {}) => ({
   ca: {
     pkcs11: {
-      module: SOFTHSM_MODULE, tokenLabel: described.tokenLabel, keyId: described.keyId,
-      pinFile: token.pinFile, certificateFile: described.certificateFile, ...overrides,
+      module: SOFTHSM_MODULE,
+      tokenLabel: described.tokenLabel,
+      keyId: described.keyId,
+      pinFile: token.pinFile,
+      certificateFile: described.certificateFile,
+      ...overrides,
     },
   },
 });
@@ -45,7 +49,14 @@ beforeAll(async () => {
   token = createCaToken();
   // The in-process issuer loads SoftHSM2 in this process: point it at the private token directory.
   process.env.SOFTHSM2_CONF = token.configPath;
-  const ceremony = token.ceremony(['--key-id', 'ca01', '--name', 'Test Agency', '--out', join(token.directory, 'ceremony')]);
+  const ceremony = token.ceremony([
+    '--key-id',
+    'ca01',
+    '--name',
+    'Test Agency',
+    '--out',
+    join(token.directory, 'ceremony'),
+  ]);
   expect(ceremony.stderr).toBe('');
   if (ceremony.description === null) throw new Error(`ceremony failed: ${ceremony.stderr}`);
   described = ceremony.description;
@@ -58,11 +69,23 @@ afterAll(async () => {
 
 describe('dck ca ceremony', () => {
   it('makes a P-256 key the token reports sensitive and never extractable, and a self-signed CA certificate for it', () => {
-    expect(described).toMatchObject({ module: SOFTHSM_MODULE, tokenLabel: 'dck-ca', keyId: 'ca01', algorithm: 'ec-p256' });
-    expect(described.protection).toEqual({ sensitive: true, extractable: false, neverExtractable: true, alwaysSensitive: true });
+    expect(described).toMatchObject({
+      module: SOFTHSM_MODULE,
+      tokenLabel: 'dck-ca',
+      keyId: 'ca01',
+      algorithm: 'ec-p256',
+    });
+    expect(described.protection).toEqual({
+      sensitive: true,
+      extractable: false,
+      neverExtractable: true,
+      alwaysSensitive: true,
+    });
     const caFile = described.certificateFile ?? '';
     expect(opensslVerify(caFile, readFileSync(caFile, 'utf8'))).toMatch(/: OK$/);
-    const subject = execFileSync('openssl', ['x509', '-in', caFile, '-noout', '-subject', '-pubkey'], { encoding: 'utf8' });
+    const subject = execFileSync('openssl', ['x509', '-in', caFile, '-noout', '-subject', '-pubkey'], {
+      encoding: 'utf8',
+    });
     expect(subject).toContain('Test Agency Derived PIV CA');
     // The certificate's key is the one the token made.
     expect(subject).toContain(described.publicKeyPem.trim());
@@ -74,7 +97,10 @@ describe('dck ca ceremony', () => {
     const rsa = token.ceremony(['--key-id', 'ca02', '--algorithm', 'rsa-3072', '--csr', '--out', out]);
     expect(rsa.status).toBe(0);
     expect(rsa.description?.requestFile).toBe(join(out, 'ca-request.pem'));
-    const request = execFileSync('openssl', ['req', '-in', join(out, 'ca-request.pem'), '-verify', '-noout', '-text'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const request = execFileSync('openssl', ['req', '-in', join(out, 'ca-request.pem'), '-verify', '-noout', '-text'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     expect(request).toContain('Public-Key: (3072 bit)');
     const again = token.ceremony(['--key-id', 'ca01', '--out', join(token.directory, 'ceremony-again')]);
     expect(again.status).toBe(1);
@@ -90,7 +116,7 @@ describe('dck ca ceremony', () => {
 });
 
 describe('issuer with the CA key in the token', () => {
-  it('issues a derived certificate signed in the token that OpenSSL verifies against the ceremony\'s CA certificate', async () => {
+  it("issues a derived certificate signed in the token that OpenSSL verifies against the ceremony's CA certificate", async () => {
     const { code, accessToken } = await upToRedeem(h);
     const answer = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
     expect(answer.status).toBe(200);
@@ -108,7 +134,10 @@ describe('issuer with the CA key in the token', () => {
       const refused = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
       expect(refused.status).toBe(503);
       expect(refused.body.error).toBe('ca-unavailable');
-      const ready = await h.http.send<{ status: string; checks: { caSigner: { ok: boolean; reason?: string } } }>('GET', OPERATIONS_PATHS.readyz);
+      const ready = await h.http.send<{ status: string; checks: { caSigner: { ok: boolean; reason?: string } } }>(
+        'GET',
+        OPERATIONS_PATHS.readyz,
+      );
       expect(ready.status).toBe(503);
       expect(ready.body.checks.caSigner.ok).toBe(false);
       expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).status).toBe(200);
@@ -116,7 +145,9 @@ describe('issuer with the CA key in the token', () => {
     } finally {
       token.putBack();
     }
-    expect(await waitFor(async () => (await h.http.send('GET', OPERATIONS_PATHS.readyz)).status === 200, 10_000)).toBe(true);
+    expect(await waitFor(async () => (await h.http.send('GET', OPERATIONS_PATHS.readyz)).status === 200, 10_000)).toBe(
+      true,
+    );
     const issued = await redeem(h.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
     expect(issued.status).toBe(200);
     expect(opensslVerify(described.certificateFile ?? '', issued.body.certificatePem)).toMatch(/: OK$/);
@@ -127,22 +158,44 @@ describe('issuer with the CA key in the token', () => {
 
 describe('start-up checks of the token CA', () => {
   // A PKCS#11 module is initialised once per process: these start issuers of their own, one at a time.
-  beforeAll(async () => { await h.close(); });
+  beforeAll(async () => {
+    await h.close();
+  });
 
-  it('refuses a PIN file others can read, a wrong PIN, and a certificate that is not the token key\'s', async () => {
+  it("refuses a PIN file others can read, a wrong PIN, and a certificate that is not the token key's", async () => {
     const loosePin = join(token.directory, 'loose-pin');
     writeFileSync(loosePin, `${CA_TOKEN_PIN}\n`);
     chmodSync(loosePin, 0o644);
     await expect(startHarness({ config: tokenCaConfig({ pinFile: loosePin }) })).rejects.toThrow(/pin-unavailable/);
     const wrongPin = join(token.directory, 'wrong-pin');
     writeFileSync(wrongPin, '111111\n', { mode: 0o600 });
-    const failure = await startHarness({ config: tokenCaConfig({ pinFile: wrongPin }) }).then(() => 'started', (error: unknown) => String(error));
+    const failure = await startHarness({ config: tokenCaConfig({ pinFile: wrongPin }) }).then(
+      () => 'started',
+      (error: unknown) => String(error),
+    );
     expect(failure).toContain('CKR_PIN_INCORRECT');
     expect(failure).not.toContain('111111');
     // The RSA key's certificate request is no certificate; a certificate of another key is a mismatch.
     const otherCa = join(token.directory, 'other-ca.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=Other',
-      '-keyout', '/dev/null', '-out', otherCa], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        '/CN=Other',
+        '-keyout',
+        '/dev/null',
+        '-out',
+        otherCa,
+      ],
+      { stdio: 'ignore' },
+    );
     await expect(startHarness({ config: tokenCaConfig({ certificateFile: otherCa }) })).rejects.toThrow(/key-mismatch/);
   });
 

@@ -10,9 +10,14 @@ export const CA_TOKEN_LABEL = 'dck-ca';
 export const CA_TOKEN_PIN = '246810';
 
 export interface CaKeyDescription {
-  module: string; tokenLabel: string; keyId: string; algorithm: string; publicKeyPem: string;
+  module: string;
+  tokenLabel: string;
+  keyId: string;
+  algorithm: string;
+  publicKeyPem: string;
   protection: { sensitive: boolean; extractable: boolean; neverExtractable: boolean; alwaysSensitive: boolean };
-  certificateFile?: string; requestFile?: string;
+  certificateFile?: string;
+  requestFile?: string;
 }
 
 export interface CaToken {
@@ -37,19 +42,34 @@ export function createCaToken(): CaToken {
   const configPath = join(directory, 'softhsm2.conf');
   writeFileSync(configPath, `directories.tokendir = ${tokens}\nobjectstore.backend = file\nlog.level = ERROR\n`);
   const env = { ...process.env, SOFTHSM2_CONF: configPath };
-  execFileSync('softhsm2-util', ['--init-token', '--free', '--label', CA_TOKEN_LABEL, '--pin', CA_TOKEN_PIN, '--so-pin', '13579135'],
-    { env, stdio: 'ignore' });
+  execFileSync(
+    'softhsm2-util',
+    ['--init-token', '--free', '--label', CA_TOKEN_LABEL, '--pin', CA_TOKEN_PIN, '--so-pin', '13579135'],
+    { env, stdio: 'ignore' },
+  );
   const pinFile = join(directory, 'ca-pin');
   writeFileSync(pinFile, `${CA_TOKEN_PIN}\n`, { mode: 0o600 });
   chmodSync(pinFile, 0o600);
-  const move = (from: string, to: string) => { for (const name of readdirSync(from)) renameSync(join(from, name), join(to, name)); };
+  const move = (from: string, to: string) => {
+    for (const name of readdirSync(from)) renameSync(join(from, name), join(to, name));
+  };
   return {
-    directory, configPath, pinFile, env,
+    directory,
+    configPath,
+    pinFile,
+    env,
     ceremony: (args, pin = CA_TOKEN_PIN) => {
       try {
-        const stdout = execFileSync(process.execPath, ['bin/dck.js', 'ca', 'ceremony', '--module', SOFTHSM_MODULE, '--token', CA_TOKEN_LABEL, ...args], {
-          env, input: `${pin}\n`, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'],
-        });
+        const stdout = execFileSync(
+          process.execPath,
+          ['bin/dck.js', 'ca', 'ceremony', '--module', SOFTHSM_MODULE, '--token', CA_TOKEN_LABEL, ...args],
+          {
+            env,
+            input: `${pin}\n`,
+            encoding: 'utf8',
+            stdio: ['pipe', 'pipe', 'pipe'],
+          },
+        );
         return { status: 0, description: JSON.parse(stdout) as CaKeyDescription, stderr: '' };
       } catch (error) {
         const failed = error as { status?: number; stderr?: string };

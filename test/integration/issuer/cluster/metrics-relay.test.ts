@@ -22,9 +22,13 @@ function get(path: string): Promise<{ status: number; worker: string; text: stri
     const req = request(new URL(path, url), { ca: tlsPem, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0, worker: String(res.headers['x-dck-debug-worker']), text: Buffer.concat(chunks).toString('utf8'),
-      }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          worker: String(res.headers['x-dck-debug-worker']),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     req.on('error', reject);
     req.end();
@@ -33,10 +37,14 @@ function get(path: string): Promise<{ status: number; worker: string; text: stri
 
 beforeAll(async () => {
   const child = spawn(process.execPath, ['bin/dck.js', 'issuer', '--workers', '2', '--data', dataDir, '--port', '0'], {
-    env: { ...process.env, DCK_ISSUER_DEBUG_WORKER_HEADER: '1' }, stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DCK_ISSUER_DEBUG_WORKER_HEADER: '1' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  stop = async () => { child.kill('SIGTERM'); await exited; };
+  stop = async () => {
+    child.kill('SIGTERM');
+    await exited;
+  };
   await new Promise<void>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
@@ -67,14 +75,21 @@ describe('/metrics across workers', () => {
       expect(scrape.status).toBe(200);
       scrapedBy.add(scrape.worker);
       const families = parseExposition(scrape.text);
-      expect(sampleValue(families, 'dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.metadata.path, status: '200' })).toBe(20);
+      expect(
+        sampleValue(families, 'dck_issuer_http_request_duration_seconds_count', {
+          route: ISSUER_API.metadata.path,
+          status: '200',
+        }),
+      ).toBe(20);
       expect(sampleValue(families, 'dck_issuer_ca_signer_up')).toBe(1);
     }
     expect(scrapedBy.size).toBe(2);
   });
 
   it('writes one JSON log line per request from each worker', () => {
-    const logged = lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { route?: string; pid?: number });
+    const logged = lines
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { route?: string; pid?: number });
     const pids = new Set(logged.filter((entry) => entry.route === ISSUER_API.metadata.path).map((entry) => entry.pid));
     expect(pids.size).toBe(2);
   });

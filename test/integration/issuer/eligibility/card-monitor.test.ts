@@ -38,8 +38,14 @@ async function startHangingResponder(): Promise<{ url: string; hang(): void; clo
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/ocsp`,
-    hang: () => { hanging = true; },
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    hang: () => {
+      hanging = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -51,25 +57,45 @@ interface MonitorHarness {
   close(): Promise<void>;
 }
 
-async function startMonitorHarness(policy: 'revoke-derived' | 'flag', ocspUrl: string | null = null): Promise<MonitorHarness> {
+async function startMonitorHarness(
+  policy: 'revoke-derived' | 'flag',
+  ocspUrl: string | null = null,
+): Promise<MonitorHarness> {
   const crl = await startRevocationServer();
   const dataDir = mkdtempSync(join(tmpdir(), 'dck-monitor-test-'));
   const revokeAllForCard = vi.fn<RevokeAllForCard>(() => Promise.resolve(undefined));
   const warnings: string[] = [];
-  const onWarning = (warning: Error): void => { warnings.push(warning.message); };
+  const onWarning = (warning: Error): void => {
+    warnings.push(warning.message);
+  };
   process.on('warning', onWarning);
   // The card's CRL comes only from the URL (the root's stays a file): what the monitor hears is what the test serves.
   const h = await startHarness({
     dataDir,
     revokeAllForCard,
     config: {
-      pivTrust: { crlFiles: [join(dataDir, 'root.crl')], crlUrls: [crl.crlUrl], ocspUrl, revocationFreshnessSeconds: 1, maxCrlBytes: MAX_CRL_BYTES },
-      eligibility: { firstCheckAfterSeconds: 0, intervalSeconds: 1, unknownRetrySeconds: 1, onCardRevoked: policy, tickSeconds: 86400 },
+      pivTrust: {
+        crlFiles: [join(dataDir, 'root.crl')],
+        crlUrls: [crl.crlUrl],
+        ocspUrl,
+        revocationFreshnessSeconds: 1,
+        maxCrlBytes: MAX_CRL_BYTES,
+      },
+      eligibility: {
+        firstCheckAfterSeconds: 0,
+        intervalSeconds: 1,
+        unknownRetrySeconds: 1,
+        onCardRevoked: policy,
+        tickSeconds: 86400,
+      },
     },
   });
   crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
   return {
-    h, crl, revokeAllForCard, warnings,
+    h,
+    crl,
+    revokeAllForCard,
+    warnings,
     close: async () => {
       process.off('warning', onWarning);
       await h.close();
@@ -101,10 +127,14 @@ async function pause(ms: number): Promise<void> {
 
 describe('card monitor, policy revoke-derived', () => {
   let m: MonitorHarness;
-  beforeAll(async () => { m = await startMonitorHarness('revoke-derived'); });
-  afterAll(async () => { await m.close(); });
+  beforeAll(async () => {
+    m = await startMonitorHarness('revoke-derived');
+  });
+  afterAll(async () => {
+    await m.close();
+  });
 
-  it('a card on its CA\'s CRL: one run later every derived credential of that card is revoked, once', async () => {
+  it("a card on its CA's CRL: one run later every derived credential of that card is revoked, once", async () => {
     const { h, crl } = m;
     const kept = await linkedCard(h);
     const revoked = await linkedCard(h);
@@ -113,11 +143,19 @@ describe('card monitor, policy revoke-derived', () => {
     expect(first.good).toBeGreaterThanOrEqual(2);
     expect((await eligibilityOf(h, kept))?.verdict).toBe('good');
 
-    crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [revoked.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    crl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [revoked.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
     await pause(FRESHNESS_PAUSE_MS); // the CRL's freshness, and the schedule's interval (1 s here), have passed
     const second = await h.issuer.cardMonitor.runOnce();
     expect(second).toMatchObject({ revoked: 1, unknown: 0, actionsDone: 1, actionsFailed: 0 });
-    const revokedCardId = (await h.issuer.storage.listLinkedCards('', 100, Date.now())).find((entry) => entry.card.serialNumberHex === revoked.certificate.serialNumber)?.card.id;
+    const revokedCardId = (await h.issuer.storage.listLinkedCards('', 100, Date.now())).find(
+      (entry) => entry.card.serialNumberHex === revoked.certificate.serialNumber,
+    )?.card.id;
     expect(m.revokeAllForCard).toHaveBeenCalledTimes(1);
     expect(m.revokeAllForCard).toHaveBeenCalledWith(revokedCardId, 'privilegeWithdrawn', 'eligibility-monitor');
     expect(await eligibilityOf(h, revoked)).toMatchObject({ verdict: 'revoked', nextCheckAt: null });
@@ -136,7 +174,13 @@ describe('card monitor, policy revoke-derived', () => {
   it('an action that fails is not recorded done, and is applied on a later run', async () => {
     const { h, crl } = m;
     const card = await linkedCard(h);
-    crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    crl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [card.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
     await pause(FRESHNESS_PAUSE_MS);
     m.revokeAllForCard.mockClear();
     m.revokeAllForCard.mockRejectedValueOnce(new Error('lifecycle store down'));
@@ -144,7 +188,9 @@ describe('card monitor, policy revoke-derived', () => {
     expect(failed).toMatchObject({ revoked: 1, actionsFailed: 1, actionsDone: 0 });
     expect((await eligibilityOf(h, card))?.actionDoneAt).toBeNull();
     // process.emitWarning reports on the next tick.
-    await vi.waitFor(() => { expect(m.warnings.some((warning) => warning.includes('lifecycle store down'))).toBe(true); });
+    await vi.waitFor(() => {
+      expect(m.warnings.some((warning) => warning.includes('lifecycle store down'))).toBe(true);
+    });
     const retried = await h.issuer.cardMonitor.runOnce();
     expect(retried).toMatchObject({ revoked: 0, actionsDone: 1 });
     expect(m.revokeAllForCard).toHaveBeenCalledTimes(2);
@@ -154,18 +200,44 @@ describe('card monitor, policy revoke-derived', () => {
   describe('hostile CRLs: the card is unknown and flagged, nothing revoked', () => {
     const cases: Array<[string, (h: IssuerHarness, card: IssuedCardCertificate) => Promise<Uint8Array>, RegExp]> = [
       ['garbage', () => Promise.resolve(new Uint8Array(randomBytes(2048))), /not a DER CRL/],
-      ['too large', (h, card) => Promise.resolve(buildLargeCrl({
-        issuer: h.pki.intermediate, thisUpdate: new Date(Date.now() - 60_000), nextUpdate: new Date(Date.now() + 86_400_000),
-        serials: [Buffer.from(card.certificate.serialNumber, 'hex'), ...Array.from({ length: 3000 }, () => webcrypto.getRandomValues(new Uint8Array(16)))],
-      })), /more than the 65536 (bytes )?allowed/],
-      ['expired', (h, card) => buildCrl({
-        issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber],
-        thisUpdate: new Date(Date.now() - 2 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000),
-      }), /stale|not current|nextUpdate/],
-      ['signed by the wrong key', (h, card) => buildCrl({
-        issuer: h.pki.intermediate, signingKey: h.pki.root.keys.privateKey, revokedSerials: [card.certificate.serialNumber],
-        nextUpdate: new Date(Date.now() + 86_400_000),
-      }), /not signed by/],
+      [
+        'too large',
+        (h, card) =>
+          Promise.resolve(
+            buildLargeCrl({
+              issuer: h.pki.intermediate,
+              thisUpdate: new Date(Date.now() - 60_000),
+              nextUpdate: new Date(Date.now() + 86_400_000),
+              serials: [
+                Buffer.from(card.certificate.serialNumber, 'hex'),
+                ...Array.from({ length: 3000 }, () => webcrypto.getRandomValues(new Uint8Array(16))),
+              ],
+            }),
+          ),
+        /more than the 65536 (bytes )?allowed/,
+      ],
+      [
+        'expired',
+        (h, card) =>
+          buildCrl({
+            issuer: h.pki.intermediate,
+            revokedSerials: [card.certificate.serialNumber],
+            thisUpdate: new Date(Date.now() - 2 * 86_400_000),
+            nextUpdate: new Date(Date.now() - 86_400_000),
+          }),
+        /stale|not current|nextUpdate/,
+      ],
+      [
+        'signed by the wrong key',
+        (h, card) =>
+          buildCrl({
+            issuer: h.pki.intermediate,
+            signingKey: h.pki.root.keys.privateKey,
+            revokedSerials: [card.certificate.serialNumber],
+            nextUpdate: new Date(Date.now() + 86_400_000),
+          }),
+        /not signed by/,
+      ],
     ];
 
     it.each(cases)('%s', async (_name, hostileCrl, reason) => {
@@ -183,10 +255,13 @@ describe('card monitor, policy revoke-derived', () => {
         const eligibility = await eligibilityOf(h, card);
         expect(eligibility?.verdict).toBe('unknown');
         expect(eligibility?.detail).toMatch(reason);
-        const flagged = (await h.issuer.storage.listAudit(0, 100_000)).slice(auditBefore)
+        const flagged = (await h.issuer.storage.listAudit(0, 100_000))
+          .slice(auditBefore)
           .filter((row) => row.event === 'card-eligibility' && row.code === 'revocation-unavailable');
         expect(flagged).toHaveLength(1);
-        await vi.waitFor(() => { expect(m.warnings.some((warning) => warning.includes('without a current revocation answer'))).toBe(true); });
+        await vi.waitFor(() => {
+          expect(m.warnings.some((warning) => warning.includes('without a current revocation answer'))).toBe(true);
+        });
       } finally {
         // A good CRL again (also for the next case's sign-in).
         crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, nextUpdate: new Date(Date.now() + 86_400_000) }));
@@ -202,40 +277,77 @@ describe('card monitor, policy revoke-derived', () => {
 
 describe('card monitor, policy flag', () => {
   let m: MonitorHarness;
-  beforeAll(async () => { m = await startMonitorHarness('flag'); });
-  afterAll(async () => { await m.close(); });
+  beforeAll(async () => {
+    m = await startMonitorHarness('flag');
+  });
+  afterAll(async () => {
+    await m.close();
+  });
 
   it('a revoked card is recorded and audited, its derived credentials are not revoked', async () => {
     const { h, crl } = m;
     const card = await linkedCard(h);
-    crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    crl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [card.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
     await pause(FRESHNESS_PAUSE_MS);
     const run = await h.issuer.cardMonitor.runOnce();
     expect(run).toMatchObject({ revoked: 1, actionsDone: 1 });
     expect(m.revokeAllForCard).not.toHaveBeenCalled();
     expect(await eligibilityOf(h, card)).toMatchObject({ verdict: 'revoked' });
     const audit = await h.issuer.storage.listAudit(0, 10_000);
-    expect(audit.filter((row) => row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'flag')).toHaveLength(1);
+    expect(
+      audit.filter(
+        (row) => row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'flag',
+      ),
+    ).toHaveLength(1);
     expect(audit.filter((row) => row.event === 'card-eligibility-action' && row.code === 'flag')).toHaveLength(1);
   });
 });
 
 describe('card monitor, the tenant setting onCardRevoked', () => {
   let m: MonitorHarness;
-  beforeAll(async () => { m = await startMonitorHarness('flag'); });
-  afterAll(async () => { await m.close(); });
+  beforeAll(async () => {
+    m = await startMonitorHarness('flag');
+  });
+  afterAll(async () => {
+    await m.close();
+  });
 
-  it('is the one source of the policy: set to revoke-derived (as dck admin tenant set does), it overrides the config\'s flag', async () => {
+  it("is the one source of the policy: set to revoke-derived (as dck admin tenant set does), it overrides the config's flag", async () => {
     const { h, crl } = m;
     const card = await linkedCard(h);
-    await changeTenantSettings(h.issuer.storage, h.issuer.config, { onCardRevoked: 'revoke-derived' }, { kind: 'admin', id: 'alice' }, new Date());
-    crl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    await changeTenantSettings(
+      h.issuer.storage,
+      h.issuer.config,
+      { onCardRevoked: 'revoke-derived' },
+      { kind: 'admin', id: 'alice' },
+      new Date(),
+    );
+    crl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [card.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
     await pause(FRESHNESS_PAUSE_MS);
     expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 1, actionsDone: 1 });
     expect(m.revokeAllForCard).toHaveBeenCalledTimes(1);
     const audit = await h.issuer.storage.listAudit(0, 10_000);
-    expect(audit.filter((row) => row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'revoke-derived')).toHaveLength(1);
-    expect(audit.filter((row) => row.event === 'card-eligibility-action' && row.code === 'revoke-derived')).toHaveLength(1);
+    expect(
+      audit.filter(
+        (row) =>
+          row.event === 'card-eligibility' && row.code === 'card-revoked' && row.details.policy === 'revoke-derived',
+      ),
+    ).toHaveLength(1);
+    expect(
+      audit.filter((row) => row.event === 'card-eligibility-action' && row.code === 'revoke-derived'),
+    ).toHaveLength(1);
   });
 });
 
@@ -263,7 +375,9 @@ describe('card monitor, an OCSP responder that hangs', () => {
     expect(m.revokeAllForCard).not.toHaveBeenCalled();
     // Cards are checked in id order: whichever came first waited for the time-out, the other was not sent.
     const details = [(await eligibilityOf(h, first))?.detail ?? '', (await eligibilityOf(h, second))?.detail ?? ''];
-    expect(details.filter((detail) => /OCSP .* no answer within 5000 ms/.test(detail) && !/not asked again/.test(detail))).toHaveLength(1);
+    expect(
+      details.filter((detail) => /OCSP .* no answer within 5000 ms/.test(detail) && !/not asked again/.test(detail)),
+    ).toHaveLength(1);
     expect(details.filter((detail) => /OCSP not asked again this run/.test(detail))).toHaveLength(1);
   }, 30_000);
 });

@@ -18,7 +18,14 @@ if (mode === 'revoke') {
   }
 } else {
   process.stdout.write('replacing\n');
-  await replaceDataDirIssuer({ dataDir, storage, config: parseIssuerConfig({}), now: new Date(), actor, reason: 'cessationOfOperation' });
+  await replaceDataDirIssuer({
+    dataDir,
+    storage,
+    config: parseIssuerConfig({}),
+    now: new Date(),
+    actor,
+    reason: 'cessationOfOperation',
+  });
   process.stdout.write('replaced\n');
 }
 await storage.close();

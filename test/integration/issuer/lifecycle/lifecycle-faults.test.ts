@@ -15,12 +15,16 @@ import { fetchBytes } from './lifecycle-fixture.ts';
 
 const CHILD = join(import.meta.dirname, 'lifecycle-fault-child.ts');
 const dirs: string[] = [];
-afterEach(() => { for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 /** Runs the child and SIGKILLs it once `killAfter` lines are out (or lets it finish); resolves with its lines. */
 function runAndKill(args: string[], killAfter: number): Promise<string[]> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const lines: string[] = [];
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -44,8 +48,11 @@ async function crlSerials(h: IssuerHarness, generation: number): Promise<Set<str
 
 async function auditedRevocations(h: IssuerHarness): Promise<Set<string>> {
   const rows = await h.issuer.storage.listAudit(0, 100_000);
-  return new Set(rows.filter((row) => row.event === 'credential-revoke' && row.outcome === 'success')
-    .map((row) => String(row.details.serialNumberHex)));
+  return new Set(
+    rows
+      .filter((row) => row.event === 'credential-revoke' && row.outcome === 'success')
+      .map((row) => String(row.details.serialNumberHex)),
+  );
 }
 
 describe('killed mid-way, nothing is left half-done', { timeout: 240_000 }, () => {
@@ -55,7 +62,8 @@ describe('killed mid-way, nothing is left half-done', { timeout: 240_000 }, () =
     let h = await startHarness({ dataDir });
     const now = Date.now();
     const serials: string[] = [];
-    for (let i = 0; i < 40; i += 1) serials.push((await seedCredential(h.issuer.storage, { issuedAt: now, notAfter: now + 86_400_000 })).serial);
+    for (let i = 0; i < 40; i += 1)
+      serials.push((await seedCredential(h.issuer.storage, { issuedAt: now, notAfter: now + 86_400_000 })).serial);
     const pki = h.pki;
     await h.close();
 
@@ -69,8 +77,12 @@ describe('killed mid-way, nothing is left half-done', { timeout: 240_000 }, () =
       for (const serial of serials) {
         const stored = await h.issuer.storage.findDerivedCertificate(serial);
         const revoked = stored?.status === 'revoked';
-        expect({ serial, revoked, audited: audited.has(serial), inCrl: inCrl.has(serial) })
-          .toEqual({ serial, revoked, audited: revoked, inCrl: revoked });
+        expect({ serial, revoked, audited: audited.has(serial), inCrl: inCrl.has(serial) }).toEqual({
+          serial,
+          revoked,
+          audited: revoked,
+          inCrl: revoked,
+        });
       }
       // Every credential the child reported is among them.
       for (const line of lines) expect(inCrl.has(line.replace('revoked ', ''))).toBe(true);
@@ -79,37 +91,43 @@ describe('killed mid-way, nothing is left half-done', { timeout: 240_000 }, () =
     }
   });
 
-  it.each([0, 1, 2])('issuer replacement killed after %i lines: the old generation is whole or wholly replaced', async (killAfter) => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'dck-fault-replace-'));
-    dirs.push(dataDir);
-    let h = await startHarness({ dataDir });
-    const now = Date.now();
-    const serials: string[] = [];
-    for (let i = 0; i < 20; i += 1) serials.push((await seedCredential(h.issuer.storage, { issuedAt: now, notAfter: now + 86_400_000 })).serial);
-    const pki = h.pki;
-    const oldCaPem = h.issuer.caCertificatePem;
-    await h.close();
-
-    await runAndKill([dataDir, 'replace'], killAfter === 0 ? Number.POSITIVE_INFINITY : killAfter);
-
-    h = await startHarness({ dataDir, pki });
-    try {
-      const generation = (await h.issuer.storage.currentIssuerGeneration())?.generation;
-      const states = await Promise.all(serials.map(async (serial) => (await h.issuer.storage.findDerivedCertificate(serial))?.status));
-      const audited = await auditedRevocations(h);
-      if (generation === 1) {
-        expect(h.issuer.caCertificatePem).toBe(oldCaPem);
-        expect(new Set(states)).toEqual(new Set(['active']));
-        expect(audited.size).toBe(0);
-      } else {
-        expect(generation).toBe(2);
-        expect(h.issuer.caCertificatePem).not.toBe(oldCaPem);
-        expect(new Set(states)).toEqual(new Set(['revoked']));
-        expect([...audited].sort()).toEqual([...serials].sort());
-        expect([...(await crlSerials(h, 1))].sort()).toEqual([...serials].sort());
-      }
-    } finally {
+  it.each([0, 1, 2])(
+    'issuer replacement killed after %i lines: the old generation is whole or wholly replaced',
+    async (killAfter) => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dck-fault-replace-'));
+      dirs.push(dataDir);
+      let h = await startHarness({ dataDir });
+      const now = Date.now();
+      const serials: string[] = [];
+      for (let i = 0; i < 20; i += 1)
+        serials.push((await seedCredential(h.issuer.storage, { issuedAt: now, notAfter: now + 86_400_000 })).serial);
+      const pki = h.pki;
+      const oldCaPem = h.issuer.caCertificatePem;
       await h.close();
-    }
-  });
+
+      await runAndKill([dataDir, 'replace'], killAfter === 0 ? Number.POSITIVE_INFINITY : killAfter);
+
+      h = await startHarness({ dataDir, pki });
+      try {
+        const generation = (await h.issuer.storage.currentIssuerGeneration())?.generation;
+        const states = await Promise.all(
+          serials.map(async (serial) => (await h.issuer.storage.findDerivedCertificate(serial))?.status),
+        );
+        const audited = await auditedRevocations(h);
+        if (generation === 1) {
+          expect(h.issuer.caCertificatePem).toBe(oldCaPem);
+          expect(new Set(states)).toEqual(new Set(['active']));
+          expect(audited.size).toBe(0);
+        } else {
+          expect(generation).toBe(2);
+          expect(h.issuer.caCertificatePem).not.toBe(oldCaPem);
+          expect(new Set(states)).toEqual(new Set(['revoked']));
+          expect([...audited].sort()).toEqual([...serials].sort());
+          expect([...(await crlSerials(h, 1))].sort()).toEqual([...serials].sort());
+        }
+      } finally {
+        await h.close();
+      }
+    },
+  );
 });

@@ -10,20 +10,34 @@ import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts
 import { makeCsr, upToRedeem } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
 
-export interface IssuedCredential { serialNumberHex: string; certificateFile: string; certificatePem: string }
+export interface IssuedCredential {
+  serialNumberHex: string;
+  certificateFile: string;
+  certificatePem: string;
+}
 
 let files = 0;
 
 /** The whole flow, the phone reporting `deviceId`: the redeem answer's certificate, written to a PEM file. */
-export async function issueCredential(h: IssuerHarness, options: { card?: IssuedCardCertificate; deviceId?: string } = {}): Promise<IssuedCredential> {
+export async function issueCredential(
+  h: IssuerHarness,
+  options: { card?: IssuedCardCertificate; deviceId?: string } = {},
+): Promise<IssuedCredential> {
   const { code, accessToken } = await upToRedeem(h, options.card);
-  const answer = await h.http.send<RedeemResponse>('POST', routePath('redeemEnrollment', { enrollmentId: code.enrollmentId }), {
-    json: {
-      otp: code.otp, csr: await makeCsr(),
-      ...(options.deviceId === undefined ? {} : { device: { id: options.deviceId, platform: 'Android 15', model: 'Pixel 9' } }),
+  const answer = await h.http.send<RedeemResponse>(
+    'POST',
+    routePath('redeemEnrollment', { enrollmentId: code.enrollmentId }),
+    {
+      json: {
+        otp: code.otp,
+        csr: await makeCsr(),
+        ...(options.deviceId === undefined
+          ? {}
+          : { device: { id: options.deviceId, platform: 'Android 15', model: 'Pixel 9' } }),
+      },
+      bearer: accessToken,
     },
-    bearer: accessToken,
-  });
+  );
   if (answer.status !== 200) throw new Error(`redeem failed: ${answer.text}`);
   const certificateFile = join(h.dataDir, `derived-${(files += 1)}.pem`);
   writeFileSync(certificateFile, answer.body.certificatePem);
@@ -31,20 +45,33 @@ export async function issueCredential(h: IssuerHarness, options: { card?: Issued
 }
 
 /** GET over HTTPS trusting only the issuer's TLS certificate: status and raw bytes. */
-export function fetchBytes(h: IssuerHarness, path: string): Promise<{ status: number; body: Buffer; contentType: string }> {
+export function fetchBytes(
+  h: IssuerHarness,
+  path: string,
+): Promise<{ status: number; body: Buffer; contentType: string }> {
   const agent = new Agent({ ca: h.issuer.tlsCertificatePem });
   return new Promise((resolve, reject) => {
     get(new URL(path, h.issuer.url), { agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => { agent.destroy(); resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), contentType: String(res.headers['content-type']) }); });
+      res.on('end', () => {
+        agent.destroy();
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks),
+          contentType: String(res.headers['content-type']),
+        });
+      });
       res.on('error', reject);
     }).on('error', reject);
   });
 }
 
 /** The CA certificate and the current CRL (DER) in files, as `openssl verify -CRLfile` takes them. */
-export async function relyingPartyFiles(h: IssuerHarness, generation = 1): Promise<{ caFile: string; crlFile: string; crlDer: Buffer }> {
+export async function relyingPartyFiles(
+  h: IssuerHarness,
+  generation = 1,
+): Promise<{ caFile: string; crlFile: string; crlDer: Buffer }> {
   const caFile = join(h.dataDir, 'rp-ca.pem');
   writeFileSync(caFile, h.issuer.caCertificatePem);
   const crl = await fetchBytes(h, routePath('derivedCrl', { generation: String(generation) }));
@@ -64,15 +91,29 @@ function openssl(args: string[]): Promise<{ ok: boolean; output: string }> {
 }
 
 /** `openssl verify -crl_check` of the certificate: its output and whether it passed. */
-export function opensslVerify(caFile: string, crlFile: string, certificateFile: string): Promise<{ ok: boolean; output: string }> {
+export function opensslVerify(
+  caFile: string,
+  crlFile: string,
+  certificateFile: string,
+): Promise<{ ok: boolean; output: string }> {
   return openssl(['verify', '-crl_check', '-CAfile', caFile, '-CRLfile', crlFile, certificateFile]);
 }
 
 /** `openssl ocsp` against the running issuer's responder (HTTPS, its TLS certificate trusted): its full output. */
 export async function opensslOcsp(h: IssuerHarness, caFile: string, certificateFile: string): Promise<string> {
   const answer = await openssl([
-    'ocsp', '-issuer', caFile, '-cert', certificateFile, '-url', `${h.issuer.url}${ISSUER_API.ocsp.path}`, '-CAfile', caFile,
-    '-resp_text', '-timeout', '10',
+    'ocsp',
+    '-issuer',
+    caFile,
+    '-cert',
+    certificateFile,
+    '-url',
+    `${h.issuer.url}${ISSUER_API.ocsp.path}`,
+    '-CAfile',
+    caFile,
+    '-resp_text',
+    '-timeout',
+    '10',
   ]);
   return answer.ok ? answer.output : `FAILED ${answer.output}`;
 }

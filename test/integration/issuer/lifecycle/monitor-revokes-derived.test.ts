@@ -24,9 +24,17 @@ beforeAll(async () => {
     dataDir,
     config: {
       pivTrust: { crlFiles: [join(dataDir, 'root.crl')], crlUrls: [cardCrl.crlUrl], revocationFreshnessSeconds: 1 },
-      eligibility: { firstCheckAfterSeconds: 0, intervalSeconds: 1, unknownRetrySeconds: 1, onCardRevoked: 'revoke-derived', tickSeconds: 86400 },
+      eligibility: {
+        firstCheckAfterSeconds: 0,
+        intervalSeconds: 1,
+        unknownRetrySeconds: 1,
+        onCardRevoked: 'revoke-derived',
+        tickSeconds: 86400,
+      },
       notifications: {
-        channels: 'email', from: 'issuer@issuer.example', sendIntervalSeconds: 3600,
+        channels: 'email',
+        from: 'issuer@issuer.example',
+        sendIntervalSeconds: 3600,
         smtp: { host: '127.0.0.1', port: sink.port, tls: 'none', timeoutSeconds: 5 },
       },
     },
@@ -41,29 +49,45 @@ afterAll(async () => {
 });
 
 describe('card revoked → derived credential revoked, as relying parties see it', { timeout: 120_000 }, () => {
-  it('one monitor run after the card is on its CA\'s CRL, the derived certificate is in the issuer\'s CRL and OCSP says revoked', async () => {
-    const card = await h.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Monitor Holder', email: 'holder@agency.example' });
+  it("one monitor run after the card is on its CA's CRL, the derived certificate is in the issuer's CRL and OCSP says revoked", async () => {
+    const card = await h.pki.issueCardCertificate({
+      keyAlgorithm: 'P-256',
+      commonName: 'Monitor Holder',
+      email: 'holder@agency.example',
+    });
     const credential = await issueCredential(h, { card });
     const before = await relyingPartyFiles(h);
     expect(await opensslVerify(before.caFile, before.crlFile, credential.certificateFile)).toMatchObject({ ok: true });
 
-    cardCrl.setCrl(await buildCrl({ issuer: h.pki.intermediate, revokedSerials: [card.certificate.serialNumber], nextUpdate: new Date(Date.now() + 86_400_000) }));
+    cardCrl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [card.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 1_100)); // the card CRL's freshness (1 s) has passed
     expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 1, actionsDone: 1, actionsFailed: 0 });
 
     const after = await relyingPartyFiles(h);
-    expect((await opensslVerify(after.caFile, after.crlFile, credential.certificateFile)).output).toMatch(/certificate revoked/);
-    expect(await opensslOcsp(h, after.caFile, credential.certificateFile)).toMatch(/Cert Status: revoked\n.*\n\s*Revocation Reason: .*\(0x9\)/); // privilegeWithdrawn, which OpenSSL 3.0 prints as (UNKNOWN)
+    expect((await opensslVerify(after.caFile, after.crlFile, credential.certificateFile)).output).toMatch(
+      /certificate revoked/,
+    );
+    expect(await opensslOcsp(h, after.caFile, credential.certificateFile)).toMatch(
+      /Cert Status: revoked\n.*\n\s*Revocation Reason: .*\(0x9\)/,
+    ); // privilegeWithdrawn, which OpenSSL 3.0 prints as (UNKNOWN)
     const audit = await h.issuer.storage.listAudit(0, 10_000);
     const revocations = audit.filter((row) => row.event === 'credential-revoke');
-    expect(revocations.map((row) => [row.code, row.details.serialNumberHex, row.details.actorKind, row.details.actor])).toEqual([
-      ['privilegeWithdrawn', credential.serialNumberHex, 'monitor', 'eligibility-monitor'],
-    ]);
+    expect(
+      revocations.map((row) => [row.code, row.details.serialNumberHex, row.details.actorKind, row.details.actor]),
+    ).toEqual([['privilegeWithdrawn', credential.serialNumberHex, 'monitor', 'eligibility-monitor']]);
 
     // The holder is told: the issuance notice and exactly one revocation notice, both sent to the card's address.
     expect(await h.issuer.notifications.runOnce()).toMatchObject({ sent: 2, retried: 0, failed: 0 });
     // Subjects end with the tenant's display name in brackets.
-    expect(sink.received.map((mail) => [mail.envelopeTo, mail.headers.get('subject')?.replace(/ \(.*\)$/, '')])).toEqual([
+    expect(
+      sink.received.map((mail) => [mail.envelopeTo, mail.headers.get('subject')?.replace(/ \(.*\)$/, '')]),
+    ).toEqual([
       [['holder@agency.example'], 'A new derived PIV credential was issued to you'],
       [['holder@agency.example'], 'Your derived PIV credential was revoked'],
     ]);

@@ -32,19 +32,29 @@ afterAll(async () => {
 });
 
 describe('dck admin issuer replace', { timeout: 120_000 }, () => {
-  it('revokes the old generation into the old CA\'s final CRL; the old CA issues nothing more; the new one does after a restart', async () => {
+  it("revokes the old generation into the old CA's final CRL; the old CA issues nothing more; the new one does after a restart", async () => {
     const old = await issueCredential(h);
     const oldCaFiles = await relyingPartyFiles(h, 1);
     const pending = await upToRedeem(h);
 
     const result = await replaceDataDirIssuer({
-      dataDir, storage: h.issuer.storage, config: parseIssuerConfig({}), now: new Date(), actor: admin, reason: 'cessationOfOperation',
+      dataDir,
+      storage: h.issuer.storage,
+      config: parseIssuerConfig({}),
+      now: new Date(),
+      actor: admin,
+      reason: 'cessationOfOperation',
     });
     expect(result).toMatchObject({ oldGeneration: 1, generation: 2, revoked: [old.serialNumberHex] });
     // The running issuer still holds the old CA: what it signs now is refused at commit, nothing issued.
-    const refused = await h.http.send<{ error: string }>('POST', routePath('redeemEnrollment', { enrollmentId: pending.code.enrollmentId }), {
-      json: { otp: pending.code.otp, csr: await makeCsr() }, bearer: pending.accessToken,
-    });
+    const refused = await h.http.send<{ error: string }>(
+      'POST',
+      routePath('redeemEnrollment', { enrollmentId: pending.code.enrollmentId }),
+      {
+        json: { otp: pending.code.otp, csr: await makeCsr() },
+        bearer: pending.accessToken,
+      },
+    );
     expect(refused.body.error).toBe('issuer-replaced');
 
     // The old generation's final CRL, signed by the old CA, lists the credential with its reason.
@@ -60,12 +70,16 @@ describe('dck admin issuer replace', { timeout: 120_000 }, () => {
     expect(h.issuer.caCertificatePem).toBe(result.caCertificatePem);
     const fresh = await issueCredential(h);
     const generation2 = await relyingPartyFiles(h, 2);
-    expect(await opensslVerify(generation2.caFile, generation2.crlFile, fresh.certificateFile)).toMatchObject({ ok: true });
+    expect(await opensslVerify(generation2.caFile, generation2.crlFile, fresh.certificateFile)).toMatchObject({
+      ok: true,
+    });
     expect(readFileSync(fresh.certificateFile, 'utf8')).not.toBe('');
   });
 
   it('a replacement killed before its transaction is undone at the next start; killed after it, finished', async () => {
-    const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'dck-recover-')), 'issuer.sqlite'), { checkpointIntervalMs: 0 });
+    const storage = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'dck-recover-')), 'issuer.sqlite'), {
+      checkpointIntervalMs: 0,
+    });
     const dir = mkdtempSync(join(tmpdir(), 'dck-recover-dir-'));
     writeFileSync(join(dir, 'issuing-ca-certificate.next.pem'), h.issuer.caCertificatePem);
     writeFileSync(join(dir, 'issuing-ca-key.next.pem'), 'not used');
@@ -82,11 +96,19 @@ describe('dck admin issuer replace', { timeout: 120_000 }, () => {
     copyFileSync(dataDirCaFiles(otherDir).certificateFile, join(dir, 'issuing-ca-certificate.next.pem'));
     await enterIssuerGeneration(storage, newCa.certificateDer, new Date(), admin);
     expect(await recoverIssuerReplacement(dir, storage, new Date())).toBe('finished');
-    expect(readFileSync(dataDirCaFiles(dir).certificateFile)).toEqual(readFileSync(dataDirCaFiles(otherDir).certificateFile));
+    expect(readFileSync(dataDirCaFiles(dir).certificateFile)).toEqual(
+      readFileSync(dataDirCaFiles(otherDir).certificateFile),
+    );
     const finalCrl = await storage.findPublishedCrl(1);
-    const listed = new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).entries.map((entry) => entry.serialNumber.toLowerCase());
+    const listed = new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).entries.map((entry) =>
+      entry.serialNumber.toLowerCase(),
+    );
     expect(listed).toEqual([serial]);
-    expect(await new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).verify({ publicKey: oldCa.certificate.publicKey })).toBe(true);
+    expect(
+      await new x509.X509Crl(new Uint8Array(finalCrl?.der ?? new Uint8Array())).verify({
+        publicKey: oldCa.certificate.publicKey,
+      }),
+    ).toBe(true);
     await storage.close();
   });
 });

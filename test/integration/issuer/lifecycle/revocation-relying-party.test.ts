@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { MAX_REQUESTS } from '../../../../issuer/lifecycle/ocsp-responder.ts';
-import { revokeDerivedCredential, suspendDerivedCredential, resumeDerivedCredential } from '../../../../issuer/lifecycle/credential-state.ts';
+import {
+  revokeDerivedCredential,
+  suspendDerivedCredential,
+  resumeDerivedCredential,
+} from '../../../../issuer/lifecycle/credential-state.ts';
 import { startHarness } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
 import { fetchBytes, issueCredential, opensslOcsp, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
@@ -18,33 +22,44 @@ import { fetchBytes, issueCredential, opensslOcsp, opensslVerify, relyingPartyFi
 let h: IssuerHarness;
 const admin = { kind: 'admin', id: 'test admin' } as const;
 
-beforeAll(async () => { h = await startHarness(); });
-afterAll(async () => { await h.close(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
 
 function postOcsp(body: Buffer, contentType = 'application/ocsp-request'): Promise<{ status: number; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(new URL(ISSUER_API.ocsp.path, h.issuer.url), {
-      method: 'POST', ca: h.issuer.tlsCertificatePem, headers: { 'content-type': contentType, 'content-length': body.length },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-    });
+    const req = request(
+      new URL(ISSUER_API.ocsp.path, h.issuer.url),
+      {
+        method: 'POST',
+        ca: h.issuer.tlsCertificatePem,
+        headers: { 'content-type': contentType, 'content-length': body.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
 }
 
 /** OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED, ... }: the status byte of a short answer. */
-const ocspStatusOf = (der: Buffer): number => (der[0] === 0x30 && der[2] === 0x0a ? der[4] ?? -1 : -1);
+const ocspStatusOf = (der: Buffer): number => (der[0] === 0x30 && der[2] === 0x0a ? (der[4] ?? -1) : -1);
 
 const lifecycleDeps = () => ({
-  storage: h.issuer.storage, now: () => new Date(),
+  storage: h.issuer.storage,
+  now: () => new Date(),
   afterRevocationChange: () => undefined,
 });
 
 describe('derived certificates name the CRL and OCSP responder relying parties use', () => {
-  it('every derived certificate names its generation\'s CRL and the OCSP responder', async () => {
+  it("every derived certificate names its generation's CRL and the OCSP responder", async () => {
     const credential = await issueCredential(h);
     const text = new X509Certificate(credential.certificatePem).toLegacyObject();
     expect(text.infoAccess?.['OCSP - URI']).toEqual([`${h.issuer.url}${ISSUER_API.ocsp.path}`]);
@@ -75,10 +90,14 @@ describe('derived certificates name the CRL and OCSP responder relying parties u
     await suspendDerivedCredential(lifecycleDeps(), credential.serialNumberHex, admin);
     const held = await relyingPartyFiles(h);
     expect(await opensslOcsp(h, held.caFile, credential.certificateFile)).toMatch(/Reason: certificateHold/);
-    expect((await opensslVerify(held.caFile, held.crlFile, credential.certificateFile)).output).toMatch(/certificate revoked/);
+    expect((await opensslVerify(held.caFile, held.crlFile, credential.certificateFile)).output).toMatch(
+      /certificate revoked/,
+    );
     await resumeDerivedCredential(lifecycleDeps(), credential.serialNumberHex, admin);
     const resumed = await relyingPartyFiles(h);
-    expect(await opensslVerify(resumed.caFile, resumed.crlFile, credential.certificateFile)).toMatchObject({ ok: true });
+    expect(await opensslVerify(resumed.caFile, resumed.crlFile, credential.certificateFile)).toMatchObject({
+      ok: true,
+    });
     const number = (der: Buffer) => BigInt(`0x${crlNumberHex(der)}`);
     expect(number(held.crlDer)).toBeGreaterThan(number(first.crlDer));
     expect(number(resumed.crlDer)).toBeGreaterThan(number(held.crlDer));
@@ -123,7 +142,7 @@ describe('OCSP requests OpenSSL builds: unknown issuer, unknown serial, too many
     return readFileSync(requestFile);
   }
 
-  it('a request naming only another CA\'s certificates → unauthorized', async () => {
+  it("a request naming only another CA's certificates → unauthorized", async () => {
     const otherCa = new X509Certificate(Buffer.from(h.pki.root.der)).toString();
     const answer = await postOcsp(await opensslRequest(otherCa, ['01']));
     expect(ocspStatusOf(answer.body)).toBe(6);
@@ -131,7 +150,10 @@ describe('OCSP requests OpenSSL builds: unknown issuer, unknown serial, too many
 
   it('a serial this CA never issued → status unknown, signed', async () => {
     const answerFile = join(h.dataDir, 'unknown-serial.resp');
-    writeFileSync(answerFile, (await postOcsp(await opensslRequest(h.issuer.caCertificatePem, ['7f00ff00ff00ff00ff00ff00ff00ff00']))).body);
+    writeFileSync(
+      answerFile,
+      (await postOcsp(await opensslRequest(h.issuer.caCertificatePem, ['7f00ff00ff00ff00ff00ff00ff00ff00']))).body,
+    );
     const { stdout } = await promisify(execFile)('openssl', ['ocsp', '-respin', answerFile, '-resp_text', '-noverify']);
     expect(stdout).toMatch(/Cert Status: unknown/);
   });

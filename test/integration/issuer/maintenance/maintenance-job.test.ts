@@ -21,13 +21,17 @@ describe('issuer: unauthenticated routes are limited', () => {
   });
 
   it('per address: device authorizations and challenges share the allowance, then 429', async () => {
-    const h = await startHarness({ config: { rateLimits: { unauthenticatedPerAddressPerMinute: 4, unauthenticatedServicePerMinute: 1000 } } });
+    const h = await startHarness({
+      config: { rateLimits: { unauthenticatedPerAddressPerMinute: 4, unauthenticatedServicePerMinute: 1000 } },
+    });
     try {
       await phoneStart(h.http);
       await phoneStart(h.http);
       await challenge(h.http);
       await challenge(h.http);
-      const device = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, { form: { client_id: 'dck-phone' } });
+      const device = await h.http.send('POST', ISSUER_API.deviceAuthorization.path, {
+        form: { client_id: 'dck-phone' },
+      });
       expect(device.status).toBe(429);
       expect(device.body.error).toBe('rate_limited');
       expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: {} })).status).toBe(429);
@@ -47,7 +51,9 @@ describe('issuer: unauthenticated routes are limited', () => {
   });
 
   it('service-wide: the whole service stops creating rows at its limit', async () => {
-    const h = await startHarness({ config: { rateLimits: { unauthenticatedPerAddressPerMinute: 1000, unauthenticatedServicePerMinute: 3 } } });
+    const h = await startHarness({
+      config: { rateLimits: { unauthenticatedPerAddressPerMinute: 1000, unauthenticatedServicePerMinute: 3 } },
+    });
     try {
       for (let i = 0; i < 3; i += 1) await phoneStart(h.http);
       expect((await h.http.send('POST', ISSUER_API.pkiAuthChallenge.path, { json: {} })).status).toBe(429);
@@ -60,9 +66,13 @@ describe('issuer: unauthenticated routes are limited', () => {
 describe('issuer: maintenance', () => {
   let h: IssuerHarness;
   beforeAll(async () => {
-    h = await startHarness({ config: { maintenance: { purgeIntervalSeconds: 86400, expiredRowGraceSeconds: 0 }, audit: { retentionDays: 1 } } });
+    h = await startHarness({
+      config: { maintenance: { purgeIntervalSeconds: 86400, expiredRowGraceSeconds: 0 }, audit: { retentionDays: 1 } },
+    });
   });
-  afterAll(async () => { await h.close(); });
+  afterAll(async () => {
+    await h.close();
+  });
 
   const count = (sql: string): number => {
     const db = new Database(`${h.dataDir}/issuer.sqlite`, { readonly: true });
@@ -75,15 +85,26 @@ describe('issuer: maintenance', () => {
 
   it('purges what expired, keeps what an issued certificate refers to', async () => {
     const completed = await upToRedeem(h);
-    expect((await redeem(h.http, completed.accessToken, completed.code.enrollmentId, completed.code.otp, await makeCsr())).status).toBe(200);
+    expect(
+      (await redeem(h.http, completed.accessToken, completed.code.enrollmentId, completed.code.otp, await makeCsr()))
+        .status,
+    ).toBe(200);
     const abandoned = await upToRedeem(h);
     for (let i = 0; i < 5; i += 1) {
       await phoneStart(h.http);
       await challenge(h.http);
     }
-    const before = { devices: count('SELECT COUNT(*) AS n FROM device_authorizations'), challenges: count('SELECT COUNT(*) AS n FROM challenges') };
+    const before = {
+      devices: count('SELECT COUNT(*) AS n FROM device_authorizations'),
+      challenges: count('SELECT COUNT(*) AS n FROM challenges'),
+    };
     // Nothing has expired yet: nothing goes.
-    expect((await h.issuer.maintenance.runOnce()).purged).toEqual({ challenges: 0, deviceAuthorizations: 0, kioskSessions: 0, enrollments: 0 });
+    expect((await h.issuer.maintenance.runOnce()).purged).toEqual({
+      challenges: 0,
+      deviceAuthorizations: 0,
+      kioskSessions: 0,
+      enrollments: 0,
+    });
 
     h.advanceClock(3600_000 + 1000);
     const run = await h.issuer.maintenance.runOnce();
@@ -106,13 +127,23 @@ describe('issuer: maintenance', () => {
   it('exports audit rows past the retention to a file before dropping them; nothing else can drop a row', async () => {
     const oldest = await h.issuer.storage.listAudit(0, 100_000);
     h.advanceClock(2 * DAY_MS);
-    await h.issuer.storage.appendAudit({ at: Date.now() + 10 * DAY_MS, event: 'test-marker', outcome: 'success', code: null, details: {} });
+    await h.issuer.storage.appendAudit({
+      at: Date.now() + 10 * DAY_MS,
+      event: 'test-marker',
+      outcome: 'success',
+      code: null,
+      details: {},
+    });
     const run = await h.issuer.maintenance.runOnce();
     expect(run.retention?.exportedRows).toBe(oldest.length);
     const [file] = run.retention?.files ?? [];
     expect(file).toBeDefined();
     const content = readFileSync(file ?? '');
-    const exported = content.toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as { sequence: number; event: string });
+    const exported = content
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { sequence: number; event: string });
     expect(exported.map((row) => row.sequence)).toEqual(oldest.map((row) => row.sequence));
     const left = await h.issuer.storage.listAudit(0, 100_000);
     expect(left.some((row) => row.sequence <= (oldest.at(-1)?.sequence ?? 0))).toBe(false);
@@ -122,7 +153,9 @@ describe('issuer: maintenance', () => {
     const db = new Database(`${h.dataDir}/issuer.sqlite`);
     try {
       expect(() => db.prepare('DELETE FROM audit_log WHERE event = ?').run('test-marker')).toThrow(/append-only/);
-      expect(() => db.prepare('UPDATE audit_log SET code = ? WHERE event = ?').run('x', 'test-marker')).toThrow(/append-only/);
+      expect(() => db.prepare('UPDATE audit_log SET code = ? WHERE event = ?').run('x', 'test-marker')).toThrow(
+        /append-only/,
+      );
       expect(() => db.prepare('DELETE FROM audit_exports').run()).toThrow(/append-only/);
     } finally {
       db.close();
@@ -130,7 +163,12 @@ describe('issuer: maintenance', () => {
   });
 
   it('runs in one process at a time: a second issuer on the same database waits for the lease', async () => {
-    const second = await startIssuer({ dataDir: h.dataDir, port: 0, config: h.issuer.config, trustAnchorsDer: [h.pki.root.der] });
+    const second = await startIssuer({
+      dataDir: h.dataDir,
+      port: 0,
+      config: h.issuer.config,
+      trustAnchorsDer: [h.pki.root.der],
+    });
     try {
       expect((await h.issuer.maintenance.runOnce()).leaseHeld).toBe(true);
       expect((await second.maintenance.runOnce()).leaseHeld).toBe(false);

@@ -32,9 +32,18 @@ beforeAll(async () => {
     personLdif('bob', { employeeType: BOB_FASCN, mail: 'bob@agency.example', preferredLanguage: 'en-GB, nl;q=0.5' }),
     personLdif('twin1', { employeeNumber: UUID.twins, mail: 'twin1@agency.example' }),
     personLdif('twin2', { employeeNumber: UUID.twins, mail: 'twin2@agency.example' }),
-    ...Array.from({ length: 40 }, (_, i) => personLdif(`many${i}`, { employeeNumber: UUID.many, mail: `many${i}@agency.example` })),
-    personLdif('huge', { employeeNumber: UUID.huge, mail: ['a'.repeat(200_000) + '@agency.example', 'not an address'], preferredLanguage: 'x'.repeat(100_000) }),
-    personLdif('injected', { employeeNumber: UUID.injected, mail: 'victim@agency.example\r\nBcc: thief@elsewhere.example' }),
+    ...Array.from({ length: 40 }, (_, i) =>
+      personLdif(`many${i}`, { employeeNumber: UUID.many, mail: `many${i}@agency.example` }),
+    ),
+    personLdif('huge', {
+      employeeNumber: UUID.huge,
+      mail: ['a'.repeat(200_000) + '@agency.example', 'not an address'],
+      preferredLanguage: 'x'.repeat(100_000),
+    }),
+    personLdif('injected', {
+      employeeNumber: UUID.injected,
+      mail: 'victim@agency.example\r\nBcc: thief@elsewhere.example',
+    }),
     personLdif('mixed', { employeeNumber: UUID.mixed, mail: ['"Anna" <anna@agency.example>', 'mixed@agency.example'] }),
   ];
   directory = await startSlapd(entries.join(''));
@@ -42,9 +51,17 @@ beforeAll(async () => {
   writeFileSync(passwordFile, `${directory.adminPassword}\n`);
   chmodSync(passwordFile, 0o600);
   settings = {
-    url: directory.url, bindDn: DIRECTORY_ADMIN_DN, passwordFile, passwordEnv: null, baseDn: DIRECTORY_SUFFIX,
-    uuidAttribute: 'employeeNumber', fascnAttribute: 'employeeType', mailAttribute: 'mail', languageAttribute: 'preferredLanguage',
-    caFile: null, timeoutSeconds: 5,
+    url: directory.url,
+    bindDn: DIRECTORY_ADMIN_DN,
+    passwordFile,
+    passwordEnv: null,
+    baseDn: DIRECTORY_SUFFIX,
+    uuidAttribute: 'employeeNumber',
+    fascnAttribute: 'employeeType',
+    mailAttribute: 'mail',
+    languageAttribute: 'preferredLanguage',
+    caFile: null,
+    timeoutSeconds: 5,
   };
 }, 60_000);
 
@@ -58,48 +75,91 @@ describe('directory lookup (slapd)', () => {
   it('finds the address and language by UUID, and by FASC-N', async () => {
     const lookup = createDirectoryLookup(settings);
     expect(await lookup.find(key(UUID.anna))).toEqual({ found: true, address: 'anna@agency.example', language: 'nl' });
-    expect(await lookup.find(key(null, BOB_FASCN))).toEqual({ found: true, address: 'bob@agency.example', language: 'en' });
+    expect(await lookup.find(key(null, BOB_FASCN))).toEqual({
+      found: true,
+      address: 'bob@agency.example',
+      language: 'en',
+    });
   });
 
   it('refuses to choose between two entries, or among many', async () => {
     const lookup = createDirectoryLookup(settings);
-    expect(await lookup.find(key(UUID.twins))).toMatchObject({ found: false, code: 'directory-ambiguous', retry: false });
-    expect(await lookup.find(key(UUID.many))).toMatchObject({ found: false, code: 'directory-ambiguous', retry: false });
+    expect(await lookup.find(key(UUID.twins))).toMatchObject({
+      found: false,
+      code: 'directory-ambiguous',
+      retry: false,
+    });
+    expect(await lookup.find(key(UUID.many))).toMatchObject({
+      found: false,
+      code: 'directory-ambiguous',
+      retry: false,
+    });
   });
 
   it('refuses huge values, non-addresses and a header injection; takes the one plain address of a mixed entry', async () => {
     const lookup = createDirectoryLookup(settings);
     expect(await lookup.find(key(UUID.huge))).toMatchObject({ found: false, code: 'directory-address-invalid' });
     expect(await lookup.find(key(UUID.injected))).toMatchObject({ found: false, code: 'directory-address-invalid' });
-    expect(await lookup.find(key(UUID.mixed))).toEqual({ found: true, address: 'mixed@agency.example', language: null });
+    expect(await lookup.find(key(UUID.mixed))).toEqual({
+      found: true,
+      address: 'mixed@agency.example',
+      language: null,
+    });
   });
 
   it('a UUID with filter characters matches nothing (the value is escaped); an unknown person has no entry', async () => {
     const lookup = createDirectoryLookup(settings);
     expect(await lookup.find(key('*'))).toMatchObject({ found: false, code: 'directory-no-entry' });
-    expect(await lookup.find(key(`${UUID.anna})(employeeNumber=*`))).toMatchObject({ found: false, code: 'directory-no-entry' });
-    expect(await lookup.find(key(UUID.absent))).toMatchObject({ found: false, code: 'directory-no-entry', retry: false });
+    expect(await lookup.find(key(`${UUID.anna})(employeeNumber=*`))).toMatchObject({
+      found: false,
+      code: 'directory-no-entry',
+    });
+    expect(await lookup.find(key(UUID.absent))).toMatchObject({
+      found: false,
+      code: 'directory-no-entry',
+      retry: false,
+    });
   });
 
   it('a directory that refuses the bind or is not there is retried later, not a verdict', async () => {
     process.env.DCK_TEST_WRONG_LDAP_PASSWORD = 'not-the-password';
-    const wrongPassword = createDirectoryLookup({ ...settings, passwordFile: null, passwordEnv: 'DCK_TEST_WRONG_LDAP_PASSWORD' });
-    expect(await wrongPassword.find(key(UUID.anna))).toMatchObject({ found: false, code: 'directory-unavailable', retry: true });
+    const wrongPassword = createDirectoryLookup({
+      ...settings,
+      passwordFile: null,
+      passwordEnv: 'DCK_TEST_WRONG_LDAP_PASSWORD',
+    });
+    expect(await wrongPassword.find(key(UUID.anna))).toMatchObject({
+      found: false,
+      code: 'directory-unavailable',
+      retry: true,
+    });
     const down = createDirectoryLookup({ ...settings, url: 'ldap://127.0.0.1:1', timeoutSeconds: 1 });
     expect(await down.find(key(UUID.anna))).toMatchObject({ found: false, code: 'directory-unavailable', retry: true });
   });
 
-  it('a card without an address in its certificate is told in the language of its holder\'s entry', async () => {
+  it("a card without an address in its certificate is told in the language of its holder's entry", async () => {
     const pki = await createTestPki();
     const card = await pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Anna', uuid: UUID.anna });
-    const recipient = await findRecipient({
-      id: 'card-1', issuerDn: 'CN=x', serialNumberHex: '01', uuid: card.uuid, fascnHex: null, commonName: 'Anna',
-      notAfter: card.certificate.notAfter.getTime(), certificateDer: card.der,
-    }, createDirectoryLookup(settings));
+    const recipient = await findRecipient(
+      {
+        id: 'card-1',
+        issuerDn: 'CN=x',
+        serialNumberHex: '01',
+        uuid: card.uuid,
+        fascnHex: null,
+        commonName: 'Anna',
+        notAfter: card.certificate.notAfter.getTime(),
+        certificateDer: card.der,
+      },
+      createDirectoryLookup(settings),
+    );
     expect(recipient).toEqual({ found: true, address: 'anna@agency.example', language: 'nl', source: 'directory' });
     const notice = composeNotice({
-      kind: 'renewal-due', language: recipient.found ? (recipient.language ?? 'en') : 'en',
-      facts: { serialNumberHex: 'ab12', notAfter: '2027-03-01T00:00:00.000Z' }, issuerName: 'Agentschap', helpUrl: null,
+      kind: 'renewal-due',
+      language: recipient.found ? (recipient.language ?? 'en') : 'en',
+      facts: { serialNumberHex: 'ab12', notAfter: '2027-03-01T00:00:00.000Z' },
+      issuerName: 'Agentschap',
+      helpUrl: null,
     });
     expect(notice.subject).toBe('Uw afgeleide PIV-credential moet worden vernieuwd (Agentschap)');
     expect(notice.text).toContain('verloopt op 1 maart 2027');

@@ -51,23 +51,29 @@ export async function startSlapd(ldif: string): Promise<SlapdDirectory> {
   const adminPassword = 'directory-admin-password';
   mkdirSync(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
-  writeFileSync(conf, [
-    'include /etc/ldap/schema/core.schema',
-    'include /etc/ldap/schema/cosine.schema',
-    'include /etc/ldap/schema/inetorgperson.schema',
-    `pidfile ${join(dir, 'slapd.pid')}`,
-    'modulepath /usr/lib/ldap',
-    'moduleload back_mdb',
-    'database mdb',
-    `suffix "${DIRECTORY_SUFFIX}"`,
-    `rootdn "${DIRECTORY_ADMIN_DN}"`,
-    `rootpw ${adminPassword}`,
-    `directory ${join(dir, 'db')}`,
-    'maxsize 104857600',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    conf,
+    [
+      'include /etc/ldap/schema/core.schema',
+      'include /etc/ldap/schema/cosine.schema',
+      'include /etc/ldap/schema/inetorgperson.schema',
+      `pidfile ${join(dir, 'slapd.pid')}`,
+      'modulepath /usr/lib/ldap',
+      'moduleload back_mdb',
+      'database mdb',
+      `suffix "${DIRECTORY_SUFFIX}"`,
+      `rootdn "${DIRECTORY_ADMIN_DN}"`,
+      `rootpw ${adminPassword}`,
+      `directory ${join(dir, 'db')}`,
+      'maxsize 104857600',
+      '',
+    ].join('\n'),
+  );
   const data = join(dir, 'data.ldif');
-  writeFileSync(data, `dn: ${DIRECTORY_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: agency\no: Agency\n\n${ldif}`);
+  writeFileSync(
+    data,
+    `dn: ${DIRECTORY_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: agency\no: Agency\n\n${ldif}`,
+  );
   execFileSync('slapadd', ['-f', conf, '-l', data], { stdio: ['ignore', 'ignore', 'pipe'] });
   const url = `ldap://127.0.0.1:${await freePort()}`;
   // -d 0: stay in the foreground (no fork), log nothing; the test owns the process.
@@ -80,7 +86,9 @@ export async function startSlapd(ldif: string): Promise<SlapdDirectory> {
     throw error;
   }
   return {
-    url, adminPassword, dir,
+    url,
+    adminPassword,
+    dir,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -94,9 +102,16 @@ export async function startSlapd(ldif: string): Promise<SlapdDirectory> {
 
 /** One inetOrgPerson entry in LDIF; values given as base64 (`name:: …`) so any bytes, CR and LF included, get in. */
 export function personLdif(uid: string, attributes: Record<string, string | string[]>): string {
-  const lines = [`dn: uid=${uid},${DIRECTORY_SUFFIX}`, 'objectClass: inetOrgPerson', `uid: ${uid}`, `cn: ${uid}`, `sn: ${uid}`];
+  const lines = [
+    `dn: uid=${uid},${DIRECTORY_SUFFIX}`,
+    'objectClass: inetOrgPerson',
+    `uid: ${uid}`,
+    `cn: ${uid}`,
+    `sn: ${uid}`,
+  ];
   for (const [name, value] of Object.entries(attributes)) {
-    for (const one of Array.isArray(value) ? value : [value]) lines.push(`${name}:: ${Buffer.from(one, 'utf8').toString('base64')}`);
+    for (const one of Array.isArray(value) ? value : [value])
+      lines.push(`${name}:: ${Buffer.from(one, 'utf8').toString('base64')}`);
   }
   return `${lines.join('\n')}\n\n`;
 }

@@ -34,29 +34,40 @@ function parse(raw: string, envelopeTo: string[]): ReceivedMail {
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
-  const make = () => new SMTPServer({
-    disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
-    // A mailbox that does not exist: any recipient whose address starts with "refused" gets 550 (permanent).
-    onRcptTo(address, _session, callback) {
-      if (!address.address.startsWith('refused')) return callback();
-      return callback(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('end', () => {
-        received.push(parse(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((to) => to.address)));
-        callback();
-      });
-    },
-  });
+  const make = () =>
+    new SMTPServer({
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      logger: false,
+      // A mailbox that does not exist: any recipient whose address starts with "refused" gets 550 (permanent).
+      onRcptTo(address, _session, callback) {
+        if (!address.address.startsWith('refused')) return callback();
+        return callback(Object.assign(new Error('5.1.1 no such mailbox'), { responseCode: 550 }));
+      },
+      onData(stream, session, callback) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          received.push(
+            parse(
+              Buffer.concat(chunks).toString('utf8'),
+              session.envelope.rcptTo.map((to) => to.address),
+            ),
+          );
+          callback();
+        });
+      },
+    });
   let server = make();
   server.listen(0, '127.0.0.1');
   await once(server.server, 'listening');
   const port = (server.server.address() as AddressInfo).port;
   return {
-    port, received,
-    stop: () => new Promise((resolve) => { server.close(() => resolve()); }),
+    port,
+    received,
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+      }),
     start: async () => {
       server = make();
       server.listen(port, '127.0.0.1');

@@ -11,7 +11,16 @@ import { REQUEST_ID_HEADER } from '../../../../contracts/issuer-api.ts';
 import { ISSUER_API, OPERATIONS_PATHS } from '../../../../contracts/issuer-routes.ts';
 import { HttpsIssuerClient } from '../../../../main/issuer-client/https-issuer-client.ts';
 import {
-  answerChallenge, approve, b64u, challenge, kioskSignIn, makeCsr, phonePoll, phoneStart, redeem, startHarness,
+  answerChallenge,
+  approve,
+  b64u,
+  challenge,
+  kioskSignIn,
+  makeCsr,
+  phonePoll,
+  phoneStart,
+  redeem,
+  startHarness,
 } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
 import { parseExposition, sampleValue } from './prometheus-text.ts';
@@ -19,7 +28,12 @@ import { parseExposition, sampleValue } from './prometheus-text.ts';
 class LineSink extends Writable {
   readonly lines: string[] = [];
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+    this.lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
     done();
   }
 }
@@ -36,7 +50,9 @@ async function scrape(harness: IssuerHarness) {
 beforeAll(async () => {
   h = await startHarness({ logStream: log });
 }, 60_000);
-afterAll(async () => { await h?.close(); });
+afterAll(async () => {
+  await h?.close();
+});
 
 describe('/metrics', () => {
   it('moves the outcome counters, latency histograms and signer figures with real traffic', async () => {
@@ -48,14 +64,27 @@ describe('/metrics', () => {
     const unknownCode = await approve(h.http, session.sessionToken, 'BCDF-GHJK');
     expect(unknownCode.status).toBe(404);
     const token = await phonePoll(h.http, device.device_code);
-    const wrong = await redeem(h.http, token.body.access_token, approved.body.enrollmentId, '00000000', await makeCsr());
+    const wrong = await redeem(
+      h.http,
+      token.body.access_token,
+      approved.body.enrollmentId,
+      '00000000',
+      await makeCsr(),
+    );
     expect(wrong.body.error).toBe('otp-wrong');
-    expect((await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, await makeCsr())).status).toBe(200);
-    const replay = await answerChallenge(h.http, await h.card(), { ...(await challenge(h.http)), challengeId: 'no-such-challenge' });
+    expect(
+      (await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, await makeCsr()))
+        .status,
+    ).toBe(200);
+    const replay = await answerChallenge(h.http, await h.card(), {
+      ...(await challenge(h.http)),
+      challengeId: 'no-such-challenge',
+    });
     expect(replay.body.error).toBe('challenge-unknown');
 
     const after = await scrape(h);
-    const moved = (name: string, labels: Record<string, string> = {}) => sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    const moved = (name: string, labels: Record<string, string> = {}) =>
+      sampleValue(after, name, labels) - sampleValue(before, name, labels);
     expect(moved('dck_issuer_enrollments_total', { result: 'created' })).toBe(1);
     // An unknown code is refused when the kiosk asks to show its phone, before any approval.
     expect(moved('dck_issuer_device_pairings_total', { result: 'user-code-unknown' })).toBe(1);
@@ -64,8 +93,20 @@ describe('/metrics', () => {
     expect(moved('dck_issuer_redeems_total', { outcome: 'otp-wrong' })).toBe(1);
     expect(moved('dck_issuer_pki_auth_refusals_total', { code: 'challenge-unknown' })).toBe(1);
     expect(moved('dck_issuer_pki_auth_successes_total')).toBe(1);
-    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.redeemEnrollment.path, method: 'POST', status: '200' })).toBe(1);
-    expect(moved('dck_issuer_http_request_duration_seconds_count', { route: ISSUER_API.redeemEnrollment.path, method: 'POST', status: '401' })).toBe(1);
+    expect(
+      moved('dck_issuer_http_request_duration_seconds_count', {
+        route: ISSUER_API.redeemEnrollment.path,
+        method: 'POST',
+        status: '200',
+      }),
+    ).toBe(1);
+    expect(
+      moved('dck_issuer_http_request_duration_seconds_count', {
+        route: ISSUER_API.redeemEnrollment.path,
+        method: 'POST',
+        status: '401',
+      }),
+    ).toBe(1);
     expect(moved('dck_issuer_ca_signer_duration_seconds_count', { signer: 'software' })).toBe(1);
     expect(sampleValue(after, 'dck_issuer_ca_signer_up')).toBe(1);
     expect(after.get('dck_issuer_storage_busy_retries_total')?.type).toBe('counter');
@@ -75,7 +116,9 @@ describe('/metrics', () => {
   it('gives unmatched paths one label, so scanning cannot grow the series', async () => {
     for (const path of ['/a', '/b/c', '/.env']) expect((await h.http.send('GET', path)).status).toBe(404);
     const families = await scrape(h);
-    const routes = new Set(families.get('dck_issuer_http_request_duration_seconds')?.samples.map((s) => s.labels.route));
+    const routes = new Set(
+      families.get('dck_issuer_http_request_duration_seconds')?.samples.map((s) => s.labels.route),
+    );
     expect(routes.has('unmatched')).toBe(true);
     expect([...routes].some((route) => route === '/.env' || route === '/a')).toBe(false);
   });
@@ -89,7 +132,10 @@ describe('/metrics', () => {
       const none = await guarded.http.send('GET', OPERATIONS_PATHS.metrics);
       expect(none.status).toBe(403);
       expect(none.body.error).toBe('metrics-forbidden');
-      expect((await guarded.http.send('GET', OPERATIONS_PATHS.metrics, { bearer: randomBytes(32).toString('base64url') })).status).toBe(403);
+      expect(
+        (await guarded.http.send('GET', OPERATIONS_PATHS.metrics, { bearer: randomBytes(32).toString('base64url') }))
+          .status,
+      ).toBe(403);
       const allowed = await guarded.http.send<string>('GET', OPERATIONS_PATHS.metrics, { bearer: secret });
       expect(allowed.status).toBe(200);
       expect(parseExposition(allowed.text).has('dck_issuer_redeems_total')).toBe(true);
@@ -104,10 +150,16 @@ describe('/healthz and /readyz', () => {
     expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).body).toEqual({ status: 'up' });
     const ready = await h.http.send('GET', OPERATIONS_PATHS.readyz);
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { database: { ok: true }, caSigner: { ok: true }, crls: { ok: true } } });
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { database: { ok: true }, caSigner: { ok: true }, crls: { ok: true } },
+    });
     h.advanceClock(2 * 86_400_000);
     try {
-      const stale = await h.http.send<{ checks: { crls: { ok: boolean; reason: string } } }>('GET', OPERATIONS_PATHS.readyz);
+      const stale = await h.http.send<{ checks: { crls: { ok: boolean; reason: string } } }>(
+        'GET',
+        OPERATIONS_PATHS.readyz,
+      );
       expect(stale.status).toBe(503);
       expect(stale.body.checks.crls.reason).toMatch(/^crl-stale: .*root\.crl$/);
       expect((await h.http.send('GET', OPERATIONS_PATHS.healthz)).status).toBe(200);
@@ -132,13 +184,26 @@ describe('JSON request log', () => {
     const issued = await redeem(h.http, token.body.access_token, approved.body.enrollmentId, approved.body.otp, csr);
     expect(issued.status).toBe(200);
     // A malformed body is refused before any handler: its content must not reach the log either.
-    await h.http.send('POST', ISSUER_API.approveUserCode.path, { raw: `{"userCode": ${JSON.stringify(device.user_code)}, "otp": "${approved.body.otp}"`, bearer: session.sessionToken });
+    await h.http.send('POST', ISSUER_API.approveUserCode.path, {
+      raw: `{"userCode": ${JSON.stringify(device.user_code)}, "otp": "${approved.body.otp}"`,
+      bearer: session.sessionToken,
+    });
 
-    const pemBody = (pem: string) => pem.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('');
+    const pemBody = (pem: string) =>
+      pem
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('-----'))
+        .join('');
     const secrets = {
-      deviceCode: device.device_code, userCode: device.user_code, userCodeBare: device.user_code.replace('-', ''),
-      accessToken: token.body.access_token, sessionToken: session.sessionToken, otp: approved.body.otp, wrongOtp,
-      csr: pemBody(csr).slice(0, 40), cardKey: b64u(card.privateKeyPkcs8).slice(0, 40),
+      deviceCode: device.device_code,
+      userCode: device.user_code,
+      userCodeBare: device.user_code.replace('-', ''),
+      accessToken: token.body.access_token,
+      sessionToken: session.sessionToken,
+      otp: approved.body.otp,
+      wrongOtp,
+      csr: pemBody(csr).slice(0, 40),
+      cardKey: b64u(card.privateKeyPkcs8).slice(0, 40),
       cardKeyBase64: Buffer.from(card.privateKeyPkcs8).toString('base64').slice(10, 50),
       caKey: pemBody(readFileSync(join(h.dataDir, 'issuing-ca-key.pem'), 'utf8')).slice(10, 50),
       tlsKey: pemBody(readFileSync(join(h.dataDir, 'tls-key.pem'), 'utf8')).slice(10, 50),
@@ -152,19 +217,25 @@ describe('JSON request log', () => {
         expect(line.includes(secret), `${name} in log line ${line}`).toBe(false);
       }
     }
-    const redeems = log.lines.map((line) => JSON.parse(line) as { route?: string; status?: number; errorCode?: string | null })
+    const redeems = log.lines
+      .map((line) => JSON.parse(line) as { route?: string; status?: number; errorCode?: string | null })
       .filter((entry) => entry.route === ISSUER_API.redeemEnrollment.path);
-    expect(redeems.map((entry) => [entry.status, entry.errorCode])).toEqual([[401, 'otp-wrong'], [200, null]]);
+    expect(redeems.map((entry) => [entry.status, entry.errorCode])).toEqual([
+      [401, 'otp-wrong'],
+      [200, null],
+    ]);
   });
 
-  it('echoes and logs the request id the kiosk\'s client sends, and the kiosk names it in its failure detail', async () => {
+  it("echoes and logs the request id the kiosk's client sends, and the kiosk names it in its failure detail", async () => {
     log.lines.length = 0;
     const kiosk = new HttpsIssuerClient({ baseUrl: h.issuer.url, trustedCaPem: h.issuer.tlsCertificatePem });
     try {
       const result = await kiosk.approveUserCode('A'.repeat(43), 'BCDF-GHJK', '42');
       expect(result.ok).toBe(false);
       const requestId = /\(request ([0-9a-f-]{36})\)/.exec(result.ok ? '' : result.error.detail)?.[1] ?? 'none';
-      const line = log.lines.map((text) => JSON.parse(text) as { requestId?: string; errorCode?: string }).find((entry) => entry.requestId === requestId);
+      const line = log.lines
+        .map((text) => JSON.parse(text) as { requestId?: string; errorCode?: string })
+        .find((entry) => entry.requestId === requestId);
       expect(line?.errorCode).toBe('invalid-session');
     } finally {
       kiosk.close();
@@ -179,9 +250,17 @@ describe('JSON request log', () => {
 async function fetchHeader(harness: IssuerHarness, sent: string): Promise<string | undefined> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
-    const req = request(new URL(OPERATIONS_PATHS.healthz, harness.issuer.url), {
-      ca: harness.issuer.tlsCertificatePem, headers: { [REQUEST_ID_HEADER]: sent },
-    }, (res) => { res.resume(); resolve(res.headers[REQUEST_ID_HEADER] as string | undefined); });
+    const req = request(
+      new URL(OPERATIONS_PATHS.healthz, harness.issuer.url),
+      {
+        ca: harness.issuer.tlsCertificatePem,
+        headers: { [REQUEST_ID_HEADER]: sent },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.headers[REQUEST_ID_HEADER] as string | undefined);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -2,13 +2,25 @@
 // a sample of a family declared by TYPE before it; names, labels, escapes and values are checked; histograms must
 // have ascending `le` buckets with non-decreasing counts ending in +Inf equal to `_count`. Anything else throws.
 
-export interface Sample { name: string; labels: Record<string, string>; value: number }
-export interface Family { name: string; type: string; help: string; samples: Sample[] }
+export interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+export interface Family {
+  name: string;
+  type: string;
+  help: string;
+  samples: Sample[];
+}
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
-const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'] };
+const SUFFIXES: Record<string, string[]> = {
+  histogram: ['_bucket', '_sum', '_count'],
+  summary: ['', '_sum', '_count'],
+};
 
 function parseValue(text: string, line: string): number {
   if (text === '+Inf') return Infinity;
@@ -59,7 +71,8 @@ function checkHistogram(family: Family): void {
     }
     if (bounds.at(-1) !== Infinity) throw new Error(`${family.name}${key}: no +Inf bucket`);
     const count = family.samples.find((s) => s.name === `${family.name}_count` && JSON.stringify(s.labels) === key);
-    if (count?.value !== buckets.at(-1)?.value) throw new Error(`${family.name}${key}: _count differs from the +Inf bucket`);
+    if (count?.value !== buckets.at(-1)?.value)
+      throw new Error(`${family.name}${key}: _count differs from the +Inf bucket`);
   }
 }
 
@@ -73,7 +86,10 @@ export function parseExposition(text: string): Map<string, Family> {
     if (meta !== null) {
       const [, kind, name = '', rest = ''] = meta;
       if (!NAME.test(name)) throw new Error(`bad metric name: ${line}`);
-      if (kind === 'HELP') { help.set(name, rest); continue; }
+      if (kind === 'HELP') {
+        help.set(name, rest);
+        continue;
+      }
       if (!TYPES.has(rest) || families.has(name)) throw new Error(`bad or repeated TYPE: ${line}`);
       families.set(name, { name, type: rest, help: help.get(name) ?? '', samples: [] });
       continue;
@@ -94,7 +110,8 @@ export function parseExposition(text: string): Map<string, Family> {
 export function sampleValue(families: Map<string, Family>, name: string, labels: Record<string, string> = {}): number {
   for (const family of families.values()) {
     for (const sample of family.samples) {
-      if (sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value)) return sample.value;
+      if (sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value))
+        return sample.value;
     }
   }
   return 0;

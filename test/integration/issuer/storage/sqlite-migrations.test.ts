@@ -14,7 +14,9 @@ const DAY = 86_400_000;
 const SERIAL = '5e0000000000000000000000000000a1';
 
 let dir = '';
-afterEach(() => { rmSync(dir, { recursive: true, force: true }); });
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** The schema and rows main left before the merge: every migration but 3, one issued credential, one queued notice. */
 function preMergeDatabase(file: string): void {
@@ -22,20 +24,29 @@ function preMergeDatabase(file: string): void {
   // The credential's enrollment and session rows are left out (better-sqlite3 checks foreign keys by default): what
   // is under test is what migration 3 does to the rows that are there.
   db.pragma('foreign_keys = OFF');
-  db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+  db.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+  );
   for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version !== 3).sort((a, b) => a.version - b.version)) {
     db.exec(migration.sql);
     db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.description, T0);
   }
-  db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
-    VALUES ('card-1', 'CN=Test PIV CA', 'c001', NULL, NULL, 'Holder 1', ?, x'3000')`).run(T0 + 1000 * DAY);
-  db.prepare(`INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status, created_at, expires_at,
-    interval_seconds) VALUES ('device-1', 'dc', 'uc', 'dck-phone', 'approved', ?, ?, 5)`).run(T0, T0 + 600_000);
-  db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id, certificate_der,
-    not_before, not_after, issued_at) VALUES (?, 'card-1', 'device-1', 'enrollment-1', x'3000', ?, ?, ?)`).run(SERIAL, T0, T0 + 365 * DAY, T0);
-  db.prepare(`INSERT INTO notification_outbox (id, idempotency_key, kind, card_id, derived_serial_hex, facts, status,
-    next_attempt_at, created_at) VALUES ('n-1', ?, 'credential-issued', 'card-1', ?, '{}', 'pending', ?, ?)`)
-    .run(`credential-issued:${SERIAL}`, SERIAL, T0, T0);
+  db.prepare(
+    `INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
+    VALUES ('card-1', 'CN=Test PIV CA', 'c001', NULL, NULL, 'Holder 1', ?, x'3000')`,
+  ).run(T0 + 1000 * DAY);
+  db.prepare(
+    `INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, status, created_at, expires_at,
+    interval_seconds) VALUES ('device-1', 'dc', 'uc', 'dck-phone', 'approved', ?, ?, 5)`,
+  ).run(T0, T0 + 600_000);
+  db.prepare(
+    `INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id, certificate_der,
+    not_before, not_after, issued_at) VALUES (?, 'card-1', 'device-1', 'enrollment-1', x'3000', ?, ?, ?)`,
+  ).run(SERIAL, T0, T0 + 365 * DAY, T0);
+  db.prepare(
+    `INSERT INTO notification_outbox (id, idempotency_key, kind, card_id, derived_serial_hex, facts, status,
+    next_attempt_at, created_at) VALUES ('n-1', ?, 'credential-issued', 'card-1', ?, '{}', 'pending', ?, ?)`,
+  ).run(`credential-issued:${SERIAL}`, SERIAL, T0, T0);
   db.close();
 }
 
@@ -47,15 +58,24 @@ describe('SQLite migrations: a database from before the lifecycle', () => {
     const storage = openSqliteStorage(file, { checkpointIntervalMs: 0 });
     try {
       const reader = new Database(file, { readonly: true });
-      const versions = (reader.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>)
-        .map((row) => row.version);
+      const versions = (
+        reader.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>
+      ).map((row) => row.version);
       reader.close();
       expect(versions).toEqual(SQLITE_MIGRATIONS.map((m) => m.version).sort((a, b) => a - b));
       expect(versions).toContain(3);
-      expect(await storage.findDerivedCertificate(SERIAL)).toMatchObject({ status: 'active', issuerGeneration: 1, revocationReason: null });
-      expect((await storage.listNotifications(10)).map((row) => [row.kind, row.status])).toEqual([['credential-issued', 'pending']]);
+      expect(await storage.findDerivedCertificate(SERIAL)).toMatchObject({
+        status: 'active',
+        issuerGeneration: 1,
+        revocationReason: null,
+      });
+      expect((await storage.listNotifications(10)).map((row) => [row.kind, row.status])).toEqual([
+        ['credential-issued', 'pending'],
+      ]);
       // The renewal scan (migration 4's table) reads the status column migration 3 added.
-      expect((await storage.listRenewalCandidates(T0 + 300 * DAY, 80, 10)).map((row) => row.serialNumberHex)).toEqual([SERIAL]);
+      expect((await storage.listRenewalCandidates(T0 + 300 * DAY, 80, 10)).map((row) => row.serialNumberHex)).toEqual([
+        SERIAL,
+      ]);
     } finally {
       await storage.close();
     }

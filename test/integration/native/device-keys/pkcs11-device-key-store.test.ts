@@ -8,8 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  DeviceKeyError, initializeDeviceToken, listNssCertificates, listNssModules, NSS_MODULE_NAME, Pkcs11DeviceKeyStore,
-  registerModuleInNss, SOFTHSM2_MODULE, TPM2_PKCS11_MODULE,
+  DeviceKeyError,
+  initializeDeviceToken,
+  listNssCertificates,
+  listNssModules,
+  NSS_MODULE_NAME,
+  Pkcs11DeviceKeyStore,
+  registerModuleInNss,
+  SOFTHSM2_MODULE,
+  TPM2_PKCS11_MODULE,
 } from '../../../../native/device-keys/index.ts';
 import type { DeviceKeyProtection } from '../../../../native/device-keys/index.ts';
 import { Pkcs11Failure } from '../../../../native/pkcs11/errors.ts';
@@ -29,19 +36,40 @@ let childEnv: NodeJS.ProcessEnv;
 let caKey: string;
 let caCert: string;
 
-const openssl = (args: string[]): string => execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const openssl = (args: string[]): string =>
+  execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 beforeAll(async () => {
   tpm = await startSoftwareTpm();
   work = mkdtempSync(join(tmpdir(), 'dck-device-keys-'));
   mkdirSync(join(work, 'softhsm'));
-  writeFileSync(join(work, 'softhsm2.conf'), `directories.tokendir = ${join(work, 'softhsm')}\nobjectstore.backend = file\nlog.level = ERROR\n`);
+  writeFileSync(
+    join(work, 'softhsm2.conf'),
+    `directories.tokendir = ${join(work, 'softhsm')}\nobjectstore.backend = file\nlog.level = ERROR\n`,
+  );
   process.env.SOFTHSM2_CONF = join(work, 'softhsm2.conf');
   childEnv = { ...tpm.env, SOFTHSM2_CONF: join(work, 'softhsm2.conf') };
   caKey = join(work, 'ca.key');
   caCert = join(work, 'ca.pem');
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=Test Derived CA',
-    '-days', '2', '-keyout', caKey, '-out', caCert, '-addext', 'basicConstraints=critical,CA:TRUE']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=Test Derived CA',
+    '-days',
+    '2',
+    '-keyout',
+    caKey,
+    '-out',
+    caCert,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+  ]);
 }, 60_000);
 afterAll(async () => {
   await tpm.stop();
@@ -54,7 +82,22 @@ function issue(csrDer: Uint8Array, name: string): Buffer {
   const certificate = join(work, `${name}.cer`);
   writeFileSync(csr, csrDer);
   openssl(['req', '-inform', 'DER', '-in', csr, '-out', `${csr}.pem`]);
-  openssl(['x509', '-req', '-in', `${csr}.pem`, '-CA', caCert, '-CAkey', caKey, '-days', '1', '-outform', 'DER', '-out', certificate]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    `${csr}.pem`,
+    '-CA',
+    caCert,
+    '-CAkey',
+    caKey,
+    '-days',
+    '1',
+    '-outform',
+    'DER',
+    '-out',
+    certificate,
+  ]);
   return readFileSync(certificate);
 }
 
@@ -70,7 +113,15 @@ function readPrivateKeyValue(modulePath: string, keyId: string): unknown {
   try {
     const session = module.C_OpenSession(chooseSlot(module, { tokenLabel: TOKEN_LABEL }), pkcs11js.CKF_SERIAL_SESSION);
     login(module, session, pin());
-    const [key] = findObjects(module, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }, { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') }], 1);
+    const [key] = findObjects(
+      module,
+      session,
+      [
+        { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+        { type: pkcs11js.CKA_ID, value: Buffer.from(keyId, 'hex') },
+      ],
+      1,
+    );
     if (key === undefined) return 'no key';
     try {
       return attribute(module, session, key, pkcs11js.CKA_VALUE);
@@ -92,7 +143,9 @@ describe.each<[string, string, DeviceKeyProtection]>([
     const [so, user] = [Buffer.from(SO_PIN), Buffer.from(USER_PIN)];
     expect(initializeDeviceToken(modulePath, TOKEN_LABEL, so, user)).toBe('initialised');
     expect(so.every((byte) => byte === 0) && user.every((byte) => byte === 0)).toBe(true);
-    expect(initializeDeviceToken(modulePath, TOKEN_LABEL, Buffer.from(SO_PIN), Buffer.from(USER_PIN))).toBe('already-initialised');
+    expect(initializeDeviceToken(modulePath, TOKEN_LABEL, Buffer.from(SO_PIN), Buffer.from(USER_PIN))).toBe(
+      'already-initialised',
+    );
   }, 60_000);
   // Without a resource manager the TPM keeps what each connection loaded (see swtpm.ts).
   beforeEach(() => tpm.flushTransient());
@@ -105,14 +158,19 @@ describe.each<[string, string, DeviceKeyProtection]>([
   it('generates a key that never leaves the token, with a CSR OpenSSL verifies', async () => {
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     expect(key.protection).toBe(protection);
-    const listing = execFileSync('pkcs11-tool', ['--module', modulePath, '--token-label', TOKEN_LABEL, '--login', '--pin', USER_PIN, '-O', '--type', 'privkey'],
-      { env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const listing = execFileSync(
+      'pkcs11-tool',
+      ['--module', modulePath, '--token-label', TOKEN_LABEL, '--login', '--pin', USER_PIN, '-O', '--type', 'privkey'],
+      { env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     expect(listing).toMatch(new RegExp(`ID:\\s+${key.keyId}`));
     expect(listing).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);
     // SoftHSM2 says CKR_ATTRIBUTE_SENSITIVE; tpm2-pkcs11 has no value to give (the TPM holds it) and says so.
     const read = readPrivateKeyValue(modulePath, key.keyId);
     expect(read).toBeInstanceOf(Pkcs11Failure);
-    expect((read as Pkcs11Failure).code).toBe(protection === 'tpm' ? 'CKR_ATTRIBUTE_TYPE_INVALID' : 'CKR_ATTRIBUTE_SENSITIVE');
+    expect((read as Pkcs11Failure).code).toBe(
+      protection === 'tpm' ? 'CKR_ATTRIBUTE_TYPE_INVALID' : 'CKR_ATTRIBUTE_SENSITIVE',
+    );
 
     const csr = join(work, `verify-${protection}.der`);
     writeFileSync(csr, key.csrDer);
@@ -141,17 +199,30 @@ describe.each<[string, string, DeviceKeyProtection]>([
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     const other = await store.generateKey({ commonName: 'Someone Else', label: 'Example Agency' });
     const othersCertificate = issue(other.csrDer, `other-${protection}`);
-    await expect(store.install(key.keyId, othersCertificate, [])).rejects.toMatchObject({ code: 'certificate-key-mismatch' });
-    await expect(store.install(key.keyId, Buffer.from('not a certificate'), [])).rejects.toMatchObject({ code: 'bad-certificate' });
-    await expect(store.install(key.keyId, issue(key.csrDer, `chain-${protection}`), [Buffer.of(0x30, 0x03, 0x02, 0x01)])).rejects.toMatchObject({ code: 'bad-certificate' });
-    await expect(store.install('00112233445566ff', othersCertificate, [])).rejects.toMatchObject({ code: 'no-such-key' });
+    await expect(store.install(key.keyId, othersCertificate, [])).rejects.toMatchObject({
+      code: 'certificate-key-mismatch',
+    });
+    await expect(store.install(key.keyId, Buffer.from('not a certificate'), [])).rejects.toMatchObject({
+      code: 'bad-certificate',
+    });
+    await expect(
+      store.install(key.keyId, issue(key.csrDer, `chain-${protection}`), [Buffer.of(0x30, 0x03, 0x02, 0x01)]),
+    ).rejects.toMatchObject({ code: 'bad-certificate' });
+    await expect(store.install('00112233445566ff', othersCertificate, [])).rejects.toMatchObject({
+      code: 'no-such-key',
+    });
     expect((await store.list()).map((entry) => entry.certificateDer)).toEqual([null, null]);
     await store.delete(key.keyId);
     await store.delete(other.keyId);
   }, 60_000);
 
   it('says the token PIN was refused, without the PIN, and refuses labels the stores cannot carry', async () => {
-    const wrong = new Pkcs11DeviceKeyStore({ modulePath, tokenLabel: TOKEN_LABEL, protection, tokenPin: () => Buffer.from('975318') });
+    const wrong = new Pkcs11DeviceKeyStore({
+      modulePath,
+      tokenLabel: TOKEN_LABEL,
+      protection,
+      tokenPin: () => Buffer.from('975318'),
+    });
     const failure = await wrong.list().catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(DeviceKeyError);
     expect(failure).toMatchObject({ code: 'store-pin-incorrect' });
@@ -167,7 +238,12 @@ describe('NSS registration (private sql: database)', () => {
   beforeEach(() => tpm.flushTransient());
 
   it('lists the TPM module and the certificate on its token', async () => {
-    const store = new Pkcs11DeviceKeyStore({ modulePath: TPM2_PKCS11_MODULE, tokenLabel: TOKEN_LABEL, protection: 'tpm', tokenPin: pin });
+    const store = new Pkcs11DeviceKeyStore({
+      modulePath: TPM2_PKCS11_MODULE,
+      tokenLabel: TOKEN_LABEL,
+      protection: 'tpm',
+      tokenPin: pin,
+    });
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     await store.install(key.keyId, issue(key.csrDer, 'nss'), [caCertificateDer()]);
     tpm.flushTransient();
@@ -189,8 +265,15 @@ describe('no TPM', () => {
     const saved = process.env.TPM2_PKCS11_TCTI;
     process.env.TPM2_PKCS11_TCTI = 'swtpm:host=127.0.0.1,port=9';
     try {
-      const store = new Pkcs11DeviceKeyStore({ modulePath: TPM2_PKCS11_MODULE, tokenLabel: TOKEN_LABEL, protection: 'tpm', tokenPin: pin });
-      await expect(store.generateKey({ commonName: 'Pat', label: 'Agency' })).rejects.toMatchObject({ code: 'no-platform-store' });
+      const store = new Pkcs11DeviceKeyStore({
+        modulePath: TPM2_PKCS11_MODULE,
+        tokenLabel: TOKEN_LABEL,
+        protection: 'tpm',
+        tokenPin: pin,
+      });
+      await expect(store.generateKey({ commonName: 'Pat', label: 'Agency' })).rejects.toMatchObject({
+        code: 'no-platform-store',
+      });
     } finally {
       process.env.TPM2_PKCS11_TCTI = saved;
     }

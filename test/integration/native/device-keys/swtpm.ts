@@ -32,7 +32,7 @@ function portIsFree(port: number): Promise<boolean> {
 async function freePortPair(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = 20_000 + 2 * Math.floor(Math.random() * 20_000);
-    if (await portIsFree(port) && await portIsFree(port + 1)) return port;
+    if ((await portIsFree(port)) && (await portIsFree(port + 1))) return port;
   }
   throw new Error('no two free neighbouring loopback ports');
 }
@@ -41,7 +41,10 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
     if (child.exitCode !== null) throw new Error(`swtpm exited with ${child.exitCode}`);
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createConnection({ port, host: '127.0.0.1' }, () => { socket.destroy(); resolve(true); });
+      const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+        socket.destroy();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (open) return;
@@ -58,9 +61,22 @@ export async function startSoftwareTpm(): Promise<SoftwareTpm> {
   mkdirSync(store);
   const port = await freePortPair();
   const controlPort = port + 1;
-  const child = spawn('swtpm', ['socket', '--tpm2', '--tpmstate', `dir=${state}`,
-    '--server', `type=tcp,port=${port},bindaddr=127.0.0.1`, '--ctrl', `type=tcp,port=${controlPort},bindaddr=127.0.0.1`,
-    '--flags', 'not-need-init,startup-clear'], { stdio: 'ignore' });
+  const child = spawn(
+    'swtpm',
+    [
+      'socket',
+      '--tpm2',
+      '--tpmstate',
+      `dir=${state}`,
+      '--server',
+      `type=tcp,port=${port},bindaddr=127.0.0.1`,
+      '--ctrl',
+      `type=tcp,port=${controlPort},bindaddr=127.0.0.1`,
+      '--flags',
+      'not-need-init,startup-clear',
+    ],
+    { stdio: 'ignore' },
+  );
   await waitForPort(port, child);
   const env = { TPM2_PKCS11_TCTI: `swtpm:host=127.0.0.1,port=${port}`, TPM2_PKCS11_STORE: store, TSS2_LOG: 'all+NONE' };
   Object.assign(process.env, env);
@@ -69,7 +85,10 @@ export async function startSoftwareTpm(): Promise<SoftwareTpm> {
     env: { ...process.env, ...env },
     flushTransient: () => {
       for (const kind of ['-t', '-l', '-s']) {
-        execFileSync('tpm2_flushcontext', [kind], { env: { ...process.env, TPM2TOOLS_TCTI: env.TPM2_PKCS11_TCTI }, stdio: 'ignore' });
+        execFileSync('tpm2_flushcontext', [kind], {
+          env: { ...process.env, TPM2TOOLS_TCTI: env.TPM2_PKCS11_TCTI },
+          stdio: 'ignore',
+        });
       }
     },
     stop: async () => {

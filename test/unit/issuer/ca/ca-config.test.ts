@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseIssuerConfig } from '../../../../issuer/config.ts';
 
-const good = { module: '/usr/lib/softhsm/libsofthsm2.so', tokenLabel: 'dck-ca', keyId: 'ca01', pinFile: '/etc/dck/ca-pin', certificateFile: '/etc/dck/ca.pem' };
+const good = {
+  module: '/usr/lib/softhsm/libsofthsm2.so',
+  tokenLabel: 'dck-ca',
+  keyId: 'ca01',
+  pinFile: '/etc/dck/ca-pin',
+  certificateFile: '/etc/dck/ca.pem',
+};
 
 function fieldOf(ca: unknown): string {
   try {
@@ -18,7 +24,10 @@ function fieldOf(ca: unknown): string {
 describe('issuer config: ca section', () => {
   it('accepts null, key files, and a token with a PIN file or a PIN variable', () => {
     expect(parseIssuerConfig({}).ca).toBeNull();
-    expect(parseIssuerConfig({ ca: { certificateFile: '/a.pem', keyFile: '/a.key' } }).ca).toEqual({ certificateFile: '/a.pem', keyFile: '/a.key' });
+    expect(parseIssuerConfig({ ca: { certificateFile: '/a.pem', keyFile: '/a.key' } }).ca).toEqual({
+      certificateFile: '/a.pem',
+      keyFile: '/a.key',
+    });
     expect(parseIssuerConfig({ ca: { pkcs11: good } }).ca).toEqual({ pkcs11: good });
     const { pinFile: _unused, ...withoutFile } = good;
     expect(fieldOf({ pkcs11: { ...withoutFile, pinEnv: 'DCK_CA_PIN' } })).toBe('accepted');

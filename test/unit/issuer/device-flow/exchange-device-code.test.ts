@@ -15,7 +15,13 @@ afterEach(async () => {
 });
 
 const poll = (deviceCode: string, overrides: { grant_type?: string; client_id?: string } = {}) =>
-  exchangeDeviceCode(h.ctx, { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: deviceCode, client_id: 'dck-phone', ip: '127.0.0.1', ...overrides });
+  exchangeDeviceCode(h.ctx, {
+    grant_type: DEVICE_CODE_GRANT_TYPE,
+    device_code: deviceCode,
+    client_id: 'dck-phone',
+    ip: '127.0.0.1',
+    ...overrides,
+  });
 
 describe('exchangeDeviceCode', () => {
   it('pending until approved; polling faster than the interval is slow_down with a longer interval', async () => {
@@ -27,10 +33,17 @@ describe('exchangeDeviceCode', () => {
     h.advance((h.ctx.config.deviceFlow.pollIntervalSeconds + 5) * 1000);
     expect(await poll(phone.deviceCode)).toMatchObject({ ok: false, error: { code: 'authorization_pending' } });
     const session = await h.signIn(await h.card());
-    const code = await showThenApprove(h.ctx, new FixedWindowRateLimiter(30, 60_000), { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+    const code = await showThenApprove(h.ctx, new FixedWindowRateLimiter(30, 60_000), {
+      sessionToken: session,
+      userCode: phone.userCode,
+      ip: '127.0.0.1',
+    });
     h.advance(60_000);
     const granted = await poll(phone.deviceCode);
-    expect(granted).toMatchObject({ ok: true, value: { token_type: 'Bearer', enrollment_id: code.ok ? code.value.enrollmentId : '' } });
+    expect(granted).toMatchObject({
+      ok: true,
+      value: { token_type: 'Bearer', enrollment_id: code.ok ? code.value.enrollmentId : '' },
+    });
     h.advance(60_000);
     expect(await poll(phone.deviceCode)).toMatchObject({ ok: false, error: { code: 'invalid_grant' } });
   });
@@ -43,8 +56,14 @@ describe('exchangeDeviceCode', () => {
 
   it('refuses another grant type, an unregistered client, an unknown device code', async () => {
     const phone = await h.startPhone();
-    expect(await poll(phone.deviceCode, { grant_type: 'password' })).toMatchObject({ ok: false, error: { code: 'unsupported_grant_type' } });
-    expect(await poll(phone.deviceCode, { client_id: 'stranger' })).toMatchObject({ ok: false, error: { code: 'invalid_client' } });
+    expect(await poll(phone.deviceCode, { grant_type: 'password' })).toMatchObject({
+      ok: false,
+      error: { code: 'unsupported_grant_type' },
+    });
+    expect(await poll(phone.deviceCode, { client_id: 'stranger' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_client' },
+    });
     expect(await poll('x'.repeat(43))).toMatchObject({ ok: false, error: { code: 'invalid_grant' } });
   });
 });

@@ -11,17 +11,41 @@ const ISSUED = Date.UTC(2026, 0, 1);
 
 function linked(eligibility: Partial<CardEligibilityRecord> | null): LinkedCard {
   return {
-    card: { id: 'c', issuerDn: 'CN=CA', serialNumberHex: '01', uuid: null, fascnHex: null, commonName: 'A', notAfter: ISSUED + 400 * DAY, certificateDer: new Uint8Array() },
-    firstIssuedAt: ISSUED,
-    eligibility: eligibility === null ? null : {
-      cardId: 'c', checkedAt: ISSUED, verdict: 'good', detail: '', nextCheckAt: null, unknownSince: null, actionDoneAt: null, ...eligibility,
+    card: {
+      id: 'c',
+      issuerDn: 'CN=CA',
+      serialNumberHex: '01',
+      uuid: null,
+      fascnHex: null,
+      commonName: 'A',
+      notAfter: ISSUED + 400 * DAY,
+      certificateDer: new Uint8Array(),
     },
+    firstIssuedAt: ISSUED,
+    eligibility:
+      eligibility === null
+        ? null
+        : {
+            cardId: 'c',
+            checkedAt: ISSUED,
+            verdict: 'good',
+            detail: '',
+            nextCheckAt: null,
+            unknownSince: null,
+            actionDoneAt: null,
+            ...eligibility,
+          },
   };
 }
 
 describe('eligibility schedule', () => {
   it('defaults: first check 7 days after issuance, then daily, unknown again after an hour', () => {
-    expect(settings).toMatchObject({ firstCheckAfterSeconds: 7 * 86400, intervalSeconds: 86400, unknownRetrySeconds: 3600, onCardRevoked: 'revoke-derived' });
+    expect(settings).toMatchObject({
+      firstCheckAfterSeconds: 7 * 86400,
+      intervalSeconds: 86400,
+      unknownRetrySeconds: 3600,
+      onCardRevoked: 'revoke-derived',
+    });
   });
 
   it('a card never checked is due from issuance + 7 days, not before', () => {
@@ -44,7 +68,9 @@ describe('eligibility schedule', () => {
 
   it('a bad setting names its field', () => {
     expect(() => parseIssuerConfig({ eligibility: { onCardRevoked: 'ignore' } })).toThrow(/eligibility\.onCardRevoked/);
-    expect(() => parseIssuerConfig({ eligibility: { intervalSeconds: 0 } })).toThrow(/eligibility\.intervalSeconds: must be >= 1/);
+    expect(() => parseIssuerConfig({ eligibility: { intervalSeconds: 0 } })).toThrow(
+      /eligibility\.intervalSeconds: must be >= 1/,
+    );
     expect(() => parseIssuerConfig({ pivTrust: { maxCrlBytes: 10 } })).toThrow(/pivTrust\.maxCrlBytes/);
   });
 });

@@ -27,18 +27,37 @@ describe('approveUserCode', () => {
   it('number matching: a phone this sign-in was not shown, or the wrong number, approves nothing', async () => {
     const session = await h.signIn(await h.card());
     const phone = await h.startPhone();
-    expect(await approveWith(session, phone.userCode, '00')).toMatchObject({ ok: false, error: { code: 'pairing-not-shown' } });
-    const shown = await showDevicePairing(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+    expect(await approveWith(session, phone.userCode, '00')).toMatchObject({
+      ok: false,
+      error: { code: 'pairing-not-shown' },
+    });
+    const shown = await showDevicePairing(h.ctx, guesses, {
+      sessionToken: session,
+      userCode: phone.userCode,
+      ip: '127.0.0.1',
+    });
     if (!shown.ok) throw new Error(shown.error.code);
     const wrong = shown.value.matchNumber === '00' ? '01' : '00';
-    expect(await approveWith(session, phone.userCode, wrong)).toMatchObject({ ok: false, error: { code: 'pairing-number-mismatch' } });
+    expect(await approveWith(session, phone.userCode, wrong)).toMatchObject({
+      ok: false,
+      error: { code: 'pairing-number-mismatch' },
+    });
     // Another sign-in showing the same phone takes it over: the first can no longer approve with its number.
     const other = await h.signIn(await h.card());
-    expect((await showDevicePairing(h.ctx, guesses, { sessionToken: other, userCode: phone.userCode, ip: '127.0.0.1' })).ok).toBe(true);
-    expect(await approveWith(session, phone.userCode, shown.value.matchNumber)).toMatchObject({ ok: false, error: { code: 'pairing-not-shown' } });
-    expect(await h.auditCodes()).toEqual(expect.arrayContaining([
-      ['approve', 'pairing-not-shown'], ['approve', 'pairing-number-mismatch'], ['pairing-shown', null],
-    ]));
+    expect(
+      (await showDevicePairing(h.ctx, guesses, { sessionToken: other, userCode: phone.userCode, ip: '127.0.0.1' })).ok,
+    ).toBe(true);
+    expect(await approveWith(session, phone.userCode, shown.value.matchNumber)).toMatchObject({
+      ok: false,
+      error: { code: 'pairing-not-shown' },
+    });
+    expect(await h.auditCodes()).toEqual(
+      expect.arrayContaining([
+        ['approve', 'pairing-not-shown'],
+        ['approve', 'pairing-number-mismatch'],
+        ['pairing-shown', null],
+      ]),
+    );
   });
 
   it('binds the phone to the card: an enrollment with a QR payload of this issuer and a fresh OTP', async () => {
@@ -52,7 +71,7 @@ describe('approveUserCode', () => {
     expect(await h.auditCodes()).toContainEqual(['approve', null]);
   });
 
-  it('a code past its lifetime on the issuer\'s clock is refused as expired, and the guess is given back', async () => {
+  it("a code past its lifetime on the issuer's clock is refused as expired, and the guess is given back", async () => {
     const session = await h.signIn(await h.card());
     const phone = await h.startPhone();
     h.advance(h.ctx.config.deviceFlow.codeLifetimeSeconds * 1000);
@@ -60,7 +79,11 @@ describe('approveUserCode', () => {
     // Given back: three unknown codes still fit in the session's three failures.
     const refusals = [];
     for (let i = 0; i < 3; i += 1) refusals.push(await approve(session, 'BCDF-GHJK'));
-    expect(refusals.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(['user-code-unknown', 'user-code-unknown', 'user-code-unknown']);
+    expect(refusals.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      'user-code-unknown',
+      'user-code-unknown',
+      'user-code-unknown',
+    ]);
   });
 
   it('unknown codes count down the tries left, then the session ends', async () => {
@@ -68,7 +91,10 @@ describe('approveUserCode', () => {
     const first = await approve(session, 'BCDF-GHJK');
     expect(first).toMatchObject({ ok: false, error: { code: 'user-code-unknown', attemptsLeft: 2 } });
     await approve(session, 'BCDF-GHJK');
-    expect(await approve(session, 'BCDF-GHJK')).toMatchObject({ ok: false, error: { code: 'user-code-unknown', attemptsLeft: 0 } });
+    expect(await approve(session, 'BCDF-GHJK')).toMatchObject({
+      ok: false,
+      error: { code: 'user-code-unknown', attemptsLeft: 0 },
+    });
     expect(await approve(session, 'BCDF-GHJK')).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
   });
 
@@ -77,7 +103,10 @@ describe('approveUserCode', () => {
     expect(await approve(session, 'AEIO-UAEI')).toMatchObject({ ok: false, error: { code: 'user-code-invalid' } });
     expect(await approve(null, 'BCDF-GHJK')).toMatchObject({ ok: false, error: { code: 'invalid-session' } });
     expect((await approve(session, (await h.startPhone()).userCode)).ok).toBe(true);
-    expect(await approve(session, (await h.startPhone()).userCode)).toMatchObject({ ok: false, error: { code: 'session-approval-limit' } });
+    expect(await approve(session, (await h.startPhone()).userCode)).toMatchObject({
+      ok: false,
+      error: { code: 'session-approval-limit' },
+    });
   });
 
   it('a kiosk session past its lifetime is no session', async () => {

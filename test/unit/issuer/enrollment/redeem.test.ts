@@ -20,10 +20,17 @@ afterEach(async () => {
 async function approved(): Promise<{ enrollmentId: string; otp: string; accessToken: string }> {
   const session = await h.signIn(await h.card());
   const phone = await h.startPhone();
-  const code = await showThenApprove(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '127.0.0.1' });
+  const code = await showThenApprove(h.ctx, guesses, {
+    sessionToken: session,
+    userCode: phone.userCode,
+    ip: '127.0.0.1',
+  });
   if (!code.ok) throw new Error(code.error.code);
   const token = await exchangeDeviceCode(h.ctx, {
-    grant_type: 'urn:ietf:params:oauth:grant-type:device_code', device_code: phone.deviceCode, client_id: 'dck-phone', ip: '127.0.0.1',
+    grant_type: 'urn:ietf:params:oauth:grant-type:device_code',
+    device_code: phone.deviceCode,
+    client_id: 'dck-phone',
+    ip: '127.0.0.1',
   });
   if (!token.ok) throw new Error(token.error.code);
   return { enrollmentId: code.value.enrollmentId, otp: code.value.otp, accessToken: token.value.access_token };
@@ -39,36 +46,62 @@ describe('redeemEnrollment', () => {
     const issued = await redeem(accessToken, enrollmentId, otp, csr);
     expect(issued.ok).toBe(true);
     expect(issued.ok && issued.value.certificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/);
-    expect(await redeem(accessToken, enrollmentId, otp, csr)).toMatchObject({ ok: false, error: { code: 'enrollment-completed' } });
+    expect(await redeem(accessToken, enrollmentId, otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'enrollment-completed' },
+    });
   });
 
   it('wrong OTPs count down, and the last one burns the enrollment', async () => {
     const { enrollmentId, otp, accessToken } = await approved();
     const csr = await makeCsr();
     const wrong = otp === '00000000' ? '11111111' : '00000000';
-    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({ ok: false, error: { code: 'otp-wrong', attemptsLeft: 2 } });
-    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({ ok: false, error: { code: 'otp-wrong', attemptsLeft: 1 } });
-    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({ ok: false, error: { code: 'enrollment-burned' } });
-    expect(await redeem(accessToken, enrollmentId, otp, csr)).toMatchObject({ ok: false, error: { code: 'enrollment-burned' } });
+    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'otp-wrong', attemptsLeft: 2 },
+    });
+    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'otp-wrong', attemptsLeft: 1 },
+    });
+    expect(await redeem(accessToken, enrollmentId, wrong, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'enrollment-burned' },
+    });
+    expect(await redeem(accessToken, enrollmentId, otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'enrollment-burned' },
+    });
   });
 
-  it('the right OTP past its lifetime on the issuer\'s clock is refused', async () => {
+  it("the right OTP past its lifetime on the issuer's clock is refused", async () => {
     const { enrollmentId, otp, accessToken } = await approved();
     h.advance(h.ctx.config.otp.lifetimeSeconds * 1000);
-    expect(await redeem(accessToken, enrollmentId, otp, await makeCsr())).toMatchObject({ ok: false, error: { code: 'otp-expired' } });
+    expect(await redeem(accessToken, enrollmentId, otp, await makeCsr())).toMatchObject({
+      ok: false,
+      error: { code: 'otp-expired' },
+    });
   });
 
-  it('refuses without a token, another phone\'s enrollment, and a CSR that is not one, with audit rows', async () => {
+  it("refuses without a token, another phone's enrollment, and a CSR that is not one, with audit rows", async () => {
     const first = await approved();
     const second = await approved();
     const csr = await makeCsr();
-    expect(await redeem(null, first.enrollmentId, first.otp, csr)).toMatchObject({ ok: false, error: { code: 'invalid-token' } });
-    expect(await redeem(second.accessToken, first.enrollmentId, first.otp, csr)).toMatchObject({ ok: false, error: { code: 'wrong-device' } });
+    expect(await redeem(null, first.enrollmentId, first.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-token' },
+    });
+    expect(await redeem(second.accessToken, first.enrollmentId, first.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-device' },
+    });
     const garbage = await redeem(first.accessToken, first.enrollmentId, first.otp, 'not a csr');
     expect(garbage).toMatchObject({ ok: false, error: { code: 'csr-invalid' } });
     expect(JSON.stringify(garbage)).not.toContain(first.otp);
     expect((await h.auditCodes()).filter(([event]) => event === 'redeem')).toEqual([
-      ['redeem', 'invalid-token'], ['redeem', 'wrong-device'], ['redeem', 'csr-invalid'],
+      ['redeem', 'invalid-token'],
+      ['redeem', 'wrong-device'],
+      ['redeem', 'csr-invalid'],
     ]);
   });
 });

@@ -2,7 +2,12 @@
 // who and why; a refused change (unknown, twice, resume of a revoked one, expired) says why and changes nothing.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  LifecycleError, credentialState, resumeDerivedCredential, revokeAllForCard, revokeDerivedCredential, suspendDerivedCredential,
+  LifecycleError,
+  credentialState,
+  resumeDerivedCredential,
+  revokeAllForCard,
+  revokeDerivedCredential,
+  suspendDerivedCredential,
 } from '../../../../issuer/lifecycle/credential-state.ts';
 import type { LifecycleDeps } from '../../../../issuer/lifecycle/credential-state.ts';
 import { enterIssuerGeneration } from '../../../../issuer/lifecycle/issuer-generation.ts';
@@ -19,17 +24,28 @@ beforeEach(async () => {
   storage = openTestStorage().storage;
   now = T0 + 60_000;
   changes = 0;
-  deps = { storage, now: () => new Date(now), afterRevocationChange: () => { changes += 1; } };
+  deps = {
+    storage,
+    now: () => new Date(now),
+    afterRevocationChange: () => {
+      changes += 1;
+    },
+  };
   await enterIssuerGeneration(storage, new Uint8Array([1, 2, 3]), new Date(T0), { kind: 'issuer', id: 'test' });
 });
-afterEach(async () => { await storage.close(); });
+afterEach(async () => {
+  await storage.close();
+});
 
 async function auditRows(event: string) {
   return (await storage.listAudit(0, 1000)).filter((row) => row.event === event);
 }
 
 async function expectRefused(promise: Promise<unknown>, code: string): Promise<void> {
-  const error = await promise.then(() => null, (caught: unknown) => caught);
+  const error = await promise.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(LifecycleError);
   expect((error as LifecycleError).code).toBe(code);
 }
@@ -42,7 +58,11 @@ describe('revoke, suspend, resume', () => {
     expect(stored).toMatchObject({ status: 'revoked', revocationReason: 'keyCompromise', statusChangedAt: now });
     expect(changes).toBe(1);
     const [row] = await auditRows('credential-revoke');
-    expect(row).toMatchObject({ outcome: 'success', code: 'keyCompromise', details: { serialNumberHex: serial, actor: admin.id, actorKind: 'admin', note: 'phone stolen' } });
+    expect(row).toMatchObject({
+      outcome: 'success',
+      code: 'keyCompromise',
+      details: { serialNumberHex: serial, actor: admin.id, actorKind: 'admin', note: 'phone stolen' },
+    });
   });
 
   it('revoking twice is a plain error that changes nothing (the first reason and time stay)', async () => {
@@ -50,7 +70,10 @@ describe('revoke, suspend, resume', () => {
     await revokeDerivedCredential(deps, serial, 'affiliationChanged', admin);
     now += 1000;
     await expectRefused(revokeDerivedCredential(deps, serial, 'keyCompromise', admin), 'credential-revoked');
-    expect(await storage.findDerivedCertificate(serial)).toMatchObject({ revocationReason: 'affiliationChanged', statusChangedAt: now - 1000 });
+    expect(await storage.findDerivedCertificate(serial)).toMatchObject({
+      revocationReason: 'affiliationChanged',
+      statusChangedAt: now - 1000,
+    });
     expect(changes).toBe(1);
     expect((await auditRows('credential-revoke')).map((row) => row.outcome)).toEqual(['success', 'failure']);
   });
@@ -58,13 +81,19 @@ describe('revoke, suspend, resume', () => {
   it('suspends as certificateHold and resumes to active; a suspended one can still be revoked', async () => {
     const { serial } = await seedCredential(storage);
     await suspendDerivedCredential(deps, serial, admin, 'holder on leave');
-    expect(await storage.findDerivedCertificate(serial)).toMatchObject({ status: 'suspended', revocationReason: 'certificateHold' });
+    expect(await storage.findDerivedCertificate(serial)).toMatchObject({
+      status: 'suspended',
+      revocationReason: 'certificateHold',
+    });
     await expectRefused(suspendDerivedCredential(deps, serial, admin), 'credential-suspended');
     await resumeDerivedCredential(deps, serial, admin);
     expect(await storage.findDerivedCertificate(serial)).toMatchObject({ status: 'active', revocationReason: null });
     await suspendDerivedCredential(deps, serial, admin);
     await revokeDerivedCredential(deps, serial, 'privilegeWithdrawn', admin);
-    expect(await storage.findDerivedCertificate(serial)).toMatchObject({ status: 'revoked', revocationReason: 'privilegeWithdrawn' });
+    expect(await storage.findDerivedCertificate(serial)).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'privilegeWithdrawn',
+    });
   });
 
   it('resuming a revoked or an active credential is refused, nothing changed', async () => {
@@ -81,7 +110,10 @@ describe('revoke, suspend, resume', () => {
     await expectRefused(revokeDerivedCredential(deps, 'not hex!', 'keyCompromise', admin), 'credential-unknown');
     await expectRefused(revokeDerivedCredential(deps, serial, 'stolen', admin), 'revocation-reason-invalid');
     await expectRefused(revokeDerivedCredential(deps, serial, 'certificateHold', admin), 'revocation-reason-invalid');
-    await expectRefused(revokeDerivedCredential(deps, serial, 'keyCompromise', { kind: 'admin', id: '' }), 'actor-invalid');
+    await expectRefused(
+      revokeDerivedCredential(deps, serial, 'keyCompromise', { kind: 'admin', id: '' }),
+      'actor-invalid',
+    );
     await expectRefused(revokeDerivedCredential(deps, serial, 'keyCompromise', admin, 'two\nlines'), 'note-invalid');
     expect(await storage.findDerivedCertificate(serial)).toMatchObject({ status: 'active' });
     expect(changes).toBe(0);
@@ -104,13 +136,16 @@ describe('revoke, suspend, resume', () => {
 });
 
 describe('revokeAllForCard', () => {
-  it('revokes every active and suspended credential of the card, one audit row each, and no other card\'s', async () => {
+  it("revokes every active and suspended credential of the card, one audit row each, and no other card's", async () => {
     const first = await seedCredential(storage, { cardSerial: 'aa01' });
     const second = await seedCredential(storage, { cardSerial: 'aa01' });
     const other = await seedCredential(storage, { cardSerial: 'bb02' });
     expect(second.cardId).toBe(first.cardId);
     await suspendDerivedCredential(deps, second.serial, admin);
-    const revoked = await revokeAllForCard(deps, first.cardId, 'affiliationChanged', { kind: 'monitor', id: 'eligibility' });
+    const revoked = await revokeAllForCard(deps, first.cardId, 'affiliationChanged', {
+      kind: 'monitor',
+      id: 'eligibility',
+    });
     expect(revoked.sort()).toEqual([first.serial, second.serial].sort());
     expect(await storage.findDerivedCertificate(other.serial)).toMatchObject({ status: 'active' });
     expect((await auditRows('credential-revoke')).filter((row) => row.details.actorKind === 'monitor')).toHaveLength(2);
@@ -119,11 +154,14 @@ describe('revokeAllForCard', () => {
 });
 
 describe('renewal and issuer generations', () => {
-  it('a new credential for the same card and device supersedes the old one; another device\'s stays', async () => {
+  it("a new credential for the same card and device supersedes the old one; another device's stays", async () => {
     const old = await seedCredential(storage, { cardSerial: 'cc03', deviceId: 'phone-1' });
     const otherDevice = await seedCredential(storage, { cardSerial: 'cc03', deviceId: 'phone-2' });
     await seedCredential(storage, { cardSerial: 'cc03', deviceId: 'phone-1' });
-    expect(await storage.findDerivedCertificate(old.serial)).toMatchObject({ status: 'revoked', revocationReason: 'superseded' });
+    expect(await storage.findDerivedCertificate(old.serial)).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'superseded',
+    });
     expect(await storage.findDerivedCertificate(otherDevice.serial)).toMatchObject({ status: 'active' });
   });
 
@@ -131,10 +169,16 @@ describe('renewal and issuer generations', () => {
     const { serial } = await seedCredential(storage);
     const next = await enterIssuerGeneration(storage, new Uint8Array([4, 5, 6]), new Date(now), admin);
     expect(next).toEqual({ generation: 2, revoked: [serial] });
-    expect(await storage.findDerivedCertificate(serial)).toMatchObject({ status: 'revoked', revocationReason: 'cessationOfOperation' });
+    expect(await storage.findDerivedCertificate(serial)).toMatchObject({
+      status: 'revoked',
+      revocationReason: 'cessationOfOperation',
+    });
     await expect(seedCredential(storage, { issuerGeneration: 1 })).rejects.toThrow(/generation-retired/);
     // The same CA again (another worker starting) changes nothing.
-    expect(await enterIssuerGeneration(storage, new Uint8Array([4, 5, 6]), new Date(now), admin)).toEqual({ generation: 2, revoked: [] });
+    expect(await enterIssuerGeneration(storage, new Uint8Array([4, 5, 6]), new Date(now), admin)).toEqual({
+      generation: 2,
+      revoked: [],
+    });
   });
 
   it('CRL numbers increase strictly and the draft lists held and revoked credentials with their reasons', async () => {
@@ -146,15 +190,36 @@ describe('renewal and issuer generations', () => {
     const second = await storage.draftCrl(1, now);
     expect(second.crlNumber).toBeGreaterThan(first.crlNumber);
     expect(first.entries.map((entry) => [entry.serialNumberHex, entry.reason]).sort()).toEqual(
-      [[a.serial, 'keyCompromise'], [b.serial, 'certificateHold']].sort(),
+      [
+        [a.serial, 'keyCompromise'],
+        [b.serial, 'certificateHold'],
+      ].sort(),
     );
-    expect(await storage.publishCrl({ generation: 1, crlNumber: second.crlNumber, stateVersion: second.stateVersion, der: new Uint8Array([1]), thisUpdate: now, nextUpdate: now + 1 })).toBe(true);
+    expect(
+      await storage.publishCrl({
+        generation: 1,
+        crlNumber: second.crlNumber,
+        stateVersion: second.stateVersion,
+        der: new Uint8Array([1]),
+        thisUpdate: now,
+        nextUpdate: now + 1,
+      }),
+    ).toBe(true);
     // A CRL that lost the race to a higher number is never published over it.
-    expect(await storage.publishCrl({ generation: 1, crlNumber: first.crlNumber, stateVersion: first.stateVersion, der: new Uint8Array([2]), thisUpdate: now, nextUpdate: now + 1 })).toBe(false);
+    expect(
+      await storage.publishCrl({
+        generation: 1,
+        crlNumber: first.crlNumber,
+        stateVersion: first.stateVersion,
+        der: new Uint8Array([2]),
+        thisUpdate: now,
+        nextUpdate: now + 1,
+      }),
+    ).toBe(false);
   });
 });
 
-describe('the holder is told: notices queued in the change\'s transaction', () => {
+describe("the holder is told: notices queued in the change's transaction", () => {
   const email = { channels: 'email' } as const;
   const notices = async () => (await storage.listNotifications(1000)).map((row) => [row.kind, row.derivedSerialHex]);
 
@@ -176,13 +241,28 @@ describe('the holder is told: notices queued in the change\'s transaction', () =
     expect(second.cardId).toBe(first.cardId);
     const withEmail: LifecycleDeps = { ...deps, notifications: email };
     await revokeDerivedCredential(withEmail, first.serial, 'affiliationChanged', admin);
-    await revokeAllForCard(withEmail, first.cardId, 'privilegeWithdrawn', { kind: 'monitor', id: 'eligibility-monitor' });
-    expect((await notices()).sort()).toEqual([['credential-revoked', first.serial], ['credential-revoked', second.serial]].sort());
+    await revokeAllForCard(withEmail, first.cardId, 'privilegeWithdrawn', {
+      kind: 'monitor',
+      id: 'eligibility-monitor',
+    });
+    expect((await notices()).sort()).toEqual(
+      [
+        ['credential-revoked', first.serial],
+        ['credential-revoked', second.serial],
+      ].sort(),
+    );
   });
 
   it('a new issuer generation queues one issuer-changed notice per credential of the old one', async () => {
     const { serial } = await seedCredential(storage);
-    await enterIssuerGeneration(storage, new Uint8Array([4, 5, 6]), new Date(now), admin, 'cessationOfOperation', email);
+    await enterIssuerGeneration(
+      storage,
+      new Uint8Array([4, 5, 6]),
+      new Date(now),
+      admin,
+      'cessationOfOperation',
+      email,
+    );
     expect(await notices()).toEqual([['issuer-changed', serial]]);
     expect((await storage.listNotifications(10))[0]?.facts).toMatchObject({ generation: 2 });
   });

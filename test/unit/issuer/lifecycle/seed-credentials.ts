@@ -27,35 +27,105 @@ export interface SeedOptions {
 }
 
 /** One issued credential (card, session, device authorization, enrollment, certificate); returns its serial and card id. */
-export async function seedCredential(storage: IssuerStorage, options: SeedOptions = {}): Promise<{ serial: string; cardId: string }> {
+export async function seedCredential(
+  storage: IssuerStorage,
+  options: SeedOptions = {},
+): Promise<{ serial: string; cardId: string }> {
   counter += 1;
   const n = counter;
   const issuedAt = options.issuedAt ?? T0 + n;
-  await storage.insertChallenge({ id: `ch-${n}`, challenge: new Uint8Array(32), kioskId: null, createdAt: T0, expiresAt: T0 + 60_000, usedAt: null });
-  const cardId = await storage.openKioskSession(`ch-${n}`, T0, {
-    id: `card-${n}`, issuerDn: 'CN=Test PIV CA', serialNumberHex: options.cardSerial ?? `c0${n.toString(16).padStart(4, '0')}`,
-    uuid: `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`, fascnHex: `d4${n.toString(16).padStart(48, '0')}`,
-    commonName: options.commonName ?? `Holder ${n}`, notAfter: T0 + 1000 * DAY, certificateDer: new Uint8Array([0x30, 0x00]),
-  }, { id: `session-${n}`, tokenHash: `token-${n}`, kioskId: null, createdAt: T0, expiresAt: T0 + 900_000, userCodeFailures: 0 }, entry('pki-auth'));
+  await storage.insertChallenge({
+    id: `ch-${n}`,
+    challenge: new Uint8Array(32),
+    kioskId: null,
+    createdAt: T0,
+    expiresAt: T0 + 60_000,
+    usedAt: null,
+  });
+  const cardId = await storage.openKioskSession(
+    `ch-${n}`,
+    T0,
+    {
+      id: `card-${n}`,
+      issuerDn: 'CN=Test PIV CA',
+      serialNumberHex: options.cardSerial ?? `c0${n.toString(16).padStart(4, '0')}`,
+      uuid: `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`,
+      fascnHex: `d4${n.toString(16).padStart(48, '0')}`,
+      commonName: options.commonName ?? `Holder ${n}`,
+      notAfter: T0 + 1000 * DAY,
+      certificateDer: new Uint8Array([0x30, 0x00]),
+    },
+    {
+      id: `session-${n}`,
+      tokenHash: `token-${n}`,
+      kioskId: null,
+      createdAt: T0,
+      expiresAt: T0 + 900_000,
+      userCodeFailures: 0,
+    },
+    entry('pki-auth'),
+  );
   if (cardId === null) throw new Error('seed: session not opened');
-  await storage.insertDeviceAuthorization({
-    id: `device-${n}`, deviceCodeHash: `dc-${n}`, userCodeHash: `uc-${n}`, clientId: 'dck-phone', status: 'pending',
-    createdAt: T0, expiresAt: T0 + 600_000, intervalSeconds: 5, lastPollAt: null, cardId: null, enrollmentId: null,
-    accessTokenHash: null, accessTokenExpiresAt: null,
-    device: { platform: null, model: null, appName: null, appVersion: null }, pairing: null,
-  }, entry('device-authorization'));
-  await storage.approveDeviceAuthorization(`device-${n}`, {
-    id: `enrollment-${n}`, deviceAuthorizationId: `device-${n}`, cardId, kioskSessionId: `session-${n}`, status: 'awaiting-phone',
-    otpHash: `otp-${n}`, otpExpiresAt: T0 + 600_000, otpFailures: 0, createdAt: T0, completedAt: null, derivedCertificateSerialHex: null,
-    phoneFetchedAt: null,
-  }, 5, entry('approve'));
+  await storage.insertDeviceAuthorization(
+    {
+      id: `device-${n}`,
+      deviceCodeHash: `dc-${n}`,
+      userCodeHash: `uc-${n}`,
+      clientId: 'dck-phone',
+      status: 'pending',
+      createdAt: T0,
+      expiresAt: T0 + 600_000,
+      intervalSeconds: 5,
+      lastPollAt: null,
+      cardId: null,
+      enrollmentId: null,
+      accessTokenHash: null,
+      accessTokenExpiresAt: null,
+      device: { platform: null, model: null, appName: null, appVersion: null },
+      pairing: null,
+    },
+    entry('device-authorization'),
+  );
+  await storage.approveDeviceAuthorization(
+    `device-${n}`,
+    {
+      id: `enrollment-${n}`,
+      deviceAuthorizationId: `device-${n}`,
+      cardId,
+      kioskSessionId: `session-${n}`,
+      status: 'awaiting-phone',
+      otpHash: `otp-${n}`,
+      otpExpiresAt: T0 + 600_000,
+      otpFailures: 0,
+      createdAt: T0,
+      completedAt: null,
+      derivedCertificateSerialHex: null,
+      phoneFetchedAt: null,
+    },
+    5,
+    entry('approve'),
+  );
   const serial = `5e${n.toString(16).padStart(30, '0')}`;
-  const result = await storage.completeEnrollment(`enrollment-${n}`, `otp-${n}`, {
-    serialNumberHex: serial, cardId, deviceAuthorizationId: `device-${n}`, enrollmentId: `enrollment-${n}`,
-    certificateDer: new Uint8Array([0x30, 0x00]), notBefore: issuedAt, notAfter: options.notAfter ?? T0 + 365 * DAY, issuedAt,
-    device: { id: options.deviceId ?? null, platform: 'Android 15', model: 'Pixel 9' }, tenant: 'default',
-    issuerGeneration: options.issuerGeneration ?? 1, cardRevocationSources: { crlUrls: ['http://crl.example/piv.crl'], ocspUrl: null },
-  }, entry('redeem'), (superseded) => ({ ...entry('credential-revoke'), code: 'superseded', details: { serialNumberHex: superseded } }));
+  const result = await storage.completeEnrollment(
+    `enrollment-${n}`,
+    `otp-${n}`,
+    {
+      serialNumberHex: serial,
+      cardId,
+      deviceAuthorizationId: `device-${n}`,
+      enrollmentId: `enrollment-${n}`,
+      certificateDer: new Uint8Array([0x30, 0x00]),
+      notBefore: issuedAt,
+      notAfter: options.notAfter ?? T0 + 365 * DAY,
+      issuedAt,
+      device: { id: options.deviceId ?? null, platform: 'Android 15', model: 'Pixel 9' },
+      tenant: 'default',
+      issuerGeneration: options.issuerGeneration ?? 1,
+      cardRevocationSources: { crlUrls: ['http://crl.example/piv.crl'], ocspUrl: null },
+    },
+    entry('redeem'),
+    (superseded) => ({ ...entry('credential-revoke'), code: 'superseded', details: { serialNumberHex: superseded } }),
+  );
   if (!result.completed) throw new Error(`seed: not completed (${result.reason})`);
   return { serial, cardId };
 }

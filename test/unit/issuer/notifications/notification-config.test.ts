@@ -23,29 +23,75 @@ describe('issuer config: notifications', () => {
   });
 
   it('accepts a complete email setup and fills the SMTP and LDAP defaults', () => {
-    const { notifications } = parseIssuerConfig({ notifications: {
-      channels: 'both', from: 'notices@agency.example', smtp: { ...smtp, username: 'relay', passwordFile: '/etc/dck/smtp-password' },
-      ldap: { url: 'ldaps://ldap.agency.example', baseDn: 'ou=people,dc=agency,dc=example' },
-    } });
+    const { notifications } = parseIssuerConfig({
+      notifications: {
+        channels: 'both',
+        from: 'notices@agency.example',
+        smtp: { ...smtp, username: 'relay', passwordFile: '/etc/dck/smtp-password' },
+        ldap: { url: 'ldaps://ldap.agency.example', baseDn: 'ou=people,dc=agency,dc=example' },
+      },
+    });
     expect(notifications.smtp).toMatchObject({ tls: 'starttls', timeoutSeconds: 30, passwordEnv: null });
     expect(notifications.ldap).toMatchObject({ uuidAttribute: 'employeeNumber', mailAttribute: 'mail', bindDn: null });
   });
 
   it.each([
-    [{ channels: 'email', from: 'notices@agency.example' }, 'notifications.smtp: issuer config: notifications.smtp: required when channels include email'],
-    [{ channels: 'both', smtp }, 'notifications.from: issuer config: notifications.from: required when channels include email'],
-    [{ from: 'Notices <notices@agency.example>' }, 'notifications.from: issuer config: notifications.from: not a plain mail address'],
-    [{ from: 'notices@agency.example\r\nBcc: x@y.example' }, 'notifications.from: issuer config: notifications.from: not a plain mail address'],
-    [{ smtp: { ...smtp, username: 'relay' } }, 'notifications.smtp.passwordFile: issuer config: notifications.smtp.passwordFile: a username needs passwordFile or passwordEnv (the password is never in the config)'],
-    [{ smtp: { ...smtp, passwordFile: '/a', passwordEnv: 'B' } }, 'notifications.smtp.passwordEnv: issuer config: notifications.smtp.passwordEnv: give passwordFile or passwordEnv, not both'],
-    [{ smtp: { ...smtp, tls: 'none' } }, 'notifications.smtp.tls: issuer config: notifications.smtp.tls: "none" only for a relay on loopback'],
-    [{ smtp: { ...smtp, password: 'in-the-config' } }, 'notifications.smtp.password: issuer config: notifications.smtp.password: unknown setting'],
-    [{ renewalThresholdPercent: 100 }, 'notifications.renewalThresholdPercent: issuer config: notifications.renewalThresholdPercent: must be <= 99'],
-    [{ ldap: { url: 'http://ldap.example', baseDn: 'dc=x' } }, 'notifications.ldap.url: issuer config: notifications.ldap.url: must match pattern "^ldaps?://"'],
-    [{ ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', bindDn: 'cn=reader' } }, 'notifications.ldap.passwordFile: issuer config: notifications.ldap.passwordFile: a bindDn needs passwordFile or passwordEnv (the password is never in the config)'],
-    [{ ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', uuidAttribute: null } }, 'notifications.ldap.uuidAttribute: issuer config: notifications.ldap.uuidAttribute: give uuidAttribute or fascnAttribute'],
-    [{ ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', mailAttribute: 'mail)(uid=*' } }, 'notifications.ldap.mailAttribute: issuer config: notifications.ldap.mailAttribute: must match pattern "^[A-Za-z][A-Za-z0-9-]{0,63}$"'],
-    [{ retryBaseSeconds: 600, retryMaxSeconds: 60 }, 'notifications.retryMaxSeconds: issuer config: notifications.retryMaxSeconds: must not be below retryBaseSeconds'],
+    [
+      { channels: 'email', from: 'notices@agency.example' },
+      'notifications.smtp: issuer config: notifications.smtp: required when channels include email',
+    ],
+    [
+      { channels: 'both', smtp },
+      'notifications.from: issuer config: notifications.from: required when channels include email',
+    ],
+    [
+      { from: 'Notices <notices@agency.example>' },
+      'notifications.from: issuer config: notifications.from: not a plain mail address',
+    ],
+    [
+      { from: 'notices@agency.example\r\nBcc: x@y.example' },
+      'notifications.from: issuer config: notifications.from: not a plain mail address',
+    ],
+    [
+      { smtp: { ...smtp, username: 'relay' } },
+      'notifications.smtp.passwordFile: issuer config: notifications.smtp.passwordFile: a username needs passwordFile or passwordEnv (the password is never in the config)',
+    ],
+    [
+      { smtp: { ...smtp, passwordFile: '/a', passwordEnv: 'B' } },
+      'notifications.smtp.passwordEnv: issuer config: notifications.smtp.passwordEnv: give passwordFile or passwordEnv, not both',
+    ],
+    [
+      { smtp: { ...smtp, tls: 'none' } },
+      'notifications.smtp.tls: issuer config: notifications.smtp.tls: "none" only for a relay on loopback',
+    ],
+    [
+      { smtp: { ...smtp, password: 'in-the-config' } },
+      'notifications.smtp.password: issuer config: notifications.smtp.password: unknown setting',
+    ],
+    [
+      { renewalThresholdPercent: 100 },
+      'notifications.renewalThresholdPercent: issuer config: notifications.renewalThresholdPercent: must be <= 99',
+    ],
+    [
+      { ldap: { url: 'http://ldap.example', baseDn: 'dc=x' } },
+      'notifications.ldap.url: issuer config: notifications.ldap.url: must match pattern "^ldaps?://"',
+    ],
+    [
+      { ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', bindDn: 'cn=reader' } },
+      'notifications.ldap.passwordFile: issuer config: notifications.ldap.passwordFile: a bindDn needs passwordFile or passwordEnv (the password is never in the config)',
+    ],
+    [
+      { ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', uuidAttribute: null } },
+      'notifications.ldap.uuidAttribute: issuer config: notifications.ldap.uuidAttribute: give uuidAttribute or fascnAttribute',
+    ],
+    [
+      { ldap: { url: 'ldap://ldap.example', baseDn: 'dc=x', mailAttribute: 'mail)(uid=*' } },
+      'notifications.ldap.mailAttribute: issuer config: notifications.ldap.mailAttribute: must match pattern "^[A-Za-z][A-Za-z0-9-]{0,63}$"',
+    ],
+    [
+      { retryBaseSeconds: 600, retryMaxSeconds: 60 },
+      'notifications.retryMaxSeconds: issuer config: notifications.retryMaxSeconds: must not be below retryBaseSeconds',
+    ],
   ])('refuses %j', (notifications, expected) => {
     expect(refusal(notifications)).toBe(expected);
   });

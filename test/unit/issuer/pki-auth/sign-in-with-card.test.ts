@@ -17,8 +17,10 @@ afterEach(async () => {
 async function unsignedAnswer(challengeId: string) {
   const card = await h.card();
   return {
-    challengeId, certificate: Buffer.from(card.der).toString('base64url'),
-    kioskNonce: 'A'.repeat(43), signature: 'MEUCIQ' + 'A'.repeat(90),
+    challengeId,
+    certificate: Buffer.from(card.der).toString('base64url'),
+    kioskNonce: 'A'.repeat(43),
+    signature: 'MEUCIQ' + 'A'.repeat(90),
   };
 }
 
@@ -29,23 +31,32 @@ describe('signInWithCard', () => {
     expect(await h.auditCodes()).toContainEqual(['pki-auth', null]);
   });
 
-  it('a bad signature is refused with the verifier\'s reason, and uses the challenge up', async () => {
+  it("a bad signature is refused with the verifier's reason, and uses the challenge up", async () => {
     const challenge = await issueChallenge(h.ctx, {});
     if (!challenge.ok) throw new Error('no challenge');
     const answer = await unsignedAnswer(challenge.value.challengeId);
     const refused = await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' });
     expect(refused).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
-    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({ ok: false, error: { code: 'challenge-used' } });
+    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({
+      ok: false,
+      error: { code: 'challenge-used' },
+    });
   });
 
-  it('a challenge past its lifetime on the issuer\'s clock, or unknown, is refused before any verification', async () => {
+  it("a challenge past its lifetime on the issuer's clock, or unknown, is refused before any verification", async () => {
     const challenge = await issueChallenge(h.ctx, {});
     if (!challenge.ok) throw new Error('no challenge');
     h.advance(h.ctx.config.pkiAuth.challengeLifetimeSeconds * 1000);
     const answer = await unsignedAnswer(challenge.value.challengeId);
-    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({ ok: false, error: { code: 'challenge-expired' } });
+    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({
+      ok: false,
+      error: { code: 'challenge-expired' },
+    });
     const unknown = await unsignedAnswer('B'.repeat(22));
-    expect(await signInWithCard(h.ctx, { answer: unknown, ip: '127.0.0.1' })).toMatchObject({ ok: false, error: { code: 'challenge-unknown' } });
+    expect(await signInWithCard(h.ctx, { answer: unknown, ip: '127.0.0.1' })).toMatchObject({
+      ok: false,
+      error: { code: 'challenge-unknown' },
+    });
     expect((await h.auditCodes()).map(([, code]) => code)).toEqual(['challenge-expired', 'challenge-unknown']);
   });
 });

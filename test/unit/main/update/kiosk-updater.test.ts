@@ -14,9 +14,16 @@ function fakeUpdater() {
   let downloaded: (version: string) => void = () => undefined;
   const calls: string[] = [];
   const port: UpdaterPort = {
-    checkAndDownload: () => { calls.push('check'); return Promise.resolve(); },
-    onDownloaded: (listener) => { downloaded = listener; },
-    installAndRestart: () => { calls.push('install'); },
+    checkAndDownload: () => {
+      calls.push('check');
+      return Promise.resolve();
+    },
+    onDownloaded: (listener) => {
+      downloaded = listener;
+    },
+    installAndRestart: () => {
+      calls.push('install');
+    },
   };
   return { port, calls, download: (version: string) => downloaded(version) };
 }
@@ -25,9 +32,18 @@ function fakeViews(initial: KioskView) {
   const listeners = new Set<(view: KioskView) => void>();
   const views = {
     view: initial,
-    onView: (listener: (view: KioskView) => void) => { listeners.add(listener); return () => listeners.delete(listener); },
+    onView: (listener: (view: KioskView) => void) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
-  return { views, show: (view: KioskView) => { views.view = view; for (const listener of listeners) listener(view); } };
+  return {
+    views,
+    show: (view: KioskView) => {
+      views.view = view;
+      for (const listener of listeners) listener(view);
+    },
+  };
 }
 
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
@@ -37,7 +53,14 @@ describe('startKioskUpdater', () => {
   it('checks at start, installs after 10 idle minutes, not during a session', async () => {
     const updater = fakeUpdater();
     const { views, show } = fakeViews(welcome);
-    const stop = startKioskUpdater({ updater: updater.port, views, policy: { checkEveryMs: 60 * MINUTE, idleBeforeInstallMs: 10 * MINUTE }, log: () => undefined, now: Date.now, tickMs: MINUTE });
+    const stop = startKioskUpdater({
+      updater: updater.port,
+      views,
+      policy: { checkEveryMs: 60 * MINUTE, idleBeforeInstallMs: 10 * MINUTE },
+      log: () => undefined,
+      now: Date.now,
+      tickMs: MINUTE,
+    });
     expect(updater.calls).toEqual(['check']);
     await vi.advanceTimersByTimeAsync(2 * MINUTE);
     updater.download('1.1.0');
@@ -58,8 +81,20 @@ describe('startKioskUpdater', () => {
     const updater = fakeUpdater();
     const logs: string[] = [];
     let failures = 0;
-    const port: UpdaterPort = { ...updater.port, checkAndDownload: () => { failures += 1; return Promise.reject(new Error('feed down')); } };
-    const stop = startKioskUpdater({ updater: port, views: fakeViews(welcome).views, policy: { checkEveryMs: 60 * MINUTE, idleBeforeInstallMs: MINUTE }, log: (event) => logs.push(event), tickMs: MINUTE });
+    const port: UpdaterPort = {
+      ...updater.port,
+      checkAndDownload: () => {
+        failures += 1;
+        return Promise.reject(new Error('feed down'));
+      },
+    };
+    const stop = startKioskUpdater({
+      updater: port,
+      views: fakeViews(welcome).views,
+      policy: { checkEveryMs: 60 * MINUTE, idleBeforeInstallMs: MINUTE },
+      log: (event) => logs.push(event),
+      tickMs: MINUTE,
+    });
     await vi.advanceTimersByTimeAsync(61 * MINUTE);
     expect(failures).toBe(2);
     expect(logs).toEqual(['update-check-failed', 'update-check-failed']);

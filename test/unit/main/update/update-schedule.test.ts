@@ -9,7 +9,14 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const policy = { checkEveryMs: 4 * HOUR, idleBeforeInstallMs: 10 * MINUTE };
 const welcome: KioskView = { screen: 'welcome', virtualCardOffered: false };
-const pin: KioskView = { screen: 'pin', holderName: 'A', triesLeft: 3, lastTryWarning: false, lastAttempt: 'none', busy: false };
+const pin: KioskView = {
+  screen: 'pin',
+  holderName: 'A',
+  triesLeft: 3,
+  lastTryWarning: false,
+  lastAttempt: 'none',
+  busy: false,
+};
 
 /** A fake clock that walks the kiosk through views and asks the schedule at each step. */
 function walk(steps: readonly (readonly [number, KioskView | null])[], start: UpdateScheduleState) {
@@ -31,14 +38,37 @@ describe('update schedule', () => {
 
   it('installs a downloaded update only after the welcome screen has shown for the idle time', () => {
     const downloaded = { ...INITIAL_UPDATE_STATE, lastCheckAt: 0, downloaded: '1.2.0' };
-    expect(walk([[0, welcome], [9 * MINUTE, null], [10 * MINUTE, null]], downloaded)).toEqual(['wait', 'wait', 'install']);
-    expect(nextUpdateAction(onView(downloaded, welcome, 0), 10 * MINUTE, policy)).toEqual({ kind: 'install', version: '1.2.0' });
+    expect(
+      walk(
+        [
+          [0, welcome],
+          [9 * MINUTE, null],
+          [10 * MINUTE, null],
+        ],
+        downloaded,
+      ),
+    ).toEqual(['wait', 'wait', 'install']);
+    expect(nextUpdateAction(onView(downloaded, welcome, 0), 10 * MINUTE, policy)).toEqual({
+      kind: 'install',
+      version: '1.2.0',
+    });
   });
 
   it('never installs while a card session runs, and starts the idle time again after it', () => {
     const downloaded = { ...INITIAL_UPDATE_STATE, lastCheckAt: 0, downloaded: '1.2.0' };
     expect(
-      walk([[0, welcome], [5 * MINUTE, pin], [30 * MINUTE, null], [31 * MINUTE, welcome], [40 * MINUTE, null], [41 * MINUTE, welcome], [41 * MINUTE, null]], downloaded),
+      walk(
+        [
+          [0, welcome],
+          [5 * MINUTE, pin],
+          [30 * MINUTE, null],
+          [31 * MINUTE, welcome],
+          [40 * MINUTE, null],
+          [41 * MINUTE, welcome],
+          [41 * MINUTE, null],
+        ],
+        downloaded,
+      ),
     ).toEqual(['wait', 'wait', 'wait', 'wait', 'wait', 'install', 'install']);
   });
 
@@ -50,7 +80,11 @@ describe('update schedule', () => {
   });
 
   it('counts the out-of-order screen as idle', () => {
-    const state = onView({ ...INITIAL_UPDATE_STATE, downloaded: '2.0.0', lastCheckAt: 0 }, { screen: 'out-of-order', reason: 'configuration' }, 0);
+    const state = onView(
+      { ...INITIAL_UPDATE_STATE, downloaded: '2.0.0', lastCheckAt: 0 },
+      { screen: 'out-of-order', reason: 'configuration' },
+      0,
+    );
     expect(nextUpdateAction(state, 10 * MINUTE, policy).kind).toBe('install');
   });
 });

@@ -7,7 +7,11 @@ import * as pkijs from 'pkijs';
 import { describe, expect, it } from 'vitest';
 import { parseCrl } from '../../../../issuer/pki-auth/revocation/crl.ts';
 import { canonicalIntegerHex } from '../../../../issuer/der/integer.ts';
-import { ALL_REASONS, readCrlDistributionPoints, readIssuingDistributionPoint } from '../../../../issuer/pki-auth/revocation/distribution-points.ts';
+import {
+  ALL_REASONS,
+  readCrlDistributionPoints,
+  readIssuingDistributionPoint,
+} from '../../../../issuer/pki-auth/revocation/distribution-points.ts';
 import type { CrlContents } from '../../../../issuer/pki-auth/revocation/crl-contents.ts';
 
 const IDP = '2.5.29.28';
@@ -16,11 +20,16 @@ const CRL_NUMBER = '2.5.29.20';
 const REASON = '2.5.29.21';
 const CERTIFICATE_ISSUER = '2.5.29.29';
 
-interface Entry { serial: number[]; extensions?: pkijs.Extension[] }
+interface Entry {
+  serial: number[];
+  extensions?: pkijs.Extension[];
+}
 
 function name(commonName: string): pkijs.RelativeDistinguishedNames {
   return new pkijs.RelativeDistinguishedNames({
-    typesAndValues: [new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.PrintableString({ value: commonName }) })],
+    typesAndValues: [
+      new pkijs.AttributeTypeAndValue({ type: '2.5.4.3', value: new asn1js.PrintableString({ value: commonName }) }),
+    ],
   });
 }
 
@@ -35,15 +44,23 @@ function contentsOf(options: { entries?: Entry[]; extensions?: pkijs.Extension[]
     issuer: name('Test CA'),
     thisUpdate: new pkijs.Time({ type: 0, value: new Date('2026-01-01T00:00:00Z') }),
     nextUpdate: new pkijs.Time({ type: 0, value: new Date('2026-02-01T00:00:00Z') }),
-    signature: new pkijs.AlgorithmIdentifier({ algorithmId: '1.2.840.113549.1.1.11', algorithmParams: new asn1js.Null() }),
+    signature: new pkijs.AlgorithmIdentifier({
+      algorithmId: '1.2.840.113549.1.1.11',
+      algorithmParams: new asn1js.Null(),
+    }),
     signatureValue: new asn1js.BitString({ valueHex: new Uint8Array(16).buffer }),
   });
   if (options.entries !== undefined) {
-    crl.revokedCertificates = options.entries.map((entry) => new pkijs.RevokedCertificate({
-      userCertificate: new asn1js.Integer({ valueHex: Uint8Array.from(entry.serial).buffer }),
-      revocationDate: new pkijs.Time({ type: 0, value: new Date('2025-12-01T00:00:00Z') }),
-      ...(entry.extensions === undefined ? {} : { crlEntryExtensions: new pkijs.Extensions({ extensions: entry.extensions }) }),
-    }));
+    crl.revokedCertificates = options.entries.map(
+      (entry) =>
+        new pkijs.RevokedCertificate({
+          userCertificate: new asn1js.Integer({ valueHex: Uint8Array.from(entry.serial).buffer }),
+          revocationDate: new pkijs.Time({ type: 0, value: new Date('2025-12-01T00:00:00Z') }),
+          ...(entry.extensions === undefined
+            ? {}
+            : { crlEntryExtensions: new pkijs.Extensions({ extensions: entry.extensions }) }),
+        }),
+    );
   }
   if (options.extensions !== undefined) crl.crlExtensions = new pkijs.Extensions({ extensions: options.extensions });
   const schema: asn1js.Sequence = crl.toSchema(true) as asn1js.Sequence; // pkijs types this one toSchema as any
@@ -71,33 +88,53 @@ describe('serial numbers keep their sign (defect 6, PKITS 4.4.14)', () => {
 
 describe('hostile CRLs are unusable, never an answer', () => {
   it('garbage in the issuingDistributionPoint', () => {
-    expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x03, 0xa0, 0x05, 0x00], true)] }).unusable).toMatch(/unreadable/);
+    expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x03, 0xa0, 0x05, 0x00], true)] }).unusable).toMatch(
+      /unreadable/,
+    );
     expect(contentsOf({ extensions: [extension(IDP, [0x04, 0x00], true)] }).unusable).toMatch(/unreadable/);
   });
 
   it('an empty issuingDistributionPoint, or one claiming two "only contains" scopes', () => {
     expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x00], true)] }).unusable).toMatch(/empty SEQUENCE/);
-    expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x06, 0x81, 0x01, 0xff, 0x82, 0x01, 0xff], true)] }).unusable).toMatch(/more than one/);
+    expect(
+      contentsOf({ extensions: [extension(IDP, [0x30, 0x06, 0x81, 0x01, 0xff, 0x82, 0x01, 0xff], true)] }).unusable,
+    ).toMatch(/more than one/);
   });
 
   it('an indirect CRL', () => {
-    expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x03, 0x84, 0x01, 0xff], true)] }).unusable).toMatch(/indirect CRL/);
+    expect(contentsOf({ extensions: [extension(IDP, [0x30, 0x03, 0x84, 0x01, 0xff], true)] }).unusable).toMatch(
+      /indirect CRL/,
+    );
   });
 
   it('an unknown critical CRL extension, or the same extension twice', () => {
-    expect(contentsOf({ extensions: [extension('1.2.3.4', [0x05, 0x00], true)] }).unusable).toMatch(/unknown critical extension 1\.2\.3\.4/);
-    expect(contentsOf({ extensions: [extension(CRL_NUMBER, [0x02, 0x01, 0x01]), extension(CRL_NUMBER, [0x02, 0x01, 0x02])] }).unusable).toMatch(/twice/);
+    expect(contentsOf({ extensions: [extension('1.2.3.4', [0x05, 0x00], true)] }).unusable).toMatch(
+      /unknown critical extension 1\.2\.3\.4/,
+    );
+    expect(
+      contentsOf({ extensions: [extension(CRL_NUMBER, [0x02, 0x01, 0x01]), extension(CRL_NUMBER, [0x02, 0x01, 0x02])] })
+        .unusable,
+    ).toMatch(/twice/);
   });
 
   it('an entry with an unknown critical extension, or for another certificate issuer', () => {
-    expect(contentsOf({ entries: [{ serial: [0x01], extensions: [extension('1.2.3.4', [0x05, 0x00], true)] }] }).unusable).toMatch(/unknown critical/);
+    expect(
+      contentsOf({ entries: [{ serial: [0x01], extensions: [extension('1.2.3.4', [0x05, 0x00], true)] }] }).unusable,
+    ).toMatch(/unknown critical/);
     const otherIssuer = [0x30, 0x02, 0xa4, 0x00];
-    expect(contentsOf({ entries: [{ serial: [0x01], extensions: [extension(CERTIFICATE_ISSUER, otherIssuer, true)] }] }).unusable).toMatch(/certificateIssuer/);
+    expect(
+      contentsOf({ entries: [{ serial: [0x01], extensions: [extension(CERTIFICATE_ISSUER, otherIssuer, true)] }] })
+        .unusable,
+    ).toMatch(/certificateIssuer/);
   });
 
   it('a reason code that is not a CRLReason', () => {
-    expect(contentsOf({ entries: [{ serial: [0x01], extensions: [extension(REASON, [0x0a, 0x01, 0x07])] }] }).unusable).toMatch(/unreadable/);
-    expect(contentsOf({ entries: [{ serial: [0x01], extensions: [extension(REASON, [0x0a, 0x01, 0x63])] }] }).unusable).toMatch(/unreadable/);
+    expect(
+      contentsOf({ entries: [{ serial: [0x01], extensions: [extension(REASON, [0x0a, 0x01, 0x07])] }] }).unusable,
+    ).toMatch(/unreadable/);
+    expect(
+      contentsOf({ entries: [{ serial: [0x01], extensions: [extension(REASON, [0x0a, 0x01, 0x63])] }] }).unusable,
+    ).toMatch(/unreadable/);
   });
 
   it('a delta CRL with a negative or oversized BaseCRLNumber', () => {
@@ -107,7 +144,9 @@ describe('hostile CRLs are unusable, never an answer', () => {
   });
 
   it('a well-formed delta CRL is read as one (applied only on a complete CRL it extends)', () => {
-    const contents = contentsOf({ extensions: [extension(DELTA, [0x02, 0x01, 0x05], true), extension(CRL_NUMBER, [0x02, 0x01, 0x07])] });
+    const contents = contentsOf({
+      extensions: [extension(DELTA, [0x02, 0x01, 0x05], true), extension(CRL_NUMBER, [0x02, 0x01, 0x07])],
+    });
     expect(contents).toMatchObject({ unusable: null, deltaBase: 5n, crlNumber: 7n });
   });
 });
@@ -120,10 +159,38 @@ describe('distribution point names', () => {
     // fullName [0] { directoryName [4] { C=…, CN=Test CA, CN=CRL1 } } vs nameRelativeToCRLIssuer [1] { CN=CRL1 }
     const rdn = crl1.subarray(2); // the SET inside the one-RDN Name
     const fullNameContent = Uint8Array.from([...issuer.subarray(2), ...rdn]);
-    const directoryName = Uint8Array.from([0xa4, fullNameContent.length + 2, 0x30, fullNameContent.length, ...fullNameContent]);
-    const full = readIssuingDistributionPoint(Uint8Array.from([0x30, directoryName.length + 4, 0xa0, directoryName.length + 2, 0xa0, directoryName.length, ...directoryName]), issuer);
+    const directoryName = Uint8Array.from([
+      0xa4,
+      fullNameContent.length + 2,
+      0x30,
+      fullNameContent.length,
+      ...fullNameContent,
+    ]);
+    const full = readIssuingDistributionPoint(
+      Uint8Array.from([
+        0x30,
+        directoryName.length + 4,
+        0xa0,
+        directoryName.length + 2,
+        0xa0,
+        directoryName.length,
+        ...directoryName,
+      ]),
+      issuer,
+    );
     const rdnContent = rdn.subarray(2);
-    const relative = readIssuingDistributionPoint(Uint8Array.from([0x30, rdnContent.length + 4, 0xa0, rdnContent.length + 2, 0xa1, rdnContent.length, ...rdnContent]), issuer);
+    const relative = readIssuingDistributionPoint(
+      Uint8Array.from([
+        0x30,
+        rdnContent.length + 4,
+        0xa0,
+        rdnContent.length + 2,
+        0xa1,
+        rdnContent.length,
+        ...rdnContent,
+      ]),
+      issuer,
+    );
     expect(full.names).not.toBeNull();
     expect([...(relative.names ?? [])]).toEqual([...(full.names ?? [])]);
     expect(full.reasons).toBe(ALL_REASONS);
@@ -137,9 +204,11 @@ describe('distribution point names', () => {
   });
 });
 
-describe('large CRLs (the card monitor reads a CA\'s whole CRL)', () => {
+describe("large CRLs (the card monitor reads a CA's whole CRL)", () => {
   it('reads every entry of a CRL with 20,000 entries (asn1js alone refused more than ~2,500)', () => {
-    const entries = Array.from({ length: 20_000 }, (_, index) => ({ serial: [0x10, (index >> 8) & 0xff, index & 0xff] }));
+    const entries = Array.from({ length: 20_000 }, (_, index) => ({
+      serial: [0x10, (index >> 8) & 0xff, index & 0xff],
+    }));
     const contents = contentsOf({ entries });
     expect(contents.unusable).toBeNull();
     expect(contents.entries.size).toBe(20_000);
@@ -147,7 +216,9 @@ describe('large CRLs (the card monitor reads a CA\'s whole CRL)', () => {
   });
 
   it('an entry that is not an entry makes the CRL unusable, not shorter', () => {
-    const contents = contentsOf({ entries: [{ serial: [0x01] }, { serial: [0x02], extensions: [extension(REASON, [0x04, 0x00])] }] });
+    const contents = contentsOf({
+      entries: [{ serial: [0x01] }, { serial: [0x02], extensions: [extension(REASON, [0x04, 0x00])] }],
+    });
     expect(contents.unusable).toMatch(/unreadable|reasonCode/);
     expect(contents.entries.size).toBe(0);
   });

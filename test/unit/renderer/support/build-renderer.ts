@@ -12,7 +12,11 @@ export async function buildRendererTo(prefix: string): Promise<string> {
   // vite.config.ts sets NODE_ENV=production for its build; give this test process back vitest's value.
   const nodeEnv = process.env.NODE_ENV;
   try {
-    await build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'error', build: { outDir, emptyOutDir: true } });
+    await build({
+      configFile: join(repoRoot, 'vite.config.ts'),
+      logLevel: 'error',
+      build: { outDir, emptyOutDir: true },
+    });
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }

@@ -15,13 +15,26 @@ let ca: { keys: CryptoKeyPair; certificate: x509.X509Certificate };
 async function issue(csrDer: Uint8Array): Promise<Uint8Array> {
   ca ??= await (async () => {
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
-    return { keys, certificate: await x509.X509CertificateGenerator.createSelfSigned({ name: 'CN=Test Derived CA', keys, signingAlgorithm, serialNumber: '0a' }, crypto) };
+    return {
+      keys,
+      certificate: await x509.X509CertificateGenerator.createSelfSigned(
+        { name: 'CN=Test Derived CA', keys, signingAlgorithm, serialNumber: '0a' },
+        crypto,
+      ),
+    };
   })();
   const csr = new x509.Pkcs10CertificateRequest(Buffer.from(csrDer));
-  const certificate = await x509.X509CertificateGenerator.create({
-    subject: 'CN=Pat Example', issuer: ca.certificate.subject, publicKey: csr.publicKey, signingKey: ca.keys.privateKey,
-    signingAlgorithm, serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'),
-  }, crypto);
+  const certificate = await x509.X509CertificateGenerator.create(
+    {
+      subject: 'CN=Pat Example',
+      issuer: ca.certificate.subject,
+      publicKey: csr.publicKey,
+      signingKey: ca.keys.privateKey,
+      signingAlgorithm,
+      serialNumber: Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex'),
+    },
+    crypto,
+  );
   return new Uint8Array(certificate.rawData);
 }
 
@@ -37,7 +50,9 @@ describe('certreq device key store (FAKE Windows)', () => {
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     expect(await new x509.Pkcs10CertificateRequest(Buffer.from(key.csrDer)).verify()).toBe(true);
     expect(windows.keys.get(`dck-${key.keyId}`)).toBe('Microsoft Platform Crypto Provider');
-    expect(await store.list()).toEqual([{ keyId: key.keyId, label: 'Example Agency', protection: 'tpm', certificateDer: null }]);
+    expect(await store.list()).toEqual([
+      { keyId: key.keyId, label: 'Example Agency', protection: 'tpm', certificateDer: null },
+    ]);
   });
 
   it('installs the certificate bound to its key and the chain, lists it, and deletes key and certificate', async () => {
@@ -62,7 +77,9 @@ describe('certreq device key store (FAKE Windows)', () => {
 
   it('deletes the key when the request it wrote is not valid', async () => {
     windows.corruptRequest = true;
-    await expect(store.generateKey({ commonName: 'Pat', label: 'Agency' })).rejects.toMatchObject({ code: 'store-failed' });
+    await expect(store.generateKey({ commonName: 'Pat', label: 'Agency' })).rejects.toMatchObject({
+      code: 'store-failed',
+    });
     expect(windows.keys.size).toBe(0);
     expect(windows.stores.REQUEST).toEqual([]);
   });
@@ -70,8 +87,12 @@ describe('certreq device key store (FAKE Windows)', () => {
   it('refuses a certificate for another pending key, and bytes that are no certificate', async () => {
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     const other = await store.generateKey({ commonName: 'Someone Else', label: 'Example Agency' });
-    await expect(store.install(key.keyId, await issue(other.csrDer), [])).rejects.toMatchObject({ code: 'certificate-key-mismatch' });
-    await expect(store.install(key.keyId, Buffer.from('not a certificate'), [])).rejects.toMatchObject({ code: 'bad-certificate' });
+    await expect(store.install(key.keyId, await issue(other.csrDer), [])).rejects.toMatchObject({
+      code: 'certificate-key-mismatch',
+    });
+    await expect(store.install(key.keyId, Buffer.from('not a certificate'), [])).rejects.toMatchObject({
+      code: 'bad-certificate',
+    });
     expect(windows.stores.My).toEqual([]);
     expect(windows.calls.some(({ program, args }) => program === 'certreq' && args[0] === '-accept')).toBe(false);
   });
@@ -79,7 +100,9 @@ describe('certreq device key store (FAKE Windows)', () => {
   it('takes the certificate out again when the chain cannot be installed', async () => {
     const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
     windows.addStoreFails = true;
-    await expect(store.install(key.keyId, await issue(key.csrDer), [new Uint8Array(ca.certificate.rawData)])).rejects.toMatchObject({ code: 'store-failed' });
+    await expect(
+      store.install(key.keyId, await issue(key.csrDer), [new Uint8Array(ca.certificate.rawData)]),
+    ).rejects.toMatchObject({ code: 'store-failed' });
     expect(windows.stores.My).toEqual([]);
   });
 

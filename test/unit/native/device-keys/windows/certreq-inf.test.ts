@@ -25,7 +25,12 @@ const TPM_GOLDEN = [
   '',
 ].join('\r\n');
 
-const request = { keyId: '0123456789abcdef', commonName: 'Zoë O\'Brien', label: 'Example Agency', protection: 'tpm' } as const;
+const request = {
+  keyId: '0123456789abcdef',
+  commonName: "Zoë O'Brien",
+  label: 'Example Agency',
+  protection: 'tpm',
+} as const;
 
 describe('certreqInf', () => {
   it('asks the Platform Crypto Provider for a non-exportable P-256 user key (golden)', () => {
@@ -34,7 +39,9 @@ describe('certreqInf', () => {
 
   it('differs for software keys only in the provider', () => {
     const software = certreqInf({ ...request, protection: 'software' });
-    expect(software).toBe(TPM_GOLDEN.replace('Microsoft Platform Crypto Provider', 'Microsoft Software Key Storage Provider'));
+    expect(software).toBe(
+      TPM_GOLDEN.replace('Microsoft Platform Crypto Provider', 'Microsoft Software Key Storage Provider'),
+    );
   });
 
   it.each([
@@ -47,10 +54,12 @@ describe('certreqInf', () => {
     ['more than 64 characters', 'A'.repeat(65)],
   ])('refuses a label with %s', (_what, label) => {
     expect(() => certreqInf({ ...request, label })).toThrow(expect.objectContaining({ code: 'bad-request' }));
-    expect(() => certreqInf({ ...request, commonName: label })).toThrow(expect.objectContaining({ code: 'bad-request' }));
+    expect(() => certreqInf({ ...request, commonName: label })).toThrow(
+      expect.objectContaining({ code: 'bad-request' }),
+    );
   });
 
-  it('refuses a key id that is not the store\'s own form', () => {
+  it("refuses a key id that is not the store's own form", () => {
     expect(() => certreqInf({ ...request, keyId: '0123456789ABCDEF' })).toThrow(RangeError);
     expect(() => certreqInf({ ...request, keyId: 'dck" \r\nx' })).toThrow(RangeError);
   });

@@ -1,7 +1,11 @@
 // Reading certreq/certutil/PowerShell output: the HRESULT decides (any display language), exit codes as Windows
 // hands them to Node, and hostile listings refused.
 import { describe, expect, it } from 'vitest';
-import { keyIdOfFriendlyName, parseStoreListing, toolVerdict } from '../../../../../native/device-keys/windows/certreq-output.ts';
+import {
+  keyIdOfFriendlyName,
+  parseStoreListing,
+  toolVerdict,
+} from '../../../../../native/device-keys/windows/certreq-output.ts';
 import { TRANSCRIPTS } from './fake-windows-commands.ts';
 
 const THUMB = 'A'.repeat(40);
@@ -16,7 +20,11 @@ describe('toolVerdict', () => {
     [TRANSCRIPTS.noTpm, 'no-platform-store', '0x80090030'],
     [TRANSCRIPTS.notFound, 'certificate-key-mismatch', '0x80092004'],
     [TRANSCRIPTS.badKeyset, 'no-such-key', '0x80090016'],
-    ['Zertifikatanforderungsprozessor: Das Gerät ist nicht bereit. 0x80090030 (-2146893776 NTE_DEVICE_NOT_READY)', 'no-platform-store', '0x80090030'],
+    [
+      'Zertifikatanforderungsprozessor: Das Gerät ist nicht bereit. 0x80090030 (-2146893776 NTE_DEVICE_NOT_READY)',
+      'no-platform-store',
+      '0x80090030',
+    ],
     ['TPM: lockout 0x80280921', 'store-busy', '0x80280921'],
     ['something new 0x8007000e (E_OUTOFMEMORY)', 'store-failed', '0x8007000E'],
   ])('maps %j to %s', (stdout, code, hresult) => {
@@ -24,8 +32,16 @@ describe('toolVerdict', () => {
   });
 
   it('reads the HRESULT from a negative exit code when the text has none', () => {
-    expect(toolVerdict({ exitCode: 0x8028400f | 0, stdout: '', stderr: '' })).toEqual({ ok: false, code: 'no-platform-store', hresult: '0x8028400F' });
-    expect(toolVerdict({ exitCode: 2, stdout: 'no number here', stderr: '' })).toEqual({ ok: false, code: 'store-failed', hresult: null });
+    expect(toolVerdict({ exitCode: 0x8028400f | 0, stdout: '', stderr: '' })).toEqual({
+      ok: false,
+      code: 'no-platform-store',
+      hresult: '0x8028400F',
+    });
+    expect(toolVerdict({ exitCode: 2, stdout: 'no number here', stderr: '' })).toEqual({
+      ok: false,
+      code: 'store-failed',
+      hresult: null,
+    });
   });
 });
 

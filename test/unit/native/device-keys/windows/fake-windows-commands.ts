@@ -10,17 +10,26 @@ import { createHash, webcrypto, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as x509 from '@peculiar/x509';
 import type { ToolOutcome } from '../../../../../native/device-keys/windows/certreq-output.ts';
-import type { WindowsCommands, WindowsProgram } from '../../../../../native/device-keys/windows/certreq-device-key-store.ts';
+import type {
+  WindowsCommands,
+  WindowsProgram,
+} from '../../../../../native/device-keys/windows/certreq-device-key-store.ts';
 
 const crypto = webcrypto as unknown as Crypto;
 
-interface StoredCertificate { readonly der: Buffer; readonly friendlyName: string }
+interface StoredCertificate {
+  readonly der: Buffer;
+  readonly friendlyName: string;
+}
 
 /** Transcripts in certreq's shape: what a PC without a TPM and a wrong -accept print. */
 export const TRANSCRIPTS = {
-  noTpm: 'Certificate Request Processor: The device that is required by this cryptographic provider is not ready for use. 0x80090030 (-2146893776 NTE_DEVICE_NOT_READY)\r\n',
-  notFound: 'Certificate Request Processor: Cannot find object or property. 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)\r\n',
-  badKeyset: 'CertUtil: -delkey command FAILED: 0x80090016 (-2146893802 NTE_BAD_KEYSET)\r\nCertUtil: Keyset does not exist\r\n',
+  noTpm:
+    'Certificate Request Processor: The device that is required by this cryptographic provider is not ready for use. 0x80090030 (-2146893776 NTE_DEVICE_NOT_READY)\r\n',
+  notFound:
+    'Certificate Request Processor: Cannot find object or property. 0x80092004 (-2146885628 CRYPT_E_NOT_FOUND)\r\n',
+  badKeyset:
+    'CertUtil: -delkey command FAILED: 0x80090016 (-2146893802 NTE_BAD_KEYSET)\r\nCertUtil: Keyset does not exist\r\n',
   created: '\r\nCertReq: Request Created\r\n',
 };
 
@@ -60,11 +69,18 @@ export class FakeWindowsCommands implements WindowsCommands {
     if (infPath === undefined || csrPath === undefined) return fail('usage', 0x80070057);
     const inf = readFileSync(infPath).subarray(2).toString('utf16le');
     const value = (key: string): string => new RegExp(`^${key} = "(.*)"\\r?$`, 'mu').exec(inf)?.[1] ?? '';
-    if (value('ProviderName') === 'Microsoft Platform Crypto Provider' && !this.tpmReady) return fail(TRANSCRIPTS.noTpm, 0x80090030);
+    if (value('ProviderName') === 'Microsoft Platform Crypto Provider' && !this.tpmReady)
+      return fail(TRANSCRIPTS.noTpm, 0x80090030);
     const keys = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
     const signingAlgorithm = { name: 'ECDSA', hash: 'SHA-256' };
-    const csr = await x509.Pkcs10CertificateRequestGenerator.create({ name: value('Subject'), keys, signingAlgorithm }, crypto);
-    const placeholder = await x509.X509CertificateGenerator.createSelfSigned({ name: value('Subject'), keys, signingAlgorithm, serialNumber: '01' }, crypto);
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create(
+      { name: value('Subject'), keys, signingAlgorithm },
+      crypto,
+    );
+    const placeholder = await x509.X509CertificateGenerator.createSelfSigned(
+      { name: value('Subject'), keys, signingAlgorithm, serialNumber: '01' },
+      crypto,
+    );
     this.keys.set(value('KeyContainer'), value('ProviderName'));
     this.stores.REQUEST.push({ der: Buffer.from(placeholder.rawData), friendlyName: value('FriendlyName') });
     const pem = csr.toString('pem').replace(/CERTIFICATE REQUEST/gu, 'NEW CERTIFICATE REQUEST');
@@ -84,8 +100,12 @@ export class FakeWindowsCommands implements WindowsCommands {
 
   private certutil(args: readonly string[]): ToolOutcome {
     if (args.includes('-addstore')) {
-      if (this.addStoreFails) return fail('CertUtil: -addstore command FAILED: 0x80070005 (WIN32: 5 ERROR_ACCESS_DENIED)\r\n', 0x80070005);
-      this.stores.CA.push({ der: Buffer.from(new X509Certificate(readFileSync(args.at(-1) ?? '')).raw), friendlyName: '' });
+      if (this.addStoreFails)
+        return fail('CertUtil: -addstore command FAILED: 0x80070005 (WIN32: 5 ERROR_ACCESS_DENIED)\r\n', 0x80070005);
+      this.stores.CA.push({
+        der: Buffer.from(new X509Certificate(readFileSync(args.at(-1) ?? '')).raw),
+        friendlyName: '',
+      });
       return ok();
     }
     if (args.includes('-delstore')) {
@@ -100,7 +120,11 @@ export class FakeWindowsCommands implements WindowsCommands {
 
   private list(script: string): ToolOutcome {
     const store = /CurrentUser\\(My|REQUEST)/u.exec(script)?.[1] === 'My' ? 'My' : 'REQUEST';
-    const entries = this.stores[store].map((entry) => ({ Thumbprint: thumbprint(entry.der), FriendlyName: entry.friendlyName, RawData: entry.der.toString('base64') }));
+    const entries = this.stores[store].map((entry) => ({
+      Thumbprint: thumbprint(entry.der),
+      FriendlyName: entry.friendlyName,
+      RawData: entry.der.toString('base64'),
+    }));
     // ConvertTo-Json: nothing for none, a bare object for one, an array for more.
     return ok(entries.length === 0 ? '' : JSON.stringify(entries.length === 1 ? entries[0] : entries));
   }
