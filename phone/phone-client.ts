@@ -232,6 +232,8 @@ export async function redeemEnrollment(
     otp: Buffer;
     /** The issuer's CA to verify the returned chain against; fetched from its metadata when absent. */
     trustedCaPem?: string;
+    /** This phone's own stable id: a renewal for the same card and device supersedes the older credential. */
+    deviceId?: string;
   },
 ): Promise<PhoneResult<Redemption>> {
   const qr = readEnrollmentQr(input.qrPayload, connection.baseUrl.href);
@@ -268,7 +270,11 @@ export async function redeemEnrollment(
     await callIssuer(connection, 'redeemEnrollment', {
       params: { enrollmentId: qr.value.enrollmentId },
       bearer: input.token.accessToken,
-      body: { otp: input.otp.toString('utf8'), csr: keyAndCsr.csrPem },
+      body: {
+        otp: input.otp.toString('utf8'),
+        csr: keyAndCsr.csrPem,
+        ...(input.deviceId === undefined ? {} : { device: { id: input.deviceId } }),
+      },
     }),
   );
   if (!redeemed.ok) {

@@ -14,6 +14,11 @@ export const PhoneState = Type.Object(
     version: Type.Literal(1),
     issuerUrl: Type.String({ maxLength: 2000 }),
     caFile: Type.Union([Type.String({ maxLength: 4096 }), Type.Null()]),
+    /**
+     * This phone's own id, made at its first `start` and kept by later ones: the issuer revokes the older credential
+     * of the same card and device as superseded when a renewal is issued.
+     */
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' })),
     flow: Type.Optional(
       Type.Object({
         deviceCode: Type.String({ maxLength: 100 }),

@@ -3,6 +3,7 @@
 // or a hidden prompt, never from the command line; tokens and the private key stay in the 0600 state files.
 //
 // Exit codes: 0 done, 1 the issuer/QR/chain said no, 2 the command line is wrong.
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-caller.ts';
@@ -124,8 +125,16 @@ async function start(args: string[]): Promise<number> {
   const issuerUrl = values['--issuer'];
   if (issuerUrl === undefined) throw new UsageError('--issuer URL is required');
   const caOption = values['--ca'];
-  const state: PhoneState = { version: 1, issuerUrl, caFile: caOption === undefined ? null : resolve(caOption) };
   const dir = values['--state'] ?? defaultStateDir();
+  // The same phone starting again (a renewal) keeps its device id; anything else in the old state is replaced.
+  const previous = await loadState(dir);
+  const deviceId = previous.ok && previous.state.deviceId !== undefined ? previous.state.deviceId : randomUUID();
+  const state: PhoneState = {
+    version: 1,
+    issuerUrl,
+    caFile: caOption === undefined ? null : resolve(caOption),
+    deviceId,
+  };
   const json = values['--json'] === true;
   const outcome = await withConnection(state, async (connection) => {
     const metadata = await fetchIssuerMetadata(connection);
@@ -226,7 +235,12 @@ async function redeem(args: string[]): Promise<number> {
         json,
       );
     const outcome = await withConnection(state, async (connection) => {
-      const result = await redeemEnrollment(connection, { token, qrPayload: qrPayload ?? '', otp });
+      const result = await redeemEnrollment(connection, {
+        token,
+        qrPayload: qrPayload ?? '',
+        otp,
+        ...(state.deviceId === undefined ? {} : { deviceId: state.deviceId }),
+      });
       if (!result.ok) return reportFailure(result, json);
       const keyPem = pkcs8ToPem(result.value.privateKeyPkcs8);
       result.value.privateKeyPkcs8.fill(0);

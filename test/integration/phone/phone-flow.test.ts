@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
+import { callIssuer, connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../../phone/qr-code.ts';
 import {
   pollTokenOnce,
@@ -212,6 +212,38 @@ describe('dck phone (the command a help-desk agent runs)', () => {
     } finally {
       h.advanceClock(-293 * dayMs);
     }
+  });
+
+  it('renewal: the same phone enrolling again with the same card supersedes its older credential', async () => {
+    const stateDir = join(workDir, 'renewal-state');
+    const caFile = join(workDir, 'renewal-issuer-tls.pem');
+    writeFileSync(caFile, h.issuer.tlsCertificatePem);
+    const card = await h.card();
+    const enrollOnce = async (): Promise<string> => {
+      const started = await dck(['start', '--issuer', h.issuer.url, '--ca', caFile, '--state', stateDir, '--json']);
+      expect(started.code).toBe(0);
+      const { userCode } = JSON.parse(started.stdout) as { userCode: string };
+      const session = await kioskSignIn(h.http, card);
+      const approved = await approve(h.http, session.sessionToken, userCode);
+      expect(approved.status).toBe(201);
+      expect((await dck(['poll', '--state', stateDir, '--timeout', '30'])).code).toBe(0);
+      const redeemed = await dck(
+        ['redeem', '--qr-text', approved.body.qrPayload, '--state', stateDir],
+        `${approved.body.otp}\n`,
+      );
+      expect(redeemed.code).toBe(0);
+      const state = JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as {
+        credential: { serialNumberHex: string };
+      };
+      return state.credential.serialNumberHex;
+    };
+    const first = await enrollOnce();
+    const second = await enrollOnce();
+    expect(second).not.toBe(first);
+    const statusOf = async (serialNumberHex: string) =>
+      must(await callIssuer(connection, 'credentialStatus', { params: { serialNumberHex } }));
+    expect((await statusOf(first)).state).toBe('revoked');
+    expect((await statusOf(second)).state).toBe('active');
   });
 
   it('refuses a hostile QR text with a clear message and exit code 1', async () => {
