@@ -29,6 +29,9 @@ if (!material.found) {
         expect.fail(material.reason);
       });
     } else {
+      // Skipped only outside CI, on a checkout without ../shared/conformance (NIST/GSA material that must never be
+      // copied into the repository): there is nothing to run against. Under CI (CI=true) the branch above fails
+      // instead, so CI can never pass with these cases silently skipped.
       console.log(`ICAM conformance skipped: ${material.reason}`);
       it.skip(`skipped: ${material.reason}`, () => undefined);
     }
