@@ -3,11 +3,10 @@
  * answering pcscd on this thread's event loop, whatever the thread that started it is blocked in.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { virtualCardAtr } from './atr.ts';
 import { PivApplet } from './piv-applet.ts';
 import { appletFromPortable } from './profiles.ts';
 import type { CardThreadData, CardThreadReply, CardThreadRequest } from './threaded-virtual-card.ts';
-import { VpcdLink } from './vpcd-link.ts';
+import { appletLink } from './virtual-card.ts';
 
 function runCardThread(): void {
   const port = parentPort;
@@ -16,16 +15,9 @@ function runCardThread(): void {
   const data = workerData as CardThreadData;
   const applet = new PivApplet(appletFromPortable(data.applet));
   const post = (reply: CardThreadReply): void => port.postMessage(reply);
-  const link = new VpcdLink({
+  const link = appletLink(applet, {
     host: data.host,
     port: data.port,
-    card: {
-      atr: virtualCardAtr(),
-      powerOn: () => applet.reset(),
-      powerOff: () => applet.reset(),
-      reset: () => applet.reset(),
-      transmit: (apdu) => applet.transmit(apdu),
-    },
     onDisconnect: (reason) => post({ kind: 'disconnected', reason }),
   });
   port.on('message', (request: CardThreadRequest) => {

@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { buildProfile } from './profiles.ts';
 import type { PortableAppletConfig, ProfileName, VirtualCardIdentity } from './profiles.ts';
 import type { TestPki } from './test-pki.ts';
+import { profileOptionsOf } from './virtual-card.ts';
 
 /** What the card's thread starts from (plain data: it crosses postMessage). */
 export interface CardThreadData {
@@ -60,12 +61,7 @@ const CARD_THREAD_ENTRY = new URL('./card-thread-entry.mjs', import.meta.url);
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export async function startThreadedVirtualCard(options: StartThreadedVirtualCardOptions): Promise<ThreadedVirtualCard> {
-  const built = await buildProfile(options.profile, {
-    ...(options.pki ? { pki: options.pki } : {}),
-    ...(options.commonName ? { commonName: options.commonName } : {}),
-    ...(options.uuid ? { uuid: options.uuid } : {}),
-    ...(options.pin ? { pin: options.pin } : {}),
-  });
+  const built = await buildProfile(options.profile, profileOptionsOf(options));
   const data: CardThreadData = { host: options.host ?? '127.0.0.1', port: options.port, applet: built.portableApplet };
   const worker = new Worker(CARD_THREAD_ENTRY, { workerData: data });
   // The card must never keep a finished process alive; stop() ends it on purpose.

@@ -13,7 +13,7 @@
 import { virtualCardAtr } from './atr.ts';
 import { PivApplet } from './piv-applet.ts';
 import { buildProfile } from './profiles.ts';
-import type { ProfileName, VirtualCardIdentity } from './profiles.ts';
+import type { BuildProfileOptions, ProfileName, VirtualCardIdentity } from './profiles.ts';
 import type { TestPki } from './test-pki.ts';
 import { VpcdLink } from './vpcd-link.ts';
 
@@ -54,22 +54,28 @@ export interface VirtualCard {
   stop(): Promise<void>;
 }
 
-export async function startVirtualCard(options: StartVirtualCardOptions = {}): Promise<VirtualCard> {
-  const profile = options.profile ?? 'rsa2048';
-  const built = await buildProfile(profile, {
+/** What a started card passes on to buildProfile (threaded-virtual-card.ts starts cards the same way). */
+export function profileOptionsOf(
+  options: Pick<StartVirtualCardOptions, 'pki' | 'commonName' | 'uuid' | 'pin'>,
+): BuildProfileOptions {
+  return {
     ...(options.pki ? { pki: options.pki } : {}),
     ...(options.commonName ? { commonName: options.commonName } : {}),
     ...(options.uuid ? { uuid: options.uuid } : {}),
     ...(options.pin ? { pin: options.pin } : {}),
-  });
-  const applet = new PivApplet(built.applet);
-  const atr = virtualCardAtr();
-  const port = options.port ?? VPCD_DEFAULT_PORT;
-  const link = new VpcdLink({
-    host: options.host ?? '127.0.0.1',
-    port,
+  };
+}
+
+/** The applet behind a vpcd link: power events reset it, APDUs go to it (`onApdu` sees them with PINs zeroed). */
+export function appletLink(
+  applet: PivApplet,
+  options: Pick<StartVirtualCardOptions, 'onApdu' | 'onDisconnect'> & { readonly host: string; readonly port: number },
+): VpcdLink {
+  return new VpcdLink({
+    host: options.host,
+    port: options.port,
     card: {
-      atr,
+      atr: virtualCardAtr(),
       powerOn: () => applet.reset(),
       powerOff: () => applet.reset(),
       reset: () => applet.reset(),
@@ -81,6 +87,13 @@ export async function startVirtualCard(options: StartVirtualCardOptions = {}): P
     },
     ...(options.onDisconnect ? { onDisconnect: options.onDisconnect } : {}),
   });
+}
+
+export async function startVirtualCard(options: StartVirtualCardOptions = {}): Promise<VirtualCard> {
+  const built = await buildProfile(options.profile ?? 'rsa2048', profileOptionsOf(options));
+  const applet = new PivApplet(built.applet);
+  const port = options.port ?? VPCD_DEFAULT_PORT;
+  const link = appletLink(applet, { ...options, host: options.host ?? '127.0.0.1', port });
   const card: VirtualCard = {
     identity: built.identity,
     applet,
