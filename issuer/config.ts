@@ -6,7 +6,11 @@ import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
 import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
-import { NotificationsConfig, notificationsProblem } from './notifications/notification-config.ts';
+import {
+  NotificationsConfig,
+  movedNotificationSetting,
+  notificationsProblem,
+} from './notifications/notification-config.ts';
 
 const Seconds = (defaultValue: number, maximum: number) => Type.Integer({ minimum: 1, maximum, default: defaultValue });
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
@@ -206,6 +210,8 @@ function fieldName(instancePath: string, extra: string | null): string {
 export function parseIssuerConfig(input: unknown): IssuerConfig {
   const caProblem = caSectionProblem((input as { ca?: unknown } | null)?.ca);
   if (caProblem !== null) throw new ConfigError(caProblem.field, caProblem.detail);
+  const moved = movedNotificationSetting((input as { notifications?: unknown } | null)?.notifications);
+  if (moved !== null) throw new ConfigError(moved.field, moved.detail);
   const withDefaults = Value.Default(IssuerConfigSchema, Value.Clone(input ?? {}));
   const [first] = Value.Errors(IssuerConfigSchema, withDefaults);
   if (first !== undefined) {

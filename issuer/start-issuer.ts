@@ -168,7 +168,7 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
         now,
         ISSUER_START_ACTOR,
         'cessationOfOperation',
-        config.notifications,
+        (await readTenantSettings(storage, config)).notificationTypes,
       );
     } finally {
       await storage.close();
@@ -178,17 +178,18 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   }
 }
 
-/** `eligibility.onCardRevoked: revoke-derived` through the lifecycle: audited, actor `monitor`, CRL regenerated at once. */
+/** `onCardRevoked: revoke-derived` through the lifecycle: audited, actor `monitor`, CRL regenerated at once. */
 function lifecycleRevokeAllForCard(
   storage: IssuerStorage,
   crl: CrlPublisher,
   now: () => Date,
-  notifications: IssuerConfig['notifications'],
+  config: IssuerConfig,
 ): RevokeAllForCard {
   const deps = {
     storage,
     now,
-    notifications,
+    // Read fresh at each revocation (not through the 5 s cache): monitor runs are minutes apart.
+    notificationTypes: async () => (await readTenantSettings(storage, config)).notificationTypes,
     afterRevocationChange: () => {
       crl.refresh().catch((error: unknown) => {
         process.emitWarning(`derived CRL not regenerated: ${String(error)}`);
@@ -223,7 +224,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     now(),
     ISSUER_START_ACTOR,
     'cessationOfOperation',
-    config.notifications,
+    (await readTenantSettings(storage, config)).notificationTypes,
   );
   const crl = startCrlPublisher({
     storage,
@@ -315,8 +316,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       cardRevokedAction({
         storage,
         now,
-        revokeAllForCard:
-          options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config.notifications),
+        revokeAllForCard: options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config),
       }),
     warn: (message) => {
       process.emitWarning(message);

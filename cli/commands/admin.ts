@@ -296,12 +296,19 @@ export async function run(args: string[]): Promise<number> {
     if (action === undefined) throw new UsageError(`unknown admin command "${printable(`${group} ${verb}`)}"`);
     const options = parseArgs(rest, SPEC, `dck admin ${group} ${verb}`);
     const dataDir = options['--data'] ?? 'dck-issuer-data';
-    storage = openStorage(dataDir);
-    // A revocation here queues the holder's notice in the outbox; the issuer's sender delivers it.
-    const deps: LifecycleDeps = { storage, now: () => new Date(), notifications: configOf(options).notifications };
+    const opened = openStorage(dataDir);
+    storage = opened;
+    // A revocation here queues the holder's notice in the outbox (if the tenant's notificationTypes include email);
+    // the issuer's sender delivers it.
+    const config = configOf(options);
+    const deps: LifecycleDeps = {
+      storage: opened,
+      now: () => new Date(),
+      notificationTypes: async () => (await readTenantSettings(opened, config)).notificationTypes,
+    };
     const actor: LifecycleActor = { kind: 'admin', id: options['--actor'] ?? defaultActor() };
     return await action({
-      storage,
+      storage: opened,
       options,
       deps,
       actor,

@@ -128,7 +128,7 @@ async function issueFor(
         actor: 'renewal',
         note: `superseded by ${issued.serialNumberHex}`,
       }),
-    credentialIssuedNotices(ctx.config.notifications, derived, device.clientId, now.getTime()),
+    credentialIssuedNotices((await ctx.tenant()).notificationTypes, derived, device.clientId, now.getTime()),
   );
   if (!completed.completed && completed.reason === 'generation-retired')
     return auditedRefusal(ctx, 'redeem', 'issuer-replaced', details);

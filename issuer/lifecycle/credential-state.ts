@@ -16,7 +16,7 @@ import type {
   StoredCredentialStatus,
 } from '../storage/issuer-storage.ts';
 import { credentialRevokedNotices } from '../notifications/notices.ts';
-import type { NotificationsSettings } from '../notifications/notification-config.ts';
+import type { NotificationType } from './tenant-settings.ts';
 
 export type CredentialState = 'active' | 'suspended' | 'revoked' | 'expired';
 
@@ -55,18 +55,22 @@ export interface LifecycleDeps {
   /** Told after every change that alters the CRL (the issuer regenerates it); a failure there is its own business. */
   afterRevocationChange?: () => void;
   /**
-   * The issuer's notifications section: a revocation queues the holder's notice in its own transaction. Absent
-   * only where no holder is to be told (unit tests of the states).
+   * The tenant's `notificationTypes` now (lifecycle/tenant-settings.ts), read at each change: a revocation queues
+   * the holder's notice in its own transaction when it includes email. Absent only where no holder is to be told
+   * (unit tests of the states).
    */
-  notifications?: Pick<NotificationsSettings, 'channels'>;
+  notificationTypes?: () => Promise<NotificationType>;
 }
 
 /** The holder's notice of a revocation (none without notification settings). */
-function revokedNotices(deps: LifecycleDeps, reason: RevocationReason, at: number): NoticesFor | undefined {
-  const settings = deps.notifications;
-  return settings === undefined
-    ? undefined
-    : (credential) => credentialRevokedNotices(settings, credential, reason, at);
+async function revokedNotices(
+  deps: LifecycleDeps,
+  reason: RevocationReason,
+  at: number,
+): Promise<NoticesFor | undefined> {
+  if (deps.notificationTypes === undefined) return undefined;
+  const types = await deps.notificationTypes();
+  return (credential) => credentialRevokedNotices(types, credential, reason, at);
 }
 
 /** The state a user would see: a stored active or suspended credential past its notAfter is expired. */
@@ -155,7 +159,7 @@ async function change(
     code: reason,
     details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: checkedNote },
   };
-  const notices = wanted === 'revoke' && reason !== null ? revokedNotices(deps, reason, at.getTime()) : undefined;
+  const notices = wanted === 'revoke' && reason !== null ? await revokedNotices(deps, reason, at.getTime()) : undefined;
   const result = await deps.storage.changeCredentialState(stateChange, entry, notices);
   if (!result.changed) {
     const error = refusal(result.current, serialNumberHex, at, wanted);
@@ -244,7 +248,7 @@ export async function revokeAllForCard(
         note: 'every credential of the card',
       },
     }),
-    revokedNotices(deps, reason, at),
+    await revokedNotices(deps, reason, at),
   );
   if (revoked.length > 0) deps.afterRevocationChange?.();
   return revoked;

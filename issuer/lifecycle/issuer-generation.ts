@@ -2,10 +2,10 @@
 // certificate the database has not seen as the live generation starts a new one: the old generation is retired
 // (its CA signs no more: a redeem signed by it is refused at commit) and every credential it issued is revoked.
 import { issuerChangedNotices } from '../notifications/notices.ts';
-import type { NotificationsSettings } from '../notifications/notification-config.ts';
 import type { IssuerStorage } from '../storage/issuer-storage.ts';
 import type { RevocationReason } from './revocation-reason.ts';
 import type { LifecycleActor } from './credential-state.ts';
+import type { NotificationType } from './tenant-settings.ts';
 
 export async function enterIssuerGeneration(
   storage: IssuerStorage,
@@ -13,7 +13,8 @@ export async function enterIssuerGeneration(
   at: Date,
   actor: LifecycleActor,
   reason: RevocationReason = 'cessationOfOperation',
-  notifications?: Pick<NotificationsSettings, 'channels'>,
+  /** The tenant's setting, read by the caller just before; absent → nobody is told (tests of generations). */
+  notificationTypes?: NotificationType,
 ): Promise<{ generation: number; revoked: string[] }> {
   const time = at.getTime();
   return storage.startIssuerGeneration(
@@ -39,9 +40,9 @@ export async function enterIssuerGeneration(
       code: reason,
       details: { serialNumberHex, actorKind: actor.kind, actor: actor.id, note: 'issuer generation replaced' },
     }),
-    notifications === undefined
+    notificationTypes === undefined
       ? // Every holder of a revoked credential is told to enroll again (seed 003), in the generation's transaction.
         undefined
-      : (generation) => (credential) => issuerChangedNotices(notifications, credential, generation, time),
+      : (generation) => (credential) => issuerChangedNotices(notificationTypes, credential, generation, time),
   );
 }

@@ -19,6 +19,7 @@ import { buildCrl } from './crl-builder.ts';
 import type { LifecycleActor } from './credential-state.ts';
 import { enterIssuerGeneration } from './issuer-generation.ts';
 import type { RevocationReason } from './revocation-reason.ts';
+import { readTenantSettings } from './tenant-settings.ts';
 
 export class IssuerReplaceError extends Error {
   readonly code = 'issuer-replace-refused';
@@ -87,7 +88,7 @@ export async function replaceDataDirIssuer(options: {
     now,
     options.actor,
     options.reason,
-    options.config.notifications,
+    (await readTenantSettings(storage, options.config)).notificationTypes,
   );
   await finishReplacement(dataDir, storage, oldCa, current.generation, now);
   return {

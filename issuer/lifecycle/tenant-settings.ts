@@ -1,12 +1,20 @@
 // The tenant's settings (seed 003 "Set up a derived credential issuer"): kept in the database so every change is
 // audited (who, what, before → after) and reaches every issuer process; the config file gives the starting values.
 // None of them is secret. The eligibility monitor reads `onCardRevoked`, notifications read `notificationTypes` and
-// `renewalThresholdPercent`; the issuer reads the display name, help URL and lifetime (`tenantSettingsReader`).
+// `renewalThresholdPercent` (their one source: the config's `notifications` section keeps only the transports);
+// the issuer reads the display name, help URL and lifetime (`tenantSettingsReader`).
 import type { IssuerConfig } from '../config.ts';
 import type { IssuerStorage } from '../storage/issuer-storage.ts';
 import type { LifecycleActor } from './credential-state.ts';
 
 export const NOTIFICATION_TYPES = ['none', 'email', 'app', 'both'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+/** The holder is mailed (the config's notifications.smtp and from say how). */
+export const sendsEmail = (types: NotificationType): boolean => types === 'email' || types === 'both';
+/** The phone's status route shows renewal-due (`dck phone status`). */
+export const showsInApp = (types: NotificationType): boolean => types === 'app' || types === 'both';
+/** The renewal threshold when nobody set one (seed 003: Intune notifies at 80% of the lifetime). */
+export const DEFAULT_RENEWAL_THRESHOLD_PERCENT = 80;
 /** `revoke-derived`: a revoked card revokes its derived credentials; `flag`: recorded and notified only (800-157r1). */
 export const CARD_REVOCATION_POLICIES = ['revoke-derived', 'flag'] as const;
 
@@ -15,7 +23,7 @@ export interface TenantSettings {
   displayName: string;
   /** Shown to users. */
   helpUrl: string | null;
-  notificationTypes: (typeof NOTIFICATION_TYPES)[number];
+  notificationTypes: NotificationType;
   /** Percent of a derived credential's lifetime after which it is renewal-due. */
   renewalThresholdPercent: number;
   derivedCertificateLifetimeDays: number;
@@ -39,8 +47,10 @@ export function defaultTenantSettings(config: IssuerConfig): TenantSettings {
   return {
     displayName: config.displayName,
     helpUrl: config.helpUrl,
-    notificationTypes: 'email',
-    renewalThresholdPercent: 80,
+    // App notices only until an administrator chooses: email needs a mail relay in the config, which a new issuer
+    // (the kiosk's embedded one) does not have. The same default the config's `notifications.channels` had.
+    notificationTypes: 'app',
+    renewalThresholdPercent: DEFAULT_RENEWAL_THRESHOLD_PERCENT,
     derivedCertificateLifetimeDays: config.derivedCertificate.lifetimeDays,
     onCardRevoked: config.eligibility.onCardRevoked,
   };

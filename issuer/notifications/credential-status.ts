@@ -6,7 +6,8 @@ import { credentialState } from '../lifecycle/credential-state.ts';
 import { ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import type { DerivedCertificateRecord } from '../storage/issuer-storage.ts';
-import type { NotificationsSettings } from './notification-config.ts';
+import { showsInApp } from '../lifecycle/tenant-settings.ts';
+import type { TenantSettings } from '../lifecycle/tenant-settings.ts';
 
 /**
  * notBefore + threshold × lifetime, in whole milliseconds. The outbox's renewal scan computes the same point in SQL
@@ -16,17 +17,14 @@ export function renewalDueAt(notBefore: number, notAfter: number, thresholdPerce
   return notBefore + Math.floor(((notAfter - notBefore) * thresholdPercent) / 100);
 }
 
-export const appChannelEnabled = (settings: Pick<NotificationsSettings, 'channels'>): boolean =>
-  settings.channels === 'app' || settings.channels === 'both';
-
 export function credentialStatus(
   credential: DerivedCertificateRecord,
-  settings: Pick<NotificationsSettings, 'channels' | 'renewalThresholdPercent'>,
+  settings: Pick<TenantSettings, 'notificationTypes' | 'renewalThresholdPercent'>,
   now: number,
 ): CredentialStatus {
   const state = credentialState(credential, new Date(now));
   const active = state === 'active';
-  const dueAt = appChannelEnabled(settings)
+  const dueAt = showsInApp(settings.notificationTypes)
     ? renewalDueAt(credential.notBefore, credential.notAfter, settings.renewalThresholdPercent)
     : null;
   return {
@@ -40,10 +38,11 @@ export function credentialStatus(
 
 /** The `credentialStatus` route's rule: the credential's state by serial, or `not-found`. */
 export async function credentialStatusBySerial(
-  ctx: Pick<IssuerContext, 'storage' | 'config' | 'now'>,
+  ctx: Pick<IssuerContext, 'storage' | 'tenant' | 'now'>,
   serialNumberHex: string,
 ): Promise<RouteRuleResult<'credentialStatus'>> {
   const credential = await ctx.storage.findDerivedCertificate(serialNumberHex);
   if (credential === null) return refuse('not-found', { detail: 'No derived credential has this serial number.' });
-  return ok(credentialStatus(credential, ctx.config.notifications, ctx.now().getTime()));
+  // The tenant's settings as they are now (re-read every few seconds): `dck admin tenant set` needs no restart.
+  return ok(credentialStatus(credential, await ctx.tenant(), ctx.now().getTime()));
 }

@@ -1,27 +1,27 @@
 // The outbox rows of each fact worth a notice, built where the fact happens and handed to the storage call that
-// records it (same transaction). Each returns [] when the tenant does not send email, so callers never branch.
+// records it (same transaction). Each returns [] when the tenant does not send email (its `notificationTypes`
+// setting, read by the caller just before the change), so callers never branch.
 //
 // A state change elsewhere (revocation, issuer replacement) queues its notice the same way:
-//   storage.someChange(..., audit, credentialRevokedNotices(config.notifications, { ... }))
+//   storage.someChange(..., audit, credentialRevokedNotices((await tenant()).notificationTypes, { ... }))
 // and, in the SQLite storage, `outbox.enqueue(message)` inside that method's write transaction.
 import { newRecordId } from '../secrets.ts';
 import { notificationKey } from '../storage/issuer-storage.ts';
 import type { DerivedCertificateRecord, NotificationInput } from '../storage/issuer-storage.ts';
-import { emailEnabled } from './notification-config.ts';
-import type { NotificationsSettings } from './notification-config.ts';
+import { sendsEmail } from '../lifecycle/tenant-settings.ts';
+import type { NotificationType } from '../lifecycle/tenant-settings.ts';
 
-type Settings = Pick<NotificationsSettings, 'channels'>;
 type Credential = Pick<DerivedCertificateRecord, 'serialNumberHex' | 'cardId' | 'notAfter'>;
 
 function notice(
-  settings: Settings,
+  types: NotificationType,
   kind: NotificationInput['kind'],
   credential: Credential,
   key: string,
   facts: NotificationInput['facts'],
   at: number,
 ): NotificationInput[] {
-  if (!emailEnabled(settings)) return [];
+  if (!sendsEmail(types)) return [];
   return [
     {
       id: newRecordId(),
@@ -41,13 +41,13 @@ function notice(
 
 /** SP 800-157r1: the cardholder is told of every derived credential issued in their name. */
 export function credentialIssuedNotices(
-  settings: Settings,
+  types: NotificationType,
   credential: Credential,
   device: string,
   at: number,
 ): NotificationInput[] {
   return notice(
-    settings,
+    types,
     'credential-issued',
     credential,
     notificationKey('credential-issued', credential.serialNumberHex),
@@ -56,26 +56,19 @@ export function credentialIssuedNotices(
   );
 }
 
-export function renewalDueNotices(settings: Settings, credential: Credential, at: number): NotificationInput[] {
-  return notice(
-    settings,
-    'renewal-due',
-    credential,
-    notificationKey('renewal-due', credential.serialNumberHex),
-    {},
-    at,
-  );
+export function renewalDueNotices(types: NotificationType, credential: Credential, at: number): NotificationInput[] {
+  return notice(types, 'renewal-due', credential, notificationKey('renewal-due', credential.serialNumberHex), {}, at);
 }
 
 /** `reason`: the RFC 5280 reason name (keyCompromise, superseded, …), shown as it is. */
 export function credentialRevokedNotices(
-  settings: Settings,
+  types: NotificationType,
   credential: Credential,
   reason: string,
   at: number,
 ): NotificationInput[] {
   return notice(
-    settings,
+    types,
     'credential-revoked',
     credential,
     notificationKey('credential-revoked', credential.serialNumberHex),
@@ -86,13 +79,13 @@ export function credentialRevokedNotices(
 
 /** One per credential of the replaced issuer generation (`generation` keeps a later replacement's notices apart). */
 export function issuerChangedNotices(
-  settings: Settings,
+  types: NotificationType,
   credential: Credential,
   generation: number,
   at: number,
 ): NotificationInput[] {
   return notice(
-    settings,
+    types,
     'issuer-changed',
     credential,
     `${notificationKey('issuer-changed', credential.serialNumberHex)}:${generation}`,

@@ -1,5 +1,7 @@
-// The `notifications` section of the issuer config (issue 10 §5): channels, language, renewal threshold, the SMTP
-// relay, the sender address and the LDAP directory. Secrets (SMTP and LDAP passwords) are named by a file or an
+// The `notifications` section of the issuer config (issue 10 §5): how notices travel — language, the SMTP relay,
+// the sender address, the LDAP directory, the sender's pace. Whether and when the holder is told (channels, renewal
+// threshold) is the tenant's choice, kept in the database (lifecycle/tenant-settings.ts: audited, changed with
+// `dck admin tenant set` on a running issuer). Secrets (SMTP and LDAP passwords) are named by a file or an
 // environment variable, never written in the config; they are read when used and never logged.
 import Type from 'typebox';
 import type { Static } from 'typebox';
@@ -23,15 +25,9 @@ export const NOTIFICATION_LANGUAGES: readonly NotificationLanguage[] = LANGUAGE_
 
 export const NotificationsConfig = Type.Object(
   {
-    /** Tenant setting (seed 003): none, email, app (the phone's status), or both. */
-    channels: Type.Union([Type.Literal('none'), Type.Literal('email'), Type.Literal('app'), Type.Literal('both')], {
-      default: 'app',
-    }),
     /** The tenant's language; a directory's preferredLanguage for the person wins when it is one of these. */
     language: Type.Union([...LANGUAGE_SCHEMAS], { default: 'en' }),
-    /** A derived credential is renewal-due at this share of its lifetime (seed 003: 80%). */
-    renewalThresholdPercent: Type.Integer({ minimum: 50, maximum: 99, default: 80 }),
-    /** The sender address (From); required with email. */
+    /** The sender address (From); required with smtp. */
     from: Type.Union([Type.String({ minLength: 3, maxLength: 254 }), Type.Null()], { default: null }),
     // Optional objects rather than a union with null: TypeBox fills defaults inside, and a bad field is named as
     // itself rather than as a failed union.
@@ -83,8 +79,26 @@ export const NotificationsConfig = Type.Object(
 );
 export type NotificationsSettings = Static<typeof NotificationsConfig>;
 
-export const emailEnabled = (settings: Pick<NotificationsSettings, 'channels'>): boolean =>
-  settings.channels === 'email' || settings.channels === 'both';
+/**
+ * Settings that left this section for the tenant settings, and where they went. A config that still sets one is
+ * refused (not imported): importing once would leave a line in the config that no longer means anything after the
+ * first `dck admin tenant set`, and with `--workers` several processes would race to import it. A refusal that
+ * names the command is one clear step for the operator, and the config then says only what it governs.
+ */
+const MOVED_TO_TENANT_SETTINGS = {
+  channels: 'the tenant setting notificationTypes: dck admin tenant set --notifications none|email|app|both',
+  renewalThresholdPercent: 'the tenant setting renewalThresholdPercent: dck admin tenant set --renewal-threshold N',
+} as const;
+
+/** The first moved setting a raw (unparsed) config still sets, as `{ field, detail }`, or null. */
+export function movedNotificationSetting(rawNotifications: unknown): { field: string; detail: string } | null {
+  if (typeof rawNotifications !== 'object' || rawNotifications === null) return null;
+  for (const [name, whereNow] of Object.entries(MOVED_TO_TENANT_SETTINGS)) {
+    if (Object.hasOwn(rawNotifications, name))
+      return { field: `notifications.${name}`, detail: `no longer a config setting: it moved to ${whereNow}` };
+  }
+  return null;
+}
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -121,9 +135,7 @@ export function notificationsProblem(settings: NotificationsSettings): { field: 
     if (ldap.uuidAttribute === null && ldap.fascnAttribute === null)
       return at('ldap.uuidAttribute', 'give uuidAttribute or fascnAttribute');
   }
-  if (emailEnabled(settings)) {
-    if (smtp === undefined) return at('smtp', 'required when channels include email');
-    if (settings.from === null) return at('from', 'required when channels include email');
-  }
+  // Whether email is sent is the tenant's setting (it can change while the issuer runs); the relay needs a sender.
+  if (smtp !== undefined && settings.from === null) return at('from', 'required with smtp');
   return null;
 }

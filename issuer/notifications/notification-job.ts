@@ -1,6 +1,8 @@
 // The notification sender: every `notifications.sendIntervalSeconds`, the process holding the `notifications`
 // lease (one at a time over every process on the database) queues the renewal-due notices that became due, then
-// sends what the outbox holds, one claimed row at a time.
+// sends what the outbox holds, one claimed row at a time. Whether email goes out and when a credential is
+// renewal-due are the tenant's settings (notificationTypes, renewalThresholdPercent), read from the database at
+// every run, so `dck admin tenant set` reaches a running issuer without a restart.
 //
 // Nothing is lost: a row leaves `pending` only as `sent` (the relay accepted it) or `failed` (after maxAttempts,
 // or a permanent refusal), both audited. Nothing is sent twice by two processes: a row is claimed by a conditional
@@ -15,7 +17,8 @@ import type { DirectoryLookup } from './directory-lookup.ts';
 import { emailDomain } from './email-address.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { composeNotice } from './messages.ts';
-import { emailEnabled } from './notification-config.ts';
+import { readTenantSettings, sendsEmail } from '../lifecycle/tenant-settings.ts';
+import type { TenantSettings } from '../lifecycle/tenant-settings.ts';
 import { renewalDueNotices } from './notices.ts';
 import { findRecipient } from './recipient.ts';
 
@@ -75,14 +78,14 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
   const claimMs = Math.max(MIN_CLAIM_MS, 4 * (settings.smtp?.timeoutSeconds ?? 0) * 1000);
   let running: Promise<NotificationRun> | null = null;
 
-  const queueRenewals = async (at: number): Promise<number> => {
+  const queueRenewals = async (at: number, tenant: TenantSettings): Promise<number> => {
     let queued = 0;
     for (const credential of await storage.listRenewalCandidates(
       at,
-      settings.renewalThresholdPercent,
+      tenant.renewalThresholdPercent,
       MAX_RENEWALS_PER_RUN,
     )) {
-      for (const message of renewalDueNotices(settings, credential, at)) {
+      for (const message of renewalDueNotices(tenant.notificationTypes, credential, at)) {
         const added = await storage.queueNotification(message, {
           at,
           event: 'renewal-due',
@@ -182,13 +185,29 @@ export function startNotifications(options: NotificationJobOptions): Notificatio
     return settlement.outcome;
   };
 
+  let toldNoRelay = false;
+  /** Email chosen by the tenant, no relay in this config: said once per process; the notices wait in the outbox. */
+  const noRelay = (): void => {
+    if (toldNoRelay) return;
+    toldNoRelay = true;
+    options.warn(
+      'issuer notifications: the tenant setting notificationTypes includes email, but this issuer config has no ' +
+        'notifications.smtp and from: email notices wait in the outbox until it has',
+    );
+  };
+
   const run = async (): Promise<NotificationRun> => {
     const result: NotificationRun = { leaseHeld: false, queuedRenewals: 0, sent: 0, retried: 0, failed: 0 };
-    if (!emailEnabled(settings) || options.transport === null || settings.from === null) return result;
+    const tenant = await readTenantSettings(storage, config);
+    if (!sendsEmail(tenant.notificationTypes)) return result;
+    if (options.transport === null || settings.from === null) {
+      noRelay();
+      return result;
+    }
     const at = now().getTime();
     if (!(await storage.takeLease(LEASE_NAME, holder, at, 2 * Math.max(intervalMs, claimMs)))) return result;
     result.leaseHeld = true;
-    result.queuedRenewals = await queueRenewals(at);
+    result.queuedRenewals = await queueRenewals(at, tenant);
     for (let sends = 0; sends < MAX_SENDS_PER_RUN; sends += 1) {
       // One row per claim: the claim then only has to outlast one delivery.
       const [record] = await storage.claimNotifications(holder, now().getTime(), claimMs, 1);

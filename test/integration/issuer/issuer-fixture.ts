@@ -17,8 +17,11 @@ import type {
   ChallengeResponse,
   RedeemResponse,
 } from '../../../contracts/issuer-api.ts';
+import { parseIssuerConfig } from '../../../issuer/config.ts';
+import { changeTenantSettings } from '../../../issuer/lifecycle/tenant-settings.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
 import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
+import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
@@ -45,9 +48,12 @@ export async function startHarness(
     now?: () => Date;
     pki?: TestPki;
     dataDir?: string;
+    /** Tenant settings (name → text, as `dck admin tenant set` takes them) set in the database before the start. */
+    tenantSettings?: Record<string, string>;
   } & Partial<StartIssuerOptions> = {},
 ): Promise<IssuerHarness> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dck-issuer-test-'));
+  if (overrides.tenantSettings !== undefined) await setTenantSettings(dataDir, overrides.tenantSettings);
   const pki = overrides.pki ?? (await createTestPki());
   const rootCrl = join(dataDir, 'root.crl');
   const intermediateCrl = join(dataDir, 'intermediate.crl');
@@ -99,6 +105,16 @@ export async function startHarness(
       if (overrides.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Tenant settings written as `dck admin tenant set` writes them (audited), on the issuer's database. */
+export async function setTenantSettings(dataDir: string, changes: Record<string, string>): Promise<void> {
+  const storage = openSqliteStorage(join(dataDir, ISSUER_DATABASE_FILE));
+  try {
+    await changeTenantSettings(storage, parseIssuerConfig({}), changes, { kind: 'admin', id: 'test' }, new Date());
+  } finally {
+    await storage.close();
+  }
 }
 
 /** The card's signature over any `message` (SHA-256, SHA-384 for P-384; ECDSA as DER), no PKI-AUTH framing. */

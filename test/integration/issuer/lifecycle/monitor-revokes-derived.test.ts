@@ -22,6 +22,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'dck-monitor-lifecycle-'));
   h = await startHarness({
     dataDir,
+    tenantSettings: { notificationTypes: 'email' },
     config: {
       pivTrust: { crlFiles: [join(dataDir, 'root.crl')], crlUrls: [cardCrl.crlUrl], revocationFreshnessSeconds: 1 },
       eligibility: {
@@ -32,7 +33,6 @@ beforeAll(async () => {
         tickSeconds: 86400,
       },
       notifications: {
-        channels: 'email',
         from: 'issuer@issuer.example',
         sendIntervalSeconds: 3600,
         smtp: { host: '127.0.0.1', port: sink.port, tls: 'none', timeoutSeconds: 5 },

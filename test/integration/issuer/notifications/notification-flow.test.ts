@@ -22,10 +22,10 @@ const secrets: string[] = [];
 beforeAll(async () => {
   sink = await startSmtpSink();
   h = await startHarness({
+    tenantSettings: { notificationTypes: 'both' },
     config: {
       displayName: 'Example Agency Issuer',
       notifications: {
-        channels: 'both',
         from: FROM,
         sendIntervalSeconds: 3600,
         retryBaseSeconds: 60,

@@ -220,13 +220,13 @@ describe('renewal and issuer generations', () => {
 });
 
 describe("the holder is told: notices queued in the change's transaction", () => {
-  const email = { channels: 'email' } as const;
+  const email = () => Promise.resolve('email' as const);
   const notices = async () => (await storage.listNotifications(1000)).map((row) => [row.kind, row.derivedSerialHex]);
 
   it('a revocation queues exactly one credential-revoked notice; revoking again and suspending queue none', async () => {
     const told = await seedCredential(storage);
     const suspended = await seedCredential(storage);
-    const withEmail: LifecycleDeps = { ...deps, notifications: email };
+    const withEmail: LifecycleDeps = { ...deps, notificationTypes: email };
     await revokeDerivedCredential(withEmail, told.serial, 'keyCompromise', admin);
     await expectRefused(revokeDerivedCredential(withEmail, told.serial, 'keyCompromise', admin), 'credential-revoked');
     await suspendDerivedCredential(withEmail, suspended.serial, admin);
@@ -239,7 +239,7 @@ describe("the holder is told: notices queued in the change's transaction", () =>
     const first = await seedCredential(storage, { cardSerial: 'c0aaaa' });
     const second = await seedCredential(storage, { cardSerial: 'c0aaaa' });
     expect(second.cardId).toBe(first.cardId);
-    const withEmail: LifecycleDeps = { ...deps, notifications: email };
+    const withEmail: LifecycleDeps = { ...deps, notificationTypes: email };
     await revokeDerivedCredential(withEmail, first.serial, 'affiliationChanged', admin);
     await revokeAllForCard(withEmail, first.cardId, 'privilegeWithdrawn', {
       kind: 'monitor',
@@ -261,15 +261,16 @@ describe("the holder is told: notices queued in the change's transaction", () =>
       new Date(now),
       admin,
       'cessationOfOperation',
-      email,
+      'email',
     );
     expect(await notices()).toEqual([['issuer-changed', serial]]);
     expect((await storage.listNotifications(10))[0]?.facts).toMatchObject({ generation: 2 });
   });
 
-  it('with email off (the default channels: app), nothing is queued', async () => {
+  it('with email off (the default notificationTypes: app), nothing is queued', async () => {
     const { serial } = await seedCredential(storage);
-    await revokeDerivedCredential({ ...deps, notifications: { channels: 'app' } }, serial, 'keyCompromise', admin);
+    const appOnly = () => Promise.resolve('app' as const);
+    await revokeDerivedCredential({ ...deps, notificationTypes: appOnly }, serial, 'keyCompromise', admin);
     expect(await notices()).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@ describe('tenant settings', () => {
     expect(await readTenantSettings(storage, config)).toEqual({
       displayName: 'Agency X',
       helpUrl: null,
-      notificationTypes: 'email',
+      notificationTypes: 'app',
       renewalThresholdPercent: 80,
       derivedCertificateLifetimeDays: 200,
       onCardRevoked: 'revoke-derived',

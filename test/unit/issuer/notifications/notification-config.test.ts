@@ -15,9 +15,11 @@ function refusal(notifications: Record<string, unknown>): string {
 }
 
 describe('issuer config: notifications', () => {
-  it('defaults to app notices only, 80% renewal threshold, English, no mail server', () => {
+  it('defaults to English and no mail server (channels and threshold are tenant settings)', () => {
     const { notifications } = parseIssuerConfig({});
-    expect(notifications).toMatchObject({ channels: 'app', language: 'en', renewalThresholdPercent: 80, from: null });
+    expect(notifications).toMatchObject({ language: 'en', from: null });
+    expect(notifications).not.toHaveProperty('channels');
+    expect(notifications).not.toHaveProperty('renewalThresholdPercent');
     expect(notifications.smtp).toBeUndefined();
     expect(notifications.ldap).toBeUndefined();
   });
@@ -25,7 +27,6 @@ describe('issuer config: notifications', () => {
   it('accepts a complete email setup and fills the SMTP and LDAP defaults', () => {
     const { notifications } = parseIssuerConfig({
       notifications: {
-        channels: 'both',
         from: 'notices@agency.example',
         smtp: { ...smtp, username: 'relay', passwordFile: '/etc/dck/smtp-password' },
         ldap: { url: 'ldaps://ldap.agency.example', baseDn: 'ou=people,dc=agency,dc=example' },
@@ -37,13 +38,14 @@ describe('issuer config: notifications', () => {
 
   it.each([
     [
-      { channels: 'email', from: 'notices@agency.example' },
-      'notifications.smtp: issuer config: notifications.smtp: required when channels include email',
+      { channels: 'email', from: 'notices@agency.example', smtp },
+      'notifications.channels: issuer config: notifications.channels: no longer a config setting: it moved to the tenant setting notificationTypes: dck admin tenant set --notifications none|email|app|both',
     ],
     [
-      { channels: 'both', smtp },
-      'notifications.from: issuer config: notifications.from: required when channels include email',
+      { renewalThresholdPercent: 80 },
+      'notifications.renewalThresholdPercent: issuer config: notifications.renewalThresholdPercent: no longer a config setting: it moved to the tenant setting renewalThresholdPercent: dck admin tenant set --renewal-threshold N',
     ],
+    [{ smtp }, 'notifications.from: issuer config: notifications.from: required with smtp'],
     [
       { from: 'Notices <notices@agency.example>' },
       'notifications.from: issuer config: notifications.from: not a plain mail address',
@@ -67,10 +69,6 @@ describe('issuer config: notifications', () => {
     [
       { smtp: { ...smtp, password: 'in-the-config' } },
       'notifications.smtp.password: issuer config: notifications.smtp.password: unknown setting',
-    ],
-    [
-      { renewalThresholdPercent: 100 },
-      'notifications.renewalThresholdPercent: issuer config: notifications.renewalThresholdPercent: must be <= 99',
     ],
     [
       { ldap: { url: 'http://ldap.example', baseDn: 'dc=x' } },
