@@ -353,8 +353,9 @@ export const RedeemRequest = Type.Object(
     /** PKCS#10 certificate signing request: PEM, or DER as base64url. */
     csr: Type.String({ minLength: 1, maxLength: 8000 }),
     /**
-     * The device as the phone reports it (shown to administrators, never trusted). A new credential for the same
-     * card and device id revokes the older one as superseded (renewal).
+     * The device as the phone reports it. Only `id` is used: a new credential for the same card and device id
+     * revokes the older one as superseded (renewal). `platform` and `model` are ignored: the binding takes those the
+     * person confirmed at the kiosk (device authorization + number matching); kept so older phones stay valid.
      */
     device: Type.Optional(
       Type.Object(

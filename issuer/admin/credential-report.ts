@@ -1,6 +1,6 @@
 // How an administrator sees a derived credential (`dck admin credentials`, later the admin API): one plain JSON
 // shape with its state as a user would name it (expired read from the date), and the same as text lines.
-import type { DerivedCredentialView } from '../storage/issuer-storage.ts';
+import type { DerivedCredentialView, DeviceReportSource } from '../storage/issuer-storage.ts';
 import { credentialState } from '../lifecycle/credential-state.ts';
 import type { CredentialState } from '../lifecycle/credential-state.ts';
 
@@ -15,7 +15,8 @@ export interface CredentialReport {
   issuerGeneration: number;
   tenant: string;
   enrollmentId: string;
-  device: { id: string | null; platform: string | null; model: string | null };
+  /** source: whether the person confirmed platform and model at the kiosk (`unconfirmed`: they are not evidence). */
+  device: { id: string | null; platform: string | null; model: string | null; source: DeviceReportSource };
   person: { name: string; uuid: string | null; fascnHex: string | null };
   card: { issuerDn: string; serialNumberHex: string; notAfter: string; crlUrls: string[]; ocspUrl: string | null };
 }
@@ -52,6 +53,12 @@ export function credentialLine(report: CredentialReport): string {
   return `${report.serialNumberHex}  ${state.padEnd(22)}  ${report.person.name}  device ${report.device.id ?? '-'}  until ${report.notAfter}`;
 }
 
+/** `pixel-7  Android 15  Pixel 9  (confirmed-at-kiosk)`; the parts not known left out. */
+function deviceText(device: CredentialReport['device']): string {
+  const parts = [device.id ?? '-', device.platform, device.model, `(${device.source})`];
+  return parts.filter((part) => part !== null).join('  ');
+}
+
 /** Every field, for `show`. */
 export function credentialDetails(report: CredentialReport): string[] {
   return [
@@ -59,7 +66,7 @@ export function credentialDetails(report: CredentialReport): string[] {
     `state             ${report.state}${report.revocationReason === null ? '' : ` (${report.revocationReason}, ${report.stateChangedAt ?? ''})`}`,
     `valid             ${report.notBefore} – ${report.notAfter} (issued ${report.issuedAt})`,
     `person            ${report.person.name}  uuid ${report.person.uuid ?? '-'}  FASC-N ${report.person.fascnHex ?? '-'}`,
-    `device            ${report.device.id ?? '-'}  ${report.device.platform ?? ''}  ${report.device.model ?? ''}`.trimEnd(),
+    `device            ${deviceText(report.device)}`,
     `card certificate  ${report.card.issuerDn}  serial ${report.card.serialNumberHex}  until ${report.card.notAfter}`,
     `card revocation   CRL ${report.card.crlUrls.join(' ') || '-'}  OCSP ${report.card.ocspUrl ?? '-'}`,
     `tenant            ${report.tenant}  issuer generation ${report.issuerGeneration}  enrollment ${report.enrollmentId}`,

@@ -10,7 +10,7 @@ import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
-import { DEFAULT_TENANT, cardRevocationSources, deviceReport } from '../lifecycle/binding.ts';
+import { DEFAULT_TENANT, boundDevice, cardRevocationSources } from '../lifecycle/binding.ts';
 import { revocationUrls } from '../lifecycle/revocation-urls.ts';
 import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
@@ -91,7 +91,7 @@ async function issueFor(
     now,
     revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
   });
-  const reported = deviceReport(request.device);
+  const reported = boundDevice(request.device, device, enrollment);
   const derived: NewDerivedCertificate = {
     serialNumberHex: issued.serialNumberHex,
     cardId: card.id,
@@ -120,6 +120,7 @@ async function issueFor(
       keyAlgorithm: csr.keyAlgorithm,
       notAfter: issued.notAfter.toISOString(),
       deviceId: reported.id,
+      deviceSource: reported.source,
     }),
     (serialNumberHex) =>
       auditEntry(ctx, 'credential-revoke', 'success', 'superseded', {

@@ -1,9 +1,15 @@
-// What binds a new derived credential besides its card and enrollment: the device as the phone reported it, the
+// What binds a new derived credential besides its card and enrollment: the device as the person confirmed it at the
+// kiosk (number matching), the
 // tenant and issuer generation, and where the card's PIV Authentication certificate publishes its revocation (for
 // the eligibility monitor). The card's certificate passed PKI-AUTH's strict checks before it was stored.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import type { CardRevocationSources, DeviceReport } from '../storage/issuer-storage.ts';
+import type {
+  CardRevocationSources,
+  DeviceAuthorizationRecord,
+  DeviceReport,
+  EnrollmentRecord,
+} from '../storage/issuer-storage.ts';
 
 /** One tenant per issuer instance (DESIGN.md): its credentials carry this name, ready for a shared database. */
 export const DEFAULT_TENANT = 'default';
@@ -31,7 +37,21 @@ export function cardRevocationSources(cardCertificateDer: Uint8Array): CardRevoc
   }
 }
 
-/** The device fields of a redeem body, absent ones as null. */
-export function deviceReport(device: { id: string; platform?: string; model?: string } | undefined): DeviceReport {
-  return { id: device?.id ?? null, platform: device?.platform ?? null, model: device?.model ?? null };
+/**
+ * The binding's device. Platform and model are the phone's report at device authorization, and only when the
+ * sign-in that made this enrollment showed that report and the person confirmed it with the matching number
+ * (approval requires it; pairing/device-pairing.ts). The redeem body's platform and model are never used: any holder
+ * of the access token writes that body, the person never saw it. The id does come from the body (the phone's own
+ * identifier, never shown at the kiosk): it only lets a renewal supersede the same card's older credential.
+ */
+export function boundDevice(
+  redeemDevice: { id: string } | undefined,
+  authorization: Pick<DeviceAuthorizationRecord, 'device' | 'pairing'>,
+  enrollment: Pick<EnrollmentRecord, 'kioskSessionId'>,
+): DeviceReport {
+  const id = redeemDevice?.id ?? null;
+  if (authorization.pairing?.sessionId !== enrollment.kioskSessionId)
+    return { id, platform: null, model: null, source: 'unconfirmed' };
+  const { platform, model } = authorization.device;
+  return { id, platform, model, source: 'confirmed-at-kiosk' };
 }

@@ -108,10 +108,20 @@ export interface NewDerivedCertificate {
   cardRevocationSources: CardRevocationSources;
 }
 
+/**
+ * Where a binding's platform and model come from: `confirmed-at-kiosk`, the phone's report at device authorization
+ * that the person saw at the kiosk and confirmed with the matching number (pairing/); `unconfirmed`, nothing the
+ * person confirmed (platform and model then null; rows from before migration 10 keep what the redeem body said).
+ */
+export const DEVICE_REPORT_SOURCES = ['confirmed-at-kiosk', 'unconfirmed'] as const;
+export type DeviceReportSource = (typeof DEVICE_REPORT_SOURCES)[number];
+
 export interface DeviceReport {
+  /** The phone's own id from the redeem body (renewal: the same card and id supersede); never shown to the person. */
   id: string | null;
   platform: string | null;
   model: string | null;
+  source: DeviceReportSource;
 }
 export interface CardRevocationSources {
   crlUrls: string[];

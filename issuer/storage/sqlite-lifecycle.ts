@@ -73,7 +73,12 @@ export function toDerivedCertificate(row: Row): DerivedCertificateRecord {
     notBefore: int(row, 'not_before'),
     notAfter: int(row, 'not_after'),
     issuedAt: int(row, 'issued_at'),
-    device: { id: text(row, 'device_id'), platform: text(row, 'device_platform'), model: text(row, 'device_model') },
+    device: {
+      id: text(row, 'device_id'),
+      platform: text(row, 'device_platform'),
+      model: text(row, 'device_model'),
+      source: text(row, 'device_source') === 'confirmed-at-kiosk' ? 'confirmed-at-kiosk' : 'unconfirmed',
+    },
     tenant: text(row, 'tenant') ?? '',
     issuerGeneration: int(row, 'issuer_generation'),
     status: text(row, 'status') as DerivedCertificateRecord['status'],
@@ -130,8 +135,9 @@ function prepare(db: Database.Database) {
   return {
     insertDerived: db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id,
       enrollment_id, certificate_der, not_before, not_after, issued_at, status, device_id, device_platform, device_model,
-      tenant, issuer_generation) VALUES (@serialNumberHex, @cardId, @deviceAuthorizationId, @enrollmentId, @certificateDer,
-      @notBefore, @notAfter, @issuedAt, 'active', @deviceId, @devicePlatform, @deviceModel, @tenant, @issuerGeneration)`),
+      device_source, tenant, issuer_generation) VALUES (@serialNumberHex, @cardId, @deviceAuthorizationId, @enrollmentId,
+      @certificateDer, @notBefore, @notAfter, @issuedAt, 'active', @deviceId, @devicePlatform, @deviceModel, @deviceSource,
+      @tenant, @issuerGeneration)`),
     cardSources: db.prepare('UPDATE cards SET crl_urls = ?, ocsp_url = ? WHERE id = ?'),
     supersede: db.prepare(`UPDATE derived_certificates SET status = 'revoked', revocation_reason = 'superseded',
       status_changed_at = @at WHERE card_id = @cardId AND device_id = @deviceId AND serial_number_hex <> @serial
@@ -217,6 +223,7 @@ export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
       deviceId: certificate.device.id,
       devicePlatform: certificate.device.platform,
       deviceModel: certificate.device.model,
+      deviceSource: certificate.device.source,
     });
     const sources = certificate.cardRevocationSources;
     q.cardSources.run(JSON.stringify(sources.crlUrls), sources.ocspUrl, certificate.cardId);

@@ -234,4 +234,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notification_outbox_by_serial ON notification_outbox (derived_serial_hex);
     `,
   },
+  {
+    version: 10,
+    description: "binding records: the device as the person confirmed it at the kiosk, or 'unconfirmed' (issue 10 §3)",
+    sql: `
+      -- confirmed-at-kiosk: platform and model are the phone's report the person confirmed with number matching;
+      -- unconfirmed: they are not (every row before this migration took them from the redeem body).
+      ALTER TABLE derived_certificates ADD COLUMN device_source TEXT NOT NULL DEFAULT 'unconfirmed';
+    `,
+  },
 ];

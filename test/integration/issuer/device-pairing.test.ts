@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
 import { ISSUER_API, routePath } from '../../../contracts/issuer-routes.ts';
 import type { DeviceAuthorizationResponse } from '../../../contracts/issuer-api.ts';
-import { approveShown, kioskSignIn, phonePoll, showPairing, startHarness } from './issuer-fixture.ts';
+import type { RedeemResponse } from '../../../contracts/issuer-api.ts';
+import { approveShown, kioskSignIn, makeCsr, phonePoll, showPairing, startHarness } from './issuer-fixture.ts';
 import type { IssuerHarness } from './issuer-fixture.ts';
 
 let h: IssuerHarness;
@@ -217,5 +218,44 @@ describe('issuer: number matching before approval', () => {
       form: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: answer.body.device_code, client_id: 'dck-phone' },
     });
     expect(token.status).toBe(400);
+  });
+});
+
+describe('issuer: the binding record takes the device the person confirmed', () => {
+  /** Up to a redeem whose body claims `claimed` for the device: the stored binding's device. */
+  async function redeemClaiming(form: Record<string, string>, claimed: Record<string, string>) {
+    const phone = await phoneStartAs(form);
+    const session = await kioskSignIn(h.http, await h.card());
+    const shown = await showPairing(h.http, session.sessionToken, phone.body.user_code);
+    const approved = await approveShown(h.http, session.sessionToken, phone.body.user_code, shown.body.matchNumber);
+    expect(approved.status).toBe(201);
+    const token = await phonePoll(h.http, phone.body.device_code);
+    const redeemed = await h.http.route<'redeemEnrollment', RedeemResponse>('redeemEnrollment', {
+      params: { enrollmentId: approved.body.enrollmentId },
+      body: { otp: approved.body.otp, csr: await makeCsr(), device: { id: 'phone-lies', ...claimed } },
+      bearer: token.body.access_token,
+    });
+    expect(redeemed.status).toBe(200);
+    const stored = await h.issuer.storage.findDerivedCertificate(redeemed.body.serialNumberHex);
+    const audit = (await auditRows('redeem')).find(
+      (row) => row.details.derivedSerial === redeemed.body.serialNumberHex,
+    );
+    return { device: stored?.device, audit };
+  }
+
+  it('a redeem body that lies about the device does not change the binding: platform and model are those confirmed', async () => {
+    const { device, audit } = await redeemClaiming(PHONE, { platform: 'iOS 18', model: 'iPhone 16 Pro' });
+    expect(device).toEqual({
+      id: 'phone-lies',
+      platform: 'Android 15',
+      model: 'Pixel 9',
+      source: 'confirmed-at-kiosk',
+    });
+    expect(audit?.details).toMatchObject({ deviceId: 'phone-lies', deviceSource: 'confirmed-at-kiosk' });
+  });
+
+  it('a phone that reported nothing at the kiosk gets no platform or model from its redeem body', async () => {
+    const { device } = await redeemClaiming({}, { platform: 'Android 15', model: 'Pixel 9' });
+    expect(device).toEqual({ id: 'phone-lies', platform: null, model: null, source: 'confirmed-at-kiosk' });
   });
 });

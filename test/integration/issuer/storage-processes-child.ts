@@ -59,7 +59,7 @@ async function hammer(): Promise<ChildReport> {
         notBefore: now,
         notAfter: now + 86_400_000,
         issuedAt: now,
-        device: { id: null, platform: null, model: null },
+        device: { id: null, platform: null, model: null, source: 'unconfirmed' },
         tenant: 'default',
         issuerGeneration: 1,
         cardRevocationSources: { crlUrls: [], ocspUrl: null },

@@ -80,4 +80,35 @@ describe('SQLite migrations: a database from before the lifecycle', () => {
       await storage.close();
     }
   });
+
+  it('migration 10: a credential bound before it keeps what its redeem body said, read as unconfirmed', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'dck-migrations-'));
+    const file = join(dir, 'issuer.sqlite');
+    const db = new Database(file);
+    db.pragma('foreign_keys = OFF');
+    db.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
+    );
+    for (const migration of SQLITE_MIGRATIONS.filter((m) => m.version <= 6).sort((a, b) => a.version - b.version)) {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.description, T0);
+    }
+    db.prepare(
+      `INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id,
+      certificate_der, not_before, not_after, issued_at, device_id, device_platform, device_model)
+      VALUES (?, 'card-1', 'device-1', 'enrollment-1', x'3000', ?, ?, ?, 'phone-1', 'iOS 18', 'iPhone 16')`,
+    ).run(SERIAL, T0, T0 + 365 * DAY, T0);
+    db.close();
+    const storage = openSqliteStorage(file, { checkpointIntervalMs: 0 });
+    try {
+      expect((await storage.findDerivedCertificate(SERIAL))?.device).toEqual({
+        id: 'phone-1',
+        platform: 'iOS 18',
+        model: 'iPhone 16',
+        source: 'unconfirmed',
+      });
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -118,7 +118,7 @@ export async function seedCredential(
       notBefore: issuedAt,
       notAfter: options.notAfter ?? T0 + 365 * DAY,
       issuedAt,
-      device: { id: options.deviceId ?? null, platform: 'Android 15', model: 'Pixel 9' },
+      device: { id: options.deviceId ?? null, platform: 'Android 15', model: 'Pixel 9', source: 'confirmed-at-kiosk' },
       tenant: 'default',
       issuerGeneration: options.issuerGeneration ?? 1,
       cardRevocationSources: { crlUrls: ['http://crl.example/piv.crl'], ocspUrl: null },
