@@ -316,6 +316,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       cardRevokedAction({
         storage,
         now,
+        notificationTypes: async () => (await readTenantSettings(storage, config)).notificationTypes,
         revokeAllForCard: options.revokeAllForCard ?? lifecycleRevokeAllForCard(storage, crl, now, config),
       }),
     warn: (message) => {

@@ -115,6 +115,7 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
     if (!(await storage.takeLease(LEASE_NAME, holder, now().getTime(), leaseMs))) break;
   }
   if (run.unknown > 0) await flagUnknown(options, at.getTime(), run, unknownReasons);
+  if (runOptions.policy === 'flag' && run.actionsDone > 0) tellAdministratorOfFlagged(options, run.actionsDone);
   options.observe?.(run);
   return run;
 }
@@ -220,6 +221,18 @@ async function flagUnknown(
   });
   options.warn(
     `card monitor: ${run.unknown} card(s) without a current revocation answer, flagged and not acted on: ${summary}`,
+  );
+}
+
+/**
+ * Policy `flag` leaves credentials of revoked cards active: the administrator must decide on each (account ended →
+ * revoke). One log line per run (a mass revocation is one line, not thousands); the audit names every card.
+ */
+function tellAdministratorOfFlagged(options: CardMonitorOptions, cards: number): void {
+  options.warn(
+    `card monitor: ${cards} card(s) found revoked and flagged (tenant policy "flag"): their derived credentials stay ` +
+      'active. Each card is in the audit (card-eligibility / card-revoked); revoke its credentials when the ' +
+      'account ends: dck admin credentials revoke --person UUID --reason privilegeWithdrawn',
   );
 }
 

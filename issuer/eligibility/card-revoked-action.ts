@@ -4,10 +4,15 @@
 //   as at approve and redeem (card-status.ts), in one audited transaction;
 // - `revoke-derived`: every derived credential bound to the card is revoked (issue 10 §3's `revokeAllForCard`);
 // - `flag`: nothing is revoked (SP 800-157r1: the credential follows the person's eligibility, not the card's; revoked
-//   on account termination); the verdict is recorded and audited by the monitor, and the holder told.
+//   on account termination). The verdict is recorded and audited by the monitor, which also tells the administrator
+//   (one log line per run with the count, and the audit rows naming each card); the holder is told by email (a
+//   `card-revoked` notice, one per card, when the tenant's notificationTypes include email): someone whose card was
+//   revoked without their knowing (stolen, mistaken) is the one who can say so.
 // The monitor calls this once per card and records it done only when it returns; a throw is retried next run, so
 // every step here must be idempotent.
 import type { IssuerConfig } from '../config.ts';
+import type { NotificationType } from '../lifecycle/tenant-settings.ts';
+import { cardRevokedNotices } from '../notifications/notices.ts';
 import type { CardRecord, IssuerStorage } from '../storage/issuer-storage.ts';
 import type { CardVerdict } from './card-revocation-oracle.ts';
 
@@ -24,9 +29,25 @@ export const CARD_REVOKED_REASON = 'privilegeWithdrawn';
 export type RevokeAllForCard = (cardId: string, reason: typeof CARD_REVOKED_REASON, actor: string) => Promise<unknown>;
 
 export interface CardRevokedActionOptions {
-  readonly storage: Pick<IssuerStorage, 'revokeCardSessions'>;
+  readonly storage: Pick<IssuerStorage, 'revokeCardSessions' | 'queueNotification'>;
   readonly revokeAllForCard: RevokeAllForCard;
   readonly now: () => Date;
+  /** The tenant's notificationTypes now; absent → the holder is not told under `flag` (the benchmark). */
+  readonly notificationTypes?: () => Promise<NotificationType>;
+}
+
+/** `flag`: the holder's `card-revoked` notice, queued once per card (the idempotency key; the action may be retried). */
+async function tellHolder(options: CardRevokedActionOptions, card: CardRecord, at: number): Promise<void> {
+  if (options.notificationTypes === undefined) return;
+  for (const message of cardRevokedNotices(await options.notificationTypes(), card, at)) {
+    await options.storage.queueNotification(message, {
+      at,
+      event: 'card-eligibility',
+      outcome: 'success',
+      code: 'holder-notice-queued',
+      details: { cardId: card.id, cardSerial: card.serialNumberHex, policy: 'flag', notificationId: message.id },
+    });
+  }
 }
 
 export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevoked {
@@ -48,5 +69,6 @@ export function cardRevokedAction(options: CardRevokedActionOptions): OnCardRevo
       },
     }));
     if (policy === 'revoke-derived') await options.revokeAllForCard(card.id, CARD_REVOKED_REASON, ELIGIBILITY_ACTOR);
+    else await tellHolder(options, card, at);
   };
 }

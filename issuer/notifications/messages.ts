@@ -79,6 +79,14 @@ const WORDING: Record<NotificationLanguage, Wording> = {
         'Your organisation replaced the issuer of derived PIV credentials. Credentials from the previous issuer ' +
         'no longer work.\n\nEnroll your phone again at a kiosk with your card.',
     }),
+    'card-revoked': (f, date) => ({
+      subject: 'Your PIV card was reported revoked',
+      text:
+        `On ${date('foundAt')} we found that your PIV card (certificate serial number ${f('cardSerialNumberHex')}) ` +
+        "was revoked by its issuer. Under your organisation's policy the derived PIV credentials on your phone " +
+        'stay in use for now; they are revoked if your account is ended.\n\nIf you did not expect this (your card ' +
+        'is not lost and you are not leaving), contact your help desk now.',
+    }),
   },
   nl: {
     'credential-issued': (f, date) => ({
@@ -106,6 +114,15 @@ const WORDING: Record<NotificationLanguage, Wording> = {
       text:
         'Uw organisatie heeft de uitgever van afgeleide PIV-credentials vervangen. Credentials van de vorige ' +
         'uitgever werken niet meer.\n\nMeld uw telefoon opnieuw aan bij een kiosk met uw pas.',
+    }),
+    'card-revoked': (f, date) => ({
+      subject: 'Uw PIV-pas is als ingetrokken gemeld',
+      text:
+        `Op ${date('foundAt')} hebben we vastgesteld dat uw PIV-pas (serienummer van het certificaat ` +
+        `${f('cardSerialNumberHex')}) door de uitgever is ingetrokken. Volgens het beleid van uw organisatie blijven ` +
+        'de afgeleide PIV-credentials op uw telefoon voorlopig bruikbaar; ze worden ingetrokken als uw account ' +
+        'wordt beëindigd.\n\nHad u dit niet verwacht (uw pas is niet kwijt en u gaat niet weg)? Neem dan direct ' +
+        'contact op met uw helpdesk.',
     }),
   },
 };

@@ -7,7 +7,7 @@
 // and, in the SQLite storage, `outbox.enqueue(message)` inside that method's write transaction.
 import { newRecordId } from '../secrets.ts';
 import { notificationKey } from '../storage/issuer-storage.ts';
-import type { DerivedCertificateRecord, NotificationInput } from '../storage/issuer-storage.ts';
+import type { CardRecord, DerivedCertificateRecord, NotificationInput } from '../storage/issuer-storage.ts';
 import { sendsEmail } from '../lifecycle/tenant-settings.ts';
 import type { NotificationType } from '../lifecycle/tenant-settings.ts';
 
@@ -92,4 +92,27 @@ export function issuerChangedNotices(
     { generation },
     at,
   );
+}
+
+/**
+ * Policy `flag`: the card was found revoked, its derived credentials stay. One per card (its id keys it), whatever
+ * the number of credentials, so the holder learns of the card once and can tell the help desk if it was unexpected.
+ */
+export function cardRevokedNotices(
+  types: NotificationType,
+  card: Pick<CardRecord, 'id' | 'serialNumberHex'>,
+  at: number,
+): NotificationInput[] {
+  if (!sendsEmail(types)) return [];
+  return [
+    {
+      id: newRecordId(),
+      idempotencyKey: `card-revoked:${card.id}`,
+      kind: 'card-revoked',
+      cardId: card.id,
+      derivedSerialHex: null,
+      facts: { cardSerialNumberHex: card.serialNumberHex, foundAt: new Date(at).toISOString() },
+      createdAt: at,
+    },
+  ];
 }

@@ -466,8 +466,13 @@ export interface PurgeResult {
 
 // ─────────────── notifications (outbox, issue 10 §5) ───────────────
 
-/** What a message tells the cardholder (SP 800-157r1: every new derived credential; and revocation, renewal, issuer change). */
-export type NotificationKind = 'credential-issued' | 'credential-revoked' | 'renewal-due' | 'issuer-changed';
+/**
+ * What a message tells the cardholder (SP 800-157r1: every new derived credential; and revocation, renewal, issuer
+ * change). `card-revoked`: the card monitor found the card revoked and the tenant's policy is `flag` (the derived
+ * credentials stay; the holder learns of the card, one message per card, no derived serial).
+ */
+export type NotificationKind =
+  'credential-issued' | 'credential-revoked' | 'renewal-due' | 'issuer-changed' | 'card-revoked';
 
 /** The idempotency key of a message about a derived certificate: one message of each kind per certificate, ever. */
 export const notificationKey = (kind: NotificationKind, derivedSerialHex: string): string =>

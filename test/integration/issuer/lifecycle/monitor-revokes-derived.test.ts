@@ -1,12 +1,14 @@
 // Issue 10 §4's end-to-end promise through the real wiring (no stand-in for the lifecycle): the test PKI publishes
 // its CRL over HTTP, the card's certificate is revoked there, one monitor run later the derived certificate is in
 // the issuer's CRL (openssl verify -crl_check) and OCSP says revoked (openssl ocsp), reason privilegeWithdrawn, and
-// the holder got one email about it (a real SMTP server).
+// the holder got one email about it (a real SMTP server). Under the tenant policy `flag` (set with the admin
+// function on the running issuer) the credential stays good, and the holder gets one email about the card instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCrl, startRevocationServer, type RevocationServer } from '../../../../virtual-card/revocation.ts';
+import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
 import { startHarness, type IssuerHarness } from '../issuer-fixture.ts';
 import { startSmtpSink, type SmtpSink } from '../notifications/smtp-sink.ts';
 import { issueCredential, opensslOcsp, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
@@ -15,6 +17,7 @@ let h: IssuerHarness;
 let cardCrl: RevocationServer;
 let dataDir: string;
 let sink: SmtpSink;
+const ADMIN = { kind: 'admin', id: 'test admin' } as const;
 
 beforeAll(async () => {
   cardCrl = await startRevocationServer();
@@ -92,5 +95,66 @@ describe('card revoked → derived credential revoked, as relying parties see it
       [['holder@agency.example'], 'Your derived PIV credential was revoked'],
     ]);
     expect(sink.received[1]?.body.replace(/=\r?\n/g, '')).toContain(credential.serialNumberHex); // quoted-printable soft breaks undone
+  });
+
+  it('policy flag: the derived certificate stays good, the holder is told once about the card, the audit names it', async () => {
+    await changeTenantSettings(h.issuer.storage, h.issuer.config, { onCardRevoked: 'flag' }, ADMIN, new Date());
+    const card = await h.pki.issueCardCertificate({
+      keyAlgorithm: 'P-256',
+      commonName: 'Flagged Holder',
+      email: 'flagged@agency.example',
+    });
+    const credential = await issueCredential(h, { card });
+    const before = sink.received.length;
+    cardCrl.setCrl(
+      await buildCrl({
+        issuer: h.pki.intermediate,
+        revokedSerials: [card.certificate.serialNumber],
+        nextUpdate: new Date(Date.now() + 86_400_000),
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 1, actionsDone: 1, actionsFailed: 0 });
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    // The administrator is told in the log: one line for the run, with what to do.
+    expect(warnings.filter((line) => line.includes('flagged'))).toEqual([
+      expect.stringMatching(/^card monitor: 1 card\(s\) found revoked and flagged .*dck admin credentials revoke/),
+    ]);
+    // A second run neither acts again nor queues a second notice.
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await h.issuer.cardMonitor.runOnce()).toMatchObject({ revoked: 0, actionsDone: 0 });
+
+    const files = await relyingPartyFiles(h);
+    expect(await opensslVerify(files.caFile, files.crlFile, credential.certificateFile)).toMatchObject({ ok: true });
+    expect(await opensslOcsp(h, files.caFile, credential.certificateFile)).toMatch(/Cert Status: good/);
+
+    expect(await h.issuer.notifications.runOnce()).toMatchObject({ sent: 2, retried: 0, failed: 0 });
+    const mails = sink.received.slice(before);
+    expect(mails.map((mail) => [mail.envelopeTo, mail.headers.get('subject')?.replace(/ \(.*\)$/, '')])).toEqual([
+      [['flagged@agency.example'], 'A new derived PIV credential was issued to you'],
+      [['flagged@agency.example'], 'Your PIV card was reported revoked'],
+    ]);
+    expect(mails[1]?.body.replace(/=\r?\n/g, '')).toContain('contact your help desk now');
+
+    const audit = await h.issuer.storage.listAudit(0, 10_000);
+    const cardId = (await h.issuer.storage.findDerivedCertificate(credential.serialNumberHex))?.cardId;
+    const aboutCard = audit.filter((row) => row.details.cardId === cardId && row.event.startsWith('card-eligibility'));
+    expect(aboutCard.map((row) => [row.event, row.code])).toEqual([
+      ['card-eligibility', 'card-revoked'],
+      ['card-eligibility', 'holder-notice-queued'],
+      ['card-eligibility-action', 'flag'],
+    ]);
+    expect(
+      audit.filter(
+        (row) => row.event === 'credential-revoke' && row.details.serialNumberHex === credential.serialNumberHex,
+      ),
+    ).toEqual([]);
   });
 });

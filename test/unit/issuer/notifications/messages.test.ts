@@ -5,7 +5,13 @@ import { composeNotice } from '../../../../issuer/notifications/messages.ts';
 import { NOTIFICATION_LANGUAGES } from '../../../../issuer/notifications/notification-config.ts';
 import type { NotificationKind } from '../../../../issuer/storage/issuer-storage.ts';
 
-const KINDS: NotificationKind[] = ['credential-issued', 'credential-revoked', 'renewal-due', 'issuer-changed'];
+const KINDS: NotificationKind[] = [
+  'credential-issued',
+  'credential-revoked',
+  'renewal-due',
+  'issuer-changed',
+  'card-revoked',
+];
 const FACTS = {
   serialNumberHex: '5f3a',
   notAfter: '2027-12-05T10:00:00.000Z',
@@ -13,6 +19,8 @@ const FACTS = {
   revokedAt: '2027-01-02T10:00:00.000Z',
   reason: 'superseded',
   device: 'dck-phone',
+  cardSerialNumberHex: '5f3a',
+  foundAt: '2027-01-02T10:00:00.000Z',
 };
 
 describe('notices', () => {
