@@ -98,6 +98,8 @@ const CrlGenerationParams = Type.Object(
   { generation: Type.String({ pattern: '^[1-9][0-9]{0,8}$' }) },
   { additionalProperties: false },
 );
+/** An OCSP request by GET: base64 of its DER (the responder checks it and its size; a bad one is malformedRequest). */
+const OcspGetParams = Type.Object({ request: Type.String({ minLength: 1 }) }, { additionalProperties: false });
 /** A DER answer (CRL, OCSP response): bytes, described to OpenAPI as binary. */
 const DerBytes = Type.Unsafe<Uint8Array>({ type: 'string', format: 'binary' });
 
@@ -309,6 +311,18 @@ export const ISSUER_API = {
     success: { status: 200, body: DerBytes, media: 'application/ocsp-response' },
     errorShape: 'issuer',
     errors: [],
+  },
+  ocspGet: {
+    method: 'GET',
+    path: '/revocation/ocsp/:request',
+    auth: 'none',
+    params: OcspGetParams,
+    // RFC 6960 A.1: the request is the path, base64 of the DER OCSPRequest, percent-encoded. Bad or oversized ones
+    // are answered malformedRequest like the POST form; a path too long for the router is not-found (404).
+    summary: 'Relying parties: OCSP (RFC 6960 A.1) by GET; the path is the percent-encoded base64 of the request',
+    success: { status: 200, body: DerBytes, media: 'application/ocsp-response' },
+    errorShape: 'issuer',
+    errors: ['not-found'],
   },
 } as const satisfies Record<string, RouteSpec>;
 

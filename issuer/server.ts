@@ -21,6 +21,7 @@ import type { Writable } from 'node:stream';
 import { operationalFailure, registerOperations } from './operations/operations-routes.ts';
 import type { OperationsOptions } from './operations/operations-routes.ts';
 import { loggerOptions } from './operations/request-log.ts';
+import { MAX_GET_PATH_SEGMENT_CHARS } from './lifecycle/ocsp-responder.ts';
 
 /** Metrics, /metrics access and where the JSON log lines go (null: no log). */
 export interface IssuerOperations extends OperationsOptions {
@@ -60,6 +61,12 @@ export async function buildIssuerApp(
     ...loggerOptions(operations.logStream, ctx.config.operations.logLevel),
     // Long-polls hold requests for up to a minute.
     requestTimeout: 90_000,
+    // An OCSP GET carries its request in the path (RFC 6960 A.1); other path parameters are short ids whose
+    // schemas bound them anyway. Longer segments are not routed (404).
+    maxParamLength: MAX_GET_PATH_SEGMENT_CHARS,
+    // The router's own refusals (a path segment over maxParamLength, a malformed %-escape) answered in the error
+    // table's shape: Fastify's default echoes the whole path back (up to the header limit) with status 414.
+    frameworkErrors: (_error, _request, reply) => sendRefusal(reply, { code: 'not-found' }),
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {

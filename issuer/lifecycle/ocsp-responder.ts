@@ -24,6 +24,27 @@ import { REVOCATION_REASON_CODES } from './revocation-reason.ts';
 /** More certificates in one request than any relying party asks about: each costs a lookup and answer bytes. */
 export const MAX_REQUESTS = 16;
 
+/**
+ * Largest DER request taken by GET (RFC 6960 A.1): 16 SHA-256 CertIDs and a nonce fit (≈ 1.8 KB). Relying parties
+ * use GET for small requests (RFC 5019 §5: under 255 bytes); POST takes up to the body limit.
+ */
+export const MAX_GET_REQUEST_BYTES = 2048;
+/** Its base64 text, percent-encoded at worst (every character `%XX`): the router's bound on the path segment. */
+export const MAX_GET_PATH_SEGMENT_CHARS = 3 * 4 * Math.ceil(MAX_GET_REQUEST_BYTES / 3);
+
+/**
+ * The DER request of a GET: the path segment after `/revocation/ocsp/`, already percent-decoded by the router, is
+ * base64 of the DER OCSPRequest (RFC 6960 A.1). Null (→ malformedRequest) for anything that is not canonical base64
+ * of at most MAX_GET_REQUEST_BYTES: a second spelling of the same request is not needed and not accepted.
+ */
+export function ocspRequestFromGetPath(segment: string): Uint8Array | null {
+  if (segment.length === 0 || segment.length > 4 * Math.ceil(MAX_GET_REQUEST_BYTES / 3)) return null;
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(segment) || segment.length % 4 !== 0) return null;
+  const der = Buffer.from(segment, 'base64');
+  if (der.byteLength > MAX_GET_REQUEST_BYTES || der.toString('base64') !== segment) return null;
+  return new Uint8Array(der);
+}
+
 /** OCSPResponseStatus (RFC 6960 §4.2.1). */
 export const OCSP_STATUS = {
   successful: 0,

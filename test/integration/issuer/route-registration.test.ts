@@ -37,6 +37,7 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   derivedCrl: [200, 400, 404, 429, 500, 503],
   // Bad input is answered in OCSP's own terms (200, malformedRequest); only the per-address limit answers otherwise.
   ocsp: [200, 429],
+  ocspGet: [200, 404, 429],
 };
 
 const ROUTE_NAMES = Object.keys(ISSUER_API) as RouteName[];

@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
-import { MAX_REQUESTS } from '../../../../issuer/lifecycle/ocsp-responder.ts';
+import { ISSUER_API, routePath } from '../../../../contracts/issuer-routes.ts';
+import { MAX_GET_PATH_SEGMENT_CHARS, MAX_REQUESTS } from '../../../../issuer/lifecycle/ocsp-responder.ts';
 import {
   revokeDerivedCredential,
   suspendDerivedCredential,
@@ -161,5 +161,64 @@ describe('OCSP requests OpenSSL builds: unknown issuer, unknown serial, too many
   it(`more than ${MAX_REQUESTS} serials in one request → malformedRequest`, async () => {
     const serials = Array.from({ length: MAX_REQUESTS + 1 }, (_, i) => (i + 1).toString(16).padStart(2, '0'));
     expect(ocspStatusOf((await postOcsp(await opensslRequest(h.issuer.caCertificatePem, serials))).body)).toBe(1);
+  });
+});
+
+describe('OCSP by GET (RFC 6960 A.1): the request base64 in the path', () => {
+  let files = 0;
+  /**
+   * OpenSSL builds the request (with a nonce), it goes by GET, and OpenSSL checks the answer as a relying party:
+   * signature against the CA, the nonce against its request, and prints the status.
+   */
+  async function opensslByGet(caFile: string, certificateFile: string): Promise<string> {
+    const requestFile = join(h.dataDir, `get-${(files += 1)}.req`);
+    const answerFile = `${requestFile}.resp`;
+    await promisify(execFile)('openssl', ['ocsp', '-issuer', caFile, '-cert', certificateFile, '-reqout', requestFile]);
+    const encoded = readFileSync(requestFile).toString('base64');
+    const answer = await fetchBytes(h, routePath('ocspGet', { request: encoded }));
+    expect(answer.status).toBe(200);
+    expect(answer.contentType).toBe('application/ocsp-response');
+    writeFileSync(answerFile, answer.body);
+    const { stdout, stderr } = await promisify(execFile)('openssl', [
+      'ocsp',
+      '-reqin',
+      requestFile,
+      '-respin',
+      answerFile,
+      '-CAfile',
+      caFile,
+      '-resp_text',
+    ]);
+    return `${stdout}${stderr}`;
+  }
+
+  it('OpenSSL checks a GET answer: good, then revoked after a revocation', async () => {
+    const credential = await issueCredential(h);
+    const { caFile } = await relyingPartyFiles(h);
+    const good = await opensslByGet(caFile, credential.certificateFile);
+    expect(good).toMatch(/Response verify OK/);
+    expect(good).toMatch(/Cert Status: good\n/);
+    await revokeDerivedCredential(lifecycleDeps(), credential.serialNumberHex, 'keyCompromise', admin);
+    const revoked = await opensslByGet(caFile, credential.certificateFile);
+    expect(revoked).toMatch(/Response verify OK/);
+    expect(revoked).toMatch(/Cert Status: revoked\n/);
+  });
+
+  it.each([
+    ['not base64', 'not*base64'],
+    ['base64 of garbage', Buffer.from('garbage that is no OCSP request').toString('base64')],
+    ['base64 without its padding', 'MAo'],
+    ['over the size bound', Buffer.alloc(2049, 0x30).toString('base64')],
+  ])('%s → malformedRequest', async (_case, segment) => {
+    const answer = await fetchBytes(h, `${ISSUER_API.ocsp.path}/${encodeURIComponent(segment)}`);
+    expect(answer.status).toBe(200);
+    expect(ocspStatusOf(answer.body)).toBe(1);
+  });
+
+  it('a path longer than the router takes → 404 not-found in the error table shape, the path not echoed', async () => {
+    const answer = await fetchBytes(h, `${ISSUER_API.ocsp.path}/${'A'.repeat(MAX_GET_PATH_SEGMENT_CHARS + 4)}`);
+    expect(answer.status).toBe(404);
+    expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject({ error: 'not-found' });
+    expect(answer.body.byteLength).toBeLessThan(500);
   });
 });
