@@ -3,6 +3,7 @@ import type { IssuerConfig } from './config.ts';
 import type { IssuingCa } from './ca/issuing-ca.ts';
 import type { EnrollmentEvents } from './enrollment-events.ts';
 import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
+import type { OcspIssuer } from './lifecycle/ocsp-responder.ts';
 import type { TenantSettings } from './lifecycle/tenant-settings.ts';
 import type { CodeHasher } from './secrets.ts';
 import type { AuditEntryInput, IssuerStorage } from './storage/issuer-storage.ts';
@@ -35,6 +36,8 @@ export interface IssuerContext {
   /** The live issuer generation (lifecycle/issuer-generation.ts): the one `ca` signs for. */
   issuerGeneration: number;
   crl: CrlPublisher;
+  /** Retired generations the OCSP responder answers for (lifecycle/retired-ocsp-responder.ts), loaded at start. */
+  retiredOcspResponders: readonly OcspIssuer[];
   /** The tenant's settings now (lifecycle/tenant-settings.ts; `dck admin tenant set` changes them). */
   tenant: () => Promise<TenantSettings>;
   /** Base URL clients use (QR payload, verification_uri). */

@@ -66,7 +66,9 @@ export async function buildIssuerApp(
     maxParamLength: MAX_GET_PATH_SEGMENT_CHARS,
     // The router's own refusals (a path segment over maxParamLength, a malformed %-escape) answered in the error
     // table's shape: Fastify's default echoes the whole path back (up to the header limit) with status 414.
-    frameworkErrors: (_error, _request, reply) => sendRefusal(reply, { code: 'not-found' }),
+    frameworkErrors: (_error, _request, reply) => {
+      void sendRefusal(reply, { code: 'not-found' });
+    },
   });
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {

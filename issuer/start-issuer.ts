@@ -17,6 +17,7 @@ import type { CrlPublisher } from './lifecycle/crl-publisher.ts';
 import { revokeAllForCard } from './lifecycle/credential-state.ts';
 import { enterIssuerGeneration } from './lifecycle/issuer-generation.ts';
 import { recoverIssuerReplacement } from './lifecycle/replace-issuer.ts';
+import { loadRetiredResponders } from './lifecycle/retired-ocsp-responder.ts';
 import { readTenantSettings, tenantSettingsReader } from './lifecycle/tenant-settings.ts';
 import { startMaintenance } from './maintenance/maintenance-job.ts';
 import { startCardMonitor } from './eligibility/card-monitor.ts';
@@ -243,6 +244,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     ca,
     issuerGeneration,
     crl,
+    retiredOcspResponders:
+      config.ca === null ? await loadRetiredResponders(options.dataDir, storage, issuerGeneration) : [],
     tenant: tenantSettingsReader(storage, config),
     codes: new CodeHasher(serverSecret),
     events: options.events ?? new EnrollmentEvents(),

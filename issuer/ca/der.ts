@@ -105,6 +105,10 @@ export const OID = {
   ocspAccess: '1.3.6.1.5.5.7.48.1',
   ocspBasic: '1.3.6.1.5.5.7.48.1.1',
   ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+  /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a responder certificate relying parties need not check. */
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+  /** id-kp-OCSPSigning (RFC 6960 §4.2.2.2): the extended key usage of a delegated responder. */
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
   sha1: '1.3.14.3.2.26',
   sha256: '2.16.840.1.101.3.4.2.1',
 } as const;

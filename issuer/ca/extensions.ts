@@ -87,3 +87,8 @@ export function ocspAccess(url: string): Uint8Array {
 export function crlExtension(oid: string, value: Uint8Array): Uint8Array {
   return extension(oid, false, value);
 }
+
+/** id-pkix-ocsp-nocheck: its value is NULL (RFC 6960 §4.2.2.2.1). */
+export function ocspNoCheck(): Uint8Array {
+  return extension(OID.ocspNoCheck, false, Uint8Array.of(0x05, 0x00));
+}

@@ -1,12 +1,14 @@
 // The OCSP responder (RFC 6960) for the derived certificates of the current issuer generation, signed by its CA
-// (through the CaSigner: an HSM key answers too). Requests are hostile input: a body that is not one DER
+// (through the CaSigner: an HSM key answers too), and of retired generations, signed by the delegated responder
+// their CA certified when it was replaced (retired-ocsp-responder.ts). Requests are hostile input: a body that is not one DER
 // OCSPRequest, more than MAX_REQUESTS certificates, or a hash algorithm other than SHA-1/SHA-256 gets
 // malformedRequest; a request naming no certificate of this CA gets unauthorized (RFC 6960 §2.3). A serial this CA
 // never issued is "unknown". Answers echo the request's nonce (RFC 8954) and are fresh for `validityMs`.
 import { createHash } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
-import { subjectPublicKeyBits } from '../ca/certificate-builder.ts';
+import type { CaSigner } from '../ca/ca-signer.ts';
+import { keyIdentifier, subjectPublicKeyBits } from '../ca/certificate-builder.ts';
 import type { IssuingCa } from '../ca/issuing-ca.ts';
 import {
   OID,
@@ -58,9 +60,30 @@ export interface OcspResponderDeps {
   storage: Pick<IssuerStorage, 'findDerivedCertificate'>;
   ca: IssuingCa;
   issuerGeneration: number;
+  /** Retired generations with a delegated responder (`dck admin issuer replace` made one): answered too. */
+  retired?: readonly OcspIssuer[];
   now: () => Date;
   validityMs: number;
 }
+
+/** One generation the responder answers for: its CA's name and key (CertID hashes), who signs, what goes along. */
+export interface OcspIssuer {
+  generation: number;
+  caNameDer: Uint8Array;
+  caSpkiDer: Uint8Array;
+  /** The CA itself, or a responder it certified (id-kp-OCSPSigning). */
+  signer: Pick<CaSigner, 'sign' | 'signatureAlgorithmDer' | 'publicKeySpkiDer'>;
+  /** Put in the answer's certs: the signer's certificate. */
+  certificatesDer: Uint8Array[];
+}
+
+const liveIssuer = (deps: OcspResponderDeps): OcspIssuer => ({
+  generation: deps.issuerGeneration,
+  caNameDer: deps.ca.subjectNameDer,
+  caSpkiDer: deps.ca.signer.publicKeySpkiDer,
+  signer: deps.ca.signer,
+  certificatesDer: [deps.ca.certificateDer],
+});
 
 const HASHES: Record<string, 'sha1' | 'sha256'> = { [OID.sha1]: 'sha1', [OID.sha256]: 'sha256' };
 
@@ -74,19 +97,13 @@ interface IssuerHashes {
   key: Record<string, string>;
 }
 
-const issuerHashesCache = new WeakMap<IssuingCa, IssuerHashes>();
-function issuerHashes(ca: IssuingCa): IssuerHashes {
-  let hashes = issuerHashesCache.get(ca);
-  if (hashes === undefined) {
-    const keyBits = subjectPublicKeyBits(ca.signer.publicKeySpkiDer);
-    const of = (data: Uint8Array) => ({
-      sha1: createHash('sha1').update(data).digest('hex'),
-      sha256: createHash('sha256').update(data).digest('hex'),
-    });
-    hashes = { name: of(ca.subjectNameDer), key: of(keyBits) };
-    issuerHashesCache.set(ca, hashes);
-  }
-  return hashes;
+/** Four small hashes per request and generation: not worth a cache keyed on objects built per request. */
+function issuerHashes(issuer: OcspIssuer): IssuerHashes {
+  const of = (data: Uint8Array) => ({
+    sha1: createHash('sha1').update(data).digest('hex'),
+    sha256: createHash('sha256').update(data).digest('hex'),
+  });
+  return { name: of(issuer.caNameDer), key: of(subjectPublicKeyBits(issuer.caSpkiDer)) };
 }
 
 type Parsed = { ok: true; request: pkijs.OCSPRequest } | { ok: false };
@@ -128,20 +145,26 @@ export async function answerOcsp(body: Uint8Array, deps: OcspResponderDeps): Pro
   if (!parsed.ok) return ocspError('malformedRequest');
   const requests = parsed.request.tbsRequest.requestList;
   if (requests.length === 0 || requests.length > MAX_REQUESTS) return ocspError('malformedRequest');
-  const ours = issuerHashes(deps.ca);
+  const issuers = [liveIssuer(deps), ...(deps.retired ?? [])].map((issuer) => ({
+    issuer,
+    hashes: issuerHashes(issuer),
+  }));
   const now = deps.now();
   const nextUpdate = new Date(now.getTime() + deps.validityMs);
   const singles: Uint8Array[] = [];
-  let anyOurs = false;
+  // One signature per answer: the generation of the first certificate asked about that is ours answers; any
+  // other generation's certificate in the same request is "unknown" to it (relying parties ask one at a time).
+  let responder: OcspIssuer | null = null;
   for (const { reqCert } of requests) {
     const hash = HASHES[reqCert.hashAlgorithm.algorithmId];
     if (hash === undefined) return ocspError('malformedRequest');
-    const isOurs =
-      hex(reqCert.issuerNameHash.valueBlock.valueHexView) === ours.name[hash] &&
-      hex(reqCert.issuerKeyHash.valueBlock.valueHexView) === ours.key[hash];
-    anyOurs ||= isOurs;
+    const nameHash = hex(reqCert.issuerNameHash.valueBlock.valueHexView);
+    const keyHash = hex(reqCert.issuerKeyHash.valueBlock.valueHexView);
+    const match = issuers.find(({ hashes }) => hashes.name[hash] === nameHash && hashes.key[hash] === keyHash);
+    if (match !== undefined) responder ??= match.issuer;
+    const isOurs = match !== undefined && match.issuer === responder;
     const found = isOurs ? await deps.storage.findDerivedCertificate(serialHex(reqCert.serialNumber)) : null;
-    const record = found !== null && found.issuerGeneration === deps.issuerGeneration ? found : null;
+    const record = found !== null && found.issuerGeneration === responder?.generation ? found : null;
     singles.push(
       sequence(
         new Uint8Array(reqCert.toSchema().toBER(false)),
@@ -151,25 +174,25 @@ export async function answerOcsp(body: Uint8Array, deps: OcspResponderDeps): Pro
       ),
     );
   }
-  if (!anyOurs) return ocspError('unauthorized');
+  if (responder === null) return ocspError('unauthorized');
   const nonce = parsed.request.tbsRequest.requestExtensions?.find((extension) => extension.extnID === OID.ocspNonce);
   const tbs = sequence(
-    tlv(0xa2, octetString(deps.ca.keyIdentifier)), // responderID byKey: SHA-1 of the CA's public key bits
+    tlv(0xa2, octetString(keyIdentifier(responder.signer.publicKeySpkiDer))), // responderID byKey: SHA-1 of its key bits
     generalizedTime(now),
     sequence(...singles),
     ...(nonce === undefined ? [] : [tlv(0xa1, sequence(new Uint8Array(nonce.toSchema().toBER(false))))]),
   );
   let signature: Uint8Array;
   try {
-    signature = await deps.ca.signer.sign(tbs);
+    signature = await responder.signer.sign(tbs);
   } catch {
     return ocspError('tryLater');
   }
   const basic = sequence(
     tbs,
-    deps.ca.signer.signatureAlgorithmDer,
+    responder.signer.signatureAlgorithmDer,
     bitString(signature),
-    tlv(0xa0, sequence(deps.ca.certificateDer)),
+    tlv(0xa0, sequence(...responder.certificatesDer)),
   );
   return sequence(
     enumerated(OCSP_STATUS.successful),

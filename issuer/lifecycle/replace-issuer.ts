@@ -19,6 +19,7 @@ import { buildCrl } from './crl-builder.ts';
 import type { LifecycleActor } from './credential-state.ts';
 import { enterIssuerGeneration } from './issuer-generation.ts';
 import type { RevocationReason } from './revocation-reason.ts';
+import { certifyRetiredResponder, retiredResponderFiles } from './retired-ocsp-responder.ts';
 import { readTenantSettings } from './tenant-settings.ts';
 
 export class IssuerReplaceError extends Error {
@@ -132,6 +133,13 @@ async function finishReplacement(
   now: Date,
 ): Promise<void> {
   await publishFinalCrl(storage, oldCa, oldGeneration, now);
+  // The old key's last act beside the final CRL: a responder that answers for its certificates from now on.
+  const responder = retiredResponderFiles(dataDir, oldGeneration);
+  if (!existsSync(responder.certificateFile)) {
+    const certified = await certifyRetiredResponder(oldCa, oldGeneration, now);
+    writeDurably(responder.keyFile, certified.keyPem, 0o600);
+    writeDurably(responder.certificateFile, certified.certificatePem, 0o644);
+  }
   const live = dataDirCaFiles(dataDir);
   const retired = retiredFiles(dataDir, oldGeneration);
   const next = nextFiles(dataDir);

@@ -41,6 +41,7 @@ export function registerRevocationRoutes(app: FastifyInstance, ctx: IssuerContex
     storage: ctx.storage,
     ca: ctx.ca,
     issuerGeneration: ctx.issuerGeneration,
+    retired: ctx.retiredOcspResponders,
     now: ctx.now,
     validityMs: ctx.config.revocation.ocspValiditySeconds * 1000,
   };

@@ -111,6 +111,7 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
       checkIntervalMs: 0,
       warn: () => undefined,
     }),
+    retiredOcspResponders: [],
     tenant: () => readTenantSettings(storage, parsed),
     audit: (event, outcome, code, details) => storage.appendAudit({ at: clock, event, outcome, code, details }),
   };

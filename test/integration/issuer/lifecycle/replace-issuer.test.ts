@@ -1,6 +1,8 @@
 // Replacing the tenant's issuer (seed 003): a new CA and generation; every credential of the old one revoked and
 // listed in the old CA's final CRL (OpenSSL checks it); the running issuer's old CA issues nothing more; after a
-// restart the new CA issues under the new generation's CRL. A replacement killed half-way is finished or undone.
+// restart the new CA issues under the new generation's CRL. OCSP says "revoked" for the old generation's
+// certificates at once and after the restart (a delegated responder the old CA certified; OpenSSL checks it). A
+// replacement killed half-way is finished or undone.
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { recoverIssuerReplacement, replaceDataDirIssuer } from '../../../../issu
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
 import { makeCsr, startHarness, upToRedeem } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
-import { issueCredential, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
+import { issueCredential, opensslOcsp, opensslVerify, relyingPartyFiles } from './lifecycle-fixture.ts';
 
 const admin = { kind: 'admin', id: 'test admin' } as const;
 let dataDir: string;
@@ -46,6 +48,10 @@ describe('dck admin issuer replace', { timeout: 120_000 }, () => {
       reason: 'cessationOfOperation',
     });
     expect(result).toMatchObject({ oldGeneration: 1, generation: 2, revoked: [old.serialNumberHex] });
+    // OCSP, still the running issuer (no restart): the old generation's certificate is revoked, not unknown.
+    const running = await opensslOcsp(h, oldCaFiles.caFile, old.certificateFile);
+    expect(running).toMatch(/Response verify OK/);
+    expect(running).toMatch(/Cert Status: revoked/);
     // The running issuer still holds the old CA: what it signs now is refused at commit, nothing issued.
     const refused = await h.http.send<{ error: string }>(
       'POST',
@@ -68,6 +74,14 @@ describe('dck admin issuer replace', { timeout: 120_000 }, () => {
     await h.close();
     h = await startHarness({ dataDir, pki: h.pki });
     expect(h.issuer.caCertificatePem).toBe(result.caCertificatePem);
+    // After the restart the old CA signs nothing, yet OCSP still says revoked: signed by the responder the old CA
+    // certified at the replacement (id-kp-OCSPSigning), which OpenSSL accepts with only the old CA trusted.
+    const retiredCaFile = join(dataDir, 'rp-retired-ca-1.pem');
+    writeFileSync(retiredCaFile, readFileSync(join(dataDir, 'retired-ca-1-certificate.pem')));
+    const afterRestart = await opensslOcsp(h, retiredCaFile, old.certificateFile);
+    expect(afterRestart).toMatch(/Response verify OK/);
+    expect(afterRestart).toMatch(/Cert Status: revoked\n.*\n\s*Revocation Reason: cessationOfOperation/);
+    expect(afterRestart).toMatch(/Subject: CN=OCSP responder, issuer generation 1/);
     const fresh = await issueCredential(h);
     const generation2 = await relyingPartyFiles(h, 2);
     expect(await opensslVerify(generation2.caFile, generation2.crlFile, fresh.certificateFile)).toMatchObject({
