@@ -225,6 +225,8 @@ export type AuditFor<R> = AuditEntryInput | ((result: R) => AuditEntryInput);
 
 /** Thrown (as `error.code`) when the database stayed locked by other processes past the retry deadline. */
 export const STORAGE_BUSY = 'storage-busy';
+/** Thrown (as `error.code`) when the database cannot be reached (PostgreSQL down or restarting); nothing was written. */
+export const STORAGE_UNAVAILABLE = 'storage-unavailable';
 
 export interface IssuerStorage extends NotificationStorage {
   // device authorization (RFC 8628)

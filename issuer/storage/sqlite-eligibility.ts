@@ -30,7 +30,7 @@ const text = (row: Row, key: string): string => {
   return typeof value === 'string' ? value : '';
 };
 
-function toEligibility(row: Row): CardEligibilityRecord | null {
+export function toEligibility(row: Row): CardEligibilityRecord | null {
   if (typeof row.e_card_id !== 'string') return null;
   return {
     cardId: row.e_card_id,

@@ -97,7 +97,7 @@ function crlUrls(row: Row): string[] {
   }
 }
 
-function toView(row: Row): DerivedCredentialView {
+export function toView(row: Row): DerivedCredentialView {
   return {
     ...toDerivedCertificate(row),
     card: {
@@ -114,7 +114,7 @@ function toView(row: Row): DerivedCredentialView {
   };
 }
 
-function toGeneration(row: Row): IssuerGeneration {
+export function toGeneration(row: Row): IssuerGeneration {
   return {
     generation: int(row, 'generation'),
     caCertificateDer: bytes(row, 'ca_certificate_der'),
@@ -123,13 +123,13 @@ function toGeneration(row: Row): IssuerGeneration {
   };
 }
 
-const VIEW_SELECT = `SELECT d.*, c.issuer_dn AS card_issuer_dn, c.serial_number_hex AS card_serial_hex, c.uuid AS card_uuid,
+export const VIEW_SELECT = `SELECT d.*, c.issuer_dn AS card_issuer_dn, c.serial_number_hex AS card_serial_hex, c.uuid AS card_uuid,
   c.fascn_hex AS card_fascn_hex, c.common_name AS card_common_name, c.not_after AS card_not_after,
   c.crl_urls AS card_crl_urls, c.ocsp_url AS card_ocsp_url
   FROM derived_certificates d JOIN cards c ON c.id = d.card_id`;
 
 /** LIKE's wildcards in a name typed by an administrator match themselves. */
-const likePattern = (name: string): string => `%${name.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+export const likePattern = (name: string): string => `%${name.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
 function prepare(db: Database.Database) {
   return {

@@ -21,7 +21,7 @@ const text = (row: Row, key: string): string => {
 const textOrNull = (row: Row, key: string): string | null => (row[key] === null ? null : text(row, key));
 const numOrNull = (row: Row, key: string): number | null => (row[key] === null ? null : Number(row[key]));
 
-function toNotification(row: Row): NotificationRecord {
+export function toNotification(row: Row): NotificationRecord {
   return {
     id: text(row, 'id'),
     idempotencyKey: text(row, 'idempotency_key'),

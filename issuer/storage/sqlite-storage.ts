@@ -46,7 +46,7 @@ const numOrNull = (row: Row, key: string): number | null => (row[key] === null ?
 // better-sqlite3 hands each BLOB back as a fresh Buffer (a Uint8Array): no second copy needed.
 const bytes = (row: Row, key: string): Uint8Array => row[key] as Buffer;
 
-function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
+export function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
   return {
     id: str(row, 'id'),
     deviceCodeHash: str(row, 'device_code_hash'),
@@ -74,7 +74,7 @@ function toDeviceAuthorization(row: Row): DeviceAuthorizationRecord {
   };
 }
 
-function toChallenge(row: Row): ChallengeRecord {
+export function toChallenge(row: Row): ChallengeRecord {
   return {
     id: str(row, 'id'),
     challenge: bytes(row, 'challenge'),
@@ -85,7 +85,7 @@ function toChallenge(row: Row): ChallengeRecord {
   };
 }
 
-function toCard(row: Row): CardRecord {
+export function toCard(row: Row): CardRecord {
   return {
     id: str(row, 'id'),
     issuerDn: str(row, 'issuer_dn'),
@@ -98,7 +98,7 @@ function toCard(row: Row): CardRecord {
   };
 }
 
-function toKioskSession(row: Row): KioskSessionRecord {
+export function toKioskSession(row: Row): KioskSessionRecord {
   return {
     id: str(row, 'id'),
     tokenHash: str(row, 'token_hash'),
@@ -110,7 +110,7 @@ function toKioskSession(row: Row): KioskSessionRecord {
   };
 }
 
-function toEnrollment(row: Row): EnrollmentRecord {
+export function toEnrollment(row: Row): EnrollmentRecord {
   return {
     id: str(row, 'id'),
     deviceAuthorizationId: str(row, 'device_authorization_id'),
@@ -125,6 +125,24 @@ function toEnrollment(row: Row): EnrollmentRecord {
     derivedCertificateSerialHex: strOrNull(row, 'derived_certificate_serial_hex'),
     phoneFetchedAt: numOrNull(row, 'phone_fetched_at'),
   };
+}
+
+export const toAuditEntry = (row: Row): AuditEntry => ({
+  sequence: num(row, 'sequence'),
+  at: num(row, 'at'),
+  event: str(row, 'event'),
+  outcome: str(row, 'outcome') as AuditEntry['outcome'],
+  code: strOrNull(row, 'code'),
+  details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
+});
+
+/**
+ * The oldest rows in sequence order, up to the first that is not old enough: the log is only ever cut at a sequence,
+ * so a row written with an earlier clock after a later one is never skipped.
+ */
+export function oldEnoughPrefix(rows: AuditEntry[], before: number): AuditEntry[] {
+  const young = rows.findIndex((row) => row.at >= before);
+  return young < 0 ? rows : rows.slice(0, young);
 }
 
 /**
@@ -562,14 +580,6 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return result;
   });
 
-  const toAuditEntry = (row: Row): AuditEntry => ({
-    sequence: num(row, 'sequence'),
-    at: num(row, 'at'),
-    event: str(row, 'event'),
-    outcome: str(row, 'outcome') as AuditEntry['outcome'],
-    code: strOrNull(row, 'code'),
-    details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
-  });
 
   return {
     insertDeviceAuthorization: (record, entry) => runWrite(() => insertDevice(record, entry)),
@@ -626,13 +636,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
       }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
     listAuditBefore: (before, limit) =>
-      run(() => {
-        // The oldest rows in sequence order, up to the first that is not old enough: the log is only ever cut at
-        // a sequence, so a row written with an earlier clock after a later one is never skipped.
-        const rows = (q.oldestAudit.all(limit) as Row[]).map(toAuditEntry);
-        const young = rows.findIndex((row) => row.at >= before);
-        return young < 0 ? rows : rows.slice(0, young);
-      }),
+      run(() => oldEnoughPrefix((q.oldestAudit.all(limit) as Row[]).map(toAuditEntry), before)),
     dropExportedAudit: (exported, entry) =>
       runWrite(() => {
         dropExported(exported, entry);

@@ -1,4 +1,4 @@
-// The issuer's rule functions without HTTP: a real SQLite file, a real CA, the real PKI-AUTH verifier against a
+// The issuer's rule functions without HTTP: a real SQLite file (or a PostgreSQL database, see storage-kinds.ts), a real CA, the real PKI-AUTH verifier against a
 // test PKI with CRL files, and a clock that moves only when a test moves it.
 import 'reflect-metadata';
 import { createPrivateKey, randomBytes } from 'node:crypto';
@@ -24,7 +24,7 @@ import {
   verifyCardCertificate,
 } from '../../../issuer/pki-auth/verify-card-authentication.ts';
 import { CodeHasher } from '../../../issuer/secrets.ts';
-import { openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
+import { openTestStorage } from '../../integration/issuer/storage/storage-kinds.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
@@ -75,7 +75,7 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
     await buildCrl({ issuer: pki.intermediate, nextUpdate: new Date(clock + 86_400_000) }),
   );
   const parsed = parseIssuerConfig(config);
-  const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
+  const storage = await openTestStorage(dir);
   const ca = await loadOrCreateDataDirCa(dir, 'Rule Test CA', now());
   const { generation } = await enterIssuerGeneration(storage, ca.certificateDer, now(), {
     kind: 'issuer',

@@ -1,0 +1,200 @@
+// The PostgreSQL connection pool of the issuer's storage (npm `pg`), and the one way its adapter talks to it: a
+// transaction that is retried when PostgreSQL aborted it for a serialization failure or a deadlock (nothing was
+// committed), and whose connection failures become `storage-unavailable` (the database is down or restarting:
+// the request fails cleanly, and the next one gets a fresh connection once the database is back).
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
+import { STORAGE_BUSY, STORAGE_UNAVAILABLE } from './issuer-storage.ts';
+
+export type Row = Record<string, unknown>;
+
+/** How the issuer reaches its PostgreSQL database (the `storage` section of the issuer config, parsed). */
+export interface PostgresSettings {
+  /** `postgres://user@host:port/database`, never with a password in it (see `passwordFile`). */
+  url: string;
+  /** A file holding the password (the config holds none); null: the server trusts the user or a client certificate. */
+  passwordFile: string | null;
+  poolSize: number;
+  /** Server-side limit of one statement: a stuck query fails (storage-busy) instead of holding a connection. */
+  statementTimeoutMs: number;
+  /** How long a request waits for a connection (pool full, or the server not answering) before storage-unavailable. */
+  connectTimeoutMs: number;
+  /** null: plain TCP (loopback or a trusted network only); otherwise verified TLS against `caFile`. */
+  tls: { caFile: string; serverName: string | null } | null;
+}
+
+/** A connection error or an administrator's shutdown: the database is not there; nothing of the request committed. */
+export class StorageUnavailableError extends Error {
+  readonly code = STORAGE_UNAVAILABLE;
+  constructor(cause: string) {
+    super(`the issuer database is unavailable (${cause})`);
+    this.name = 'StorageUnavailableError';
+  }
+}
+
+/** A statement that ran past `statementTimeoutMs`, or a lock wait that did: the same meaning as SQLite's busy. */
+export class PostgresBusyError extends Error {
+  readonly code = STORAGE_BUSY;
+  constructor() {
+    super('the issuer database did not answer within the statement timeout');
+    this.name = 'PostgresBusyError';
+  }
+}
+
+const codeOf = (error: unknown): string =>
+  typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
+    ? (error as { code: string }).code
+    : '';
+
+/**
+ * SQLSTATE class 08 (connection exception), 57P01–57P03 (admin/crash shutdown, cannot connect now), 53300 (too
+ * many connections), and the socket's own errors; pg's "Connection terminated" carries no code, only its message.
+ */
+export function isUnavailableError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND'].includes(code)) return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(
+    message,
+  );
+}
+
+/** 40001 serialization_failure and 40P01 deadlock_detected: the transaction was rolled back; running it again is safe. */
+const isRetryable = (error: unknown): boolean => ['40001', '40P01'].includes(codeOf(error));
+/** 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout). */
+const isTimeout = (error: unknown): boolean => ['57014', '55P03'].includes(codeOf(error));
+
+/** A short, secret-free name for the failure (the server's message can quote parameters). */
+function describe(error: unknown): string {
+  const code = codeOf(error);
+  return code === '' ? 'connection lost' : code;
+}
+
+function translate(error: unknown): Error {
+  if (isUnavailableError(error)) return new StorageUnavailableError(describe(error));
+  if (isTimeout(error)) return new PostgresBusyError();
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+const MAX_TRANSACTION_ATTEMPTS = 5;
+
+/** The statements one transaction runs: rows, the first row (or null), or how many rows a change touched. */
+export interface Sql {
+  rows: (text: string, values?: readonly unknown[]) => Promise<Row[]>;
+  one: (text: string, values?: readonly unknown[]) => Promise<Row | null>;
+  count: (text: string, values?: readonly unknown[]) => Promise<number>;
+}
+
+function sqlOn(client: PoolClient): Sql {
+  const query = <R extends QueryResultRow>(text: string, values: readonly unknown[]) =>
+    client.query<R>(text, values as unknown[]);
+  return {
+    rows: async (text, values = []) => (await query<Row>(text, values)).rows,
+    one: async (text, values = []) => (await query<Row>(text, values)).rows[0] ?? null,
+    count: async (text, values = []) => (await query<Row>(text, values)).rowCount ?? 0,
+  };
+}
+
+export interface PostgresPool {
+  /** Runs `work` in one READ COMMITTED transaction (rows that decide a write are read FOR UPDATE). */
+  transaction: <R>(work: (sql: Sql) => Promise<R>) => Promise<R>;
+  /** One statement on its own (autocommit): reads, and changes that are one statement. */
+  read: <R>(work: (sql: Sql) => Promise<R>) => Promise<R>;
+  /** A dedicated connection for LISTEN (released by the caller). */
+  connect: () => Promise<PoolClient>;
+  end: () => Promise<void>;
+}
+
+/** BIGINT columns (times in ms, counts) come back as JS numbers: every value the issuer stores is below 2^53. */
+const INT8_OID = 20;
+const parseInt8 = (value: string): number => Number(value);
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+function tlsOptions(tls: PostgresSettings['tls']) {
+  if (tls === null) return false;
+  return {
+    ca: readFileSync(tls.caFile, 'utf8'),
+    rejectUnauthorized: true,
+    ...(tls.serverName === null ? {} : { servername: tls.serverName }),
+  };
+}
+
+export function openPostgresPool(settings: PostgresSettings, applicationName = 'dck-issuer'): PostgresPool {
+  const password = settings.passwordFile === null ? undefined : readFileSync(settings.passwordFile, 'utf8').trim();
+  const pool = new pg.Pool({
+    connectionString: settings.url,
+    ...(password === undefined ? {} : { password }),
+    max: settings.poolSize,
+    ssl: tlsOptions(settings.tls),
+    statement_timeout: settings.statementTimeoutMs,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    application_name: applicationName,
+    types,
+  });
+  // An idle connection the server dropped (restart) errors here; the pool discards it and opens a new one later.
+  pool.on('error', () => undefined);
+
+  const withClient = async <R>(work: (client: PoolClient) => Promise<R>): Promise<R> => {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error: unknown) {
+      throw translate(error);
+    }
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (error: unknown) {
+      broken = isUnavailableError(error);
+      throw error;
+    } finally {
+      // A connection that failed mid-way is not handed to the next request.
+      client.release(broken);
+    }
+  };
+
+  const transactionOnce = <R>(work: (sql: Sql) => Promise<R>): Promise<R> =>
+    withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(sqlOn(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error: unknown) {
+        if (!isUnavailableError(error)) await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+
+  return {
+    transaction: async (work) => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await transactionOnce(work);
+        } catch (error: unknown) {
+          if (!isRetryable(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw translate(error);
+        }
+      }
+    },
+    read: async (work) => {
+      try {
+        return await withClient((client) => work(sqlOn(client)));
+      } catch (error: unknown) {
+        throw translate(error);
+      }
+    },
+    connect: async () => {
+      try {
+        return await pool.connect();
+      } catch (error: unknown) {
+        throw translate(error);
+      }
+    },
+    end: () => pool.end(),
+  };
+}

@@ -1,0 +1,537 @@
+// PostgreSQL implementation of IssuerStorage (npm `pg`), for several issuer nodes on one database. The same schema
+// (postgres-migrations.ts runs SQLite's migrations), the same conditional UPDATEs, and every change with its audit
+// row in one transaction. SQLite serialises all writers (BEGIN IMMEDIATE); PostgreSQL runs them side by side at READ
+// COMMITTED, so where a write depends on a row read first (a guess count, a session's approvals), that row is read
+// FOR UPDATE: the second of two racing transactions waits, then reads what the first committed. Lock order is
+// card → kiosk session everywhere, so two of them never wait on each other.
+import type {
+  ApproveResult,
+  AuditEntryInput,
+  AuditFor,
+  CardRecord,
+  CardRevocationResult,
+  CompleteEnrollmentResult,
+  DeviceAuthorizationRecord,
+  EnrollmentRecord,
+  IssuerStorage,
+  KioskSessionRecord,
+  OtpFailureResult,
+  PurgeResult,
+  UserCodeGuessLimits,
+  UserCodeGuessVerdict,
+} from './issuer-storage.ts';
+import { appendAuditRow, resolveAudit } from './postgres-audit.ts';
+import { openPostgresPool } from './postgres-connection.ts';
+import type { PostgresPool, PostgresSettings, Row, Sql } from './postgres-connection.ts';
+import { postgresEligibilityStorage } from './postgres-eligibility.ts';
+import { insertCredential, postgresLifecycleStorage } from './postgres-lifecycle.ts';
+import { applyPostgresMigrations } from './postgres-migrations.ts';
+import { postgresOutbox } from './postgres-outbox.ts';
+import {
+  oldEnoughPrefix,
+  toAuditEntry,
+  toCard,
+  toChallenge,
+  toDeviceAuthorization,
+  toEnrollment,
+  toKioskSession,
+} from './sqlite-storage.ts';
+
+/** Rows per table one purge transaction deletes at most (as on SQLite: short transactions). */
+const PURGE_BATCH_ROWS = 2000;
+
+const DEVICE_COLUMNS = `id, device_code_hash, user_code_hash, client_id, status, created_at, expires_at,
+  interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at, device_platform,
+  device_model, app_name, app_version, pairing_session_id, pairing_shown_at`;
+
+function deviceValues(record: DeviceAuthorizationRecord): unknown[] {
+  return [
+    record.id,
+    record.deviceCodeHash,
+    record.userCodeHash,
+    record.clientId,
+    record.status,
+    record.createdAt,
+    record.expiresAt,
+    record.intervalSeconds,
+    record.lastPollAt,
+    record.cardId,
+    record.enrollmentId,
+    record.accessTokenHash,
+    record.accessTokenExpiresAt,
+    record.device.platform,
+    record.device.model,
+    record.device.appName,
+    record.device.appVersion,
+    record.pairing?.sessionId ?? null,
+    record.pairing?.shownAt ?? null,
+  ];
+}
+
+const placeholders = (count: number): string => Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
+
+async function upsertCard(sql: Sql, card: CardRecord): Promise<string> {
+  const row = await sql.one(
+    `INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
+     common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der
+     RETURNING id`,
+    [
+      card.id,
+      card.issuerDn,
+      card.serialNumberHex,
+      card.uuid,
+      card.fascnHex,
+      card.commonName,
+      card.notAfter,
+      card.certificateDer,
+    ],
+  );
+  return String(row?.id);
+}
+
+async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'cardId'>, cardId: string) {
+  await sql.count(
+    `INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, created_at, expires_at, user_code_failures)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      session.id,
+      session.tokenHash,
+      cardId,
+      session.kioskId,
+      session.createdAt,
+      session.expiresAt,
+      session.userCodeFailures,
+    ],
+  );
+}
+
+async function insertEnrollment(sql: Sql, e: EnrollmentRecord): Promise<void> {
+  await sql.count(
+    `INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash, otp_expires_at,
+     otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      e.id,
+      e.deviceAuthorizationId,
+      e.cardId,
+      e.kioskSessionId,
+      e.status,
+      e.otpHash,
+      e.otpExpiresAt,
+      e.otpFailures,
+      e.createdAt,
+      e.completedAt,
+      e.derivedCertificateSerialHex,
+      e.phoneFetchedAt,
+    ],
+  );
+}
+
+/** Card first, then session (the one lock order): gives back a taken user_code guess. */
+async function releaseGuess(sql: Sql, sessionId: string, cardId: string): Promise<void> {
+  await sql.count('UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1', [cardId]);
+  await sql.count('UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1', [
+    sessionId,
+  ]);
+}
+
+async function takeGuess(
+  sql: Sql,
+  sessionId: string,
+  cardId: string,
+  at: number,
+  limits: UserCodeGuessLimits,
+): Promise<UserCodeGuessVerdict> {
+  const card = await sql.one('SELECT user_code_failures, user_code_window_start FROM cards WHERE id = $1 FOR UPDATE', [
+    cardId,
+  ]);
+  let cardFailures = card === null ? 0 : Number(card.user_code_failures);
+  if (card !== null && Number(card.user_code_window_start) <= at - limits.windowMs) {
+    await sql.count('UPDATE cards SET user_code_failures = 0, user_code_window_start = $1 WHERE id = $2', [at, cardId]);
+    cardFailures = 0;
+  }
+  if (cardFailures >= limits.perCard) return 'card-limit';
+  const session = await sql.one('SELECT user_code_failures FROM kiosk_sessions WHERE id = $1 FOR UPDATE', [sessionId]);
+  if (session === null || Number(session.user_code_failures) >= limits.perSession) return 'session-limit';
+  await sql.count('UPDATE cards SET user_code_failures = user_code_failures + 1 WHERE id = $1', [cardId]);
+  await sql.count('UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1 WHERE id = $1', [sessionId]);
+  return 'taken';
+}
+
+async function approve(
+  sql: Sql,
+  deviceAuthorizationId: string,
+  enrollment: EnrollmentRecord,
+  maxApprovals: number,
+  entry: AuditEntryInput,
+): Promise<ApproveResult> {
+  // Whatever the outcome, the code typed was not a wrong one: its guess is given back. The session row, locked by
+  // that update, keeps a second approval of the same session waiting until this one has counted.
+  await releaseGuess(sql, enrollment.kioskSessionId, enrollment.cardId);
+  const counted = await sql.one('SELECT COUNT(*) AS approvals FROM enrollments WHERE kiosk_session_id = $1', [
+    enrollment.kioskSessionId,
+  ]);
+  if (Number(counted?.approvals) >= maxApprovals) return 'session-limit';
+  const approved = await sql.count(
+    `UPDATE device_authorizations SET status = 'approved', card_id = $1, enrollment_id = $2
+     WHERE id = $3 AND status = 'pending'`,
+    [enrollment.cardId, enrollment.id, deviceAuthorizationId],
+  );
+  if (approved !== 1) return 'not-pending';
+  await insertEnrollment(sql, enrollment);
+  await appendAuditRow(sql, entry);
+  return 'approved';
+}
+
+async function otpFailure(
+  sql: Sql,
+  id: string,
+  maxFailures: number,
+  entry: AuditFor<OtpFailureResult>,
+): Promise<OtpFailureResult> {
+  const counted = await sql.one(
+    `UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = $1 AND status = 'awaiting-phone'
+     RETURNING otp_failures, device_authorization_id`,
+    [id],
+  );
+  let result: OtpFailureResult;
+  if (counted === null) {
+    // Not awaiting the phone any more (burned, completed) or unknown: count nothing, report what it is.
+    const row = await sql.one('SELECT status, otp_failures FROM enrollments WHERE id = $1', [id]);
+    result = { failures: row === null ? 0 : Number(row.otp_failures), burned: row?.status === 'burned' };
+  } else {
+    const failures = Number(counted.otp_failures);
+    const burned = failures >= maxFailures;
+    if (burned) {
+      await sql.count(`UPDATE enrollments SET status = 'burned' WHERE id = $1 AND status = 'awaiting-phone'`, [id]);
+      await sql.count(`UPDATE device_authorizations SET status = 'denied' WHERE id = $1`, [
+        counted.device_authorization_id,
+      ]);
+    }
+    result = { failures, burned };
+  }
+  await appendAuditRow(sql, resolveAudit(entry, result));
+  return result;
+}
+
+async function revokeCard(
+  sql: Sql,
+  cardId: string,
+  at: number,
+  entry: AuditFor<CardRevocationResult>,
+): Promise<CardRevocationResult> {
+  const sessionsEnded = await sql.count(
+    'UPDATE kiosk_sessions SET expires_at = $1 WHERE card_id = $2 AND expires_at > $1',
+    [at, cardId],
+  );
+  await sql.count(
+    `UPDATE device_authorizations SET status = 'denied' WHERE id IN
+     (SELECT device_authorization_id FROM enrollments WHERE card_id = $1 AND status = 'awaiting-phone')`,
+    [cardId],
+  );
+  const revoked = await sql.rows(
+    `UPDATE enrollments SET status = 'card-revoked' WHERE card_id = $1 AND status = 'awaiting-phone' RETURNING id`,
+    [cardId],
+  );
+  const result = { sessionsEnded, revokedEnrollmentIds: revoked.map((row) => String(row.id)) };
+  await appendAuditRow(sql, resolveAudit(entry, result));
+  return result;
+}
+
+async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Promise<PurgeResult> {
+  const batch = PURGE_BATCH_ROWS;
+  const result: PurgeResult = {
+    challenges: await sql.count(
+      'DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < $1 LIMIT $2)',
+      [cutoff, batch],
+    ),
+    // Enrollments first: device authorizations and sessions go only once nothing refers to them.
+    enrollments: await sql.count(
+      `DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
+       JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
+       WHERE e.status <> 'completed' AND e.otp_expires_at < $1 AND s.expires_at < $1 LIMIT $2)`,
+      [cutoff, batch],
+    ),
+    deviceAuthorizations: 0,
+    kioskSessions: 0,
+  };
+  result.deviceAuthorizations = await sql.count(
+    `DELETE FROM device_authorizations WHERE id IN (SELECT d.id FROM device_authorizations d
+     WHERE d.expires_at < $1 AND (d.access_token_expires_at IS NULL OR d.access_token_expires_at < $1)
+     AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id) LIMIT $2)`,
+    [cutoff, batch],
+  );
+  result.kioskSessions = await sql.count(
+    `DELETE FROM kiosk_sessions WHERE id IN (SELECT s.id FROM kiosk_sessions s
+     WHERE s.expires_at < $1 AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id) LIMIT $2)`,
+    [cutoff, batch],
+  );
+  if (result.challenges + result.enrollments + result.deviceAuthorizations + result.kioskSessions > 0) {
+    await appendAuditRow(sql, resolveAudit(entry, result));
+  }
+  return result;
+}
+
+/** A conditional change and its audit row: the row only when the change touched exactly one row. */
+const changeAudited = async (sql: Sql, changed: Promise<number>, entry: AuditEntryInput): Promise<boolean> => {
+  if ((await changed) !== 1) return false;
+  await appendAuditRow(sql, entry);
+  return true;
+};
+
+/** Rolls back an enrollment's completion whose CA generation was retired meanwhile. */
+class GenerationRetired extends Error {}
+
+const mapOne = <T>(row: Row | null, map: (row: Row) => T): T | null => (row === null ? null : map(row));
+
+export interface PostgresStorage extends IssuerStorage {
+  /** The pool, for what shares the database beside the storage (LISTEN/NOTIFY, tests). */
+  readonly pool: PostgresPool;
+}
+
+/** Opens the pool and brings the schema up to date (under an advisory lock: nodes may start together). */
+export async function openPostgresStorage(settings: PostgresSettings): Promise<PostgresStorage> {
+  const pool = openPostgresPool(settings);
+  try {
+    await pool.transaction(applyPostgresMigrations);
+  } catch (error: unknown) {
+    await pool.end();
+    throw error;
+  }
+  return postgresStorageOn(pool);
+}
+
+function postgresStorageOn(pool: PostgresPool): PostgresStorage {
+  const tx = pool.transaction;
+  const read = pool.read;
+  const device = (where: string, value: string) =>
+    read(async (sql) =>
+      mapOne(await sql.one(`SELECT * FROM device_authorizations WHERE ${where} = $1`, [value]), toDeviceAuthorization),
+    );
+  const outbox = postgresOutbox(pool);
+
+  return {
+    pool,
+    insertDeviceAuthorization: (record, entry) =>
+      tx(async (sql) => {
+        await sql.count(
+          `INSERT INTO device_authorizations (${DEVICE_COLUMNS}) VALUES (${placeholders(19)})`,
+          deviceValues(record),
+        );
+        await appendAuditRow(sql, entry);
+      }),
+    findDeviceAuthorizationByDeviceCodeHash: (hash) => device('device_code_hash', hash),
+    findDeviceAuthorizationByUserCodeHash: (hash) => device('user_code_hash', hash),
+    findDeviceAuthorizationByAccessTokenHash: (hash) => device('access_token_hash', hash),
+    findDeviceAuthorization: (id) => device('id', id),
+    recordTokenPoll: (id, at, intervalSeconds) =>
+      read(async (sql) => {
+        await sql.count('UPDATE device_authorizations SET last_poll_at = $1, interval_seconds = $2 WHERE id = $3', [
+          at,
+          intervalSeconds,
+          id,
+        ]);
+      }),
+    issueAccessToken: (id, token, entry) =>
+      tx((sql) =>
+        changeAudited(
+          sql,
+          sql.count(
+            `UPDATE device_authorizations SET status = 'token-issued', access_token_hash = $1,
+             access_token_expires_at = $2, last_poll_at = $3 WHERE id = $4 AND status = 'approved'`,
+            [token.hash, token.expiresAt, token.polledAt, id],
+          ),
+          entry,
+        ),
+      ),
+    showDevicePairing: (id, pairing, entry) =>
+      tx((sql) =>
+        changeAudited(
+          sql,
+          sql.count(
+            `UPDATE device_authorizations SET pairing_session_id = $1, pairing_shown_at = $2
+             WHERE id = $3 AND status = 'pending'`,
+            [pairing.sessionId, pairing.shownAt, id],
+          ),
+          entry,
+        ),
+      ),
+    denyDevicePairing: (id, sessionId, entry) =>
+      tx((sql) =>
+        changeAudited(
+          sql,
+          sql.count(
+            `UPDATE device_authorizations SET status = 'denied' WHERE id = $1 AND status = 'pending'
+             AND pairing_session_id = $2`,
+            [id, sessionId],
+          ),
+          entry,
+        ),
+      ),
+
+    insertChallenge: (r) =>
+      read(async (sql) => {
+        await sql.count(
+          'INSERT INTO challenges (id, challenge, kiosk_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [r.id, r.challenge, r.kioskId, r.createdAt, r.expiresAt, r.usedAt],
+        );
+      }),
+    findChallenge: (id) =>
+      read(async (sql) => mapOne(await sql.one('SELECT * FROM challenges WHERE id = $1', [id]), toChallenge)),
+    consumeChallenge: (id, at, entry) =>
+      tx((sql) =>
+        changeAudited(
+          sql,
+          sql.count('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [at, id]),
+          entry,
+        ),
+      ),
+    openKioskSession: (challengeId, at, card, session, entry) =>
+      tx(async (sql) => {
+        const consumed = await sql.count('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [
+          at,
+          challengeId,
+        ]);
+        if (consumed !== 1) return null;
+        const cardId = await upsertCard(sql, card);
+        await insertKioskSession(sql, session, cardId);
+        await appendAuditRow(sql, resolveAudit(entry, cardId));
+        return cardId;
+      }),
+    findCard: (id) => read(async (sql) => mapOne(await sql.one('SELECT * FROM cards WHERE id = $1', [id]), toCard)),
+    findKioskSessionByTokenHash: (hash) =>
+      read(async (sql) =>
+        mapOne(await sql.one('SELECT * FROM kiosk_sessions WHERE token_hash = $1', [hash]), toKioskSession),
+      ),
+    takeUserCodeGuess: (sessionId, cardId, at, limits) => tx((sql) => takeGuess(sql, sessionId, cardId, at, limits)),
+    releaseUserCodeGuess: (sessionId, cardId) => tx((sql) => releaseGuess(sql, sessionId, cardId)),
+    recordUserCodeFailure: (sessionId, maxFailures, at, entry) =>
+      tx(async (sql) => {
+        const row = await sql.one('SELECT user_code_failures FROM kiosk_sessions WHERE id = $1 FOR UPDATE', [
+          sessionId,
+        ]);
+        const failures = row === null ? 0 : Number(row.user_code_failures);
+        if (failures >= maxFailures) {
+          await sql.count('UPDATE kiosk_sessions SET expires_at = $1 WHERE id = $2 AND expires_at > $1', [
+            at,
+            sessionId,
+          ]);
+        }
+        await appendAuditRow(sql, entry);
+        return failures;
+      }),
+    revokeCardSessions: (cardId, at, entry) => tx((sql) => revokeCard(sql, cardId, at, entry)),
+
+    approveDeviceAuthorization: (deviceAuthorizationId, enrollment, maxApprovals, entry) =>
+      tx((sql) => approve(sql, deviceAuthorizationId, enrollment, maxApprovals, entry)),
+    findEnrollment: (id) =>
+      read(async (sql) => mapOne(await sql.one('SELECT * FROM enrollments WHERE id = $1', [id]), toEnrollment)),
+    recordPhoneFetched: (id, at) =>
+      read(
+        async (sql) =>
+          (await sql.count('UPDATE enrollments SET phone_fetched_at = $1 WHERE id = $2 AND phone_fetched_at IS NULL', [
+            at,
+            id,
+          ])) === 1,
+      ),
+    // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
+    replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) =>
+      tx((sql) =>
+        changeAudited(
+          sql,
+          sql.count(
+            `UPDATE enrollments SET otp_hash = $1, otp_expires_at = $2 WHERE id = $3 AND status = 'awaiting-phone'`,
+            [otpHash, otpExpiresAt, id],
+          ),
+          entry,
+        ),
+      ),
+    recordOtpFailure: (id, maxFailures, entry) => tx((sql) => otpFailure(sql, id, maxFailures, entry)),
+    completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>
+      tx(async (sql): Promise<CompleteEnrollmentResult> => {
+        // The enrollment row first: when it is no longer claimable, nothing else is written.
+        const claimed = await sql.count(
+          `UPDATE enrollments SET status = 'completed', completed_at = $1, derived_certificate_serial_hex = $2
+           WHERE id = $3 AND status = 'awaiting-phone' AND otp_hash = $4`,
+          [certificate.issuedAt, certificate.serialNumberHex, id, otpHash],
+        );
+        if (claimed !== 1) return { completed: false, reason: 'not-claimable' };
+        const result = await insertCredential(sql, certificate, supersede);
+        // A retired generation's CA signs no more: undo the enrollment's completion with everything else.
+        if (!result.completed) throw new GenerationRetired();
+        await appendAuditRow(sql, entry);
+        for (const message of notifications) await outbox.enqueue(sql, message);
+        return result;
+      }).catch((error: unknown) => {
+        if (error instanceof GenerationRetired) return { completed: false, reason: 'generation-retired' } as const;
+        throw error;
+      }),
+    ...postgresLifecycleStorage(pool, outbox.enqueue),
+
+    appendAudit: (entry) =>
+      read(async (sql) => {
+        await appendAuditRow(sql, entry);
+      }),
+    listAudit: (afterSequence, limit) =>
+      read(async (sql) =>
+        (
+          await sql.rows('SELECT * FROM audit_log WHERE sequence > $1 ORDER BY sequence LIMIT $2', [
+            afterSequence,
+            limit,
+          ])
+        ).map(toAuditEntry),
+      ),
+    listAuditBefore: (before, limit) =>
+      read(async (sql) =>
+        oldEnoughPrefix(
+          (await sql.rows('SELECT * FROM audit_log ORDER BY sequence LIMIT $1', [limit])).map(toAuditEntry),
+          before,
+        ),
+      ),
+    dropExportedAudit: (exported, entry) =>
+      tx(async (sql) => {
+        await sql.count(
+          'INSERT INTO audit_exports (up_to_sequence, rows, file, sha256, exported_at) VALUES ($1, $2, $3, $4, $5)',
+          [exported.upToSequence, exported.rows, exported.file, exported.sha256, exported.at],
+        );
+        const dropped = await sql.count('DELETE FROM audit_log WHERE sequence <= $1', [exported.upToSequence]);
+        // Rows the export file does not hold would be lost: roll everything back instead.
+        if (dropped !== exported.rows)
+          throw new Error(`audit retention: ${dropped} rows to drop, ${exported.rows} exported`);
+        await appendAuditRow(sql, entry);
+      }),
+
+    takeLease: (name, holder, at, ttlMs) =>
+      read(
+        async (sql) =>
+          (await sql.count(
+            `INSERT INTO job_leases (name, holder, expires_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= $4`,
+            [name, holder, at + ttlMs, at],
+          )) === 1,
+      ),
+    purgeExpired: (cutoff, entry) => tx((sql) => purge(sql, cutoff, entry)),
+    ...postgresEligibilityStorage(pool),
+
+    queueNotification: (message, entry) =>
+      tx(async (sql) => {
+        if (!(await outbox.enqueue(sql, message))) return false;
+        await appendAuditRow(sql, entry);
+        return true;
+      }),
+    listRenewalCandidates: outbox.listRenewalCandidates,
+    claimNotifications: outbox.claimNotifications,
+    settleNotification: (id, holder, settlement, entry) =>
+      tx(async (sql) => {
+        if (!(await outbox.settle(sql, id, holder, settlement))) return false;
+        if (entry !== null) await appendAuditRow(sql, entry);
+        return true;
+      }),
+    listNotifications: outbox.listNotifications,
+
+    close: () => pool.end(),
+  };
+}

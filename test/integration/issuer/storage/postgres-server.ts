@@ -1,0 +1,148 @@
+// Debian's real PostgreSQL 15 for the storage tests and the benchmark: a private cluster made by initdb in a temp
+// dir, served by pg_ctl on a free loopback port (and a socket in the same dir), never the system cluster. PostgreSQL
+// refuses to run as root, and CI runs as root: then the cluster belongs to `nobody` and both tools run through
+// runuser. Requires the Debian package postgresql-15 (scripts/setup.sh installs it).
+import { execFile, execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import type { PostgresSettings } from '../../../../issuer/storage/postgres-connection.ts';
+
+const run = promisify(execFile);
+
+/** Where Debian's postgresql-15 puts initdb and pg_ctl (not on PATH); DCK_PG_BIN overrides it. */
+export const POSTGRES_BIN = process.env.DCK_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** The cluster's superuser the tests connect as (trust authentication on loopback, in a throwaway cluster). */
+const USER = 'dck';
+
+export const postgresAvailable = (): boolean => existsSync(join(POSTGRES_BIN, 'pg_ctl'));
+
+export interface PostgresServer {
+  port: number;
+  /** A new, empty database on this server; its settings for openPostgresStorage. */
+  createDatabase(options?: Partial<PostgresSettings>): Promise<PostgresSettings>;
+  /** Stops the server (fast shutdown: connections are cut, as in a crash of the database host's service). */
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  /** Stops the server and deletes its data dir. */
+  destroy(): Promise<void>;
+  /** The same, synchronously (for a process exit handler). */
+  stopAtExit(): void;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs one PostgreSQL tool as a user it accepts: ourselves, or `nobody` when we are root. */
+function tool(name: string, args: string[]) {
+  const binary = join(POSTGRES_BIN, name);
+  const asRoot = process.getuid?.() === 0;
+  return asRoot ? run('runuser', ['-u', 'nobody', '--', binary, ...args]) : run(binary, args);
+}
+
+let databases = 0;
+
+/**
+ * Starts a private cluster. `durable: false` turns off fsync (tests: a crash of the test machine loses nothing
+ * anyone needs); the benchmark keeps the defaults but synchronous_commit off, the durability SQLite's WAL with
+ * synchronous=NORMAL gives (a commit survives a process crash; a power cut may lose the latest ones).
+ */
+export async function startPostgres(
+  options: { durable?: boolean; maxConnections?: number } = {},
+): Promise<PostgresServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'dck-pg-'));
+  chmodSync(dir, 0o755);
+  if (process.getuid?.() === 0) chownSync(dir, 65534, 65534);
+  const data = join(dir, 'data');
+  const port = await freePort();
+  await tool('initdb', ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-instructions', '--no-sync']);
+  const settings = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    `-c max_connections=${options.maxConnections ?? 200}`,
+    options.durable === true ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off',
+  ].join(' ');
+  const start = async () => {
+    await tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
+  };
+  const stop = async () => {
+    await tool('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '60', 'stop']);
+  };
+  await start();
+  const url = (database: string) => `postgres://${USER}@127.0.0.1:${port}/${database}`;
+  return {
+    port,
+    start,
+    stop,
+    createDatabase: async (overrides = {}) => {
+      const name = `dck_${process.pid}_${(databases += 1)}`;
+      const admin = new pg.Client({ connectionString: url('postgres') });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return {
+        url: url(name),
+        passwordFile: null,
+        poolSize: 10,
+        statementTimeoutMs: 10_000,
+        connectTimeoutMs: 2_000,
+        tls: null,
+        ...overrides,
+      };
+    },
+    stopAtExit: () => {
+      const binary = join(POSTGRES_BIN, 'pg_ctl');
+      const args = ['-D', data, '-m', 'immediate', '-w', 'stop'];
+      try {
+        if (process.getuid?.() === 0)
+          execFileSync('runuser', ['-u', 'nobody', '--', binary, ...args], { stdio: 'ignore' });
+        else execFileSync(binary, args, { stdio: 'ignore' });
+      } catch {
+        // Already stopped.
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+    destroy: async () => {
+      await stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let shared: Promise<PostgresServer> | null = null;
+
+/**
+ * One server for the whole test process (a test file), started on first use: each test takes a new database on it.
+ * It is stopped when the process exits (synchronously: an exit handler cannot wait), its data dir deleted.
+ */
+export function sharedPostgres(): Promise<PostgresServer> {
+  if (shared === null) {
+    shared = startPostgres();
+    void shared.then((server) => {
+      process.once('exit', () => {
+        server.stopAtExit();
+      });
+    });
+  }
+  return shared;
+}
+
+/** Stops the process's shared server, if one was started (a test file's afterAll). */
+export async function stopSharedPostgres(): Promise<void> {
+  const server = shared;
+  shared = null;
+  if (server !== null) await (await server).destroy();
+}
