@@ -129,7 +129,8 @@ export const VIEW_SELECT = `SELECT d.*, c.issuer_dn AS card_issuer_dn, c.serial_
   FROM derived_certificates d JOIN cards c ON c.id = d.card_id`;
 
 /** LIKE's wildcards in a name typed by an administrator match themselves. */
-export const likePattern = (name: string): string => `%${name.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+export const likePattern = (name: string): string =>
+  `%${name.toLowerCase().replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
 function prepare(db: Database.Database) {
   return {

@@ -580,7 +580,6 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return result;
   });
 
-
   return {
     insertDeviceAuthorization: (record, entry) => runWrite(() => insertDevice(record, entry)),
     findDeviceAuthorizationByDeviceCodeHash: (hash) =>
