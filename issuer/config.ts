@@ -11,6 +11,7 @@ import {
   movedNotificationSetting,
   notificationsProblem,
 } from './notifications/notification-config.ts';
+import { StorageConfig, storageSectionProblem } from './storage/storage-config.ts';
 
 const Seconds = (defaultValue: number, maximum: number) => Type.Integer({ minimum: 1, maximum, default: defaultValue });
 const FilePath = Type.String({ minLength: 1, maxLength: 4096 });
@@ -37,6 +38,8 @@ export const IssuerConfigSchema = Type.Object(
       [Type.Object({ certificateFile: FilePath, keyFile: FilePath }, { additionalProperties: false }), Type.Null()],
       { default: null },
     ),
+    /** Where the issuer keeps its state: SQLite in the data dir (default), or PostgreSQL shared by several nodes. */
+    storage: StorageConfig,
     /** Issuing CA: null → created in the data dir; software key files; or a key in a PKCS#11 token (ca/ca-config.ts). */
     ca: CaConfig,
     pivTrust: Type.Object(
@@ -212,6 +215,8 @@ export function parseIssuerConfig(input: unknown): IssuerConfig {
   if (caProblem !== null) throw new ConfigError(caProblem.field, caProblem.detail);
   const moved = movedNotificationSetting((input as { notifications?: unknown } | null)?.notifications);
   if (moved !== null) throw new ConfigError(moved.field, moved.detail);
+  const storageProblem = storageSectionProblem((input as { storage?: unknown } | null)?.storage);
+  if (storageProblem !== null) throw new ConfigError(storageProblem.field, storageProblem.detail);
   const withDefaults = Value.Default(IssuerConfigSchema, Value.Clone(input ?? {}));
   const [first] = Value.Errors(IssuerConfigSchema, withDefaults);
   if (first !== undefined) {

@@ -35,8 +35,7 @@ import { verifyCardAuthentication, verifyCardCertificate } from './pki-auth/veri
 import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { IssuerMetrics } from './operations/metrics.ts';
-import { DEFAULT_BUSY_RETRY } from './storage/sqlite-busy-retry.ts';
-import { ISSUER_DATABASE_FILE, openSqliteStorage } from './storage/sqlite-storage.ts';
+import { openConfiguredStorage } from './storage/open-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
 import type { TlsIdentity } from './tls.ts';
@@ -98,7 +97,6 @@ export interface RunningIssuer {
 const SERVER_SECRET_FILE = 'server-secret.bin';
 /** Who registers the CA's issuer generation at start (a new CA configured starts a new generation). */
 const ISSUER_START_ACTOR = { kind: 'issuer', id: 'issuer start' } as const;
-const DATABASE_FILE = ISSUER_DATABASE_FILE;
 
 /** Key of the OTP / user_code HMAC: outside the database, so a stolen database alone cannot brute-force codes. */
 function loadOrCreateServerSecret(dataDir: string): Uint8Array {
@@ -157,7 +155,7 @@ export async function prepareIssuerDataDir(config: IssuerConfig, dataDir: string
   const holdOpen = setInterval(() => undefined, 60_000);
   try {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    const storage = openSqliteStorage(join(dataDir, DATABASE_FILE));
+    const storage = await openConfiguredStorage(config.storage, dataDir);
     try {
       if (config.ca === null) await recoverIssuerReplacement(dataDir, storage, now);
       const { ca } = await loadOrCreateMaterial(config, dataDir, now);
@@ -205,8 +203,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const now = options.now ?? (() => new Date());
   const metrics = new IssuerMetrics();
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const storage = openSqliteStorage(join(options.dataDir, DATABASE_FILE), {
-    busyRetry: { ...DEFAULT_BUSY_RETRY, onRetry: () => metrics.storageBusyRetries.inc() },
+  const storage = await openConfiguredStorage(config.storage, options.dataDir, {
+    onBusyRetry: () => metrics.storageBusyRetries.inc(),
   });
   // Before the CA is loaded: an issuer replacement a crash interrupted is finished or undone.
   let material: IssuerMaterial;

@@ -1,0 +1,28 @@
+// Opens the store the issuer config names (`storage`): SQLite in the data dir, or PostgreSQL (schema brought up to
+// date either way). The one place that chooses; everything else sees IssuerStorage.
+import { join } from 'node:path';
+import type { IssuerStorage } from './issuer-storage.ts';
+import { openPostgresStorage } from './postgres-storage.ts';
+import { DEFAULT_BUSY_RETRY } from './sqlite-busy-retry.ts';
+import { ISSUER_DATABASE_FILE, openSqliteStorage } from './sqlite-storage.ts';
+import { postgresSettings } from './storage-config.ts';
+import type { StorageConfig } from './storage-config.ts';
+
+export interface OpenStorageOptions {
+  /** Told of every SQLite busy answer that will be retried (the storage_busy_retries metric). */
+  onBusyRetry?: () => void;
+}
+
+export async function openConfiguredStorage(
+  config: StorageConfig,
+  dataDir: string,
+  options: OpenStorageOptions = {},
+): Promise<IssuerStorage> {
+  if (config.kind === 'postgres') return openPostgresStorage(postgresSettings(config));
+  return openSqliteStorage(join(dataDir, ISSUER_DATABASE_FILE), {
+    busyRetry: {
+      ...DEFAULT_BUSY_RETRY,
+      ...(options.onBusyRetry === undefined ? {} : { onRetry: options.onBusyRetry }),
+    },
+  });
+}
