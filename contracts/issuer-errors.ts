@@ -13,6 +13,7 @@ export const ISSUER_ERROR_CODES = [
   'not-found',
   'rate-limited',
   'internal-error',
+  'storage-unavailable',
   // bearer tokens
   'invalid-session',
   'invalid-token',
@@ -100,6 +101,10 @@ export const ISSUER_ERRORS = {
   'not-found': { status: 404, sentence: 'No such endpoint.' },
   'rate-limited': { status: 429, sentence: 'Too many attempts: wait a minute and try again.' },
   'internal-error': { status: 500, sentence: 'The issuer failed to handle the request; the attempt was not recorded.' },
+  'storage-unavailable': {
+    status: 503,
+    sentence: "The issuer's database cannot be reached right now; nothing was changed. Try again shortly.",
+  },
   'invalid-session': { status: 401, sentence: 'Sign in with the card again (no, expired or ended kiosk session).' },
   'invalid-token': { status: 401, sentence: 'No or expired device access token.' },
   'challenge-unknown': { status: 401, sentence: 'Unknown challenge: ask for a new one.' },

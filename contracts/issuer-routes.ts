@@ -338,7 +338,7 @@ export type RouteSuccess<N extends RouteName> = Static<Route<N>['success']['body
 /**
  * Codes any route can answer with before or beside its rule: a body or params the schemas refuse, a body too
  * large or of another media type (POST only: Fastify reads no body on GET), too many requests (every route is
- * counted per address), an unexpected failure.
+ * counted per address), an unexpected failure, the database out of reach.
  */
 const REQUEST_ERROR_CODES = {
   issuer: { malformed: 'bad-request', rateLimited: 'rate-limited' },
@@ -350,7 +350,8 @@ const BODY_ERROR_CODES = ['payload-too-large', 'unsupported-media-type'] as cons
 type RequestErrorCode<R extends RouteSpec> =
   | (typeof REQUEST_ERROR_CODES)[R['errorShape']][keyof (typeof REQUEST_ERROR_CODES)['issuer']]
   | (typeof BODY_ERROR_CODES)[number]
-  | 'internal-error';
+  | 'internal-error'
+  | 'storage-unavailable';
 
 /** Every code route N can answer with: its rule's, then the request-level ones. */
 export type RouteErrorCode<N extends RouteName> = Route<N>['errors'][number] | RequestErrorCode<Route<N>>;
@@ -372,6 +373,8 @@ export function answerableErrorCodes(route: RouteSpec): readonly AnyIssuerErrorC
     ...(route.method === 'POST' ? BODY_ERROR_CODES : []),
     request.rateLimited,
     'internal-error',
+    // The database is down or restarting (PostgreSQL): the request changed nothing and can be sent again.
+    'storage-unavailable',
   ];
 }
 

@@ -9,7 +9,7 @@ import { ISSUER_API, OPERATIONS_PATHS } from '../../contracts/issuer-routes.ts';
 import { CaSignerUnavailableError } from '../ca/ca-signer.ts';
 import { errorCodeOf, sendRefusal } from '../http-errors.ts';
 import type { IssuerContext } from '../issuer-context.ts';
-import { STORAGE_BUSY } from '../storage/issuer-storage.ts';
+import { STORAGE_BUSY, STORAGE_UNAVAILABLE } from '../storage/issuer-storage.ts';
 import type { IssuerMetrics } from './metrics.ts';
 import { CrlFreshness, readiness } from './readiness.ts';
 
@@ -36,7 +36,10 @@ function metricsAccess(tokenFile: string | null): (request: FastifyRequest) => b
   };
 }
 
-/** 503 `ca-unavailable` when the CA key cannot sign; null for any other error (the caller answers those). */
+/**
+ * 503 `ca-unavailable` when the CA key cannot sign, 503 `storage-unavailable` when the database cannot be reached
+ * (not audited: the audit log is in that database); null for any other error (the caller answers those).
+ */
 export function operationalFailure(
   error: unknown,
   ctx: IssuerContext,
@@ -49,7 +52,10 @@ export function operationalFailure(
       .catch(() => undefined)
       .then(() => sendRefusal(reply, { code: 'ca-unavailable', retryAfterSeconds: 5 }));
   }
-  if ((error as { code?: unknown } | null)?.code === STORAGE_BUSY) metrics.storageBusyFailures.inc();
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === STORAGE_UNAVAILABLE)
+    return Promise.resolve().then(() => sendRefusal(reply, { code: 'storage-unavailable', retryAfterSeconds: 5 }));
+  if (code === STORAGE_BUSY) metrics.storageBusyFailures.inc();
   return null;
 }
 

@@ -69,7 +69,11 @@ const isTimeout = (error: unknown): boolean => ['57014', '55P03'].includes(codeO
 /** A short, secret-free name for the failure (the server's message can quote parameters). */
 function describe(error: unknown): string {
   const code = codeOf(error);
-  return code === '' ? 'connection lost' : code;
+  if (code !== '') return code;
+  const message = error instanceof Error ? error.message : '';
+  return /timeout exceeded when trying to connect/.test(message)
+    ? 'no connection within connectTimeoutMs'
+    : 'connection lost';
 }
 
 function translate(error: unknown): Error {
@@ -146,13 +150,20 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
     } catch (error: unknown) {
       throw translate(error);
     }
+    // A connection the server ends while it is checked out (a restart between two statements) emits 'error' on
+    // the client; unheard, that would crash the process. The statement in flight fails on its own.
     let broken = false;
+    const lost = () => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       return await work(client);
     } catch (error: unknown) {
-      broken = isUnavailableError(error);
+      broken ||= isUnavailableError(error);
       throw error;
     } finally {
+      client.off('error', lost);
       // A connection that failed mid-way is not handed to the next request.
       client.release(broken);
     }

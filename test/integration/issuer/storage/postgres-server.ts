@@ -98,7 +98,7 @@ export async function startPostgres(
         passwordFile: null,
         poolSize: 10,
         statementTimeoutMs: 10_000,
-        connectTimeoutMs: 2_000,
+        connectTimeoutMs: 10_000,
         tls: null,
         ...overrides,
       };

@@ -104,4 +104,14 @@ describe('redeemEnrollment', () => {
       ['redeem', 'csr-invalid'],
     ]);
   });
+
+  it('200 concurrent redeems of one enrollment give exactly one certificate and one audit row of issuance', async () => {
+    const { enrollmentId, otp, accessToken } = await approved();
+    const csr = await makeCsr();
+    const answers = await Promise.all(Array.from({ length: 200 }, () => redeem(accessToken, enrollmentId, otp, csr)));
+    expect(answers.filter((answer) => answer.ok)).toHaveLength(1);
+    const issued = (await h.auditCodes()).filter(([event, code]) => event === 'redeem' && code === null);
+    expect(issued).toHaveLength(1);
+    expect(await h.ctx.storage.listDerivedCredentials({}, 10)).toHaveLength(1);
+  });
 });
