@@ -4,8 +4,8 @@
 // One process: notify() wakes the listeners of this process. Several processes on one database (`dck issuer
 // --workers N`): notify() also hands the id to `relay` (the cluster's primary forwards it to the other workers,
 // which call wake()), and `recheckMs` wakes every waiter periodically so a lost message only delays the kiosk,
-// never leaves it waiting until its long-poll times out. A multi-node deployment (PostgreSQL) can plug
-// LISTEN/NOTIFY into the same relay.
+// never leaves it waiting until its long-poll times out. Nodes on one PostgreSQL database add LISTEN/NOTIFY
+// (storage/postgres-enrollment-channel.ts) with `relayTo`.
 type Listener = () => void;
 
 export interface EnrollmentEventsOptions {
@@ -17,18 +17,23 @@ export interface EnrollmentEventsOptions {
 
 export class EnrollmentEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly relay: ((enrollmentId: string) => void) | null;
+  private readonly relays: Array<(enrollmentId: string) => void> = [];
   private readonly recheckMs: number | null;
 
   constructor(options: EnrollmentEventsOptions = {}) {
-    this.relay = options.relay ?? null;
+    if (options.relay !== undefined) this.relays.push(options.relay);
     this.recheckMs = options.recheckMs !== undefined && options.recheckMs > 0 ? options.recheckMs : null;
+  }
+
+  /** Also tells `relay` of every change made here (PostgreSQL nodes: LISTEN/NOTIFY, beside the cluster's relay). */
+  relayTo(relay: (enrollmentId: string) => void): void {
+    this.relays.push(relay);
   }
 
   /** The enrollment changed in this process: wake local listeners and tell the other processes. */
   notify(enrollmentId: string): void {
     this.wake(enrollmentId);
-    this.relay?.(enrollmentId);
+    for (const relay of this.relays) relay(enrollmentId);
   }
 
   /** Wakes this process's listeners only (a change relayed from another process). */

@@ -36,6 +36,8 @@ import { CodeHasher } from './secrets.ts';
 import { buildIssuerApp } from './server.ts';
 import { IssuerMetrics } from './operations/metrics.ts';
 import { openConfiguredStorage } from './storage/open-storage.ts';
+import { startEnrollmentChannel } from './storage/postgres-enrollment-channel.ts';
+import { isPostgresStorage } from './storage/postgres-storage.ts';
 import type { IssuerStorage } from './storage/issuer-storage.ts';
 import { loadOrCreateLoopbackTls, loadTlsFromFiles } from './tls.ts';
 import type { TlsIdentity } from './tls.ts';
@@ -95,6 +97,8 @@ export interface RunningIssuer {
 }
 
 const SERVER_SECRET_FILE = 'server-secret.bin';
+/** Nodes on PostgreSQL: how often a waiting kiosk re-reads its enrollment if a notification was lost. */
+const NODE_RECHECK_MS = 2_000;
 /** Who registers the CA's issuer generation at start (a new CA configured starts a new generation). */
 const ISSUER_START_ACTOR = { kind: 'issuer', id: 'issuer start' } as const;
 
@@ -236,6 +240,15 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       process.emitWarning(message);
     },
   });
+  // Nodes on one PostgreSQL database wake each other's waiters (LISTEN/NOTIFY), and re-read periodically anyway.
+  const events =
+    options.events ?? new EnrollmentEvents(config.storage.kind === 'postgres' ? { recheckMs: NODE_RECHECK_MS } : {});
+  const channel = isPostgresStorage(storage)
+    ? startEnrollmentChannel(storage.pool, (enrollmentId) => {
+        events.wake(enrollmentId);
+      })
+    : null;
+  if (channel !== null) events.relayTo(channel.publish);
   const context: IssuerContext = {
     config,
     storage,
@@ -246,7 +259,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       config.ca === null ? await loadRetiredResponders(options.dataDir, storage, issuerGeneration) : [],
     tenant: tenantSettingsReader(storage, config),
     codes: new CodeHasher(serverSecret),
-    events: options.events ?? new EnrollmentEvents(),
+    events,
     trustPolicy: {
       trustAnchorsDer: [...readCertificates(config.pivTrust.trustAnchorFiles), ...(options.trustAnchorsDer ?? [])],
       intermediatesDer: [...readCertificates(config.pivTrust.intermediateFiles), ...(options.intermediatesDer ?? [])],
@@ -281,6 +294,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   try {
     await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
   } catch (error: unknown) {
+    await channel?.stop();
     await storage.close();
     await ca.signer.close();
     throw error;
@@ -359,6 +373,7 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       await notifications.stop();
       crl.stop();
       await app.close();
+      await channel?.stop();
       await storage.close();
       await ca.signer.close();
     },

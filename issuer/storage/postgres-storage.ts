@@ -291,6 +291,8 @@ export interface PostgresStorage extends IssuerStorage {
   readonly pool: PostgresPool;
 }
 
+export const isPostgresStorage = (storage: IssuerStorage): storage is PostgresStorage => 'pool' in storage;
+
 /** Opens the pool and brings the schema up to date (under an advisory lock: nodes may start together). */
 export async function openPostgresStorage(settings: PostgresSettings): Promise<PostgresStorage> {
   const pool = openPostgresPool(settings);

@@ -1,0 +1,80 @@
+// Two issuer nodes (two startIssuer on different ports, standing in for two machines) on one PostgreSQL database:
+// a kiosk waiting on node A wakes when the phone redeems on node B, through LISTEN/NOTIFY alone (the periodic
+// re-read is set to a minute here, so only the notification can wake it in time); an enrollment begun on one node
+// is finished on the other; and both nodes' redeems of one enrollment give one certificate.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EnrollmentStatus } from '../../../../contracts/issuer-api.ts';
+import { routePath } from '../../../../contracts/issuer-routes.ts';
+import { EnrollmentEvents } from '../../../../issuer/enrollment-events.ts';
+import { createTestPki } from '../../../../virtual-card/test-pki.ts';
+import { makeCsr, redeem, startHarness, upToRedeem } from '../issuer-fixture.ts';
+import type { IssuerHarness } from '../issuer-fixture.ts';
+import { startPostgres } from '../storage/postgres-server.ts';
+import type { PostgresServer } from '../storage/postgres-server.ts';
+
+let server: PostgresServer;
+let nodeA: IssuerHarness;
+let nodeB: IssuerHarness;
+let dataDir = '';
+
+beforeAll(async () => {
+  server = await startPostgres();
+  const database = await server.createDatabase();
+  const storage = { kind: 'postgres', url: database.url, poolSize: 10 };
+  // Both nodes get the same CA and server secret (what an operator deploys to every node): one data dir here.
+  dataDir = mkdtempSync(join(tmpdir(), 'dck-nodes-'));
+  const pki = await createTestPki();
+  const node = () =>
+    startHarness({
+      config: { storage, rateLimits: { codeGuessesPerMinute: 100_000 } },
+      pki,
+      dataDir,
+      events: new EnrollmentEvents({ recheckMs: 60_000 }),
+    });
+  nodeA = await node();
+  nodeB = await node();
+});
+afterAll(async () => {
+  await nodeA.close();
+  await nodeB.close();
+  await server.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('two issuer nodes on one PostgreSQL database', () => {
+  it("wake the kiosk's long-poll on node A when the phone redeems on node B (LISTEN/NOTIFY)", async () => {
+    expect(nodeA.issuer.url).not.toBe(nodeB.issuer.url);
+    const { session, code, accessToken } = await upToRedeem(nodeA);
+    const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
+    const longPoll = nodeA.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=30`, {
+      bearer: session.sessionToken,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const csr = await makeCsr();
+    const redeemedAt = Date.now();
+    const redeemed = await redeem(nodeB.http, accessToken, code.enrollmentId, code.otp, csr);
+    expect(redeemed.status).toBe(200);
+    const finished = await longPoll;
+    expect(finished.body.state).toBe('completed');
+    expect(finished.body.certificateSerialHex).toBe(redeemed.body.serialNumberHex);
+    // Neither the 30 s long-poll nor the 60 s re-read: the notification.
+    expect(Date.now() - redeemedAt).toBeLessThan(5_000);
+  });
+
+  it('give one certificate when both nodes take 100 redeems each of one enrollment', async () => {
+    const { code, accessToken } = await upToRedeem(nodeA);
+    const csr = await makeCsr();
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        redeem(n % 2 === 0 ? nodeA.http : nodeB.http, accessToken, code.enrollmentId, code.otp, csr),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.status !== 200 && answer.status !== 409)).toEqual([]);
+    const credentials = await nodeB.issuer.storage.listDerivedCredentials({ cardId: undefined }, 1000);
+    expect(credentials.filter((credential) => credential.enrollmentId === code.enrollmentId)).toHaveLength(1);
+  });
+});
