@@ -6,6 +6,12 @@
 //
 //   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--warm-up K] [--workers W] [--client raw-tls|undici|node-https]
 //                                     [--ca-signer software|pkcs11] [--log-level info|silent|…]
+//                                     [--storage sqlite|postgres] [--nodes N]
+//
+// --storage postgres: the run on SQLite as always, then the same run on a private PostgreSQL 15 cluster
+// (test/integration/issuer/storage/postgres-server.ts, synchronous_commit off: the durability of SQLite's WAL with
+// synchronous=NORMAL) served by N `dck issuer` processes on different ports (--nodes, each with --workers W), each
+// client staying on one node; then both rates side by side. The database's own CPU is not in the issuer's figures.
 //
 // --ca-signer pkcs11: the CA key in a SoftHSM2 token (bench/issuer-ca-token.ts) instead of the data dir's software key.
 // --log-level: the issuer's operations.logLevel (default info: one JSON line per request, as deployed).
@@ -55,6 +61,7 @@ import { sendRoute, undiciClient } from './issuer-http-client.ts';
 import { rawTlsClient } from './issuer-raw-client.ts';
 import { createBenchCaToken } from './issuer-ca-token.ts';
 import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
+import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -76,6 +83,9 @@ interface Options {
   client: ClientKind;
   caSigner: 'software' | 'pkcs11';
   logLevel: string;
+  /** postgres: the same run on SQLite first, then on PostgreSQL with `nodes` issuer processes, figures side by side. */
+  storage: 'sqlite' | 'postgres';
+  nodes: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -103,6 +113,8 @@ function parseOptions(args: string[]): Options {
     client,
     caSigner: text('--ca-signer', 'software', ['software', 'pkcs11']) as 'software' | 'pkcs11',
     logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
+    storage: text('--storage', 'sqlite', ['sqlite', 'postgres']) as 'sqlite' | 'postgres',
+    nodes: value('--nodes', 1),
   };
 }
 
@@ -389,10 +401,14 @@ function writeIssuerConfig(dataDir: string, extra: Record<string, unknown>): str
 }
 
 /** `dck issuer --workers W` in its own process group of processes; its URL and pids read from what it prints. */
-async function startIssuerProcess(dataDir: string, options: Options) {
+async function startIssuerProcess(dataDir: string, options: Options, storage: Record<string, unknown> | null) {
   const { workers } = options;
   const token = options.caSigner === 'pkcs11' ? createBenchCaToken(dataDir) : null;
-  const extraConfig = { operations: { logLevel: options.logLevel }, ...(token === null ? {} : { ca: token.caConfig }) };
+  const extraConfig = {
+    operations: { logLevel: options.logLevel },
+    ...(token === null ? {} : { ca: token.caConfig }),
+    ...(storage === null ? {} : { storage }),
+  };
   // BENCH_ISSUER_SERVER_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR" profiles the primary and (inherited) every worker.
   const extraFlags = (process.env.BENCH_ISSUER_SERVER_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '');
   const dck = fileURLToPath(new URL('../bin/dck.js', import.meta.url));
@@ -468,25 +484,75 @@ async function startClientProfile(): Promise<() => Promise<void>> {
   };
 }
 
+/** Several `dck issuer` processes on one database, one after the other (the first creates the data dir's files). */
+async function startNodes(dataDir: string, options: Options, storage: Record<string, unknown> | null) {
+  const nodes: Array<Awaited<ReturnType<typeof startIssuerProcess>>> = [];
+  for (let n = 0; n < (storage === null ? 1 : options.nodes); n += 1) {
+    nodes.push(await startIssuerProcess(dataDir, options, storage));
+  }
+  return {
+    nodes,
+    primaryPid: nodes[0]?.primaryPid ?? 0,
+    workerPids: nodes.flatMap((node) => [...(node === nodes[0] ? [] : [node.primaryPid]), ...node.workerPids]),
+    cpu: () => nodes.flatMap((node) => node.cpu()),
+    stop: async () => {
+      for (const node of nodes) await node.stop();
+    },
+  };
+}
+
 async function benchmark(options: Options): Promise<void> {
+  const sqlite = await measure(options, 'sqlite');
+  if (options.storage === 'sqlite') return;
+  const server = await startPostgres({ durable: true, maxConnections: 300 });
+  try {
+    const database = await server.createDatabase();
+    const postgres = await measure(options, 'postgres', { kind: 'postgres', url: database.url, poolSize: 10 });
+    console.log(
+      `\nPostgreSQL (${options.nodes} nodes × --workers ${options.workers}) vs SQLite (one node × --workers ${options.workers}): ` +
+        `${postgres.toFixed(1)} vs ${sqlite.toFixed(1)} enrollments/s = ${((postgres / sqlite) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
+    );
+  } finally {
+    await server.destroy();
+  }
+}
+
+/** One measured run on `storageKind`; prints its figures and returns its enrollments per second. */
+async function measure(
+  options: Options,
+  storageKind: 'sqlite' | 'postgres',
+  storage: Record<string, unknown> | null = null,
+): Promise<number> {
+  const nodeCount = storage === null ? 1 : options.nodes;
   console.log(
-    `issuer benchmark: ${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), ` +
+    `${storageKind === 'sqlite' ? '' : '\n'}issuer benchmark on ${storageKind === 'sqlite' ? 'SQLite' : `PostgreSQL, ${nodeCount} nodes`}: ` +
+      `${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), ` +
       `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, ` +
       `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}`,
   );
   const fixture = await prepare(options.warmUp + options.enrollments);
-  const server = await startIssuerProcess(fixture.dataDir, options);
+  const server = await startNodes(fixture.dataDir, options, storage);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
-  const http = makeClient(server.url, server.tlsCertificatePem, options.clients);
+  const clients = server.nodes.map((node) =>
+    makeClient(node.url, node.tlsCertificatePem, Math.ceil(options.clients / nodeCount)),
+  );
+  const http = {
+    close: async () => {
+      for (const client of clients) await client.close();
+    },
+  };
   /** Enrollments number `from` to `to - 1` (each its own card), by `options.clients` concurrent clients. */
   const enrollRange = async (from: number, to: number): Promise<void> => {
     let next = from;
     await Promise.all(
-      Array.from({ length: options.clients }, async () => {
+      Array.from({ length: options.clients }, async (_, client) => {
+        // Each client stays on one node, as a kiosk behind a load balancer with sticky sessions would.
+        const node = clients[client % clients.length];
+        if (node === undefined) return;
         while (next < to) {
           const n = next;
           next += 1;
-          await enrollOnce(http, fixture, n);
+          await enrollOnce(node, fixture, n);
         }
       }),
     );
@@ -580,6 +646,7 @@ async function benchmark(options: Options): Promise<void> {
       `  (against ${cpus().length} threads of crypto, ${(floor.rawPerSecond * cpus().length).toFixed(0)}/s if it scaled perfectly: ${((rate / (floor.rawPerSecond * cpus().length)) * 100).toFixed(1)}%)`,
     );
     console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
+    return rate;
   } finally {
     await http.close();
     await server.stop();
