@@ -62,8 +62,9 @@ export async function insertCredential(
   if (generation !== null && generation.retired_at !== null) return { completed: false, reason: 'generation-retired' };
   await sql.count(
     `INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id,
-     certificate_der, not_before, not_after, issued_at, status, device_id, device_platform, device_model, tenant,
-     issuer_generation) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13)`,
+     certificate_der, not_before, not_after, issued_at, status, device_id, device_platform, device_model,
+     device_source, tenant, issuer_generation)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14)`,
     [
       certificate.serialNumberHex,
       certificate.cardId,
@@ -76,6 +77,7 @@ export async function insertCredential(
       certificate.device.id,
       certificate.device.platform,
       certificate.device.model,
+      certificate.device.source,
       certificate.tenant,
       certificate.issuerGeneration,
     ],
