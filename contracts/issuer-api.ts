@@ -347,6 +347,11 @@ export const PhoneEnrollment = Type.Object(
 );
 export type PhoneEnrollment = Static<typeof PhoneEnrollment>;
 
+/** A device's own stable id (phone app or PC), its platform and model as it reports them: never trusted, shown. */
+const DeviceId = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' });
+const DevicePlatform = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' });
+const DeviceModel = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' });
+
 export const RedeemRequest = Type.Object(
   {
     otp: Type.String({ minLength: 1, maxLength: 16 }),
@@ -359,11 +364,7 @@ export const RedeemRequest = Type.Object(
      */
     device: Type.Optional(
       Type.Object(
-        {
-          id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._:-]+$' }),
-          platform: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x20-\\x7e]+$' })),
-          model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x20-\\x7e]+$' })),
-        },
+        { id: DeviceId, platform: Type.Optional(DevicePlatform), model: Type.Optional(DeviceModel) },
         { additionalProperties: false },
       ),
     ),
@@ -384,6 +385,44 @@ export const RedeemResponse = Type.Object(
   { additionalProperties: false },
 );
 export type RedeemResponse = Static<typeof RedeemResponse>;
+
+// ─────────────────────────────── this PC (dck pc, issue 14) ───────────────────────────────
+
+/** Where the PC's key lives: inside its TPM, or a software token (a tenant may refuse those). */
+export const KEY_PROTECTION_LEVELS = ['tpm', 'software'] as const;
+export type KeyProtection = (typeof KEY_PROTECTION_LEVELS)[number];
+
+/** A card sign-in authorizes this one PC: its CSR (signed by the key in its platform store) and what holds the key. */
+export const PcEnrollmentRequest = Type.Object(
+  {
+    /** PKCS#10 certificate signing request: PEM, or DER as base64url. */
+    csr: Type.String({ minLength: 1, maxLength: 8000 }),
+    /** The PC as it reports itself (shown to administrators, never trusted): a stable id, the OS, the model. */
+    device: Type.Object(
+      { id: DeviceId, platform: DevicePlatform, model: Type.Optional(DeviceModel) },
+      { additionalProperties: false },
+    ),
+    keyProtection: Type.Enum(KEY_PROTECTION_LEVELS),
+  },
+  { additionalProperties: false },
+);
+export type PcEnrollmentRequest = Static<typeof PcEnrollmentRequest>;
+
+/** Why a PC gives its credential up: `dck pc remove`, `dck pc renew` (once the new one is installed), or a failed install. */
+export const PC_REVOCATION_CAUSES = ['removed', 'renewed', 'install-failed'] as const;
+export type PcRevocationCause = (typeof PC_REVOCATION_CAUSES)[number];
+
+/** The PC's own key signs pcRevocationMessage (contracts/pc-revocation-message.ts) over a fresh PKI-AUTH challenge. */
+export const PcRevocationRequest = Type.Object(
+  {
+    challengeId: OpaqueId,
+    cause: Type.Enum(PC_REVOCATION_CAUSES),
+    /** ECDSA signature by the credential's own key (SHA-256 for P-256, SHA-384 for P-384), base64url, r ‖ s (IEEE P1363, as PKCS#11 gives it). */
+    signature: Base64Url(1000),
+  },
+  { additionalProperties: false },
+);
+export type PcRevocationRequest = Static<typeof PcRevocationRequest>;
 
 // ─────────────────────────────── derived credential status (phone, "app" channel) ───────────────────────────────
 

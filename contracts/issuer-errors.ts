@@ -66,6 +66,11 @@ export const ISSUER_ERROR_CODES = [
   'issuer-replaced',
   'crl-unknown',
   'crl-unavailable',
+  // this PC (issuer/pc/): tenant policy on software keys, revocation signed by the PC's own key
+  'software-key-refused',
+  'credential-unknown',
+  'device-signature-invalid',
+  'credential-not-active',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
@@ -190,6 +195,16 @@ export const ISSUER_ERRORS = {
   // brought up to date (503), and the table gives each code one status.
   'crl-unknown': { status: 404, sentence: 'No CRL of that issuer generation is published.' },
   'crl-unavailable': { status: 503, sentence: 'The CRL could not be brought up to date: try again shortly.' },
+  'software-key-refused': {
+    status: 403,
+    sentence: "This organisation accepts only keys kept in the PC's TPM: this PC's key is a software key.",
+  },
+  'credential-unknown': { status: 404, sentence: 'No derived credential of a PC has this serial number.' },
+  'device-signature-invalid': {
+    status: 401,
+    sentence: "The request is not signed by this credential's own key.",
+  },
+  'credential-not-active': { status: 409, sentence: 'This credential is already revoked or has expired.' },
 } as const satisfies Record<IssuerErrorCode, ErrorEntry>;
 
 export const OAUTH_ERRORS = {

@@ -21,7 +21,7 @@ export type CardStatusRefusal = Refusal<
 export async function recheckCardStatus(
   ctx: IssuerContext,
   card: CardRecord,
-  step: 'approve' | 'redeem',
+  step: 'approve' | 'redeem' | 'pc-enroll',
   details: Record<string, string | null>,
 ): Promise<CardStatusRefusal | null> {
   const verdict = await ctx.checkCardStatus(card.certificateDer, ctx.trustPolicy);

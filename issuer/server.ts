@@ -13,6 +13,7 @@ import { registerRoute, routeOf } from './route-registration.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerDevicePairingRoutes } from './routes/device-pairing.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
+import { registerPcRoutes } from './routes/pc.ts';
 import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
 import { registerRevocationRoutes } from './routes/revocation.ts';
@@ -145,6 +146,7 @@ export async function buildIssuerApp(
   registerDevicePairingRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerCredentialStatusRoutes(app, ctx);
+  registerPcRoutes(app, ctx);
   registerRevocationRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;

@@ -43,6 +43,7 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
        dck admin tenant show [--json] [--config FILE] [--data DIR]
        dck admin tenant set [--display-name TEXT] [--help-url URL|none] [--notifications none|email|app|both]
                             [--renewal-threshold PERCENT] [--lifetime-days N] [--on-card-revoked revoke-derived|flag]
+                            [--pc-software-keys allow|refuse]
                             [--actor NAME] [--json] [--config FILE] [--data DIR]
        dck admin issuer replace [--reason superseded|cessationOfOperation] [--actor NAME] [--json] [--config FILE] [--data DIR]
 
@@ -78,6 +79,7 @@ const SPEC = {
   '--renewal-threshold': 'value',
   '--lifetime-days': 'value',
   '--on-card-revoked': 'value',
+  '--pc-software-keys': 'value',
 } as const;
 
 /** `dck admin tenant set` options → tenant setting names (lifecycle/tenant-settings.ts). */
@@ -88,6 +90,7 @@ const SETTING_OPTIONS = {
   '--renewal-threshold': 'renewalThresholdPercent',
   '--lifetime-days': 'derivedCertificateLifetimeDays',
   '--on-card-revoked': 'onCardRevoked',
+  '--pc-software-keys': 'pcSoftwareKeys',
 } as const satisfies Partial<Record<keyof typeof SPEC, TenantSettingName>>;
 type Options = ReturnType<typeof parseArgs<typeof SPEC>>;
 

@@ -2,8 +2,6 @@
 // The OTP has a few tries per enrollment (the last wrong one burns it); the card is checked again as it is now.
 import type { RedeemRequest } from '../../contracts/issuer-api.ts';
 import { checkCsr } from '../ca/csr.ts';
-import { issueDerivedCertificate } from '../ca/derived-certificate.ts';
-import { derToPem } from '../ca/pem.ts';
 import { deviceWithAccessToken } from '../bearer-holders.ts';
 import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
 import { auditEntry } from '../issuer-context.ts';
@@ -11,7 +9,7 @@ import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import { DEFAULT_TENANT, boundDevice, cardRevocationSources } from '../lifecycle/binding.ts';
-import { revocationUrls } from '../lifecycle/revocation-urls.ts';
+import { issuedAnswer, signForCard } from './issue-for-card.ts';
 import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter } from './code-guesses.ts';
@@ -82,15 +80,7 @@ async function issueFor(
   // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
   // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
   // stores its certificate, the other's is never handed out.
-  const issued = await issueDerivedCertificate(ctx.ca, {
-    subjectPublicKeySpkiDer: csr.subjectPublicKeySpkiDer,
-    cardholderCommonName: card.commonName,
-    cardholderUuid: card.uuid,
-    cardCertificateNotAfter: new Date(card.notAfter),
-    lifetimeDays: (await ctx.tenant()).derivedCertificateLifetimeDays,
-    now,
-    revocationUrls: revocationUrls(ctx.baseUrl, ctx.issuerGeneration),
-  });
+  const issued = await signForCard(ctx, { ...card, uuid: card.uuid }, csr.subjectPublicKeySpkiDer, now);
   const reported = boundDevice(request.device, device, enrollment);
   const derived: NewDerivedCertificate = {
     serialNumberHex: issued.serialNumberHex,
@@ -141,10 +131,5 @@ async function issueFor(
     });
   }
   ctx.events.notify(enrollment.id);
-  return ok({
-    certificatePem: derToPem(issued.certificateDer),
-    chainPem: ctx.ca.chainDer.map((der) => derToPem(der)),
-    serialNumberHex: issued.serialNumberHex,
-    notAfter: issued.notAfter.toISOString(),
-  });
+  return ok(issuedAnswer(ctx, issued));
 }

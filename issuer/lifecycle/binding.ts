@@ -13,6 +13,8 @@ import type {
 
 /** One tenant per issuer instance (DESIGN.md): its credentials carry this name, ready for a shared database. */
 export const DEFAULT_TENANT = 'default';
+/** The client id of the device authorization a PC's enrollment creates (issuer/pc/): never a device-flow client. */
+export const PC_CLIENT_ID = 'dck-pc';
 
 const MAX_URLS = 8;
 const MAX_URL_LENGTH = 1024;

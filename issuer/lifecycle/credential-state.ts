@@ -45,7 +45,8 @@ export class LifecycleError extends Error {
 
 /** Who asked for a change: an administrator (CLI), a help-desk agent, the eligibility monitor, or the issuer itself. */
 export interface LifecycleActor {
-  kind: 'admin' | 'agent' | 'monitor' | 'issuer';
+  /** `device`: a PC revoking its own credential, signed by that credential's key (issuer/pc/). */
+  kind: 'admin' | 'agent' | 'monitor' | 'issuer' | 'device';
   id: string;
 }
 

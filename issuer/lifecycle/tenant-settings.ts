@@ -17,6 +17,8 @@ export const showsInApp = (types: NotificationType): boolean => types === 'app' 
 export const DEFAULT_RENEWAL_THRESHOLD_PERCENT = 80;
 /** `revoke-derived`: a revoked card revokes its derived credentials; `flag`: recorded and notified only (800-157r1). */
 export const CARD_REVOCATION_POLICIES = ['revoke-derived', 'flag'] as const;
+/** `refuse`: a PC whose key is not in its TPM gets no derived credential (`dck pc enroll`, issuer/pc/). */
+export const SOFTWARE_KEY_POLICIES = ['allow', 'refuse'] as const;
 
 export interface TenantSettings {
   /** For administrators; not shown to users. */
@@ -28,6 +30,7 @@ export interface TenantSettings {
   renewalThresholdPercent: number;
   derivedCertificateLifetimeDays: number;
   onCardRevoked: (typeof CARD_REVOCATION_POLICIES)[number];
+  pcSoftwareKeys: (typeof SOFTWARE_KEY_POLICIES)[number];
 }
 
 export type TenantSettingName = keyof TenantSettings;
@@ -53,6 +56,8 @@ export function defaultTenantSettings(config: IssuerConfig): TenantSettings {
     renewalThresholdPercent: DEFAULT_RENEWAL_THRESHOLD_PERCENT,
     derivedCertificateLifetimeDays: config.derivedCertificate.lifetimeDays,
     onCardRevoked: config.eligibility.onCardRevoked,
+    // Allowed by default so that a PC without a TPM can be set up; a tenant that wants hardware keys only says so.
+    pcSoftwareKeys: 'allow',
   };
 }
 
@@ -88,6 +93,7 @@ const PARSERS: { [K in TenantSettingName]: (text: string, name: string) => Tenan
   renewalThresholdPercent: wholeNumber(50, 99),
   derivedCertificateLifetimeDays: wholeNumber(1, 3650),
   onCardRevoked: oneOf(CARD_REVOCATION_POLICIES),
+  pcSoftwareKeys: oneOf(SOFTWARE_KEY_POLICIES),
 };
 
 export const TENANT_SETTING_NAMES = Object.keys(PARSERS) as TenantSettingName[];

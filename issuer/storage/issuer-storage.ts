@@ -4,6 +4,7 @@
 // its audit row (or an audit row for a change that did not happen) cannot exist. `AuditFor` lets the row depend on
 // the change's result (e.g. the card id an upsert settled on). Times are milliseconds since the epoch. Secrets are
 // never stored: only hashes (see issuer/secrets.ts).
+import type { KeyProtection } from '../../contracts/issuer-api.ts';
 import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
 
 export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'token-issued';
@@ -106,6 +107,8 @@ export interface NewDerivedCertificate {
   issuerGeneration: number;
   /** Where the card's PIV Authentication certificate publishes its revocation (stored on the card). */
   cardRevocationSources: CardRevocationSources;
+  /** A PC's credential (issuer/pc/): where its key lives. Absent or null for a phone (its app does not say). */
+  keyProtection?: KeyProtection | null;
 }
 
 /**
@@ -329,6 +332,19 @@ export interface IssuerStorage extends NotificationStorage {
     notifications?: readonly NotificationInput[],
   ): Promise<CompleteEnrollmentResult>;
   findDerivedCertificate(serialNumberHex: string): Promise<DerivedCertificateRecord | null>;
+  /**
+   * A card sign-in authorizes this one PC (issuer/pc/, no phone, no OTP): an approved device authorization (client
+   * `dck-pc`), a completed enrollment of the session, the credential (never superseding another: the PC revokes
+   * its old one once the new one is installed), the audit row and the notices, in one transaction. Refused when the
+   * session has already authorized `maxApprovalsPerSession` devices, or the certificate's generation was retired.
+   */
+  enrollPc(
+    authorization: PcAuthorization,
+    certificate: NewDerivedCertificate,
+    maxApprovalsPerSession: number,
+    audit: AuditEntryInput,
+    notifications?: readonly NotificationInput[],
+  ): Promise<PcEnrollmentResult>;
 
   // lifecycle (lifecycle/credential-state.ts holds the rules; these are its conditional writes)
   findDerivedCredential(serialNumberHex: string): Promise<DerivedCredentialView | null>;
@@ -440,6 +456,21 @@ export interface LinkedCard {
 /** A renewal: each older credential of the same card and device is revoked as superseded, with this audit row. */
 export type SupersedeAudit = (serialNumberHex: string) => AuditEntryInput;
 /** `generation-retired`: the CA that signed it belongs to a retired issuer generation; nothing stored. */
+/** The PC a card sign-in authorized (issuer/pc/enroll-pc.ts). */
+export interface PcAuthorization {
+  deviceAuthorizationId: string;
+  enrollmentId: string;
+  sessionId: string;
+  cardId: string;
+  at: number;
+  /** As the PC reported them (never trusted). */
+  platform: string;
+  model: string | null;
+}
+
+export type PcEnrollmentResult =
+  { enrolled: true } | { enrolled: false; reason: 'session-approval-limit' | 'generation-retired' };
+
 export type CompleteEnrollmentResult =
   { completed: true; superseded: string[] } | { completed: false; reason: 'not-claimable' | 'generation-retired' };
 

@@ -1,6 +1,7 @@
 // SQLite storage of the derived credentials' lifecycle: binding records, state changes, issuer generations, CRL
 // numbers and tenant settings. The rules (which change is allowed, who may ask) live in issuer/lifecycle/; these
 // are its conditional writes, each with its audit rows in one BEGIN IMMEDIATE transaction (see sqlite-storage.ts).
+import { KEY_PROTECTION_LEVELS } from '../../contracts/issuer-api.ts';
 import type Database from 'better-sqlite3';
 import type {
   AuditEntryInput,
@@ -81,6 +82,7 @@ export function toDerivedCertificate(row: Row): DerivedCertificateRecord {
     },
     tenant: text(row, 'tenant') ?? '',
     issuerGeneration: int(row, 'issuer_generation'),
+    keyProtection: KEY_PROTECTION_LEVELS.find((level) => level === row.key_protection) ?? null,
     status: text(row, 'status') as DerivedCertificateRecord['status'],
     revocationReason: text(row, 'revocation_reason') as RevocationReason | null,
     statusChangedAt: intOrNull(row, 'status_changed_at'),
@@ -136,9 +138,9 @@ function prepare(db: Database.Database) {
   return {
     insertDerived: db.prepare(`INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id,
       enrollment_id, certificate_der, not_before, not_after, issued_at, status, device_id, device_platform, device_model,
-      device_source, tenant, issuer_generation) VALUES (@serialNumberHex, @cardId, @deviceAuthorizationId, @enrollmentId,
-      @certificateDer, @notBefore, @notAfter, @issuedAt, 'active', @deviceId, @devicePlatform, @deviceModel, @deviceSource,
-      @tenant, @issuerGeneration)`),
+      device_source, tenant, issuer_generation, key_protection) VALUES (@serialNumberHex, @cardId, @deviceAuthorizationId,
+      @enrollmentId, @certificateDer, @notBefore, @notAfter, @issuedAt, 'active', @deviceId, @devicePlatform, @deviceModel,
+      @deviceSource, @tenant, @issuerGeneration, @keyProtection)`),
     cardSources: db.prepare('UPDATE cards SET crl_urls = ?, ocsp_url = ? WHERE id = ?'),
     supersede: db.prepare(`UPDATE derived_certificates SET status = 'revoked', revocation_reason = 'superseded',
       status_changed_at = @at WHERE card_id = @cardId AND device_id = @deviceId AND serial_number_hex <> @serial
@@ -225,6 +227,7 @@ export function openLifecycleStorage(tools: SqliteTools): LifecycleStorage & {
       devicePlatform: certificate.device.platform,
       deviceModel: certificate.device.model,
       deviceSource: certificate.device.source,
+      keyProtection: certificate.keyProtection ?? null,
     });
     const sources = certificate.cardRevocationSources;
     q.cardSources.run(JSON.stringify(sources.crlUrls), sources.ocspUrl, certificate.cardId);

@@ -209,6 +209,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    description: 'this PC (dck pc): the key protection of a derived credential whose device is a PC',
+    sql: `
+      -- 'tpm' | 'software' for a credential a card sign-in authorized for one PC (issuer/pc/); null for a phone.
+      -- The PC itself is an approved device authorization (client 'dck-pc') with a completed enrollment, so the
+      -- binding record, CRL/OCSP, renewal and notifications treat it as they treat a phone.
+      ALTER TABLE derived_certificates ADD COLUMN key_protection TEXT;
+    `,
+  },
+  {
     version: 4,
     description: 'notification outbox (issue 10 §5): messages queued with the change they report, sent by one process',
     sql: `

@@ -32,6 +32,7 @@ import { startCheckpointer } from './sqlite-checkpointer.ts';
 import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
+import { sqlitePcEnrollmentStorage } from './sqlite-pc-enrollment.ts';
 import { prepareOutbox } from './sqlite-outbox.ts';
 
 type Row = Record<string, unknown>;
@@ -628,6 +629,13 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>
       runWrite(() => completeOrRefuse(id, otpHash, certificate, entry, supersede, notifications)),
     ...lifecycle,
+    ...sqlitePcEnrollmentStorage(db, {
+      write,
+      runWrite,
+      audit,
+      enqueue: (message) => outbox.enqueue(message),
+      insertCredential,
+    }),
 
     appendAudit: (entry) =>
       runWrite(() => {

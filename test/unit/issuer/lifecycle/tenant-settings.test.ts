@@ -30,6 +30,7 @@ describe('tenant settings', () => {
       renewalThresholdPercent: 80,
       derivedCertificateLifetimeDays: 200,
       onCardRevoked: 'revoke-derived',
+      pcSoftwareKeys: 'allow',
     });
   });
 
