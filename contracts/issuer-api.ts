@@ -408,6 +408,19 @@ export const PcEnrollmentRequest = Type.Object(
 );
 export type PcEnrollmentRequest = Static<typeof PcEnrollmentRequest>;
 
+/** What a PC installs (as a phone's redeem answer) and when to renew it: the tenant's renewal threshold of its lifetime. */
+export const PcEnrollmentResponse = Type.Object(
+  {
+    certificatePem: Type.String({ maxLength: 20000 }),
+    chainPem: Type.Array(Type.String({ maxLength: 20000 }), { maxItems: 5 }),
+    serialNumberHex: Type.String({ maxLength: 80 }),
+    notAfter: Type.String({ format: 'date-time', maxLength: 40 }),
+    renewalDueAt: Type.String({ format: 'date-time', maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+export type PcEnrollmentResponse = Static<typeof PcEnrollmentResponse>;
+
 /** Why a PC gives its credential up: `dck pc remove`, `dck pc renew` (once the new one is installed), or a failed install. */
 export const PC_REVOCATION_CAUSES = ['removed', 'renewed', 'install-failed'] as const;
 export type PcRevocationCause = (typeof PC_REVOCATION_CAUSES)[number];

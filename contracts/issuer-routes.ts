@@ -27,6 +27,7 @@ import {
   KioskSession,
   NoContent,
   PcEnrollmentRequest,
+  PcEnrollmentResponse,
   PcRevocationRequest,
   PhoneEnrollment,
   RedeemRequest,
@@ -287,7 +288,7 @@ export const ISSUER_API = {
     summary:
       'This PC (dck pc): a card sign-in authorizes one device: its CSR + key protection → derived PIV Authentication certificate',
     body: PcEnrollmentRequest,
-    success: { status: 200, body: RedeemResponse },
+    success: { status: 200, body: PcEnrollmentResponse },
     errorShape: 'issuer',
     errors: [
       'invalid-session',

@@ -15,6 +15,7 @@ import { issuedAnswer, signForCard } from '../enrollment/issue-for-card.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { DEFAULT_TENANT, PC_CLIENT_ID, cardRevocationSources } from '../lifecycle/binding.ts';
+import { renewalDueAt } from '../notifications/credential-status.ts';
 import { credentialIssuedNotices } from '../notifications/notices.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
@@ -101,5 +102,7 @@ export async function enrollPc(
       result.reason === 'generation-retired' ? 'issuer-replaced' : 'session-approval-limit',
       details,
     );
-  return ok(issuedAnswer(ctx, issued));
+  const { renewalThresholdPercent } = await ctx.tenant();
+  const dueAt = renewalDueAt(derived.notBefore, derived.notAfter, renewalThresholdPercent);
+  return ok({ ...issuedAnswer(ctx, issued), renewalDueAt: new Date(dueAt).toISOString() });
 }

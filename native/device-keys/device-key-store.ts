@@ -49,6 +49,11 @@ export interface DeviceKeyStore {
    * whose public key is not the key's (`certificate-key-mismatch`). @throws DeviceKeyError
    */
   install(keyId: string, certificateDer: Uint8Array, chainDer: readonly Uint8Array[]): Promise<void>;
+  /**
+   * ECDSA signature (SHA-256, r ‖ s as IEEE P1363) of `message` by the key: how the PC proves to the issuer that it
+   * holds the credential (contracts/pc-revocation-message.ts). @throws DeviceKeyError
+   */
+  sign(keyId: string, message: Uint8Array): Promise<Uint8Array>;
   /** Every key this store made (by its label prefix or provider), with its certificate if installed. */
   list(): Promise<DeviceCredential[]>;
   /** Deletes the key and its certificate; `no-such-key` when neither exists. @throws DeviceKeyError */

@@ -135,6 +135,25 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
     });
   }
 
+  sign(keyId: string, message: Uint8Array): Promise<Uint8Array> {
+    return this.withLogin(async (module, session) => {
+      const [key] = findObjects(
+        module,
+        session,
+        [
+          { type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY },
+          { type: pkcs11js.CKA_ID, value: parseKeyId(keyId) },
+        ],
+        1,
+      );
+      if (key === undefined) throw new DeviceKeyError('no-such-key', 'C_FindObjects');
+      call('C_SignInit', () => module.C_SignInit(session, { mechanism: pkcs11js.CKM_ECDSA }, key));
+      const digest = createHash('sha256').update(message).digest();
+      // CKM_ECDSA answers r ‖ s (PKCS#11 §2.3.1), 64 bytes for P-256: the form the issuer verifies.
+      return new Uint8Array(await callAsync('C_Sign', () => module.C_SignAsync(session, digest, Buffer.alloc(132))));
+    });
+  }
+
   list(): Promise<DeviceCredential[]> {
     return this.withLogin((module, session) =>
       findObjects(module, session, [{ type: pkcs11js.CKA_CLASS, value: pkcs11js.CKO_PRIVATE_KEY }], 256).map((key) => {

@@ -37,6 +37,16 @@ const listScript = (store: 'My' | 'REQUEST'): string =>
   `Get-ChildItem Cert:\\CurrentUser\\${store} | ForEach-Object { [pscustomobject]@{ Thumbprint = $_.Thumbprint; ` +
   'FriendlyName = $_.FriendlyName; RawData = [Convert]::ToBase64String($_.RawData) } } | ConvertTo-Json -Compress';
 
+/**
+ * Opens the key by its container name in its provider and signs the message (SHA-256). Every value is ours: the
+ * container name is `dck-<16 hex>`, the provider one of two constants, the message base64; no user text is spliced.
+ */
+export const signScript = (container: string, provider: string, message: Uint8Array): string =>
+  `$k = [System.Security.Cryptography.CngKey]::Open('${container}', [System.Security.Cryptography.CngProvider]::new('${provider}')); ` +
+  `$e = [System.Security.Cryptography.ECDsaCng]::new($k); ` +
+  `[Convert]::ToBase64String($e.SignData([Convert]::FromBase64String('${Buffer.from(message).toString('base64')}'), ` +
+  `[System.Security.Cryptography.HashAlgorithmName]::SHA256))`;
+
 export class CertreqDeviceKeyStore implements DeviceKeyStore {
   readonly platform = 'windows';
 
@@ -154,6 +164,23 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
     );
     if (!key.ok && (key.code !== 'no-such-key' || entries.length === 0))
       throw new DeviceKeyError(key.code, `certutil -delkey: ${key.hresult ?? 'failed'}`);
+  }
+
+  /** CNG signs with the key in its provider (the TPM's for `tpm`); ECDsaCng.SignData answers r ‖ s (IEEE P1363). */
+  async sign(keyId: string, message: Uint8Array): Promise<Uint8Array> {
+    // The id lands in a PowerShell string: only ids this store makes (16 hex digits) get that far.
+    if (!/^[0-9a-f]{16}$/.test(keyId)) throw new DeviceKeyError('no-such-key', 'key id');
+    const outcome = await this.commands.run('powershell', [
+      '-NoProfile',
+      '-NonInteractive',
+      '-Command',
+      signScript(keyContainerName(keyId), WINDOWS_KEY_PROVIDERS[this.protection], message),
+    ]);
+    this.check(outcome, 'powershell ECDsaCng.SignData');
+    const signature = Buffer.from(outcome.stdout.trim(), 'base64');
+    // P-256: 32-byte r and s. Anything else is not this key's answer.
+    if (signature.length !== 64) throw new DeviceKeyError('store-failed', 'ECDsaCng.SignData: not a P-256 signature');
+    return new Uint8Array(signature);
   }
 
   private async listStore(store: 'My' | 'REQUEST'): Promise<StoreListing[]> {

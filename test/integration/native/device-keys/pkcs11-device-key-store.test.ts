@@ -3,6 +3,7 @@
 // OpenSSL, a certificate issued by a test CA installs beside its key and lists, delete leaves nothing, and NSS (a
 // private sql: database, never ~/.pki) lists the module and the certificate.
 import { execFileSync } from 'node:child_process';
+import { createPublicKey, verify } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -193,6 +194,22 @@ describe.each<[string, string, DeviceKeyProtection]>([
     await store.delete(key.keyId);
     expect(await store.list()).toEqual([]);
     await expect(store.delete(key.keyId)).rejects.toMatchObject({ code: 'no-such-key' });
+  }, 60_000);
+
+  it('signs with the key (r ‖ s over SHA-256, as the issuer verifies a PC revocation); an unknown key signs nothing', async () => {
+    const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
+    tpm.flushTransient();
+    const message = Buffer.from('DCK PC-REVOKE v1 test message');
+    const signature = await store.sign(key.keyId, message);
+    const publicKey = createPublicKey({ key: Buffer.from(key.publicKeySpkiDer), format: 'der', type: 'spki' });
+    expect(verify('sha256', message, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(true);
+    expect(verify('sha256', Buffer.from('another'), { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature)).toBe(
+      false,
+    );
+    tpm.flushTransient();
+    await expect(store.sign('00112233445566ff', message)).rejects.toMatchObject({ code: 'no-such-key' });
+    tpm.flushTransient();
+    await store.delete(key.keyId);
   }, 60_000);
 
   it('refuses a certificate for another key, and bytes that are no certificate, installing nothing', async () => {

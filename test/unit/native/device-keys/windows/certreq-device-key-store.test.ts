@@ -68,6 +68,21 @@ describe('certreq device key store (FAKE Windows)', () => {
     await expect(store.delete(key.keyId)).rejects.toMatchObject({ code: 'no-such-key' });
   });
 
+  it("signs with the key in its provider (r ‖ s over SHA-256, verifiable with the request's key); a deleted or foreign key id signs nothing", async () => {
+    const key = await store.generateKey({ commonName: 'Pat Example', label: 'Example Agency' });
+    const message = new TextEncoder().encode('DCK PC-REVOKE v1');
+    const signature = await store.sign(key.keyId, message);
+    const publicKey = await new x509.Pkcs10CertificateRequest(Buffer.from(key.csrDer)).publicKey.export(crypto);
+    expect(await crypto.subtle.verify(signingAlgorithm, publicKey, Buffer.from(signature), message)).toBe(true);
+    const script = windows.calls.at(-1)?.args.at(-1) ?? '';
+    expect(script).toContain(
+      `'dck-${key.keyId}', [System.Security.Cryptography.CngProvider]::new('Microsoft Platform Crypto Provider')`,
+    );
+    await expect(store.sign("0123456789abcdef'; Remove-Item", message)).rejects.toMatchObject({ code: 'no-such-key' });
+    await store.delete(key.keyId);
+    await expect(store.sign(key.keyId, message)).rejects.toMatchObject({ code: 'no-such-key' });
+  });
+
   it('says there is no TPM, and leaves no key, when the provider is not ready', async () => {
     windows.tpmReady = false;
     const failure = await store.generateKey({ commonName: 'Pat', label: 'Agency' }).catch((error: unknown) => error);

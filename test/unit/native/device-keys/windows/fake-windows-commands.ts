@@ -49,6 +49,7 @@ function corrupt(pem: string): string {
 export class FakeWindowsCommands implements WindowsCommands {
   readonly stores: Record<'My' | 'REQUEST' | 'CA', StoredCertificate[]> = { My: [], REQUEST: [], CA: [] };
   readonly keys = new Map<string, string>(); // container → provider
+  private readonly privateKeys = new Map<string, CryptoKey>(); // container → the key CNG would sign with
   readonly calls: Array<{ program: WindowsProgram; args: readonly string[] }> = [];
   /** Set to make the next certreq -new fail as on a PC whose TPM is missing or not ready. */
   tpmReady = true;
@@ -59,6 +60,7 @@ export class FakeWindowsCommands implements WindowsCommands {
 
   async run(program: WindowsProgram, args: readonly string[]): Promise<ToolOutcome> {
     this.calls.push({ program, args });
+    if (program === 'powershell' && (args.at(-1) ?? '').includes('ECDsaCng')) return this.sign(args.at(-1) ?? '');
     if (program === 'powershell') return this.list(args.at(-1) ?? '');
     if (program === 'certreq') return args[0] === '-new' ? this.newRequest(args) : this.accept(args);
     return this.certutil(args);
@@ -82,6 +84,7 @@ export class FakeWindowsCommands implements WindowsCommands {
       crypto,
     );
     this.keys.set(value('KeyContainer'), value('ProviderName'));
+    this.privateKeys.set(value('KeyContainer'), keys.privateKey);
     this.stores.REQUEST.push({ der: Buffer.from(placeholder.rawData), friendlyName: value('FriendlyName') });
     const pem = csr.toString('pem').replace(/CERTIFICATE REQUEST/gu, 'NEW CERTIFICATE REQUEST');
     writeFileSync(csrPath, this.corruptRequest ? corrupt(pem) : pem);
@@ -115,7 +118,17 @@ export class FakeWindowsCommands implements WindowsCommands {
       return this.stores[store].length < before ? ok() : fail(TRANSCRIPTS.notFound, 0x80092004);
     }
     const container = args.at(-1) ?? '';
+    this.privateKeys.delete(container);
     return this.keys.delete(container) ? ok() : fail(TRANSCRIPTS.badKeyset, 0x80090016);
+  }
+
+  /** ECDsaCng.SignData over the script's base64 message with the container's key: r ‖ s, base64, as PowerShell prints it. */
+  private async sign(script: string): Promise<ToolOutcome> {
+    const key = this.privateKeys.get(/CngKey\]::Open\('([^']+)'/u.exec(script)?.[1] ?? '');
+    const message = Buffer.from(/FromBase64String\('([^']*)'\)/u.exec(script)?.[1] ?? '', 'base64');
+    if (key === undefined) return fail(TRANSCRIPTS.badKeyset, 0x80090016);
+    const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, message);
+    return ok(`${Buffer.from(signature).toString('base64')}\r\n`);
   }
 
   private list(script: string): ToolOutcome {
