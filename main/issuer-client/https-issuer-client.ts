@@ -5,7 +5,16 @@
 // error code, timeout, request id) but never carry request bodies, tokens or OTPs.
 import { connectToIssuer, callIssuer } from '../../contracts/issuer-caller.ts';
 import type { CallInput, CallOutcome, IssuerConnection } from '../../contracts/issuer-caller.ts';
-import type { DevicePairing, EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
+import type {
+  CredentialStatus,
+  DevicePairing,
+  EnrollmentCode,
+  EnrollmentStatus,
+  IssuerMetadata,
+  PcEnrollmentRequest,
+  PcEnrollmentResponse,
+  PcRevocationRequest,
+} from '../../contracts/issuer-api.ts';
 import { ISSUER_ERROR_CODES } from '../../contracts/issuer-errors.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 import type { RouteName, RouteSuccess } from '../../contracts/issuer-routes.ts';
@@ -129,6 +138,20 @@ export class HttpsIssuerClient implements KioskIssuerPort {
       deadlineMs: wait * 1000 + this.#timeoutMs,
       ...withSignal(signal),
     });
+  }
+
+  /** This PC (main/this-pc/): the signed-in card authorizes this PC's key (CSR) → its certificate and chain. */
+  enrollPc(sessionToken: string, request: PcEnrollmentRequest, signal?: AbortSignal): IssuerCall<PcEnrollmentResponse> {
+    return this.#call('pcEnrollment', { body: request, bearer: sessionToken, ...withSignal(signal) });
+  }
+
+  /** This PC: revoke its credential, the request signed by that credential's key over a fresh challenge. */
+  revokePcCredential(
+    serialNumberHex: string,
+    request: PcRevocationRequest,
+    signal?: AbortSignal,
+  ): IssuerCall<CredentialStatus> {
+    return this.#call('pcRevocation', { params: { serialNumberHex }, body: request, ...withSignal(signal) });
   }
 
   async #call<N extends RouteName>(name: N, input: CallInput<N>): IssuerCall<RouteSuccess<N>> {

@@ -1,0 +1,67 @@
+// The Windows renewal reminder: a Task Scheduler task (schema 1.2, imported with `schtasks /Create /XML file /TN
+// "Derived Credential renewal"`) that runs `dck pc status --notify` daily as the signed-in user, without elevation.
+// Pure (golden-tested); every value is XML-escaped, and the program path must be absolute.
+export interface WindowsRenewalTask {
+  /** Absolute path of the program (e.g. the desktop app's executable). */
+  readonly program: string;
+  readonly arguments: readonly string[];
+  /** DOMAIN\user or user: whose session the reminder runs in. */
+  readonly userId: string;
+  /** First run (ISO 8601 without zone: Task Scheduler's local time). */
+  readonly startBoundary: string;
+}
+
+const escapeXml = (text: string): string =>
+  text.replace(
+    /[&<>"']/g,
+    (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[char] ?? char,
+  );
+
+/** One command-line argument as CommandLineToArgvW reads it back: quoted when it has a space, tab or quote. */
+function windowsArgument(argument: string): string {
+  if (argument !== '' && !/[\s"]/.test(argument)) return argument;
+  return `"${argument.replace(/(\\*)"/g, '$1$1\\"').replace(/(\\+)$/, '$1$1')}"`;
+}
+
+export function windowsRenewalTaskXml(task: WindowsRenewalTask): string {
+  if (!/^[A-Za-z]:\\/.test(task.program)) throw new Error('the reminder needs an absolute program path');
+  if ([task.program, task.userId, ...task.arguments].some((text) => /\p{Cc}/u.test(text)))
+    throw new Error('control characters cannot be part of the reminder');
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(task.startBoundary))
+    throw new Error('startBoundary: local ISO time');
+  return [
+    '<?xml version="1.0" encoding="UTF-16"?>',
+    '<Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">',
+    '  <RegistrationInfo>',
+    '    <Description>Derived credential of this PC: renewal reminder (dck pc status --notify)</Description>',
+    '  </RegistrationInfo>',
+    '  <Triggers>',
+    '    <CalendarTrigger>',
+    `      <StartBoundary>${task.startBoundary}</StartBoundary>`,
+    '      <RandomDelay>PT1H</RandomDelay>',
+    '      <ScheduleByDay><DaysInterval>1</DaysInterval></ScheduleByDay>',
+    '    </CalendarTrigger>',
+    '  </Triggers>',
+    '  <Principals>',
+    '    <Principal id="Author">',
+    `      <UserId>${escapeXml(task.userId)}</UserId>`,
+    '      <LogonType>InteractiveToken</LogonType>',
+    '      <RunLevel>LeastPrivilege</RunLevel>',
+    '    </Principal>',
+    '  </Principals>',
+    '  <Settings>',
+    '    <StartWhenAvailable>true</StartWhenAvailable>',
+    '    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>',
+    '    <ExecutionTimeLimit>PT10M</ExecutionTimeLimit>',
+    '    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>',
+    '  </Settings>',
+    '  <Actions Context="Author">',
+    '    <Exec>',
+    `      <Command>${escapeXml(task.program)}</Command>`,
+    `      <Arguments>${escapeXml(task.arguments.map(windowsArgument).join(' '))}</Arguments>`,
+    '    </Exec>',
+    '  </Actions>',
+    '</Task>',
+    '',
+  ].join('\r\n');
+}
