@@ -17,12 +17,14 @@ cd "$(dirname "$0")/.."
 # slapd + ldap-utils (the issuer's directory lookup is tested against a real OpenLDAP the tests start themselves),
 # and for "Set up this PC" (native/device-keys/): tpm2-pkcs11 (the key in the PC's TPM), swtpm + tpm2-tools (a
 # software TPM for the tests, and flushing it), libtss2-tcti-swtpm0 (how tpm2-pkcs11 reaches swtpm), NSS's
-# modutil/certutil (registering the module where Chromium and Firefox look), postgresql-15 (the issuer's PostgreSQL
-# storage is tested against a private cluster the tests start with initdb/pg_ctl; the system cluster is not used).
+# modutil/certutil (registering the module where Chromium and Firefox look), libengine-pkcs11-openssl (the TLS proof:
+# openssl s_client signing with a key on the PC's token), postgresql-15 (the issuer's PostgreSQL storage is tested
+# against a private cluster the tests start with initdb/pg_ctl; the system cluster is not used).
 DEBIAN_PACKAGES=(
   pcscd libpcsclite-dev vsmartcard-vpcd opensc opensc-pkcs11 yubico-piv-tool softhsm2
   gcc g++ make python3 chromium zbar-tools fonts-dejavu-core openssl systemd slapd ldap-utils
-  swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libnss3-tools postgresql-15
+  swtpm swtpm-tools tpm2-tools libtss2-tcti-swtpm0 libtpm2-pkcs11-1 libnss3-tools libengine-pkcs11-openssl
+  postgresql-15
 )
 
 say() { printf 'setup: %s\n' "$*" >&2; }
