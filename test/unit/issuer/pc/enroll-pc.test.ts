@@ -39,6 +39,10 @@ describe('enrollPc', () => {
     const listed = await h.ctx.storage.listDerivedCredentials({ deviceId: 'pc-7f3a' }, 10);
     expect(listed.map((row) => row.serialNumberHex)).toEqual([issued.value.serialNumberHex]);
     expect(await h.auditCodes()).toContainEqual(['pc-enroll', null]);
+    // The tenant's renewal threshold (80% by default) of the certificate's lifetime.
+    const notBefore = stored?.notBefore ?? 0;
+    const dueAt = notBefore + Math.floor(((stored?.notAfter ?? 0) - notBefore) * 0.8);
+    expect(issued.value.renewalDueAt).toBe(new Date(dueAt).toISOString());
   });
 
   it('one sign-in authorizes one device: a second PC needs the card again', async () => {
