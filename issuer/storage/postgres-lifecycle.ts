@@ -63,8 +63,8 @@ export async function insertCredential(
   await sql.count(
     `INSERT INTO derived_certificates (serial_number_hex, card_id, device_authorization_id, enrollment_id,
      certificate_der, not_before, not_after, issued_at, status, device_id, device_platform, device_model,
-     device_source, tenant, issuer_generation)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14)`,
+     device_source, tenant, issuer_generation, key_protection)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13, $14, $15)`,
     [
       certificate.serialNumberHex,
       certificate.cardId,
@@ -80,6 +80,7 @@ export async function insertCredential(
       certificate.device.source,
       certificate.tenant,
       certificate.issuerGeneration,
+      certificate.keyProtection ?? null,
     ],
   );
   const sources = certificate.cardRevocationSources;

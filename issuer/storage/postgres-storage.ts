@@ -27,6 +27,7 @@ import { postgresEligibilityStorage } from './postgres-eligibility.ts';
 import { insertCredential, postgresLifecycleStorage } from './postgres-lifecycle.ts';
 import { applyPostgresMigrations } from './postgres-migrations.ts';
 import { postgresOutbox } from './postgres-outbox.ts';
+import { postgresPcEnrollmentStorage } from './postgres-pc-enrollment.ts';
 import {
   oldEnoughPrefix,
   toAuditEntry,
@@ -471,6 +472,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
         throw error;
       }),
     ...postgresLifecycleStorage(pool, outbox.enqueue),
+    ...postgresPcEnrollmentStorage(pool, outbox.enqueue),
 
     appendAudit: (entry) =>
       read(async (sql) => {
