@@ -1,6 +1,6 @@
 // `dck admin …`: the tenant administrator's commands, run on the issuer host against the issuer's data directory
 // (why not an HTTP API yet: issuer/README.md "Administration"). Derived credentials: list, show, revoke, suspend,
-// resume; the audit log: export. Every change goes through issuer/lifecycle/ (audited with the actor, one
+// resume; the audit log: export, verify (its hash chains, issuer/audit/). Every change goes through issuer/lifecycle/ (audited with the actor, one
 // transaction); the running issuer publishes the new CRL within revocation.crlCheckSeconds, or at once on a request.
 // Exit codes: 0 done, 1 refused (unknown credential, revoked twice, …: nothing changed), 2 wrong command line.
 import { createWriteStream, existsSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { exportAudit } from '../../issuer/admin/audit-export.ts';
+import { verifyAuditLog } from '../../issuer/audit/verify-audit-log.ts';
 import { credentialDetails, credentialLine, credentialReport } from '../../issuer/admin/credential-report.ts';
 import {
   LifecycleError,
@@ -32,7 +33,8 @@ import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../issuer/storage/sq
 import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
-export const summary = 'administer the issuer: derived credentials, tenant settings, issuer replacement, audit export';
+export const summary =
+  'administer the issuer: derived credentials, tenant settings, issuer replacement, audit export and verification';
 
 const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspended|revoked] [--limit N] [--json] [--data DIR]
        dck admin credentials show --serial HEX [--json] [--data DIR]
@@ -40,6 +42,7 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
                                     [--note TEXT] [--actor NAME] [--json] [--data DIR]
        dck admin credentials suspend|resume --serial HEX [--note TEXT] [--actor NAME] [--json] [--data DIR]
        dck admin audit export [--format jsonl|csv] [--out FILE] [--after SEQUENCE] [--json] [--data DIR]
+       dck admin audit verify [--json] [--data DIR]
        dck admin tenant show [--json] [--config FILE] [--data DIR]
        dck admin tenant set [--display-name TEXT] [--help-url URL|none] [--notifications none|email|app|both]
                             [--renewal-threshold PERCENT] [--lifetime-days N] [--on-card-revoked revoke-derived|flag]
@@ -54,7 +57,9 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
   --config   the issuer's configuration file (its starting tenant settings and CA section).
 
 issuer replace: a new CA in the data directory and a new issuer generation; every derived credential of the old
-one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.`;
+one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.
+
+audit verify: checks every row against its hash chain; exit 0 when the log verifies, 1 naming the first broken row.`;
 
 const SPEC = {
   '--data': 'value',
@@ -266,6 +271,21 @@ async function auditExport(ctx: Context): Promise<number> {
   return 0;
 }
 
+/** Exit 1 names the first row that breaks its chain (edited, deleted, reordered or inserted). */
+async function auditVerify(ctx: Context): Promise<number> {
+  const result = await verifyAuditLog(ctx.storage);
+  const broken = result.firstBreak;
+  if (ctx.options['--json'] === true) ctx.print(terminalSafeJson({ verified: broken === null, ...result }));
+  else if (broken === null) ctx.print(`audit log verified: ${result.rows} rows, ${result.chains} chains`);
+  else
+    ctx.print(
+      terminalSafe(
+        `audit log BROKEN at row ${broken.sequence ?? '(missing)'}, chain ${broken.chainId} row ${broken.chainSequence ?? '?'} (${broken.problem}): ${broken.detail}`,
+      ),
+    );
+  return broken === null ? 0 : 1;
+}
+
 const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
   'credentials list': list,
   'credentials show': show,
@@ -273,6 +293,7 @@ const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
   'credentials suspend': (ctx) => suspendOrResume(ctx, 'suspend'),
   'credentials resume': (ctx) => suspendOrResume(ctx, 'resume'),
   'audit export': auditExport,
+  'audit verify': auditVerify,
   'tenant show': tenantShow,
   'tenant set': tenantSet,
   'issuer replace': issuerReplace,

@@ -1,12 +1,25 @@
 // The audit log as a file an auditor opens: JSON lines (one row per line, as the retention exports write) or CSV
 // (RFC 4180; cells a spreadsheet would run as a formula are prefixed with ', since details come from requests).
-// Read in pages, written as it goes: the log can be millions of rows.
+// Read in pages, written as it goes: the log can be millions of rows. Each row carries its chain fields (issuer/audit/:
+// chain id, number in the chain, previous hash, hash; empty on rows written before the chain began), so an export
+// can be checked with the same encoding (auditRowHash) away from the database.
 import type { AuditEntry, IssuerStorage } from '../storage/issuer-storage.ts';
 
 export type AuditExportFormat = 'jsonl' | 'csv';
 
 const PAGE_ROWS = 1000;
-const CSV_COLUMNS = ['sequence', 'at', 'event', 'outcome', 'code', 'details'] as const;
+const CSV_COLUMNS = [
+  'sequence',
+  'at',
+  'event',
+  'outcome',
+  'code',
+  'details',
+  'chainId',
+  'chainSequence',
+  'previousHash',
+  'hash',
+] as const;
 
 function csvCell(value: string): string {
   const guarded = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
@@ -21,6 +34,10 @@ function line(row: AuditEntry, format: AuditExportFormat): string {
     outcome: row.outcome,
     code: row.code,
     details: row.details,
+    chainId: row.chain?.chainId ?? null,
+    chainSequence: row.chain?.chainSequence ?? null,
+    previousHash: row.chain?.previousHash ?? null,
+    hash: row.chain?.hash ?? null,
   };
   if (format === 'jsonl') return `${JSON.stringify(record)}\n`;
   const cells = [
@@ -30,6 +47,10 @@ function line(row: AuditEntry, format: AuditExportFormat): string {
     record.outcome,
     record.code ?? '',
     JSON.stringify(record.details),
+    record.chainId ?? '',
+    record.chainSequence === null ? '' : String(record.chainSequence),
+    record.previousHash ?? '',
+    record.hash ?? '',
   ];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }

@@ -219,8 +219,47 @@ export interface AuditEntryInput {
   details: Record<string, string | number | boolean | null>;
 }
 
+/** A row's place in its hash chain (issuer/audit/audit-chain.ts); null on rows written before the chain began. */
+export interface AuditChainLink {
+  chainId: string;
+  chainSequence: number;
+  previousHash: string;
+  hash: string;
+}
+
 export interface AuditEntry extends AuditEntryInput {
   sequence: number;
+  chain: AuditChainLink | null;
+}
+
+/** A chain's registration and head (its last row), as a writer left them. */
+export interface AuditChainHead {
+  chainId: string;
+  writer: string;
+  startedAt: number;
+  headSequence: number;
+  headHash: string;
+}
+
+/** Where a chain's verification starts after the retention dropped its rows up to `chainSequence`. */
+export interface AuditCheckpoint {
+  chainId: string;
+  chainSequence: number;
+  hash: string;
+}
+
+/** The rows written before the chain began (sequence ≤ upToSequence), sealed once. */
+export interface AuditGenesis {
+  upToSequence: number;
+  rows: number;
+  headHash: string;
+}
+
+/** What verification starts from: the genesis seal, every chain's head, each chain's latest checkpoint. */
+export interface AuditChainState {
+  genesis: AuditGenesis;
+  chains: AuditChainHead[];
+  checkpoints: AuditCheckpoint[];
 }
 
 /** The audit row of a change, fixed or computed from the change's result inside the transaction. */
@@ -395,11 +434,15 @@ export interface IssuerStorage extends NotificationStorage {
   /** An audit row on its own: for refusals that change nothing. */
   appendAudit(entry: AuditEntryInput): Promise<void>;
   listAudit(afterSequence: number, limit: number): Promise<AuditEntry[]>;
+  /** The chains' registrations, heads and latest checkpoints and the genesis seal, read in one transaction. */
+  readAuditChainState(): Promise<AuditChainState>;
   /** Up to `limit` rows older than `before`, oldest first: what the retention exports next. */
   listAuditBefore(before: number, limit: number): Promise<AuditEntry[]>;
   /**
    * The retention path, the only way rows leave the audit log: records that rows up to `upToSequence` were
    * written to `file` (with its SHA-256), drops them, and appends the audit row of the retention, in one transaction.
+   * The dropped rows are verified first and each chain's last dropped row recorded as its checkpoint; throws
+   * (`AuditChainBrokenError`, nothing dropped) when they do not verify: a break stays for `dck admin audit verify`.
    */
   dropExportedAudit(
     exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },

@@ -219,6 +219,57 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    description: 'tamper-evident audit log: a hash chain per writing process, its heads, retention checkpoints',
+    sql: `
+      -- Each row written from now on carries its chain (one per writing process: issuer/README.md "Tamper-evident
+      -- audit log"), its place in that chain, the previous row's hash and its own.
+      ALTER TABLE audit_log ADD COLUMN chain_id TEXT;
+      ALTER TABLE audit_log ADD COLUMN chain_sequence INTEGER;
+      ALTER TABLE audit_log ADD COLUMN previous_hash TEXT;
+      ALTER TABLE audit_log ADD COLUMN hash TEXT;
+      CREATE UNIQUE INDEX audit_log_by_chain ON audit_log (chain_id, chain_sequence);
+      -- One row per chain: who writes it and its head (the last row written), so a deleted tail shows.
+      CREATE TABLE audit_chains (
+        chain_id TEXT PRIMARY KEY,
+        writer TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        head_sequence INTEGER NOT NULL,
+        head_hash TEXT NOT NULL
+      );
+      -- The rows written before this migration, sealed once (hashed in sequence order) by the process that applied it.
+      CREATE TABLE audit_chain_genesis (
+        up_to_sequence INTEGER PRIMARY KEY,
+        rows INTEGER NOT NULL,
+        head_hash TEXT NOT NULL,
+        sealed_at INTEGER NOT NULL
+      );
+      -- Where verification starts again after the retention dropped a chain's oldest rows: its last dropped row.
+      CREATE TABLE audit_checkpoints (
+        chain_id TEXT NOT NULL,
+        chain_sequence INTEGER NOT NULL,
+        hash TEXT NOT NULL,
+        up_to_sequence INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (chain_id, chain_sequence)
+      );
+      CREATE TRIGGER audit_chains_head_only_forward BEFORE UPDATE ON audit_chains
+        WHEN NEW.chain_id <> OLD.chain_id OR NEW.writer <> OLD.writer OR NEW.started_at <> OLD.started_at
+          OR NEW.head_sequence <> OLD.head_sequence + 1
+        BEGIN SELECT RAISE(ABORT, 'audit_chains: a head only moves one row forward'); END;
+      CREATE TRIGGER audit_chains_no_delete BEFORE DELETE ON audit_chains
+        BEGIN SELECT RAISE(ABORT, 'audit_chains is append-only'); END;
+      CREATE TRIGGER audit_chain_genesis_no_update BEFORE UPDATE ON audit_chain_genesis
+        BEGIN SELECT RAISE(ABORT, 'audit_chain_genesis is append-only'); END;
+      CREATE TRIGGER audit_chain_genesis_no_delete BEFORE DELETE ON audit_chain_genesis
+        BEGIN SELECT RAISE(ABORT, 'audit_chain_genesis is append-only'); END;
+      CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+      CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+        BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+    `,
+  },
+  {
     version: 4,
     description: 'notification outbox (issue 10 §5): messages queued with the change they report, sent by one process',
     sql: `

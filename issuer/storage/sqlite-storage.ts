@@ -34,6 +34,7 @@ import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
 import { sqlitePcEnrollmentStorage } from './sqlite-pc-enrollment.ts';
 import { prepareOutbox } from './sqlite-outbox.ts';
+import { auditChainLink, prepareAuditChain, sealAuditGenesis } from './sqlite-audit-chain.ts';
 
 type Row = Record<string, unknown>;
 
@@ -135,6 +136,7 @@ export const toAuditEntry = (row: Row): AuditEntry => ({
   outcome: str(row, 'outcome') as AuditEntry['outcome'],
   code: strOrNull(row, 'code'),
   details: JSON.parse(str(row, 'details')) as AuditEntry['details'],
+  chain: auditChainLink(row),
 });
 
 /**
@@ -169,6 +171,8 @@ function applyMigrations(db: Database.Database): void {
         Date.now(),
       );
     }
+    // Once, with migration 8: the rows written before the chain began get their seal (issuer/audit/audit-chain.ts).
+    sealAuditGenesis(db, Date.now(), toAuditEntry);
   }).immediate();
 }
 
@@ -268,7 +272,6 @@ function prepareStatements(db: Database.Database) {
     complete:
       db.prepare(`UPDATE enrollments SET status = 'completed', completed_at = ?, derived_certificate_serial_hex = ?
       WHERE id = ? AND status = 'awaiting-phone' AND otp_hash = ?`),
-    appendAudit: db.prepare('INSERT INTO audit_log (at, event, outcome, code, details) VALUES (?, ?, ?, ?, ?)'),
     listAudit: db.prepare('SELECT * FROM audit_log WHERE sequence > ? ORDER BY sequence LIMIT ?'),
     oldestAudit: db.prepare('SELECT * FROM audit_log ORDER BY sequence LIMIT ?'),
     insertAuditExport: db.prepare(`INSERT INTO audit_exports (up_to_sequence, rows, file, sha256, exported_at)
@@ -343,8 +346,10 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return gate === null ? run(attempt) : gate.then(() => runWrite(attempt));
   };
   const one = <T>(row: unknown, map: (row: Row) => T): T | null => (row === undefined ? null : map(row as Row));
+  // Every audit row of this storage instance goes to its own hash chain, in the transaction of its change.
+  const chain = prepareAuditChain(db, toAuditEntry);
   const audit = (entry: AuditEntryInput): void => {
-    q.appendAudit.run(entry.at, entry.event, entry.outcome, entry.code, JSON.stringify(entry.details));
+    chain.append(entry);
   };
   /** A write transaction: BEGIN IMMEDIATE takes the write lock first, so a busy answer comes before any change. */
   const write = <A extends unknown[], R>(work: (...args: A) => R): ((...args: A) => R) => {
@@ -550,11 +555,16 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     outbox.claim(holder, at, leaseMs, limit),
   );
 
+  // Deferred: a read transaction only, one consistent snapshot of the genesis, heads and checkpoints.
+  const readChainState = db.transaction(() => chain.state());
+
   const dropExported = write(
     (
       exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
       entry: AuditEntryInput,
     ): void => {
+      // The chains must verify up to the cut, and pick up from there afterwards (issuer/README.md).
+      chain.checkpointUpTo(exported.upToSequence, exported.at);
       q.insertAuditExport.run(exported);
       const dropped = q.dropAuditUpTo.run(exported.upToSequence).changes;
       // Rows the export file does not hold would be lost: roll everything back instead.
@@ -642,6 +652,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
         audit(entry);
       }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
+    readAuditChainState: () => run(() => readChainState()),
     listAuditBefore: (before, limit) =>
       run(() => oldEnoughPrefix((q.oldestAudit.all(limit) as Row[]).map(toAuditEntry), before)),
     dropExportedAudit: (exported, entry) =>

@@ -1,8 +1,9 @@
 // `dck admin` as an administrator runs it on the issuer host: a real data directory (SQLite), the command in its own
 // process. Listing by each handle, show, revoke/suspend/resume with their refusals (exit 1, nothing changed), and the
-// audit export in JSON lines and CSV.
+// audit export in JSON lines and CSV, and the audit verification (exit 1 naming the row edited by raw SQL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -154,6 +155,14 @@ describe('dck admin audit export', SLOW, () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { sequence: number });
     expect(lines.map((line) => line.sequence)).toEqual([...new Set(lines.map((line) => line.sequence))]);
+    // Each row with its chain fields: the next row of a chain names the hash of the one before.
+    const chained = lines as unknown as {
+      chainId: string;
+      chainSequence: number;
+      previousHash: string;
+      hash: string;
+    }[];
+    expect(chained[1]?.previousHash).toBe(chained[0]?.hash);
     expect(statSync(join(out, 'audit.jsonl')).mode & 0o777).toBe(0o600);
     await storage.appendAudit({
       at: Date.now(),
@@ -164,9 +173,27 @@ describe('dck admin audit export', SLOW, () => {
     });
     expect((await dck('audit', 'export', '--format', 'csv', '--out', join(out, 'audit.csv'))).code).toBe(0);
     const csv = readFileSync(join(out, 'audit.csv'), 'utf8');
-    expect(csv.split('\r\n')[0]).toBe('sequence,at,event,outcome,code,details');
+    expect(csv.split('\r\n')[0]).toBe('sequence,at,event,outcome,code,details,chainId,chainSequence,previousHash,hash');
     expect(csv).toContain('"\'=HYPERLINK(""x"")"');
     expect((await dck('audit', 'export', '--out', join(out, 'audit.csv'))).code).not.toBe(0);
     rmSync(out, { recursive: true, force: true });
+  });
+});
+
+describe('dck admin audit verify', SLOW, () => {
+  it('exits 0 on an untouched log and 1 naming the row edited with raw SQL', async () => {
+    const good = await dck('audit', 'verify', '--json');
+    expect(good.code).toBe(0);
+    expect(JSON.parse(good.stdout)).toMatchObject({ verified: true, firstBreak: null });
+    const [row] = (await storage.listAudit(0, 1)).slice(0, 1);
+    const sequence = row?.sequence ?? 0;
+    const db = new Database(join(dataDir, 'issuer.sqlite'));
+    db.exec('DROP TRIGGER audit_log_no_update');
+    db.prepare(`UPDATE audit_log SET outcome = 'failure' WHERE sequence = ?`).run(sequence);
+    db.close();
+    const bad = await dck('audit', 'verify');
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain(`audit log BROKEN at row ${sequence}`);
+    expect(bad.stdout).toContain('(edited)');
   });
 });
