@@ -14,6 +14,7 @@
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { ISSUER_ERROR_CODES, OAUTH_ERROR_CODES } from './issuer-errors.ts';
+import { KIOSK_HEARTBEAT_MAX_ERRORS } from './kiosk-heartbeat.ts';
 import { PKI_AUTH_NONCE_BASE64URL_CHARS } from './pki-auth-message.ts';
 import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
 
@@ -179,6 +180,46 @@ const PkiAuthNonce = Type.String({
   minLength: PKI_AUTH_NONCE_BASE64URL_CHARS,
   maxLength: PKI_AUTH_NONCE_BASE64URL_CHARS,
 });
+
+/** A kiosk's name as an administrator registers it (`dck admin kiosks add --name`). */
+export const KioskName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+
+/** contracts/kiosk-heartbeat.ts: a kiosk's signed report of its reader, card service and recent errors. */
+export const KioskHeartbeat = Type.Object(
+  {
+    kiosk: KioskName,
+    sentAt: Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 }),
+    nonce: Type.String({ minLength: 22, maxLength: 22, pattern: '^[A-Za-z0-9_-]+$' }),
+    report: Type.Object(
+      {
+        reader: Type.Union([
+          Type.Literal('card-present'),
+          Type.Literal('no-card'),
+          Type.Literal('no-reader'),
+          Type.Literal('error'),
+          Type.Literal('unknown'),
+        ]),
+        cardService: Type.Union([Type.Literal('running'), Type.Literal('unavailable'), Type.Literal('unknown')]),
+        lastErrors: Type.Array(
+          Type.Object(
+            {
+              at: Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 }),
+              code: Type.String({ minLength: 1, maxLength: 48, pattern: '^[a-z0-9-]+$' }),
+            },
+            { additionalProperties: false },
+          ),
+          { maxItems: KIOSK_HEARTBEAT_MAX_ERRORS },
+        ),
+        appVersion: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z0-9.+-]+$' }),
+      },
+      { additionalProperties: false },
+    ),
+    /** Ed25519 over kioskHeartbeatMessage(…), base64url (64 bytes). */
+    signature: Type.String({ minLength: 86, maxLength: 86, pattern: '^[A-Za-z0-9_-]+$' }),
+  },
+  { additionalProperties: false },
+);
+export type KioskHeartbeat = Static<typeof KioskHeartbeat>;
 
 export const ChallengeRequest = Type.Object(
   {

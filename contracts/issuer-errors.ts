@@ -17,6 +17,12 @@ export const ISSUER_ERROR_CODES = [
   // bearer tokens
   'invalid-session',
   'invalid-token',
+  // kiosk identity (issuer/kiosks/)
+  'kiosk-unknown',
+  'kiosk-revoked',
+  'kiosk-signature-invalid',
+  'kiosk-request-stale',
+  'kiosk-request-replayed',
   // PKI-AUTH (challenge bookkeeping)
   'challenge-unknown',
   'challenge-used',
@@ -112,6 +118,17 @@ export const ISSUER_ERRORS = {
   },
   'invalid-session': { status: 401, sentence: 'Sign in with the card again (no, expired or ended kiosk session).' },
   'invalid-token': { status: 401, sentence: 'No or expired device access token.' },
+  'kiosk-unknown': { status: 401, sentence: 'This kiosk is not registered with the issuer: an administrator adds it.' },
+  'kiosk-revoked': { status: 403, sentence: 'This kiosk has been revoked by an administrator.' },
+  'kiosk-signature-invalid': {
+    status: 401,
+    sentence: "The kiosk's signature does not verify with its registered key.",
+  },
+  'kiosk-request-stale': {
+    status: 401,
+    sentence: "The kiosk's request is too old or too far ahead: check the kiosk's clock.",
+  },
+  'kiosk-request-replayed': { status: 409, sentence: 'This kiosk request was already received (replayed).' },
   'challenge-unknown': { status: 401, sentence: 'Unknown challenge: ask for a new one.' },
   'challenge-used': { status: 401, sentence: 'This challenge was already used: ask for a new one.' },
   'challenge-expired': { status: 401, sentence: 'The challenge expired: ask for a new one.' },

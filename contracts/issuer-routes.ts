@@ -24,6 +24,7 @@ import {
   EnrollmentStatus,
   EnrollmentStatusQuery,
   IssuerMetadata,
+  KioskHeartbeat,
   KioskSession,
   NoContent,
   PcEnrollmentRequest,
@@ -320,6 +321,23 @@ export const ISSUER_API = {
       'credential-unknown',
       'device-signature-invalid',
       'credential-not-active',
+    ],
+  },
+  kioskHeartbeat: {
+    method: 'POST',
+    path: '/kiosks/heartbeat',
+    // Not a bearer: the body is signed with the kiosk's registered key (contracts/kiosk-heartbeat.ts).
+    auth: 'none',
+    summary: "Kiosk: its signed heartbeat (reader and card-service state, recent error codes); the issuer's last-seen",
+    body: KioskHeartbeat,
+    success: { status: 204, body: NoContent },
+    errorShape: 'issuer',
+    errors: [
+      'kiosk-unknown',
+      'kiosk-revoked',
+      'kiosk-signature-invalid',
+      'kiosk-request-stale',
+      'kiosk-request-replayed',
     ],
   },
   credentialStatus: {

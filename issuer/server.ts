@@ -16,6 +16,7 @@ import { registerEnrollmentRoutes } from './routes/enrollments.ts';
 import { registerPcRoutes } from './routes/pc.ts';
 import { registerCredentialStatusRoutes } from './routes/credential-status.ts';
 import { registerPkiAuthRoutes } from './routes/pki-auth.ts';
+import { registerKioskRoutes } from './routes/kiosks.ts';
 import { registerRevocationRoutes } from './routes/revocation.ts';
 import type { TlsIdentity } from './tls.ts';
 import type { Writable } from 'node:stream';
@@ -143,6 +144,7 @@ export async function buildIssuerApp(
   app.get(OPERATIONS_PATHS.openApi, { schema: { hide: true } }, () => app.swagger());
   registerDeviceFlowRoutes(app, ctx);
   registerPkiAuthRoutes(app, ctx);
+  registerKioskRoutes(app, ctx);
   registerDevicePairingRoutes(app, ctx);
   registerEnrollmentRoutes(app, ctx);
   registerCredentialStatusRoutes(app, ctx);

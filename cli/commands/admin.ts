@@ -1,14 +1,16 @@
 // `dck admin …`: the tenant administrator's commands, run on the issuer host against the issuer's data directory
 // (why not an HTTP API yet: issuer/README.md "Administration"). Derived credentials: list, show, revoke, suspend,
-// resume; the audit log: export, verify (its hash chains, issuer/audit/). Every change goes through issuer/lifecycle/ (audited with the actor, one
+// resume; the audit log: export, verify (its hash chains, issuer/audit/); kiosks: add, revoke, list. Every change goes through issuer/lifecycle/ (audited with the actor, one
 // transaction); the running issuer publishes the new CRL within revocation.crlCheckSeconds, or at once on a request.
 // Exit codes: 0 done, 1 refused (unknown credential, revoked twice, …: nothing changed), 2 wrong command line.
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { exportAudit } from '../../issuer/admin/audit-export.ts';
 import { verifyAuditLog } from '../../issuer/audit/verify-audit-log.ts';
+import { KioskRegistryError, registerKiosk, revokeKiosk } from '../../issuer/kiosks/kiosk-registry.ts';
+import { listKiosks } from '../../issuer/kiosks/list-kiosks.ts';
 import { credentialDetails, credentialLine, credentialReport } from '../../issuer/admin/credential-report.ts';
 import {
   LifecycleError,
@@ -34,7 +36,7 @@ import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
 export const summary =
-  'administer the issuer: derived credentials, tenant settings, issuer replacement, audit export and verification';
+  'administer the issuer: derived credentials, tenant settings, issuer replacement, kiosks, audit export and verification';
 
 const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspended|revoked] [--limit N] [--json] [--data DIR]
        dck admin credentials show --serial HEX [--json] [--data DIR]
@@ -43,6 +45,9 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
        dck admin credentials suspend|resume --serial HEX [--note TEXT] [--actor NAME] [--json] [--data DIR]
        dck admin audit export [--format jsonl|csv] [--out FILE] [--after SEQUENCE] [--json] [--data DIR]
        dck admin audit verify [--json] [--data DIR]
+       dck admin kiosks add --name NAME --public-key FILE [--actor NAME] [--json] [--data DIR]
+       dck admin kiosks revoke --name NAME [--actor NAME] [--data DIR]
+       dck admin kiosks list [--json] [--data DIR]
        dck admin tenant show [--json] [--config FILE] [--data DIR]
        dck admin tenant set [--display-name TEXT] [--help-url URL|none] [--notifications none|email|app|both]
                             [--renewal-threshold PERCENT] [--lifetime-days N] [--on-card-revoked revoke-derived|flag]
@@ -59,6 +64,8 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
 issuer replace: a new CA in the data directory and a new issuer generation; every derived credential of the old
 one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.
 
+kiosks add: FILE is the PEM public key the kiosk wrote to its data directory (kiosk-identity.pub.pem); compare
+the fingerprint printed here with the one the kiosk shows before you trust it.
 audit verify: checks every row against its hash chain; exit 0 when the log verifies, 1 naming the first broken row.`;
 
 const SPEC = {
@@ -85,6 +92,7 @@ const SPEC = {
   '--lifetime-days': 'value',
   '--on-card-revoked': 'value',
   '--pc-software-keys': 'value',
+  '--public-key': 'value',
 } as const;
 
 /** `dck admin tenant set` options → tenant setting names (lifecycle/tenant-settings.ts). */
@@ -286,6 +294,50 @@ async function auditVerify(ctx: Context): Promise<number> {
   return broken === null ? 0 : 1;
 }
 
+/** The kiosk's public key file: small, or it is not one. */
+const MAX_PUBLIC_KEY_FILE_BYTES = 4096;
+
+async function kiosksAdd(ctx: Context): Promise<number> {
+  const name = ctx.options['--name'];
+  const keyFile = ctx.options['--public-key'];
+  if (name === undefined || keyFile === undefined) throw new UsageError('kiosks add needs --name and --public-key');
+  let pem: Buffer;
+  try {
+    pem = readFileSync(keyFile);
+  } catch {
+    throw new UsageError(`cannot read --public-key ${printable(keyFile, 200)}`);
+  }
+  if (pem.length > MAX_PUBLIC_KEY_FILE_BYTES)
+    throw new KioskRegistryError('kiosk-key-invalid', 'the public key file is too large to be one');
+  const kiosk = await registerKiosk(ctx.storage, name, pem.toString('utf8'), ctx.actor.id, ctx.deps.now());
+  if (ctx.options['--json'] === true)
+    ctx.print(terminalSafeJson({ registered: kiosk.name, fingerprint: kiosk.fingerprint }));
+  else ctx.print(terminalSafe(`kiosk ${kiosk.name} registered, key fingerprint ${kiosk.fingerprint}`));
+  return 0;
+}
+
+async function kiosksRevoke(ctx: Context): Promise<number> {
+  const name = ctx.options['--name'];
+  if (name === undefined) throw new UsageError('kiosks revoke needs --name');
+  await revokeKiosk(ctx.storage, name, ctx.actor.id, ctx.deps.now());
+  ctx.print(terminalSafe(`kiosk ${name} revoked`));
+  return 0;
+}
+
+async function kiosksList(ctx: Context): Promise<number> {
+  const kiosks = await listKiosks(ctx.storage, ctx.deps.now());
+  if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(kiosks, 2));
+  else if (kiosks.length === 0) ctx.print('no kiosks registered');
+  else
+    for (const kiosk of kiosks)
+      ctx.print(
+        terminalSafe(
+          `${kiosk.name.padEnd(24)} last seen ${kiosk.lastSeenAt ?? 'never'}  ${kiosk.problems.length === 0 ? 'ok' : kiosk.problems.join('; ')}`,
+        ),
+      );
+  return 0;
+}
+
 const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
   'credentials list': list,
   'credentials show': show,
@@ -294,6 +346,9 @@ const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
   'credentials resume': (ctx) => suspendOrResume(ctx, 'resume'),
   'audit export': auditExport,
   'audit verify': auditVerify,
+  'kiosks add': kiosksAdd,
+  'kiosks revoke': kiosksRevoke,
+  'kiosks list': kiosksList,
   'tenant show': tenantShow,
   'tenant set': tenantSet,
   'issuer replace': issuerReplace,
@@ -350,6 +405,7 @@ export async function run(args: string[]): Promise<number> {
       error instanceof LifecycleError ||
       error instanceof TenantSettingError ||
       error instanceof IssuerReplaceError ||
+      error instanceof KioskRegistryError ||
       error instanceof ConfigError
     ) {
       console.error(

@@ -265,6 +265,24 @@ export interface AuditChainState {
 /** The audit row of a change, fixed or computed from the change's result inside the transaction. */
 export type AuditFor<R> = AuditEntryInput | ((result: R) => AuditEntryInput);
 
+export interface NewKiosk {
+  name: string;
+  /** Ed25519 SubjectPublicKeyInfo, DER. */
+  publicKeyDer: Uint8Array;
+  /** SHA-256 of publicKeyDer, hex: what the administrator compares with the kiosk's screen or file. */
+  fingerprint: string;
+  registeredAt: number;
+  registeredBy: string;
+}
+
+export interface KioskRecord extends NewKiosk {
+  revokedAt: number | null;
+  lastSentAt: number | null;
+  lastSeenAt: number | null;
+  /** The last heartbeat's report as stored (JSON of KioskHeartbeatReport), or null before the first. */
+  lastReportJson: string | null;
+}
+
 /** Thrown (as `error.code`) when the database stayed locked by other processes past the retry deadline. */
 export const STORAGE_BUSY = 'storage-busy';
 /** Thrown (as `error.code`) when the database cannot be reached (PostgreSQL down or restarting); nothing was written. */
@@ -448,6 +466,19 @@ export interface IssuerStorage extends NotificationStorage {
     exported: { upToSequence: number; rows: number; file: string; sha256: string; at: number },
     audit: AuditEntryInput,
   ): Promise<void>;
+
+  // kiosk identities (issuer/kiosks/)
+  /** Registers a kiosk with its audit row; false (nothing written) when the name is taken. */
+  registerKiosk(kiosk: NewKiosk, audit: AuditEntryInput): Promise<boolean>;
+  /** Revokes a kiosk with its audit row; false when unknown or already revoked. */
+  revokeKiosk(name: string, at: number, audit: AuditEntryInput): Promise<boolean>;
+  findKiosk(name: string): Promise<KioskRecord | null>;
+  listKiosks(): Promise<KioskRecord[]>;
+  /**
+   * Records a verified heartbeat, only if the kiosk is still active and `sentAt` is later than its last one
+   * (several workers may receive a replay at once: one conditional update decides). False: replayed or revoked.
+   */
+  recordKioskHeartbeat(name: string, sentAt: number, seenAt: number, reportJson: string): Promise<boolean>;
 
   // maintenance
   /** Takes (or renews) the lease `name` for `holder` until `at + ttlMs`, unless another holder's lease is still live. */

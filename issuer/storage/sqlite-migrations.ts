@@ -220,7 +220,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 8,
-    description: 'tamper-evident audit log: a hash chain per writing process, its heads, retention checkpoints',
+    description:
+      'tamper-evident audit log (a hash chain per writing process, its heads, retention checkpoints); kiosk identities',
     sql: `
       -- Each row written from now on carries its chain (one per writing process: issuer/README.md "Tamper-evident
       -- audit log"), its place in that chain, the previous row's hash and its own.
@@ -267,6 +268,20 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
       CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
         BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+      -- Kiosks an administrator registered (issuer/kiosks/): the Ed25519 public key (SPKI DER) their heartbeats are
+      -- signed with, whether revoked, and the last heartbeat: when the kiosk sent it (each must be later: no replay),
+      -- when it arrived, and its report (states and error codes, bounded by the route's schema).
+      CREATE TABLE kiosks (
+        name TEXT PRIMARY KEY,
+        public_key_der BLOB NOT NULL,
+        fingerprint TEXT NOT NULL,
+        registered_at INTEGER NOT NULL,
+        registered_by TEXT NOT NULL,
+        revoked_at INTEGER,
+        last_sent_at INTEGER,
+        last_seen_at INTEGER,
+        last_report TEXT
+      );
     `,
   },
   {

@@ -35,6 +35,7 @@ import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
 import { sqlitePcEnrollmentStorage } from './sqlite-pc-enrollment.ts';
 import { prepareOutbox } from './sqlite-outbox.ts';
 import { auditChainLink, prepareAuditChain, sealAuditGenesis } from './sqlite-audit-chain.ts';
+import { sqliteKioskStorage } from './sqlite-kiosks.ts';
 
 type Row = Record<string, unknown>;
 
@@ -664,6 +665,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
       runWrite(() => q.takeLease.run({ name, holder, expiresAt: at + ttlMs, at }).changes === 1),
     purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
     ...sqliteEligibilityStorage(db, { run, runWrite, audit, toCard }),
+    ...sqliteKioskStorage(db, { run, runWrite, write, audit }),
 
     queueNotification: (message, entry) => runWrite(() => queueNotification(message, entry)),
     listRenewalCandidates: (at, thresholdPercent, limit) =>

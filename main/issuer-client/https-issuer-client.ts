@@ -14,6 +14,7 @@ import type {
   PcEnrollmentRequest,
   PcEnrollmentResponse,
   PcRevocationRequest,
+  KioskHeartbeat,
 } from '../../contracts/issuer-api.ts';
 import { ISSUER_ERROR_CODES } from '../../contracts/issuer-errors.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
@@ -152,6 +153,11 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     signal?: AbortSignal,
   ): IssuerCall<CredentialStatus> {
     return this.#call('pcRevocation', { params: { serialNumberHex }, body: request, ...withSignal(signal) });
+  }
+
+  /** The kiosk's signed heartbeat (main/heartbeat/kiosk-heartbeat.ts). */
+  heartbeat(body: KioskHeartbeat, signal?: AbortSignal): IssuerCall<null> {
+    return this.#call('kioskHeartbeat', { body, ...withSignal(signal) });
   }
 
   async #call<N extends RouteName>(name: N, input: CallInput<N>): IssuerCall<RouteSuccess<N>> {
