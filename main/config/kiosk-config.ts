@@ -87,7 +87,10 @@ export const KioskConfigFileSchema = Type.Object(
       {
         /** The name the issuer knows this kiosk by (sessions, audit, the help desk's view). */
         name: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
-        /** Reserved for the kiosk's own key (the agent issue): the kiosk will authenticate itself with it. */
+        /**
+         * The kiosk's own Ed25519 private key (main/identity/), generated there on first start (0600), its public half
+         * beside it for `dck admin kiosks add`; the kiosk signs its heartbeat with it. null: no heartbeat.
+         */
         keyFile: Type.Union([FilePath, Type.Null()], { default: null }),
       },
       { additionalProperties: false },

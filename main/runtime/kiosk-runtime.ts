@@ -3,6 +3,9 @@
 import type { KioskConfig, KioskHandlers, KioskView } from '../../contracts/kiosk-api.ts';
 import type { KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
 import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
+import { startHeartbeat } from '../heartbeat/kiosk-heartbeat.ts';
+import { trackReaderState } from '../heartbeat/reader-state.ts';
+import type { KioskIdentity } from '../identity/kiosk-identity.ts';
 import { KioskController } from '../session/controller.ts';
 import type { KioskLog } from '../session/controller.ts';
 import { DEFAULT_SESSION_CONFIG } from '../session/reducer.ts';
@@ -20,6 +23,11 @@ export interface KioskRuntimeOptions {
   readonly log?: KioskLog;
   /** The name the issuer knows this kiosk by (its configuration's kiosk.name). */
   readonly kioskName?: string;
+  /** The kiosk's key pair (main/identity/): with it, the kiosk sends its signed heartbeat to the issuer. */
+  readonly identity?: KioskIdentity;
+  readonly heartbeatIntervalMs?: number;
+  /** Reported in the heartbeat (the Electron host knows it: app.getVersion()). */
+  readonly appVersion?: string;
 }
 
 /** What a host serves: the handlers behind `window.kiosk` and the views it pushes. */
@@ -72,7 +80,8 @@ export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<K
   const issuer = new HttpsIssuerClient({
     baseUrl: options.issuerUrl,
     trustedCaPem: options.issuerTrustPem,
-    kioskId: options.kioskName ?? 'kiosk-1',
+    // Without a configured name (the demo, the embedded issuer's tests) the label says so instead of posing as one.
+    kioskId: options.identity?.name ?? options.kioskName ?? 'unnamed-kiosk',
   });
   // The issuer's own metadata (name, help URL) wins over defaults, explicit options over both.
   const metadata = await issuer.metadata();
@@ -99,12 +108,33 @@ export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<K
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   controller.start();
+  const stopHeartbeat = options.identity === undefined ? () => undefined : beat(options, options.identity, issuer);
   return {
     controller,
     issuer,
     stop: async () => {
+      stopHeartbeat();
       await controller.stop();
       issuer.close();
     },
+  };
+}
+
+/** Starts the signed heartbeat (after the controller subscribed to the card port, so its start order is unchanged). */
+function beat(options: KioskRuntimeOptions, identity: KioskIdentity, issuer: HttpsIssuerClient): () => void {
+  const readers = trackReaderState(options.card, options.appVersion ?? 'unknown');
+  const stop = startHeartbeat({
+    identity,
+    report: () => readers.report(),
+    send: async (heartbeat) => {
+      const answer = await issuer.heartbeat(heartbeat);
+      return answer.ok ? null : answer.error.code;
+    },
+    ...(options.heartbeatIntervalMs === undefined ? {} : { intervalMs: options.heartbeatIntervalMs }),
+    ...(options.log === undefined ? {} : { log: options.log }),
+  });
+  return () => {
+    stop();
+    readers.stop();
   };
 }

@@ -1,13 +1,16 @@
 // A deployed kiosk starts from its configuration file only: a good file gives a kiosk on the named issuer with the
 // file's languages and help URL, and no demo (no virtual card); a missing or bad file gives the out-of-order
-// screen, with the field in the log, and refuses every call (a PIN handed in is still wiped).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// screen, with the field in the log, and refuses every call (a PIN handed in is still wiped). With a key file, the
+// kiosk makes its key pair and sends its signed heartbeat, which the issuer takes once an administrator registered it.
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskView } from '../../../contracts/kiosk-api.ts';
 import { startDemoEnvironment } from '../../../demo/demo-environment.ts';
 import type { DemoEnvironment } from '../../../demo/demo-environment.ts';
+import { registerKiosk } from '../../../issuer/kiosks/kiosk-registry.ts';
+import { listKiosks } from '../../../issuer/kiosks/list-kiosks.ts';
 import { startDeployedKiosk } from '../../../main/runtime/deployed-kiosk.ts';
 import type { KioskService } from '../../../main/runtime/kiosk-runtime.ts';
 
@@ -123,5 +126,33 @@ describe('startDeployedKiosk', () => {
       ok: false,
       error: { code: 'virtual-card-unavailable' },
     });
+  });
+
+  it('with a key file: makes its key (0600), is refused until registered, then its heartbeat is seen', async () => {
+    const keyFile = join(dir, 'identity', 'kiosk.key.pem');
+    const config = {
+      issuer: { url: demo.issuer.url, caFile: join(dir, 'issuer-ca.pem') },
+      kiosk: { name: 'hall-2', keyFile },
+      helpUrl: 'https://help.example.org/kiosk',
+    };
+    const logs: string[] = [];
+    const unregistered = await start(config, logs);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    await expect.poll(() => logs.join('\n'), { timeout: 10_000 }).toMatch(/kiosk-heartbeat-failed.*kiosk-unknown/);
+    expect(logs.join('\n')).toMatch(/"event":"kiosk-identity","kiosk":"hall-2","fingerprint":"([0-9a-f]{2}:){31}/);
+    await unregistered.stop();
+    const storage = demo.issuer.storage;
+    await registerKiosk(storage, 'hall-2', readFileSync(`${keyFile}.pub.pem`, 'utf8'), 'admin:test', new Date());
+    await start(config);
+    await expect
+      .poll(async () => (await listKiosks(storage, new Date())).find((kiosk) => kiosk.name === 'hall-2')?.lastSeenAt, {
+        timeout: 10_000,
+      })
+      .not.toBeNull();
+    const [hall] = (await listKiosks(storage, new Date())).filter((kiosk) => kiosk.name === 'hall-2');
+    // This machine gives the kiosk no card service (as the first test shows): the help desk sees exactly that.
+    expect(hall?.report).toMatchObject({ reader: 'unknown', cardService: 'unavailable', appVersion: 'unknown' });
+    expect(hall?.report?.lastErrors.map((error) => error.code)).toEqual(['card-service-down']);
+    expect(hall?.problems).toContain('card-service-unavailable');
   });
 });

@@ -13,7 +13,7 @@ import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { registerKiosk, revokeKiosk } from '../../../../issuer/kiosks/kiosk-registry.ts';
 import { listKiosks } from '../../../../issuer/kiosks/list-kiosks.ts';
 import { signedHeartbeat } from '../../../../main/heartbeat/kiosk-heartbeat.ts';
-import { KIOSK_PRIVATE_KEY_FILE, loadOrCreateKioskIdentity } from '../../../../main/identity/kiosk-identity.ts';
+import { loadOrCreateKioskIdentity } from '../../../../main/identity/kiosk-identity.ts';
 import type { KioskIdentity } from '../../../../main/identity/kiosk-identity.ts';
 import { HttpsIssuerClient } from '../../../../main/issuer-client/https-issuer-client.ts';
 import { startHarness } from '../issuer-fixture.ts';
@@ -36,7 +36,7 @@ beforeAll(async () => {
   h = await startHarness();
   client = new HttpsIssuerClient({ baseUrl: h.issuer.url, trustedCaPem: h.issuer.tlsCertificatePem });
   kioskDir = mkdtempSync(join(tmpdir(), 'dck-kiosk-identity-'));
-  lobby = loadOrCreateKioskIdentity(join(kioskDir, 'lobby'), 'lobby-1');
+  lobby = loadOrCreateKioskIdentity(join(kioskDir, 'lobby', 'kiosk.key.pem'), 'lobby-1');
   await registerKiosk(h.issuer.storage, 'lobby-1', lobby.publicKeyPem, 'admin:test', new Date());
 });
 afterAll(async () => {
@@ -50,8 +50,8 @@ const refusals = async (code: string) =>
 
 describe('kiosk identity', () => {
   it('is generated once, private key 0600, and loads the same key again', () => {
-    expect(statSync(join(kioskDir, 'lobby', KIOSK_PRIVATE_KEY_FILE)).mode & 0o777).toBe(0o600);
-    const again = loadOrCreateKioskIdentity(join(kioskDir, 'lobby'), 'lobby-1');
+    expect(statSync(join(kioskDir, 'lobby', 'kiosk.key.pem')).mode & 0o777).toBe(0o600);
+    const again = loadOrCreateKioskIdentity(join(kioskDir, 'lobby', 'kiosk.key.pem'), 'lobby-1');
     expect(again.fingerprint).toBe(lobby.fingerprint);
     expect(lobby.fingerprint).toMatch(/^([0-9a-f]{2}:){31}[0-9a-f]{2}$/);
   });
@@ -88,7 +88,7 @@ describe('kiosk heartbeat', () => {
   });
 
   it('refuses a forged signature (another key under the registered name) and a changed report', async () => {
-    const impostor = loadOrCreateKioskIdentity(join(kioskDir, 'impostor'), 'lobby-1');
+    const impostor = loadOrCreateKioskIdentity(join(kioskDir, 'impostor', 'kiosk.key.pem'), 'lobby-1');
     const forged = await h.http.send('POST', PATH, { json: signedHeartbeat(impostor, REPORT, new Date()) });
     expect(forged.status).toBe(401);
     expect(forged.body).toMatchObject({ error: 'kiosk-signature-invalid' });
@@ -101,7 +101,7 @@ describe('kiosk heartbeat', () => {
   });
 
   it('refuses an unknown kiosk (401) and one sent too long ago (401), with audit rows', async () => {
-    const stranger = loadOrCreateKioskIdentity(join(kioskDir, 'stranger'), 'stranger-9');
+    const stranger = loadOrCreateKioskIdentity(join(kioskDir, 'stranger', 'kiosk.key.pem'), 'stranger-9');
     const unknown = await h.http.send('POST', PATH, { json: signedHeartbeat(stranger, REPORT, new Date()) });
     expect(unknown.status).toBe(401);
     expect(unknown.body).toMatchObject({ error: 'kiosk-unknown' });
