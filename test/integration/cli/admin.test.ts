@@ -4,9 +4,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { generateKeyPairSync } from 'node:crypto';
+import { loadOrCreateKioskIdentity } from '../../../main/identity/kiosk-identity.ts';
 import { enterIssuerGeneration } from '../../../issuer/lifecycle/issuer-generation.ts';
 import type { IssuerStorage } from '../../../issuer/storage/issuer-storage.ts';
 import { openTestStorage, seedCredential } from '../../unit/issuer/lifecycle/seed-credentials.ts';
@@ -195,5 +197,27 @@ describe('dck admin audit verify', SLOW, () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain(`audit log BROKEN at row ${sequence}`);
     expect(bad.stdout).toContain('(edited)');
+  });
+});
+
+describe('dck admin kiosks', SLOW, () => {
+  it('adds a kiosk by its public key file, refuses a second one and a non-Ed25519 key, lists and revokes', async () => {
+    const keyFile = join(dataDir, 'kiosk', 'kiosk.key.pem');
+    const identity = loadOrCreateKioskIdentity(keyFile, 'lobby-1');
+    const added = await dck('kiosks', 'add', '--name', 'lobby-1', '--public-key', `${keyFile}.pub.pem`, '--json');
+    expect(added.code).toBe(0);
+    expect(JSON.parse(added.stdout)).toEqual({ registered: 'lobby-1', fingerprint: identity.fingerprint });
+    expect((await dck('kiosks', 'add', '--name', 'lobby-1', '--public-key', `${keyFile}.pub.pem`)).code).toBe(1);
+    const rsaFile = join(dataDir, 'kiosk', 'rsa.pub.pem');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(rsaFile, publicKey.export({ format: 'pem', type: 'spki' }));
+    const rsa = await dck('kiosks', 'add', '--name', 'lobby-2', '--public-key', rsaFile);
+    expect(rsa.code).toBe(1);
+    expect(rsa.stderr).toContain('must be Ed25519');
+    expect((await dck('kiosks', 'revoke', '--name', 'lobby-1')).code).toBe(0);
+    const listed = await dck('kiosks', 'list', '--json');
+    expect(JSON.parse(listed.stdout)).toMatchObject([{ name: 'lobby-1', revoked: true, problems: ['revoked'] }]);
+    const audit = (await storage.listAudit(0, 100_000)).filter((row) => row.event.startsWith('kiosk-'));
+    expect(audit.map((row) => row.event)).toEqual(['kiosk-register', 'kiosk-revoke']);
   });
 });
