@@ -83,6 +83,9 @@ export function prepareAuditChain(db: Database.Database, toEntry: (row: Row) => 
   };
 
   const append = (entry: AuditEntryInput): void => {
+    // Outside a transaction a busy answer between the row and the head's move would leave a row the head does not
+    // count, and the retry would number the next one the same (measured: UNIQUE failures under three writers).
+    if (!db.inTransaction) throw new Error('an audit row is written inside the transaction of its change');
     let head = q.head.get(chainId) as Row | undefined;
     if (head === undefined) {
       q.register.run(chainId, writer, entry.at, AUDIT_GENESIS_HASH);

@@ -358,6 +358,11 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return (...args: A) => transaction.immediate(...args);
   };
 
+  // A row on its own still needs a transaction: the chain's head read, the row and the head's move are one step.
+  const auditAlone = write((entry: AuditEntryInput): void => {
+    audit(entry);
+  });
+
   const insertDevice = write((record: DeviceAuthorizationRecord, entry: AuditEntryInput) => {
     const { device, pairing, ...columns } = record;
     q.insertDevice.run({
@@ -650,7 +655,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
 
     appendAudit: (entry) =>
       runWrite(() => {
-        audit(entry);
+        auditAlone(entry);
       }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
     readAuditChainState: () => run(() => readChainState()),
