@@ -35,6 +35,30 @@ export const POSTGRES_TRIGGERS: Readonly<Record<number, string>> = {
     CREATE TRIGGER audit_log_delete_only_exported BEFORE DELETE ON audit_log
       FOR EACH ROW EXECUTE FUNCTION audit_log_delete_only_exported();
   `,
+  8: `
+    CREATE FUNCTION audit_chains_head_only_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.chain_id <> OLD.chain_id OR NEW.writer <> OLD.writer OR NEW.started_at <> OLD.started_at
+          OR NEW.head_sequence <> OLD.head_sequence + 1 THEN
+          RAISE EXCEPTION 'audit_chains: a head only moves one row forward';
+        END IF;
+        RETURN NEW;
+      END $$;
+    CREATE TRIGGER audit_chains_head_only_forward BEFORE UPDATE ON audit_chains
+      FOR EACH ROW EXECUTE FUNCTION audit_chains_head_only_forward();
+    CREATE FUNCTION audit_chain_tables_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$;
+    CREATE TRIGGER audit_chains_no_delete BEFORE DELETE ON audit_chains
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
+    CREATE TRIGGER audit_chain_genesis_no_update BEFORE UPDATE ON audit_chain_genesis
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
+    CREATE TRIGGER audit_chain_genesis_no_delete BEFORE DELETE ON audit_chain_genesis
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
+    CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
+    CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+      FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
+  `,
 };
 
 const SQLITE_TRIGGER = /CREATE\s+TRIGGER\b[\s\S]*?\bEND\s*;/gi;

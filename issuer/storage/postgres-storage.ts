@@ -20,7 +20,8 @@ import type {
   UserCodeGuessLimits,
   UserCodeGuessVerdict,
 } from './issuer-storage.ts';
-import { appendAuditRow, resolveAudit } from './postgres-audit.ts';
+import { appendAuditRow, readAuditChainState, resolveAudit } from './postgres-audit.ts';
+import { postgresKioskStorage } from './postgres-kiosks.ts';
 import { openPostgresPool } from './postgres-connection.ts';
 import type { PostgresPool, PostgresSettings, Row, Sql } from './postgres-connection.ts';
 import { postgresEligibilityStorage } from './postgres-eligibility.ts';
@@ -474,10 +475,13 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     ...postgresLifecycleStorage(pool, outbox.enqueue),
     ...postgresPcEnrollmentStorage(pool, outbox.enqueue),
 
+    // A transaction: the chain's head is locked, read and moved with the row.
     appendAudit: (entry) =>
-      read(async (sql) => {
+      tx(async (sql) => {
         await appendAuditRow(sql, entry);
       }),
+    readAuditChainState: () => tx(readAuditChainState),
+    ...postgresKioskStorage(pool),
     listAudit: (afterSequence, limit) =>
       read(async (sql) =>
         (
