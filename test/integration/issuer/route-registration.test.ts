@@ -35,7 +35,7 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   redeemEnrollment: [200, 400, 401, 403, 404, 409, 410, 413, 415, 422, 429, 500, 503],
   pcEnrollment: [200, 400, 401, 403, 409, 413, 415, 422, 429, 500, 503],
   pcRevocation: [200, 400, 401, 404, 409, 413, 415, 429, 500, 503],
-  kioskHeartbeat: [204, 400, 401, 403, 409, 413, 415, 429, 500],
+  kioskHeartbeat: [204, 400, 401, 403, 409, 413, 415, 429, 500, 503],
   credentialStatus: [200, 400, 404, 429, 500, 503],
   derivedCrl: [200, 400, 404, 429, 500, 503],
   // Every other route answers 503 storage-unavailable while the database cannot be reached (PostgreSQL restarting).
