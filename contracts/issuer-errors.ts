@@ -77,6 +77,22 @@ export const ISSUER_ERROR_CODES = [
   'credential-unknown',
   'device-signature-invalid',
   'credential-not-active',
+  // the help-desk agent console (issuer/agent/)
+  'agent-session-invalid',
+  'agent-role-missing',
+  'agent-forbidden',
+  'agent-own-card',
+  'agent-same-requester',
+  'search-invalid',
+  'card-unknown',
+  'credential-revoked',
+  'credential-suspended',
+  'credential-not-suspended',
+  'credential-expired',
+  'revocation-reason-invalid',
+  'note-invalid',
+  'revocation-request-unknown',
+  'revocation-request-decided',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
@@ -216,12 +232,45 @@ export const ISSUER_ERRORS = {
     status: 403,
     sentence: "This organisation accepts only keys kept in the PC's TPM: this PC's key is a software key.",
   },
-  'credential-unknown': { status: 404, sentence: 'No derived credential of a PC has this serial number.' },
+  'credential-unknown': { status: 404, sentence: 'No derived credential has this serial number.' },
   'device-signature-invalid': {
     status: 401,
     sentence: "The request is not signed by this credential's own key.",
   },
   'credential-not-active': { status: 409, sentence: 'This credential is already revoked or has expired.' },
+  'agent-session-invalid': {
+    status: 401,
+    sentence: 'Sign in at the console with your card again (no, expired or ended agent session).',
+  },
+  'agent-role-missing': { status: 403, sentence: 'This card has no help-desk role at this issuer.' },
+  'agent-forbidden': { status: 403, sentence: 'Your role does not allow this action.' },
+  'agent-own-card': {
+    status: 403,
+    sentence: "An agent cannot act on their own card's credentials, enrollments or requests.",
+  },
+  'agent-same-requester': {
+    status: 403,
+    sentence: 'Four eyes: a revocation must be approved by another agent than the one who asked for it.',
+  },
+  'search-invalid': {
+    status: 400,
+    sentence: 'Search by a name, card UUID, FASC-N or certificate serial (2–128 printable characters).',
+  },
+  'card-unknown': { status: 404, sentence: 'No such card.' },
+  'credential-revoked': { status: 409, sentence: 'This credential is already revoked; revocation is final.' },
+  'credential-suspended': { status: 409, sentence: 'This credential is already suspended.' },
+  'credential-not-suspended': { status: 409, sentence: 'This credential is not suspended.' },
+  'credential-expired': { status: 409, sentence: 'This credential has expired: there is nothing to change.' },
+  'revocation-reason-invalid': {
+    status: 400,
+    sentence: 'Give an RFC 5280 revocation reason (keyCompromise, affiliationChanged, superseded, …).',
+  },
+  'note-invalid': { status: 400, sentence: 'A note is one line of at most 200 printable characters.' },
+  'revocation-request-unknown': { status: 404, sentence: 'No such revocation request.' },
+  'revocation-request-decided': {
+    status: 409,
+    sentence: 'This request was already decided (by another approver, or meanwhile): check it again.',
+  },
 } as const satisfies Record<IssuerErrorCode, ErrorEntry>;
 
 export const OAUTH_ERRORS = {

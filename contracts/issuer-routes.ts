@@ -37,11 +37,27 @@ import {
   TokenResponse,
 } from './issuer-api.ts';
 import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
+import {
+  AgentCredentialChange,
+  AgentNoteRequest,
+  AgentRevocationOutcome,
+  AgentRevokeRequest,
+  AgentSession,
+  CardIdParams,
+  EnrollmentQueue,
+  PersonLookup,
+  PersonLookupQuery,
+  RevocationRequestIdParams,
+  RevocationRequestList,
+} from './agent-api.ts';
 
 export type NonJsonMedia = 'text/event-stream' | 'application/pkix-crl' | 'application/ocsp-response';
 
-/** Who may call: anyone, a kiosk with a PKI-AUTH session token, a phone with its device access token. */
-export type RouteAuth = 'none' | 'kiosk-session' | 'device-token';
+/**
+ * Who may call: anyone, a kiosk with a PKI-AUTH session token, a phone with its device access token, a help-desk
+ * agent with an agent session token (its role is checked on every call: issuer/agent/agent-roles.ts).
+ */
+export type RouteAuth = 'none' | 'kiosk-session' | 'device-token' | 'agent-session';
 
 interface RouteSpecBase {
   readonly method: 'GET' | 'POST';
@@ -96,6 +112,30 @@ const CARD_STATUS_ERROR_CODES = [
   'card-expired',
   'card-expires-too-soon',
 ] as const satisfies readonly IssuerErrorCode[];
+
+/** Every agent route's caller checks: a live agent session, a role that allows the action. */
+const AGENT_CALLER_ERROR_CODES = [
+  'agent-session-invalid',
+  'agent-forbidden',
+] as const satisfies readonly IssuerErrorCode[];
+
+/** What a credential's state change can be refused with (issuer/lifecycle/credential-state.ts). */
+const CREDENTIAL_CHANGE_ERROR_CODES = [
+  'agent-own-card',
+  'credential-unknown',
+  'credential-revoked',
+  'credential-expired',
+  'note-invalid',
+] as const satisfies readonly IssuerErrorCode[];
+
+/** Suspend and resume share one rule (issuer/agent/credential-actions.ts): each can meet the other's state. */
+const SUSPENSION_ERROR_CODES = [
+  'credential-suspended',
+  'credential-not-suspended',
+] as const satisfies readonly IssuerErrorCode[];
+
+/** A credential serial as the agent routes take it: lower-case hex, as stored. */
+const AgentSerialParams = CredentialSerialParams;
 
 /** An issuer generation (issuer/lifecycle/issuer-generation.ts): 1, 2, … */
 const CrlGenerationParams = Type.Object(
@@ -385,6 +425,176 @@ export const ISSUER_API = {
     success: { status: 200, body: DerBytes, media: 'application/ocsp-response' },
     errorShape: 'issuer',
     errors: ['not-found'],
+  },
+  agentSignIn: {
+    method: 'POST',
+    path: '/agent/sign-in',
+    auth: 'none',
+    summary:
+      "Agent console: PKI-AUTH step 2 with the agent's own card (challenge from /pki-auth/challenge) → agent session",
+    body: ChallengeAnswer,
+    success: { status: 200, body: AgentSession },
+    errorShape: 'issuer',
+    errors: [
+      'challenge-unknown',
+      'challenge-used',
+      'challenge-expired',
+      ...CARD_VERIFICATION_ERROR_CODES,
+      'agent-role-missing',
+    ],
+  },
+  agentSignOut: {
+    method: 'POST',
+    path: '/agent/sign-out',
+    auth: 'agent-session',
+    summary: "Agent console: end the agent session (the console does so when the agent's card leaves the reader)",
+    success: { status: 204, body: NoContent },
+    errorShape: 'issuer',
+    errors: ['agent-session-invalid'],
+  },
+  agentPeople: {
+    method: 'GET',
+    path: '/agent/people',
+    auth: 'agent-session',
+    summary: 'Agent console: look a person up by name, card UUID, FASC-N or certificate serial',
+    query: PersonLookupQuery,
+    success: { status: 200, body: PersonLookup },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES, 'search-invalid'],
+  },
+  agentSuspendCredential: {
+    method: 'POST',
+    path: '/agent/credentials/:serialNumberHex/suspend',
+    auth: 'agent-session',
+    summary: 'Agent console: suspend a derived credential (certificateHold), with a note',
+    params: AgentSerialParams,
+    body: AgentNoteRequest,
+    success: { status: 200, body: AgentCredentialChange },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES, ...CREDENTIAL_CHANGE_ERROR_CODES, ...SUSPENSION_ERROR_CODES],
+  },
+  agentResumeCredential: {
+    method: 'POST',
+    path: '/agent/credentials/:serialNumberHex/resume',
+    auth: 'agent-session',
+    summary: 'Agent console: lift a suspension, with a note',
+    params: AgentSerialParams,
+    body: AgentNoteRequest,
+    success: { status: 200, body: AgentCredentialChange },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES, ...CREDENTIAL_CHANGE_ERROR_CODES, ...SUSPENSION_ERROR_CODES],
+  },
+  agentRevokeCredential: {
+    method: 'POST',
+    path: '/agent/credentials/:serialNumberHex/revoke',
+    auth: 'agent-session',
+    summary:
+      'Agent console: revoke a derived credential (RFC 5280 reason + note); under four eyes, a request for an approver',
+    params: AgentSerialParams,
+    body: AgentRevokeRequest,
+    success: { status: 200, body: AgentRevocationOutcome },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES, ...CREDENTIAL_CHANGE_ERROR_CODES, 'revocation-reason-invalid'],
+  },
+  agentTerminatePerson: {
+    method: 'POST',
+    path: '/agent/people/:cardId/terminate',
+    auth: 'agent-session',
+    summary:
+      "Agent console: a leaver: revoke every derived credential of the person's card; under four eyes, a request",
+    params: CardIdParams,
+    body: AgentRevokeRequest,
+    success: { status: 200, body: AgentRevocationOutcome },
+    errorShape: 'issuer',
+    errors: [
+      ...AGENT_CALLER_ERROR_CODES,
+      'card-unknown',
+      'agent-own-card',
+      'revocation-reason-invalid',
+      'note-invalid',
+    ],
+  },
+  agentRevocationRequests: {
+    method: 'GET',
+    path: '/agent/revocation-requests',
+    auth: 'agent-session',
+    summary: 'Agent console: the four-eyes revocation requests waiting for an approver, oldest first',
+    success: { status: 200, body: RevocationRequestList },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES],
+  },
+  agentApproveRevocation: {
+    method: 'POST',
+    path: '/agent/revocation-requests/:requestId/approve',
+    auth: 'agent-session',
+    summary: 'Agent console (approver): approve a revocation request of another agent: the revocation happens now',
+    params: RevocationRequestIdParams,
+    body: AgentNoteRequest,
+    success: { status: 200, body: AgentRevocationOutcome },
+    errorShape: 'issuer',
+    errors: [
+      ...AGENT_CALLER_ERROR_CODES,
+      'revocation-request-unknown',
+      'revocation-request-decided',
+      'agent-same-requester',
+      'agent-own-card',
+      'note-invalid',
+    ],
+  },
+  agentRejectRevocation: {
+    method: 'POST',
+    path: '/agent/revocation-requests/:requestId/reject',
+    auth: 'agent-session',
+    summary: 'Agent console (approver): reject a revocation request of another agent; nothing is revoked',
+    params: RevocationRequestIdParams,
+    body: AgentNoteRequest,
+    success: { status: 204, body: NoContent },
+    errorShape: 'issuer',
+    errors: [
+      ...AGENT_CALLER_ERROR_CODES,
+      'revocation-request-unknown',
+      'revocation-request-decided',
+      'agent-same-requester',
+      'agent-own-card',
+      'note-invalid',
+    ],
+  },
+  agentReissueCode: {
+    method: 'POST',
+    path: '/agent/enrollments/:enrollmentId/reissue',
+    auth: 'agent-session',
+    summary: "Agent console: a new one-time password (and the QR payload) for a person's waiting enrollment",
+    params: EnrollmentIdParams,
+    body: AgentNoteRequest,
+    success: { status: 200, body: EnrollmentCode },
+    errorShape: 'issuer',
+    errors: [
+      ...AGENT_CALLER_ERROR_CODES,
+      'agent-own-card',
+      'enrollment-unknown',
+      'enrollment-burned',
+      'enrollment-completed',
+      'card-revoked',
+      'note-invalid',
+    ],
+  },
+  agentQueue: {
+    method: 'GET',
+    path: '/agent/queue',
+    auth: 'agent-session',
+    summary: 'Agent console: enrollments in progress at every kiosk (person, kiosk, step, age, device)',
+    success: { status: 200, body: EnrollmentQueue },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES],
+  },
+  agentQueueEvents: {
+    method: 'GET',
+    path: '/agent/queue/events',
+    auth: 'agent-session',
+    summary: 'Agent console: server-sent events (`event: queue`, data = EnrollmentQueue) whenever the queue changes',
+    success: { status: 200, body: EnrollmentQueue, media: 'text/event-stream' },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES],
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -87,6 +87,16 @@ export const IssuerConfigSchema = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
+    /** The help-desk agent console (issuer/agent/): the agent session a card sign-in opens. */
+    agentConsole: Type.Object(
+      {
+        /** Inactivity after which the agent session dies; every accepted call renews it. */
+        sessionIdleSeconds: Seconds(900, 3600),
+        /** The session's hard end, however active: the agent signs in with the card again. */
+        sessionMaxSeconds: Seconds(28800, 86400),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     otp: Type.Object(
       {
         length: Type.Integer({ minimum: 6, maximum: 12, default: 8 }),

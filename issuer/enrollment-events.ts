@@ -18,6 +18,8 @@ export interface EnrollmentEventsOptions {
 export class EnrollmentEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly relays: Array<(enrollmentId: string) => void> = [];
+  /** Listeners of every enrollment: the help-desk console's live queue. */
+  private readonly anyListeners = new Set<Listener>();
   private readonly recheckMs: number | null;
 
   constructor(options: EnrollmentEventsOptions = {}) {
@@ -39,6 +41,17 @@ export class EnrollmentEvents {
   /** Wakes this process's listeners only (a change relayed from another process). */
   wake(enrollmentId: string): void {
     for (const listener of this.listeners.get(enrollmentId) ?? []) listener();
+    for (const listener of this.anyListeners) listener();
+  }
+
+  /** Calls `listener` on a change of any enrollment (and every `recheckMs`, when set) until the returned function is called. */
+  subscribeAll(listener: Listener): () => void {
+    this.anyListeners.add(listener);
+    const recheck = this.recheckMs === null ? null : setInterval(listener, this.recheckMs);
+    return () => {
+      if (recheck !== null) clearInterval(recheck);
+      this.anyListeners.delete(listener);
+    };
   }
 
   /** Calls `listener` on every change (and every `recheckMs`, when set) until the returned function is called. */

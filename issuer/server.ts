@@ -10,6 +10,7 @@ import { sendRateLimited, sendRefusal } from './http-errors.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { issuerMetadata } from './issuer-metadata.ts';
 import { registerRoute, routeOf } from './route-registration.ts';
+import { registerAgentRoutes } from './routes/agent.ts';
 import { registerDeviceFlowRoutes } from './routes/device-flow.ts';
 import { registerDevicePairingRoutes } from './routes/device-pairing.ts';
 import { registerEnrollmentRoutes } from './routes/enrollments.ts';
@@ -150,6 +151,7 @@ export async function buildIssuerApp(
   registerCredentialStatusRoutes(app, ctx);
   registerPcRoutes(app, ctx);
   registerRevocationRoutes(app, ctx);
+  registerAgentRoutes(app, ctx);
   registerOperations(app, ctx, operations);
   return app;
 }

@@ -92,5 +92,7 @@ async function approveDevice(
   );
   if (approved === 'not-pending') return auditedRefusal(ctx, 'approve', 'user-code-already-used', details);
   if (approved === 'session-limit') return auditedRefusal(ctx, 'approve', 'session-approval-limit', details);
+  // A new enrollment: the agents' live queue (issuer/agent/enrollment-queue.ts) looks again.
+  ctx.events.notify(enrollmentId);
   return ok(enrollmentCode(ctx, enrollmentId, otp));
 }

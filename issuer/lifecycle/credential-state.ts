@@ -92,8 +92,8 @@ function checkActor(actor: LifecycleActor): void {
     throw new LifecycleError('actor-invalid', 'The actor must be named by 1–128 letters, digits, spaces or ._@:-');
 }
 
-/** A free-text note lands in the audit: one line, bounded, printable. */
-function checkNote(note: string | undefined): string | null {
+/** A free-text note lands in the audit: one line, bounded, printable. @throws LifecycleError note-invalid */
+export function checkNote(note: string | undefined): string | null {
   if (note === undefined || note === '') return null;
   if (note.length > MAX_NOTE_LENGTH || /[\p{Cc}\p{Cf}]/u.test(note)) {
     throw new LifecycleError('note-invalid', `A note is one line of at most ${MAX_NOTE_LENGTH} printable characters.`);
@@ -223,8 +223,10 @@ export async function revokeAllForCard(
   cardId: string,
   reason: string,
   actor: LifecycleActor,
+  note = 'every credential of the card',
 ): Promise<string[]> {
   checkActor(actor);
+  const checkedNote = checkNote(note);
   if (!isRevocationReason(reason) || reason === 'certificateHold') {
     throw new LifecycleError(
       'revocation-reason-invalid',
@@ -246,7 +248,7 @@ export async function revokeAllForCard(
         cardId,
         actorKind: actor.kind,
         actor: actor.id,
-        note: 'every credential of the card',
+        note: checkedNote,
       },
     }),
     await revokedNotices(deps, reason, at),

@@ -19,6 +19,8 @@ export const DEFAULT_RENEWAL_THRESHOLD_PERCENT = 80;
 export const CARD_REVOCATION_POLICIES = ['revoke-derived', 'flag'] as const;
 /** `refuse`: a PC whose key is not in its TPM gets no derived credential (`dck pc enroll`, issuer/pc/). */
 export const SOFTWARE_KEY_POLICIES = ['allow', 'refuse'] as const;
+/** `agent-affirms`: a redeem waits until a help-desk agent affirms the phone's key fingerprint (issue 13). */
+export const SUPERVISION_POLICIES = ['none', 'agent-affirms'] as const;
 
 export interface TenantSettings {
   /** For administrators; not shown to users. */
@@ -31,6 +33,9 @@ export interface TenantSettings {
   derivedCertificateLifetimeDays: number;
   onCardRevoked: (typeof CARD_REVOCATION_POLICIES)[number];
   pcSoftwareKeys: (typeof SOFTWARE_KEY_POLICIES)[number];
+  /** Four eyes (MyID's "Validate Cancellation"): an agent's revocation waits for another agent, an approver. */
+  validateCancellation: boolean;
+  supervision: (typeof SUPERVISION_POLICIES)[number];
 }
 
 export type TenantSettingName = keyof TenantSettings;
@@ -58,6 +63,8 @@ export function defaultTenantSettings(config: IssuerConfig): TenantSettings {
     onCardRevoked: config.eligibility.onCardRevoked,
     // Allowed by default so that a PC without a TPM can be set up; a tenant that wants hardware keys only says so.
     pcSoftwareKeys: 'allow',
+    validateCancellation: false,
+    supervision: 'none',
   };
 }
 
@@ -94,6 +101,8 @@ const PARSERS: { [K in TenantSettingName]: (text: string, name: string) => Tenan
   derivedCertificateLifetimeDays: wholeNumber(1, 3650),
   onCardRevoked: oneOf(CARD_REVOCATION_POLICIES),
   pcSoftwareKeys: oneOf(SOFTWARE_KEY_POLICIES),
+  validateCancellation: (text, name) => oneOf(['on', 'off'] as const)(text, name) === 'on',
+  supervision: oneOf(SUPERVISION_POLICIES),
 };
 
 export const TENANT_SETTING_NAMES = Object.keys(PARSERS) as TenantSettingName[];

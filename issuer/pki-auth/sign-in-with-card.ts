@@ -5,7 +5,10 @@ import type { ChallengeAnswer } from '../../contracts/issuer-api.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
-import type { RouteRuleResult } from '../refusal.ts';
+import type { RouteRuleResult, RuleResult } from '../refusal.ts';
+import type { RouteRefusalCode } from '../../contracts/issuer-routes.ts';
+import type { CardRecord, ChallengeRecord } from '../storage/issuer-storage.ts';
+import type { CardIdentity } from './verify-card-authentication.ts';
 import { hashToken, newOpaqueToken, newRecordId } from '../secrets.ts';
 
 /** base64url text (already checked by the body schema) → bytes. */
@@ -13,18 +16,30 @@ function base64UrlBytes(text: string): Uint8Array {
   return Buffer.from(text, 'base64url');
 }
 
-export async function signInWithCard(
+/** A verified answer: the card's identity, and the challenge it answered (still to be marked used). */
+export interface VerifiedAnswer {
+  identity: CardIdentity;
+  challenge: ChallengeRecord;
+}
+
+/**
+ * The checks every PKI-AUTH sign-in makes (the kiosk's, and the help-desk agent's, issuer/agent/agent-sign-in.ts):
+ * the challenge is known, unused and alive, and the card's certificate and signature verify. A refused answer uses
+ * the challenge up, audited under `event`; a verified one leaves it for the caller to use up with its session.
+ */
+export async function verifyChallengeAnswer(
   ctx: IssuerContext,
+  event: string,
   input: { answer: ChallengeAnswer; ip: string },
-): Promise<RouteRuleResult<'pkiAuthResponse'>> {
+): Promise<RuleResult<VerifiedAnswer, RouteRefusalCode<'pkiAuthResponse'>>> {
   const { answer, ip } = input;
   const { challengeId } = answer;
   const now = ctx.now();
   const challenge = await ctx.storage.findChallenge(challengeId);
   const failureDetails = { challengeId, kioskId: challenge?.kioskId ?? null, ip };
-  if (challenge === null) return auditedRefusal(ctx, 'pki-auth', 'challenge-unknown', failureDetails);
-  if (challenge.usedAt !== null) return auditedRefusal(ctx, 'pki-auth', 'challenge-used', failureDetails);
-  if (now.getTime() >= challenge.expiresAt) return auditedRefusal(ctx, 'pki-auth', 'challenge-expired', failureDetails);
+  if (challenge === null) return auditedRefusal(ctx, event, 'challenge-unknown', failureDetails);
+  if (challenge.usedAt !== null) return auditedRefusal(ctx, event, 'challenge-used', failureDetails);
+  if (now.getTime() >= challenge.expiresAt) return auditedRefusal(ctx, event, 'challenge-expired', failureDetails);
   const result = await ctx.verifyCard(
     {
       issuerNonce: challenge.challenge,
@@ -40,28 +55,46 @@ export async function signInWithCard(
     const consumed = await ctx.storage.consumeChallenge(
       challengeId,
       now.getTime(),
-      auditEntry(ctx, 'pki-auth', 'failure', result.code, failureDetails),
+      auditEntry(ctx, event, 'failure', result.code, failureDetails),
     );
-    if (!consumed) return auditedRefusal(ctx, 'pki-auth', 'challenge-used', failureDetails);
+    if (!consumed) return auditedRefusal(ctx, event, 'challenge-used', failureDetails);
     return refuse(result.code, { detail: `(${result.message})` });
   }
-  const { identity } = result;
+  return ok({ identity: result.identity, challenge });
+}
+
+/** The card record a verified identity is stored as (inserted, or refreshed when issuer + serial are known). */
+export function cardRecordOf(identity: CardIdentity): CardRecord {
+  return {
+    id: newRecordId(),
+    issuerDn: identity.issuerDn,
+    serialNumberHex: identity.serialNumberHex,
+    uuid: identity.uuid,
+    fascnHex: identity.fascnHex,
+    commonName: identity.commonName,
+    notAfter: identity.notAfter.getTime(),
+    certificateDer: identity.certificateDer,
+  };
+}
+
+export async function signInWithCard(
+  ctx: IssuerContext,
+  input: { answer: ChallengeAnswer; ip: string },
+): Promise<RouteRuleResult<'pkiAuthResponse'>> {
+  const verified = await verifyChallengeAnswer(ctx, 'pki-auth', input);
+  if (!verified.ok) return verified;
+  const { ip } = input;
+  const { challengeId } = input.answer;
+  const { identity, challenge } = verified.value;
+  const now = ctx.now();
+  const failureDetails = { challengeId, kioskId: challenge.kioskId, ip };
   const sessionToken = newOpaqueToken();
   const lifetime = ctx.config.pkiAuth.kioskSessionLifetimeSeconds;
   const sessionId = newRecordId();
   const cardId = await ctx.storage.openKioskSession(
     challengeId,
     now.getTime(),
-    {
-      id: newRecordId(),
-      issuerDn: identity.issuerDn,
-      serialNumberHex: identity.serialNumberHex,
-      uuid: identity.uuid,
-      fascnHex: identity.fascnHex,
-      commonName: identity.commonName,
-      notAfter: identity.notAfter.getTime(),
-      certificateDer: identity.certificateDer,
-    },
+    cardRecordOf(identity),
     {
       id: sessionId,
       tokenHash: hashToken(sessionToken),

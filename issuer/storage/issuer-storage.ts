@@ -5,6 +5,7 @@
 // the change's result (e.g. the card id an upsert settled on). Times are milliseconds since the epoch. Secrets are
 // never stored: only hashes (see issuer/secrets.ts).
 import type { KeyProtection } from '../../contracts/issuer-api.ts';
+import type { AgentIdentityKind, AgentRole } from '../../contracts/agent-api.ts';
 import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
 
 export type DeviceAuthorizationStatus = 'pending' | 'approved' | 'denied' | 'token-issued';
@@ -288,7 +289,7 @@ export const STORAGE_BUSY = 'storage-busy';
 /** Thrown (as `error.code`) when the database cannot be reached (PostgreSQL down or restarting); nothing was written. */
 export const STORAGE_UNAVAILABLE = 'storage-unavailable';
 
-export interface IssuerStorage extends NotificationStorage {
+export interface IssuerStorage extends NotificationStorage, AgentStorage {
   // device authorization (RFC 8628)
   /** Inserts the record with its audit row; throws (nothing written) on a duplicate code hash. */
   insertDeviceAuthorization(record: DeviceAuthorizationRecord, audit: AuditEntryInput): Promise<void>;
@@ -650,4 +651,115 @@ export interface NotificationStorage {
     audit: AuditEntryInput | null,
   ): Promise<boolean>;
   listNotifications(limit: number): Promise<NotificationRecord[]>;
+}
+
+// ─────────────── help-desk agent console (issue 13; rules in issuer/agent/) ───────────────
+
+/** How a role assignment names a card: `uuid` lower-case, `fascn` lower-case hex, `subject` the DN as RFC 4514 text. */
+export interface AgentIdentityKey {
+  kind: AgentIdentityKind;
+  value: string;
+}
+
+export interface AgentRoleGrant extends AgentIdentityKey {
+  role: AgentRole;
+  grantedAt: number;
+  /** Who granted it (an administrator's name, or an agent's card id). */
+  grantedBy: string;
+}
+
+export interface AgentSessionRecord {
+  id: string;
+  tokenHash: string;
+  cardId: string;
+  createdAt: number;
+  /** Moves forward with every accepted call (renewed by activity). */
+  idleExpiresAt: number;
+  /** The session's hard end, whatever the activity. */
+  expiresAt: number;
+  /** Signed out (the console does so when the agent's card leaves the reader). */
+  endedAt: number | null;
+}
+
+/**
+ * pending → approving (an approver claimed it; the revocation is under way) → approved; pending → rejected. The
+ * claim makes two approvers (or an approver and a rejecter) acting at once end with one winner.
+ */
+export type RevocationRequestStatus = 'pending' | 'approving' | 'approved' | 'rejected';
+
+/** A four-eyes revocation waiting for an approver: of one credential, or of every credential of a card (a leaver). */
+export interface RevocationRequestRecord {
+  id: string;
+  targetKind: 'credential' | 'card';
+  /** The credential's serial, or the card id. */
+  target: string;
+  /** The card whose holder the revocation is about. */
+  cardId: string;
+  reason: RevocationReason;
+  note: string;
+  requestedByCardId: string;
+  requestedAt: number;
+  status: RevocationRequestStatus;
+  decidedByCardId: string | null;
+  decidedAt: number | null;
+}
+
+/** What a person search matches: the name in part (case-insensitive), or an exact UUID, FASC-N or serial (hex). */
+export interface CardSearch {
+  name: string;
+  exact: string | null;
+}
+
+/** An enrollment in the live queue, with who it is for, where, and the phone's report. */
+export interface QueueRow {
+  enrollment: EnrollmentRecord;
+  personName: string;
+  kioskId: string | null;
+  device: { platform: string | null; model: string | null };
+}
+
+export interface AgentStorage {
+  /** The roles held by any of these names of one card. */
+  findAgentRoles(identities: readonly AgentIdentityKey[]): Promise<AgentRole[]>;
+  listAgentRoles(): Promise<AgentRoleGrant[]>;
+  /** Grants a role with its audit row; false (nothing written) when that name already holds it. */
+  grantAgentRole(grant: AgentRoleGrant, audit: AuditEntryInput): Promise<boolean>;
+  /** Withdraws a role with its audit row; false (nothing written) when that name did not hold it. */
+  withdrawAgentRole(identity: AgentIdentityKey, role: AgentRole, audit: AuditEntryInput): Promise<boolean>;
+  /**
+   * A verified agent answer: marks the challenge used, upserts the card, inserts the agent session and the audit
+   * row, in one transaction. The card id, or null when the challenge was already used (nothing written).
+   */
+  openAgentSession(
+    challengeId: string,
+    at: number,
+    card: CardRecord,
+    session: Omit<AgentSessionRecord, 'cardId'>,
+    audit: AuditFor<string>,
+  ): Promise<string | null>;
+  findAgentSessionByTokenHash(hash: string): Promise<AgentSessionRecord | null>;
+  /** Moves the idle expiry forward, only while the session is live at `at`; false: it is not (nothing written). */
+  renewAgentSession(id: string, at: number, idleExpiresAt: number): Promise<boolean>;
+  /** Ends a live session (sign-out) with its audit row; false when it had already ended. */
+  endAgentSession(id: string, at: number, audit: AuditEntryInput): Promise<boolean>;
+  /** Cards matching the search, by name, at most `limit`. */
+  searchCards(search: CardSearch, limit: number): Promise<CardRecord[]>;
+  insertRevocationRequest(request: RevocationRequestRecord, audit: AuditEntryInput): Promise<void>;
+  findRevocationRequest(id: string): Promise<RevocationRequestRecord | null>;
+  /** Oldest first, at most `limit`. */
+  listRevocationRequests(status: RevocationRequestStatus, limit: number): Promise<RevocationRequestRecord[]>;
+  /**
+   * `from` → `to` by `byCardId`, with its audit row, only while the request is in `from` and no other agent claimed
+   * it; false when another won (nothing written).
+   */
+  moveRevocationRequest(
+    id: string,
+    move: { from: RevocationRequestStatus; to: RevocationRequestStatus; byCardId: string; at: number },
+    audit: AuditEntryInput,
+  ): Promise<boolean>;
+  /**
+   * The live queue: enrollments awaiting their phone that started after `since`, and those finished (completed,
+   * burned, card-revoked) after `doneSince`; newest first, at most `limit`.
+   */
+  listEnrollmentQueue(since: number, doneSince: number, limit: number): Promise<QueueRow[]>;
 }

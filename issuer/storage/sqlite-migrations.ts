@@ -319,4 +319,50 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE derived_certificates ADD COLUMN device_source TEXT NOT NULL DEFAULT 'unconfirmed';
     `,
   },
+  {
+    version: 7,
+    description: 'help-desk agent console: role assignments, agent sessions, four-eyes revocation requests',
+    sql: `
+      -- The tenant's roles (issuer/agent/agent-roles.ts): a card named by its UUID, FASC-N (hex) or subject DN holds a
+      -- role. The one home of who may do what at the console; changed only with an audit row.
+      CREATE TABLE agent_roles (
+        identity_kind TEXT NOT NULL,
+        identity_value TEXT NOT NULL,
+        role TEXT NOT NULL,
+        granted_at INTEGER NOT NULL,
+        granted_by TEXT NOT NULL,
+        PRIMARY KEY (identity_kind, identity_value, role)
+      );
+      -- A signed-in agent (PKI-AUTH with the agent's own card). Only the token's SHA-256 is kept. idle_expires_at
+      -- moves with every accepted call; expires_at caps the session; ended_at: signed out.
+      CREATE TABLE agent_sessions (
+        id TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        created_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        ended_at INTEGER
+      );
+      CREATE INDEX agent_sessions_by_expiry ON agent_sessions (expires_at);
+      -- Four-eyes revocation (tenant setting validateCancellation): a helpdesk agent's revocation waits here for
+      -- another agent, an approver. target_kind: credential (target = serial) or card (target = card id: a leaver).
+      CREATE TABLE revocation_requests (
+        id TEXT PRIMARY KEY,
+        target_kind TEXT NOT NULL,
+        target TEXT NOT NULL,
+        card_id TEXT NOT NULL REFERENCES cards (id),
+        reason TEXT NOT NULL,
+        note TEXT NOT NULL,
+        requested_by_card_id TEXT NOT NULL REFERENCES cards (id),
+        requested_at INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        decided_by_card_id TEXT REFERENCES cards (id),
+        decided_at INTEGER
+      );
+      CREATE INDEX revocation_requests_by_status ON revocation_requests (status, requested_at);
+      CREATE INDEX enrollments_by_created ON enrollments (created_at);
+      CREATE INDEX cards_by_serial ON cards (serial_number_hex);
+    `,
+  },
 ];

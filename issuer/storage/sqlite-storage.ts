@@ -31,6 +31,7 @@ import { DEFAULT_BUSY_RETRY, runWithBusyRetry } from './sqlite-busy-retry.ts';
 import { startCheckpointer } from './sqlite-checkpointer.ts';
 import type { BusyRetryPolicy } from './sqlite-busy-retry.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
+import { sqliteAgentStorage } from './sqlite-agent.ts';
 import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
 import { sqlitePcEnrollmentStorage } from './sqlite-pc-enrollment.ts';
 import { prepareOutbox } from './sqlite-outbox.ts';
@@ -395,6 +396,9 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     return true;
   });
 
+  const upsertCard = (card: CardRecord): string =>
+    str(q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row, 'id');
+
   const openSession = write(
     (
       challengeId: string,
@@ -404,8 +408,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
       entry: AuditFor<string>,
     ): string | null => {
       if (q.consumeChallenge.run(at, challengeId).changes !== 1) return null;
-      const row = q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row;
-      const cardId = str(row, 'id');
+      const cardId = upsertCard(card);
       q.insertSession.run({ ...session, cardId });
       audit(resolveAudit(entry, cardId));
       return cardId;
@@ -671,6 +674,16 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     purgeExpired: (cutoff, entry) => runWrite(() => purge(cutoff, entry)),
     ...sqliteEligibilityStorage(db, { run, runWrite, audit, toCard }),
     ...sqliteKioskStorage(db, { run, runWrite, write, audit }),
+    ...sqliteAgentStorage(db, {
+      write,
+      run,
+      runWrite,
+      audit,
+      toCard,
+      toEnrollment,
+      consumeChallenge: (id, at) => q.consumeChallenge.run(at, id).changes === 1,
+      upsertCard,
+    }),
 
     queueNotification: (message, entry) => runWrite(() => queueNotification(message, entry)),
     listRenewalCandidates: (at, thresholdPercent, limit) =>

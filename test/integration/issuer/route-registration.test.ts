@@ -42,6 +42,19 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   // Bad input is answered in OCSP's own terms (200, malformedRequest); only the per-address limit answers otherwise.
   ocsp: [200, 429],
   ocspGet: [200, 404, 429],
+  agentSignIn: [200, 400, 401, 403, 413, 415, 422, 429, 500],
+  agentSignOut: [204, 400, 401, 413, 415, 429, 500],
+  agentPeople: [200, 400, 401, 403, 429, 500],
+  agentSuspendCredential: [200, 400, 401, 403, 404, 409, 413, 415, 429, 500],
+  agentResumeCredential: [200, 400, 401, 403, 404, 409, 413, 415, 429, 500],
+  agentRevokeCredential: [200, 400, 401, 403, 404, 409, 413, 415, 429, 500],
+  agentTerminatePerson: [200, 400, 401, 403, 404, 413, 415, 429, 500],
+  agentRevocationRequests: [200, 401, 403, 429, 500],
+  agentApproveRevocation: [200, 400, 401, 403, 404, 409, 413, 415, 429, 500],
+  agentRejectRevocation: [204, 400, 401, 403, 404, 409, 413, 415, 429, 500],
+  agentReissueCode: [200, 400, 401, 403, 404, 409, 410, 413, 415, 429, 500],
+  agentQueue: [200, 401, 403, 429, 500],
+  agentQueueEvents: [200, 401, 403, 429, 500],
 };
 
 const ROUTE_NAMES = Object.keys(ISSUER_API) as RouteName[];

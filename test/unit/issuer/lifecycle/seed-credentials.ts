@@ -24,6 +24,9 @@ export interface SeedOptions {
   issuerGeneration?: number;
   commonName?: string;
   issuedAt?: number;
+  /** The cardholder's UUID and FASC-N (hex); by default unique to this seed. */
+  uuid?: string;
+  fascnHex?: string;
 }
 
 /** One issued credential (card, session, device authorization, enrollment, certificate); returns its serial and card id. */
@@ -49,8 +52,8 @@ export async function seedCredential(
       id: `card-${n}`,
       issuerDn: 'CN=Test PIV CA',
       serialNumberHex: options.cardSerial ?? `c0${n.toString(16).padStart(4, '0')}`,
-      uuid: `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`,
-      fascnHex: `d4${n.toString(16).padStart(48, '0')}`,
+      uuid: options.uuid ?? `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`,
+      fascnHex: options.fascnHex ?? `d4${n.toString(16).padStart(48, '0')}`,
       commonName: options.commonName ?? `Holder ${n}`,
       notAfter: T0 + 1000 * DAY,
       certificateDer: new Uint8Array([0x30, 0x00]),

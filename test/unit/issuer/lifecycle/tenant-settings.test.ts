@@ -31,7 +31,23 @@ describe('tenant settings', () => {
       derivedCertificateLifetimeDays: 200,
       onCardRevoked: 'revoke-derived',
       pcSoftwareKeys: 'allow',
+      validateCancellation: false,
+      supervision: 'none',
     });
+  });
+
+  it('the help-desk policies: four eyes on revocation (on/off) and supervision (none/agent-affirms)', async () => {
+    const after = await changeTenantSettings(
+      storage,
+      config,
+      { validateCancellation: 'on', supervision: 'agent-affirms' },
+      admin,
+      new Date(T0),
+    );
+    expect(after).toMatchObject({ validateCancellation: true, supervision: 'agent-affirms' });
+    await expect(
+      changeTenantSettings(storage, config, { validateCancellation: 'true' }, admin, new Date(T0)),
+    ).rejects.toBeInstanceOf(TenantSettingError);
   });
 
   it('a change is stored and audited with who, before and after', async () => {
@@ -66,6 +82,8 @@ describe('tenant settings', () => {
     ['displayName', 'two\nlines'],
     ['derivedCertificateLifetimeDays', '0'],
     ['colour', 'blue'],
+    ['validateCancellation', 'yes'],
+    ['supervision', 'phone-affirms'],
   ])('refuses %s = %j, nothing changed', async (name, value) => {
     await expect(
       changeTenantSettings(storage, config, { onCardRevoked: 'flag', [name]: value }, admin, new Date(T0)),

@@ -1,0 +1,197 @@
+// The help-desk agent console's HTTP contract (issue 13, issuer side): the roles, and the TypeBox schemas of every
+// agent route's body and answer. The route table (issuer-routes.ts) pairs them with methods and paths. Agent calls
+// carry `Authorization: Bearer <agent session token>` (from POST /agent/sign-in, PKI-AUTH with the agent's card).
+import Type from 'typebox';
+import type { Static } from 'typebox';
+import { OpaqueId } from './issuer-api.ts';
+
+/**
+ * What the tenant lets a card do at the console (issuer/agent/agent-roles.ts decides which action needs which):
+ * helpdesk (look up, suspend/resume/revoke, re-issue, supervise), approver (also decides four-eyes revocations),
+ * auditor (reads only), admin (roles and tenant settings).
+ */
+export const AGENT_ROLES = ['helpdesk', 'approver', 'auditor', 'admin'] as const;
+export type AgentRole = (typeof AGENT_ROLES)[number];
+
+/** How a role assignment names a card: its UUID, its FASC-N (hex) or its PIV Authentication certificate's subject DN. */
+export const AGENT_IDENTITY_KINDS = ['uuid', 'fascn', 'subject'] as const;
+export type AgentIdentityKind = (typeof AGENT_IDENTITY_KINDS)[number];
+
+/** A derived credential's state as a user names it (issuer/lifecycle/credential-state.ts: expired is read from the date). */
+export const CREDENTIAL_STATES = ['active', 'suspended', 'revoked', 'expired'] as const;
+/** A four-eyes request: pending → approving (an approver claimed it) → approved, or pending → rejected. */
+export const REVOCATION_REQUEST_STATES = ['pending', 'approving', 'approved', 'rejected'] as const;
+
+export const AgentSession = Type.Object(
+  {
+    sessionToken: Type.String({ maxLength: 100 }),
+    /** Seconds of inactivity after which the token dies; every accepted call renews it. */
+    expiresIn: Type.Integer({ minimum: 1 }),
+    agent: Type.Object(
+      {
+        name: Type.String({ maxLength: 500 }),
+        roles: Type.Array(Type.Enum(AGENT_ROLES), { maxItems: AGENT_ROLES.length }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentSession = Static<typeof AgentSession>;
+
+/** Why the agent acts (it goes in the audit row): one line, 1–200 printable characters (checked by the rule). */
+const AgentNote = Type.String({ minLength: 1, maxLength: 200 });
+
+export const PersonLookupQuery = Type.Object(
+  {
+    /**
+     * A name (in part), card UUID, FASC-N (hex), card or derived certificate serial (hex). Bounded here; anything
+     * SQL-shaped is only ever a bound parameter (issuer/agent/person-lookup.ts).
+     */
+    q: Type.String({ minLength: 2, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+export type PersonLookupQuery = Static<typeof PersonLookupQuery>;
+
+export const AgentCredential = Type.Object(
+  {
+    serialNumberHex: Type.String({ maxLength: 80 }),
+    state: Type.Enum(CREDENTIAL_STATES),
+    revocationReason: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+    issuedAt: Type.String({ maxLength: 40 }),
+    notAfter: Type.String({ maxLength: 40 }),
+    /** When renewal is due (the tenant's renewal threshold of the lifetime), ISO 8601. */
+    renewalDueAt: Type.String({ maxLength: 40 }),
+    device: Type.Object(
+      {
+        id: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+        platform: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+        model: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type AgentCredential = Static<typeof AgentCredential>;
+
+export const PersonRecord = Type.Object(
+  {
+    cardId: OpaqueId,
+    name: Type.String({ maxLength: 500 }),
+    uuid: Type.Union([Type.String({ maxLength: 36 }), Type.Null()]),
+    fascnHex: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    cardSerialHex: Type.String({ maxLength: 80 }),
+    cardNotAfter: Type.String({ maxLength: 40 }),
+    credentials: Type.Array(AgentCredential, { maxItems: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type PersonRecord = Static<typeof PersonRecord>;
+
+export const PersonLookup = Type.Object(
+  {
+    people: Type.Array(PersonRecord, { maxItems: 50 }),
+    /** True when more cards matched than are shown: narrow the search. */
+    truncated: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type PersonLookup = Static<typeof PersonLookup>;
+
+export const AgentNoteRequest = Type.Object({ note: AgentNote }, { additionalProperties: false });
+export type AgentNoteRequest = Static<typeof AgentNoteRequest>;
+
+export const AgentRevokeRequest = Type.Object(
+  {
+    /** An RFC 5280 CRLReason name other than certificateHold (keyCompromise, affiliationChanged, …). */
+    reason: Type.String({ minLength: 1, maxLength: 32, pattern: '^[A-Za-z]+$' }),
+    note: AgentNote,
+  },
+  { additionalProperties: false },
+);
+export type AgentRevokeRequest = Static<typeof AgentRevokeRequest>;
+
+/** A credential's state after an agent's suspend or resume. */
+export const AgentCredentialChange = Type.Object(
+  { serialNumberHex: Type.String({ maxLength: 80 }), state: Type.String({ maxLength: 20 }) },
+  { additionalProperties: false },
+);
+export type AgentCredentialChange = Static<typeof AgentCredentialChange>;
+
+/**
+ * A revocation or a leaver's termination: `revoked` lists the serials revoked now; `requested` means the tenant's
+ * four-eyes policy (validateCancellation) holds it for another agent, an approver, to decide (`requestId`).
+ */
+export const AgentRevocationOutcome = Type.Object(
+  {
+    outcome: Type.Union([Type.Literal('revoked'), Type.Literal('requested')]),
+    revoked: Type.Array(Type.String({ maxLength: 80 }), { maxItems: 1000 }),
+    requestId: Type.Union([OpaqueId, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type AgentRevocationOutcome = Static<typeof AgentRevocationOutcome>;
+
+export const CardIdParams = Type.Object({ cardId: OpaqueId }, { additionalProperties: false });
+export type CardIdParams = Static<typeof CardIdParams>;
+export const RevocationRequestIdParams = Type.Object({ requestId: OpaqueId }, { additionalProperties: false });
+export type RevocationRequestIdParams = Static<typeof RevocationRequestIdParams>;
+
+export const RevocationRequestView = Type.Object(
+  {
+    requestId: OpaqueId,
+    /** A credential's serial, or a card id for "terminate everything for this person". */
+    target: Type.Object(
+      {
+        kind: Type.Union([Type.Literal('credential'), Type.Literal('card')]),
+        id: Type.String({ maxLength: 80 }),
+      },
+      { additionalProperties: false },
+    ),
+    personName: Type.String({ maxLength: 500 }),
+    reason: Type.String({ maxLength: 32 }),
+    note: Type.String({ maxLength: 200 }),
+    requestedBy: Type.String({ maxLength: 500 }),
+    requestedAt: Type.String({ maxLength: 40 }),
+    status: Type.Enum(REVOCATION_REQUEST_STATES),
+  },
+  { additionalProperties: false },
+);
+export type RevocationRequestView = Static<typeof RevocationRequestView>;
+
+export const RevocationRequestList = Type.Object(
+  { requests: Type.Array(RevocationRequestView, { maxItems: 200 }) },
+  { additionalProperties: false },
+);
+export type RevocationRequestList = Static<typeof RevocationRequestList>;
+
+/** An enrollment in progress, as the live queue shows it. */
+export const QueueEntry = Type.Object(
+  {
+    enrollmentId: OpaqueId,
+    personName: Type.String({ maxLength: 500 }),
+    kioskId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    /** awaiting-phone (QR shown), phone-seen (the phone fetched it), completed, burned, card-revoked. */
+    step: Type.String({ maxLength: 40 }),
+    ageSeconds: Type.Integer({ minimum: 0 }),
+    device: Type.Object(
+      {
+        platform: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+        model: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+      },
+      { additionalProperties: false },
+    ),
+    /** True while the one-time password has run out (the agent may re-issue it). */
+    otpExpired: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type QueueEntry = Static<typeof QueueEntry>;
+
+export const EnrollmentQueue = Type.Object(
+  { enrollments: Type.Array(QueueEntry, { maxItems: 500 }) },
+  { additionalProperties: false },
+);
+export type EnrollmentQueue = Static<typeof EnrollmentQueue>;

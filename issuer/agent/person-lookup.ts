@@ -1,0 +1,77 @@
+// An agent looks a person up: by name (in part), card UUID, FASC-N, card serial or derived certificate serial. The
+// answer lists each matching card with its derived credentials (device, state, expiry, renewal due), as
+// admin/credential-report.ts describes them. Bounded: the text is 2–128 printable characters (else `search-invalid`,
+// audited), every value reaches SQL only as a bound parameter (a SQL-shaped string is just a name nobody has), at
+// most MAX_PEOPLE cards and MAX_CREDENTIALS_PER_CARD credentials each. Email addresses are not stored by the issuer
+// (they are read from the card's certificate when a message goes out), so they are not searchable.
+import type { AgentCredential, PersonRecord } from '../../contracts/agent-api.ts';
+import { credentialReport } from '../admin/credential-report.ts';
+import type { IssuerContext } from '../issuer-context.ts';
+import { renewalDueAt } from '../notifications/credential-status.ts';
+import { auditedRefusal, ok } from '../refusal.ts';
+import type { RouteRuleResult } from '../refusal.ts';
+import type { CardRecord, CardSearch, DerivedCredentialView } from '../storage/issuer-storage.ts';
+import { authenticateAgent } from './agent-session.ts';
+
+const MAX_PEOPLE = 50;
+const MAX_CREDENTIALS_PER_CARD = 100;
+/** A UUID, or hex (FASC-N, serials) as people type it: colons and spaces dropped, lower case. */
+const EXACT_FORM = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{2,100})$/;
+
+/** The search the text asks for; null when it is not one a person would type (control or format characters). */
+export function cardSearchOf(text: string): CardSearch | null {
+  const name = text.trim();
+  if (name.length < 2 || name.length > 128 || /[\p{Cc}\p{Cf}]/u.test(name)) return null;
+  const compact = name.replace(/[\s:]/g, '').toLowerCase();
+  return { name, exact: EXACT_FORM.test(compact) ? compact : null };
+}
+
+function agentCredential(view: DerivedCredentialView, at: Date, thresholdPercent: number): AgentCredential {
+  const report = credentialReport(view, at);
+  return {
+    serialNumberHex: report.serialNumberHex,
+    state: report.state,
+    revocationReason: report.revocationReason,
+    issuedAt: report.issuedAt,
+    notAfter: report.notAfter,
+    renewalDueAt: new Date(renewalDueAt(view.notBefore, view.notAfter, thresholdPercent)).toISOString(),
+    device: report.device,
+  };
+}
+
+async function personRecord(ctx: IssuerContext, card: CardRecord, at: Date): Promise<PersonRecord> {
+  const views = await ctx.storage.listDerivedCredentials({ cardId: card.id }, MAX_CREDENTIALS_PER_CARD);
+  const threshold = ctx.config.notifications.renewalThresholdPercent;
+  return {
+    cardId: card.id,
+    name: card.commonName,
+    uuid: card.uuid,
+    fascnHex: card.fascnHex,
+    cardSerialHex: card.serialNumberHex,
+    cardNotAfter: new Date(card.notAfter).toISOString(),
+    credentials: views.map((view) => agentCredential(view, at, threshold)),
+  };
+}
+
+export async function lookUpPeople(
+  ctx: IssuerContext,
+  input: { token: string | null; query: string },
+): Promise<RouteRuleResult<'agentPeople'>> {
+  const caller = await authenticateAgent(ctx, input.token, 'read');
+  if (!caller.ok) return caller;
+  const agent = { sessionId: caller.value.session.id, agentCardId: caller.value.card.id };
+  const search = cardSearchOf(input.query);
+  // The refused text is not repeated in the audit: it may be anything, and the row only needs to say it was refused.
+  if (search === null)
+    return auditedRefusal(ctx, 'agent-lookup', 'search-invalid', { ...agent, length: input.query.length });
+  const cards = await ctx.storage.searchCards(search, MAX_PEOPLE + 1);
+  const at = ctx.now();
+  const people = await Promise.all(cards.slice(0, MAX_PEOPLE).map((card) => personRecord(ctx, card, at)));
+  await ctx.audit('agent-lookup', 'success', null, {
+    ...agent,
+    query: search.name,
+    cards: people.length,
+    cardIds: people.map((person) => person.cardId).join(' '),
+  });
+  return ok({ people, truncated: cards.length > MAX_PEOPLE });
+}
