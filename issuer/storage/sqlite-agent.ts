@@ -110,7 +110,7 @@ function prepare(db: Database.Database) {
       d.device_platform AS queue_device_platform, d.device_model AS queue_device_model
       FROM enrollments e JOIN cards c ON c.id = e.card_id JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
       JOIN device_authorizations d ON d.id = e.device_authorization_id
-      WHERE (e.status = 'awaiting-phone' AND e.created_at >= @since)
+      WHERE (e.status = 'awaiting-phone' AND e.created_at > @since)
       OR (e.status = 'completed' AND e.completed_at >= @doneSince)
       OR (e.status IN ('burned', 'card-revoked') AND e.created_at >= @doneSince)
       ORDER BY e.created_at DESC, e.id LIMIT @limit`),

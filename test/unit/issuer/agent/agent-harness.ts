@@ -47,7 +47,7 @@ export async function startAgentHarness(config: Record<string, unknown> = {}): P
       return h.pki.issueCardCertificate({
         keyAlgorithm: 'P-256',
         commonName: name,
-        fascn: `d4${people.toString(16).padStart(48, '0')}`,
+        fascn: `d6${people.toString(16).padStart(48, '0')}`,
       });
     },
     grant: async (card, role) => {
