@@ -1,0 +1,148 @@
+// The agent console's routes through the real issuer on loopback HTTPS (real SQLite, the real PKI-AUTH verifier):
+// an agent signs in with their own card, a person's card is refused, roles are checked on every call and changed
+// by the administrator in the database (as `dck admin agents` does, from another connection), a revocation reaches
+// the CRL that OpenSSL checks, the queue's event stream shows a new enrollment, and sign-out ends the token.
+import { Agent, request } from 'node:https';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentRevocationOutcome, AgentSession, PersonLookup } from '../../../../contracts/agent-api.ts';
+import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
+import { agentIdentityKey, grantAgentRole } from '../../../../issuer/agent/agent-roles.ts';
+import type { IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
+import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
+import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
+import { newKioskNonce, pkiAuthMessageBytes } from '../../pki-auth/card-signature.ts';
+import { approve, b64u, cardSign, challenge, kioskSignIn, phoneStart, startHarness } from '../issuer-fixture.ts';
+import type { IssuerHarness } from '../issuer-fixture.ts';
+import { issueCredential, opensslVerify, relyingPartyFiles } from '../lifecycle/lifecycle-fixture.ts';
+
+let h: IssuerHarness;
+/** The administrator's own connection to the issuer's database (as `dck admin` opens it). */
+let admin: IssuerStorage;
+let agentCard: IssuedCardCertificate;
+let personCard: IssuedCardCertificate;
+
+const card = (name: string, fascnByte: string) =>
+  h.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: name, fascn: `${fascnByte}${'0'.repeat(48)}` });
+
+async function grant(holder: IssuedCardCertificate, role: 'helpdesk' | 'approver'): Promise<void> {
+  await grantAgentRole(admin, agentIdentityKey('uuid', holder.uuid), role, { kind: 'admin', id: 'it' }, new Date());
+}
+
+/** PKI-AUTH through the agent route: a challenge from /pki-auth/challenge, the card's answer to /agent/sign-in. */
+async function agentSignIn(holder: IssuedCardCertificate) {
+  const issued = await challenge(h.http);
+  const kioskNonce = newKioskNonce();
+  const signed = pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce);
+  return h.http.route<'agentSignIn', AgentSession & { error?: string }>('agentSignIn', {
+    body: {
+      challengeId: issued.challengeId,
+      kioskNonce: b64u(kioskNonce),
+      certificate: b64u(holder.der),
+      signature: b64u(cardSign(holder, signed)),
+    },
+  });
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  admin = openSqliteStorage(join(h.dataDir, 'issuer.sqlite'), { checkpointIntervalMs: 0 });
+  agentCard = await card('Hal Helpdesk', 'd7');
+  personCard = await card('Pat Person', 'd8');
+});
+afterAll(async () => {
+  await admin.close();
+  await h.close();
+});
+
+describe('agent console over HTTPS', () => {
+  it("a person's card gets 403 at agent sign-in; the agent's card, once given a role, gets a session", async () => {
+    const refused = await agentSignIn(personCard);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('agent-role-missing');
+    await grant(agentCard, 'helpdesk');
+    const session = await agentSignIn(agentCard);
+    expect(session.status).toBe(200);
+    expect(session.body.agent).toEqual({ name: 'Hal Helpdesk', roles: ['helpdesk'] });
+  });
+
+  it('look-up, 403 where only an approver may act, revocation that OpenSSL then refuses, sign-out', async () => {
+    const credential = await issueCredential(h, { card: personCard, deviceId: 'phone-1' });
+    const token = (await agentSignIn(agentCard)).body.sessionToken;
+    const found = await h.http.route<'agentPeople', PersonLookup>('agentPeople', {
+      query: { q: 'pat pers' },
+      bearer: token,
+    });
+    expect(found.status).toBe(200);
+    expect(found.body.people[0]?.credentials[0]).toMatchObject({
+      serialNumberHex: credential.serialNumberHex,
+      state: 'active',
+    });
+    const hostile = await h.http.send('GET', `${ISSUER_API.agentPeople.path}?q=${'x'.repeat(129)}`, {
+      bearer: token,
+    });
+    expect(hostile.status).toBe(400);
+
+    const approveAsHelpdesk = await h.http.route('agentApproveRevocation', {
+      params: { requestId: 'A'.repeat(22) },
+      body: { note: 'not mine to approve' },
+      bearer: token,
+    });
+    expect(approveAsHelpdesk.status).toBe(403);
+    expect(approveAsHelpdesk.body.error).toBe('agent-forbidden');
+
+    const revoked = await h.http.route<'agentRevokeCredential', AgentRevocationOutcome>('agentRevokeCredential', {
+      params: { serialNumberHex: credential.serialNumberHex },
+      body: { reason: 'keyCompromise', note: 'phone stolen' },
+      bearer: token,
+    });
+    expect(revoked.body).toEqual({ outcome: 'revoked', revoked: [credential.serialNumberHex], requestId: null });
+    const rp = await relyingPartyFiles(h);
+    const verdict = await opensslVerify(rp.caFile, rp.crlFile, credential.certificateFile);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.output).toMatch(/certificate revoked/);
+
+    expect((await h.http.route('agentSignOut', { bearer: token })).status).toBe(204);
+    const after = await h.http.route('agentQueue', { bearer: token });
+    expect(after.status).toBe(401);
+    expect(after.body.error).toBe('agent-session-invalid');
+  });
+
+  it('the queue event stream shows an enrollment started at a kiosk', async () => {
+    const token = (await agentSignIn(agentCard)).body.sessionToken;
+    const agent = new Agent({ ca: h.issuer.tlsCertificatePem });
+    let received = '';
+    let onData = (): void => undefined;
+    const opened = new Promise<void>((resolve, reject) => {
+      const stream = request(
+        new URL(ISSUER_API.agentQueueEvents.path, h.issuer.url),
+        { agent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          expect(res.statusCode).toBe(200);
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            received += chunk;
+            onData();
+          });
+          resolve();
+        },
+      );
+      stream.on('error', reject);
+      stream.end();
+    });
+    await opened;
+    const device = await phoneStart(h.http);
+    const session = await kioskSignIn(h.http, personCard);
+    const approved = await approve(h.http, session.sessionToken, device.user_code);
+    expect(approved.status).toBe(201);
+    const entry = `{"enrollmentId":"${approved.body.enrollmentId}","personName":"Pat Person","kioskId":"kiosk-1","step":"awaiting-phone"`;
+    await new Promise<void>((resolve) => {
+      onData = () => {
+        if (received.includes(entry)) resolve();
+      };
+      onData();
+    });
+    expect(received).toMatch(/^event: queue\ndata: /);
+    agent.destroy();
+  });
+});
