@@ -7,10 +7,18 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { AGENT_ROLES } from '../../contracts/agent-api.ts';
 import { exportAudit } from '../../issuer/admin/audit-export.ts';
 import { verifyAuditLog } from '../../issuer/audit/verify-audit-log.ts';
 import { KioskRegistryError, registerKiosk, revokeKiosk } from '../../issuer/kiosks/kiosk-registry.ts';
 import { listKiosks } from '../../issuer/kiosks/list-kiosks.ts';
+import {
+  AgentRoleError,
+  agentIdentityKey,
+  agentRole,
+  grantAgentRole,
+  withdrawAgentRole,
+} from '../../issuer/agent/agent-roles.ts';
 import { credentialDetails, credentialLine, credentialReport } from '../../issuer/admin/credential-report.ts';
 import {
   LifecycleError,
@@ -30,13 +38,18 @@ import {
 import type { TenantSettingName } from '../../issuer/lifecycle/tenant-settings.ts';
 import { ConfigError, loadIssuerConfigFile, parseIssuerConfig } from '../../issuer/config.ts';
 import type { IssuerConfig } from '../../issuer/config.ts';
-import type { CredentialFilter, IssuerStorage, StoredCredentialStatus } from '../../issuer/storage/issuer-storage.ts';
+import type {
+  AgentIdentityKey,
+  CredentialFilter,
+  IssuerStorage,
+  StoredCredentialStatus,
+} from '../../issuer/storage/issuer-storage.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../issuer/storage/sqlite-storage.ts';
 import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
 export const summary =
-  'administer the issuer: derived credentials, tenant settings, issuer replacement, kiosks, audit export and verification';
+  'administer the issuer: derived credentials, tenant settings, help-desk roles, issuer replacement, kiosks, audit export and verification';
 
 const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspended|revoked] [--limit N] [--json] [--data DIR]
        dck admin credentials show --serial HEX [--json] [--data DIR]
@@ -52,11 +65,15 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
        dck admin tenant set [--display-name TEXT] [--help-url URL|none] [--notifications none|email|app|both]
                             [--renewal-threshold PERCENT] [--lifetime-days N] [--on-card-revoked revoke-derived|flag]
                             [--pc-software-keys allow|refuse]
+                            [--validate-cancellation on|off] [--supervision none|agent-affirms]
                             [--actor NAME] [--json] [--config FILE] [--data DIR]
+       dck admin agents list [--json] [--data DIR]
+       dck admin agents grant|withdraw (--uuid UUID | --fascn HEX | --subject DN) --role ROLE [--actor NAME] [--json] [--data DIR]
        dck admin issuer replace [--reason superseded|cessationOfOperation] [--actor NAME] [--json] [--config FILE] [--data DIR]
 
   FILTER     --serial HEX, --person UUID, --fascn HEX, --name TEXT (part of the cardholder's name), --device ID
   REASON     ${FINAL_REVOCATION_REASONS.join(', ')}
+  ROLE       ${AGENT_ROLES.join(', ')}: what a card may do at the help-desk console (issuer/README.md "Agent console API")
   --actor    who you are, for the audit (default: cli:<your login name>)
   --data     the issuer's data directory (default ./dck-issuer-data); run on the issuer host.
   --config   the issuer's configuration file (its starting tenant settings and CA section).
@@ -93,6 +110,11 @@ const SPEC = {
   '--on-card-revoked': 'value',
   '--pc-software-keys': 'value',
   '--public-key': 'value',
+  '--validate-cancellation': 'value',
+  '--supervision': 'value',
+  '--uuid': 'value',
+  '--subject': 'value',
+  '--role': 'value',
 } as const;
 
 /** `dck admin tenant set` options → tenant setting names (lifecycle/tenant-settings.ts). */
@@ -104,6 +126,8 @@ const SETTING_OPTIONS = {
   '--lifetime-days': 'derivedCertificateLifetimeDays',
   '--on-card-revoked': 'onCardRevoked',
   '--pc-software-keys': 'pcSoftwareKeys',
+  '--validate-cancellation': 'validateCancellation',
+  '--supervision': 'supervision',
 } as const satisfies Partial<Record<keyof typeof SPEC, TenantSettingName>>;
 type Options = ReturnType<typeof parseArgs<typeof SPEC>>;
 
@@ -334,11 +358,49 @@ async function kiosksList(ctx: Context): Promise<number> {
         terminalSafe(
           `${kiosk.name.padEnd(24)} last seen ${kiosk.lastSeenAt ?? 'never'}  ${kiosk.problems.length === 0 ? 'ok' : kiosk.problems.join('; ')}`,
         ),
+/** The card a role is given to: exactly one of --uuid, --fascn, --subject. */
+function identityOption(options: Options): AgentIdentityKey {
+  const given = (['uuid', 'fascn', 'subject'] as const).filter((kind) => options[`--${kind}`] !== undefined);
+  const [kind] = given;
+  if (given.length !== 1 || kind === undefined)
+    throw new UsageError('name the card by one of --uuid, --fascn, --subject');
+  return agentIdentityKey(kind, options[`--${kind}`] ?? '');
+}
+
+async function agentsList(ctx: Context): Promise<number> {
+  const grants = await ctx.storage.listAgentRoles();
+  if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(grants, 2));
+  else if (grants.length === 0) ctx.print('no card holds a role');
+  else
+    for (const grant of grants)
+      ctx.print(
+        terminalSafe(`${grant.role.padEnd(9)} ${grant.kind.padEnd(7)} ${grant.value}  (by ${grant.grantedBy})`),
       );
   return 0;
 }
 
+async function agentsChange(ctx: Context, change: 'grant' | 'withdraw'): Promise<number> {
+  const role = ctx.options['--role'];
+  if (role === undefined) throw new UsageError(`${change} needs --role (${AGENT_ROLES.join(', ')})`);
+  const identity = identityOption(ctx.options);
+  const by = { kind: 'admin', id: ctx.actor.id } as const;
+  const changeRole = change === 'grant' ? grantAgentRole : withdrawAgentRole;
+  const changed = await changeRole(ctx.storage, identity, agentRole(role), by, ctx.deps.now());
+  const what = { [change === 'grant' ? 'granted' : 'withdrawn']: changed, role, ...identity };
+  if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(what));
+  else
+    ctx.print(
+      terminalSafe(
+        `${changed ? `${change === 'grant' ? 'granted' : 'withdrew'}` : 'unchanged:'} ${role} ${identity.kind} ${identity.value}`,
+      ),
+    );
+  return 0;
+}
+
 const ACTIONS: Record<string, (ctx: Context) => Promise<number>> = {
+  'agents list': agentsList,
+  'agents grant': (ctx) => agentsChange(ctx, 'grant'),
+  'agents withdraw': (ctx) => agentsChange(ctx, 'withdraw'),
   'credentials list': list,
   'credentials show': show,
   'credentials revoke': revoke,
@@ -406,6 +468,7 @@ export async function run(args: string[]): Promise<number> {
       error instanceof TenantSettingError ||
       error instanceof IssuerReplaceError ||
       error instanceof KioskRegistryError ||
+      error instanceof AgentRoleError ||
       error instanceof ConfigError
     ) {
       console.error(

@@ -146,6 +146,37 @@ describe('dck admin tenant', SLOW, () => {
   });
 });
 
+describe('dck admin agents', SLOW, () => {
+  it('grants and withdraws help-desk roles by card UUID, audited with the actor; bad names and roles change nothing', async () => {
+    const uuid = '0f8e6c1a-52b3-4c1d-9e00-00000000a9e7';
+    const granted = await dck(
+      'agents',
+      'grant',
+      '--uuid',
+      uuid.toUpperCase(),
+      '--role',
+      'approver',
+      '--actor',
+      'ops lead',
+    );
+    expect(granted.code).toBe(0);
+    expect(granted.stdout).toMatch(`granted approver uuid ${uuid}`);
+    expect(JSON.parse((await dck('agents', 'list', '--json')).stdout)).toMatchObject([
+      { kind: 'uuid', value: uuid, role: 'approver', grantedBy: 'admin:ops lead' },
+    ]);
+    expect((await dck('agents', 'grant', '--uuid', uuid, '--role', 'root')).code).toBe(1);
+    expect((await dck('agents', 'grant', '--uuid', "x' OR 1=1", '--role', 'helpdesk')).code).toBe(1);
+    expect((await dck('agents', 'grant', '--uuid', uuid, '--fascn', 'd4', '--role', 'helpdesk')).code).toBe(2);
+    expect((await dck('agents', 'withdraw', '--uuid', uuid, '--role', 'approver')).code).toBe(0);
+    expect((await dck('agents', 'list')).stdout).toMatch('no card holds a role');
+    const audit = (await storage.listAudit(0, 10_000)).filter((row) => row.event.startsWith('agent-role'));
+    expect(audit.map((row) => [row.event, row.code, row.details.identity])).toEqual([
+      ['agent-role-grant', 'approver', uuid],
+      ['agent-role-withdraw', 'approver', uuid],
+    ]);
+  });
+});
+
 describe('dck admin audit export', SLOW, () => {
   it('writes JSON lines and CSV files (0600), every row once, spreadsheet formulas defused', async () => {
     const out = mkdtempSync(join(tmpdir(), 'dck-audit-'));
