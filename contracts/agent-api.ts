@@ -4,6 +4,7 @@
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { OpaqueId } from './issuer-api.ts';
+import { KEY_FINGERPRINT_INPUT_PATTERN } from './key-fingerprint.ts';
 
 /**
  * What the tenant lets a card do at the console (issuer/agent/agent-roles.ts decides which action needs which):
@@ -173,7 +174,10 @@ export const QueueEntry = Type.Object(
     enrollmentId: OpaqueId,
     personName: Type.String({ maxLength: 500 }),
     kioskId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
-    /** awaiting-phone (QR shown), phone-seen (the phone fetched it), completed, burned, card-revoked. */
+    /**
+     * awaiting-phone (QR shown), phone-seen (the phone fetched it), awaiting-affirmation (supervised: the phone waits
+     * for an agent), completed, burned, card-revoked.
+     */
     step: Type.String({ maxLength: 40 }),
     ageSeconds: Type.Integer({ minimum: 0 }),
     device: Type.Object(
@@ -185,6 +189,12 @@ export const QueueEntry = Type.Object(
     ),
     /** True while the one-time password has run out (the agent may re-issue it). */
     otpExpired: Type.Boolean(),
+    /**
+     * Supervised issuance: the fingerprint of the key the phone asked a certificate for (contracts/key-fingerprint.ts;
+     * null before), and whether an agent affirmed it.
+     */
+    keyFingerprint: Type.Union([Type.String({ maxLength: 19 }), Type.Null()]),
+    affirmed: Type.Boolean(),
   },
   { additionalProperties: false },
 );
@@ -195,3 +205,13 @@ export const EnrollmentQueue = Type.Object(
   { additionalProperties: false },
 );
 export type EnrollmentQueue = Static<typeof EnrollmentQueue>;
+
+/** Supervised issuance: the agent affirms the fingerprint the phone (and the kiosk) shows. */
+export const AffirmRequest = Type.Object(
+  {
+    fingerprint: Type.String({ maxLength: 19, pattern: KEY_FINGERPRINT_INPUT_PATTERN }),
+    note: AgentNote,
+  },
+  { additionalProperties: false },
+);
+export type AffirmRequest = Static<typeof AffirmRequest>;

@@ -93,6 +93,11 @@ export const ISSUER_ERROR_CODES = [
   'note-invalid',
   'revocation-request-unknown',
   'revocation-request-decided',
+  // supervised issuance (tenant setting supervision = agent-affirms)
+  'affirmation-pending',
+  'affirmation-not-requested',
+  'affirmation-mismatch',
+  'affirmation-done',
 ] as const;
 export type IssuerErrorCode = (typeof ISSUER_ERROR_CODES)[number];
 
@@ -270,6 +275,24 @@ export const ISSUER_ERRORS = {
   'revocation-request-decided': {
     status: 409,
     sentence: 'This request was already decided (by another approver, or meanwhile): check it again.',
+  },
+  // 409 like OAuth's authorization_pending is 400: the phone asks again (Retry-After) with the same OTP and CSR.
+  'affirmation-pending': {
+    status: 409,
+    sentence:
+      "A help-desk agent must confirm this phone's key first: show them the fingerprint, then the phone asks again.",
+  },
+  'affirmation-not-requested': {
+    status: 409,
+    sentence: 'The phone has not asked for its certificate yet: there is no key to confirm.',
+  },
+  'affirmation-mismatch': {
+    status: 409,
+    sentence: "That is not the fingerprint of this phone's key: nothing was confirmed.",
+  },
+  'affirmation-done': {
+    status: 409,
+    sentence: "This phone's key was already confirmed (by another agent, or meanwhile).",
   },
 } as const satisfies Record<IssuerErrorCode, ErrorEntry>;
 

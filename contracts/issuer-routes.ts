@@ -38,6 +38,7 @@ import {
 } from './issuer-api.ts';
 import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issuer-errors.ts';
 import {
+  AffirmRequest,
   AgentCredentialChange,
   AgentNoteRequest,
   AgentRevocationOutcome,
@@ -320,6 +321,7 @@ export const ISSUER_API = {
       ...CARD_STATUS_ERROR_CODES,
       'ca-unavailable',
       'issuer-replaced',
+      'affirmation-pending',
     ],
   },
   pcEnrollment: {
@@ -575,6 +577,28 @@ export const ISSUER_API = {
       'enrollment-burned',
       'enrollment-completed',
       'card-revoked',
+      'note-invalid',
+    ],
+  },
+  agentAffirmEnrollment: {
+    method: 'POST',
+    path: '/agent/enrollments/:enrollmentId/affirm',
+    auth: 'agent-session',
+    summary: "Agent console (supervised issuance): affirm the phone's key fingerprint; the phone's next redeem issues",
+    params: EnrollmentIdParams,
+    body: AffirmRequest,
+    success: { status: 204, body: NoContent },
+    errorShape: 'issuer',
+    errors: [
+      ...AGENT_CALLER_ERROR_CODES,
+      'agent-own-card',
+      'enrollment-unknown',
+      'enrollment-burned',
+      'enrollment-completed',
+      'card-revoked',
+      'affirmation-not-requested',
+      'affirmation-mismatch',
+      'affirmation-done',
       'note-invalid',
     ],
   },

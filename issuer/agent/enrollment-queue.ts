@@ -18,6 +18,8 @@ const MAX_ENTRIES = 500;
 function step(row: QueueRow): string {
   const { enrollment } = row;
   if (enrollment.status !== 'awaiting-phone') return enrollment.status;
+  const { keyFingerprint, affirmedFingerprint } = row.supervision;
+  if (keyFingerprint !== null && affirmedFingerprint !== keyFingerprint) return 'awaiting-affirmation';
   return enrollment.phoneFetchedAt === null ? 'awaiting-phone' : 'phone-seen';
 }
 
@@ -30,6 +32,9 @@ function queueEntry(row: QueueRow, now: number): QueueEntry {
     ageSeconds: Math.max(0, Math.floor((now - row.enrollment.createdAt) / 1000)),
     device: row.device,
     otpExpired: row.enrollment.status === 'awaiting-phone' && row.enrollment.otpExpiresAt <= now,
+    keyFingerprint: row.supervision.keyFingerprint,
+    affirmed:
+      row.supervision.keyFingerprint !== null && row.supervision.affirmedFingerprint === row.supervision.keyFingerprint,
   };
 }
 

@@ -14,6 +14,7 @@ import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter } from './code-guesses.ts';
 import { credentialIssuedNotices } from '../notifications/notices.ts';
+import { awaitingAffirmation } from '../agent/supervised-issuance.ts';
 
 export interface RedeemInput {
   accessToken: string | null;
@@ -77,6 +78,9 @@ async function issueFor(
     (await recheckCardStatus(ctx, card, 'redeem', { enrollmentId: enrollment.id, deviceAuthorizationId: device.id }));
   if (cardRefusal !== null)
     return auditedRefusal(ctx, 'redeem', cardRefusal.code, details, { detail: cardRefusal.detail });
+  // Supervised issuance: nothing is signed until a help-desk agent affirmed this key.
+  const pending = await awaitingAffirmation(ctx, enrollment, csr.subjectPublicKeySpkiDer, details);
+  if (pending !== null) return { ok: false, error: pending };
   // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
   // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
   // stores its certificate, the other's is never handed out.

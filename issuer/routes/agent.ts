@@ -9,6 +9,7 @@ import { revokeCredential, suspendOrResume, terminatePerson } from '../agent/cre
 import { enrollmentQueue, watchQueue } from '../agent/enrollment-queue.ts';
 import { lookUpPeople } from '../agent/person-lookup.ts';
 import { reissueCode } from '../agent/reissue-code.ts';
+import { affirmEnrollment } from '../agent/supervised-issuance.ts';
 import { approveRevocation, listRevocationRequests, rejectRevocation } from '../agent/revocation-requests.ts';
 import { sendRefusal } from '../http-errors.ts';
 import type { IssuerContext } from '../issuer-context.ts';
@@ -44,6 +45,9 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: IssuerContext): v
   );
   registerRoute(app, 'agentReissueCode', ({ bearer, params, body }) =>
     reissueCode(ctx, { token: bearer, enrollmentId: params.enrollmentId, note: body.note }),
+  );
+  registerRoute(app, 'agentAffirmEnrollment', ({ bearer, params, body }) =>
+    affirmEnrollment(ctx, { token: bearer, enrollmentId: params.enrollmentId, ...body }),
   );
   registerRoute(app, 'agentQueue', ({ bearer }) => watchQueue(ctx, bearer));
   registerQueueStream(app, ctx);

@@ -710,12 +710,23 @@ export interface CardSearch {
   exact: string | null;
 }
 
+/** Supervised issuance: the key the phone asked a certificate for, and an agent's affirmation of it. */
+export interface EnrollmentSupervision {
+  /** Fingerprint of the key of the phone's latest redeem (contracts/key-fingerprint.ts); null before one. */
+  keyFingerprint: string | null;
+  /** The fingerprint an agent affirmed (equal to keyFingerprint when it still counts). */
+  affirmedFingerprint: string | null;
+  affirmedByCardId: string | null;
+  affirmedAt: number | null;
+}
+
 /** An enrollment in the live queue, with who it is for, where, and the phone's report. */
 export interface QueueRow {
   enrollment: EnrollmentRecord;
   personName: string;
   kioskId: string | null;
   device: { platform: string | null; model: string | null };
+  supervision: EnrollmentSupervision;
 }
 
 export interface AgentStorage {
@@ -762,4 +773,20 @@ export interface AgentStorage {
    * burned, card-revoked) after `doneSince`; newest first, at most `limit`.
    */
   listEnrollmentQueue(since: number, doneSince: number, limit: number): Promise<QueueRow[]>;
+  findEnrollmentSupervision(enrollmentId: string): Promise<EnrollmentSupervision | null>;
+  /**
+   * The phone's redeem waits for an agent: records the fingerprint of its key, with the audit row, only while the
+   * enrollment awaits its phone and the fingerprint differs from the one recorded (a new key clears an earlier
+   * affirmation). False: nothing written (the same key polling again).
+   */
+  requestAffirmation(enrollmentId: string, fingerprint: string, audit: AuditEntryInput): Promise<boolean>;
+  /**
+   * An agent affirms the phone's key: only while the enrollment awaits its phone, the recorded fingerprint is
+   * `fingerprint` and nobody affirmed it yet, with the audit row. False: another agent came first, or it changed.
+   */
+  affirmEnrollment(
+    enrollmentId: string,
+    affirmation: { fingerprint: string; byCardId: string; at: number },
+    audit: AuditEntryInput,
+  ): Promise<boolean>;
 }

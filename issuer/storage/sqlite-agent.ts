@@ -13,6 +13,7 @@ import type {
   AuditFor,
   CardRecord,
   EnrollmentRecord,
+  EnrollmentSupervision,
   RevocationRequestRecord,
 } from './issuer-storage.ts';
 import { likePattern } from './sqlite-lifecycle.ts';
@@ -69,6 +70,15 @@ function toRequest(row: Row): RevocationRequestRecord {
   };
 }
 
+function toSupervision(row: Row): EnrollmentSupervision {
+  return {
+    keyFingerprint: textOrNull(row, 'supervision_key_fingerprint'),
+    affirmedFingerprint: textOrNull(row, 'affirmed_fingerprint'),
+    affirmedByCardId: textOrNull(row, 'affirmed_by_card_id'),
+    affirmedAt: numOrNull(row, 'affirmed_at'),
+  };
+}
+
 function toGrant(row: Row): AgentRoleGrant {
   return {
     kind: text(row, 'identity_kind') as AgentRoleGrant['kind'],
@@ -106,6 +116,15 @@ function prepare(db: Database.Database) {
     listRequests: db.prepare('SELECT * FROM revocation_requests WHERE status = ? ORDER BY requested_at, id LIMIT ?'),
     moveRequest: db.prepare(`UPDATE revocation_requests SET status = @to, decided_by_card_id = @byCardId,
       decided_at = @at WHERE id = @id AND status = @from AND (decided_by_card_id IS NULL OR decided_by_card_id = @byCardId)`),
+    supervision: db.prepare(`SELECT supervision_key_fingerprint, affirmed_fingerprint, affirmed_by_card_id, affirmed_at
+      FROM enrollments WHERE id = ?`),
+    requestAffirmation: db.prepare(`UPDATE enrollments SET supervision_key_fingerprint = @fingerprint,
+      affirmed_fingerprint = NULL, affirmed_by_card_id = NULL, affirmed_at = NULL
+      WHERE id = @id AND status = 'awaiting-phone'
+      AND (supervision_key_fingerprint IS NULL OR supervision_key_fingerprint <> @fingerprint)`),
+    affirm: db.prepare(`UPDATE enrollments SET affirmed_fingerprint = @fingerprint, affirmed_by_card_id = @byCardId,
+      affirmed_at = @at WHERE id = @id AND status = 'awaiting-phone' AND supervision_key_fingerprint = @fingerprint
+      AND affirmed_at IS NULL`),
     queue: db.prepare(`SELECT e.*, c.common_name AS person_name, s.kiosk_id AS queue_kiosk_id,
       d.device_platform AS queue_device_platform, d.device_model AS queue_device_model
       FROM enrollments e JOIN cards c ON c.id = e.card_id JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
@@ -194,7 +213,17 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
             platform: textOrNull(row, 'queue_device_platform'),
             model: textOrNull(row, 'queue_device_model'),
           },
+          supervision: toSupervision(row),
         })),
       ),
+    findEnrollmentSupervision: (enrollmentId) =>
+      run(() => {
+        const row = q.supervision.get(enrollmentId) as Row | undefined;
+        return row === undefined ? null : toSupervision(row);
+      }),
+    requestAffirmation: (id, fingerprint, entry) =>
+      runWrite(() => changeAudited(() => q.requestAffirmation.run({ id, fingerprint }).changes, entry)),
+    affirmEnrollment: (id, affirmation, entry) =>
+      runWrite(() => changeAudited(() => q.affirm.run({ id, ...affirmation }).changes, entry)),
   };
 }

@@ -321,7 +321,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 7,
-    description: 'help-desk agent console: role assignments, agent sessions, four-eyes revocation requests',
+    description:
+      'help-desk agent console: role assignments, agent sessions, four-eyes revocation requests, supervised issuance',
     sql: `
       -- The tenant's roles (issuer/agent/agent-roles.ts): a card named by its UUID, FASC-N (hex) or subject DN holds a
       -- role. The one home of who may do what at the console; changed only with an audit row.
@@ -361,6 +362,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         decided_at INTEGER
       );
       CREATE INDEX revocation_requests_by_status ON revocation_requests (status, requested_at);
+      -- Supervised issuance (tenant setting supervision = agent-affirms): the fingerprint of the key the phone asked
+      -- a certificate for, and the agent's affirmation of it (issuer/agent/supervised-issuance.ts).
+      ALTER TABLE enrollments ADD COLUMN supervision_key_fingerprint TEXT;
+      ALTER TABLE enrollments ADD COLUMN affirmed_fingerprint TEXT;
+      ALTER TABLE enrollments ADD COLUMN affirmed_by_card_id TEXT;
+      ALTER TABLE enrollments ADD COLUMN affirmed_at INTEGER;
       CREATE INDEX enrollments_by_created ON enrollments (created_at);
       CREATE INDEX cards_by_serial ON cards (serial_number_hex);
     `,

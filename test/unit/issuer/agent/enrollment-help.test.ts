@@ -52,6 +52,8 @@ describe('the live queue', () => {
             ageSeconds: 90,
             device: { platform: null, model: null },
             otpExpired: false,
+            keyFingerprint: null,
+            affirmed: false,
           },
         ],
       },
