@@ -5,6 +5,9 @@
 // node:crypto), so every side can import it.
 export const KEY_FINGERPRINT_BYTES = 8;
 
+/** How soon a phone waiting for the agent asks again (the issuer's Retry-After on `affirmation-pending`). */
+export const AFFIRMATION_POLL_SECONDS = 3;
+
 /** What an agent may type: the groups with or without dashes, any case (normalizeKeyFingerprint makes it canonical). */
 export const KEY_FINGERPRINT_INPUT_PATTERN = '^[0-9A-Fa-f]{4}(-?[0-9A-Fa-f]{4}){3}$';
 

@@ -10,6 +10,7 @@
 //   const done = await redeemEnrollment(connection, { token: token.value, qrPayload, otp: Buffer.from(otp) })
 //   connection.close()
 import { callIssuer } from '../contracts/issuer-caller.ts';
+import { AFFIRMATION_POLL_SECONDS } from '../contracts/key-fingerprint.ts';
 import type { CallOutcome, IssuerConnection } from '../contracts/issuer-caller.ts';
 import {
   DEVICE_CODE_GRANT_TYPE,
@@ -26,6 +27,11 @@ import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issue
 export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-caller.ts';
 
 export const PHONE_CLIENT_ID = 'dck-phone';
+
+/** Supervised issuance: how long the phone keeps asking while an agent affirms its key (the OTP's default life). */
+const AFFIRMATION_WAIT_MS = 10 * 60_000;
+/** How often it asks meanwhile: the issuer's Retry-After. */
+const AFFIRMATION_POLL_MS = AFFIRMATION_POLL_SECONDS * 1000;
 
 /** What the phone tells the issuer about itself; the kiosk shows it before approving (number matching). */
 export type PhoneReport = Pick<
@@ -234,6 +240,9 @@ export async function redeemEnrollment(
     trustedCaPem?: string;
     /** This phone's own stable id: a renewal for the same card and device supersedes the older credential. */
     deviceId?: string;
+    /** Supervised issuance: told once, with the issuer's sentence and the key's fingerprint, while an agent must affirm. */
+    onAffirmationPending?: (message: string) => void;
+    sleep?: (ms: number) => Promise<void>;
   },
 ): Promise<PhoneResult<Redemption>> {
   const qr = readEnrollmentQr(input.qrPayload, connection.baseUrl.href);
@@ -266,8 +275,8 @@ export async function redeemEnrollment(
     trustedCaPem = metadata.value.caCertificatePem;
   }
   const keyAndCsr = await createKeyAndCsr();
-  const redeemed = phoneResult(
-    await callIssuer(connection, 'redeemEnrollment', {
+  const redeem = () =>
+    callIssuer(connection, 'redeemEnrollment', {
       params: { enrollmentId: qr.value.enrollmentId },
       bearer: input.token.accessToken,
       body: {
@@ -275,8 +284,20 @@ export async function redeemEnrollment(
         csr: keyAndCsr.csrPem,
         ...(input.deviceId === undefined ? {} : { device: { id: input.deviceId } }),
       },
-    }),
-  );
+    });
+  // Supervised issuance: the issuer waits for a help-desk agent to affirm this key's fingerprint. The phone shows
+  // the issuer's sentence (with the fingerprint) once and asks again with the same key until the agent has.
+  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const waitUntil = Date.now() + AFFIRMATION_WAIT_MS;
+  let answer = await redeem();
+  let told = false;
+  while (!answer.ok && answer.kind === 'refused' && answer.code === 'affirmation-pending' && Date.now() < waitUntil) {
+    if (!told) input.onAffirmationPending?.(answer.message);
+    told = true;
+    await sleep(AFFIRMATION_POLL_MS);
+    answer = await redeem();
+  }
+  const redeemed = phoneResult(answer);
   if (!redeemed.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return redeemed;

@@ -240,6 +240,10 @@ async function redeem(args: string[]): Promise<number> {
         qrPayload: qrPayload ?? '',
         otp,
         ...(state.deviceId === undefined ? {} : { deviceId: state.deviceId }),
+        // Supervised issuance: the person shows this fingerprint to the help-desk agent (stderr: --json stays clean).
+        onAffirmationPending: (message) => {
+          console.error(terminalSafe(message));
+        },
       });
       if (!result.ok) return reportFailure(result, json);
       const keyPem = pkcs8ToPem(result.value.privateKeyPkcs8);

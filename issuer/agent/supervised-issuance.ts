@@ -6,7 +6,11 @@
 // refused (nothing recorded); two agents affirming at once: one wins (a conditional update), the other gets 409.
 // An agent never affirms an enrollment of their own card.
 import { createHash } from 'node:crypto';
-import { formatKeyFingerprint, normalizeKeyFingerprint } from '../../contracts/key-fingerprint.ts';
+import {
+  AFFIRMATION_POLL_SECONDS,
+  formatKeyFingerprint,
+  normalizeKeyFingerprint,
+} from '../../contracts/key-fingerprint.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { checkNote } from '../lifecycle/credential-state.ts';
@@ -14,9 +18,6 @@ import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { Refusal, RouteRuleResult } from '../refusal.ts';
 import type { EnrollmentRecord } from '../storage/issuer-storage.ts';
 import { authenticateAgent, isSamePerson } from './agent-session.ts';
-
-/** How soon the phone should ask again while it waits for the agent (sent as Retry-After). */
-const AFFIRMATION_POLL_SECONDS = 3;
 
 export function keyFingerprint(subjectPublicKeySpkiDer: Uint8Array): string {
   return formatKeyFingerprint(createHash('sha256').update(subjectPublicKeySpkiDer).digest());

@@ -1,13 +1,18 @@
 // The agent console's routes through the real issuer on loopback HTTPS (real SQLite, the real PKI-AUTH verifier):
 // an agent signs in with their own card, a person's card is refused, roles are checked on every call and changed
 // by the administrator in the database (as `dck admin agents` does, from another connection), a revocation reaches
-// the CRL that OpenSSL checks, the queue's event stream shows a new enrollment, and sign-out ends the token.
+// the CRL that OpenSSL checks, the queue's event stream shows a new enrollment, sign-out ends the token, and under
+// supervised issuance the phone client waits until an agent affirms its key's fingerprint.
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentRevocationOutcome, AgentSession, PersonLookup } from '../../../../contracts/agent-api.ts';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
+import { connectToIssuer } from '../../../../contracts/issuer-caller.ts';
 import { agentIdentityKey, grantAgentRole } from '../../../../issuer/agent/agent-roles.ts';
+import { parseIssuerConfig } from '../../../../issuer/config.ts';
+import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
+import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../../phone/phone-client.ts';
 import type { IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
@@ -144,5 +149,51 @@ describe('agent console over HTTPS', () => {
     });
     expect(received).toMatch(/^event: queue\ndata: /);
     agent.destroy();
+  });
+
+  it('supervised issuance: the phone (phone-client) waits with its fingerprint, an agent affirms it, the phone gets its certificate', async () => {
+    await changeTenantSettings(
+      admin,
+      parseIssuerConfig({}),
+      { supervision: 'agent-affirms' },
+      { kind: 'admin', id: 'it' },
+      new Date(),
+    );
+    // The issuer re-reads tenant settings at most every 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const token = (await agentSignIn(agentCard)).body.sessionToken;
+    const connected = connectToIssuer(h.issuer.url, h.issuer.tlsCertificatePem);
+    if (!connected.ok) throw new Error(connected.message);
+    const connection = connected.connection;
+    const flow = await startDeviceAuthorization(connection);
+    if (!flow.ok) throw new Error(flow.message);
+    const session = await kioskSignIn(h.http, personCard);
+    const approved = await approve(h.http, session.sessionToken, flow.value.userCode);
+    expect(approved.status).toBe(201);
+    const polled = await pollTokenOnce(connection, flow.value, flow.value.intervalSeconds);
+    if (!polled.ok || polled.value.state !== 'granted') throw new Error('no token');
+    const told: string[] = [];
+    const affirmations: Promise<number>[] = [];
+    const result = await redeemEnrollment(connection, {
+      token: polled.value.token,
+      qrPayload: approved.body.qrPayload,
+      otp: Buffer.from(approved.body.otp),
+      onAffirmationPending: (message) => {
+        told.push(message);
+        const fingerprint = /Key fingerprint ([0-9A-F-]{19})/.exec(message)?.[1] ?? '';
+        const affirmed = h.http
+          .route('agentAffirmEnrollment', {
+            params: { enrollmentId: approved.body.enrollmentId },
+            body: { fingerprint, note: 'fingerprint read out by the person' },
+            bearer: token,
+          })
+          .then((answer) => answer.status);
+        affirmations.push(affirmed);
+      },
+    });
+    connection.close();
+    expect(told).toHaveLength(1);
+    expect(await Promise.all(affirmations)).toEqual([204]);
+    expect(result.ok).toBe(true);
   });
 });
