@@ -89,12 +89,15 @@ async function liveSession(ctx: Pick<IssuerContext, 'storage' | 'now'>, token: s
 
 /**
  * Every agent route's first step: the token's session is live, its card still holds a role that allows `action`
- * (read from the tenant's roles now, not at sign-in), and the call renews the session's idle time.
+ * (read from the tenant's roles now, not at sign-in), and the call renews the session's idle time. `renew: false`:
+ * a check that is not the agent's activity (the queue stream's periodic re-check), so it does not keep a session
+ * alive.
  */
 export async function authenticateAgent(
   ctx: IssuerContext,
   token: string | null,
   action: AgentAction,
+  options: { renew: boolean } = { renew: true },
 ): Promise<RuleResult<AgentCaller, 'agent-session-invalid' | 'agent-forbidden'>> {
   const session = await liveSession(ctx, token);
   if (session === null) return refuse('agent-session-invalid');
@@ -109,6 +112,7 @@ export async function authenticateAgent(
       roles: roles.join(' '),
     });
   }
+  if (!options.renew) return ok({ session, card, roles });
   const now = ctx.now().getTime();
   const idleExpiresAt = Math.min(now + ctx.config.agentConsole.sessionIdleSeconds * 1000, session.expiresAt);
   // A sign-out between the read above and here wins: the call is refused as the session's end.

@@ -56,7 +56,8 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: IssuerContext): v
 /**
  * `event: queue` with the whole queue whenever an enrollment changes (EnrollmentEvents, as the kiosk's stream), and
  * at every heartbeat when it differs. The caller is checked at the start and at every heartbeat: a signed-out,
- * expired or demoted agent's stream ends there (each check also renews the session, as any call does).
+ * expired or demoted agent's stream ends there. Watching is not activity: the heartbeat's check does not renew the
+ * session, so an idle console's stream ends with its session.
  */
 function registerQueueStream(app: FastifyInstance, ctx: IssuerContext): void {
   const route: RouteSpec = ISSUER_API.agentQueueEvents;
@@ -87,7 +88,7 @@ function registerQueueStream(app: FastifyInstance, ctx: IssuerContext): void {
     };
     const unsubscribe = ctx.events.subscribeAll(schedule);
     const heartbeat = setInterval(() => {
-      authenticateAgent(ctx, bearer, 'read')
+      authenticateAgent(ctx, bearer, 'read', { renew: false })
         .then((again) => {
           if (!again.ok) return close();
           raw.write(': keep-alive\n\n');

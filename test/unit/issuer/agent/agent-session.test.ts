@@ -125,6 +125,17 @@ describe('agent session', () => {
     });
   });
 
+  it("the queue stream's periodic check (renew: false) does not keep an idle session alive", async () => {
+    for (let i = 0; i < 3; i += 1) {
+      h.advance(5 * MINUTE);
+      if (i < 2) expect(await authenticateAgent(h.ctx, token, 'read', { renew: false })).toMatchObject({ ok: true });
+    }
+    expect(await authenticateAgent(h.ctx, token, 'read', { renew: false })).toMatchObject({
+      ok: false,
+      error: { code: 'agent-session-invalid' },
+    });
+  });
+
   it('sign-out ends the session at once (the console signs out when the card is pulled), audited', async () => {
     expect(await signOutAgent(h.ctx, token)).toEqual({ ok: true, value: null });
     expect(await authenticateAgent(h.ctx, token, 'read')).toMatchObject({
