@@ -215,3 +215,21 @@ export const AffirmRequest = Type.Object(
   { additionalProperties: false },
 );
 export type AffirmRequest = Static<typeof AffirmRequest>;
+
+/**
+ * The tenant's settings as the admin routes show them: name → value. The names and their rules have one home,
+ * issuer/lifecycle/tenant-settings.ts; this contract only bounds the shape.
+ */
+export const TenantSettingsView = Type.Record(
+  Type.String({ maxLength: 64 }),
+  Type.Union([Type.String({ maxLength: 2048 }), Type.Number(), Type.Boolean(), Type.Null()]),
+  { maxProperties: 64 },
+);
+export type TenantSettingsView = Static<typeof TenantSettingsView>;
+
+/** Settings to change, name → the text an administrator types (as `dck admin tenant set`); all or none. */
+export const TenantSettingsChange = Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 2048 }), {
+  minProperties: 1,
+  maxProperties: 16,
+});
+export type TenantSettingsChange = Static<typeof TenantSettingsChange>;

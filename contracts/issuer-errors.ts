@@ -93,6 +93,7 @@ export const ISSUER_ERROR_CODES = [
   'note-invalid',
   'revocation-request-unknown',
   'revocation-request-decided',
+  'tenant-setting-invalid',
   // supervised issuance (tenant setting supervision = agent-affirms)
   'affirmation-pending',
   'affirmation-not-requested',
@@ -276,6 +277,7 @@ export const ISSUER_ERRORS = {
     status: 409,
     sentence: 'This request was already decided (by another approver, or meanwhile): check it again.',
   },
+  'tenant-setting-invalid': { status: 400, sentence: 'That tenant setting or value is not accepted; nothing changed:' },
   // 409 like OAuth's authorization_pending is 400: the phone asks again (Retry-After) with the same OTP and CSR.
   'affirmation-pending': {
     status: 409,

@@ -50,6 +50,8 @@ import {
   PersonLookupQuery,
   RevocationRequestIdParams,
   RevocationRequestList,
+  TenantSettingsChange,
+  TenantSettingsView,
 } from './agent-api.ts';
 
 export type NonJsonMedia = 'text/event-stream' | 'application/pkix-crl' | 'application/ocsp-response';
@@ -601,6 +603,25 @@ export const ISSUER_API = {
       'affirmation-done',
       'note-invalid',
     ],
+  },
+  adminTenantSettings: {
+    method: 'GET',
+    path: '/admin/tenant-settings',
+    auth: 'agent-session',
+    summary: "Admin (an agent with the admin role): the tenant's settings",
+    success: { status: 200, body: TenantSettingsView },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES],
+  },
+  adminChangeTenantSettings: {
+    method: 'POST',
+    path: '/admin/tenant-settings',
+    auth: 'agent-session',
+    summary: 'Admin (an agent with the admin role): change tenant settings, all or none, audited → the settings',
+    body: TenantSettingsChange,
+    success: { status: 200, body: TenantSettingsView },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES, 'tenant-setting-invalid'],
   },
   agentQueue: {
     method: 'GET',

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ISSUER_API } from '../../contracts/issuer-routes.ts';
 import type { RouteSpec } from '../../contracts/issuer-routes.ts';
+import { changeSettings, showTenantSettings } from '../agent/admin-settings.ts';
 import { authenticateAgent, signInAgent, signOutAgent } from '../agent/agent-session.ts';
 import { revokeCredential, suspendOrResume, terminatePerson } from '../agent/credential-actions.ts';
 import { enrollmentQueue, watchQueue } from '../agent/enrollment-queue.ts';
@@ -48,6 +49,10 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: IssuerContext): v
   );
   registerRoute(app, 'agentAffirmEnrollment', ({ bearer, params, body }) =>
     affirmEnrollment(ctx, { token: bearer, enrollmentId: params.enrollmentId, ...body }),
+  );
+  registerRoute(app, 'adminTenantSettings', ({ bearer }) => showTenantSettings(ctx, bearer));
+  registerRoute(app, 'adminChangeTenantSettings', ({ bearer, body }) =>
+    changeSettings(ctx, { token: bearer, changes: body }),
   );
   registerRoute(app, 'agentQueue', ({ bearer }) => watchQueue(ctx, bearer));
   registerQueueStream(app, ctx);

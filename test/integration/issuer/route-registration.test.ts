@@ -54,6 +54,8 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   agentRejectRevocation: [204, 400, 401, 403, 404, 409, 413, 415, 429, 500],
   agentReissueCode: [200, 400, 401, 403, 404, 409, 410, 413, 415, 429, 500],
   agentAffirmEnrollment: [204, 400, 401, 403, 404, 409, 410, 413, 415, 429, 500],
+  adminTenantSettings: [200, 401, 403, 429, 500],
+  adminChangeTenantSettings: [200, 400, 401, 403, 413, 415, 429, 500],
   agentQueue: [200, 401, 403, 429, 500],
   agentQueueEvents: [200, 401, 403, 429, 500],
 };
