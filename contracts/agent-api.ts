@@ -69,6 +69,8 @@ export const AgentCredential = Type.Object(
         id: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
         platform: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
         model: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+        /** Whether platform and model are what the person confirmed at the kiosk (number matching), or unconfirmed. */
+        source: Type.String({ maxLength: 40 }),
       },
       { additionalProperties: false },
     ),

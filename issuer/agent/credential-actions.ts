@@ -30,7 +30,7 @@ export function lifecycleDepsOf(ctx: IssuerContext): LifecycleDeps {
   return {
     storage: ctx.storage,
     now: ctx.now,
-    notifications: ctx.config.notifications,
+    notificationTypes: async () => (await ctx.tenant()).notificationTypes,
     afterRevocationChange: () => {
       ctx.crl.refresh().catch((error: unknown) => {
         process.emitWarning(`derived CRL not regenerated: ${String(error)}`);

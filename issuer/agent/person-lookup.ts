@@ -41,7 +41,7 @@ function agentCredential(view: DerivedCredentialView, at: Date, thresholdPercent
 
 async function personRecord(ctx: IssuerContext, card: CardRecord, at: Date): Promise<PersonRecord> {
   const views = await ctx.storage.listDerivedCredentials({ cardId: card.id }, MAX_CREDENTIALS_PER_CARD);
-  const threshold = ctx.config.notifications.renewalThresholdPercent;
+  const threshold = (await ctx.tenant()).renewalThresholdPercent;
   return {
     cardId: card.id,
     name: card.commonName,

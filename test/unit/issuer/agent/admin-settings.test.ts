@@ -42,7 +42,11 @@ describe('admin tenant settings', () => {
     const admin = await h.personCard('Ada Admin');
     await h.grant(admin, 'admin');
     const token = await h.signInAgent(admin);
-    for (const changes of [{ supervision: 'always' }, { validateCancellation: 'on', colour: 'blue' }])
+    const refusedChanges: Record<string, string>[] = [
+      { supervision: 'always' },
+      { validateCancellation: 'on', colour: 'blue' },
+    ];
+    for (const changes of refusedChanges)
       expect(await changeSettings(h.ctx, { token, changes }), JSON.stringify(changes)).toMatchObject({
         ok: false,
         error: { code: 'tenant-setting-invalid' },

@@ -65,7 +65,7 @@ describe('look-up', () => {
         expect.objectContaining({
           serialNumberHex: serial,
           state: 'active',
-          device: { id: null, platform: 'Android 15', model: 'Pixel 9' },
+          device: { id: null, platform: 'Android 15', model: 'Pixel 9', source: 'confirmed-at-kiosk' },
           renewalDueAt: expect.stringMatching(/^\d{4}-/) as unknown,
         }),
       ]);
