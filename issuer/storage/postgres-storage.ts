@@ -4,6 +4,7 @@
 // COMMITTED, so where a write depends on a row read first (a guess count, a session's approvals), that row is read
 // FOR UPDATE: the second of two racing transactions waits, then reads what the first committed. Lock order is
 // card → kiosk session everywhere, so two of them never wait on each other.
+import { postgresAgentStorage } from './postgres-agent.ts';
 import type {
   ApproveResult,
   AuditEntryInput,
@@ -318,6 +319,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
 
   return {
     pool,
+    ...postgresAgentStorage(),
     insertDeviceAuthorization: (record, entry) =>
       tx(async (sql) => {
         await sql.count(
