@@ -358,6 +358,10 @@ async function kiosksList(ctx: Context): Promise<number> {
         terminalSafe(
           `${kiosk.name.padEnd(24)} last seen ${kiosk.lastSeenAt ?? 'never'}  ${kiosk.problems.length === 0 ? 'ok' : kiosk.problems.join('; ')}`,
         ),
+      );
+  return 0;
+}
+
 /** The card a role is given to: exactly one of --uuid, --fascn, --subject. */
 function identityOption(options: Options): AgentIdentityKey {
   const given = (['uuid', 'fascn', 'subject'] as const).filter((kind) => options[`--${kind}`] !== undefined);
