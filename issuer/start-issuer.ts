@@ -210,15 +210,46 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
   const storage = await openConfiguredStorage(config.storage, options.dataDir, {
     onBusyRetry: () => metrics.storageBusyRetries.inc(),
   });
-  // Before the CA is loaded: an issuer replacement a crash interrupted is finished or undone.
-  let material: IssuerMaterial;
+  // What is started is stopped again, newest first, by close() or by a start that fails half-way (an unreadable
+  // file, a port in use): a failed start leaves no database handle, timer or signer session behind.
+  const started = new StartedParts();
+  started.add(() => storage.close());
   try {
-    if (config.ca === null) await recoverIssuerReplacement(options.dataDir, storage, now());
-    material = await loadOrCreateMaterial(config, options.dataDir, now());
+    return await startOnStorage(options, config, now, metrics, storage, started);
   } catch (error: unknown) {
-    await storage.close();
+    await started.stopAll();
     throw error;
   }
+}
+
+/** Stop functions of what a start has made, run newest first, once: a second stopAll waits for the first. */
+class StartedParts {
+  readonly #stops: (() => Promise<void> | void)[] = [];
+  #stopping: Promise<void> | null = null;
+  add(stop: () => Promise<void> | void): void {
+    this.#stops.push(stop);
+  }
+  stopAll(): Promise<void> {
+    this.#stopping ??= this.#stopEach();
+    return this.#stopping;
+  }
+  async #stopEach(): Promise<void> {
+    for (let stop = this.#stops.pop(); stop !== undefined; stop = this.#stops.pop()) await stop();
+  }
+}
+
+async function startOnStorage(
+  options: StartIssuerOptions,
+  config: IssuerConfig,
+  now: () => Date,
+  metrics: IssuerMetrics,
+  storage: IssuerStorage,
+  started: StartedParts,
+): Promise<RunningIssuer> {
+  // Before the CA is loaded: an issuer replacement a crash interrupted is finished or undone.
+  if (config.ca === null) await recoverIssuerReplacement(options.dataDir, storage, now());
+  const material: IssuerMaterial = await loadOrCreateMaterial(config, options.dataDir, now());
+  started.add(() => material.ca.signer.close());
   const { tls, serverSecret } = material;
   const ca = { ...material.ca, signer: metrics.measuredSigner(material.ca.signer) };
   const { generation: issuerGeneration } = await enterIssuerGeneration(
@@ -240,6 +271,9 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       process.emitWarning(message);
     },
   });
+  started.add(() => {
+    crl.stop();
+  });
   // Nodes on one PostgreSQL database wake each other's waiters (LISTEN/NOTIFY), and re-read periodically anyway.
   const events =
     options.events ?? new EnrollmentEvents(config.storage.kind === 'postgres' ? { recheckMs: NODE_RECHECK_MS } : {});
@@ -248,7 +282,10 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
         events.wake(enrollmentId);
       })
     : null;
-  if (channel !== null) events.relayTo(channel.publish);
+  if (channel !== null) {
+    started.add(() => channel.stop());
+    events.relayTo(channel.publish);
+  }
   const context: IssuerContext = {
     config,
     storage,
@@ -291,14 +328,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
       return payload;
     });
   }
-  try {
-    await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
-  } catch (error: unknown) {
-    await channel?.stop();
-    await storage.close();
-    await ca.signer.close();
-    throw error;
-  }
+  started.add(() => app.close());
+  await app.listen({ host: config.listen.host, port: options.port ?? config.listen.port });
   const port = (app.server.address() as AddressInfo).port;
   const url = defaultBaseUrl(config.listen.host, port);
   context.baseUrl = config.publicBaseUrl?.replace(/\/+$/, '') ?? url;
@@ -352,7 +383,9 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     transport: smtp === undefined ? null : createMailTransport(smtp),
     directory: ldap === undefined ? null : createDirectoryLookup(ldap),
   });
-  let closed = false;
+  started.add(() => notifications.stop());
+  started.add(() => cardMonitor.stop());
+  started.add(() => maintenance.stop());
   return {
     url,
     port,
@@ -365,17 +398,8 @@ export async function startIssuer(options: StartIssuerOptions): Promise<RunningI
     caCertificatePem: derToPem(ca.certificateDer),
     caCertificateDer: ca.certificateDer,
     tlsCertificatePem: tls.certificatePem,
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await maintenance.stop();
-      await cardMonitor.stop();
-      await notifications.stop();
-      crl.stop();
-      await app.close();
-      await channel?.stop();
-      await storage.close();
-      await ca.signer.close();
-    },
+    // Background jobs first, then the HTTP server (in-flight requests finish), the node channel, the CRL
+    // publisher, the CA signer and last the database; a second close waits for the first.
+    close: () => started.stopAll(),
   };
 }

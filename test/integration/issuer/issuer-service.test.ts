@@ -1,13 +1,14 @@
 // Start-up behaviour: config validation naming the field (in-process and via `dck issuer`), persistence of the
 // CA across restarts, and the rate limits on the code-guessing routes (user_code, OTP).
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../issuer/config.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
+import { ISSUER_DATABASE_FILE } from '../../../issuer/storage/sqlite-storage.ts';
 import { approve, kioskSignIn, makeCsr, redeem, startHarness, upToRedeem } from './issuer-fixture.ts';
 
 const run = promisify(execFile);
@@ -49,6 +50,27 @@ describe('issuer: configuration', () => {
     );
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('derivedCertificate.lifetimeDays');
+  });
+
+  it('a start that fails half-way (a trust anchor file missing) leaves no database handle open behind it', async () => {
+    const dataDir = join(temp, 'half-way');
+    const openDatabaseFiles = (): string[] =>
+      readdirSync('/proc/self/fd')
+        .map((fd) => {
+          try {
+            return readlinkSync(join('/proc/self/fd', fd));
+          } catch {
+            return '';
+          }
+        })
+        .filter((target) => target.startsWith(join(dataDir, ISSUER_DATABASE_FILE)));
+    const start = startIssuer({
+      dataDir,
+      port: 0,
+      config: { pivTrust: { trustAnchorFiles: [join(temp, 'no-such-anchor.pem')] } },
+    });
+    await expect(start).rejects.toThrow(/no-such-anchor/);
+    expect(openDatabaseFiles()).toEqual([]);
   });
 
   it('keeps its CA across restarts of the same data directory', async () => {
