@@ -5,6 +5,8 @@
 import { createHash, createPublicKey, randomBytes, verify } from 'node:crypto';
 import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
+// One home for the OIDs the issuer both writes (its own OCSP responder) and reads here (card OCSP responders).
+import { OID } from '../../ca/der.ts';
 import { serialNumberHex, type ParsedCertificate } from '../parsed-certificate.ts';
 import { boundedFetch } from './bounded-fetch.ts';
 
@@ -13,11 +15,6 @@ const OCSP_TIMEOUT_MS = 5_000;
 const CLOCK_SKEW_MS = 5 * 60_000;
 /** Without nextUpdate, an answer is fresh for this long after thisUpdate (RFC 5019 responders always set it). */
 const MAX_AGE_WITHOUT_NEXT_UPDATE_MS = 15 * 60_000;
-
-const OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
-const OCSP_NONCE = '1.3.6.1.5.5.7.48.1.2';
-const EKU_OCSP_SIGNING = '1.3.6.1.5.5.7.3.9';
-const EXTENDED_KEY_USAGE = '2.5.29.37';
 
 const SIGNATURE_HASHES: Record<string, string> = {
   '1.2.840.113549.1.1.11': 'sha256',
@@ -74,7 +71,7 @@ export async function ocspAnswerFor(
   const request = new pkijs.OCSPRequest();
   request.tbsRequest.requestList = [new pkijs.Request({ reqCert: certId })];
   request.tbsRequest.requestExtensions = [
-    new pkijs.Extension({ extnID: OCSP_NONCE, critical: false, extnValue: nonce }),
+    new pkijs.Extension({ extnID: OID.ocspNonce, critical: false, extnValue: nonce }),
   ];
   const body = new Uint8Array(request.toSchema(true).toBER());
 
@@ -135,7 +132,7 @@ function parseBasicResponse(der: Uint8Array): pkijs.BasicOCSPResponse | string {
     const response = new pkijs.OCSPResponse({ schema: outer.result });
     const status = response.responseStatus.valueBlock.valueDec;
     if (status !== 0) return `reports an error (responseStatus ${status})`;
-    if (response.responseBytes?.responseType !== OCSP_BASIC) return 'is not a basic OCSP response';
+    if (response.responseBytes?.responseType !== OID.ocspBasic) return 'is not a basic OCSP response';
     const inner = asn1js.fromBER(response.responseBytes.response.valueBlock.valueHexView);
     if (inner.offset === -1) return 'carries an unreadable basic response';
     return new pkijs.BasicOCSPResponse({ schema: inner.result });
@@ -183,10 +180,8 @@ function matchesResponderId(certificate: pkijs.Certificate, responderId: unknown
 }
 
 function hasOcspSigning(certificate: pkijs.Certificate): boolean {
-  const eku: unknown = certificate.extensions?.find(
-    (extension) => extension.extnID === EXTENDED_KEY_USAGE,
-  )?.parsedValue;
-  return eku instanceof pkijs.ExtKeyUsage && eku.keyPurposes.includes(EKU_OCSP_SIGNING);
+  const eku: unknown = certificate.extensions?.find((extension) => extension.extnID === OID.extKeyUsage)?.parsedValue;
+  return eku instanceof pkijs.ExtKeyUsage && eku.keyPurposes.includes(OID.ocspSigning);
 }
 
 function signatureVerifies(basic: pkijs.BasicOCSPResponse, signer: pkijs.Certificate): boolean {
@@ -209,7 +204,7 @@ function signatureVerifies(basic: pkijs.BasicOCSPResponse, signer: pkijs.Certifi
 }
 
 function checkNonce(basic: pkijs.BasicOCSPResponse, sent: Uint8Array): string | null {
-  const echoed = basic.tbsResponseData.responseExtensions?.find((extension) => extension.extnID === OCSP_NONCE);
+  const echoed = basic.tbsResponseData.responseExtensions?.find((extension) => extension.extnID === OID.ocspNonce);
   // Pre-produced responses (RFC 5019) carry no nonce; freshness then rests on thisUpdate/nextUpdate.
   if (echoed === undefined) return null;
   return Buffer.from(echoed.extnValue.valueBlock.valueHexView).equals(Buffer.from(sent))
