@@ -7,6 +7,7 @@
 import { defineConfig } from 'vite';
 import type { Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILD_INFO_FILE, buildInfo } from './build/renderer-build.ts';
 
@@ -25,6 +26,10 @@ function devKioskHostStub(): Plugin {
       server.middlewares.use('/kiosk-host.js', (_request, response) => {
         response.setHeader('Content-Type', 'text/javascript');
         response.end('// dev server: no kiosk host; the renderer uses its dev fake\n');
+      });
+      server.middlewares.use('/agent-host.js', (_request, response) => {
+        response.setHeader('Content-Type', 'text/javascript');
+        response.end('// dev server: no console host; the console says it is not connected\n');
       });
     },
   };
@@ -71,6 +76,10 @@ export default defineConfig(({ command }) => {
       modulePreload: { polyfill: false },
       // Keep the QR / i18n code in the one entry chunk: the kiosk loads once and never navigates.
       assetsInlineLimit: 0,
+      // Two pages: the kiosk (index.html) and the help-desk agent console (agent.html, served by `dck agent`).
+      rollupOptions: {
+        input: { kiosk: join(rendererRoot, 'index.html'), agent: join(rendererRoot, 'agent.html') },
+      },
       sourcemap: false,
       target: 'chrome120',
     },

@@ -1,5 +1,7 @@
 // The browser host: serves the built renderer and `window.kiosk` over a loopback WebSocket, so the kiosk runs in
 // plain Chromium (development, end-to-end tests, thin clients). Same handlers as Electron's IPC; no logic here.
+// The agent console (`dck agent --browser`) is served by the same host code with its own page (agent.html), page
+// script (/agent-host.js defining window.agentConsole) and handlers: `startConsoleBrowserHost`.
 //
 // Who may talk to it (every request and the WebSocket handshake are checked):
 // - loopback only: it listens on 127.0.0.1, and the Host header must be exactly 127.0.0.1:<port> (DNS rebinding);
@@ -21,8 +23,9 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
-import type { KioskHandlers, KioskView } from '../../contracts/kiosk-api.ts';
-import { invokeKiosk } from '../transport/invoke.ts';
+import type { ConsoleHandlers, ConsoleView } from '../../contracts/console-api.ts';
+import type { KioskHandlers, KioskView, Result } from '../../contracts/kiosk-api.ts';
+import { invokeConsole, invokeKiosk } from '../transport/invoke.ts';
 import { decodeCallFrame, MAX_CALL_FRAME_BYTES } from '../transport/wire.ts';
 import type { HostMessage } from '../transport/wire.ts';
 import { serveStatic } from './static-files.ts';
@@ -35,6 +38,33 @@ export interface BrowserHostOptions {
   /** The page script defining window.kiosk (see kiosk-host-bundle.ts). */
   readonly kioskHostScript: string;
   /** 0 (default): any free port. */
+  readonly port?: number;
+  readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
+}
+
+/** The agent console's host: same hardening, its own handlers, views, page (agent.html) and page script. */
+export interface ConsoleBrowserHostOptions {
+  readonly handlers: ConsoleHandlers;
+  readonly subscribeViews: (listener: (view: ConsoleView) => void) => () => void;
+  readonly rendererDir: string;
+  /** The page script defining window.agentConsole (kiosk-host-bundle.ts `consoleHostScript`). */
+  readonly consoleHostScript: string;
+  readonly port?: number;
+  readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
+}
+
+/** What differs between the two apps a browser host can serve; everything else (who may talk to it) is shared. */
+interface HostedApp<View> {
+  /** Checks the call name and arguments against the app's channel table, then calls its handler. */
+  readonly dispatch: (call: unknown, args: unknown) => Promise<Result<unknown, { readonly code: string }>>;
+  readonly subscribeViews: (listener: (view: View) => void) => () => void;
+  readonly rendererDir: string;
+  readonly indexFile: string;
+  readonly hostScriptPath: string;
+  readonly hostScript: string;
+  /** Used in the refusal texts ("Open the kiosk with the launch URL `dck kiosk` printed."). */
+  readonly name: 'kiosk' | 'agent console';
+  readonly command: 'dck kiosk' | 'dck agent';
   readonly port?: number;
   readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
 }
@@ -84,7 +114,45 @@ function sameSecret(given: string | null, secret: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
+export function startBrowserHost(options: BrowserHostOptions): Promise<RunningBrowserHost> {
+  const log = options.log ?? (() => undefined);
+  return startHost<KioskView>({
+    dispatch: (call, args) =>
+      invokeKiosk(options.handlers, call, args, (name, error) =>
+        log('handler-failed', { call: name, error: error instanceof Error ? error.name : typeof error }),
+      ),
+    subscribeViews: options.subscribeViews,
+    rendererDir: options.rendererDir,
+    indexFile: 'index.html',
+    hostScriptPath: '/kiosk-host.js',
+    hostScript: options.kioskHostScript,
+    name: 'kiosk',
+    command: 'dck kiosk',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    log,
+  });
+}
+
+export function startConsoleBrowserHost(options: ConsoleBrowserHostOptions): Promise<RunningBrowserHost> {
+  const log = options.log ?? (() => undefined);
+  return startHost<ConsoleView>({
+    dispatch: (call, args) =>
+      invokeConsole(options.handlers, call, args, (name, error) =>
+        log('handler-failed', { call: name, error: error instanceof Error ? error.name : typeof error }),
+      ),
+    subscribeViews: options.subscribeViews,
+    rendererDir: options.rendererDir,
+    indexFile: 'agent.html',
+    hostScriptPath: '/agent-host.js',
+    hostScript: options.consoleHostScript,
+    name: 'agent console',
+    command: 'dck agent',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    log,
+  });
+}
+
+async function startHost<View>(options: HostedApp<View>): Promise<RunningBrowserHost> {
   const log = options.log ?? (() => undefined);
   // The session cookie's value; never in a URL, never the same as any launch token.
   const sessionSecret = randomBytes(32).toString('base64url');
@@ -138,7 +206,10 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     const launch = url.searchParams.get('launch');
     if (url.pathname === '/' && launch !== null) {
       if (!spendLaunchToken(launch))
-        return send(403, 'This launch link is not valid or was already used. Start the kiosk again for a new one.');
+        return send(
+          403,
+          `This launch link is not valid or was already used. Start the ${options.name} again for a new one.`,
+        );
       log('browser-host-launched');
       response.writeHead(303, {
         location: '/',
@@ -148,13 +219,15 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
       });
       return response.end();
     }
-    if (!hasSession(request)) return send(403, 'Open the kiosk with the launch URL `dck kiosk` printed.');
+    if (!hasSession(request))
+      return send(403, `Open the ${options.name} with the launch URL \`${options.command}\` printed.`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return send(405, 'method not allowed');
     serveStatic(request, response, {
       rendererDir: options.rendererDir,
       pathname: url.pathname,
-      extraFiles: { '/kiosk-host.js': { body: options.kioskHostScript, type: 'text/javascript; charset=utf-8' } },
+      extraFiles: { [options.hostScriptPath]: { body: options.hostScript, type: 'text/javascript; charset=utf-8' } },
       csp,
+      indexFile: options.indexFile,
     });
     return undefined;
   });
@@ -173,11 +246,11 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
-  const sendTo = (ws: WebSocket, message: HostMessage): void => {
+  const sendTo = (ws: WebSocket, message: HostMessage<View, { readonly code: string }>): void => {
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
   };
 
-  let latestView: KioskView | null = null;
+  let latestView: View | null = null;
   const unsubscribe = options.subscribeViews((view) => {
     latestView = view;
     for (const ws of sockets) sendTo(ws, { kind: 'view', view });
@@ -207,9 +280,7 @@ export async function startBrowserHost(options: BrowserHostOptions): Promise<Run
         return;
       }
       const { id, call, args } = decoded.frame;
-      void invokeKiosk(options.handlers, call, args, (name, error) =>
-        log('handler-failed', { call: name, error: error instanceof Error ? error.name : typeof error }),
-      ).then((result) => sendTo(ws, { kind: 'result', id, result }));
+      void options.dispatch(call, args).then((result) => sendTo(ws, { kind: 'result', id, result }));
     });
   });
 

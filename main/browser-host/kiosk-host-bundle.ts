@@ -1,15 +1,28 @@
-// Builds /kiosk-host.js (kiosk-host-client.ts + the contract it imports) into one classic script with esbuild.
+// Builds /kiosk-host.js (kiosk-host-client.ts + the contract it imports) and the agent console's /agent-host.js
+// (console-host-client.ts) into one classic script each with esbuild.
 // Done in memory at host start: a few milliseconds, and no stale build output to forget.
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const CLIENT_ENTRY = fileURLToPath(new URL('./kiosk-host-client.ts', import.meta.url));
+const CONSOLE_CLIENT_ENTRY = fileURLToPath(new URL('./console-host-client.ts', import.meta.url));
 
 let cached: Promise<string> | null = null;
+let consoleCached: Promise<string> | null = null;
 
 export function kioskHostScript(): Promise<string> {
-  cached ??= build({
-    entryPoints: [CLIENT_ENTRY],
+  cached ??= bundlePageScript(CLIENT_ENTRY);
+  return cached;
+}
+
+export function consoleHostScript(): Promise<string> {
+  consoleCached ??= bundlePageScript(CONSOLE_CLIENT_ENTRY);
+  return consoleCached;
+}
+
+function bundlePageScript(entry: string): Promise<string> {
+  return build({
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'iife',
@@ -19,8 +32,7 @@ export function kioskHostScript(): Promise<string> {
     legalComments: 'none',
   }).then((result) => {
     const output = result.outputFiles[0];
-    if (output === undefined) throw new Error('esbuild produced no kiosk-host.js');
+    if (output === undefined) throw new Error(`esbuild produced nothing for ${entry}`);
     return output.text;
   });
-  return cached;
 }

@@ -20,6 +20,8 @@ export interface StaticRequest {
   readonly pathname: string;
   readonly extraFiles: Readonly<Record<string, { readonly body: string; readonly type: string }>>;
   readonly csp: string;
+  /** The page `/` serves (default index.html; the agent console's host serves agent.html). */
+  readonly indexFile?: string;
 }
 
 function securityHeaders(csp: string): Record<string, string> {
@@ -36,7 +38,7 @@ function securityHeaders(csp: string): Record<string, string> {
 }
 
 /** The file a URL path names inside `root`, or null when it escapes it or is not a servable file. */
-export function resolveInside(root: string, pathname: string): string | null {
+export function resolveInside(root: string, pathname: string, indexFile = 'index.html'): string | null {
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -45,7 +47,7 @@ export function resolveInside(root: string, pathname: string): string | null {
     throw error;
   }
   if (decoded.includes('\0') || decoded.includes('\\') || decoded.length > 512) return null;
-  const relative = decoded === '/' ? 'index.html' : decoded.replace(/^\/+/, '');
+  const relative = decoded === '/' ? indexFile : decoded.replace(/^\/+/, '');
   const base = resolve(root);
   const file = resolve(base, relative);
   if (!file.startsWith(base + sep)) return null;
@@ -61,7 +63,7 @@ export function serveStatic(request: IncomingMessage, response: ServerResponse, 
     response.end(request.method === 'HEAD' ? undefined : extra.body);
     return;
   }
-  const file = resolveInside(what.rendererDir, what.pathname);
+  const file = resolveInside(what.rendererDir, what.pathname, what.indexFile);
   const size = file === null ? null : fileSize(file);
   if (file === null || size === null) {
     response.writeHead(404, { ...headers, 'content-type': 'text/plain; charset=utf-8' });

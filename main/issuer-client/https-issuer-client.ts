@@ -160,6 +160,14 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     return this.#call('kioskHeartbeat', { body, ...withSignal(signal) });
   }
 
+  /**
+   * Any route of the table over this client's connection, with the same bounds and error mapping: the agent console
+   * (main/console/) signs in and acts through it, reusing the kiosk's challenge() for PKI-AUTH.
+   */
+  route<N extends RouteName>(name: N, input: CallInput<N>): IssuerCall<RouteSuccess<N>> {
+    return this.#call(name, input);
+  }
+
   async #call<N extends RouteName>(name: N, input: CallInput<N>): IssuerCall<RouteSuccess<N>> {
     const answer = await callIssuer(this.#connection, name, input);
     return answer.ok ? ok(answer.value) : err(callError(answer));

@@ -3,6 +3,8 @@
 // validators and calls the handler. Transports stay free of logic: they only move bytes and check the caller.
 import { err, isKioskInvokeName, validateInvokeArgs } from '../../contracts/kiosk-api.ts';
 import type { KioskError, KioskHandlers, KioskInvokeName, Result } from '../../contracts/kiosk-api.ts';
+import { isConsoleInvokeName, validateConsoleArgs } from '../../contracts/console-api.ts';
+import type { ConsoleError, ConsoleHandlers, ConsoleInvokeName } from '../../contracts/console-api.ts';
 
 export type InvokeOutcome = Result<unknown, KioskError>;
 
@@ -24,6 +26,27 @@ export async function invokeKiosk(
     return await handler(...validated.value);
   } catch (error: unknown) {
     // A handler broke its contract (they return results). The page learns only that something failed.
+    onInternalError(name, error);
+    return err({ code: 'internal' });
+  }
+}
+
+/** The agent console's twin of invokeKiosk: its own channel table and validators (contracts/console-api.ts). */
+export async function invokeConsole(
+  handlers: ConsoleHandlers,
+  name: unknown,
+  args: unknown,
+  onInternalError: (call: ConsoleInvokeName, error: unknown) => void,
+): Promise<Result<unknown, ConsoleError>> {
+  if (!isConsoleInvokeName(name)) return err({ code: 'invalid-argument', detail: 'unknown call' });
+  if (!Array.isArray(args) || args.length > MAX_ARGS)
+    return err({ code: 'invalid-argument', detail: 'arguments must be a short list' });
+  const validated = validateConsoleArgs(name, args as unknown[]);
+  if (!validated.ok) return validated;
+  const handler = handlers[name] as (...callArgs: readonly unknown[]) => Promise<Result<unknown, ConsoleError>>;
+  try {
+    return await handler(...validated.value);
+  } catch (error: unknown) {
     onInternalError(name, error);
     return err({ code: 'internal' });
   }

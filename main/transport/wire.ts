@@ -10,9 +10,10 @@ export const MAX_CALL_FRAME_BYTES = 16 * 1024;
 export const MAX_HEADER_BYTES = 8 * 1024;
 const MAX_BYTES_ARGS = 4;
 
-export type HostMessage =
-  | { readonly kind: 'result'; readonly id: number; readonly result: Result<unknown, KioskError> }
-  | { readonly kind: 'view'; readonly view: KioskView };
+/** The kiosk's messages by default; the agent console's host sends its own views and errors the same way. */
+export type HostMessage<View = KioskView, Failure extends { readonly code: string } = KioskError> =
+  | { readonly kind: 'result'; readonly id: number; readonly result: Result<unknown, Failure> }
+  | { readonly kind: 'view'; readonly view: View };
 
 export interface CallFrame {
   readonly id: number;

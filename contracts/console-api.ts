@@ -1,0 +1,204 @@
+// The help-desk agent console's page ↔ main contract (issue 13): `window.agentConsole`, the views main pushes, the
+// channel table both transports are built from, and runtime validation of every call's arguments. Modelled on
+// kiosk-api.ts (same Result, same PIN rules). The agent's session token never crosses it: main holds it and calls
+// the issuer; the page gets data and refusals as kinds it turns into sentences in the agent's language.
+import type { AgentRole, PersonLookup, RevocationRequestView } from './agent-api.ts';
+import { err, isPinBytes, ok, PIN_MAX_LENGTH, PIN_MIN_LENGTH } from './kiosk-api.ts';
+import type { Result } from './kiosk-api.ts';
+import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
+
+/** Why the console shows its lock screen ("insert your card"). */
+export type ConsoleLockReason = 'start' | 'card-removed' | 'session-expired' | 'signed-out';
+
+/** Why a card could not sign in (the page says each in a sentence). */
+export type ConsoleSignInRefusal =
+  | 'no-role' // a card the issuer knows no agent role for
+  | 'card-not-trusted' // not a PIV card the issuer trusts (revoked, expired, unknown issuer)
+  | 'card-unreadable'
+  | 'pin-blocked'
+  | 'issuer-unreachable';
+
+export type ConsoleView =
+  | { readonly screen: 'locked'; readonly reason: ConsoleLockReason }
+  | { readonly screen: 'reading-card' }
+  | {
+      readonly screen: 'pin';
+      readonly holderName: string;
+      readonly triesLeft: number | null;
+      readonly wrongPin: boolean;
+      readonly busy: boolean;
+    }
+  | { readonly screen: 'sign-in-refused'; readonly reason: ConsoleSignInRefusal }
+  | {
+      readonly screen: 'signed-in';
+      readonly agent: { readonly name: string; readonly roles: readonly AgentRole[] };
+    };
+
+/**
+ * An issuer refusal as the agent is told it (never the raw code): forbidden (403: your role cannot do this),
+ * conflict (409: someone else acted first, or the state does not allow it), not-found, invalid (the note, reason or
+ * search was refused), own-card (an agent cannot act on their own card), same-requester (four eyes),
+ * session-ended (the console locks), unreachable (the issuer did not answer).
+ */
+export const CONSOLE_REFUSALS = [
+  'forbidden',
+  'conflict',
+  'not-found',
+  'invalid',
+  'own-card',
+  'same-requester',
+  'session-ended',
+  'unreachable',
+] as const;
+export type ConsoleRefusal = (typeof CONSOLE_REFUSALS)[number];
+
+export interface ConsoleError {
+  readonly code: 'refused' | 'invalid-argument' | 'disconnected' | 'internal';
+  readonly refusal?: ConsoleRefusal;
+  readonly detail?: string;
+}
+
+export type ConsoleResult<T> = Promise<Result<T, ConsoleError>>;
+
+/** What a revocation or a four-eyes approval came to: done now, or sent for another agent's approval. */
+export type ConsoleRevocationOutcome = 'revoked' | 'sent-for-approval';
+
+/** The object at `window.agentConsole`. */
+export interface ConsoleApi {
+  onView(listener: (view: ConsoleView) => void): () => void;
+  /** `pin`: ASCII digits, 6–8 bytes (as kiosk-api's submitPin); main zero-fills its copy after VERIFY. */
+  submitPin(pin: Uint8Array): ConsoleResult<void>;
+  /** Signs out on the issuer and locks. */
+  signOut(): ConsoleResult<void>;
+  searchPeople(query: string): ConsoleResult<PersonLookup>;
+  suspendCredential(serialNumberHex: string, note: string): ConsoleResult<void>;
+  resumeCredential(serialNumberHex: string, note: string): ConsoleResult<void>;
+  revokeCredential(serialNumberHex: string, reason: string, note: string): ConsoleResult<ConsoleRevocationOutcome>;
+  revocationRequests(): ConsoleResult<readonly RevocationRequestView[]>;
+  approveRevocation(requestId: string, note: string): ConsoleResult<void>;
+  rejectRevocation(requestId: string, note: string): ConsoleResult<void>;
+}
+
+export type ConsoleInvokeName = Exclude<keyof ConsoleApi, 'onView'>;
+export type ConsoleInvokeArgs<K extends ConsoleInvokeName> = Parameters<ConsoleApi[K]>;
+export type ConsoleInvokeValue<K extends ConsoleInvokeName> =
+  Awaited<ReturnType<ConsoleApi[K]>> extends Result<infer T, ConsoleError> ? T : never;
+
+export const CONSOLE_INVOKE_CHANNELS = {
+  submitPin: 'console:submit-pin',
+  signOut: 'console:sign-out',
+  searchPeople: 'console:search-people',
+  suspendCredential: 'console:suspend-credential',
+  resumeCredential: 'console:resume-credential',
+  revokeCredential: 'console:revoke-credential',
+  revocationRequests: 'console:revocation-requests',
+  approveRevocation: 'console:approve-revocation',
+  rejectRevocation: 'console:reject-revocation',
+} as const satisfies { readonly [K in ConsoleInvokeName]: `console:${string}` };
+
+export const CONSOLE_INVOKE_NAMES = Object.keys(CONSOLE_INVOKE_CHANNELS) as readonly ConsoleInvokeName[];
+
+export function isConsoleInvokeName(name: unknown): name is ConsoleInvokeName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(CONSOLE_INVOKE_CHANNELS, name);
+}
+
+export type ConsoleHandlers = {
+  readonly [K in ConsoleInvokeName]: (...args: ConsoleInvokeArgs<K>) => ConsoleResult<ConsoleInvokeValue<K>>;
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Runtime validators: the page is untrusted. Bounds are the issuer's own (agent-api.ts) so a value the issuer would
+// refuse is refused here first with the same limit; the issuer checks again.
+
+export const SEARCH_MIN_LENGTH = 2;
+export const SEARCH_MAX_LENGTH = 128;
+export const NOTE_MAX_LENGTH = 200;
+const SERIAL_PATTERN = /^[0-9a-f]{1,80}$/;
+const REQUEST_ID_PATTERN = new RegExp(OPAQUE_ID_PATTERN);
+const REASON_PATTERN = /^[A-Za-z]{1,32}$/;
+
+const invalid = (detail: string): { readonly ok: false; readonly error: ConsoleError } =>
+  err({ code: 'invalid-argument', detail });
+
+const isText = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max;
+
+type ArgsValidator<K extends ConsoleInvokeName> = (
+  args: readonly unknown[],
+) => Result<ConsoleInvokeArgs<K>, ConsoleError>;
+
+function noArgs<K extends ConsoleInvokeName>(): ArgsValidator<K> {
+  return (args) => (args.length === 0 ? ok([] as unknown as ConsoleInvokeArgs<K>) : invalid('expects no arguments'));
+}
+
+function serialAndNote<K extends 'suspendCredential' | 'resumeCredential'>(): ArgsValidator<K> {
+  return (args) => {
+    const [serial, note] = args;
+    if (args.length !== 2 || typeof serial !== 'string' || !SERIAL_PATTERN.test(serial))
+      return invalid('expects (serial: lower-case hex, note)');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([serial, note] as ConsoleInvokeArgs<K>);
+  };
+}
+
+function requestAndNote<K extends 'approveRevocation' | 'rejectRevocation'>(): ArgsValidator<K> {
+  return (args) => {
+    const [requestId, note] = args;
+    if (args.length !== 2 || typeof requestId !== 'string' || !REQUEST_ID_PATTERN.test(requestId))
+      return invalid('expects (requestId, note)');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([requestId, note] as ConsoleInvokeArgs<K>);
+  };
+}
+
+const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
+  submitPin: (args) => {
+    const [pin] = args;
+    // The detail never echoes the value: it may be a PIN.
+    if (args.length !== 1 || !isPinBytes(pin))
+      return invalid(`pin must be a Uint8Array of ${PIN_MIN_LENGTH}-${PIN_MAX_LENGTH} ASCII digits`);
+    return ok([pin]);
+  },
+  signOut: noArgs(),
+  searchPeople: (args) => {
+    const [query] = args;
+    if (args.length !== 1 || !isText(query, SEARCH_MIN_LENGTH, SEARCH_MAX_LENGTH))
+      return invalid(`query must be ${SEARCH_MIN_LENGTH}-${SEARCH_MAX_LENGTH} characters`);
+    return ok([query]);
+  },
+  suspendCredential: serialAndNote(),
+  resumeCredential: serialAndNote(),
+  revokeCredential: (args) => {
+    const [serial, reason, note] = args;
+    if (args.length !== 3 || typeof serial !== 'string' || !SERIAL_PATTERN.test(serial))
+      return invalid('expects (serial, reason, note)');
+    if (typeof reason !== 'string' || !REASON_PATTERN.test(reason)) return invalid('reason must be a CRLReason name');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([serial, reason, note]);
+  },
+  revocationRequests: noArgs(),
+  approveRevocation: requestAndNote(),
+  rejectRevocation: requestAndNote(),
+};
+
+export function validateConsoleArgs<K extends ConsoleInvokeName>(
+  name: K,
+  args: readonly unknown[],
+): Result<ConsoleInvokeArgs<K>, ConsoleError> {
+  const validate = validators[name] as ArgsValidator<K>;
+  return validate(args);
+}
+
+/**
+ * The RFC 5280 CRLReason names the console offers, most used first (the one home of the names and codes is
+ * issuer/lifecycle/revocation-reason.ts, which checks the name again; certificateHold is "suspend", cACompromise is
+ * the issuer's own business). A unit test keeps this list inside the issuer's.
+ */
+export const CONSOLE_REVOCATION_REASONS = [
+  'keyCompromise',
+  'affiliationChanged',
+  'superseded',
+  'cessationOfOperation',
+  'privilegeWithdrawn',
+  'unspecified',
+] as const;

@@ -1,0 +1,290 @@
+// The agent console's main side: the agent's card in a reader (the kiosk's card port), sign-in with it (the kiosk's
+// PKI-AUTH: the issuer's challenge, the card's signature, POST /agent/sign-in), the agent session token, and every
+// console call forwarded to the issuer with it. The token lives only here: never in a view, a result or a log line.
+//
+// Locks (the page shows "insert your card" with why): the agent's card leaves the reader (signs out on the issuer at
+// once), the issuer says the session is no longer valid, or no call was made for the session's idle time
+// (`expiresIn`, which every accepted call renews on the issuer too).
+import { err, ok } from '../../contracts/kiosk-api.ts';
+import type { Result } from '../../contracts/kiosk-api.ts';
+import type {
+  ConsoleError,
+  ConsoleHandlers,
+  ConsoleLockReason,
+  ConsoleResult,
+  ConsoleSignInRefusal,
+  ConsoleView,
+} from '../../contracts/console-api.ts';
+import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/card-port.ts';
+import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
+import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
+import { refusalOf } from './issuer-refusal.ts';
+
+export type ConsoleLog = (event: string, fields?: Readonly<Record<string, string | number>>) => void;
+
+export interface ConsoleControllerOptions {
+  readonly card: KioskCardPort;
+  readonly issuer: HttpsIssuerClient;
+  readonly log?: ConsoleLog;
+}
+
+export interface ConsoleController {
+  readonly handlers: ConsoleHandlers;
+  onView(listener: (view: ConsoleView) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/** What the console holds between the card's insertion and its removal. */
+interface AgentCard {
+  readonly reader: string;
+  session: KioskCardSession | null;
+  certificateDer: Uint8Array | null;
+  holderName: string;
+}
+
+interface AgentSignedIn {
+  readonly token: string;
+  readonly idleMs: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+const refused = (error: IssuerCallError): { readonly ok: false; readonly error: ConsoleError } =>
+  err({ code: 'refused', refusal: refusalOf(error) });
+
+/** The issuer's sign-in refusals, as the agent is told them. */
+function signInRefusal(error: IssuerCallError): ConsoleSignInRefusal {
+  if (error.code === 'unreachable') return 'issuer-unreachable';
+  if (error.code === 'agent-role-missing') return 'no-role';
+  return 'card-not-trusted';
+}
+
+export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
+  const log: ConsoleLog = options.log ?? (() => undefined);
+  const issuer = options.issuer;
+  const listeners = new Set<(view: ConsoleView) => void>();
+  let view: ConsoleView = { screen: 'locked', reason: 'start' };
+  let card: AgentCard | null = null;
+  let signedIn: AgentSignedIn | null = null;
+
+  const publish = (next: ConsoleView): void => {
+    view = next;
+    for (const listener of listeners) listener(next);
+  };
+
+  const closeCardSession = async (): Promise<void> => {
+    const session = card?.session ?? null;
+    if (card !== null) card.session = null;
+    await session?.close();
+  };
+
+  /** Ends the agent session (on the issuer too, when it still has one) and shows the lock screen. */
+  const lock = async (reason: ConsoleLockReason): Promise<void> => {
+    const ending = signedIn;
+    signedIn = null;
+    if (ending?.timer) clearTimeout(ending.timer);
+    publish({ screen: 'locked', reason });
+    log('console-locked', { reason });
+    await closeCardSession();
+    if (ending !== null && reason !== 'session-expired') {
+      const answer = await issuer.route('agentSignOut', { bearer: ending.token });
+      log('console-signed-out', { outcome: answer.ok ? 'ok' : answer.error.code });
+    }
+  };
+
+  const armIdleLock = (session: AgentSignedIn): void => {
+    if (session.timer) clearTimeout(session.timer);
+    session.timer = setTimeout(() => {
+      if (signedIn === session) void lock('session-expired');
+    }, session.idleMs);
+    session.timer.unref?.();
+  };
+
+  const onInserted = async (reader: string): Promise<void> => {
+    if (card !== null) return; // one agent card at a time: the first one in
+    const current: AgentCard = { reader, session: null, certificateDer: null, holderName: '' };
+    card = current;
+    publish({ screen: 'reading-card' });
+    const session = await options.card.open(reader);
+    if (card !== current) {
+      await session?.close();
+      return;
+    }
+    if (session === null) return publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+    current.session = session;
+    const identity = await session.readIdentity();
+    if (card !== current) return;
+    if (identity.kind === 'card-removed') return void (await lock('card-removed'));
+    if (identity.kind === 'refused') {
+      await closeCardSession();
+      return publish({
+        screen: 'sign-in-refused',
+        reason:
+          identity.reason === 'pin-blocked'
+            ? 'pin-blocked'
+            : identity.reason === 'unreadable'
+              ? 'card-unreadable'
+              : 'card-not-trusted',
+      });
+    }
+    current.certificateDer = identity.certificateDer;
+    current.holderName = identity.holderName;
+    publish({
+      screen: 'pin',
+      holderName: identity.holderName,
+      triesLeft: identity.triesLeft,
+      wrongPin: false,
+      busy: false,
+    });
+  };
+
+  const onReaderEvent = (event: CardReaderEvent): void => {
+    if (event.type === 'inserted') void onInserted(event.reader);
+    if (event.type === 'removed' && card?.reader === event.reader) {
+      card = null;
+      log('console-card-removed');
+      void lock('card-removed');
+    }
+  };
+  const unsubscribe = options.card.subscribe(onReaderEvent);
+
+  /** PKI-AUTH with the verified card: the issuer's challenge, the card's signature, the agent sign-in. */
+  const signIn = async (current: AgentCard, session: KioskCardSession): Promise<void> => {
+    const challenge = await issuer.challenge();
+    if (!challenge.ok) return publish({ screen: 'sign-in-refused', reason: signInRefusal(challenge.error) });
+    const signed = await session.signChallenge(challenge.value.challenge);
+    if (signed.kind === 'card-removed') return void (await lock('card-removed'));
+    if (signed.kind !== 'ok' || current.certificateDer === null)
+      return publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+    const answer = await issuer.route('agentSignIn', {
+      body: {
+        challengeId: challenge.value.challengeId,
+        kioskNonce: Buffer.from(signed.kioskNonce).toString('base64url'),
+        certificate: Buffer.from(current.certificateDer).toString('base64url'),
+        signature: Buffer.from(signed.signature).toString('base64url'),
+      },
+    });
+    // The card's work is done: reset it, so the verified PIN does not outlive the sign-in. Its removal still locks.
+    await closeCardSession();
+    if (card !== current) return;
+    if (!answer.ok) {
+      log('console-sign-in-refused', { error: answer.error.code });
+      return publish({ screen: 'sign-in-refused', reason: signInRefusal(answer.error) });
+    }
+    const agentSession: AgentSignedIn = {
+      token: answer.value.sessionToken,
+      idleMs: answer.value.expiresIn * 1000,
+      timer: null,
+    };
+    signedIn = agentSession;
+    armIdleLock(agentSession);
+    log('console-signed-in', { roles: answer.value.agent.roles.join(',') });
+    publish({ screen: 'signed-in', agent: answer.value.agent });
+  };
+
+  const submitPin = async (pin: Uint8Array): ConsoleResult<void> => {
+    const current = card;
+    const session = current?.session ?? null;
+    if (current === null || session === null || view.screen !== 'pin' || view.busy) {
+      pin.fill(0);
+      return err({ code: 'invalid-argument', detail: 'no card waits for a PIN' });
+    }
+    publish({ ...view, busy: true, wrongPin: false });
+    let outcome: Awaited<ReturnType<KioskCardSession['verifyPin']>>;
+    try {
+      outcome = await session.verifyPin(pin);
+    } finally {
+      pin.fill(0);
+    }
+    if (card !== current) return ok(undefined);
+    if (outcome.kind === 'card-removed') await lock('card-removed');
+    else if (outcome.kind === 'wrong')
+      publish({
+        screen: 'pin',
+        holderName: current.holderName,
+        triesLeft: outcome.triesLeft,
+        wrongPin: true,
+        busy: false,
+      });
+    else if (outcome.kind === 'blocked') publish({ screen: 'sign-in-refused', reason: 'pin-blocked' });
+    else if (outcome.kind === 'card-error') publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+    else await signIn(current, session);
+    return ok(undefined);
+  };
+
+  /** One agent call with the session token: renews the idle lock when accepted, locks when the session ended. */
+  const withSession = async <T, R>(
+    call: (token: string) => IssuerCall<T>,
+    shape: (value: T) => R,
+  ): ConsoleResult<R> => {
+    const session = signedIn;
+    if (session === null) return err({ code: 'refused', refusal: 'session-ended' });
+    const answer = await call(session.token);
+    if (answer.ok) {
+      if (signedIn === session) armIdleLock(session);
+      return ok(shape(answer.value));
+    }
+    log('console-call-refused', { error: answer.error.code });
+    const failure: Result<never, ConsoleError> = refused(answer.error);
+    if (answer.error.code === 'agent-session-invalid' && signedIn === session) await lock('session-expired');
+    return failure;
+  };
+  const nothing = (): undefined => undefined;
+
+  const handlers: ConsoleHandlers = {
+    submitPin,
+    signOut: async () => {
+      if (signedIn !== null) await lock('signed-out');
+      return ok(undefined);
+    },
+    searchPeople: (q) =>
+      withSession(
+        (bearer) => issuer.route('agentPeople', { query: { q }, bearer }),
+        (v) => v,
+      ),
+    suspendCredential: (serialNumberHex, note) =>
+      withSession(
+        (bearer) => issuer.route('agentSuspendCredential', { params: { serialNumberHex }, body: { note }, bearer }),
+        nothing,
+      ),
+    resumeCredential: (serialNumberHex, note) =>
+      withSession(
+        (bearer) => issuer.route('agentResumeCredential', { params: { serialNumberHex }, body: { note }, bearer }),
+        nothing,
+      ),
+    revokeCredential: (serialNumberHex, reason, note) =>
+      withSession(
+        (bearer) =>
+          issuer.route('agentRevokeCredential', { params: { serialNumberHex }, body: { reason, note }, bearer }),
+        (outcome) => (outcome.outcome === 'requested' ? 'sent-for-approval' : 'revoked'),
+      ),
+    revocationRequests: () =>
+      withSession(
+        (bearer) => issuer.route('agentRevocationRequests', { bearer }),
+        (list) => list.requests,
+      ),
+    approveRevocation: (requestId, note) =>
+      withSession(
+        (bearer) => issuer.route('agentApproveRevocation', { params: { requestId }, body: { note }, bearer }),
+        nothing,
+      ),
+    rejectRevocation: (requestId, note) =>
+      withSession(
+        (bearer) => issuer.route('agentRejectRevocation', { params: { requestId }, body: { note }, bearer }),
+        nothing,
+      ),
+  };
+
+  return {
+    handlers,
+    onView(listener) {
+      listeners.add(listener);
+      listener(view);
+      return () => listeners.delete(listener);
+    },
+    stop: async () => {
+      unsubscribe();
+      if (signedIn !== null) await lock('signed-out');
+      await closeCardSession();
+    },
+  };
+}
