@@ -233,7 +233,10 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
   const handlers: ConsoleHandlers = {
     submitPin,
     signOut: async () => {
-      if (signedIn !== null) await lock('signed-out');
+      if (signedIn === null) return ok(undefined);
+      await lock('signed-out');
+      // The next sign-in starts with the card going in again: whoever sits down next must insert their own card.
+      card = null;
       return ok(undefined);
     },
     searchPeople: (q) =>
