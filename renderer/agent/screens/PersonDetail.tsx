@@ -40,7 +40,7 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
   );
   return (
     <ScreenFrame title={person.name} eyebrow={t('console.person.card')}>
-      <button type="button" className="button button--quiet" onClick={onBack}>
+      <button type="button" className="button button--quiet console__back" onClick={onBack}>
         {t('console.person.back')}
       </button>
       <dl className="console__facts">
