@@ -66,7 +66,8 @@ export async function buildIssuerApp(
     requestTimeout: 90_000,
     // An OCSP GET carries its request in the path (RFC 6960 A.1); other path parameters are short ids whose
     // schemas bound them anyway. Longer segments are not routed (404).
-    maxParamLength: MAX_GET_PATH_SEGMENT_CHARS,
+    // (Under routerOptions: the top-level option is deprecated in Fastify 5 and warns on every start.)
+    routerOptions: { maxParamLength: MAX_GET_PATH_SEGMENT_CHARS },
     // The router's own refusals (a path segment over maxParamLength, a malformed %-escape) answered in the error
     // table's shape: Fastify's default echoes the whole path back (up to the header limit) with status 414.
     frameworkErrors: (_error, _request, reply) => {
