@@ -102,13 +102,8 @@ async function start(options: Options): Promise<{ host: RunningBrowserHost; stop
     ...(options.port === undefined ? {} : { port: options.port }),
     log: logLine,
   });
-  return {
-    host: started.host,
-    stop: async () => {
-      await started.stop();
-      await card.stop();
-    },
-  };
+  // Stopping the console stops its card port too.
+  return { host: started.host, stop: () => started.stop() };
 }
 
 export async function run(args: string[]): Promise<number> {

@@ -284,10 +284,13 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
       listener(view);
       return () => listeners.delete(listener);
     },
+    // The controller owns the card port, as the kiosk's controller does: its PC/SC watcher stops with the console
+    // (left running, it kept `dck agent --demo` alive after Ctrl-C, retrying a pcscd that had gone).
     stop: async () => {
       unsubscribe();
       if (signedIn !== null) await lock('signed-out');
       await closeCardSession();
+      await options.card.stop();
     },
   };
 }
