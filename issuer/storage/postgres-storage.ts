@@ -319,7 +319,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
 
   return {
     pool,
-    ...postgresAgentStorage(),
+    ...postgresAgentStorage(pool, { upsertCard }),
     insertDeviceAuthorization: (record, entry) =>
       tx(async (sql) => {
         await sql.count(

@@ -14,6 +14,7 @@ import type {
   CardRecord,
   EnrollmentRecord,
   EnrollmentSupervision,
+  QueueRow,
   RevocationRequestRecord,
 } from './issuer-storage.ts';
 import { likePattern } from './sqlite-lifecycle.ts';
@@ -42,7 +43,7 @@ const textOrNull = (row: Row, key: string): string | null => (typeof row[key] ==
 const numOrNull = (row: Row, key: string): number | null =>
   row[key] === null || row[key] === undefined ? null : Number(row[key]);
 
-function toAgentSession(row: Row): AgentSessionRecord {
+export function toAgentSession(row: Row): AgentSessionRecord {
   return {
     id: text(row, 'id'),
     tokenHash: text(row, 'token_hash'),
@@ -54,7 +55,7 @@ function toAgentSession(row: Row): AgentSessionRecord {
   };
 }
 
-function toRequest(row: Row): RevocationRequestRecord {
+export function toRequest(row: Row): RevocationRequestRecord {
   return {
     id: text(row, 'id'),
     targetKind: text(row, 'target_kind') as RevocationRequestRecord['targetKind'],
@@ -70,7 +71,7 @@ function toRequest(row: Row): RevocationRequestRecord {
   };
 }
 
-function toSupervision(row: Row): EnrollmentSupervision {
+export function toSupervision(row: Row): EnrollmentSupervision {
   return {
     keyFingerprint: textOrNull(row, 'supervision_key_fingerprint'),
     affirmedFingerprint: textOrNull(row, 'affirmed_fingerprint'),
@@ -79,7 +80,21 @@ function toSupervision(row: Row): EnrollmentSupervision {
   };
 }
 
-function toGrant(row: Row): AgentRoleGrant {
+/** A row of the live queue's statement (its extra columns named queue_*; the same on both stores). */
+export function toQueueRow(row: Row, toEnrollment: (row: Row) => EnrollmentRecord): QueueRow {
+  return {
+    enrollment: toEnrollment(row),
+    personName: text(row, 'person_name'),
+    kioskId: textOrNull(row, 'queue_kiosk_id'),
+    device: {
+      platform: textOrNull(row, 'queue_device_platform'),
+      model: textOrNull(row, 'queue_device_model'),
+    },
+    supervision: toSupervision(row),
+  };
+}
+
+export function toGrant(row: Row): AgentRoleGrant {
   return {
     kind: text(row, 'identity_kind') as AgentRoleGrant['kind'],
     value: text(row, 'identity_value'),
@@ -204,18 +219,7 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
     moveRevocationRequest: (id, move, entry) =>
       runWrite(() => changeAudited(() => q.moveRequest.run({ id, ...move }).changes, entry)),
     listEnrollmentQueue: (since, doneSince, limit) =>
-      run(() =>
-        (q.queue.all({ since, doneSince, limit }) as Row[]).map((row) => ({
-          enrollment: tools.toEnrollment(row),
-          personName: text(row, 'person_name'),
-          kioskId: textOrNull(row, 'queue_kiosk_id'),
-          device: {
-            platform: textOrNull(row, 'queue_device_platform'),
-            model: textOrNull(row, 'queue_device_model'),
-          },
-          supervision: toSupervision(row),
-        })),
-      ),
+      run(() => (q.queue.all({ since, doneSince, limit }) as Row[]).map((row) => toQueueRow(row, tools.toEnrollment))),
     findEnrollmentSupervision: (enrollmentId) =>
       run(() => {
         const row = q.supervision.get(enrollmentId) as Row | undefined;

@@ -297,6 +297,33 @@ describe('four eyes (validateCancellation)', () => {
     expect((await h.ctx.storage.findDerivedCertificate(other))?.status).toBe('active');
   });
 
+  it('two approvers approving at once: one wins, the other gets 409; revoked once, one claim', async () => {
+    const second = await h.personCard('Bea Approver');
+    await h.grant(second, 'approver');
+    const secondToken = await h.signInAgent(second);
+    const { serial } = await seedCredential(h.ctx.storage);
+    const requested = await revokeCredential(h.ctx, {
+      token: helpdeskToken,
+      serialNumberHex: serial,
+      reason: 'keyCompromise',
+      note: 'n',
+    });
+    if (!requested.ok || requested.value.requestId === null) throw new Error('not requested');
+    const requestId = requested.value.requestId;
+    const both = await Promise.all([
+      approveRevocation(h.ctx, { token: approverToken, requestId, note: 'first' }),
+      approveRevocation(h.ctx, { token: secondToken, requestId, note: 'second' }),
+    ]);
+    expect(both.filter((result) => result.ok)).toHaveLength(1);
+    expect(both.find((result) => !result.ok)).toMatchObject({ error: { code: 'revocation-request-decided' } });
+    expect((await h.ctx.storage.findDerivedCertificate(serial))?.status).toBe('revoked');
+    const approvals = await auditRows('agent-revocation-approve');
+    expect(approvals.filter((row) => row.code === 'claimed')).toHaveLength(1);
+    expect(approvals.filter((row) => row.code === 'revocation-request-decided')).toHaveLength(1);
+    expect((await auditRows('credential-revoke')).filter((row) => row.outcome === 'success')).toHaveLength(1);
+    expect((await h.ctx.storage.findRevocationRequest(requestId))?.status).toBe('approved');
+  });
+
   it("a leaver's termination is one request for the whole card", async () => {
     const { serial, cardId } = await seedCredential(h.ctx.storage);
     const requested = await terminatePerson(h.ctx, {
