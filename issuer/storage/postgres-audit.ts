@@ -1,13 +1,21 @@
-// The audit row every PostgreSQL change writes in its own transaction (postgres-storage.ts and its area files), on
-// this process's hash chain (issuer/audit/audit-chain.ts, as sqlite-audit-chain.ts): one chain per process, its head
-// row locked FOR UPDATE so this process's concurrent transactions take their numbers one after the other.
-// Not done on PostgreSQL yet: the genesis seal of rows written before migration 8 and the retention's checkpoints
-// (verify then reports those rows as 'unchained' / 'missing').
+// The PostgreSQL side of the audit hash chain (issuer/audit/audit-chain.ts), as sqlite-audit-chain.ts: the audit row
+// every change writes in its own transaction (postgres-storage.ts and its area files) on this process's chain (one
+// chain per process, its head row locked FOR UPDATE so this process's concurrent transactions take their numbers one
+// after the other), the genesis seal of the rows written before migration 8, the state verification starts from,
+// and the retention's checkpoints.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { AUDIT_GENESIS_HASH, auditRowHash } from '../audit/audit-chain.ts';
-import type { AuditChainState, AuditEntryInput, AuditFor } from './issuer-storage.ts';
-import type { Sql } from './postgres-connection.ts';
+import { AUDIT_GENESIS_HASH, LEGACY_AUDIT_CHAIN, auditRowHash } from '../audit/audit-chain.ts';
+import { AuditChainBrokenError, AuditChainVerifier } from '../audit/audit-chain-verifier.ts';
+import type { AuditChainState, AuditEntry, AuditEntryInput, AuditFor } from './issuer-storage.ts';
+import type { Row, Sql } from './postgres-connection.ts';
+import { toAuditEntry } from './sqlite-storage.ts';
+
+/** Rows per statement when the seal or the retention reads a range of the log (it may hold millions of rows). */
+const AUDIT_PAGE_ROWS = 5000;
+
+/** Any constant (beside postgres-migrations.ts's): two retention drops never verify and checkpoint side by side. */
+const AUDIT_RETENTION_LOCK = 815_700_002;
 
 const CHAIN_ID = randomUUID();
 const WRITER = `${hostname()}:${process.pid}`;
@@ -71,3 +79,61 @@ export async function readAuditChainState(sql: Sql): Promise<AuditChainState> {
 
 export const resolveAudit = <R>(audit: AuditFor<R>, result: R): AuditEntryInput =>
   typeof audit === 'function' ? audit(result) : audit;
+
+/** Every row with sequence in (after, upTo], oldest first, read a page at a time; `visit` may throw to stop. */
+async function eachAuditRow(sql: Sql, where: string, upTo: number, visit: (entry: AuditEntry) => void): Promise<void> {
+  let after = 0;
+  for (;;) {
+    const page: Row[] = await sql.rows(
+      `SELECT * FROM audit_log WHERE ${where} AND sequence > $1 AND sequence <= $2 ORDER BY sequence LIMIT $3`,
+      [after, upTo, AUDIT_PAGE_ROWS],
+    );
+    for (const row of page) {
+      const entry = toAuditEntry(row);
+      visit(entry);
+      after = entry.sequence;
+    }
+    if (page.length < AUDIT_PAGE_ROWS) return;
+  }
+}
+
+/**
+ * Seals the rows written before migration 8, once: hashed in sequence order as the chain `legacy`; the count and
+ * last hash are kept (as sealAuditGenesis in sqlite-audit-chain.ts). Runs in the migrations' transaction, under
+ * their advisory lock: one node seals, and the others find the seal.
+ */
+export async function sealAuditGenesis(sql: Sql, at: number): Promise<void> {
+  if ((await sql.one('SELECT 1 AS sealed FROM audit_chain_genesis')) !== null) return;
+  let rows = 0;
+  let hash = AUDIT_GENESIS_HASH;
+  let upToSequence = 0;
+  await eachAuditRow(sql, 'chain_id IS NULL', Number.MAX_SAFE_INTEGER, (entry) => {
+    rows += 1;
+    hash = auditRowHash(LEGACY_AUDIT_CHAIN, rows, entry, JSON.stringify(entry.details), hash);
+    upToSequence = entry.sequence;
+  });
+  await sql.count(
+    'INSERT INTO audit_chain_genesis (up_to_sequence, rows, head_hash, sealed_at) VALUES ($1, $2, $3, $4)',
+    [upToSequence, rows, hash, at],
+  );
+}
+
+/**
+ * Verifies the rows up to `upToSequence` (the retention's next drop) from the current checkpoints and records each
+ * chain's last one as its new checkpoint; throws AuditChainBrokenError when they do not verify. In the drop's
+ * transaction (as checkpointUpTo in sqlite-audit-chain.ts).
+ */
+export async function checkpointAuditUpTo(sql: Sql, upToSequence: number, at: number): Promise<void> {
+  await sql.one('SELECT pg_advisory_xact_lock($1)', [AUDIT_RETENTION_LOCK]);
+  const verifier = new AuditChainVerifier(await readAuditChainState(sql));
+  await eachAuditRow(sql, 'TRUE', upToSequence, (entry) => {
+    const broken = verifier.feed(entry);
+    if (broken !== null) throw new AuditChainBrokenError(broken);
+  });
+  for (const checkpoint of verifier.checkpoints())
+    await sql.count(
+      `INSERT INTO audit_checkpoints (chain_id, chain_sequence, hash, up_to_sequence, created_at)
+      VALUES ($1, $2, $3, $4, $5)`,
+      [checkpoint.chainId, checkpoint.chainSequence, checkpoint.hash, upToSequence, at],
+    );
+}

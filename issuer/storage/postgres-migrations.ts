@@ -6,6 +6,7 @@
 import type { Migration } from './sqlite-migrations.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import type { Sql } from './postgres-connection.ts';
+import { sealAuditGenesis } from './postgres-audit.ts';
 
 /** The PostgreSQL twin of each migration's SQLite triggers, by version. */
 export const POSTGRES_TRIGGERS: Readonly<Record<number, string>> = {
@@ -110,4 +111,6 @@ export async function applyPostgresMigrations(sql: Sql): Promise<void> {
       Date.now(),
     ]);
   }
+  // Once, with migration 8: the rows written before the chain began get their seal (issuer/audit/audit-chain.ts).
+  await sealAuditGenesis(sql, Date.now());
 }

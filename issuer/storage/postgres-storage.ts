@@ -21,7 +21,7 @@ import type {
   UserCodeGuessLimits,
   UserCodeGuessVerdict,
 } from './issuer-storage.ts';
-import { appendAuditRow, readAuditChainState, resolveAudit } from './postgres-audit.ts';
+import { appendAuditRow, checkpointAuditUpTo, readAuditChainState, resolveAudit } from './postgres-audit.ts';
 import { postgresKioskStorage } from './postgres-kiosks.ts';
 import { openPostgresPool } from './postgres-connection.ts';
 import type { PostgresPool, PostgresSettings, Row, Sql } from './postgres-connection.ts';
@@ -502,6 +502,8 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
       ),
     dropExportedAudit: (exported, entry) =>
       tx(async (sql) => {
+        // The chains must verify up to the cut, and pick up from there afterwards (issuer/README.md).
+        await checkpointAuditUpTo(sql, exported.upToSequence, exported.at);
         await sql.count(
           'INSERT INTO audit_exports (up_to_sequence, rows, file, sha256, exported_at) VALUES ($1, $2, $3, $4, $5)',
           [exported.upToSequence, exported.rows, exported.file, exported.sha256, exported.at],
