@@ -1,5 +1,5 @@
-// `dck admin …`: the tenant administrator's commands, run on the issuer host against the issuer's data directory
-// (why not an HTTP API yet: issuer/README.md "Administration"). Derived credentials: list, show, revoke, suspend,
+// `dck admin …`: the tenant administrator's commands, run on the issuer host against the issuer's data directory,
+// or the PostgreSQL database its config (--config) names (why not an HTTP API yet: issuer/README.md "Administration"). Derived credentials: list, show, revoke, suspend,
 // resume; the audit log: export, verify (its hash chains, issuer/audit/); kiosks: add, revoke, list. Every change goes through issuer/lifecycle/ (audited with the actor, one
 // transaction); the running issuer publishes the new CRL within revocation.crlCheckSeconds, or at once on a request.
 // Exit codes: 0 done, 1 refused (unknown credential, revoked twice, …: nothing changed), 2 wrong command line.
@@ -44,6 +44,8 @@ import type {
   IssuerStorage,
   StoredCredentialStatus,
 } from '../../issuer/storage/issuer-storage.ts';
+import { openConfiguredStorage } from '../../issuer/storage/open-storage.ts';
+import { PostgresBusyError, StorageUnavailableError } from '../../issuer/storage/postgres-connection.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../issuer/storage/sqlite-storage.ts';
 import { integerOption, parseArgs, printable, UsageError } from '../args.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
@@ -76,7 +78,8 @@ const USAGE = `usage: dck admin credentials list [FILTER] [--status active|suspe
   ROLE       ${AGENT_ROLES.join(', ')}: what a card may do at the help-desk console (issuer/README.md "Agent console API")
   --actor    who you are, for the audit (default: cli:<your login name>)
   --data     the issuer's data directory (default ./dck-issuer-data); run on the issuer host.
-  --config   the issuer's configuration file (its starting tenant settings and CA section).
+  --config   the issuer's configuration file (its starting tenant settings and CA section, and its storage: with
+             storage.kind postgres every command works on that database instead of the SQLite file in --data).
 
 issuer replace: a new CA in the data directory and a new issuer generation; every derived credential of the old
 one is revoked (holders enroll again) and the old CA signs only its final CRL. Restart the issuer afterwards.
@@ -193,7 +196,9 @@ async function issuerReplace(ctx: Context): Promise<number> {
   return 0;
 }
 
-function openStorage(dataDir: string): IssuerStorage {
+/** The store the issuer's config names: its PostgreSQL database, or (the default) the SQLite file in the data dir. */
+async function openStorage(config: IssuerConfig, dataDir: string): Promise<IssuerStorage> {
+  if (config.storage.kind === 'postgres') return openConfiguredStorage(config.storage, dataDir);
   const file = join(dataDir, ISSUER_DATABASE_FILE);
   // Never create a database here: a mistyped --data must not look like an issuer with no credentials.
   if (!existsSync(file))
@@ -441,11 +446,11 @@ export async function run(args: string[]): Promise<number> {
     if (action === undefined) throw new UsageError(`unknown admin command "${printable(`${group} ${verb}`)}"`);
     const options = parseArgs(rest, SPEC, `dck admin ${group} ${verb}`);
     const dataDir = options['--data'] ?? 'dck-issuer-data';
-    const opened = openStorage(dataDir);
+    const config = configOf(options);
+    const opened = await openStorage(config, dataDir);
     storage = opened;
     // A revocation here queues the holder's notice in the outbox (if the tenant's notificationTypes include email);
     // the issuer's sender delivers it.
-    const config = configOf(options);
     const deps: LifecycleDeps = {
       storage: opened,
       now: () => new Date(),
@@ -473,7 +478,9 @@ export async function run(args: string[]): Promise<number> {
       error instanceof IssuerReplaceError ||
       error instanceof KioskRegistryError ||
       error instanceof AgentRoleError ||
-      error instanceof ConfigError
+      error instanceof ConfigError ||
+      error instanceof StorageUnavailableError ||
+      error instanceof PostgresBusyError
     ) {
       console.error(
         json
