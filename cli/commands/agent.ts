@@ -6,12 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { ensureRendererBuilt, RENDERER_DIST } from '../../build/renderer-build.ts';
 import { startDemoConsole } from '../../demo/demo-console.ts';
-import { CHROMIUM, openChromium } from '../../main/browser-host/open-chromium.ts';
 import { createPcscCardPort } from '../../main/card/pcsc-card-port.ts';
 import { startBrowserConsole } from '../../main/console/browser-console.ts';
 import type { RunningBrowserHost } from '../../main/browser-host/browser-host.ts';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
 import { integerOption, parseArgs, UsageError } from '../args.ts';
+import { eventLogLine, runBrowserSession } from '../browser-session.ts';
 
 export const summary = 'run the help-desk agent console in Chromium (browser host; --demo: embedded issuer)';
 
@@ -71,16 +71,7 @@ function parseOptions(args: string[]): Options {
   return { mode: 'issuer', ...common, issuerUrl, caFile };
 }
 
-const logLine = (event: string, fields?: Readonly<Record<string, string | number>>): void =>
-  console.log(
-    `console: ${event}${
-      fields === undefined
-        ? ''
-        : ` ${Object.entries(fields)
-            .map(([key, value]) => `${key}=${String(value)}`)
-            .join(' ')}`
-    }`,
-  );
+const logLine = eventLogLine('console');
 
 async function start(options: Options): Promise<{ host: RunningBrowserHost; stop: () => Promise<void> }> {
   if (options.mode === 'demo') {
@@ -127,21 +118,10 @@ export async function run(args: string[]): Promise<number> {
     console.error(`dck agent: could not start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  const browser = options.open ? openChromium(running.host.launchUrl) : null;
-  if (browser === null) {
-    if (options.open)
-      console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
-    console.log(`agent console: ${running.host.launchUrl} (works once)`);
-  } else {
-    browser.process.on('error', (error) => console.error(`could not start Chromium: ${error.message}`));
-    console.log(`agent console: ${running.host.origin} (opened in Chromium)`);
-  }
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  return runBrowserSession({
+    label: 'agent console',
+    host: running.host,
+    open: options.open,
+    stop: () => running.stop(),
   });
-  console.log('stopping…');
-  browser?.close();
-  await running.stop();
-  return 0;
 }

@@ -5,9 +5,9 @@
 // Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 could not start, 2 wrong command line.
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
-import { CHROMIUM, openChromium } from '../../main/browser-host/open-chromium.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
 import { integerOption, parseArgs, UsageError } from '../args.ts';
+import { eventLogLine, runBrowserSession } from '../browser-session.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 
 export const summary = 'run the kiosk in Chromium (browser host, embedded issuer, virtual card)';
@@ -94,37 +94,18 @@ export async function run(args: string[]): Promise<number> {
     ...(options.idleSeconds === undefined ? {} : { session: { idleSeconds: options.idleSeconds } }),
     log: (line) => console.log(line),
     // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
-    kioskLog: (event, fields) =>
-      console.log(
-        `kiosk: ${event}${
-          fields === undefined
-            ? ''
-            : ` ${Object.entries(fields)
-                .map(([key, value]) => `${key}=${String(value)}`)
-                .join(' ')}`
-        }`,
-      ),
+    kioskLog: eventLogLine('kiosk'),
   });
-  const browser = options.open ? openChromium(kiosk.host.launchUrl) : null;
-  if (browser === null) {
-    if (options.open)
-      console.log(`Chromium not found at ${CHROMIUM}; open the launch URL in a Chromium-based browser.`);
-    console.log(`kiosk: ${kiosk.host.launchUrl} (works once)`);
-  } else {
-    browser.process.on('error', (error) => console.error(`could not start Chromium: ${error.message}`));
-    console.log(`kiosk: ${kiosk.host.origin} (opened in Chromium)`);
-  }
-  if (kiosk.demo.virtualCard !== null)
-    console.log('No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).');
-  console.log(
-    `Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`,
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  return runBrowserSession({
+    label: 'kiosk',
+    host: kiosk.host,
+    open: options.open,
+    notes: [
+      ...(kiosk.demo.virtualCard === null
+        ? []
+        : ['No card in a reader: the welcome screen offers the demo virtual card (PIN 123456).']),
+      `Play the phone in another terminal:\n  node bin/dck.js phone start --issuer ${kiosk.demo.issuer.url} --ca ${kiosk.demo.issuerCaFile}`,
+    ],
+    stop: () => kiosk.stop(),
   });
-  console.log('stopping…');
-  browser?.close();
-  await kiosk.stop();
-  return 0;
 }
