@@ -68,7 +68,10 @@ export function ApprovalsSection({ api, isApprover }: ApprovalsSectionProps): Re
                 {t('console.approvals.request', {
                   person: request.personName,
                   target: request.target.id,
-                  reason: request.reason,
+                  // The reason in the agent's words when the console knows it, the RFC 5280 name otherwise.
+                  reason: i18n.exists(`console.reason.${request.reason}`)
+                    ? t(`console.reason.${request.reason}`)
+                    : request.reason,
                 })}
               </strong>
             </p>
