@@ -321,6 +321,7 @@ const SESSION_VIEWS: KioskView[] = [
     helpUrl: 'https://example.org/help',
     renewing: false,
     phoneSeen: false,
+    agentCheck: null,
     stopped: null,
   },
   { screen: 'done', holderName: 'Bench Cardholder', credentialExpiresAt: null },

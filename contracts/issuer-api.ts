@@ -15,6 +15,7 @@ import Type from 'typebox';
 import type { Static } from 'typebox';
 import { ISSUER_ERROR_CODES, OAUTH_ERROR_CODES } from './issuer-errors.ts';
 import { KIOSK_HEARTBEAT_MAX_ERRORS } from './kiosk-heartbeat.ts';
+import { KEY_FINGERPRINT_PATTERN } from './key-fingerprint.ts';
 import { PKI_AUTH_NONCE_BASE64URL_CHARS } from './pki-auth-message.ts';
 import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
 
@@ -341,7 +342,7 @@ export const EnrollmentStatusQuery = Type.Object(
   {
     /**
      * Long-poll: answer as soon as the state differs from `since`, or after this many seconds (max 60). Without
-     * `since`: as soon as the state or `phoneSeen` differs from when the request arrived. Without waitSeconds the
+     * `since`: as soon as the state, `phoneSeen` or `agentCheck` differs from when the request arrived. Without waitSeconds the
      * answer is immediate.
      */
     waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60 })),
@@ -364,6 +365,17 @@ export const EnrollmentStatus = Type.Object(
      * "your phone has scanned the code". A long poll without `since` also answers when this changes.
      */
     phoneSeen: Type.Optional(Type.Boolean()),
+    /**
+     * Supervised issuance (tenant setting `supervision: agent-affirms`): once the phone's redeem waits for a help-desk
+     * agent, the fingerprint of the phone's key (the phone shows the same text) and whether an agent affirmed it, so
+     * the kiosk can show it for the person to compare. Absent when the tenant does not supervise or before the redeem.
+     */
+    agentCheck: Type.Optional(
+      Type.Object(
+        { keyFingerprint: Type.String({ pattern: KEY_FINGERPRINT_PATTERN }), affirmed: Type.Boolean() },
+        { additionalProperties: false },
+      ),
+    ),
     /** When completed: the derived certificate's serial (hex) and notAfter (ISO 8601). */
     certificateSerialHex: Type.Optional(Type.String({ maxLength: 80 })),
     certificateNotAfter: Type.Optional(Type.String({ maxLength: 40 })),
@@ -371,6 +383,7 @@ export const EnrollmentStatus = Type.Object(
   { additionalProperties: false },
 );
 export type EnrollmentStatus = Static<typeof EnrollmentStatus>;
+export type AgentCheck = NonNullable<EnrollmentStatus['agentCheck']>;
 
 // ─────────────────────────────── redeem (phone) ───────────────────────────────
 

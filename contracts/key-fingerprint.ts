@@ -11,6 +11,9 @@ export const AFFIRMATION_POLL_SECONDS = 3;
 /** What an agent may type: the groups with or without dashes, any case (normalizeKeyFingerprint makes it canonical). */
 export const KEY_FINGERPRINT_INPUT_PATTERN = '^[0-9A-Fa-f]{4}(-?[0-9A-Fa-f]{4}){3}$';
 
+/** The canonical form every side shows and the issuer's status answer carries (what formatKeyFingerprint writes). */
+export const KEY_FINGERPRINT_PATTERN = '^[0-9A-F]{4}(-[0-9A-F]{4}){3}$';
+
 /** SHA-256(SPKI DER) → `A1B2-C3D4-E5F6-0718`. */
 export function formatKeyFingerprint(sha256OfSpki: Uint8Array): string {
   const hex = Array.from(sha256OfSpki.subarray(0, KEY_FINGERPRINT_BYTES), (byte) =>

@@ -48,6 +48,15 @@ export interface ReportedDevice {
 }
 
 /** Whole screens, pushed by main. Discriminated on `screen`; the renderer switches on it exhaustively. */
+/** Supervised issuance at the kiosk: the phone's key fingerprint and whether a help-desk agent affirmed it. */
+export interface KioskAgentCheck {
+  readonly keyFingerprint: string;
+  readonly affirmed: boolean;
+}
+
+/** Why an enrollment's QR/OTP stopped working before the phone finished (see the `enrollment` view). */
+export type EnrollmentStopped = 'expired' | 'too-many-tries' | 'not-affirmed';
+
 export type KioskView =
   | {
       readonly screen: 'welcome';
@@ -116,10 +125,17 @@ export type KioskView =
       /** True once the phone has scanned the QR code (a password try reached the issuer): "now type the password". */
       readonly phoneSeen: boolean;
       /**
-       * Why the QR/OTP stopped working, once they have: expired (its time ran out) or too-many-tries (the password
-       * was typed wrongly too often on the phone); null while they work.
+       * Supervised issuance: the phone's redeem waits for a help-desk agent to affirm its key. The fingerprint the
+       * phone shows too (`A1B2-C3D4-E5F6-0718`), so the person can compare; `affirmed` once the agent did. Null
+       * when the tenant does not supervise or the phone has not redeemed yet.
        */
-      readonly stopped: 'expired' | 'too-many-tries' | null;
+      readonly agentCheck: KioskAgentCheck | null;
+      /**
+       * Why the QR/OTP stopped working, once they have: expired (its time ran out), too-many-tries (the password
+       * was typed wrongly too often on the phone) or not-affirmed (it ran out while the phone waited for an agent
+       * who never affirmed its key: nothing was issued); null while they work.
+       */
+      readonly stopped: EnrollmentStopped | null;
     }
   | {
       readonly screen: 'done';

@@ -1,10 +1,15 @@
 // The state of an enrollment as kiosks see it, now or after a long poll: `awaiting-phone`, `completed`, `burned`
 // (too many wrong OTPs, or the card was revoked) or `expired` (the OTP died).
-import type { EnrollmentState, EnrollmentStatus, EnrollmentStatusQuery } from '../../contracts/issuer-api.ts';
+import type {
+  AgentCheck,
+  EnrollmentState,
+  EnrollmentStatus,
+  EnrollmentStatusQuery,
+} from '../../contracts/issuer-api.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
-import type { EnrollmentRecord } from '../storage/issuer-storage.ts';
+import type { EnrollmentRecord, EnrollmentSupervision } from '../storage/issuer-storage.ts';
 import { findKioskEnrollment } from './kiosk-enrollment.ts';
 
 export function publicState(enrollment: EnrollmentRecord, now: number): EnrollmentState {
@@ -23,6 +28,8 @@ export async function statusOf(
     state: publicState(enrollment, ctx.now().getTime()),
     phoneSeen: phoneSeen(enrollment),
   };
+  const agentCheck = agentCheckOf(await ctx.storage.findEnrollmentSupervision(enrollment.id));
+  if (agentCheck !== null) status.agentCheck = agentCheck;
   if (enrollment.derivedCertificateSerialHex !== null) {
     const certificate = await ctx.storage.findDerivedCertificate(enrollment.derivedCertificateSerialHex);
     status.certificateSerialHex = enrollment.derivedCertificateSerialHex;
@@ -39,14 +46,28 @@ function phoneSeen(enrollment: EnrollmentRecord): boolean {
   return enrollment.phoneFetchedAt !== null || enrollment.otpFailures > 0;
 }
 
-/** What a long poll without `since` waits to change: the state, and whether the phone has been seen. */
-function progressKey(enrollment: EnrollmentRecord, now: number): string {
-  return `${publicState(enrollment, now)}:${phoneSeen(enrollment)}`;
+/**
+ * Supervised issuance as the kiosk shows it: the fingerprint of the key the phone's redeem waits with, and whether an
+ * agent affirmed that very key (an affirmation of an earlier key does not count). Null before a supervised redeem.
+ */
+export function agentCheckOf(supervision: EnrollmentSupervision | null): AgentCheck | null {
+  if (supervision === null || supervision.keyFingerprint === null) return null;
+  return {
+    keyFingerprint: supervision.keyFingerprint,
+    affirmed: supervision.affirmedFingerprint === supervision.keyFingerprint,
+  };
+}
+
+/** What a long poll without `since` waits to change: the state, whether the phone has been seen, the agent check. */
+async function progressKey(ctx: Pick<IssuerContext, 'storage' | 'now'>, enrollment: EnrollmentRecord): Promise<string> {
+  const check = agentCheckOf(await ctx.storage.findEnrollmentSupervision(enrollment.id));
+  const agent = check === null ? '-' : `${check.keyFingerprint}/${check.affirmed}`;
+  return `${publicState(enrollment, ctx.now().getTime())}:${phoneSeen(enrollment)}:${agent}`;
 }
 
 /**
- * The enrollment's status once its state differs from `since` (without `since`: once its state or phoneSeen
- * differs from now), or after `waitSeconds` (real time), or when the caller has gone. Wakes on a change notice, and
+ * The enrollment's status once its state differs from `since` (without `since`: once its state, phoneSeen or agent
+ * check differs from now), or after `waitSeconds` (real time), or when the caller has gone. Wakes on a change notice, and
  * when the OTP expires (which nobody notifies).
  */
 export async function watchEnrollment(
@@ -58,10 +79,10 @@ export async function watchEnrollment(
   const deadline = Date.now() + (input.query.waitSeconds ?? 0) * 1000;
   let enrollment = found.value.enrollment;
   const since = input.query.since;
-  const current = (record: EnrollmentRecord): string =>
-    since === undefined ? progressKey(record, ctx.now().getTime()) : publicState(record, ctx.now().getTime());
-  const waitingFor = since ?? current(enrollment);
-  while (current(enrollment) === waitingFor && Date.now() < deadline && !input.callerGone()) {
+  const current = async (record: EnrollmentRecord): Promise<string> =>
+    since === undefined ? progressKey(ctx, record) : publicState(record, ctx.now().getTime());
+  const waitingFor = since ?? (await current(enrollment));
+  while ((await current(enrollment)) === waitingFor && Date.now() < deadline && !input.callerGone()) {
     const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
     const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
     await ctx.events.nextChange(enrollment.id, wait);

@@ -81,7 +81,7 @@ export function completionOf(status: EnrollmentStatus, nowIso: string): Completi
     case 'completed':
       return { kind: 'completed', credentialExpiresAt: status.certificateNotAfter ?? null };
     case 'awaiting-phone':
-      return { kind: 'pending', phoneSeen: status.phoneSeen === true };
+      return { kind: 'pending', phoneSeen: status.phoneSeen === true, agentCheck: status.agentCheck ?? null };
     case 'burned':
       return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
     case 'expired':

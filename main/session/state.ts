@@ -3,7 +3,13 @@
 // outcomes back as events. No PIN ever appears in any of these types: `pin-submitted` carries only the
 // confirmation flag, the controller holds the PIN bytes for the one `verify-pin` effect it answers.
 import type { DeviceDescription } from '../../contracts/issuer-api.ts';
-import type { CardRefusedReason, KioskErrorCode, UserCodeError } from '../../contracts/kiosk-api.ts';
+import type {
+  CardRefusedReason,
+  EnrollmentStopped,
+  KioskAgentCheck,
+  KioskErrorCode,
+  UserCodeError,
+} from '../../contracts/kiosk-api.ts';
 
 /** A number the controller gives each card insertion; results for an older insertion are ignored. */
 export type SessionId = number;
@@ -103,8 +109,13 @@ export type Phase =
       readonly renewing: boolean;
       /** The phone has shown it holds the QR code (a password try reached the issuer). */
       readonly phoneSeen: boolean;
-      /** Set when the issuer said the QR/OTP died before their time (burned) or after it (expired). */
-      readonly stopped: 'expired' | 'too-many-tries' | null;
+      /** Supervised issuance: the phone's key waits for (or has) a help-desk agent's affirmation. */
+      readonly agentCheck: KioskAgentCheck | null;
+      /**
+       * Set when the issuer said the QR/OTP died before their time (burned) or after it (expired, or not-affirmed:
+       * expired while the phone's key waited for an agent).
+       */
+      readonly stopped: EnrollmentStopped | null;
     }
   | {
       readonly kind: 'done';
@@ -206,7 +217,7 @@ export type CompletionOutcome =
   /** `credentialExpiresAt`: the derived certificate's notAfter (ISO 8601), when the issuer said. */
   | { readonly kind: 'completed'; readonly credentialExpiresAt: string | null }
   /** Still waiting for the phone (the long poll ended, or the phone was seen): ask again. */
-  | { readonly kind: 'pending'; readonly phoneSeen: boolean }
+  | { readonly kind: 'pending'; readonly phoneSeen: boolean; readonly agentCheck: KioskAgentCheck | null }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
   | { readonly kind: 'dead'; readonly at: string; readonly why: 'expired' | 'too-many-tries' }
   | { readonly kind: 'unreachable' };

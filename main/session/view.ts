@@ -59,6 +59,7 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
         helpUrl: settings.helpUrl,
         renewing: phase.renewing,
         phoneSeen: phase.phoneSeen,
+        agentCheck: phase.agentCheck,
         stopped: phase.stopped,
       };
     case 'done':

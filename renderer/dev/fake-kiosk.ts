@@ -93,8 +93,9 @@ export function fakeView(screen: string, variant: string | null): KioskView {
         expiresAt: variant === 'expired' ? inSeconds(-1) : inSeconds(299),
         helpUrl: FAKE_HELP_URL,
         renewing: false,
-        phoneSeen: variant === 'scanned',
-        stopped: variant === 'burned' ? 'too-many-tries' : null,
+        phoneSeen: variant === 'scanned' || variant === 'supervised',
+        agentCheck: variant === 'supervised' ? { keyFingerprint: 'A1B2-C3D4-E5F6-0718', affirmed: false } : null,
+        stopped: variant === 'burned' ? 'too-many-tries' : variant === 'not-affirmed' ? 'not-affirmed' : null,
       };
     case 'done':
       return { screen: 'done', holderName: FAKE_NAME, credentialExpiresAt: inSeconds(364 * 86_400) };

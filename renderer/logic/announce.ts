@@ -31,6 +31,8 @@ export function announcementFor(view: KioskView): Announcement {
       return { keys: ['outOfOrder.title', `outOfOrder.reason.${view.reason}`, 'outOfOrder.whatToDo'] };
     case 'enrollment':
       if (view.stopped !== null) return { keys: [`enrollment.stopped.${view.stopped}`] };
+      if (view.agentCheck?.affirmed === true) return { keys: ['enrollment.agentCheck.affirmed'] };
+      if (view.agentCheck) return { keys: ['enrollment.agentCheck.title', 'enrollment.agentCheck.compare'] };
       if (view.phoneSeen) return { keys: ['enrollment.phoneSeen'] };
       return { keys: ['announce.enrollment'] };
     case 'welcome':

@@ -12,6 +12,7 @@ import { ScreenFrame } from '../components/ScreenFrame.tsx';
 import { useNow } from '../hooks.ts';
 import { deadlineFromIso, minutesAndSeconds, secondsLeftUntil } from '../logic/countdown.ts';
 import { formatOtpForDisplay, otpForScreenReader } from '../logic/otp.ts';
+import type { KioskAgentCheck } from '../../contracts/kiosk-api.ts';
 import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
@@ -62,10 +63,14 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
             </div>
           ) : (
             <>
-              <p className={`enrollment__waiting${view.phoneSeen ? ' enrollment__waiting--seen' : ''}`} role="status">
-                <span className="progress-indicator" aria-hidden="true" />{' '}
-                {t(view.phoneSeen ? 'enrollment.phoneSeen' : 'enrollment.waiting')}
-              </p>
+              {view.agentCheck === null ? (
+                <p className={`enrollment__waiting${view.phoneSeen ? ' enrollment__waiting--seen' : ''}`} role="status">
+                  <span className="progress-indicator" aria-hidden="true" />{' '}
+                  {t(view.phoneSeen ? 'enrollment.phoneSeen' : 'enrollment.waiting')}
+                </p>
+              ) : (
+                <AgentCheckNotice check={view.agentCheck} />
+              )}
               <p className="countdown-text">{t('enrollment.expiresIn', minutesAndSeconds(secondsLeft))}</p>
             </>
           )}
@@ -88,6 +93,38 @@ export function EnrollmentScreen({ view, kiosk, config, onCallFailed }: ScreenPr
         />
       ) : null}
     </ScreenFrame>
+  );
+}
+
+/**
+ * Supervised issuance: the phone's redeem waits for a help-desk agent. The person compares the fingerprint here with
+ * the one on their phone (and tells the agent if they differ); once the agent affirms, the phone finishes.
+ */
+function AgentCheckNotice({ check }: { check: KioskAgentCheck }): ReactNode {
+  const { t } = useTranslation();
+  if (check.affirmed)
+    return (
+      <p className="enrollment__waiting enrollment__waiting--seen" role="status">
+        <span className="progress-indicator" aria-hidden="true" /> {t('enrollment.agentCheck.affirmed')}
+      </p>
+    );
+  return (
+    <div className="enrollment__agent-check" role="status">
+      <p className="enrollment__agent-check-title">{t('enrollment.agentCheck.title')}</p>
+      <p>{t('enrollment.agentCheck.compare')}</p>
+      <p className="key-fingerprint">
+        <span aria-hidden="true">{check.keyFingerprint}</span>
+        <span className="visually-hidden">
+          {/* Read one character at a time, in its groups, like the password. */}
+          {t('enrollment.agentCheck.fingerprintSpoken', {
+            groups: otpForScreenReader(check.keyFingerprint.replace(/-/g, '')),
+          })}
+        </span>
+      </p>
+      <p className="enrollment__waiting">
+        <span className="progress-indicator" aria-hidden="true" /> {t('enrollment.agentCheck.waiting')}
+      </p>
+    </div>
   );
 }
 

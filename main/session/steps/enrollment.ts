@@ -1,6 +1,7 @@
 // Step 4: the enrollment. The QR + one-time password show while the kiosk waits (long poll) for the phone
 // to finish; a new pair can be asked for; "You're all set" stays a few seconds.
 import { assertNever } from '../../../contracts/kiosk-api.ts';
+import type { EnrollmentStopped, KioskAgentCheck } from '../../../contracts/kiosk-api.ts';
 import type {
   ActivePhase,
   CompletionOutcome,
@@ -33,6 +34,7 @@ export function showEnrollment(
       enrollment,
       renewing: false,
       phoneSeen: false,
+      agentCheck: null,
       stopped: null,
     },
     { type: 'cancel-timer', timer: 'completion-retry' },
@@ -95,7 +97,9 @@ export function completion(
         { type: 'start-timer', timer: 'done', seconds: config.doneSeconds },
       );
     case 'pending': {
-      const next = outcome.phoneSeen === phase.phoneSeen ? phase : { ...phase, phoneSeen: outcome.phoneSeen };
+      const next = sameProgress(phase, outcome)
+        ? phase
+        : { ...phase, phoneSeen: outcome.phoneSeen, agentCheck: outcome.agentCheck };
       return to(state, next, waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment));
     }
     case 'dead': {
@@ -104,7 +108,7 @@ export function completion(
       const expiresAt = outcome.at < phase.enrollment.expiresAt ? outcome.at : phase.enrollment.expiresAt;
       return to(
         state,
-        { ...phase, stopped: outcome.why, enrollment: { ...phase.enrollment, expiresAt } },
+        { ...phase, stopped: whyStopped(phase, outcome.why), enrollment: { ...phase.enrollment, expiresAt } },
         restartIdle(config),
       );
     }
@@ -125,6 +129,25 @@ export function doneTimer(state: SessionState, phase: ActivePhase): Transition {
 export function completionRetryTimer(state: SessionState, phase: ActivePhase): Transition {
   if (phase.kind !== 'enrollment') return unchanged(state);
   return { state, effects: [waitEffect(phase.sessionId, phase.issuerSession, phase.enrollment)] };
+}
+
+type EnrollmentPhase = Extract<ActivePhase, { kind: 'enrollment' }>;
+
+function sameProgress(
+  phase: EnrollmentPhase,
+  outcome: { phoneSeen: boolean; agentCheck: KioskAgentCheck | null },
+): boolean {
+  return (
+    outcome.phoneSeen === phase.phoneSeen &&
+    outcome.agentCheck?.keyFingerprint === phase.agentCheck?.keyFingerprint &&
+    outcome.agentCheck?.affirmed === phase.agentCheck?.affirmed
+  );
+}
+
+/** Time ran out while the phone's key waited for an agent who never affirmed it: the person is told that, not "expired". */
+function whyStopped(phase: EnrollmentPhase, why: 'expired' | 'too-many-tries'): EnrollmentStopped {
+  const waitingForAgent = phase.agentCheck !== null && !phase.agentCheck.affirmed;
+  return why === 'expired' && waitingForAgent ? 'not-affirmed' : why;
 }
 
 function waitEffect(sessionId: SessionId, issuerSession: IssuerSession, enrollment: Enrollment): SessionEffect {

@@ -133,6 +133,8 @@ class FakeReader implements KioskCardPort {
 class FakeIssuer implements KioskIssuerPort {
   reachable = true;
   status: EnrollmentStatus['state'] = 'awaiting-phone';
+  /** Supervised issuance: what the status says about the agent's check of the phone's key. */
+  agentCheck: EnrollmentStatus['agentCheck'] = undefined;
   calls: string[] = [];
   #answer<T>(name: string, value: T): IssuerCall<T> {
     this.calls.push(name);
@@ -192,11 +194,17 @@ class FakeIssuer implements KioskIssuerPort {
   }
   enrollmentStatus(_t: string, enrollmentId: string, _w: number, signal?: AbortSignal): IssuerCall<EnrollmentStatus> {
     this.calls.push('status');
-    // Answers when the test flips `status`, like a long poll.
+    // Answers when the test flips `status` or `agentCheck`, like a long poll.
+    const checkAtStart = JSON.stringify(this.agentCheck);
     return new Promise((resolve) => {
       const poll = () => {
         if (signal?.aborted) return;
-        if (this.status !== 'awaiting-phone') resolve({ ok: true, value: { enrollmentId, state: this.status } });
+        const agentCheck = this.agentCheck;
+        if (this.status !== 'awaiting-phone' || JSON.stringify(agentCheck) !== checkAtStart)
+          resolve({
+            ok: true,
+            value: { enrollmentId, state: this.status, ...(agentCheck === undefined ? {} : { agentCheck }) },
+          });
         else setTimeout(poll, 1);
       };
       poll();
@@ -309,6 +317,34 @@ describe('KioskController', () => {
     expect(logText).not.toContain(OTP);
     expect(logText).not.toContain('Ada');
     expect(logText).not.toContain('s'.repeat(22));
+    await controller.stop();
+  });
+
+  it("supervised issuance: the phone's key fingerprint shows while an agent checks it, then that it was affirmed, then done", async () => {
+    const { reader, issuer, controller } = setup();
+    await settle();
+    reader.insert();
+    await settle();
+    await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
+    await settle();
+    await controller.handlers.submitUserCode('WDJBMJHT');
+    await settle();
+    await controller.handlers.confirmDevice();
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'enrollment', agentCheck: null });
+    const keyFingerprint = 'A1B2-C3D4-E5F6-0718';
+    issuer.agentCheck = { keyFingerprint, affirmed: false };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'enrollment', agentCheck: { keyFingerprint, affirmed: false } });
+    issuer.agentCheck = { keyFingerprint, affirmed: true };
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    expect(controller.view).toMatchObject({ screen: 'enrollment', agentCheck: { keyFingerprint, affirmed: true } });
+    issuer.status = 'completed';
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    expect(controller.view.screen).toBe('done');
     await controller.stop();
   });
 

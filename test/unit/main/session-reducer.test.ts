@@ -95,6 +95,7 @@ const activePhases: Record<string, ActivePhase> = {
     enrollment,
     renewing: false,
     phoneSeen: false,
+    agentCheck: null,
     stopped: null,
   },
   'enrollment (renewing)': {
@@ -105,6 +106,7 @@ const activePhases: Record<string, ActivePhase> = {
     enrollment,
     renewing: true,
     phoneSeen: false,
+    agentCheck: null,
     stopped: 'expired',
   },
   'enrollment (stopped)': {
@@ -115,6 +117,7 @@ const activePhases: Record<string, ActivePhase> = {
     enrollment,
     renewing: false,
     phoneSeen: true,
+    agentCheck: null,
     stopped: 'too-many-tries',
   },
   done: { kind: 'done', sessionId: S, holderName: 'Ada', credentialExpiresAt: null },
@@ -282,6 +285,7 @@ describe('session: the happy path', () => {
       helpUrl: 'https://help.example',
       renewing: false,
       phoneSeen: false,
+      agentCheck: null,
       stopped: null,
     });
     expect(t.effects).toContainEqual({
@@ -579,12 +583,52 @@ describe('session: user code and enrollment', () => {
         type: 'completion',
         sessionId: S,
         enrollmentId: enrollment.enrollmentId,
-        outcome: { kind: 'pending', phoneSeen: true },
+        outcome: { kind: 'pending', phoneSeen: true, agentCheck: null },
       },
       config,
     );
     expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', phoneSeen: true, stopped: null });
     expect(types(t)).toEqual(['wait-for-completion']);
+  });
+
+  it('supervised issuance: the phone key waits for an agent → the fingerprint shows; affirmed → said so, still waiting', () => {
+    const pending = (affirmed: boolean): SessionEvent => ({
+      type: 'completion',
+      sessionId: S,
+      enrollmentId: enrollment.enrollmentId,
+      outcome: { kind: 'pending', phoneSeen: true, agentCheck: { keyFingerprint: 'A1B2-C3D4-E5F6-0718', affirmed } },
+    });
+    let t = reduce(at(activePhases.enrollment!), pending(false), config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({
+      screen: 'enrollment',
+      agentCheck: { keyFingerprint: 'A1B2-C3D4-E5F6-0718', affirmed: false },
+      stopped: null,
+    });
+    expect(types(t)).toEqual(['wait-for-completion']);
+    t = reduce(t.state, pending(true), config);
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ agentCheck: { affirmed: true }, stopped: null });
+    expect(types(t)).toEqual(['wait-for-completion']);
+  });
+
+  it.each([
+    [false, 'expired', 'not-affirmed'],
+    [true, 'expired', 'expired'],
+    [false, 'too-many-tries', 'too-many-tries'],
+  ] as const)('the code dies while the agent affirmed=%s (%s) → stopped: %s', (affirmed, why, stopped) => {
+    const base = activePhases.enrollment;
+    if (base?.kind !== 'enrollment') throw new Error('the enrollment fixture');
+    const waiting = at({ ...base, agentCheck: { keyFingerprint: 'A1B2-C3D4-E5F6-0718', affirmed } });
+    const t = reduce(
+      waiting,
+      {
+        type: 'completion',
+        sessionId: S,
+        enrollmentId: enrollment.enrollmentId,
+        outcome: { kind: 'dead', at: '2029-12-31T23:59:00.000Z', why },
+      },
+      config,
+    );
+    expect(viewOf(t.state, { helpUrl: '' })).toMatchObject({ screen: 'enrollment', stopped });
   });
 
   it('long poll ended without news → asks again; failed → retries after a pause', () => {
@@ -597,7 +641,7 @@ describe('session: user code and enrollment', () => {
             type: 'completion',
             sessionId: S,
             enrollmentId: enrollment.enrollmentId,
-            outcome: { kind: 'pending', phoneSeen: false },
+            outcome: { kind: 'pending', phoneSeen: false, agentCheck: null },
           },
           config,
         ),

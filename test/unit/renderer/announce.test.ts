@@ -11,6 +11,7 @@ describe('screen-reader announcements', () => {
     helpUrl: 'https://help.example',
     renewing: false,
     phoneSeen: false,
+    agentCheck: null,
     stopped: null,
   };
 

@@ -126,6 +126,7 @@ const enrollmentView: KioskView = {
   helpUrl: 'https://help.test/kiosk',
   renewing: false,
   phoneSeen: false,
+  agentCheck: null,
   stopped: null,
 };
 /** The page's JS heap (after a full GC) as the raw snapshot JSON, whose string table holds every live string. */

@@ -8,6 +8,7 @@ import { enrollmentQueue } from '../../../../issuer/agent/enrollment-queue.ts';
 import { affirmEnrollment } from '../../../../issuer/agent/supervised-issuance.ts';
 import { checkCsr } from '../../../../issuer/ca/csr.ts';
 import { exchangeDeviceCode } from '../../../../issuer/device-flow/exchange-device-code.ts';
+import { watchEnrollment } from '../../../../issuer/enrollment/enrollment-status.ts';
 import { redeemEnrollment } from '../../../../issuer/enrollment/redeem.ts';
 import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
@@ -63,7 +64,7 @@ async function waitingPhone(card: IssuedCardCertificate) {
       request: { otp: code.value.otp, csr: withCsr },
       ip: '::1',
     });
-  return { enrollmentId: code.value.enrollmentId, fingerprint, redeem };
+  return { session, enrollmentId: code.value.enrollmentId, fingerprint, redeem };
 }
 
 const affirm = (agentToken: string, enrollmentId: string, fingerprint: string) =>
@@ -95,6 +96,36 @@ describe('supervised issuance', () => {
     const events = (await h.auditCodes()).map(([event]) => event);
     expect(events.filter((event) => event === 'affirmation-request')).toHaveLength(1);
     expect(events).toContain('agent-affirm');
+  });
+
+  it("the kiosk's status shows the fingerprint the redeem waits with, then that it was affirmed; its long poll wakes on each", async () => {
+    const phone = await waitingPhone(await h.personCard('Pat Person'));
+    const kioskStatus = (waitSeconds: number) =>
+      watchEnrollment(h.ctx, {
+        sessionToken: phone.session,
+        enrollmentId: phone.enrollmentId,
+        query: { waitSeconds },
+        callerGone: () => false,
+      });
+    const before = await kioskStatus(0);
+    expect(before.ok && before.value.agentCheck).toBeUndefined();
+    const untilRedeem = kioskStatus(20);
+    await phone.redeem();
+    expect(await untilRedeem).toMatchObject({
+      ok: true,
+      value: { state: 'awaiting-phone', agentCheck: { keyFingerprint: phone.fingerprint, affirmed: false } },
+    });
+    const untilAffirmed = kioskStatus(20);
+    expect(await affirm(token, phone.enrollmentId, phone.fingerprint)).toMatchObject({ ok: true });
+    expect(await untilAffirmed).toMatchObject({
+      ok: true,
+      value: { state: 'awaiting-phone', agentCheck: { keyFingerprint: phone.fingerprint, affirmed: true } },
+    });
+    // A new key: the kiosk shows its fingerprint, not yet affirmed.
+    await phone.redeem(await makeCsr());
+    const renewed = await kioskStatus(0);
+    expect(renewed.ok && renewed.value.agentCheck?.affirmed).toBe(false);
+    expect(renewed.ok && renewed.value.agentCheck?.keyFingerprint).not.toBe(phone.fingerprint);
   });
 
   it('a wrong fingerprint affirms nothing and issues nothing; a new key needs a new affirmation', async () => {
