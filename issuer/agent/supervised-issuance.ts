@@ -1,6 +1,7 @@
 // Supervised issuance (tenant setting `supervision: agent-affirms`; DISA Purebred's live agent): a redeem whose OTP
 // and CSR are good still issues nothing until a help-desk agent (helpdesk or approver) affirms the short fingerprint
-// of the phone's key (contracts/key-fingerprint.ts), which the phone shows (and the kiosk, in a later session).
+// of the phone's key (contracts/key-fingerprint.ts), which the phone shows, and the kiosk (the enrollment status's
+// `agentCheck`, enrollment/enrollment-status.ts).
 // Until then the redeem answers `affirmation-pending` with the fingerprint and a Retry-After; the phone asks again
 // with the same OTP and CSR. An affirmation counts only for that key: a new key clears it. A wrong fingerprint is
 // refused (nothing recorded); two agents affirming at once: one wins (a conditional update), the other gets 409.

@@ -1,5 +1,6 @@
 // The kiosk end to end, as a person and their phone use it: Debian Chromium on the browser host, the virtual PIV
 // card in a private pcscd, the real issuer over HTTPS, and the phone client (phone/) doing its part of the flow.
+// Supervised issuance: the kiosk shows the phone key's fingerprint until an agent affirms it through the agent route.
 // Screenshots of each screen in English and Dutch go to test-output/screenshots/.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,14 @@ import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
 import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
+import type { AgentSession } from '../../contracts/agent-api.ts';
+import { agentIdentityKey, grantAgentRole } from '../../issuer/agent/agent-roles.ts';
+import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
 import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
+import { newKioskNonce, pkiAuthMessageBytes } from '../integration/pki-auth/card-signature.ts';
+import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
+import { b64u, cardSign, challenge } from '../integration/issuer/issuer-fixture.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
   answerPhoneCheck,
@@ -471,4 +478,99 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await waitForTitle(page, T.nl.outOfOrder);
     await page.close();
   });
+});
+
+describe.skipIf(!canRun)('kiosk in Chromium: supervised issuance (a help-desk agent affirms the phone key)', () => {
+  let kiosk: BrowserKiosk;
+  let http: IssuerHttpClient;
+  let agentToken: string;
+  const AGENT_CHECK = {
+    en: { title: 'A help-desk agent will now confirm your phone.' },
+    nl: { title: 'Een medewerker van de helpdesk bevestigt nu uw telefoon.' },
+  } as const;
+
+  beforeAll(async () => {
+    kiosk = await startBrowserKiosk({
+      virtualCard: 'always',
+      cardholderName: 'Ada Lovelace',
+      completionWaitSeconds: 5,
+    });
+    const issuer = kiosk.demo.issuer;
+    const admin = { kind: 'admin', id: 'e2e' } as const;
+    await changeTenantSettings(issuer.storage, issuer.config, { supervision: 'agent-affirms' }, admin, new Date());
+    // The agent: their own card from the same PKI, the helpdesk role, signed in through the agent route (PKI-AUTH).
+    const agentCard = await kiosk.demo.pki.issueCardCertificate({
+      keyAlgorithm: 'P-256',
+      commonName: 'Hal Helpdesk',
+      fascn: `d9${'0'.repeat(48)}`,
+    });
+    await grantAgentRole(issuer.storage, agentIdentityKey('uuid', agentCard.uuid), 'helpdesk', admin, new Date());
+    http = new IssuerHttpClient(issuer.url, issuer.tlsCertificatePem);
+    const issued = await challenge(http);
+    const kioskNonce = newKioskNonce();
+    const signed = pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce);
+    const session = await http.route<'agentSignIn', AgentSession>('agentSignIn', {
+      body: {
+        challengeId: issued.challengeId,
+        kioskNonce: b64u(kioskNonce),
+        certificate: b64u(agentCard.der),
+        signature: b64u(cardSign(agentCard, signed)),
+      },
+    });
+    if (session.status !== 200) throw new Error(`agent sign-in: ${session.text}`);
+    agentToken = session.body.sessionToken;
+    // Routes re-read the tenant settings at most every 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+  }, 60_000);
+  afterEach(async () => {
+    if (kiosk.demo.virtualCard?.inserted === true) await kiosk.demo.virtualCard.remove();
+  });
+  afterAll(async () => {
+    http?.close();
+    await kiosk?.stop();
+  });
+
+  it.each(LANGUAGES)(
+    'the kiosk shows the fingerprint the phone shows while an agent checks it; affirmed → "all set" (%s)',
+    async (lang) => {
+      const page = await newKioskPage(kiosk);
+      await chooseLanguage(page, lang);
+      await kiosk.demo.virtualCard!.insert();
+      const { phone, token: approved } = await reachQrScreen(page, kiosk, lang, false);
+      const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
+      const enrollmentId = /\/e\/([A-Za-z0-9_-]+)$/.exec(payload ?? '')?.[1];
+      if (payload === null || enrollmentId === undefined) throw new Error('no enrollment QR');
+      const token = await approved;
+      if (!token.ok) throw new Error(token.message);
+      let phoneSays = '';
+      const redeemed = redeemEnrollment(phone, {
+        token: token.value,
+        qrPayload: payload,
+        otp: Buffer.from(await readOtp(page)),
+        onAffirmationPending: (message) => {
+          phoneSays = message;
+        },
+      });
+
+      await page.locator('.enrollment__agent-check-title', { hasText: AGENT_CHECK[lang].title }).waitFor();
+      const shown = (await page.locator('.key-fingerprint [aria-hidden="true"]').innerText()).trim();
+      expect(shown).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+      expect(phoneSays).toContain(shown);
+      await expectNoAxeViolations(page, `enrollment, agent check (${lang})`);
+      await screenshot(page, `${lang}-04b-enrollment-agent-check`);
+
+      // The agent types what the person reads out from the phone.
+      const affirmed = await http.route('agentAffirmEnrollment', {
+        params: { enrollmentId },
+        body: { fingerprint: shown, note: 'read out by the person at the kiosk' },
+        bearer: agentToken,
+      });
+      expect(affirmed.status).toBe(204);
+      expect((await redeemed).ok).toBe(true);
+      await waitForTitle(page, T[lang].done);
+      await kiosk.demo.virtualCard!.remove();
+      await waitForTitle(page, T.en.welcome);
+      await page.close();
+    },
+  );
 });
