@@ -2,7 +2,8 @@
 // channel table both transports are built from, and runtime validation of every call's arguments. Modelled on
 // kiosk-api.ts (same Result, same PIN rules). The agent's session token never crosses it: main holds it and calls
 // the issuer; the page gets data and refusals as kinds it turns into sentences in the agent's language.
-import type { AgentRole, PersonLookup, RevocationRequestView } from './agent-api.ts';
+import type { AgentRole, PersonLookup, QueueEntry, RevocationRequestView } from './agent-api.ts';
+import { KEY_FINGERPRINT_INPUT_PATTERN } from './key-fingerprint.ts';
 import { err, isPinBytes, ok, PIN_MAX_LENGTH, PIN_MIN_LENGTH } from './kiosk-api.ts';
 import type { Result } from './kiosk-api.ts';
 import { OPAQUE_ID_PATTERN } from './qr-payload.ts';
@@ -32,7 +33,21 @@ export type ConsoleView =
   | {
       readonly screen: 'signed-in';
       readonly agent: { readonly name: string; readonly roles: readonly AgentRole[] };
+      readonly queue: ConsoleQueue;
     };
+
+/**
+ * The live queue as main follows it (GET /agent/queue/events with the agent's token, on main's side): `connecting`
+ * until the first answer, `live` while the stream is open, `interrupted` while main reconnects (the entries are the
+ * last ones seen). Only enrollments still in progress (QUEUE_ACTIVE_STEPS): done and failed ones drop off.
+ */
+export interface ConsoleQueue {
+  readonly state: 'connecting' | 'live' | 'interrupted';
+  readonly entries: readonly QueueEntry[];
+}
+
+/** The queue steps of an enrollment still in progress (agent-api.ts QueueEntry.step); any other step drops off. */
+export const QUEUE_ACTIVE_STEPS: readonly string[] = ['awaiting-phone', 'phone-seen', 'awaiting-affirmation'];
 
 /**
  * An issuer refusal as the agent is told it (never the raw code): forbidden (403: your role cannot do this),
@@ -77,6 +92,8 @@ export interface ConsoleApi {
   revocationRequests(): ConsoleResult<readonly RevocationRequestView[]>;
   approveRevocation(requestId: string, note: string): ConsoleResult<void>;
   rejectRevocation(requestId: string, note: string): ConsoleResult<void>;
+  /** Supervised issuance: the fingerprint the agent compared with the one the person's phone shows, and a note. */
+  affirmEnrollment(enrollmentId: string, fingerprint: string, note: string): ConsoleResult<void>;
 }
 
 export type ConsoleInvokeName = Exclude<keyof ConsoleApi, 'onView'>;
@@ -94,6 +111,7 @@ export const CONSOLE_INVOKE_CHANNELS = {
   revocationRequests: 'console:revocation-requests',
   approveRevocation: 'console:approve-revocation',
   rejectRevocation: 'console:reject-revocation',
+  affirmEnrollment: 'console:affirm-enrollment',
 } as const satisfies { readonly [K in ConsoleInvokeName]: `console:${string}` };
 
 export const CONSOLE_INVOKE_NAMES = Object.keys(CONSOLE_INVOKE_CHANNELS) as readonly ConsoleInvokeName[];
@@ -116,6 +134,7 @@ export const NOTE_MAX_LENGTH = 200;
 const SERIAL_PATTERN = /^[0-9a-f]{1,80}$/;
 const REQUEST_ID_PATTERN = new RegExp(OPAQUE_ID_PATTERN);
 const REASON_PATTERN = /^[A-Za-z]{1,32}$/;
+const FINGERPRINT_PATTERN = new RegExp(KEY_FINGERPRINT_INPUT_PATTERN);
 
 const invalid = (detail: string): { readonly ok: false; readonly error: ConsoleError } =>
   err({ code: 'invalid-argument', detail });
@@ -179,6 +198,15 @@ const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
   revocationRequests: noArgs(),
   approveRevocation: requestAndNote(),
   rejectRevocation: requestAndNote(),
+  affirmEnrollment: (args) => {
+    const [enrollmentId, fingerprint, note] = args;
+    if (args.length !== 3 || typeof enrollmentId !== 'string' || !REQUEST_ID_PATTERN.test(enrollmentId))
+      return invalid('expects (enrollmentId, fingerprint, note)');
+    if (typeof fingerprint !== 'string' || !FINGERPRINT_PATTERN.test(fingerprint))
+      return invalid('fingerprint must be four groups of four hex digits');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([enrollmentId, fingerprint, note]);
+  },
 };
 
 export function validateConsoleArgs<K extends ConsoleInvokeName>(

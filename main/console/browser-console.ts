@@ -8,6 +8,7 @@ import { consoleHostScript } from '../browser-host/kiosk-host-bundle.ts';
 import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import { createConsoleController } from './console-controller.ts';
 import type { ConsoleController, ConsoleLog } from './console-controller.ts';
+import { createQueueFollower } from './queue-stream.ts';
 
 export interface BrowserConsoleOptions {
   readonly card: KioskCardPort;
@@ -35,6 +36,7 @@ export async function startBrowserConsole(options: BrowserConsoleOptions): Promi
   const controller = createConsoleController({
     card: options.card,
     issuer,
+    queue: createQueueFollower({ issuerUrl: options.issuerUrl, trustedCaPem: options.trustedCaPem }),
     ...(options.log === undefined ? {} : { log: options.log }),
   });
   try {

@@ -7,8 +7,11 @@
 // (`expiresIn`, which every accepted call renews on the issuer too).
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
+import type { AgentRole } from '../../contracts/agent-api.ts';
+import { QUEUE_ACTIVE_STEPS } from '../../contracts/console-api.ts';
 import type {
   ConsoleError,
+  ConsoleQueue,
   ConsoleHandlers,
   ConsoleLockReason,
   ConsoleResult,
@@ -19,6 +22,7 @@ import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/c
 import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
 import { refusalOf } from './issuer-refusal.ts';
+import type { QueueFollower, QueueStreamEvent } from './queue-stream.ts';
 
 export type ConsoleLog = (event: string, fields?: Readonly<Record<string, string | number>>) => void;
 
@@ -26,6 +30,8 @@ export interface ConsoleControllerOptions {
   readonly card: KioskCardPort;
   readonly issuer: HttpsIssuerClient;
   readonly log?: ConsoleLog;
+  /** Follows the live queue with the agent's token (queue-stream.ts); without it the queue stays `connecting`. */
+  readonly queue?: QueueFollower;
 }
 
 export interface ConsoleController {
@@ -45,7 +51,10 @@ interface AgentCard {
 interface AgentSignedIn {
   readonly token: string;
   readonly idleMs: number;
+  readonly agent: { readonly name: string; readonly roles: readonly AgentRole[] };
   timer: ReturnType<typeof setTimeout> | null;
+  queue: ConsoleQueue;
+  stopQueue: () => void;
 }
 
 const refused = (error: IssuerCallError): { readonly ok: false; readonly error: ConsoleError } =>
@@ -82,6 +91,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
     const ending = signedIn;
     signedIn = null;
     if (ending?.timer) clearTimeout(ending.timer);
+    ending?.stopQueue();
     publish({ screen: 'locked', reason });
     log('console-locked', { reason });
     await closeCardSession();
@@ -173,12 +183,35 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
     const agentSession: AgentSignedIn = {
       token: answer.value.sessionToken,
       idleMs: answer.value.expiresIn * 1000,
+      agent: answer.value.agent,
       timer: null,
+      queue: { state: 'connecting', entries: [] },
+      stopQueue: () => undefined,
     };
     signedIn = agentSession;
     armIdleLock(agentSession);
     log('console-signed-in', { roles: answer.value.agent.roles.join(',') });
-    publish({ screen: 'signed-in', agent: answer.value.agent });
+    publishSignedIn(agentSession);
+    if (options.queue !== undefined)
+      agentSession.stopQueue = options.queue(agentSession.token, (event) => onQueueEvent(agentSession, event));
+  };
+
+  const publishSignedIn = (session: AgentSignedIn): void => {
+    if (signedIn === session) publish({ screen: 'signed-in', agent: session.agent, queue: session.queue });
+  };
+
+  /** The queue stream's news: the entries still in progress (done and failed ones drop off), or its break. */
+  const onQueueEvent = (session: AgentSignedIn, event: QueueStreamEvent): void => {
+    if (signedIn !== session) return;
+    if (event.kind === 'session-ended') return void lock('session-expired');
+    if (event.kind === 'interrupted') {
+      log('console-queue-interrupted', { reason: event.reason });
+      session.queue = { state: 'interrupted', entries: session.queue.entries };
+    } else {
+      const entries = event.queue.enrollments.filter((entry) => QUEUE_ACTIVE_STEPS.includes(entry.step));
+      session.queue = { state: 'live', entries };
+    }
+    publishSignedIn(session);
   };
 
   const submitPin = async (pin: Uint8Array): ConsoleResult<void> => {
@@ -273,6 +306,12 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
     rejectRevocation: (requestId, note) =>
       withSession(
         (bearer) => issuer.route('agentRejectRevocation', { params: { requestId }, body: { note }, bearer }),
+        nothing,
+      ),
+    affirmEnrollment: (enrollmentId, fingerprint, note) =>
+      withSession(
+        (bearer) =>
+          issuer.route('agentAffirmEnrollment', { params: { enrollmentId }, body: { fingerprint, note }, bearer }),
         nothing,
       ),
   };

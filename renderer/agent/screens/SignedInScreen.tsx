@@ -1,16 +1,23 @@
-// The signed-in console: two sections (look up a person; revocations awaiting approval), chosen in a nav bar. Each
+// The signed-in console: three sections (look up a person; the live queue; revocations awaiting approval), chosen in a nav bar. Each
 // section keeps its own state; the whole screen unmounts when the console locks.
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentRole } from '../../../contracts/agent-api.ts';
-import type { ConsoleApi } from '../../../contracts/console-api.ts';
+import type { ConsoleApi, ConsoleQueue } from '../../../contracts/console-api.ts';
 import { ApprovalsSection } from './ApprovalsSection.tsx';
 import { PeopleSection } from './PeopleSection.tsx';
+import { QueueSection } from './QueueSection.tsx';
 
-type Section = 'people' | 'approvals';
+type Section = 'people' | 'queue' | 'approvals';
 
-export function SignedInScreen(props: { readonly api: ConsoleApi; readonly roles: readonly AgentRole[] }): ReactNode {
+interface SignedInScreenProps {
+  readonly api: ConsoleApi;
+  readonly roles: readonly AgentRole[];
+  readonly queue: ConsoleQueue;
+}
+
+export function SignedInScreen(props: SignedInScreenProps): ReactNode {
   const { t } = useTranslation();
   const [section, setSection] = useState<Section>('people');
   const tab = (name: Section): ReactNode => (
@@ -27,13 +34,14 @@ export function SignedInScreen(props: { readonly api: ConsoleApi; readonly roles
     <div className="console__signed-in">
       <nav className="console__nav" aria-label={t('console.header.nav')}>
         {tab('people')}
+        {tab('queue')}
         {tab('approvals')}
       </nav>
-      {section === 'people' ? (
-        <PeopleSection api={props.api} />
-      ) : (
+      {section === 'people' ? <PeopleSection api={props.api} /> : null}
+      {section === 'queue' ? <QueueSection api={props.api} queue={props.queue} /> : null}
+      {section === 'approvals' ? (
         <ApprovalsSection api={props.api} isApprover={props.roles.includes('approver')} />
-      )}
+      ) : null}
     </div>
   );
 }

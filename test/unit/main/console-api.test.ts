@@ -21,6 +21,9 @@ describe('console call validation', () => {
     expect(validateConsoleArgs('searchPeople', ['pat']).ok).toBe(true);
     expect(validateConsoleArgs('revokeCredential', ['0a1b', 'keyCompromise', 'stolen']).ok).toBe(true);
     expect(validateConsoleArgs('approveRevocation', ['A'.repeat(22), 'ok']).ok).toBe(true);
+    expect(validateConsoleArgs('affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718', 'read aloud']).ok).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -38,6 +41,11 @@ describe('console call validation', () => {
     ['revokeCredential', ['0a1b', 'keyCompromise']],
     ['approveRevocation', ['../../etc', 'note']],
     ['signOut', ['extra']],
+    ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6', 'note']],
+    ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-071G', 'note']],
+    ['affirmEnrollment', ['../../etc/passwd', 'A1B2-C3D4-E5F6-0718', 'note']],
+    ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718', '']],
+    ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718']],
   ] as const)('refuses %s(%j)', (name, args) => {
     const result = validateConsoleArgs(name, args);
     expect(result.ok).toBe(false);

@@ -1,0 +1,80 @@
+// The live queue: enrollments in progress at every kiosk (person, kiosk, step, age, device), as main follows the
+// issuer's event stream and pushes them in the signed-in view (the page never holds the token, so it never opens the
+// stream itself). An enrollment waiting for an agent (supervised issuance) opens SupervisionPanel: the phone key's
+// fingerprint, large, to compare with what the person reads aloud from their phone, and "affirm".
+import type { ReactNode } from 'react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { QueueEntry } from '../../../contracts/agent-api.ts';
+import type { ConsoleApi, ConsoleQueue } from '../../../contracts/console-api.ts';
+import { ScreenFrame } from '../../components/ScreenFrame.tsx';
+import { SupervisionPanel } from './SupervisionPanel.tsx';
+
+interface QueueSectionProps {
+  readonly api: ConsoleApi;
+  readonly queue: ConsoleQueue;
+}
+
+export function QueueSection({ api, queue }: QueueSectionProps): ReactNode {
+  const { t } = useTranslation();
+  const [supervising, setSupervising] = useState<string | null>(null);
+  const entry = queue.entries.find((candidate) => candidate.enrollmentId === supervising) ?? null;
+  const device = (e: QueueEntry): string =>
+    [e.device.model, e.device.platform].filter((part) => part !== null).join(', ') || t('console.person.unknownDevice');
+  if (supervising !== null) return <SupervisionPanel api={api} entry={entry} onBack={() => setSupervising(null)} />;
+  return (
+    <ScreenFrame title={t('console.queue.title')}>
+      <p className={`notice ${queue.state === 'interrupted' ? 'notice--problem' : 'notice--info'}`} role="status">
+        {t(`console.queue.${queue.state}`)}
+      </p>
+      {queue.state !== 'connecting' && queue.entries.length === 0 ? (
+        <p className="lead">{t('console.queue.none')}</p>
+      ) : null}
+      {queue.entries.length === 0 ? null : (
+        <table className="console__table">
+          <thead>
+            <tr>
+              <th scope="col">{t('console.queue.person')}</th>
+              <th scope="col">{t('console.queue.kiosk')}</th>
+              <th scope="col">{t('console.queue.step')}</th>
+              <th scope="col">{t('console.queue.age')}</th>
+              <th scope="col">{t('console.person.device')}</th>
+              <th scope="col">{t('console.person.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {queue.entries.map((e) => (
+              <tr key={e.enrollmentId}>
+                <td>
+                  <bdi>{e.personName}</bdi>
+                </td>
+                <td>
+                  <bdi>{e.kioskId ?? '—'}</bdi>
+                </td>
+                <td>
+                  {t(`console.queue.steps.${e.step}`, { defaultValue: e.step })}
+                  {e.otpExpired ? <span className="muted"> ({t('console.queue.codeExpired')})</span> : null}
+                </td>
+                <td>{t('console.queue.minutes', { count: Math.floor(e.ageSeconds / 60) })}</td>
+                <td>
+                  <bdi>{device(e)}</bdi>
+                </td>
+                <td className="console__actions">
+                  {e.step === 'awaiting-affirmation' ? (
+                    <button
+                      type="button"
+                      className="button button--primary"
+                      onClick={() => setSupervising(e.enrollmentId)}
+                    >
+                      {t('console.queue.checkKey')}
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </ScreenFrame>
+  );
+}
