@@ -89,6 +89,8 @@ export interface ConsoleApi {
   suspendCredential(serialNumberHex: string, note: string): ConsoleResult<void>;
   resumeCredential(serialNumberHex: string, note: string): ConsoleResult<void>;
   revokeCredential(serialNumberHex: string, reason: string, note: string): ConsoleResult<ConsoleRevocationOutcome>;
+  /** A leaver: revoke every derived credential of the person's card (under four eyes: a request). */
+  terminatePerson(cardId: string, reason: string, note: string): ConsoleResult<ConsoleRevocationOutcome>;
   revocationRequests(): ConsoleResult<readonly RevocationRequestView[]>;
   approveRevocation(requestId: string, note: string): ConsoleResult<void>;
   rejectRevocation(requestId: string, note: string): ConsoleResult<void>;
@@ -108,6 +110,7 @@ export const CONSOLE_INVOKE_CHANNELS = {
   suspendCredential: 'console:suspend-credential',
   resumeCredential: 'console:resume-credential',
   revokeCredential: 'console:revoke-credential',
+  terminatePerson: 'console:terminate-person',
   revocationRequests: 'console:revocation-requests',
   approveRevocation: 'console:approve-revocation',
   rejectRevocation: 'console:reject-revocation',
@@ -132,6 +135,7 @@ export const SEARCH_MIN_LENGTH = 2;
 export const SEARCH_MAX_LENGTH = 128;
 export const NOTE_MAX_LENGTH = 200;
 const SERIAL_PATTERN = /^[0-9a-f]{1,80}$/;
+/** Request, card and enrollment ids: the issuer's opaque ids. */
 const REQUEST_ID_PATTERN = new RegExp(OPAQUE_ID_PATTERN);
 const REASON_PATTERN = /^[A-Za-z]{1,32}$/;
 const FINGERPRINT_PATTERN = new RegExp(KEY_FINGERPRINT_INPUT_PATTERN);
@@ -194,6 +198,14 @@ const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
     if (typeof reason !== 'string' || !REASON_PATTERN.test(reason)) return invalid('reason must be a CRLReason name');
     if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
     return ok([serial, reason, note]);
+  },
+  terminatePerson: (args) => {
+    const [cardId, reason, note] = args;
+    if (args.length !== 3 || typeof cardId !== 'string' || !REQUEST_ID_PATTERN.test(cardId))
+      return invalid('expects (cardId, reason, note)');
+    if (typeof reason !== 'string' || !REASON_PATTERN.test(reason)) return invalid('reason must be a CRLReason name');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([cardId, reason, note]);
   },
   revocationRequests: noArgs(),
   approveRevocation: requestAndNote(),

@@ -293,6 +293,11 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
           issuer.route('agentRevokeCredential', { params: { serialNumberHex }, body: { reason, note }, bearer }),
         (outcome) => (outcome.outcome === 'requested' ? 'sent-for-approval' : 'revoked'),
       ),
+    terminatePerson: (cardId, reason, note) =>
+      withSession(
+        (bearer) => issuer.route('agentTerminatePerson', { params: { cardId }, body: { reason, note }, bearer }),
+        (outcome) => (outcome.outcome === 'requested' ? 'sent-for-approval' : 'revoked'),
+      ),
     revocationRequests: () =>
       withSession(
         (bearer) => issuer.route('agentRevocationRequests', { bearer }),

@@ -16,7 +16,10 @@ import type { DemoConsole } from '../../demo/demo-console.ts';
 import { agentIdentityKey, withdrawAgentRole } from '../../issuer/agent/agent-roles.ts';
 import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
 import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
+import { connectToIssuer } from '../../contracts/issuer-caller.ts';
+import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
+import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
 import {
   issueCredential,
@@ -46,6 +49,16 @@ const T = {
     cardRemoved: 'Your card was taken out, so the console locked and you were signed out.',
     approve: 'Approve',
     approvalsTab: 'Awaiting approval',
+    queueTab: 'Live queue',
+    queue: 'Enrollments in progress',
+    waitingForPhone: 'Waiting for the phone',
+    waitingForAgent: 'Waiting for an agent',
+    checkKey: 'Check the phone’s key',
+    supervise: 'Check the phone’s key',
+    affirm: 'It matches: affirm',
+    affirmed: 'Affirmed. The phone receives its certificate on its next try.',
+    terminate: 'Terminate everything for this person',
+    terminated: 'All of this person\u2019s derived credentials were revoked.',
   },
   nl: {
     locked: 'Plaats uw medewerkerspas',
@@ -65,6 +78,16 @@ const T = {
     cardRemoved: 'Uw pas is eruit gehaald, dus de console is vergrendeld en u bent afgemeld.',
     approve: 'Goedkeuren',
     approvalsTab: 'Wacht op goedkeuring',
+    queueTab: 'Live wachtrij',
+    queue: 'Lopende registraties',
+    waitingForPhone: 'Wacht op de telefoon',
+    waitingForAgent: 'Wacht op een medewerker',
+    checkKey: 'Sleutel van de telefoon controleren',
+    supervise: 'Sleutel van de telefoon controleren',
+    affirm: 'Komt overeen: bevestigen',
+    affirmed: 'Bevestigd. De telefoon krijgt het certificaat bij de volgende poging.',
+    terminate: 'Alles van deze persoon beëindigen',
+    terminated: 'Alle afgeleide inloggegevens van deze persoon zijn ingetrokken.',
   },
 } as const;
 type Lang = keyof typeof T;
@@ -270,5 +293,110 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
       await shoot(page, lang, 'approvals-refused');
       await page.close();
     }
+  }, 120_000);
+
+  it('live queue and supervised issuance: a kiosk enrollment appears, the agent affirms the key, the phone gets its certificate', async () => {
+    await changeTenantSettings(
+      agentConsole.demo.issuer.storage,
+      agentConsole.demo.issuer.config,
+      { supervision: 'agent-affirms' },
+      { kind: 'admin', id: 'e2e' },
+      new Date(),
+    );
+    // The issuer re-reads tenant settings at most every 5 s.
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const pages = { en: await openConsole('en'), nl: await openConsole('nl') };
+    // The earlier tests leave the console signed in (main holds one session): both pages open on it.
+    for (const lang of ['en', 'nl'] as const) {
+      await waitForTitle(pages[lang], T[lang].people);
+      await pages[lang].getByRole('button', { name: T[lang].queueTab }).click();
+      await waitForTitle(pages[lang], T[lang].queue);
+    }
+
+    // A person at a kiosk, driven through the issuer's own routes as a kiosk and a phone would.
+    const connected = connectToIssuer(h.issuer.url, h.issuer.tlsCertificatePem);
+    if (!connected.ok) throw new Error(connected.message);
+    const connection = connected.connection;
+    const flow = await startDeviceAuthorization(connection);
+    if (!flow.ok) throw new Error(flow.message);
+    const kiosk = await kioskSignIn(h.http, person);
+    const approved = await approve(h.http, kiosk.sessionToken, flow.value.userCode);
+    expect(approved.status).toBe(201);
+    for (const lang of ['en', 'nl'] as const) {
+      const row = pages[lang].getByRole('row').filter({ hasText: PERSON_NAME });
+      await expect.poll(() => row.innerText(), { timeout: 15_000 }).toContain(T[lang].waitingForPhone);
+      await shoot(pages[lang], lang, 'queue');
+    }
+
+    const polled = await pollTokenOnce(connection, flow.value, flow.value.intervalSeconds);
+    if (!polled.ok || polled.value.state !== 'granted') throw new Error('the phone got no token');
+    let phoneFingerprint = '';
+    const redeemed = redeemEnrollment(connection, {
+      token: polled.value.token,
+      qrPayload: approved.body.qrPayload,
+      otp: Buffer.from(approved.body.otp),
+      onAffirmationPending: (message) => {
+        phoneFingerprint = /Key fingerprint ([0-9A-F-]{19})/.exec(message)?.[1] ?? '';
+      },
+    });
+    for (const lang of ['nl', 'en'] as const) {
+      const page = pages[lang];
+      const row = page.getByRole('row').filter({ hasText: PERSON_NAME });
+      await expect.poll(() => row.innerText(), { timeout: 15_000 }).toContain(T[lang].waitingForAgent);
+      await row.getByRole('button', { name: T[lang].checkKey }).click();
+      await waitForTitle(page, T[lang].supervise);
+      // The console shows the same fingerprint the phone shows, in its four groups.
+      const shown = page.locator('.console__fingerprint-group');
+      expect(phoneFingerprint).toMatch(/^[0-9A-F]{4}(-[0-9A-F]{4}){3}$/);
+      expect(await shown.allInnerTexts()).toEqual(phoneFingerprint.split('-'));
+      await page.getByRole('textbox').fill('fingerprint read out by the person');
+      await shoot(page, lang, 'supervise');
+    }
+    await pages.en.getByRole('button', { name: T.en.affirm }).click();
+    await expect.poll(() => pages.en.getByText(T.en.affirmed).isVisible()).toBe(true);
+    const result = await redeemed;
+    connection.close();
+    if (!result.ok) throw new Error(`the phone got no certificate: ${result.message}`);
+    expect(result.value.certificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    await shoot(pages.en, 'en', 'supervise-affirmed');
+    // Done: the enrollment drops off the queue (the Dutch page was still on its fingerprint).
+    await pages.nl.getByRole('button', { name: 'Terug naar de wachtrij' }).click();
+    await waitForTitle(pages.nl, T.nl.queue);
+    await expect
+      .poll(() => pages.nl.getByRole('row').filter({ hasText: PERSON_NAME }).count(), { timeout: 15_000 })
+      .toBe(0);
+    for (const page of [pages.en, pages.nl]) await page.close();
+  }, 120_000);
+
+  it('a leaver: "terminate everything for this person" revokes each of their credentials (reason, note, confirmation)', async () => {
+    // Four eyes is on since the test before the last: switch it off, so the agent's own decision revokes now.
+    await changeTenantSettings(
+      agentConsole.demo.issuer.storage,
+      agentConsole.demo.issuer.config,
+      { validateCancellation: 'off', supervision: 'none' },
+      { kind: 'admin', id: 'e2e' },
+      new Date(),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 5_100));
+    const credential = await issueCredential(h, { card: person, deviceId: 'phone-e2e-leaver' });
+    const page = await openConsole('nl');
+    await waitForTitle(page, T.nl.people);
+    await openPerson(page, 'nl', false);
+    await page.getByRole('button', { name: T.nl.terminate }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('combobox').selectOption('affiliationChanged');
+    await dialog.getByRole('textbox').fill('left the organisation on Friday');
+    await shoot(page, 'nl', 'terminate-form');
+    await dialog.getByRole('button', { name: T.nl.next }).click();
+    await shoot(page, 'nl', 'terminate-confirm');
+    await dialog.getByRole('button', { name: T.nl.confirm }).click();
+    await expect.poll(() => page.getByText(T.nl.terminated).isVisible()).toBe(true);
+    const row = page.getByRole('row').filter({ hasText: credential.serialNumberHex });
+    await expect.poll(() => row.innerText()).toMatch(/Ingetrokken/);
+    const rp = await relyingPartyFiles(h);
+    const verdict = await opensslVerify(rp.caFile, rp.crlFile, credential.certificateFile);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.output).toMatch(/certificate revoked/);
+    await page.close();
   }, 120_000);
 });

@@ -1,6 +1,6 @@
-// Suspend, resume or revoke one credential: a modal dialog (native <dialog>: focus trapped, Escape closes) in two
+// Suspend, resume or revoke one credential, or terminate everything of a person (a leaver): a modal dialog (native <dialog>: focus trapped, Escape closes) in two
 // steps. First the RFC 5280 reason (revoke) and the note for the audit log; then "Are you sure?" naming the
-// credential and the device. The issuer's answer ends it: done, "sent for approval" (four eyes), or its refusal as a
+// credential and the device (or the person). The issuer's answer ends it: done, "sent for approval" (four eyes), or its refusal as a
 // sentence, in the dialog, so the agent sees why nothing happened.
 import type { FormEvent, ReactNode } from 'react';
 import { useEffect, useId, useRef, useState } from 'react';
@@ -10,12 +10,14 @@ import type { ConsoleApi, ConsoleError, ConsoleRevocationOutcome } from '../../.
 import type { Result } from '../../../contracts/kiosk-api.ts';
 import { refusalKey } from '../console-client.ts';
 
-export type CredentialAction = 'suspend' | 'resume' | 'revoke';
+export type CredentialAction = 'suspend' | 'resume' | 'revoke' | 'terminate';
 
 interface CredentialActionDialogProps {
   readonly api: ConsoleApi;
   readonly action: CredentialAction;
-  readonly serialNumberHex: string;
+  /** The credential's serial; for `terminate`, the person's card id. */
+  readonly targetId: string;
+  /** The credential's device; for `terminate`, the person's name. */
   readonly device: string;
   /** null: cancelled or refused; else the sentence saying what happened. */
   readonly onClose: (outcome: string | null) => void;
@@ -46,10 +48,13 @@ export function CredentialActionDialog(props: CredentialActionDialogProps): Reac
   };
   const act = async (): Promise<void> => {
     setStep('busy');
-    const serial = props.serialNumberHex;
+    const serial = props.targetId;
     const text = note.trim();
-    let answer: Result<ConsoleRevocationOutcome | 'suspended' | 'resumed', ConsoleError>;
-    if (props.action === 'revoke') answer = await props.api.revokeCredential(serial, reason, text);
+    let answer: Result<ConsoleRevocationOutcome | 'terminated' | 'suspended' | 'resumed', ConsoleError>;
+    if (props.action === 'terminate') {
+      const outcome = await props.api.terminatePerson(serial, reason, text);
+      answer = outcome.ok && outcome.value === 'revoked' ? { ok: true, value: 'terminated' } : outcome;
+    } else if (props.action === 'revoke') answer = await props.api.revokeCredential(serial, reason, text);
     else if (props.action === 'suspend') answer = mapDone(await props.api.suspendCredential(serial, text), 'suspended');
     else answer = mapDone(await props.api.resumeCredential(serial, text), 'resumed');
     if (!answer.ok) {
@@ -62,16 +67,18 @@ export function CredentialActionDialog(props: CredentialActionDialogProps): Reac
     );
   };
   const confirmText =
-    props.action === 'revoke'
-      ? t('console.action.confirmRevoke', {
-          serial: props.serialNumberHex,
-          device: props.device,
-          reason: t(`console.reason.${reason}`),
-        })
-      : t(props.action === 'suspend' ? 'console.action.confirmSuspend' : 'console.action.confirmResume', {
-          serial: props.serialNumberHex,
-          device: props.device,
-        });
+    props.action === 'terminate'
+      ? t('console.action.confirmTerminate', { name: props.device, reason: t(`console.reason.${reason}`) })
+      : props.action === 'revoke'
+        ? t('console.action.confirmRevoke', {
+            serial: props.targetId,
+            device: props.device,
+            reason: t(`console.reason.${reason}`),
+          })
+        : t(props.action === 'suspend' ? 'console.action.confirmSuspend' : 'console.action.confirmResume', {
+            serial: props.targetId,
+            device: props.device,
+          });
   return (
     <dialog
       ref={dialogRef}
@@ -92,7 +99,7 @@ export function CredentialActionDialog(props: CredentialActionDialogProps): Reac
       )}
       {step === 'form' ? (
         <form onSubmit={onNext} className="console__form">
-          {props.action === 'revoke' ? (
+          {props.action === 'revoke' || props.action === 'terminate' ? (
             <>
               <label htmlFor={`${titleId}-reason`}>{t('console.action.reason')}</label>
               <select

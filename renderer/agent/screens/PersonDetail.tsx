@@ -20,6 +20,7 @@ interface PersonDetailProps {
 export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailProps): ReactNode {
   const { t, i18n } = useTranslation();
   const [acting, setActing] = useState<{ action: CredentialAction; credential: AgentCredential } | null>(null);
+  const [terminating, setTerminating] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const date = (iso: string): string =>
     new Date(iso).toLocaleDateString(i18n.resolvedLanguage, { year: 'numeric', month: 'long', day: 'numeric' });
@@ -95,11 +96,38 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
           </tbody>
         </table>
       )}
+      {person.credentials.some((c) => c.state === 'active' || c.state === 'suspended') ? (
+        <button
+          type="button"
+          className="button button--danger console__terminate"
+          onClick={() => {
+            setDone(null);
+            setTerminating(true);
+          }}
+        >
+          {t('console.person.terminate')}
+        </button>
+      ) : null}
+      {terminating ? (
+        <CredentialActionDialog
+          api={api}
+          action="terminate"
+          targetId={person.cardId}
+          device={person.name}
+          onClose={(outcome) => {
+            setTerminating(false);
+            if (outcome !== null) {
+              setDone(outcome);
+              onChanged();
+            }
+          }}
+        />
+      ) : null}
       {acting === null ? null : (
         <CredentialActionDialog
           api={api}
           action={acting.action}
-          serialNumberHex={acting.credential.serialNumberHex}
+          targetId={acting.credential.serialNumberHex}
           device={device(acting.credential)}
           onClose={(outcome) => {
             setActing(null);

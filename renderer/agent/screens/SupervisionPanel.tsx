@@ -59,24 +59,27 @@ export function SupervisionPanel({ api, entry, onBack }: SupervisionPanelProps):
               </span>
             ))}
           </p>
-          <label htmlFor="supervise-note">{t('console.action.note')}</label>
-          <input
-            id="supervise-note"
-            className="console__input"
-            maxLength={NOTE_MAX_LENGTH}
-            value={note}
-            onChange={(event) => setNote(event.target.value)}
-          />
-          <div className="confirm-dialog__actions">
-            <button
-              type="button"
-              className="button button--primary"
-              disabled={busy || entry.affirmed}
-              onClick={() => void affirm()}
-            >
-              {t('console.supervise.affirm')}
-            </button>
-          </div>
+          <form
+            className="console__form console__supervise"
+            onSubmit={(event) => {
+              event.preventDefault();
+              void affirm();
+            }}
+          >
+            <label htmlFor="supervise-note">{t('console.action.note')}</label>
+            <input
+              id="supervise-note"
+              className="console__input"
+              maxLength={NOTE_MAX_LENGTH}
+              value={note}
+              onChange={(event) => setNote(event.target.value)}
+            />
+            <div className="confirm-dialog__actions">
+              <button type="submit" className="button button--primary" disabled={busy || entry.affirmed}>
+                {t('console.supervise.affirm')}
+              </button>
+            </div>
+          </form>
         </>
       )}
     </ScreenFrame>

@@ -21,6 +21,7 @@ describe('console call validation', () => {
     expect(validateConsoleArgs('searchPeople', ['pat']).ok).toBe(true);
     expect(validateConsoleArgs('revokeCredential', ['0a1b', 'keyCompromise', 'stolen']).ok).toBe(true);
     expect(validateConsoleArgs('approveRevocation', ['A'.repeat(22), 'ok']).ok).toBe(true);
+    expect(validateConsoleArgs('terminatePerson', ['C'.repeat(22), 'affiliationChanged', 'left']).ok).toBe(true);
     expect(validateConsoleArgs('affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718', 'read aloud']).ok).toBe(
       true,
     );
@@ -41,6 +42,9 @@ describe('console call validation', () => {
     ['revokeCredential', ['0a1b', 'keyCompromise']],
     ['approveRevocation', ['../../etc', 'note']],
     ['signOut', ['extra']],
+    ['terminatePerson', ["1' OR 1=1 --", 'affiliationChanged', 'note']],
+    ['terminatePerson', ['C'.repeat(22), 'affiliation changed', 'note']],
+    ['terminatePerson', ['C'.repeat(22), 'affiliationChanged', '']],
     ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6', 'note']],
     ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-071G', 'note']],
     ['affirmEnrollment', ['../../etc/passwd', 'A1B2-C3D4-E5F6-0718', 'note']],
