@@ -60,7 +60,7 @@ export function SupervisionPanel({ api, entry, onBack }: SupervisionPanelProps):
             ))}
           </p>
           <form
-            className="console__form console__supervise"
+            className="console__form"
             onSubmit={(event) => {
               event.preventDefault();
               void affirm();
