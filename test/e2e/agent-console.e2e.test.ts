@@ -323,8 +323,13 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
     const approved = await approve(h.http, kiosk.sessionToken, flow.value.userCode);
     expect(approved.status).toBe(201);
     for (const lang of ['en', 'nl'] as const) {
-      const row = pages[lang].getByRole('row').filter({ hasText: PERSON_NAME });
-      await expect.poll(() => row.innerText(), { timeout: 15_000 }).toContain(T[lang].waitingForPhone);
+      // Playwright's own wait, not expect.poll over row.innerText(): each poll's innerText() waits for its row, and
+      // calls left waiting when the poll succeeded rejected later, once the row had left the queue and the page closed.
+      await pages[lang]
+        .getByRole('row')
+        .filter({ hasText: PERSON_NAME })
+        .filter({ hasText: T[lang].waitingForPhone })
+        .waitFor({ timeout: 15_000 });
       await shoot(pages[lang], lang, 'queue');
     }
 
@@ -341,8 +346,8 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
     });
     for (const lang of ['nl', 'en'] as const) {
       const page = pages[lang];
-      const row = page.getByRole('row').filter({ hasText: PERSON_NAME });
-      await expect.poll(() => row.innerText(), { timeout: 15_000 }).toContain(T[lang].waitingForAgent);
+      const row = page.getByRole('row').filter({ hasText: PERSON_NAME }).filter({ hasText: T[lang].waitingForAgent });
+      await row.waitFor({ timeout: 15_000 });
       await row.getByRole('button', { name: T[lang].checkKey }).click();
       await waitForTitle(page, T[lang].supervise);
       // The console shows the same fingerprint the phone shows, in its four groups.
