@@ -46,6 +46,14 @@ import {
   unregisterModuleFromNss,
 } from '../../native/device-keys/index.ts';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
+import {
+  chooseWindowsProtection,
+  nodeWindowsPcHost,
+  registerWindowsReminder,
+  removeWindowsReminder,
+  windowsStore,
+} from './pc-windows.ts';
+import type { WindowsPcHost } from './pc-windows.ts';
 import { parseArgs, printable, UsageError } from '../args.ts';
 import { readSecret } from '../read-secret.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
@@ -96,7 +104,19 @@ const OPTIONS = {
 type Subcommand = keyof typeof OPTIONS;
 const isSubcommand = (name: string): name is Subcommand => Object.hasOwn(OPTIONS, name);
 
-export async function run(args: string[]): Promise<number> {
+/** The machine `dck pc` works on: Linux (PKCS#11, NSS, systemd) or, with `windows`, Windows (certreq, Task Scheduler). */
+export interface PcHost {
+  readonly windows: WindowsPcHost | null;
+  /** Card + PIN → PKI-AUTH (the reader's card, the PIN from standard input or a prompt). */
+  readonly signIn: (issuer: HttpsIssuerClient, reader: string | undefined) => ReturnType<ThisPc['signIn']>;
+}
+
+const nodePcHost = (): PcHost => ({
+  windows: process.platform === 'win32' ? nodeWindowsPcHost(DCK_ENTRY) : null,
+  signIn: cardSignIn,
+});
+
+export async function run(args: string[], host: PcHost = nodePcHost()): Promise<number> {
   const [subcommand, ...rest] = args;
   if (subcommand === undefined || ['--help', '-h', 'help'].includes(subcommand) || rest.includes('--help')) {
     console.log(USAGE);
@@ -106,13 +126,13 @@ export async function run(args: string[]): Promise<number> {
     if (!isSubcommand(subcommand)) throw new UsageError(`unknown subcommand "${printable(subcommand)}"`);
     switch (subcommand) {
       case 'enroll':
-        return await enroll(parseArgs(rest, OPTIONS.enroll, 'dck pc enroll'));
+        return await enroll(parseArgs(rest, OPTIONS.enroll, 'dck pc enroll'), host);
       case 'status':
-        return await status(parseArgs(rest, OPTIONS.status, 'dck pc status'));
+        return await status(parseArgs(rest, OPTIONS.status, 'dck pc status'), host);
       case 'renew':
-        return await renew(parseArgs(rest, OPTIONS.renew, 'dck pc renew'));
+        return await renew(parseArgs(rest, OPTIONS.renew, 'dck pc renew'), host);
       case 'remove':
-        return await remove(parseArgs(rest, OPTIONS.remove, 'dck pc remove'));
+        return await remove(parseArgs(rest, OPTIONS.remove, 'dck pc remove'), host);
     }
   } catch (error) {
     if (error instanceof UsageError) {
@@ -128,15 +148,16 @@ export async function run(args: string[]): Promise<number> {
 
 type Values<S extends Subcommand> = ReturnType<typeof parseArgs<(typeof OPTIONS)[S]>>;
 
-async function enroll(values: Values<'enroll'>): Promise<number> {
+async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
   const dir = values['--state'] ?? defaultPcStateDir();
   const issuerUrl = values['--issuer'];
   const caOption = values['--ca'];
   if (issuerUrl === undefined || caOption === undefined)
     throw new UsageError('--issuer URL and --ca FILE are required');
-  const protection = values['--store'] ?? 'tpm';
-  if (protection !== 'tpm' && protection !== 'software') throw new UsageError('--store is tpm or software');
+  const requested = values['--store'];
+  if (requested !== undefined && requested !== 'tpm' && requested !== 'software')
+    throw new UsageError('--store is tpm or software');
   const previous = await loadPcState(dir);
   if (previous.ok && previous.state.credential !== null)
     return fail(json, {
@@ -144,6 +165,10 @@ async function enroll(values: Values<'enroll'>): Promise<number> {
       message: 'This PC is already set up: use `dck pc renew` or `dck pc remove`.',
     });
   if (!previous.ok && !previous.missing) throw new UsageError(previous.message);
+  // Windows without a TPM falls back to its software provider unless --store says which (the issuer has the last word).
+  const chosen = host.windows === null ? null : await chooseWindowsProtection(host.windows, requested);
+  if (chosen?.ok === false) return fail(json, chosen.error);
+  const protection = chosen?.value.protection ?? requested ?? 'tpm';
   const caFile = resolve(caOption);
   const issuer = new HttpsIssuerClient({ baseUrl: issuerUrl, trustedCaPem: await readCa(caFile) });
   try {
@@ -159,15 +184,19 @@ async function enroll(values: Values<'enroll'>): Promise<number> {
       credential: null,
       retiring: [],
     };
-    const tokenPin = await prepareToken(dir, protection);
+    const tokenPin = host.windows === null ? await prepareToken(dir, protection) : noTokenPin();
     if (!tokenPin.ok) return fail(json, tokenPin.error);
     try {
-      const pc = thisPc(state, issuer, tokenPin.pin, values['--reader'], values['--model'] ?? hostModel());
+      const pc = thisPc(host, state, issuer, tokenPin.pin, values['--reader'], values['--model'] ?? hostModel());
       const enrolled = await enrollThisPc(pc);
       if (!enrolled.ok) return fail(json, enrolled.error);
       await savePcState(dir, { ...state, credential: enrolled.value });
-      const extras = await afterInstall(state, dir, values['--nss-db'], values['--systemd-dir']);
+      const extras =
+        host.windows === null
+          ? await afterInstall(state, dir, values['--nss-db'], values['--systemd-dir'])
+          : [await registerWindowsReminder(host.windows, dir)];
       return report(json, enrolled.value, [
+        ...(chosen?.value.note == null ? [] : [chosen.value.note]),
         `This PC is set up. Its credential expires ${day(enrolled.value.notAfter)}.`,
         ...extras,
       ]);
@@ -179,15 +208,15 @@ async function enroll(values: Values<'enroll'>): Promise<number> {
   }
 }
 
-async function renew(values: Values<'renew'>): Promise<number> {
+async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
   const dir = values['--state'] ?? defaultPcStateDir();
-  const { state, pin } = await enrolledState(dir);
+  const { state, pin } = await enrolledState(dir, host);
   const issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
   try {
     const credential = state.credential;
     if (credential === null) return fail(json, { code: 'not-enrolled', message: 'This PC is not set up.' });
-    const pc = thisPc(state, issuer, pin, values['--reader'], hostModel());
+    const pc = thisPc(host, state, issuer, pin, values['--reader'], hostModel());
     const renewed = await renewThisPc(pc, credential);
     if (!renewed.ok) return fail(json, renewed.error);
     const retiring = await retryRetiring(pc, state.retiring);
@@ -206,13 +235,13 @@ async function renew(values: Values<'renew'>): Promise<number> {
   }
 }
 
-async function remove(values: Values<'remove'>): Promise<number> {
+async function remove(values: Values<'remove'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
   const dir = values['--state'] ?? defaultPcStateDir();
-  const { state, pin } = await enrolledState(dir);
+  const { state, pin } = await enrolledState(dir, host);
   const issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
   try {
-    const pc = thisPc(state, issuer, pin, undefined, undefined);
+    const pc = thisPc(host, state, issuer, pin, undefined, undefined);
     const all = [...(state.credential === null ? [] : [state.credential]), ...state.retiring];
     const left: PcCredential[] = [];
     let firstError: PcError | null = null;
@@ -233,9 +262,12 @@ async function remove(values: Values<'remove'>): Promise<number> {
       });
     }
     await removePcState(dir);
-    await removeRenewalUnits(values['--systemd-dir'] ?? defaultSystemdUserDir());
-    const nss = nssDirectory(values['--nss-db']);
-    if (nss !== null) await unregisterModuleFromNss({ directory: nss }).catch(() => undefined);
+    if (host.windows !== null) await removeWindowsReminder(host.windows).catch(() => undefined);
+    else {
+      await removeRenewalUnits(values['--systemd-dir'] ?? defaultSystemdUserDir());
+      const nss = nssDirectory(values['--nss-db']);
+      if (nss !== null) await unregisterModuleFromNss({ directory: nss }).catch(() => undefined);
+    }
     if (json) console.log(terminalSafeJson({ removed: true }));
     else console.log('This PC no longer holds a derived credential: it was revoked and its key deleted.');
     return 0;
@@ -245,7 +277,7 @@ async function remove(values: Values<'remove'>): Promise<number> {
   }
 }
 
-async function status(values: Values<'status'>): Promise<number> {
+async function status(values: Values<'status'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
   const dir = values['--state'] ?? defaultPcStateDir();
   const loaded = await loadPcState(dir);
@@ -255,7 +287,7 @@ async function status(values: Values<'status'>): Promise<number> {
     else console.log(loaded.ok ? 'This PC is not set up.' : loaded.message);
     return values['--notify'] === true ? 0 : 1;
   }
-  const installed = await installedOnStore(dir, loaded.state, credential);
+  const installed = await installedOnStore(host, dir, loaded.state, credential);
   const now = Date.now();
   const expired = now >= Date.parse(credential.notAfter);
   const renewalDue = now >= Date.parse(credential.renewalDueAt);
@@ -289,6 +321,7 @@ async function status(values: Values<'status'>): Promise<number> {
 // ---- the pieces ------------------------------------------------------------------------------
 
 function thisPc(
+  host: PcHost,
   state: PcState,
   issuer: HttpsIssuerClient,
   tokenPin: Buffer,
@@ -296,11 +329,15 @@ function thisPc(
   model: string | undefined,
 ): ThisPc {
   return {
-    store: storeFor(state.store, tokenPin),
+    store: host.windows === null ? storeFor(state.store, tokenPin) : windowsStore(host.windows, state.store),
     issuer,
-    device: { id: state.deviceId, platform: 'Linux', ...(model === undefined ? {} : { model }) },
+    device: {
+      id: state.deviceId,
+      platform: host.windows === null ? 'Linux' : 'Windows',
+      ...(model === undefined ? {} : { model }),
+    },
     label: state.label,
-    signIn: () => cardSignIn(issuer, reader),
+    signIn: () => host.signIn(issuer, reader),
   };
 }
 
@@ -378,6 +415,9 @@ async function prepareToken(
   }
 }
 
+/** Windows has no token PIN (CNG keeps the key to the user's account): an empty one keeps the flow's shape. */
+const noTokenPin = (): { ok: true; pin: Buffer } => ({ ok: true, pin: Buffer.alloc(0) });
+
 /** Where the modules keep their tokens when the environment does not say: under the user's own directories. */
 function prepareModuleEnvironment(dir: string, protection: KeyProtection): void {
   if (protection === 'tpm' && process.env.TPM2_PKCS11_STORE === undefined) {
@@ -393,9 +433,10 @@ function prepareModuleEnvironment(dir: string, protection: KeyProtection): void 
   }
 }
 
-async function enrolledState(dir: string): Promise<{ state: PcState; pin: Buffer }> {
+async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcState; pin: Buffer }> {
   const loaded = await loadPcState(dir);
   if (!loaded.ok) throw new UsageError(loaded.message);
+  if (host.windows !== null) return { state: loaded.state, pin: noTokenPin().pin };
   prepareModuleEnvironment(dir, loaded.state.store);
   const pin = await readTokenPin(dir);
   if (pin === null) throw new UsageError(`the token PIN file in ${dir} is missing`);
@@ -439,12 +480,18 @@ async function afterInstall(
   return lines;
 }
 
-async function installedOnStore(dir: string, state: PcState, credential: PcCredential): Promise<boolean | null> {
-  prepareModuleEnvironment(dir, state.store);
-  const pin = await readTokenPin(dir);
+async function installedOnStore(
+  host: PcHost,
+  dir: string,
+  state: PcState,
+  credential: PcCredential,
+): Promise<boolean | null> {
+  if (host.windows === null) prepareModuleEnvironment(dir, state.store);
+  const pin = host.windows === null ? await readTokenPin(dir) : noTokenPin().pin;
   if (pin === null) return false;
   try {
-    const listed = await storeFor(state.store, pin).list();
+    const store = host.windows === null ? storeFor(state.store, pin) : windowsStore(host.windows, state.store);
+    const listed = await store.list();
     return listed.some((entry) => entry.keyId === credential.keyId && entry.certificateDer !== null);
   } catch {
     return null; // the store does not answer now (TPM busy): unknown, not "gone"

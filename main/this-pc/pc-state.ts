@@ -44,7 +44,9 @@ export const PcState = Type.Object(
 export type PcState = Static<typeof PcState>;
 
 export function defaultPcStateDir(): string {
-  const config = process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config');
+  // Windows keeps a user's settings under %APPDATA% (roaming profile); elsewhere the XDG config directory.
+  const windowsConfig = process.platform === 'win32' ? process.env.APPDATA : undefined;
+  const config = process.env.XDG_CONFIG_HOME ?? windowsConfig ?? join(homedir(), '.config');
   return process.env.DCK_PC_STATE_DIR ?? join(config, 'dck', 'pc');
 }
 

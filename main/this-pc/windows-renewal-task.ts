@@ -1,6 +1,15 @@
 // The Windows renewal reminder: a Task Scheduler task (schema 1.2, imported with `schtasks /Create /XML file /TN
 // "Derived Credential renewal"`) that runs `dck pc status --notify` daily as the signed-in user, without elevation.
-// Pure (golden-tested); every value is XML-escaped, and the program path must be absolute.
+// The XML is pure (golden-tested); every value is XML-escaped, and the program path must be absolute. Registering and
+// removing it run schtasks through the Windows command runner (a FAKE in the tests on Linux).
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WindowsCommands } from '../../native/device-keys/index.ts';
+
+/** The task's name in the user's Task Scheduler library (schtasks /TN). */
+export const WINDOWS_RENEWAL_TASK_NAME = 'Derived Credential renewal';
+
 export interface WindowsRenewalTask {
   /** Absolute path of the program (e.g. the desktop app's executable). */
   readonly program: string;
@@ -64,4 +73,31 @@ export function windowsRenewalTaskXml(task: WindowsRenewalTask): string {
     '</Task>',
     '',
   ].join('\r\n');
+}
+
+/**
+ * Imports the task for the signed-in user (`schtasks /Create /XML … /TN … /F`: replaces an older one, no elevation:
+ * the XML's principal is that user with LeastPrivilege). schtasks prints no HRESULT, so only its exit code is read.
+ * @throws Error naming the step when schtasks refuses
+ */
+export async function registerWindowsRenewalTask(commands: WindowsCommands, task: WindowsRenewalTask): Promise<void> {
+  const xml = windowsRenewalTaskXml(task);
+  const directory = await mkdtemp(join(tmpdir(), 'dck-task-'));
+  try {
+    const file = join(directory, 'renewal-task.xml');
+    // The XML declares UTF-16: Task Scheduler reads it as UTF-16LE with a byte-order mark.
+    await writeFile(file, Buffer.concat([Buffer.of(0xff, 0xfe), Buffer.from(xml, 'utf16le')]));
+    const created = await commands.run('schtasks', ['/Create', '/XML', file, '/TN', WINDOWS_RENEWAL_TASK_NAME, '/F']);
+    if (created.exitCode !== 0) throw new Error(`schtasks /Create failed (exit ${created.exitCode})`);
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
+/** Deletes the task if it is there (`/Query` first: a missing task is not a failure, and its words are not read). */
+export async function removeWindowsRenewalTask(commands: WindowsCommands): Promise<void> {
+  const query = await commands.run('schtasks', ['/Query', '/TN', WINDOWS_RENEWAL_TASK_NAME]);
+  if (query.exitCode !== 0) return;
+  const deleted = await commands.run('schtasks', ['/Delete', '/TN', WINDOWS_RENEWAL_TASK_NAME, '/F']);
+  if (deleted.exitCode !== 0) throw new Error(`schtasks /Delete failed (exit ${deleted.exitCode})`);
 }

@@ -26,7 +26,8 @@ import { certreqInf, keyContainerName, WINDOWS_KEY_PROVIDERS } from './certreq-i
 import { keyIdOfFriendlyName, parseStoreListing, toolVerdict } from './certreq-output.ts';
 import type { StoreListing, ToolOutcome } from './certreq-output.ts';
 
-export type WindowsProgram = 'certreq' | 'certutil' | 'powershell';
+// schtasks: the renewal reminder (main/this-pc/windows-renewal-task.ts) runs through the same runner.
+export type WindowsProgram = 'certreq' | 'certutil' | 'powershell' | 'schtasks';
 
 export interface WindowsCommands {
   /** Runs the program with these arguments (no shell) and resolves with what it printed, whatever its exit code. */
@@ -54,6 +55,20 @@ export class CertreqDeviceKeyStore implements DeviceKeyStore {
     readonly protection: DeviceKeyProtection,
     private readonly commands: WindowsCommands,
   ) {}
+
+  /**
+   * Whether the provider answers at all (for `tpm`: whether Windows has a usable TPM), asked before the card so a PC
+   * without one can fall back before anything is made: `certutil -user -csp <provider> -key` lists the user's keys
+   * in it, or fails with the HRESULT that says why. False for `no-platform-store`. @throws DeviceKeyError otherwise
+   */
+  async available(): Promise<boolean> {
+    const verdict = toolVerdict(
+      await this.commands.run('certutil', ['-user', '-csp', WINDOWS_KEY_PROVIDERS[this.protection], '-key']),
+    );
+    if (verdict.ok) return true;
+    if (verdict.code === 'no-platform-store') return false;
+    throw new DeviceKeyError(verdict.code, `certutil -key: ${verdict.hresult ?? 'failed'}`);
+  }
 
   async generateKey(request: DeviceKeyRequest): Promise<GeneratedDeviceKey> {
     const keyId = randomBytes(8).toString('hex');

@@ -1,7 +1,13 @@
 // The Windows renewal reminder as Task Scheduler XML: the whole document byte for byte (golden), then hostile values
 // (XML markup, quotes and spaces in paths and arguments, control characters, a relative program).
 import { describe, expect, it } from 'vitest';
-import { windowsRenewalTaskXml } from '../../../../main/this-pc/windows-renewal-task.ts';
+import {
+  registerWindowsRenewalTask,
+  removeWindowsRenewalTask,
+  WINDOWS_RENEWAL_TASK_NAME,
+  windowsRenewalTaskXml,
+} from '../../../../main/this-pc/windows-renewal-task.ts';
+import { FakeWindowsCommands } from '../../native/device-keys/windows/fake-windows-commands.ts';
 
 const TASK = {
   program: 'C:\\Program Files\\Derived Credential\\dck.exe',
@@ -66,5 +72,24 @@ describe('Windows renewal task (Task Scheduler XML)', () => {
     expect(() => windowsRenewalTaskXml({ ...TASK, program: 'dck.exe' })).toThrow(/absolute/);
     expect(() => windowsRenewalTaskXml({ ...TASK, arguments: ['pc\r\nstatus'] })).toThrow(/control/);
     expect(() => windowsRenewalTaskXml({ ...TASK, startBoundary: 'tomorrow' })).toThrow(/startBoundary/);
+  });
+
+  it('registers with schtasks /Create /XML as UTF-16LE with a BOM, replaces an older one, and removes it (FAKE Windows)', async () => {
+    const windows = new FakeWindowsCommands();
+    await registerWindowsRenewalTask(windows, TASK);
+    await registerWindowsRenewalTask(windows, { ...TASK, startBoundary: '2026-12-08T09:00:00' });
+    expect([...windows.tasks.keys()]).toEqual([WINDOWS_RENEWAL_TASK_NAME]);
+    expect(windows.tasks.get(WINDOWS_RENEWAL_TASK_NAME)).toBe(GOLDEN.replace('2026-12-07', '2026-12-08'));
+    await removeWindowsRenewalTask(windows);
+    expect(windows.tasks.size).toBe(0);
+    // Removing a task that is not there (a second `dck pc remove`) is no failure, and deletes nothing.
+    await removeWindowsRenewalTask(windows);
+    expect(windows.calls.filter((call) => call.args[0] === '/Delete')).toHaveLength(1);
+  });
+
+  it('says so when Task Scheduler refuses the task', async () => {
+    const windows = new FakeWindowsCommands();
+    windows.taskCreateFails = true;
+    await expect(registerWindowsRenewalTask(windows, TASK)).rejects.toThrow('schtasks /Create failed (exit 1)');
   });
 });

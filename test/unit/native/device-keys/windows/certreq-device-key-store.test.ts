@@ -90,6 +90,15 @@ describe('certreq device key store (FAKE Windows)', () => {
     expect(windows.keys.size).toBe(0);
   });
 
+  it('answers whether the TPM provider is there before anything is made (certutil -key)', async () => {
+    expect(await store.available()).toBe(true);
+    windows.tpmReady = false;
+    expect(await store.available()).toBe(false);
+    expect(await new CertreqDeviceKeyStore('software', windows).available()).toBe(true);
+    expect(windows.calls.map((call) => call.program)).toEqual(['certutil', 'certutil', 'certutil']);
+    expect(windows.keys.size).toBe(0);
+  });
+
   it('deletes the key when the request it wrote is not valid', async () => {
     windows.corruptRequest = true;
     await expect(store.generateKey({ commonName: 'Pat', label: 'Agency' })).rejects.toMatchObject({

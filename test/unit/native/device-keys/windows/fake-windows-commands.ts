@@ -31,6 +31,20 @@ export const TRANSCRIPTS = {
   badKeyset:
     'CertUtil: -delkey command FAILED: 0x80090016 (-2146893802 NTE_BAD_KEYSET)\r\nCertUtil: Keyset does not exist\r\n',
   created: '\r\nCertReq: Request Created\r\n',
+  keyListing: (containers: readonly string[], provider: string): string =>
+    `${provider}:\r\n${containers.map((name) => `  ${name}\r\n  ECDSA_P256\r\n`).join('')}` +
+    'CertUtil: -key command completed successfully.\r\n',
+  tpmNotFound:
+    'CertUtil: -key command FAILED: 0x8028400f (-2144845809 TBS_E_TPM_NOT_FOUND)\r\nCertUtil: A compatible Trusted Platform Module (TPM) Security Device cannot be found on this computer.\r\n',
+  // schtasks prints no HRESULT: exit 0 is success, exit 1 a failure whose words are not read.
+  taskCreated: (name: string): string => `SUCCESS: The scheduled task "${name}" has successfully been created.\r\n`,
+  taskDeleted: (name: string): string => `SUCCESS: The scheduled task "${name}" was successfully deleted.\r\n`,
+  taskListed: (name: string): string =>
+    `\r\nFolder: \\\r\nTaskName                                 Next Run Time          Status\r\n` +
+    `======================================== ====================== ===============\r\n` +
+    `${name.padEnd(40)} 12/7/2026 9:00:00 AM   Ready\r\n`,
+  taskMissing: 'ERROR: The system cannot find the file specified.\r\n',
+  accessDenied: 'ERROR: Access is denied.\r\n',
 };
 
 const ok = (stdout = ''): ToolOutcome => ({ exitCode: 0, stdout, stderr: '' });
@@ -51,18 +65,25 @@ export class FakeWindowsCommands implements WindowsCommands {
   readonly keys = new Map<string, string>(); // container → provider
   private readonly privateKeys = new Map<string, CryptoKey>(); // container → the key CNG would sign with
   readonly calls: Array<{ program: WindowsProgram; args: readonly string[] }> = [];
+  /** Every certificate certreq -accept took, even one deleted again since (what the issuer issued to this PC). */
+  readonly accepted: Buffer[] = [];
   /** Set to make the next certreq -new fail as on a PC whose TPM is missing or not ready. */
   tpmReady = true;
   /** Set to make certreq -new write a request that is not valid (a tool or disk fault). */
   corruptRequest = false;
   /** Set to make certutil -addstore fail. */
   addStoreFails = false;
+  /** Task Scheduler's tasks of the signed-in user: name → the XML imported (decoded from UTF-16LE). */
+  readonly tasks = new Map<string, string>();
+  /** Set to make schtasks /Create fail (a policy forbidding user tasks). */
+  taskCreateFails = false;
 
   async run(program: WindowsProgram, args: readonly string[]): Promise<ToolOutcome> {
     this.calls.push({ program, args });
     if (program === 'powershell' && (args.at(-1) ?? '').includes('ECDsaCng')) return this.sign(args.at(-1) ?? '');
     if (program === 'powershell') return this.list(args.at(-1) ?? '');
     if (program === 'certreq') return args[0] === '-new' ? this.newRequest(args) : this.accept(args);
+    if (program === 'schtasks') return this.schtasks(args);
     return this.certutil(args);
   }
 
@@ -97,6 +118,7 @@ export class FakeWindowsCommands implements WindowsCommands {
     const pending = this.stores.REQUEST[index];
     if (pending === undefined) return fail(TRANSCRIPTS.notFound, 0x80092004);
     this.stores.REQUEST.splice(index, 1);
+    this.accepted.push(der);
     this.stores.My.push({ der, friendlyName: pending.friendlyName });
     return ok('Installed Certificate:\r\n');
   }
@@ -111,6 +133,13 @@ export class FakeWindowsCommands implements WindowsCommands {
       });
       return ok();
     }
+    if (args.at(-1) === '-key') {
+      const provider = args[args.indexOf('-csp') + 1] ?? '';
+      if (provider === 'Microsoft Platform Crypto Provider' && !this.tpmReady)
+        return fail(TRANSCRIPTS.tpmNotFound, 0x8028400f);
+      const containers = [...this.keys].filter(([, owner]) => owner === provider).map(([name]) => name);
+      return ok(TRANSCRIPTS.keyListing(containers, provider));
+    }
     if (args.includes('-delstore')) {
       const [store, print] = args.slice(-2) as ['My' | 'REQUEST', string];
       const before = this.stores[store].length;
@@ -120,6 +149,23 @@ export class FakeWindowsCommands implements WindowsCommands {
     const container = args.at(-1) ?? '';
     this.privateKeys.delete(container);
     return this.keys.delete(container) ? ok() : fail(TRANSCRIPTS.badKeyset, 0x80090016);
+  }
+
+  /** schtasks /Create /XML file /TN name /F, /Query /TN name, /Delete /TN name /F, as the signed-in user. */
+  private schtasks(args: readonly string[]): ToolOutcome {
+    const name = args[args.indexOf('/TN') + 1] ?? '';
+    const missing: ToolOutcome = { exitCode: 1, stdout: '', stderr: TRANSCRIPTS.taskMissing };
+    if (args[0] === '/Query') return this.tasks.has(name) ? ok(TRANSCRIPTS.taskListed(name)) : missing;
+    if (args[0] === '/Delete') return this.tasks.delete(name) ? ok(TRANSCRIPTS.taskDeleted(name)) : missing;
+    if (this.taskCreateFails) return { exitCode: 1, stdout: '', stderr: TRANSCRIPTS.accessDenied };
+    const file = readFileSync(args[args.indexOf('/XML') + 1] ?? '');
+    // Task Scheduler takes the encoding the XML declares; ours declares UTF-16, so the file must be UTF-16LE + BOM.
+    if (file[0] !== 0xff || file[1] !== 0xfe)
+      return { exitCode: 1, stdout: '', stderr: 'ERROR: The task XML is malformed.\r\n' };
+    if (this.tasks.has(name) && !args.includes('/F'))
+      return { exitCode: 1, stdout: '', stderr: TRANSCRIPTS.accessDenied };
+    this.tasks.set(name, file.subarray(2).toString('utf16le'));
+    return ok(TRANSCRIPTS.taskCreated(name));
   }
 
   /** ECDsaCng.SignData over the script's base64 message with the container's key: r ‖ s, base64, as PowerShell prints it. */
