@@ -1,11 +1,14 @@
-// Issue 14's proof, with the SoftHSM2 driver: after `dck pc enroll --store software` against the real issuer and the
-// virtual card, a TLS server that requires client certificates (Node `tls`, requestCert, the issuer's CA and CRL)
-// accepts `openssl s_client` signing with the key on the token (Debian's libp11 engine), and refuses it once the
-// issuer has revoked the credential (its CRL). Why SoftHSM2 and not tpm2-pkcs11: libp11 cannot log in to
-// tpm2-pkcs11 inside the openssl process (tpm2-tss's ESYS fails to make its salted session's ephemeral key:
-// Esys_StartAuthSession), while every other step (native/device-keys/README.md) works on the TPM.
+// Issue 14's proof: after `dck pc enroll` against the real issuer and the virtual card, a TLS server that requires
+// client certificates (Node `tls`, requestCert, the issuer's CA and CRL) accepts `openssl s_client` signing with the
+// key in the PC's store through Debian's libp11 engine: on the TPM (tpm2-pkcs11 on a private swtpm) and on SoftHSM2.
+// Then it refuses it once the issuer revoked the credential (its CRL).
+//
+// How the TPM key reaches s_client (measured): `-engine pkcs11 -keyform engine` makes libp11 the default for every
+// algorithm in the process, so tpm2-tss's own OpenSSL calls (the ephemeral ECDH key of its salted session) went to
+// the engine and C_Login failed (Esys_StartAuthSession). The key named as `org.openssl.engine:pkcs11:<pkcs11 URI>`
+// loads the engine for that key only: C_Login, then a TLS 1.3 CertificateVerify signed in the TPM.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
@@ -18,14 +21,18 @@ import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/
 import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
+import { SOFTHSM2_MODULE, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import { startHarness } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
-import { relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
+import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
+import { startSoftwareTpm } from '../native/device-keys/swtpm.ts';
+import type { SoftwareTpm } from '../native/device-keys/swtpm.ts';
 
 const run = promisify(execFile);
 const DEMO_PIN = '123456';
 
 let h: IssuerHarness;
+let tpm: SoftwareTpm;
 let environment: PcscEnvironment;
 let card: VirtualCard;
 let work: string;
@@ -78,10 +85,21 @@ async function relyingParty(
   return { server, port: typeof address === 'object' && address !== null ? address.port : 0, accepted, refusals };
 }
 
-/** openssl s_client signing its CertificateVerify with the token's key through libp11 (pkcs11 URI, RFC 7512). */
-async function sClient(port: number, keyId: string): Promise<{ ok: boolean; output: string }> {
-  const pin = readFileSync(join(work, 'state', 'token-pin'), 'utf8');
-  const id = keyId.replace(/(..)/g, '%$1');
+/** What s_client needs to sign with an enrolled key: the module, the state (its token PIN), the leaf as PEM. */
+interface EnrolledKey {
+  readonly module: string;
+  readonly state: string;
+  readonly keyId: string;
+  readonly leafPem: string;
+}
+
+/**
+ * openssl s_client signing its CertificateVerify with the token's key through libp11 (pkcs11 URI, RFC 7512), the
+ * engine loaded for the key only (`org.openssl.engine:`, see the top of this file).
+ */
+async function sClient(port: number, key: EnrolledKey): Promise<{ ok: boolean; output: string }> {
+  const pin = readFileSync(join(key.state, 'token-pin'), 'utf8');
+  const id = key.keyId.replace(/(..)/g, '%$1');
   try {
     const { stdout, stderr } = await run(
       'openssl',
@@ -89,20 +107,16 @@ async function sClient(port: number, keyId: string): Promise<{ ok: boolean; outp
         's_client',
         '-connect',
         `127.0.0.1:${port}`,
-        '-engine',
-        'pkcs11',
-        '-keyform',
-        'engine',
         '-key',
-        `pkcs11:token=dck%20this%20pc;id=${id};type=private;pin-value=${pin}`,
+        `org.openssl.engine:pkcs11:pkcs11:token=dck%20this%20pc;id=${id};type=private;pin-value=${pin}`,
         '-cert',
-        join(work, 'leaf.pem'),
+        key.leafPem,
         '-CAfile',
         join(work, 'server.pem'),
         '-verify_return_error',
         '-quiet',
       ],
-      { env: { ...env, PKCS11_MODULE_PATH: '/usr/lib/softhsm/libsofthsm2.so' }, timeout: 30_000, encoding: 'utf8' },
+      { env: { ...env, PKCS11_MODULE_PATH: key.module }, timeout: 30_000, encoding: 'utf8' },
     );
     return { ok: stdout.includes('hello, derived credential'), output: `${stdout}${stderr}` };
   } catch (error) {
@@ -118,6 +132,7 @@ async function crlPem(): Promise<string> {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dck-pc-tls-'));
+  tpm = await startSoftwareTpm();
   environment = await startPcscEnvironment({ tcpNoDelay: true });
   h = await startHarness();
   card = await startVirtualCard({ profile: 'p256', pki: h.pki, port: environment.vpcdPort, insert: true });
@@ -125,6 +140,7 @@ beforeAll(async () => {
   writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
   env = {
     ...environment.env,
+    ...tpm.env,
     HOME: work,
     XDG_CONFIG_HOME: join(work, 'config'),
     SOFTHSM2_CONF: join(work, 'softhsm2.conf'),
@@ -158,75 +174,149 @@ afterAll(async () => {
   await card.stop();
   await environment.stop();
   await h.close();
+  await tpm.stop();
   rmSync(work, { recursive: true, force: true });
+});
+
+/** `dck pc enroll` into a fresh state directory, then the certificate read back from the token as PEM. */
+async function enrollInto(store: 'tpm' | 'software'): Promise<EnrolledKey & { serialNumberHex: string }> {
+  const state = join(work, `state-${store}`);
+  const enrolled = await dck(
+    [
+      'enroll',
+      '--issuer',
+      h.issuer.url,
+      '--ca',
+      join(work, 'issuer-tls.pem'),
+      '--store',
+      store,
+      '--state',
+      state,
+      '--nss-db',
+      'none',
+      '--systemd-dir',
+      join(work, 'units'),
+      '--json',
+    ],
+    `${DEMO_PIN}\n`,
+  );
+  expect(enrolled.code, enrolled.stderr).toBe(0);
+  const credential = JSON.parse(enrolled.stdout) as { keyId: string; serialNumberHex: string };
+  const module = store === 'tpm' ? TPM2_PKCS11_MODULE : SOFTHSM2_MODULE;
+  // The certificate as installed: read back from the token (what a browser would send), in PEM for s_client.
+  const der = join(work, `leaf-${store}.der`);
+  if (store === 'tpm') tpm.flushTransient();
+  await run(
+    'pkcs11-tool',
+    [
+      '--module',
+      module,
+      '--token-label',
+      'dck this pc',
+      '--read-object',
+      '--type',
+      'cert',
+      '--id',
+      credential.keyId,
+      '-o',
+      der,
+    ],
+    { env },
+  );
+  const leafPem = join(work, `leaf-${store}.pem`);
+  await run('openssl', ['x509', '-inform', 'DER', '-in', der, '-out', leafPem]);
+  return { module, state, keyId: credential.keyId, leafPem, serialNumberHex: credential.serialNumberHex };
+}
+
+describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
+  it('the key never leaves the TPM; a server requiring client certificates accepts it; after `dck pc remove` the CRL lists it and the key is gone', async () => {
+    tpm.flushTransient();
+    const key = await enrollInto('tpm');
+    const pin = readFileSync(join(key.state, 'token-pin'), 'utf8');
+    const onToken = (args: string[]) => {
+      tpm.flushTransient();
+      return run(
+        'pkcs11-tool',
+        ['--module', TPM2_PKCS11_MODULE, '--token-label', 'dck this pc', '--login', '--pin', pin, ...args],
+        {
+          env,
+          encoding: 'utf8',
+        },
+      );
+    };
+    expect((await onToken(['-O', '--type', 'privkey'])).stdout).toMatch(
+      /Access:\s+sensitive, always sensitive, never extractable, local/,
+    );
+    // Reading its CKA_VALUE is refused by tpm2-pkcs11 itself (pkcs11-tool declines to try for EC keys): tested through
+    // PKCS#11 in test/integration/native/device-keys/pkcs11-device-key-store.test.ts.
+
+    tpm.flushTransient();
+    const before = await relyingParty(await crlPem());
+    const accepted = await sClient(before.port, key);
+    before.server.close();
+    expect(accepted.output).toContain('hello, derived credential');
+    expect(before.accepted).toHaveLength(1);
+    expect(before.refusals).toEqual([]);
+
+    // The token PIN file goes with `dck pc remove`: kept here to show that the key itself is gone afterwards.
+    mkdirSync(join(work, 'pin-kept'));
+    copyFileSync(join(key.state, 'token-pin'), join(work, 'pin-kept', 'token-pin'));
+    tpm.flushTransient();
+    const removed = await dck([
+      'remove',
+      '--state',
+      key.state,
+      '--nss-db',
+      'none',
+      '--systemd-dir',
+      join(work, 'units'),
+    ]);
+    expect(removed.code).toBe(0);
+    // The relying party's next CRL refuses the certificate; and no client can sign with the key any more.
+    const { caFile, crlFile } = await relyingPartyFiles(h);
+    expect((await opensslVerify(caFile, crlFile, key.leafPem)).output).toMatch(/certificate revoked/);
+    tpm.flushTransient();
+    const after = await relyingParty(await crlPem());
+    const gone = await sClient(after.port, { ...key, state: join(work, 'pin-kept') });
+    after.server.close();
+    expect(gone.ok).toBe(false);
+    expect(after.accepted).toEqual([]);
+  }, 180_000);
 });
 
 describe('the TLS proof (SoftHSM2 driver)', () => {
   it('a server requiring client certificates accepts the token-held key, and refuses it once revoked (CRL)', async () => {
-    const state = join(work, 'state');
-    const enrolled = await dck(
-      [
-        'enroll',
-        '--issuer',
-        h.issuer.url,
-        '--ca',
-        join(work, 'issuer-tls.pem'),
-        '--store',
-        'software',
-        '--state',
-        state,
-        '--nss-db',
-        'none',
-        '--systemd-dir',
-        join(work, 'units'),
-        '--json',
-      ],
-      `${DEMO_PIN}\n`,
-    );
-    expect(enrolled.code).toBe(0);
-    const credential = JSON.parse(enrolled.stdout) as { keyId: string; serialNumberHex: string };
-    // The certificate as installed: read back from the token (what a browser would send), in PEM for s_client.
-    await run(
-      'pkcs11-tool',
-      [
-        '--module',
-        '/usr/lib/softhsm/libsofthsm2.so',
-        '--token-label',
-        'dck this pc',
-        '--read-object',
-        '--type',
-        'cert',
-        '--id',
-        credential.keyId,
-        '-o',
-        join(work, 'leaf.der'),
-      ],
-      { env },
-    );
-    await run('openssl', ['x509', '-inform', 'DER', '-in', join(work, 'leaf.der'), '-out', join(work, 'leaf.pem')]);
-
+    const key = await enrollInto('software');
     const before = await relyingParty(await crlPem());
-    const accepted = await sClient(before.port, credential.keyId);
+    const accepted = await sClient(before.port, key);
     before.server.close();
     expect(accepted.output).toContain('hello, derived credential');
     expect(before.accepted).toHaveLength(1);
     expect(before.refusals).toEqual([]);
 
     const storage = openSqliteStorage(join(h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
-    await revokeDerivedCredential({ storage, now: () => new Date() }, credential.serialNumberHex, 'keyCompromise', {
+    await revokeDerivedCredential({ storage, now: () => new Date() }, key.serialNumberHex, 'keyCompromise', {
       kind: 'admin',
       id: 'test',
     });
     await storage.close();
     const after = await relyingParty(await crlPem());
-    const refused = await sClient(after.port, credential.keyId);
+    const refused = await sClient(after.port, key);
     after.server.close();
     expect(refused.ok).toBe(false);
     expect(after.accepted).toEqual([]);
     expect(after.refusals).toEqual(['CERT_REVOKED']);
 
     // `dck pc remove` finds it revoked already (what it wanted) and deletes key and certificate.
-    const removed = await dck(['remove', '--state', state, '--nss-db', 'none', '--systemd-dir', join(work, 'units')]);
+    const removed = await dck([
+      'remove',
+      '--state',
+      key.state,
+      '--nss-db',
+      'none',
+      '--systemd-dir',
+      join(work, 'units'),
+    ]);
     expect(removed.code).toBe(0);
   }, 180_000);
 });
