@@ -155,11 +155,11 @@ async function storeStep<T>(step: () => Promise<T>): Promise<Result<T, PcError>>
 function storeFailure(error: DeviceKeyError): PcError {
   switch (error.code) {
     case 'no-platform-store':
-      return pcError('no-platform-store', `This PC's key store (TPM) does not answer (${error.message}).`);
+      return pcError('no-platform-store', `This PC's key store (TPM) does not answer (${error.detail}).`);
     case 'store-busy':
       return pcError('store-busy', `This PC's key store is busy: try again in a minute (${error.detail}).`);
     case 'store-pin-incorrect':
-      return pcError('store-pin-incorrect', `This PC's key store refused its PIN (${error.message}).`);
+      return pcError('store-pin-incorrect', `This PC's key store refused its PIN (${error.detail}).`);
     case 'store-full':
     case 'no-such-key':
     case 'certificate-key-mismatch':
