@@ -77,6 +77,9 @@ status  what is installed, its expiry, and whether renewal is due (the organisat
 renew   card + PIN again: a new key and certificate; the old one is revoked (superseded) once the new one is in.
 remove  asks the issuer to revoke (signed by this PC's own key: no card needed), then deletes key and certificate.
 --state DIR  default $DCK_PC_STATE_DIR or $XDG_CONFIG_HOME/dck/pc. --ca FILE: the CA of the issuer's TLS certificate.
+Windows: the key is made by certreq in the TPM (Microsoft Platform Crypto Provider; without --store on a PC with no
+        TPM, in Windows' software provider), the certificate goes to CurrentUser\\My, the reminder is a Task Scheduler
+        task; --nss-db and --systemd-dir do not apply; --state defaults to %APPDATA%\\dck\\pc.
 Exit codes: 0 success, 1 refused or failed (nothing half-done is left), 2 wrong command line.`;
 
 const TOKEN_LABEL = 'dck this pc';

@@ -4,18 +4,18 @@
 // issuer (HTTPS, SQLite), the virtual card in pcscd, tpm2-pkcs11 on a private swtpm.
 // (A TPM that stops answering mid-call, swtpm paused with SIGSTOP, blocks tpm2-tss with no timeout: see
 // cli/README.md "Not done".)
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
 import { startHarness } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { runDckPc, storedCredential } from './pc-fixture.ts';
+import type { DckResult } from './pc-fixture.ts';
 import { startSoftwareTpm } from '../native/device-keys/swtpm.ts';
 import type { SoftwareTpm } from '../native/device-keys/swtpm.ts';
 
@@ -29,23 +29,10 @@ let work: string;
 let env: NodeJS.ProcessEnv;
 const everyOutput: string[] = [];
 
-function dck(args: string[], stdin = '', extraEnv: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dck.js', 'pc', ...args], {
-      env: { ...env, ...extraEnv },
-      cwd: process.cwd(),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      everyOutput.push(stdout, stderr);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(stdin);
-  });
+async function dck(args: string[], stdin = '', extraEnv: NodeJS.ProcessEnv = {}): Promise<DckResult> {
+  const result = await runDckPc(args, { ...env, ...extraEnv }, stdin);
+  everyOutput.push(result.stdout, result.stderr);
+  return result;
 }
 
 const enrollArgs = (state: string): string[] => [
@@ -63,14 +50,7 @@ const enrollArgs = (state: string): string[] => [
   '--json',
 ];
 
-async function credentialStatus(serialNumberHex: string): Promise<string | undefined> {
-  const storage = openSqliteStorage(join(h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
-  try {
-    return (await storage.findDerivedCertificate(serialNumberHex))?.status;
-  } finally {
-    await storage.close();
-  }
-}
+const credentialStatus = async (serialNumberHex: string) => (await storedCredential(h, serialNumberHex))?.status;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'dck-pc-faults-'));

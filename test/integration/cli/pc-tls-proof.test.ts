@@ -7,7 +7,7 @@
 // algorithm in the process, so tpm2-tss's own OpenSSL calls (the ephemeral ECDH key of its salted session) went to
 // the engine and C_Login failed (Esys_StartAuthSession). The key named as `org.openssl.engine:pkcs11:<pkcs11 URI>`
 // loads the engine for that key only: C_Login, then a TLS 1.3 CertificateVerify signed in the TPM.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ import { SOFTHSM2_MODULE, TPM2_PKCS11_MODULE } from '../../../native/device-keys
 import { startHarness } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
+import { runDckPc } from './pc-fixture.ts';
 import { startSoftwareTpm } from '../native/device-keys/swtpm.ts';
 import type { SoftwareTpm } from '../native/device-keys/swtpm.ts';
 
@@ -38,18 +39,7 @@ let card: VirtualCard;
 let work: string;
 let env: NodeJS.ProcessEnv;
 
-function dck(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dck.js', 'pc', ...args], { env, cwd: process.cwd() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const dck = (args: string[], stdin = '') => runDckPc(args, env, stdin);
 
 /** The relying party: TLS 1.2+ requiring a client certificate that chains to the issuer's CA and is not on its CRL. */
 async function relyingParty(

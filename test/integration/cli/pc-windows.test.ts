@@ -11,12 +11,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { run } from '../../../cli/commands/pc.ts';
 import type { PcHost } from '../../../cli/commands/pc.ts';
 import { ok } from '../../../contracts/kiosk-api.ts';
-import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import { WINDOWS_RENEWAL_TASK_NAME } from '../../../main/this-pc/windows-renewal-task.ts';
 import { FakeWindowsCommands } from '../../unit/native/device-keys/windows/fake-windows-commands.ts';
 import { kioskSignIn, setTenantSettings, startHarness } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
+import { storedCredential } from './pc-fixture.ts';
 
 const PLATFORM_PROVIDER = 'Microsoft Platform Crypto Provider';
 const SOFTWARE_PROVIDER = 'Microsoft Software Key Storage Provider';
@@ -69,15 +69,6 @@ async function dckPc(args: string[]): Promise<{ code: number; stdout: string; st
 const enroll = (...extra: string[]) =>
   dckPc(['enroll', '--issuer', h.issuer.url, '--ca', join(work, 'issuer-tls.pem'), '--state', state, ...extra]);
 
-async function storedCredential(serialNumberHex: string) {
-  const storage = openSqliteStorage(join(h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
-  try {
-    return await storage.findDerivedCertificate(serialNumberHex);
-  } finally {
-    await storage.close();
-  }
-}
-
 const savedState = (): { store: string; credential: { serialNumberHex: string } | null } =>
   JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
     store: string;
@@ -110,7 +101,7 @@ describe('dck pc on Windows (FAKE Windows, real issuer)', () => {
     expect(leaf.serialNumber.toLowerCase()).toBe(serialNumberHex);
     expect(leaf.verify(new X509Certificate(h.issuer.caCertificatePem).publicKey)).toBe(true);
     expect(windows.stores.CA.length).toBeGreaterThan(0);
-    expect(await storedCredential(serialNumberHex)).toMatchObject({ status: 'active', keyProtection: 'tpm' });
+    expect(await storedCredential(h, serialNumberHex)).toMatchObject({ status: 'active', keyProtection: 'tpm' });
 
     const task = windows.tasks.get(WINDOWS_RENEWAL_TASK_NAME) ?? '';
     expect(task).toContain(`<Command>${NODE_EXE}</Command>`);
@@ -144,7 +135,7 @@ describe('dck pc on Windows (FAKE Windows, real issuer)', () => {
     expect(failed.stderr).toContain('was revoked and its key deleted');
     const [issued] = windows.accepted;
     const serial = new X509Certificate(issued ?? Buffer.alloc(0)).serialNumber.toLowerCase();
-    expect(await storedCredential(serial)).toMatchObject({
+    expect(await storedCredential(h, serial)).toMatchObject({
       status: 'revoked',
       revocationReason: 'cessationOfOperation',
     });
@@ -160,7 +151,7 @@ describe('dck pc on Windows (FAKE Windows, real issuer)', () => {
     expect([...windows.keys.values()]).toEqual([SOFTWARE_PROVIDER]);
     const saved = savedState();
     expect(saved.store).toBe('software');
-    expect(await storedCredential(saved.credential?.serialNumberHex ?? '')).toMatchObject({
+    expect(await storedCredential(h, saved.credential?.serialNumberHex ?? '')).toMatchObject({
       keyProtection: 'software',
     });
     expect((await dckPc(['remove', '--state', state])).code).toBe(0);
