@@ -39,6 +39,8 @@ export interface StartThreadedVirtualCardOptions {
   readonly pki?: TestPki;
   readonly commonName?: string;
   readonly uuid?: string;
+  /** FASC-N (hex) of its certificates and CHUID: see StartVirtualCardOptions.fascnHex. */
+  readonly fascnHex?: string;
   readonly pin?: string;
   /** Told when vpcd drops the connection without remove() (e.g. pcscd stopped). */
   readonly onDisconnect?: (reason: string) => void;

@@ -29,6 +29,11 @@ export interface StartVirtualCardOptions {
   readonly pki?: TestPki;
   readonly commonName?: string;
   readonly uuid?: string;
+  /**
+   * The FASC-N (hex, 25 bytes) in the certificates and the CHUID; default DEFAULT_TEST_FASCN_HEX. Give two cards
+   * different ones when they stand for different people: the issuer treats the same FASC-N as the same person.
+   */
+  readonly fascnHex?: string;
   /** Primary PIN instead of the demo PIN 123456. */
   readonly pin?: string;
   /** Insert right away (default false). */
@@ -56,12 +61,13 @@ export interface VirtualCard {
 
 /** What a started card passes on to buildProfile (threaded-virtual-card.ts starts cards the same way). */
 export function profileOptionsOf(
-  options: Pick<StartVirtualCardOptions, 'pki' | 'commonName' | 'uuid' | 'pin'>,
+  options: Pick<StartVirtualCardOptions, 'pki' | 'commonName' | 'uuid' | 'fascnHex' | 'pin'>,
 ): BuildProfileOptions {
   return {
     ...(options.pki ? { pki: options.pki } : {}),
     ...(options.commonName ? { commonName: options.commonName } : {}),
     ...(options.uuid ? { uuid: options.uuid } : {}),
+    ...(options.fascnHex ? { fascnHex: options.fascnHex } : {}),
     ...(options.pin ? { pin: options.pin } : {}),
   };
 }

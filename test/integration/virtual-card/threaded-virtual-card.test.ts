@@ -8,6 +8,7 @@ import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environme
 import { waitForReaderState } from '../../../virtual-card/pcscd/reader-state.ts';
 import { startThreadedVirtualCard } from '../../../virtual-card/threaded-virtual-card.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
+import { DEFAULT_TEST_FASCN_HEX } from '../../../virtual-card/test-pki.ts';
 
 const SELECT_PIV = '00:A4:04:00:09:A0:00:00:03:08:00:00:10:00:00';
 
@@ -61,5 +62,20 @@ describe('virtual card on its own thread', () => {
     const card = await startThreadedVirtualCard({ profile: 'rsa2048', port: environment.vpcdPort });
     await card.stop();
     await expect(card.insert()).rejects.toThrow(/virtual card thread has ended/);
+  });
+});
+
+describe('virtual card identity', () => {
+  it('carries the FASC-N it is given (two cards, two people): the default otherwise', async () => {
+    const fascnHex = `d9${'0'.repeat(48)}`;
+    const other = await startThreadedVirtualCard({ profile: 'p256', port: environment.vpcdPort, fascnHex });
+    const plain = await startThreadedVirtualCard({ profile: 'p256', port: environment.vpcdPort });
+    try {
+      expect(other.identity.fascnHex).toBe(fascnHex);
+      expect(plain.identity.fascnHex).toBe(DEFAULT_TEST_FASCN_HEX);
+    } finally {
+      await other.stop();
+      await plain.stop();
+    }
   });
 });
