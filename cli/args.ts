@@ -3,6 +3,7 @@
 // repeated options, flags with values, values that are missing, empty, look like an option, or are too long, and
 // says which in a UsageError (commands print it with their usage and exit 2). Input echoed in messages is made
 // printable first: arguments can come from anywhere.
+import { checkReaderName, ReaderChoiceError } from '../main/card/reader-binding.ts';
 
 /** A wrong command line: the message is for the user; the command exits 2. */
 export class UsageError extends Error {
@@ -67,4 +68,15 @@ export function integerOption(value: string | undefined, name: string, min: numb
   if (!/^[0-9]{1,9}$/.test(value) || parsed < min || parsed > max)
     throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
   return parsed;
+}
+
+/** `--reader NAME`: a card reader's exact PC/SC name (checked as main/card/reader-binding.ts checks it). */
+export function readerOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return checkReaderName(value);
+  } catch (error) {
+    if (error instanceof ReaderChoiceError) throw new UsageError(`--reader: ${error.message}`);
+    throw error;
+  }
 }

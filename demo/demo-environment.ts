@@ -18,6 +18,7 @@ import { startThreadedVirtualCard } from '../virtual-card/threaded-virtual-card.
 import type { ThreadedVirtualCard } from '../virtual-card/threaded-virtual-card.ts';
 import type { KioskCardPort } from '../main/card/card-port.ts';
 import { createPcscCardPort } from '../main/card/pcsc-card-port.ts';
+import { cardPortOnReader } from '../main/card/reader-binding.ts';
 import { createPrivateTempDir } from '../main/runtime/private-temp-dir.ts';
 
 export interface DemoEnvironmentOptions {
@@ -30,6 +31,11 @@ export interface DemoEnvironmentOptions {
   readonly virtualCard?: 'auto' | 'always' | 'never';
   readonly profile?: ProfileName;
   readonly cardholderName?: string;
+  /**
+   * Use only this reader (its exact PC/SC name, as `dck card list` shows it); it must be connected at start. Absent:
+   * every reader. The demo's private pcscd names its readers "Virtual PCD 00 00" and "Virtual PCD 00 01".
+   */
+  readonly reader?: string;
   /** Extra issuer configuration (merged over the demo defaults). */
   readonly issuerConfig?: Record<string, unknown>;
   readonly log?: (line: string) => void;
@@ -103,7 +109,20 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
     });
     log(`virtual card: ${options.profile ?? 'p256'} in "${pcsc.readerName}" (PIN ${virtualCard.identity.pin})`);
   }
-  const card = createPcscCardPort(createSmartCardService());
+  let card: KioskCardPort;
+  try {
+    card =
+      options.reader === undefined
+        ? createPcscCardPort(createSmartCardService())
+        : await cardPortOnReader(createSmartCardService(), options.reader);
+  } catch (error: unknown) {
+    // A reader that is not there: nothing the demo started may outlive the refusal.
+    await virtualCard?.stop();
+    await pcsc?.stop();
+    await issuer.close();
+    ownDataDir?.remove();
+    throw error;
+  }
   return {
     issuer,
     issuerCaFile,

@@ -1,5 +1,6 @@
 // The demo environment with a kiosk runtime on it: what every demo host (browser, Electron) starts, and stops
 // together. Nothing is left running when the runtime fails to start.
+import type { KioskCardPort } from '../main/card/card-port.ts';
 import { startKioskRuntime } from '../main/runtime/kiosk-runtime.ts';
 import type { KioskRuntime, KioskRuntimeOptions } from '../main/runtime/kiosk-runtime.ts';
 import { startDemoEnvironment } from './demo-environment.ts';
@@ -15,19 +16,31 @@ export interface DemoKiosk {
   stop(): Promise<void>;
 }
 
+/**
+ * A kiosk runtime on a running demo environment (its issuer, its virtual card), reading `card`: the demo's own port
+ * by default, or one bound to another reader (demo-help-desk.ts: the kiosk and the console on one pcscd).
+ */
+export function startKioskRuntimeOn(
+  demo: DemoEnvironment,
+  runtimeOptions: DemoRuntimeOptions = {},
+  card: KioskCardPort = demo.card,
+): Promise<KioskRuntime> {
+  return startKioskRuntime({
+    ...runtimeOptions,
+    issuerUrl: demo.issuer.url,
+    issuerTrustPem: demo.issuer.tlsCertificatePem,
+    card,
+    virtualCard: demo.virtualCard,
+  });
+}
+
 export async function startDemoKiosk(
   demoOptions: DemoEnvironmentOptions,
   runtimeOptions: DemoRuntimeOptions = {},
 ): Promise<DemoKiosk> {
   const demo = await startDemoEnvironment(demoOptions);
   try {
-    const runtime = await startKioskRuntime({
-      ...runtimeOptions,
-      issuerUrl: demo.issuer.url,
-      issuerTrustPem: demo.issuer.tlsCertificatePem,
-      card: demo.card,
-      virtualCard: demo.virtualCard,
-    });
+    const runtime = await startKioskRuntimeOn(demo, runtimeOptions);
     return {
       demo,
       runtime,

@@ -5,15 +5,18 @@
 // Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 could not start, 2 wrong command line.
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
+import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
+import { ReaderChoiceError } from '../../main/card/reader-binding.ts';
+import { isSmartCardError } from '../../native/pcsc/index.ts';
 import { isProfileName, PROFILE_NAMES } from '../../virtual-card/profiles.ts';
-import { integerOption, parseArgs, UsageError } from '../args.ts';
+import { integerOption, parseArgs, readerOption, UsageError } from '../args.ts';
 import { eventLogLine, runBrowserSession } from '../browser-session.ts';
 import type { ProfileName } from '../../virtual-card/profiles.ts';
 
 export const summary = 'run the kiosk in Chromium (browser host, embedded issuer, virtual card)';
 
 const USAGE = `usage: dck kiosk --browser [--no-open] [--port PORT] [--profile NAME] [--virtual-card auto|always|never]
-                 [--idle SECONDS] [--data-dir DIR]
+                 [--idle SECONDS] [--data-dir DIR] [--reader NAME]
 
   --browser          serve the kiosk UI on 127.0.0.1 and open Chromium at it (the only mode of this command;
                      Electron: \`npm start\`)
@@ -23,6 +26,8 @@ const USAGE = `usage: dck kiosk --browser [--no-open] [--port PORT] [--profile N
   --virtual-card M   auto (default: only when no reader holds a card), always, never
   --idle SECONDS     idle time before "Still there?" (default 60)
   --data-dir DIR     keep the embedded issuer's database/CA here (default: a temp dir removed at exit)
+  --reader NAME      use only this reader (its exact name, as \`dck card list\` shows it); others are ignored.
+                     With the demo virtual card its readers are "Virtual PCD 00 00" and "Virtual PCD 00 01"
 
 The launch URL carries a single-use token: its first visit sets the HttpOnly session cookie the kiosk page
 needs; later visits are refused. Chromium is opened through a private local page, so the token is never on
@@ -36,6 +41,7 @@ interface Options {
   readonly virtualCard: 'auto' | 'always' | 'never';
   readonly idleSeconds?: number;
   readonly dataDir?: string;
+  readonly reader?: string;
 }
 
 function parseOptions(args: string[]): Options {
@@ -49,6 +55,7 @@ function parseOptions(args: string[]): Options {
       '--data-dir': 'value',
       '--profile': 'value',
       '--virtual-card': 'value',
+      '--reader': 'value',
     },
     'dck kiosk',
   );
@@ -62,6 +69,7 @@ function parseOptions(args: string[]): Options {
   const port = integerOption(parsed['--port'], '--port', 1, 65535);
   const idleSeconds = integerOption(parsed['--idle'], '--idle', 5, 3600);
   const dataDir = parsed['--data-dir'];
+  const reader = readerOption(parsed['--reader']);
   return {
     open: parsed['--no-open'] !== true,
     profile,
@@ -69,6 +77,7 @@ function parseOptions(args: string[]): Options {
     ...(port === undefined ? {} : { port }),
     ...(idleSeconds === undefined ? {} : { idleSeconds }),
     ...(dataDir === undefined ? {} : { dataDir }),
+    ...(reader === undefined ? {} : { reader }),
   };
 }
 
@@ -86,16 +95,24 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   await ensureRendererBuilt(() => console.log('building the kiosk UI (vite build)…'));
-  const kiosk = await startBrowserKiosk({
-    virtualCard: options.virtualCard,
-    profile: options.profile,
-    ...(options.port === undefined ? {} : { port: options.port }),
-    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
-    ...(options.idleSeconds === undefined ? {} : { session: { idleSeconds: options.idleSeconds } }),
-    log: (line) => console.log(line),
-    // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
-    kioskLog: eventLogLine('kiosk'),
-  });
+  let kiosk: BrowserKiosk;
+  try {
+    kiosk = await startBrowserKiosk({
+      virtualCard: options.virtualCard,
+      profile: options.profile,
+      ...(options.port === undefined ? {} : { port: options.port }),
+      ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+      ...(options.reader === undefined ? {} : { reader: options.reader }),
+      ...(options.idleSeconds === undefined ? {} : { session: { idleSeconds: options.idleSeconds } }),
+      log: (line) => console.log(line),
+      // One line per session step (card in, PIN checked, signed in, …): event names and outcomes, never a secret.
+      kioskLog: eventLogLine('kiosk'),
+    });
+  } catch (error) {
+    if (!(error instanceof ReaderChoiceError || isSmartCardError(error))) throw error;
+    console.error(`dck kiosk: could not start: ${error.message}`);
+    return 1;
+  }
   return runBrowserSession({
     label: 'kiosk',
     host: kiosk.host,
