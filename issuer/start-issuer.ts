@@ -271,9 +271,7 @@ async function startOnStorage(
       process.emitWarning(message);
     },
   });
-  started.add(() => {
-    crl.stop();
-  });
+  started.add(() => crl.stop());
   // Nodes on one PostgreSQL database wake each other's waiters (LISTEN/NOTIFY), and re-read periodically anyway.
   const events =
     options.events ?? new EnrollmentEvents(config.storage.kind === 'postgres' ? { recheckMs: NODE_RECHECK_MS } : {});

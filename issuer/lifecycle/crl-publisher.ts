@@ -22,9 +22,13 @@ export interface CrlPublisherOptions {
 export interface CrlPublisher {
   /** The CRL of `generation`; the current generation's is brought up to date first (an older one is final). */
   crlFor(generation: number): Promise<PublishedCrl | null>;
-  /** Regenerates the current generation's CRL now (coalesced with one already waiting). */
+  /** Regenerates the current generation's CRL now (coalesced with one already waiting); after stop(), nothing. */
   refresh(): Promise<PublishedCrl | null>;
-  stop(): void;
+  /**
+   * Stops the timer and waits for the regeneration and check under way: a revocation's refresh runs after its
+   * request has been answered, so without this the issuer's close would end the storage under it.
+   */
+  stop(): Promise<void>;
 }
 
 export function isStale(published: PublishedCrl | null, stateVersion: number, at: number): boolean {
@@ -68,7 +72,10 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   // a change committed during a round is never left out.
   let waiting: Promise<PublishedCrl | null> | null = null;
   let last: Promise<unknown> = Promise.resolve();
+  let stopped = false;
   const refresh = (): Promise<PublishedCrl | null> => {
+    // Stopping: the storage is about to close. The next start (or another node) publishes what changed.
+    if (stopped) return Promise.resolve(null);
     if (waiting !== null) return waiting;
     const round = last.then(() => {
       waiting = null;
@@ -92,10 +99,11 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
     }
   };
 
+  let checking: Promise<unknown> = Promise.resolve();
   const timer =
     options.checkIntervalMs > 0
       ? setInterval(() => {
-          upToDate().catch((error: unknown) => {
+          checking = upToDate().catch((error: unknown) => {
             options.warn(`derived CRL check failed: ${String(error)}`);
           });
         }, options.checkIntervalMs)
@@ -105,8 +113,10 @@ export function startCrlPublisher(options: CrlPublisherOptions): CrlPublisher {
   return {
     crlFor: (generation) => (generation === issuerGeneration ? upToDate() : storage.findPublishedCrl(generation)),
     refresh,
-    stop: () => {
+    stop: async () => {
+      stopped = true;
       if (timer !== null) clearInterval(timer);
+      await Promise.all([last, checking]);
     },
   };
 }
