@@ -13,14 +13,29 @@ export interface Readiness {
 
 /** Database look-up of an id no record has: proves the database answers, changes nothing. */
 const PROBE_ID = 'readyz-probe';
+/**
+ * How long /readyz waits for the database. A balancer probes with a time-out of its own (2 s in README's deployment
+ * section): a database host that accepts connections but does not answer (frozen, or a network cut that drops
+ * packets) must make the node not ready within it, not hang the probe until storage.connectTimeoutMs.
+ */
+export const DATABASE_READY_TIMEOUT_MS = 1_000;
 
 async function databaseCheck(ctx: IssuerContext): Promise<CheckResult> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<CheckResult>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: 'storage-no-answer' }), DATABASE_READY_TIMEOUT_MS);
+  });
+  const probe = ctx.storage.findChallenge(PROBE_ID).then(
+    (): CheckResult => ({ ok: true }),
+    (error: unknown): CheckResult => {
+      const code = (error as { code?: unknown }).code;
+      return { ok: false, reason: typeof code === 'string' ? code.slice(0, 60) : 'storage-error' };
+    },
+  );
   try {
-    await ctx.storage.findChallenge(PROBE_ID);
-    return { ok: true };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    return { ok: false, reason: typeof code === 'string' ? code.slice(0, 60) : 'storage-error' };
+    return await Promise.race([probe, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

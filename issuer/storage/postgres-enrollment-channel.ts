@@ -37,15 +37,21 @@ export function startEnrollmentChannel(pool: PostgresPool, wake: (enrollmentId: 
     if (stopped) return;
     try {
       const connection = await pool.connect();
+      // A server shutdown ends the connection with an error AND an end event: it is given back once (a second
+      // release throws, from an event handler: the process would crash on every database restart). Both listeners
+      // stay on the discarded connection, so a late error event is heard, not thrown.
+      let released = false;
       const lost = () => {
+        if (released) return;
+        released = true;
         connection.off('notification', onNotification);
         connection.release(true);
         if (client === connection) client = null;
         if (!stopped) retry ??= setTimeout(() => void listen(), RECONNECT_MS);
       };
       connection.on('notification', onNotification);
-      connection.once('error', lost);
-      connection.once('end', lost);
+      connection.on('error', lost);
+      connection.on('end', lost);
       await connection.query(`LISTEN ${CHANNEL}`);
       client = connection;
       if (stopped) await closeClient();

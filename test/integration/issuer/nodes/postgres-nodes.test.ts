@@ -1,7 +1,8 @@
 // Two issuer nodes (two startIssuer on different ports, standing in for two machines) on one PostgreSQL database:
 // a kiosk waiting on node A wakes when the phone redeems on node B, through LISTEN/NOTIFY alone (the periodic
-// re-read is set to a minute here, so only the notification can wake it in time); an enrollment begun on one node
-// is finished on the other; and both nodes' redeems of one enrollment give one certificate.
+// re-read is set to a minute here, so only the notification can wake it in time), also after the database restarted;
+// an enrollment begun on one node is finished on the other; and both nodes' redeems of one enrollment give one
+// certificate.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,35 @@ describe('two issuer nodes on one PostgreSQL database', () => {
     expect(finished.body.certificateSerialHex).toBe(redeemed.body.serialNumberHex);
     // Neither the 30 s long-poll nor the 60 s re-read: the notification.
     expect(Date.now() - redeemedAt).toBeLessThan(5_000);
+  });
+
+  it("still wake each other's waiters after the database restarted (the listening connection comes back)", async () => {
+    await server.stop();
+    await server.start();
+    // The nodes notice the lost connection and listen again (every second); requests get new connections.
+    const deadline = Date.now() + 30_000;
+    let woken = false;
+    while (!woken && Date.now() < deadline) {
+      const { session, code, accessToken } = await upToRedeem(nodeA).catch(() => ({
+        session: null,
+        code: null,
+        accessToken: '',
+      }));
+      if (session === null || code === null) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      const statusPath = routePath('enrollmentStatus', { enrollmentId: code.enrollmentId });
+      const longPoll = nodeA.http.send<EnrollmentStatus>('GET', `${statusPath}?waitSeconds=3`, {
+        bearer: session.sessionToken,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const redeemed = await redeem(nodeB.http, accessToken, code.enrollmentId, code.otp, await makeCsr());
+      expect(redeemed.status).toBe(200);
+      // Woken by the notification, or the 3 s wait ran out (the channel not back yet: try again).
+      woken = (await longPoll).body.state === 'completed';
+    }
+    expect(woken).toBe(true);
   });
 
   it('give one certificate when both nodes take 100 redeems each of one enrollment', async () => {

@@ -3,7 +3,7 @@
 // refuses to run as root, and CI runs as root: then the cluster belongs to `nobody` and both tools run through
 // runuser. Requires the Debian package postgresql-15 (scripts/setup.sh installs it).
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,13 @@ export interface PostgresServer {
   /** Stops the server (fast shutdown: connections are cut, as in a crash of the database host's service). */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and its backends): connections stay open and new ones are accepted
+   * by the kernel, but nothing answers, as with a database host that hangs or a network that drops packets.
+   */
+  pause(): void;
+  /** Lets a paused server run on (SIGCONT). */
+  resume(): void;
   /** Stops the server and deletes its data dir. */
   destroy(): Promise<void>;
   /** The same, synchronously (for a process exit handler). */
@@ -50,6 +57,24 @@ function tool(name: string, args: string[]) {
 }
 
 let databases = 0;
+
+/** The postmaster (first line of postmaster.pid) and its children (Linux /proc): every process of one cluster. */
+function clusterProcesses(data: string): number[] {
+  const postmaster = Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const children = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        // Field 4 of /proc/PID/stat is the parent pid; the command name before it is in parentheses.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === postmaster;
+      } catch {
+        return false; // Gone meanwhile.
+      }
+    })
+    .map(Number);
+  return [postmaster, ...children];
+}
 
 /**
  * Starts a private cluster. `durable: false` turns off fsync (tests: a crash of the test machine loses nothing
@@ -80,10 +105,19 @@ export async function startPostgres(
   };
   await start();
   const url = (database: string) => `postgres://${USER}@127.0.0.1:${port}/${database}`;
+  const signalCluster = (signal: NodeJS.Signals) => {
+    for (const pid of clusterProcesses(data)) process.kill(pid, signal);
+  };
   return {
     port,
     start,
     stop,
+    pause: () => {
+      signalCluster('SIGSTOP');
+    },
+    resume: () => {
+      signalCluster('SIGCONT');
+    },
     createDatabase: async (overrides = {}) => {
       const name = `dck_${process.pid}_${(databases += 1)}`;
       const admin = new pg.Client({ connectionString: url('postgres') });
