@@ -150,7 +150,9 @@ async function runCluster(parsed: IssuerArgs, dataDir: string): Promise<number> 
       ...(parsed.port === undefined ? {} : { port: parsed.port }),
     });
   } catch (error: unknown) {
-    const named = error instanceof ClusterStartError && error.code === 'config-invalid';
+    // A config error found by the primary itself (the database the config names cannot be opened) or by a worker.
+    const named =
+      error instanceof ConfigError || (error instanceof ClusterStartError && error.code === 'config-invalid');
     console.error(named ? `dck issuer: ${errorText(error)}` : `dck issuer: cannot start: ${errorText(error)}`);
     return 1;
   }

@@ -2,6 +2,7 @@
 // date either way). The one place that chooses; everything else sees IssuerStorage.
 import { join } from 'node:path';
 import type { IssuerStorage } from './issuer-storage.ts';
+import { postgresStartError } from './postgres-start-errors.ts';
 import { openPostgresStorage } from './postgres-storage.ts';
 import { DEFAULT_BUSY_RETRY } from './sqlite-busy-retry.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from './sqlite-storage.ts';
@@ -18,7 +19,15 @@ export async function openConfiguredStorage(
   dataDir: string,
   options: OpenStorageOptions = {},
 ): Promise<IssuerStorage> {
-  if (config.kind === 'postgres') return openPostgresStorage(postgresSettings(config));
+  if (config.kind === 'postgres') {
+    const settings = postgresSettings(config);
+    try {
+      return await openPostgresStorage(settings);
+    } catch (error: unknown) {
+      // A start-up failure names the setting to fix, not PostgreSQL's raw error.
+      throw postgresStartError(error, settings);
+    }
+  }
   return openSqliteStorage(join(dataDir, ISSUER_DATABASE_FILE), {
     busyRetry: {
       ...DEFAULT_BUSY_RETRY,

@@ -27,8 +27,9 @@ export interface PostgresSettings {
 /** A connection error or an administrator's shutdown: the database is not there; nothing of the request committed. */
 export class StorageUnavailableError extends Error {
   readonly code = STORAGE_UNAVAILABLE;
-  constructor(cause: string) {
-    super(`the issuer database is unavailable (${cause})`);
+  /** A short, secret-free name of the failure: a SQLSTATE, a socket error code (ECONNREFUSED), or a phrase. */
+  constructor(readonly reason: string) {
+    super(`the issuer database is unavailable (${reason})`);
     this.name = 'StorageUnavailableError';
   }
 }
@@ -128,10 +129,29 @@ function tlsOptions(tls: PostgresSettings['tls']) {
   };
 }
 
+/**
+ * Where to connect, from the URL (checked by storage-config.ts: no password, no parameters). Not pg's
+ * `connectionString`: pg lays the parsed URL over the other options, and a URL without a password sets the password
+ * to '' — the one from `passwordFile` was never sent.
+ */
+export function connectionTarget(url: string): { host: string; port: number; user: string; database: string } {
+  const parsed = new URL(url);
+  return {
+    // An IPv6 literal comes bracketed from URL.
+    host: decodeURIComponent(parsed.hostname.replace(/^\[(.+)\]$/, '$1')),
+    port: parsed.port === '' ? DEFAULT_POSTGRES_PORT : Number(parsed.port),
+    user: decodeURIComponent(parsed.username),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
+  };
+}
+
+/** PostgreSQL's port when the URL names none. */
+export const DEFAULT_POSTGRES_PORT = 5432;
+
 export function openPostgresPool(settings: PostgresSettings, applicationName = 'dck-issuer'): PostgresPool {
   const password = settings.passwordFile === null ? undefined : readFileSync(settings.passwordFile, 'utf8').trim();
   const pool = new pg.Pool({
-    connectionString: settings.url,
+    ...connectionTarget(settings.url),
     ...(password === undefined ? {} : { password }),
     max: settings.poolSize,
     ssl: tlsOptions(settings.tls),

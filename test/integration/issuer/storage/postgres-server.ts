@@ -3,13 +3,23 @@
 // refuses to run as root, and CI runs as root: then the cluster belongs to `nobody` and both tools run through
 // runuser. Requires the Debian package postgresql-15 (scripts/setup.sh installs it).
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { connectionTarget } from '../../../../issuer/storage/postgres-connection.ts';
 import type { PostgresSettings } from '../../../../issuer/storage/postgres-connection.ts';
 
 const run = promisify(execFile);
@@ -82,14 +92,30 @@ function clusterProcesses(data: string): number[] {
  * synchronous=NORMAL gives (a commit survives a process crash; a power cut may lose the latest ones).
  */
 export async function startPostgres(
-  options: { durable?: boolean; maxConnections?: number } = {},
+  options: {
+    durable?: boolean;
+    maxConnections?: number;
+    /** TCP connections must give this password (scram-sha-256); without it, the server trusts every loopback user. */
+    password?: string;
+  } = {},
 ): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dck-pg-'));
   chmodSync(dir, 0o755);
   if (process.getuid?.() === 0) chownSync(dir, 65534, 65534);
   const data = join(dir, 'data');
   const port = await freePort();
-  await tool('initdb', ['-D', data, '-U', USER, '--auth=trust', '-E', 'UTF8', '--no-instructions', '--no-sync']);
+  const auth = ['--auth=trust'];
+  if (options.password !== undefined) {
+    // A throwaway password of a throwaway cluster: readable by the tool's user for initdb, deleted right after.
+    const passwordFile = join(dir, 'initdb-password');
+    writeFileSync(passwordFile, `${options.password}\n`, { mode: 0o644 });
+    auth.splice(0, 1, '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${passwordFile}`);
+  }
+  try {
+    await tool('initdb', ['-D', data, '-U', USER, ...auth, '-E', 'UTF8', '--no-instructions', '--no-sync']);
+  } finally {
+    rmSync(join(dir, 'initdb-password'), { force: true });
+  }
   const settings = [
     `-p ${port}`,
     `-k ${dir}`,
@@ -120,7 +146,10 @@ export async function startPostgres(
     },
     createDatabase: async (overrides = {}) => {
       const name = `dck_${process.pid}_${(databases += 1)}`;
-      const admin = new pg.Client({ connectionString: url('postgres') });
+      const admin = new pg.Client({
+        ...connectionTarget(url('postgres')),
+        ...(options.password === undefined ? {} : { password: options.password }),
+      });
       await admin.connect();
       try {
         await admin.query(`CREATE DATABASE ${name}`);
