@@ -3,10 +3,11 @@
 import 'reflect-metadata';
 import { createPrivateKey, webcrypto } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import Database from 'better-sqlite3';
 import { DEVICE_CODE_GRANT_TYPE } from '../../../contracts/issuer-api.ts';
 import type {
   DeviceAuthorizationResponse,
@@ -21,13 +22,18 @@ import { parseIssuerConfig } from '../../../issuer/config.ts';
 import { changeTenantSettings } from '../../../issuer/lifecycle/tenant-settings.ts';
 import { startIssuer } from '../../../issuer/start-issuer.ts';
 import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-issuer.ts';
-import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
+import { openConfiguredStorage } from '../../../issuer/storage/open-storage.ts';
+import { isPostgresStorage } from '../../../issuer/storage/postgres-storage.ts';
+import { ISSUER_DATABASE_FILE } from '../../../issuer/storage/sqlite-storage.ts';
+import type { StorageConfig } from '../../../issuer/storage/storage-config.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
 import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { IssuerHttpClient } from './issuer-client.ts';
 import type { HttpAnswer } from './issuer-client.ts';
 import { newKioskNonce, pkiAuthMessageBytes, signAsCard } from '../pki-auth/card-signature.ts';
+import { sharedPostgres } from './storage/postgres-server.ts';
+import { currentStorageKind } from './storage/storage-kinds.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -39,7 +45,27 @@ export interface IssuerHarness {
   card(options?: { keyAlgorithm?: CardKeyAlgorithm; notAfter?: Date }): Promise<IssuedCardCertificate>;
   /** Moves the issuer's clock forward (expiry tests); real time keeps running underneath. */
   advanceClock(ms: number): void;
+
   close(): Promise<void>;
+}
+
+/**
+ * The `storage` section of a harness: the test's own, or else the storage kind of the test file
+ * (storage-kinds.ts): SQLite in the data dir, or a new database on the process's PostgreSQL server, so that a
+ * `*.postgres.test.ts` twin runs a flow test written once on PostgreSQL.
+ */
+async function harnessStorage(config: Record<string, unknown>): Promise<StorageConfig> {
+  if (config.storage !== undefined) return config.storage as StorageConfig;
+  if (currentStorageKind() === 'sqlite') return { kind: 'sqlite' };
+  const database = await (await sharedPostgres()).createDatabase();
+  return {
+    kind: 'postgres',
+    url: database.url,
+    poolSize: database.poolSize,
+    statementTimeoutMs: database.statementTimeoutMs,
+    connectTimeoutMs: database.connectTimeoutMs,
+    tls: null,
+  };
 }
 
 export async function startHarness(
@@ -53,7 +79,8 @@ export async function startHarness(
   } & Partial<StartIssuerOptions> = {},
 ): Promise<IssuerHarness> {
   const dataDir = overrides.dataDir ?? mkdtempSync(join(tmpdir(), 'dck-issuer-test-'));
-  if (overrides.tenantSettings !== undefined) await setTenantSettings(dataDir, overrides.tenantSettings);
+  const storage = await harnessStorage(overrides.config ?? {});
+  if (overrides.tenantSettings !== undefined) await setTenantSettings(dataDir, overrides.tenantSettings, storage);
   const pki = overrides.pki ?? (await createTestPki());
   const rootCrl = join(dataDir, 'root.crl');
   const intermediateCrl = join(dataDir, 'intermediate.crl');
@@ -71,6 +98,7 @@ export async function startHarness(
     port: 0,
     config: {
       ...config,
+      storage,
       pivTrust: { crlFiles: [rootCrl, intermediateCrl], ...(config.pivTrust as object | undefined) },
       // Every test of a file signs in and starts phones from the same loopback address: far more than the
       // per-address default for unauthenticated routes allows. Tests of those limits set them.
@@ -107,9 +135,58 @@ export async function startHarness(
   };
 }
 
+/**
+ * Raw SQL on the harness issuer's database, either store, `?` placeholders (PostgreSQL's are numbered: $1, $2 …):
+ * what a test checks behind the API.
+ */
+export async function harnessSql(
+  h: Pick<IssuerHarness, 'issuer' | 'dataDir'>,
+  text: string,
+  values: readonly unknown[] = [],
+): Promise<Record<string, unknown>[]> {
+  const { storage } = h.issuer;
+  if (isPostgresStorage(storage)) {
+    let n = 0;
+    const numbered = text.replace(/\?/g, () => `$${(n += 1)}`);
+    return storage.pool.read((sql) => sql.rows(numbered, values));
+  }
+  const db = new Database(join(h.dataDir, ISSUER_DATABASE_FILE));
+  try {
+    const statement = db.prepare(text);
+    if (statement.reader) return statement.all(...values) as Record<string, unknown>[];
+    statement.run(...values);
+    return [];
+  } finally {
+    db.close();
+  }
+}
+
+/** Everything the database holds, as text: the SQLite file's bytes, or every PostgreSQL table's rows as JSON. */
+export async function databaseText(h: Pick<IssuerHarness, 'issuer' | 'dataDir'>): Promise<string> {
+  if (!isPostgresStorage(h.issuer.storage))
+    return readFileSync(join(h.dataDir, ISSUER_DATABASE_FILE)).toString('latin1');
+  const tables = await harnessSql(
+    h,
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name",
+  );
+  const dumps = await Promise.all(
+    tables.map(({ table_name: table }) =>
+      harnessSql(h, `SELECT row_to_json(t)::text AS row FROM "${String(table)}" t`),
+    ),
+  );
+  return dumps
+    .flat()
+    .map(({ row }) => String(row))
+    .join('\n');
+}
+
 /** Tenant settings written as `dck admin tenant set` writes them (audited), on the issuer's database. */
-export async function setTenantSettings(dataDir: string, changes: Record<string, string>): Promise<void> {
-  const storage = openSqliteStorage(join(dataDir, ISSUER_DATABASE_FILE));
+export async function setTenantSettings(
+  dataDir: string,
+  changes: Record<string, string>,
+  storageConfig: StorageConfig = { kind: 'sqlite' },
+): Promise<void> {
+  const storage = await openConfiguredStorage(storageConfig, dataDir);
   try {
     await changeTenantSettings(storage, parseIssuerConfig({}), changes, { kind: 'admin', id: 'test' }, new Date());
   } finally {

@@ -1,11 +1,11 @@
-// The issuer end to end on loopback: real HTTPS, real SQLite file, real certificates from the demo PKI.
+// The issuer end to end on loopback: real HTTPS, a real SQLite file (or PostgreSQL database: the twin
+// issuer-flow.postgres.test.ts), real certificates from the demo PKI.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ISSUER_API, OPERATIONS_PATHS, routePath } from '../../../contracts/issuer-routes.ts';
 import { parseQrPayload } from '../../../contracts/qr-payload.ts';
@@ -16,6 +16,8 @@ import {
   b64u,
   cardSign,
   challenge,
+  databaseText,
+  harnessSql,
   kioskSignIn,
   makeCsr,
   phonePoll,
@@ -115,15 +117,13 @@ describe('issuer: the whole flow', () => {
     ).toBe('enrollment-completed');
 
     // Records: card ↔ derived certificate ↔ device.
-    const db = new Database(join(h.dataDir, 'issuer.sqlite'), { readonly: true });
-    const row = db
-      .prepare(
-        `SELECT c.serial_number_hex AS card_serial, c.uuid, c.fascn_hex, d.client_id, x.serial_number_hex
+    const [row = {}] = await harnessSql(
+      h,
+      `SELECT c.serial_number_hex AS card_serial, c.uuid, c.fascn_hex, d.client_id, x.serial_number_hex
       FROM derived_certificates x JOIN cards c ON c.id = x.card_id JOIN device_authorizations d ON d.id = x.device_authorization_id
       WHERE x.serial_number_hex = ?`,
-      )
-      .get(redeemed.body.serialNumberHex) as Record<string, string>;
-    db.close();
+      [redeemed.body.serialNumberHex],
+    );
     expect(row.card_serial).toBe(card.certificate.serialNumber.toLowerCase());
     expect(row.uuid).toBe(card.uuid);
     expect(row.client_id).toBe('dck-phone');
@@ -434,7 +434,7 @@ describe('issuer: audit log', () => {
     ]) {
       expect(events).toContain(expected);
     }
-    const dump = JSON.stringify(entries) + readFileSync(join(h.dataDir, 'issuer.sqlite')).toString('latin1');
+    const dump = JSON.stringify(entries) + (await databaseText(h));
     for (const secret of [
       code.otp,
       device.user_code,
@@ -445,9 +445,7 @@ describe('issuer: audit log', () => {
     ]) {
       expect(dump).not.toContain(secret);
     }
-    const db = new Database(join(h.dataDir, 'issuer.sqlite'));
-    expect(() => db.prepare('DELETE FROM audit_log').run()).toThrow(/append-only/);
-    expect(() => db.prepare("UPDATE audit_log SET outcome = 'success'").run()).toThrow(/append-only/);
-    db.close();
+    await expect(harnessSql(h, 'DELETE FROM audit_log')).rejects.toThrow(/append-only/);
+    await expect(harnessSql(h, "UPDATE audit_log SET outcome = 'success'")).rejects.toThrow(/append-only/);
   });
 });
