@@ -8,7 +8,7 @@
 //   const connected = connectToIssuer(url, caPem)                       // check .ok
 //   const answer = await callIssuer(connected.connection, 'approveUserCode', { body: { userCode }, bearer })
 //   if (answer.ok) answer.value.otp ...; else if (answer.kind === 'refused') answer.code ...
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Value } from 'typebox/value';
@@ -16,6 +16,8 @@ import { IssuerError, OAuthError, REQUEST_ID_HEADER } from './issuer-api.ts';
 import type { AnyIssuerErrorCode } from './issuer-errors.ts';
 import { ISSUER_API, routePath } from './issuer-routes.ts';
 import type { RouteBody, RouteName, RouteParams, RouteQuery, RouteSuccess } from './issuer-routes.ts';
+import { KIOSK_SIGNATURE_HEADER } from './kiosk-signature.ts';
+import type { SignedRequestParts } from './kiosk-signature.ts';
 
 const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 /** No byte for this long: the connection is dead. */
@@ -39,7 +41,12 @@ export interface IssuerRequestOptions {
   readonly signal?: AbortSignal;
   /** This exchange's overall limit (a long poll's is its wait plus the ordinary one). */
   readonly deadlineMs?: number;
+  /** A kiosk's signer: the x-dck-kiosk-signature header for this exchange (contracts/kiosk-signature.ts). */
+  readonly sign?: KioskRequestSigner;
 }
+
+/** Makes the signature header's value for a request's method, path and body digest (main/identity/). */
+export type KioskRequestSigner = (request: SignedRequestParts) => string;
 
 /** `requestId`: what this caller sent in the request id header; the issuer logs its line for the call under it. */
 export type IssuerAnswer =
@@ -114,6 +121,7 @@ export type CallInput<N extends RouteName> = Part<'params', RouteParams<N>> &
     readonly bearer?: string;
     readonly signal?: AbortSignal;
     readonly deadlineMs?: number;
+    readonly sign?: KioskRequestSigner;
   };
 
 export type CallOutcome<N extends RouteName> =
@@ -165,6 +173,7 @@ export async function callIssuer<N extends RouteName>(
     ...(input.bearer === undefined ? {} : { bearer: input.bearer }),
     ...(input.signal === undefined ? {} : { signal: input.signal }),
     ...(input.deadlineMs === undefined ? {} : { deadlineMs: input.deadlineMs }),
+    ...(input.sign === undefined ? {} : { sign: input.sign }),
   });
   const what = `${route.method} ${route.path}`;
   if (!answer.ok)
@@ -231,6 +240,17 @@ function send(baseUrl: URL, path: string, options: IssuerRequestOptions, transpo
     headers['content-length'] = String(body.length);
   }
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
+  if (options.sign !== undefined) {
+    // The path and bytes exactly as they go on the wire: what the issuer hashes and checks.
+    const bodySha256 = createHash('sha256')
+      .update(body ?? new Uint8Array(0))
+      .digest('base64url');
+    headers[KIOSK_SIGNATURE_HEADER] = options.sign({
+      method: options.method,
+      path: url.pathname + url.search,
+      bodySha256,
+    });
+  }
   const open = secure ? httpsRequest : httpRequest;
   const unreachable = (message: string): IssuerAnswer => ({
     ok: false,

@@ -23,6 +23,7 @@ export const ISSUER_ERROR_CODES = [
   'kiosk-signature-invalid',
   'kiosk-request-stale',
   'kiosk-request-replayed',
+  'kiosk-signature-required',
   // PKI-AUTH (challenge bookkeeping)
   'challenge-unknown',
   'challenge-used',
@@ -151,6 +152,10 @@ export const ISSUER_ERRORS = {
     sentence: "The kiosk's request is too old or too far ahead: check the kiosk's clock.",
   },
   'kiosk-request-replayed': { status: 409, sentence: 'This kiosk request was already received (replayed).' },
+  'kiosk-signature-required': {
+    status: 401,
+    sentence: "This issuer takes enrollment calls only signed with a registered kiosk's key (x-dck-kiosk-signature).",
+  },
   'challenge-unknown': { status: 401, sentence: 'Unknown challenge: ask for a new one.' },
   'challenge-used': { status: 401, sentence: 'This challenge was already used: ask for a new one.' },
   'challenge-expired': { status: 401, sentence: 'The challenge expired: ask for a new one.' },

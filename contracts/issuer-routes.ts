@@ -95,6 +95,17 @@ export interface OAuthRouteSpec extends RouteSpecBase {
 export type RouteSpec = IssuerRouteSpec | OAuthRouteSpec;
 
 /** What PKI-AUTH's certificate checks can refuse a card with (issuer/pki-auth/verify-card-authentication.ts). */
+/** A kiosk's signed call (issuer/kiosks/kiosk-request.ts): what its x-dck-kiosk-signature header can be refused for. */
+const KIOSK_SIGNATURE_CHECK_CODES = [
+  'kiosk-unknown',
+  'kiosk-revoked',
+  'kiosk-signature-invalid',
+  'kiosk-request-stale',
+  'kiosk-request-replayed',
+] as const;
+/** …and, where the tenant's `kioskSignatures` is `required`, for being unsigned. */
+export const KIOSK_SIGNATURE_ERROR_CODES = [...KIOSK_SIGNATURE_CHECK_CODES, 'kiosk-signature-required'] as const;
+
 export const CARD_VERIFICATION_ERROR_CODES = [
   'bad-signature',
   'bad-certificate',
@@ -196,7 +207,8 @@ export const ISSUER_API = {
     body: ChallengeRequest,
     success: { status: 200, body: ChallengeResponse },
     errorShape: 'issuer',
-    errors: [],
+    // Unsigned allowed whatever the tenant says: the agent console asks for its challenges here too.
+    errors: KIOSK_SIGNATURE_CHECK_CODES,
   },
   pkiAuthResponse: {
     method: 'POST',
@@ -206,7 +218,13 @@ export const ISSUER_API = {
     body: ChallengeAnswer,
     success: { status: 200, body: KioskSession },
     errorShape: 'issuer',
-    errors: ['challenge-unknown', 'challenge-used', 'challenge-expired', ...CARD_VERIFICATION_ERROR_CODES],
+    errors: [
+      'challenge-unknown',
+      'challenge-used',
+      'challenge-expired',
+      ...CARD_VERIFICATION_ERROR_CODES,
+      ...KIOSK_SIGNATURE_ERROR_CODES,
+    ],
   },
   devicePairings: {
     method: 'POST',
@@ -256,6 +274,7 @@ export const ISSUER_API = {
       'session-approval-limit',
       'identity-missing',
       ...CARD_STATUS_ERROR_CODES,
+      ...KIOSK_SIGNATURE_ERROR_CODES,
     ],
   },
   refreshEnrollment: {
@@ -266,7 +285,14 @@ export const ISSUER_API = {
     params: EnrollmentIdParams,
     success: { status: 200, body: EnrollmentCode },
     errorShape: 'issuer',
-    errors: ['invalid-session', 'enrollment-unknown', 'enrollment-burned', 'card-revoked', 'enrollment-completed'],
+    errors: [
+      'invalid-session',
+      'enrollment-unknown',
+      'enrollment-burned',
+      'card-revoked',
+      'enrollment-completed',
+      ...KIOSK_SIGNATURE_ERROR_CODES,
+    ],
   },
   enrollmentStatus: {
     method: 'GET',

@@ -4,14 +4,13 @@
 //   message = UTF-8 of the JSON array ["DCK kiosk heartbeat v1", kiosk, sentAt, nonce, report fields in a fixed order]
 //
 // The kiosk signs it with its Ed25519 key (main/identity/kiosk-identity.ts), whose public half an administrator
-// registered (`dck admin kiosks add`). `sentAt` (ms since 1970) must be within the issuer's window and later than the
-// kiosk's last accepted heartbeat, so a captured heartbeat can be played back neither later nor twice; the nonce
-// makes two heartbeats of one millisecond differ. The report carries states and error codes only: no free text,
-// so no secret and no person's name can ride in it; every field is bounded by the schema (issuer-api.ts).
+// registered (`dck admin kiosks add`). `sentAt` (ms since 1970) must be within the issuer's window (the one of every
+// signed kiosk call, kiosk-signature.ts) and later than the kiosk's last accepted heartbeat, so a captured heartbeat
+// can be played back neither later nor twice; the nonce makes two heartbeats of one millisecond differ. The report
+// carries states and error codes only: no free text, so no secret and no person's name can ride in it; every field
+// is bounded by the schema (issuer-api.ts).
 
 export const KIOSK_HEARTBEAT_CONTEXT = 'DCK kiosk heartbeat v1';
-/** How far a heartbeat's sentAt may be from the issuer's clock, either way. */
-export const KIOSK_HEARTBEAT_WINDOW_MS = 60_000;
 /** At most this many recent errors in one report. */
 export const KIOSK_HEARTBEAT_MAX_ERRORS = 5;
 

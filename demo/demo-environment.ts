@@ -43,6 +43,8 @@ export interface DemoEnvironmentOptions {
 
 export interface DemoEnvironment {
   readonly issuer: RunningIssuer;
+  /** The issuer's data directory (the demo kiosk keeps its key here too). */
+  readonly dataDir: string;
   /** The embedded issuer's TLS certificate (PEM) as a file, for `dck phone start --ca FILE`. */
   readonly issuerCaFile: string;
   readonly pki: TestPki;
@@ -125,6 +127,7 @@ export async function startDemoEnvironment(options: DemoEnvironmentOptions = {})
   }
   return {
     issuer,
+    dataDir,
     issuerCaFile,
     pki,
     card,

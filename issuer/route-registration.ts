@@ -14,7 +14,10 @@ import type {
   RouteQuery,
   RouteSpec,
 } from '../contracts/issuer-routes.ts';
+import { KIOSK_SIGNATURE_HEADER } from '../contracts/kiosk-signature.ts';
 import { bearerToken, sendRefusal } from './http-errors.ts';
+import type { KioskRequestProof } from './kiosks/kiosk-request.ts';
+import { bodyDigestOf } from './kiosks/request-body-digest.ts';
 import type { RouteRuleResult } from './refusal.ts';
 
 /** What a handler hands its rule: the validated request parts, and who and where the caller is. */
@@ -27,6 +30,8 @@ export interface RouteInput<N extends RouteName> {
   readonly ip: string;
   /** True once the caller has gone (a long poll stops waiting). */
   readonly callerGone: () => boolean;
+  /** The kiosk's signature header and what it covers (kiosks/kiosk-request.ts checks it where a rule asks). */
+  readonly kioskProof: KioskRequestProof;
 }
 
 const MEDIA_DESCRIPTIONS: Record<NonJsonMedia, string> = {
@@ -79,6 +84,18 @@ export function routeInput<N extends RouteName>(request: FastifyRequest): RouteI
     bearer: bearerToken(request.headers.authorization),
     ip: request.ip,
     callerGone: () => request.raw.destroyed,
+    kioskProof: kioskProofOf(request),
+  };
+}
+
+function kioskProofOf(request: FastifyRequest): KioskRequestProof {
+  const header = request.headers[KIOSK_SIGNATURE_HEADER];
+  return {
+    // A repeated header arrives as an array: the empty string fails the header's parse, as it should.
+    header: header === undefined ? null : typeof header === 'string' ? header : '',
+    method: request.method,
+    path: request.url,
+    bodySha256: bodyDigestOf(request.raw),
   };
 }
 

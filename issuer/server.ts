@@ -25,6 +25,7 @@ import { operationalFailure, registerOperations } from './operations/operations-
 import type { OperationsOptions } from './operations/operations-routes.ts';
 import { loggerOptions } from './operations/request-log.ts';
 import { MAX_GET_PATH_SEGMENT_CHARS } from './lifecycle/ocsp-responder.ts';
+import { rememberBodyDigest } from './kiosks/request-body-digest.ts';
 
 /** Metrics, /metrics access and where the JSON log lines go (null: no log). */
 export interface IssuerOperations extends OperationsOptions {
@@ -81,6 +82,15 @@ export async function buildIssuerApp(
     } catch (error: unknown) {
       done(error instanceof Error ? error : new Error('bad form body'), undefined);
     }
+  });
+
+  // JSON as Fastify's own parser reads it (prototype-poisoning refused), with the body's digest kept for the kiosk's
+  // signed calls (kiosks/request-body-digest.ts).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    rememberBodyDigest(request.raw, bytes);
+    void parseJson(request, bytes.toString('utf8'), done);
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {

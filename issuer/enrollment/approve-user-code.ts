@@ -19,19 +19,24 @@ import type { KioskSessionRecord } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter } from './code-guesses.ts';
 import { enrollmentCode, freshOtp } from './enrollment-code.ts';
+import { signingKiosk } from '../kiosks/kiosk-request.ts';
+import type { KioskRequestProof } from '../kiosks/kiosk-request.ts';
 
 export async function approveUserCode(
   ctx: IssuerContext,
   guesses: GuessCounter,
-  input: { sessionToken: string | null; request: ApproveRequest; ip: string },
+  input: { sessionToken: string | null; request: ApproveRequest; ip: string; kioskProof: KioskRequestProof },
 ): Promise<RouteRuleResult<'approveUserCode'>> {
+  // Which registered kiosk asks (issuer/kiosks/kiosk-request.ts) before any guess is counted.
+  const signer = await signingKiosk(ctx, 'approve', input.kioskProof, input.ip);
+  if (!signer.ok) return signer;
   const session = await activeKioskSession(ctx, input.sessionToken);
   const guess = takeGuess(guesses, session === null ? `ip:${input.ip}` : `session:${session.id}`);
   if (!guess.ok) return guess;
   if (session === null) return refuse('invalid-session');
   const found = await findDeviceByUserCode(ctx, session, input.request.userCode, 'approve');
   if (!found.ok) return found;
-  return approveDevice(ctx, session, found.value, input.request);
+  return approveDevice(ctx, session, found.value, input.request, signer.value);
 }
 
 async function approveDevice(
@@ -39,10 +44,11 @@ async function approveDevice(
   session: KioskSessionRecord,
   found: FoundDevice,
   request: ApproveRequest,
+  kioskId: string | null,
 ): Promise<RouteRuleResult<'approveUserCode'>> {
   const { device } = found;
   const deviceId = device.id;
-  const details = { sessionId: session.id, cardId: session.cardId, deviceAuthorizationId: deviceId };
+  const details = { sessionId: session.id, cardId: session.cardId, deviceAuthorizationId: deviceId, kioskId };
   // A code that exists was not a wrong guess: whatever refuses it now gives the guess back.
   const giveBack = async (code: RouteRefusalCode<'approveUserCode'>, detail?: string) => {
     await found.release();
@@ -78,6 +84,7 @@ async function approveDevice(
       completedAt: null,
       derivedCertificateSerialHex: null,
       phoneFetchedAt: null,
+      kioskId,
     },
     ctx.config.pkiAuth.maxApprovalsPerSession,
     auditEntry(ctx, 'approve', 'success', null, {

@@ -6,11 +6,15 @@ import { auditedRefusal, ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import { enrollmentCode, freshOtp } from './enrollment-code.ts';
 import { findKioskEnrollment } from './kiosk-enrollment.ts';
+import { signingKiosk } from '../kiosks/kiosk-request.ts';
+import type { KioskRequestProof } from '../kiosks/kiosk-request.ts';
 
 export async function refreshEnrollment(
   ctx: IssuerContext,
-  input: { sessionToken: string | null; enrollmentId: string },
+  input: { sessionToken: string | null; enrollmentId: string; ip: string; kioskProof: KioskRequestProof },
 ): Promise<RouteRuleResult<'refreshEnrollment'>> {
+  const signer = await signingKiosk(ctx, 'refresh-otp', input.kioskProof, input.ip);
+  if (!signer.ok) return signer;
   const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
   if (!found.ok) return found;
   const { enrollment } = found.value;

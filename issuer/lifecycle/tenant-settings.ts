@@ -21,6 +21,8 @@ export const CARD_REVOCATION_POLICIES = ['revoke-derived', 'flag'] as const;
 export const SOFTWARE_KEY_POLICIES = ['allow', 'refuse'] as const;
 /** `agent-affirms`: a redeem waits until a help-desk agent affirms the phone's key fingerprint (issue 13). */
 export const SUPERVISION_POLICIES = ['none', 'agent-affirms'] as const;
+/** `required`: a kiosk call that starts an enrollment must carry its registered key's signature (issuer/kiosks/). */
+export const KIOSK_SIGNATURE_POLICIES = ['optional', 'required'] as const;
 
 export interface TenantSettings {
   /** For administrators; not shown to users. */
@@ -36,6 +38,7 @@ export interface TenantSettings {
   /** Four eyes (MyID's "Validate Cancellation"): an agent's revocation waits for another agent, an approver. */
   validateCancellation: boolean;
   supervision: (typeof SUPERVISION_POLICIES)[number];
+  kioskSignatures: (typeof KIOSK_SIGNATURE_POLICIES)[number];
 }
 
 export type TenantSettingName = keyof TenantSettings;
@@ -65,6 +68,9 @@ export function defaultTenantSettings(config: IssuerConfig): TenantSettings {
     pcSoftwareKeys: 'allow',
     validateCancellation: false,
     supervision: 'none',
+    // Optional until an administrator has registered every kiosk (`dck admin kiosks add`): a deployment from before
+    // kiosk identities keeps working; a signed call is checked either way.
+    kioskSignatures: 'optional',
   };
 }
 
@@ -103,6 +109,7 @@ const PARSERS: { [K in TenantSettingName]: (text: string, name: string) => Tenan
   pcSoftwareKeys: oneOf(SOFTWARE_KEY_POLICIES),
   validateCancellation: (text, name) => oneOf(['on', 'off'] as const)(text, name) === 'on',
   supervision: oneOf(SUPERVISION_POLICIES),
+  kioskSignatures: oneOf(KIOSK_SIGNATURE_POLICIES),
 };
 
 export const TENANT_SETTING_NAMES = Object.keys(PARSERS) as TenantSettingName[];

@@ -6,15 +6,20 @@ import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { RouteRuleResult, RuleResult } from '../refusal.ts';
-import type { RouteRefusalCode } from '../../contracts/issuer-routes.ts';
+import type { CARD_VERIFICATION_ERROR_CODES } from '../../contracts/issuer-routes.ts';
 import type { CardRecord, ChallengeRecord } from '../storage/issuer-storage.ts';
 import type { CardIdentity } from './verify-card-authentication.ts';
+import { signingKiosk } from '../kiosks/kiosk-request.ts';
+import type { KioskRequestProof } from '../kiosks/kiosk-request.ts';
 import { hashToken, newOpaqueToken, newRecordId } from '../secrets.ts';
 
 /** base64url text (already checked by the body schema) → bytes. */
 function base64UrlBytes(text: string): Uint8Array {
   return Buffer.from(text, 'base64url');
 }
+
+type ChallengeAnswerRefusalCode =
+  'challenge-unknown' | 'challenge-used' | 'challenge-expired' | (typeof CARD_VERIFICATION_ERROR_CODES)[number];
 
 /** A verified answer: the card's identity, and the challenge it answered (still to be marked used). */
 export interface VerifiedAnswer {
@@ -31,7 +36,7 @@ export async function verifyChallengeAnswer(
   ctx: IssuerContext,
   event: string,
   input: { answer: ChallengeAnswer; ip: string },
-): Promise<RuleResult<VerifiedAnswer, RouteRefusalCode<'pkiAuthResponse'>>> {
+): Promise<RuleResult<VerifiedAnswer, ChallengeAnswerRefusalCode>> {
   const { answer, ip } = input;
   const { challengeId } = answer;
   const now = ctx.now();
@@ -79,15 +84,21 @@ export function cardRecordOf(identity: CardIdentity): CardRecord {
 
 export async function signInWithCard(
   ctx: IssuerContext,
-  input: { answer: ChallengeAnswer; ip: string },
+  input: { answer: ChallengeAnswer; ip: string; kioskProof: KioskRequestProof },
 ): Promise<RouteRuleResult<'pkiAuthResponse'>> {
+  // The kiosk first: an unknown or replayed kiosk call does not even use the challenge up.
+  const signer = await signingKiosk(ctx, 'pki-auth', input.kioskProof, input.ip);
+  if (!signer.ok) return signer;
   const verified = await verifyChallengeAnswer(ctx, 'pki-auth', input);
   if (!verified.ok) return verified;
   const { ip } = input;
   const { challengeId } = input.answer;
   const { identity, challenge } = verified.value;
+  // The kiosk that signed the answer is the session's; an unsigned one (kioskSignatures optional) keeps the label
+  // the challenge was asked with.
+  const kioskId = signer.value ?? challenge.kioskId;
   const now = ctx.now();
-  const failureDetails = { challengeId, kioskId: challenge.kioskId, ip };
+  const failureDetails = { challengeId, kioskId, ip };
   const sessionToken = newOpaqueToken();
   const lifetime = ctx.config.pkiAuth.kioskSessionLifetimeSeconds;
   const sessionId = newRecordId();
@@ -98,7 +109,7 @@ export async function signInWithCard(
     {
       id: sessionId,
       tokenHash: hashToken(sessionToken),
-      kioskId: challenge.kioskId,
+      kioskId,
       createdAt: now.getTime(),
       expiresAt: now.getTime() + lifetime * 1000,
       userCodeFailures: 0,
@@ -106,7 +117,8 @@ export async function signInWithCard(
     (storedCardId) =>
       auditEntry(ctx, 'pki-auth', 'success', null, {
         challengeId,
-        kioskId: challenge.kioskId,
+        kioskId,
+        kioskSigned: signer.value !== null,
         sessionId,
         cardId: storedCardId,
         cardIssuer: identity.issuerDn,

@@ -21,11 +21,11 @@ const HEARTBEAT_MS = 5_000;
 export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContext): void {
   // user_code and OTP guesses per minute (issuer/enrollment/code-guesses.ts): one counter for approve and redeem.
   const guesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
-  registerRoute(app, 'approveUserCode', ({ bearer, body, ip }) =>
-    approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip }),
+  registerRoute(app, 'approveUserCode', ({ bearer, body, ip, kioskProof }) =>
+    approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip, kioskProof }),
   );
-  registerRoute(app, 'refreshEnrollment', ({ bearer, params }) =>
-    refreshEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId }),
+  registerRoute(app, 'refreshEnrollment', ({ bearer, params, ip, kioskProof }) =>
+    refreshEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId, ip, kioskProof }),
   );
   registerRoute(app, 'enrollmentStatus', ({ bearer, params, query, callerGone }) =>
     watchEnrollment(ctx, { sessionToken: bearer, enrollmentId: params.enrollmentId, query, callerGone }),

@@ -7,6 +7,10 @@ import { signInWithCard } from '../pki-auth/sign-in-with-card.ts';
 import { registerRoute } from '../route-registration.ts';
 
 export function registerPkiAuthRoutes(app: FastifyInstance, ctx: IssuerContext): void {
-  registerRoute(app, 'pkiAuthChallenge', ({ body }) => issueChallenge(ctx, body));
-  registerRoute(app, 'pkiAuthResponse', ({ body, ip }) => signInWithCard(ctx, { answer: body, ip }));
+  registerRoute(app, 'pkiAuthChallenge', ({ body, ip, kioskProof }) =>
+    issueChallenge(ctx, { request: body, kioskProof, ip }),
+  );
+  registerRoute(app, 'pkiAuthResponse', ({ body, ip, kioskProof }) =>
+    signInWithCard(ctx, { answer: body, ip, kioskProof }),
+  );
 }

@@ -89,6 +89,8 @@ export interface EnrollmentRecord {
   derivedCertificateSerialHex: string | null;
   /** When the phone first fetched the enrollment after scanning its QR code (null: not yet). */
   phoneFetchedAt: number | null;
+  /** The registered kiosk whose signed call approved it (issuer/kiosks/kiosk-request.ts); null: an unsigned call. */
+  kioskId: string | null;
 }
 
 /** The derived credential as issued: the certificate, what it was issued for, and what binds it. */
@@ -480,6 +482,11 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
    * (several workers may receive a replay at once: one conditional update decides). False: replayed or revoked.
    */
   recordKioskHeartbeat(name: string, sentAt: number, seenAt: number, reportJson: string): Promise<boolean>;
+  /**
+   * Uses up a signed call's nonce (issuer/kiosks/kiosk-request.ts): true when `kiosk` had not used it, kept until
+   * `keepUntil`; false (a replay) when it had. Drops the kiosk's nonces that ran out before `now` on the way.
+   */
+  useKioskNonce(kiosk: string, nonce: string, keepUntil: number, now: number): Promise<boolean>;
 
   // maintenance
   /** Takes (or renews) the lease `name` for `holder` until `at + ttlMs`, unless another holder's lease is still live. */

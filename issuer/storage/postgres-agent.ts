@@ -18,7 +18,7 @@ export interface PostgresAgentTools {
   upsertCard: (sql: Sql, card: CardRecord) => Promise<string>;
 }
 
-const QUEUE_SELECT = `SELECT e.*, c.common_name AS person_name, s.kiosk_id AS queue_kiosk_id,
+const QUEUE_SELECT = `SELECT e.*, c.common_name AS person_name, COALESCE(e.kiosk_id, s.kiosk_id) AS queue_kiosk_id,
   d.device_platform AS queue_device_platform, d.device_model AS queue_device_model
   FROM enrollments e JOIN cards c ON c.id = e.card_id JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
   JOIN device_authorizations d ON d.id = e.device_authorization_id

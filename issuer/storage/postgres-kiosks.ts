@@ -1,12 +1,13 @@
 // Kiosk identities on PostgreSQL: the same statements as sqlite-kiosks.ts, each change with its audit row in one
-// transaction; the heartbeat one conditional update (active, later than the last), so a replay has no winner.
+// transaction; the heartbeat one conditional update (active, later than the last), so a replay has no winner; a
+// signed call's nonce one conditional insert.
 import type { IssuerStorage, KioskRecord } from './issuer-storage.ts';
 import { appendAuditRow } from './postgres-audit.ts';
 import type { PostgresPool, Row } from './postgres-connection.ts';
 
 type KioskStorage = Pick<
   IssuerStorage,
-  'registerKiosk' | 'revokeKiosk' | 'findKiosk' | 'listKiosks' | 'recordKioskHeartbeat'
+  'registerKiosk' | 'revokeKiosk' | 'findKiosk' | 'listKiosks' | 'recordKioskHeartbeat' | 'useKioskNonce'
 >;
 
 const numberOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -63,5 +64,16 @@ export function postgresKioskStorage(pool: PostgresPool): KioskStorage {
             [sentAt, seenAt, report, name],
           )) === 1,
       ),
+    useKioskNonce: (kiosk, nonce, keepUntil, now) =>
+      pool.transaction(async (sql) => {
+        await sql.count('DELETE FROM kiosk_request_nonces WHERE kiosk_name = $1 AND keep_until < $2', [kiosk, now]);
+        return (
+          (await sql.count(
+            `INSERT INTO kiosk_request_nonces (kiosk_name, nonce, keep_until) VALUES ($1, $2, $3)
+            ON CONFLICT (kiosk_name, nonce) DO NOTHING`,
+            [kiosk, nonce, keepUntil],
+          )) === 1
+        );
+      }),
   };
 }

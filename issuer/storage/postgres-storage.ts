@@ -113,8 +113,8 @@ async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'c
 async function insertEnrollment(sql: Sql, e: EnrollmentRecord): Promise<void> {
   await sql.count(
     `INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash, otp_expires_at,
-     otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+     otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at, kiosk_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
     [
       e.id,
       e.deviceAuthorizationId,
@@ -128,6 +128,7 @@ async function insertEnrollment(sql: Sql, e: EnrollmentRecord): Promise<void> {
       e.completedAt,
       e.derivedCertificateSerialHex,
       e.phoneFetchedAt,
+      e.kioskId,
     ],
   );
 }

@@ -140,7 +140,7 @@ function prepare(db: Database.Database) {
     affirm: db.prepare(`UPDATE enrollments SET affirmed_fingerprint = @fingerprint, affirmed_by_card_id = @byCardId,
       affirmed_at = @at WHERE id = @id AND status = 'awaiting-phone' AND supervision_key_fingerprint = @fingerprint
       AND affirmed_at IS NULL`),
-    queue: db.prepare(`SELECT e.*, c.common_name AS person_name, s.kiosk_id AS queue_kiosk_id,
+    queue: db.prepare(`SELECT e.*, c.common_name AS person_name, COALESCE(e.kiosk_id, s.kiosk_id) AS queue_kiosk_id,
       d.device_platform AS queue_device_platform, d.device_model AS queue_device_model
       FROM enrollments e JOIN cards c ON c.id = e.card_id JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
       JOIN device_authorizations d ON d.id = e.device_authorization_id

@@ -1,12 +1,13 @@
 // The SQLite side of kiosk identities (issuer/kiosks/): registration and revocation with their audit rows, and the
-// heartbeat as one conditional update (active, and later than the last one) so a replay has no winner anywhere.
+// heartbeat as one conditional update (active, and later than the last one) so a replay has no winner anywhere; a
+// signed call's nonce as one conditional insert, for the same reason.
 import type Database from 'better-sqlite3';
 import type { AuditEntryInput, IssuerStorage, KioskRecord, NewKiosk } from './issuer-storage.ts';
 
 type Row = Record<string, unknown>;
 type KioskStorage = Pick<
   IssuerStorage,
-  'registerKiosk' | 'revokeKiosk' | 'findKiosk' | 'listKiosks' | 'recordKioskHeartbeat'
+  'registerKiosk' | 'revokeKiosk' | 'findKiosk' | 'listKiosks' | 'recordKioskHeartbeat' | 'useKioskNonce'
 >;
 
 interface Tools {
@@ -41,7 +42,14 @@ export function sqliteKioskStorage(db: Database.Database, tools: Tools): KioskSt
     list: db.prepare('SELECT * FROM kiosks ORDER BY name'),
     heartbeat: db.prepare(`UPDATE kiosks SET last_sent_at = @sentAt, last_seen_at = @seenAt, last_report = @report
       WHERE name = @name AND revoked_at IS NULL AND (last_sent_at IS NULL OR last_sent_at < @sentAt)`),
+    dropOldNonces: db.prepare('DELETE FROM kiosk_request_nonces WHERE kiosk_name = ? AND keep_until < ?'),
+    useNonce: db.prepare(`INSERT INTO kiosk_request_nonces (kiosk_name, nonce, keep_until) VALUES (?, ?, ?)
+      ON CONFLICT (kiosk_name, nonce) DO NOTHING`),
   };
+  const useNonce = tools.write((kiosk: string, nonce: string, keepUntil: number, now: number): boolean => {
+    q.dropOldNonces.run(kiosk, now);
+    return q.useNonce.run(kiosk, nonce, keepUntil).changes === 1;
+  });
   const register = tools.write((kiosk: NewKiosk, entry: AuditEntryInput): boolean => {
     const { publicKeyDer, ...rest } = kiosk;
     if (q.insert.run({ ...rest, publicKeyDer: Buffer.from(publicKeyDer) }).changes !== 1) return false;
@@ -64,5 +72,6 @@ export function sqliteKioskStorage(db: Database.Database, tools: Tools): KioskSt
     listKiosks: () => tools.run(() => (q.list.all() as Row[]).map(toKiosk)),
     recordKioskHeartbeat: (name, sentAt, seenAt, report) =>
       tools.runWrite(() => q.heartbeat.run({ name, sentAt, seenAt, report }).changes === 1),
+    useKioskNonce: (kiosk, nonce, keepUntil, now) => tools.runWrite(() => useNonce(kiosk, nonce, keepUntil, now)),
   };
 }

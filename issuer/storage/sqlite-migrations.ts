@@ -372,4 +372,21 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cards_by_serial ON cards (serial_number_hex);
     `,
   },
+  {
+    version: 11,
+    description: 'kiosks sign their enrollment calls: the nonces they used, the kiosk that approved an enrollment',
+    sql: `
+      -- A signed kiosk call's nonce (issuer/kiosks/kiosk-request.ts), kept for the signature window: a second call
+      -- with it is a replay. Rows past keep_until are dropped when the kiosk next calls.
+      CREATE TABLE kiosk_request_nonces (
+        kiosk_name TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        keep_until INTEGER NOT NULL,
+        PRIMARY KEY (kiosk_name, nonce)
+      );
+      CREATE INDEX kiosk_request_nonces_by_expiry ON kiosk_request_nonces (keep_until);
+      -- The registered kiosk whose signed call approved the enrollment (null: unsigned, kioskSignatures optional).
+      ALTER TABLE enrollments ADD COLUMN kiosk_id TEXT;
+    `,
+  },
 ];

@@ -128,6 +128,7 @@ export function toEnrollment(row: Row): EnrollmentRecord {
     completedAt: numOrNull(row, 'completed_at'),
     derivedCertificateSerialHex: strOrNull(row, 'derived_certificate_serial_hex'),
     phoneFetchedAt: numOrNull(row, 'phone_fetched_at'),
+    kioskId: strOrNull(row, 'kiosk_id'),
   };
 }
 
@@ -258,9 +259,9 @@ function prepareStatements(db: Database.Database) {
     endSession: db.prepare('UPDATE kiosk_sessions SET expires_at = ? WHERE id = ? AND expires_at > ?'),
     insertEnrollment:
       db.prepare(`INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status,
-      otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at)
-      VALUES (@id, @deviceAuthorizationId, @cardId, @kioskSessionId, @status, @otpHash, @otpExpiresAt, @otpFailures,
-      @createdAt, @completedAt, @derivedCertificateSerialHex, @phoneFetchedAt)`),
+      otp_hash, otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at,
+      kiosk_id) VALUES (@id, @deviceAuthorizationId, @cardId, @kioskSessionId, @status, @otpHash, @otpExpiresAt,
+      @otpFailures, @createdAt, @completedAt, @derivedCertificateSerialHex, @phoneFetchedAt, @kioskId)`),
     findEnrollment: db.prepare('SELECT * FROM enrollments WHERE id = ?'),
     phoneFetched: db.prepare('UPDATE enrollments SET phone_fetched_at = ? WHERE id = ? AND phone_fetched_at IS NULL'),
     // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).

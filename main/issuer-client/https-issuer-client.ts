@@ -4,7 +4,7 @@
 // contract, and turns every failure into data (`IssuerCallError`). Error details name what went wrong (status,
 // error code, timeout, request id) but never carry request bodies, tokens or OTPs.
 import { connectToIssuer, callIssuer } from '../../contracts/issuer-caller.ts';
-import type { CallInput, CallOutcome, IssuerConnection } from '../../contracts/issuer-caller.ts';
+import type { CallInput, CallOutcome, IssuerConnection, KioskRequestSigner } from '../../contracts/issuer-caller.ts';
 import type {
   CredentialStatus,
   DevicePairing,
@@ -32,6 +32,12 @@ export interface IssuerClientOptions {
   readonly timeoutMs?: number;
   /** Label sent with PKI-AUTH challenges for the issuer's audit log. */
   readonly kioskId?: string;
+  /**
+   * The kiosk's signer (main/identity/kiosk-request-signer.ts): PKI-AUTH, approve and refresh carry its signature,
+   * so the issuer knows which registered kiosk asks. Without one the calls go unsigned (an issuer whose tenant says
+   * `kioskSignatures: required` refuses them).
+   */
+  readonly signer?: KioskRequestSigner;
 }
 
 const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -50,6 +56,7 @@ export class HttpsIssuerClient implements KioskIssuerPort {
   readonly #connection: IssuerConnection;
   readonly #timeoutMs: number;
   readonly #kioskId: string | undefined;
+  readonly #signed: { sign?: KioskRequestSigner };
 
   constructor(options: IssuerClientOptions) {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -63,6 +70,7 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     if (!connected.ok) throw new Error(`the issuer URL must use https (${connected.message})`);
     this.#connection = connected.connection;
     this.#kioskId = options.kioskId;
+    this.#signed = options.signer === undefined ? {} : { sign: options.signer };
   }
 
   close(): void {
@@ -75,7 +83,7 @@ export class HttpsIssuerClient implements KioskIssuerPort {
 
   async challenge(signal?: AbortSignal): IssuerCall<IssuerChallenge> {
     const body = this.#kioskId === undefined ? {} : { kioskId: this.#kioskId };
-    const answer = await this.#call('pkiAuthChallenge', { body, ...withSignal(signal) });
+    const answer = await this.#call('pkiAuthChallenge', { body, ...this.#signed, ...withSignal(signal) });
     if (!answer.ok) return answer;
     const challenge = Buffer.from(answer.value.challenge, 'base64url');
     // The schema already pins the text length; the bytes are checked again where the signed message is built.
@@ -94,7 +102,7 @@ export class HttpsIssuerClient implements KioskIssuerPort {
       certificate: toBase64Url(answer.certificateDer),
       signature: toBase64Url(answer.signature),
     };
-    const session = await this.#call('pkiAuthResponse', { body, ...withSignal(signal) });
+    const session = await this.#call('pkiAuthResponse', { body, ...this.#signed, ...withSignal(signal) });
     if (!session.ok) return session;
     return ok({ sessionToken: session.value.sessionToken, commonName: session.value.cardholder.commonName });
   }
@@ -116,12 +124,18 @@ export class HttpsIssuerClient implements KioskIssuerPort {
     return this.#call('approveUserCode', {
       body: { userCode, matchNumber },
       bearer: sessionToken,
+      ...this.#signed,
       ...withSignal(signal),
     });
   }
 
   refreshEnrollment(sessionToken: string, enrollmentId: string, signal?: AbortSignal): IssuerCall<EnrollmentCode> {
-    return this.#call('refreshEnrollment', { params: { enrollmentId }, bearer: sessionToken, ...withSignal(signal) });
+    return this.#call('refreshEnrollment', {
+      params: { enrollmentId },
+      bearer: sessionToken,
+      ...this.#signed,
+      ...withSignal(signal),
+    });
   }
 
   enrollmentStatus(

@@ -4,6 +4,7 @@ import type { KioskConfig, KioskHandlers, KioskView } from '../../contracts/kios
 import type { KioskCardPort, VirtualCardPort } from '../card/card-port.ts';
 import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import { startHeartbeat } from '../heartbeat/kiosk-heartbeat.ts';
+import { kioskRequestSigner } from '../identity/kiosk-request-signer.ts';
 import { trackReaderState } from '../heartbeat/reader-state.ts';
 import type { KioskIdentity } from '../identity/kiosk-identity.ts';
 import { KioskController } from '../session/controller.ts';
@@ -82,6 +83,8 @@ export async function startKioskRuntime(options: KioskRuntimeOptions): Promise<K
     trustedCaPem: options.issuerTrustPem,
     // Without a configured name (the demo, the embedded issuer's tests) the label says so instead of posing as one.
     kioskId: options.identity?.name ?? options.kioskName ?? 'unnamed-kiosk',
+    // With its own key the kiosk signs the calls that start an enrollment (the issuer names it in the agents' queue).
+    ...(options.identity === undefined ? {} : { signer: kioskRequestSigner(options.identity) }),
   });
   // The issuer's own metadata (name, help URL) wins over defaults, explicit options over both.
   const metadata = await issuer.metadata();

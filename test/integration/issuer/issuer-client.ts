@@ -31,9 +31,11 @@ export class IssuerHttpClient {
       raw?: string;
       contentType?: string;
       bearer?: string;
+      /** Extra request headers (a kiosk's signature). */
+      headers?: Record<string, string>;
     } = {},
   ): Promise<HttpAnswer<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     let payload: string | undefined;
     if (options.json !== undefined) {
       payload = JSON.stringify(options.json);

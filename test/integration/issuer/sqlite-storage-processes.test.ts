@@ -114,6 +114,7 @@ async function seed(storage: IssuerStorage): Promise<void> {
           completedAt: null,
           derivedCertificateSerialHex: null,
           phoneFetchedAt: null,
+          kioskId: null,
         },
         1,
         entry('approve'),

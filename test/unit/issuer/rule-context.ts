@@ -29,6 +29,10 @@ import { buildCrl } from '../../../virtual-card/revocation.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
 import { signPkiAuth } from '../../integration/pki-auth/card-signature.ts';
+import type { KioskRequestProof } from '../../../issuer/kiosks/kiosk-request.ts';
+
+/** A call without a kiosk signature (the tenant's default `kioskSignatures: optional` lets it through). */
+export const UNSIGNED_CALL: KioskRequestProof = { header: null, method: 'POST', path: '/', bodySha256: '' };
 
 /**
  * What an honest kiosk does: show the phone behind the code (number matching), then approve it with the number
@@ -45,6 +49,7 @@ export async function showThenApprove(
     sessionToken: input.sessionToken,
     request: { userCode: input.userCode, matchNumber: shown.value.matchNumber },
     ip: input.ip,
+    kioskProof: UNSIGNED_CALL,
   });
 }
 
@@ -124,12 +129,17 @@ export async function startRuleHarness(config: Record<string, unknown> = {}): Pr
     },
     card: () => pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: `Rule Holder ${(serial += 1)}` }),
     signIn: async (card) => {
-      const challenge = await issueChallenge(ctx, { kioskId: 'kiosk-1' });
+      const challenge = await issueChallenge(ctx, {
+        request: { kioskId: 'kiosk-1' },
+        kioskProof: UNSIGNED_CALL,
+        ip: '127.0.0.1',
+      });
       if (!challenge.ok) throw new Error(challenge.error.code);
       const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
       const signed = signPkiAuth(key, card.keyAlgorithm, Buffer.from(challenge.value.challenge, 'base64url'));
       const session = await signInWithCard(ctx, {
         ip: '127.0.0.1',
+        kioskProof: UNSIGNED_CALL,
         answer: {
           challengeId: challenge.value.challengeId,
           certificate: Buffer.from(card.der).toString('base64url'),

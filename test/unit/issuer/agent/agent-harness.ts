@@ -8,7 +8,7 @@ import { signInAgent } from '../../../../issuer/agent/agent-session.ts';
 import { issueChallenge } from '../../../../issuer/pki-auth/issue-challenge.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
 import { signPkiAuth } from '../../../integration/pki-auth/card-signature.ts';
-import { startRuleHarness } from '../rule-context.ts';
+import { UNSIGNED_CALL, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 export interface AgentHarness extends RuleHarness {
@@ -29,7 +29,11 @@ export async function startAgentHarness(config: Record<string, unknown> = {}): P
   let people = 0;
   const uuidKey = (card: IssuedCardCertificate) => agentIdentityKey('uuid', card.uuid);
   const answer: AgentHarness['answer'] = async (card) => {
-    const challenge = await issueChallenge(h.ctx, { kioskId: 'agent-desk' });
+    const challenge = await issueChallenge(h.ctx, {
+      request: { kioskId: 'agent-desk' },
+      kioskProof: UNSIGNED_CALL,
+      ip: '127.0.0.1',
+    });
     if (!challenge.ok) throw new Error(challenge.error.code);
     const key = createPrivateKey({ key: Buffer.from(card.privateKeyPkcs8), format: 'der', type: 'pkcs8' });
     const signed = signPkiAuth(key, card.keyAlgorithm, Buffer.from(challenge.value.challenge, 'base64url'));

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approveUserCode } from '../../../../issuer/enrollment/approve-user-code.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
 import { showDevicePairing } from '../../../../issuer/pairing/device-pairing.ts';
-import { showThenApprove, startRuleHarness } from '../rule-context.ts';
+import { UNSIGNED_CALL, showThenApprove, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
@@ -21,7 +21,12 @@ const approve = (sessionToken: string | null, userCode: string) =>
 
 /** Approve alone, with the number the kiosk claims the person confirmed (no showing first unless the test does). */
 const approveWith = (sessionToken: string, userCode: string, matchNumber: string) =>
-  approveUserCode(h.ctx, guesses, { sessionToken, request: { userCode, matchNumber }, ip: '127.0.0.1' });
+  approveUserCode(h.ctx, guesses, {
+    sessionToken,
+    request: { userCode, matchNumber },
+    ip: '127.0.0.1',
+    kioskProof: UNSIGNED_CALL,
+  });
 
 describe('approveUserCode', () => {
   it('number matching: a phone this sign-in was not shown, or the wrong number, approves nothing', async () => {

@@ -104,6 +104,7 @@ export async function seedCredential(
       completedAt: null,
       derivedCertificateSerialHex: null,
       phoneFetchedAt: null,
+      kioskId: null,
     },
     5,
     entry('approve'),

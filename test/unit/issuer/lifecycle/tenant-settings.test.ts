@@ -33,6 +33,7 @@ describe('tenant settings', () => {
       pcSoftwareKeys: 'allow',
       validateCancellation: false,
       supervision: 'none',
+      kioskSignatures: 'optional',
     });
   });
 
@@ -84,6 +85,7 @@ describe('tenant settings', () => {
     ['colour', 'blue'],
     ['validateCancellation', 'yes'],
     ['supervision', 'phone-affirms'],
+    ['kioskSignatures', 'always'],
   ])('refuses %s = %j, nothing changed', async (name, value) => {
     await expect(
       changeTenantSettings(storage, config, { onCardRevoked: 'flag', [name]: value }, admin, new Date(T0)),

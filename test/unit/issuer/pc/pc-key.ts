@@ -7,6 +7,7 @@ import type { PcRevocationCause } from '../../../../contracts/issuer-api.ts';
 import { pcRevocationMessage } from '../../../../contracts/pc-revocation-message.ts';
 import type { IssuerContext } from '../../../../issuer/issuer-context.ts';
 import { issueChallenge } from '../../../../issuer/pki-auth/issue-challenge.ts';
+import { UNSIGNED_CALL } from '../rule-context.ts';
 
 export interface PcKey {
   csrPem: string;
@@ -29,7 +30,7 @@ export async function makePcKey(): Promise<PcKey> {
   return {
     csrPem: csr.toString('pem'),
     signedRevocation: async (ctx, serial, cause) => {
-      const challenge = await issueChallenge(ctx, {});
+      const challenge = await issueChallenge(ctx, { request: {}, kioskProof: UNSIGNED_CALL, ip: '127.0.0.1' });
       if (!challenge.ok) throw new Error(challenge.error.code);
       const message = pcRevocationMessage(Buffer.from(challenge.value.challenge, 'base64url'), serial, cause);
       if (!message.ok) throw new Error(message.reason);

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { issueChallenge } from '../../../../issuer/pki-auth/issue-challenge.ts';
 import { signInWithCard } from '../../../../issuer/pki-auth/sign-in-with-card.ts';
-import { startRuleHarness } from '../rule-context.ts';
+import { UNSIGNED_CALL, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
@@ -32,28 +32,28 @@ describe('signInWithCard', () => {
   });
 
   it("a bad signature is refused with the verifier's reason, and uses the challenge up", async () => {
-    const challenge = await issueChallenge(h.ctx, {});
+    const challenge = await issueChallenge(h.ctx, { request: {}, kioskProof: UNSIGNED_CALL, ip: '127.0.0.1' });
     if (!challenge.ok) throw new Error('no challenge');
     const answer = await unsignedAnswer(challenge.value.challengeId);
-    const refused = await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' });
+    const refused = await signInWithCard(h.ctx, { answer, ip: '127.0.0.1', kioskProof: UNSIGNED_CALL });
     expect(refused).toMatchObject({ ok: false, error: { code: 'bad-signature' } });
-    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({
+    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1', kioskProof: UNSIGNED_CALL })).toMatchObject({
       ok: false,
       error: { code: 'challenge-used' },
     });
   });
 
   it("a challenge past its lifetime on the issuer's clock, or unknown, is refused before any verification", async () => {
-    const challenge = await issueChallenge(h.ctx, {});
+    const challenge = await issueChallenge(h.ctx, { request: {}, kioskProof: UNSIGNED_CALL, ip: '127.0.0.1' });
     if (!challenge.ok) throw new Error('no challenge');
     h.advance(h.ctx.config.pkiAuth.challengeLifetimeSeconds * 1000);
     const answer = await unsignedAnswer(challenge.value.challengeId);
-    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1' })).toMatchObject({
+    expect(await signInWithCard(h.ctx, { answer, ip: '127.0.0.1', kioskProof: UNSIGNED_CALL })).toMatchObject({
       ok: false,
       error: { code: 'challenge-expired' },
     });
     const unknown = await unsignedAnswer('B'.repeat(22));
-    expect(await signInWithCard(h.ctx, { answer: unknown, ip: '127.0.0.1' })).toMatchObject({
+    expect(await signInWithCard(h.ctx, { answer: unknown, ip: '127.0.0.1', kioskProof: UNSIGNED_CALL })).toMatchObject({
       ok: false,
       error: { code: 'challenge-unknown' },
     });
