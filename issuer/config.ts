@@ -134,6 +134,10 @@ export const IssuerConfigSchema = Type.Object(
         purgeIntervalSeconds: Seconds(300, 86400),
         /** Expired codes, challenges, sessions and unfinished enrollments are kept this long after expiry. */
         expiredRowGraceSeconds: Type.Integer({ minimum: 0, maximum: 30 * 86400, default: 3600 }),
+        /** Help-desk agent sessions that ended (signed out, expired) are kept this long, then deleted. */
+        agentSessionRetentionSeconds: Type.Integer({ minimum: 0, maximum: 365 * 86400, default: 86400 }),
+        /** Decided four-eyes revocation requests are kept this long after the decision (the audit log keeps more). */
+        revocationRequestRetentionDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
       },
       { additionalProperties: false, default: {} },
     ),

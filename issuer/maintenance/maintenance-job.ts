@@ -1,21 +1,26 @@
 // The issuer's background job: every `maintenance.purgeIntervalSeconds`, the process holding the lease (one at a
 // time over every process sharing the database, `--workers` included) deletes expired device codes, challenges,
-// sessions and unfinished enrollments, then applies the audit retention. The lease lasts two intervals and is
+// sessions and unfinished enrollments, the help-desk agents' ended sessions and decided revocation requests past
+// their retention, then applies the audit retention. The lease lasts two intervals and is
 // renewed each round, so a holder that dies is replaced within two intervals.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { IssuerConfig } from '../config.ts';
-import type { IssuerStorage, PurgeResult } from '../storage/issuer-storage.ts';
+import type { AgentPurgeResult, IssuerStorage, PurgeResult } from '../storage/issuer-storage.ts';
 import { applyAuditRetention } from './audit-retention.ts';
 import type { RetentionResult } from './audit-retention.ts';
 
 const LEASE_NAME = 'maintenance';
 /** Purge rounds per run at most: each deletes a batch per table, so a backlog is worked off over a few runs. */
 const MAX_PURGE_ROUNDS = 50;
+/** Agent sessions and decided requests deleted per run at most (each kind): a backlog is worked off over runs. */
+const AGENT_PURGE_LIMIT = 5000;
+const DAY_MS = 86_400_000;
 
 export interface MaintenanceRun {
   leaseHeld: boolean;
   purged: PurgeResult;
+  agentPurged: AgentPurgeResult;
   retention: RetentionResult | null;
 }
 
@@ -34,6 +39,24 @@ export interface MaintenanceOptions {
   warn: (message: string) => void;
 }
 
+/** The agents' ended sessions and decided revocation requests past their retention: one audit row with the counts. */
+function purgeAgentRecords(storage: IssuerStorage, config: IssuerConfig, at: Date): Promise<AgentPurgeResult> {
+  const { agentSessionRetentionSeconds, revocationRequestRetentionDays } = config.maintenance;
+  const sessionsBefore = at.getTime() - agentSessionRetentionSeconds * 1000;
+  const requestsBefore = at.getTime() - revocationRequestRetentionDays * DAY_MS;
+  return storage.purgeAgentRecords(sessionsBefore, requestsBefore, AGENT_PURGE_LIMIT, (result) => ({
+    at: at.getTime(),
+    event: 'purge-agent-records',
+    outcome: 'success',
+    code: null,
+    details: {
+      ...result,
+      sessionsEndedBefore: new Date(sessionsBefore).toISOString(),
+      requestsDecidedBefore: new Date(requestsBefore).toISOString(),
+    },
+  }));
+}
+
 export function startMaintenance(options: MaintenanceOptions): MaintenanceJob {
   const { storage, config, dataDir, now } = options;
   const holder = `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
@@ -44,7 +67,7 @@ export function startMaintenance(options: MaintenanceOptions): MaintenanceJob {
     const at = now();
     const purged: PurgeResult = { challenges: 0, deviceAuthorizations: 0, kioskSessions: 0, enrollments: 0 };
     if (!(await storage.takeLease(LEASE_NAME, holder, at.getTime(), 2 * intervalMs)))
-      return { leaseHeld: false, purged, retention: null };
+      return { leaseHeld: false, purged, agentPurged: { agentSessions: 0, revocationRequests: 0 }, retention: null };
     const cutoff = at.getTime() - config.maintenance.expiredRowGraceSeconds * 1000;
     for (let round = 0; round < MAX_PURGE_ROUNDS; round += 1) {
       const batch = await storage.purgeExpired(cutoff, (result) => ({
@@ -57,8 +80,9 @@ export function startMaintenance(options: MaintenanceOptions): MaintenanceJob {
       for (const key of Object.keys(purged) as (keyof PurgeResult)[]) purged[key] += batch[key];
       if (batch.challenges + batch.deviceAuthorizations + batch.kioskSessions + batch.enrollments === 0) break;
     }
+    const agentPurged = await purgeAgentRecords(storage, config, at);
     const retention = await applyAuditRetention(storage, config, dataDir, at);
-    return { leaseHeld: true, purged, retention };
+    return { leaseHeld: true, purged, agentPurged, retention };
   };
 
   const runOnce = (): Promise<MaintenanceRun> => {

@@ -572,6 +572,10 @@ export interface CardRevocationResult {
   sessionsEnded: number;
   revokedEnrollmentIds: string[];
 }
+export interface AgentPurgeResult {
+  agentSessions: number;
+  revocationRequests: number;
+}
 export interface PurgeResult {
   challenges: number;
   deviceAuthorizations: number;
@@ -780,6 +784,17 @@ export interface AgentStorage {
    * burned, card-revoked) after `doneSince`; newest first, at most `limit`.
    */
   listEnrollmentQueue(since: number, doneSince: number, limit: number): Promise<QueueRow[]>;
+  /**
+   * Retention (issuer/maintenance/): deletes at most `limit` agent sessions that ended (signed out, or past their idle
+   * or overall expiry) before `sessionsBefore`, and at most `limit` decided revocation requests (approved, rejected)
+   * decided before `requestsBefore`; with one audit row (its counts) when anything was deleted.
+   */
+  purgeAgentRecords(
+    sessionsBefore: number,
+    requestsBefore: number,
+    limit: number,
+    audit: AuditFor<AgentPurgeResult>,
+  ): Promise<AgentPurgeResult>;
   findEnrollmentSupervision(enrollmentId: string): Promise<EnrollmentSupervision | null>;
   /**
    * The phone's redeem waits for an agent: records the fingerprint of its key, with the audit row, only while the

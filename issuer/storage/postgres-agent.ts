@@ -9,7 +9,15 @@ import type { AgentRole } from '../../contracts/agent-api.ts';
 import type { AgentStorage, AuditEntryInput, CardRecord } from './issuer-storage.ts';
 import { appendAuditRow, resolveAudit } from './postgres-audit.ts';
 import type { PostgresPool, Sql } from './postgres-connection.ts';
-import { toAgentSession, toGrant, toQueueRow, toRequest, toSupervision } from './sqlite-agent.ts';
+import {
+  PURGE_AGENT_SESSIONS,
+  PURGE_REVOCATION_REQUESTS,
+  toAgentSession,
+  toGrant,
+  toQueueRow,
+  toRequest,
+  toSupervision,
+} from './sqlite-agent.ts';
 import { likePattern } from './sqlite-lifecycle.ts';
 import { toCard, toEnrollment } from './sqlite-storage.ts';
 
@@ -157,6 +165,16 @@ export function postgresAgentStorage(pool: PostgresPool, tools: PostgresAgentToo
         [move.to, move.byCardId, move.at, id, move.from],
         entry,
       ),
+    purgeAgentRecords: (sessionsBefore, requestsBefore, limit, entry) =>
+      pool.transaction(async (sql) => {
+        const result = {
+          agentSessions: await sql.count(PURGE_AGENT_SESSIONS, [sessionsBefore, limit]),
+          revocationRequests: await sql.count(PURGE_REVOCATION_REQUESTS, [requestsBefore, limit]),
+        };
+        if (result.agentSessions + result.revocationRequests > 0)
+          await appendAuditRow(sql, resolveAudit(entry, result));
+        return result;
+      }),
     listEnrollmentQueue: (since, doneSince, limit) =>
       read(async (sql) =>
         (await sql.rows(QUEUE_SELECT, [since, doneSince, limit])).map((row) => toQueueRow(row, toEnrollment)),

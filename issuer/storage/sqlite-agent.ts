@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import type { AgentRole } from '../../contracts/agent-api.ts';
 import type { RevocationReason } from '../lifecycle/revocation-reason.ts';
 import type {
+  AgentPurgeResult,
   AgentRoleGrant,
   AgentSessionRecord,
   AgentStorage,
@@ -20,6 +21,13 @@ import type {
 import { likePattern } from './sqlite-lifecycle.ts';
 
 type Row = Record<string, unknown>;
+
+/** Ended agent sessions (signed out, idle or past their cap) before $1, at most $2: both adapters run it. */
+export const PURGE_AGENT_SESSIONS = `DELETE FROM agent_sessions WHERE id IN (SELECT id FROM agent_sessions
+  WHERE (ended_at IS NOT NULL AND ended_at < $1) OR expires_at < $1 OR idle_expires_at < $1 LIMIT $2)`;
+/** Decided four-eyes requests (approved, rejected) decided before $1, at most $2; pending and approving stay. */
+export const PURGE_REVOCATION_REQUESTS = `DELETE FROM revocation_requests WHERE id IN (SELECT id FROM revocation_requests
+  WHERE status IN ('approved', 'rejected') AND decided_at < $1 LIMIT $2)`;
 
 /** What sqlite-storage.ts lends this module: its transaction, retry and audit helpers, and its row readers. */
 export interface SqliteAgentTools {
@@ -128,6 +136,8 @@ function prepare(db: Database.Database) {
       requested_by_card_id, requested_at, status, decided_by_card_id, decided_at) VALUES (@id, @targetKind, @target,
       @cardId, @reason, @note, @requestedByCardId, @requestedAt, @status, @decidedByCardId, @decidedAt)`),
     findRequest: db.prepare('SELECT * FROM revocation_requests WHERE id = ?'),
+    purgeSessions: db.prepare(PURGE_AGENT_SESSIONS.replace(/\$1/g, '@before').replace(/\$2/g, '@limit')),
+    purgeRequests: db.prepare(PURGE_REVOCATION_REQUESTS.replace(/\$1/g, '@before').replace(/\$2/g, '@limit')),
     listRequests: db.prepare('SELECT * FROM revocation_requests WHERE status = ? ORDER BY requested_at, id LIMIT ?'),
     moveRequest: db.prepare(`UPDATE revocation_requests SET status = @to, decided_by_card_id = @byCardId,
       decided_at = @at WHERE id = @id AND status = @from AND (decided_by_card_id IS NULL OR decided_by_card_id = @byCardId)`),
@@ -177,6 +187,17 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
     },
   );
 
+  const purgeAgentRecords = write(
+    (sessionsBefore: number, requestsBefore: number, limit: number, entry: AuditFor<AgentPurgeResult>) => {
+      const result = {
+        agentSessions: q.purgeSessions.run({ before: sessionsBefore, limit }).changes,
+        revocationRequests: q.purgeRequests.run({ before: requestsBefore, limit }).changes,
+      };
+      if (result.agentSessions + result.revocationRequests > 0)
+        audit(typeof entry === 'function' ? entry(result) : entry);
+      return result;
+    },
+  );
   const insertRequest = write((request: RevocationRequestRecord, entry: AuditEntryInput): void => {
     q.insertRequest.run(request);
     audit(entry);
@@ -218,6 +239,8 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
     listRevocationRequests: (status, limit) => run(() => (q.listRequests.all(status, limit) as Row[]).map(toRequest)),
     moveRevocationRequest: (id, move, entry) =>
       runWrite(() => changeAudited(() => q.moveRequest.run({ id, ...move }).changes, entry)),
+    purgeAgentRecords: (sessionsBefore, requestsBefore, limit, entry) =>
+      runWrite(() => purgeAgentRecords(sessionsBefore, requestsBefore, limit, entry)),
     listEnrollmentQueue: (since, doneSince, limit) =>
       run(() => (q.queue.all({ since, doneSince, limit }) as Row[]).map((row) => toQueueRow(row, tools.toEnrollment))),
     findEnrollmentSupervision: (enrollmentId) =>
