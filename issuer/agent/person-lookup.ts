@@ -1,13 +1,15 @@
-// An agent looks a person up: by name (in part), card UUID, FASC-N, card serial or derived certificate serial. The
+// An agent looks a person up: by name (in part), card UUID, FASC-N, card serial, derived certificate serial or e-mail
+// address (whole, any case: the card certificate's, kept as cards.email at each sign-in). The
 // answer lists each matching card with its derived credentials (device, state, expiry, renewal due), as
 // admin/credential-report.ts describes them. Bounded: the text is 2–128 printable characters (else `search-invalid`,
 // audited), every value reaches SQL only as a bound parameter (a SQL-shaped string is just a name nobody has), at
-// most MAX_PEOPLE cards and MAX_CREDENTIALS_PER_CARD credentials each. Email addresses are not stored by the issuer
-// (they are read from the card's certificate when a message goes out), so they are not searchable.
+// most MAX_PEOPLE cards and MAX_CREDENTIALS_PER_CARD credentials each. The directory's addresses (notifications/
+// directory-lookup.ts) are not searched: the directory is asked by UUID or FASC-N only, never by address.
 import type { AgentCredential, PersonRecord } from '../../contracts/agent-api.ts';
 import { credentialReport } from '../admin/credential-report.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { renewalDueAt } from '../notifications/credential-status.ts';
+import { checkedEmailAddress } from '../notifications/email-address.ts';
 import { auditedRefusal, ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import type { CardRecord, CardSearch, DerivedCredentialView } from '../storage/issuer-storage.ts';
@@ -23,7 +25,9 @@ export function cardSearchOf(text: string): CardSearch | null {
   const name = text.trim();
   if (name.length < 2 || name.length > 128 || /[\p{Cc}\p{Cf}]/u.test(name)) return null;
   const compact = name.replace(/[\s:]/g, '').toLowerCase();
-  return { name, exact: EXACT_FORM.test(compact) ? compact : null };
+  // Only a plain address is looked up as one (the rule for addresses the issuer writes, email-address.ts).
+  const email = checkedEmailAddress(name)?.toLowerCase() ?? null;
+  return { name, exact: EXACT_FORM.test(compact) ? compact : null, email };
 }
 
 function agentCredential(view: DerivedCredentialView, at: Date, thresholdPercent: number): AgentCredential {

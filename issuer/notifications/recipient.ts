@@ -28,6 +28,11 @@ export function emailFromCertificate(certificateDer: Uint8Array): string | null 
   return null;
 }
 
+/** The card's address as agents look it up (storage keeps it beside the card): lower case, or null. */
+export function searchableCardEmail(certificateDer: Uint8Array): string | null {
+  return emailFromCertificate(certificateDer)?.toLowerCase() ?? null;
+}
+
 export async function findRecipient(card: CardRecord, directory: DirectoryLookup | null): Promise<Recipient> {
   const fromCard = emailFromCertificate(card.certificateDer);
   if (fromCard !== null) {

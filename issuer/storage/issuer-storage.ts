@@ -719,6 +719,8 @@ export interface RevocationRequestRecord {
 export interface CardSearch {
   name: string;
   exact: string | null;
+  /** A whole e-mail address, lower case: the card certificate's (cards.email), exact match. */
+  email: string | null;
 }
 
 /** Supervised issuance: the key the phone asked a certificate for, and an agent's affirmation of it. */

@@ -37,7 +37,7 @@ const QUEUE_SELECT = `SELECT e.*, c.common_name AS person_name, COALESCE(e.kiosk
 
 // Every value is a bound parameter; LIKE's own wildcards in the typed text match themselves (likePattern).
 const SEARCH_SELECT = `SELECT * FROM cards WHERE lower(common_name) LIKE $1 ESCAPE '\\'
-  OR uuid = $2 OR fascn_hex = $2 OR serial_number_hex = $2
+  OR uuid = $2 OR fascn_hex = $2 OR serial_number_hex = $2 OR email = $4
   OR id IN (SELECT card_id FROM derived_certificates WHERE serial_number_hex = $2)
   ORDER BY common_name, id LIMIT $3`;
 
@@ -122,7 +122,9 @@ export function postgresAgentStorage(pool: PostgresPool, tools: PostgresAgentToo
     endAgentSession: (id, at, entry) =>
       changeAudited('UPDATE agent_sessions SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL', [at, id], entry),
     searchCards: (search, limit) =>
-      read(async (sql) => (await sql.rows(SEARCH_SELECT, [likePattern(search.name), search.exact, limit])).map(toCard)),
+      read(async (sql) =>
+        (await sql.rows(SEARCH_SELECT, [likePattern(search.name), search.exact, limit, search.email])).map(toCard),
+      ),
     insertRevocationRequest: (request, entry) =>
       pool.transaction(async (sql) => {
         await sql.count(

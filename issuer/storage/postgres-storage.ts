@@ -4,6 +4,7 @@
 // COMMITTED, so where a write depends on a row read first (a guess count, a session's approvals), that row is read
 // FOR UPDATE: the second of two racing transactions waits, then reads what the first committed. Lock order is
 // card → kiosk session everywhere, so two of them never wait on each other.
+import { searchableCardEmail } from '../notifications/recipient.ts';
 import { postgresAgentStorage } from './postgres-agent.ts';
 import type {
   ApproveResult,
@@ -75,11 +76,11 @@ const placeholders = (count: number): string => Array.from({ length: count }, (_
 
 async function upsertCard(sql: Sql, card: CardRecord): Promise<string> {
   const row = await sql.one(
-    `INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der,
+     email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
-     common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der
-     RETURNING id`,
+     common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der,
+     email = excluded.email RETURNING id`,
     [
       card.id,
       card.issuerDn,
@@ -89,6 +90,7 @@ async function upsertCard(sql: Sql, card: CardRecord): Promise<string> {
       card.commonName,
       card.notAfter,
       card.certificateDer,
+      searchableCardEmail(card.certificateDer),
     ],
   );
   return String(row?.id);

@@ -129,7 +129,7 @@ function prepare(db: Database.Database) {
     endSession: db.prepare('UPDATE agent_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL'),
     // Every value is a bound parameter; LIKE's own wildcards in the typed text match themselves (likePattern).
     searchCards: db.prepare(`SELECT * FROM cards WHERE lower(common_name) LIKE @pattern ESCAPE '\\'
-      OR uuid = @exact OR fascn_hex = @exact OR serial_number_hex = @exact
+      OR uuid = @exact OR fascn_hex = @exact OR serial_number_hex = @exact OR email = @email
       OR id IN (SELECT card_id FROM derived_certificates WHERE serial_number_hex = @exact)
       ORDER BY common_name, id LIMIT @limit`),
     insertRequest: db.prepare(`INSERT INTO revocation_requests (id, target_kind, target, card_id, reason, note,
@@ -226,9 +226,14 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
     endAgentSession: (id, at, entry) => runWrite(() => changeAudited(() => q.endSession.run(at, id).changes, entry)),
     searchCards: (search, limit) =>
       run(() =>
-        (q.searchCards.all({ pattern: likePattern(search.name), exact: search.exact, limit }) as Row[]).map(
-          tools.toCard,
-        ),
+        (
+          q.searchCards.all({
+            pattern: likePattern(search.name),
+            exact: search.exact,
+            email: search.email,
+            limit,
+          }) as Row[]
+        ).map(tools.toCard),
       ),
     insertRevocationRequest: (request, entry) => runWrite(() => insertRequest(request, entry)),
     findRevocationRequest: (id) =>

@@ -374,7 +374,8 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 11,
-    description: 'kiosks sign their enrollment calls: the nonces they used, the kiosk that approved an enrollment',
+    description:
+      'kiosks sign their enrollment calls (the nonces they used, the kiosk that approved an enrollment); card e-mail',
     sql: `
       -- A signed kiosk call's nonce (issuer/kiosks/kiosk-request.ts), kept for the signature window: a second call
       -- with it is a replay. Rows past keep_until are dropped when the kiosk next calls.
@@ -387,6 +388,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_request_nonces_by_expiry ON kiosk_request_nonces (keep_until);
       -- The registered kiosk whose signed call approved the enrollment (null: unsigned, kioskSignatures optional).
       ALTER TABLE enrollments ADD COLUMN kiosk_id TEXT;
+      -- The card certificate's e-mail address (SAN rfc822Name), lower case, for the agents' look-up by e-mail
+      -- (issuer/agent/person-lookup.ts); written at each sign-in, so a card from before this migration has none yet.
+      ALTER TABLE cards ADD COLUMN email TEXT;
+      CREATE INDEX cards_by_email ON cards (email);
     `,
   },
 ];

@@ -3,6 +3,7 @@
 // front, so a transaction never fails halfway on a lock another process holds); state changes are conditional
 // UPDATEs so two racing requests, in this process or another one on the same file, cannot both win.
 // Several processes may share the file: busy answers are retried asynchronously (sqlite-busy-retry.ts).
+import { searchableCardEmail } from '../notifications/recipient.ts';
 import Database from 'better-sqlite3';
 import type {
   ApproveResult,
@@ -230,10 +231,11 @@ function prepareStatements(db: Database.Database) {
     // Portable upsert (SQLite ≥ 3.35 and PostgreSQL): one statement, and the id of the row that stays.
     upsertCard:
       db.prepare(`INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after,
-      certificate_der) VALUES (@id, @issuerDn, @serialNumberHex, @uuid, @fascnHex, @commonName, @notAfter, @certificateDer)
+      certificate_der, email) VALUES (@id, @issuerDn, @serialNumberHex, @uuid, @fascnHex, @commonName, @notAfter,
+      @certificateDer, @email)
       ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
-      common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der
-      RETURNING id`),
+      common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der,
+      email = excluded.email RETURNING id`),
     findCard: db.prepare('SELECT * FROM cards WHERE id = ?'),
     insertSession: db.prepare(`INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, created_at, expires_at,
       user_code_failures) VALUES (@id, @tokenHash, @cardId, @kioskId, @createdAt, @expiresAt, @userCodeFailures)`),
@@ -398,7 +400,14 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   });
 
   const upsertCard = (card: CardRecord): string =>
-    str(q.upsertCard.get({ ...card, certificateDer: blob(card.certificateDer) }) as Row, 'id');
+    str(
+      q.upsertCard.get({
+        ...card,
+        certificateDer: blob(card.certificateDer),
+        email: searchableCardEmail(card.certificateDer),
+      }) as Row,
+      'id',
+    );
 
   const openSession = write(
     (

@@ -73,6 +73,34 @@ describe('look-up', () => {
     expect((await auditRows('agent-lookup')).at(-1)?.details).toMatchObject({ query: card.serialNumberHex, cards: 1 });
   });
 
+  it("finds a person by the card certificate's e-mail address: whole, any case; a part or another address finds nobody", async () => {
+    const eva = await h.pki.issueCardCertificate({
+      keyAlgorithm: 'P-256',
+      commonName: 'Eva Mailer',
+      email: 'Eva.Mailer@Agency.example',
+    });
+    await h.signIn(eva);
+    await h.signIn(await h.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Nora Nomail' }));
+    const names = async (query: string) => {
+      const found = await lookUpPeople(h.ctx, { token: helpdeskToken, query });
+      if (!found.ok) throw new Error(found.error.code);
+      return found.value.people.map((person) => person.name);
+    };
+    expect(await names('eva.mailer@agency.example')).toEqual(['Eva Mailer']);
+    expect(await names('  EVA.MAILER@AGENCY.EXAMPLE ')).toEqual(['Eva Mailer']);
+    for (const q of [
+      'eva.mailer@agency',
+      'mailer@agency.example',
+      'eva.mailer@agency.example.org',
+      "eva.mailer@agency.example' OR '1'='1",
+      '%@agency.example',
+      // A local part over 64 octets is not an address (RFC 5321): only a name search, which finds nobody.
+      `${'e'.repeat(65)}@agency.example`,
+    ])
+      expect(await names(q), q).toEqual([]);
+    expect((await auditRows('agent-lookup')).at(-1)?.details).toMatchObject({ cards: 0 });
+  });
+
   it('SQL-shaped, wildcard and control-character searches find nothing or are refused (400, audited); nothing changes', async () => {
     await seedCredential(h.ctx.storage, { commonName: 'Maria Jansen' });
     const before = await h.ctx.storage.listDerivedCredentials({}, 100);
