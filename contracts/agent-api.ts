@@ -235,3 +235,79 @@ export const TenantSettingsChange = Type.Record(Type.String({ maxLength: 64 }), 
   maxProperties: 16,
 });
 export type TenantSettingsChange = Static<typeof TenantSettingsChange>;
+
+/** The most audit rows one page of GET /agent/audit answers (and the default page size's bound). */
+export const AUDIT_PAGE_MAX = 200;
+/** Filter texts (agent, target) are bounded like a person search (issuer/agent/audit-search.ts checks them). */
+export const AUDIT_FILTER_TEXT_MAX = 128;
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
+
+/**
+ * An auditor's search of the audit log (issuer/agent/audit-search.ts), newest first. `agent`: part of an agent's
+ * name, or their card id; `action`: an event name (`agent-revoke`); `target`: text the row's details contain (a
+ * serial, card or enrollment id, a note); `from`/`to`: `YYYY-MM-DD` or an ISO 8601 time in UTC (`…Z`), `from`
+ * inclusive, `to` exclusive; `before`: the cursor of the next page (the last row's sequence); `limit`: rows per page.
+ */
+export const AuditSearchQuery = Type.Object(
+  {
+    agent: Type.Optional(Type.String({ maxLength: AUDIT_FILTER_TEXT_MAX })),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    target: Type.Optional(Type.String({ maxLength: AUDIT_FILTER_TEXT_MAX })),
+    outcome: Type.Optional(Type.String({ maxLength: 16 })),
+    from: Type.Optional(Type.String({ maxLength: 40 })),
+    to: Type.Optional(Type.String({ maxLength: 40 })),
+    before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX })),
+  },
+  { additionalProperties: false },
+);
+export type AuditSearchQuery = Static<typeof AuditSearchQuery>;
+
+const AuditDetailValue = Type.Union([Type.String({ maxLength: 8192 }), Type.Number(), Type.Boolean(), Type.Null()]);
+
+/** One audit row as the console shows and exports it. Identifiers only: no PIN, OTP, token or key is ever audited. */
+export const AuditRow = Type.Object(
+  {
+    /** The row's place in the whole log (the next page's cursor is the last row's). */
+    sequence: Type.Integer({ minimum: 1 }),
+    at: Type.String({ maxLength: 40 }),
+    /** What happened (`agent-revoke`, `agent-lookup`, `pki-auth`, …). */
+    action: Type.String({ maxLength: 100 }),
+    outcome: Type.Enum(AUDIT_OUTCOMES),
+    /** The refusal's error code, or the result's short code (a revocation reason, a role). */
+    code: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    /** The agent who acted (their card id and name), when an agent did. */
+    agent: Type.Union([
+      Type.Object(
+        { cardId: Type.String({ maxLength: 100 }), name: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+    /** What the action was on: a serial, a card, an enrollment, a request, a search text. */
+    target: Type.Union([Type.String({ maxLength: 8192 }), Type.Null()]),
+    /** The agent's note (why), when the action took one. */
+    note: Type.Union([Type.String({ maxLength: 8192 }), Type.Null()]),
+    details: Type.Record(Type.String({ maxLength: 100 }), AuditDetailValue, { maxProperties: 64 }),
+    /** The row's place in its writer's hash chain (issuer/audit/audit-chain.ts); null on rows from before the chain. */
+    chain: Type.Union([
+      Type.Object(
+        { chainId: Type.String({ maxLength: 100 }), position: Type.Integer({ minimum: 1 }) },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
+export type AuditRow = Static<typeof AuditRow>;
+
+export const AuditPage = Type.Object(
+  {
+    rows: Type.Array(AuditRow, { maxItems: AUDIT_PAGE_MAX }),
+    /** Pass as `before` for the next (older) page; null when this page is the last. */
+    nextBefore: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type AuditPage = Static<typeof AuditPage>;

@@ -95,6 +95,7 @@ export const ISSUER_ERROR_CODES = [
   'revocation-request-unknown',
   'revocation-request-decided',
   'tenant-setting-invalid',
+  'audit-filter-invalid',
   // supervised issuance (tenant setting supervision = agent-affirms)
   'affirmation-pending',
   'affirmation-not-requested',
@@ -283,6 +284,10 @@ export const ISSUER_ERRORS = {
     sentence: 'This request was already decided (by another approver, or meanwhile): check it again.',
   },
   'tenant-setting-invalid': { status: 400, sentence: 'That tenant setting or value is not accepted; nothing changed:' },
+  'audit-filter-invalid': {
+    status: 400,
+    sentence: 'That audit filter is not accepted (printable text, an event name, success or failure, a date):',
+  },
   // 409 like OAuth's authorization_pending is 400: the phone asks again (Retry-After) with the same OTP and CSR.
   'affirmation-pending': {
     status: 409,

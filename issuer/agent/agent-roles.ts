@@ -15,6 +15,8 @@ export const AGENT_PERMISSIONS = {
   act: ['helpdesk', 'approver'],
   /** Decide a four-eyes revocation request. */
   approve: ['approver'],
+  /** Read the audit log (every agent's actions): the auditor's job, and the administrator's. */
+  audit: ['auditor', 'admin'],
   /** Grant and withdraw roles. */
   administer: ['admin'],
 } as const satisfies Record<string, readonly AgentRole[]>;

@@ -1,11 +1,13 @@
 // The help-desk agent console's routes (issue 13, issuer side): sign-in with the agent's own card, sign-out, person
-// look-up, credential actions, four-eyes requests, re-issue, and the live queue (JSON and server-sent events). The
-// rules are in issuer/agent/; every one checks the caller's session and role first (authenticateAgent).
+// look-up, credential actions, four-eyes requests, re-issue, the live queue (JSON and server-sent events) and the
+// audit log (auditor, admin). The rules are in issuer/agent/; every one checks the caller's session and role first
+// (authenticateAgent).
 import type { FastifyInstance } from 'fastify';
 import { ISSUER_API } from '../../contracts/issuer-routes.ts';
 import type { RouteSpec } from '../../contracts/issuer-routes.ts';
 import { changeSettings, showTenantSettings } from '../agent/admin-settings.ts';
 import { authenticateAgent, signInAgent, signOutAgent } from '../agent/agent-session.ts';
+import { searchAuditLog } from '../agent/audit-search.ts';
 import { revokeCredential, suspendOrResume, terminatePerson } from '../agent/credential-actions.ts';
 import { enrollmentQueue, watchQueue } from '../agent/enrollment-queue.ts';
 import { lookUpPeople } from '../agent/person-lookup.ts';
@@ -55,6 +57,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: IssuerContext): v
     changeSettings(ctx, { token: bearer, changes: body }),
   );
   registerRoute(app, 'agentQueue', ({ bearer }) => watchQueue(ctx, bearer));
+  registerRoute(app, 'agentAudit', ({ bearer, query }) => searchAuditLog(ctx, { token: bearer, query }));
   registerQueueStream(app, ctx);
 }
 

@@ -265,6 +265,30 @@ export interface AuditChainState {
   checkpoints: AuditCheckpoint[];
 }
 
+/**
+ * An auditor's search (issuer/agent/audit-search.ts): each field null when not filtered on; every value reaches SQL
+ * only as a bound parameter.
+ */
+export interface AuditSearch {
+  /** Text an agent's card name contains (any case), or their exact card id (the agent card a row's details name). */
+  agent: string | null;
+  /** The exact event name. */
+  event: string | null;
+  /** Text the row's details (as stored, JSON) contain, in any case. */
+  target: string | null;
+  outcome: AuditOutcome | null;
+  /** `at` from (inclusive) and to (exclusive), milliseconds. */
+  fromAt: number | null;
+  toAt: number | null;
+  /** Only rows older than this sequence (the paging cursor). */
+  beforeSequence: number | null;
+}
+
+/** An audit row found by a search, with the name of the agent card its details name (null: none, or unknown). */
+export interface AuditSearchRow extends AuditEntry {
+  agentName: string | null;
+}
+
 /** The audit row of a change, fixed or computed from the change's result inside the transaction. */
 export type AuditFor<R> = AuditEntryInput | ((result: R) => AuditEntryInput);
 
@@ -455,6 +479,8 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
   /** An audit row on its own: for refusals that change nothing. */
   appendAudit(entry: AuditEntryInput): Promise<void>;
   listAudit(afterSequence: number, limit: number): Promise<AuditEntry[]>;
+  /** Up to `limit` rows that match `search`, newest (highest sequence) first. */
+  searchAudit(search: AuditSearch, limit: number): Promise<AuditSearchRow[]>;
   /** The chains' registrations, heads and latest checkpoints and the genesis seal, read in one transaction. */
   readAuditChainState(): Promise<AuditChainState>;
   /** Up to `limit` rows older than `before`, oldest first: what the retention exports next. */

@@ -23,6 +23,7 @@ import type {
   UserCodeGuessVerdict,
 } from './issuer-storage.ts';
 import { appendAuditRow, checkpointAuditUpTo, readAuditChainState, resolveAudit } from './postgres-audit.ts';
+import { searchAuditRows } from './postgres-audit-search.ts';
 import { postgresKioskStorage } from './postgres-kiosks.ts';
 import { openPostgresPool } from './postgres-connection.ts';
 import type { PostgresPool, PostgresSettings, Row, Sql } from './postgres-connection.ts';
@@ -496,6 +497,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
           ])
         ).map(toAuditEntry),
       ),
+    searchAudit: (search, limit) => read((sql) => searchAuditRows(sql, search, limit)),
     listAuditBefore: (before, limit) =>
       read(async (sql) =>
         oldEnoughPrefix(

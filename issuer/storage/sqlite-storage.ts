@@ -37,6 +37,7 @@ import { sqliteEligibilityStorage } from './sqlite-eligibility.ts';
 import { sqlitePcEnrollmentStorage } from './sqlite-pc-enrollment.ts';
 import { prepareOutbox } from './sqlite-outbox.ts';
 import { auditChainLink, prepareAuditChain, sealAuditGenesis } from './sqlite-audit-chain.ts';
+import { prepareAuditSearch } from './sqlite-audit-search.ts';
 import { sqliteKioskStorage } from './sqlite-kiosks.ts';
 
 type Row = Record<string, unknown>;
@@ -353,6 +354,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
   const one = <T>(row: unknown, map: (row: Row) => T): T | null => (row === undefined ? null : map(row as Row));
   // Every audit row of this storage instance goes to its own hash chain, in the transaction of its change.
   const chain = prepareAuditChain(db, toAuditEntry);
+  const searchAudit = prepareAuditSearch(db, toAuditEntry);
   const audit = (entry: AuditEntryInput): void => {
     chain.append(entry);
   };
@@ -671,6 +673,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
         auditAlone(entry);
       }),
     listAudit: (afterSequence, limit) => run(() => (q.listAudit.all(afterSequence, limit) as Row[]).map(toAuditEntry)),
+    searchAudit: (search, limit) => run(() => searchAudit(search, limit)),
     readAuditChainState: () => run(() => readChainState()),
     listAuditBefore: (before, limit) =>
       run(() => oldEnoughPrefix((q.oldestAudit.all(limit) as Row[]).map(toAuditEntry), before)),

@@ -6,7 +6,13 @@
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRevocationOutcome, AgentSession, PersonLookup } from '../../../../contracts/agent-api.ts';
+import type {
+  AgentRevocationOutcome,
+  AgentRole,
+  AgentSession,
+  AuditPage,
+  PersonLookup,
+} from '../../../../contracts/agent-api.ts';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { connectToIssuer } from '../../../../contracts/issuer-caller.ts';
 import { agentIdentityKey, grantAgentRole } from '../../../../issuer/agent/agent-roles.ts';
@@ -30,7 +36,7 @@ let personCard: IssuedCardCertificate;
 const card = (name: string, fascnByte: string) =>
   h.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: name, fascn: `${fascnByte}${'0'.repeat(48)}` });
 
-async function grant(holder: IssuedCardCertificate, role: 'helpdesk' | 'approver'): Promise<void> {
+async function grant(holder: IssuedCardCertificate, role: AgentRole): Promise<void> {
   await grantAgentRole(admin, agentIdentityKey('uuid', holder.uuid), role, { kind: 'admin', id: 'it' }, new Date());
 }
 
@@ -195,5 +201,40 @@ describe('agent console over HTTPS', () => {
     expect(told).toHaveLength(1);
     expect(await Promise.all(affirmations)).toEqual([204]);
     expect(result.ok).toBe(true);
+  });
+  it('the audit: an auditor reads and filters it, a helpdesk agent is refused, hostile filters are a clear 400', async () => {
+    await grant(agentCard, 'helpdesk'); // held already (the first test): a no-op, so this test runs alone too
+    const helpdeskToken = (await agentSignIn(agentCard)).body.sessionToken;
+    const refused = await h.http.route('agentAudit', { query: {}, bearer: helpdeskToken });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe('agent-forbidden');
+    const auditorCard = await card('Aude Auditor', 'd9');
+    await grant(auditorCard, 'auditor');
+    const token = (await agentSignIn(auditorCard)).body.sessionToken;
+    const page = await h.http.route<'agentAudit', AuditPage>('agentAudit', {
+      query: { agent: 'hal', outcome: 'failure' },
+      bearer: token,
+    });
+    expect(page.status).toBe(200);
+    expect(page.body.rows[0]).toMatchObject({ action: 'agent-forbidden', agent: { name: 'Hal Helpdesk' } });
+    const first = await h.http.route<'agentAudit', AuditPage>('agentAudit', { query: { limit: 1 }, bearer: token });
+    expect(first.body.rows).toHaveLength(1);
+    expect(first.body.nextBefore).toBe(first.body.rows[0]?.sequence);
+    const path = ISSUER_API.agentAudit.path;
+    for (const [query, error, words] of [
+      [`target=${'x'.repeat(5000)}`, 'bad-request', /target/],
+      ['evil=1', 'bad-request', /evil/],
+      ['limit=100000', 'bad-request', /limit/],
+      ['before=1%20OR%201%3D1', 'bad-request', /before/],
+      [`action=${encodeURIComponent("x' OR 1=1 --")}`, 'audit-filter-invalid', /action$/],
+      ['from=2026-02-30', 'audit-filter-invalid', /from$/],
+    ] as const) {
+      const hostile = await h.http.send('GET', `${path}?${query}`, { bearer: token });
+      expect(hostile.status, query.slice(0, 40)).toBe(400);
+      expect(hostile.body, `${query.slice(0, 40)}: ${JSON.stringify(hostile.body)}`).toMatchObject({
+        error,
+        message: expect.stringMatching(words) as unknown,
+      });
+    }
   });
 });
