@@ -2,7 +2,8 @@
 // channel table both transports are built from, and runtime validation of every call's arguments. Modelled on
 // kiosk-api.ts (same Result, same PIN rules). The agent's session token never crosses it: main holds it and calls
 // the issuer; the page gets data and refusals as kinds it turns into sentences in the agent's language.
-import type { AgentRole, PersonLookup, QueueEntry, RevocationRequestView } from './agent-api.ts';
+import type { AgentRole, AuditPage, PersonLookup, QueueEntry, RevocationRequestView } from './agent-api.ts';
+import { AUDIT_FILTER_TEXT_MAX, AUDIT_OUTCOMES } from './agent-api.ts';
 import { KEY_FINGERPRINT_INPUT_PATTERN } from './key-fingerprint.ts';
 import { err, isPinBytes, ok, PIN_MAX_LENGTH, PIN_MIN_LENGTH } from './kiosk-api.ts';
 import type { Result } from './kiosk-api.ts';
@@ -78,6 +79,34 @@ export type ConsoleResult<T> = Promise<Result<T, ConsoleError>>;
 /** What a revocation or a four-eyes approval came to: done now, or sent for another agent's approval. */
 export type ConsoleRevocationOutcome = 'revoked' | 'sent-for-approval';
 
+/**
+ * The audit screen's filter as the agent types it: each field '' when not filtered on. `from` and `to` are days
+ * (YYYY-MM-DD, UTC), both inclusive: main asks the issuer for `to`'s next day as the exclusive end.
+ */
+export interface ConsoleAuditFilter {
+  readonly agent: string;
+  readonly action: string;
+  readonly target: string;
+  readonly outcome: '' | (typeof AUDIT_OUTCOMES)[number];
+  readonly from: string;
+  readonly to: string;
+}
+
+export const AUDIT_EXPORT_FORMATS = ['jsonl', 'csv'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+/** The most rows one export holds (the newest ones); past it the agent is told to narrow the filter. */
+export const AUDIT_EXPORT_MAX_ROWS = 100_000;
+
+/** An export of the current filter, built by main (main/console/audit-export.ts); the page saves it as a download. */
+export interface ConsoleAuditExport {
+  readonly fileName: string;
+  readonly mediaType: string;
+  readonly text: string;
+  readonly rows: number;
+  /** More rows matched than AUDIT_EXPORT_MAX_ROWS: the file holds the newest ones only. */
+  readonly truncated: boolean;
+}
+
 /** The object at `window.agentConsole`. */
 export interface ConsoleApi {
   onView(listener: (view: ConsoleView) => void): () => void;
@@ -96,6 +125,10 @@ export interface ConsoleApi {
   rejectRevocation(requestId: string, note: string): ConsoleResult<void>;
   /** Supervised issuance: the fingerprint the agent compared with the one the person's phone shows, and a note. */
   affirmEnrollment(enrollmentId: string, fingerprint: string, note: string): ConsoleResult<void>;
+  /** The audit log (auditor, admin): one page, newest first; `before` is the previous page's `nextBefore`. */
+  searchAudit(filter: ConsoleAuditFilter, before: number | null): ConsoleResult<AuditPage>;
+  /** Every row of the filter (at most AUDIT_EXPORT_MAX_ROWS), as JSON lines or CSV. */
+  exportAudit(filter: ConsoleAuditFilter, format: AuditExportFormat): ConsoleResult<ConsoleAuditExport>;
 }
 
 export type ConsoleInvokeName = Exclude<keyof ConsoleApi, 'onView'>;
@@ -115,6 +148,8 @@ export const CONSOLE_INVOKE_CHANNELS = {
   approveRevocation: 'console:approve-revocation',
   rejectRevocation: 'console:reject-revocation',
   affirmEnrollment: 'console:affirm-enrollment',
+  searchAudit: 'console:search-audit',
+  exportAudit: 'console:export-audit',
 } as const satisfies { readonly [K in ConsoleInvokeName]: `console:${string}` };
 
 export const CONSOLE_INVOKE_NAMES = Object.keys(CONSOLE_INVOKE_CHANNELS) as readonly ConsoleInvokeName[];
@@ -174,6 +209,32 @@ function requestAndNote<K extends 'approveRevocation' | 'rejectRevocation'>(): A
   };
 }
 
+const AUDIT_DAY = /^\d{4}-\d{2}-\d{2}$/;
+const AUDIT_ACTION = /^[a-z0-9-]{0,64}$/;
+
+/** The audit filter's shape and bounds (the issuer checks each value again, and says which one it refuses). */
+export function isConsoleAuditFilter(value: unknown): value is ConsoleAuditFilter {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields: Record<string, unknown> = { ...value };
+  const keys = Object.keys(fields).sort().join(',');
+  if (keys !== 'action,agent,from,outcome,target,to') return false;
+  const { agent, action, target, outcome, from, to } = fields;
+  return (
+    isText(agent, 0, AUDIT_FILTER_TEXT_MAX) &&
+    isText(target, 0, AUDIT_FILTER_TEXT_MAX) &&
+    typeof action === 'string' &&
+    AUDIT_ACTION.test(action) &&
+    (outcome === '' || AUDIT_OUTCOMES.some((known) => known === outcome)) &&
+    typeof from === 'string' &&
+    (from === '' || AUDIT_DAY.test(from)) &&
+    typeof to === 'string' &&
+    (to === '' || AUDIT_DAY.test(to))
+  );
+}
+
+const AUDIT_FILTER_RULE =
+  'filter: { agent, action, target, outcome, from, to } (text, event name, success|failure, days)';
+
 const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
   submitPin: (args) => {
     const [pin] = args;
@@ -218,6 +279,20 @@ const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
       return invalid('fingerprint must be four groups of four hex digits');
     if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
     return ok([enrollmentId, fingerprint, note]);
+  },
+  searchAudit: (args) => {
+    const [filter, before] = args;
+    if (args.length !== 2 || !isConsoleAuditFilter(filter)) return invalid(AUDIT_FILTER_RULE);
+    if (before !== null && !(Number.isSafeInteger(before) && typeof before === 'number' && before >= 1))
+      return invalid('before must be null or a positive integer');
+    return ok([filter, before]);
+  },
+  exportAudit: (args) => {
+    const [filter, format] = args;
+    if (args.length !== 2 || !isConsoleAuditFilter(filter)) return invalid(AUDIT_FILTER_RULE);
+    const known = AUDIT_EXPORT_FORMATS.find((candidate) => candidate === format);
+    if (known === undefined) return invalid(`format must be one of: ${AUDIT_EXPORT_FORMATS.join(', ')}`);
+    return ok([filter, known]);
   },
 };
 

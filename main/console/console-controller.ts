@@ -21,6 +21,7 @@ import type {
 import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/card-port.ts';
 import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
+import { auditExportFile, auditQueryOf, collectAuditRows } from './audit-export.ts';
 import { refusalOf } from './issuer-refusal.ts';
 import type { QueueFollower, QueueStreamEvent } from './queue-stream.ts';
 
@@ -319,6 +320,22 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
           issuer.route('agentAffirmEnrollment', { params: { enrollmentId }, body: { fingerprint, note }, bearer }),
         nothing,
       ),
+    searchAudit: (filter, before) =>
+      withSession(
+        (bearer) => issuer.route('agentAudit', { query: auditQueryOf(filter, before), bearer }),
+        (page) => page,
+      ),
+    exportAudit: async (filter, format) => {
+      const collected = await collectAuditRows(filter, (query) =>
+        withSession(
+          (bearer) => issuer.route('agentAudit', { query, bearer }),
+          (page) => page,
+        ),
+      );
+      if (!collected.ok) return collected;
+      log('console-audit-exported', { format, rows: collected.value.rows.length });
+      return ok(auditExportFile(collected.value.rows, collected.value.truncated, format, new Date()));
+    },
   };
 
   return {

@@ -6,10 +6,11 @@ import { useTranslation } from 'react-i18next';
 import type { AgentRole } from '../../../contracts/agent-api.ts';
 import type { ConsoleApi, ConsoleQueue } from '../../../contracts/console-api.ts';
 import { ApprovalsSection } from './ApprovalsSection.tsx';
+import { AuditSection } from './AuditSection.tsx';
 import { PeopleSection } from './PeopleSection.tsx';
 import { QueueSection } from './QueueSection.tsx';
 
-type Section = 'people' | 'queue' | 'approvals';
+type Section = 'people' | 'queue' | 'approvals' | 'audit';
 
 interface SignedInScreenProps {
   readonly api: ConsoleApi;
@@ -27,7 +28,7 @@ export function SignedInScreen(props: SignedInScreenProps): ReactNode {
       aria-current={section === name ? 'page' : undefined}
       onClick={() => setSection(name)}
     >
-      {t(`console.header.${name}`)}
+      {name === 'audit' ? t('console.audit.tab') : t(`console.header.${name}`)}
     </button>
   );
   return (
@@ -36,12 +37,15 @@ export function SignedInScreen(props: SignedInScreenProps): ReactNode {
         {tab('people')}
         {tab('queue')}
         {tab('approvals')}
+        {/* Only the roles that may read the audit see its tab; the issuer refuses anyone else all the same. */}
+        {props.roles.includes('auditor') || props.roles.includes('admin') ? tab('audit') : null}
       </nav>
       {section === 'people' ? <PeopleSection api={props.api} /> : null}
       {section === 'queue' ? <QueueSection api={props.api} queue={props.queue} /> : null}
       {section === 'approvals' ? (
         <ApprovalsSection api={props.api} isApprover={props.roles.includes('approver')} />
       ) : null}
+      {section === 'audit' ? <AuditSection api={props.api} /> : null}
     </div>
   );
 }
