@@ -64,6 +64,8 @@ export async function signInAgent(
         ...cardDetails,
         sessionId,
         cardId: storedCardId,
+        // The agent is the card that signs in: named as every other agent row names its agent (the audit's filter).
+        agentCardId: storedCardId,
         roles: roles.join(' '),
       }),
   );

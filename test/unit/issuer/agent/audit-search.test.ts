@@ -79,7 +79,7 @@ describe('who may read the audit', () => {
 describe('rows and filters', () => {
   it('shows earlier agent actions newest first, with the agent, the target, the note and the chain position', async () => {
     const rows = await rowsOf({ agent: 'hal' });
-    expect(rows.map((row) => row.action)).toEqual(['credential-suspend', 'agent-lookup']);
+    expect(rows.map((row) => row.action)).toEqual(['credential-suspend', 'agent-lookup', 'agent-sign-in']);
     const [suspended, lookedUp] = rows;
     expect(suspended).toMatchObject({
       outcome: 'success',
