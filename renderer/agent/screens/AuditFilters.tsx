@@ -32,13 +32,14 @@ interface AuditFiltersProps {
 export function AuditFilters({ onApply }: AuditFiltersProps): ReactNode {
   const { t } = useTranslation();
   const [filter, setFilter] = useState<ConsoleAuditFilter>(NO_AUDIT_FILTER);
+  // Event names are lower case: what is typed is lowered as it is typed, so the issuer never refuses it for that.
   const set = (field: keyof ConsoleAuditFilter) => (event: { target: { value: string } }) =>
-    setFilter({ ...filter, [field]: event.target.value });
+    setFilter({ ...filter, [field]: field === 'action' ? event.target.value.toLowerCase() : event.target.value });
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
     onApply(filter);
   };
-  const text = (field: 'agent' | 'target', extra: { list?: string } = {}): ReactNode => (
+  const text = (field: 'agent' | 'action' | 'target', extra: { list?: string; pattern?: string } = {}): ReactNode => (
     <div className="console__filter">
       <label htmlFor={`audit-${field}`}>{t(`console.audit.filter.${field}`)}</label>
       <input
@@ -47,7 +48,7 @@ export function AuditFilters({ onApply }: AuditFiltersProps): ReactNode {
         type="text"
         autoComplete="off"
         spellCheck={false}
-        maxLength={AUDIT_FILTER_TEXT_MAX}
+        maxLength={field === 'action' ? 64 : AUDIT_FILTER_TEXT_MAX}
         value={filter[field]}
         onChange={set(field)}
         {...extra}
@@ -57,26 +58,12 @@ export function AuditFilters({ onApply }: AuditFiltersProps): ReactNode {
   return (
     <form className="console__filters" role="search" aria-label={t('console.audit.filter.label')} onSubmit={onSubmit}>
       {text('agent')}
-      <div className="console__filter">
-        <label htmlFor="audit-action">{t('console.audit.filter.action')}</label>
-        <input
-          id="audit-action"
-          className="console__input"
-          type="text"
-          autoComplete="off"
-          spellCheck={false}
-          maxLength={64}
-          pattern="[a-z0-9\-]*"
-          list="audit-actions"
-          value={filter.action}
-          onChange={(event) => setFilter({ ...filter, action: event.target.value.toLowerCase() })}
-        />
-        <datalist id="audit-actions">
-          {SUGGESTED_ACTIONS.map((action) => (
-            <option key={action} value={action} />
-          ))}
-        </datalist>
-      </div>
+      {text('action', { list: 'audit-actions', pattern: '[a-z0-9\\-]*' })}
+      <datalist id="audit-actions">
+        {SUGGESTED_ACTIONS.map((action) => (
+          <option key={action} value={action} />
+        ))}
+      </datalist>
       {text('target')}
       <div className="console__filter">
         <label htmlFor="audit-outcome">{t('console.audit.filter.outcome')}</label>
