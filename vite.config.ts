@@ -31,6 +31,10 @@ function devKioskHostStub(): Plugin {
         response.setHeader('Content-Type', 'text/javascript');
         response.end('// dev server: no console host; the console says it is not connected\n');
       });
+      server.middlewares.use('/pc-host.js', (_request, response) => {
+        response.setHeader('Content-Type', 'text/javascript');
+        response.end('// dev server: no "this PC" host; the page says it is not connected\n');
+      });
     },
   };
 }
@@ -76,9 +80,14 @@ export default defineConfig(({ command }) => {
       modulePreload: { polyfill: false },
       // Keep the QR / i18n code in the one entry chunk: the kiosk loads once and never navigates.
       assetsInlineLimit: 0,
-      // Two pages: the kiosk (index.html) and the help-desk agent console (agent.html, served by `dck agent`).
+      // Three pages: the kiosk (index.html), the help-desk agent console (agent.html, served by `dck agent`) and
+      // "Set up this PC" (pc.html, served by `dck pc --browser`).
       rollupOptions: {
-        input: { kiosk: join(rendererRoot, 'index.html'), agent: join(rendererRoot, 'agent.html') },
+        input: {
+          kiosk: join(rendererRoot, 'index.html'),
+          agent: join(rendererRoot, 'agent.html'),
+          pc: join(rendererRoot, 'pc.html'),
+        },
       },
       sourcemap: false,
       target: 'chrome120',

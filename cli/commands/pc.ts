@@ -24,6 +24,7 @@ import {
   loadPcState,
   newDeviceId,
   readTokenPin,
+  removeCredentialState,
   removePcState,
   savePcState,
 } from '../../main/this-pc/pc-state.ts';
@@ -66,6 +67,7 @@ const USAGE = `usage:
   dck pc status [--notify] [--state DIR] [--json]
   dck pc renew [--reader NAME] [--state DIR] [--json]
   dck pc remove [--nss-db DIR|none] [--systemd-dir DIR] [--state DIR] [--json]
+  dck pc --browser [--issuer URL --ca FILE] [--store tpm|software] [--no-open] [--port PORT] [--state DIR] …
 
 enroll  card + PIN (standard input or a hidden prompt) sign in at the issuer; a key is made in this PC's TPM
         (--store software: a SoftHSM2 token, for PCs without a TPM, if the organisation allows it), the issuer
@@ -76,6 +78,7 @@ status  what is installed, its expiry, and whether renewal is due (the organisat
         --notify (the reminder's): tells the desktop when renewal is due, and exits 0.
 renew   card + PIN again: a new key and certificate; the old one is revoked (superseded) once the new one is in.
 remove  asks the issuer to revoke (signed by this PC's own key: no card needed), then deletes key and certificate.
+--browser  the same in the app's "Set up this PC" screens, in Chromium (\`dck pc --browser --help\`).
 --state DIR  default $DCK_PC_STATE_DIR or $XDG_CONFIG_HOME/dck/pc. --ca FILE: the CA of the issuer's TLS certificate.
 Windows: the key is made by certreq in the TPM (Microsoft Platform Crypto Provider; without --store on a PC with no
         TPM, in Windows' software provider), the certificate goes to CurrentUser\\My, the reminder is a Task Scheduler
@@ -121,6 +124,8 @@ const nodePcHost = (): PcHost => ({
 
 export async function run(args: string[], host: PcHost = nodePcHost()): Promise<number> {
   const [subcommand, ...rest] = args;
+  // The desktop app's "Set up this PC" screens in Chromium (cli/pc-app.ts, which reuses the pieces below).
+  if (subcommand === '--browser') return (await import('../pc-app.ts')).runPcApp(rest);
   if (subcommand === undefined || ['--help', '-h', 'help'].includes(subcommand) || rest.includes('--help')) {
     console.log(USAGE);
     return subcommand === undefined ? 2 : 0;
@@ -264,7 +269,7 @@ async function remove(values: Values<'remove'>, host: PcHost): Promise<number> {
         message: `${firstError.message} This PC's credential was not removed.`,
       });
     }
-    await removePcState(dir);
+    await removeCredentialState(dir);
     if (host.windows !== null) await removeWindowsReminder(host.windows).catch(() => undefined);
     else {
       await removeRenewalUnits(values['--systemd-dir'] ?? defaultSystemdUserDir());
@@ -323,7 +328,7 @@ async function status(values: Values<'status'>, host: PcHost): Promise<number> {
 
 // ---- the pieces ------------------------------------------------------------------------------
 
-function thisPc(
+export function thisPc(
   host: PcHost,
   state: PcState,
   issuer: HttpsIssuerClient,
@@ -376,7 +381,7 @@ async function cardSignIn(issuer: HttpsIssuerClient, wanted: string | undefined)
 }
 
 /** The token's PIN (made and the token initialised on first use); no TPM or a foreign token ends here. */
-async function prepareToken(
+export async function prepareToken(
   dir: string,
   protection: KeyProtection,
 ): Promise<{ ok: true; pin: Buffer } | { ok: false; error: PcError }> {
@@ -436,7 +441,7 @@ function prepareModuleEnvironment(dir: string, protection: KeyProtection): void 
   }
 }
 
-async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcState; pin: Buffer }> {
+export async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcState; pin: Buffer }> {
   const loaded = await loadPcState(dir);
   if (!loaded.ok) throw new UsageError(loaded.message);
   if (host.windows !== null) return { state: loaded.state, pin: noTokenPin().pin };
@@ -446,14 +451,14 @@ async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcStat
   return { state: loaded.state, pin };
 }
 
-async function retryRetiring(pc: ThisPc, retiring: readonly PcCredential[]): Promise<PcCredential[]> {
+export async function retryRetiring(pc: ThisPc, retiring: readonly PcCredential[]): Promise<PcCredential[]> {
   const left: PcCredential[] = [];
   for (const old of retiring) if (!(await removeThisPc(pc, old)).ok) left.push(old);
   return left;
 }
 
 /** NSS registration and the renewal reminder: the credential is installed either way; a failure is reported. */
-async function afterInstall(
+export async function afterInstall(
   state: PcState,
   dir: string,
   nssOption: string | undefined,
@@ -483,7 +488,7 @@ async function afterInstall(
   return lines;
 }
 
-async function installedOnStore(
+export async function installedOnStore(
   host: PcHost,
   dir: string,
   state: PcState,
@@ -503,7 +508,7 @@ async function installedOnStore(
   }
 }
 
-function nssDirectory(option: string | undefined): string | null {
+export function nssDirectory(option: string | undefined): string | null {
   if (option === 'none') return null;
   return option ?? join(homedir(), '.pki', 'nssdb');
 }
@@ -513,7 +518,7 @@ async function notifyDesktop(line: string): Promise<void> {
   await run$('notify-send', ['--app-name=dck', 'Derived credential', line], { timeout: 10_000 }).catch(() => undefined);
 }
 
-async function readCa(file: string): Promise<string> {
+export async function readCa(file: string): Promise<string> {
   const content = await readFile(file).catch((error: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot read the CA file ${file} (${error.code ?? 'error'})`);
   });
@@ -523,7 +528,7 @@ async function readCa(file: string): Promise<string> {
 }
 
 /** The tenant's name as the key store may carry it (native/device-keys/store-text.ts), else a neutral one. */
-function storeLabel(displayName: string): string {
+export function storeLabel(displayName: string): string {
   const kept = displayName
     .replace(/[^\p{L}\p{M}\p{N} .,'()&@_+-]/gu, '')
     .replace(/\s+/g, ' ')
@@ -534,7 +539,7 @@ function storeLabel(displayName: string): string {
 }
 
 /** The host name as a model the issuer accepts (printable ASCII), or none. */
-function hostModel(): string | undefined {
+export function hostModel(): string | undefined {
   const name = hostname();
   return /^[\x20-\x7e]{1,128}$/.test(name) ? name : undefined;
 }

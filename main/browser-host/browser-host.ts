@@ -1,7 +1,8 @@
 // The browser host: serves the built renderer and `window.kiosk` over a loopback WebSocket, so the kiosk runs in
 // plain Chromium (development, end-to-end tests, thin clients). Same handlers as Electron's IPC; no logic here.
 // The agent console (`dck agent --browser`) is served by the same host code with its own page (agent.html), page
-// script (/agent-host.js defining window.agentConsole) and handlers: `startConsoleBrowserHost`.
+// script (/agent-host.js defining window.agentConsole) and handlers: `startConsoleBrowserHost`; so is "Set up this PC"
+// (`dck pc --browser`: pc.html, /pc-host.js defining window.thisPc): `startPcBrowserHost`.
 //
 // Who may talk to it (every request and the WebSocket handshake are checked):
 // - loopback only: it listens on 127.0.0.1, and the Host header must be exactly 127.0.0.1:<port> (DNS rebinding);
@@ -25,7 +26,8 @@ import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
 import type { ConsoleHandlers, ConsoleView } from '../../contracts/console-api.ts';
 import type { KioskHandlers, KioskView, Result } from '../../contracts/kiosk-api.ts';
-import { invokeConsole, invokeKiosk } from '../transport/invoke.ts';
+import type { PcHandlers, PcView } from '../../contracts/pc-api.ts';
+import { invokeConsole, invokeKiosk, invokePc } from '../transport/invoke.ts';
 import { decodeCallFrame, MAX_CALL_FRAME_BYTES } from '../transport/wire.ts';
 import type { HostMessage } from '../transport/wire.ts';
 import { serveStatic } from './static-files.ts';
@@ -53,7 +55,18 @@ export interface ConsoleBrowserHostOptions {
   readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
 }
 
-/** What differs between the two apps a browser host can serve; everything else (who may talk to it) is shared. */
+/** "Set up this PC" (`dck pc --browser`): same hardening, its own handlers, views, page (pc.html) and page script. */
+export interface PcBrowserHostOptions {
+  readonly handlers: PcHandlers;
+  readonly subscribeViews: (listener: (view: PcView) => void) => () => void;
+  readonly rendererDir: string;
+  /** The page script defining window.thisPc (kiosk-host-bundle.ts `pcHostScript`). */
+  readonly pcHostScript: string;
+  readonly port?: number;
+  readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
+}
+
+/** What differs between the apps a browser host can serve; everything else (who may talk to it) is shared. */
 interface HostedApp<View> {
   /** Checks the call name and arguments against the app's channel table, then calls its handler. */
   readonly dispatch: (call: unknown, args: unknown) => Promise<Result<unknown, { readonly code: string }>>;
@@ -63,8 +76,8 @@ interface HostedApp<View> {
   readonly hostScriptPath: string;
   readonly hostScript: string;
   /** Used in the refusal texts ("Open the kiosk with the launch URL `dck kiosk` printed."). */
-  readonly name: 'kiosk' | 'agent console';
-  readonly command: 'dck kiosk' | 'dck agent';
+  readonly name: 'kiosk' | 'agent console' | '"Set up this PC" app';
+  readonly command: 'dck kiosk' | 'dck agent' | 'dck pc --browser';
   readonly port?: number;
   readonly log?: (event: string, fields?: Readonly<Record<string, string | number>>) => void;
 }
@@ -147,6 +160,25 @@ export function startConsoleBrowserHost(options: ConsoleBrowserHostOptions): Pro
     hostScript: options.consoleHostScript,
     name: 'agent console',
     command: 'dck agent',
+    ...(options.port === undefined ? {} : { port: options.port }),
+    log,
+  });
+}
+
+export function startPcBrowserHost(options: PcBrowserHostOptions): Promise<RunningBrowserHost> {
+  const log = options.log ?? (() => undefined);
+  return startHost<PcView>({
+    dispatch: (call, args) =>
+      invokePc(options.handlers, call, args, (name, error) =>
+        log('handler-failed', { call: name, error: error instanceof Error ? error.name : typeof error }),
+      ),
+    subscribeViews: options.subscribeViews,
+    rendererDir: options.rendererDir,
+    indexFile: 'pc.html',
+    hostScriptPath: '/pc-host.js',
+    hostScript: options.pcHostScript,
+    name: '"Set up this PC" app',
+    command: 'dck pc --browser',
     ...(options.port === undefined ? {} : { port: options.port }),
     log,
   });

@@ -45,6 +45,18 @@ export async function signInWithCard(
     case 'ok':
       break;
   }
+  return signInWithVerifiedCard(card, issuer, identity.certificateDer);
+}
+
+/**
+ * PKI-AUTH with a card whose PIN was verified already (the app's PIN screen verifies it on its own, so it can ask
+ * again after a wrong one): the issuer's challenge, the card's signature, the issuer's session.
+ */
+export async function signInWithVerifiedCard(
+  card: KioskCardSession,
+  issuer: Pick<KioskIssuerPort, 'challenge' | 'answerChallenge'>,
+  certificateDer: Uint8Array,
+): Promise<Result<CardSignIn, PcError>> {
   const challenge = await issuer.challenge();
   if (!challenge.ok) return err(issuerFailure(challenge.error));
   const signed = await card.signChallenge(challenge.value.challenge);
@@ -53,7 +65,7 @@ export async function signInWithCard(
   const session = await issuer.answerChallenge({
     challengeId: challenge.value.challengeId,
     kioskNonce: signed.kioskNonce,
-    certificateDer: identity.certificateDer,
+    certificateDer,
     signature: signed.signature,
   });
   if (!session.ok) return err(issuerFailure(session.error));

@@ -13,6 +13,8 @@ export const PC_ERROR_CODES = [
   'issuer-unreachable',
   'issuer-refused',
   'install-failed',
+  /** Installation failed and the issuer did not confirm the revocation of the certificate it issued. */
+  'install-failed-not-revoked',
   'not-enrolled',
 ] as const;
 export type PcErrorCode = (typeof PC_ERROR_CODES)[number];

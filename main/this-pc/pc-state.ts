@@ -78,6 +78,16 @@ export async function savePcState(dir: string, state: PcState): Promise<void> {
   await writePrivate(dir, STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
 }
 
+/**
+ * After a removal: the state goes, the token PIN stays. The token itself outlives its credentials (nothing deletes a
+ * PKCS#11 token), so a later enroll on this PC needs its PIN again: without it the token is one "whose PIN this app
+ * does not hold", and the PC could never be set up again.
+ */
+export async function removeCredentialState(dir: string): Promise<void> {
+  await rm(join(dir, STATE_FILE), { force: true });
+}
+
+/** Everything, the token PIN too: only for a token that was never initialised with it. */
 export async function removePcState(dir: string): Promise<void> {
   await rm(join(dir, STATE_FILE), { force: true });
   await rm(join(dir, TOKEN_PIN_FILE), { force: true });

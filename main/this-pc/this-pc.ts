@@ -77,7 +77,10 @@ export async function enrollThisPc(pc: ThisPc): Promise<Result<PcCredential, PcE
       ? 'The certificate issued for it was revoked and its key deleted.'
       : `Its certificate ${issued.value.serialNumberHex} could not be revoked (${revoked.error.message}): tell the help desk.`;
     return err(
-      pcError('install-failed', `The certificate could not be installed (${installed.error.message}). ${note}`),
+      pcError(
+        revoked.ok ? 'install-failed' : 'install-failed-not-revoked',
+        `The certificate could not be installed (${installed.error.message}). ${note}`,
+      ),
     );
   }
   return ok({

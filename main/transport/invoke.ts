@@ -5,6 +5,8 @@ import { err, isKioskInvokeName, validateInvokeArgs } from '../../contracts/kios
 import type { KioskError, KioskHandlers, KioskInvokeName, Result } from '../../contracts/kiosk-api.ts';
 import { isConsoleInvokeName, validateConsoleArgs } from '../../contracts/console-api.ts';
 import type { ConsoleError, ConsoleHandlers, ConsoleInvokeName } from '../../contracts/console-api.ts';
+import { isPcInvokeName, validatePcArgs } from '../../contracts/pc-api.ts';
+import type { PcCallError, PcHandlers, PcInvokeName } from '../../contracts/pc-api.ts';
 
 export type InvokeOutcome = Result<unknown, KioskError>;
 
@@ -44,6 +46,27 @@ export async function invokeConsole(
   const validated = validateConsoleArgs(name, args as unknown[]);
   if (!validated.ok) return validated;
   const handler = handlers[name] as (...callArgs: readonly unknown[]) => Promise<Result<unknown, ConsoleError>>;
+  try {
+    return await handler(...validated.value);
+  } catch (error: unknown) {
+    onInternalError(name, error);
+    return err({ code: 'internal' });
+  }
+}
+
+/** "Set up this PC"'s twin of invokeKiosk: its own channel table and validators (contracts/pc-api.ts). */
+export async function invokePc(
+  handlers: PcHandlers,
+  name: unknown,
+  args: unknown,
+  onInternalError: (call: PcInvokeName, error: unknown) => void,
+): Promise<Result<unknown, PcCallError>> {
+  if (!isPcInvokeName(name)) return err({ code: 'invalid-argument', detail: 'unknown call' });
+  if (!Array.isArray(args) || args.length > MAX_ARGS)
+    return err({ code: 'invalid-argument', detail: 'arguments must be a short list' });
+  const validated = validatePcArgs(name, args as unknown[]);
+  if (!validated.ok) return validated;
+  const handler = handlers[name] as (...callArgs: readonly unknown[]) => Promise<Result<unknown, PcCallError>>;
   try {
     return await handler(...validated.value);
   } catch (error: unknown) {

@@ -4,6 +4,8 @@
 // move bytes.
 import { CONSOLE_INVOKE_NAMES } from '../../contracts/console-api.ts';
 import type { ConsoleApi, ConsoleError, ConsoleInvokeName, ConsoleView } from '../../contracts/console-api.ts';
+import { PC_INVOKE_NAMES } from '../../contracts/pc-api.ts';
+import type { PcApi, PcCallError, PcInvokeName, PcView } from '../../contracts/pc-api.ts';
 import { KIOSK_INVOKE_NAMES } from '../../contracts/kiosk-api.ts';
 import type { KioskApi, KioskError, KioskInvokeName, KioskView, Result } from '../../contracts/kiosk-api.ts';
 
@@ -57,4 +59,10 @@ export function createConsoleApiObject(
   invoke: (name: ConsoleInvokeName, args: readonly unknown[]) => Promise<Result<unknown, ConsoleError>>,
 ): HostApiObject<ConsoleApi, ConsoleView> {
   return createHostApiObject<ConsoleApi, ConsoleView, ConsoleInvokeName, ConsoleError>(CONSOLE_INVOKE_NAMES, invoke);
+}
+
+export function createPcApiObject(
+  invoke: (name: PcInvokeName, args: readonly unknown[]) => Promise<Result<unknown, PcCallError>>,
+): HostApiObject<PcApi, PcView> {
+  return createHostApiObject<PcApi, PcView, PcInvokeName, PcCallError>(PC_INVOKE_NAMES, invoke);
 }

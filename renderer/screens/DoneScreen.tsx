@@ -1,19 +1,12 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ScreenFrame } from '../components/ScreenFrame.tsx';
+import { longDate } from '../logic/long-date.ts';
 import type { ScreenProps } from './screen-props.ts';
-
-/** The credential's end date, in the shown language's long form ("6 December 2027"); null when unknown or unreadable. */
-function expiryDate(iso: string | null, language: string): string | null {
-  if (iso === null) return null;
-  const when = new Date(iso);
-  if (Number.isNaN(when.getTime())) return null;
-  return new Intl.DateTimeFormat(language, { dateStyle: 'long' }).format(when);
-}
 
 export function DoneScreen({ view }: ScreenProps<'done'>): ReactNode {
   const { t, i18n } = useTranslation();
-  const until = expiryDate(view.credentialExpiresAt, i18n.resolvedLanguage ?? 'en');
+  const until = longDate(view.credentialExpiresAt, i18n.resolvedLanguage ?? 'en');
   return (
     <ScreenFrame title={t('done.title')} tone="success">
       <svg className="done__check" viewBox="0 0 64 64" aria-hidden="true" focusable="false">

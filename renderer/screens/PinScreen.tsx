@@ -1,6 +1,7 @@
 // PIN entry. The digits live in a PinBuffer (a fixed Uint8Array in a ref), never in React state or a string;
 // state holds only how many there are, for the dots. The buffer is wiped after submitPin settles, when the
 // person clears it, and when this screen unmounts (card removed, cancel, session over).
+// `PinEntry` is the screen without the kiosk: "Set up this PC" (renderer/pc/) uses it with its own calls.
 import type { ReactNode } from 'react';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -13,6 +14,29 @@ import type { ScreenProps } from './screen-props.ts';
 import { settle } from './screen-props.ts';
 
 export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): ReactNode {
+  return (
+    <PinEntry
+      view={view}
+      submit={(pin, confirmLastTry) => settle(kiosk.submitPin(pin, { confirmLastTry }), onCallFailed)}
+      cancel={() => void settle(kiosk.cancel(), onCallFailed)}
+    />
+  );
+}
+
+/** What the PIN entry shows: the kiosk's PIN view fields (kiosk-api.ts); "Set up this PC" sends the same. */
+export type PinPrompt = Pick<
+  ScreenProps<'pin'>['view'],
+  'holderName' | 'triesLeft' | 'lastTryWarning' | 'lastAttempt' | 'busy'
+>;
+
+interface PinEntryProps {
+  readonly view: PinPrompt;
+  /** Sends the PIN; the promise settles once main has it (the buffer is wiped then). */
+  readonly submit: (pin: Uint8Array, confirmLastTry: boolean) => Promise<unknown>;
+  readonly cancel: () => void;
+}
+
+export function PinEntry({ view, submit: sendPin, cancel }: PinEntryProps): ReactNode {
   const { t } = useTranslation();
   const bufferRef = useRef<PinBuffer>(null);
   bufferRef.current ??= new PinBuffer();
@@ -49,13 +73,13 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
       setConfirming(false);
       setSubmitting(true);
       try {
-        await buffer.submitAndWipe((pin) => settle(kiosk.submitPin(pin, { confirmLastTry }), onCallFailed));
+        await buffer.submitAndWipe((pin) => sendPin(pin, confirmLastTry));
       } finally {
         sync();
         setSubmitting(false);
       }
     },
-    [buffer, kiosk, onCallFailed, sync],
+    [buffer, sendPin, sync],
   );
 
   const submit = useCallback(() => {
@@ -73,7 +97,7 @@ export function PinScreen({ view, kiosk, onCallFailed }: ScreenProps<'pin'>): Re
     <ScreenFrame
       eyebrow={view.holderName ? t('pin.greeting', { name: view.holderName }) : t('pin.greetingNoName')}
       title={t('pin.title')}
-      onCancel={() => void settle(kiosk.cancel(), onCallFailed)}
+      onCancel={cancel}
       className="pin"
     >
       <div className="pin__layout">
@@ -127,7 +151,7 @@ function useSpokenDigitCount(count: number, text: (count: number) => string): vo
   }, [count, speech, text]);
 }
 
-function pinStatusText(view: ScreenProps<'pin'>['view'], t: Translate): string | null {
+function pinStatusText(view: PinPrompt, t: Translate): string | null {
   if (view.lastAttempt === 'wrong') {
     return view.triesLeft === null ? t('pin.wrongUnknownTries') : t('pin.wrong', { count: view.triesLeft });
   }
