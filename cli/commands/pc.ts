@@ -74,7 +74,9 @@ enroll  card + PIN (standard input or a hidden prompt) sign in at the issuer; a 
         signs its certificate, which is installed beside the key; the token is registered in the NSS database
         browsers read (--nss-db, default ~/.pki/nssdb) and a daily renewal reminder is written (systemd user timer,
         --systemd-dir, default $XDG_CONFIG_HOME/systemd/user). Ends with "This PC is set up" and the expiry.
-status  what is installed, its expiry, and whether renewal is due (the organisation's threshold).
+status  what is installed, its expiry, and whether renewal is due (the organisation's threshold); then the issuer's
+        word on it (good, suspended, revoked), or a line saying the issuer could not be asked. Exit 1 when the
+        certificate is gone from the key store or the issuer says it does not work.
         --notify (the reminder's): tells the desktop when renewal is due, and exits 0.
 renew   card + PIN again: a new key and certificate; the old one is revoked (superseded) once the new one is in.
 remove  asks the issuer to revoke (signed by this PC's own key: no card needed), then deletes key and certificate.
@@ -312,18 +314,67 @@ async function status(values: Values<'status'>, host: PcHost): Promise<number> {
     : renewalDue
       ? `This PC's credential expires ${day(credential.notAfter)}: renew it now with \`dck pc renew\` and your card.`
       : `This PC is set up. Its credential expires ${day(credential.notAfter)}; renewal is due ${day(credential.renewalDueAt)}.`;
-  if (json) console.log(terminalSafeJson(facts));
-  else
+  const online = await issuerAnswer(loaded.state, credential);
+  if (json) console.log(terminalSafeJson({ ...facts, issuer: online }));
+  else {
     console.log(
       installed === false
         ? `${line} But its certificate is no longer in the key store: run \`dck pc remove\`, then enroll again.`
         : line,
     );
+    console.log(terminalSafe(issuerLine(online)));
+  }
+  const unusable = online.state !== 'unreachable' && online.state !== 'active';
   if (values['--notify'] === true) {
     if (expired || renewalDue) await notifyDesktop(line);
+    else if (unusable) await notifyDesktop(issuerLine(online));
     return 0;
   }
-  return installed === false ? 1 : 0;
+  return installed === false || unusable ? 1 : 0;
+}
+
+// ---- status online: the issuer's word on the credential ---------------------------------------
+
+/** What the issuer says of the credential (GET /credentials/:serial/status), or why it could not be asked. */
+export type IssuerAnswer =
+  | { readonly state: 'active' | 'suspended' | 'revoked' | 'expired' | 'unknown' }
+  | { readonly state: 'unreachable'; readonly detail: string };
+
+export async function issuerAnswer(state: PcState, credential: PcCredential): Promise<IssuerAnswer> {
+  let issuer: HttpsIssuerClient;
+  try {
+    issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
+  } catch (error) {
+    return { state: 'unreachable', detail: error instanceof Error ? error.message : 'no issuer client' };
+  }
+  try {
+    const answer = await issuer.route('credentialStatus', { params: { serialNumberHex: credential.serialNumberHex } });
+    if (answer.ok) return { state: answer.value.state };
+    if (answer.error.code === 'not-found') return { state: 'unknown' };
+    return {
+      state: 'unreachable',
+      detail: answer.error.code === 'unreachable' ? answer.error.detail : answer.error.code,
+    };
+  } finally {
+    issuer.close();
+  }
+}
+
+export function issuerLine(answer: IssuerAnswer): string {
+  switch (answer.state) {
+    case 'active':
+      return 'The issuer says it is good (active).';
+    case 'suspended':
+      return 'The issuer has suspended it: it does not work until the help desk resumes it.';
+    case 'revoked':
+      return 'The issuer has revoked it: it no longer works. Run `dck pc remove`, then `dck pc enroll` with your card.';
+    case 'expired':
+      return 'The issuer says it has expired: run `dck pc renew` with your card.';
+    case 'unknown':
+      return 'The issuer does not know this credential: run `dck pc remove`, then enroll again.';
+    case 'unreachable':
+      return `The issuer could not be asked (${answer.detail}): the above is this PC's own record.`;
+  }
 }
 
 // ---- the pieces ------------------------------------------------------------------------------
