@@ -33,7 +33,11 @@ export function FailedScreen({ view, api }: { readonly view: FailedView; readonl
   const { t } = useTranslation();
   const retry = view.purpose === 'remove' ? null : view.purpose;
   return (
-    <ScreenFrame title={t(`pc.failed.title.${view.purpose}`)} tone="problem">
+    // The host gone says nothing about this PC: only that the app must be started again.
+    <ScreenFrame
+      title={view.fault === 'app-stopped' ? t('pc.title') : t(`pc.failed.title.${view.purpose}`)}
+      tone="problem"
+    >
       <p className="lead" role="alert">
         {t(`pc.fault.${view.fault}`)}
       </p>
