@@ -79,6 +79,19 @@ export const AgentCredential = Type.Object(
 );
 export type AgentCredential = Static<typeof AgentCredential>;
 
+/** An enrollment of the person's card waiting for its phone (QR shown at a kiosk), as the person screen lists it. */
+export const WaitingEnrollment = Type.Object(
+  {
+    enrollmentId: OpaqueId,
+    kioskId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]),
+    startedAt: Type.String({ maxLength: 40 }),
+    /** True once its one-time password ran out (re-issue gives a new one). */
+    otpExpired: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type WaitingEnrollment = Static<typeof WaitingEnrollment>;
+
 export const PersonRecord = Type.Object(
   {
     cardId: OpaqueId,
@@ -88,6 +101,8 @@ export const PersonRecord = Type.Object(
     cardSerialHex: Type.String({ maxLength: 80 }),
     cardNotAfter: Type.String({ maxLength: 40 }),
     credentials: Type.Array(AgentCredential, { maxItems: 100 }),
+    /** The card's enrollments still waiting for their phone, newest first: the ones an agent may re-issue. */
+    waitingEnrollments: Type.Array(WaitingEnrollment, { maxItems: 20 }),
   },
   { additionalProperties: false },
 );
@@ -311,3 +326,54 @@ export const AuditPage = Type.Object(
   { additionalProperties: false },
 );
 export type AuditPage = Static<typeof AuditPage>;
+
+/**
+ * A kiosk's problem as the console names it in words (issuer/kiosks/list-kiosks.ts finds them): revoked by an
+ * administrator, never heard from, heartbeat stale (silent this long), reader or card service down, a recent error
+ * the kiosk reported (its code: main/heartbeat/reader-state.ts).
+ */
+export const KioskProblem = Type.Union([
+  Type.Object({ kind: Type.Literal('revoked') }, { additionalProperties: false }),
+  Type.Object({ kind: Type.Literal('never-seen') }, { additionalProperties: false }),
+  Type.Object(
+    { kind: Type.Literal('heartbeat-stale'), silentSeconds: Type.Integer({ minimum: 0 }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('reader-down'), reader: Type.Union([Type.Literal('no-reader'), Type.Literal('error')]) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('card-service-down'),
+      cardService: Type.Union([Type.Literal('unavailable'), Type.Literal('unknown')]),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('recent-error'), code: Type.String({ maxLength: 64 }), at: Type.String({ maxLength: 40 }) },
+    { additionalProperties: false },
+  ),
+]);
+export type KioskProblem = Static<typeof KioskProblem>;
+
+/** One kiosk as the console lists it: its last heartbeat's states (null before the first) and its problems. */
+export const AgentKiosk = Type.Object(
+  {
+    name: Type.String({ maxLength: 64 }),
+    lastSeenAt: Type.Union([Type.String({ maxLength: 40 }), Type.Null()]),
+    reader: Type.Union([Type.String({ maxLength: 20 }), Type.Null()]),
+    cardService: Type.Union([Type.String({ maxLength: 20 }), Type.Null()]),
+    appVersion: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    problems: Type.Array(KioskProblem, { maxItems: 16 }),
+  },
+  { additionalProperties: false },
+);
+export type AgentKiosk = Static<typeof AgentKiosk>;
+
+/** Every registered kiosk, those with problems first (then by name). */
+export const AgentKioskList = Type.Object(
+  { kiosks: Type.Array(AgentKiosk, { maxItems: 1000 }) },
+  { additionalProperties: false },
+);
+export type AgentKioskList = Static<typeof AgentKioskList>;

@@ -2,7 +2,7 @@
 // channel table both transports are built from, and runtime validation of every call's arguments. Modelled on
 // kiosk-api.ts (same Result, same PIN rules). The agent's session token never crosses it: main holds it and calls
 // the issuer; the page gets data and refusals as kinds it turns into sentences in the agent's language.
-import type { AgentRole, AuditPage, PersonLookup, QueueEntry, RevocationRequestView } from './agent-api.ts';
+import type { AgentKiosk, AgentRole, AuditPage, PersonLookup, QueueEntry, RevocationRequestView } from './agent-api.ts';
 import { AUDIT_FILTER_TEXT_MAX, AUDIT_OUTCOMES } from './agent-api.ts';
 import { KEY_FINGERPRINT_INPUT_PATTERN } from './key-fingerprint.ts';
 import { err, isPinBytes, ok, PIN_MAX_LENGTH, PIN_MIN_LENGTH } from './kiosk-api.ts';
@@ -35,6 +35,7 @@ export type ConsoleView =
       readonly screen: 'signed-in';
       readonly agent: { readonly name: string; readonly roles: readonly AgentRole[] };
       readonly queue: ConsoleQueue;
+      readonly kiosks: ConsoleKiosks;
     };
 
 /**
@@ -47,6 +48,31 @@ export interface ConsoleQueue {
   readonly entries: readonly QueueEntry[];
 }
 
+/**
+ * The kiosks as main reads them (GET /agent/kiosks every KIOSK_POLL_MS while signed in; watching is not activity, so
+ * it neither renews the session nor holds off the idle lock): `loading` until the first answer, `live` after each
+ * answer, `unavailable` while the last read failed (the kiosks are the last ones read, `checkedAt` when).
+ */
+export interface ConsoleKiosks {
+  readonly state: 'loading' | 'live' | 'unavailable';
+  readonly kiosks: readonly AgentKiosk[];
+  /** When the issuer last answered (ISO 8601), null before. */
+  readonly checkedAt: string | null;
+}
+
+/**
+ * A re-issued code as the one renderer view that shows it gets it: the QR payload, the one-time password and when
+ * they die. It is the answer to the agent's own call, never in a pushed view, so no other screen or window sees it;
+ * the view drops it when it unmounts (leaving the screen, the card pulled, the lock).
+ */
+export interface ConsoleReissuedCode {
+  readonly enrollmentId: string;
+  readonly qrPayload: string;
+  readonly otp: string;
+  /** ISO 8601: when this password and QR stop working. */
+  readonly expiresAt: string;
+}
+
 /** The queue steps of an enrollment still in progress (agent-api.ts QueueEntry.step); any other step drops off. */
 export const QUEUE_ACTIVE_STEPS: readonly string[] = ['awaiting-phone', 'phone-seen', 'awaiting-affirmation'];
 
@@ -54,7 +80,8 @@ export const QUEUE_ACTIVE_STEPS: readonly string[] = ['awaiting-phone', 'phone-s
  * An issuer refusal as the agent is told it (never the raw code): forbidden (403: your role cannot do this),
  * conflict (409: someone else acted first, or the state does not allow it), not-found, invalid (the note, reason or
  * search was refused), own-card (an agent cannot act on their own card), same-requester (four eyes),
- * session-ended (the console locks), unreachable (the issuer did not answer).
+ * enrollment-burned (too many wrong passwords), enrollment-finished (the phone already got its credential),
+ * card-revoked (the person's card was revoked), session-ended (the console locks), unreachable (the issuer did not answer).
  */
 export const CONSOLE_REFUSALS = [
   'forbidden',
@@ -63,6 +90,9 @@ export const CONSOLE_REFUSALS = [
   'invalid',
   'own-card',
   'same-requester',
+  'enrollment-burned',
+  'enrollment-finished',
+  'card-revoked',
   'session-ended',
   'unreachable',
 ] as const;
@@ -129,6 +159,8 @@ export interface ConsoleApi {
   searchAudit(filter: ConsoleAuditFilter, before: number | null): ConsoleResult<AuditPage>;
   /** Every row of the filter (at most AUDIT_EXPORT_MAX_ROWS), as JSON lines or CSV. */
   exportAudit(filter: ConsoleAuditFilter, format: AuditExportFormat): ConsoleResult<ConsoleAuditExport>;
+  /** A new QR + one-time password for a person's enrollment waiting for its phone (the old password dies), a note. */
+  reissueCode(enrollmentId: string, note: string): ConsoleResult<ConsoleReissuedCode>;
 }
 
 export type ConsoleInvokeName = Exclude<keyof ConsoleApi, 'onView'>;
@@ -150,6 +182,7 @@ export const CONSOLE_INVOKE_CHANNELS = {
   affirmEnrollment: 'console:affirm-enrollment',
   searchAudit: 'console:search-audit',
   exportAudit: 'console:export-audit',
+  reissueCode: 'console:reissue-code',
 } as const satisfies { readonly [K in ConsoleInvokeName]: `console:${string}` };
 
 export const CONSOLE_INVOKE_NAMES = Object.keys(CONSOLE_INVOKE_CHANNELS) as readonly ConsoleInvokeName[];
@@ -293,6 +326,13 @@ const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
     const known = AUDIT_EXPORT_FORMATS.find((candidate) => candidate === format);
     if (known === undefined) return invalid(`format must be one of: ${AUDIT_EXPORT_FORMATS.join(', ')}`);
     return ok([filter, known]);
+  },
+  reissueCode: (args) => {
+    const [enrollmentId, note] = args;
+    if (args.length !== 2 || typeof enrollmentId !== 'string' || !REQUEST_ID_PATTERN.test(enrollmentId))
+      return invalid('expects (enrollmentId, note)');
+    if (!isText(note, 1, NOTE_MAX_LENGTH)) return invalid(`note must be 1-${NOTE_MAX_LENGTH} characters`);
+    return ok([enrollmentId, note]);
   },
 };
 

@@ -40,6 +40,7 @@ import type { AnyIssuerErrorCode, IssuerErrorCode, OAuthErrorCode } from './issu
 import {
   AffirmRequest,
   AgentCredentialChange,
+  AgentKioskList,
   AgentNoteRequest,
   AgentRevocationOutcome,
   AgentRevokeRequest,
@@ -669,6 +670,15 @@ export const ISSUER_API = {
     success: { status: 200, body: AuditPage },
     errorShape: 'issuer',
     errors: [...AGENT_CALLER_ERROR_CODES, 'audit-filter-invalid'],
+  },
+  agentKiosks: {
+    method: 'GET',
+    path: '/agent/kiosks',
+    auth: 'agent-session',
+    summary: 'Agent console: every kiosk with last seen, reader and card-service state, problems first',
+    success: { status: 200, body: AgentKioskList },
+    errorShape: 'issuer',
+    errors: [...AGENT_CALLER_ERROR_CODES],
   },
   agentQueueEvents: {
     method: 'GET',

@@ -11,7 +11,7 @@ import { AGENT_ROLES } from '../../contracts/agent-api.ts';
 import { exportAudit } from '../../issuer/admin/audit-export.ts';
 import { verifyAuditLog } from '../../issuer/audit/verify-audit-log.ts';
 import { KioskRegistryError, registerKiosk, revokeKiosk } from '../../issuer/kiosks/kiosk-registry.ts';
-import { listKiosks } from '../../issuer/kiosks/list-kiosks.ts';
+import { kioskProblemText, listKiosks } from '../../issuer/kiosks/list-kiosks.ts';
 import {
   AgentRoleError,
   agentIdentityKey,
@@ -354,7 +354,11 @@ async function kiosksRevoke(ctx: Context): Promise<number> {
 }
 
 async function kiosksList(ctx: Context): Promise<number> {
-  const kiosks = await listKiosks(ctx.storage, ctx.deps.now());
+  // The terminal's form of each problem, in --json too (its shape is what scripts already read).
+  const kiosks = (await listKiosks(ctx.storage, ctx.deps.now())).map((kiosk) => ({
+    ...kiosk,
+    problems: kiosk.problems.map(kioskProblemText),
+  }));
   if (ctx.options['--json'] === true) ctx.print(terminalSafeJson(kiosks, 2));
   else if (kiosks.length === 0) ctx.print('no kiosks registered');
   else

@@ -2,7 +2,7 @@
 // awaiting their phone stay while they are younger than QUEUE_WINDOW_MS; done and failed ones drop off after
 // DONE_VISIBLE_MS. The console polls GET /agent/queue or follows GET /agent/queue/events (routes/agent.ts), which
 // is woken by the same EnrollmentEvents as the kiosk's own event stream.
-import type { EnrollmentQueue, QueueEntry } from '../../contracts/agent-api.ts';
+import type { EnrollmentQueue, QueueEntry, WaitingEnrollment } from '../../contracts/agent-api.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
@@ -43,6 +43,28 @@ export async function enrollmentQueue(ctx: Pick<IssuerContext, 'storage' | 'now'
   const now = ctx.now().getTime();
   const rows = await ctx.storage.listEnrollmentQueue(now - QUEUE_WINDOW_MS, now - DONE_VISIBLE_MS, MAX_ENTRIES);
   return { enrollments: rows.map((row) => queueEntry(row, now)) };
+}
+
+/** Each card's enrollments waiting for their phone (the person screen's re-issue), newest first, by card id. */
+export async function waitingEnrollmentsByCard(
+  ctx: Pick<IssuerContext, 'storage' | 'now'>,
+): Promise<ReadonlyMap<string, WaitingEnrollment[]>> {
+  const now = ctx.now().getTime();
+  // doneSince in the future: only the enrollments still awaiting their phone.
+  const rows = await ctx.storage.listEnrollmentQueue(now - QUEUE_WINDOW_MS, now + 1, MAX_ENTRIES);
+  const byCard = new Map<string, WaitingEnrollment[]>();
+  for (const row of rows) {
+    if (row.enrollment.status !== 'awaiting-phone') continue;
+    const list = byCard.get(row.enrollment.cardId) ?? [];
+    list.push({
+      enrollmentId: row.enrollment.id,
+      kioskId: row.kioskId,
+      startedAt: new Date(row.enrollment.createdAt).toISOString(),
+      otpExpired: row.enrollment.otpExpiresAt <= now,
+    });
+    byCard.set(row.enrollment.cardId, list);
+  }
+  return byCard;
 }
 
 export async function watchQueue(ctx: IssuerContext, token: string | null): Promise<RouteRuleResult<'agentQueue'>> {

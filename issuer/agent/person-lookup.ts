@@ -1,11 +1,11 @@
 // An agent looks a person up: by name (in part), card UUID, FASC-N, card serial, derived certificate serial or e-mail
 // address (whole, any case: the card certificate's, kept as cards.email at each sign-in). The
 // answer lists each matching card with its derived credentials (device, state, expiry, renewal due), as
-// admin/credential-report.ts describes them. Bounded: the text is 2–128 printable characters (else `search-invalid`,
+// admin/credential-report.ts describes them, and its enrollments still waiting for their phone (to re-issue). Bounded: the text is 2–128 printable characters (else `search-invalid`,
 // audited), every value reaches SQL only as a bound parameter (a SQL-shaped string is just a name nobody has), at
 // most MAX_PEOPLE cards and MAX_CREDENTIALS_PER_CARD credentials each. The directory's addresses (notifications/
 // directory-lookup.ts) are not searched: the directory is asked by UUID or FASC-N only, never by address.
-import type { AgentCredential, PersonRecord } from '../../contracts/agent-api.ts';
+import type { AgentCredential, PersonRecord, WaitingEnrollment } from '../../contracts/agent-api.ts';
 import { credentialReport } from '../admin/credential-report.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { renewalDueAt } from '../notifications/credential-status.ts';
@@ -14,9 +14,11 @@ import { auditedRefusal, ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import type { CardRecord, CardSearch, DerivedCredentialView } from '../storage/issuer-storage.ts';
 import { authenticateAgent } from './agent-session.ts';
+import { waitingEnrollmentsByCard } from './enrollment-queue.ts';
 
 const MAX_PEOPLE = 50;
 const MAX_CREDENTIALS_PER_CARD = 100;
+const MAX_WAITING_PER_CARD = 20;
 /** A UUID, or hex (FASC-N, serials) as people type it: colons and spaces dropped, lower case. */
 const EXACT_FORM = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{2,100})$/;
 
@@ -43,7 +45,12 @@ function agentCredential(view: DerivedCredentialView, at: Date, thresholdPercent
   };
 }
 
-async function personRecord(ctx: IssuerContext, card: CardRecord, at: Date): Promise<PersonRecord> {
+async function personRecord(
+  ctx: IssuerContext,
+  card: CardRecord,
+  at: Date,
+  waiting: ReadonlyMap<string, WaitingEnrollment[]>,
+): Promise<PersonRecord> {
   const views = await ctx.storage.listDerivedCredentials({ cardId: card.id }, MAX_CREDENTIALS_PER_CARD);
   const threshold = (await ctx.tenant()).renewalThresholdPercent;
   return {
@@ -54,6 +61,7 @@ async function personRecord(ctx: IssuerContext, card: CardRecord, at: Date): Pro
     cardSerialHex: card.serialNumberHex,
     cardNotAfter: new Date(card.notAfter).toISOString(),
     credentials: views.map((view) => agentCredential(view, at, threshold)),
+    waitingEnrollments: (waiting.get(card.id) ?? []).slice(0, MAX_WAITING_PER_CARD),
   };
 }
 
@@ -70,7 +78,8 @@ export async function lookUpPeople(
     return auditedRefusal(ctx, 'agent-lookup', 'search-invalid', { ...agent, length: input.query.length });
   const cards = await ctx.storage.searchCards(search, MAX_PEOPLE + 1);
   const at = ctx.now();
-  const people = await Promise.all(cards.slice(0, MAX_PEOPLE).map((card) => personRecord(ctx, card, at)));
+  const waiting = await waitingEnrollmentsByCard(ctx);
+  const people = await Promise.all(cards.slice(0, MAX_PEOPLE).map((card) => personRecord(ctx, card, at, waiting)));
   await ctx.audit('agent-lookup', 'success', null, {
     ...agent,
     query: search.name,

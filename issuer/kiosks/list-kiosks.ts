@@ -1,6 +1,8 @@
-// The kiosks as an administrator (and later the agent console) sees them: name, key fingerprint, last seen, and
-// the problems worth acting on: revoked, never heard from, heartbeat stale, reader or card service down, recent
-// errors. A plain function over storage and a clock.
+// The kiosks as an administrator (`dck admin kiosks list`) and the agent console (GET /agent/kiosks) see them: name,
+// key fingerprint, last seen, and the problems worth acting on: revoked, never heard from, heartbeat stale, reader or
+// card service down, recent errors. A plain function over storage and a clock. Problems are data
+// (contracts/agent-api.ts KioskProblem): the console says each in the agent's language, the CLI in kioskProblemText.
+import type { KioskProblem } from '../../contracts/agent-api.ts';
 import type { KioskHeartbeatReport } from '../../contracts/kiosk-heartbeat.ts';
 import type { IssuerStorage, KioskRecord } from '../storage/issuer-storage.ts';
 
@@ -14,7 +16,7 @@ export interface KioskOverview {
   revoked: boolean;
   lastSeenAt: string | null;
   report: KioskHeartbeatReport | null;
-  problems: string[];
+  problems: KioskProblem[];
 }
 
 export async function listKiosks(
@@ -23,6 +25,23 @@ export async function listKiosks(
   staleAfterMs = KIOSK_STALE_AFTER_MS,
 ): Promise<KioskOverview[]> {
   return (await storage.listKiosks()).map((kiosk) => overview(kiosk, now.getTime(), staleAfterMs));
+}
+
+/** A problem as one line of the administrator's terminal (English, codes kept: `dck admin kiosks list`). */
+export function kioskProblemText(problem: KioskProblem): string {
+  switch (problem.kind) {
+    case 'revoked':
+    case 'never-seen':
+      return problem.kind;
+    case 'heartbeat-stale':
+      return `heartbeat-stale (${problem.silentSeconds} s)`;
+    case 'reader-down':
+      return `reader-${problem.reader}`;
+    case 'card-service-down':
+      return `card-service-${problem.cardService}`;
+    case 'recent-error':
+      return `error ${problem.code} at ${problem.at}`;
+  }
 }
 
 function overview(kiosk: KioskRecord, now: number, staleAfterMs: number): KioskOverview {
@@ -44,14 +63,16 @@ function problemsOf(
   report: KioskHeartbeatReport | null,
   now: number,
   staleAfterMs: number,
-): string[] {
-  if (kiosk.revokedAt !== null) return ['revoked'];
-  if (kiosk.lastSeenAt === null || report === null) return ['never-seen'];
-  const problems: string[] = [];
+): KioskProblem[] {
+  if (kiosk.revokedAt !== null) return [{ kind: 'revoked' }];
+  if (kiosk.lastSeenAt === null || report === null) return [{ kind: 'never-seen' }];
+  const problems: KioskProblem[] = [];
   const silentMs = now - kiosk.lastSeenAt;
-  if (silentMs > staleAfterMs) problems.push(`heartbeat-stale (${Math.round(silentMs / 1000)} s)`);
-  if (report.reader === 'no-reader' || report.reader === 'error') problems.push(`reader-${report.reader}`);
-  if (report.cardService !== 'running') problems.push(`card-service-${report.cardService}`);
-  for (const error of report.lastErrors) problems.push(`error ${error.code} at ${new Date(error.at).toISOString()}`);
+  if (silentMs > staleAfterMs) problems.push({ kind: 'heartbeat-stale', silentSeconds: Math.round(silentMs / 1000) });
+  if (report.reader === 'no-reader' || report.reader === 'error')
+    problems.push({ kind: 'reader-down', reader: report.reader });
+  if (report.cardService !== 'running') problems.push({ kind: 'card-service-down', cardService: report.cardService });
+  for (const error of report.lastErrors)
+    problems.push({ kind: 'recent-error', code: error.code, at: new Date(error.at).toISOString() });
   return problems;
 }

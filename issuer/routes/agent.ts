@@ -1,11 +1,12 @@
 // The help-desk agent console's routes (issue 13, issuer side): sign-in with the agent's own card, sign-out, person
-// look-up, credential actions, four-eyes requests, re-issue, the live queue (JSON and server-sent events) and the
-// audit log (auditor, admin). The rules are in issuer/agent/; every one checks the caller's session and role first
-// (authenticateAgent).
+// look-up, credential actions, four-eyes requests, re-issue, the live queue (JSON and server-sent events), the
+// kiosks and the audit log (auditor, admin). The rules are in issuer/agent/; every one checks the caller's session
+// and role first (authenticateAgent).
 import type { FastifyInstance } from 'fastify';
 import { ISSUER_API } from '../../contracts/issuer-routes.ts';
 import type { RouteSpec } from '../../contracts/issuer-routes.ts';
 import { changeSettings, showTenantSettings } from '../agent/admin-settings.ts';
+import { watchKiosks } from '../agent/agent-kiosks.ts';
 import { authenticateAgent, signInAgent, signOutAgent } from '../agent/agent-session.ts';
 import { searchAuditLog } from '../agent/audit-search.ts';
 import { revokeCredential, suspendOrResume, terminatePerson } from '../agent/credential-actions.ts';
@@ -58,6 +59,7 @@ export function registerAgentRoutes(app: FastifyInstance, ctx: IssuerContext): v
   );
   registerRoute(app, 'agentQueue', ({ bearer }) => watchQueue(ctx, bearer));
   registerRoute(app, 'agentAudit', ({ bearer, query }) => searchAuditLog(ctx, { token: bearer, query }));
+  registerRoute(app, 'agentKiosks', ({ bearer }) => watchKiosks(ctx, bearer));
   registerQueueStream(app, ctx);
 }
 

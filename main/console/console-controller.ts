@@ -11,6 +11,7 @@ import type { AgentRole } from '../../contracts/agent-api.ts';
 import { QUEUE_ACTIVE_STEPS } from '../../contracts/console-api.ts';
 import type {
   ConsoleError,
+  ConsoleKiosks,
   ConsoleQueue,
   ConsoleHandlers,
   ConsoleLockReason,
@@ -23,6 +24,8 @@ import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts'
 import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
 import { auditExportFile, auditQueryOf, collectAuditRows } from './audit-export.ts';
 import { refusalOf } from './issuer-refusal.ts';
+import { pollKiosks } from './kiosk-poll.ts';
+import type { KioskAnswer } from './kiosk-poll.ts';
 import type { QueueFollower, QueueStreamEvent } from './queue-stream.ts';
 
 export type ConsoleLog = (event: string, fields?: Readonly<Record<string, string | number>>) => void;
@@ -33,6 +36,10 @@ export interface ConsoleControllerOptions {
   readonly log?: ConsoleLog;
   /** Follows the live queue with the agent's token (queue-stream.ts); without it the queue stays `connecting`. */
   readonly queue?: QueueFollower;
+  /** How often the kiosk list is read while signed in (kiosk-poll.ts; tests shorten it). */
+  readonly kioskPollMs?: number;
+  /** The clock a re-issued code's expiry is counted from (tests fix it). */
+  readonly now?: () => Date;
 }
 
 export interface ConsoleController {
@@ -56,6 +63,8 @@ interface AgentSignedIn {
   timer: ReturnType<typeof setTimeout> | null;
   queue: ConsoleQueue;
   stopQueue: () => void;
+  kiosks: ConsoleKiosks;
+  stopKiosks: () => void;
 }
 
 const refused = (error: IssuerCallError): { readonly ok: false; readonly error: ConsoleError } =>
@@ -70,6 +79,7 @@ function signInRefusal(error: IssuerCallError): ConsoleSignInRefusal {
 
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
   const log: ConsoleLog = options.log ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
   const issuer = options.issuer;
   const listeners = new Set<(view: ConsoleView) => void>();
   let view: ConsoleView = { screen: 'locked', reason: 'start' };
@@ -93,6 +103,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
     signedIn = null;
     if (ending?.timer) clearTimeout(ending.timer);
     ending?.stopQueue();
+    ending?.stopKiosks();
     publish({ screen: 'locked', reason });
     log('console-locked', { reason });
     await closeCardSession();
@@ -188,6 +199,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
       timer: null,
       queue: { state: 'connecting', entries: [] },
       stopQueue: () => undefined,
+      kiosks: { state: 'loading', kiosks: [], checkedAt: null },
+      stopKiosks: () => undefined,
     };
     signedIn = agentSession;
     armIdleLock(agentSession);
@@ -195,10 +208,28 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
     publishSignedIn(agentSession);
     if (options.queue !== undefined)
       agentSession.stopQueue = options.queue(agentSession.token, (event) => onQueueEvent(agentSession, event));
+    agentSession.stopKiosks = pollKiosks(
+      () => issuer.route('agentKiosks', { bearer: agentSession.token }),
+      (answer) => onKiosks(agentSession, answer),
+      options.kioskPollMs,
+    );
+  };
+
+  /** The kiosk list's news: the kiosks as the issuer answered, or "unavailable" (the last list stays on screen). */
+  const onKiosks = (session: AgentSignedIn, answer: KioskAnswer): void => {
+    if (signedIn !== session) return;
+    if (!answer.ok && answer.error.code === 'agent-session-invalid') return void lock('session-expired');
+    if (answer.ok) session.kiosks = { state: 'live', kiosks: answer.value.kiosks, checkedAt: now().toISOString() };
+    else {
+      log('console-kiosks-unavailable', { error: answer.error.code });
+      session.kiosks = { ...session.kiosks, state: 'unavailable' };
+    }
+    publishSignedIn(session);
   };
 
   const publishSignedIn = (session: AgentSignedIn): void => {
-    if (signedIn === session) publish({ screen: 'signed-in', agent: session.agent, queue: session.queue });
+    if (signedIn === session)
+      publish({ screen: 'signed-in', agent: session.agent, queue: session.queue, kiosks: session.kiosks });
   };
 
   /** The queue stream's news: the entries still in progress (done and failed ones drop off), or its break. */
@@ -336,6 +367,17 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
       log('console-audit-exported', { format, rows: collected.value.rows.length });
       return ok(auditExportFile(collected.value.rows, collected.value.truncated, format, new Date()));
     },
+    // The one-time password passes through here to the agent's screen only: never logged, never in a pushed view.
+    reissueCode: (enrollmentId, note) =>
+      withSession(
+        (bearer) => issuer.route('agentReissueCode', { params: { enrollmentId }, body: { note }, bearer }),
+        (code) => ({
+          enrollmentId: code.enrollmentId,
+          qrPayload: code.qrPayload,
+          otp: code.otp,
+          expiresAt: new Date(now().getTime() + code.expiresIn * 1000).toISOString(),
+        }),
+      ),
   };
 
   return {

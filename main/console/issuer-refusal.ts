@@ -9,6 +9,9 @@ export function refusalOf(error: IssuerCallError): ConsoleRefusal {
   if (error.code === 'unreachable') return 'unreachable';
   if (error.code === 'agent-own-card') return 'own-card';
   if (error.code === 'agent-same-requester') return 'same-requester';
+  if (error.code === 'enrollment-burned') return 'enrollment-burned';
+  if (error.code === 'enrollment-completed') return 'enrollment-finished';
+  if (error.code === 'card-revoked') return 'card-revoked';
   const status: number = ISSUER_ERRORS[error.code].status;
   if (status === 401) return 'session-ended';
   if (status === 403) return 'forbidden';

@@ -59,6 +59,6 @@ function renderView(api: ConsoleApi, view: ConsoleView): ReactNode {
     case 'sign-in-refused':
       return <SignInRefusedScreen reason={view.reason} />;
     case 'signed-in':
-      return <SignedInScreen api={api} roles={view.agent.roles} queue={view.queue} />;
+      return <SignedInScreen api={api} roles={view.agent.roles} queue={view.queue} kiosks={view.kiosks} />;
   }
 }

@@ -1,5 +1,6 @@
 // One person: their card and each derived credential (device, state, expiry, renewal due), with the actions its
-// state allows. An action opens CredentialActionDialog (reason, note, then a confirmation step).
+// state allows. An action opens CredentialActionDialog (reason, note, then a confirmation step). Their enrollments
+// still waiting for the phone are listed with "New code" (ReissuePanel).
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,6 +9,7 @@ import type { ConsoleApi } from '../../../contracts/console-api.ts';
 import { ScreenFrame } from '../../components/ScreenFrame.tsx';
 import type { CredentialAction } from './CredentialActionDialog.tsx';
 import { CredentialActionDialog } from './CredentialActionDialog.tsx';
+import { ReissuePanel } from './ReissuePanel.tsx';
 
 interface PersonDetailProps {
   readonly api: ConsoleApi;
@@ -22,6 +24,7 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
   const [acting, setActing] = useState<{ action: CredentialAction; credential: AgentCredential } | null>(null);
   const [terminating, setTerminating] = useState(false);
   const [done, setDone] = useState<string | null>(null);
+  const [reissuing, setReissuing] = useState<string | null>(null);
   const date = (iso: string): string =>
     new Date(iso).toLocaleDateString(i18n.resolvedLanguage, { year: 'numeric', month: 'long', day: 'numeric' });
   const device = (credential: AgentCredential): string =>
@@ -39,6 +42,18 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
       {t(`console.person.${action}`)}
     </button>
   );
+  if (reissuing !== null)
+    return (
+      <ReissuePanel
+        api={api}
+        enrollmentId={reissuing}
+        personName={person.name}
+        onBack={() => {
+          setReissuing(null);
+          onChanged();
+        }}
+      />
+    );
   return (
     <ScreenFrame title={person.name} eyebrow={t('console.person.card')}>
       <button type="button" className="button button--quiet console__back" onClick={onBack}>
@@ -84,18 +99,21 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
                 <td>{date(credential.notAfter)}</td>
                 <td>{date(credential.renewalDueAt)}</td>
                 <td className="console__serial">{credential.serialNumberHex}</td>
-                <td className="console__actions">
-                  {credential.state === 'active' ? actionButton('suspend', credential) : null}
-                  {credential.state === 'suspended' ? actionButton('resume', credential) : null}
-                  {credential.state === 'active' || credential.state === 'suspended'
-                    ? actionButton('revoke', credential)
-                    : null}
+                <td>
+                  <div className="console__actions">
+                    {credential.state === 'active' ? actionButton('suspend', credential) : null}
+                    {credential.state === 'suspended' ? actionButton('resume', credential) : null}
+                    {credential.state === 'active' || credential.state === 'suspended'
+                      ? actionButton('revoke', credential)
+                      : null}
+                  </div>
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      <WaitingEnrollments person={person} onReissue={setReissuing} />
       {person.credentials.some((c) => c.state === 'active' || c.state === 'suspended') ? (
         <button
           type="button"
@@ -139,5 +157,36 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
         />
       )}
     </ScreenFrame>
+  );
+}
+
+/** The person's enrollments waiting for their phone, each with "New code" (the old password dies). */
+function WaitingEnrollments(props: { person: PersonRecord; onReissue: (enrollmentId: string) => void }): ReactNode {
+  const { t, i18n } = useTranslation();
+  if (props.person.waitingEnrollments.length === 0) return null;
+  const when = (iso: string): string =>
+    new Date(iso).toLocaleString(i18n.resolvedLanguage, { dateStyle: 'medium', timeStyle: 'short' });
+  return (
+    <>
+      <h2 className="console__subtitle">{t('console.reissue.waiting')}</h2>
+      <ul className="console__requests">
+        {props.person.waitingEnrollments.map((enrollment) => (
+          <li key={enrollment.enrollmentId} className="console__request">
+            <p>
+              {t('console.reissue.startedAt', { time: when(enrollment.startedAt), kiosk: enrollment.kioskId ?? '—' })}
+              {' · '}
+              <strong>{t(enrollment.otpExpired ? 'console.reissue.codeRanOut' : 'console.reissue.codeValid')}</strong>
+            </p>
+            <button
+              type="button"
+              className="button button--secondary console__back"
+              onClick={() => props.onReissue(enrollment.enrollmentId)}
+            >
+              {t('console.reissue.action')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }

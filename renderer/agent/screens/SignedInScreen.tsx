@@ -1,21 +1,23 @@
-// The signed-in console: three sections (look up a person; the live queue; revocations awaiting approval), chosen in a nav bar. Each
+// The signed-in console: its sections (look up a person; the live queue; revocations awaiting approval; kiosks), chosen in a nav bar. Each
 // section keeps its own state; the whole screen unmounts when the console locks.
 import type { ReactNode } from 'react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AgentRole } from '../../../contracts/agent-api.ts';
-import type { ConsoleApi, ConsoleQueue } from '../../../contracts/console-api.ts';
+import type { ConsoleApi, ConsoleKiosks, ConsoleQueue } from '../../../contracts/console-api.ts';
 import { ApprovalsSection } from './ApprovalsSection.tsx';
 import { AuditSection } from './AuditSection.tsx';
+import { KiosksSection } from './KiosksSection.tsx';
 import { PeopleSection } from './PeopleSection.tsx';
 import { QueueSection } from './QueueSection.tsx';
 
-type Section = 'people' | 'queue' | 'approvals' | 'audit';
+type Section = 'people' | 'queue' | 'approvals' | 'kiosks' | 'audit';
 
 interface SignedInScreenProps {
   readonly api: ConsoleApi;
   readonly roles: readonly AgentRole[];
   readonly queue: ConsoleQueue;
+  readonly kiosks: ConsoleKiosks;
 }
 
 export function SignedInScreen(props: SignedInScreenProps): ReactNode {
@@ -37,6 +39,7 @@ export function SignedInScreen(props: SignedInScreenProps): ReactNode {
         {tab('people')}
         {tab('queue')}
         {tab('approvals')}
+        {tab('kiosks')}
         {/* Only the roles that may read the audit see its tab; the issuer refuses anyone else all the same. */}
         {props.roles.includes('auditor') || props.roles.includes('admin') ? tab('audit') : null}
       </nav>
@@ -45,6 +48,7 @@ export function SignedInScreen(props: SignedInScreenProps): ReactNode {
       {section === 'approvals' ? (
         <ApprovalsSection api={props.api} isApprover={props.roles.includes('approver')} />
       ) : null}
+      {section === 'kiosks' ? <KiosksSection kiosks={props.kiosks} /> : null}
       {section === 'audit' ? <AuditSection api={props.api} /> : null}
     </div>
   );

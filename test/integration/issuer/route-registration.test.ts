@@ -58,6 +58,7 @@ const EXPECTED_STATUSES: Record<RouteName, number[]> = {
   adminChangeTenantSettings: [200, 400, 401, 403, 413, 415, 429, 500, 503],
   agentQueue: [200, 401, 403, 429, 500, 503],
   agentAudit: [200, 400, 401, 403, 429, 500, 503],
+  agentKiosks: [200, 401, 403, 429, 500, 503],
   agentQueueEvents: [200, 401, 403, 429, 500, 503],
 };
 

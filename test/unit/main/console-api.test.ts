@@ -25,6 +25,7 @@ describe('console call validation', () => {
     expect(validateConsoleArgs('affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718', 'read aloud']).ok).toBe(
       true,
     );
+    expect(validateConsoleArgs('reissueCode', ['A'.repeat(22), 'code ran out']).ok).toBe(true);
   });
 
   it.each([
@@ -50,6 +51,10 @@ describe('console call validation', () => {
     ['affirmEnrollment', ['../../etc/passwd', 'A1B2-C3D4-E5F6-0718', 'note']],
     ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718', '']],
     ['affirmEnrollment', ['A'.repeat(22), 'A1B2-C3D4-E5F6-0718']],
+    ['reissueCode', ['A'.repeat(22)]],
+    ['reissueCode', ['A'.repeat(22), '']],
+    ['reissueCode', ["1' OR 1=1 --", 'note']],
+    ['reissueCode', ['A'.repeat(22), 'n'.repeat(NOTE_MAX_LENGTH + 1)]],
   ] as const)('refuses %s(%j)', (name, args) => {
     const result = validateConsoleArgs(name, args);
     expect(result.ok).toBe(false);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KioskHeartbeatReport } from '../../../../contracts/kiosk-heartbeat.ts';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { registerKiosk, revokeKiosk } from '../../../../issuer/kiosks/kiosk-registry.ts';
-import { listKiosks } from '../../../../issuer/kiosks/list-kiosks.ts';
+import { kioskProblemText, listKiosks } from '../../../../issuer/kiosks/list-kiosks.ts';
 import { signedHeartbeat } from '../../../../main/heartbeat/kiosk-heartbeat.ts';
 import { loadOrCreateKioskIdentity } from '../../../../main/identity/kiosk-identity.ts';
 import type { KioskIdentity } from '../../../../main/identity/kiosk-identity.ts';
@@ -60,7 +60,7 @@ describe('kiosk identity', () => {
 describe('kiosk heartbeat', () => {
   it('a registered kiosk reports; listKiosks shows it seen, with its problems; a stale one is a problem', async () => {
     const before = await listKiosks(h.issuer.storage, new Date());
-    expect(before.find((k) => k.name === 'lobby-1')?.problems).toEqual(['never-seen']);
+    expect(before.find((k) => k.name === 'lobby-1')?.problems).toEqual([{ kind: 'never-seen' }]);
     const report: KioskHeartbeatReport = {
       ...REPORT,
       reader: 'no-reader',
@@ -71,9 +71,14 @@ describe('kiosk heartbeat', () => {
     const [seen] = (await listKiosks(h.issuer.storage, new Date())).filter((k) => k.name === 'lobby-1');
     expect(seen?.lastSeenAt).not.toBeNull();
     expect(seen?.report).toEqual(report);
-    expect(seen?.problems).toEqual(['reader-no-reader', expect.stringMatching(/^error pcsc-unavailable at /)]);
+    expect(seen?.problems.map(kioskProblemText)).toEqual([
+      'reader-no-reader',
+      expect.stringMatching(/^error pcsc-unavailable at /),
+    ]);
     const later = await listKiosks(h.issuer.storage, new Date(Date.now() + 10 * 60_000));
-    expect(later.find((k) => k.name === 'lobby-1')?.problems[0]).toMatch(/^heartbeat-stale \(60\d s\)$/);
+    expect(later.find((k) => k.name === 'lobby-1')?.problems.map(kioskProblemText)[0]).toMatch(
+      /^heartbeat-stale \(60\d s\)$/,
+    );
   });
 
   it('refuses a replayed heartbeat (409), records nothing, audits it', async () => {
@@ -138,7 +143,7 @@ describe('kiosk heartbeat', () => {
     expect(answer).toMatchObject({ ok: false, error: { code: 'kiosk-revoked' } });
     expect(await refusals('kiosk-revoked')).toHaveLength(1);
     expect((await listKiosks(h.issuer.storage, new Date())).find((k) => k.name === 'lobby-1')?.problems).toEqual([
-      'revoked',
+      { kind: 'revoked' },
     ]);
   });
 });

@@ -2,6 +2,7 @@
 // kiosk sign-ins (PKI-AUTH), real phones' device authorizations, real SQLite, a fixed clock.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { enrollmentQueue, watchQueue } from '../../../../issuer/agent/enrollment-queue.ts';
+import { lookUpPeople } from '../../../../issuer/agent/person-lookup.ts';
 import { reissueCode } from '../../../../issuer/agent/reissue-code.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
@@ -88,6 +89,26 @@ describe('re-issue of a one-time password that ran out', () => {
     const [row] = (await h.ctx.storage.listAudit(0, 1000)).filter((entry) => entry.event === 'agent-reissue');
     expect(row?.details).toMatchObject({ enrollmentId, note: 'person called, code ran out' });
     expect(JSON.stringify(row)).not.toContain(reissued.value.otp);
+  });
+
+  it("the person's look-up lists their enrollment waiting for its phone (to re-issue), with its code ran out", async () => {
+    const pat = await h.personCard('Pat Person');
+    const enrollmentId = await kioskEnrollment(pat);
+    const startedAt = h.ctx.now().toISOString();
+    h.advance(h.ctx.config.otp.lifetimeSeconds * 1000 + 1);
+    const found = await lookUpPeople(h.ctx, { token, query: 'Pat Person' });
+    if (!found.ok) throw new Error(found.error.code);
+    expect(found.value.people.map((person) => person.waitingEnrollments)).toEqual([
+      [{ enrollmentId, kioskId: 'kiosk-1', startedAt, otpExpired: true }],
+    ]);
+    const reissued = await reissueCode(h.ctx, { token, enrollmentId, note: 'code ran out' });
+    expect(reissued.ok).toBe(true);
+    const again = await lookUpPeople(h.ctx, { token, query: 'Pat Person' });
+    expect(again.ok && again.value.people[0]?.waitingEnrollments[0]?.otpExpired).toBe(false);
+    // Someone else's card (signed in at a kiosk, no enrollment) lists none of Pat's.
+    await h.signIn(await h.personCard('Sam Other'));
+    const other = await lookUpPeople(h.ctx, { token, query: 'Sam Other' });
+    expect(other.ok && other.value.people[0]?.waitingEnrollments).toEqual([]);
   });
 
   it("never for the agent's own enrollment, nor by an auditor", async () => {

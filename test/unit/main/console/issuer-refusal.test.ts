@@ -12,6 +12,9 @@ describe('issuer refusal → what the agent is told', () => {
     ['agent-own-card', 'own-card'],
     ['agent-same-requester', 'same-requester'],
     ['note-invalid', 'invalid'],
+    ['enrollment-burned', 'enrollment-burned'],
+    ['enrollment-completed', 'enrollment-finished'],
+    ['card-revoked', 'card-revoked'],
     ['unreachable', 'unreachable'],
   ] as const)('%s → %s', (code, refusal) => {
     expect(refusalOf({ code, detail: 'HTTP …' })).toBe(refusal);
