@@ -24,6 +24,8 @@ export interface ConsoleInBrowserOptions {
   /** The roles the virtual agent card gets (default helpdesk + approver). */
   readonly roles?: readonly AgentRole[];
   readonly consoleLog?: ConsoleLog;
+  /** How often the console reads the kiosk list (tests shorten it). */
+  readonly kioskPollMs?: number;
 }
 
 export interface DemoConsoleOptions
@@ -56,6 +58,7 @@ export async function startConsoleOn(
     rendererDir: options.rendererDir ?? RENDERER_DIST,
     ...(options.port === undefined ? {} : { port: options.port }),
     ...(options.consoleLog === undefined ? {} : { log: options.consoleLog }),
+    ...(options.kioskPollMs === undefined ? {} : { kioskPollMs: options.kioskPollMs }),
   });
   try {
     // The agent's card is in the reader at their desk: the console opens on its PIN screen.

@@ -1,24 +1,16 @@
-// The agent console in a browser: the console controller (the agent's card in a reader, the issuer over HTTPS) and
-// the browser host serving agent.html. `dck agent --browser` starts this against a configured issuer; the demo
-// (demo/demo-console.ts) starts it against the embedded issuer with a virtual agent card.
-import type { KioskCardPort } from '../card/card-port.ts';
+// The agent console in a browser: the console service (console-service.ts: the agent's card in a reader, the issuer
+// over HTTPS) and the browser host serving agent.html. `dck agent --browser` starts this against a configured
+// issuer; the demo (demo/demo-console.ts) starts it against the embedded issuer with a virtual agent card.
 import { startConsoleBrowserHost } from '../browser-host/browser-host.ts';
 import type { RunningBrowserHost } from '../browser-host/browser-host.ts';
 import { consoleHostScript } from '../browser-host/kiosk-host-bundle.ts';
-import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
-import { createConsoleController } from './console-controller.ts';
-import type { ConsoleController, ConsoleLog } from './console-controller.ts';
-import { createQueueFollower } from './queue-stream.ts';
+import type { ConsoleController } from './console-controller.ts';
+import { startConsoleService } from './console-service.ts';
+import type { ConsoleServiceOptions } from './console-service.ts';
 
-export interface BrowserConsoleOptions {
-  readonly card: KioskCardPort;
-  /** https://host:port of the issuer. */
-  readonly issuerUrl: string;
-  /** PEM certificate(s) the issuer's TLS certificate must chain to. */
-  readonly trustedCaPem: string;
+export interface BrowserConsoleOptions extends ConsoleServiceOptions {
   readonly rendererDir: string;
   readonly port?: number;
-  readonly log?: ConsoleLog;
 }
 
 export interface BrowserConsole {
@@ -28,17 +20,8 @@ export interface BrowserConsole {
 }
 
 export async function startBrowserConsole(options: BrowserConsoleOptions): Promise<BrowserConsole> {
-  const issuer = new HttpsIssuerClient({
-    baseUrl: options.issuerUrl,
-    trustedCaPem: options.trustedCaPem,
-    kioskId: 'agent-console',
-  });
-  const controller = createConsoleController({
-    card: options.card,
-    issuer,
-    queue: createQueueFollower({ issuerUrl: options.issuerUrl, trustedCaPem: options.trustedCaPem }),
-    ...(options.log === undefined ? {} : { log: options.log }),
-  });
+  const service = startConsoleService(options);
+  const { controller } = service;
   try {
     const host = await startConsoleBrowserHost({
       handlers: controller.handlers,
@@ -53,13 +36,11 @@ export async function startBrowserConsole(options: BrowserConsoleOptions): Promi
       controller,
       stop: async () => {
         await host.close();
-        await controller.stop();
-        issuer.close();
+        await service.stop();
       },
     };
   } catch (error: unknown) {
-    await controller.stop();
-    issuer.close();
+    await service.stop();
     throw error;
   }
 }

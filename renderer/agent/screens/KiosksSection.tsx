@@ -44,7 +44,7 @@ export function KiosksSection({ kiosks }: { readonly kiosks: ConsoleKiosks }): R
                 <th scope="row">
                   <bdi>{kiosk.name}</bdi>
                 </th>
-                <td>
+                <td data-label={t('console.kiosks.lastSeen')}>
                   {kiosk.lastSeenAt === null ? (
                     t('console.kiosks.never')
                   ) : (
@@ -55,9 +55,13 @@ export function KiosksSection({ kiosks }: { readonly kiosks: ConsoleKiosks }): R
                     </>
                   )}
                 </td>
-                <td>{kiosk.reader === null ? '—' : t(`console.kiosks.readerState.${kiosk.reader}`)}</td>
-                <td>{kiosk.cardService === null ? '—' : t(`console.kiosks.serviceState.${kiosk.cardService}`)}</td>
-                <td>
+                <td data-label={t('console.kiosks.reader')}>
+                  {kiosk.reader === null ? '—' : t(`console.kiosks.readerState.${kiosk.reader}`)}
+                </td>
+                <td data-label={t('console.kiosks.cardService')}>
+                  {kiosk.cardService === null ? '—' : t(`console.kiosks.serviceState.${kiosk.cardService}`)}
+                </td>
+                <td data-label={t('console.kiosks.problems')}>
                   <KioskProblems kiosk={kiosk} when={when} />
                 </td>
               </tr>

@@ -93,13 +93,18 @@ export function PersonDetail({ api, person, onBack, onChanged }: PersonDetailPro
                 <td>
                   <bdi>{device(credential)}</bdi>
                 </td>
-                <td className={`console__state console__state--${credential.state}`}>
+                <td
+                  className={`console__state console__state--${credential.state}`}
+                  data-label={t('console.person.state')}
+                >
                   {t(`console.state.${credential.state}`)}
                 </td>
-                <td>{date(credential.notAfter)}</td>
-                <td>{date(credential.renewalDueAt)}</td>
-                <td className="console__serial">{credential.serialNumberHex}</td>
-                <td>
+                <td data-label={t('console.person.expires')}>{date(credential.notAfter)}</td>
+                <td data-label={t('console.person.renewalDue')}>{date(credential.renewalDueAt)}</td>
+                <td className="console__serial" data-label={t('console.person.serial')}>
+                  {credential.serialNumberHex}
+                </td>
+                <td data-label={t('console.person.actions')}>
                   <div className="console__actions">
                     {credential.state === 'active' ? actionButton('suspend', credential) : null}
                     {credential.state === 'suspended' ? actionButton('resume', credential) : null}

@@ -52,18 +52,20 @@ export function QueueSection({ api, queue }: QueueSectionProps): ReactNode {
                 <td>
                   <bdi>{e.personName}</bdi>
                 </td>
-                <td>
+                <td data-label={t('console.queue.kiosk')}>
                   <bdi>{e.kioskId ?? '—'}</bdi>
                 </td>
-                <td>
+                <td data-label={t('console.queue.step')}>
                   {t(`console.queue.steps.${e.step}`, { defaultValue: e.step })}
                   {e.otpExpired ? <span className="muted"> ({t('console.queue.codeExpired')})</span> : null}
                 </td>
-                <td>{t('console.queue.minutes', { count: Math.floor(e.ageSeconds / 60) })}</td>
-                <td>
+                <td data-label={t('console.queue.age')}>
+                  {t('console.queue.minutes', { count: Math.floor(e.ageSeconds / 60) })}
+                </td>
+                <td data-label={t('console.person.device')}>
                   <bdi>{device(e)}</bdi>
                 </td>
-                <td>
+                <td data-label={t('console.person.actions')}>
                   {/* The flex box inside the cell, not on it: a flex <td> with no button lost its bottom border. */}
                   <div className="console__actions">
                     {e.step === 'awaiting-affirmation' ? (
