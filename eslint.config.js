@@ -41,7 +41,11 @@ const SELF_BOUNDED = new Set(['contracts', 'renderer']);
 /** The one part of a forbidden folder a folder may use: the issuer's CA key in an HSM goes through native/pkcs11/. */
 const ALLOWED_PART = { issuer: { native: 'pkcs11/' } };
 
-const IPC_WRAPPERS = { ipcMain: 'main/ipc/electron-ipc.ts', ipcRenderer: 'main/preload.ts' };
+/** The one module per process side that imports each IPC object (the kiosk's and the agent console's preloads). */
+const IPC_WRAPPERS = {
+  ipcMain: ['main/ipc/electron-ipc.ts'],
+  ipcRenderer: ['main/preload.ts', 'main/console-preload.ts'],
+};
 
 /** `no-restricted-imports` for files of `folder` (null: any other file), minus the IPC object `ipcAllowed`. */
 function importRule(folder, ipcAllowed = null) {
@@ -55,7 +59,7 @@ function importRule(folder, ipcAllowed = null) {
     .map(([name, wrapper]) => ({
       name: 'electron',
       importNames: [name],
-      message: `${name} is imported only in ${wrapper}; use the wrapper.`,
+      message: `${name} is imported only in ${wrapper.join(' and ')}; use the wrapper.`,
     }));
   return ['error', { paths, patterns }];
 }
@@ -82,8 +86,8 @@ export default tseslint.config(
     files: [`${folder}/**/*.ts`, `${folder}/**/*.tsx`],
     rules: { 'no-restricted-imports': importRule(folder) },
   })),
-  ...Object.entries(IPC_WRAPPERS).map(([name, file]) => ({
-    files: [file],
+  ...Object.entries(IPC_WRAPPERS).map(([name, files]) => ({
+    files,
     rules: { 'no-restricted-imports': importRule('main', name) },
   })),
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -185,6 +185,9 @@ export const CONSOLE_INVOKE_CHANNELS = {
   reissueCode: 'console:reissue-code',
 } as const satisfies { readonly [K in ConsoleInvokeName]: `console:${string}` };
 
+/** What main pushes to the console window (Electron IPC; the browser host sends views over its socket). */
+export const CONSOLE_EVENT_CHANNELS = { view: 'console:view' } as const;
+
 export const CONSOLE_INVOKE_NAMES = Object.keys(CONSOLE_INVOKE_CHANNELS) as readonly ConsoleInvokeName[];
 
 export function isConsoleInvokeName(name: unknown): name is ConsoleInvokeName {

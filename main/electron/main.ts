@@ -1,6 +1,8 @@
 // The Electron shell (production host). Thin on purpose: a hardened full-screen kiosk window, the renderer served
 // from a private `app://kiosk` scheme with a strict CSP, IPC wired from the contract's channel table, and the same
 // runtime (controller, issuer client, card port) the browser host uses. Bundled by build/build-electron.ts.
+// `--agent --issuer URL --ca FILE`: the help-desk console instead (agent.html, console-preload, the console
+// service with the agent's card in this machine's reader), in a window with the same hardening that is not kiosk-mode.
 //
 // Hardening follows Electron's security checklist: contextIsolation, sandbox, no nodeIntegration, webSecurity,
 // CSP, navigation / new windows / webviews / permission requests denied, devtools only with --dck-dev,
@@ -9,9 +11,14 @@ import { join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, net, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
-import { registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
+import { registerElectronConsoleIpc, registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
+import { pushConsoleViewTo } from '../ipc/console-ipc.ts';
 import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createSmartCardService } from '../../native/pcsc/index.ts';
+import { createPcscCardPort } from '../card/pcsc-card-port.ts';
+import { startConsoleService } from '../console/console-service.ts';
+import { agentShellOptions } from './agent-options.ts';
 import { kioskConfigPath } from '../config/kiosk-config.ts';
 import type { KioskConfigFile } from '../config/kiosk-config.ts';
 import { startKioskUpdater } from '../update/kiosk-updater.ts';
@@ -27,6 +34,8 @@ const DEV = process.argv.includes('--dck-dev');
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_DIR = normalize(join(HERE, '..', '..', 'renderer', 'dist'));
 const PRELOAD = join(HERE, 'preload.cjs');
+const AGENT = process.argv.includes('--agent');
+const CONSOLE_PRELOAD = join(HERE, 'console-preload.cjs');
 
 const CSP = [
   "default-src 'none'",
@@ -61,13 +70,16 @@ app.on('web-contents-created', (_event, contents) => {
   contents.setWindowOpenHandler(() => ({ action: 'deny' }));
 });
 
-/** Serves renderer/dist under app://kiosk/ with the CSP; kiosk-host.js is empty here (the preload defines window.kiosk). */
+/**
+ * Serves renderer/dist under app://kiosk/ with the CSP; kiosk-host.js and agent-host.js are empty here (the preloads
+ * define window.kiosk and window.agentConsole).
+ */
 function serveRenderer(): void {
   protocol.handle(SCHEME, (request) => {
     const url = new URL(request.url);
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' };
     if (url.host !== 'kiosk') return new Response('not found', { status: 404 });
-    if (url.pathname === '/kiosk-host.js') {
+    if (url.pathname === '/kiosk-host.js' || url.pathname === '/agent-host.js') {
       return new Response('', { headers: { ...headers, 'content-type': 'text/javascript' } });
     }
     const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
@@ -89,17 +101,20 @@ function denyPermissions(): void {
   });
 }
 
+/** The kiosk's window, or with `--agent` the console's: the same webPreferences, only the preload differs. */
 function createKioskWindow(): BrowserWindow {
   const window = new BrowserWindow({
-    kiosk: true,
-    fullscreen: true,
+    // An agent works at a desk beside other programs: a normal window, not kiosk mode.
+    kiosk: !AGENT,
+    fullscreen: !AGENT,
     show: false,
     autoHideMenuBar: true,
     backgroundColor: '#f3f5f8',
     webPreferences: {
       // Reviewed (electronegativity asks for a review of every preload): preload.ts exposes only the typed
-      // KioskApi via contextBridge, each call one ipcRenderer.invoke on a channel of the contract's table.
-      preload: PRELOAD /* eng-disable PRELOAD_JS_CHECK */,
+      // KioskApi via contextBridge, each call one ipcRenderer.invoke on a channel of the contract's table;
+      // console-preload.ts does the same for the ConsoleApi.
+      preload: AGENT ? CONSOLE_PRELOAD : PRELOAD /* eng-disable PRELOAD_JS_CHECK */,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -174,10 +189,47 @@ async function startKioskService(): Promise<KioskService> {
   return demo.startElectronDemo(log);
 }
 
+/** `--agent`: the console service behind the console window's IPC; the window shows agent.html. */
+async function agentConsole(): Promise<void> {
+  const options = agentShellOptions(process.argv);
+  if (!options.ok) throw new Error(options.problem);
+  const service = startConsoleService({
+    card: createPcscCardPort(createSmartCardService()),
+    issuerUrl: options.issuerUrl,
+    trustedCaPem: readFileSync(options.caFile, 'utf8'),
+    log,
+  });
+  let window: BrowserWindow | null = createKioskWindow();
+  const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
+  const unregister = registerElectronConsoleIpc({
+    handlers: service.controller.handlers,
+    consoleContents: contents,
+    expectedOrigin: ORIGIN,
+    log,
+  });
+  // onView calls back at once with the current view; the preload keeps the latest for the page.
+  const unsubscribe = service.controller.onView((view) => {
+    const target = contents();
+    if (target !== null) pushConsoleViewTo(target, view);
+  });
+  window.on('closed', () => {
+    window = null;
+  });
+  app.on('second-instance', () => window?.focus());
+  app.on('window-all-closed', () => app.quit());
+  app.on('will-quit', () => {
+    unsubscribe();
+    unregister();
+    void service.stop();
+  });
+  await window.loadURL(`${ORIGIN}/agent.html`);
+}
+
 async function main(): Promise<void> {
   await app.whenReady();
   denyPermissions();
   serveRenderer();
+  if (AGENT) return agentConsole();
   const service = await startKioskService();
   let window: BrowserWindow | null = createKioskWindow();
   const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);

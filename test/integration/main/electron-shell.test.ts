@@ -96,21 +96,23 @@ new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: f
 });
 
 describe('Electron bundles', () => {
-  it('bundles main (hardened window inline) and a preload that requires nothing but electron', async () => {
+  it('bundles main (hardened window inline) and preloads (kiosk, agent console) that require nothing but electron', async () => {
     const built = await buildElectron();
-    const preload = readFileSync(built.preload, 'utf8');
-    const required = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
-    expect(new Set(required)).toEqual(new Set(['electron']));
-    expect(preload).toContain('exposeInMainWorld');
+    for (const [file, exposed] of [
+      [built.preload, 'exposeInMainWorld("kiosk"'],
+      [built.consolePreload, 'exposeInMainWorld("agentConsole"'],
+    ] as const) {
+      const preload = readFileSync(file, 'utf8');
+      const required = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+      expect(new Set(required)).toEqual(new Set(['electron']));
+      expect(preload).toContain(exposed);
+    }
     const main = readFileSync(built.main, 'utf8');
-    for (const setting of [
-      'contextIsolation: true',
-      'sandbox: true',
-      'nodeIntegration: false',
-      'webSecurity: true',
-      'kiosk: true',
-    ]) {
+    for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true']) {
       expect(main).toContain(setting);
     }
+    // One window with those settings: kiosk mode unless --agent, which loads the console's page.
+    expect(main).toMatch(/kiosk: !AGENT/);
+    expect(main).toContain('/agent.html');
   });
 });
