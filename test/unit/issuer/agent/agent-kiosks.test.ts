@@ -138,6 +138,15 @@ describe('the kiosks at the console', () => {
     expect(await watchKiosks(h.ctx, null)).toMatchObject({ ok: false, error: { code: 'agent-session-invalid' } });
   });
 
+  it('reading the list is watching, not activity: it does not keep an idle session alive', async () => {
+    const token = await agentToken('helpdesk');
+    const idleMs = h.ctx.config.agentConsole.sessionIdleSeconds * 1000;
+    h.advance(idleMs - 1_000);
+    expect((await watchKiosks(h.ctx, token)).ok).toBe(true);
+    h.advance(2_000);
+    expect(await watchKiosks(h.ctx, token)).toMatchObject({ ok: false, error: { code: 'agent-session-invalid' } });
+  });
+
   it('a card without a console role is refused (403) and the refusal is audited', async () => {
     const card = await h.personCard('Former Agent');
     await h.grant(card, 'helpdesk');
