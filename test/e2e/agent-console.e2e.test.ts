@@ -27,7 +27,7 @@ import {
   relyingPartyFiles,
 } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import type { IssuedCredential } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
-import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
 import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
 
 const T = {
@@ -126,10 +126,7 @@ async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
 }
 
 async function openConsole(lang: Lang): Promise<Page> {
-  // Its own context (axe needs one); closing the page closes it.
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('close', () => void context.close());
+  const page = await pageInOwnContext(browser, { width: 1280, height: 900 });
   await page.goto(agentConsole.console.host.newLaunchUrl());
   if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
   return page;

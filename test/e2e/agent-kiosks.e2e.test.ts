@@ -25,7 +25,7 @@ import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../..
 import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
 import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
-import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
 import {
   decodeQrWithJsqr,
   expectNoAxeViolations,
@@ -117,9 +117,7 @@ async function shootAt200(page: Page, lang: Lang, name: string, restore = true):
 }
 
 async function openConsole(lang: Lang): Promise<Page> {
-  const context = await browser.newContext({ viewport: VIEWPORT });
-  const page = await context.newPage();
-  page.on('close', () => void context.close());
+  const page = await pageInOwnContext(browser, VIEWPORT);
   await page.goto(agentConsole.console.host.newLaunchUrl());
   if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
   return page;

@@ -24,7 +24,7 @@ import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../virtual-card/virtual-card.ts';
 import { startHarness } from '../integration/issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
-import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
 import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
 
 const T = {
@@ -88,9 +88,7 @@ async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
 }
 
 async function openApp(lang: Lang): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  page.on('close', () => void context.close());
+  const page = await pageInOwnContext(browser, { width: 1280, height: 900 });
   await page.goto(app.host.newLaunchUrl());
   if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
   return page;
