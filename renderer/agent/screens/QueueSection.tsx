@@ -86,6 +86,8 @@ export function QueueSection({ api, queue }: QueueSectionProps): ReactNode {
                         {t('console.reissue.queueAction')}
                       </button>
                     ) : null}
+                    {/* A dash, as in the other empty cells: at 200% text a bare "Actions:" label read as broken. */}
+                    {e.step !== 'awaiting-affirmation' && !e.otpExpired ? <span>—</span> : null}
                   </div>
                 </td>
               </tr>
