@@ -147,6 +147,8 @@ export type KioskView =
       readonly screen: 'issuer-unreachable';
       /** Seconds until main retries by itself; null when it will not (the person can cancel or remove the card). */
       readonly retryInSeconds: number | null;
+      /** The issuer answered that it is busy (its database is down): nothing was lost, try again in a minute. */
+      readonly busy: boolean;
     }
   | {
       readonly screen: 'still-there';

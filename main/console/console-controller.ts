@@ -22,6 +22,7 @@ import type {
 import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/card-port.ts';
 import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
+import { issuerDown } from '../issuer-client/issuer-port.ts';
 import { auditExportFile, auditQueryOf, collectAuditRows } from './audit-export.ts';
 import { refusalOf } from './issuer-refusal.ts';
 import { pollKiosks } from './kiosk-poll.ts';
@@ -72,7 +73,7 @@ const refused = (error: IssuerCallError): { readonly ok: false; readonly error: 
 
 /** The issuer's sign-in refusals, as the agent is told them. */
 function signInRefusal(error: IssuerCallError): ConsoleSignInRefusal {
-  if (error.code === 'unreachable') return 'issuer-unreachable';
+  if (issuerDown(error)) return 'issuer-unreachable';
   if (error.code === 'agent-role-missing') return 'no-role';
   return 'card-not-trusted';
 }

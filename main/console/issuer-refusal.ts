@@ -6,7 +6,8 @@ import { ISSUER_ERRORS } from '../../contracts/issuer-errors.ts';
 import type { IssuerCallError } from '../issuer-client/issuer-port.ts';
 
 export function refusalOf(error: IssuerCallError): ConsoleRefusal {
-  if (error.code === 'unreachable') return 'unreachable';
+  // Its database down (503 storage-unavailable) is, for the agent, the issuer not answering: try again in a moment.
+  if (error.code === 'unreachable' || error.code === 'storage-unavailable') return 'unreachable';
   if (error.code === 'agent-own-card') return 'own-card';
   if (error.code === 'agent-same-requester') return 'same-requester';
   if (error.code === 'enrollment-burned') return 'enrollment-burned';

@@ -16,7 +16,7 @@ import type {
   PcRevocationRequest,
   KioskHeartbeat,
 } from '../../contracts/issuer-api.ts';
-import { ISSUER_ERROR_CODES } from '../../contracts/issuer-errors.ts';
+import { ISSUER_ERROR_CODES, ISSUER_ERRORS } from '../../contracts/issuer-errors.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 import type { RouteName, RouteSuccess } from '../../contracts/issuer-routes.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
@@ -192,14 +192,20 @@ function withSignal(signal: AbortSignal | undefined): { signal?: AbortSignal } {
   return signal === undefined ? {} : { signal };
 }
 
+const STORAGE_UNAVAILABLE_STATUS = ISSUER_ERRORS['storage-unavailable'].status;
+
 /**
  * The issuer's own refusal keeps its code; anything else, and server-side trouble (5xx, whatever its code), is
- * `unreachable`. The request id is in the detail: the kiosk's log line and the issuer's share it.
+ * `unreachable`, except the issuer's own 503 `storage-unavailable`: the issuer answered and its database is down,
+ * so the kiosk can say it is busy rather than out of reach (issuer-port.ts `issuerDown` treats both alike). The
+ * request id is in the detail: the kiosk's log line and the issuer's share it.
  */
 function callError<N extends RouteName>(answer: Exclude<CallOutcome<N>, { ok: true }>): IssuerCallError {
   const request = ` (request ${answer.requestId})`;
   if (answer.kind !== 'refused') return { code: 'unreachable', detail: `${answer.message}${request}` };
-  if (answer.status < 500 && isIssuerErrorCode(answer.code)) {
+  const keepsCode =
+    answer.status < 500 || (answer.status === STORAGE_UNAVAILABLE_STATUS && answer.code === 'storage-unavailable');
+  if (keepsCode && isIssuerErrorCode(answer.code)) {
     return { code: answer.code, detail: `HTTP ${answer.status} ${answer.code}${request}` };
   }
   return { code: 'unreachable', detail: `HTTP ${answer.status} ${answer.code}${request}` };

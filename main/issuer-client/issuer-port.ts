@@ -1,6 +1,7 @@
 // What the kiosk session needs from the issuer service (contracts/issuer-api.ts), as calls that resolve to data.
 // `unreachable` covers everything that is not an answer from a working issuer: connection refused, TLS failure,
-// timeout, a 5xx, a body that does not match the contract. Refusals the issuer meant are its own error codes.
+// timeout, a 5xx, a body that does not match the contract. Refusals the issuer meant are its own error codes, and so
+// is its 503 storage-unavailable (its database is down): `issuerDown` below is true for both.
 import type { Result } from '../../contracts/kiosk-api.ts';
 import type { DevicePairing, EnrollmentCode, EnrollmentStatus, IssuerMetadata } from '../../contracts/issuer-api.ts';
 import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
@@ -8,6 +9,14 @@ import type { IssuerErrorCode } from '../../contracts/issuer-errors.ts';
 export type IssuerCallError =
   | { readonly code: 'unreachable'; readonly detail: string }
   | { readonly code: IssuerErrorCode; readonly detail: string };
+
+/**
+ * Whether the call failed because the issuer cannot do its work now: out of reach, or its database down (503
+ * `storage-unavailable`, the one server-side code kept). Both are worth trying again later; neither is a refusal.
+ */
+export function issuerDown(error: IssuerCallError): boolean {
+  return error.code === 'unreachable' || error.code === 'storage-unavailable';
+}
 
 export type IssuerCall<T> = Promise<Result<T, IssuerCallError>>;
 

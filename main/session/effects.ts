@@ -179,7 +179,7 @@ export class SessionEffects {
         },
         (error: unknown) => {
           this.#c.log('completion-wait-failed', { error: errorName(error) });
-          report({ ...base, outcome: { kind: 'unreachable' } });
+          report({ ...base, outcome: { kind: 'unreachable', busy: false } });
         },
       );
   }

@@ -7,6 +7,7 @@ import type {
   CompletionOutcome,
   DeviceDeniedOutcome,
   DeviceShownOutcome,
+  IssuerDown,
   RenewOutcome,
   SignInOutcome,
   UserCodeOutcome,
@@ -25,9 +26,14 @@ const CARD_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], CardRefuse
   'card-expired': 'certificate-expired',
 };
 
+/** Every failure that is no refusal of the issuer's: retried; the person is told it is busy when its storage is down. */
+export function issuerDownOutcome(error: IssuerCallError): IssuerDown {
+  return { kind: 'unreachable', busy: error.code === 'storage-unavailable' };
+}
+
 export function signInFailure(error: IssuerCallError): SignInOutcome {
   const reason = CARD_REFUSALS[error.code];
-  return reason === undefined ? { kind: 'unreachable' } : { kind: 'refused', reason };
+  return reason === undefined ? issuerDownOutcome(error) : { kind: 'refused', reason };
 }
 
 const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserCodeOutcome>>> = {
@@ -49,7 +55,7 @@ const USER_CODE_REFUSALS: Readonly<Partial<Record<IssuerCallError['code'], UserC
 };
 
 export function userCodeFailure(error: IssuerCallError): UserCodeOutcome {
-  return USER_CODE_REFUSALS[error.code] ?? { kind: 'unreachable' };
+  return USER_CODE_REFUSALS[error.code] ?? issuerDownOutcome(error);
 }
 
 /**
@@ -59,7 +65,8 @@ export function userCodeFailure(error: IssuerCallError): UserCodeOutcome {
  */
 export function deviceShownFailure(error: IssuerCallError): DeviceShownOutcome {
   const outcome = USER_CODE_REFUSALS[error.code];
-  if (outcome === undefined || outcome.kind === 'ok' || outcome.kind === 'card-refused') return { kind: 'unreachable' };
+  if (outcome === undefined || outcome.kind === 'ok' || outcome.kind === 'card-refused')
+    return issuerDownOutcome(error);
   return outcome;
 }
 
@@ -68,11 +75,11 @@ export function deviceDeniedFailure(error: IssuerCallError): DeviceDeniedOutcome
   // Approved, expired or taken over by another sign-in meanwhile: there is nothing left to turn away here.
   if (error.code === 'pairing-unknown' || error.code === 'user-code-already-used' || error.code === 'user-code-expired')
     return { kind: 'gone' };
-  return { kind: 'unreachable' };
+  return issuerDownOutcome(error);
 }
 
 export function renewFailure(error: IssuerCallError): RenewOutcome {
-  return error.code === 'invalid-session' ? { kind: 'session-expired' } : { kind: 'unreachable' };
+  return error.code === 'invalid-session' ? { kind: 'session-expired' } : issuerDownOutcome(error);
 }
 
 export function completionOf(status: EnrollmentStatus, nowIso: string): CompletionOutcome {
@@ -99,5 +106,5 @@ export function completionFailure(error: IssuerCallError, nowIso: string): Compl
   if (error.code === 'enrollment-completed') return { kind: 'completed', credentialExpiresAt: null };
   if (error.code === 'enrollment-burned') return { kind: 'dead', at: nowIso, why: 'too-many-tries' };
   if (DEAD_ENROLLMENT.has(error.code)) return { kind: 'dead', at: nowIso, why: 'expired' };
-  return { kind: 'unreachable' };
+  return issuerDownOutcome(error);
 }

@@ -129,6 +129,8 @@ export type Phase =
       readonly holderName: string;
       readonly triesLeft: number | null;
       readonly retry: RetryOperation;
+      /** The issuer's last answer was that it is busy (its database down), not that it could not be reached. */
+      readonly busy: boolean;
       /** Automatic retries made so far. */
       readonly attempts: number;
       /** counting: seconds until the next try; retrying: the call is running; gave-up: only cancel/removal helps. */
@@ -174,12 +176,21 @@ export type PinOutcome =
   | { readonly kind: 'blocked' }
   | { readonly kind: 'card-error' };
 
+/**
+ * The issuer could not do the call: out of reach, or `busy` (it answered that its database is down, 503
+ * storage-unavailable). Either way the call is retried; `busy` only changes what the person is told.
+ */
+export interface IssuerDown {
+  readonly kind: 'unreachable';
+  readonly busy: boolean;
+}
+
 export type SignInOutcome =
   | { readonly kind: 'ok'; readonly issuerSession: IssuerSession }
   | { readonly kind: 'refused'; readonly reason: CardRefusedReason }
   /** The card no longer holds a verified PIN (e.g. it was reset): ask for it again. */
   | { readonly kind: 'pin-needed' }
-  | { readonly kind: 'unreachable' };
+  | IssuerDown;
 
 /** A refused code, as the person is told on the code screen. */
 export type UserCodeRejection = 'unknown-code' | 'expired-code' | 'bad-format';
@@ -189,7 +200,7 @@ export type DeviceShownOutcome =
   | { readonly kind: 'ok'; readonly shown: ShownDevice }
   | { readonly kind: 'rejected'; readonly error: UserCodeRejection }
   | { readonly kind: 'session-expired' }
-  | { readonly kind: 'unreachable' };
+  | IssuerDown;
 
 /** The issuer's answer to "not my phone". */
 export type DeviceDeniedOutcome =
@@ -197,7 +208,7 @@ export type DeviceDeniedOutcome =
   /** The phone was approved, denied or expired meanwhile: nothing more to deny. */
   | { readonly kind: 'gone' }
   | { readonly kind: 'session-expired' }
-  | { readonly kind: 'unreachable' };
+  | IssuerDown;
 
 /** The issuer's answer to approving the confirmed phone. */
 export type UserCodeOutcome =
@@ -206,12 +217,10 @@ export type UserCodeOutcome =
   | { readonly kind: 'session-expired' }
   /** The issuer re-checked the card at approval and it no longer qualifies (revoked, expired, untrusted). */
   | { readonly kind: 'card-refused'; readonly reason: CardRefusedReason }
-  | { readonly kind: 'unreachable' };
+  | IssuerDown;
 
 export type RenewOutcome =
-  | { readonly kind: 'ok'; readonly enrollment: Enrollment }
-  | { readonly kind: 'session-expired' }
-  | { readonly kind: 'unreachable' };
+  { readonly kind: 'ok'; readonly enrollment: Enrollment } | { readonly kind: 'session-expired' } | IssuerDown;
 
 export type CompletionOutcome =
   /** `credentialExpiresAt`: the derived certificate's notAfter (ISO 8601), when the issuer said. */
@@ -220,7 +229,7 @@ export type CompletionOutcome =
   | { readonly kind: 'pending'; readonly phoneSeen: boolean; readonly agentCheck: KioskAgentCheck | null }
   /** The QR/OTP died (expired or too many wrong OTPs) at `at` (ISO 8601): the person can ask for a new one. */
   | { readonly kind: 'dead'; readonly at: string; readonly why: 'expired' | 'too-many-tries' }
-  | { readonly kind: 'unreachable' };
+  | IssuerDown;
 
 export type SessionEvent =
   // surroundings

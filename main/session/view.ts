@@ -67,6 +67,7 @@ function activeView(phase: ActivePhase, settings: ViewSettings): KioskView {
     case 'issuer-unreachable':
       return {
         screen: 'issuer-unreachable',
+        busy: phase.busy,
         retryInSeconds:
           phase.countdown.kind === 'counting'
             ? phase.countdown.secondsLeft

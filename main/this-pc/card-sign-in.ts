@@ -4,6 +4,7 @@
 // does not answer each end here with nothing made on the PC yet.
 import type { KioskCardSession } from '../card/card-port.ts';
 import type { IssuerCallError, KioskIssuerPort } from '../issuer-client/issuer-port.ts';
+import { issuerDown } from '../issuer-client/issuer-port.ts';
 import { ISSUER_ERRORS } from '../../contracts/issuer-errors.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
@@ -76,5 +77,6 @@ export async function signInWithVerifiedCard(
 export function issuerFailure(error: IssuerCallError): PcError {
   if (error.code === 'unreachable')
     return pcError('issuer-unreachable', `The enrollment service does not answer (${error.detail}).`);
+  if (issuerDown(error)) return pcError('issuer-unreachable', `${ISSUER_ERRORS[error.code].sentence} [${error.code}]`);
   return pcError('issuer-refused', `${ISSUER_ERRORS[error.code].sentence} [${error.code}]`, error.code);
 }

@@ -104,7 +104,11 @@ export function fakeView(screen: string, variant: string | null): KioskView {
     case 'take-card-out':
       return { screen: 'take-card-out', virtualCardOffered: true };
     case 'issuer-unreachable':
-      return { screen: 'issuer-unreachable', retryInSeconds: variant === 'no-retry' ? null : 15 };
+      return {
+        screen: 'issuer-unreachable',
+        retryInSeconds: variant === 'no-retry' ? null : 15,
+        busy: variant === 'busy',
+      };
     case 'still-there':
       return { screen: 'still-there', secondsLeft: 10 };
     default:

@@ -35,12 +35,13 @@ export function announcementFor(view: KioskView): Announcement {
       if (view.agentCheck) return { keys: ['enrollment.agentCheck.title', 'enrollment.agentCheck.compare'] };
       if (view.phoneSeen) return { keys: ['enrollment.phoneSeen'] };
       return { keys: ['announce.enrollment'] };
+    case 'issuer-unreachable':
+      return { keys: view.busy ? ['unreachable.busyTitle'] : ['announce.issuer-unreachable'] };
     case 'welcome':
     case 'reading-card':
     case 'pin-blocked':
     case 'take-card-out':
     case 'done':
-    case 'issuer-unreachable':
     case 'still-there':
       return { keys: [`announce.${view.screen}`] };
   }

@@ -23,11 +23,12 @@ export function IssuerUnreachableScreen({
   }
   return (
     <ScreenFrame
-      title={t('unreachable.title')}
+      title={view.busy ? t('unreachable.busyTitle') : t('unreachable.title')}
       tone="problem"
       onCancel={() => void settle(kiosk.cancel(), onCallFailed)}
     >
-      <p className="lead">{t('unreachable.body')}</p>
+      {/* Busy: the issuer answered that its database is down (503 storage-unavailable), not that it is out of reach. */}
+      <p className="lead">{view.busy ? t('unreachable.busy') : t('unreachable.body')}</p>
       <p className="countdown-text" role="timer">
         {retryText}
       </p>

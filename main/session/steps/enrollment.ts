@@ -68,7 +68,7 @@ export function renewed(
     case 'session-expired':
       return backToPin(state, phase);
     case 'unreachable':
-      return unreachable(state, phase, pending, config);
+      return unreachable(state, phase, pending, config, outcome.busy);
     default:
       return assertNever(outcome, 'renew outcome');
   }

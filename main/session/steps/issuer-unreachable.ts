@@ -19,6 +19,7 @@ export function unreachable(
   phase: ActivePhase,
   retry: RetryOperation,
   config: SessionConfig,
+  busy: boolean,
 ): Transition {
   const attempts = phase.kind === 'issuer-unreachable' ? phase.attempts : 0;
   const delay = config.retryDelaysSeconds[attempts];
@@ -29,6 +30,7 @@ export function unreachable(
     holderName,
     triesLeft,
     retry,
+    busy,
     attempts,
   } as const;
   if (delay === undefined) return to(state, { ...base, countdown: { kind: 'gave-up' } });

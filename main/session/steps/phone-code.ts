@@ -82,7 +82,7 @@ export function deviceShown(
     case 'session-expired':
       return backToPin(state, phase);
     case 'unreachable':
-      return unreachable(state, phase, pending, config);
+      return unreachable(state, phase, pending, config, outcome.busy);
     default:
       return assertNever(outcome, 'device shown outcome');
   }
@@ -136,7 +136,7 @@ export function deviceDenied(
     case 'session-expired':
       return backToPin(state, phase);
     case 'unreachable':
-      return unreachable(state, phase, pending, config);
+      return unreachable(state, phase, pending, config, outcome.busy);
     default:
       return assertNever(outcome, 'device denied outcome');
   }
@@ -160,7 +160,7 @@ export function userCodeChecked(
     case 'card-refused':
       return to(state, { kind: 'card-refused', sessionId: phase.sessionId, reason: outcome.reason });
     case 'unreachable':
-      return unreachable(state, phase, pending, config);
+      return unreachable(state, phase, pending, config, outcome.busy);
     default:
       return assertNever(outcome, 'user code outcome');
   }

@@ -82,7 +82,7 @@ export function signedIn(
     case 'pin-needed':
       return backToPin(state, phase, 'none');
     case 'unreachable':
-      return unreachable(state, phase, { op: 'sign-in' }, config);
+      return unreachable(state, phase, { op: 'sign-in' }, config, outcome.busy);
     default:
       return assertNever(outcome, 'sign-in outcome');
   }

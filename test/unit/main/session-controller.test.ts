@@ -469,7 +469,7 @@ describe('KioskController', () => {
     issuer.reachable = false;
     await controller.handlers.submitPin(ascii(RIGHT_PIN), { confirmLastTry: false });
     await settle();
-    expect(controller.view).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3 });
+    expect(controller.view).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3, busy: false });
     issuer.reachable = true;
     await clock.advance(3000);
     await settle();

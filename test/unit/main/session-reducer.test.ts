@@ -127,6 +127,7 @@ const activePhases: Record<string, ActivePhase> = {
     holderName: 'Ada',
     triesLeft: 3,
     retry: { op: 'sign-in' },
+    busy: false,
     attempts: 0,
     countdown: { kind: 'counting', secondsLeft: 2 },
   },
@@ -447,7 +448,7 @@ describe('session: user code and enrollment', () => {
   it('"not my phone" with the issuer unreachable → retried until the issuer hears it', () => {
     let t = run(
       at(activePhases['confirm-device (denying)']!),
-      { type: 'device-denied', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'device-denied', sessionId: S, outcome: { kind: 'unreachable', busy: false } },
       { type: 'timer-fired', timer: 'retry-tick' },
       { type: 'timer-fired', timer: 'retry-tick' },
     );
@@ -472,7 +473,7 @@ describe('session: user code and enrollment', () => {
       error: 'unknown-code',
     });
     expect(deviceShownFailure({ code: 'invalid-session', detail: '' })).toEqual({ kind: 'session-expired' });
-    expect(deviceShownFailure({ code: 'internal-error', detail: '' })).toEqual({ kind: 'unreachable' });
+    expect(deviceShownFailure({ code: 'internal-error', detail: '' })).toEqual({ kind: 'unreachable', busy: false });
   });
 
   it('answers for the other step are ignored: a late approval while denying, a late denial while approving', () => {
@@ -651,7 +652,7 @@ describe('session: user code and enrollment', () => {
       type: 'completion',
       sessionId: S,
       enrollmentId: enrollment.enrollmentId,
-      outcome: { kind: 'unreachable' },
+      outcome: { kind: 'unreachable', busy: false },
     });
     expect(types(failed)).toEqual(['start-timer:completion-retry']);
     expect(viewOf(failed.state, { helpUrl: '' }).screen).toBe('enrollment');
@@ -664,28 +665,43 @@ describe('session: user code and enrollment', () => {
 describe('session: issuer unreachable', () => {
   it('counts down, retries, gives up after the configured retries (retryInSeconds null), never spins forever', () => {
     const signingIn = at(activePhases['pin (signing-in)']!);
-    let t = run(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 2 });
+    let t = run(signingIn, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable', busy: false } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 2, busy: false });
     expect(t.state.env.issuer).toBe('unreachable');
     t = run(t.state, { type: 'timer-fired', timer: 'retry-tick' });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 1 });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 1, busy: false });
     t = run(t.state, { type: 'timer-fired', timer: 'retry-tick' });
     expect(t.effects).toEqual([{ type: 'sign-in', sessionId: S }]);
-    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3 });
+    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable', busy: false } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3, busy: false });
     t = run(t.state, ...Array.from({ length: 3 }, () => ({ type: 'timer-fired', timer: 'retry-tick' }) as const));
     expect(t.effects).toContainEqual({ type: 'sign-in', sessionId: S });
-    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable' } });
-    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: null });
+    t = run(t.state, { type: 'signed-in', sessionId: S, outcome: { kind: 'unreachable', busy: false } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({
+      screen: 'issuer-unreachable',
+      retryInSeconds: null,
+      busy: false,
+    });
     expect(t.effects.filter((e) => e.type === 'start-timer' && e.timer === 'retry-tick')).toHaveLength(0);
     expect(reduce(t.state, { type: 'cancel' }, config).state.phase.kind).toBe('welcome');
+  });
+
+  it('an issuer whose database is down is shown busy, not out of reach, and retried the same way', () => {
+    const checking = at(activePhases['user-code (checking)']!);
+    let t = run(checking, { type: 'device-shown', sessionId: S, outcome: { kind: 'unreachable', busy: true } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 2, busy: true });
+    t = run(t.state, { type: 'timer-fired', timer: 'retry-tick' }, { type: 'timer-fired', timer: 'retry-tick' });
+    expect(t.effects).toContainEqual({ type: 'show-device', sessionId: S, issuerSession, userCode: 'WDJBMJHT' });
+    // The retry met an issuer out of reach this time: the screen says so again.
+    t = run(t.state, { type: 'device-shown', sessionId: S, outcome: { kind: 'unreachable', busy: false } });
+    expect(viewOf(t.state, { helpUrl: '' })).toEqual({ screen: 'issuer-unreachable', retryInSeconds: 3, busy: false });
   });
 
   it('a successful retry continues where it stopped (user code → the phone shown)', () => {
     const checking = at(activePhases['user-code (checking)']!);
     let t = run(
       checking,
-      { type: 'device-shown', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'device-shown', sessionId: S, outcome: { kind: 'unreachable', busy: false } },
       { type: 'timer-fired', timer: 'retry-tick' },
       { type: 'timer-fired', timer: 'retry-tick' },
     );
@@ -698,7 +714,7 @@ describe('session: issuer unreachable', () => {
     const approving = at(activePhases['confirm-device (approving)']!);
     let t = run(
       approving,
-      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'unreachable' } },
+      { type: 'user-code-checked', sessionId: S, outcome: { kind: 'unreachable', busy: false } },
       { type: 'timer-fired', timer: 'retry-tick' },
       { type: 'timer-fired', timer: 'retry-tick' },
     );

@@ -133,7 +133,7 @@ describe('keys used by the screens', () => {
       'still-there',
       'out-of-order',
     ];
-    const variants = [null, 'wrong', 'last-try', 'expired', 'unknown', 'untrusted', 'no-retry'];
+    const variants = [null, 'wrong', 'last-try', 'expired', 'unknown', 'untrusted', 'no-retry', 'busy'];
     for (const screen of screens) {
       for (const variant of variants) {
         for (const key of announcementFor(fakeView(screen, variant)).keys) expect(englishHas(key), key).toBe(true);

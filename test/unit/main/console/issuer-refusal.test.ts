@@ -16,6 +16,8 @@ describe('issuer refusal → what the agent is told', () => {
     ['enrollment-completed', 'enrollment-finished'],
     ['card-revoked', 'card-revoked'],
     ['unreachable', 'unreachable'],
+    // The issuer's database down: the agent is told the issuer does not answer, not that the request was invalid.
+    ['storage-unavailable', 'unreachable'],
   ] as const)('%s → %s', (code, refusal) => {
     expect(refusalOf({ code, detail: 'HTTP …' })).toBe(refusal);
   });
