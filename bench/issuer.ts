@@ -6,12 +6,16 @@
 //
 //   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--warm-up K] [--workers W] [--client raw-tls|undici|node-https]
 //                                     [--ca-signer software|pkcs11] [--log-level info|silent|…]
-//                                     [--storage sqlite|postgres] [--nodes N]
+//                                     [--storage sqlite|postgres] [--nodes N] [--prefill N]
 //
 // --storage postgres: the run on SQLite as always, then the same run on a private PostgreSQL 15 cluster
 // (test/integration/issuer/storage/postgres-server.ts, synchronous_commit off: the durability of SQLite's WAL with
 // synchronous=NORMAL) served by N `dck issuer` processes on different ports (--nodes, each with --workers W), each
 // client staying on one node; then both rates side by side. The database's own CPU is not in the issuer's figures.
+//
+// --prefill N (≤ 5,000,000): before the warm-up, one enrollment made alone, then N copies of it (its card, session,
+// device authorization, enrollment, derived certificate and chained audit rows) written in batches
+// (bench/issuer-prefill.ts), on each backend measured; prints how long that took. Compare with a run without it.
 //
 // --ca-signer pkcs11: the CA key in a SoftHSM2 token (bench/issuer-ca-token.ts) instead of the data dir's software key.
 // --log-level: the issuer's operations.logLevel (default info: one JSON line per request, as deployed).
@@ -62,6 +66,8 @@ import { rawTlsClient } from './issuer-raw-client.ts';
 import { createBenchCaToken } from './issuer-ca-token.ts';
 import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
 import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
+import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
+import { checkPrefillCount, prefillEnrollments } from './issuer-prefill.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -86,6 +92,8 @@ interface Options {
   /** postgres: the same run on SQLite first, then on PostgreSQL with `nodes` issuer processes, figures side by side. */
   storage: 'sqlite' | 'postgres';
   nodes: number;
+  /** Finished enrollments written into the database before the warm-up (bench/issuer-prefill.ts). */
+  prefill: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -115,6 +123,7 @@ function parseOptions(args: string[]): Options {
     logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
     storage: text('--storage', 'sqlite', ['sqlite', 'postgres']) as 'sqlite' | 'postgres',
     nodes: value('--nodes', 1),
+    prefill: checkPrefillCount(value('--prefill', 0, 0)),
   };
 }
 
@@ -507,7 +516,7 @@ async function benchmark(options: Options): Promise<void> {
   const server = await startPostgres({ durable: true, maxConnections: 300 });
   try {
     const database = await server.createDatabase();
-    const postgres = await measure(options, 'postgres', { kind: 'postgres', url: database.url, poolSize: 10 });
+    const postgres = await measure(options, 'postgres', database);
     console.log(
       `\nPostgreSQL (${options.nodes} nodes × --workers ${options.workers}) vs SQLite (one node × --workers ${options.workers}): ` +
         `${postgres.toFixed(1)} vs ${sqlite.toFixed(1)} enrollments/s = ${((postgres / sqlite) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
@@ -517,12 +526,41 @@ async function benchmark(options: Options): Promise<void> {
   }
 }
 
+/** One enrollment made alone (the template), then `count` copies of it written straight into the database. */
+async function prefill(
+  count: number,
+  fixture: Fixture,
+  clients: BenchHttpClient[],
+  database: PostgresSettings | null,
+): Promise<void> {
+  const [client] = clients;
+  if (client === undefined) throw new Error('no issuer to enroll against');
+  await enrollOnce(client, fixture, 0);
+  const started = performance.now();
+  let reported = 0;
+  const written = await prefillEnrollments(
+    database === null ? { kind: 'sqlite', dataDir: fixture.dataDir } : { kind: 'postgres', settings: database },
+    count,
+    (done) => {
+      if (done - reported < 100_000 && done < count) return;
+      reported = done;
+      console.log(`  prefill: ${done.toLocaleString('en')} of ${count.toLocaleString('en')} enrollments written`);
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `prefill: ${written.enrollments.toLocaleString('en')} finished enrollments (+ ${written.auditRows.toLocaleString('en')} chained audit rows) ` +
+      `already in the database before the warm-up, written in ${seconds.toFixed(1)} s (${(written.enrollments / seconds).toFixed(0)}/s)`,
+  );
+}
+
 /** One measured run on `storageKind`; prints its figures and returns its enrollments per second. */
 async function measure(
   options: Options,
   storageKind: 'sqlite' | 'postgres',
-  storage: Record<string, unknown> | null = null,
+  database: PostgresSettings | null = null,
 ): Promise<number> {
+  const storage = database === null ? null : { kind: 'postgres', url: database.url, poolSize: 10 };
   const nodeCount = storage === null ? 1 : options.nodes;
   console.log(
     `${storageKind === 'sqlite' ? '' : '\n'}issuer benchmark on ${storageKind === 'sqlite' ? 'SQLite' : `PostgreSQL, ${nodeCount} nodes`}: ` +
@@ -558,6 +596,7 @@ async function measure(
     );
   };
   try {
+    if (options.prefill > 0) await prefill(options.prefill, fixture, clients, database);
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
     const warmUpStarted = performance.now();
     await enrollRange(0, options.warmUp);
