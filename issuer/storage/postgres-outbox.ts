@@ -1,7 +1,11 @@
 // The notification outbox on PostgreSQL (table `notification_outbox`, migration 4); the twin of sqlite-outbox.ts.
 // `enqueue` and `settle` run inside the caller's transaction (a change and its message commit together); a claim is
 // one statement whose inner SELECT skips rows another node's claim is writing (FOR UPDATE SKIP LOCKED), and whose
-// outer WHERE re-checks the claim, so two senders never hold the same row.
+// outer WHERE re-checks the claim, so two senders never hold the same row. The SELECT is a MATERIALIZED CTE, run
+// once: as `WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP LOCKED)` the planner re-ran it for each outer row (a
+// nested-loop semi-join), each re-run skipped the row this statement had just claimed and picked the next, so a
+// claim of 1 claimed every due row; the sender delivered the first and the rest stayed claimed, unsent, for the
+// claim's lease (monitor-revokes-derived.postgres.test.ts: 1 of 2 notices sent).
 import { notificationKey } from './issuer-storage.ts';
 import type { IssuerStorage, NotificationInput, NotificationSettlement } from './issuer-storage.ts';
 import type { PostgresPool, Sql } from './postgres-connection.ts';
@@ -69,12 +73,13 @@ export function postgresOutbox(pool: PostgresPool): PostgresOutbox {
       pool.read(async (sql) =>
         (
           await sql.rows(
-            `UPDATE notification_outbox SET claimed_by = $1, claimed_until = $2, attempts = attempts + 1
-             WHERE id IN (SELECT id FROM notification_outbox WHERE status = 'pending' AND next_attempt_at <= $3
-               AND (claimed_until IS NULL OR claimed_until <= $3) ORDER BY next_attempt_at, created_at LIMIT $4
-               FOR UPDATE SKIP LOCKED)
-             AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= $3)
-             RETURNING *`,
+            `WITH picked AS MATERIALIZED (SELECT id FROM notification_outbox WHERE status = 'pending'
+               AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3)
+               ORDER BY next_attempt_at, created_at LIMIT $4 FOR UPDATE SKIP LOCKED)
+             UPDATE notification_outbox o SET claimed_by = $1, claimed_until = $2, attempts = o.attempts + 1
+             FROM picked WHERE o.id = picked.id
+             AND o.status = 'pending' AND (o.claimed_until IS NULL OR o.claimed_until <= $3)
+             RETURNING o.*`,
             [holder, at + leaseMs, at, limit],
           )
         ).map(toNotification),
