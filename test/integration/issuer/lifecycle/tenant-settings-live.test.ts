@@ -3,6 +3,8 @@
 // phone's status route, the new-credential notice and the renewal-due scan all change with it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { CredentialStatus } from '../../../../contracts/issuer-api.ts';
 import { makeCsr, redeem, startHarness, upToRedeem } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
@@ -31,11 +33,14 @@ afterAll(async () => {
   await sink.stop();
 });
 
+/** `dck admin` on the running issuer's database: its data dir, and its storage section (SQLite or PostgreSQL). */
 function dckAdmin(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const config = join(h.dataDir, 'admin-config.json');
+  writeFileSync(config, JSON.stringify({ storage: h.issuer.config.storage }));
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['bin/dck.js', 'admin', ...args, '--data', h.dataDir],
+      ['bin/dck.js', 'admin', ...args, '--config', config, '--data', h.dataDir],
       { encoding: 'utf8', timeout: 60_000 },
       (error, stdout, stderr) => {
         resolve({ code: error === null ? 0 : Number(error.code ?? 1), stdout, stderr });
