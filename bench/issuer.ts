@@ -530,11 +530,9 @@ async function benchmark(options: Options): Promise<void> {
 async function prefill(
   count: number,
   fixture: Fixture,
-  clients: BenchHttpClient[],
+  client: BenchHttpClient,
   database: PostgresSettings | null,
 ): Promise<void> {
-  const [client] = clients;
-  if (client === undefined) throw new Error('no issuer to enroll against');
   await enrollOnce(client, fixture, 0);
   const started = performance.now();
   let reported = 0;
@@ -571,6 +569,20 @@ async function measure(
   const fixture = await prepare(options.warmUp + options.enrollments);
   const server = await startNodes(fixture.dataDir, options, storage);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
+  // Before the measured clients connect: the issuer closes keep-alive connections left idle through a long prefill.
+  if (options.prefill > 0) {
+    const [first] = server.nodes;
+    if (first === undefined) throw new Error('no issuer to enroll against');
+    const templateClient = makeClient(first.url, first.tlsCertificatePem, 1);
+    try {
+      await prefill(options.prefill, fixture, templateClient, database);
+    } catch (error: unknown) {
+      await server.stop();
+      throw error;
+    } finally {
+      await templateClient.close();
+    }
+  }
   const clients = server.nodes.map((node) =>
     makeClient(node.url, node.tlsCertificatePem, Math.ceil(options.clients / nodeCount)),
   );
@@ -596,7 +608,6 @@ async function measure(
     );
   };
   try {
-    if (options.prefill > 0) await prefill(options.prefill, fixture, clients, database);
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
     const warmUpStarted = performance.now();
     await enrollRange(0, options.warmUp);
