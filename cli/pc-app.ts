@@ -1,54 +1,41 @@
 // `dck pc --browser`: the desktop app's "Set up this PC" screens (renderer/pc/) in Chromium through the browser host,
-// over the same pieces as `dck pc enroll|renew|remove` (cli/commands/pc.ts: state file, token, key store, NSS,
-// renewal reminder) and the same flow (main/this-pc/this-pc.ts). The card is read from this machine's readers by
-// the kiosk's card port; its PIN comes from the page's keypad, once, and is wiped in main after VERIFY.
+// over the same steps as `dck pc enroll|renew|remove` (main/this-pc/pc-setup.ts: state file, token, key store, NSS
+// or Windows' certreq, renewal reminder). The card is read from this machine's readers by the kiosk's card port;
+// its PIN comes from the page's keypad, once, and is wiped in main after VERIFY.
 //
-// The operations below repeat the CLI commands' steps without their printing. Folding both onto one module in
-// main/this-pc/ waits for the Windows wiring of `dck pc` (another change in flight in cli/commands/pc.ts).
+// The steps are `dck pc`'s own (main/this-pc/pc-setup.ts, no printing); this file maps them onto the screens.
 //
 // Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 could not start, 2 wrong command line.
 import { ensureRendererBuilt, RENDERER_DIST } from '../build/renderer-build.ts';
-import type { PcInstalled, PcWorkStep } from '../contracts/pc-api.ts';
+import type { PcInstalled } from '../contracts/pc-api.ts';
 import { err, ok } from '../contracts/kiosk-api.ts';
 import type { Result } from '../contracts/kiosk-api.ts';
 import { startPcBrowserHost } from '../main/browser-host/browser-host.ts';
+import type { RunningBrowserHost } from '../main/browser-host/browser-host.ts';
 import { pcHostScript } from '../main/browser-host/kiosk-host-bundle.ts';
 import type { KioskCardPort } from '../main/card/card-port.ts';
 import { createPcscCardPort } from '../main/card/pcsc-card-port.ts';
-import { HttpsIssuerClient } from '../main/issuer-client/https-issuer-client.ts';
 import { createPcController } from '../main/this-pc/pc-controller.ts';
 import type { PcLog, PcOperations, SignInWith } from '../main/this-pc/pc-controller.ts';
 import type { PcError } from '../main/this-pc/pc-errors.ts';
-import { reportingSteps } from '../main/this-pc/pc-progress.ts';
 import {
-  defaultPcStateDir,
-  loadPcState,
-  newDeviceId,
-  removeCredentialState,
-  savePcState,
-} from '../main/this-pc/pc-state.ts';
+  enrollHere,
+  hostModel,
+  installedOnStore,
+  PcSetupError,
+  platformWindowsHost,
+  removeHere,
+  renewHere,
+} from '../main/this-pc/pc-setup.ts';
+import type { PcHost } from '../main/this-pc/pc-setup.ts';
+import { defaultPcStateDir, loadPcState } from '../main/this-pc/pc-state.ts';
 import type { PcState } from '../main/this-pc/pc-state.ts';
-import { defaultSystemdUserDir, removeRenewalUnits } from '../main/this-pc/renewal-timer.ts';
-import { enrollThisPc, removeThisPc, renewThisPc } from '../main/this-pc/this-pc.ts';
-import type { PcCredential, ThisPc } from '../main/this-pc/this-pc.ts';
-import type { RunningBrowserHost } from '../main/browser-host/browser-host.ts';
-import { DeviceKeyError, unregisterModuleFromNss } from '../native/device-keys/index.ts';
+import type { WindowsPcHost } from '../main/this-pc/pc-windows.ts';
+import type { PcCredential } from '../main/this-pc/this-pc.ts';
+import { DeviceKeyError } from '../native/device-keys/index.ts';
 import { createSmartCardService } from '../native/pcsc/index.ts';
 import { integerOption, parseArgs, UsageError } from './args.ts';
 import { eventLogLine, runBrowserSession } from './browser-session.ts';
-import {
-  afterInstall,
-  enrolledState,
-  hostModel,
-  installedOnStore,
-  nssDirectory,
-  prepareToken,
-  readCa,
-  retryRetiring,
-  storeLabel,
-  thisPc,
-} from './commands/pc.ts';
-import type { PcHost } from './commands/pc.ts';
 
 const USAGE = `usage: dck pc --browser [--issuer URL --ca FILE] [--store tpm|software] [--state DIR]
                         [--nss-db DIR|none] [--systemd-dir DIR] [--no-open] [--port PORT]
@@ -165,15 +152,6 @@ const optional = <K extends string>(key: K, value: string | undefined): { [P in 
 
 // ---- the operations the screens run ---------------------------------------------------------
 
-/**
- * The app's machine: Linux (PKCS#11, NSS, systemd) only for now; the Windows host of `dck pc` (pc-windows.ts) is not
- * wired into the app yet. Its sign-in is the screens' own (the PIN from the page), given per run below.
- */
-const APP_HOST: PcHost = {
-  windows: null,
-  signIn: () => Promise.resolve(err({ code: 'card-error', message: 'the app signs in through its own screens' })),
-};
-
 const installedView = (state: PcState, credential: PcCredential, inStore: boolean | null): PcInstalled => ({
   serialNumberHex: credential.serialNumberHex,
   protection: state.store,
@@ -182,23 +160,29 @@ const installedView = (state: PcState, credential: PcCredential, inStore: boolea
   inStore,
 });
 
-/** A thrown command-line or key-store error (a missing token PIN file, an unreadable CA) as the person's fault. */
+/** A setting or key-store error (a missing token PIN file, an unreadable CA) as the key store's fault on screen. */
 async function asResult<T>(work: () => Promise<Result<T, PcError>>): Promise<Result<T, PcError>> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof UsageError || error instanceof DeviceKeyError)
+    if (error instanceof PcSetupError || error instanceof DeviceKeyError)
       return err({ code: 'store-failed', message: error.message });
     throw error;
   }
 }
 
-export function pcOperations(settings: PcAppSettings): PcOperations {
+/**
+ * The screens' operations: `dck pc`'s own steps (main/this-pc/pc-setup.ts) on the same machine as `dck pc` (Windows'
+ * certreq and Task Scheduler on win32, else PKCS#11, NSS and systemd), signed in through the screens (the PIN from
+ * the page). `windows`: the tests' FAKE Windows; by default this process's platform.
+ */
+export function pcOperations(
+  settings: PcAppSettings,
+  windows: WindowsPcHost | null = platformWindowsHost(),
+): PcOperations {
   const dir = settings.stateDir;
-  const issuerFor = async (state: Pick<PcState, 'issuerUrl' | 'caFile'>): Promise<HttpsIssuerClient> =>
-    new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
-  const stepped = (pc: ThisPc, signIn: SignInWith, onStep: (step: PcWorkStep) => void): ThisPc =>
-    reportingSteps({ ...pc, signIn: () => signIn(pc.issuer) }, onStep);
+  const hostFor = (signIn: SignInWith): PcHost => ({ windows, signIn: (issuer) => signIn(issuer) });
+  const places = { nssDb: settings.nssDb, systemdDir: settings.systemdDir };
 
   return {
     installed: async () => {
@@ -209,7 +193,8 @@ export function pcOperations(settings: PcAppSettings): PcOperations {
       }
       const credential = loaded.state.credential;
       if (credential === null) return null;
-      return installedView(loaded.state, credential, await installedOnStore(APP_HOST, dir, loaded.state, credential));
+      const host = hostFor(() => Promise.reject(new Error('no sign-in to read the key store')));
+      return installedView(loaded.state, credential, await installedOnStore(host, dir, loaded.state, credential));
     },
 
     enroll: (signIn, onStep) =>
@@ -221,88 +206,34 @@ export function pcOperations(settings: PcAppSettings): PcOperations {
         const caFile = settings.caFile ?? saved?.caFile;
         if (issuerUrl === undefined || caFile === undefined)
           return err({ code: 'issuer-unreachable', message: 'no issuer: start with --issuer URL --ca FILE' });
-        const issuer = await issuerFor({ issuerUrl, caFile });
-        try {
-          const metadata = await issuer.metadata();
-          const state: PcState = {
-            version: 1,
-            issuerUrl,
-            caFile,
-            deviceId: saved?.deviceId ?? newDeviceId(),
-            store: settings.protection,
-            label: storeLabel(metadata.ok ? metadata.value.displayName : ''),
-            credential: null,
-            retiring: [],
-          };
-          const tokenPin = await prepareToken(dir, settings.protection);
-          if (!tokenPin.ok) return tokenPin;
-          try {
-            const pc = thisPc(APP_HOST, state, issuer, tokenPin.pin, undefined, hostModel());
-            const enrolled = await enrollThisPc(stepped(pc, signIn, onStep));
-            if (!enrolled.ok) return enrolled;
-            await savePcState(dir, { ...state, credential: enrolled.value });
-            await afterInstall(state, dir, settings.nssDb, settings.systemdDir);
-            return ok(installedView(state, enrolled.value, true));
-          } finally {
-            tokenPin.pin.fill(0);
-          }
-        } finally {
-          issuer.close();
-        }
+        const enrolled = await enrollHere(hostFor(signIn), {
+          dir,
+          issuerUrl,
+          caFile,
+          protection: settings.protection,
+          model: hostModel(),
+          onStep,
+          ...places,
+        });
+        if (!enrolled.ok) return enrolled;
+        return ok(installedView(enrolled.value.state, enrolled.value.credential, true));
       }),
 
     renew: (signIn, onStep) =>
       asResult(async () => {
-        const { state, pin } = await enrolledState(dir, APP_HOST);
-        const issuer = await issuerFor(state);
-        try {
-          const credential = state.credential;
-          if (credential === null) return err({ code: 'not-enrolled', message: 'This PC is not set up.' });
-          const pc = thisPc(APP_HOST, state, issuer, pin, undefined, hostModel());
-          const renewed = await renewThisPc(stepped(pc, signIn, onStep), credential);
-          if (!renewed.ok) return renewed;
-          const retiring = await retryRetiring(pc, state.retiring);
-          const left = renewed.value.oldCredentialLeft !== null;
-          if (left) retiring.push(credential);
-          await savePcState(dir, { ...state, credential: renewed.value.credential, retiring });
-          return ok({ installed: installedView(state, renewed.value.credential, true), oldCredentialLeft: left });
-        } finally {
-          pin.fill(0);
-          issuer.close();
-        }
+        const renewed = await renewHere(hostFor(signIn), dir, { onStep });
+        if (!renewed.ok) return renewed;
+        const { state, credential, oldCredentialLeft } = renewed.value;
+        return ok({ installed: installedView(state, credential, true), oldCredentialLeft: oldCredentialLeft !== null });
       }),
 
     remove: (onStep) =>
-      asResult(async () => {
-        const { state, pin } = await enrolledState(dir, APP_HOST);
-        const issuer = await issuerFor(state);
-        try {
-          const pc = reportingSteps(thisPc(APP_HOST, state, issuer, pin, undefined, undefined), onStep);
-          const all = [...(state.credential === null ? [] : [state.credential]), ...state.retiring];
-          const left: PcCredential[] = [];
-          let firstError: PcError | null = null;
-          for (const credential of all) {
-            const removed = await removeThisPc(pc, credential);
-            if (!removed.ok) {
-              left.push(credential);
-              firstError ??= removed.error;
-            }
-          }
-          if (firstError !== null) {
-            // What the issuer did not confirm stays, key and all, so a later removal can still sign its revocation.
-            const [current, ...rest] = left;
-            await savePcState(dir, { ...state, credential: current ?? null, retiring: rest });
-            return err(firstError);
-          }
-          await removeCredentialState(dir);
-          await removeRenewalUnits(settings.systemdDir ?? defaultSystemdUserDir());
-          const nss = nssDirectory(settings.nssDb);
-          if (nss !== null) await unregisterModuleFromNss({ directory: nss }).catch(() => undefined);
-          return ok(null);
-        } finally {
-          pin.fill(0);
-          issuer.close();
-        }
-      }),
+      asResult(() =>
+        removeHere(
+          hostFor(() => Promise.reject(new Error("removal signs with this PC's key, not the card"))),
+          dir,
+          { onStep, ...places },
+        ),
+      ),
   };
 }

@@ -6,55 +6,27 @@
 //
 // Exit codes: 0 done, 1 refused or failed (nothing half-done stays), 2 wrong command line.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { homedir, hostname } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { KeyProtection } from '../../contracts/issuer-api.ts';
 import { createPcscCardPort } from '../../main/card/pcsc-card-port.ts';
 import { HttpsIssuerClient } from '../../main/issuer-client/https-issuer-client.ts';
 import { signInWithCard } from '../../main/this-pc/card-sign-in.ts';
 import type { PcError } from '../../main/this-pc/pc-errors.ts';
 import {
-  createTokenPin,
-  defaultPcStateDir,
-  loadPcState,
-  newDeviceId,
-  readTokenPin,
-  removeCredentialState,
-  removePcState,
-  savePcState,
-} from '../../main/this-pc/pc-state.ts';
+  enrollHere,
+  hostModel,
+  installedOnStore,
+  PcSetupError,
+  platformWindowsHost,
+  readCa,
+  removeHere,
+  renewHere,
+} from '../../main/this-pc/pc-setup.ts';
+import type { PcHost } from '../../main/this-pc/pc-setup.ts';
+import { defaultPcStateDir, loadPcState } from '../../main/this-pc/pc-state.ts';
 import type { PcState } from '../../main/this-pc/pc-state.ts';
-import {
-  defaultSystemdUserDir,
-  removeRenewalUnits,
-  writeRenewalUnits,
-  RENEWAL_UNIT,
-} from '../../main/this-pc/renewal-timer.ts';
-import { enrollThisPc, removeThisPc, renewThisPc } from '../../main/this-pc/this-pc.ts';
 import type { PcCredential, ThisPc } from '../../main/this-pc/this-pc.ts';
-import {
-  DeviceKeyError,
-  initializeDeviceToken,
-  Pkcs11DeviceKeyStore,
-  registerModuleInNss,
-  SOFTHSM2_MODULE,
-  TPM2_PKCS11_MODULE,
-  unregisterModuleFromNss,
-} from '../../native/device-keys/index.ts';
+import { DeviceKeyError } from '../../native/device-keys/index.ts';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
-import {
-  chooseWindowsProtection,
-  nodeWindowsPcHost,
-  registerWindowsReminder,
-  removeWindowsReminder,
-  windowsStore,
-} from './pc-windows.ts';
-import type { WindowsPcHost } from './pc-windows.ts';
 import { parseArgs, printable, UsageError } from '../args.ts';
 import { readSecret } from '../read-secret.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
@@ -87,10 +59,6 @@ Windows: the key is made by certreq in the TPM (Microsoft Platform Crypto Provid
         task; --nss-db and --systemd-dir do not apply; --state defaults to %APPDATA%\\dck\\pc.
 Exit codes: 0 success, 1 refused or failed (nothing half-done is left), 2 wrong command line.`;
 
-const TOKEN_LABEL = 'dck this pc';
-const MODULES: Record<KeyProtection, string> = { tpm: TPM2_PKCS11_MODULE, software: SOFTHSM2_MODULE };
-const MAX_CA_FILE_BYTES = 64 * 1024;
-const DCK_ENTRY = fileURLToPath(new URL('../../bin/dck.js', import.meta.url));
 const run$ = promisify(execFile);
 
 const COMMON = { '--state': 'value', '--json': 'flag' } as const;
@@ -112,15 +80,11 @@ const OPTIONS = {
 type Subcommand = keyof typeof OPTIONS;
 const isSubcommand = (name: string): name is Subcommand => Object.hasOwn(OPTIONS, name);
 
-/** The machine `dck pc` works on: Linux (PKCS#11, NSS, systemd) or, with `windows`, Windows (certreq, Task Scheduler). */
-export interface PcHost {
-  readonly windows: WindowsPcHost | null;
-  /** Card + PIN → PKI-AUTH (the reader's card, the PIN from standard input or a prompt). */
-  readonly signIn: (issuer: HttpsIssuerClient, reader: string | undefined) => ReturnType<ThisPc['signIn']>;
-}
+/** The machine `dck pc` works on (main/this-pc/pc-setup.ts); its sign-in reads the card and a typed PIN here. */
+export type { PcHost };
 
 const nodePcHost = (): PcHost => ({
-  windows: process.platform === 'win32' ? nodeWindowsPcHost(DCK_ENTRY) : null,
+  windows: platformWindowsHost(),
   signIn: cardSignIn,
 });
 
@@ -145,7 +109,7 @@ export async function run(args: string[], host: PcHost = nodePcHost()): Promise<
         return await remove(parseArgs(rest, OPTIONS.remove, 'dck pc remove'), host);
     }
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof PcSetupError) {
       console.error(terminalSafe(`dck pc: ${error.message}\n\n${USAGE}`, { multiline: true }));
       return 2;
     }
@@ -160,131 +124,58 @@ type Values<S extends Subcommand> = ReturnType<typeof parseArgs<(typeof OPTIONS)
 
 async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
-  const dir = values['--state'] ?? defaultPcStateDir();
   const issuerUrl = values['--issuer'];
-  const caOption = values['--ca'];
-  if (issuerUrl === undefined || caOption === undefined)
-    throw new UsageError('--issuer URL and --ca FILE are required');
-  const requested = values['--store'];
-  if (requested !== undefined && requested !== 'tpm' && requested !== 'software')
+  const caFile = values['--ca'];
+  if (issuerUrl === undefined || caFile === undefined) throw new UsageError('--issuer URL and --ca FILE are required');
+  const protection = values['--store'];
+  if (protection !== undefined && protection !== 'tpm' && protection !== 'software')
     throw new UsageError('--store is tpm or software');
-  const previous = await loadPcState(dir);
-  if (previous.ok && previous.state.credential !== null)
-    return fail(json, {
-      code: 'store-failed',
-      message: 'This PC is already set up: use `dck pc renew` or `dck pc remove`.',
-    });
-  if (!previous.ok && !previous.missing) throw new UsageError(previous.message);
-  // Windows without a TPM falls back to its software provider unless --store says which (the issuer has the last word).
-  const chosen = host.windows === null ? null : await chooseWindowsProtection(host.windows, requested);
-  if (chosen?.ok === false) return fail(json, chosen.error);
-  const protection = chosen?.value.protection ?? requested ?? 'tpm';
-  const caFile = resolve(caOption);
-  const issuer = new HttpsIssuerClient({ baseUrl: issuerUrl, trustedCaPem: await readCa(caFile) });
-  try {
-    const metadata = await issuer.metadata();
-    const label = storeLabel(metadata.ok ? metadata.value.displayName : '');
-    const state: PcState = {
-      version: 1,
-      issuerUrl,
-      caFile,
-      deviceId: previous.ok ? previous.state.deviceId : newDeviceId(),
-      store: protection,
-      label,
-      credential: null,
-      retiring: [],
-    };
-    const tokenPin = host.windows === null ? await prepareToken(dir, protection) : noTokenPin();
-    if (!tokenPin.ok) return fail(json, tokenPin.error);
-    try {
-      const pc = thisPc(host, state, issuer, tokenPin.pin, values['--reader'], values['--model'] ?? hostModel());
-      const enrolled = await enrollThisPc(pc);
-      if (!enrolled.ok) return fail(json, enrolled.error);
-      await savePcState(dir, { ...state, credential: enrolled.value });
-      const extras =
-        host.windows === null
-          ? await afterInstall(state, dir, values['--nss-db'], values['--systemd-dir'])
-          : [await registerWindowsReminder(host.windows, dir)];
-      return report(json, enrolled.value, [
-        ...(chosen?.value.note == null ? [] : [chosen.value.note]),
-        `This PC is set up. Its credential expires ${day(enrolled.value.notAfter)}.`,
-        ...extras,
-      ]);
-    } finally {
-      tokenPin.pin.fill(0);
-    }
-  } finally {
-    issuer.close();
-  }
+  const enrolled = await enrollHere(host, {
+    dir: values['--state'] ?? defaultPcStateDir(),
+    issuerUrl,
+    caFile,
+    protection,
+    reader: values['--reader'],
+    model: values['--model'] ?? hostModel(),
+    nssDb: values['--nss-db'],
+    systemdDir: values['--systemd-dir'],
+  });
+  if (!enrolled.ok) return fail(json, enrolled.error);
+  const { credential, protectionNote, extras } = enrolled.value;
+  return report(json, credential, [
+    ...(protectionNote === null ? [] : [protectionNote]),
+    `This PC is set up. Its credential expires ${day(credential.notAfter)}.`,
+    ...extras,
+  ]);
 }
 
 async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
-  const dir = values['--state'] ?? defaultPcStateDir();
-  const { state, pin } = await enrolledState(dir, host);
-  const issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
-  try {
-    const credential = state.credential;
-    if (credential === null) return fail(json, { code: 'not-enrolled', message: 'This PC is not set up.' });
-    const pc = thisPc(host, state, issuer, pin, values['--reader'], hostModel());
-    const renewed = await renewThisPc(pc, credential);
-    if (!renewed.ok) return fail(json, renewed.error);
-    const retiring = await retryRetiring(pc, state.retiring);
-    if (renewed.value.oldCredentialLeft !== null) retiring.push(credential);
-    await savePcState(dir, { ...state, credential: renewed.value.credential, retiring });
-    const left = renewed.value.oldCredentialLeft;
-    return report(json, renewed.value.credential, [
-      `This PC's credential is renewed. It expires ${day(renewed.value.credential.notAfter)}.`,
-      ...(left === null
-        ? []
-        : [`The old credential is not revoked yet (${left.message}); the next renew or remove retries.`]),
-    ]);
-  } finally {
-    pin.fill(0);
-    issuer.close();
-  }
+  const renewed = await renewHere(host, values['--state'] ?? defaultPcStateDir(), { reader: values['--reader'] });
+  if (!renewed.ok) return fail(json, renewed.error);
+  const left = renewed.value.oldCredentialLeft;
+  return report(json, renewed.value.credential, [
+    `This PC's credential is renewed. It expires ${day(renewed.value.credential.notAfter)}.`,
+    ...(left === null
+      ? []
+      : [`The old credential is not revoked yet (${left.message}); the next renew or remove retries.`]),
+  ]);
 }
 
 async function remove(values: Values<'remove'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
-  const dir = values['--state'] ?? defaultPcStateDir();
-  const { state, pin } = await enrolledState(dir, host);
-  const issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
-  try {
-    const pc = thisPc(host, state, issuer, pin, undefined, undefined);
-    const all = [...(state.credential === null ? [] : [state.credential]), ...state.retiring];
-    const left: PcCredential[] = [];
-    let firstError: PcError | null = null;
-    for (const credential of all) {
-      const removed = await removeThisPc(pc, credential);
-      if (!removed.ok) {
-        left.push(credential);
-        firstError ??= removed.error;
-      }
-    }
-    if (firstError !== null) {
-      // What the issuer did not confirm stays, key and all, so a later `dck pc remove` can still sign its revocation.
-      const [current, ...rest] = left;
-      await savePcState(dir, { ...state, credential: current ?? null, retiring: rest });
-      return fail(json, {
-        code: firstError.code,
-        message: `${firstError.message} This PC's credential was not removed.`,
-      });
-    }
-    await removeCredentialState(dir);
-    if (host.windows !== null) await removeWindowsReminder(host.windows).catch(() => undefined);
-    else {
-      await removeRenewalUnits(values['--systemd-dir'] ?? defaultSystemdUserDir());
-      const nss = nssDirectory(values['--nss-db']);
-      if (nss !== null) await unregisterModuleFromNss({ directory: nss }).catch(() => undefined);
-    }
-    if (json) console.log(terminalSafeJson({ removed: true }));
-    else console.log('This PC no longer holds a derived credential: it was revoked and its key deleted.');
-    return 0;
-  } finally {
-    pin.fill(0);
-    issuer.close();
-  }
+  const removed = await removeHere(host, values['--state'] ?? defaultPcStateDir(), {
+    nssDb: values['--nss-db'],
+    systemdDir: values['--systemd-dir'],
+  });
+  if (!removed.ok)
+    return fail(json, {
+      code: removed.error.code,
+      message: `${removed.error.message} This PC's credential was not removed.`,
+    });
+  if (json) console.log(terminalSafeJson({ removed: true }));
+  else console.log('This PC no longer holds a derived credential: it was revoked and its key deleted.');
+  return 0;
 }
 
 async function status(values: Values<'status'>, host: PcHost): Promise<number> {
@@ -379,36 +270,6 @@ export function issuerLine(answer: IssuerAnswer): string {
 
 // ---- the pieces ------------------------------------------------------------------------------
 
-export function thisPc(
-  host: PcHost,
-  state: PcState,
-  issuer: HttpsIssuerClient,
-  tokenPin: Buffer,
-  reader: string | undefined,
-  model: string | undefined,
-): ThisPc {
-  return {
-    store: host.windows === null ? storeFor(state.store, tokenPin) : windowsStore(host.windows, state.store),
-    issuer,
-    device: {
-      id: state.deviceId,
-      platform: host.windows === null ? 'Linux' : 'Windows',
-      ...(model === undefined ? {} : { model }),
-    },
-    label: state.label,
-    signIn: () => host.signIn(issuer, reader),
-  };
-}
-
-function storeFor(protection: KeyProtection, tokenPin: Buffer): Pkcs11DeviceKeyStore {
-  return new Pkcs11DeviceKeyStore({
-    modulePath: MODULES[protection],
-    tokenLabel: TOKEN_LABEL,
-    protection,
-    tokenPin: () => Buffer.from(tokenPin),
-  });
-}
-
 /** The card the kiosk's card port opens, its PIN read here and wiped, then released (and reset) at once. */
 async function cardSignIn(issuer: HttpsIssuerClient, wanted: string | undefined): ReturnType<ThisPc['signIn']> {
   const service = createSmartCardService();
@@ -431,168 +292,9 @@ async function cardSignIn(issuer: HttpsIssuerClient, wanted: string | undefined)
   }
 }
 
-/** The token's PIN (made and the token initialised on first use); no TPM or a foreign token ends here. */
-export async function prepareToken(
-  dir: string,
-  protection: KeyProtection,
-): Promise<{ ok: true; pin: Buffer } | { ok: false; error: PcError }> {
-  prepareModuleEnvironment(dir, protection);
-  const known = await readTokenPin(dir);
-  if (known !== null) return { ok: true, pin: known };
-  const pin = await createTokenPin(dir);
-  try {
-    // The SO PIN is not kept: nobody needs to administer this token; a new enrollment can start a new one.
-    const outcome = initializeDeviceToken(
-      MODULES[protection],
-      TOKEN_LABEL,
-      Buffer.from(randomBytes(16).toString('hex')),
-      Buffer.from(pin),
-    );
-    if (outcome === 'initialised') return { ok: true, pin };
-    pin.fill(0);
-    await removePcState(dir);
-    return {
-      ok: false,
-      error: {
-        code: 'store-pin-incorrect',
-        message: `This PC's key store already has a "${TOKEN_LABEL}" token whose PIN this app does not hold.`,
-      },
-    };
-  } catch (error) {
-    pin.fill(0);
-    await removePcState(dir);
-    if (error instanceof DeviceKeyError && error.code === 'no-platform-store')
-      return {
-        ok: false,
-        error: {
-          code: 'no-platform-store',
-          message:
-            `No TPM answers on this PC (${error.detail}). ${protection === 'tpm' ? 'An organisation that allows software keys: --store software.' : ''}`.trim(),
-        },
-      };
-    throw error;
-  }
-}
-
-/** Windows has no token PIN (CNG keeps the key to the user's account): an empty one keeps the flow's shape. */
-const noTokenPin = (): { ok: true; pin: Buffer } => ({ ok: true, pin: Buffer.alloc(0) });
-
-/** Where the modules keep their tokens when the environment does not say: under the user's own directories. */
-function prepareModuleEnvironment(dir: string, protection: KeyProtection): void {
-  if (protection === 'tpm' && process.env.TPM2_PKCS11_STORE === undefined) {
-    mkdirSync(join(homedir(), '.tpm2_pkcs11'), { recursive: true, mode: 0o700 });
-  }
-  if (protection === 'software' && process.env.SOFTHSM2_CONF === undefined) {
-    const tokens = join(dir, 'softhsm-tokens');
-    mkdirSync(tokens, { recursive: true, mode: 0o700 });
-    const conf = join(dir, 'softhsm2.conf');
-    if (!existsSync(conf))
-      writeFileSync(conf, `directories.tokendir = ${tokens}\nobjectstore.backend = file\n`, { mode: 0o600 });
-    process.env.SOFTHSM2_CONF = conf;
-  }
-}
-
-export async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcState; pin: Buffer }> {
-  const loaded = await loadPcState(dir);
-  if (!loaded.ok) throw new UsageError(loaded.message);
-  if (host.windows !== null) return { state: loaded.state, pin: noTokenPin().pin };
-  prepareModuleEnvironment(dir, loaded.state.store);
-  const pin = await readTokenPin(dir);
-  if (pin === null) throw new UsageError(`the token PIN file in ${dir} is missing`);
-  return { state: loaded.state, pin };
-}
-
-export async function retryRetiring(pc: ThisPc, retiring: readonly PcCredential[]): Promise<PcCredential[]> {
-  const left: PcCredential[] = [];
-  for (const old of retiring) if (!(await removeThisPc(pc, old)).ok) left.push(old);
-  return left;
-}
-
-/** NSS registration and the renewal reminder: the credential is installed either way; a failure is reported. */
-export async function afterInstall(
-  state: PcState,
-  dir: string,
-  nssOption: string | undefined,
-  systemdOption: string | undefined,
-): Promise<string[]> {
-  const lines: string[] = [];
-  const nss = nssDirectory(nssOption);
-  if (nss !== null) {
-    await registerModuleInNss({ directory: nss }, MODULES[state.store]).then(
-      () => lines.push(`Browsers using ${nss} offer it (module registered).`),
-      (error: unknown) =>
-        lines.push(`Browsers were not told about it (${error instanceof Error ? error.message : 'NSS failed'}).`),
-    );
-  }
-  const unitDir = systemdOption ?? defaultSystemdUserDir();
-  await writeRenewalUnits(unitDir, [process.execPath, DCK_ENTRY, 'pc', 'status', '--notify', '--state', dir]);
-  if (systemdOption === undefined) {
-    // Only the user's real unit directory is enabled; a directory given on the command line is the caller's.
-    await run$('systemctl', ['--user', 'enable', '--now', `${RENEWAL_UNIT}.timer`], { timeout: 10_000 }).then(
-      () => lines.push('A daily renewal reminder is on (systemd user timer).'),
-      () =>
-        lines.push(
-          `Renewal reminder written to ${unitDir}; turn it on with: systemctl --user enable --now ${RENEWAL_UNIT}.timer`,
-        ),
-    );
-  } else lines.push(`Renewal reminder written to ${unitDir}.`);
-  return lines;
-}
-
-export async function installedOnStore(
-  host: PcHost,
-  dir: string,
-  state: PcState,
-  credential: PcCredential,
-): Promise<boolean | null> {
-  if (host.windows === null) prepareModuleEnvironment(dir, state.store);
-  const pin = host.windows === null ? await readTokenPin(dir) : noTokenPin().pin;
-  if (pin === null) return false;
-  try {
-    const store = host.windows === null ? storeFor(state.store, pin) : windowsStore(host.windows, state.store);
-    const listed = await store.list();
-    return listed.some((entry) => entry.keyId === credential.keyId && entry.certificateDer !== null);
-  } catch {
-    return null; // the store does not answer now (TPM busy): unknown, not "gone"
-  } finally {
-    pin.fill(0);
-  }
-}
-
-export function nssDirectory(option: string | undefined): string | null {
-  if (option === 'none') return null;
-  return option ?? join(homedir(), '.pki', 'nssdb');
-}
-
 async function notifyDesktop(line: string): Promise<void> {
   console.error(terminalSafe(line));
   await run$('notify-send', ['--app-name=dck', 'Derived credential', line], { timeout: 10_000 }).catch(() => undefined);
-}
-
-export async function readCa(file: string): Promise<string> {
-  const content = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot read the CA file ${file} (${error.code ?? 'error'})`);
-  });
-  if (content.length > MAX_CA_FILE_BYTES || !content.toString('latin1').includes('-----BEGIN CERTIFICATE-----'))
-    throw new UsageError(`${file} is not a PEM CA certificate file`);
-  return content.toString('latin1');
-}
-
-/** The tenant's name as the key store may carry it (native/device-keys/store-text.ts), else a neutral one. */
-export function storeLabel(displayName: string): string {
-  const kept = displayName
-    .replace(/[^\p{L}\p{M}\p{N} .,'()&@_+-]/gu, '')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 64)
-    .trim();
-  return kept === '' ? 'Derived Credential' : kept;
-}
-
-/** The host name as a model the issuer accepts (printable ASCII), or none. */
-export function hostModel(): string | undefined {
-  const name = hostname();
-  return /^[\x20-\x7e]{1,128}$/.test(name) ? name : undefined;
 }
 
 const day = (iso: string): string => iso.slice(0, 10);

@@ -7,13 +7,13 @@ import { userInfo } from 'node:os';
 import type { KeyProtection } from '../../contracts/issuer-api.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
-import { pcError } from '../../main/this-pc/pc-errors.ts';
-import type { PcError } from '../../main/this-pc/pc-errors.ts';
+import { pcError } from './pc-errors.ts';
+import type { PcError } from './pc-errors.ts';
 import {
   registerWindowsRenewalTask,
   removeWindowsRenewalTask,
   WINDOWS_RENEWAL_TASK_NAME,
-} from '../../main/this-pc/windows-renewal-task.ts';
+} from './windows-renewal-task.ts';
 import { CertreqDeviceKeyStore, ChildProcessWindowsCommands } from '../../native/device-keys/index.ts';
 import type { WindowsCommands } from '../../native/device-keys/index.ts';
 
