@@ -1,0 +1,56 @@
+// The app's "Set up this PC" operations (cli/pc-app.ts) on Windows, run on Linux: the same steps as `dck pc` on a
+// FAKE Windows (test/unit/native/device-keys/windows/fake-windows-commands.ts) against a real issuer. Before the steps
+// had one home (main/this-pc/pc-setup.ts), the app only knew the Linux PKCS#11 store.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pcOperations } from '../../../cli/pc-app.ts';
+import { ok } from '../../../contracts/kiosk-api.ts';
+import type { PcWorkStep } from '../../../contracts/pc-api.ts';
+import { FakeWindowsCommands } from '../../unit/native/device-keys/windows/fake-windows-commands.ts';
+import { kioskSignIn, startHarness } from '../issuer/issuer-fixture.ts';
+import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
+
+let h: IssuerHarness;
+let work: string;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'dck-pc-app-windows-'));
+  h = await startHarness();
+  writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
+}, 60_000);
+afterAll(async () => {
+  await h.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+it('the app sets this PC up in the Windows TPM (certreq, CurrentUser\\My, a Task Scheduler reminder), then removes it', async () => {
+  const windows = new FakeWindowsCommands();
+  const operations = pcOperations(
+    { stateDir: join(work, 'state'), issuerUrl: h.issuer.url, caFile: join(work, 'issuer-tls.pem'), protection: 'tpm' },
+    {
+      commands: windows,
+      userId: 'AGENCY\\pat',
+      dckCommand: ['C:\\Program Files\\nodejs\\node.exe', 'C:\\dck\\bin\\dck.js'],
+      now: () => new Date('2026-12-06T14:00:00'),
+    },
+  );
+  const steps: PcWorkStep[] = [];
+  const signIn = async () =>
+    ok({ sessionToken: (await kioskSignIn(h.http, await h.card())).sessionToken, commonName: '' });
+
+  const enrolled = await operations.enroll(signIn, (step) => steps.push(step));
+  expect(enrolled.ok).toBe(true);
+  expect([...windows.keys.values()]).toEqual(['Microsoft Platform Crypto Provider']);
+  expect(windows.stores.My).toHaveLength(1);
+  expect(windows.tasks.size).toBe(1);
+  expect(steps.length).toBeGreaterThan(0);
+  expect(await operations.installed()).toMatchObject({ protection: 'tpm', inStore: true });
+
+  expect(await operations.remove(() => undefined)).toEqual(ok(null));
+  expect(windows.keys.size).toBe(0);
+  expect(windows.stores.My).toEqual([]);
+  expect(windows.tasks.size).toBe(0);
+  expect(await operations.installed()).toBeNull();
+}, 60_000);
