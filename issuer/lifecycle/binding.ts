@@ -2,8 +2,8 @@
 // kiosk (number matching), the
 // tenant and issuer generation, and where the card's PIV Authentication certificate publishes its revocation (for
 // the eligibility monitor). The card's certificate passed PKI-AUTH's strict checks before it was stored.
-import 'reflect-metadata';
-import * as x509 from '@peculiar/x509';
+import { readCertificateFields } from '../pki-auth/certificate-fields.ts';
+import { crlDistributionUrls, ocspUrls } from '../pki-auth/revocation/revocation-urls.ts';
 import type {
   CardRevocationSources,
   DeviceAuthorizationRecord,
@@ -24,15 +24,14 @@ const usableUrl = (url: string): boolean => url.length <= MAX_URL_LENGTH && /^ht
 /** The card certificate's CRL distribution point URIs and first OCSP URL; none when it names none (or is unreadable). */
 export function cardRevocationSources(cardCertificateDer: Uint8Array): CardRevocationSources {
   try {
-    const certificate = new x509.X509Certificate(cardCertificateDer.slice());
-    const distribution = certificate.getExtension(x509.CRLDistributionPointsExtension);
-    const crlUrls = (distribution?.distributionPoints ?? [])
-      .flatMap((point) => point.distributionPoint?.fullName ?? [])
-      .flatMap((name) => (name.uniformResourceIdentifier === undefined ? [] : [name.uniformResourceIdentifier]))
+    const { extensions } = readCertificateFields(cardCertificateDer);
+    const crlUrls = (
+      extensions.crlDistributionPoints === null ? [] : crlDistributionUrls(extensions.crlDistributionPoints)
+    )
       .filter(usableUrl)
       .slice(0, MAX_URLS);
-    const access = certificate.getExtension(x509.AuthorityInfoAccessExtension);
-    const ocspUrl = (access?.ocsp ?? []).map((name) => name.value).find(usableUrl) ?? null;
+    const ocspUrl =
+      (extensions.authorityInfoAccess === null ? [] : ocspUrls(extensions.authorityInfoAccess)).find(usableUrl) ?? null;
     return { crlUrls, ocspUrl };
   } catch {
     return { crlUrls: [], ocspUrl: null };

@@ -138,6 +138,8 @@ export interface CertificateExtensions {
   readonly nameConstraints: NameConstraints | null;
   /** The cRLDistributionPoints extnValue octets (shape checked), read by revocation/ when a CRL's scope needs them. */
   readonly crlDistributionPoints: Uint8Array | null;
+  /** The authorityInfoAccess extnValue octets (shape checked), read by the binding record for the card's OCSP URL. */
+  readonly authorityInfoAccess: Uint8Array | null;
   /** Critical extensions outside UNDERSTOOD_WHEN_CRITICAL. */
   readonly unrecognizedCritical: readonly string[];
 }
@@ -153,6 +155,7 @@ interface MutableExtensions {
   inhibitAnyPolicy: number | null;
   nameConstraints: NameConstraints | null;
   crlDistributionPoints: Uint8Array | null;
+  authorityInfoAccess: Uint8Array | null;
   unrecognizedCritical: string[];
 }
 
@@ -169,6 +172,7 @@ export function readExtensions(bytes: Uint8Array, wrapper: DerElement | null): C
     inhibitAnyPolicy: null,
     nameConstraints: null,
     crlDistributionPoints: null,
+    authorityInfoAccess: null,
     unrecognizedCritical: [],
   };
   if (wrapper === null) return result;
@@ -226,8 +230,11 @@ function readKnownExtension(bytes: Uint8Array, oid: string, value: DerElement, i
       into.crlDistributionPoints = contentOf(bytes, value);
       readSequenceOfSequences(bytes, value, oid);
       return;
-    case OID.freshestCrl:
     case OID.authorityInfoAccess:
+      into.authorityInfoAccess = contentOf(bytes, value);
+      readSequenceOfSequences(bytes, value, oid);
+      return;
+    case OID.freshestCrl:
     case OID.subjectInfoAccess:
       readSequenceOfSequences(bytes, value, oid);
       return;
