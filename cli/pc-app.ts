@@ -61,7 +61,11 @@ export interface PcAppSettings {
   /** For a first set-up; a PC that has state uses the issuer and CA file it saved. */
   readonly issuerUrl?: string;
   readonly caFile?: string;
-  readonly protection: 'tpm' | 'software';
+  /**
+   * As `dck pc enroll --store`. Unset: the TPM, except on a Windows PC without one, where Windows' software provider
+   * is used when the tenant allows software keys (pc-setup.ts decides, for the CLI and the app alike).
+   */
+  readonly protection: 'tpm' | 'software' | undefined;
   /** As `dck pc enroll --nss-db` (undefined: ~/.pki/nssdb; 'none': leave NSS alone). */
   readonly nssDb?: string;
   readonly systemdDir?: string;
@@ -114,8 +118,9 @@ export async function runPcApp(args: string[]): Promise<number> {
   let open: boolean;
   try {
     const values = parseArgs(args, OPTIONS, 'dck pc --browser');
-    const protection = values['--store'] ?? 'tpm';
-    if (protection !== 'tpm' && protection !== 'software') throw new UsageError('--store is tpm or software');
+    const protection = values['--store'];
+    if (protection !== undefined && protection !== 'tpm' && protection !== 'software')
+      throw new UsageError('--store is tpm or software');
     if ((values['--issuer'] === undefined) !== (values['--ca'] === undefined))
       throw new UsageError('--issuer URL and --ca FILE go together');
     port = integerOption(values['--port'], '--port', 1, 65535);

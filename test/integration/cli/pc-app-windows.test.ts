@@ -54,3 +54,30 @@ it('the app sets this PC up in the Windows TPM (certreq, CurrentUser\\My, a Task
   expect(windows.tasks.size).toBe(0);
   expect(await operations.installed()).toBeNull();
 }, 60_000);
+
+it('the app on a Windows PC without a TPM uses the software provider when the organisation allows it, as dck pc does', async () => {
+  const windows = new FakeWindowsCommands();
+  windows.tpmReady = false;
+  const operations = pcOperations(
+    {
+      stateDir: join(work, 'state-no-tpm'),
+      issuerUrl: h.issuer.url,
+      caFile: join(work, 'issuer-tls.pem'),
+      protection: undefined,
+    },
+    {
+      commands: windows,
+      userId: 'AGENCY\\pat',
+      dckCommand: ['C:\\Program Files\\nodejs\\node.exe', 'C:\\dck\\bin\\dck.js'],
+      now: () => new Date('2026-12-06T14:00:00'),
+    },
+  );
+  const signIn = async () =>
+    ok({ sessionToken: (await kioskSignIn(h.http, await h.card())).sessionToken, commonName: '' });
+
+  const enrolled = await operations.enroll(signIn, () => undefined);
+  expect(enrolled.ok).toBe(true);
+  expect([...windows.keys.values()]).toEqual(['Microsoft Software Key Storage Provider']);
+  expect(await operations.installed()).toMatchObject({ protection: 'software', inStore: true });
+  expect(await operations.remove(() => undefined)).toEqual(ok(null));
+}, 60_000);
