@@ -87,7 +87,8 @@ it('the database away: refused (exit 1) with the reason, no URL or password in i
   try {
     const listed = await dck('credentials', 'list');
     expect(listed.code).toBe(1);
-    expect(listed.stderr).toContain('the issuer database is unavailable');
+    // The start-up message names the setting and what is wrong (issuer/storage/postgres-start-errors.ts).
+    expect(listed.stderr).toContain('storage.url: nothing accepts connections on 127.0.0.1:');
     expect(listed.stderr).not.toContain('postgres://');
   } finally {
     await server.start();
