@@ -17,8 +17,20 @@ import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
 
 const T = {
-  en: { pin: 'Enter your PIN', people: 'Look up a person', audit: 'Audit log', apply: 'Apply filter' },
-  nl: { pin: 'Voer uw pincode in', people: 'Persoon opzoeken', audit: 'Auditlogboek', apply: 'Filter toepassen' },
+  en: {
+    pin: 'Enter your PIN',
+    locked: 'Insert your agent card',
+    people: 'Look up a person',
+    audit: 'Audit log',
+    apply: 'Apply filter',
+  },
+  nl: {
+    pin: 'Voer uw pincode in',
+    locked: 'Plaats uw medewerkerspas',
+    people: 'Persoon opzoeken',
+    audit: 'Auditlogboek',
+    apply: 'Filter toepassen',
+  },
 } as const;
 type Lang = keyof typeof T;
 const AGENT_PIN = '123456';
@@ -93,7 +105,10 @@ describe.skipIf(!runs)('the Audit screen in Chromium (browser host, virtual agen
     await auditorRole('grant');
     const card = agentConsole.demo.virtualCard;
     if (card === null) throw new Error('no virtual agent card');
+    // Out, seen out (the console locks), then in: a card back in before the console saw it leave keeps the old
+    // session, and the PIN screen never comes (failed this way in a CI check).
     await card.remove();
+    await waitForTitle(page, T.en.locked);
     await card.insert();
     await signIn(page, 'en');
     await page.getByRole('button', { name: 'Audit', exact: true }).click();
