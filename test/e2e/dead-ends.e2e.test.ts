@@ -349,7 +349,9 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
         const spoken = await page.evaluate(() => (window as unknown as { __spoken: string[] }).__spoken);
         // Read digit by digit, in the groups of four the screen shows, with a pause (comma) between groups.
         const digits = (otp.match(/\d{1,4}/g) ?? []).map((group) => group.split('').join(' ')).join(', ');
-        expect(spoken).toEqual([
+        // "0 digits entered" (the PIN field emptied after Enter) is spoken only when the PIN screen is still up as it
+        // empties; on a loaded machine the code screen can come first (seen in a CI check). Either is right.
+        expect(spoken.filter((line) => line !== 'en: 0 digits entered')).toEqual([
           'en: Speech is on. Type with the number keys, press Enter to confirm, Backspace to delete a digit, and Escape to start over.',
           'en: Welcome. Insert your smart card.',
           'en: Reading your card.',
@@ -360,7 +362,6 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
           'en: 4 digits entered',
           'en: 5 digits entered',
           'en: 6 digits entered',
-          'en: 0 digits entered',
           'en: Enter the code shown on your phone.',
           // Number matching: the number is spoken digit by digit, so it can be compared with the phone's.
           `en: Is this your phone? Only continue if it is in your hand. Your phone should show the number ${matchNumber.split('').join(' ')}. If it does, choose Yes, this is my phone. If not, choose Not my phone.`,
