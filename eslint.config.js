@@ -41,10 +41,10 @@ const SELF_BOUNDED = new Set(['contracts', 'renderer']);
 /** The one part of a forbidden folder a folder may use: the issuer's CA key in an HSM goes through native/pkcs11/. */
 const ALLOWED_PART = { issuer: { native: 'pkcs11/' } };
 
-/** The one module per process side that imports each IPC object (the kiosk's and the agent console's preloads). */
+/** The one module per process side that imports each IPC object (the kiosk's, agent console's and this PC's preloads). */
 const IPC_WRAPPERS = {
   ipcMain: ['main/ipc/electron-ipc.ts'],
-  ipcRenderer: ['main/preload.ts', 'main/console-preload.ts'],
+  ipcRenderer: ['main/preload.ts', 'main/console-preload.ts', 'main/pc-preload.ts'],
 };
 
 /** `no-restricted-imports` for files of `folder` (null: any other file), minus the IPC object `ipcAllowed`. */

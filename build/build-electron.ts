@@ -2,6 +2,7 @@
 //   out/electron/main.mjs     ESM, Node platform; native addons and electron stay external
 //   out/electron/preload.cjs  CommonJS: a sandboxed preload may only require 'electron'
 //   out/electron/console-preload.cjs  the same for the agent console window (`--agent`)
+//   out/electron/pc-preload.cjs  the same for the "Set up this PC" window (`--pc`)
 //   out/electron/demo.mjs     only with { demo: true } (`npm start -- --demo`): the demo environment, which
 //                             main.mjs loads for --demo; electron-builder leaves it out of the package
 //   out/electron/card-thread-entry.mjs  with demo.mjs: the virtual card's worker thread, at the path its starter
@@ -38,7 +39,7 @@ export const DEMO_CARD_THREAD_BUNDLE = `${OUT_DIR}/card-thread-entry.mjs`;
 
 export async function buildElectron(
   options: { demo?: boolean } = {},
-): Promise<{ main: string; preload: string; consolePreload: string; demo: string | null }> {
+): Promise<{ main: string; preload: string; consolePreload: string; pcPreload: string; demo: string | null }> {
   const main = `${OUT_DIR}/main.mjs`;
   const preload = `${OUT_DIR}/preload.cjs`;
   await nodeBundle(`${ROOT}main/electron/main.ts`, main);
@@ -48,9 +49,11 @@ export async function buildElectron(
     await nodeBundle(`${ROOT}virtual-card/card-thread.ts`, DEMO_CARD_THREAD_BUNDLE);
   }
   const consolePreload = `${OUT_DIR}/console-preload.cjs`;
+  const pcPreload = `${OUT_DIR}/pc-preload.cjs`;
   for (const [entry, outfile] of [
     [`${ROOT}main/preload.ts`, preload],
     [`${ROOT}main/console-preload.ts`, consolePreload],
+    [`${ROOT}main/pc-preload.ts`, pcPreload],
   ] as const)
     await build({
       entryPoints: [entry],
@@ -63,10 +66,10 @@ export async function buildElectron(
       legalComments: 'none',
       logLevel: 'warning',
     });
-  return { main, preload, consolePreload, demo: options.demo === true ? DEMO_BUNDLE : null };
+  return { main, preload, consolePreload, pcPreload, demo: options.demo === true ? DEMO_BUNDLE : null };
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const built = await buildElectron();
-  console.log(`built ${built.main}\nbuilt ${built.preload}\nbuilt ${built.consolePreload}`);
+  console.log(`built ${built.main}\nbuilt ${built.preload}\nbuilt ${built.consolePreload}\nbuilt ${built.pcPreload}`);
 }

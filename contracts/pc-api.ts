@@ -90,7 +90,8 @@ export type PcView =
 export type PcScreen = PcView['screen'];
 
 export interface PcCallError {
-  readonly code: 'invalid-argument' | 'not-now' | 'last-try-not-confirmed' | 'disconnected' | 'internal';
+  /** forbidden: the caller is not the "Set up this PC" page in its own window (Electron's pc-ipc.ts); told no more. */
+  readonly code: 'invalid-argument' | 'not-now' | 'last-try-not-confirmed' | 'disconnected' | 'internal' | 'forbidden';
   /** For developers; never a PIN. */
   readonly detail?: string;
 }
@@ -120,6 +121,9 @@ export const PC_INVOKE_CHANNELS = {
   remove: 'pc:remove',
   cancel: 'pc:cancel',
 } as const satisfies { readonly [K in PcInvokeName]: `pc:${string}` };
+
+/** The channel Electron's main pushes every view on (`webContents.send`; the browser host's socket needs no name). */
+export const PC_EVENT_CHANNELS = { view: 'pc:view' } as const satisfies { readonly view: `pc:${string}` };
 
 export const PC_INVOKE_NAMES = Object.keys(PC_INVOKE_CHANNELS) as readonly PcInvokeName[];
 
