@@ -3,22 +3,34 @@
 // runtime (controller, issuer client, card port) the browser host uses. Bundled by build/build-electron.ts.
 // `--agent --issuer URL --ca FILE`: the help-desk console instead (agent.html, console-preload, the console
 // service with the agent's card in this machine's reader), in a window with the same hardening that is not kiosk-mode.
+// `--pc [--issuer URL --ca FILE] [--store …] [--state DIR] …` (`dck pc --browser`'s options): "Set up this PC"
+// (pc.html, pc-preload, pc-controller over `dck pc`'s own steps with the card in this machine's reader), likewise.
+// The window (app-window.ts), the command line (shell-args.ts, agent-options.ts), the IPC (ipc/) and the quit
+// (clean-quit.ts) are tested under Node; what is left here is the wiring the Electron binary alone can run.
 //
 // Hardening follows Electron's security checklist: contextIsolation, sandbox, no nodeIntegration, webSecurity,
 // CSP, navigation / new windows / webviews / permission requests denied, devtools only with --dck-dev,
-// one instance. `webPreferences` stays inline in the BrowserWindow call so electronegativity can read it.
+// one instance. `webPreferences` stays inline in app-window.ts's BrowserWindow call so electronegativity can read it.
 import { join, normalize, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { app, BrowserWindow, net, protocol, session } from 'electron';
 import type { WebContents } from 'electron';
-import { registerElectronConsoleIpc, registerElectronKioskIpc } from '../ipc/electron-ipc.ts';
+import { registerElectronConsoleIpc, registerElectronKioskIpc, registerElectronPcIpc } from '../ipc/electron-ipc.ts';
 import { pushConsoleViewTo } from '../ipc/console-ipc.ts';
 import { pushViewsTo } from '../ipc/kiosk-ipc.ts';
+import { pushPcViewTo } from '../ipc/pc-ipc.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
 import { createPcscCardPort } from '../card/pcsc-card-port.ts';
 import { startConsoleService } from '../console/console-service.ts';
 import { agentShellOptions } from './agent-options.ts';
+import { createAppWindow, SHELL_APP_WINDOWS } from './app-window.ts';
+import { quitWhenStopped, STOP_DEADLINE_MS } from './clean-quit.ts';
+import { pcShellSettings, shellApp } from './shell-args.ts';
+import type { ShellApp } from './shell-args.ts';
+import { pcOperations } from '../this-pc/pc-app-operations.ts';
+import { createPcController } from '../this-pc/pc-controller.ts';
+import { defaultPcStateDir } from '../this-pc/pc-state.ts';
 import { kioskConfigPath } from '../config/kiosk-config.ts';
 import type { KioskConfigFile } from '../config/kiosk-config.ts';
 import { startKioskUpdater } from '../update/kiosk-updater.ts';
@@ -33,9 +45,7 @@ const ORIGIN = `${SCHEME}://kiosk`;
 const DEV = process.argv.includes('--dck-dev');
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RENDERER_DIR = normalize(join(HERE, '..', '..', 'renderer', 'dist'));
-const PRELOAD = join(HERE, 'preload.cjs');
-const AGENT = process.argv.includes('--agent');
-const CONSOLE_PRELOAD = join(HERE, 'console-preload.cjs');
+const APP = shellApp(process.argv);
 
 const CSP = [
   "default-src 'none'",
@@ -71,15 +81,17 @@ app.on('web-contents-created', (_event, contents) => {
 });
 
 /**
- * Serves renderer/dist under app://kiosk/ with the CSP; kiosk-host.js and agent-host.js are empty here (the preloads
- * define window.kiosk and window.agentConsole).
+ * Serves renderer/dist under app://kiosk/ with the CSP; kiosk-host.js, agent-host.js and pc-host.js are empty here
+ * (the preloads define window.kiosk, window.agentConsole and window.thisPc).
  */
+const HOST_SCRIPTS = new Set(['/kiosk-host.js', '/agent-host.js', '/pc-host.js']);
+
 function serveRenderer(): void {
   protocol.handle(SCHEME, (request) => {
     const url = new URL(request.url);
     const headers = { 'content-security-policy': CSP, 'x-content-type-options': 'nosniff' };
     if (url.host !== 'kiosk') return new Response('not found', { status: 404 });
-    if (url.pathname === '/kiosk-host.js' || url.pathname === '/agent-host.js') {
+    if (HOST_SCRIPTS.has(url.pathname)) {
       return new Response('', { headers: { ...headers, 'content-type': 'text/javascript' } });
     }
     const relative = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
@@ -99,41 +111,6 @@ function denyPermissions(): void {
   session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
   });
-}
-
-/** The kiosk's window, or with `--agent` the console's: the same webPreferences, only the preload differs. */
-function createKioskWindow(): BrowserWindow {
-  const window = new BrowserWindow({
-    // An agent works at a desk beside other programs: a normal window, not kiosk mode.
-    kiosk: !AGENT,
-    fullscreen: !AGENT,
-    show: false,
-    autoHideMenuBar: true,
-    backgroundColor: '#f3f5f8',
-    webPreferences: {
-      // Reviewed (electronegativity asks for a review of every preload): preload.ts exposes only the typed
-      // KioskApi via contextBridge, each call one ipcRenderer.invoke on a channel of the contract's table;
-      // console-preload.ts does the same for the ConsoleApi.
-      preload: AGENT ? CONSOLE_PRELOAD : PRELOAD /* eng-disable PRELOAD_JS_CHECK */,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      experimentalFeatures: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      safeDialogs: true,
-      spellcheck: false,
-      // Middle-click must not open links in new windows (they are denied anyway).
-      disableBlinkFeatures: 'Auxclick',
-      devTools: DEV,
-    },
-  });
-  window.once('ready-to-show', () => window.show());
-  return window;
 }
 
 /** Updates for a configured kiosk: checked on a schedule, installed only when the kiosk is idle (kiosk-updater.ts). */
@@ -189,8 +166,58 @@ async function startKioskService(): Promise<KioskService> {
   return demo.startElectronDemo(log);
 }
 
+/** One app's window and what it needs: its IPC, its views, its stop. */
+interface AppWiring<View> {
+  readonly app: ShellApp;
+  /** Registers the app's IPC for the window's contents (null once it closed); returns the unregister. */
+  readonly registerIpc: (contents: () => WebContents | null) => () => void;
+  /** Calls back with the current view at once, then on every change. */
+  readonly onView: (listener: (view: View) => void) => () => void;
+  readonly pushView: (contents: WebContents, view: View) => void;
+  readonly stop: () => Promise<void>;
+}
+
+/**
+ * Opens the app's window on its page, pushes every view (and the latest again once the page has loaded: a view sent
+ * before the preload listened is lost), and on quit unregisters and stops the app before Electron quits.
+ */
+async function openAppWindow<View>(wiring: AppWiring<View>): Promise<void> {
+  let window: BrowserWindow | null = createAppWindow(BrowserWindow, wiring.app, { bundleDir: HERE, devTools: DEV });
+  const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
+  const unregister = wiring.registerIpc(contents);
+  let latest: View | null = null;
+  const push = (): void => {
+    const target = contents();
+    if (target !== null && latest !== null) wiring.pushView(target, latest);
+  };
+  const unsubscribe = wiring.onView((view) => {
+    latest = view;
+    push();
+  });
+  window.webContents.on('did-finish-load', push);
+  window.on('closed', () => {
+    window = null;
+  });
+  app.on('second-instance', () => window?.focus());
+  app.on('window-all-closed', () => app.quit());
+  app.on(
+    'will-quit',
+    quitWhenStopped({
+      stop: () => {
+        unsubscribe();
+        unregister();
+        return wiring.stop();
+      },
+      quit: () => app.quit(),
+      deadlineMs: STOP_DEADLINE_MS,
+      log,
+    }),
+  );
+  await window.loadURL(`${ORIGIN}/${SHELL_APP_WINDOWS[wiring.app].page}`);
+}
+
 /** `--agent`: the console service behind the console window's IPC; the window shows agent.html. */
-async function agentConsole(): Promise<void> {
+function agentConsole(): Promise<void> {
   const options = agentShellOptions(process.argv);
   if (!options.ok) throw new Error(options.problem);
   const service = startConsoleService({
@@ -199,65 +226,61 @@ async function agentConsole(): Promise<void> {
     trustedCaPem: readFileSync(options.caFile, 'utf8'),
     log,
   });
-  let window: BrowserWindow | null = createKioskWindow();
-  const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
-  const unregister = registerElectronConsoleIpc({
-    handlers: service.controller.handlers,
-    consoleContents: contents,
-    expectedOrigin: ORIGIN,
+  return openAppWindow({
+    app: 'agent',
+    registerIpc: (consoleContents) =>
+      registerElectronConsoleIpc({
+        handlers: service.controller.handlers,
+        consoleContents,
+        expectedOrigin: ORIGIN,
+        log,
+      }),
+    onView: (listener) => service.controller.onView(listener),
+    pushView: pushConsoleViewTo,
+    stop: () => service.stop(),
+  });
+}
+
+/** `--pc`: "Set up this PC" (pc.html) over `dck pc`'s own steps, the card in this machine's reader. */
+function thisPc(): Promise<void> {
+  const settings = pcShellSettings(process.argv, defaultPcStateDir());
+  if (!settings.ok) throw new Error(`--pc: ${settings.problem}`);
+  const controller = createPcController({
+    card: createPcscCardPort(createSmartCardService()),
+    operations: pcOperations(settings.settings),
     log,
   });
-  // onView calls back at once with the current view; the preload keeps the latest for the page.
-  const unsubscribe = service.controller.onView((view) => {
-    const target = contents();
-    if (target !== null) pushConsoleViewTo(target, view);
+  return openAppWindow({
+    app: 'pc',
+    registerIpc: (pcContents) =>
+      registerElectronPcIpc({
+        handlers: controller.handlers,
+        pcContents,
+        expectedPage: `${ORIGIN}/${SHELL_APP_WINDOWS.pc.page}`,
+        log,
+      }),
+    onView: (listener) => controller.onView(listener),
+    pushView: pushPcViewTo,
+    stop: () => controller.stop(),
   });
-  window.on('closed', () => {
-    window = null;
-  });
-  app.on('second-instance', () => window?.focus());
-  app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    unsubscribe();
-    unregister();
-    void service.stop();
-  });
-  await window.loadURL(`${ORIGIN}/agent.html`);
 }
 
 async function main(): Promise<void> {
+  if (!APP.ok) throw new Error(APP.problem);
   await app.whenReady();
   denyPermissions();
   serveRenderer();
-  if (AGENT) return agentConsole();
+  if (APP.app === 'agent') return agentConsole();
+  if (APP.app === 'pc') return thisPc();
   const service = await startKioskService();
-  let window: BrowserWindow | null = createKioskWindow();
-  const contents = (): WebContents | null => (window === null || window.isDestroyed() ? null : window.webContents);
-  const unregister = registerElectronKioskIpc({
-    handlers: service.handlers,
-    kioskContents: contents,
-    expectedOrigin: ORIGIN,
-    log,
+  return openAppWindow({
+    app: 'kiosk',
+    registerIpc: (kioskContents) =>
+      registerElectronKioskIpc({ handlers: service.handlers, kioskContents, expectedOrigin: ORIGIN, log }),
+    onView: (listener) => service.onView(listener),
+    pushView: pushViewsTo,
+    stop: () => service.stop(),
   });
-  const unsubscribe = service.onView((view) => {
-    const target = contents();
-    if (target !== null) pushViewsTo(target, view);
-  });
-  window.webContents.on('did-finish-load', () => {
-    const target = contents();
-    if (target !== null) pushViewsTo(target, service.view);
-  });
-  window.on('closed', () => {
-    window = null;
-  });
-  app.on('second-instance', () => window?.focus());
-  app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    unsubscribe();
-    unregister();
-    void service.stop();
-  });
-  await window.loadURL(`${ORIGIN}/index.html`);
 }
 
 main().catch((error: unknown) => {

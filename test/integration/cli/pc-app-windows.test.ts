@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pcOperations } from '../../../cli/pc-app.ts';
+import { pcOperations } from '../../../main/this-pc/pc-app-operations.ts';
 import { ok } from '../../../contracts/kiosk-api.ts';
 import type { PcWorkStep } from '../../../contracts/pc-api.ts';
 import { FakeWindowsCommands } from '../../unit/native/device-keys/windows/fake-windows-commands.ts';

@@ -96,11 +96,12 @@ new BrowserWindow({ webPreferences: { nodeIntegration: true, contextIsolation: f
 });
 
 describe('Electron bundles', () => {
-  it('bundles main (hardened window inline) and preloads (kiosk, agent console) that require nothing but electron', async () => {
+  it('bundles main (hardened window inline) and preloads (kiosk, agent console, this PC) that require nothing but electron', async () => {
     const built = await buildElectron();
     for (const [file, exposed] of [
       [built.preload, 'exposeInMainWorld("kiosk"'],
       [built.consolePreload, 'exposeInMainWorld("agentConsole"'],
+      [built.pcPreload, 'exposeInMainWorld("thisPc"'],
     ] as const) {
       const preload = readFileSync(file, 'utf8');
       const required = [...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
@@ -111,8 +112,10 @@ describe('Electron bundles', () => {
     for (const setting of ['contextIsolation: true', 'sandbox: true', 'nodeIntegration: false', 'webSecurity: true']) {
       expect(main).toContain(setting);
     }
-    // One window with those settings: kiosk mode unless --agent, which loads the console's page.
-    expect(main).toMatch(/kiosk: !AGENT/);
-    expect(main).toContain('/agent.html');
+    // One window with those settings for every app (app-window.ts; its unit test checks kiosk mode for the kiosk
+    // only, each app's preload and page), and the console's and this PC's pages in the bundle.
+    expect(main).toMatch(/kiosk: shell\.kioskMode/);
+    expect(main).toContain('agent.html');
+    expect(main).toContain('pc.html');
   });
 });
