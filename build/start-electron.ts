@@ -22,6 +22,7 @@ if (binary === null) {
 Run the same kiosk in Chromium instead:
 
   npm run start:browser        (or: node bin/dck.js kiosk --browser [--no-open])
+  node bin/dck.js agent --browser …   for --agent;   node bin/dck.js pc --browser …   for --pc
 
 To use Electron, install its binary: ELECTRON_SKIP_BINARY_DOWNLOAD= npm rebuild electron`);
 } else {
