@@ -1,28 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { IpcMainInvokeEvent, WebContents } from 'electron';
+import type { WebContents } from 'electron';
 import { KIOSK_EVENT_CHANNELS, KIOSK_INVOKE_CHANNELS, ok } from '../../../contracts/kiosk-api.ts';
 import type { KioskHandlers } from '../../../contracts/kiosk-api.ts';
 import { isKioskSender, pushViewsTo, registerKioskIpc } from '../../../main/ipc/kiosk-ipc.ts';
-
-type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
-
-/** Stand-in for ipcMain: records handlers so the test can invoke them like a renderer would. */
-class FakeIpc {
-  handlers = new Map<string, Listener>();
-  handle(channel: string, listener: Listener): void {
-    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-    this.handlers.set(channel, listener);
-  }
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-}
+import { eventFrom, FakeIpcMain } from './ipc/fake-ipc-main.ts';
 
 const mainFrame = { url: 'app://kiosk/index.html' };
 const kioskContents = { mainFrame } as unknown as WebContents;
 const otherContents = { mainFrame: { url: 'app://kiosk/index.html' } } as unknown as WebContents;
-const eventFrom = (sender: WebContents, frame: { url: string } | null): IpcMainInvokeEvent =>
-  ({ sender, senderFrame: frame }) as unknown as IpcMainInvokeEvent;
 
 describe('Electron IPC transport', () => {
   const pins: string[] = [];
@@ -33,7 +18,7 @@ describe('Electron IPC transport', () => {
     },
     cancel: () => Promise.resolve(ok(undefined)),
   } as unknown as KioskHandlers;
-  const ipc = new FakeIpc();
+  const ipc = new FakeIpcMain();
   const logged: string[] = [];
   const unregister = registerKioskIpc(ipc, {
     handlers,

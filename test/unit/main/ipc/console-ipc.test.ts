@@ -2,35 +2,15 @@
 // arguments validated before any handler runs, callers other than the console window's main frame refused, views
 // pushed on the console's channel. ipcMain itself is a stand-in (the Electron binary cannot run here).
 import { describe, expect, it } from 'vitest';
-import type { IpcMainInvokeEvent, WebContents } from 'electron';
+import type { WebContents } from 'electron';
 import { CONSOLE_EVENT_CHANNELS, CONSOLE_INVOKE_CHANNELS } from '../../../../contracts/console-api.ts';
 import type { ConsoleHandlers } from '../../../../contracts/console-api.ts';
 import { ok } from '../../../../contracts/kiosk-api.ts';
 import { pushConsoleViewTo, registerConsoleIpc } from '../../../../main/ipc/console-ipc.ts';
-
-type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
-
-/** FAKE ipcMain: records handlers so the test can invoke them as the console page would. */
-class FakeIpc {
-  handlers = new Map<string, Listener>();
-  handle(channel: string, listener: Listener): void {
-    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-    this.handlers.set(channel, listener);
-  }
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-  call(channel: string, event: IpcMainInvokeEvent, ...args: unknown[]): unknown {
-    const listener = this.handlers.get(channel);
-    if (listener === undefined) throw new Error(`no handler for ${channel}`);
-    return listener(event, ...args);
-  }
-}
+import { eventFrom, FakeIpcMain } from './fake-ipc-main.ts';
 
 const mainFrame = { url: 'app://kiosk/agent.html' };
 const consoleContents = { mainFrame } as unknown as WebContents;
-const eventFrom = (sender: WebContents, frame: { url: string } | null): IpcMainInvokeEvent =>
-  ({ sender, senderFrame: frame }) as unknown as IpcMainInvokeEvent;
 
 describe('agent console Electron IPC', () => {
   const searched: string[] = [];
@@ -40,7 +20,7 @@ describe('agent console Electron IPC', () => {
       return Promise.resolve(ok({ people: [], truncated: false }));
     },
   } as unknown as ConsoleHandlers;
-  const ipc = new FakeIpc();
+  const ipc = new FakeIpcMain();
   const logged: string[] = [];
   const unregister = registerConsoleIpc(ipc, {
     handlers,

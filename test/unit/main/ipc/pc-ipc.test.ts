@@ -8,32 +8,12 @@ import { ok } from '../../../../contracts/kiosk-api.ts';
 import { PC_EVENT_CHANNELS, PC_INVOKE_CHANNELS } from '../../../../contracts/pc-api.ts';
 import type { PcHandlers } from '../../../../contracts/pc-api.ts';
 import { pushPcViewTo, registerPcIpc } from '../../../../main/ipc/pc-ipc.ts';
-
-type Listener = (event: IpcMainInvokeEvent, ...args: unknown[]) => unknown;
-
-/** FAKE ipcMain: records handlers so the test can invoke them as a page would. */
-class FakeIpc {
-  handlers = new Map<string, Listener>();
-  handle(channel: string, listener: Listener): void {
-    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
-    this.handlers.set(channel, listener);
-  }
-  removeHandler(channel: string): void {
-    this.handlers.delete(channel);
-  }
-  call(channel: string, event: IpcMainInvokeEvent, ...args: unknown[]): unknown {
-    const listener = this.handlers.get(channel);
-    if (listener === undefined) throw new Error(`no handler for ${channel}`);
-    return listener(event, ...args);
-  }
-}
+import { eventFrom, FakeIpcMain } from './fake-ipc-main.ts';
 
 const PIN = '31415926';
 const pinBytes = (digits = PIN): Uint8Array => new TextEncoder().encode(digits);
 const mainFrame = { url: 'app://kiosk/pc.html' };
 const pcContents = { mainFrame } as unknown as WebContents;
-const eventFrom = (sender: WebContents, frame: { url: string } | null): IpcMainInvokeEvent =>
-  ({ sender, senderFrame: frame }) as unknown as IpcMainInvokeEvent;
 /** The PC window itself, its main frame showing `url`. */
 const windowShowing = (url: string): IpcMainInvokeEvent => {
   const frame = { url };
@@ -61,7 +41,7 @@ function setUp(
     remove: record('remove'),
     cancel: record('cancel'),
   } as unknown as PcHandlers;
-  const ipc = new FakeIpc();
+  const ipc = new FakeIpcMain();
   const logged: string[] = [];
   const unregister = registerPcIpc(ipc, {
     handlers,
