@@ -1,7 +1,6 @@
 // The PostgreSQL side of the audit hash chain (issuer/audit/audit-chain.ts), as sqlite-audit-chain.ts: the audit row
-// every change writes in its own transaction (postgres-storage.ts and its area files) on this process's chain (one
-// chain per process, its head row locked FOR UPDATE so this process's concurrent transactions take their numbers one
-// after the other), the genesis seal of the rows written before migration 8, the state verification starts from,
+// every change writes in its own transaction (postgres-storage.ts and its area files) on a chain the transaction
+// holds alone (see ChainSlot below), the genesis seal of the rows written before migration 8, the state verification starts from,
 // and the retention's checkpoints.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -17,34 +16,62 @@ const AUDIT_PAGE_ROWS = 5000;
 /** Any constant (beside postgres-migrations.ts's): two retention drops never verify and checkpoint side by side. */
 const AUDIT_RETENTION_LOCK = 815_700_002;
 
-const CHAIN_ID = randomUUID();
 const WRITER = `${hostname()}:${process.pid}`;
 
-/** Appends one audit row inside the caller's transaction. */
+/**
+ * The chains this process writes: one per transaction under way at once, each transaction holding its own. One
+ * chain per process made every audited change of the process wait on one head row, locked FOR UPDATE from the
+ * audit row to the COMMIT: with 16 requests at once on a worker, they committed one after another (bench:issuer
+ * on PostgreSQL). A chain is taken at a transaction's first audit row and given back when the transaction ends; the
+ * last given back is the next taken, so a process writing one change at a time keeps writing one chain. There are
+ * never more chains than the pool has connections, and `dck admin audit verify` checks each (verify-audit-log.ts).
+ */
+const freeChains: string[] = [];
+const chainOfTransaction = new WeakMap<Sql, string>();
+
+function chainFor(sql: Sql): string {
+  const held = chainOfTransaction.get(sql);
+  if (held !== undefined) return held;
+  const chainId = freeChains.pop() ?? randomUUID();
+  chainOfTransaction.set(sql, chainId);
+  sql.onEnd(() => freeChains.push(chainId));
+  return chainId;
+}
+
+const READ_HEAD = 'SELECT head_sequence, head_hash FROM audit_chains WHERE chain_id = $1 FOR UPDATE';
+
+/**
+ * Appends one audit row inside the caller's transaction: two statements once the chain is registered in this
+ * database (its head read FOR UPDATE; the row inserted and the head moved in one statement), four the first time.
+ */
 export async function appendAuditRow(sql: Sql, entry: AuditEntryInput): Promise<number> {
-  await sql.count(
-    `INSERT INTO audit_chains (chain_id, writer, started_at, head_sequence, head_hash) VALUES ($1, $2, $3, 0, $4)
-    ON CONFLICT (chain_id) DO NOTHING`,
-    [CHAIN_ID, WRITER, entry.at, AUDIT_GENESIS_HASH],
-  );
-  const head = await sql.one('SELECT head_sequence, head_hash FROM audit_chains WHERE chain_id = $1 FOR UPDATE', [
-    CHAIN_ID,
-  ]);
+  const chainId = chainFor(sql);
+  let head = await sql.one(READ_HEAD, [chainId]);
+  if (head === null) {
+    await sql.count(
+      `INSERT INTO audit_chains (chain_id, writer, started_at, head_sequence, head_hash) VALUES ($1, $2, $3, 0, $4)
+      ON CONFLICT (chain_id) DO NOTHING`,
+      [chainId, WRITER, entry.at, AUDIT_GENESIS_HASH],
+    );
+    head = await sql.one(READ_HEAD, [chainId]);
+  }
   const chainSequence = Number(head?.head_sequence ?? 0) + 1;
   const previousHash = typeof head?.head_hash === 'string' ? head.head_hash : AUDIT_GENESIS_HASH;
   const details = JSON.stringify(entry.details);
-  const hash = auditRowHash(CHAIN_ID, chainSequence, entry, details, previousHash);
-  const written = await sql.count(
-    `INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [entry.at, entry.event, entry.outcome, entry.code, details, CHAIN_ID, chainSequence, previousHash, hash],
+  const hash = auditRowHash(chainId, chainSequence, entry, details, previousHash);
+  // Both changes in one statement (one round trip); the head's trigger still checks it moves exactly one row.
+  const written = await sql.one(
+    `WITH written AS (
+      INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING 1
+    ), moved AS (
+      UPDATE audit_chains SET head_sequence = $7, head_hash = $9 WHERE chain_id = $6 RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM moved) AS moved`,
+    [entry.at, entry.event, entry.outcome, entry.code, details, chainId, chainSequence, previousHash, hash],
   );
-  await sql.count('UPDATE audit_chains SET head_sequence = $1, head_hash = $2 WHERE chain_id = $3', [
-    chainSequence,
-    hash,
-    CHAIN_ID,
-  ]);
-  return written;
+  if (Number(written?.moved) !== 1) throw new Error(`audit chain ${chainId}: its head did not move`);
+  return Number(written?.written ?? 0);
 }
 
 /** The verification state (see sqlite-audit-chain.ts); call inside one transaction. */

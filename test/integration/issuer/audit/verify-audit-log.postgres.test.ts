@@ -11,6 +11,7 @@ import { verifyAuditLog } from '../../../../issuer/audit/verify-audit-log.ts';
 import { parseIssuerConfig } from '../../../../issuer/config.ts';
 import { applyAuditRetention } from '../../../../issuer/maintenance/audit-retention.ts';
 import type { AuditEntryInput } from '../../../../issuer/storage/issuer-storage.ts';
+import { appendAuditRow } from '../../../../issuer/storage/postgres-audit.ts';
 import { openPostgresPool } from '../../../../issuer/storage/postgres-connection.ts';
 import type { PostgresSettings } from '../../../../issuer/storage/postgres-connection.ts';
 import { toPostgresSql } from '../../../../issuer/storage/postgres-migrations.ts';
@@ -154,5 +155,32 @@ describe('audit chain on PostgreSQL', () => {
     );
     expect(await storage.listAudit(0, 100)).toHaveLength(5);
     expect((await verifyAuditLog(storage)).firstBreak).toMatchObject({ sequence: 2, problem: 'edited' });
+  });
+
+  it('an audited change never waits on another under way in the same process: each holds its own chain', async () => {
+    const storage = await openStorage(await server.createDatabase({ statementTimeoutMs: 3000 }));
+    await storage.appendAudit(entry(1));
+    let letFirstCommit = (): void => undefined;
+    const firstHeld = new Promise<void>((resolve) => {
+      letFirstCommit = resolve;
+    });
+    let firstWrote = (): void => undefined;
+    const firstHasItsRow = new Promise<void>((resolve) => {
+      firstWrote = resolve;
+    });
+    // The first transaction writes its audit row and stays open (its head row locked until it commits).
+    const first = storage.pool.transaction(async (sql) => {
+      await appendAuditRow(sql, entry(2));
+      firstWrote();
+      await firstHeld;
+    });
+    await firstHasItsRow;
+    // With one chain per process this waited on the first's head lock until the statement timeout (storage-busy).
+    await storage.appendAudit(entry(3));
+    letFirstCommit();
+    await first;
+    // Sequential changes after that reuse the chains there are: no new chain per change.
+    for (let n = 4; n <= 8; n += 1) await storage.appendAudit(entry(n));
+    expect(await verifyAuditLog(storage)).toEqual({ rows: 8, chains: 2, firstBreak: null });
   });
 });

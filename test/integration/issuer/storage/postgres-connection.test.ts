@@ -1,0 +1,71 @@
+// The PostgreSQL pool's statements on a private server (postgres-server.ts): statements with parameters run as named
+// prepared statements, and a connection whose prepared plan another node's migration made stale (0A000, "cached plan
+// must not change result type") is dropped and the work runs again, in a transaction or a read.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgresPool } from '../../../../issuer/storage/postgres-connection.ts';
+import type { PostgresPool } from '../../../../issuer/storage/postgres-connection.ts';
+import { startPostgres } from './postgres-server.ts';
+import type { PostgresServer } from './postgres-server.ts';
+
+let server: PostgresServer;
+beforeAll(async () => {
+  server = await startPostgres();
+});
+afterAll(async () => {
+  await server.destroy();
+});
+
+async function withPool(work: (pool: PostgresPool, other: PostgresPool) => Promise<void>): Promise<void> {
+  const settings = await server.createDatabase({ poolSize: 1 });
+  const pool = openPostgresPool(settings);
+  const other = openPostgresPool(settings, 'dck-other-node');
+  try {
+    await other.transaction(async (sql) => {
+      await sql.count('CREATE TABLE things (id BIGINT PRIMARY KEY, name TEXT NOT NULL)');
+      await sql.count("INSERT INTO things VALUES (1, 'one')");
+    });
+    await work(pool, other);
+  } finally {
+    await pool.end();
+    await other.end();
+  }
+}
+
+const readThing = (pool: PostgresPool) => pool.read((sql) => sql.one('SELECT * FROM things WHERE id = $1', [1]));
+const addColumn = (other: PostgresPool) =>
+  other.transaction((sql) => sql.count("ALTER TABLE things ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'"));
+
+describe('PostgreSQL pool', () => {
+  it('prepares a statement with parameters once per connection', async () => {
+    await withPool(async (pool) => {
+      for (let n = 0; n < 3; n += 1) await readThing(pool);
+      const prepared = await pool.read((sql) =>
+        sql.rows("SELECT statement FROM pg_prepared_statements WHERE statement LIKE 'SELECT * FROM things%'"),
+      );
+      expect(prepared).toHaveLength(1);
+    });
+  });
+
+  it('a read whose prepared plan a migration made stale runs again on a fresh connection', async () => {
+    await withPool(async (pool, other) => {
+      expect(await readThing(pool)).toEqual({ id: 1, name: 'one' });
+      await addColumn(other);
+      expect(await readThing(pool)).toEqual({ id: 1, name: 'one', colour: 'red' });
+    });
+  });
+
+  it('so does a transaction, which commits once', async () => {
+    await withPool(async (pool, other) => {
+      await readThing(pool);
+      await addColumn(other);
+      let runs = 0;
+      const thing = await pool.transaction(async (sql) => {
+        runs += 1;
+        await sql.count('UPDATE things SET name = $1 WHERE id = $2', ['uno', 1]);
+        return sql.one('SELECT * FROM things WHERE id = $1', [1]);
+      });
+      expect(thing).toEqual({ id: 1, name: 'uno', colour: 'red' });
+      expect(runs).toBe(2);
+    });
+  });
+});
