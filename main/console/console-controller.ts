@@ -6,7 +6,7 @@
 // once), the issuer says the session is no longer valid, or no call was made for the session's idle time
 // (`expiresIn`, which every accepted call renews on the issuer too).
 import { err, ok } from '../../contracts/kiosk-api.ts';
-import type { Result } from '../../contracts/kiosk-api.ts';
+import type { CardRefusedReason, Result } from '../../contracts/kiosk-api.ts';
 import type { AgentRole } from '../../contracts/agent-api.ts';
 import { QUEUE_ACTIVE_STEPS } from '../../contracts/console-api.ts';
 import type {
@@ -19,7 +19,9 @@ import type {
   ConsoleSignInRefusal,
   ConsoleView,
 } from '../../contracts/console-api.ts';
-import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/card-port.ts';
+import type { KioskCardPort, KioskCardSession } from '../card/card-port.ts';
+import { watchCardPin } from '../card/card-pin-session.ts';
+import type { CardPinSession, HeldCard } from '../card/card-pin-session.ts';
 import type { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
 import type { IssuerCall, IssuerCallError } from '../issuer-client/issuer-port.ts';
 import { issuerDown } from '../issuer-client/issuer-port.ts';
@@ -28,6 +30,7 @@ import { refusalOf } from './issuer-refusal.ts';
 import { pollKiosks } from './kiosk-poll.ts';
 import type { KioskAnswer } from './kiosk-poll.ts';
 import type { QueueFollower, QueueStreamEvent } from './queue-stream.ts';
+import { createViewPublisher } from '../transport/view-publisher.ts';
 
 export type ConsoleLog = (event: string, fields?: Readonly<Record<string, string | number>>) => void;
 
@@ -47,14 +50,6 @@ export interface ConsoleController {
   readonly handlers: ConsoleHandlers;
   onView(listener: (view: ConsoleView) => void): () => void;
   stop(): Promise<void>;
-}
-
-/** What the console holds between the card's insertion and its removal. */
-interface AgentCard {
-  readonly reader: string;
-  session: KioskCardSession | null;
-  certificateDer: Uint8Array | null;
-  holderName: string;
 }
 
 interface AgentSignedIn {
@@ -78,36 +73,35 @@ function signInRefusal(error: IssuerCallError): ConsoleSignInRefusal {
   return 'card-not-trusted';
 }
 
+/** A card the card port refused before any PIN, as the agent is told it. */
+function refusalOfCard(reason: CardRefusedReason): ConsoleSignInRefusal {
+  if (reason === 'pin-blocked') return 'pin-blocked';
+  if (reason === 'unreadable') return 'card-unreadable';
+  return 'card-not-trusted';
+}
+
 export function createConsoleController(options: ConsoleControllerOptions): ConsoleController {
   const log: ConsoleLog = options.log ?? (() => undefined);
   const now = options.now ?? (() => new Date());
   const issuer = options.issuer;
-  const listeners = new Set<(view: ConsoleView) => void>();
-  let view: ConsoleView = { screen: 'locked', reason: 'start' };
-  let card: AgentCard | null = null;
+  const views = createViewPublisher<ConsoleView>({ screen: 'locked', reason: 'start' });
+  const publish = views.publish;
   let signedIn: AgentSignedIn | null = null;
 
-  const publish = (next: ConsoleView): void => {
-    view = next;
-    for (const listener of listeners) listener(next);
-  };
-
-  const closeCardSession = async (): Promise<void> => {
-    const session = card?.session ?? null;
-    if (card !== null) card.session = null;
-    await session?.close();
-  };
-
-  /** Ends the agent session (on the issuer too, when it still has one) and shows the lock screen. */
+  /**
+   * Ends the agent session (on the issuer too, when it still has one) and shows the lock screen. A card that leaves
+   * before its agent signed in only goes back to "insert your card": nobody was signed out.
+   */
   const lock = async (reason: ConsoleLockReason): Promise<void> => {
     const ending = signedIn;
     signedIn = null;
     if (ending?.timer) clearTimeout(ending.timer);
     ending?.stopQueue();
     ending?.stopKiosks();
-    publish({ screen: 'locked', reason });
-    log('console-locked', { reason });
-    await closeCardSession();
+    const shown = ending === null && reason === 'card-removed' ? 'start' : reason;
+    publish({ screen: 'locked', reason: shown });
+    log('console-locked', { reason: shown });
+    await agentCard.closeCard();
     if (ending !== null && reason !== 'session-expired') {
       const answer = await issuer.route('agentSignOut', { bearer: ending.token });
       log('console-signed-out', { outcome: answer.ok ? 'ok' : answer.error.code });
@@ -123,61 +117,52 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
   };
 
   const onInserted = async (reader: string): Promise<void> => {
-    if (card !== null) return; // one agent card at a time: the first one in
-    const current: AgentCard = { reader, session: null, certificateDer: null, holderName: '' };
-    card = current;
+    if (agentCard.held() !== null) return; // one agent card at a time: the first one in
     publish({ screen: 'reading-card' });
-    const session = await options.card.open(reader);
-    if (card !== current) {
-      await session?.close();
-      return;
+    const reading = await agentCard.take(reader);
+    switch (reading.kind) {
+      case 'superseded':
+        return;
+      case 'unreadable':
+        return publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+      case 'card-removed':
+        return lock('card-removed');
+      case 'refused':
+        return publish({ screen: 'sign-in-refused', reason: refusalOfCard(reading.reason) });
+      case 'ok':
+        return publish({
+          screen: 'pin',
+          holderName: reading.holderName,
+          triesLeft: reading.triesLeft,
+          wrongPin: false,
+          busy: false,
+        });
     }
-    if (session === null) return publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
-    current.session = session;
-    const identity = await session.readIdentity();
-    if (card !== current) return;
-    if (identity.kind === 'card-removed') return void (await lock('card-removed'));
-    if (identity.kind === 'refused') {
-      await closeCardSession();
-      return publish({
-        screen: 'sign-in-refused',
-        reason:
-          identity.reason === 'pin-blocked'
-            ? 'pin-blocked'
-            : identity.reason === 'unreadable'
-              ? 'card-unreadable'
-              : 'card-not-trusted',
-      });
-    }
-    current.certificateDer = identity.certificateDer;
-    current.holderName = identity.holderName;
-    publish({
-      screen: 'pin',
-      holderName: identity.holderName,
-      triesLeft: identity.triesLeft,
-      wrongPin: false,
-      busy: false,
-    });
   };
 
-  const onReaderEvent = (event: CardReaderEvent): void => {
-    if (event.type === 'inserted') void onInserted(event.reader);
-    if (event.type === 'removed' && card?.reader === event.reader) {
-      card = null;
+  // The agent's card: its removal locks the console at any time (signed in or not).
+  const agentCard: CardPinSession = watchCardPin(options.card, {
+    inserted: (reader) => void onInserted(reader),
+    heldCardRemoved: () => {
+      void agentCard.release();
       log('console-card-removed');
       void lock('card-removed');
-    }
-  };
-  const unsubscribe = options.card.subscribe(onReaderEvent);
+    },
+  });
 
   /** PKI-AUTH with the verified card: the issuer's challenge, the card's signature, the agent sign-in. */
-  const signIn = async (current: AgentCard, session: KioskCardSession): Promise<void> => {
+  const signIn = async (current: HeldCard, session: KioskCardSession): Promise<void> => {
     const challenge = await issuer.challenge();
-    if (!challenge.ok) return publish({ screen: 'sign-in-refused', reason: signInRefusal(challenge.error) });
+    if (!challenge.ok) {
+      await agentCard.closeCard(); // no sign-in: the verified PIN does not stay on the card either
+      return publish({ screen: 'sign-in-refused', reason: signInRefusal(challenge.error) });
+    }
     const signed = await session.signChallenge(challenge.value.challenge);
     if (signed.kind === 'card-removed') return void (await lock('card-removed'));
-    if (signed.kind !== 'ok' || current.certificateDer === null)
+    if (signed.kind !== 'ok' || current.certificateDer === null) {
+      await agentCard.closeCard();
       return publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+    }
     const answer = await issuer.route('agentSignIn', {
       body: {
         challengeId: challenge.value.challengeId,
@@ -187,8 +172,8 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
       },
     });
     // The card's work is done: reset it, so the verified PIN does not outlive the sign-in. Its removal still locks.
-    await closeCardSession();
-    if (card !== current) return;
+    await agentCard.closeCard();
+    if (!agentCard.isHeld(current)) return;
     if (!answer.ok) {
       log('console-sign-in-refused', { error: answer.error.code });
       return publish({ screen: 'sign-in-refused', reason: signInRefusal(answer.error) });
@@ -248,32 +233,34 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
   };
 
   const submitPin = async (pin: Uint8Array): ConsoleResult<void> => {
-    const current = card;
+    const current = agentCard.held();
     const session = current?.session ?? null;
-    if (current === null || session === null || view.screen !== 'pin' || view.busy) {
+    const asked = views.current();
+    if (current === null || session === null || asked.screen !== 'pin' || asked.busy) {
       pin.fill(0);
       return err({ code: 'invalid-argument', detail: 'no card waits for a PIN' });
     }
-    publish({ ...view, busy: true, wrongPin: false });
-    let outcome: Awaited<ReturnType<KioskCardSession['verifyPin']>>;
-    try {
-      outcome = await session.verifyPin(pin);
-    } finally {
-      pin.fill(0);
+    publish({ ...asked, busy: true, wrongPin: false });
+    const outcome = await agentCard.verifyPin(pin);
+    switch (outcome.kind) {
+      case 'no-card':
+      case 'superseded':
+        break;
+      case 'card-removed':
+        await lock('card-removed');
+        break;
+      case 'wrong':
+        publish({ ...asked, triesLeft: outcome.triesLeft, wrongPin: true, busy: false });
+        break;
+      case 'blocked':
+        publish({ screen: 'sign-in-refused', reason: 'pin-blocked' });
+        break;
+      case 'card-error':
+        publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
+        break;
+      case 'ok':
+        await signIn(current, session);
     }
-    if (card !== current) return ok(undefined);
-    if (outcome.kind === 'card-removed') await lock('card-removed');
-    else if (outcome.kind === 'wrong')
-      publish({
-        screen: 'pin',
-        holderName: current.holderName,
-        triesLeft: outcome.triesLeft,
-        wrongPin: true,
-        busy: false,
-      });
-    else if (outcome.kind === 'blocked') publish({ screen: 'sign-in-refused', reason: 'pin-blocked' });
-    else if (outcome.kind === 'card-error') publish({ screen: 'sign-in-refused', reason: 'card-unreadable' });
-    else await signIn(current, session);
     return ok(undefined);
   };
 
@@ -302,7 +289,7 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
       if (signedIn === null) return ok(undefined);
       await lock('signed-out');
       // The next sign-in starts with the card going in again: whoever sits down next must insert their own card.
-      card = null;
+      await agentCard.release();
       return ok(undefined);
     },
     searchPeople: (q) =>
@@ -383,18 +370,13 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
 
   return {
     handlers,
-    onView(listener) {
-      listeners.add(listener);
-      listener(view);
-      return () => listeners.delete(listener);
-    },
+    onView: views.onView,
     // The controller owns the card port, as the kiosk's controller does: its PC/SC watcher stops with the console
     // (left running, it kept `dck agent --demo` alive after Ctrl-C, retrying a pcscd that had gone).
     stop: async () => {
-      unsubscribe();
+      agentCard.stopWatching();
       if (signedIn !== null) await lock('signed-out');
-      await closeCardSession();
-      await options.card.stop();
+      await agentCard.stop();
     },
   };
 }

@@ -9,8 +9,11 @@
 import type { PcFault, PcHandlers, PcInstalled, PcPurpose, PcView, PcWorkStep } from '../../contracts/pc-api.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
-import type { CardReaderEvent, KioskCardPort, KioskCardSession } from '../card/card-port.ts';
+import type { KioskCardPort, KioskCardSession } from '../card/card-port.ts';
+import { watchCardPin } from '../card/card-pin-session.ts';
+import type { CardPinSession } from '../card/card-pin-session.ts';
 import type { KioskIssuerPort } from '../issuer-client/issuer-port.ts';
+import { createViewPublisher } from '../transport/view-publisher.ts';
 import { signInWithVerifiedCard } from './card-sign-in.ts';
 import type { CardSignIn } from './card-sign-in.ts';
 import type { PcError } from './pc-errors.ts';
@@ -47,14 +50,6 @@ export interface PcController {
   stop(): Promise<void>;
 }
 
-/** The card the person inserted for this run, from insertion until the PIN is verified and the sign-in is done. */
-interface RunCard {
-  readonly reader: string;
-  readonly purpose: PcPurpose;
-  session: KioskCardSession | null;
-  certificateDer: Uint8Array | null;
-}
-
 /** main's fault (pc-errors.ts) as the kind the page says in the person's language. */
 export function pcFault(error: PcError): { fault: PcFault; issuerSentence?: string } {
   switch (error.code) {
@@ -89,23 +84,9 @@ export function pcFault(error: PcError): { fault: PcFault; issuerSentence?: stri
 export function createPcController(options: PcControllerOptions): PcController {
   const log: PcLog = options.log ?? (() => undefined);
   const operations = options.operations;
-  const listeners = new Set<(view: PcView) => void>();
-  const cardsIn = new Set<string>();
-  let view: PcView = { screen: 'status', installed: null };
-  let card: RunCard | null = null;
+  const views = createViewPublisher<PcView>({ screen: 'status', installed: null });
+  const publish = views.publish;
   let running: Promise<void> | null = null;
-
-  const publish = (next: PcView): void => {
-    view = next;
-    for (const listener of listeners) listener(next);
-  };
-
-  /** Releases (and resets) the card: its verified PIN does not outlive the sign-in. */
-  const releaseCard = async (): Promise<void> => {
-    const session = card?.session ?? null;
-    card = null;
-    await session?.close();
-  };
 
   /** What this PC holds; a state it cannot read is shown as "not set up" (the CLI says why: `dck pc status`). */
   const installedNow = (): Promise<PcInstalled | null> =>
@@ -123,66 +104,63 @@ export function createPcController(options: PcControllerOptions): PcController {
     publish({ screen: 'failed', purpose, ...pcFault(error) });
   };
 
-  const readCard = async (current: RunCard): Promise<void> => {
-    publish({ screen: 'reading-card', purpose: current.purpose });
-    const session = await options.card.open(current.reader);
-    if (card !== current) return void (await session?.close());
-    if (session === null) return void fail(current.purpose, { code: 'card-removed', message: 'card unreachable' });
-    current.session = session;
-    const identity = await session.readIdentity();
-    if (card !== current) return;
-    if (identity.kind !== 'ok') {
-      await releaseCard();
-      return fail(current.purpose, {
-        code: identity.kind === 'card-removed' ? 'card-removed' : 'card-refused',
-        message: identity.kind,
-      });
+  const readCard = async (reader: string, purpose: PcPurpose): Promise<void> => {
+    publish({ screen: 'reading-card', purpose });
+    const reading = await runCard.take(reader);
+    switch (reading.kind) {
+      case 'superseded':
+        return;
+      case 'unreadable':
+        return fail(purpose, { code: 'card-removed', message: 'card unreachable' });
+      case 'card-removed':
+      case 'refused':
+        await runCard.release();
+        return fail(purpose, {
+          code: reading.kind === 'card-removed' ? 'card-removed' : 'card-refused',
+          message: reading.kind,
+        });
+      case 'ok':
+        return publish({
+          screen: 'pin',
+          purpose,
+          holderName: reading.holderName,
+          triesLeft: reading.triesLeft,
+          lastTryWarning: reading.triesLeft === 1,
+          lastAttempt: 'none',
+          busy: false,
+        });
     }
-    current.certificateDer = identity.certificateDer;
-    publish({
-      screen: 'pin',
-      purpose: current.purpose,
-      holderName: identity.holderName,
-      triesLeft: identity.triesLeft,
-      lastTryWarning: identity.triesLeft === 1,
-      lastAttempt: 'none',
-      busy: false,
-    });
   };
 
-  const onReaderEvent = (event: CardReaderEvent): void => {
-    if (event.type === 'inserted') {
-      cardsIn.add(event.reader);
-      if (view.screen === 'insert-card' && card === null) {
-        card = { reader: event.reader, purpose: view.purpose, session: null, certificateDer: null };
-        void readCard(card);
-      }
-    }
-    if (event.type === 'removed') {
-      cardsIn.delete(event.reader);
+  // The card the person inserted for this run, held from insertion until the PIN is verified and the sign-in is done.
+  const runCard: CardPinSession = watchCardPin(options.card, {
+    inserted: (reader) => {
+      const view = views.current();
+      if (view.screen === 'insert-card' && runCard.held() === null) void readCard(reader, view.purpose);
+    },
+    heldCardRemoved: () => {
       // Once the PIN is verified the flow has what it needs from the card (or learns of its removal itself).
-      if (card?.reader === event.reader && (view.screen === 'reading-card' || view.screen === 'pin')) {
-        const purpose = card.purpose;
-        void releaseCard();
-        fail(purpose, { code: 'card-removed', message: 'card taken out' });
+      const view = views.current();
+      if (view.screen === 'reading-card' || view.screen === 'pin') {
+        void runCard.release();
+        fail(view.purpose, { code: 'card-removed', message: 'card taken out' });
       }
-    }
-  };
-  const unsubscribe = options.card.subscribe(onReaderEvent);
+    },
+  });
 
   /** The operation with the verified card's sign-in; the card is released as soon as the sign-in is done. */
-  const runFlow = async (current: RunCard, session: KioskCardSession, certificateDer: Uint8Array): Promise<void> => {
-    const onStep = (step: PcWorkStep): void => publish({ screen: 'working', purpose: current.purpose, step });
+  const runFlow = async (purpose: PcPurpose, session: KioskCardSession, certificateDer: Uint8Array): Promise<void> => {
+    const onStep = (step: PcWorkStep): void => publish({ screen: 'working', purpose, step });
     const signIn: SignInWith = async (issuer) => {
       onStep('signing-in');
       try {
         return await signInWithVerifiedCard(session, issuer, certificateDer);
       } finally {
-        await releaseCard();
+        await runCard.release();
       }
     };
     onStep('signing-in');
-    if (current.purpose === 'enroll') {
+    if (purpose === 'enroll') {
       const enrolled = await operations.enroll(signIn, onStep);
       if (!enrolled.ok) return fail('enroll', enrolled.error);
       log('pc-set-up');
@@ -208,8 +186,9 @@ export function createPcController(options: PcControllerOptions): PcController {
 
   const handlers: PcHandlers = {
     start: async (purpose) => {
-      if (running !== null || !['status', 'done', 'failed'].includes(view.screen))
-        return err({ code: 'not-now', detail: `start on ${view.screen}` });
+      const shown = views.current().screen;
+      if (running !== null || !['status', 'done', 'failed'].includes(shown))
+        return err({ code: 'not-now', detail: `start on ${shown}` });
       const installed = await installedNow();
       if (purpose === 'enroll' && installed !== null)
         return err({ code: 'not-now', detail: 'this PC is set up already: renew or remove' });
@@ -217,38 +196,32 @@ export function createPcController(options: PcControllerOptions): PcController {
         publish({ screen: 'failed', purpose, fault: 'not-set-up' });
         return ok(undefined);
       }
-      await releaseCard();
+      await runCard.release();
       publish({ screen: 'insert-card', purpose });
       // A card already in a reader is used at once (the first one, as the console does).
-      const [reader] = cardsIn;
-      if (reader !== undefined) {
-        card = { reader, purpose, session: null, certificateDer: null };
-        void readCard(card);
-      }
+      const [reader] = runCard.readersWithCard;
+      if (reader !== undefined) void readCard(reader, purpose);
       return ok(undefined);
     },
     submitPin: async (pin, { confirmLastTry }) => {
-      const current = card;
+      const current = runCard.held();
       const session = current?.session ?? null;
       const certificateDer = current?.certificateDer ?? null;
-      if (current === null || session === null || certificateDer === null || view.screen !== 'pin' || view.busy) {
+      const asked = views.current();
+      if (current === null || session === null || certificateDer === null || asked.screen !== 'pin' || asked.busy) {
         pin.fill(0);
         return err({ code: 'not-now', detail: 'no card waits for a PIN' });
       }
-      if (view.lastTryWarning && !confirmLastTry) {
+      if (asked.lastTryWarning && !confirmLastTry) {
         pin.fill(0);
         return err({ code: 'last-try-not-confirmed' });
       }
-      const asked = view;
       publish({ ...asked, busy: true });
-      let outcome: Awaited<ReturnType<KioskCardSession['verifyPin']>>;
-      try {
-        outcome = await session.verifyPin(pin);
-      } finally {
-        pin.fill(0);
-      }
-      if (card !== current) return ok(undefined);
+      const outcome = await runCard.verifyPin(pin);
       switch (outcome.kind) {
+        case 'no-card':
+        case 'superseded':
+          return ok(undefined);
         case 'wrong':
           publish({
             ...asked,
@@ -261,18 +234,19 @@ export function createPcController(options: PcControllerOptions): PcController {
         case 'card-removed':
         case 'blocked':
         case 'card-error':
-          await releaseCard();
-          fail(current.purpose, {
+          await runCard.release();
+          fail(asked.purpose, {
             code: outcome.kind === 'blocked' ? 'pin-blocked' : outcome.kind,
             message: outcome.kind,
           });
           return ok(undefined);
         case 'ok':
-          runExclusive(() => runFlow(current, session, certificateDer));
+          runExclusive(() => runFlow(asked.purpose, session, certificateDer));
           return ok(undefined);
       }
     },
     remove: () => {
+      const view = views.current();
       if (running !== null || view.screen !== 'status' || view.installed === null)
         return Promise.resolve(err({ code: 'not-now', detail: 'nothing to remove now' }));
       runExclusive(async () => {
@@ -284,8 +258,9 @@ export function createPcController(options: PcControllerOptions): PcController {
       return Promise.resolve(ok(undefined));
     },
     cancel: async () => {
-      if (running !== null || view.screen === 'working') return err({ code: 'not-now', detail: 'a step is running' });
-      await releaseCard();
+      if (running !== null || views.current().screen === 'working')
+        return err({ code: 'not-now', detail: 'a step is running' });
+      await runCard.release();
       await showStatus();
       return ok(undefined);
     },
@@ -294,16 +269,11 @@ export function createPcController(options: PcControllerOptions): PcController {
   void showStatus();
   return {
     handlers,
-    onView(listener) {
-      listeners.add(listener);
-      listener(view);
-      return () => listeners.delete(listener);
-    },
+    onView: views.onView,
     stop: async () => {
-      unsubscribe();
+      runCard.stopWatching();
       await running;
-      await releaseCard();
-      await options.card.stop();
+      await runCard.stop();
     },
   };
 }
