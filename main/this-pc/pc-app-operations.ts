@@ -84,6 +84,7 @@ export function pcOperations(
           protection: settings.protection,
           model: hostModel(),
           onStep,
+          previous,
           ...places,
         });
         if (!enrolled.ok) return enrolled;

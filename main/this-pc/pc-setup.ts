@@ -30,7 +30,7 @@ import {
   removePcState,
   savePcState,
 } from './pc-state.ts';
-import type { PcState } from './pc-state.ts';
+import type { PcState, StateLoad } from './pc-state.ts';
 import {
   chooseWindowsProtection,
   nodeWindowsPcHost,
@@ -99,6 +99,11 @@ export interface PcEnrollRequest extends PcLinuxPlaces, PcRun {
   /** undefined: the TPM (on Windows without a TPM, its software provider). */
   readonly protection: KeyProtection | undefined;
   readonly model?: string | undefined;
+  /**
+   * The state file as the caller read it already (the app reads it for the issuer it saved), so it is read once per
+   * enrollment; read here when not given (`dck pc enroll`).
+   */
+  readonly previous?: StateLoad | undefined;
 }
 
 export interface PcEnrolled {
@@ -112,7 +117,7 @@ export interface PcEnrolled {
 
 export async function enrollHere(host: PcHost, request: PcEnrollRequest): Promise<Result<PcEnrolled, PcError>> {
   const { dir } = request;
-  const previous = await loadPcState(dir);
+  const previous = request.previous ?? (await loadPcState(dir));
   if (previous.ok && previous.state.credential !== null)
     return err({
       code: 'store-failed',
