@@ -100,7 +100,14 @@ export function watchCardPin(port: KioskCardPort, events: CardPinEvents): CardPi
       if (current?.reader === event.reader) events.heldCardRemoved(event.reader);
     }
   };
-  const unsubscribe = port.subscribe(onReaderEvent);
+  // A port may report the cards already in while subscribe() runs (card-port.ts): those are told once this function
+  // has returned, so the app's handlers can already use the session it returns.
+  let subscribing = true;
+  const unsubscribe = port.subscribe((event) => {
+    if (subscribing) queueMicrotask(() => onReaderEvent(event));
+    else onReaderEvent(event);
+  });
+  subscribing = false;
 
   const take = async (reader: string): Promise<CardReading> => {
     if (current !== null) void release();

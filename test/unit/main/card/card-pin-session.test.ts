@@ -37,6 +37,18 @@ describe('watchCardPin', () => {
     expect(reader.stopped).toBe(true);
   });
 
+  it('a card already in as the watch starts is told once the session exists, so the handler can take it', async () => {
+    const reader = new ScriptedReader();
+    reader.cardAtStart = true;
+    const taken: unknown[] = [];
+    const card: CardPinSession = watchCardPin(reader, {
+      inserted: (name) => void card.take(name).then((reading) => taken.push(reading)),
+      heldCardRemoved: () => undefined,
+    });
+    await expect.poll(() => taken).toEqual([{ kind: 'ok', holderName: 'Hal Helpdesk', triesLeft: 3 }]);
+    expect([...card.readersWithCard]).toEqual([READER]);
+  });
+
   it('closeCard resets the card but keeps it held; release lets it go', async () => {
     const reader = new ScriptedReader();
     const { card } = watch(reader);

@@ -75,6 +75,8 @@ export class ScriptedCard implements KioskCardSession {
 export class ScriptedReader implements KioskCardPort {
   readonly card = new ScriptedCard();
   stopped = false;
+  /** A card already in the reader: reported while subscribe() runs, as a port may. */
+  cardAtStart = false;
   #listener: ((event: CardReaderEvent) => void) | null = null;
 
   constructor() {
@@ -84,6 +86,7 @@ export class ScriptedReader implements KioskCardPort {
   subscribe(listener: (event: CardReaderEvent) => void): () => void {
     this.#listener = listener;
     listener({ type: 'readers', readers: 'ready' });
+    if (this.cardAtStart) listener({ type: 'inserted', reader: READER });
     return () => {
       this.#listener = null;
     };
