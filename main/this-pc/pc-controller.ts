@@ -1,7 +1,8 @@
 // The app's "Set up this PC" (issue 14), main side: the screens' state, the card in a reader (the kiosk's card port),
-// the PIN verified here and wiped, then the flow of this-pc.ts through `PcOperations` (which owns the state file, the
-// key store and the issuer). The page gets views and sends four calls (contracts/pc-api.ts); the card PIN is the
-// only secret that crosses, once, and the token PIN, the issuer session and the keys never do.
+// the PIN verified here and wiped (both through card/card-pin-session.ts), then the flow of this-pc.ts through
+// `PcOperations` (which owns the state file, the key store and the issuer). The page gets views and sends four calls
+// (contracts/pc-api.ts); the card PIN is the only secret that crosses, once, and the token PIN, the issuer session
+// and the keys never do.
 //
 //   status ─start→ insert-card ─card in→ reading-card → pin ─VERIFY ok→ working (signing-in → creating-key →
 //   issuing → installing) → done | failed;   status ─remove→ working (revoking) → done | failed;

@@ -3,7 +3,8 @@
 // not answer"; the signed-in console is tested end to end in test/e2e/agent-console.e2e.test.ts):
 // - the card pulled on the PIN screen, or during VERIFY, goes back to "insert your card" without saying the agent was
 //   signed out (nobody was signed in);
-// - the PIN buffer is zero-filled on every path: refused, right, wrong, blocked, card error, card pulled mid-verify.
+// - the PIN buffer is zero-filled on every path: refused, right, wrong, blocked, card error, card pulled mid-verify;
+// - a sign-in that fails after the PIN was verified resets the card.
 import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleView } from '../../../../contracts/console-api.ts';
@@ -82,6 +83,14 @@ describe('the agent console before sign-in', () => {
     await shows((view) => view.screen === 'locked');
     expect(views).not.toContainEqual({ screen: 'locked', reason: 'card-removed' });
     expect(wiped(pin)).toBe(true);
+  });
+
+  it('a right PIN when the issuer does not answer: the card is reset, so its verified PIN does not stay on it', async () => {
+    const reader = new ScriptedReader();
+    const { controller, shows } = await atPinScreen(reader);
+    await controller.handlers.submitPin(pinBytes(RIGHT_PIN));
+    await shows((view) => view.screen === 'sign-in-refused' && view.reason === 'issuer-unreachable');
+    expect(reader.card.closes).toBe(1);
   });
 
   it('a PIN with no card waiting for one is refused, and wiped', async () => {
