@@ -6,6 +6,7 @@ import type { AgentIdentityKind, AgentRole } from '../../contracts/agent-api.ts'
 import { AGENT_IDENTITY_KINDS, AGENT_ROLES } from '../../contracts/agent-api.ts';
 import { parseCertificate } from '../pki-auth/parsed-certificate.ts';
 import type { AgentIdentityKey, AgentRoleGrant, CardRecord, IssuerStorage } from '../storage/issuer-storage.ts';
+import { isTypedText } from '../typed-text.ts';
 
 /** Each console action and the roles that may take it: the one table the routes check against. */
 export const AGENT_PERMISSIONS = {
@@ -48,7 +49,7 @@ export function agentIdentityKey(kind: string, value: string): AgentIdentityKey 
   const valid: Record<AgentIdentityKind, boolean> = {
     uuid: UUID.test(normalized),
     fascn: FASCN_HEX.test(normalized),
-    subject: normalized.length > 0 && normalized.length <= MAX_SUBJECT_LENGTH && !/[\p{Cc}\p{Cf}]/u.test(normalized),
+    subject: isTypedText(normalized, { min: 1, max: MAX_SUBJECT_LENGTH }),
   };
   if (!valid[known]) throw new AgentRoleError(`not a card ${known}: give it as the card's certificate shows it`);
   return { kind: known, value: normalized };

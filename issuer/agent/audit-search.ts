@@ -9,6 +9,7 @@
 import type { AuditRow, AuditSearchQuery } from '../../contracts/agent-api.ts';
 import { AUDIT_FILTER_TEXT_MAX, AUDIT_OUTCOMES, AUDIT_PAGE_MAX } from '../../contracts/agent-api.ts';
 import type { IssuerContext } from '../issuer-context.ts';
+import { isTypedText } from '../typed-text.ts';
 import { auditedRefusal, ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import type { AuditSearch, AuditSearchRow } from '../storage/issuer-storage.ts';
@@ -24,12 +25,11 @@ const TARGET_KEYS = ['serialNumberHex', 'enrollmentId', 'requestId', 'cardId', '
 type FilterName = keyof AuditSearchQuery;
 type Parsed<T> = { ok: true; value: T } | { ok: false; filter: FilterName };
 
-/** Free text a person types: trimmed, 1–128 characters, no control or format characters; empty = not filtered. */
+/** Free text a person types (issuer/typed-text.ts), trimmed, 1–128 characters; empty = not filtered. */
 function filterText(value: string | undefined): string | null | undefined {
   const text = value?.trim() ?? '';
   if (text === '') return null;
-  if (text.length > AUDIT_FILTER_TEXT_MAX || /[\p{Cc}\p{Cf}]/u.test(text)) return undefined;
-  return text;
+  return isTypedText(text, { min: 1, max: AUDIT_FILTER_TEXT_MAX }) ? text : undefined;
 }
 
 /** A day or UTC time → milliseconds; undefined when it is not a real calendar date and time (2026-02-30, 25:00). */

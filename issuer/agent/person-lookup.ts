@@ -8,6 +8,7 @@
 import type { AgentCredential, PersonRecord, WaitingEnrollment } from '../../contracts/agent-api.ts';
 import { credentialReport } from '../admin/credential-report.ts';
 import type { IssuerContext } from '../issuer-context.ts';
+import { isTypedText } from '../typed-text.ts';
 import { renewalDueAt } from '../notifications/credential-status.ts';
 import { checkedEmailAddress } from '../notifications/email-address.ts';
 import { auditedRefusal, ok } from '../refusal.ts';
@@ -17,15 +18,16 @@ import { authenticateAgent } from './agent-session.ts';
 import { waitingEnrollmentsByCard } from './enrollment-queue.ts';
 
 const MAX_PEOPLE = 50;
+const SEARCH_LENGTH = { min: 2, max: 128 };
 const MAX_CREDENTIALS_PER_CARD = 100;
 const MAX_WAITING_PER_CARD = 20;
 /** A UUID, or hex (FASC-N, serials) as people type it: colons and spaces dropped, lower case. */
 const EXACT_FORM = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{2,100})$/;
 
-/** The search the text asks for; null when it is not one a person would type (control or format characters). */
+/** The search the text asks for; null when it is not one a person would type (issuer/typed-text.ts). */
 export function cardSearchOf(text: string): CardSearch | null {
   const name = text.trim();
-  if (name.length < 2 || name.length > 128 || /[\p{Cc}\p{Cf}]/u.test(name)) return null;
+  if (!isTypedText(name, SEARCH_LENGTH)) return null;
   const compact = name.replace(/[\s:]/g, '').toLowerCase();
   // Only a plain address is looked up as one (the rule for addresses the issuer writes, email-address.ts).
   const email = checkedEmailAddress(name)?.toLowerCase() ?? null;

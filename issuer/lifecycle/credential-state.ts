@@ -17,6 +17,7 @@ import type {
 } from '../storage/issuer-storage.ts';
 import { credentialRevokedNotices } from '../notifications/notices.ts';
 import type { NotificationType } from './tenant-settings.ts';
+import { isTypedText } from '../typed-text.ts';
 
 export type CredentialState = 'active' | 'suspended' | 'revoked' | 'expired';
 
@@ -95,7 +96,7 @@ function checkActor(actor: LifecycleActor): void {
 /** A free-text note lands in the audit: one line, bounded, printable. @throws LifecycleError note-invalid */
 export function checkNote(note: string | undefined): string | null {
   if (note === undefined || note === '') return null;
-  if (note.length > MAX_NOTE_LENGTH || /[\p{Cc}\p{Cf}]/u.test(note)) {
+  if (!isTypedText(note, { min: 1, max: MAX_NOTE_LENGTH })) {
     throw new LifecycleError('note-invalid', `A note is one line of at most ${MAX_NOTE_LENGTH} printable characters.`);
   }
   return note;

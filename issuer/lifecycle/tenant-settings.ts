@@ -5,6 +5,7 @@
 // the issuer reads the display name, help URL and lifetime (`tenantSettingsReader`).
 import type { IssuerConfig } from '../config.ts';
 import type { IssuerStorage } from '../storage/issuer-storage.ts';
+import { isTypedText } from '../typed-text.ts';
 import type { LifecycleActor } from './credential-state.ts';
 
 export const NOTIFICATION_TYPES = ['none', 'email', 'app', 'both'] as const;
@@ -92,8 +93,7 @@ const wholeNumber =
 /** Each setting's reader of the text an administrator types; each throws TenantSettingError with the rule. */
 const PARSERS: { [K in TenantSettingName]: (text: string, name: string) => TenantSettings[K] } = {
   displayName: (text, name) => {
-    if (text.length < 1 || text.length > 200 || /[\p{Cc}\p{Cf}]/u.test(text))
-      throw new TenantSettingError(name, '1–200 printable characters');
+    if (!isTypedText(text, { min: 1, max: 200 })) throw new TenantSettingError(name, '1–200 printable characters');
     return text;
   },
   helpUrl: (text, name) => {
