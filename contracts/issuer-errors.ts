@@ -24,6 +24,7 @@ export const ISSUER_ERROR_CODES = [
   'kiosk-request-stale',
   'kiosk-request-replayed',
   'kiosk-signature-required',
+  'kiosk-session-mismatch',
   // PKI-AUTH (challenge bookkeeping)
   'challenge-unknown',
   'challenge-used',
@@ -156,6 +157,11 @@ export const ISSUER_ERRORS = {
   'kiosk-signature-required': {
     status: 401,
     sentence: "This issuer takes enrollment calls only signed with a registered kiosk's key (x-dck-kiosk-signature).",
+  },
+  'kiosk-session-mismatch': {
+    status: 403,
+    sentence:
+      "This kiosk session belongs to the kiosk that signed the card in: only that kiosk's signed calls can use it.",
   },
   'challenge-unknown': { status: 401, sentence: 'Unknown challenge: ask for a new one.' },
   'challenge-used': { status: 401, sentence: 'This challenge was already used: ask for a new one.' },

@@ -278,6 +278,7 @@ export const ISSUER_API = {
       'identity-missing',
       ...CARD_STATUS_ERROR_CODES,
       ...KIOSK_SIGNATURE_ERROR_CODES,
+      'kiosk-session-mismatch',
     ],
   },
   refreshEnrollment: {
@@ -295,6 +296,7 @@ export const ISSUER_API = {
       'card-revoked',
       'enrollment-completed',
       ...KIOSK_SIGNATURE_ERROR_CODES,
+      'kiosk-session-mismatch',
     ],
   },
   enrollmentStatus: {

@@ -19,7 +19,7 @@ import type { KioskSessionRecord } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter } from './code-guesses.ts';
 import { enrollmentCode, freshOtp } from './enrollment-code.ts';
-import { signingKiosk } from '../kiosks/kiosk-request.ts';
+import { sessionKioskRefusal, signingKiosk } from '../kiosks/kiosk-request.ts';
 import type { KioskRequestProof } from '../kiosks/kiosk-request.ts';
 
 export async function approveUserCode(
@@ -31,6 +31,9 @@ export async function approveUserCode(
   const signer = await signingKiosk(ctx, 'approve', input.kioskProof, input.ip);
   if (!signer.ok) return signer;
   const session = await activeKioskSession(ctx, input.sessionToken);
+  // Another kiosk's call on this kiosk's session counts no guess.
+  const otherKiosk = session === null ? null : await sessionKioskRefusal(ctx, 'approve', session, signer.value);
+  if (otherKiosk !== null) return otherKiosk;
   const guess = takeGuess(guesses, session === null ? `ip:${input.ip}` : `session:${session.id}`);
   if (!guess.ok) return guess;
   if (session === null) return refuse('invalid-session');

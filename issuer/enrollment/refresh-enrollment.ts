@@ -6,7 +6,7 @@ import { auditedRefusal, ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
 import { enrollmentCode, freshOtp } from './enrollment-code.ts';
 import { findKioskEnrollment } from './kiosk-enrollment.ts';
-import { signingKiosk } from '../kiosks/kiosk-request.ts';
+import { sessionKioskRefusal, signingKiosk } from '../kiosks/kiosk-request.ts';
 import type { KioskRequestProof } from '../kiosks/kiosk-request.ts';
 
 export async function refreshEnrollment(
@@ -17,7 +17,9 @@ export async function refreshEnrollment(
   if (!signer.ok) return signer;
   const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
   if (!found.ok) return found;
-  const { enrollment } = found.value;
+  const { enrollment, session } = found.value;
+  const otherKiosk = await sessionKioskRefusal(ctx, 'refresh-otp', session, signer.value);
+  if (otherKiosk !== null) return otherKiosk;
   const details = { enrollmentId: enrollment.id };
   if (enrollment.status === 'burned') return auditedRefusal(ctx, 'refresh-otp', 'enrollment-burned', details);
   if (enrollment.status === 'card-revoked') return auditedRefusal(ctx, 'refresh-otp', 'card-revoked', details);

@@ -4,6 +4,10 @@
 // for the window: a replay within the window finds it, one after the window is stale). Unsigned calls pass while the
 // tenant's `kioskSignatures` is `optional` (deployments from before kiosk identities); with `required` they are
 // refused. A header that is present is checked whatever the setting: a bad one is never ignored.
+// A session opened by a signed PKI-AUTH answer belongs to that kiosk (kiosk_sessions.signed_kiosk_id): its approve and
+// refresh must be signed by the same kiosk, else `kiosk-session-mismatch` (sessionKioskRefusal). Unsigned calls are
+// refused on it too, whatever the setting: else a token that leaked to another machine would work by dropping the
+// header. A session opened unsigned (kioskSignatures optional) is bound to no kiosk and takes calls as before.
 import {
   KIOSK_SIGNATURE_WINDOW_MS,
   kioskRequestMessage,
@@ -13,7 +17,8 @@ import type { SignedRequestParts } from '../../contracts/kiosk-signature.ts';
 import type { KIOSK_SIGNATURE_ERROR_CODES } from '../../contracts/issuer-routes.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok } from '../refusal.ts';
-import type { RuleResult } from '../refusal.ts';
+import type { Refusal, RuleResult } from '../refusal.ts';
+import type { KioskSessionRecord } from '../storage/issuer-storage.ts';
 import { verifyKioskSignature } from './kiosk-signature.ts';
 
 /** A call as the issuer received it: its signature header (null: none) and what the signature covers. */
@@ -84,4 +89,22 @@ async function verifiedSigner(
   const fresh = await ctx.storage.useKioskNonce(header.kiosk, header.nonce, keepUntil, now);
   if (!fresh) return auditedRefusal(ctx, event, 'kiosk-request-replayed', details);
   return ok(verified.value.name);
+}
+
+/**
+ * Null when the call's verified signer (null: unsigned) may use the session: the session is unbound, or the signer is
+ * the kiosk that opened it. Else the audited refusal, before anything is counted, created or used up.
+ */
+export async function sessionKioskRefusal(
+  ctx: Pick<IssuerContext, 'audit'>,
+  event: string,
+  session: KioskSessionRecord,
+  signer: string | null,
+): Promise<{ readonly ok: false; readonly error: Refusal<'kiosk-session-mismatch'> } | null> {
+  if (session.signedKioskId === null || session.signedKioskId === signer) return null;
+  return auditedRefusal(ctx, event, 'kiosk-session-mismatch', {
+    sessionId: session.id,
+    sessionKiosk: session.signedKioskId,
+    callerKiosk: signer,
+  });
 }

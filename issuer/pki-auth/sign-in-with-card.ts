@@ -110,6 +110,8 @@ export async function signInWithCard(
       id: sessionId,
       tokenHash: hashToken(sessionToken),
       kioskId,
+      // Bound to the kiosk whose signed answer this is: only its signed calls may use the session.
+      signedKioskId: signer.value,
       createdAt: now.getTime(),
       expiresAt: now.getTime() + lifetime * 1000,
       userCodeFailures: 0,

@@ -67,6 +67,11 @@ export interface KioskSessionRecord {
   tokenHash: string;
   cardId: string;
   kioskId: string | null;
+  /**
+   * The registered kiosk whose signed PKI-AUTH answer opened the session: only its signed calls may use it
+   * (issuer/kiosks/kiosk-request.ts sessionKioskRefusal). Null: opened unsigned (kioskSignatures optional), unbound.
+   */
+  signedKioskId: string | null;
   createdAt: number;
   expiresAt: number;
   userCodeFailures: number;

@@ -99,13 +99,14 @@ async function upsertCard(sql: Sql, card: CardRecord): Promise<string> {
 
 async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'cardId'>, cardId: string) {
   await sql.count(
-    `INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, created_at, expires_at, user_code_failures)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    `INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, signed_kiosk_id, created_at, expires_at,
+       user_code_failures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       session.id,
       session.tokenHash,
       cardId,
       session.kioskId,
+      session.signedKioskId,
       session.createdAt,
       session.expiresAt,
       session.userCodeFailures,

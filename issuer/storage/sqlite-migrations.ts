@@ -394,4 +394,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX cards_by_email ON cards (email);
     `,
   },
+  {
+    version: 12,
+    description: 'a kiosk session opened by a signed PKI-AUTH answer is bound to that kiosk',
+    sql: `
+      -- The registered kiosk whose signed answer opened the session (issuer/kiosks/kiosk-request.ts): a signed call
+      -- from another kiosk, or an unsigned one, on that session is refused. Null: opened unsigned, not bound.
+      ALTER TABLE kiosk_sessions ADD COLUMN signed_kiosk_id TEXT;
+    `,
+  },
 ];

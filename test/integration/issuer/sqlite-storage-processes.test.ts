@@ -70,6 +70,7 @@ async function seed(storage: IssuerStorage): Promise<void> {
         createdAt: now,
         expiresAt: now + 600_000,
         userCodeFailures: 0,
+        signedKioskId: null,
       },
       entry('pki-auth'),
     );

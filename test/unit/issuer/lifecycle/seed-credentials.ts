@@ -65,6 +65,7 @@ export async function seedCredential(
       createdAt: T0,
       expiresAt: T0 + 900_000,
       userCodeFailures: 0,
+      signedKioskId: null,
     },
     entry('pki-auth'),
   );
