@@ -261,7 +261,9 @@ export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
  * An auditor's search of the audit log (issuer/agent/audit-search.ts), newest first. `agent`: part of an agent's
  * name, or their card id; `action`: an event name (`agent-revoke`); `target`: text the row's details contain (a
  * serial, card or enrollment id, a note); `from`/`to`: `YYYY-MM-DD` or an ISO 8601 time in UTC (`…Z`), `from`
- * inclusive, `to` exclusive; `before`: the cursor of the next page (the last row's sequence); `limit`: rows per page.
+ * inclusive, `to` exclusive; `before`: the cursor of the next page (the last row's sequence); `limit`: rows per page;
+ * `cursor`: the previous page's `nextCursor`, sent with its `before`, so that the pages of one search (an export) are
+ * one audited act: a page with a valid cursor is not audited again, one without is a new, audited search.
  */
 export const AuditSearchQuery = Type.Object(
   {
@@ -273,6 +275,7 @@ export const AuditSearchQuery = Type.Object(
     to: Type.Optional(Type.String({ maxLength: 40 })),
     before: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: AUDIT_PAGE_MAX })),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
   },
   { additionalProperties: false },
 );
@@ -322,6 +325,8 @@ export const AuditPage = Type.Object(
     rows: Type.Array(AuditRow, { maxItems: AUDIT_PAGE_MAX }),
     /** Pass as `before` for the next (older) page; null when this page is the last. */
     nextBefore: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+    /** Pass as `cursor` with `nextBefore`: the next page continues this search, not audited again (null: last page). */
+    nextCursor: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
   },
   { additionalProperties: false },
 );

@@ -52,8 +52,11 @@ export function newOtp(length: number): string {
   return otp;
 }
 
-/** What a keyed hash is for: a stored code's hash, or the number-matching number derived from the secret. */
-export type CodePurpose = 'user-code' | 'otp' | 'match-number';
+/**
+ * What a keyed hash is for: a stored code's hash, the number-matching number derived from the secret, or an audit
+ * search's page cursor (issuer/agent/audit-search.ts: only the issuer can say "this page continues that search").
+ */
+export type CodePurpose = 'user-code' | 'otp' | 'match-number' | 'audit-page';
 
 export class CodeHasher {
   constructor(private readonly serverSecret: Uint8Array) {

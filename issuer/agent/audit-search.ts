@@ -6,6 +6,13 @@
 // Hostile filters are refused with `audit-filter-invalid` (400) naming the filter, audited without its value (it may
 // be anything); every value reaches SQL only as a bound parameter. Each search is itself audited: one row with the
 // filters (bounded by these checks), the page's cursor and how many rows it answered.
+//
+// One search, one row, however many pages (an export of 100,000 rows is some 500 pages): each page answers a
+// `nextCursor`, an HMAC with the server secret over the agent session, the filters and the next `before`. A page
+// sent with a cursor that verifies continues a search already audited for this session, so it is not audited again;
+// it is still authorised like any call (the session and the role, read now). A page without a cursor is a new search,
+// audited; a cursor that does not verify (forged, another session's, another filter's, another page's) is refused
+// as `audit-filter-invalid` (`cursor`), audited. So nothing a caller sends can hide a search from the audit.
 import type { AuditRow, AuditSearchQuery } from '../../contracts/agent-api.ts';
 import { AUDIT_FILTER_TEXT_MAX, AUDIT_OUTCOMES, AUDIT_PAGE_MAX } from '../../contracts/agent-api.ts';
 import type { IssuerContext } from '../issuer-context.ts';
@@ -59,6 +66,7 @@ export function auditSearchOf(query: AuditSearchQuery): Parsed<AuditSearch> {
   if (fromAt === undefined) return { ok: false, filter: 'from' };
   const toAt = query.to === undefined || query.to === '' ? null : auditTime(query.to);
   if (toAt === undefined || (fromAt !== null && toAt !== null && toAt <= fromAt)) return { ok: false, filter: 'to' };
+  if (query.cursor !== undefined && query.before === undefined) return { ok: false, filter: 'cursor' };
   return {
     ok: true,
     value: {
@@ -102,6 +110,17 @@ export function auditRowOf(row: AuditSearchRow): AuditRow {
   };
 }
 
+/** What a page cursor vouches for: this search (every filter) continued from `beforeSequence`. */
+function cursorText(search: AuditSearch): string {
+  const { agent, event, target, outcome, fromAt, toAt, beforeSequence } = search;
+  return JSON.stringify([agent, event, target, outcome, fromAt, toAt, beforeSequence]);
+}
+
+/** True when `cursor` is the one this session's search was answered with for this page. */
+function continuesSearch(ctx: IssuerContext, sessionId: string, search: AuditSearch, cursor: string): boolean {
+  return ctx.codes.matches(cursor, 'audit-page', sessionId, cursorText(search));
+}
+
 export async function searchAuditLog(
   ctx: IssuerContext,
   input: { token: string | null; query: AuditSearchQuery },
@@ -120,11 +139,35 @@ export async function searchAuditLog(
       { detail: search.filter },
     );
   }
+  const { cursor } = input.query;
+  if (cursor !== undefined && !continuesSearch(ctx, agent.sessionId, search.value, cursor))
+    return auditedRefusal(
+      ctx,
+      'agent-audit-search',
+      'audit-filter-invalid',
+      { ...agent, filter: 'cursor', length: cursor.length },
+      { detail: 'cursor' },
+    );
   const limit = Math.min(input.query.limit ?? AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX);
   const found = await ctx.storage.searchAudit(search.value, limit + 1);
   const rows = found.slice(0, limit).map(auditRowOf);
   const nextBefore = found.length > limit ? (rows.at(-1)?.sequence ?? null) : null;
-  const { agent: agentFilter, event, target, outcome, fromAt, toAt, beforeSequence } = search.value;
+  const nextCursor =
+    nextBefore === null
+      ? null
+      : ctx.codes.hash('audit-page', agent.sessionId, cursorText({ ...search.value, beforeSequence: nextBefore }));
+  // A later page of a search already audited for this session: authorised above, not a new search.
+  if (cursor === undefined) await auditSearch(ctx, agent, search.value, rows.length);
+  return ok({ rows, nextBefore, nextCursor });
+}
+
+async function auditSearch(
+  ctx: IssuerContext,
+  agent: { sessionId: string; agentCardId: string },
+  search: AuditSearch,
+  rowCount: number,
+): Promise<void> {
+  const { agent: agentFilter, event, target, outcome, fromAt, toAt, beforeSequence } = search;
   await ctx.audit('agent-audit-search', 'success', null, {
     ...agent,
     agent: agentFilter,
@@ -134,7 +177,6 @@ export async function searchAuditLog(
     from: fromAt === null ? null : new Date(fromAt).toISOString(),
     to: toAt === null ? null : new Date(toAt).toISOString(),
     before: beforeSequence,
-    rows: rows.length,
+    rows: rowCount,
   });
-  return ok({ rows, nextBefore });
 }

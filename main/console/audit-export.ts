@@ -16,7 +16,12 @@ import type { Result } from '../../contracts/kiosk-api.ts';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The console's filter (days, `to` inclusive) → the issuer's query (`to` exclusive: the next day). */
-export function auditQueryOf(filter: ConsoleAuditFilter, before: number | null, limit?: number): AuditSearchQuery {
+export function auditQueryOf(
+  filter: ConsoleAuditFilter,
+  before: number | null,
+  limit?: number,
+  cursor?: string,
+): AuditSearchQuery {
   const query: AuditSearchQuery = {};
   if (filter.agent.trim() !== '') query.agent = filter.agent.trim();
   if (filter.action !== '') query.action = filter.action;
@@ -30,6 +35,7 @@ export function auditQueryOf(filter: ConsoleAuditFilter, before: number | null, 
   }
   if (before !== null) query.before = before;
   if (limit !== undefined) query.limit = limit;
+  if (cursor !== undefined) query.cursor = cursor;
   return query;
 }
 
@@ -99,15 +105,17 @@ export async function collectAuditRows<E extends { readonly code: string }>(
   maxRows: number = AUDIT_EXPORT_MAX_ROWS,
 ): Promise<Result<{ rows: AuditRow[]; truncated: boolean }, E>> {
   const rows: AuditRow[] = [];
-  let before: number | null = null;
+  // The issuer's cursor makes the pages one audited search (issuer/agent/audit-search.ts), not one search per page.
+  let next: { before: number; cursor: string | undefined } | null = null;
   for (;;) {
-    const page = await fetchPage(auditQueryOf(filter, before, Math.min(AUDIT_PAGE_MAX, maxRows - rows.length + 1)));
+    const limit = Math.min(AUDIT_PAGE_MAX, maxRows - rows.length + 1);
+    const page = await fetchPage(auditQueryOf(filter, next?.before ?? null, limit, next?.cursor));
     if (!page.ok) return page;
     rows.push(...page.value.rows);
     if (rows.length > maxRows) return ok({ rows: rows.slice(0, maxRows), truncated: true });
     if (page.value.nextBefore === null) return ok({ rows, truncated: false });
     if (rows.length === maxRows) return ok({ rows, truncated: true });
-    before = page.value.nextBefore;
+    next = { before: page.value.nextBefore, cursor: page.value.nextCursor ?? undefined };
   }
 }
 

@@ -13,6 +13,7 @@ import type {
   AuditPage,
   PersonLookup,
 } from '../../../../contracts/agent-api.ts';
+import type { ConsoleAuditFilter } from '../../../../contracts/console-api.ts';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { connectToIssuer } from '../../../../contracts/issuer-caller.ts';
 import { agentIdentityKey, grantAgentRole } from '../../../../issuer/agent/agent-roles.ts';
@@ -26,6 +27,7 @@ import { newKioskNonce, pkiAuthMessageBytes } from '../../pki-auth/card-signatur
 import { approve, b64u, cardSign, challenge, kioskSignIn, phoneStart, startHarness } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
 import { issueCredential, opensslVerify, relyingPartyFiles } from '../lifecycle/lifecycle-fixture.ts';
+import { collectAuditRows } from '../../../../main/console/audit-export.ts';
 
 let h: IssuerHarness;
 /** The administrator's own connection to the issuer's database (as `dck admin` opens it). */
@@ -236,5 +238,28 @@ describe('agent console over HTTPS', () => {
         message: expect.stringMatching(words) as unknown,
       });
     }
+  });
+
+  it('an export of several pages, as the console makes it, is one audited search', async () => {
+    const auditorCard = await card('Exa Exporter', 'da');
+    await grant(auditorCard, 'auditor');
+    await grant(agentCard, 'helpdesk'); // held already (the first test): a no-op, so this test runs alone too
+    const token = (await agentSignIn(auditorCard)).body.sessionToken;
+    const helpdeskToken = (await agentSignIn(agentCard)).body.sessionToken;
+    for (let i = 0; i < 205; i += 1)
+      await h.http.route('agentPeople', { query: { q: `export ${i}` }, bearer: helpdeskToken });
+    const searches = async () =>
+      (await admin.listAudit(0, 100_000)).filter((row) => row.event === 'agent-audit-search').length;
+    const before = await searches();
+    const pages: number[] = [];
+    const filter: ConsoleAuditFilter = { agent: '', action: 'agent-lookup', target: '', outcome: '', from: '', to: '' };
+    const collected = await collectAuditRows(filter, async (query) => {
+      const page = await h.http.route<'agentAudit', AuditPage>('agentAudit', { query, bearer: token });
+      pages.push(page.status);
+      return page.status === 200 ? { ok: true, value: page.body } : { ok: false, error: { code: String(page.status) } };
+    });
+    expect(collected.ok && collected.value.rows.length).toBeGreaterThanOrEqual(205);
+    expect(pages).toEqual([200, 200]);
+    expect(await searches()).toBe(before + 1);
   });
 });

@@ -1,7 +1,8 @@
 // An auditor reads the audit log at the console, on real SQLite with the real PKI-AUTH sign-in and a fixed clock:
 // only auditor and admin may (every other role refused, audited), earlier agent actions show with the agent, the
 // target and the note, newest first; each filter narrows; hostile filters are refused by name (400, audited without
-// their value) or match only themselves; pages follow the cursor without gaps or repeats; each search is audited.
+// their value) or match only themselves; pages follow the cursor without gaps or repeats; each search is audited once,
+// its later pages (with the issuer's cursor) not again, and a page without a valid cursor is audited.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRow } from '../../../../contracts/agent-api.ts';
 import { auditTime, searchAuditLog } from '../../../../issuer/agent/audit-search.ts';
@@ -193,5 +194,62 @@ describe('paging and its own audit', () => {
       details: { agent: 'Hal', outcome: 'success', from: '2020-01-01T00:00:00.000Z', to: null, rows: rows.length },
     });
     expect((await rowsOf({ action: 'agent-audit-search' }))[0]?.agent?.name).toBe('Aude Auditor');
+  });
+
+  it('an export is one audited search: its later pages carry the issuer’s cursor and write no row', async () => {
+    for (let i = 0; i < 7; i += 1) await lookUpPeople(h.ctx, { token: helpdeskToken, query: `maria ${i}` });
+    const searchesBefore = (await auditRows('agent-audit-search')).length;
+    const seen: number[] = [];
+    let next: { before: number; cursor: string } | undefined;
+    for (let pages = 0; pages < 10; pages += 1) {
+      const page = await search({ action: 'agent-lookup', limit: 3, ...next });
+      if (!page.ok) throw new Error(page.error.code);
+      seen.push(...page.value.rows.map((row) => row.sequence));
+      if (page.value.nextBefore === null) break;
+      if (page.value.nextCursor === null) throw new Error('a next page without its cursor');
+      next = { before: page.value.nextBefore, cursor: page.value.nextCursor };
+    }
+    expect(seen).toHaveLength(8);
+    const searches = (await auditRows('agent-audit-search')).slice(searchesBefore);
+    expect(searches).toHaveLength(1);
+    expect(searches[0]).toMatchObject({ outcome: 'success', details: { action: 'agent-lookup', before: null } });
+  });
+
+  it('a page asked for without a valid cursor is audited: a direct page is a new search, a forged cursor is refused', async () => {
+    for (let i = 0; i < 4; i += 1) await lookUpPeople(h.ctx, { token: helpdeskToken, query: `maria ${i}` });
+    const first = await search({ action: 'agent-lookup', limit: 2 });
+    if (!first.ok || first.value.nextBefore === null || first.value.nextCursor === null) throw new Error('no page 2');
+    const { nextBefore: before, nextCursor: cursor } = first.value;
+    const searchesBefore = (await auditRows('agent-audit-search')).length;
+
+    expect(await search({ action: 'agent-lookup', limit: 2, before })).toMatchObject({ ok: true });
+    const direct = (await auditRows('agent-audit-search')).slice(searchesBefore);
+    expect(direct).toHaveLength(1);
+    expect(direct[0]).toMatchObject({ outcome: 'success', details: { before } });
+
+    const otherAuditor = await h.personCard('Otto Auditor');
+    await h.grant(otherAuditor, 'auditor');
+    const otherToken = await h.signInAgent(otherAuditor);
+    const forged: Array<[Parameters<typeof search>[0], string?]> = [
+      [{ action: 'agent-lookup', limit: 2, before, cursor: 'A'.repeat(43) }],
+      [{ action: 'agent-lookup', limit: 2, before: before - 1, cursor }],
+      [{ action: 'agent-suspend', limit: 2, before, cursor }],
+      [{ action: 'agent-lookup', limit: 2, cursor }],
+      [{ action: 'agent-lookup', limit: 2, before, cursor }, otherToken],
+    ];
+    const refusalsBefore = (await auditRows('agent-audit-search')).filter(
+      (row) => row.code === 'audit-filter-invalid',
+    ).length;
+    for (const [query, token] of forged)
+      expect(await search(query, token), JSON.stringify(query)).toEqual({
+        ok: false,
+        error: { code: 'audit-filter-invalid', detail: 'cursor' },
+      });
+    const refusals = (await auditRows('agent-audit-search')).filter((row) => row.code === 'audit-filter-invalid');
+    expect(refusals.slice(refusalsBefore).map((row) => row.details.filter)).toEqual(forged.map(() => 'cursor'));
+    // The cursor itself still continues its own search, unaudited.
+    const searchesNow = (await auditRows('agent-audit-search')).length;
+    expect(await search({ action: 'agent-lookup', limit: 2, before, cursor })).toMatchObject({ ok: true });
+    expect(await auditRows('agent-audit-search')).toHaveLength(searchesNow);
   });
 });

@@ -107,16 +107,19 @@ describe('following the pages', () => {
   /** An issuer of `total` rows, newest (highest sequence) first, answering pages as GET /agent/audit does. */
   function issuerOf(total: number) {
     const asked: Array<number | undefined> = [];
-    const fetchPage = (query: { before?: number; limit?: number }) => {
+    const cursors: Array<string | undefined> = [];
+    const fetchPage = (query: { before?: number; limit?: number; cursor?: string }) => {
       asked.push(query.before);
+      cursors.push(query.cursor);
       const limit = query.limit ?? 50;
       const top = (query.before ?? total + 1) - 1;
       const sequences = Array.from({ length: Math.max(0, Math.min(limit + 1, top)) }, (_, i) => top - i);
       const rows = sequences.slice(0, limit).map((sequence) => row(sequence));
-      const page: AuditPage = { rows, nextBefore: sequences.length > limit ? (rows.at(-1)?.sequence ?? null) : null };
+      const nextBefore = sequences.length > limit ? (rows.at(-1)?.sequence ?? null) : null;
+      const page: AuditPage = { rows, nextBefore, nextCursor: nextBefore === null ? null : `cursor-${nextBefore}` };
       return Promise.resolve(ok(page));
     };
-    return { asked, fetchPage };
+    return { asked, cursors, fetchPage };
   }
 
   it('collects every row once, newest first, across pages', async () => {
@@ -126,6 +129,12 @@ describe('following the pages', () => {
     expect(collected.value.truncated).toBe(false);
     expect(collected.value.rows.map((r) => r.sequence)).toEqual(Array.from({ length: 450 }, (_, i) => 450 - i));
     expect(issuer.asked).toEqual([undefined, 251, 51]);
+  });
+
+  it('sends each page the cursor the issuer answered with, so the export is one audited search', async () => {
+    const issuer = issuerOf(450);
+    await collectAuditRows(NONE, issuer.fetchPage);
+    expect(issuer.cursors).toEqual([undefined, 'cursor-251', 'cursor-51']);
   });
 
   it('stops at the bound with the newest rows and says it left some out; exactly the bound is not truncated', async () => {
@@ -144,7 +153,7 @@ describe('following the pages', () => {
       calls += 1;
       return Promise.resolve(
         calls === 1
-          ? ok<AuditPage>({ rows: [row(9)], nextBefore: 9 })
+          ? ok<AuditPage>({ rows: [row(9)], nextBefore: 9, nextCursor: 'cursor-9' })
           : { ok: false as const, error: { code: 'refused' } },
       );
     });
