@@ -28,6 +28,7 @@ import {
 } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import type { IssuedCredential } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
+import { shootAt200 } from './support/console-zoom.ts';
 import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
 
 const T = {
@@ -353,6 +354,7 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
       expect(await shown.allInnerTexts()).toEqual(phoneFingerprint.split('-'));
       await page.getByRole('textbox').fill('fingerprint read out by the person');
       await shoot(page, lang, 'supervise');
+      await shootAt200(page, lang, 'supervise');
     }
     await pages.en.getByRole('button', { name: T.en.affirm }).click();
     await expect.poll(() => pages.en.getByText(T.en.affirmed).isVisible()).toBe(true);

@@ -26,6 +26,7 @@ import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
 import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
 import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
+import { CONSOLE_VIEWPORT, shootAt200, ZOOM_200 } from './support/console-zoom.ts';
 import {
   decodeQrWithJsqr,
   expectNoAxeViolations,
@@ -87,9 +88,6 @@ const HEALTHY: KioskHeartbeatReport = {
   lastErrors: [],
   appVersion: '1.0.0',
 };
-const VIEWPORT = { width: 1280, height: 900 };
-/** 200% text: the same screen with half the CSS pixels each way (as the kiosk's own 200% test does). */
-const ZOOM_200 = { width: 640, height: 450 };
 
 const runs = chromiumAvailable();
 let agentConsole: DemoConsole;
@@ -106,18 +104,8 @@ async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
 }
 
 /** The page at 200% text: a screenshot of what is in view, no text running off the side, axe clean. */
-async function shootAt200(page: Page, lang: Lang, name: string, restore = true): Promise<void> {
-  await page.setViewportSize(ZOOM_200);
-  // A dialog is drawn in the viewport: the screenshot shows what is in view; a screen, the whole page.
-  await screenshot(page, `agent-${name}-zoom200-${lang}`, !(await page.getByRole('dialog').isVisible()));
-  // Nothing wider than the page: a table or a word that does not wrap would make it scroll sideways.
-  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(ZOOM_200.width);
-  await expectNoAxeViolations(page, `agent ${name} at 200% (${lang})`);
-  if (restore) await page.setViewportSize(VIEWPORT);
-}
-
 async function openConsole(lang: Lang): Promise<Page> {
-  const page = await pageInOwnContext(browser, VIEWPORT);
+  const page = await pageInOwnContext(browser, CONSOLE_VIEWPORT);
   await page.goto(agentConsole.console.host.newLaunchUrl());
   if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
   return page;
