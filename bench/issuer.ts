@@ -540,15 +540,22 @@ async function prefill(
     database === null ? { kind: 'sqlite', dataDir: fixture.dataDir } : { kind: 'postgres', settings: database },
     count,
     (done) => {
-      if (done - reported < 100_000 && done < count) return;
-      reported = done;
-      console.log(`  prefill: ${done.toLocaleString('en')} of ${count.toLocaleString('en')} enrollments written`);
+      // Every 100,000 enrollments (and at the end): how far, and the rate so far.
+      if (done.enrollments - reported < 100_000 && done.enrollments < count) return;
+      reported = done.enrollments;
+      const elapsed = (performance.now() - started) / 1000;
+      console.log(
+        `  prefill: ${done.enrollments.toLocaleString('en')} of ${count.toLocaleString('en')} enrollments written ` +
+          `in ${elapsed.toFixed(0)} s (${(done.enrollments / elapsed).toFixed(0)} enrollments/s, ` +
+          `${(done.rows / elapsed).toFixed(0)} rows/s)`,
+      );
     },
   );
   const seconds = (performance.now() - started) / 1000;
   console.log(
     `prefill: ${written.enrollments.toLocaleString('en')} finished enrollments (+ ${written.auditRows.toLocaleString('en')} chained audit rows) ` +
-      `already in the database before the warm-up, written in ${seconds.toFixed(1)} s (${(written.enrollments / seconds).toFixed(0)}/s)`,
+      `already in the database before the warm-up, written in ${seconds.toFixed(1)} s (${(written.enrollments / seconds).toFixed(0)}/s, ` +
+      `${written.rows.toLocaleString('en')} rows: ${(written.rows / seconds).toFixed(0)} rows/s)`,
   );
 }
 

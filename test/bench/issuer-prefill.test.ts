@@ -48,7 +48,8 @@ describe('bench:issuer --prefill', () => {
     await enrollOnce(h);
     const auditBefore = await count(h, 'SELECT COUNT(*) AS n FROM audit_log');
 
-    const written = await prefillEnrollments(target(h.dataDir), COPIES);
+    // Three transactions (16 + 16 + 8), each its own audit chain.
+    const written = await prefillEnrollments(target(h.dataDir), COPIES, () => undefined, 16);
 
     expect(written.enrollments).toBe(COPIES);
     // device-authorization, pki-auth, pairing-shown, approve, token, redeem: not the issuer's start rows.
