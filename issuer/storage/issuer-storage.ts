@@ -607,6 +607,9 @@ export interface AgentPurgeResult {
   agentSessions: number;
   revocationRequests: number;
 }
+/** Rows per table one purge (`purgeExpired`) deletes at most: short transactions, a few ms of SQLite's write lock. */
+export const PURGE_BATCH_ROWS = 2000;
+
 export interface PurgeResult {
   challenges: number;
   deviceAuthorizations: number;

@@ -6,6 +6,7 @@
 // card → kiosk session everywhere, so two of them never wait on each other.
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import { postgresAgentStorage } from './postgres-agent.ts';
+import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
 import type {
   ApproveResult,
   AuditEntryInput,
@@ -41,9 +42,6 @@ import {
   toEnrollment,
   toKioskSession,
 } from './sqlite-storage.ts';
-
-/** Rows per table one purge transaction deletes at most (as on SQLite: short transactions). */
-const PURGE_BATCH_ROWS = 2000;
 
 const DEVICE_COLUMNS = `id, device_code_hash, user_code_hash, client_id, status, created_at, expires_at,
   interval_seconds, last_poll_at, card_id, enrollment_id, access_token_hash, access_token_expires_at, device_platform,
@@ -248,33 +246,49 @@ async function revokeCard(
   return result;
 }
 
+/**
+ * `DELETE … WHERE id IN (SELECT … LIMIT n)` leaves the planner free to run the inner SELECT again per outer row (the
+ * form that made the outbox claim take every due row, postgres-outbox.ts); a MATERIALIZED CTE runs it once, so one
+ * purge round deletes at most `n` rows of each table.
+ */
+const purgeSome = (sql: Sql, table: string, pick: string, cutoff: number, batch: number): Promise<number> =>
+  sql.count(
+    `WITH picked AS MATERIALIZED (${pick} LIMIT $2) DELETE FROM ${table} t USING picked WHERE t.id = picked.id`,
+    [cutoff, batch],
+  );
+
 async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Promise<PurgeResult> {
   const batch = PURGE_BATCH_ROWS;
   const result: PurgeResult = {
-    challenges: await sql.count(
-      'DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < $1 LIMIT $2)',
-      [cutoff, batch],
-    ),
+    challenges: await purgeSome(sql, 'challenges', 'SELECT id FROM challenges WHERE expires_at < $1', cutoff, batch),
     // Enrollments first: device authorizations and sessions go only once nothing refers to them.
-    enrollments: await sql.count(
-      `DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
-       JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
-       WHERE e.status <> 'completed' AND e.otp_expires_at < $1 AND s.expires_at < $1 LIMIT $2)`,
-      [cutoff, batch],
+    enrollments: await purgeSome(
+      sql,
+      'enrollments',
+      `SELECT e.id FROM enrollments e JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
+       WHERE e.status <> 'completed' AND e.otp_expires_at < $1 AND s.expires_at < $1`,
+      cutoff,
+      batch,
     ),
     deviceAuthorizations: 0,
     kioskSessions: 0,
   };
-  result.deviceAuthorizations = await sql.count(
-    `DELETE FROM device_authorizations WHERE id IN (SELECT d.id FROM device_authorizations d
+  result.deviceAuthorizations = await purgeSome(
+    sql,
+    'device_authorizations',
+    `SELECT d.id FROM device_authorizations d
      WHERE d.expires_at < $1 AND (d.access_token_expires_at IS NULL OR d.access_token_expires_at < $1)
-     AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id) LIMIT $2)`,
-    [cutoff, batch],
+     AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id)`,
+    cutoff,
+    batch,
   );
-  result.kioskSessions = await sql.count(
-    `DELETE FROM kiosk_sessions WHERE id IN (SELECT s.id FROM kiosk_sessions s
-     WHERE s.expires_at < $1 AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id) LIMIT $2)`,
-    [cutoff, batch],
+  result.kioskSessions = await purgeSome(
+    sql,
+    'kiosk_sessions',
+    `SELECT s.id FROM kiosk_sessions s
+     WHERE s.expires_at < $1 AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id)`,
+    cutoff,
+    batch,
   );
   if (result.challenges + result.enrollments + result.deviceAuthorizations + result.kioskSessions > 0) {
     await appendAuditRow(sql, resolveAudit(entry, result));

@@ -5,6 +5,7 @@
 // Several processes may share the file: busy answers are retried asynchronously (sqlite-busy-retry.ts).
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import Database from 'better-sqlite3';
+import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
 import type {
   ApproveResult,
   AuditEntry,
@@ -325,9 +326,6 @@ export interface SqliteStorageOptions {
 export const ISSUER_DATABASE_FILE = 'issuer.sqlite';
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 200;
-/** Rows per table one purge transaction deletes at most: a few milliseconds of write lock. */
-const PURGE_BATCH_ROWS = 2000;
-
 export function openSqliteStorage(file: string, options: SqliteStorageOptions = {}): IssuerStorage {
   const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const db = openDatabase(file, checkpointIntervalMs > 0);

@@ -1,0 +1,5 @@
+// batch-limits.test.ts again, on PostgreSQL (storage-kinds.ts).
+import { useStorageKind } from './storage-kinds.ts';
+
+useStorageKind('postgres');
+await import('./batch-limits.test.ts');
