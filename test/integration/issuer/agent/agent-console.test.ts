@@ -1,10 +1,10 @@
-// The agent console's routes through the real issuer on loopback HTTPS (real SQLite, the real PKI-AUTH verifier):
+// The agent console's routes through the real issuer on loopback HTTPS (real SQLite, the real PKI-AUTH verifier; on
+// PostgreSQL: agent-console.postgres.test.ts):
 // an agent signs in with their own card, a person's card is refused, roles are checked on every call and changed
 // by the administrator in the database (as `dck admin agents` does, from another connection), a revocation reaches
 // the CRL that OpenSSL checks, the queue's event stream shows a new enrollment, sign-out ends the token, and under
 // supervised issuance the phone client waits until an agent affirms its key's fingerprint.
 import { Agent, request } from 'node:https';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AgentRevocationOutcome,
@@ -21,7 +21,7 @@ import { parseIssuerConfig } from '../../../../issuer/config.ts';
 import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
 import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../../phone/phone-client.ts';
 import type { IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
-import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
+import { openConfiguredStorage } from '../../../../issuer/storage/open-storage.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
 import { newKioskNonce, pkiAuthMessageBytes } from '../../pki-auth/card-signature.ts';
 import { approve, b64u, cardSign, challenge, kioskSignIn, phoneStart, startHarness } from '../issuer-fixture.ts';
@@ -59,7 +59,7 @@ async function agentSignIn(holder: IssuedCardCertificate) {
 
 beforeAll(async () => {
   h = await startHarness();
-  admin = openSqliteStorage(join(h.dataDir, 'issuer.sqlite'), { checkpointIntervalMs: 0 });
+  admin = await openConfiguredStorage(h.issuer.config.storage, h.dataDir);
   agentCard = await card('Hal Helpdesk', 'd7');
   personCard = await card('Pat Person', 'd8');
 });
