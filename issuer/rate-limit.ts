@@ -39,4 +39,10 @@ export class FixedWindowRateLimiter {
       retryAfterSeconds: Math.max(1, Math.ceil((this.windowStartedAt + this.windowMs - now) / 1000)),
     };
   }
+
+  /** Un-counts one request of `key` in this window (it turned out not to be what the limit counts). */
+  giveBack(key: string): void {
+    const count = this.counts.get(key);
+    if (count !== undefined && count > 0) this.counts.set(key, count - 1);
+  }
 }

@@ -20,6 +20,15 @@ import type { Refusal, RouteRuleResult } from '../refusal.ts';
 import type { EnrollmentRecord } from '../storage/issuer-storage.ts';
 import { authenticateAgent, isSamePerson } from './agent-session.ts';
 
+/**
+ * Asks per minute a phone may make while it waits for the agent, per issuer process: twice what the issuer's
+ * Retry-After asks for, so a phone that follows it is never refused, however long the agent takes. These asks proved
+ * the OTP, so they are not code guesses (redeem.ts gives the guess back); this bounds only the work of a phone that
+ * ignores the Retry-After, which gets the rate-limit answer (429 + Retry-After). Not split among `--workers` or
+ * nodes (cluster/rate-limit-share.ts splits the guess limits): a phone's connection may stay on one of them.
+ */
+export const AFFIRMATION_POLLS_PER_MINUTE = 2 * (60 / AFFIRMATION_POLL_SECONDS);
+
 export function keyFingerprint(subjectPublicKeySpkiDer: Uint8Array): string {
   return formatKeyFingerprint(createHash('sha256').update(subjectPublicKeySpkiDer).digest());
 }

@@ -7,6 +7,8 @@ import type { RuleResult } from '../refusal.ts';
 
 export interface GuessCounter {
   take(key: string): RateLimitVerdict;
+  /** A request taken as a guess that proved the code (a redeem waiting for the agent): not a guess after all. */
+  giveBack(key: string): void;
 }
 
 export type GuessKey = `session:${string}` | `device:${string}` | `ip:${string}`;

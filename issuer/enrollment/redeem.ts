@@ -7,14 +7,23 @@ import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
 import { auditedRefusal, ok, refuse } from '../refusal.ts';
-import type { RouteRuleResult } from '../refusal.ts';
+import type { Refusal, RouteRuleResult } from '../refusal.ts';
 import { DEFAULT_TENANT, boundDevice, cardRevocationSources } from '../lifecycle/binding.ts';
 import { issuedAnswer, signForCard } from './issue-for-card.ts';
 import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
-import type { GuessCounter } from './code-guesses.ts';
+import type { GuessCounter, GuessKey } from './code-guesses.ts';
 import { credentialIssuedNotices } from '../notifications/notices.ts';
 import { awaitingAffirmation } from '../agent/supervised-issuance.ts';
+
+/**
+ * The redeem's counters: OTP guesses (shared with the approve route's user_code guesses), and the asks of a phone
+ * waiting for the agent under supervised issuance (supervised-issuance.ts AFFIRMATION_POLLS_PER_MINUTE).
+ */
+export interface RedeemLimits {
+  guesses: GuessCounter;
+  affirmationPolls: GuessCounter;
+}
 
 export interface RedeemInput {
   accessToken: string | null;
@@ -25,11 +34,11 @@ export interface RedeemInput {
 
 export async function redeemEnrollment(
   ctx: IssuerContext,
-  guesses: GuessCounter,
+  limits: RedeemLimits,
   input: RedeemInput,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
   const device = await deviceWithAccessToken(ctx, input.accessToken);
-  const guess = takeGuess(guesses, device === null ? `ip:${input.ip}` : `device:${device.id}`);
+  const guess = takeGuess(limits.guesses, device === null ? `ip:${input.ip}` : `device:${device.id}`);
   if (!guess.ok) return guess;
   const details = { enrollmentId: input.enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: input.ip };
   if (device === null) return auditedRefusal(ctx, 'redeem', 'invalid-token', details);
@@ -42,7 +51,7 @@ export async function redeemEnrollment(
   if (ctx.now().getTime() >= enrollment.otpExpiresAt) return auditedRefusal(ctx, 'redeem', 'otp-expired', details);
   const otp = input.request.otp.replace(/[\s-]/g, '');
   if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) return wrongOtp(ctx, enrollment, details);
-  return issueFor(ctx, device, enrollment, input.request, details);
+  return issueFor(ctx, limits, device, enrollment, input.request, details);
 }
 
 /** The count (which burns the enrollment at the limit) and its audit row: one transaction. */
@@ -60,8 +69,25 @@ async function wrongOtp(
   return refuse('otp-wrong', { attemptsLeft, detail: `(${attemptsLeft} tries left.)` });
 }
 
+/**
+ * A phone asking again while the agent has not affirmed its key proved the OTP: the ask is not a guess (a phone that
+ * follows the Retry-After for minutes would otherwise run out of guesses, sooner with --workers, which split them),
+ * it counts against the waiting asks instead.
+ */
+function waitingForAgent(
+  limits: RedeemLimits,
+  key: GuessKey,
+  pending: Refusal<'affirmation-pending'>,
+): RouteRuleResult<'redeemEnrollment'> {
+  limits.guesses.giveBack(key);
+  const ask = takeGuess(limits.affirmationPolls, key);
+  if (!ask.ok) return ask;
+  return { ok: false, error: pending };
+}
+
 async function issueFor(
   ctx: IssuerContext,
+  limits: RedeemLimits,
   device: DeviceAuthorizationRecord,
   enrollment: EnrollmentRecord,
   request: RedeemRequest,
@@ -80,7 +106,7 @@ async function issueFor(
     return auditedRefusal(ctx, 'redeem', cardRefusal.code, details, { detail: cardRefusal.detail });
   // Supervised issuance: nothing is signed until a help-desk agent affirmed this key.
   const pending = await awaitingAffirmation(ctx, enrollment, csr.subjectPublicKeySpkiDer, details);
-  if (pending !== null) return { ok: false, error: pending };
+  if (pending !== null) return waitingForAgent(limits, `device:${device.id}`, pending);
   // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
   // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
   // stores its certificate, the other's is never handed out.

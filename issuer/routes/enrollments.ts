@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ISSUER_API } from '../../contracts/issuer-routes.ts';
 import type { RouteSpec } from '../../contracts/issuer-routes.ts';
+import { AFFIRMATION_POLLS_PER_MINUTE } from '../agent/supervised-issuance.ts';
 import { approveUserCode } from '../enrollment/approve-user-code.ts';
 import { watchEnrollment, statusOf } from '../enrollment/enrollment-status.ts';
 import { findKioskEnrollment } from '../enrollment/kiosk-enrollment.ts';
@@ -21,6 +22,7 @@ const HEARTBEAT_MS = 5_000;
 export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContext): void {
   // user_code and OTP guesses per minute (issuer/enrollment/code-guesses.ts): one counter for approve and redeem.
   const guesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
+  const affirmationPolls = new FixedWindowRateLimiter(AFFIRMATION_POLLS_PER_MINUTE, 60_000);
   registerRoute(app, 'approveUserCode', ({ bearer, body, ip, kioskProof }) =>
     approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip, kioskProof }),
   );
@@ -34,7 +36,11 @@ export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContex
     fetchPhoneEnrollment(ctx, { accessToken: bearer, enrollmentId: params.enrollmentId }),
   );
   registerRoute(app, 'redeemEnrollment', ({ bearer, params, body, ip }) =>
-    redeemEnrollment(ctx, guesses, { accessToken: bearer, enrollmentId: params.enrollmentId, request: body, ip }),
+    redeemEnrollment(
+      ctx,
+      { guesses, affirmationPolls },
+      { accessToken: bearer, enrollmentId: params.enrollmentId, request: body, ip },
+    ),
   );
   registerEventStream(app, ctx);
 }

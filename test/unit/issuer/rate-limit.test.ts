@@ -24,4 +24,16 @@ describe('FixedWindowRateLimiter', () => {
     expect(limiter.take('key-0').allowed).toBe(true);
     expect(limiter.take('key-0').allowed).toBe(false);
   });
+
+  it('gives back a request that turned out not to count, never below zero, never another key', () => {
+    const limiter = new FixedWindowRateLimiter(1, 60_000, () => 0);
+    expect(limiter.take('a').allowed).toBe(true);
+    limiter.giveBack('a');
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+    limiter.giveBack('b');
+    limiter.giveBack('b');
+    expect(limiter.take('b').allowed).toBe(true);
+    expect(limiter.take('b').allowed).toBe(false);
+  });
 });

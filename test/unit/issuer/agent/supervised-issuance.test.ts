@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { formatKeyFingerprint } from '../../../../contracts/key-fingerprint.ts';
 import { enrollmentQueue } from '../../../../issuer/agent/enrollment-queue.ts';
-import { affirmEnrollment } from '../../../../issuer/agent/supervised-issuance.ts';
+import { AFFIRMATION_POLLS_PER_MINUTE, affirmEnrollment } from '../../../../issuer/agent/supervised-issuance.ts';
 import { checkCsr } from '../../../../issuer/ca/csr.ts';
 import { exchangeDeviceCode } from '../../../../issuer/device-flow/exchange-device-code.ts';
 import { watchEnrollment } from '../../../../issuer/enrollment/enrollment-status.ts';
 import { redeemEnrollment } from '../../../../issuer/enrollment/redeem.ts';
+import type { RedeemLimits } from '../../../../issuer/enrollment/redeem.ts';
 import { changeTenantSettings } from '../../../../issuer/lifecycle/tenant-settings.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
@@ -22,6 +23,7 @@ let h: AgentHarness;
 let agent: IssuedCardCertificate;
 let token: string;
 const guesses = new FixedWindowRateLimiter(1000, 60_000);
+const roomyLimits: RedeemLimits = { guesses, affirmationPolls: new FixedWindowRateLimiter(1000, 60_000) };
 
 beforeEach(async () => {
   h = await startAgentHarness();
@@ -57,20 +59,65 @@ async function waitingPhone(card: IssuedCardCertificate) {
   const checked = checkCsr(csr);
   if (!checked.ok) throw new Error(checked.code);
   const fingerprint = formatKeyFingerprint(createHash('sha256').update(checked.subjectPublicKeySpkiDer).digest());
-  const redeem = (withCsr = csr) =>
-    redeemEnrollment(h.ctx, guesses, {
+  const redeem = (withCsr = csr, limits = roomyLimits, otp = code.value.otp) =>
+    redeemEnrollment(h.ctx, limits, {
       accessToken: access.value.access_token,
       enrollmentId: code.value.enrollmentId,
-      request: { otp: code.value.otp, csr: withCsr },
+      request: { otp, csr: withCsr },
       ip: '::1',
     });
-  return { session, enrollmentId: code.value.enrollmentId, fingerprint, redeem };
+  return { session, enrollmentId: code.value.enrollmentId, fingerprint, csr, otp: code.value.otp, redeem };
 }
 
 const affirm = (agentToken: string, enrollmentId: string, fingerprint: string) =>
   affirmEnrollment(h.ctx, { token: agentToken, enrollmentId, fingerprint, note: 'checked the phone at the desk' });
 
 describe('supervised issuance', () => {
+  it('a phone waiting minutes for the agent at the Retry-After pace is never refused: its asks are not code guesses', async () => {
+    const phone = await waitingPhone(await h.personCard('Pat Person'));
+    // 3 code guesses a minute (the default's 30 split among 10 workers); the clock of both counters is this test's.
+    let now = 0;
+    const limits: RedeemLimits = {
+      guesses: new FixedWindowRateLimiter(3, 60_000, () => now),
+      affirmationPolls: new FixedWindowRateLimiter(AFFIRMATION_POLLS_PER_MINUTE, 60_000, () => now),
+    };
+    // Five minutes of asks every 3 s (the Retry-After): 100 asks, each still "affirmation pending".
+    for (let ask = 0; ask < 100; ask += 1, now += 3_000)
+      expect(await phone.redeem(phone.csr, limits), `ask ${ask}`).toMatchObject({
+        ok: false,
+        error: { code: 'affirmation-pending', retryAfterSeconds: 3 },
+      });
+    // A wrong OTP is still a guess: counted, answered as one.
+    expect(await phone.redeem(phone.csr, limits, '00000000')).toMatchObject({
+      ok: false,
+      error: { code: 'otp-wrong' },
+    });
+    expect(await affirm(token, phone.enrollmentId, phone.fingerprint)).toMatchObject({ ok: true });
+    const issued = await phone.redeem(phone.csr, limits);
+    expect(issued.ok && issued.value.certificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it('a phone asking faster than the Retry-After gets the rate-limit answer with a Retry-After, then waits on', async () => {
+    const phone = await waitingPhone(await h.personCard('Pat Person'));
+    let now = 0;
+    const limits: RedeemLimits = {
+      guesses: new FixedWindowRateLimiter(30, 60_000, () => now),
+      affirmationPolls: new FixedWindowRateLimiter(AFFIRMATION_POLLS_PER_MINUTE, 60_000, () => now),
+    };
+    // Every 500 ms: the first AFFIRMATION_POLLS_PER_MINUTE asks of the minute wait, the rest are limited.
+    const codes: string[] = [];
+    for (let ask = 0; ask < 60; ask += 1, now += 500) {
+      const answer = await phone.redeem(phone.csr, limits);
+      codes.push(answer.ok ? 'issued' : answer.error.code);
+      if (!answer.ok && answer.error.code === 'rate-limited') expect(answer.error.retryAfterSeconds).toBeGreaterThan(0);
+    }
+    expect(codes.filter((code) => code === 'affirmation-pending')).toHaveLength(AFFIRMATION_POLLS_PER_MINUTE);
+    expect(codes.filter((code) => code === 'rate-limited')).toHaveLength(60 - AFFIRMATION_POLLS_PER_MINUTE);
+    // Its OTP guesses are untouched, and once it slows down (the next minute) it waits on.
+    now = 60_000;
+    expect(await phone.redeem(phone.csr, limits)).toMatchObject({ ok: false, error: { code: 'affirmation-pending' } });
+  });
+
   it('the redeem waits with the fingerprint until an agent affirms it, then issues', async () => {
     const phone = await waitingPhone(await h.personCard('Pat Person'));
     expect(await affirm(token, phone.enrollmentId, phone.fingerprint)).toMatchObject({

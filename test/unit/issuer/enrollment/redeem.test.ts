@@ -9,6 +9,7 @@ import type { RuleHarness } from '../rule-context.ts';
 
 let h: RuleHarness;
 const guesses = new FixedWindowRateLimiter(1000, 60_000);
+const affirmationPolls = new FixedWindowRateLimiter(1000, 60_000);
 beforeEach(async () => {
   h = await startRuleHarness({ otp: { maxAttempts: 3 } });
 });
@@ -37,7 +38,11 @@ async function approved(): Promise<{ enrollmentId: string; otp: string; accessTo
 }
 
 const redeem = (accessToken: string | null, enrollmentId: string, otp: string, csr: string) =>
-  redeemEnrollment(h.ctx, guesses, { accessToken, enrollmentId, request: { otp, csr }, ip: '127.0.0.1' });
+  redeemEnrollment(
+    h.ctx,
+    { guesses, affirmationPolls },
+    { accessToken, enrollmentId, request: { otp, csr }, ip: '127.0.0.1' },
+  );
 
 describe('redeemEnrollment', () => {
   it('the right OTP and a good CSR give a certificate, once', async () => {
