@@ -13,8 +13,11 @@ import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startDemoConsole } from '../../demo/demo-console.ts';
 import type { DemoConsole } from '../../demo/demo-console.ts';
 import { agentIdentityKey, grantAgentRole, withdrawAgentRole } from '../../issuer/agent/agent-roles.ts';
+import { DEMO_PIN } from '../../virtual-card/profiles.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
-import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
+import { agentCard, openDesktopApp, pullAndReinsert, screenShooters, signIn } from './support/console-page.ts';
+import { waitForTitle } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 const T = {
   en: {
@@ -32,32 +35,15 @@ const T = {
     apply: 'Filter toepassen',
   },
 } as const;
-type Lang = keyof typeof T;
-const AGENT_PIN = '123456';
 const SEARCHED = 'pat persoon';
 
 const runs = chromiumAvailable();
 let agentConsole: DemoConsole;
 let browser: Browser;
 
-async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
-  await screenshot(page, `agent-audit-${name}-${lang}`);
-  await expectNoAxeViolations(page, `agent audit ${name} (${lang})`);
-}
-
-async function openConsole(lang: Lang): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const page = await context.newPage();
-  await page.goto(agentConsole.console.host.newLaunchUrl());
-  if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
-  return page;
-}
-
-async function signIn(page: Page, lang: Lang): Promise<void> {
-  await waitForTitle(page, T[lang].pin);
-  await typePin(page, AGENT_PIN);
-  await waitForTitle(page, T[lang].people);
-}
+const { shoot } = screenShooters('agent-audit', 'agent audit');
+const openConsole = (lang: Lang): Promise<Page> =>
+  openDesktopApp(browser, agentConsole.console.host, lang, { acceptDownloads: true });
 
 function auditorRole(change: 'grant' | 'withdraw'): Promise<boolean> {
   const uuid = agentConsole.demo.virtualCard?.identity.uuid ?? '';
@@ -95,7 +81,7 @@ afterAll(async () => {
 describe.skipIf(!runs)('the Audit screen in Chromium (browser host, virtual agent card, real issuer)', () => {
   it('a helpdesk agent has no Audit tab; an auditor sees, filters and exports the agent actions; withdrawn → refused', async () => {
     const page = await openConsole('en');
-    await signIn(page, 'en');
+    await signIn(page, T.en);
     await expect.poll(() => page.getByRole('button', { name: 'Audit', exact: true }).count()).toBe(0);
     await page.getByRole('searchbox').fill(SEARCHED);
     await page.getByRole('button', { name: 'Search', exact: true }).click();
@@ -103,14 +89,8 @@ describe.skipIf(!runs)('the Audit screen in Chromium (browser host, virtual agen
 
     // The auditor role takes effect at the next sign-in (the console's tabs follow the roles it signed in with).
     await auditorRole('grant');
-    const card = agentConsole.demo.virtualCard;
-    if (card === null) throw new Error('no virtual agent card');
-    // Out, seen out (the console locks), then in: a card back in before the console saw it leave keeps the old
-    // session, and the PIN screen never comes (failed this way in a CI check).
-    await card.remove();
-    await waitForTitle(page, T.en.locked);
-    await card.insert();
-    await signIn(page, 'en');
+    await pullAndReinsert(page, agentCard(agentConsole.demo), T.en);
+    await signIn(page, T.en);
     await page.getByRole('button', { name: 'Audit', exact: true }).click();
     await waitForTitle(page, T.en.audit);
     const lookup = page.getByRole('row').filter({ hasText: 'agent-lookup' }).filter({ hasText: SEARCHED });
@@ -151,7 +131,7 @@ describe.skipIf(!runs)('the Audit screen in Chromium (browser host, virtual agen
     expect(records).toHaveLength(rows.length + 1);
     expect(records.slice(1).every((record) => record.includes('"agent-lookup"'))).toBe(true);
     // The agent's PIN went to the card only: no audit row, and so no export, carries it.
-    for (const text of [jsonl.text, csv.text]) expect(text).not.toContain(AGENT_PIN);
+    for (const text of [jsonl.text, csv.text]) expect(text).not.toContain(DEMO_PIN);
     await shoot(page, 'en', 'exported');
 
     const nl = await openConsole('nl');

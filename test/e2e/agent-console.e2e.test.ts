@@ -16,7 +16,6 @@ import type { DemoConsole } from '../../demo/demo-console.ts';
 import { agentIdentityKey, withdrawAgentRole } from '../../issuer/agent/agent-roles.ts';
 import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
 import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
 import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
@@ -27,9 +26,17 @@ import {
   relyingPartyFiles,
 } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import type { IssuedCredential } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
-import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
-import { shootAt200 } from './support/console-zoom.ts';
-import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import {
+  agentCard,
+  lookUpPerson,
+  openDesktopApp,
+  pullAndReinsert,
+  screenShooters,
+  signIn,
+} from './support/console-page.ts';
+import { phoneConnection, waitForTitle } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 const T = {
   en: {
@@ -91,7 +98,6 @@ const T = {
     terminated: 'Alle afgeleide inloggegevens van deze persoon zijn ingetrokken.',
   },
 } as const;
-type Lang = keyof typeof T;
 
 const PERSON_NAME = 'Pat Person';
 const runs = chromiumAvailable();
@@ -121,46 +127,13 @@ function harnessOf(started: DemoConsole, dataDir: string): IssuerHarness {
   };
 }
 
-async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
-  await screenshot(page, `agent-${name}-${lang}`);
-  await expectNoAxeViolations(page, `agent ${name} (${lang})`);
-}
+const { shoot, shootAt200 } = screenShooters('agent', 'agent');
+const openConsole = (lang: Lang): Promise<Page> => openDesktopApp(browser, agentConsole.console.host, lang);
 
-async function openConsole(lang: Lang): Promise<Page> {
-  const page = await pageInOwnContext(browser, { width: 1280, height: 900 });
-  await page.goto(agentConsole.console.host.newLaunchUrl());
-  if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
-  return page;
-}
-
-async function signIn(page: Page, lang: Lang, shots: boolean): Promise<void> {
-  await waitForTitle(page, T[lang].pin);
-  if (shots) await shoot(page, lang, 'pin');
-  await typePin(page, '123456');
-  await waitForTitle(page, T[lang].people);
-  await expect.poll(() => page.getByText(T[lang].signedIn).isVisible()).toBe(true);
-}
-
-async function openPerson(page: Page, lang: Lang, shots: boolean): Promise<void> {
-  await page.getByRole('searchbox').fill('pat pers');
-  if (shots) await shoot(page, lang, 'search');
-  await page.getByRole('button', { name: T[lang].search, exact: true }).click();
-  const result = page.getByRole('button', { name: new RegExp(PERSON_NAME) });
-  await result.waitFor({ state: 'visible' });
-  if (shots) await shoot(page, lang, 'results');
-  await result.click();
-  await waitForTitle(page, PERSON_NAME);
-  if (shots) await shoot(page, lang, 'person');
-}
-
-/** The agent's card out and in again: the console locks, then asks for the PIN (the next test starts there). */
-async function pullAndReinsert(page: Page, lang: Lang): Promise<void> {
-  const card = agentConsole.demo.virtualCard;
-  if (card === null) throw new Error('no virtual agent card');
-  await card.remove();
-  await waitForTitle(page, T[lang].locked);
-  await card.insert();
-  await waitForTitle(page, T[lang].pin);
+/** Looks the person up and opens them; with `shots`, a screenshot at each step. */
+function openPerson(page: Page, lang: Lang, shots: boolean): Promise<void> {
+  const search = { query: 'pat pers', searchButton: T[lang].search, name: PERSON_NAME };
+  return lookUpPerson(page, search, shots ? (step) => shoot(page, lang, step) : undefined);
 }
 
 /** Acts on the credential's row: the dialog's form (note), its confirmation step, and the sentence it ends with. */
@@ -214,7 +187,7 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
   it('signs in with the card, looks a person up, revokes: OpenSSL then refuses the derived certificate', async () => {
     const credential = await issueCredential(h, { card: person, deviceId: 'phone-e2e-1' });
     const page = await openConsole('en');
-    await signIn(page, 'en', true);
+    await signIn(page, T.en, () => shoot(page, 'en', 'pin'));
     await openPerson(page, 'en', true);
     const row = page.getByRole('row').filter({ hasText: credential.serialNumberHex });
     // The device as the issuer knows it: the model and platform only when confirmed at the kiosk (this test's phone
@@ -228,17 +201,17 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
     const verdict = await opensslVerify(rp.caFile, rp.crlFile, credential.certificateFile);
     expect(verdict.ok).toBe(false);
     expect(verdict.output).toMatch(/certificate revoked/);
-    await pullAndReinsert(page, 'en');
+    // The agent's card out and in again: the next test starts at the PIN screen.
+    await pullAndReinsert(page, agentCard(agentConsole.demo), T.en);
     await page.close();
   }, 120_000);
 
   it('the same screens in Dutch: suspend, then the card pulled locks the console at once', async () => {
     const credential = await issueCredential(h, { card: person, deviceId: 'phone-e2e-2' });
     const page = await openConsole('nl');
-    const card = agentConsole.demo.virtualCard;
-    if (card === null) throw new Error('no virtual agent card');
+    const card = agentCard(agentConsole.demo);
     // A fresh page while the card is in: the PIN screen (the console opens on it).
-    await signIn(page, 'nl', true);
+    await signIn(page, T.nl, () => shoot(page, 'nl', 'pin'));
     await openPerson(page, 'nl', true);
     expect(await act(page, 'nl', credential, 'suspend', true)).toBe(T.nl.suspended);
     await card.remove();
@@ -267,7 +240,7 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
     for (const lang of ['en', 'nl'] as const) {
       // The Dutch page joins the console the English one signed in: main has one agent session, any page shows it.
       const page = await openConsole(lang);
-      if (lang === 'en') await signIn(page, lang, false);
+      if (lang === 'en') await signIn(page, T[lang]);
       else await waitForTitle(page, T[lang].people);
       if (lang === 'en') {
         await openPerson(page, lang, false);
@@ -312,9 +285,7 @@ describe.skipIf(!runs)('agent console in Chromium (browser host, virtual agent c
     }
 
     // A person at a kiosk, driven through the issuer's own routes as a kiosk and a phone would.
-    const connected = connectToIssuer(h.issuer.url, h.issuer.tlsCertificatePem);
-    if (!connected.ok) throw new Error(connected.message);
-    const connection = connected.connection;
+    const connection = phoneConnection(h.issuer);
     const flow = await startDeviceAuthorization(connection);
     if (!flow.ok) throw new Error(flow.message);
     const kiosk = await kioskSignIn(h.http, person);

@@ -13,7 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import type { KioskHeartbeatReport } from '../../contracts/kiosk-heartbeat.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import { startDemoConsole } from '../../demo/demo-console.ts';
 import type { DemoConsole } from '../../demo/demo-console.ts';
 import { registerKiosk } from '../../issuer/kiosks/kiosk-registry.ts';
@@ -25,16 +24,17 @@ import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../..
 import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
 import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
-import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
-import { CONSOLE_VIEWPORT, shootAt200, ZOOM_200 } from './support/console-zoom.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
-  decodeQrWithJsqr,
-  expectNoAxeViolations,
-  readOtp,
-  screenshot,
-  typePin,
-  waitForTitle,
-} from './support/kiosk-page.ts';
+  agentCard,
+  DESKTOP_ZOOM_200,
+  lookUpPerson,
+  openDesktopApp,
+  screenShooters,
+  signedIn,
+} from './support/console-page.ts';
+import { decodeQrWithJsqr, phoneConnection, readOtp, waitForTitle } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 const T = {
   en: {
@@ -79,7 +79,6 @@ const T = {
     locked: 'Plaats uw medewerkerspas',
   },
 } as const;
-type Lang = keyof typeof T;
 
 const PERSON_NAME = 'Rae Reissue';
 const HEALTHY: KioskHeartbeatReport = {
@@ -98,27 +97,10 @@ let workDir: string;
 let person: IssuedCardCertificate;
 const stops: Array<() => void> = [];
 
-async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
-  await screenshot(page, `agent-${name}-${lang}`);
-  await expectNoAxeViolations(page, `agent ${name} (${lang})`);
-}
-
-/** The page at 200% text: a screenshot of what is in view, no text running off the side, axe clean. */
-async function openConsole(lang: Lang): Promise<Page> {
-  const page = await pageInOwnContext(browser, CONSOLE_VIEWPORT);
-  await page.goto(agentConsole.console.host.newLaunchUrl());
-  if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
-  return page;
-}
-
-/** Signs in with the PIN when the console asks for it (the first page); a later page opens signed in. */
-async function signedIn(page: Page, lang: Lang): Promise<void> {
-  const pin = page.getByRole('heading', { name: T[lang].pin });
-  const people = page.getByRole('heading', { name: T[lang].people });
-  await pin.or(people).first().waitFor({ timeout: 15_000 });
-  if (await pin.isVisible()) await typePin(page, '123456');
-  await waitForTitle(page, T[lang].people);
-}
+const { shoot, shootAt200 } = screenShooters('agent', 'agent');
+const openConsole = (lang: Lang): Promise<Page> => openDesktopApp(browser, agentConsole.console.host, lang);
+/** The person the re-issue tests look up. */
+const searchPerson = (lang: Lang) => ({ query: 'rae reiss', searchButton: T[lang].search, name: PERSON_NAME });
 
 function kioskIdentity(name: string): KioskIdentity {
   return loadOrCreateKioskIdentity(join(workDir, name, 'kiosk.key.pem'), name);
@@ -191,8 +173,8 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
     expect(await storage.recordKioskHeartbeat('lobby', Date.now() + 1, tenMinutesAgo, reportJson)).toBe(true);
 
     const pages = { en: await openConsole('en'), nl: await openConsole('nl') };
-    await signedIn(pages.en, 'en');
-    await signedIn(pages.nl, 'nl');
+    await signedIn(pages.en, T.en);
+    await signedIn(pages.nl, T.nl);
     for (const lang of ['en', 'nl'] as const) {
       const page = pages[lang];
       await page.getByRole('button', { name: T[lang].kiosksTab }).click();
@@ -217,9 +199,7 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
 
   it('re-issue: a new code shown large, the old password refused by the issuer, the new one redeemed; hidden on leaving', async () => {
     // A person at a kiosk, driven through the issuer's own routes as a kiosk and a phone would.
-    const connected = connectToIssuer(agentConsole.demo.issuer.url, agentConsole.demo.issuer.tlsCertificatePem);
-    if (!connected.ok) throw new Error(connected.message);
-    const connection = connected.connection;
+    const connection = phoneConnection(agentConsole.demo.issuer);
     const flow = await startDeviceAuthorization(connection);
     if (!flow.ok) throw new Error(flow.message);
     const kiosk = await kioskSignIn(http, person);
@@ -228,11 +208,8 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
     const oldOtp = approved.body.otp;
 
     const page = await openConsole('en');
-    await signedIn(page, 'en');
-    await page.getByRole('searchbox').fill('rae reiss');
-    await page.getByRole('button', { name: T.en.search, exact: true }).click();
-    await page.getByRole('button', { name: new RegExp(PERSON_NAME) }).click();
-    await waitForTitle(page, PERSON_NAME);
+    await signedIn(page, T.en);
+    await lookUpPerson(page, searchPerson('en'));
     await shoot(page, 'en', 'person-waiting-enrollment');
     await page.getByRole('button', { name: T.en.newCode }).click();
     await waitForTitle(page, T.en.reissue);
@@ -292,20 +269,16 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
   }, 120_000);
 
   it('a shown code is gone from the page the moment the agent pulls their card', async () => {
-    const connected = connectToIssuer(agentConsole.demo.issuer.url, agentConsole.demo.issuer.tlsCertificatePem);
-    if (!connected.ok) throw new Error(connected.message);
-    const flow = await startDeviceAuthorization(connected.connection);
-    connected.connection.close();
+    const connection = phoneConnection(agentConsole.demo.issuer);
+    const flow = await startDeviceAuthorization(connection);
+    connection.close();
     if (!flow.ok) throw new Error(flow.message);
     const kiosk = await kioskSignIn(http, person);
     expect((await approve(http, kiosk.sessionToken, flow.value.userCode)).status).toBe(201);
 
     const page = await openConsole('nl');
-    await signedIn(page, 'nl');
-    await page.getByRole('searchbox').fill('rae reiss');
-    await page.getByRole('button', { name: T.nl.search, exact: true }).click();
-    await page.getByRole('button', { name: new RegExp(PERSON_NAME) }).click();
-    await waitForTitle(page, PERSON_NAME);
+    await signedIn(page, T.nl);
+    await lookUpPerson(page, searchPerson('nl'));
     await page.getByRole('button', { name: T.nl.newCode }).click();
     await page.getByRole('textbox').fill('code verlopen');
     await page.getByRole('button', { name: T.nl.continue }).click();
@@ -315,8 +288,7 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
     await shoot(page, 'nl', 'reissue-code');
     await shootAt200(page, 'nl', 'reissue-code');
 
-    const card = agentConsole.demo.virtualCard;
-    if (card === null) throw new Error('no virtual agent card');
+    const card = agentCard(agentConsole.demo);
     await card.remove();
     await waitForTitle(page, T.nl.locked);
     expect(await page.content()).not.toContain(otp);
@@ -327,26 +299,20 @@ describe.skipIf(!runs)('console Kiosks and re-issue screens in Chromium (browser
   }, 120_000);
 
   it('every console screen at 200% text (en): nothing runs off the side, axe clean', async () => {
-    const card = agentConsole.demo.virtualCard;
-    if (card === null) throw new Error('no virtual agent card');
+    const card = agentCard(agentConsole.demo);
     const page = await openConsole('en');
-    await page.setViewportSize(ZOOM_200);
+    await page.setViewportSize(DESKTOP_ZOOM_200);
     await card.remove();
     await waitForTitle(page, T.en.locked);
     await shootAt200(page, 'en', 'locked', false);
     await card.insert();
     await waitForTitle(page, T.en.pin);
     await shootAt200(page, 'en', 'pin', false);
-    await signedIn(page, 'en');
+    await signedIn(page, T.en);
     await shootAt200(page, 'en', 'search', false);
-    await page.getByRole('searchbox').fill('rae reiss');
-    await page.getByRole('button', { name: T.en.search, exact: true }).click();
-    const result = page.getByRole('button', { name: new RegExp(PERSON_NAME) });
-    await result.waitFor();
-    await shootAt200(page, 'en', 'results', false);
-    await result.click();
-    await waitForTitle(page, PERSON_NAME);
-    await shootAt200(page, 'en', 'person', false);
+    await lookUpPerson(page, searchPerson('en'), async (step) => {
+      if (step !== 'search') await shootAt200(page, 'en', step, false);
+    });
     // The credential the re-issue test's phone received: its revoke dialog (form), then cancelled.
     await page.getByRole('button', { name: 'Revoke', exact: true }).first().click();
     await page.getByRole('dialog').waitFor();

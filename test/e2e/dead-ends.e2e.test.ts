@@ -3,20 +3,20 @@
 // Debian Chromium on the browser host, the virtual PIV card in a private pcscd, the real issuer, the phone client.
 // Screenshots in English and Dutch, landscape 1920×1080 and portrait 1080×1920, go to test-output/screenshots/.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
-import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
-import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
-import type { DeviceFlow, DeviceToken, PhoneResult } from '../../phone/phone-client.ts';
+import { redeemEnrollment } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
-  answerPhoneCheck,
+  chooseLanguage,
   decodeQrWithJsqr,
   expectNoAxeViolations,
-  phoneWaitingForKiosk,
+  HostPages,
+  KIOSK_LANDSCAPE,
+  KIOSK_PORTRAIT,
+  reachQrScreen,
   readOtp,
   screenshot,
   typePin,
@@ -24,8 +24,6 @@ import {
   waitForTitle,
 } from './support/kiosk-page.ts';
 
-const LANDSCAPE = { width: 1920, height: 1080 } as const;
-const PORTRAIT = { width: 1080, height: 1920 } as const;
 const EN = {
   welcome: 'Insert your smart card',
   pin: 'Enter your PIN',
@@ -45,7 +43,7 @@ const NL = {
 
 const canRun = chromiumAvailable();
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new HostPages();
 
 beforeAll(async () => {
   if (!canRun) return;
@@ -53,57 +51,16 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await pages.closeAll();
   await browser?.close();
 });
 
-async function newKioskPage(
-  kiosk: BrowserKiosk,
-  viewport: { width: number; height: number } = LANDSCAPE,
-): Promise<Page> {
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(kiosk.host.newLaunchUrl());
-  return page;
+function newKioskPage(kiosk: BrowserKiosk, viewport: { width: number; height: number } = KIOSK_LANDSCAPE) {
+  return pages.open(browser, kiosk.host, viewport);
 }
 
-function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
-  const connected = connectToIssuer(kiosk.demo.issuer.url, kiosk.demo.issuer.tlsCertificatePem);
-  if (!connected.ok) throw new Error(connected.message);
-  return connected.connection;
-}
-
-/**
- * Card in (or already in), PIN, the phone's code typed, the phone checked and confirmed (number matching): the QR
- * screen. Returns what the phone needs, its token once approved, and the number both showed.
- */
-async function reachQrScreen(
-  page: Page,
-  kiosk: BrowserKiosk,
-): Promise<{
-  phone: IssuerConnection;
-  flow: DeviceFlow;
-  token: Promise<PhoneResult<DeviceToken>>;
-  matchNumber: string;
-}> {
-  const phone = phoneFor(kiosk);
-  await waitForTitle(page, EN.pin);
-  await typePin(page, '123456');
-  await waitForTitle(page, EN.code);
-  const flow = await startDeviceAuthorization(phone);
-  if (!flow.ok) throw new Error(flow.message);
-  const waiting = phoneWaitingForKiosk(phone, flow.value);
-  await typeUserCode(page, flow.value.userCode);
-  await waitForTitle(page, EN.confirm);
-  const matchNumber = await answerPhoneCheck(page, waiting, EN.yes);
-  await waitForTitle(page, EN.scan);
-  return { phone, flow: flow.value, token: waiting.token, matchNumber };
-}
-
-async function chooseLanguage(page: Page, name: 'English' | 'Nederlands'): Promise<void> {
-  await page.getByRole('button', { name }).click();
-}
+/** Card in (or already in), PIN, the phone's code, the phone checked and confirmed: the QR screen (in English). */
+const toQrScreen = (page: Page, kiosk: BrowserKiosk) => reachQrScreen(page, kiosk.demo.issuer, EN);
 
 /** Whether the element's box lies inside the viewport (seen without scrolling). */
 async function onScreen(page: Page, selector: string): Promise<boolean> {
@@ -140,7 +97,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       await page.getByText('A derived credential is a certificate made from your smart card').waitFor();
       await screenshot(page, 'en-landscape-01-welcome');
       await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
-      const { phone, token: approved } = await reachQrScreen(page, kiosk);
+      const { phone, token: approved } = await toQrScreen(page, kiosk);
       await page.getByText('Keep your card in the reader until your phone is done.').waitFor();
       await page.getByText('Type this password on your phone:').waitFor();
       await page.getByText('Waiting for your phone…').waitFor();
@@ -149,14 +106,14 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       expect(await page.locator('svg[role="img"]').count()).toBe(1);
       await expectNoAxeViolations(page, 'enrollment');
       await screenshot(page, 'en-landscape-04-enrollment');
-      await page.setViewportSize(PORTRAIT);
+      await page.setViewportSize(KIOSK_PORTRAIT);
       expect(await onScreen(page, '.enrollment__qr')).toBe(true);
       expect(await onScreen(page, '.otp')).toBe(true);
       await screenshot(page, 'en-portrait-04-enrollment');
-      await chooseLanguage(page, 'Nederlands');
+      await chooseLanguage(page, 'nl');
       await waitForTitle(page, NL.scan);
       await screenshot(page, 'nl-portrait-04-enrollment');
-      await page.setViewportSize(LANDSCAPE);
+      await page.setViewportSize(KIOSK_LANDSCAPE);
       await screenshot(page, 'nl-landscape-04-enrollment');
       await expectNoAxeViolations(page, 'enrollment (nl)');
       // 200% text on a 1920×1080 kiosk is a 960×540 CSS-pixel page: QR code and password both in view.
@@ -164,8 +121,8 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       await screenshot(page, 'nl-zoom200-04-enrollment', false);
       expect(await onScreen(page, '.enrollment__qr')).toBe(true);
       expect(await onScreen(page, '.otp')).toBe(true);
-      await page.setViewportSize(LANDSCAPE);
-      await chooseLanguage(page, 'English');
+      await page.setViewportSize(KIOSK_LANDSCAPE);
+      await chooseLanguage(page, 'en');
 
       // The phone scans and types a wrong password first: the kiosk sees it and says so.
       const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
@@ -199,11 +156,11 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       expect(await page.content()).not.toContain(otp);
       await expectNoAxeViolations(page, 'take-card-out');
       await screenshot(page, 'en-landscape-11-take-card-out');
-      await chooseLanguage(page, 'Nederlands');
+      await chooseLanguage(page, 'nl');
       await waitForTitle(page, NL.takeOut);
-      await page.setViewportSize(PORTRAIT);
+      await page.setViewportSize(KIOSK_PORTRAIT);
       await screenshot(page, 'nl-portrait-11-take-card-out');
-      await page.setViewportSize(LANDSCAPE);
+      await page.setViewportSize(KIOSK_LANDSCAPE);
 
       // The demo runs again without restarting the kiosk: a new session.
       await page.getByRole('button', { name: 'Opnieuw beginnen met de virtuele demokaart' }).click();
@@ -221,7 +178,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     const page = await newKioskPage(kiosk);
     await waitForTitle(page, EN.welcome);
     await kiosk.demo.virtualCard!.insert();
-    await reachQrScreen(page, kiosk);
+    await toQrScreen(page, kiosk);
     const otp = await readOtp(page);
     await page.keyboard.press('Escape');
     await page.getByRole('alertdialog', { name: 'Stop setting up your phone?' }).waitFor();
@@ -238,10 +195,10 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
   });
 
   it('five wrong passwords on the phone: the kiosk says so and offers a new code (not "expired")', async () => {
-    const page = await newKioskPage(kiosk, PORTRAIT);
+    const page = await newKioskPage(kiosk, KIOSK_PORTRAIT);
     await waitForTitle(page, EN.welcome);
     await kiosk.demo.virtualCard!.insert();
-    const { phone, token: approved } = await reachQrScreen(page, kiosk);
+    const { phone, token: approved } = await toQrScreen(page, kiosk);
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
     if (payload === null) throw new Error('no QR code read from the screen');
     const otp = await readOtp(page);
@@ -257,7 +214,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
     await page.getByRole('button', { name: 'New code' }).waitFor();
     await expectNoAxeViolations(page, 'enrollment: too many tries');
     await screenshot(page, 'en-portrait-04d-enrollment-too-many-tries');
-    await chooseLanguage(page, 'Nederlands');
+    await chooseLanguage(page, 'nl');
     await page.getByText('Het eenmalige wachtwoord is te vaak verkeerd getypt').first().waitFor();
     await screenshot(page, 'nl-portrait-04d-enrollment-too-many-tries');
     await kiosk.demo.virtualCard!.remove();
@@ -291,7 +248,7 @@ describe.skipIf(!canRun)('kiosk dead ends, as a person meets them', () => {
       .waitFor();
     await expectNoAxeViolations(page, 'pin: signed out');
     await screenshot(page, 'en-landscape-02c-pin-signed-out');
-    await chooseLanguage(page, 'Nederlands');
+    await chooseLanguage(page, 'nl');
     await waitForTitle(page, NL.pin);
     await screenshot(page, 'nl-landscape-02c-pin-signed-out');
     await kiosk.demo.virtualCard!.remove();
@@ -327,15 +284,11 @@ describe.skipIf(!canRun)('kiosk: speech mode for a person who cannot see the scr
         completionWaitSeconds: 5,
       });
       try {
-        const context = await browser.newContext({ viewport: LANDSCAPE });
-        contexts.push(context);
-        await context.addInitScript(installFakeSpeechSynthesis);
-        const page = await context.newPage();
-        await page.goto(kiosk.host.newLaunchUrl());
+        const page = await pages.open(browser, kiosk.host, KIOSK_LANDSCAPE, installFakeSpeechSynthesis);
         await waitForTitle(page, EN.welcome);
         await page.keyboard.press('Enter');
         await kiosk.demo.virtualCard!.insert();
-        const { phone, token: approved, matchNumber } = await reachQrScreen(page, kiosk);
+        const { phone, token: approved, matchNumber } = await toQrScreen(page, kiosk);
         const otp = await readOtp(page);
         const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
         if (payload === null) throw new Error('no QR code read from the screen');
@@ -390,10 +343,10 @@ describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
       completionWaitSeconds: 5,
     });
     try {
-      const page = await newKioskPage(kiosk, PORTRAIT);
+      const page = await newKioskPage(kiosk, KIOSK_PORTRAIT);
       await waitForTitle(page, EN.welcome);
       await kiosk.demo.virtualCard!.insert();
-      await reachQrScreen(page, kiosk);
+      await toQrScreen(page, kiosk);
       const otp = await readOtp(page);
       const started = performance.now();
       await kiosk.host.close();
@@ -405,7 +358,7 @@ describe.skipIf(!canRun)('kiosk: the page loses its host', () => {
       expect(html).not.toContain('Ada Lovelace');
       expect(await page.locator('svg[role="img"]').count()).toBe(0);
       await screenshot(page, 'en-portrait-10-out-of-order-host-lost');
-      await chooseLanguage(page, 'Nederlands');
+      await chooseLanguage(page, 'nl');
       await screenshot(page, 'nl-portrait-10-out-of-order-host-lost');
     } finally {
       await kiosk.stop();
@@ -426,7 +379,7 @@ describe.skipIf(!canRun)('kiosk: short idle timer', () => {
       const page = await newKioskPage(kiosk);
       await waitForTitle(page, EN.welcome);
       await kiosk.demo.virtualCard!.insert();
-      await reachQrScreen(page, kiosk);
+      await toQrScreen(page, kiosk);
       await page.waitForTimeout(13_000); // idle + warning would have ended the session by now
       await waitForTitle(page, EN.scan, 1_000);
       expect(await page.getByRole('heading', { name: 'Still there?' }).count()).toBe(0);

@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
-import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
 import type { AgentSession } from '../../contracts/agent-api.ts';
 import { agentIdentityKey, grantAgentRole } from '../../issuer/agent/agent-roles.ts';
 import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
@@ -23,16 +21,23 @@ import { b64u, cardSign, challenge } from '../integration/issuer/issuer-fixture.
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import {
   answerPhoneCheck,
+  chooseLanguage,
   decodeQrWithJsqr,
   decodeQrWithZbar,
   expectNoAxeViolations,
+  HostPages,
+  KIOSK_LANDSCAPE,
+  KIOSK_PORTRAIT,
+  phoneConnection,
   phoneWaitingForKiosk,
+  reachQrScreen,
   readOtp,
   screenshot,
   typePin,
   typeUserCode,
   waitForTitle,
 } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 const T = {
   en: {
@@ -89,40 +94,20 @@ const B = {
 const LANGUAGES = ['en', 'nl'] as const;
 
 /** On the welcome screen: pick the language for this session (the kiosk returns to English afterwards). */
-async function chooseLanguage(page: Page, lang: 'en' | 'nl'): Promise<void> {
+async function startIn(page: Page, lang: Lang): Promise<void> {
   await waitForTitle(page, T.en.welcome);
-  if (lang === 'en') return;
-  await page.getByRole('button', { name: 'Nederlands' }).click();
-  await waitForTitle(page, T.nl.welcome);
+  if (lang === 'nl') await chooseLanguage(page, 'nl', T.nl.welcome);
 }
 
 // Chromium is a test dependency (.ci/run installs it); the renderer is built here when missing (it is not committed).
 const canRun = chromiumAvailable();
 let browser: Browser;
-const contexts: BrowserContext[] = [];
+const pages = new HostPages();
 const tmp = mkdtempSync(join(tmpdir(), 'dck-e2e-'));
 
-function phoneFor(kiosk: BrowserKiosk): IssuerConnection {
-  const connected = connectToIssuer(kiosk.demo.issuer.url, kiosk.demo.issuer.tlsCertificatePem);
-  if (!connected.ok) throw new Error(connected.message);
-  return connected.connection;
-}
-
-const LANDSCAPE = { width: 1920, height: 1080 } as const;
-const PORTRAIT = { width: 1080, height: 1920 } as const;
-
-async function newKioskPage(
-  kiosk: BrowserKiosk,
-  viewport: { width: number; height: number } = LANDSCAPE,
-): Promise<Page> {
-  // A fresh context per test: its own cookie jar (the launch secret) and what axe-core needs.
-  const context = await browser.newContext({ viewport });
-  // Closed in afterAll, before the browser: closing it from the page's 'close' event raced the browser's own close.
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(kiosk.host.newLaunchUrl()); // launch URLs are single-use: one per browser context
-  return page;
-}
+/** A fresh page (context) per test, landscape unless told: closed in afterAll. */
+const newKioskPage = (kiosk: BrowserKiosk, viewport: { width: number; height: number } = KIOSK_LANDSCAPE) =>
+  pages.open(browser, kiosk.host, viewport);
 
 /** What the e2e phone reports about itself: shown on the kiosk before approval. */
 const E2E_PHONE = {
@@ -133,31 +118,29 @@ const E2E_PHONE = {
 };
 
 /**
- * Runs the phone's side up to the device code (it then polls, as a phone does), the kiosk's up to the phone check
- * (number matching), confirmed, and the QR screen. Returns what the phone needs.
+ * The phone's side up to the device code (it then polls, as a phone does), the kiosk's up to the phone check (number
+ * matching; the phone named as it reported itself), confirmed: the QR screen. The code is typed as a person might, in
+ * lower case without the dash. Returns what the phone needs.
  */
-async function reachQrScreen(page: Page, kiosk: BrowserKiosk, lang: 'en' | 'nl', shots: boolean) {
-  const phone = phoneFor(kiosk);
-  await waitForTitle(page, T[lang].pin);
-  if (shots) await screenshot(page, `${lang}-02-pin`);
-  await typePin(page, '123456');
-  await waitForTitle(page, T[lang].code);
-  const flow = await startDeviceAuthorization(phone, E2E_PHONE);
-  if (!flow.ok) throw new Error(flow.message);
-  const waiting = phoneWaitingForKiosk(phone, flow.value);
-  if (shots) await screenshot(page, `${lang}-03-user-code`);
-  await typeUserCode(page, flow.value.userCode.toLowerCase().replace('-', ''));
-  await waitForTitle(page, T[lang].confirm);
-  const screen = await page.locator('.confirm-device').innerText();
-  expect(screen).toContain('Pixel 9 (Android 15)');
-  expect(screen).toContain('Derived Credentials 2.4.1');
-  if (shots) {
-    await expectNoAxeViolations(page, `confirm-device (${lang})`);
-    await screenshot(page, `${lang}-03c-confirm-device`);
-  }
-  await answerPhoneCheck(page, waiting, T[lang].yes);
-  await waitForTitle(page, T[lang].scan);
-  return { phone, flow: flow.value, token: waiting.token };
+function toQrScreen(page: Page, kiosk: BrowserKiosk, lang: Lang, shots: boolean) {
+  return reachQrScreen(page, kiosk.demo.issuer, T[lang], {
+    phoneReport: E2E_PHONE,
+    typed: (userCode) => userCode.toLowerCase().replace('-', ''),
+    at: async (screen) => {
+      if (screen === 'confirm') {
+        const shown = await page.locator('.confirm-device').innerText();
+        expect(shown).toContain('Pixel 9 (Android 15)');
+        expect(shown).toContain('Derived Credentials 2.4.1');
+      }
+      if (!shots) return;
+      if (screen === 'pin') await screenshot(page, `${lang}-02-pin`);
+      if (screen === 'code') await screenshot(page, `${lang}-03-user-code`);
+      if (screen === 'confirm') {
+        await expectNoAxeViolations(page, `confirm-device (${lang})`);
+        await screenshot(page, `${lang}-03c-confirm-device`);
+      }
+    },
+  });
 }
 
 beforeAll(async () => {
@@ -166,7 +149,7 @@ beforeAll(async () => {
   browser = await launchChromium();
 }, 180_000);
 afterAll(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await pages.closeAll();
   await browser?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -201,7 +184,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
       await waitForTitle(page, T.en.pin);
       await expectNoAxeViolations(page, 'pin');
     });
-    const { phone, token: approved } = await reachQrScreen(page, kiosk, 'en', true);
+    const { phone, token: approved } = await toQrScreen(page, kiosk, 'en', true);
     await expectNoAxeViolations(page, 'enrollment');
 
     const png = await screenshot(page, 'en-04-enrollment');
@@ -230,7 +213,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
 
   it.each(LANGUAGES)('wrong PIN, then the right one (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
-    await chooseLanguage(page, lang);
+    await startIn(page, lang);
     await kiosk.demo.virtualCard!.insert();
     await waitForTitle(page, T[lang].pin);
     await typePin(page, '999999');
@@ -262,7 +245,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     await waitForTitle(page, T.en.code);
     await pullAt('user-code');
     await kiosk.demo.virtualCard!.insert();
-    await reachQrScreen(page, kiosk, 'en', false);
+    await toQrScreen(page, kiosk, 'en', false);
     const otp = await readOtp(page);
     await pullAt('enrollment');
     expect(await page.content()).not.toContain(otp);
@@ -270,20 +253,20 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
   });
 
   it.each([
-    ['en', LANDSCAPE, 'landscape'],
-    ['nl', LANDSCAPE, 'landscape'],
-    ['en', PORTRAIT, 'portrait'],
-    ['nl', PORTRAIT, 'portrait'],
+    ['en', KIOSK_LANDSCAPE, 'landscape'],
+    ['nl', KIOSK_LANDSCAPE, 'landscape'],
+    ['en', KIOSK_PORTRAIT, 'portrait'],
+    ['nl', KIOSK_PORTRAIT, 'portrait'],
   ] as const)(
     '"not my phone" (%s, %s): the kiosk names the phone and its number; refused, the phone is turned away and the code screen says so',
     async (lang, viewport, orientation) => {
       const page = await newKioskPage(kiosk, viewport);
-      await chooseLanguage(page, lang);
+      await startIn(page, lang);
       await kiosk.demo.virtualCard!.insert();
       await waitForTitle(page, T[lang].pin);
       await typePin(page, '123456');
       await waitForTitle(page, T[lang].code);
-      const phone = phoneFor(kiosk);
+      const phone = phoneConnection(kiosk.demo.issuer);
       // Someone else's phone: its code read out over the telephone, typed here by the card holder.
       const flow = await startDeviceAuthorization(phone, { ...E2E_PHONE, device_model: 'Galaxy A15' });
       if (!flow.ok) throw new Error(flow.message);
@@ -318,7 +301,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
     });
     try {
       for (const lang of LANGUAGES) {
-        await chooseLanguage(page, lang);
+        await startIn(page, lang);
         await blocked.insert();
         await waitForTitle(page, T[lang].refused);
         await page.getByText(B[lang].blocked, { exact: false }).first().waitFor();
@@ -363,14 +346,13 @@ describe.skipIf(!canRun)('kiosk in Chromium: the whole flow', () => {
   });
 
   it('Dutch run-through on a portrait kiosk (1080×1920), with screenshots of each screen', async () => {
-    const page = await newKioskPage(kiosk, PORTRAIT);
+    const page = await newKioskPage(kiosk, KIOSK_PORTRAIT);
     await waitForTitle(page, T.en.welcome);
-    await page.getByRole('button', { name: 'Nederlands' }).click();
-    await waitForTitle(page, T.nl.welcome);
+    await chooseLanguage(page, 'nl', T.nl.welcome);
     await expectNoAxeViolations(page, 'welcome (nl)');
     await screenshot(page, 'nl-01-welcome');
     await kiosk.demo.virtualCard!.insert();
-    const { phone, token: approved } = await reachQrScreen(page, kiosk, 'nl', true);
+    const { phone, token: approved } = await toQrScreen(page, kiosk, 'nl', true);
     await expectNoAxeViolations(page, 'enrollment (nl)');
     await screenshot(page, 'nl-04-enrollment');
     const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
@@ -414,7 +396,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
 
   it.each(LANGUAGES)('idle → "Still there?" → back to welcome by itself (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
-    await chooseLanguage(page, lang);
+    await startIn(page, lang);
     await kiosk.demo.virtualCard!.insert();
     await waitForTitle(page, T[lang].pin);
     await waitForTitle(page, T[lang].stillThere, 10_000);
@@ -430,12 +412,12 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
 
   it.each(LANGUAGES)('an expired phone code is explained (%s)', async (lang) => {
     const page = await newKioskPage(kiosk);
-    await chooseLanguage(page, lang);
+    await startIn(page, lang);
     await kiosk.demo.virtualCard!.insert();
     await waitForTitle(page, T[lang].pin);
     // The phone's code (2 s lifetime here) runs out while the PIN is typed: waiting for it on the code screen instead
     // raced the kiosk's 3 s idle timer, and on a loaded machine "Still there?" came first (a CI failure).
-    const flow = await startDeviceAuthorization(phoneFor(kiosk));
+    const flow = await startDeviceAuthorization(phoneConnection(kiosk.demo.issuer));
     if (!flow.ok) throw new Error(flow.message);
     const codeMadeAt = Date.now();
     await typePin(page, '123456');
@@ -462,8 +444,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await page.getByText(B.en.retry).first().waitFor();
     await expectNoAxeViolations(page, 'issuer-unreachable (en)');
     await screenshot(page, 'en-08-issuer-unreachable');
-    await page.getByRole('button', { name: 'Nederlands' }).click();
-    await waitForTitle(page, T.nl.unreachable);
+    await chooseLanguage(page, 'nl', T.nl.unreachable);
     await page.getByText(B.nl.retry).first().waitFor();
     await screenshot(page, 'nl-08-issuer-unreachable');
     await kiosk.demo.virtualCard!.remove();
@@ -472,8 +453,7 @@ describe.skipIf(!canRun)('kiosk in Chromium: short timers (idle reset, expired p
     await page.getByText('The enrollment service cannot be reached.', { exact: true }).waitFor();
     await expectNoAxeViolations(page, 'out-of-order (en)');
     await screenshot(page, 'en-10-out-of-order-issuer');
-    await page.getByRole('button', { name: 'Nederlands' }).click();
-    await waitForTitle(page, T.nl.outOfOrder);
+    await chooseLanguage(page, 'nl', T.nl.outOfOrder);
     await screenshot(page, 'nl-10-out-of-order-issuer');
     // A card inserted now is not read (no PIN asked for) while the issuer is away.
     await kiosk.demo.virtualCard!.insert();
@@ -537,9 +517,9 @@ describe.skipIf(!canRun)('kiosk in Chromium: supervised issuance (a help-desk ag
     'the kiosk shows the fingerprint the phone shows while an agent checks it; affirmed → "all set" (%s)',
     async (lang) => {
       const page = await newKioskPage(kiosk);
-      await chooseLanguage(page, lang);
+      await startIn(page, lang);
       await kiosk.demo.virtualCard!.insert();
-      const { phone, token: approved } = await reachQrScreen(page, kiosk, lang, false);
+      const { phone, token: approved } = await toQrScreen(page, kiosk, lang, false);
       const payload = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
       const enrollmentId = /\/e\/([A-Za-z0-9_-]+)$/.exec(payload ?? '')?.[1];
       if (payload === null || enrollmentId === undefined) throw new Error('no enrollment QR');

@@ -5,18 +5,9 @@ import type { Browser } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startBrowserKiosk } from '../../demo/browser-kiosk.ts';
 import type { BrowserKiosk } from '../../demo/browser-kiosk.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
-import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import { redeemEnrollment } from '../../phone/phone-client.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
-import {
-  answerPhoneCheck,
-  decodeQrWithJsqr,
-  phoneWaitingForKiosk,
-  readOtp,
-  typePin,
-  typeUserCode,
-  waitForTitle,
-} from './support/kiosk-page.ts';
+import { decodeQrWithJsqr, reachQrScreen, readOtp, waitForTitle } from './support/kiosk-page.ts';
 
 // Short enough to run out during the test, long enough for the phone to redeem the fresh pair on a loaded machine.
 const OTP_LIFETIME_SECONDS = 8;
@@ -41,29 +32,23 @@ describe.skipIf(!chromiumAvailable())('kiosk in Chromium: a QR code that runs ou
   });
 
   it('offers "New code", shows a fresh QR and password, refuses the old pair and accepts the new one', async () => {
-    const connected = connectToIssuer(kiosk.demo.issuer.url, kiosk.demo.issuer.tlsCertificatePem);
-    if (!connected.ok) throw new Error(connected.message);
-    const phone = connected.connection;
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     try {
       await page.goto(kiosk.host.newLaunchUrl());
       await waitForTitle(page, 'Insert your smart card');
       await page.getByRole('button', { name: 'Use the demo virtual card' }).click();
-      await waitForTitle(page, 'Enter your PIN');
-      await typePin(page, '123456');
-      await waitForTitle(page, 'Enter the code shown on your phone');
-      const flow = await startDeviceAuthorization(phone);
-      if (!flow.ok) throw new Error(flow.message);
-      const waiting = phoneWaitingForKiosk(phone, flow.value);
-      await typeUserCode(page, flow.value.userCode);
-      await waitForTitle(page, 'Is this your phone?');
-      await answerPhoneCheck(page, waiting, 'Yes, this is my phone');
-      await waitForTitle(page, 'Scan this QR code with your phone');
+      const { phone, token: approved } = await reachQrScreen(page, kiosk.demo.issuer, {
+        pin: 'Enter your PIN',
+        code: 'Enter the code shown on your phone',
+        confirm: 'Is this your phone?',
+        yes: 'Yes, this is my phone',
+        scan: 'Scan this QR code with your phone',
+      });
       const firstOtp = await readOtp(page);
       const firstQr = decodeQrWithJsqr(await page.locator('.enrollment__qr-frame').screenshot());
       expect(firstQr).not.toBeNull();
-      const token = await waiting.token;
+      const token = await approved;
       if (!token.ok) throw new Error(token.message);
 
       const newCode = page.getByRole('button', { name: 'New code' });

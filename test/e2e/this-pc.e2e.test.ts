@@ -20,12 +20,15 @@ import { Pkcs11DeviceKeyStore, SOFTHSM2_MODULE } from '../../native/device-keys/
 import { createSmartCardService } from '../../native/pcsc/index.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../virtual-card/pcscd/pcsc-environment.ts';
 import type { PcscEnvironment } from '../../virtual-card/pcscd/pcsc-environment.ts';
+import { DEMO_PIN } from '../../virtual-card/profiles.ts';
 import { startVirtualCard } from '../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../virtual-card/virtual-card.ts';
 import { startHarness } from '../integration/issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
-import { chromiumAvailable, launchChromium, pageInOwnContext } from './support/chromium.ts';
-import { expectNoAxeViolations, screenshot, typePin, waitForTitle } from './support/kiosk-page.ts';
+import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { openDesktopApp, screenShooters } from './support/console-page.ts';
+import { typePin, waitForTitle } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 const T = {
   en: {
@@ -67,9 +70,7 @@ const T = {
     back: 'Terug',
   },
 } as const;
-type Lang = keyof typeof T;
 
-const DEMO_PIN = '123456';
 const WRONG_PIN = '654321';
 const runs = chromiumAvailable();
 let h: IssuerHarness;
@@ -82,17 +83,8 @@ const logLines: string[] = [];
 
 const stateDir = (): string => join(work, 'state');
 
-async function shoot(page: Page, lang: Lang, name: string): Promise<void> {
-  await screenshot(page, `pc-${name}-${lang}`);
-  await expectNoAxeViolations(page, `this PC ${name} (${lang})`);
-}
-
-async function openApp(lang: Lang): Promise<Page> {
-  const page = await pageInOwnContext(browser, { width: 1280, height: 900 });
-  await page.goto(app.host.newLaunchUrl());
-  if (lang === 'nl') await page.getByRole('button', { name: 'Nederlands' }).click();
-  return page;
-}
+const { shoot } = screenShooters('pc', 'this PC');
+const openApp = (lang: Lang): Promise<Page> => openDesktopApp(browser, app.host, lang);
 
 /** The credential the state file names, as the issuer's database has it. */
 async function issuerRecord(serial: string) {

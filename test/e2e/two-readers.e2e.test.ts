@@ -11,14 +11,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../../build/renderer-build.ts';
-import { connectToIssuer } from '../../contracts/issuer-caller.ts';
 import type { IssuerConnection } from '../../contracts/issuer-caller.ts';
 import { startDemoHelpDesk } from '../../demo/demo-help-desk.ts';
 import type { DemoHelpDesk } from '../../demo/demo-help-desk.ts';
 import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
-import { redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
+import { redeemEnrollment } from '../../phone/phone-client.ts';
 import type { DeviceToken } from '../../phone/phone-client.ts';
 import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
 import type { ThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
@@ -26,17 +25,19 @@ import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
 import { opensslVerify, relyingPartyFiles } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { DESKTOP_VIEWPORT, signIn } from './support/console-page.ts';
 import {
-  answerPhoneCheck,
+  chooseLanguage,
   decodeQrWithJsqr,
   expectNoAxeViolations,
-  phoneWaitingForKiosk,
+  HostPages,
+  reachQrScreen,
   readOtp,
   screenshot,
   typePin,
-  typeUserCode,
   waitForTitle,
 } from './support/kiosk-page.ts';
+import type { Lang } from './support/kiosk-page.ts';
 
 /** What the two screens say, per language (renderer/i18n/locales). */
 const T = {
@@ -95,7 +96,6 @@ const T = {
     cardRemoved: 'Uw pas is eruit gehaald, dus de console is vergrendeld en u bent afgemeld.',
   },
 } as const;
-type Lang = keyof typeof T;
 
 const PERSON_NAME = 'Pat Person';
 const AGENT_NAME = 'Dana Desk';
@@ -111,7 +111,7 @@ const runs = chromiumAvailable();
 let desk: DemoHelpDesk;
 let browser: Browser;
 let workDir: string;
-const contexts: BrowserContext[] = [];
+const pages = new HostPages();
 
 /** Both screens side by side, as the help desk sees them: one screenshot each, each checked by axe. */
 async function shootBoth(screens: Screens, lang: Lang, step: string): Promise<void> {
@@ -129,38 +129,21 @@ interface Screens {
   readonly console: Page;
 }
 
-async function newPage(launchUrl: string, viewport: { width: number; height: number }): Promise<Page> {
-  // A context per page: its own cookie jar (the launch secret) and what axe-core needs. Closed in afterAll.
-  const context = await browser.newContext({ viewport });
-  contexts.push(context);
-  const page = await context.newPage();
-  await page.goto(launchUrl); // launch URLs are single-use
-  return page;
-}
-
 async function openScreens(lang: Lang): Promise<Screens> {
-  const kiosk = await newPage(desk.kiosk.host.newLaunchUrl(), { width: 1280, height: 900 });
-  const agentConsole = await newPage(desk.console.host.newLaunchUrl(), { width: 1280, height: 900 });
-  if (lang === 'nl')
-    for (const page of [kiosk, agentConsole]) await page.getByRole('button', { name: 'Nederlands' }).click();
+  const kiosk = await pages.open(browser, desk.kiosk.host, DESKTOP_VIEWPORT);
+  const agentConsole = await pages.open(browser, desk.console.host, DESKTOP_VIEWPORT);
+  if (lang === 'nl') for (const page of [kiosk, agentConsole]) await chooseLanguage(page, 'nl');
   return { kiosk, console: agentConsole };
 }
 
 /** The agent signs in at the console: their card in reader 2 (already in), the PIN; then the live queue. */
 async function agentSignsIn(screens: Screens, lang: Lang, step: string): Promise<void> {
-  await waitForTitle(screens.console, T[lang].consolePin);
-  await expect.poll(() => screens.console.getByText(AGENT_NAME).first().isVisible()).toBe(true);
-  await shootBoth(screens, lang, step);
-  await typePin(screens.console, '123456');
-  await waitForTitle(screens.console, T[lang].consolePeople);
+  await signIn(screens.console, { pin: T[lang].consolePin, people: T[lang].consolePeople }, async () => {
+    await expect.poll(() => screens.console.getByText(AGENT_NAME).first().isVisible()).toBe(true);
+    await shootBoth(screens, lang, step);
+  });
   await screens.console.getByRole('button', { name: T[lang].consoleQueueTab }).click();
   await waitForTitle(screens.console, T[lang].consoleQueue);
-}
-
-function phoneConnection(): IssuerConnection {
-  const connected = connectToIssuer(desk.demo.issuer.url, desk.demo.issuer.tlsCertificatePem);
-  if (!connected.ok) throw new Error(connected.message);
-  return connected.connection;
 }
 
 /**
@@ -173,21 +156,15 @@ async function personReachesQr(
   holder: string,
 ): Promise<{ phone: IssuerConnection; token: DeviceToken; qrPayload: string; otp: string }> {
   const kiosk = screens.kiosk;
-  await waitForTitle(kiosk, T[lang].kioskPin);
-  await typePin(kiosk, '123456');
-  await waitForTitle(kiosk, T[lang].kioskCode);
-  const phone = phoneConnection();
-  const flow = await startDeviceAuthorization(phone, PHONE);
-  if (!flow.ok) throw new Error(flow.message);
-  const waiting = phoneWaitingForKiosk(phone, flow.value);
-  await typeUserCode(kiosk, flow.value.userCode);
-  await waitForTitle(kiosk, T[lang].kioskConfirm);
-  await shootBoth(screens, lang, '04-confirm-phone');
-  await answerPhoneCheck(kiosk, waiting, T[lang].kioskYes);
-  await waitForTitle(kiosk, T[lang].kioskScan);
+  const t = T[lang];
+  const texts = { pin: t.kioskPin, code: t.kioskCode, confirm: t.kioskConfirm, yes: t.kioskYes, scan: t.kioskScan };
+  const { phone, token: approved } = await reachQrScreen(kiosk, desk.demo.issuer, texts, {
+    phoneReport: PHONE,
+    at: (screen) => (screen === 'confirm' ? shootBoth(screens, lang, '04-confirm-phone') : Promise.resolve()),
+  });
   const qrPayload = decodeQrWithJsqr(await kiosk.locator('.enrollment__qr-frame').screenshot());
   if (qrPayload === null) throw new Error('no QR code on the kiosk');
-  const token = await waiting.token;
+  const token = await approved;
   if (!token.ok) throw new Error(token.message);
   // The enrollment is in the console's live queue, waiting for the phone, under the card holder's name.
   await screens.console
@@ -268,7 +245,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(contexts.splice(0).map((context) => context.close()));
+  await pages.closeAll();
   await browser?.close();
   await desk?.stop();
   if (workDir !== undefined) rmSync(workDir, { recursive: true, force: true });

@@ -33,8 +33,12 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
  * context.close() rejects with "Target page, context or browser has been closed". Left unhandled, that rejection
  * fails the whole vitest run even with every test green, so it is caught here; there is nothing left to close.
  */
-export async function pageInOwnContext(browser: Browser, viewport: { width: number; height: number }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+export async function pageInOwnContext(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  options: { readonly acceptDownloads?: boolean } = {},
+): Promise<Page> {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   page.on('close', () => {
     context.close().catch(() => undefined);
