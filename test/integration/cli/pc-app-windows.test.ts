@@ -1,44 +1,30 @@
 // The app's "Set up this PC" operations (cli/pc-app.ts) on Windows, run on Linux: the same steps as `dck pc` on a
 // FAKE Windows (test/unit/native/device-keys/windows/fake-windows-commands.ts) against a real issuer. Before the steps
 // had one home (main/this-pc/pc-setup.ts), the app only knew the Linux PKCS#11 store.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { pcOperations } from '../../../main/this-pc/pc-app-operations.ts';
 import { ok } from '../../../contracts/kiosk-api.ts';
 import type { PcWorkStep } from '../../../contracts/pc-api.ts';
 import { FakeWindowsCommands } from '../../unit/native/device-keys/windows/fake-windows-commands.ts';
-import { kioskSignIn, startHarness } from '../issuer/issuer-fixture.ts';
-import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { fakeWindowsHost, startPcBench, testCardSignIn } from './pc-fixture.ts';
+import type { PcBench } from './pc-fixture.ts';
 
-let h: IssuerHarness;
-let work: string;
+let bench: PcBench;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dck-pc-app-windows-'));
-  h = await startHarness();
-  writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
+  bench = await startPcBench({ name: 'dck-pc-app-windows-' });
 }, 60_000);
-afterAll(async () => {
-  await h.close();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => bench.stop());
 
 it('the app sets this PC up in the Windows TPM (certreq, CurrentUser\\My, a Task Scheduler reminder), then removes it', async () => {
   const windows = new FakeWindowsCommands();
   const operations = pcOperations(
-    { stateDir: join(work, 'state'), issuerUrl: h.issuer.url, caFile: join(work, 'issuer-tls.pem'), protection: 'tpm' },
-    {
-      commands: windows,
-      userId: 'AGENCY\\pat',
-      dckCommand: ['C:\\Program Files\\nodejs\\node.exe', 'C:\\dck\\bin\\dck.js'],
-      now: () => new Date('2026-12-06T14:00:00'),
-    },
+    { stateDir: join(bench.work, 'state'), issuerUrl: bench.h.issuer.url, caFile: bench.caFile, protection: 'tpm' },
+    fakeWindowsHost(windows),
   );
   const steps: PcWorkStep[] = [];
-  const signIn = async () =>
-    ok({ sessionToken: (await kioskSignIn(h.http, await h.card())).sessionToken, commonName: '' });
+  const signIn = () => testCardSignIn(bench.h);
 
   const enrolled = await operations.enroll(signIn, (step) => steps.push(step));
   expect(enrolled.ok).toBe(true);
@@ -60,20 +46,14 @@ it('the app on a Windows PC without a TPM uses the software provider when the or
   windows.tpmReady = false;
   const operations = pcOperations(
     {
-      stateDir: join(work, 'state-no-tpm'),
-      issuerUrl: h.issuer.url,
-      caFile: join(work, 'issuer-tls.pem'),
+      stateDir: join(bench.work, 'state-no-tpm'),
+      issuerUrl: bench.h.issuer.url,
+      caFile: bench.caFile,
       protection: undefined,
     },
-    {
-      commands: windows,
-      userId: 'AGENCY\\pat',
-      dckCommand: ['C:\\Program Files\\nodejs\\node.exe', 'C:\\dck\\bin\\dck.js'],
-      now: () => new Date('2026-12-06T14:00:00'),
-    },
+    fakeWindowsHost(windows),
   );
-  const signIn = async () =>
-    ok({ sessionToken: (await kioskSignIn(h.http, await h.card())).sessionToken, commonName: '' });
+  const signIn = () => testCardSignIn(bench.h);
 
   const enrolled = await operations.enroll(signIn, () => undefined);
   expect(enrolled.ok).toBe(true);

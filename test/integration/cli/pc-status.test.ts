@@ -2,9 +2,7 @@
 // /credentials/:serial/status): good, suspended, revoked; and a clear line, with the offline answer still shown, when
 // the issuer cannot be asked. A real issuer on loopback (HTTPS, SQLite), the virtual card in a private pcscd reader
 // for the enrollment, and a SoftHSM2 token (`--store software`, no TPM needed for what this test is about).
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -12,66 +10,26 @@ import {
   revokeDerivedCredential,
   suspendDerivedCredential,
 } from '../../../issuer/lifecycle/credential-state.ts';
-import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
-import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
-import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
-import { startHarness } from '../issuer/issuer-fixture.ts';
-import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
+import { enrollArgs, startPcBench } from './pc-fixture.ts';
+import type { PcBench } from './pc-fixture.ts';
 
 const admin = { kind: 'admin', id: 'test admin' } as const;
-let h: IssuerHarness;
-let environment: PcscEnvironment;
-let card: VirtualCard;
-let work: string;
-let env: NodeJS.ProcessEnv;
+let bench: PcBench;
 let serial: string;
 
-function dck(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/dck.js', 'pc', ...args], { env, cwd: process.cwd() });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
-
-const stateDir = (): string => join(work, 'state');
-const status = (json = false) => dck(['status', '--state', stateDir(), ...(json ? ['--json'] : [])]);
-const lifecycle = () => ({ storage: h.issuer.storage, now: () => new Date(), afterRevocationChange: () => undefined });
+const stateDir = (): string => join(bench.work, 'state');
+const status = (json = false) => bench.dck(['status', '--state', stateDir(), ...(json ? ['--json'] : [])]);
+const lifecycle = () => ({
+  storage: bench.h.issuer.storage,
+  now: () => new Date(),
+  afterRevocationChange: () => undefined,
+});
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dck-pc-status-'));
-  environment = await startPcscEnvironment({ tcpNoDelay: true });
-  h = await startHarness();
-  card = await startVirtualCard({ profile: 'p256', pki: h.pki, port: environment.vpcdPort, insert: true });
-  await waitForReaderState(environment.env, environment.readerName, 'present');
-  writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
   // The CLI makes its own SoftHSM2 configuration under the state directory when none is given.
-  const { SOFTHSM2_CONF: _unused, ...rest } = environment.env;
-  env = { ...rest, HOME: work, XDG_CONFIG_HOME: join(work, 'config') };
-  const enrolled = await dck(
-    [
-      'enroll',
-      '--store',
-      'software',
-      '--issuer',
-      h.issuer.url,
-      '--ca',
-      join(work, 'issuer-tls.pem'),
-      '--state',
-      stateDir(),
-      '--nss-db',
-      'none',
-      '--systemd-dir',
-      join(work, 'units'),
-    ],
-    '123456\n',
-  );
+  bench = await startPcBench({ name: 'dck-pc-status-', card: true, softhsm: 'cli' });
+  const enrolled = await bench.dck(enrollArgs(bench, stateDir(), { store: 'software' }), `${DEMO_PIN}\n`);
   if (enrolled.code !== 0) throw new Error(`enroll failed: ${enrolled.stderr}`);
   serial = (
     JSON.parse(readFileSync(join(stateDir(), 'state.json'), 'utf8')) as { credential: { serialNumberHex: string } }
@@ -79,10 +37,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await card.stop();
-  await environment.stop();
-  await h.close();
-  rmSync(work, { recursive: true, force: true });
+  await bench.stop();
+  expect(bench.printed.join('\n')).not.toContain(DEMO_PIN);
 });
 
 describe('dck pc status asks the issuer', () => {

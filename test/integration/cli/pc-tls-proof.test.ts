@@ -8,8 +8,7 @@
 // the engine and C_Login failed (Esys_StartAuthSession). The key named as `org.openssl.engine:pkcs11:<pkcs11 URI>`
 // loads the engine for that key only: C_Login, then a TLS 1.3 CertificateVerify signed in the TPM.
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
 import type { Server, TLSSocket } from 'node:tls';
@@ -17,29 +16,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeDerivedCredential } from '../../../issuer/lifecycle/credential-state.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
-import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
-import type { PcscEnvironment } from '../../../virtual-card/pcscd/pcsc-environment.ts';
-import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
-import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
 import { SOFTHSM2_MODULE, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
-import { startHarness } from '../issuer/issuer-fixture.ts';
-import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
-import { runDckPc } from './pc-fixture.ts';
-import { startSoftwareTpm } from '../native/device-keys/swtpm.ts';
-import type { SoftwareTpm } from '../native/device-keys/swtpm.ts';
+import { enrollArgs, removeArgs, startPcBench } from './pc-fixture.ts';
+import type { PcBench } from './pc-fixture.ts';
 
 const run = promisify(execFile);
-const DEMO_PIN = '123456';
 
-let h: IssuerHarness;
-let tpm: SoftwareTpm;
-let environment: PcscEnvironment;
-let card: VirtualCard;
-let work: string;
-let env: NodeJS.ProcessEnv;
-
-const dck = (args: string[], stdin = '') => runDckPc(args, env, stdin);
+let bench: PcBench;
 
 /** The relying party: TLS 1.2+ requiring a client certificate that chains to the issuer's CA and is not on its CRL. */
 async function relyingParty(
@@ -49,9 +34,9 @@ async function relyingParty(
   const refusals: string[] = [];
   const server = createServer(
     {
-      key: readFileSync(join(work, 'server.key')),
-      cert: readFileSync(join(work, 'server.pem')),
-      ca: h.issuer.caCertificatePem,
+      key: readFileSync(join(bench.work, 'server.key')),
+      cert: readFileSync(join(bench.work, 'server.pem')),
+      ca: bench.h.issuer.caCertificatePem,
       crl: crlPem,
       requestCert: true,
       // Checked in the handler instead of by Node, so the test can read why a client was refused.
@@ -102,11 +87,11 @@ async function sClient(port: number, key: EnrolledKey): Promise<{ ok: boolean; o
         '-cert',
         key.leafPem,
         '-CAfile',
-        join(work, 'server.pem'),
+        join(bench.work, 'server.pem'),
         '-verify_return_error',
         '-quiet',
       ],
-      { env: { ...env, PKCS11_MODULE_PATH: key.module }, timeout: 30_000, encoding: 'utf8' },
+      { env: { ...bench.env, PKCS11_MODULE_PATH: key.module }, timeout: 30_000, encoding: 'utf8' },
     );
     return { ok: stdout.includes('hello, derived credential'), output: `${stdout}${stderr}` };
   } catch (error) {
@@ -116,30 +101,12 @@ async function sClient(port: number, key: EnrolledKey): Promise<{ ok: boolean; o
 }
 
 async function crlPem(): Promise<string> {
-  const { crlFile } = await relyingPartyFiles(h);
+  const { crlFile } = await relyingPartyFiles(bench.h);
   return (await run('openssl', ['crl', '-inform', 'DER', '-in', crlFile], { encoding: 'utf8' })).stdout;
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dck-pc-tls-'));
-  tpm = await startSoftwareTpm();
-  environment = await startPcscEnvironment({ tcpNoDelay: true });
-  h = await startHarness();
-  card = await startVirtualCard({ profile: 'p256', pki: h.pki, port: environment.vpcdPort, insert: true });
-  await waitForReaderState(environment.env, environment.readerName, 'present');
-  writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
-  env = {
-    ...environment.env,
-    ...tpm.env,
-    HOME: work,
-    XDG_CONFIG_HOME: join(work, 'config'),
-    SOFTHSM2_CONF: join(work, 'softhsm2.conf'),
-  };
-  await run('mkdir', ['-p', join(work, 'tokens')]);
-  writeFileSync(
-    join(work, 'softhsm2.conf'),
-    `directories.tokendir = ${join(work, 'tokens')}\nobjectstore.backend = file\n`,
-  );
+  bench = await startPcBench({ name: 'dck-pc-tls-', card: true, tpm: true, softhsm: 'private' });
   await run('openssl', [
     'req',
     '-x509',
@@ -155,47 +122,26 @@ beforeAll(async () => {
     '-days',
     '1',
     '-keyout',
-    join(work, 'server.key'),
+    join(bench.work, 'server.key'),
     '-out',
-    join(work, 'server.pem'),
+    join(bench.work, 'server.pem'),
   ]);
 }, 120_000);
 afterAll(async () => {
-  await card.stop();
-  await environment.stop();
-  await h.close();
-  await tpm.stop();
-  rmSync(work, { recursive: true, force: true });
+  await bench.stop();
+  expect(bench.printed.join('\n')).not.toContain(DEMO_PIN);
 });
 
 /** `dck pc enroll` into a fresh state directory, then the certificate read back from the token as PEM. */
 async function enrollInto(store: 'tpm' | 'software'): Promise<EnrolledKey & { serialNumberHex: string }> {
-  const state = join(work, `state-${store}`);
-  const enrolled = await dck(
-    [
-      'enroll',
-      '--issuer',
-      h.issuer.url,
-      '--ca',
-      join(work, 'issuer-tls.pem'),
-      '--store',
-      store,
-      '--state',
-      state,
-      '--nss-db',
-      'none',
-      '--systemd-dir',
-      join(work, 'units'),
-      '--json',
-    ],
-    `${DEMO_PIN}\n`,
-  );
+  const state = join(bench.work, `state-${store}`);
+  const enrolled = await bench.dck(enrollArgs(bench, state, { store, json: true }), `${DEMO_PIN}\n`);
   expect(enrolled.code, enrolled.stderr).toBe(0);
   const credential = JSON.parse(enrolled.stdout) as { keyId: string; serialNumberHex: string };
   const module = store === 'tpm' ? TPM2_PKCS11_MODULE : SOFTHSM2_MODULE;
   // The certificate as installed: read back from the token (what a browser would send), in PEM for s_client.
-  const der = join(work, `leaf-${store}.der`);
-  if (store === 'tpm') tpm.flushTransient();
+  const der = join(bench.work, `leaf-${store}.der`);
+  if (store === 'tpm') bench.flushTpm();
   await run(
     'pkcs11-tool',
     [
@@ -211,25 +157,25 @@ async function enrollInto(store: 'tpm' | 'software'): Promise<EnrolledKey & { se
       '-o',
       der,
     ],
-    { env },
+    { env: bench.env },
   );
-  const leafPem = join(work, `leaf-${store}.pem`);
+  const leafPem = join(bench.work, `leaf-${store}.pem`);
   await run('openssl', ['x509', '-inform', 'DER', '-in', der, '-out', leafPem]);
   return { module, state, keyId: credential.keyId, leafPem, serialNumberHex: credential.serialNumberHex };
 }
 
 describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
   it('the key never leaves the TPM; a server requiring client certificates accepts it; after `dck pc remove` the CRL lists it and the key is gone', async () => {
-    tpm.flushTransient();
+    bench.flushTpm();
     const key = await enrollInto('tpm');
     const pin = readFileSync(join(key.state, 'token-pin'), 'utf8');
     const onToken = (args: string[]) => {
-      tpm.flushTransient();
+      bench.flushTpm();
       return run(
         'pkcs11-tool',
         ['--module', TPM2_PKCS11_MODULE, '--token-label', 'dck this pc', '--login', '--pin', pin, ...args],
         {
-          env,
+          env: bench.env,
           encoding: 'utf8',
         },
       );
@@ -240,7 +186,7 @@ describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
     // Reading its CKA_VALUE is refused by tpm2-pkcs11 itself (pkcs11-tool declines to try for EC keys): tested through
     // PKCS#11 in test/integration/native/device-keys/pkcs11-device-key-store.test.ts.
 
-    tpm.flushTransient();
+    bench.flushTpm();
     const before = await relyingParty(await crlPem());
     const accepted = await sClient(before.port, key);
     before.server.close();
@@ -249,25 +195,17 @@ describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
     expect(before.refusals).toEqual([]);
 
     // The token PIN file goes with `dck pc remove`: kept here to show that the key itself is gone afterwards.
-    mkdirSync(join(work, 'pin-kept'));
-    copyFileSync(join(key.state, 'token-pin'), join(work, 'pin-kept', 'token-pin'));
-    tpm.flushTransient();
-    const removed = await dck([
-      'remove',
-      '--state',
-      key.state,
-      '--nss-db',
-      'none',
-      '--systemd-dir',
-      join(work, 'units'),
-    ]);
+    mkdirSync(join(bench.work, 'pin-kept'));
+    copyFileSync(join(key.state, 'token-pin'), join(bench.work, 'pin-kept', 'token-pin'));
+    bench.flushTpm();
+    const removed = await bench.dck(removeArgs(bench, key.state));
     expect(removed.code).toBe(0);
     // The relying party's next CRL refuses the certificate; and no client can sign with the key any more.
-    const { caFile, crlFile } = await relyingPartyFiles(h);
+    const { caFile, crlFile } = await relyingPartyFiles(bench.h);
     expect((await opensslVerify(caFile, crlFile, key.leafPem)).output).toMatch(/certificate revoked/);
-    tpm.flushTransient();
+    bench.flushTpm();
     const after = await relyingParty(await crlPem());
-    const gone = await sClient(after.port, { ...key, state: join(work, 'pin-kept') });
+    const gone = await sClient(after.port, { ...key, state: join(bench.work, 'pin-kept') });
     after.server.close();
     expect(gone.ok).toBe(false);
     expect(after.accepted).toEqual([]);
@@ -284,7 +222,7 @@ describe('the TLS proof (SoftHSM2 driver)', () => {
     expect(before.accepted).toHaveLength(1);
     expect(before.refusals).toEqual([]);
 
-    const storage = openSqliteStorage(join(h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
+    const storage = openSqliteStorage(join(bench.h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
     await revokeDerivedCredential({ storage, now: () => new Date() }, key.serialNumberHex, 'keyCompromise', {
       kind: 'admin',
       id: 'test',
@@ -298,15 +236,7 @@ describe('the TLS proof (SoftHSM2 driver)', () => {
     expect(after.refusals).toEqual(['CERT_REVOKED']);
 
     // `dck pc remove` finds it revoked already (what it wanted) and deletes key and certificate.
-    const removed = await dck([
-      'remove',
-      '--state',
-      key.state,
-      '--nss-db',
-      'none',
-      '--systemd-dir',
-      join(work, 'units'),
-    ]);
+    const removed = await bench.dck(removeArgs(bench, key.state));
     expect(removed.code).toBe(0);
   }, 180_000);
 });

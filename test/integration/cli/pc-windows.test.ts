@@ -3,53 +3,45 @@
 // Microsoft documents their output) and a real issuer (HTTPS, SQLite, its CRL read by OpenSSL). The card's PKI-AUTH
 // is the test PKI's card signing in over the issuer's routes (the real card and reader: pc.test.ts). What a tester
 // checks on a real Windows PC: cli/README.md.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../../cli/commands/pc.ts';
 import type { PcHost } from '../../../cli/commands/pc.ts';
-import { ok } from '../../../contracts/kiosk-api.ts';
 import { WINDOWS_RENEWAL_TASK_NAME } from '../../../main/this-pc/windows-renewal-task.ts';
 import { FakeWindowsCommands } from '../../unit/native/device-keys/windows/fake-windows-commands.ts';
-import { kioskSignIn, setTenantSettings, startHarness } from '../issuer/issuer-fixture.ts';
+import { setTenantSettings } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
-import { storedCredential } from './pc-fixture.ts';
+import {
+  FAKE_WINDOWS_NODE_EXE,
+  fakeWindowsHost,
+  startPcBench,
+  storedCredential,
+  testCardSignIn,
+} from './pc-fixture.ts';
+import type { PcBench } from './pc-fixture.ts';
 
 const PLATFORM_PROVIDER = 'Microsoft Platform Crypto Provider';
 const SOFTWARE_PROVIDER = 'Microsoft Software Key Storage Provider';
-const NODE_EXE = 'C:\\Program Files\\nodejs\\node.exe';
 
+let bench: PcBench;
 let h: IssuerHarness;
-let work: string;
 let windows: FakeWindowsCommands;
 let state: string;
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'dck-pc-windows-'));
-  h = await startHarness();
-  writeFileSync(join(work, 'issuer-tls.pem'), h.issuer.tlsCertificatePem);
+  bench = await startPcBench({ name: 'dck-pc-windows-' });
+  h = bench.h;
 }, 60_000);
-afterAll(async () => {
-  await h.close();
-  rmSync(work, { recursive: true, force: true });
-});
+afterAll(() => bench.stop());
 beforeEach(() => {
   windows = new FakeWindowsCommands();
-  state = mkdtempSync(join(work, 'state-'));
+  state = mkdtempSync(join(bench.work, 'state-'));
 });
 
-const host = (): PcHost => ({
-  windows: {
-    commands: windows,
-    userId: 'AGENCY\\pat',
-    dckCommand: [NODE_EXE, 'C:\\dck\\bin\\dck.js'],
-    now: () => new Date('2026-12-06T14:00:00'),
-  },
-  signIn: async () => ok({ sessionToken: (await kioskSignIn(h.http, await h.card())).sessionToken, commonName: '' }),
-});
+const host = (): PcHost => ({ windows: fakeWindowsHost(windows), signIn: () => testCardSignIn(h) });
 
 /** `dck pc …` in this process on the FAKE Windows: exit code and what it printed. */
 async function dckPc(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -67,7 +59,7 @@ async function dckPc(args: string[]): Promise<{ code: number; stdout: string; st
 }
 
 const enroll = (...extra: string[]) =>
-  dckPc(['enroll', '--issuer', h.issuer.url, '--ca', join(work, 'issuer-tls.pem'), '--state', state, ...extra]);
+  dckPc(['enroll', '--issuer', h.issuer.url, '--ca', bench.caFile, '--state', state, ...extra]);
 
 const savedState = (): { store: string; credential: { serialNumberHex: string } | null } =>
   JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
@@ -104,7 +96,7 @@ describe('dck pc on Windows (FAKE Windows, real issuer)', () => {
     expect(await storedCredential(h, serialNumberHex)).toMatchObject({ status: 'active', keyProtection: 'tpm' });
 
     const task = windows.tasks.get(WINDOWS_RENEWAL_TASK_NAME) ?? '';
-    expect(task).toContain(`<Command>${NODE_EXE}</Command>`);
+    expect(task).toContain(`<Command>${FAKE_WINDOWS_NODE_EXE}</Command>`);
     expect(task).toContain(`<Arguments>C:\\dck\\bin\\dck.js pc status --notify --state ${state}</Arguments>`);
     expect(task).toContain('<UserId>AGENCY\\pat</UserId>');
     expect(task).toContain('<StartBoundary>2026-12-07T09:00:00</StartBoundary>');
@@ -113,7 +105,7 @@ describe('dck pc on Windows (FAKE Windows, real issuer)', () => {
     expect(status.code).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ installed: true, renewalDue: false, serialNumberHex });
 
-    const leafFile = join(work, 'windows-leaf.pem');
+    const leafFile = join(bench.work, 'windows-leaf.pem');
     writeFileSync(leafFile, leaf.toString());
     const before = await relyingPartyFiles(h);
     expect(await opensslVerify(before.caFile, before.crlFile, leafFile)).toMatchObject({ ok: true });
