@@ -17,7 +17,6 @@ import { agentIdentityKey, withdrawAgentRole } from '../../issuer/agent/agent-ro
 import { changeTenantSettings } from '../../issuer/lifecycle/tenant-settings.ts';
 import type { IssuedCardCertificate } from '../../virtual-card/test-pki.ts';
 import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../phone/phone-client.ts';
-import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
 import { approve, kioskSignIn } from '../integration/issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
 import {
@@ -27,6 +26,7 @@ import {
 } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import type { IssuedCredential } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { demoIssuerHarness } from './support/demo-harness.ts';
 import {
   agentCard,
   lookUpPerson,
@@ -107,26 +107,6 @@ let h: IssuerHarness;
 let workDir: string;
 let person: IssuedCardCertificate;
 
-/** The demo's issuer in the shape the issuer fixtures take, so the test enrolls a person as a kiosk + phone would. */
-function harnessOf(started: DemoConsole, dataDir: string): IssuerHarness {
-  const issuer = started.demo.issuer;
-  const http = new IssuerHttpClient(issuer.url, issuer.tlsCertificatePem, 64);
-  return {
-    issuer,
-    http,
-    pki: started.demo.pki,
-    dataDir,
-    card: () => started.demo.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Someone Else' }),
-    advanceClock: () => {
-      throw new Error('the demo issuer runs on real time');
-    },
-    close: () => {
-      http.close();
-      return Promise.resolve();
-    },
-  };
-}
-
 const { shoot, shootAt200 } = screenShooters('agent', 'agent');
 const openConsole = (lang: Lang): Promise<Page> => openDesktopApp(browser, agentConsole.console.host, lang);
 
@@ -167,7 +147,9 @@ beforeAll(async () => {
       rateLimits: { unauthenticatedPerAddressPerMinute: 100_000, unauthenticatedServicePerMinute: 100_000 },
     },
   });
-  h = harnessOf(agentConsole, workDir);
+  h = demoIssuerHarness(agentConsole.demo, workDir, () =>
+    agentConsole.demo.pki.issueCardCertificate({ keyAlgorithm: 'P-256', commonName: 'Someone Else' }),
+  );
   person = await h.pki.issueCardCertificate({
     keyAlgorithm: 'P-256',
     commonName: PERSON_NAME,

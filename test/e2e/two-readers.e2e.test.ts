@@ -21,10 +21,9 @@ import { redeemEnrollment } from '../../phone/phone-client.ts';
 import type { DeviceToken } from '../../phone/phone-client.ts';
 import { startThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
 import type { ThreadedVirtualCard } from '../../virtual-card/threaded-virtual-card.ts';
-import { IssuerHttpClient } from '../integration/issuer/issuer-client.ts';
-import type { IssuerHarness } from '../integration/issuer/issuer-fixture.ts';
 import { opensslVerify, relyingPartyFiles } from '../integration/issuer/lifecycle/lifecycle-fixture.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
+import { demoIssuerHarness } from './support/demo-harness.ts';
 import { DESKTOP_VIEWPORT, signIn } from './support/console-page.ts';
 import {
   chooseLanguage,
@@ -194,26 +193,6 @@ async function agentOpensCheck(screens: Screens, lang: Lang, holder: string, fin
   await screens.console.getByRole('textbox').fill('read out by the person at the kiosk');
 }
 
-/** The help desk's issuer in the shape the issuer fixtures take (for the relying party's CA and CRL files). */
-function relyingPartyHarness(): IssuerHarness {
-  const issuer = desk.demo.issuer;
-  const http = new IssuerHttpClient(issuer.url, issuer.tlsCertificatePem);
-  return {
-    issuer,
-    http,
-    pki: desk.demo.pki,
-    dataDir: workDir,
-    card: () => Promise.reject(new Error('the help desk has its own cards')),
-    advanceClock: () => {
-      throw new Error('the demo issuer runs on real time');
-    },
-    close: () => {
-      http.close();
-      return Promise.resolve();
-    },
-  };
-}
-
 beforeAll(async () => {
   if (!runs) return;
   await ensureRendererBuilt();
@@ -303,7 +282,10 @@ describe.skipIf(!runs)('two cards, two readers: the kiosk on reader 1, the agent
     const serial = result.value.summary.serialNumberHex;
     const certificateFile = join(workDir, 'phone-credential.pem');
     writeFileSync(certificateFile, result.value.certificatePem);
-    const harness = relyingPartyHarness();
+    // The help desk's issuer as the fixtures take it, for the relying party's CA and CRL files.
+    const harness = demoIssuerHarness(desk.demo, workDir, () =>
+      Promise.reject(new Error('the help desk has its own cards')),
+    );
     const before = await relyingPartyFiles(harness);
     expect((await opensslVerify(before.caFile, before.crlFile, certificateFile)).ok).toBe(true);
     const agentConsole = screens.console;

@@ -2,10 +2,11 @@
 // the virtual card in a private pcscd reader, tpm2-pkcs11 on a private swtpm, a private SoftHSM2), the command run as
 // a person runs it (a child process, the card PIN on standard input, private HOME), its usual arguments, the issuer's
 // record of a credential read from its database, and the FAKE Windows host the Windows tests drive.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ok } from '../../../contracts/kiosk-api.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import type { WindowsPcHost } from '../../../main/this-pc/pc-windows.ts';
@@ -17,6 +18,8 @@ import { kioskSignIn, startHarness } from '../issuer/issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer/issuer-fixture.ts';
 import { startSoftwareTpm } from '../native/device-keys/swtpm.ts';
 import type { SoftwareTpm } from '../native/device-keys/swtpm.ts';
+
+const run = promisify(execFile);
 
 export interface DckResult {
   readonly code: number | null;
@@ -111,6 +114,25 @@ export function enrollArgs(
 /** `dck pc remove` of what `state` records; NSS off unless given. */
 export function removeArgs(bench: PcBench, state: string, nssDb = 'none'): string[] {
   return ['remove', '--state', state, '--nss-db', nssDb, '--systemd-dir', bench.unitsDir];
+}
+
+/**
+ * The certificate as installed: read back from this PC's token through `module` (what a browser would send) into
+ * `<name>.der` and `<name>.pem` in the work directory. Returns the PEM file (for OpenSSL and s_client). The caller
+ * flushes the TPM first where the module is tpm2-pkcs11.
+ */
+export async function installedCertificate(
+  bench: PcBench,
+  module: string,
+  keyId: string,
+  name: string,
+): Promise<string> {
+  const der = join(bench.work, `${name}.der`);
+  const pem = join(bench.work, `${name}.pem`);
+  const readObject = ['--read-object', '--type', 'cert', '--id', keyId, '-o', der];
+  await run('pkcs11-tool', ['--module', module, '--token-label', 'dck this pc', ...readObject], { env: bench.env });
+  await run('openssl', ['x509', '-inform', 'DER', '-in', der, '-out', pem]);
+  return pem;
 }
 
 /** The pcscd reader with the virtual card in it; its environment reaches that pcscd. */

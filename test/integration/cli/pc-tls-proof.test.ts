@@ -19,7 +19,7 @@ import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage
 import { SOFTHSM2_MODULE, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
-import { enrollArgs, removeArgs, startPcBench } from './pc-fixture.ts';
+import { enrollArgs, installedCertificate, removeArgs, startPcBench } from './pc-fixture.ts';
 import type { PcBench } from './pc-fixture.ts';
 
 const run = promisify(execFile);
@@ -140,27 +140,8 @@ async function enrollInto(store: 'tpm' | 'software'): Promise<EnrolledKey & { se
   const credential = JSON.parse(enrolled.stdout) as { keyId: string; serialNumberHex: string };
   const module = store === 'tpm' ? TPM2_PKCS11_MODULE : SOFTHSM2_MODULE;
   // The certificate as installed: read back from the token (what a browser would send), in PEM for s_client.
-  const der = join(bench.work, `leaf-${store}.der`);
   if (store === 'tpm') bench.flushTpm();
-  await run(
-    'pkcs11-tool',
-    [
-      '--module',
-      module,
-      '--token-label',
-      'dck this pc',
-      '--read-object',
-      '--type',
-      'cert',
-      '--id',
-      credential.keyId,
-      '-o',
-      der,
-    ],
-    { env: bench.env },
-  );
-  const leafPem = join(bench.work, `leaf-${store}.pem`);
-  await run('openssl', ['x509', '-inform', 'DER', '-in', der, '-out', leafPem]);
+  const leafPem = await installedCertificate(bench, module, credential.keyId, `leaf-${store}`);
   return { module, state, keyId: credential.keyId, leafPem, serialNumberHex: credential.serialNumberHex };
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { opensslVerify, relyingPartyFiles } from '../issuer/lifecycle/lifecycle-fixture.ts';
-import { enrollArgs, removeArgs, startPcBench } from './pc-fixture.ts';
+import { enrollArgs, installedCertificate, removeArgs, startPcBench } from './pc-fixture.ts';
 import type { PcBench } from './pc-fixture.ts';
 
 const DERIVED_PIV_AUTH_POLICY = '2.16.840.1.101.3.2.1.3.40';
@@ -72,26 +72,7 @@ describe('dck pc', () => {
       credential: { serialNumberHex: string; keyId: string };
     };
     bench.flushTpm();
-    const der = join(bench.work, 'leaf.der');
-    execFileSync(
-      'pkcs11-tool',
-      [
-        '--module',
-        TPM2_PKCS11_MODULE,
-        '--token-label',
-        'dck this pc',
-        '--read-object',
-        '--type',
-        'cert',
-        '--id',
-        state.credential.keyId,
-        '-o',
-        der,
-      ],
-      { env: bench.env, stdio: 'pipe' },
-    );
-    const leaf = join(bench.work, 'leaf.pem');
-    execFileSync('openssl', ['x509', '-inform', 'DER', '-in', der, '-out', leaf]);
+    const leaf = await installedCertificate(bench, TPM2_PKCS11_MODULE, state.credential.keyId, 'leaf');
     const ca = join(bench.work, 'derived-ca.pem');
     writeFileSync(ca, bench.h.issuer.caCertificatePem);
     expect(execFileSync('openssl', ['verify', '-CAfile', ca, leaf], { encoding: 'utf8' })).toContain('OK');
