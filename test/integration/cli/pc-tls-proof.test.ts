@@ -100,6 +100,16 @@ async function sClient(port: number, key: EnrolledKey): Promise<{ ok: boolean; o
   }
 }
 
+/** A relying party on the issuer's current CRL accepts `key`: it answers the client, accepted once, refused never. */
+async function expectAccepted(key: EnrolledKey): Promise<void> {
+  const before = await relyingParty(await crlPem());
+  const accepted = await sClient(before.port, key);
+  before.server.close();
+  expect(accepted.output).toContain('hello, derived credential');
+  expect(before.accepted).toHaveLength(1);
+  expect(before.refusals).toEqual([]);
+}
+
 async function crlPem(): Promise<string> {
   const { crlFile } = await relyingPartyFiles(bench.h);
   return (await run('openssl', ['crl', '-inform', 'DER', '-in', crlFile], { encoding: 'utf8' })).stdout;
@@ -168,12 +178,7 @@ describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
     // PKCS#11 in test/integration/native/device-keys/pkcs11-device-key-store.test.ts.
 
     bench.flushTpm();
-    const before = await relyingParty(await crlPem());
-    const accepted = await sClient(before.port, key);
-    before.server.close();
-    expect(accepted.output).toContain('hello, derived credential');
-    expect(before.accepted).toHaveLength(1);
-    expect(before.refusals).toEqual([]);
+    await expectAccepted(key);
 
     // The token PIN file goes with `dck pc remove`: kept here to show that the key itself is gone afterwards.
     mkdirSync(join(bench.work, 'pin-kept'));
@@ -196,12 +201,7 @@ describe('the TLS proof (TPM driver: tpm2-pkcs11 on swtpm)', () => {
 describe('the TLS proof (SoftHSM2 driver)', () => {
   it('a server requiring client certificates accepts the token-held key, and refuses it once revoked (CRL)', async () => {
     const key = await enrollInto('software');
-    const before = await relyingParty(await crlPem());
-    const accepted = await sClient(before.port, key);
-    before.server.close();
-    expect(accepted.output).toContain('hello, derived credential');
-    expect(before.accepted).toHaveLength(1);
-    expect(before.refusals).toEqual([]);
+    await expectAccepted(key);
 
     const storage = openSqliteStorage(join(bench.h.dataDir, ISSUER_DATABASE_FILE), { checkpointIntervalMs: 0 });
     await revokeDerivedCredential({ storage, now: () => new Date() }, key.serialNumberHex, 'keyCompromise', {
