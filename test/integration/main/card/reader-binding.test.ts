@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CardReaderEvent, KioskCardPort } from '../../../../main/card/card-port.ts';
 import { cardPortOnReader, ReaderChoiceError } from '../../../../main/card/reader-binding.ts';
 import { createPcscCardPort } from '../../../../main/card/pcsc-card-port.ts';
+import { trackReaderState } from '../../../../main/heartbeat/reader-state.ts';
 import { createSmartCardService } from '../../../../native/pcsc/index.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../../../virtual-card/pcscd/pcsc-environment.ts';
 import type { PcscEnvironment } from '../../../../virtual-card/pcscd/pcsc-environment.ts';
@@ -52,6 +53,9 @@ describe('a card port bound to one reader (two readers, one pcscd)', () => {
     const unbound = createPcscCardPort(createSmartCardService());
     const agents = follow(agentsPort);
     const everything = follow(unbound);
+    // What each one's heartbeat would say (main/heartbeat/reader-state.ts).
+    const agentsHeartbeat = trackReaderState(agentsPort, 'test');
+    const unboundHeartbeat = trackReaderState(unbound, 'test');
     try {
       await personCard.insert();
       await waitForReaderState(pcsc.env, pcsc.readerName, 'present');
@@ -69,14 +73,23 @@ describe('a card port bound to one reader (two readers, one pcscd)', () => {
       const session = await agentsPort.open(pcsc.secondReaderName);
       expect(await session?.readIdentity()).toMatchObject({ kind: 'ok', holderName: 'Dana Desk' });
       await session?.close();
+      expect(agentsHeartbeat.report().reader).toBe('card-present');
 
       await personCard.remove();
       await waitForReaderState(pcsc.env, pcsc.readerName, 'empty');
+      await expect.poll(() => everything.events.length).toBe(3);
+      // The agent's card is still in reader 2: the unbound port's heartbeat must not say "no card".
+      expect(unboundHeartbeat.report().reader).toBe('card-present');
+      expect(agentsHeartbeat.report().reader).toBe('card-present');
       await agentCard.remove();
       await expect.poll(() => agents.events.length).toBe(2);
       await expect.poll(() => everything.events.length).toBe(4);
       expect(agents.events[1]).toBe(`removed ${pcsc.secondReaderName}`);
+      expect(agentsHeartbeat.report().reader).toBe('no-card');
+      expect(unboundHeartbeat.report().reader).toBe('no-card');
     } finally {
+      agentsHeartbeat.stop();
+      unboundHeartbeat.stop();
       agents.stop();
       everything.stop();
       await agentsPort.stop();

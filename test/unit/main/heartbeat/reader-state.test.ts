@@ -48,4 +48,21 @@ describe('trackReaderState', () => {
     emit({ type: 'readers', readers: 'service-down' });
     expect(tracker.report().cardService).toBe('running');
   });
+
+  it('an unbound kiosk with two readers reports the card still in one reader after the other is emptied', () => {
+    const { port, emit } = scriptedPort();
+    const tracker = trackReaderState(port, '1.2.3');
+    emit({ type: 'readers', readers: 'ready' });
+    emit({ type: 'inserted', reader: 'Reader 0' });
+    emit({ type: 'inserted', reader: 'Reader 1' });
+    emit({ type: 'removed', reader: 'Reader 1' });
+    expect(tracker.report().reader).toBe('card-present');
+    emit({ type: 'removed', reader: 'Reader 0' });
+    expect(tracker.report().reader).toBe('no-card');
+    emit({ type: 'inserted', reader: 'Reader 1' });
+    emit({ type: 'readers', readers: 'service-down' });
+    expect(tracker.report().reader).toBe('unknown');
+    emit({ type: 'readers', readers: 'ready' });
+    expect(tracker.report().reader).toBe('no-card');
+  });
 });
