@@ -22,7 +22,8 @@ import {
 } from '../../native/pkcs11/index.ts';
 import type { Pkcs11Config } from '../../native/pkcs11/index.ts';
 import { isPivError, PivCard, readCardInfo, signChallenge, verifyPinSafely } from '../../piv/index.ts';
-import { parseArgs, printable, UsageError } from '../args.ts';
+import { connectedReader, requireConnectedReader } from '../../main/card/reader-binding.ts';
+import { parseArgs, printable, readerOption, UsageError } from '../args.ts';
 import type { OptionSpec } from '../args.ts';
 import { readSecret, SecretInputError } from '../read-secret.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
@@ -105,7 +106,7 @@ function parseOptions(subcommand: Subcommand, args: readonly string[]): Options 
   return {
     json: parsed['--json'] === true,
     lastTry: parsed['--last-try'] === true,
-    reader: text('--reader'),
+    reader: readerOption(text('--reader')),
     pkcs11: text('--pkcs11'),
     challenge: text('--challenge'),
     kioskNonce: text('--kiosk-nonce'),
@@ -152,6 +153,9 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     }
     const options = parseOptions(subcommand, rest);
+    // The PKCS#11 module names its slots after the readers: a reader that is not there is named as without it.
+    if (options.pkcs11 !== undefined && options.reader !== undefined)
+      await connectedReader(createSmartCardService(), options.reader);
     switch (subcommand) {
       case 'list':
         return await listCommand(options);
@@ -248,11 +252,12 @@ async function listCommand(options: Options): Promise<number> {
 async function chooseReader(service: SmartCardService, wanted: string | undefined): Promise<ReaderStatus> {
   const readers = await service.listReaders();
   if (wanted !== undefined) {
-    const reader = readers.find((candidate) => candidate.name === wanted);
-    if (reader === undefined) {
-      const names = readers.map((candidate) => `"${candidate.name}"`).join(', ');
-      throw new SmartCardError('no-reader', `${printable(wanted)}; readers: ${names === '' ? 'none' : names}`);
-    }
+    const name = requireConnectedReader(
+      wanted,
+      readers.map((candidate) => candidate.name),
+    );
+    const reader = readers.find((candidate) => candidate.name === name);
+    if (reader === undefined) throw new SmartCardError('no-reader', printable(name)); // listed a moment ago
     if (!reader.cardPresent) throw new SmartCardError('no-card', reader.name);
     return reader;
   }

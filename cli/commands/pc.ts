@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createPcscCardPort } from '../../main/card/pcsc-card-port.ts';
+import { connectedReader, ReaderChoiceError } from '../../main/card/reader-binding.ts';
 import { HttpsIssuerClient } from '../../main/issuer-client/https-issuer-client.ts';
 import { signInWithCard } from '../../main/this-pc/card-sign-in.ts';
 import type { PcError } from '../../main/this-pc/pc-errors.ts';
@@ -27,7 +28,7 @@ import type { PcState } from '../../main/this-pc/pc-state.ts';
 import type { PcCredential, ThisPc } from '../../main/this-pc/this-pc.ts';
 import { DeviceKeyError } from '../../native/device-keys/index.ts';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
-import { parseArgs, printable, UsageError } from '../args.ts';
+import { parseArgs, printable, readerOption, UsageError } from '../args.ts';
 import { readSecret } from '../read-secret.ts';
 import { terminalSafe, terminalSafeJson } from '../terminal-text.ts';
 
@@ -113,6 +114,12 @@ export async function run(args: string[], host: PcHost = nodePcHost()): Promise<
       console.error(terminalSafe(`dck pc: ${error.message}\n\n${USAGE}`, { multiline: true }));
       return 2;
     }
+    if (error instanceof ReaderChoiceError) {
+      // Checked before anything was touched: nothing to undo.
+      if (rest.includes('--json')) console.log(terminalSafeJson({ error: error.code, message: error.message }));
+      else console.error(terminalSafe(`dck pc: ${error.message}`));
+      return 1;
+    }
     if (error instanceof DeviceKeyError) return fail(false, { code: 'store-failed', message: error.message });
     throw error;
   }
@@ -130,12 +137,13 @@ async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
   const protection = values['--store'];
   if (protection !== undefined && protection !== 'tpm' && protection !== 'software')
     throw new UsageError('--store is tpm or software');
+  const reader = await readerOf(values['--reader']);
   const enrolled = await enrollHere(host, {
     dir: values['--state'] ?? defaultPcStateDir(),
     issuerUrl,
     caFile,
     protection,
-    reader: values['--reader'],
+    reader,
     model: values['--model'] ?? hostModel(),
     nssDb: values['--nss-db'],
     systemdDir: values['--systemd-dir'],
@@ -151,7 +159,8 @@ async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
 
 async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
-  const renewed = await renewHere(host, values['--state'] ?? defaultPcStateDir(), { reader: values['--reader'] });
+  const reader = await readerOf(values['--reader']);
+  const renewed = await renewHere(host, values['--state'] ?? defaultPcStateDir(), { reader });
   if (!renewed.ok) return fail(json, renewed.error);
   const left = renewed.value.oldCredentialLeft;
   return report(json, renewed.value.credential, [
@@ -269,6 +278,15 @@ export function issuerLine(answer: IssuerAnswer): string {
 }
 
 // ---- the pieces ------------------------------------------------------------------------------
+
+/**
+ * `--reader NAME`: a name a reader can have (else exit 2), of a reader connected now (else exit 1, naming those that
+ * are: main/card/reader-binding.ts, as dck kiosk and dck agent check it), before the key store or issuer is touched.
+ */
+async function readerOf(value: string | undefined): Promise<string | undefined> {
+  const name = readerOption(value);
+  return name === undefined ? undefined : connectedReader(createSmartCardService(), name);
+}
 
 /** The card the kiosk's card port opens, its PIN read here and wiped, then released (and reset) at once. */
 async function cardSignIn(issuer: HttpsIssuerClient, wanted: string | undefined): ReturnType<ThisPc['signIn']> {

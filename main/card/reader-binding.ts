@@ -35,6 +35,28 @@ export function checkReaderName(name: string): string {
 const quoted = (name: string): string => JSON.stringify(name);
 
 /**
+ * The one check of a reader named with `--reader` (dck kiosk, agent, card, pc) against the readers connected now:
+ * its name, or a ReaderChoiceError naming the readers that are there.
+ */
+export function requireConnectedReader(reader: string, connected: readonly string[]): string {
+  const wanted = checkReaderName(reader);
+  if (!connected.includes(wanted)) {
+    const present =
+      connected.length === 0 ? 'no readers are connected' : `readers: ${connected.map(quoted).join(', ')}`;
+    throw new ReaderChoiceError('reader-not-connected', `the reader ${quoted(wanted)} is not connected (${present})`);
+  }
+  return wanted;
+}
+
+/** The named reader, asked of the card service now: connected, or a ReaderChoiceError (requireConnectedReader). */
+export async function connectedReader(service: SmartCardService, reader: string): Promise<string> {
+  return requireConnectedReader(
+    reader,
+    (await service.listReaders()).map((status) => status.name),
+  );
+}
+
+/**
  * The card port of one reader: the named reader must be connected now (its card may come later). Events and cards
  * of every other reader are ignored, as if they were not there.
  */
@@ -43,12 +65,6 @@ export async function cardPortOnReader(
   reader: string,
   options: Omit<PcscCardPortOptions, 'useReader'> = {},
 ): Promise<KioskCardPort> {
-  const wanted = checkReaderName(reader);
-  const connected = (await service.listReaders()).map((status) => status.name);
-  if (!connected.includes(wanted)) {
-    const present =
-      connected.length === 0 ? 'no readers are connected' : `readers: ${connected.map(quoted).join(', ')}`;
-    throw new ReaderChoiceError('reader-not-connected', `the reader ${quoted(wanted)} is not connected (${present})`);
-  }
+  const wanted = await connectedReader(service, reader);
   return createPcscCardPort(service, { ...options, useReader: (name) => name === wanted });
 }

@@ -237,7 +237,7 @@ describe('bad input gets a clear message', () => {
     const { code, stderr } = await dck(['info', '--reader', 'Imaginary Reader']);
     expect(code).toBe(1);
     expect(stderr).toContain(
-      `no such card reader is connected (Imaginary Reader; readers: "${rsaReader()}", "${ecReader()}")`,
+      `dck card: the reader "Imaginary Reader" is not connected (readers: "${rsaReader()}", "${ecReader()}")`,
     );
   });
 
