@@ -42,10 +42,12 @@ import type { WindowsPcHost } from './pc-windows.ts';
 import { defaultSystemdUserDir, removeRenewalUnits, writeRenewalUnits, RENEWAL_UNIT } from './renewal-timer.ts';
 import { enrollThisPc, removeThisPc, renewThisPc } from './this-pc.ts';
 import type { PcCredential, ThisPc } from './this-pc.ts';
+import type { DeviceKeyStore } from '../../native/device-keys/index.ts';
 import {
+  DEFAULT_STORE_DEADLINE_MS,
   DeviceKeyError,
   initializeDeviceToken,
-  Pkcs11DeviceKeyStore,
+  Pkcs11StoreProcess,
   registerModuleInNss,
   SOFTHSM2_MODULE,
   TPM2_PKCS11_MODULE,
@@ -278,13 +280,25 @@ function thisPc(
   return run.onStep === undefined ? pc : reportingSteps(pc, run.onStep);
 }
 
-function storeFor(protection: KeyProtection, tokenPin: Buffer): Pkcs11DeviceKeyStore {
-  return new Pkcs11DeviceKeyStore({
+/** The token's calls run in a child process killed after the deadline (store-process.ts): a TPM that stops
+ * answering ends in "The TPM did not answer", not a frozen `dck pc` or app. */
+function storeFor(protection: KeyProtection, tokenPin: Buffer): DeviceKeyStore {
+  return new Pkcs11StoreProcess({
     modulePath: MODULES[protection],
     tokenLabel: TOKEN_LABEL,
     protection,
     tokenPin: () => Buffer.from(tokenPin),
+    deadlineMs: storeDeadlineMs(),
   });
+}
+
+/** `DCK_PC_TPM_DEADLINE_SECONDS` (1–600), else the store's default; a bad value is a setting to fix. */
+export function storeDeadlineMs(value = process.env.DCK_PC_TPM_DEADLINE_SECONDS): number {
+  if (value === undefined || value === '') return DEFAULT_STORE_DEADLINE_MS;
+  const seconds = Number(value);
+  if (!/^[0-9]{1,3}$/.test(value) || seconds < 1 || seconds > 600)
+    throw new PcSetupError('DCK_PC_TPM_DEADLINE_SECONDS must be a whole number of seconds from 1 to 600');
+  return seconds * 1000;
 }
 
 /** The token's PIN (made and the token initialised on first use); no TPM or a foreign token ends here. */

@@ -161,6 +161,11 @@ function storeFailure(error: DeviceKeyError): PcError {
       return pcError('no-platform-store', `This PC's key store (TPM) does not answer (${error.detail}).`);
     case 'store-busy':
       return pcError('store-busy', `This PC's key store is busy: try again in a minute (${error.detail}).`);
+    case 'store-no-answer':
+      return pcError(
+        'no-platform-store',
+        `The TPM did not answer (${error.detail}). Try again; if it happens again, restart this PC.`,
+      );
     case 'store-pin-incorrect':
       return pcError('store-pin-incorrect', `This PC's key store refused its PIN (${error.detail}).`);
     case 'store-full':

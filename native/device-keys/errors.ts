@@ -5,6 +5,7 @@
 export const DEVICE_KEY_ERROR_CODES = [
   'no-platform-store', // no TPM (or no token / provider) to put the key in
   'store-busy', // the TPM or token is in use by another program, try again
+  'store-no-answer', // the TPM did not answer within the deadline (store-process.ts): the call was cut off
   'store-pin-incorrect', // the device token's PIN was refused
   'store-full', // the TPM or token has no room for another key
   'no-such-key', // no key with this id
@@ -18,6 +19,7 @@ export type DeviceKeyErrorCode = (typeof DEVICE_KEY_ERROR_CODES)[number];
 const SENTENCES: Record<DeviceKeyErrorCode, string> = {
   'no-platform-store': 'This PC has no key store to keep the credential in',
   'store-busy': "The PC's key store is busy; try again",
+  'store-no-answer': 'The TPM did not answer',
   'store-pin-incorrect': "The PC's key store refused its PIN",
   'store-full': "The PC's key store has no room for another key",
   'no-such-key': "No such key in the PC's key store",

@@ -11,6 +11,8 @@ export { DEVICE_KEY_ERROR_CODES, DeviceKeyError } from './errors.ts';
 export type { DeviceKeyErrorCode } from './errors.ts';
 export { Pkcs11DeviceKeyStore } from './pkcs11-device-key-store.ts';
 export type { Pkcs11DeviceKeyStoreOptions } from './pkcs11-device-key-store.ts';
+export { DEFAULT_STORE_DEADLINE_MS, Pkcs11StoreProcess } from './store-process.ts';
+export type { StoreProcessOptions } from './store-process.ts';
 export { initializeDeviceToken } from './device-token.ts';
 export {
   ensureNssDatabase,

@@ -40,6 +40,9 @@ export interface Pkcs11DeviceKeyStoreOptions {
 const KEY_ID_BYTES = 8;
 const KEY_ID = /^[0-9a-f]{16}$/;
 
+/** A fresh key id (lower-case hex, as GeneratedDeviceKey.keyId). */
+export const newKeyId = (): string => randomBytes(KEY_ID_BYTES).toString('hex');
+
 export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
   readonly platform = 'linux';
 
@@ -49,10 +52,18 @@ export class Pkcs11DeviceKeyStore implements DeviceKeyStore {
     return this.options.protection;
   }
 
-  async generateKey(request: DeviceKeyRequest): Promise<GeneratedDeviceKey> {
+  generateKey(request: DeviceKeyRequest): Promise<GeneratedDeviceKey> {
+    return this.generateKeyWithId(newKeyId(), request);
+  }
+
+  /**
+   * generateKey with the id chosen by the caller: the store process's parent (store-process.ts) knows the id of a
+   * key whose generation it had to cut off, so it can delete it. @throws DeviceKeyError
+   */
+  async generateKeyWithId(keyIdHex: string, request: DeviceKeyRequest): Promise<GeneratedDeviceKey> {
     checkStoreText(request.commonName);
     checkStoreText(request.label);
-    const keyId = randomBytes(KEY_ID_BYTES);
+    const keyId = parseKeyId(keyIdHex);
     // Generation and the CSR's signature share one module initialisation: without a TPM resource manager every
     // tpm2-pkcs11 C_Initialize leaves objects loaded in the TPM (swtpm ran out of object memory after three).
     const made = await this.withLogin(async (module, session) => {

@@ -17,6 +17,10 @@ export interface SoftwareTpm {
    * does on a real PC when a program closes its connection, which swtpm reached over TCP does not do.
    */
   flushTransient(): void;
+  /** SIGSTOP: the TPM stops answering (connections stay open, commands wait), as a hung TPM does. */
+  pause(): void;
+  /** SIGCONT: it answers again. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -91,7 +95,14 @@ export async function startSoftwareTpm(): Promise<SoftwareTpm> {
         });
       }
     },
+    pause: () => {
+      child.kill('SIGSTOP');
+    },
+    resume: () => {
+      child.kill('SIGCONT');
+    },
     stop: async () => {
+      child.kill('SIGCONT'); // a paused swtpm would not act on SIGTERM
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
