@@ -2,14 +2,15 @@
 // and a token PIN the TPM refuses. Each ends with a plain sentence, exit 1, and nothing half-done: no key, token PIN
 // or state made before the failure; a removal that cannot sign revokes nothing and deletes nothing. Real parts: the
 // issuer (HTTPS, SQLite), the virtual card in pcscd, tpm2-pkcs11 on a private swtpm.
-// (A TPM that stops answering mid-call, swtpm paused with SIGSTOP, blocks tpm2-tss with no timeout: see
-// cli/README.md "Not done".)
+// A TPM that stops answering mid-run (swtpm paused with SIGSTOP; tpm2-tss has no timeout) is cut off by the key
+// store's deadline (native/device-keys/store-process.ts): a plain sentence, the state file as it was, no key left.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Pkcs11DeviceKeyStore, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { enrollArgs, removeArgs, startPcBench, storedCredential } from './pc-fixture.ts';
-import type { PcBench } from './pc-fixture.ts';
+import type { DckResult, PcBench } from './pc-fixture.ts';
 
 let bench: PcBench;
 
@@ -67,4 +68,46 @@ describe('dck pc: the TPM does not cooperate', () => {
     expect(removed.code, removed.stderr).toBe(0);
     expect(await credentialStatus(serialNumberHex)).toBe('revoked');
   }, 120_000);
+
+  it('a TPM that stops answering mid-renewal: "The TPM did not answer", state untouched, no key left; the next run works', async () => {
+    const state = join(bench.work, 'paused');
+    const enrolled = await bench.dck(enroll(state), `${DEMO_PIN}\n`);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const { serialNumberHex } = JSON.parse(enrolled.stdout) as { serialNumberHex: string };
+    const stateBefore = readFileSync(join(state, 'state.json'));
+    const renewArgs = ['renew', '--state', state, '--json'];
+
+    const tpm = bench.tpm;
+    if (tpm === null) throw new Error('the bench was started with a TPM');
+    bench.flushTpm();
+    tpm.pause(); // after the card: the first thing renew asks the TPM is the new key
+    let cutOff: DckResult;
+    try {
+      cutOff = await bench.dck(renewArgs, `${DEMO_PIN}\n`, { DCK_PC_TPM_DEADLINE_SECONDS: '3' });
+    } finally {
+      tpm.resume();
+    }
+    expect(cutOff.code).toBe(1);
+    expect(JSON.parse(cutOff.stdout)).toEqual({
+      error: 'no-platform-store',
+      message:
+        'The TPM did not answer (generateKey: no answer in 3 s). Try again; if it happens again, restart this PC.',
+    });
+    expect(readFileSync(join(state, 'state.json'))).toEqual(stateBefore);
+    expect(await credentialStatus(serialNumberHex)).toBe('active');
+
+    bench.flushTpm();
+    const keys = await new Pkcs11DeviceKeyStore({
+      modulePath: TPM2_PKCS11_MODULE,
+      tokenLabel: 'dck this pc',
+      protection: 'tpm',
+      tokenPin: () => readFileSync(join(state, 'token-pin')),
+    }).list();
+    expect(keys.every((key) => key.certificateDer !== null)).toBe(true);
+
+    bench.flushTpm();
+    const renewed = await bench.dck(renewArgs, `${DEMO_PIN}\n`);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    expect(await credentialStatus(serialNumberHex)).toBe('revoked');
+  }, 180_000);
 });

@@ -82,6 +82,8 @@ export interface PcBench {
   readonly printed: readonly string[];
   /** `dck pc …` as a child process in `env` (plus `extraEnv`); its output joins `printed`. */
   readonly dck: (args: readonly string[], stdin?: string, extraEnv?: NodeJS.ProcessEnv) => Promise<DckResult>;
+  /** The private swtpm (to pause and resume it), or null on a bench without one. */
+  readonly tpm: SoftwareTpm | null;
   /** Flushes the TPM's transient objects as a resource manager would (see swtpm.ts); refused on a bench without one. */
   readonly flushTpm: () => void;
   /** Stops card, pcscd, issuer and TPM, and removes the work directory. */
@@ -213,6 +215,7 @@ function benchOn(
     unitsDir: join(work, 'units'),
     env,
     printed,
+    tpm,
     dck: async (args, stdin = '', extraEnv = {}) => {
       const result = await runDckPc(args, { ...env, ...extraEnv }, stdin);
       printed.push(result.stdout, result.stderr);
