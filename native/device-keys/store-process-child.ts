@@ -48,3 +48,4 @@ process.on('message', (request: StoreProcessRequest) => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: true } satisfies StoreProcessReply);

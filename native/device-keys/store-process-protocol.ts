@@ -36,6 +36,8 @@ export interface StoreProcessRequest {
 
 export type StoreProcessValue = GeneratedDeviceKey | Uint8Array | DeviceCredential[] | null;
 
+/** The child's first message says it has loaded (its start is not the TPM's time); then one reply per request. */
 export type StoreProcessReply =
+  | { readonly ready: true }
   | { readonly id: number; readonly ok: true; readonly value: StoreProcessValue }
   | { readonly id: number; readonly ok: false; readonly code: DeviceKeyErrorCode; readonly detail: string };

@@ -40,8 +40,14 @@ import type {
  * `deadlineMs` (dck pc: DCK_PC_TPM_DEADLINE_SECONDS).
  */
 export const DEFAULT_STORE_DEADLINE_MS = 20_000;
-/** An idle child is ended after this long: the app touches the store a few times a year. */
-const IDLE_MS = 5_000;
+/**
+ * An idle child is ended after this long (it holds nothing between calls: each call finalizes the module). Long
+ * enough for one enrollment's calls, which the issuer's answer separates, to share a child: its start (Node + tsx
+ * loading the store) measured 3–5 s on a loaded 2-core machine (bench/device-key-deadline.ts).
+ */
+const IDLE_MS = 30_000;
+/** A child that has not loaded in this time failed to start (that is not the TPM's fault, nor its deadline's). */
+const START_MS = 60_000;
 const ENTRY = new URL('./store-process-entry.mjs', import.meta.url);
 
 export interface StoreProcessOptions extends StoreProcessToken {
@@ -60,7 +66,7 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
   readonly platform = 'linux';
   readonly #token: StoreProcessToken;
   readonly #deadlineMs: number;
-  #child: ChildProcess | null = null;
+  #child: { readonly process: ChildProcess; readonly ready: Promise<void> } | null = null;
   #waiter: Waiter | null = null;
   #idle: NodeJS.Timeout | null = null;
   #nextId = 1;
@@ -111,9 +117,13 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
     return next;
   }
 
-  #send(call: StoreProcessCall): Promise<StoreProcessValue> {
+  async #send(call: StoreProcessCall): Promise<StoreProcessValue> {
     if (this.#idle !== null) clearTimeout(this.#idle);
-    const child = this.#child ?? this.#start();
+    const started = this.#child ?? this.#start();
+    const child = started.process;
+    child.ref();
+    child.channel?.ref();
+    await started.ready;
     const id = this.#nextId++;
     return new Promise<StoreProcessValue>((resolve, reject) => {
       const deadline = setTimeout(() => {
@@ -131,8 +141,6 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
           reject(error);
         },
       };
-      child.ref();
-      child.channel?.ref();
       const pin = this.options.tokenPin();
       const request: StoreProcessRequest = { id, token: this.#token, pin, call };
       // The serializer copies the PIN into the channel's buffer at once; this copy is wiped now.
@@ -140,18 +148,35 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
       pin.fill(0);
     }).finally(() => {
       this.#waiter = null;
-      if (this.#child !== null) this.#rest(this.#child);
+      if (this.#child !== null) this.#rest(this.#child.process);
     });
   }
 
-  #start(): ChildProcess {
+  #start(): { readonly process: ChildProcess; readonly ready: Promise<void> } {
     const child = fork(ENTRY, [], {
       serialization: 'advanced',
       // The parent's own flags (a test runner's, an inspector's) are not the child's business.
       execArgv: [],
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
+    let loaded: () => void = () => undefined;
+    let failed: (error: DeviceKeyError) => void = () => undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#end(child);
+        reject(new DeviceKeyError('store-failed', 'store process did not start'));
+      }, START_MS);
+      loaded = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      failed = (error) => {
+        clearTimeout(timer);
+        reject(error);
+      };
+    });
     child.on('message', (reply: StoreProcessReply) => {
+      if ('ready' in reply) return loaded();
       const waiter = this.#waiter;
       if (waiter === null || reply.id !== waiter.id) return;
       if (reply.ok) waiter.resolve(reply.value);
@@ -159,14 +184,16 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
     });
     const ended = (): void => {
       // A child this store killed (deadline, idle) is no longer #child: its end is no news to the current call.
-      if (this.#child !== child) return;
+      if (this.#child?.process !== child) return;
       this.#child = null;
-      this.#waiter?.reject(new DeviceKeyError('store-failed', 'store process ended'));
+      const error = new DeviceKeyError('store-failed', 'store process ended');
+      failed(error);
+      this.#waiter?.reject(error);
     };
     child.once('exit', ended);
     child.once('error', ended);
-    this.#child = child;
-    return child;
+    this.#child = { process: child, ready };
+    return this.#child;
   }
 
   /** Between calls the child keeps nobody alive, and goes after IDLE_MS. */
@@ -178,7 +205,7 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
   }
 
   #end(child: ChildProcess): void {
-    if (this.#child === child) this.#child = null;
+    if (this.#child?.process === child) this.#child = null;
     // SIGKILL: a process blocked in the TPM's read does not run a SIGTERM handler either.
     child.kill('SIGKILL');
   }
