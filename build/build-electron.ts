@@ -5,6 +5,8 @@
 //   out/electron/pc-preload.cjs  the same for the "Set up this PC" window (`--pc`)
 //   out/electron/demo.mjs     only with { demo: true } (`npm start -- --demo`): the demo environment, which
 //                             main.mjs loads for --demo; electron-builder leaves it out of the package
+//   out/electron/store-process-entry.mjs  the device key store's child process ("Set up this PC", --pc), at the path
+//                             native/device-keys/store-process.ts forks next to itself
 //   out/electron/card-thread-entry.mjs  with demo.mjs: the virtual card's worker thread, at the path its starter
 //                             (virtual-card/threaded-virtual-card.ts) resolves next to itself
 // The renderer is built separately by Vite (renderer/dist), which main.mjs serves as app://kiosk/.
@@ -43,6 +45,8 @@ export async function buildElectron(
   const main = `${OUT_DIR}/main.mjs`;
   const preload = `${OUT_DIR}/preload.cjs`;
   await nodeBundle(`${ROOT}main/electron/main.ts`, main);
+  // "Set up this PC": the key store's child process (native/device-keys/store-process.ts forks it next to itself).
+  await nodeBundle(`${ROOT}native/device-keys/store-process-child.ts`, `${OUT_DIR}/store-process-entry.mjs`);
   // A demo bundle left by an earlier `npm start -- --demo` never reaches a package: electron-builder.yml excludes it.
   if (options.demo === true) {
     await nodeBundle(`${ROOT}demo/electron-demo.ts`, DEMO_BUNDLE);
