@@ -111,7 +111,8 @@ describe('dck pc: the TPM does not cooperate', () => {
       }).list();
       expect(keys.every((key) => key.certificateDer !== null)).toBe(true);
     } finally {
-      process.env.TPM2_PKCS11_STORE = sharedStore;
+      if (sharedStore === undefined) delete process.env.TPM2_PKCS11_STORE;
+      else process.env.TPM2_PKCS11_STORE = sharedStore;
     }
 
     bench.flushTpm();
