@@ -4,10 +4,9 @@
 // issuer (HTTPS, SQLite), the virtual card in pcscd, tpm2-pkcs11 on a private swtpm.
 // A TPM that stops answering mid-run (swtpm paused with SIGSTOP; tpm2-tss has no timeout) is cut off by the key
 // store's deadline (native/device-keys/store-process.ts): a plain sentence, the state file as it was, no key left.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Pkcs11DeviceKeyStore, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { enrollArgs, removeArgs, startPcBench, storedCredential } from './pc-fixture.ts';
 import type { DckResult, PcBench } from './pc-fixture.ts';
@@ -71,10 +70,9 @@ describe('dck pc: the TPM does not cooperate', () => {
 
   it('a TPM that stops answering mid-renewal: "The TPM did not answer", state untouched, no key left; the next run works', async () => {
     const state = join(bench.work, 'paused');
-    // A token of its own (the earlier tests' token keeps its own PIN): tpm2-pkcs11's store directory for this PC.
-    const store = { TPM2_PKCS11_STORE: join(bench.work, 'paused-store') };
-    mkdirSync(store.TPM2_PKCS11_STORE);
-    const enrolled = await bench.dck(enroll(state), `${DEMO_PIN}\n`, store);
+    // A token of its own (the earlier tests' token keeps its own PIN).
+    const store = bench.ownTokenStore('paused-store');
+    const enrolled = await bench.dck(enroll(state), `${DEMO_PIN}\n`, store.env);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     const { serialNumberHex } = JSON.parse(enrolled.stdout) as { serialNumberHex: string };
     const stateBefore = readFileSync(join(state, 'state.json'));
@@ -86,7 +84,7 @@ describe('dck pc: the TPM does not cooperate', () => {
     tpm.pause(); // after the card: the first thing renew asks the TPM is the new key
     let cutOff: DckResult;
     try {
-      cutOff = await bench.dck(renewArgs, `${DEMO_PIN}\n`, { ...store, DCK_PC_TPM_DEADLINE_SECONDS: '3' });
+      cutOff = await bench.dck(renewArgs, `${DEMO_PIN}\n`, { ...store.env, DCK_PC_TPM_DEADLINE_SECONDS: '3' });
     } finally {
       tpm.resume();
     }
@@ -100,23 +98,11 @@ describe('dck pc: the TPM does not cooperate', () => {
     expect(await credentialStatus(serialNumberHex)).toBe('active');
 
     bench.flushTpm();
-    const sharedStore = process.env.TPM2_PKCS11_STORE;
-    process.env.TPM2_PKCS11_STORE = store.TPM2_PKCS11_STORE; // read by tpm2-pkcs11 at C_Initialize
-    try {
-      const keys = await new Pkcs11DeviceKeyStore({
-        modulePath: TPM2_PKCS11_MODULE,
-        tokenLabel: 'dck this pc',
-        protection: 'tpm',
-        tokenPin: () => readFileSync(join(state, 'token-pin')),
-      }).list();
-      expect(keys.every((key) => key.certificateDer !== null)).toBe(true);
-    } finally {
-      if (sharedStore === undefined) delete process.env.TPM2_PKCS11_STORE;
-      else process.env.TPM2_PKCS11_STORE = sharedStore;
-    }
+    const keys = await store.listKeys(() => readFileSync(join(state, 'token-pin')));
+    expect(keys.every((key) => key.certificateDer !== null)).toBe(true);
 
     bench.flushTpm();
-    const renewed = await bench.dck(renewArgs, `${DEMO_PIN}\n`, store);
+    const renewed = await bench.dck(renewArgs, `${DEMO_PIN}\n`, store.env);
     expect(renewed.code, renewed.stderr).toBe(0);
     expect(await credentialStatus(serialNumberHex)).toBe('revoked');
   }, 180_000);

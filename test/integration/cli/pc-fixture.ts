@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { ok } from '../../../contracts/kiosk-api.ts';
 import { ISSUER_DATABASE_FILE, openSqliteStorage } from '../../../issuer/storage/sqlite-storage.ts';
 import type { WindowsPcHost } from '../../../main/this-pc/pc-windows.ts';
-import type { WindowsCommands } from '../../../native/device-keys/index.ts';
+import { Pkcs11DeviceKeyStore, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
+import type { DeviceCredential, WindowsCommands } from '../../../native/device-keys/index.ts';
 import { startPcscEnvironment, waitForReaderState } from '../../../virtual-card/pcscd/pcsc-environment.ts';
 import { startVirtualCard } from '../../../virtual-card/virtual-card.ts';
 import type { VirtualCard } from '../../../virtual-card/virtual-card.ts';
@@ -65,6 +66,16 @@ export interface PcBenchOptions {
   readonly softhsm?: 'private' | 'cli';
 }
 
+/** A tpm2-pkcs11 token store (TPM2_PKCS11_STORE) of a test's own, on the bench's TPM. */
+export interface TpmTokenStore {
+  /** The store's directory, in the bench's work directory. */
+  readonly directory: string;
+  /** For `bench.dck(…, extraEnv)`: the `dck pc` it runs keeps its token in this store. */
+  readonly env: NodeJS.ProcessEnv;
+  /** The credentials on this store's token, read from the test's own process (tpm2-pkcs11 loaded through pkcs11js). */
+  readonly listKeys: (tokenPin: () => Buffer) => Promise<DeviceCredential[]>;
+}
+
 export interface PcBench {
   readonly h: IssuerHarness;
   /** The work directory, removed by stop(). */
@@ -86,6 +97,12 @@ export interface PcBench {
   readonly tpm: SoftwareTpm | null;
   /** Flushes the TPM's transient objects as a resource manager would (see swtpm.ts); refused on a bench without one. */
   readonly flushTpm: () => void;
+  /**
+   * A token store of its own, `<work>/<name>` (made empty), for a test whose token must not be an earlier test's (a
+   * token keeps the PIN it was made with); without it `dck pc` uses the TPM's shared store. Refused on a bench
+   * without a TPM.
+   */
+  readonly ownTokenStore: (name: string) => TpmTokenStore;
   /** Stops card, pcscd, issuer and TPM, and removes the work directory. */
   readonly stop: () => Promise<void>;
 }
@@ -157,6 +174,38 @@ async function startCardReader(
   return { env: environment.env, stop };
 }
 
+/**
+ * The credentials on the 'dck this pc' token of `directory`'s store. tpm2-pkcs11 reads TPM2_PKCS11_STORE from this
+ * process's environment at C_Initialize, so it points there for the listing only and is put back as it was (unset
+ * stays unset: a string 'undefined' would be a store path).
+ */
+async function listKeysIn(directory: string, tokenPin: () => Buffer): Promise<DeviceCredential[]> {
+  const sharedStore = process.env.TPM2_PKCS11_STORE;
+  process.env.TPM2_PKCS11_STORE = directory;
+  try {
+    const keys = new Pkcs11DeviceKeyStore({
+      modulePath: TPM2_PKCS11_MODULE,
+      tokenLabel: 'dck this pc',
+      protection: 'tpm',
+      tokenPin,
+    });
+    return await keys.list();
+  } finally {
+    if (sharedStore === undefined) delete process.env.TPM2_PKCS11_STORE;
+    else process.env.TPM2_PKCS11_STORE = sharedStore;
+  }
+}
+
+function ownTokenStoreIn(work: string, name: string): TpmTokenStore {
+  const directory = join(work, name);
+  mkdirSync(directory);
+  return {
+    directory,
+    env: { TPM2_PKCS11_STORE: directory },
+    listKeys: (tokenPin) => listKeysIn(directory, tokenPin),
+  };
+}
+
 function softhsmEnv(work: string, softhsm: PcBenchOptions['softhsm']): NodeJS.ProcessEnv {
   if (softhsm !== 'private') return {};
   mkdirSync(join(work, 'tokens'));
@@ -224,6 +273,10 @@ function benchOn(
     flushTpm: () => {
       if (tpm === null) throw new Error('this bench has no TPM (startPcBench({ tpm: true }))');
       tpm.flushTransient();
+    },
+    ownTokenStore: (name) => {
+      if (tpm === null) throw new Error('this bench has no TPM (startPcBench({ tpm: true }))');
+      return ownTokenStoreIn(work, name);
     },
     stop,
   };
