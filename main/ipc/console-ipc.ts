@@ -1,14 +1,15 @@
 // Electron IPC for the agent console window (`--agent`): the kiosk's transport (kiosk-ipc.ts) with the console's
 // channel table and validators. One `ipcMain.handle` per console channel; callers other than the console window's
-// main frame at the app's own origin are refused; views go out with `webContents.send`. No console logic. The
-// `ipcMain` object is passed in by electron-ipc.ts, so this wiring is testable under plain Node.
+// main frame at the app's own origin are refused (ipc-sender.ts); views go out with `webContents.send`. No console
+// logic. The `ipcMain` object is passed in by electron-ipc.ts, so this wiring is testable under plain Node.
 import type { WebContents } from 'electron';
 import { err } from '../../contracts/kiosk-api.ts';
 import { CONSOLE_EVENT_CHANNELS, CONSOLE_INVOKE_CHANNELS, CONSOLE_INVOKE_NAMES } from '../../contracts/console-api.ts';
 import type { ConsoleError, ConsoleHandlers, ConsoleView } from '../../contracts/console-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
 import { invokeConsole } from '../transport/invoke.ts';
-import { isKioskSender } from './kiosk-ipc.ts';
+import { onlyFromSender } from './ipc-sender.ts';
+import type { IpcLog, SenderRefusal } from './ipc-sender.ts';
 import type { IpcHandleRegistry } from './kiosk-ipc.ts';
 
 export interface ConsoleIpcOptions {
@@ -17,22 +18,26 @@ export interface ConsoleIpcOptions {
   readonly consoleContents: () => WebContents | null;
   /** The page origin the console window shows, e.g. 'app://kiosk'. */
   readonly expectedOrigin: string;
-  readonly log: (event: string, fields?: Readonly<Record<string, string>>) => void;
+  readonly log: IpcLog;
 }
 
 export function registerConsoleIpc(ipc: IpcHandleRegistry, options: ConsoleIpcOptions): () => void {
-  const sender = { kioskContents: options.consoleContents, expectedOrigin: options.expectedOrigin };
+  const sender = { contents: options.consoleContents, origin: options.expectedOrigin };
   for (const name of CONSOLE_INVOKE_NAMES) {
-    ipc.handle(CONSOLE_INVOKE_CHANNELS[name], (event, ...args: unknown[]): Promise<Result<unknown, ConsoleError>> => {
-      if (!isKioskSender(event, sender)) {
-        options.log('ipc-refused-sender', { call: name });
-        // The page's own refusal kind for a caller that is not the console: it is told nothing more.
-        return Promise.resolve(err({ code: 'refused', refusal: 'forbidden' }));
-      }
-      return invokeConsole(options.handlers, name, args, (call, error) =>
-        options.log('handler-failed', { call, error: error instanceof Error ? error.name : typeof error }),
-      );
-    });
+    // The page's own refusal kind for a caller that is not the console: it is told nothing more.
+    const refusal: SenderRefusal<Result<unknown, ConsoleError>> = {
+      call: name,
+      answer: err({ code: 'refused', refusal: 'forbidden' }),
+      log: options.log,
+    };
+    ipc.handle(
+      CONSOLE_INVOKE_CHANNELS[name],
+      onlyFromSender(sender, refusal, (args) =>
+        invokeConsole(options.handlers, name, args, (call, error) =>
+          options.log('handler-failed', { call, error: error instanceof Error ? error.name : typeof error }),
+        ),
+      ),
+    );
   }
   return () => {
     for (const name of CONSOLE_INVOKE_NAMES) ipc.removeHandler(CONSOLE_INVOKE_CHANNELS[name]);

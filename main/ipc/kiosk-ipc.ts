@@ -1,12 +1,14 @@
 // Electron IPC transport: registers one `ipcMain.handle` per channel of the contract's table, refuses callers
-// that are not the kiosk window's main frame at the kiosk's own URL, validates through invokeKiosk, and pushes
-// views with `webContents.send`. No session logic. The `ipcMain` object is passed in by electron-ipc.ts (the one
-// module importing it), so this wiring is testable under plain Node.
+// that are not the kiosk window's main frame at the kiosk's own origin (ipc-sender.ts), validates through
+// invokeKiosk, and pushes views with `webContents.send`. No session logic. The `ipcMain` object is passed in by
+// electron-ipc.ts (the one module importing it), so this wiring is testable under plain Node.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { err, KIOSK_EVENT_CHANNELS, KIOSK_INVOKE_CHANNELS, KIOSK_INVOKE_NAMES } from '../../contracts/kiosk-api.ts';
 import type { KioskHandlers, KioskView } from '../../contracts/kiosk-api.ts';
 import { invokeKiosk } from '../transport/invoke.ts';
 import type { InvokeOutcome } from '../transport/invoke.ts';
+import { isExpectedSender, onlyFromSender } from './ipc-sender.ts';
+import type { ExpectedSender, IpcLog, SenderRefusal } from './ipc-sender.ts';
 
 export type IpcHandleRegistry = Pick<IpcMain, 'handle' | 'removeHandler'>;
 
@@ -16,7 +18,12 @@ export interface KioskIpcOptions {
   readonly kioskContents: () => WebContents | null;
   /** The page origin the kiosk window shows, e.g. 'app://kiosk'. */
   readonly expectedOrigin: string;
-  readonly log: (event: string, fields?: Readonly<Record<string, string>>) => void;
+  readonly log: IpcLog;
+}
+
+/** The kiosk window's top frame showing a page of the kiosk's own origin. */
+function kioskSender(options: Pick<KioskIpcOptions, 'kioskContents' | 'expectedOrigin'>): ExpectedSender {
+  return { contents: options.kioskContents, origin: options.expectedOrigin };
 }
 
 /** True only for the kiosk window's top frame showing the kiosk's own page. */
@@ -24,33 +31,21 @@ export function isKioskSender(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   options: Pick<KioskIpcOptions, 'kioskContents' | 'expectedOrigin'>,
 ): boolean {
-  const contents = options.kioskContents();
-  const frame = event.senderFrame;
-  if (contents === null || event.sender !== contents || frame === null) return false;
-  if (frame !== contents.mainFrame) return false;
-  let origin: string;
-  try {
-    // Not URL.origin: for a custom scheme such as app:// Node's URL reports the opaque origin "null".
-    const url = new URL(frame.url);
-    origin = `${url.protocol}//${url.host}`;
-  } catch (error: unknown) {
-    if (error instanceof TypeError) return false;
-    throw error;
-  }
-  return origin === options.expectedOrigin;
+  return isExpectedSender(event, kioskSender(options));
 }
 
 export function registerKioskIpc(ipc: IpcHandleRegistry, options: KioskIpcOptions): () => void {
+  const sender = kioskSender(options);
   for (const name of KIOSK_INVOKE_NAMES) {
-    ipc.handle(KIOSK_INVOKE_CHANNELS[name], (event, ...args: unknown[]): Promise<InvokeOutcome> => {
-      if (!isKioskSender(event, options)) {
-        options.log('ipc-refused-sender', { call: name });
-        return Promise.resolve(err({ code: 'forbidden' }));
-      }
-      return invokeKiosk(options.handlers, name, args, (call, error) =>
-        options.log('handler-failed', { call, error: error instanceof Error ? error.name : typeof error }),
-      );
-    });
+    const refusal: SenderRefusal<InvokeOutcome> = { call: name, answer: err({ code: 'forbidden' }), log: options.log };
+    ipc.handle(
+      KIOSK_INVOKE_CHANNELS[name],
+      onlyFromSender(sender, refusal, (args) =>
+        invokeKiosk(options.handlers, name, args, (call, error) =>
+          options.log('handler-failed', { call, error: error instanceof Error ? error.name : typeof error }),
+        ),
+      ),
+    );
   }
   return () => {
     for (const name of KIOSK_INVOKE_NAMES) ipc.removeHandler(KIOSK_INVOKE_CHANNELS[name]);
