@@ -7,7 +7,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ISSUER_API, OPERATIONS_PATHS } from '../contracts/issuer-routes.ts';
 import type { IssuerContext } from './issuer-context.ts';
 import { sendRateLimited, sendRefusal } from './http-errors.ts';
-import { FixedWindowRateLimiter } from './rate-limit.ts';
+import { serviceLimiter } from './rate-limit.ts';
 import { issuerMetadata } from './issuer-metadata.ts';
 import { registerRoute, routeOf } from './route-registration.ts';
 import { registerAgentRoutes } from './routes/agent.ts';
@@ -133,9 +133,9 @@ export async function buildIssuerApp(
   });
   // Every request counts against its address's cap (the code-guessing routes have their own, lower limit too).
   const limits = ctx.config.rateLimits;
-  const perAddress = new FixedWindowRateLimiter(limits.requestsPerMinute, 60_000);
-  const unauthenticatedPerAddress = new FixedWindowRateLimiter(limits.unauthenticatedPerAddressPerMinute, 60_000);
-  const unauthenticatedService = new FixedWindowRateLimiter(limits.unauthenticatedServicePerMinute, 60_000);
+  const perAddress = serviceLimiter(limits, 'requestsPerMinute');
+  const unauthenticatedPerAddress = serviceLimiter(limits, 'unauthenticatedPerAddressPerMinute');
+  const unauthenticatedService = serviceLimiter(limits, 'unauthenticatedServicePerMinute');
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url ?? '';
     let verdict = perAddress.take(request.ip);

@@ -13,7 +13,7 @@ import { redeemEnrollment } from '../enrollment/redeem.ts';
 import { refreshEnrollment } from '../enrollment/refresh-enrollment.ts';
 import { sendRefusal } from '../http-errors.ts';
 import type { IssuerContext } from '../issuer-context.ts';
-import { FixedWindowRateLimiter } from '../rate-limit.ts';
+import { perProcessLimiter, serviceLimiter } from '../rate-limit.ts';
 import { registerRoute, routeInput, routeSchema } from '../route-registration.ts';
 
 /** How often an event stream sends a comment (keeps proxies from closing it) and re-reads the state (OTP expiry). */
@@ -21,8 +21,8 @@ const HEARTBEAT_MS = 5_000;
 
 export function registerEnrollmentRoutes(app: FastifyInstance, ctx: IssuerContext): void {
   // user_code and OTP guesses per minute (issuer/enrollment/code-guesses.ts): one counter for approve and redeem.
-  const guesses = new FixedWindowRateLimiter(ctx.config.rateLimits.codeGuessesPerMinute, 60_000);
-  const affirmationPolls = new FixedWindowRateLimiter(AFFIRMATION_POLLS_PER_MINUTE, 60_000);
+  const guesses = serviceLimiter(ctx.config.rateLimits, 'codeGuessesPerMinute');
+  const affirmationPolls = perProcessLimiter(AFFIRMATION_POLLS_PER_MINUTE);
   registerRoute(app, 'approveUserCode', ({ bearer, body, ip, kioskProof }) =>
     approveUserCode(ctx, guesses, { sessionToken: bearer, request: body, ip, kioskProof }),
   );
