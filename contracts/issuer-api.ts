@@ -387,6 +387,9 @@ export type AgentCheck = NonNullable<EnrollmentStatus['agentCheck']>;
 
 // ─────────────────────────────── redeem (phone) ───────────────────────────────
 
+/** The longest life an issuer may give a one-time password (issuer config `otp.lifetimeSeconds`). */
+export const OTP_LIFETIME_MAX_SECONDS = 3600;
+
 /** What the phone learns when it fetches the enrollment it scanned (GET enrollmentForPhone). */
 export const PhoneEnrollment = Type.Object(
   {
@@ -394,8 +397,11 @@ export const PhoneEnrollment = Type.Object(
     state: Type.Enum(ENROLLMENT_STATES),
     /** Digits of the one-time password the kiosk shows. */
     otpLength: Type.Integer({ minimum: 6, maximum: 12 }),
-    /** Seconds the current password still works (0 once expired). */
-    expiresIn: Type.Integer({ minimum: 0 }),
+    /**
+     * Seconds the current password still works (0 once expired): how long a phone waits for an agent under
+     * supervised issuance, so an issuer cannot make it wait longer than any password lives.
+     */
+    expiresIn: Type.Integer({ minimum: 0, maximum: OTP_LIFETIME_MAX_SECONDS }),
   },
   { additionalProperties: false },
 );

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import Type from 'typebox';
 import type { Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { OTP_LIFETIME_MAX_SECONDS } from '../contracts/issuer-api.ts';
 import { CaConfig, caSectionProblem } from './ca/ca-config.ts';
 import { DEFAULT_MAX_CRL_BYTES } from './pki-auth/revocation/crl.ts';
 import {
@@ -100,7 +101,7 @@ export const IssuerConfigSchema = Type.Object(
     otp: Type.Object(
       {
         length: Type.Integer({ minimum: 6, maximum: 12, default: 8 }),
-        lifetimeSeconds: Seconds(600, 3600),
+        lifetimeSeconds: Seconds(600, OTP_LIFETIME_MAX_SECONDS),
         maxAttempts: Type.Integer({ minimum: 1, maximum: 10, default: 5 }),
       },
       { additionalProperties: false, default: {} },

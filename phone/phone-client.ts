@@ -28,9 +28,11 @@ export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-call
 
 export const PHONE_CLIENT_ID = 'dck-phone';
 
-/** Supervised issuance: how long the phone keeps asking while an agent affirms its key (the OTP's default life). */
-const AFFIRMATION_WAIT_MS = 10 * 60_000;
-/** How often it asks meanwhile: the issuer's Retry-After. */
+/**
+ * Supervised issuance: how often the phone asks while an agent affirms its key (the issuer's Retry-After). It asks
+ * for as long as its one-time password still works (the enrollment's `expiresIn`, at most OTP_LIFETIME_MAX_SECONDS):
+ * after that the issuer can only refuse.
+ */
 const AFFIRMATION_POLL_MS = AFFIRMATION_POLL_SECONDS * 1000;
 
 /** What the phone tells the issuer about itself; the kiosk shows it before approving (number matching). */
@@ -57,6 +59,8 @@ export type PhoneErrorCode =
   | 'expired-token'
   | 'poll-timeout'
   | 'enrollment-not-waiting'
+  | 'otp-expired-awaiting-agent'
+  | 'cancelled'
   | QrCodeError
   | 'qr-wrong-enrollment'
   | 'chain-invalid'
@@ -73,6 +77,22 @@ function failure<T>(
 ): PhoneResult<T> {
   return { ok: false, code, message, ...extra };
 }
+
+/** Waits `ms`, or less when `signal` aborts (the caller then checks it). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const CANCELLED_MESSAGE = 'stopped before the issuer answered: nothing was installed';
 
 /** A route's answer as a PhoneResult: the success body, or the issuer's refusal, or why there was no answer. */
 function phoneResult<N extends RouteName>(answer: CallOutcome<N>): PhoneResult<RouteSuccess<N>> {
@@ -144,9 +164,11 @@ export async function pollTokenOnce(
   flow: DeviceFlow,
   intervalSeconds: number,
   clientId = PHONE_CLIENT_ID,
+  signal?: AbortSignal,
 ): Promise<PhoneResult<PollOnce>> {
   const answer = await callIssuer(connection, 'token', {
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
+    ...(signal === undefined ? {} : { signal }),
   });
   if (!answer.ok && answer.kind === 'refused' && answer.status === 400) {
     const matchNumber = answer.matchNumber ?? null;
@@ -185,6 +207,8 @@ export interface PollOptions {
   readonly onPending?: (intervalSeconds: number) => void;
   /** Called when a kiosk shows this phone (and again if another kiosk sign-in does): show this number. */
   readonly onMatchNumber?: (matchNumber: string) => void;
+  /** Stops the polling: the result is `cancelled`. */
+  readonly signal?: AbortSignal;
 }
 
 /** Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. */
@@ -193,12 +217,14 @@ export async function pollForToken(
   flow: DeviceFlow,
   options: PollOptions = {},
 ): Promise<PhoneResult<DeviceToken>> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const sleep = options.sleep ?? ((ms: number) => pause(ms, options.signal));
   const deadline = Math.min(flow.expiresAt, Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY));
   let interval = flow.intervalSeconds;
   let shownNumber: string | null = null;
   for (;;) {
-    const once = await pollTokenOnce(connection, flow, interval);
+    const once = await pollTokenOnce(connection, flow, interval, PHONE_CLIENT_ID, options.signal);
+    // An aborted exchange reads as "unreachable": say what happened instead.
+    if (options.signal?.aborted === true) return failure('cancelled', CANCELLED_MESSAGE);
     if (!once.ok) return once;
     if (once.value.state === 'granted') return { ok: true, value: once.value.token };
     interval = once.value.intervalSeconds;
@@ -243,6 +269,8 @@ export async function redeemEnrollment(
     /** Supervised issuance: told once, with the issuer's sentence and the key's fingerprint, while an agent must affirm. */
     onAffirmationPending?: (message: string) => void;
     sleep?: (ms: number) => Promise<void>;
+    /** Stops the redemption (and the wait for the agent): the result is `cancelled`, the new key wiped. */
+    signal?: AbortSignal;
   },
 ): Promise<PhoneResult<Redemption>> {
   const qr = readEnrollmentQr(input.qrPayload, connection.baseUrl.href);
@@ -259,8 +287,10 @@ export async function redeemEnrollment(
     await callIssuer(connection, 'enrollmentForPhone', {
       params: { enrollmentId: qr.value.enrollmentId },
       bearer: input.token.accessToken,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
     }),
   );
+  if (input.signal?.aborted === true) return failure('cancelled', CANCELLED_MESSAGE);
   if (!fetched.ok) return fetched;
   if (fetched.value.state !== 'awaiting-phone') {
     return failure(
@@ -279,25 +309,14 @@ export async function redeemEnrollment(
     callIssuer(connection, 'redeemEnrollment', {
       params: { enrollmentId: qr.value.enrollmentId },
       bearer: input.token.accessToken,
+      ...(input.signal === undefined ? {} : { signal: input.signal }),
       body: {
         otp: input.otp.toString('utf8'),
         csr: keyAndCsr.csrPem,
         ...(input.deviceId === undefined ? {} : { device: { id: input.deviceId } }),
       },
     });
-  // Supervised issuance: the issuer waits for a help-desk agent to affirm this key's fingerprint. The phone shows
-  // the issuer's sentence (with the fingerprint) once and asks again with the same key until the agent has.
-  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const waitUntil = Date.now() + AFFIRMATION_WAIT_MS;
-  let answer = await redeem();
-  let told = false;
-  while (!answer.ok && answer.kind === 'refused' && answer.code === 'affirmation-pending' && Date.now() < waitUntil) {
-    if (!told) input.onAffirmationPending?.(answer.message);
-    told = true;
-    await sleep(AFFIRMATION_POLL_MS);
-    answer = await redeem();
-  }
-  const redeemed = phoneResult(answer);
+  const redeemed = await redeemWaitingForAgent(redeem, Date.now() + fetched.value.expiresIn * 1000, input);
   if (!redeemed.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return redeemed;
@@ -321,4 +340,48 @@ export async function redeemEnrollment(
       summary: check.summary,
     },
   };
+}
+
+/** What the waiting phone is told, and how it waits (redeemEnrollment's input). */
+interface AgentWait {
+  readonly onAffirmationPending?: (message: string) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Supervised issuance: the issuer waits for a help-desk agent to affirm this key's fingerprint. The phone shows the
+ * issuer's sentence (with the fingerprint) once and asks again with the same key until the agent has, until its
+ * one-time password runs out at `otpExpiresAt` (epoch ms; then the enrollment can no longer complete, so waiting
+ * on is pointless), or until the signal aborts. Any other answer ends the wait as it is.
+ */
+async function redeemWaitingForAgent(
+  redeem: () => Promise<CallOutcome<'redeemEnrollment'>>,
+  otpExpiresAt: number,
+  wait: AgentWait,
+): Promise<PhoneResult<RouteSuccess<'redeemEnrollment'>>> {
+  const sleep = wait.sleep ?? ((ms: number) => pause(ms, wait.signal));
+  const cancelled = () => wait.signal?.aborted === true;
+  let answer = await redeem();
+  let waited = false;
+  while (!cancelled() && !answer.ok && answer.kind === 'refused' && answer.code === 'affirmation-pending') {
+    if (!waited) wait.onAffirmationPending?.(answer.message);
+    waited = true;
+    if (Date.now() + AFFIRMATION_POLL_MS >= otpExpiresAt) return agentWaitExpired();
+    await sleep(AFFIRMATION_POLL_MS);
+    if (cancelled()) break;
+    answer = await redeem();
+  }
+  // An aborted exchange reads as "unreachable": say what happened instead.
+  if (cancelled()) return failure('cancelled', CANCELLED_MESSAGE);
+  // The issuer's clock ends the password a moment before the phone's estimate (the answer's travel time).
+  if (waited && !answer.ok && answer.kind === 'refused' && answer.code === 'otp-expired') return agentWaitExpired();
+  return phoneResult(answer);
+}
+
+function agentWaitExpired<T>(): PhoneResult<T> {
+  return failure(
+    'otp-expired-awaiting-agent',
+    'the one-time password expired while waiting for the help-desk agent: start again at the kiosk',
+  );
 }

@@ -90,15 +90,23 @@ async function readCa(file: string | null): Promise<string | null> {
   return content.toString('latin1');
 }
 
+/**
+ * `use` gets the connection and a signal that Ctrl-C (SIGINT) aborts: a waiting `poll` or `redeem` stops with
+ * `cancelled` (the new key wiped) instead of the process dying mid-step.
+ */
 async function withConnection<T>(
   state: Pick<PhoneState, 'issuerUrl' | 'caFile'>,
-  use: (connection: IssuerConnection) => Promise<T>,
+  use: (connection: IssuerConnection, signal: AbortSignal) => Promise<T>,
 ): Promise<T | UsageError> {
   const connected = connectToIssuer(state.issuerUrl, await readCa(state.caFile));
   if (!connected.ok) return new UsageError(connected.message);
+  const interrupted = new AbortController();
+  const onInterrupt = (): void => interrupted.abort();
+  process.once('SIGINT', onInterrupt);
   try {
-    return await use(connected.connection);
+    return await use(connected.connection, interrupted.signal);
   } finally {
+    process.off('SIGINT', onInterrupt);
     connected.connection.close();
   }
 }
@@ -179,8 +187,9 @@ async function poll(args: string[]): Promise<number> {
   const { state } = loaded;
   const flow = state.flow;
   if (flow === undefined) throw new UsageError('no device code yet: run `dck phone start --issuer URL` first');
-  const outcome = await withConnection(state, async (connection) => {
+  const outcome = await withConnection(state, async (connection, signal) => {
     const token = await pollForToken(connection, flow, {
+      signal,
       ...(timeoutSeconds === undefined ? {} : { timeoutMs: timeoutSeconds * 1000 }),
       onPending: (interval) => {
         if (!json)
@@ -234,9 +243,10 @@ async function redeem(args: string[]): Promise<number> {
         { ok: false, code: 'otp-malformed', message: 'the one-time password is 6 to 12 digits' },
         json,
       );
-    const outcome = await withConnection(state, async (connection) => {
+    const outcome = await withConnection(state, async (connection, signal) => {
       const result = await redeemEnrollment(connection, {
         token,
+        signal,
         qrPayload: qrPayload ?? '',
         otp,
         ...(state.deviceId === undefined ? {} : { deviceId: state.deviceId }),

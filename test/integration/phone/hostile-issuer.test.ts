@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as dckPhone } from '../../../cli/commands/phone.ts';
-import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
+import { callIssuer, connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
+import { OTP_LIFETIME_MAX_SECONDS } from '../../../contracts/issuer-api.ts';
 import { fetchIssuerMetadata, pollTokenOnce, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 
 let answer: (response: ServerResponse) => void = (response) => response.end();
@@ -156,6 +157,16 @@ describe('phone client against a hostile issuer', () => {
     });
     expect(Date.now() - started).toBeLessThan(5_000);
     dripped.connection.close();
+  });
+
+  it('refuses an enrollment whose password would outlive any OTP (the phone waits for an agent that long)', async () => {
+    const enrollment = { enrollmentId: 'e'.repeat(22), state: 'awaiting-phone', otpLength: 8 };
+    const fetch = () =>
+      callIssuer(connection, 'enrollmentForPhone', { params: { enrollmentId: 'e'.repeat(22) }, bearer: 't' });
+    answer = json(200, { ...enrollment, expiresIn: OTP_LIFETIME_MAX_SECONDS + 1 });
+    expect(await fetch()).toMatchObject({ ok: false, kind: 'bad-response' });
+    answer = json(200, { ...enrollment, expiresIn: OTP_LIFETIME_MAX_SECONDS });
+    expect(await fetch()).toMatchObject({ ok: true });
   });
 
   it('reports an unreachable issuer as data', async () => {
