@@ -122,6 +122,12 @@ export interface ConsoleAuditFilter {
   readonly to: string;
 }
 
+/** Where the next (older) page of an audit search starts: the previous page's `nextBefore` and `nextCursor`. */
+export interface ConsoleAuditOlder {
+  readonly before: number;
+  readonly cursor: string | null;
+}
+
 export const AUDIT_EXPORT_FORMATS = ['jsonl', 'csv'] as const;
 export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
 /** The most rows one export holds (the newest ones); past it the agent is told to narrow the filter. */
@@ -155,8 +161,11 @@ export interface ConsoleApi {
   rejectRevocation(requestId: string, note: string): ConsoleResult<void>;
   /** Supervised issuance: the fingerprint the agent compared with the one the person's phone shows, and a note. */
   affirmEnrollment(enrollmentId: string, fingerprint: string, note: string): ConsoleResult<void>;
-  /** The audit log (auditor, admin): one page, newest first; `before` is the previous page's `nextBefore`. */
-  searchAudit(filter: ConsoleAuditFilter, before: number | null): ConsoleResult<AuditPage>;
+  /**
+   * The audit log (auditor, admin): one page, newest first; `older`: null for a new search (one audit row at the
+   * issuer), else the previous page's `nextBefore` and `nextCursor`, so its older pages are not audited again.
+   */
+  searchAudit(filter: ConsoleAuditFilter, older: ConsoleAuditOlder | null): ConsoleResult<AuditPage>;
   /** Every row of the filter (at most AUDIT_EXPORT_MAX_ROWS), as JSON lines or CSV. */
   exportAudit(filter: ConsoleAuditFilter, format: AuditExportFormat): ConsoleResult<ConsoleAuditExport>;
   /** A new QR + one-time password for a person's enrollment waiting for its phone (the old password dies), a note. */
@@ -206,7 +215,7 @@ export const SEARCH_MIN_LENGTH = 2;
 export const SEARCH_MAX_LENGTH = 128;
 export const NOTE_MAX_LENGTH = 200;
 const SERIAL_PATTERN = /^[0-9a-f]{1,80}$/;
-/** Request, card and enrollment ids: the issuer's opaque ids. */
+/** Request, card and enrollment ids, audit page cursors: the issuer's opaque ids (base64url). */
 const REQUEST_ID_PATTERN = new RegExp(OPAQUE_ID_PATTERN);
 const REASON_PATTERN = /^[A-Za-z]{1,32}$/;
 const FINGERPRINT_PATTERN = new RegExp(KEY_FINGERPRINT_INPUT_PATTERN);
@@ -268,6 +277,20 @@ export function isConsoleAuditFilter(value: unknown): value is ConsoleAuditFilte
   );
 }
 
+/** An older page's start as the page sends it back: the issuer's `nextBefore` and `nextCursor` (it verifies the cursor). */
+function isConsoleAuditOlder(value: unknown): value is ConsoleAuditOlder {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields: Record<string, unknown> = { ...value };
+  if (Object.keys(fields).sort().join(',') !== 'before,cursor') return false;
+  const { before, cursor } = fields;
+  return (
+    typeof before === 'number' &&
+    Number.isSafeInteger(before) &&
+    before >= 1 &&
+    (cursor === null || (typeof cursor === 'string' && REQUEST_ID_PATTERN.test(cursor)))
+  );
+}
+
 const AUDIT_FILTER_RULE =
   'filter: { agent, action, target, outcome, from, to } (text, event name, success|failure, days)';
 
@@ -317,11 +340,11 @@ const validators: { readonly [K in ConsoleInvokeName]: ArgsValidator<K> } = {
     return ok([enrollmentId, fingerprint, note]);
   },
   searchAudit: (args) => {
-    const [filter, before] = args;
+    const [filter, older] = args;
     if (args.length !== 2 || !isConsoleAuditFilter(filter)) return invalid(AUDIT_FILTER_RULE);
-    if (before !== null && !(Number.isSafeInteger(before) && typeof before === 'number' && before >= 1))
-      return invalid('before must be null or a positive integer');
-    return ok([filter, before]);
+    if (older !== null && !isConsoleAuditOlder(older))
+      return invalid("older must be null or { before: a positive integer, cursor: null or the issuer's page cursor }");
+    return ok([filter, older]);
   },
   exportAudit: (args) => {
     const [filter, format] = args;

@@ -339,9 +339,14 @@ export function createConsoleController(options: ConsoleControllerOptions): Cons
           issuer.route('agentAffirmEnrollment', { params: { enrollmentId }, body: { fingerprint, note }, bearer }),
         nothing,
       ),
-    searchAudit: (filter, before) =>
+    // An older page carries the issuer's cursor: the pages the agent views are one audited search, not one each.
+    searchAudit: (filter, older) =>
       withSession(
-        (bearer) => issuer.route('agentAudit', { query: auditQueryOf(filter, before), bearer }),
+        (bearer) =>
+          issuer.route('agentAudit', {
+            query: auditQueryOf(filter, older?.before ?? null, undefined, older?.cursor ?? undefined),
+            bearer,
+          }),
         (page) => page,
       ),
     exportAudit: async (filter, format) => {

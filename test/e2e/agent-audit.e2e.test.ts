@@ -1,9 +1,9 @@
 // The console's Audit screen end to end: Debian Chromium on the browser host (`dck agent --browser --demo`), the
 // agent's virtual PIV card (Dana Desk) in a private pcscd, the real issuer over HTTPS. As a helpdesk agent, Dana
 // looks a person up (an agent action the audit records) and has no Audit tab; given the auditor role, she signs in
-// again and sees that action in the audit, filters it, and exports the filter as JSON lines and as CSV (the
-// downloaded files are read back and checked: the same rows, no PIN); with the role withdrawn, the issuer refuses the
-// next search and the screen says so. Screenshots in English and Dutch (test-output/screenshots/agent-audit-*.png),
+// again and sees that action in the audit, filters it, views its older page (the same search: one audit row, not one
+// per page), and exports the filter as JSON lines and as CSV (the downloaded files are read back and checked: the
+// same rows, no PIN); with the role withdrawn, the issuer refuses the next search and the screen says so. Screenshots in English and Dutch (test-output/screenshots/agent-audit-*.png),
 // each checked by axe.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { ensureRendererBuilt } from '../../build/renderer-build.ts';
 import { startDemoConsole } from '../../demo/demo-console.ts';
 import type { DemoConsole } from '../../demo/demo-console.ts';
 import { agentIdentityKey, grantAgentRole, withdrawAgentRole } from '../../issuer/agent/agent-roles.ts';
+import { AUDIT_PAGE_DEFAULT } from '../../issuer/agent/audit-search.ts';
 import { DEMO_PIN } from '../../virtual-card/profiles.ts';
 import { chromiumAvailable, launchChromium } from './support/chromium.ts';
 import { agentCard, openDesktopApp, pullAndReinsert, screenShooters, signIn } from './support/console-page.ts';
@@ -26,6 +27,7 @@ const T = {
     people: 'Look up a person',
     audit: 'Audit log',
     apply: 'Apply filter',
+    older: 'Load more',
   },
   nl: {
     pin: 'Voer uw pincode in',
@@ -33,6 +35,7 @@ const T = {
     people: 'Persoon opzoeken',
     audit: 'Auditlogboek',
     apply: 'Filter toepassen',
+    older: 'Meer laden',
   },
 } as const;
 const SEARCHED = 'pat persoon';
@@ -55,6 +58,26 @@ function auditorRole(change: 'grant' | 'withdraw'): Promise<boolean> {
     { kind: 'admin', id: 'e2e' },
     new Date(),
   );
+}
+
+/** Lookups an older page is made of, beyond the newest page's AUDIT_PAGE_DEFAULT rows. */
+const OLDER_PAGE_SEED = AUDIT_PAGE_DEFAULT + 5;
+
+/** An agent-lookup row as the issuer writes it (issuer/agent/person-lookup.ts), straight into its audit. */
+function seedLookup(i: number): Promise<void> {
+  return agentConsole.demo.issuer.storage.appendAudit({
+    at: Date.now(),
+    event: 'agent-lookup',
+    outcome: 'success',
+    code: null,
+    details: { query: `busy desk ${i}`, cards: 0, cardIds: '' },
+  });
+}
+
+/** The audit rows that record an audit search (each one an auditor's act). */
+async function auditSearches(): Promise<number> {
+  const rows = await agentConsole.demo.issuer.storage.listAudit(0, 100_000);
+  return rows.filter((row) => row.event === 'agent-audit-search').length;
 }
 
 /** Clicks an export button and reads the file Chromium downloaded. */
@@ -98,15 +121,30 @@ describe.skipIf(!runs)('the Audit screen in Chromium (browser host, virtual agen
     expect(await lookup.first().innerText()).toMatch(/Dana Desk/);
     await shoot(page, 'en', 'rows');
 
+    // More lookups than one page holds (as a busy help desk makes them), so the filter has an older page.
+    for (let i = 0; i < OLDER_PAGE_SEED; i += 1) await seedLookup(i);
     await page.getByLabel('Action').fill('agent-lookup');
     await page.getByRole('button', { name: T.en.apply }).click();
     await expect
-      .poll(async () =>
-        (await page.locator('tbody tr td:nth-child(3)').allInnerTexts()).every((a) => a === 'agent-lookup'),
-      )
+      .poll(async () => {
+        const actions = await page.locator('tbody tr td:nth-child(3)').allInnerTexts();
+        return actions.length === AUDIT_PAGE_DEFAULT && actions.every((a) => a === 'agent-lookup');
+      })
       .toBe(true);
-    const shownRows = await page.locator('tbody tr').count();
     await shoot(page, 'en', 'filtered');
+
+    // "Load more" shows the older page of the same search: the issuer's audit keeps one row for the search, not one
+    // per page viewed (the console sends the page's cursor).
+    const searchesBefore = await auditSearches();
+    await page.getByRole('button', { name: T.en.older }).click();
+    await expect.poll(() => page.locator('tbody tr').count()).toBeGreaterThan(AUDIT_PAGE_DEFAULT);
+    await page.getByRole('row').filter({ hasText: SEARCHED }).first().scrollIntoViewIfNeeded();
+    expect(await auditSearches()).toBe(searchesBefore);
+    const shownRows = await page.locator('tbody tr').count();
+    expect((await page.locator('tbody tr td:nth-child(3)').allInnerTexts()).every((a) => a === 'agent-lookup')).toBe(
+      true,
+    );
+    await shoot(page, 'en', 'older');
 
     const jsonl = await download(page, 'Export as JSON lines');
     expect(jsonl.name).toMatch(/^audit-\d{8}-\d{6}\.jsonl$/);

@@ -6,7 +6,12 @@ import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { AuditRow } from '../../../contracts/agent-api.ts';
 import { AUDIT_EXPORT_MAX_ROWS } from '../../../contracts/console-api.ts';
-import type { AuditExportFormat, ConsoleApi, ConsoleAuditFilter } from '../../../contracts/console-api.ts';
+import type {
+  AuditExportFormat,
+  ConsoleApi,
+  ConsoleAuditFilter,
+  ConsoleAuditOlder,
+} from '../../../contracts/console-api.ts';
 import { ScreenFrame } from '../../components/ScreenFrame.tsx';
 import { refusalKey } from '../console-client.ts';
 import { saveDownload } from '../save-download.ts';
@@ -24,17 +29,19 @@ export function AuditSection({ api }: { readonly api: ConsoleApi }): ReactNode {
   const { t } = useTranslation();
   const [applied, setApplied] = useState<ConsoleAuditFilter>(NO_AUDIT_FILTER);
   const [rows, setRows] = useState<readonly AuditRow[] | null>(null);
-  const [nextBefore, setNextBefore] = useState<number | null>(null);
+  /** Where the older page starts (the issuer's `nextBefore` and cursor of the last page shown); null: no more. */
+  const [older, setOlder] = useState<ConsoleAuditOlder | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [exported, setExported] = useState<ExportState>({ kind: 'idle' });
 
   const load = useCallback(
-    async (filter: ConsoleAuditFilter, before: number | null): Promise<void> => {
-      const answer = await api.searchAudit(filter, before);
+    async (filter: ConsoleAuditFilter, from: ConsoleAuditOlder | null): Promise<void> => {
+      const answer = await api.searchAudit(filter, from);
       if (!answer.ok) return setProblem(t(refusalKey(answer.error)));
       setProblem(null);
-      setRows((shown) => [...(before === null ? [] : (shown ?? [])), ...answer.value.rows]);
-      setNextBefore(answer.value.nextBefore);
+      setRows((shown) => [...(from === null ? [] : (shown ?? [])), ...answer.value.rows]);
+      const { nextBefore, nextCursor } = answer.value;
+      setOlder(nextBefore === null ? null : { before: nextBefore, cursor: nextCursor });
     },
     [api, t],
   );
@@ -82,8 +89,8 @@ export function AuditSection({ api }: { readonly api: ConsoleApi }): ReactNode {
       </div>
       <ExportNotice state={exported} />
       {rows === null ? null : <AuditTable rows={rows} />}
-      {nextBefore === null ? null : (
-        <button type="button" className="button button--secondary" onClick={() => void load(applied, nextBefore)}>
+      {older === null ? null : (
+        <button type="button" className="button button--secondary" onClick={() => void load(applied, older)}>
           {t('console.audit.loadMore')}
         </button>
       )}

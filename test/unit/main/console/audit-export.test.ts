@@ -175,6 +175,9 @@ describe('the filter', () => {
 
   it('the page may only send a filter of the right shape and bounds', () => {
     expect(validateConsoleArgs('searchAudit', [NONE, null]).ok).toBe(true);
+    const cursor = 'A'.repeat(43);
+    expect(validateConsoleArgs('searchAudit', [NONE, { before: 7, cursor }]).ok).toBe(true);
+    expect(validateConsoleArgs('searchAudit', [NONE, { before: 7, cursor: null }]).ok).toBe(true);
     expect(validateConsoleArgs('exportAudit', [{ ...NONE, outcome: 'failure' }, 'csv']).ok).toBe(true);
     for (const args of [
       [{ ...NONE, agent: 'x'.repeat(129) }, null],
@@ -186,6 +189,11 @@ describe('the filter', () => {
       [NONE, -1],
       [NONE, 1.5],
       [NONE, '7'],
+      [NONE, { before: 0, cursor: null }],
+      [NONE, { before: 7 }],
+      [NONE, { before: 7, cursor: 'x'.repeat(65) }],
+      [NONE, { before: 7, cursor: "x' OR 1=1 --xxxxxxxxxx" }],
+      [NONE, { before: 7, cursor: null, extra: 1 }],
       [null, null],
     ])
       expect(validateConsoleArgs('searchAudit', args).ok, JSON.stringify(args)).toBe(false);
