@@ -9,14 +9,9 @@ import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callIssuer, connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../../phone/qr-code.ts';
-import {
-  pollTokenOnce,
-  redeemEnrollment,
-  startDeviceAuthorization,
-  type DeviceFlow,
-  type DeviceToken,
-} from '../../../phone/phone-client.ts';
+import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
 import { approve, kioskSignIn, startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { approvedEnrollment as approvedPhone, must, phoneConnection } from './phone-fixture.ts';
 
 let h: IssuerHarness;
 let connection: IssuerConnection;
@@ -25,9 +20,7 @@ let workDir: string;
 beforeAll(async () => {
   h = await startHarness();
   workDir = mkdtempSync(join(tmpdir(), 'dck-phone-flow-'));
-  const connected = connectToIssuer(h.issuer.url, h.issuer.tlsCertificatePem);
-  if (!connected.ok) throw new Error(connected.message);
-  connection = connected.connection;
+  connection = phoneConnection(h);
 });
 
 afterAll(async () => {
@@ -36,28 +29,7 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-function must<T>(result: { ok: true; value: T } | { ok: false; message: string }): T {
-  if (!result.ok) throw new Error(result.message);
-  return result.value;
-}
-
-/** Phone asks for a code, a card signs in at the kiosk and approves it: the kiosk's QR payload + OTP. */
-async function approvedEnrollment(): Promise<{
-  flow: DeviceFlow;
-  token: DeviceToken;
-  qrPayload: string;
-  otp: string;
-  cardUuid: string;
-}> {
-  const flow = must(await startDeviceAuthorization(connection));
-  const card = await h.card();
-  const session = await kioskSignIn(h.http, card);
-  const approved = await approve(h.http, session.sessionToken, flow.userCode);
-  if (approved.status !== 201) throw new Error(approved.text);
-  const polled = must(await pollTokenOnce(connection, flow, flow.intervalSeconds));
-  if (polled.state !== 'granted') throw new Error('not granted');
-  return { flow, token: polled.token, qrPayload: approved.body.qrPayload, otp: approved.body.otp, cardUuid: card.uuid };
-}
+const approvedEnrollment = () => approvedPhone(h, connection);
 
 describe('phone client in-process', () => {
   it('waits while the kiosk has not approved, then gets its token', async () => {

@@ -2,11 +2,11 @@
 // real issuer on loopback whose one-time passwords live OTP_SECONDS: the phone asks only while its password still
 // works and then says so with its own code (no agent ever affirms here), and an abort ends the wait at once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
+import type { IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { AFFIRMATION_POLL_SECONDS } from '../../../contracts/key-fingerprint.ts';
-import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../../../phone/phone-client.ts';
-import type { DeviceToken } from '../../../phone/phone-client.ts';
-import { approve, kioskSignIn, startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { redeemEnrollment } from '../../../phone/phone-client.ts';
+import { startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';
+import { approvedEnrollment, phoneConnection } from './phone-fixture.ts';
 
 /** Short, so a test sees the password run out; longer than two of the phone's asks (AFFIRMATION_POLL_SECONDS: 3). */
 const OTP_SECONDS = 7;
@@ -19,9 +19,7 @@ beforeAll(async () => {
     config: { otp: { lifetimeSeconds: OTP_SECONDS } },
     tenantSettings: { supervision: 'agent-affirms' },
   });
-  const connected = connectToIssuer(h.issuer.url, h.issuer.tlsCertificatePem);
-  if (!connected.ok) throw new Error(connected.message);
-  connection = connected.connection;
+  connection = phoneConnection(h);
 });
 
 afterAll(async () => {
@@ -29,17 +27,7 @@ afterAll(async () => {
   await h.close();
 });
 
-/** A phone approved at the kiosk: its token, the kiosk's QR payload and OTP (the OTP's life starts now). */
-async function approvedPhone(): Promise<{ token: DeviceToken; qrPayload: string; otp: string }> {
-  const flow = await startDeviceAuthorization(connection);
-  if (!flow.ok) throw new Error(flow.message);
-  const session = await kioskSignIn(h.http, await h.card());
-  const approved = await approve(h.http, session.sessionToken, flow.value.userCode);
-  if (approved.status !== 201) throw new Error(approved.text);
-  const polled = await pollTokenOnce(connection, flow.value, flow.value.intervalSeconds);
-  if (!polled.ok || polled.value.state !== 'granted') throw new Error('no token');
-  return { token: polled.value.token, qrPayload: approved.body.qrPayload, otp: approved.body.otp };
-}
+const approvedPhone = () => approvedEnrollment(h, connection);
 
 describe('phone waiting for the agent (supervised issuance)', () => {
   it('stops when its one-time password runs out, saying so, instead of asking on for minutes', async () => {
