@@ -9,7 +9,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { run as dckPhone } from '../../../cli/commands/phone.ts';
 import { callIssuer, connectToIssuer, type IssuerConnection } from '../../../contracts/issuer-caller.ts';
 import { OTP_LIFETIME_MAX_SECONDS } from '../../../contracts/issuer-api.ts';
-import { fetchIssuerMetadata, pollTokenOnce, startDeviceAuthorization } from '../../../phone/phone-client.ts';
+import {
+  fetchIssuerMetadata,
+  pollForToken,
+  pollTokenOnce,
+  startDeviceAuthorization,
+} from '../../../phone/phone-client.ts';
 
 let answer: (response: ServerResponse) => void = (response) => response.end();
 const server = createServer((_request, response) => answer(response));
@@ -167,6 +172,15 @@ describe('phone client against a hostile issuer', () => {
     expect(await fetch()).toMatchObject({ ok: false, kind: 'bad-response' });
     answer = json(200, { ...enrollment, expiresIn: OTP_LIFETIME_MAX_SECONDS });
     expect(await fetch()).toMatchObject({ ok: true });
+  });
+
+  it('an issuer that answers "pending" for ever: an abort ends the polling as cancelled', async () => {
+    answer = json(400, { error: 'authorization_pending', error_description: 'wait', message: 'wait' });
+    const flow = { deviceCode: 'd', userCode: 'WDJB-MJHT', verificationUri: 'https://x', intervalSeconds: 1 };
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    const result = await pollForToken(connection, { ...flow, expiresAt: Date.now() + 5_000 }, { signal: stop.signal });
+    expect(result).toMatchObject({ ok: false, code: 'cancelled' });
   });
 
   it('reports an unreachable issuer as data', async () => {
