@@ -27,7 +27,7 @@ import {
   newDeviceId,
   readTokenPin,
   removeCredentialState,
-  removePcState,
+  removeTokenPin,
   savePcState,
 } from './pc-state.ts';
 import type { PcState, StateLoad } from './pc-state.ts';
@@ -40,13 +40,11 @@ import {
 } from './pc-windows.ts';
 import type { WindowsPcHost } from './pc-windows.ts';
 import { defaultSystemdUserDir, removeRenewalUnits, writeRenewalUnits, RENEWAL_UNIT } from './renewal-timer.ts';
-import { enrollThisPc, removeThisPc, renewThisPc } from './this-pc.ts';
+import { enrollThisPc, removeThisPc, renewThisPc, storeFailure } from './this-pc.ts';
 import type { PcCredential, ThisPc } from './this-pc.ts';
-import type { DeviceKeyStore } from '../../native/device-keys/index.ts';
 import {
   DEFAULT_STORE_DEADLINE_MS,
   DeviceKeyError,
-  initializeDeviceToken,
   Pkcs11StoreProcess,
   registerModuleInNss,
   SOFTHSM2_MODULE,
@@ -224,7 +222,8 @@ export async function removeHere(
       else {
         await removeRenewalUnits(request.systemdDir ?? defaultSystemdUserDir());
         const nss = nssDirectory(request.nssDb);
-        if (nss !== null) await unregisterModuleFromNss({ directory: nss }).catch(() => undefined);
+        if (nss !== null)
+          await unregisterModuleFromNss({ directory: nss, deadlineMs: storeDeadlineMs() }).catch(() => undefined);
       }
       return ok(null);
     } finally {
@@ -282,7 +281,7 @@ function thisPc(
 
 /** The token's calls run in a child process killed after the deadline (store-process.ts): a TPM that stops
  * answering ends in "The TPM did not answer", not a frozen `dck pc` or app. */
-function storeFor(protection: KeyProtection, tokenPin: Buffer): DeviceKeyStore {
+function storeFor(protection: KeyProtection, tokenPin: Buffer): Pkcs11StoreProcess {
   return new Pkcs11StoreProcess({
     modulePath: MODULES[protection],
     tokenLabel: TOKEN_LABEL,
@@ -312,15 +311,11 @@ async function prepareToken(
   const pin = await createTokenPin(dir);
   try {
     // The SO PIN is not kept: nobody needs to administer this token; a new enrollment can start a new one.
-    const outcome = initializeDeviceToken(
-      MODULES[protection],
-      TOKEN_LABEL,
-      Buffer.from(randomBytes(16).toString('hex')),
-      Buffer.from(pin),
-    );
+    // Under the store's deadline: tpm2-pkcs11 asks the TPM from C_Initialize on.
+    const outcome = await storeFor(protection, pin).initializeToken(Buffer.from(randomBytes(16).toString('hex')));
     if (outcome === 'initialised') return { ok: true, pin };
     pin.fill(0);
-    await removePcState(dir);
+    await removeTokenPin(dir);
     return {
       ok: false,
       error: {
@@ -330,7 +325,9 @@ async function prepareToken(
     };
   } catch (error) {
     pin.fill(0);
-    await removePcState(dir);
+    await removeTokenPin(dir);
+    if (error instanceof DeviceKeyError && error.code === 'store-no-answer')
+      return { ok: false, error: storeFailure(error) };
     if (error instanceof DeviceKeyError && error.code === 'no-platform-store')
       return {
         ok: false,
@@ -388,7 +385,7 @@ async function afterInstall(
   const lines: string[] = [];
   const nss = nssDirectory(nssOption);
   if (nss !== null) {
-    await registerModuleInNss({ directory: nss }, MODULES[state.store]).then(
+    await registerModuleInNss({ directory: nss, deadlineMs: storeDeadlineMs() }, MODULES[state.store]).then(
       () => lines.push(`Browsers using ${nss} offer it (module registered).`),
       (error: unknown) =>
         lines.push(`Browsers were not told about it (${error instanceof Error ? error.message : 'NSS failed'}).`),

@@ -87,9 +87,8 @@ export async function removeCredentialState(dir: string): Promise<void> {
   await rm(join(dir, STATE_FILE), { force: true });
 }
 
-/** Everything, the token PIN too: only for a token that was never initialised with it. */
-export async function removePcState(dir: string): Promise<void> {
-  await rm(join(dir, STATE_FILE), { force: true });
+/** The token PIN only: for a token that was never initialised with it (the state file is not its business). */
+export async function removeTokenPin(dir: string): Promise<void> {
   await rm(join(dir, TOKEN_PIN_FILE), { force: true });
 }
 

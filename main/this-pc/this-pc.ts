@@ -155,7 +155,8 @@ async function storeStep<T>(step: () => Promise<T>): Promise<Result<T, PcError>>
   }
 }
 
-function storeFailure(error: DeviceKeyError): PcError {
+/** A key store's fault in the person's words (also the token's first set-up's, pc-setup.ts). */
+export function storeFailure(error: DeviceKeyError): PcError {
   switch (error.code) {
     case 'no-platform-store':
       return pcError('no-platform-store', `This PC's key store (TPM) does not answer (${error.detail}).`);

@@ -12,13 +12,15 @@ import { DeviceKeyError } from './errors.ts';
 import { deviceKeyErrorOf } from './pkcs11-device-key-store.ts';
 import { checkStoreText } from './store-text.ts';
 
+export type TokenInitialisation = 'initialised' | 'already-initialised';
+
 /** Initialises the first uninitialised slot of the module as `label`; `already-initialised` when `label` exists. */
 export function initializeDeviceToken(
   modulePath: string,
   label: string,
   soPin: Buffer,
   userPin: Buffer,
-): 'initialised' | 'already-initialised' {
+): TokenInitialisation {
   try {
     checkStoreText(label);
     const module = openModule(modulePath);

@@ -11,17 +11,22 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { DeviceKeyError } from './errors.ts';
+import { DEFAULT_STORE_DEADLINE_MS } from './store-process.ts';
 
 const run = promisify(execFile);
 /** The module name browsers show under "Security devices". */
 export const NSS_MODULE_NAME = 'Derived Credential (this PC)';
-/** NSS tools can hang on a module that hangs; a TPM answers in well under a second (measured 0.2 s on swtpm). */
-const TOOL_TIMEOUT_MS = 30_000;
 
 export interface NssDatabase {
   /** Directory of the `sql:` database (cert9.db, key4.db, pkcs11.txt). */
   readonly directory: string;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The key store's deadline (store-process.ts): NSS loads every registered module, so `modutil` and `certutil` wait
+   * on the TPM like a key call does (a silent TPM froze them, measured with swtpm paused). A tool not done in time
+   * is killed (SIGKILL: blocked in the TPM's read, it would not act on SIGTERM's handler) → `store-no-answer`.
+   */
+  readonly deadlineMs?: number;
 }
 
 /** Creates an empty database (no password) when the directory has none, as Chromium does on first start. */
@@ -84,15 +89,19 @@ export function parseCertutilList(output: string): string[] {
 }
 
 async function nssTool(database: NssDatabase, tool: 'certutil' | 'modutil', args: string[]): Promise<string> {
+  const deadlineMs = database.deadlineMs ?? DEFAULT_STORE_DEADLINE_MS;
   try {
     const { stdout } = await run(tool, args, {
       env: database.env ?? process.env,
-      timeout: TOOL_TIMEOUT_MS,
+      timeout: deadlineMs,
+      killSignal: 'SIGKILL',
       encoding: 'utf8',
     });
     return stdout;
   } catch (error) {
     // The tool's own text names files and the user's home; our message names the tool and its exit status.
+    if (typeof error === 'object' && error !== null && 'killed' in error && error.killed === true)
+      throw new DeviceKeyError('store-no-answer', `${tool}: no answer in ${deadlineMs / 1000} s`);
     const status = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : 'failed';
     throw new DeviceKeyError(status === 'ENOENT' ? 'no-platform-store' : 'store-failed', `${tool}: ${status}`);
   }

@@ -1,12 +1,17 @@
 // The child process of store-process.ts: it alone loads the PKCS#11 module (tpm2-pkcs11, SoftHSM2) and makes the
 // calls, one request at a time, so a TPM that stops answering blocks this process and never the app's. It ends when
 // its parent goes (the IPC channel closes) or kills it.
+import { initializeDeviceToken } from './device-token.ts';
 import { DeviceKeyError } from './errors.ts';
 import { Pkcs11DeviceKeyStore } from './pkcs11-device-key-store.ts';
 import type { StoreProcessReply, StoreProcessRequest, StoreProcessValue } from './store-process-protocol.ts';
 
-function perform(store: Pkcs11DeviceKeyStore, request: StoreProcessRequest): Promise<StoreProcessValue> {
-  const { call } = request;
+async function perform(
+  store: Pkcs11DeviceKeyStore,
+  request: StoreProcessRequest,
+  pin: Buffer,
+): Promise<StoreProcessValue> {
+  const { call, token } = request;
   switch (call.op) {
     case 'generateKey':
       return store.generateKeyWithId(call.keyId, call.request);
@@ -18,6 +23,12 @@ function perform(store: Pkcs11DeviceKeyStore, request: StoreProcessRequest): Pro
       return store.list();
     case 'delete':
       return store.delete(call.keyId).then(() => null);
+    case 'initializeToken': {
+      const soPin = Buffer.from(call.soPin);
+      call.soPin.fill(0);
+      // initializeDeviceToken wipes both copies it is given.
+      return initializeDeviceToken(token.modulePath, token.tokenLabel, soPin, Buffer.from(pin));
+    }
   }
 }
 
@@ -26,7 +37,7 @@ async function answer(request: StoreProcessRequest): Promise<StoreProcessReply> 
   request.pin.fill(0);
   const store = new Pkcs11DeviceKeyStore({ ...request.token, tokenPin: () => Buffer.from(pin) });
   try {
-    return { id: request.id, ok: true, value: await perform(store, request) };
+    return { id: request.id, ok: true, value: await perform(store, request, pin) };
   } catch (error) {
     if (error instanceof DeviceKeyError) return { id: request.id, ok: false, code: error.code, detail: error.detail };
     // A defect, not the token's answer: its name only (a message could carry bytes we were sent).

@@ -6,6 +6,7 @@ import type {
   DeviceKeyRequest,
   GeneratedDeviceKey,
 } from './device-key-store.ts';
+import type { TokenInitialisation } from './device-token.ts';
 import type { DeviceKeyErrorCode } from './errors.ts';
 
 /** Which module and token the child opens (the token PIN travels with each request, and is wiped after it). */
@@ -25,7 +26,9 @@ export type StoreProcessCall =
     }
   | { readonly op: 'sign'; readonly keyId: string; readonly message: Uint8Array }
   | { readonly op: 'list' }
-  | { readonly op: 'delete'; readonly keyId: string };
+  | { readonly op: 'delete'; readonly keyId: string }
+  /** First set-up (device-token.ts): the request's PIN becomes the user PIN; both PINs are wiped after it. */
+  | { readonly op: 'initializeToken'; readonly soPin: Uint8Array };
 
 export interface StoreProcessRequest {
   readonly id: number;
@@ -34,7 +37,7 @@ export interface StoreProcessRequest {
   readonly call: StoreProcessCall;
 }
 
-export type StoreProcessValue = GeneratedDeviceKey | Uint8Array | DeviceCredential[] | null;
+export type StoreProcessValue = GeneratedDeviceKey | Uint8Array | DeviceCredential[] | TokenInitialisation | null;
 
 /** The child's first message says it has loaded (its start is not the TPM's time); then one reply per request. */
 export type StoreProcessReply =

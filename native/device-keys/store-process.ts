@@ -24,6 +24,7 @@ import type {
   DeviceKeyStore,
   GeneratedDeviceKey,
 } from './device-key-store.ts';
+import type { TokenInitialisation } from './device-token.ts';
 import { DeviceKeyError } from './errors.ts';
 import { newKeyId } from './pkcs11-device-key-store.ts';
 import type {
@@ -91,6 +92,19 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
         await this.#call({ op: 'delete', keyId }).catch(() => undefined);
       }
       throw error;
+    }
+  }
+
+  /**
+   * First set-up of the token (device-token.ts) under the same deadline: tpm2-pkcs11 asks the TPM at C_Initialize
+   * already, so a silent TPM froze the first enrollment before any key call. `soPin` is wiped; the user PIN is the
+   * store's token PIN.
+   */
+  async initializeToken(soPin: Buffer): Promise<TokenInitialisation> {
+    try {
+      return (await this.#call({ op: 'initializeToken', soPin })) as TokenInitialisation;
+    } finally {
+      soPin.fill(0);
     }
   }
 

@@ -1,0 +1,117 @@
+// `dck pc` and what a silent TPM can leave behind (native/device-keys/store-process.ts): the token's first set-up
+// runs under the same deadline as every key call (a paused TPM ends in a plain sentence in time, with no token PIN,
+// no token and the state file as it was), and a key a cut-off run left without its certificate is swept by the next
+// enrollment or renewal, which says so; keys with a certificate stay. Real parts: the issuer (HTTPS, SQLite), the
+// virtual card in pcscd, tpm2-pkcs11 on a private swtpm (paused with SIGSTOP: tpm2-tss has no timeout of its own).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Pkcs11DeviceKeyStore, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
+import type { DeviceCredential } from '../../../native/device-keys/index.ts';
+import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
+import { enrollArgs, startPcBench } from './pc-fixture.ts';
+import type { DckResult, PcBench } from './pc-fixture.ts';
+
+let bench: PcBench;
+
+beforeAll(async () => {
+  bench = await startPcBench({ name: 'dck-pc-leftovers-', card: true, tpm: true });
+}, 120_000);
+afterAll(async () => {
+  bench.tpm?.resume();
+  await bench.stop();
+  expect(bench.printed.join('\n')).not.toContain(DEMO_PIN);
+});
+beforeEach(() => bench.flushTpm());
+
+/** A tpm2-pkcs11 store directory of the test's own (each token keeps its own PIN), as `dck pc` is given it. */
+function privateTokenStore(name: string): NodeJS.ProcessEnv {
+  const directory = join(bench.work, name);
+  mkdirSync(directory);
+  return { TPM2_PKCS11_STORE: directory };
+}
+
+/** The token as this test process sees it (in-process: the TPM answers here), read with the state's token PIN. */
+async function onToken<T>(
+  store: NodeJS.ProcessEnv,
+  state: string,
+  work: (keys: Pkcs11DeviceKeyStore) => Promise<T>,
+): Promise<T> {
+  bench.flushTpm();
+  const shared = process.env.TPM2_PKCS11_STORE;
+  process.env.TPM2_PKCS11_STORE = store.TPM2_PKCS11_STORE; // read by tpm2-pkcs11 at C_Initialize
+  try {
+    return await work(
+      new Pkcs11DeviceKeyStore({
+        modulePath: TPM2_PKCS11_MODULE,
+        tokenLabel: 'dck this pc',
+        protection: 'tpm',
+        tokenPin: () => readFileSync(join(state, 'token-pin')),
+      }),
+    );
+  } finally {
+    if (shared === undefined) delete process.env.TPM2_PKCS11_STORE;
+    else process.env.TPM2_PKCS11_STORE = shared;
+    bench.flushTpm();
+  }
+}
+
+const withoutCertificate = (keys: readonly DeviceCredential[]): string[] =>
+  keys.filter((key) => key.certificateDer === null).map((key) => key.keyId);
+
+describe('dck pc: what a silent TPM leaves behind', () => {
+  it('the TPM silent at the first set-up: "The TPM did not answer" in time, no token PIN, state as it was; then it works', async () => {
+    const state = join(bench.work, 'init-paused');
+    const store = privateTokenStore('init-paused-store');
+    // A state left by an earlier refused attempt (this PC's id, no credential): the failed set-up must keep it.
+    mkdirSync(state, { recursive: true });
+    const earlier = {
+      version: 1,
+      issuerUrl: bench.h.issuer.url,
+      caFile: bench.caFile,
+      deviceId: 'pc-0123456789abcdef',
+      store: 'tpm',
+      label: 'Derived Credential',
+      credential: null,
+      retiring: [],
+    };
+    writeFileSync(join(state, 'state.json'), `${JSON.stringify(earlier)}\n`, { mode: 0o600 });
+    const stateBefore = readFileSync(join(state, 'state.json'));
+
+    const tpm = bench.tpm;
+    if (tpm === null) throw new Error('the bench was started with a TPM');
+    tpm.pause();
+    let cutOff: DckResult;
+    const started = Date.now();
+    try {
+      cutOff = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, {
+        ...store,
+        DCK_PC_TPM_DEADLINE_SECONDS: '3',
+      });
+    } finally {
+      tpm.resume();
+    }
+    // The deadline, the child's start (tsx: 1–5 s on a loaded machine) and Node's own: never the TPM's silence.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(cutOff.code).toBe(1);
+    expect(JSON.parse(cutOff.stdout)).toEqual({
+      error: 'no-platform-store',
+      message:
+        'The TPM did not answer (initializeToken: no answer in 3 s). Try again; if it happens again, restart this PC.',
+    });
+    expect(existsSync(join(state, 'token-pin'))).toBe(false);
+    expect(readFileSync(join(state, 'state.json'))).toEqual(stateBefore);
+
+    // Nothing half-made: the next run sets the token up and enrolls (a half-made token would be one "whose PIN this
+    // app does not hold"), keeping this PC's id.
+    bench.flushTpm();
+    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
+      deviceId: string;
+      credential: { keyId: string } | null;
+    };
+    expect(after.deviceId).toBe(earlier.deviceId);
+    expect(after.credential?.keyId).toMatch(/^[0-9a-f]{16}$/);
+  }, 180_000);
+});
