@@ -168,6 +168,7 @@ async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
     ...(left === null
       ? []
       : [`The old credential is not revoked yet (${left.message}); the next renew or remove retries.`]),
+    ...renewed.value.notes,
   ]);
 }
 

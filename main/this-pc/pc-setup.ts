@@ -40,7 +40,14 @@ import {
 } from './pc-windows.ts';
 import type { WindowsPcHost } from './pc-windows.ts';
 import { defaultSystemdUserDir, removeRenewalUnits, writeRenewalUnits, RENEWAL_UNIT } from './renewal-timer.ts';
-import { enrollThisPc, removeThisPc, renewThisPc, storeFailure } from './this-pc.ts';
+import {
+  enrollThisPc,
+  removeThisPc,
+  renewThisPc,
+  storeFailure,
+  sweepUnfinishedKeys,
+  sweptKeysNote,
+} from './this-pc.ts';
 import type { PcCredential, ThisPc } from './this-pc.ts';
 import {
   DEFAULT_STORE_DEADLINE_MS,
@@ -146,13 +153,16 @@ export async function enrollHere(host: PcHost, request: PcEnrollRequest): Promis
     if (!tokenPin.ok) return err(tokenPin.error);
     try {
       const pc = thisPc(host, state, issuer, tokenPin.pin, request, request.model);
+      const swept = await sweepUnfinishedKeys(pc.store, previous.ok ? keyIdsOf(previous.state) : []);
       const enrolled = await enrollThisPc(pc);
       if (!enrolled.ok) return enrolled;
       await savePcState(dir, { ...state, credential: enrolled.value });
-      const extras =
-        host.windows === null
+      const extras = [
+        ...sweptKeysNote(swept),
+        ...(host.windows === null
           ? await afterInstall(state, dir, request.nssDb, request.systemdDir)
-          : [await registerWindowsReminder(host.windows, dir)];
+          : [await registerWindowsReminder(host.windows, dir)]),
+      ];
       return ok({ state, credential: enrolled.value, protectionNote: chosen?.value.note ?? null, extras });
     } finally {
       tokenPin.pin.fill(0);
@@ -167,6 +177,8 @@ export interface PcRenewed {
   readonly credential: PcCredential;
   /** Why the old credential is not revoked yet (kept in `retiring`: the next renew or remove retries), or null. */
   readonly oldCredentialLeft: PcError | null;
+  /** What the person is told besides (unfinished keys of an earlier attempt removed). */
+  readonly notes: readonly string[];
 }
 
 export async function renewHere(host: PcHost, dir: string, request: PcRun): Promise<Result<PcRenewed, PcError>> {
@@ -177,12 +189,18 @@ export async function renewHere(host: PcHost, dir: string, request: PcRun): Prom
       const credential = state.credential;
       if (credential === null) return err({ code: 'not-enrolled', message: 'This PC is not set up.' });
       const pc = thisPc(host, state, issuer, pin, request, hostModel());
+      const swept = await sweepUnfinishedKeys(pc.store, keyIdsOf(state));
       const renewed = await renewThisPc(pc, credential);
       if (!renewed.ok) return renewed;
       const retiring = await retryRetiring(pc, state.retiring);
       if (renewed.value.oldCredentialLeft !== null) retiring.push(credential);
       await savePcState(dir, { ...state, credential: renewed.value.credential, retiring });
-      return ok({ state, credential: renewed.value.credential, oldCredentialLeft: renewed.value.oldCredentialLeft });
+      return ok({
+        state,
+        credential: renewed.value.credential,
+        oldCredentialLeft: renewed.value.oldCredentialLeft,
+        notes: sweptKeysNote(swept),
+      });
     } finally {
       issuer.close();
     }
@@ -368,6 +386,10 @@ async function enrolledState(dir: string, host: PcHost): Promise<{ state: PcStat
   if (pin === null) throw new PcSetupError(`the token PIN file in ${dir} is missing`);
   return { state: loaded.state, pin };
 }
+
+/** The keys the state file names (its credential's and those retiring): never swept, whatever the store lists. */
+const keyIdsOf = (state: PcState): string[] =>
+  [...(state.credential === null ? [] : [state.credential]), ...state.retiring].map((credential) => credential.keyId);
 
 async function retryRetiring(pc: ThisPc, retiring: readonly PcCredential[]): Promise<PcCredential[]> {
   const left: PcCredential[] = [];

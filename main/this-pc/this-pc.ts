@@ -91,6 +91,40 @@ export async function enrollThisPc(pc: ThisPc): Promise<Result<PcCredential, PcE
   });
 }
 
+/**
+ * Keys an earlier run left in the store without a certificate: a run cut off while the TPM stayed silent through its
+ * own clean-up (store-process.ts deletes a cut-off generation's key, but that delete needs the TPM too). Found by
+ * `list()` (a key with no certificate) and deleted, except the keys in `keep` (the state file's: a step under way in
+ * this run has not made its key yet, the sweep runs before it). Returns how many went. A store that does not answer
+ * now sweeps nothing: the run's own next call says so, and the next run sweeps again.
+ */
+export async function sweepUnfinishedKeys(store: DeviceKeyStore, keep: readonly string[]): Promise<number> {
+  let listed: Awaited<ReturnType<DeviceKeyStore['list']>>;
+  try {
+    listed = await store.list();
+  } catch (error) {
+    if (error instanceof DeviceKeyError) return 0;
+    throw error;
+  }
+  let swept = 0;
+  for (const key of listed) {
+    if (key.certificateDer !== null || keep.includes(key.keyId)) continue;
+    const deleted = await storeStep(() => store.delete(key.keyId));
+    if (deleted.ok) swept += 1;
+  }
+  return swept;
+}
+
+/** What the person reads after a sweep (none: nothing to say). */
+export function sweptKeysNote(swept: number): string[] {
+  if (swept === 0) return [];
+  return [
+    swept === 1
+      ? 'Removed an unfinished key from an earlier attempt.'
+      : `Removed ${swept} unfinished keys from earlier attempts.`,
+  ];
+}
+
 export interface Renewal {
   readonly credential: PcCredential;
   /** Null when the old credential was revoked and deleted; else why it is still here (retried by the next run). */

@@ -114,4 +114,32 @@ describe('dck pc: what a silent TPM leaves behind', () => {
     expect(after.deviceId).toBe(earlier.deviceId);
     expect(after.credential?.keyId).toMatch(/^[0-9a-f]{16}$/);
   }, 180_000);
+
+  it('a key an earlier run left without its certificate: the next renewal removes it and says so; the credential stays', async () => {
+    const state = join(bench.work, 'leftover');
+    const store = privateTokenStore('leftover-store');
+    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    // What a run cut off while the TPM stayed silent through its clean-up leaves: a key, no certificate.
+    const leftover = await onToken(store, state, (keys) =>
+      keys.generateKey({ commonName: 'pc-0123456789abcdef', label: 'Derived Credential' }),
+    );
+    expect(withoutCertificate(await onToken(store, state, (keys) => keys.list()))).toEqual([leftover.keyId]);
+
+    bench.flushTpm();
+    const renewed = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store);
+    expect(renewed.code, renewed.stderr).toBe(0);
+    const answer = JSON.parse(renewed.stdout) as { keyId: string; messages: string[] };
+    expect(answer.messages).toContain('Removed an unfinished key from an earlier attempt.');
+
+    const keys = await onToken(store, state, (token) => token.list());
+    expect(withoutCertificate(keys)).toEqual([]);
+    expect(keys.map((key) => key.keyId)).toEqual([answer.keyId]);
+
+    // Nothing left to sweep: the next run says nothing of it.
+    bench.flushTpm();
+    const again = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store);
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as { messages: string[] }).messages.join(' ')).not.toContain('unfinished');
+  }, 240_000);
 });
