@@ -71,7 +71,13 @@ export type PcView =
       readonly lastAttempt: 'none' | 'wrong';
       readonly busy: boolean;
     }
-  | { readonly screen: 'working'; readonly purpose: PcPurpose | 'remove'; readonly step: PcWorkStep }
+  | {
+      readonly screen: 'working';
+      readonly purpose: PcPurpose | 'remove';
+      readonly step: PcWorkStep;
+      /** The window was closed mid-step: it stays until the step ends, then closes itself (main/electron). */
+      readonly closing?: true;
+    }
   | {
       readonly screen: 'done';
       readonly outcome: 'set-up' | 'renewed' | 'removed';
@@ -220,7 +226,11 @@ export function isPcView(value: unknown): value is PcView {
       );
     }
     case 'working':
-      return isPurposeOrRemove(get('purpose')) && isOneOf(PC_WORK_STEPS, get('step'));
+      return (
+        isPurposeOrRemove(get('purpose')) &&
+        isOneOf(PC_WORK_STEPS, get('step')) &&
+        (get('closing') === undefined || get('closing') === true)
+      );
     case 'done':
       return (
         isOneOf(['set-up', 'renewed', 'removed'], get('outcome')) &&

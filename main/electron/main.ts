@@ -26,6 +26,7 @@ import { startConsoleService } from '../console/console-service.ts';
 import { agentShellOptions } from './agent-options.ts';
 import { createAppWindow, SHELL_APP_WINDOWS } from './app-window.ts';
 import { quitWhenStopped, STOP_DEADLINE_MS } from './clean-quit.ts';
+import { closeAfterStep } from './close-after-step.ts';
 import { pcShellSettings, shellApp } from './shell-args.ts';
 import type { ShellApp } from './shell-args.ts';
 import { pcOperations } from '../this-pc/pc-app-operations.ts';
@@ -175,6 +176,8 @@ interface AppWiring<View> {
   readonly onView: (listener: (view: View) => void) => () => void;
   readonly pushView: (contents: WebContents, view: View) => void;
   readonly stop: () => Promise<void>;
+  /** An app whose steps must end before its window goes (close-after-step.ts): "Set up this PC". */
+  readonly finishBeforeClosing?: () => Promise<void> | null;
 }
 
 /**
@@ -195,6 +198,16 @@ async function openAppWindow<View>(wiring: AppWiring<View>): Promise<void> {
     push();
   });
   window.webContents.on('did-finish-load', push);
+  if (wiring.finishBeforeClosing !== undefined)
+    window.on(
+      'close',
+      closeAfterStep({
+        finishBeforeClosing: wiring.finishBeforeClosing,
+        close: () => window?.close(),
+        deadlineMs: STOP_DEADLINE_MS,
+        log,
+      }),
+    );
   window.on('closed', () => {
     window = null;
   });
@@ -262,6 +275,7 @@ function thisPc(): Promise<void> {
     onView: (listener) => controller.onView(listener),
     pushView: pushPcViewTo,
     stop: () => controller.stop(),
+    finishBeforeClosing: () => controller.finishBeforeClosing(),
   });
 }
 

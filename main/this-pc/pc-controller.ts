@@ -49,6 +49,11 @@ export interface PcController {
   onView(listener: (view: PcView) => void): () => void;
   /** Waits for a running step, closes the card and stops the card port. */
   stop(): Promise<void>;
+  /**
+   * The window was closed: null when no step runs (it may close now); else the working screen says the window closes
+   * by itself once the step is done, and this resolves when it is (main/electron/close-after-step.ts).
+   */
+  finishBeforeClosing(): Promise<void> | null;
 }
 
 /** main's fault (pc-errors.ts) as the kind the page says in the person's language. */
@@ -88,6 +93,10 @@ export function createPcController(options: PcControllerOptions): PcController {
   const views = createViewPublisher<PcView>({ screen: 'status', installed: null });
   const publish = views.publish;
   let running: Promise<void> | null = null;
+  /** Set once the window was closed mid-step: every later step keeps saying so. */
+  let closing = false;
+  const showWorking = (purpose: PcPurpose | 'remove', step: PcWorkStep): void =>
+    publish({ screen: 'working', purpose, step, ...(closing ? { closing: true as const } : {}) });
 
   /** What this PC holds; a state it cannot read is shown as "not set up" (the CLI says why: `dck pc status`). */
   const installedNow = (): Promise<PcInstalled | null> =>
@@ -151,7 +160,7 @@ export function createPcController(options: PcControllerOptions): PcController {
 
   /** The operation with the verified card's sign-in; the card is released as soon as the sign-in is done. */
   const runFlow = async (purpose: PcPurpose, session: KioskCardSession, certificateDer: Uint8Array): Promise<void> => {
-    const onStep = (step: PcWorkStep): void => publish({ screen: 'working', purpose, step });
+    const onStep = (step: PcWorkStep): void => showWorking(purpose, step);
     const signIn: SignInWith = async (issuer) => {
       onStep('signing-in');
       try {
@@ -251,7 +260,7 @@ export function createPcController(options: PcControllerOptions): PcController {
       if (running !== null || view.screen !== 'status' || view.installed === null)
         return Promise.resolve(err({ code: 'not-now', detail: 'nothing to remove now' }));
       runExclusive(async () => {
-        const removed = await operations.remove((step) => publish({ screen: 'working', purpose: 'remove', step }));
+        const removed = await operations.remove((step) => showWorking('remove', step));
         if (!removed.ok) return fail('remove', removed.error);
         log('pc-removed');
         publish({ screen: 'done', outcome: 'removed', installed: null, oldCredentialLeft: false });
@@ -275,6 +284,14 @@ export function createPcController(options: PcControllerOptions): PcController {
       runCard.stopWatching();
       await running;
       await runCard.stop();
+    },
+    finishBeforeClosing: () => {
+      if (running === null) return null;
+      closing = true;
+      const view = views.current();
+      if (view.screen === 'working') publish({ ...view, closing: true });
+      log('pc-closing-after-step');
+      return running;
     },
   };
 }

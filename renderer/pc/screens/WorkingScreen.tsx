@@ -36,7 +36,14 @@ export function WorkingScreen({ view }: { readonly view: WorkingView }): ReactNo
           ))}
         </ol>
       ) : null}
-      <p className="muted">{t('pc.working.keepOpen')}</p>
+      {/* Closed mid-step (main/electron/close-after-step.ts): the window stays until the step ends, and says why. */}
+      {view.closing === true ? (
+        <p className="lead" role="alert">
+          {t('pc.working.closing')}
+        </p>
+      ) : (
+        <p className="muted">{t('pc.working.keepOpen')}</p>
+      )}
     </ScreenFrame>
   );
 }
