@@ -85,6 +85,8 @@ export type PcView =
       readonly installed: PcInstalled | null;
       /** renewed: the old credential is not revoked yet (the next renew or remove retries). */
       readonly oldCredentialLeft: boolean;
+      /** Keys an earlier, cut-off attempt left without a certificate, removed by this run (absent: none). */
+      readonly unfinishedKeysRemoved?: number;
     }
   | {
       readonly screen: 'failed';
@@ -203,6 +205,9 @@ function isInstalled(value: unknown): value is PcInstalled {
 const isPurpose = (value: unknown): value is PcPurpose => isOneOf(PC_PURPOSES, value);
 const isPurposeOrRemove = (value: unknown): boolean => isPurpose(value) || value === 'remove';
 
+const isUnfinishedKeysRemoved = (value: unknown): boolean =>
+  value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 1000);
+
 /** The page's check of a pushed view: the screen and every field it renders. */
 export function isPcView(value: unknown): value is PcView {
   if (typeof value !== 'object' || value === null) return false;
@@ -235,7 +240,8 @@ export function isPcView(value: unknown): value is PcView {
       return (
         isOneOf(['set-up', 'renewed', 'removed'], get('outcome')) &&
         (get('installed') === null || isInstalled(get('installed'))) &&
-        typeof get('oldCredentialLeft') === 'boolean'
+        typeof get('oldCredentialLeft') === 'boolean' &&
+        isUnfinishedKeysRemoved(get('unfinishedKeysRemoved'))
       );
     case 'failed': {
       const sentence = get('issuerSentence');

@@ -25,6 +25,7 @@ import {
 import type { PcHost } from '../../main/this-pc/pc-setup.ts';
 import { defaultPcStateDir, loadPcState } from '../../main/this-pc/pc-state.ts';
 import type { PcState } from '../../main/this-pc/pc-state.ts';
+import { sweptKeysNote } from '../../main/this-pc/this-pc.ts';
 import type { PcCredential, ThisPc } from '../../main/this-pc/this-pc.ts';
 import { DeviceKeyError } from '../../native/device-keys/index.ts';
 import { createSmartCardService } from '../../native/pcsc/index.ts';
@@ -168,7 +169,7 @@ async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
     ...(left === null
       ? []
       : [`The old credential is not revoked yet (${left.message}); the next renew or remove retries.`]),
-    ...renewed.value.notes,
+    ...sweptKeysNote(renewed.value.unfinishedKeysRemoved),
   ]);
 }
 

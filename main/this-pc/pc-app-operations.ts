@@ -88,15 +88,22 @@ export function pcOperations(
           ...places,
         });
         if (!enrolled.ok) return enrolled;
-        return ok(installedView(enrolled.value.state, enrolled.value.credential, true));
+        return ok({
+          installed: installedView(enrolled.value.state, enrolled.value.credential, true),
+          unfinishedKeysRemoved: enrolled.value.unfinishedKeysRemoved,
+        });
       }),
 
     renew: (signIn, onStep) =>
       asResult(async () => {
         const renewed = await renewHere(hostFor(signIn), dir, { onStep });
         if (!renewed.ok) return renewed;
-        const { state, credential, oldCredentialLeft } = renewed.value;
-        return ok({ installed: installedView(state, credential, true), oldCredentialLeft: oldCredentialLeft !== null });
+        const { state, credential, oldCredentialLeft, unfinishedKeysRemoved } = renewed.value;
+        return ok({
+          installed: installedView(state, credential, true),
+          oldCredentialLeft: oldCredentialLeft !== null,
+          unfinishedKeysRemoved,
+        });
       }),
 
     remove: (onStep) =>

@@ -28,11 +28,15 @@ export type SignInWith = (
 export interface PcOperations {
   /** What this PC holds now; null when it is not set up. */
   installed(): Promise<PcInstalled | null>;
-  enroll(signIn: SignInWith, onStep: (step: PcWorkStep) => void): Promise<Result<PcInstalled, PcError>>;
+  /** The new credential, and how many keys an earlier cut-off attempt left that this run removed (pc-setup.ts). */
+  enroll(
+    signIn: SignInWith,
+    onStep: (step: PcWorkStep) => void,
+  ): Promise<Result<{ installed: PcInstalled; unfinishedKeysRemoved: number }, PcError>>;
   renew(
     signIn: SignInWith,
     onStep: (step: PcWorkStep) => void,
-  ): Promise<Result<{ installed: PcInstalled; oldCredentialLeft: boolean }, PcError>>;
+  ): Promise<Result<{ installed: PcInstalled; oldCredentialLeft: boolean; unfinishedKeysRemoved: number }, PcError>>;
   remove(onStep: (step: PcWorkStep) => void): Promise<Result<null, PcError>>;
 }
 
@@ -55,6 +59,10 @@ export interface PcController {
    */
   finishBeforeClosing(): Promise<void> | null;
 }
+
+/** The done screen's note of unfinished keys removed: only when there were some. */
+const removedKeys = (count: number): { unfinishedKeysRemoved?: number } =>
+  count > 0 ? { unfinishedKeysRemoved: count } : {};
 
 /** main's fault (pc-errors.ts) as the kind the page says in the person's language. */
 export function pcFault(error: PcError): { fault: PcFault; issuerSentence?: string } {
@@ -174,12 +182,25 @@ export function createPcController(options: PcControllerOptions): PcController {
       const enrolled = await operations.enroll(signIn, onStep);
       if (!enrolled.ok) return fail('enroll', enrolled.error);
       log('pc-set-up');
-      return publish({ screen: 'done', outcome: 'set-up', installed: enrolled.value, oldCredentialLeft: false });
+      return publish({
+        screen: 'done',
+        outcome: 'set-up',
+        installed: enrolled.value.installed,
+        oldCredentialLeft: false,
+        ...removedKeys(enrolled.value.unfinishedKeysRemoved),
+      });
     }
     const renewed = await operations.renew(signIn, onStep);
     if (!renewed.ok) return fail('renew', renewed.error);
     log('pc-renewed', { oldCredentialLeft: renewed.value.oldCredentialLeft ? 1 : 0 });
-    publish({ screen: 'done', outcome: 'renewed', ...renewed.value });
+    const { installed, oldCredentialLeft, unfinishedKeysRemoved } = renewed.value;
+    publish({
+      screen: 'done',
+      outcome: 'renewed',
+      installed,
+      oldCredentialLeft,
+      ...removedKeys(unfinishedKeysRemoved),
+    });
   };
 
   /** One step at a time: a call while one runs is refused; stop() waits for it. */

@@ -118,8 +118,10 @@ export interface PcEnrolled {
   readonly credential: PcCredential;
   /** Why the protection is not the one asked for (Windows without a TPM), or null. */
   readonly protectionNote: string | null;
-  /** NSS and reminder outcomes: the credential is installed either way. */
+  /** NSS and reminder outcomes (and the unfinished keys removed): the credential is installed either way. */
   readonly extras: readonly string[];
+  /** Keys an earlier cut-off attempt left without a certificate, removed before this one (this-pc.ts sweep). */
+  readonly unfinishedKeysRemoved: number;
 }
 
 export async function enrollHere(host: PcHost, request: PcEnrollRequest): Promise<Result<PcEnrolled, PcError>> {
@@ -163,7 +165,13 @@ export async function enrollHere(host: PcHost, request: PcEnrollRequest): Promis
           ? await afterInstall(state, dir, request.nssDb, request.systemdDir)
           : [await registerWindowsReminder(host.windows, dir)]),
       ];
-      return ok({ state, credential: enrolled.value, protectionNote: chosen?.value.note ?? null, extras });
+      return ok({
+        state,
+        credential: enrolled.value,
+        protectionNote: chosen?.value.note ?? null,
+        extras,
+        unfinishedKeysRemoved: swept,
+      });
     } finally {
       tokenPin.pin.fill(0);
     }
@@ -177,8 +185,8 @@ export interface PcRenewed {
   readonly credential: PcCredential;
   /** Why the old credential is not revoked yet (kept in `retiring`: the next renew or remove retries), or null. */
   readonly oldCredentialLeft: PcError | null;
-  /** What the person is told besides (unfinished keys of an earlier attempt removed). */
-  readonly notes: readonly string[];
+  /** Keys an earlier cut-off attempt left without a certificate, removed before this one (this-pc.ts sweep). */
+  readonly unfinishedKeysRemoved: number;
 }
 
 export async function renewHere(host: PcHost, dir: string, request: PcRun): Promise<Result<PcRenewed, PcError>> {
@@ -199,7 +207,7 @@ export async function renewHere(host: PcHost, dir: string, request: PcRun): Prom
         state,
         credential: renewed.value.credential,
         oldCredentialLeft: renewed.value.oldCredentialLeft,
-        notes: sweptKeysNote(swept),
+        unfinishedKeysRemoved: swept,
       });
     } finally {
       issuer.close();

@@ -20,6 +20,9 @@ export function DoneScreen({ view, onBack }: { readonly view: DoneView; readonly
       <p className="lead">{t(`pc.done.body.${view.outcome}`)}</p>
       {view.installed === null ? null : <InstalledFacts installed={view.installed} />}
       {view.oldCredentialLeft ? <p className="notice notice--warning">{t('pc.done.oldLeft')}</p> : null}
+      {view.unfinishedKeysRemoved === undefined ? null : (
+        <p className="muted">{t('pc.done.unfinishedKeysRemoved', { count: view.unfinishedKeysRemoved })}</p>
+      )}
       <div className="pc__actions">
         <button type="button" className="button button--primary button--large" onClick={onBack}>
           {t('pc.done.close')}

@@ -61,7 +61,9 @@ describe('pc-api views (page side)', () => {
         busy: false,
       },
       { screen: 'working', purpose: 'remove', step: 'revoking' },
+      { screen: 'working', purpose: 'enroll', step: 'creating-key', closing: true },
       { screen: 'done', outcome: 'set-up', installed, oldCredentialLeft: false },
+      { screen: 'done', outcome: 'renewed', installed, oldCredentialLeft: false, unfinishedKeysRemoved: 2 },
       { screen: 'failed', purpose: 'enroll', fault: 'issuer-refused', issuerSentence: 'Refused.' },
     ])
       expect(isPcView(view)).toBe(true);
@@ -73,6 +75,11 @@ describe('pc-api views (page side)', () => {
     ['a date that is not an instant', { screen: 'status', installed: { ...installed, notAfter: 'tomorrow' } }],
     ['an unknown fault', { screen: 'failed', purpose: 'enroll', fault: 'pin-is-123456' }],
     ['an unknown step', { screen: 'working', purpose: 'enroll', step: 'exporting-key' }],
+    ['a closing flag that is not true', { screen: 'working', purpose: 'enroll', step: 'issuing', closing: 'yes' }],
+    ...[0, -1, 1.5, '1', 1001].map((count): [string, unknown] => [
+      `unfinished keys removed: ${JSON.stringify(count)}`,
+      { screen: 'done', outcome: 'set-up', installed, oldCredentialLeft: false, unfinishedKeysRemoved: count },
+    ]),
     [
       'tries out of range',
       {

@@ -29,7 +29,7 @@ const operations: PcOperations = {
   installed: () => Promise.resolve(null),
   enroll: async (signIn) => {
     const signedIn = await signIn(issuer);
-    return signedIn.ok ? ok(INSTALLED) : signedIn;
+    return signedIn.ok ? ok({ installed: INSTALLED, unfinishedKeysRemoved: 0 }) : signedIn;
   },
   renew: () => Promise.reject(new Error('not in this test')),
   remove: () => Promise.reject(new Error('not in this test')),
