@@ -74,6 +74,8 @@ export interface TpmTokenStore {
   readonly env: NodeJS.ProcessEnv;
   /** The credentials on this store's token, read from the test's own process (tpm2-pkcs11 loaded through pkcs11js). */
   readonly listKeys: (tokenPin: () => Buffer) => Promise<DeviceCredential[]>;
+  /** Any work on this store's token from the test's own process (e.g. a key left as a cut-off run leaves it). */
+  readonly withKeys: <T>(tokenPin: () => Buffer, work: (keys: Pkcs11DeviceKeyStore) => Promise<T>) => Promise<T>;
 }
 
 export interface PcBench {
@@ -175,11 +177,15 @@ async function startCardReader(
 }
 
 /**
- * The credentials on the 'dck this pc' token of `directory`'s store. tpm2-pkcs11 reads TPM2_PKCS11_STORE from this
- * process's environment at C_Initialize, so it points there for the listing only and is put back as it was (unset
- * stays unset: a string 'undefined' would be a store path).
+ * Work on the 'dck this pc' token of `directory`'s store. tpm2-pkcs11 reads TPM2_PKCS11_STORE from this process's
+ * environment at C_Initialize, so it points there for the work only and is put back as it was (unset stays unset: a
+ * string 'undefined' would be a store path).
  */
-async function listKeysIn(directory: string, tokenPin: () => Buffer): Promise<DeviceCredential[]> {
+async function withKeysIn<T>(
+  directory: string,
+  tokenPin: () => Buffer,
+  work: (keys: Pkcs11DeviceKeyStore) => Promise<T>,
+): Promise<T> {
   const sharedStore = process.env.TPM2_PKCS11_STORE;
   process.env.TPM2_PKCS11_STORE = directory;
   try {
@@ -189,7 +195,7 @@ async function listKeysIn(directory: string, tokenPin: () => Buffer): Promise<De
       protection: 'tpm',
       tokenPin,
     });
-    return await keys.list();
+    return await work(keys);
   } finally {
     if (sharedStore === undefined) delete process.env.TPM2_PKCS11_STORE;
     else process.env.TPM2_PKCS11_STORE = sharedStore;
@@ -202,7 +208,8 @@ function ownTokenStoreIn(work: string, name: string): TpmTokenStore {
   return {
     directory,
     env: { TPM2_PKCS11_STORE: directory },
-    listKeys: (tokenPin) => listKeysIn(directory, tokenPin),
+    listKeys: (tokenPin) => withKeysIn(directory, tokenPin, (keys) => keys.list()),
+    withKeys: (tokenPin, work) => withKeysIn(directory, tokenPin, work),
   };
 }
 

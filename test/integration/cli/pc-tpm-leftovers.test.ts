@@ -6,7 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Pkcs11DeviceKeyStore, TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import type { DeviceCredential } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { enrollArgs, startPcBench } from './pc-fixture.ts';
@@ -24,37 +23,8 @@ afterAll(async () => {
 });
 beforeEach(() => bench.flushTpm());
 
-/** A tpm2-pkcs11 store directory of the test's own (each token keeps its own PIN), as `dck pc` is given it. */
-function privateTokenStore(name: string): NodeJS.ProcessEnv {
-  const directory = join(bench.work, name);
-  mkdirSync(directory);
-  return { TPM2_PKCS11_STORE: directory };
-}
-
-/** The token as this test process sees it (in-process: the TPM answers here), read with the state's token PIN. */
-async function onToken<T>(
-  store: NodeJS.ProcessEnv,
-  state: string,
-  work: (keys: Pkcs11DeviceKeyStore) => Promise<T>,
-): Promise<T> {
-  bench.flushTpm();
-  const shared = process.env.TPM2_PKCS11_STORE;
-  process.env.TPM2_PKCS11_STORE = store.TPM2_PKCS11_STORE; // read by tpm2-pkcs11 at C_Initialize
-  try {
-    return await work(
-      new Pkcs11DeviceKeyStore({
-        modulePath: TPM2_PKCS11_MODULE,
-        tokenLabel: 'dck this pc',
-        protection: 'tpm',
-        tokenPin: () => readFileSync(join(state, 'token-pin')),
-      }),
-    );
-  } finally {
-    if (shared === undefined) delete process.env.TPM2_PKCS11_STORE;
-    else process.env.TPM2_PKCS11_STORE = shared;
-    bench.flushTpm();
-  }
-}
+/** The state's token PIN, as `dck pc` wrote it. */
+const tokenPinOf = (state: string) => (): Buffer => readFileSync(join(state, 'token-pin'));
 
 const withoutCertificate = (keys: readonly DeviceCredential[]): string[] =>
   keys.filter((key) => key.certificateDer === null).map((key) => key.keyId);
@@ -62,7 +32,7 @@ const withoutCertificate = (keys: readonly DeviceCredential[]): string[] =>
 describe('dck pc: what a silent TPM leaves behind', () => {
   it('the TPM silent at the first set-up: "The TPM did not answer" in time, no token PIN, state as it was; then it works', async () => {
     const state = join(bench.work, 'init-paused');
-    const store = privateTokenStore('init-paused-store');
+    const store = bench.ownTokenStore('init-paused-store');
     // A state left by an earlier refused attempt (this PC's id, no credential): the failed set-up must keep it.
     mkdirSync(state, { recursive: true });
     const earlier = {
@@ -85,7 +55,7 @@ describe('dck pc: what a silent TPM leaves behind', () => {
     const started = Date.now();
     try {
       cutOff = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, {
-        ...store,
+        ...store.env,
         DCK_PC_TPM_DEADLINE_SECONDS: '3',
       });
     } finally {
@@ -105,7 +75,7 @@ describe('dck pc: what a silent TPM leaves behind', () => {
     // Nothing half-made: the next run sets the token up and enrolls (a half-made token would be one "whose PIN this
     // app does not hold"), keeping this PC's id.
     bench.flushTpm();
-    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store);
+    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store.env);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     const after = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8')) as {
       deviceId: string;
@@ -117,28 +87,31 @@ describe('dck pc: what a silent TPM leaves behind', () => {
 
   it('a key an earlier run left without its certificate: the next renewal removes it and says so; the credential stays', async () => {
     const state = join(bench.work, 'leftover');
-    const store = privateTokenStore('leftover-store');
-    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store);
+    const store = bench.ownTokenStore('leftover-store');
+    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store.env);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     // What a run cut off while the TPM stayed silent through its clean-up leaves: a key, no certificate.
-    const leftover = await onToken(store, state, (keys) =>
+    bench.flushTpm();
+    const leftover = await store.withKeys(tokenPinOf(state), (keys) =>
       keys.generateKey({ commonName: 'pc-0123456789abcdef', label: 'Derived Credential' }),
     );
-    expect(withoutCertificate(await onToken(store, state, (keys) => keys.list()))).toEqual([leftover.keyId]);
+    bench.flushTpm();
+    expect(withoutCertificate(await store.listKeys(tokenPinOf(state)))).toEqual([leftover.keyId]);
 
     bench.flushTpm();
-    const renewed = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store);
+    const renewed = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store.env);
     expect(renewed.code, renewed.stderr).toBe(0);
     const answer = JSON.parse(renewed.stdout) as { keyId: string; messages: string[] };
     expect(answer.messages).toContain('Removed an unfinished key from an earlier attempt.');
 
-    const keys = await onToken(store, state, (token) => token.list());
+    bench.flushTpm();
+    const keys = await store.listKeys(tokenPinOf(state));
     expect(withoutCertificate(keys)).toEqual([]);
     expect(keys.map((key) => key.keyId)).toEqual([answer.keyId]);
 
     // Nothing left to sweep: the next run says nothing of it.
     bench.flushTpm();
-    const again = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store);
+    const again = await bench.dck(['renew', '--state', state, '--json'], `${DEMO_PIN}\n`, store.env);
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as { messages: string[] }).messages.join(' ')).not.toContain('unfinished');
   }, 240_000);
