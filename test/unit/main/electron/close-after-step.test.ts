@@ -9,21 +9,8 @@ import { isPcView } from '../../../../contracts/pc-api.ts';
 import { closeAfterStep } from '../../../../main/electron/close-after-step.ts';
 import { createPcController } from '../../../../main/this-pc/pc-controller.ts';
 import type { PcController, PcOperations } from '../../../../main/this-pc/pc-controller.ts';
-import type { KioskIssuerPort } from '../../../../main/issuer-client/issuer-port.ts';
 import { pinBytes, RIGHT_PIN, ScriptedReader } from '../card/scripted-card.ts';
-
-const INSTALLED = {
-  serialNumberHex: '0a1b',
-  protection: 'tpm',
-  notAfter: '2031-01-01T00:00:00.000Z',
-  renewalDueAt: '2030-12-01T00:00:00.000Z',
-  inStore: true,
-} as const;
-
-const issuer: Pick<KioskIssuerPort, 'challenge' | 'answerChallenge'> = {
-  challenge: () => Promise.resolve(ok({ challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) })),
-  answerChallenge: () => Promise.resolve(ok({ sessionToken: 's'.repeat(22), commonName: 'Pat Example' })),
-};
+import { INSTALLED, signInIssuer } from '../this-pc/pc-doubles.ts';
 
 function closeEvent(): { preventDefault: () => void; prevented: () => boolean } {
   let prevented = false;
@@ -43,7 +30,7 @@ async function midStep() {
   const operations: PcOperations = {
     installed: () => Promise.resolve(null),
     enroll: async (signIn, onStep) => {
-      const signedIn = await signIn(issuer);
+      const signedIn = await signIn(signInIssuer);
       if (!signedIn.ok) return signedIn;
       onStep('creating-key');
       await new Promise<void>((resolve) => (endStep = resolve));

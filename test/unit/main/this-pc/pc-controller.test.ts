@@ -5,30 +5,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ok } from '../../../../contracts/kiosk-api.ts';
 import type { PcView } from '../../../../contracts/pc-api.ts';
-import type { KioskIssuerPort } from '../../../../main/issuer-client/issuer-port.ts';
 import { createPcController } from '../../../../main/this-pc/pc-controller.ts';
 import type { PcController, PcOperations } from '../../../../main/this-pc/pc-controller.ts';
 import { pinBytes, RIGHT_PIN, ScriptedReader, wiped } from '../card/scripted-card.ts';
 import type { VerifyScript } from '../card/scripted-card.ts';
-
-const INSTALLED = {
-  serialNumberHex: '0a1b',
-  protection: 'software',
-  notAfter: '2031-01-01T00:00:00.000Z',
-  renewalDueAt: '2030-12-01T00:00:00.000Z',
-  inStore: true,
-} as const;
-
-const issuer: Pick<KioskIssuerPort, 'challenge' | 'answerChallenge'> = {
-  challenge: () => Promise.resolve(ok({ challengeId: 'c'.repeat(22), challenge: new Uint8Array(32) })),
-  answerChallenge: () => Promise.resolve(ok({ sessionToken: 's'.repeat(22), commonName: 'Hal Helpdesk' })),
-};
+import { INSTALLED, signInIssuer } from './pc-doubles.ts';
 
 /** FAKE operations: nothing installed; enroll signs in with the card, then "installs". */
 const operations: PcOperations = {
   installed: () => Promise.resolve(null),
   enroll: async (signIn) => {
-    const signedIn = await signIn(issuer);
+    const signedIn = await signIn(signInIssuer);
     return signedIn.ok ? ok({ installed: INSTALLED, unfinishedKeysRemoved: 0 }) : signedIn;
   },
   renew: () => Promise.reject(new Error('not in this test')),
