@@ -6,16 +6,21 @@
 //
 //   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--warm-up K] [--workers W] [--client raw-tls|undici|node-https]
 //                                     [--ca-signer software|pkcs11] [--log-level info|silent|…]
-//                                     [--storage sqlite|postgres] [--nodes N] [--prefill N]
+//                                     [--storage sqlite|postgres] [--nodes N] [--prefill N] [--rounds R]
 //
-// --storage postgres: the run on SQLite as always, then the same run on a private PostgreSQL 15 cluster
+// --storage postgres: SQLite as always, and beside it a private PostgreSQL 15 cluster
 // (test/integration/issuer/storage/postgres-server.ts, synchronous_commit off: the durability of SQLite's WAL with
 // synchronous=NORMAL) served by N `dck issuer` processes on different ports (--nodes, each with --workers W), each
 // client staying on one node; then both rates side by side. The database's own CPU is not in the issuer's figures.
 //
-// --prefill N (≤ 5,000,000): before the warm-up, one enrollment made alone, then N copies of it (its card, session,
-// device authorization, enrollment, derived certificate and chained audit rows) written in batches
-// (bench/issuer-prefill.ts), on each backend measured; prints how long that took. Compare with a run without it.
+// --prefill N (≤ 5,000,000): each backend measured twice, on an empty database and on one where, before the warm-up,
+// one enrollment was made alone and then N copies of it (its card, session, device authorization, enrollment,
+// derived certificate and chained audit rows) were written in batches (bench/issuer-prefill.ts); prints how long
+// that took, and full against empty.
+//
+// Several setups (--storage postgres, --prefill): all are started and warmed up first, then measured in R rounds
+// (--rounds, default 6) of M/R enrollments each, taking turns and reversing the order every round (A B, B A, …), so
+// the machine's drift falls on every setup alike (measureAlternating). Each prints its figures over its rounds.
 //
 // --ca-signer pkcs11: the CA key in a SoftHSM2 token (bench/issuer-ca-token.ts) instead of the data dir's software key.
 // --log-level: the issuer's operations.logLevel (default info: one JSON line per request, as deployed).
@@ -81,6 +86,8 @@ type ClientKind = 'undici' | 'node-https' | 'raw-tls';
  * cost 4.0–4.2 ms each, 6000 cost 3.4 ms. The warm-up's own rate is printed too.
  */
 const DEFAULT_WARM_UP = 1500;
+/** Rounds when setups are compared: six turns each, so a drift of the machine's speed falls on all of them alike. */
+const DEFAULT_ROUNDS = 6;
 interface Options {
   clients: number;
   enrollments: number;
@@ -94,6 +101,8 @@ interface Options {
   nodes: number;
   /** Finished enrollments written into the database before the warm-up (bench/issuer-prefill.ts). */
   prefill: number;
+  /** Measured rounds, the setups taking turns (measureAlternating); 1 when there is one setup. */
+  rounds: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -113,6 +122,9 @@ function parseOptions(args: string[]): Options {
     if (!allowed.includes(chosen)) throw new Error(`${flag} must be one of ${allowed.join(', ')}`);
     return chosen;
   };
+  const storage = text('--storage', 'sqlite', ['sqlite', 'postgres']) as 'sqlite' | 'postgres';
+  const prefill = checkPrefillCount(value('--prefill', 0, 0));
+  const compared = storage === 'postgres' || prefill > 0;
   return {
     clients: value('--clients', 16),
     enrollments: value('--enrollments', 3000),
@@ -121,9 +133,10 @@ function parseOptions(args: string[]): Options {
     client,
     caSigner: text('--ca-signer', 'software', ['software', 'pkcs11']) as 'software' | 'pkcs11',
     logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
-    storage: text('--storage', 'sqlite', ['sqlite', 'postgres']) as 'sqlite' | 'postgres',
+    storage,
     nodes: value('--nodes', 1),
-    prefill: checkPrefillCount(value('--prefill', 0, 0)),
+    prefill,
+    rounds: value('--rounds', compared ? DEFAULT_ROUNDS : 1),
   };
 }
 
@@ -140,9 +153,15 @@ function nodeHttpsClient(baseUrl: string, tlsCertificatePem: string, connections
   };
 }
 
-const latencies = new Map<string, number[]>();
+/** Request latencies by endpoint name, of one setup's measured rounds. */
+type Latencies = Map<string, number[]>;
 
-async function timed<T>(name: string, call: () => Promise<BenchAnswer<T>>, expected: number): Promise<T> {
+async function timed<T>(
+  latencies: Latencies,
+  name: string,
+  call: () => Promise<BenchAnswer<T>>,
+  expected: number,
+): Promise<T> {
   const started = performance.now();
   const answer = await call();
   const list = latencies.get(name) ?? [];
@@ -202,15 +221,17 @@ async function prepare(cardCount: number): Promise<Fixture> {
   return { pki, cards, csrs, dataDir };
 }
 
-async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): Promise<void> {
+async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number, latencies: Latencies): Promise<void> {
   const { card, key } = fixture.cards[n % fixture.cards.length]!;
   const csr = fixture.csrs[n % fixture.csrs.length]!;
   const device = await timed<DeviceAuthorizationResponse>(
+    latencies,
     'device_authorization',
     () => sendRoute(http, 'deviceAuthorization', { body: { client_id: 'dck-phone' }, form: true }),
     200,
   );
   const issued = await timed<ChallengeResponse>(
+    latencies,
     'pki-auth/challenge',
     () => sendRoute(http, 'pkiAuthChallenge', { body: { kioskId: 'bench' } }),
     200,
@@ -222,6 +243,7 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
     pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce),
   );
   const session = await timed<KioskSession>(
+    latencies,
     'pki-auth/response',
     () =>
       sendRoute(http, 'pkiAuthResponse', {
@@ -235,11 +257,13 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
     200,
   );
   const pairing = await timed<DevicePairing>(
+    latencies,
     'device-pairings (show)',
     () => sendRoute(http, 'devicePairings', { body: { userCode: device.user_code }, bearer: session.sessionToken }),
     200,
   );
   const code = await timed<EnrollmentCode>(
+    latencies,
     'enrollments (approve)',
     () =>
       sendRoute(http, 'approveUserCode', {
@@ -249,6 +273,7 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
     201,
   );
   const token = await timed<TokenResponse>(
+    latencies,
     'token',
     () =>
       sendRoute(http, 'token', {
@@ -258,6 +283,7 @@ async function enrollOnce(http: BenchHttpClient, fixture: Fixture, n: number): P
     200,
   );
   await timed(
+    latencies,
     'redeem',
     () =>
       sendRoute(http, 'redeemEnrollment', {
@@ -468,7 +494,7 @@ async function startIssuerProcess(dataDir: string, options: Options, storage: Re
   };
 }
 
-function printLatencies(): void {
+function printLatencies(latencies: Latencies): void {
   console.log('\nlatency per endpoint (ms):');
   for (const [name, list] of latencies) {
     const sorted = [...list].sort((a, b) => a - b);
@@ -510,20 +536,56 @@ async function startNodes(dataDir: string, options: Options, storage: Record<str
   };
 }
 
-async function benchmark(options: Options): Promise<void> {
-  const sqlite = await measure(options, 'sqlite');
-  if (options.storage === 'sqlite') return;
-  const server = await startPostgres({ durable: true, maxConnections: 300 });
-  try {
-    const database = await server.createDatabase();
-    const postgres = await measure(options, 'postgres', database);
-    console.log(
-      `\nPostgreSQL (${options.nodes} nodes × --workers ${options.workers}) vs SQLite (one node × --workers ${options.workers}): ` +
-        `${postgres.toFixed(1)} vs ${sqlite.toFixed(1)} enrollments/s = ${((postgres / sqlite) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
-    );
-  } finally {
-    await server.destroy();
-  }
+/** What one setup is: a backend, and how many finished enrollments its database holds before the warm-up. */
+interface SetupSpec {
+  storageKind: 'sqlite' | 'postgres';
+  prefill: number;
+}
+
+/** One issuer deployment under test (one node on SQLite, `--nodes` on PostgreSQL) on its own database, warmed up. */
+interface Setup {
+  spec: SetupSpec;
+  label: string;
+  fixture: Fixture;
+  server: Awaited<ReturnType<typeof startNodes>>;
+  /** One client per node; each concurrent client stays on one node (sticky sessions behind a load balancer). */
+  clients: BenchHttpClient[];
+  latencies: Latencies;
+  /** The next card to enroll: one card per enrollment (the PKI-AUTH verifier caches its verdict per certificate). */
+  nextCard: number;
+  measured: {
+    enrollments: number;
+    seconds: number;
+    /** Per issuer process (the primary first), over the measured rounds only. */
+    serverUserMs: number[];
+    serverSystemMs: number[];
+    clientCpuMs: number;
+    roundRates: number[];
+  };
+}
+
+function setupLabel(spec: SetupSpec, options: Options): string {
+  const backend =
+    spec.storageKind === 'sqlite'
+      ? `SQLite (one node × --workers ${options.workers})`
+      : `PostgreSQL (${options.nodes} nodes × --workers ${options.workers})`;
+  return spec.prefill === 0 ? backend : `${backend}, ${spec.prefill.toLocaleString('en')} enrollments already in`;
+}
+
+/** Enrolls `count` more cards on `setup`, `options.clients` at a time. */
+async function enrollMore(setup: Setup, options: Options, count: number): Promise<void> {
+  const end = setup.nextCard + count;
+  await Promise.all(
+    Array.from({ length: options.clients }, async (_, client) => {
+      const node = setup.clients[client % setup.clients.length];
+      if (node === undefined) return;
+      while (setup.nextCard < end) {
+        const n = setup.nextCard;
+        setup.nextCard += 1;
+        await enrollOnce(node, setup.fixture, n, setup.latencies);
+      }
+    }),
+  );
 }
 
 /** One enrollment made alone (the template), then `count` copies of it written straight into the database. */
@@ -533,7 +595,7 @@ async function prefill(
   client: BenchHttpClient,
   database: PostgresSettings | null,
 ): Promise<void> {
-  await enrollOnce(client, fixture, 0);
+  await enrollOnce(client, fixture, 0, new Map());
   const started = performance.now();
   let reported = 0;
   const written = await prefillEnrollments(
@@ -559,156 +621,262 @@ async function prefill(
   );
 }
 
-/** One measured run on `storageKind`; prints its figures and returns its enrollments per second. */
-async function measure(
+/** Starts the issuer(s) of one setup, fills its database if asked, and warms it up. */
+async function startSetup(
   options: Options,
-  storageKind: 'sqlite' | 'postgres',
-  database: PostgresSettings | null = null,
-): Promise<number> {
+  spec: SetupSpec,
+  database: PostgresSettings | null,
+  cardCount: number,
+): Promise<Setup> {
+  const label = setupLabel(spec, options);
+  console.log(`\nstarting ${label}`);
   const storage = database === null ? null : { kind: 'postgres', url: database.url, poolSize: 10 };
-  const nodeCount = storage === null ? 1 : options.nodes;
-  console.log(
-    `${storageKind === 'sqlite' ? '' : '\n'}issuer benchmark on ${storageKind === 'sqlite' ? 'SQLite' : `PostgreSQL, ${nodeCount} nodes`}: ` +
-      `${options.enrollments} enrollments, ${options.clients} concurrent clients (${options.client}), ` +
-      `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, ` +
-      `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}`,
-  );
-  const fixture = await prepare(options.warmUp + options.enrollments);
+  const fixture = await prepare(cardCount);
   const server = await startNodes(fixture.dataDir, options, storage);
   const makeClient = { undici: undiciClient, 'node-https': nodeHttpsClient, 'raw-tls': rawTlsClient }[options.client];
-  // Before the measured clients connect: the issuer closes keep-alive connections left idle through a long prefill.
-  if (options.prefill > 0) {
-    const [first] = server.nodes;
-    if (first === undefined) throw new Error('no issuer to enroll against');
-    const templateClient = makeClient(first.url, first.tlsCertificatePem, 1);
-    try {
-      await prefill(options.prefill, fixture, templateClient, database);
-    } catch (error: unknown) {
-      await server.stop();
-      throw error;
-    } finally {
-      await templateClient.close();
-    }
-  }
-  const clients = server.nodes.map((node) =>
-    makeClient(node.url, node.tlsCertificatePem, Math.ceil(options.clients / nodeCount)),
-  );
-  const http = {
-    close: async () => {
-      for (const client of clients) await client.close();
-    },
-  };
-  /** Enrollments number `from` to `to - 1` (each its own card), by `options.clients` concurrent clients. */
-  const enrollRange = async (from: number, to: number): Promise<void> => {
-    let next = from;
-    await Promise.all(
-      Array.from({ length: options.clients }, async (_, client) => {
-        // Each client stays on one node, as a kiosk behind a load balancer with sticky sessions would.
-        const node = clients[client % clients.length];
-        if (node === undefined) return;
-        while (next < to) {
-          const n = next;
-          next += 1;
-          await enrollOnce(node, fixture, n);
-        }
-      }),
-    );
-  };
   try {
+    // Before the measured clients connect: the issuer closes keep-alive connections left idle through a long prefill.
+    if (spec.prefill > 0) {
+      const [first] = server.nodes;
+      if (first === undefined) throw new Error('no issuer to enroll against');
+      const templateClient = makeClient(first.url, first.tlsCertificatePem, 1);
+      try {
+        await prefill(spec.prefill, fixture, templateClient, database);
+      } finally {
+        await templateClient.close();
+      }
+    }
+    const nodeCount = server.nodes.length;
+    const setup: Setup = {
+      spec,
+      label,
+      fixture,
+      server,
+      clients: server.nodes.map((node) =>
+        makeClient(node.url, node.tlsCertificatePem, Math.ceil(options.clients / nodeCount)),
+      ),
+      latencies: new Map(),
+      nextCard: 0,
+      measured: { enrollments: 0, seconds: 0, serverUserMs: [], serverSystemMs: [], clientCpuMs: 0, roundRates: [] },
+    };
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
-    const warmUpStarted = performance.now();
-    await enrollRange(0, options.warmUp);
-    const warmUpSeconds = (performance.now() - warmUpStarted) / 1000;
-    latencies.clear();
-    const loadBefore = loadavg();
-    const serverCpuBefore = server.cpu();
-    const stopProfile = await startClientProfile();
-    const clientCpuBefore = process.cpuUsage();
     const started = performance.now();
-    await enrollRange(options.warmUp, options.warmUp + options.enrollments);
+    await enrollMore(setup, options, options.warmUp);
     const seconds = (performance.now() - started) / 1000;
-    const clientCpu = process.cpuUsage(clientCpuBefore);
-    await stopProfile();
-    const serverCpuAfter = server.cpu().map(({ userMs, systemMs }, i) => ({
-      userMs: userMs - (serverCpuBefore[i]?.userMs ?? 0),
-      systemMs: systemMs - (serverCpuBefore[i]?.systemMs ?? 0),
-    }));
-    const serverCpuPerProcess = serverCpuAfter.map(({ userMs, systemMs }) => userMs + systemMs);
-    const serverCpuMs = serverCpuPerProcess.reduce((a, b) => a + b, 0);
-    const serverSystemMs = serverCpuAfter.reduce((sum, { systemMs }) => sum + systemMs, 0);
-    const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
-    const rate = options.enrollments / seconds;
-    console.log(
-      `\ncomplete enrollments: ${rate.toFixed(1)}/s (${options.enrollments} in ${seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`,
-    );
+    setup.latencies.clear();
     if (options.warmUp > 0) {
       console.log(
-        `warm-up before it, not counted: ${options.warmUp} enrollments at ${(options.warmUp / warmUpSeconds).toFixed(1)}/s (fresh processes, JIT settling)`,
+        `  warm-up, not counted: ${options.warmUp} enrollments at ${(options.warmUp / seconds).toFixed(1)}/s (fresh processes, JIT settling)`,
       );
     }
-    console.log(
-      `load average (1/5/15 min) before ${formatLoad(loadBefore)}, after ${formatLoad(loadavg())} — other processes share these ${cpus().length} CPUs`,
-    );
-    const serverPerEnrollment = serverCpuMs / options.enrollments;
-    const [primaryMs = 0, ...workerMs] = serverCpuPerProcess;
-    console.log(
-      `issuer CPU, all ${serverCpuPerProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / seconds).toFixed(2)} cores busy)` +
-        ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second;` +
-        ` ${(serverSystemMs / options.enrollments).toFixed(2)} ms of it in the kernel (system time)`,
-    );
-    console.log(
-      `  primary pid ${server.primaryPid}: ${(primaryMs / options.enrollments).toFixed(3)} ms per enrollment` +
-        (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''),
-    );
-    workerMs.forEach((ms, i) => {
-      console.log(
-        `  worker pid ${server.workerPids[i] ?? '?'}: ${(ms / options.enrollments).toFixed(2)} ms per enrollment (${(ms / 1000 / seconds).toFixed(2)} cores)`,
-      );
-    });
-    console.log(
-      `client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(clientCpuMs / options.enrollments).toFixed(2)} ms per enrollment` +
-        ` (${(clientCpuMs / 1000 / seconds).toFixed(2)} cores), competing for the same CPUs`,
-    );
-    console.log(
-      `cores busy, issuer + client: ${((serverCpuMs + clientCpuMs) / 1000 / seconds).toFixed(2)} of ${cpus().length}`,
-    );
-    // Throughput is noisy when other work shares the machine; CPU per enrollment is not. This is what the same
-    // CPU cost would give with these cores busy on this benchmark alone: bounded by all cores for issuer + client,
-    // and by one core per issuer process (each runs its requests on one thread). No queueing or lock effects counted.
-    const allCores = (cpus().length * 1000 * options.enrollments) / (serverCpuMs + clientCpuMs);
-    const perProcess = (Math.min(options.workers, cpus().length) * 1000 * options.enrollments) / serverCpuMs;
-    console.log(
-      `projection from CPU alone: ${Math.min(allCores, perProcess).toFixed(0)} enrollments/s if these cores ran nothing else` +
-        ` (${cpus().length} cores for issuer + client: ${allCores.toFixed(0)}/s; ${Math.min(options.workers, cpus().length)} issuer process(es), one core each: ${perProcess.toFixed(0)}/s)`,
-    );
-    printLatencies();
-    await http.close();
-    await server.stop();
-    const floor = await cryptoFloor(fixture, 3);
-    console.log(
-      `\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`,
-    );
-    console.log(
-      `PKI-AUTH verifier alone (issuer/pki-auth, a new card each time, CRLs cached), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s, ${floor.verifierCpuMs.toFixed(2)} ms CPU each`,
-    );
-    console.log(
-      `crypto floor's share of the issuer's CPU per enrollment: ${((1000 / floor.rawPerSecond / serverPerEnrollment) * 100).toFixed(0)}%`,
-    );
-    console.log(
-      `complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`,
-    );
-    // The floor is one thread's, as the issue defines it; the enrollments use every core, so say what a floor with
-    // every core doing nothing but crypto would make of the same figure (crypto scales almost linearly with cores).
-    console.log(
-      `  (against ${cpus().length} threads of crypto, ${(floor.rawPerSecond * cpus().length).toFixed(0)}/s if it scaled perfectly: ${((rate / (floor.rawPerSecond * cpus().length)) * 100).toFixed(1)}%)`,
-    );
-    console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
-    return rate;
-  } finally {
-    await http.close();
+    return setup;
+  } catch (error: unknown) {
     await server.stop();
     rmSync(fixture.dataDir, { recursive: true, force: true });
+    throw error;
   }
+}
+
+/** One measured round of `count` enrollments on `setup`: its time and the CPU of its processes and this client. */
+async function measureRound(setup: Setup, options: Options, count: number): Promise<void> {
+  const serverBefore = setup.server.cpu();
+  const clientBefore = process.cpuUsage();
+  const started = performance.now();
+  await enrollMore(setup, options, count);
+  const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(clientBefore);
+  const m = setup.measured;
+  setup.server.cpu().forEach(({ userMs, systemMs }, i) => {
+    m.serverUserMs[i] = (m.serverUserMs[i] ?? 0) + userMs - (serverBefore[i]?.userMs ?? 0);
+    m.serverSystemMs[i] = (m.serverSystemMs[i] ?? 0) + systemMs - (serverBefore[i]?.systemMs ?? 0);
+  });
+  m.clientCpuMs += (client.user + client.system) / 1000;
+  m.enrollments += count;
+  m.seconds += seconds;
+  m.roundRates.push(count / seconds);
+}
+
+/** Round sizes that add up to `total`: the first `total % rounds` rounds take one more. */
+function roundSizes(total: number, rounds: number): number[] {
+  return Array.from({ length: rounds }, (_, i) => Math.floor(total / rounds) + (i < total % rounds ? 1 : 0));
+}
+
+/**
+ * Every setup measured in the same rounds, in turn: A B, then B A, then A B… A shared machine's speed drifts by tens
+ * of percent within minutes (the crypto floor, a pure CPU loop, measured 1,487 and 850/s in two runs a minute
+ * apart), so setups measured one after the other compare the machine's moments, not the setups.
+ */
+async function measureAlternating(setups: Setup[], options: Options): Promise<void> {
+  const sizes = roundSizes(options.enrollments, options.rounds);
+  for (const [round, size] of sizes.entries()) {
+    const order = round % 2 === 0 ? setups : [...setups].reverse();
+    for (const setup of order) await measureRound(setup, options, size);
+  }
+}
+
+/** The figures of one setup over its measured rounds. Returns its enrollments per second. */
+function reportSetup(setup: Setup, options: Options): { rate: number; serverMsPerEnrollment: number } {
+  const m = setup.measured;
+  const n = m.enrollments;
+  const rate = n / m.seconds;
+  const perProcess = m.serverUserMs.map((userMs, i) => userMs + (m.serverSystemMs[i] ?? 0));
+  const serverCpuMs = perProcess.reduce((a, b) => a + b, 0);
+  const serverSystemMs = m.serverSystemMs.reduce((a, b) => a + b, 0);
+  const serverPerEnrollment = serverCpuMs / n;
+  console.log(`\n${setup.label}:`);
+  console.log(
+    `complete enrollments: ${rate.toFixed(1)}/s (${n} in ${m.seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`,
+  );
+  if (m.roundRates.length > 1) {
+    console.log(`  per round (enrollments/s): ${m.roundRates.map((r) => r.toFixed(1)).join(', ')}`);
+  }
+  console.log(
+    `issuer CPU, all ${perProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / m.seconds).toFixed(2)} cores busy)` +
+      ` → ${(1000 / serverPerEnrollment).toFixed(0)} enrollments per issuer CPU-second;` +
+      ` ${(serverSystemMs / n).toFixed(2)} ms of it in the kernel (system time)`,
+  );
+  const [primaryMs = 0, ...workerMs] = perProcess;
+  console.log(
+    `  primary pid ${setup.server.primaryPid}: ${(primaryMs / n).toFixed(3)} ms per enrollment` +
+      (workerMs.length === 0 ? ' (serves the requests itself: --workers 1)' : ''),
+  );
+  workerMs.forEach((ms, i) => {
+    console.log(
+      `  worker pid ${setup.server.workerPids[i] ?? '?'}: ${(ms / n).toFixed(2)} ms per enrollment (${(ms / 1000 / m.seconds).toFixed(2)} cores)`,
+    );
+  });
+  console.log(
+    `client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(m.clientCpuMs / n).toFixed(2)} ms per enrollment` +
+      ` (${(m.clientCpuMs / 1000 / m.seconds).toFixed(2)} cores), competing for the same CPUs`,
+  );
+  console.log(
+    `cores busy, issuer + client: ${((serverCpuMs + m.clientCpuMs) / 1000 / m.seconds).toFixed(2)} of ${cpus().length}`,
+  );
+  // Throughput is noisy when other work shares the machine; CPU per enrollment is not. This is what the same
+  // CPU cost would give with these cores busy on this benchmark alone: bounded by all cores for issuer + client,
+  // and by one core per issuer process (each runs its requests on one thread). No queueing or lock effects counted.
+  const processes = setup.server.nodes.length * options.workers;
+  const allCores = (cpus().length * 1000 * n) / (serverCpuMs + m.clientCpuMs);
+  const oneCoreEach = (Math.min(processes, cpus().length) * 1000 * n) / serverCpuMs;
+  console.log(
+    `projection from CPU alone: ${Math.min(allCores, oneCoreEach).toFixed(0)} enrollments/s if these cores ran nothing else` +
+      ` (${cpus().length} cores for issuer + client: ${allCores.toFixed(0)}/s; ${Math.min(processes, cpus().length)} issuer process(es), one core each: ${oneCoreEach.toFixed(0)}/s)`,
+  );
+  printLatencies(setup.latencies);
+  return { rate, serverMsPerEnrollment: serverPerEnrollment };
+}
+
+/** The crypto floor of one enrollment on this machine, beside the first setup's rate (issue 3's targets). */
+async function reportCryptoFloor(fixture: Fixture, rate: number, serverMsPerEnrollment: number): Promise<void> {
+  const floor = await cryptoFloor(fixture, 3);
+  console.log(
+    `\ncrypto floor, one thread (verify card signature, 2 certificates, 2 CRLs, the CSR; sign the derived certificate): ${floor.rawPerSecond.toFixed(1)} enrollments/s`,
+  );
+  console.log(
+    `PKI-AUTH verifier alone (issuer/pki-auth, a new card each time, CRLs cached), one thread: ${floor.verifierPerSecond.toFixed(1)} verifications/s, ${floor.verifierCpuMs.toFixed(2)} ms CPU each`,
+  );
+  console.log(
+    `crypto floor's share of the issuer's CPU per enrollment (the first setup's): ${((1000 / floor.rawPerSecond / serverMsPerEnrollment) * 100).toFixed(0)}%`,
+  );
+  console.log(
+    `complete enrollments as a share of the crypto floor: ${((rate / floor.rawPerSecond) * 100).toFixed(1)}%`,
+  );
+  // The floor is one thread's, as the issue defines it; the enrollments use every core, so say what a floor with
+  // every core doing nothing but crypto would make of the same figure (crypto scales almost linearly with cores).
+  console.log(
+    `  (against ${cpus().length} threads of crypto, ${(floor.rawPerSecond * cpus().length).toFixed(0)}/s if it scaled perfectly: ${((rate / (floor.rawPerSecond * cpus().length)) * 100).toFixed(1)}%)`,
+  );
+  console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
+}
+
+/** What the run compares: PostgreSQL against SQLite (issue 15: ≥ 60%), and each backend full against empty (≤ 10%). */
+function reportComparisons(
+  results: Array<{ spec: SetupSpec; rate: number; serverMsPerEnrollment: number }>,
+  options: Options,
+): void {
+  const find = (storageKind: SetupSpec['storageKind'], prefill: number) =>
+    results.find((r) => r.spec.storageKind === storageKind && r.spec.prefill === prefill);
+  const lines: string[] = [];
+  for (const prefill of new Set(results.map((r) => r.spec.prefill))) {
+    const sqlite = find('sqlite', prefill);
+    const postgres = find('postgres', prefill);
+    if (sqlite === undefined || postgres === undefined) continue;
+    const state = prefill === 0 ? 'empty databases' : `${prefill.toLocaleString('en')} enrollments already in each`;
+    lines.push(
+      `PostgreSQL (${options.nodes} nodes × --workers ${options.workers}) vs SQLite (one node × --workers ${options.workers}), ${state}: ` +
+        `${postgres.rate.toFixed(1)} vs ${sqlite.rate.toFixed(1)} enrollments/s = ${((postgres.rate / sqlite.rate) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
+    );
+  }
+  for (const storageKind of ['sqlite', 'postgres'] as const) {
+    const empty = find(storageKind, 0);
+    const full = find(storageKind, options.prefill);
+    if (empty === undefined || full === undefined || options.prefill === 0) continue;
+    const change = (full.rate / empty.rate - 1) * 100;
+    lines.push(
+      `${storageKind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} with ${options.prefill.toLocaleString('en')} enrollments already in vs empty: ` +
+        `${full.rate.toFixed(1)} vs ${empty.rate.toFixed(1)} enrollments/s (${change >= 0 ? '+' : ''}${change.toFixed(1)}%), ` +
+        `issuer CPU ${full.serverMsPerEnrollment.toFixed(2)} vs ${empty.serverMsPerEnrollment.toFixed(2)} ms per enrollment (target, issue 15: within 10%)`,
+    );
+  }
+  if (lines.length === 0) return;
+  console.log(
+    `\nmeasured in ${options.rounds} alternating rounds (each setup in turn, the order reversed every round):`,
+  );
+  for (const line of lines) console.log(line);
+}
+
+/** The setups one run measures: SQLite, and PostgreSQL with --storage postgres; each empty and full with --prefill. */
+function setupSpecs(options: Options): SetupSpec[] {
+  const backends: Array<SetupSpec['storageKind']> = options.storage === 'sqlite' ? ['sqlite'] : ['sqlite', 'postgres'];
+  const prefills = options.prefill > 0 ? [0, options.prefill] : [0];
+  return backends.flatMap((storageKind) => prefills.map((prefill) => ({ storageKind, prefill })));
+}
+
+async function benchmark(options: Options): Promise<void> {
+  const specs = setupSpecs(options);
+  console.log(
+    `issuer benchmark: ${options.enrollments} enrollments per setup, ${options.clients} concurrent clients (${options.client}), ` +
+      `dck issuer --workers ${options.workers}, CA key ${options.caSigner === 'pkcs11' ? 'in SoftHSM2 (PKCS#11)' : 'in process'}, ` +
+      `log level ${options.logLevel}, ${cpus().length} CPUs, node ${process.version}` +
+      (specs.length > 1 ? `; ${specs.length} setups measured in ${options.rounds} alternating rounds` : ''),
+  );
+  const postgres = specs.some((spec) => spec.storageKind === 'postgres')
+    ? await startPostgres({ durable: true, maxConnections: 300 })
+    : null;
+  const setups: Setup[] = [];
+  try {
+    for (const spec of specs) {
+      const database = spec.storageKind === 'postgres' && postgres !== null ? await postgres.createDatabase() : null;
+      setups.push(await startSetup(options, spec, database, options.warmUp + options.enrollments + 1));
+    }
+    const loadBefore = loadavg();
+    const stopProfile = await startClientProfile();
+    await measureAlternating(setups, options);
+    await stopProfile();
+    const loadAfter = loadavg();
+    for (const setup of setups) await stopSetup(setup);
+    const results = setups.map((setup) => ({ spec: setup.spec, ...reportSetup(setup, options) }));
+    console.log(
+      `\nload average (1/5/15 min) before the measured rounds ${formatLoad(loadBefore)}, after ${formatLoad(loadAfter)} — other processes share these ${cpus().length} CPUs`,
+    );
+    reportComparisons(results, options);
+    const [first] = results;
+    const [firstSetup] = setups;
+    if (first !== undefined && firstSetup !== undefined)
+      await reportCryptoFloor(firstSetup.fixture, first.rate, first.serverMsPerEnrollment);
+  } finally {
+    for (const setup of setups) {
+      await stopSetup(setup);
+      rmSync(setup.fixture.dataDir, { recursive: true, force: true });
+    }
+    await postgres?.destroy();
+  }
+}
+
+/** Closes a setup's clients and stops its issuers (again is harmless). */
+async function stopSetup(setup: Setup): Promise<void> {
+  for (const client of setup.clients) await client.close();
+  await setup.server.stop();
 }
 
 benchmark(parseOptions(process.argv.slice(2))).catch((error: unknown) => {
