@@ -71,6 +71,7 @@ import { rawTlsClient } from './issuer-raw-client.ts';
 import { createBenchCaToken } from './issuer-ca-token.ts';
 import type { BenchAnswer, BenchHttpClient } from './issuer-http-client.ts';
 import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
+import type { PostgresServer } from '../test/integration/issuer/storage/postgres-server.ts';
 import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
 import { checkPrefillCount, prefillEnrollments } from './issuer-prefill.ts';
 
@@ -103,6 +104,8 @@ interface Options {
   prefill: number;
   /** Measured rounds, the setups taking turns (measureAlternating); 1 when there is one setup. */
   rounds: number;
+  /** How the issuer nodes reach PostgreSQL: TCP on loopback (as from other machines), its Unix socket, or both setups. */
+  postgresVia: PostgresVia | 'both';
 }
 
 function parseOptions(args: string[]): Options {
@@ -137,6 +140,7 @@ function parseOptions(args: string[]): Options {
     nodes: value('--nodes', 1),
     prefill,
     rounds: value('--rounds', compared ? DEFAULT_ROUNDS : 1),
+    postgresVia: text('--postgres-via', 'tcp', ['tcp', 'unix', 'both']) as PostgresVia | 'both',
   };
 }
 
@@ -540,7 +544,11 @@ async function startNodes(dataDir: string, options: Options, storage: Record<str
 interface SetupSpec {
   storageKind: 'sqlite' | 'postgres';
   prefill: number;
+  /** PostgreSQL only: how the nodes reach it. */
+  via: PostgresVia;
 }
+
+type PostgresVia = 'tcp' | 'unix';
 
 /** One issuer deployment under test (one node on SQLite, `--nodes` on PostgreSQL) on its own database, warmed up. */
 interface Setup {
@@ -568,7 +576,7 @@ function setupLabel(spec: SetupSpec, options: Options): string {
   const backend =
     spec.storageKind === 'sqlite'
       ? `SQLite (one node × --workers ${options.workers})`
-      : `PostgreSQL (${options.nodes} nodes × --workers ${options.workers})`;
+      : `PostgreSQL (${options.nodes} nodes × --workers ${options.workers}${spec.via === 'unix' ? ', Unix socket' : ''})`;
   return spec.prefill === 0 ? backend : `${backend}, ${spec.prefill.toLocaleString('en')} enrollments already in`;
 }
 
@@ -789,33 +797,30 @@ async function reportCryptoFloor(fixture: Fixture, rate: number, serverMsPerEnro
   console.log('targets (issue 3): ≥ 300 enrollments/s with SQLite on 2 cores; ≥ 30% of the crypto floor');
 }
 
-/** What the run compares: PostgreSQL against SQLite (issue 15: ≥ 60%), and each backend full against empty (≤ 10%). */
+/** What the run compares: PostgreSQL against SQLite (issue 15: ≥ 60%), and each setup full against empty (≤ 10%). */
 function reportComparisons(
-  results: Array<{ spec: SetupSpec; rate: number; serverMsPerEnrollment: number }>,
+  results: Array<{ spec: SetupSpec; label: string; rate: number; serverMsPerEnrollment: number }>,
   options: Options,
 ): void {
-  const find = (storageKind: SetupSpec['storageKind'], prefill: number) =>
-    results.find((r) => r.spec.storageKind === storageKind && r.spec.prefill === prefill);
   const lines: string[] = [];
-  for (const prefill of new Set(results.map((r) => r.spec.prefill))) {
-    const sqlite = find('sqlite', prefill);
-    const postgres = find('postgres', prefill);
-    if (sqlite === undefined || postgres === undefined) continue;
-    const state = prefill === 0 ? 'empty databases' : `${prefill.toLocaleString('en')} enrollments already in each`;
+  for (const postgres of results.filter((r) => r.spec.storageKind === 'postgres')) {
+    const sqlite = results.find((r) => r.spec.storageKind === 'sqlite' && r.spec.prefill === postgres.spec.prefill);
+    if (sqlite === undefined) continue;
     lines.push(
-      `PostgreSQL (${options.nodes} nodes × --workers ${options.workers}) vs SQLite (one node × --workers ${options.workers}), ${state}: ` +
-        `${postgres.rate.toFixed(1)} vs ${sqlite.rate.toFixed(1)} enrollments/s = ${((postgres.rate / sqlite.rate) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
+      `${postgres.label} vs ${sqlite.label}: ${postgres.rate.toFixed(1)} vs ${sqlite.rate.toFixed(1)} enrollments/s = ` +
+        `${((postgres.rate / sqlite.rate) * 100).toFixed(0)}% (target, issue 15: ≥ 60%)`,
     );
   }
-  for (const storageKind of ['sqlite', 'postgres'] as const) {
-    const empty = find(storageKind, 0);
-    const full = find(storageKind, options.prefill);
-    if (empty === undefined || full === undefined || options.prefill === 0) continue;
+  for (const full of results.filter((r) => r.spec.prefill > 0)) {
+    const empty = results.find(
+      (r) => r.spec.storageKind === full.spec.storageKind && r.spec.via === full.spec.via && r.spec.prefill === 0,
+    );
+    if (empty === undefined) continue;
     const change = (full.rate / empty.rate - 1) * 100;
     lines.push(
-      `${storageKind === 'sqlite' ? 'SQLite' : 'PostgreSQL'} with ${options.prefill.toLocaleString('en')} enrollments already in vs empty: ` +
-        `${full.rate.toFixed(1)} vs ${empty.rate.toFixed(1)} enrollments/s (${change >= 0 ? '+' : ''}${change.toFixed(1)}%), ` +
-        `issuer CPU ${full.serverMsPerEnrollment.toFixed(2)} vs ${empty.serverMsPerEnrollment.toFixed(2)} ms per enrollment (target, issue 15: within 10%)`,
+      `${full.label} vs empty: ${full.rate.toFixed(1)} vs ${empty.rate.toFixed(1)} enrollments/s ` +
+        `(${change >= 0 ? '+' : ''}${change.toFixed(1)}%), issuer CPU ${full.serverMsPerEnrollment.toFixed(2)} vs ` +
+        `${empty.serverMsPerEnrollment.toFixed(2)} ms per enrollment (target, issue 15: within 10%)`,
     );
   }
   if (lines.length === 0) return;
@@ -829,7 +834,12 @@ function reportComparisons(
 function setupSpecs(options: Options): SetupSpec[] {
   const backends: Array<SetupSpec['storageKind']> = options.storage === 'sqlite' ? ['sqlite'] : ['sqlite', 'postgres'];
   const prefills = options.prefill > 0 ? [0, options.prefill] : [0];
-  return backends.flatMap((storageKind) => prefills.map((prefill) => ({ storageKind, prefill })));
+  const vias: PostgresVia[] = options.postgresVia === 'both' ? ['tcp', 'unix'] : [options.postgresVia];
+  return backends.flatMap((storageKind) =>
+    (storageKind === 'sqlite' ? (['tcp'] as const) : vias).flatMap((via) =>
+      prefills.map((prefill) => ({ storageKind, prefill, via })),
+    ),
+  );
 }
 
 async function benchmark(options: Options): Promise<void> {
@@ -846,7 +856,8 @@ async function benchmark(options: Options): Promise<void> {
   const setups: Setup[] = [];
   try {
     for (const spec of specs) {
-      const database = spec.storageKind === 'postgres' && postgres !== null ? await postgres.createDatabase() : null;
+      const database =
+        spec.storageKind === 'postgres' && postgres !== null ? await createBenchDatabase(postgres, spec.via) : null;
       setups.push(await startSetup(options, spec, database, options.warmUp + options.enrollments + 1));
     }
     const loadBefore = loadavg();
@@ -855,7 +866,7 @@ async function benchmark(options: Options): Promise<void> {
     await stopProfile();
     const loadAfter = loadavg();
     for (const setup of setups) await stopSetup(setup);
-    const results = setups.map((setup) => ({ spec: setup.spec, ...reportSetup(setup, options) }));
+    const results = setups.map((setup) => ({ spec: setup.spec, label: setup.label, ...reportSetup(setup, options) }));
     console.log(
       `\nload average (1/5/15 min) before the measured rounds ${formatLoad(loadBefore)}, after ${formatLoad(loadAfter)} — other processes share these ${cpus().length} CPUs`,
     );
@@ -871,6 +882,17 @@ async function benchmark(options: Options): Promise<void> {
     }
     await postgres?.destroy();
   }
+}
+
+/** A database on the bench's cluster, reached as --postgres-via says (the storage URL's host may be a socket directory). */
+async function createBenchDatabase(server: PostgresServer, via: PostgresVia): Promise<PostgresSettings> {
+  const database = await server.createDatabase();
+  if (via === 'tcp') return database;
+  const url = new URL(database.url);
+  return {
+    ...database,
+    url: database.url.replace(url.host, `${encodeURIComponent(server.socketDirectory)}:${url.port}`),
+  };
 }
 
 /** Closes a setup's clients and stops its issuers (again is harmless). */

@@ -33,6 +33,8 @@ export const postgresAvailable = (): boolean => existsSync(join(POSTGRES_BIN, 'p
 
 export interface PostgresServer {
   port: number;
+  /** The directory of the server's Unix socket (`-k`): a URL whose host is this directory, percent-encoded, uses it. */
+  socketDirectory: string;
   /** A new, empty database on this server; its settings for openPostgresStorage. */
   createDatabase(options?: Partial<PostgresSettings>): Promise<PostgresSettings>;
   /** Stops the server (fast shutdown: connections are cut, as in a crash of the database host's service). */
@@ -136,6 +138,7 @@ export async function startPostgres(
   };
   return {
     port,
+    socketDirectory: dir,
     start,
     stop,
     pause: () => {
