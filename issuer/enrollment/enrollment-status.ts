@@ -81,12 +81,19 @@ export async function watchEnrollment(
   const since = input.query.since;
   const current = async (record: EnrollmentRecord): Promise<string> =>
     since === undefined ? progressKey(ctx, record) : publicState(record, ctx.now().getTime());
-  const waitingFor = since ?? (await current(enrollment));
-  while ((await current(enrollment)) === waitingFor && Date.now() < deadline && !input.callerGone()) {
-    const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
-    const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
-    await ctx.events.nextChange(enrollment.id, wait);
-    enrollment = (await ctx.storage.findEnrollment(enrollment.id)) ?? enrollment;
+  const stillWaiting = () => Date.now() < deadline && !input.callerGone();
+  // Each comparison reads the agent check from the database: a read that does not wait (the kiosk's plain status
+  // read) compares nothing, and without `since` the state waited on is the one just read, so the wait comes first.
+  if (stillWaiting()) {
+    const waitingFor = since ?? (await current(enrollment));
+    let changed = since !== undefined && (await current(enrollment)) !== waitingFor;
+    while (!changed && stillWaiting()) {
+      const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
+      const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
+      await ctx.events.nextChange(enrollment.id, wait);
+      enrollment = (await ctx.storage.findEnrollment(enrollment.id)) ?? enrollment;
+      changed = (await current(enrollment)) !== waitingFor;
+    }
   }
   return ok(await statusOf(ctx, enrollment));
 }

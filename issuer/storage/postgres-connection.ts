@@ -63,10 +63,23 @@ export function isUnavailableError(error: unknown): boolean {
 }
 
 /**
+ * A conflict the adapter itself found (a conditional statement touched no row where the process knew it would:
+ * postgres-audit.ts's cached chain head): thrown inside a transaction, it rolls it back and runs it again, as
+ * PostgreSQL's serialization failures do.
+ */
+export class TransactionConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransactionConflictError';
+  }
+}
+
+/**
  * 40001 serialization_failure and 40P01 deadlock_detected: the transaction was rolled back; running it again is safe.
  * So is a stale prepared plan (isStalePlan): the statement did not run.
  */
-const isRetryable = (error: unknown): boolean => ['40001', '40P01'].includes(codeOf(error)) || isStalePlan(error);
+const isRetryable = (error: unknown): boolean =>
+  ['40001', '40P01'].includes(codeOf(error)) || isStalePlan(error) || error instanceof TransactionConflictError;
 /** 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout). */
 const isTimeout = (error: unknown): boolean => ['57014', '55P03'].includes(codeOf(error));
 
@@ -93,8 +106,21 @@ export interface Sql {
   rows: (text: string, values?: readonly unknown[]) => Promise<Row[]>;
   one: (text: string, values?: readonly unknown[]) => Promise<Row | null>;
   count: (text: string, values?: readonly unknown[]) => Promise<number>;
-  /** Runs `callback` once this transaction has ended, committed or not: for what it holds in the process. */
-  onEnd: (callback: () => void) => void;
+  /**
+   * Runs `callback` once this transaction has ended: `committed` is true only when its COMMIT (or, in `read`, every
+   * statement) succeeded; a rollback, or a COMMIT whose answer was lost, is false. For what it holds in the process.
+   */
+  onEnd: (callback: (committed: boolean) => void) => void;
+  /** State of the pool this transaction runs on (one per key, made on first use): see PoolStateKey. */
+  poolState: <T>(key: PoolStateKey<T>) => T;
+}
+
+/**
+ * A key to state a module keeps per pool, not per process (postgres-audit.ts's chains and their cached heads): two
+ * pools in one process (tests, `dck admin` beside an issuer) are two databases, or two writers of one.
+ */
+export class PoolStateKey<T> {
+  constructor(readonly create: () => T) {}
 }
 
 /**
@@ -105,14 +131,23 @@ export interface Sql {
  * cache without bound; past that, a new text runs unnamed.
  */
 const MAX_NAMED_STATEMENTS = 500;
-const statementNames = new Map<string, string>();
 
-function statementName(text: string): string | undefined {
-  const known = statementNames.get(text);
-  if (known !== undefined || statementNames.size >= MAX_NAMED_STATEMENTS) return known;
-  const name = `dck_${statementNames.size + 1}`;
-  statementNames.set(text, name);
-  return name;
+/** The names given to statement texts on one pool (every connection of the pool prepares the same name alike). */
+function statementNamer(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    const known = names.get(text);
+    if (known !== undefined || names.size >= MAX_NAMED_STATEMENTS) return known;
+    const name = `dck_${names.size + 1}`;
+    names.set(text, name);
+    return name;
+  };
+}
+
+/** What the statements of every transaction on one pool share. */
+interface PoolShared {
+  statementName: (text: string) => string | undefined;
+  state: WeakMap<PoolStateKey<unknown>, unknown>;
 }
 
 /**
@@ -124,12 +159,12 @@ const isStalePlan = (error: unknown): boolean =>
   codeOf(error) === '0A000' && error instanceof Error && /cached plan must not change result type/.test(error.message);
 
 /** The statements of one transaction on `client`, and `end` to call once it has ended. */
-function sqlOn(client: PoolClient): { sql: Sql; end: () => void } {
+function sqlOn(client: PoolClient, shared: PoolShared): { sql: Sql; end: (committed: boolean) => void } {
   const query = <R extends QueryResultRow>(text: string, values: readonly unknown[]) =>
     values.length === 0
       ? client.query<R>(text)
-      : client.query<R>({ text, values: values as unknown[], name: statementName(text) });
-  const endCallbacks: (() => void)[] = [];
+      : client.query<R>({ text, values: values as unknown[], name: shared.statementName(text) });
+  const endCallbacks: ((committed: boolean) => void)[] = [];
   const sql: Sql = {
     rows: async (text, values = []) => (await query<Row>(text, values)).rows,
     one: async (text, values = []) => (await query<Row>(text, values)).rows[0] ?? null,
@@ -137,9 +172,13 @@ function sqlOn(client: PoolClient): { sql: Sql; end: () => void } {
     onEnd: (callback) => {
       endCallbacks.push(callback);
     },
+    poolState: <T>(key: PoolStateKey<T>): T => {
+      if (!shared.state.has(key)) shared.state.set(key, key.create());
+      return shared.state.get(key) as T;
+    },
   };
-  const end = () => {
-    for (const callback of endCallbacks.splice(0)) callback();
+  const end = (committed: boolean) => {
+    for (const callback of endCallbacks.splice(0)) callback(committed);
   };
   return { sql, end };
 }
@@ -231,19 +270,23 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
     }
   };
 
+  const shared: PoolShared = { statementName: statementNamer(), state: new WeakMap() };
+
   const transactionOnce = <R>(work: (sql: Sql) => Promise<R>): Promise<R> =>
     withClient(async (client) => {
-      const { sql, end } = sqlOn(client);
+      const { sql, end } = sqlOn(client, shared);
+      let committed = false;
       try {
         await client.query('BEGIN');
         const result = await work(sql);
         await client.query('COMMIT');
+        committed = true;
         return result;
       } catch (error: unknown) {
         if (!isUnavailableError(error)) await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       } finally {
-        end();
+        end(committed);
       }
     });
 
@@ -260,11 +303,14 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
     read: async (work) => {
       const readOnce = () =>
         withClient(async (client) => {
-          const { sql, end } = sqlOn(client);
+          const { sql, end } = sqlOn(client, shared);
+          let committed = false;
           try {
-            return await work(sql);
+            const result = await work(sql);
+            committed = true;
+            return result;
           } finally {
-            end();
+            end(committed);
           }
         });
       for (let attempt = 1; ; attempt += 1) {
