@@ -20,6 +20,7 @@ import {
   makeCsr,
   phonePoll,
   phoneStart,
+  postgresStorageConfig,
   redeem,
   showPairing,
   startHarness,
@@ -75,19 +76,7 @@ type RouteName = (typeof ROUTES)[number];
 
 const server = await startPostgres();
 try {
-  const database = await server.createDatabase();
-  const h = await startHarness({
-    config: {
-      storage: {
-        kind: 'postgres',
-        url: database.url,
-        poolSize: database.poolSize,
-        statementTimeoutMs: database.statementTimeoutMs,
-        connectTimeoutMs: database.connectTimeoutMs,
-        tls: null,
-      },
-    },
-  });
+  const h = await startHarness({ config: { storage: postgresStorageConfig(await server.createDatabase()) } });
   const csr = await makeCsr();
   const perRoute = new Map<RouteName, RouteCount[]>(ROUTES.map((name) => [name, []]));
   const step = async <T>(name: RouteName, call: () => Promise<T>): Promise<T> => {

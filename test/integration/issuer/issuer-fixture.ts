@@ -25,6 +25,7 @@ import type { RunningIssuer, StartIssuerOptions } from '../../../issuer/start-is
 import { openConfiguredStorage } from '../../../issuer/storage/open-storage.ts';
 import { isPostgresStorage } from '../../../issuer/storage/postgres-storage.ts';
 import { ISSUER_DATABASE_FILE } from '../../../issuer/storage/sqlite-storage.ts';
+import type { PostgresSettings } from '../../../issuer/storage/postgres-connection.ts';
 import type { StorageConfig } from '../../../issuer/storage/storage-config.ts';
 import { createTestPki } from '../../../virtual-card/test-pki.ts';
 import type { CardKeyAlgorithm, IssuedCardCertificate, TestPki } from '../../../virtual-card/test-pki.ts';
@@ -57,7 +58,11 @@ export interface IssuerHarness {
 async function harnessStorage(config: Record<string, unknown>): Promise<StorageConfig> {
   if (config.storage !== undefined) return config.storage as StorageConfig;
   if (currentStorageKind() === 'sqlite') return { kind: 'sqlite' };
-  const database = await (await sharedPostgres()).createDatabase();
+  return postgresStorageConfig(await (await sharedPostgres()).createDatabase());
+}
+
+/** The issuer config's `storage` section for a database of a test server (postgres-server.ts). */
+export function postgresStorageConfig(database: PostgresSettings): StorageConfig {
   return {
     kind: 'postgres',
     url: database.url,
