@@ -11,7 +11,7 @@
 // --storage postgres: SQLite as always, and beside it a private PostgreSQL 15 cluster
 // (test/integration/issuer/storage/postgres-server.ts, synchronous_commit off: the durability of SQLite's WAL with
 // synchronous=NORMAL) served by N `dck issuer` processes on different ports (--nodes, each with --workers W), each
-// client staying on one node; then both rates side by side. The database's own CPU is not in the issuer's figures.
+// client staying on one node; then both rates side by side, and PostgreSQL's own CPU beside the issuer's.
 //
 // --prefill N (≤ 5,000,000): each backend measured twice, on an empty database and on one where, before the warm-up,
 // one enrollment was made alone and then N copies of it (its card, session, device authorization, enrollment,
@@ -558,6 +558,8 @@ interface Setup {
   server: Awaited<ReturnType<typeof startNodes>>;
   /** One client per node; each concurrent client stays on one node (sticky sessions behind a load balancer). */
   clients: BenchHttpClient[];
+  /** PostgreSQL: the CPU milliseconds each of the cluster's processes has used so far; SQLite: null (in-process). */
+  databaseCpu: (() => Map<number, number>) | null;
   latencies: Latencies;
   /** The next card to enroll: one card per enrollment (the PKI-AUTH verifier caches its verdict per certificate). */
   nextCard: number;
@@ -568,6 +570,8 @@ interface Setup {
     serverUserMs: number[];
     serverSystemMs: number[];
     clientCpuMs: number;
+    /** The cluster's CPU during this setup's rounds (its backends and background writers; the others sit idle). */
+    databaseCpuMs: number;
     roundRates: number[];
   };
 }
@@ -635,6 +639,7 @@ async function startSetup(
   spec: SetupSpec,
   database: PostgresSettings | null,
   cardCount: number,
+  cluster: PostgresServer | null,
 ): Promise<Setup> {
   const label = setupLabel(spec, options);
   console.log(`\nstarting ${label}`);
@@ -663,9 +668,18 @@ async function startSetup(
       clients: server.nodes.map((node) =>
         makeClient(node.url, node.tlsCertificatePem, Math.ceil(options.clients / nodeCount)),
       ),
+      databaseCpu: database === null || cluster === null ? null : () => clusterCpu(cluster),
       latencies: new Map(),
       nextCard: 0,
-      measured: { enrollments: 0, seconds: 0, serverUserMs: [], serverSystemMs: [], clientCpuMs: 0, roundRates: [] },
+      measured: {
+        enrollments: 0,
+        seconds: 0,
+        serverUserMs: [],
+        serverSystemMs: [],
+        clientCpuMs: 0,
+        databaseCpuMs: 0,
+        roundRates: [],
+      },
     };
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
     const started = performance.now();
@@ -688,6 +702,7 @@ async function startSetup(
 /** One measured round of `count` enrollments on `setup`: its time and the CPU of its processes and this client. */
 async function measureRound(setup: Setup, options: Options, count: number): Promise<void> {
   const serverBefore = setup.server.cpu();
+  const databaseBefore = setup.databaseCpu?.() ?? new Map<number, number>();
   const clientBefore = process.cpuUsage();
   const started = performance.now();
   await enrollMore(setup, options, count);
@@ -699,6 +714,8 @@ async function measureRound(setup: Setup, options: Options, count: number): Prom
     m.serverSystemMs[i] = (m.serverSystemMs[i] ?? 0) + systemMs - (serverBefore[i]?.systemMs ?? 0);
   });
   m.clientCpuMs += (client.user + client.system) / 1000;
+  // A backend that started during the round counts whole; one that ended during it is lost (the pools keep theirs).
+  for (const [pid, ms] of setup.databaseCpu?.() ?? []) m.databaseCpuMs += ms - (databaseBefore.get(pid) ?? 0);
   m.enrollments += count;
   m.seconds += seconds;
   m.roundRates.push(count / seconds);
@@ -757,18 +774,25 @@ function reportSetup(setup: Setup, options: Options): { rate: number; serverMsPe
     `client CPU (${options.clients} keep-alive HTTPS connections via ${options.client}, card signatures): ${(m.clientCpuMs / n).toFixed(2)} ms per enrollment` +
       ` (${(m.clientCpuMs / 1000 / m.seconds).toFixed(2)} cores), competing for the same CPUs`,
   );
+  if (setup.databaseCpu !== null) {
+    console.log(
+      `PostgreSQL's own CPU (all its processes, during these rounds): ${(m.databaseCpuMs / n).toFixed(2)} ms per enrollment` +
+        ` (${(m.databaseCpuMs / 1000 / m.seconds).toFixed(2)} cores); issuer + PostgreSQL: ${((serverCpuMs + m.databaseCpuMs) / n).toFixed(2)} ms`,
+    );
+  }
+  const busyMs = serverCpuMs + m.clientCpuMs + m.databaseCpuMs;
   console.log(
-    `cores busy, issuer + client: ${((serverCpuMs + m.clientCpuMs) / 1000 / m.seconds).toFixed(2)} of ${cpus().length}`,
+    `cores busy, issuer + client${setup.databaseCpu === null ? '' : ' + PostgreSQL'}: ${(busyMs / 1000 / m.seconds).toFixed(2)} of ${cpus().length}`,
   );
   // Throughput is noisy when other work shares the machine; CPU per enrollment is not. This is what the same
   // CPU cost would give with these cores busy on this benchmark alone: bounded by all cores for issuer + client,
   // and by one core per issuer process (each runs its requests on one thread). No queueing or lock effects counted.
   const processes = setup.server.nodes.length * options.workers;
-  const allCores = (cpus().length * 1000 * n) / (serverCpuMs + m.clientCpuMs);
+  const allCores = (cpus().length * 1000 * n) / busyMs;
   const oneCoreEach = (Math.min(processes, cpus().length) * 1000 * n) / serverCpuMs;
   console.log(
     `projection from CPU alone: ${Math.min(allCores, oneCoreEach).toFixed(0)} enrollments/s if these cores ran nothing else` +
-      ` (${cpus().length} cores for issuer + client: ${allCores.toFixed(0)}/s; ${Math.min(processes, cpus().length)} issuer process(es), one core each: ${oneCoreEach.toFixed(0)}/s)`,
+      ` (${cpus().length} cores for issuer + client${setup.databaseCpu === null ? '' : ' + PostgreSQL'}: ${allCores.toFixed(0)}/s; ${Math.min(processes, cpus().length)} issuer process(es), one core each: ${oneCoreEach.toFixed(0)}/s)`,
   );
   printLatencies(setup.latencies);
   return { rate, serverMsPerEnrollment: serverPerEnrollment };
@@ -858,7 +882,7 @@ async function benchmark(options: Options): Promise<void> {
     for (const spec of specs) {
       const database =
         spec.storageKind === 'postgres' && postgres !== null ? await createBenchDatabase(postgres, spec.via) : null;
-      setups.push(await startSetup(options, spec, database, options.warmUp + options.enrollments + 1));
+      setups.push(await startSetup(options, spec, database, options.warmUp + options.enrollments + 1, postgres));
     }
     const loadBefore = loadavg();
     const stopProfile = await startClientProfile();
@@ -893,6 +917,20 @@ async function createBenchDatabase(server: PostgresServer, via: PostgresVia): Pr
     ...database,
     url: database.url.replace(url.host, `${encodeURIComponent(server.socketDirectory)}:${url.port}`),
   };
+}
+
+/** CPU milliseconds used so far by each process of the cluster (a process gone meanwhile is left out). */
+function clusterCpu(cluster: PostgresServer): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of cluster.processes()) {
+    try {
+      const { userMs, systemMs } = processCpu(pid);
+      used.set(pid, userMs + systemMs);
+    } catch {
+      // Ended between the listing and the read: its last figures are gone with it.
+    }
+  }
+  return used;
 }
 
 /** Closes a setup's clients and stops its issuers (again is harmless). */

@@ -47,6 +47,8 @@ export interface PostgresServer {
   pause(): void;
   /** Lets a paused server run on (SIGCONT). */
   resume(): void;
+  /** The pids of the running cluster: the postmaster first, then its backends and background workers. */
+  processes(): number[];
   /** Stops the server and deletes its data dir. */
   destroy(): Promise<void>;
   /** The same, synchronously (for a process exit handler). */
@@ -147,6 +149,7 @@ export async function startPostgres(
     resume: () => {
       signalCluster('SIGCONT');
     },
+    processes: () => clusterProcesses(data),
     createDatabase: async (overrides = {}) => {
       const name = `dck_${process.pid}_${(databases += 1)}`;
       const admin = new pg.Client({
