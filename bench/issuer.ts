@@ -573,6 +573,8 @@ interface Setup {
     /** The cluster's CPU during this setup's rounds (its backends and background writers; the others sit idle). */
     databaseCpuMs: number;
     roundRates: number[];
+    /** The issuer's CPU per enrollment in each round (a round that stalls shows whether it worked or waited). */
+    roundCpuMs: number[];
   };
 }
 
@@ -679,6 +681,7 @@ async function startSetup(
         clientCpuMs: 0,
         databaseCpuMs: 0,
         roundRates: [],
+        roundCpuMs: [],
       },
     };
     // Warm-up, as a running service is: TLS sessions, every worker's JIT, CRL and CA-path caches.
@@ -709,10 +712,15 @@ async function measureRound(setup: Setup, options: Options, count: number): Prom
   const seconds = (performance.now() - started) / 1000;
   const client = process.cpuUsage(clientBefore);
   const m = setup.measured;
+  let roundCpuMs = 0;
   setup.server.cpu().forEach(({ userMs, systemMs }, i) => {
-    m.serverUserMs[i] = (m.serverUserMs[i] ?? 0) + userMs - (serverBefore[i]?.userMs ?? 0);
-    m.serverSystemMs[i] = (m.serverSystemMs[i] ?? 0) + systemMs - (serverBefore[i]?.systemMs ?? 0);
+    const user = userMs - (serverBefore[i]?.userMs ?? 0);
+    const system = systemMs - (serverBefore[i]?.systemMs ?? 0);
+    m.serverUserMs[i] = (m.serverUserMs[i] ?? 0) + user;
+    m.serverSystemMs[i] = (m.serverSystemMs[i] ?? 0) + system;
+    roundCpuMs += user + system;
   });
+  m.roundCpuMs.push(roundCpuMs / count);
   m.clientCpuMs += (client.user + client.system) / 1000;
   // A backend that started during the round counts whole; one that ended during it is lost (the pools keep theirs).
   for (const [pid, ms] of setup.databaseCpu?.() ?? []) m.databaseCpuMs += ms - (databaseBefore.get(pid) ?? 0);
@@ -753,7 +761,9 @@ function reportSetup(setup: Setup, options: Options): { rate: number; serverMsPe
     `complete enrollments: ${rate.toFixed(1)}/s (${n} in ${m.seconds.toFixed(2)} s, 6 HTTPS requests each, a new card each time)`,
   );
   if (m.roundRates.length > 1) {
-    console.log(`  per round (enrollments/s): ${m.roundRates.map((r) => r.toFixed(1)).join(', ')}`);
+    console.log(
+      `  per round, enrollments/s (issuer CPU ms each): ${m.roundRates.map((r, i) => `${r.toFixed(1)} (${(m.roundCpuMs[i] ?? 0).toFixed(2)})`).join(', ')}`,
+    );
   }
   console.log(
     `issuer CPU, all ${perProcess.length} processes: ${serverPerEnrollment.toFixed(2)} ms per enrollment (${(serverCpuMs / 1000 / m.seconds).toFixed(2)} cores busy)` +
