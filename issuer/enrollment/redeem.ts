@@ -2,7 +2,7 @@
 // The OTP has a few tries per enrollment (the last wrong one burns it); the card is checked again as it is now.
 import type { RedeemRequest } from '../../contracts/issuer-api.ts';
 import { checkCsr } from '../ca/csr.ts';
-import { deviceWithAccessToken } from '../bearer-holders.ts';
+import { redemptionWithAccessToken } from '../bearer-holders.ts';
 import { cardLifetimeRefusal, recheckCardStatus } from '../card-status.ts';
 import { auditEntry } from '../issuer-context.ts';
 import type { IssuerContext } from '../issuer-context.ts';
@@ -10,7 +10,7 @@ import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { Refusal, RouteRuleResult } from '../refusal.ts';
 import { DEFAULT_TENANT, boundDevice, cardRevocationSources } from '../lifecycle/binding.ts';
 import { issuedAnswer, signForCard } from './issue-for-card.ts';
-import type { DeviceAuthorizationRecord, EnrollmentRecord, NewDerivedCertificate } from '../storage/issuer-storage.ts';
+import type { EnrollmentRecord, NewDerivedCertificate, RedemptionParties } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter, GuessKey } from './code-guesses.ts';
 import { credentialIssuedNotices } from '../notifications/notices.ts';
@@ -37,12 +37,15 @@ export async function redeemEnrollment(
   limits: RedeemLimits,
   input: RedeemInput,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
-  const device = await deviceWithAccessToken(ctx, input.accessToken);
-  const guess = takeGuess(limits.guesses, device === null ? `ip:${input.ip}` : `device:${device.id}`);
+  // The device, the enrollment and its card in one read (one statement on PostgreSQL); the refusals below look at
+  // them in the order they always did, so reading the enrollment and card early only changes when they are read.
+  const parties = await redemptionWithAccessToken(ctx, input.accessToken, input.enrollmentId);
+  const deviceId = parties?.device.id ?? null;
+  const guess = takeGuess(limits.guesses, deviceId === null ? `ip:${input.ip}` : `device:${deviceId}`);
   if (!guess.ok) return guess;
-  const details = { enrollmentId: input.enrollmentId, deviceAuthorizationId: device?.id ?? null, ip: input.ip };
-  if (device === null) return auditedRefusal(ctx, 'redeem', 'invalid-token', details);
-  const enrollment = await ctx.storage.findEnrollment(input.enrollmentId);
+  const details = { enrollmentId: input.enrollmentId, deviceAuthorizationId: deviceId, ip: input.ip };
+  if (parties === null) return auditedRefusal(ctx, 'redeem', 'invalid-token', details);
+  const { device, enrollment, card } = parties;
   if (enrollment === null) return auditedRefusal(ctx, 'redeem', 'enrollment-unknown', details);
   if (enrollment.deviceAuthorizationId !== device.id) return auditedRefusal(ctx, 'redeem', 'wrong-device', details);
   if (enrollment.status === 'burned') return auditedRefusal(ctx, 'redeem', 'enrollment-burned', details);
@@ -51,7 +54,7 @@ export async function redeemEnrollment(
   if (ctx.now().getTime() >= enrollment.otpExpiresAt) return auditedRefusal(ctx, 'redeem', 'otp-expired', details);
   const otp = input.request.otp.replace(/[\s-]/g, '');
   if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) return wrongOtp(ctx, enrollment, details);
-  return issueFor(ctx, limits, device, enrollment, input.request, details);
+  return issueFor(ctx, limits, { device, enrollment, card }, input.request, details);
 }
 
 /** The count (which burns the enrollment at the limit) and its audit row: one transaction. */
@@ -88,14 +91,12 @@ function waitingForAgent(
 async function issueFor(
   ctx: IssuerContext,
   limits: RedeemLimits,
-  device: DeviceAuthorizationRecord,
-  enrollment: EnrollmentRecord,
+  { device, enrollment, card }: RedemptionParties & { enrollment: EnrollmentRecord },
   request: RedeemRequest,
   details: Record<string, string | null>,
 ): Promise<RouteRuleResult<'redeemEnrollment'>> {
   const csr = checkCsr(request.csr);
   if (!csr.ok) return auditedRefusal(ctx, 'redeem', csr.code, details, { detail: csr.message });
-  const card = await ctx.storage.findCard(enrollment.cardId);
   if (card?.uuid == null) return auditedRefusal(ctx, 'redeem', 'identity-missing', details);
   // The card as it is now, not as it was at sign-in: dates, then trust and revocation.
   const now = ctx.now();

@@ -69,23 +69,28 @@ export async function showDevicePairing(
   const found = await findDeviceByUserCode(ctx, session, input.userCode, 'pairing-shown');
   if (!found.ok) return found;
   const { device } = found.value;
-  await found.value.release();
   const base = {
     sessionId: session.id,
     cardId: session.cardId,
     deviceAuthorizationId: device.id,
     clientId: device.clientId,
   };
+  // The code exists, so its guess is given back whatever happens next: on its own when the code cannot be shown,
+  // in the same step as recording the showing otherwise (storage.showDevicePairing gives it back even when a racing
+  // approval or denial leaves nothing to record).
   const refused = unusable(ctx, device);
+  if (refused !== null) {
+    await found.value.release();
+    return auditedRefusal(ctx, 'pairing-shown', refused, base);
+  }
   const matchNumber = matchNumberFor(ctx.codes, device.id, session.id);
-  const shown =
-    refused === null &&
-    (await ctx.storage.showDevicePairing(
-      device.id,
-      { sessionId: session.id, shownAt: ctx.now().getTime() },
-      auditEntry(ctx, 'pairing-shown', 'success', null, { ...base, ...shownDetails(device, matchNumber) }),
-    ));
-  if (!shown) return auditedRefusal(ctx, 'pairing-shown', refused ?? 'user-code-already-used', base);
+  const shown = await ctx.storage.showDevicePairing(
+    device.id,
+    { sessionId: session.id, shownAt: ctx.now().getTime() },
+    session.cardId,
+    auditEntry(ctx, 'pairing-shown', 'success', null, { ...base, ...shownDetails(device, matchNumber) }),
+  );
+  if (!shown) return auditedRefusal(ctx, 'pairing-shown', 'user-code-already-used', base);
   return ok({ pairingId: device.id, device: device.device, matchNumber });
 }
 

@@ -42,6 +42,13 @@ export interface DeviceAuthorizationRecord {
   pairing: DevicePairingShown | null;
 }
 
+/** A redeem's look-ups (IssuerStorage.findRedemptionParties): an unknown enrollment has no card either. */
+export interface RedemptionParties {
+  device: DeviceAuthorizationRecord;
+  enrollment: EnrollmentRecord | null;
+  card: CardRecord | null;
+}
+
 export interface ChallengeRecord {
   id: string;
   challenge: Uint8Array;
@@ -327,6 +334,11 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
   findDeviceAuthorizationByDeviceCodeHash(hash: string): Promise<DeviceAuthorizationRecord | null>;
   findDeviceAuthorizationByUserCodeHash(hash: string): Promise<DeviceAuthorizationRecord | null>;
   findDeviceAuthorizationByAccessTokenHash(hash: string): Promise<DeviceAuthorizationRecord | null>;
+  /**
+   * What a redeem looks at, read together (one statement on PostgreSQL): the device authorization holding the access
+   * token (null: none), the enrollment `enrollmentId` whoever's it is, and that enrollment's card. Checks nothing.
+   */
+  findRedemptionParties(accessTokenHash: string, enrollmentId: string): Promise<RedemptionParties | null>;
   /** Records a token poll and the (possibly raised) interval (not audited: polling is not a step). */
   recordTokenPoll(id: string, at: number, intervalSeconds: number): Promise<void>;
   /** approved → token-issued (and the poll recorded) with its audit row, only if still approved. False: someone else won, nothing written. */
@@ -338,9 +350,11 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
   findDeviceAuthorization(id: string): Promise<DeviceAuthorizationRecord | null>;
   /**
    * Records that `pairing.sessionId` showed the phone's details (replacing an earlier sign-in's), with its audit
-   * row, only while the device authorization is pending. False: nothing written.
+   * row, only while the device authorization is pending. False: nothing recorded. Either way, the user_code guess
+   * that found the code (taken for `pairing.sessionId` and `cardId`) is given back in the same step, as
+   * `releaseUserCodeGuess` would: a code that exists was not a wrong guess.
    */
-  showDevicePairing(id: string, pairing: DevicePairingShown, audit: AuditEntryInput): Promise<boolean>;
+  showDevicePairing(id: string, pairing: DevicePairingShown, cardId: string, audit: AuditEntryInput): Promise<boolean>;
   /** "Not my phone": pending → denied with its audit row, only if `sessionId` is the sign-in that showed it. */
   denyDevicePairing(id: string, sessionId: string, audit: AuditEntryInput): Promise<boolean>;
 

@@ -33,6 +33,7 @@ import { insertCredential, postgresLifecycleStorage } from './postgres-lifecycle
 import { applyPostgresMigrations } from './postgres-migrations.ts';
 import { postgresOutbox } from './postgres-outbox.ts';
 import { postgresPcEnrollmentStorage } from './postgres-pc-enrollment.ts';
+import { findRedemptionParties } from './postgres-redemption.ts';
 import {
   oldEnoughPrefix,
   toAuditEntry,
@@ -146,6 +147,21 @@ const RELEASE_GUESS = `WITH card AS (
   )
   UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0)
   WHERE id = $2 AND (SELECT count(*) FROM card) >= 0`;
+
+/**
+ * Showing a phone gives back the guess that found its code and records the showing in one statement: the guess's
+ * CTEs as RELEASE_GUESS (card, then session: the one lock order), then the device authorization, whose one-time
+ * filter waits on the session's update. Data-modifying CTEs run whether or not the pairing is recorded, so the guess
+ * is given back either way, as a separate RELEASE_GUESS did before it (one statement and one transaction fewer).
+ */
+const SHOW_PAIRING_RELEASING_GUESS = `WITH card AS (
+    UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1 RETURNING 1
+  ), session AS (
+    UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0)
+    WHERE id = $2 AND (SELECT count(*) FROM card) >= 0 RETURNING 1
+  )
+  UPDATE device_authorizations SET pairing_session_id = $2, pairing_shown_at = $3
+  WHERE id = $4 AND status = 'pending' AND (SELECT count(*) FROM session) >= 0`;
 
 async function releaseGuess(sql: Sql, sessionId: string, cardId: string): Promise<void> {
   await sql.count(RELEASE_GUESS, [cardId, sessionId]);
@@ -375,6 +391,8 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     findDeviceAuthorizationByDeviceCodeHash: (hash) => device('device_code_hash', hash),
     findDeviceAuthorizationByUserCodeHash: (hash) => device('user_code_hash', hash),
     findDeviceAuthorizationByAccessTokenHash: (hash) => device('access_token_hash', hash),
+    findRedemptionParties: (accessTokenHash, enrollmentId) =>
+      findRedemptionParties(pool, accessTokenHash, enrollmentId),
     findDeviceAuthorization: (id) => device('id', id),
     recordTokenPoll: (id, at, intervalSeconds) =>
       read(async (sql) => {
@@ -396,15 +414,11 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
           entry,
         ),
       ),
-    showDevicePairing: (id, pairing, entry) =>
+    showDevicePairing: (id, pairing, cardId, entry) =>
       tx((sql) =>
         changeAudited(
           sql,
-          sql.count(
-            `UPDATE device_authorizations SET pairing_session_id = $1, pairing_shown_at = $2
-             WHERE id = $3 AND status = 'pending'`,
-            [pairing.sessionId, pairing.shownAt, id],
-          ),
+          sql.count(SHOW_PAIRING_RELEASING_GUESS, [cardId, pairing.sessionId, pairing.shownAt, id]),
           entry,
         ),
       ),

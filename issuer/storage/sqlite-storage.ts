@@ -621,14 +621,28 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
       run(() => one(q.deviceByUserCode.get(hash), toDeviceAuthorization)),
     findDeviceAuthorizationByAccessTokenHash: (hash) =>
       run(() => one(q.deviceByAccessToken.get(hash), toDeviceAuthorization)),
+    // Three indexed reads in one call: on SQLite a read costs no round trip, so a join would buy nothing here.
+    findRedemptionParties: (accessTokenHash, enrollmentId) =>
+      run(() => {
+        const device = one(q.deviceByAccessToken.get(accessTokenHash), toDeviceAuthorization);
+        if (device === null) return null;
+        const enrollment = one(q.findEnrollment.get(enrollmentId), toEnrollment);
+        const card = enrollment === null ? null : one(q.findCard.get(enrollment.cardId), toCard);
+        return { device, enrollment, card };
+      }),
     recordTokenPoll: (id, at, intervalSeconds) =>
       runWrite(() => {
         q.recordPoll.run(at, intervalSeconds, id);
       }),
     issueAccessToken: (id, token, entry) => runWrite(() => issueToken(id, token, entry)),
     findDeviceAuthorization: (id) => run(() => one(q.deviceById.get(id), toDeviceAuthorization)),
-    showDevicePairing: (id, pairing, entry) =>
-      runWrite(() => changeAudited(() => q.showPairing.run(pairing.sessionId, pairing.shownAt, id).changes, entry)),
+    showDevicePairing: (id, pairing, cardId, entry) =>
+      runWrite(() =>
+        changeAudited(() => {
+          releaseGuess(pairing.sessionId, cardId);
+          return q.showPairing.run(pairing.sessionId, pairing.shownAt, id).changes;
+        }, entry),
+      ),
     denyDevicePairing: (id, sessionId, entry) =>
       runWrite(() => changeAudited(() => q.denyPairing.run(id, sessionId).changes, entry)),
 

@@ -3,6 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { approveUserCode } from '../../../../issuer/enrollment/approve-user-code.ts';
 import { FixedWindowRateLimiter } from '../../../../issuer/rate-limit.ts';
 import { showDevicePairing } from '../../../../issuer/pairing/device-pairing.ts';
+import { hashToken } from '../../../../issuer/secrets.ts';
+import { normalizeUserCode } from '../../../../contracts/user-code.ts';
 import { UNSIGNED_CALL, showThenApprove, startRuleHarness } from '../rule-context.ts';
 import type { RuleHarness } from '../rule-context.ts';
 
@@ -89,6 +91,39 @@ describe('approveUserCode', () => {
       'user-code-unknown',
       'user-code-unknown',
     ]);
+  });
+
+  it('showing a phone gives back the guess that found its code, whether it is shown or refused', async () => {
+    const session = await h.signIn(await h.card());
+    const phone = await h.startPhone();
+    const show = () =>
+      showDevicePairing(h.ctx, guesses, { sessionToken: session, userCode: phone.userCode, ip: '::1' });
+    // Five showings, where the sign-in may guess wrong three times: each gave its guess back.
+    for (let i = 0; i < 5; i += 1) expect((await show()).ok).toBe(true);
+    expect((await approve(session, phone.userCode)).ok).toBe(true);
+    for (let i = 0; i < 5; i += 1)
+      expect(await show()).toMatchObject({ ok: false, error: { code: 'user-code-already-used' } });
+    const unknown = await approve(session, 'BCDF-GHJK');
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'user-code-unknown', attemptsLeft: 2 } });
+  });
+
+  it('a showing that a racing approval left nothing to record still gives its guess back', async () => {
+    const token = await h.signIn(await h.card());
+    const phone = await h.startPhone();
+    expect((await approve(token, phone.userCode)).ok).toBe(true);
+    const session = await h.ctx.storage.findKioskSessionByTokenHash(hashToken(token));
+    const device = await h.ctx.storage.findDeviceAuthorizationByUserCodeHash(
+      h.ctx.codes.hash('user-code', '', normalizeUserCode(phone.userCode) ?? ''),
+    );
+    if (session === null || device === null) throw new Error('the approval left no session or device');
+    const at = h.ctx.now().getTime();
+    const limits = { perSession: 3, perCard: 10, windowMs: 60_000 };
+    expect(await h.ctx.storage.takeUserCodeGuess(session.id, session.cardId, at, limits)).toBe('taken');
+    expect((await h.ctx.storage.findKioskSessionByTokenHash(hashToken(token)))?.userCodeFailures).toBe(1);
+    const shownAt = { sessionId: session.id, shownAt: at };
+    const audit = { at, event: 'pairing-shown', outcome: 'success' as const, code: null, details: {} };
+    expect(await h.ctx.storage.showDevicePairing(device.id, shownAt, session.cardId, audit)).toBe(false);
+    expect((await h.ctx.storage.findKioskSessionByTokenHash(hashToken(token)))?.userCodeFailures).toBe(0);
   });
 
   it('unknown codes count down the tries left, then the session ends', async () => {

@@ -110,6 +110,42 @@ describe('redeemEnrollment', () => {
     ]);
   });
 
+  it('refuses in one order: the token, then the enrollment, then whose it is, then its state', async () => {
+    const first = await approved();
+    const second = await approved();
+    const csr = await makeCsr();
+    expect(await redeem('no-such-token', 'no-such-enrollment', first.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-token' },
+    });
+    expect(await redeem(first.accessToken, 'no-such-enrollment', first.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'enrollment-unknown' },
+    });
+    const wrong = second.otp === '00000000' ? '11111111' : '00000000';
+    for (let i = 0; i < 3; i += 1) await redeem(second.accessToken, second.enrollmentId, wrong, csr);
+    // Another phone's burned enrollment: whose it is comes before what became of it.
+    expect(await redeem(first.accessToken, second.enrollmentId, second.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'wrong-device' },
+    });
+    // Past the access token's lifetime the token is no token, before its enrollment's expired OTP is looked at.
+    h.advance(h.ctx.config.deviceFlow.accessTokenLifetimeSeconds * 1000);
+    expect(await redeem(first.accessToken, first.enrollmentId, first.otp, csr)).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-token' },
+    });
+    expect((await h.auditCodes()).filter(([event]) => event === 'redeem')).toEqual([
+      ['redeem', 'invalid-token'],
+      ['redeem', 'enrollment-unknown'],
+      ['redeem', 'otp-wrong'],
+      ['redeem', 'otp-wrong'],
+      ['redeem', 'enrollment-burned'],
+      ['redeem', 'wrong-device'],
+      ['redeem', 'invalid-token'],
+    ]);
+  });
+
   it('200 concurrent redeems of one enrollment give exactly one certificate and one audit row of issuance', async () => {
     const { enrollmentId, otp, accessToken } = await approved();
     const csr = await makeCsr();
