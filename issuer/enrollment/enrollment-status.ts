@@ -9,7 +9,7 @@ import type {
 import type { IssuerContext } from '../issuer-context.ts';
 import { ok } from '../refusal.ts';
 import type { RouteRuleResult } from '../refusal.ts';
-import type { EnrollmentRecord, EnrollmentSupervision } from '../storage/issuer-storage.ts';
+import type { EnrollmentRecord, EnrollmentSupervision, SupervisedEnrollment } from '../storage/issuer-storage.ts';
 import { findKioskEnrollment } from './kiosk-enrollment.ts';
 
 export function publicState(enrollment: EnrollmentRecord, now: number): EnrollmentState {
@@ -21,14 +21,14 @@ export function publicState(enrollment: EnrollmentRecord, now: number): Enrollme
 
 export async function statusOf(
   ctx: Pick<IssuerContext, 'storage' | 'now'>,
-  enrollment: EnrollmentRecord,
+  { enrollment, supervision }: SupervisedEnrollment,
 ): Promise<EnrollmentStatus> {
   const status: EnrollmentStatus = {
     enrollmentId: enrollment.id,
     state: publicState(enrollment, ctx.now().getTime()),
     phoneSeen: phoneSeen(enrollment),
   };
-  const agentCheck = agentCheckOf(await ctx.storage.findEnrollmentSupervision(enrollment.id));
+  const agentCheck = agentCheckOf(supervision);
   if (agentCheck !== null) status.agentCheck = agentCheck;
   if (enrollment.derivedCertificateSerialHex !== null) {
     const certificate = await ctx.storage.findDerivedCertificate(enrollment.derivedCertificateSerialHex);
@@ -59,10 +59,10 @@ export function agentCheckOf(supervision: EnrollmentSupervision | null): AgentCh
 }
 
 /** What a long poll without `since` waits to change: the state, whether the phone has been seen, the agent check. */
-async function progressKey(ctx: Pick<IssuerContext, 'storage' | 'now'>, enrollment: EnrollmentRecord): Promise<string> {
-  const check = agentCheckOf(await ctx.storage.findEnrollmentSupervision(enrollment.id));
+function progressKey({ enrollment, supervision }: SupervisedEnrollment, now: number): string {
+  const check = agentCheckOf(supervision);
   const agent = check === null ? '-' : `${check.keyFingerprint}/${check.affirmed}`;
-  return `${publicState(enrollment, ctx.now().getTime())}:${phoneSeen(enrollment)}:${agent}`;
+  return `${publicState(enrollment, now)}:${phoneSeen(enrollment)}:${agent}`;
 }
 
 /**
@@ -76,24 +76,63 @@ export async function watchEnrollment(
 ): Promise<RouteRuleResult<'enrollmentStatus'>> {
   const found = await findKioskEnrollment(ctx, input.sessionToken, input.enrollmentId);
   if (!found.ok) return found;
+  const first: SupervisedEnrollment = found.value;
   const deadline = Date.now() + (input.query.waitSeconds ?? 0) * 1000;
-  let enrollment = found.value.enrollment;
+  const wait: Waiting = { deadline, stillWaiting: () => Date.now() < deadline && !input.callerGone() };
+  // A read that does not wait (the kiosk's plain status read) compares nothing: the status just read is the answer.
+  if (!wait.stillWaiting()) return ok(await statusOf(ctx, first));
   const since = input.query.since;
-  const current = async (record: EnrollmentRecord): Promise<string> =>
-    since === undefined ? progressKey(ctx, record) : publicState(record, ctx.now().getTime());
-  const stillWaiting = () => Date.now() < deadline && !input.callerGone();
-  // Each comparison reads the agent check from the database: a read that does not wait (the kiosk's plain status
-  // read) compares nothing, and without `since` the state waited on is the one just read, so the wait comes first.
-  if (stillWaiting()) {
-    const waitingFor = since ?? (await current(enrollment));
-    let changed = since !== undefined && (await current(enrollment)) !== waitingFor;
-    while (!changed && stillWaiting()) {
-      const untilExpiry = enrollment.otpExpiresAt - ctx.now().getTime();
-      const wait = Math.min(deadline - Date.now(), untilExpiry > 0 ? untilExpiry + 5 : deadline - Date.now());
-      await ctx.events.nextChange(enrollment.id, wait);
-      enrollment = (await ctx.storage.findEnrollment(enrollment.id)) ?? enrollment;
-      changed = (await current(enrollment)) !== waitingFor;
-    }
+  const last =
+    since === undefined
+      ? await waitForProgress(ctx, first, wait)
+      : await waitForStateOtherThan(ctx, since, first, wait);
+  return ok(await statusOf(ctx, last));
+}
+
+interface Waiting {
+  deadline: number;
+  stillWaiting: () => boolean;
+}
+
+/** With `since`: a state that already differs answers at once; otherwise the wait is for one that does. */
+function waitForStateOtherThan(
+  ctx: IssuerContext,
+  since: string,
+  first: SupervisedEnrollment,
+  wait: Waiting,
+): Promise<SupervisedEnrollment> {
+  return readUntil(ctx, first, wait, (read) => publicState(read.enrollment, ctx.now().getTime()) !== since);
+}
+
+/**
+ * Without `since`: what is waited on is the progress just read (state, phoneSeen, agent check), so the first read
+ * never counts as a change; the wait comes first.
+ */
+function waitForProgress(
+  ctx: IssuerContext,
+  first: SupervisedEnrollment,
+  wait: Waiting,
+): Promise<SupervisedEnrollment> {
+  const waitingFor = progressKey(first, ctx.now().getTime());
+  return readUntil(ctx, first, wait, (read) => progressKey(read, ctx.now().getTime()) !== waitingFor);
+}
+
+/**
+ * `changed` on the read in hand, else the enrollment read again (with its supervision, one read) after each change
+ * notice or the OTP's expiry, until `changed` or the wait is over.
+ */
+async function readUntil(
+  ctx: IssuerContext,
+  first: SupervisedEnrollment,
+  wait: Waiting,
+  changed: (read: SupervisedEnrollment) => boolean,
+): Promise<SupervisedEnrollment> {
+  let read = first;
+  while (!changed(read) && wait.stillWaiting()) {
+    const untilExpiry = read.enrollment.otpExpiresAt - ctx.now().getTime();
+    const left = wait.deadline - Date.now();
+    await ctx.events.nextChange(read.enrollment.id, Math.min(left, untilExpiry > 0 ? untilExpiry + 5 : left));
+    read = (await ctx.storage.findSupervisedEnrollment(read.enrollment.id)) ?? read;
   }
-  return ok(await statusOf(ctx, enrollment));
+  return read;
 }

@@ -3,11 +3,10 @@ import type { IssuerContext } from '../issuer-context.ts';
 import { activeKioskSession } from '../bearer-holders.ts';
 import { ok, refuse } from '../refusal.ts';
 import type { RuleResult } from '../refusal.ts';
-import type { EnrollmentRecord, KioskSessionRecord } from '../storage/issuer-storage.ts';
+import type { KioskSessionRecord, SupervisedEnrollment } from '../storage/issuer-storage.ts';
 
-export interface KioskEnrollment {
+export interface KioskEnrollment extends SupervisedEnrollment {
   session: KioskSessionRecord;
-  enrollment: EnrollmentRecord;
 }
 
 export async function findKioskEnrollment(
@@ -17,7 +16,8 @@ export async function findKioskEnrollment(
 ): Promise<RuleResult<KioskEnrollment, 'invalid-session' | 'enrollment-unknown'>> {
   const session = await activeKioskSession(ctx, sessionToken);
   if (session === null) return refuse('invalid-session');
-  const enrollment = await ctx.storage.findEnrollment(enrollmentId);
-  if (enrollment === null || enrollment.cardId !== session.cardId) return refuse('enrollment-unknown');
-  return ok({ session, enrollment });
+  // With its supervision from the same row read: the kiosk's status shows the agent check without a second read.
+  const found = await ctx.storage.findSupervisedEnrollment(enrollmentId);
+  if (found === null || found.enrollment.cardId !== session.cardId) return refuse('enrollment-unknown');
+  return ok({ session, ...found });
 }

@@ -61,9 +61,9 @@ function registerEventStream(app: FastifyInstance, ctx: IssuerContext): void {
     });
     let lastState = '';
     const push = async (): Promise<void> => {
-      const enrollment = await ctx.storage.findEnrollment(enrollmentId);
-      if (enrollment === null) return;
-      const status = await statusOf(ctx, enrollment);
+      const supervised = await ctx.storage.findSupervisedEnrollment(enrollmentId);
+      if (supervised === null) return;
+      const status = await statusOf(ctx, supervised);
       if (status.state !== lastState) raw.write(`event: status\ndata: ${JSON.stringify(status)}\n\n`);
       lastState = status.state;
       if (status.state === 'completed' || status.state === 'burned') close();

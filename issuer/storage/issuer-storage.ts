@@ -781,6 +781,12 @@ export interface EnrollmentSupervision {
   affirmedAt: number | null;
 }
 
+/** An enrollment with its supervision, as one read of its row returns them (AgentStorage.findSupervisedEnrollment). */
+export interface SupervisedEnrollment {
+  enrollment: EnrollmentRecord;
+  supervision: EnrollmentSupervision;
+}
+
 /** An enrollment in the live queue, with who it is for, where, and the phone's report. */
 export interface QueueRow {
   enrollment: EnrollmentRecord;
@@ -846,6 +852,8 @@ export interface AgentStorage {
     audit: AuditFor<AgentPurgeResult>,
   ): Promise<AgentPurgeResult>;
   findEnrollmentSupervision(enrollmentId: string): Promise<EnrollmentSupervision | null>;
+  /** The enrollment and its supervision from one read of its row (the kiosk's status needs both). */
+  findSupervisedEnrollment(enrollmentId: string): Promise<SupervisedEnrollment | null>;
   /**
    * The phone's redeem waits for an agent: records the fingerprint of its key, with the audit row, only while the
    * enrollment awaits its phone and the fingerprint differs from the one recorded (a new key clears an earlier

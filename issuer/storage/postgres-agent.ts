@@ -190,6 +190,11 @@ export function postgresAgentStorage(pool: PostgresPool, tools: PostgresAgentToo
         );
         return row === null ? null : toSupervision(row);
       }),
+    findSupervisedEnrollment: (enrollmentId) =>
+      read(async (sql) => {
+        const row = await sql.one('SELECT * FROM enrollments WHERE id = $1', [enrollmentId]);
+        return row === null ? null : { enrollment: toEnrollment(row), supervision: toSupervision(row) };
+      }),
     requestAffirmation: (id, fingerprint, entry) =>
       changeAudited(
         `UPDATE enrollments SET supervision_key_fingerprint = $1, affirmed_fingerprint = NULL,

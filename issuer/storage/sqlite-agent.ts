@@ -143,6 +143,7 @@ function prepare(db: Database.Database) {
       decided_at = @at WHERE id = @id AND status = @from AND (decided_by_card_id IS NULL OR decided_by_card_id = @byCardId)`),
     supervision: db.prepare(`SELECT supervision_key_fingerprint, affirmed_fingerprint, affirmed_by_card_id, affirmed_at
       FROM enrollments WHERE id = ?`),
+    supervisedEnrollment: db.prepare('SELECT * FROM enrollments WHERE id = ?'),
     requestAffirmation: db.prepare(`UPDATE enrollments SET supervision_key_fingerprint = @fingerprint,
       affirmed_fingerprint = NULL, affirmed_by_card_id = NULL, affirmed_at = NULL
       WHERE id = @id AND status = 'awaiting-phone'
@@ -252,6 +253,11 @@ export function sqliteAgentStorage(db: Database.Database, tools: SqliteAgentTool
       run(() => {
         const row = q.supervision.get(enrollmentId) as Row | undefined;
         return row === undefined ? null : toSupervision(row);
+      }),
+    findSupervisedEnrollment: (enrollmentId) =>
+      run(() => {
+        const row = q.supervisedEnrollment.get(enrollmentId) as Row | undefined;
+        return row === undefined ? null : { enrollment: tools.toEnrollment(row), supervision: toSupervision(row) };
       }),
     requestAffirmation: (id, fingerprint, entry) =>
       runWrite(() => changeAudited(() => q.requestAffirmation.run({ id, fingerprint }).changes, entry)),
