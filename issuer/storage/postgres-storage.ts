@@ -168,25 +168,38 @@ async function releaseGuess(sql: Sql, sessionId: string, cardId: string): Promis
 }
 
 /**
- * A guess on the card: the window restarts if it is over, and the count goes up only while under the limit, in one
- * conditional UPDATE (the row is locked by it, as FOR UPDATE did; a racing guess waits and re-checks the condition
- * on what this one committed). RETURNING nothing: the card is at its limit, or unknown (one more statement tells).
+ * One user_code guess on the card, then on the session (the one lock order), in one statement (2 statements → 1,
+ * bench/issuer-statements.ts). The card's update is a CTE the session's update waits on (its uncorrelated subqueries
+ * are one-time filters, run before the session row is read), as in RELEASE_GUESS.
+ * - The card: its window restarts if it is over, and the count goes up only while under the limit, in one
+ *   conditional UPDATE (the row is locked by it; a racing guess waits and re-checks the condition on what this one
+ *   committed). Nothing returned while a card row exists: the card is at its limit, and the session is left alone.
+ * - The session: its count goes up only while under its limit, and only when the card took the guess (or there is no
+ *   card row: no card row counts as no guesses on it; a session whose card is gone is refused by its own row).
  */
-const TAKE_CARD_GUESS = `UPDATE cards SET
-    user_code_failures = CASE WHEN user_code_window_start <= $2 THEN 1 ELSE user_code_failures + 1 END,
-    user_code_window_start = CASE WHEN user_code_window_start <= $2 THEN $3 ELSE user_code_window_start END
-  WHERE id = $1 AND (CASE WHEN user_code_window_start <= $2 THEN 0 ELSE user_code_failures END) < $4
-  RETURNING user_code_failures`;
-
-/** The session's guess, while under its limit; RETURNING nothing: at the limit, or no such session. */
-const TAKE_SESSION_GUESS = `UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1
-  WHERE id = $1 AND user_code_failures < $2 RETURNING user_code_failures`;
+const TAKE_GUESS = `WITH card AS (
+    UPDATE cards SET
+      user_code_failures = CASE WHEN user_code_window_start <= $2 THEN 1 ELSE user_code_failures + 1 END,
+      user_code_window_start = CASE WHEN user_code_window_start <= $2 THEN $3 ELSE user_code_window_start END
+    WHERE id = $1 AND (CASE WHEN user_code_window_start <= $2 THEN 0 ELSE user_code_failures END) < $4
+    RETURNING 1
+  ), known AS (
+    SELECT count(*) AS cards FROM cards WHERE id = $1
+  ), session AS (
+    UPDATE kiosk_sessions SET user_code_failures = user_code_failures + 1
+    WHERE id = $5 AND user_code_failures < $6
+      AND ((SELECT count(*) FROM card) = 1 OR (SELECT cards FROM known) = 0)
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM card) AS card_taken, (SELECT cards FROM known) AS card_known,
+    (SELECT count(*) FROM session) AS session_taken`;
 
 /**
- * Card first, then session (the one lock order): 2 statements where it was 4–5 (a SELECT FOR UPDATE and an UPDATE
- * each), the same verdicts. The card's limit is checked before the session's (as before); when the session refuses,
- * the card's guess just taken is given back in the same transaction, where no other guess can see it, and an
- * expired window stays restarted (count 0, window from now) as before.
+ * The verdicts as before (the card's limit checked before the session's). Still a transaction: when the session
+ * refuses, the card's guess just taken is given back before COMMIT, while its row is locked, so no other guess ever
+ * sees it. (Measured: without the transaction, 16 concurrent wrong codes of one session saw those guesses in flight
+ * and met the card's limit; test/integration/issuer/code-guess-limits.postgres.test.ts.) An expired window stays
+ * restarted (count 0, window from now) as before.
  */
 async function takeGuess(
   sql: Sql,
@@ -195,12 +208,18 @@ async function takeGuess(
   at: number,
   limits: UserCodeGuessLimits,
 ): Promise<UserCodeGuessVerdict> {
-  const card = await sql.one(TAKE_CARD_GUESS, [cardId, at - limits.windowMs, at, limits.perCard]);
-  // No card row counts as no guesses on it (a session whose card is gone is refused by its own row below).
-  if (card === null && (await sql.one('SELECT 1 AS known FROM cards WHERE id = $1', [cardId])) !== null)
-    return 'card-limit';
-  if ((await sql.one(TAKE_SESSION_GUESS, [sessionId, limits.perSession])) !== null) return 'taken';
-  if (card !== null)
+  const row = await sql.one(TAKE_GUESS, [
+    cardId,
+    at - limits.windowMs,
+    at,
+    limits.perCard,
+    sessionId,
+    limits.perSession,
+  ]);
+  const cardTaken = Number(row?.card_taken) === 1;
+  if (!cardTaken && Number(row?.card_known) > 0) return 'card-limit';
+  if (Number(row?.session_taken) === 1) return 'taken';
+  if (cardTaken)
     await sql.count('UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1', [
       cardId,
     ]);
