@@ -23,7 +23,7 @@ const DEFAULT_MAX_ANSWER_BYTES = 1024 * 1024;
 /** No byte for this long: the connection is dead. */
 const IDLE_TIMEOUT_MS = 15_000;
 /** The whole exchange (connect, TLS, request, the complete answer) within this, however the issuer paces it. */
-const DEFAULT_DEADLINE_MS = 30_000;
+export const DEFAULT_DEADLINE_MS = 30_000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export interface IssuerConnection {

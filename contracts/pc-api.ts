@@ -53,6 +53,7 @@ export const PC_FAULTS = [
   'install-failed-not-revoked',
   'not-set-up',
   'app-stopped',
+  'another-run',
 ] as const;
 export type PcFault = (typeof PC_FAULTS)[number];
 

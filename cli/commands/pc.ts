@@ -4,7 +4,8 @@
 // main/this-pc/ (the desktop app's "Set up this PC" uses the same functions); this file reads options, secrets and
 // state, and prints. The card PIN comes from standard input or a hidden prompt; the token PIN from its 0600 file.
 //
-// Exit codes: 0 done, 1 refused or failed (nothing half-done stays), 2 wrong command line.
+// Exit codes: 0 done, 1 refused or failed (nothing half-done stays), 2 wrong command line, 3 another enrollment on
+// this PC is under way (main/this-pc/pc-lock.ts: nothing was touched).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createPcscCardPort } from '../../main/card/pcsc-card-port.ts';
@@ -59,7 +60,10 @@ remove  asks the issuer to revoke (signed by this PC's own key: no card needed),
 Windows: the key is made by certreq in the TPM (Microsoft Platform Crypto Provider; without --store on a PC with no
         TPM, in Windows' software provider), the certificate goes to CurrentUser\\My, the reminder is a Task Scheduler
         task; --nss-db and --systemd-dir do not apply; --state defaults to %APPDATA%\\dck\\pc.
-Exit codes: 0 success, 1 refused or failed (nothing half-done is left), 2 wrong command line.`;
+One run at a time per PC state: enroll, renew and remove hold a lock file beside the state (DIR/lock); a second run
+        says "Another enrollment on this PC is under way (pid N, started …)". A lock whose run is gone is taken over.
+Exit codes: 0 success, 1 refused or failed (nothing half-done is left), 2 wrong command line, 3 another enrollment
+        on this PC is under way (nothing was touched).`;
 
 const run$ = promisify(execFile);
 
@@ -148,6 +152,7 @@ async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
     model: values['--model'] ?? hostModel(),
     nssDb: values['--nss-db'],
     systemdDir: values['--systemd-dir'],
+    onNote: tell,
   });
   if (!enrolled.ok) return fail(json, enrolled.error);
   const { credential, protectionNote, extras } = enrolled.value;
@@ -161,7 +166,7 @@ async function enroll(values: Values<'enroll'>, host: PcHost): Promise<number> {
 async function renew(values: Values<'renew'>, host: PcHost): Promise<number> {
   const json = values['--json'] === true;
   const reader = await readerOf(values['--reader']);
-  const renewed = await renewHere(host, values['--state'] ?? defaultPcStateDir(), { reader });
+  const renewed = await renewHere(host, values['--state'] ?? defaultPcStateDir(), { reader, onNote: tell });
   if (!renewed.ok) return fail(json, renewed.error);
   const left = renewed.value.oldCredentialLeft;
   return report(json, renewed.value.credential, [
@@ -178,6 +183,7 @@ async function remove(values: Values<'remove'>, host: PcHost): Promise<number> {
   const removed = await removeHere(host, values['--state'] ?? defaultPcStateDir(), {
     nssDb: values['--nss-db'],
     systemdDir: values['--systemd-dir'],
+    onNote: tell,
   });
   if (!removed.ok)
     return fail(json, {
@@ -319,6 +325,12 @@ async function notifyDesktop(line: string): Promise<void> {
 
 const day = (iso: string): string => iso.slice(0, 10);
 
+/** A line worth saying at once (an earlier run's lock taken over), on standard error: stdout stays the answer. */
+const tell = (line: string): void => console.error(terminalSafe(`dck pc: ${line}`));
+
+/** Exit code 3: another run holds this PC's lock, so a script can wait and retry; 1 for any other failure. */
+const EXIT_ANOTHER_RUN = 3;
+
 function report(json: boolean, credential: PcCredential, lines: string[]): number {
   if (json) console.log(terminalSafeJson({ ...credential, messages: lines }));
   else console.log(lines.map((line) => terminalSafe(line)).join('\n'));
@@ -328,5 +340,5 @@ function report(json: boolean, credential: PcCredential, lines: string[]): numbe
 function fail(json: boolean, error: PcError): number {
   if (json) console.log(terminalSafeJson({ error: error.code, message: error.message }));
   else console.error(terminalSafe(`dck pc: ${error.message}`));
-  return 1;
+  return error.code === 'another-run' ? EXIT_ANOTHER_RUN : 1;
 }

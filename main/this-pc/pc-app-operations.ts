@@ -1,15 +1,18 @@
 // The "Set up this PC" app's operations (contracts' PcOperations port of pc-controller.ts): `dck pc`'s own steps
 // (pc-setup.ts: state file, token, key store, NSS or Windows' certreq, renewal reminder) mapped onto the screens.
 // Both hosts of the app use them: `dck pc --browser` (cli/pc-app.ts) and Electron's `--pc` (main/electron/main.ts).
-import type { PcInstalled } from '../../contracts/pc-api.ts';
+import type { PcInstalled, PcWorkStep } from '../../contracts/pc-api.ts';
 import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
 import { DeviceKeyError } from '../../native/device-keys/index.ts';
 import type { PcAppSettings } from './pc-app-settings.ts';
 import type { PcOperations, SignInWith } from './pc-controller.ts';
 import type { PcError } from './pc-errors.ts';
+import { isHeldLock } from './pc-lock.ts';
+import type { HeldPcLock } from './pc-lock.ts';
 import {
   enrollHere,
+  holdPcLock,
   hostModel,
   installedOnStore,
   PcSetupError,
@@ -55,6 +58,36 @@ export function pcOperations(
   const hostFor = (signIn: SignInWith): PcHost => ({ windows, signIn: (issuer) => signIn(issuer) });
   const places = { nssDb: settings.nssDb, systemdDir: settings.systemdDir };
 
+  /** The app's enroll: the saved issuer unless given, the state read once, under the lock the caller holds. */
+  const enrollUnderLock = async (
+    signIn: SignInWith,
+    onStep: (step: PcWorkStep) => void,
+    lock: HeldPcLock,
+  ): Promise<Result<{ installed: PcInstalled; unfinishedKeysRemoved: number }, PcError>> => {
+    const previous = await loadPcState(dir);
+    if (!previous.ok && !previous.missing) return err({ code: 'store-failed', message: previous.message });
+    const saved = previous.ok ? previous.state : null;
+    const issuerUrl = settings.issuerUrl ?? saved?.issuerUrl;
+    const caFile = settings.caFile ?? saved?.caFile;
+    if (issuerUrl === undefined || caFile === undefined)
+      return err({ code: 'issuer-unreachable', message: 'no issuer: start with --issuer URL --ca FILE' });
+    const enrolled = await enrollHere(hostFor(signIn), {
+      dir,
+      issuerUrl,
+      caFile,
+      protection: settings.protection,
+      model: hostModel(),
+      onStep,
+      previous: { lock, load: previous },
+      ...places,
+    });
+    if (!enrolled.ok) return enrolled;
+    return ok({
+      installed: installedView(enrolled.value.state, enrolled.value.credential, true),
+      unfinishedKeysRemoved: enrolled.value.unfinishedKeysRemoved,
+    });
+  };
+
   return {
     installed: async () => {
       const loaded = await loadPcState(dir);
@@ -70,28 +103,14 @@ export function pcOperations(
 
     enroll: (signIn, onStep) =>
       asResult(async () => {
-        const previous = await loadPcState(dir);
-        if (!previous.ok && !previous.missing) return err({ code: 'store-failed', message: previous.message });
-        const saved = previous.ok ? previous.state : null;
-        const issuerUrl = settings.issuerUrl ?? saved?.issuerUrl;
-        const caFile = settings.caFile ?? saved?.caFile;
-        if (issuerUrl === undefined || caFile === undefined)
-          return err({ code: 'issuer-unreachable', message: 'no issuer: start with --issuer URL --ca FILE' });
-        const enrolled = await enrollHere(hostFor(signIn), {
-          dir,
-          issuerUrl,
-          caFile,
-          protection: settings.protection,
-          model: hostModel(),
-          onStep,
-          previous,
-          ...places,
-        });
-        if (!enrolled.ok) return enrolled;
-        return ok({
-          installed: installedView(enrolled.value.state, enrolled.value.credential, true),
-          unfinishedKeysRemoved: enrolled.value.unfinishedKeysRemoved,
-        });
+        // The lock before the state is read: another run (`dck pc` in a terminal) must not change it meanwhile.
+        const lock = await holdPcLock(dir);
+        if (!isHeldLock(lock)) return err(lock);
+        try {
+          return await enrollUnderLock(signIn, onStep, lock);
+        } finally {
+          await lock.release();
+        }
       }),
 
     renew: (signIn, onStep) =>

@@ -88,6 +88,8 @@ export function pcFault(error: PcError): { fault: PcFault; issuerSentence?: stri
       return { fault: 'install-failed-not-revoked' };
     case 'not-enrolled':
       return { fault: 'not-set-up' };
+    case 'another-run':
+      return { fault: 'another-run' };
     case 'issuer-refused':
       return error.issuerCode === 'software-key-refused'
         ? { fault: 'software-key-refused' }

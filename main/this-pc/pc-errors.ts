@@ -16,6 +16,8 @@ export const PC_ERROR_CODES = [
   /** Installation failed and the issuer did not confirm the revocation of the certificate it issued. */
   'install-failed-not-revoked',
   'not-enrolled',
+  /** Another `dck pc` run (the app, another terminal) holds this PC's lock (pc-lock.ts): nothing was touched. */
+  'another-run',
 ] as const;
 export type PcErrorCode = (typeof PC_ERROR_CODES)[number];
 

@@ -19,7 +19,10 @@ import { err, ok } from '../../contracts/kiosk-api.ts';
 import type { Result } from '../../contracts/kiosk-api.ts';
 import type { PcWorkStep } from '../../contracts/pc-api.ts';
 import { HttpsIssuerClient } from '../issuer-client/https-issuer-client.ts';
+import { DEFAULT_DEADLINE_MS as ISSUER_CALL_DEADLINE_MS } from '../../contracts/issuer-caller.ts';
 import type { PcError } from './pc-errors.ts';
+import { HEARTBEAT_MS, isHeldLock, takePcLock } from './pc-lock.ts';
+import type { HeldPcLock } from './pc-lock.ts';
 import { reportingSteps } from './pc-progress.ts';
 import {
   createTokenPin,
@@ -95,6 +98,42 @@ export interface PcLinuxPlaces {
 export interface PcRun {
   readonly reader?: string | undefined;
   readonly onStep?: ((step: PcWorkStep) => void) | undefined;
+  /** A line to tell the person at once (an earlier run's lock taken over: pc-lock.ts). */
+  readonly onNote?: ((line: string) => void) | undefined;
+}
+
+/** The state as read under this PC's lock (the caller holds it and releases it after the enrollment). */
+export interface LockedStateLoad {
+  readonly lock: HeldPcLock;
+  readonly load: StateLoad;
+}
+
+/**
+ * This PC's lock (pc-lock.ts), or `another-run`. Stale once not touched for longer than the longest step's deadline:
+ * a store call (DCK_PC_TPM_DEADLINE_SECONDS) or an issuer call, plus one heartbeat.
+ */
+export async function holdPcLock(dir: string, onNote?: (line: string) => void): Promise<HeldPcLock | PcError> {
+  const lock = await takePcLock(dir, {
+    staleAfterMs: Math.max(storeDeadlineMs(), ISSUER_CALL_DEADLINE_MS) + HEARTBEAT_MS,
+    uid: process.getuid?.(),
+  });
+  if (isHeldLock(lock) && lock.takeOverNote !== null) onNote?.(lock.takeOverNote);
+  return lock;
+}
+
+/** `work` under this PC's lock, released on every path; `another-run` when another run holds it. */
+async function underLock<T>(
+  dir: string,
+  run: Pick<PcRun, 'onNote'>,
+  work: () => Promise<Result<T, PcError>>,
+): Promise<Result<T, PcError>> {
+  const lock = await holdPcLock(dir, run.onNote);
+  if (!isHeldLock(lock)) return err(lock);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
 }
 
 // ---- enroll, renew, remove --------------------------------------------------------------------
@@ -107,10 +146,11 @@ export interface PcEnrollRequest extends PcLinuxPlaces, PcRun {
   readonly protection: KeyProtection | undefined;
   readonly model?: string | undefined;
   /**
-   * The state file as the caller read it already (the app reads it for the issuer it saved), so it is read once per
-   * enrollment; read here when not given (`dck pc enroll`).
+   * The state file as the caller read it already under this PC's lock, which it holds (the app reads it for the
+   * issuer it saved), so it is read once per enrollment; when not given (`dck pc enroll`), the lock is taken and the
+   * state read here.
    */
-  readonly previous?: StateLoad | undefined;
+  readonly previous?: LockedStateLoad | undefined;
 }
 
 export interface PcEnrolled {
@@ -125,8 +165,16 @@ export interface PcEnrolled {
 }
 
 export async function enrollHere(host: PcHost, request: PcEnrollRequest): Promise<Result<PcEnrolled, PcError>> {
+  if (request.previous !== undefined) return enrollLocked(host, request, request.previous.load);
+  return underLock(request.dir, request, async () => enrollLocked(host, request, await loadPcState(request.dir)));
+}
+
+async function enrollLocked(
+  host: PcHost,
+  request: PcEnrollRequest,
+  previous: StateLoad,
+): Promise<Result<PcEnrolled, PcError>> {
   const { dir } = request;
-  const previous = request.previous ?? (await loadPcState(dir));
   if (previous.ok && previous.state.credential !== null)
     return err({
       code: 'store-failed',
@@ -189,7 +237,11 @@ export interface PcRenewed {
   readonly unfinishedKeysRemoved: number;
 }
 
-export async function renewHere(host: PcHost, dir: string, request: PcRun): Promise<Result<PcRenewed, PcError>> {
+export function renewHere(host: PcHost, dir: string, request: PcRun): Promise<Result<PcRenewed, PcError>> {
+  return underLock(dir, request, () => renewLocked(host, dir, request));
+}
+
+async function renewLocked(host: PcHost, dir: string, request: PcRun): Promise<Result<PcRenewed, PcError>> {
   const { state, pin } = await enrolledState(dir, host);
   try {
     const issuer = new HttpsIssuerClient({ baseUrl: state.issuerUrl, trustedCaPem: await readCa(state.caFile) });
@@ -218,7 +270,15 @@ export async function renewHere(host: PcHost, dir: string, request: PcRun): Prom
 }
 
 /** Revokes (signed by this PC's key) then deletes every credential this PC holds, then NSS and the reminder. */
-export async function removeHere(
+export function removeHere(
+  host: PcHost,
+  dir: string,
+  request: PcLinuxPlaces & Pick<PcRun, 'onStep' | 'onNote'>,
+): Promise<Result<null, PcError>> {
+  return underLock(dir, request, () => removeLocked(host, dir, request));
+}
+
+async function removeLocked(
   host: PcHost,
   dir: string,
   request: PcLinuxPlaces & Pick<PcRun, 'onStep'>,
