@@ -7,7 +7,6 @@
 // issuer confirms its revocation; a removal keeps what the issuer did not confirm, key and all, so a later removal
 // can still sign its revocation.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir, hostname } from 'node:os';
@@ -25,12 +24,14 @@ import { HEARTBEAT_MS, isHeldLock, takePcLock } from './pc-lock.ts';
 import type { HeldPcLock } from './pc-lock.ts';
 import { reportingSteps } from './pc-progress.ts';
 import {
-  createTokenPin,
+  beginTokenSetup,
+  finishTokenSetup,
   loadPcState,
   newDeviceId,
   readTokenPin,
+  readTokenSetup,
   removeCredentialState,
-  removeTokenPin,
+  removeTokenSetup,
   savePcState,
 } from './pc-state.ts';
 import type { PcState, StateLoad } from './pc-state.ts';
@@ -199,7 +200,8 @@ async function enrollLocked(
       credential: null,
       retiring: [],
     };
-    const tokenPin = host.windows === null ? await prepareToken(dir, protection) : noTokenPin();
+    const tokenPin =
+      host.windows === null ? await prepareToken(dir, protection, request.onNote ?? (() => undefined)) : noTokenPin();
     if (!tokenPin.ok) return err(tokenPin.error);
     try {
       const pc = thisPc(host, state, issuer, tokenPin.pin, request, request.model);
@@ -386,35 +388,44 @@ export function storeDeadlineMs(value = process.env.DCK_PC_TPM_DEADLINE_SECONDS)
   return seconds * 1000;
 }
 
-/** The token's PIN (made and the token initialised on first use); no TPM or a foreign token ends here. */
+/**
+ * The token's PIN (made and the token initialised on first use); no TPM or a foreign token ends here. The set-up's
+ * PINs are kept (0600, `token-setup`: pc-state.ts) from before the token is touched until it has its user PIN, so a
+ * set-up cut anywhere, even between C_InitToken and C_InitPIN, is finished by the next run; the SO PIN is dropped
+ * then: nobody needs to administer this token.
+ */
 async function prepareToken(
   dir: string,
   protection: KeyProtection,
+  tell: (line: string) => void,
 ): Promise<{ ok: true; pin: Buffer } | { ok: false; error: PcError }> {
   prepareModuleEnvironment(dir, protection);
   const known = await readTokenPin(dir);
-  if (known !== null) return { ok: true, pin: known };
-  const pin = await createTokenPin(dir);
+  if (known !== null) {
+    await removeTokenSetup(dir); // a set-up that ended just before its file went
+    return { ok: true, pin: known };
+  }
+  const unfinished = await readTokenSetup(dir);
+  const { soPin, userPin } = unfinished ?? (await beginTokenSetup(dir));
   try {
-    // The SO PIN is not kept: nobody needs to administer this token; a new enrollment can start a new one.
-    // Under the store's deadline: tpm2-pkcs11 asks the TPM from C_Initialize on.
-    const outcome = await storeFor(protection, pin).initializeToken(Buffer.from(randomBytes(16).toString('hex')));
-    if (outcome === 'initialised') return { ok: true, pin };
-    pin.fill(0);
-    await removeTokenPin(dir);
-    return {
-      ok: false,
-      error: {
-        code: 'store-pin-incorrect',
-        message: `This PC's key store already has a "${TOKEN_LABEL}" token whose PIN this app does not hold.`,
-      },
-    };
+    // Under the store's deadline: tpm2-pkcs11 asks the TPM from C_Initialize on. It wipes soPin.
+    const outcome = await storeFor(protection, userPin).initializeToken(soPin, unfinished !== null);
+    if (outcome === 'already-initialised') {
+      await removeTokenSetup(dir);
+      return { ok: false, error: foreignToken() };
+    }
+    await finishTokenSetup(dir, userPin);
+    if (outcome === 'resumed')
+      tell("Finished setting up this PC's key store, which an earlier attempt left half done.");
+    return { ok: true, pin: Buffer.from(userPin) };
   } catch (error) {
-    pin.fill(0);
-    await removeTokenPin(dir);
-    if (error instanceof DeviceKeyError && error.code === 'store-no-answer')
-      return { ok: false, error: storeFailure(error) };
-    if (error instanceof DeviceKeyError && error.code === 'no-platform-store')
+    if (!(error instanceof DeviceKeyError)) throw error;
+    // The set-up's file stays (the next run finishes the set-up with its PINs) unless its SO PIN was refused.
+    if (error.code === 'store-pin-incorrect') {
+      await removeTokenSetup(dir);
+      return { ok: false, error: halfMadeToken() };
+    }
+    if (error.code === 'no-platform-store')
       return {
         ok: false,
         error: {
@@ -423,9 +434,30 @@ async function prepareToken(
             `No TPM answers on this PC (${error.detail}). ${protection === 'tpm' ? 'An organisation that allows software keys: --store software.' : ''}`.trim(),
         },
       };
-    throw error;
+    return { ok: false, error: storeFailure(error) };
+  } finally {
+    soPin.fill(0);
+    userPin.fill(0);
   }
 }
+
+/** A token with this app's label and a user PIN, but no PIN file here: another program's, or its PIN file lost. */
+const foreignToken = (): PcError => ({
+  code: 'store-pin-incorrect',
+  message: `This PC's key store already has a "${TOKEN_LABEL}" token whose PIN this app does not hold.`,
+});
+
+/**
+ * The token an unfinished set-up should have made refuses that set-up's SO PIN: another program made it (or an older
+ * version of this app, which did not keep a cut-off set-up's PINs). This app cannot finish or reset it; its owner can
+ * delete it.
+ */
+const halfMadeToken = (): PcError => ({
+  code: 'store-pin-incorrect',
+  message:
+    `This PC's key store has a "${TOKEN_LABEL}" token whose PINs this app does not hold, so its set-up cannot be finished. ` +
+    `If no other program uses it, delete it (tpm2_ptool rmtoken --label "${TOKEN_LABEL}", or softhsm2-util --delete-token --token "${TOKEN_LABEL}") and enroll again.`,
+});
 
 /** Windows has no token PIN (CNG keeps the key to the user's account): an empty one keeps the flow's shape. */
 const noTokenPin = (): { ok: true; pin: Buffer } => ({ ok: true, pin: Buffer.alloc(0) });

@@ -14,6 +14,9 @@ import { KEY_PROTECTION_LEVELS } from '../../contracts/issuer-api.ts';
 const MAX_STATE_BYTES = 64 * 1024;
 const STATE_FILE = 'state.json';
 const TOKEN_PIN_FILE = 'token-pin';
+/** Both PINs of a token set-up under way (pc-setup.ts prepareToken): written before it starts, gone once it ended. */
+const TOKEN_SETUP_FILE = 'token-setup';
+const TOKEN_SETUP_FORMAT = /^so=([0-9a-f]{32})\nuser=([0-9a-f]{32})\n$/;
 
 const Credential = Type.Object(
   {
@@ -87,11 +90,6 @@ export async function removeCredentialState(dir: string): Promise<void> {
   await rm(join(dir, STATE_FILE), { force: true });
 }
 
-/** The token PIN only: for a token that was never initialised with it (the state file is not its business). */
-export async function removeTokenPin(dir: string): Promise<void> {
-  await rm(join(dir, TOKEN_PIN_FILE), { force: true });
-}
-
 /** The token PIN as a fresh Buffer per call (the key store wipes each); null when none was written yet. */
 export async function readTokenPin(dir: string): Promise<Buffer | null> {
   try {
@@ -102,11 +100,51 @@ export async function readTokenPin(dir: string): Promise<Buffer | null> {
   }
 }
 
-/** A new random token PIN, written 0600 before the token is initialised with it. The caller wipes the Buffer. */
-export async function createTokenPin(dir: string): Promise<Buffer> {
-  const pin = Buffer.from(randomBytes(16).toString('hex'));
-  await writePrivate(dir, TOKEN_PIN_FILE, pin);
-  return pin;
+/** The two PINs of the token's first set-up. The caller wipes both Buffers. */
+export interface TokenSetupPins {
+  readonly soPin: Buffer;
+  readonly userPin: Buffer;
+}
+
+const randomPin = (): string => randomBytes(16).toString('hex');
+
+/**
+ * A token set-up's PINs, written 0600 in `token-setup` before the token is touched, so a set-up cut anywhere
+ * (between C_InitToken and C_InitPIN above all) is finished by the next run with the same PINs. `token-pin` is
+ * written only once the token has its user PIN: its presence means "the token is set up with this PIN".
+ */
+export async function beginTokenSetup(dir: string): Promise<TokenSetupPins> {
+  const [so, user] = [randomPin(), randomPin()];
+  await writePrivate(dir, TOKEN_SETUP_FILE, `so=${so}\nuser=${user}\n`);
+  return { soPin: Buffer.from(so), userPin: Buffer.from(user) };
+}
+
+/** The PINs of a set-up an earlier run did not finish; null when there is none (or the file is not one of ours). */
+export async function readTokenSetup(dir: string): Promise<TokenSetupPins | null> {
+  let content: Buffer;
+  try {
+    content = await readFile(join(dir, TOKEN_SETUP_FILE));
+  } catch {
+    return null;
+  }
+  try {
+    const match = content.length <= 256 ? TOKEN_SETUP_FORMAT.exec(content.toString('latin1')) : null;
+    if (match?.[1] === undefined || match[2] === undefined) return null;
+    return { soPin: Buffer.from(match[1]), userPin: Buffer.from(match[2]) };
+  } finally {
+    content.fill(0);
+  }
+}
+
+/** The token has its user PIN: it becomes `token-pin`, then the set-up's file (and its SO PIN) goes. */
+export async function finishTokenSetup(dir: string, userPin: Buffer): Promise<void> {
+  await writePrivate(dir, TOKEN_PIN_FILE, userPin);
+  await removeTokenSetup(dir);
+}
+
+/** The set-up's PINs: after it ended, or for a token this app did not make (nobody needs its SO PIN then). */
+export async function removeTokenSetup(dir: string): Promise<void> {
+  await rm(join(dir, TOKEN_SETUP_FILE), { force: true });
 }
 
 /** Atomic (temp file + rename), mode 0600, in a directory created 0700. */

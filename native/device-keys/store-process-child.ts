@@ -27,7 +27,7 @@ async function perform(
       const soPin = Buffer.from(call.soPin);
       call.soPin.fill(0);
       // initializeDeviceToken wipes both copies it is given.
-      return initializeDeviceToken(token.modulePath, token.tokenLabel, soPin, Buffer.from(pin));
+      return initializeDeviceToken(token.modulePath, token.tokenLabel, soPin, Buffer.from(pin), call.resume);
     }
   }
 }

@@ -27,8 +27,11 @@ export type StoreProcessCall =
   | { readonly op: 'sign'; readonly keyId: string; readonly message: Uint8Array }
   | { readonly op: 'list' }
   | { readonly op: 'delete'; readonly keyId: string }
-  /** First set-up (device-token.ts): the request's PIN becomes the user PIN; both PINs are wiped after it. */
-  | { readonly op: 'initializeToken'; readonly soPin: Uint8Array };
+  /**
+   * First set-up (device-token.ts): the request's PIN becomes the user PIN; both PINs are wiped after it. `resume`:
+   * the PINs are an unfinished earlier set-up's.
+   */
+  | { readonly op: 'initializeToken'; readonly soPin: Uint8Array; readonly resume: boolean };
 
 export interface StoreProcessRequest {
   readonly id: number;

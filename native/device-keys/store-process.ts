@@ -98,11 +98,11 @@ export class Pkcs11StoreProcess implements DeviceKeyStore {
   /**
    * First set-up of the token (device-token.ts) under the same deadline: tpm2-pkcs11 asks the TPM at C_Initialize
    * already, so a silent TPM froze the first enrollment before any key call. `soPin` is wiped; the user PIN is the
-   * store's token PIN.
+   * store's token PIN. `resume`: finish an earlier run's set-up with its PINs (device-token.ts).
    */
-  async initializeToken(soPin: Buffer): Promise<TokenInitialisation> {
+  async initializeToken(soPin: Buffer, resume = false): Promise<TokenInitialisation> {
     try {
-      return (await this.#call({ op: 'initializeToken', soPin })) as TokenInitialisation;
+      return (await this.#call({ op: 'initializeToken', soPin, resume })) as TokenInitialisation;
     } finally {
       soPin.fill(0);
     }

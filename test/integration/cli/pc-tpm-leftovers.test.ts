@@ -3,10 +3,13 @@
 // no token and the state file as it was), and a key a cut-off run left without its certificate is swept by the next
 // enrollment or renewal, which says so; keys with a certificate stay. Real parts: the issuer (HTTPS, SQLite), the
 // virtual card in pcscd, tpm2-pkcs11 on a private swtpm (paused with SIGSTOP: tpm2-tss has no timeout of its own).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FAULT_HOOK_ENV, TOKEN_SETUP_CUT } from '../../../native/device-keys/device-token.ts';
 import type { DeviceCredential } from '../../../native/device-keys/index.ts';
+import { TPM2_PKCS11_MODULE } from '../../../native/device-keys/index.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
 import { enrollArgs, startPcBench } from './pc-fixture.ts';
 import type { DckResult, PcBench } from './pc-fixture.ts';
@@ -25,6 +28,14 @@ beforeEach(() => bench.flushTpm());
 
 /** The state's token PIN, as `dck pc` wrote it. */
 const tokenPinOf = (state: string) => (): Buffer => readFileSync(join(state, 'token-pin'));
+
+/** The tokens of a store as `pkcs11-tool -L` lists them (label and flags; no PIN needed). */
+const tokenList = (storeEnv: NodeJS.ProcessEnv): string =>
+  execFileSync('pkcs11-tool', ['--module', TPM2_PKCS11_MODULE, '-L'], {
+    env: { ...bench.env, ...storeEnv },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 const withoutCertificate = (keys: readonly DeviceCredential[]): string[] =>
   keys.filter((key) => key.certificateDer === null).map((key) => key.keyId);
@@ -84,6 +95,37 @@ describe('dck pc: what a silent TPM leaves behind', () => {
     expect(after.deviceId).toBe(earlier.deviceId);
     expect(after.credential?.keyId).toMatch(/^[0-9a-f]{16}$/);
   }, 180_000);
+
+  it('a set-up cut between C_InitToken and C_InitPIN: the next run finishes that token with the kept PINs, says so, and enrolls', async () => {
+    const state = join(bench.work, 'setup-cut');
+    const store = bench.ownTokenStore('setup-cut-store');
+    // The FAULT HOOK ends the set-up's process right after C_InitToken, as a power cut or a kill would there.
+    const cut = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, {
+      ...store.env,
+      [FAULT_HOOK_ENV]: TOKEN_SETUP_CUT,
+    });
+    expect(cut.code).toBe(1);
+    expect(existsSync(join(state, 'token-pin'))).toBe(false);
+    expect(existsSync(join(state, 'state.json'))).toBe(false);
+    // What the cut leaves: the token made (C_InitToken ran), its user PIN never set (tpm2-pkcs11's flags do not say
+    // so), and the set-up's PINs kept for the next run, private to the user.
+    bench.flushTpm();
+    expect(tokenList(store.env)).toMatch(/token label +: dck this pc\n/);
+    expect(statSync(join(state, 'token-setup')).mode & 0o777).toBe(0o600);
+
+    bench.flushTpm();
+    const enrolled = await bench.dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store.env);
+    expect(enrolled.code, enrolled.stderr).toBe(0);
+    expect(enrolled.stderr).toContain(
+      "dck pc: Finished setting up this PC's key store, which an earlier attempt left half done.",
+    );
+    const { keyId } = JSON.parse(enrolled.stdout) as { keyId: string };
+    // A working token: its PIN is the one kept, it holds the credential's key and certificate; the SO PIN is gone.
+    expect(existsSync(join(state, 'token-setup'))).toBe(false);
+    bench.flushTpm();
+    const keys = await store.listKeys(tokenPinOf(state));
+    expect(keys.map((key) => [key.keyId, key.certificateDer !== null])).toEqual([[keyId, true]]);
+  }, 240_000);
 
   it('a key an earlier run left without its certificate: the next renewal removes it and says so; the credential stays', async () => {
     const state = join(bench.work, 'leftover');
