@@ -49,8 +49,9 @@ export interface IssuerRequestOptions {
 export type KioskRequestSigner = (request: SignedRequestParts) => string;
 
 /** `requestId`: what this caller sent in the request id header; the issuer logs its line for the call under it. */
+/** `retryAfterSeconds`: the answer's Retry-After, when it carried a valid one (parseRetryAfter). */
 export type IssuerAnswer =
-  | { ok: true; status: number; body: unknown; requestId: string }
+  | { ok: true; status: number; body: unknown; requestId: string; retryAfterSeconds?: number }
   | { ok: false; code: 'issuer-unreachable' | 'bad-response'; message: string; requestId: string };
 
 export interface ConnectOptions {
@@ -135,6 +136,8 @@ export type CallOutcome<N extends RouteName> =
       readonly message: string;
       readonly attemptsLeft?: number;
       readonly requestId: string;
+      /** The answer's Retry-After (a rate limit, a wait for the agent), when valid: see parseRetryAfter. */
+      readonly retryAfterSeconds?: number;
       /** The token endpoint's authorization_pending once a kiosk shows the phone (number matching). */
       readonly matchNumber?: string;
     }
@@ -179,6 +182,7 @@ export async function callIssuer<N extends RouteName>(
   if (!answer.ok)
     return { ok: false, kind: answer.code, message: `${what}: ${answer.message}`, requestId: answer.requestId };
   const { status, body, requestId } = answer;
+  const retryAfter = answer.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: answer.retryAfterSeconds };
   if (status === route.success.status) {
     if (Value.Check(route.success.body, body)) return { ok: true, status, value: body as RouteSuccess<N>, requestId };
     return { ok: false, kind: 'bad-response', message: `${what}: the answer does not match the contract`, requestId };
@@ -191,6 +195,7 @@ export async function callIssuer<N extends RouteName>(
       code: body.error,
       message: body.message,
       requestId,
+      ...retryAfter,
       ...(body.attemptsLeft === undefined ? {} : { attemptsLeft: body.attemptsLeft }),
     };
   }
@@ -202,6 +207,7 @@ export async function callIssuer<N extends RouteName>(
       code: body.error,
       message: body.error_description,
       requestId,
+      ...retryAfter,
       ...(body.match_number === undefined ? {} : { matchNumber: body.match_number }),
     };
   }
@@ -291,7 +297,8 @@ function send(baseUrl: URL, path: string, options: IssuerRequestOptions, transpo
   });
 }
 
-type ReadAnswer = { ok: true; status: number; body: unknown } | { ok: false; message: string };
+type ReadAnswer =
+  { ok: true; status: number; body: unknown; retryAfterSeconds?: number } | { ok: false; message: string };
 
 async function readAnswer(response: IncomingMessage, maxAnswerBytes: number): Promise<ReadAnswer> {
   const chunks: Buffer[] = [];
@@ -306,13 +313,37 @@ async function readAnswer(response: IncomingMessage, maxAnswerBytes: number): Pr
     chunks.push(buffer);
   }
   const status = response.statusCode ?? 0;
+  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], Date.now());
+  const retryAfter = retryAfterSeconds === null ? {} : { retryAfterSeconds };
   const text = Buffer.concat(chunks).toString('utf8');
-  if (text.length === 0) return { ok: true, status, body: null };
+  if (text.length === 0) return { ok: true, status, body: null, ...retryAfter };
   try {
-    return { ok: true, status, body: JSON.parse(text) as unknown };
+    return { ok: true, status, body: JSON.parse(text) as unknown, ...retryAfter };
   } catch {
     return { ok: false, message: `the issuer answered HTTP ${status} with something that is not JSON` };
   }
+}
+
+/** Longest Retry-After text read: an IMF-fixdate is 29 characters; anything much longer is not one. */
+const MAX_RETRY_AFTER_LENGTH = 40;
+/** RFC 9110 §5.6.7 IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT` (the obsolete date forms are not accepted). */
+const IMF_FIXDATE =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$/;
+
+/**
+ * A Retry-After header (RFC 9110 §10.2.3: delay-seconds or an HTTP-date) as whole seconds from `nowMs`, or null when
+ * absent or not one of the two forms (negative, fractional, signed, too long, a date that does not parse). A date in
+ * the past is 0. Not capped here: how long a caller is willing to wait is its own rule (e.g. the phone's OTP's end).
+ */
+export function parseRetryAfter(header: string | string[] | undefined, nowMs: number): number | null {
+  if (typeof header !== 'string' || header.length > MAX_RETRY_AFTER_LENGTH) return null;
+  const text = header.trim();
+  // At most 9 digits: a safe integer whatever it says, and well beyond any wait anyone would follow.
+  if (/^[0-9]{1,9}$/.test(text)) return Number(text);
+  if (!IMF_FIXDATE.test(text)) return null;
+  const at = Date.parse(text);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
 function describe(error: unknown): string {

@@ -23,8 +23,10 @@ import type { RouteName, RouteSuccess } from '../contracts/issuer-routes.ts';
 import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
 import { createKeyAndCsr } from './key-and-csr.ts';
 import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issued-chain.ts';
+import { AGENT_WAIT_FAILURES_MAX, retryDelayMs, transientFailure, type RetryNotice } from './agent-wait-retry.ts';
 
 export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-caller.ts';
+export type { RetryNotice } from './agent-wait-retry.ts';
 
 export const PHONE_CLIENT_ID = 'dck-phone';
 
@@ -60,6 +62,7 @@ export type PhoneErrorCode =
   | 'poll-timeout'
   | 'enrollment-not-waiting'
   | 'otp-expired-awaiting-agent'
+  | 'issuer-lost-awaiting-agent'
   | 'cancelled'
   | QrCodeError
   | 'qr-wrong-enrollment'
@@ -268,6 +271,10 @@ export async function redeemEnrollment(
     deviceId?: string;
     /** Supervised issuance: told once, with the issuer's sentence and the key's fingerprint, while an agent must affirm. */
     onAffirmationPending?: (message: string) => void;
+    /** While waiting for the agent: a rate limit or a network failure, and how long until the phone asks again. */
+    onRetrying?: (notice: RetryNotice) => void;
+    /** The jitter's source (tests); default Math.random. */
+    random?: () => number;
     sleep?: (ms: number) => Promise<void>;
     /** Stops the redemption (and the wait for the agent): the result is `cancelled`, the new key wiped. */
     signal?: AbortSignal;
@@ -345,15 +352,18 @@ export async function redeemEnrollment(
 /** What the waiting phone is told, and how it waits (redeemEnrollment's input). */
 interface AgentWait {
   readonly onAffirmationPending?: (message: string) => void;
+  readonly onRetrying?: (notice: RetryNotice) => void;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
+  readonly random?: () => number;
 }
 
 /**
  * Supervised issuance: the issuer waits for a help-desk agent to affirm this key's fingerprint. The phone shows the
  * issuer's sentence (with the fingerprint) once and asks again with the same key until the agent has, until its
  * one-time password runs out at `otpExpiresAt` (epoch ms; then the enrollment can no longer complete, so waiting
- * on is pointless), or until the signal aborts. Any other answer ends the wait as it is.
+ * on is pointless), or until the signal aborts. Once it waits, a rate limit or a network failure is asked again
+ * (agent-wait-retry.ts) rather than ending the person's enrollment; any other answer ends the wait as it is.
  */
 async function redeemWaitingForAgent(
   redeem: () => Promise<CallOutcome<'redeemEnrollment'>>,
@@ -364,11 +374,25 @@ async function redeemWaitingForAgent(
   const cancelled = () => wait.signal?.aborted === true;
   let answer = await redeem();
   let waited = false;
-  while (!cancelled() && !answer.ok && answer.kind === 'refused' && answer.code === 'affirmation-pending') {
-    if (!waited) wait.onAffirmationPending?.(answer.message);
-    waited = true;
-    if (Date.now() + AFFIRMATION_POLL_MS >= otpExpiresAt) return agentWaitExpired();
-    await sleep(AFFIRMATION_POLL_MS);
+  let failuresInARow = 0;
+  while (!cancelled() && !answer.ok) {
+    let delayMs: number;
+    if (answer.kind === 'refused' && answer.code === 'affirmation-pending') {
+      if (!waited) wait.onAffirmationPending?.(answer.message);
+      waited = true;
+      failuresInARow = 0;
+      delayMs = AFFIRMATION_POLL_MS;
+    } else {
+      // Before the wait began a failure is the redemption's own (nothing to keep alive); after, a blip is retried.
+      const transient = waited ? transientFailure(answer) : null;
+      if (transient === null) break;
+      failuresInARow += 1;
+      if (failuresInARow >= AGENT_WAIT_FAILURES_MAX) return agentWaitLost(failuresInARow, transient.reason);
+      delayMs = retryDelayMs(transient, failuresInARow, Date.now(), otpExpiresAt, wait.random ?? Math.random);
+      wait.onRetrying?.({ reason: transient.reason, delayMs, failuresInARow });
+    }
+    if (Date.now() + delayMs >= otpExpiresAt) return agentWaitExpired();
+    await sleep(delayMs);
     if (cancelled()) break;
     answer = await redeem();
   }
@@ -383,5 +407,12 @@ function agentWaitExpired<T>(): PhoneResult<T> {
   return failure(
     'otp-expired-awaiting-agent',
     'the one-time password expired while waiting for the help-desk agent: start again at the kiosk',
+  );
+}
+
+function agentWaitLost<T>(failures: number, reason: string): PhoneResult<T> {
+  return failure(
+    'issuer-lost-awaiting-agent',
+    `the issuer failed ${failures} times in a row while waiting for the help-desk agent (last: ${reason}): start again at the kiosk`,
   );
 }

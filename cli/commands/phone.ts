@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
+import { AGENT_WAIT_FAILURES_MAX } from '../../phone/agent-wait-retry.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import {
   STAND_IN_REPORT,
@@ -253,6 +254,14 @@ async function redeem(args: string[]): Promise<number> {
         // Supervised issuance: the person shows this fingerprint to the help-desk agent (stderr: --json stays clean).
         onAffirmationPending: (message) => {
           console.error(terminalSafe(message));
+        },
+        // A rate limit or a network blip while the agent affirms: the wait goes on, and the person sees why.
+        onRetrying: ({ reason, delayMs, failuresInARow }) => {
+          console.error(
+            terminalSafe(
+              `still waiting for the help-desk agent: ${reason}; retrying in ${Math.ceil(delayMs / 1000)} s (${failuresInARow} of ${AGENT_WAIT_FAILURES_MAX} failures in a row)…`,
+            ),
+          );
         },
       });
       if (!result.ok) return reportFailure(result, json);

@@ -6,13 +6,7 @@
 // supervised issuance the phone client waits until an agent affirms its key's fingerprint.
 import { Agent, request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  AgentRevocationOutcome,
-  AgentRole,
-  AgentSession,
-  AuditPage,
-  PersonLookup,
-} from '../../../../contracts/agent-api.ts';
+import type { AgentRevocationOutcome, AgentRole, AuditPage, PersonLookup } from '../../../../contracts/agent-api.ts';
 import type { ConsoleAuditFilter } from '../../../../contracts/console-api.ts';
 import { ISSUER_API } from '../../../../contracts/issuer-routes.ts';
 import { connectToIssuer } from '../../../../contracts/issuer-caller.ts';
@@ -23,11 +17,11 @@ import { pollTokenOnce, redeemEnrollment, startDeviceAuthorization } from '../..
 import type { IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
 import { openConfiguredStorage } from '../../../../issuer/storage/open-storage.ts';
 import type { IssuedCardCertificate } from '../../../../virtual-card/test-pki.ts';
-import { newKioskNonce, pkiAuthMessageBytes } from '../../pki-auth/card-signature.ts';
-import { approve, b64u, cardSign, challenge, kioskSignIn, phoneStart, startHarness } from '../issuer-fixture.ts';
+import { approve, kioskSignIn, phoneStart, startHarness } from '../issuer-fixture.ts';
 import type { IssuerHarness } from '../issuer-fixture.ts';
 import { issueCredential, opensslVerify, relyingPartyFiles } from '../lifecycle/lifecycle-fixture.ts';
 import { collectAuditRows } from '../../../../main/console/audit-export.ts';
+import { agentSignIn as signInAgent } from './agent-fixture.ts';
 
 let h: IssuerHarness;
 /** The administrator's own connection to the issuer's database (as `dck admin` opens it). */
@@ -42,20 +36,8 @@ async function grant(holder: IssuedCardCertificate, role: AgentRole): Promise<vo
   await grantAgentRole(admin, agentIdentityKey('uuid', holder.uuid), role, { kind: 'admin', id: 'it' }, new Date());
 }
 
-/** PKI-AUTH through the agent route: a challenge from /pki-auth/challenge, the card's answer to /agent/sign-in. */
-async function agentSignIn(holder: IssuedCardCertificate) {
-  const issued = await challenge(h.http);
-  const kioskNonce = newKioskNonce();
-  const signed = pkiAuthMessageBytes(new Uint8Array(Buffer.from(issued.challenge, 'base64url')), kioskNonce);
-  return h.http.route<'agentSignIn', AgentSession & { error?: string }>('agentSignIn', {
-    body: {
-      challengeId: issued.challengeId,
-      kioskNonce: b64u(kioskNonce),
-      certificate: b64u(holder.der),
-      signature: b64u(cardSign(holder, signed)),
-    },
-  });
-}
+/** PKI-AUTH through the agent route (agent-fixture.ts). */
+const agentSignIn = (holder: IssuedCardCertificate) => signInAgent(h, holder);
 
 beforeAll(async () => {
   h = await startHarness();
