@@ -60,6 +60,32 @@ export const POSTGRES_TRIGGERS: Readonly<Record<number, string>> = {
     CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
       FOR EACH ROW EXECUTE FUNCTION audit_chain_tables_append_only();
   `,
+  13: `
+    CREATE FUNCTION enrollments_count_references() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_OP = 'INSERT' THEN
+          UPDATE kiosk_sessions SET enrollment_count = enrollment_count + 1 WHERE id = NEW.kiosk_session_id;
+          UPDATE device_authorizations SET enrollment_count = enrollment_count + 1
+            WHERE id = NEW.device_authorization_id;
+        ELSE
+          UPDATE kiosk_sessions SET enrollment_count = enrollment_count - 1 WHERE id = OLD.kiosk_session_id;
+          UPDATE device_authorizations SET enrollment_count = enrollment_count - 1
+            WHERE id = OLD.device_authorization_id;
+        END IF;
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER enrollments_counted_on_insert AFTER INSERT ON enrollments
+      FOR EACH ROW EXECUTE FUNCTION enrollments_count_references();
+    CREATE TRIGGER enrollments_counted_on_delete AFTER DELETE ON enrollments
+      FOR EACH ROW EXECUTE FUNCTION enrollments_count_references();
+    CREATE FUNCTION enrollments_references_fixed() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'enrollments: an enrollment keeps its session and device authorization'; END $$;
+    CREATE TRIGGER enrollments_references_fixed BEFORE UPDATE OF kiosk_session_id, device_authorization_id
+      ON enrollments FOR EACH ROW
+      WHEN (NEW.kiosk_session_id IS DISTINCT FROM OLD.kiosk_session_id
+        OR NEW.device_authorization_id IS DISTINCT FROM OLD.device_authorization_id)
+      EXECUTE FUNCTION enrollments_references_fixed();
+  `,
 };
 
 const SQLITE_TRIGGER = /CREATE\s+TRIGGER\b[\s\S]*?\bEND\s*;/gi;

@@ -7,6 +7,7 @@
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import { postgresAgentStorage } from './postgres-agent.ts';
 import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
+import { PURGE_PICK_DEVICES, PURGE_PICK_SESSIONS } from './purge-picks.ts';
 import type {
   ApproveResult,
   AuditEntryInput,
@@ -333,23 +334,8 @@ async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Pr
     deviceAuthorizations: 0,
     kioskSessions: 0,
   };
-  result.deviceAuthorizations = await purgeSome(
-    sql,
-    'device_authorizations',
-    `SELECT d.id FROM device_authorizations d
-     WHERE d.expires_at < $1 AND (d.access_token_expires_at IS NULL OR d.access_token_expires_at < $1)
-     AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id)`,
-    cutoff,
-    batch,
-  );
-  result.kioskSessions = await purgeSome(
-    sql,
-    'kiosk_sessions',
-    `SELECT s.id FROM kiosk_sessions s
-     WHERE s.expires_at < $1 AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id)`,
-    cutoff,
-    batch,
-  );
+  result.deviceAuthorizations = await purgeSome(sql, 'device_authorizations', PURGE_PICK_DEVICES, cutoff, batch);
+  result.kioskSessions = await purgeSome(sql, 'kiosk_sessions', PURGE_PICK_SESSIONS, cutoff, batch);
   if (result.challenges + result.enrollments + result.deviceAuthorizations + result.kioskSessions > 0) {
     await appendAuditRow(sql, resolveAudit(entry, result));
   }

@@ -403,4 +403,45 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE kiosk_sessions ADD COLUMN signed_kiosk_id TEXT;
     `,
   },
+  {
+    version: 13,
+    description: 'the purge finds expired sessions and device authorizations no enrollment refers to by index',
+    sql: `
+      -- How many enrollments refer to the row, kept by the triggers below in the statement that inserts or deletes
+      -- the enrollment. Completed enrollments are kept for ever, so their sessions and device authorizations are
+      -- past the purge's cutoff for ever too: found by expiry alone, every purge round walked all of them inside its
+      -- write transaction (bench/issuer-purge.ts). The partial indexes hold only the rows no enrollment refers to.
+      ALTER TABLE kiosk_sessions ADD COLUMN enrollment_count INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE device_authorizations ADD COLUMN enrollment_count INTEGER NOT NULL DEFAULT 0;
+      UPDATE kiosk_sessions SET enrollment_count =
+        (SELECT count(*) FROM enrollments e WHERE e.kiosk_session_id = kiosk_sessions.id)
+        WHERE id IN (SELECT kiosk_session_id FROM enrollments);
+      UPDATE device_authorizations SET enrollment_count = 1
+        WHERE id IN (SELECT device_authorization_id FROM enrollments);
+      CREATE INDEX kiosk_sessions_unenrolled_by_expiry ON kiosk_sessions (expires_at) WHERE enrollment_count = 0;
+      CREATE INDEX device_authorizations_unenrolled_by_expiry ON device_authorizations (expires_at)
+        WHERE enrollment_count = 0;
+      -- The purge was their only reader.
+      DROP INDEX kiosk_sessions_by_expiry;
+      DROP INDEX device_authorizations_by_expiry;
+      CREATE TRIGGER enrollments_counted_on_insert AFTER INSERT ON enrollments BEGIN
+        UPDATE kiosk_sessions SET enrollment_count = enrollment_count + 1 WHERE id = NEW.kiosk_session_id;
+        UPDATE device_authorizations SET enrollment_count = enrollment_count + 1
+          WHERE id = NEW.device_authorization_id;
+      END;
+      CREATE TRIGGER enrollments_counted_on_delete AFTER DELETE ON enrollments BEGIN
+        UPDATE kiosk_sessions SET enrollment_count = enrollment_count - 1 WHERE id = OLD.kiosk_session_id;
+        UPDATE device_authorizations SET enrollment_count = enrollment_count - 1
+          WHERE id = OLD.device_authorization_id;
+      END;
+      -- The counts hold only while an enrollment's session and device authorization never change (no code moves them).
+      CREATE TRIGGER enrollments_references_fixed BEFORE UPDATE OF kiosk_session_id, device_authorization_id
+        ON enrollments
+        WHEN NEW.kiosk_session_id IS NOT OLD.kiosk_session_id
+          OR NEW.device_authorization_id IS NOT OLD.device_authorization_id
+      BEGIN
+        SELECT RAISE(ABORT, 'enrollments: an enrollment keeps its session and device authorization');
+      END;
+    `,
+  },
 ];

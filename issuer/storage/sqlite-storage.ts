@@ -6,6 +6,7 @@
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import Database from 'better-sqlite3';
 import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
+import { PURGE_PICK_DEVICES, PURGE_PICK_SESSIONS } from './purge-picks.ts';
 import type {
   ApproveResult,
   AuditEntry,
@@ -297,11 +298,12 @@ function prepareStatements(db: Database.Database) {
     purgeEnrollments: db.prepare(`DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
       JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
       WHERE e.status <> 'completed' AND e.otp_expires_at < @cutoff AND s.expires_at < @cutoff LIMIT @batch)`),
-    purgeDevices: db.prepare(`DELETE FROM device_authorizations WHERE id IN (SELECT d.id FROM device_authorizations d
-      WHERE d.expires_at < @cutoff AND (d.access_token_expires_at IS NULL OR d.access_token_expires_at < @cutoff)
-      AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.device_authorization_id = d.id) LIMIT @batch)`),
-    purgeSessions: db.prepare(`DELETE FROM kiosk_sessions WHERE id IN (SELECT s.id FROM kiosk_sessions s
-      WHERE s.expires_at < @cutoff AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.kiosk_session_id = s.id) LIMIT @batch)`),
+    purgeDevices: db.prepare(
+      `DELETE FROM device_authorizations WHERE id IN (${PURGE_PICK_DEVICES.replace(/\$1/g, '@cutoff')} LIMIT @batch)`,
+    ),
+    purgeSessions: db.prepare(
+      `DELETE FROM kiosk_sessions WHERE id IN (${PURGE_PICK_SESSIONS.replace(/\$1/g, '@cutoff')} LIMIT @batch)`,
+    ),
   };
 }
 

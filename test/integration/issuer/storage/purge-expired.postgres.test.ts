@@ -1,0 +1,5 @@
+// purge-expired.test.ts again, on PostgreSQL (storage-kinds.ts).
+import { useStorageKind } from './storage-kinds.ts';
+
+useStorageKind('postgres');
+await import('./purge-expired.test.ts');
