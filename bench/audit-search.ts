@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntryInput, AuditSearch } from '../issuer/storage/issuer-storage.ts';
 import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
+import { parseBenchArgs } from './bench-args.ts';
 import { ms, summarise } from './stats.ts';
 
-const index = process.argv.indexOf('--rows');
-const rows = Number(index < 0 ? '100000' : process.argv[index + 1]);
+const { rows } = parseBenchArgs('bench/audit-search.ts', { rows: { kind: 'integer', default: 100_000 } });
 const RARE_EVERY = 1000;
 
 const entry = (i: number): AuditEntryInput =>

@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { auditRowHash } from '../issuer/audit/audit-chain.ts';
 import type { AuditEntryInput, IssuerStorage } from '../issuer/storage/issuer-storage.ts';
+import { parseBenchArgs } from './bench-args.ts';
 
-const argument = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index < 0 ? undefined : process.argv[index + 1];
-};
-const rows = Number(argument('--rows') ?? '20000');
-const storagePath = resolve(argument('--storage') ?? join(import.meta.dirname, '../issuer/storage/sqlite-storage.ts'));
+const args = parseBenchArgs('bench/audit-write.ts', {
+  rows: { kind: 'integer', default: 20_000 },
+  storage: { kind: 'text', default: join(import.meta.dirname, '../issuer/storage/sqlite-storage.ts') },
+});
+const { rows } = args;
+const storagePath = resolve(args.storage);
 
 const { openSqliteStorage } = (await import(storagePath)) as {
   openSqliteStorage: (file: string, options: { checkpointIntervalMs: number }) => IssuerStorage;

@@ -83,7 +83,7 @@ function valueOf(script: string, name: string, flag: BenchFlag, given: string | 
  * The flags of `args` (default: this process's) as `spec` declares them. Throws BenchArgsError for an unknown flag,
  * a missing value, a stray argument, a number that is not an integer or below its least, a choice not offered.
  */
-export function parseBenchArgs<S extends Record<string, BenchFlag>>(
+export function parseBenchArgs<const S extends Record<string, BenchFlag>>(
   script: string,
   spec: S,
   args: readonly string[] = process.argv.slice(2),

@@ -17,14 +17,13 @@ import {
   SOFTHSM2_MODULE,
 } from '../native/device-keys/index.ts';
 import type { DeviceKeyStore } from '../native/device-keys/index.ts';
+import { parseBenchArgs } from './bench-args.ts';
 import { ms, summarise } from './stats.ts';
 
-const argument = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index < 0 ? undefined : process.argv[index + 1];
-};
-const signs = Number(argument('--signs') ?? '200');
-const colds = Number(argument('--cold') ?? '10');
+const { signs, cold: colds } = parseBenchArgs('bench/device-key-deadline.ts', {
+  signs: { kind: 'integer', default: 200 },
+  cold: { kind: 'integer', default: 10 },
+});
 
 const work = mkdtempSync(join(tmpdir(), 'dck-bench-device-key-'));
 mkdirSync(join(work, 'tokens'));

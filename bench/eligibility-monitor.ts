@@ -25,16 +25,18 @@ import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
 import { DerReader, TAG, contextConstructed, readWhole } from '../issuer/der/strict-der.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import { startRevocationServer } from '../virtual-card/revocation.ts';
+import { parseBenchArgs } from './bench-args.ts';
 import { buildLargeCrl } from './large-crl.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const argument = (flag: string, fallback: number): number => {
-  const at = process.argv.indexOf(flag);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer`);
-  return value;
-};
+const args = parseBenchArgs('bench/eligibility-monitor.ts', {
+  credentials: { kind: 'integer', default: 1_000_000 },
+  'crl-entries': { kind: 'integer', default: 300_000 },
+  revoked: { kind: 'integer', default: 1_000 },
+  /** Internal: the measuring child process, run on the seeded directory. */
+  measure: { kind: 'optional-text' },
+});
 
 const SERIAL_BYTES = 16;
 const DAY_MS = 86_400_000;
@@ -191,15 +193,11 @@ async function measure(dir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const measureAt = process.argv.indexOf('--measure');
-  const dir = process.argv[measureAt + 1];
-  if (measureAt >= 0 && dir !== undefined) {
-    await measure(dir);
+  if (args.measure !== undefined) {
+    await measure(args.measure);
     return;
   }
-  const credentials = argument('--credentials', 1_000_000);
-  const crlEntries = argument('--crl-entries', 300_000);
-  const revoked = argument('--revoked', 1_000);
+  const { credentials, 'crl-entries': crlEntries, revoked } = args;
   const work = mkdtempSync(join(tmpdir(), 'dck-bench-eligibility-'));
   try {
     await seed(work, credentials, crlEntries, revoked);

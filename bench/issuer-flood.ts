@@ -16,16 +16,12 @@ import { ISSUER_API } from '../contracts/issuer-routes.ts';
 import { parseIssuerConfig } from '../issuer/config.ts';
 import { startIssuer } from '../issuer/start-issuer.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
+import { parseBenchArgs } from './bench-args.ts';
 
-const argument = (flag: string, fallback: number): number => {
-  const at = process.argv.indexOf(flag);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer`);
-  return value;
-};
-
-const SECONDS = argument('--seconds', 90);
-const CLIENTS = argument('--clients', 16);
+const { seconds: SECONDS, clients: CLIENTS } = parseBenchArgs('bench/issuer-flood.ts', {
+  seconds: { kind: 'integer', default: 90 },
+  clients: { kind: 'integer', default: 16 },
+});
 const SHORT_LIFETIME_SECONDS = 20;
 const PURGE_INTERVAL_SECONDS = 10;
 const REPORT_EVERY_MS = 10_000;

@@ -26,14 +26,12 @@ import {
   startHarness,
 } from '../test/integration/issuer/issuer-fixture.ts';
 import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
+import { parseBenchArgs } from './bench-args.ts';
 
-const argument = (name: string): string | undefined => {
-  const index = process.argv.indexOf(name);
-  return index < 0 ? undefined : process.argv[index + 1];
-};
-const enrollments = Number(argument('--enrollments') ?? '7');
-if (!Number.isInteger(enrollments) || enrollments < 1) throw new Error('--enrollments must be a positive integer');
-const list = process.argv.includes('--list');
+const { enrollments, list } = parseBenchArgs('bench/issuer-statements.ts', {
+  enrollments: { kind: 'integer', default: 7 },
+  list: { kind: 'switch' },
+});
 
 /** Every statement any pg client of this process sends, in order (its text's first line, whitespace folded). */
 const sent: string[] = [];

@@ -74,6 +74,7 @@ import { startPostgres } from '../test/integration/issuer/storage/postgres-serve
 import type { PostgresServer } from '../test/integration/issuer/storage/postgres-server.ts';
 import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
 import { checkPrefillCount, prefillEnrollments } from './issuer-prefill.ts';
+import { parseBenchArgs } from './bench-args.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -109,38 +110,44 @@ interface Options {
 }
 
 function parseOptions(args: string[]): Options {
-  const value = (flag: string, fallback: number, least = 1) => {
-    const at = args.indexOf(flag);
-    const parsed = at >= 0 ? Number(args[at + 1]) : fallback;
-    if (!Number.isInteger(parsed) || parsed < least) throw new Error(`${flag} must be an integer of at least ${least}`);
-    return parsed;
-  };
-  const clientAt = args.indexOf('--client');
-  const client = clientAt >= 0 ? args[clientAt + 1] : 'raw-tls';
-  if (client !== 'undici' && client !== 'node-https' && client !== 'raw-tls')
-    throw new Error('--client must be undici, node-https or raw-tls');
-  const text = (flag: string, fallback: string, allowed: readonly string[]) => {
-    const at = args.indexOf(flag);
-    const chosen = at >= 0 ? (args[at + 1] ?? '') : fallback;
-    if (!allowed.includes(chosen)) throw new Error(`${flag} must be one of ${allowed.join(', ')}`);
-    return chosen;
-  };
-  const storage = text('--storage', 'sqlite', ['sqlite', 'postgres']) as 'sqlite' | 'postgres';
-  const prefill = checkPrefillCount(value('--prefill', 0, 0));
-  const compared = storage === 'postgres' || prefill > 0;
+  const parsed = parseBenchArgs(
+    'bench:issuer',
+    {
+      clients: { kind: 'integer', default: 16 },
+      enrollments: { kind: 'integer', default: 3000 },
+      'warm-up': { kind: 'integer', default: DEFAULT_WARM_UP, least: 0 },
+      workers: { kind: 'integer', default: 2 },
+      client: { kind: 'choice', choices: ['undici', 'node-https', 'raw-tls'], default: 'raw-tls' },
+      'ca-signer': { kind: 'choice', choices: ['software', 'pkcs11'], default: 'software' },
+      'log-level': {
+        kind: 'choice',
+        choices: ['fatal', 'error', 'warn', 'info', 'debug', 'silent'],
+        default: 'info',
+      },
+      storage: { kind: 'choice', choices: ['sqlite', 'postgres'], default: 'sqlite' },
+      nodes: { kind: 'integer', default: 1 },
+      prefill: { kind: 'integer', default: 0, least: 0 },
+      /** Default: DEFAULT_ROUNDS when setups are compared, else 1. */
+      rounds: { kind: 'optional-integer' },
+      'postgres-via': { kind: 'choice', choices: ['tcp', 'unix', 'both'], default: 'tcp' },
+    },
+    args,
+  );
+  const prefill = checkPrefillCount(parsed.prefill);
+  const compared = parsed.storage === 'postgres' || prefill > 0;
   return {
-    clients: value('--clients', 16),
-    enrollments: value('--enrollments', 3000),
-    warmUp: value('--warm-up', DEFAULT_WARM_UP, 0),
-    workers: value('--workers', 2),
-    client,
-    caSigner: text('--ca-signer', 'software', ['software', 'pkcs11']) as 'software' | 'pkcs11',
-    logLevel: text('--log-level', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'silent']),
-    storage,
-    nodes: value('--nodes', 1),
+    clients: parsed.clients,
+    enrollments: parsed.enrollments,
+    warmUp: parsed['warm-up'],
+    workers: parsed.workers,
+    client: parsed.client,
+    caSigner: parsed['ca-signer'],
+    logLevel: parsed['log-level'],
+    storage: parsed.storage,
+    nodes: parsed.nodes,
     prefill,
-    rounds: value('--rounds', compared ? DEFAULT_ROUNDS : 1),
-    postgresVia: text('--postgres-via', 'tcp', ['tcp', 'unix', 'both']) as PostgresVia | 'both',
+    rounds: parsed.rounds ?? (compared ? DEFAULT_ROUNDS : 1),
+    postgresVia: parsed['postgres-via'],
   };
 }
 
@@ -949,7 +956,10 @@ async function stopSetup(setup: Setup): Promise<void> {
   await setup.server.stop();
 }
 
-benchmark(parseOptions(process.argv.slice(2))).catch((error: unknown) => {
-  console.error(`bench:issuer failed: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
-});
+// A bad flag rejects too (parseOptions inside the chain): one message, no stack trace.
+Promise.resolve()
+  .then(() => benchmark(parseOptions(process.argv.slice(2))))
+  .catch((error: unknown) => {
+    console.error(`bench:issuer failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  });
