@@ -298,6 +298,12 @@ interface CopyPlan {
   }>;
 }
 
+/**
+ * Columns the database's triggers keep (migration 13: how many enrollments refer to a session or device
+ * authorization): left out, so a copy starts at the column's default and its enrollment's insert counts it.
+ */
+const KEPT_BY_TRIGGERS: readonly string[] = ['enrollment_count'];
+
 function planCopies(template: Template): CopyPlan {
   const tables: CopyPlan['tables'] = [];
   const renamedValues = new Set<string>();
@@ -305,7 +311,9 @@ function planCopies(template: Template): CopyPlan {
     for (const row of rows) {
       const varying = (RENAMED[table] ?? []).filter((column) => typeof row[column] === 'string');
       varying.forEach((column) => renamedValues.add(String(row[column])));
-      const shared = Object.fromEntries(Object.entries(row).filter(([column]) => !varying.includes(column)));
+      const shared = Object.fromEntries(
+        Object.entries(row).filter(([column]) => !varying.includes(column) && !KEPT_BY_TRIGGERS.includes(column)),
+      );
       tables.push({ table, row, shared, varying });
     }
   // The audit rows' details name ids only: those the rows rename, and the PKI-AUTH challenge's (not copied).

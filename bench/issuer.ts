@@ -18,8 +18,9 @@
 // derived certificate and chained audit rows) were written in batches (bench/issuer-prefill.ts); prints how long
 // that took, and full against empty.
 //
-// Several setups (--storage postgres, --prefill): all are started and warmed up first, then measured in R rounds
-// (--rounds, default 6) of M/R enrollments each, taking turns and reversing the order every round (A B, B A, …), so
+// Several setups (--storage postgres, --prefill): all are started and warmed up first, each warmed up again (up to
+// 300 enrollments, not counted) just before the rounds, then measured in R rounds (--rounds, default 6) of M/R
+// enrollments each, taking turns and reversing the order every round (A B, B A, …), so
 // the machine's drift falls on every setup alike (measureAlternating). Each prints its figures over its rounds.
 //
 // --ca-signer pkcs11: the CA key in a SoftHSM2 token (bench/issuer-ca-token.ts) instead of the data dir's software key.
@@ -90,6 +91,12 @@ type ClientKind = 'undici' | 'node-https' | 'raw-tls';
 const DEFAULT_WARM_UP = 1500;
 /** Rounds when setups are compared: six turns each, so a drift of the machine's speed falls on all of them alike. */
 const DEFAULT_ROUNDS = 6;
+/**
+ * Enrollments per setup again just before the compared rounds (at most the warm-up): a setup warmed up first then
+ * sits idle while the others start and fill (minutes with --prefill), its keep-alive connections closed and its
+ * caches cooled, and its first measured round was the slowest by a few percent.
+ */
+const REWARM = 300;
 interface Options {
   clients: number;
   enrollments: number;
@@ -709,6 +716,24 @@ async function startSetup(
   }
 }
 
+const rewarmCount = (options: Options, setupCount: number): number =>
+  setupCount > 1 ? Math.min(REWARM, options.warmUp) : 0;
+
+/** Every setup warmed up again, in turn, just before the compared rounds (REWARM); nothing with one setup. */
+async function rewarm(setups: Setup[], options: Options): Promise<void> {
+  const count = rewarmCount(options, setups.length);
+  if (count === 0) return;
+  for (const setup of setups) {
+    const started = performance.now();
+    await enrollMore(setup, options, count);
+    setup.latencies.clear();
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `  ${setup.label}: warmed up again, not counted: ${count} enrollments at ${(count / seconds).toFixed(1)}/s`,
+    );
+  }
+}
+
 /** One measured round of `count` enrollments on `setup`: its time and the CPU of its processes and this client. */
 async function measureRound(setup: Setup, options: Options, count: number): Promise<void> {
   const serverBefore = setup.server.cpu();
@@ -899,8 +924,10 @@ async function benchmark(options: Options): Promise<void> {
     for (const spec of specs) {
       const database =
         spec.storageKind === 'postgres' && postgres !== null ? await createBenchDatabase(postgres, spec.via) : null;
-      setups.push(await startSetup(options, spec, database, options.warmUp + options.enrollments + 1, postgres));
+      const cards = options.warmUp + rewarmCount(options, specs.length) + options.enrollments + 1;
+      setups.push(await startSetup(options, spec, database, cards, postgres));
     }
+    await rewarm(setups, options);
     const loadBefore = loadavg();
     const stopProfile = await startClientProfile();
     await measureAlternating(setups, options);

@@ -7,7 +7,7 @@
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import { postgresAgentStorage } from './postgres-agent.ts';
 import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
-import { PURGE_PICK_DEVICES, PURGE_PICK_SESSIONS } from './purge-picks.ts';
+import { PURGE_PICK_DEVICES, PURGE_PICK_ENROLLMENTS, PURGE_PICK_SESSIONS } from './purge-picks.ts';
 import type {
   ApproveResult,
   AuditEntryInput,
@@ -323,14 +323,7 @@ async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Pr
   const result: PurgeResult = {
     challenges: await purgeSome(sql, 'challenges', 'SELECT id FROM challenges WHERE expires_at < $1', cutoff, batch),
     // Enrollments first: device authorizations and sessions go only once nothing refers to them.
-    enrollments: await purgeSome(
-      sql,
-      'enrollments',
-      `SELECT e.id FROM enrollments e JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
-       WHERE e.status <> 'completed' AND e.otp_expires_at < $1 AND s.expires_at < $1`,
-      cutoff,
-      batch,
-    ),
+    enrollments: await purgeSome(sql, 'enrollments', PURGE_PICK_ENROLLMENTS, cutoff, batch),
     deviceAuthorizations: 0,
     kioskSessions: 0,
   };

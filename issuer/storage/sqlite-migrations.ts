@@ -405,7 +405,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 13,
-    description: 'the purge finds expired sessions and device authorizations no enrollment refers to by index',
+    description: 'the purge finds unfinished enrollments and unreferenced sessions and device authorizations by index',
     sql: `
       -- How many enrollments refer to the row, kept by the triggers below in the statement that inserts or deletes
       -- the enrollment. Completed enrollments are kept for ever, so their sessions and device authorizations are
@@ -421,6 +421,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX kiosk_sessions_unenrolled_by_expiry ON kiosk_sessions (expires_at) WHERE enrollment_count = 0;
       CREATE INDEX device_authorizations_unenrolled_by_expiry ON device_authorizations (expires_at)
         WHERE enrollment_count = 0;
+      -- Likewise the unfinished enrollments the purge looks for: completed ones, all past their OTP's expiry, were
+      -- read on every round too.
+      CREATE INDEX enrollments_unfinished_by_otp_expiry ON enrollments (otp_expires_at) WHERE status <> 'completed';
       -- The purge was their only reader.
       DROP INDEX kiosk_sessions_by_expiry;
       DROP INDEX device_authorizations_by_expiry;

@@ -6,7 +6,7 @@
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import Database from 'better-sqlite3';
 import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
-import { PURGE_PICK_DEVICES, PURGE_PICK_SESSIONS } from './purge-picks.ts';
+import { PURGE_PICK_DEVICES, PURGE_PICK_ENROLLMENTS, PURGE_PICK_SESSIONS } from './purge-picks.ts';
 import type {
   ApproveResult,
   AuditEntry,
@@ -162,6 +162,22 @@ export function oldEnoughPrefix(rows: AuditEntry[], before: number): AuditEntry[
  * order) is still applied, so migrations must not depend on one another beyond their version order.
  */
 function applyMigrations(db: Database.Database): void {
+  // A migration that back-fills a large table (13: 1,000,000 enrollments' sessions and device authorizations, by
+  // random keys) re-read pages for minutes through SQLite's default 2 MB cache; a larger one for the migrations
+  // only (pages are allocated as read, and given back when the size is restored).
+  const cacheSize = Number(db.pragma('cache_size', { simple: true }));
+  db.pragma(`cache_size = ${MIGRATION_CACHE_KIB}`);
+  try {
+    applyPendingMigrations(db);
+  } finally {
+    db.pragma(`cache_size = ${cacheSize}`);
+  }
+}
+
+/** SQLite's cache while migrations run: 256 MB (a negative size is in KiB). */
+const MIGRATION_CACHE_KIB = -262_144;
+
+function applyPendingMigrations(db: Database.Database): void {
   db.transaction(() => {
     db.exec(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)',
@@ -295,9 +311,9 @@ function prepareStatements(db: Database.Database) {
     purgeChallenges: db.prepare(
       'DELETE FROM challenges WHERE id IN (SELECT id FROM challenges WHERE expires_at < ? LIMIT ?)',
     ),
-    purgeEnrollments: db.prepare(`DELETE FROM enrollments WHERE id IN (SELECT e.id FROM enrollments e
-      JOIN kiosk_sessions s ON s.id = e.kiosk_session_id
-      WHERE e.status <> 'completed' AND e.otp_expires_at < @cutoff AND s.expires_at < @cutoff LIMIT @batch)`),
+    purgeEnrollments: db.prepare(
+      `DELETE FROM enrollments WHERE id IN (${PURGE_PICK_ENROLLMENTS.replace(/\$1/g, '@cutoff')} LIMIT @batch)`,
+    ),
     purgeDevices: db.prepare(
       `DELETE FROM device_authorizations WHERE id IN (${PURGE_PICK_DEVICES.replace(/\$1/g, '@cutoff')} LIMIT @batch)`,
     ),

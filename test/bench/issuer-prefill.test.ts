@@ -71,6 +71,9 @@ describe('bench:issuer --prefill', () => {
       ),
     ).toBe(COPIES + 1);
     expect(await count(h, 'SELECT COUNT(DISTINCT serial_number_hex) AS n FROM cards')).toBe(COPIES + 1);
+    // Each copy's session and device authorization count their one enrollment (the purge's index, migration 13).
+    for (const table of ['kiosk_sessions', 'device_authorizations'])
+      expect(await count(h, `SELECT COUNT(*) AS n FROM ${table} WHERE enrollment_count = 1`), table).toBe(COPIES + 1);
 
     const verified = await verifyAuditLog(h.issuer.storage);
     expect(verified.firstBreak).toBeNull();

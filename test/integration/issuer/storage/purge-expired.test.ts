@@ -14,7 +14,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEntryInput, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
 import { toPostgresSql } from '../../../../issuer/storage/postgres-migrations.ts';
 import { openPostgresStorage } from '../../../../issuer/storage/postgres-storage.ts';
-import { PURGE_PICK_DEVICES, PURGE_PICK_SESSIONS } from '../../../../issuer/storage/purge-picks.ts';
+import {
+  PURGE_PICK_DEVICES,
+  PURGE_PICK_ENROLLMENTS,
+  PURGE_PICK_SESSIONS,
+} from '../../../../issuer/storage/purge-picks.ts';
 import { SQLITE_MIGRATIONS } from '../../../../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
 import { sharedPostgres } from './postgres-server.ts';
@@ -301,9 +305,10 @@ describe('purgeExpired: the rule', () => {
 });
 
 describe('purgeExpired: the picks walk only rows no enrollment refers to', () => {
-  it('each pick reads its table through the partial index of unenrolled rows', async () => {
+  it('each pick reads its table through the partial index of the rows it may delete', async () => {
     subject = await openSubject();
     const picks = [
+      [PURGE_PICK_ENROLLMENTS, 'enrollments_unfinished_by_otp_expiry'],
       [PURGE_PICK_DEVICES, 'device_authorizations_unenrolled_by_expiry'],
       [PURGE_PICK_SESSIONS, 'kiosk_sessions_unenrolled_by_expiry'],
     ] as const;
