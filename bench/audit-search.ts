@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AuditEntryInput, AuditSearch } from '../issuer/storage/issuer-storage.ts';
 import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 import { ms, summarise } from './stats.ts';
 
-const { rows } = parseBenchArgs('bench/audit-search.ts', { rows: { kind: 'integer', default: 100_000 } });
+const { rows } = benchArgs('bench/audit-search.ts', { rows: { kind: 'integer', default: 100_000 } });
 const RARE_EVERY = 1000;
 
 const entry = (i: number): AuditEntryInput =>

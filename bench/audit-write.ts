@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { auditRowHash } from '../issuer/audit/audit-chain.ts';
 import type { AuditEntryInput, IssuerStorage } from '../issuer/storage/issuer-storage.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 
-const args = parseBenchArgs('bench/audit-write.ts', {
+const args = benchArgs('bench/audit-write.ts', {
   rows: { kind: 'integer', default: 20_000 },
   storage: { kind: 'text', default: join(import.meta.dirname, '../issuer/storage/sqlite-storage.ts') },
 });

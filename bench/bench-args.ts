@@ -105,3 +105,14 @@ export function parseBenchArgs<const S extends Record<string, BenchFlag>>(
     Object.entries(spec).map(([name, flag]) => [name, valueOf(script, name, flag, values[name])]),
   ) as BenchArgs<S>;
 }
+
+/** parseBenchArgs for a script's top level: a bad command line prints its one-line message and exits with status 2. */
+export function benchArgs<const S extends Record<string, BenchFlag>>(script: string, spec: S): BenchArgs<S> {
+  try {
+    return parseBenchArgs(script, spec);
+  } catch (error: unknown) {
+    if (!(error instanceof BenchArgsError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+}

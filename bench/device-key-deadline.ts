@@ -17,10 +17,10 @@ import {
   SOFTHSM2_MODULE,
 } from '../native/device-keys/index.ts';
 import type { DeviceKeyStore } from '../native/device-keys/index.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 import { ms, summarise } from './stats.ts';
 
-const { signs, cold: colds } = parseBenchArgs('bench/device-key-deadline.ts', {
+const { signs, cold: colds } = benchArgs('bench/device-key-deadline.ts', {
   signs: { kind: 'integer', default: 200 },
   cold: { kind: 'integer', default: 10 },
 });

@@ -25,12 +25,12 @@ import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
 import { DerReader, TAG, contextConstructed, readWhole } from '../issuer/der/strict-der.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import { startRevocationServer } from '../virtual-card/revocation.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 import { buildLargeCrl } from './large-crl.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const args = parseBenchArgs('bench/eligibility-monitor.ts', {
+const args = benchArgs('bench/eligibility-monitor.ts', {
   credentials: { kind: 'integer', default: 1_000_000 },
   'crl-entries': { kind: 'integer', default: 300_000 },
   revoked: { kind: 'integer', default: 1_000 },

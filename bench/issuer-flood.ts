@@ -16,9 +16,9 @@ import { ISSUER_API } from '../contracts/issuer-routes.ts';
 import { parseIssuerConfig } from '../issuer/config.ts';
 import { startIssuer } from '../issuer/start-issuer.ts';
 import { IssuerHttpClient } from '../test/integration/issuer/issuer-client.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 
-const { seconds: SECONDS, clients: CLIENTS } = parseBenchArgs('bench/issuer-flood.ts', {
+const { seconds: SECONDS, clients: CLIENTS } = benchArgs('bench/issuer-flood.ts', {
   seconds: { kind: 'integer', default: 90 },
   clients: { kind: 'integer', default: 16 },
 });

@@ -18,9 +18,9 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AuditEntryInput, IssuerStorage } from '../issuer/storage/issuer-storage.ts';
 import { SQLITE_MIGRATIONS } from '../issuer/storage/sqlite-migrations.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 
-const args = parseBenchArgs('bench/issuer-purge.ts', {
+const args = benchArgs('bench/issuer-purge.ts', {
   enrollments: { kind: 'integer', default: 100_000 },
   orphans: { kind: 'integer', default: 1_000, least: 0 },
   rounds: { kind: 'integer', default: 3 },

@@ -26,9 +26,9 @@ import {
   startHarness,
 } from '../test/integration/issuer/issuer-fixture.ts';
 import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
-import { parseBenchArgs } from './bench-args.ts';
+import { benchArgs } from './bench-args.ts';
 
-const { enrollments, list } = parseBenchArgs('bench/issuer-statements.ts', {
+const { enrollments, list } = benchArgs('bench/issuer-statements.ts', {
   enrollments: { kind: 'integer', default: 7 },
   list: { kind: 'switch' },
 });
