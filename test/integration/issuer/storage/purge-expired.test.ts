@@ -21,10 +21,10 @@ import {
 } from '../../../../issuer/storage/purge-picks.ts';
 import { SQLITE_MIGRATIONS } from '../../../../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
+import { T0, pendingDeviceAuthorization } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
 import { sharedPostgres } from './postgres-server.ts';
 import { currentStorageKind } from './storage-kinds.ts';
 
-const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const DAY = 86_400_000;
 /** A year after everything here expired: every row is past the grace. */
 const CUTOFF = T0 + 365 * DAY;
@@ -153,26 +153,7 @@ async function session(storage: IssuerStorage): Promise<string> {
 async function device(storage: IssuerStorage): Promise<string> {
   counter += 1;
   const id = `device-${counter}`;
-  await storage.insertDeviceAuthorization(
-    {
-      id,
-      deviceCodeHash: `dc-${counter}`,
-      userCodeHash: `uc-${counter}`,
-      clientId: 'dck-phone',
-      status: 'pending',
-      createdAt: T0,
-      expiresAt: T0 + 600_000,
-      intervalSeconds: 5,
-      lastPollAt: null,
-      cardId: null,
-      enrollmentId: null,
-      accessTokenHash: null,
-      accessTokenExpiresAt: null,
-      device: { platform: null, model: null, appName: null, appVersion: null },
-      pairing: null,
-    },
-    entry('device-authorization'),
-  );
+  await storage.insertDeviceAuthorization(pendingDeviceAuthorization(counter), entry('device-authorization'));
   return id;
 }
 

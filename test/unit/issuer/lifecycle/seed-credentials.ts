@@ -4,13 +4,36 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
-import type { AuditEntryInput, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
+import type {
+  AuditEntryInput,
+  DeviceAuthorizationRecord,
+  IssuerStorage,
+} from '../../../../issuer/storage/issuer-storage.ts';
 
 export const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
 const DAY = 86_400_000;
 let counter = 0;
 
 const entry = (event: string): AuditEntryInput => ({ at: T0, event, outcome: 'success', code: null, details: {} });
+
+/** Device authorization `device-n`, pending, its code expired at T0 + 10 min. */
+export const pendingDeviceAuthorization = (n: number): DeviceAuthorizationRecord => ({
+  id: `device-${n}`,
+  deviceCodeHash: `dc-${n}`,
+  userCodeHash: `uc-${n}`,
+  clientId: 'dck-phone',
+  status: 'pending',
+  createdAt: T0,
+  expiresAt: T0 + 600_000,
+  intervalSeconds: 5,
+  lastPollAt: null,
+  cardId: null,
+  enrollmentId: null,
+  accessTokenHash: null,
+  accessTokenExpiresAt: null,
+  device: { platform: null, model: null, appName: null, appVersion: null },
+  pairing: null,
+});
 
 export function openTestStorage(): { storage: IssuerStorage; file: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'dck-lifecycle-')), 'issuer.sqlite');
@@ -70,26 +93,7 @@ export async function seedCredential(
     entry('pki-auth'),
   );
   if (cardId === null) throw new Error('seed: session not opened');
-  await storage.insertDeviceAuthorization(
-    {
-      id: `device-${n}`,
-      deviceCodeHash: `dc-${n}`,
-      userCodeHash: `uc-${n}`,
-      clientId: 'dck-phone',
-      status: 'pending',
-      createdAt: T0,
-      expiresAt: T0 + 600_000,
-      intervalSeconds: 5,
-      lastPollAt: null,
-      cardId: null,
-      enrollmentId: null,
-      accessTokenHash: null,
-      accessTokenExpiresAt: null,
-      device: { platform: null, model: null, appName: null, appVersion: null },
-      pairing: null,
-    },
-    entry('device-authorization'),
-  );
+  await storage.insertDeviceAuthorization(pendingDeviceAuthorization(n), entry('device-authorization'));
   await storage.approveDeviceAuthorization(
     `device-${n}`,
     {
