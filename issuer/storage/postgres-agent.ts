@@ -7,7 +7,7 @@
 // (a credential's state) go through the lifecycle's methods, which read the credential FOR UPDATE themselves.
 import type { AgentRole } from '../../contracts/agent-api.ts';
 import type { AgentStorage, AuditEntryInput, CardRecord } from './issuer-storage.ts';
-import { appendAuditRow, resolveAudit } from './postgres-audit.ts';
+import { appendAuditRow, auditedChange, resolveAudit } from './postgres-audit.ts';
 import type { PostgresPool, Sql } from './postgres-connection.ts';
 import {
   PURGE_AGENT_SESSIONS,
@@ -44,13 +44,9 @@ const SEARCH_SELECT = `SELECT * FROM cards WHERE lower(common_name) LIKE $1 ESCA
 export function postgresAgentStorage(pool: PostgresPool, tools: PostgresAgentTools): AgentStorage {
   const { read } = pool;
 
-  /** One conditional change and, only if it touched exactly one row, its audit row: one transaction. */
+  /** One conditional change of one row and, only if it matched, its audit row (postgres-audit.ts). */
   const changeAudited = (text: string, values: readonly unknown[], entry: AuditEntryInput): Promise<boolean> =>
-    pool.transaction(async (sql) => {
-      if ((await sql.count(text, values)) !== 1) return false;
-      await appendAuditRow(sql, entry);
-      return true;
-    });
+    auditedChange(pool, text, values, entry);
 
   return {
     findAgentRoles: (identities) =>

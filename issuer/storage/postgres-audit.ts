@@ -7,8 +7,8 @@ import { hostname } from 'node:os';
 import { AUDIT_GENESIS_HASH, LEGACY_AUDIT_CHAIN, auditRowHash } from '../audit/audit-chain.ts';
 import { AuditChainBrokenError, AuditChainVerifier } from '../audit/audit-chain-verifier.ts';
 import type { AuditChainState, AuditEntry, AuditEntryInput, AuditFor } from './issuer-storage.ts';
-import { PoolStateKey, TransactionConflictError } from './postgres-connection.ts';
-import type { Row, Sql } from './postgres-connection.ts';
+import { TransactionConflictError, codeOf } from './postgres-connection.ts';
+import type { ChainHead, PostgresPool, Row, Sql } from './postgres-connection.ts';
 import { toAuditEntry } from './sqlite-storage.ts';
 
 /** Rows per statement when the seal or the retention reads a range of the log (it may hold millions of rows). */
@@ -19,14 +19,8 @@ const AUDIT_RETENTION_LOCK = 815_700_002;
 
 const WRITER = `${hostname()}:${process.pid}`;
 
-/** A chain's head: the number and hash of its last row. */
-interface ChainHead {
-  sequence: number;
-  hash: string;
-}
-
 /**
- * The chains this pool writes: one per transaction under way at once, each transaction holding its own. One
+ * The chains a pool writes (PoolAuditChains, postgres-connection.ts): one per transaction under way at once, each transaction holding its own. One
  * chain per process made every audited change of the process wait on one head row, locked FOR UPDATE from the
  * audit row to the COMMIT: with 16 requests at once on a worker, they committed one after another (bench:issuer
  * on PostgreSQL). A chain is taken at a transaction's first audit row and given back when the transaction ends; the
@@ -38,13 +32,9 @@ interface ChainHead {
  * one statement instead of two (bench/issuer-statements.ts). The head still moves only from where the process
  * left it (the conditional move in APPEND_ROW); if something else moved it (a database restored from a backup, a
  * second process with the same chain id), nothing is written, the cached head is forgotten and the transaction
- * runs again from the head read FOR UPDATE.
+ * runs again from the head read FOR UPDATE. A change held by `auditedChange` (below) outside a transaction holds its
+ * chain for its one statement the same way.
  */
-interface PoolChains {
-  free: string[];
-  committedHeads: Map<string, ChainHead>;
-}
-const POOL_CHAINS = new PoolStateKey<PoolChains>(() => ({ free: [], committedHeads: new Map() }));
 
 /** The chain a transaction holds, and its head as this transaction left it (null: read it from the database). */
 interface HeldChain {
@@ -56,7 +46,7 @@ const chainOfTransaction = new WeakMap<Sql, HeldChain>();
 function chainFor(sql: Sql): HeldChain {
   const held = chainOfTransaction.get(sql);
   if (held !== undefined) return held;
-  const chains = sql.poolState(POOL_CHAINS);
+  const chains = sql.auditChains;
   const chainId = chains.free.pop() ?? randomUUID();
   const chain: HeldChain = { chainId, head: chains.committedHeads.get(chainId) ?? null };
   chainOfTransaction.set(sql, chain);
@@ -113,27 +103,102 @@ const APPEND_ROW = `WITH moved AS (
 export async function appendAuditRow(sql: Sql, entry: AuditEntryInput): Promise<number> {
   const chain = chainFor(sql);
   const head = chain.head ?? (await lockHead(sql, chain.chainId, entry.at));
-  const chainSequence = head.sequence + 1;
-  const details = JSON.stringify(entry.details);
-  const hash = auditRowHash(chain.chainId, chainSequence, entry, details, head.hash);
-  const written = await sql.one(APPEND_ROW, [
-    entry.at,
-    entry.event,
-    entry.outcome,
-    entry.code,
-    details,
-    chain.chainId,
-    chainSequence,
-    head.hash,
-    hash,
-    head.sequence,
-  ]);
+  const row = rowOn(chain.chainId, head, entry);
+  const written = await sql.one(APPEND_ROW, row.values);
   if (Number(written?.moved) !== 1) {
     chain.head = null;
     throw new TransactionConflictError(`audit chain ${chain.chainId}: its head is not where this process left it`);
   }
-  chain.head = { sequence: chainSequence, hash };
+  chain.head = row.head;
   return Number(written?.written ?? 0);
+}
+
+/** The row that follows `head` on the chain (hashed here, before any statement), as APPEND_ROW's $1–$10. */
+function rowOn(chainId: string, head: ChainHead, entry: AuditEntryInput): { head: ChainHead; values: unknown[] } {
+  const chainSequence = head.sequence + 1;
+  const details = JSON.stringify(entry.details);
+  const hash = auditRowHash(chainId, chainSequence, entry, details, head.hash);
+  return {
+    head: { sequence: chainSequence, hash },
+    values: [
+      entry.at,
+      entry.event,
+      entry.outcome,
+      entry.code,
+      details,
+      chainId,
+      chainSequence,
+      head.hash,
+      hash,
+      head.sequence,
+    ],
+  };
+}
+
+/**
+ * What migration 14's dck_audited_change raises when a change matched rows but its audit row was not written (the
+ * cached head was stale): the statement fails whole, so the change does not commit without its row.
+ */
+const UNAUDITED_CHANGE_SQLSTATE = 'DCK01';
+
+/**
+ * One conditional change and its audit row as ONE statement: the change's CTE, the head moved only from the cached
+ * head and only if the change matched, the row inserted only if the head moved (APPEND_ROW's rule), and
+ * dck_audited_change failing the statement when the change matched without its row. The audit row's parameters
+ * follow the change's.
+ */
+function auditedChangeStatement(changeSql: string, changeParameters: number): string {
+  const p = (n: number) => `$${changeParameters + n}`;
+  return `WITH change AS (${changeSql} RETURNING 1), moved AS (
+    UPDATE audit_chains SET head_sequence = ${p(7)}, head_hash = ${p(9)}
+    WHERE chain_id = ${p(6)} AND head_sequence = ${p(10)} AND head_hash = ${p(8)} AND EXISTS (SELECT 1 FROM change)
+    RETURNING 1
+  ), written AS (
+    INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
+    SELECT ${p(1)}::bigint, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::text, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}
+    FROM moved RETURNING 1
+  )
+  SELECT dck_audited_change((SELECT count(*) FROM change), (SELECT count(*) FROM written)) AS changed`;
+}
+
+/**
+ * A change of at most one row (`changeSql`: an UPDATE with its condition, or an INSERT, without RETURNING) and its
+ * audit row, written together or not at all; true when the change matched. When the process committed its chain's
+ * last row (its head cached), ONE statement outside BEGIN/COMMIT: PostgreSQL runs a single statement atomically, so
+ * 4 round trips become 1 (bench/issuer-statements.ts). The entry must not depend on what the change returns: its
+ * hash is computed before the statement. Otherwise (no cached head, or a stale one: the statement failed whole and
+ * the cache is forgotten) a transaction writes both, the head read FOR UPDATE.
+ */
+export async function auditedChange(
+  pool: PostgresPool,
+  changeSql: string,
+  params: readonly unknown[],
+  entry: AuditEntryInput,
+): Promise<boolean> {
+  const statement = auditedChangeStatement(changeSql, params.length);
+  const inOneStatement = await pool.read(async (sql): Promise<boolean | null> => {
+    const chain = chainFor(sql);
+    const head = chain.head;
+    if (head === null) return null;
+    // Forgotten until the answer is back: a lost answer leaves the head unknown (chainFor's onEnd).
+    chain.head = null;
+    const row = rowOn(chain.chainId, head, entry);
+    try {
+      const answer = await sql.one(statement, [...params, ...row.values]);
+      const changed = Number(answer?.changed) > 0;
+      chain.head = changed ? row.head : head;
+      return changed;
+    } catch (error: unknown) {
+      if (codeOf(error) === UNAUDITED_CHANGE_SQLSTATE) return null;
+      throw error;
+    }
+  });
+  if (inOneStatement !== null) return inOneStatement;
+  return pool.transaction(async (sql) => {
+    if ((await sql.count(changeSql, params)) === 0) return false;
+    await appendAuditRow(sql, entry);
+    return true;
+  });
 }
 
 /** The verification state (see sqlite-audit-chain.ts); call inside one transaction. */

@@ -43,7 +43,8 @@ export class PostgresBusyError extends Error {
   }
 }
 
-const codeOf = (error: unknown): string =>
+/** The SQLSTATE (or socket error code) of a failure, '' when it has none. */
+export const codeOf = (error: unknown): string =>
   typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string'
     ? (error as { code: string }).code
     : '';
@@ -78,8 +79,10 @@ export class TransactionConflictError extends Error {
  * 40001 serialization_failure and 40P01 deadlock_detected: the transaction was rolled back; running it again is safe.
  * So is a stale prepared plan (isStalePlan): the statement did not run.
  */
+const isRetryableStatement = (error: unknown): boolean =>
+  ['40001', '40P01'].includes(codeOf(error)) || isStalePlan(error);
 const isRetryable = (error: unknown): boolean =>
-  ['40001', '40P01'].includes(codeOf(error)) || isStalePlan(error) || error instanceof TransactionConflictError;
+  isRetryableStatement(error) || error instanceof TransactionConflictError;
 /** 57014 query_canceled (statement_timeout), 55P03 lock_not_available (lock_timeout). */
 const isTimeout = (error: unknown): boolean => ['57014', '55P03'].includes(codeOf(error));
 
@@ -111,16 +114,24 @@ export interface Sql {
    * statement) succeeded; a rollback, or a COMMIT whose answer was lost, is false. For what it holds in the process.
    */
   onEnd: (callback: (committed: boolean) => void) => void;
-  /** State of the pool this transaction runs on (one per key, made on first use): see PoolStateKey. */
-  poolState: <T>(key: PoolStateKey<T>) => T;
+  /** The audit chains of the pool this transaction runs on (postgres-audit.ts takes and gives them back). */
+  auditChains: PoolAuditChains;
+}
+
+/** An audit chain's head: the number and hash of its last row. */
+export interface ChainHead {
+  sequence: number;
+  hash: string;
 }
 
 /**
- * A key to state a module keeps per pool, not per process (postgres-audit.ts's chains and their cached heads): two
- * pools in one process (tests, `dck admin` beside an issuer) are two databases, or two writers of one.
+ * The audit chains a pool writes (postgres-audit.ts): those no transaction holds now, and the heads this pool
+ * committed last. Per pool, not per process: two pools in one process (tests, `dck admin` beside an issuer) are two
+ * databases, or two writers of one.
  */
-export class PoolStateKey<T> {
-  constructor(readonly create: () => T) {}
+export interface PoolAuditChains {
+  free: string[];
+  committedHeads: Map<string, ChainHead>;
 }
 
 /**
@@ -147,7 +158,7 @@ function statementNamer(): (text: string) => string | undefined {
 /** What the statements of every transaction on one pool share. */
 interface PoolShared {
   statementName: (text: string) => string | undefined;
-  state: WeakMap<PoolStateKey<unknown>, unknown>;
+  auditChains: PoolAuditChains;
 }
 
 /**
@@ -172,10 +183,7 @@ function sqlOn(client: PoolClient, shared: PoolShared): { sql: Sql; end: (commit
     onEnd: (callback) => {
       endCallbacks.push(callback);
     },
-    poolState: <T>(key: PoolStateKey<T>): T => {
-      if (!shared.state.has(key)) shared.state.set(key, key.create());
-      return shared.state.get(key) as T;
-    },
+    auditChains: shared.auditChains,
   };
   const end = (committed: boolean) => {
     for (const callback of endCallbacks.splice(0)) callback(committed);
@@ -186,8 +194,14 @@ function sqlOn(client: PoolClient, shared: PoolShared): { sql: Sql; end: (commit
 export interface PostgresPool {
   /** Runs `work` in one READ COMMITTED transaction (rows that decide a write are read FOR UPDATE). */
   transaction: <R>(work: (sql: Sql) => Promise<R>) => Promise<R>;
-  /** One statement on its own (autocommit): reads, and changes that are one statement. */
+  /**
+   * Statements on their own (autocommit): reads, and changes that are one statement. Run again, as a transaction
+   * is, when PostgreSQL aborted a statement for a serialization failure or a deadlock (nothing of it committed), so
+   * `work` must write with at most one statement: a second write failing would run the first again.
+   */
   read: <R>(work: (sql: Sql) => Promise<R>) => Promise<R>;
+  /** The audit chains this pool writes, owned by the pool as its statement names are (see PoolAuditChains). */
+  readonly auditChains: PoolAuditChains;
   /** A dedicated connection for LISTEN (released by the caller). */
   connect: () => Promise<PoolClient>;
   end: () => Promise<void>;
@@ -270,7 +284,7 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
     }
   };
 
-  const shared: PoolShared = { statementName: statementNamer(), state: new WeakMap() };
+  const shared: PoolShared = { statementName: statementNamer(), auditChains: { free: [], committedHeads: new Map() } };
 
   const transactionOnce = <R>(work: (sql: Sql) => Promise<R>): Promise<R> =>
     withClient(async (client) => {
@@ -291,6 +305,7 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
     });
 
   return {
+    auditChains: shared.auditChains,
     transaction: async (work) => {
       for (let attempt = 1; ; attempt += 1) {
         try {
@@ -317,7 +332,7 @@ export function openPostgresPool(settings: PostgresSettings, applicationName = '
         try {
           return await readOnce();
         } catch (error: unknown) {
-          if (!isStalePlan(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw translate(error);
+          if (!isRetryableStatement(error) || attempt >= MAX_TRANSACTION_ATTEMPTS) throw translate(error);
         }
       }
     },

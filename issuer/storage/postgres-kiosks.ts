@@ -2,7 +2,7 @@
 // transaction; the heartbeat one conditional update (active, later than the last), so a replay has no winner; a
 // signed call's nonce one conditional insert.
 import type { IssuerStorage, KioskRecord } from './issuer-storage.ts';
-import { appendAuditRow } from './postgres-audit.ts';
+import { auditedChange } from './postgres-audit.ts';
 import type { PostgresPool, Row } from './postgres-connection.ts';
 
 type KioskStorage = Pick<
@@ -29,26 +29,20 @@ function toKiosk(row: Row): KioskRecord {
 export function postgresKioskStorage(pool: PostgresPool): KioskStorage {
   return {
     registerKiosk: (kiosk, entry) =>
-      pool.transaction(async (sql) => {
-        const added = await sql.count(
-          `INSERT INTO kiosks (name, public_key_der, fingerprint, registered_at, registered_by)
-          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
-          [kiosk.name, Buffer.from(kiosk.publicKeyDer), kiosk.fingerprint, kiosk.registeredAt, kiosk.registeredBy],
-        );
-        if (added !== 1) return false;
-        await appendAuditRow(sql, entry);
-        return true;
-      }),
+      auditedChange(
+        pool,
+        `INSERT INTO kiosks (name, public_key_der, fingerprint, registered_at, registered_by)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO NOTHING`,
+        [kiosk.name, Buffer.from(kiosk.publicKeyDer), kiosk.fingerprint, kiosk.registeredAt, kiosk.registeredBy],
+        entry,
+      ),
     revokeKiosk: (name, at, entry) =>
-      pool.transaction(async (sql) => {
-        if (
-          (await sql.count('UPDATE kiosks SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL', [at, name])) !==
-          1
-        )
-          return false;
-        await appendAuditRow(sql, entry);
-        return true;
-      }),
+      auditedChange(
+        pool,
+        'UPDATE kiosks SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL',
+        [at, name],
+        entry,
+      ),
     findKiosk: (name) =>
       pool.read(async (sql) => {
         const row = await sql.one('SELECT * FROM kiosks WHERE name = $1', [name]);

@@ -2,7 +2,8 @@
 // translated by the few rules below (column types, the identity column), and its triggers, the one part that is
 // SQLite dialect, are replaced by the PostgreSQL triggers listed here under the same version. A migration that adds
 // a trigger without its PostgreSQL twin here fails at start (and in test/integration/issuer/storage/), never
-// silently: the append-only audit log must hold on both stores.
+// silently: the append-only audit log must hold on both stores. POSTGRES_ONLY_MIGRATIONS adds what PostgreSQL alone
+// needs (a function), never a table, column or index.
 import type { Migration } from './sqlite-migrations.ts';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.ts';
 import type { Sql } from './postgres-connection.ts';
@@ -88,6 +89,41 @@ export const POSTGRES_TRIGGERS: Readonly<Record<number, string>> = {
   `,
 };
 
+/**
+ * Migrations PostgreSQL alone needs (no table, column or index: the schemas stay equal), numbered among SQLite's
+ * (a version is never in both lists: postgresMigrations refuses it).
+ */
+export const POSTGRES_ONLY_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 14,
+    description: 'dck_audited_change: an audited change in one statement fails whole when its audit row is not written',
+    // postgres-audit.ts's auditedChange: the statement's answer, or an error (SQLSTATE DCK01) that rolls the whole
+    // statement back when the change matched but the cached chain head was stale, so no audit row was written.
+    sql: `
+      CREATE FUNCTION dck_audited_change(changed BIGINT, written BIGINT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+        BEGIN
+          IF changed > 0 AND written <> 1 THEN
+            RAISE EXCEPTION 'a change without its audit row: the audit chain head was not where this process left it'
+              USING ERRCODE = 'DCK01';
+          END IF;
+          RETURN changed;
+        END $$;
+    `,
+  },
+];
+
+/** SQLite's migrations (translated) and PostgreSQL's own, in ascending version order. */
+export function postgresMigrations(): Migration[] {
+  const sqliteVersions = new Set(SQLITE_MIGRATIONS.map((migration) => migration.version));
+  const twice = POSTGRES_ONLY_MIGRATIONS.filter((migration) => sqliteVersions.has(migration.version));
+  if (twice.length > 0)
+    throw new Error(`migration ${twice.map((m) => m.version).join(', ')}: in SQLite's list and PostgreSQL's own`);
+  return [
+    ...SQLITE_MIGRATIONS.map((migration) => ({ ...migration, sql: toPostgresSql(migration) })),
+    ...POSTGRES_ONLY_MIGRATIONS,
+  ].sort((a, b) => a.version - b.version);
+}
+
 const SQLITE_TRIGGER = /CREATE\s+TRIGGER\b[\s\S]*?\bEND\s*;/gi;
 const SQLITE_DROP_TRIGGER = /DROP\s+TRIGGER\s+\w+\s*;/gi;
 
@@ -128,9 +164,9 @@ export async function applyPostgresMigrations(sql: Sql): Promise<void> {
     'CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)',
   );
   const applied = new Set((await sql.rows('SELECT version FROM schema_migrations')).map((row) => Number(row.version)));
-  for (const migration of [...SQLITE_MIGRATIONS].sort((a, b) => a.version - b.version)) {
+  for (const migration of postgresMigrations()) {
     if (applied.has(migration.version)) continue;
-    await sql.count(toPostgresSql(migration));
+    await sql.count(migration.sql);
     await sql.count('INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)', [
       migration.version,
       migration.description,

@@ -24,7 +24,13 @@ import type {
   UserCodeGuessLimits,
   UserCodeGuessVerdict,
 } from './issuer-storage.ts';
-import { appendAuditRow, checkpointAuditUpTo, readAuditChainState, resolveAudit } from './postgres-audit.ts';
+import {
+  appendAuditRow,
+  auditedChange,
+  checkpointAuditUpTo,
+  readAuditChainState,
+  resolveAudit,
+} from './postgres-audit.ts';
 import { searchAuditRows } from './postgres-audit-search.ts';
 import { postgresKioskStorage } from './postgres-kiosks.ts';
 import { openPostgresPool } from './postgres-connection.ts';
@@ -155,14 +161,17 @@ const RELEASE_GUESS = `WITH card AS (
  * filter waits on the session's update. Data-modifying CTEs run whether or not the pairing is recorded, so the guess
  * is given back either way, as a separate RELEASE_GUESS did before it (one statement and one transaction fewer).
  */
-const SHOW_PAIRING_RELEASING_GUESS = `WITH card AS (
+const SHOW_PAIRING_RELEASING_GUESS = {
+  /** The guess's CTEs, which the change's WITH begins with (auditedChange puts its own after them). */
+  releasing: `card AS (
     UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1 RETURNING 1
   ), session AS (
     UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0)
     WHERE id = $2 AND (SELECT count(*) FROM card) >= 0 RETURNING 1
-  )
-  UPDATE device_authorizations SET pairing_session_id = $2, pairing_shown_at = $3
-  WHERE id = $4 AND status = 'pending' AND (SELECT count(*) FROM session) >= 0`;
+  )`,
+  change: `UPDATE device_authorizations SET pairing_session_id = $2, pairing_shown_at = $3
+  WHERE id = $4 AND status = 'pending' AND (SELECT count(*) FROM session) >= 0`,
+};
 
 async function releaseGuess(sql: Sql, sessionId: string, cardId: string): Promise<void> {
   await sql.count(RELEASE_GUESS, [cardId, sessionId]);
@@ -335,13 +344,6 @@ async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Pr
   return result;
 }
 
-/** A conditional change and its audit row: the row only when the change touched exactly one row. */
-const changeAudited = async (sql: Sql, changed: Promise<number>, entry: AuditEntryInput): Promise<boolean> => {
-  if ((await changed) !== 1) return false;
-  await appendAuditRow(sql, entry);
-  return true;
-};
-
 /** Rolls back an enrollment's completion whose CA generation was retired meanwhile. */
 class GenerationRetired extends Error {}
 
@@ -369,6 +371,9 @@ export async function openPostgresStorage(settings: PostgresSettings): Promise<P
 function postgresStorageOn(pool: PostgresPool): PostgresStorage {
   const tx = pool.transaction;
   const read = pool.read;
+  // A change of one row and its audit row: one statement when the chain's head is cached (postgres-audit.ts).
+  const audited = (changeSql: string, params: readonly unknown[], entry: AuditEntryInput) =>
+    auditedChange(pool, changeSql, params, entry);
   const device = (where: string, value: string) =>
     read(async (sql) =>
       mapOne(await sql.one(`SELECT * FROM device_authorizations WHERE ${where} = $1`, [value]), toDeviceAuthorization),
@@ -378,14 +383,13 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
   return {
     pool,
     ...postgresAgentStorage(pool, { upsertCard }),
-    insertDeviceAuthorization: (record, entry) =>
-      tx(async (sql) => {
-        await sql.count(
-          `INSERT INTO device_authorizations (${DEVICE_COLUMNS}) VALUES (${placeholders(19)})`,
-          deviceValues(record),
-        );
-        await appendAuditRow(sql, entry);
-      }),
+    insertDeviceAuthorization: async (record, entry) => {
+      await audited(
+        `INSERT INTO device_authorizations (${DEVICE_COLUMNS}) VALUES (${placeholders(19)})`,
+        deviceValues(record),
+        entry,
+      );
+    },
     findDeviceAuthorizationByDeviceCodeHash: (hash) => device('device_code_hash', hash),
     findDeviceAuthorizationByUserCodeHash: (hash) => device('user_code_hash', hash),
     findDeviceAuthorizationByAccessTokenHash: (hash) => device('access_token_hash', hash),
@@ -401,36 +405,28 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
         ]);
       }),
     issueAccessToken: (id, token, entry) =>
-      tx((sql) =>
-        changeAudited(
-          sql,
-          sql.count(
-            `UPDATE device_authorizations SET status = 'token-issued', access_token_hash = $1,
-             access_token_expires_at = $2, last_poll_at = $3 WHERE id = $4 AND status = 'approved'`,
-            [token.hash, token.expiresAt, token.polledAt, id],
-          ),
-          entry,
-        ),
+      audited(
+        `UPDATE device_authorizations SET status = 'token-issued', access_token_hash = $1,
+         access_token_expires_at = $2, last_poll_at = $3 WHERE id = $4 AND status = 'approved'`,
+        [token.hash, token.expiresAt, token.polledAt, id],
+        entry,
       ),
     showDevicePairing: (id, pairing, cardId, entry) =>
-      tx((sql) =>
-        changeAudited(
-          sql,
-          sql.count(SHOW_PAIRING_RELEASING_GUESS, [cardId, pairing.sessionId, pairing.shownAt, id]),
-          entry,
-        ),
-      ),
+      tx(async (sql) => {
+        const shown = await sql.count(
+          `WITH ${SHOW_PAIRING_RELEASING_GUESS.releasing} ${SHOW_PAIRING_RELEASING_GUESS.change}`,
+          [cardId, pairing.sessionId, pairing.shownAt, id],
+        );
+        if (shown !== 1) return false;
+        await appendAuditRow(sql, entry);
+        return true;
+      }),
     denyDevicePairing: (id, sessionId, entry) =>
-      tx((sql) =>
-        changeAudited(
-          sql,
-          sql.count(
-            `UPDATE device_authorizations SET status = 'denied' WHERE id = $1 AND status = 'pending'
-             AND pairing_session_id = $2`,
-            [id, sessionId],
-          ),
-          entry,
-        ),
+      audited(
+        `UPDATE device_authorizations SET status = 'denied' WHERE id = $1 AND status = 'pending'
+         AND pairing_session_id = $2`,
+        [id, sessionId],
+        entry,
       ),
 
     insertChallenge: (r) =>
@@ -443,13 +439,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     findChallenge: (id) =>
       read(async (sql) => mapOne(await sql.one('SELECT * FROM challenges WHERE id = $1', [id]), toChallenge)),
     consumeChallenge: (id, at, entry) =>
-      tx((sql) =>
-        changeAudited(
-          sql,
-          sql.count('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [at, id]),
-          entry,
-        ),
-      ),
+      audited('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [at, id], entry),
     openKioskSession: (challengeId, at, card, session, entry) =>
       tx(async (sql) => {
         const consumed = await sql.count('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [
@@ -501,15 +491,10 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
       ),
     // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
     replaceEnrollmentOtp: (id, otpHash, otpExpiresAt, entry) =>
-      tx((sql) =>
-        changeAudited(
-          sql,
-          sql.count(
-            `UPDATE enrollments SET otp_hash = $1, otp_expires_at = $2 WHERE id = $3 AND status = 'awaiting-phone'`,
-            [otpHash, otpExpiresAt, id],
-          ),
-          entry,
-        ),
+      audited(
+        `UPDATE enrollments SET otp_hash = $1, otp_expires_at = $2 WHERE id = $3 AND status = 'awaiting-phone'`,
+        [otpHash, otpExpiresAt, id],
+        entry,
       ),
     recordOtpFailure: (id, maxFailures, entry) => tx((sql) => otpFailure(sql, id, maxFailures, entry)),
     completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>

@@ -9,7 +9,11 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntryInput, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
-import { hasSqliteTriggers, POSTGRES_TRIGGERS } from '../../../../issuer/storage/postgres-migrations.ts';
+import {
+  hasSqliteTriggers,
+  POSTGRES_ONLY_MIGRATIONS,
+  POSTGRES_TRIGGERS,
+} from '../../../../issuer/storage/postgres-migrations.ts';
 import { openPostgresStorage } from '../../../../issuer/storage/postgres-storage.ts';
 import { SQLITE_MIGRATIONS } from '../../../../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
@@ -121,7 +125,7 @@ describe('PostgreSQL migrations', () => {
       await client.connect();
       try {
         const applied = await client.query('SELECT version FROM schema_migrations');
-        expect(applied.rowCount).toBe(SQLITE_MIGRATIONS.length);
+        expect(applied.rowCount).toBe(SQLITE_MIGRATIONS.length + POSTGRES_ONLY_MIGRATIONS.length);
         await expect(client.query("UPDATE audit_log SET event = 'forged'")).rejects.toThrow(/append-only/);
         await expect(client.query('DELETE FROM audit_log')).rejects.toThrow(/append-only/);
       } finally {
