@@ -149,7 +149,7 @@ async function insertEnrollment(sql: Sql, e: EnrollmentRecord): Promise<void> {
  * session row is read), so the card row is locked first. One statement is atomic on its own: outside a
  * transaction it needs no BEGIN/COMMIT (4 round trips → 1, bench/issuer-statements.ts).
  */
-const RELEASE_GUESS = `WITH card AS (
+export const RELEASE_GUESS = `WITH card AS (
     UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1 RETURNING 1
   )
   UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0)

@@ -1,6 +1,8 @@
 // The PostgreSQL pool's statements on a private server (postgres-server.ts): statements with parameters run as named
 // prepared statements, and a connection whose prepared plan another node's migration made stale (0A000, "cached plan
-// must not change result type") is dropped and the work runs again, in a transaction or a read.
+// must not change result type") is dropped and the work runs again, in a transaction or a read; a read PostgreSQL
+// aborted for a deadlock runs again too, as a transaction does.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgresPool } from '../../../../issuer/storage/postgres-connection.ts';
 import type { PostgresPool } from '../../../../issuer/storage/postgres-connection.ts';
@@ -67,5 +69,43 @@ describe('PostgreSQL pool', () => {
       expect(thing).toEqual({ id: 1, name: 'uno', colour: 'red' });
       expect(runs).toBe(2);
     });
+  });
+
+  it('a one-statement write PostgreSQL aborted for a deadlock (40P01) runs again and commits once', async () => {
+    const settings = await server.createDatabase({ poolSize: 1 });
+    const pool = openPostgresPool(settings);
+    const other = new pg.Client({ connectionString: settings.url });
+    await other.connect();
+    try {
+      await pool.transaction((sql) => sql.count('CREATE TABLE things (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)'));
+      await pool.transaction((sql) => sql.count('INSERT INTO things VALUES (1, 0), (2, 0)'));
+      // The other client holds row 2; the read's one statement locks row 1, then waits for row 2.
+      await other.query('BEGIN');
+      await other.query('UPDATE things SET n = n + 10 WHERE id = 2');
+      let runs = 0;
+      const read = pool.read((sql) => {
+        runs += 1;
+        return sql.count('UPDATE things SET n = n + 1 WHERE id IN ($1, $2)', [1, 2]);
+      });
+      for (let waited = 0; waited < 200; waited += 1) {
+        const waiting = await other.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock'");
+        if (waiting.rowCount !== 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Now the other client waits for row 1: a deadlock, which PostgreSQL breaks by aborting the read's statement
+      // (it waited first, so its deadlock check runs first).
+      await other.query('UPDATE things SET n = n + 10 WHERE id = 1');
+      await other.query('COMMIT');
+      expect(await read).toBe(2);
+      expect(runs).toBe(2);
+      const rows = await other.query('SELECT id, n FROM things ORDER BY id');
+      expect(rows.rows).toEqual([
+        { id: '1', n: '11' },
+        { id: '2', n: '11' },
+      ]);
+    } finally {
+      await other.end();
+      await pool.end();
+    }
   });
 });

@@ -1,7 +1,9 @@
 // The PostgreSQL store against a real PostgreSQL 15 (a private cluster, postgres-server.ts): the migrations give
 // the same schema as on SQLite (tables, columns, types, indexes), the audit log is append-only there too, two
 // nodes migrating one new database together apply each migration once, and the database going away under load
-// makes requests fail with `storage-unavailable` (never half-written) and the store recover by itself.
+// makes requests fail with `storage-unavailable` (never half-written) and the store recover by itself. The guess
+// release's one statement keeps the card → session lock order only through the planner's one-time filter: its plan
+// is checked here.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +15,9 @@ import {
   hasSqliteTriggers,
   POSTGRES_ONLY_MIGRATIONS,
   POSTGRES_TRIGGERS,
+  postgresMigrations,
 } from '../../../../issuer/storage/postgres-migrations.ts';
-import { openPostgresStorage } from '../../../../issuer/storage/postgres-storage.ts';
+import { openPostgresStorage, RELEASE_GUESS } from '../../../../issuer/storage/postgres-storage.ts';
 import { SQLITE_MIGRATIONS } from '../../../../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
 import { startPostgres } from './postgres-server.ts';
@@ -116,6 +119,12 @@ describe('PostgreSQL migrations', () => {
     expect(needing.filter((version) => POSTGRES_TRIGGERS[version] === undefined)).toEqual([]);
   });
 
+  it("number PostgreSQL-only migrations apart from SQLite's, so each version is applied once", () => {
+    const versions = postgresMigrations().map((migration) => migration.version);
+    expect(versions).toHaveLength(SQLITE_MIGRATIONS.length + POSTGRES_ONLY_MIGRATIONS.length);
+    expect(new Set(versions).size).toBe(versions.length);
+  });
+
   it('are applied once when two nodes open a new database together; the audit log stays append-only', async () => {
     const settings = await server.createDatabase();
     const nodes = await Promise.all([openPostgresStorage(settings), openPostgresStorage(settings)]);
@@ -178,6 +187,24 @@ describe('PostgreSQL restarted under load', () => {
     } finally {
       await storage?.close();
       await restartable.destroy();
+    }
+  });
+});
+
+describe('the user_code guess release (one statement, PostgreSQL)', () => {
+  it('locks the card before the session: the planner runs the card CTE as a one-time filter before the session scan', async () => {
+    const storage = await openPostgresStorage(await server.createDatabase());
+    try {
+      const plan = (
+        await storage.pool.read((sql) => sql.rows(`EXPLAIN (COSTS OFF) ${RELEASE_GUESS}`, ['card-1', 'session-1']))
+      ).map((row) => String(row['QUERY PLAN']));
+      const line = (pattern: RegExp) => plan.findIndex((text) => pattern.test(text));
+      expect(line(/InitPlan/)).toBeGreaterThan(line(/CTE card/));
+      expect(line(/One-Time Filter/)).toBeGreaterThan(line(/InitPlan/));
+      expect(line(/Scan .*on kiosk_sessions/)).toBeGreaterThan(line(/One-Time Filter/));
+      expect(line(/CTE card/)).toBeGreaterThanOrEqual(0);
+    } finally {
+      await storage.close();
     }
   });
 });
