@@ -1,7 +1,7 @@
 // The PostgreSQL side of the audit hash chain (issuer/audit/audit-chain.ts), as sqlite-audit-chain.ts: the audit row
 // every change writes in its own transaction (postgres-storage.ts and its area files) on a chain the transaction
-// holds alone (see PoolChains below), the genesis seal of the rows written before migration 8, the state verification starts from,
-// and the retention's checkpoints.
+// holds alone (see chainFor below), a one-row change and its row in one statement (auditedChange), the genesis seal
+// of the rows written before migration 8, the state verification starts from, and the retention's checkpoints.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AUDIT_GENESIS_HASH, LEGACY_AUDIT_CHAIN, auditRowHash } from '../audit/audit-chain.ts';
