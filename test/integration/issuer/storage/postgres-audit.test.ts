@@ -50,6 +50,27 @@ const chainRows = (storage: PostgresStorage) =>
     sql.rows('SELECT chain_id, chain_sequence, previous_hash, hash FROM audit_log ORDER BY sequence'),
   );
 
+/**
+ * Another writer with the same chain id (a second process, a restored database) adds row 2 after the process's
+ * row 1 and moves the head: the process's cached head is stale. Returns the chain and row 2's hash.
+ */
+async function moveHeadBehindTheProcess(storage: PostgresStorage): Promise<{ chainId: string; hash: string }> {
+  const [first] = await chainRows(storage);
+  const chainId = String(first?.chain_id);
+  const moved = entry(2);
+  const details = JSON.stringify(moved.details);
+  const hash = auditRowHash(chainId, 2, moved, details, String(first?.hash));
+  await storage.pool.transaction(async (sql) => {
+    await sql.count(
+      `INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
+      VALUES ($1, $2, $3, $4, $5, $6, 2, $7, $8)`,
+      [moved.at, moved.event, moved.outcome, moved.code, details, chainId, first?.hash, hash],
+    );
+    await sql.count('UPDATE audit_chains SET head_sequence = 2, head_hash = $1 WHERE chain_id = $2', [hash, chainId]);
+  });
+  return { chainId, hash };
+}
+
 describe('audit chain head kept in the process (PostgreSQL)', () => {
   it('a rolled-back audited change moves nothing: the next committed row follows the last committed one', async () => {
     const storage = await openStorage(await server.createDatabase());
@@ -72,20 +93,7 @@ describe('audit chain head kept in the process (PostgreSQL)', () => {
   it('a head moved behind the process is not written past: the row links to the real head and the log verifies', async () => {
     const storage = await openStorage(await server.createDatabase());
     await storage.appendAudit(entry(1));
-    const [first] = await chainRows(storage);
-    const chainId = String(first?.chain_id);
-    // Another writer with the same chain id (a second process, a restored database) adds row 2 and moves the head.
-    const moved = entry(2);
-    const details = JSON.stringify(moved.details);
-    const hash = auditRowHash(chainId, 2, moved, details, String(first?.hash));
-    await storage.pool.transaction(async (sql) => {
-      await sql.count(
-        `INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
-        VALUES ($1, $2, $3, $4, $5, $6, 2, $7, $8)`,
-        [moved.at, moved.event, moved.outcome, moved.code, details, chainId, first?.hash, hash],
-      );
-      await sql.count('UPDATE audit_chains SET head_sequence = 2, head_hash = $1 WHERE chain_id = $2', [hash, chainId]);
-    });
+    const { chainId, hash } = await moveHeadBehindTheProcess(storage);
     // The process's cached head still says row 1: its row must become 3, linked to row 2, never a second row 2.
     await storage.appendAudit(entry(3));
     const rows = await chainRows(storage);
@@ -162,19 +170,7 @@ describe('an audited change in one statement (PostgreSQL, the head cached)', () 
   it('a stale cached head fails the statement whole: the change is written once, with its row on the real head', async () => {
     const storage = await openWithScratch(await server.createDatabase());
     await storage.appendAudit(entry(1));
-    const [first] = await chainRows(storage);
-    const chainId = String(first?.chain_id);
-    // Another writer with the same chain id moves the head to row 2 behind the process's back.
-    const moved = entry(2);
-    const hash = auditRowHash(chainId, 2, moved, JSON.stringify(moved.details), String(first?.hash));
-    await storage.pool.transaction(async (sql) => {
-      await sql.count(
-        `INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
-        VALUES ($1, $2, $3, $4, $5, $6, 2, $7, $8)`,
-        [moved.at, moved.event, moved.outcome, moved.code, JSON.stringify(moved.details), chainId, first?.hash, hash],
-      );
-      await sql.count('UPDATE audit_chains SET head_sequence = 2, head_hash = $1 WHERE chain_id = $2', [hash, chainId]);
-    });
+    const { hash } = await moveHeadBehindTheProcess(storage);
     // The one statement from the cached head (row 1) matches the change but cannot move the head: it must fail
     // whole (no scratch row of its own), and the transaction read the real head writes the change and row 3.
     expect(await auditedChange(storage.pool, INSERT_SCRATCH, [3], entry(3))).toBe(true);
