@@ -19,23 +19,6 @@ const AUDIT_RETENTION_LOCK = 815_700_002;
 
 const WRITER = `${hostname()}:${process.pid}`;
 
-/**
- * The chains a pool writes (PoolAuditChains, postgres-connection.ts): one per transaction under way at once, each transaction holding its own. One
- * chain per process made every audited change of the process wait on one head row, locked FOR UPDATE from the
- * audit row to the COMMIT: with 16 requests at once on a worker, they committed one after another (bench:issuer
- * on PostgreSQL). A chain is taken at a transaction's first audit row and given back when the transaction ends; the
- * last given back is the next taken, so a process writing one change at a time keeps writing one chain. There are
- * never more chains than the pool has connections, and `dck admin audit verify` checks each (verify-audit-log.ts).
- *
- * Since a chain is held by one transaction at a time, the process knows its head after its own last COMMIT
- * (`committedHeads`), and a transaction starting from a known head writes its row without reading the head first:
- * one statement instead of two (bench/issuer-statements.ts). The head still moves only from where the process
- * left it (the conditional move in APPEND_ROW); if something else moved it (a database restored from a backup, a
- * second process with the same chain id), nothing is written, the cached head is forgotten and the transaction
- * runs again from the head read FOR UPDATE. A change held by `auditedChange` (below) outside a transaction holds its
- * chain for its one statement the same way.
- */
-
 /** The chain a transaction holds, and its head as this transaction left it (null: read it from the database). */
 interface HeldChain {
   chainId: string;
@@ -43,6 +26,23 @@ interface HeldChain {
 }
 const chainOfTransaction = new WeakMap<Sql, HeldChain>();
 
+/**
+ * The chains a pool writes (PoolAuditChains, postgres-connection.ts): one per transaction under way at once, each
+ * transaction holding its own. One chain per process made every audited change of the process wait on one head
+ * row, locked FOR UPDATE from the audit row to the COMMIT: with 16 requests at once on a worker, they committed one
+ * after another (bench:issuer on PostgreSQL). A chain is taken at a transaction's first audit row and given back
+ * when the transaction ends; the last given back is the next taken, so a process writing one change at a time keeps
+ * writing one chain. There are never more chains than the pool has connections, and `dck admin audit verify` checks
+ * each (verify-audit-log.ts).
+ *
+ * Since a chain is held by one transaction at a time, the process knows its head after its own last COMMIT
+ * (`committedHeads`), and a transaction starting from a known head writes its row without reading the head first:
+ * one statement instead of two (bench/issuer-statements.ts). The head still moves only from where the process
+ * left it (the conditional move in APPEND_ROW); if something else moved it (a database restored from a backup, a
+ * second process with the same chain id), nothing is written, the cached head is forgotten and the transaction
+ * runs again from the head read FOR UPDATE. A change made by `auditedChange` (below) outside a transaction holds its
+ * chain for its one statement the same way.
+ */
 function chainFor(sql: Sql): HeldChain {
   const held = chainOfTransaction.get(sql);
   if (held !== undefined) return held;
@@ -80,18 +80,27 @@ async function lockHead(sql: Sql, chainId: string, at: number): Promise<ChainHea
 }
 
 /**
- * The row and its head move in one statement (one round trip): the head moves only from the head the row links to
- * ($10, $8), and the row is inserted only if it moved (SELECT … FROM moved), so a stale head writes nothing. The
- * head's trigger still checks that it moves exactly one row forward. The row's values carry casts: in a SELECT
- * list PostgreSQL would take an untyped parameter for text.
+ * The CTEs `moved` and `written`: the head moves only from the head the row links to (previous sequence and hash),
+ * and only `when` (SQL; '' for always), and the row is inserted only if it moved (SELECT … FROM moved), so a stale
+ * head writes nothing. The head's trigger still checks that it moves exactly one row forward. The row's parameters
+ * (rowOn's values) start after `offset`; its values carry casts: in a SELECT list PostgreSQL would take an untyped
+ * parameter for text.
  */
-const APPEND_ROW = `WITH moved AS (
-    UPDATE audit_chains SET head_sequence = $7, head_hash = $9
-    WHERE chain_id = $6 AND head_sequence = $10 AND head_hash = $8 RETURNING 1
+function headMoveAndRow(offset: number, when: string): string {
+  const p = (n: number) => `$${offset + n}`;
+  return `moved AS (
+    UPDATE audit_chains SET head_sequence = ${p(7)}, head_hash = ${p(9)}
+    WHERE chain_id = ${p(6)} AND head_sequence = ${p(10)} AND head_hash = ${p(8)}${when === '' ? '' : ` AND ${when}`}
+    RETURNING 1
   ), written AS (
     INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
-    SELECT $1::bigint, $2::text, $3::text, $4::text, $5::text, $6, $7, $8, $9 FROM moved RETURNING 1
-  )
+    SELECT ${p(1)}::bigint, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::text, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}
+    FROM moved RETURNING 1
+  )`;
+}
+
+/** The row and its head move in one statement (one round trip). */
+const APPEND_ROW = `WITH ${headMoveAndRow(0, '')}
   SELECT (SELECT count(*) FROM written) AS written, (SELECT count(*) FROM moved) AS moved`;
 
 /**
@@ -142,24 +151,13 @@ function rowOn(chainId: string, head: ChainHead, entry: AuditEntryInput): { head
 const UNAUDITED_CHANGE_SQLSTATE = 'DCK01';
 
 /**
- * One conditional change and its audit row as ONE statement: the change's CTE, the head moved only from the cached
- * head and only if the change matched, the row inserted only if the head moved (APPEND_ROW's rule), and
- * dck_audited_change failing the statement when the change matched without its row. The audit row's parameters
- * follow the change's.
+ * One conditional change and its audit row as ONE statement: the change's CTE, the head moved from the cached head
+ * only if the change matched, the row inserted only if the head moved, and dck_audited_change failing the statement
+ * when the change matched without its row. The audit row's parameters follow the change's.
  */
-function auditedChangeStatement(changeSql: string, changeParameters: number): string {
-  const p = (n: number) => `$${changeParameters + n}`;
-  return `WITH change AS (${changeSql} RETURNING 1), moved AS (
-    UPDATE audit_chains SET head_sequence = ${p(7)}, head_hash = ${p(9)}
-    WHERE chain_id = ${p(6)} AND head_sequence = ${p(10)} AND head_hash = ${p(8)} AND EXISTS (SELECT 1 FROM change)
-    RETURNING 1
-  ), written AS (
-    INSERT INTO audit_log (at, event, outcome, code, details, chain_id, chain_sequence, previous_hash, hash)
-    SELECT ${p(1)}::bigint, ${p(2)}::text, ${p(3)}::text, ${p(4)}::text, ${p(5)}::text, ${p(6)}, ${p(7)}, ${p(8)}, ${p(9)}
-    FROM moved RETURNING 1
-  )
+const auditedChangeStatement = (changeSql: string, changeParameters: number): string =>
+  `WITH change AS (${changeSql} RETURNING 1), ${headMoveAndRow(changeParameters, 'EXISTS (SELECT 1 FROM change)')}
   SELECT dck_audited_change((SELECT count(*) FROM change), (SELECT count(*) FROM written)) AS changed`;
-}
 
 /**
  * A change of at most one row (`changeSql`: an UPDATE with its condition, or an INSERT, without RETURNING) and its

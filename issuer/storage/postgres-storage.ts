@@ -1,9 +1,10 @@
 // PostgreSQL implementation of IssuerStorage (npm `pg`), for several issuer nodes on one database. The same schema
 // (postgres-migrations.ts runs SQLite's migrations), the same conditional UPDATEs, and every change with its audit
-// row in one transaction (or, for a one-row change, in one statement: auditedChange, postgres-audit.ts). SQLite serialises all writers (BEGIN IMMEDIATE); PostgreSQL runs them side by side at READ
-// COMMITTED, so where a write depends on a row read first (a guess count, a session's approvals), that row is read
-// FOR UPDATE: the second of two racing transactions waits, then reads what the first committed. Lock order is
-// card → kiosk session everywhere, so two of them never wait on each other.
+// row in one transaction (or, for a one-row change, in one statement: auditedChange, postgres-audit.ts). SQLite
+// serialises all writers (BEGIN IMMEDIATE); PostgreSQL runs them side by side at READ COMMITTED, so where a write
+// depends on a row read first (a guess count, a session's approvals), that row is read FOR UPDATE: the second of
+// two racing transactions waits, then reads what the first committed. Lock order is card → kiosk session
+// everywhere, so two of them never wait on each other.
 import { searchableCardEmail } from '../notifications/recipient.ts';
 import { postgresAgentStorage } from './postgres-agent.ts';
 import { PURGE_BATCH_ROWS } from './issuer-storage.ts';
