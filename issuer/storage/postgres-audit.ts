@@ -155,8 +155,9 @@ const UNAUDITED_CHANGE_SQLSTATE = 'DCK01';
  * only if the change matched, the row inserted only if the head moved, and dck_audited_change failing the statement
  * when the change matched without its row. The audit row's parameters follow the change's.
  */
-const auditedChangeStatement = (changeSql: string, changeParameters: number): string =>
-  `WITH change AS (${changeSql} RETURNING 1), ${headMoveAndRow(changeParameters, 'EXISTS (SELECT 1 FROM change)')}
+const auditedChangeStatement = (changeSql: string, changeParameters: number, withCtes: string): string =>
+  `WITH ${withCtes === '' ? '' : `${withCtes}, `}change AS (${changeSql} RETURNING 1),
+  ${headMoveAndRow(changeParameters, 'EXISTS (SELECT 1 FROM change)')}
   SELECT dck_audited_change((SELECT count(*) FROM change), (SELECT count(*) FROM written)) AS changed`;
 
 /**
@@ -165,15 +166,17 @@ const auditedChangeStatement = (changeSql: string, changeParameters: number): st
  * last row (its head cached), ONE statement outside BEGIN/COMMIT: PostgreSQL runs a single statement atomically, so
  * 4 round trips become 1 (bench/issuer-statements.ts). The entry must not depend on what the change returns: its
  * hash is computed before the statement. Otherwise (no cached head, or a stale one: the statement failed whole and
- * the cache is forgotten) a transaction writes both, the head read FOR UPDATE.
+ * the cache is forgotten) a transaction writes both, the head read FOR UPDATE. `withCtes`: CTEs the change's WITH
+ * begins with (a change of its own, unaudited, that commits with the statement whether or not the change matched).
  */
 export async function auditedChange(
   pool: PostgresPool,
   changeSql: string,
   params: readonly unknown[],
   entry: AuditEntryInput,
+  withCtes = '',
 ): Promise<boolean> {
-  const statement = auditedChangeStatement(changeSql, params.length);
+  const statement = auditedChangeStatement(changeSql, params.length, withCtes);
   const inOneStatement = await pool.read(async (sql): Promise<boolean | null> => {
     const chain = chainFor(sql);
     const head = chain.head;
@@ -193,7 +196,7 @@ export async function auditedChange(
   });
   if (inOneStatement !== null) return inOneStatement;
   return pool.transaction(async (sql) => {
-    if ((await sql.count(changeSql, params)) === 0) return false;
+    if ((await sql.count(withCtes === '' ? changeSql : `WITH ${withCtes} ${changeSql}`, params)) === 0) return false;
     await appendAuditRow(sql, entry);
     return true;
   });

@@ -161,6 +161,7 @@ export const RELEASE_GUESS = `WITH card AS (
  * CTEs as RELEASE_GUESS (card, then session: the one lock order), then the device authorization, whose one-time
  * filter waits on the session's update. Data-modifying CTEs run whether or not the pairing is recorded, so the guess
  * is given back either way, as a separate RELEASE_GUESS did before it (one statement and one transaction fewer).
+ * With its audit row, one statement in all (auditedChange: the guess's CTEs first, then the change's).
  */
 const SHOW_PAIRING_RELEASING_GUESS = {
   /** The guess's CTEs, which the change's WITH begins with (auditedChange puts its own after them). */
@@ -373,8 +374,8 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
   const tx = pool.transaction;
   const read = pool.read;
   // A change of one row and its audit row: one statement when the chain's head is cached (postgres-audit.ts).
-  const audited = (changeSql: string, params: readonly unknown[], entry: AuditEntryInput) =>
-    auditedChange(pool, changeSql, params, entry);
+  const audited = (changeSql: string, params: readonly unknown[], entry: AuditEntryInput, withCtes = '') =>
+    auditedChange(pool, changeSql, params, entry, withCtes);
   const device = (where: string, value: string) =>
     read(async (sql) =>
       mapOne(await sql.one(`SELECT * FROM device_authorizations WHERE ${where} = $1`, [value]), toDeviceAuthorization),
@@ -413,15 +414,12 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
         entry,
       ),
     showDevicePairing: (id, pairing, cardId, entry) =>
-      tx(async (sql) => {
-        const shown = await sql.count(
-          `WITH ${SHOW_PAIRING_RELEASING_GUESS.releasing} ${SHOW_PAIRING_RELEASING_GUESS.change}`,
-          [cardId, pairing.sessionId, pairing.shownAt, id],
-        );
-        if (shown !== 1) return false;
-        await appendAuditRow(sql, entry);
-        return true;
-      }),
+      audited(
+        SHOW_PAIRING_RELEASING_GUESS.change,
+        [cardId, pairing.sessionId, pairing.shownAt, id],
+        entry,
+        SHOW_PAIRING_RELEASING_GUESS.releasing,
+      ),
     denyDevicePairing: (id, sessionId, entry) =>
       audited(
         `UPDATE device_authorizations SET status = 'denied' WHERE id = $1 AND status = 'pending'
