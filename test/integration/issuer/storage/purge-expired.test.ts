@@ -21,7 +21,12 @@ import {
 } from '../../../../issuer/storage/purge-picks.ts';
 import { SQLITE_MIGRATIONS } from '../../../../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
-import { T0, pendingDeviceAuthorization } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
+import {
+  T0,
+  awaitingPhoneEnrollment,
+  openSeedSession,
+  pendingDeviceAuthorization,
+} from '../../../unit/issuer/lifecycle/seed-credentials.ts';
 import { sharedPostgres } from './postgres-server.ts';
 import { currentStorageKind } from './storage-kinds.ts';
 
@@ -112,41 +117,8 @@ let counter = 0;
 /** A kiosk session (with its card and challenge), expired at T0 + 15 min; returns its id. */
 async function session(storage: IssuerStorage): Promise<string> {
   counter += 1;
-  const n = counter;
-  await storage.insertChallenge({
-    id: `ch-${n}`,
-    challenge: new Uint8Array(32),
-    kioskId: null,
-    createdAt: T0,
-    expiresAt: T0 + 60_000,
-    usedAt: null,
-  });
-  const cardId = await storage.openKioskSession(
-    `ch-${n}`,
-    T0,
-    {
-      id: `card-${n}`,
-      issuerDn: 'CN=Test PIV CA',
-      serialNumberHex: `c0${n.toString(16).padStart(4, '0')}`,
-      uuid: null,
-      fascnHex: null,
-      commonName: `Holder ${n}`,
-      notAfter: T0 + 1000 * DAY,
-      certificateDer: new Uint8Array([0x30, 0x00]),
-    },
-    {
-      id: `session-${n}`,
-      tokenHash: `token-${n}`,
-      kioskId: null,
-      createdAt: T0,
-      expiresAt: T0 + 900_000,
-      userCodeFailures: 0,
-      signedKioskId: null,
-    },
-    entry('pki-auth'),
-  );
-  if (cardId === null) throw new Error('session not opened');
-  return `session-${n}`;
+  await openSeedSession(storage, counter);
+  return `session-${counter}`;
 }
 
 /** A pending device authorization, expired at T0 + 10 min; returns its id. */
@@ -164,21 +136,13 @@ async function enrollment(storage: IssuerStorage, sessionId: string): Promise<{ 
   const cardId = sessionId.replace('session-', 'card-');
   const approved = await storage.approveDeviceAuthorization(
     deviceId,
-    {
+    awaitingPhoneEnrollment({
       id,
       deviceAuthorizationId: deviceId,
       cardId,
       kioskSessionId: sessionId,
-      status: 'awaiting-phone',
       otpHash: `otp-${id}`,
-      otpExpiresAt: T0 + 600_000,
-      otpFailures: 0,
-      createdAt: T0,
-      completedAt: null,
-      derivedCertificateSerialHex: null,
-      phoneFetchedAt: null,
-      kioskId: null,
-    },
+    }),
     5,
     entry('approve'),
   );

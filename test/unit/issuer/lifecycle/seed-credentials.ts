@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { openSqliteStorage } from '../../../../issuer/storage/sqlite-storage.ts';
 import type {
   AuditEntryInput,
+  CardRecord,
   DeviceAuthorizationRecord,
+  EnrollmentRecord,
   IssuerStorage,
 } from '../../../../issuer/storage/issuer-storage.ts';
 
@@ -35,6 +37,21 @@ export const pendingDeviceAuthorization = (n: number): DeviceAuthorizationRecord
   pairing: null,
 });
 
+/** An enrollment just approved at the kiosk, awaiting its phone (its OTP expired at T0 + 10 min). */
+export const awaitingPhoneEnrollment = (
+  ids: Pick<EnrollmentRecord, 'id' | 'deviceAuthorizationId' | 'cardId' | 'kioskSessionId' | 'otpHash'>,
+): EnrollmentRecord => ({
+  ...ids,
+  status: 'awaiting-phone',
+  otpExpiresAt: T0 + 600_000,
+  otpFailures: 0,
+  createdAt: T0,
+  completedAt: null,
+  derivedCertificateSerialHex: null,
+  phoneFetchedAt: null,
+  kioskId: null,
+});
+
 export function openTestStorage(): { storage: IssuerStorage; file: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'dck-lifecycle-')), 'issuer.sqlite');
   return { storage: openSqliteStorage(file, { checkpointIntervalMs: 0 }), file };
@@ -52,14 +69,15 @@ export interface SeedOptions {
   fascnHex?: string;
 }
 
-/** One issued credential (card, session, device authorization, enrollment, certificate); returns its serial and card id. */
-export async function seedCredential(
+/**
+ * Kiosk session `session-n` opened for card `card-n` on challenge `ch-n` (expired at T0 + 15 min): what a PKI-AUTH
+ * leaves. The card's names default to `c0<n>` / `Holder n` with no UUID or FASC-N; returns the card's id.
+ */
+export async function openSeedSession(
   storage: IssuerStorage,
-  options: SeedOptions = {},
-): Promise<{ serial: string; cardId: string }> {
-  counter += 1;
-  const n = counter;
-  const issuedAt = options.issuedAt ?? T0 + n;
+  n: number,
+  card: Partial<Pick<CardRecord, 'serialNumberHex' | 'uuid' | 'fascnHex' | 'commonName'>> = {},
+): Promise<string> {
   await storage.insertChallenge({
     id: `ch-${n}`,
     challenge: new Uint8Array(32),
@@ -74,12 +92,13 @@ export async function seedCredential(
     {
       id: `card-${n}`,
       issuerDn: 'CN=Test PIV CA',
-      serialNumberHex: options.cardSerial ?? `c0${n.toString(16).padStart(4, '0')}`,
-      uuid: options.uuid ?? `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`,
-      fascnHex: options.fascnHex ?? `d4${n.toString(16).padStart(48, '0')}`,
-      commonName: options.commonName ?? `Holder ${n}`,
+      serialNumberHex: `c0${n.toString(16).padStart(4, '0')}`,
+      uuid: null,
+      fascnHex: null,
+      commonName: `Holder ${n}`,
       notAfter: T0 + 1000 * DAY,
       certificateDer: new Uint8Array([0x30, 0x00]),
+      ...card,
     },
     {
       id: `session-${n}`,
@@ -92,25 +111,34 @@ export async function seedCredential(
     },
     entry('pki-auth'),
   );
-  if (cardId === null) throw new Error('seed: session not opened');
+  if (cardId === null) throw new Error(`seed: session ${n} not opened`);
+  return cardId;
+}
+
+/** One issued credential (card, session, device authorization, enrollment, certificate); returns its serial and card id. */
+export async function seedCredential(
+  storage: IssuerStorage,
+  options: SeedOptions = {},
+): Promise<{ serial: string; cardId: string }> {
+  counter += 1;
+  const n = counter;
+  const issuedAt = options.issuedAt ?? T0 + n;
+  const cardId = await openSeedSession(storage, n, {
+    serialNumberHex: options.cardSerial ?? `c0${n.toString(16).padStart(4, '0')}`,
+    uuid: options.uuid ?? `6f7c1a52-3b9e-4c1d-8f00-${n.toString(16).padStart(12, '0')}`,
+    fascnHex: options.fascnHex ?? `d4${n.toString(16).padStart(48, '0')}`,
+    commonName: options.commonName ?? `Holder ${n}`,
+  });
   await storage.insertDeviceAuthorization(pendingDeviceAuthorization(n), entry('device-authorization'));
   await storage.approveDeviceAuthorization(
     `device-${n}`,
-    {
+    awaitingPhoneEnrollment({
       id: `enrollment-${n}`,
       deviceAuthorizationId: `device-${n}`,
       cardId,
       kioskSessionId: `session-${n}`,
-      status: 'awaiting-phone',
       otpHash: `otp-${n}`,
-      otpExpiresAt: T0 + 600_000,
-      otpFailures: 0,
-      createdAt: T0,
-      completedAt: null,
-      derivedCertificateSerialHex: null,
-      phoneFetchedAt: null,
-      kioskId: null,
-    },
+    }),
     5,
     entry('approve'),
   );
