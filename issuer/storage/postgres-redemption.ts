@@ -5,7 +5,8 @@
 //
 // The three tables share column names (id, status, card_id, created_at), so each column is selected under its
 // table's prefix and handed to the same row mappers as the single-table reads. The lists are what those mappers
-// read (sqlite-storage.ts toDeviceAuthorization, toEnrollment, toCard): a column added to a mapper goes here too.
+// read (sqlite-storage.ts toDeviceAuthorization, toEnrollment, toCard): a column added to a mapper goes here too,
+// and redemption-parties.postgres.test.ts fails until it does (a missing column reaches the mapper as '' or NaN).
 import type { RedemptionParties } from './issuer-storage.ts';
 import type { PostgresPool, Row } from './postgres-connection.ts';
 import { toCard, toDeviceAuthorization, toEnrollment } from './sqlite-storage.ts';
