@@ -6,6 +6,8 @@ export default defineConfig({
     // Integration tests start real daemons (pcscd, the issuer, Chromium); give them room on 2 cores.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Ends a test blocked in a synchronous call (which the timeouts above cannot reach) instead of the whole run.
+    setupFiles: ['test/setup/stall-watchdog.ts'],
     pool: 'forks',
     maxWorkers: 2,
   },
