@@ -60,7 +60,8 @@ export async function takePcLock(dir: string, options: PcLockOptions): Promise<H
   let takeOverNote: string | null = null;
   // Twice at most: the second try follows removing a stale lock (or one that went while we looked).
   for (let attempt = 0; attempt < 2; attempt += 1) {
-    if (await createLock(target, holder)) return heldLock(target, takeOverNote);
+    const ours = await createLock(target, holder);
+    if (ours !== null) return heldLock(target, ours, takeOverNote);
     const existing = await inspectLock(target, options, now());
     if (existing.kind === 'live') return busy(existing.holder);
     if (existing.kind === 'foreign')
@@ -92,34 +93,67 @@ function busy(holder: LockHolder): PcError {
   );
 }
 
-/** Written whole to a private file, then linked to the lock's name: true when this run holds it now. */
-async function createLock(target: string, holder: LockHolder): Promise<boolean> {
+/**
+ * Written whole to a private file, then linked to the lock's name: the text of the lock when this run holds it now
+ * (unique: it names this run), null when another lock is there.
+ */
+async function createLock(target: string, holder: LockHolder): Promise<string | null> {
   const temporary = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(holder)}\n`, { mode: 0o600, flag: 'wx' });
+  // The run id makes this lock's text this run's alone (an inode number is reused as soon as a lock is removed).
+  const text = `${JSON.stringify({ ...holder, run: randomBytes(8).toString('hex') })}\n`;
+  await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
   try {
     await link(temporary, target);
-    return true;
+    return text;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
     throw error;
   } finally {
     await rm(temporary, { force: true });
   }
 }
 
-function heldLock(target: string, takeOverNote: string | null): HeldPcLock {
+/**
+ * The lock this run wrote (its text `ours`). Its heartbeat and its release touch that lock only: a run that stalled
+ * past the staleness age may find its lock taken over by another run, whose lock it must neither keep alive nor
+ * remove. (Between the check and the unlink another run could still replace it: Node has no flock; the window is the
+ * microseconds between two system calls, and only after a stall the next run already judged stale.)
+ */
+function heldLock(target: string, ours: string, takeOverNote: string | null): HeldPcLock {
+  const stillOurs = async (): Promise<boolean> => (await lockText(target)) === ours;
   const heartbeat = setInterval(() => {
     const at = new Date();
-    utimes(target, at, at).catch(() => undefined);
+    void stillOurs()
+      .then((held) => (held ? utimes(target, at, at) : undefined))
+      .catch(() => undefined);
   }, HEARTBEAT_MS);
   heartbeat.unref();
   return {
     takeOverNote,
     release: async () => {
       clearInterval(heartbeat);
-      await rm(target, { force: true });
+      if (await stillOurs()) await rm(target, { force: true });
     },
   };
+}
+
+/** The lock's text (no symlink followed, at most MAX_LOCK_BYTES), or null when there is none to read. */
+async function lockText(target: string): Promise<string | null> {
+  let handle;
+  try {
+    handle = await open(target, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    const buffer = Buffer.alloc(MAX_LOCK_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, MAX_LOCK_BYTES, 0);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function inodeOf(target: string): Promise<number | null> {

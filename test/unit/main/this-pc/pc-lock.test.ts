@@ -90,6 +90,21 @@ describe("this PC's lock", () => {
     await lock.release();
   });
 
+  it('a run whose lock was taken over while it stalled leaves the new holder’s lock alone when it ends', async () => {
+    const stalled = held(await takePcLock(dir, OPTIONS));
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(lockFile(), old, old);
+    // The next run judges it stale (written by this same live pid, so only its age can make it stale) and takes over.
+    const next = held(await takePcLock(dir, OPTIONS));
+    expect(next.takeOverNote).toMatch(/^Took over the lock of an earlier run that has not moved for/);
+    const nextLock = readFileSync(lockFile(), 'utf8');
+    await stalled.release();
+    expect(readFileSync(lockFile(), 'utf8')).toBe(nextLock);
+    expect(refused(await takePcLock(dir, OPTIONS)).code).toBe('another-run');
+    await next.release();
+    expect(existsSync(lockFile())).toBe(false);
+  });
+
   it("another host's fresh lock (a shared profile) is not judged by pid: it holds", async () => {
     writeLock(JSON.stringify({ pid: deadPid(), host: 'another-pc.example', startedAt: '2026-12-06T10:00:00.000Z' }));
     expect(refused(await takePcLock(dir, OPTIONS)).message).toMatch(/^Another enrollment on this PC is under way/);
