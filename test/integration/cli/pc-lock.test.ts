@@ -4,17 +4,19 @@
 // enrollment ends well. A lock left by a run that died is taken over, and the run says so. Real parts: the issuer
 // (HTTPS, SQLite), the virtual card in pcscd, tpm2-pkcs11 on a private swtpm; the first run is `dck pc enroll`'s own
 // steps in this process (main/this-pc/pc-setup.ts, signed in over the issuer's routes as the Windows tests do), the
-// second the real command in a child process.
-import { spawnSync } from 'node:child_process';
-import type { SpawnSyncReturns } from 'node:child_process';
+// second the real command in a child process. The first run reaches the issuer through a loopback proxy that holds
+// its certificate request until the second run has ended: nothing here blocks this process, which serves the card
+// and the issuer to both runs (a synchronous wait on the second run once could wait on this very process).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { enrollHere } from '../../../main/this-pc/pc-setup.ts';
 import { DEMO_PIN } from '../../../virtual-card/profiles.ts';
+import { startLoopbackProxy } from '../phone/loopback-proxy.ts';
 import { enrollArgs, startPcBench, testCardSignIn } from './pc-fixture.ts';
-import type { PcBench } from './pc-fixture.ts';
+import type { DckResult, PcBench } from './pc-fixture.ts';
 
 let bench: PcBench;
 
@@ -33,45 +35,43 @@ describe('dck pc: one run at a time on this PC', () => {
   it('a second run while the first waits for its certificate: refused at once with the sentence; the first run’s key stays and it ends well', async () => {
     const state = join(bench.work, 'two-runs');
     const store = bench.ownTokenStore('two-runs-store');
+    const proxy = await startLoopbackProxy();
+    proxy.forwardTo(Number(new URL(bench.h.issuer.url).port));
     const sharedStore = process.env.TPM2_PKCS11_STORE;
     process.env.TPM2_PKCS11_STORE = store.directory;
-    const runs: { second: SpawnSyncReturns<string> | null } = { second: null };
+    // Set inside the step callback (an object: TypeScript does not follow assignments made in callbacks).
+    const runs: { second: Promise<DckResult> | null } = { second: null };
     try {
       const first = await enrollHere(
         { windows: null, signIn: () => testCardSignIn(bench.h) },
         {
           dir: state,
-          issuerUrl: bench.h.issuer.url,
+          issuerUrl: proxy.url,
           caFile: bench.caFile,
           protection: 'tpm',
           nssDb: 'none',
           systemdDir: bench.unitsDir,
-          // The first run's key is made and the issuer not asked yet: the second run runs to its end right here (the
-          // first one's event loop waits for it), as a second terminal's would in between.
+          // The first run's key is made and the issuer not asked yet: its request waits at the proxy while the second
+          // run, as a second terminal's would, runs to its end.
           onStep: (step) => {
             if (step !== 'issuing' || runs.second !== null) return;
+            proxy.hold();
             bench.flushTpm();
-            runs.second = spawnSync(
-              process.execPath,
-              ['bin/dck.js', 'pc', ...enrollArgs(bench, state, { json: true })],
-              {
-                env: { ...bench.env, ...store.env },
-                input: `${DEMO_PIN}\n`,
-                encoding: 'utf8',
-                // The old code swept the first run's key, then waited for the card (served by this blocked process).
-                timeout: 45_000,
-              },
-            );
-            bench.flushTpm();
+            runs.second = bench
+              .dck(enrollArgs(bench, state, { json: true }), `${DEMO_PIN}\n`, store.env)
+              .finally(() => {
+                bench.flushTpm();
+                proxy.release();
+              });
           },
         },
       );
       expect(first.ok, first.ok ? '' : first.error.message).toBe(true);
       if (!first.ok) return;
-      const ran = runs.second;
-      if (ran === null) throw new Error('the second run did not start');
+      if (runs.second === null) throw new Error('the second run did not start');
+      const ran = await runs.second;
       expect(`${ran.stdout}${ran.stderr}`).not.toContain(DEMO_PIN);
-      expect(ran.status).toBe(3);
+      expect(ran.code).toBe(3);
       const answer = JSON.parse(ran.stdout) as { error: string; message: string };
       expect(answer.error).toBe('another-run');
       expect(answer.message).toMatch(
@@ -87,6 +87,8 @@ describe('dck pc: one run at a time on this PC', () => {
       expect(saved.credential.keyId).toBe(first.value.credential.keyId);
       expect(existsSync(join(state, 'lock'))).toBe(false);
     } finally {
+      proxy.release();
+      await proxy.close();
       if (sharedStore === undefined) delete process.env.TPM2_PKCS11_STORE;
       else process.env.TPM2_PKCS11_STORE = sharedStore;
     }

@@ -35,6 +35,7 @@ const tokenList = (storeEnv: NodeJS.ProcessEnv): string =>
     env: { ...bench.env, ...storeEnv },
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 30_000,
   });
 
 const withoutCertificate = (keys: readonly DeviceCredential[]): string[] =>

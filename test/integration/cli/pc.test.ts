@@ -34,7 +34,7 @@ function tokenObjects(type: 'privkey' | 'cert'): string {
   return execFileSync(
     'pkcs11-tool',
     ['--module', TPM2_PKCS11_MODULE, '--token-label', 'dck this pc', '--login', '--pin', pin, '-O', '--type', type],
-    { env: bench.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: bench.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 },
   );
 }
 

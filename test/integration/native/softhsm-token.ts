@@ -16,7 +16,7 @@ export interface SoftHsmFixture {
 }
 
 const run = (file: string, args: string[], env: NodeJS.ProcessEnv): string =>
-  execFileSync(file, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(file, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
 
 /** Creates one token per key type ('rsa' → RSA-2048, 'ec' → P-256), labelled by key type. */
 export function createSoftHsmTokens(keyTypes: readonly ('rsa' | 'ec')[]): SoftHsmFixture {

@@ -20,7 +20,11 @@ describe('pcscd test environment', () => {
     expect(environment.isolated).toBe(true);
     expect(environment.socketPath).not.toBe('/run/pcscd/pcscd.comm');
     expect(process.env.PCSCLITE_CSOCK_NAME).toBe(environment.socketPath);
-    const listing = execFileSync('opensc-tool', ['-l'], { env: environment.env, encoding: 'utf8' });
+    const listing = execFileSync('opensc-tool', ['-l'], {
+      env: environment.env,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(listing).toContain(environment.readerName);
     expect(listing).toContain(environment.secondReaderName);
     const readers = await listReaders(environment.env);

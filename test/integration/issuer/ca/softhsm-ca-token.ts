@@ -45,7 +45,7 @@ export function createCaToken(): CaToken {
   execFileSync(
     'softhsm2-util',
     ['--init-token', '--free', '--label', CA_TOKEN_LABEL, '--pin', CA_TOKEN_PIN, '--so-pin', '13579135'],
-    { env, stdio: 'ignore' },
+    { env, stdio: 'ignore', timeout: 30_000 },
   );
   const pinFile = join(directory, 'ca-pin');
   writeFileSync(pinFile, `${CA_TOKEN_PIN}\n`, { mode: 0o600 });
@@ -68,6 +68,7 @@ export function createCaToken(): CaToken {
             input: `${pin}\n`,
             encoding: 'utf8',
             stdio: ['pipe', 'pipe', 'pipe'],
+            timeout: 60_000,
           },
         );
         return { status: 0, description: JSON.parse(stdout) as CaKeyDescription, stderr: '' };

@@ -74,7 +74,7 @@ export async function startSlapd(ldif: string): Promise<SlapdDirectory> {
     data,
     `dn: ${DIRECTORY_SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\ndc: agency\no: Agency\n\n${ldif}`,
   );
-  execFileSync('slapadd', ['-f', conf, '-l', data], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('slapadd', ['-f', conf, '-l', data], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
   const url = `ldap://127.0.0.1:${await freePort()}`;
   // -d 0: stay in the foreground (no fork), log nothing; the test owns the process.
   const child = spawn('slapd', ['-f', conf, '-h', `${url}/`, '-d', '0'], { stdio: 'ignore' });

@@ -177,8 +177,8 @@ export async function startPostgres(
       const args = ['-D', data, '-m', 'immediate', '-w', 'stop'];
       try {
         if (process.getuid?.() === 0)
-          execFileSync('runuser', ['-u', 'nobody', '--', binary, ...args], { stdio: 'ignore' });
-        else execFileSync(binary, args, { stdio: 'ignore' });
+          execFileSync('runuser', ['-u', 'nobody', '--', binary, ...args], { stdio: 'ignore', timeout: 90_000 });
+        else execFileSync(binary, args, { stdio: 'ignore', timeout: 90_000 });
       } catch {
         // Already stopped.
       }

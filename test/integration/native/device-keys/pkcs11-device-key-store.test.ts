@@ -162,7 +162,7 @@ describe.each<[string, string, DeviceKeyProtection]>([
     const listing = execFileSync(
       'pkcs11-tool',
       ['--module', modulePath, '--token-label', TOKEN_LABEL, '--login', '--pin', USER_PIN, '-O', '--type', 'privkey'],
-      { env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+      { env: childEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 },
     );
     expect(listing).toMatch(new RegExp(`ID:\\s+${key.keyId}`));
     expect(listing).toMatch(/Access:\s+sensitive, always sensitive, never extractable, local/);

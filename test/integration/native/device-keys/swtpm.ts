@@ -92,6 +92,8 @@ export async function startSoftwareTpm(): Promise<SoftwareTpm> {
         execFileSync('tpm2_flushcontext', [kind], {
           env: { ...process.env, TPM2TOOLS_TCTI: env.TPM2_PKCS11_TCTI },
           stdio: 'ignore',
+          // A TPM that does not answer (paused, or serving another connection) fails the test, never hangs it.
+          timeout: 30_000,
         });
       }
     },
