@@ -441,6 +441,11 @@ export const RedeemResponse = Type.Object(
     chainPem: Type.Array(Type.String({ maxLength: 20000 }), { maxItems: 5 }),
     serialNumberHex: Type.String({ maxLength: 80 }),
     notAfter: Type.String({ maxLength: 40 }),
+    /**
+     * The phone's redeem of an enrollment it already completed (its first answer was lost): the same certificate
+     * again, nothing issued (issuer/enrollment/redeliver-issued.ts). Absent on a new issuance.
+     */
+    repeatedDelivery: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );

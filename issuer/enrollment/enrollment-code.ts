@@ -32,3 +32,12 @@ export function enrollmentCode(
     expiresIn: ctx.config.otp.lifetimeSeconds,
   };
 }
+
+/** The OTP as the person typed it (spaces and dashes ignored) against the enrollment's stored hash. */
+export function otpMatches(
+  ctx: Pick<IssuerContext, 'codes'>,
+  enrollment: { readonly id: string; readonly otpHash: string },
+  typed: string,
+): boolean {
+  return ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, typed.replace(/[\s-]/g, ''));
+}

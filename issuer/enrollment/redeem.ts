@@ -1,5 +1,7 @@
 // The phone redeems its enrollment: device access token + OTP + CSR → a derived PIV Authentication certificate.
 // The OTP has a few tries per enrollment (the last wrong one burns it); the card is checked again as it is now.
+// The same phone asking again for an enrollment it completed (its answer lost) gets the same certificate again
+// (redeliver-issued.ts).
 import type { RedeemRequest } from '../../contracts/issuer-api.ts';
 import { checkCsr } from '../ca/csr.ts';
 import { redemptionWithAccessToken } from '../bearer-holders.ts';
@@ -10,6 +12,8 @@ import { auditedRefusal, ok, refuse } from '../refusal.ts';
 import type { Refusal, RouteRuleResult } from '../refusal.ts';
 import { DEFAULT_TENANT, boundDevice, cardRevocationSources } from '../lifecycle/binding.ts';
 import { issuedAnswer, signForCard } from './issue-for-card.ts';
+import { otpMatches } from './enrollment-code.ts';
+import { redeliverIssued } from './redeliver-issued.ts';
 import type { EnrollmentRecord, NewDerivedCertificate, RedemptionParties } from '../storage/issuer-storage.ts';
 import { takeGuess } from './code-guesses.ts';
 import type { GuessCounter, GuessKey } from './code-guesses.ts';
@@ -50,10 +54,9 @@ export async function redeemEnrollment(
   if (enrollment.deviceAuthorizationId !== device.id) return auditedRefusal(ctx, 'redeem', 'wrong-device', details);
   if (enrollment.status === 'burned') return auditedRefusal(ctx, 'redeem', 'enrollment-burned', details);
   if (enrollment.status === 'card-revoked') return auditedRefusal(ctx, 'redeem', 'card-revoked', details);
-  if (enrollment.status !== 'awaiting-phone') return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  if (enrollment.status === 'completed') return redeliverIssued(ctx, enrollment, input.request, details);
   if (ctx.now().getTime() >= enrollment.otpExpiresAt) return auditedRefusal(ctx, 'redeem', 'otp-expired', details);
-  const otp = input.request.otp.replace(/[\s-]/g, '');
-  if (!ctx.codes.matches(enrollment.otpHash, 'otp', enrollment.id, otp)) return wrongOtp(ctx, enrollment, details);
+  if (!otpMatches(ctx, enrollment, input.request.otp)) return wrongOtp(ctx, enrollment, details);
   return issueFor(ctx, limits, { device, enrollment, card }, input.request, details);
 }
 
@@ -110,7 +113,7 @@ async function issueFor(
   if (pending !== null) return waitingForAgent(limits, `device:${device.id}`, pending);
   // Signed before the enrollment is marked completed, so that marking, the certificate record and the audit row
   // are one transaction. Two concurrent redemptions may both sign; only the one whose OTP hash still matches
-  // stores its certificate, the other's is never handed out.
+  // stores its certificate, the other's is never handed out (the stored one is, if it is for the same key).
   const issued = await signForCard(ctx, { ...card, uuid: card.uuid }, csr.subjectPublicKeySpkiDer, now);
   const reported = boundDevice(request.device, device, enrollment);
   const derived: NewDerivedCertificate = {
@@ -154,7 +157,7 @@ async function issueFor(
   );
   if (!completed.completed && completed.reason === 'generation-retired')
     return auditedRefusal(ctx, 'redeem', 'issuer-replaced', details);
-  if (!completed.completed) return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
+  if (!completed.completed) return lostTheRace(ctx, enrollment.id, request, details);
   // The superseded credential must be in the CRL now, not at the next check; a failure here is caught up by it.
   if (completed.superseded.length > 0) {
     ctx.crl.refresh().catch(() => {
@@ -163,4 +166,19 @@ async function issueFor(
   }
   ctx.events.notify(enrollment.id);
   return ok(issuedAnswer(ctx, issued));
+}
+
+/**
+ * Another redemption completed the enrollment while this one was signing (a phone's retry racing its first ask):
+ * if it was this phone with this key, the stored certificate is the answer; otherwise refused as before.
+ */
+async function lostTheRace(
+  ctx: IssuerContext,
+  enrollmentId: string,
+  request: RedeemRequest,
+  details: Record<string, string | null>,
+): Promise<RouteRuleResult<'redeemEnrollment'>> {
+  const now = await ctx.storage.findEnrollment(enrollmentId);
+  if (now?.status === 'completed') return redeliverIssued(ctx, now, request, details);
+  return auditedRefusal(ctx, 'redeem', 'enrollment-completed', details);
 }

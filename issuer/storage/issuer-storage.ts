@@ -419,7 +419,10 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
   recordPhoneFetched(id: string, at: number): Promise<boolean>;
   /** New OTP hash + expiry with its audit row, only while awaiting the phone. Wrong OTPs keep counting across refreshes. */
   replaceEnrollmentOtp(id: string, otpHash: string, otpExpiresAt: number, audit: AuditEntryInput): Promise<boolean>;
-  /** Adds one wrong OTP with its audit row; at `maxFailures` the enrollment is burned and its device authorization denied. */
+  /**
+   * Adds one wrong OTP with its audit row; at `maxFailures` an enrollment awaiting its phone is burned and its device
+   * authorization denied. A completed one's count grows too (it ends the repeated delivery) but it stays completed.
+   */
   recordOtpFailure(id: string, maxFailures: number, audit: AuditFor<OtpFailureResult>): Promise<OtpFailureResult>;
   /**
    * awaiting-phone → completed, only if the OTP hash still matches (no refresh, burn or other redemption came

@@ -270,18 +270,20 @@ async function otpFailure(
   entry: AuditFor<OtpFailureResult>,
 ): Promise<OtpFailureResult> {
   const counted = await sql.one(
-    `UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = $1 AND status = 'awaiting-phone'
-     RETURNING otp_failures, device_authorization_id`,
+    // A completed enrollment counts too: its wrong OTPs end the repeated delivery (redeliver-issued.ts).
+    `UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = $1 AND status IN ('awaiting-phone', 'completed')
+     RETURNING otp_failures, device_authorization_id, status`,
     [id],
   );
   let result: OtpFailureResult;
   if (counted === null) {
-    // Not awaiting the phone any more (burned, completed) or unknown: count nothing, report what it is.
+    // Burned, card-revoked or unknown: count nothing, report what it is.
     const row = await sql.one('SELECT status, otp_failures FROM enrollments WHERE id = $1', [id]);
     result = { failures: row === null ? 0 : Number(row.otp_failures), burned: row?.status === 'burned' };
   } else {
     const failures = Number(counted.otp_failures);
-    const burned = failures >= maxFailures;
+    // A completed enrollment is never burned: its certificate was issued and stays what it is.
+    const burned = failures >= maxFailures && counted.status === 'awaiting-phone';
     if (burned) {
       await sql.count(`UPDATE enrollments SET status = 'burned' WHERE id = $1 AND status = 'awaiting-phone'`, [id]);
       await sql.count(`UPDATE device_authorizations SET status = 'denied' WHERE id = $1`, [

@@ -292,9 +292,10 @@ function prepareStatements(db: Database.Database) {
     // The failure count stays: a refresh gives a new code, not new tries (otp.maxAttempts bounds the enrollment).
     replaceOtp: db.prepare(`UPDATE enrollments SET otp_hash = ?, otp_expires_at = ?
       WHERE id = ? AND status = 'awaiting-phone'`),
-    otpFailure:
-      db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1 WHERE id = ? AND status = 'awaiting-phone'
-      RETURNING otp_failures, device_authorization_id`),
+    // A completed enrollment counts too: its wrong OTPs end the repeated delivery (redeliver-issued.ts).
+    otpFailure: db.prepare(`UPDATE enrollments SET otp_failures = otp_failures + 1
+      WHERE id = ? AND status IN ('awaiting-phone', 'completed')
+      RETURNING otp_failures, device_authorization_id, status`),
     enrollmentStatus: db.prepare('SELECT status, otp_failures FROM enrollments WHERE id = ?'),
     burn: db.prepare(`UPDATE enrollments SET status = 'burned' WHERE id = ? AND status = 'awaiting-phone'`),
     complete:
@@ -520,7 +521,7 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
     const counted = q.otpFailure.get(id) as Row | undefined;
     let result: OtpFailureResult;
     if (counted === undefined) {
-      // Not awaiting the phone any more (burned, completed) or unknown: count nothing, report what it is.
+      // Burned, card-revoked or unknown: count nothing, report what it is.
       const row = q.enrollmentStatus.get(id) as Row | undefined;
       result = {
         failures: row === undefined ? 0 : num(row, 'otp_failures'),
@@ -528,7 +529,8 @@ export function openSqliteStorage(file: string, options: SqliteStorageOptions = 
       };
     } else {
       const failures = num(counted, 'otp_failures');
-      const burned = failures >= maxFailures;
+      // A completed enrollment is never burned: its certificate was issued and stays what it is.
+      const burned = failures >= maxFailures && str(counted, 'status') === 'awaiting-phone';
       if (burned) {
         q.burn.run(id);
         q.denyDevice.run(str(counted, 'device_authorization_id'));

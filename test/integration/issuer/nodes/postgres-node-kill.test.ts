@@ -140,8 +140,10 @@ afterAll(async () => {
 });
 
 interface LoadResult {
-  /** Certificates the phones received (200 answers), with their enrollment. */
+  /** Certificates the phones received as issued (200 answers), with their enrollment. */
   received: Array<{ enrollmentId: string; serialNumberHex: string; node: number }>;
+  /** The same phone's redeem on the other node after one had issued: the stored certificate sent again (200 too). */
+  repeated: Array<{ enrollmentId: string; serialNumberHex: string }>;
   /** Requests that failed without an answer (the killed node's connections). */
   failures: number;
   /** A wrong answer: ends the load and fails the test. */
@@ -153,7 +155,7 @@ interface LoadResult {
  * both nodes at once. Only live nodes get new flows.
  */
 function runLoad(alive: () => number[]) {
-  const result: LoadResult = { received: [], failures: 0, error: null };
+  const result: LoadResult = { received: [], repeated: [], failures: 0, error: null };
   let stopped = false;
   const flow = async (turn: number) => {
     const live = alive();
@@ -182,7 +184,12 @@ function runLoad(alive: () => number[]) {
           approved.body.otp,
           csr,
         );
-        if (answer.status === 200)
+        if (answer.status === 200 && answer.body.repeatedDelivery === true)
+          result.repeated.push({
+            enrollmentId: approved.body.enrollmentId,
+            serialNumberHex: answer.body.serialNumberHex,
+          });
+        else if (answer.status === 200)
           result.received.push({
             enrollmentId: approved.body.enrollmentId,
             serialNumberHex: answer.body.serialNumberHex,
@@ -276,6 +283,8 @@ describe('kill -9 of one of two issuer nodes on one PostgreSQL database, under l
     );
     const storedSerials = new Map(stored.rows.map((row) => [row.serial_number_hex, row.enrollment_id]));
     for (const entry of load.result.received) expect(storedSerials.get(entry.serialNumberHex)).toBe(entry.enrollmentId);
+    // A repeated delivery is the enrollment's one certificate, never another.
+    for (const entry of load.result.repeated) expect(storedSerials.get(entry.serialNumberHex)).toBe(entry.enrollmentId);
     // Completed enrollments point at their one certificate.
     const dangling = await database.query(
       `SELECT id FROM enrollments e WHERE status = 'completed' AND NOT EXISTS (
