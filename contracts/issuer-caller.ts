@@ -147,6 +147,8 @@ export type CallOutcome<N extends RouteName> =
       readonly kind: 'issuer-unreachable' | 'bad-response';
       readonly message: string;
       readonly requestId: string;
+      /** An HTTP answer outside the contract (a load balancer's 502 page, say): its status. */
+      readonly status?: number;
     };
 
 /** The method, path (params filled, query appended) and JSON body of a call to route `name`, checked against the table. */
@@ -214,6 +216,7 @@ export async function callIssuer<N extends RouteName>(
   return {
     ok: false,
     kind: 'bad-response',
+    status,
     message: `${what}: HTTP ${status} that is not an error of the contract`,
     requestId,
   };

@@ -23,10 +23,10 @@ import type { RouteName, RouteSuccess } from '../contracts/issuer-routes.ts';
 import { readEnrollmentQr, type QrCodeError } from './qr-code.ts';
 import { createKeyAndCsr } from './key-and-csr.ts';
 import { verifyIssuedChain, type IssuedCertificateSummary } from './verify-issued-chain.ts';
-import { AGENT_WAIT_FAILURES_MAX, retryDelayMs, transientFailure, type RetryNotice } from './agent-wait-retry.ts';
+import { retryBudget, transientFailure, type RetryNotice, type RetryStep } from './issuer-retry.ts';
 
 export { connectToIssuer, type IssuerConnection } from '../contracts/issuer-caller.ts';
-export type { RetryNotice } from './agent-wait-retry.ts';
+export type { RetryNotice } from './issuer-retry.ts';
 
 export const PHONE_CLIENT_ID = 'dck-phone';
 
@@ -169,10 +169,23 @@ export async function pollTokenOnce(
   clientId = PHONE_CLIENT_ID,
   signal?: AbortSignal,
 ): Promise<PhoneResult<PollOnce>> {
-  const answer = await callIssuer(connection, 'token', {
+  return readTokenAnswer(await askForToken(connection, flow, clientId, signal), intervalSeconds);
+}
+
+function askForToken(
+  connection: IssuerConnection,
+  flow: DeviceFlow,
+  clientId: string,
+  signal: AbortSignal | undefined,
+): Promise<CallOutcome<'token'>> {
+  return callIssuer(connection, 'token', {
     body: { grant_type: DEVICE_CODE_GRANT_TYPE, device_code: flow.deviceCode, client_id: clientId },
     ...(signal === undefined ? {} : { signal }),
   });
+}
+
+/** The token endpoint's answer: granted, still pending (RFC 8628 §3.5), or why not. */
+function readTokenAnswer(answer: CallOutcome<'token'>, intervalSeconds: number): PhoneResult<PollOnce> {
   if (!answer.ok && answer.kind === 'refused' && answer.status === 400) {
     const matchNumber = answer.matchNumber ?? null;
     if (answer.code === 'authorization_pending')
@@ -210,11 +223,19 @@ export interface PollOptions {
   readonly onPending?: (intervalSeconds: number) => void;
   /** Called when a kiosk shows this phone (and again if another kiosk sign-in does): show this number. */
   readonly onMatchNumber?: (matchNumber: string) => void;
+  /** A rate limit, a server error or a network failure, and how long until the phone asks again. */
+  readonly onRetrying?: (notice: RetryNotice) => void;
+  /** The jitter's source (tests); default Math.random. */
+  readonly random?: () => number;
   /** Stops the polling: the result is `cancelled`. */
   readonly signal?: AbortSignal;
 }
 
-/** Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. */
+/**
+ * Polls at the issuer's interval (growing on slow_down) until the kiosk approves, denies or the code expires. A rate
+ * limit, a server error or a network failure is asked again after (issuer-retry.ts), within the device code's life;
+ * after RETRY_FAILURES_MAX in a row it ends with `issuer-unreachable`, naming the last reason.
+ */
 export async function pollForToken(
   connection: IssuerConnection,
   flow: DeviceFlow,
@@ -222,29 +243,60 @@ export async function pollForToken(
 ): Promise<PhoneResult<DeviceToken>> {
   const sleep = options.sleep ?? ((ms: number) => pause(ms, options.signal));
   const deadline = Math.min(flow.expiresAt, Date.now() + (options.timeoutMs ?? Number.POSITIVE_INFINITY));
+  // `nextAskAt`: when the phone would have asked next; at or past the code's end the code, not the timeout, ran out.
+  const notInTime = (nextAskAt: number): PhoneResult<DeviceToken> =>
+    failure(
+      nextAskAt >= flow.expiresAt ? 'expired-token' : 'poll-timeout',
+      "the kiosk has not approved this phone's code in time",
+    );
+  const budget = retryBudget(deadline, options.random);
   let interval = flow.intervalSeconds;
   let shownNumber: string | null = null;
   for (;;) {
-    const once = await pollTokenOnce(connection, flow, interval, PHONE_CLIENT_ID, options.signal);
+    const answer = await askForToken(connection, flow, PHONE_CLIENT_ID, options.signal);
     // An aborted exchange reads as "unreachable": say what happened instead.
     if (options.signal?.aborted === true) return failure('cancelled', CANCELLED_MESSAGE);
-    if (!once.ok) return once;
-    if (once.value.state === 'granted') return { ok: true, value: once.value.token };
-    interval = once.value.intervalSeconds;
-    const { matchNumber } = once.value;
-    if (matchNumber !== null && matchNumber !== shownNumber) {
-      shownNumber = matchNumber;
-      options.onMatchNumber?.(matchNumber);
+    const transient = transientFailure(answer);
+    let delayMs: number;
+    if (transient === null) {
+      budget.answered();
+      const once = readTokenAnswer(answer, interval);
+      if (!once.ok) return once;
+      if (once.value.state === 'granted') return { ok: true, value: once.value.token };
+      interval = once.value.intervalSeconds;
+      const { matchNumber } = once.value;
+      if (matchNumber !== null && matchNumber !== shownNumber) {
+        shownNumber = matchNumber;
+        options.onMatchNumber?.(matchNumber);
+      }
+      if (Date.now() + interval * 1000 > deadline) return notInTime(Date.now() + interval * 1000);
+      options.onPending?.(interval);
+      delayMs = interval * 1000;
+    } else {
+      const step = budget.afterFailure(transient, Date.now());
+      if (step.kind === 'past-deadline') return notInTime(deadline);
+      if (step.kind === 'too-many') return givenUp(step, "while waiting for the kiosk's approval", POLL_AGAIN);
+      options.onRetrying?.(step.notice);
+      delayMs = step.notice.delayMs;
     }
-    if (Date.now() + interval * 1000 > deadline) {
-      return failure(
-        Date.now() + interval * 1000 > flow.expiresAt ? 'expired-token' : 'poll-timeout',
-        "the kiosk has not approved this phone's code in time",
-      );
-    }
-    options.onPending?.(interval);
-    await sleep(interval * 1000);
+    // Aborted meanwhile: the next exchange ends at once, and the check above says so.
+    await sleep(delayMs);
   }
+}
+
+const POLL_AGAIN = 'the code still works until it expires: `dck phone poll` again once the issuer is back';
+
+/** The asks failed RETRY_FAILURES_MAX times in a row: the issuer is gone for now; say so, and what to do. */
+function givenUp<T>(
+  step: Extract<RetryStep, { kind: 'too-many' }>,
+  doing: string,
+  whatNext: string,
+  code: PhoneErrorCode = 'issuer-unreachable',
+): PhoneResult<T> {
+  return failure(
+    code,
+    `the issuer failed ${step.failuresInARow} times in a row ${doing} (last: ${step.reason}): ${whatNext}`,
+  );
 }
 
 export interface Redemption {
@@ -252,7 +304,12 @@ export interface Redemption {
   readonly chainPem: readonly string[];
   readonly privateKeyPkcs8: Uint8Array;
   readonly summary: IssuedCertificateSummary;
+  /** The issuer had issued it already: its first answer was lost on the way, and it sent the same one again. */
+  readonly repeatedDelivery: boolean;
 }
+
+/** A retry of the redeem: `waitingForAgent` once the issuer has said a help-desk agent must affirm the key. */
+export type RedeemRetryNotice = RetryNotice & { readonly waitingForAgent: boolean };
 
 /**
  * Scanned QR + typed OTP → a verified derived certificate. `otp` is read from the Buffer only to build the
@@ -271,8 +328,8 @@ export async function redeemEnrollment(
     deviceId?: string;
     /** Supervised issuance: told once, with the issuer's sentence and the key's fingerprint, while an agent must affirm. */
     onAffirmationPending?: (message: string) => void;
-    /** While waiting for the agent: a rate limit or a network failure, and how long until the phone asks again. */
-    onRetrying?: (notice: RetryNotice) => void;
+    /** A rate limit, a server error or a network failure, and how long until the phone asks again. */
+    onRetrying?: (notice: RedeemRetryNotice) => void;
     /** The jitter's source (tests); default Math.random. */
     random?: () => number;
     sleep?: (ms: number) => Promise<void>;
@@ -323,7 +380,7 @@ export async function redeemEnrollment(
         ...(input.deviceId === undefined ? {} : { device: { id: input.deviceId } }),
       },
     });
-  const redeemed = await redeemWaitingForAgent(redeem, Date.now() + fetched.value.expiresIn * 1000, input);
+  const redeemed = await redeemWithRetries(redeem, Date.now() + fetched.value.expiresIn * 1000, input);
   if (!redeemed.ok) {
     keyAndCsr.privateKeyPkcs8.fill(0);
     return redeemed;
@@ -345,63 +402,75 @@ export async function redeemEnrollment(
       chainPem: redeemed.value.chainPem,
       privateKeyPkcs8: keyAndCsr.privateKeyPkcs8,
       summary: check.summary,
+      repeatedDelivery: redeemed.value.repeatedDelivery === true,
     },
   };
 }
 
-/** What the waiting phone is told, and how it waits (redeemEnrollment's input). */
-interface AgentWait {
+/** What the phone is told while it redeems, and how it waits (redeemEnrollment's input). */
+interface RedeemWait {
   readonly onAffirmationPending?: (message: string) => void;
-  readonly onRetrying?: (notice: RetryNotice) => void;
+  readonly onRetrying?: (notice: RedeemRetryNotice) => void;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
   readonly random?: () => number;
 }
 
 /**
- * Supervised issuance: the issuer waits for a help-desk agent to affirm this key's fingerprint. The phone shows the
- * issuer's sentence (with the fingerprint) once and asks again with the same key until the agent has, until its
- * one-time password runs out at `otpExpiresAt` (epoch ms; then the enrollment can no longer complete, so waiting
- * on is pointless), or until the signal aborts. Once it waits, a rate limit or a network failure is asked again
- * (agent-wait-retry.ts) rather than ending the person's enrollment; any other answer ends the wait as it is.
+ * The redeem, asked again through a moment of trouble until the one-time password runs out at `otpExpiresAt` (epoch
+ * ms; then the enrollment can no longer complete) or the signal aborts. A rate limit, a server error or a failed
+ * connection is asked again (issuer-retry.ts) with the same OTP and key: if the issuer issued before the answer was
+ * lost, it sends the same certificate again (issuer/enrollment/redeliver-issued.ts), so nothing is issued twice.
+ * Supervised issuance: while the issuer waits for a help-desk agent to affirm this key's fingerprint, the phone shows
+ * the issuer's sentence (with the fingerprint) once and asks again at the agent's pace. Any other answer is final.
  */
-async function redeemWaitingForAgent(
+async function redeemWithRetries(
   redeem: () => Promise<CallOutcome<'redeemEnrollment'>>,
   otpExpiresAt: number,
-  wait: AgentWait,
+  wait: RedeemWait,
 ): Promise<PhoneResult<RouteSuccess<'redeemEnrollment'>>> {
   const sleep = wait.sleep ?? ((ms: number) => pause(ms, wait.signal));
   const cancelled = () => wait.signal?.aborted === true;
+  const budget = retryBudget(otpExpiresAt, wait.random);
   let answer = await redeem();
-  let waited = false;
-  let failuresInARow = 0;
+  let waitingForAgent = false;
+  let retried = false;
   while (!cancelled() && !answer.ok) {
     let delayMs: number;
     if (answer.kind === 'refused' && answer.code === 'affirmation-pending') {
-      if (!waited) wait.onAffirmationPending?.(answer.message);
-      waited = true;
-      failuresInARow = 0;
+      if (!waitingForAgent) wait.onAffirmationPending?.(answer.message);
+      waitingForAgent = true;
+      budget.answered();
       delayMs = AFFIRMATION_POLL_MS;
+      if (Date.now() + delayMs >= otpExpiresAt) return agentWaitExpired();
     } else {
-      // Before the wait began a failure is the redemption's own (nothing to keep alive); after, a blip is retried.
-      const transient = waited ? transientFailure(answer) : null;
+      const transient = transientFailure(answer);
       if (transient === null) break;
-      failuresInARow += 1;
-      if (failuresInARow >= AGENT_WAIT_FAILURES_MAX) return agentWaitLost(failuresInARow, transient.reason);
-      delayMs = retryDelayMs(transient, failuresInARow, Date.now(), otpExpiresAt, wait.random ?? Math.random);
-      wait.onRetrying?.({ reason: transient.reason, delayMs, failuresInARow });
+      const step = budget.afterFailure(transient, Date.now());
+      if (step.kind === 'past-deadline') return waitingForAgent ? agentWaitExpired() : redeemExpired();
+      if (step.kind === 'too-many') {
+        return waitingForAgent
+          ? givenUp(step, 'while waiting for the help-desk agent', KIOSK_AGAIN, 'issuer-lost-awaiting-agent')
+          : givenUp(step, 'while redeeming', `nothing was installed; ${KIOSK_AGAIN}`);
+      }
+      wait.onRetrying?.({ ...step.notice, waitingForAgent });
+      retried = true;
+      delayMs = step.notice.delayMs;
     }
-    if (Date.now() + delayMs >= otpExpiresAt) return agentWaitExpired();
     await sleep(delayMs);
     if (cancelled()) break;
     answer = await redeem();
   }
   // An aborted exchange reads as "unreachable": say what happened instead.
   if (cancelled()) return failure('cancelled', CANCELLED_MESSAGE);
+  if (answer.ok || answer.kind !== 'refused') return phoneResult<'redeemEnrollment'>(answer);
   // The issuer's clock ends the password a moment before the phone's estimate (the answer's travel time).
-  if (waited && !answer.ok && answer.kind === 'refused' && answer.code === 'otp-expired') return agentWaitExpired();
-  return phoneResult(answer);
+  if (waitingForAgent && answer.code === 'otp-expired') return agentWaitExpired();
+  if (retried && answer.code === 'enrollment-completed') return lostAndNotSentAgain(answer.code);
+  return phoneResult<'redeemEnrollment'>(answer);
 }
+
+const KIOSK_AGAIN = 'start again at the kiosk';
 
 function agentWaitExpired<T>(): PhoneResult<T> {
   return failure(
@@ -410,9 +479,18 @@ function agentWaitExpired<T>(): PhoneResult<T> {
   );
 }
 
-function agentWaitLost<T>(failures: number, reason: string): PhoneResult<T> {
+function redeemExpired<T>(): PhoneResult<T> {
   return failure(
-    'issuer-lost-awaiting-agent',
-    `the issuer failed ${failures} times in a row while waiting for the help-desk agent (last: ${reason}): start again at the kiosk`,
+    'issuer-unreachable',
+    'the issuer did not answer before the one-time password expired: nothing was installed; start again at the kiosk',
+  );
+}
+
+/** A retry refused `enrollment-completed`: an earlier ask was issued, and the issuer no longer sends it again. */
+function lostAndNotSentAgain<T>(issuerCode: 'enrollment-completed'): PhoneResult<T> {
+  return failure(
+    'issuer-refused',
+    'the issuer issued a certificate for an earlier ask whose answer was lost, and no longer sends it again: nothing was installed; start again at the kiosk',
+    { issuerCode },
   );
 }

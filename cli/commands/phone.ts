@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { connectToIssuer, type IssuerConnection } from '../../contracts/issuer-caller.ts';
 import { decodeQrImageFile } from '../../phone/qr-code.ts';
-import { AGENT_WAIT_FAILURES_MAX } from '../../phone/agent-wait-retry.ts';
+import { RETRY_FAILURES_MAX, type RetryNotice } from '../../phone/issuer-retry.ts';
 import { pkcs8ToPem } from '../../phone/key-and-csr.ts';
 import {
   STAND_IN_REPORT,
@@ -172,6 +172,13 @@ async function start(args: string[]): Promise<number> {
   return outcome;
 }
 
+/** One stderr line per retry: what the phone was doing, why it asks again, when (no OTP or token in `reason`). */
+function retryLine(doing: string, { reason, delayMs, failuresInARow }: RetryNotice): string {
+  return terminalSafe(
+    `${doing}: ${reason}; retrying in ${Math.ceil(delayMs / 1000)} s (${failuresInARow} of ${RETRY_FAILURES_MAX} failures in a row)…`,
+  );
+}
+
 async function poll(args: string[]): Promise<number> {
   const values = parse(args, { '--timeout': 'value' }, 'dck phone poll');
   const dir = values['--state'] ?? defaultStateDir();
@@ -197,6 +204,9 @@ async function poll(args: string[]): Promise<number> {
           console.error(
             terminalSafe(`waiting for the kiosk to approve ${flow.userCode} (next check in ${interval} s)…`),
           );
+      },
+      onRetrying: (notice) => {
+        console.error(retryLine("the issuer did not answer the phone's check for the kiosk's approval", notice));
       },
       // Number matching: the phone's half. Printed in --json mode too (standard error: standard output stays one JSON).
       onMatchNumber: (matchNumber) => {
@@ -255,13 +265,13 @@ async function redeem(args: string[]): Promise<number> {
         onAffirmationPending: (message) => {
           console.error(terminalSafe(message));
         },
-        // A rate limit or a network blip while the agent affirms: the wait goes on, and the person sees why.
-        onRetrying: ({ reason, delayMs, failuresInARow }) => {
-          console.error(
-            terminalSafe(
-              `still waiting for the help-desk agent: ${reason}; retrying in ${Math.ceil(delayMs / 1000)} s (${failuresInARow} of ${AGENT_WAIT_FAILURES_MAX} failures in a row)…`,
-            ),
-          );
+        // A rate limit, a server error or a network blip: the phone asks again (the same certificate comes back if
+        // the issuer issued before the answer was lost), and the person sees why.
+        onRetrying: (notice) => {
+          const doing = notice.waitingForAgent
+            ? 'still waiting for the help-desk agent'
+            : 'no answer to the redeem yet (if the certificate was issued, the issuer sends the same one again)';
+          console.error(retryLine(doing, notice));
         },
       });
       if (!result.ok) return reportFailure(result, json);
@@ -283,8 +293,10 @@ async function redeem(args: string[]): Promise<number> {
           notAfter: certificate.notAfter,
         },
       });
-      output(json, { certificate, certificateFile, keyFile }, [
-        'Derived PIV Authentication certificate installed.',
+      output(json, { certificate, certificateFile, keyFile, repeatedDelivery: result.value.repeatedDelivery }, [
+        result.value.repeatedDelivery
+          ? "Derived PIV Authentication certificate installed (the issuer's first answer was lost on the way; it sent the same certificate again)."
+          : 'Derived PIV Authentication certificate installed.',
         `  subject      ${certificate.subject}`,
         `  issuer       ${certificate.issuer}`,
         `  serial       ${certificate.serialNumberHex}`,

@@ -1,5 +1,5 @@
 // The phone's wait for the help-desk agent (supervised issuance) survives the issuer's rate limit and a network
-// blip (phone/agent-wait-retry.ts): a real issuer on loopback whose OTP guesses per phone are limited to
+// blip (phone/issuer-retry.ts): a real issuer on loopback whose OTP guesses per phone are limited to
 // GUESSES_PER_MINUTE, reached by the phone through a loopback TCP proxy that a test takes down for a while, and a
 // real agent who affirms the key's fingerprint. An issuer that stays gone ends the wait within seconds.
 import { randomUUID } from 'node:crypto';
@@ -9,7 +9,7 @@ import { connectToIssuer, type IssuerConnection } from '../../../contracts/issue
 import { agentIdentityKey, grantAgentRole } from '../../../issuer/agent/agent-roles.ts';
 import type { IssuerStorage } from '../../../issuer/storage/issuer-storage.ts';
 import { openConfiguredStorage } from '../../../issuer/storage/open-storage.ts';
-import { AGENT_WAIT_FAILURES_MAX } from '../../../phone/agent-wait-retry.ts';
+import { RETRY_FAILURES_MAX } from '../../../phone/issuer-retry.ts';
 import { redeemEnrollment, type DeviceToken, type RetryNotice } from '../../../phone/phone-client.ts';
 import { agentSignIn } from '../issuer/agent/agent-fixture.ts';
 import { startHarness, type IssuerHarness } from '../issuer/issuer-fixture.ts';
@@ -155,10 +155,10 @@ describe('the wait for the agent goes on through a moment of trouble', () => {
     expect(result).toMatchObject({ ok: false, code: 'issuer-lost-awaiting-agent' });
     expect(result.ok ? '' : result.message).toMatch(
       new RegExp(
-        `^the issuer failed ${AGENT_WAIT_FAILURES_MAX} times in a row while waiting for the help-desk agent \\(last: .*cannot reach`,
+        `^the issuer failed ${RETRY_FAILURES_MAX} times in a row while waiting for the help-desk agent \\(last: .*cannot reach`,
       ),
     );
-    expect(notices).toHaveLength(AGENT_WAIT_FAILURES_MAX - 1);
+    expect(notices).toHaveLength(RETRY_FAILURES_MAX - 1);
     // Five back-offs of 0.5–1, 1–2, 2–4, 4–8, 4–8 s: at most 23 s, plus the ask before and the refused connects.
     expect(elapsedMs).toBeLessThan(30_000);
   }, 60_000);

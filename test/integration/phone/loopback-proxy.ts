@@ -2,7 +2,9 @@
 // client can tell) that a test can take down for a while: `down()` stops listening (new connections are refused) and
 // resets every connection it carries; `up()` listens again on the same port. `hold()` keeps what clients send from the
 // issuer (on open connections too: clients keep them alive) until `release()`. Bytes pass through untouched (TLS end
-// to end).
+// to end), so the proxy cannot read which request an answer belongs to: `cutAnswerOnceWhen` asks the test instead, as
+// each answer's bytes arrive from the issuer (e.g. "has the issuer stored the certificate now?"), and the first time
+// it says yes those bytes are dropped and the client's connection reset: the issuer answered, the client never hears it.
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface LoopbackProxy {
@@ -11,6 +13,12 @@ export interface LoopbackProxy {
   /** Where to forward (the issuer's port is known only once it runs). */
   forwardTo(port: number): void;
   down(): Promise<void>;
+  /**
+   * From now on, bytes from the issuer wait (in order, per connection) while `answerIsLost` is asked; the first
+   * time it resolves true, those bytes are dropped and the connection reset, and the proxy passes all again.
+   * Resolves with the count of connections cut (1) once that happened.
+   */
+  cutAnswerOnceWhen(answerIsLost: () => Promise<boolean>): Promise<number>;
   up(): Promise<void>;
   /** From now on, what clients send waits here (nothing is lost) until `release()`. */
   hold(): void;
@@ -28,6 +36,29 @@ export async function startLoopbackProxy(): Promise<LoopbackProxy> {
     socket.on('close', () => open.delete(socket));
     socket.on('error', () => socket.destroy());
   };
+  let cutWhen: { answerIsLost: () => Promise<boolean>; cut: (count: number) => void } | null = null;
+  // Issuer → phone, one chunk at a time: while a cut is armed the issuer's socket is paused during the test's check.
+  const forwardAnswers = (issuer: Socket, client: Socket): void => {
+    issuer.on('data', (chunk: Buffer) => {
+      const armed = cutWhen;
+      if (armed === null) {
+        client.write(chunk);
+        return;
+      }
+      issuer.pause();
+      void armed.answerIsLost().then((lost) => {
+        if (lost && cutWhen === armed) {
+          cutWhen = null;
+          client.resetAndDestroy();
+          issuer.destroy();
+          armed.cut(1);
+          return;
+        }
+        if (!client.destroyed) client.write(chunk);
+        issuer.resume();
+      });
+    });
+  };
   const server: Server = createServer((client) => {
     const issuer = connect(targetPort, '127.0.0.1');
     track(client);
@@ -36,7 +67,7 @@ export async function startLoopbackProxy(): Promise<LoopbackProxy> {
       if (held === null) issuer.write(chunk);
       else held.push({ to: issuer, chunk });
     });
-    issuer.pipe(client);
+    forwardAnswers(issuer, client);
     client.on('close', () => issuer.destroy());
     issuer.on('close', () => client.destroy());
   });
@@ -63,6 +94,10 @@ export async function startLoopbackProxy(): Promise<LoopbackProxy> {
       targetPort = issuerPort;
     },
     down,
+    cutAnswerOnceWhen: (answerIsLost) =>
+      new Promise<number>((cut) => {
+        cutWhen = { answerIsLost, cut };
+      }),
     up: () => listen(port),
     hold: () => {
       held ??= [];

@@ -1,7 +1,13 @@
-// Which failures the phone's wait for the agent asks again after, and when (phone/agent-wait-retry.ts).
+// Which failures the phone asks the issuer again after, when, and for how long (phone/issuer-retry.ts).
 import { describe, expect, it } from 'vitest';
 import type { CallOutcome } from '../../../contracts/issuer-caller.ts';
-import { retryDelayMs, transientFailure, type TransientFailure } from '../../../phone/agent-wait-retry.ts';
+import {
+  RETRY_FAILURES_MAX,
+  retryBudget,
+  retryDelayMs,
+  transientFailure,
+  type TransientFailure,
+} from '../../../phone/issuer-retry.ts';
 
 type Answer = CallOutcome<'redeemEnrollment'>;
 const refused = (status: number, code: string, retryAfterSeconds?: number): Answer =>
@@ -38,12 +44,28 @@ describe('transientFailure', () => {
     expect(transientFailure(unreachable)).toEqual({ kind: 'network', reason: 'cannot reach' });
   });
 
+  it('a server error is transient, with its Retry-After when it gave one; so is a 5xx outside the contract', () => {
+    expect(transientFailure(refused(503, 'ca-unavailable', 5))).toEqual({
+      kind: 'server',
+      retryAfterSeconds: 5,
+      reason: 'the issuer is briefly unable to answer (HTTP 503 ca-unavailable)',
+    });
+    const gateway: Answer = { ok: false, kind: 'bad-response', status: 502, message: 'HTTP 502', requestId: 'r' };
+    expect(transientFailure(gateway)).toEqual({
+      kind: 'server',
+      retryAfterSeconds: null,
+      reason: 'the issuer is briefly unable to answer (HTTP 502)',
+    });
+  });
+
   it('refusals and answers outside the contract are final', () => {
     expect(transientFailure(refused(403, 'card-revoked'))).toBeNull();
     expect(transientFailure(refused(410, 'otp-expired'))).toBeNull();
     // The code alone is not enough: a rate-limited code with another status is not the limiter's answer.
     expect(transientFailure(refused(400, 'rate-limited'))).toBeNull();
     expect(transientFailure({ ok: false, kind: 'bad-response', message: 'x', requestId: 'r' })).toBeNull();
+    expect(transientFailure({ ok: false, kind: 'bad-response', status: 404, message: 'x', requestId: 'r' })).toBeNull();
+    expect(transientFailure({ ok: false, kind: 'bad-response', status: 600, message: 'x', requestId: 'r' })).toBeNull();
   });
 });
 
@@ -72,5 +94,40 @@ describe('retryDelayMs', () => {
     // A random source out of range is clamped, not trusted.
     expect(retryDelayMs(network, 1, NOW, FAR, () => 7)).toBe(1000);
     expect(retryDelayMs(network, 1, NOW, FAR, () => -3)).toBe(500);
+  });
+});
+
+describe('retryBudget', () => {
+  const server = (retryAfterSeconds: number | null): TransientFailure => ({
+    kind: 'server',
+    retryAfterSeconds,
+    reason: 's',
+  });
+
+  it('a server error follows its Retry-After like a rate limit, else backs off like a network failure', () => {
+    expect(retryDelayMs(server(5), 1, NOW, FAR, () => 0)).toBe(5000);
+    expect(retryDelayMs(server(null), 2, NOW, FAR, () => 0)).toBe(1000);
+  });
+
+  it('gives up at the RETRY_FAILURES_MAX-th failure in a row, naming the last reason; an answer starts the count again', () => {
+    const budget = retryBudget(FAR, () => 0);
+    const steps = Array.from({ length: RETRY_FAILURES_MAX - 1 }, () => budget.afterFailure(network, NOW).kind);
+    expect(steps).toEqual(Array.from({ length: RETRY_FAILURES_MAX - 1 }, () => 'retry'));
+    budget.answered();
+    expect(budget.afterFailure(network, NOW)).toEqual({
+      kind: 'retry',
+      notice: { reason: 'r', delayMs: 500, failuresInARow: 1 },
+    });
+    for (let i = 2; i < RETRY_FAILURES_MAX; i += 1) budget.afterFailure(network, NOW);
+    expect(budget.afterFailure(server(1), NOW)).toEqual({
+      kind: 'too-many',
+      failuresInARow: RETRY_FAILURES_MAX,
+      reason: 's',
+    });
+  });
+
+  it('gives up when the next ask would come at or after the deadline (the OTP, the device code)', () => {
+    expect(retryBudget(NOW + 400, () => 0).afterFailure(network, NOW)).toEqual({ kind: 'past-deadline' });
+    expect(retryBudget(NOW + 600, () => 0).afterFailure(network, NOW)).toMatchObject({ kind: 'retry' });
   });
 });
