@@ -28,26 +28,32 @@ interface ChildReport {
   errors: string[];
 }
 
+/** A child's lines: "ready", then "half" (its first half written), then its report. */
 function startChild(file: string, name: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, name, String(ROWS_PER_CHILD)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout });
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => {
-    onReady = resolve;
-  });
+  const said = (word: string) =>
+    new Promise<void>((resolve) => {
+      lines.on('line', (line) => {
+        if (line === word) resolve();
+      });
+    });
+  const ready = said('ready');
+  const halfWritten = said('half');
   const report = new Promise<ChildReport>((resolve, reject) => {
     lines.on('line', (line) => {
-      if (line === 'ready') onReady();
-      else resolve(JSON.parse(line) as ChildReport);
+      if (line.startsWith('{')) resolve(JSON.parse(line) as ChildReport);
     });
     child.once('exit', (code) => reject(new Error(`child ${name} exited (${code}) without a report`)));
   });
   return {
     ready,
+    halfWritten,
     report,
-    go: () => {
+    go: () => child.stdin.write('go\n'),
+    goOn: () => {
       child.stdin.write('go\n');
       child.stdin.end();
     },
@@ -64,6 +70,11 @@ describe('audit chain: several writing processes', () => {
       const children = CHILDREN.map((name) => startChild(file, name));
       await Promise.all(children.map((child) => child.ready));
       for (const child of children) child.go();
+      // Every child's second half waits for every child's first: the chains interleave whatever the scheduling (on a
+      // loaded machine one child once wrote all its rows before another began).
+      void Promise.all(children.map((child) => child.halfWritten)).then(() => {
+        for (const child of children) child.goOn();
+      });
       let done = false;
       const reports = Promise.all(children.map((child) => child.report)).finally(() => {
         done = true;

@@ -73,9 +73,15 @@ describe('PostgreSQL pool', () => {
 
   it('a one-statement write PostgreSQL aborted for a deadlock (40P01) runs again and commits once', async () => {
     const settings = await server.createDatabase({ poolSize: 1 });
-    const pool = openPostgresPool(settings);
     const other = new pg.Client({ connectionString: settings.url });
     await other.connect();
+    // PostgreSQL aborts the side whose deadlock check runs once the cycle has formed; each side checks once, after
+    // its deadlock_timeout. The read's check (3 s, set before its pool connects) comes after the cycle forms even on
+    // a loaded machine, and the other client's (60 s) never comes: with both at 1 s the read's check could come too
+    // early, find no cycle, and leave the other client to be aborted (seen under load).
+    await other.query(`ALTER DATABASE ${pg.escapeIdentifier(other.database ?? '')} SET deadlock_timeout = '3s'`);
+    await other.query("SET deadlock_timeout = '60s'");
+    const pool = openPostgresPool(settings);
     try {
       await pool.transaction((sql) => sql.count('CREATE TABLE things (id BIGINT PRIMARY KEY, n BIGINT NOT NULL)'));
       await pool.transaction((sql) => sql.count('INSERT INTO things VALUES (1, 0), (2, 0)'));
@@ -92,8 +98,7 @@ describe('PostgreSQL pool', () => {
         if (waiting.rowCount !== 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      // Now the other client waits for row 1: a deadlock, which PostgreSQL breaks by aborting the read's statement
-      // (it waited first, so its deadlock check runs first).
+      // Now the other client waits for row 1: a deadlock, which PostgreSQL breaks by aborting the read's statement.
       await other.query('UPDATE things SET n = n + 10 WHERE id = 1');
       await other.query('COMMIT');
       expect(await read).toBe(2);
