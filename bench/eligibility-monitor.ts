@@ -1,9 +1,14 @@
-// `npm run bench:eligibility -- [--credentials N] [--crl-entries M] [--revoked R]`: the card monitor at scale
-// (issue 10 §4). N bound credentials (default 1,000,000, one card each: the worst case, every credential its own
+// `npm run bench:eligibility -- [--credentials N] [--crl-entries M] [--revoked R] [--none-due]
+// [--storage sqlite|postgres]`: the card monitor at scale (issue 10 §4). N bound credentials (default 1,000,000, one card each: the worst case, every credential its own
 // card) re-checked in one monitor run against a card CRL of M entries (default 300,000, ≈ 10.5 MB) served over
 // loopback HTTP, R of the cards on it (default 1,000; the policy `flag` applied to each, real storage writes).
 // Prints figures only: seeding, then — in a fresh process, so the peak memory is the run's alone — the run's wall
-// time, the CRL download + parse, checks per second, and peak RSS. Target (issue 10): under 60 s and 512 MB on 2 cores.
+// time, the CRL download + parse, checks per second, the cards the store handed the monitor (rows, pages), and peak
+// RSS. Target (issue 10): under 60 s and 512 MB on 2 cores.
+// --none-due: the run issue 15 is about, every tick of a database whose cards are all between checks: the monitor
+// reads with `firstCheckAfterSeconds` 30 days, so none of the cards (first issued 8 days ago) is due.
+// --storage postgres: the seeded rows are copied into a private PostgreSQL 15 cluster (postgres-server.ts) and the
+// run reads that database instead.
 //
 // The data is seeded straight into the SQLite file (foreign keys off: no device authorizations, sessions or
 // enrollments behind the derived certificates, which the monitor never reads). The card certificates are copies of
@@ -11,17 +16,22 @@
 // never checks (PKI-AUTH did, at sign-in) — so a million of them cost seconds, not a million signatures.
 import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { parseIssuerConfig } from '../issuer/config.ts';
 import { startCardMonitor } from '../issuer/eligibility/card-monitor.ts';
 import { createCardRevocationOracle } from '../issuer/eligibility/card-revocation-oracle.ts';
 import { cardRevokedAction } from '../issuer/eligibility/card-revoked-action.ts';
+import type { IssuerStorage } from '../issuer/storage/issuer-storage.ts';
+import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
+import { openPostgresStorage } from '../issuer/storage/postgres-storage.ts';
 import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
+import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
 import { DerReader, TAG, contextConstructed, readWhole } from '../issuer/der/strict-der.ts';
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import { startRevocationServer } from '../virtual-card/revocation.ts';
@@ -34,6 +44,8 @@ const args = benchArgs('bench/eligibility-monitor.ts', {
   credentials: { kind: 'integer', default: 1_000_000 },
   'crl-entries': { kind: 'integer', default: 300_000 },
   revoked: { kind: 'integer', default: 1_000 },
+  'none-due': { kind: 'switch' },
+  storage: { kind: 'choice', choices: ['sqlite', 'postgres'], default: 'sqlite' },
   /** Internal: the measuring child process, run on the seeded directory. */
   measure: { kind: 'optional-text' },
 });
@@ -41,6 +53,10 @@ const args = benchArgs('bench/eligibility-monitor.ts', {
 const SERIAL_BYTES = 16;
 const DAY_MS = 86_400_000;
 const SEED_BATCH = 20_000;
+/** --none-due: the first check this long after issue (the cards were issued 8 days before). */
+const NONE_DUE_FIRST_CHECK_SECONDS = 30 * 86_400;
+/** Where the parent leaves the PostgreSQL database's settings for the measuring process. */
+const POSTGRES_SETTINGS_FILE = 'postgres.json';
 
 /** Card i's serial: 16 bytes, positive, distinct (the index in the last bytes, a fixed random prefix). */
 function cardSerial(prefix: Buffer, index: number): Buffer {
@@ -135,11 +151,12 @@ async function seed(dir: string, credentials: number, crlEntries: number, revoke
 }
 
 /** The measured part, in its own process. */
-async function measure(dir: string): Promise<void> {
+async function measure(dir: string, noneDue: boolean): Promise<void> {
   const server = await startRevocationServer({ crl: new Uint8Array(readFileSync(join(dir, 'card.crl'))) });
-  const storage = openSqliteStorage(join(dir, 'issuer.sqlite'));
+  const reads = { pages: 0, rows: 0 };
+  const storage = countingReads(await openMeasuredStorage(dir), reads);
   const config = parseIssuerConfig({
-    eligibility: { firstCheckAfterSeconds: 0, onCardRevoked: 'flag' },
+    eligibility: { firstCheckAfterSeconds: noneDue ? NONE_DUE_FIRST_CHECK_SECONDS : 0, onCardRevoked: 'flag' },
     pivTrust: { maxCrlBytes: 16 * 1024 * 1024 },
   });
   const oracle = createCardRevocationOracle({
@@ -189,22 +206,107 @@ async function measure(dir: string): Promise<void> {
   await storage.close();
   await server.close();
   const peakMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ run, runMs, crlMs, peakMb, cpuMs: (cpu.user + cpu.system) / 1000 }));
+  console.log(JSON.stringify({ run, runMs, crlMs, peakMb, cpuMs: (cpu.user + cpu.system) / 1000, reads }));
+}
+
+/** The seeded SQLite file, or the PostgreSQL database the parent copied it into. */
+async function openMeasuredStorage(dir: string): Promise<IssuerStorage> {
+  const settingsFile = join(dir, POSTGRES_SETTINGS_FILE);
+  if (!existsSync(settingsFile)) return openSqliteStorage(join(dir, 'issuer.sqlite'));
+  return openPostgresStorage(JSON.parse(readFileSync(settingsFile, 'utf8')) as PostgresSettings);
+}
+
+/**
+ * The store, counting what its card listings hand the monitor: every call of a `list…Cards` method is a page, every
+ * element of its answer a row (whichever listing the monitor of this commit uses).
+ */
+function countingReads(storage: IssuerStorage, reads: { pages: number; rows: number }): IssuerStorage {
+  return new Proxy(storage, {
+    get(target, name, receiver) {
+      const value: unknown = Reflect.get(target, name, receiver);
+      if (typeof name !== 'string' || !/^list\w*Cards$/.test(name) || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const answer: unknown = await Reflect.apply(value, target, args);
+        reads.pages += 1;
+        if (Array.isArray(answer)) reads.rows += answer.length;
+        return answer;
+      };
+    },
+  });
+}
+
+/** The seeded cards and derived certificates, copied into a new database of a private PostgreSQL cluster. */
+async function copyToPostgres(dir: string, settings: PostgresSettings): Promise<void> {
+  const started = performance.now();
+  await (await openPostgresStorage(settings)).close(); // the schema
+  const sqlite = new Database(join(dir, 'issuer.sqlite'), { readonly: true });
+  const client = new pg.Client({ connectionString: settings.url });
+  await client.connect();
+  try {
+    // The copies have no device authorizations or enrollments behind them (as on SQLite): foreign keys off.
+    await client.query("SET session_replication_role = 'replica'");
+    for (const table of ['cards', 'derived_certificates']) {
+      const columns = (sqlite.prepare(`SELECT * FROM ${table} LIMIT 1`).columns() as Array<{ name: string }>).map(
+        (column) => column.name,
+      );
+      const typeOf = new Map(
+        (
+          await client.query<{ column_name: string; data_type: string }>(
+            'SELECT column_name, data_type FROM information_schema.columns WHERE table_name = $1',
+            [table],
+          )
+        ).rows.map((row) => [row.column_name, row.data_type]),
+      );
+      const read = sqlite.prepare(`SELECT rowid AS copy_rowid, * FROM ${table} WHERE rowid > ? ORDER BY rowid LIMIT ?`);
+      for (let after = 0; ;) {
+        const rows = read.all(after, SEED_BATCH) as Array<Record<string, unknown>>;
+        const last = rows[rows.length - 1];
+        if (last === undefined) break;
+        after = Number(last.copy_rowid);
+        const values = columns.map((column) => rows.map((row) => row[column]));
+        const types = columns.map((column) => `${typeOf.get(column) ?? 'text'}[]`);
+        await client.query(
+          `INSERT INTO ${table} (${columns.join(', ')}) SELECT * FROM unnest(${types.map((type, i) => `$${i + 1}::${type}`).join(', ')})`,
+          values,
+        );
+      }
+    }
+    await client.query('ANALYZE');
+  } finally {
+    await client.end();
+    sqlite.close();
+  }
+  console.log(`copied into PostgreSQL in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 async function main(): Promise<void> {
+  const noneDue = args['none-due'];
   if (args.measure !== undefined) {
-    await measure(args.measure);
+    await measure(args.measure, noneDue);
     return;
   }
   const { credentials, 'crl-entries': crlEntries, revoked } = args;
   const work = mkdtempSync(join(tmpdir(), 'dck-bench-eligibility-'));
+  const postgres = args.storage === 'postgres' ? await startPostgres({ durable: true }) : null;
   try {
     await seed(work, credentials, crlEntries, revoked);
+    if (postgres !== null) {
+      const settings = await postgres.createDatabase();
+      await copyToPostgres(work, settings);
+      writeFileSync(join(work, POSTGRES_SETTINGS_FILE), JSON.stringify(settings));
+    }
+    // The PostgreSQL cluster is a process of its own: this one may block while the measuring process runs.
     const output = execFileSync(
       process.execPath,
-      ['--import', 'tsx', process.argv[1] ?? 'bench/eligibility-monitor.ts', '--measure', work],
-      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 },
+      [
+        '--import',
+        'tsx',
+        process.argv[1] ?? 'bench/eligibility-monitor.ts',
+        '--measure',
+        work,
+        ...(noneDue ? ['--none-due'] : []),
+      ],
+      { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: 3_600_000 },
     );
     const lines = output.trim().split('\n');
     for (const line of lines.slice(0, -1)) console.log(line);
@@ -214,8 +316,13 @@ async function main(): Promise<void> {
       crlMs: number;
       peakMb: number;
       cpuMs: number;
+      reads: { pages: number; rows: number };
     };
-    const { run } = figures;
+    const { run, reads } = figures;
+    console.log(
+      `${args.storage}, ${credentials.toLocaleString('en')} linked cards${noneDue ? ', none due' : ''}: the store handed the monitor ` +
+        `${reads.rows.toLocaleString('en')} card rows in ${reads.pages.toLocaleString('en')} pages`,
+    );
     console.log(
       `monitor run: ${run.checked?.toLocaleString('en')} cards checked in ${(figures.runMs / 1000).toFixed(1)} s ` +
         `(${Math.round((run.checked ?? 0) / (figures.runMs / 1000)).toLocaleString('en')}/s): good ${run.good}, revoked ${run.revoked}, unknown ${run.unknown}, policy applied ${run.actionsDone}`,
@@ -226,6 +333,7 @@ async function main(): Promise<void> {
     console.log(`CRL download + parse + signature (loopback HTTP): ${(figures.crlMs / 1000).toFixed(2)} s`);
     console.log(`peak RSS of the measuring process: ${figures.peakMb.toFixed(0)} MB`);
   } finally {
+    await postgres?.destroy();
     rmSync(work, { recursive: true, force: true });
   }
 }
