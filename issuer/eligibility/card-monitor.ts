@@ -1,6 +1,7 @@
 // The card monitor (issue 10 §4, SP 800-157 §2.4): every `eligibility.tickSeconds`, the process holding the
-// `eligibility` lease (one at a time over every process on the database) walks the linked cards page by page,
-// re-checks those due (schedule.ts) through their CRL or OCSP (card-revocation-oracle.ts), records each verdict
+// `eligibility` lease (one at a time over every process on the database) reads the due cards page by page, by index
+// (issue 15: not a walk of every linked card; storage/due-cards-sql.ts), re-checks them (schedule.ts decides each
+// card, as it decides the bounds of the reads) through their CRL or OCSP (card-revocation-oracle.ts), records each verdict
 // (table card_eligibility: survives restarts) and applies the tenant's policy to a card found revoked, once
 // (card-revoked-action.ts; recorded done only when it returned, retried otherwise).
 // A card without a current answer is `unknown`: flagged (audit row, log line, metric), retried sooner, never acted on.
@@ -10,16 +11,24 @@ import type {
   AuditEntryInput,
   CardEligibilityRecord,
   CardRecord,
+  DueCard,
+  DueCardsKind,
   IssuerStorage,
   LinkedCard,
 } from '../storage/issuer-storage.ts';
 import type { CardChecker, CardRevocationOracle, CardVerdict } from './card-revocation-oracle.ts';
 import type { CardRevokedPolicy, OnCardRevoked } from './card-revoked-action.ts';
-import { isDue, nextCheckAt, type EligibilitySettings } from './schedule.ts';
+import { firstCheckIssuedBy, isDue, nextCheckAt, nextCheckDueBy, type EligibilitySettings } from './schedule.ts';
 
 const LEASE_NAME = 'eligibility';
 /** Distinct reasons named in the run's "unknown" audit row and log line (the per-card detail is in card_eligibility). */
 const REASONS_TOLD = 3;
+/**
+ * The listings of a run, in this order: a revoked card whose policy failed before is retried before new checks may
+ * add more; a card checked on the recheck pages has its next time past the run's, so the first-check pages (cards
+ * with no verdict) never meet it again.
+ */
+const DUE_KINDS: readonly DueCardsKind[] = ['action-pending', 'recheck', 'first-check'];
 
 export interface CardMonitorRun {
   leaseHeld: boolean;
@@ -103,22 +112,45 @@ async function monitorRun(options: CardMonitorOptions, holder: string, leaseMs: 
   const runOptions: RunOptions = { ...options, policy: await options.policy() };
   const check = await options.oracle.beginRun(at);
   const unknownReasons = new Map<string, number>();
-  let cursor = '';
-  for (;;) {
-    const page = await storage.listLinkedCards(cursor, options.settings.pageSize, at.getTime());
-    const last = page[page.length - 1];
-    if (last === undefined) break;
-    cursor = last.card.id;
-    const toAct = await checkPage(runOptions, page, check, at.getTime(), run, unknownReasons);
-    for (const [card, verdict] of toAct) await applyPolicy(runOptions, card, verdict, run);
-    // Renewed every page; lost (this process stalled past the lease), the run stops and the new holder goes on.
-    if (!(await storage.takeLease(LEASE_NAME, holder, now().getTime(), leaseMs))) break;
-  }
+  const pages: RunPages = { check, run, unknownReasons, holder, leaseMs };
+  for (const kind of DUE_KINDS) if (!(await runKind(runOptions, kind, at.getTime(), pages))) break;
   if (run.unknown > 0) await flagUnknown(options, at.getTime(), run, unknownReasons);
   if (runOptions.policy === 'flag' && run.actionsDone > 0) tellAdministratorOfFlagged(options, run.actionsDone);
   options.observe?.(run);
   return run;
 }
+
+/** What the pages of one run share. */
+interface RunPages {
+  check: CardChecker;
+  run: CardMonitorRun;
+  unknownReasons: Map<string, number>;
+  holder: string;
+  leaseMs: number;
+}
+
+/** Pages through one kind of due card; false when the lease was lost (the run stops, the new holder goes on). */
+async function runKind(options: RunOptions, kind: DueCardsKind, at: number, pages: RunPages): Promise<boolean> {
+  const { storage, settings } = options;
+  const dueBy = kind === 'first-check' ? firstCheckIssuedBy(at, settings) : nextCheckDueBy(at);
+  let after = { time: -1, cardId: '' };
+  for (;;) {
+    const page = await storage.listDueCards({ kind, after, limit: settings.pageSize, at, dueBy });
+    const last = page[page.length - 1];
+    if (last === undefined) return true;
+    after = last.key;
+    const linked = page.filter(isLinked);
+    const toAct = await checkPage(options, linked, pages.check, at, pages.run, pages.unknownReasons);
+    for (const [card, verdict] of toAct) await applyPolicy(options, card, verdict, pages.run);
+    // A due card left with no valid derived credential is not read again until one is issued for it.
+    const unlinked = page.filter((due) => !isLinked(due)).map((due) => due.card.id);
+    if (unlinked.length > 0 && kind !== 'action-pending') await storage.unscheduleUnlinkedCards(unlinked, at);
+    // Renewed every page; lost (this process stalled past the lease), the run stops and the new holder goes on.
+    if (!(await storage.takeLease(LEASE_NAME, pages.holder, options.now().getTime(), pages.leaseMs))) return false;
+  }
+}
+
+const isLinked = (due: DueCard): due is DueCard & LinkedCard => due.firstIssuedAt !== null;
 
 /** Checks the due cards of one page and records the verdicts; returns the revoked cards whose policy is still to apply. */
 async function checkPage(

@@ -9,8 +9,18 @@ export type EligibilitySettings = IssuerConfig['eligibility'];
 
 export function isDue(linked: LinkedCard, at: number, settings: EligibilitySettings): boolean {
   const { eligibility } = linked;
-  if (eligibility === null) return at >= linked.firstIssuedAt + settings.firstCheckAfterSeconds * 1000;
-  return eligibility.nextCheckAt !== null && at >= eligibility.nextCheckAt;
+  if (eligibility === null) return linked.firstIssuedAt <= firstCheckIssuedBy(at, settings);
+  return eligibility.nextCheckAt !== null && nextCheckDueBy(at) >= eligibility.nextCheckAt;
+}
+
+/** A card never checked is due at `at` when its first derived credential was issued at this time or before. */
+export function firstCheckIssuedBy(at: number, settings: EligibilitySettings): number {
+  return at - settings.firstCheckAfterSeconds * 1000;
+}
+
+/** A card checked before is due at `at` when its stored next check time is this or before. */
+export function nextCheckDueBy(at: number): number {
+  return at;
 }
 
 export function nextCheckAt(verdict: EligibilityVerdict, at: number, settings: EligibilitySettings): number | null {

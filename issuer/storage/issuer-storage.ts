@@ -552,6 +552,18 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
    * eligibility row, if any.
    */
   listLinkedCards(afterCardId: string, limit: number, at: number): Promise<LinkedCard[]>;
+  /**
+   * One page of the cards `query.kind` finds due (DueCardsQuery), after `query.after`, at most `query.limit`, each
+   * read by index: a run over a store of cards between checks reads none of them (issue 15).
+   */
+  listDueCards(query: DueCardsQuery): Promise<DueCard[]>;
+  /**
+   * Cards found due but with no derived certificate valid at `at` leave the schedule (a card never checked its
+   * first-check entry; a checked one its next check time) until a certificate is issued for them again, which puts
+   * them back (migration 15's trigger: a card checked before is then due at once). A card given a certificate
+   * meanwhile stays. Returns how many left.
+   */
+  unscheduleUnlinkedCards(cardIds: readonly string[], at: number): Promise<number>;
   /** Upserts the eligibility rows of one page of checks and appends `audit` rows, in one transaction. */
   recordCardEligibility(records: readonly CardEligibilityRecord[], audit: readonly AuditEntryInput[]): Promise<void>;
   /** The tenant's policy for a revoked card has been applied: sets action_done_at, with its audit row. */
@@ -581,6 +593,39 @@ export interface LinkedCard {
   /** Issue time of the card's earliest derived certificate still valid: the first check is a week after it. */
   firstIssuedAt: number;
   eligibility: CardEligibilityRecord | null;
+}
+
+/**
+ * Which due cards a listing pages through (card-monitor.ts runs the three in turn), each by its own index:
+ * `action-pending` revoked cards whose policy is still to apply (by card id); `recheck` cards checked before whose
+ * next check time is at most `dueBy`; `first-check` cards never checked whose first derived certificate was issued
+ * at most at `dueBy` (schedule.ts turns the run's time into that bound).
+ */
+export type DueCardsKind = 'action-pending' | 'recheck' | 'first-check';
+
+/** Where a page of due cards ends: its last card's key time (0 for `action-pending`) and id. */
+export interface DueCardsKey {
+  time: number;
+  cardId: string;
+}
+
+export interface DueCardsQuery {
+  kind: DueCardsKind;
+  /** Cards after this key; the first page starts at { time: -1, cardId: '' }. */
+  after: DueCardsKey;
+  limit: number;
+  /** The run's time: which derived certificates are still valid. */
+  at: number;
+  /** The bound on the key time (unused for `action-pending`). */
+  dueBy: number;
+}
+
+export interface DueCard {
+  card: CardRecord;
+  /** Issue time of its earliest derived certificate valid at the run's time; null: none (the card is not linked). */
+  firstIssuedAt: number | null;
+  eligibility: CardEligibilityRecord | null;
+  key: DueCardsKey;
 }
 
 /** A renewal: each older credential of the same card and device is revoked as superseded, with this audit row. */

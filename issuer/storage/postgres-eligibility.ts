@@ -1,14 +1,38 @@
 // PostgreSQL side of the card monitor's storage (issuer/eligibility/); the twin of sqlite-eligibility.ts, same SQL.
-import type { IssuerStorage, LinkedCard } from './issuer-storage.ts';
+import { dueCardsSql, toPositional, unscheduleSql } from './due-cards-sql.ts';
+import type { DueCardsKind, DueCardsQuery, IssuerStorage, LinkedCard } from './issuer-storage.ts';
 import { appendAuditRow } from './postgres-audit.ts';
 import type { PostgresPool } from './postgres-connection.ts';
-import { toEligibility } from './sqlite-eligibility.ts';
+import { toDueCard, toEligibility } from './sqlite-eligibility.ts';
 import { toCard } from './sqlite-storage.ts';
 
 type EligibilityStorage = Pick<
   IssuerStorage,
-  'listLinkedCards' | 'recordCardEligibility' | 'markCardEligibilityActionDone'
+  | 'listLinkedCards'
+  | 'listDueCards'
+  | 'unscheduleUnlinkedCards'
+  | 'recordCardEligibility'
+  | 'markCardEligibilityActionDone'
 >;
+
+const KINDS: readonly DueCardsKind[] = ['action-pending', 'recheck', 'first-check'];
+const DUE_CARDS = new Map(KINDS.map((kind) => [kind, toPositional(dueCardsSql(kind))]));
+const UNSCHEDULE = unscheduleSql('= ANY(@cardIds::text[])');
+const UNSCHEDULE_FIRST = toPositional(UNSCHEDULE.firstChecks);
+const UNSCHEDULE_RECHECK = toPositional(UNSCHEDULE.rechecks);
+
+/** A statement's parameters in its `$n` order, from the named values. */
+function valuesOf(names: readonly string[], named: Readonly<Record<string, unknown>>): unknown[] {
+  return names.map((name) => {
+    if (!(name in named)) throw new Error(`no value for @${name}`);
+    return named[name];
+  });
+}
+
+function dueCardsValues(query: DueCardsQuery): Record<string, unknown> {
+  const { after, limit, at, dueBy } = query;
+  return { afterTime: after.time, afterCard: after.cardId, limit, at, dueBy };
+}
 
 export function postgresEligibilityStorage(pool: PostgresPool): EligibilityStorage {
   return {
@@ -32,6 +56,23 @@ export function postgresEligibilityStorage(pool: PostgresPool): EligibilityStora
           eligibility: toEligibility(row),
         })),
       ),
+    listDueCards: (query) =>
+      pool.read(async (sql) => {
+        const statement = DUE_CARDS.get(query.kind);
+        if (statement === undefined) throw new Error(`no due-card listing "${query.kind}"`);
+        const rows = await sql.rows(statement.text, valuesOf(statement.names, dueCardsValues(query)));
+        return rows.map((row) => toDueCard(row, toCard(row)));
+      }),
+    unscheduleUnlinkedCards: (cardIds, at) =>
+      pool.transaction(async (sql) => {
+        // A certificate being issued holds its generation's row FOR SHARE until it commits (postgres-lifecycle.ts
+        // insertCredential): waiting for those rows here lets the statements below, each with a new snapshot, see
+        // every certificate issued before; one issued after waits, and its trigger puts the card back.
+        await sql.rows('SELECT generation FROM issuer_generations FOR UPDATE');
+        const named = { cardIds: [...cardIds], at };
+        const first = await sql.count(UNSCHEDULE_FIRST.text, valuesOf(UNSCHEDULE_FIRST.names, named));
+        return first + (await sql.count(UNSCHEDULE_RECHECK.text, valuesOf(UNSCHEDULE_RECHECK.names, named)));
+      }),
     recordCardEligibility: (records, audit) =>
       pool.transaction(async (sql) => {
         for (const entry of records) {

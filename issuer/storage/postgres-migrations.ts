@@ -87,6 +87,27 @@ export const POSTGRES_TRIGGERS: Readonly<Record<number, string>> = {
         OR NEW.device_authorization_id IS DISTINCT FROM OLD.device_authorization_id)
       EXECUTE FUNCTION enrollments_references_fixed();
   `,
+  15: `
+    CREATE FUNCTION derived_certificates_schedule_checks() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT EXISTS (SELECT 1 FROM card_eligibility WHERE card_id = NEW.card_id) THEN
+          INSERT INTO card_first_checks (card_id, first_issued_at) VALUES (NEW.card_id, NEW.issued_at)
+            ON CONFLICT (card_id) DO NOTHING;
+        END IF;
+        UPDATE card_eligibility SET next_check_at = NEW.issued_at
+          WHERE card_id = NEW.card_id AND next_check_at IS NULL AND verdict <> 'revoked';
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER derived_certificates_schedule_checks AFTER INSERT ON derived_certificates
+      FOR EACH ROW EXECUTE FUNCTION derived_certificates_schedule_checks();
+    CREATE FUNCTION card_eligibility_first_check_done() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM card_first_checks WHERE card_id = NEW.card_id;
+        RETURN NULL;
+      END $$;
+    CREATE TRIGGER card_eligibility_first_check_done AFTER INSERT ON card_eligibility
+      FOR EACH ROW EXECUTE FUNCTION card_eligibility_first_check_done();
+  `,
 };
 
 /**

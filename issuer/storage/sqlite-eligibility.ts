@@ -1,19 +1,26 @@
-// SQLite side of the card monitor's storage (issuer/eligibility/): the linked cards, page by page, and their
-// eligibility rows. Kept apart from sqlite-storage.ts (one entity per file); the SQL is portable (PostgreSQL: the
+// SQLite side of the card monitor's storage (issuer/eligibility/): the linked cards, page by page, the due ones by
+// index (due-cards-sql.ts), and their eligibility rows. Kept apart from sqlite-storage.ts (one entity per file); the SQL is portable (PostgreSQL: the
 // GROUP BY is in a subquery over one table, the upsert is ON CONFLICT … DO UPDATE).
 import type Database from 'better-sqlite3';
 import type {
   AuditEntryInput,
   CardEligibilityRecord,
   CardRecord,
+  DueCard,
+  DueCardsKind,
   IssuerStorage,
   LinkedCard,
 } from './issuer-storage.ts';
+import { dueCardsSql, unscheduleSql } from './due-cards-sql.ts';
 
 type Row = Record<string, unknown>;
 type EligibilityStorage = Pick<
   IssuerStorage,
-  'listLinkedCards' | 'recordCardEligibility' | 'markCardEligibilityActionDone'
+  | 'listLinkedCards'
+  | 'listDueCards'
+  | 'unscheduleUnlinkedCards'
+  | 'recordCardEligibility'
+  | 'markCardEligibilityActionDone'
 >;
 
 export interface SqliteHelpers {
@@ -43,6 +50,16 @@ export function toEligibility(row: Row): CardEligibilityRecord | null {
   };
 }
 
+/** A due-card listing's row (due-cards-sql.ts) as the monitor reads it; shared with the PostgreSQL store. */
+export function toDueCard(row: Row, card: CardRecord): DueCard {
+  return {
+    card,
+    firstIssuedAt: numOrNull(row, 'first_issued_at'),
+    eligibility: toEligibility(row),
+    key: { time: Number(row.due_key), cardId: card.id },
+  };
+}
+
 export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteHelpers): EligibilityStorage {
   const linked = db.prepare(`SELECT c.*, f.first_issued_at, e.card_id AS e_card_id, e.checked_at AS e_checked_at,
       e.verdict AS e_verdict, e.detail AS e_detail, e.next_check_at AS e_next_check_at, e.unknown_since AS e_unknown_since,
@@ -58,6 +75,15 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
     ON CONFLICT (card_id) DO UPDATE SET checked_at = excluded.checked_at, verdict = excluded.verdict, detail = excluded.detail,
       next_check_at = excluded.next_check_at, unknown_since = excluded.unknown_since, action_done_at = excluded.action_done_at`);
   const actionDone = db.prepare('UPDATE card_eligibility SET action_done_at = ? WHERE card_id = ?');
+  const kinds: readonly DueCardsKind[] = ['action-pending', 'recheck', 'first-check'];
+  const due = new Map(kinds.map((kind) => [kind, db.prepare(dueCardsSql(kind))]));
+  const unschedule = unscheduleSql('IN (SELECT value FROM json_each(@cardIds))');
+  const unscheduleFirst = db.prepare(unschedule.firstChecks);
+  const unscheduleRecheck = db.prepare(unschedule.rechecks);
+  const unscheduleBoth = db.transaction(
+    (cardIds: string, at: number) =>
+      unscheduleFirst.run({ cardIds, at }).changes + unscheduleRecheck.run({ cardIds, at }).changes,
+  );
 
   const record = db.transaction((records: readonly CardEligibilityRecord[], audit: readonly AuditEntryInput[]) => {
     for (const entry of records) upsert.run(entry);
@@ -77,6 +103,15 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
           eligibility: toEligibility(row),
         })),
       ),
+    listDueCards: ({ kind, after, limit, at, dueBy }) =>
+      helpers.run(() => {
+        const statement = due.get(kind);
+        if (statement === undefined) throw new Error(`no due-card listing "${kind}"`);
+        const rows = statement.all({ afterTime: after.time, afterCard: after.cardId, limit, at, dueBy }) as Row[];
+        return rows.map((row) => toDueCard(row, helpers.toCard(row)));
+      }),
+    unscheduleUnlinkedCards: (cardIds, at) =>
+      helpers.runWrite(() => unscheduleBoth.immediate(JSON.stringify(cardIds), at)),
     recordCardEligibility: (records, audit) =>
       helpers.runWrite(() => {
         record.immediate(records, audit);
