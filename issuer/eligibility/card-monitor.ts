@@ -142,15 +142,28 @@ async function runKind(options: RunOptions, kind: DueCardsKind, at: number, page
     const linked = page.filter(isLinked);
     const toAct = await checkPage(options, linked, pages.check, at, pages.run, pages.unknownReasons);
     for (const [card, verdict] of toAct) await applyPolicy(options, card, verdict, pages.run);
-    // A due card left with no valid derived credential is not read again until one is issued for it.
-    const unlinked = page.filter((due) => !isLinked(due)).map((due) => due.card.id);
-    if (unlinked.length > 0 && kind !== 'action-pending') await storage.unscheduleUnlinkedCards(unlinked, at);
+    if (kind !== 'action-pending') await keepToSchedule(options, page, at);
     // Renewed every page; lost (this process stalled past the lease), the run stops and the new holder goes on.
     if (!(await storage.takeLease(LEASE_NAME, pages.holder, options.now().getTime(), pages.leaseMs))) return false;
   }
 }
 
 const isLinked = (due: DueCard): due is DueCard & LinkedCard => due.firstIssuedAt !== null;
+
+/**
+ * Cards a page read that were not due after all are not read again before they are: one with no valid derived
+ * credential leaves the schedule until one is issued for it; one never checked whose earliest credential was revoked
+ * or expired waits for its earliest valid one's first-check time.
+ */
+async function keepToSchedule(options: RunOptions, page: readonly DueCard[], at: number): Promise<void> {
+  const unlinked = page.filter((due) => !isLinked(due)).map((due) => due.card.id);
+  if (unlinked.length > 0) await options.storage.unscheduleUnlinkedCards(unlinked, at);
+  const early = page
+    .filter(isLinked)
+    .filter((due) => due.eligibility === null && !isDue(due, at, options.settings))
+    .map((due) => ({ cardId: due.card.id, firstIssuedAt: due.firstIssuedAt }));
+  if (early.length > 0) await options.storage.delayFirstChecks(early);
+}
 
 /** Checks the due cards of one page and records the verdicts; returns the revoked cards whose policy is still to apply. */
 async function checkPage(

@@ -54,6 +54,10 @@ export function unscheduleSql(inCardIds: string): { firstChecks: string; recheck
   };
 }
 
+/** storage.delayFirstChecks, one card. */
+export const DELAY_FIRST_CHECK_SQL = `UPDATE card_first_checks SET first_issued_at = @firstIssuedAt
+  WHERE card_id = @cardId AND first_issued_at < @firstIssuedAt`;
+
 /** `@name` parameters → PostgreSQL's `$n`, numbered by first appearance; the names in that order. */
 export function toPositional(text: string): { text: string; names: string[] } {
   const names: string[] = [];

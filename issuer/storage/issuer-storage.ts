@@ -564,6 +564,12 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
    * meanwhile stays. Returns how many left.
    */
   unscheduleUnlinkedCards(cardIds: readonly string[], at: number): Promise<number>;
+  /**
+   * Never-checked cards read before they were due, their entry earlier than their earliest valid certificate (an
+   * earlier one was revoked or expired): each entry moves on to that certificate's issue time (never back), so the
+   * card is not read again before it is due.
+   */
+  delayFirstChecks(entries: readonly FirstCheckEntry[]): Promise<void>;
   /** Upserts the eligibility rows of one page of checks and appends `audit` rows, in one transaction. */
   recordCardEligibility(records: readonly CardEligibilityRecord[], audit: readonly AuditEntryInput[]): Promise<void>;
   /** The tenant's policy for a revoked card has been applied: sets action_done_at, with its audit row. */
@@ -618,6 +624,11 @@ export interface DueCardsQuery {
   at: number;
   /** The bound on the key time (unused for `action-pending`). */
   dueBy: number;
+}
+
+export interface FirstCheckEntry {
+  cardId: string;
+  firstIssuedAt: number;
 }
 
 export interface DueCard {

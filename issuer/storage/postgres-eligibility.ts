@@ -1,5 +1,5 @@
 // PostgreSQL side of the card monitor's storage (issuer/eligibility/); the twin of sqlite-eligibility.ts, same SQL.
-import { dueCardsSql, toPositional, unscheduleSql } from './due-cards-sql.ts';
+import { DELAY_FIRST_CHECK_SQL, dueCardsSql, toPositional, unscheduleSql } from './due-cards-sql.ts';
 import type { DueCardsKind, DueCardsQuery, IssuerStorage, LinkedCard } from './issuer-storage.ts';
 import { appendAuditRow } from './postgres-audit.ts';
 import type { PostgresPool } from './postgres-connection.ts';
@@ -11,6 +11,7 @@ type EligibilityStorage = Pick<
   | 'listLinkedCards'
   | 'listDueCards'
   | 'unscheduleUnlinkedCards'
+  | 'delayFirstChecks'
   | 'recordCardEligibility'
   | 'markCardEligibilityActionDone'
 >;
@@ -20,6 +21,7 @@ const DUE_CARDS = new Map(KINDS.map((kind) => [kind, toPositional(dueCardsSql(ki
 const UNSCHEDULE = unscheduleSql('= ANY(@cardIds::text[])');
 const UNSCHEDULE_FIRST = toPositional(UNSCHEDULE.firstChecks);
 const UNSCHEDULE_RECHECK = toPositional(UNSCHEDULE.rechecks);
+const DELAY_FIRST_CHECK = toPositional(DELAY_FIRST_CHECK_SQL);
 
 /** A statement's parameters in its `$n` order, from the named values. */
 function valuesOf(names: readonly string[], named: Readonly<Record<string, unknown>>): unknown[] {
@@ -72,6 +74,11 @@ export function postgresEligibilityStorage(pool: PostgresPool): EligibilityStora
         const named = { cardIds: [...cardIds], at };
         const first = await sql.count(UNSCHEDULE_FIRST.text, valuesOf(UNSCHEDULE_FIRST.names, named));
         return first + (await sql.count(UNSCHEDULE_RECHECK.text, valuesOf(UNSCHEDULE_RECHECK.names, named)));
+      }),
+    delayFirstChecks: (entries) =>
+      pool.transaction(async (sql) => {
+        for (const entry of entries)
+          await sql.count(DELAY_FIRST_CHECK.text, valuesOf(DELAY_FIRST_CHECK.names, { ...entry }));
       }),
     recordCardEligibility: (records, audit) =>
       pool.transaction(async (sql) => {

@@ -8,10 +8,11 @@ import type {
   CardRecord,
   DueCard,
   DueCardsKind,
+  FirstCheckEntry,
   IssuerStorage,
   LinkedCard,
 } from './issuer-storage.ts';
-import { dueCardsSql, unscheduleSql } from './due-cards-sql.ts';
+import { DELAY_FIRST_CHECK_SQL, dueCardsSql, unscheduleSql } from './due-cards-sql.ts';
 
 type Row = Record<string, unknown>;
 type EligibilityStorage = Pick<
@@ -19,6 +20,7 @@ type EligibilityStorage = Pick<
   | 'listLinkedCards'
   | 'listDueCards'
   | 'unscheduleUnlinkedCards'
+  | 'delayFirstChecks'
   | 'recordCardEligibility'
   | 'markCardEligibilityActionDone'
 >;
@@ -80,6 +82,10 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
   const unschedule = unscheduleSql('IN (SELECT value FROM json_each(@cardIds))');
   const unscheduleFirst = db.prepare(unschedule.firstChecks);
   const unscheduleRecheck = db.prepare(unschedule.rechecks);
+  const delayFirstCheck = db.prepare(DELAY_FIRST_CHECK_SQL);
+  const delayFirstChecks = db.transaction((entries: readonly FirstCheckEntry[]) => {
+    for (const entry of entries) delayFirstCheck.run(entry);
+  });
   const unscheduleBoth = db.transaction(
     (cardIds: string, at: number) =>
       unscheduleFirst.run({ cardIds, at }).changes + unscheduleRecheck.run({ cardIds, at }).changes,
@@ -112,6 +118,10 @@ export function sqliteEligibilityStorage(db: Database.Database, helpers: SqliteH
       }),
     unscheduleUnlinkedCards: (cardIds, at) =>
       helpers.runWrite(() => unscheduleBoth.immediate(JSON.stringify(cardIds), at)),
+    delayFirstChecks: (entries) =>
+      helpers.runWrite(() => {
+        delayFirstChecks.immediate(entries);
+      }),
     recordCardEligibility: (records, audit) =>
       helpers.runWrite(() => {
         record.immediate(records, audit);

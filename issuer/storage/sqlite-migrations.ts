@@ -467,12 +467,13 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       -- The revoked cards whose tenant policy is still to apply (failed, or the process stopped in between): few.
       CREATE INDEX card_eligibility_action_pending ON card_eligibility (card_id)
         WHERE verdict = 'revoked' AND action_done_at IS NULL;
-      -- The cards never checked: from their earliest certificate not revoked (one that has expired too: the monitor
-      -- reads each card's earliest valid one and takes off the schedule a card left with none).
+      -- The cards never checked, from their earliest certificate: the monitor decides by the earliest one still
+      -- valid (schedule.ts), so an entry may be early, never late, and a card with no valid certificate left is taken
+      -- off the schedule when it is first met. No status column here: a database may apply this before migration 3.
       INSERT INTO card_first_checks (card_id, first_issued_at)
-        SELECT card_id, MIN(issued_at) FROM derived_certificates
-        WHERE status <> 'revoked' AND card_id NOT IN (SELECT card_id FROM card_eligibility)
-        GROUP BY card_id;
+        SELECT d.card_id, MIN(d.issued_at) FROM derived_certificates d JOIN cards c ON c.id = d.card_id
+        WHERE NOT EXISTS (SELECT 1 FROM card_eligibility e WHERE e.card_id = d.card_id)
+        GROUP BY d.card_id;
       -- A certificate issued for a card never checked schedules its first check (an earlier entry stays: the monitor
       -- decides by the card's earliest valid certificate). For a card checked before that the monitor took off the
       -- schedule (no valid certificate left when it was due: unscheduleUnlinkedCards), its check is due at once, as
