@@ -9,6 +9,8 @@
 // reads with `firstCheckAfterSeconds` 30 days, so none of the cards (first issued 8 days ago) is due.
 // --storage postgres: the seeded rows are copied into a private PostgreSQL 15 cluster (postgres-server.ts) and the
 // run reads that database instead.
+// --before-migration-15: the database is made with the migrations before 15 only, so the measuring process's opening
+// of the store applies migration 15 (its back-fill of the never-checked cards) to N cards, and says how long it took.
 //
 // The data is seeded straight into the SQLite file (foreign keys off: no device authorizations, sessions or
 // enrollments behind the derived certificates, which the monitor never reads). The card certificates are copies of
@@ -30,6 +32,8 @@ import { cardRevokedAction } from '../issuer/eligibility/card-revoked-action.ts'
 import type { IssuerStorage } from '../issuer/storage/issuer-storage.ts';
 import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
 import { openPostgresStorage } from '../issuer/storage/postgres-storage.ts';
+import { postgresMigrations } from '../issuer/storage/postgres-migrations.ts';
+import { SQLITE_MIGRATIONS } from '../issuer/storage/sqlite-migrations.ts';
 import { openSqliteStorage } from '../issuer/storage/sqlite-storage.ts';
 import { startPostgres } from '../test/integration/issuer/storage/postgres-server.ts';
 import { DerReader, TAG, contextConstructed, readWhole } from '../issuer/der/strict-der.ts';
@@ -47,6 +51,7 @@ const args = benchArgs('bench/eligibility-monitor.ts', {
   'none-due': { kind: 'switch' },
   storage: { kind: 'choice', choices: ['sqlite', 'postgres'], default: 'sqlite' },
   /** Internal: the measuring child process, run on the seeded directory. */
+  'before-migration-15': { kind: 'switch' },
   measure: { kind: 'optional-text' },
 });
 
@@ -79,7 +84,33 @@ function serialOffset(der: Uint8Array): number {
   return serial.contentStart;
 }
 
-async function seed(dir: string, credentials: number, crlEntries: number, revoked: number): Promise<void> {
+/** --before-migration-15: the migrations a store had before this one. */
+const BEFORE_15 = 15;
+const CREATE_SCHEMA_MIGRATIONS =
+  'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)';
+
+/** The SQLite schema: all migrations (the store opened once), or those before 15 only. */
+async function createSqliteSchema(file: string, before15: boolean): Promise<void> {
+  if (!before15) {
+    await openSqliteStorage(file, { checkpointIntervalMs: 0 }).close();
+    return;
+  }
+  const db = new Database(file);
+  db.exec(CREATE_SCHEMA_MIGRATIONS);
+  for (const m of [...SQLITE_MIGRATIONS].filter((m) => m.version < BEFORE_15).sort((a, b) => a.version - b.version)) {
+    db.exec(m.sql);
+    db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.description, Date.now());
+  }
+  db.close();
+}
+
+async function seed(
+  dir: string,
+  credentials: number,
+  crlEntries: number,
+  revoked: number,
+  before15: boolean,
+): Promise<void> {
   const pki = await createTestPki();
   const prefix = randomBytes(SERIAL_BYTES);
   prefix[0] = 0x10 | ((prefix[0] ?? 0) & 0x0f); // positive, no sign octet
@@ -114,7 +145,7 @@ async function seed(dir: string, credentials: number, crlEntries: number, revoke
   );
 
   started = performance.now();
-  await openSqliteStorage(join(dir, 'issuer.sqlite'), { checkpointIntervalMs: 0 }).close(); // the schema
+  await createSqliteSchema(join(dir, 'issuer.sqlite'), before15);
   const db = new Database(join(dir, 'issuer.sqlite'));
   db.pragma('foreign_keys = OFF');
   db.pragma('synchronous = OFF');
@@ -154,7 +185,9 @@ async function seed(dir: string, credentials: number, crlEntries: number, revoke
 async function measure(dir: string, noneDue: boolean): Promise<void> {
   const server = await startRevocationServer({ crl: new Uint8Array(readFileSync(join(dir, 'card.crl'))) });
   const reads = { pages: 0, rows: 0 };
+  const openStarted = performance.now();
   const storage = countingReads(await openMeasuredStorage(dir), reads);
+  const openMs = performance.now() - openStarted;
   const config = parseIssuerConfig({
     eligibility: { firstCheckAfterSeconds: noneDue ? NONE_DUE_FIRST_CHECK_SECONDS : 0, onCardRevoked: 'flag' },
     pivTrust: { maxCrlBytes: 16 * 1024 * 1024 },
@@ -206,7 +239,7 @@ async function measure(dir: string, noneDue: boolean): Promise<void> {
   await storage.close();
   await server.close();
   const peakMb = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ run, runMs, crlMs, peakMb, cpuMs: (cpu.user + cpu.system) / 1000, reads }));
+  console.log(JSON.stringify({ run, runMs, crlMs, peakMb, cpuMs: (cpu.user + cpu.system) / 1000, reads, openMs }));
 }
 
 /** The seeded SQLite file, or the PostgreSQL database the parent copied it into. */
@@ -236,16 +269,25 @@ function countingReads(storage: IssuerStorage, reads: { pages: number; rows: num
 }
 
 /** The seeded cards and derived certificates, copied into a new database of a private PostgreSQL cluster. */
-async function copyToPostgres(dir: string, settings: PostgresSettings): Promise<void> {
+async function copyToPostgres(dir: string, settings: PostgresSettings, before15: boolean): Promise<void> {
   const started = performance.now();
-  await (await openPostgresStorage(settings)).close(); // the schema
+  if (!before15) await (await openPostgresStorage(settings)).close(); // the schema
   const sqlite = new Database(join(dir, 'issuer.sqlite'), { readonly: true });
   const client = new pg.Client({ connectionString: settings.url });
   await client.connect();
   try {
+    if (before15) {
+      await client.query(CREATE_SCHEMA_MIGRATIONS.replace(/INTEGER/g, 'BIGINT'));
+      for (const m of postgresMigrations().filter((m) => m.version < BEFORE_15)) {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations VALUES ($1, $2, $3)', [m.version, m.description, Date.now()]);
+      }
+    }
     // The copies have no device authorizations or enrollments behind them (as on SQLite): foreign keys off.
     await client.query("SET session_replication_role = 'replica'");
-    for (const table of ['cards', 'derived_certificates']) {
+    // Triggers are off with the foreign keys: migration 15's first-check entries are copied, not made again.
+    const tables = ['cards', 'derived_certificates', ...(before15 ? [] : ['card_first_checks'])];
+    for (const table of tables) {
       const columns = (sqlite.prepare(`SELECT * FROM ${table} LIMIT 1`).columns() as Array<{ name: string }>).map(
         (column) => column.name,
       );
@@ -281,6 +323,7 @@ async function copyToPostgres(dir: string, settings: PostgresSettings): Promise<
 
 async function main(): Promise<void> {
   const noneDue = args['none-due'];
+  const before15 = args['before-migration-15'];
   if (args.measure !== undefined) {
     await measure(args.measure, noneDue);
     return;
@@ -289,10 +332,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'dck-bench-eligibility-'));
   const postgres = args.storage === 'postgres' ? await startPostgres({ durable: true }) : null;
   try {
-    await seed(work, credentials, crlEntries, revoked);
+    await seed(work, credentials, crlEntries, revoked, before15);
     if (postgres !== null) {
       const settings = await postgres.createDatabase();
-      await copyToPostgres(work, settings);
+      await copyToPostgres(work, settings, before15);
       writeFileSync(join(work, POSTGRES_SETTINGS_FILE), JSON.stringify(settings));
     }
     // The PostgreSQL cluster is a process of its own: this one may block while the measuring process runs.
@@ -317,8 +360,12 @@ async function main(): Promise<void> {
       peakMb: number;
       cpuMs: number;
       reads: { pages: number; rows: number };
+      openMs: number;
     };
     const { run, reads } = figures;
+    console.log(
+      `opening the store${before15 ? ' (migration 15 applied, its back-fill of every card)' : ''}: ${(figures.openMs / 1000).toFixed(1)} s`,
+    );
     console.log(
       `${args.storage}, ${credentials.toLocaleString('en')} linked cards${noneDue ? ', none due' : ''}: the store handed the monitor ` +
         `${reads.rows.toLocaleString('en')} card rows in ${reads.pages.toLocaleString('en')} pages`,
@@ -328,7 +375,8 @@ async function main(): Promise<void> {
         `(${Math.round((run.checked ?? 0) / (figures.runMs / 1000)).toLocaleString('en')}/s): good ${run.good}, revoked ${run.revoked}, unknown ${run.unknown}, policy applied ${run.actionsDone}`,
     );
     console.log(
-      `CPU time of the run (user + system, this process; the machine's other load excluded): ${(figures.cpuMs / 1000).toFixed(1)} s`,
+      `the run: ${figures.runMs.toFixed(1)} ms wall, ${figures.cpuMs.toFixed(1)} ms CPU (user + system, this process; ` +
+        "the machine's other load excluded)",
     );
     console.log(`CRL download + parse + signature (loopback HTTP): ${(figures.crlMs / 1000).toFixed(2)} s`);
     console.log(`peak RSS of the measuring process: ${figures.peakMb.toFixed(0)} MB`);
