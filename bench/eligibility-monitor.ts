@@ -40,6 +40,7 @@ import { DerReader, TAG, contextConstructed, readWhole } from '../issuer/der/str
 import { createTestPki } from '../virtual-card/test-pki.ts';
 import { startRevocationServer } from '../virtual-card/revocation.ts';
 import { benchArgs } from './bench-args.ts';
+import { countingCardReads } from './card-reads.ts';
 import { buildLargeCrl } from './large-crl.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -186,7 +187,7 @@ async function measure(dir: string, noneDue: boolean): Promise<void> {
   const server = await startRevocationServer({ crl: new Uint8Array(readFileSync(join(dir, 'card.crl'))) });
   const reads = { pages: 0, rows: 0 };
   const openStarted = performance.now();
-  const storage = countingReads(await openMeasuredStorage(dir), reads);
+  const storage = countingCardReads(await openMeasuredStorage(dir), reads);
   const openMs = performance.now() - openStarted;
   const config = parseIssuerConfig({
     eligibility: { firstCheckAfterSeconds: noneDue ? NONE_DUE_FIRST_CHECK_SECONDS : 0, onCardRevoked: 'flag' },
@@ -247,25 +248,6 @@ async function openMeasuredStorage(dir: string): Promise<IssuerStorage> {
   const settingsFile = join(dir, POSTGRES_SETTINGS_FILE);
   if (!existsSync(settingsFile)) return openSqliteStorage(join(dir, 'issuer.sqlite'));
   return openPostgresStorage(JSON.parse(readFileSync(settingsFile, 'utf8')) as PostgresSettings);
-}
-
-/**
- * The store, counting what its card listings hand the monitor: every call of a `list…Cards` method is a page, every
- * element of its answer a row (whichever listing the monitor of this commit uses).
- */
-function countingReads(storage: IssuerStorage, reads: { pages: number; rows: number }): IssuerStorage {
-  return new Proxy(storage, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver);
-      if (typeof name !== 'string' || !/^list\w*Cards$/.test(name) || typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        const answer: unknown = await Reflect.apply(value, target, args);
-        reads.pages += 1;
-        if (Array.isArray(answer)) reads.rows += answer.length;
-        return answer;
-      };
-    },
-  });
 }
 
 /** The seeded cards and derived certificates, copied into a new database of a private PostgreSQL cluster. */

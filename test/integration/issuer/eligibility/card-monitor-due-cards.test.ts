@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { countingCardReads, type CardReads } from '../../../../bench/card-reads.ts';
 import { parseIssuerConfig } from '../../../../issuer/config.ts';
 import type { CardVerdict } from '../../../../issuer/eligibility/card-revocation-oracle.ts';
 import {
@@ -35,28 +36,6 @@ const RETRY = settings.unknownRetrySeconds * 1000;
 /** Cards between checks in each test: twelve pages of the walk before this change. */
 const MANY = 120;
 
-/** The card rows the store's card listings handed out, and how many listings (pages) were asked for. */
-interface Reads {
-  rows: number;
-  pages: number;
-}
-
-/** The store, counting what every `list…Cards` method answers (whichever listing the monitor uses). */
-function countingReads(storage: IssuerStorage, reads: Reads): IssuerStorage {
-  return new Proxy(storage, {
-    get(target, name, receiver) {
-      const value: unknown = Reflect.get(target, name, receiver);
-      if (typeof name !== 'string' || !/^list\w*Cards$/.test(name) || typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        const answer: unknown = await Reflect.apply(value, target, args);
-        reads.pages += 1;
-        if (Array.isArray(answer)) reads.rows += answer.length;
-        return answer;
-      };
-    },
-  });
-}
-
 /** The verdict each card gets (by card id; `good` unless told), and the cards checked, in order. */
 interface Oracle {
   verdicts: Map<string, CardVerdict['verdict']>;
@@ -65,7 +44,7 @@ interface Oracle {
 
 let dir = '';
 let storage: IssuerStorage;
-let reads: Reads;
+let reads: CardReads;
 let oracle: Oracle;
 let failingActions = 0;
 /** The fixed clock of the test's one monitor (one lease holder across its runs, as in a process). */
@@ -92,7 +71,7 @@ async function runAt(at: number): Promise<CardMonitorRun & { rowsRead: number; c
   oracle.checked = [];
   clock = at;
   monitor ??= startCardMonitor({
-    storage: countingReads(storage, reads),
+    storage: countingCardReads(storage, reads),
     settings,
     oracle: {
       beginRun: () =>
