@@ -7,11 +7,14 @@
 //   node --import tsx bench/issuer.ts [--clients N] [--enrollments M] [--warm-up K] [--workers W] [--client raw-tls|undici|node-https]
 //                                     [--ca-signer software|pkcs11] [--log-level info|silent|…]
 //                                     [--storage sqlite|postgres] [--nodes N] [--prefill N] [--rounds R]
+//                                     [--postgres-via tcp|unix|both] [--postgres-statements N]
 //
 // --storage postgres: SQLite as always, and beside it a private PostgreSQL 15 cluster
 // (test/integration/issuer/storage/postgres-server.ts, synchronous_commit off: the durability of SQLite's WAL with
 // synchronous=NORMAL) served by N `dck issuer` processes on different ports (--nodes, each with --workers W), each
 // client staying on one node; then both rates side by side, and PostgreSQL's own CPU beside the issuer's.
+// --postgres-statements N: the cluster loads pg_stat_statements, and the N statement texts PostgreSQL spent most
+// planning and executing in the measured rounds are printed after them (bench/postgres-statements.ts).
 //
 // --prefill N (≤ 5,000,000): each backend measured twice, on an empty database and on one where, before the warm-up,
 // one enrollment was made alone and then N copies of it (its card, session, device authorization, enrollment,
@@ -75,6 +78,8 @@ import { startPostgres } from '../test/integration/issuer/storage/postgres-serve
 import type { PostgresServer } from '../test/integration/issuer/storage/postgres-server.ts';
 import type { PostgresSettings } from '../issuer/storage/postgres-connection.ts';
 import { checkPrefillCount, prefillEnrollments } from './issuer-prefill.ts';
+import { openStatementStats } from './postgres-statements.ts';
+import type { StatementStats } from './postgres-statements.ts';
 import { parseBenchArgs } from './bench-args.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -114,6 +119,8 @@ interface Options {
   rounds: number;
   /** How the issuer nodes reach PostgreSQL: TCP on loopback (as from other machines), its Unix socket, or both setups. */
   postgresVia: PostgresVia | 'both';
+  /** Prints the N statement texts PostgreSQL spent most on in the measured rounds (0: pg_stat_statements not loaded). */
+  postgresStatements: number;
 }
 
 function parseOptions(args: string[]): Options {
@@ -137,6 +144,7 @@ function parseOptions(args: string[]): Options {
       /** Default: DEFAULT_ROUNDS when setups are compared, else 1. */
       rounds: { kind: 'optional-integer' },
       'postgres-via': { kind: 'choice', choices: ['tcp', 'unix', 'both'], default: 'tcp' },
+      'postgres-statements': { kind: 'integer', default: 0, least: 0 },
     },
     args,
   );
@@ -155,6 +163,7 @@ function parseOptions(args: string[]): Options {
     prefill,
     rounds: parsed.rounds ?? (compared ? DEFAULT_ROUNDS : 1),
     postgresVia: parsed['postgres-via'],
+    postgresStatements: parsed['postgres-statements'],
   };
 }
 
@@ -917,10 +926,14 @@ async function benchmark(options: Options): Promise<void> {
       (specs.length > 1 ? `; ${specs.length} setups measured in ${options.rounds} alternating rounds` : ''),
   );
   const postgres = specs.some((spec) => spec.storageKind === 'postgres')
-    ? await startPostgres({ durable: true, maxConnections: 300 })
+    ? await startPostgres({ durable: true, maxConnections: 300, statementStats: options.postgresStatements > 0 })
     : null;
   const setups: Setup[] = [];
+  let statementStats: StatementStats | null = null;
+  /** Where pg_stat_statements is read from (it covers every database of the cluster). */
+  let statsDatabase: PostgresSettings | null = null;
   const cleanUp = async (): Promise<void> => {
+    await statementStats?.end().catch(() => undefined);
     for (const setup of setups) {
       await stopSetup(setup);
       rmSync(setup.fixture.dataDir, { recursive: true, force: true });
@@ -932,10 +945,15 @@ async function benchmark(options: Options): Promise<void> {
     for (const spec of specs) {
       const database =
         spec.storageKind === 'postgres' && postgres !== null ? await createBenchDatabase(postgres, spec.via) : null;
+      statsDatabase ??= database;
       const cards = options.warmUp + rewarmCount(options, specs.length) + options.enrollments + 1;
       setups.push(await startSetup(options, spec, database, cards, postgres));
     }
     await rewarm(setups, options);
+    if (options.postgresStatements > 0 && statsDatabase !== null) {
+      statementStats = await openStatementStats(statsDatabase.url);
+      await statementStats.reset();
+    }
     const loadBefore = loadavg();
     const stopProfile = await startClientProfile();
     await measureAlternating(setups, options);
@@ -947,6 +965,7 @@ async function benchmark(options: Options): Promise<void> {
       `\nload average (1/5/15 min) before the measured rounds ${formatLoad(loadBefore)}, after ${formatLoad(loadAfter)} — other processes share these ${cpus().length} CPUs`,
     );
     reportComparisons(results, options);
+    await statementStats?.report(options.postgresStatements, options.enrollments);
     const [first] = results;
     const [firstSetup] = setups;
     if (first !== undefined && firstSetup !== undefined)

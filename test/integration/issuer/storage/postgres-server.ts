@@ -101,6 +101,8 @@ export async function startPostgres(
     maxConnections?: number;
     /** TCP connections must give this password (scram-sha-256); without it, the server trusts every loopback user. */
     password?: string;
+    /** Loads pg_stat_statements (with planning times): the benchmark's per-statement costs (bench/postgres-statements.ts). */
+    statementStats?: boolean;
   } = {},
 ): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), 'dck-pg-'));
@@ -126,6 +128,9 @@ export async function startPostgres(
     '-c listen_addresses=127.0.0.1',
     `-c max_connections=${options.maxConnections ?? 200}`,
     options.durable === true ? '-c synchronous_commit=off' : '-c fsync=off -c synchronous_commit=off',
+    ...(options.statementStats === true
+      ? ['-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_planning=on']
+      : []),
   ].join(' ');
   const start = async () => {
     await tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', settings, '-w', '-t', '60', 'start']);
