@@ -28,6 +28,7 @@ import type {
 import {
   appendAuditRow,
   auditedChange,
+  changeWithAuditRow,
   checkpointAuditUpTo,
   readAuditChainState,
   resolveAudit,
@@ -117,29 +118,6 @@ async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'c
       session.createdAt,
       session.expiresAt,
       session.userCodeFailures,
-    ],
-  );
-}
-
-async function insertEnrollment(sql: Sql, e: EnrollmentRecord): Promise<void> {
-  await sql.count(
-    `INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash, otp_expires_at,
-     otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at, kiosk_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
-      e.id,
-      e.deviceAuthorizationId,
-      e.cardId,
-      e.kioskSessionId,
-      e.status,
-      e.otpHash,
-      e.otpExpiresAt,
-      e.otpFailures,
-      e.createdAt,
-      e.completedAt,
-      e.derivedCertificateSerialHex,
-      e.phoneFetchedAt,
-      e.kioskId,
     ],
   );
 }
@@ -238,6 +216,26 @@ async function takeGuess(
   return 'session-limit';
 }
 
+/**
+ * The approval's count, device authorization, enrollment and audit row in one statement (changeWithAuditRow's CTEs:
+ * 4 round trips → 1): the session's approvals counted, the device authorization approved only while they are under
+ * the limit and it is pending, the enrollment inserted only when it was (its values cast: in a SELECT list
+ * PostgreSQL would take an untyped parameter for text).
+ */
+const APPROVE_CTES = `counted AS (
+    SELECT count(*) AS approvals FROM enrollments WHERE kiosk_session_id = $4
+  ), approved AS (
+    UPDATE device_authorizations SET status = 'approved', card_id = $1, enrollment_id = $2
+    WHERE id = $3 AND status = 'pending' AND (SELECT approvals FROM counted) < $5
+    RETURNING 1
+  ), change AS (
+    INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash, otp_expires_at,
+      otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at, kiosk_id)
+    SELECT $2::text, $3::text, $1::text, $4::text, $6::text, $7::text, $8::bigint, $9::bigint, $10::bigint,
+      $11::bigint, $12::text, $13::bigint, $14::text
+    FROM approved RETURNING 1
+  )`;
+
 async function approve(
   sql: Sql,
   deviceAuthorizationId: string,
@@ -246,21 +244,35 @@ async function approve(
   entry: AuditEntryInput,
 ): Promise<ApproveResult> {
   // Whatever the outcome, the code typed was not a wrong one: its guess is given back. The session row, locked by
-  // that update, keeps a second approval of the same session waiting until this one has counted.
+  // that update, keeps a second approval of the same session waiting until this one has counted. The count is the
+  // next statement's, not this one's: at READ COMMITTED a statement reads from a snapshot taken when it began, so a
+  // count in the statement that waits for the lock would miss the approval it waited for.
   await releaseGuess(sql, enrollment.kioskSessionId, enrollment.cardId);
-  const counted = await sql.one('SELECT COUNT(*) AS approvals FROM enrollments WHERE kiosk_session_id = $1', [
-    enrollment.kioskSessionId,
-  ]);
-  if (Number(counted?.approvals) >= maxApprovals) return 'session-limit';
-  const approved = await sql.count(
-    `UPDATE device_authorizations SET status = 'approved', card_id = $1, enrollment_id = $2
-     WHERE id = $3 AND status = 'pending'`,
-    [enrollment.cardId, enrollment.id, deviceAuthorizationId],
+  const e = enrollment;
+  const row = await changeWithAuditRow(
+    sql,
+    APPROVE_CTES,
+    [
+      e.cardId,
+      e.id,
+      deviceAuthorizationId,
+      e.kioskSessionId,
+      maxApprovals,
+      e.status,
+      e.otpHash,
+      e.otpExpiresAt,
+      e.otpFailures,
+      e.createdAt,
+      e.completedAt,
+      e.derivedCertificateSerialHex,
+      e.phoneFetchedAt,
+      e.kioskId,
+    ],
+    entry,
+    ', (SELECT approvals FROM counted) AS approvals',
   );
-  if (approved !== 1) return 'not-pending';
-  await insertEnrollment(sql, enrollment);
-  await appendAuditRow(sql, entry);
-  return 'approved';
+  if (Number(row.approvals) >= maxApprovals) return 'session-limit';
+  return Number(row.changed) === 1 ? 'approved' : 'not-pending';
 }
 
 async function otpFailure(
