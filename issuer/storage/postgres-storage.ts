@@ -83,32 +83,67 @@ function deviceValues(record: DeviceAuthorizationRecord): unknown[] {
 
 const placeholders = (count: number): string => Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ');
 
+const CARD_COLUMNS = `id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der,
+  email`;
+/** A card signing in again (issuer and serial known) keeps its id; its other fields are refreshed. */
+const CARD_UPSERT = `ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid,
+  fascn_hex = excluded.fascn_hex, common_name = excluded.common_name, not_after = excluded.not_after,
+  certificate_der = excluded.certificate_der, email = excluded.email RETURNING id`;
+
+/** The card as CARD_COLUMNS' $1–$9. */
+const cardValues = (card: CardRecord): unknown[] => [
+  card.id,
+  card.issuerDn,
+  card.serialNumberHex,
+  card.uuid,
+  card.fascnHex,
+  card.commonName,
+  card.notAfter,
+  card.certificateDer,
+  searchableCardEmail(card.certificateDer),
+];
+
 async function upsertCard(sql: Sql, card: CardRecord): Promise<string> {
-  const row = await sql.one(
-    `INSERT INTO cards (id, issuer_dn, serial_number_hex, uuid, fascn_hex, common_name, not_after, certificate_der,
-     email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (issuer_dn, serial_number_hex) DO UPDATE SET uuid = excluded.uuid, fascn_hex = excluded.fascn_hex,
-     common_name = excluded.common_name, not_after = excluded.not_after, certificate_der = excluded.certificate_der,
-     email = excluded.email RETURNING id`,
-    [
-      card.id,
-      card.issuerDn,
-      card.serialNumberHex,
-      card.uuid,
-      card.fascnHex,
-      card.commonName,
-      card.notAfter,
-      card.certificateDer,
-      searchableCardEmail(card.certificateDer),
-    ],
-  );
+  const row = await sql.one(`INSERT INTO cards (${CARD_COLUMNS}) VALUES (${placeholders(9)}) ${CARD_UPSERT}`, [
+    ...cardValues(card),
+  ]);
   return String(row?.id);
 }
 
-async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'cardId'>, cardId: string) {
-  await sql.count(
-    `INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, signed_kiosk_id, created_at, expires_at,
-       user_code_failures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+/**
+ * The sign-in's challenge used up and its card upserted in one statement (2 round trips → 1): the card is written
+ * only when the challenge was unused, from the CTE's row (its values cast: in a SELECT list PostgreSQL would take an
+ * untyped parameter for text). No row: the challenge was used already (or is unknown), and nothing changed.
+ */
+const CONSUME_CHALLENGE_UPSERT_CARD = `WITH consumed AS (
+    UPDATE challenges SET used_at = $10 WHERE id = $11 AND used_at IS NULL RETURNING 1
+  )
+  INSERT INTO cards (${CARD_COLUMNS})
+  SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::bigint, $8::bytea, $9::text FROM consumed
+  ${CARD_UPSERT}`;
+
+/**
+ * The sign-in: its challenge used up and its card upserted (one statement), then its session and audit row (one
+ * statement, changeWithAuditRow): 4 round trips → 2 inside the transaction. The card's id is the audit entry's, so
+ * the row is hashed only once the first statement has returned it. Null: the challenge was used already.
+ */
+async function openSession(
+  sql: Sql,
+  challengeId: string,
+  at: number,
+  card: CardRecord,
+  session: Omit<KioskSessionRecord, 'cardId'>,
+  entry: AuditFor<string>,
+): Promise<string | null> {
+  const stored = await sql.one(CONSUME_CHALLENGE_UPSERT_CARD, [...cardValues(card), at, challengeId]);
+  if (stored === null) return null;
+  const cardId = String(stored.id);
+  await changeWithAuditRow(
+    sql,
+    `change AS (
+      INSERT INTO kiosk_sessions (id, token_hash, card_id, kiosk_id, signed_kiosk_id, created_at, expires_at,
+        user_code_failures) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING 1
+    )`,
     [
       session.id,
       session.tokenHash,
@@ -119,7 +154,9 @@ async function insertKioskSession(sql: Sql, session: Omit<KioskSessionRecord, 'c
       session.expiresAt,
       session.userCodeFailures,
     ],
+    resolveAudit(entry, cardId),
   );
+  return cardId;
 }
 
 /**
@@ -454,17 +491,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     consumeChallenge: (id, at, entry) =>
       audited('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [at, id], entry),
     openKioskSession: (challengeId, at, card, session, entry) =>
-      tx(async (sql) => {
-        const consumed = await sql.count('UPDATE challenges SET used_at = $1 WHERE id = $2 AND used_at IS NULL', [
-          at,
-          challengeId,
-        ]);
-        if (consumed !== 1) return null;
-        const cardId = await upsertCard(sql, card);
-        await insertKioskSession(sql, session, cardId);
-        await appendAuditRow(sql, resolveAudit(entry, cardId));
-        return cardId;
-      }),
+      tx((sql) => openSession(sql, challengeId, at, card, session, entry)),
     findCard: (id) => read(async (sql) => mapOne(await sql.one('SELECT * FROM cards WHERE id = $1', [id]), toCard)),
     findKioskSessionByTokenHash: (hash) =>
       read(async (sql) =>

@@ -1,0 +1,5 @@
+// kiosk-session-open.test.ts again, on PostgreSQL (storage-kinds.ts).
+import { useStorageKind } from './storage-kinds.ts';
+
+useStorageKind('postgres');
+await import('./kiosk-session-open.test.ts');
