@@ -187,10 +187,10 @@ const UNAUDITED_CHANGE_SQLSTATE = 'DCK01';
  * only if the change matched, the row inserted only if the head moved, and dck_audited_change failing the statement
  * when the change matched without its row. The audit row's parameters follow the change's.
  */
-const auditedChangeStatement = (changeSql: string, changeParameters: number, withCtes: string): string =>
+const auditedChangeStatement = (changeSql: string, changeParameters: number, withCtes: string, select: string) =>
   `WITH ${withCtes === '' ? '' : `${withCtes}, `}change AS (${changeSql} RETURNING 1),
   ${headMoveAndRow(changeParameters, 'EXISTS (SELECT 1 FROM change)')}
-  SELECT dck_audited_change((SELECT count(*) FROM change), (SELECT count(*) FROM written)) AS changed`;
+  SELECT dck_audited_change((SELECT count(*) FROM change), (SELECT count(*) FROM written)) AS changed${select}`;
 
 /**
  * A change of at most one row (`changeSql`: an UPDATE with its condition, or an INSERT, without RETURNING) and its
@@ -199,7 +199,7 @@ const auditedChangeStatement = (changeSql: string, changeParameters: number, wit
  * 4 round trips become 1 (bench/issuer-statements.ts). The entry must not depend on what the change returns: its
  * hash is computed before the statement. Otherwise (no cached head, or a stale one: the statement failed whole and
  * the cache is forgotten) a transaction writes both, the head read FOR UPDATE. `withCtes`: CTEs the change's WITH
- * begins with (a change of its own, unaudited, that commits with the statement whether or not the change matched).
+ * begins with (changes of their own, unaudited, that commit with the statement whether or not the change matched).
  */
 export async function auditedChange(
   pool: PostgresPool,
@@ -208,8 +208,23 @@ export async function auditedChange(
   entry: AuditEntryInput,
   withCtes = '',
 ): Promise<boolean> {
-  const statement = auditedChangeStatement(changeSql, params.length, withCtes);
-  const inOneStatement = await pool.read(async (sql): Promise<boolean | null> => {
+  return Number((await auditedChangeRow(pool, changeSql, params, entry, withCtes)).changed) > 0;
+}
+
+/**
+ * auditedChange, and the statement's row: `changed` (the rows the change matched) and the columns of `select`
+ * (', (SELECT … FROM a CTE) AS name'), read from the CTEs the same way on either path.
+ */
+export async function auditedChangeRow(
+  pool: PostgresPool,
+  changeSql: string,
+  params: readonly unknown[],
+  entry: AuditEntryInput,
+  withCtes = '',
+  select = '',
+): Promise<Row> {
+  const statement = auditedChangeStatement(changeSql, params.length, withCtes, select);
+  const inOneStatement = await pool.read(async (sql): Promise<Row | null> => {
     const chain = chainFor(sql);
     const head = chain.head;
     if (head === null) return null;
@@ -217,21 +232,17 @@ export async function auditedChange(
     chain.head = null;
     const row = rowOn(chain.chainId, head, entry);
     try {
-      const answer = await sql.one(statement, [...params, ...row.values]);
-      const changed = Number(answer?.changed) > 0;
-      chain.head = changed ? row.head : head;
-      return changed;
+      const answer = (await sql.one(statement, [...params, ...row.values])) ?? {};
+      chain.head = Number(answer.changed) > 0 ? row.head : head;
+      return answer;
     } catch (error: unknown) {
       if (codeOf(error) === UNAUDITED_CHANGE_SQLSTATE) return null;
       throw error;
     }
   });
   if (inOneStatement !== null) return inOneStatement;
-  return pool.transaction(async (sql) => {
-    if ((await sql.count(withCtes === '' ? changeSql : `WITH ${withCtes} ${changeSql}`, params)) === 0) return false;
-    await appendAuditRow(sql, entry);
-    return true;
-  });
+  const ctes = `${withCtes === '' ? '' : `${withCtes}, `}change AS (${changeSql} RETURNING 1)`;
+  return pool.transaction((sql) => changeWithAuditRow(sql, ctes, params, entry, select));
 }
 
 /** The verification state (see sqlite-audit-chain.ts); call inside one transaction. */

@@ -28,6 +28,7 @@ import type {
 import {
   appendAuditRow,
   auditedChange,
+  auditedChangeRow,
   changeWithAuditRow,
   checkpointAuditUpTo,
   readAuditChainState,
@@ -254,41 +255,47 @@ async function takeGuess(
 }
 
 /**
- * The approval's count, device authorization, enrollment and audit row in one statement (changeWithAuditRow's CTEs:
- * 4 round trips → 1): the session's approvals counted, the device authorization approved only while they are under
- * the limit and it is pending, the enrollment inserted only when it was (its values cast: in a SELECT list
- * PostgreSQL would take an untyped parameter for text).
+ * An approval as ONE statement with its audit row (auditedChangeRow, outside BEGIN/COMMIT: 7 round trips → 1,
+ * bench/issuer-statements.ts). Its CTEs, in the one lock order:
+ * - `card`, `session`: the guess that found the code given back (the code was right), as RELEASE_GUESS: card, then
+ *   session. The session's update returns the session's enrollment_count, which migration 13's trigger keeps equal
+ *   to its enrollments (+1 on insert, −1 on delete) and which an approval's enrollment INSERT raises while its
+ *   statement holds the session row: an approval waiting on that row updates, and returns, the row as the other
+ *   approval committed it (READ COMMITTED re-reads a row an UPDATE waited for). A count of the enrollments here would
+ *   read the statement's snapshot, taken before the wait, and miss the approval waited for.
+ * - `approved`: the device authorization, only while pending and the session under its limit.
+ * - the change: the enrollment, only when approved (its values cast: in a SELECT list PostgreSQL would take an
+ *   untyped parameter for text).
  */
-const APPROVE_CTES = `counted AS (
-    SELECT count(*) AS approvals FROM enrollments WHERE kiosk_session_id = $4
+const APPROVE = {
+  before: `card AS (
+    UPDATE cards SET user_code_failures = GREATEST(user_code_failures - 1, 0) WHERE id = $1 RETURNING 1
+  ), session AS (
+    UPDATE kiosk_sessions SET user_code_failures = GREATEST(user_code_failures - 1, 0)
+    WHERE id = $4 AND (SELECT count(*) FROM card) >= 0 RETURNING enrollment_count
   ), approved AS (
     UPDATE device_authorizations SET status = 'approved', card_id = $1, enrollment_id = $2
-    WHERE id = $3 AND status = 'pending' AND (SELECT approvals FROM counted) < $5
+    WHERE id = $3 AND status = 'pending' AND (SELECT enrollment_count FROM session) < $5
     RETURNING 1
-  ), change AS (
-    INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash, otp_expires_at,
-      otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at, kiosk_id)
+  )`,
+  change: `INSERT INTO enrollments (id, device_authorization_id, card_id, kiosk_session_id, status, otp_hash,
+    otp_expires_at, otp_failures, created_at, completed_at, derived_certificate_serial_hex, phone_fetched_at, kiosk_id)
     SELECT $2::text, $3::text, $1::text, $4::text, $6::text, $7::text, $8::bigint, $9::bigint, $10::bigint,
       $11::bigint, $12::text, $13::bigint, $14::text
-    FROM approved RETURNING 1
-  )`;
+    FROM approved`,
+  select: ', (SELECT enrollment_count FROM session) AS approvals',
+};
 
 async function approve(
-  sql: Sql,
+  pool: PostgresPool,
   deviceAuthorizationId: string,
-  enrollment: EnrollmentRecord,
+  e: EnrollmentRecord,
   maxApprovals: number,
   entry: AuditEntryInput,
 ): Promise<ApproveResult> {
-  // Whatever the outcome, the code typed was not a wrong one: its guess is given back. The session row, locked by
-  // that update, keeps a second approval of the same session waiting until this one has counted. The count is the
-  // next statement's, not this one's: at READ COMMITTED a statement reads from a snapshot taken when it began, so a
-  // count in the statement that waits for the lock would miss the approval it waited for.
-  await releaseGuess(sql, enrollment.kioskSessionId, enrollment.cardId);
-  const e = enrollment;
-  const row = await changeWithAuditRow(
-    sql,
-    APPROVE_CTES,
+  const row = await auditedChangeRow(
+    pool,
+    APPROVE.change,
     [
       e.cardId,
       e.id,
@@ -306,7 +313,8 @@ async function approve(
       e.kioskId,
     ],
     entry,
-    ', (SELECT approvals FROM counted) AS approvals',
+    APPROVE.before,
+    APPROVE.select,
   );
   if (Number(row.approvals) >= maxApprovals) return 'session-limit';
   return Number(row.changed) === 1 ? 'approved' : 'not-pending';
@@ -518,7 +526,7 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     revokeCardSessions: (cardId, at, entry) => tx((sql) => revokeCard(sql, cardId, at, entry)),
 
     approveDeviceAuthorization: (deviceAuthorizationId, enrollment, maxApprovals, entry) =>
-      tx((sql) => approve(sql, deviceAuthorizationId, enrollment, maxApprovals, entry)),
+      approve(pool, deviceAuthorizationId, enrollment, maxApprovals, entry),
     findEnrollment: (id) =>
       read(async (sql) => mapOne(await sql.one('SELECT * FROM enrollments WHERE id = $1', [id]), toEnrollment)),
     recordPhoneFetched: (id, at) =>

@@ -1,8 +1,8 @@
 // One sign-in approves at most maxApprovalsPerSession phones, also when its phones are approved at the same moment
-// (approval-limit.postgres.test.ts runs it on PostgreSQL, where approvals run side by side: the session row, locked
-// by the guess's release, makes them wait, and each counts the approvals in a statement that begins after the
-// wait). Every approval writes its enrollment, its device authorization's new state and its audit row together, or
-// none of them.
+// (approval-limit.postgres.test.ts runs it on PostgreSQL, where approvals run side by side, each one statement: the
+// session row, updated by each, makes them wait, and each reads the session's enrollment count from the row as the
+// approval it waited for left it, never from a snapshot taken before the wait). Every approval writes its
+// enrollment, its device authorization's new state and its audit row together, or none of them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
