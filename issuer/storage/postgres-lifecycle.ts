@@ -49,17 +49,31 @@ async function queueNotices(
   }
 }
 
+/**
+ * The generation's row read FOR SHARE (a retirement committing meanwhile waits for this enrollment, or this one sees
+ * it retired), as the SELECT list's `retired_at`; `when`: SQL that must hold first (the redeem's claim).
+ */
+export const generationRetiredAt = (parameter: string, when = 'TRUE'): string =>
+  `(SELECT retired_at FROM issuer_generations WHERE generation = ${parameter} AND ${when} FOR SHARE) AS retired_at`;
+
 /** Inside the enrollment's transaction: stores the credential, supersedes older ones of its card + device. */
 export async function insertCredential(
   sql: Sql,
   certificate: NewDerivedCertificate,
   supersede: SupersedeAudit | undefined,
 ): Promise<CompleteEnrollmentResult> {
-  // FOR SHARE: a retirement committing meanwhile waits for this enrollment, or this one sees it retired.
-  const generation = await sql.one('SELECT retired_at FROM issuer_generations WHERE generation = $1 FOR SHARE', [
-    certificate.issuerGeneration,
-  ]);
-  if (generation !== null && generation.retired_at !== null) return { completed: false, reason: 'generation-retired' };
+  const generation = await sql.one(`SELECT ${generationRetiredAt('$1')}`, [certificate.issuerGeneration]);
+  if (generation?.retired_at !== null && generation?.retired_at !== undefined)
+    return { completed: false, reason: 'generation-retired' };
+  return writeCredential(sql, certificate, supersede);
+}
+
+/** insertCredential after its generation's check (the redeem makes it with its claim, in one statement). */
+export async function writeCredential(
+  sql: Sql,
+  certificate: NewDerivedCertificate,
+  supersede: SupersedeAudit | undefined,
+): Promise<CompleteEnrollmentResult> {
   // The certificate and its card's revocation sources in one statement (2 round trips → 1): the card's update
   // waits on nothing of the INSERT, and a failing INSERT fails the whole statement.
   await sql.count(

@@ -39,7 +39,7 @@ import { postgresKioskStorage } from './postgres-kiosks.ts';
 import { openPostgresPool } from './postgres-connection.ts';
 import type { PostgresPool, PostgresSettings, Row, Sql } from './postgres-connection.ts';
 import { postgresEligibilityStorage } from './postgres-eligibility.ts';
-import { insertCredential, postgresLifecycleStorage } from './postgres-lifecycle.ts';
+import { generationRetiredAt, postgresLifecycleStorage, writeCredential } from './postgres-lifecycle.ts';
 import { applyPostgresMigrations } from './postgres-migrations.ts';
 import { postgresOutbox } from './postgres-outbox.ts';
 import { postgresPcEnrollmentStorage } from './postgres-pc-enrollment.ts';
@@ -405,6 +405,16 @@ async function purge(sql: Sql, cutoff: number, entry: AuditFor<PurgeResult>): Pr
   return result;
 }
 
+/**
+ * The redeem's claim of its enrollment and its CA generation's check (generationRetiredAt, FOR SHARE) in one
+ * statement; the generation's row is read only when the claim matched.
+ */
+const CLAIM_ENROLLMENT = `WITH claimed AS (
+    UPDATE enrollments SET status = 'completed', completed_at = $1, derived_certificate_serial_hex = $2
+    WHERE id = $3 AND status = 'awaiting-phone' AND otp_hash = $4 RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM claimed) AS claimed, ${generationRetiredAt('$5', 'EXISTS (SELECT 1 FROM claimed)')}`;
+
 /** Rolls back an enrollment's completion whose CA generation was retired meanwhile. */
 class GenerationRetired extends Error {}
 
@@ -547,14 +557,20 @@ function postgresStorageOn(pool: PostgresPool): PostgresStorage {
     recordOtpFailure: (id, maxFailures, entry) => tx((sql) => otpFailure(sql, id, maxFailures, entry)),
     completeEnrollment: (id, otpHash, certificate, entry, supersede, notifications = []) =>
       tx(async (sql): Promise<CompleteEnrollmentResult> => {
-        // The enrollment row first: when it is no longer claimable, nothing else is written.
-        const claimed = await sql.count(
-          `UPDATE enrollments SET status = 'completed', completed_at = $1, derived_certificate_serial_hex = $2
-           WHERE id = $3 AND status = 'awaiting-phone' AND otp_hash = $4`,
-          [certificate.issuedAt, certificate.serialNumberHex, id, otpHash],
-        );
-        if (claimed !== 1) return { completed: false, reason: 'not-claimable' };
-        const result = await insertCredential(sql, certificate, supersede);
+        // The enrollment row first: when it is no longer claimable, nothing else is written (not even the
+        // generation's lock, taken only once the claim has matched). One statement (2 round trips → 1).
+        const claim = await sql.one(CLAIM_ENROLLMENT, [
+          certificate.issuedAt,
+          certificate.serialNumberHex,
+          id,
+          otpHash,
+          certificate.issuerGeneration,
+        ]);
+        if (Number(claim?.claimed) !== 1) return { completed: false, reason: 'not-claimable' };
+        const retired = claim?.retired_at !== null && claim?.retired_at !== undefined;
+        const result: CompleteEnrollmentResult = retired
+          ? { completed: false, reason: 'generation-retired' }
+          : await writeCredential(sql, certificate, supersede);
         // A retired generation's CA signs no more: undo the enrollment's completion with everything else.
         if (!result.completed) throw new GenerationRetired();
         await appendAuditRow(sql, entry);
