@@ -578,6 +578,17 @@ export interface IssuerStorage extends NotificationStorage, AgentStorage {
   close(): Promise<void>;
 }
 
+/** The card monitor's part of the storage: what each backend's eligibility module (sqlite-/postgres-eligibility.ts) makes. */
+export type EligibilityStorage = Pick<
+  IssuerStorage,
+  | 'listLinkedCards'
+  | 'listDueCards'
+  | 'unscheduleUnlinkedCards'
+  | 'delayFirstChecks'
+  | 'recordCardEligibility'
+  | 'markCardEligibilityActionDone'
+>;
+
 /** good: an unrevoked answer; revoked: on a CRL or OCSP says so; unknown: no current answer (flagged, never acted on). */
 export type EligibilityVerdict = 'good' | 'revoked' | 'unknown';
 

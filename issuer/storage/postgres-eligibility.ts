@@ -1,20 +1,10 @@
 // PostgreSQL side of the card monitor's storage (issuer/eligibility/); the twin of sqlite-eligibility.ts, same SQL.
 import { DELAY_FIRST_CHECK_SQL, dueCardsSql, toPositional, unscheduleSql } from './due-cards-sql.ts';
-import type { DueCardsKind, DueCardsQuery, IssuerStorage, LinkedCard } from './issuer-storage.ts';
+import type { DueCardsKind, DueCardsQuery, EligibilityStorage, LinkedCard } from './issuer-storage.ts';
 import { appendAuditRow } from './postgres-audit.ts';
 import type { PostgresPool } from './postgres-connection.ts';
 import { toDueCard, toEligibility } from './sqlite-eligibility.ts';
 import { toCard } from './sqlite-storage.ts';
-
-type EligibilityStorage = Pick<
-  IssuerStorage,
-  | 'listLinkedCards'
-  | 'listDueCards'
-  | 'unscheduleUnlinkedCards'
-  | 'delayFirstChecks'
-  | 'recordCardEligibility'
-  | 'markCardEligibilityActionDone'
->;
 
 const KINDS: readonly DueCardsKind[] = ['action-pending', 'recheck', 'first-check'];
 const DUE_CARDS = new Map(KINDS.map((kind) => [kind, toPositional(dueCardsSql(kind))]));

@@ -8,23 +8,13 @@ import type {
   CardRecord,
   DueCard,
   DueCardsKind,
+  EligibilityStorage,
   FirstCheckEntry,
-  IssuerStorage,
   LinkedCard,
 } from './issuer-storage.ts';
 import { DELAY_FIRST_CHECK_SQL, dueCardsSql, unscheduleSql } from './due-cards-sql.ts';
 
 type Row = Record<string, unknown>;
-type EligibilityStorage = Pick<
-  IssuerStorage,
-  | 'listLinkedCards'
-  | 'listDueCards'
-  | 'unscheduleUnlinkedCards'
-  | 'delayFirstChecks'
-  | 'recordCardEligibility'
-  | 'markCardEligibilityActionDone'
->;
-
 export interface SqliteHelpers {
   run<T>(attempt: () => T): Promise<T>;
   runWrite<T>(attempt: () => T): Promise<T>;

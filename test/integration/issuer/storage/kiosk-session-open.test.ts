@@ -7,13 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  AuditEntryInput,
-  CardRecord,
-  IssuerStorage,
-  KioskSessionRecord,
-} from '../../../../issuer/storage/issuer-storage.ts';
-import { T0 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
+import type { AuditEntryInput, CardRecord, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
+import { seedKioskSession, T0 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
 import { openTestStorage } from './storage-kinds.ts';
 
 let dir = '';
@@ -38,15 +33,7 @@ const card = (id: string, commonName: string): CardRecord => ({
   certificateDer: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]),
 });
 
-const session = (n: number): Omit<KioskSessionRecord, 'cardId'> => ({
-  id: `session-${n}`,
-  tokenHash: `token-${n}`,
-  kioskId: null,
-  createdAt: T0,
-  expiresAt: T0 + 900_000,
-  userCodeFailures: 0,
-  signedKioskId: null,
-});
+const session = seedKioskSession;
 
 const signedIn = (cardId: string): AuditEntryInput => ({
   at: T0,

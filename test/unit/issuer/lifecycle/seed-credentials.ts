@@ -10,6 +10,7 @@ import type {
   DeviceAuthorizationRecord,
   EnrollmentRecord,
   IssuerStorage,
+  KioskSessionRecord,
 } from '../../../../issuer/storage/issuer-storage.ts';
 
 export const T0 = Date.UTC(2026, 11, 1, 12, 0, 0);
@@ -38,6 +39,17 @@ export const pendingDeviceAuthorization = (n: number): DeviceAuthorizationRecord
 });
 
 /** An enrollment just approved at the kiosk, awaiting its phone (its OTP expired at T0 + 10 min). */
+/** Kiosk session `n` as a sign-in opens it (its card id comes from the sign-in), 15 minutes from T0. */
+export const seedKioskSession = (n: number): Omit<KioskSessionRecord, 'cardId'> => ({
+  id: `session-${n}`,
+  tokenHash: `token-${n}`,
+  kioskId: null,
+  createdAt: T0,
+  expiresAt: T0 + 900_000,
+  userCodeFailures: 0,
+  signedKioskId: null,
+});
+
 export const awaitingPhoneEnrollment = (
   ids: Pick<EnrollmentRecord, 'id' | 'deviceAuthorizationId' | 'cardId' | 'kioskSessionId' | 'otpHash'>,
 ): EnrollmentRecord => ({
@@ -100,15 +112,7 @@ export async function openSeedSession(
       certificateDer: new Uint8Array([0x30, 0x00]),
       ...card,
     },
-    {
-      id: `session-${n}`,
-      tokenHash: `token-${n}`,
-      kioskId: null,
-      createdAt: T0,
-      expiresAt: T0 + 900_000,
-      userCodeFailures: 0,
-      signedKioskId: null,
-    },
+    seedKioskSession(n),
     entry('pki-auth'),
   );
   if (cardId === null) throw new Error(`seed: session ${n} not opened`);
