@@ -3,18 +3,15 @@
 // session row, updated by each, makes them wait, and each reads the session's enrollment count from the row as the
 // approval it waited for left it, never from a snapshot taken before the wait). Every approval writes its
 // enrollment, its device authorization's new state and its audit row together, or none of them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEntryInput, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntryInput } from '../../../../issuer/storage/issuer-storage.ts';
 import {
   T0,
   awaitingPhoneEnrollment,
   openSeedSession,
   pendingDeviceAuthorization,
 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
-import { openTestStorage } from './storage-kinds.ts';
+import { storagePerTest } from './storage-kinds.ts';
 
 const entry = (event: string, n: number): AuditEntryInput => ({
   at: T0,
@@ -24,29 +21,20 @@ const entry = (event: string, n: number): AuditEntryInput => ({
   details: { n },
 });
 
-let dir = '';
-let storage: IssuerStorage;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dck-approval-limit-'));
-  storage = await openTestStorage(dir);
-});
-afterEach(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const storage = storagePerTest('dck-approval-limit-');
 
 const PHONES = 8;
 
 /** Session 1 (card 1) and PHONES pending device authorizations, device-1 … device-PHONES. */
 async function sessionWithPendingPhones(): Promise<string> {
-  const cardId = await openSeedSession(storage, 1);
+  const cardId = await openSeedSession(storage(), 1);
   for (let n = 1; n <= PHONES; n += 1)
-    await storage.insertDeviceAuthorization(pendingDeviceAuthorization(n), entry('device-authorization', n));
+    await storage().insertDeviceAuthorization(pendingDeviceAuthorization(n), entry('device-authorization', n));
   return cardId;
 }
 
 const approve = (cardId: string, n: number, maxApprovals: number) =>
-  storage.approveDeviceAuthorization(
+  storage().approveDeviceAuthorization(
     `device-${n}`,
     awaitingPhoneEnrollment({
       id: `enrollment-${n}`,
@@ -61,10 +49,10 @@ const approve = (cardId: string, n: number, maxApprovals: number) =>
 
 /** What the store holds for phone n: its device authorization's status, its enrollment, its approval's audit rows. */
 async function phone(n: number): Promise<{ status: string | undefined; enrolled: boolean; audited: number }> {
-  const audit = await storage.listAudit(0, 1000);
+  const audit = await storage().listAudit(0, 1000);
   return {
-    status: (await storage.findDeviceAuthorization(`device-${n}`))?.status,
-    enrolled: (await storage.findEnrollment(`enrollment-${n}`)) !== null,
+    status: (await storage().findDeviceAuthorization(`device-${n}`))?.status,
+    enrolled: (await storage().findEnrollment(`enrollment-${n}`)) !== null,
     audited: audit.filter((row) => row.event === 'approve' && row.details.n === n).length,
   };
 }
@@ -88,9 +76,9 @@ describe('approving phones of one sign-in', () => {
   it('a phone approved already is not approved again; the refusal writes nothing', async () => {
     const cardId = await sessionWithPendingPhones();
     expect(await approve(cardId, 1, 5)).toBe('approved');
-    const before = await storage.listAudit(0, 1000);
+    const before = await storage().listAudit(0, 1000);
     expect(
-      await storage.approveDeviceAuthorization(
+      await storage().approveDeviceAuthorization(
         'device-1',
         awaitingPhoneEnrollment({
           id: 'enrollment-again',
@@ -103,8 +91,8 @@ describe('approving phones of one sign-in', () => {
         entry('approve', 1),
       ),
     ).toBe('not-pending');
-    expect(await storage.findEnrollment('enrollment-again')).toBeNull();
-    expect(await storage.listAudit(0, 1000)).toEqual(before);
+    expect(await storage().findEnrollment('enrollment-again')).toBeNull();
+    expect(await storage().listAudit(0, 1000)).toEqual(before);
     expect(await phone(1)).toEqual({ status: 'approved', enrolled: true, audited: 1 });
   });
 });

@@ -2,15 +2,8 @@
 // checks the card at), as of that issuance; an enrollment whose CA generation was retired meanwhile completes
 // nothing and stays claimable (credential-issue.postgres.test.ts runs it on PostgreSQL, where the certificate and
 // its card's sources are written by one statement, and the claim and the generation's check by another).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  AuditEntryInput,
-  IssuerStorage,
-  NewDerivedCertificate,
-} from '../../../../issuer/storage/issuer-storage.ts';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntryInput, NewDerivedCertificate } from '../../../../issuer/storage/issuer-storage.ts';
 import {
   T0,
   awaitingPhoneEnrollment,
@@ -18,25 +11,16 @@ import {
   pendingDeviceAuthorization,
   seedCredential,
 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
-import { openTestStorage } from './storage-kinds.ts';
+import { storagePerTest } from './storage-kinds.ts';
 
-let dir = '';
-let storage: IssuerStorage;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dck-credential-issue-'));
-  storage = await openTestStorage(dir);
-});
-afterEach(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const storage = storagePerTest('dck-credential-issue-');
 
 const entry = (event: string): AuditEntryInput => ({ at: T0, event, outcome: 'success', code: null, details: {} });
 
 /** Enrollment 7 approved and awaiting its phone; the certificate its redeem would store, signed by `generation`. */
 async function awaitingRedeem(generation: number): Promise<NewDerivedCertificate> {
-  const cardId = await openSeedSession(storage, 7);
-  await storage.insertDeviceAuthorization(pendingDeviceAuthorization(7), entry('device-authorization'));
+  const cardId = await openSeedSession(storage(), 7);
+  await storage().insertDeviceAuthorization(pendingDeviceAuthorization(7), entry('device-authorization'));
   const enrollment = awaitingPhoneEnrollment({
     id: 'enrollment-7',
     deviceAuthorizationId: 'device-7',
@@ -44,7 +28,7 @@ async function awaitingRedeem(generation: number): Promise<NewDerivedCertificate
     kioskSessionId: 'session-7',
     otpHash: 'otp-7',
   });
-  expect(await storage.approveDeviceAuthorization('device-7', enrollment, 5, entry('approve'))).toBe('approved');
+  expect(await storage().approveDeviceAuthorization('device-7', enrollment, 5, entry('approve'))).toBe('approved');
   return {
     serialNumberHex: '5e07',
     cardId,
@@ -62,14 +46,14 @@ async function awaitingRedeem(generation: number): Promise<NewDerivedCertificate
 }
 
 const newGeneration = (ca: number) =>
-  storage.startIssuerGeneration(new Uint8Array([ca]), T0, 'cessationOfOperation', entry('generation'), () =>
+  storage().startIssuerGeneration(new Uint8Array([ca]), T0, 'cessationOfOperation', entry('generation'), () =>
     entry('credential-revoke'),
   );
 
 describe('issuing a derived credential', () => {
   it("stores the certificate, active, with its card's revocation sources", async () => {
-    const { serial, cardId } = await seedCredential(storage);
-    expect(await storage.findDerivedCredential(serial)).toMatchObject({
+    const { serial, cardId } = await seedCredential(storage());
+    expect(await storage().findDerivedCredential(serial)).toMatchObject({
       serialNumberHex: serial,
       status: 'active',
       card: { id: cardId, crlUrls: ['http://crl.example/piv.crl'], ocspUrl: null },
@@ -80,21 +64,21 @@ describe('issuing a derived credential', () => {
     expect(await newGeneration(1)).toMatchObject({ generation: 1 });
     const certificate = await awaitingRedeem(1);
     expect(await newGeneration(2)).toMatchObject({ generation: 2 });
-    expect(await storage.completeEnrollment('enrollment-7', 'otp-7', certificate, entry('redeem'))).toEqual({
+    expect(await storage().completeEnrollment('enrollment-7', 'otp-7', certificate, entry('redeem'))).toEqual({
       completed: false,
       reason: 'generation-retired',
     });
-    expect(await storage.findDerivedCertificate('5e07')).toBeNull();
-    expect(await storage.findEnrollment('enrollment-7')).toMatchObject({ status: 'awaiting-phone' });
+    expect(await storage().findDerivedCertificate('5e07')).toBeNull();
+    expect(await storage().findEnrollment('enrollment-7')).toMatchObject({ status: 'awaiting-phone' });
     // The live generation's CA: completed.
     expect(
-      await storage.completeEnrollment(
+      await storage().completeEnrollment(
         'enrollment-7',
         'otp-7',
         { ...certificate, issuerGeneration: 2 },
         entry('redeem'),
       ),
     ).toMatchObject({ completed: true });
-    expect(await storage.findEnrollment('enrollment-7')).toMatchObject({ status: 'completed' });
+    expect(await storage().findEnrollment('enrollment-7')).toMatchObject({ status: 'completed' });
   });
 });

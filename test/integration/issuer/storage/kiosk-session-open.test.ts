@@ -3,24 +3,12 @@
 // the challenge and the card are one statement and the session and its row another). A used challenge opens
 // nothing and leaves the card alone; a card signing in again keeps its id, its other fields refreshed, and the
 // audit row names the id the card is stored under.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEntryInput, CardRecord, IssuerStorage } from '../../../../issuer/storage/issuer-storage.ts';
-import { seedKioskSession, T0 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
-import { openTestStorage } from './storage-kinds.ts';
+import { describe, expect, it } from 'vitest';
+import type { AuditEntryInput, CardRecord } from '../../../../issuer/storage/issuer-storage.ts';
+import { seedChallenge, seedKioskSession, T0 } from '../../../unit/issuer/lifecycle/seed-credentials.ts';
+import { storagePerTest } from './storage-kinds.ts';
 
-let dir = '';
-let storage: IssuerStorage;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'dck-session-open-'));
-  storage = await openTestStorage(dir);
-});
-afterEach(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const storage = storagePerTest('dck-session-open-');
 
 const card = (id: string, commonName: string): CardRecord => ({
   id,
@@ -43,40 +31,30 @@ const signedIn = (cardId: string): AuditEntryInput => ({
   details: { cardId },
 });
 
-async function challenge(n: number): Promise<string> {
-  await storage.insertChallenge({
-    id: `ch-${n}`,
-    challenge: new Uint8Array(32),
-    kioskId: null,
-    createdAt: T0,
-    expiresAt: T0 + 60_000,
-    usedAt: null,
-  });
-  return `ch-${n}`;
-}
+const challenge = (n: number): Promise<string> => seedChallenge(storage(), n);
 
 const signIn = (challengeId: string, cardRecord: CardRecord, n: number) =>
-  storage.openKioskSession(challengeId, T0 + n, cardRecord, session(n), signedIn);
+  storage().openKioskSession(challengeId, T0 + n, cardRecord, session(n), signedIn);
 
 describe('opening a kiosk session', () => {
   it('a used challenge opens no session, stores no card and writes no audit row', async () => {
     const first = await challenge(1);
     expect(await signIn(first, card('card-a', 'Holder A'), 1)).toBe('card-a');
-    const before = await storage.listAudit(0, 100);
+    const before = await storage().listAudit(0, 100);
     expect(await signIn(first, card('card-b', 'Holder B'), 2)).toBeNull();
-    expect(await storage.findKioskSessionByTokenHash('token-2')).toBeNull();
-    expect(await storage.findCard('card-a')).toMatchObject({ commonName: 'Holder A' });
-    expect(await storage.findCard('card-b')).toBeNull();
-    expect(await storage.listAudit(0, 100)).toEqual(before);
+    expect(await storage().findKioskSessionByTokenHash('token-2')).toBeNull();
+    expect(await storage().findCard('card-a')).toMatchObject({ commonName: 'Holder A' });
+    expect(await storage().findCard('card-b')).toBeNull();
+    expect(await storage().listAudit(0, 100)).toEqual(before);
   });
 
   it('a card signing in again keeps its id, its name refreshed; the audit row names that id', async () => {
     expect(await signIn(await challenge(1), card('card-a', 'Holder A'), 1)).toBe('card-a');
     expect(await signIn(await challenge(2), card('card-b', 'Holder A. Renamed'), 2)).toBe('card-a');
-    expect(await storage.findCard('card-b')).toBeNull();
-    expect(await storage.findCard('card-a')).toMatchObject({ commonName: 'Holder A. Renamed' });
-    expect(await storage.findKioskSessionByTokenHash('token-2')).toMatchObject({ id: 'session-2', cardId: 'card-a' });
-    const rows = (await storage.listAudit(0, 100)).filter((row) => row.event === 'pki-auth');
+    expect(await storage().findCard('card-b')).toBeNull();
+    expect(await storage().findCard('card-a')).toMatchObject({ commonName: 'Holder A. Renamed' });
+    expect(await storage().findKioskSessionByTokenHash('token-2')).toMatchObject({ id: 'session-2', cardId: 'card-a' });
+    const rows = (await storage().listAudit(0, 100)).filter((row) => row.event === 'pki-auth');
     expect(rows.map((row) => row.details)).toEqual([{ cardId: 'card-a' }, { cardId: 'card-a' }]);
   });
 });

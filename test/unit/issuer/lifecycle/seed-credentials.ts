@@ -39,6 +39,19 @@ export const pendingDeviceAuthorization = (n: number): DeviceAuthorizationRecord
 });
 
 /** An enrollment just approved at the kiosk, awaiting its phone (its OTP expired at T0 + 10 min). */
+/** Challenge `ch-n`, unused, issued at T0 for a minute (what a PKI-AUTH sign-in uses up); returns its id. */
+export async function seedChallenge(storage: IssuerStorage, n: number): Promise<string> {
+  await storage.insertChallenge({
+    id: `ch-${n}`,
+    challenge: new Uint8Array(32),
+    kioskId: null,
+    createdAt: T0,
+    expiresAt: T0 + 60_000,
+    usedAt: null,
+  });
+  return `ch-${n}`;
+}
+
 /** Kiosk session `n` as a sign-in opens it (its card id comes from the sign-in), 15 minutes from T0. */
 export const seedKioskSession = (n: number): Omit<KioskSessionRecord, 'cardId'> => ({
   id: `session-${n}`,
@@ -90,14 +103,7 @@ export async function openSeedSession(
   n: number,
   card: Partial<Pick<CardRecord, 'serialNumberHex' | 'uuid' | 'fascnHex' | 'commonName'>> = {},
 ): Promise<string> {
-  await storage.insertChallenge({
-    id: `ch-${n}`,
-    challenge: new Uint8Array(32),
-    kioskId: null,
-    createdAt: T0,
-    expiresAt: T0 + 60_000,
-    usedAt: null,
-  });
+  await seedChallenge(storage, n);
   const cardId = await storage.openKioskSession(
     `ch-${n}`,
     T0,
